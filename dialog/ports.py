@@ -1,0 +1,97 @@
+"""Seams and the typed outcome of the dialog engine. Text only: no audio, no Twilio here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Action = Literal["answer", "clarify", "transfer", "end"]
+Reason = Literal["requested_human", "complaint", "urgent", "individual_offer", "not_understood"]
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Where a human must take over, and what they need to know before saying hello."""
+
+    queue: str
+    reason: Reason
+    priority: int  # higher = more urgent; urgent > others
+    summary: str  # Polish, for the agent
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The engine's decision for one caller turn; identical for phone, speaker and chat."""
+
+    session_id: str
+    action: Action
+    reply: str
+    kb_id: str | None = None
+    order_id: str | None = None
+    transfer: Transfer | None = None
+    expects: Literal["text", "order_number", "yes_no"] = "text"  # what the next turn should contain
+
+    def to_api(self) -> dict[str, Any]:
+        """The exact JSON shape of ``POST /v1/chat``."""
+        return {
+            "session_id": self.session_id,
+            "action": self.action,
+            "reply": self.reply,
+            "kb_id": self.kb_id,
+            "order_id": self.order_id,
+            "transfer": None
+            if self.transfer is None
+            else {
+                "queue": self.transfer.queue,
+                "reason": self.transfer.reason,
+                "priority": self.transfer.priority,
+                "summary": self.transfer.summary,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class CallerInfo:
+    """What the channel knows about the caller (phone number from caller id, channel name)."""
+
+    channel: str = "chat"
+    phone: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class KeyValueStore(Protocol):
+    """Shared state (Redis, or in-process for one worker). Values are JSON-able dicts."""
+
+    async def get(self, key: str) -> dict[str, Any] | None: ...
+
+    async def set(self, key: str, value: dict[str, Any], ttl_s: int | None = None) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def pop(self, key: str) -> dict[str, Any] | None:
+        """Get and delete atomically (single-use tokens)."""
+        ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+class Dialog(Protocol):
+    """The shared dialog engine as every channel (phone, speaker, chat) sees it."""
+
+    async def greet(self, session_id: str | None, caller: CallerInfo) -> Outcome:
+        """Open a session (new id when None/unknown) and return the greeting."""
+        ...
+
+    async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
+        """One caller turn. Unknown or missing session id starts a fresh session."""
+        ...
+
+    async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:
+        """Force a transfer (e.g. DTMF 0), with the same summary an automatic one would carry."""
+        ...
+
+    def vocabulary(self) -> list[str]:
+        """Domain words (product, place, carrier names) for the recognizer's hotwords."""
+        ...

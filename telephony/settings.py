@@ -1,0 +1,77 @@
+"""Gateway settings: built once at start-up from the environment (prefix ``INFOLINIA_``) and injected.
+
+Nothing reads the environment at import time; ``Settings()`` is called by the CLI or the app factory
+and passed down. Every field is documented in the README's settings table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_models_dir() -> Path:
+    return Path.home() / ".cache" / "infolinia" / "models"
+
+
+class Settings(BaseSettings):
+    """All settings of one gateway process. Validated at start-up so a typo fails fast and clearly."""
+
+    model_config = SettingsConfigDict(env_prefix="INFOLINIA_", env_file=None, extra="ignore")
+
+    # --- models ---------------------------------------------------------------------------------
+    whisper_model: str = Field(
+        "base", description="Whisper model name (base, small, large-v3-turbo, ...) or a model directory."
+    )
+    piper_voice: str | None = Field(
+        None,
+        description="Piper voice name (pl_PL-darkman-medium, ...) or a path to an .onnx. Unset: "
+        "pl_PL-darkman-medium when downloaded, else the labelled offline fallback voice.",
+    )
+    models_dir: Path = Field(default_factory=_default_models_dir, description="Model cache directory.")
+    asr_device: Literal["auto", "cpu", "cuda"] = "auto"
+    asr_compute_type: str = Field("auto", description="ctranslate2 compute type; auto = int8 on CPU, float16 on CUDA.")
+    asr_beam_size: int = Field(1, ge=1, le=10)
+    asr_cpu_threads: int = Field(0, ge=0, description="ctranslate2 threads per model; 0 = library default.")
+    asr_concurrency: int = Field(1, ge=1, description="Recognitions running at once (more thrash the CPU).")
+    tts_concurrency: int = Field(1, ge=1, description="Syntheses running at once.")
+
+    # --- turn taking ----------------------------------------------------------------------------
+    vad_threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    turn_start_ms: int = Field(200, ge=20, description="Speech needed before a turn starts (ms).")
+    turn_end_ms: int = Field(500, ge=100, description="Silence that ends a turn (ms).")
+    silence_prompt_s: float = Field(8.0, gt=0, description="Caller silence before 'are you still there?'.")
+
+    # --- state ----------------------------------------------------------------------------------
+    redis_url: str | None = Field(None, description="redis://... ; unset = embedded in-process store (one worker).")
+    redis_prefix: str = "infolinia:"
+    session_ttl_s: int = Field(3600, ge=60)
+
+    # --- dialog ---------------------------------------------------------------------------------
+    kb_path: Path | None = Field(None, description="Knowledge-base YAML; unset = the bundled demo shop.")
+    orders_path: Path | None = Field(None, description="Orders JSON file; unset = the bundled demo orders.")
+    orders_url: str | None = Field(None, description="Orders HTTP service base URL (takes precedence).")
+    orders_timeout_s: float = Field(3.0, gt=0)
+
+    # --- telephony ------------------------------------------------------------------------------
+    public_url: str = Field("http://127.0.0.1:8080", description="Public base URL Twilio calls (signatures).")
+    twilio_account_sid: str = "AC00000000000000000000000000000000"
+    twilio_auth_token: str = Field("", description="Twilio auth token; empty = webhooks refused (403).")
+    twilio_api_base: str = "https://api.twilio.com"
+    twilio_timeout_s: float = Field(5.0, gt=0)
+    fallback_number: str = Field("", description="E.164 number a caller is transferred to when anything fails.")
+
+    # --- server ---------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("public_url", "twilio_api_base")
+    @classmethod
+    def _strip_slash(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v.rstrip("/")

@@ -1,0 +1,60 @@
+"""Seams of the audio side. Adapters (faster-whisper, Piper, Silero) and fakes both satisfy these.
+
+Audio convention everywhere in infolinia: mono PCM as a numpy ``int16`` array plus its sample rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+PCM = npt.NDArray[np.int16]
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What the recognizer heard, with enough detail to decide whether to trust it."""
+
+    text: str
+    confidence: float  # 0..1, from avg log-prob and no-speech probability
+    audio_s: float  # duration of the audio recognised
+    processing_s: float  # wall time spent recognising (queueing excluded)
+    queued_s: float = 0.0  # time waiting for a free recognizer slot
+    language: str = "pl"
+    segments: tuple[tuple[float, float, str], ...] = field(default_factory=tuple)  # (start, end, text)
+
+
+class Recognizer(Protocol):
+    """Speech to text. Never blocks the event loop."""
+
+    async def transcribe(self, pcm: PCM, rate: int, hotwords: Sequence[str] = ()) -> Transcript: ...
+
+
+class Synthesizer(Protocol):
+    """Text to speech, streamed sentence by sentence so the first audio comes early."""
+
+    @property
+    def native_rate(self) -> int: ...
+
+    def stream(self, text: str, rate: int) -> AsyncIterator[PCM]:
+        """Yield PCM chunks at ``rate`` (one or more per sentence) as soon as each is synthesized."""
+        ...
+
+    async def synthesize(self, text: str, rate: int) -> PCM:
+        """The whole utterance at ``rate`` (cached for frequent prompts)."""
+        ...
+
+
+class SpeechProbability(Protocol):
+    """Per-frame voice activity: probability that a frame contains speech."""
+
+    frame_samples: int  # samples per frame at ``rate`` the model expects
+    rate: int
+
+    def __call__(self, frame: PCM) -> float: ...
+
+    def reset(self) -> None: ...
