@@ -20,7 +20,7 @@ def _default_models_dir() -> Path:
 class Settings(BaseSettings):
     """All settings of one gateway process. Validated at start-up so a typo fails fast and clearly."""
 
-    model_config = SettingsConfigDict(env_prefix="INFOLINIA_", env_file=None, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="INFOLINIA_", env_file=None, extra="ignore", env_ignore_empty=True)
 
     # --- models ---------------------------------------------------------------------------------
     whisper_model: str = Field(
@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     asr_cpu_threads: int = Field(0, ge=0, description="ctranslate2 threads per model; 0 = library default.")
     asr_concurrency: int = Field(1, ge=1, description="Recognitions running at once (more thrash the CPU).")
     tts_concurrency: int = Field(1, ge=1, description="Syntheses running at once.")
+    speech: bool = Field(True, description="Load the speech models; false = text chat only (no phone, no voice).")
 
     # --- turn taking ----------------------------------------------------------------------------
     vad_threshold: float = Field(0.5, gt=0.0, lt=1.0)

@@ -1,0 +1,76 @@
+"""The FastAPI gateway: one app factory, settings injected, services built once in the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from telephony.chat_api import build_chat_router
+from telephony.services import Services, build_services
+from telephony.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """Build the gateway. ``services`` may be injected (tests); otherwise they are built at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Models load in the background so /healthz answers at once; /readyz and the routes wait.
+        app.state.services_task = asyncio.create_task(_load(app, settings, services))
+        try:
+            yield
+        finally:
+            task: asyncio.Task[Services] = app.state.services_task
+            task.cancel()
+            if services is None and task.done() and not task.cancelled() and task.exception() is None:
+                await task.result().close()
+
+    app = FastAPI(title="infolinia", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Alive: answers as soon as the process serves HTTP."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        """Ready: models loaded (when speech is on) and the store reachable."""
+        svc: Services | None = getattr(request.app.state, "services", None)
+        checks: dict[str, Any] = {"services": svc is not None}
+        if svc is not None:
+            checks["store"] = await _ping(svc)
+            if settings.speech:
+                checks["models"] = svc.recognizer is not None and svc.synthesizer is not None
+        ok = all(checks.values())
+        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+    app.include_router(build_chat_router())
+    return app
+
+
+async def _load(app: FastAPI, settings: Settings, services: Services | None) -> Services:
+    try:
+        built = services if services is not None else await build_services(settings)
+    except Exception:
+        log.exception("start-up failed: the gateway stays up but not ready (see /readyz)")
+        raise
+    app.state.services = built
+    log.info("infolinia ready on %s", settings.public_url)
+    return built
+
+
+async def _ping(svc: Services) -> bool:
+    try:
+        return bool(await svc.store.ping())
+    except Exception:  # a down Redis is a "not ready", not a crash
+        log.warning("store ping failed", exc_info=True)
+        return False

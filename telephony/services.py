@@ -1,0 +1,97 @@
+"""Everything a gateway process needs, built once at start-up from the settings.
+
+This is the one place where settings turn into objects: the store, the dialog engine, and (unless
+``speech`` is off) the recognizer and synthesizer with their models loaded. Routes get these injected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from dialog.ports import Dialog, KeyValueStore
+from telephony.settings import Settings
+from voice.ports import Recognizer, Synthesizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: KeyValueStore
+    dialog: Dialog
+    recognizer: Recognizer | None = None
+    synthesizer: Synthesizer | None = None
+    notes: list[str] = field(default_factory=list)  # what was substituted (embedded store, fallback voice)
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+def build_store(settings: Settings) -> KeyValueStore:
+    """Redis when configured; otherwise the embedded store, which only works for a single worker."""
+    from dialog.store import MemoryStore, RedisStore
+
+    if settings.redis_url:
+        return RedisStore(settings.redis_url, prefix=settings.redis_prefix)
+    log.warning(
+        "INFOLINIA_REDIS_URL is not set: using the embedded in-process store. "
+        "State is lost on restart and cannot be shared: run a single worker only."
+    )
+    return MemoryStore()
+
+
+def build_dialog(settings: Settings, store: KeyValueStore) -> Dialog:
+    from dialog import build_engine
+
+    return build_engine(
+        kb_path=settings.kb_path,
+        orders_path=settings.orders_path,
+        orders_url=settings.orders_url,
+        orders_timeout_s=settings.orders_timeout_s,
+        store=store,
+        session_ttl_s=settings.session_ttl_s,
+    )
+
+
+async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
+    """Resolve and load both models (in threads); raises ModelNotAvailable with the fix in the message."""
+    from voice.asr import WhisperRecognizer
+    from voice.models import resolve_voice, resolve_whisper
+    from voice.tts import PiperSynthesizer
+
+    model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
+    voice = await asyncio.to_thread(resolve_voice, settings.piper_voice, settings.models_dir)
+    recognizer = WhisperRecognizer(
+        model,
+        device=settings.asr_device,
+        compute_type=settings.asr_compute_type,
+        beam_size=settings.asr_beam_size,
+        cpu_threads=settings.asr_cpu_threads,
+        concurrency=settings.asr_concurrency,
+    )
+    synthesizer = PiperSynthesizer(voice, concurrency=settings.tts_concurrency)
+    await asyncio.gather(recognizer.load(), synthesizer.load())
+    return recognizer, synthesizer
+
+
+async def build_services(settings: Settings) -> Services:
+    store = build_store(settings)
+    services = Services(settings=settings, store=store, dialog=build_dialog(settings, store))
+    if settings.speech:
+        services.recognizer, services.synthesizer = await build_speech(settings)
+    return services
+
+
+async def wait_for_services(app: Any, timeout_s: float = 60.0) -> Services:
+    """The app's services once start-up has built them; 503 if start-up failed or takes too long."""
+    from fastapi import HTTPException
+
+    task: asyncio.Task[Services] = app.state.services_task
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), timeout_s)
+    except Exception as exc:
+        raise HTTPException(status_code=503, detail="the gateway is not ready (see /readyz)") from exc
