@@ -1,0 +1,69 @@
+"""TwiML documents the gateway answers with, built by the ``twilio`` library (escaping, attribute names).
+
+Why every document ends in a human: a caller must never be dropped because our side failed. The
+stream document puts an apology and a ``<Dial>`` *after* ``</Connect>``, which Twilio runs when our
+WebSocket closes; so the pipeline ends calls normally through the REST API (hang up / redirect),
+and only a crash or an unexpected close falls through to the fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from twilio.twiml.voice_response import VoiceResponse
+
+LANGUAGE = "pl-PL"
+# Twilio's default <Say> voice ("man") has no Polish; an invalid voice/language pair fails the verb.
+DEFAULT_VOICE = "Polly.Ewa"
+
+
+def stream_twiml(
+    stream_url: str,
+    parameters: Mapping[str, str],
+    fallback_number: str,
+    apology: str,
+    *,
+    voice: str = DEFAULT_VOICE,
+) -> str:
+    """``<Connect><Stream>`` with ``<Parameter>``s, then the fallback for an unexpected stream end."""
+    vr = VoiceResponse()
+    stream = vr.connect().stream(url=stream_url)
+    for name, value in parameters.items():
+        stream.parameter(name=name, value=value)
+    _fallback(vr, fallback_number, apology, voice)
+    return str(vr)
+
+
+def fallback_twiml(fallback_number: str, apology: str, *, voice: str = DEFAULT_VOICE) -> str:
+    """Apologise and dial the fallback number (hang up politely when none is configured)."""
+    vr = VoiceResponse()
+    _fallback(vr, fallback_number, apology, voice)
+    return str(vr)
+
+
+def dial_twiml(number: str, announcement: str | None = None, *, voice: str = DEFAULT_VOICE) -> str:
+    """Optionally announce, then connect the caller to ``number`` (transfer to a human)."""
+    if not number:
+        raise ValueError("dial_twiml needs a number")
+    vr = VoiceResponse()
+    if announcement:
+        vr.say(announcement, language=LANGUAGE, voice=voice)
+    vr.dial(number)
+    return str(vr)
+
+
+def hangup_twiml(goodbye: str | None = None, *, voice: str = DEFAULT_VOICE) -> str:
+    """Optionally say goodbye, then end the call."""
+    vr = VoiceResponse()
+    if goodbye:
+        vr.say(goodbye, language=LANGUAGE, voice=voice)
+    vr.hangup()
+    return str(vr)
+
+
+def _fallback(vr: VoiceResponse, fallback_number: str, apology: str, voice: str) -> None:
+    vr.say(apology, language=LANGUAGE, voice=voice)
+    if fallback_number:
+        vr.dial(fallback_number)
+    else:
+        vr.hangup()
