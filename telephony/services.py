@@ -28,6 +28,9 @@ class Services:
     notes: list[str] = field(default_factory=list)  # what was substituted (embedded store, fallback voice)
 
     async def close(self) -> None:
+        closer = getattr(self.dialog, "close", None)
+        if closer is not None:
+            await closer()
         await self.store.close()
 
 
@@ -79,8 +82,10 @@ async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
 
 
 async def build_services(settings: Settings) -> Services:
+    """Build in worker threads: loading the KB's Polish lemma dictionary alone takes seconds."""
     store = build_store(settings)
-    services = Services(settings=settings, store=store, dialog=build_dialog(settings, store))
+    dialog = await asyncio.to_thread(build_dialog, settings, store)
+    services = Services(settings=settings, store=store, dialog=dialog)
     if settings.speech:
         services.recognizer, services.synthesizer = await build_speech(settings)
     return services

@@ -1,0 +1,157 @@
+"""Every sentence a caller hears or reads, in one place, for every channel (phone, speaker, chat).
+
+Why one catalogue: wording is reviewed by people who do not read code (legal for the RODO notice,
+support leads for tone), and the TTS normaliser is tuned on exactly these sentences. Sentences are
+written as they are read: impersonal polite Polish (no "Pan/Pani" guessing), numbers and dates in
+digits ("25 listopada", "9,99 zł") for the normaliser. Other modules import constants or call the
+small formatting functions below; they never hard-code caller-facing Polish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from dialog.ports import Reason
+
+# --- opening and closing ----------------------------------------------------------------------------
+GREETING = (
+    "Dzień dobry, tu automatyczny asystent {shop}. Rozmowę obsługuje automat. "
+    "Dane osobowe przetwarzamy wyłącznie w celu obsługi zgłoszenia, a szczegóły są w polityce "
+    "prywatności na naszej stronie."
+)
+DTMF_HINT = "W każdej chwili można nacisnąć zero, aby połączyć się z konsultantem."
+HOW_CAN_I_HELP = "W czym mogę pomóc?"
+HELLO_AGAIN = "Dzień dobry. W czym mogę pomóc?"
+ANYTHING_ELSE = "Czy mogę pomóc w czymś jeszcze?"
+THANKS_REPLY = "Proszę bardzo. Czy mogę pomóc w czymś jeszcze?"
+GOODBYE = "Dziękuję za rozmowę. Do widzenia!"
+STILL_THERE = "Halo, czy nadal mnie słychać?"
+SILENCE_GOODBYE = "Nie słyszę odpowiedzi, więc kończę połączenie. Zapraszamy ponownie. Do widzenia."
+
+# --- understanding ----------------------------------------------------------------------------------
+REPEAT_PREFIX = "Powtarzam: "
+NOTHING_TO_REPEAT = "Jeszcze niczego nie mówiłem. W czym mogę pomóc?"
+NOT_HEARD = "Przepraszam, nic nie usłyszałem. Proszę powtórzyć."
+CLARIFY = (
+    "Przepraszam, nie zrozumiałem. Proszę powiedzieć to innymi słowami, na przykład: "
+    "gdzie jest moja paczka albo jak zwrócić towar.",
+    "Nadal nie jestem pewien, o co chodzi. Proszę opisać sprawę jednym krótkim zdaniem.",
+)
+KB_CONFIRM = "Czy chodzi o to: {question}"
+YES_NO_AGAIN = "Proszę odpowiedzieć tak albo nie."
+DECLINED = "Dobrze. W czym jeszcze mogę pomóc?"
+
+# --- orders -----------------------------------------------------------------------------------------
+ASK_ORDER_NUMBER = "Proszę podać numer zamówienia. Jest w e-mailu potwierdzającym zamówienie."
+ASK_ORDER_NUMBER_AGAIN = "Nie usłyszałem numeru zamówienia. Proszę podać go cyfra po cyfrze."
+ORDER_NOT_FOUND = (
+    "Nie znalazłem zamówienia numer {order_id}. "
+    "Proszę sprawdzić numer i podać go jeszcze raz, cyfra po cyfrze."
+)
+ORDER_NOT_FOUND_OFFER = "Niestety nie mogę znaleźć zamówienia numer {order_id}. Czy połączyć z konsultantem?"
+ORDERS_UNAVAILABLE_OFFER = (
+    "Przepraszam, system zamówień chwilowo nie odpowiada. "
+    "Czy połączyć z konsultantem, który sprawdzi to ręcznie?"
+)
+NO_ORDER_NUMBER_OFFER = (
+    "Bez numeru zamówienia nie sprawdzę statusu. "
+    "Czy połączyć z konsultantem, który znajdzie zamówienie po danych?"
+)
+PHONE_MATCH_OFFER = "Czy chodzi o zamówienie numer {order_id}?"
+ORDER_STATUS: Mapping[str, str] = {
+    "placed": "Zamówienie numer {order_id} zostało przyjęte i czeka na płatność.",
+    "paid": "Zamówienie numer {order_id} jest opłacone i przygotowujemy je do wysyłki.",
+    "packed": "Zamówienie numer {order_id} jest spakowane i czeka na odbiór przez przewoźnika.",
+    "shipped": "Zamówienie numer {order_id} zostało wysłane.",
+    "delivered": "Zamówienie numer {order_id} zostało dostarczone.",
+    "cancelled": "Zamówienie numer {order_id} zostało anulowane.",
+    "returned": "Zamówienie numer {order_id} wróciło do nas jako zwrot, a pieniądze są w drodze.",
+}
+ORDER_CARRIER_PENDING = "Wyślemy je przez {carrier}."
+ORDER_CARRIER_SHIPPED = "Przesyłkę dostarcza {carrier}."
+ORDER_ETA = "Przewidywana data dostawy to {date}."
+ORDER_DELIVERED_ON = "Dostawa nastąpiła {date}."
+ADDRESS_CHANGE: Mapping[str, str] = {
+    "placed": "Zamówienie numer {order_id} nie zostało jeszcze wysłane, więc adres dostawy można zmienić "
+    "na koncie, w szczegółach zamówienia.",
+    "paid": "Zamówienie numer {order_id} nie zostało jeszcze wysłane, więc adres dostawy można zmienić "
+    "na koncie, w szczegółach zamówienia.",
+    "packed": "Zamówienie numer {order_id} jest już spakowane. Adres można zmienić przez link "
+    "od przewoźnika, który przyjdzie SMS-em po nadaniu paczki.",
+    "shipped": "Zamówienie numer {order_id} jest już w drodze. Adres dostawy można zmienić przez link "
+    "od przewoźnika w SMS-ie.",
+    "delivered": "Zamówienie numer {order_id} zostało już dostarczone, więc adresu nie da się zmienić.",
+    "cancelled": "Zamówienie numer {order_id} zostało anulowane, więc adresu nie trzeba zmieniać.",
+    "returned": "Zamówienie numer {order_id} zostało zwrócone, więc adresu nie da się już zmienić.",
+}
+
+# --- transfers, queue and callback ------------------------------------------------------------------
+TRANSFER: Mapping[Reason, str] = {
+    "requested_human": "Oczywiście, łączę z konsultantem. Proszę chwilę poczekać.",
+    "complaint": "Rozumiem, chodzi o reklamację. Łączę z działem reklamacji, proszę chwilę poczekać.",
+    "urgent": "Rozumiem, to pilna sprawa. Natychmiast łączę z konsultantem.",
+    "individual_offer": "Ofertę indywidualną przygotuje nasz dział sprzedaży. Łączę, proszę chwilę poczekać.",
+    "not_understood": "Przepraszam, że nie udało mi się pomóc. Łączę z konsultantem, proszę chwilę poczekać.",
+}
+ERROR_TRANSFER = "Przepraszam, wystąpił problem techniczny. Łączę z konsultantem, proszę chwilę poczekać."
+HOLD_WAIT = "Proszę chwilę poczekać. Przewidywany czas oczekiwania to około {minutes}."
+HOLD_STILL_WAITING = "Dziękujemy za cierpliwość. Konsultant odezwie się najszybciej, jak to możliwe."
+CALLBACK_OFFER = (
+    "Wszyscy konsultanci są teraz zajęci. Czy konsultant ma oddzwonić na ten numer, gdy tylko się zwolni? "
+    "Proszę powiedzieć tak albo nie."
+)
+CALLBACK_CONFIRMED = "Dobrze, konsultant oddzwoni najszybciej, jak to możliwe. Dziękujemy i do widzenia."
+CALLBACK_DECLINED = "Dobrze. Zapraszamy do ponownego kontaktu. Do widzenia."
+TRANSFER_FAILED = "Przepraszam, nie udało się połączyć z konsultantem. Proszę zadzwonić ponownie później."
+
+# --- smart speaker callback (telephony/speaker_callback.py) -----------------------------------------
+SPEAKER_CALLBACK_OFFER = (
+    "Przez głośnik nie mogę połączyć z konsultantem. Czy mam poprosić konsultanta o telefon?"
+)
+CALLBACK_ASK_PHONE = "Pod jaki numer oddzwonić?"
+CALLBACK_CONFIRM_PHONE = "Czy oddzwonić pod numer {phone}?"
+CALLBACK_PHONE_NOT_UNDERSTOOD = "Nie zrozumiałem numeru. Proszę podać dziewięć cyfr numeru telefonu."
+CALLBACK_BOOKED = "Dobrze. Konsultant oddzwoni pod numer {phone}. W czym jeszcze mogę pomóc?"
+CALLBACK_GIVE_UP = (
+    "Niestety nie udało mi się zapisać numeru. Proszę spróbować później albo zadzwonić na infolinię."
+)
+
+# --- Home Assistant / Wyoming (telephony/wyoming_handler.py) ----------------------------------------
+HANDLE_TOO_LONG = "To pytanie jest za długie. Proszę zapytać krócej."
+HANDLE_FAILED = "Przepraszam, mam chwilowy problem. Proszę spróbować za chwilę."
+
+# --- Twilio webhook fallbacks (telephony/twilio_routes.py) ------------------------------------------
+FALLBACK_APOLOGY = "Przepraszamy, mamy chwilowy problem techniczny. Łączymy z konsultantem."
+UNAVAILABLE_APOLOGY = "Przepraszamy, mamy chwilowy problem techniczny. Prosimy zadzwonić ponownie później."
+
+_MONTHS = (
+    "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca",
+    "lipca", "sierpnia", "września", "października", "listopada", "grudnia",
+)  # fmt: skip
+
+
+def spoken_date(day: date, today: date | None = None) -> str:
+    """'25 listopada' (the year only when it is not this year): how a person says a delivery date."""
+    text = f"{day.day} {_MONTHS[day.month - 1]}"
+    return text if today is not None and today.year == day.year else f"{text} {day.year}"
+
+
+def minutes_phrase(n: int) -> str:
+    """'1 minuta', '3 minuty', '5 minut', '22 minuty': Polish plural agreement for the wait estimate."""
+    n = max(1, n)
+    if n == 1:
+        return "1 minuta"
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return f"{n} minuty"
+    return f"{n} minut"
+
+
+def greeting(shop: str, phone: bool = False) -> str:
+    """Opening line (automated-assistant and RODO notice); on the phone also how to reach a human."""
+    parts = [GREETING.format(shop=shop), DTMF_HINT if phone else "", HOW_CAN_I_HELP]
+    return " ".join(p for p in parts if p)
+
+
+def hold_wait(minutes: int) -> str:
+    return HOLD_WAIT.format(minutes=minutes_phrase(minutes))

@@ -1,0 +1,266 @@
+"""The shared dialog engine: one caller turn in, one ``Outcome`` out, for phone, speaker and chat alike.
+
+Order of decisions in a turn (``_decide``), most important first: a pending "shall I connect you?" that
+the caller accepts; escalation by the caller's words (urgent > complaint > human > offer); closing,
+repeat and thanks; answers to the pending yes/no question; order numbers and order/address questions;
+the knowledge base; else a miss (two in a row: transfer as not_understood).
+
+State lives in the session store, never in the engine, so any worker can take the next turn.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import cast
+
+from redis.exceptions import RedisError
+
+from dialog import catalogue as say
+from dialog.engine_config import EngineConfig, Reply
+from dialog.engine_intents import (
+    is_correction,
+    is_goodbye,
+    is_greeting_only,
+    is_not_that,
+    is_repeat_request,
+    is_thanks,
+    lacks_order_number,
+    mentions_quantity,
+    mostly_number,
+    wants_address_change,
+    wants_order_status,
+)
+from dialog.engine_kb import KBStep
+from dialog.engine_orders import OrderFlow
+from dialog.engine_text import words
+from dialog.escalation import detect_reason, session_mood
+from dialog.kb import KnowledgeBaseSearch
+from dialog.numbers import extract_order_number, yes_no
+from dialog.orders import OrderLookup
+from dialog.ports import CallerInfo, Outcome, Reason, Transfer
+from dialog.session import Session
+from dialog.store import SessionRepo
+from dialog.summary import build_summary
+
+log = logging.getLogger(__name__)
+_STORE_ERRORS = (RedisError, OSError)
+_ERROR_NOTE = "Błąd techniczny asystenta: klient przełączony automatycznie."
+
+
+class DialogEngine:
+    """Implements ``dialog.ports.Dialog``."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBaseSearch,
+        orders: OrderLookup,
+        sessions: SessionRepo,
+        config: EngineConfig | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.kb = kb
+        self.sessions = sessions
+        self.config = config or EngineConfig()
+        self.clock = clock
+        self.policy = self.config.policy()
+        self.orders = OrderFlow(orders, self.config, self._today)
+        self.kb_step = KBStep(kb, self.config)
+
+    def _today(self) -> date:
+        return datetime.fromtimestamp(self.clock()).date()
+
+    # ------------------------------------------------------------------ the Dialog port
+    async def greet(self, session_id: str | None, caller: CallerInfo) -> Outcome:
+        session = await self._load(session_id, caller)
+        text = say.greeting(self.config.shop_name, phone=caller.channel == "phone")
+        return await self._finish(session, Reply("answer", text))
+
+    async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
+        session = await self._load(session_id, caller)
+        text = text.strip()[: self.config.max_text_chars]
+        try:
+            session.add("caller", text)
+            self._note_request(session, text)
+            reply = await self._decide(session, text, caller)
+        except Exception:
+            log.exception("dialog turn failed (session %s)", session.id)
+            session.slots["note"] = _ERROR_NOTE
+            reply = Reply("transfer", say.ERROR_TRANSFER, transfer="not_understood")
+        return await self._finish(session, reply)
+
+    async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:
+        session = await self._load(session_id, caller)
+        session.mood = session_mood(session.caller_turns())
+        return await self._finish(session, Reply("transfer", say.TRANSFER[reason], transfer=reason))
+
+    async def close(self) -> None:
+        """Release the orders client (HTTP connection pool); the session store is closed by its owner."""
+        close = getattr(self.orders.orders, "close", None)
+        if close is not None:
+            await close()
+
+    def vocabulary(self) -> list[str]:
+        seen: dict[str, None] = dict.fromkeys(self.config.extra_vocabulary)
+        seen.update(dict.fromkeys(self.kb.vocabulary()))
+        return list(seen)
+
+    # ------------------------------------------------------------------ session plumbing
+    async def _load(self, session_id: str | None, caller: CallerInfo) -> Session:
+        """The stored session, or a fresh one (unknown/expired id, or the store is down: degrade, log)."""
+        session = None
+        if session_id:
+            try:
+                session = await self.sessions.load(session_id)
+            except _STORE_ERRORS:
+                log.exception("session store unavailable; continuing with a fresh session")
+        if session is None:
+            now = self.clock()
+            session = Session(id=self.sessions.new_id(), created_at=now, channel=caller.channel)
+        session.ended = False
+        return session
+
+    async def _finish(self, session: Session, reply: Reply) -> Outcome:
+        """Apply the reply to the session, persist it, and build the outcome."""
+        transfer = None
+        if reply.note:
+            session.slots["note"] = reply.note
+        if reply.transfer is not None:
+            transfer = self._transfer(session, reply.transfer)
+        session.expects = reply.expects
+        if reply.expects != "yes_no":
+            session.offer, session.offer_value = None, None
+        if reply.expects == "text":
+            session.purpose = None
+        session.asked_anything_else = reply.anything_else
+        session.ended = reply.action == "end"
+        if reply.repeatable:
+            session.last_reply = reply.text
+        session.add("bot", reply.text)
+        session.updated_at = self.clock()
+        try:
+            await self.sessions.save(session)
+        except _STORE_ERRORS:
+            log.exception("session store unavailable; session %s not saved", session.id)
+        return Outcome(
+            session_id=session.id,
+            action=reply.action,
+            reply=reply.text,
+            kb_id=reply.kb_id,
+            order_id=reply.order_id,
+            transfer=transfer,
+            expects=reply.expects,
+        )
+
+    def _transfer(self, session: Session, reason: Reason) -> Transfer:
+        session.slots["transfer_reason"] = reason
+        return Transfer(
+            queue=self.policy.queue(reason),
+            reason=reason,
+            priority=self.policy.priority(reason),
+            summary=build_summary(reason, session, session.slots.get("note")),
+        )
+
+    @staticmethod
+    def _note_request(session: Session, text: str) -> None:
+        """Remember the caller's first substantive request, for the agent summary."""
+        if session.first_request or len(words(text)) < 2 or yes_no(text) is not None:
+            return
+        if is_greeting_only(text) or is_thanks(text) or is_goodbye(text) or mostly_number(text):
+            return
+        session.first_request = text.strip()
+
+    # ------------------------------------------------------------------ decisions
+    async def _decide(self, s: Session, text: str, caller: CallerInfo) -> Reply:
+        if not text:
+            again = s.asked_anything_else
+            return Reply("clarify", say.NOT_HEARD, expects=s.expects, anything_else=again, repeatable=False)
+        s.mood = session_mood(s.caller_turns())
+        answer = yes_no(text) if s.expects == "yes_no" or s.asked_anything_else else None
+        if s.offer == "transfer" and answer is True:
+            return self._to_human(cast(Reason, s.offer_value or "requested_human"))
+        reason = detect_reason(text, s.caller_turns()[:-1])
+        if reason is not None:
+            return self._to_human(reason)
+        cfg = self.config
+        number = extract_order_number(text, cfg.min_order_digits, cfg.max_order_digits)
+        if number is None and (small := self._small_talk(s, text, answer)) is not None:
+            return small
+        if (pending := await self._pending_answer(s, answer, number)) is not None:
+            return pending
+        if number is not None and self._about_order(s, text):
+            s.purpose = "address" if wants_address_change(text) else s.purpose
+            return await self.orders.lookup(s, number)
+        if wants_address_change(text):
+            return await self.orders.start(s, "address", caller.phone)
+        if wants_order_status(text):
+            return await self.orders.start(s, "status", caller.phone)
+        if lacks_order_number(text, asked=s.expects == "order_number"):
+            s.offer, s.offer_value = "transfer", "requested_human"
+            return Reply("clarify", say.NO_ORDER_NUMBER_OFFER, expects="yes_no")
+        if not is_not_that(text) and (kb := self.kb_step.ask(s, text)) is not None:
+            return kb
+        if s.expects == "order_number":
+            return self._missed(s, self.orders.ask_again(s))
+        if is_greeting_only(text):
+            return Reply("answer", say.HELLO_AGAIN)
+        s.misses += 1
+        s.failed_attempts += 1
+        return self._missed(s, Reply("clarify", say.CLARIFY[min(s.misses, len(say.CLARIFY)) - 1]))
+
+    def _to_human(self, reason: Reason) -> Reply:
+        return Reply("transfer", say.TRANSFER[reason], transfer=reason)
+
+    def _missed(self, s: Session, reply: Reply) -> Reply:
+        """A turn not understood: the prepared re-prompt, or a transfer once misses reach the limit."""
+        return self._to_human("not_understood") if s.misses >= self.config.max_misses else reply
+
+    @staticmethod
+    def _small_talk(s: Session, text: str, answer: bool | None) -> Reply | None:
+        """Goodbye, 'nie, dziękuję' after 'anything else?', repeat, thanks, 'tak' to 'anything else?'."""
+        few_words = len(words(text)) <= 4
+        if is_goodbye(text):
+            return Reply("end", say.GOODBYE)
+        if is_repeat_request(text):
+            last = s.last_reply
+            if not last:
+                return Reply("answer", say.NOTHING_TO_REPEAT, repeatable=False)
+            return Reply(
+                "answer", say.REPEAT_PREFIX + last, expects=s.expects, anything_else=s.asked_anything_else
+            )
+        if s.asked_anything_else and answer is False and few_words:  # "nie, dziękuję"
+            return Reply("end", say.GOODBYE)
+        if is_thanks(text):
+            return Reply("answer", say.THANKS_REPLY, anything_else=True, repeatable=False)
+        if s.asked_anything_else and answer is True and few_words:
+            return Reply("answer", say.HOW_CAN_I_HELP, repeatable=False)
+        return None
+
+    async def _pending_answer(self, s: Session, answer: bool | None, number: str | None) -> Reply | None:
+        """Answers to the yes/no question asked in the previous turn."""
+        if s.offer == "order" and (answer is not None or number is not None):
+            if number is not None and answer is not True:  # "nie, chodzi o 48214"
+                return await self.orders.lookup(s, number)
+            return await self.orders.answer_offer(s, bool(answer))
+        if s.offer == "kb" and answer is not None:
+            if answer and (given := self.kb_step.confirmed(s)) is not None:
+                return given
+            s.misses += 1
+            s.failed_attempts += 1
+            return self._missed(s, Reply("clarify", say.CLARIFY[0]))
+        if s.offer == "transfer" and number is not None and answer is not True:  # "nie, numer to 48213"
+            return await self.orders.lookup(s, number)
+        if s.offer == "transfer" and answer is False:
+            return Reply("answer", say.DECLINED)
+        return None
+
+    def _about_order(self, s: Session, text: str) -> bool:
+        """A number in this turn is an order number (not a price, a date or a quantity)."""
+        if s.expects == "order_number" or s.purpose is not None or mostly_number(text):
+            return True
+        if mentions_quantity(text):
+            return False
+        context = s.order_id is not None or s.offer == "transfer"  # "nie, to jest 48213"
+        return context or is_correction(text) or wants_order_status(text) or wants_address_change(text)

@@ -1,0 +1,123 @@
+"""Small conversational intents the engine handles itself, before asking the knowledge base.
+
+Pure functions over the caller's text. They use the same stem/lemma cue matching as escalation (so
+"zamówieniu", "zamowienie" and "zamówienia" all count) and are deliberately conservative: a sentence
+that carries more than a courtesy ("dziękuję, a ile kosztuje dostawa?") is *not* a thanks.
+"""
+
+from __future__ import annotations
+
+from dialog.engine_cues import term, term_positions, tokens
+from dialog.numbers import is_number_word
+
+_GREETING_WORDS = {"dzien", "dobry", "halo", "czesc", "witam", "hej", "wieczor", "siema", "witajcie"}
+_FILLER_WORDS = {
+    "no", "to", "a", "i", "yyy", "eee", "mhm", "aha", "prosze", "bardzo", "serdecznie", "pieknie", "ok",
+    "okej", "pan", "pani", "panu", "juz", "wiec", "super", "dobrze", "swietnie", "wielkie",
+}  # fmt: skip
+_THANKS = term("dziek|=dzieki|dziekuj|=dziekowac")
+_GOODBYE = term(
+    "=do =widzenia|=do =uslyszenia|=do =zobaczenia|=zegnam|=to =wszystko|=nic =wiecej|=na =tym =koniec"
+    "|=koniec =rozmowy|=to =by =bylo =na =tyle|=to =by =bylo =wszystko|=dobranoc|=milego =dnia"
+)
+_REPEAT = term(
+    "powtorz|powtorzy|=nie =uslyszal|=nie =uslyszalem|=nie =uslyszalam|=nie =doslyszal|nie doslysz"
+    "|=nie =zrozumialem|=nie =zrozumialam|=jeszcze =raz|=slucham|=co =pan =mowi|=co =pani =mowi|=nie =slysz"
+)
+_REPEAT_ALONE = {"co", "slucham", "prosze", "ze", "jak"}
+_NOT_THAT = term("=nie =o =to|=nie =to =pytalem|=nie =to =pytalam|=nie =o =to =pytalem|=nie =o =to =chodzi")
+
+_ORDER_NOUN = term("zamowien|zamowil|zamowion|=paczka|paczk|paczce|przesylk|=status|=zakupy")
+_ORDER_ASK = term(
+    "=status|statusie|=gdzie|=co =sie =dzieje|=sprawdz|sprawdzi|=moj|=moje|=moja|=mojej|=mojego"
+    "|=kiedy =przyjdzie|=kiedy =dotrze|=kiedy =dojdzie|=kiedy =bedzie|=kiedy =przyjedzie"
+    "|=nie =przyszla|=nie =przyszlo|=nie =dotarla|=nie =dotarlo|=nie =doszla|=nie =dostalem|=nie =dostalam"
+    "|=jeszcze =nie|=zamowilem|=zamowilam|=wyslane|=wyslaliscie|=na =jakim =etapie|=stan"
+)
+_NOT_STATUS = term(
+    "anul|zrezygn|wycof|zwrot|zwroc|=oddac|reklam|faktur|zaplac|platn|=zmienic|=zmiana|adres|koszt"
+)
+_ADDRESS = (term("zmien|zmian|=inny|=zly|=zle|popraw|przekier|pomylil|bledn|=nowy"), term("adres"))
+_NOT_ADDRESS = term("faktur|rachun|=nip|mail|=konto|konta|firmy")
+_NO_NUMBER = (
+    term("=nie =mam|=nie =pamietam|=nie =znam|=nie =wiem|zgubil|=nie =moge =znalezc"),
+    term("numer|numeru"),
+)
+_CORRECTION = term("chodzi|chodzilo|=tylko|pomylil|pomylk|=nie =ten|=raczej")
+_QUANTITY = term(
+    "=zl|zlot|=pln|=euro|sztuk|=dni|=dzien|godzin|minut|procent|=lat|=rok|roku|=cm|=kg|cali|=raty|=rat"
+)
+
+
+def _content(text: str, extra: set[str]) -> list[str]:
+    return [t.form for t in tokens(text) if t.form not in _FILLER_WORDS | extra]
+
+
+def is_greeting_only(text: str) -> bool:
+    """'Dzień dobry', 'halo', 'cześć' and nothing else."""
+    toks = [t.form for t in tokens(text)]
+    return bool(toks) and all(t in _GREETING_WORDS | _FILLER_WORDS for t in toks)
+
+
+def is_thanks(text: str) -> bool:
+    """Only thanks ('dziękuję bardzo', 'dzięki'), no further request."""
+    toks = tokens(text)
+    hits = set(term_positions(_THANKS, toks))
+    return bool(hits) and all(i in hits or t.form in _FILLER_WORDS for i, t in enumerate(toks))
+
+
+def is_goodbye(text: str) -> bool:
+    """'Do widzenia', 'to wszystko', 'dziękuję, to wszystko', 'nic więcej'."""
+    return bool(term_positions(_GOODBYE, tokens(text)))
+
+
+def is_repeat_request(text: str) -> bool:
+    """'Powtórz', 'nie usłyszałem', 'słucham?', 'jeszcze raz'."""
+    toks = tokens(text)
+    if len(toks) == 1 and toks[0].form in _REPEAT_ALONE:
+        return True
+    return len(toks) <= 8 and bool(term_positions(_REPEAT, toks))
+
+
+def is_not_that(text: str) -> bool:
+    """'Nie o to mi chodziło': the previous answer missed."""
+    return bool(term_positions(_NOT_THAT, tokens(text)))
+
+
+def wants_order_status(text: str) -> bool:
+    """A question about the caller's own order ('gdzie jest moja paczka'), not about orders in general
+    ('ile trwa dostawa', 'jak anulować zamówienie': those the knowledge base answers)."""
+    toks = tokens(text)
+    if not term_positions(_ORDER_NOUN, toks) or term_positions(_NOT_STATUS, toks):
+        return False
+    return bool(term_positions(_ORDER_ASK, toks))
+
+
+def wants_address_change(text: str) -> bool:
+    """'Chcę zmienić adres dostawy', 'podałem zły adres'."""
+    toks = tokens(text)
+    return all(term_positions(t, toks) for t in _ADDRESS) and not term_positions(_NOT_ADDRESS, toks)
+
+
+def lacks_order_number(text: str, asked: bool = False) -> bool:
+    """'Nie mam numeru zamówienia', 'nie pamiętam numeru'; right after we asked for it, 'nie wiem' will do."""
+    toks = tokens(text)
+    terms = _NO_NUMBER[:1] if asked else _NO_NUMBER
+    return all(term_positions(t, toks) for t in terms)
+
+
+def is_correction(text: str) -> bool:
+    """'Nie, chodziło mi o ...', 'nie 48213 tylko 48214', 'pomyliłem się'."""
+    return bool(term_positions(_CORRECTION, tokens(text)))
+
+
+def mentions_quantity(text: str) -> bool:
+    """A price, a count or a duration ('2000 zł', '30 dni'): its number is not an order number."""
+    return bool(term_positions(_QUANTITY, tokens(text)))
+
+
+def mostly_number(text: str) -> bool:
+    """The turn is essentially a number ('48213', 'numer 48213', 'to jest cztery osiem dwa jeden trzy')."""
+    extra = {"numer", "nr", "zamowienia", "zamowienie", "jest", "ma", "tak", "nie", "moj", "moje", "mam", "o"}
+    rest = [w for w in _content(text, extra) if not w.isdigit() and not is_number_word(w)]
+    return len(rest) <= 2

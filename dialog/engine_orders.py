@@ -1,0 +1,110 @@
+"""The order part of the dialog: asking for the number, looking it up, phone match, status in words.
+
+Session fields it owns: ``purpose`` (why an order number is wanted: status or address change),
+``offer``/``offer_value`` for "czy chodzi o zamówienie numer ...?", ``not_found`` and the order found.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from dialog import catalogue as say
+from dialog.engine_config import EngineConfig, Reply
+from dialog.orders import Order, OrderLookup, OrdersUnavailable
+from dialog.session import Purpose, Session
+
+log = logging.getLogger(__name__)
+_PENDING = ("placed", "paid", "packed")
+_UNAVAILABLE_NOTE = "System zamówień nie odpowiadał; status trzeba sprawdzić ręcznie."
+
+
+def status_text(order: Order, today: date | None = None) -> str:
+    """The status in natural Polish: number, status, carrier and expected date when known."""
+    parts = [say.ORDER_STATUS[order.status].format(order_id=order.id)]
+    if order.carrier and order.status in _PENDING:
+        parts.append(say.ORDER_CARRIER_PENDING.format(carrier=order.carrier))
+    if order.carrier and order.status == "shipped":
+        parts.append(say.ORDER_CARRIER_SHIPPED.format(carrier=order.carrier))
+    if order.eta and order.status in (*_PENDING, "shipped"):
+        parts.append(say.ORDER_ETA.format(date=say.spoken_date(order.eta, today)))
+    if order.eta and order.status == "delivered":
+        parts.append(say.ORDER_DELIVERED_ON.format(date=say.spoken_date(order.eta, today)))
+    return " ".join(parts)
+
+
+def address_text(order: Order) -> str:
+    """What can be done about the delivery address at this order's stage."""
+    return say.ADDRESS_CHANGE[order.status].format(order_id=order.id)
+
+
+class OrderFlow:
+    """Order turns. Returns ``Reply`` values; the engine turns them into outcomes and saves the session."""
+
+    def __init__(self, orders: OrderLookup, config: EngineConfig, today: Callable[[], date]) -> None:
+        self.orders = orders
+        self.config = config
+        self.today = today
+
+    def _found(self, session: Session, order: Order) -> Reply:
+        session.not_found = 0
+        session.misses = 0
+        session.order_id, session.order_status = order.id, order.status
+        text = address_text(order) if session.purpose == "address" else status_text(order, self.today())
+        return Reply("answer", f"{text} {say.ANYTHING_ELSE}", order_id=order.id, anything_else=True)
+
+    @staticmethod
+    def _unavailable(session: Session, exc: OrdersUnavailable) -> Reply:
+        log.warning("orders unavailable: %s", exc)
+        session.offer, session.offer_value = "transfer", "requested_human"
+        return Reply("clarify", say.ORDERS_UNAVAILABLE_OFFER, expects="yes_no", note=_UNAVAILABLE_NOTE)
+
+    async def lookup(self, session: Session, number: str) -> Reply:
+        """Look up a number the caller gave; re-ask once when unknown, then offer a human."""
+        session.purpose = session.purpose or "status"
+        try:
+            order = await self.orders.get(number)
+        except OrdersUnavailable as exc:
+            return self._unavailable(session, exc)
+        if order is not None:
+            return self._found(session, order)
+        session.not_found += 1
+        session.failed_attempts += 1
+        if session.not_found >= self.config.max_not_found:
+            session.offer, session.offer_value = "transfer", "requested_human"
+            text = say.ORDER_NOT_FOUND_OFFER.format(order_id=number)
+            return Reply("clarify", text, expects="yes_no", order_id=number)
+        text = say.ORDER_NOT_FOUND.format(order_id=number)
+        return Reply("clarify", text, expects="order_number", order_id=number)
+
+    async def start(self, session: Session, purpose: Purpose, phone: str | None) -> Reply:
+        """The caller asked about an order without a number: the one we already know, one matching their
+        phone ("czy chodzi o zamówienie numer ...?"), or ask for the number."""
+        session.purpose = purpose
+        if session.order_id:
+            return await self.lookup(session, session.order_id)
+        if phone:
+            try:
+                match = await self.orders.latest_for_phone(phone)
+            except OrdersUnavailable as exc:
+                return self._unavailable(session, exc)
+            if match is not None:
+                session.offer, session.offer_value = "order", match.id
+                return Reply("clarify", say.PHONE_MATCH_OFFER.format(order_id=match.id), expects="yes_no")
+        return Reply("clarify", say.ASK_ORDER_NUMBER, expects="order_number")
+
+    async def answer_offer(self, session: Session, yes: bool) -> Reply:
+        """'Tak' to "czy chodzi o zamówienie numer ...?" gives its status; 'nie' asks for the number."""
+        offered = session.offer_value
+        session.offer, session.offer_value = None, None
+        if yes and offered:
+            return await self.lookup(session, offered)
+        return Reply("clarify", say.ASK_ORDER_NUMBER, expects="order_number")
+
+    @staticmethod
+    def ask_again(session: Session) -> Reply:
+        """Waiting for a number and none came: ask once more (counts as a miss)."""
+        session.misses += 1
+        session.failed_attempts += 1
+        return Reply("clarify", say.ASK_ORDER_NUMBER_AGAIN, expects="order_number")

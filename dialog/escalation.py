@@ -1,0 +1,260 @@
+"""When a human must take over, and how upset the caller is. Pure functions: text in, decision out.
+
+Cues (``dialog.engine_cues``) match stems and lemmas, so one cue covers every inflection and spelling
+without diacritics. Precedence: urgent > complaint > requested_human > individual_offer; not_understood
+comes from the dialog (misses in a row), not from the words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz
+
+from dialog.engine_cues import Cue, Token, cues, term, term_positions, tokens
+from dialog.engine_text import fold
+from dialog.ports import Reason
+
+Mood = Literal["calm", "impatient", "angry"]
+PRECEDENCE: tuple[Reason, ...] = (
+    "urgent",
+    "complaint",
+    "requested_human",
+    "individual_offer",
+    "not_understood",
+)
+DEFAULT_QUEUES: Mapping[Reason, str] = {
+    "urgent": "obsluga", "complaint": "reklamacje", "requested_human": "obsluga",
+    "individual_offer": "sprzedaz", "not_understood": "obsluga",
+}  # fmt: skip
+DEFAULT_PRIORITIES: Mapping[Reason, int] = {
+    "urgent": 10, "complaint": 5, "requested_human": 3, "individual_offer": 3, "not_understood": 2,
+}  # fmt: skip
+
+
+_HUMAN = "konsultant|czlowiek|operator|pracownik|doradc|=agent|agenta|agentem|kierownik|przelozon|szef"
+_ASK = "chce|chcial|=chciec|popros|prosze|=daj|dajcie|dajze|potrzebuj|polacz|zawolaj|wezwij|musze"
+# "nie <verb>" that means a device is broken ("pralka nie pierze"); "kurier nie przyszedł" is not here.
+_BROKEN_VERBS = (
+    "chlodzi", "grzeje", "pierze", "swieci", "odpala", "startuje", "reaguje", "laduje", "wlacza", "wlaczaja",
+    "drukuje", "kreci", "gra", "wyswietla", "laczy", "czyta", "ssie", "suszy", "mrozi", "zamyka", "otwiera",
+)  # fmt: skip
+_CUES: dict[Reason, tuple[Cue, ...]] = {
+    "urgent": cues(
+        ("=pali|=palilo|=palil|=palila|=pala|zapalil|zapalilo|zapalila", "=sie"),
+        "pozar!pozarn|=ogien|=ognia|=ogniem|plomien|plomieni|=plonie|splonal|=dym|=dymu|dymi!dymisj",
+        "porazen|porazil|iskrz|wybuch|eksplod|przegrzal|przegrzewa|zwarci|spalil|stopil|spuchl|spuchniet",
+        ("=prad|=pradem|=pradu", "kop|razi|=bije|=bil|=walnal|=walnelo"),
+        "zagrozen|zagraza|niebezpieczenstw|=ranny|=ranna|poparz|zatrul|zatruci|krwaw",
+        "oszust|oszuk|wyludz|phishing|podszyw|wlamal|wlaman|przejeli|przejal konto",
+        "ukradl|ukradli|ukradz|kradziez|skradzion|wykradl|wyciek",
+        (
+            "uzyl|=uzyla|=uzyto|wykorzystal|wykorzystano",
+            "karty|=karte|konta|=konto|danych|=dane|tozsamosc",
+        ),
+        "nieautoryzowan",
+        (
+            "platn|obciaz|pobran|pobral|pobrali|przelew|transakc|pieniadz|pieniedz|karty|=konto|konta|zamowil"
+            "|zamowion|kupil|=zakup",
+            "bez zgod|bez wiedz|nie zlecal|nie autoryzow|nie robil|nie zamawial",
+        ),
+        "=pozwe|=pozwiemy|=pozew|prawnik|adwokat|policj|prokurat|uokik|rzecznik|=sad|=sadu|=sadzie",
+        "zabij|pozabijam|=bomba|=bombe|=bomby|wysadz|polkn|zadlawil|=udusil|=wypadek",
+        ("=topi|=topia|topil|=pali|=tli|=dymi|=iskrzy", "=sie"),
+        (
+            "=ktos|=ktoś|=obcy|=nieznany",
+            "karte|karty|karta|=konto|koncie|=konta|danych|=dane",
+            "zamowil|zrobil|kupil|zaplacil|uzyl|oplacil|wyplacil|zalogowal|zmienil",
+        ),
+    ),
+    "complaint": (
+        *cues(
+            "reklamacj|reklamacyj|zareklam|reklamuj|reklamowac!reklamowk|reklamowal!reklamowk",
+            "skarg|poskarz|=skarze",
+        ),
+        *cues(
+            "zepsu|popsu|uszkodz|wadliw|=wada|=wady|=wade|pekniet|=pekl|=pekla|pekniec|rozbit|zniszcz"
+            "|zazalen|rozpru|rozdar|rozlecial|rozlecia|rozpadl|rozpada|rozklei|niekomplet|niepeln|=zepsul"
+            "|porysowan|zgniecion|niesprawn|usterk|=defekt|=usterka|wgniecen|=zbity|=zbita|=zbite|stluczon"
+            "|=peklo|=pekly|ciekni|cieknie|przecieka|odpada|odpadl|odklei|zardzewial",
+            unless="=stary|=stara|=stare|starego|zuzyt|elektrosmiec",
+        ),
+        *cues("niezgodn|=przestal|=przestala|=przestalo|=przestaly|=przestaja|=przestaje"),
+        *cues(
+            "nie dziala|nie dzialaj|nie dzialal|przestal dzial|"
+            + "|".join(f"=nie ={v}" for v in _BROKEN_VERBS),
+            unless="=kod|kodu|kupon|stron|=link|linku|aplikac|logow|hasl|=blik|platnos|=konto|konta",
+        ),
+        *cues(
+            (
+                "=zly|=zla|=zle|=zlego|=inny|=inna|=inne|innego|niewlasciw",
+                "produkt|towar|rozmiar|kolor|model|przedmiot|rzecz",
+                "przysl|przyszl|dostal|wyslal|przywiozl",
+            ),
+            ("brakuj|=brak", "paczk|paczce|przesylk|zestaw|element|czesc|pudel|karton"),
+        ),
+    ),
+    "requested_human": cues(
+        "przelacz!przelacznik",
+        ("polacz!polaczen", "=mnie|=nas|=z|=ze"),
+        "|".join(f"=z {h}|=ze {h}" for h in [*_HUMAN.split("|"), "=kims", "=dzialem", "obslug", "infolini"]),
+        ("zyw|prawdziw", "osob|czlowiek|konsultant"),
+        ("=ktos|=kogos|=kims|konsultant|czlowiek|osob", "=na =zywo"),
+        ("przekier", "=mnie|=nas|czlowiek|konsultant|=kogos|=ktos"),
+        ("popros|=daj|dajcie|chce|potrzebuj|zawolaj", "=kogos|=ktos"),
+        "oddzwon",
+        ("=ktos|=kogos|=kims", "pogada|porozmaw|rozmawia|=mowic|=pomowic"),
+        ("zadzwoni|zadzwonic|skontaktuje|skontaktowal", f"{_HUMAN}|=ktos|=kogos"),
+    ),
+    "individual_offer": cues(
+        "negocj|upust|opust|przetarg",
+        "hurt!hurtown",
+        "rabat!rabatowy!rabatowe!rabatowa!rabatowego!rabatowym!rabatowych!rabatowej",
+        ("taniej|tansz", "dostan|=da sie|=dacie|=dasz|mozecie|mozna|zejsc|zejdzie|zrobic|=moze|sprzedac"),
+        ("firm|biznes|=b2b|=nip|spolk", "ofert|rabat|znizk|upust|wycen|hurt|=cena|=ceny|=cene|warunk"),
+        ("indywidualn", "ofert|wycen|=cena|=ceny|=cene|warunk|znizk|rabat"),
+        ("wieksz|=duza|=duze|=duzo|=duzej|hurtow", "ilosc|zamowien|partie|partii|sztuk"),
+        ("=sto|=dwiescie|kilkadziesiat|kilkaset|=tysiac|setk", "sztuk|egzemplarz"),
+        ("zejsc|zejdzie|zejdziecie|spuscic|spuscicie|utarg|targowa", "=cena|=ceny|=cene|cenie"),
+        ("lepsz", "=cena|=ceny|=cene|ofert|warunk"),
+        ("znizk!znizkow|rabat!rabatow", "zrobi|=dac|=dacie|=dasz|dostan|=moze|sztuk|ilosc|zakupie"),
+        ("dogad|=umowimy|=ustalimy|potarg", "=cena|=ceny|=cene|=cenie|cenow|warunk"),
+    ),
+}
+_COMPLAINT_GUARD = cues("=kod|kodu|kupon|stron|=link|linku|aplikac|logow|hasl|=blik|platnos|=konto|konta")[0]
+_HUMAN_NOUN_REQUEST = cues((_HUMAN, _ASK))[0]
+_HUMAN_NOUN = term(_HUMAN)
+_NOT_A_BOT = cues(("=nie", "rozmaw|gada|mowi|porozmaw", "automat|maszyn|robot|=bot|botem|komputer"))[0]
+_NEGATED_ASK = re.compile(r"\bnie (chce|chcialbym|chcialabym|potrzebuje|trzeba|musze|prosze)\b")
+_POSITIVE_ASK = re.compile(r"\b(daj\w*|popros\w*|polacz\w*|przelacz\w*|chce|zawolaj\w*|potrzebuje)\b")
+_FILLERS = {"prosze", "no", "to", "a", "yyy", "eee", "mhm", "halo", "pan", "pani", "jakis", "jakiegos"}
+
+_STRONG = term(
+    "idiot|debil|kretyn|=durni|=duren|=durnie|gown|kurw|chuj|jeba|jebi|pierdol|spierdal|zlodziej|oszusci"
+    "|skandal|zenad|=kpina|kpiny|paranoj|nie do przyjecia|haniebn|bezczeln|=dno|horror|=zart|=zarty"
+)
+_MILD = term(
+    "cholera|cholern|=szlag|beznadziej|dziadost|badziew|=syf|natychmiast|=w =tej =chwili|ile mozna"
+    "|mam dosc|ile razy|znowu|po raz kolejny|ciagle|=wciaz|wreszcie|=w =koncu|szybko|szybciej|=juz =trzeci"
+)
+
+
+def _caps(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 6 and sum(c.isupper() for c in letters) / len(letters) >= 0.7
+
+
+def _repeats(text: str, previous: Sequence[str]) -> bool:
+    folded = fold(text).strip()
+    return len(folded) >= 8 and any(fuzz.ratio(folded, fold(p).strip()) >= 90 for p in previous)
+
+
+def anger_score(text: str, previous: Sequence[str] = ()) -> tuple[int, int]:
+    """(strong cues, total score): insults and indignation count 2, impatience words, CAPS, '!!' and
+    saying the same thing again count 1."""
+    toks = tokens(text)
+    strong = len(term_positions(_STRONG, toks))
+    mild = len(term_positions(_MILD, toks))
+    score = 2 * strong + mild + _caps(text) + (text.count("!") >= 2) + _repeats(text, previous)
+    return strong, score
+
+
+def mood(text: str, previous: Sequence[str] = ()) -> Mood:
+    """Mood of one caller turn, given what they said before (repetition is a sign of impatience)."""
+    strong, score = anger_score(text, previous)
+    if strong or score >= 3:
+        return "angry"
+    return "impatient" if score >= 1 else "calm"
+
+
+def session_mood(turns: Sequence[str], window: int = 3) -> Mood:
+    """The strongest mood over the caller's last ``window`` turns."""
+    order: tuple[Mood, ...] = ("calm", "impatient", "angry")
+    moods = [mood(t, turns[:i]) for i, t in enumerate(turns) if i >= len(turns) - window]
+    return max(moods, key=order.index, default="calm")
+
+
+def _wants_human(toks: Sequence[Token], folded: str) -> bool:
+    content = [t for t in toks if t.form not in _FILLERS]
+    beneficiary = {i + 1 for i, t in enumerate(toks) if t.form == "dla"}  # "bezpieczny dla człowieka"
+    toks = [t for i, t in enumerate(toks) if i not in beneficiary]
+    if _NOT_A_BOT.matches(toks):
+        return True  # "nie chcę rozmawiać z automatem" is a request despite the "nie"
+    hit = any(c.matches(toks) for c in _CUES["requested_human"]) or _HUMAN_NOUN_REQUEST.matches(toks)
+    if not hit and 0 < len(content) <= 3:
+        hit = bool(term_positions(_HUMAN_NOUN, content))  # "konsultant!", "operator proszę"
+    if hit and (neg := _NEGATED_ASK.search(folded)):
+        return bool(_POSITIVE_ASK.search(folded[neg.end() :]))  # "nie chcę czekać, dajcie konsultanta"
+    return hit
+
+
+# Verbs after "nie" that do NOT describe a broken product (first person, existence, delivery, wishes).
+_NOT_A_DEFECT = term(
+    "=ma|=mam|=mamy|=maja|=jest|=sa|=byl|=byla|=bylo|=wiem|=chce|=chcial|=moge|=moze|=musze|=trzeba|=wolno"
+    "|=rozumiem|=pamietam|=znam|=zgadza|przyszl|przyszed|dotarl|doszl|doszed|dostal|=dojechal|przyjecha"
+    "|przyjezdza|=widze|=slysze|=potrzebuje|=zamawial|=zamowil|=odebral|=zdazyl|=bede|=jestem|=bylem|=bylam"
+    "|=dziekuje|=prosze|=placil|=zaplacil|=obejmuje|=dotyczy|=wlicza|=mozna|=da"
+)
+_QUESTION_START = frozenset(
+    {"czy", "jak", "jaki", "jaka", "jakie", "gdzie", "ile", "kiedy", "dlaczego", "co"}
+)
+
+
+def _device_fails(toks: Sequence[Token]) -> bool:
+    """'Mikrofalówka nie podgrzewa', 'ekspres nie spienia': a statement that something does not do its
+    job, whatever the verb. Questions, "nie ma", "nie przyszła" (delivery) and first person are not."""
+    if not toks or toks[0].form in _QUESTION_START:
+        return False
+    for i, tok in enumerate(toks[1:-1], start=1):
+        verb = toks[i + 1]
+        if tok.form != "nie" or toks[i - 1].form in {"ja", "mi", "mnie", "to", "jeszcze", "juz", "ze"}:
+            continue
+        third_person = verb.form.endswith(("a", "e", "i", "y")) and verb.lemma.endswith("c")
+        if third_person and not term_positions(_NOT_A_DEFECT, [verb]):
+            return True
+    return False
+
+
+def detect_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:
+    """Every escalation reason the caller's words carry, most important first (not_understood excluded:
+    that one depends on the dialog, not on the words)."""
+    toks = tokens(text)
+    found: list[Reason] = []
+    for reason in ("urgent", "complaint", "individual_offer"):
+        if any(cue.matches(toks) for cue in _CUES[reason]):
+            found.append(reason)
+    if "complaint" not in found and _device_fails(toks) and not _COMPLAINT_GUARD.matches(toks):
+        found.append("complaint")
+    if "urgent" not in found and mood(text, previous) == "angry":
+        found.append("urgent")
+    if _wants_human(toks, " ".join(t.form for t in toks)):
+        found.append("requested_human")
+    return sorted(found, key=PRECEDENCE.index)
+
+
+def detect_reason(text: str, previous: Sequence[str] = ()) -> Reason | None:
+    """The one reason that decides the transfer (urgent beats complaint beats requested_human ...)."""
+    found = detect_reasons(text, previous)
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    """Queues and priorities per reason (configurable) and how many misses in a row make a transfer."""
+
+    queues: Mapping[Reason, str] = field(default_factory=lambda: dict(DEFAULT_QUEUES))
+    priorities: Mapping[Reason, int] = field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
+    max_misses: int = 2
+
+    def queue(self, reason: Reason) -> str:
+        return self.queues.get(reason, DEFAULT_QUEUES[reason])
+
+    def priority(self, reason: Reason) -> int:
+        return self.priorities.get(reason, DEFAULT_PRIORITIES[reason])
+
+    def decide(self, text: str, previous: Sequence[str], misses: int) -> Reason | None:
+        """Reason to transfer now: from the words, else ``not_understood`` once misses reach the limit."""
+        return detect_reason(text, previous) or ("not_understood" if misses >= self.max_misses else None)

@@ -1,0 +1,200 @@
+"""Order numbers out of what the recogniser wrote, and a yes/no detector.
+
+Why a small hand-written parser: callers say order numbers in every way at once ("48213", "48-213",
+"cztery osiem dwa jeden trzy", "czterdzieści osiem tysięcy dwieście trzynaście", "czterdzieści osiem
+dwa trzynaście", "48 tysięcy 213"), and Whisper writes them with or without diacritics. ``num2words``
+only goes digits -> words; nothing on PyPI parses Polish numerals back, so the grammar below is kept
+tiny: number words combine into a *chunk* while they fit Polish numeral order (hundreds, tens, units,
+optionally times "tysiąc"); a word that does not fit starts a new chunk, and the chunks' digits are
+concatenated. That one rule covers digit-by-digit, pairs/groups and full numerals alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from dialog.engine_text import fold
+
+_DIGIT_NOUNS = ("jedyn", "dwoj", "troj", "czwor", "piat", "szost", "siodem", "osem", "dziewiat")
+_UNITS = {
+    "zero": 0, "zera": 0, "zerem": 0, "jeden": 1, "jedna": 1, "jedno": 1, "dwa": 2, "dwie": 2,
+    "trzy": 3, "cztery": 4, "piec": 5, "szesc": 6, "siedem": 7, "osiem": 8, "dziewiec": 9,
+    # Colloquial digit names ("dwójka", "ósemkę") in the cases a caller uses them.
+    **{stem + end: v for v, stem in enumerate(_DIGIT_NOUNS, start=1) for end in ("ka", "ke", "ki", "ko")},
+}  # fmt: skip
+_TEENS = {
+    "dziesiec": 10, "jedenascie": 11, "dwanascie": 12, "trzynascie": 13, "czternascie": 14,
+    "pietnascie": 15, "szesnascie": 16, "siedemnascie": 17, "osiemnascie": 18, "dziewietnascie": 19,
+}  # fmt: skip
+_TENS = {
+    "dwadziescia": 20, "trzydziesci": 30, "czterdziesci": 40, "piecdziesiat": 50,
+    "szescdziesiat": 60, "siedemdziesiat": 70, "osiemdziesiat": 80, "dziewiecdziesiat": 90,
+}  # fmt: skip
+_HUNDREDS = {
+    "sto": 100, "dwiescie": 200, "trzysta": 300, "czterysta": 400, "piecset": 500,
+    "szescset": 600, "siedemset": 700, "osiemset": 800, "dziewiecset": 900,
+}  # fmt: skip
+_THOUSAND = {"tysiac", "tysiace", "tysiecy", "tysiaca", "tys"}
+_FUZZY_VOCAB = [*_TEENS, *_TENS, *_HUNDREDS, "tysiecy", "tysiace"]
+_HESITATION = re.compile(r"^(y+|e+|m+|y+m+|e+m+|h+m+)$")
+_TOKEN = re.compile(r"\d+|[^\W\d_]+|[-/.,]")
+
+
+@dataclass
+class _Chunk:
+    """One numeral being built. ``pos``: 0 empty after 'tysiąc', 3 after hundreds, 2 after tens, 1 full."""
+
+    low: int = 0
+    pos: int = 0
+    thousands: int | None = None
+    raw: str | None = None  # digits as written (keeps leading zeros: "0 4 8")
+
+    def digits(self) -> str:
+        if self.raw is not None:
+            return self.raw
+        return str((self.thousands or 0) * 1000 + self.low)
+
+
+def _word_value(tok: str) -> tuple[str, int] | None:
+    """(kind, value) of a folded number word; tolerant of one ASR slip in the long words."""
+    for kind, table in (("unit", _UNITS), ("teen", _TEENS), ("ten", _TENS), ("hundred", _HUNDREDS)):
+        if tok in table:
+            return kind, table[tok]
+    if tok in _THOUSAND:
+        return "thousand", 1000
+    if len(tok) >= 7:
+        hit = process.extractOne(tok, _FUZZY_VOCAB, scorer=fuzz.ratio, score_cutoff=88)
+        if hit is not None:
+            return _word_value(hit[0])
+    return None
+
+
+def is_number_word(word: str) -> bool:
+    """A Polish numeral word ("czterdzieści", "dwójka", "tysięcy"), with or without diacritics."""
+    return _word_value(fold(word)) is not None
+
+
+class _RunParser:
+    """Turns one run of number tokens into digits, chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.cur: _Chunk | None = None
+
+    def _flush(self) -> None:
+        if self.cur is not None:
+            self.pieces.append(self.cur.digits())
+        self.cur = None
+
+    def _start(self, chunk: _Chunk) -> None:
+        self._flush()
+        self.cur = chunk
+
+    def digits(self, text: str) -> None:
+        cur = self.cur
+        if cur is not None and cur.thousands is not None and cur.pos == 0 and len(text) <= 3:
+            cur.low, cur.pos = int(text), 1  # "48 tysięcy 213"
+            return
+        self._start(_Chunk(low=int(text), pos=1, raw=text))
+
+    def word(self, kind: str, value: int) -> None:
+        cur = self.cur
+        if kind == "thousand":
+            if cur is not None and cur.thousands is None and cur.pos != 0:
+                cur.thousands = int(cur.digits()) or 1
+                cur.low, cur.pos, cur.raw = 0, 0, None
+            else:
+                self._start(_Chunk(thousands=1))
+            return
+        accepts = {"hundred": (0,), "ten": (0, 3), "teen": (0, 3), "unit": (0, 3, 2)}[kind]
+        if value == 0 or cur is None or cur.raw is not None or cur.pos not in accepts:
+            self._start(_Chunk(raw="0") if value == 0 else _Chunk())
+            cur = self.cur
+            if value == 0:
+                return
+        assert cur is not None
+        cur.low += value
+        cur.pos = {"hundred": 3, "ten": 2, "teen": 1, "unit": 1}[kind]
+
+    def result(self) -> str:
+        self._flush()
+        return "".join(self.pieces)
+
+
+def _runs(text: str) -> list[str]:
+    """Digit strings of every maximal run of number tokens in ``text``."""
+    runs: list[str] = []
+    parser: _RunParser | None = None
+    tokens = _TOKEN.findall(fold(text))
+    for i, tok in enumerate(tokens):
+        if tok.isdigit():
+            parser = parser or _RunParser()
+            prev = tokens[i - 1] if i else ""
+            if prev in {",", "."} and len(tok) != 3:  # "25.11.2026" is a date, "48.213" a grouped number
+                runs.append(parser.result())
+                parser = _RunParser()
+            parser.digits(tok)
+            continue
+        value = None if tok in "-/.," else _word_value(tok)
+        if value is not None:
+            parser = parser or _RunParser()
+            parser.word(*value)
+        elif tok in "-/.," or _HESITATION.match(tok):
+            continue  # separators and "yyy" do not end a number
+        elif parser is not None:
+            runs.append(parser.result())
+            parser = None
+    if parser is not None:
+        runs.append(parser.result())
+    return [r for r in runs if r]
+
+
+def find_order_numbers(text: str, min_digits: int = 4, max_digits: int = 10) -> list[str]:
+    """Every plausible order number in ``text``, in the order spoken (the last is the caller's final word)."""
+    return [r for r in _runs(text) if min_digits <= len(r) <= max_digits]
+
+
+def extract_order_number(text: str, min_digits: int = 4, max_digits: int = 10) -> str | None:
+    """The order number the caller means: the last one said ("nie 48213 tylko 48214" -> "48214")."""
+    found = find_order_numbers(text, min_digits, max_digits)
+    return found[-1] if found else None
+
+
+_YES = {
+    "tak", "jasne", "oczywiscie", "pewnie", "owszem", "dokladnie", "zgoda", "ok", "okej", "okay",
+    "dobrze", "chetnie", "poprosze", "potwierdzam", "zgadza", "racja", "mhm", "yhm", "ano", "taa",
+    "prosze", "pewno", "naturalnie", "slusznie", "dawaj", "dajcie",
+}  # fmt: skip
+_NO = {"nie", "niepotrzebne", "nigdy", "bynajmniej", "skad", "nieprawda", "zle", "niezupelnie"}
+_YES_PHRASES = re.compile(r"\b(nie ma sprawy|nie ma problemu|jak najbardziej|no pewnie|a jakze)\b")
+_NO_PHRASES = re.compile(r"\b(w zadnym wypadku|ze nie|raczej nie|no nie|chyba nie|to nie to)\b")
+_UNSURE = re.compile(r"\b(nie wiem|nie jestem pewn\w*|nie pamietam|nie mam pojecia|moze|nie rozumiem)\b")
+
+
+def yes_no(text: str) -> bool | None:
+    """True for yes, False for no, None when the caller said neither (or is unsure).
+
+    Only the first few words count: "tak, ale mam jeszcze pytanie" is a yes; "nie, chodziło mi o ..."
+    is a no. A lone "no" is the colloquial Polish "yeah".
+    """
+    folded = " ".join(re.findall(r"[^\W_]+", fold(text)))
+    head = " ".join(folded.split()[:4])
+    if not head:
+        return None
+    if _UNSURE.search(head):
+        return None
+    if _YES_PHRASES.search(head):
+        return True
+    if _NO_PHRASES.search(head):
+        return False
+    if head == "no":
+        return True
+    for word in head.split():
+        if word in _NO:
+            return False
+        if word in _YES:
+            return True
+    return None

@@ -1,0 +1,63 @@
+"""The dialog session: everything the engine must remember between turns, as plain JSON.
+
+A pydantic model rather than a dataclass because it crosses a process boundary (Redis): any worker
+may handle the next turn, so the state is validated when read back, and a session written by an older
+version with missing fields still loads with defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Role = Literal["caller", "bot"]
+Expects = Literal["text", "order_number", "yes_no"]
+Purpose = Literal["status", "address"]  # what an order number is asked for
+Offer = Literal["order", "transfer", "kb"]  # what a pending yes/no question proposes
+
+MAX_HISTORY = 40  # turns kept; the summary needs only the last few, the transcript is kept elsewhere
+
+
+class Session(BaseModel):
+    """One conversation (phone call, speaker session or chat)."""
+
+    id: str
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    channel: str = "chat"
+    history: list[tuple[Role, str]] = Field(default_factory=list)
+    slots: dict[str, str] = Field(default_factory=dict)
+
+    misses: int = 0  # consecutive turns not understood
+    failed_attempts: int = 0  # every miss and every order number not found, for the agent's summary
+    not_found: int = 0  # consecutive order numbers not found
+    kb_given: list[str] = Field(default_factory=list)
+    last_reply: str = ""
+    expects: Expects = "text"
+    asked_anything_else: bool = False
+
+    order_id: str | None = None
+    order_status: str | None = None
+    purpose: Purpose | None = None  # set while waiting for an order number
+    offer: Offer | None = None  # set while waiting for a yes/no
+    offer_value: str | None = None  # order id, kb id or transfer reason the offer refers to
+
+    first_request: str | None = None
+    mood: Literal["calm", "impatient", "angry"] = "calm"
+    ended: bool = False
+
+    def add(self, role: Role, text: str) -> None:
+        self.history.append((role, text))
+        del self.history[:-MAX_HISTORY]
+
+    def caller_turns(self) -> list[str]:
+        return [text for role, text in self.history if role == "caller"]
+
+    def clear_question(self) -> None:
+        """Forget what the previous bot question expected (the caller moved on)."""
+        self.expects = "text"
+        self.purpose = None
+        self.offer = None
+        self.offer_value = None
+        self.asked_anything_else = False

@@ -1,0 +1,148 @@
+"""Key-value stores behind ``dialog.ports.KeyValueStore``, and the dialog's session repository.
+
+``RedisStore`` is the real one: several workers (or several gateway hosts) share sessions, tokens and
+queues through it. ``MemoryStore`` exists so a single process runs with no Redis at all; it honours
+TTLs with an injected clock so the same expiry logic is testable without sleeping.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+from redis.asyncio import Redis
+
+from dialog.ports import KeyValueStore
+from dialog.session import Session
+
+log = logging.getLogger(__name__)
+
+
+def _dump(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class MemoryStore:
+    """In-process store for one worker. Values are kept as JSON text, so callers never share mutable
+    dicts with the store (the same semantics as Redis)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._data: dict[str, tuple[str, float | None]] = {}
+
+    def _live(self, key: str) -> str | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        text, expires = item
+        if expires is not None and self._clock() >= expires:
+            del self._data[key]
+            return None
+        return text
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        text = self._live(key)
+        return None if text is None else json.loads(text)
+
+    async def set(self, key: str, value: dict[str, Any], ttl_s: int | None = None) -> None:
+        expires = None if ttl_s is None else self._clock() + ttl_s
+        self._data[key] = (_dump(value), expires)
+
+    async def delete(self, key: str) -> None:
+        self._data.pop(key, None)
+
+    async def pop(self, key: str) -> dict[str, Any] | None:
+        text = self._live(key)
+        self._data.pop(key, None)
+        return None if text is None else json.loads(text)
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._data.clear()
+
+    def __len__(self) -> int:
+        """Number of live keys (expired ones are dropped on the way)."""
+        return sum(1 for key in list(self._data) if self._live(key) is not None)
+
+
+class RedisStore:
+    """Redis adapter: JSON values, per-key TTL, every key under ``prefix`` so one Redis can serve several
+    deployments. ``pop`` is GETDEL, atomic on the server (Redis >= 6.2)."""
+
+    def __init__(self, url: str, prefix: str = "infolinia:", client: Redis | None = None) -> None:
+        self.prefix = prefix
+        self._redis: Redis = client or Redis.from_url(url, decode_responses=True)
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    @staticmethod
+    def _load(text: str | bytes | None) -> dict[str, Any] | None:
+        if text is None:
+            return None
+        value = json.loads(text)
+        return value if isinstance(value, dict) else None
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        return self._load(await self._redis.get(self._key(key)))
+
+    async def set(self, key: str, value: dict[str, Any], ttl_s: int | None = None) -> None:
+        await self._redis.set(self._key(key), _dump(value), ex=ttl_s)
+
+    async def delete(self, key: str) -> None:
+        await self._redis.delete(self._key(key))
+
+    async def pop(self, key: str) -> dict[str, Any] | None:
+        return self._load(await self._redis.getdel(self._key(key)))
+
+    async def ping(self) -> bool:
+        """Health check for /readyz: False instead of an exception when Redis is down."""
+        try:
+            return bool(await self._redis.ping())
+        except Exception as exc:  # connection refused, timeout, auth: all mean 'not ready'
+            log.warning("redis ping failed: %s", exc)
+            return False
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+class SessionRepo:
+    """Dialog sessions as JSON under ``session:<id>`` with a sliding TTL (refreshed on every save)."""
+
+    def __init__(self, store: KeyValueStore, ttl_s: int = 3600) -> None:
+        self.store = store
+        self.ttl_s = ttl_s
+
+    @staticmethod
+    def new_id() -> str:
+        """Unguessable id: chat clients hold it, so it must not be enumerable."""
+        return uuid.uuid4().hex
+
+    @staticmethod
+    def _key(session_id: str) -> str:
+        return f"session:{session_id}"
+
+    async def load(self, session_id: str) -> Session | None:
+        """The stored session, or None when unknown, expired or unreadable (then a fresh one starts)."""
+        raw = await self.store.get(self._key(session_id))
+        if raw is None:
+            return None
+        try:
+            return Session.model_validate(raw)
+        except ValidationError as exc:
+            log.warning("session %s unreadable, starting afresh: %s", session_id, exc.errors()[:1])
+            return None
+
+    async def save(self, session: Session) -> None:
+        await self.store.set(self._key(session.id), session.model_dump(mode="json"), ttl_s=self.ttl_s)
+
+    async def delete(self, session_id: str) -> None:
+        await self.store.delete(self._key(session_id))

@@ -1,0 +1,79 @@
+"""The few lines an agent reads (or hears whispered) before taking over a caller, in Polish.
+
+Why so short: the agent has seconds between "incoming transfer" and "hello". They need what the caller
+wants, the order concerned, what the caller just said (in their own words), how hard the assistant
+already tried, and how the caller feels. This is agent-facing text, not caller-facing, so it lives here
+rather than in the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dialog.ports import Reason
+from dialog.session import Session
+
+REASON_WORDS: dict[Reason, str] = {
+    "requested_human": "Klient prosi o rozmowę z konsultantem.",
+    "complaint": "Reklamacja lub skarga.",
+    "urgent": "PILNE: zagrożenie, oszustwo lub bardzo zdenerwowany klient.",
+    "individual_offer": "Prośba o ofertę indywidualną lub negocjację ceny.",
+    "not_understood": "Asystent nie zrozumiał sprawy klienta.",
+}
+STATUS_WORDS = {
+    "placed": "przyjęte, czeka na płatność",
+    "paid": "opłacone, w przygotowaniu",
+    "packed": "spakowane, czeka na kuriera",
+    "shipped": "wysłane",
+    "delivered": "dostarczone",
+    "cancelled": "anulowane",
+    "returned": "zwrócone",
+}
+MOOD_WORDS = {"calm": "spokojny", "impatient": "zniecierpliwiony", "angry": "zdenerwowany"}
+_MAX_QUOTE = 120
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return f"„{text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 1] + '…'}”"
+
+
+def summarize(
+    reason: Reason,
+    first_request: str | None,
+    caller_turns: Sequence[str],
+    failed_attempts: int,
+    mood: str,
+    order_id: str | None = None,
+    order_status: str | None = None,
+    note: str | None = None,
+) -> str:
+    """2-5 short lines: reason and request, order, last 3 caller turns, failed attempts and mood."""
+    head = REASON_WORDS[reason]
+    if first_request:
+        head += f" Sprawa: {_quote(first_request)}."
+    lines = [head]
+    if note:
+        lines.append(note)
+    if order_id:
+        status = STATUS_WORDS.get(order_status or "", "status nieznany")
+        lines.append(f"Zamówienie {order_id}: {status}.")
+    last = [t for t in caller_turns if t.strip()][-3:]
+    if last:
+        lines.append("Ostatnio klient powiedział: " + " / ".join(_quote(t) for t in last) + ".")
+    lines.append(f"Nieudane próby: {failed_attempts}. Nastrój: {MOOD_WORDS.get(mood, mood)}.")
+    return "\n".join(lines)
+
+
+def build_summary(reason: Reason, session: Session, note: str | None = None) -> str:
+    """The agent summary of a session at the moment of transfer."""
+    return summarize(
+        reason,
+        session.first_request,
+        session.caller_turns(),
+        session.failed_attempts,
+        session.mood,
+        session.order_id,
+        session.order_status,
+        note,
+    )

@@ -1,0 +1,191 @@
+"""Escalation reasons, precedence, mood, policy and the agent summary: pure functions, no I/O."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.escalation import (
+    DEFAULT_PRIORITIES,
+    EscalationPolicy,
+    detect_reason,
+    detect_reasons,
+    mood,
+    session_mood,
+)
+from dialog.session import Session
+from dialog.summary import build_summary, summarize
+
+HUMAN = [
+    "chcę rozmawiać z konsultantem",
+    "z człowiekiem",
+    "z żywą osobą",
+    "poproszę kogoś",
+    "przełącz mnie",
+    "operator",
+    "konsultant",
+    "pracownik",
+    "chcę z kimś porozmawiać",
+    "daj mi człowieka",
+    "chce rozmawiac z czlowiekiem",
+    "polacz mnie z konsultantem",
+    "nie chcę rozmawiać z automatem",
+    "Nie chcę czekać, dajcie konsultanta!",
+    "konsultanta poproszę",
+]
+COMPLAINT = [
+    "reklamacja",
+    "chcę złożyć reklamację",
+    "zepsuty telewizor",
+    "uszkodzony towar",
+    "wadliwy produkt",
+    "pralka nie działa",
+    "chcę złożyć skargę",
+    "chce zlozyc reklamacje",
+    "lodówka przestała chłodzić",
+]
+URGENT = [
+    "pali się",
+    "z pralki leci dym",
+    "porażenie prądem",
+    "to zagrożenie dla zdrowia",
+    "to oszustwo",
+    "ktoś ukradł moje dane",
+    "nieautoryzowana płatność",
+    "TO JEST SKANDAL!!!",
+    "żenada",
+    "jesteście idiotami",
+]
+OFFER = [
+    "rabat dla firmy",
+    "czy dostanę taniej",
+    "kupię hurtowo",
+    "chcę negocjować cenę",
+    "indywidualna oferta",
+]
+NEGATIVE = [
+    "czy ten krem jest bezpieczny dla człowieka",
+    "widziałem reklamę w telewizji",
+    "ile kosztuje konsultacja",
+    "jaki operator dostarcza paczki",
+    "materiały reklamowe",
+    "nie chcę rozmawiać z konsultantem",
+    "gdzie wpisać kod rabatowy",
+    "kod rabatowy nie działa",
+    "czy kurier zabierze stary zepsuty telewizor",
+    "przełącznik jest w zestawie",
+    "czy mogę natychmiast anulować zamówienie",
+    "ile trwa dostawa",
+]
+
+
+@pytest.mark.parametrize("text", HUMAN)
+def test_requested_human(text: str) -> None:
+    assert detect_reason(text) == "requested_human"
+
+
+@pytest.mark.parametrize("text", COMPLAINT)
+def test_complaint(text: str) -> None:
+    assert detect_reason(text) == "complaint"
+
+
+@pytest.mark.parametrize("text", URGENT)
+def test_urgent(text: str) -> None:
+    assert detect_reason(text) == "urgent"
+
+
+@pytest.mark.parametrize("text", OFFER)
+def test_individual_offer(text: str) -> None:
+    assert detect_reason(text) == "individual_offer"
+
+
+@pytest.mark.parametrize("text", NEGATIVE)
+def test_ordinary_questions_do_not_escalate(text: str) -> None:
+    assert detect_reason(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mikrofalówka nie podgrzewa.", "complaint"),  # any verb: the generic "X nie <verb>" rule
+        ("Ekspres nie spienia mleka.", "complaint"),
+        ("Paczka nie przyszła.", None),  # delivery, the order flow handles it
+        ("Płatność nie przeszła.", None),
+        ("Nie wiem, jak to zrobić.", None),
+        ("Czy pralka nie hałasuje?", None),  # a question about a product, not a report
+        ("Strona nie odpowiada.", None),
+    ],
+)
+def test_generic_defect_statements(text: str, expected: str | None) -> None:
+    assert detect_reason(text) == expected
+
+
+def test_precedence_urgent_complaint_human_offer() -> None:
+    text = "Skandal! Telewizor zepsuty, chcę reklamację i rozmowę z konsultantem, i rabat dla firmy."
+    assert detect_reasons(text) == ["urgent", "complaint", "requested_human", "individual_offer"]
+    assert detect_reason("reklamacja, połącz mnie z konsultantem") == "complaint"
+    assert detect_reason("zepsuty grzejnik zaczął dymić") == "urgent"
+
+
+def test_mood_from_words_caps_exclamations_and_repetition() -> None:
+    assert mood("gdzie jest moja paczka") == "calm"
+    assert mood("ile można czekać") == "impatient"
+    assert mood("natychmiast!!") == "impatient"
+    assert mood("NATYCHMIAST!!") == "angry"
+    assert mood("to skandal") == "angry"
+    assert mood("gdzie jest moja paczka", ["gdzie jest moja paczka?"]) == "impatient"  # said again
+    turns = ["dzień dobry", "to żenada", "gdzie paczka", "gdzie jest paczka"]
+    assert session_mood(turns) == "angry"
+    assert session_mood(turns, window=2) == "calm"
+    assert session_mood([]) == "calm"
+
+
+def test_repeated_anger_escalates_as_urgent() -> None:
+    previous = ["ile można czekać na tę paczkę"]
+    assert detect_reason("ILE MOŻNA CZEKAĆ NA TĘ PACZKĘ!!", previous) == "urgent"
+
+
+def test_policy_queues_priorities_and_misses() -> None:
+    policy = EscalationPolicy()
+    assert policy.queue("complaint") == "reklamacje"
+    assert policy.queue("individual_offer") == "sprzedaz"
+    assert (
+        policy.queue("urgent")
+        == policy.queue("requested_human")
+        == policy.queue("not_understood")
+        == "obsluga"
+    )
+    assert policy.priority("urgent") > policy.priority("complaint") > policy.priority("requested_human")
+    assert policy.priority("not_understood") == DEFAULT_PRIORITIES["not_understood"] == 2
+    custom = EscalationPolicy(queues={"complaint": "rma"}, priorities={"urgent": 99}, max_misses=3)
+    assert custom.queue("complaint") == "rma" and custom.queue("urgent") == "obsluga"
+    assert custom.priority("urgent") == 99 and custom.priority("complaint") == 5
+    assert custom.decide("bla", [], misses=2) is None
+    assert custom.decide("bla", [], misses=3) == "not_understood"
+    assert custom.decide("reklamacja", [], misses=3) == "complaint"  # words win over misses
+
+
+def test_summary_lines() -> None:
+    session = Session(id="s", order_id="48213", order_status="shipped", failed_attempts=2, mood="impatient")
+    session.first_request = "gdzie jest moja paczka z telewizorem"
+    for text in [
+        "dzień dobry",
+        "gdzie jest moja paczka z telewizorem",
+        "48213",
+        "no i co dalej",
+        "konsultant",
+    ]:
+        session.add("caller", text)
+        session.add("bot", "...")
+    summary = build_summary("requested_human", session)
+    lines = summary.split("\n")
+    assert 2 <= len(lines) <= 5
+    assert (
+        lines[0] == "Klient prosi o rozmowę z konsultantem. Sprawa: „gdzie jest moja paczka z telewizorem”."
+    )
+    assert lines[1] == "Zamówienie 48213: wysłane."
+    assert lines[2] == "Ostatnio klient powiedział: „48213” / „no i co dalej” / „konsultant”."
+    assert lines[3] == "Nieudane próby: 2. Nastrój: zniecierpliwiony."
+    short = summarize("not_understood", None, [], 0, "calm")
+    assert short == "Asystent nie zrozumiał sprawy klienta.\nNieudane próby: 0. Nastrój: spokojny."
+    long = summarize("complaint", "x" * 500, ["y" * 500], 1, "angry", note="Uwaga.")
+    assert "…" in long and len(long) < 400 and "Uwaga." in long
