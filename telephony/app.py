@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from telephony.chat_api import build_chat_router
 from telephony.services import Services, build_services
 from telephony.settings import Settings
+from telephony.voice_turn_api import build_voice_turn_router
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
     app.include_router(build_chat_router())
+    app.include_router(build_voice_turn_router())
     return app
 
 

@@ -111,6 +111,12 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     return run_simulate_cli(args, settings)
 
 
+def cmd_wyoming(args: argparse.Namespace, settings: Settings) -> int:
+    from telephony.wyoming_server import run_wyoming_cli
+
+    return run_wyoming_cli(args.uri, settings)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="infolinia", description="Polish voice and phone support gateway")
     sub = p.add_subparsers(dest="command", required=True)
@@ -141,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--barge-in", action="store_true")
     sim.add_argument("--out", default="call.wav", help="stereo WAV of the whole call")
     sim.set_defaults(func=cmd_simulate)
+    w = sub.add_parser("wyoming", help="serve Home Assistant (Wyoming protocol): handle, asr and tts programs")
+    w.add_argument("--uri", default="tcp://0.0.0.0:10700")
+    w.set_defaults(func=cmd_wyoming)
     return p
 
 

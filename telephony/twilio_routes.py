@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request, Response, WebSocket
 from starlette.datastructures import FormData
 
+from dialog.catalogue import FALLBACK_APOLOGY, UNAVAILABLE_APOLOGY
 from dialog.ports import KeyValueStore
 from telephony.ports import AudioChannel, CallStarted
 from telephony.twilio_security import SIGNATURE_HEADER, StreamTokens, TwilioSignatureVerifier, parse_form
@@ -26,11 +27,6 @@ from telephony.twiml import DEFAULT_VOICE, fallback_twiml, stream_twiml
 from telephony.ws_channel import TwilioWebSocketChannel
 
 log = logging.getLogger(__name__)
-
-# TODO(catalogue): move to dialog/catalogue.py
-FALLBACK_APOLOGY = "Przepraszamy, mamy chwilowy problem techniczny. Łączymy z konsultantem."
-# TODO(catalogue): used when no fallback number is configured, so the call can only end politely
-UNAVAILABLE_APOLOGY = "Przepraszamy, mamy chwilowy problem techniczny. Prosimy zadzwonić ponownie później."
 
 VOICE_PATH = "/twilio/voice"
 STATUS_PATH = "/twilio/status"
