@@ -1,0 +1,158 @@
+"""Inbound side of a call: caller audio -> VAD -> turn events on media time, and DTMF key handling.
+
+Why media time: Twilio streams caller audio continuously (silence included), so seconds of audio
+received is a clock that follows the caller exactly, whatever the network jitter, and lets tests feed
+audio faster than real time. The VAD runs in a worker thread: Silero costs ~0.2 ms per 32 ms window,
+too much to spend on the event loop across many calls (``vad_ms_per_window`` reports the measured cost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Coroutine
+from typing import Any, Literal
+
+import numpy as np
+
+from voice.ports import PCM, SpeechProbability, Transcript
+from voice.resample import StreamResampler
+from voice.turns import TurnConfig, TurnDetector, TurnEvent
+from voice.vad import FrameBuffer
+
+WIRE_RATE = 8000
+KeyAction = tuple[Literal["human", "text"], str]
+SilenceAction = Literal["still_there", "goodbye"]
+
+
+class Ears:
+    """One call's listener: regroups 20 ms wire frames into VAD frames and feeds the turn detector."""
+
+    def __init__(self, vad: SpeechProbability, config: TurnConfig, in_rate: int = WIRE_RATE) -> None:
+        self.vad = vad
+        self.rate = vad.rate  # turn audio comes out at this rate (what the recognizer gets)
+        self.detector = TurnDetector(vad.rate, config)
+        self._frames = FrameBuffer(vad.frame_samples)
+        self._upsample = StreamResampler(in_rate, vad.rate) if vad.rate != in_rate else None
+        self._samples = 0
+        self.vad_s = 0.0
+        self.windows = 0
+
+    @property
+    def now(self) -> float:
+        """Media time: seconds of caller audio analysed so far."""
+        return self._samples / self.rate
+
+    @property
+    def caller_speaking(self) -> bool:
+        return self.detector.state == "speaking"
+
+    @property
+    def idle(self) -> bool:
+        """No caller speech in progress, not even a candidate."""
+        return self.detector.state == "idle"
+
+    @property
+    def vad_ms_per_window(self) -> float | None:
+        return 1000.0 * self.vad_s / self.windows if self.windows else None
+
+    async def hear(self, pcm: PCM, bot_speaking: bool) -> list[tuple[float, list[TurnEvent]]]:
+        """Process one chunk of wire audio; for every VAD frame completed: (media time, turn events)."""
+        audio = self._upsample.process(pcm) if self._upsample is not None else pcm
+        frames = self._frames.push(audio)
+        if not frames:
+            return []
+        probs, spent = await asyncio.to_thread(_probabilities, self.vad, frames)
+        self.vad_s += spent
+        self.windows += len(frames)
+        self.detector.bot_speaking = bot_speaking
+        out = []
+        for frame, prob in zip(frames, probs, strict=True):
+            self._samples += len(frame)
+            out.append((self.now, self.detector.push(prob, frame, self.now)))
+        return out
+
+
+def _probabilities(vad: SpeechProbability, frames: list[PCM]) -> tuple[list[float], float]:
+    start = time.perf_counter()
+    probs = [vad(frame) for frame in frames]
+    return probs, time.perf_counter() - start
+
+
+class Keypad:
+    """DTMF: ``0`` as the first key asks for a human; digits then ``#`` are typed text; ``*`` resets.
+
+    While an order number is expected a leading ``0`` is just a digit (``0#`` still means a human),
+    so typing a number can never be mistaken for a transfer request.
+    """
+
+    def __init__(self) -> None:
+        self.typed = ""
+
+    def press(self, digit: str, number_expected: bool) -> KeyAction | None:
+        if digit == "0" and not self.typed and not number_expected:
+            return ("human", "")
+        if digit == "#":
+            typed, self.typed = self.typed, ""
+            if typed == "0":
+                return ("human", "")
+            return ("text", typed) if typed else None
+        if digit == "*":
+            self.typed = ""
+        elif digit.isdigit():
+            self.typed += digit
+        return None
+
+
+class SilenceWatch:
+    """Caller silence while the bot is idle: "still there?" after ``limit_s``, goodbye after a second one.
+
+    Pure: the caller passes media time and whether the line is idle (bot quiet, no caller speech)."""
+
+    def __init__(self, limit_s: float) -> None:
+        self.limit_s = limit_s
+        self.prompts = 0
+        self._since: float | None = None
+
+    def caller_active(self) -> None:
+        """The caller spoke or pressed a key: start over (the next silence gets "still there?" again)."""
+        self.prompts, self._since = 0, None
+
+    def check(self, now: float, idle: bool) -> SilenceAction | None:
+        if not idle:
+            self._since = None
+        elif self._since is None:
+            self._since = now
+        elif now - self._since >= self.limit_s:
+            self._since, self.prompts = None, self.prompts + 1
+            return "still_there" if self.prompts == 1 else "goodbye"
+        return None
+
+
+class Speculation:
+    """Speculative ASR: recognise the audio of an early end-of-turn candidate while the detector waits.
+
+    ``take`` hands the running recognition over when the final turn audio is the same (no speech in
+    between); otherwise it is cancelled and the turn is recognised afresh."""
+
+    def __init__(self) -> None:
+        self._audio: PCM | None = None
+        self._task: asyncio.Task[Transcript] | None = None
+
+    def start(self, audio: PCM, recognition: Coroutine[Any, Any, Transcript]) -> None:
+        self.drop()
+        self._task = asyncio.create_task(recognition)
+        self._task.add_done_callback(lambda t: t.cancelled() or t.exception())  # errors surface via take()
+        self._audio = audio
+
+    def take(self, audio: PCM) -> asyncio.Task[Transcript] | None:
+        task = self._task if self._audio is not None and np.array_equal(self._audio, audio) else None
+        if task is not None:
+            self._task, self._audio = None, None
+        self.drop()
+        return task
+
+    def drop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        self._task, self._audio = None, None

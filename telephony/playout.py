@@ -1,0 +1,303 @@
+"""Outbound audio of a call: pacing, marks, and the transcript of what the caller actually heard.
+
+Why pace: the far end (Twilio) buffers whatever we send and plays it in order. Sending a whole reply at
+once would make ``clear`` the only way to stop it and would hide how far playback has got. So audio is
+sent in small frames, never more than ``max_lead_s`` ahead of a playout clock that models the far end
+playing 8000 samples/s from the moment the first frame arrives.
+
+Why marks: after each spoken segment (a sentence) a ``mark`` is sent; the far end returns it when the
+audio before it has *finished playing*. A segment whose mark came back before we sent ``clear`` was
+heard; a segment still outstanding at ``clear`` (barge-in) was interrupted, and only the part the
+playout clock says had played is recorded as heard. Marks echoed back after a ``clear`` are ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from telephony.ports import AudioChannel
+from voice.ports import PCM, Synthesizer
+
+RATE = 8000
+Status = Literal["speaking", "queued", "heard", "interrupted", "unsent"]
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+_ABBREVIATIONS = {"np", "ul", "nr", "tj", "tzn", "godz", "ok", "al", "tel", "wg", "pl", "ds", "im", "św"}
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a reply into sentences, one mark each; common Polish abbreviations ("np.", "ul.") don't split."""
+    parts: list[str] = []
+    for piece in _SENTENCE_END.split(text.strip()):
+        if not piece:
+            continue
+        prev_word = parts[-1].rsplit(maxsplit=1)[-1].rstrip(".").lower() if parts else ""
+        if parts and prev_word in _ABBREVIATIONS:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return parts
+
+
+@dataclass
+class Segment:
+    """One spoken sentence of the bot, and how much of it reached the caller."""
+
+    id: str  # also the mark name: short so the simulator can print it
+    text: str
+    turn: int
+    status: Status = "unsent"
+    samples: int = 0  # audio sent so far
+    play_start: float | None = None  # playout clock: when its first sample plays (estimated)
+    heard_s: float = 0.0
+
+    @property
+    def duration_s(self) -> float:
+        return self.samples / RATE
+
+    def heard_text(self) -> str:
+        """The words heard: all of them, or for an interrupted segment the played fraction of them."""
+        if self.status == "heard":
+            return self.text
+        if self.duration_s <= 0 or self.heard_s <= 0:
+            return ""
+        words = self.text.split()
+        return " ".join(words[: int(len(words) * min(1.0, self.heard_s / self.duration_s))])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "role": "bot",
+            "id": self.id,
+            "turn": self.turn,
+            "text": self.text,
+            "status": self.status,
+            "heard": self.heard_text(),
+            "duration_s": round(self.duration_s, 3),
+            "heard_s": round(self.heard_s if self.status != "heard" else self.duration_s, 3),
+        }
+
+
+@dataclass
+class HeardTranscript:
+    """The call as the caller experienced it: their turns, and each bot segment with what was heard."""
+
+    entries: list[dict[str, Any] | Segment] = field(default_factory=list)
+    _count: int = 0
+
+    def caller(self, turn: int, text: str, source: str, confidence: float) -> None:
+        self.entries.append(
+            {
+                "role": "caller",
+                "turn": turn,
+                "text": text,
+                "source": source,
+                "confidence": round(confidence, 3),
+            }
+        )
+
+    def bot(self, text: str, turn: int, whole: bool = False) -> list[Segment]:
+        """New segments for a bot reply: one per sentence, or one for a ``whole`` (cached) prompt."""
+        segments = []
+        for sentence in [text] if whole else split_sentences(text):
+            self._count += 1
+            segments.append(Segment(f"t{turn}-{self._count}", sentence, turn))
+        self.entries.extend(segments)
+        return segments
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [e.to_dict() if isinstance(e, Segment) else dict(e) for e in self.entries]
+
+
+@dataclass
+class Playout:
+    """Paced sender over an AudioChannel, with the mark bookkeeping of every segment it spoke."""
+
+    channel: AudioChannel
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    frame_ms: int = 20
+    max_lead_s: float = 0.25
+    segments: list[Segment] = field(default_factory=list)  # every bot segment, in order
+    _pending: dict[str, Segment] = field(default_factory=dict)  # mark sent, not yet returned
+    _speaking: Segment | None = None
+    _play_end: float = 0.0  # playout clock: when everything sent so far will have played
+    idle_since: float | None = None  # when the last outstanding mark came back
+    line_gone: bool = False  # the call ended: nothing will play or come back any more
+    _played: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def busy(self) -> bool:
+        """The bot is talking: a segment is being sent, or sent audio hasn't been confirmed played."""
+        return self._speaking is not None or bool(self._pending)
+
+    def lead_s(self) -> float:
+        """How far sent audio is ahead of the far end's playback right now."""
+        return max(0.0, self._play_end - self.clock())
+
+    def begin(self, seg: Segment) -> None:
+        seg.status = "speaking"
+        self.segments.append(seg)
+        self._speaking = seg
+        self.idle_since = None
+
+    async def send(self, seg: Segment, pcm: PCM) -> float | None:
+        """Send ``pcm`` for ``seg`` in frames, paced; returns the clock time the first frame was sent."""
+        step = RATE * self.frame_ms // 1000
+        first: float | None = None
+        for i in range(0, len(pcm), step):
+            frame = np.asarray(pcm[i : i + step], dtype=np.int16)
+            wait = self._play_end - self.clock() - self.max_lead_s
+            if wait > 0:
+                await self.sleep(wait)
+            now = self.clock()
+            start = max(now, self._play_end)  # a gap (slow TTS) means the far end idled meanwhile
+            await self.channel.send_audio(frame)
+            first = now if first is None else first
+            if seg.play_start is None:
+                seg.play_start = start
+            self._play_end = start + len(frame) / RATE
+            seg.samples += len(frame)
+        return first
+
+    async def end(self, seg: Segment) -> None:
+        """Segment fully sent: send its mark; it counts as heard when the mark comes back."""
+        self._speaking = None
+        if seg.samples == 0:
+            seg.status = "unsent"
+            self._mark_idle()
+            return
+        seg.status = "queued"
+        self._pending[seg.id] = seg
+        await self.channel.send_mark(seg.id)
+
+    def abandon(self, seg: Segment) -> None:
+        """Sending stopped before the segment's end (cancelled); ``clear`` decides what was heard."""
+        if self._speaking is seg:
+            self._speaking = None
+            if seg.samples == 0:
+                seg.status = "unsent"
+            else:
+                seg.status = "queued"
+                self._pending[seg.id] = seg
+        self._mark_idle()
+
+    def on_mark(self, name: str) -> Segment | None:
+        """A mark came back: that segment was heard in full. Unknown/stale (post-clear) names are ignored."""
+        seg = self._pending.pop(name, None)
+        if seg is None:
+            return None
+        seg.status = "heard"
+        seg.heard_s = seg.duration_s
+        self._mark_idle()
+        return seg
+
+    async def clear(self) -> list[Segment]:
+        """Barge-in: drop everything queued at the far end; outstanding segments become interrupted."""
+        now = self.clock()
+        cut = [*self._pending.values()]
+        if self._speaking is not None:
+            cut.append(self._speaking)
+            self._speaking = None
+        self._pending.clear()
+        if cut:  # every segment ends in a mark: with none outstanding, nothing is left to drop
+            await self.channel.clear()
+        for seg in cut:
+            played = 0.0 if seg.play_start is None else now - seg.play_start
+            seg.heard_s = min(max(0.0, played), seg.duration_s)
+            seg.status = "interrupted" if seg.samples else "unsent"
+        self._play_end = now
+        self._mark_idle()
+        return cut
+
+    def _mark_idle(self) -> None:
+        if not self.busy:
+            self._played.set()
+            if self.idle_since is None:
+                self.idle_since = self.clock()
+
+    async def wait_played(self, timeout_s: float) -> bool:
+        """Until every mark came back (all sent audio has played) or the line is gone; False on timeout."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                while self.busy and not self.line_gone:
+                    self._played.clear()
+                    await self._played.wait()
+                return True
+        return False
+
+    def hang_up(self) -> None:
+        """The call ended: release anyone waiting for marks."""
+        self.line_gone = True
+        self._played.set()
+
+
+async def speak(
+    playout: Playout,
+    synthesizer: Synthesizer,
+    segments: list[Segment],
+    cached: Callable[[str], PCM | None],
+    on_first_audio: Callable[[float], None] | None = None,
+    pause_s: float = 0.15,
+) -> None:
+    """Say ``segments`` in order: synthesis runs ahead in a producer task while the sender paces audio.
+
+    ``cached(text)`` returns ready audio for a fixed prompt (``PromptCache.get``), else None.
+
+    Each sentence is synthesized on its own (one mark each), so the pause a synthesizer leaves between
+    the sentences of one text is added here: ``pause_s`` of silence before the next sentence.
+
+    Cancelling this coroutine (barge-in) or a synthesis error stops both; the caller must then call
+    ``playout.clear()``, which settles the segment that was being sent.
+    """
+    queue: asyncio.Queue[tuple[Segment, PCM | None] | BaseException] = asyncio.Queue()
+
+    async def produce() -> None:
+        try:
+            for seg in segments:
+                audio = cached(seg.text)
+                if audio is not None:
+                    await queue.put((seg, audio))
+                else:
+                    async for chunk in synthesizer.stream(seg.text, RATE):
+                        await queue.put((seg, chunk))
+                await queue.put((seg, None))
+        except Exception as exc:  # surfaced to the consumer, which re-raises it in the call's context
+            await queue.put(exc)
+
+    if not segments:
+        return
+    producer = asyncio.create_task(produce())
+    current: Segment | None = None
+    try:
+        while True:
+            item = await queue.get()
+            if isinstance(item, BaseException):
+                raise item
+            seg, pcm = item
+            if seg is not current:
+                current = seg
+                playout.begin(seg)
+            if pcm is None:
+                if seg is segments[-1]:
+                    await playout.end(seg)
+                    return
+                if seg.samples:
+                    await playout.send(seg, np.zeros(round(pause_s * RATE), dtype=np.int16))
+                await playout.end(seg)
+                continue
+            first = await playout.send(seg, pcm)
+            if first is not None and on_first_audio is not None:
+                on_first_audio(first)
+                on_first_audio = None
+    finally:
+        producer.cancel()
+        if current is not None:
+            playout.abandon(current)

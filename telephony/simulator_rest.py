@@ -1,0 +1,94 @@
+"""The REST half of the simulated Twilio: the Calls resource the gateway hangs up and transfers through.
+
+Why: a simulated call is only faithful if the bot's "hang up" and "transfer" go where they go in
+production, i.e. ``POST /2010-04-01/Accounts/{AC}/Calls/{CA}.json`` with ``Status=completed`` or
+``Twiml=<Response>...<Dial>``. Point the gateway's Twilio API base at ``FakeTwilioRest.url`` and the
+simulator sees both, checks the basic auth like Twilio does, and ends the stream as Twilio would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import secrets
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+
+@dataclass(frozen=True)
+class CallAction:
+    """What the gateway asked Twilio to do with a call."""
+
+    call_sid: str
+    kind: str  # "hang_up" | "transfer" | "twiml"
+    number: str = ""  # transfer: the <Dial> number
+    announcement: str = ""  # transfer: the <Say> before it
+
+
+def parse_action(call_sid: str, form: dict[str, str]) -> CallAction:
+    if form.get("Status") == "completed":
+        return CallAction(call_sid, "hang_up")
+    twiml = form.get("Twiml", "")
+    try:
+        root = ET.fromstring(twiml)
+    except ET.ParseError:
+        return CallAction(call_sid, "twiml", announcement=twiml[:200])
+    dial, say = root.findtext("Dial"), root.findtext("Say")
+    if dial:
+        return CallAction(call_sid, "transfer", number=dial.strip(), announcement=(say or "").strip())
+    return CallAction(call_sid, "twiml", announcement=(say or "").strip())
+
+
+class FakeTwilioRest:
+    """A local Twilio Calls API on 127.0.0.1 (ephemeral port); actions arrive on ``actions``."""
+
+    def __init__(self, account_sid: str, auth_token: str) -> None:
+        self.account_sid = account_sid
+        self._auth = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        self.actions: asyncio.Queue[CallAction] = asyncio.Queue()
+        self.url = ""
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def _update_call(self, request: Request) -> JSONResponse:
+        account, call_sid = request.path_params["account"], request.path_params["call"]
+        if not secrets.compare_digest(request.headers.get("authorization", ""), self._auth):
+            return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
+        if account != self.account_sid:
+            return JSONResponse({"code": 20404, "message": "not found", "status": 404}, status_code=404)
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        action = parse_action(call_sid, form)
+        self.actions.put_nowait(action)
+        status = "completed" if action.kind == "hang_up" else "in-progress"
+        return JSONResponse({"sid": call_sid, "account_sid": account, "status": status})
+
+    async def start(self) -> str:
+        """Serve on a free port; returns the API base URL to give the gateway."""
+        app = Starlette(
+            routes=[
+                Route("/2010-04-01/Accounts/{account}/Calls/{call}.json", self._update_call, methods=["POST"])
+            ]
+        )
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()  # surfaces the start-up error
+            await asyncio.sleep(0.01)
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._task, 5.0)
