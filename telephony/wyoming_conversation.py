@@ -3,28 +3,26 @@
 Why a mapping in the store: Home Assistant opens a new Wyoming connection for every utterance and only
 carries ``context.conversation_id`` between them, so the session id and any pending callback offer must
 outlive the connection (and be shared by every gateway worker: hence the KeyValueStore, with the same TTL
-as dialog sessions). Callback requests are stored as ``callback:<id>`` records plus a
-``callback:pending`` index, the shape the agents' callback queue will take over.
+as dialog sessions). Booked callbacks go to the agents' callback book (``telephony/callbacks.py``):
+``RedisCallbacks`` when Redis is configured (agents claim them atomically), else ``StoreCallbacks`` on the
+same KeyValueStore (one worker).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from dialog.ports import Action, CallerInfo, Dialog, KeyValueStore
 from telephony import speaker_callback as cb
+from telephony.callbacks import CallbackBook, StoreCallbacks
 
 log = logging.getLogger(__name__)
 
 CONVERSATION_KEY = "speaker:conversation:{}"
-CALLBACK_KEY = "callback:{}"
-PENDING_KEY = "callback:pending"
 MAX_CONVERSATION_ID = 128
 
 
@@ -43,36 +41,6 @@ class SpeakerReply:
     callback_id: str | None = None
 
 
-class CallbackRequests:
-    """Pending callback requests in the KeyValueStore.
-
-    The index is read-modify-write; a lock serialises writers within this process. Across workers two
-    simultaneous bookings could race on the index (the records themselves are never lost): the agents'
-    queue (a later issue) replaces the index with an atomic structure.
-    """
-
-    def __init__(self, store: KeyValueStore) -> None:
-        self.store = store
-        self._lock = asyncio.Lock()
-
-    async def add(self, request: cb.CallbackRequest) -> None:
-        await self.store.set(CALLBACK_KEY.format(request.id), request.to_dict())
-        async with self._lock:
-            index = await self.store.get(PENDING_KEY) or {}
-            ids = [i for i in index.get("ids", []) if isinstance(i, str)]
-            await self.store.set(PENDING_KEY, {"ids": [*ids, request.id]})
-        log.info("callback request %s queued for %s (%s)", request.id, request.queue, request.reason)
-
-    async def get(self, request_id: str) -> dict[str, Any] | None:
-        return await self.store.get(CALLBACK_KEY.format(request_id))
-
-    async def pending(self) -> list[dict[str, Any]]:
-        """Pending requests, oldest first."""
-        index = await self.store.get(PENDING_KEY) or {}
-        records = [await self.get(i) for i in index.get("ids", [])]
-        return [r for r in records if r is not None and r.get("status") == "pending"]
-
-
 class SpeakerConversations:
     """One speaker utterance in, one reply out; the dialog engine does the thinking."""
 
@@ -85,9 +53,10 @@ class SpeakerConversations:
         clock: Callable[[], float] = time.time,
         new_id: Callable[[], str] = _new_id,
         channel: str = "speaker",
+        callbacks: CallbackBook | None = None,
     ) -> None:
         self.dialog, self.store, self.ttl_s = dialog, store, ttl_s
-        self.callbacks = CallbackRequests(store)
+        self.callbacks: CallbackBook = callbacks if callbacks is not None else StoreCallbacks(store, clock)
         self._clock, self._new_id, self.channel = clock, new_id, channel
 
     async def turn(self, text: str, conversation_id: str | None, phone: str | None = None) -> SpeakerReply:
@@ -130,7 +99,8 @@ class SpeakerConversations:
             conversation_id=conversation_id,
             channel=self.channel,
         )
-        await self.callbacks.add(request)
+        await self.callbacks.add(request.to_dict())
+        log.info("callback request %s queued for %s (%s)", request.id, request.queue, request.reason)
         return request.id
 
     async def _save(self, key: str, session_id: str | None, state: cb.CallbackState | None) -> None:

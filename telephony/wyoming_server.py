@@ -45,7 +45,13 @@ def gateway_from_services(services: Services, limits: WyomingLimits | None = Non
     synth = services.synthesizer
     voice = getattr(getattr(synth, "spec", None), "name", None) or "piper"
     return WyomingGateway(
-        conversations=SpeakerConversations(services.dialog, services.store, ttl_s=settings.session_ttl_s),
+        conversations=SpeakerConversations(
+            services.dialog,
+            services.store,
+            ttl_s=settings.session_ttl_s,
+            # the agents' callback queue when Redis is configured, so an agent can claim the request
+            callbacks=services.agents.callbacks if services.agents is not None else None,
+        ),
         recognizer=services.recognizer,
         synthesizer=synth,
         hotwords=tuple(services.dialog.vocabulary()),

@@ -1,0 +1,176 @@
+"""Business hours per queue, Polish public holidays included, and when a callback can be promised.
+
+Hours are written the way a Polish office writes them: ``"pn-pt 8:00-20:00, sob 9:00-15:00"`` (days:
+pn wt śr cz pt sob nd; ranges with '-', lists with '+' (``pn+śr``); several time ranges per group).
+Holidays come from the ``holidays`` package (country PL: Easter, Corpus Christi, ... computed per
+year), so nobody has to maintain a list. All decisions take ``now`` explicitly (pure, testable for any date).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+from num2words import num2words
+
+from dialog import catalogue
+
+DEFAULT_HOURS = "pn-pt 8:00-20:00, sob 9:00-15:00"
+DEFAULT_TZ = "Europe/Warsaw"
+_DAYS = {"pn": 0, "pon": 0, "wt": 1, "śr": 2, "sr": 2, "cz": 3, "czw": 3, "pt": 4, "sob": 5, "so": 5, "sb": 5,
+         "nd": 6, "nie": 6, "ndz": 6}  # fmt: skip
+_RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+class HoursError(ValueError):
+    """An hours specification that cannot be read; the message quotes the bad part."""
+
+
+@dataclass(frozen=True)
+class WeeklyHours:
+    """Opening intervals for each weekday (0 = Monday), as (start, end) times, end exclusive."""
+
+    days: tuple[tuple[tuple[time, time], ...], ...]
+
+
+def _day_set(token: str) -> list[int]:
+    days: list[int] = []
+    for part in token.lower().split("+"):
+        ends = part.split("-")
+        if len(ends) > 2 or any(e not in _DAYS for e in ends):
+            raise HoursError(f"unknown day(s) {part!r}: use pn wt śr cz pt sob nd")
+        first, last = _DAYS[ends[0]], _DAYS[ends[-1]]
+        days.extend(range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)])
+    return days
+
+
+def _interval(token: str) -> tuple[time, time]:
+    m = _RANGE.match(token)
+    if not m:
+        raise HoursError(f"bad time range {token!r}: write e.g. 8:00-20:00")
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+        raise HoursError(f"bad time range {token!r}")
+    start, end = time(h1, m1), time.max if h2 == 24 else time(h2, m2)
+    if end <= start:
+        raise HoursError(f"time range {token!r} ends before it starts")
+    return start, end
+
+
+def parse_hours(spec: str) -> WeeklyHours:
+    """``"pn-pt 8:00-20:00, sob 9:00-15:00"`` -> WeeklyHours; an empty spec means always closed."""
+    days: list[list[tuple[time, time]]] = [[] for _ in range(7)]
+    for group in filter(None, (g.strip() for g in re.split(r"[;,]", spec))):
+        day_token, *ranges = group.split()
+        if not ranges:
+            raise HoursError(f"no hours in {group!r}")
+        for day in _day_set(day_token):
+            days[day].extend(_interval(r) for r in ranges)
+    return WeeklyHours(tuple(tuple(sorted(d)) for d in days))
+
+
+def spoken_hour(t: time) -> str:
+    """'ósmej', 'dziewiątej trzydzieści' (what follows "od"): the ordinal hour in the feminine genitive."""
+    words = str(num2words(t.hour, lang="pl", to="ordinal")).split()
+    hour = " ".join(w[:-1] + "ej" if w.endswith("y") else w + "ej" if w.endswith("i") else w for w in words)
+    return hour if t.minute == 0 else f"{hour} {num2words(t.minute, lang='pl')}"
+
+
+@dataclass
+class BusinessHours:
+    """One queue's hours in its time zone, closed on Polish public holidays."""
+
+    hours: WeeklyHours
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TZ))
+    calendar: Any = field(default_factory=lambda: holidays.country_holidays("PL"))
+
+    @classmethod
+    def from_spec(cls, spec: str = DEFAULT_HOURS, tz: str = DEFAULT_TZ) -> BusinessHours:
+        return cls(parse_hours(spec), ZoneInfo(tz))
+
+    def _intervals(self, day: date) -> tuple[tuple[time, time], ...]:
+        return () if day in self.calendar else self.hours.days[day.weekday()]
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether ``now`` (timezone-aware) falls in opening hours."""
+        local = now.astimezone(self.tz)
+        return any(s <= local.time() < e for s, e in self._intervals(local.date()))
+
+    def next_open(self, now: datetime, horizon_days: int = 14) -> datetime | None:
+        """The next opening at or after ``now`` (``now`` itself when open); None if none in the horizon."""
+        local = now.astimezone(self.tz)
+        if self.is_open(local):
+            return local
+        for offset in range(horizon_days + 1):
+            day = local.date() + timedelta(days=offset)
+            for start, _end in self._intervals(day):
+                at = datetime.combine(day, start, self.tz)
+                if at > local:
+                    return at
+        return None
+
+    def callback_when(self, now: datetime) -> str:
+        """When a caller can expect the call back: "w ciągu dwóch godzin roboczych" while open,
+        else the next opening: "jutro od ósmej", "w poniedziałek od ósmej" (without the "Konsultant
+        oddzwoni" frame: see ``catalogue.CALLBACK_PROMISE``)."""
+        local = now.astimezone(self.tz)
+        opening = self.next_open(local)
+        if opening == local:
+            return catalogue.CALLBACK_WHEN_OPEN
+        if opening is None:
+            return catalogue.CALLBACK_WHEN_OPEN  # no hours configured at all: a vague but true promise
+        days = (opening.date() - local.date()).days
+        day = (
+            catalogue.CALLBACK_TODAY
+            if days == 0
+            else catalogue.CALLBACK_TOMORROW
+            if days == 1
+            else catalogue.WEEKDAYS_ON[opening.weekday()]
+        )
+        return catalogue.CALLBACK_WHEN_LATER.format(day=day, hour=spoken_hour(opening.time()))
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    """A queue's settings (``INFOLINIA_QUEUES``: ``{"obsluga": {"max_wait_s": 180, "hours": "..."}}``)."""
+
+    max_wait_s: float = 180.0
+    hours: str = DEFAULT_HOURS
+
+
+def parse_queues(raw: Mapping[str, Mapping[str, Any]] | None) -> dict[str, QueueConfig]:
+    """Validate the per-queue settings; unknown keys are errors (a typo must not silently default)."""
+    result: dict[str, QueueConfig] = {}
+    for name, conf in (raw or {}).items():
+        unknown = set(conf) - {"max_wait_s", "hours"}
+        if unknown:
+            raise HoursError(f"queue {name!r}: unknown setting(s) {sorted(unknown)}")
+        config = QueueConfig(float(conf.get("max_wait_s", 180.0)), str(conf.get("hours", DEFAULT_HOURS)))
+        if config.max_wait_s <= 0:
+            raise HoursError(f"queue {name!r}: max_wait_s must be positive")
+        parse_hours(config.hours)  # fail at start-up, not at the first call
+        result[name] = config
+    return result
+
+
+class QueueHours:
+    """Hours of every queue (a queue without its own uses the default), parsed once."""
+
+    def __init__(
+        self, queues: Mapping[str, QueueConfig], default: str = DEFAULT_HOURS, tz: str = DEFAULT_TZ
+    ) -> None:
+        self.queues = dict(queues)
+        self._default = BusinessHours.from_spec(default, tz)
+        self._by_queue = {n: BusinessHours.from_spec(c.hours, tz) for n, c in self.queues.items()}
+
+    def hours(self, queue: str) -> BusinessHours:
+        return self._by_queue.get(queue, self._default)
+
+    def max_wait_s(self, queue: str, default: float = 180.0) -> float:
+        config = self.queues.get(queue)
+        return default if config is None else config.max_wait_s

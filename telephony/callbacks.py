@@ -1,0 +1,272 @@
+"""Callback requests ("please call me back"): from phone transfers and from smart speakers.
+
+Agents list them, one agent claims one (exactly one wins, whatever the number of workers and
+browsers), calls the customer and closes it with an outcome; a caller's voicemail is attached to the
+same record.
+
+Two implementations of ``CallbackBook``:
+
+- ``RedisCallbacks`` (the real one): ``callback:<id>`` hash (``data``: the immutable request as JSON;
+  ``status`` pending|claimed|closed, ``claimed_by``, ``claimed_at``, ``closed_at``, ``outcome``,
+  ``voicemail_url``...) and sorted sets ``callbacks:pending|claimed|closed`` (score: created_at). Claim and
+  close are Lua compare-and-set scripts: atomic in Redis.
+- ``StoreCallbacks``: the same on the ``KeyValueStore`` port (``callback:<id>`` JSON and a
+  ``callback:pending`` id list), for a single worker without Redis (speaker-only setups); its claim is
+  atomic within that one process only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from redis.asyncio import Redis
+
+from dialog.ports import KeyValueStore
+
+CallbackStatus = Literal["pending", "claimed", "closed"]
+MUTABLE = ("status", "claimed_by", "claimed_at", "closed_at", "outcome", "voicemail_url", "voicemail_s")
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """``won``: this agent now owns the callback. Otherwise ``reason``: taken | unknown | not_yours."""
+
+    won: bool
+    record: dict[str, Any] | None
+    reason: str = ""
+
+
+def iso_now(clock: Callable[[], float] = time.time) -> str:
+    return datetime.fromtimestamp(clock(), UTC).isoformat(timespec="seconds")
+
+
+def _epoch(iso: str | None) -> float:
+    try:
+        return datetime.fromisoformat(iso or "").timestamp()
+    except ValueError:
+        return time.time()
+
+
+def callback_from_transfer(transfer: Any, *, callback_id: str, created_at: str) -> dict[str, Any]:
+    """The callback record for a phone caller (``transfer``: a ``TransferRecord``): number, summary and
+    transcript travel with it so the agent calling back knows everything."""
+    return {
+        "id": callback_id,
+        "queue": transfer.queue,
+        "reason": transfer.reason,
+        "priority": transfer.priority,
+        "summary": transfer.summary,
+        "phone": transfer.caller,
+        "created_at": created_at,
+        "session_id": transfer.session_id,
+        "conversation_id": None,
+        "channel": "phone",
+        "status": "pending",
+        "transfer_id": transfer.tid,
+        "order_id": transfer.order_id,
+        "transcript": list(transfer.transcript),
+    }
+
+
+class CallbackBook(Protocol):
+    """Where callback requests live. Records are dicts with at least id, queue, phone, summary,
+    created_at (ISO 8601) and status."""
+
+    async def add(self, record: dict[str, Any]) -> str: ...
+
+    async def get(self, callback_id: str) -> dict[str, Any] | None: ...
+
+    async def list(
+        self, status: CallbackStatus = "pending", limit: int = 200
+    ) -> builtins.list[dict[str, Any]]: ...
+
+    async def pending(self) -> builtins.list[dict[str, Any]]: ...
+
+    async def claim(self, callback_id: str, agent_id: str) -> ClaimResult: ...
+
+    async def close(self, callback_id: str, agent_id: str, outcome: str) -> ClaimResult: ...
+
+    async def attach_voicemail(
+        self, callback_id: str, recording_url: str, duration_s: float | None = None
+    ) -> bool: ...
+
+
+# KEYS: hash, from-zset, to-zset. ARGV: id, agent, now, new status, field name, field value.
+# claim: pending -> claimed (anyone); close: claimed -> closed (only the claimer).
+_CLAIM = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return 'unknown' end
+if cur ~= 'pending' then return 'taken' end
+redis.call('HSET', KEYS[1], 'status', 'claimed', 'claimed_by', ARGV[2], 'claimed_at', ARGV[3])
+local score = redis.call('ZSCORE', KEYS[2], ARGV[1]) or ARGV[4]
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], score, ARGV[1])
+return 'ok'
+"""
+_CLOSE = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return 'unknown' end
+if cur ~= 'claimed' or redis.call('HGET', KEYS[1], 'claimed_by') ~= ARGV[2] then return 'not_yours' end
+redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[3], 'outcome', ARGV[4])
+local score = redis.call('ZSCORE', KEYS[2], ARGV[1]) or 0
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], score, ARGV[1])
+return 'ok'
+"""
+
+
+class RedisCallbacks:
+    """Callback requests in Redis (any worker, atomic claim). ``redis`` must decode responses."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        prefix: str = "infolinia:",
+        ttl_s: int = 30 * 86400,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
+        self._claim = redis.register_script(_CLAIM)
+        self._close = redis.register_script(_CLOSE)
+
+    def _key(self, callback_id: str) -> str:
+        return f"{self.prefix}callback:{callback_id}"
+
+    def _index(self, status: str) -> str:
+        return f"{self.prefix}callbacks:{status}"
+
+    async def add(self, record: dict[str, Any]) -> str:
+        callback_id = str(record["id"])
+        data = {k: v for k, v in record.items() if k not in MUTABLE}
+        key = self._key(callback_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"data": json.dumps(data, ensure_ascii=False), "status": "pending"})
+            pipe.expire(key, self.ttl_s)
+            pipe.zadd(self._index("pending"), {callback_id: _epoch(record.get("created_at"))})
+            await pipe.execute()
+        return callback_id
+
+    async def get(self, callback_id: str) -> dict[str, Any] | None:
+        row = await self.redis.hgetall(self._key(callback_id))
+        if not row or "data" not in row:
+            return None
+        record: dict[str, Any] = json.loads(row["data"])
+        for name in MUTABLE:
+            if name in row:
+                record[name] = float(row[name]) if name == "voicemail_s" else row[name]
+        return record
+
+    async def list(
+        self, status: CallbackStatus = "pending", limit: int = 200
+    ) -> builtins.list[dict[str, Any]]:
+        """Oldest first (the queue order agents work in)."""
+        ids = await self.redis.zrange(self._index(status), 0, limit - 1)
+        found = [await self.get(str(i)) for i in ids]
+        return [r for r in found if r is not None]
+
+    async def pending(self) -> builtins.list[dict[str, Any]]:
+        return await self.list("pending")
+
+    async def claim(self, callback_id: str, agent_id: str) -> ClaimResult:
+        result = await self._claim(
+            keys=[self._key(callback_id), self._index("pending"), self._index("claimed")],
+            args=[callback_id, agent_id, iso_now(self._clock), self._clock()],
+        )
+        return ClaimResult(result == "ok", await self.get(callback_id), "" if result == "ok" else str(result))
+
+    async def close(self, callback_id: str, agent_id: str, outcome: str) -> ClaimResult:
+        result = await self._close(
+            keys=[self._key(callback_id), self._index("claimed"), self._index("closed")],
+            args=[callback_id, agent_id, iso_now(self._clock), outcome],
+        )
+        return ClaimResult(result == "ok", await self.get(callback_id), "" if result == "ok" else str(result))
+
+    async def attach_voicemail(
+        self, callback_id: str, recording_url: str, duration_s: float | None = None
+    ) -> bool:
+        key = self._key(callback_id)
+        if not await self.redis.exists(key):
+            return False
+        fields: dict[Any, str] = {"voicemail_url": recording_url}
+        if duration_s is not None:
+            fields["voicemail_s"] = str(float(duration_s))
+        await self.redis.hset(key, mapping=fields)
+        return True
+
+
+CALLBACK_KEY = "callback:{}"
+PENDING_KEY = "callback:pending"
+
+
+class StoreCallbacks:
+    """Callback requests on the KeyValueStore: one worker only (the id index is read-modify-write under a
+    process-local lock). With Redis configured, use ``RedisCallbacks``."""
+
+    def __init__(self, store: KeyValueStore, clock: Callable[[], float] = time.time) -> None:
+        self.store, self._clock = store, clock
+        self._lock = asyncio.Lock()
+
+    async def add(self, record: dict[str, Any]) -> str:
+        callback_id = str(record["id"])
+        async with self._lock:
+            await self.store.set(CALLBACK_KEY.format(callback_id), {**record, "status": "pending"})
+            index = await self.store.get(PENDING_KEY) or {}
+            ids = [i for i in index.get("ids", []) if isinstance(i, str)]
+            await self.store.set(PENDING_KEY, {"ids": [*ids, callback_id]})
+        return callback_id
+
+    async def get(self, callback_id: str) -> dict[str, Any] | None:
+        return await self.store.get(CALLBACK_KEY.format(callback_id))
+
+    async def list(
+        self, status: CallbackStatus = "pending", limit: int = 200
+    ) -> builtins.list[dict[str, Any]]:
+        index = await self.store.get(PENDING_KEY) or {}
+        records = [await self.get(i) for i in index.get("ids", [])]
+        return [r for r in records if r is not None and r.get("status") == status][:limit]
+
+    async def pending(self) -> builtins.list[dict[str, Any]]:
+        return await self.list("pending")
+
+    async def _change(
+        self, callback_id: str, agent_id: str, expect: str, changes: dict[str, Any]
+    ) -> ClaimResult:
+        async with self._lock:
+            record = await self.get(callback_id)
+            if record is None:
+                return ClaimResult(False, None, "unknown")
+            mine = expect == "pending" or record.get("claimed_by") == agent_id
+            if record.get("status") != expect or not mine:
+                return ClaimResult(False, record, "taken" if expect == "pending" else "not_yours")
+            record.update(changes)
+            await self.store.set(CALLBACK_KEY.format(callback_id), record)
+            return ClaimResult(True, record)
+
+    async def claim(self, callback_id: str, agent_id: str) -> ClaimResult:
+        changes = {"status": "claimed", "claimed_by": agent_id, "claimed_at": iso_now(self._clock)}
+        return await self._change(callback_id, agent_id, "pending", changes)
+
+    async def close(self, callback_id: str, agent_id: str, outcome: str) -> ClaimResult:
+        changes = {"status": "closed", "closed_at": iso_now(self._clock), "outcome": outcome}
+        return await self._change(callback_id, agent_id, "claimed", changes)
+
+    async def attach_voicemail(
+        self, callback_id: str, recording_url: str, duration_s: float | None = None
+    ) -> bool:
+        async with self._lock:
+            record = await self.get(callback_id)
+            if record is None:
+                return False
+            record["voicemail_url"] = recording_url
+            if duration_s is not None:
+                record["voicemail_s"] = float(duration_s)
+            await self.store.set(CALLBACK_KEY.format(callback_id), record)
+            return True

@@ -1,0 +1,144 @@
+"""Console events over Redis pub/sub: what one worker does, every agent's browser sees.
+
+An agent's console may be connected (SSE) to worker B while the transfer is handled by worker A, so
+events go through Redis, channel ``<prefix>events`` (``infolinia:events``), as JSON
+``{"type", "agent_id", "transfer_id", "data"}``. Pub/sub is fire-and-forget: the console re-reads state
+from the JSON API on (re)connect, so a missed event costs a refresh, never correctness.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+
+log = logging.getLogger(__name__)
+
+# Event types (``type``). agent_id set: meant for that agent only; None: for every console.
+TRANSFER_WAITING = "transfer.waiting"  # a caller entered a queue
+TRANSFER_RINGING = "transfer.ringing"  # agent_id is being rung for transfer_id
+TRANSFER_CONNECTED = "transfer.connected"  # agent_id is now talking to the caller
+TRANSFER_ENDED = "transfer.ended"  # the call ended (agent in wrap-up)
+TRANSFER_ABANDONED = "transfer.abandoned"  # the caller hung up while waiting
+TRANSFER_CALLBACK = "transfer.callback"  # the caller chose a callback / left a voicemail
+AGENT_STATUS = "agent.status"  # data: {"status"}
+CALLBACK_NEW = "callback.new"
+CALLBACK_CLAIMED = "callback.claimed"
+CALLBACK_CLOSED = "callback.closed"
+
+
+@dataclass(frozen=True)
+class ConsoleEvent:
+    """One event for the agent console."""
+
+    type: str
+    agent_id: str | None = None
+    transfer_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        body = {
+            "type": self.type,
+            "agent_id": self.agent_id,
+            "transfer_id": self.transfer_id,
+            "data": self.data,
+        }
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ConsoleEvent | None:
+        """Parse; None for anything malformed (a bad publisher must not break every console)."""
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
+            return None
+        agent_id, transfer_id, data = raw.get("agent_id"), raw.get("transfer_id"), raw.get("data")
+        return cls(
+            type=raw["type"],
+            agent_id=agent_id if isinstance(agent_id, str) else None,
+            transfer_id=transfer_id if isinstance(transfer_id, str) else None,
+            data=data if isinstance(data, dict) else {},
+        )
+
+    def is_for(self, agent_id: str) -> bool:
+        """Whether ``agent_id``'s console should get it: broadcasts, and events addressed to them."""
+        return self.agent_id is None or self.agent_id == agent_id
+
+
+class Subscription:
+    """Events as they arrive, after the subscription is confirmed (nothing published later is missed)."""
+
+    def __init__(self, pubsub: PubSub) -> None:
+        self._pubsub = pubsub
+
+    async def get(self, timeout_s: float = 1.0) -> ConsoleEvent | None:
+        """The next event, or None after ``timeout_s`` without one (lets SSE send keep-alives)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while (left := deadline - loop.time()) > 0:
+            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
+            if message is None or message.get("type") != "message":
+                continue
+            event = ConsoleEvent.from_json(message["data"])
+            if event is not None:
+                return event
+        return None
+
+    def __aiter__(self) -> AsyncIterator[ConsoleEvent]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[ConsoleEvent]:
+        while True:
+            event = await self.get(30.0)
+            if event is not None:
+                yield event
+
+
+class EventBus:
+    """Publish and subscribe console events. ``redis`` must decode responses."""
+
+    def __init__(self, redis: Redis, *, prefix: str = "infolinia:") -> None:
+        self.redis = redis
+        self.channel = f"{prefix}events"
+
+    async def publish(self, event: ConsoleEvent) -> int:
+        """Send to every subscribed worker; returns how many received it. Never raises: a console
+        event is worth less than the call that caused it."""
+        try:
+            return int(await self.redis.publish(self.channel, event.to_json()))
+        except Exception:
+            log.warning("event %s not published", event.type, exc_info=True)
+            return 0
+
+    async def _confirmed(self, pubsub: PubSub, timeout_s: float = 5.0) -> None:
+        """Wait for Redis to confirm the subscription, so an event published right after is received."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while (left := deadline - loop.time()) > 0:
+            message = await pubsub.get_message(timeout=left)
+            if message is not None and message.get("type") == "subscribe":
+                return
+        raise TimeoutError("redis did not confirm the events subscription")
+
+    @asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[Subscription]:
+        """``async with bus.subscribe() as sub:`` then ``await sub.get()`` or ``async for e in sub``."""
+        pubsub = self.redis.pubsub()
+        await pubsub.subscribe(self.channel)
+        try:
+            await self._confirmed(pubsub)
+            yield Subscription(pubsub)
+        finally:
+            try:
+                await pubsub.unsubscribe(self.channel)
+            finally:
+                await pubsub.aclose()
