@@ -88,6 +88,23 @@ class TwilioRestClient:
             return body
         raise self._error(response, call_sid)
 
+    async def create_call(self, to: str, from_: str, url: str, **extra: str | list[str]) -> dict[str, Any]:
+        """Start an outbound call whose TwiML comes from ``url``; ``extra``: Twilio form fields
+        (``StatusCallback``, ``StatusCallbackEvent`` (a list is sent as repeated fields), ``Timeout``...).
+        Returns the new call as JSON (its ``sid``)."""
+        data: dict[str, str | list[str]] = {"To": to, "From": from_, "Url": url, **extra}
+        path = f"/2010-04-01/Accounts/{self._account_sid}/Calls.json"
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                response = await self._http.post(path, data=data)
+        except (TimeoutError, httpx.HTTPError) as exc:
+            log.error("Twilio REST create call failed: %r", exc)
+            raise TwilioRestError(f"Twilio REST request failed: {exc!r}") from exc
+        if response.is_success:
+            body: dict[str, Any] = response.json()
+            return body
+        raise self._error(response, "(new)")
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
