@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup models redis lint bench clean
+.PHONY: run test setup models system-deps lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -21,21 +21,29 @@ setup: $(STAMP)
 models: setup
 	$(BIN)/infolinia models prepare
 
-redis:
-	@command -v redis-server >/dev/null 2>&1 || { \
+# System packages the tests use for real: redis-server, and Debian's chromium + chromedriver for the
+# agent console's browser test (no browser downloads). Installed when missing and root; else a clear message.
+SYSTEM_TOOLS := redis-server:redis-server chromium:chromium chromedriver:chromium-driver
+system-deps:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+		cmd=$${pair%%:*}; pkg=$${pair#*:}; \
+		command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "redis-server is missing: installing Debian's redis-server"; \
+			echo "installing Debian packages:$$missing"; \
 			DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 		else \
-			echo "redis-server is missing. Install it (Debian/Ubuntu: sudo apt-get install redis-server) and run make test again."; \
+			echo "missing system packages:$$missing. Install them (Debian/Ubuntu: sudo apt-get install$$missing) and run make test again."; \
 			exit 1; \
-		fi; }
+		fi; \
+	fi
 
 run: models
 	$(BIN)/infolinia serve
 
-test: models redis
+test: models system-deps
 	$(BIN)/python -m pytest -q -ra
 
 lint: setup

@@ -16,9 +16,8 @@ from dialog.ports import Reason
 
 # --- opening and closing ----------------------------------------------------------------------------
 GREETING = (
-    "Dzień dobry, tu automatyczny asystent {shop}. Rozmowę obsługuje automat. "
-    "Dane osobowe przetwarzamy wyłącznie w celu obsługi zgłoszenia, a szczegóły są w polityce "
-    "prywatności na naszej stronie."
+    "Dzień dobry, tu automatyczny asystent firmy {shop}. Dane z rozmowy przetwarzamy tylko w celu "
+    "obsługi zgłoszenia, szczegóły są w polityce prywatności na naszej stronie."
 )
 DTMF_HINT = "W każdej chwili można nacisnąć zero, aby połączyć się z konsultantem."
 HOW_CAN_I_HELP = "W czym mogę pomóc?"
@@ -155,3 +154,43 @@ def greeting(shop: str, phone: bool = False) -> str:
 
 def hold_wait(minutes: int) -> str:
     return HOLD_WAIT.format(minutes=minutes_phrase(minutes))
+
+
+# --- warm transfer on Twilio (telephony/transfer*.py; callback offer, voicemail, agent briefing) ------
+# (the hold announcement is built from the wait-estimate sentences below, by telephony/waits.py)
+TRANSFER_CALLBACK_OFFER_BUSY = (
+    "Wszyscy konsultanci są teraz zajęci. Czy konsultant ma oddzwonić na ten numer? "
+    "Proszę nacisnąć jeden albo powiedzieć tak."
+)
+TRANSFER_CALLBACK_OFFER_CLOSED = (
+    "Konsultanci są teraz niedostępni. Czy konsultant ma oddzwonić na ten numer? "
+    "Proszę nacisnąć jeden albo powiedzieć tak."
+)
+TRANSFER_CALLBACK_BOOKED = "Dobrze, prośba o kontakt jest zapisana. {promise} Dziękujemy i do widzenia."
+TRANSFER_VOICEMAIL_INVITE = (
+    "Można zostawić wiadomość po sygnale. Konsultant ją odsłucha. Aby zakończyć, wystarczy się rozłączyć."
+)
+TRANSFER_VOICEMAIL_SAVED = "Dziękujemy, wiadomość została zapisana. Do widzenia."
+# Spoken to the agent (their phone leg), not to the caller:
+AGENT_BRIEFING = (
+    "Połączenie z infolinii, kolejka {queue}. {summary} "
+    "Naciśnij jeden, aby odebrać, albo dwa, aby odrzucić."
+)
+AGENT_CALLER_GONE = "Klient już się rozłączył. Dziękujemy."
+AGENT_DECLINED = "Połączenie odrzucone. Dziękujemy."
+
+
+# --- warm transfer: wait estimate, queue position, callback time (telephony/waits.py, business_hours.py) ---
+HOLD_CONNECTING = "Łączymy z konsultantem."
+QUEUE_POSITION = "Jest Pan lub Pani na {ordinal} miejscu w kolejce."  # ordinal in the locative: "trzecim"
+WAIT_ESTIMATE = "Szacowany czas oczekiwania: {wait}."
+WAIT_ABOUT_ONE_MINUTE = "około minuty"
+WAIT_ABOUT_MINUTES = "około {n} minut"  # n: numeral in the genitive: "dwóch", "pięciu", "dwudziestu pięciu"
+WAIT_OVER_AN_HOUR = "ponad godzinę"
+WAIT_FEW_MINUTES = "kilka minut"  # no handling-time history yet: no number rather than a wrong one
+CALLBACK_PROMISE = "Konsultant oddzwoni {when}."
+CALLBACK_WHEN_OPEN = "w ciągu dwóch godzin roboczych"
+CALLBACK_WHEN_LATER = "{day} od {hour}"  # "jutro od ósmej", "w poniedziałek od dziewiątej trzydzieści"
+CALLBACK_TODAY = "dzisiaj"
+CALLBACK_TOMORROW = "jutro"
+WEEKDAYS_ON = ("w poniedziałek", "we wtorek", "w środę", "w czwartek", "w piątek", "w sobotę", "w niedzielę")

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from dialog.ports import KeyValueStore
+from telephony.agents_api import build_agents_router
 from telephony.chat_api import build_chat_router
-from telephony.services import Services, build_services
+from telephony.console import ConsoleConfig, build_console_router, console_static_files
+from telephony.console_sessions import CookiePolicy
+from telephony.phone import build_phone_router
+from telephony.services import Services, build_services, build_store
 from telephony.settings import Settings
+from telephony.transfer_wiring import TransferWiring, build_transfer_wiring
 from telephony.voice_turn_api import build_voice_turn_router
 
 log = logging.getLogger(__name__)
@@ -25,7 +31,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Models load in the background so /healthz answers at once; /readyz and the routes wait.
-        app.state.services_task = asyncio.create_task(_load(app, settings, services))
+        app.state.services_task = asyncio.create_task(_load(app, settings, services, store, wiring))
         try:
             yield
         finally:
@@ -36,6 +42,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     app = FastAPI(title="infolinia", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    # The store exists before start-up finishes: the Twilio webhook needs it even while models load.
+    store = services.store if services is not None else build_store(settings)
+    wiring = build_transfer_wiring(app, settings) if services is None else None
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -56,12 +65,36 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     app.include_router(build_chat_router())
     app.include_router(build_voice_turn_router())
+    app.include_router(build_phone_router(app, settings, store))
+    app.include_router(build_agents_router())
+    _include_console(app, settings, wiring)
+    if wiring is not None:
+        app.include_router(wiring.router)
     return app
 
 
-async def _load(app: FastAPI, settings: Settings, services: Services | None) -> Services:
+def _include_console(app: FastAPI, settings: Settings, wiring: TransferWiring | None) -> None:
+    """The agent console (/agents); an agent going available rings a waiting caller at once."""
+
+    async def dispatch(queues: Iterable[str]) -> None:
+        if wiring is not None:
+            for queue in queues:
+                await wiring.warm.dispatch(queue)
+
+    config = ConsoleConfig(cookie=CookiePolicy(secure=settings.public_url.startswith("https://")))
+    app.include_router(build_console_router(config, on_available=dispatch))
+    app.mount(config.static_path, console_static_files(), name="console-static")
+
+
+async def _load(
+    app: FastAPI,
+    settings: Settings,
+    services: Services | None,
+    store: KeyValueStore,
+    wiring: TransferWiring | None,
+) -> Services:
     try:
-        built = services if services is not None else await build_services(settings)
+        built = services if services is not None else await build_services(settings, store, wiring)
     except Exception:
         log.exception("start-up failed: the gateway stays up but not ready (see /readyz)")
         raise

@@ -42,8 +42,10 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{m.kind:8} {m.name:28} {size}  {m.path}  {m.note or ''}".rstrip())
         return 0
     if args.action == "prepare":
-        for line in models.prepare_offline_models(settings.models_dir):
-            print(line)
+        path = models.prepare_offline_models(settings.models_dir)
+        print(f"offline Whisper base ready: {path}")
+        voice = models.resolve_voice(settings.piper_voice, settings.models_dir)
+        print(f"Piper voice: {voice.name} ({voice.onnx})" + (" [offline fallback]" if voice.is_fallback else ""))
         return 0
     if not args.name:
         print("usage: infolinia models download NAME", file=sys.stderr)

@@ -9,11 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialog.ports import Dialog, KeyValueStore
 from telephony.settings import Settings
 from voice.ports import Recognizer, Synthesizer
+
+if TYPE_CHECKING:
+    from telephony.agents_api import AgentsDeps
+    from telephony.call import CallDeps
+    from telephony.transfer_wiring import TransferWiring
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +30,18 @@ class Services:
     dialog: Dialog
     recognizer: Recognizer | None = None
     synthesizer: Synthesizer | None = None
+    call_deps: CallDeps | None = None  # the phone pipeline's shared deps (speech on)
+    agents: AgentsDeps | None = None  # agents, queues, callbacks, transfers (need Redis)
     notes: list[str] = field(default_factory=list)  # what was substituted (embedded store, fallback voice)
 
     async def close(self) -> None:
         closer = getattr(self.dialog, "close", None)
         if closer is not None:
             await closer()
+        if self.agents is not None:
+            await self.agents.close()
+        if self.call_deps is not None:
+            await self.call_deps.call_control.aclose()  # type: ignore[attr-defined]
         await self.store.close()
 
 
@@ -81,14 +92,46 @@ async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
     return recognizer, synthesizer
 
 
-async def build_services(settings: Settings) -> Services:
+async def build_services(
+    settings: Settings, store: KeyValueStore | None = None, wiring: TransferWiring | None = None
+) -> Services:
     """Build in worker threads: loading the KB's Polish lemma dictionary alone takes seconds."""
-    store = build_store(settings)
+    from telephony.phone import build_call_deps
+
+    store = store if store is not None else build_store(settings)
     dialog = await asyncio.to_thread(build_dialog, settings, store)
     services = Services(settings=settings, store=store, dialog=dialog)
+    services.agents = await _agents(settings, wiring)
     if settings.speech:
         services.recognizer, services.synthesizer = await build_speech(settings)
+        services.call_deps = await build_call_deps(
+            settings, store, dialog, services.recognizer, services.synthesizer
+        )
+        if wiring is not None:
+            services.call_deps.transfer = wiring.warm
     return services
+
+
+async def _agents(settings: Settings, wiring: TransferWiring | None) -> AgentsDeps | None:
+    """The agents features: from the app's transfer wiring, or on their own (Wyoming: callbacks)."""
+    if wiring is not None:
+        await wiring.start()
+        return wiring.agents
+    if not settings.redis_url:
+        return None
+    from telephony.agents import load_roster
+    from telephony.agents_api import build_agents_deps
+    from telephony.business_hours import parse_queues
+
+    roster = await asyncio.to_thread(load_roster, settings.agents_path) if settings.agents_path else []
+    return await build_agents_deps(
+        settings.redis_url,
+        prefix=settings.redis_prefix,
+        roster=roster,
+        queues=parse_queues(settings.queues),
+        default_hours=settings.business_hours,
+        tz=settings.timezone,
+    )
 
 
 async def wait_for_services(app: Any, timeout_s: float = 60.0) -> Services:

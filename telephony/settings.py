@@ -7,7 +7,7 @@ and passed down. Every field is documented in the README's settings table.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,7 +20,9 @@ def _default_models_dir() -> Path:
 class Settings(BaseSettings):
     """All settings of one gateway process. Validated at start-up so a typo fails fast and clearly."""
 
-    model_config = SettingsConfigDict(env_prefix="INFOLINIA_", env_file=None, extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        env_prefix="INFOLINIA_", env_file=None, extra="ignore", env_ignore_empty=True
+    )
 
     # --- models ---------------------------------------------------------------------------------
     whisper_model: str = Field(
@@ -33,12 +35,16 @@ class Settings(BaseSettings):
     )
     models_dir: Path = Field(default_factory=_default_models_dir, description="Model cache directory.")
     asr_device: Literal["auto", "cpu", "cuda"] = "auto"
-    asr_compute_type: str = Field("auto", description="ctranslate2 compute type; auto = int8 on CPU, float16 on CUDA.")
+    asr_compute_type: str = Field(
+        "auto", description="ctranslate2 compute type; auto = int8 on CPU, float16 on CUDA."
+    )
     asr_beam_size: int = Field(1, ge=1, le=10)
     asr_cpu_threads: int = Field(0, ge=0, description="ctranslate2 threads per model; 0 = library default.")
     asr_concurrency: int = Field(1, ge=1, description="Recognitions running at once (more thrash the CPU).")
     tts_concurrency: int = Field(1, ge=1, description="Syntheses running at once.")
-    speech: bool = Field(True, description="Load the speech models; false = text chat only (no phone, no voice).")
+    speech: bool = Field(
+        True, description="Load the speech models; false = text chat only (no phone, no voice)."
+    )
 
     # --- turn taking ----------------------------------------------------------------------------
     vad_threshold: float = Field(0.5, gt=0.0, lt=1.0)
@@ -47,7 +53,9 @@ class Settings(BaseSettings):
     silence_prompt_s: float = Field(8.0, gt=0, description="Caller silence before 'are you still there?'.")
 
     # --- state ----------------------------------------------------------------------------------
-    redis_url: str | None = Field(None, description="redis://... ; unset = embedded in-process store (one worker).")
+    redis_url: str | None = Field(
+        None, description="redis://... ; unset = embedded in-process store (one worker)."
+    )
     redis_prefix: str = "infolinia:"
     session_ttl_s: int = Field(3600, ge=60)
 
@@ -63,7 +71,26 @@ class Settings(BaseSettings):
     twilio_auth_token: str = Field("", description="Twilio auth token; empty = webhooks refused (403).")
     twilio_api_base: str = "https://api.twilio.com"
     twilio_timeout_s: float = Field(5.0, gt=0)
-    fallback_number: str = Field("", description="E.164 number a caller is transferred to when anything fails.")
+    fallback_number: str = Field(
+        "", description="E.164 number a caller is transferred to when anything fails."
+    )
+    twilio_number: str = Field("", description="Our Twilio number: caller id of the legs that ring agents.")
+
+    # --- agents and warm transfer (need Redis) --------------------------------------------------
+    agents_path: Path | None = Field(
+        None, description="Agents roster YAML; unset = no agents (callbacks only)."
+    )
+    queues: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description='Per-queue settings as JSON: {"reklamacje": {"max_wait_s": 120, "hours": "pn-pt 9:00-17:00"}}.',
+    )
+    business_hours: str = Field(
+        "pn-pt 8:00-20:00, sob 9:00-15:00",
+        description="Default hours of every queue (public holidays closed).",
+    )
+    timezone: str = "Europe/Warsaw"
+    hold_repeat_s: float = Field(45.0, ge=30, le=60, description="How often the hold announcement repeats.")
+    agent_ring_timeout_s: int = Field(20, ge=5, le=120, description="How long an agent's phone rings.")
 
     # --- server ---------------------------------------------------------------------------------
     host: str = "127.0.0.1"

@@ -1,0 +1,183 @@
+"""What the agent console shows, as plain dicts for the Jinja2 templates. Pure: no I/O, a clock passed in.
+
+Kept apart from the routes so the wording (Polish, agent-facing) and the transcript rendering can be
+tested without a browser. Agent-facing labels live here, not in ``dialog/catalogue.py``: that catalogue
+holds what callers hear, and nothing here is ever said to a caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+STATUS_LABELS = {
+    "available": "Dostępny",
+    "busy": "Zajęty: rozmowa",
+    "wrap_up": "Kończy obsługę",
+    "offline": "Niedostępny",
+}
+TRANSFER_LABELS = {
+    "waiting": "Klient czeka w kolejce",
+    "ringing": "Przychodzące połączenie",
+    "connected": "Rozmowa w toku",
+    "completed": "Rozmowa zakończona",
+    "abandoned": "Klient się rozłączył",
+    "callback_offered": "Propozycja oddzwonienia",
+    "callback": "Klient prosi o oddzwonienie",
+    "voicemail": "Klient nagrał wiadomość",
+}
+HEADINGS = {
+    "waiting": "Bieżące połączenie",
+    "ringing": "Bieżące połączenie",
+    "connected": "Bieżące połączenie",
+}
+REASON_LABELS = {
+    "requested_human": "Klient poprosił o konsultanta",
+    "complaint": "Reklamacja",
+    "urgent": "Pilna sprawa",
+    "individual_offer": "Oferta indywidualna",
+    "not_understood": "Bot nie zrozumiał klienta",
+}
+CALLBACK_LABELS = {"pending": "Do przejęcia", "claimed": "Przejęte przez Ciebie", "closed": "Zamknięte"}
+DEFAULT_OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("resolved", "Sprawa rozwiązana"),
+    ("follow_up", "Wymaga dalszych działań"),
+    ("callback", "Trzeba oddzwonić"),
+    ("forwarded", "Przekazano do innego działu"),
+    ("dropped", "Rozmowa przerwana"),
+)
+DEFAULT_CALLBACK_OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("resolved", "Sprawa rozwiązana"),
+    ("no_answer", "Klient nie odebrał"),
+    ("follow_up", "Wymaga dalszych działań"),
+    ("wrong_number", "Błędny numer"),
+)
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    """Agent-facing choices: outcomes offered at wrap-up and when closing a callback, local time zone."""
+
+    outcomes: tuple[tuple[str, str], ...] = DEFAULT_OUTCOMES
+    callback_outcomes: tuple[tuple[str, str], ...] = DEFAULT_CALLBACK_OUTCOMES
+    timezone: str = "Europe/Warsaw"
+
+
+def display_number(number: str | None) -> str:
+    """'+48 221 112 233' for Polish numbers (how agents read them aloud); anything else unchanged."""
+    if not number:
+        return ""
+    if number.startswith("+48") and len(number) == 12 and number[1:].isdigit():
+        rest = number[3:]
+        return f"+48 {rest[:3]} {rest[3:6]} {rest[6:]}"
+    return number
+
+
+def duration_pl(seconds: float) -> str:
+    """'45 s', '3 min', '1 h 05 min': short, for a badge."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def transcript_lines(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The bot conversation as the caller experienced it: the caller's words, and for the bot what was
+    actually heard (an interrupted sentence shows its heard part and says so)."""
+    lines: list[dict[str, str]] = []
+    for entry in entries:
+        role = str(entry.get("role", ""))
+        if role == "caller":
+            text = str(entry.get("text", "")).strip()
+            if text:
+                lines.append({"role": "caller", "who": "Klient", "text": text, "note": ""})
+        elif role == "bot":
+            status = entry.get("status", "heard")
+            text = str(entry.get("heard") if status != "heard" else entry.get("text", "")).strip()
+            if status == "heard" and text:
+                lines.append({"role": "bot", "who": "Bot", "text": text, "note": ""})
+            elif status != "heard":
+                note = "przerwane przez klienta" if text else "klient nie usłyszał"
+                lines.append({"role": "bot", "who": "Bot", "text": text or str(entry.get("text", "")), "note": note})
+    return lines
+
+
+def transfer_view(record: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """A transfer record (``TransferRecord.context()``) as the console's current-call panel shows it."""
+    status = str(record.get("status", ""))
+    caller = record.get("caller")
+    order_facts: list[tuple[str, str]] = []
+    if record.get("order_status"):
+        order_facts.append(("Status", str(record["order_status"])))
+    started = record.get("enqueued_at") or record.get("created_at")
+    until = record.get("connected_at") or now
+    waited = duration_pl(float(until) - float(started)) if started else ""
+    return {
+        "id": str(record.get("tid", "")),
+        "status": status,
+        "status_label": TRANSFER_LABELS.get(status, status),
+        "heading": HEADINGS.get(status, "Ostatnia rozmowa"),
+        "caller": caller or "",
+        "caller_display": display_number(caller),
+        "queue": record.get("queue") or "",
+        "reason_label": REASON_LABELS.get(str(record.get("reason")), str(record.get("reason") or "—")),
+        "urgent": record.get("reason") == "urgent",
+        "summary": record.get("summary") or "",
+        "order_id": record.get("order_id") or "",
+        "order_facts": order_facts,
+        "waited": waited if status in ("waiting", "ringing", "connected") else "",
+        "transcript": transcript_lines(record.get("transcript") or []),
+    }
+
+
+def local_time(iso: str | None, tz: str, now: datetime | None = None) -> str:
+    """'dziś 14:05' / '03.05 14:05' in the agents' time zone; the raw text when it does not parse."""
+    if not iso:
+        return ""
+    try:
+        when = datetime.fromisoformat(iso).astimezone(ZoneInfo(tz))
+    except ValueError:
+        return iso
+    today = (now or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz)).date()
+    prefix = "dziś" if when.date() == today else when.strftime("%d.%m")
+    return f"{prefix} {when:%H:%M}"
+
+
+def callback_view(record: Mapping[str, Any], agent_id: str, tz: str, now: datetime | None = None) -> dict[str, Any]:
+    """One callback request as a console list item."""
+    state = str(record.get("status", "pending"))
+    phone = record.get("phone") or ""
+    return {
+        "id": str(record.get("id", "")),
+        "state": state,
+        "state_label": CALLBACK_LABELS.get(state, state),
+        "mine": state == "claimed" and record.get("claimed_by") == agent_id,
+        "number": phone,
+        "number_display": display_number(phone) or "numer nieznany",
+        "created": local_time(record.get("created_at"), tz, now),
+        "summary": record.get("summary") or "",
+        "voicemail_url": record.get("voicemail_url") or "",
+        "transcript": transcript_lines(record.get("transcript") or []),
+    }
+
+
+def callbacks_view(
+    pending: Sequence[Mapping[str, Any]],
+    claimed: Sequence[Mapping[str, Any]],
+    agent_id: str,
+    tz: str,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The agent's own claimed callbacks first (work in hand), then everything still pending."""
+    mine = [c for c in claimed if c.get("claimed_by") == agent_id]
+    return [callback_view(c, agent_id, tz, now) for c in [*mine, *pending]]
+
+
+def outcome_label(outcomes: Sequence[tuple[str, str]], value: str) -> str | None:
+    """The label of an allowed outcome, None when ``value`` is not one (form tampering)."""
+    return next((label for key, label in outcomes if key == value), None)

@@ -1,0 +1,142 @@
+// Infolinia agent console: live panels over SSE, forms that also work without JavaScript.
+// The server renders every panel (Jinja2); this script only fetches fresh HTML when an event says
+// something changed, and swaps a panel only when its HTML differs, keeping keyboard focus in place.
+"use strict";
+
+(function () {
+  const main = document.querySelector("main[data-events-url]");
+  if (!main) return;
+  const panelsUrl = main.dataset.panelsUrl;
+  const eventsUrl = main.dataset.eventsUrl;
+  const announcer = document.getElementById("announcer");
+  const liveState = document.getElementById("live-state");
+  const panels = {
+    status: document.getElementById("panel-status"),
+    transfer: document.getElementById("panel-transfer"),
+    queues: document.getElementById("panel-queues"),
+    callbacks: document.getElementById("panel-callbacks"),
+  };
+  const last = {};
+  const baseTitle = document.title;
+  let pending = null;
+
+  function announce(text) {
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  function setLive(state, text) {
+    liveState.dataset.state = state;
+    liveState.textContent = text;
+  }
+
+  function toLogin() {
+    window.location.assign(main.dataset.eventsUrl.replace(/\/events$/, "/login"));
+  }
+
+  function swap(name, html) {
+    const panel = panels[name];
+    if (!panel || last[name] === html) return false;
+    last[name] = html;
+    const active = document.activeElement;
+    const focusId = active && panel.contains(active) ? active.id : null;
+    panel.innerHTML = html;
+    if (focusId) {
+      const again = document.getElementById(focusId);
+      if (again) again.focus(); else panel.focus();
+    }
+    return true;
+  }
+
+  function transferState() {
+    const t = document.getElementById("transfer");
+    return t ? t.dataset.transferId + ":" + t.dataset.status : "";
+  }
+
+  function afterTransferChange(before) {
+    const t = document.getElementById("transfer");
+    const now = transferState();
+    if (now === before) return;
+    if (t && t.dataset.status === "ringing") {
+      const reason = document.getElementById("transfer-reason");
+      announce("Przychodzące połączenie. " + (reason ? reason.textContent : ""));
+      document.title = "● Połączenie · " + baseTitle;
+    } else if (t && t.dataset.status === "connected") {
+      announce("Klient połączony.");
+      document.title = baseTitle;
+    } else {
+      document.title = baseTitle;
+    }
+    const wrap = document.getElementById("outcome-first");
+    if (wrap && (document.activeElement === document.body || !document.activeElement)) wrap.focus();
+  }
+
+  async function refresh() {
+    const response = await fetch(panelsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (response.status === 401) return toLogin();
+    if (!response.ok) return;
+    const data = await response.json();
+    const before = transferState();
+    for (const name of Object.keys(panels)) {
+      if (typeof data[name] === "string") swap(name, data[name]);
+    }
+    afterTransferChange(before);
+    main.dataset.synced = String(Number(main.dataset.synced || 0) + 1);
+  }
+
+  function scheduleRefresh() {
+    // Events come in bursts (status + transfer + queue): one fetch for the burst.
+    if (pending) return;
+    pending = window.setTimeout(function () {
+      pending = null;
+      refresh().catch(function () { setLive("lost", "brak połączenia"); });
+    }, 120);
+  }
+
+  function connect() {
+    const source = new EventSource(eventsUrl);
+    source.onopen = function () {
+      setLive("live", "na żywo");
+      scheduleRefresh(); // catch up on anything missed while disconnected
+    };
+    source.onmessage = scheduleRefresh;
+    source.addEventListener("logout", function () { source.close(); toLogin(); });
+    source.onerror = function () {
+      setLive("lost", "ponowne łączenie…");
+      if (source.readyState === EventSource.CLOSED) {
+        // The browser gave up (e.g. 401 after the session expired): check, then retry or log in.
+        fetch(panelsUrl, { credentials: "same-origin" }).then(function (r) {
+          if (r.status === 401) toLogin(); else window.setTimeout(connect, 3000);
+        }, function () { window.setTimeout(connect, 3000); });
+      }
+    };
+  }
+
+  document.addEventListener("submit", async function (event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-async")) return;
+    event.preventDefault();
+    const data = new FormData(form);
+    if (event.submitter && event.submitter.name) data.set(event.submitter.name, event.submitter.value);
+    const body = new URLSearchParams(data);
+    const buttons = Array.from(form.querySelectorAll("button")).filter(function (b) { return !b.disabled; });
+    buttons.forEach(function (b) { b.disabled = true; });
+    try {
+      const response = await fetch(form.action, {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch", Accept: "application/json" },
+      });
+      if (response.status === 401) return toLogin();
+      const data = await response.json().catch(function () { return {}; });
+      if (data.message) announce(data.message);
+    } catch (err) {
+      announce("Nie udało się wysłać. Spróbuj ponownie.");
+    } finally {
+      buttons.forEach(function (b) { b.disabled = false; });
+      await refresh().catch(function () {});
+    }
+  });
+
+  for (const name of Object.keys(panels)) last[name] = null;
+  connect();
+})();

@@ -1,0 +1,97 @@
+"""The console's view model (pure): what an agent reads about a transfer and a callback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from telephony.console_sse import sse_message
+from telephony.console_view import (
+    DEFAULT_OUTCOMES,
+    callbacks_view,
+    display_number,
+    duration_pl,
+    local_time,
+    outcome_label,
+    transcript_lines,
+    transfer_view,
+)
+from telephony.events import ConsoleEvent
+
+
+def test_transcript_shows_what_the_caller_heard() -> None:
+    lines = transcript_lines(
+        [
+            {"role": "bot", "text": "Dzień dobry.", "status": "heard", "heard": "Dzień dobry."},
+            {"role": "caller", "text": "  Gdzie jest moja paczka?  ", "source": "asr", "confidence": 0.9},
+            {
+                "role": "bot",
+                "text": "Sprawdzam status zamówienia teraz.",
+                "status": "interrupted",
+                "heard": "Sprawdzam",
+            },
+            {"role": "bot", "text": "Czy mogę pomóc?", "status": "interrupted", "heard": ""},
+            {"role": "caller", "text": ""},
+        ]
+    )
+    assert [(x["who"], x["text"], x["note"]) for x in lines] == [
+        ("Bot", "Dzień dobry.", ""),
+        ("Klient", "Gdzie jest moja paczka?", ""),
+        ("Bot", "Sprawdzam", "przerwane przez klienta"),
+        ("Bot", "Czy mogę pomóc?", "klient nie usłyszał"),
+    ]
+
+
+def test_transfer_view_labels_in_polish() -> None:
+    record = {
+        "tid": "t1",
+        "status": "connected",
+        "caller": "+48601234567",
+        "queue": "reklamacje",
+        "reason": "urgent",
+        "summary": "Pilne: brak prądu.",
+        "order_id": "A-7",
+        "order_status": "w drodze",
+        "enqueued_at": 1000.0,
+        "connected_at": 1095.0,
+        "transcript": [],
+    }
+    view = transfer_view(record, now=2000.0)
+    assert view["status_label"] == "Rozmowa w toku" and view["reason_label"] == "Pilna sprawa"
+    assert view["urgent"] and view["caller_display"] == "+48 601 234 567"
+    assert view["waited"] == "1 min"  # enqueued -> connected, not -> now
+    assert view["order_facts"] == [("Status", "w drodze")]
+    done = transfer_view({**record, "status": "completed", "reason": "something_new"}, now=2000.0)
+    assert done["heading"] == "Ostatnia rozmowa" and done["waited"] == "" and done["reason_label"] == "something_new"
+
+
+def test_numbers_durations_and_times() -> None:
+    assert display_number("+48221112233") == "+48 221 112 233"
+    assert display_number("client:anna") == "client:anna" and display_number(None) == ""
+    assert [duration_pl(s) for s in (5, 125, 3725)] == ["5 s", "2 min", "1 h 02 min"]
+    now = datetime(2025, 1, 7, 12, 0, tzinfo=UTC)
+    assert local_time("2025-01-07T09:30:00+00:00", "Europe/Warsaw", now) == "dziś 10:30"
+    assert local_time("2025-01-05T09:30:00+00:00", "Europe/Warsaw", now) == "05.01 10:30"
+    assert local_time("wczoraj", "Europe/Warsaw", now) == "wczoraj"
+
+
+def test_callbacks_mine_first_and_only_mine_closable() -> None:
+    pending = [{"id": "p1", "status": "pending", "phone": "+48600100200", "summary": "s"}]
+    claimed = [
+        {"id": "c1", "status": "claimed", "claimed_by": "bartek", "phone": "+48600100201"},
+        {"id": "c2", "status": "claimed", "claimed_by": "anna", "phone": "+48600100202"},
+    ]
+    items = callbacks_view(pending, claimed, "anna", "Europe/Warsaw")
+    assert [(c["id"], c["mine"], c["state_label"]) for c in items] == [
+        ("c2", True, "Przejęte przez Ciebie"),
+        ("p1", False, "Do przejęcia"),
+    ]
+
+
+def test_outcomes_are_a_closed_list() -> None:
+    assert outcome_label(DEFAULT_OUTCOMES, "resolved") == "Sprawa rozwiązana"
+    assert outcome_label(DEFAULT_OUTCOMES, "<script>") is None
+
+
+def test_sse_message_carries_no_event_data() -> None:
+    event = ConsoleEvent("transfer.ringing", "anna", "t1", {"caller": "+48601234567", "summary": "tajne"})
+    assert sse_message(event) == 'data: {"type":"transfer.ringing","transfer_id":"t1"}\n\n'
