@@ -141,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chat", help="talk to the dialog engine in the terminal")
     c.set_defaults(func=cmd_chat)
     b = sub.add_parser("bench", help="print measured figures")
-    b.add_argument("what", choices=["speech", "dialog"])
+    b.add_argument("what", choices=["speech", "dialog", "waits"])
     b.set_defaults(func=cmd_bench)
     sim = sub.add_parser("simulate-call", help="call the gateway like Twilio does, with WAV files as the caller")
     sim.add_argument("wavs", nargs="+")

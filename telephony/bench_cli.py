@@ -1,0 +1,78 @@
+"""``infolinia bench speech|dialog|waits``: print measured figures (docs/benchmarks.md records them)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from telephony.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+KB_EVAL = REPO / "tests" / "data" / "dialog_eval_kb.yaml"
+FLOW_EVAL = REPO / "tests" / "data" / "dialog_eval_flow.yaml"
+ASR_EVAL = REPO.parent / "shared" / "eval" / "asr-pl"
+
+
+async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> int:
+    if what == "speech":
+        return await bench_speech(settings)
+    if what == "dialog":
+        return await bench_dialog()
+    if what == "waits":
+        from telephony.waits_bench import main as waits_main
+
+        return waits_main(["--seed", "7", "11", "23", "4"])
+    raise ValueError(f"unknown benchmark {what!r}")
+
+
+async def bench_speech(settings: Settings) -> int:
+    """ASR latency/RTF for 2, 5, 10 s; TTS first audio and RTF; memory; WER on the Polish eval set."""
+    from telephony.services import build_speech
+    from voice.bench import format_asr_eval, format_speech_bench, run_asr_eval, run_speech_bench
+
+    recognizer, synthesizer = await build_speech(settings)
+    eval_dir = ASR_EVAL if ASR_EVAL.is_dir() else None
+    print(format_speech_bench(await run_speech_bench(recognizer, synthesizer, eval_dir=eval_dir)))
+    if eval_dir is None:
+        print(f"\n(no Polish eval set at {ASR_EVAL}: WER skipped)")
+        return 0
+    for manifest in ("manifest.tsv", "manifest_telephony.tsv"):
+        print()
+        print(format_asr_eval(await run_asr_eval(recognizer, eval_dir / manifest)))
+    return 0
+
+
+async def bench_dialog() -> int:
+    """KB top-1 accuracy, escalation precision/recall and engine latency per turn."""
+    from dialog.engine import DialogEngine
+    from dialog.eval_flow import evaluate_flow, load_items
+    from dialog.factory import build_engine
+    from dialog.kb_eval import evaluate_kb, load_eval_items
+    from dialog.ports import Dialog
+    from dialog.store import MemoryStore, SessionRepo
+
+    base = await asyncio.to_thread(build_engine)
+    kb = evaluate_kb(base.kb, load_eval_items(KB_EVAL))
+    _print("knowledge base", kb, ("top1", "top3", "answered_correct", "answered_wrong", "clarify", "ood_answered"))
+    print(f"  search latency: p50 {kb['latency_ms_p50']:.2f} ms, p95 {kb['latency_ms_p95']:.2f} ms")
+
+    def factory() -> Dialog:
+        return DialogEngine(base.kb, base.orders.orders, SessionRepo(MemoryStore()), base.config)
+
+    flow = await evaluate_flow(factory, load_items(FLOW_EVAL))
+    _print("escalation and orders", flow, ("accuracy", "order_id_accuracy"))
+    esc = flow["escalation"]
+    print(f"  escalation precision {esc['precision']:.3f}, recall {esc['recall']:.3f}")
+    for reason, scores in flow["reasons"].items():
+        print(f"    {reason:18} " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
+    lat = flow["latency_ms"]
+    print(f"  engine latency per turn: p50 {lat['p50']:.2f} ms, p95 {lat['p95']:.2f} ms over {lat['turns']} turns")
+    return 0
+
+
+def _print(title: str, result: dict[str, Any], keys: tuple[str, ...]) -> None:
+    shown = {k: result[k] for k in keys if k in result and result[k] is not None}
+    print(f"{title}: " + json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in shown.items()}))

@@ -1,0 +1,240 @@
+"""Speech recognition with faster-whisper behind ``voice.ports.Recognizer``.
+
+Why it looks like this:
+
+* faster-whisper's ``transcribe`` returns a *lazy* generator: the decoding happens while it is
+  iterated. Both the call and the iteration run in a worker thread, or the event loop (and every
+  call's audio) would stall for the whole recognition.
+* An ``asyncio.Semaphore(concurrency)`` caps recognitions in flight: on a few cores, two at once
+  take as long as two in a row but delay both answers. Time spent waiting for a slot is reported as
+  ``queued_s``, separately from ``processing_s``, so capacity problems are visible in metrics.
+* Utterances arrive already cut by our own VAD, so Whisper's VAD is off; each utterance is
+  independent, so ``condition_on_previous_text`` is off; the temperature fallback (re-decoding when
+  the first pass looks bad) is limited to keep the worst-case latency bounded.
+* Domain words (product and place names) go in through faster-whisper's ``hotwords`` prompt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from voice.ports import PCM, Transcript
+
+ASR_RATE = 16000  # Whisper's input rate
+REPETITION_RATIO = 2.4  # gzip compression ratio above which Whisper itself calls a decoding a loop
+T = TypeVar("T")
+
+# Whisper (trained on subtitles) hallucinates subtitle credits on noise or hold music.
+_HALLUCINATION_MARKERS = (
+    "amara.org",
+    "napisy stworzone",
+    "napisy wykonane",
+    "napisy by",
+    "tłumaczenie i napisy",
+)
+
+
+def pick_device(device: str, compute_type: str, cuda_devices: int) -> tuple[str, str]:
+    """Resolve "auto": CUDA when a GPU is visible; int8 on CPU (fast, accurate enough), float16 on CUDA."""
+    dev = device if device != "auto" else ("cuda" if cuda_devices > 0 else "cpu")
+    if compute_type == "auto":
+        compute_type = "float16" if dev == "cuda" else "int8"
+    return dev, compute_type
+
+
+def segment_confidence(avg_logprob: float, no_speech_prob: float, compression_ratio: float = 1.0) -> float:
+    """Confidence of one segment in 0..1: exp(avg_logprob) * (1 - no_speech_prob) * repetition factor.
+
+    exp(avg_logprob) is the geometric mean of the chosen tokens' probabilities (how sure the decoder
+    was of the words); (1 - no_speech_prob) discounts segments the model thinks are not speech at all;
+    the repetition factor min(1, (2.4 / compression_ratio)^2) sinks decoding loops ("to jest to, że to
+    jest to, ..."), which Whisper emits with high token probabilities. 2.4 is Whisper's own threshold.
+    """
+    repetition = min(1.0, (REPETITION_RATIO / compression_ratio) ** 2) if compression_ratio > 0 else 1.0
+    return min(1.0, max(0.0, math.exp(avg_logprob) * (1.0 - no_speech_prob) * repetition))
+
+
+def transcript_confidence(segments: Sequence[tuple[float, float, float, int]]) -> float:
+    """Token-weighted mean of segment confidences.
+
+    Items are (avg_logprob, no_speech_prob, compression_ratio, n_tokens) per segment.
+    """
+    total = sum(max(n, 1) for *_, n in segments)
+    if not segments:
+        return 0.0
+    return sum(segment_confidence(lp, ns, cr) * max(n, 1) for lp, ns, cr, n in segments) / total
+
+
+def max_new_tokens(audio_s: float) -> int:
+    """Decoding budget for ``audio_s`` of speech: bounds the time a decoding loop can waste.
+
+    Read Polish speech measures at most ~11 Whisper tokens per second (punctuation included); 20/s plus
+    16 leaves room for fast talkers. Capped at 200 so that with a full hotwords prompt (at most 223
+    tokens) the total stays under Whisper's 448-token limit, which faster-whisper enforces.
+    """
+    return min(200, 16 + math.ceil(20 * audio_s))
+
+
+def is_hallucination(text: str) -> bool:
+    """True for Whisper's known subtitle-credit hallucinations (never something a caller says)."""
+    low = text.lower()
+    return any(marker in low for marker in _HALLUCINATION_MARKERS)
+
+
+def to_whisper_audio(pcm: PCM, rate: int) -> npt.NDArray[np.float32]:
+    """int16 PCM at any rate -> float32 at 16 kHz, the array faster-whisper takes directly."""
+    if rate != ASR_RATE:
+        from voice.resample import resample
+
+        pcm = resample(pcm, rate, ASR_RATE)
+    return np.asarray(pcm, dtype=np.float32) / 32768.0
+
+
+async def run_in_slot(slot: asyncio.Semaphore, fn: Callable[..., T], *args: Any) -> tuple[T, float]:
+    """Run blocking ``fn`` in a worker thread inside ``slot``; return (result, seconds waited for the slot).
+
+    On cancellation the slot is held until the thread really finishes (a thread cannot be interrupted),
+    so a hung-up call never lets more model runs overlap than ``concurrency`` allows.
+    """
+    queued = time.perf_counter()
+    async with slot:
+        waited = time.perf_counter() - queued
+        work = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        try:
+            return await asyncio.shield(work), waited
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await work
+            raise
+
+
+class WhisperRecognizer:
+    """faster-whisper recognizer; ``await load()`` once at start-up, then ``transcribe`` from any task."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        device: str = "auto",
+        compute_type: str = "auto",
+        beam_size: int = 1,
+        cpu_threads: int = 0,
+        concurrency: int = 1,
+        language: str = "pl",
+        initial_prompt: str | None = None,
+        hotwords: Sequence[str] = (),
+        temperatures: Sequence[float] = (0.0, 0.6),
+        without_timestamps: bool = True,
+        no_speech_threshold: float = 0.6,
+    ) -> None:
+        self.model_path = model  # a model directory (see voice.models.resolve_whisper)
+        self._device, self._compute_type = device, compute_type
+        self._cpu_threads, self._concurrency = cpu_threads, max(1, concurrency)
+        self._options: dict[str, Any] = {
+            "language": language,
+            "beam_size": beam_size,
+            "best_of": 1,
+            "temperature": list(temperatures),
+            "condition_on_previous_text": False,
+            "vad_filter": False,
+            "without_timestamps": without_timestamps,
+            "no_speech_threshold": no_speech_threshold,
+            "initial_prompt": initial_prompt or None,
+        }
+        self._hotwords = tuple(hotwords)
+        self._model: Any = None
+        self._load_lock = threading.Lock()
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+        self.queue_observer: Callable[[float], None] | None = None  # gets each wait for a slot (metrics)
+        self.load_s = 0.0
+        self.device = ""  # resolved by load()
+        self.compute_type = ""
+
+    @property
+    def language(self) -> str:
+        return str(self._options["language"])
+
+    async def load(self) -> None:
+        """Load the model in a worker thread (it takes seconds); safe to call more than once."""
+        await asyncio.to_thread(self.load_blocking)
+
+    def load_blocking(self) -> None:
+        """Synchronous load, for scripts and worker threads."""
+        with self._load_lock:
+            if self._model is not None:
+                return
+            import ctranslate2
+            from faster_whisper import WhisperModel
+
+            t0 = time.perf_counter()
+            dev, ct = pick_device(self._device, self._compute_type, ctranslate2.get_cuda_device_count())
+            self._model = WhisperModel(
+                self.model_path,
+                device=dev,
+                compute_type=ct,
+                cpu_threads=self._cpu_threads,
+                num_workers=self._concurrency,
+                local_files_only=True,  # never a surprise download: models come from voice.models
+            )
+            self.device, self.compute_type = dev, ct
+            self.load_s = time.perf_counter() - t0
+
+    def _slot(self) -> asyncio.Semaphore:
+        """The concurrency limit for the running loop (one per loop: a Semaphore binds to one loop)."""
+        loop = asyncio.get_running_loop()
+        slot = self._slots.get(loop)
+        if slot is None:
+            slot = self._slots[loop] = asyncio.Semaphore(self._concurrency)
+        return slot
+
+    async def transcribe(self, pcm: PCM, rate: int, hotwords: Sequence[str] = ()) -> Transcript:
+        """Recognise one utterance. ``hotwords`` (e.g. product names in this dialog state) bias decoding."""
+        audio_s = len(pcm) / float(rate)
+        if len(pcm) == 0:
+            return Transcript("", 0.0, 0.0, 0.0, language=self.language)
+        if self._model is None:
+            await self.load()
+        # ordered, de-duplicated; spaces, not commas: Whisper copies a prompt's punctuation into its output
+        words = " ".join(dict.fromkeys((*self._hotwords, *hotwords)))
+        queued = time.perf_counter()
+        (text, confidence, segments), waited = await run_in_slot(
+            self._slot(), self._recognise, pcm, rate, words or None
+        )
+        total = time.perf_counter() - queued
+        if self.queue_observer is not None:
+            self.queue_observer(waited)
+        return Transcript(
+            text=text,
+            confidence=confidence,
+            audio_s=audio_s,
+            processing_s=total - waited,
+            queued_s=waited,
+            language=self.language,
+            segments=segments,
+        )
+
+    def _recognise(
+        self, pcm: PCM, rate: int, hotwords: str | None
+    ) -> tuple[str, float, tuple[tuple[float, float, str], ...]]:
+        """Blocking: resample, decode, and drain the lazy segment generator (worker thread only)."""
+        audio = to_whisper_audio(pcm, rate)
+        budget = max_new_tokens(len(audio) / ASR_RATE)
+        generator, _info = self._model.transcribe(audio, hotwords=hotwords, max_new_tokens=budget, **self._options)
+        kept = [s for s in generator if s.text.strip() and not is_hallucination(s.text)]
+        text = " ".join(s.text.strip() for s in kept)
+        confidence = transcript_confidence(
+            [(s.avg_logprob, s.no_speech_prob, s.compression_ratio, len(s.tokens)) for s in kept]
+        )
+        return text, confidence, tuple((float(s.start), float(s.end), s.text.strip()) for s in kept)

@@ -1,0 +1,189 @@
+"""Text to speech with Piper behind ``voice.ports.Synthesizer``.
+
+Why it looks like this:
+
+* The caller should hear the first sentence while the rest is still being synthesized, so the
+  text is normalised (numbers, prices, dates read out in Polish), cut into sentences (long ones at
+  commas too) and each piece is rendered in a worker thread and yielded as soon as it is ready.
+* Rendering is pulled by the consumer: a piece is synthesized only when the consumer asks for the
+  next chunk, so a barge-in that stops iterating stops synthesis (nothing wasted, nothing queued).
+* Frequent prompts (greeting, hold message) are cached per (text, rate) and can be pre-rendered at
+  start-up with ``warm``: the first thing a caller hears costs no synthesis time.
+* ``asyncio.Semaphore(concurrency)`` caps syntheses in flight, so calls share the CPU predictably.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from voice.asr import run_in_slot
+from voice.models import VoiceSpec
+from voice.normalize import speech_sentences, warm_up
+from voice.ports import PCM
+from voice.resample import resample
+
+_CLAUSE_BREAK = re.compile(r"(?<=[,;:–—])\s+")
+
+
+def split_long(sentence: str, max_chars: int) -> list[str]:
+    """Cut a sentence longer than ``max_chars`` at clause punctuation, packing clauses up to the limit.
+
+    Why: the first audio waits for the whole first piece; a 40-word sentence would delay it by its full
+    synthesis time. A clause that is itself too long stays whole (cutting mid-clause sounds wrong).
+    """
+    if len(sentence) <= max_chars:
+        return [sentence]
+    pieces: list[str] = []
+    for clause in _CLAUSE_BREAK.split(sentence):
+        if pieces and len(pieces[-1]) + 1 + len(clause) <= max_chars:
+            pieces[-1] = f"{pieces[-1]} {clause}"
+        else:
+            pieces.append(clause)
+    return pieces
+
+
+class PiperSynthesizer:
+    """Piper voice; ``await load()`` once at start-up, then ``stream``/``synthesize`` from any task."""
+
+    def __init__(
+        self,
+        voice: VoiceSpec,
+        *,
+        concurrency: int = 1,
+        cache_size: int = 64,
+        cache_max_chars: int = 400,
+        max_piece_chars: int = 160,
+        sentence_pause_s: float = 0.15,
+        length_scale: float | None = None,
+        noise_scale: float | None = None,
+        noise_w_scale: float | None = None,
+        volume: float = 0.9,
+        use_cuda: bool = False,
+    ) -> None:
+        self.spec = voice
+        with open(voice.config, encoding="utf-8") as f:  # native rate is known before the model loads
+            self._native_rate = int(json.load(f)["audio"]["sample_rate"])
+        self._concurrency = max(1, concurrency)
+        self._cache: OrderedDict[tuple[str, int], tuple[PCM, ...]] = OrderedDict()
+        self._cache_size, self._cache_max_chars = cache_size, cache_max_chars
+        self._max_piece_chars, self._pause_s = max_piece_chars, sentence_pause_s
+        self._scales = (length_scale, noise_scale, noise_w_scale)
+        self._volume, self._use_cuda = volume, use_cuda
+        self._voice: Any = None
+        self._syn_config: Any = None
+        self._load_lock = threading.Lock()
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+        self.queue_observer: Callable[[float], None] | None = None  # gets each wait for a slot (metrics)
+        self.load_s = 0.0  # the voice model
+        self.normalizer_load_s = 0.0  # the text normaliser's dictionary
+
+    @property
+    def native_rate(self) -> int:
+        return self._native_rate
+
+    async def load(self) -> None:
+        """Load the ONNX voice in a worker thread; safe to call more than once."""
+        await asyncio.to_thread(self.load_blocking)
+
+    def load_blocking(self) -> None:
+        with self._load_lock:
+            if self._voice is not None:
+                return
+            from piper import PiperVoice, SynthesisConfig
+
+            t0 = time.perf_counter()
+            warm_up()  # the normaliser's dictionary (seconds) now, not on the first reply with a number
+            t1 = time.perf_counter()
+            voice = PiperVoice.load(self.spec.onnx, config_path=self.spec.config, use_cuda=self._use_cuda)
+            if self.spec.espeak_voice:
+                voice.config.espeak_voice = self.spec.espeak_voice  # e.g. the fallback voice speaking Polish
+            # volume < 1 leaves headroom: Piper peak-normalises each sentence and resampling overshoots.
+            # None scales keep the voice's own settings; noise scales 0 make synthesis deterministic.
+            length, noise, noise_w = self._scales
+            self._syn_config = SynthesisConfig(
+                length_scale=length, noise_scale=noise, noise_w_scale=noise_w, volume=self._volume
+            )
+            self._voice = voice
+            self.normalizer_load_s, self.load_s = t1 - t0, time.perf_counter() - t1
+
+    def pieces(self, text: str) -> list[str]:
+        """What is synthesized one at a time: sentences (split, then normalised), long ones cut at commas."""
+        return [p for s in speech_sentences(text) for p in split_long(s.strip(), self._max_piece_chars) if p]
+
+    def _slot(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        slot = self._slots.get(loop)
+        if slot is None:
+            slot = self._slots[loop] = asyncio.Semaphore(self._concurrency)
+        return slot
+
+    def _render(self, piece: str, rate: int, pause_s: float) -> PCM:
+        """Blocking: one piece -> int16 PCM at ``rate`` followed by ``pause_s`` of silence."""
+        chunks = [c.audio_int16_array for c in self._voice.synthesize(piece, self._syn_config)]
+        pcm = np.concatenate(chunks).astype(np.int16) if chunks else np.zeros(0, dtype=np.int16)
+        pcm = resample(pcm, self._native_rate, rate)
+        return np.concatenate([pcm, np.zeros(round(pause_s * rate), dtype=np.int16)])
+
+    async def stream(self, text: str, rate: int) -> AsyncGenerator[PCM, None]:
+        """Yield one PCM chunk per piece at ``rate``; the next piece is rendered only when asked for."""
+        cached = self._cache_get((text, rate))
+        if cached is not None:
+            for chunk in cached:
+                yield chunk
+            return
+        if self._voice is None:
+            await self.load()
+        pieces = await asyncio.to_thread(self.pieces, text)  # normalising may look words up: off the loop
+        rendered: list[PCM] = []
+        for i, piece in enumerate(pieces):
+            pause = self._pause_s if i < len(pieces) - 1 else 0.0
+            pcm, waited = await run_in_slot(self._slot(), self._render, piece, rate, pause)
+            if self.queue_observer is not None:
+                self.queue_observer(waited)
+            pcm.setflags(write=False)  # chunks may be cached and shared between calls
+            rendered.append(pcm)
+            yield pcm
+        if len(text) <= self._cache_max_chars:
+            self._cache_put((text, rate), tuple(rendered))
+
+    async def synthesize(self, text: str, rate: int) -> PCM:
+        """The whole utterance at ``rate``."""
+        chunks = [c async for c in self.stream(text, rate)]
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+
+    async def warm(self, texts: Iterable[str], rates: Iterable[int]) -> None:
+        """Pre-render frequent prompts at every rate they are played at (start-up, before calls)."""
+        rate_list = list(rates)
+        for text in texts:
+            for rate in rate_list:
+                await self.synthesize(text, rate)
+
+    def is_cached(self, text: str, rate: int) -> bool:
+        return (text, rate) in self._cache
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def _cache_get(self, key: tuple[str, int]) -> tuple[PCM, ...] | None:
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+        return hit
+
+    def _cache_put(self, key: tuple[str, int], chunks: tuple[PCM, ...]) -> None:
+        self._cache[key] = chunks
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
