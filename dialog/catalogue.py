@@ -16,7 +16,7 @@ from dialog.ports import Reason
 
 # --- opening and closing ----------------------------------------------------------------------------
 GREETING = (
-    "Dzień dobry, tu automatyczny asystent firmy {shop}. Dane z rozmowy przetwarzamy tylko w celu "
+    "Dzień dobry, tu automatyczny asystent {shop}. Dane osobowe z rozmowy przetwarzamy tylko w celu "
     "obsługi zgłoszenia, szczegóły są w polityce prywatności na naszej stronie."
 )
 DTMF_HINT = "W każdej chwili można nacisnąć zero, aby połączyć się z konsultantem."

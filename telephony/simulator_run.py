@@ -75,9 +75,10 @@ def format_result(result: SimulationResult) -> str:
     latencies = sorted(t.latency_s for t in result.turns if t.latency_s is not None)
     if latencies:
         median = latencies[len(latencies) // 2]
+        p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
         lines.append(
             f"turn latency (speech end -> first bot audio): median {median * 1000:.0f} ms, "
-            f"max {latencies[-1] * 1000:.0f} ms over {len(latencies)} turns"
+            f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms over {len(latencies)} turns"
         )
     return "\n".join(lines)
 
