@@ -45,17 +45,14 @@ DECLINED = "Dobrze. W czym jeszcze mogę pomóc?"
 ASK_ORDER_NUMBER = "Proszę podać numer zamówienia. Jest w e-mailu potwierdzającym zamówienie."
 ASK_ORDER_NUMBER_AGAIN = "Nie usłyszałem numeru zamówienia. Proszę podać go cyfra po cyfrze."
 ORDER_NOT_FOUND = (
-    "Nie znalazłem zamówienia numer {order_id}. "
-    "Proszę sprawdzić numer i podać go jeszcze raz, cyfra po cyfrze."
+    "Nie znalazłem zamówienia numer {order_id}. Proszę sprawdzić numer i podać go jeszcze raz, cyfra po cyfrze."
 )
 ORDER_NOT_FOUND_OFFER = "Niestety nie mogę znaleźć zamówienia numer {order_id}. Czy połączyć z konsultantem?"
 ORDERS_UNAVAILABLE_OFFER = (
-    "Przepraszam, system zamówień chwilowo nie odpowiada. "
-    "Czy połączyć z konsultantem, który sprawdzi to ręcznie?"
+    "Przepraszam, system zamówień chwilowo nie odpowiada. Czy połączyć z konsultantem, który sprawdzi to ręcznie?"
 )
 NO_ORDER_NUMBER_OFFER = (
-    "Bez numeru zamówienia nie sprawdzę statusu. "
-    "Czy połączyć z konsultantem, który znajdzie zamówienie po danych?"
+    "Bez numeru zamówienia nie sprawdzę statusu. Czy połączyć z konsultantem, który znajdzie zamówienie po danych?"
 )
 PHONE_MATCH_OFFER = "Czy chodzi o zamówienie numer {order_id}?"
 ORDER_STATUS: Mapping[str, str] = {
@@ -105,16 +102,12 @@ CALLBACK_DECLINED = "Dobrze. Zapraszamy do ponownego kontaktu. Do widzenia."
 TRANSFER_FAILED = "Przepraszam, nie udało się połączyć z konsultantem. Proszę zadzwonić ponownie później."
 
 # --- smart speaker callback (telephony/speaker_callback.py) -----------------------------------------
-SPEAKER_CALLBACK_OFFER = (
-    "Przez głośnik nie mogę połączyć z konsultantem. Czy mam poprosić konsultanta o telefon?"
-)
+SPEAKER_CALLBACK_OFFER = "Przez głośnik nie mogę połączyć z konsultantem. Czy mam poprosić konsultanta o telefon?"
 CALLBACK_ASK_PHONE = "Pod jaki numer oddzwonić?"
 CALLBACK_CONFIRM_PHONE = "Czy oddzwonić pod numer {phone}?"
 CALLBACK_PHONE_NOT_UNDERSTOOD = "Nie zrozumiałem numeru. Proszę podać dziewięć cyfr numeru telefonu."
 CALLBACK_BOOKED = "Dobrze. Konsultant oddzwoni pod numer {phone}. W czym jeszcze mogę pomóc?"
-CALLBACK_GIVE_UP = (
-    "Niestety nie udało mi się zapisać numeru. Proszę spróbować później albo zadzwonić na infolinię."
-)
+CALLBACK_GIVE_UP = "Niestety nie udało mi się zapisać numeru. Proszę spróbować później albo zadzwonić na infolinię."
 
 # --- Home Assistant / Wyoming (telephony/wyoming_handler.py) ----------------------------------------
 HANDLE_TOO_LONG = "To pytanie jest za długie. Proszę zapytać krócej."
@@ -173,8 +166,7 @@ TRANSFER_VOICEMAIL_INVITE = (
 TRANSFER_VOICEMAIL_SAVED = "Dziękujemy, wiadomość została zapisana. Do widzenia."
 # Spoken to the agent (their phone leg), not to the caller:
 AGENT_BRIEFING = (
-    "Połączenie z infolinii, kolejka {queue}. {summary} "
-    "Naciśnij jeden, aby odebrać, albo dwa, aby odrzucić."
+    "Połączenie z infolinii, kolejka {queue}. {summary} Naciśnij jeden, aby odebrać, albo dwa, aby odrzucić."
 )
 AGENT_CALLER_GONE = "Klient już się rozłączył. Dziękujemy."
 AGENT_DECLINED = "Połączenie odrzucone. Dziękujemy."
@@ -194,3 +186,8 @@ CALLBACK_WHEN_LATER = "{day} od {hour}"  # "jutro od ósmej", "w poniedziałek o
 CALLBACK_TODAY = "dzisiaj"
 CALLBACK_TOMORROW = "jutro"
 WEEKDAYS_ON = ("w poniedziałek", "we wtorek", "w środę", "w czwartek", "w piątek", "w sobotę", "w niedzielę")
+
+
+# --- admission control (telephony/admission.py): more calls than this worker can answer well ---------
+LINES_BUSY_TRANSFER = "Wszystkie linie są teraz zajęte. Łączymy z konsultantem, prosimy chwilę poczekać."
+LINES_BUSY_CALL_BACK = "Wszystkie linie są teraz zajęte. Prosimy zadzwonić ponownie za kilka minut."

@@ -227,9 +227,7 @@ class DialogEngine:
             last = s.last_reply
             if not last:
                 return Reply("answer", say.NOTHING_TO_REPEAT, repeatable=False)
-            return Reply(
-                "answer", say.REPEAT_PREFIX + last, expects=s.expects, anything_else=s.asked_anything_else
-            )
+            return Reply("answer", say.REPEAT_PREFIX + last, expects=s.expects, anything_else=s.asked_anything_else)
         if s.asked_anything_else and answer is False and few_words:  # "nie, dziękuję"
             return Reply("end", say.GOODBYE)
         if is_thanks(text):

@@ -97,9 +97,7 @@ def _sequence_at(atoms: tuple[_Atom, ...], toks: Sequence[Token], start: int) ->
 def term_positions(compiled: Term, toks: Sequence[Token]) -> list[int]:
     """Token positions where any alternative of the term starts."""
     return [
-        i
-        for i, tok in enumerate(toks)
-        if tok.form and any(_sequence_at(a, toks, i) for a in compiled.candidates(tok))
+        i for i, tok in enumerate(toks) if tok.form and any(_sequence_at(a, toks, i) for a in compiled.candidates(tok))
     ]
 
 

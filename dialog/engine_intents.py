@@ -34,9 +34,7 @@ _ORDER_ASK = term(
     "|=nie =przyszla|=nie =przyszlo|=nie =dotarla|=nie =dotarlo|=nie =doszla|=nie =dostalem|=nie =dostalam"
     "|=jeszcze =nie|=zamowilem|=zamowilam|=wyslane|=wyslaliscie|=na =jakim =etapie|=stan"
 )
-_NOT_STATUS = term(
-    "anul|zrezygn|wycof|zwrot|zwroc|=oddac|reklam|faktur|zaplac|platn|=zmienic|=zmiana|adres|koszt"
-)
+_NOT_STATUS = term("anul|zrezygn|wycof|zwrot|zwroc|=oddac|reklam|faktur|zaplac|platn|=zmienic|=zmiana|adres|koszt")
 _ADDRESS = (term("zmien|zmian|=inny|=zly|=zle|popraw|przekier|pomylil|bledn|=nowy"), term("adres"))
 _NOT_ADDRESS = term("faktur|rachun|=nip|mail|=konto|konta|firmy")
 _NO_NUMBER = (
@@ -44,9 +42,7 @@ _NO_NUMBER = (
     term("numer|numeru"),
 )
 _CORRECTION = term("chodzi|chodzilo|=tylko|pomylil|pomylk|=nie =ten|=raczej")
-_QUANTITY = term(
-    "=zl|zlot|=pln|=euro|sztuk|=dni|=dzien|godzin|minut|procent|=lat|=rok|roku|=cm|=kg|cali|=raty|=rat"
-)
+_QUANTITY = term("=zl|zlot|=pln|=euro|sztuk|=dni|=dzien|godzin|minut|procent|=lat|=rok|roku|=cm|=kg|cali|=raty|=rat")
 
 
 def _content(text: str, extra: set[str]) -> list[str]:

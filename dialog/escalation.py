@@ -84,8 +84,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         ),
         *cues("niezgodn|=przestal|=przestala|=przestalo|=przestaly|=przestaja|=przestaje"),
         *cues(
-            "nie dziala|nie dzialaj|nie dzialal|przestal dzial|"
-            + "|".join(f"=nie ={v}" for v in _BROKEN_VERBS),
+            "nie dziala|nie dzialaj|nie dzialal|przestal dzial|" + "|".join(f"=nie ={v}" for v in _BROKEN_VERBS),
             unless="=kod|kodu|kupon|stron|=link|linku|aplikac|logow|hasl|=blik|platnos|=konto|konta",
         ),
         *cues(
@@ -198,9 +197,7 @@ _NOT_A_DEFECT = term(
     "|przyjezdza|=widze|=slysze|=potrzebuje|=zamawial|=zamowil|=odebral|=zdazyl|=bede|=jestem|=bylem|=bylam"
     "|=dziekuje|=prosze|=placil|=zaplacil|=obejmuje|=dotyczy|=wlicza|=mozna|=da"
 )
-_QUESTION_START = frozenset(
-    {"czy", "jak", "jaki", "jaka", "jakie", "gdzie", "ile", "kiedy", "dlaczego", "co"}
-)
+_QUESTION_START = frozenset({"czy", "jak", "jaki", "jaka", "jakie", "gdzie", "ile", "kiedy", "dlaczego", "co"})
 
 
 def _device_fails(toks: Sequence[Token]) -> bool:

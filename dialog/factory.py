@@ -25,9 +25,7 @@ def bundled(name: str) -> Path:
     return Path(str(resources.files("dialog") / "data" / name))
 
 
-def build_orders(
-    orders_path: Path | None = None, orders_url: str | None = None, timeout_s: float = 3.0
-) -> OrderLookup:
+def build_orders(orders_path: Path | None = None, orders_url: str | None = None, timeout_s: float = 3.0) -> OrderLookup:
     """The orders service when a URL is given, else the JSON file (the bundled demo when None)."""
     if orders_url:
         return HttpOrders(orders_url, timeout_s=timeout_s)

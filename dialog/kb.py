@@ -320,9 +320,7 @@ def load_entries(path: Path) -> list[KBEntry]:
     for i, entry in enumerate(entries):
         if entry.id in first_seen:
             first = first_seen[entry.id]
-            raise KBError(
-                f"{path}: entries[{i}]: duplicate id {entry.id!r} (already used by entries[{first}])"
-            )
+            raise KBError(f"{path}: entries[{i}]: duplicate id {entry.id!r} (already used by entries[{first}])")
         first_seen[entry.id] = i
     return entries
 
@@ -337,7 +335,5 @@ def _validate_entry(path: Path, index: int, item: Any) -> KBEntry:
     try:
         return KBEntry.model_validate(item)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}" for err in exc.errors())
         raise KBError(f"{name}: {problems}") from None

@@ -131,9 +131,7 @@ class JsonOrders:
 class HttpOrders:
     """Orders from the shop's HTTP service (contract in the module docstring)."""
 
-    def __init__(
-        self, base_url: str, timeout_s: float = 3.0, client: httpx.AsyncClient | None = None
-    ) -> None:
+    def __init__(self, base_url: str, timeout_s: float = 3.0, client: httpx.AsyncClient | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._client = client or httpx.AsyncClient(timeout=timeout_s)
 

@@ -226,9 +226,7 @@ class AgentRepo:
         StatusConflict when refused."""
         if expect is None:
             expect = () if status == "offline" else ("available", "wrap_up", "offline")
-        result = await self._transition(
-            keys=[self._key(agent_id)], args=[status, self._clock(), ",".join(expect)]
-        )
+        result = await self._transition(keys=[self._key(agent_id)], args=[status, self._clock(), ",".join(expect)])
         if not result:
             return None
         applied, previous = int(result[0]), str(result[1])

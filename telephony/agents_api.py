@@ -110,9 +110,7 @@ async def queue_view(deps: AgentsDeps, queue: str) -> dict[str, Any]:
     waiting = []
     for position, record in enumerate(records, start=1):
         estimate = (
-            None
-            if record.status == "ringing"
-            else estimate_wait_s(position, available, staffed, avg, deps.wait_model)
+            None if record.status == "ringing" else estimate_wait_s(position, available, staffed, avg, deps.wait_model)
         )
         waiting.append(
             {
@@ -167,9 +165,7 @@ def build_agents_router(get_deps: DepsProvider | None = None) -> APIRouter:
     ) -> Agent:
         agent = None if creds is None else await deps.agents.authenticate(creds.credentials)
         if agent is None:
-            raise HTTPException(
-                401, "a valid agent token is required", headers={"WWW-Authenticate": "Bearer"}
-            )
+            raise HTTPException(401, "a valid agent token is required", headers={"WWW-Authenticate": "Bearer"})
         return agent
 
     Me = Annotated[Agent, Depends(current_agent)]
@@ -213,9 +209,7 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
             await deps.transfers.update(state.last_transfer, outcome=body.outcome)
         if not await deps.agents.finish_wrap_up(me.id):
             raise HTTPException(409, "not in wrap-up")
-        await deps.events.publish(
-            ConsoleEvent(ev.AGENT_STATUS, me.id, state.last_transfer, {"status": "available"})
-        )
+        await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, state.last_transfer, {"status": "available"}))
         return {
             "id": me.id,
             "status": "available",
@@ -246,9 +240,7 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         result = await deps.callbacks.claim(callback_id, me.id)
         if not result.won:
             _refused(result.reason, result.record)
-        await deps.events.publish(
-            ConsoleEvent(ev.CALLBACK_CLAIMED, None, None, {"id": callback_id, "by": me.id})
-        )
+        await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLAIMED, None, None, {"id": callback_id, "by": me.id}))
         return {"claimed": True, "callback": result.record}
 
     @router.post("/v1/callbacks/{callback_id}/close")
@@ -256,9 +248,7 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         result = await deps.callbacks.close(callback_id, me.id, body.outcome)
         if not result.won:
             _refused(result.reason, result.record)
-        await deps.events.publish(
-            ConsoleEvent(ev.CALLBACK_CLOSED, None, None, {"id": callback_id, "by": me.id})
-        )
+        await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLOSED, None, None, {"id": callback_id, "by": me.id}))
         return {"closed": True, "callback": result.record}
 
 

@@ -12,10 +12,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from dialog.ports import KeyValueStore
+from telephony.admission import Admission
 from telephony.agents_api import build_agents_router
 from telephony.chat_api import build_chat_router
 from telephony.console import ConsoleConfig, build_console_router, console_static_files
 from telephony.console_sessions import CookiePolicy
+from telephony.metrics import Metrics, build_metrics_router
 from telephony.phone import build_phone_router
 from telephony.services import Services, build_services, build_store
 from telephony.settings import Settings
@@ -35,6 +37,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.metrics.close()
             task: asyncio.Task[Services] = app.state.services_task
             task.cancel()
             if services is None and task.done() and not task.cancelled() and task.exception() is None:
@@ -44,6 +47,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.settings = settings
     # The store exists before start-up finishes: the Twilio webhook needs it even while models load.
     store = services.store if services is not None else build_store(settings)
+    app.state.metrics = metrics = Metrics(multiprocess_dir=settings.metrics_dir)
+    app.state.admission = Admission(settings.max_concurrent_calls)
     wiring = build_transfer_wiring(app, settings) if services is None else None
 
     @app.get("/healthz")
@@ -58,6 +63,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         checks: dict[str, Any] = {"services": svc is not None}
         if svc is not None:
             checks["store"] = await _ping(svc)
+            checks["accepting"] = not request.app.state.admission.draining
             if settings.speech:
                 checks["models"] = svc.recognizer is not None and svc.synthesizer is not None
         ok = all(checks.values())
@@ -67,6 +73,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(build_voice_turn_router())
     app.include_router(build_phone_router(app, settings, store))
     app.include_router(build_agents_router())
+    app.include_router(build_metrics_router(metrics))
     _include_console(app, settings, wiring)
     if wiring is not None:
         app.include_router(wiring.router)
@@ -99,6 +106,7 @@ async def _load(
         log.exception("start-up failed: the gateway stays up but not ready (see /readyz)")
         raise
     app.state.services = built
+    app.state.metrics.watch(built)
     log.info("infolinia ready on %s", settings.public_url)
     return built
 

@@ -161,9 +161,7 @@ def parse_queues(raw: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Queue
 class QueueHours:
     """Hours of every queue (a queue without its own uses the default), parsed once."""
 
-    def __init__(
-        self, queues: Mapping[str, QueueConfig], default: str = DEFAULT_HOURS, tz: str = DEFAULT_TZ
-    ) -> None:
+    def __init__(self, queues: Mapping[str, QueueConfig], default: str = DEFAULT_HOURS, tz: str = DEFAULT_TZ) -> None:
         self.queues = dict(queues)
         self._default = BusinessHours.from_spec(default, tz)
         self._by_queue = {n: BusinessHours.from_spec(c.hours, tz) for n, c in self.queues.items()}

@@ -28,6 +28,7 @@ import numpy as np
 from dialog.ports import CallerInfo, Outcome
 from telephony.call_deps import CallContext, CallDeps, CallReport, save_record
 from telephony.call_inbound import Ears, Keypad, SilenceWatch, Speculation
+from telephony.logs import call_context
 from telephony.playout import RATE, HeardTranscript, Playout, Segment, speak
 from telephony.ports import AudioChannel, AudioIn, CallEnded, CallStarted, Dtmf, MarkPlayed
 from telephony.turn_timing import TurnLog, TurnTiming
@@ -41,7 +42,15 @@ UNHEARD_S = 0.3  # a reply cut before this much of it played counts as never sai
 
 async def run_call(deps: CallDeps, channel: AudioChannel, started: CallStarted) -> CallReport:
     """Run one call from its ``start`` event until it ends (hang-up either side, or a transfer)."""
-    return await _Call(deps, channel, started).run()
+    with call_context(started.call_sid):  # every line this call's tasks log carries its id
+        call = _Call(deps, channel, started)
+        if deps.metrics is not None:
+            deps.metrics.call_started()
+        try:
+            return await call.run()
+        finally:
+            if deps.metrics is not None:
+                deps.metrics.call_ended(call._report())
 
 
 class _Call:
@@ -212,6 +221,9 @@ class _Call:
             await self.d.call_control.hang_up(self.sid)
             self._finish("hung_up")
         elif outcome.action == "transfer":
+            if self.d.metrics is not None:
+                t = outcome.transfer
+                self.d.metrics.transfer(t.reason if t else "unknown", t.queue if t else "default")
             await self._wait_played()
             await self.d.transfer_call(self._context(), outcome)
             self._finish("transferred")
@@ -235,9 +247,7 @@ class _Call:
         apology, spoken = self.d.texts.apology, False
         try:
             if self.prompts.get(apology) is None:  # not prewarmed: synthesis may be what is broken
-                self.prompts.put(
-                    apology, await asyncio.wait_for(self.d.synthesizer.synthesize(apology, RATE), 5.0)
-                )
+                self.prompts.put(apology, await asyncio.wait_for(self.d.synthesizer.synthesize(apology, RATE), 5.0))
             await self._say_prompt(apology)
             await self._wait_played()
             spoken = True
@@ -245,9 +255,9 @@ class _Call:
             log.exception("call %s: the apology could not be played", self.sid)
             with contextlib.suppress(Exception):
                 await self.playout.clear()
-        await self.d.call_control.transfer_to_number(
-            self.sid, self.d.fallback_number, None if spoken else apology
-        )
+        if self.d.metrics is not None:
+            self.d.metrics.transfer("fallback", "fallback")
+        await self.d.call_control.transfer_to_number(self.sid, self.d.fallback_number, None if spoken else apology)
         self._finish("fallback")
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -291,6 +301,8 @@ class _Call:
         task = self.task if self._acting() else None
         if task is not None and not self.interruptible:
             return
+        if self.d.metrics is not None and self.playout.busy and not self.failing:
+            self.d.metrics.barge_in()  # the caller talked over audio they had not heard out
         if task is not None:
             if self.stage == "asr":
                 self.carry = self.pending_audio
@@ -322,16 +334,12 @@ class _Call:
         self.inbox.put_nowait(None)  # wake the main loop
 
     def _context(self) -> CallContext:
-        return CallContext(
-            self.sid, self.stream_sid, self.session_id, self.caller, self.heard.to_list(), self.ch
-        )
+        return CallContext(self.sid, self.stream_sid, self.session_id, self.caller, self.heard.to_list(), self.ch)
 
     def _report(self) -> CallReport:
         ended = self.ended or "caller_hung_up"
         turns, heard = self.log.turns, self.heard.to_list()
-        return CallReport(
-            self.sid, self.session_id, ended, turns, heard, self.errors, self.ears.vad_ms_per_window
-        )
+        return CallReport(self.sid, self.session_id, ended, turns, heard, self.errors, self.ears.vad_ms_per_window)
 
     async def _save(self) -> None:
         await save_record(self.d.store, self._report(), self.log.origin, self.d.record_ttl_s)

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
@@ -79,6 +79,18 @@ class CallContext:
 TransferFn = Callable[[CallContext, Outcome], Awaitable[None]]
 
 
+class CallMetrics(Protocol):
+    """Where a call reports what happened (``telephony.metrics.Metrics``); optional."""
+
+    def call_started(self) -> None: ...
+
+    def call_ended(self, report: CallReport) -> None: ...
+
+    def barge_in(self) -> None: ...
+
+    def transfer(self, reason: str, queue: str) -> None: ...
+
+
 @dataclass
 class CallDeps:
     """Everything a call needs, built once per process (models and prompt audio are shared by calls)."""
@@ -91,9 +103,7 @@ class CallDeps:
     store: KeyValueStore
     fallback_number: str
     turn_config: TurnConfig = field(default_factory=TurnConfig)
-    transfer: TransferFn | None = (
-        None  # None: blind transfer to fallback_number (warm transfer plugs in here)
-    )
+    transfer: TransferFn | None = None  # None: blind transfer to fallback_number (warm transfer plugs in here)
     texts: CallTexts = field(default_factory=CallTexts)
     prompts: PromptCache | None = None  # None: a cache over ``synthesizer``; share one across calls
     clock: Callable[[], float] = time.monotonic
@@ -101,6 +111,7 @@ class CallDeps:
     mark_timeout_s: float = 15.0  # longest wait for a goodbye/announcement to finish playing
     playout_lead_s: float = 0.25  # how far outbound audio may run ahead of the far end's playback
     record_ttl_s: int = 7 * 24 * 3600
+    metrics: CallMetrics | None = None  # Prometheus counters and latency histograms (telephony/metrics.py)
 
     def __post_init__(self) -> None:
         if self.prompts is None:

@@ -83,9 +83,7 @@ class CallbackBook(Protocol):
 
     async def get(self, callback_id: str) -> dict[str, Any] | None: ...
 
-    async def list(
-        self, status: CallbackStatus = "pending", limit: int = 200
-    ) -> builtins.list[dict[str, Any]]: ...
+    async def list(self, status: CallbackStatus = "pending", limit: int = 200) -> builtins.list[dict[str, Any]]: ...
 
     async def pending(self) -> builtins.list[dict[str, Any]]: ...
 
@@ -93,9 +91,7 @@ class CallbackBook(Protocol):
 
     async def close(self, callback_id: str, agent_id: str, outcome: str) -> ClaimResult: ...
 
-    async def attach_voicemail(
-        self, callback_id: str, recording_url: str, duration_s: float | None = None
-    ) -> bool: ...
+    async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool: ...
 
 
 # KEYS: hash, from-zset, to-zset. ARGV: id, agent, now, new status, field name, field value.
@@ -164,9 +160,7 @@ class RedisCallbacks:
                 record[name] = float(row[name]) if name == "voicemail_s" else row[name]
         return record
 
-    async def list(
-        self, status: CallbackStatus = "pending", limit: int = 200
-    ) -> builtins.list[dict[str, Any]]:
+    async def list(self, status: CallbackStatus = "pending", limit: int = 200) -> builtins.list[dict[str, Any]]:
         """Oldest first (the queue order agents work in)."""
         ids = await self.redis.zrange(self._index(status), 0, limit - 1)
         found = [await self.get(str(i)) for i in ids]
@@ -189,9 +183,7 @@ class RedisCallbacks:
         )
         return ClaimResult(result == "ok", await self.get(callback_id), "" if result == "ok" else str(result))
 
-    async def attach_voicemail(
-        self, callback_id: str, recording_url: str, duration_s: float | None = None
-    ) -> bool:
+    async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool:
         key = self._key(callback_id)
         if not await self.redis.exists(key):
             return False
@@ -226,9 +218,7 @@ class StoreCallbacks:
     async def get(self, callback_id: str) -> dict[str, Any] | None:
         return await self.store.get(CALLBACK_KEY.format(callback_id))
 
-    async def list(
-        self, status: CallbackStatus = "pending", limit: int = 200
-    ) -> builtins.list[dict[str, Any]]:
+    async def list(self, status: CallbackStatus = "pending", limit: int = 200) -> builtins.list[dict[str, Any]]:
         index = await self.store.get(PENDING_KEY) or {}
         records = [await self.get(i) for i in index.get("ids", [])]
         return [r for r in records if r is not None and r.get("status") == status][:limit]
@@ -236,9 +226,7 @@ class StoreCallbacks:
     async def pending(self) -> builtins.list[dict[str, Any]]:
         return await self.list("pending")
 
-    async def _change(
-        self, callback_id: str, agent_id: str, expect: str, changes: dict[str, Any]
-    ) -> ClaimResult:
+    async def _change(self, callback_id: str, agent_id: str, expect: str, changes: dict[str, Any]) -> ClaimResult:
         async with self._lock:
             record = await self.get(callback_id)
             if record is None:
@@ -258,9 +246,7 @@ class StoreCallbacks:
         changes = {"status": "closed", "closed_at": iso_now(self._clock), "outcome": outcome}
         return await self._change(callback_id, agent_id, "claimed", changes)
 
-    async def attach_voicemail(
-        self, callback_id: str, recording_url: str, duration_s: float | None = None
-    ) -> bool:
+    async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool:
         async with self._lock:
             record = await self.get(callback_id)
             if record is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,13 +18,10 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from telephony.workers import serve
 
-    from telephony.app import create_app
-
-    settings = settings.model_copy(update={"host": args.host or settings.host, "port": args.port or settings.port})
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    metrics_dir = str(settings.metrics_dir) if settings.metrics_dir else None
+    serve(args.host or settings.host, args.port or settings.port, args.workers, settings.log_level, metrics_dir)
     return 0
 
 
@@ -102,6 +98,10 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == "calls":
+        from telephony.load_test_run import run_bench_calls_cli
+
+        return run_bench_calls_cli(args, settings)
     from telephony.bench_cli import run_bench
 
     return asyncio.run(run_bench(args.what, settings, args))
@@ -125,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the gateway (FastAPI + uvicorn)")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument("--workers", type=int, default=1, help="gateway processes sharing Redis (INFOLINIA_REDIS_URL)")
     s.set_defaults(func=cmd_serve)
     m = sub.add_parser("models", help="list, prepare or download models")
     m.add_argument("action", choices=["list", "prepare", "download"])
@@ -141,7 +142,10 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chat", help="talk to the dialog engine in the terminal")
     c.set_defaults(func=cmd_chat)
     b = sub.add_parser("bench", help="print measured figures")
-    b.add_argument("what", choices=["speech", "dialog", "waits"])
+    b.add_argument("what", choices=["speech", "dialog", "waits", "calls"])
+    from telephony.load_test_run import add_arguments
+
+    add_arguments(b)
     b.set_defaults(func=cmd_bench)
     sim = sub.add_parser("simulate-call", help="call the gateway like Twilio does, with WAV files as the caller")
     sim.add_argument("wavs", nargs="+")
@@ -162,7 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"infolinia: invalid settings:\n{exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from telephony.logs import setup_logging
+
+    setup_logging(settings.log_level, json=settings.log_json and args.command in ("serve", "wyoming"))
     func: Callable[[argparse.Namespace, Settings], int] = args.func
     return _run_guarded(func, args, settings)
 

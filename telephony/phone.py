@@ -88,5 +88,7 @@ def build_phone_router(app: Any, settings: Settings, store: KeyValueStore) -> AP
         fallback_number=settings.fallback_number,
         store=store,
         run_call=pipeline,
+        admission=getattr(app.state, "admission", None),
+        on_event=getattr(getattr(app.state, "metrics", None), "edge_event", None),
     )
     return build_twilio_router(deps)

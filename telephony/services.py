@@ -104,9 +104,7 @@ async def build_services(
     services.agents = await _agents(settings, wiring)
     if settings.speech:
         services.recognizer, services.synthesizer = await build_speech(settings)
-        services.call_deps = await build_call_deps(
-            settings, store, dialog, services.recognizer, services.synthesizer
-        )
+        services.call_deps = await build_call_deps(settings, store, dialog, services.recognizer, services.synthesizer)
         if wiring is not None:
             services.call_deps.transfer = wiring.warm
     return services

@@ -20,9 +20,7 @@ def _default_models_dir() -> Path:
 class Settings(BaseSettings):
     """All settings of one gateway process. Validated at start-up so a typo fails fast and clearly."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="INFOLINIA_", env_file=None, extra="ignore", env_ignore_empty=True
-    )
+    model_config = SettingsConfigDict(env_prefix="INFOLINIA_", env_file=None, extra="ignore", env_ignore_empty=True)
 
     # --- models ---------------------------------------------------------------------------------
     whisper_model: str = Field(
@@ -35,16 +33,12 @@ class Settings(BaseSettings):
     )
     models_dir: Path = Field(default_factory=_default_models_dir, description="Model cache directory.")
     asr_device: Literal["auto", "cpu", "cuda"] = "auto"
-    asr_compute_type: str = Field(
-        "auto", description="ctranslate2 compute type; auto = int8 on CPU, float16 on CUDA."
-    )
+    asr_compute_type: str = Field("auto", description="ctranslate2 compute type; auto = int8 on CPU, float16 on CUDA.")
     asr_beam_size: int = Field(1, ge=1, le=10)
     asr_cpu_threads: int = Field(0, ge=0, description="ctranslate2 threads per model; 0 = library default.")
     asr_concurrency: int = Field(1, ge=1, description="Recognitions running at once (more thrash the CPU).")
     tts_concurrency: int = Field(1, ge=1, description="Syntheses running at once.")
-    speech: bool = Field(
-        True, description="Load the speech models; false = text chat only (no phone, no voice)."
-    )
+    speech: bool = Field(True, description="Load the speech models; false = text chat only (no phone, no voice).")
 
     # --- turn taking ----------------------------------------------------------------------------
     vad_threshold: float = Field(0.5, gt=0.0, lt=1.0)
@@ -53,9 +47,7 @@ class Settings(BaseSettings):
     silence_prompt_s: float = Field(8.0, gt=0, description="Caller silence before 'are you still there?'.")
 
     # --- state ----------------------------------------------------------------------------------
-    redis_url: str | None = Field(
-        None, description="redis://... ; unset = embedded in-process store (one worker)."
-    )
+    redis_url: str | None = Field(None, description="redis://... ; unset = embedded in-process store (one worker).")
     redis_prefix: str = "infolinia:"
     session_ttl_s: int = Field(3600, ge=60)
 
@@ -71,15 +63,11 @@ class Settings(BaseSettings):
     twilio_auth_token: str = Field("", description="Twilio auth token; empty = webhooks refused (403).")
     twilio_api_base: str = "https://api.twilio.com"
     twilio_timeout_s: float = Field(5.0, gt=0)
-    fallback_number: str = Field(
-        "", description="E.164 number a caller is transferred to when anything fails."
-    )
+    fallback_number: str = Field("", description="E.164 number a caller is transferred to when anything fails.")
     twilio_number: str = Field("", description="Our Twilio number: caller id of the legs that ring agents.")
 
     # --- agents and warm transfer (need Redis) --------------------------------------------------
-    agents_path: Path | None = Field(
-        None, description="Agents roster YAML; unset = no agents (callbacks only)."
-    )
+    agents_path: Path | None = Field(None, description="Agents roster YAML; unset = no agents (callbacks only).")
     queues: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description='Per-queue settings as JSON: {"reklamacje": {"max_wait_s": 120, "hours": "pn-pt 9:00-17:00"}}.',
@@ -91,6 +79,21 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Warsaw"
     hold_repeat_s: float = Field(45.0, ge=30, le=60, description="How often the hold announcement repeats.")
     agent_ring_timeout_s: int = Field(20, ge=5, le=120, description="How long an agent's phone rings.")
+
+    # --- capacity, shutdown, observability -----------------------------------------------------
+    max_concurrent_calls: int = Field(
+        0,
+        ge=0,
+        description="Calls one worker answers at once; more hear 'all lines busy' and go to the fallback number. "
+        "0 = no limit (set it to the measured capacity / workers).",
+    )
+    drain_grace_s: float = Field(
+        60.0, ge=0, description="On SIGTERM: how long calls in progress may go on before going to the fallback number."
+    )
+    metrics_dir: Path | None = Field(
+        None, description="prometheus_client multiprocess directory shared by the workers (set by serve --workers N)."
+    )
+    log_json: bool = Field(True, description="Logs as one JSON object per line (serve, wyoming); false = plain text.")
 
     # --- server ---------------------------------------------------------------------------------
     host: str = "127.0.0.1"

@@ -20,17 +20,13 @@ from telephony.simulator_run import format_result, run_simulation
 def run_simulate_cli(args: argparse.Namespace, settings: Settings) -> int:
     if args.url:
         if not settings.twilio_auth_token:
-            print(
-                "infolinia: set INFOLINIA_TWILIO_AUTH_TOKEN and INFOLINIA_PUBLIC_URL to the gateway's values"
-            )
+            print("infolinia: set INFOLINIA_TWILIO_AUTH_TOKEN and INFOLINIA_PUBLIC_URL to the gateway's values")
             return 2
         return asyncio.run(_against(args, args.url, settings.public_url, settings.twilio_auth_token, None))
     return asyncio.run(_in_process(args, settings))
 
 
-async def _against(
-    args: argparse.Namespace, url: str, public_url: str, token: str, rest: FakeTwilioRest | None
-) -> int:
+async def _against(args: argparse.Namespace, url: str, public_url: str, token: str, rest: FakeTwilioRest | None) -> int:
     result = await run_simulation(
         args.wavs,
         url,
@@ -59,9 +55,7 @@ async def _in_process(args: argparse.Namespace, settings: Settings) -> int:
             "fallback_number": settings.fallback_number or "+48000000000",
         }
     )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(local), host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(uvicorn.Config(create_app(local), host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     try:
         base = f"http://127.0.0.1:{port}"

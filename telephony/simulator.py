@@ -141,9 +141,7 @@ class CallSimulator:
         target = stream_target(stream_url, self.base_url)
         result = SimulationResult(call_sid=self.call_sid)
         async with connect(target, additional_headers={"X-Twilio-Signature": signature}) as ws:
-            await self._send(
-                ws, {"event": "connected", "protocol": "Call", "version": "1.0.0"}, counted=False
-            )
+            await self._send(ws, {"event": "connected", "protocol": "Call", "version": "1.0.0"}, counted=False)
             await self._send(ws, self._start_message(params))
             loop = asyncio.get_running_loop()
             self._t0 = loop.time()
@@ -219,9 +217,7 @@ class CallSimulator:
             if action.call_sid == self.call_sid:
                 break
         result.action = action
-        await self._send(
-            ws, {"event": "stop", "stop": {"accountSid": self.account_sid, "callSid": self.call_sid}}
-        )
+        await self._send(ws, {"event": "stop", "stop": {"accountSid": self.account_sid, "callSid": self.call_sid}})
         self._closed.set()
         await ws.close()
 
@@ -251,16 +247,10 @@ class CallSimulator:
         result.bot_audio.append(played)
         for name in due:
             await self._send(ws, {"event": "mark", "mark": {"name": name}})
-        if (
-            self._player.idle
-            and self._bot_started is not None
-            and self._now() - self._last_audio_at > TICK_S * 2
-        ):
+        if self._player.idle and self._bot_started is not None and self._now() - self._last_audio_at > TICK_S * 2:
             self._bot_started = None  # the utterance has played out
 
-    async def _converse(
-        self, ws: ClientConnection, turns: list[CallerTurn], result: SimulationResult
-    ) -> None:
+    async def _converse(self, ws: ClientConnection, turns: list[CallerTurn], result: SimulationResult) -> None:
         await self._wait_for_bot(ws, result, interrupt=False)  # the greeting is heard out
         for i, spec in enumerate(turns):
             if self._closed.is_set():

@@ -72,9 +72,7 @@ class FakeTwilioRest:
     async def start(self) -> str:
         """Serve on a free port; returns the API base URL to give the gateway."""
         app = Starlette(
-            routes=[
-                Route("/2010-04-01/Accounts/{account}/Calls/{call}.json", self._update_call, methods=["POST"])
-            ]
+            routes=[Route("/2010-04-01/Accounts/{account}/Calls/{call}.json", self._update_call, methods=["POST"])]
         )
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)

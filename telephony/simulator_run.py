@@ -63,9 +63,7 @@ def format_result(result: SimulationResult) -> str:
         )
     for s in result.segments:
         how = f"interrupted after {s.played_s:.2f}s" if s.interrupted else "heard in full"
-        events.append(
-            (s.returned_at, f"{s.returned_at:7.2f}s  BOT     [{s.mark}] {s.duration_s:.2f}s audio, {how}")
-        )
+        events.append((s.returned_at, f"{s.returned_at:7.2f}s  BOT     [{s.mark}] {s.duration_s:.2f}s audio, {how}"))
     lines = [f"call {result.call_sid}: {result.duration_s:.1f} s, ended: {result.ended_by}"]
     if result.action is not None and result.action.kind == "transfer":
         lines[0] += f" to {result.action.number}" + (

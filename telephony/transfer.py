@@ -50,9 +50,7 @@ class Rest(Protocol):
 
     async def update_call(self, call_sid: str, data: dict[str, str]) -> dict[str, Any]: ...
 
-    async def create_call(
-        self, to: str, from_: str, url: str, **extra: str | list[str]
-    ) -> dict[str, Any]: ...
+    async def create_call(self, to: str, from_: str, url: str, **extra: str | list[str]) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -89,6 +87,7 @@ class WarmTransfer:
     def __init__(self, config: TransferConfig, parts: TransferParts) -> None:
         self.cfg, self.p = config, parts
         self.urls = TransferUrls(config.public_url)
+        self.metrics: Any = None  # telephony.metrics.Metrics (queue waits, callback offers); optional
 
     async def __call__(self, ctx: CallContext, outcome: Outcome) -> None:
         await self.start(ctx, outcome)
@@ -119,16 +118,14 @@ class WarmTransfer:
             record = record.model_copy(update={"status": "callback_offered"})
             await self.p.store.create(record)
             await self.p.store.update(record.tid, offer=offer)
+            if self.metrics is not None:
+                self.metrics.callback_offered(offer)
             await self._redirect(record.tid, record.call_sid, {"Url": self.urls.callback_offer(record.tid)})
             log.info("transfer %s: queue %s %s, offering a callback", record.tid, record.queue, offer)
             return record.tid
         await self.p.store.create(record)
-        await self._publish(
-            TRANSFER_WAITING, record, None, {"queue": record.queue, "priority": record.priority}
-        )
-        twiml = caller_conference_twiml(
-            record.conference, self.urls.hold(record.tid), self.urls.conference(record.tid)
-        )
+        await self._publish(TRANSFER_WAITING, record, None, {"queue": record.queue, "priority": record.priority})
+        twiml = caller_conference_twiml(record.conference, self.urls.hold(record.tid), self.urls.conference(record.tid))
         if await self._redirect(record.tid, record.call_sid, {"Twiml": twiml}):
             await self.dispatch(record.queue)
         return record.tid
@@ -247,9 +244,7 @@ class WarmTransfer:
             tid, "waiting", expect=("ringing",), agent_id=None, agent_call_sid=None, agent_call_status=None
         )
         status = await self.p.agents.release(agent_id, "available", transfer_id=tid, no_answer=no_answer)
-        log.info(
-            "transfer %s: agent %s %s (now %s)", tid, agent_id, "missed" if no_answer else "declined", status
-        )
+        log.info("transfer %s: agent %s %s (now %s)", tid, agent_id, "missed" if no_answer else "declined", status)
         if back is not None:
             await self.dispatch(back.queue)
         return True
@@ -270,15 +265,14 @@ class WarmTransfer:
     # --- endings -----------------------------------------------------------------------------------
     async def abandon(self, tid: str) -> bool:
         """The caller hung up while waiting: out of the queue, a ringing agent's call cancelled and freed."""
-        record = await self.p.store.transition(
-            tid, "abandoned", expect=("waiting", "ringing"), ended_at=self.now()
-        )
+        record = await self.p.store.transition(tid, "abandoned", expect=("waiting", "ringing"), ended_at=self.now())
         if record is None:
             return False
         if record.agent_id:
             await self.cancel_agent_call(record.agent_call_sid, getattr(record, "agent_call_status", None))
             await self.p.agents.release(record.agent_id, "available", transfer_id=tid)
         await self._publish(TRANSFER_ABANDONED, record, None, {"queue": record.queue})
+        self._waited(record, "abandoned", self.now())
         log.info("transfer %s: the caller hung up while waiting", tid)
         return True
 
@@ -288,6 +282,7 @@ class WarmTransfer:
         if record is None:
             return False
         handling = max(0.0, self.now() - (record.connected_at or self.now()))
+        self._waited(record, "answered", record.connected_at or self.now())
         await self.p.stats.record(record.queue, handling)
         if record.agent_id:
             await self.p.agents.release(record.agent_id, "wrap_up", transfer_id=tid)
@@ -301,9 +296,14 @@ class WarmTransfer:
         if record is None:
             return False
         await self._redirect(record.tid, record.call_sid, {"Url": self.urls.callback_offer(tid)})
+        self._waited(record, "callback_offered", self.now())
+        if self.metrics is not None:
+            self.metrics.callback_offered(offer)
         return True
 
-    async def _publish(
-        self, kind: str, record: TransferRecord, agent_id: str | None, data: dict[str, Any]
-    ) -> None:
+    def _waited(self, record: TransferRecord, outcome: str, until: float) -> None:
+        if self.metrics is not None:
+            self.metrics.queue_waited(record.queue, outcome, until - record.enqueued_at)
+
+    async def _publish(self, kind: str, record: TransferRecord, agent_id: str | None, data: dict[str, Any]) -> None:
         await self.p.events.publish(ConsoleEvent(kind, agent_id, record.tid, data))

@@ -53,9 +53,7 @@ async def _signed(request: Request, verifier: TwilioSignatureVerifier) -> dict[s
     if len(body) > MAX_FORM_BYTES:
         return Response(status_code=413)
     form = parse_form(body)
-    if not verifier.verify_form(
-        request.url.path, request.url.query, form, request.headers.get(SIGNATURE_HEADER)
-    ):
+    if not verifier.verify_form(request.url.path, request.url.query, form, request.headers.get(SIGNATURE_HEADER)):
         log.warning("%s: refused an unsigned or badly signed request", request.url.path)
         return Response(status_code=403)
     return {key: str(value) for key, value in form.items()}
@@ -72,9 +70,7 @@ def build_transfer_router(deps: TransferRouteDeps) -> APIRouter:
         if not _TID.fullmatch(tid) or (agent_id is not None and not _AGENT_ID.fullmatch(agent_id)):
             return _xml(hang_up_twiml())
         try:
-            return _xml(
-                await _run(steps, step, tid, agent_id or "", form, request.query_params.get("replay"))
-            )
+            return _xml(await _run(steps, step, tid, agent_id or "", form, request.query_params.get("replay")))
         except Exception:
             log.exception("transfer %s: step %s failed", tid, step)
             return _xml(empty_twiml() if step in ("hold", "status", "conference") else hang_up_twiml())

@@ -106,9 +106,7 @@ class TransferSteps:
             return say_and_hang_up_twiml(await t.p.audio.prompt(catalogue.AGENT_CALLER_GONE))
         if digits == "1":
             if record.status == "ringing":
-                connected = await t.p.store.transition(
-                    tid, "connected", expect=("ringing",), connected_at=t.now()
-                )
+                connected = await t.p.store.transition(tid, "connected", expect=("ringing",), connected_at=t.now())
                 if connected is None:
                     return say_and_hang_up_twiml(await t.p.audio.prompt(catalogue.AGENT_CALLER_GONE))
                 event = ConsoleEvent(TRANSFER_CONNECTED, agent_id, tid, connected.context())
@@ -152,12 +150,8 @@ class TransferSteps:
         is_caller = label == CALLER_LABEL or (not label and form.get("CallSid") == record.call_sid)
         if event == "participant-join" and label == AGENT_LABEL and record.status == "ringing":
             agent_id = record.agent_id
-            if await self.t.p.store.transition(
-                tid, "connected", expect=("ringing",), connected_at=self.t.now()
-            ):
-                await self.t.p.events.publish(
-                    ConsoleEvent(TRANSFER_CONNECTED, agent_id, tid, record.context())
-                )
+            if await self.t.p.store.transition(tid, "connected", expect=("ringing",), connected_at=self.t.now()):
+                await self.t.p.events.publish(ConsoleEvent(TRANSFER_CONNECTED, agent_id, tid, record.context()))
         elif (event == "participant-leave" and is_caller) or event == "conference-end":
             if record.status in ("waiting", "ringing"):
                 await self.t.abandon(tid)
@@ -201,9 +195,7 @@ class TransferSteps:
         data = callback_from_transfer(record, callback_id=callback_id, created_at=iso_now(self.t.p.clock))
         await self.callbacks.add({**data, "requested": "callback" if wants_call else "voicemail"})
         await self.t.p.store.update(record.tid, callback_id=callback_id)
-        event = ConsoleEvent(
-            TRANSFER_CALLBACK, None, record.tid, {"callback_id": callback_id, "queue": record.queue}
-        )
+        event = ConsoleEvent(TRANSFER_CALLBACK, None, record.tid, {"callback_id": callback_id, "queue": record.queue})
         await self.t.p.events.publish(event)
 
     async def voicemail(self, tid: str, form: Mapping[str, str], status_event: bool) -> str:

@@ -136,9 +136,7 @@ class TransferStore:
                 pipe.sadd(f"{key}:tried", *record.tried_agents)
                 pipe.expire(f"{key}:tried", self.ttl_s)
             if record.status in WAITING_STATUSES:
-                pipe.zadd(
-                    self._queue(record.queue), {record.tid: queue_score(record.priority, record.enqueued_at)}
-                )
+                pipe.zadd(self._queue(record.queue), {record.tid: queue_score(record.priority, record.enqueued_at)})
                 pipe.sadd(f"{self.prefix}queues", record.queue)
             await pipe.execute()
         return record

@@ -105,14 +105,10 @@ def hold_twiml(
     return str(vr)
 
 
-def agent_briefing_twiml(
-    briefing: Prompt, answer_url: str, next_url: str | None, *, voice: str = DEFAULT_VOICE
-) -> str:
+def agent_briefing_twiml(briefing: Prompt, answer_url: str, next_url: str | None, *, voice: str = DEFAULT_VOICE) -> str:
     """The briefing inside a one-digit ``<Gather>``; then replay once (``next_url``) or hang up."""
     vr = VoiceResponse()
-    gather = vr.gather(
-        num_digits=1, timeout=8, action=answer_url, method="POST", action_on_empty_result=False
-    )
+    gather = vr.gather(num_digits=1, timeout=8, action=answer_url, method="POST", action_on_empty_result=False)
     _speak(gather, briefing, voice)
     if next_url:
         vr.redirect(next_url, method="POST")
@@ -155,9 +151,7 @@ def callback_offer_twiml(offer: Prompt, answer_url: str, *, voice: str = DEFAULT
     return str(vr)
 
 
-def voicemail_twiml(
-    prompt: Prompt, action_url: str, recording_status_url: str, *, voice: str = DEFAULT_VOICE
-) -> str:
+def voicemail_twiml(prompt: Prompt, action_url: str, recording_status_url: str, *, voice: str = DEFAULT_VOICE) -> str:
     """Invite a message and record it (at most 2 minutes); the recording is attached asynchronously."""
     vr = VoiceResponse()
     _speak(vr, prompt, voice)

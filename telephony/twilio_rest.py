@@ -117,15 +117,9 @@ class TwilioRestClient:
         message = body.get("message", response.text[:200]) if isinstance(body, dict) else response.text[:200]
         twilio_code = code if isinstance(code, int) else None
         if response.status_code == 404 or twilio_code in (_NOT_FOUND, _NOT_IN_PROGRESS):
-            log.warning(
-                "Twilio REST: call %s is not active (HTTP %s code %s)", call_sid, response.status_code, code
-            )
-            return CallNotActiveError(
-                f"call {call_sid} is not active: {message}", response.status_code, twilio_code
-            )
-        log.error(
-            "Twilio REST error on call %s: HTTP %s code %s: %s", call_sid, response.status_code, code, message
-        )
+            log.warning("Twilio REST: call %s is not active (HTTP %s code %s)", call_sid, response.status_code, code)
+            return CallNotActiveError(f"call {call_sid} is not active: {message}", response.status_code, twilio_code)
+        log.error("Twilio REST error on call %s: HTTP %s code %s: %s", call_sid, response.status_code, code, message)
         return TwilioRestError(
             f"Twilio REST error {response.status_code}: {message}", response.status_code, twilio_code
         )

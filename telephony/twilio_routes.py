@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request, Response, WebSocket
 from starlette.datastructures import FormData
 
-from dialog.catalogue import FALLBACK_APOLOGY, UNAVAILABLE_APOLOGY
+from dialog.catalogue import FALLBACK_APOLOGY, LINES_BUSY_CALL_BACK, LINES_BUSY_TRANSFER, UNAVAILABLE_APOLOGY
 from dialog.ports import KeyValueStore
+from telephony.admission import Admission
+from telephony.logs import call_context
 from telephony.ports import AudioChannel, CallStarted
 from telephony.twilio_security import SIGNATURE_HEADER, StreamTokens, TwilioSignatureVerifier, parse_form
 from telephony.twilio_wire import CALL_SID_RE, apply_status_callback, call_key, new_call_record
@@ -53,6 +55,8 @@ class TwilioDeps:
     start_timeout_s: float = 10.0  # accepted socket -> Twilio "start" frame
     say_voice: str = DEFAULT_VOICE
     clock: Callable[[], float] = time.time
+    admission: Admission | None = None  # None: every call is answered
+    on_event: Callable[[str], None] | None = None  # admitted | refused | webhook_error | stream_refused | ...
 
 
 def build_twilio_router(deps: TwilioDeps) -> APIRouter:
@@ -66,11 +70,18 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
         form = await _signed_form(request, verifier)
         if isinstance(form, Response):
             return form
-        try:
-            twiml = await _answer_call(request, deps, tokens, verifier, form)
-        except Exception:
-            log.exception("voice webhook failed; answering with the fallback TwiML")
-            twiml = _fallback(deps)
+        with call_context(str(form.get("CallSid", "")) or None):
+            if deps.admission is not None and not deps.admission.admit():
+                log.warning("all lines busy (or draining): the call goes to the fallback number")
+                _event(deps, "refused")
+                return Response(_busy(deps), media_type="application/xml")
+            try:
+                twiml = await _answer_call(request, deps, tokens, verifier, form)
+                _event(deps, "admitted")
+            except Exception:
+                log.exception("voice webhook failed; answering with the fallback TwiML")
+                _event(deps, "webhook_error")
+                twiml = _fallback(deps)
         return Response(twiml, media_type="application/xml")
 
     @router.post(STATUS_PATH)
@@ -84,10 +95,24 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
     @router.websocket(STREAM_PATH, name=STREAM_ROUTE_NAME)
     async def twilio_stream(websocket: WebSocket, token: str) -> None:
         record = await _admit_stream(websocket, token, verifier, tokens)
-        if record is not None:
+        if record is None:
+            _event(deps, "stream_refused")
+            return
+        with call_context(str(record.get("call_sid", "")) or None):
             await _serve_stream(websocket, record, deps)
 
     return router
+
+
+def _event(deps: TwilioDeps, kind: str) -> None:
+    if deps.on_event is not None:
+        deps.on_event(kind)
+
+
+def _busy(deps: TwilioDeps) -> str:
+    """All lines busy: say so politely, then the human queue (or "please call back" without one)."""
+    apology = LINES_BUSY_TRANSFER if deps.fallback_number else LINES_BUSY_CALL_BACK
+    return fallback_twiml(deps.fallback_number, apology, voice=deps.say_voice)
 
 
 def _fallback(deps: TwilioDeps) -> str:
@@ -106,9 +131,7 @@ async def _signed_form(request: Request, verifier: TwilioSignatureVerifier) -> F
     form = parse_form(b"".join(chunks))
     signature = request.headers.get(SIGNATURE_HEADER)
     if not verifier.verify_form(request.url.path, request.url.query, form, signature):
-        log.warning(
-            "%s: refused a request with a %s signature", request.url.path, "bad" if signature else "missing"
-        )
+        log.warning("%s: refused a request with a %s signature", request.url.path, "bad" if signature else "missing")
         return Response(status_code=403)
     return form
 
@@ -132,9 +155,7 @@ async def _answer_call(
     stream_url = verifier.ws_url(request.app.url_path_for(STREAM_ROUTE_NAME, token=token))
     params = {"call_sid": call_sid, "from": caller, "to": called, "session_id": session_id}
     log.info("call %s answered with a media stream", call_sid)
-    return stream_twiml(
-        stream_url, params, deps.fallback_number, _fallback_apology(deps), voice=deps.say_voice
-    )
+    return stream_twiml(stream_url, params, deps.fallback_number, _fallback_apology(deps), voice=deps.say_voice)
 
 
 def _fallback_apology(deps: TwilioDeps) -> str:
@@ -185,9 +206,7 @@ async def _serve_stream(websocket: WebSocket, record: dict[str, object], deps: T
     try:
         started = await asyncio.wait_for(_wait_for_start(channel), deps.start_timeout_s)
     except TimeoutError:
-        log.warning(
-            "stream for call %s sent no start in %.0f s", record.get("call_sid"), deps.start_timeout_s
-        )
+        log.warning("stream for call %s sent no start in %.0f s", record.get("call_sid"), deps.start_timeout_s)
         await channel.close(WS_POLICY_VIOLATION)
         return
     if started is None or started.call_sid != record.get("call_sid"):
@@ -195,18 +214,19 @@ async def _serve_stream(websocket: WebSocket, record: dict[str, object], deps: T
             log.warning("stream start for call %s does not match its token", started.call_sid)
         await channel.close(WS_POLICY_VIOLATION)
         return
-    trusted: dict[str, str] = {
-        k: str(record[k]) for k in ("call_sid", "session_id", "from", "to") if k in record
-    }
+    trusted: dict[str, str] = {k: str(record[k]) for k in ("call_sid", "session_id", "from", "to") if k in record}
     started = CallStarted(started.call_sid, started.stream_sid, {**started.params, **trusted})
+    if deps.admission is not None:
+        deps.admission.started(started.call_sid)
     try:
         await deps.run_call(channel, started)
     except Exception:
-        log.exception(
-            "call %s: pipeline failed; closing the stream so Twilio runs the fallback", started.call_sid
-        )
+        log.exception("call %s: pipeline failed; closing the stream so Twilio runs the fallback", started.call_sid)
+        _event(deps, "pipeline_error")
         await channel.close(WS_INTERNAL_ERROR)
     finally:
+        if deps.admission is not None:
+            deps.admission.ended(started.call_sid)
         await channel.close()
 
 

@@ -120,9 +120,7 @@ class TwilioStandin:
         app = Starlette(
             routes=[
                 Route("/2010-04-01/Accounts/{account}/Calls.json", self._create_call, methods=["POST"]),
-                Route(
-                    "/2010-04-01/Accounts/{account}/Calls/{call}.json", self._update_call, methods=["POST"]
-                ),
+                Route("/2010-04-01/Accounts/{account}/Calls/{call}.json", self._update_call, methods=["POST"]),
             ]
         )
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")

@@ -180,9 +180,7 @@ def call_key(call_sid: str) -> str:
     return f"call:{call_sid}"
 
 
-def new_call_record(
-    params: Mapping[str, str], stream_token: str, session_id: str, now: float
-) -> dict[str, Any]:
+def new_call_record(params: Mapping[str, str], stream_token: str, session_id: str, now: float) -> dict[str, Any]:
     """The record the voice webhook stores: who called whom, and the call's stream token."""
     return {
         "call_sid": params.get("CallSid", ""),

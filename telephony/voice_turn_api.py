@@ -201,15 +201,11 @@ _BODY_DOC: dict[str, Any] = {
 }
 
 
-async def _turn(
-    services: Services, pcm: PCM, rate: int, session_id: str | None
-) -> tuple[Transcript, Outcome]:
+async def _turn(services: Services, pcm: PCM, rate: int, session_id: str | None) -> tuple[Transcript, Outcome]:
     assert services.recognizer is not None
     heard = await services.recognizer.transcribe(pcm, rate, services.dialog.vocabulary())
     if not heard.text.strip():  # silence or noise: ask again rather than feed "" to the engine
-        return heard, Outcome(
-            session_id=session_id or uuid.uuid4().hex, action="clarify", reply=catalogue.NOT_HEARD
-        )
+        return heard, Outcome(session_id=session_id or uuid.uuid4().hex, action="clarify", reply=catalogue.NOT_HEARD)
     return heard, await services.dialog.handle(session_id, heard.text, CallerInfo(channel="voice"))
 
 

@@ -130,9 +130,7 @@ def update_average(avg: float | None, n: int, sample: float, alpha: float) -> fl
 class HandlingStats:
     """Per-queue moving average of handling time (connected -> hang-up) in Redis."""
 
-    def __init__(
-        self, redis: Redis, *, prefix: str = "infolinia:", alpha: float = 0.2, min_samples: int = 3
-    ) -> None:
+    def __init__(self, redis: Redis, *, prefix: str = "infolinia:", alpha: float = 0.2, min_samples: int = 3) -> None:
         self.redis, self.prefix, self.alpha, self.min_samples = redis, prefix, alpha, min_samples
         self._record = redis.register_script(_RECORD)
 

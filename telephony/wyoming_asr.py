@@ -101,9 +101,7 @@ class AsrResponder:
         await self._send(result.text, result.language, request.context, pieces)
         return True
 
-    async def _send(
-        self, text: str, language: str, context: dict[str, Any] | None, pieces: list[str]
-    ) -> None:
+    async def _send(self, text: str, language: str, context: dict[str, Any] | None, pieces: list[str]) -> None:
         """Streaming events (start, one chunk per Whisper segment, stop) around the classic ``transcript``."""
         await self._write(TranscriptStart(context=context, language=language).event())
         for piece in pieces:

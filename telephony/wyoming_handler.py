@@ -63,14 +63,10 @@ class WyomingGateway:
 class WyomingHandler(AsyncEventHandler):
     """One client connection. State lives here only for the request in progress."""
 
-    def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, gw: WyomingGateway
-    ) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, gw: WyomingGateway) -> None:
         super().__init__(reader, writer)
         self.gw = gw
-        self._asr = AsrResponder(
-            gw.recognizer, gw.limits.max_audio_s, gw.hotwords, self.write_event, self._error
-        )
+        self._asr = AsrResponder(gw.recognizer, gw.limits.max_audio_s, gw.hotwords, self.write_event, self._error)
         self._tts = TtsResponder(gw.synthesizer, gw.limits, self.write_event, self._error)
         self._routes: dict[str, Callable[[Event], Awaitable[bool]]] = {
             "describe": self._on_describe,
@@ -92,9 +88,7 @@ class WyomingHandler(AsyncEventHandler):
         """Read events with limits until the client leaves, idles out, or sends something unreadable."""
         try:
             while True:
-                event = await asyncio.wait_for(
-                    read_event(self.reader, self.gw.limits), self.gw.limits.idle_timeout_s
-                )
+                event = await asyncio.wait_for(read_event(self.reader, self.gw.limits), self.gw.limits.idle_timeout_s)
                 if event is None or not await self._dispatch(event):
                     break
         except FrameError as exc:

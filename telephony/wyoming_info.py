@@ -24,9 +24,7 @@ PROGRAM_NAMES = frozenset({HANDLE_PROGRAM, ASR_PROGRAM, TTS_PROGRAM})
 VERSION = "0.1.0"
 
 _INFOLINIA = Attribution(name="infolinia", url="")
-_WHISPER = Attribution(
-    name="OpenAI Whisper / faster-whisper", url="https://github.com/SYSTRAN/faster-whisper"
-)
+_WHISPER = Attribution(name="OpenAI Whisper / faster-whisper", url="https://github.com/SYSTRAN/faster-whisper")
 _PIPER = Attribution(name="Piper", url="https://github.com/OHF-Voice/piper1-gpl")
 
 

@@ -68,16 +68,12 @@ class UtteranceBuffer:
         if self.format is None:
             self.format = fmt
         elif fmt != self.format:
-            raise AudioRejected(
-                f"audio format changed mid-utterance ({self.format} -> {fmt})", "bad-audio-format"
-            )
+            raise AudioRejected(f"audio format changed mid-utterance ({self.format} -> {fmt})", "bad-audio-format")
         rate, width, channels = fmt
         audio = payload or b""
         frame = width * channels
         if len(audio) % frame:
-            raise AudioRejected(
-                f"audio chunk is not a whole number of {frame}-byte frames", "bad-audio-format"
-            )
+            raise AudioRejected(f"audio chunk is not a whole number of {frame}-byte frames", "bad-audio-format")
         if (self.samples + len(audio) // frame) > self.max_s * rate:
             raise AudioRejected(f"utterance longer than {self.max_s:g} s", "audio-too-long")
         if audio:

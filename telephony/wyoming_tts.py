@@ -31,9 +31,7 @@ _TAG = re.compile(r"<[^>]+>")
 class TtsResponder:
     """Per-connection TTS state; every method returns True to keep the connection open."""
 
-    def __init__(
-        self, synthesizer: Synthesizer | None, limits: WyomingLimits, write: Write, error: SendError
-    ) -> None:
+    def __init__(self, synthesizer: Synthesizer | None, limits: WyomingLimits, write: Write, error: SendError) -> None:
         self.synthesizer, self.limits = synthesizer, limits
         self._write, self._error = write, error
         self._streaming = False  # inside synthesize-start ... synthesize-stop
@@ -74,9 +72,7 @@ class TtsResponder:
         self._chars += len(text)
         if self._chars > self.limits.max_stream_chars:
             self._sentences = None
-            await self._error(
-                f"streamed text longer than {self.limits.max_stream_chars} characters", "text-too-long"
-            )
+            await self._error(f"streamed text longer than {self.limits.max_stream_chars} characters", "text-too-long")
             return True
         for sentence in self._sentences.feed(text):
             await self._speak(sentence)

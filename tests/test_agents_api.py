@@ -38,9 +38,7 @@ def auth(agent_id: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_of(agent_id)}"}
 
 
-async def test_every_route_needs_a_valid_bearer_token(
-    servers: tuple[list[str], str], http: httpx.AsyncClient
-) -> None:
+async def test_every_route_needs_a_valid_bearer_token(servers: tuple[list[str], str], http: httpx.AsyncClient) -> None:
     (a, _), _ = servers
     for method, path in [("GET", "/v1/agents"), ("GET", "/v1/queues"), ("GET", "/v1/callbacks"),
                          ("GET", "/v1/transfers/x"), ("POST", "/v1/callbacks/x/claim")]:  # fmt: skip
@@ -133,9 +131,7 @@ async def test_queues_and_transfer_context(
     )  # EMA(0.2): 200, 204, 211.2
     first, _, third = queue["waiting"]
     assert first["estimate_text"] == "około minuty"  # one free agent: rung at once
-    assert (
-        third["estimate_text"] == "około sześciu minut"
-    )  # 20 s ring + 1.5 x 211.2 s and third["position"] == 3
+    assert third["estimate_text"] == "około sześciu minut"  # 20 s ring + 1.5 x 211.2 s and third["position"] == 3
     context = (await http.get(f"{a}/v1/transfers/q-new", headers=auth("k0"))).json()
     assert context["caller"] == "+48600100200" and context["transcript"] == transcript
     assert (context["order_id"], context["summary"], context["reason"], context["position"]) == (
@@ -179,9 +175,7 @@ async def test_parallel_claims_over_two_workers_exactly_one_agent_wins(
         f"{urls[0]}/v1/callbacks/{ids[0]}/close", json={"outcome": "oddzwoniono"}, headers=auth(winner)
     )
     assert done.status_code == 200 and done.json()["callback"]["outcome"] == "oddzwoniono"
-    closed = (
-        await http.get(f"{urls[1]}/v1/callbacks", params={"status": "closed"}, headers=auth(loser))
-    ).json()
+    closed = (await http.get(f"{urls[1]}/v1/callbacks", params={"status": "closed"}, headers=auth(loser))).json()
     assert [c["id"] for c in closed["callbacks"]] == [ids[0]]
     missing = await http.post(f"{urls[0]}/v1/callbacks/nope/claim", headers=auth(winner))
     assert missing.status_code == 404
@@ -195,9 +189,7 @@ async def test_wrap_up_records_the_outcome_and_frees_the_agent(
     client = redis_client(redis_url)
     repo, store = AgentRepo(client, prefix=prefix), TransferStore(client, prefix=prefix)
     await store.create(
-        TransferRecord(
-            tid="t-wrap", call_sid="CA9", queue="obsluga", reason="urgent", created_at=1.0, enqueued_at=1.0
-        )
+        TransferRecord(tid="t-wrap", call_sid="CA9", queue="obsluga", reason="urgent", created_at=1.0, enqueued_at=1.0)
     )
     assert (
         await http.post(f"{a}/v1/agents/me/wrap-up", json={"outcome": "x"}, headers=auth("anna"))

@@ -32,9 +32,7 @@ FRAME = 160
 SID = "CA" + "1" * 32
 FALLBACK = "+48221112233"
 GREETING = "Dzień dobry, tu automatyczny asystent. W czym mogę pomóc?"
-TEXTS = CallTexts(
-    still_there="Czy nadal mnie słychać?", silence_goodbye="Do widzenia.", apology="Przepraszam. Łączę."
-)
+TEXTS = CallTexts(still_there="Czy nadal mnie słychać?", silence_goodbye="Do widzenia.", apology="Przepraszam. Łączę.")
 LOUD = 0x2020  # the int16 of two spaces: loud for the VAD, invisible to the recognizer
 
 
@@ -116,9 +114,7 @@ class ScriptedDialog:
 
 
 def transfer_outcome(reply: str) -> Outcome:
-    return Outcome(
-        "s1", "transfer", reply, transfer=Transfer("support", "requested_human", 1, "Klient prosi.")
-    )
+    return Outcome("s1", "transfer", reply, transfer=Transfer("support", "requested_human", 1, "Klient prosi."))
 
 
 @dataclass

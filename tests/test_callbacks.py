@@ -64,13 +64,8 @@ async def test_lifecycle_pending_claimed_closed_with_voicemail(book: CallbackBoo
     assert (await book.close("late", "anna", "done")).reason == "not_yours"  # not claimed yet
     closed = await book.close("early", "anna", "oddzwoniono, sprawa załatwiona")
     assert closed.won and closed.record is not None
-    assert (
-        closed.record["outcome"] == "oddzwoniono, sprawa załatwiona" and closed.record["status"] == "closed"
-    )
-    assert (
-        closed.record["voicemail_url"] == "https://api.twilio.com/rec/RE1"
-        and closed.record["voicemail_s"] == 12.5
-    )
+    assert closed.record["outcome"] == "oddzwoniono, sprawa załatwiona" and closed.record["status"] == "closed"
+    assert closed.record["voicemail_url"] == "https://api.twilio.com/rec/RE1" and closed.record["voicemail_s"] == 12.5
     assert [r["id"] for r in await book.list("pending")] == ["late"]
     assert [r["id"] for r in await book.list("closed")] == ["early"]
     assert not (await book.close("early", "anna", "again")).won  # closing twice changes nothing
@@ -109,13 +104,8 @@ def test_callback_from_a_phone_transfer_carries_number_summary_and_transcript() 
         order_id="48213", created_at=1.0, enqueued_at=1.0,
     )  # fmt: skip
     record = callback_from_transfer(transfer, callback_id="cb1", created_at="2025-03-03T09:00:00+00:00")
-    assert (
-        record["phone"] == "+48600100200" and record["transfer_id"] == "t1" and record["order_id"] == "48213"
-    )
-    assert (
-        record["transcript"] == [{"role": "caller", "text": "chcę reklamować"}]
-        and record["channel"] == "phone"
-    )
+    assert record["phone"] == "+48600100200" and record["transfer_id"] == "t1" and record["order_id"] == "48213"
+    assert record["transcript"] == [{"role": "caller", "text": "chcę reklamować"}] and record["channel"] == "phone"
 
 
 class TransferringDialog:

@@ -61,9 +61,7 @@ async def test_greeting_notices_and_new_session(engine: DialogEngine) -> None:
 
 # ---------------------------------------------------------------- orders
 async def test_order_asked_then_number_in_words_then_status(engine: DialogEngine) -> None:
-    ask, status = await talk(
-        engine, ["gdzie jest moja paczka", "czterdzieści osiem tysięcy dwieście trzynaście"]
-    )
+    ask, status = await talk(engine, ["gdzie jest moja paczka", "czterdzieści osiem tysięcy dwieście trzynaście"])
     assert (ask.action, ask.expects, ask.reply) == ("clarify", "order_number", say.ASK_ORDER_NUMBER)
     assert status.action == "answer" and status.order_id == "48213" and status.expects == "text"
     assert status.reply == (
@@ -78,9 +76,7 @@ async def test_order_number_in_the_question_itself(engine: DialogEngine) -> None
 
 
 async def test_not_found_reasks_then_offers_a_human(engine: DialogEngine) -> None:
-    outs = await talk(
-        engine, ["gdzie jest moja paczka", "99999", "dziewięćdziesiąt dziewięć dziewięćset osiem", "tak"]
-    )
+    outs = await talk(engine, ["gdzie jest moja paczka", "99999", "dziewięćdziesiąt dziewięć dziewięćset osiem", "tak"])
     _, first, second, accepted = outs
     assert first.action == "clarify" and first.expects == "order_number" and "99999" in first.reply
     assert second.expects == "yes_no" and second.reply == say.ORDER_NOT_FOUND_OFFER.format(order_id="99908")
@@ -125,9 +121,7 @@ async def test_address_change_depends_on_the_order_stage(engine: DialogEngine) -
 
 async def test_prices_and_counts_are_not_order_numbers(engine: DialogEngine) -> None:
     outs = await talk(engine, ["gdzie jest moja paczka", "48213", "a czy dostawa za 2000 zł jest darmowa"])
-    assert (
-        outs[-1].order_id is None and "darmow" in outs[-1].reply
-    )  # answered or confirmed, either way the KB
+    assert outs[-1].order_id is None and "darmow" in outs[-1].reply  # answered or confirmed, either way the KB
 
 
 async def test_a_new_number_after_the_offer_of_a_human_is_looked_up(engine: DialogEngine) -> None:
@@ -174,9 +168,7 @@ async def test_a_good_turn_resets_the_miss_count(engine: DialogEngine) -> None:
 
 
 async def test_repeat_thanks_and_goodbye(engine: DialogEngine) -> None:
-    outs = await talk(
-        engine, ["ile kosztuje dostawa", "dziękuję", "nie usłyszałem, powtórz", "nie, dziękuję"]
-    )
+    outs = await talk(engine, ["ile kosztuje dostawa", "dziękuję", "nie usłyszałem, powtórz", "nie, dziękuję"])
     answer, thanks, again, bye = outs
     assert answer.kb_id == "dostawa-koszt" and answer.action == "answer"
     assert thanks.reply == say.THANKS_REPLY
@@ -268,9 +260,7 @@ class _FakeKB:
 
     def __init__(self) -> None:
         self.entries = {
-            "godziny": KBEntry(
-                id="godziny", questions=["W jakich godzinach działa infolinia?"], answer="Od 8 do 20."
-            ),
+            "godziny": KBEntry(id="godziny", questions=["W jakich godzinach działa infolinia?"], answer="Od 8 do 20."),
         }
         self.fail = False
 
@@ -290,10 +280,7 @@ async def test_kb_bands_answer_confirm_and_miss(orders: JsonOrders) -> None:
     (answer,) = await talk(engine, ["w jakich godzinach"])
     assert answer.kb_id == "godziny" and answer.reply.startswith("Od 8 do 20.")
     confirm, yes = await talk(engine, ["czy macie otwarte", "tak"])
-    assert (
-        confirm.expects == "yes_no"
-        and confirm.reply == "Czy chodzi o to: w jakich godzinach działa infolinia?"
-    )
+    assert confirm.expects == "yes_no" and confirm.reply == "Czy chodzi o to: w jakich godzinach działa infolinia?"
     assert yes.kb_id == "godziny" and yes.action == "answer"
     _, no = await talk(engine, ["czy macie otwarte", "nie"])
     assert no.action == "clarify" and no.reply == say.CLARIFY[0]

@@ -148,12 +148,7 @@ def test_policy_queues_priorities_and_misses() -> None:
     policy = EscalationPolicy()
     assert policy.queue("complaint") == "reklamacje"
     assert policy.queue("individual_offer") == "sprzedaz"
-    assert (
-        policy.queue("urgent")
-        == policy.queue("requested_human")
-        == policy.queue("not_understood")
-        == "obsluga"
-    )
+    assert policy.queue("urgent") == policy.queue("requested_human") == policy.queue("not_understood") == "obsluga"
     assert policy.priority("urgent") > policy.priority("complaint") > policy.priority("requested_human")
     assert policy.priority("not_understood") == DEFAULT_PRIORITIES["not_understood"] == 2
     custom = EscalationPolicy(queues={"complaint": "rma"}, priorities={"urgent": 99}, max_misses=3)
@@ -179,9 +174,7 @@ def test_summary_lines() -> None:
     summary = build_summary("requested_human", session)
     lines = summary.split("\n")
     assert 2 <= len(lines) <= 5
-    assert (
-        lines[0] == "Klient prosi o rozmowę z konsultantem. Sprawa: „gdzie jest moja paczka z telewizorem”."
-    )
+    assert lines[0] == "Klient prosi o rozmowę z konsultantem. Sprawa: „gdzie jest moja paczka z telewizorem”."
     assert lines[1] == "Zamówienie 48213: wysłane."
     assert lines[2] == "Ostatnio klient powiedział: „48213” / „no i co dalej” / „konsultant”."
     assert lines[3] == "Nieudane próby: 2. Nastrój: zniecierpliwiony."

@@ -90,8 +90,7 @@ CASES: list[tuple[str, str]] = [
     ("pn.–pt. 8:00–18:00", "od poniedziałku do piątku od ósmej do osiemnastej"),
     (
         "Czynne pon.-pt. w godz. 8-16, sob. 9-14.",
-        "Czynne od poniedziałku do piątku w godzinach od ósmej do szesnastej,"
-        " sobota od dziewiątej do czternastej.",
+        "Czynne od poniedziałku do piątku w godzinach od ósmej do szesnastej, sobota od dziewiątej do czternastej.",
     ),
     ("Spotkajmy się o 9.", "Spotkajmy się o dziewiątej."),
     # phone numbers in their written groups, identifiers digit by digit
@@ -241,7 +240,5 @@ def test_speech_sentences_split_then_normalise() -> None:
 
 def test_normalising_first_then_splitting_gives_the_same_sentences() -> None:
     """voice.tts normalises the whole text and then splits; both orders must agree on ordinary prompts."""
-    text = (
-        "Paczka dotrze 25.11.2026 r. Kurier będzie ok. 14:00. Koszt: 12,50 zł. Pytania? pomoc@sklep-demo.pl"
-    )
+    text = "Paczka dotrze 25.11.2026 r. Kurier będzie ok. 14:00. Koszt: 12,50 zł. Pytania? pomoc@sklep-demo.pl"
     assert split_sentences(normalize_for_speech(text)) == speech_sentences(text)

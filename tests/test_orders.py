@@ -110,9 +110,7 @@ def test_file_errors_name_the_file_and_the_field(tmp_path: Path) -> None:
     with pytest.raises(OrdersFileError, match="orders"):
         JsonOrders(typo)
     dup = tmp_path / "dup.json"
-    dup.write_text(
-        json.dumps({"orders": [{"id": 7, "status": "paid"}, {"id": "7", "status": "paid"}]}), "utf-8"
-    )
+    dup.write_text(json.dumps({"orders": [{"id": 7, "status": "paid"}, {"id": "7", "status": "paid"}]}), "utf-8")
     with pytest.raises(OrdersFileError, match="duplicate order id '7'"):
         JsonOrders(dup)
 
@@ -165,12 +163,9 @@ def test_status_phrasing_per_status() -> None:
     texts = {s: status_text(Order(id="1", status=s), today) for s in STATUSES}
     assert len(set(texts.values())) == len(STATUSES)  # one distinct phrasing per status
     assert all("numer 1" in t for t in texts.values())
-    shipped = status_text(
-        Order(id="48213", status="shipped", carrier="InPost", eta=date(2026, 11, 25)), today
-    )
+    shipped = status_text(Order(id="48213", status="shipped", carrier="InPost", eta=date(2026, 11, 25)), today)
     assert shipped == (
-        "Zamówienie numer 48213 zostało wysłane. Przesyłkę dostarcza InPost. "
-        "Przewidywana data dostawy to 25 listopada."
+        "Zamówienie numer 48213 zostało wysłane. Przesyłkę dostarcza InPost. Przewidywana data dostawy to 25 listopada."
     )
     next_year = status_text(Order(id="7", status="paid", carrier="DHL", eta=date(2027, 1, 3)), today)
     assert "Wyślemy je przez DHL" in next_year and "3 stycznia 2027" in next_year

@@ -31,9 +31,7 @@ from tests.agents_fixtures import new_prefix, redis_client
 WAW = ZoneInfo("Europe/Warsaw")
 
 
-def agent(
-    id_: str, idle: float, status: str = "available", queues: tuple[str, ...] = ("obsluga",)
-) -> AgentView:
+def agent(id_: str, idle: float, status: str = "available", queues: tuple[str, ...] = ("obsluga",)) -> AgentView:
     return AgentView(id_, frozenset(queues), status, idle)
 
 

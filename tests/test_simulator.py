@@ -132,9 +132,7 @@ async def gateway(deps: CallDeps, store: KeyValueStore) -> AsyncIterator[str]:
     async def pipeline(channel: AudioChannel, started: CallStarted) -> None:
         await run_call(deps, channel, started)
 
-    twilio = TwilioDeps(
-        public_url=PUBLIC, auth_token=TOKEN, fallback_number=FALLBACK, store=store, run_call=pipeline
-    )
+    twilio = TwilioDeps(public_url=PUBLIC, auth_token=TOKEN, fallback_number=FALLBACK, store=store, run_call=pipeline)
     app = FastAPI()
     app.include_router(build_twilio_router(twilio))
     port = free_port()
@@ -171,9 +169,7 @@ def tone_wav(path: Path, seconds: float) -> str:
     return str(path)
 
 
-def deps_for(
-    dialog: Dialog, store: KeyValueStore, recognizer: Any, synth: Any, vad: Any, **kw: Any
-) -> CallDeps:
+def deps_for(dialog: Dialog, store: KeyValueStore, recognizer: Any, synth: Any, vad: Any, **kw: Any) -> CallDeps:
     return CallDeps(
         recognizer=recognizer,
         synthesizer=synth,
@@ -189,9 +185,7 @@ def deps_for(
 
 async def test_simulated_call_with_barge_in_over_the_real_wire(tmp_path: Path) -> None:
     dialog, store = ScriptedDialog(), MemoryStore()
-    long_reply = (
-        "To jest długa odpowiedź. Ma kilka zdań. Każde zdanie trwa chwilę. Rozmówca jej nie dosłucha."
-    )
+    long_reply = "To jest długa odpowiedź. Ma kilka zdań. Każde zdanie trwa chwilę. Rozmówca jej nie dosłucha."
     dialog.replies["krótkie pytanie"] = Outcome("s1", "answer", long_reply)
     deps = deps_for(
         dialog,
@@ -252,9 +246,7 @@ async def test_a_wrong_auth_token_is_refused_by_the_gateway(tmp_path: Path) -> N
     deps = deps_for(ScriptedDialog(), store, LengthRecognizer("a", "b"), ToneSynthesizer(), AmplitudeVAD)
     async with gateway(deps, store) as base:
         with pytest.raises(httpx.HTTPStatusError, match="403"):
-            await run_simulation(
-                [tone_wav(tmp_path / "a.wav", 0.5)], base, public_url=PUBLIC, auth_token="wrong"
-            )
+            await run_simulation([tone_wav(tmp_path / "a.wav", 0.5)], base, public_url=PUBLIC, auth_token="wrong")
 
 
 # --- real models --------------------------------------------------------------------------------------

@@ -96,9 +96,7 @@ class Env:
             headers["X-Twilio-Signature"] = RequestValidator(AUTH).compute_signature(url, params)
         return await self.http.post(url, data=params, headers=headers)
 
-    async def start(
-        self, *, queue: str = "reklamacje", priority: int = 0, call_sid: str = ""
-    ) -> tuple[str, str]:
+    async def start(self, *, queue: str = "reklamacje", priority: int = 0, call_sid: str = "") -> tuple[str, str]:
         """The pipeline hands the call over; returns (transfer id, caller CallSid)."""
         sid = call_sid or new_call_sid()
         ctx = CallContext(
@@ -175,9 +173,7 @@ async def make_env(
     transfer.p.store = TransferStore(redis, prefix=prefix, clock=clock)
     app = FastAPI()
     app.include_router(router)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.01)
@@ -289,11 +285,7 @@ async def test_happy_path_agent_accepts_then_hangs_up(setup: Any) -> None:
 
         joined = await answer(env, created, "1")
         bridge = joined.find("Dial/Conference")
-        assert (
-            bridge is not None
-            and bridge.text == f"room-{tid}"
-            and bridge.get("startConferenceOnEnter") == "true"
-        )
+        assert bridge is not None and bridge.text == f"room-{tid}" and bridge.get("startConferenceOnEnter") == "true"
         assert "uszkodzony czajnik" in " ".join(env.synth.spoken)  # the briefing carried the summary
         assert await env.status(tid) == "connected"
         seen = [e async for e in _events(sub, 4)]
@@ -403,9 +395,7 @@ async def test_speech_no_leads_to_voicemail_attached_to_the_callback(setup: Any)
     redirect = await env.twilio.next("update")
     offer = xml(await env.post(redirect.get("Url"), {"CallSid": caller_sid}))
     action = offer.find("Gather").get("action", "")  # type: ignore[union-attr]
-    vm = xml(
-        await env.post(action, {"CallSid": caller_sid, "SpeechResult": "nie, dziękuję", "Confidence": "0.9"})
-    )
+    vm = xml(await env.post(action, {"CallSid": caller_sid, "SpeechResult": "nie, dziękuję", "Confidence": "0.9"}))
     record = vm.find("Record")
     assert record is not None and record.get("maxLength") == "120" and record.get("playBeep") == "true"
     assert await env.status(tid) == "voicemail"

@@ -87,9 +87,7 @@ def gateway() -> Iterator[Gateway]:
     app = FastAPI()
     app.include_router(build_twilio_router(deps))
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):
@@ -145,9 +143,7 @@ async def answer_call(http: httpx.AsyncClient) -> tuple[str, dict[str, str]]:
     return str(stream.get("url")), params
 
 
-def open_stream(
-    gateway: Gateway, stream_url: str, signature: str | None = "valid", path_suffix: str = ""
-) -> Any:
+def open_stream(gateway: Gateway, stream_url: str, signature: str | None = "valid", path_suffix: str = "") -> Any:
     """Connect like Twilio: to our server, with the signature Twilio computes for the public wss URL."""
     assert stream_url.startswith("wss://voice.example.pl/twilio/stream/")
     headers = {}
@@ -222,9 +218,7 @@ async def test_call_end_to_end(gateway: Gateway, http: httpx.AsyncClient) -> Non
     events = gateway.pipeline.events
     assert [type(e) for e in events] == [AudioIn, AudioIn, AudioIn, Dtmf, MarkPlayed, CallEnded]
     assert [len(e.pcm) for e in events if isinstance(e, AudioIn)] == [160, 160, 160]
-    assert (
-        events[3] == Dtmf("1") and events[4] == MarkPlayed("utt-1-seg-1") and events[5] == CallEnded("stop")
-    )
+    assert events[3] == Dtmf("1") and events[4] == MarkPlayed("utt-1-seg-1") and events[5] == CallEnded("stop")
 
     # the token was single-use: the same, correctly signed URL is refused now
     async with open_stream(gateway, stream_url) as again:
@@ -275,13 +269,9 @@ async def test_pipeline_crash_closes_with_1011(gateway: Gateway, http: httpx.Asy
         assert await close_code(ws) == 1011
 
 
-async def test_voice_webhook_refuses_bad_and_missing_signatures(
-    gateway: Gateway, http: httpx.AsyncClient
-) -> None:
+async def test_voice_webhook_refuses_bad_and_missing_signatures(gateway: Gateway, http: httpx.AsyncClient) -> None:
     params = voice_params()
-    bad = await http.post(
-        "/twilio/voice", data=params, headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}
-    )
+    bad = await http.post("/twilio/voice", data=params, headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"})
     missing = await http.post("/twilio/voice", data=params)
     tampered = await http.post(
         "/twilio/voice",
@@ -312,9 +302,7 @@ async def test_host_header_is_not_trusted(gateway: Gateway, http: httpx.AsyncCli
     assert via_proxy.status_code == 200  # the configured public URL is what counts
 
 
-async def test_voice_webhook_fails_safe_when_the_store_is_down(
-    gateway: Gateway, http: httpx.AsyncClient
-) -> None:
+async def test_voice_webhook_fails_safe_when_the_store_is_down(gateway: Gateway, http: httpx.AsyncClient) -> None:
     gateway.store.fail = True
     response = await post_signed(http, "/twilio/voice", voice_params())
     assert response.status_code == 200
@@ -354,9 +342,7 @@ async def test_status_callbacks_out_of_order(gateway: Gateway, http: httpx.Async
     assert (record["status"], record["duration_s"], record["last_sequence"]) == ("completed", 37, 3)
     assert record["ended_at"] == "2026-03-03T10:15:07+00:00"
     assert record["from"] == CALLER  # the webhook's data is kept
-    unsigned = await http.post(
-        "/twilio/status", data={**completed, "CallStatus": "failed", "SequenceNumber": "9"}
-    )
+    unsigned = await http.post("/twilio/status", data={**completed, "CallStatus": "failed", "SequenceNumber": "9"})
     assert unsigned.status_code == 403
     assert gateway.store.data[f"call:{CALL_SID}"]["status"] == "completed"
 
@@ -369,9 +355,7 @@ async def test_stream_without_start_is_closed(gateway: Gateway, http: httpx.Asyn
     assert gateway.pipeline.started == []
 
 
-async def test_signed_webhook_without_call_sid_gets_fallback(
-    gateway: Gateway, http: httpx.AsyncClient
-) -> None:
+async def test_signed_webhook_without_call_sid_gets_fallback(gateway: Gateway, http: httpx.AsyncClient) -> None:
     params = {k: v for k, v in voice_params().items() if k != "CallSid"}
     response = await post_signed(http, "/twilio/voice", params)
     assert response.status_code == 200

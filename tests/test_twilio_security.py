@@ -78,9 +78,7 @@ def test_library_test_vector() -> None:
 
 def test_vector_through_parsed_form_body() -> None:
     """The body Twilio posts, parsed by our stdlib form parser, validates against the same signature."""
-    body = (
-        b"CallSid=CA1234567890ABCDE&Caller=%2B14158675309&Digits=1234&From=%2B14158675309&To=%2B18005551212"
-    )
+    body = b"CallSid=CA1234567890ABCDE&Caller=%2B14158675309&Digits=1234&From=%2B14158675309&To=%2B18005551212"
     form = parse_form(body)
     assert form["From"] == "+14158675309"
     verifier = TwilioSignatureVerifier(VECTOR_TOKEN, "https://mycompany.com/")  # trailing slash tolerated
@@ -105,9 +103,7 @@ def test_bad_signatures_refused(path: str, query: str, params: dict[str, str], s
 
 def test_other_host_refused() -> None:
     """The base comes from configuration; a signature made for another host does not validate."""
-    sig = RequestValidator(VECTOR_TOKEN).compute_signature(
-        "https://evil.example/myapp.php?foo=1&bar=2", VECTOR_PARAMS
-    )
+    sig = RequestValidator(VECTOR_TOKEN).compute_signature("https://evil.example/myapp.php?foo=1&bar=2", VECTOR_PARAMS)
     verifier = TwilioSignatureVerifier(VECTOR_TOKEN, "https://mycompany.com")
     assert not verifier.verify_form("/myapp.php", "foo=1&bar=2", VECTOR_PARAMS, sig)
 
@@ -121,16 +117,12 @@ def test_empty_auth_token_refuses_everything() -> None:
 
 def test_repeated_keys_are_signed_sorted() -> None:
     """Repeated form keys: every value is signed (FormData.getlist path); dropping one breaks it."""
-    form = FormData(
-        [("StatusCallbackEvent", "ringing"), ("StatusCallbackEvent", "answered"), ("CallSid", "CA1")]
-    )
+    form = FormData([("StatusCallbackEvent", "ringing"), ("StatusCallbackEvent", "answered"), ("CallSid", "CA1")])
     url = "https://voice.example.pl/twilio/status"
     sig = RequestValidator("tok").compute_signature(url, form)
     verifier = TwilioSignatureVerifier("tok", "https://voice.example.pl")
     assert verifier.verify_form("/twilio/status", "", form, sig)
-    reordered = FormData(
-        [("CallSid", "CA1"), ("StatusCallbackEvent", "answered"), ("StatusCallbackEvent", "ringing")]
-    )
+    reordered = FormData([("CallSid", "CA1"), ("StatusCallbackEvent", "answered"), ("StatusCallbackEvent", "ringing")])
     assert verifier.verify_form("/twilio/status", "", reordered, sig)
     one_value = FormData([("StatusCallbackEvent", "ringing"), ("CallSid", "CA1")])
     assert not verifier.verify_form("/twilio/status", "", one_value, sig)
@@ -147,9 +139,7 @@ def test_websocket_signature_uses_wss_url_and_tolerates_trailing_slash() -> None
     assert verifier.verify_websocket("/twilio/stream/abc", "", slashed)
     assert verifier.verify_websocket("/twilio/stream/abc/", "", plain)
     assert not verifier.verify_websocket("/twilio/stream/abd", "", plain)  # other token in the path
-    assert not verifier.verify_websocket(
-        "/twilio/stream/abc", "", https
-    )  # http(s) form is not what Twilio signs
+    assert not verifier.verify_websocket("/twilio/stream/abc", "", https)  # http(s) form is not what Twilio signs
     assert not verifier.verify_websocket("/twilio/stream/abc", "", None)
 
 
@@ -169,9 +159,7 @@ def test_parse_form_keeps_blanks_and_rejects_bad_utf8() -> None:
 async def test_stream_token_is_single_use_with_ttl() -> None:
     store = FakeStore()
     tokens = StreamTokens(store, ttl_s=120, clock=lambda: 1000.0)
-    token = await tokens.issue(
-        "CA" + "a" * 32, {"session_id": "s1", "from": "+48600100200", "to": "+48221234567"}
-    )
+    token = await tokens.issue("CA" + "a" * 32, {"session_id": "s1", "from": "+48600100200", "to": "+48221234567"})
     assert len(token) >= 32
     assert store.ttls == {f"stream:{token}": 120}
     record = await tokens.consume(token)

@@ -183,9 +183,7 @@ def test_status_callbacks_apply_in_sequence_order() -> None:
     assert (done["status"], done["duration_s"], done["last_sequence"]) == ("completed", 42, 3)
     assert done["ended_at"] == "2010-08-16T03:45:01+00:00"
     assert apply_status_callback(done, _status("1", "in-progress"), now=101.0) is None  # late, older
-    assert (
-        apply_status_callback(done, _status("3", "completed", CallDuration="42"), now=102.0) is None
-    )  # repeat
+    assert apply_status_callback(done, _status("3", "completed", CallDuration="42"), now=102.0) is None  # repeat
     assert apply_status_callback(done, _status(None, "ringing"), now=103.0) is None  # unordered: no reopening
 
 
@@ -255,9 +253,7 @@ def test_fallback_dial_and_hangup_twiml() -> None:
 class TwilioApiRecorder:
     """httpx transport standing in for api.twilio.com: records requests, answers scripted responses."""
 
-    def __init__(
-        self, status: int = 200, body: dict[str, object] | None = None, delay_s: float = 0.0
-    ) -> None:
+    def __init__(self, status: int = 200, body: dict[str, object] | None = None, delay_s: float = 0.0) -> None:
         self.requests: list[httpx.Request] = []
         self.status, self.body, self.delay_s = status, body, delay_s
 
@@ -289,16 +285,12 @@ async def test_hang_up_posts_status_completed_with_basic_auth() -> None:
     (req,) = api.requests
     assert req.method == "POST"
     assert str(req.url) == f"https://api.example.test/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}.json"
-    assert (
-        req.headers["authorization"] == "Basic " + base64.b64encode(f"{ACCOUNT_SID}:secret".encode()).decode()
-    )
+    assert req.headers["authorization"] == "Basic " + base64.b64encode(f"{ACCOUNT_SID}:secret".encode()).decode()
     assert _form(req) == {"Status": ["completed"]}
 
 
 async def test_hang_up_on_ended_call_is_not_an_error() -> None:
-    api = TwilioApiRecorder(
-        404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
-    )
+    api = TwilioApiRecorder(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
     await api.client().hang_up(CALL_SID)
     assert len(api.requests) == 1
 

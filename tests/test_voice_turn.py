@@ -112,9 +112,7 @@ def test_multipart_wav_then_raw_wav_continue_the_same_session(fake_url: str) -> 
 
 def test_raw_pcm_byte_orders(fake_url: str) -> None:
     pcm = text_to_pcm("Chcę zwrócić towar")
-    l16 = post(
-        fake_url, content=pcm.astype(">i2").tobytes(), headers={"Content-Type": "audio/L16; rate=16000"}
-    )
+    l16 = post(fake_url, content=pcm.astype(">i2").tobytes(), headers={"Content-Type": "audio/L16; rate=16000"})
     raw = post(
         fake_url,
         content=pcm.astype("<i2").tobytes(),
@@ -134,17 +132,13 @@ def test_accept_audio_wav_returns_the_reply_as_wav_with_headers(fake_url: str) -
     assert resp.status_code == 200 and resp.headers["content-type"] == "audio/wav"
     assert unquote(resp.headers["x-infolinia-transcript"]) == "Gdzie jest moje zamówienie?"
     assert unquote(resp.headers["x-infolinia-reply"]) == catalogue.ASK_ORDER_NUMBER
-    assert (
-        resp.headers["x-infolinia-action"] == "clarify" and len(resp.headers["x-infolinia-session-id"]) >= 16
-    )
+    assert resp.headers["x-infolinia-action"] == "clarify" and len(resp.headers["x-infolinia-session-id"]) >= 16
     samples, rate = sf.read(io.BytesIO(resp.content), dtype="int16")
     assert rate == 22050 and len(samples) > rate // 2
 
 
 def test_silence_asks_to_repeat(fake_url: str) -> None:
-    body = post(
-        fake_url, content=wav_bytes(np.zeros(8000, np.int16), 16000), headers={"Content-Type": "audio/wav"}
-    )
+    body = post(fake_url, content=wav_bytes(np.zeros(8000, np.int16), 16000), headers={"Content-Type": "audio/wav"})
     assert body.json()["transcript"] == "" and body.json()["outcome"]["reply"] == catalogue.NOT_HEARD
 
 

@@ -25,9 +25,7 @@ def test_estimate_from_position_free_and_staffed_agents_and_handling_time() -> N
     assert estimate_wait_s(1, available=0, staffed=2, avg_handling_s=270, model=model) == 20 + 0.5 * 300 / 2
     assert estimate_wait_s(4, available=1, staffed=2, avg_handling_s=270, model=model) == 20 + 2.5 * 300 / 2
     assert estimate_wait_s(3, available=0, staffed=2, avg_handling_s=None, model=model) is None  # no history
-    assert (
-        estimate_wait_s(1, available=0, staffed=0, avg_handling_s=270, model=model) is None
-    )  # nobody staffed
+    assert estimate_wait_s(1, available=0, staffed=0, avg_handling_s=270, model=model) is None  # nobody staffed
     more_agents = estimate_wait_s(5, 0, 4, 270, model)
     fewer_agents = estimate_wait_s(5, 0, 2, 270, model)
     assert more_agents is not None and fewer_agents is not None and more_agents < fewer_agents

@@ -71,9 +71,7 @@ async def serving(services: Services, limits: WyomingLimits | None = None) -> As
         await server.stop()
 
 
-async def exchange(
-    port: int, events: Sequence[Event], until: Sequence[str] = (), timeout: float = 60.0
-) -> list[Event]:
+async def exchange(port: int, events: Sequence[Event], until: Sequence[str] = (), timeout: float = 60.0) -> list[Event]:
     """Send ``events`` on a new connection; collect replies until a type in ``until`` or the server closes."""
     async with AsyncTcpClient("127.0.0.1", port) as client:
         for event in events:
@@ -132,11 +130,7 @@ def test_callback_known_phone_correction_decline_and_other_questions() -> None:
     confirm = cb.answer(offered, "tak", known_phone="+48 601 222 333")
     assert confirm.state is not None and confirm.state.phone == "+48601222333"
     corrected = cb.answer(confirm.state, "nie, 605 666 777")
-    assert (
-        corrected.state is not None
-        and corrected.state.phone == "+48605666777"
-        and corrected.book_phone is None
-    )
+    assert corrected.state is not None and corrected.state.phone == "+48605666777" and corrected.book_phone is None
     assert cb.answer(offered, "nie, dziękuję") == cb.Step(catalogue.DECLINED, None)
     moved_on = cb.answer(offered, "a ile kosztuje dostawa?")
     assert moved_on.pass_through and moved_on.state is None
@@ -265,11 +259,7 @@ async def test_transfer_on_a_speaker_becomes_a_stored_callback_request() -> None
     record = await services.store.get(f"callback:{callback_id}")
     assert record is not None
     assert record["phone"] == "+48600100200" and record["queue"] == "obsluga"
-    assert (
-        record["reason"] == "requested_human"
-        and record["status"] == "pending"
-        and record["channel"] == "speaker"
-    )
+    assert record["reason"] == "requested_human" and record["status"] == "pending" and record["channel"] == "speaker"
     assert record["conversation_id"] == "conv-callback" and "konsultant" in record["summary"]
     assert record["session_id"] == offer.data["context"]["infolinia_session_id"]
     assert callback_id in ((await services.store.get("callback:pending")) or {})["ids"]
@@ -293,10 +283,7 @@ async def test_asr_and_streaming_tts_event_sequences() -> None:
             port,
             [
                 SynthesizeStart().event(),
-                *(
-                    SynthesizeChunk(t).event()
-                    for t in ("Dzień dob", "ry. Paczka jest", " w drodze. Do widzenia")
-                ),
+                *(SynthesizeChunk(t).event() for t in ("Dzień dob", "ry. Paczka jest", " w drodze. Do widzenia")),
                 Synthesize("Dzień dobry. Paczka jest w drodze. Do widzenia").event(),  # compat copy: ignored
                 SynthesizeStop().event(),
             ],
@@ -325,9 +312,7 @@ async def test_bad_input_gets_an_error_and_the_server_keeps_serving() -> None:
         too_long = audio_events(np.zeros(20000, dtype=np.int16), 16000)
         got = await exchange(port, [*too_long, Describe().event()], ["info"])
         assert [(e.type, e.data.get("code")) for e in got] == [("error", "audio-too-long"), ("info", None)]
-        wrong_language = await exchange(
-            port, [Transcribe(language="de").event(), *too_long, Ping().event()], ["pong"]
-        )
+        wrong_language = await exchange(port, [Transcribe(language="de").event(), *too_long, Ping().event()], ["pong"])
         assert [(e.type, e.data.get("code")) for e in wrong_language] == [
             ("error", "unsupported-language"),
             ("pong", None),
@@ -405,9 +390,7 @@ async def test_real_asr_of_polish_speech_sent_as_stereo_22k(speech_models: tuple
 @pytest.mark.models
 async def test_real_tts_classic_and_streaming(speech_models: tuple[Any, Any]) -> None:
     async with serving(real_services(speech_models)) as port:
-        classic = await exchange(
-            port, [Synthesize("Zamówienie numer 48213 zostało wysłane.").event()], ["audio-stop"]
-        )
+        classic = await exchange(port, [Synthesize("Zamówienie numer 48213 zostało wysłane.").event()], ["audio-stop"])
         streamed = await exchange(
             port,
             [
@@ -463,9 +446,7 @@ async def test_cli_serves_until_sigterm() -> None:
         "from telephony.wyoming_server import run_wyoming_cli; "
         f"sys.exit(run_wyoming_cli('tcp://127.0.0.1:{port}', Settings.model_validate({{'speech': False}})))"
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", code, cwd=str(Path(__file__).parents[1])
-    )
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, cwd=str(Path(__file__).parents[1]))
     try:
         for _ in range(600):  # building the dialog engine takes seconds
             try:

@@ -136,7 +136,10 @@ class WhisperRecognizer:
         temperatures: Sequence[float] = (0.0, 0.6),
         without_timestamps: bool = True,
         no_speech_threshold: float = 0.6,
+        window_s: int = 30,
     ) -> None:
+        if not 1 <= window_s <= 30:
+            raise ValueError("window_s must be between 1 and 30 seconds")
         self.model_path = model  # a model directory (see voice.models.resolve_whisper)
         self._device, self._compute_type = device, compute_type
         self._cpu_threads, self._concurrency = cpu_threads, max(1, concurrency)
@@ -150,6 +153,12 @@ class WhisperRecognizer:
             "without_timestamps": without_timestamps,
             "no_speech_threshold": no_speech_threshold,
             "initial_prompt": initial_prompt or None,
+            # Whisper's encoder always runs over a padded window (30 s by default), whatever the length of
+            # the utterance: most of the cost of a 2 s caller turn. A shorter window (CTranslate2 accepts
+            # it) cuts that cost about 3x with the same transcripts on caller-length turns (measured in
+            # docs/benchmarks.md); longer audio is decoded window by window. One value per recognizer, so
+            # concurrent calls never race on faster-whisper's shared feature-extractor setting.
+            "chunk_length": window_s,
         }
         self._hotwords = tuple(hotwords)
         self._model: Any = None

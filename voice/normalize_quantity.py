@@ -44,9 +44,7 @@ _UNITS = {
     "%": Noun("procent", "procent", "procent", "procent"),
     "kg": Noun("kilogram", "kilogramy", "kilogramów", "kilograma"),
     "g": Noun("gram", "gramy", "gramów", "grama"),
-    "km/h": Noun(
-        "kilometr na godzinę", "kilometry na godzinę", "kilometrów na godzinę", "kilometra na godzinę"
-    ),
+    "km/h": Noun("kilometr na godzinę", "kilometry na godzinę", "kilometrów na godzinę", "kilometra na godzinę"),
     "km": Noun("kilometr", "kilometry", "kilometrów", "kilometra"),
     "m": Noun("metr", "metry", "metrów", "metra"),
     "cm": Noun("centymetr", "centymetry", "centymetrów", "centymetra"),

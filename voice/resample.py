@@ -45,9 +45,7 @@ def resample(pcm: PCM, in_rate: int, out_rate: int) -> PCM:
     return out
 
 
-def lowpass_taps(
-    rate: int, pass_hz: float, stop_hz: float, atten_db: float = _ATTEN_DB
-) -> npt.NDArray[np.float64]:
+def lowpass_taps(rate: int, pass_hz: float, stop_hz: float, atten_db: float = _ATTEN_DB) -> npt.NDArray[np.float64]:
     """Kaiser-window FIR low-pass (odd length, so its delay is a whole number of samples)."""
     width = 2.0 * np.pi * (stop_hz - pass_hz) / rate
     n = int(np.ceil((atten_db - 7.95) / (2.285 * width))) + 1

@@ -85,9 +85,7 @@ class SileroModel:
             str(self.path), sess_options=opts, providers=["CPUExecutionProvider"]
         )
 
-    def infer(
-        self, window: Float32Array, h: Float32Array, c: Float32Array
-    ) -> tuple[float, Float32Array, Float32Array]:
+    def infer(self, window: Float32Array, h: Float32Array, c: Float32Array) -> tuple[float, Float32Array, Float32Array]:
         """One 576-sample window (64 context + 512 new, float in [-1, 1]) -> (probability, h, c)."""
         prob, h_next, c_next = self._session.run(None, {"input": window[np.newaxis, :], "h": h, "c": c})
         return float(np.asarray(prob).reshape(-1)[0]), h_next, c_next
@@ -135,9 +133,7 @@ class SileroVAD:
         probs = []
         for window in self._windows.push(audio):
             samples = pcm_to_float(window)
-            prob, self._h, self._c = self._model.infer(
-                np.concatenate([self._context, samples]), self._h, self._c
-            )
+            prob, self._h, self._c = self._model.infer(np.concatenate([self._context, samples]), self._h, self._c)
             self._context = samples[-MODEL_CONTEXT:]
             probs.append(prob)
         if probs:

@@ -1,0 +1,85 @@
+"""Admission control: take a new call only while this process can still answer it quickly.
+
+Why: past its capacity a gateway answers *everyone* slowly (ASR and TTS queue up, every caller waits
+seconds per turn). Refusing the call that would cross the line, with a polite "all lines are busy" and
+the human queue, keeps the calls in progress fast. The limit is the measured capacity of the machine
+(``infolinia bench calls``, docs/benchmarks.md) divided by the workers on it.
+
+A call is admitted by the voice webhook and starts when its media stream arrives a second later, maybe
+on another worker. So the webhook takes a *reservation* that the stream turns into an active call; a
+reservation whose stream never came (or went to another worker) expires after ``reserve_s``.
+
+Draining (graceful shutdown): ``drain()`` refuses every new call, while calls in progress go on.
+
+Pure: no I/O, the clock is injected; one instance per process, used from the event loop only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+
+class Admission:
+    """A concurrent-call limiter with webhook reservations and a draining switch."""
+
+    def __init__(self, max_calls: int, *, reserve_s: float = 15.0, clock: Callable[[], float] = time.monotonic) -> None:
+        """``max_calls`` 0 = unlimited (admission control off; draining still works)."""
+        if max_calls < 0:
+            raise ValueError("max_calls must be >= 0")
+        self.max_calls, self.reserve_s, self.clock = max_calls, reserve_s, clock
+        self._reserved: deque[float] = deque()  # expiry times of reservations, oldest first
+        self._active: set[str] = set()
+        self.draining = False
+        self.refused = 0
+
+    @property
+    def active(self) -> int:
+        return len(self._active)
+
+    @property
+    def active_calls(self) -> list[str]:
+        """Call ids in progress (graceful shutdown hands the rest to the fallback number)."""
+        return sorted(self._active)
+
+    @property
+    def reserved(self) -> int:
+        self._expire()
+        return len(self._reserved)
+
+    def admit(self) -> bool:
+        """Webhook: True = answer the call (a reservation is held for its stream), False = refuse it."""
+        self._expire()
+        full = self.max_calls > 0 and len(self._active) + len(self._reserved) >= self.max_calls
+        if self.draining or full:
+            self.refused += 1
+            return False
+        self._reserved.append(self.clock() + self.reserve_s)
+        return True
+
+    def started(self, call_id: str) -> None:
+        """The call's stream started here: its reservation (if this worker holds one) becomes the call.
+
+        A stream always starts, even over the limit: its caller was already answered (by some worker)."""
+        self._expire()
+        if self._reserved:
+            self._reserved.popleft()
+        self._active.add(call_id)
+
+    def ended(self, call_id: str) -> None:
+        self._active.discard(call_id)
+
+    def drain(self) -> None:
+        """Take no new calls from now on (the calls in progress continue)."""
+        self.draining = True
+
+    @property
+    def idle(self) -> bool:
+        """Nothing in progress and nothing promised: a draining worker may stop."""
+        return not self._active and self.reserved == 0
+
+    def _expire(self) -> None:
+        now = self.clock()
+        while self._reserved and self._reserved[0] <= now:
+            self._reserved.popleft()

@@ -1,0 +1,211 @@
+"""Prometheus metrics of one gateway process, and ``GET /metrics``.
+
+Why an object with its own ``CollectorRegistry`` instead of prometheus_client's global one: each app
+(and each test) gets fresh counters, two apps in one process never collide on metric names, and nothing
+is created at import time.
+
+What is measured, and where it comes from:
+
+* per-turn stage latency (``infolinia_turn_stage_seconds{stage}``) and the total the caller hears
+  (``infolinia_turn_latency_seconds``: end of speech -> first bot audio sent), from the call's
+  ``TurnTiming`` stamps when the call ends;
+* calls started/active/ended (``ended`` label: hung_up, caller_hung_up, transferred, fallback, ...),
+  and contained calls (handled by the bot alone). Containment rate in PromQL:
+  ``rate(infolinia_calls_contained_total[1h]) / rate(infolinia_calls_ended_total[1h])``;
+* barge-ins, transfers by reason and queue, waits in the human queue, callback offers, admission
+  refusals, errors by kind;
+* ASR and TTS queueing delay (time a request waited for a model slot): the capacity signal;
+* process CPU and memory (``process_*``, single-process mode).
+
+Several workers (``infolinia serve --workers N``): each process has its own registry, so a scrape would
+see one worker only. Set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory *before* the workers start
+(prometheus_client reads it at import) and pass the same path as ``multiprocess_dir``: values then live
+in per-process files there and ``/metrics`` on any worker sums all of them. Call ``close()`` when a
+worker stops so its live gauges are dropped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
+
+if TYPE_CHECKING:
+    from telephony.call_deps import CallReport
+
+# End of speech -> first audio is judged against ~1.5 s; stages are shorter.
+LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 10.0)
+QUEUE_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+HOLD_BUCKETS = (5.0, 15.0, 30.0, 60.0, 120.0, 180.0, 300.0, 600.0, 1200.0)
+# (stage label, from stamp, to stamp) over ``telephony.turn_timing.STAGES``
+STAGE_SPANS = (
+    ("end_of_turn", "speech_end", "turn_detected"),
+    ("transcript", "turn_detected", "transcript_ready"),
+    ("dialog", "transcript_ready", "dialog_decided"),
+    ("tts_first_audio", "dialog_decided", "first_audio_sent"),
+    ("playback_start", "first_audio_sent", "first_mark"),
+)
+CONTAINED_ENDINGS = frozenset({"hung_up", "caller_hung_up"})  # no transfer, no fallback
+
+
+class Metrics:
+    """All metrics of one app. The call pipeline, transfer and recognizer/synthesizer report here."""
+
+    def __init__(self, *, multiprocess_dir: str | os.PathLike[str] | None = None) -> None:
+        self.multiprocess_dir = str(multiprocess_dir) if multiprocess_dir else None
+        self.registry = r = CollectorRegistry()
+        if self.multiprocess_dir is None:  # ProcessCollector is not supported in multiprocess mode
+            ProcessCollector(registry=r)
+        self.turn_latency = Histogram(
+            "infolinia_turn_latency_seconds",
+            "Caller end of speech -> first bot audio sent.",
+            ["source"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.stage = Histogram(
+            "infolinia_turn_stage_seconds", "Duration of one stage of a turn.", ["stage"],
+            buckets=LATENCY_BUCKETS, registry=r,
+        )  # fmt: skip
+        self.calls_started = Counter("infolinia_calls_started", "Calls whose stream started.", registry=r)
+        self.calls_active = Gauge(
+            "infolinia_calls_active", "Calls in progress.", registry=r, multiprocess_mode="livesum"
+        )
+        self.calls_ended = Counter("infolinia_calls_ended", "Calls ended, by how.", ["ended"], registry=r)
+        self.calls_contained = Counter(
+            "infolinia_calls_contained", "Calls handled by the bot alone (no transfer, no error).", registry=r
+        )
+        self.turns = Counter("infolinia_turns", "Caller turns, by source and action.", ["source", "action"], registry=r)
+        self.barge_ins = Counter("infolinia_barge_ins", "Caller talked over the bot.", registry=r)
+        self.transfers = Counter("infolinia_transfers", "Transfers to humans.", ["reason", "queue"], registry=r)
+        self.queue_wait = Histogram(
+            "infolinia_queue_wait_seconds", "Time a transferred caller waited, by how the wait ended.",
+            ["queue", "outcome"], buckets=HOLD_BUCKETS, registry=r,
+        )  # fmt: skip
+        self.callbacks = Counter("infolinia_callbacks", "Callback offers, by why.", ["offer"], registry=r)
+        self.admission = Counter(
+            "infolinia_admission", "Incoming calls by admission decision.", ["decision"], registry=r
+        )
+        self.errors = Counter("infolinia_errors", "Errors, by kind.", ["kind"], registry=r)
+        self.asr_queue = Histogram(
+            "infolinia_asr_queue_seconds", "Wait for a recognizer slot.", buckets=QUEUE_BUCKETS, registry=r
+        )
+        self.tts_queue = Histogram(
+            "infolinia_tts_queue_seconds", "Wait for a synthesizer slot.", buckets=QUEUE_BUCKETS, registry=r
+        )
+
+    # --- the call pipeline (telephony/call.py) --------------------------------------------------
+    def call_started(self) -> None:
+        self.calls_started.inc()
+        self.calls_active.inc()
+
+    def call_ended(self, report: CallReport) -> None:
+        """Count the call and observe every turn's stages (stamps are on one clock, so spans are exact)."""
+        self.calls_active.dec()
+        self.calls_ended.labels(report.ended).inc()
+        if report.ended in CONTAINED_ENDINGS and not report.errors:
+            self.calls_contained.inc()
+        for error in report.errors:
+            self.error("call:" + error.split("(", 1)[0])
+        for turn in report.turns:
+            self.turns.labels(turn.source, turn.action or "none").inc()
+            if turn.latency_s is not None:
+                self.turn_latency.labels(turn.source).observe(max(0.0, turn.latency_s))
+            for name, start, end in STAGE_SPANS:
+                a, b = getattr(turn, start), getattr(turn, end)
+                if a is not None and b is not None:
+                    self.stage.labels(name).observe(max(0.0, b - a))
+
+    def barge_in(self) -> None:
+        self.barge_ins.inc()
+
+    def transfer(self, reason: str, queue: str) -> None:
+        self.transfers.labels(reason or "unknown", queue or "none").inc()
+
+    # --- warm transfer (telephony/transfer.py) --------------------------------------------------
+    def queue_waited(self, queue: str, outcome: str, seconds: float) -> None:
+        self.queue_wait.labels(queue, outcome).observe(max(0.0, seconds))
+
+    def callback_offered(self, offer: str) -> None:
+        self.callbacks.labels(offer).inc()
+
+    # --- edges ----------------------------------------------------------------------------------
+    def edge_event(self, kind: str) -> None:
+        """``TwilioDeps.on_event``: admission decisions and webhook/stream failures."""
+        if kind in ("admitted", "refused"):
+            self.admission.labels(kind).inc()
+        else:
+            self.error(kind)
+
+    def error(self, kind: str) -> None:
+        self.errors.labels(kind[:60]).inc()
+
+    def watch_speech(self, recognizer: Any, synthesizer: Any) -> None:
+        """Observe the queueing delay of the shared models (``queue_observer`` of voice/asr.py, tts.py)."""
+        if recognizer is not None and hasattr(recognizer, "queue_observer"):
+            recognizer.queue_observer = self.asr_queue.observe
+        if synthesizer is not None and hasattr(synthesizer, "queue_observer"):
+            synthesizer.queue_observer = self.tts_queue.observe
+
+    def watch(self, services: Any) -> None:
+        """Attach to a built ``telephony.services.Services``: call pipeline, models, warm transfer."""
+        self.watch_speech(services.recognizer, services.synthesizer)
+        deps = services.call_deps
+        if deps is not None:
+            deps.metrics = self
+            if hasattr(deps.transfer, "metrics"):
+                deps.transfer.metrics = self
+
+    # --- exposition -----------------------------------------------------------------------------
+    def render(self) -> bytes:
+        """The text exposition: this process's registry, or (multiprocess) every worker's files summed."""
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        from prometheus_client import multiprocess
+
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged, path=self.multiprocess_dir)
+        return generate_latest(merged)
+
+    def close(self) -> None:
+        """Worker stopping (multiprocess mode): drop its live gauges from the shared files."""
+        if self.multiprocess_dir is not None:
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(os.getpid(), self.multiprocess_dir)
+
+
+def build_metrics_router(metrics: Metrics) -> APIRouter:
+    """``GET /metrics`` in the Prometheus text format."""
+    router = APIRouter()
+
+    @router.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def parse_exposition(text: str, names: Sequence[str] = ()) -> dict[str, float]:
+    """Flatten a scrape into ``{"name{label=value,...}": value}`` (the load test diffs two scrapes)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    out: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if names and not sample.name.startswith(tuple(names)):
+                continue
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            out[f"{sample.name}{{{labels}}}"] = float(sample.value)
+    return out

@@ -1,0 +1,80 @@
+"""Structured logs: one JSON object per line, the call id from the context, personal data masked."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+
+import pytest
+
+from telephony.logs import JsonFormatter, call_context, mask, setup_logging
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dzwoni +48 600 100 200", "dzwoni [phone …200]"),
+        ("tel. 600-100-200, 600100200, 0048600100200", "tel. [phone …200], [phone …200], [phone …200]"),
+        ("stacjonarny 22 123 45 67", "stacjonarny [phone …567]"),
+        ("mail: Jan.Kowalski+x@poczta.example.pl", "mail: [email@poczta.example.pl]"),
+        ("PESEL 85010112345", "PESEL [pesel]"),
+        ("NIP 123-456-78-90 i 123-45-67-890 i 1234567890", "NIP [nip] i [nip] i [nip]"),
+        ("konto PL61 1090 1014 0000 0712 1981 2874", "konto [iban …2874]"),
+        ("nrb 61109010140000071219812874", "nrb [iban …2874]"),
+        ("karta 4111 1111 1111 1111 / 4111-1111-1111-1111", "karta [card …1111] / [card …1111]"),
+    ],
+)
+def test_personal_data_is_masked(text: str, expected: str) -> None:
+    assert mask(text) == expected
+
+
+def test_ids_times_and_order_numbers_are_left_alone() -> None:
+    text = (
+        "call CA0123456789abcdef0123456789abcdef session 123e4567-e89b-12d3-a456-426614174000 "
+        "order 48213 at 2024-05-01 12:30:00.123 took 1234.5 ms, 3 turns, port 8080"
+    )
+    assert mask(text) == text
+
+
+def _capture(level: str = "INFO") -> tuple[io.StringIO, logging.Handler]:
+    handler = setup_logging(level, json=True)
+    stream = io.StringIO()
+    handler.setStream(stream)  # type: ignore[attr-defined]
+    return stream, handler
+
+
+async def test_json_lines_carry_the_call_id_into_tasks_and_mask_messages_args_and_tracebacks() -> None:
+    stream, handler = _capture()
+    log = logging.getLogger("infolinia.test")
+    try:
+        log.info("outside a call")
+        with call_context("CA" + "a" * 32):
+
+            async def inner() -> None:
+                log.warning("caller %s wrote from %s", "+48 600 100 200", "jan@example.pl")
+
+            await asyncio.create_task(inner())  # tasks copy the context
+            try:
+                raise ValueError("bad PESEL 85010112345")
+            except ValueError:
+                log.exception("failed", extra={"caller": "Jan Kowalski", "turn": 2})
+    finally:
+        logging.getLogger().removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [e["msg"] for e in lines] == [
+        "outside a call",
+        "caller [phone …200] wrote from [email@example.pl]",
+        "failed",
+    ]
+    assert "call_id" not in lines[0] and lines[1]["call_id"] == lines[2]["call_id"] == "CA" + "a" * 32
+    assert {"ts", "level", "logger"} <= set(lines[1]) and lines[1]["level"] == "WARNING"
+    assert lines[2]["caller"] == "***" and lines[2]["turn"] == 2
+    assert "85010112345" not in lines[2]["exc"] and "[pesel]" in lines[2]["exc"]
+
+
+def test_the_formatter_is_one_line_even_for_multiline_messages() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "a\nb 600100200", None, None)
+    out = JsonFormatter().format(record)
+    assert "\n" not in out and json.loads(out)["msg"] == "a\nb [phone …200]"
