@@ -81,6 +81,7 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
             compute_type=settings.asr_compute_type,
             beam_size=settings.asr_beam_size,
             cpu_threads=settings.asr_cpu_threads,
+            window_s=settings.asr_window_s,
         )
         await rec.load()
         result = await rec.transcribe(pcm, rate)

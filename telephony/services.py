@@ -86,6 +86,7 @@ async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
         beam_size=settings.asr_beam_size,
         cpu_threads=settings.asr_cpu_threads,
         concurrency=settings.asr_concurrency,
+        window_s=settings.asr_window_s,
     )
     synthesizer = PiperSynthesizer(voice, concurrency=settings.tts_concurrency)
     await asyncio.gather(recognizer.load(), synthesizer.load())
