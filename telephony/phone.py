@@ -31,7 +31,7 @@ def turn_config(settings: Settings) -> TurnConfig:
     """The turn detector's thresholds from the settings (the rest keep their measured defaults)."""
     return TurnConfig(
         start_threshold=settings.vad_threshold,
-        continue_threshold=min(0.35, settings.vad_threshold),
+        continue_threshold=settings.vad_threshold / 2,  # hysteresis: phone audio dips mid-word
         start_ms=settings.turn_start_ms,
         end_ms=settings.turn_end_ms,
         early_ms=min(220, settings.turn_end_ms),

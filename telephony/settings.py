@@ -37,14 +37,16 @@ class Settings(BaseSettings):
     asr_beam_size: int = Field(1, ge=1, le=10)
     asr_cpu_threads: int = Field(0, ge=0, description="ctranslate2 threads per model; 0 = library default.")
     asr_window_s: int = Field(
-        10, ge=1, le=30, description="Whisper encoder window (s); 10 is ~3x cheaper than Whisper's 30 for caller turns."
+        10, ge=1, le=30, description="Shortest Whisper encoder input (s); 10 is ~3x faster than 30 on caller turns."
     )
     asr_concurrency: int = Field(1, ge=1, description="Recognitions running at once (more thrash the CPU).")
     tts_concurrency: int = Field(1, ge=1, description="Syntheses running at once.")
     speech: bool = Field(True, description="Load the speech models; false = text chat only (no phone, no voice).")
 
     # --- turn taking ----------------------------------------------------------------------------
-    vad_threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    vad_threshold: float = Field(
+        0.3, gt=0.0, lt=1.0, description="Silero probability that starts speech; phone-band audio peaks near 0.7."
+    )
     turn_start_ms: int = Field(200, ge=20, description="Speech needed before a turn starts (ms).")
     turn_end_ms: int = Field(500, ge=100, description="Silence that ends a turn (ms).")
     silence_prompt_s: float = Field(8.0, gt=0, description="Caller silence before 'are you still there?'.")

@@ -25,7 +25,9 @@ from dialog.ports import Dialog, KeyValueStore, Outcome
 from dialog.store import MemoryStore
 from telephony.call import CallDeps, run_call
 from telephony.call_deps import CallTexts, record_key
+from telephony.phone import turn_config
 from telephony.ports import AudioChannel, CallStarted
+from telephony.settings import Settings
 from telephony.simulator import parse_twiml, stream_target
 from telephony.simulator_audio import FarEndPlayer, load_turn, voiced_end_s
 from telephony.simulator_rest import FakeTwilioRest
@@ -301,7 +303,8 @@ async def test_a_polish_kb_question_is_answered_over_a_simulated_phone_call(
     def vad() -> SpeechProbability:
         return silero.detector(8000)
 
-    deps = deps_for(dialog, store, recognizer, synthesizer, vad)
+    # the production turn-taking thresholds (telephony.phone.turn_config from the default settings)
+    deps = deps_for(dialog, store, recognizer, synthesizer, vad, turn_config=turn_config(Settings()))
     await deps.prewarm(["Dzień dobry, w czym mogę pomóc?"])
     async with gateway(deps, store) as base:
         result = await run_simulation(
@@ -310,10 +313,14 @@ async def test_a_polish_kb_question_is_answered_over_a_simulated_phone_call(
     print(format_result(result))
     record = await store.get(record_key(result.call_sid))
     assert record is not None
-    (turn,) = record["turns"]
-    print(f"heard {turn['text']!r}; stages after speech end (ms): {turn['breakdown_ms']}")
-    assert turn["action"] == "answer" and turn["speculative"]
-    answer = " ".join(e["text"] for e in record["transcript"] if e["role"] == "bot" and e["turn"] == 1)
+    turns = record["turns"]
+    # The speaker pauses at the commas; on a phone line the VAD sometimes ends the turn there, so the
+    # sentence may arrive as one turn or two. Either way the caller must get the KB answer.
+    for turn in turns:
+        print(f"heard {turn['text']!r}; stages after speech end (ms): {turn['breakdown_ms']}")
+    assert 1 <= len(turns) <= 2 and any(t["action"] == "answer" for t in turns)
+    assert any(t["speculative"] for t in turns)
+    answer = " ".join(e["text"] for e in record["transcript"] if e["role"] == "bot" and e["turn"] >= 1)
     assert EXPECTED in answer
     assert all(e["status"] == "heard" for e in record["transcript"] if e["role"] == "bot")
     latency = result.turns[0].latency_s
