@@ -118,6 +118,9 @@ async def run_in_slot(slot: asyncio.Semaphore, fn: Callable[..., T], *args: Any)
             raise
 
 
+TAIL_FRAMES = 200  # mel frames (2 s) of padding kept after the last frame with content
+
+
 def trimmed_encoder(encode: Callable[[Any], Any], min_frames: int) -> Callable[[Any], Any]:
     """Wrap faster-whisper's ``encode`` so the encoder skips most of the zero padding of short turns.
 
@@ -134,7 +137,9 @@ def trimmed_encoder(encode: Callable[[Any], Any], min_frames: int) -> Callable[[
         if frames <= min_frames:
             return encode(features)
         content = np.flatnonzero(np.any(features.reshape(-1, frames) != 0.0, axis=0))
-        keep = max(min_frames, int(content[-1]) + 1 if content.size else 0)
+        # Whisper needs some silence after the speech to end it well: cut flush at the last word and
+        # the last sentence of a 10 s turn was dropped; 2 s of padding keeps it (measured).
+        keep = max(min_frames, int(content[-1]) + 1 + TAIL_FRAMES if content.size else 0)
         keep += keep % 2  # the encoder's convolution halves the length
         return encode(features[..., : min(keep, frames)])
 
