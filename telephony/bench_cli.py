@@ -21,6 +21,8 @@ async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> 
         return await bench_speech(settings)
     if what == "dialog":
         return await bench_dialog()
+    if what == "wyoming":
+        return await bench_wyoming_cli(settings)
     if what == "waits":
         from telephony.waits_bench import main as waits_main
 
@@ -76,3 +78,33 @@ async def bench_dialog() -> int:
 def _print(title: str, result: dict[str, Any], keys: tuple[str, ...]) -> None:
     shown = {k: result[k] for k in keys if k in result and result[k] is not None}
     print(f"{title}: " + json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in shown.items()}))
+
+
+async def bench_wyoming_cli(settings: Settings) -> int:
+    """A Home Assistant satellite turn over Wyoming: ASR, handle, TTS (classic and streaming), 5 runs."""
+    import socket
+
+    from telephony.services import build_services
+    from telephony.wyoming_bench import bench_wyoming
+    from telephony.wyoming_server import start_wyoming
+    from voice.wavio import read_audio
+
+    wav = ASR_EVAL / "wav16k" / "nemo" / "nemo_KS0_neutral_85.wav"
+    if not wav.is_file():
+        print(f"no Polish recording at {wav}: skipped")
+        return 0
+    pcm, rate = read_audio(wav)
+    services = await build_services(settings.model_copy(update={"redis_url": None}))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = await start_wyoming(f"tcp://127.0.0.1:{port}", services)
+    replies = [f"Zamówienie numer {48200 + i} zostało wysłane. Dostarczy je InPost jutro." for i in range(6)]
+    try:
+        await bench_wyoming(f"tcp://127.0.0.1:{port}", pcm, rate, runs=1, replies=replies[:1])  # warm-up
+        result = await bench_wyoming(f"tcp://127.0.0.1:{port}", pcm, rate, runs=5, replies=replies[1:])
+    finally:
+        await server.stop()
+        await services.close()
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
