@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import secrets
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from telephony.local_server import LocalServer
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,7 @@ class FakeTwilioRest:
         self._auth = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
         self.actions: asyncio.Queue[CallAction] = asyncio.Queue()
         self.url = ""
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._local: LocalServer | None = None
 
     async def _update_call(self, request: Request) -> JSONResponse:
         account, call_sid = request.path_params["account"], request.path_params["call"]
@@ -74,19 +73,10 @@ class FakeTwilioRest:
         app = Starlette(
             routes=[Route("/2010-04-01/Accounts/{account}/Calls/{call}.json", self._update_call, methods=["POST"])]
         )
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()  # surfaces the start-up error
-            await asyncio.sleep(0.01)
-        port = self._server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self._local = LocalServer(app)
+        self.url = await self._local.start()
         return self.url
 
     async def stop(self) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._task, 5.0)
+        if self._local is not None:
+            await self._local.stop()

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import secrets
 from dataclasses import dataclass, field
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from telephony.local_server import LocalServer
 from telephony.twilio_security import parse_form
 
 
@@ -52,8 +51,7 @@ class TwilioStandin:
         self.history: list[RestRequest] = []
         self.ended: set[str] = set()
         self.url = ""
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._local: LocalServer | None = None
 
     def end_call(self, call_sid: str) -> None:
         """From now on the call is over: updates to it fail like Twilio's (404, code 20404)."""
@@ -123,19 +121,10 @@ class TwilioStandin:
                 Route("/2010-04-01/Accounts/{account}/Calls/{call}.json", self._update_call, methods=["POST"]),
             ]
         )
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()  # surfaces the start-up error
-            await asyncio.sleep(0.01)
-        port = self._server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self._local = LocalServer(app)
+        self.url = await self._local.start()
         return self.url
 
     async def stop(self) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._task, 5.0)
+        if self._local is not None:
+            await self._local.stop()
