@@ -20,7 +20,9 @@ from voice.tts import PiperSynthesizer
 
 __all__ = ["eval_dir", "models_dir", "recognizer", "synthesizer", "voice_spec", "whisper_base"]
 
-EVAL_DIR = Path(os.environ.get("INFOLINIA_ASR_EVAL_DIR", "/work/shared/eval/asr-pl"))
+# The shared Polish eval set lives beside the checkout (../shared), in CI as here.
+_SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "asr-pl"
+EVAL_DIR = Path(os.environ.get("INFOLINIA_ASR_EVAL_DIR", str(_SHARED_EVAL)))
 
 
 @pytest.fixture(scope="session")
