@@ -16,6 +16,9 @@ computed from the KB itself (nothing about its content is hard-coded):
 rather than another), a softmax over all entries' blends. The second factor is what keeps one-word or
 ambiguous queries ("dostawa") below the answer threshold. Constants were fitted on
 tests/data/dialog_eval_kb.yaml; every feature is a share in 0..1, so they carry over to other KBs.
+
+The file format and its validation (``KBEntry``, ``KBError``, ``load_entries``) are in ``dialog/kb_entries.py``
+and re-exported here.
 """
 
 from __future__ import annotations
@@ -23,15 +26,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import bm25s
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from rapidfuzz import fuzz, process
 
 from dialog import textnorm
+from dialog.kb_entries import KBEntry, KBError, load_entries
 
 __all__ = [
     "ANSWER_THRESHOLD",
@@ -41,6 +43,7 @@ __all__ = [
     "KBMatch",
     "KnowledgeBase",
     "KnowledgeBaseSearch",
+    "load_entries",
     "load_kb",
 ]
 
@@ -57,28 +60,6 @@ _W_COVERAGE, _W_FUZZY, _W_BM25 = 0.5, 0.35, 0.15
 # Calibration (see _confidence), fitted by log-loss on the eval set with the midpoint held at >= 0.3 so a
 # small KB, where few entries compete, still rejects barely covered queries.
 _CONF_SLOPE, _CONF_MIDPOINT, _CONF_TEMPERATURE = 12.5, 0.3, 0.05
-
-
-class KBError(ValueError):
-    """A knowledge-base file that cannot be used; the message names the file and the entry."""
-
-
-class KBEntry(BaseModel):
-    """One topic: the ways callers ask about it and the answer spoken back."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    id: str = Field(min_length=1)
-    questions: list[str] = Field(min_length=1)
-    answer: str = Field(min_length=1)
-    tags: list[str] = Field(default_factory=list)
-
-    @field_validator("questions")
-    @classmethod
-    def _no_blank_question(cls, questions: list[str]) -> list[str]:
-        if any(not q for q in questions):
-            raise ValueError("questions must not contain an empty string")
-        return questions
 
 
 @dataclass(frozen=True)
@@ -300,40 +281,3 @@ def _confidence(blend: np.ndarray) -> np.ndarray:
 def load_kb(path: str | Path) -> KnowledgeBase:
     """Read, validate and index a KB file; raises KBError naming the file and the faulty entry."""
     return KnowledgeBase(load_entries(Path(path)))
-
-
-def load_entries(path: Path) -> list[KBEntry]:
-    """Validated entries of a KB file, in file order."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KBError(f"{path}: knowledge base file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KBError(f"{path}: cannot read knowledge base file: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise KBError(f"{path}: not valid YAML: {exc}") from exc
-    raw = data.get("entries") if isinstance(data, dict) else None
-    if not isinstance(raw, list) or not raw:
-        raise KBError(f"{path}: expected a top-level 'entries:' list with at least one entry")
-    entries = [_validate_entry(path, i, item) for i, item in enumerate(raw)]
-    first_seen: dict[str, int] = {}
-    for i, entry in enumerate(entries):
-        if entry.id in first_seen:
-            first = first_seen[entry.id]
-            raise KBError(f"{path}: entries[{i}]: duplicate id {entry.id!r} (already used by entries[{first}])")
-        first_seen[entry.id] = i
-    return entries
-
-
-def _validate_entry(path: Path, index: int, item: Any) -> KBEntry:
-    """One entry, or a KBError that says which entry (index and id) and which field is wrong."""
-    name = f"{path}: entries[{index}]"
-    if not isinstance(item, dict):
-        raise KBError(f"{name}: expected a mapping with id, questions and answer, got {type(item).__name__}")
-    if isinstance(item.get("id"), str):
-        name += f" (id {item['id']!r})"
-    try:
-        return KBEntry.model_validate(item)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}" for err in exc.errors())
-        raise KBError(f"{name}: {problems}") from None

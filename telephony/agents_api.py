@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
 from telephony import events as ev
+from telephony.agent_dispatch import OnAvailable, agent_available
 from telephony.agent_repo import AgentRepo, StatusConflict
 from telephony.agents import Agent
 from telephony.business_hours import DEFAULT_HOURS, DEFAULT_TZ, QueueConfig, QueueHours
@@ -43,6 +44,9 @@ class AgentsDeps:
     wait_model: WaitModel = field(default_factory=WaitModel)
     clock: Callable[[], float] = time.time
     redis: Redis | None = None  # owned: closed by close()
+    # Rings waiting callers when an agent becomes available (``WarmTransfer.dispatch_queues``, set by
+    # ``transfer_wiring``); None without the warm transfer. Used only through ``agent_available``.
+    on_available: OnAvailable | None = None
 
     async def close(self) -> None:
         if self.redis is not None:
@@ -198,6 +202,8 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         if previous is None:
             raise HTTPException(404, "agent not found")
         await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, None, {"status": body.status}))
+        if body.status == "available" and previous != "available":
+            await agent_available(deps.agents, me.id, deps.on_available)
         return {"id": me.id, "status": body.status, "previous": previous}
 
     @router.post("/v1/agents/me/wrap-up")
@@ -210,6 +216,7 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         if not await deps.agents.finish_wrap_up(me.id):
             raise HTTPException(409, "not in wrap-up")
         await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, state.last_transfer, {"status": "available"}))
+        await agent_available(deps.agents, me.id, deps.on_available)
         return {
             "id": me.id,
             "status": "available",

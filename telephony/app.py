@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -71,25 +71,20 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     app.include_router(build_chat_router())
     app.include_router(build_voice_turn_router())
-    app.include_router(build_phone_router(app, settings, store))
+    app.include_router(build_phone_router(app, settings, store, wiring.warm.call_ended if wiring else None))
     app.include_router(build_agents_router())
     app.include_router(build_metrics_router(metrics))
-    _include_console(app, settings, wiring)
+    _include_console(app, settings)
     if wiring is not None:
         app.include_router(wiring.router)
     return app
 
 
-def _include_console(app: FastAPI, settings: Settings, wiring: TransferWiring | None) -> None:
-    """The agent console (/agents); an agent going available rings a waiting caller at once."""
-
-    async def dispatch(queues: Iterable[str]) -> None:
-        if wiring is not None:
-            for queue in queues:
-                await wiring.warm.dispatch(queue)
-
+def _include_console(app: FastAPI, settings: Settings) -> None:
+    """The agent console (/agents); an agent going available rings a waiting caller at once (through
+    ``AgentsDeps.on_available``, wired by ``transfer_wiring`` as for the JSON API)."""
     config = ConsoleConfig(cookie=CookiePolicy(secure=settings.public_url.startswith("https://")))
-    app.include_router(build_console_router(config, on_available=dispatch))
+    app.include_router(build_console_router(config))
     app.mount(config.static_path, console_static_files(), name="console-static")
 
 

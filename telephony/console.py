@@ -127,7 +127,8 @@ def build_console_router(
 ) -> APIRouter:
     """The console under ``config.base_path``. ``get_deps`` resolves the shared ``AgentsDeps`` per request
     (default: the JSON API's ``deps_from_app``); ``on_available(queues)`` runs when an agent becomes
-    available (wire ``WarmTransfer.dispatch``). Also mount ``console_static_files()`` at ``static_path``."""
+    available (default: ``AgentsDeps.on_available``, i.e. ``WarmTransfer.dispatch_queues``, the same as the
+    JSON API's). Also mount ``console_static_files()`` at ``static_path``."""
     console = _Console(config or ConsoleConfig(), get_deps or deps_from_app, on_available)
     router = APIRouter(prefix=console.config.base_path, include_in_schema=False)
 

@@ -6,34 +6,22 @@ region). Refusals are normal outcomes (another agent claimed the callback first)
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Sequence
-
 from telephony import events as ev
+from telephony.agent_dispatch import OnAvailable, agent_available
 from telephony.agent_repo import StatusConflict
 from telephony.agents_api import AgentsDeps
 from telephony.console_view import STATUS_LABELS, ViewConfig, outcome_label
 from telephony.events import ConsoleEvent
 
-log = logging.getLogger(__name__)
+__all__ = ["CONSOLE_STATUSES", "OnAvailable", "claim_callback", "close_callback", "set_status", "wrap_up"]
 
 CONSOLE_STATUSES = ("available", "offline")  # busy and wrap_up are set by calls, never by hand
 
-# Called with the agent's queues when they become available (e.g. ``WarmTransfer.dispatch`` for each),
-# so a waiting caller is rung at once instead of at the next hold-loop tick.
-OnAvailable = Callable[[Sequence[str]], Awaitable[object]]
-
 
 async def _became_available(deps: AgentsDeps, agent_id: str, on_available: OnAvailable | None) -> None:
-    if on_available is None:
-        return
-    state = await deps.agents.get(agent_id)
-    if state is None:
-        return
-    try:
-        await on_available(state.agent.queues)
-    except Exception:  # the status change stands; the hold loop will dispatch soon anyway
-        log.exception("dispatch after %s became available failed", agent_id)
+    """Ring a waiting caller at once (``agent_dispatch.agent_available``, as the JSON API does); a hook
+    given to the console overrides the deps' own (``AgentsDeps.on_available``)."""
+    await agent_available(deps.agents, agent_id, on_available or deps.on_available)
 
 
 async def set_status(

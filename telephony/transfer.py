@@ -9,100 +9,42 @@ a ``<Gather>``; pressing 1 joins them to the room, which starts it and bridges t
 Every later step arrives as a signed Twilio callback (``telephony/transfer_steps.py``); all state is
 in Redis (``TransferStore``/``AgentRepo``) and every change is a compare-and-set, so any worker may
 handle any step, twice or late, and a restart loses nothing.
+
+``WarmTransfer`` is built in layers: ``transfer_core.TransferCore`` (settings, clock, redirect, events),
+``transfer_ring.AgentRinging`` (dispatching and ringing agents), and here the caller's side: queueing,
+the callback offer and the endings. The shared types are re-exported from here.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
 
 from dialog.ports import Outcome, Transfer
-from telephony.agent_repo import AgentRepo
-from telephony.agents import Agent
-from telephony.business_hours import QueueHours
 from telephony.call_deps import CallContext
-from telephony.events import (
-    TRANSFER_ABANDONED,
-    TRANSFER_ENDED,
-    TRANSFER_RINGING,
-    TRANSFER_WAITING,
-    ConsoleEvent,
-    EventBus,
-)
-from telephony.transfer_audio import TransferAudio
-from telephony.transfer_store import TransferRecord, TransferStore, conference_name, new_transfer_id
-from telephony.transfer_twiml import TransferUrls, caller_conference_twiml
-from telephony.twilio_rest import CallNotActiveError, TwilioRestError
-from telephony.waits import HandlingStats
+from telephony.events import TRANSFER_ABANDONED, TRANSFER_ENDED, TRANSFER_WAITING
+from telephony.transfer_core import Rest, TransferConfig, TransferCore, TransferParts
+from telephony.transfer_ring import AGENT_CALL_EVENTS, AgentRinging
+from telephony.transfer_store import TransferRecord, conference_name, new_transfer_id
+from telephony.transfer_twiml import caller_conference_twiml
+
+__all__ = [
+    "AGENT_CALL_EVENTS",
+    "Rest",
+    "TransferConfig",
+    "TransferCore",
+    "TransferParts",
+    "WarmTransfer",
+]
 
 log = logging.getLogger(__name__)
 
-AGENT_CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
-_NOT_ANSWERED_YET = (None, "queued", "initiated", "ringing")
 
-
-class Rest(Protocol):
-    """The two Twilio REST calls the transfer makes (``TwilioRestClient``, or a test stand-in's)."""
-
-    async def update_call(self, call_sid: str, data: dict[str, str]) -> dict[str, Any]: ...
-
-    async def create_call(self, to: str, from_: str, url: str, **extra: str | list[str]) -> dict[str, Any]: ...
-
-
-@dataclass(frozen=True)
-class TransferConfig:
-    """Settings-independent knobs (the app maps ``INFOLINIA_*`` settings onto these)."""
-
-    public_url: str
-    twilio_number: str = ""  # caller id of the agents' legs; "" = the number the caller dialled
-    default_queue: str = "obsluga"
-    default_max_wait_s: float = 180.0  # for queues without their own (INFOLINIA_QUEUES: QueueHours)
-    hold_repeat_s: float = 45.0  # announcement repeats every hold_repeat_s (30-60 s)
-    agent_ring_timeout_s: int = 20
-    dispatch_scan: int = 20  # waiting transfers looked at per dispatch
-
-
-@dataclass
-class TransferParts:
-    """What the transfer works with; built once per process by ``build_warm_transfer``."""
-
-    store: TransferStore
-    agents: AgentRepo
-    events: EventBus
-    rest: Rest
-    audio: TransferAudio
-    stats: HandlingStats
-    hours: QueueHours  # per-queue business hours and maximum waits
-    clock: Callable[[], float] = time.time
-
-
-class WarmTransfer:
+class WarmTransfer(AgentRinging):
     """The ``TransferFn`` of the call pipeline (``CallDeps.transfer = warm_transfer``) and the actions
     the Twilio callbacks trigger."""
 
-    def __init__(self, config: TransferConfig, parts: TransferParts) -> None:
-        self.cfg, self.p = config, parts
-        self.urls = TransferUrls(config.public_url)
-        self.metrics: Any = None  # telephony.metrics.Metrics (queue waits, callback offers); optional
-
     async def __call__(self, ctx: CallContext, outcome: Outcome) -> None:
         await self.start(ctx, outcome)
-
-    def now(self) -> float:
-        return self.p.clock()
-
-    def wall_now(self) -> datetime:
-        return datetime.fromtimestamp(self.now(), UTC)
-
-    def open_now(self, queue: str) -> bool:
-        return self.p.hours.hours(queue).is_open(self.wall_now())
-
-    def max_wait_s(self, queue: str) -> float:
-        return self.p.hours.max_wait_s(queue, self.cfg.default_max_wait_s)
 
     async def start(self, ctx: CallContext, outcome: Outcome) -> str:
         """Record and queue the caller, move their call into the conference, ring the first agent.
@@ -150,130 +92,50 @@ class WarmTransfer:
             conference=conference_name(tid),
         )
 
-    async def _redirect(self, tid: str, call_sid: str, data: dict[str, str]) -> bool:
-        """REST-update the caller's call; False (transfer abandoned) when the caller already hung up."""
-        payload = {**data, "Method": "POST"} if "Url" in data else data
-        try:
-            await self.p.rest.update_call(call_sid, payload)
-        except CallNotActiveError:
-            log.info("transfer %s: the caller hung up before the redirect", tid)
-            await self.p.store.transition(tid, "abandoned", ended_at=self.now())
-            return False
-        return True
-
-    # --- ringing agents ----------------------------------------------------------------------------
-    async def dispatch(self, queue: str) -> int:
-        """Ring free agents for the waiting callers of ``queue`` in serving order; how many were rung.
-
-        Called when a caller arrives, on every hold-loop tick (so an agent who just became available
-        is found within ``hold_repeat_s``) and after a decline or a missed ring.
-        """
-        rung = 0
-        for tid in (await self.p.store.waiting(queue))[: self.cfg.dispatch_scan]:
-            record = await self.p.store.get(tid)
-            if record is None or record.status != "waiting":
-                continue
-            for _ in range(3):  # an agent whose leg cannot be created is skipped, the next one tried
-                agent = await self.p.agents.reserve(queue, record.tried_agents, transfer_id=tid)
-                if agent is None:
-                    break
-                if await self._ring(record, agent):
-                    rung += 1
-                    break
-                record = await self.p.store.get(tid) or record
-                if record.status != "waiting":
-                    break
-            if (await self.p.agents.counts(queue))[0] == 0:
-                break
-        return rung
-
-    async def _ring(self, record: TransferRecord, agent: Agent) -> bool:
-        """Reserved ``agent``: mark the transfer ringing and create the agent's call."""
-        tid = record.tid
-        await self.p.store.add_tried(tid, agent.id)
-        ringing = await self.p.store.transition(
-            tid,
-            "ringing",
-            expect=("waiting",),
-            agent_id=agent.id,
-            agent_call_sid=None,
-            agent_call_status=None,
-        )
-        if ringing is None:  # the caller left or another worker rang someone meanwhile
-            await self.p.agents.release(agent.id, "available", transfer_id=tid)
-            return False
-        try:
-            call = await self._dial(record, agent)
-        except (TwilioRestError, KeyError) as exc:
-            log.error("transfer %s: agent %s cannot be dialled: %r", tid, agent.id, exc)
-            await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None)
-            await self.p.agents.release(agent.id, "available", transfer_id=tid, no_answer=True)
-            return False
-        await self.p.store.update(tid, agent_call_sid=call)
-        latest = await self.p.store.get(tid)
-        if latest is not None and latest.status == "abandoned":  # the caller left while we dialled
-            await self.cancel_agent_call(call, None)
-            return True
-        await self._publish(TRANSFER_RINGING, ringing, agent.id, ringing.context())
-        log.info("transfer %s: ringing agent %s", tid, agent.id)
-        return True
-
-    async def _dial(self, record: TransferRecord, agent: Agent) -> str:
-        tid = record.tid
-        call = await self.p.rest.create_call(
-            agent.contact,
-            self.cfg.twilio_number or record.called or "",
-            self.urls.agent(tid, agent.id),
-            Method="POST",
-            StatusCallback=self.urls.agent_status(tid, agent.id),
-            StatusCallbackMethod="POST",
-            StatusCallbackEvent=AGENT_CALL_EVENTS,
-            Timeout=str(self.cfg.agent_ring_timeout_s),
-        )
-        return str(call["sid"])
-
-    async def agent_missed(self, tid: str, agent_id: str, *, no_answer: bool) -> bool:
-        """The rung agent declined (``no_answer`` False) or did not take the call: free them (a second
-        missed ring in a row takes them offline), remember them as tried, ring the next agent."""
-        record = await self.p.store.get(tid)
-        if record is None or record.status != "ringing" or record.agent_id != agent_id:
-            return False
-        if not await self.p.store.first_time(f"missed:{tid}:{agent_id}"):
-            return False
-        back = await self.p.store.transition(
-            tid, "waiting", expect=("ringing",), agent_id=None, agent_call_sid=None, agent_call_status=None
-        )
-        status = await self.p.agents.release(agent_id, "available", transfer_id=tid, no_answer=no_answer)
-        log.info("transfer %s: agent %s %s (now %s)", tid, agent_id, "missed" if no_answer else "declined", status)
-        if back is not None:
-            await self.dispatch(back.queue)
-        return True
-
-    async def cancel_agent_call(self, call_sid: str | None, call_status: str | None) -> None:
-        """Stop an agent's leg: ``canceled`` while it rings, ``completed`` once answered."""
-        if not call_sid:
-            return
-        status = "canceled" if call_status in _NOT_ANSWERED_YET else "completed"
-        try:
-            await self.p.rest.update_call(call_sid, {"Status": status})
-        except CallNotActiveError:
-            pass
-        except TwilioRestError:
-            if status == "canceled":  # it was answered meanwhile
-                await self.cancel_agent_call(call_sid, "in-progress")
-
     # --- endings -----------------------------------------------------------------------------------
     async def abandon(self, tid: str) -> bool:
-        """The caller hung up while waiting: out of the queue, a ringing agent's call cancelled and freed."""
+        """The caller hung up while waiting: out of the queue, a ringing agent's call cancelled, and that
+        agent, free again, offered to the next caller at once."""
         record = await self.p.store.transition(tid, "abandoned", expect=("waiting", "ringing"), ended_at=self.now())
         if record is None:
             return False
+        freed = None
         if record.agent_id:
             await self.cancel_agent_call(record.agent_call_sid, getattr(record, "agent_call_status", None))
-            await self.p.agents.release(record.agent_id, "available", transfer_id=tid)
+            freed = await self.p.agents.release(record.agent_id, "available", transfer_id=tid)
         await self._publish(TRANSFER_ABANDONED, record, None, {"queue": record.queue})
         self._waited(record, "abandoned", self.now())
         log.info("transfer %s: the caller hung up while waiting", tid)
+        if freed == "available" and record.agent_id:
+            await self.dispatch_queues(await self._queues_of(record.agent_id))
+        return True
+
+    async def call_ended(self, call_sid: str) -> bool:
+        """The caller's call is over (its status callback): close the transfer it leaves open, if any.
+
+        Waiting or ringing: abandoned, as when the caller leaves the room. Being offered a callback
+        (no agent free, closed, or waited too long): abandoned as well, with its end time; otherwise the
+        record would stay ``callback_offered`` for ever, since a ``<Gather>`` the caller hangs up on
+        never calls its action. The media stream's stop cannot tell us this: the redirect into the
+        conference or the offer is what ends the stream. Other statuses were settled by their own
+        steps (answered, connected: the conference's events). Idempotent: every change is a CAS.
+        """
+        tid = await self.p.store.by_call(call_sid)
+        record = None if tid is None else await self.p.store.get(tid)
+        if record is None:
+            return False
+        if record.status in ("waiting", "ringing"):
+            return await self.abandon(record.tid)
+        if record.status != "callback_offered":
+            return False
+        closed = await self.p.store.transition(
+            record.tid, "abandoned", expect=("callback_offered",), ended_at=self.now()
+        )
+        if closed is None:
+            return False
+        await self._publish(TRANSFER_ABANDONED, closed, None, {"queue": closed.queue, "during": "callback_offer"})
+        self.offer_ended("abandoned")
+        log.info("transfer %s: the caller hung up during the callback offer", closed.tid)
         return True
 
     async def complete(self, tid: str) -> bool:
@@ -300,10 +162,3 @@ class WarmTransfer:
         if self.metrics is not None:
             self.metrics.callback_offered(offer)
         return True
-
-    def _waited(self, record: TransferRecord, outcome: str, until: float) -> None:
-        if self.metrics is not None:
-            self.metrics.queue_waited(record.queue, outcome, until - record.enqueued_at)
-
-    async def _publish(self, kind: str, record: TransferRecord, agent_id: str | None, data: dict[str, Any]) -> None:
-        await self.p.events.publish(ConsoleEvent(kind, agent_id, record.tid, data))

@@ -180,6 +180,7 @@ class TransferSteps:
         moved = await t.p.store.transition(tid, wanted, expect=("callback_offered",), ended_at=t.now())
         if moved is not None:
             await self._store_callback(moved, wants_call=yes)
+            t.offer_ended(wanted)
         elif record.status != wanted:
             return hang_up_twiml()  # stale: another answer already decided
         if yes:

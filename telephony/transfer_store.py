@@ -8,7 +8,8 @@ either race changes nothing.
 Keys (under the prefix): ``transfer:<tid>`` hash (``status`` plain, every other field JSON),
 ``transfer:<tid>:tried`` set of agents already tried, ``queue:<name>`` sorted set of waiting transfer
 ids (score: ``routing.queue_score``: priority, then arrival), ``queues`` set of queue names seen,
-``event:<key>`` processed-event markers.
+``transfer-call:<CallSid>`` the transfer id of a caller's call (their status callback knows only the
+CallSid), ``event:<key>`` processed-event markers.
 """
 
 from __future__ import annotations
@@ -126,12 +127,16 @@ class TransferStore:
     def _queue(self, name: str) -> str:
         return f"{self.prefix}queue:{name}"
 
+    def _call(self, call_sid: str) -> str:
+        return f"{self.prefix}transfer-call:{call_sid}"
+
     async def create(self, record: TransferRecord) -> TransferRecord:
         """Store a new record; when it is waiting, put it in its queue in the same transaction."""
         key = self._key(record.tid)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping=_encode(record))
             pipe.expire(key, self.ttl_s)
+            pipe.set(self._call(record.call_sid), record.tid, ex=self.ttl_s)
             if record.tried_agents:
                 pipe.sadd(f"{key}:tried", *record.tried_agents)
                 pipe.expire(f"{key}:tried", self.ttl_s)
@@ -140,6 +145,11 @@ class TransferStore:
                 pipe.sadd(f"{self.prefix}queues", record.queue)
             await pipe.execute()
         return record
+
+    async def by_call(self, call_sid: str) -> str | None:
+        """The transfer id of the caller's call ``call_sid`` (its latest transfer), None when it has none."""
+        tid = await self.redis.get(self._call(call_sid))
+        return None if tid is None else str(tid)
 
     async def get(self, tid: str) -> TransferRecord | None:
         key = self._key(tid)

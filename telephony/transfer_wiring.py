@@ -107,5 +107,6 @@ def build_transfer_wiring(app: Any, settings: Settings) -> TransferWiring | None
         agents=agents.agents,
         callbacks=agents.callbacks,
     )
+    agents.on_available = warm.dispatch_queues  # API, console and wrap-up ring a waiting caller at once
     roster = load_roster(settings.agents_path) if settings.agents_path else []
     return TransferWiring(agents=agents, warm=warm, router=router, roster=roster)

@@ -24,7 +24,7 @@ from telephony.admission import Admission
 from telephony.logs import call_context
 from telephony.ports import AudioChannel, CallStarted
 from telephony.twilio_security import SIGNATURE_HEADER, StreamTokens, TwilioSignatureVerifier, parse_form
-from telephony.twilio_wire import CALL_SID_RE, apply_status_callback, call_key, new_call_record
+from telephony.twilio_wire import CALL_SID_RE, TERMINAL_STATUSES, apply_status_callback, call_key, new_call_record
 from telephony.twiml import DEFAULT_VOICE, fallback_twiml, stream_twiml
 from telephony.ws_channel import TwilioWebSocketChannel
 
@@ -57,6 +57,9 @@ class TwilioDeps:
     clock: Callable[[], float] = time.time
     admission: Admission | None = None  # None: every call is answered
     on_event: Callable[[str], None] | None = None  # admitted | refused | webhook_error | stream_refused | ...
+    # The caller's call ended (a final status callback), e.g. ``WarmTransfer.call_ended``: whatever the
+    # call left open after the bot handed it over (a callback offer the caller hung up on) is closed.
+    on_call_ended: Callable[[str], Awaitable[object]] | None = None
 
 
 def build_twilio_router(deps: TwilioDeps) -> APIRouter:
@@ -163,7 +166,8 @@ def _fallback_apology(deps: TwilioDeps) -> str:
 
 
 async def _apply_status(deps: TwilioDeps, form: FormData) -> None:
-    """Apply a status callback in ``SequenceNumber`` order; stale and repeated ones change nothing."""
+    """Apply a status callback in ``SequenceNumber`` order (stale and repeated ones change nothing to the
+    call record); a final status also runs ``on_call_ended``."""
     call_sid = str(form.get("CallSid", ""))
     if not CALL_SID_RE.fullmatch(call_sid):
         log.warning("status callback without a valid CallSid ignored")
@@ -172,8 +176,13 @@ async def _apply_status(deps: TwilioDeps, form: FormData) -> None:
     updated = apply_status_callback(record, _first_values(form), deps.clock())
     if updated is None:
         log.info("call %s: stale or repeated status callback ignored", call_sid)
-        return
-    await deps.store.set(call_key(call_sid), updated, ttl_s=deps.call_record_ttl_s)
+    else:
+        await deps.store.set(call_key(call_sid), updated, ttl_s=deps.call_record_ttl_s)
+    if deps.on_call_ended is not None and str(form.get("CallStatus", "")) in TERMINAL_STATUSES:
+        try:  # even for a repeat: the hook is idempotent, and a retry must not lose the first one's work
+            await deps.on_call_ended(call_sid)
+        except Exception:
+            log.exception("call %s: closing what the call left open failed", call_sid)
 
 
 async def _admit_stream(
