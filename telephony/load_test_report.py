@@ -3,7 +3,9 @@
 CPU and memory come from ``/proc/<pid>`` (no psutil): ``utime + stime`` of ``/proc/<pid>/stat`` sampled
 every ``interval_s`` (average and peak CPU, 100 % = one core), ``VmRSS``/``VmHWM`` of ``/proc/<pid>/status``.
 ASR/TTS queueing and the per-stage latency come from two scrapes of ``GET /metrics`` (before and
-after the run): histogram sums and counts give means, bucket deltas an upper bound for the p95.
+after the run): histogram sums and counts give means, bucket deltas an upper bound for the p95. The TTS
+queue counts only syntheses during the run: the greeting, fixed prompts and the first sentence of every
+knowledge-base answer are synthesized at start-up (the prompt cache), so "TTS-first" is often ~0 ms.
 """
 
 from __future__ import annotations
@@ -100,6 +102,31 @@ async def scrape(base_url: str) -> dict[str, float] | None:
     return parse_exposition(resp.text) if resp.status_code == 200 else None
 
 
+def calls_settled(before: dict[str, float], after: dict[str, float]) -> bool:
+    """Every call that started since ``before`` has ended (and so reported its turns' stages)."""
+    started = _delta(before, after, "infolinia_calls_started_total{}")
+    ended = sum(_delta(before, after, k) for k in after if k.startswith("infolinia_calls_ended_total{"))
+    return ended >= started
+
+
+async def settled_scrape(
+    base_url: str, before: dict[str, float] | None, timeout_s: float = 15.0, poll_s: float = 0.2
+) -> dict[str, float] | None:
+    """The scrape after a run, once the gateway has finished its side of every call.
+
+    Why wait: a call's stage histograms are observed when the gateway's call ends, which may be a
+    moment after the simulated caller hung up; scraping at once would miss the last calls' turns.
+    Gives up after ``timeout_s`` (a gateway with other traffic may never settle) with the last scrape."""
+    after = await scrape(base_url)
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while before is not None and after is not None and not calls_settled(before, after):
+        if asyncio.get_running_loop().time() >= deadline:
+            break
+        await asyncio.sleep(poll_s)
+        after = await scrape(base_url)
+    return after
+
+
 def _delta(before: dict[str, float], after: dict[str, float], key: str) -> float:
     return after.get(key, 0.0) - before.get(key, 0.0)
 
@@ -163,6 +190,14 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value * 1000:.0f}"
 
 
+def _queue(q: dict[str, Any]) -> str:
+    """A queue column: mean/p95 bound in ms and how many requests waited (n=0: no request in the run)."""
+    if not q:
+        return "-"
+    n = q.get("count", 0)
+    return f"{_ms(q.get('mean_s'))}/{_ms(q.get('p95_le_s'))} (n={n})" if n else "n=0"
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The runs as one table, then the capacity figure and the conditions it was measured under."""
     head = (
@@ -180,7 +215,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {_ms(lat['p95'])} | {_ms(lat['p99'])} | {_ms(lat['max'])} | {_ms(r['greeting_s']['p50'])} "
             f"| {r['transfers']} | {r['errors']} | {r['dropped']} | {proc.get('cpu_avg_pct', '-')} "
             f"| {proc.get('cpu_peak_pct', '-')} | {proc.get('rss_max_mb', '-')} "
-            f"| {_ms(aq.get('mean_s'))}/{_ms(aq.get('p95_le_s'))} | {_ms(tq.get('mean_s'))}/{_ms(tq.get('p95_le_s'))} "
+            f"| {_queue(aq)} | {_queue(tq)} "
             f"| {stages} | {r['load_avg_after'][0]:.2f} |"
         )
     cap = report.get("capacity")

@@ -25,7 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from telephony.load_test import Target, run_calls, summarize
-from telephony.load_test_report import ProcSampler, capacity, gateway_figures, machine, markdown, scrape
+from telephony.load_test_report import (
+    ProcSampler,
+    capacity,
+    gateway_figures,
+    machine,
+    markdown,
+    scrape,
+    settled_scrape,
+)
 from telephony.settings import Settings
 from telephony.simulator_audio import CallerTurn, load_turn, voiced_end_s
 from telephony.simulator_rest import FakeTwilioRest
@@ -134,7 +142,7 @@ async def _one_level(
     async with sampler if sampler is not None else contextlib.nullcontext():
         outcomes, wall = await run_calls(target, calls, level, rest=rest, max_s=args.max_call_s)
     run = summarize(outcomes, wall, level)
-    run["gateway"] = gateway_figures(before, await scrape(target.base_url))
+    run["gateway"] = gateway_figures(before, await settled_scrape(target.base_url, before))
     run["process"] = sampler.summary() if sampler is not None else {}
     run["load_avg_after"] = os.getloadavg()
     lat = run["turn_latency_s"]
@@ -174,35 +182,25 @@ async def in_process_gateway(settings: Settings) -> AsyncIterator[tuple[Target, 
         "twilio_api_base": rest.url,
         "public_url": f"http://127.0.0.1:{port}",
         "fallback_number": settings.fallback_number or "+48000000000",
+        "metrics_dir": None,  # one process: its metrics in memory, with its CPU and memory
     }
     if "max_concurrent_calls" in Settings.model_fields:  # measure the raw capacity: no admission control
         update["max_concurrent_calls"] = 0
     local = settings.model_copy(update=update)
+    # The app mounts /metrics and wires its one Metrics to the services it builds (telephony/app.py):
+    # scrape that. (A second Metrics mounted here used to take the call pipeline and the models'
+    # observers away from the served one, so the run read zeros.)
     app = create_app(local)
-    metrics = _ensure_metrics(app)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     try:
         base = f"http://127.0.0.1:{port}"
         await _wait_ready(base, task)
-        if metrics is not None:
-            metrics.watch(app.state.services)
         yield Target(base, local.public_url, token, local.twilio_account_sid), rest
     finally:
         server.should_exit = True
         await task
         await rest.stop()
-
-
-def _ensure_metrics(app: Any) -> Any:
-    """Until the app factory mounts ``/metrics`` itself: mount it here (returns the Metrics to attach)."""
-    if any(getattr(route, "path", "") == "/metrics" for route in app.routes):
-        return None
-    from telephony.metrics import Metrics, build_metrics_router
-
-    metrics = Metrics()
-    app.include_router(build_metrics_router(metrics))
-    return metrics
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,16 +18,20 @@ What is measured, and where it comes from:
 * process CPU and memory (``process_*``, single-process mode).
 
 Several workers (``infolinia serve --workers N``): each process has its own registry, so a scrape would
-see one worker only. Set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory *before* the workers start
-(prometheus_client reads it at import) and pass the same path as ``multiprocess_dir``: values then live
-in per-process files there and ``/metrics`` on any worker sums all of them. Call ``close()`` when a
-worker stops so its live gauges are dropped.
+see one worker only. ``serve`` therefore sets ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory *before*
+the workers start (prometheus_client picks its value storage at import) and passes the same path as
+``metrics_dir``: values then live in per-process files there and ``/metrics`` on any worker sums all of
+them (``calls_active`` as ``livesum``: the calls of the workers alive now). ``close()`` when a worker
+stops drops its live gauges (a worker starting drops those of dead ones); its counters stay in the sum.
+A ``metrics_dir`` that prometheus_client does not write to fails at start-up instead of serving an
+empty ``/metrics``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Response
@@ -64,6 +68,9 @@ class Metrics:
 
     def __init__(self, *, multiprocess_dir: str | os.PathLike[str] | None = None) -> None:
         self.multiprocess_dir = str(multiprocess_dir) if multiprocess_dir else None
+        if self.multiprocess_dir is not None:
+            check_multiprocess_dir(self.multiprocess_dir)
+            forget_dead_processes(self.multiprocess_dir)
         self.registry = r = CollectorRegistry()
         if self.multiprocess_dir is None:  # ProcessCollector is not supported in multiprocess mode
             ProcessCollector(registry=r)
@@ -94,6 +101,9 @@ class Metrics:
             ["queue", "outcome"], buckets=HOLD_BUCKETS, registry=r,
         )  # fmt: skip
         self.callbacks = Counter("infolinia_callbacks", "Callback offers, by why.", ["offer"], registry=r)
+        self.callback_offers_ended = Counter(
+            "infolinia_callback_offers_ended", "Callback offers, by how they ended.", ["outcome"], registry=r
+        )  # callback | voicemail | abandoned (the caller hung up during the offer)
         self.admission = Counter(
             "infolinia_admission", "Incoming calls by admission decision.", ["decision"], registry=r
         )
@@ -140,6 +150,9 @@ class Metrics:
     def callback_offered(self, offer: str) -> None:
         self.callbacks.labels(offer).inc()
 
+    def callback_offer_ended(self, outcome: str) -> None:
+        self.callback_offers_ended.labels(outcome).inc()
+
     # --- edges ----------------------------------------------------------------------------------
     def edge_event(self, kind: str) -> None:
         """``TwilioDeps.on_event``: admission decisions and webhook/stream failures."""
@@ -184,6 +197,47 @@ class Metrics:
             from prometheus_client import multiprocess
 
             multiprocess.mark_process_dead(os.getpid(), self.multiprocess_dir)
+
+
+def check_multiprocess_dir(directory: str) -> None:
+    """Raise unless prometheus_client writes this process's values to files in ``directory``.
+
+    Why: in multiprocess mode ``/metrics`` reads only the files; a process that keeps its values in
+    memory (``PROMETHEUS_MULTIPROC_DIR`` unset, another directory, or set after prometheus_client was
+    imported) would count everything and show nothing."""
+    from prometheus_client import values
+
+    exported = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    in_files = bool(getattr(values.ValueClass, "_multiprocess", False))
+    if not in_files or exported is None or os.path.realpath(exported) != os.path.realpath(directory):
+        raise RuntimeError(
+            f"metrics_dir is {directory!r} but prometheus_client writes to {exported if in_files else 'memory'!r}: "
+            "set PROMETHEUS_MULTIPROC_DIR to the same directory before the process starts "
+            "(`infolinia serve --workers N` does it), or unset INFOLINIA_METRICS_DIR"
+        )
+
+
+def forget_dead_processes(directory: str) -> None:
+    """Drop the live gauges of processes gone without ``close()`` (a crashed worker uvicorn restarted).
+
+    Why at start-up: a crashed worker's replacement starting is the first moment anyone can notice, and
+    its files would otherwise keep its calls in ``calls_active`` for good."""
+    from prometheus_client import multiprocess
+
+    for path in Path(directory).glob("gauge_live*_*.db"):
+        pid = path.stem.rsplit("_", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            multiprocess.mark_process_dead(int(pid), directory)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def build_metrics_router(metrics: Metrics) -> APIRouter:

@@ -45,30 +45,23 @@ def app_from_env() -> FastAPI:
 
     settings = Settings()  # fields come from the environment
     setup_logging(settings.log_level, json=bool(getattr(settings, "log_json", True)))
-    app = create_app(settings)
-    _ensure_metrics(app, settings)
+    app = create_app(settings)  # mounts /metrics: merged over the workers when metrics_dir is set
     if getattr(app.state, "admission", None) is not None:
         enable_graceful_drain(app, float(getattr(settings, "drain_grace_s", DEFAULT_GRACE_S)))
     return app
 
 
-def _ensure_metrics(app: FastAPI, settings: Any) -> None:
-    """Mount ``/metrics`` when the app factory does not (yet) do it itself."""
-    if any(getattr(route, "path", "") == "/metrics" for route in app.routes):
-        return
-    from telephony.metrics import Metrics, build_metrics_router
-
-    metrics = Metrics(multiprocess_dir=getattr(settings, "metrics_dir", None))
-    app.state.metrics = metrics
-    app.include_router(build_metrics_router(metrics))
-
-
 def prepare_metrics_dir(path: str | os.PathLike[str] | None, workers: int) -> Path | None:
     """Before the workers start: an empty shared metrics directory, exported for prometheus_client.
 
-    Only with more than one worker (one process keeps its metrics in memory). The directory is emptied:
-    files left by an earlier run would be summed into this one's counters."""
-    if workers <= 1 and path is None:
+    One worker keeps its metrics in memory (with its own CPU and memory figures), so ``path`` is then
+    ignored: that worker is this very process, which has already imported prometheus_client in memory
+    mode (the CLI imports it), and a directory it does not write to would make ``/metrics`` empty.
+    Several workers: ``path``, or a fresh temporary directory, emptied (files left by an earlier run or
+    a crashed worker would be summed into this run's counters and live gauges) and exported; uvicorn's
+    workers are fresh processes, so prometheus_client reads it at their import, as it must."""
+    if workers <= 1:
+        os.environ.pop("INFOLINIA_METRICS_DIR", None)  # the worker's Settings: no metrics_dir
         return None
     import tempfile
 
@@ -186,17 +179,23 @@ def enable_graceful_drain(app: FastAPI, grace_s: float = DEFAULT_GRACE_S) -> Gra
 
 
 def serve(host: str, port: int, workers: int, log_level: str = "info", metrics_dir: str | None = None) -> None:
-    """``infolinia serve --workers N``: N processes of ``app_from_env`` on one socket."""
+    """``infolinia serve --workers N``: N processes of ``app_from_env`` on one socket, one merged /metrics."""
+    import shutil
+
     import uvicorn
 
-    prepare_metrics_dir(metrics_dir, workers)
-    uvicorn.run(
-        "telephony.workers:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level.lower(),
-        log_config=None,  # our JSON logging (telephony.logs.setup_logging) stays in charge
-        timeout_graceful_shutdown=10,
-    )
+    directory = prepare_metrics_dir(metrics_dir, workers)
+    try:
+        uvicorn.run(
+            "telephony.workers:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level.lower(),
+            log_config=None,  # our JSON logging (telephony.logs.setup_logging) stays in charge
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        if directory is not None and metrics_dir is None:  # our temporary directory: nothing reads it now
+            shutil.rmtree(directory, ignore_errors=True)

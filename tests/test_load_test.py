@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import re
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from dialog.store import MemoryStore
 from telephony.load_test import Target, percentiles, run_calls, summarize
@@ -17,10 +22,12 @@ from telephony.load_test_report import (
     read_cpu_s,
     read_memory_mb,
 )
-from telephony.load_test_run import levels, scripts
+from telephony.load_test_run import bench_calls, levels, scripts
 from telephony.metrics import Metrics, parse_exposition
+from telephony.settings import Settings
 from telephony.simulator_audio import load_turn
 from telephony.simulator_rest import FakeTwilioRest
+from tests.models_fixtures import *  # noqa: F403  (session-wide model fixtures)
 from tests.test_call import AmplitudeVAD, ScriptedDialog
 from tests.test_simulator import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav
 from voice.fakes import ToneSynthesizer
@@ -87,3 +94,42 @@ def test_figures_report_and_capacity() -> None:
     table = markdown(report)
     assert "| 2 | 2 | 4/4 | 900 | 1600 |" in table and "**1 concurrent calls**" in table
     assert read_cpu_s(os.getpid()) > 0 and read_memory_mb(os.getpid())["rss_mb"] > 10
+
+
+@pytest.mark.models
+async def test_a_real_bench_fills_the_gateway_columns_from_metrics(
+    whisper_base: str,  # the fixture: the test is skipped when Whisper base is missing
+    models_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``infolinia bench calls`` end to end: real models in an in-process gateway, one call of one turn.
+
+    The ASR/TTS queue and stage columns come from two scrapes of the gateway's own ``/metrics``; they
+    used to print "-" because the bench wired a second Metrics that ``/metrics`` did not serve."""
+    settings = Settings(whisper_model=whisper_base, models_dir=models_dir, redis_url=None, metrics_dir=None)
+    args = argparse.Namespace(
+        calls=1, concurrency="1", turns=1, url=None, pid=None, wavs=None, max_call_s=120.0,
+        json_out=str(tmp_path / "bench.json"), md_out=str(tmp_path / "bench.md"),
+    )  # fmt: skip
+    assert await bench_calls(args, settings) == 0
+    run = json.loads((tmp_path / "bench.json").read_text())["runs"][0]
+    assert (run["calls"], run["turns_answered"], run["errors"], run["dropped"]) == (1, 1, 0, 0)
+    gw = run["gateway"]
+    assert gw["asr_queue"]["count"] >= 1 and 0 <= gw["asr_queue"]["mean_s"] < 5.0  # one caller: ~no wait
+    tts = gw["tts_queue"]  # replies' first sentences come from the prompt cache: maybe no synthesis at all
+    assert tts["count"] == 0 or 0 <= tts["mean_s"] < 5.0
+    stages = gw["stages"]
+    assert all(stages[s]["count"] == 1 for s in ("transcript", "dialog", "tts_first_audio"))
+    assert 0 < stages["transcript"]["mean_s"] < 15.0  # Whisper on the caller's words
+    assert 0 <= stages["dialog"]["mean_s"] < 5.0 and 0 <= stages["tts_first_audio"]["mean_s"] < 15.0
+    assert gw["asr_queue"]["count"] >= stages["transcript"]["count"]  # a turn: 1 recognition, 2 if speculated
+    assert gw["server_turn_latency"]["count"] == 1 and gw["server_turn_latency"]["mean_s"] > 0
+    row = next(line for line in (tmp_path / "bench.md").read_text().splitlines() if line.startswith("| 1 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    asr_queue, tts_queue, asr_dialog_tts = cells[14], cells[15], cells[16]
+    assert re.fullmatch(r"\d+/\d+ \(n=[1-9]\d*\)", asr_queue), row
+    assert re.fullmatch(r"n=0|\d+/\d+ \(n=[1-9]\d*\)", tts_queue), row
+    asr_ms, dialog_ms, tts_ms = (int(x) for x in asr_dialog_tts.split(" / "))
+    assert asr_ms > 0 and dialog_ms >= 0 and tts_ms >= 0
+    assert row in capsys.readouterr().out  # the same table is printed
