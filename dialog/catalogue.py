@@ -191,3 +191,20 @@ WEEKDAYS_ON = ("w poniedziałek", "we wtorek", "w środę", "w czwartek", "w pi�
 # --- admission control (telephony/admission.py): more calls than this worker can answer well ---------
 LINES_BUSY_TRANSFER = "Wszystkie linie są teraz zajęte. Łączymy z konsultantem, prosimy chwilę poczekać."
 LINES_BUSY_CALL_BACK = "Wszystkie linie są teraz zajęte. Prosimy zadzwonić ponownie za kilka minut."
+
+
+def fixed_sentences() -> list[str]:
+    """Every complete caller-facing text above that has no placeholder, in file order.
+
+    Why: these are said verbatim, so a channel may render them ahead of time (the phone gateway keeps
+    their audio ready, dialog never needs to know). Fragments ("około minuty") and templates are left out.
+    """
+    out: dict[str, None] = {}
+    for name, value in globals().items():
+        if name.startswith("_") or not name.isupper():
+            continue
+        items = value.values() if isinstance(value, Mapping) else value if isinstance(value, tuple) else (value,)
+        for text in items:
+            if isinstance(text, str) and "{" not in text and text.rstrip().endswith((".", "?", "!")):
+                out[text] = None
+    return list(out)

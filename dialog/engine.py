@@ -107,6 +107,17 @@ class DialogEngine:
         seen.update(dict.fromkeys(self.kb.vocabulary()))
         return list(seen)
 
+    def phrases(self) -> list[str]:
+        """Replies said word for word: every KB answer as given, then the catalogue's fixed sentences."""
+        texts: list[str] = []
+        for entry in getattr(self.kb, "entries", {}).values():  # optional part of the KB port
+            answer, questions = getattr(entry, "answer", None), getattr(entry, "questions", None)
+            if isinstance(answer, str):
+                texts.append(KBStep.answer_text(answer))
+            if questions:
+                texts.append(KBStep.confirm_text(questions[0]))
+        return list(dict.fromkeys([*texts, *say.fixed_sentences()]))
+
     # ------------------------------------------------------------------ session plumbing
     async def _load(self, session_id: str | None, caller: CallerInfo) -> Session:
         """The stored session, or a fresh one (unknown/expired id, or the store is down: degrade, log)."""

@@ -25,10 +25,15 @@ class KBStep:
         return entries.get(entry_id) if entry_id else None
 
     @staticmethod
+    def answer_text(answer: str) -> str:
+        """What is said for a KB answer (also what the phone gateway pre-renders)."""
+        return f"{answer} {say.ANYTHING_ELSE}"
+
+    @staticmethod
     def _answer(s: Session, entry_id: str, answer: str) -> Reply:
         s.misses = 0
         s.kb_given.append(entry_id)
-        return Reply("answer", f"{answer} {say.ANYTHING_ELSE}", kb_id=entry_id, anything_else=True)
+        return Reply("answer", KBStep.answer_text(answer), kb_id=entry_id, anything_else=True)
 
     def ask(self, s: Session, text: str) -> Reply | None:
         """A confident answer, or 'czy chodzi o ...?' for a plausible one, or None (a miss)."""
@@ -42,10 +47,14 @@ class KBStep:
         if not questions:
             return None
         s.offer, s.offer_value = "kb", best.entry_id
-        question = questions[0]
+        return Reply("clarify", KBStep.confirm_text(questions[0]), expects="yes_no")
+
+    @staticmethod
+    def confirm_text(question: str) -> str:
+        """ "Czy chodzi o to: ..." for an entry's first question (also pre-rendered by the phone gateway)."""
         if len(question) > 1 and not question[1].isupper():  # "Ile trwa ..." -> "ile trwa ...", not "BLIK"
             question = question[0].lower() + question[1:]
-        return Reply("clarify", say.KB_CONFIRM.format(question=question), expects="yes_no")
+        return say.KB_CONFIRM.format(question=question)
 
     def confirmed(self, s: Session) -> Reply | None:
         """'Tak' to "czy chodzi o ...?": the entry's answer (None if the entry is gone)."""

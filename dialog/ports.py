@@ -95,3 +95,7 @@ class Dialog(Protocol):
     def vocabulary(self) -> list[str]:
         """Domain words (product, place, carrier names) for the recognizer's hotwords."""
         ...
+
+    def phrases(self) -> list[str]:
+        """Replies this dialog says word for word (KB answers, fixed sentences): speech can pre-render them."""
+        ...

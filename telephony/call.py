@@ -68,6 +68,7 @@ class _Call:
         self.spec = Speculation()
         self.pending_audio: PCM | None = None  # the turn being recognised
         self.carry: PCM | None = None  # a turn cut during recognition: merged into the next one
+        self.last_turn: PCM | None = None  # the audio of the caller's latest turn
         self.current: Outcome | None = None  # the reply being said
         self.saying: list[Segment] = []
         self.unsaid: Outcome | None = None  # a reply cut before the caller heard any of it
@@ -135,8 +136,11 @@ class _Call:
     async def _on_turn(self, event: TurnEvent, now: float) -> None:
         # The caller has the floor: stop talking, or stop recognising (that audio joins this turn).
         busy = self._acting() and self.stage in ("asr", "speak")
+        log.debug("%s at %.3f s of caller audio (bot %s)", type(event).__name__, now, self.stage)
         if isinstance(event, BargeIn) or (isinstance(event, SpeechStarted) and busy):
             await self._interrupt()
+            if isinstance(event, BargeIn) and event.continues_turn and self.carry is None:
+                self.carry = self.last_turn  # the caller only paused: recognise both parts together
         if isinstance(event, SpeechStarted):
             self.silence.caller_active()
         elif isinstance(event, EarlyEndCandidate):
@@ -154,6 +158,7 @@ class _Call:
                 self.spec.drop()
             else:
                 spec = self.spec.take(audio)
+            self.last_turn = audio
             await self._take_over(self._answer(audio, timing, spec))
 
     async def _on_dtmf(self, digit: str) -> None:
@@ -216,6 +221,8 @@ class _Call:
             self.unsaid = outcome
             return
         await self._say(outcome.reply, timing)
+        if timing is not None:
+            log.info("%s", timing.summary())
         if outcome.action == "end":
             await self._wait_played()
             await self.d.call_control.hang_up(self.sid)

@@ -19,25 +19,30 @@ from typing import Any, Protocol
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
-from telephony.playout import RATE
+from telephony.playout import RATE, split_sentences
 from telephony.ports import AudioChannel, CallControl
 from telephony.turn_timing import TurnTiming
 from voice.ports import PCM, Recognizer, SpeechProbability, Synthesizer
+from voice.tts_cache import DiskAudioCache
 from voice.turns import TurnConfig
 
 log = logging.getLogger(__name__)
 
 
 class PromptCache:
-    """Fixed prompts (greeting, "are you still there?", apology) synthesized once at 8 kHz, at start-up.
+    """Audio ready before it is needed: fixed prompts (greeting, apology) and the first sentence of replies.
 
-    Why: the greeting must start the moment the stream opens, and the apology must play even when the
-    synthesizer has just failed. Lookups are by exact text.
+    Why: the greeting must start the moment the stream opens, the apology must play even when the
+    synthesizer has just failed, and a caller waits for a reply's first sound only, so a reply whose
+    first sentence is ready starts at once (the rest is synthesized while it plays). Lookups are by
+    exact text: a whole prompt, or one sentence as ``split_sentences`` cuts it. With ``disk`` the audio
+    survives restarts and is shared by the workers of a machine.
     """
 
-    def __init__(self, synthesizer: Synthesizer | None, rate: int = RATE) -> None:
+    def __init__(self, synthesizer: Synthesizer | None, rate: int = RATE, disk: DiskAudioCache | None = None) -> None:
         self._synth = synthesizer
         self._rate = rate
+        self._disk = disk
         self._audio: dict[str, PCM] = {}
 
     def get(self, text: str) -> PCM | None:
@@ -46,13 +51,34 @@ class PromptCache:
     def put(self, text: str, pcm: PCM) -> None:
         self._audio[text] = pcm
 
-    async def prewarm(self, texts: list[str]) -> None:
-        """Synthesize every text not cached yet, one after another (start-up; the synthesizer is shared)."""
-        if self._synth is None:
-            return
+    def __len__(self) -> int:
+        return len(self._audio)
+
+    async def prewarm(self, texts: Sequence[str]) -> None:
+        """Render every text not cached yet, one after another (start-up; the synthesizer is shared)."""
         for text in texts:
             if text and text not in self._audio:
-                self._audio[text] = await self._synth.synthesize(text, self._rate)
+                await self._render(text)
+
+    async def prewarm_first_sentences(self, texts: Sequence[str]) -> int:
+        """Render the first sentence of each text (what a caller waits for); returns how many were new."""
+        firsts = [split_sentences(t)[0] for t in texts if t.strip()]
+        todo = [s for s in dict.fromkeys(firsts) if s not in self._audio]
+        await self.prewarm(todo)
+        return len(todo)
+
+    async def _render(self, text: str) -> None:
+        if self._disk is not None:
+            hit = await asyncio.to_thread(self._disk.get, text, self._rate)
+            if hit is not None:
+                self._audio[text] = hit
+                return
+        if self._synth is None:
+            return
+        pcm = await self._synth.synthesize(text, self._rate)
+        self._audio[text] = pcm
+        if self._disk is not None:
+            await asyncio.to_thread(self._disk.put, text, self._rate, pcm)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -17,11 +20,13 @@ from fastapi import APIRouter
 from dialog import catalogue
 from dialog.ports import KeyValueStore
 from telephony.call import CallDeps, run_call
+from telephony.call_deps import PromptCache
 from telephony.ports import AudioChannel, CallStarted
 from telephony.settings import Settings
 from telephony.twilio_rest import TwilioRestClient
 from telephony.twilio_routes import TwilioDeps, build_twilio_router
 from voice.ports import Recognizer, Synthesizer
+from voice.tts_cache import DiskAudioCache, voice_key
 from voice.turns import TurnConfig
 
 log = logging.getLogger(__name__)
@@ -35,7 +40,7 @@ def turn_config(settings: Settings) -> TurnConfig:
         start_ms=settings.turn_start_ms,
         end_ms=settings.turn_end_ms,
         early_ms=min(220, settings.turn_end_ms),
-        tail_ms=min(150, settings.turn_end_ms),
+        tail_ms=min(60, settings.turn_end_ms),
     )
 
 
@@ -55,6 +60,7 @@ async def build_call_deps(
     from voice.vad import SileroModel
 
     vad_model = await asyncio.to_thread(SileroModel)
+    prompts = PromptCache(synthesizer, disk=reply_audio_cache(settings, synthesizer))
     deps = CallDeps(
         recognizer=recognizer,
         synthesizer=synthesizer,
@@ -65,6 +71,7 @@ async def build_call_deps(
         fallback_number=settings.fallback_number,
         turn_config=turn_config(settings),
         silence_prompt_s=settings.silence_prompt_s,
+        prompts=prompts,
     )
     shop = getattr(getattr(dialog, "config", None), "shop_name", None)
     greeting = [catalogue.greeting(shop, phone=True)] if shop else []
@@ -72,8 +79,44 @@ async def build_call_deps(
     return deps
 
 
-def build_phone_router(app: Any, settings: Settings, store: KeyValueStore) -> APIRouter:
-    """The Twilio webhook, status callback and media-stream routes, running calls on ``app``'s services."""
+def reply_audio_cache(settings: Settings, synthesizer: Synthesizer) -> DiskAudioCache | None:
+    """The on-disk store of pre-rendered replies, keyed by the voice (None: a voice without a model file)."""
+    spec = getattr(synthesizer, "spec", None)
+    onnx = getattr(spec, "onnx", None)
+    if not isinstance(onnx, Path):
+        return None
+    root = settings.tts_cache_dir or settings.models_dir / "tts-cache"
+    return DiskAudioCache(root, voice_key(onnx, getattr(spec, "espeak_voice", None)))
+
+
+async def prerender_replies(deps: CallDeps, dialog: Any) -> None:
+    """Background start-up job: the first sentence of every fixed reply, so replies start at once.
+
+    Runs after the gateway is ready (calls are not held up); it shares the synthesizer with live calls,
+    which wait at most one sentence's rendering behind it. From the disk cache it takes well under a second.
+    """
+    phrases = getattr(dialog, "phrases", None)
+    if phrases is None:
+        return
+    t0 = time.perf_counter()
+    try:
+        new = await deps.prompt_cache.prewarm_first_sentences(phrases())
+    except Exception:
+        log.exception("pre-rendering replies failed; replies are synthesized when said")
+        return
+    log.info(
+        "reply audio ready: %d first sentences cached, %d rendered now, %.1f s",
+        len(deps.prompt_cache),
+        new,
+        time.perf_counter() - t0,
+    )
+
+
+def build_phone_router(
+    app: Any, settings: Settings, store: KeyValueStore, on_call_ended: Callable[[str], Awaitable[object]] | None = None
+) -> APIRouter:
+    """The Twilio webhook, status callback and media-stream routes, running calls on ``app``'s services.
+    ``on_call_ended(call_sid)`` runs on a call's final status callback (``WarmTransfer.call_ended``)."""
     from telephony.services import wait_for_services
 
     async def pipeline(channel: AudioChannel, started: CallStarted) -> None:
@@ -90,5 +133,6 @@ def build_phone_router(app: Any, settings: Settings, store: KeyValueStore) -> AP
         run_call=pipeline,
         admission=getattr(app.state, "admission", None),
         on_event=getattr(getattr(app.state, "metrics", None), "edge_event", None),
+        on_call_ended=on_call_ended,
     )
     return build_twilio_router(deps)

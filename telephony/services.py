@@ -33,8 +33,12 @@ class Services:
     call_deps: CallDeps | None = None  # the phone pipeline's shared deps (speech on)
     agents: AgentsDeps | None = None  # agents, queues, callbacks, transfers (need Redis)
     notes: list[str] = field(default_factory=list)  # what was substituted (embedded store, fallback voice)
+    background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up jobs (reply pre-rendering)
 
     async def close(self) -> None:
+        for task in self.background:
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
         closer = getattr(self.dialog, "close", None)
         if closer is not None:
             await closer()
@@ -97,7 +101,7 @@ async def build_services(
     settings: Settings, store: KeyValueStore | None = None, wiring: TransferWiring | None = None
 ) -> Services:
     """Build in worker threads: loading the KB's Polish lemma dictionary alone takes seconds."""
-    from telephony.phone import build_call_deps
+    from telephony.phone import build_call_deps, prerender_replies
 
     store = store if store is not None else build_store(settings)
     dialog = await asyncio.to_thread(build_dialog, settings, store)
@@ -108,6 +112,8 @@ async def build_services(
         services.call_deps = await build_call_deps(settings, store, dialog, services.recognizer, services.synthesizer)
         if wiring is not None:
             services.call_deps.transfer = wiring.warm
+        if settings.tts_prerender:
+            services.background.append(asyncio.create_task(prerender_replies(services.call_deps, dialog)))
     return services
 
 

@@ -37,10 +37,16 @@ class Settings(BaseSettings):
     asr_beam_size: int = Field(1, ge=1, le=10)
     asr_cpu_threads: int = Field(0, ge=0, description="ctranslate2 threads per model; 0 = library default.")
     asr_window_s: int = Field(
-        10, ge=1, le=30, description="Shortest Whisper encoder input (s); 10 is ~3x faster than 30 on caller turns."
+        8, ge=1, le=30, description="Shortest Whisper encoder input (s); 8 is ~3x faster than 30 on caller turns."
     )
     asr_concurrency: int = Field(1, ge=1, description="Recognitions running at once (more thrash the CPU).")
     tts_concurrency: int = Field(1, ge=1, description="Syntheses running at once.")
+    tts_prerender: bool = Field(
+        True,
+        description="At start-up, render the first sentence of every fixed reply (KB answers, catalogue) so "
+        "replies start without a synthesis wait; kept in tts_cache_dir.",
+    )
+    tts_cache_dir: Path | None = Field(None, description="Pre-rendered reply audio; unset = <models_dir>/tts-cache.")
     speech: bool = Field(True, description="Load the speech models; false = text chat only (no phone, no voice).")
 
     # --- turn taking ----------------------------------------------------------------------------

@@ -65,6 +65,13 @@ class TurnTiming:
             out[stage] = None if at is None or base is None else round((at - base) * 1000.0, 1)
         return out
 
+    def summary(self) -> str:
+        """One log line: where this turn's wait went, in ms after the caller stopped speaking."""
+        stages = " ".join(f"{k}={v:.0f}" for k, v in self.breakdown_ms().items() if v is not None)
+        asr = f" asr={self.asr_s * 1000:.0f}" if self.asr_s is not None else ""
+        spec = " speculative" if self.speculative else ""
+        return f"turn {self.turn} ({self.source}{spec}): {stages}{asr} ms"
+
     def to_dict(self, origin: float = 0.0) -> dict[str, Any]:
         """JSON-able record; absolute stamps are made relative to ``origin`` (the call start)."""
         data = asdict(self)

@@ -112,6 +112,9 @@ class ScriptedDialog:
     def vocabulary(self) -> list[str]:
         return ["InPost", "Paczkomat"]
 
+    def phrases(self) -> list[str]:
+        return [o.reply for o in self.replies.values()]
+
 
 def transfer_outcome(reply: str) -> Outcome:
     return Outcome("s1", "transfer", reply, transfer=Transfer("support", "requested_human", 1, "Klient prosi."))
@@ -252,7 +255,7 @@ async def harness(
         call_control=control,
         store=store,
         fallback_number=FALLBACK,
-        turn_config=TurnConfig(),
+        turn_config=kw.pop("turn_config", None) or TurnConfig(),
         texts=TEXTS,
         playout_lead_s=600.0,  # the line plays on media time: send everything at once
         mark_timeout_s=5.0,
@@ -313,8 +316,24 @@ async def test_a_turn_gets_an_answer_with_timings_and_hotwords() -> None:
     assert [e["role"] for e in stored["transcript"]] == ["bot", "caller", "bot"]
 
 
+async def test_a_reply_whose_first_sentence_is_pre_rendered_starts_from_the_cache() -> None:
+    h = await harness()
+    reply = "Paczka jest w drodze. Dotrze jutro do paczkomatu."
+    h.dialog.replies["Gdzie jest moja paczka?"] = Outcome("s1", "answer", reply)
+    assert await h.deps.prompt_cache.prewarm_first_sentences(h.dialog.phrases()) == 1
+    h.synth.spoken.clear()
+    h.line.replied(1).play_out().say("Gdzie jest moja paczka?").replied(2).play_out()
+    report = await call(h)
+    assert h.synth.spoken == ["Dotrze jutro do paczkomatu."]  # only the rest is synthesized, while it plays
+    assert bot_lines(report)[-2:] == [("Paczka jest w drodze.", "heard"), ("Dotrze jutro do paczkomatu.", "heard")]
+    (turn,) = report.turns
+    assert turn.first_audio_sent is not None and turn.dialog_decided is not None
+    assert turn.first_audio_sent - turn.dialog_decided < 0.05
+
+
 async def test_barge_in_clears_cancels_synthesis_and_keeps_the_cut_sentence_out() -> None:
-    h = await harness(synth=SlowTones(delay_s=0.3))
+    # a new question (not the rest of the last one: that is the continuation test below)
+    h = await harness(synth=SlowTones(delay_s=0.3), turn_config=TurnConfig(continuation_ms=0.0))
     long_reply = "Pierwsze zdanie odpowiedzi jest dość długie. Drugie zdanie. Trzecie zdanie. Czwarte zdanie."
     h.dialog.replies["Pytanie"] = Outcome("s1", "answer", long_reply)
     h.line.replied(1).play_out().say("Pytanie").replied(2)  # the first sentence is out, 0.9 s long
@@ -334,8 +353,8 @@ async def test_backchannel_while_the_bot_speaks_does_not_clear() -> None:
     h = await harness()
     reply = "Odpowiedź. Jest na tyle długa, że zmieści się w niej niejedno potakiwanie rozmówcy."
     h.dialog.replies["Pytanie"] = Outcome("s1", "answer", reply)
-    h.line.replied(1).play_out().say("Pytanie").replied(3).silence(0.3)
-    h.line.audio(np.full(int(0.25 * 8000), LOUD, dtype=np.int16)).silence(0.4).play_out()  # "mhm"
+    h.line.replied(1).play_out().say("Pytanie").replied(3).silence(0.5)  # "mhm" after some of the reply
+    h.line.audio(np.full(int(0.25 * 8000), LOUD, dtype=np.int16)).silence(0.4).play_out()
     report = await call(h)
     assert h.line.clears() == 0
     assert h.dialog.handled == ["Pytanie"]
@@ -474,6 +493,19 @@ async def test_a_caller_going_on_after_a_pause_is_one_turn() -> None:
     report = await call(h)
     assert h.dialog.handled == ["Chciałbym zapytać o zwrot towaru"]  # recognition of the first part was cut
     assert [t.text for t in report.turns if t.text] == ["Chciałbym zapytać o zwrot towaru"]
+
+
+async def test_a_caller_going_on_after_the_bot_began_replying_is_still_one_turn() -> None:
+    """A pause longer than end_ms ends the turn and the reply starts; the caller's next words (shorter than
+    a barge-in needs) right after are the rest of the sentence: the reply stops, both parts go together."""
+    h = await harness()
+    h.dialog.replies["Chciałbym zapytać"] = Outcome("s1", "answer", "O co chodzi? Proszę powiedzieć więcej.")
+    h.line.replied(1).play_out().say("Chciałbym zapytać").replied(2)  # the reply has begun
+    h.line.say("o zwrot", seconds=0.4).until(lambda: len(h.dialog.handled) == 2).play_out()
+    report = await call(h)
+    assert h.line.clears() >= 1
+    assert h.dialog.handled == ["Chciałbym zapytać", "Chciałbym zapytać o zwrot"]
+    assert report.turns[-1].text == "Chciałbym zapytać o zwrot"
 
 
 # --- pure pieces ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from telephony.simulator_audio import voiced_end_s
 from voice.turns import (
     Backchannel,
     BargeIn,
@@ -25,6 +26,7 @@ from voice.vad import FrameBuffer, SileroModel
 RATE = 8000
 FRAME_MS = 20
 FRAME = RATE * FRAME_MS // 1000  # 160 samples, one Twilio media frame
+TAIL_MS = int(TurnConfig().tail_ms)
 SPEECH, SILENCE, NOISE = 0.9, 0.02, 0.45  # NOISE: below start_threshold, above continue_threshold
 
 E = TypeVar("E")
@@ -102,7 +104,7 @@ def test_turn_ends_after_end_ms_of_silence_with_early_candidate_first(script: Sc
     assert ended.started_at == pytest.approx(speech_end - 1.0)
     assert ended.speech_ms == pytest.approx(1000)
     assert ended.reason == "silence"
-    assert len(ended.audio) == (300 + 1000 + 150) * RATE // 1000  # pre-roll + speech + tail
+    assert len(ended.audio) == (300 + 1000 + TAIL_MS) * RATE // 1000  # pre-roll + speech + tail
     assert np.array_equal(early.audio, ended.audio)  # speculative ASR result stays valid
     assert script.detector.state == "idle"
 
@@ -184,7 +186,7 @@ def test_early_end_then_resumed_speech(script: Script) -> None:
     assert len(script.of(EarlyEndCandidate)) == 2  # one per pause that reached early_ms
     (ended,) = script.of(TurnEnded)
     assert ended.speech_ms == pytest.approx(900)
-    assert len(ended.audio) == (300 + 500 + 300 + 400 + 150) * RATE // 1000
+    assert len(ended.audio) == (300 + 500 + 300 + 400 + TAIL_MS) * RATE // 1000
     assert len(ended.audio) > len(early.audio)
 
 
@@ -224,7 +226,7 @@ def test_vad_sized_frames_at_16k() -> None:
     assert [type(e) for _, e in script.log] == [SpeechStarted, EarlyEndCandidate, TurnEnded]
     (ended,) = script.of(TurnEnded)
     assert ended.speech_ms == pytest.approx(224)
-    assert len(ended.audio) == 4800 + 7 * 512 + 2400
+    assert len(ended.audio) == 4800 + 7 * 512 + TAIL_MS * 16
 
 
 @pytest.mark.parametrize(
@@ -276,13 +278,16 @@ def test_real_speech_gives_one_turn_per_sentence(silero: SileroModel) -> None:
     a, b = (load_phone(p) for p in PHONE_CLIPS)
     gap = np.zeros(RATE, dtype=np.int16)
     events = listen(silero, np.concatenate([gap, a, gap, b, gap]), bot_speaking=False)
-    kinds = [type(e) for _, e in events]
-    assert kinds == [SpeechStarted, EarlyEndCandidate, TurnEnded] * 2
+    # a pause inside a sentence may start a speculative recognition that is then dropped
+    kinds = [type(e) for _, e in events if not isinstance(e, SpeechResumed | EarlyEndCandidate)]
+    assert kinds == [SpeechStarted, TurnEnded] * 2
     turns = [e for _, e in events if isinstance(e, TurnEnded)]
     for turn, clip in zip(turns, (a, b), strict=True):
         assert 0.8 * len(clip) <= len(turn.audio) <= len(clip) + RATE  # the sentence, little else
         assert turn.speech_ms >= 0.6 * 1000 * len(clip) / RATE
-    assert turns[0].ended_at < 1.0 + len(a) / RATE + 0.3  # ends soon after the sentence does
+    voiced_end = 1.0 + voiced_end_s(a)
+    assert voiced_end - 0.05 < turns[0].ended_at < voiced_end + 0.15  # the words' end, not Silero's lag
+    assert turns[0].at < voiced_end + 0.15 + 0.5  # end_ms after it
 
 
 @needs_eval
@@ -293,3 +298,72 @@ def test_real_short_burst_is_a_backchannel_and_a_sentence_barges_in(silero: Sile
     events = listen(silero, np.concatenate([gap, burst, gap, a, gap]), bot_speaking=True)
     kinds = [type(e) for _, e in events]
     assert kinds == [Backchannel, BargeIn, SpeechStarted, EarlyEndCandidate, TurnEnded]
+
+
+def _feed_level(detector: TurnDetector, prob: float, level: int, ms: int, now: float) -> tuple[float, list[TurnEvent]]:
+    events: list[TurnEvent] = []
+    for _ in range(ms // FRAME_MS):
+        now = round(now + FRAME_MS / 1000.0, 6)
+        events += detector.push(prob, np.full(FRAME, level, dtype=np.int16), now)
+    return now, events
+
+
+def test_silence_counts_from_where_the_voice_faded_not_from_the_vad_lag() -> None:
+    """Silero scores a fading word tail as speech for ~150 ms; the silence clocks start at the fade."""
+    detector = TurnDetector(RATE)
+    now, _ = _feed_level(detector, SILENCE, 0, 200, 100.0)
+    now, _ = _feed_level(detector, SPEECH, 3000, 1000, now)  # loud speech
+    faded = now
+    now, events = _feed_level(detector, SPEECH, 30, 160, now)  # -40 dB: the VAD still says speech
+    assert events == []
+    now, events = _feed_level(detector, SILENCE, 0, 80, now)
+    (early,) = events  # 160 ms of lag + 80 ms silence >= early_ms (220) counted from the fade
+    assert isinstance(early, EarlyEndCandidate) and early.ended_at == pytest.approx(faded)
+    now, events = _feed_level(detector, SILENCE, 0, 400, now)
+    (ended,) = [e for e in events if isinstance(e, TurnEnded)]
+    assert ended.ended_at == pytest.approx(faded)
+    assert ended.at == pytest.approx(faded + 0.5, abs=0.021)  # end_ms after the fade, not after the VAD
+    assert len(ended.audio) >= (1000 + 160) * RATE // 1000  # the audio keeps the tail the VAD heard
+
+
+def test_back_dating_is_capped_and_off_for_inaudible_audio() -> None:
+    for level, lag_ms, expected_ms in ((3000, 400, 200.0), (50, 160, 0.0)):  # cap; below ~-50 dBFS: none
+        detector = TurnDetector(RATE)
+        now, _ = _feed_level(detector, SILENCE, 0, 200, 100.0)
+        now, _ = _feed_level(detector, SPEECH, level, 1000, now)
+        now, _ = _feed_level(detector, SPEECH, 1, lag_ms, now)
+        vad_end = now
+        now, events = _feed_level(detector, SILENCE, 0, 600, now)
+        (ended,) = [e for e in events if isinstance(e, TurnEnded)]
+        assert ended.ended_at == pytest.approx(vad_end - expected_ms / 1000.0)
+        assert ended.at == pytest.approx(vad_end + (500.0 - expected_ms) / 1000.0, abs=0.021)
+
+
+def test_back_dating_can_be_switched_off() -> None:
+    detector = TurnDetector(RATE, TurnConfig(end_energy_db=None))
+    now, _ = _feed_level(detector, SILENCE, 0, 200, 100.0)
+    now, _ = _feed_level(detector, SPEECH, 3000, 1000, now)
+    now, _ = _feed_level(detector, SPEECH, 30, 160, now)
+    vad_end = now
+    now, events = _feed_level(detector, SILENCE, 0, 600, now)
+    (ended,) = [e for e in events if isinstance(e, TurnEnded)]
+    assert ended.ended_at == pytest.approx(vad_end)
+
+
+def test_speech_right_after_a_turn_continues_it_and_later_speech_needs_a_real_barge_in() -> None:
+    detector = TurnDetector(RATE)
+    now, _ = _feed_level(detector, SILENCE, 0, 200, 100.0)
+    now, _ = _feed_level(detector, SPEECH, 3000, 800, now)
+    now, events = _feed_level(detector, SILENCE, 0, 520, now)
+    assert any(isinstance(e, TurnEnded) for e in events)
+    detector.bot_speaking = True  # the reply has started
+    now, _ = _feed_level(detector, SILENCE, 0, 200, now)
+    now, events = _feed_level(detector, SPEECH, 3000, 240, now)  # 0.72 s after the end, 240 ms of speech
+    barge = [e for e in events if isinstance(e, BargeIn)]
+    assert len(barge) == 1 and barge[0].continues_turn
+    now, events = _feed_level(detector, SILENCE, 0, 520, now)
+    detector.bot_speaking = True
+    now, _ = _feed_level(detector, SILENCE, 0, 1200, now)  # well after: a short burst is a backchannel
+    now, events = _feed_level(detector, SPEECH, 3000, 240, now)
+    now, more = _feed_level(detector, SILENCE, 0, 300, now)
+    assert [type(e) for e in events + more] == [Backchannel]

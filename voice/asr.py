@@ -164,7 +164,7 @@ class WhisperRecognizer:
         temperatures: Sequence[float] = (0.0, 0.6),
         without_timestamps: bool = True,
         no_speech_threshold: float = 0.6,
-        window_s: int = 10,
+        window_s: int = 8,
     ) -> None:
         if not 1 <= window_s <= 30:
             raise ValueError("window_s must be between 1 and 30 seconds")

@@ -31,6 +31,8 @@ import numpy as np
 
 from voice.ports import PCM
 
+_AUDIBLE_RMS = 100.0  # ~-50 dBFS: quieter turns (or synthetic test frames) are not back-dated
+
 
 @dataclass(frozen=True)
 class TurnConfig:
@@ -41,9 +43,17 @@ class TurnConfig:
     blip_gap_ms: float = 200.0
     early_ms: float = 220.0
     end_ms: float = 500.0
-    tail_ms: float = 150.0
+    tail_ms: float = 60.0  # audio kept after the VAD's end, which itself lags the words by ~150 ms
     preroll_ms: float = 300.0
     max_turn_ms: float = 20000.0
+    # Silero keeps scoring ~150-200 ms of a word's fading tail as speech (measured on the phone eval set),
+    # so the silence clocks start where the turn's audio energy fell this far below its loudest frame, at
+    # most ``backdate_ms`` before the VAD's own end. None: count silence from the VAD alone.
+    end_energy_db: float | None = -30.0
+    backdate_ms: float = 200.0
+    # Speech this soon after the caller's last turn ended is that turn going on (a pause longer than
+    # end_ms), not a backchannel: it takes the floor after start_ms even while the bot has begun replying.
+    continuation_ms: float = 1000.0
 
     def __post_init__(self) -> None:
         if not 0 < self.continue_threshold <= self.start_threshold <= 1:
@@ -60,10 +70,14 @@ class SpeechStarted:
 
 @dataclass(frozen=True)
 class BargeIn:
-    """The caller talks over the bot for real: stop playback. Always followed by SpeechStarted."""
+    """The caller talks over the bot for real: stop playback. Always followed by SpeechStarted.
+
+    ``continues_turn``: it began within ``continuation_ms`` of the caller's previous turn, so it is most
+    likely the rest of that turn (the caller only paused), to be recognised together with it."""
 
     at: float
     onset: float
+    continues_turn: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,9 @@ class TurnDetector:
         self._speech_ms = 0.0
         self._silence_ms = 0.0
         self._early_sent = False
+        self._peak_rms = 0.0  # loudest frame of the turn
+        self._last_end_at = float("-inf")  # when the caller's last turn ended (its speech end)
+        self._loud_at = 0.0  # end of the last frame within end_energy_db of the peak
 
     def push(self, prob: float, frame: PCM, now: float) -> list[TurnEvent]:
         """Feed one frame (its probability, its PCM, its arrival time); return the events it causes."""
@@ -142,6 +159,7 @@ class TurnDetector:
             self._speech_ms += frame_ms
             self._voiced_end = self._samples
             self._last_voiced_at = now
+            self._track_energy(frame, now)
         if self.state == "pending":
             return self._pending(frame_ms, now)
         return self._speaking(frame_ms, now)
@@ -157,17 +175,22 @@ class TurnDetector:
         self._last_voiced_at = now
         self._speech_ms = frame_ms
         self._silence_ms = 0.0
+        self._peak_rms, self._loud_at = 0.0, now
+        self._track_energy(frame, now)
         return self._pending(frame_ms, now)
 
     def _pending(self, frame_ms: float, now: float) -> list[TurnEvent]:
-        needed = self.config.barge_in_ms if self.bot_speaking else self.config.start_ms
+        continues = self._onset - self._last_end_at <= self.config.continuation_ms / 1000.0
+        needed = self.config.barge_in_ms if self.bot_speaking and not continues else self.config.start_ms
         if self._voiced:
             self._silence_ms = 0.0
             if self._speech_ms < needed:
                 return []
             self.state = "speaking"
             started = SpeechStarted(at=now, onset=self._onset)
-            return [BargeIn(at=now, onset=self._onset), started] if self.bot_speaking else [started]
+            if not self.bot_speaking:
+                return [started]
+            return [BargeIn(at=now, onset=self._onset, continues_turn=continues), started]
         self._silence_ms += frame_ms
         if self._silence_ms < self.config.blip_gap_ms:
             return []
@@ -185,20 +208,23 @@ class TurnDetector:
                 events.append(SpeechResumed(at=now))
             self._silence_ms = 0.0
             self._early_sent = False
+        elif self._silence_ms == 0.0:
+            self._silence_ms = frame_ms + self._backdate_ms(now - frame_ms / 1000.0)
         else:
             self._silence_ms += frame_ms
         if (now - self._onset) * 1000.0 >= cfg.max_turn_ms:
             return [*events, self._end(now, "max_length")]
         if self._silence_ms >= cfg.end_ms:
             return [*events, self._end(now, "silence")]
-        if self._silence_ms >= cfg.early_ms and not self._early_sent:
+        tail_heard = self._samples - self._voiced_end >= cfg.tail_ms * self.rate / 1000.0  # early audio == final
+        if self._silence_ms >= cfg.early_ms and tail_heard and not self._early_sent:
             self._early_sent = True
             events.append(
                 EarlyEndCandidate(
                     at=now,
                     audio=self._turn_audio(),
                     started_at=self._onset,
-                    ended_at=self._last_voiced_at,
+                    ended_at=self._speech_end(),
                     speech_ms=self._speech_ms,
                 )
             )
@@ -209,10 +235,11 @@ class TurnDetector:
             at=now,
             audio=self._turn_audio(),
             started_at=self._onset,
-            ended_at=self._last_voiced_at if reason == "silence" else now,
+            ended_at=self._speech_end() if reason != "max_length" else now,
             speech_ms=self._speech_ms,
             reason=reason,
         )
+        self._last_end_at = ended.ended_at
         # The trailing silence (end_ms, beyond tail_ms) may serve as the next turn's pre-roll;
         # audio of a cut turn may not, or the words around the cut would be recognised twice.
         self._history.clear()
@@ -223,6 +250,25 @@ class TurnDetector:
         self.state = "idle"
         self._early_sent = False
         return ended
+
+    def _track_energy(self, frame: PCM, now: float) -> None:
+        db = self.config.end_energy_db
+        if db is None or len(frame) == 0:
+            return
+        rms = float(np.sqrt(np.mean(np.square(frame, dtype=np.float64))))
+        self._peak_rms = max(self._peak_rms, rms)
+        if rms >= self._peak_rms * 10.0 ** (db / 20.0):
+            self._loud_at = now
+
+    def _backdate_ms(self, vad_end: float) -> float:
+        """How long before the VAD's end the voice energy had already faded (0 for silent test audio)."""
+        if self.config.end_energy_db is None or self._peak_rms < _AUDIBLE_RMS:
+            return 0.0
+        return max(0.0, min(self.config.backdate_ms, 1000.0 * (vad_end - self._loud_at)))
+
+    def _speech_end(self) -> float:
+        """When the caller stopped speaking: the faded-energy end when back-dated, else the VAD's."""
+        return self._last_voiced_at - self._backdate_ms(self._last_voiced_at) / 1000.0
 
     def _turn_audio(self) -> PCM:
         """Turn audio from the pre-roll to tail_ms after the last voiced frame."""

@@ -1,0 +1,72 @@
+"""Pre-rendered reply audio: the on-disk cache, the prompt cache over it, and what the dialog offers to render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dialog import catalogue
+from dialog.factory import build_engine
+from dialog.ports import CallerInfo
+from telephony.call_deps import PromptCache
+from voice.fakes import ToneSynthesizer
+from voice.tts_cache import DiskAudioCache, voice_key
+
+
+def test_disk_cache_round_trip_and_damaged_files_are_misses(tmp_path: Path) -> None:
+    cache = DiskAudioCache(tmp_path, "voice-a")
+    pcm = (np.arange(800) % 200 - 100).astype(np.int16)
+    assert cache.get("Dzień dobry.", 8000) is None
+    cache.put("Dzień dobry.", 8000, pcm)
+    got = cache.get("Dzień dobry.", 8000)
+    assert got is not None and np.array_equal(got, pcm) and got.dtype == np.int16
+    assert cache.get("Dzień dobry.", 16000) is None  # the rate is part of the key
+    assert DiskAudioCache(tmp_path, "voice-b").get("Dzień dobry.", 8000) is None  # so is the voice
+    (only,) = list(cache.dir.glob("*.npy"))
+    only.write_bytes(b"not numpy at all")
+    assert cache.get("Dzień dobry.", 8000) is None
+    assert list(cache.dir.glob("*.tmp")) == []  # writes are atomic: no leftovers
+
+
+def test_voice_key_changes_with_the_voice_file_and_language(tmp_path: Path) -> None:
+    onnx = tmp_path / "pl_PL-test.onnx"
+    onnx.write_bytes(b"x" * 10)
+    first = voice_key(onnx)
+    assert first.startswith("pl_PL-test-") and voice_key(onnx) == first
+    assert voice_key(onnx, "pl") != first
+    onnx.write_bytes(b"x" * 11)
+    assert voice_key(onnx) != first
+
+
+async def test_prompt_cache_renders_first_sentences_once_then_reads_them_from_disk(tmp_path: Path) -> None:
+    texts = ["Paczka jest w drodze. Dotrze jutro.", "Sklep jest otwarty. Zapraszamy!", "Paczka jest w drodze."]
+    synth = ToneSynthesizer(ms_per_char=10.0)
+    cache = PromptCache(synth, disk=DiskAudioCache(tmp_path, "v"))
+    assert await cache.prewarm_first_sentences(texts) == 2  # one per distinct first sentence
+    assert synth.spoken == ["Paczka jest w drodze.", "Sklep jest otwarty."]
+    assert cache.get("Dotrze jutro.") is None  # the rest plays after the first sentence: not needed
+    # A restarted worker (no synthesizer at all) gets the same audio from disk.
+    again = PromptCache(None, disk=DiskAudioCache(tmp_path, "v"))
+    await again.prewarm_first_sentences(texts)
+    first, expected = again.get("Paczka jest w drodze."), synth.tone("Paczka jest w drodze.", 8000)
+    assert first is not None and np.array_equal(first, expected)
+
+
+def test_fixed_sentences_are_complete_sentences_without_placeholders() -> None:
+    fixed = catalogue.fixed_sentences()
+    assert catalogue.GOODBYE in fixed and catalogue.ANYTHING_ELSE in fixed and catalogue.CLARIFY[1] in fixed
+    assert catalogue.TRANSFER["complaint"] in fixed
+    assert all("{" not in s and s.rstrip()[-1] in ".?!" for s in fixed)
+    assert catalogue.WAIT_ABOUT_ONE_MINUTE not in fixed  # a fragment, never said alone
+    assert len(fixed) == len(set(fixed))
+
+
+async def test_engine_phrases_hold_its_kb_replies_word_for_word() -> None:
+    engine = build_engine()
+    phrases = set(engine.phrases())
+    caller = CallerInfo(channel="phone")
+    out = await engine.handle(None, "Ile kosztuje dostawa do paczkomatu?", caller)
+    assert out.action == "answer" and out.reply in phrases
+    out = await engine.handle(out.session_id, "nie wiem co powiedzieć o tym kosmosie", caller)
+    assert out.reply in phrases  # the clarify prompt is a fixed sentence too
