@@ -91,8 +91,9 @@ async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
         cpu_threads=settings.asr_cpu_threads,
         concurrency=settings.asr_concurrency,
         window_s=settings.asr_window_s,
+        batch=settings.asr_batch,
     )
-    synthesizer = PiperSynthesizer(voice, concurrency=settings.tts_concurrency)
+    synthesizer = PiperSynthesizer(voice, concurrency=settings.tts_concurrency, threads=settings.tts_threads)
     await asyncio.gather(recognizer.load(), synthesizer.load())
     return recognizer, synthesizer
 

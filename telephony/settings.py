@@ -40,7 +40,11 @@ class Settings(BaseSettings):
         8, ge=1, le=30, description="Shortest Whisper encoder input (s); 8 is ~3x faster than 30 on caller turns."
     )
     asr_concurrency: int = Field(1, ge=1, description="Recognitions running at once (more thrash the CPU).")
+    asr_batch: int = Field(
+        4, ge=1, le=16, description="Most callers' turns recognised as one batch when they queue up; 1 = no batching."
+    )
     tts_concurrency: int = Field(1, ge=1, description="Syntheses running at once.")
+    tts_threads: int = Field(0, ge=0, description="onnxruntime threads per synthesis; 0 = one per core.")
     tts_prerender: bool = Field(
         True,
         description="At start-up, render the first sentence of every fixed reply (KB answers, catalogue) so "

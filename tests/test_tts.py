@@ -87,6 +87,18 @@ async def test_numbers_are_read_out(synthesizer: PiperSynthesizer) -> None:
 
 
 @pytest.mark.models
+async def test_thread_count_is_applied_and_the_voice_sounds_the_same(voice_spec: VoiceSpec) -> None:
+    """INFOLINIA_TTS_THREADS: one core for Piper leaves the other to Whisper; the audio must not change."""
+    one = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0, threads=1)
+    default = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0)
+    await asyncio.gather(one.load(), default.load())
+    assert one._voice.session.get_session_options().intra_op_num_threads == 1
+    assert default._voice.session.get_session_options().intra_op_num_threads == 0  # onnxruntime's default
+    a, b = await one.synthesize("Dzień dobry.", 8000), await default.synthesize("Dzień dobry.", 8000)
+    assert len(a) == len(b) and np.abs(a.astype(np.int32) - b.astype(np.int32)).max() <= 2
+
+
+@pytest.mark.models
 async def test_stopping_the_stream_stops_synthesis(voice_spec: VoiceSpec) -> None:
     synth = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0)
     rendered: list[str] = []

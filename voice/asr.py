@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from voice.asr_batch import BatchingQueue, decode_batch
 from voice.ports import PCM, Transcript
 
 ASR_RATE = 16000  # Whisper's input rate
@@ -165,6 +166,7 @@ class WhisperRecognizer:
         without_timestamps: bool = True,
         no_speech_threshold: float = 0.6,
         window_s: int = 8,
+        batch: int = 1,
     ) -> None:
         if not 1 <= window_s <= 30:
             raise ValueError("window_s must be between 1 and 30 seconds")
@@ -183,6 +185,8 @@ class WhisperRecognizer:
             "initial_prompt": initial_prompt or None,
         }
         self._window_frames = window_s * 100  # 100 mel frames per second
+        self._batch = max(1, batch)  # >1: turns queued at the same time are recognised as one batch
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, BatchingQueue] = weakref.WeakKeyDictionary()
         self._hotwords = tuple(hotwords)
         self._model: Any = None
         self._load_lock = threading.Lock()
@@ -241,11 +245,15 @@ class WhisperRecognizer:
             await self.load()
         # ordered, de-duplicated; spaces, not commas: Whisper copies a prompt's punctuation into its output
         words = " ".join(dict.fromkeys((*self._hotwords, *hotwords)))
-        queued = time.perf_counter()
-        (text, confidence, segments), waited = await run_in_slot(
-            self._slot(), self._recognise, pcm, rate, words or None
-        )
-        total = time.perf_counter() - queued
+        if self._batch > 1:
+            (text, confidence, segments), waited, total = await self._queue().submit((pcm, rate), words or None)
+            total += waited
+        else:
+            queued = time.perf_counter()
+            (text, confidence, segments), waited = await run_in_slot(
+                self._slot(), self._recognise, pcm, rate, words or None
+            )
+            total = time.perf_counter() - queued
         if self.queue_observer is not None:
             self.queue_observer(waited)
         return Transcript(
@@ -257,6 +265,21 @@ class WhisperRecognizer:
             language=self.language,
             segments=segments,
         )
+
+    def _queue(self) -> BatchingQueue:
+        """The batching queue of the running loop (futures and tasks bind to one loop)."""
+        loop = asyncio.get_running_loop()
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = BatchingQueue(
+                lambda item, hot: self._recognise(item[0], item[1], hot),
+                lambda items, hot: decode_batch(
+                    self._model, [to_whisper_audio(p, r) for p, r in items], hot, self._options, self._window_frames
+                ),
+                self._batch,
+                self._concurrency,
+            )
+        return queue
 
     def _recognise(
         self, pcm: PCM, rate: int, hotwords: str | None

@@ -69,6 +69,7 @@ class PiperSynthesizer:
         noise_w_scale: float | None = None,
         volume: float = 0.9,
         use_cuda: bool = False,
+        threads: int = 0,
     ) -> None:
         self.spec = voice
         with open(voice.config, encoding="utf-8") as f:  # native rate is known before the model loads
@@ -78,7 +79,7 @@ class PiperSynthesizer:
         self._cache_size, self._cache_max_chars = cache_size, cache_max_chars
         self._max_piece_chars, self._pause_s = max_piece_chars, sentence_pause_s
         self._scales = (length_scale, noise_scale, noise_w_scale)
-        self._volume, self._use_cuda = volume, use_cuda
+        self._volume, self._use_cuda, self._threads = volume, use_cuda, threads
         self._voice: Any = None
         self._syn_config: Any = None
         self._load_lock = threading.Lock()
@@ -107,6 +108,8 @@ class PiperSynthesizer:
             warm_up()  # the normaliser's dictionary (seconds) now, not on the first reply with a number
             t1 = time.perf_counter()
             voice = PiperVoice.load(self.spec.onnx, config_path=self.spec.config, use_cuda=self._use_cuda)
+            if self._threads > 0:
+                voice.session = _session(self.spec.onnx, self._threads, voice.session.get_providers())
             if self.spec.espeak_voice:
                 voice.config.espeak_voice = self.spec.espeak_voice  # e.g. the fallback voice speaking Polish
             # volume < 1 leaves headroom: Piper peak-normalises each sentence and resampling overshoots.
@@ -187,3 +190,17 @@ class PiperSynthesizer:
         self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+
+def _session(onnx: Any, threads: int, providers: list[str]) -> Any:
+    """The voice's ONNX session with ``threads`` intra-op threads (Piper's own uses every core).
+
+    Why: on a small machine Whisper and Piper run at the same time for different callers; a synthesis
+    spreading over all cores slows the recognition the next caller is waiting for (docs/benchmarks.md).
+    """
+    import onnxruntime
+
+    opts = onnxruntime.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(onnx), sess_options=opts, providers=providers)
