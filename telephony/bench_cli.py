@@ -1,4 +1,4 @@
-"""``infolinia bench speech|dialog|waits``: print measured figures (docs/benchmarks.md records them)."""
+"""``infolinia bench speech|dialog|waits|wyoming|asr-batch``: measured figures (docs/benchmarks.md has them)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> 
         return await bench_dialog()
     if what == "wyoming":
         return await bench_wyoming_cli(settings)
+    if what == "asr-batch":
+        return await bench_asr_batch(settings)
     if what == "waits":
         from telephony.waits_bench import main as waits_main
 
@@ -44,6 +46,22 @@ async def bench_speech(settings: Settings) -> int:
     for manifest in ("manifest.tsv", "manifest_telephony.tsv"):
         print()
         print(format_asr_eval(await run_asr_eval(recognizer, eval_dir / manifest)))
+    return 0
+
+
+async def bench_asr_batch(settings: Settings) -> int:
+    """Phone turns recognised one by one vs as one batch (INFOLINIA_ASR_BATCH), on the Polish eval set."""
+    from dialog import build_engine
+    from voice.bench_batch import format_batch_bench, run_batch_bench
+    from voice.models import resolve_whisper
+
+    manifest = ASR_EVAL / "manifest_telephony.tsv"
+    if not manifest.is_file():
+        print(f"infolinia: the Polish eval set is needed ({manifest})")
+        return 2
+    model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
+    hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()
+    print(format_batch_bench(await run_batch_bench(model, manifest, hotwords, window_s=settings.asr_window_s)))
     return 0
 
 

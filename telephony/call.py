@@ -38,6 +38,7 @@ from voice.turns import BargeIn, EarlyEndCandidate, SpeechResumed, SpeechStarted
 __all__ = ["CallDeps", "CallReport", "run_call"]
 log = logging.getLogger(__name__)
 UNHEARD_S = 0.3  # a reply cut before this much of it played counts as never said
+SPOKEN_MS = 700.0  # a turn with this much speech but no words recognised gets "please repeat" (a cough won't)
 
 
 async def run_call(deps: CallDeps, channel: AudioChannel, started: CallStarted) -> CallReport:
@@ -159,7 +160,7 @@ class _Call:
             else:
                 spec = self.spec.take(audio)
             self.last_turn = audio
-            await self._take_over(self._answer(audio, timing, spec))
+            await self._take_over(self._answer(audio, timing, spec, event.speech_ms))
 
     async def _on_dtmf(self, digit: str) -> None:
         self.silence.caller_active()
@@ -186,7 +187,9 @@ class _Call:
         outcome = await self.d.dialog.greet(self.session_id, self.caller)
         await self._perform(outcome, None, yield_floor=False)
 
-    async def _answer(self, audio: PCM, timing: TurnTiming, spec: asyncio.Task[Transcript] | None) -> None:
+    async def _answer(
+        self, audio: PCM, timing: TurnTiming, spec: asyncio.Task[Transcript] | None, speech_ms: float
+    ) -> None:
         self.stage, self.pending_audio = "asr", audio
         transcript = await spec if spec is not None else await self._transcribe(audio)
         timing.speculative, timing.asr_s = spec is not None, transcript.processing_s
@@ -196,6 +199,8 @@ class _Call:
             await self._answer_text(text, timing, transcript.confidence)
         elif unsaid is not None:  # only noise cut the last reply: say it after all
             await self._perform(unsaid, timing)
+        elif speech_ms >= SPOKEN_MS:  # someone spoke and nothing was understood: say so, don't go quiet
+            await self._answer_text("", timing, 0.0)
 
     async def _answer_text(self, text: str, timing: TurnTiming, confidence: float = 1.0) -> None:
         self.stage = "dialog"

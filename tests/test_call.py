@@ -508,6 +508,16 @@ async def test_a_caller_going_on_after_the_bot_began_replying_is_still_one_turn(
     assert report.turns[-1].text == "Chciałbym zapytać o zwrot"
 
 
+async def test_speech_with_no_words_recognised_gets_an_answer_and_a_cough_does_not() -> None:
+    h = await harness()
+    h.line.replied(1).play_out().audio(np.full(int(0.3 * 8000), LOUD, dtype=np.int16)).silence(1.0)  # cough
+    h.line.audio(np.full(8000, LOUD, dtype=np.int16)).silence(0.7)  # a second of speech, nothing recognised
+    h.line.until(lambda: bool(h.dialog.handled)).replied(2).play_out()
+    report = await call(h)
+    assert h.dialog.handled == [""]  # once: the engine answers "nic nie usłyszałem, proszę powtórzyć"
+    assert len([t for t in report.turns if t.first_audio_sent is not None]) == 1
+
+
 # --- pure pieces ------------------------------------------------------------------------------------
 def test_keypad() -> None:
     pad = Keypad()
