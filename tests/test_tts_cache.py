@@ -70,3 +70,45 @@ async def test_engine_phrases_hold_its_kb_replies_word_for_word() -> None:
     assert out.action == "answer" and out.reply in phrases
     out = await engine.handle(out.session_id, "nie wiem co powiedzieć o tym kosmosie", caller)
     assert out.reply in phrases  # the clarify prompt is a fixed sentence too
+
+
+async def test_the_gateway_pre_renders_replies_into_the_voice_s_disk_cache(tmp_path: Path) -> None:
+    """The start-up job as the gateway wires it: settings -> disk cache per voice -> first sentences ready."""
+    from dataclasses import dataclass
+
+    from telephony.call_deps import CallDeps
+    from telephony.phone import prerender_replies, reply_audio_cache
+    from telephony.playout import split_sentences
+    from telephony.settings import Settings
+    from voice.turns import TurnConfig
+
+    @dataclass
+    class Spec:
+        onnx: Path
+        espeak_voice: str | None = None
+
+    class Voice(ToneSynthesizer):
+        spec = Spec(tmp_path / "pl_PL-test.onnx")
+
+    Voice.spec.onnx.write_bytes(b"voice")
+    settings = Settings(models_dir=tmp_path / "models", speech=False)
+    assert reply_audio_cache(settings, ToneSynthesizer()) is None  # no voice file: nothing to key the cache by
+    engine, synth = build_engine(), Voice(ms_per_char=5.0)
+    disk = reply_audio_cache(settings, synth)
+    assert disk is not None and disk.dir.parent == tmp_path / "models" / "tts-cache"
+    deps = CallDeps(
+        recognizer=None,  # type: ignore[arg-type]
+        synthesizer=synth,
+        dialog=engine,
+        vad_factory=lambda: None,  # type: ignore[arg-type,return-value]
+        call_control=None,  # type: ignore[arg-type]
+        store=None,  # type: ignore[arg-type]
+        fallback_number="+48000000000",
+        turn_config=TurnConfig(),
+        prompts=PromptCache(synth, disk=disk),
+    )
+    await prerender_replies(deps, engine)
+    out = await engine.handle(None, "Ile kosztuje dostawa do paczkomatu?", CallerInfo(channel="phone"))
+    first = split_sentences(out.reply)[0]
+    assert deps.prompt_cache.get(first) is not None  # the caller's first sound is ready before they ask
+    assert len(list(disk.dir.glob("*.npy"))) == len(deps.prompt_cache) > 100
