@@ -54,31 +54,34 @@ class PromptCache:
     def __len__(self) -> int:
         return len(self._audio)
 
-    async def prewarm(self, texts: Sequence[str]) -> None:
-        """Render every text not cached yet, one after another (start-up; the synthesizer is shared)."""
+    async def prewarm(self, texts: Sequence[str]) -> int:
+        """Render every text not cached yet, one after another (start-up; the synthesizer is shared).
+
+        Returns how many were synthesized (the others were in memory or on disk)."""
+        synthesized = 0
         for text in texts:
             if text and text not in self._audio:
-                await self._render(text)
+                synthesized += await self._render(text)
+        return synthesized
 
     async def prewarm_first_sentences(self, texts: Sequence[str]) -> int:
-        """Render the first sentence of each text (what a caller waits for); returns how many were new."""
+        """Render the first sentence of each text (what a caller waits for); returns how many were synthesized."""
         firsts = [split_sentences(t)[0] for t in texts if t.strip()]
-        todo = [s for s in dict.fromkeys(firsts) if s not in self._audio]
-        await self.prewarm(todo)
-        return len(todo)
+        return await self.prewarm(list(dict.fromkeys(firsts)))
 
-    async def _render(self, text: str) -> None:
+    async def _render(self, text: str) -> bool:
         if self._disk is not None:
             hit = await asyncio.to_thread(self._disk.get, text, self._rate)
             if hit is not None:
                 self._audio[text] = hit
-                return
+                return False
         if self._synth is None:
-            return
+            return False
         pcm = await self._synth.synthesize(text, self._rate)
         self._audio[text] = pcm
         if self._disk is not None:
             await asyncio.to_thread(self._disk.put, text, self._rate, pcm)
+        return True
 
 
 @dataclass(frozen=True)

@@ -100,14 +100,14 @@ async def prerender_replies(deps: CallDeps, dialog: Any) -> None:
         return
     t0 = time.perf_counter()
     try:
-        new = await deps.prompt_cache.prewarm_first_sentences(phrases())
+        synthesized = await deps.prompt_cache.prewarm_first_sentences(phrases())
     except Exception:
         log.exception("pre-rendering replies failed; replies are synthesized when said")
         return
     log.info(
-        "reply audio ready: %d first sentences cached, %d rendered now, %.1f s",
+        "reply audio ready: %d prompts and first sentences in memory, %d synthesized now (the rest from disk), %.1f s",
         len(deps.prompt_cache),
-        new,
+        synthesized,
         time.perf_counter() - t0,
     )
 

@@ -43,12 +43,12 @@ async def test_prompt_cache_renders_first_sentences_once_then_reads_them_from_di
     texts = ["Paczka jest w drodze. Dotrze jutro.", "Sklep jest otwarty. Zapraszamy!", "Paczka jest w drodze."]
     synth = ToneSynthesizer(ms_per_char=10.0)
     cache = PromptCache(synth, disk=DiskAudioCache(tmp_path, "v"))
-    assert await cache.prewarm_first_sentences(texts) == 2  # one per distinct first sentence
+    assert await cache.prewarm_first_sentences(texts) == 2  # synthesized: one per distinct first sentence
     assert synth.spoken == ["Paczka jest w drodze.", "Sklep jest otwarty."]
     assert cache.get("Dotrze jutro.") is None  # the rest plays after the first sentence: not needed
     # A restarted worker (no synthesizer at all) gets the same audio from disk.
     again = PromptCache(None, disk=DiskAudioCache(tmp_path, "v"))
-    await again.prewarm_first_sentences(texts)
+    assert await again.prewarm_first_sentences(texts) == 0  # nothing synthesized: all from disk
     first, expected = again.get("Paczka jest w drodze."), synth.tone("Paczka jest w drodze.", 8000)
     assert first is not None and np.array_equal(first, expected)
 
