@@ -80,6 +80,7 @@ class DialogEngine:
 
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         session = await self._load(session_id, caller)
+        before = session.model_dump(mode="json")
         text = text.strip()[: self.config.max_text_chars]
         try:
             session.add("caller", text)
@@ -89,7 +90,20 @@ class DialogEngine:
             log.exception("dialog turn failed (session %s)", session.id)
             session.slots["note"] = _ERROR_NOTE
             reply = Reply("transfer", say.ERROR_TRANSFER, transfer="not_understood")
-        return await self._finish(session, reply)
+        outcome = await self._finish(session, reply)
+        try:
+            await self.sessions.save_before(session.id, before)
+        except _STORE_ERRORS:
+            log.exception("session store unavailable; turn of session %s cannot be taken back", session.id)
+        return outcome
+
+    async def retract(self, session_id: str) -> None:
+        """Take back the latest ``handle``: that turn was only the first half of what the caller said."""
+        try:
+            if not await self.sessions.restore_before(session_id):
+                log.info("session %s: no turn to take back", session_id)
+        except _STORE_ERRORS:
+            log.exception("session store unavailable; turn of session %s not taken back", session_id)
 
     async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:
         session = await self._load(session_id, caller)

@@ -92,6 +92,10 @@ class Dialog(Protocol):
         """Force a transfer (e.g. DTMF 0), with the same summary an automatic one would carry."""
         ...
 
+    async def retract(self, session_id: str) -> None:
+        """Undo the latest ``handle``: the caller only paused, their turn goes on and comes again whole."""
+        ...
+
     def vocabulary(self) -> list[str]:
         """Domain words (product, place, carrier names) for the recognizer's hotwords."""
         ...

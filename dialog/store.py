@@ -146,3 +146,16 @@ class SessionRepo:
 
     async def delete(self, session_id: str) -> None:
         await self.store.delete(self._key(session_id))
+
+    async def save_before(self, session_id: str, before: dict[str, Any]) -> None:
+        """Keep the session as it was before the latest turn, so that turn can be taken back."""
+        await self.store.set(f"{self._key(session_id)}:before", before, ttl_s=self.ttl_s)
+
+    async def restore_before(self, session_id: str) -> bool:
+        """Put back the session as it was before the latest turn (once); False when there is none."""
+        before = await self.store.get(f"{self._key(session_id)}:before")
+        if before is None:
+            return False
+        await self.store.set(self._key(session_id), before, ttl_s=self.ttl_s)
+        await self.store.delete(f"{self._key(session_id)}:before")
+        return True

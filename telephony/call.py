@@ -70,6 +70,7 @@ class _Call:
         self.pending_audio: PCM | None = None  # the turn being recognised
         self.carry: PCM | None = None  # a turn cut during recognition: merged into the next one
         self.last_turn: PCM | None = None  # the audio of the caller's latest turn
+        self.retract = False  # the next answered turn replaces the dialog's latest one
         self.current: Outcome | None = None  # the reply being said
         self.saying: list[Segment] = []
         self.unsaid: Outcome | None = None  # a reply cut before the caller heard any of it
@@ -141,7 +142,8 @@ class _Call:
         if isinstance(event, BargeIn) or (isinstance(event, SpeechStarted) and busy):
             await self._interrupt()
             if isinstance(event, BargeIn) and event.continues_turn and self.carry is None:
-                self.carry = self.last_turn  # the caller only paused: recognise both parts together
+                self.carry = self.last_turn  # the caller only paused: recognise both parts together,
+                self.retract = self.last_turn is not None  # and the dialog forgets the first half's turn
         if isinstance(event, SpeechStarted):
             self.silence.caller_active()
         elif isinstance(event, EarlyEndCandidate):
@@ -156,6 +158,7 @@ class _Call:
             audio, spec = event.audio, None
             if self.carry is not None:  # the caller went on after a pause: one turn, recognised afresh
                 audio, self.carry = np.concatenate([self.carry, audio]), None
+                timing.extra["continues"], self.retract = self.retract, False
                 self.spec.drop()
             else:
                 spec = self.spec.take(audio)
@@ -204,6 +207,8 @@ class _Call:
 
     async def _answer_text(self, text: str, timing: TurnTiming, confidence: float = 1.0) -> None:
         self.stage = "dialog"
+        if timing.extra.pop("continues", False) and self.session_id:
+            await self.d.dialog.retract(self.session_id)
         self.heard.caller(timing.turn, text, timing.source, confidence)
         outcome = await self.d.dialog.handle(self.session_id, text, self.caller)
         timing.stamp("dialog_decided", self.d.clock())

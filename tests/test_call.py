@@ -95,6 +95,7 @@ class ScriptedDialog:
     fail: bool = False
     handled: list[str] = field(default_factory=list)
     escalated: list[Reason] = field(default_factory=list)
+    retracted: list[str] = field(default_factory=list)
 
     async def greet(self, session_id: str | None, caller: CallerInfo) -> Outcome:
         return Outcome(session_id or "s1", "answer", GREETING)
@@ -108,6 +109,9 @@ class ScriptedDialog:
     async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:
         self.escalated.append(reason)
         return transfer_outcome("Łączę z konsultantem.")
+
+    async def retract(self, session_id: str) -> None:
+        self.retracted.append(self.handled[-1])
 
     def vocabulary(self) -> list[str]:
         return ["InPost", "Paczkomat"]
@@ -341,6 +345,7 @@ async def test_barge_in_clears_cancels_synthesis_and_keeps_the_cut_sentence_out(
     report = await call(h)
     assert h.line.clears() >= 1
     assert h.dialog.handled == ["Pytanie", "Inne pytanie"]
+    assert h.dialog.retracted == []  # a new question, not the rest of the last one
     assert "Czwarte zdanie." not in h.synth.spoken  # synthesis was cancelled, not just the audio
     reply = [(t, s) for t, s in bot_lines(report) if t in long_reply]
     assert reply[0] == ("Pierwsze zdanie odpowiedzi jest dość długie.", "interrupted")
@@ -505,6 +510,7 @@ async def test_a_caller_going_on_after_the_bot_began_replying_is_still_one_turn(
     report = await call(h)
     assert h.line.clears() >= 1
     assert h.dialog.handled == ["Chciałbym zapytać", "Chciałbym zapytać o zwrot"]
+    assert h.dialog.retracted == ["Chciałbym zapytać"]  # the dialog forgot the half turn before the whole one
     assert report.turns[-1].text == "Chciałbym zapytać o zwrot"
 
 

@@ -340,3 +340,21 @@ def test_catalogue_covers_every_status_and_reason_and_declines_minutes() -> None
     assert say.hold_wait(3).endswith("około 3 minuty.")
     assert say.spoken_date(date(2026, 11, 25), today=date(2026, 11, 22)) == "25 listopada"
     assert say.spoken_date(date(2027, 1, 3), today=date(2026, 12, 30)) == "3 stycznia 2027"
+
+
+async def test_a_half_turn_taken_back_leaves_no_trace(engine: DialogEngine) -> None:
+    """The phone line heard the caller pause mid-sentence: the half turn is retracted, the whole one follows."""
+    sid = (await engine.greet(None, CHAT)).session_id
+    half = await engine.handle(sid, "Chciałbym zapytać o", CHAT)  # not understood: a miss
+    assert half.action == "clarify"
+    await engine.retract(sid)
+    stored = await engine.sessions.load(sid)
+    assert stored is not None and stored.misses == 0 and stored.caller_turns() == []
+    whole = await engine.handle(sid, "Chciałbym zapytać o koszt dostawy do paczkomatu", CHAT)
+    assert whole.action == "answer"
+    stored = await engine.sessions.load(sid)
+    assert stored is not None and stored.caller_turns() == ["Chciałbym zapytać o koszt dostawy do paczkomatu"]
+    await engine.retract(sid)  # only the latest turn, and only once
+    await engine.retract(sid)
+    stored = await engine.sessions.load(sid)
+    assert stored is not None and stored.caller_turns() == []
