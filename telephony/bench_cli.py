@@ -1,4 +1,4 @@
-"""``infolinia bench speech|dialog|waits|wyoming|asr-batch``: measured figures (docs/benchmarks.md has them)."""
+"""``infolinia bench speech|dialog|waits|wyoming|asr-batch|turns``: figures for docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> 
         return await bench_wyoming_cli(settings)
     if what == "asr-batch":
         return await bench_asr_batch(settings)
+    if what == "turns":
+        return await bench_turns(settings)
     if what == "waits":
         from telephony.waits_bench import main as waits_main
 
@@ -62,6 +64,19 @@ async def bench_asr_batch(settings: Settings) -> int:
     model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
     hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()
     print(format_batch_bench(await run_batch_bench(model, manifest, hotwords, window_s=settings.asr_window_s)))
+    return 0
+
+
+async def bench_turns(settings: Settings) -> int:
+    """End-of-turn detection on the phone eval recordings: the deployed detector and the alternatives."""
+    from telephony.phone import turn_config
+    from voice.bench_turns import format_turns_bench, run_turns_bench
+
+    manifest = ASR_EVAL / "manifest_telephony.tsv"
+    if not manifest.is_file():
+        print(f"infolinia: the Polish eval set is needed ({manifest})")
+        return 2
+    print(format_turns_bench(await asyncio.to_thread(run_turns_bench, manifest, turn_config(settings))))
     return 0
 
 

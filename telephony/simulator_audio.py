@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from voice.ports import PCM
+from voice.wavio import voiced_end_s
 
 RATE = 8000
 FRAME = 160  # 20 ms at 8 kHz
@@ -100,18 +101,6 @@ class CallerTurn:
     pcm: PCM = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
     digits: str = ""  # DTMF instead of speech
     voiced_end_s: float = 0.0  # where the voiced part of ``pcm`` ends (speech end for latency)
-
-
-def voiced_end_s(pcm: PCM, rate: int = RATE, frame: int = FRAME) -> float:
-    """End of the last 20 ms frame louder than ~-40 dBFS and 10% of the loudest frame's RMS."""
-    n = len(pcm) // frame
-    if n == 0:
-        return 0.0
-    frames = np.asarray(pcm[: n * frame], dtype=np.float64).reshape(n, frame)
-    rms = np.sqrt((frames**2).mean(axis=1))
-    threshold = max(300.0, 0.1 * float(rms.max()))
-    voiced = np.nonzero(rms >= threshold)[0]
-    return 0.0 if len(voiced) == 0 else float((voiced[-1] + 1) * frame) / rate
 
 
 def load_turn(spec: str) -> CallerTurn:

@@ -50,3 +50,17 @@ def write_wav(path: str | Path, pcm: PCM, rate: int, *, ulaw: bool = False) -> N
 def duration_s(pcm: PCM, rate: int) -> float:
     """Length of ``pcm`` in seconds."""
     return len(pcm) / float(rate)
+
+
+def voiced_end_s(pcm: PCM, rate: int = 8000, frame_ms: int = 20) -> float:
+    """Where the words of a recording end: the last 20 ms frame louder than ~-40 dBFS and 10% of the
+    loudest frame's RMS. The reference end of speech for latency figures (simulator, benchmarks)."""
+    frame = rate * frame_ms // 1000
+    n = len(pcm) // frame
+    if n == 0:
+        return 0.0
+    frames = np.asarray(pcm[: n * frame], dtype=np.float64).reshape(n, frame)
+    rms = np.sqrt((frames**2).mean(axis=1))
+    threshold = max(300.0, 0.1 * float(rms.max()))
+    voiced = np.nonzero(rms >= threshold)[0]
+    return 0.0 if len(voiced) == 0 else float((voiced[-1] + 1) * frame) / rate
