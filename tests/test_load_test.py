@@ -121,7 +121,8 @@ async def test_a_real_bench_fills_the_gateway_columns_from_metrics(
     assert tts["count"] == 0 or 0 <= tts["mean_s"] < 5.0
     stages = gw["stages"]
     assert all(stages[s]["count"] == 1 for s in ("transcript", "dialog", "tts_first_audio"))
-    assert 0 < stages["transcript"]["mean_s"] < 15.0  # Whisper on the caller's words
+    # turn detected -> transcript: 0 when the speculative recognition finished during the end-of-turn wait
+    assert 0 <= stages["transcript"]["mean_s"] < 15.0
     assert 0 <= stages["dialog"]["mean_s"] < 5.0 and 0 <= stages["tts_first_audio"]["mean_s"] < 15.0
     assert gw["asr_queue"]["count"] >= stages["transcript"]["count"]  # a turn: 1 recognition, 2 if speculated
     assert gw["server_turn_latency"]["count"] == 1 and gw["server_turn_latency"]["mean_s"] > 0
@@ -131,5 +132,5 @@ async def test_a_real_bench_fills_the_gateway_columns_from_metrics(
     assert re.fullmatch(r"\d+/\d+ \(n=[1-9]\d*\)", asr_queue), row
     assert re.fullmatch(r"n=0|\d+/\d+ \(n=[1-9]\d*\)", tts_queue), row
     asr_ms, dialog_ms, tts_ms = (int(x) for x in asr_dialog_tts.split(" / "))
-    assert asr_ms > 0 and dialog_ms >= 0 and tts_ms >= 0
+    assert asr_ms >= 0 and dialog_ms >= 0 and tts_ms >= 0
     assert row in capsys.readouterr().out  # the same table is printed
