@@ -8,6 +8,8 @@ Why it looks like this:
 * An ``asyncio.Semaphore(concurrency)`` caps recognitions in flight: on a few cores, two at once
   take as long as two in a row but delay both answers. Time spent waiting for a slot is reported as
   ``queued_s``, separately from ``processing_s``, so capacity problems are visible in metrics.
+  With ``batch > 1`` a ``BatchingQueue`` (``voice/asr_batch.py``) takes the semaphore's place: turns of
+  several callers that queue up meanwhile are recognised in one batch.
 * Utterances arrive already cut by our own VAD, so Whisper's VAD is off; each utterance is
   independent, so ``condition_on_previous_text`` is off; the temperature fallback (re-decoding when
   the first pass looks bad) is limited to keep the worst-case latency bounded.

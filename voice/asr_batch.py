@@ -101,6 +101,7 @@ class BatchingQueue:
         self._single, self._batch, self._max, self._workers = single, batch, max(1, max_batch), max(1, workers)
         self._pending: list[_Request] = []
         self._running = 0
+        self._tasks: set[asyncio.Task[None]] = set()
         self.batch_sizes: Counter[int] = Counter()  # model calls made, by batch size (observability, tests)
 
     async def submit(self, audio: Any, key: str | None) -> tuple[Recognised, float, float]:
@@ -109,7 +110,9 @@ class BatchingQueue:
         self._pending.append(request)
         if self._running < self._workers:
             self._running += 1
-            asyncio.get_running_loop().create_task(self._work())
+            task = asyncio.get_running_loop().create_task(self._work())
+            self._tasks.add(task)  # the loop keeps only weak references to tasks
+            task.add_done_callback(self._tasks.discard)
         try:
             return await asyncio.shield(request.future)
         except asyncio.CancelledError:
