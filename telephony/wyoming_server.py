@@ -78,6 +78,25 @@ async def run_wyoming(uri: str, services: Services, limits: WyomingLimits | None
     await server.run(gateway_from_services(services, limits).handler)
 
 
+async def prerender_speaker_replies(services: Services, settings: Settings) -> None:
+    """Background start-up job: the first sentence of every fixed reply at the voice's own rate (what
+    speakers get), so a KB answer's first audio needs no synthesis; kept on disk beside the phone's."""
+    from telephony.phone import reply_audio_cache
+    from voice.tts import PiperSynthesizer
+
+    synth = services.synthesizer
+    phrases = getattr(services.dialog, "phrases", None)
+    if not isinstance(synth, PiperSynthesizer) or phrases is None:
+        return
+    synth.first_pieces = reply_audio_cache(settings, synth)
+    try:
+        made = await synth.prerender(phrases(), synth.native_rate)
+    except Exception:
+        log.exception("wyoming: pre-rendering replies failed; replies are synthesized when asked")
+        return
+    log.info("wyoming: reply openings ready at %d Hz (%d synthesized now, the rest from disk)", synth.native_rate, made)
+
+
 def run_wyoming_cli(uri: str, settings: Settings) -> int:
     """``infolinia wyoming --uri ...``: build the services from ``settings`` and serve until interrupted.
 
@@ -95,6 +114,8 @@ def run_wyoming_cli(uri: str, settings: Settings) -> int:
 
     async def main() -> None:
         services = await build_services(settings)
+        if settings.tts_prerender:
+            services.background.append(asyncio.create_task(prerender_speaker_replies(services, settings)))
         try:
             await run_wyoming(uri, services)
         finally:

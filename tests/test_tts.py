@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -96,6 +97,34 @@ async def test_thread_count_is_applied_and_the_voice_sounds_the_same(voice_spec:
     assert default._voice.session.get_session_options().intra_op_num_threads == 0  # onnxruntime's default
     a, b = await one.synthesize("Dzień dobry.", 8000), await default.synthesize("Dzień dobry.", 8000)
     assert len(a) == len(b) and np.abs(a.astype(np.int32) - b.astype(np.int32)).max() <= 2
+
+
+@pytest.mark.models
+async def test_pre_rendered_first_pieces_start_a_fixed_reply_without_synthesis(
+    voice_spec: VoiceSpec, tmp_path: Path
+) -> None:
+    """Smart speakers: a KB answer's first sentence is ready at the voice's rate; only the rest is rendered."""
+    from voice.tts_cache import DiskAudioCache
+
+    reply = "Dostawa trwa dwa dni. Czy mogę pomóc w czymś jeszcze?"
+    synth = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0, first_pieces=DiskAudioCache(tmp_path, "v"))
+    rate = synth.native_rate
+    assert await synth.prerender([reply, reply], rate) == 1
+    rendered: list[str] = []
+    original = synth._render
+
+    def counting(piece: str, rate: int, pause_s: float) -> np.ndarray:
+        rendered.append(piece)
+        return original(piece, rate, pause_s)
+
+    synth._render = counting  # type: ignore[method-assign]
+    chunks = [c async for c in synth.stream(reply, rate)]
+    assert len(chunks) == 2 and len(rendered) == 1 and "pomóc" in rendered[0]  # only the second sentence
+    plain = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0)
+    expected = [c async for c in plain.stream(reply, rate)]
+    assert len(chunks[0]) == len(expected[0])  # the same audio and the same pause after it
+    again = PiperSynthesizer(voice_spec, first_pieces=DiskAudioCache(tmp_path, "v"))
+    assert await again.prerender([reply], rate) == 0  # next start: from disk
 
 
 @pytest.mark.models

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 from dialog import catalogue
 from dialog.factory import build_engine
 from dialog.ports import CallerInfo
 from telephony.call_deps import PromptCache
+from tests.models_fixtures import *  # noqa: F403  (session-wide model fixtures)
 from voice.fakes import ToneSynthesizer
 from voice.tts_cache import DiskAudioCache, voice_key
 
@@ -112,3 +115,26 @@ async def test_the_gateway_pre_renders_replies_into_the_voice_s_disk_cache(tmp_p
     first = split_sentences(out.reply)[0]
     assert deps.prompt_cache.get(first) is not None  # the caller's first sound is ready before they ask
     assert len(list(disk.dir.glob("*.npy"))) == len(deps.prompt_cache) > 100
+
+
+@pytest.mark.models
+async def test_the_speaker_server_pre_renders_reply_openings_at_the_voice_rate(voice_spec: Any, tmp_path: Path) -> None:
+    """``infolinia wyoming``'s start-up job as wired: the dialog's phrases -> the synthesizer's first pieces."""
+    from dialog.store import MemoryStore
+    from telephony.services import Services
+    from telephony.settings import Settings
+    from telephony.wyoming_server import prerender_speaker_replies
+    from voice.tts import PiperSynthesizer
+
+    class Dialog:
+        def phrases(self) -> list[str]:
+            return ["Sklep jest otwarty od ósmej. Zapraszamy!"]
+
+    synth = PiperSynthesizer(voice_spec)
+    settings = Settings(models_dir=tmp_path, speech=False)
+    services = Services(settings=settings, store=MemoryStore(), dialog=Dialog(), synthesizer=synth)  # type: ignore[arg-type]
+    await prerender_speaker_replies(services, settings)
+    assert synth.first_pieces is not None and synth.first_pieces.dir.parent == tmp_path / "tts-cache"
+    assert len(list(synth.first_pieces.dir.glob("*.npy"))) == 1  # kept for the next start
+    first = await anext(synth.stream("Sklep jest otwarty od ósmej. Zapraszamy!", synth.native_rate))
+    assert len(first) > synth.native_rate // 2  # the opening sentence, at once
