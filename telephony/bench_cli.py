@@ -51,15 +51,23 @@ async def bench_speech(settings: Settings) -> int:
     return 0
 
 
+def _phone_manifest() -> Path | None:
+    """The phone-quality half of the Polish eval set, or None (and why, printed) when it is not there."""
+    manifest = ASR_EVAL / "manifest_telephony.tsv"
+    if not manifest.is_file():
+        print(f"infolinia: the Polish eval set is needed ({manifest})")
+        return None
+    return manifest
+
+
 async def bench_asr_batch(settings: Settings) -> int:
     """Phone turns recognised one by one vs as one batch (INFOLINIA_ASR_BATCH), on the Polish eval set."""
     from dialog import build_engine
     from voice.bench_batch import format_batch_bench, run_batch_bench
     from voice.models import resolve_whisper
 
-    manifest = ASR_EVAL / "manifest_telephony.tsv"
-    if not manifest.is_file():
-        print(f"infolinia: the Polish eval set is needed ({manifest})")
+    manifest = _phone_manifest()
+    if manifest is None:
         return 2
     model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
     hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()
@@ -72,9 +80,8 @@ async def bench_turns(settings: Settings) -> int:
     from telephony.phone import turn_config
     from voice.bench_turns import format_turns_bench, run_turns_bench
 
-    manifest = ASR_EVAL / "manifest_telephony.tsv"
-    if not manifest.is_file():
-        print(f"infolinia: the Polish eval set is needed ({manifest})")
+    manifest = _phone_manifest()
+    if manifest is None:
         return 2
     print(format_turns_bench(await asyncio.to_thread(run_turns_bench, manifest, turn_config(settings))))
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TypeVar
 
@@ -367,3 +368,17 @@ def test_speech_right_after_a_turn_continues_it_and_later_speech_needs_a_real_ba
     now, events = _feed_level(detector, SPEECH, 3000, 240, now)
     now, more = _feed_level(detector, SILENCE, 0, 300, now)
     assert [type(e) for e in events + more] == [Backchannel]
+
+
+@needs_eval
+def test_the_turns_benchmark_measures_detection_against_the_words_end(silero: SileroModel) -> None:
+    """``infolinia bench turns`` on two recordings: every run one turn, detected end_ms-ish after the words."""
+    from voice.bench_turns import LEADS_S, measure
+
+    clips = [load_phone(p) for p in PHONE_CLIPS]
+    phone = TurnConfig(start_threshold=0.3, continue_threshold=0.15, tail_ms=60.0)
+    deployed = measure(silero, phone, clips)
+    assert deployed["runs"] == len(clips) * len(LEADS_S) and deployed["split"] == 0
+    assert 450 <= deployed["detected_p50"] <= 800  # 500 ms of silence after the fade, give or take a frame
+    lagging = measure(silero, dataclasses.replace(phone, end_energy_db=None), clips)
+    assert lagging["detected_p50"] > deployed["detected_p50"] + 50  # Silero's lag, waited for again
