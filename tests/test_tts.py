@@ -99,6 +99,19 @@ async def test_thread_count_is_applied_and_the_voice_sounds_the_same(voice_spec:
     assert len(a) == len(b) and np.abs(a.astype(np.int32) - b.astype(np.int32)).max() <= 2
 
 
+def count_renders(synth: PiperSynthesizer) -> list[str]:
+    """Record every piece ``synth`` renders (synthesis work), in order."""
+    rendered: list[str] = []
+    original = synth._render
+
+    def counting(piece: str, rate: int, pause_s: float) -> np.ndarray:
+        rendered.append(piece)
+        return original(piece, rate, pause_s)
+
+    synth._render = counting  # type: ignore[method-assign]
+    return rendered
+
+
 @pytest.mark.models
 async def test_pre_rendered_first_pieces_start_a_fixed_reply_without_synthesis(
     voice_spec: VoiceSpec, tmp_path: Path
@@ -110,14 +123,7 @@ async def test_pre_rendered_first_pieces_start_a_fixed_reply_without_synthesis(
     synth = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0, first_pieces=DiskAudioCache(tmp_path, "v"))
     rate = synth.native_rate
     assert await synth.prerender([reply, reply], rate) == 1
-    rendered: list[str] = []
-    original = synth._render
-
-    def counting(piece: str, rate: int, pause_s: float) -> np.ndarray:
-        rendered.append(piece)
-        return original(piece, rate, pause_s)
-
-    synth._render = counting  # type: ignore[method-assign]
+    rendered = count_renders(synth)
     chunks = [c async for c in synth.stream(reply, rate)]
     assert len(chunks) == 2 and len(rendered) == 1 and "pomóc" in rendered[0]  # only the second sentence
     plain = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0)
@@ -130,14 +136,7 @@ async def test_pre_rendered_first_pieces_start_a_fixed_reply_without_synthesis(
 @pytest.mark.models
 async def test_stopping_the_stream_stops_synthesis(voice_spec: VoiceSpec) -> None:
     synth = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0)
-    rendered: list[str] = []
-    original = synth._render
-
-    def counting(piece: str, rate: int, pause_s: float) -> np.ndarray:
-        rendered.append(piece)
-        return original(piece, rate, pause_s)
-
-    synth._render = counting  # type: ignore[method-assign]
+    rendered = count_renders(synth)
     stream = synth.stream(REPLY, 8000)
     first = await anext(stream)
     await stream.aclose()  # barge-in: the caller spoke over the bot

@@ -23,7 +23,6 @@ import contextlib
 import math
 import threading
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -31,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from voice.asr_batch import BatchingQueue, decode_batch
+from voice.loops import PerLoop
 from voice.ports import PCM, Transcript
 
 ASR_RATE = 16000  # Whisper's input rate
@@ -188,13 +188,11 @@ class WhisperRecognizer:
         }
         self._window_frames = window_s * 100  # 100 mel frames per second
         self._batch = max(1, batch)  # >1: turns queued at the same time are recognised as one batch
-        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, BatchingQueue] = weakref.WeakKeyDictionary()
+        self._queues = PerLoop(self._new_queue)  # futures and tasks bind to one loop too
         self._hotwords = tuple(hotwords)
         self._model: Any = None
         self._load_lock = threading.Lock()
-        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._slots = PerLoop(lambda: asyncio.Semaphore(self._concurrency))  # a Semaphore binds to one loop
         self.queue_observer: Callable[[float], None] | None = None  # gets each wait for a slot (metrics)
         self.load_s = 0.0
         self.device = ""  # resolved by load()
@@ -230,14 +228,6 @@ class WhisperRecognizer:
             self.device, self.compute_type = dev, ct
             self.load_s = time.perf_counter() - t0
 
-    def _slot(self) -> asyncio.Semaphore:
-        """The concurrency limit for the running loop (one per loop: a Semaphore binds to one loop)."""
-        loop = asyncio.get_running_loop()
-        slot = self._slots.get(loop)
-        if slot is None:
-            slot = self._slots[loop] = asyncio.Semaphore(self._concurrency)
-        return slot
-
     async def transcribe(self, pcm: PCM, rate: int, hotwords: Sequence[str] = ()) -> Transcript:
         """Recognise one utterance. ``hotwords`` (e.g. product names in this dialog state) bias decoding."""
         audio_s = len(pcm) / float(rate)
@@ -248,12 +238,12 @@ class WhisperRecognizer:
         # ordered, de-duplicated; spaces, not commas: Whisper copies a prompt's punctuation into its output
         words = " ".join(dict.fromkeys((*self._hotwords, *hotwords)))
         if self._batch > 1:
-            (text, confidence, segments), waited, total = await self._queue().submit((pcm, rate), words or None)
+            (text, confidence, segments), waited, total = await self._queues.get().submit((pcm, rate), words or None)
             total += waited
         else:
             queued = time.perf_counter()
             (text, confidence, segments), waited = await run_in_slot(
-                self._slot(), self._recognise, pcm, rate, words or None
+                self._slots.get(), self._recognise, pcm, rate, words or None
             )
             total = time.perf_counter() - queued
         if self.queue_observer is not None:
@@ -268,20 +258,15 @@ class WhisperRecognizer:
             segments=segments,
         )
 
-    def _queue(self) -> BatchingQueue:
-        """The batching queue of the running loop (futures and tasks bind to one loop)."""
-        loop = asyncio.get_running_loop()
-        queue = self._queues.get(loop)
-        if queue is None:
-            queue = self._queues[loop] = BatchingQueue(
-                lambda item, hot: self._recognise(item[0], item[1], hot),
-                lambda items, hot: decode_batch(
-                    self._model, [to_whisper_audio(p, r) for p, r in items], hot, self._options, self._window_frames
-                ),
-                self._batch,
-                self._concurrency,
-            )
-        return queue
+    def _new_queue(self) -> BatchingQueue:
+        return BatchingQueue(
+            lambda item, hot: self._recognise(item[0], item[1], hot),
+            lambda items, hot: decode_batch(
+                self._model, [to_whisper_audio(p, r) for p, r in items], hot, self._options, self._window_frames
+            ),
+            self._batch,
+            self._concurrency,
+        )
 
     def _recognise(
         self, pcm: PCM, rate: int, hotwords: str | None

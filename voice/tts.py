@@ -19,7 +19,6 @@ import json
 import re
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Iterable
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from voice.asr import run_in_slot
+from voice.loops import PerLoop
 from voice.models import VoiceSpec
 from voice.normalize import speech_sentences, warm_up
 from voice.ports import PCM
@@ -87,9 +87,7 @@ class PiperSynthesizer:
         self._voice: Any = None
         self._syn_config: Any = None
         self._load_lock = threading.Lock()
-        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._slots = PerLoop(lambda: asyncio.Semaphore(self._concurrency))  # a Semaphore binds to one loop
         self.queue_observer: Callable[[float], None] | None = None  # gets each wait for a slot (metrics)
         self.load_s = 0.0  # the voice model
         self.normalizer_load_s = 0.0  # the text normaliser's dictionary
@@ -129,13 +127,6 @@ class PiperSynthesizer:
         """What is synthesized one at a time: sentences (split, then normalised), long ones cut at commas."""
         return [p for s in speech_sentences(text) for p in split_long(s.strip(), self._max_piece_chars) if p]
 
-    def _slot(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        slot = self._slots.get(loop)
-        if slot is None:
-            slot = self._slots[loop] = asyncio.Semaphore(self._concurrency)
-        return slot
-
     def _render(self, piece: str, rate: int, pause_s: float) -> PCM:
         """Blocking: one piece -> int16 PCM at ``rate`` followed by ``pause_s`` of silence."""
         chunks = [c.audio_int16_array for c in self._voice.synthesize(piece, self._syn_config)]
@@ -160,7 +151,7 @@ class PiperSynthesizer:
             if ready is not None:  # a fixed reply: its first sound needs no synthesis
                 pcm = np.concatenate([ready, np.zeros(round(pause * rate), dtype=np.int16)])
             else:
-                pcm, waited = await run_in_slot(self._slot(), self._render, piece, rate, pause)
+                pcm, waited = await run_in_slot(self._slots.get(), self._render, piece, rate, pause)
                 if self.queue_observer is not None:
                     self.queue_observer(waited)
             pcm.setflags(write=False)  # chunks may be cached and shared between calls
@@ -183,7 +174,7 @@ class PiperSynthesizer:
             piece, disk = pieces[0], self.first_pieces
             stored = await asyncio.to_thread(disk.get, piece, rate) if disk is not None else None
             if stored is None:
-                stored = (await run_in_slot(self._slot(), self._render, piece, rate, 0.0))[0]
+                stored = (await run_in_slot(self._slots.get(), self._render, piece, rate, 0.0))[0]
                 synthesized += 1
                 if disk is not None:
                     await asyncio.to_thread(disk.put, piece, rate, stored)
