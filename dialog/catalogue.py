@@ -101,7 +101,7 @@ CALLBACK_CONFIRMED = "Dobrze, konsultant oddzwoni najszybciej, jak to możliwe. 
 CALLBACK_DECLINED = "Dobrze. Zapraszamy do ponownego kontaktu. Do widzenia."
 TRANSFER_FAILED = "Przepraszam, nie udało się połączyć z konsultantem. Proszę zadzwonić ponownie później."
 
-# --- smart speaker callback (telephony/speaker_callback.py) -----------------------------------------
+# --- smart speaker callback (telephony/speaker/callback.py) -----------------------------------------
 SPEAKER_CALLBACK_OFFER = "Przez głośnik nie mogę połączyć z konsultantem. Czy mam poprosić konsultanta o telefon?"
 CALLBACK_ASK_PHONE = "Pod jaki numer oddzwonić?"
 CALLBACK_CONFIRM_PHONE = "Czy oddzwonić pod numer {phone}?"
@@ -109,11 +109,11 @@ CALLBACK_PHONE_NOT_UNDERSTOOD = "Nie zrozumiałem numeru. Proszę podać dziewi�
 CALLBACK_BOOKED = "Dobrze. Konsultant oddzwoni pod numer {phone}. W czym jeszcze mogę pomóc?"
 CALLBACK_GIVE_UP = "Niestety nie udało mi się zapisać numeru. Proszę spróbować później albo zadzwonić na infolinię."
 
-# --- Home Assistant / Wyoming (telephony/wyoming_handler.py) ----------------------------------------
+# --- Home Assistant / Wyoming (telephony/speaker/handler.py) ----------------------------------------
 HANDLE_TOO_LONG = "To pytanie jest za długie. Proszę zapytać krócej."
 HANDLE_FAILED = "Przepraszam, mam chwilowy problem. Proszę spróbować za chwilę."
 
-# --- Twilio webhook fallbacks (telephony/twilio_routes.py) ------------------------------------------
+# --- Twilio webhook fallbacks (telephony/twilio/routes.py) ------------------------------------------
 FALLBACK_APOLOGY = "Przepraszamy, mamy chwilowy problem techniczny. Łączymy z konsultantem."
 UNAVAILABLE_APOLOGY = "Przepraszamy, mamy chwilowy problem techniczny. Prosimy zadzwonić ponownie później."
 
@@ -149,8 +149,8 @@ def hold_wait(minutes: int) -> str:
     return HOLD_WAIT.format(minutes=minutes_phrase(minutes))
 
 
-# --- warm transfer on Twilio (telephony/transfer*.py; callback offer, voicemail, agent briefing) ------
-# (the hold announcement is built from the wait-estimate sentences below, by telephony/waits.py)
+# --- warm transfer on Twilio (telephony/transfer/warm*.py; callback offer, voicemail, agent briefing) ------
+# (the hold announcement is built from the wait-estimate sentences below, by telephony/agents/waits.py)
 TRANSFER_CALLBACK_OFFER_BUSY = (
     "Wszyscy konsultanci są teraz zajęci. Czy konsultant ma oddzwonić na ten numer? "
     "Proszę nacisnąć jeden albo powiedzieć tak."
@@ -172,7 +172,7 @@ AGENT_CALLER_GONE = "Klient już się rozłączył. Dziękujemy."
 AGENT_DECLINED = "Połączenie odrzucone. Dziękujemy."
 
 
-# --- warm transfer: wait estimate, queue position, callback time (telephony/waits.py, business_hours.py) ---
+# --- warm transfer: wait estimate, queue position, callback time (telephony/agents/waits.py, business_hours.py) ---
 HOLD_CONNECTING = "Łączymy z konsultantem."
 QUEUE_POSITION = "Jest Pan lub Pani na {ordinal} miejscu w kolejce."  # ordinal in the locative: "trzecim"
 WAIT_ESTIMATE = "Szacowany czas oczekiwania: {wait}."
@@ -188,7 +188,7 @@ CALLBACK_TOMORROW = "jutro"
 WEEKDAYS_ON = ("w poniedziałek", "we wtorek", "w środę", "w czwartek", "w piątek", "w sobotę", "w niedzielę")
 
 
-# --- admission control (telephony/admission.py): more calls than this worker can answer well ---------
+# --- admission control (telephony/call/admission.py): more calls than this worker can answer well ---------
 LINES_BUSY_TRANSFER = "Wszystkie linie są teraz zajęte. Łączymy z konsultantem, prosimy chwilę poczekać."
 LINES_BUSY_CALL_BACK = "Wszystkie linie są teraz zajęte. Prosimy zadzwonić ponownie za kilka minut."
 

@@ -46,13 +46,13 @@ from prometheus_client import (
 )
 
 if TYPE_CHECKING:
-    from telephony.call_deps import CallReport
+    from telephony.call.deps import CallReport
 
 # End of speech -> first audio is judged against ~1.5 s; stages are shorter.
 LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 10.0)
 QUEUE_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 HOLD_BUCKETS = (5.0, 15.0, 30.0, 60.0, 120.0, 180.0, 300.0, 600.0, 1200.0)
-# (stage label, from stamp, to stamp) over ``telephony.turn_timing.STAGES``
+# (stage label, from stamp, to stamp) over ``telephony.call.timing.STAGES``
 STAGE_SPANS = (
     ("end_of_turn", "speech_end", "turn_detected"),
     ("transcript", "turn_detected", "transcript_ready"),
@@ -115,7 +115,7 @@ class Metrics:
             "infolinia_tts_queue_seconds", "Wait for a synthesizer slot.", buckets=QUEUE_BUCKETS, registry=r
         )
 
-    # --- the call pipeline (telephony/call.py) --------------------------------------------------
+    # --- the call pipeline (telephony/call/loop.py) --------------------------------------------------
     def call_started(self) -> None:
         self.calls_started.inc()
         self.calls_active.inc()
@@ -143,7 +143,7 @@ class Metrics:
     def transfer(self, reason: str, queue: str) -> None:
         self.transfers.labels(reason or "unknown", queue or "none").inc()
 
-    # --- warm transfer (telephony/transfer.py) --------------------------------------------------
+    # --- warm transfer (telephony/transfer/warm.py) --------------------------------------------------
     def queue_waited(self, queue: str, outcome: str, seconds: float) -> None:
         self.queue_wait.labels(queue, outcome).observe(max(0.0, seconds))
 
@@ -172,7 +172,7 @@ class Metrics:
             synthesizer.queue_observer = self.tts_queue.observe
 
     def watch(self, services: Any) -> None:
-        """Attach to a built ``telephony.services.Services``: call pipeline, models, warm transfer."""
+        """Attach to a built ``telephony.app.services.Services``: call pipeline, models, warm transfer."""
         self.watch_speech(services.recognizer, services.synthesizer)
         deps = services.call_deps
         if deps is not None:

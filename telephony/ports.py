@@ -1,6 +1,6 @@
 """Seams of the telephony edge: the audio channel a call runs over, and call control.
 
-The call pipeline (telephony/call.py) only sees these; Twilio's wire format lives in the serializer and
+The call pipeline (telephony/call/loop.py) only sees these; Twilio's wire format lives in the serializer and
 the WebSocket transport, so a test or another provider can drive the same pipeline.
 """
 

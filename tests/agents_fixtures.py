@@ -17,8 +17,8 @@ import httpx
 from fastapi import FastAPI, Request
 from redis.asyncio import Redis
 
-from telephony.agents import Agent, hash_token
-from telephony.agents_api import AgentsDeps, build_agents_deps, build_agents_router
+from telephony.agents.roster import Agent, hash_token
+from telephony.console.api import AgentsDeps, build_agents_deps, build_agents_router
 from tests.conftest import free_port
 
 

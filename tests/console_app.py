@@ -19,13 +19,13 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 
-from telephony import events as ev
-from telephony.agents import load_roster
-from telephony.agents_api import AgentsDeps, build_agents_deps, build_agents_router
-from telephony.console import ConsoleConfig, build_console_router, console_static_files
-from telephony.console_sessions import CookiePolicy
-from telephony.events import ConsoleEvent
-from telephony.transfer_store import TransferRecord, conference_name, new_transfer_id
+from telephony.agents import events as ev
+from telephony.agents.events import ConsoleEvent
+from telephony.agents.roster import load_roster
+from telephony.console.api import AgentsDeps, build_agents_deps, build_agents_router
+from telephony.console.pages import ConsoleConfig, build_console_router, console_static_files
+from telephony.console.sessions import CookiePolicy
+from telephony.transfer.store import TransferRecord, conference_name, new_transfer_id
 
 
 async def _deps(request: Request) -> AgentsDeps:

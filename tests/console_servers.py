@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import yaml
 
-from telephony.agents import hash_token
+from telephony.agents.roster import hash_token
 from tests.conftest import free_port
 
 AGENTS: dict[str, dict[str, Any]] = {

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 from fastapi import FastAPI
 
-from telephony.admission import Admission
-from telephony.workers import enable_graceful_drain
+from telephony.app.workers import enable_graceful_drain
+from telephony.call.admission import Admission
 
 
 class PrintingCallControl:

@@ -12,11 +12,11 @@ from twilio.request_validator import RequestValidator
 
 from dialog.catalogue import LINES_BUSY_CALL_BACK, LINES_BUSY_TRANSFER
 from dialog.store import MemoryStore
-from telephony.admission import Admission
+from telephony.app.workers import GracefulDrain
+from telephony.call.admission import Admission
 from telephony.metrics import Metrics, parse_exposition
 from telephony.ports import AudioChannel, CallStarted
-from telephony.twilio_routes import TwilioDeps, build_twilio_router
-from telephony.workers import GracefulDrain
+from telephony.twilio.routes import TwilioDeps, build_twilio_router
 
 PUBLIC, TOKEN, FALLBACK = "https://voice.example.pl", "adm-token-0123456789", "+48221112233"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from telephony.agent_repo import AgentRepo, AgentState, StatusConflict
-from telephony.agents import RosterError, hash_token, load_roster, parse_roster
-from telephony.events import AGENT_STATUS, ConsoleEvent, EventBus
+from telephony.agents.events import AGENT_STATUS, ConsoleEvent, EventBus
+from telephony.agents.repo import AgentRepo, AgentState, StatusConflict
+from telephony.agents.roster import RosterError, hash_token, load_roster, parse_roster
 from tests.agents_fixtures import new_prefix, redis_client, roster, token_of
 
 ROSTER_YAML = """

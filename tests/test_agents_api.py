@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from telephony.agent_repo import AgentRepo
-from telephony.callbacks import RedisCallbacks
-from telephony.events import AGENT_STATUS, EventBus
-from telephony.transfer_store import TransferRecord, TransferStore
-from telephony.waits import HandlingStats
+from telephony.agents.callbacks import RedisCallbacks
+from telephony.agents.events import AGENT_STATUS, EventBus
+from telephony.agents.repo import AgentRepo
+from telephony.agents.waits import HandlingStats
+from telephony.transfer.store import TransferRecord, TransferStore
 from tests.agents_fixtures import agents_servers, new_prefix, redis_client, roster, token_of
 
 CLAIMERS = [f"k{i}" for i in range(6)]

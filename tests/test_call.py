@@ -1,4 +1,4 @@
-"""The live call pipeline (telephony/call.py) driven through a scripted in-memory phone line.
+"""The live call pipeline (telephony/call/loop.py) driven through a scripted in-memory phone line.
 
 The line behaves like Twilio's far end: caller audio is delivered 20 ms at a time, and the bot's
 audio is "played" in step with it (160 samples per caller frame), so marks come back only after the
@@ -19,11 +19,11 @@ import pytest
 
 from dialog.ports import CallerInfo, Outcome, Reason, Transfer
 from dialog.store import MemoryStore
-from telephony.call import CallDeps, run_call
-from telephony.call_deps import CallContext, CallTexts, record_key
-from telephony.call_inbound import Keypad, SilenceWatch, Speculation
+from telephony.call.deps import CallContext, CallTexts, record_key
+from telephony.call.inbound import Keypad, SilenceWatch, Speculation
+from telephony.call.loop import CallDeps, run_call
+from telephony.devtools.simulator_audio import FarEndPlayer
 from telephony.ports import AudioIn, CallEnded, CallStarted, Dtmf, InboundEvent, MarkPlayed
-from telephony.simulator_audio import FarEndPlayer
 from voice.fakes import EchoRecognizer, ToneSynthesizer, text_to_pcm
 from voice.ports import PCM, Transcript
 from voice.turns import TurnConfig

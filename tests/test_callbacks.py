@@ -11,9 +11,9 @@ import pytest
 
 from dialog.ports import CallerInfo, Outcome, Transfer
 from dialog.store import MemoryStore
-from telephony.callbacks import CallbackBook, RedisCallbacks, StoreCallbacks, callback_from_transfer
-from telephony.transfer_store import TransferRecord
-from telephony.wyoming_conversation import SpeakerConversations
+from telephony.agents.callbacks import CallbackBook, RedisCallbacks, StoreCallbacks, callback_from_transfer
+from telephony.speaker.conversation import SpeakerConversations
+from telephony.transfer.store import TransferRecord
 from tests.agents_fixtures import new_prefix, redis_client
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from telephony.console_sse import sse_message
-from telephony.console_view import (
+from telephony.agents.events import ConsoleEvent
+from telephony.console.sse import sse_message
+from telephony.console.view import (
     DEFAULT_OUTCOMES,
     callbacks_view,
     display_number,
@@ -15,7 +16,6 @@ from telephony.console_view import (
     transcript_lines,
     transfer_view,
 )
-from telephony.events import ConsoleEvent
 
 
 def test_transcript_shows_what_the_caller_heard() -> None:

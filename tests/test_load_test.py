@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from dialog.store import MemoryStore
-from telephony.load_test import Target, percentiles, run_calls, summarize
-from telephony.load_test_report import (
+from telephony.devtools.load_test import Target, percentiles, run_calls, summarize
+from telephony.devtools.load_test_report import (
     ProcSampler,
     capacity,
     gateway_figures,
@@ -22,11 +22,11 @@ from telephony.load_test_report import (
     read_cpu_s,
     read_memory_mb,
 )
-from telephony.load_test_run import bench_calls, levels, scripts
+from telephony.devtools.load_test_run import bench_calls, levels, scripts
+from telephony.devtools.simulator_audio import load_turn
+from telephony.devtools.simulator_rest import FakeTwilioRest
 from telephony.metrics import Metrics, parse_exposition
 from telephony.settings import Settings
-from telephony.simulator_audio import load_turn
-from telephony.simulator_rest import FakeTwilioRest
 from tests.models_fixtures import *  # noqa: F403  (session-wide model fixtures)
 from tests.test_call import AmplitudeVAD, ScriptedDialog
 from tests.test_simulator import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav
@@ -34,7 +34,7 @@ from voice.fakes import ToneSynthesizer
 
 
 async def test_concurrent_calls_each_get_their_own_hang_up_or_transfer(tmp_path: Path) -> None:
-    from telephony.twilio_rest import TwilioRestClient
+    from telephony.twilio.rest import TwilioRestClient
 
     rest = FakeTwilioRest("AC" + "0" * 32, TOKEN)
     await rest.start()

@@ -13,11 +13,11 @@ from fastapi import FastAPI
 
 from dialog.ports import Outcome
 from dialog.store import MemoryStore
-from telephony.call_deps import CallReport
+from telephony.call.deps import CallReport
+from telephony.call.timing import TurnTiming
+from telephony.devtools.simulator_rest import FakeTwilioRest
+from telephony.devtools.simulator_run import run_simulation
 from telephony.metrics import Metrics, build_metrics_router, parse_exposition
-from telephony.simulator_rest import FakeTwilioRest
-from telephony.simulator_run import run_simulation
-from telephony.turn_timing import TurnTiming
 from tests.test_call import AmplitudeVAD, ScriptedDialog
 from tests.test_simulator import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav
 from voice.fakes import ToneSynthesizer
@@ -100,7 +100,7 @@ async def test_a_real_call_with_a_barge_in_is_counted(tmp_path: Path) -> None:
 
 
 async def test_a_transfer_is_counted_by_reason_and_queue(tmp_path: Path) -> None:
-    from telephony.twilio_rest import TwilioRestClient
+    from telephony.twilio.rest import TwilioRestClient
 
     rest = FakeTwilioRest("AC" + "0" * 32, TOKEN)
     await rest.start()

@@ -74,7 +74,7 @@ def serve(redis_url: str, tmp_path: Path, metrics_dir: Path | None, workers: int
     if metrics_dir is not None:
         env["INFOLINIA_METRICS_DIR"] = str(metrics_dir)
     log = tmp_path / "serve.log"
-    cmd = [sys.executable, "-m", "telephony.cli", "serve", "--workers", str(workers), "--host", "127.0.0.1",
+    cmd = [sys.executable, "-m", "telephony.app.cli", "serve", "--workers", str(workers), "--host", "127.0.0.1",
            "--port", str(port)]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -231,7 +231,7 @@ def test_a_metrics_dir_prometheus_client_does_not_write_to_fails_at_start_up(tmp
 async def test_the_worker_app_serves_the_metrics_its_pipeline_reports_to(monkeypatch: pytest.MonkeyPatch) -> None:
     """``app_from_env`` (each worker's app): ``app.state.metrics``, which the call pipeline and models get
     wired to at start-up, is the object ``/metrics`` renders (a second one used to shadow it)."""
-    from telephony.workers import app_from_env
+    from telephony.app.workers import app_from_env
 
     monkeypatch.setattr("telephony.logs.setup_logging", lambda *a, **k: None)  # keep pytest's log capture
     monkeypatch.setenv("INFOLINIA_SPEECH", "false")

@@ -1,4 +1,4 @@
-"""Outbound pacing, marks and the heard transcript (telephony/playout.py), on a fake clock."""
+"""Outbound pacing, marks and the heard transcript (telephony/call/playout.py), on a fake clock."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from telephony.call_deps import PromptCache
-from telephony.playout import HeardTranscript, Playout, Segment, speak, split_sentences
+from telephony.call.deps import PromptCache
+from telephony.call.playout import HeardTranscript, Playout, Segment, speak, split_sentences
 from voice.fakes import ToneSynthesizer
 from voice.ports import PCM
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from telephony.business_hours import (
+from telephony.agents.hours import (
     BusinessHours,
     HoursError,
     QueueHours,
@@ -16,7 +16,7 @@ from telephony.business_hours import (
     parse_queues,
     spoken_hour,
 )
-from telephony.routing import (
+from telephony.agents.routing import (
     AgentView,
     Waiting,
     choose_agent,
@@ -25,7 +25,7 @@ from telephony.routing import (
     position,
     queue_score,
 )
-from telephony.transfer_store import TransferRecord, TransferStore, conference_name, new_transfer_id
+from telephony.transfer.store import TransferRecord, TransferStore, conference_name, new_transfer_id
 from tests.agents_fixtures import new_prefix, redis_client
 
 WAW = ZoneInfo("Europe/Warsaw")

@@ -23,16 +23,16 @@ from fastapi import FastAPI
 
 from dialog.ports import Dialog, KeyValueStore, Outcome
 from dialog.store import MemoryStore
-from telephony.call import CallDeps, run_call
-from telephony.call_deps import CallTexts, record_key
-from telephony.phone import turn_config
+from telephony.app.phone import turn_config
+from telephony.call.deps import CallTexts, record_key
+from telephony.call.loop import CallDeps, run_call
+from telephony.devtools.simulator import parse_twiml, stream_target
+from telephony.devtools.simulator_audio import FarEndPlayer, load_turn, voiced_end_s
+from telephony.devtools.simulator_rest import FakeTwilioRest
+from telephony.devtools.simulator_run import format_result, run_simulation
 from telephony.ports import AudioChannel, CallStarted
 from telephony.settings import Settings
-from telephony.simulator import parse_twiml, stream_target
-from telephony.simulator_audio import FarEndPlayer, load_turn, voiced_end_s
-from telephony.simulator_rest import FakeTwilioRest
-from telephony.simulator_run import format_result, run_simulation
-from telephony.twilio_routes import TwilioDeps, build_twilio_router
+from telephony.twilio.routes import TwilioDeps, build_twilio_router
 from tests.conftest import free_port
 from tests.test_call import AmplitudeVAD, FakeCallControl, ScriptedDialog
 from voice.fakes import ToneSynthesizer
@@ -221,7 +221,7 @@ async def test_simulated_call_with_barge_in_over_the_real_wire(tmp_path: Path) -
 
 
 async def test_dtmf_zero_transfers_through_the_twilio_rest_api_and_ends_the_stream(tmp_path: Path) -> None:
-    from telephony.twilio_rest import TwilioRestClient
+    from telephony.twilio.rest import TwilioRestClient
 
     rest = FakeTwilioRest("AC" + "0" * 32, TOKEN)
     await rest.start()
@@ -303,7 +303,7 @@ async def test_a_polish_kb_question_is_answered_over_a_simulated_phone_call(
     def vad() -> SpeechProbability:
         return silero.detector(8000)
 
-    # the production turn-taking thresholds (telephony.phone.turn_config from the default settings)
+    # the production turn-taking thresholds (telephony.app.phone.turn_config from the default settings)
     deps = deps_for(dialog, store, recognizer, synthesizer, vad, turn_config=turn_config(Settings()))
     await deps.prewarm(["Dzień dobry, w czym mogę pomóc?"])
     async with gateway(deps, store) as base:

@@ -27,17 +27,17 @@ from twilio.request_validator import RequestValidator
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Outcome, Transfer
-from telephony.agent_repo import AgentRepo
-from telephony.agents import Agent, hash_token
-from telephony.business_hours import QueueConfig, QueueHours
-from telephony.call_deps import CallContext
-from telephony.callbacks import RedisCallbacks
-from telephony.events import ConsoleEvent, EventBus
-from telephony.transfer import TransferConfig, WarmTransfer
-from telephony.transfer_routes import build_warm_transfer
-from telephony.transfer_store import TransferStore
-from telephony.twilio_rest import TwilioRestClient
-from telephony.twilio_standin import RestRequest, TwilioStandin, new_call_sid
+from telephony.agents.callbacks import RedisCallbacks
+from telephony.agents.events import ConsoleEvent, EventBus
+from telephony.agents.hours import QueueConfig, QueueHours
+from telephony.agents.repo import AgentRepo
+from telephony.agents.roster import Agent, hash_token
+from telephony.call.deps import CallContext
+from telephony.devtools.twilio_standin import RestRequest, TwilioStandin, new_call_sid
+from telephony.transfer.routes import build_warm_transfer
+from telephony.transfer.store import TransferStore
+from telephony.transfer.warm import TransferConfig, WarmTransfer
+from telephony.twilio.rest import TwilioRestClient
 from tests.conftest import free_port
 from tests.models_fixtures import *  # noqa: F403  (session-wide model fixtures)
 from voice.fakes import ToneSynthesizer

@@ -26,16 +26,16 @@ from twilio.request_validator import RequestValidator
 
 from dialog.ports import CallerInfo, Outcome, Transfer
 from dialog.store import RedisStore
-from telephony.agents import hash_token
-from telephony.agents_api import AgentsDeps, build_agents_router
-from telephony.call_deps import CallContext
-from telephony.console import ConsoleConfig, build_console_router
-from telephony.console_sessions import CookiePolicy
+from telephony.agents.roster import hash_token
+from telephony.app.phone import build_phone_router
+from telephony.app.transfer import TransferWiring, build_transfer_wiring
+from telephony.call.deps import CallContext
+from telephony.console.api import AgentsDeps, build_agents_router
+from telephony.console.pages import ConsoleConfig, build_console_router
+from telephony.console.sessions import CookiePolicy
+from telephony.devtools.twilio_standin import RestRequest, TwilioStandin, new_call_sid
 from telephony.metrics import Metrics, parse_exposition
-from telephony.phone import build_phone_router
 from telephony.settings import Settings
-from telephony.transfer_wiring import TransferWiring, build_transfer_wiring
-from telephony.twilio_standin import RestRequest, TwilioStandin, new_call_sid
 from tests import test_transfer
 from tests.conftest import free_port
 from tests.test_transfer import Env, NoChannel, agent, answer, ring

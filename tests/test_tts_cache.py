@@ -11,7 +11,7 @@ import pytest
 from dialog import catalogue
 from dialog.factory import build_engine
 from dialog.ports import CallerInfo
-from telephony.call_deps import PromptCache
+from telephony.call.deps import PromptCache
 from tests.models_fixtures import *  # noqa: F403  (session-wide model fixtures)
 from voice.fakes import ToneSynthesizer
 from voice.tts_cache import DiskAudioCache, voice_key
@@ -79,9 +79,9 @@ async def test_the_gateway_pre_renders_replies_into_the_voice_s_disk_cache(tmp_p
     """The start-up job as the gateway wires it: settings -> disk cache per voice -> first sentences ready."""
     from dataclasses import dataclass
 
-    from telephony.call_deps import CallDeps
-    from telephony.phone import prerender_replies, reply_audio_cache
-    from telephony.playout import split_sentences
+    from telephony.app.phone import prerender_replies, reply_audio_cache
+    from telephony.call.deps import CallDeps
+    from telephony.call.playout import split_sentences
     from telephony.settings import Settings
     from voice.turns import TurnConfig
 
@@ -121,9 +121,9 @@ async def test_the_gateway_pre_renders_replies_into_the_voice_s_disk_cache(tmp_p
 async def test_the_speaker_server_pre_renders_reply_openings_at_the_voice_rate(voice_spec: Any, tmp_path: Path) -> None:
     """``infolinia wyoming``'s start-up job as wired: the dialog's phrases -> the synthesizer's first pieces."""
     from dialog.store import MemoryStore
-    from telephony.services import Services
+    from telephony.app.services import Services
     from telephony.settings import Settings
-    from telephony.wyoming_server import prerender_speaker_replies
+    from telephony.speaker.server import prerender_speaker_replies
     from voice.tts import PiperSynthesizer
 
     class Dialog:

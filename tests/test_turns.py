@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from telephony.simulator_audio import voiced_end_s
+from telephony.devtools.simulator_audio import voiced_end_s
 from voice.turns import (
     Backchannel,
     BargeIn,

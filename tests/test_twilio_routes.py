@@ -23,7 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from telephony.ports import AudioChannel, AudioIn, CallEnded, CallStarted, Dtmf, InboundEvent, MarkPlayed
-from telephony.twilio_routes import FALLBACK_APOLOGY, TwilioDeps, build_twilio_router
+from telephony.twilio.routes import FALLBACK_APOLOGY, TwilioDeps, build_twilio_router
 from tests.conftest import free_port
 from tests.test_twilio_security import FakeStore
 
@@ -39,7 +39,7 @@ BOT_PCM = (np.sin(np.arange(320) / 3) * 9000).astype(np.int16)  # 40 ms of bot a
 
 @dataclass
 class FakePipeline:
-    """Stands in for telephony/call.py: records events; answers the first audio with media, mark, clear."""
+    """Stands in for telephony/call/loop.py: records events; answers the first audio with media, mark, clear."""
 
     fail: bool = False
     started: list[CallStarted] = field(default_factory=list)

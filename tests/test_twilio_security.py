@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
 
 from dialog.store import RedisStore
-from telephony.twilio_security import StreamTokens, TwilioSignatureVerifier, parse_form
+from telephony.twilio.security import StreamTokens, TwilioSignatureVerifier, parse_form
 
 # twilio-python tests/unit/test_request_validator.py (protocols.md §1.3)
 VECTOR_TOKEN = "12345"

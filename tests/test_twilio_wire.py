@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from telephony.ports import AudioIn, CallEnded, CallStarted, Dtmf, MarkPlayed
-from telephony.twilio_rest import CallNotActiveError, TwilioRestClient, TwilioRestError
-from telephony.twilio_wire import (
+from telephony.twilio.rest import CallNotActiveError, TwilioRestClient, TwilioRestError
+from telephony.twilio.twiml import dial_twiml, fallback_twiml, hangup_twiml, stream_twiml
+from telephony.twilio.wire import (
     Connected,
     WireError,
     apply_status_callback,
@@ -25,7 +26,6 @@ from telephony.twilio_wire import (
     encode_media,
     new_call_record,
 )
-from telephony.twiml import dial_twiml, fallback_twiml, hangup_twiml, stream_twiml
 from voice.codec import ulaw_decode, ulaw_encode
 
 FIXTURE = Path(__file__).parent / "fixtures" / "twilio_frames.jsonl"

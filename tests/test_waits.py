@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dialog import catalogue
-from telephony.waits import (
+from telephony.agents.waits import (
     HandlingStats,
     WaitModel,
     estimate_wait_s,
@@ -15,7 +15,7 @@ from telephony.waits import (
     update_average,
     wait_phrase,
 )
-from telephony.waits_bench import main, run_waits_bench
+from telephony.devtools.waits_bench import main, run_waits_bench
 from tests.agents_fixtures import new_prefix, redis_client
 
 

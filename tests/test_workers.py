@@ -1,7 +1,7 @@
 """Two gateway PROCESSES sharing the suite's Redis: any request of a conversation or a call may land on
 either of them, as behind a round-robin load balancer.
 
-Each process is ``uvicorn telephony.workers:app_from_env --factory`` (what ``infolinia serve --workers``
+Each process is ``uvicorn telephony.app.workers:app_from_env --factory`` (what ``infolinia serve --workers``
 runs), configured only through the environment, with speech off (no models needed to prove the state
 is shared). Requests alternate between the two by URL.
 """
@@ -27,8 +27,8 @@ from websockets.exceptions import ConnectionClosed
 
 from dialog.catalogue import REPEAT_PREFIX
 from dialog.store import RedisStore
-from telephony.simulator import parse_twiml, stream_target
-from telephony.twilio_wire import call_key
+from telephony.devtools.simulator import parse_twiml, stream_target
+from telephony.twilio.wire import call_key
 from tests.conftest import free_port
 
 TOKEN = "workers-token-0123456789abcdef"
@@ -52,7 +52,7 @@ def workers(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     procs, urls = [], []
     for name in ("a", "b"):
         port = free_port()
-        cmd = [sys.executable, "-m", "uvicorn", "telephony.workers:app_from_env", "--factory",
+        cmd = [sys.executable, "-m", "uvicorn", "telephony.app.workers:app_from_env", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
         out = (logs / f"{name}.log").open("w")
         procs.append(subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=_root()))

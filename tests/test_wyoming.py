@@ -31,12 +31,12 @@ from dialog import catalogue
 from dialog.engine_text import fold
 from dialog.ports import Dialog, Transfer
 from dialog.store import MemoryStore
-from telephony import speaker_callback as cb
-from telephony.services import Services
+from telephony.app.services import Services
 from telephony.settings import Settings
-from telephony.wyoming_frames import FrameError, WyomingLimits, read_event
-from telephony.wyoming_server import start_wyoming
-from telephony.wyoming_speech import AudioRejected, SentenceStream, UtteranceBuffer
+from telephony.speaker import callback as cb
+from telephony.speaker.frames import FrameError, WyomingLimits, read_event
+from telephony.speaker.server import start_wyoming
+from telephony.speaker.speech import AudioRejected, SentenceStream, UtteranceBuffer
 from tests.conftest import free_port
 from tests.models_fixtures import EVAL_DIR, models_dir, recognizer, synthesizer, voice_spec, whisper_base  # noqa: F401
 from voice.fakes import EchoRecognizer, ToneSynthesizer, text_to_pcm
@@ -413,7 +413,7 @@ async def test_real_tts_classic_and_streaming(speech_models: tuple[Any, Any]) ->
 
 @pytest.mark.models
 async def test_bench_wyoming_times_a_full_satellite_turn(speech_models: tuple[Any, Any]) -> None:
-    from telephony.wyoming_bench import bench_wyoming
+    from telephony.devtools.wyoming_bench import bench_wyoming
 
     pcm = await speech_models[1].synthesize("Gdzie jest moje zamówienie?", 16000)
     async with serving(real_services(speech_models)) as port:
@@ -429,7 +429,7 @@ async def test_bench_wyoming_times_a_full_satellite_turn(speech_models: tuple[An
 
 
 def test_cli_rejects_a_bad_uri_before_loading_anything() -> None:
-    from telephony.wyoming_server import run_wyoming_cli
+    from telephony.speaker.server import run_wyoming_cli
 
     assert run_wyoming_cli("http://0.0.0.0:10700", Settings.model_validate({})) == 2
 
@@ -439,11 +439,11 @@ async def test_cli_serves_until_sigterm() -> None:
     import dialog
 
     if not hasattr(dialog, "build_engine"):
-        pytest.skip("dialog.build_engine is not exported yet (telephony.services needs it)")
+        pytest.skip("dialog.build_engine is not exported yet (telephony.app.services needs it)")
     port = free_port()
     code = (
         "import sys; from telephony.settings import Settings; "
-        "from telephony.wyoming_server import run_wyoming_cli; "
+        "from telephony.speaker.server import run_wyoming_cli; "
         f"sys.exit(run_wyoming_cli('tcp://127.0.0.1:{port}', Settings.model_validate({{'speech': False}})))"
     )
     proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, cwd=str(Path(__file__).parents[1]))

@@ -1,0 +1,1 @@
+"""The ground floor of agents: roster, run-time state in Redis, dispatch, callbacks, hours, routing, waits, events."""

@@ -1,0 +1,121 @@
+"""Agents and the roster file they are first loaded from.
+
+The roster (``INFOLINIA_AGENTS_PATH``) is the source of who exists, how to reach them, which queues they
+serve and the sha256 of their secret token; Redis (``telephony/agents/repo.py``) holds what changes at
+run time (status, idle since, reservations) so every worker sees the same thing. Only the hash of a
+token is ever stored: a leaked roster or Redis dump does not let anyone log in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+AgentStatus = Literal["available", "busy", "wrap_up", "offline"]
+STATUSES: tuple[str, ...] = get_args(AgentStatus)
+
+_CONTACT = re.compile(r"^(\+[1-9]\d{6,14}|client:[A-Za-z0-9_.\-]{1,120}|sips?:\S{3,200})$")
+_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class RosterError(ValueError):
+    """The roster file is missing, unreadable or invalid; the message says which agent and field."""
+
+
+def hash_token(token: str) -> str:
+    """Hex sha256 of an agent's secret token: what the roster and Redis keep instead of the token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Agent(BaseModel):
+    """One agent as the roster describes them. Extra keys are kept (teams, languages, ...)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+    name: str = Field(..., min_length=1, max_length=200)
+    contact: str  # "+48…" (E.164), "client:<identity>" or "sip:<address>"
+    queues: tuple[str, ...] = Field(..., min_length=1)
+    token_sha256: str
+    status: AgentStatus = "offline"  # the initial status, used only when Redis has none yet
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError("id: letters, digits, '_', '-', '.' only (it appears in URLs and Redis keys)")
+        return v
+
+    @field_validator("contact")
+    @classmethod
+    def _contact(cls, v: str) -> str:
+        v = v.strip()
+        if not _CONTACT.match(v):
+            raise ValueError("contact must be an E.164 number (+48…), client:<identity> or sip:<address>")
+        return v
+
+    @field_validator("token_sha256")
+    @classmethod
+    def _sha(cls, v: str) -> str:
+        v = v.strip().lower()
+        if not _SHA256.match(v):
+            raise ValueError("token_sha256 must be 64 hex digits (sha256 of the agent's token)")
+        return v
+
+    def serves(self, queue: str) -> bool:
+        return queue in self.queues
+
+    def public(self) -> dict[str, Any]:
+        """What other agents and the console may see: never the token hash, never the contact."""
+        return {"id": self.id, "name": self.name, "queues": list(self.queues)}
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+
+class Roster(BaseModel):
+    """The file's top level: ``agents: [...]`` with unique ids."""
+
+    model_config = ConfigDict(extra="allow")
+
+    agents: list[Agent] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Roster:
+        seen: set[str] = set()
+        for agent in self.agents:
+            if agent.id in seen:
+                raise ValueError(f"agent id {agent.id!r} appears twice")
+            seen.add(agent.id)
+        return self
+
+
+def parse_roster(data: Any) -> list[Agent]:
+    """Validate an already-parsed roster document (``{"agents": [...]}``); raises RosterError."""
+    if data is None:
+        return []
+    try:
+        return Roster.model_validate(data).agents
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RosterError(f"invalid agents roster at {where}: {first['msg']}") from exc
+
+
+def load_roster(path: Path) -> list[Agent]:
+    """Read and validate the roster YAML. Blocking file I/O: call at start-up (or in a thread)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RosterError(f"cannot read agents roster {path}: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RosterError(f"agents roster {path} is not valid YAML: {exc}") from exc
+    return parse_roster(data)

@@ -1,0 +1,1 @@
+"""The application: composition (services, phone and transfer wiring), app factory, workers, CLI."""

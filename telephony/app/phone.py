@@ -1,0 +1,138 @@
+"""Wiring of the phone line: settings + loaded services -> the call pipeline's deps and the Twilio routes.
+
+Kept apart from ``app.py`` so the app factory stays a table of contents. The Twilio router is built when
+the app is created (routes must exist before start-up finishes); the call pipeline's deps are built once
+the models are loaded, and a call that arrives before that waits for them (or, if start-up failed, the
+stream closes and Twilio runs the TwiML after ``</Connect>``: an apology and the fallback number).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+
+from dialog import catalogue
+from dialog.ports import KeyValueStore
+from telephony.call.deps import PromptCache
+from telephony.call.loop import CallDeps, run_call
+from telephony.ports import AudioChannel, CallStarted
+from telephony.settings import Settings
+from telephony.twilio.rest import TwilioRestClient
+from telephony.twilio.routes import TwilioDeps, build_twilio_router
+from voice.ports import Recognizer, Synthesizer
+from voice.tts_cache import DiskAudioCache, voice_key
+from voice.turns import TurnConfig
+
+log = logging.getLogger(__name__)
+
+
+def turn_config(settings: Settings) -> TurnConfig:
+    """The turn detector's thresholds from the settings (the rest keep their measured defaults)."""
+    return TurnConfig(
+        start_threshold=settings.vad_threshold,
+        continue_threshold=settings.vad_threshold / 2,  # hysteresis: phone audio dips mid-word
+        start_ms=settings.turn_start_ms,
+        end_ms=settings.turn_end_ms,
+        early_ms=min(220, settings.turn_end_ms),
+        tail_ms=min(60, settings.turn_end_ms),
+    )
+
+
+def rest_client(settings: Settings) -> TwilioRestClient:
+    return TwilioRestClient(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        settings.twilio_api_base,
+        settings.twilio_timeout_s,
+    )
+
+
+async def build_call_deps(
+    settings: Settings, store: KeyValueStore, dialog: Any, recognizer: Recognizer, synthesizer: Synthesizer
+) -> CallDeps:
+    """One CallDeps per process: the VAD model and the prompt cache are shared by all calls."""
+    from voice.vad import SileroModel
+
+    vad_model = await asyncio.to_thread(SileroModel)
+    prompts = PromptCache(synthesizer, disk=reply_audio_cache(settings, synthesizer))
+    deps = CallDeps(
+        recognizer=recognizer,
+        synthesizer=synthesizer,
+        dialog=dialog,
+        vad_factory=lambda: vad_model.detector(8000),
+        call_control=rest_client(settings),
+        store=store,
+        fallback_number=settings.fallback_number,
+        turn_config=turn_config(settings),
+        silence_prompt_s=settings.silence_prompt_s,
+        prompts=prompts,
+    )
+    shop = getattr(getattr(dialog, "config", None), "shop_name", None)
+    greeting = [catalogue.greeting(shop, phone=True)] if shop else []
+    await deps.prewarm(greeting)  # the greeting must play the moment a stream starts
+    return deps
+
+
+def reply_audio_cache(settings: Settings, synthesizer: Synthesizer) -> DiskAudioCache | None:
+    """The on-disk store of pre-rendered replies, keyed by the voice (None: a voice without a model file)."""
+    spec = getattr(synthesizer, "spec", None)
+    onnx = getattr(spec, "onnx", None)
+    if not isinstance(onnx, Path):
+        return None
+    root = settings.tts_cache_dir or settings.models_dir / "tts-cache"
+    return DiskAudioCache(root, voice_key(onnx, getattr(spec, "espeak_voice", None)))
+
+
+async def prerender_replies(deps: CallDeps, dialog: Any) -> None:
+    """Background start-up job: the first sentence of every fixed reply, so replies start at once.
+
+    Runs after the gateway is ready (calls are not held up); it shares the synthesizer with live calls,
+    which wait at most one sentence's rendering behind it. From the disk cache it takes well under a second.
+    """
+    phrases = getattr(dialog, "phrases", None)
+    if phrases is None:
+        return
+    t0 = time.perf_counter()
+    try:
+        synthesized = await deps.prompt_cache.prewarm_first_sentences(phrases())
+    except Exception:
+        log.exception("pre-rendering replies failed; replies are synthesized when said")
+        return
+    log.info(
+        "reply audio ready: %d prompts and first sentences in memory, %d synthesized now (the rest from disk), %.1f s",
+        len(deps.prompt_cache),
+        synthesized,
+        time.perf_counter() - t0,
+    )
+
+
+def build_phone_router(
+    app: Any, settings: Settings, store: KeyValueStore, on_call_ended: Callable[[str], Awaitable[object]] | None = None
+) -> APIRouter:
+    """The Twilio webhook, status callback and media-stream routes, running calls on ``app``'s services.
+    ``on_call_ended(call_sid)`` runs on a call's final status callback (``WarmTransfer.call_ended``)."""
+    from telephony.app.services import wait_for_services
+
+    async def pipeline(channel: AudioChannel, started: CallStarted) -> None:
+        services = await wait_for_services(app)
+        if services.call_deps is None:
+            raise RuntimeError("speech is off (INFOLINIA_SPEECH=false): phone calls cannot be answered")
+        await run_call(services.call_deps, channel, started)
+
+    deps = TwilioDeps(
+        public_url=settings.public_url,
+        auth_token=settings.twilio_auth_token,
+        fallback_number=settings.fallback_number,
+        store=store,
+        run_call=pipeline,
+        admission=getattr(app.state, "admission", None),
+        on_event=getattr(getattr(app.state, "metrics", None), "edge_event", None),
+        on_call_ended=on_call_ended,
+    )
+    return build_twilio_router(deps)

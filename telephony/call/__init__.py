@@ -1,0 +1,1 @@
+"""The live phone call: loop, inbound ears, playout, admission, per-turn timing."""

@@ -1,0 +1,200 @@
+"""What a phone call needs (``CallDeps``), what a transfer gets (``CallContext``) and what a call leaves
+behind (``CallReport`` and its stored record). Kept apart from ``telephony/call/loop.py`` so the call flow
+reads on its own.
+
+The call record lives under ``call:<CallSid>:transcript`` (``record_key``): the heard transcript (bot
+segments with heard/interrupted status, caller turns) and the per-turn timings. It sits next to the
+webhook's ``call:<CallSid>`` record (status callbacks rewrite that one, so the pipeline never does)
+and names the dialog session (``session_id``) the engine keeps its own history in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from dialog import catalogue
+from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
+from telephony.call.playout import RATE, split_sentences
+from telephony.call.timing import TurnTiming
+from telephony.ports import AudioChannel, CallControl
+from voice.ports import PCM, Recognizer, SpeechProbability, Synthesizer
+from voice.tts_cache import DiskAudioCache
+from voice.turns import TurnConfig
+
+log = logging.getLogger(__name__)
+
+
+class PromptCache:
+    """Audio ready before it is needed: fixed prompts (greeting, apology) and the first sentence of replies.
+
+    Why: the greeting must start the moment the stream opens, the apology must play even when the
+    synthesizer has just failed, and a caller waits for a reply's first sound only, so a reply whose
+    first sentence is ready starts at once (the rest is synthesized while it plays). Lookups are by
+    exact text: a whole prompt, or one sentence as ``split_sentences`` cuts it. With ``disk`` the audio
+    survives restarts and is shared by the workers of a machine.
+    """
+
+    def __init__(self, synthesizer: Synthesizer | None, rate: int = RATE, disk: DiskAudioCache | None = None) -> None:
+        self._synth = synthesizer
+        self._rate = rate
+        self._disk = disk
+        self._audio: dict[str, PCM] = {}
+
+    def get(self, text: str) -> PCM | None:
+        return self._audio.get(text)
+
+    def put(self, text: str, pcm: PCM) -> None:
+        self._audio[text] = pcm
+
+    def __len__(self) -> int:
+        return len(self._audio)
+
+    async def prewarm(self, texts: Sequence[str]) -> int:
+        """Render every text not cached yet, one after another (start-up; the synthesizer is shared).
+
+        Returns how many were synthesized (the others were in memory or on disk)."""
+        synthesized = 0
+        for text in texts:
+            if text and text not in self._audio:
+                synthesized += await self._render(text)
+        return synthesized
+
+    async def prewarm_first_sentences(self, texts: Sequence[str]) -> int:
+        """Render the first sentence of each text (what a caller waits for); returns how many were synthesized."""
+        firsts = [split_sentences(t)[0] for t in texts if t.strip()]
+        return await self.prewarm(list(dict.fromkeys(firsts)))
+
+    async def _render(self, text: str) -> bool:
+        if self._disk is not None:
+            hit = await asyncio.to_thread(self._disk.get, text, self._rate)
+            if hit is not None:
+                self._audio[text] = hit
+                return False
+        if self._synth is None:
+            return False
+        pcm = await self._synth.synthesize(text, self._rate)
+        self._audio[text] = pcm
+        if self._disk is not None:
+            await asyncio.to_thread(self._disk.put, text, self._rate, pcm)
+        return True
+
+
+@dataclass(frozen=True)
+class CallTexts:
+    """The fixed sentences the call pipeline itself says (the dialog engine says everything else)."""
+
+    still_there: str = catalogue.STILL_THERE
+    silence_goodbye: str = catalogue.SILENCE_GOODBYE
+    apology: str = catalogue.ERROR_TRANSFER  # fail-safe: said (cached) before the fallback transfer
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """What a transfer implementation gets: the call, its dialog session and what the caller heard."""
+
+    call_sid: str
+    stream_sid: str
+    session_id: str | None
+    caller: CallerInfo
+    transcript: list[dict[str, Any]]
+    channel: AudioChannel
+
+
+TransferFn = Callable[[CallContext, Outcome], Awaitable[None]]
+
+
+class CallMetrics(Protocol):
+    """Where a call reports what happened (``telephony.metrics.Metrics``); optional."""
+
+    def call_started(self) -> None: ...
+
+    def call_ended(self, report: CallReport) -> None: ...
+
+    def barge_in(self) -> None: ...
+
+    def transfer(self, reason: str, queue: str) -> None: ...
+
+
+@dataclass
+class CallDeps:
+    """Everything a call needs, built once per process (models and prompt audio are shared by calls)."""
+
+    recognizer: Recognizer
+    synthesizer: Synthesizer
+    dialog: Dialog
+    vad_factory: Callable[[], SpeechProbability]  # a fresh per-call detector, e.g. SileroModel.detector(8000)
+    call_control: CallControl
+    store: KeyValueStore
+    fallback_number: str
+    turn_config: TurnConfig = field(default_factory=TurnConfig)
+    transfer: TransferFn | None = None  # None: blind transfer to fallback_number (warm transfer plugs in here)
+    texts: CallTexts = field(default_factory=CallTexts)
+    prompts: PromptCache | None = None  # None: a cache over ``synthesizer``; share one across calls
+    clock: Callable[[], float] = time.monotonic
+    silence_prompt_s: float = 8.0  # caller silence (bot idle) before "still there?", then goodbye
+    mark_timeout_s: float = 15.0  # longest wait for a goodbye/announcement to finish playing
+    playout_lead_s: float = 0.25  # how far outbound audio may run ahead of the far end's playback
+    record_ttl_s: int = 7 * 24 * 3600
+    metrics: CallMetrics | None = None  # Prometheus counters and latency histograms (telephony/metrics.py)
+
+    def __post_init__(self) -> None:
+        if self.prompts is None:
+            self.prompts = PromptCache(self.synthesizer)
+
+    @property
+    def prompt_cache(self) -> PromptCache:
+        assert self.prompts is not None  # set in __post_init__
+        return self.prompts
+
+    async def prewarm(self, texts: Sequence[str] = ()) -> None:
+        """Synthesize the fixed prompts before the first call (pass the greeting: it must not wait)."""
+        t = self.texts
+        await self.prompt_cache.prewarm([*texts, t.still_there, t.silence_goodbye, t.apology])
+
+    async def transfer_call(self, ctx: CallContext, outcome: Outcome) -> None:
+        """The pluggable transfer, or by default a blind transfer to the fallback number."""
+        if self.transfer is not None:
+            await self.transfer(ctx, outcome)
+        else:
+            await self.call_control.transfer_to_number(ctx.call_sid, self.fallback_number)
+
+
+@dataclass
+class CallReport:
+    """How a call went. ``ended``: caller_hung_up | hung_up | transferred | fallback | fallback_twiml."""
+
+    call_sid: str
+    session_id: str | None
+    ended: str
+    turns: list[TurnTiming]
+    transcript: list[dict[str, Any]]
+    errors: list[str] = field(default_factory=list)
+    vad_ms_per_window: float | None = None  # measured VAD cost (runs in a worker thread)
+
+    def record(self, origin: float) -> dict[str, Any]:
+        """The JSON record stored under ``record_key(call_sid)``."""
+        return {
+            "call_sid": self.call_sid,
+            "session_id": self.session_id,
+            "ended": self.ended,
+            "transcript": self.transcript,
+            "turns": [t.to_dict(origin) for t in self.turns],
+            "errors": self.errors,
+        }
+
+
+def record_key(call_sid: str) -> str:
+    return f"call:{call_sid}:transcript"
+
+
+async def save_record(store: KeyValueStore, report: CallReport, origin: float, ttl_s: int) -> None:
+    """Best effort: the record is bookkeeping, a store outage must not fail a live call over it."""
+    try:
+        await asyncio.wait_for(store.set(record_key(report.call_sid), report.record(origin), ttl_s), 2.0)
+    except Exception as exc:
+        log.warning("call %s: record not saved: %r", report.call_sid, exc)

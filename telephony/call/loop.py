@@ -1,0 +1,373 @@
+"""THE live phone call: caller audio -> VAD/turns -> ASR -> dialog -> TTS -> audio out, or -> transfer.
+
+One ``_Call`` per stream. The main loop only reads the channel and reacts at once (VAD and turn
+events, marks, DTMF); everything slow (ASR, dialog, speaking, hanging up, transferring) runs in ONE
+"bot action" task at a time, so a barge-in is just: send ``clear``, cancel that task.
+
+Turn taking runs on media time (``Ears``); outbound pacing and the per-turn timestamps on
+``deps.clock``. Speculative ASR starts on the detector's early end-of-turn candidate and is used when
+the final turn audio is identical. The bot never starts a reply over a talking caller: the reply is
+kept and said after all if the caller's new turn was only noise.
+
+Fail-safe: an exception anywhere (models, store, dialog, this file) ends in an apology (cached audio,
+so it plays even when TTS is what failed; otherwise Twilio says it) and a transfer to the fallback
+number through ``CallControl``. If even that fails the channel is closed, which makes Twilio run the
+apology-and-dial TwiML after ``</Connect>``. A caller is never dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+import numpy as np
+
+from dialog.ports import CallerInfo, Outcome
+from telephony.call.deps import CallContext, CallDeps, CallReport, save_record
+from telephony.call.inbound import Ears, Keypad, SilenceWatch, Speculation
+from telephony.call.playout import RATE, HeardTranscript, Playout, Segment, speak
+from telephony.call.timing import TurnLog, TurnTiming
+from telephony.logs import call_context
+from telephony.ports import AudioChannel, AudioIn, CallEnded, CallStarted, Dtmf, MarkPlayed
+from voice.ports import PCM, Transcript
+from voice.turns import BargeIn, EarlyEndCandidate, SpeechResumed, SpeechStarted, TurnEnded, TurnEvent
+
+__all__ = ["CallDeps", "CallReport", "run_call"]
+log = logging.getLogger(__name__)
+UNHEARD_S = 0.3  # a reply cut before this much of it played counts as never said
+SPOKEN_MS = 700.0  # a turn with this much speech but no words recognised gets "please repeat" (a cough won't)
+
+
+async def run_call(deps: CallDeps, channel: AudioChannel, started: CallStarted) -> CallReport:
+    """Run one call from its ``start`` event until it ends (hang-up either side, or a transfer)."""
+    with call_context(started.call_sid):  # every line this call's tasks log carries its id
+        call = _Call(deps, channel, started)
+        if deps.metrics is not None:
+            deps.metrics.call_started()
+        try:
+            return await call.run()
+        finally:
+            if deps.metrics is not None:
+                deps.metrics.call_ended(call._report())
+
+
+class _Call:
+    def __init__(self, deps: CallDeps, channel: AudioChannel, started: CallStarted) -> None:
+        self.d, self.ch, self.sid, self.stream_sid = deps, channel, started.call_sid, started.stream_sid
+        phone = started.params.get("from") or None
+        self.caller = CallerInfo(channel="phone", phone=phone, extra=dict(started.params))
+        self.session_id: str | None = started.params.get("session_id") or None
+        self.prompts = deps.prompt_cache
+        self.playout = Playout(channel, clock=deps.clock, max_lead_s=deps.playout_lead_s)
+        self.ears, self.keypad = Ears(deps.vad_factory(), deps.turn_config), Keypad()
+        self.log, self.heard = TurnLog(origin=deps.clock()), HeardTranscript()
+        self.task: asyncio.Task[None] | None = None  # the one bot action (answer, prompt, transfer)
+        self.interruptible, self.stage = True, "idle"  # stage: idle | asr | dialog | speak
+        self.spec = Speculation()
+        self.pending_audio: PCM | None = None  # the turn being recognised
+        self.carry: PCM | None = None  # a turn cut during recognition: merged into the next one
+        self.last_turn: PCM | None = None  # the audio of the caller's latest turn
+        self.retract = False  # the next answered turn replaces the dialog's latest one
+        self.current: Outcome | None = None  # the reply being said
+        self.saying: list[Segment] = []
+        self.unsaid: Outcome | None = None  # a reply cut before the caller heard any of it
+        self.expects = "text"
+        self.hotwords: list[str] | None = None
+        self.silence = SilenceWatch(deps.silence_prompt_s)
+        self.inbox: asyncio.Queue[BaseException | None] = asyncio.Queue()  # bot action -> main loop
+        self.ended: str | None = None
+        self.failing = False
+        self.errors: list[str] = []
+
+    # --- main loop: read the channel, react at once ----------------------------------------------
+    async def run(self) -> CallReport:
+        try:
+            self._act(self._greet())
+            await self._loop()
+        except Exception as exc:  # a bug in this file must not drop the caller either
+            await self._fail(exc)
+            try:
+                await self._loop(safe=True)
+            except Exception as again:
+                await self._fail(again)
+        finally:
+            await self._shutdown()
+        return self._report()
+
+    async def _loop(self, safe: bool = False) -> None:
+        """Until the call ends. ``safe`` (after a crash here): only marks and the end are handled."""
+        recv: asyncio.Task[Any] | None = None
+        wake: asyncio.Task[Any] | None = None
+        try:
+            while self.ended is None:
+                recv = recv or asyncio.create_task(self.ch.receive())
+                wake = wake or asyncio.create_task(self.inbox.get())
+                done, _ = await asyncio.wait({recv, wake}, return_when=asyncio.FIRST_COMPLETED)
+                if wake in done:
+                    item, wake = wake.result(), None
+                    if isinstance(item, BaseException):
+                        await self._fail(item)
+                if recv in done and self.ended is None:
+                    event, recv = recv.result(), None
+                    if not safe or isinstance(event, MarkPlayed | CallEnded):
+                        await self._on_event(event)
+        finally:
+            for t in (recv, wake):
+                if t is not None:
+                    t.cancel()
+
+    async def _on_event(self, event: Any) -> None:
+        if isinstance(event, AudioIn):
+            for now, events in await self.ears.hear(event.pcm, self.playout.busy):
+                for turn_event in events:
+                    await self._on_turn(turn_event, now)
+                self._check_silence(now)
+        elif isinstance(event, MarkPlayed):
+            seg = self.playout.on_mark(event.name)
+            if seg is not None:
+                self.log.mark_played(seg.turn, self.d.clock())
+        elif isinstance(event, Dtmf):
+            await self._on_dtmf(event.digit)
+        elif isinstance(event, CallEnded):
+            self.ended = self.ended or "caller_hung_up"
+            self.playout.hang_up()
+
+    async def _on_turn(self, event: TurnEvent, now: float) -> None:
+        # The caller has the floor: stop talking, or stop recognising (that audio joins this turn).
+        busy = self._acting() and self.stage in ("asr", "speak")
+        log.debug("%s at %.3f s of caller audio (bot %s)", type(event).__name__, now, self.stage)
+        if isinstance(event, BargeIn) or (isinstance(event, SpeechStarted) and busy):
+            await self._interrupt()
+            if isinstance(event, BargeIn) and event.continues_turn and self.carry is None:
+                self.carry = self.last_turn  # the caller only paused: recognise both parts together,
+                self.retract = self.last_turn is not None  # and the dialog forgets the first half's turn
+        if isinstance(event, SpeechStarted):
+            self.silence.caller_active()
+        elif isinstance(event, EarlyEndCandidate):
+            self.spec.start(event.audio, self._transcribe(event.audio))
+        elif isinstance(event, SpeechResumed):
+            self.spec.drop()
+        elif isinstance(event, TurnEnded):
+            timing = self.log.new("speech")
+            wall = self.d.clock()
+            timing.stamp("turn_detected", wall)
+            timing.stamp("speech_end", wall - (now - event.ended_at))
+            audio, spec = event.audio, None
+            if self.carry is not None:  # the caller went on after a pause: one turn, recognised afresh
+                audio, self.carry = np.concatenate([self.carry, audio]), None
+                timing.extra["continues"], self.retract = self.retract, False
+                self.spec.drop()
+            else:
+                spec = self.spec.take(audio)
+            self.last_turn = audio
+            await self._take_over(self._answer(audio, timing, spec, event.speech_ms))
+
+    async def _on_dtmf(self, digit: str) -> None:
+        self.silence.caller_active()
+        action = self.keypad.press(digit, self.expects == "order_number")
+        if action is None:
+            return
+        timing = self.log.typed(self.d.clock())  # the turn is complete the moment the key is pressed
+        if action[0] == "human":
+            await self._take_over(self._escalate(timing))
+        else:
+            await self._take_over(self._answer_text(action[1], timing))
+
+    def _check_silence(self, now: float) -> None:
+        idle = not (self._acting() or self.playout.busy or not self.ears.idle or self.failing)
+        due = self.silence.check(now, idle)
+        if due == "still_there":
+            self._act(self._say_prompt(self.d.texts.still_there))
+        elif due == "goodbye":
+            self._act(self._end_call(self.d.texts.silence_goodbye), interruptible=False)
+
+    # --- bot actions (one at a time, in self.task) -----------------------------------------------
+    async def _greet(self) -> None:
+        """Plays from the prompt cache when prewarmed; otherwise streamed sentence by sentence."""
+        outcome = await self.d.dialog.greet(self.session_id, self.caller)
+        await self._perform(outcome, None, yield_floor=False)
+
+    async def _answer(
+        self, audio: PCM, timing: TurnTiming, spec: asyncio.Task[Transcript] | None, speech_ms: float
+    ) -> None:
+        self.stage, self.pending_audio = "asr", audio
+        transcript = await spec if spec is not None else await self._transcribe(audio)
+        timing.speculative, timing.asr_s = spec is not None, transcript.processing_s
+        timing.stamp("transcript_ready", self.d.clock())
+        text, unsaid, self.unsaid = transcript.text.strip(), self.unsaid, None
+        if text:
+            await self._answer_text(text, timing, transcript.confidence)
+        elif unsaid is not None:  # only noise cut the last reply: say it after all
+            await self._perform(unsaid, timing)
+        elif speech_ms >= SPOKEN_MS:  # someone spoke and nothing was understood: say so, don't go quiet
+            await self._answer_text("", timing, 0.0)
+
+    async def _answer_text(self, text: str, timing: TurnTiming, confidence: float = 1.0) -> None:
+        self.stage = "dialog"
+        if timing.extra.pop("continues", False) and self.session_id:
+            await self.d.dialog.retract(self.session_id)
+        self.heard.caller(timing.turn, text, timing.source, confidence)
+        outcome = await self.d.dialog.handle(self.session_id, text, self.caller)
+        timing.stamp("dialog_decided", self.d.clock())
+        timing.text, timing.action = text, outcome.action
+        await self._perform(outcome, timing)
+
+    async def _escalate(self, timing: TurnTiming) -> None:
+        self.heard.caller(timing.turn, "[0]", timing.source, 1.0)
+        outcome = await self.d.dialog.escalate(self.session_id or "", "requested_human", self.caller)
+        timing.stamp("dialog_decided", self.d.clock())
+        timing.text, timing.action = "[0]", outcome.action
+        await self._perform(outcome, timing)
+
+    async def _perform(self, outcome: Outcome, timing: TurnTiming | None, yield_floor: bool = True) -> None:
+        """Say the reply; then for ``end`` hang up, for ``transfer`` hand the call over."""
+        self.session_id, self.expects, self.current = outcome.session_id, outcome.expects, outcome
+        if outcome.action in ("end", "transfer"):
+            self.interruptible = False
+        elif yield_floor and self.ears.caller_speaking:
+            self.unsaid = outcome
+            return
+        await self._say(outcome.reply, timing)
+        if timing is not None:
+            log.info("%s", timing.summary())
+        if outcome.action == "end":
+            await self._wait_played()
+            await self.d.call_control.hang_up(self.sid)
+            self._finish("hung_up")
+        elif outcome.action == "transfer":
+            if self.d.metrics is not None:
+                t = outcome.transfer
+                self.d.metrics.transfer(t.reason if t else "unknown", t.queue if t else "default")
+            await self._wait_played()
+            await self.d.transfer_call(self._context(), outcome)
+            self._finish("transferred")
+        else:
+            await self._save()
+        self.stage = "idle"
+
+    async def _say_prompt(self, text: str) -> None:
+        self.current = None
+        await self._say(text, None)
+        self.stage = "idle"
+
+    async def _end_call(self, goodbye: str) -> None:
+        await self._say_prompt(goodbye)
+        await self._wait_played()
+        await self.d.call_control.hang_up(self.sid)
+        self._finish("hung_up")
+
+    async def _apologise_and_transfer(self) -> None:
+        """Fail-safe: the apology (cached audio; if it can't play, Twilio says it), then the fallback."""
+        apology, spoken = self.d.texts.apology, False
+        try:
+            if self.prompts.get(apology) is None:  # not prewarmed: synthesis may be what is broken
+                self.prompts.put(apology, await asyncio.wait_for(self.d.synthesizer.synthesize(apology, RATE), 5.0))
+            await self._say_prompt(apology)
+            await self._wait_played()
+            spoken = True
+        except Exception:
+            log.exception("call %s: the apology could not be played", self.sid)
+            with contextlib.suppress(Exception):
+                await self.playout.clear()
+        if self.d.metrics is not None:
+            self.d.metrics.transfer("fallback", "fallback")
+        await self.d.call_control.transfer_to_number(self.sid, self.d.fallback_number, None if spoken else apology)
+        self._finish("fallback")
+
+    # --- helpers ---------------------------------------------------------------------------------
+    async def _say(self, text: str, timing: TurnTiming | None) -> None:
+        self.stage = "speak"
+        turn = timing.turn if timing is not None else len(self.log.turns)
+        self.saying = self.heard.bot(text, turn, whole=self.prompts.get(text) is not None)
+        first = None if timing is None else (lambda at: timing.stamp("first_audio_sent", at))
+        await speak(self.playout, self.d.synthesizer, self.saying, self.prompts.get, first)
+
+    async def _wait_played(self) -> None:
+        await self.playout.wait_played(self.d.mark_timeout_s)
+
+    async def _transcribe(self, audio: PCM) -> Transcript:
+        if self.hotwords is None:
+            self.hotwords = self.d.dialog.vocabulary()
+        return await self.d.recognizer.transcribe(audio, self.ears.rate, self.hotwords)
+
+    def _act(self, coro: Coroutine[Any, Any, None], interruptible: bool = True) -> None:
+        self.task, self.interruptible = asyncio.create_task(self._guard(coro)), interruptible
+
+    async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
+        try:
+            await coro
+        except Exception as exc:  # the main loop turns it into apology + transfer
+            self.inbox.put_nowait(exc)
+
+    async def _take_over(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Replace the current action, unless it is a goodbye or a transfer (those finish)."""
+        if self._acting() and not self.interruptible:
+            coro.close()
+            return
+        await self._interrupt()
+        self._act(coro)
+
+    def _acting(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    async def _interrupt(self) -> None:
+        """Barge-in: ``clear`` at once, cancel the action; keep what the caller did not get to hear."""
+        task = self.task if self._acting() else None
+        if task is not None and not self.interruptible:
+            return
+        if self.d.metrics is not None and self.playout.busy and not self.failing:
+            self.d.metrics.barge_in()  # the caller talked over audio they had not heard out
+        if task is not None:
+            if self.stage == "asr":
+                self.carry = self.pending_audio
+            task.cancel()
+        await self.playout.clear()
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+            heard_s = sum(s.duration_s if s.status == "heard" else s.heard_s for s in self.saying)
+            reply = self.current is not None and self.current.action in ("answer", "clarify")
+            if self.stage == "speak" and reply and heard_s < UNHEARD_S:
+                self.unsaid = self.current
+        self.stage = "idle"
+
+    async def _fail(self, exc: BaseException) -> None:
+        log.error("call %s failed: %r", self.sid, exc, exc_info=exc)
+        self.errors.append(repr(exc))
+        if self.failing:  # the fail-safe itself failed: closing makes Twilio run the fallback TwiML
+            self.ended = "fallback_twiml"
+            with contextlib.suppress(Exception):
+                await self.ch.close()
+            return
+        self.failing, self.interruptible = True, True
+        await self._interrupt()
+        self._act(self._apologise_and_transfer(), interruptible=False)
+
+    def _finish(self, how: str) -> None:
+        # Twilio may stop the stream before our hang-up/transfer request returns: that "hang-up" was ours.
+        self.ended = how if self.ended in (None, "caller_hung_up") else self.ended
+        self.inbox.put_nowait(None)  # wake the main loop
+
+    def _context(self) -> CallContext:
+        return CallContext(self.sid, self.stream_sid, self.session_id, self.caller, self.heard.to_list(), self.ch)
+
+    def _report(self) -> CallReport:
+        ended = self.ended or "caller_hung_up"
+        turns, heard = self.log.turns, self.heard.to_list()
+        return CallReport(self.sid, self.session_id, ended, turns, heard, self.errors, self.ears.vad_ms_per_window)
+
+    async def _save(self) -> None:
+        await save_record(self.d.store, self._report(), self.log.origin, self.d.record_ttl_s)
+
+    async def _shutdown(self) -> None:
+        task = self.task if self._acting() else None
+        if task is not None and not self.interruptible:  # a hang-up or transfer in flight may finish
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(task), 5.0)
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        self.spec.drop()
+        await self._save()

@@ -1,0 +1,1 @@
+"""Text chat channel over HTTP."""

@@ -1,0 +1,70 @@
+"""Text chat channel: ``POST /v1/chat``, the same dialog engine as the phone line.
+
+The request model enforces the contract (non-empty text, at most 2,000 characters, strict types) so bad
+input gets a 422 with a clear message before it reaches the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dialog.ports import CallerInfo, Dialog
+from telephony.app.services import wait_for_services
+
+MAX_TEXT = 2000
+
+
+class ChatRequest(BaseModel):
+    """One caller message. ``session_id`` continues a conversation; none or unknown starts a new one."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    session_id: str | None = Field(None, max_length=128)
+    text: str = Field(..., max_length=MAX_TEXT)
+    channel: Literal["chat", "phone", "speaker", "voice"] = "chat"
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("text must not be empty")
+        return v
+
+
+class TransferOut(BaseModel):
+    queue: str
+    reason: str
+    priority: int
+    summary: str
+
+
+class ChatResponse(BaseModel):
+    session_id: str
+    action: Literal["answer", "clarify", "transfer", "end"]
+    reply: str
+    kb_id: str | None
+    order_id: str | None
+    transfer: TransferOut | None
+
+
+async def get_dialog(request: Request) -> Dialog:
+    """The engine built at start-up, injected per request (waits while the models are still loading)."""
+    services = await wait_for_services(request.app)
+    return services.dialog
+
+
+DialogDep = Annotated[Dialog, Depends(get_dialog)]
+
+
+def build_chat_router() -> APIRouter:
+    router = APIRouter(tags=["chat"])
+
+    @router.post("/v1/chat", response_model=ChatResponse)
+    async def chat(body: ChatRequest, dialog: DialogDep) -> dict[str, Any]:
+        outcome = await dialog.handle(body.session_id, body.text, CallerInfo(channel=body.channel))
+        return outcome.to_api()
+
+    return router

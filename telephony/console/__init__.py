@@ -1,0 +1,1 @@
+"""The agent console and the agents' JSON API: pages, SSE, actions, view models."""

@@ -1,0 +1,89 @@
+"""What the console's buttons do: the same repository calls and events as the JSON API's routes.
+
+Each returns ``(ok, message)``; the message is Polish, for the agent (read out by the page's live
+region). Refusals are normal outcomes (another agent claimed the callback first), not errors.
+"""
+
+from __future__ import annotations
+
+from telephony.agents import events as ev
+from telephony.agents.dispatch import OnAvailable, agent_available
+from telephony.agents.events import ConsoleEvent
+from telephony.agents.repo import StatusConflict
+from telephony.console.api import AgentsDeps
+from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
+
+__all__ = ["CONSOLE_STATUSES", "OnAvailable", "claim_callback", "close_callback", "set_status", "wrap_up"]
+
+CONSOLE_STATUSES = ("available", "offline")  # busy and wrap_up are set by calls, never by hand
+
+
+async def _became_available(deps: AgentsDeps, agent_id: str, on_available: OnAvailable | None) -> None:
+    """Ring a waiting caller at once (``agent_dispatch.agent_available``, as the JSON API does); a hook
+    given to the console overrides the deps' own (``AgentsDeps.on_available``)."""
+    await agent_available(deps.agents, agent_id, on_available or deps.on_available)
+
+
+async def set_status(
+    deps: AgentsDeps, agent_id: str, status: str, on_available: OnAvailable | None = None
+) -> tuple[bool, str]:
+    if status not in CONSOLE_STATUSES:
+        return False, "Nieznany status."
+    try:
+        previous = await deps.agents.set_status(agent_id, status)  # type: ignore[arg-type]
+    except StatusConflict as exc:
+        if exc.current == "wrap_up":
+            return False, "Najpierw zakończ obsługę poprzedniej rozmowy."
+        return False, "W trakcie rozmowy nie można zmienić statusu."
+    if previous is None:
+        return False, "Nie znaleziono konsultanta."
+    await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, None, {"status": status}))
+    if status == "available" and previous != "available":
+        await _became_available(deps, agent_id, on_available)
+    return True, f"Status: {STATUS_LABELS[status]}."
+
+
+async def wrap_up(
+    deps: AgentsDeps,
+    view: ViewConfig,
+    agent_id: str,
+    outcome: str,
+    note: str,
+    on_available: OnAvailable | None = None,
+) -> tuple[bool, str]:
+    """Record the call's outcome (and note) on the transfer, then wrap_up -> available."""
+    if outcome_label(view.outcomes, outcome) is None:
+        return False, "Wybierz wynik rozmowy."
+    state = await deps.agents.get(agent_id)
+    if state is None or state.status != "wrap_up":
+        return False, "Nie ma rozmowy do zakończenia."
+    if state.last_transfer:
+        fields = {"outcome": outcome, "wrap_up_note": note} if note else {"outcome": outcome}
+        await deps.transfers.update(state.last_transfer, **fields)
+    if not await deps.agents.finish_wrap_up(agent_id):
+        return False, "Nie ma rozmowy do zakończenia."
+    await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, state.last_transfer, {"status": "available"}))
+    await _became_available(deps, agent_id, on_available)
+    return True, "Obsługa zakończona. Status: Dostępny."
+
+
+async def claim_callback(deps: AgentsDeps, agent_id: str, callback_id: str) -> tuple[bool, str]:
+    result = await deps.callbacks.claim(callback_id, agent_id)
+    if not result.won:
+        if result.reason == "unknown":
+            return False, "Nie ma takiego oddzwonienia."
+        return False, "To oddzwonienie przejął już ktoś inny."
+    await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLAIMED, None, None, {"id": callback_id, "by": agent_id}))
+    return True, "Oddzwonienie przejęte. Zadzwoń do klienta."
+
+
+async def close_callback(
+    deps: AgentsDeps, view: ViewConfig, agent_id: str, callback_id: str, outcome: str
+) -> tuple[bool, str]:
+    if outcome_label(view.callback_outcomes, outcome) is None:
+        return False, "Wybierz wynik."
+    result = await deps.callbacks.close(callback_id, agent_id, outcome)
+    if not result.won:
+        return False, "Możesz zamknąć tylko oddzwonienie przejęte przez siebie."
+    await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLOSED, None, None, {"id": callback_id, "by": agent_id}))
+    return True, "Oddzwonienie zamknięte."

@@ -1,0 +1,266 @@
+"""The agents' JSON API (behind the console, usable on its own): ``/v1/agents``, ``/v1/queues``,
+``/v1/callbacks``, ``/v1/transfers``. Every route needs ``Authorization: Bearer <agent token>``.
+
+Why Bearer tokens checked against sha256 hashes: the roster never holds a usable secret, and an agent
+is identified by what they present, so "only your own status" is a comparison, not a lookup of who
+claims to be whom. All state is in Redis (``AgentsDeps``), so any worker answers any request.
+"""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+from redis.asyncio import Redis
+
+from telephony.agents import events as ev
+from telephony.agents.callbacks import CallbackBook, RedisCallbacks
+from telephony.agents.dispatch import OnAvailable, agent_available
+from telephony.agents.events import ConsoleEvent, EventBus
+from telephony.agents.hours import DEFAULT_HOURS, DEFAULT_TZ, QueueConfig, QueueHours
+from telephony.agents.repo import AgentRepo, StatusConflict
+from telephony.agents.roster import Agent
+from telephony.agents.routing import count_serving
+from telephony.agents.waits import HandlingStats, WaitModel, estimate_wait_s, wait_phrase
+from telephony.transfer.store import TransferStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AgentsDeps:
+    """Everything the agents features share, built once per process over one Redis connection pool."""
+
+    agents: AgentRepo
+    transfers: TransferStore
+    callbacks: CallbackBook
+    events: EventBus
+    stats: HandlingStats
+    hours: QueueHours
+    wait_model: WaitModel = field(default_factory=WaitModel)
+    clock: Callable[[], float] = time.time
+    redis: Redis | None = None  # owned: closed by close()
+    # Rings waiting callers when an agent becomes available (``WarmTransfer.dispatch_queues``, set by
+    # ``transfer_wiring``); None without the warm transfer. Used only through ``agent_available``.
+    on_available: OnAvailable | None = None
+
+    async def close(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+
+
+async def build_agents_deps(
+    redis_url: str,
+    *,
+    prefix: str = "infolinia:",
+    roster: Sequence[Agent] = (),
+    queues: Mapping[str, QueueConfig] | None = None,
+    default_hours: str = DEFAULT_HOURS,
+    tz: str = DEFAULT_TZ,
+    clock: Callable[[], float] = time.time,
+) -> AgentsDeps:
+    """Connect, publish the roster to Redis (live statuses survive restarts) and wire the pieces."""
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    deps = AgentsDeps(
+        agents=AgentRepo(redis, prefix=prefix, clock=clock),
+        transfers=TransferStore(redis, prefix=prefix, clock=clock),
+        callbacks=RedisCallbacks(redis, prefix=prefix, clock=clock),
+        events=EventBus(redis, prefix=prefix),
+        stats=HandlingStats(redis, prefix=prefix),
+        hours=QueueHours(queues or {}, default_hours, tz),
+        clock=clock,
+        redis=redis,
+    )
+    await deps.agents.sync_roster(roster)
+    return deps
+
+
+DepsProvider = Callable[[Request], Awaitable[AgentsDeps]]
+
+
+async def deps_from_app(request: Request) -> AgentsDeps:
+    """Default provider: ``services.agents`` (or ``app.state.agents``); 503 when the agents features are
+    off (they need Redis)."""
+    from telephony.app.services import wait_for_services
+
+    services = await wait_for_services(request.app)
+    deps: AgentsDeps | None = getattr(services, "agents", None) or getattr(request.app.state, "agents", None)
+    if deps is None:
+        raise HTTPException(503, "agents and transfers need Redis (INFOLINIA_REDIS_URL) and a roster")
+    return deps
+
+
+class StatusBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["available", "offline"]
+
+
+class OutcomeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: str = Field(..., min_length=1, max_length=200)
+
+
+async def queue_view(deps: AgentsDeps, queue: str) -> dict[str, Any]:
+    """One queue: who waits (position, waited, estimate) and who serves it."""
+    states = await deps.agents.list()
+    available, staffed = count_serving([s.view() for s in states], queue)
+    avg = await deps.stats.average(queue)
+    records = await deps.transfers.records(await deps.transfers.waiting(queue))
+    now = deps.clock()
+    waiting = []
+    for position, record in enumerate(records, start=1):
+        estimate = (
+            None if record.status == "ringing" else estimate_wait_s(position, available, staffed, avg, deps.wait_model)
+        )
+        waiting.append(
+            {
+                "transfer_id": record.tid,
+                "position": position,
+                "status": record.status,
+                "priority": record.priority,
+                "reason": record.reason,
+                "waited_s": round(max(0.0, now - record.enqueued_at), 1),
+                "estimate_s": None if estimate is None else round(estimate),
+                "estimate_text": wait_phrase(estimate),
+            }
+        )
+    hours = deps.hours.hours(queue)
+    return {
+        "queue": queue,
+        "open": hours.is_open(_aware(now)),
+        "available_agents": available,
+        "staffed_agents": staffed,
+        "avg_handling_s": None if avg is None else round(avg, 1),
+        "waiting_count": len(waiting),
+        "waiting": waiting,
+    }
+
+
+def _aware(epoch: float) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+async def queue_names(deps: AgentsDeps) -> list[str]:
+    names = set(await deps.transfers.queue_names()) | set(deps.hours.queues)
+    for state in await deps.agents.list():
+        names.update(state.agent.queues)
+    return sorted(names)
+
+
+def build_agents_router(get_deps: DepsProvider | None = None) -> APIRouter:
+    """The JSON API. ``get_deps`` resolves the AgentsDeps per request (default: ``deps_from_app``)."""
+    provider = get_deps or deps_from_app
+    bearer = HTTPBearer(auto_error=False)
+    router = APIRouter(tags=["agents"])
+
+    async def deps_dep(request: Request) -> AgentsDeps:
+        return await provider(request)
+
+    Deps = Annotated[AgentsDeps, Depends(deps_dep)]
+
+    async def current_agent(
+        deps: Deps, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    ) -> Agent:
+        agent = None if creds is None else await deps.agents.authenticate(creds.credentials)
+        if agent is None:
+            raise HTTPException(401, "a valid agent token is required", headers={"WWW-Authenticate": "Bearer"})
+        return agent
+
+    Me = Annotated[Agent, Depends(current_agent)]
+    _routes(router, Deps, Me)
+    return router
+
+
+def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
+    # No ``from __future__ import annotations`` in this module: FastAPI must see Deps/Me (locals here)
+    # as evaluated annotations, not as strings it would look up in the module globals.
+    @router.get("/v1/agents")
+    async def list_agents(deps: Deps, me: Me) -> dict[str, Any]:
+        return {"me": me.id, "agents": [s.public() for s in await deps.agents.list()]}
+
+    @router.get("/v1/agents/me")
+    async def my_state(deps: Deps, me: Me) -> dict[str, Any]:
+        state = await deps.agents.get(me.id)
+        if state is None:
+            raise HTTPException(404, "agent not found")
+        return {**state.public(), "reserved_for": state.reserved_for, "last_transfer": state.last_transfer}
+
+    @router.put("/v1/agents/{agent_id}/status")
+    async def set_status(agent_id: str, body: StatusBody, deps: Deps, me: Me) -> dict[str, Any]:
+        if agent_id != me.id:
+            raise HTTPException(403, "an agent may change only their own status")
+        try:
+            previous = await deps.agents.set_status(me.id, body.status)
+        except StatusConflict as exc:
+            raise HTTPException(409, f"status cannot change while {exc.current}") from exc
+        if previous is None:
+            raise HTTPException(404, "agent not found")
+        await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, None, {"status": body.status}))
+        if body.status == "available" and previous != "available":
+            await agent_available(deps.agents, me.id, deps.on_available)
+        return {"id": me.id, "status": body.status, "previous": previous}
+
+    @router.post("/v1/agents/me/wrap-up")
+    async def wrap_up(body: OutcomeBody, deps: Deps, me: Me) -> dict[str, Any]:
+        state = await deps.agents.get(me.id)
+        if state is None or state.status != "wrap_up":
+            raise HTTPException(409, "not in wrap-up")
+        if state.last_transfer:
+            await deps.transfers.update(state.last_transfer, outcome=body.outcome)
+        if not await deps.agents.finish_wrap_up(me.id):
+            raise HTTPException(409, "not in wrap-up")
+        await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, state.last_transfer, {"status": "available"}))
+        await agent_available(deps.agents, me.id, deps.on_available)
+        return {
+            "id": me.id,
+            "status": "available",
+            "transfer_id": state.last_transfer,
+            "outcome": body.outcome,
+        }
+
+    @router.get("/v1/queues")
+    async def queues(deps: Deps, me: Me) -> dict[str, Any]:
+        return {"queues": [await queue_view(deps, q) for q in await queue_names(deps)]}
+
+    @router.get("/v1/transfers/{transfer_id}")
+    async def transfer(transfer_id: str, deps: Deps, me: Me) -> dict[str, Any]:
+        record = await deps.transfers.get(transfer_id)
+        if record is None:
+            raise HTTPException(404, "transfer not found")
+        position = await deps.transfers.position(record.queue, record.tid)
+        return {**record.context(), "position": position}
+
+    @router.get("/v1/callbacks")
+    async def callbacks(
+        deps: Deps, me: Me, status: Annotated[Literal["pending", "claimed", "closed"], Query()] = "pending"
+    ) -> dict[str, Any]:
+        return {"callbacks": await deps.callbacks.list(status)}
+
+    @router.post("/v1/callbacks/{callback_id}/claim")
+    async def claim(callback_id: str, deps: Deps, me: Me) -> dict[str, Any]:
+        result = await deps.callbacks.claim(callback_id, me.id)
+        if not result.won:
+            _refused(result.reason, result.record)
+        await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLAIMED, None, None, {"id": callback_id, "by": me.id}))
+        return {"claimed": True, "callback": result.record}
+
+    @router.post("/v1/callbacks/{callback_id}/close")
+    async def close(callback_id: str, body: OutcomeBody, deps: Deps, me: Me) -> dict[str, Any]:
+        result = await deps.callbacks.close(callback_id, me.id, body.outcome)
+        if not result.won:
+            _refused(result.reason, result.record)
+        await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLOSED, None, None, {"id": callback_id, "by": me.id}))
+        return {"closed": True, "callback": result.record}
+
+
+def _refused(reason: str, record: dict[str, Any] | None) -> None:
+    if reason == "unknown" or record is None:
+        raise HTTPException(404, "callback not found")
+    detail = {"error": reason, "status": record.get("status"), "claimed_by": record.get("claimed_by")}
+    raise HTTPException(409, detail)

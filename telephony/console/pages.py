@@ -1,0 +1,255 @@
+"""The agent console: ``/agents`` (server-rendered Polish UI), login by token, live updates over SSE.
+
+Pages are Jinja2 templates (``telephony/console/templates/console*.html``) with a little vanilla JS and CSS
+(``telephony/console/static/``): no front-end build. Every action is an ordinary form POST that also works
+without JavaScript (303 back to the page); with JavaScript it is sent by ``fetch`` and answered in JSON.
+Actions call the same repositories as the JSON API (``AgentRepo``, ``TransferStore``, callbacks) and
+publish the same events, so the console and ``/v1/...`` never disagree.
+
+Security: the token is posted once in a form body, compared by ``AgentRepo.authenticate``, never put in
+a URL, a cookie or a log line. The session cookie is HttpOnly + SameSite=Strict (+ Secure and the
+``__Host-`` prefix over HTTPS) and holds only a random id. POSTs from another origin are refused even
+though SameSite already stops them. Nothing under ``/agents`` except the login page answers anonymously.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from telephony.console import actions as act
+from telephony.console.api import AgentsDeps, DepsProvider, deps_from_app
+from telephony.console.panels import render_context
+from telephony.console.sessions import ConsoleSessions, CookiePolicy
+from telephony.console.sse import SSE_HEADERS, agent_stream
+from telephony.console.view import ViewConfig
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+PANELS = ("status", "transfer", "queues", "callbacks")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    """Settings-independent console options (the app maps Settings onto these)."""
+
+    cookie: CookiePolicy = field(default_factory=CookiePolicy)
+    view: ViewConfig = field(default_factory=ViewConfig)
+    base_path: str = "/agents"
+    static_path: str = "/agents/static"
+    session_ttl_s: int = 8 * 3600
+    keepalive_s: float = 15.0
+    login_attempts: int = 10  # failed logins per client IP per 5 minutes
+
+
+def console_static_files() -> StaticFiles:
+    """Mount at ``ConsoleConfig.static_path``: ``app.mount("/agents/static", console_static_files())``."""
+    return StaticFiles(directory=STATIC_DIR)
+
+
+def _asset_version() -> str:
+    """Changes whenever the JS or CSS does, so browsers never run a stale script against new HTML."""
+    digest = hashlib.sha256()
+    for name in ("console.js", "console.css"):
+        digest.update((STATIC_DIR / name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+class _Console:
+    """Shared helpers of the console routes: sessions, page rendering, origin check, action replies."""
+
+    def __init__(self, config: ConsoleConfig, provider: DepsProvider, on_available: act.OnAvailable | None) -> None:
+        self.config, self.provider, self.on_available = config, provider, on_available
+        self.templates = Jinja2Templates(directory=TEMPLATES_DIR)
+        self.base = {
+            "base": config.base_path,
+            "static_url": config.static_path,
+            "asset_version": _asset_version(),
+        }
+
+    def sessions(self, deps: AgentsDeps) -> ConsoleSessions:
+        agents = deps.agents
+        return ConsoleSessions(agents.redis, prefix=agents.prefix, ttl_s=self.config.session_ttl_s)
+
+    def sid(self, request: Request) -> str | None:
+        return request.cookies.get(self.config.cookie.name)
+
+    async def agent_id(self, request: Request, deps: AgentsDeps) -> str | None:
+        return await self.sessions(deps).resolve(self.sid(request))
+
+    def page(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+        response = self.templates.TemplateResponse(request, name, {**self.base, **context}, status_code=status)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def panels(self, context: dict[str, Any]) -> dict[str, str]:
+        ctx = {**self.base, **context}
+        return {name: self.templates.get_template(f"console_{name}.html").render(ctx) for name in PANELS}
+
+    def redirect(self, path: str = "") -> RedirectResponse:
+        return RedirectResponse(self.config.base_path + path, status_code=303)
+
+    def reply(self, request: Request, result: tuple[bool, str]) -> Response:
+        """JSON for fetch(); without JavaScript, back to the page (its state shows what happened)."""
+        ok, message = result
+        if request.headers.get("x-requested-with") == "fetch":
+            return JSONResponse({"ok": ok, "message": message}, status_code=200 if ok else 409)
+        return self.redirect()
+
+
+def same_origin(request: Request) -> None:
+    """Refuse state changes posted from another site (SameSite=Strict already withholds the cookie)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+        raise HTTPException(403, "cross-origin request refused")
+
+
+def build_console_router(
+    config: ConsoleConfig | None = None,
+    get_deps: DepsProvider | None = None,
+    on_available: act.OnAvailable | None = None,
+) -> APIRouter:
+    """The console under ``config.base_path``. ``get_deps`` resolves the shared ``AgentsDeps`` per request
+    (default: the JSON API's ``deps_from_app``); ``on_available(queues)`` runs when an agent becomes
+    available (default: ``AgentsDeps.on_available``, i.e. ``WarmTransfer.dispatch_queues``, the same as the
+    JSON API's). Also mount ``console_static_files()`` at ``static_path``."""
+    console = _Console(config or ConsoleConfig(), get_deps or deps_from_app, on_available)
+    router = APIRouter(prefix=console.config.base_path, include_in_schema=False)
+
+    async def deps_dep(request: Request) -> AgentsDeps:
+        return await console.provider(request)
+
+    Deps = Annotated[AgentsDeps, Depends(deps_dep)]
+
+    async def require_agent(request: Request, deps: Deps) -> str:
+        agent_id = await console.agent_id(request, deps)
+        if agent_id is None:
+            raise HTTPException(401, "zaloguj się")
+        return agent_id
+
+    Me = Annotated[str, Depends(require_agent)]
+    _auth_routes(router, console, Deps)
+    _page_routes(router, console, Deps, Me)
+    _action_routes(router, console, Deps, Me)
+    return router
+
+
+def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
+    cookie = console.config.cookie
+
+    @router.get("/login")
+    async def login_page(request: Request, deps: Deps) -> Response:
+        if await console.agent_id(request, deps) is not None:
+            return console.redirect()
+        return console.page(request, "console_login.html", {"error": None})
+
+    @router.post("/login")
+    async def login(request: Request, deps: Deps, token: Annotated[str, Form(max_length=512)] = "") -> Response:
+        same_origin(request)
+        sessions = console.sessions(deps)
+        client = request.client.host if request.client else "unknown"
+        if not await sessions.login_allowed(client, limit=console.config.login_attempts):
+            error = {"error": "Zbyt wiele nieudanych prób. Spróbuj ponownie za kilka minut."}
+            return console.page(request, "console_login.html", error, 429)
+        agent = await deps.agents.authenticate(token.strip())
+        if agent is None:
+            await sessions.login_failed(client)
+            return console.page(request, "console_login.html", {"error": "Nieprawidłowy token."}, 401)
+        await sessions.revoke(console.sid(request))  # never keep a session id from before the login
+        sid = await sessions.create(agent.id)
+        response = console.redirect()
+        response.set_cookie(
+            cookie.name,
+            sid,
+            max_age=cookie.max_age_s,
+            path="/",
+            secure=cookie.secure,
+            httponly=True,
+            samesite="strict",
+        )
+        return response
+
+    @router.post("/logout")
+    async def logout(request: Request, deps: Deps) -> Response:
+        same_origin(request)
+        await console.sessions(deps).revoke(console.sid(request))
+        response = console.redirect("/login")
+        response.delete_cookie(cookie.name, path="/", secure=cookie.secure, httponly=True, samesite="strict")
+        return response
+
+
+def _page_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> None:
+    view = console.config.view
+
+    @router.get("")
+    async def console_page(request: Request, deps: Deps) -> Response:
+        agent_id = await console.agent_id(request, deps)
+        context = None if agent_id is None else await render_context(deps, agent_id, view)
+        if context is None:  # anonymous, or the agent was removed from the roster
+            return console.redirect("/login")
+        return console.page(request, "console.html", context)
+
+    @router.get("/panels")
+    async def panels(deps: Deps, me: Me) -> Response:
+        context = await render_context(deps, me, view)
+        if context is None:
+            raise HTTPException(401, "zaloguj się")
+        return JSONResponse(console.panels(context), headers={"Cache-Control": "no-store"})
+
+    @router.get("/events")
+    async def events(request: Request, deps: Deps, me: Me) -> StreamingResponse:
+        sessions, sid = console.sessions(deps), console.sid(request)
+
+        async def still_valid() -> bool:
+            return await sessions.peek(sid) == me
+
+        stream = agent_stream(deps.events, me, still_valid=still_valid, keepalive_s=console.config.keepalive_s)
+        return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+def _action_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> None:
+    view = console.config.view
+
+    @router.post("/status")
+    async def status(request: Request, deps: Deps, me: Me, status: Annotated[str, Form(max_length=20)]) -> Response:
+        same_origin(request)
+        return console.reply(request, await act.set_status(deps, me, status, console.on_available))
+
+    @router.post("/wrap-up")
+    async def wrap_up(
+        request: Request,
+        deps: Deps,
+        me: Me,
+        outcome: Annotated[str, Form(max_length=40)],
+        note: Annotated[str, Form(max_length=1000)] = "",
+    ) -> Response:
+        same_origin(request)
+        return console.reply(request, await act.wrap_up(deps, view, me, outcome, note.strip(), console.on_available))
+
+    @router.post("/callbacks/{callback_id}/claim")
+    async def claim(request: Request, deps: Deps, me: Me, callback_id: str) -> Response:
+        same_origin(request)
+        return console.reply(request, await act.claim_callback(deps, me, callback_id))
+
+    @router.post("/callbacks/{callback_id}/close")
+    async def close(
+        request: Request, deps: Deps, me: Me, callback_id: str, outcome: Annotated[str, Form(max_length=40)]
+    ) -> Response:
+        same_origin(request)
+        return console.reply(request, await act.close_callback(deps, view, me, callback_id, outcome))

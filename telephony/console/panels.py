@@ -1,0 +1,74 @@
+"""The data behind the console's four panels (status, current call, queues, callbacks), read from Redis.
+
+Always re-read in full for one agent: the browser refetches after every event, so a missed or
+duplicated pub/sub message costs one extra read, never a wrong screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from telephony.agents.repo import AgentState
+from telephony.console.api import AgentsDeps, queue_view
+from telephony.console.view import STATUS_LABELS, ViewConfig, callbacks_view, transfer_view
+
+
+def current_transfer_id(state: AgentState) -> str | None:
+    """The call on the agent's screen: the one they are reserved for (ringing or talking), or during
+    wrap-up the one just finished (so the transcript stays visible while they note the outcome)."""
+    if state.status == "busy":
+        return state.reserved_for
+    if state.status == "wrap_up":
+        return state.last_transfer
+    return None
+
+
+async def render_context(deps: AgentsDeps, agent_id: str, view: ViewConfig) -> dict[str, Any] | None:
+    """Everything the console templates need for ``agent_id``; None when the agent no longer exists."""
+    state = await deps.agents.get(agent_id)
+    if state is None:
+        return None
+    transfer, queues, callbacks = await asyncio.gather(
+        _transfer(deps, state), _queues(deps, state), _callbacks(deps, agent_id, view)
+    )
+    return {
+        "agent": {"id": state.id, "name": state.agent.name},
+        "agent_status": state.status,
+        "status_label": STATUS_LABELS.get(state.status, state.status),
+        "transfer": transfer,
+        "wrap_up": state.status == "wrap_up",
+        "outcomes": view.outcomes,
+        "queues": queues,
+        "callbacks": callbacks,
+        "callback_outcomes": view.callback_outcomes,
+        "flash": None,
+    }
+
+
+async def _transfer(deps: AgentsDeps, state: AgentState) -> dict[str, Any] | None:
+    tid = current_transfer_id(state)
+    record = await deps.transfers.get(tid) if tid else None
+    return None if record is None else transfer_view(record.context(), deps.clock())
+
+
+async def _queues(deps: AgentsDeps, state: AgentState) -> list[dict[str, Any]]:
+    """The agent's own queues: callers waiting, and the wait a caller arriving now would be told."""
+    rows = []
+    for name in state.agent.queues:
+        q = await queue_view(deps, name)
+        waiting = q["waiting"]
+        rows.append(
+            {
+                "name": name,
+                "waiting": q["waiting_count"],
+                "estimate": waiting[-1]["estimate_text"] if waiting else "",
+                "open": q["open"],
+            }
+        )
+    return rows
+
+
+async def _callbacks(deps: AgentsDeps, agent_id: str, view: ViewConfig) -> list[dict[str, Any]]:
+    pending, claimed = await asyncio.gather(deps.callbacks.list("pending"), deps.callbacks.list("claimed"))
+    return callbacks_view(pending, claimed, agent_id, view.timezone)

@@ -1,0 +1,150 @@
+"""``infolinia bench speech|dialog|waits|wyoming|asr-batch|turns``: figures for docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from telephony.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+KB_EVAL = REPO / "tests" / "data" / "dialog_eval_kb.yaml"
+FLOW_EVAL = REPO / "tests" / "data" / "dialog_eval_flow.yaml"
+ASR_EVAL = REPO.parent / "shared" / "eval" / "asr-pl"
+
+
+async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> int:
+    if what == "speech":
+        return await bench_speech(settings)
+    if what == "dialog":
+        return await bench_dialog()
+    if what == "wyoming":
+        return await bench_wyoming_cli(settings)
+    if what == "asr-batch":
+        return await bench_asr_batch(settings)
+    if what == "turns":
+        return await bench_turns(settings)
+    if what == "waits":
+        from telephony.devtools.waits_bench import main as waits_main
+
+        return waits_main(["--seed", "7", "11", "23", "4"])
+    raise ValueError(f"unknown benchmark {what!r}")
+
+
+async def bench_speech(settings: Settings) -> int:
+    """ASR latency/RTF for 2, 5, 10 s; TTS first audio and RTF; memory; WER on the Polish eval set."""
+    from telephony.app.services import build_speech
+    from voice.bench import format_asr_eval, format_speech_bench, run_asr_eval, run_speech_bench
+
+    recognizer, synthesizer = await build_speech(settings)
+    eval_dir = ASR_EVAL if ASR_EVAL.is_dir() else None
+    print(format_speech_bench(await run_speech_bench(recognizer, synthesizer, eval_dir=eval_dir)))
+    if eval_dir is None:
+        print(f"\n(no Polish eval set at {ASR_EVAL}: WER skipped)")
+        return 0
+    for manifest in ("manifest.tsv", "manifest_telephony.tsv"):
+        print()
+        print(format_asr_eval(await run_asr_eval(recognizer, eval_dir / manifest)))
+    return 0
+
+
+def _phone_manifest() -> Path | None:
+    """The phone-quality half of the Polish eval set, or None (and why, printed) when it is not there."""
+    manifest = ASR_EVAL / "manifest_telephony.tsv"
+    if not manifest.is_file():
+        print(f"infolinia: the Polish eval set is needed ({manifest})")
+        return None
+    return manifest
+
+
+async def bench_asr_batch(settings: Settings) -> int:
+    """Phone turns recognised one by one vs as one batch (INFOLINIA_ASR_BATCH), on the Polish eval set."""
+    from dialog import build_engine
+    from voice.bench_batch import format_batch_bench, run_batch_bench
+    from voice.models import resolve_whisper
+
+    manifest = _phone_manifest()
+    if manifest is None:
+        return 2
+    model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
+    hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()
+    print(format_batch_bench(await run_batch_bench(model, manifest, hotwords, window_s=settings.asr_window_s)))
+    return 0
+
+
+async def bench_turns(settings: Settings) -> int:
+    """End-of-turn detection on the phone eval recordings: the deployed detector and the alternatives."""
+    from telephony.app.phone import turn_config
+    from voice.bench_turns import format_turns_bench, run_turns_bench
+
+    manifest = _phone_manifest()
+    if manifest is None:
+        return 2
+    print(format_turns_bench(await asyncio.to_thread(run_turns_bench, manifest, turn_config(settings))))
+    return 0
+
+
+async def bench_dialog() -> int:
+    """KB top-1 accuracy, escalation precision/recall and engine latency per turn."""
+    from dialog.engine import DialogEngine
+    from dialog.eval_flow import evaluate_flow, load_items
+    from dialog.factory import build_engine
+    from dialog.kb_eval import evaluate_kb, load_eval_items
+    from dialog.ports import Dialog
+    from dialog.store import MemoryStore, SessionRepo
+
+    base = await asyncio.to_thread(build_engine)
+    kb = evaluate_kb(base.kb, load_eval_items(KB_EVAL))
+    _print("knowledge base", kb, ("top1", "top3", "answered_correct", "answered_wrong", "clarify", "ood_answered"))
+    print(f"  search latency: p50 {kb['latency_ms_p50']:.2f} ms, p95 {kb['latency_ms_p95']:.2f} ms")
+
+    def factory() -> Dialog:
+        return DialogEngine(base.kb, base.orders.orders, SessionRepo(MemoryStore()), base.config)
+
+    flow = await evaluate_flow(factory, load_items(FLOW_EVAL))
+    _print("escalation and orders", flow, ("accuracy", "order_id_accuracy"))
+    esc = flow["escalation"]
+    print(f"  escalation precision {esc['precision']:.3f}, recall {esc['recall']:.3f}")
+    for reason, scores in flow["reasons"].items():
+        print(f"    {reason:18} " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
+    lat = flow["latency_ms"]
+    print(f"  engine latency per turn: p50 {lat['p50']:.2f} ms, p95 {lat['p95']:.2f} ms over {lat['turns']} turns")
+    return 0
+
+
+def _print(title: str, result: dict[str, Any], keys: tuple[str, ...]) -> None:
+    shown = {k: result[k] for k in keys if k in result and result[k] is not None}
+    print(f"{title}: " + json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in shown.items()}))
+
+
+async def bench_wyoming_cli(settings: Settings) -> int:
+    """A Home Assistant satellite turn over Wyoming: ASR, handle, TTS (classic and streaming), 5 runs."""
+    import socket
+
+    from telephony.app.services import build_services
+    from telephony.devtools.wyoming_bench import bench_wyoming
+    from telephony.speaker.server import start_wyoming
+    from voice.wavio import read_audio
+
+    wav = ASR_EVAL / "wav16k" / "nemo" / "nemo_KS0_neutral_85.wav"
+    if not wav.is_file():
+        print(f"no Polish recording at {wav}: skipped")
+        return 0
+    pcm, rate = read_audio(wav)
+    services = await build_services(settings.model_copy(update={"redis_url": None}))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = await start_wyoming(f"tcp://127.0.0.1:{port}", services)
+    replies = [f"Zamówienie numer {48200 + i} zostało wysłane. Dostarczy je InPost jutro." for i in range(6)]
+    try:
+        await bench_wyoming(f"tcp://127.0.0.1:{port}", pcm, rate, runs=1, replies=replies[:1])  # warm-up
+        result = await bench_wyoming(f"tcp://127.0.0.1:{port}", pcm, rate, runs=5, replies=replies[1:])
+    finally:
+        await server.stop()
+        await services.close()
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0

@@ -1,0 +1,130 @@
+"""A local stand-in for Twilio's Calls REST API that records every request (create and update).
+
+Why another one next to ``simulator_rest.FakeTwilioRest``: the warm transfer also *creates* calls
+(the agent legs) and redirects calls to URLs, and a test must see exactly what was asked (To, From,
+Url, StatusCallback, Twiml...) to play Twilio's part afterwards: fetch the TwiML, post the signed
+callbacks. Like Twilio it checks basic auth, answers new calls with a fresh ``CA`` sid, and answers
+404 / code 20404 for a call that has ended (``end_call``), so the "caller already hung up" race
+can be tested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import secrets
+from dataclasses import dataclass, field
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from telephony.devtools.local_server import LocalServer
+from telephony.twilio.security import parse_form
+
+
+@dataclass(frozen=True)
+class RestRequest:
+    """One request the gateway made: ``kind`` is "create" or "update"; ``form`` keeps repeated keys."""
+
+    kind: str
+    call_sid: str
+    form: dict[str, list[str]] = field(default_factory=dict)
+
+    def get(self, name: str, default: str = "") -> str:
+        values = self.form.get(name)
+        return values[0] if values else default
+
+
+def new_call_sid() -> str:
+    return "CA" + secrets.token_hex(16)
+
+
+class TwilioStandin:
+    """Twilio's Calls resource on 127.0.0.1 (ephemeral port). Requests land in ``requests``."""
+
+    def __init__(self, account_sid: str, auth_token: str) -> None:
+        self.account_sid = account_sid
+        self._auth = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        self.requests: asyncio.Queue[RestRequest] = asyncio.Queue()
+        self.history: list[RestRequest] = []
+        self.ended: set[str] = set()
+        self.url = ""
+        self._local: LocalServer | None = None
+
+    def end_call(self, call_sid: str) -> None:
+        """From now on the call is over: updates to it fail like Twilio's (404, code 20404)."""
+        self.ended.add(call_sid)
+
+    async def next(self, kind: str | None = None, timeout_s: float = 5.0) -> RestRequest:
+        """The next recorded request (of ``kind``, skipping others); TimeoutError if none comes."""
+        async with asyncio.timeout(timeout_s):
+            while True:
+                request = await self.requests.get()
+                if kind is None or request.kind == kind:
+                    return request
+
+    def drain(self) -> list[RestRequest]:
+        """Everything recorded and not yet taken with ``next``."""
+        items: list[RestRequest] = []
+        while not self.requests.empty():
+            items.append(self.requests.get_nowait())
+        return items
+
+    async def _form(self, request: Request) -> dict[str, list[str]] | JSONResponse:
+        if not secrets.compare_digest(request.headers.get("authorization", ""), self._auth):
+            return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
+        if request.path_params["account"] != self.account_sid:
+            return JSONResponse({"code": 20404, "message": "not found", "status": 404}, status_code=404)
+        form = parse_form(await request.body())
+        return {key: [str(v) for v in form.getlist(key)] for key in form}
+
+    def _record(self, kind: str, call_sid: str, form: dict[str, list[str]]) -> None:
+        item = RestRequest(kind, call_sid, form)
+        self.history.append(item)
+        self.requests.put_nowait(item)
+
+    async def _create_call(self, request: Request) -> JSONResponse:
+        form = await self._form(request)
+        if isinstance(form, JSONResponse):
+            return form
+        missing = [k for k in ("To", "From") if not form.get(k)]
+        if missing or not (form.get("Url") or form.get("Twiml")):
+            return JSONResponse({"code": 21205, "message": f"missing {missing or 'Url'}"}, status_code=400)
+        call_sid = new_call_sid()
+        self._record("create", call_sid, form)
+        body = {"sid": call_sid, "account_sid": self.account_sid, "status": "queued", "to": form["To"][0]}
+        return JSONResponse(body, status_code=201)
+
+    async def _update_call(self, request: Request) -> JSONResponse:
+        form = await self._form(request)
+        if isinstance(form, JSONResponse):
+            return form
+        call_sid = request.path_params["call"]
+        if call_sid in self.ended:
+            return JSONResponse(
+                {"code": 20404, "message": "The requested resource was not found", "status": 404},
+                status_code=404,
+            )
+        self._record("update", call_sid, form)
+        status = (form.get("Status") or ["in-progress"])[0]
+        if status in ("completed", "canceled"):
+            self.ended.add(call_sid)
+        return JSONResponse({"sid": call_sid, "account_sid": self.account_sid, "status": status})
+
+    async def start(self) -> str:
+        """Serve on a free port; returns the API base URL to give the gateway's REST client."""
+        app = Starlette(
+            routes=[
+                Route("/2010-04-01/Accounts/{account}/Calls.json", self._create_call, methods=["POST"]),
+                Route("/2010-04-01/Accounts/{account}/Calls/{call}.json", self._update_call, methods=["POST"]),
+            ]
+        )
+        self._local = LocalServer(app)
+        self.url = await self._local.start()
+        return self.url
+
+    async def stop(self) -> None:
+        if self._local is not None:
+            await self._local.stop()

@@ -1,0 +1,108 @@
+"""Speaker conversations: Home Assistant's ``conversation_id`` -> dialog session, plus the callback offer.
+
+Why a mapping in the store: Home Assistant opens a new Wyoming connection for every utterance and only
+carries ``context.conversation_id`` between them, so the session id and any pending callback offer must
+outlive the connection (and be shared by every gateway worker: hence the KeyValueStore, with the same TTL
+as dialog sessions). Booked callbacks go to the agents' callback book (``telephony/agents/callbacks.py``):
+``RedisCallbacks`` when Redis is configured (agents claim them atomically), else ``StoreCallbacks`` on the
+same KeyValueStore (one worker).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dialog.ports import Action, CallerInfo, Dialog, KeyValueStore
+from telephony.agents.callbacks import CallbackBook, StoreCallbacks
+from telephony.speaker import callback as cb
+
+log = logging.getLogger(__name__)
+
+CONVERSATION_KEY = "speaker:conversation:{}"
+MAX_CONVERSATION_ID = 128
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class SpeakerReply:
+    """What the speaker says, and the identifiers a client may want back in the Wyoming context."""
+
+    text: str
+    conversation_id: str
+    session_id: str | None
+    action: Action | None  # the engine's action; None when the callback flow answered by itself
+    callback_id: str | None = None
+
+
+class SpeakerConversations:
+    """One speaker utterance in, one reply out; the dialog engine does the thinking."""
+
+    def __init__(
+        self,
+        dialog: Dialog,
+        store: KeyValueStore,
+        *,
+        ttl_s: int = 3600,
+        clock: Callable[[], float] = time.time,
+        new_id: Callable[[], str] = _new_id,
+        channel: str = "speaker",
+        callbacks: CallbackBook | None = None,
+    ) -> None:
+        self.dialog, self.store, self.ttl_s = dialog, store, ttl_s
+        self.callbacks: CallbackBook = callbacks if callbacks is not None else StoreCallbacks(store, clock)
+        self._clock, self._new_id, self.channel = clock, new_id, channel
+
+    async def turn(self, text: str, conversation_id: str | None, phone: str | None = None) -> SpeakerReply:
+        """Handle one utterance of conversation ``conversation_id`` (None or too long: a new one)."""
+        if not conversation_id or len(conversation_id) > MAX_CONVERSATION_ID:
+            conversation_id = self._new_id()
+        key = CONVERSATION_KEY.format(conversation_id)
+        record = await self.store.get(key) or {}
+        session_id = record.get("session_id") if isinstance(record.get("session_id"), str) else None
+        state = cb.CallbackState.from_dict(record.get("callback"))
+        if state is not None:
+            step = cb.answer(state, text, phone)
+            if not step.pass_through:
+                callback_id = await self._book(step, state, session_id, conversation_id)
+                await self._save(key, session_id, step.state)
+                return SpeakerReply(step.reply, conversation_id, session_id, None, callback_id)
+        caller = CallerInfo(channel=self.channel, phone=phone)
+        outcome = await self.dialog.handle(session_id, text, caller)
+        reply, new_state = outcome.reply, None
+        if outcome.action == "transfer" and outcome.transfer is not None:
+            step = cb.offer(outcome.transfer)
+            reply, new_state = step.reply, step.state
+        if outcome.action == "end":
+            await self.store.delete(key)
+        else:
+            await self._save(key, outcome.session_id, new_state)
+        return SpeakerReply(reply, conversation_id, outcome.session_id, outcome.action)
+
+    async def _book(
+        self, step: cb.Step, state: cb.CallbackState, session_id: str | None, conversation_id: str
+    ) -> str | None:
+        if step.book_phone is None:
+            return None
+        request = cb.new_request(
+            state,
+            step.book_phone,
+            request_id=self._new_id(),
+            now=self._clock(),
+            session_id=session_id,
+            conversation_id=conversation_id,
+            channel=self.channel,
+        )
+        await self.callbacks.add(request.to_dict())
+        log.info("callback request %s queued for %s (%s)", request.id, request.queue, request.reason)
+        return request.id
+
+    async def _save(self, key: str, session_id: str | None, state: cb.CallbackState | None) -> None:
+        value = {"session_id": session_id, "callback": None if state is None else state.to_dict()}
+        await self.store.set(key, value, ttl_s=self.ttl_s)

@@ -1,0 +1,1 @@
+"""The warm transfer: queue, hold loop, ringing agents, Twilio callbacks, prompt audio."""

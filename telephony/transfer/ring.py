@@ -1,0 +1,143 @@
+"""Ringing agents for waiting callers: reserve the longest-idle free agent, dial them, move on when they
+decline or miss the ring.
+
+Why ``dispatch_queues`` is the one entry point for "an agent is free": whatever frees an agent (the
+JSON API or the console setting them available, the end of their wrap-up, a decline, a caller who hung
+up while they were being rung) must ring the next waiting caller at once. Otherwise that caller waits
+for their hold loop's next tick, up to ``hold_repeat_s`` (45 s) later, while the agent sits idle.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from telephony.agents.events import TRANSFER_RINGING
+from telephony.agents.roster import Agent
+from telephony.transfer.core import TransferCore
+from telephony.transfer.store import TransferRecord
+from telephony.twilio.rest import CallNotActiveError, TwilioRestError
+
+log = logging.getLogger(__name__)
+
+AGENT_CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
+_NOT_ANSWERED_YET = (None, "queued", "initiated", "ringing")
+
+
+class AgentRinging(TransferCore):
+    """The agent side of ``WarmTransfer``: dispatch, the agent's leg, decline and missed ring."""
+
+    async def dispatch(self, queue: str) -> int:
+        """Ring free agents for the waiting callers of ``queue`` in serving order; how many were rung.
+
+        Called when a caller arrives, when an agent becomes free (``dispatch_queues``) and on every
+        hold-loop tick (the safety net: an agent freed on a path that could not dispatch is found
+        within ``hold_repeat_s``).
+        """
+        rung = 0
+        for tid in (await self.p.store.waiting(queue))[: self.cfg.dispatch_scan]:
+            record = await self.p.store.get(tid)
+            if record is None or record.status != "waiting":
+                continue
+            for _ in range(3):  # an agent whose leg cannot be created is skipped, the next one tried
+                agent = await self.p.agents.reserve(queue, record.tried_agents, transfer_id=tid)
+                if agent is None:
+                    break
+                if await self._ring(record, agent):
+                    rung += 1
+                    break
+                record = await self.p.store.get(tid) or record
+                if record.status != "waiting":
+                    break
+            if (await self.p.agents.counts(queue))[0] == 0:
+                break
+        return rung
+
+    async def dispatch_queues(self, queues: Iterable[str]) -> int:
+        """An agent became free: ring waiting callers of each of their ``queues`` now (each queue once)."""
+        rung = 0
+        for queue in dict.fromkeys(queues):
+            rung += await self.dispatch(queue)
+        return rung
+
+    async def _queues_of(self, agent_id: str) -> tuple[str, ...]:
+        state = await self.p.agents.get(agent_id)
+        return () if state is None else state.agent.queues
+
+    async def _ring(self, record: TransferRecord, agent: Agent) -> bool:
+        """Reserved ``agent``: mark the transfer ringing and create the agent's call."""
+        tid = record.tid
+        await self.p.store.add_tried(tid, agent.id)
+        ringing = await self.p.store.transition(
+            tid,
+            "ringing",
+            expect=("waiting",),
+            agent_id=agent.id,
+            agent_call_sid=None,
+            agent_call_status=None,
+        )
+        if ringing is None:  # the caller left or another worker rang someone meanwhile
+            await self.p.agents.release(agent.id, "available", transfer_id=tid)
+            return False
+        try:
+            call = await self._dial(record, agent)
+        except (TwilioRestError, KeyError) as exc:
+            log.error("transfer %s: agent %s cannot be dialled: %r", tid, agent.id, exc)
+            await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None)
+            await self.p.agents.release(agent.id, "available", transfer_id=tid, no_answer=True)
+            return False
+        await self.p.store.update(tid, agent_call_sid=call)
+        latest = await self.p.store.get(tid)
+        if latest is not None and latest.status == "abandoned":  # the caller left while we dialled
+            await self.cancel_agent_call(call, None)
+            return True
+        await self._publish(TRANSFER_RINGING, ringing, agent.id, ringing.context())
+        log.info("transfer %s: ringing agent %s", tid, agent.id)
+        return True
+
+    async def _dial(self, record: TransferRecord, agent: Agent) -> str:
+        tid = record.tid
+        call = await self.p.rest.create_call(
+            agent.contact,
+            self.cfg.twilio_number or record.called or "",
+            self.urls.agent(tid, agent.id),
+            Method="POST",
+            StatusCallback=self.urls.agent_status(tid, agent.id),
+            StatusCallbackMethod="POST",
+            StatusCallbackEvent=AGENT_CALL_EVENTS,
+            Timeout=str(self.cfg.agent_ring_timeout_s),
+        )
+        return str(call["sid"])
+
+    async def agent_missed(self, tid: str, agent_id: str, *, no_answer: bool) -> bool:
+        """The rung agent declined (``no_answer`` False) or did not take the call: free them (a second
+        missed ring in a row takes them offline), remember them as tried, ring the next agent; a freed
+        agent is offered to the callers of their other queues too."""
+        record = await self.p.store.get(tid)
+        if record is None or record.status != "ringing" or record.agent_id != agent_id:
+            return False
+        if not await self.p.store.first_time(f"missed:{tid}:{agent_id}"):
+            return False
+        back = await self.p.store.transition(
+            tid, "waiting", expect=("ringing",), agent_id=None, agent_call_sid=None, agent_call_status=None
+        )
+        status = await self.p.agents.release(agent_id, "available", transfer_id=tid, no_answer=no_answer)
+        log.info("transfer %s: agent %s %s (now %s)", tid, agent_id, "missed" if no_answer else "declined", status)
+        queues = [back.queue] if back is not None else []
+        if status == "available":
+            queues += await self._queues_of(agent_id)
+        await self.dispatch_queues(queues)
+        return True
+
+    async def cancel_agent_call(self, call_sid: str | None, call_status: str | None) -> None:
+        """Stop an agent's leg: ``canceled`` while it rings, ``completed`` once answered."""
+        if not call_sid:
+            return
+        status = "canceled" if call_status in _NOT_ANSWERED_YET else "completed"
+        try:
+            await self.p.rest.update_call(call_sid, {"Status": status})
+        except CallNotActiveError:
+            pass
+        except TwilioRestError:
+            if status == "canceled":  # it was answered meanwhile
+                await self.cancel_agent_call(call_sid, "in-progress")

@@ -1,0 +1,177 @@
+"""HTTP side of the warm transfer: the signed Twilio callbacks, the prompt audio, and the wiring.
+
+Why every endpoint checks ``X-Twilio-Signature`` against the configured public URL (never the Host
+header) and answers valid TwiML even when a step fails: these URLs change who talks to whom, so an
+unsigned request must touch nothing, and a failing step must leave Twilio with something sensible
+(the caller keeps hearing hold music; an agent leg hangs up and its status callback moves on).
+Audio is a plain GET (Twilio fetches ``<Play>`` URLs like a browser) protected by unguessable ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request, Response
+from redis.asyncio import Redis
+
+from telephony.agents.callbacks import CallbackBook, RedisCallbacks
+from telephony.agents.events import EventBus
+from telephony.agents.hours import QueueHours
+from telephony.agents.repo import AgentRepo
+from telephony.transfer.audio import AUDIO_PATH, TransferAudio
+from telephony.transfer.steps import TransferSteps
+from telephony.transfer.store import TransferStore
+from telephony.transfer.twiml import empty_twiml, hang_up_twiml
+from telephony.transfer.warm import Rest, TransferConfig, TransferParts, WarmTransfer
+from telephony.twilio.security import SIGNATURE_HEADER, TwilioSignatureVerifier, parse_form
+from voice.ports import Synthesizer
+
+log = logging.getLogger(__name__)
+
+BASE = "/twilio/transfer/{tid}"
+MAX_FORM_BYTES = 64 * 1024
+_TID = re.compile(r"^[0-9a-f]{32}$")
+_AGENT_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class TransferRouteDeps:
+    steps: TransferSteps
+    audio: TransferAudio
+    verifier: TwilioSignatureVerifier
+
+
+def _xml(twiml: str) -> Response:
+    return Response(twiml, media_type="application/xml")
+
+
+async def _signed(request: Request, verifier: TwilioSignatureVerifier) -> dict[str, str] | Response:
+    """The form (first values) when the signature is valid for our public URL; else the refusal."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return Response(status_code=413)
+    form = parse_form(body)
+    if not verifier.verify_form(request.url.path, request.url.query, form, request.headers.get(SIGNATURE_HEADER)):
+        log.warning("%s: refused an unsigned or badly signed request", request.url.path)
+        return Response(status_code=403)
+    return {key: str(value) for key, value in form.items()}
+
+
+def build_transfer_router(deps: TransferRouteDeps) -> APIRouter:
+    """The transfer's Twilio callbacks under ``/twilio/transfer/{tid}/...`` and ``/twilio/audio/{id}.wav``."""
+    router, steps = APIRouter(), deps.steps
+
+    async def handle(request: Request, tid: str, agent_id: str | None, step: str) -> Response:
+        form = await _signed(request, deps.verifier)
+        if isinstance(form, Response):
+            return form
+        if not _TID.fullmatch(tid) or (agent_id is not None and not _AGENT_ID.fullmatch(agent_id)):
+            return _xml(hang_up_twiml())
+        try:
+            return _xml(await _run(steps, step, tid, agent_id or "", form, request.query_params.get("replay")))
+        except Exception:
+            log.exception("transfer %s: step %s failed", tid, step)
+            return _xml(empty_twiml() if step in ("hold", "status", "conference") else hang_up_twiml())
+
+    @router.post(BASE + "/hold")
+    async def hold(request: Request, tid: str) -> Response:
+        return await handle(request, tid, None, "hold")
+
+    @router.post(BASE + "/conference")
+    async def conference(request: Request, tid: str) -> Response:
+        return await handle(request, tid, None, "conference")
+
+    @router.post(BASE + "/agent/{agent_id}")
+    async def agent(request: Request, tid: str, agent_id: str) -> Response:
+        return await handle(request, tid, agent_id, "agent")
+
+    @router.post(BASE + "/agent/{agent_id}/answer")
+    async def agent_answer(request: Request, tid: str, agent_id: str) -> Response:
+        return await handle(request, tid, agent_id, "answer")
+
+    @router.post(BASE + "/agent/{agent_id}/status")
+    async def agent_status(request: Request, tid: str, agent_id: str) -> Response:
+        return await handle(request, tid, agent_id, "status")
+
+    @router.post(BASE + "/callback-offer")
+    async def callback_offer(request: Request, tid: str) -> Response:
+        return await handle(request, tid, None, "offer")
+
+    @router.post(BASE + "/callback-answer")
+    async def callback_answer(request: Request, tid: str) -> Response:
+        return await handle(request, tid, None, "callback")
+
+    @router.post(BASE + "/voicemail")
+    async def voicemail(request: Request, tid: str) -> Response:
+        return await handle(request, tid, None, "voicemail")
+
+    @router.get(AUDIO_PATH)
+    async def audio(audio_id: str) -> Response:
+        data = await deps.audio.wav(audio_id)
+        if data is None:
+            return Response(status_code=404)
+        return Response(data, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"})
+
+    return router
+
+
+async def _run(
+    steps: TransferSteps, step: str, tid: str, agent_id: str, form: dict[str, str], replay: str | None
+) -> str:
+    if step == "hold":
+        return await steps.hold(tid)
+    if step == "conference":
+        await steps.conference(tid, form)
+        return empty_twiml()
+    if step == "agent":
+        return await steps.agent_leg(tid, agent_id, replay == "1")
+    if step == "answer":
+        return await steps.agent_answer(tid, agent_id, form.get("Digits", ""))
+    if step == "status":
+        await steps.agent_status(tid, agent_id, form)
+        return empty_twiml()
+    if step == "offer":
+        return await steps.callback_offer(tid)
+    if step == "callback":
+        return await steps.callback_answer(tid, form.get("Digits", ""), form.get("SpeechResult", ""))
+    if step == "voicemail":
+        return await steps.voicemail(tid, form, status_event="RecordingStatus" in form)
+    raise ValueError(step)
+
+
+def build_warm_transfer(
+    config: TransferConfig,
+    redis: Redis,
+    synthesizer: Synthesizer,
+    rest: Rest,
+    hours: QueueHours,
+    *,
+    auth_token: str,
+    prefix: str = "infolinia:",
+    agents: AgentRepo | None = None,
+    callbacks: CallbackBook | None = None,
+    audio_secret: str | None = None,
+) -> tuple[WarmTransfer, APIRouter]:
+    """Everything the warm transfer needs, from plain arguments (the app maps Settings onto them).
+
+    ``redis`` must be created with ``decode_responses=True``. Returns the ``TransferFn`` to set as
+    ``CallDeps.transfer`` and the router to include in the app (at the root).
+    """
+    from telephony.agents.waits import HandlingStats
+
+    audio = TransferAudio(redis, synthesizer, config.public_url, audio_secret or auth_token, prefix=prefix)
+    parts = TransferParts(
+        store=TransferStore(redis, prefix=prefix),
+        agents=agents or AgentRepo(redis, prefix=prefix),
+        events=EventBus(redis, prefix=prefix),
+        rest=rest,
+        audio=audio,
+        stats=HandlingStats(redis, prefix=prefix),
+        hours=hours,
+    )
+    transfer = WarmTransfer(config, parts)
+    steps = TransferSteps(transfer, callbacks or RedisCallbacks(redis, prefix=prefix))
+    verifier = TwilioSignatureVerifier(auth_token, config.public_url)
+    return transfer, build_transfer_router(TransferRouteDeps(steps, audio, verifier))

@@ -1,0 +1,212 @@
+"""One method per Twilio callback of the warm transfer: state in, TwiML out.
+
+Why every step re-reads the record and changes it only by compare-and-set: Twilio retries, reorders
+and duplicates callbacks, and any worker may receive any of them. So each step checks that the
+transfer is still where that callback makes sense (the agent being rung is *this* agent, the caller
+is still waiting, ...), and otherwise answers harmless TwiML and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Mapping
+
+from dialog import catalogue
+from telephony.agents.callbacks import CallbackBook, callback_from_transfer, iso_now
+from telephony.agents.events import TRANSFER_CALLBACK, TRANSFER_CONNECTED, ConsoleEvent
+from telephony.agents.waits import hold_announcement, queue_estimate
+from telephony.transfer.store import TransferRecord, TransferStatus
+from telephony.transfer.twiml import (
+    AGENT_LABEL,
+    CALLER_LABEL,
+    Prompt,
+    agent_briefing_twiml,
+    agent_join_twiml,
+    callback_offer_twiml,
+    empty_twiml,
+    hang_up_twiml,
+    hold_twiml,
+    say_and_hang_up_twiml,
+    voicemail_twiml,
+)
+from telephony.transfer.warm import WarmTransfer
+
+log = logging.getLogger(__name__)
+
+ENDED_CALL = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+_YES = re.compile(r"\b(tak|jasne|poproszę|proszę|oczywiście|dobrze)\b", re.IGNORECASE)
+_NO = re.compile(r"\b(nie)\b", re.IGNORECASE)
+
+
+def said_yes(digits: str, speech: str) -> bool:
+    """DTMF 1, or a spoken yes that is not also a no ("nie, dziękuję" is a no)."""
+    if digits:
+        return digits.strip() == "1"
+    return bool(_YES.search(speech)) and not _NO.search(speech)
+
+
+class TransferSteps:
+    """The Twilio-facing steps; ``transfer_routes`` verifies signatures and calls these."""
+
+    def __init__(self, transfer: WarmTransfer, callbacks: CallbackBook) -> None:
+        self.t = transfer
+        self.callbacks = callbacks
+
+    # --- the caller's hold loop ----------------------------------------------------------------------
+    async def hold(self, tid: str) -> str:
+        """Announcement with fresh position and wait, then music, then back here.
+
+        Each fetch is also the transfer's clock tick: it rings an agent who became free and, past
+        the queue's maximum wait, moves the caller to the callback offer.
+        """
+        t, record = self.t, await self.t.p.store.get(tid)
+        if record is None or record.status not in ("waiting", "ringing"):
+            return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(tid))
+        waited = t.now() - record.enqueued_at
+        max_wait = t.max_wait_s(record.queue)
+        late = waited >= max_wait or not t.open_now(record.queue)
+        if (
+            record.status == "waiting"
+            and late
+            and await t.offer_callback(tid, "busy" if waited >= max_wait else "closed")
+        ):
+            return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(tid))
+        if record.status == "waiting":
+            await t.dispatch(record.queue)
+        position = await t.p.store.position(record.queue, tid) or 1
+        seconds = await queue_estimate(t.p.stats, t.p.agents.counts, record.queue, position)
+        announcement = await t.p.audio.prompt(hold_announcement(position, seconds))
+        span = min(t.cfg.hold_repeat_s, max(max_wait - waited, 1.0))
+        loops = max(1, math.ceil(span / t.p.audio.music_s))
+        return hold_twiml(announcement, t.p.audio.music_url, loops, t.urls.hold(tid))
+
+    # --- the agent's leg ------------------------------------------------------------------------------
+    async def _rung(self, tid: str, agent_id: str) -> TransferRecord | None:
+        record = await self.t.p.store.get(tid)
+        if record is None or record.agent_id != agent_id or record.status not in ("ringing", "connected"):
+            return None
+        return record
+
+    async def agent_leg(self, tid: str, agent_id: str, replay: bool) -> str:
+        """The agent picked up: the briefing in a one-digit Gather (replayed once)."""
+        record = await self._rung(tid, agent_id)
+        if record is None or record.status != "ringing":
+            return say_and_hang_up_twiml(await self.t.p.audio.prompt(catalogue.AGENT_CALLER_GONE))
+        text = catalogue.AGENT_BRIEFING.format(queue=record.queue, summary=" ".join(record.summary.split()))
+        briefing = await self.t.p.audio.prompt(text)
+        next_url = None if replay else self.t.urls.agent(tid, agent_id, replay=True)
+        return agent_briefing_twiml(briefing, self.t.urls.agent_answer(tid, agent_id), next_url)
+
+    async def agent_answer(self, tid: str, agent_id: str, digits: str) -> str:
+        """1: bridge (join the room); 2: decline (next agent); anything else: the briefing again."""
+        t, record = self.t, await self._rung(tid, agent_id)
+        if record is None:
+            return say_and_hang_up_twiml(await t.p.audio.prompt(catalogue.AGENT_CALLER_GONE))
+        if digits == "1":
+            if record.status == "ringing":
+                connected = await t.p.store.transition(tid, "connected", expect=("ringing",), connected_at=t.now())
+                if connected is None:
+                    return say_and_hang_up_twiml(await t.p.audio.prompt(catalogue.AGENT_CALLER_GONE))
+                event = ConsoleEvent(TRANSFER_CONNECTED, agent_id, tid, connected.context())
+                await t.p.events.publish(event)
+                log.info("transfer %s: agent %s accepted", tid, agent_id)
+            return agent_join_twiml(record.conference)
+        if digits == "2" and record.status == "ringing":
+            await t.agent_missed(tid, agent_id, no_answer=False)
+            return say_and_hang_up_twiml(await t.p.audio.prompt(catalogue.AGENT_DECLINED))
+        return await self.agent_leg(tid, agent_id, replay=True)
+
+    async def agent_status(self, tid: str, agent_id: str, form: Mapping[str, str]) -> None:
+        """The agent leg's call progress: a ring that ended without "1" moves on to the next agent;
+        the end of an accepted call completes the transfer."""
+        call_sid, status = form.get("CallSid", ""), form.get("CallStatus", "")
+        if not await self.t.p.store.first_time(f"agentcall:{call_sid}:{status}"):
+            return
+        record = await self._rung(tid, agent_id)
+        if record is None or (record.agent_call_sid and call_sid and record.agent_call_sid != call_sid):
+            return
+        if status not in ENDED_CALL:
+            if record.status == "ringing":
+                await self.t.p.store.update(tid, agent_call_status=status)
+            return
+        if record.status == "ringing":
+            await self.t.agent_missed(tid, agent_id, no_answer=True)
+        elif record.status == "connected":
+            await self.t.complete(tid)
+
+    # --- the conference ------------------------------------------------------------------------------
+    async def conference(self, tid: str, form: Mapping[str, str]) -> None:
+        """Room events: the caller leaving before the bridge abandons; the room ending completes."""
+        event = form.get("StatusCallbackEvent", "")
+        key = f"conf:{tid}:{form.get('ConferenceSid', '')}:{form.get('SequenceNumber', '')}:{event}"
+        if not await self.t.p.store.first_time(key):
+            return
+        record = await self.t.p.store.get(tid)
+        if record is None:
+            return
+        label = form.get("ParticipantLabel", "")
+        is_caller = label == CALLER_LABEL or (not label and form.get("CallSid") == record.call_sid)
+        if event == "participant-join" and label == AGENT_LABEL and record.status == "ringing":
+            agent_id = record.agent_id
+            if await self.t.p.store.transition(tid, "connected", expect=("ringing",), connected_at=self.t.now()):
+                await self.t.p.events.publish(ConsoleEvent(TRANSFER_CONNECTED, agent_id, tid, record.context()))
+        elif (event == "participant-leave" and is_caller) or event == "conference-end":
+            if record.status in ("waiting", "ringing"):
+                await self.t.abandon(tid)
+            elif record.status == "connected":
+                await self.t.complete(tid)
+        elif event == "participant-leave" and label == AGENT_LABEL and record.status == "connected":
+            await self.t.complete(tid)
+
+    # --- callback offer and voicemail ----------------------------------------------------------------
+    async def callback_offer(self, tid: str) -> str:
+        record = await self.t.p.store.get(tid)
+        if record is None or record.status != "callback_offered":
+            return hang_up_twiml()
+        closed = getattr(record, "offer", "") == "closed"
+        text = catalogue.TRANSFER_CALLBACK_OFFER_CLOSED if closed else catalogue.TRANSFER_CALLBACK_OFFER_BUSY
+        offer = await self.t.p.audio.prompt(text)
+        return callback_offer_twiml(offer, self.t.urls.callback_answer(tid))
+
+    async def callback_answer(self, tid: str, digits: str, speech: str) -> str:
+        """Yes: a callback record and the promise of when; no (or silence): voicemail on the same record."""
+        t, yes = self.t, said_yes(digits, speech)
+        record = await t.p.store.get(tid)
+        if record is None:
+            return hang_up_twiml()
+        wanted: TransferStatus = "callback" if yes else "voicemail"
+        moved = await t.p.store.transition(tid, wanted, expect=("callback_offered",), ended_at=t.now())
+        if moved is not None:
+            await self._store_callback(moved, wants_call=yes)
+            t.offer_ended(wanted)
+        elif record.status != wanted:
+            return hang_up_twiml()  # stale: another answer already decided
+        if yes:
+            when = t.p.hours.hours(record.queue).callback_when(t.wall_now())
+            promise = catalogue.CALLBACK_PROMISE.format(when=when)
+            text = catalogue.TRANSFER_CALLBACK_BOOKED.format(promise=promise)
+            return say_and_hang_up_twiml(await t.p.audio.prompt(text))
+        invite = await t.p.audio.prompt(catalogue.TRANSFER_VOICEMAIL_INVITE)
+        return voicemail_twiml(invite, t.urls.voicemail(tid), t.urls.voicemail_status(tid))
+
+    async def _store_callback(self, record: TransferRecord, *, wants_call: bool) -> None:
+        callback_id = f"cb-{record.tid}"  # one per transfer: a retried step cannot make a second
+        data = callback_from_transfer(record, callback_id=callback_id, created_at=iso_now(self.t.p.clock))
+        await self.callbacks.add({**data, "requested": "callback" if wants_call else "voicemail"})
+        await self.t.p.store.update(record.tid, callback_id=callback_id)
+        event = ConsoleEvent(TRANSFER_CALLBACK, None, record.tid, {"callback_id": callback_id, "queue": record.queue})
+        await self.t.p.events.publish(event)
+
+    async def voicemail(self, tid: str, form: Mapping[str, str], status_event: bool) -> str:
+        """The recording (``<Record action>`` or its status callback) is attached to the callback."""
+        record = await self.t.p.store.get(tid)
+        url = form.get("RecordingUrl", "")
+        if record is not None and record.callback_id and url:
+            duration = form.get("RecordingDuration", "")
+            seconds = float(duration) if duration.replace(".", "", 1).isdigit() else None
+            await self.callbacks.attach_voicemail(record.callback_id, url, seconds)
+        if status_event:
+            return empty_twiml()
+        return say_and_hang_up_twiml(await self.t.p.audio.prompt(catalogue.TRANSFER_VOICEMAIL_SAVED))

@@ -1,0 +1,227 @@
+"""Transfer records, the per-queue waiting line, and guarded status transitions, all in Redis.
+
+Every step of a warm transfer arrives as a Twilio callback that any worker may handle, possibly twice
+or out of order. So the record's ``status`` only moves by compare-and-set (a Lua script: "from one of
+these statuses to that one"), and ``first_time(key)`` marks a processed event (SET NX): whatever loses
+either race changes nothing.
+
+Keys (under the prefix): ``transfer:<tid>`` hash (``status`` plain, every other field JSON),
+``transfer:<tid>:tried`` set of agents already tried, ``queue:<name>`` sorted set of waiting transfer
+ids (score: ``routing.queue_score``: priority, then arrival), ``queues`` set of queue names seen,
+``transfer-call:<CallSid>`` the transfer id of a caller's call (their status callback knows only the
+CallSid), ``event:<key>`` processed-event markers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Collection, Iterable
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+from redis.asyncio import Redis
+
+from telephony.agents.routing import queue_score
+
+TransferStatus = Literal[
+    "waiting", "ringing", "connected", "callback_offered", "callback", "voicemail", "abandoned", "completed"
+]
+TRANSFER_STATUSES: tuple[str, ...] = get_args(TransferStatus)
+WAITING_STATUSES = frozenset({"waiting", "ringing"})  # the caller is in the queue (counted for positions)
+
+# Which statuses each status may be reached from. Anything else is refused (a stale callback).
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    "waiting": frozenset({"ringing"}),  # the rung agent declined / did not answer
+    "ringing": frozenset({"waiting"}),
+    "connected": frozenset({"waiting", "ringing"}),
+    "callback_offered": frozenset({"waiting", "ringing"}),
+    "callback": frozenset({"callback_offered"}),
+    "voicemail": frozenset({"callback_offered"}),
+    "abandoned": frozenset({"waiting", "ringing", "callback_offered"}),
+    "completed": frozenset({"connected"}),
+}
+
+# KEYS: record hash, queue zset. ARGV: new status, transfer id, n expected, expected..., field, value, ...
+# Returns {1, previous} when applied, {0, current} when refused, false when the record is gone.
+_TRANSITION = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return false end
+local n = tonumber(ARGV[3])
+local ok = false
+for i = 4, 3 + n do if ARGV[i] == cur then ok = true end end
+if not ok then return {0, cur} end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+for i = 4 + n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if ARGV[1] ~= 'waiting' and ARGV[1] ~= 'ringing' then redis.call('ZREM', KEYS[2], ARGV[2]) end
+return {1, cur}
+"""
+
+
+class TransferRecord(BaseModel):
+    """Everything about one transfer; what the agent's briefing and console show. Extra keys allowed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    tid: str
+    call_sid: str
+    caller: str | None = None  # the caller's number (From)
+    called: str | None = None  # the number they called (To): caller id for the agents' legs
+    queue: str
+    reason: str
+    priority: int = 0
+    summary: str = ""
+    session_id: str | None = None
+    transcript: list[dict[str, Any]] = Field(default_factory=list)  # what the caller heard and said
+    order_id: str | None = None
+    order_status: str | None = None
+    created_at: float
+    enqueued_at: float
+    status: TransferStatus = "waiting"
+    tried_agents: list[str] = Field(default_factory=list)
+    agent_id: str | None = None
+    agent_call_sid: str | None = None
+    conference: str = ""
+    connected_at: float | None = None
+    ended_at: float | None = None
+    callback_id: str | None = None
+    outcome: str | None = None  # the agent's wrap-up outcome
+
+    def context(self) -> dict[str, Any]:
+        """What an agent sees before saying hello (``GET /v1/transfers/{id}``)."""
+        return self.model_dump(mode="json", exclude={"call_sid", "agent_call_sid", "conference"})
+
+
+def new_transfer_id() -> str:
+    """Unguessable and free of personal data (it appears in URLs and the conference name)."""
+    return uuid.uuid4().hex
+
+
+def conference_name(tid: str) -> str:
+    return f"room-{tid}"
+
+
+def _encode(record: TransferRecord) -> dict[Any, str]:
+    data = record.model_dump(mode="json", exclude={"tried_agents"})
+    return {k: (v if k == "status" else json.dumps(v, ensure_ascii=False)) for k, v in data.items()}
+
+
+class TransferStore:
+    """Transfer records and queues. ``redis`` must decode responses."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        prefix: str = "infolinia:",
+        ttl_s: int = 2 * 86400,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
+        self._transition = redis.register_script(_TRANSITION)
+
+    def _key(self, tid: str) -> str:
+        return f"{self.prefix}transfer:{tid}"
+
+    def _queue(self, name: str) -> str:
+        return f"{self.prefix}queue:{name}"
+
+    def _call(self, call_sid: str) -> str:
+        return f"{self.prefix}transfer-call:{call_sid}"
+
+    async def create(self, record: TransferRecord) -> TransferRecord:
+        """Store a new record; when it is waiting, put it in its queue in the same transaction."""
+        key = self._key(record.tid)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=_encode(record))
+            pipe.expire(key, self.ttl_s)
+            pipe.set(self._call(record.call_sid), record.tid, ex=self.ttl_s)
+            if record.tried_agents:
+                pipe.sadd(f"{key}:tried", *record.tried_agents)
+                pipe.expire(f"{key}:tried", self.ttl_s)
+            if record.status in WAITING_STATUSES:
+                pipe.zadd(self._queue(record.queue), {record.tid: queue_score(record.priority, record.enqueued_at)})
+                pipe.sadd(f"{self.prefix}queues", record.queue)
+            await pipe.execute()
+        return record
+
+    async def by_call(self, call_sid: str) -> str | None:
+        """The transfer id of the caller's call ``call_sid`` (its latest transfer), None when it has none."""
+        tid = await self.redis.get(self._call(call_sid))
+        return None if tid is None else str(tid)
+
+    async def get(self, tid: str) -> TransferRecord | None:
+        key = self._key(tid)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(key)
+            pipe.smembers(f"{key}:tried")
+            row, tried = await pipe.execute()
+        if not row or "status" not in row:
+            return None
+        data: dict[str, Any] = {k: (v if k == "status" else json.loads(v)) for k, v in row.items()}
+        data["tried_agents"] = sorted(tried)
+        return TransferRecord.model_validate(data)
+
+    async def transition(
+        self, tid: str, to: TransferStatus, *, expect: Collection[str] | None = None, **fields: Any
+    ) -> TransferRecord | None:
+        """Move to ``to`` if the current status is in ``expect`` (default: ``ALLOWED_FROM[to]``), setting
+        ``fields`` in the same atomic step; leaving waiting/ringing also takes it out of its queue.
+        Returns the updated record, or None when refused or unknown (a repeated/stale callback)."""
+        record = await self.get(tid)
+        if record is None:
+            return None
+        allowed = list(ALLOWED_FROM[to] if expect is None else expect)
+        pairs = [x for k, v in fields.items() for x in (k, json.dumps(v, ensure_ascii=False))]
+        result = await self._transition(
+            keys=[self._key(tid), self._queue(record.queue)],
+            args=[to, tid, len(allowed), *allowed, *pairs],
+        )
+        if not result or not int(result[0]):
+            return None
+        return await self.get(tid)
+
+    async def update(self, tid: str, **fields: Any) -> bool:
+        """Set non-status fields (agent_call_sid, callback_id, ...). False when the record is gone."""
+        if "status" in fields or "tried_agents" in fields:
+            raise ValueError("use transition() for the status and add_tried() for tried agents")
+        key = self._key(tid)
+        if not await self.redis.exists(key):
+            return False
+        encoded: dict[Any, str] = {k: json.dumps(v, ensure_ascii=False) for k, v in fields.items()}
+        await self.redis.hset(key, mapping=encoded)
+        return True
+
+    async def add_tried(self, tid: str, agent_id: str) -> None:
+        """Remember that ``agent_id`` was tried for this call (never ring them again for it)."""
+        key = f"{self._key(tid)}:tried"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(key, agent_id)
+            pipe.expire(key, self.ttl_s)
+            await pipe.execute()
+
+    async def waiting(self, queue: str) -> list[str]:
+        """Transfer ids waiting in ``queue``, in serving order."""
+        return [str(t) for t in await self.redis.zrange(self._queue(queue), 0, -1)]
+
+    async def position(self, queue: str, tid: str) -> int | None:
+        """1-based place in the queue, None when not waiting."""
+        rank = await self.redis.zrank(self._queue(queue), tid)
+        return None if rank is None else int(rank) + 1  # type: ignore[arg-type]
+
+    async def dequeue(self, queue: str, tid: str) -> bool:
+        return bool(await self.redis.zrem(self._queue(queue), tid))
+
+    async def queue_names(self) -> list[str]:
+        return sorted(str(q) for q in await self.redis.smembers(f"{self.prefix}queues"))
+
+    async def records(self, tids: Iterable[str]) -> list[TransferRecord]:
+        """The records of ``tids`` that still exist, in the given order."""
+        found = [await self.get(tid) for tid in tids]
+        return [r for r in found if r is not None]
+
+    async def first_time(self, event_key: str, ttl_s: int | None = None) -> bool:
+        """True exactly once per ``event_key`` (e.g. CallSid + event + SequenceNumber) across workers."""
+        key = f"{self.prefix}event:{event_key}"
+        return bool(await self.redis.set(key, "1", nx=True, ex=ttl_s or self.ttl_s))

@@ -1,0 +1,187 @@
+"""TwiML documents of the warm transfer (pure: strings in, XML out; built by the ``twilio`` library).
+
+Why ``<Play>`` of our own audio and ``<Say>`` only as a fallback: callers and agents must hear the
+same Polish voice as the bot; Twilio's Polish ``<Say>`` is used only when our synthesizer failed,
+so a step never goes silent. Every ``action``/``Redirect`` is a POST so each step arrives signed
+with its parameters, and the caller's conference leg ends in ``<Hangup/>`` so nothing plays on
+after the agent hangs up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from telephony.twilio.twiml import DEFAULT_VOICE, LANGUAGE
+
+CALLER_LABEL = "caller"
+AGENT_LABEL = "agent"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Something to say: our audio at ``url``, or ``text`` through ``<Say>`` when there is no audio."""
+
+    text: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class TransferUrls:
+    """The public URLs Twilio calls back for one transfer (paths served by ``transfer_routes``)."""
+
+    public_url: str
+
+    def _base(self, tid: str) -> str:
+        return f"{self.public_url.rstrip('/')}/twilio/transfer/{tid}"
+
+    def hold(self, tid: str) -> str:
+        return self._base(tid) + "/hold"
+
+    def conference(self, tid: str) -> str:
+        return self._base(tid) + "/conference"
+
+    def agent(self, tid: str, agent_id: str, replay: bool = False) -> str:
+        return self._base(tid) + f"/agent/{agent_id}" + ("?replay=1" if replay else "")
+
+    def agent_answer(self, tid: str, agent_id: str) -> str:
+        return self._base(tid) + f"/agent/{agent_id}/answer"
+
+    def agent_status(self, tid: str, agent_id: str) -> str:
+        return self._base(tid) + f"/agent/{agent_id}/status"
+
+    def callback_offer(self, tid: str) -> str:
+        return self._base(tid) + "/callback-offer"
+
+    def callback_answer(self, tid: str) -> str:
+        return self._base(tid) + "/callback-answer"
+
+    def voicemail(self, tid: str) -> str:
+        return self._base(tid) + "/voicemail"
+
+    def voicemail_status(self, tid: str) -> str:
+        return self._base(tid) + "/voicemail?event=recording"
+
+
+def _speak(target: VoiceResponse | Gather, prompt: Prompt, voice: str) -> None:
+    if prompt.url:
+        target.play(prompt.url)
+    elif prompt.text:
+        target.say(prompt.text, language=LANGUAGE, voice=voice)
+
+
+def caller_conference_twiml(room: str, hold_url: str, conference_callback_url: str) -> str:
+    """The caller joins the (not yet started) room and hears ``hold_url`` until an agent joins.
+
+    The caller is the first participant, so the room's status callback is theirs (Twilio keeps the
+    first participant's); ``endConferenceOnExit`` drops the agent when the caller hangs up.
+    """
+    vr = VoiceResponse()
+    vr.dial().conference(
+        room,
+        wait_url=hold_url,
+        wait_method="POST",
+        start_conference_on_enter=False,
+        end_conference_on_exit=True,
+        beep=False,
+        status_callback=conference_callback_url,
+        status_callback_method="POST",
+        status_callback_event="start end join leave",
+        participant_label=CALLER_LABEL,
+    )
+    vr.hangup()
+    return str(vr)
+
+
+def hold_twiml(
+    announcement: Prompt, music_url: str, music_loops: int, hold_url: str, *, voice: str = DEFAULT_VOICE
+) -> str:
+    """Announcement (position and wait), hold music, then back to ``hold_url`` for fresh figures."""
+    vr = VoiceResponse()
+    _speak(vr, announcement, voice)
+    vr.play(music_url, loop=max(1, music_loops))
+    vr.redirect(hold_url, method="POST")
+    return str(vr)
+
+
+def agent_briefing_twiml(briefing: Prompt, answer_url: str, next_url: str | None, *, voice: str = DEFAULT_VOICE) -> str:
+    """The briefing inside a one-digit ``<Gather>``; then replay once (``next_url``) or hang up."""
+    vr = VoiceResponse()
+    gather = vr.gather(num_digits=1, timeout=8, action=answer_url, method="POST", action_on_empty_result=False)
+    _speak(gather, briefing, voice)
+    if next_url:
+        vr.redirect(next_url, method="POST")
+    else:
+        vr.hangup()
+    return str(vr)
+
+
+def agent_join_twiml(room: str, intro: Prompt | None = None, *, voice: str = DEFAULT_VOICE) -> str:
+    """The agent accepted: join and start the room (the caller is bridged); the agent's exit ends it."""
+    vr = VoiceResponse()
+    if intro is not None:
+        _speak(vr, intro, voice)
+    vr.dial().conference(
+        room,
+        start_conference_on_enter=True,
+        end_conference_on_exit=True,
+        beep=False,
+        participant_label=AGENT_LABEL,
+    )
+    vr.hangup()
+    return str(vr)
+
+
+def callback_offer_twiml(offer: Prompt, answer_url: str, *, voice: str = DEFAULT_VOICE) -> str:
+    """ "Press 1 or say yes" for a callback; no answer at all goes to ``answer_url`` empty (= no)."""
+    vr = VoiceResponse()
+    gather = vr.gather(
+        input="dtmf speech",
+        language=LANGUAGE,
+        num_digits=1,
+        hints="tak, nie",
+        timeout=6,
+        speech_timeout="auto",
+        action=answer_url,
+        method="POST",
+    )
+    _speak(gather, offer, voice)
+    vr.redirect(answer_url, method="POST")
+    return str(vr)
+
+
+def voicemail_twiml(prompt: Prompt, action_url: str, recording_status_url: str, *, voice: str = DEFAULT_VOICE) -> str:
+    """Invite a message and record it (at most 2 minutes); the recording is attached asynchronously."""
+    vr = VoiceResponse()
+    _speak(vr, prompt, voice)
+    vr.record(
+        max_length=120,
+        play_beep=True,
+        timeout=5,
+        action=action_url,
+        method="POST",
+        recording_status_callback=recording_status_url,
+        recording_status_callback_method="POST",
+        recording_status_callback_event="completed",
+    )
+    vr.hangup()
+    return str(vr)
+
+
+def say_and_hang_up_twiml(prompt: Prompt, *, voice: str = DEFAULT_VOICE) -> str:
+    vr = VoiceResponse()
+    _speak(vr, prompt, voice)
+    vr.hangup()
+    return str(vr)
+
+
+def hang_up_twiml() -> str:
+    vr = VoiceResponse()
+    vr.hangup()
+    return str(vr)
+
+
+def empty_twiml() -> str:
+    """An acknowledgement that changes nothing on the call (repeated or stale callbacks)."""
+    return str(VoiceResponse())

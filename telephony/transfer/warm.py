@@ -1,0 +1,164 @@
+"""The warm transfer's core: queue the caller, ring agents one by one, and settle every outcome.
+
+Design (protocols.md §3.2, "redirect + conference"): the bot talks on a plain ``<Connect><Stream>``
+leg; on a transfer we REST-redirect the caller's call into a not-yet-started conference
+``room-<tid>`` whose ``waitUrl`` is our hold loop. That redirect ends the media stream, so the bot
+can no longer hear (and answer) hold music. Agents are dialled on separate legs with a briefing in
+a ``<Gather>``; pressing 1 joins them to the room, which starts it and bridges the caller.
+
+Every later step arrives as a signed Twilio callback (``telephony/transfer/steps.py``); all state is
+in Redis (``TransferStore``/``AgentRepo``) and every change is a compare-and-set, so any worker may
+handle any step, twice or late, and a restart loses nothing.
+
+``WarmTransfer`` is built in layers: ``transfer_core.TransferCore`` (settings, clock, redirect, events),
+``transfer_ring.AgentRinging`` (dispatching and ringing agents), and here the caller's side: queueing,
+the callback offer and the endings. The shared types are re-exported from here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from dialog.ports import Outcome, Transfer
+from telephony.agents.events import TRANSFER_ABANDONED, TRANSFER_ENDED, TRANSFER_WAITING
+from telephony.call.deps import CallContext
+from telephony.transfer.core import Rest, TransferConfig, TransferCore, TransferParts
+from telephony.transfer.ring import AGENT_CALL_EVENTS, AgentRinging
+from telephony.transfer.store import TransferRecord, conference_name, new_transfer_id
+from telephony.transfer.twiml import caller_conference_twiml
+
+__all__ = [
+    "AGENT_CALL_EVENTS",
+    "Rest",
+    "TransferConfig",
+    "TransferCore",
+    "TransferParts",
+    "WarmTransfer",
+]
+
+log = logging.getLogger(__name__)
+
+
+class WarmTransfer(AgentRinging):
+    """The ``TransferFn`` of the call pipeline (``CallDeps.transfer = warm_transfer``) and the actions
+    the Twilio callbacks trigger."""
+
+    async def __call__(self, ctx: CallContext, outcome: Outcome) -> None:
+        await self.start(ctx, outcome)
+
+    async def start(self, ctx: CallContext, outcome: Outcome) -> str:
+        """Record and queue the caller, move their call into the conference, ring the first agent.
+
+        Outside business hours, or with nobody staffing the queue, the caller goes straight to the
+        callback offer. Raises on a REST failure other than "caller gone": the pipeline then
+        apologises and makes its blind fallback transfer, so the caller still reaches a human.
+        """
+        record = self._record(ctx, outcome)
+        _, staffed = await self.p.agents.counts(record.queue)
+        offer = "closed" if not self.open_now(record.queue) else ("busy" if staffed == 0 else None)
+        if offer is not None:
+            record = record.model_copy(update={"status": "callback_offered"})
+            await self.p.store.create(record)
+            await self.p.store.update(record.tid, offer=offer)
+            if self.metrics is not None:
+                self.metrics.callback_offered(offer)
+            await self._redirect(record.tid, record.call_sid, {"Url": self.urls.callback_offer(record.tid)})
+            log.info("transfer %s: queue %s %s, offering a callback", record.tid, record.queue, offer)
+            return record.tid
+        await self.p.store.create(record)
+        await self._publish(TRANSFER_WAITING, record, None, {"queue": record.queue, "priority": record.priority})
+        twiml = caller_conference_twiml(record.conference, self.urls.hold(record.tid), self.urls.conference(record.tid))
+        if await self._redirect(record.tid, record.call_sid, {"Twiml": twiml}):
+            await self.dispatch(record.queue)
+        return record.tid
+
+    def _record(self, ctx: CallContext, outcome: Outcome) -> TransferRecord:
+        t = outcome.transfer or Transfer(self.cfg.default_queue, "requested_human", 0, "")
+        tid, now = new_transfer_id(), self.now()
+        return TransferRecord(
+            tid=tid,
+            call_sid=ctx.call_sid,
+            caller=ctx.caller.phone,
+            called=ctx.caller.extra.get("to") or None,
+            queue=t.queue,
+            reason=t.reason,
+            priority=t.priority,
+            summary=t.summary,
+            session_id=ctx.session_id,
+            transcript=list(ctx.transcript),
+            order_id=outcome.order_id,
+            created_at=now,
+            enqueued_at=now,
+            conference=conference_name(tid),
+        )
+
+    # --- endings -----------------------------------------------------------------------------------
+    async def abandon(self, tid: str) -> bool:
+        """The caller hung up while waiting: out of the queue, a ringing agent's call cancelled, and that
+        agent, free again, offered to the next caller at once."""
+        record = await self.p.store.transition(tid, "abandoned", expect=("waiting", "ringing"), ended_at=self.now())
+        if record is None:
+            return False
+        freed = None
+        if record.agent_id:
+            await self.cancel_agent_call(record.agent_call_sid, getattr(record, "agent_call_status", None))
+            freed = await self.p.agents.release(record.agent_id, "available", transfer_id=tid)
+        await self._publish(TRANSFER_ABANDONED, record, None, {"queue": record.queue})
+        self._waited(record, "abandoned", self.now())
+        log.info("transfer %s: the caller hung up while waiting", tid)
+        if freed == "available" and record.agent_id:
+            await self.dispatch_queues(await self._queues_of(record.agent_id))
+        return True
+
+    async def call_ended(self, call_sid: str) -> bool:
+        """The caller's call is over (its status callback): close the transfer it leaves open, if any.
+
+        Waiting or ringing: abandoned, as when the caller leaves the room. Being offered a callback
+        (no agent free, closed, or waited too long): abandoned as well, with its end time; otherwise the
+        record would stay ``callback_offered`` for ever, since a ``<Gather>`` the caller hangs up on
+        never calls its action. The media stream's stop cannot tell us this: the redirect into the
+        conference or the offer is what ends the stream. Other statuses were settled by their own
+        steps (answered, connected: the conference's events). Idempotent: every change is a CAS.
+        """
+        tid = await self.p.store.by_call(call_sid)
+        record = None if tid is None else await self.p.store.get(tid)
+        if record is None:
+            return False
+        if record.status in ("waiting", "ringing"):
+            return await self.abandon(record.tid)
+        if record.status != "callback_offered":
+            return False
+        closed = await self.p.store.transition(
+            record.tid, "abandoned", expect=("callback_offered",), ended_at=self.now()
+        )
+        if closed is None:
+            return False
+        await self._publish(TRANSFER_ABANDONED, closed, None, {"queue": closed.queue, "during": "callback_offer"})
+        self.offer_ended("abandoned")
+        log.info("transfer %s: the caller hung up during the callback offer", closed.tid)
+        return True
+
+    async def complete(self, tid: str) -> bool:
+        """The bridged call ended: the agent goes to wrap-up; the handling time feeds the estimate."""
+        record = await self.p.store.transition(tid, "completed", expect=("connected",), ended_at=self.now())
+        if record is None:
+            return False
+        handling = max(0.0, self.now() - (record.connected_at or self.now()))
+        self._waited(record, "answered", record.connected_at or self.now())
+        await self.p.stats.record(record.queue, handling)
+        if record.agent_id:
+            await self.p.agents.release(record.agent_id, "wrap_up", transfer_id=tid)
+        await self._publish(TRANSFER_ENDED, record, record.agent_id, {"handling_s": round(handling, 1)})
+        log.info("transfer %s: completed after %.0f s", tid, handling)
+        return True
+
+    async def offer_callback(self, tid: str, offer: str = "busy") -> bool:
+        """Waited too long (or closed meanwhile): take the caller out of the room to the callback offer."""
+        record = await self.p.store.transition(tid, "callback_offered", expect=("waiting",), offer=offer)
+        if record is None:
+            return False
+        await self._redirect(record.tid, record.call_sid, {"Url": self.urls.callback_offer(tid)})
+        self._waited(record, "callback_offered", self.now())
+        if self.metrics is not None:
+            self.metrics.callback_offered(offer)
+        return True

@@ -1,0 +1,1 @@
+"""Twilio's edge: wire format, media-stream channel, webhooks and stream routes, signatures, REST, TwiML."""

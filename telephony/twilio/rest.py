@@ -1,0 +1,125 @@
+"""Live call control over Twilio's REST API (hang up, transfer), as ``telephony.ports.CallControl``.
+
+Why httpx and not the ``twilio`` REST client: we need two POSTs, an async client with a hard time
+limit, and a base URL a test can point at; the ``twilio`` async client pulls in aiohttp sessions and
+retries we do not want mid-call. A call that already ended (404 / code 20404, or 21220 "not in
+progress") is not an error for ``hang_up``: the caller hung up first, which is the normal race.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import httpx
+
+from telephony.twilio.twiml import dial_twiml
+
+log = logging.getLogger(__name__)
+
+_CALL_SID_RE = re.compile(r"^CA[0-9a-fA-F]{32}$")
+_ACCOUNT_SID_RE = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_NOT_FOUND = 20404
+_NOT_IN_PROGRESS = 21220
+
+
+class TwilioRestError(RuntimeError):
+    """A REST call failed (HTTP error, Twilio error code, timeout or network)."""
+
+    def __init__(self, message: str, status_code: int | None = None, twilio_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.twilio_code = twilio_code
+
+
+class CallNotActiveError(TwilioRestError):
+    """The call no longer exists or is not in progress (caller already hung up)."""
+
+
+class TwilioRestClient:
+    """Async client for ``/2010-04-01/Accounts/{AC}/Calls/{CA}.json`` with basic auth."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        api_base: str = "https://api.twilio.com",
+        timeout_s: float = 5.0,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if not _ACCOUNT_SID_RE.fullmatch(account_sid):
+            raise ValueError("account_sid must look like AC + 32 hex characters")
+        self._account_sid = account_sid
+        self._timeout_s = timeout_s
+        self._http = httpx.AsyncClient(
+            base_url=api_base.rstrip("/"),
+            auth=(account_sid, auth_token),
+            timeout=httpx.Timeout(timeout_s),
+            transport=transport,
+        )
+
+    async def hang_up(self, call_sid: str) -> None:
+        """End the call now; a call that already ended counts as done."""
+        try:
+            await self.update_call(call_sid, {"Status": "completed"})
+        except CallNotActiveError:
+            log.info("hang_up: call %s had already ended", call_sid)
+
+    async def transfer_to_number(self, call_sid: str, number: str, announcement: str | None = None) -> None:
+        """Replace the call's TwiML with (announce +) ``<Dial>``; this also ends its media stream."""
+        await self.update_call(call_sid, {"Twiml": dial_twiml(number, announcement)})
+
+    async def update_call(self, call_sid: str, data: dict[str, str]) -> dict[str, Any]:
+        """POST form ``data`` to the Call resource within ``timeout_s``; the updated call as JSON."""
+        if not _CALL_SID_RE.fullmatch(call_sid):
+            raise ValueError(f"not a call sid: {call_sid!r}")
+        path = f"/2010-04-01/Accounts/{self._account_sid}/Calls/{call_sid}.json"
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                response = await self._http.post(path, data=data)
+        except (TimeoutError, httpx.HTTPError) as exc:
+            log.error("Twilio REST %s on call %s failed: %r", list(data), call_sid, exc)
+            raise TwilioRestError(f"Twilio REST request failed: {exc!r}") from exc
+        if response.is_success:
+            body: dict[str, Any] = response.json()
+            return body
+        raise self._error(response, call_sid)
+
+    async def create_call(self, to: str, from_: str, url: str, **extra: str | list[str]) -> dict[str, Any]:
+        """Start an outbound call whose TwiML comes from ``url``; ``extra``: Twilio form fields
+        (``StatusCallback``, ``StatusCallbackEvent`` (a list is sent as repeated fields), ``Timeout``...).
+        Returns the new call as JSON (its ``sid``)."""
+        data: dict[str, str | list[str]] = {"To": to, "From": from_, "Url": url, **extra}
+        path = f"/2010-04-01/Accounts/{self._account_sid}/Calls.json"
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                response = await self._http.post(path, data=data)
+        except (TimeoutError, httpx.HTTPError) as exc:
+            log.error("Twilio REST create call failed: %r", exc)
+            raise TwilioRestError(f"Twilio REST request failed: {exc!r}") from exc
+        if response.is_success:
+            body: dict[str, Any] = response.json()
+            return body
+        raise self._error(response, "(new)")
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def _error(self, response: httpx.Response, call_sid: str) -> TwilioRestError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        code = body.get("code") if isinstance(body, dict) else None
+        message = body.get("message", response.text[:200]) if isinstance(body, dict) else response.text[:200]
+        twilio_code = code if isinstance(code, int) else None
+        if response.status_code == 404 or twilio_code in (_NOT_FOUND, _NOT_IN_PROGRESS):
+            log.warning("Twilio REST: call %s is not active (HTTP %s code %s)", call_sid, response.status_code, code)
+            return CallNotActiveError(f"call {call_sid} is not active: {message}", response.status_code, twilio_code)
+        log.error("Twilio REST error on call %s: HTTP %s code %s: %s", call_sid, response.status_code, code, message)
+        return TwilioRestError(
+            f"Twilio REST error {response.status_code}: {message}", response.status_code, twilio_code
+        )

@@ -1,0 +1,254 @@
+"""Twilio HTTP/WebSocket endpoints: incoming-call webhook, media stream, call status callbacks.
+
+Why fail-safe everywhere: a caller must reach a human even when our store or pipeline is down, so the
+voice webhook answers valid TwiML (apology + ``<Dial>`` fallback) on any internal error, and a signed
+but broken stream is closed so Twilio runs the fallback after ``</Connect>``. Unsigned requests get a
+403 (HTTP) or a 1008 close (WebSocket) and touch nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request, Response, WebSocket
+from starlette.datastructures import FormData
+
+from dialog.catalogue import FALLBACK_APOLOGY, LINES_BUSY_CALL_BACK, LINES_BUSY_TRANSFER, UNAVAILABLE_APOLOGY
+from dialog.ports import KeyValueStore
+from telephony.call.admission import Admission
+from telephony.logs import call_context
+from telephony.ports import AudioChannel, CallStarted
+from telephony.twilio.security import SIGNATURE_HEADER, StreamTokens, TwilioSignatureVerifier, parse_form
+from telephony.twilio.stream import TwilioWebSocketChannel
+from telephony.twilio.twiml import DEFAULT_VOICE, fallback_twiml, stream_twiml
+from telephony.twilio.wire import CALL_SID_RE, TERMINAL_STATUSES, apply_status_callback, call_key, new_call_record
+
+log = logging.getLogger(__name__)
+
+VOICE_PATH = "/twilio/voice"
+STATUS_PATH = "/twilio/status"
+STREAM_PATH = "/twilio/stream/{token}"
+STREAM_ROUTE_NAME = "twilio_stream"
+MAX_FORM_BYTES = 64 * 1024  # Twilio webhooks are a few hundred bytes
+WS_POLICY_VIOLATION = 1008
+WS_INTERNAL_ERROR = 1011
+
+RunCall = Callable[[AudioChannel, CallStarted], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class TwilioDeps:
+    """What the Twilio endpoints need, built once by the app factory from Settings."""
+
+    public_url: str  # e.g. "https://voice.example.pl": the base Twilio calls (signatures, stream URL)
+    auth_token: str  # empty = every Twilio request is refused
+    fallback_number: str  # E.164 dialled when anything fails; empty = apologise and hang up
+    store: KeyValueStore
+    run_call: RunCall  # the call pipeline (telephony/call/loop.py); returns when the call is over
+    stream_token_ttl_s: int = 120  # webhook answer -> WebSocket connect; Twilio connects in ~1 s
+    call_record_ttl_s: int = 24 * 3600
+    start_timeout_s: float = 10.0  # accepted socket -> Twilio "start" frame
+    say_voice: str = DEFAULT_VOICE
+    clock: Callable[[], float] = time.time
+    admission: Admission | None = None  # None: every call is answered
+    on_event: Callable[[str], None] | None = None  # admitted | refused | webhook_error | stream_refused | ...
+    # The caller's call ended (a final status callback), e.g. ``WarmTransfer.call_ended``: whatever the
+    # call left open after the bot handed it over (a callback offer the caller hung up on) is closed.
+    on_call_ended: Callable[[str], Awaitable[object]] | None = None
+
+
+def build_twilio_router(deps: TwilioDeps) -> APIRouter:
+    """``POST /twilio/voice``, ``WS /twilio/stream/{token}``, ``POST /twilio/status`` (mount at the root)."""
+    verifier = TwilioSignatureVerifier(deps.auth_token, deps.public_url)
+    tokens = StreamTokens(deps.store, deps.stream_token_ttl_s, deps.clock)
+    router = APIRouter()
+
+    @router.post(VOICE_PATH)
+    async def twilio_voice(request: Request) -> Response:
+        form = await _signed_form(request, verifier)
+        if isinstance(form, Response):
+            return form
+        with call_context(str(form.get("CallSid", "")) or None):
+            if deps.admission is not None and not deps.admission.admit():
+                log.warning("all lines busy (or draining): the call goes to the fallback number")
+                _event(deps, "refused")
+                return Response(_busy(deps), media_type="application/xml")
+            try:
+                twiml = await _answer_call(request, deps, tokens, verifier, form)
+                _event(deps, "admitted")
+            except Exception:
+                log.exception("voice webhook failed; answering with the fallback TwiML")
+                _event(deps, "webhook_error")
+                twiml = _fallback(deps)
+        return Response(twiml, media_type="application/xml")
+
+    @router.post(STATUS_PATH)
+    async def twilio_status(request: Request) -> Response:
+        form = await _signed_form(request, verifier)
+        if isinstance(form, Response):
+            return form
+        await _apply_status(deps, form)
+        return Response(status_code=204)
+
+    @router.websocket(STREAM_PATH, name=STREAM_ROUTE_NAME)
+    async def twilio_stream(websocket: WebSocket, token: str) -> None:
+        record = await _admit_stream(websocket, token, verifier, tokens)
+        if record is None:
+            _event(deps, "stream_refused")
+            return
+        with call_context(str(record.get("call_sid", "")) or None):
+            await _serve_stream(websocket, record, deps)
+
+    return router
+
+
+def _event(deps: TwilioDeps, kind: str) -> None:
+    if deps.on_event is not None:
+        deps.on_event(kind)
+
+
+def _busy(deps: TwilioDeps) -> str:
+    """All lines busy: say so politely, then the human queue (or "please call back" without one)."""
+    apology = LINES_BUSY_TRANSFER if deps.fallback_number else LINES_BUSY_CALL_BACK
+    return fallback_twiml(deps.fallback_number, apology, voice=deps.say_voice)
+
+
+def _fallback(deps: TwilioDeps) -> str:
+    return fallback_twiml(deps.fallback_number, _fallback_apology(deps), voice=deps.say_voice)
+
+
+async def _signed_form(request: Request, verifier: TwilioSignatureVerifier) -> FormData | Response:
+    """The webhook's form if its signature is valid for our public URL, else the refusal to send."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return Response(status_code=413)
+        chunks.append(chunk)
+    form = parse_form(b"".join(chunks))
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if not verifier.verify_form(request.url.path, request.url.query, form, signature):
+        log.warning("%s: refused a request with a %s signature", request.url.path, "bad" if signature else "missing")
+        return Response(status_code=403)
+    return form
+
+
+async def _answer_call(
+    request: Request,
+    deps: TwilioDeps,
+    tokens: StreamTokens,
+    verifier: TwilioSignatureVerifier,
+    form: FormData,
+) -> str:
+    """Record the call, mint its stream token and answer ``<Connect><Stream>`` (raises on any failure)."""
+    call_sid = str(form.get("CallSid", ""))
+    if not CALL_SID_RE.fullmatch(call_sid):
+        raise ValueError("voice webhook without a valid CallSid")
+    caller, called = str(form.get("From", "")), str(form.get("To", ""))
+    session_id = uuid.uuid4().hex
+    token = await tokens.issue(call_sid, {"session_id": session_id, "from": caller, "to": called})
+    record = new_call_record(_first_values(form), token, session_id, deps.clock())
+    await deps.store.set(call_key(call_sid), record, ttl_s=deps.call_record_ttl_s)
+    stream_url = verifier.ws_url(request.app.url_path_for(STREAM_ROUTE_NAME, token=token))
+    params = {"call_sid": call_sid, "from": caller, "to": called, "session_id": session_id}
+    log.info("call %s answered with a media stream", call_sid)
+    return stream_twiml(stream_url, params, deps.fallback_number, _fallback_apology(deps), voice=deps.say_voice)
+
+
+def _fallback_apology(deps: TwilioDeps) -> str:
+    return FALLBACK_APOLOGY if deps.fallback_number else UNAVAILABLE_APOLOGY
+
+
+async def _apply_status(deps: TwilioDeps, form: FormData) -> None:
+    """Apply a status callback in ``SequenceNumber`` order (stale and repeated ones change nothing to the
+    call record); a final status also runs ``on_call_ended``."""
+    call_sid = str(form.get("CallSid", ""))
+    if not CALL_SID_RE.fullmatch(call_sid):
+        log.warning("status callback without a valid CallSid ignored")
+        return
+    record = await deps.store.get(call_key(call_sid))
+    updated = apply_status_callback(record, _first_values(form), deps.clock())
+    if updated is None:
+        log.info("call %s: stale or repeated status callback ignored", call_sid)
+    else:
+        await deps.store.set(call_key(call_sid), updated, ttl_s=deps.call_record_ttl_s)
+    if deps.on_call_ended is not None and str(form.get("CallStatus", "")) in TERMINAL_STATUSES:
+        try:  # even for a repeat: the hook is idempotent, and a retry must not lose the first one's work
+            await deps.on_call_ended(call_sid)
+        except Exception:
+            log.exception("call %s: closing what the call left open failed", call_sid)
+
+
+async def _admit_stream(
+    websocket: WebSocket, token: str, verifier: TwilioSignatureVerifier, tokens: StreamTokens
+) -> dict[str, object] | None:
+    """Signature first (so an unsigned request cannot burn a token), then the single-use token.
+
+    The socket is accepted before a refusal so the client sees close code 1008; closing before
+    ``accept`` makes uvicorn answer the handshake with a bare HTTP 403 instead.
+    """
+    signature = websocket.headers.get(SIGNATURE_HEADER)
+    signed = verifier.verify_websocket(websocket.url.path, websocket.url.query, signature)
+    record, code = None, WS_POLICY_VIOLATION
+    if signed:
+        try:
+            record = await tokens.consume(token)
+        except Exception:
+            log.exception("stream token lookup failed")
+            code = WS_INTERNAL_ERROR
+    await websocket.accept()
+    if record is None:
+        log.warning("stream refused: %s", "bad token" if signed else "bad or missing signature")
+        await websocket.close(code=code)
+    return record
+
+
+async def _serve_stream(websocket: WebSocket, record: dict[str, object], deps: TwilioDeps) -> None:
+    """Wait for ``start``, check it belongs to the token's call, then hand the channel to the pipeline."""
+    channel = TwilioWebSocketChannel(websocket)
+    try:
+        started = await asyncio.wait_for(_wait_for_start(channel), deps.start_timeout_s)
+    except TimeoutError:
+        log.warning("stream for call %s sent no start in %.0f s", record.get("call_sid"), deps.start_timeout_s)
+        await channel.close(WS_POLICY_VIOLATION)
+        return
+    if started is None or started.call_sid != record.get("call_sid"):
+        if started is not None:
+            log.warning("stream start for call %s does not match its token", started.call_sid)
+        await channel.close(WS_POLICY_VIOLATION)
+        return
+    trusted: dict[str, str] = {k: str(record[k]) for k in ("call_sid", "session_id", "from", "to") if k in record}
+    started = CallStarted(started.call_sid, started.stream_sid, {**started.params, **trusted})
+    if deps.admission is not None:
+        deps.admission.started(started.call_sid)
+    try:
+        await deps.run_call(channel, started)
+    except Exception:
+        log.exception("call %s: pipeline failed; closing the stream so Twilio runs the fallback", started.call_sid)
+        _event(deps, "pipeline_error")
+        await channel.close(WS_INTERNAL_ERROR)
+    finally:
+        if deps.admission is not None:
+            deps.admission.ended(started.call_sid)
+        await channel.close()
+
+
+async def _wait_for_start(channel: TwilioWebSocketChannel) -> CallStarted | None:
+    """Skip to the ``start`` frame (the channel drops anything before it); ``None`` if the stream ended."""
+    while True:
+        event = await channel.receive()
+        if isinstance(event, CallStarted):
+            return event
+        if channel.ended:
+            return None
+
+
+def _first_values(form: FormData) -> dict[str, str]:
+    """Plain ``{name: first value}`` view for the record logic (Twilio's call params are single-valued)."""
+    return {key: str(value) for key, value in form.items()}

@@ -1,0 +1,155 @@
+"""``AudioChannel`` over an accepted FastAPI WebSocket carrying a Twilio Media Stream.
+
+Why it never raises on a bad frame or a closed socket: one malformed message or a caller hanging up
+mid-sentence must not crash the call pipeline. Bad frames are logged and skipped; the end of the
+stream (``stop``, a disconnect, or our own ``close``) becomes ``CallEnded``, and sends after the end
+are dropped, since bot speech racing a hang-up is normal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from fastapi import WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from telephony.ports import CallEnded, CallStarted, InboundEvent
+from telephony.twilio.wire import (
+    Connected,
+    Frame,
+    WireError,
+    decode_frame,
+    encode_clear,
+    encode_mark,
+    encode_media,
+)
+from voice.ports import PCM
+
+log = logging.getLogger(__name__)
+
+_SEND_ERRORS = (WebSocketDisconnect, RuntimeError, OSError)  # Starlette/uvicorn "socket is gone"
+
+
+class TwilioWebSocketChannel:
+    """One Twilio bidirectional stream. One task calls ``receive``; any task may send (sends are ordered)."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self._ws = websocket
+        self._send_lock = asyncio.Lock()
+        self._stream_sid: str | None = None
+        self._call_sid: str | None = None
+        self._end_reason: str | None = None
+        self._closed = False
+        self.malformed_frames = 0  # skipped frames, for logs and tests
+
+    @property
+    def stream_sid(self) -> str | None:
+        return self._stream_sid
+
+    @property
+    def call_sid(self) -> str | None:
+        return self._call_sid
+
+    @property
+    def ended(self) -> bool:
+        return self._end_reason is not None
+
+    async def receive(self) -> InboundEvent:
+        """Next event for the pipeline; ``CallEnded`` from the end of the stream on, forever."""
+        while self._end_reason is None:
+            raw = await self._next_text()
+            if raw is None:
+                self._end_reason = "closed" if self._closed else "disconnected"
+                break
+            try:
+                frame = decode_frame(raw)
+            except WireError as exc:
+                self.malformed_frames += 1
+                log.warning("stream %s: skipping malformed frame: %s", self._stream_sid, exc)
+                continue
+            if frame is None:
+                log.info("stream %s: skipping unknown event %.60r", self._stream_sid, raw)
+                continue
+            event = self._admit(frame)
+            if event is not None:
+                return event
+        return CallEnded(reason=self._end_reason)
+
+    async def send_audio(self, pcm8k: PCM) -> None:
+        """Queue bot audio at Twilio (any length; pacing is the pipeline's job)."""
+        if len(pcm8k):
+            await self._send(lambda sid: encode_media(sid, pcm8k))
+
+    async def send_mark(self, name: str) -> None:
+        await self._send(lambda sid: encode_mark(sid, name))
+
+    async def clear(self) -> None:
+        await self._send(encode_clear)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close our side (idempotent). Twilio then runs the TwiML after ``</Connect>``."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._end_reason is None:
+            self._end_reason = "closed"
+        if self._ws.application_state != WebSocketState.CONNECTED:
+            return
+        async with self._send_lock:
+            try:
+                await self._ws.close(code=code, reason=reason)
+            except _SEND_ERRORS as exc:
+                log.debug("stream %s: close on a gone socket: %r", self._stream_sid, exc)
+
+    def _admit(self, frame: Frame) -> InboundEvent | None:
+        """Stream-state checks: one ``start`` first, then only frames of that stream."""
+        event = frame.event
+        if isinstance(event, Connected):
+            log.debug("stream connected (protocol %s %s)", event.protocol, event.version)
+            return None
+        if isinstance(event, CallStarted):
+            if self._stream_sid is not None:
+                log.warning("stream %s: ignoring a second start (%s)", self._stream_sid, event.stream_sid)
+                return None
+            self._stream_sid, self._call_sid = event.stream_sid, event.call_sid
+            return event
+        if self._stream_sid is None:
+            log.warning("skipping %s before start", type(event).__name__)
+            return None
+        if frame.stream_sid is not None and frame.stream_sid != self._stream_sid:
+            log.warning("stream %s: skipping a frame of stream %s", self._stream_sid, frame.stream_sid)
+            return None
+        if isinstance(event, CallEnded):
+            self._end_reason = event.reason
+        return event
+
+    async def _next_text(self) -> str | None:
+        """Next text (or UTF-8 binary) message; ``None`` once the socket is closed either way."""
+        if self._closed:
+            return None
+        try:
+            message = await self._ws.receive()
+        except (WebSocketDisconnect, RuntimeError):
+            return None
+        if message["type"] == "websocket.disconnect":
+            return None
+        text = message.get("text")
+        if text is None:
+            text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
+        return str(text)
+
+    async def _send(self, build: Callable[[str], str]) -> None:
+        if self._stream_sid is None:
+            raise RuntimeError("cannot send on a Twilio stream before its start event")
+        if self._end_reason is not None:
+            log.debug("stream %s: dropping a send after the end of the stream", self._stream_sid)
+            return
+        text = build(self._stream_sid)
+        async with self._send_lock:
+            try:
+                await self._ws.send_text(text)
+            except _SEND_ERRORS as exc:
+                log.info("stream %s: socket gone while sending: %r", self._stream_sid, exc)
+                self._end_reason = "disconnected"
