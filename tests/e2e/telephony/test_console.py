@@ -1,0 +1,265 @@
+"""The agent console, end to end: two real server processes sharing the suite's Redis, real HTTP, and a
+real headless Debian chromium driven by selenium.
+
+Worker A plays the Twilio side (``tests/support/console_app.py``'s ``/test/...`` routes move a transfer through
+``TransferStore``/``AgentRepo``/``EventBus``); the browser and the SSE streams are on worker B.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from tests.support.console_servers import (
+    AGENTS,
+    Server,
+    browser_missing,
+    start_browser,
+    start_server,
+    stop_server,
+    wait_ready,
+    write_roster,
+)
+
+pytestmark = pytest.mark.redis
+ANNA = AGENTS["anna"]["token"]
+COOKIE = "infolinia_console"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory, redis_url: str, repo_root: Path) -> Iterator[dict[str, Any]]:
+    tmp = tmp_path_factory.mktemp("console")
+    prefix = f"test-console-{uuid.uuid4().hex[:8]}:"
+    cfg = {
+        "CONSOLE_TEST_REDIS_URL": redis_url,
+        "CONSOLE_TEST_ROSTER": str(write_roster(tmp / "agents.yaml")),
+        "CONSOLE_TEST_PREFIX": prefix,
+    }
+    a = start_server(repo_root, cfg, tmp / "a.log")
+    b = start_server(repo_root, cfg, tmp / "b.log")
+    try:
+        wait_ready(a)
+        wait_ready(b)
+        yield {
+            "a": a,
+            "b": b,
+            "prefix": prefix,
+            "redis": redis.Redis.from_url(redis_url, decode_responses=True),
+        }
+    finally:
+        stop_server(a)
+        stop_server(b)
+
+
+@pytest.fixture
+def world(env: dict[str, Any]) -> dict[str, Any]:
+    """Every test starts from: both agents offline, no transfers, callbacks or sessions."""
+    r: redis.Redis = env["redis"]
+    prefix = env["prefix"]
+    for key in r.scan_iter(f"{prefix}*"):
+        if key.startswith(f"{prefix}agent:"):
+            r.hset(key, mapping={"status": "offline", "no_answers": 0})
+            r.hdel(key, "reserved_for", "last_transfer")
+        elif key != f"{prefix}agents:all":
+            r.delete(key)
+    return env
+
+
+def login(server: Server, token: str) -> httpx.Client:
+    client = httpx.Client(base_url=server.url, timeout=10.0)
+    response = client.post("/agents/login", data={"token": token})
+    assert response.status_code == 303, response.text
+    return client
+
+
+def api(server: Server, token: str, method: str, path: str, **kw: Any) -> Any:
+    response = httpx.request(method, server.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=10, **kw)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# --- Access control and sessions (real HTTP against worker B) ---
+
+
+def test_no_anonymous_access(world: dict[str, Any]) -> None:
+    b: Server = world["b"]
+    with httpx.Client(base_url=b.url) as c:
+        page = c.get("/agents")
+        assert page.status_code == 303 and page.headers["location"] == "/agents/login"
+        assert c.get("/agents/events").status_code == 401
+        assert c.get("/agents/panels").status_code == 401
+        assert c.post("/agents/status", data={"status": "available"}).status_code == 401
+        assert c.post("/agents/callbacks/x/claim").status_code == 401
+    with httpx.Client(base_url=b.url, cookies={COOKIE: "not-a-session"}) as forged:
+        assert forged.get("/agents/panels").status_code == 401
+    with httpx.Client(base_url=b.url) as c:
+        form = c.get("/agents/login")
+        assert form.status_code == 200 and 'type="password"' in form.text
+        assert "frame-ancestors 'none'" in form.headers["content-security-policy"]
+
+
+def test_login_sets_strict_httponly_session_and_never_leaks_the_token(world: dict[str, Any]) -> None:
+    b: Server = world["b"]
+    r: redis.Redis = world["redis"]
+    with httpx.Client(base_url=b.url) as c:
+        wrong = c.post("/agents/login", data={"token": "zgadywanie"})
+        assert wrong.status_code == 401 and "Nieprawidłowy token" in wrong.text
+        assert "set-cookie" not in wrong.headers
+
+        ok = c.post("/agents/login", data={"token": ANNA})
+        assert ok.status_code == 303 and ok.headers["location"] == "/agents"
+        cookie = ok.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+        sid = c.cookies[COOKIE]
+        assert ANNA not in cookie and len(sid) >= 40
+        key = f"{world['prefix']}console:session:{hashlib.sha256(sid.encode()).hexdigest()}"
+        assert r.get(key) == "anna" and 0 < r.ttl(key) <= 8 * 3600
+
+        page = c.get("/agents")
+        assert page.status_code == 200 and "Anna Nowak" in page.text and ANNA not in page.text
+        assert page.headers["cache-control"] == "no-store"
+
+        assert (
+            c.post(
+                "/agents/status", data={"status": "available"}, headers={"Origin": "http://evil.example"}
+            ).status_code
+            == 403
+        )
+
+        out = c.post("/agents/logout")
+        assert out.status_code == 303 and r.get(key) is None
+    with httpx.Client(base_url=b.url, cookies={COOKIE: sid}) as stale:
+        assert stale.get("/agents/panels").status_code == 401
+    for server in (world["a"], b):
+        assert ANNA not in server.log_text()
+    assert not any(ANNA in k or ANNA in (r.get(k) or "") for k in r.scan_iter(f"{world['prefix']}console:*"))
+
+
+def test_repeated_failed_logins_are_slowed_down(world: dict[str, Any]) -> None:
+    b: Server = world["b"]
+    with httpx.Client(base_url=b.url) as c:
+        codes = [c.post("/agents/login", data={"token": f"zly-{i}"}).status_code for i in range(11)]
+        assert codes[:10] == [401] * 10 and codes[10] == 429
+        assert c.post("/agents/login", data={"token": ANNA}).status_code == 429  # even the right token waits
+
+
+def test_forms_work_without_javascript(world: dict[str, Any]) -> None:
+    """No X-Requested-With: each action answers 303 back to the page, which shows the new state."""
+    with closing(login(world["b"], ANNA)) as c:
+        response = c.post("/agents/status", data={"status": "available"})
+        assert response.status_code == 303 and response.headers["location"] == "/agents"
+        assert 'data-status="available"' in c.get("/agents").text
+        assert (
+            c.post("/agents/status", data={"status": "busy"}, headers={"X-Requested-With": "fetch"}).status_code == 409
+        )
+        assert c.post(
+            "/agents/wrap-up", data={"outcome": "resolved"}, headers={"X-Requested-With": "fetch"}
+        ).json() == {
+            "ok": False,
+            "message": "Nie ma rozmowy do zakończenia.",
+        }
+
+
+def test_going_available_rings_a_waiting_caller_at_once(world: dict[str, Any]) -> None:
+    """A caller queued on worker A while nobody was free is offered to the agent the moment they go
+    available on worker B (``on_available`` hook), not at the next hold-loop tick."""
+    a = world["a"]
+    body = {"caller": "+48601234567", "queue": "obsluga", "reason": "requested_human", "summary": "s"}
+    started = httpx.post(f"{a.url}/test/transfers", json=body).json()
+    assert started["agent_id"] is None
+    with closing(login(world["b"], ANNA)) as c:
+        assert c.post("/agents/status", data={"status": "available"}, headers={"X-Requested-With": "fetch"}).json()[
+            "ok"
+        ]
+    record = api(a, ANNA, "GET", f"/v1/transfers/{started['tid']}")
+    assert record["status"] == "ringing" and record["agent_id"] == "anna"
+    assert api(a, ANNA, "GET", "/v1/agents/me")["status"] == "busy"
+
+
+# --- Live updates across processes ---
+
+
+def test_sse_delivers_events_from_the_other_worker_only_to_their_agent(world: dict[str, Any]) -> None:
+    a, b = world["a"], world["b"]
+    with closing(login(b, ANNA)) as c, c.stream("GET", "/agents/events") as stream:
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.iter_lines()
+        assert next(lines).startswith("retry:")
+        for event in (
+            {"type": "transfer.ringing", "agent_id": "bartek", "transfer_id": "t-b"},
+            {"type": "queue.changed"},
+            {"type": "transfer.ringing", "agent_id": "anna", "transfer_id": "t-a"},
+        ):
+            assert httpx.post(f"{a.url}/test/publish", json=event).json()["receivers"] >= 1
+        data: list[str] = []
+        deadline = time.monotonic() + 10
+        while len(data) < 2 and time.monotonic() < deadline:
+            line = next(lines)
+            if line.startswith("data:"):
+                data.append(line)
+        assert data == [
+            'data: {"type":"queue.changed","transfer_id":null}',
+            'data: {"type":"transfer.ringing","transfer_id":"t-a"}',
+        ]
+
+
+def test_stream_ends_when_the_session_is_revoked(world: dict[str, Any]) -> None:
+    """Logging out (here: on the other worker) closes the live stream within one keep-alive."""
+    client = login(world["b"], ANNA)
+    with closing(client), client.stream("GET", "/agents/events") as stream:
+        other = httpx.Client(base_url=world["a"].url, cookies=dict(client.cookies))
+        with closing(other):
+            assert other.post("/agents/logout").status_code == 303
+        started = time.monotonic()
+        text = "".join(stream.iter_text())  # returns when the server ends the stream
+        assert "event: logout" in text and time.monotonic() - started < 5
+
+
+def test_only_one_agent_claims_a_callback_through_the_console(world: dict[str, Any]) -> None:
+    a, b = world["a"], world["b"]
+    cid = httpx.post(
+        f"{a.url}/test/callbacks", json={"queue": "obsluga", "phone": "+48600100200", "summary": "x"}
+    ).json()["id"]
+    anna, bartek = login(a, ANNA), login(b, AGENTS["bartek"]["token"])
+    with closing(anna), closing(bartek):
+        headers = {"X-Requested-With": "fetch"}
+        results = [c.post(f"/agents/callbacks/{cid}/claim", headers=headers) for c in (bartek, anna)]
+        assert [r.status_code for r in results] == [200, 409]
+        assert "ktoś inny" in results[1].json()["message"]
+        closed = anna.post(f"/agents/callbacks/{cid}/close", data={"outcome": "resolved"}, headers=headers)
+        assert closed.status_code == 409  # only the claimer may close
+
+
+# --- The real browser ---
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    reason = browser_missing()
+    if reason:
+        pytest.fail(reason)
+    driver, profile = start_browser()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_console_in_a_real_browser(world: dict[str, Any], browser: Any, tmp_path: Path) -> None:
+    from tests.support.console_browser import ConsoleDriver
+
+    shots = Path(os.environ.get("CONSOLE_SCREENSHOT_DIR") or tmp_path)
+    ConsoleDriver(browser, world["a"], world["b"], shots).run_scenario()

@@ -1,0 +1,220 @@
+"""``POST /v1/voice/turn`` over real HTTP: uvicorn serving ``create_app`` on a free port in a thread.
+
+The exact-format tests use ``EchoRecognizer`` (it "hears" text encoded in the samples, so a wrong byte
+order or a lost sample shows up as a wrong transcript) with the real dialog engine; the
+``@pytest.mark.models`` tests send real Polish speech through real Whisper and Piper.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+import numpy as np
+import pytest
+import soundfile as sf
+import uvicorn
+
+from dialog import catalogue
+from telephony.app.factory import create_app
+from telephony.app.services import Services
+from telephony.settings import Settings
+from telephony.speaker.voice_turn import build_voice_turn_router
+from tests.conftest import free_port
+from tests.e2e.telephony.test_wyoming import EVAL_WAV, real_engine, services_with
+from tests.support.models import models_dir, recognizer, synthesizer, voice_spec, whisper_base  # noqa: F401
+from voice.fakes import EchoRecognizer, ToneSynthesizer, text_to_pcm
+from voice.ports import PCM
+from voice.resample import resample
+
+OUTCOME_KEYS = {"session_id", "action", "reply", "kb_id", "order_id", "transfer"}
+
+
+def wav_bytes(pcm: PCM, rate: int) -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, np.asarray(pcm, dtype=np.int16), rate, format="WAV", subtype="PCM_16")
+    return buf.getvalue()
+
+
+def serve(services: Services) -> Iterator[str]:
+    """Run the gateway app with injected services on a free port; yield its base URL."""
+    app = create_app(Settings.model_validate({}), services=services)
+    if not any(getattr(r, "path", "") == "/v1/voice/turn" for r in app.routes):
+        app.include_router(build_voice_turn_router())  # until telephony/app/factory.py mounts it
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def fake_url() -> Iterator[str]:
+    engine, store = real_engine()
+    yield from serve(services_with(engine, store, EchoRecognizer(), ToneSynthesizer()))
+
+
+@pytest.fixture(scope="module")
+def real_url(recognizer: Any, synthesizer: Any) -> Iterator[str]:  # noqa: F811
+    engine, store = real_engine()
+    yield from serve(services_with(engine, store, recognizer, synthesizer))
+
+
+def post(url: str, **kwargs: Any) -> httpx.Response:
+    return httpx.post(f"{url}/v1/voice/turn", timeout=120, **kwargs)
+
+
+def reply_audio(body: dict[str, Any]) -> tuple[PCM, int]:
+    samples, rate = sf.read(io.BytesIO(base64.b64decode(body["audio_wav_base64"])), dtype="int16")
+    return samples, rate
+
+
+def test_multipart_wav_then_raw_wav_continue_the_same_session(fake_url: str) -> None:
+    question = wav_bytes(text_to_pcm("Gdzie jest moje zamówienie?"), 16000)
+    first = post(fake_url, files={"file": ("q.wav", question, "audio/wav")})
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["transcript"] == "Gdzie jest moje zamówienie?" and body["confidence"] == 1.0
+    assert set(body["outcome"]) == OUTCOME_KEYS and body["outcome"]["reply"] == catalogue.ASK_ORDER_NUMBER
+    samples, rate = reply_audio(body)
+    assert rate == body["audio_rate"] == 22050 and len(samples) > rate // 2
+    session = body["outcome"]["session_id"]
+    second = post(
+        fake_url,
+        content=wav_bytes(text_to_pcm("48213"), 16000),
+        headers={"Content-Type": "audio/wav"},
+        params={"session_id": session, "reply_rate": 16000},
+    ).json()
+    assert second["outcome"]["session_id"] == session and second["outcome"]["order_id"] == "48213"
+    assert second["audio_rate"] == 16000 and reply_audio(second)[1] == 16000
+    form_session = post(
+        fake_url,
+        files={"file": ("a.wav", wav_bytes(text_to_pcm("48214"), 16000))},
+        data={"session_id": session},
+    )
+    assert form_session.json()["outcome"]["session_id"] == session
+
+
+def test_raw_pcm_byte_orders(fake_url: str) -> None:
+    pcm = text_to_pcm("Chcę zwrócić towar")
+    l16 = post(fake_url, content=pcm.astype(">i2").tobytes(), headers={"Content-Type": "audio/L16; rate=16000"})
+    raw = post(
+        fake_url,
+        content=pcm.astype("<i2").tobytes(),
+        headers={"Content-Type": "application/octet-stream"},
+        params={"rate": 16000},
+    )
+    assert l16.status_code == raw.status_code == 200
+    assert l16.json()["transcript"] == raw.json()["transcript"] == "Chcę zwrócić towar"
+
+
+def test_accept_audio_wav_returns_the_reply_as_wav_with_headers(fake_url: str) -> None:
+    resp = post(
+        fake_url,
+        content=wav_bytes(text_to_pcm("Gdzie jest moje zamówienie?"), 16000),
+        headers={"Content-Type": "audio/wav", "Accept": "audio/wav"},
+    )
+    assert resp.status_code == 200 and resp.headers["content-type"] == "audio/wav"
+    assert unquote(resp.headers["x-infolinia-transcript"]) == "Gdzie jest moje zamówienie?"
+    assert unquote(resp.headers["x-infolinia-reply"]) == catalogue.ASK_ORDER_NUMBER
+    assert resp.headers["x-infolinia-action"] == "clarify" and len(resp.headers["x-infolinia-session-id"]) >= 16
+    samples, rate = sf.read(io.BytesIO(resp.content), dtype="int16")
+    assert rate == 22050 and len(samples) > rate // 2
+
+
+def test_silence_asks_to_repeat(fake_url: str) -> None:
+    body = post(fake_url, content=wav_bytes(np.zeros(8000, np.int16), 16000), headers={"Content-Type": "audio/wav"})
+    assert body.json()["transcript"] == "" and body.json()["outcome"]["reply"] == catalogue.NOT_HEARD
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "message"),
+    [
+        (
+            {"content": b"x" * (2 * 1024 * 1024 + 1), "headers": {"Content-Type": "audio/wav"}},
+            413,
+            "larger than",
+        ),
+        (
+            {"content": iter([b"\0" * 65536] * 40), "headers": {"Content-Type": "audio/wav"}},
+            413,
+            "larger than",
+        ),
+        (
+            {
+                "content": wav_bytes(np.zeros(31 * 8000, np.int16), 8000),
+                "headers": {"Content-Type": "audio/wav"},
+            },
+            413,
+            "limit is 30 s",
+        ),
+        (
+            {"content": b"RIFF but not really", "headers": {"Content-Type": "audio/wav"}},
+            422,
+            "not a readable WAV",
+        ),
+        ({"content": b"", "headers": {"Content-Type": "audio/wav"}}, 422, "empty"),
+        (
+            {"content": wav_bytes(np.ones(4000, np.int16), 4000), "headers": {"Content-Type": "audio/wav"}},
+            422,
+            "4000 Hz",
+        ),
+        (
+            {"content": wav_bytes(np.zeros(0, np.int16), 16000), "headers": {"Content-Type": "audio/wav"}},
+            422,
+            "no samples",
+        ),
+        ({"content": b"\0" * 100, "headers": {"Content-Type": "application/octet-stream"}}, 422, "?rate="),
+        ({"content": b"\0" * 101, "headers": {"Content-Type": "audio/L16;rate=16000"}}, 422, "multiple of 2"),
+        ({"content": b"\0" * 100, "headers": {"Content-Type": "audio/L16"}}, 422, "rate must be an integer"),
+        ({"content": b"hello", "headers": {"Content-Type": "text/plain"}}, 415, "multipart/form-data"),
+        ({"files": {"other": ("a.txt", b"x")}}, 422, "'file' part"),
+    ],
+)
+def test_limits_and_bad_input(fake_url: str, kwargs: dict[str, Any], status: int, message: str) -> None:
+    resp = post(fake_url, **kwargs)
+    assert resp.status_code == status, resp.text
+    assert message in resp.json()["detail"]
+
+
+@pytest.mark.models
+def test_real_polish_speech_turn(real_url: str) -> None:
+    if not EVAL_WAV.is_file():
+        pytest.skip(f"Polish eval audio not present ({EVAL_WAV})")
+    samples, rate = sf.read(str(EVAL_WAV), dtype="int16")
+    louder = resample(samples, rate, 44100)
+    stereo = np.column_stack([louder, louder // 2])  # a 44.1 kHz stereo recording, as a phone app sends
+    body = post(real_url, files={"file": ("q.wav", wav_bytes(stereo, 44100), "audio/wav")})
+    assert body.status_code == 200, body.text
+    result = body.json()
+    words = set(re.findall(r"\w+", result["transcript"].lower()))
+    assert {"miesiąc", "szybko"} <= words and 0.3 < result["confidence"] <= 1.0
+    assert set(result["outcome"]) == OUTCOME_KEYS and result["outcome"]["reply"]
+    audio, out_rate = reply_audio(result)
+    assert out_rate == result["audio_rate"] and len(audio) / out_rate > 0.5 and np.abs(audio).max() > 1000
+
+
+@pytest.mark.models
+async def test_bench_voice_turn(real_url: str) -> None:
+    from telephony.devtools.wyoming_bench import bench_voice_turn
+
+    if not EVAL_WAV.is_file():
+        pytest.skip(f"Polish eval audio not present ({EVAL_WAV})")
+    result = await bench_voice_turn(real_url, EVAL_WAV.read_bytes(), runs=1)
+    assert "szybko" in result["transcript"].lower()
+    assert result["ms"]["total"]["median"] >= result["ms"]["server_asr"]["median"] > 0

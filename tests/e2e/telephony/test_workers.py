@@ -1,0 +1,178 @@
+"""Two gateway PROCESSES sharing the suite's Redis: any request of a conversation or a call may land on
+either of them, as behind a round-robin load balancer.
+
+Each process is ``uvicorn telephony.app.workers:app_from_env --factory`` (what ``infolinia serve --workers``
+runs), configured only through the environment, with speech off (no models needed to prove the state
+is shared). Requests alternate between the two by URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from twilio.request_validator import RequestValidator
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from dialog.catalogue import REPEAT_PREFIX
+from dialog.store import RedisStore
+from telephony.devtools.simulator import parse_twiml, stream_target
+from telephony.twilio.wire import call_key
+from tests.conftest import free_port
+
+TOKEN = "workers-token-0123456789abcdef"
+PUBLIC = "https://lb.example.pl"  # the load balancer both workers sit behind
+
+
+@pytest.fixture(scope="module")
+def workers(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[str], str]]:
+    prefix = f"w{uuid.uuid4().hex[:8]}:"
+    env = {
+        **os.environ,
+        "INFOLINIA_SPEECH": "false",
+        "INFOLINIA_REDIS_URL": redis_url,
+        "INFOLINIA_REDIS_PREFIX": prefix,
+        "INFOLINIA_TWILIO_AUTH_TOKEN": TOKEN,
+        "INFOLINIA_PUBLIC_URL": PUBLIC,
+        "INFOLINIA_FALLBACK_NUMBER": "+48221112233",
+        "INFOLINIA_LOG_LEVEL": "WARNING",
+    }
+    logs = tmp_path_factory.mktemp("workers")
+    procs, urls = [], []
+    for name in ("a", "b"):
+        port = free_port()
+        cmd = [sys.executable, "-m", "uvicorn", "telephony.app.workers:app_from_env", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+        out = (logs / f"{name}.log").open("w")
+        procs.append(subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=_root()))
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url, proc, name in zip(urls, procs, ("a", "b"), strict=True):
+            _wait_ready(url, proc, logs / f"{name}.log")
+        yield urls, prefix
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _root() -> str:
+    return str(Path(__file__).resolve().parents[3])
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"worker {url} exited:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url + "/readyz", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"worker {url} not ready in {timeout_s} s:\n{log.read_text()[-3000:]}")
+
+
+async def test_a_chat_conversation_continues_on_the_other_process(workers: tuple[list[str], str]) -> None:
+    (a, b), _ = workers
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        first = (await client.post(a + "/v1/chat", json={"text": "Ile kosztuje dostawa?"})).json()
+        again = await client.post(b + "/v1/chat", json={"session_id": first["session_id"], "text": "Proszę powtórzyć"})
+    assert again.status_code == 200
+    body = again.json()
+    assert body["session_id"] == first["session_id"]
+    assert body["reply"].startswith(REPEAT_PREFIX) and first["reply"][:40] in body["reply"]  # B knew A's answer
+
+
+async def test_a_webhook_on_one_process_and_its_stream_and_callbacks_on_the_other(
+    workers: tuple[list[str], str], redis_url: str
+) -> None:
+    (a, b), prefix = workers
+    validator = RequestValidator(TOKEN)
+    sid = "CA" + uuid.uuid4().hex
+    params = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": "+48600100200", "To": "+48221234567",
+              "CallStatus": "ringing", "Direction": "inbound"}  # fmt: skip
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        signature = validator.compute_signature(PUBLIC + "/twilio/voice", params)
+        resp = await client.post(a + "/twilio/voice", data=params, headers={"X-Twilio-Signature": signature})
+        stream_url, stream_params = parse_twiml(resp.text)
+        status = {**params, "CallStatus": "in-progress", "SequenceNumber": "1"}
+        signature = validator.compute_signature(PUBLIC + "/twilio/status", status)
+        cb = await client.post(b + "/twilio/status", data=status, headers={"X-Twilio-Signature": signature})
+    assert cb.status_code == 204
+    signature = validator.compute_signature(stream_url, {})
+    codes = []
+    for _ in range(2):  # the second use of the token is refused: single use, across processes
+        async with connect(stream_target(stream_url, b), additional_headers={"X-Twilio-Signature": signature}) as ws:
+            with contextlib.suppress(ConnectionClosed):
+                await ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
+            start = {"callSid": sid, "streamSid": "MZ" + uuid.uuid4().hex, "accountSid": "AC" + "0" * 32,
+                     "tracks": ["inbound"], "customParameters": stream_params,
+                     "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}  # fmt: skip
+            with pytest.raises(ConnectionClosed):  # a refused token may close before `start` is even sent
+                await ws.send(json.dumps({"event": "start", "sequenceNumber": "1", "start": start}))
+                while True:
+                    await ws.recv()
+            assert ws.close_code is not None
+            codes.append(ws.close_code)
+    # B accepted A's token and validated `start`; speech is off, so the pipeline ends the stream (1011,
+    # Twilio then runs the fallback TwiML). The replayed token is a policy violation (1008).
+    assert codes == [1011, 1008]
+    store = RedisStore(redis_url, prefix=prefix)
+    try:
+        record = await store.get(call_key(sid))
+    finally:
+        await store.close()
+    assert record is not None and record.get("status") == "in-progress"  # written by A, updated by B
+
+
+async def test_metrics_answer_on_both_processes(workers: tuple[list[str], str]) -> None:
+    (a, b), _ = workers
+    async with httpx.AsyncClient(timeout=10.0) as client:
+        for url in (a, b):
+            resp = await client.get(url + "/metrics")
+            assert resp.status_code == 200
+            assert "infolinia_calls_started_total" in resp.text and "infolinia_admission_total" in resp.text
+
+
+def test_sigterm_drains_keeps_serving_during_the_grace_then_hands_calls_over_and_exits(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    out = (tmp_path / "drain.log").open("w")
+    cmd = [sys.executable, "-m", "uvicorn", "tests.support.drain_app:create", "--factory", "--port", str(port),
+           "--log-level", "warning"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=_root())
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.post(url + "/start", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert proc.poll() is None  # still serving: the call in progress has its grace period
+        assert httpx.get(url + "/admit", timeout=2.0).json() == {"admitted": False}  # but takes no new call
+        assert proc.wait(timeout=15) == 0 or proc.returncode in (-signal.SIGTERM, 143)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    log = (tmp_path / "drain.log").read_text()
+    assert "HANDOFF CA-in-progress +48221112233 Łączymy z konsultantem." in log, log

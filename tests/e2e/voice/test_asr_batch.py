@@ -1,0 +1,101 @@
+"""Batched recognition: the queue's rules with fake model calls, then real Whisper on real Polish turns."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.models import *  # noqa: F403  (session-wide model fixtures)
+from voice.asr import WhisperRecognizer
+from voice.asr_batch import BatchingQueue, Recognised
+from voice.bench import read_manifest, word_errors
+from voice.wavio import read_audio
+
+
+class FakeModel:
+    """Blocking model calls that record what they were given; ``gate`` holds the first call until set."""
+
+    def __init__(self, doubtful: set[str] = frozenset(), fail: bool = False) -> None:  # type: ignore[assignment]
+        self.calls: list[tuple[str, list[str], str | None]] = []
+        self.gate = threading.Event()
+        self.doubtful, self.fail = doubtful, fail
+
+    def single(self, audio: str, key: str | None) -> Recognised:
+        self.gate.wait(5)
+        self.calls.append(("single", [audio], key))
+        return (f"{audio}!", 0.9, ())
+
+    def batch(self, audios: list[str], key: str | None) -> list[Recognised | None]:
+        self.calls.append(("batch", list(audios), key))
+        if self.fail:
+            raise RuntimeError("model crashed")
+        return [None if a in self.doubtful else (f"{a}.", 0.8, ()) for a in audios]
+
+
+async def test_a_lone_turn_runs_alone_and_turns_queued_behind_it_share_one_batch() -> None:
+    model = FakeModel(doubtful={"c"})
+    queue = BatchingQueue(model.single, model.batch, max_batch=4)
+    first = asyncio.create_task(queue.submit("a", "hot"))
+    await asyncio.sleep(0.05)  # "a" is being recognised (held by the gate)
+    rest = [asyncio.create_task(queue.submit(x, k)) for x, k in (("b", "hot"), ("c", "hot"), ("d", None))]
+    await asyncio.sleep(0.05)
+    model.gate.set()
+    results = await asyncio.gather(first, *rest)
+    assert [r[0][0] for r in results] == ["a!", "b.", "c!", "d!"]  # "c" was doubtful: redone alone
+    assert model.calls == [
+        ("single", ["a"], "hot"),
+        ("batch", ["b", "c"], "hot"),  # same hotwords prompt: one batch
+        ("single", ["c"], "hot"),
+        ("single", ["d"], None),  # another prompt: not in that batch
+    ]
+    assert queue.batch_sizes == {1: 2, 2: 1}
+    (_, queued_b, spent_b), (_, queued_c, spent_c) = results[1], results[2]
+    assert queued_b >= 0.04 and queued_c == pytest.approx(queued_b, abs=0.01)  # both waited for "a"
+    assert spent_b == spent_c  # and ran as one model call
+
+
+async def test_a_cancelled_turn_that_has_not_started_costs_nothing() -> None:
+    model = FakeModel()
+    queue = BatchingQueue(model.single, model.batch, max_batch=4)
+    first = asyncio.create_task(queue.submit("a", None))
+    await asyncio.sleep(0.05)
+    dropped = asyncio.create_task(queue.submit("b", None))  # e.g. a speculative recognition made stale
+    kept = asyncio.create_task(queue.submit("c", None))
+    await asyncio.sleep(0.05)
+    dropped.cancel()
+    model.gate.set()
+    assert (await first)[0][0] == "a!" and (await kept)[0][0] == "c!"
+    assert [c[1] for c in model.calls] == [["a"], ["c"]]
+
+
+async def test_a_failing_batch_fails_its_turns_and_the_queue_goes_on() -> None:
+    model = FakeModel(fail=True)
+    model.gate.set()
+    queue = BatchingQueue(model.single, model.batch, max_batch=4)
+    outcomes = await asyncio.gather(*(queue.submit(x, None) for x in "abc"), return_exceptions=True)
+    assert all(isinstance(o, RuntimeError) for o in outcomes)
+    assert (await queue.submit("d", None))[0][0] == "d!"
+
+
+@pytest.mark.models
+async def test_real_turns_queued_together_are_one_batch_and_read_as_well(
+    whisper_base: str, recognizer: WhisperRecognizer, eval_dir: Path
+) -> None:
+    items: list[tuple[Any, str]] = [
+        (read_audio(path)[0], ref)
+        for path, ref in read_manifest(eval_dir / "manifest_telephony.tsv")
+        if "nemo_EB0" in path.name or "nemo_IC0" in path.name
+    ][:3]
+    batched = WhisperRecognizer(whisper_base, beam_size=1, temperatures=(0.0,), batch=4)
+    await batched.load()
+    together = await asyncio.gather(*(batched.transcribe(pcm, 8000) for pcm, _ in items))
+    (queue,) = batched._queues.values()
+    assert queue.batch_sizes[3] == 1  # three callers' turns, one model call (plus any redone alone)
+    for (pcm, ref), got in zip(items, together, strict=True):
+        alone = await recognizer.transcribe(pcm, 8000)
+        assert got.text and word_errors(ref, got.text)[0] <= word_errors(ref, alone.text)[0] + 1, (got, alone)
+        assert got.processing_s > 0 and got.audio_s == pytest.approx(len(pcm) / 8000)

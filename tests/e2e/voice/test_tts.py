@@ -1,0 +1,176 @@
+"""Piper synthesizer: streaming sentence by sentence, rates, cache, normalisation, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.support.models import *  # noqa: F403  (session-wide model fixtures)
+from voice.fakes import ToneSynthesizer
+from voice.models import VoiceSpec
+from voice.tts import PiperSynthesizer, split_long
+
+REPLY = (
+    "Dzień dobry, tu infolinia sklepu. Sprawdziłam Pani zamówienie. "
+    "Paczka została wysłana wczoraj i jutro powinna być u Pani. Czy mogę jeszcze w czymś pomóc?"
+)
+
+
+def test_split_long_cuts_at_clauses_only_when_needed() -> None:
+    short = "Dzień dobry, w czym mogę pomóc?"
+    assert split_long(short, 160) == [short]
+    long = "Paczka jest w drodze, kurier zadzwoni przed dostawą, a jeśli nikogo nie będzie, zostawi awizo."
+    pieces = split_long(long, 40)
+    assert " ".join(pieces) == long
+    assert len(pieces) == 4 and all(p.endswith((",", ".")) for p in pieces)
+    assert split_long("Jednoczłonowe zdanie bez przecinków jest długie.", 10) == [
+        "Jednoczłonowe zdanie bez przecinków jest długie."
+    ]
+
+
+@pytest.mark.models
+async def test_first_audio_arrives_before_the_whole_reply_is_synthesized(
+    synthesizer: PiperSynthesizer,
+) -> None:
+    synthesizer.clear_cache()
+    t0 = time.perf_counter()
+    arrivals: list[float] = []
+    chunks: list[np.ndarray] = []
+    async for chunk in synthesizer.stream(REPLY, 8000):
+        arrivals.append(time.perf_counter() - t0)
+        chunks.append(chunk)
+    assert len(chunks) == 4  # one per sentence
+    assert arrivals[0] < 0.6 * arrivals[-1]
+    assert all(c.dtype == np.int16 and len(c) > 8000 * 0.5 for c in chunks)  # every sentence is audible
+    assert all(np.abs(c.astype(np.int32)).max() > 3000 for c in chunks)
+
+
+@pytest.mark.models
+async def test_rates_give_consistent_lengths(synthesizer: PiperSynthesizer) -> None:
+    text = "Proszę podać numer zamówienia."
+    lengths = {}
+    for rate in (8000, 16000, 22050, synthesizer.native_rate):
+        pcm = await synthesizer.synthesize(text, rate)
+        lengths[rate] = len(pcm) / rate
+    durations = list(lengths.values())
+    assert max(durations) - min(durations) < 0.01, lengths  # same speech, only the rate differs
+    assert 1.0 < durations[0] < 4.0
+
+
+@pytest.mark.models
+async def test_cache_serves_frequent_prompts_instantly(synthesizer: PiperSynthesizer) -> None:
+    greeting = "Dzień dobry, w czym mogę pomóc?"
+    synthesizer.clear_cache()
+    await synthesizer.warm([greeting], [8000, 16000])
+    assert synthesizer.is_cached(greeting, 8000) and synthesizer.is_cached(greeting, 16000)
+    t0 = time.perf_counter()
+    again = await synthesizer.synthesize(greeting, 8000)
+    assert time.perf_counter() - t0 < 0.02
+    t0 = time.perf_counter()
+    fresh = await synthesizer.synthesize(greeting + " Słucham.", 8000)
+    assert time.perf_counter() - t0 > 0.02  # an uncached text really is synthesized
+    assert len(fresh) > len(again) > 8000
+
+
+@pytest.mark.models
+async def test_numbers_are_read_out(synthesizer: PiperSynthesizer) -> None:
+    text = "Do zapłaty zostało 129,99 zł."
+    spoken = " ".join(synthesizer.pieces(text))
+    assert "sto dwadzieścia dziewięć złotych" in spoken and "groszy" in spoken
+    assert "129" not in spoken
+    pcm = await synthesizer.synthesize(text, 16000)
+    plain = await synthesizer.synthesize("Do zapłaty zostało.", 16000)
+    assert len(pcm) > len(plain) + 16000 * 2  # the price takes seconds to say, not a blip
+
+
+@pytest.mark.models
+async def test_thread_count_is_applied_and_the_voice_sounds_the_same(voice_spec: VoiceSpec) -> None:
+    """INFOLINIA_TTS_THREADS: one core for Piper leaves the other to Whisper; the audio must not change."""
+    one = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0, threads=1)
+    default = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0)
+    await asyncio.gather(one.load(), default.load())
+    assert one._voice.session.get_session_options().intra_op_num_threads == 1
+    assert default._voice.session.get_session_options().intra_op_num_threads == 0  # onnxruntime's default
+    a, b = await one.synthesize("Dzień dobry.", 8000), await default.synthesize("Dzień dobry.", 8000)
+    assert len(a) == len(b) and np.abs(a.astype(np.int32) - b.astype(np.int32)).max() <= 2
+
+
+def count_renders(synth: PiperSynthesizer) -> list[str]:
+    """Record every piece ``synth`` renders (synthesis work), in order."""
+    rendered: list[str] = []
+    original = synth._render
+
+    def counting(piece: str, rate: int, pause_s: float) -> np.ndarray:
+        rendered.append(piece)
+        return original(piece, rate, pause_s)
+
+    synth._render = counting  # type: ignore[method-assign]
+    return rendered
+
+
+@pytest.mark.models
+async def test_pre_rendered_first_pieces_start_a_fixed_reply_without_synthesis(
+    voice_spec: VoiceSpec, tmp_path: Path
+) -> None:
+    """Smart speakers: a KB answer's first sentence is ready at the voice's rate; only the rest is rendered."""
+    from voice.tts_cache import DiskAudioCache
+
+    reply = "Dostawa trwa dwa dni. Czy mogę pomóc w czymś jeszcze?"
+    synth = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0, first_pieces=DiskAudioCache(tmp_path, "v"))
+    rate = synth.native_rate
+    assert await synth.prerender([reply, reply], rate) == 1
+    rendered = count_renders(synth)
+    chunks = [c async for c in synth.stream(reply, rate)]
+    assert len(chunks) == 2 and len(rendered) == 1 and "pomóc" in rendered[0]  # only the second sentence
+    plain = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0)
+    expected = [c async for c in plain.stream(reply, rate)]
+    assert len(chunks[0]) == len(expected[0])  # the same audio and the same pause after it
+    again = PiperSynthesizer(voice_spec, first_pieces=DiskAudioCache(tmp_path, "v"))
+    assert await again.prerender([reply], rate) == 0  # next start: from disk
+
+
+@pytest.mark.models
+async def test_stopping_the_stream_stops_synthesis(voice_spec: VoiceSpec) -> None:
+    synth = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0)
+    rendered = count_renders(synth)
+    stream = synth.stream(REPLY, 8000)
+    first = await anext(stream)
+    await stream.aclose()  # barge-in: the caller spoke over the bot
+    assert len(first) > 0
+    assert len(rendered) == 1
+    assert not synth.is_cached(REPLY, 8000)  # a partial reply is never cached
+
+
+@pytest.mark.models
+async def test_event_loop_keeps_running_during_synthesis(synthesizer: PiperSynthesizer) -> None:
+    synthesizer.clear_cache()
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    tick = asyncio.create_task(ticker())
+    pcm = await synthesizer.synthesize(REPLY, 8000)
+    done.set()
+    await tick
+    assert len(pcm) > 8000 * 5
+    assert sum(gaps) / len(gaps) < 0.05 and max(gaps) < 0.5  # blocked, it would tick once per sentence
+
+
+async def test_tone_synthesizer_streams_one_tone_per_sentence() -> None:
+    synth = ToneSynthesizer(ms_per_char=50.0)
+    chunks = [c async for c in synth.stream("Dzień dobry. Jak mogę pomóc?", 8000)]
+    assert synth.spoken == ["Dzień dobry.", "Jak mogę pomóc?"]
+    assert [len(c) for c in chunks] == [round(12 * 0.05 * 8000), round(15 * 0.05 * 8000)]
+    whole = await synth.synthesize("Dzień dobry. Jak mogę pomóc?", 8000)
+    assert np.array_equal(whole, np.concatenate(chunks))

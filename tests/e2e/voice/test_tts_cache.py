@@ -1,0 +1,140 @@
+"""Pre-rendered reply audio: the on-disk cache, the prompt cache over it, and what the dialog offers to render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dialog import catalogue
+from dialog.factory import build_engine
+from dialog.ports import CallerInfo
+from telephony.call.deps import PromptCache
+from tests.support.models import *  # noqa: F403  (session-wide model fixtures)
+from voice.fakes import ToneSynthesizer
+from voice.tts_cache import DiskAudioCache, voice_key
+
+
+def test_disk_cache_round_trip_and_damaged_files_are_misses(tmp_path: Path) -> None:
+    cache = DiskAudioCache(tmp_path, "voice-a")
+    pcm = (np.arange(800) % 200 - 100).astype(np.int16)
+    assert cache.get("Dzień dobry.", 8000) is None
+    cache.put("Dzień dobry.", 8000, pcm)
+    got = cache.get("Dzień dobry.", 8000)
+    assert got is not None and np.array_equal(got, pcm) and got.dtype == np.int16
+    assert cache.get("Dzień dobry.", 16000) is None  # the rate is part of the key
+    assert DiskAudioCache(tmp_path, "voice-b").get("Dzień dobry.", 8000) is None  # so is the voice
+    (only,) = list(cache.dir.glob("*.npy"))
+    only.write_bytes(b"not numpy at all")
+    assert cache.get("Dzień dobry.", 8000) is None
+    assert list(cache.dir.glob("*.tmp")) == []  # writes are atomic: no leftovers
+
+
+def test_voice_key_changes_with_the_voice_file_and_language(tmp_path: Path) -> None:
+    onnx = tmp_path / "pl_PL-test.onnx"
+    onnx.write_bytes(b"x" * 10)
+    first = voice_key(onnx)
+    assert first.startswith("pl_PL-test-") and voice_key(onnx) == first
+    assert voice_key(onnx, "pl") != first
+    onnx.write_bytes(b"x" * 11)
+    assert voice_key(onnx) != first
+
+
+async def test_prompt_cache_renders_first_sentences_once_then_reads_them_from_disk(tmp_path: Path) -> None:
+    texts = ["Paczka jest w drodze. Dotrze jutro.", "Sklep jest otwarty. Zapraszamy!", "Paczka jest w drodze."]
+    synth = ToneSynthesizer(ms_per_char=10.0)
+    cache = PromptCache(synth, disk=DiskAudioCache(tmp_path, "v"))
+    assert await cache.prewarm_first_sentences(texts) == 2  # synthesized: one per distinct first sentence
+    assert synth.spoken == ["Paczka jest w drodze.", "Sklep jest otwarty."]
+    assert cache.get("Dotrze jutro.") is None  # the rest plays after the first sentence: not needed
+    # A restarted worker (no synthesizer at all) gets the same audio from disk.
+    again = PromptCache(None, disk=DiskAudioCache(tmp_path, "v"))
+    assert await again.prewarm_first_sentences(texts) == 0  # nothing synthesized: all from disk
+    first, expected = again.get("Paczka jest w drodze."), synth.tone("Paczka jest w drodze.", 8000)
+    assert first is not None and np.array_equal(first, expected)
+
+
+def test_fixed_sentences_are_complete_sentences_without_placeholders() -> None:
+    fixed = catalogue.fixed_sentences()
+    assert catalogue.GOODBYE in fixed and catalogue.ANYTHING_ELSE in fixed and catalogue.CLARIFY[1] in fixed
+    assert catalogue.TRANSFER["complaint"] in fixed
+    assert all("{" not in s and s.rstrip()[-1] in ".?!" for s in fixed)
+    assert catalogue.WAIT_ABOUT_ONE_MINUTE not in fixed  # a fragment, never said alone
+    assert len(fixed) == len(set(fixed))
+
+
+async def test_engine_phrases_hold_its_kb_replies_word_for_word() -> None:
+    engine = build_engine()
+    phrases = set(engine.phrases())
+    caller = CallerInfo(channel="phone")
+    out = await engine.handle(None, "Ile kosztuje dostawa do paczkomatu?", caller)
+    assert out.action == "answer" and out.reply in phrases
+    out = await engine.handle(out.session_id, "nie wiem co powiedzieć o tym kosmosie", caller)
+    assert out.reply in phrases  # the clarify prompt is a fixed sentence too
+
+
+async def test_the_gateway_pre_renders_replies_into_the_voice_s_disk_cache(tmp_path: Path) -> None:
+    """The start-up job as the gateway wires it: settings -> disk cache per voice -> first sentences ready."""
+    from dataclasses import dataclass
+
+    from telephony.app.phone import prerender_replies, reply_audio_cache
+    from telephony.call.deps import CallDeps
+    from telephony.call.playout import split_sentences
+    from telephony.settings import Settings
+    from voice.turns import TurnConfig
+
+    @dataclass
+    class Spec:
+        onnx: Path
+        espeak_voice: str | None = None
+
+    class Voice(ToneSynthesizer):
+        spec = Spec(tmp_path / "pl_PL-test.onnx")
+
+    Voice.spec.onnx.write_bytes(b"voice")
+    settings = Settings(models_dir=tmp_path / "models", speech=False)
+    assert reply_audio_cache(settings, ToneSynthesizer()) is None  # no voice file: nothing to key the cache by
+    engine, synth = build_engine(), Voice(ms_per_char=5.0)
+    disk = reply_audio_cache(settings, synth)
+    assert disk is not None and disk.dir.parent == tmp_path / "models" / "tts-cache"
+    deps = CallDeps(
+        recognizer=None,  # type: ignore[arg-type]
+        synthesizer=synth,
+        dialog=engine,
+        vad_factory=lambda: None,  # type: ignore[arg-type,return-value]
+        call_control=None,  # type: ignore[arg-type]
+        store=None,  # type: ignore[arg-type]
+        fallback_number="+48000000000",
+        turn_config=TurnConfig(),
+        prompts=PromptCache(synth, disk=disk),
+    )
+    await prerender_replies(deps, engine)
+    out = await engine.handle(None, "Ile kosztuje dostawa do paczkomatu?", CallerInfo(channel="phone"))
+    first = split_sentences(out.reply)[0]
+    assert deps.prompt_cache.get(first) is not None  # the caller's first sound is ready before they ask
+    assert len(list(disk.dir.glob("*.npy"))) == len(deps.prompt_cache) > 100
+
+
+@pytest.mark.models
+async def test_the_speaker_server_pre_renders_reply_openings_at_the_voice_rate(voice_spec: Any, tmp_path: Path) -> None:
+    """``infolinia wyoming``'s start-up job as wired: the dialog's phrases -> the synthesizer's first pieces."""
+    from dialog.store import MemoryStore
+    from telephony.app.services import Services
+    from telephony.settings import Settings
+    from telephony.speaker.server import prerender_speaker_replies
+    from voice.tts import PiperSynthesizer
+
+    class Dialog:
+        def phrases(self) -> list[str]:
+            return ["Sklep jest otwarty od ósmej. Zapraszamy!"]
+
+    synth = PiperSynthesizer(voice_spec)
+    settings = Settings(models_dir=tmp_path, speech=False)
+    services = Services(settings=settings, store=MemoryStore(), dialog=Dialog(), synthesizer=synth)  # type: ignore[arg-type]
+    await prerender_speaker_replies(services, settings)
+    assert synth.first_pieces is not None and synth.first_pieces.dir.parent == tmp_path / "tts-cache"
+    assert len(list(synth.first_pieces.dir.glob("*.npy"))) == 1  # kept for the next start
+    first = await anext(synth.stream("Sklep jest otwarty od ósmej. Zapraszamy!", synth.native_rate))
+    assert len(first) > synth.native_rate // 2  # the opening sentence, at once

@@ -1,0 +1,156 @@
+"""Routing (pure), the transfer store's queue and guarded transitions (real Redis), business hours."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from telephony.agents.hours import (
+    BusinessHours,
+    HoursError,
+    QueueHours,
+    parse_hours,
+    parse_queues,
+    spoken_hour,
+)
+from telephony.agents.routing import (
+    AgentView,
+    Waiting,
+    choose_agent,
+    count_serving,
+    order_waiting,
+    position,
+    queue_score,
+)
+from telephony.transfer.store import TransferRecord, TransferStore, conference_name, new_transfer_id
+from tests.support.agents import new_prefix, redis_client
+
+WAW = ZoneInfo("Europe/Warsaw")
+
+
+def agent(id_: str, idle: float, status: str = "available", queues: tuple[str, ...] = ("obsluga",)) -> AgentView:
+    return AgentView(id_, frozenset(queues), status, idle)
+
+
+def test_longest_idle_available_agent_of_the_queue_not_tried_yet() -> None:
+    agents = [
+        agent("busy", 1, "busy"),
+        agent("other-queue", 2, queues=("reklamacje",)),
+        agent("recent", 50),
+        agent("longest", 10),
+        agent("tried", 5),
+    ]
+    chosen = choose_agent(agents, "obsluga", exclude={"tried"})
+    assert chosen is not None and chosen.id == "longest"
+    assert choose_agent(agents, "sprzedaz") is None
+    assert choose_agent([agent("b", 1), agent("a", 1)], "obsluga").id == "a"  # type: ignore[union-attr]
+    assert count_serving(agents, "obsluga") == (3, 4)
+
+
+def test_urgent_first_then_longest_waiting() -> None:
+    items = [Waiting("late", 0, 300.0), Waiting("urgent", 5, 400.0), Waiting("early", 0, 100.0)]
+    assert [w.transfer_id for w in order_waiting(items)] == ["urgent", "early", "late"]
+    assert position(items, "late") == 3 and position(items, "gone") is None
+    scores = sorted(items, key=lambda w: queue_score(w.priority, w.enqueued_at))
+    assert [w.transfer_id for w in scores] == ["urgent", "early", "late"]  # the zset agrees
+
+
+@pytest.fixture
+async def store(redis_url: str) -> AsyncIterator[TransferStore]:
+    client = redis_client(redis_url)
+    yield TransferStore(client, prefix=new_prefix())
+    await client.aclose()
+
+
+def record(tid: str, enqueued_at: float, priority: int = 0) -> TransferRecord:
+    return TransferRecord(
+        tid=tid, call_sid=f"CA{tid}", caller="+48600100200", queue="obsluga", reason="requested_human",
+        priority=priority, summary="s", transcript=[{"role": "caller", "text": "halo"}],
+        created_at=enqueued_at, enqueued_at=enqueued_at, conference=conference_name(tid),
+    )  # fmt: skip
+
+
+async def test_queue_order_positions_and_round_trip(store: TransferStore) -> None:
+    for r in (record("late", 300.0), record("urgent", 400.0, priority=5), record("early", 100.0)):
+        await store.create(r)
+    assert await store.waiting("obsluga") == ["urgent", "early", "late"]
+    assert await store.position("obsluga", "late") == 3
+    got = await store.get("late")
+    assert got == record("late", 300.0)
+    assert await store.queue_names() == ["obsluga"]
+    assert len(new_transfer_id()) == 32 and conference_name("x") == "room-x"
+
+
+async def test_transitions_are_compare_and_set_and_leave_the_queue(store: TransferStore) -> None:
+    await store.create(record("t", 100.0))
+    ringing = await store.transition("t", "ringing", agent_id="anna")
+    assert ringing is not None and ringing.status == "ringing" and ringing.agent_id == "anna"
+    assert await store.position("obsluga", "t") == 1  # still waiting while an agent is rung
+    await store.add_tried("t", "anna")
+    back = await store.transition("t", "waiting", agent_id=None)
+    assert back is not None and back.tried_agents == ["anna"] and back.agent_id is None
+    assert await store.transition("t", "completed") is None  # not connected: refused
+    connected = await store.transition("t", "connected", connected_at=500.0)
+    assert connected is not None and connected.connected_at == 500.0
+    assert await store.transition("t", "connected") is None  # a repeated callback changes nothing
+    assert await store.transition("t", "abandoned") is None  # out of order: too late to abandon
+    assert await store.waiting("obsluga") == []
+    assert await store.update("t", outcome="ok") and not await store.update("gone", outcome="x")
+    with pytest.raises(ValueError):
+        await store.update("t", status="completed")
+    assert await store.transition("gone", "ringing") is None
+
+
+async def test_first_time_marks_an_event_once(store: TransferStore) -> None:
+    assert await store.first_time("CA1:ringing:3") is True
+    assert await store.first_time("CA1:ringing:3") is False
+    assert await store.first_time("CA1:ringing:4") is True
+
+
+# --- business hours ----------------------------------------------------------------------------------
+
+
+def at(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=WAW)
+
+
+def test_default_hours_weekdays_saturday_and_polish_holidays() -> None:
+    hours = BusinessHours.from_spec()
+    assert hours.is_open(at(2025, 3, 3, 8, 0)) and not hours.is_open(at(2025, 3, 3, 20, 0))  # Monday
+    assert hours.is_open(at(2025, 3, 8, 14, 59)) and not hours.is_open(at(2025, 3, 8, 15, 0))  # Saturday
+    assert not hours.is_open(at(2025, 3, 9, 12, 0))  # Sunday
+    assert not hours.is_open(at(2025, 5, 1, 12, 0))  # Święto Pracy (Thursday)
+    assert not hours.is_open(at(2025, 6, 19, 12, 0))  # Boże Ciało: a movable feast
+    assert not hours.is_open(at(2025, 12, 24, 12, 0))  # Wigilia, a public holiday since 2025
+    utc = datetime(2025, 3, 3, 7, 30, tzinfo=ZoneInfo("UTC"))  # 8:30 in Warsaw (CET)
+    assert hours.is_open(utc)
+
+
+def test_callback_promise_follows_the_hours() -> None:
+    hours = BusinessHours.from_spec()
+    assert hours.callback_when(at(2025, 3, 3, 12, 0)) == "w ciągu dwóch godzin roboczych"
+    assert hours.callback_when(at(2025, 3, 3, 6, 0)) == "dzisiaj od ósmej"
+    assert hours.callback_when(at(2025, 3, 3, 21, 0)) == "jutro od ósmej"
+    assert hours.callback_when(at(2025, 3, 8, 16, 0)) == "w poniedziałek od ósmej"  # Saturday evening
+    assert hours.callback_when(at(2025, 4, 30, 21, 0)) == "w piątek od ósmej"  # skips 1 May
+    assert spoken_hour(parse_hours("pn 9:30-10:00").days[0][0][0]) == "dziewiątej trzydzieści"
+
+
+def test_hours_specs_and_queue_settings() -> None:
+    week = parse_hours("pn+śr 8:00-12:00 13:00-16:00; pt-nd 10:00-24:00")
+    assert len(week.days[0]) == 2 and week.days[1] == () and len(week.days[6]) == 1
+    assert parse_hours("").days == ((),) * 7
+    for bad in ("xx 8:00-9:00", "pn 9:00-8:00", "pn 25:00-26:00", "pn"):
+        with pytest.raises(HoursError):
+            parse_hours(bad)
+    queues = parse_queues({"reklamacje": {"max_wait_s": 120, "hours": "pn-pt 9:00-17:00"}})
+    table = QueueHours(queues)
+    assert table.max_wait_s("reklamacje") == 120 and table.max_wait_s("obsluga") == 180
+    assert not table.hours("reklamacje").is_open(at(2025, 3, 3, 8, 30)) and table.hours("x").is_open(
+        at(2025, 3, 3, 8, 30)
+    )
+    with pytest.raises(HoursError, match="unknown"):
+        parse_queues({"q": {"max_wait": 1}})

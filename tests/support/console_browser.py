@@ -1,0 +1,220 @@
+"""The browser scenario of the console test, step by step (selenium on headless Debian chromium).
+
+An agent logs in on worker B with the keyboard, goes available, receives a transfer that worker A
+queues and rings, reads the summary, caller number, reason, order and the bot conversation, keeps the
+transcript through the call, finishes wrap-up with an outcome, then claims and closes a callback.
+Every state the page shows is cross-checked through the JSON API on worker A.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.support.console_servers import AGENTS, Server
+
+TOKEN = AGENTS["anna"]["token"]
+TRANSFER = {
+    "caller": "+48601234567",
+    "queue": "reklamacje",
+    "reason": "complaint",
+    "priority": 1,
+    "summary": "Klient reklamuje ekspres z zamówienia 12345: przecieka po tygodniu.",
+    "order_id": "12345",
+    "order_status": "dostarczone",
+    "transcript": [
+        {"role": "bot", "text": "Dzień dobry, w czym mogę pomóc?", "status": "heard", "heard": ""},
+        {"role": "caller", "text": "Chcę złożyć reklamację ekspresu, cieknie."},
+        {
+            "role": "bot",
+            "text": "Przykro mi. Łączę z konsultantem.",
+            "status": "interrupted",
+            "heard": "Przykro mi.",
+        },
+    ],
+}
+
+
+class ConsoleDriver:
+    def __init__(self, driver: Any, a: Server, b: Server, shots: Path) -> None:
+        self.d, self.a, self.b, self.shots = driver, a, b, shots
+        self.wait = WebDriverWait(driver, 15)
+
+    def run_scenario(self) -> None:
+        self.log_in()
+        self.go_available()
+        tid = self.receive_transfer()
+        self.talk_and_wrap_up(tid)
+        self.handle_callback()
+        self.check_console_log()
+        self.log_out()
+
+    # -- helpers --
+
+    def api(self, path: str) -> Any:
+        response = httpx.get(self.a.url + path, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def post_a(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = httpx.post(self.a.url + path, json=body or {}, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def el(self, css: str) -> Any:
+        return self.wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+    def until_attr(self, css: str, attr: str, value: str) -> None:
+        """Read in one script call: panels are replaced live, so a found element may go stale."""
+        script = "const e = document.querySelector(arguments[0]); return e && e.getAttribute(arguments[1]);"
+        self.wait.until(lambda d: d.execute_script(script, css, attr) == value)
+
+    def attr(self, css: str, name: str) -> str | None:
+        self.el(css)
+        script = "return document.querySelector(arguments[0]).getAttribute(arguments[1]);"
+        value = self.d.execute_script(script, css, name)
+        return None if value is None else str(value)
+
+    def text(self, css: str) -> str:
+        self.el(css)
+        return str(self.d.execute_script("return document.querySelector(arguments[0]).innerText.trim();", css))
+
+    def texts(self, css: str) -> list[str]:
+        script = "return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText.trim());"
+        return list(self.d.execute_script(script, css))
+
+    def press(self, css: str, keys: str) -> None:
+        """Type into / press a control, finding it again if a live update replaced it meanwhile."""
+        self.retry(lambda: self.el(css).send_keys(keys))
+
+    def click(self, css: str) -> None:
+        self.retry(lambda: self.el(css).click())
+
+    def choose(self, css: str, value: str) -> None:
+        self.retry(lambda: Select(self.el(css)).select_by_value(value))
+
+    def retry(self, action: Callable[[], object]) -> None:
+        for attempt in range(3):
+            try:
+                action()
+                return
+            except StaleElementReferenceException:
+                if attempt == 2:
+                    raise
+
+    def shot(self, name: str) -> None:
+        self.shots.mkdir(parents=True, exist_ok=True)
+        assert self.d.save_screenshot(str(self.shots / f"{name}.png"))
+
+    # -- steps --
+
+    def log_in(self) -> None:
+        self.d.get(self.b.url + "/agents")
+        self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
+        self.shot("login")
+        field = self.d.switch_to.active_element  # autofocus: the token field
+        assert field.get_attribute("id") == "token"
+        field.send_keys("zly-token" + Keys.ENTER)
+        assert "Nieprawidłowy token" in self.text("#login-error")
+        self.d.switch_to.active_element.send_keys(TOKEN + Keys.ENTER)
+        self.wait.until(ec.url_to_be(self.b.url + "/agents"))
+        assert TOKEN not in self.d.current_url
+        cookie = self.d.get_cookie("infolinia_console")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and TOKEN not in cookie["value"]
+        assert self.d.execute_script("return document.cookie") == ""  # invisible to scripts
+        assert self.text("#agent-name") == "Anna Nowak"
+        self.until_attr("#live-state", "data-state", "live")  # the SSE stream is open
+        self.wait.until(lambda d: d.execute_script("return document.querySelector('main').dataset.synced"))
+
+    def go_available(self) -> None:
+        self.until_attr("#agent-status", "data-status", "offline")
+        self.press("#btn-available", Keys.SPACE)  # keyboard: focus the button and press space
+        self.until_attr("#agent-status", "data-status", "available")
+        assert self.attr("#btn-available", "aria-pressed") == "true"
+        assert "Czekasz na klienta" in self.text("#transfer-empty")
+        assert self.api("/v1/agents/me")["status"] == "available"  # seen by the other worker too
+
+    def receive_transfer(self) -> str:
+        started = self.post_a("/test/transfers", TRANSFER)
+        assert started["agent_id"] == "anna"
+        self.until_attr("#transfer", "data-status", "ringing")  # pushed over SSE from worker A
+        assert self.text("#transfer-summary") == TRANSFER["summary"]
+        assert self.text("#transfer-caller") == "+48 601 234 567"
+        assert self.attr("#transfer-caller a", "href") == "tel:+48601234567"
+        assert self.text("#transfer-reason") == "Reklamacja"
+        assert "12345" in self.text("#transfer-order") and "dostarczone" in self.text("#transfer-order")
+        lines = self.texts("#transfer-transcript li")
+        assert len(lines) == 3
+        assert "Chcę złożyć reklamację ekspresu, cieknie." in lines[1] and lines[1].startswith("KLIENT")
+        assert "Przykro mi." in lines[2] and "przerwane przez klienta" in lines[2]
+        assert "Łączę z konsultantem" not in lines[2]  # the caller never heard it
+        assert self.d.execute_script("return document.getElementById('announcer').textContent").startswith(
+            "Przychodzące połączenie"
+        )
+        assert self.api("/v1/agents/me")["status"] == "busy"
+        self.shot("ringing")
+        return str(started["tid"])
+
+    def talk_and_wrap_up(self, tid: str) -> None:
+        self.post_a(f"/test/transfers/{tid}/connect")
+        self.until_attr("#transfer", "data-status", "connected")
+        assert self.text("#transfer-status") == "Rozmowa w toku"
+        assert len(self.texts("#transfer-transcript li")) == 3
+        self.post_a(f"/test/transfers/{tid}/end")
+        self.el("#wrapup-form")
+        assert self.api("/v1/agents/me")["status"] == "wrap_up"
+        assert self.text("#transfer-summary") == TRANSFER["summary"]  # context stays for the notes
+        assert len(self.texts("#transfer-transcript li")) == 3
+        assert self.attr("#btn-available", "disabled") is not None
+        self.shot("wrap-up")
+        self.press("#outcome-first", Keys.SPACE)  # radio chosen with the keyboard
+        self.press("#wrapup-note", "Wysłano kuriera po ekspres.")
+        self.press("#btn-wrapup", Keys.ENTER)
+        self.until_attr("#agent-status", "data-status", "available")
+        assert not self.d.find_elements(By.CSS_SELECTOR, "#wrapup-form")
+        assert self.api("/v1/agents/me")["status"] == "available"
+        record = self.api(f"/v1/transfers/{tid}")
+        assert record["outcome"] == "resolved" and record["wrap_up_note"] == "Wysłano kuriera po ekspres."
+
+    def handle_callback(self) -> None:
+        body = {
+            "queue": "obsluga",
+            "phone": "+48600100200",
+            "summary": "Prosi o telefon w sprawie faktury.",
+            "created_at": "2025-01-07T09:30:00+00:00",
+            "transcript": TRANSFER["transcript"],
+        }
+        cid = self.post_a("/test/callbacks", body)["id"]
+        item = f"#callback-{cid}"
+        assert "Prosi o telefon w sprawie faktury." in self.text(item)  # arrived live
+        assert "+48 600 100 200" in self.text(item)
+        self.click(f"#claim-{cid}")
+        self.el(f"#close-{cid}")
+        assert self.api("/v1/callbacks?status=claimed")["callbacks"][0]["claimed_by"] == "anna"
+        self.shot("callback")
+        self.choose(f"#cb-outcome-{cid}", "no_answer")
+        self.click(f"#close-{cid}")
+        self.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, item))
+        closed = self.api("/v1/callbacks?status=closed")["callbacks"]
+        assert [(c["id"], c["outcome"]) for c in closed] == [(cid, "no_answer")]
+
+    def check_console_log(self) -> None:
+        """No script errors and no Content-Security-Policy violations on the page."""
+        severe = [e for e in self.d.get_log("browser") if e["level"] == "SEVERE"]
+        expected = [e for e in severe if e["source"] == "network" and "/agents/login - " in e["message"]]
+        assert len(expected) == 1 and "401" in expected[0]["message"]  # the wrong token, on purpose
+        assert [e for e in severe if e not in expected] == []
+
+    def log_out(self) -> None:
+        self.d.find_element(By.CSS_SELECTOR, "form.logout button").click()
+        self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
+        self.d.get(self.b.url + "/agents")
+        self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))

@@ -1,0 +1,135 @@
+"""Two real console server processes (``tests/support/console_app.py``) over the suite's Redis, and a browser.
+
+Shared by the console tests; kept out of the test module so the tests read as scenarios.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from telephony.agents.roster import hash_token
+from tests.conftest import free_port
+
+AGENTS: dict[str, dict[str, Any]] = {
+    "anna": {"name": "Anna Nowak", "token": "anna-Tajny-Token-7f3a9c", "queues": ["obsluga", "reklamacje"]},
+    "bartek": {"name": "Bartek Wiśniewski", "token": "bartek-Token-42c1e8", "queues": ["obsluga"]},
+}
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+BROWSER_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1366,1000",
+    "--lang=pl-PL",
+)
+
+
+@dataclass
+class Server:
+    url: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def write_roster(path: Path) -> Path:
+    agents = [
+        {
+            "id": aid,
+            "name": a["name"],
+            "contact": "+48221112233",
+            "queues": a["queues"],
+            "token_sha256": hash_token(a["token"]),
+        }
+        for aid, a in AGENTS.items()
+    ]
+    path.write_text(yaml.safe_dump({"agents": agents}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def start_server(repo_root: Path, env: dict[str, str], log: Path) -> Server:
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "tests.support.console_app:create_app", "--factory"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "info"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=repo_root, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+    return Server(f"http://127.0.0.1:{port}", proc, log)
+
+
+def wait_ready(server: Server, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"console server exited:\n{server.log_text()[-3000:]}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"console server did not start:\n{server.log_text()[-3000:]}")
+
+
+def stop_server(server: Server) -> None:
+    server.proc.terminate()
+    try:
+        server.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+        server.proc.wait()
+
+
+def browser_missing() -> str | None:
+    """Why no browser test can run here, or None. ``make test`` installs both Debian packages."""
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+    if missing:
+        return (
+            f"{', '.join(missing)} not found: the console tests need Debian's chromium and chromedriver. "
+            "Install them with `apt-get install -y chromium chromium-driver` (`make test` does this as root)."
+        )
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed in the virtualenv: pip install selenium (make setup installs it)"
+    return None
+
+
+def start_browser() -> tuple[Any, str]:
+    """Headless Debian chromium through /usr/bin/chromedriver (never a downloaded browser or driver)."""
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not go looking online
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="infolinia-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*BROWSER_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    try:
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    except Exception:
+        shutil.rmtree(profile, ignore_errors=True)
+        raise
+    driver.set_page_load_timeout(20)
+    return driver, profile

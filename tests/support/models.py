@@ -1,0 +1,70 @@
+"""Real speech models shared by the tests marked ``models``: built once per test session.
+
+Test modules take them with ``from tests.support.models import *`` (only the fixtures are exported).
+The models directory is ``INFOLINIA_MODELS_DIR`` when set, else the gateway's default cache, where
+``make models`` has already assembled Whisper base, so the suite does not build it a second time.
+Without the offline model packages the model tests are skipped with the command that installs them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from voice.asr import WhisperRecognizer
+from voice.models import ModelNotAvailable, VoiceSpec, resolve_voice, resolve_whisper
+from voice.tts import PiperSynthesizer
+
+__all__ = ["eval_dir", "models_dir", "recognizer", "synthesizer", "voice_spec", "whisper_base"]
+
+# The shared Polish eval set lives beside the checkout (../shared), in CI as here.
+_SHARED_EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval" / "asr-pl"
+EVAL_DIR = Path(os.environ.get("INFOLINIA_ASR_EVAL_DIR", str(_SHARED_EVAL)))
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    env = os.environ.get("INFOLINIA_MODELS_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "infolinia" / "models"
+
+
+@pytest.fixture(scope="session")
+def whisper_base(models_dir: Path) -> str:
+    try:
+        return resolve_whisper("base", models_dir)
+    except ModelNotAvailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def recognizer(whisper_base: str) -> WhisperRecognizer:
+    """Whisper base, greedy (beam 1) as deployed on CPU; temperature 0 only, so results are repeatable."""
+    rec = WhisperRecognizer(whisper_base, device="auto", beam_size=1, temperatures=(0.0,))
+    rec.load_blocking()
+    return rec
+
+
+@pytest.fixture(scope="session")
+def voice_spec(models_dir: Path) -> VoiceSpec:
+    try:
+        return resolve_voice(None, models_dir)
+    except ModelNotAvailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def synthesizer(voice_spec: VoiceSpec) -> PiperSynthesizer:
+    """The configured voice (the offline fallback unless a Polish voice is downloaded), deterministic."""
+    synth = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0)
+    synth.load_blocking()
+    return synth
+
+
+@pytest.fixture
+def eval_dir() -> Iterator[Path]:
+    if not (EVAL_DIR / "manifest.tsv").is_file():
+        pytest.skip(f"Polish ASR eval set not found at {EVAL_DIR} (set INFOLINIA_ASR_EVAL_DIR)")
+    yield EVAL_DIR
