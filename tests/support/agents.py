@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from pathlib import Path
 
-import httpx
 from fastapi import FastAPI, Request
 from redis.asyncio import Redis
 
 from telephony.agents.roster import Agent, hash_token
 from telephony.console.api import AgentsDeps, build_agents_deps, build_agents_router
-from tests.conftest import free_port
+from tests.support.servers import free_port, spawn, stop, uvicorn_factory, wait_ready
 
 
 def token_of(agent_id: str) -> str:
@@ -80,44 +75,16 @@ def make_app() -> FastAPI:
 def agents_servers(redis_url: str, prefix: str, agents: list[Agent], count: int = 2) -> Iterator[list[str]]:
     """``count`` separate uvicorn processes serving the agents API over the same Redis; yields base URLs."""
     env = {
-        **os.environ,
         "AGENTS_TEST_REDIS": redis_url,
         "AGENTS_TEST_PREFIX": prefix,
         "AGENTS_TEST_ROSTER": json.dumps([a.model_dump() for a in agents]),
     }
-    root = Path(__file__).resolve().parents[2]
     ports = [free_port() for _ in range(count)]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "tests.support.agents:make_app",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=root, env=env,
-        )
-        for port in ports
-    ]  # fmt: skip
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    servers = [spawn(uvicorn_factory("tests.support.agents:make_app", port), port, env) for port in ports]
     try:
-        for url, proc in zip(urls, procs, strict=True):
-            _wait_ready(url, proc)
-        yield urls
+        for server in servers:
+            wait_ready(server)
+        yield [server.url for server in servers]
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"test server exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"test server at {url} did not start")
+        for server in servers:
+            stop(server)

@@ -19,7 +19,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.support.console_servers import AGENTS, Server
+from tests.support.console_servers import AGENTS
+from tests.support.servers import Server
 
 TOKEN = AGENTS["anna"]["token"]
 TRANSFER = {

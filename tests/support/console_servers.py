@@ -7,19 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 
 from telephony.agents.roster import hash_token
-from tests.conftest import free_port
+from tests.support.servers import Server, free_port, spawn, uvicorn_factory
 
 AGENTS: dict[str, dict[str, Any]] = {
     "anna": {"name": "Anna Nowak", "token": "anna-Tajny-Token-7f3a9c", "queues": ["obsluga", "reklamacje"]},
@@ -42,16 +37,6 @@ BROWSER_FLAGS = (
 )
 
 
-@dataclass
-class Server:
-    url: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-    def log_text(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-
 def write_roster(path: Path) -> Path:
     agents = [
         {
@@ -67,36 +52,10 @@ def write_roster(path: Path) -> Path:
     return path
 
 
-def start_server(repo_root: Path, env: dict[str, str], log: Path) -> Server:
+def start_server(env: dict[str, str], log: Path) -> Server:
+    """A console server process (``tests/support/console_app.py``) logging to ``log``."""
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "tests.support.console_app:create_app", "--factory"]
-    cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "info"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=repo_root, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
-    return Server(f"http://127.0.0.1:{port}", proc, log)
-
-
-def wait_ready(server: Server, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"console server exited:\n{server.log_text()[-3000:]}")
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"console server did not start:\n{server.log_text()[-3000:]}")
-
-
-def stop_server(server: Server) -> None:
-    server.proc.terminate()
-    try:
-        server.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-        server.proc.wait()
+    return spawn(uvicorn_factory("tests.support.console_app:create_app", port, log_level="info"), port, env, log)
 
 
 def browser_missing() -> str | None:

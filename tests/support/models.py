@@ -1,6 +1,6 @@
 """Real speech models shared by the tests marked ``models``: built once per test session.
 
-Test modules take them with ``from tests.support.models import *`` (only the fixtures are exported).
+``tests/e2e/conftest.py`` hands them to the end-to-end tests.
 The models directory is ``INFOLINIA_MODELS_DIR`` when set, else the gateway's default cache, where
 ``make models`` has already assembled Whisper base, so the suite does not build it a second time.
 Without the offline model packages the model tests are skipped with the command that installs them.
@@ -14,15 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.paths import EVAL_DIR
 from voice.asr import WhisperRecognizer
 from voice.models import ModelNotAvailable, VoiceSpec, resolve_voice, resolve_whisper
 from voice.tts import PiperSynthesizer
 
 __all__ = ["eval_dir", "models_dir", "recognizer", "synthesizer", "voice_spec", "whisper_base"]
-
-# The shared Polish eval set lives beside the checkout (../shared), in CI as here.
-_SHARED_EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval" / "asr-pl"
-EVAL_DIR = Path(os.environ.get("INFOLINIA_ASR_EVAL_DIR", str(_SHARED_EVAL)))
 
 
 @pytest.fixture(scope="session")

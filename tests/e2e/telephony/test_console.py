@@ -23,14 +23,12 @@ import redis
 
 from tests.support.console_servers import (
     AGENTS,
-    Server,
     browser_missing,
     start_browser,
     start_server,
-    stop_server,
-    wait_ready,
     write_roster,
 )
+from tests.support.servers import Server, stop, wait_ready
 
 pytestmark = pytest.mark.redis
 ANNA = AGENTS["anna"]["token"]
@@ -38,7 +36,7 @@ COOKIE = "infolinia_console"
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, redis_url: str, repo_root: Path) -> Iterator[dict[str, Any]]:
+def env(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("console")
     prefix = f"test-console-{uuid.uuid4().hex[:8]}:"
     cfg = {
@@ -46,8 +44,8 @@ def env(tmp_path_factory: pytest.TempPathFactory, redis_url: str, repo_root: Pat
         "CONSOLE_TEST_ROSTER": str(write_roster(tmp / "agents.yaml")),
         "CONSOLE_TEST_PREFIX": prefix,
     }
-    a = start_server(repo_root, cfg, tmp / "a.log")
-    b = start_server(repo_root, cfg, tmp / "b.log")
+    a = start_server(cfg, tmp / "a.log")
+    b = start_server(cfg, tmp / "b.log")
     try:
         wait_ready(a)
         wait_ready(b)
@@ -58,8 +56,8 @@ def env(tmp_path_factory: pytest.TempPathFactory, redis_url: str, repo_root: Pat
             "redis": redis.Redis.from_url(redis_url, decode_responses=True),
         }
     finally:
-        stop_server(a)
-        stop_server(b)
+        stop(a)
+        stop(b)
 
 
 @pytest.fixture

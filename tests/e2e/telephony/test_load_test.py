@@ -27,10 +27,9 @@ from telephony.devtools.simulator_audio import load_turn
 from telephony.devtools.simulator_rest import FakeTwilioRest
 from telephony.metrics import Metrics, parse_exposition
 from telephony.settings import Settings
-from tests.e2e.telephony.test_simulator import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav
-from tests.support.models import *  # noqa: F403  (session-wide model fixtures)
-from tests.unit.telephony.test_call import AmplitudeVAD, ScriptedDialog
-from voice.fakes import ToneSynthesizer
+from tests.support.call import AmplitudeVAD, ScriptedDialog
+from tests.support.gateway import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav
+from tests.support.speech import ToneSynthesizer
 
 
 async def test_concurrent_calls_each_get_their_own_hang_up_or_transfer(tmp_path: Path) -> None:

@@ -12,10 +12,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,12 +26,12 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from twilio.request_validator import RequestValidator
 
 from telephony.metrics import Metrics, parse_exposition
-from tests.conftest import free_port
+from tests.support.paths import REPO_ROOT
+from tests.support.servers import Server, free_port, stop, wait_ready
 
 TOKEN = "multiproc-token-0123456789abcdef"
 PUBLIC = "https://lb.example.pl"
 ADMITTED = "infolinia_admission_total{decision=admitted}"
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def merged(directory: Path) -> dict[str, float]:
@@ -76,31 +74,14 @@ def serve(redis_url: str, tmp_path: Path, metrics_dir: Path | None, workers: int
     log = tmp_path / "serve.log"
     cmd = [sys.executable, "-m", "telephony.app.cli", "serve", "--workers", str(workers), "--host", "127.0.0.1",
            "--port", str(port)]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=env, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", proc, log)
     try:
-        _wait_ready(url, proc, log)
-        yield url
+        wait_ready(server, "/readyz", timeout_s=120.0, streak=6)  # each new connection may land on either worker
+        yield server.url
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 120.0) -> None:
-    """Ready several times in a row: each new connection may land on either worker."""
-    deadline, streak = time.monotonic() + timeout_s, 0
-    while streak < 6:
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"serve not ready (exit {proc.poll()}):\n{log.read_text()[-3000:]}")
-        try:
-            streak = streak + 1 if httpx.get(url + "/readyz", timeout=2.0).status_code == 200 else 0
-        except httpx.HTTPError:
-            streak = 0
-        time.sleep(0.1)
+        stop(server, timeout_s=30, raise_on_kill=True)
 
 
 async def webhooks(url: str, n: int) -> None:
@@ -184,7 +165,7 @@ def _stale_counts(directory: Path, n: int) -> None:
         f"for _ in range({n}): m.edge_event('admitted')\n"
     )
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)}
-    subprocess.run([sys.executable, "-c", code, str(directory)], env=env, cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", code, str(directory)], env=env, cwd=REPO_ROOT, check=True)
     assert merged(directory)[ADMITTED] == n
 
 
@@ -198,7 +179,7 @@ def test_live_gauges_sum_over_the_processes_alive(tmp_path: Path) -> None:
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
 
     def start() -> subprocess.Popen[str]:
-        proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], env=env, cwd=ROOT, text=True,
+        proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], env=env, cwd=REPO_ROOT, text=True,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
         assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
         return proc

@@ -8,9 +8,7 @@ few seconds; the ``models`` test speaks Polish synthesized by Piper to Whisper a
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,36 +16,28 @@ import httpx
 import numpy as np
 import pytest
 import soundfile as sf
-import uvicorn
-from fastapi import FastAPI
 
-from dialog.ports import Dialog, KeyValueStore, Outcome
+from dialog.ports import Outcome
 from dialog.store import MemoryStore
 from telephony.app.phone import turn_config
-from telephony.call.deps import CallTexts, record_key
-from telephony.call.loop import CallDeps, run_call
+from telephony.call.deps import record_key
 from telephony.devtools.simulator import parse_twiml, stream_target
 from telephony.devtools.simulator_audio import FarEndPlayer, load_turn, voiced_end_s
 from telephony.devtools.simulator_rest import FakeTwilioRest
 from telephony.devtools.simulator_run import format_result, run_simulation
-from telephony.ports import AudioChannel, CallStarted
 from telephony.settings import Settings
-from telephony.twilio.routes import TwilioDeps, build_twilio_router
-from tests.conftest import free_port
-from tests.unit.telephony.test_call import AmplitudeVAD, FakeCallControl, ScriptedDialog
-from voice.fakes import ToneSynthesizer
-from voice.ports import PCM, SpeechProbability, Transcript
+from tests.support.call import FALLBACK, AmplitudeVAD, ScriptedDialog
+from tests.support.gateway import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav
+from tests.support.paths import EVAL_DIR
+from tests.support.speech import ToneSynthesizer
+from voice.ports import SpeechProbability
 
-TOKEN = "sim-auth-token-0123456789abcdef"
-PUBLIC = "https://voice.example.pl"
-FALLBACK = "+48221112233"
 # The offline fallback voice (English timbre, Polish phonemes) is hard for Whisper base over 8 kHz μ-law:
 # most KB questions come out garbled (a scan of 60 KB questions: 4 reached their entry). This one,
 # spoken a little slower, is recognised well enough ("... paczkomat, impost"; the KB hotwords help).
 # The caller is a real person: a phone-quality recording from the shared Polish eval set, answered from a
 # small bank knowledge base written here (any KB in the format works). The offline fallback Piper voice is
 # not intelligible enough to Whisper base to play the caller (see docs/benchmarks.md).
-EVAL_DIR = Path(__file__).resolve().parents[4] / "shared" / "eval" / "asr-pl"
 CALLER_WAV = EVAL_DIR / "wav8k_ulaw_telephony" / "nemo" / "nemo_KS0_neutral_85.wav"
 # "W bankach można założyć konto osobiste, oszczędnościowe lub kredytowe."
 BANK_KB = """
@@ -127,64 +117,6 @@ def test_stream_url_and_twiml() -> None:
 
 
 # --- whole calls against a real server ----------------------------------------------------------------
-@asynccontextmanager
-async def gateway(deps: CallDeps, store: KeyValueStore) -> AsyncIterator[str]:
-    """The Twilio router with the real call pipeline, served by uvicorn on a free port."""
-
-    async def pipeline(channel: AudioChannel, started: CallStarted) -> None:
-        await run_call(deps, channel, started)
-
-    twilio = TwilioDeps(public_url=PUBLIC, auth_token=TOKEN, fallback_number=FALLBACK, store=store, run_call=pipeline)
-    app = FastAPI()
-    app.include_router(build_twilio_router(twilio))
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(250):
-        if server.started:
-            break
-        threading.Event().wait(0.02)
-    assert server.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-class LengthRecognizer:
-    """Tells the caller's turns apart by duration (tone audio carries no words)."""
-
-    def __init__(self, short: str, long: str) -> None:
-        self.short, self.long = short, long
-
-    async def transcribe(self, pcm: PCM, rate: int, hotwords: Sequence[str] = ()) -> Transcript:
-        seconds = len(pcm) / rate
-        return Transcript(self.short if seconds < 1.6 else self.long, 1.0, seconds, 0.001)
-
-
-def tone_wav(path: Path, seconds: float) -> str:
-    pcm = (np.sin(2 * np.pi * 440 * np.arange(int(seconds * 16000)) / 16000) * 9000).astype(np.int16)
-    sf.write(str(path), np.concatenate([pcm, np.zeros(1600, dtype=np.int16)]), 16000)  # any rate is fine
-    return str(path)
-
-
-def deps_for(dialog: Dialog, store: KeyValueStore, recognizer: Any, synth: Any, vad: Any, **kw: Any) -> CallDeps:
-    return CallDeps(
-        recognizer=recognizer,
-        synthesizer=synth,
-        dialog=dialog,
-        vad_factory=vad,
-        call_control=FakeCallControl(),
-        store=store,
-        fallback_number=FALLBACK,
-        texts=CallTexts(),
-        **kw,
-    )
-
-
 async def test_simulated_call_with_barge_in_over_the_real_wire(tmp_path: Path) -> None:
     dialog, store = ScriptedDialog(), MemoryStore()
     long_reply = "To jest długa odpowiedź. Ma kilka zdań. Każde zdanie trwa chwilę. Rozmówca jej nie dosłucha."

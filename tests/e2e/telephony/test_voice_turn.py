@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import io
 import re
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
@@ -20,17 +18,15 @@ import httpx
 import numpy as np
 import pytest
 import soundfile as sf
-import uvicorn
 
 from dialog import catalogue
 from telephony.app.factory import create_app
 from telephony.app.services import Services
 from telephony.settings import Settings
 from telephony.speaker.voice_turn import build_voice_turn_router
-from tests.conftest import free_port
-from tests.e2e.telephony.test_wyoming import EVAL_WAV, real_engine, services_with
-from tests.support.models import models_dir, recognizer, synthesizer, voice_spec, whisper_base  # noqa: F401
-from voice.fakes import EchoRecognizer, ToneSynthesizer, text_to_pcm
+from tests.support.servers import serve_in_thread
+from tests.support.speaker import EVAL_WAV, real_engine, services_with
+from tests.support.speech import EchoRecognizer, ToneSynthesizer, text_to_pcm
 from voice.ports import PCM
 from voice.resample import resample
 
@@ -48,19 +44,8 @@ def serve(services: Services) -> Iterator[str]:
     app = create_app(Settings.model_validate({}), services=services)
     if not any(getattr(r, "path", "") == "/v1/voice/turn" for r in app.routes):
         app.include_router(build_voice_turn_router())  # until telephony/app/factory.py mounts it
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_in_thread(app, lifespan="auto") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +55,7 @@ def fake_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def real_url(recognizer: Any, synthesizer: Any) -> Iterator[str]:  # noqa: F811
+def real_url(recognizer: Any, synthesizer: Any) -> Iterator[str]:
     engine, store = real_engine()
     yield from serve(services_with(engine, store, recognizer, synthesizer))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -29,7 +28,8 @@ from dialog.catalogue import REPEAT_PREFIX
 from dialog.store import RedisStore
 from telephony.devtools.simulator import parse_twiml, stream_target
 from telephony.twilio.wire import call_key
-from tests.conftest import free_port
+from tests.support.paths import REPO_ROOT
+from tests.support.servers import free_port, spawn, stop, uvicorn_factory, wait_ready
 
 TOKEN = "workers-token-0123456789abcdef"
 PUBLIC = "https://lb.example.pl"  # the load balancer both workers sit behind
@@ -39,7 +39,6 @@ PUBLIC = "https://lb.example.pl"  # the load balancer both workers sit behind
 def workers(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[str], str]]:
     prefix = f"w{uuid.uuid4().hex[:8]}:"
     env = {
-        **os.environ,
         "INFOLINIA_SPEECH": "false",
         "INFOLINIA_REDIS_URL": redis_url,
         "INFOLINIA_REDIS_PREFIX": prefix,
@@ -49,44 +48,18 @@ def workers(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "INFOLINIA_LOG_LEVEL": "WARNING",
     }
     logs = tmp_path_factory.mktemp("workers")
-    procs, urls = [], []
+    servers = []
     for name in ("a", "b"):
         port = free_port()
-        cmd = [sys.executable, "-m", "uvicorn", "telephony.app.workers:app_from_env", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-        out = (logs / f"{name}.log").open("w")
-        procs.append(subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=_root()))
-        urls.append(f"http://127.0.0.1:{port}")
+        cmd = uvicorn_factory("telephony.app.workers:app_from_env", port)
+        servers.append(spawn(cmd, port, env, logs / f"{name}.log"))
     try:
-        for url, proc, name in zip(urls, procs, ("a", "b"), strict=True):
-            _wait_ready(url, proc, logs / f"{name}.log")
-        yield urls, prefix
+        for server in servers:
+            wait_ready(server, "/readyz", timeout_s=120.0, poll_s=0.3)
+        yield [server.url for server in servers], prefix
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _root() -> str:
-    return str(Path(__file__).resolve().parents[3])
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker {url} exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url + "/readyz", timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"worker {url} not ready in {timeout_s} s:\n{log.read_text()[-3000:]}")
+        for server in servers:
+            stop(server, timeout_s=20)
 
 
 async def test_a_chat_conversation_continues_on_the_other_process(workers: tuple[list[str], str]) -> None:
@@ -157,7 +130,7 @@ def test_sigterm_drains_keeps_serving_during_the_grace_then_hands_calls_over_and
     out = (tmp_path / "drain.log").open("w")
     cmd = [sys.executable, "-m", "uvicorn", "tests.support.drain_app:create", "--factory", "--port", str(port),
            "--log-level", "warning"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=_root())
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -7,14 +7,12 @@ use the real dialog engine; ``@pytest.mark.models`` tests use real Whisper and P
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,36 +27,18 @@ from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, Synthesize
 
 from dialog import catalogue
 from dialog.engine_text import fold
-from dialog.ports import Dialog, Transfer
-from dialog.store import MemoryStore
+from dialog.ports import Transfer
 from telephony.app.services import Services
 from telephony.settings import Settings
 from telephony.speaker import callback as cb
 from telephony.speaker.frames import FrameError, WyomingLimits, read_event
 from telephony.speaker.server import start_wyoming
 from telephony.speaker.speech import AudioRejected, SentenceStream, UtteranceBuffer
-from tests.conftest import free_port
-from tests.support.models import EVAL_DIR, models_dir, recognizer, synthesizer, voice_spec, whisper_base  # noqa: F401
-from voice.fakes import EchoRecognizer, ToneSynthesizer, text_to_pcm
+from tests.support.paths import REPO_ROOT
+from tests.support.servers import free_port
+from tests.support.speaker import EVAL_WAV, real_engine, services_with
+from tests.support.speech import EchoRecognizer, ToneSynthesizer, text_to_pcm
 from voice.ports import PCM
-
-EVAL_WAV = EVAL_DIR / "wav16k/nemo/nemo_EB0_neutral_14.wav"  # "Ten miesiąc minął bardzo szybko."
-
-
-# --- shared real components (also used by test_voice_turn) ------------------------------------------
-
-
-@functools.cache
-def real_engine() -> Any:
-    """The real dialog engine over its own MemoryStore, built once (loading the KB takes seconds)."""
-    from dialog.factory import build_engine
-
-    store = MemoryStore()
-    return build_engine(store=store), store
-
-
-def services_with(dialog: Dialog, store: Any, asr: Any = None, tts: Any = None) -> Services:
-    return Services(Settings.model_validate({"whisper_model": "base"}), store, dialog, asr, tts)
 
 
 @asynccontextmanager
@@ -354,7 +334,7 @@ async def test_clients_vanishing_mid_stream_do_not_hurt_the_next_one() -> None:
 
 
 @pytest.fixture
-def speech_models(recognizer: Any, synthesizer: Any) -> tuple[Any, Any]:  # noqa: F811
+def speech_models(recognizer: Any, synthesizer: Any) -> tuple[Any, Any]:
     return recognizer, synthesizer
 
 
@@ -446,7 +426,7 @@ async def test_cli_serves_until_sigterm() -> None:
         "from telephony.speaker.server import run_wyoming_cli; "
         f"sys.exit(run_wyoming_cli('tcp://127.0.0.1:{port}', Settings.model_validate({{'speech': False}})))"
     )
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, cwd=str(Path(__file__).parents[3]))
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, cwd=str(REPO_ROOT))
     try:
         for _ in range(600):  # building the dialog engine takes seconds
             try:

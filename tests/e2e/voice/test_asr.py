@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.support.models import *  # noqa: F403  (session-wide model fixtures)
+from tests.support.speech import EchoRecognizer, text_to_pcm
 from voice.asr import (
     WhisperRecognizer,
     is_hallucination,
@@ -22,7 +22,6 @@ from voice.asr import (
     transcript_confidence,
 )
 from voice.bench import word_errors
-from voice.fakes import EchoRecognizer, text_to_pcm
 from voice.wavio import read_audio, write_wav
 
 REF_FILE = "nemo/nemo_KS0_neutral_85.wav"  # recognised without error at 16 kHz and 8 kHz (measured)

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from tests.support.models import *  # noqa: F403  (session-wide model fixtures)
 from voice.asr import WhisperRecognizer
 from voice.asr_batch import BatchingQueue, Recognised
 from voice.bench import read_manifest, word_errors

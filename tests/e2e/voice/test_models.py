@@ -11,7 +11,6 @@ import hashlib
 import http.server
 import logging
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -21,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.models import *  # noqa: F403  (session-wide model fixtures)
+from tests.support.paths import REPO_ROOT
+from tests.support.servers import free_port
 from voice.models import (
     FALLBACK_NOTE,
     WHISPER_BASE_SHA256,
@@ -43,12 +43,6 @@ def _sha256(path: Path) -> str:
         while block := f.read(4 << 20):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _link_voice(src_onnx: Path, dest_dir: Path, name: str) -> Path:
@@ -172,7 +166,7 @@ def test_download_piper_voice_atomically(tmp_path: Path, voice_server: str) -> N
 
 
 def test_download_without_network_is_a_clear_error(tmp_path: Path) -> None:
-    dead = f"http://127.0.0.1:{_free_port()}/{{lang_code}}-{{voice_name}}-{{voice_quality}}{{extension}}"
+    dead = f"http://127.0.0.1:{free_port()}/{{lang_code}}-{{voice_name}}-{{voice_quality}}{{extension}}"
     with pytest.raises(DownloadError, match="Check the network connection"):
         download("pl_PL-darkman-medium", tmp_path, piper_url_format=dead, timeout_s=5)
     assert list((tmp_path / "piper").iterdir()) == []  # nothing half-written
@@ -185,7 +179,7 @@ def test_whisper_download_offline_is_a_clear_error(tmp_path: Path) -> None:
         "try:\n    download('tiny', Path(sys.argv[1]))\nexcept DownloadError as e:\n    print(e); sys.exit(3)"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    root = Path(__file__).resolve().parents[3]
+    root = REPO_ROOT
     proc = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)],
         env=env,

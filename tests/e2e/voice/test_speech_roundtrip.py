@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.models import *  # noqa: F403  (session-wide model fixtures)
 from voice.asr import WhisperRecognizer
 from voice.bench import error_rate, run_asr_eval
 from voice.codec import ulaw_decode, ulaw_encode

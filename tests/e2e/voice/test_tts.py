@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support.models import *  # noqa: F403  (session-wide model fixtures)
-from voice.fakes import ToneSynthesizer
+from tests.support.speech import ToneSynthesizer
 from voice.models import VoiceSpec
 from voice.tts import PiperSynthesizer, split_long
 

@@ -12,8 +12,8 @@ from dialog import catalogue
 from dialog.factory import build_engine
 from dialog.ports import CallerInfo
 from telephony.call.deps import PromptCache
-from tests.support.models import *  # noqa: F403  (session-wide model fixtures)
-from voice.fakes import ToneSynthesizer
+from tests.support.call import call_deps
+from tests.support.speech import ToneSynthesizer
 from voice.tts_cache import DiskAudioCache, voice_key
 
 
@@ -80,10 +80,8 @@ async def test_the_gateway_pre_renders_replies_into_the_voice_s_disk_cache(tmp_p
     from dataclasses import dataclass
 
     from telephony.app.phone import prerender_replies, reply_audio_cache
-    from telephony.call.deps import CallDeps
     from telephony.call.playout import split_sentences
     from telephony.settings import Settings
-    from voice.turns import TurnConfig
 
     @dataclass
     class Spec:
@@ -99,17 +97,7 @@ async def test_the_gateway_pre_renders_replies_into_the_voice_s_disk_cache(tmp_p
     engine, synth = build_engine(), Voice(ms_per_char=5.0)
     disk = reply_audio_cache(settings, synth)
     assert disk is not None and disk.dir.parent == tmp_path / "models" / "tts-cache"
-    deps = CallDeps(
-        recognizer=None,  # type: ignore[arg-type]
-        synthesizer=synth,
-        dialog=engine,
-        vad_factory=lambda: None,  # type: ignore[arg-type,return-value]
-        call_control=None,  # type: ignore[arg-type]
-        store=None,  # type: ignore[arg-type]
-        fallback_number="+48000000000",
-        turn_config=TurnConfig(),
-        prompts=PromptCache(synth, disk=disk),
-    )
+    deps = call_deps(synthesizer=synth, dialog=engine, prompts=PromptCache(synth, disk=disk))
     await prerender_replies(deps, engine)
     out = await engine.handle(None, "Ile kosztuje dostawa do paczkomatu?", CallerInfo(channel="phone"))
     first = split_sentences(out.reply)[0]

@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 
 from telephony.devtools.simulator_audio import voiced_end_s
+from tests.support.paths import EVAL_DIR
 from voice.turns import (
     Backchannel,
     BargeIn,
@@ -245,7 +246,7 @@ def test_inconsistent_config_rejected(kwargs: dict[str, float]) -> None:
 
 # --- with the real Silero VAD on real Polish speech (8 kHz telephony copies, Twilio-sized frames) ---
 
-EVAL = Path(__file__).resolve().parents[4] / "shared" / "eval" / "asr-pl" / "wav8k_ulaw_telephony" / "nemo"
+EVAL = EVAL_DIR / "wav8k_ulaw_telephony" / "nemo"
 PHONE_CLIPS = sorted(EVAL.glob("*.wav"))[:2]
 needs_eval = pytest.mark.skipif(not PHONE_CLIPS, reason=f"Polish telephony eval audio not found under {EVAL}")
 

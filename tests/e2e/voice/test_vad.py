@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.support.paths import EVAL_DIR
 from voice.codec import pcm_to_float, ulaw_decode, ulaw_encode
 from voice.ports import PCM, SpeechProbability
 from voice.vad import MODEL_WINDOW, FrameBuffer, SileroModel, SileroVAD
 
-EVAL = Path(__file__).resolve().parents[4] / "shared" / "eval" / "asr-pl"
+EVAL = EVAL_DIR
 CLIPS = sorted((EVAL / "wav16k" / "nemo").glob("*.wav"))[:6]
 needs_eval = pytest.mark.skipif(not CLIPS, reason=f"Polish eval audio not found under {EVAL}")
 

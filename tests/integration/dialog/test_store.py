@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -12,24 +11,13 @@ from redis.asyncio import Redis
 
 from dialog.session import MAX_HISTORY, Session
 from dialog.store import MemoryStore, RedisStore, SessionRepo
-
-_REDIS_ENV = "INFOLINIA_TEST_REDIS_URL"
-
-
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture
-async def redis_store() -> AsyncIterator[RedisStore]:
+async def redis_store(redis_url: str) -> AsyncIterator[RedisStore]:
     """A RedisStore on the suite's real redis-server, under a unique prefix that is wiped afterwards."""
-    url = os.environ.get(_REDIS_ENV)
-    if not url:
-        pytest.skip(f"{_REDIS_ENV} is not set: no real redis-server to test against (run `make test`)")
+    url = redis_url
     prefix = f"test-{uuid.uuid4().hex[:8]}:"
     store = RedisStore(url, prefix=prefix)
     yield store
@@ -43,22 +31,22 @@ async def redis_store() -> AsyncIterator[RedisStore]:
 
 # ---------------------------------------------------------------- MemoryStore
 async def test_memory_store_ttl_with_fake_clock() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     store = MemoryStore(clock=clock)
     await store.set("a", {"x": 1}, ttl_s=10)
     await store.set("forever", {"y": 2})
-    clock.now += 9.9
+    clock.t += 9.9
     assert await store.get("a") == {"x": 1}
-    clock.now += 0.1
+    clock.t += 0.1
     assert await store.get("a") is None
     assert await store.pop("a") is None
-    clock.now += 10**6
+    clock.t += 10**6
     assert await store.get("forever") == {"y": 2}
     assert len(store) == 1
 
 
 async def test_memory_store_set_refreshes_ttl_and_values_are_copies() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     store = MemoryStore(clock=clock)
     value = {"list": [1]}
     await store.set("k", value, ttl_s=5)
@@ -67,9 +55,9 @@ async def test_memory_store_set_refreshes_ttl_and_values_are_copies() -> None:
     assert got == {"list": [1]}
     got["list"].append(3)
     assert await store.get("k") == {"list": [1]}
-    clock.now += 4
+    clock.t += 4
     await store.set("k", {"v": 2}, ttl_s=5)
-    clock.now += 4
+    clock.t += 4
     assert await store.get("k") == {"v": 2}
 
 
@@ -119,8 +107,8 @@ async def test_redis_pop_is_atomic_single_use(redis_store: RedisStore) -> None:
 
 
 @pytest.mark.redis
-async def test_redis_prefixes_isolate_deployments(redis_store: RedisStore) -> None:
-    other = RedisStore(os.environ[_REDIS_ENV], prefix=redis_store.prefix + "other:")
+async def test_redis_prefixes_isolate_deployments(redis_store: RedisStore, redis_url: str) -> None:
+    other = RedisStore(redis_url, prefix=redis_store.prefix + "other:")
     try:
         await redis_store.set("k", {"who": "a"})
         await other.set("k", {"who": "b"})
@@ -168,11 +156,11 @@ async def test_session_repo_on_redis(redis_store: RedisStore) -> None:
 
 
 async def test_session_ttl_and_unreadable_session_start_fresh() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     store = MemoryStore(clock=clock)
     repo = SessionRepo(store, ttl_s=60)
     await repo.save(Session(id="s1"))
-    clock.now += 61
+    clock.t += 61
     assert await repo.load("s1") is None
     await store.set("session:bad", {"id": "bad", "history": "not a list"})
     assert await repo.load("bad") is None

@@ -17,26 +17,19 @@ from telephony.call.admission import Admission
 from telephony.metrics import Metrics, parse_exposition
 from telephony.ports import AudioChannel, CallStarted
 from telephony.twilio.routes import TwilioDeps, build_twilio_router
+from tests.support.clock import FakeClock
 
 PUBLIC, TOKEN, FALLBACK = "https://voice.example.pl", "adm-token-0123456789", "+48221112233"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_the_limit_counts_calls_in_progress_and_reservations_that_have_not_expired() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     adm = Admission(2, reserve_s=10.0, clock=clock)
     assert adm.admit() and adm.admit()
     assert not adm.admit() and adm.refused == 1  # two reserved: full
     adm.started("CA1")  # a reservation becomes a call
     assert (adm.active, adm.reserved) == (1, 1) and not adm.admit()
-    clock.now += 10.0  # the second stream never came (or went to another worker)
+    clock.t += 10.0  # the second stream never came (or went to another worker)
     assert adm.reserved == 0 and adm.admit()
     adm.started("CA2")
     adm.ended("CA1")
@@ -47,7 +40,7 @@ def test_the_limit_counts_calls_in_progress_and_reservations_that_have_not_expir
 
 
 def test_draining_refuses_everything_and_zero_means_unlimited() -> None:
-    adm = Admission(0, clock=Clock())
+    adm = Admission(0, clock=FakeClock(100.0))
     assert all(adm.admit() for _ in range(100))
     adm.drain()
     assert not adm.admit() and adm.draining
@@ -64,7 +57,7 @@ async def _no_call(channel: AudioChannel, started: CallStarted) -> None:
 
 
 async def test_a_full_gateway_answers_lines_busy_and_dials_the_human_queue() -> None:
-    metrics, adm = Metrics(), Admission(1, clock=Clock())
+    metrics, adm = Metrics(), Admission(1, clock=FakeClock(100.0))
     app = FastAPI()
     for fallback, prefix in ((FALLBACK, ""), ("", "/nofallback")):
         deps = TwilioDeps(
@@ -90,7 +83,7 @@ async def test_a_full_gateway_answers_lines_busy_and_dials_the_human_queue() -> 
 
 
 async def test_drain_waits_for_calls_in_progress_then_hands_the_rest_over_and_chains_to_uvicorn() -> None:
-    adm = Admission(5, clock=Clock())
+    adm = Admission(5, clock=FakeClock(100.0))
     adm.admit()
     adm.started("CA-finishes")
     adm.started("CA-stays")
@@ -113,7 +106,7 @@ async def test_drain_waits_for_calls_in_progress_then_hands_the_rest_over_and_ch
 
 
 async def test_the_first_sigterm_drains_and_a_second_one_stops_at_once() -> None:
-    adm = Admission(5, clock=Clock())
+    adm = Admission(5, clock=FakeClock(100.0))
     chained: list[int] = []
 
     async def hand_off(sids: list[str]) -> None:

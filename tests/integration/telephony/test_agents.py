@@ -14,6 +14,7 @@ from telephony.agents.events import AGENT_STATUS, ConsoleEvent, EventBus
 from telephony.agents.repo import AgentRepo, AgentState, StatusConflict
 from telephony.agents.roster import RosterError, hash_token, load_roster, parse_roster
 from tests.support.agents import new_prefix, redis_client, roster, token_of
+from tests.support.clock import FakeClock
 
 ROSTER_YAML = """
 agents:
@@ -32,17 +33,12 @@ agents:
 """
 
 
-class Clock:
-    def __init__(self, t: float = 1_700_000_000.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
+NOW = 1_700_000_000.0
 
 
 @pytest.fixture
-async def repo(redis_url: str) -> AsyncIterator[tuple[AgentRepo, Clock]]:
-    client, clock = redis_client(redis_url), Clock()
+async def repo(redis_url: str) -> AsyncIterator[tuple[AgentRepo, FakeClock]]:
+    client, clock = redis_client(redis_url), FakeClock(NOW)
     yield AgentRepo(client, prefix=new_prefix(), clock=clock), clock
     await client.aclose()
 
@@ -94,7 +90,7 @@ def test_duplicate_ids_and_missing_file_are_roster_errors(tmp_path: Path) -> Non
 
 
 async def test_sync_keeps_live_statuses_and_removes_agents_gone_from_the_roster(
-    repo: tuple[AgentRepo, Clock],
+    repo: tuple[AgentRepo, FakeClock],
 ) -> None:
     agents, _ = repo
     await agents.sync_roster(roster(["a", "b"], status="offline"))
@@ -105,7 +101,7 @@ async def test_sync_keeps_live_statuses_and_removes_agents_gone_from_the_roster(
     assert await agents.get("b") is None
 
 
-async def test_authenticate_by_token_only(repo: tuple[AgentRepo, Clock]) -> None:
+async def test_authenticate_by_token_only(repo: tuple[AgentRepo, FakeClock]) -> None:
     agents, _ = repo
     await agents.sync_roster(roster(["a", "b"]))
     found = await agents.authenticate(token_of("b"))
@@ -114,7 +110,7 @@ async def test_authenticate_by_token_only(repo: tuple[AgentRepo, Clock]) -> None
     assert await agents.authenticate(hash_token(token_of("b"))) is None  # the hash is not the token
 
 
-async def test_reserve_takes_the_longest_idle_agent_serving_the_queue(repo: tuple[AgentRepo, Clock]) -> None:
+async def test_reserve_takes_the_longest_idle_agent_serving_the_queue(repo: tuple[AgentRepo, FakeClock]) -> None:
     agents, clock = repo
     await agents.sync_roster([*roster(["a", "b"]), *roster(["c"], queues=("reklamacje",))])
     for name in ("b", "a", "c"):  # b waits longest, then a
@@ -131,7 +127,7 @@ async def test_reserve_takes_the_longest_idle_agent_serving_the_queue(repo: tupl
 
 
 async def test_release_is_guarded_by_the_transfer_and_no_answers_twice_go_offline(
-    repo: tuple[AgentRepo, Clock],
+    repo: tuple[AgentRepo, FakeClock],
 ) -> None:
     agents, clock = repo
     await agents.sync_roster(roster(["a"]))
@@ -155,7 +151,7 @@ async def test_release_is_guarded_by_the_transfer_and_no_answers_twice_go_offlin
     )
 
 
-async def test_status_changes_by_the_agent(repo: tuple[AgentRepo, Clock]) -> None:
+async def test_status_changes_by_the_agent(repo: tuple[AgentRepo, FakeClock]) -> None:
     agents, _ = repo
     await agents.sync_roster(roster(["a"], status="offline"))
     assert await agents.set_status("a", "available") == "offline"
@@ -214,7 +210,7 @@ async def test_a_reservation_that_loses_the_race_takes_the_next_agent(redis_url:
     """Deterministic interleaving: between our snapshot and our compare-and-set, another worker
     reserves the agent we chose; we must not get them, and must get the next one."""
     prefix, client = new_prefix(), redis_client(redis_url)
-    clock = Clock()
+    clock = FakeClock(NOW)
     other = AgentRepo(client, prefix=prefix, clock=clock)
 
     class Racing(AgentRepo):

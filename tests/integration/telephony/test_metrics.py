@@ -18,9 +18,9 @@ from telephony.call.timing import TurnTiming
 from telephony.devtools.simulator_rest import FakeTwilioRest
 from telephony.devtools.simulator_run import run_simulation
 from telephony.metrics import Metrics, build_metrics_router, parse_exposition
-from tests.e2e.telephony.test_simulator import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav
-from tests.unit.telephony.test_call import AmplitudeVAD, ScriptedDialog
-from voice.fakes import ToneSynthesizer
+from tests.support.call import AmplitudeVAD, ScriptedDialog
+from tests.support.gateway import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav
+from tests.support.speech import ToneSynthesizer
 
 
 def _turn(n: int, base: float, asr: float, dialog: float, tts: float) -> TurnTiming:

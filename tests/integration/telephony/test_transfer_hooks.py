@@ -36,12 +36,10 @@ from telephony.console.sessions import CookiePolicy
 from telephony.devtools.twilio_standin import RestRequest, TwilioStandin, new_call_sid
 from telephony.metrics import Metrics, parse_exposition
 from telephony.settings import Settings
-from tests.conftest import free_port
-from tests.e2e.telephony import test_transfer
-from tests.e2e.telephony.test_transfer import Env, NoChannel, agent, answer, ring
-from voice.fakes import ToneSynthesizer
+from tests.support.servers import free_port
+from tests.support.speech import ToneSynthesizer
+from tests.support.transfer import Env, NoChannel, agent, answer, ring
 
-envs, setup = test_transfer.envs, test_transfer.setup  # fixtures: one Env per test, cleaned up after it
 ACCOUNT = "AC" + "2" * 32
 AUTH = "hooks-test-token-0123456789"
 CALLER, CALLED = "+48600100300", "+48221234500"

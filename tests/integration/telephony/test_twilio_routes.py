@@ -10,13 +10,11 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from twilio.request_validator import RequestValidator
 from websockets.asyncio.client import ClientConnection, connect
@@ -24,13 +22,14 @@ from websockets.exceptions import ConnectionClosed
 
 from telephony.ports import AudioChannel, AudioIn, CallEnded, CallStarted, Dtmf, InboundEvent, MarkPlayed
 from telephony.twilio.routes import FALLBACK_APOLOGY, TwilioDeps, build_twilio_router
-from tests.conftest import free_port
-from tests.integration.telephony.test_twilio_security import FakeStore
+from tests.support.paths import FIXTURES
+from tests.support.servers import serve_in_thread
+from tests.support.store import FakeStore
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC = "https://voice.example.pl"
 FALLBACK = "+48221112233"
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "twilio_frames.jsonl"
+FIXTURE = FIXTURES / "twilio_frames.jsonl"
 CALL_SID = "CAf0e1d2c3b4a5968778695a4b3c2d1e0f"
 STREAM_SID = "MZ18ad3ab5a668481ce02b83e7395059f0"
 CALLER, CALLED = "+48600100200", "+48221234567"
@@ -86,18 +85,8 @@ def gateway() -> Iterator[Gateway]:
     )
     app = FastAPI()
     app.include_router(build_twilio_router(deps))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        threading.Event().wait(0.02)
-    assert server.started, "uvicorn did not start"
-    yield Gateway(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", store, pipeline)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as base:
+        yield Gateway(base, base.replace("http://", "ws://"), store, pipeline)
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
-from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -14,6 +12,7 @@ from twilio.request_validator import RequestValidator
 
 from dialog.store import RedisStore
 from telephony.twilio.security import StreamTokens, TwilioSignatureVerifier, parse_form
+from tests.support.store import FakeStore
 
 # twilio-python tests/unit/test_request_validator.py (protocols.md §1.3)
 VECTOR_TOKEN = "12345"
@@ -26,45 +25,6 @@ VECTOR_PARAMS = {
     "To": "+18005551212",
 }
 VECTOR_SIGNATURE = "RSOYDt4T1cUTdK1PDd93/VVr8B8="
-
-
-class FakeStore:
-    """In-memory KeyValueStore for tests: JSON round-trips values (like Redis), records TTLs, can fail."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-        self.ttls: dict[str, int | None] = {}
-        self.fail = False
-        self.calls: list[str] = []
-
-    def _use(self, op: str, key: str) -> None:
-        self.calls.append(f"{op} {key}")
-        if self.fail:
-            raise ConnectionError("store down")
-
-    async def get(self, key: str) -> dict[str, Any] | None:
-        self._use("get", key)
-        value = self.data.get(key)
-        return None if value is None else json.loads(json.dumps(value))
-
-    async def set(self, key: str, value: dict[str, Any], ttl_s: int | None = None) -> None:
-        self._use("set", key)
-        self.data[key] = json.loads(json.dumps(value))
-        self.ttls[key] = ttl_s
-
-    async def delete(self, key: str) -> None:
-        self._use("delete", key)
-        self.data.pop(key, None)
-
-    async def pop(self, key: str) -> dict[str, Any] | None:
-        self._use("pop", key)
-        return self.data.pop(key, None)
-
-    async def ping(self) -> bool:
-        return not self.fail
-
-    async def close(self) -> None:
-        return None
 
 
 def test_library_test_vector() -> None:

@@ -22,8 +22,9 @@ from dialog.kb import (
     load_kb,
 )
 from dialog.kb_eval import evaluate_kb, load_eval_items
+from tests.support.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = REPO_ROOT
 DEMO_KB = ROOT / "dialog" / "data" / "kb.yaml"
 EVAL = ROOT / "tests" / "data" / "dialog_eval_kb.yaml"
 

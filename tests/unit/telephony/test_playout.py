@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -11,24 +10,11 @@ import pytest
 
 from telephony.call.deps import PromptCache
 from telephony.call.playout import HeardTranscript, Playout, Segment, speak, split_sentences
-from voice.fakes import ToneSynthesizer
+from tests.support.clock import FakeClock
+from tests.support.speech import ToneSynthesizer
 from voice.ports import PCM
 
 RATE = 8000
-
-
-@dataclass
-class FakeClock:
-    """Time only moves when someone sleeps: pacing becomes exactly checkable."""
-
-    t: float = 0.0
-
-    def __call__(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        self.t += seconds
-        await asyncio.sleep(0)
 
 
 @dataclass

@@ -6,7 +6,6 @@ import asyncio
 import base64
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -26,9 +25,10 @@ from telephony.twilio.wire import (
     encode_media,
     new_call_record,
 )
+from tests.support.paths import FIXTURES
 from voice.codec import ulaw_decode, ulaw_encode
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "twilio_frames.jsonl"
+FIXTURE = FIXTURES / "twilio_frames.jsonl"
 STREAM_SID = "MZ18ad3ab5a668481ce02b83e7395059f0"
 CALL_SID = "CAf0e1d2c3b4a5968778695a4b3c2d1e0f"
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"

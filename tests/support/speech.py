@@ -4,6 +4,8 @@ Why these and not mocks: they satisfy the real ``Recognizer``/``Synthesizer`` pr
 behaviour a test can predict exactly. ``EchoRecognizer`` "hears" text smuggled inside the PCM
 (``text_to_pcm``), so a test can push a caller's words through the whole audio path; ``ToneSynthesizer``
 produces audio whose length says how much text was spoken, streamed sentence by sentence like Piper.
+They lived in ``voice/`` but no product code (the simulator and benches included) uses them: test doubles
+belong to the tests.
 """
 
 from __future__ import annotations

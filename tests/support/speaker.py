@@ -1,0 +1,27 @@
+"""Real components the speaker tests share (Wyoming over TCP, the device voice-turn API): the real
+dialog engine, built once, and ``Services`` around any recognizer and synthesizer."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from dialog.factory import build_engine
+from dialog.ports import Dialog
+from dialog.store import MemoryStore
+from telephony.app.services import Services
+from telephony.settings import Settings
+from tests.support.paths import EVAL_DIR
+
+EVAL_WAV = EVAL_DIR / "wav16k/nemo/nemo_EB0_neutral_14.wav"  # "Ten miesiąc minął bardzo szybko."
+
+
+@functools.cache
+def real_engine() -> Any:
+    """The real dialog engine over its own MemoryStore, built once (loading the KB takes seconds)."""
+    store = MemoryStore()
+    return build_engine(store=store), store
+
+
+def services_with(dialog: Dialog, store: Any, asr: Any = None, tts: Any = None) -> Services:
+    return Services(Settings.model_validate({"whisper_model": "base"}), store, dialog, asr, tts)
