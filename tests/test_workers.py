@@ -8,6 +8,7 @@ is shared). Requests alternate between the two by URL.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from twilio.request_validator import RequestValidator
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -98,6 +100,40 @@ async def test_a_chat_conversation_continues_on_the_other_process(workers: tuple
     body = again.json()
     assert body["session_id"] == first["session_id"]
     assert body["reply"].startswith(REPEAT_PREFIX) and first["reply"][:40] in body["reply"]  # B knew A's answer
+
+
+async def test_a_thousand_chats_in_bursts_of_two_hundred_keep_every_session(
+    workers: tuple[list[str], str], redis_url: str
+) -> None:
+    """redis-py's default pool refused the 101st concurrent command: half the sessions of a 200-chat burst were
+    answered but never stored. Each burst hits one worker while Redis is paused for a second (a slow Redis:
+    every chat holds its connection), so the 200 chats need more connections than the pool has: they must
+    wait for one, not fail, and every answered chat must be continuable."""
+    urls, prefix = workers
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    session_ids: list[str] = []
+    admin = Redis.from_url(redis_url)
+    try:
+        for burst in range(5):  # a fresh client per burst: no keep-alive connection the server may close meanwhile
+            async with httpx.AsyncClient(timeout=60.0, limits=limits) as client:
+                await admin.execute_command("CLIENT", "PAUSE", "1000", "ALL")
+                replies = await asyncio.gather(
+                    *(
+                        client.post(urls[burst % 2] + "/v1/chat", json={"text": f"Ile kosztuje dostawa? ({i})"})
+                        for i in range(200)
+                    )
+                )
+            assert [r.status_code for r in replies] == [200] * 200
+            session_ids += [r.json()["session_id"] for r in replies]
+    finally:
+        await admin.aclose()
+    assert len(set(session_ids)) == 1000
+    store = RedisStore(redis_url, prefix=prefix)
+    try:
+        stored = [await store.get(f"session:{sid}") for sid in session_ids]
+    finally:
+        await store.close()
+    assert sum(s is not None for s in stored) == 1000
 
 
 async def test_a_webhook_on_one_process_and_its_stream_and_callbacks_on_the_other(
