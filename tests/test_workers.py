@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -212,3 +213,47 @@ def test_sigterm_drains_keeps_serving_during_the_grace_then_hands_calls_over_and
             proc.kill()
     log = (tmp_path / "drain.log").read_text()
     assert "HANDOFF CA-in-progress +48221112233 Łączymy z konsultantem." in log, log
+
+
+def _raw_http(url: str, head: str, body: bytes) -> bytes:
+    """Send ``head`` and ``body`` on a raw socket *without finishing* the body, then read what the server says.
+    A server that waits for the whole body before answering leaves the read to time out (b"")."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.encode() + b"\r\n\r\n")
+        with contextlib.suppress(OSError):  # the server may close as soon as it has refused the body
+            sock.sendall(body)
+        chunks = []
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(4096):
+                chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _chunked(total: int, piece: int = 16 * 1024) -> bytes:
+    """``total`` bytes of chunked transfer encoding, never terminated (the upload goes on and on)."""
+    chunk = f"{piece:x}\r\n".encode() + b"a" * piece + b"\r\n"
+    return chunk * (total // piece)
+
+
+def test_oversized_bodies_are_refused_before_they_are_buffered(workers: tuple[list[str], str]) -> None:
+    """A declared 500 MB body is refused at once; a chunked upload that never ends is refused once it passes
+    the route's limit (64 KiB for chat and every Twilio webhook), without waiting for the rest."""
+    (a, _), _ = workers
+    host = a.removeprefix("http://")
+    declared = _raw_http(a, f"POST /v1/chat HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                            f"Content-Length: {500 * 1024 * 1024}", b"")  # fmt: skip
+    assert declared.startswith(b"HTTP/1.1 413")
+    for path in ("/v1/chat", "/twilio/voice", "/twilio/transfer/t1/hold", "/agents/login"):
+        answer = _raw_http(a, f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                              "Transfer-Encoding: chunked", _chunked(512 * 1024))  # fmt: skip
+        assert answer.startswith(b"HTTP/1.1 413"), (path, answer[:200])
+    assert httpx.post(a + "/v1/chat", json={"text": "Ile kosztuje dostawa?"}, timeout=30).status_code == 200
+
+
+def test_non_finite_numbers_in_json_are_a_422_not_a_500(workers: tuple[list[str], str]) -> None:
+    (a, _), _ = workers
+    for raw in ('{"text": NaN}', '{"text": "x", "session_id": Infinity}', '{"text": -Infinity}'):
+        reply = httpx.post(a + "/v1/chat", content=raw, headers={"content-type": "application/json"}, timeout=30)
+        assert reply.status_code == 422, (raw, reply.text)
+        assert "detail" in reply.json()
