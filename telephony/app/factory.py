@@ -87,7 +87,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 def _include_console(app: FastAPI, settings: Settings) -> None:
     """The agent console (/agents); an agent going available rings a waiting caller at once (through
     ``AgentsDeps.on_available``, wired by ``transfer_wiring`` as for the JSON API)."""
-    config = ConsoleConfig(cookie=CookiePolicy(secure=settings.public_url.startswith("https://")))
+    config = ConsoleConfig(
+        cookie=CookiePolicy(secure=settings.public_url.startswith("https://")), public_url=settings.public_url
+    )
     app.include_router(build_console_router(config))
     app.mount(config.static_path, console_static_files(), name="console-static")
 
