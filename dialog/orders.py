@@ -14,6 +14,7 @@ HTTP contract of an orders service (``HttpOrders``), kept deliberately tiny so a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import date
@@ -133,12 +134,18 @@ class HttpOrders:
 
     def __init__(self, base_url: str, timeout_s: float = 3.0, client: httpx.AsyncClient | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
         self._client = client or httpx.AsyncClient(timeout=timeout_s)
 
     async def _get_json(self, path: str, params: dict[str, str] | None = None) -> object | None:
         """Parsed JSON body, None on 404; anything else that is not 200 means 'unavailable'."""
         try:
-            resp = await self._client.get(f"{self.base_url}{path}", params=params)
+            # httpx's timeout bounds each read, not the request: a service that drips a byte a second never
+            # trips it. The whole request gets the same budget, so a caller waits timeout_s at most.
+            async with asyncio.timeout(self.timeout_s):
+                resp = await self._client.get(f"{self.base_url}{path}", params=params)
+        except TimeoutError as exc:
+            raise OrdersUnavailable(f"orders service took longer than {self.timeout_s:g} s for {path}") from exc
         except httpx.HTTPError as exc:
             raise OrdersUnavailable(f"orders service unreachable: {type(exc).__name__}: {exc}") from exc
         if resp.status_code == 404:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from dialog.ports import KeyValueStore
 from dialog.session import Session
@@ -72,13 +72,28 @@ class MemoryStore:
         return sum(1 for key in list(self._data) if self._live(key) is not None)
 
 
+REDIS_MAX_CONNECTIONS = 100
+REDIS_WAIT_S = 5.0
+
+
+def connect_redis(url: str, max_connections: int = REDIS_MAX_CONNECTIONS, wait_s: float = REDIS_WAIT_S) -> Redis:
+    """A Redis client whose pool *waits* for a free connection instead of failing.
+
+    redis-py's default pool raises ``MaxConnectionsError`` on the 101st concurrent command: under a burst of
+    chats that silently lost sessions (the reply went out, the save failed). A blocking pool queues the
+    command for up to ``wait_s`` and only then raises, which callers treat as 'Redis unavailable'.
+    """
+    pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=wait_s, decode_responses=True)
+    return Redis.from_pool(pool)  # owns the pool: aclose() disconnects it
+
+
 class RedisStore:
     """Redis adapter: JSON values, per-key TTL, every key under ``prefix`` so one Redis can serve several
     deployments. ``pop`` is GETDEL, atomic on the server (Redis >= 6.2)."""
 
     def __init__(self, url: str, prefix: str = "infolinia:", client: Redis | None = None) -> None:
         self.prefix = prefix
-        self._redis: Redis = client or Redis.from_url(url, decode_responses=True)
+        self._redis: Redis = client or connect_redis(url)
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}{key}"

@@ -9,9 +9,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from dialog.ports import KeyValueStore
+from telephony.app.guards import BodyLimit, validation_error
 from telephony.app.phone import build_phone_router
 from telephony.app.services import Services, build_services, build_store
 from telephony.app.transfer import TransferWiring, build_transfer_wiring
@@ -44,6 +46,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
                 await task.result().close()
 
     app = FastAPI(title="infolinia", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(BodyLimit)  # before any route buffers a body
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.state.settings = settings
     # The store exists before start-up finishes: the Twilio webhook needs it even while models load.
     store = services.store if services is not None else build_store(settings)
@@ -83,7 +87,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 def _include_console(app: FastAPI, settings: Settings) -> None:
     """The agent console (/agents); an agent going available rings a waiting caller at once (through
     ``AgentsDeps.on_available``, wired by ``transfer_wiring`` as for the JSON API)."""
-    config = ConsoleConfig(cookie=CookiePolicy(secure=settings.public_url.startswith("https://")))
+    config = ConsoleConfig(
+        cookie=CookiePolicy(secure=settings.public_url.startswith("https://")), public_url=settings.public_url
+    )
     app.include_router(build_console_router(config))
     app.mount(config.static_path, console_static_files(), name="console-static")
 

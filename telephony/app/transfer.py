@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
-from redis.asyncio import Redis
 
+from dialog.store import connect_redis
 from telephony.agents.callbacks import RedisCallbacks
 from telephony.agents.events import EventBus
 from telephony.agents.hours import QueueHours, parse_queues
@@ -78,7 +78,7 @@ def build_transfer_wiring(app: Any, settings: Settings) -> TransferWiring | None
         return None
     from telephony.app.phone import rest_client
 
-    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    redis = connect_redis(settings.redis_url)
     prefix = settings.redis_prefix
     hours = QueueHours(parse_queues(settings.queues), settings.business_hours, settings.timezone)
     agents = AgentsDeps(

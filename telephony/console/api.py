@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
+from dialog.store import connect_redis
 from telephony.agents import events as ev
 from telephony.agents.callbacks import CallbackBook, RedisCallbacks
 from telephony.agents.dispatch import OnAvailable, agent_available
@@ -64,7 +65,7 @@ async def build_agents_deps(
     clock: Callable[[], float] = time.time,
 ) -> AgentsDeps:
     """Connect, publish the roster to Redis (live statuses survive restarts) and wire the pieces."""
-    redis = Redis.from_url(redis_url, decode_responses=True)
+    redis = connect_redis(redis_url)
     deps = AgentsDeps(
         agents=AgentRepo(redis, prefix=prefix, clock=clock),
         transfers=TransferStore(redis, prefix=prefix, clock=clock),

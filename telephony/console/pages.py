@@ -56,6 +56,9 @@ class ConsoleConfig:
     session_ttl_s: int = 8 * 3600
     keepalive_s: float = 15.0
     login_attempts: int = 10  # failed logins per client IP per 5 minutes
+    # The public URL agents open (INFOLINIA_PUBLIC_URL): behind a reverse proxy that rewrites Host, the
+    # browser's Origin names this address, not the Host header the gateway receives.
+    public_url: str | None = None
 
 
 def console_static_files() -> StaticFiles:
@@ -113,10 +116,16 @@ class _Console:
         return self.redirect()
 
 
-def same_origin(request: Request) -> None:
-    """Refuse state changes posted from another site (SameSite=Strict already withholds the cookie)."""
+def same_origin(request: Request, public_url: str | None = None) -> None:
+    """Refuse state changes posted from another site (SameSite=Strict already withholds the cookie). The
+    page's own origin is the Host it was served under or, behind a proxy, the configured public URL."""
     origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+    if not origin or origin == "null":
+        return
+    ours = {request.headers.get("host")}
+    if public_url:
+        ours.add(urlsplit(public_url).netloc)
+    if urlsplit(origin).netloc not in ours:
         raise HTTPException(403, "cross-origin request refused")
 
 
@@ -161,7 +170,7 @@ def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
 
     @router.post("/login")
     async def login(request: Request, deps: Deps, token: Annotated[str, Form(max_length=512)] = "") -> Response:
-        same_origin(request)
+        same_origin(request, console.config.public_url)
         sessions = console.sessions(deps)
         client = request.client.host if request.client else "unknown"
         if not await sessions.login_allowed(client, limit=console.config.login_attempts):
@@ -187,7 +196,7 @@ def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
 
     @router.post("/logout")
     async def logout(request: Request, deps: Deps) -> Response:
-        same_origin(request)
+        same_origin(request, console.config.public_url)
         await console.sessions(deps).revoke(console.sid(request))
         response = console.redirect("/login")
         response.delete_cookie(cookie.name, path="/", secure=cookie.secure, httponly=True, samesite="strict")
@@ -228,7 +237,7 @@ def _action_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> 
 
     @router.post("/status")
     async def status(request: Request, deps: Deps, me: Me, status: Annotated[str, Form(max_length=20)]) -> Response:
-        same_origin(request)
+        same_origin(request, console.config.public_url)
         return console.reply(request, await act.set_status(deps, me, status, console.on_available))
 
     @router.post("/wrap-up")
@@ -239,17 +248,17 @@ def _action_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> 
         outcome: Annotated[str, Form(max_length=40)],
         note: Annotated[str, Form(max_length=1000)] = "",
     ) -> Response:
-        same_origin(request)
+        same_origin(request, console.config.public_url)
         return console.reply(request, await act.wrap_up(deps, view, me, outcome, note.strip(), console.on_available))
 
     @router.post("/callbacks/{callback_id}/claim")
     async def claim(request: Request, deps: Deps, me: Me, callback_id: str) -> Response:
-        same_origin(request)
+        same_origin(request, console.config.public_url)
         return console.reply(request, await act.claim_callback(deps, me, callback_id))
 
     @router.post("/callbacks/{callback_id}/close")
     async def close(
         request: Request, deps: Deps, me: Me, callback_id: str, outcome: Annotated[str, Form(max_length=40)]
     ) -> Response:
-        same_origin(request)
+        same_origin(request, console.config.public_url)
         return console.reply(request, await act.close_callback(deps, view, me, callback_id, outcome))

@@ -25,7 +25,7 @@ from telephony.logs import call_context
 from telephony.ports import AudioChannel, CallStarted
 from telephony.twilio.security import SIGNATURE_HEADER, StreamTokens, TwilioSignatureVerifier, parse_form
 from telephony.twilio.stream import TwilioWebSocketChannel
-from telephony.twilio.twiml import DEFAULT_VOICE, fallback_twiml, stream_twiml
+from telephony.twilio.twiml import DEFAULT_VOICE, fallback_twiml, hangup_twiml, stream_twiml
 from telephony.twilio.wire import CALL_SID_RE, TERMINAL_STATUSES, apply_status_callback, call_key, new_call_record
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,9 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
         if isinstance(form, Response):
             return form
         with call_context(str(form.get("CallSid", "")) or None):
+            if await _is_replay(deps, form):
+                _event(deps, "replayed")
+                return Response(hangup_twiml(), media_type="application/xml")
             if deps.admission is not None and not deps.admission.admit():
                 log.warning("all lines busy (or draining): the call goes to the fallback number")
                 _event(deps, "refused")
@@ -137,6 +140,22 @@ async def _signed_form(request: Request, verifier: TwilioSignatureVerifier) -> F
         log.warning("%s: refused a request with a %s signature", request.url.path, "bad" if signature else "missing")
         return Response(status_code=403)
     return form
+
+
+async def _is_replay(deps: TwilioDeps, form: FormData) -> bool:
+    """Twilio sends a call's voice webhook once; a second one with the same ``CallSid`` is a captured request
+    played back. It must not reset the call's record nor take a line (and its answer reaches no caller).
+    A store that cannot tell is not a replay: the real caller's webhook then fails safe as before."""
+    call_sid = str(form.get("CallSid", ""))
+    if not CALL_SID_RE.fullmatch(call_sid):
+        return False
+    try:
+        known = await deps.store.get(call_key(call_sid)) is not None
+    except Exception:
+        return False
+    if known:
+        log.warning("call %s: replayed voice webhook ignored", call_sid)
+    return known
 
 
 async def _answer_call(

@@ -8,6 +8,7 @@ and only a crash or an unexpected close falls through to the fallback.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from twilio.twiml.voice_response import VoiceResponse
@@ -15,6 +16,14 @@ from twilio.twiml.voice_response import VoiceResponse
 LANGUAGE = "pl-PL"
 # Twilio's default <Say> voice ("man") has no Polish; an invalid voice/language pair fails the verb.
 DEFAULT_VOICE = "Polly.Ewa"
+# Characters XML 1.0 cannot carry at all (escaping does not help): one in a caller-supplied value such as a
+# spoofed ``From`` made the whole document unparsable for Twilio, so not even the fallback ran.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(value: str) -> str:
+    """``value`` without the characters an XML document cannot contain."""
+    return _NOT_XML.sub("", value)
 
 
 def stream_twiml(
@@ -29,7 +38,7 @@ def stream_twiml(
     vr = VoiceResponse()
     stream = vr.connect().stream(url=stream_url)
     for name, value in parameters.items():
-        stream.parameter(name=name, value=value)
+        stream.parameter(name=xml_safe(name), value=xml_safe(value))
     _fallback(vr, fallback_number, apology, voice)
     return str(vr)
 

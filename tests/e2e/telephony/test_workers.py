@@ -8,9 +8,11 @@ is shared). Requests alternate between the two by URL.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from twilio.request_validator import RequestValidator
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -71,6 +74,40 @@ async def test_a_chat_conversation_continues_on_the_other_process(workers: tuple
     body = again.json()
     assert body["session_id"] == first["session_id"]
     assert body["reply"].startswith(REPEAT_PREFIX) and first["reply"][:40] in body["reply"]  # B knew A's answer
+
+
+async def test_a_thousand_chats_in_bursts_of_two_hundred_keep_every_session(
+    workers: tuple[list[str], str], redis_url: str
+) -> None:
+    """redis-py's default pool refused the 101st concurrent command: half the sessions of a 200-chat burst were
+    answered but never stored. Each burst hits one worker while Redis is paused for a second (a slow Redis:
+    every chat holds its connection), so the 200 chats need more connections than the pool has: they must
+    wait for one, not fail, and every answered chat must be continuable."""
+    urls, prefix = workers
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    session_ids: list[str] = []
+    admin = Redis.from_url(redis_url)
+    try:
+        for burst in range(5):  # a fresh client per burst: no keep-alive connection the server may close meanwhile
+            async with httpx.AsyncClient(timeout=60.0, limits=limits) as client:
+                await admin.execute_command("CLIENT", "PAUSE", "1000", "ALL")
+                replies = await asyncio.gather(
+                    *(
+                        client.post(urls[burst % 2] + "/v1/chat", json={"text": f"Ile kosztuje dostawa? ({i})"})
+                        for i in range(200)
+                    )
+                )
+            assert [r.status_code for r in replies] == [200] * 200
+            session_ids += [r.json()["session_id"] for r in replies]
+    finally:
+        await admin.aclose()
+    assert len(set(session_ids)) == 1000
+    store = RedisStore(redis_url, prefix=prefix)
+    try:
+        stored = [await store.get(f"session:{sid}") for sid in session_ids]
+    finally:
+        await store.close()
+    assert sum(s is not None for s in stored) == 1000
 
 
 async def test_a_webhook_on_one_process_and_its_stream_and_callbacks_on_the_other(
@@ -149,3 +186,47 @@ def test_sigterm_drains_keeps_serving_during_the_grace_then_hands_calls_over_and
             proc.kill()
     log = (tmp_path / "drain.log").read_text()
     assert "HANDOFF CA-in-progress +48221112233 Łączymy z konsultantem." in log, log
+
+
+def _raw_http(url: str, head: str, body: bytes) -> bytes:
+    """Send ``head`` and ``body`` on a raw socket *without finishing* the body, then read what the server says.
+    A server that waits for the whole body before answering leaves the read to time out (b"")."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.encode() + b"\r\n\r\n")
+        with contextlib.suppress(OSError):  # the server may close as soon as it has refused the body
+            sock.sendall(body)
+        chunks = []
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(4096):
+                chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _chunked(total: int, piece: int = 16 * 1024) -> bytes:
+    """``total`` bytes of chunked transfer encoding, never terminated (the upload goes on and on)."""
+    chunk = f"{piece:x}\r\n".encode() + b"a" * piece + b"\r\n"
+    return chunk * (total // piece)
+
+
+def test_oversized_bodies_are_refused_before_they_are_buffered(workers: tuple[list[str], str]) -> None:
+    """A declared 500 MB body is refused at once; a chunked upload that never ends is refused once it passes
+    the route's limit (64 KiB for chat and every Twilio webhook), without waiting for the rest."""
+    (a, _), _ = workers
+    host = a.removeprefix("http://")
+    declared = _raw_http(a, f"POST /v1/chat HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                            f"Content-Length: {500 * 1024 * 1024}", b"")  # fmt: skip
+    assert declared.startswith(b"HTTP/1.1 413")
+    for path in ("/v1/chat", "/twilio/voice", "/twilio/transfer/t1/hold", "/agents/login"):
+        answer = _raw_http(a, f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                              "Transfer-Encoding: chunked", _chunked(512 * 1024))  # fmt: skip
+        assert answer.startswith(b"HTTP/1.1 413"), (path, answer[:200])
+    assert httpx.post(a + "/v1/chat", json={"text": "Ile kosztuje dostawa?"}, timeout=30).status_code == 200
+
+
+def test_non_finite_numbers_in_json_are_a_422_not_a_500(workers: tuple[list[str], str]) -> None:
+    (a, _), _ = workers
+    for raw in ('{"text": NaN}', '{"text": "x", "session_id": Infinity}', '{"text": -Infinity}'):
+        reply = httpx.post(a + "/v1/chat", content=raw, headers={"content-type": "application/json"}, timeout=30)
+        assert reply.status_code == 422, (raw, reply.text)
+        assert "detail" in reply.json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import threading
@@ -48,10 +49,24 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(BrokenPipeError):  # the client gave up (the timeout test): expected
             self.wfile.write(data)
 
+    def _drip(self) -> None:
+        """One byte every 0.1 s for up to 60 s: every read is quick, the whole answer never comes."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "600")
+        self.end_headers()
+        with contextlib.suppress(OSError):  # the client gives up: expected
+            for _ in range(600):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.1)
+
     def do_GET(self) -> None:
         url = urlparse(self.path)
         if url.path.startswith("/slow/"):
             time.sleep(1.0)
+        if url.path.startswith("/drip/"):
+            return self._drip()
         if url.path.startswith("/broken/"):
             return self._send(503, {"error": "maintenance"})
         if url.path.startswith("/garbage/"):
@@ -155,6 +170,17 @@ async def test_http_timeout_5xx_garbage_and_refused_are_unavailable(server_url: 
             await refused.latest_for_phone("+48600100200")
     finally:
         await refused.close()
+
+
+async def test_http_service_that_drips_bytes_is_cut_at_the_total_deadline(server_url: str) -> None:
+    """Each read arrives within the timeout, the answer never does: the caller must not wait longer than the
+    deadline for it (the outer 30 s guard only keeps a broken build from hanging the suite)."""
+    orders = HttpOrders(f"{server_url}/drip", timeout_s=0.5)
+    try:
+        with pytest.raises(OrdersUnavailable, match=r"longer than 0\.5 s"):
+            await asyncio.wait_for(orders.get("48213"), timeout=30)
+    finally:
+        await orders.close()
 
 
 # ---------------------------------------------------------------- phrasing

@@ -20,6 +20,7 @@ from twilio.request_validator import RequestValidator
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from telephony.call.admission import Admission
 from telephony.ports import AudioChannel, AudioIn, CallEnded, CallStarted, Dtmf, InboundEvent, MarkPlayed
 from telephony.twilio.routes import FALLBACK_APOLOGY, TwilioDeps, build_twilio_router
 from tests.support.paths import FIXTURES
@@ -350,3 +351,50 @@ async def test_signed_webhook_without_call_sid_gets_fallback(gateway: Gateway, h
     assert response.status_code == 200
     assert [c.tag for c in ET.fromstring(response.content)] == ["Say", "Dial"]
     assert not any(key.startswith("stream:") for key in gateway.store.data)
+
+
+async def test_replayed_voice_webhook_changes_nothing(gateway: Gateway, http: httpx.AsyncClient) -> None:
+    """A captured, validly signed incoming-call webhook played back must not reset the call's record: the
+    stream token Twilio holds keeps working and the record keeps its status."""
+    stream_url, params = await answer_call(http)
+    await post_signed(http, "/twilio/status", {"CallSid": CALL_SID, "CallStatus": "in-progress", "SequenceNumber": "1"})
+    before = dict(gateway.store.data[f"call:{CALL_SID}"])
+    for _ in range(3):
+        replay = await post_signed(http, "/twilio/voice", voice_params())
+        assert replay.status_code == 200
+        assert [c.tag for c in ET.fromstring(replay.content)] == ["Hangup"]
+    assert gateway.store.data[f"call:{CALL_SID}"] == before
+    async with open_stream(gateway, stream_url) as ws:  # the original token was not replaced
+        await ws.send(start_frame(params))
+        await ws.send(json.dumps(recorded("stop")[0]))
+    await asyncio.to_thread(gateway.pipeline.done.wait, 5)
+    assert [s.call_sid for s in gateway.pipeline.started] == [CALL_SID]
+
+
+async def test_replays_do_not_take_the_lines_of_genuine_callers() -> None:
+    admission = Admission(2)
+    deps = TwilioDeps(public_url=PUBLIC, auth_token=AUTH_TOKEN, fallback_number=FALLBACK, store=FakeStore(),
+                      run_call=FakePipeline().run_call, admission=admission)  # fmt: skip
+    app = FastAPI()
+    app.include_router(build_twilio_router(deps))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        await answer_call(client)
+        for _ in range(5):
+            await post_signed(client, "/twilio/voice", voice_params())
+        genuine = await post_signed(client, "/twilio/voice", voice_params("CA" + "1" * 32))
+    assert ET.fromstring(genuine.content).find("Connect/Stream") is not None  # answered, not "all lines busy"
+    assert admission.reserved == 2
+
+
+async def test_control_characters_from_the_caller_still_give_valid_twiml(
+    gateway: Gateway, http: httpx.AsyncClient
+) -> None:
+    """A spoofed caller id with control characters made the TwiML unparsable, so Twilio could not even run
+    the fallback; they are dropped from what we echo."""
+    params = {**voice_params(), "From": "+48600\x00100\x07200\x1b", "Caller": "+48600\x00100\x07200"}
+    response = await post_signed(http, "/twilio/voice", params)
+    root = ET.fromstring(response.content)  # raises on an unparsable document
+    stream = root.find("Connect/Stream")
+    assert stream is not None
+    sent = {str(p.get("name")): str(p.get("value")) for p in stream.findall("Parameter")}
+    assert sent["from"] == "+48600100200"

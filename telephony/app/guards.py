@@ -1,0 +1,114 @@
+"""Guards every HTTP request passes before any route runs: body limits, and 422s that can always be sent.
+
+Why a middleware and not per-route checks: a route that calls ``request.body()`` (the Twilio and transfer
+webhooks must, to check the signature) has already buffered whatever arrived, and FastAPI's body parameters
+do the same. Here the body is read up to its route's limit and refused with 413 past it, so a 500 MB
+chunked upload costs at most the limit in memory, whatever route it targets. Limits per path prefix, the
+longest prefix wins; WebSockets and bodiless requests pass untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+DEFAULT_BODY_LIMIT = 64 * 1024  # chat (2,000 characters), Twilio webhooks (a few hundred bytes), console forms
+BODY_LIMITS: Mapping[str, int] = {"/v1/voice/turn": 2 * 1024 * 1024 + 64 * 1024}  # 30 s of audio + multipart
+
+
+class BodyLimit:
+    """ASGI middleware: buffer at most the route's limit of a request body, answer 413 beyond it."""
+
+    def __init__(self, app: ASGIApp, limits: Mapping[str, int] = BODY_LIMITS, default: int = DEFAULT_BODY_LIMIT):
+        self.app = app
+        self.limits = sorted(limits.items(), key=lambda kv: -len(kv[0]))
+        self.default = default
+
+    def limit_for(self, path: str) -> int:
+        return next((limit for prefix, limit in self.limits if path.startswith(prefix)), self.default)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _too_large(send, limit)
+            return
+        body = await _read_up_to(receive, limit)
+        if body is None:
+            await _too_large(send, limit)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
+async def _read_up_to(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it exceeds ``limit`` (or the client went away)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The buffered body as one message, then the client's own messages (disconnect) as they come."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    payload = json.dumps({"detail": f"request body larger than {limit} bytes"}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+               (b"connection", b"close")]  # fmt: skip
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, made safe to send: an input such as ``NaN`` or ``Infinity`` (valid in Python's JSON,
+    not in strict JSON) made the default handler crash with a 500 while serialising the error."""
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    return value
