@@ -26,7 +26,6 @@ from dialog import catalogue
 from telephony.app.factory import create_app
 from telephony.app.services import Services
 from telephony.settings import Settings
-from telephony.speaker.voice_turn import build_voice_turn_router
 from tests.conftest import free_port
 from tests.models_fixtures import models_dir, recognizer, synthesizer, voice_spec, whisper_base  # noqa: F401
 from tests.test_wyoming import EVAL_WAV, real_engine, services_with
@@ -46,8 +45,6 @@ def wav_bytes(pcm: PCM, rate: int) -> bytes:
 def serve(services: Services) -> Iterator[str]:
     """Run the gateway app with injected services on a free port; yield its base URL."""
     app = create_app(Settings.model_validate({}), services=services)
-    if not any(getattr(r, "path", "") == "/v1/voice/turn" for r in app.routes):
-        app.include_router(build_voice_turn_router())  # until telephony/app/factory.py mounts it
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
