@@ -119,7 +119,7 @@ def cmd_wyoming(args: argparse.Namespace, settings: Settings) -> int:
     return run_wyoming_cli(args.uri, settings)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="infolinia", description="Polish voice and phone support gateway")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="run the gateway (FastAPI + uvicorn)")
@@ -144,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     w = sub.add_parser("wyoming", help="serve Home Assistant (Wyoming protocol): handle, asr and tts programs")
     w.add_argument("--uri", default="tcp://0.0.0.0:10700")
     w.set_defaults(func=cmd_wyoming)
-    for name, entry in sorted(plugin_commands().items()):
+    for name, entry in sorted(plugin_commands(pyproject).items()):
         try:
             entry.load()(sub)
         except Exception as exc:  # a broken plugin must not take the product commands down with it
