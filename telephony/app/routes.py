@@ -43,10 +43,10 @@ def twilio_deps(gateway: Gateway, deps: GatewayDeps) -> TwilioDeps:
         public_url=settings.public_url,
         auth_token=settings.twilio_auth_token,
         fallback_number=settings.fallback_number,
-        store=gateway.store,
-        run_call=deps.phone_call,
-        admission=gateway.admission,
-        on_event=gateway.metrics.edge_event,
         # a final status callback closes what the call left open (a callback offer the caller hung up on)
         on_call_ended=gateway.transfer.warm.call_ended if gateway.transfer else None,
+        store=gateway.store,
+        run_call=deps.phone_call,  # THE way into a call (see deps.py)
+        admission=gateway.admission,
+        on_event=gateway.metrics.edge_event,
     )

@@ -16,14 +16,14 @@ from typing import Protocol
 
 from wyoming.server import AsyncServer
 
-from dialog.ports import Dialog, KeyValueStore
+from dialog.ports import KeyValueStore
 from telephony.agents.callbacks import CallbackBook
 from telephony.settings import Settings
 from telephony.speaker.conversation import SpeakerConversations
 from telephony.speaker.frames import WyomingLimits
 from telephony.speaker.handler import WyomingGateway, WyomingHandler
 from telephony.speaker.info import build_info
-from voice.ports import Recognizer, Synthesizer
+from telephony.speaker.voice_turn import SpeechServices
 
 __all__ = [
     "SpeakerServices",
@@ -39,24 +39,16 @@ log = logging.getLogger(__name__)
 DEFAULT_URI = "tcp://0.0.0.0:10700"
 
 
-class SpeakerServices(Protocol):
+class SpeakerServices(SpeechServices, Protocol):
     """What the speaker server uses (``telephony.app.services.Services``, as ``telephony/app/speaker.py``
-    builds it: speech, dialog, the store, and the agents' callback book when Redis is configured)."""
+    builds it): a voice turn's speech and dialog, plus the store and, when Redis is configured, the
+    agents' callback book."""
 
     @property
     def settings(self) -> Settings: ...
 
     @property
     def store(self) -> KeyValueStore: ...
-
-    @property
-    def dialog(self) -> Dialog: ...
-
-    @property
-    def recognizer(self) -> Recognizer | None: ...
-
-    @property
-    def synthesizer(self) -> Synthesizer | None: ...
 
     @property
     def callbacks(self) -> CallbackBook | None: ...
