@@ -22,7 +22,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from telephony.logs import setup_logging
 from telephony.settings import Settings
+from voice.models import ModelNotAvailable
 
 COMMANDS_GROUP = "infolinia.commands"
 SOURCE_PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
@@ -67,12 +69,12 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
+    from telephony.app.services import build_synthesizer
     from voice.models import resolve_voice
-    from voice.tts import PiperSynthesizer
     from voice.wavio import write_wav
 
     async def run() -> None:
-        synth = PiperSynthesizer(resolve_voice(settings.piper_voice, settings.models_dir))
+        synth = build_synthesizer(settings, resolve_voice(settings.piper_voice, settings.models_dir))
         await synth.load()
         rate = args.rate or synth.native_rate
         pcm = await synth.synthesize(args.text, rate)
@@ -84,20 +86,13 @@ def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
-    from voice.asr import WhisperRecognizer
+    from telephony.app.services import build_recognizer
     from voice.models import resolve_whisper
     from voice.wavio import read_audio
 
     async def run() -> None:
         pcm, rate = read_audio(Path(args.file))
-        rec = WhisperRecognizer(
-            resolve_whisper(settings.whisper_model, settings.models_dir),
-            device=settings.asr_device,
-            compute_type=settings.asr_compute_type,
-            beam_size=settings.asr_beam_size,
-            cpu_threads=settings.asr_cpu_threads,
-            window_s=settings.asr_window_s,
-        )
+        rec = build_recognizer(settings, resolve_whisper(settings.whisper_model, settings.models_dir))
         await rec.load()
         result = await rec.transcribe(pcm, rate)
         print(f"# {result.audio_s:.2f} s audio, {result.processing_s:.2f} s, confidence {result.confidence:.2f}")
@@ -169,8 +164,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"infolinia: invalid settings:\n{exc}", file=sys.stderr)
         return 2
-    from telephony.logs import setup_logging
-
     setup_logging(settings.log_level, json=settings.log_json and args.command in ("serve", "wyoming"))
     func: Callable[[argparse.Namespace, Settings], int] = args.func
     return _run_guarded(func, args, settings)
@@ -178,8 +171,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_guarded(func: Callable[[argparse.Namespace, Settings], int], args: argparse.Namespace, s: Settings) -> int:
     """Known failures (a missing model, bad input) end with a clear message, never a traceback."""
-    from voice.models import ModelNotAvailable
-
     try:
         return func(args, s)
     except ModelNotAvailable as exc:

@@ -26,7 +26,7 @@ from telephony.call.loop import CallDeps
 from telephony.ports import CallControl
 from telephony.settings import Settings
 from voice.asr import WhisperRecognizer
-from voice.models import resolve_voice, resolve_whisper
+from voice.models import VoiceSpec, resolve_voice, resolve_whisper
 from voice.ports import PCM, Recognizer, Synthesizer
 from voice.tts import PiperSynthesizer
 
@@ -87,7 +87,14 @@ async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
     """Resolve and load both models (in threads); raises ModelNotAvailable with the fix in the message."""
     model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
     voice = await asyncio.to_thread(resolve_voice, settings.piper_voice, settings.models_dir)
-    recognizer = WhisperRecognizer(
+    recognizer, synthesizer = build_recognizer(settings, model), build_synthesizer(settings, voice)
+    await asyncio.gather(recognizer.load(), synthesizer.load())
+    return recognizer, synthesizer
+
+
+def build_recognizer(settings: Settings, model: str) -> WhisperRecognizer:
+    """Whisper as the settings configure it (not loaded yet: ``await recognizer.load()``)."""
+    return WhisperRecognizer(
         model,
         device=settings.asr_device,
         compute_type=settings.asr_compute_type,
@@ -97,9 +104,11 @@ async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
         window_s=settings.asr_window_s,
         batch=settings.asr_batch,
     )
-    synthesizer = PiperSynthesizer(voice, concurrency=settings.tts_concurrency, threads=settings.tts_threads)
-    await asyncio.gather(recognizer.load(), synthesizer.load())
-    return recognizer, synthesizer
+
+
+def build_synthesizer(settings: Settings, voice: VoiceSpec) -> PiperSynthesizer:
+    """Piper as the settings configure it (not loaded yet: ``await synthesizer.load()``)."""
+    return PiperSynthesizer(voice, concurrency=settings.tts_concurrency, threads=settings.tts_threads)
 
 
 @dataclass(frozen=True)
