@@ -171,15 +171,6 @@ class Metrics:
         if synthesizer is not None and hasattr(synthesizer, "queue_observer"):
             synthesizer.queue_observer = self.tts_queue.observe
 
-    def watch(self, services: Any) -> None:
-        """Attach to a built ``telephony.app.services.Services``: call pipeline, models, warm transfer."""
-        self.watch_speech(services.recognizer, services.synthesizer)
-        deps = services.call_deps
-        if deps is not None:
-            deps.metrics = self
-            if hasattr(deps.transfer, "metrics"):
-                deps.transfer.metrics = self
-
     # --- exposition -----------------------------------------------------------------------------
     def render(self) -> bytes:
         """The text exposition: this process's registry, or (multiprocess) every worker's files summed."""

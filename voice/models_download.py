@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from voice.models import DownloadError, whisper_dir
+from voice.model_paths import DownloadError, whisper_dir
 
 _LOG = logging.getLogger(__name__)
 

@@ -6,12 +6,12 @@ import asyncio
 import sys
 
 from dialog.ports import CallerInfo
-from telephony.app.services import build_dialog, build_store
+from telephony.app.services import build_dialog, build_redis, build_store
 from telephony.settings import Settings
 
 
 async def run_chat(settings: Settings) -> int:
-    store = build_store(settings)
+    store = build_store(settings, build_redis(settings))
     dialog = build_dialog(settings, store)
     caller = CallerInfo(channel="chat")
     outcome = await dialog.greet(None, caller)

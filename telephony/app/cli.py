@@ -1,16 +1,33 @@
-"""The ``infolinia`` command: one CLI, subcommands. Heavy imports happen inside each command."""
+"""The ``infolinia`` command: one CLI, subcommands.
+
+Heavy imports happen inside each command (models, uvicorn, the whole gateway): ``infolinia models list``
+or ``--help`` must not spend seconds importing what they never use. None of them dodges a cycle.
+
+More subcommands come from plugins: every ``infolinia.commands`` entry point (``pyproject.toml``) is an
+``add(subparsers)`` that adds its own subparser with ``func(args, settings) -> int``. The development
+tools register ``bench`` and ``simulate-call`` that way, so the product never imports them; they are
+found in the installed package's metadata and, when running from a source checkout, in that checkout's
+``pyproject.toml`` (so a checkout whose venv was installed from an older tree still sees its own).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+import tomllib
 from collections.abc import Callable, Sequence
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from telephony.logs import setup_logging
 from telephony.settings import Settings
+from voice.models import ModelNotAvailable
+
+COMMANDS_GROUP = "infolinia.commands"
+SOURCE_PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
 def _settings() -> Settings:
@@ -52,12 +69,12 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
+    from telephony.app.services import build_synthesizer
     from voice.models import resolve_voice
-    from voice.tts import PiperSynthesizer
     from voice.wavio import write_wav
 
     async def run() -> None:
-        synth = PiperSynthesizer(resolve_voice(settings.piper_voice, settings.models_dir))
+        synth = build_synthesizer(settings, resolve_voice(settings.piper_voice, settings.models_dir))
         await synth.load()
         rate = args.rate or synth.native_rate
         pcm = await synth.synthesize(args.text, rate)
@@ -69,20 +86,13 @@ def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
-    from voice.asr import WhisperRecognizer
+    from telephony.app.services import build_recognizer
     from voice.models import resolve_whisper
     from voice.wavio import read_audio
 
     async def run() -> None:
         pcm, rate = read_audio(Path(args.file))
-        rec = WhisperRecognizer(
-            resolve_whisper(settings.whisper_model, settings.models_dir),
-            device=settings.asr_device,
-            compute_type=settings.asr_compute_type,
-            beam_size=settings.asr_beam_size,
-            cpu_threads=settings.asr_cpu_threads,
-            window_s=settings.asr_window_s,
-        )
+        rec = build_recognizer(settings, resolve_whisper(settings.whisper_model, settings.models_dir))
         await rec.load()
         result = await rec.transcribe(pcm, rate)
         print(f"# {result.audio_s:.2f} s audio, {result.processing_s:.2f} s, confidence {result.confidence:.2f}")
@@ -98,29 +108,13 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run_chat(settings))
 
 
-def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    if args.what == "calls":
-        from telephony.devtools.load_test_run import run_bench_calls_cli
-
-        return run_bench_calls_cli(args, settings)
-    from telephony.devtools.bench_cli import run_bench
-
-    return asyncio.run(run_bench(args.what, settings, args))
-
-
-def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
-    from telephony.devtools.simulate_cli import run_simulate_cli
-
-    return run_simulate_cli(args, settings)
-
-
 def cmd_wyoming(args: argparse.Namespace, settings: Settings) -> int:
-    from telephony.speaker.server import run_wyoming_cli
+    from telephony.app.speaker import run_wyoming_cli
 
     return run_wyoming_cli(args.uri, settings)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="infolinia", description="Polish voice and phone support gateway")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="run the gateway (FastAPI + uvicorn)")
@@ -142,22 +136,25 @@ def _parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_transcribe)
     c = sub.add_parser("chat", help="talk to the dialog engine in the terminal")
     c.set_defaults(func=cmd_chat)
-    b = sub.add_parser("bench", help="print measured figures")
-    b.add_argument("what", choices=["speech", "dialog", "waits", "calls", "wyoming", "asr-batch", "turns"])
-    from telephony.devtools.load_test_run import add_arguments
-
-    add_arguments(b)
-    b.set_defaults(func=cmd_bench)
-    sim = sub.add_parser("simulate-call", help="call the gateway like Twilio does, with WAV files as the caller")
-    sim.add_argument("wavs", nargs="+")
-    sim.add_argument("--url", help="a running gateway; default: start one in-process")
-    sim.add_argument("--barge-in", action="store_true")
-    sim.add_argument("--out", default="call.wav", help="stereo WAV of the whole call")
-    sim.set_defaults(func=cmd_simulate)
     w = sub.add_parser("wyoming", help="serve Home Assistant (Wyoming protocol): handle, asr and tts programs")
     w.add_argument("--uri", default="tcp://0.0.0.0:10700")
     w.set_defaults(func=cmd_wyoming)
+    for name, entry in sorted(plugin_commands(pyproject).items()):
+        try:
+            entry.load()(sub)
+        except Exception as exc:  # a broken plugin must not take the product commands down with it
+            print(f"infolinia: command {name!r} ({entry.value}) is unavailable: {exc!r}", file=sys.stderr)
     return p
+
+
+def plugin_commands(pyproject: Path = SOURCE_PYPROJECT) -> dict[str, EntryPoint]:
+    """The ``infolinia.commands`` entry points: installed ones, then the source checkout's (they win)."""
+    found = {ep.name: ep for ep in entry_points(group=COMMANDS_GROUP)}
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}) if pyproject.is_file() else {}
+    if project.get("name") == "infolinia":
+        for name, value in project.get("entry-points", {}).get(COMMANDS_GROUP, {}).items():
+            found[name] = EntryPoint(name, value, COMMANDS_GROUP)
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -167,8 +164,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"infolinia: invalid settings:\n{exc}", file=sys.stderr)
         return 2
-    from telephony.logs import setup_logging
-
     setup_logging(settings.log_level, json=settings.log_json and args.command in ("serve", "wyoming"))
     func: Callable[[argparse.Namespace, Settings], int] = args.func
     return _run_guarded(func, args, settings)
@@ -176,8 +171,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_guarded(func: Callable[[argparse.Namespace, Settings], int], args: argparse.Namespace, s: Settings) -> int:
     """Known failures (a missing model, bad input) end with a clear message, never a traceback."""
-    from voice.models import ModelNotAvailable
-
     try:
         return func(args, s)
     except ModelNotAvailable as exc:

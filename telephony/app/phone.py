@@ -1,9 +1,8 @@
-"""Wiring of the phone line: settings + loaded services -> the call pipeline's deps and the Twilio routes.
+"""The phone line's builders: settings + loaded models -> the call pipeline's deps (``CallDeps``).
 
-Kept apart from ``app.py`` so the app factory stays a table of contents. The Twilio router is built when
-the app is created (routes must exist before start-up finishes); the call pipeline's deps are built once
-the models are loaded, and a call that arrives before that waits for them (or, if start-up failed, the
-stream closes and Twilio runs the TwiML after ``</Connect>``: an apology and the fallback number).
+Called by start-up (``telephony/app/services.py``) once the models are loaded; a call that arrives
+before that waits for them in ``GatewayDeps.phone_call`` (``telephony/app/deps.py``), or, if start-up
+failed, the stream closes and Twilio runs the TwiML after ``</Connect>``: an apology and the fallback number.
 """
 
 from __future__ import annotations
@@ -11,23 +10,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
-
 from dialog import catalogue
 from dialog.ports import KeyValueStore
-from telephony.call.deps import PromptCache
-from telephony.call.loop import CallDeps, run_call
-from telephony.ports import AudioChannel, CallStarted
+from telephony.call.deps import CallMetrics, PromptCache, TransferFn
+from telephony.call.loop import CallDeps
+from telephony.ports import CallControl
 from telephony.settings import Settings
 from telephony.twilio.rest import TwilioRestClient
-from telephony.twilio.routes import TwilioDeps, build_twilio_router
 from voice.ports import Recognizer, Synthesizer
 from voice.tts_cache import DiskAudioCache, voice_key
 from voice.turns import TurnConfig
+from voice.vad import SileroModel
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +50,17 @@ def rest_client(settings: Settings) -> TwilioRestClient:
 
 
 async def build_call_deps(
-    settings: Settings, store: KeyValueStore, dialog: Any, recognizer: Recognizer, synthesizer: Synthesizer
+    settings: Settings,
+    store: KeyValueStore,
+    dialog: Any,
+    recognizer: Recognizer,
+    synthesizer: Synthesizer,
+    call_control: CallControl,
+    transfer: TransferFn | None = None,
+    metrics: CallMetrics | None = None,
 ) -> CallDeps:
-    """One CallDeps per process: the VAD model and the prompt cache are shared by all calls."""
-    from voice.vad import SileroModel
-
+    """One CallDeps per process: the VAD model and the prompt cache are shared by all calls.
+    ``transfer`` is the warm transfer (None: blind transfer to the fallback number)."""
     vad_model = await asyncio.to_thread(SileroModel)
     prompts = PromptCache(synthesizer, disk=reply_audio_cache(settings, synthesizer))
     deps = CallDeps(
@@ -66,12 +68,14 @@ async def build_call_deps(
         synthesizer=synthesizer,
         dialog=dialog,
         vad_factory=lambda: vad_model.detector(8000),
-        call_control=rest_client(settings),
+        call_control=call_control,
         store=store,
         fallback_number=settings.fallback_number,
         turn_config=turn_config(settings),
         silence_prompt_s=settings.silence_prompt_s,
         prompts=prompts,
+        transfer=transfer,
+        metrics=metrics,
     )
     shop = getattr(getattr(dialog, "config", None), "shop_name", None)
     greeting = [catalogue.greeting(shop, phone=True)] if shop else []
@@ -110,29 +114,3 @@ async def prerender_replies(deps: CallDeps, dialog: Any) -> None:
         synthesized,
         time.perf_counter() - t0,
     )
-
-
-def build_phone_router(
-    app: Any, settings: Settings, store: KeyValueStore, on_call_ended: Callable[[str], Awaitable[object]] | None = None
-) -> APIRouter:
-    """The Twilio webhook, status callback and media-stream routes, running calls on ``app``'s services.
-    ``on_call_ended(call_sid)`` runs on a call's final status callback (``WarmTransfer.call_ended``)."""
-    from telephony.app.services import wait_for_services
-
-    async def pipeline(channel: AudioChannel, started: CallStarted) -> None:
-        services = await wait_for_services(app)
-        if services.call_deps is None:
-            raise RuntimeError("speech is off (INFOLINIA_SPEECH=false): phone calls cannot be answered")
-        await run_call(services.call_deps, channel, started)
-
-    deps = TwilioDeps(
-        public_url=settings.public_url,
-        auth_token=settings.twilio_auth_token,
-        fallback_number=settings.fallback_number,
-        store=store,
-        run_call=pipeline,
-        admission=getattr(app.state, "admission", None),
-        on_event=getattr(getattr(app.state, "metrics", None), "edge_event", None),
-        on_call_ended=on_call_ended,
-    )
-    return build_twilio_router(deps)

@@ -1,60 +1,65 @@
-"""Everything a gateway process needs, built once at start-up from the settings.
+"""What start-up builds in the background (``Services``) and the builders of its parts.
 
-This is the one place where settings turn into objects: the store, the dialog engine, and (unless
-``speech`` is off) the recognizer and synthesizer with their models loaded. Routes get these injected.
+Order, each step taking what the ones before built: speech (both models loaded, in threads) -> dialog
+(the KB's Polish lemma dictionary alone takes seconds, so a thread too) -> the call pipeline's deps
+(with the warm transfer and the metrics they report to). The parts that exist from the moment the app
+is created (stores, agents, the warm transfer, metrics) are built in ``telephony/app/build.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
+from redis.asyncio import Redis
+
+from dialog import build_engine
 from dialog.ports import Dialog, KeyValueStore
+from dialog.store import MemoryStore, RedisStore, connect_redis
+from telephony.agents.callbacks import CallbackBook
+from telephony.app.phone import build_call_deps, prerender_replies
+from telephony.app.ready import Ready
+from telephony.call.deps import CallMetrics, TransferFn
+from telephony.call.loop import CallDeps
+from telephony.ports import CallControl
 from telephony.settings import Settings
-from voice.ports import Recognizer, Synthesizer
-
-if TYPE_CHECKING:
-    from telephony.app.transfer import TransferWiring
-    from telephony.call.loop import CallDeps
-    from telephony.console.api import AgentsDeps
+from voice.asr import WhisperRecognizer
+from voice.models import VoiceSpec, resolve_voice, resolve_whisper
+from voice.ports import PCM, Recognizer, Synthesizer
+from voice.tts import PiperSynthesizer
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
+    """The loaded models, the dialog engine and (speech on, phone line) the call pipeline's deps."""
+
     settings: Settings
     store: KeyValueStore
     dialog: Dialog
     recognizer: Recognizer | None = None
     synthesizer: Synthesizer | None = None
     call_deps: CallDeps | None = None  # the phone pipeline's shared deps (speech on)
-    agents: AgentsDeps | None = None  # agents, queues, callbacks, transfers (need Redis)
-    notes: list[str] = field(default_factory=list)  # what was substituted (embedded store, fallback voice)
+    callbacks: CallbackBook | None = None  # the agents' callback book (Redis), where speakers book callbacks
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up jobs (reply pre-rendering)
 
     async def close(self) -> None:
+        """Stop the start-up jobs and close the engine; the stores belong to whoever built them."""
         for task in self.background:
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
         closer = getattr(self.dialog, "close", None)
         if closer is not None:
             await closer()
-        if self.agents is not None:
-            await self.agents.close()
-        if self.call_deps is not None:
-            await self.call_deps.call_control.aclose()  # type: ignore[attr-defined]
-        await self.store.close()
 
 
-def build_store(settings: Settings) -> KeyValueStore:
-    """Redis when configured; otherwise the embedded store, which only works for a single worker."""
-    from dialog.store import MemoryStore, RedisStore
-
-    if settings.redis_url:
-        return RedisStore(settings.redis_url, prefix=settings.redis_prefix)
+def build_store(settings: Settings, redis: Redis | None) -> KeyValueStore:
+    """Redis (over the process's one pool) when configured; otherwise the embedded single-worker store."""
+    if redis is not None:
+        return RedisStore(settings.redis_url or "", prefix=settings.redis_prefix, client=redis)
     log.warning(
         "INFOLINIA_REDIS_URL is not set: using the embedded in-process store. "
         "State is lost on restart and cannot be shared: run a single worker only."
@@ -62,9 +67,12 @@ def build_store(settings: Settings) -> KeyValueStore:
     return MemoryStore()
 
 
-def build_dialog(settings: Settings, store: KeyValueStore) -> Dialog:
-    from dialog import build_engine
+def build_redis(settings: Settings) -> Redis | None:
+    """The process's one Redis connection pool (store, agents, transfers, callbacks share it)."""
+    return connect_redis(settings.redis_url) if settings.redis_url else None
 
+
+def build_dialog(settings: Settings, store: KeyValueStore) -> Dialog:
     return build_engine(
         kb_path=settings.kb_path,
         orders_path=settings.orders_path,
@@ -77,13 +85,16 @@ def build_dialog(settings: Settings, store: KeyValueStore) -> Dialog:
 
 async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
     """Resolve and load both models (in threads); raises ModelNotAvailable with the fix in the message."""
-    from voice.asr import WhisperRecognizer
-    from voice.models import resolve_voice, resolve_whisper
-    from voice.tts import PiperSynthesizer
-
     model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
     voice = await asyncio.to_thread(resolve_voice, settings.piper_voice, settings.models_dir)
-    recognizer = WhisperRecognizer(
+    recognizer, synthesizer = build_recognizer(settings, model), build_synthesizer(settings, voice)
+    await asyncio.gather(recognizer.load(), synthesizer.load())
+    return recognizer, synthesizer
+
+
+def build_recognizer(settings: Settings, model: str) -> WhisperRecognizer:
+    """Whisper as the settings configure it (not loaded yet: ``await recognizer.load()``)."""
+    return WhisperRecognizer(
         model,
         device=settings.asr_device,
         compute_type=settings.asr_compute_type,
@@ -93,59 +104,58 @@ async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
         window_s=settings.asr_window_s,
         batch=settings.asr_batch,
     )
-    synthesizer = PiperSynthesizer(voice, concurrency=settings.tts_concurrency, threads=settings.tts_threads)
-    await asyncio.gather(recognizer.load(), synthesizer.load())
-    return recognizer, synthesizer
 
 
-async def build_services(
-    settings: Settings, store: KeyValueStore | None = None, wiring: TransferWiring | None = None
-) -> Services:
-    """Build in worker threads: loading the KB's Polish lemma dictionary alone takes seconds."""
-    from telephony.app.phone import build_call_deps, prerender_replies
+def build_synthesizer(settings: Settings, voice: VoiceSpec) -> PiperSynthesizer:
+    """Piper as the settings configure it (not loaded yet: ``await synthesizer.load()``)."""
+    return PiperSynthesizer(voice, concurrency=settings.tts_concurrency, threads=settings.tts_threads)
 
-    store = store if store is not None else build_store(settings)
+
+@dataclass(frozen=True)
+class PhoneParts:
+    """What the gateway built before start-up that the call pipeline needs (``telephony/app/build.py``)."""
+
+    call_control: CallControl  # the Twilio REST client
+    transfer: TransferFn | None = None  # the warm transfer; None: blind transfer to the fallback number
+    metrics: CallMetrics | None = None
+
+
+async def build_services(settings: Settings, store: KeyValueStore, phone: PhoneParts) -> Services:
+    """Start-up, in order: speech -> dialog -> call deps (speech on); then the pre-rendering job."""
+    recognizer, synthesizer = await build_speech(settings) if settings.speech else (None, None)
     dialog = await asyncio.to_thread(build_dialog, settings, store)
-    services = Services(settings=settings, store=store, dialog=dialog)
-    services.agents = await _agents(settings, wiring)
-    if settings.speech:
-        services.recognizer, services.synthesizer = await build_speech(settings)
-        services.call_deps = await build_call_deps(settings, store, dialog, services.recognizer, services.synthesizer)
-        if wiring is not None:
-            services.call_deps.transfer = wiring.warm
-        if settings.tts_prerender:
-            services.background.append(asyncio.create_task(prerender_replies(services.call_deps, dialog)))
-    return services
-
-
-async def _agents(settings: Settings, wiring: TransferWiring | None) -> AgentsDeps | None:
-    """The agents features: from the app's transfer wiring, or on their own (Wyoming: callbacks)."""
-    if wiring is not None:
-        await wiring.start()
-        return wiring.agents
-    if not settings.redis_url:
-        return None
-    from telephony.agents.hours import parse_queues
-    from telephony.agents.roster import load_roster
-    from telephony.console.api import build_agents_deps
-
-    roster = await asyncio.to_thread(load_roster, settings.agents_path) if settings.agents_path else []
-    return await build_agents_deps(
-        settings.redis_url,
-        prefix=settings.redis_prefix,
-        roster=roster,
-        queues=parse_queues(settings.queues),
-        default_hours=settings.business_hours,
-        tz=settings.timezone,
+    if recognizer is None or synthesizer is None:
+        return Services(settings, store, dialog)
+    call_deps = await build_call_deps(
+        settings, store, dialog, recognizer, synthesizer, phone.call_control, phone.transfer, phone.metrics
     )
+    background = [asyncio.create_task(prerender_replies(call_deps, dialog))] if settings.tts_prerender else []
+    return Services(settings, store, dialog, recognizer, synthesizer, call_deps, background=background)
 
 
-async def wait_for_services(app: Any, timeout_s: float = 60.0) -> Services:
-    """The app's services once start-up has built them; 503 if start-up failed or takes too long."""
-    from fastapi import HTTPException
+class ReadySynthesizer:
+    """The synthesizer start-up loads, usable before it is loaded: each call waits for start-up.
 
-    task: asyncio.Task[Services] = app.state.services_task
-    try:
-        return await asyncio.wait_for(asyncio.shield(task), timeout_s)
-    except Exception as exc:
-        raise HTTPException(status_code=503, detail="the gateway is not ready (see /readyz)") from exc
+    The warm transfer is built with the app (its Twilio routes must exist at once) but speaks its hold
+    and callback announcements with the voice that loads in the background: it gets this stand-in."""
+
+    def __init__(self, services: Ready[Services], native_rate: int = 22050) -> None:
+        self._services = services
+        self._native_rate = native_rate
+
+    async def _get(self) -> Synthesizer:
+        synthesizer = (await self._services.get()).synthesizer
+        if synthesizer is None:
+            raise RuntimeError("speech is off: no synthesizer for transfer announcements")
+        return synthesizer
+
+    @property
+    def native_rate(self) -> int:
+        return self._native_rate
+
+    async def synthesize(self, text: str, rate: int) -> PCM:
+        return await (await self._get()).synthesize(text, rate)
+
+    async def stream(self, text: str, rate: int) -> AsyncIterator[PCM]:
+        async for chunk in (await self._get()).stream(text, rate):
+            yield chunk

@@ -28,7 +28,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from dialog.catalogue import HOLD_CONNECTING
+from telephony.app.build import build_gateway
+from telephony.app.factory import gateway_app
 from telephony.call.admission import Admission
+from telephony.logs import setup_logging
+from telephony.ports import CallControl
+from telephony.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +45,12 @@ DEFAULT_GRACE_S = 60.0
 
 def app_from_env() -> FastAPI:
     """uvicorn factory (``telephony.app.workers:app_from_env``): Settings from the environment, one app."""
-    from telephony.app.factory import create_app
-    from telephony.logs import setup_logging
-    from telephony.settings import Settings
-
     settings = Settings()  # fields come from the environment
-    setup_logging(settings.log_level, json=bool(getattr(settings, "log_json", True)))
-    app = create_app(settings)  # mounts /metrics: merged over the workers when metrics_dir is set
-    if getattr(app.state, "admission", None) is not None:
-        enable_graceful_drain(app, float(getattr(settings, "drain_grace_s", DEFAULT_GRACE_S)))
+    setup_logging(settings.log_level, json=settings.log_json)
+    gateway = build_gateway(settings)
+    app = gateway_app(gateway)  # mounts /metrics: merged over the workers when metrics_dir is set
+    hand_off = fallback_hand_off(gateway.rest, settings.fallback_number, HOLD_CONNECTING)
+    enable_graceful_drain(app, gateway.admission, hand_off, settings.drain_grace_s)
     return app
 
 
@@ -136,18 +139,15 @@ class GracefulDrain:
             signal.raise_signal(sig)
 
 
-def fallback_hand_off(app: FastAPI, announcement: str | None = None) -> HandOff:
+def fallback_hand_off(call_control: CallControl, number: str, announcement: str | None = None) -> HandOff:
     """Redirect each call still in progress to the fallback number (``CallControl.transfer_to_number``)."""
 
     async def hand_off(call_sids: list[str]) -> None:
-        services = getattr(app.state, "services", None)
-        deps = getattr(services, "call_deps", None)
-        number = app.state.settings.fallback_number
-        if deps is None or not number:
-            log.error("no call pipeline or no fallback number: %d calls end with the worker", len(call_sids))
+        if not number:
+            log.error("no fallback number: %d calls end with the worker", len(call_sids))
             return
         results = await asyncio.gather(
-            *(deps.call_control.transfer_to_number(sid, number, announcement) for sid in call_sids),
+            *(call_control.transfer_to_number(sid, number, announcement) for sid in call_sids),
             return_exceptions=True,
         )
         for sid, result in zip(call_sids, results, strict=True):
@@ -157,11 +157,12 @@ def fallback_hand_off(app: FastAPI, announcement: str | None = None) -> HandOff:
     return hand_off
 
 
-def enable_graceful_drain(app: FastAPI, grace_s: float = DEFAULT_GRACE_S) -> GracefulDrain:
-    """Install the SIGTERM drain for the app's lifetime (wraps its lifespan; needs ``app.state.admission``)."""
-    from dialog.catalogue import HOLD_CONNECTING
-
-    drain = GracefulDrain(app.state.admission, fallback_hand_off(app, HOLD_CONNECTING), grace_s)
+def enable_graceful_drain(
+    app: FastAPI, admission: Admission, hand_off: HandOff, grace_s: float = DEFAULT_GRACE_S
+) -> GracefulDrain:
+    """Install the SIGTERM drain for the app's lifetime (wraps its lifespan): stop admitting calls, wait
+    for those in progress, ``hand_off`` the rest (``fallback_hand_off``)."""
+    drain = GracefulDrain(admission, hand_off, grace_s)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

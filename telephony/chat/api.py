@@ -4,15 +4,15 @@ The request model enforces the contract (non-empty text, at most 2,000 character
 input gets a 422 with a clear message before it reaches the engine.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: the route's ``Annotated`` dependency is a local of
+# ``build_chat_router``, which FastAPI can only see as an evaluated annotation.
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dialog.ports import CallerInfo, Dialog
-from telephony.app.services import wait_for_services
 
 MAX_TEXT = 2000
 
@@ -50,20 +50,13 @@ class ChatResponse(BaseModel):
     transfer: TransferOut | None
 
 
-async def get_dialog(request: Request) -> Dialog:
-    """The engine built at start-up, injected per request (waits while the models are still loading)."""
-    services = await wait_for_services(request.app)
-    return services.dialog
-
-
-DialogDep = Annotated[Dialog, Depends(get_dialog)]
-
-
-def build_chat_router() -> APIRouter:
+def build_chat_router(get_dialog: Callable[[], Awaitable[Dialog]]) -> APIRouter:
+    """``get_dialog``: the engine built at start-up, per request (``GatewayDeps.dialog`` waits while the
+    models are still loading)."""
     router = APIRouter(tags=["chat"])
 
     @router.post("/v1/chat", response_model=ChatResponse)
-    async def chat(body: ChatRequest, dialog: DialogDep) -> dict[str, Any]:
+    async def chat(body: ChatRequest, dialog: Annotated[Dialog, Depends(get_dialog)]) -> dict[str, Any]:
         outcome = await dialog.handle(body.session_id, body.text, CallerInfo(channel=body.channel))
         return outcome.to_api()
 

@@ -8,21 +8,20 @@ claims to be whom. All state is in Redis (``AgentsDeps``), so any worker answers
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
-from dialog.store import connect_redis
 from telephony.agents import events as ev
 from telephony.agents.callbacks import CallbackBook, RedisCallbacks
 from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent, EventBus
-from telephony.agents.hours import DEFAULT_HOURS, DEFAULT_TZ, QueueConfig, QueueHours
+from telephony.agents.hours import DEFAULT_HOURS, DEFAULT_TZ, QueueHours
 from telephony.agents.repo import AgentRepo, StatusConflict
 from telephony.agents.roster import Agent
 from telephony.agents.routing import count_serving
@@ -44,55 +43,37 @@ class AgentsDeps:
     hours: QueueHours
     wait_model: WaitModel = field(default_factory=WaitModel)
     clock: Callable[[], float] = time.time
-    redis: Redis | None = None  # owned: closed by close()
-    # Rings waiting callers when an agent becomes available (``WarmTransfer.dispatch_queues``, set by
-    # ``transfer_wiring``); None without the warm transfer. Used only through ``agent_available``.
+    # Rings waiting callers when an agent becomes available (``WarmTransfer.dispatch_queues``, given by
+    # the composition root); None without the warm transfer. Used only through ``agent_available``.
     on_available: OnAvailable | None = None
 
-    async def close(self) -> None:
-        if self.redis is not None:
-            await self.redis.aclose()
 
-
-async def build_agents_deps(
-    redis_url: str,
+def build_agents_deps(
+    redis: Redis,
     *,
     prefix: str = "infolinia:",
-    roster: Sequence[Agent] = (),
-    queues: Mapping[str, QueueConfig] | None = None,
-    default_hours: str = DEFAULT_HOURS,
-    tz: str = DEFAULT_TZ,
+    hours: QueueHours | None = None,
+    on_available: OnAvailable | None = None,
     clock: Callable[[], float] = time.time,
 ) -> AgentsDeps:
-    """Connect, publish the roster to Redis (live statuses survive restarts) and wire the pieces."""
-    redis = connect_redis(redis_url)
-    deps = AgentsDeps(
+    """The agents features over ``redis`` (``decode_responses=True``; the caller owns and closes it).
+    Publishing the roster is a separate, awaited step: ``deps.agents.sync_roster(roster)``."""
+    return AgentsDeps(
         agents=AgentRepo(redis, prefix=prefix, clock=clock),
         transfers=TransferStore(redis, prefix=prefix, clock=clock),
         callbacks=RedisCallbacks(redis, prefix=prefix, clock=clock),
         events=EventBus(redis, prefix=prefix),
         stats=HandlingStats(redis, prefix=prefix),
-        hours=QueueHours(queues or {}, default_hours, tz),
+        hours=hours or QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ),
         clock=clock,
-        redis=redis,
+        on_available=on_available,
     )
-    await deps.agents.sync_roster(roster)
-    return deps
 
 
-DepsProvider = Callable[[Request], Awaitable[AgentsDeps]]
-
-
-async def deps_from_app(request: Request) -> AgentsDeps:
-    """Default provider: ``services.agents`` (or ``app.state.agents``); 503 when the agents features are
-    off (they need Redis)."""
-    from telephony.app.services import wait_for_services
-
-    services = await wait_for_services(request.app)
-    deps: AgentsDeps | None = getattr(services, "agents", None) or getattr(request.app.state, "agents", None)
-    if deps is None:
-        raise HTTPException(503, "agents and transfers need Redis (INFOLINIA_REDIS_URL) and a roster")
-    return deps
+# Resolves the process's AgentsDeps for a request, as a FastAPI dependency (it may itself take injected
+# parameters): ``GatewayDeps.agents`` in the app (waits for start-up, 503 without Redis). Routers take it
+# as a parameter, so whoever hosts them decides where the deps come from.
+DepsProvider = Callable[..., Awaitable[AgentsDeps]]
 
 
 class StatusBody(BaseModel):
@@ -154,16 +135,11 @@ async def queue_names(deps: AgentsDeps) -> list[str]:
     return sorted(names)
 
 
-def build_agents_router(get_deps: DepsProvider | None = None) -> APIRouter:
-    """The JSON API. ``get_deps`` resolves the AgentsDeps per request (default: ``deps_from_app``)."""
-    provider = get_deps or deps_from_app
+def build_agents_router(get_deps: DepsProvider) -> APIRouter:
+    """The JSON API. ``get_deps`` resolves the AgentsDeps per request."""
     bearer = HTTPBearer(auto_error=False)
     router = APIRouter(tags=["agents"])
-
-    async def deps_dep(request: Request) -> AgentsDeps:
-        return await provider(request)
-
-    Deps = Annotated[AgentsDeps, Depends(deps_dep)]
+    Deps = Annotated[AgentsDeps, Depends(get_deps)]
 
     async def current_agent(
         deps: Deps, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]

@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from telephony.console import actions as act
-from telephony.console.api import AgentsDeps, DepsProvider, deps_from_app
+from telephony.console.api import AgentsDeps, DepsProvider
 from telephony.console.panels import render_context
 from telephony.console.sessions import ConsoleSessions, CookiePolicy
 from telephony.console.sse import SSE_HEADERS, agent_stream
@@ -77,8 +77,8 @@ def _asset_version() -> str:
 class _Console:
     """Shared helpers of the console routes: sessions, page rendering, origin check, action replies."""
 
-    def __init__(self, config: ConsoleConfig, provider: DepsProvider, on_available: act.OnAvailable | None) -> None:
-        self.config, self.provider, self.on_available = config, provider, on_available
+    def __init__(self, config: ConsoleConfig, on_available: act.OnAvailable | None) -> None:
+        self.config, self.on_available = config, on_available
         self.templates = Jinja2Templates(directory=TEMPLATES_DIR)
         self.base = {
             "base": config.base_path,
@@ -130,21 +130,17 @@ def same_origin(request: Request, public_url: str | None = None) -> None:
 
 
 def build_console_router(
-    config: ConsoleConfig | None = None,
-    get_deps: DepsProvider | None = None,
+    config: ConsoleConfig,
+    get_deps: DepsProvider,
     on_available: act.OnAvailable | None = None,
 ) -> APIRouter:
     """The console under ``config.base_path``. ``get_deps`` resolves the shared ``AgentsDeps`` per request
-    (default: the JSON API's ``deps_from_app``); ``on_available(queues)`` runs when an agent becomes
-    available (default: ``AgentsDeps.on_available``, i.e. ``WarmTransfer.dispatch_queues``, the same as the
-    JSON API's). Also mount ``console_static_files()`` at ``static_path``."""
-    console = _Console(config or ConsoleConfig(), get_deps or deps_from_app, on_available)
+    (as for the JSON API); ``on_available(queues)`` runs when an agent becomes available (default:
+    ``AgentsDeps.on_available``, i.e. ``WarmTransfer.dispatch_queues``, the same as the JSON API's).
+    Also mount ``console_static_files()`` at ``static_path``."""
+    console = _Console(config, on_available)
     router = APIRouter(prefix=console.config.base_path, include_in_schema=False)
-
-    async def deps_dep(request: Request) -> AgentsDeps:
-        return await console.provider(request)
-
-    Deps = Annotated[AgentsDeps, Depends(deps_dep)]
+    Deps = Annotated[AgentsDeps, Depends(get_deps)]
 
     async def require_agent(request: Request, deps: Deps) -> str:
         agent_id = await console.agent_id(request, deps)

@@ -124,7 +124,7 @@ async def bench_wyoming_cli(settings: Settings) -> int:
     """A Home Assistant satellite turn over Wyoming: ASR, handle, TTS (classic and streaming), 5 runs."""
     import socket
 
-    from telephony.app.services import build_services
+    from telephony.app.speaker import build_speaker, close_speaker
     from telephony.devtools.wyoming_bench import bench_wyoming
     from telephony.speaker.server import start_wyoming
     from voice.wavio import read_audio
@@ -134,7 +134,7 @@ async def bench_wyoming_cli(settings: Settings) -> int:
         print(f"no Polish recording at {wav}: skipped")
         return 0
     pcm, rate = read_audio(wav)
-    services = await build_services(settings.model_copy(update={"redis_url": None}))
+    services = await build_speaker(settings.model_copy(update={"redis_url": None}))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -145,6 +145,6 @@ async def bench_wyoming_cli(settings: Settings) -> int:
         result = await bench_wyoming(f"tcp://127.0.0.1:{port}", pcm, rate, runs=5, replies=replies[1:])
     finally:
         await server.stop()
-        await services.close()
+        await close_speaker(services)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0

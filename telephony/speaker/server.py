@@ -3,35 +3,35 @@
 Home Assistant's Wyoming integration turns one ``describe`` -> ``info`` into entities: a conversation
 agent for the **handle** program, an STT entity for the **asr** program and a TTS entity for the **tts**
 program (all ``pl``), so any HA voice satellite talks to the shop's dialog engine. The protocol work is
-in ``wyoming_handler``; this module builds the shared gateway from the services and serves a URI
-(``tcp://0.0.0.0:10700``, ``unix://...``) with wyoming's own ``AsyncServer``.
+in ``handler.py``; this module builds the shared gateway from the speaker's services and serves a URI
+(``tcp://0.0.0.0:10700``, ``unix://...``) with wyoming's own ``AsyncServer``. The services are built by
+``telephony/app/speaker.py`` (``infolinia wyoming``), with only what a speaker needs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from wyoming.server import AsyncServer
 
+from dialog.ports import KeyValueStore
+from telephony.agents.callbacks import CallbackBook
+from telephony.settings import Settings
 from telephony.speaker.conversation import SpeakerConversations
 from telephony.speaker.frames import WyomingLimits
 from telephony.speaker.handler import WyomingGateway, WyomingHandler
 from telephony.speaker.info import build_info
-
-if TYPE_CHECKING:
-    from telephony.app.services import Services
-    from telephony.settings import Settings
+from telephony.speaker.voice_turn import SpeechServices
 
 __all__ = [
+    "SpeakerServices",
     "WyomingGateway",
     "WyomingHandler",
     "WyomingLimits",
     "gateway_from_services",
     "run_wyoming",
-    "run_wyoming_cli",
     "start_wyoming",
 ]
 
@@ -39,7 +39,22 @@ log = logging.getLogger(__name__)
 DEFAULT_URI = "tcp://0.0.0.0:10700"
 
 
-def gateway_from_services(services: Services, limits: WyomingLimits | None = None) -> WyomingGateway:
+class SpeakerServices(SpeechServices, Protocol):
+    """What the speaker server uses (``telephony.app.services.Services``, as ``telephony/app/speaker.py``
+    builds it): a voice turn's speech and dialog, plus the store and, when Redis is configured, the
+    agents' callback book."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> KeyValueStore: ...
+
+    @property
+    def callbacks(self) -> CallbackBook | None: ...
+
+
+def gateway_from_services(services: SpeakerServices, limits: WyomingLimits | None = None) -> WyomingGateway:
     """The state every connection shares, from the gateway's services (models already loaded)."""
     settings = services.settings
     synth = services.synthesizer
@@ -50,7 +65,7 @@ def gateway_from_services(services: Services, limits: WyomingLimits | None = Non
             services.store,
             ttl_s=settings.session_ttl_s,
             # the agents' callback queue when Redis is configured, so an agent can claim the request
-            callbacks=services.agents.callbacks if services.agents is not None else None,
+            callbacks=services.callbacks,
         ),
         recognizer=services.recognizer,
         synthesizer=synth,
@@ -63,7 +78,7 @@ def gateway_from_services(services: Services, limits: WyomingLimits | None = Non
     )
 
 
-async def start_wyoming(uri: str, services: Services, limits: WyomingLimits | None = None) -> AsyncServer:
+async def start_wyoming(uri: str, services: SpeakerServices, limits: WyomingLimits | None = None) -> AsyncServer:
     """Start serving in the background (tests, or alongside the HTTP app); ``await server.stop()`` ends it."""
     server = AsyncServer.from_uri(uri)
     await server.start(gateway_from_services(services, limits).handler)
@@ -71,64 +86,8 @@ async def start_wyoming(uri: str, services: Services, limits: WyomingLimits | No
     return server
 
 
-async def run_wyoming(uri: str, services: Services, limits: WyomingLimits | None = None) -> None:
+async def run_wyoming(uri: str, services: SpeakerServices, limits: WyomingLimits | None = None) -> None:
     """Serve ``uri`` (e.g. ``tcp://0.0.0.0:10700``) until cancelled or SIGTERM."""
     server = AsyncServer.from_uri(uri)
     log.info("wyoming: serving infolinia on %s", uri)
     await server.run(gateway_from_services(services, limits).handler)
-
-
-async def prerender_speaker_replies(services: Services, settings: Settings) -> None:
-    """Background start-up job: the first sentence of every fixed reply at the voice's own rate (what
-    speakers get), so a KB answer's first audio needs no synthesis; kept on disk beside the phone's."""
-    from telephony.app.phone import reply_audio_cache
-    from voice.tts import PiperSynthesizer
-
-    synth = services.synthesizer
-    phrases = getattr(services.dialog, "phrases", None)
-    if not isinstance(synth, PiperSynthesizer) or phrases is None:
-        return
-    synth.first_pieces = reply_audio_cache(settings, synth)
-    try:
-        made = await synth.prerender(phrases(), synth.native_rate)
-    except Exception:
-        log.exception("wyoming: pre-rendering replies failed; replies are synthesized when asked")
-        return
-    log.info("wyoming: reply openings ready at %d Hz (%d synthesized now, the rest from disk)", synth.native_rate, made)
-
-
-def run_wyoming_cli(uri: str, settings: Settings) -> int:
-    """``infolinia wyoming --uri ...``: build the services from ``settings`` and serve until interrupted.
-
-    Exit codes: 0 stopped (Ctrl-C or SIGTERM), 1 a model is missing (the message names the fix),
-    2 the URI is invalid or cannot be served (port in use).
-    """
-    from telephony.app.services import build_services
-    from voice.models import ModelNotAvailable
-
-    try:
-        AsyncServer.from_uri(uri)  # fail on a typo before spending seconds loading models
-    except ValueError as exc:
-        log.error("wyoming: invalid URI %r: %s (example: %s)", uri, exc, DEFAULT_URI)
-        return 2
-
-    async def main() -> None:
-        services = await build_services(settings)
-        if settings.tts_prerender:
-            services.background.append(asyncio.create_task(prerender_speaker_replies(services, settings)))
-        try:
-            await run_wyoming(uri, services)
-        finally:
-            await services.close()
-
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        return 0
-    except ModelNotAvailable as exc:
-        log.error("%s", exc)
-        return 1
-    except OSError as exc:  # the address is in use or not available
-        log.error("wyoming: cannot serve %s: %s", uri, exc)
-        return 2
-    return 0

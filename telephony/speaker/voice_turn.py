@@ -16,15 +16,15 @@ WAV bytes themselves with ``Accept: audio/wav`` (transcript, session and action 
 ``X-Infolinia-*`` headers, URL-encoded where they carry text).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: the route's ``Annotated`` dependency is a local of
+# ``build_voice_turn_router``, which FastAPI can only see as an evaluated annotation.
 import asyncio
 import base64
 import io
 import time
 import uuid
-from collections.abc import AsyncGenerator
-from typing import Annotated, Any
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
 import numpy as np
@@ -36,10 +36,9 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from dialog import catalogue
-from dialog.ports import CallerInfo, Outcome
-from telephony.app.services import Services, wait_for_services
+from dialog.ports import CallerInfo, Dialog, Outcome
 from telephony.chat.api import ChatResponse
-from voice.ports import PCM, Transcript
+from voice.ports import PCM, Recognizer, Synthesizer, Transcript
 from voice.wavio import to_mono_int16
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -175,11 +174,20 @@ def wants_wav(accept: str) -> bool:
     return any(_media_type(t)[0] in (*WAV_TYPES, "audio/*") for t in accept.split(","))
 
 
-async def get_services(request: Request) -> Services:
-    return await wait_for_services(request.app)
+class SpeechServices(Protocol):
+    """What a voice turn uses of the gateway's services (``telephony.app.services.Services``)."""
+
+    @property
+    def dialog(self) -> Dialog: ...
+
+    @property
+    def recognizer(self) -> Recognizer | None: ...
+
+    @property
+    def synthesizer(self) -> Synthesizer | None: ...
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+ServicesProvider = Callable[[], Awaitable[SpeechServices]]
 _BODY_DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -201,7 +209,7 @@ _BODY_DOC: dict[str, Any] = {
 }
 
 
-async def _turn(services: Services, pcm: PCM, rate: int, session_id: str | None) -> tuple[Transcript, Outcome]:
+async def _turn(services: SpeechServices, pcm: PCM, rate: int, session_id: str | None) -> tuple[Transcript, Outcome]:
     assert services.recognizer is not None
     heard = await services.recognizer.transcribe(pcm, rate, services.dialog.vocabulary())
     if not heard.text.strip():  # silence or noise: ask again rather than feed "" to the engine
@@ -209,13 +217,15 @@ async def _turn(services: Services, pcm: PCM, rate: int, session_id: str | None)
     return heard, await services.dialog.handle(session_id, heard.text, CallerInfo(channel="voice"))
 
 
-def build_voice_turn_router() -> APIRouter:
+def build_voice_turn_router(get_services: ServicesProvider) -> APIRouter:
+    """``get_services``: the loaded models and engine, per request (``GatewayDeps.services`` waits for
+    start-up)."""
     router = APIRouter(tags=["voice"])
 
     @router.post("/v1/voice/turn", response_model=VoiceTurnResponse, openapi_extra=_BODY_DOC)
     async def voice_turn(
         request: Request,
-        services: ServicesDep,
+        services: Annotated[SpeechServices, Depends(get_services)],
         session_id: Annotated[str | None, Query(max_length=128)] = None,
         rate: Annotated[int | None, Query(description="input rate of raw PCM")] = None,
         channels: Annotated[int, Query(ge=1, le=2)] = 1,

@@ -64,10 +64,10 @@ class TransferParts:
 class TransferCore:
     """Clock, business hours, the caller's redirect, console events and metrics."""
 
-    def __init__(self, config: TransferConfig, parts: TransferParts) -> None:
+    def __init__(self, config: TransferConfig, parts: TransferParts, metrics: Any = None) -> None:
         self.cfg, self.p = config, parts
         self.urls = TransferUrls(config.public_url)
-        self.metrics: Any = None  # telephony.metrics.Metrics (queue waits, callback offers); optional
+        self.metrics: Any = metrics  # telephony.metrics.Metrics (queue waits, callback offers); optional
 
     def now(self) -> float:
         return self.p.clock()

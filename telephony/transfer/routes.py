@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from redis.asyncio import Redis
@@ -20,6 +21,7 @@ from telephony.agents.callbacks import CallbackBook, RedisCallbacks
 from telephony.agents.events import EventBus
 from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo
+from telephony.agents.waits import HandlingStats
 from telephony.transfer.audio import AUDIO_PATH, TransferAudio
 from telephony.transfer.steps import TransferSteps
 from telephony.transfer.store import TransferStore
@@ -153,14 +155,14 @@ def build_warm_transfer(
     agents: AgentRepo | None = None,
     callbacks: CallbackBook | None = None,
     audio_secret: str | None = None,
+    metrics: Any = None,
 ) -> tuple[WarmTransfer, APIRouter]:
     """Everything the warm transfer needs, from plain arguments (the app maps Settings onto them).
 
-    ``redis`` must be created with ``decode_responses=True``. Returns the ``TransferFn`` to set as
-    ``CallDeps.transfer`` and the router to include in the app (at the root).
+    ``redis`` must be created with ``decode_responses=True``. Returns the ``TransferFn`` to give
+    ``CallDeps`` as its ``transfer`` and the router to include in the app (at the root). ``metrics``:
+    ``telephony.metrics.Metrics`` (queue waits, callback offers), optional.
     """
-    from telephony.agents.waits import HandlingStats
-
     audio = TransferAudio(redis, synthesizer, config.public_url, audio_secret or auth_token, prefix=prefix)
     parts = TransferParts(
         store=TransferStore(redis, prefix=prefix),
@@ -171,7 +173,7 @@ def build_warm_transfer(
         stats=HandlingStats(redis, prefix=prefix),
         hours=hours,
     )
-    transfer = WarmTransfer(config, parts)
+    transfer = WarmTransfer(config, parts, metrics)
     steps = TransferSteps(transfer, callbacks or RedisCallbacks(redis, prefix=prefix))
     verifier = TwilioSignatureVerifier(auth_token, config.public_url)
     return transfer, build_transfer_router(TransferRouteDeps(steps, audio, verifier))

@@ -53,9 +53,11 @@ def make_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.agents = await build_agents_deps(url, prefix=prefix, roster=agents)
+        redis = redis_client(url)
+        app.state.agents = build_agents_deps(redis, prefix=prefix)
+        await app.state.agents.agents.sync_roster(agents)
         yield
-        await app.state.agents.close()
+        await redis.aclose()
 
     async def provider(request: Request) -> AgentsDeps:
         deps: AgentsDeps = request.app.state.agents

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from redis.asyncio import Redis
 
 from telephony.agents import events as ev
 from telephony.agents.events import ConsoleEvent
@@ -40,11 +41,13 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.agents = await build_agents_deps(redis_url, prefix=prefix, roster=roster)
+        redis = Redis.from_url(redis_url, decode_responses=True)
+        app.state.agents = build_agents_deps(redis, prefix=prefix)
+        await app.state.agents.agents.sync_roster(roster)
         try:
             yield
         finally:
-            await app.state.agents.close()
+            await redis.aclose()
 
     app = FastAPI(lifespan=lifespan)
     config = ConsoleConfig(cookie=CookiePolicy(secure=False), keepalive_s=1.0)

@@ -6,11 +6,10 @@ the hand-off prints what it would ask Twilio to do, so the test reads it from th
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from fastapi import FastAPI
 
-from telephony.app.workers import enable_graceful_drain
+from dialog.catalogue import HOLD_CONNECTING
+from telephony.app.workers import enable_graceful_drain, fallback_hand_off
 from telephony.call.admission import Admission
 
 
@@ -22,10 +21,8 @@ class PrintingCallControl:
 def create() -> FastAPI:
     app = FastAPI()
     admission = Admission(0)
-    app.state.admission = admission
-    app.state.settings = SimpleNamespace(fallback_number="+48221112233")
-    app.state.services = SimpleNamespace(call_deps=SimpleNamespace(call_control=PrintingCallControl()))
-    enable_graceful_drain(app, grace_s=1.5)
+    hand_off = fallback_hand_off(PrintingCallControl(), "+48221112233", HOLD_CONNECTING)
+    enable_graceful_drain(app, admission, hand_off, grace_s=1.5)
 
     @app.post("/start")
     async def start() -> dict[str, bool]:

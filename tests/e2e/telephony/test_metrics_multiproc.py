@@ -210,7 +210,7 @@ def test_a_metrics_dir_prometheus_client_does_not_write_to_fails_at_start_up(tmp
 
 
 async def test_the_worker_app_serves_the_metrics_its_pipeline_reports_to(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``app_from_env`` (each worker's app): ``app.state.metrics``, which the call pipeline and models get
+    """``app_from_env`` (each worker's app): the gateway's ``metrics``, which the call pipeline and models get
     wired to at start-up, is the object ``/metrics`` renders (a second one used to shadow it)."""
     from telephony.app.workers import app_from_env
 
@@ -218,8 +218,8 @@ async def test_the_worker_app_serves_the_metrics_its_pipeline_reports_to(monkeyp
     monkeypatch.setenv("INFOLINIA_SPEECH", "false")
     monkeypatch.delenv("INFOLINIA_METRICS_DIR", raising=False)
     app = app_from_env()
-    app.state.metrics.call_started()
-    app.state.metrics.asr_queue.observe(0.2)
+    app.state.gateway.metrics.call_started()
+    app.state.gateway.metrics.asr_queue.observe(0.2)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://w") as client:
         got = parse_exposition((await client.get("/metrics")).text)
     assert got["infolinia_calls_started_total{}"] == 1 and got["infolinia_asr_queue_seconds_count{}"] == 1

@@ -23,7 +23,6 @@ from dialog import catalogue
 from telephony.app.factory import create_app
 from telephony.app.services import Services
 from telephony.settings import Settings
-from telephony.speaker.voice_turn import build_voice_turn_router
 from tests.support.servers import serve_in_thread
 from tests.support.speaker import EVAL_WAV, real_engine, services_with
 from tests.support.speech import EchoRecognizer, ToneSynthesizer, text_to_pcm
@@ -42,8 +41,6 @@ def wav_bytes(pcm: PCM, rate: int) -> bytes:
 def serve(services: Services) -> Iterator[str]:
     """Run the gateway app with injected services on a free port; yield its base URL."""
     app = create_app(Settings.model_validate({}), services=services)
-    if not any(getattr(r, "path", "") == "/v1/voice/turn" for r in app.routes):
-        app.include_router(build_voice_turn_router())  # until telephony/app/factory.py mounts it
     with serve_in_thread(app, lifespan="auto") as base:
         yield base
 

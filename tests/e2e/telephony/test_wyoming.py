@@ -409,7 +409,7 @@ async def test_bench_wyoming_times_a_full_satellite_turn(speech_models: tuple[An
 
 
 def test_cli_rejects_a_bad_uri_before_loading_anything() -> None:
-    from telephony.speaker.server import run_wyoming_cli
+    from telephony.app.speaker import run_wyoming_cli
 
     assert run_wyoming_cli("http://0.0.0.0:10700", Settings.model_validate({})) == 2
 
@@ -423,7 +423,7 @@ async def test_cli_serves_until_sigterm() -> None:
     port = free_port()
     code = (
         "import sys; from telephony.settings import Settings; "
-        "from telephony.speaker.server import run_wyoming_cli; "
+        "from telephony.app.speaker import run_wyoming_cli; "
         f"sys.exit(run_wyoming_cli('tcp://127.0.0.1:{port}', Settings.model_validate({{'speech': False}})))"
     )
     proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, cwd=str(REPO_ROOT))

@@ -110,8 +110,8 @@ async def test_the_speaker_server_pre_renders_reply_openings_at_the_voice_rate(v
     """``infolinia wyoming``'s start-up job as wired: the dialog's phrases -> the synthesizer's first pieces."""
     from dialog.store import MemoryStore
     from telephony.app.services import Services
+    from telephony.app.speaker import prerender_speaker_replies
     from telephony.settings import Settings
-    from telephony.speaker.server import prerender_speaker_replies
     from voice.tts import PiperSynthesizer
 
     class Dialog:

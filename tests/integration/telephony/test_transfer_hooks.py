@@ -1,5 +1,5 @@
-"""Around a warm transfer, through the app's real wiring (``build_transfer_wiring`` from Settings, agents
-API, console, Twilio status callback) on a real redis-server and the local Twilio REST stand-in: whatever
+"""Around a warm transfer, through the app's real wiring (``create_app``'s composition root from Settings:
+agents API, console, Twilio status callback) on a real redis-server and the local Twilio REST stand-in: whatever
 makes an agent available rings a waiting caller before its request returns (the hold loop, which would
 otherwise find the agent 30-60 s later, is never fetched here), and a caller who hangs up during the
 callback offer leaves the record ``abandoned`` with its end time, not ``callback_offered`` for ever.
@@ -14,28 +14,25 @@ import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 import yaml
-from fastapi import FastAPI, Request
 from twilio.request_validator import RequestValidator
 
 from dialog.ports import CallerInfo, Outcome, Transfer
-from dialog.store import RedisStore
 from telephony.agents.roster import hash_token
-from telephony.app.phone import build_phone_router
-from telephony.app.transfer import TransferWiring, build_transfer_wiring
+from telephony.app.build import Gateway, build_gateway
+from telephony.app.factory import gateway_app
+from telephony.app.services import Services
 from telephony.call.deps import CallContext
-from telephony.console.api import AgentsDeps, build_agents_router
-from telephony.console.pages import ConsoleConfig, build_console_router
-from telephony.console.sessions import CookiePolicy
+from telephony.console.api import AgentsDeps
 from telephony.devtools.twilio_standin import RestRequest, TwilioStandin, new_call_sid
 from telephony.metrics import Metrics, parse_exposition
 from telephony.settings import Settings
+from telephony.transfer.warm import WarmTransfer
 from tests.support.servers import free_port
 from tests.support.speech import ToneSynthesizer
 from tests.support.transfer import Env, NoChannel, agent, answer, ring
@@ -50,19 +47,28 @@ class World:
     base: str
     http: httpx.AsyncClient
     twilio: TwilioStandin
-    wiring: TransferWiring
-    metrics: Metrics
+    gateway: Gateway
+
+    @property
+    def metrics(self) -> Metrics:
+        return self.gateway.metrics
 
     @property
     def deps(self) -> AgentsDeps:
-        return self.wiring.agents
+        assert self.gateway.transfer is not None
+        return self.gateway.transfer.agents
+
+    @property
+    def warm(self) -> WarmTransfer:
+        assert self.gateway.transfer is not None
+        return self.gateway.transfer.warm
 
     async def start(self, queue: str) -> tuple[str, str]:
         """The call pipeline hands a caller over to ``queue``; returns (transfer id, caller CallSid)."""
         sid = new_call_sid()
         ctx = CallContext(sid, "MZ" + "1" * 32, "sess-h", CallerInfo("phone", CALLER, {"to": CALLED}), [], NoChannel())
         outcome = Outcome("sess-h", "transfer", "Łączę.", transfer=Transfer(queue, "complaint", 0, "Czajnik."))
-        return await self.wiring.warm.start(ctx, outcome), sid
+        return await self.warm.start(ctx, outcome), sid
 
     async def signed(self, path_or_url: str, params: dict[str, str]) -> httpx.Response:
         url = path_or_url if path_or_url.startswith("http") else self.base + path_or_url
@@ -115,57 +121,31 @@ def _settings(port: int, prefix: str, redis_url: str, twilio_base: str, roster: 
     )
 
 
-def _app(settings: Settings, wiring: TransferWiring, store: RedisStore) -> FastAPI:
-    """The routes ``create_app`` includes, over the same wiring: agents API, console, transfer steps and
-    the phone router (its status callback)."""
-
-    async def provider(request: Request) -> AgentsDeps:
-        return wiring.agents
-
-    app = FastAPI()
-    app.include_router(build_agents_router(provider))
-    app.include_router(build_console_router(ConsoleConfig(cookie=CookiePolicy(secure=False)), provider))
-    app.include_router(wiring.router)
-    app.include_router(build_phone_router(app, settings, store, wiring.warm.call_ended))
-    return app
-
-
 @pytest.fixture
 async def world(redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
     twilio = TwilioStandin(ACCOUNT, AUTH)
     port, prefix = free_port(), f"h{uuid.uuid4().hex[:8]}:"
     settings = _settings(port, prefix, redis_url, await twilio.start(), _roster(tmp_path / "agents.yaml"))
-    holder = SimpleNamespace(state=SimpleNamespace())  # what StartupSynthesizer reads the voice from
+    gateway = build_gateway(settings)
     # What start-up would have loaded: the prompts (hold, callback offer) are spoken by this voice.
-    holder.state.services_task = asyncio.create_task(_loaded(ToneSynthesizer(ms_per_char=2.0)))
-    wiring = build_transfer_wiring(holder, settings)
-    assert wiring is not None
-    await wiring.start()
-    wiring.warm.metrics = metrics = Metrics()
-    store = RedisStore(redis_url, prefix=prefix)
+    loaded = Services(settings, gateway.store, dialog=None, synthesizer=ToneSynthesizer(ms_per_char=2.0))  # type: ignore[arg-type]
     server = uvicorn.Server(
-        uvicorn.Config(_app(settings, wiring, store), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(gateway_app(gateway, loaded), host="127.0.0.1", port=port, log_level="warning")
     )
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.01)
+    await gateway.services.get()  # start-up has published the roster
     async with httpx.AsyncClient(timeout=10) as http:
-        yield World(settings.public_url, http, twilio, wiring, metrics)
-    server.should_exit = True
-    await asyncio.wait_for(task, 5)
-    await twilio.stop()
-    await wiring.warm.p.rest.aclose()  # type: ignore[attr-defined]
-    redis = wiring.agents.agents.redis
+        world = World(settings.public_url, http, twilio, gateway)
+        yield world
+    redis = world.deps.agents.redis
     keys = [k async for k in redis.scan_iter(f"{prefix}*")]
     if keys:
         await redis.delete(*keys)
-    await store.close()
-    await wiring.agents.close()
-
-
-async def _loaded(synthesizer: ToneSynthesizer) -> SimpleNamespace:
-    """The finished start-up task as ``wait_for_services`` reads it (only the synthesizer is used here)."""
-    return SimpleNamespace(synthesizer=synthesizer)
+    server.should_exit = True  # the app's lifespan closes the gateway (REST client, Redis pool)
+    await asyncio.wait_for(task, 5)
+    await twilio.stop()
 
 
 def _bearer(agent_id: str) -> dict[str, str]:
@@ -197,7 +177,7 @@ async def test_agent_set_available_over_the_api_is_dialled_before_the_request_re
     assert reply.status_code == 200 and reply.json()["previous"] == "offline"
     # Already recorded by the stand-in when the PUT answered: the API request itself dialled bartek.
     _one_ring(world.twilio.drain(), "bartek", tid)
-    assert took < world.wiring.warm.cfg.hold_repeat_s / 10  # nowhere near a hold-loop repeat
+    assert took < world.warm.cfg.hold_repeat_s / 10  # nowhere near a hold-loop repeat
     assert await world.status(tid) == "ringing"
     state = await world.deps.agents.get("bartek")
     assert state is not None and state.status == "busy" and state.reserved_for == tid
@@ -217,7 +197,7 @@ async def test_end_of_wrap_up_over_the_api_dials_the_waiting_caller(world: World
 
 
 async def test_console_status_button_uses_the_same_dispatch(world: World) -> None:
-    """The console is built without a hook of its own: the wiring's ``AgentsDeps.on_available`` rings."""
+    """The console is built without a hook of its own: the gateway's ``AgentsDeps.on_available`` rings."""
     tid, _ = await _waiting(world)
     async with httpx.AsyncClient(base_url=world.base, timeout=10) as browser:
         login = await browser.post("/agents/login", data={"token": "token-bartek"})
@@ -241,7 +221,7 @@ def _offers_ended(world: World) -> dict[str, float]:
 
 async def test_hang_up_during_the_callback_offer_closes_the_record(world: World) -> None:
     tid, sid, _ = await world.offered()
-    world.wiring.warm.p.clock = lambda: 1_800_000_000.0
+    world.warm.p.clock = lambda: 1_800_000_000.0
     # The caller hangs up instead of answering: Twilio calls no Gather action, only the status callback.
     assert (await world.signed("/twilio/status", _status_callback(sid, 1))).status_code == 204
     record = await world.deps.transfers.get(tid)

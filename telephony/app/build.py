@@ -1,0 +1,137 @@
+"""The composition root of the HTTP gateway: the one place where settings become objects.
+
+``build_gateway(settings)`` builds, in order and once: the Redis pool (one, shared) -> the store -> the
+Twilio REST client, metrics and admission -> the agents' repositories -> the warm transfer (its routes
+must exist before the models load) -> the agents features, which ring a waiting caller through it.
+``Gateway.start()`` is start-up, run in the background while the server already answers ``/healthz``:
+the roster is published, then ``build_services`` loads speech -> dialog -> the call pipeline's deps
+(with this warm transfer and these metrics); routes and calls wait on ``Gateway.services``, a ``Ready``.
+
+The Wyoming speaker server has its own, smaller builder (``telephony/app/speaker.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+
+from fastapi import APIRouter
+from redis.asyncio import Redis
+
+from dialog.ports import KeyValueStore
+from telephony.agents.hours import QueueHours, parse_queues
+from telephony.agents.roster import Agent, load_roster
+from telephony.app.phone import rest_client
+from telephony.app.ready import Ready
+from telephony.app.services import PhoneParts, ReadySynthesizer, Services, build_redis, build_services, build_store
+from telephony.call.admission import Admission
+from telephony.console.api import AgentsDeps, build_agents_deps
+from telephony.metrics import Metrics
+from telephony.settings import Settings
+from telephony.transfer.routes import build_warm_transfer
+from telephony.transfer.warm import TransferConfig, WarmTransfer
+from telephony.twilio.rest import TwilioRestClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Agents and the warm transfer (they need Redis: every step may land on another worker)."""
+
+    agents: AgentsDeps
+    warm: WarmTransfer
+    router: APIRouter  # the transfer's signed Twilio callbacks and prompt audio
+    roster: list[Agent]
+
+
+@dataclass
+class Gateway:
+    """Everything one gateway process serves with; ``services`` is what start-up loads in the background."""
+
+    settings: Settings
+    store: KeyValueStore
+    rest: TwilioRestClient  # the calls' ``CallControl`` and the warm transfer's REST client
+    metrics: Metrics
+    admission: Admission
+    services: Ready[Services]
+    transfer: Transfer | None = None  # None without Redis: transfers go blind to the fallback number
+    _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
+
+    async def start(self, services: Services | None = None) -> Services:
+        """Start-up: publish the roster, then build the services (or take ``services``, in tests)."""
+        try:
+            if self.transfer is not None:
+                await self._publish_roster(self.transfer)
+            if services is None:
+                services = self._built = await build_services(self.settings, self.store, self.phone_parts())
+        except BaseException as exc:
+            self.services.fail(exc)
+            if isinstance(exc, Exception):
+                log.exception("start-up failed: the gateway stays up but not ready (see /readyz)")
+            raise
+        self.metrics.watch_speech(services.recognizer, services.synthesizer)  # queue-wait observers
+        self.services.set(services)
+        log.info("infolinia ready on %s", self.settings.public_url)
+        return services
+
+    def phone_parts(self) -> PhoneParts:
+        return PhoneParts(self.rest, self.transfer.warm if self.transfer else None, self.metrics)
+
+    async def close(self) -> None:
+        self.metrics.close()
+        if self._built is not None:
+            await self._built.close()
+        await self.rest.aclose()
+        await self.store.close()  # RedisStore closes the shared pool (agents and transfers use it too)
+
+    @staticmethod
+    async def _publish_roster(transfer: Transfer) -> None:
+        """Live statuses survive restarts (``AgentRepo.sync_roster``)."""
+        await transfer.agents.agents.sync_roster(transfer.roster)
+        if not transfer.roster:
+            log.warning("no agents roster (INFOLINIA_AGENTS_PATH): transfers end in a callback offer")
+
+
+def build_gateway(settings: Settings) -> Gateway:
+    """Settings -> objects, in order, once per process (nothing here waits for I/O)."""
+    redis = build_redis(settings)
+    store = build_store(settings, redis)
+    rest = rest_client(settings)
+    metrics = Metrics(multiprocess_dir=settings.metrics_dir)
+    services: Ready[Services] = Ready("start-up (models, dialog)")
+    transfer = build_transfer(settings, redis, rest, services, metrics) if redis is not None else None
+    if transfer is None:
+        log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
+    return Gateway(settings, store, rest, metrics, Admission(settings.max_concurrent_calls), services, transfer)
+
+
+def build_transfer(
+    settings: Settings, redis: Redis, rest: TwilioRestClient, services: Ready[Services], metrics: Metrics
+) -> Transfer:
+    """The agents' repositories -> the warm transfer over them -> the agents features ringing through it."""
+    prefix = settings.redis_prefix
+    hours = QueueHours(parse_queues(settings.queues), settings.business_hours, settings.timezone)
+    repos = build_agents_deps(redis, prefix=prefix, hours=hours)
+    config = TransferConfig(
+        public_url=settings.public_url,
+        twilio_number=settings.twilio_number,
+        hold_repeat_s=settings.hold_repeat_s,
+        agent_ring_timeout_s=settings.agent_ring_timeout_s,
+    )
+    warm, router = build_warm_transfer(
+        config,
+        redis,
+        ReadySynthesizer(services),  # announcements wait for the voice start-up loads
+        rest,
+        hours,
+        auth_token=settings.twilio_auth_token,
+        prefix=prefix,
+        agents=repos.agents,
+        callbacks=repos.callbacks,
+        metrics=metrics,
+    )
+    # The API, console and wrap-up ring a waiting caller the moment an agent becomes available.
+    agents = replace(repos, on_available=warm.dispatch_queues)
+    roster = load_roster(settings.agents_path) if settings.agents_path else []
+    return Transfer(agents=agents, warm=warm, router=router, roster=roster)

@@ -1,0 +1,54 @@
+"""The router table: every route the gateway serves, each role's router with the dependencies it takes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from telephony.app.build import Gateway
+from telephony.app.deps import GatewayDeps
+from telephony.chat.api import build_chat_router
+from telephony.console.api import build_agents_router
+from telephony.console.pages import ConsoleConfig, build_console_router, console_static_files
+from telephony.console.sessions import CookiePolicy
+from telephony.metrics import build_metrics_router
+from telephony.speaker.voice_turn import build_voice_turn_router
+from telephony.twilio.routes import TwilioDeps, build_twilio_router
+
+
+def include_routes(app: FastAPI, gateway: Gateway) -> None:
+    deps = GatewayDeps(gateway)
+    settings = gateway.settings
+    console = ConsoleConfig(
+        cookie=CookiePolicy(secure=settings.public_url.startswith("https://")), public_url=settings.public_url
+    )
+    routers: list[APIRouter] = [
+        build_chat_router(deps.dialog),  # POST /v1/chat
+        build_voice_turn_router(deps.services),  # POST /v1/voice/turn
+        build_twilio_router(twilio_deps(gateway, deps)),  # /twilio/voice, /twilio/status, WS /twilio/stream
+        build_agents_router(deps.agents),  # /v1/agents, /v1/queues, /v1/callbacks, /v1/transfers
+        # the console; an agent going available rings a waiting caller (AgentsDeps.on_available)
+        build_console_router(console, deps.agents),  # /agents
+        build_metrics_router(gateway.metrics),  # GET /metrics
+    ]
+    if gateway.transfer is not None:
+        routers.append(gateway.transfer.router)  # /twilio/transfer/{tid}/..., /twilio/audio/{id}.wav
+    for router in routers:
+        app.include_router(router)
+    app.mount(console.static_path, console_static_files(), name="console-static")
+
+
+def twilio_deps(gateway: Gateway, deps: GatewayDeps) -> TwilioDeps:
+    """The Twilio endpoints' deps. The webhook answers from the first second (it needs only the store);
+    the media stream runs ``deps.phone_call``, which waits for start-up."""
+    settings = gateway.settings
+    return TwilioDeps(
+        public_url=settings.public_url,
+        auth_token=settings.twilio_auth_token,
+        fallback_number=settings.fallback_number,
+        # a final status callback closes what the call left open (a callback offer the caller hung up on)
+        on_call_ended=gateway.transfer.warm.call_ended if gateway.transfer else None,
+        store=gateway.store,
+        run_call=deps.phone_call,  # THE way into a call (see deps.py)
+        admission=gateway.admission,
+        on_event=gateway.metrics.edge_event,
+    )

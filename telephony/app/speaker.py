@@ -1,0 +1,89 @@
+"""The composition root of ``infolinia wyoming`` (Home Assistant speakers): only what a speaker needs.
+
+Settings -> the store (Redis when configured) -> speech (Whisper and the voice at its own rate) -> the
+dialog engine -> the agents' callback book (Redis), where a speaker's "call me back" lands. No VAD
+model, no Twilio client, no 8 kHz phone prompts, no warm transfer: a speaker never plays them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from wyoming.server import AsyncServer
+
+from telephony.agents.callbacks import RedisCallbacks
+from telephony.app.phone import reply_audio_cache
+from telephony.app.services import Services, build_dialog, build_redis, build_speech, build_store
+from telephony.settings import Settings
+from telephony.speaker.server import DEFAULT_URI, run_wyoming
+from voice.models import ModelNotAvailable
+from voice.tts import PiperSynthesizer
+
+log = logging.getLogger(__name__)
+
+
+async def build_speaker(settings: Settings) -> Services:
+    """The speaker server's services; close with ``close_speaker``. (The server adds the pre-rendering
+    job; a benchmark measures without it.)"""
+    redis = build_redis(settings)
+    store = build_store(settings, redis)
+    recognizer, synthesizer = await build_speech(settings) if settings.speech else (None, None)
+    dialog = await asyncio.to_thread(build_dialog, settings, store)
+    callbacks = RedisCallbacks(redis, prefix=settings.redis_prefix) if redis is not None else None
+    return Services(settings, store, dialog, recognizer, synthesizer, callbacks=callbacks)
+
+
+async def close_speaker(services: Services) -> None:
+    await services.close()
+    await services.store.close()  # RedisStore closes the pool the callback book shares
+
+
+async def prerender_speaker_replies(services: Services, settings: Settings) -> None:
+    """Background start-up job: the first sentence of every fixed reply at the voice's own rate (what
+    speakers get), so a KB answer's first audio needs no synthesis; kept on disk beside the phone's."""
+    synth = services.synthesizer
+    phrases = getattr(services.dialog, "phrases", None)
+    if not isinstance(synth, PiperSynthesizer) or phrases is None:
+        return
+    synth.first_pieces = reply_audio_cache(settings, synth)
+    try:
+        made = await synth.prerender(phrases(), synth.native_rate)
+    except Exception:
+        log.exception("wyoming: pre-rendering replies failed; replies are synthesized when asked")
+        return
+    log.info("wyoming: reply openings ready at %d Hz (%d synthesized now, the rest from disk)", synth.native_rate, made)
+
+
+def run_wyoming_cli(uri: str, settings: Settings) -> int:
+    """``infolinia wyoming --uri ...``: build the speaker's services from ``settings``, serve until interrupted.
+
+    Exit codes: 0 stopped (Ctrl-C or SIGTERM), 1 a model is missing (the message names the fix),
+    2 the URI is invalid or cannot be served (port in use).
+    """
+    try:
+        AsyncServer.from_uri(uri)  # fail on a typo before spending seconds loading models
+    except ValueError as exc:
+        log.error("wyoming: invalid URI %r: %s (example: %s)", uri, exc, DEFAULT_URI)
+        return 2
+
+    async def main() -> None:
+        services = await build_speaker(settings)
+        if settings.tts_prerender:
+            services.background.append(asyncio.create_task(prerender_speaker_replies(services, settings)))
+        try:
+            await run_wyoming(uri, services)
+        finally:
+            await close_speaker(services)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        return 0
+    except ModelNotAvailable as exc:
+        log.error("%s", exc)
+        return 1
+    except OSError as exc:  # the address is in use or not available
+        log.error("wyoming: cannot serve %s: %s", uri, exc)
+        return 2
+    return 0

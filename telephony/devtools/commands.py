@@ -1,0 +1,41 @@
+"""The development subcommands of the ``infolinia`` CLI: ``bench ...`` and ``simulate-call``.
+
+The product CLI (``telephony/app/cli.py``) never imports this package: it finds these through the
+``infolinia.commands`` entry points declared in ``pyproject.toml``. Each entry point is an ``add(sub)``
+that adds its subparser; the parser's ``func(args, settings) -> int`` runs the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from telephony.devtools.bench_cli import run_bench
+from telephony.devtools.load_test_run import add_arguments, run_bench_calls_cli
+from telephony.devtools.simulate_cli import run_simulate_cli
+from telephony.settings import Settings
+
+BENCHMARKS = ["speech", "dialog", "waits", "calls", "wyoming", "asr-batch", "turns"]
+
+
+def add_bench(sub: argparse._SubParsersAction[Any]) -> None:
+    b = sub.add_parser("bench", help="print measured figures (development)")
+    b.add_argument("what", choices=BENCHMARKS)
+    add_arguments(b)  # the options of ``bench calls``
+    b.set_defaults(func=cmd_bench)
+
+
+def add_simulate_call(sub: argparse._SubParsersAction[Any]) -> None:
+    sim = sub.add_parser("simulate-call", help="call the gateway like Twilio does, with WAV files as the caller")
+    sim.add_argument("wavs", nargs="+")
+    sim.add_argument("--url", help="a running gateway; default: start one in-process")
+    sim.add_argument("--barge-in", action="store_true")
+    sim.add_argument("--out", default="call.wav", help="stereo WAV of the whole call")
+    sim.set_defaults(func=run_simulate_cli)
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == "calls":
+        return run_bench_calls_cli(args, settings)
+    return asyncio.run(run_bench(args.what, settings, args))
