@@ -36,11 +36,12 @@ from telephony.settings import Settings
 from telephony.speaker import callback as cb
 from telephony.speaker.frames import FrameError, WyomingLimits, read_event
 from telephony.speaker.server import start_wyoming
-from telephony.speaker.speech import AudioRejected, SentenceStream, UtteranceBuffer
+from telephony.speaker.speech import AudioRejected, UtteranceBuffer
 from tests.conftest import free_port
 from tests.models_fixtures import EVAL_DIR, models_dir, recognizer, synthesizer, voice_spec, whisper_base  # noqa: F401
 from voice.fakes import EchoRecognizer, ToneSynthesizer, text_to_pcm
 from voice.ports import PCM
+from voice.sentences import SentenceStream
 
 EVAL_WAV = EVAL_DIR / "wav16k/nemo/nemo_EB0_neutral_14.wav"  # "Ten miesiąc minął bardzo szybko."
 

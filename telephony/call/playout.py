@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,26 +24,10 @@ import numpy as np
 
 from telephony.ports import AudioChannel
 from voice.ports import PCM, Synthesizer
+from voice.sentences import split_sentences
 
 RATE = 8000
 Status = Literal["speaking", "queued", "heard", "interrupted", "unsent"]
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
-_ABBREVIATIONS = {"np", "ul", "nr", "tj", "tzn", "godz", "ok", "al", "tel", "wg", "pl", "ds", "im", "św"}
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split a reply into sentences, one mark each; common Polish abbreviations ("np.", "ul.") don't split."""
-    parts: list[str] = []
-    for piece in _SENTENCE_END.split(text.strip()):
-        if not piece:
-            continue
-        prev_word = parts[-1].rsplit(maxsplit=1)[-1].rstrip(".").lower() if parts else ""
-        if parts and prev_word in _ABBREVIATIONS:
-            parts[-1] = f"{parts[-1]} {piece}"
-        else:
-            parts.append(piece)
-    return parts
 
 
 @dataclass
