@@ -265,7 +265,7 @@ class _Call:
         turn = timing.turn if timing is not None else len(self.log.turns)
         self.saying = self.heard.bot(text, turn, whole=self.prompts.get(text) is not None)
         first = None if timing is None else (lambda at: timing.stamp("first_audio_sent", at))
-        await speak(self.playout, self.d.synthesizer, self.saying, self.prompts.get, first)
+        await speak(self.playout, self.prompts, self.saying, first)
 
     async def _wait_played(self) -> None:
         await self.playout.wait_played(self.d.mark_timeout_s)

@@ -226,13 +226,10 @@ async def speak(
     playout: Playout,
     synthesizer: Synthesizer,
     segments: list[Segment],
-    cached: Callable[[str], PCM | None],
     on_first_audio: Callable[[float], None] | None = None,
     pause_s: float = 0.15,
 ) -> None:
     """Say ``segments`` in order: synthesis runs ahead in a producer task while the sender paces audio.
-
-    ``cached(text)`` returns ready audio for a fixed prompt (``PromptCache.get``), else None.
 
     Each sentence is synthesized on its own (one mark each), so the pause a synthesizer leaves between
     the sentences of one text is added here: ``pause_s`` of silence before the next sentence.
@@ -244,13 +241,9 @@ async def speak(
 
     async def produce() -> None:
         try:
-            for seg in segments:
-                audio = cached(seg.text)
-                if audio is not None:
-                    await queue.put((seg, audio))
-                else:
-                    async for chunk in synthesizer.stream(seg.text, RATE):
-                        await queue.put((seg, chunk))
+            for seg in segments:  # a pre-rendered sentence comes from the synthesizer's cache at once
+                async for chunk in synthesizer.stream(seg.text, RATE):
+                    await queue.put((seg, chunk))
                 await queue.put((seg, None))
         except Exception as exc:  # surfaced to the consumer, which re-raises it in the call's context
             await queue.put(exc)

@@ -10,6 +10,7 @@ in ``wyoming_handler``; this module builds the shared gateway from the services 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from telephony.speaker.conversation import SpeakerConversations
 from telephony.speaker.frames import WyomingLimits
 from telephony.speaker.handler import WyomingGateway, WyomingHandler
 from telephony.speaker.info import build_info
+from voice.tts_cache import PrerenderedSynthesizer
 
 if TYPE_CHECKING:
     from telephony.app.services import Services
@@ -43,7 +45,8 @@ def gateway_from_services(services: Services, limits: WyomingLimits | None = Non
     """The state every connection shares, from the gateway's services (models already loaded)."""
     settings = services.settings
     synth = services.synthesizer
-    voice = getattr(getattr(synth, "spec", None), "name", None) or "piper"
+    model = synth.inner if isinstance(synth, PrerenderedSynthesizer) else synth
+    voice = getattr(getattr(model, "spec", None), "name", None) or "piper"
     return WyomingGateway(
         conversations=SpeakerConversations(
             services.dialog,
@@ -78,23 +81,30 @@ async def run_wyoming(uri: str, services: Services, limits: WyomingLimits | None
     await server.run(gateway_from_services(services, limits).handler)
 
 
-async def prerender_speaker_replies(services: Services, settings: Settings) -> None:
-    """Background start-up job: the first sentence of every fixed reply at the voice's own rate (what
-    speakers get), so a KB answer's first audio needs no synthesis; kept on disk beside the phone's."""
+def speaker_services(services: Services) -> Services:
+    """The services as speakers get them: the voice behind the one pre-render cache at its own rate,
+    kept on disk beside the phone's (same voice folder, same keys, another rate)."""
     from telephony.app.phone import reply_audio_cache
-    from voice.tts import PiperSynthesizer
 
     synth = services.synthesizer
-    phrases = getattr(services.dialog, "phrases", None)
-    if not isinstance(synth, PiperSynthesizer) or phrases is None:
+    if synth is None or isinstance(synth, PrerenderedSynthesizer):
+        return services
+    disk = reply_audio_cache(services.settings, synth)
+    return dataclasses.replace(services, synthesizer=PrerenderedSynthesizer(synth, synth.native_rate, disk))
+
+
+async def prerender_speaker_replies(services: Services) -> None:
+    """Background start-up job: the first sentence of every fixed reply at the voice's own rate (what
+    speakers get), so a KB answer's first audio needs no synthesis. ``services`` from ``speaker_services``."""
+    cache, phrases = services.synthesizer, getattr(services.dialog, "phrases", None)
+    if not isinstance(cache, PrerenderedSynthesizer) or phrases is None:
         return
-    synth.first_pieces = reply_audio_cache(settings, synth)
     try:
-        made = await synth.prerender(phrases(), synth.native_rate)
+        made = await cache.prewarm_first_sentences(phrases())
     except Exception:
         log.exception("wyoming: pre-rendering replies failed; replies are synthesized when asked")
         return
-    log.info("wyoming: reply openings ready at %d Hz (%d synthesized now, the rest from disk)", synth.native_rate, made)
+    log.info("wyoming: reply openings ready at %d Hz (%d synthesized now, the rest from disk)", cache.rate, made)
 
 
 def run_wyoming_cli(uri: str, settings: Settings) -> int:
@@ -114,10 +124,11 @@ def run_wyoming_cli(uri: str, settings: Settings) -> int:
 
     async def main() -> None:
         services = await build_services(settings)
+        speaker = speaker_services(services)
         if settings.tts_prerender:
-            services.background.append(asyncio.create_task(prerender_speaker_replies(services, settings)))
+            services.background.append(asyncio.create_task(prerender_speaker_replies(speaker)))
         try:
-            await run_wyoming(uri, services)
+            await run_wyoming(uri, speaker)
         finally:
             await services.close()
 
