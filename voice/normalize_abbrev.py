@@ -10,22 +10,23 @@ from __future__ import annotations
 import re
 
 from voice.normalize_util import UPPER, Rule, ends_sentence, keep_capital, rule, sentence_dot, word_before
+from voice.sentences import NOT_FINAL
 
-# written form -> (spoken form, may end a sentence)
-_FIXED: dict[str, tuple[str, bool]] = {
-    "np.": ("na przykład", False), "tj.": ("to jest", False), "tzn.": ("to znaczy", False),
-    "itd.": ("i tak dalej", True), "itp.": ("i tym podobne", True), "m.in.": ("między innymi", False),
-    "ds.": ("do spraw", False), "wg": ("według", False), "wg.": ("według", False), "pkt": ("punkt", False),
-    "pkt.": ("punkt", False), "wew.": ("wewnętrzny", False), "tys.": ("tysięcy", True),
-    "br.": ("bieżącego roku", True), "r.": ("roku", True), "im.": ("imienia", False),
-    "tzw.": ("tak zwany", False), "dr": ("doktor", False), "dr.": ("doktor", False),
-    "prof.": ("profesor", False), "mgr": ("magister", False), "inż.": ("inżynier", False),
-    "sp. z o.o.": ("spółka z ograniczoną odpowiedzialnością", True), "s.a.": ("es a", True),
-    "woj.": ("województwo", False), "zob.": ("zobacz", False), "jw.": ("jak wyżej", True),
-    "nt.": ("na temat", False), "ew.": ("ewentualnie", False), "zł": ("złotych", False),
-    "szt.": ("sztuk", True), "min.": ("minimum", False), "min": ("minut", False),
-    "dot.": ("dotyczy", False), "ws.": ("w sprawie", False), "poz.": ("pozycja", False),
-    "str.": ("strona", False), "zał.": ("załącznik", False),
+# written form -> spoken form; the dot doubles as a full stop unless the sentence splitter lists it NOT_FINAL
+_FIXED: dict[str, str] = {
+    "np.": "na przykład", "tj.": "to jest", "tzn.": "to znaczy",
+    "itd.": "i tak dalej", "itp.": "i tym podobne", "m.in.": "między innymi",
+    "ds.": "do spraw", "wg": "według", "wg.": "według", "pkt": "punkt",
+    "pkt.": "punkt", "wew.": "wewnętrzny", "tys.": "tysięcy",
+    "br.": "bieżącego roku", "r.": "roku", "im.": "imienia",
+    "tzw.": "tak zwany", "dr": "doktor", "dr.": "doktor",
+    "prof.": "profesor", "mgr": "magister", "inż.": "inżynier",
+    "sp. z o.o.": "spółka z ograniczoną odpowiedzialnością", "s.a.": "es a",
+    "woj.": "województwo", "zob.": "zobacz", "jw.": "jak wyżej",
+    "nt.": "na temat", "ew.": "ewentualnie", "zł": "złotych",
+    "szt.": "sztuk", "min.": "minimum", "min": "minut",
+    "dot.": "dotyczy", "ws.": "w sprawie", "poz.": "pozycja",
+    "str.": "strona", "zał.": "załącznik",
 }  # fmt: skip
 _EXACT_CASE = {"r.": "r.", "s.a.": "S.A."}  # 'R. Kowalski' is a name, not 'roku'
 
@@ -57,8 +58,8 @@ def _fixed(m: re.Match[str]) -> str:
     key = written.lower()
     if key in _EXACT_CASE and written != _EXACT_CASE[key]:
         return written
-    spoken, may_end = _FIXED[key]
-    return keep_capital(written, spoken) + (sentence_dot(m) if may_end else "")
+    may_end = key not in NOT_FINAL
+    return keep_capital(written, _FIXED[key]) + (sentence_dot(m) if may_end else "")
 
 
 def _street(m: re.Match[str]) -> str:

@@ -7,8 +7,8 @@ Why it looks like this:
   commas too) and each piece is rendered in a worker thread and yielded as soon as it is ready.
 * Rendering is pulled by the consumer: a piece is synthesized only when the consumer asks for the
   next chunk, so a barge-in that stops iterating stops synthesis (nothing wasted, nothing queued).
-* Frequent prompts (greeting, hold message) are cached per (text, rate) and can be pre-rendered at
-  start-up with ``warm``: the first thing a caller hears costs no synthesis time.
+* Recent texts are kept per (text, rate) in a small LRU. Fixed replies are pre-rendered by the one
+  pre-render cache in front of this voice (``voice.tts_cache.PrerenderedSynthesizer``).
 * ``asyncio.Semaphore(concurrency)`` caps syntheses in flight, so calls share the CPU predictably.
 """
 
@@ -31,7 +31,6 @@ from voice.models import VoiceSpec
 from voice.normalize import speech_sentences, warm_up
 from voice.ports import PCM
 from voice.resample import resample
-from voice.tts_cache import DiskAudioCache
 
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:–—])\s+")
 
@@ -71,7 +70,6 @@ class PiperSynthesizer:
         volume: float = 0.9,
         use_cuda: bool = False,
         threads: int = 0,
-        first_pieces: DiskAudioCache | None = None,
     ) -> None:
         self.spec = voice
         with open(voice.config, encoding="utf-8") as f:  # native rate is known before the model loads
@@ -82,8 +80,6 @@ class PiperSynthesizer:
         self._max_piece_chars, self._pause_s = max_piece_chars, sentence_pause_s
         self._scales = (length_scale, noise_scale, noise_w_scale)
         self._volume, self._use_cuda, self._threads = volume, use_cuda, threads
-        self.first_pieces = first_pieces  # where pre-rendered first pieces are kept between starts
-        self._firsts: dict[tuple[str, int], PCM] = {}  # pre-rendered first pieces of fixed replies
         self._voice: Any = None
         self._syn_config: Any = None
         self._load_lock = threading.Lock()
@@ -147,40 +143,14 @@ class PiperSynthesizer:
         rendered: list[PCM] = []
         for i, piece in enumerate(pieces):
             pause = self._pause_s if i < len(pieces) - 1 else 0.0
-            ready = self._firsts.get((piece, rate)) if i == 0 else None
-            if ready is not None:  # a fixed reply: its first sound needs no synthesis
-                pcm = np.concatenate([ready, np.zeros(round(pause * rate), dtype=np.int16)])
-            else:
-                pcm, waited = await run_in_slot(self._slots.get(), self._render, piece, rate, pause)
-                if self.queue_observer is not None:
-                    self.queue_observer(waited)
+            pcm, waited = await run_in_slot(self._slots.get(), self._render, piece, rate, pause)
+            if self.queue_observer is not None:
+                self.queue_observer(waited)
             pcm.setflags(write=False)  # chunks may be cached and shared between calls
             rendered.append(pcm)
             yield pcm
         if len(text) <= self._cache_max_chars:
             self._cache_put((text, rate), tuple(rendered))
-
-    async def prerender(self, texts: Iterable[str], rate: int) -> int:
-        """Render the first piece of each text at ``rate`` ahead of time (start-up, in the background), so
-        ``stream`` of a fixed reply yields its first audio at once; with ``first_pieces`` the audio is kept
-        on disk for the next start. Returns how many were synthesized (the rest came from disk)."""
-        if self._voice is None:
-            await self.load()
-        synthesized = 0
-        for text in texts:
-            pieces = await asyncio.to_thread(self.pieces, text)
-            if not pieces or (pieces[0], rate) in self._firsts:
-                continue
-            piece, disk = pieces[0], self.first_pieces
-            stored = await asyncio.to_thread(disk.get, piece, rate) if disk is not None else None
-            if stored is None:
-                stored = (await run_in_slot(self._slots.get(), self._render, piece, rate, 0.0))[0]
-                synthesized += 1
-                if disk is not None:
-                    await asyncio.to_thread(disk.put, piece, rate, stored)
-            stored.setflags(write=False)
-            self._firsts[(piece, rate)] = stored
-        return synthesized
 
     async def synthesize(self, text: str, rate: int) -> PCM:
         """The whole utterance at ``rate``."""

@@ -1,4 +1,4 @@
-"""Synthesized audio kept on disk, so fixed replies cost no synthesis after the first start on a machine.
+"""THE pre-render cache: audio of fixed texts ready before it is asked for, behind the ``Synthesizer`` seam.
 
 Why: a phone caller waits for the bot's first sound, and most of what the bot says is fixed text (the
 knowledge base's answers, the catalogue's sentences). Rendering those once at start-up removes the
@@ -8,19 +8,29 @@ a new pod sharing the volume does not spend the CPU again (about 30 s on 2 cores
 The key covers everything that changes the audio: the voice (its ONNX file's name, size and mtime, the
 espeak language), the sample rate and the exact text. Writes go through a temporary file and a rename,
 so concurrent workers never read half a file. A damaged or unreadable file is a miss, never an error.
+
+``PrerenderedSynthesizer`` is the cache as callers see it: a ``Synthesizer`` that plays ready audio for
+a whole text or for its first sentence and asks the real voice for the rest, so the phone call (8 kHz)
+and the Wyoming speaker (the voice's own rate) use one cache without knowing about it. Keys are (voice,
+rate, sentence as ``voice.sentences`` cuts it, whitespace collapsed), one ``.npy`` each under
+``<root>/<voice key>/``. Files the phone side wrote before are found again; the speaker side keyed its
+files by the normalised text before, so those are rendered once more and the old files are unused.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 import numpy as np
 
-from voice.ports import PCM
+from voice.ports import PCM, Synthesizer
+from voice.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -70,3 +80,87 @@ class DiskAudioCache:
             os.replace(tmp, self._path(text, rate))
         except OSError as exc:
             log.warning("TTS cache: could not write to %s: %r", self.dir, exc)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split())
+
+
+class PrerenderedSynthesizer:
+    """A ``Synthesizer`` over ``inner`` with audio rendered ahead: whole prompts and first sentences.
+
+    ``rate`` is the rate ``get``/``put``/``prewarm`` use when none is given (the rate its user plays at);
+    ``pause_s`` is the silence after a ready first sentence when more follows (Piper's sentence pause).
+    ``inner`` may be None for a cache that only reads what is ready (a worker without a voice).
+    """
+
+    def __init__(
+        self, inner: Synthesizer | None, rate: int, disk: DiskAudioCache | None = None, pause_s: float = 0.15
+    ) -> None:
+        self.inner, self.rate, self.disk, self.pause_s = inner, rate, disk, pause_s
+        self._audio: dict[tuple[int, str], PCM] = {}
+
+    @property
+    def native_rate(self) -> int:
+        return self.inner.native_rate if self.inner is not None else self.rate
+
+    def get(self, text: str, rate: int | None = None) -> PCM | None:
+        """Ready audio for exactly ``text`` (a whole prompt or one sentence), else None."""
+        return self._audio.get((rate or self.rate, _key(text)))
+
+    def put(self, text: str, pcm: PCM, rate: int | None = None) -> None:
+        pcm.setflags(write=False)  # shared by every call that says it
+        self._audio[(rate or self.rate, _key(text))] = pcm
+
+    def __len__(self) -> int:
+        return len(self._audio)
+
+    async def prewarm(self, texts: Iterable[str], rate: int | None = None) -> int:
+        """Make every text ready (from disk, else synthesized); returns how many were synthesized."""
+        synthesized = 0
+        for text in texts:
+            if text.strip() and self.get(text, rate) is None:
+                synthesized += await self._render(text, rate or self.rate)
+        return synthesized
+
+    async def prewarm_first_sentences(self, texts: Iterable[str], rate: int | None = None) -> int:
+        """Make the first sentence of each text ready (what a listener waits for); returns how many were
+        synthesized (the rest were ready or on disk)."""
+        firsts = [split_sentences(t)[0] for t in texts if t.strip()]
+        return await self.prewarm(list(dict.fromkeys(firsts)), rate)
+
+    async def _render(self, text: str, rate: int) -> bool:
+        if self.disk is not None:
+            hit = await asyncio.to_thread(self.disk.get, _key(text), rate)
+            if hit is not None:
+                self.put(text, hit, rate)
+                return False
+        if self.inner is None:
+            return False
+        pcm = await self.inner.synthesize(text, rate)
+        self.put(text, pcm, rate)
+        if self.disk is not None:
+            await asyncio.to_thread(self.disk.put, _key(text), rate, pcm)
+        return True
+
+    async def stream(self, text: str, rate: int) -> AsyncIterator[PCM]:
+        """Ready audio first: the whole text, or its first sentence and then the voice for the rest."""
+        whole = self.get(text, rate)
+        if whole is not None:
+            yield whole
+            return
+        sentences = split_sentences(text)
+        first = self.get(sentences[0], rate) if sentences else None
+        if first is not None:
+            rest = " ".join(sentences[1:])
+            yield np.concatenate([first, np.zeros(round(self.pause_s * rate) if rest else 0, dtype=np.int16)])
+            text = rest
+        if text.strip():
+            if self.inner is None:
+                raise RuntimeError(f"no voice to synthesize {text[:40]!r}: only pre-rendered audio is available")
+            async for chunk in self.inner.stream(text, rate):
+                yield chunk
+
+    async def synthesize(self, text: str, rate: int) -> PCM:
+        chunks = [c async for c in self.stream(text, rate)]
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)

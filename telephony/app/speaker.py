@@ -18,7 +18,8 @@ from telephony.app.services import Services, build_dialog, build_redis, build_sp
 from telephony.settings import Settings
 from telephony.speaker.server import DEFAULT_URI, run_wyoming
 from voice.models import ModelNotAvailable
-from voice.tts import PiperSynthesizer
+from voice.ports import Synthesizer
+from voice.tts_cache import PrerenderedSynthesizer
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,17 @@ async def build_speaker(settings: Settings) -> Services:
     job; a benchmark measures without it.)"""
     redis = build_redis(settings)
     store = build_store(settings, redis)
-    recognizer, synthesizer = await build_speech(settings) if settings.speech else (None, None)
+    recognizer, voice = await build_speech(settings) if settings.speech else (None, None)
+    synthesizer = None if voice is None else speaker_voice(settings, voice)
     dialog = await asyncio.to_thread(build_dialog, settings, store)
     callbacks = RedisCallbacks(redis, prefix=settings.redis_prefix) if redis is not None else None
     return Services(settings, store, dialog, recognizer, synthesizer, callbacks=callbacks)
+
+
+def speaker_voice(settings: Settings, voice: Synthesizer) -> PrerenderedSynthesizer:
+    """The voice as speakers get it: behind the one pre-render cache at its own rate, kept on disk beside
+    the phone's (same voice folder, same keys, another rate)."""
+    return PrerenderedSynthesizer(voice, voice.native_rate, reply_audio_cache(settings, voice))
 
 
 async def close_speaker(services: Services) -> None:
@@ -39,20 +47,18 @@ async def close_speaker(services: Services) -> None:
     await services.store.close()  # RedisStore closes the pool the callback book shares
 
 
-async def prerender_speaker_replies(services: Services, settings: Settings) -> None:
+async def prerender_speaker_replies(services: Services) -> None:
     """Background start-up job: the first sentence of every fixed reply at the voice's own rate (what
-    speakers get), so a KB answer's first audio needs no synthesis; kept on disk beside the phone's."""
-    synth = services.synthesizer
-    phrases = getattr(services.dialog, "phrases", None)
-    if not isinstance(synth, PiperSynthesizer) or phrases is None:
+    speakers get), so a KB answer's first audio needs no synthesis."""
+    cache, phrases = services.synthesizer, getattr(services.dialog, "phrases", None)
+    if not isinstance(cache, PrerenderedSynthesizer) or phrases is None:
         return
-    synth.first_pieces = reply_audio_cache(settings, synth)
     try:
-        made = await synth.prerender(phrases(), synth.native_rate)
+        made = await cache.prewarm_first_sentences(phrases())
     except Exception:
         log.exception("wyoming: pre-rendering replies failed; replies are synthesized when asked")
         return
-    log.info("wyoming: reply openings ready at %d Hz (%d synthesized now, the rest from disk)", synth.native_rate, made)
+    log.info("wyoming: reply openings ready at %d Hz (%d synthesized now, the rest from disk)", cache.rate, made)
 
 
 def run_wyoming_cli(uri: str, settings: Settings) -> int:
@@ -70,7 +76,7 @@ def run_wyoming_cli(uri: str, settings: Settings) -> int:
     async def main() -> None:
         services = await build_speaker(settings)
         if settings.tts_prerender:
-            services.background.append(asyncio.create_task(prerender_speaker_replies(services, settings)))
+            services.background.append(asyncio.create_task(prerender_speaker_replies(services)))
         try:
             await run_wyoming(uri, services)
         finally:

@@ -19,69 +19,27 @@ from typing import Any, Protocol
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
-from telephony.call.playout import RATE, split_sentences
+from telephony.call.playout import RATE
 from telephony.call.timing import TurnTiming
 from telephony.ports import AudioChannel, CallControl
-from voice.ports import PCM, Recognizer, SpeechProbability, Synthesizer
-from voice.tts_cache import DiskAudioCache
+from voice.ports import Recognizer, SpeechProbability, Synthesizer
+from voice.tts_cache import DiskAudioCache, PrerenderedSynthesizer
 from voice.turns import TurnConfig
 
 log = logging.getLogger(__name__)
 
 
-class PromptCache:
-    """Audio ready before it is needed: fixed prompts (greeting, apology) and the first sentence of replies.
+class PromptCache(PrerenderedSynthesizer):
+    """The phone's view of the one pre-render cache (``voice.tts_cache``): lookups at 8 kHz by default.
 
     Why: the greeting must start the moment the stream opens, the apology must play even when the
     synthesizer has just failed, and a caller waits for a reply's first sound only, so a reply whose
-    first sentence is ready starts at once (the rest is synthesized while it plays). Lookups are by
-    exact text: a whole prompt, or one sentence as ``split_sentences`` cuts it. With ``disk`` the audio
-    survives restarts and is shared by the workers of a machine.
+    first sentence is ready starts at once (the rest is synthesized while it plays). Calls speak through
+    it as their synthesizer; with ``disk`` the audio survives restarts and is shared by the workers.
     """
 
     def __init__(self, synthesizer: Synthesizer | None, rate: int = RATE, disk: DiskAudioCache | None = None) -> None:
-        self._synth = synthesizer
-        self._rate = rate
-        self._disk = disk
-        self._audio: dict[str, PCM] = {}
-
-    def get(self, text: str) -> PCM | None:
-        return self._audio.get(text)
-
-    def put(self, text: str, pcm: PCM) -> None:
-        self._audio[text] = pcm
-
-    def __len__(self) -> int:
-        return len(self._audio)
-
-    async def prewarm(self, texts: Sequence[str]) -> int:
-        """Render every text not cached yet, one after another (start-up; the synthesizer is shared).
-
-        Returns how many were synthesized (the others were in memory or on disk)."""
-        synthesized = 0
-        for text in texts:
-            if text and text not in self._audio:
-                synthesized += await self._render(text)
-        return synthesized
-
-    async def prewarm_first_sentences(self, texts: Sequence[str]) -> int:
-        """Render the first sentence of each text (what a caller waits for); returns how many were synthesized."""
-        firsts = [split_sentences(t)[0] for t in texts if t.strip()]
-        return await self.prewarm(list(dict.fromkeys(firsts)))
-
-    async def _render(self, text: str) -> bool:
-        if self._disk is not None:
-            hit = await asyncio.to_thread(self._disk.get, text, self._rate)
-            if hit is not None:
-                self._audio[text] = hit
-                return False
-        if self._synth is None:
-            return False
-        pcm = await self._synth.synthesize(text, self._rate)
-        self._audio[text] = pcm
-        if self._disk is not None:
-            await asyncio.to_thread(self._disk.put, text, self._rate, pcm)
-        return True
+        super().__init__(synthesizer, rate, disk)
 
 
 @dataclass(frozen=True)

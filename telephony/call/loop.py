@@ -3,6 +3,8 @@
 One ``_Call`` per stream. The main loop only reads the channel and reacts at once (VAD and turn
 events, marks, DTMF); everything slow (ASR, dialog, speaking, hanging up, transferring) runs in ONE
 "bot action" task at a time, so a barge-in is just: send ``clear``, cancel that task.
+Who has the floor (barge-in, carried half turns, retraction, replies kept unsaid, silence prompts) is
+decided by the pure ``telephony.call.floor.Floor``; ``_Call`` does the I/O and runs the tasks.
 
 Turn taking runs on media time (``Ears``); outbound pacing and the per-turn timestamps on
 ``deps.clock``. Speculative ASR starts on the detector's early end-of-turn candidate and is used when
@@ -23,22 +25,19 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-import numpy as np
-
 from dialog.ports import CallerInfo, Outcome
 from telephony.call.deps import CallContext, CallDeps, CallReport, save_record
-from telephony.call.inbound import Ears, Keypad, SilenceWatch, Speculation
+from telephony.call.floor import Floor
+from telephony.call.inbound import Ears, Keypad, Speculation
 from telephony.call.playout import RATE, HeardTranscript, Playout, Segment, speak
 from telephony.call.timing import TurnLog, TurnTiming
 from telephony.logs import call_context
 from telephony.ports import AudioChannel, AudioIn, CallEnded, CallStarted, Dtmf, MarkPlayed
 from voice.ports import PCM, Transcript
-from voice.turns import BargeIn, EarlyEndCandidate, SpeechResumed, SpeechStarted, TurnEnded, TurnEvent
+from voice.turns import EarlyEndCandidate, SpeechResumed, SpeechStarted, TurnEnded, TurnEvent
 
 __all__ = ["CallDeps", "CallReport", "run_call"]
 log = logging.getLogger(__name__)
-UNHEARD_S = 0.3  # a reply cut before this much of it played counts as never said
-SPOKEN_MS = 700.0  # a turn with this much speech but no words recognised gets "please repeat" (a cough won't)
 
 
 async def run_call(deps: CallDeps, channel: AudioChannel, started: CallStarted) -> CallReport:
@@ -65,21 +64,13 @@ class _Call:
         self.ears, self.keypad = Ears(deps.vad_factory(), deps.turn_config), Keypad()
         self.log, self.heard = TurnLog(origin=deps.clock()), HeardTranscript()
         self.task: asyncio.Task[None] | None = None  # the one bot action (answer, prompt, transfer)
-        self.interruptible, self.stage = True, "idle"  # stage: idle | asr | dialog | speak
+        self.floor = Floor(deps.silence_prompt_s)  # barge-in, carry, retract, unsaid: decided there
         self.spec = Speculation()
-        self.pending_audio: PCM | None = None  # the turn being recognised
-        self.carry: PCM | None = None  # a turn cut during recognition: merged into the next one
-        self.last_turn: PCM | None = None  # the audio of the caller's latest turn
-        self.retract = False  # the next answered turn replaces the dialog's latest one
-        self.current: Outcome | None = None  # the reply being said
-        self.saying: list[Segment] = []
-        self.unsaid: Outcome | None = None  # a reply cut before the caller heard any of it
+        self.saying: list[Segment] = []  # the segments of what the bot says now
         self.expects = "text"
         self.hotwords: list[str] | None = None
-        self.silence = SilenceWatch(deps.silence_prompt_s)
         self.inbox: asyncio.Queue[BaseException | None] = asyncio.Queue()  # bot action -> main loop
         self.ended: str | None = None
-        self.failing = False
         self.errors: list[str] = []
 
     # --- main loop: read the channel, react at once ----------------------------------------------
@@ -137,15 +128,12 @@ class _Call:
 
     async def _on_turn(self, event: TurnEvent, now: float) -> None:
         # The caller has the floor: stop talking, or stop recognising (that audio joins this turn).
-        busy = self._acting() and self.stage in ("asr", "speak")
-        log.debug("%s at %.3f s of caller audio (bot %s)", type(event).__name__, now, self.stage)
-        if isinstance(event, BargeIn) or (isinstance(event, SpeechStarted) and busy):
+        log.debug("%s at %.3f s of caller audio (bot %s)", type(event).__name__, now, self.floor.stage)
+        if self.floor.takes_floor(event, self._acting()):
             await self._interrupt()
-            if isinstance(event, BargeIn) and event.continues_turn and self.carry is None:
-                self.carry = self.last_turn  # the caller only paused: recognise both parts together,
-                self.retract = self.last_turn is not None  # and the dialog forgets the first half's turn
+            self.floor.paused(event)
         if isinstance(event, SpeechStarted):
-            self.silence.caller_active()
+            self.floor.caller_active()
         elif isinstance(event, EarlyEndCandidate):
             self.spec.start(event.audio, self._transcribe(event.audio))
         elif isinstance(event, SpeechResumed):
@@ -155,18 +143,15 @@ class _Call:
             wall = self.d.clock()
             timing.stamp("turn_detected", wall)
             timing.stamp("speech_end", wall - (now - event.ended_at))
-            audio, spec = event.audio, None
-            if self.carry is not None:  # the caller went on after a pause: one turn, recognised afresh
-                audio, self.carry = np.concatenate([self.carry, audio]), None
-                timing.extra["continues"], self.retract = self.retract, False
+            turn = self.floor.turn_ended(event.audio)
+            if turn.merged:  # the caller went on after a pause: one turn, recognised afresh
+                timing.extra["continues"] = turn.continues
                 self.spec.drop()
-            else:
-                spec = self.spec.take(audio)
-            self.last_turn = audio
-            await self._take_over(self._answer(audio, timing, spec, event.speech_ms))
+            spec = None if turn.merged else self.spec.take(turn.audio)
+            await self._take_over(self._answer(turn.audio, timing, spec, event.speech_ms))
 
     async def _on_dtmf(self, digit: str) -> None:
-        self.silence.caller_active()
+        self.floor.caller_active()
         action = self.keypad.press(digit, self.expects == "order_number")
         if action is None:
             return
@@ -177,8 +162,7 @@ class _Call:
             await self._take_over(self._answer_text(action[1], timing))
 
     def _check_silence(self, now: float) -> None:
-        idle = not (self._acting() or self.playout.busy or not self.ears.idle or self.failing)
-        due = self.silence.check(now, idle)
+        due = self.floor.silence_due(now, self._acting(), self.playout.busy, self.ears.idle)
         if due == "still_there":
             self._act(self._say_prompt(self.d.texts.still_there))
         elif due == "goodbye":
@@ -193,20 +177,21 @@ class _Call:
     async def _answer(
         self, audio: PCM, timing: TurnTiming, spec: asyncio.Task[Transcript] | None, speech_ms: float
     ) -> None:
-        self.stage, self.pending_audio = "asr", audio
+        self.floor.recognising(audio)
         transcript = await spec if spec is not None else await self._transcribe(audio)
         timing.speculative, timing.asr_s = spec is not None, transcript.processing_s
         timing.stamp("transcript_ready", self.d.clock())
-        text, unsaid, self.unsaid = transcript.text.strip(), self.unsaid, None
-        if text:
+        text = transcript.text.strip()
+        then, unsaid = self.floor.recognised(text, speech_ms)
+        if then == "answer":
             await self._answer_text(text, timing, transcript.confidence)
-        elif unsaid is not None:  # only noise cut the last reply: say it after all
+        elif then == "say_unsaid" and unsaid is not None:  # only noise cut the last reply: say it after all
             await self._perform(unsaid, timing)
-        elif speech_ms >= SPOKEN_MS:  # someone spoke and nothing was understood: say so, don't go quiet
+        elif then == "not_understood":  # someone spoke and nothing was understood: say so, don't go quiet
             await self._answer_text("", timing, 0.0)
 
     async def _answer_text(self, text: str, timing: TurnTiming, confidence: float = 1.0) -> None:
-        self.stage = "dialog"
+        self.floor.deciding()
         if timing.extra.pop("continues", False) and self.session_id:
             await self.d.dialog.retract(self.session_id)
         self.heard.caller(timing.turn, text, timing.source, confidence)
@@ -224,12 +209,9 @@ class _Call:
 
     async def _perform(self, outcome: Outcome, timing: TurnTiming | None, yield_floor: bool = True) -> None:
         """Say the reply; then for ``end`` hang up, for ``transfer`` hand the call over."""
-        self.session_id, self.expects, self.current = outcome.session_id, outcome.expects, outcome
-        if outcome.action in ("end", "transfer"):
-            self.interruptible = False
-        elif yield_floor and self.ears.caller_speaking:
-            self.unsaid = outcome
-            return
+        self.session_id, self.expects = outcome.session_id, outcome.expects
+        if not self.floor.reply_ready(outcome, yield_floor, self.ears.caller_speaking):
+            return  # kept unsaid: the caller is talking
         await self._say(outcome.reply, timing)
         if timing is not None:
             log.info("%s", timing.summary())
@@ -246,12 +228,12 @@ class _Call:
             self._finish("transferred")
         else:
             await self._save()
-        self.stage = "idle"
+        self.floor.done()
 
     async def _say_prompt(self, text: str) -> None:
-        self.current = None
+        self.floor.prompting()
         await self._say(text, None)
-        self.stage = "idle"
+        self.floor.done()
 
     async def _end_call(self, goodbye: str) -> None:
         await self._say_prompt(goodbye)
@@ -279,11 +261,11 @@ class _Call:
 
     # --- helpers ---------------------------------------------------------------------------------
     async def _say(self, text: str, timing: TurnTiming | None) -> None:
-        self.stage = "speak"
+        self.floor.speaking()
         turn = timing.turn if timing is not None else len(self.log.turns)
         self.saying = self.heard.bot(text, turn, whole=self.prompts.get(text) is not None)
         first = None if timing is None else (lambda at: timing.stamp("first_audio_sent", at))
-        await speak(self.playout, self.d.synthesizer, self.saying, self.prompts.get, first)
+        await speak(self.playout, self.prompts, self.saying, first)
 
     async def _wait_played(self) -> None:
         await self.playout.wait_played(self.d.mark_timeout_s)
@@ -294,7 +276,8 @@ class _Call:
         return await self.d.recognizer.transcribe(audio, self.ears.rate, self.hotwords)
 
     def _act(self, coro: Coroutine[Any, Any, None], interruptible: bool = True) -> None:
-        self.task, self.interruptible = asyncio.create_task(self._guard(coro)), interruptible
+        self.task = asyncio.create_task(self._guard(coro))
+        self.floor.acting(interruptible)
 
     async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
         try:
@@ -304,7 +287,7 @@ class _Call:
 
     async def _take_over(self, coro: Coroutine[Any, Any, None]) -> None:
         """Replace the current action, unless it is a goodbye or a transfer (those finish)."""
-        if self._acting() and not self.interruptible:
+        if not self.floor.may_take_over(self._acting()):
             coro.close()
             return
         await self._interrupt()
@@ -316,32 +299,26 @@ class _Call:
     async def _interrupt(self) -> None:
         """Barge-in: ``clear`` at once, cancel the action; keep what the caller did not get to hear."""
         task = self.task if self._acting() else None
-        if task is not None and not self.interruptible:
+        if not self.floor.interrupt(task is not None):
             return
-        if self.d.metrics is not None and self.playout.busy and not self.failing:
+        if self.d.metrics is not None and self.playout.busy and not self.floor.failing:
             self.d.metrics.barge_in()  # the caller talked over audio they had not heard out
         if task is not None:
-            if self.stage == "asr":
-                self.carry = self.pending_audio
             task.cancel()
         await self.playout.clear()
         if task is not None:
             await asyncio.gather(task, return_exceptions=True)
-            heard_s = sum(s.duration_s if s.status == "heard" else s.heard_s for s in self.saying)
-            reply = self.current is not None and self.current.action in ("answer", "clarify")
-            if self.stage == "speak" and reply and heard_s < UNHEARD_S:
-                self.unsaid = self.current
-        self.stage = "idle"
+        heard_s = sum(s.duration_s if s.status == "heard" else s.heard_s for s in self.saying)
+        self.floor.interrupted(task is not None, heard_s)
 
     async def _fail(self, exc: BaseException) -> None:
         log.error("call %s failed: %r", self.sid, exc, exc_info=exc)
         self.errors.append(repr(exc))
-        if self.failing:  # the fail-safe itself failed: closing makes Twilio run the fallback TwiML
+        if not self.floor.fail():  # the fail-safe itself failed: closing makes Twilio run the fallback TwiML
             self.ended = "fallback_twiml"
             with contextlib.suppress(Exception):
                 await self.ch.close()
             return
-        self.failing, self.interruptible = True, True
         await self._interrupt()
         self._act(self._apologise_and_transfer(), interruptible=False)
 
@@ -363,7 +340,7 @@ class _Call:
 
     async def _shutdown(self) -> None:
         task = self.task if self._acting() else None
-        if task is not None and not self.interruptible:  # a hang-up or transfer in flight may finish
+        if task is not None and not self.floor.interruptible:  # a hang-up or transfer in flight may finish
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(task), 5.0)
         if task is not None and not task.done():

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,26 +24,10 @@ import numpy as np
 
 from telephony.ports import AudioChannel
 from voice.ports import PCM, Synthesizer
+from voice.sentences import split_sentences
 
 RATE = 8000
 Status = Literal["speaking", "queued", "heard", "interrupted", "unsent"]
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
-_ABBREVIATIONS = {"np", "ul", "nr", "tj", "tzn", "godz", "ok", "al", "tel", "wg", "pl", "ds", "im", "św"}
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split a reply into sentences, one mark each; common Polish abbreviations ("np.", "ul.") don't split."""
-    parts: list[str] = []
-    for piece in _SENTENCE_END.split(text.strip()):
-        if not piece:
-            continue
-        prev_word = parts[-1].rsplit(maxsplit=1)[-1].rstrip(".").lower() if parts else ""
-        if parts and prev_word in _ABBREVIATIONS:
-            parts[-1] = f"{parts[-1]} {piece}"
-        else:
-            parts.append(piece)
-    return parts
 
 
 @dataclass
@@ -243,13 +226,10 @@ async def speak(
     playout: Playout,
     synthesizer: Synthesizer,
     segments: list[Segment],
-    cached: Callable[[str], PCM | None],
     on_first_audio: Callable[[float], None] | None = None,
     pause_s: float = 0.15,
 ) -> None:
     """Say ``segments`` in order: synthesis runs ahead in a producer task while the sender paces audio.
-
-    ``cached(text)`` returns ready audio for a fixed prompt (``PromptCache.get``), else None.
 
     Each sentence is synthesized on its own (one mark each), so the pause a synthesizer leaves between
     the sentences of one text is added here: ``pause_s`` of silence before the next sentence.
@@ -261,13 +241,9 @@ async def speak(
 
     async def produce() -> None:
         try:
-            for seg in segments:
-                audio = cached(seg.text)
-                if audio is not None:
-                    await queue.put((seg, audio))
-                else:
-                    async for chunk in synthesizer.stream(seg.text, RATE):
-                        await queue.put((seg, chunk))
+            for seg in segments:  # a pre-rendered sentence comes from the synthesizer's cache at once
+                async for chunk in synthesizer.stream(seg.text, RATE):
+                    await queue.put((seg, chunk))
                 await queue.put((seg, None))
         except Exception as exc:  # surfaced to the consumer, which re-raises it in the call's context
             await queue.put(exc)

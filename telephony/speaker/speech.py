@@ -1,12 +1,12 @@
-"""Audio and text plumbing of the Wyoming server: collecting an utterance, cutting streamed text.
+"""Audio plumbing of the Wyoming server: collecting an utterance, cutting audio into chunk events.
 
-Why separate from the handler: both pieces make decisions about untrusted input (audio formats, sizes,
-where a sentence ends) that deserve tests of their own, and neither needs a socket.
+Why separate from the handler: both pieces make decisions about untrusted input (audio formats, sizes)
+that deserve tests of their own, and neither needs a socket. Streamed text is cut into sentences by the
+one splitter, ``voice.sentences.SentenceStream``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -95,43 +95,3 @@ def chunk_events(pcm: PCM, rate: int, samples_per_chunk: int = SAMPLES_PER_CHUNK
     step = samples_per_chunk * 2
     for start in range(0, len(data), step):
         yield AudioChunk(rate=rate, width=2, channels=1, audio=data[start : start + step]).event()
-
-
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+")
-_LAST_WORD = re.compile(r"(\w+)\.$")
-_ABBREVIATIONS = frozenset(
-    {
-        "np", "tzn", "tj", "ul", "nr", "godz", "min", "ok", "zł", "gr", "tel", "itd", "itp",
-        "ds", "al", "św", "dr", "prof", "mgr", "inż", "wg", "pkt", "str", "tys", "mln", "ww",
-    }
-)  # fmt: skip
-
-
-class SentenceStream:
-    """Cuts text arriving in arbitrary pieces (``synthesize-chunk``) into whole sentences.
-
-    A sentence is complete once whitespace follows its end mark, so "12.30" or "np. jutro" are not
-    cut; the remainder waits for more text or for ``flush`` at ``synthesize-stop``.
-    """
-
-    def __init__(self) -> None:
-        self._buffer = ""
-
-    def feed(self, text: str) -> list[str]:
-        self._buffer += text
-        sentences: list[str] = []
-        start = 0
-        for match in _BOUNDARY.finditer(self._buffer):
-            candidate = self._buffer[start : match.end()].strip()
-            last = _LAST_WORD.search(candidate)
-            if last is not None and last.group(1).lower() in _ABBREVIATIONS:
-                continue  # "np. " is not the end of a sentence
-            if candidate:
-                sentences.append(candidate)
-            start = match.end()
-        self._buffer = self._buffer[start:]
-        return sentences
-
-    def flush(self) -> str:
-        rest, self._buffer = self._buffer.strip(), ""
-        return rest

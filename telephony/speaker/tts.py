@@ -18,8 +18,9 @@ from wyoming.event import Event
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStopped
 
 from telephony.speaker.frames import WyomingLimits
-from telephony.speaker.speech import SentenceStream, chunk_events
+from telephony.speaker.speech import chunk_events
 from voice.ports import Synthesizer
+from voice.sentences import SentenceStream
 
 log = logging.getLogger(__name__)
 

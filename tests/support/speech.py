@@ -10,14 +10,12 @@ belong to the tests.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Sequence
 
 import numpy as np
 
 from voice.ports import PCM, Transcript
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+from voice.sentences import split_sentences
 
 
 def text_to_pcm(text: str) -> PCM:
@@ -76,7 +74,7 @@ class ToneSynthesizer:
         return np.rint(self.amplitude * np.sin(2 * np.pi * 440.0 * t)).astype(np.int16)
 
     async def stream(self, text: str, rate: int) -> AsyncIterator[PCM]:
-        for sentence in (s for s in _SENTENCE_END.split(text.strip()) if s):
+        for sentence in split_sentences(text):
             self.spoken.append(sentence)
             yield self.tone(sentence, rate)
 

@@ -33,12 +33,13 @@ from telephony.settings import Settings
 from telephony.speaker import callback as cb
 from telephony.speaker.frames import FrameError, WyomingLimits, read_event
 from telephony.speaker.server import start_wyoming
-from telephony.speaker.speech import AudioRejected, SentenceStream, UtteranceBuffer
+from telephony.speaker.speech import AudioRejected, UtteranceBuffer
 from tests.support.paths import REPO_ROOT
 from tests.support.servers import free_port
 from tests.support.speaker import EVAL_WAV, real_engine, services_with
 from tests.support.speech import EchoRecognizer, ToneSynthesizer, text_to_pcm
 from voice.ports import PCM
+from voice.sentences import SentenceStream
 
 
 @asynccontextmanager

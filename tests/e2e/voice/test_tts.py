@@ -116,20 +116,21 @@ async def test_pre_rendered_first_pieces_start_a_fixed_reply_without_synthesis(
     voice_spec: VoiceSpec, tmp_path: Path
 ) -> None:
     """Smart speakers: a KB answer's first sentence is ready at the voice's rate; only the rest is rendered."""
-    from voice.tts_cache import DiskAudioCache
+    from voice.tts_cache import DiskAudioCache, PrerenderedSynthesizer
 
     reply = "Dostawa trwa dwa dni. Czy mogę pomóc w czymś jeszcze?"
-    synth = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0, first_pieces=DiskAudioCache(tmp_path, "v"))
+    synth = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0)
     rate = synth.native_rate
-    assert await synth.prerender([reply, reply], rate) == 1
+    cache = PrerenderedSynthesizer(synth, rate, DiskAudioCache(tmp_path, "v"))
+    assert await cache.prewarm_first_sentences([reply, reply]) == 1
     rendered = count_renders(synth)
-    chunks = [c async for c in synth.stream(reply, rate)]
+    chunks = [c async for c in cache.stream(reply, rate)]
     assert len(chunks) == 2 and len(rendered) == 1 and "pomóc" in rendered[0]  # only the second sentence
     plain = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0)
     expected = [c async for c in plain.stream(reply, rate)]
     assert len(chunks[0]) == len(expected[0])  # the same audio and the same pause after it
-    again = PiperSynthesizer(voice_spec, first_pieces=DiskAudioCache(tmp_path, "v"))
-    assert await again.prerender([reply], rate) == 0  # next start: from disk
+    again = PrerenderedSynthesizer(PiperSynthesizer(voice_spec), rate, DiskAudioCache(tmp_path, "v"))
+    assert await again.prewarm_first_sentences([reply]) == 0  # next start: from disk
 
 
 @pytest.mark.models

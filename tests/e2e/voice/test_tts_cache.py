@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,8 @@ async def test_the_gateway_pre_renders_replies_into_the_voice_s_disk_cache(tmp_p
     from dataclasses import dataclass
 
     from telephony.app.phone import prerender_replies, reply_audio_cache
-    from telephony.call.playout import split_sentences
     from telephony.settings import Settings
+    from voice.sentences import split_sentences
 
     @dataclass
     class Spec:
@@ -110,9 +111,10 @@ async def test_the_speaker_server_pre_renders_reply_openings_at_the_voice_rate(v
     """``infolinia wyoming``'s start-up job as wired: the dialog's phrases -> the synthesizer's first pieces."""
     from dialog.store import MemoryStore
     from telephony.app.services import Services
-    from telephony.app.speaker import prerender_speaker_replies
+    from telephony.app.speaker import prerender_speaker_replies, speaker_voice
     from telephony.settings import Settings
     from voice.tts import PiperSynthesizer
+    from voice.tts_cache import PrerenderedSynthesizer
 
     class Dialog:
         def phrases(self) -> list[str]:
@@ -121,8 +123,11 @@ async def test_the_speaker_server_pre_renders_reply_openings_at_the_voice_rate(v
     synth = PiperSynthesizer(voice_spec)
     settings = Settings(models_dir=tmp_path, speech=False)
     services = Services(settings=settings, store=MemoryStore(), dialog=Dialog(), synthesizer=synth)  # type: ignore[arg-type]
-    await prerender_speaker_replies(services, settings)
-    assert synth.first_pieces is not None and synth.first_pieces.dir.parent == tmp_path / "tts-cache"
-    assert len(list(synth.first_pieces.dir.glob("*.npy"))) == 1  # kept for the next start
-    first = await anext(synth.stream("Sklep jest otwarty od ósmej. Zapraszamy!", synth.native_rate))
+    speaker = dataclasses.replace(services, synthesizer=speaker_voice(settings, synth))
+    await prerender_speaker_replies(speaker)
+    cache = speaker.synthesizer
+    assert isinstance(cache, PrerenderedSynthesizer) and cache.inner is synth
+    assert cache.disk is not None and cache.disk.dir.parent == tmp_path / "tts-cache"
+    assert len(list(cache.disk.dir.glob("*.npy"))) == 1  # kept for the next start
+    first = await anext(cache.stream("Sklep jest otwarty od ósmej. Zapraszamy!", synth.native_rate))
     assert len(first) > synth.native_rate // 2  # the opening sentence, at once

@@ -116,7 +116,7 @@ async def test_speak_streams_sentences_with_a_mark_each_and_reports_the_first_au
     transcript = HeardTranscript()
     segments = transcript.bot("Pierwsze zdanie. Drugie zdanie!", turn=3)
     firsts: list[float] = []
-    await speak(playout, synth, segments, PromptCache(synth).get, firsts.append)
+    await speak(playout, PromptCache(synth), segments, firsts.append)
     assert [s.id for s in segments] == ["t3-1", "t3-2"] and firsts == [0.0]
     assert [n for _, k, n in channel.sent if k == "mark"] == ["t3-1", "t3-2"]
     pause = int(0.15 * RATE)  # the pause between sentences belongs to the first
@@ -135,7 +135,7 @@ async def test_speak_uses_cached_prompts_without_synthesis() -> None:
     await cache.prewarm(["Czy nadal mnie słychać?"])
     synth.spoken.clear()
     segments = HeardTranscript().bot("Czy nadal mnie słychać?", turn=0, whole=True)
-    await speak(playout, synth, segments, cache.get)
+    await speak(playout, cache, segments)
     assert synth.spoken == [] and segments[0].samples == len(cache.get("Czy nadal mnie słychać?"))  # type: ignore[arg-type]
 
 
@@ -152,7 +152,7 @@ async def test_a_synthesis_error_surfaces_and_clear_settles_the_segments() -> No
     synth = BrokenAfterFirst(ms_per_char=10.0)
     segments = HeardTranscript().bot("Pierwsze zdanie. Drugie zdanie.", turn=1)
     with pytest.raises(RuntimeError, match="piper died"):
-        await speak(playout, synth, segments, PromptCache(synth).get)
+        await speak(playout, PromptCache(synth), segments)
     await playout.clear()
     assert [s.status for s in segments] == ["interrupted", "unsent"]  # the second never started
     assert not playout.busy

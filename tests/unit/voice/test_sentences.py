@@ -1,0 +1,59 @@
+"""The one Polish sentence splitter (voice.sentences): whole texts, and the same texts arriving in pieces."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice.sentences import NOT_FINAL, SentenceStream, split_sentences
+
+CASES = [
+    ("Dzień dobry. W czym mogę pomóc?", ["Dzień dobry.", "W czym mogę pomóc?"]),
+    ("Nie. Paczka dotarła wczoraj.", ["Nie.", "Paczka dotarła wczoraj."]),
+    ("Tak! Zamówienie jest w drodze…  Coś jeszcze?", ["Tak!", "Zamówienie jest w drodze…", "Coś jeszcze?"]),
+    ("Odbiór przy ul. Długiej 5. Zapraszamy.", ["Odbiór przy ul. Długiej 5.", "Zapraszamy."]),
+    ("Czynne do godz. 18. Dziękujemy.", ["Czynne do godz. 18.", "Dziękujemy."]),
+    ("Paczka nr 48 z dnia 12.05.2026 r. Kurier jedzie.", ["Paczka nr 48 z dnia 12.05.2026 r.", "Kurier jedzie."]),
+    ("Waga 2.5 kg, cena 19,99 zł. Dostawa gratis.", ["Waga 2.5 kg, cena 19,99 zł.", "Dostawa gratis."]),
+    ("Mamy m.in. buty, tzw. trampki itd. Zapraszamy.", ["Mamy m.in. buty, tzw. trampki itd.", "Zapraszamy."]),
+    ("Oddzwoni dr Nowak, tel. 123 456 789. Do usłyszenia.", ["Oddzwoni dr Nowak, tel. 123 456 789.", "Do usłyszenia."]),
+    ("Dostawa trwa ok. 3 dni. Wszystko ok. Dzięki.", ["Dostawa trwa ok. 3 dni.", "Wszystko ok.", "Dzięki."]),
+    ("Mamy buty, torby itd. oraz akcesoria. Koniec", ["Mamy buty, torby itd. oraz akcesoria.", "Koniec"]),
+    ("Odbierze J. Kowalski. 1. Zaloguj się. 2. Kliknij.", ["Odbierze J. Kowalski.", "1. Zaloguj się.", "2. Kliknij."]),
+    ("Powiedział: „Jutro.” Potem (jak zwykle.) Wyszedł.", ["Powiedział: „Jutro.”", "Potem (jak zwykle.)", "Wyszedł."]),
+    ("Pierwszy akapit\n\nDrugi  akapit", ["Pierwszy akapit", "Drugi akapit"]),
+    ("Bez kropki", ["Bez kropki"]),
+    ("   ", []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_whole_text(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+@pytest.mark.parametrize("size", [1, 2, 5, 13])
+def test_text_in_pieces_is_cut_like_the_whole_text(text: str, expected: list[str], size: int) -> None:
+    stream, got = SentenceStream(), []
+    for i in range(0, len(text), size):
+        got += stream.feed(text[i : i + size])
+    rest = stream.flush()
+    assert [*got, *([rest] if rest else [])] == expected
+
+
+def test_a_sentence_closes_once_the_next_word_shows_it_is_not_an_abbreviation() -> None:
+    stream = SentenceStream()
+    assert stream.feed("Dzień dob") == []
+    assert stream.feed("ry. ") == []  # 'dobry. oraz' would go on: the next character decides
+    assert stream.feed("Paczka przyjdzie np. ") == ["Dzień dobry."]
+    assert stream.feed("Jutro o 12.") == []  # 'np. Jutro' does not close it, nor may '12.' yet
+    assert stream.feed("30. Czy") == ["Paczka przyjdzie np. Jutro o 12.30."]
+    assert stream.feed(" mogę pomóc?") == []
+    assert stream.flush() == "Czy mogę pomóc?"
+    assert stream.flush() == ""  # flushed: the stream starts afresh
+
+
+def test_the_abbreviation_list_is_lower_case_and_holds_the_common_ones() -> None:
+    assert {"np.", "tzw.", "ul.", "godz.", "nr", "tel.", "m.in.", "dr"} <= NOT_FINAL
+    assert all(a == a.lower() for a in NOT_FINAL)
+    assert "itd." not in NOT_FINAL  # 'itd.' may end a sentence: '..., torby itd. Zapraszamy.'
