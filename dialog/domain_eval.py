@@ -25,7 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from dialog.engine import DialogEngine
 from dialog.engine_kb import KBStep
 from dialog.escalation import PRECEDENCE
+from dialog.factory import build_engine, bundled
 from dialog.ports import CallerInfo, Outcome, Reason
+from dialog.store import MemoryStore, SessionRepo
 
 _UNSET = "\x00unset"
 
@@ -176,6 +178,29 @@ def _summary(verdicts: list[tuple[Case, str, Outcome]], latencies: list[float], 
             if v != "right"
         ],
     }
+
+
+def domain_engine_factory(domain: Domain, **build: Any) -> Callable[[], DialogEngine]:
+    """Fresh engines (own session store) sharing one loaded KB; the demo orders when ``domain.orders``."""
+    base = build_engine(kb_path=domain.kb, orders_path=bundled("orders.json") if domain.orders else None, **build)
+
+    def factory() -> DialogEngine:
+        sessions = SessionRepo(MemoryStore())
+        return DialogEngine(base.kb, base.order_source, sessions, base.config, meaning=base.meaning)
+
+    return factory
+
+
+async def evaluate_domains(
+    path: Path, splits: Sequence[str] = ("tune", "frozen"), **build: Any
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(domain, split, report) for every domain listed in ``path`` (``build``: ``build_engine`` options)."""
+    out = []
+    for domain in load_domains(path):
+        factory = domain_engine_factory(domain, **build)
+        for split in splits:
+            out.append((domain.name, split, await evaluate_cases(factory, load_cases(domain.splits[split]))))
+    return out
 
 
 def format_report(name: str, split: str, r: dict[str, Any]) -> str:
