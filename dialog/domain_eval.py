@@ -218,3 +218,8 @@ def format_report(name: str, split: str, r: dict[str, Any]) -> str:
         f"  latency per turn: p50 {r['latency_ms']['p50']:.1f} ms, p95 {r['latency_ms']['p95']:.1f} ms",
     ]
     return "\n".join(lines)
+
+
+async def bench_report(path: Path) -> str:
+    """The per-domain, per-split figures printed by ``infolinia bench dialog``."""
+    return "\n".join(format_report(name, split, r) for name, split, r in await evaluate_domains(path))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import cast
 
@@ -35,6 +35,7 @@ from dialog.engine_understand import Understanding
 from dialog.escalation import session_mood
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
+from dialog.nbest import Hypothesis, choose
 from dialog.numbers import extract_order_number, yes_no
 from dialog.orders import OrderLookup
 from dialog.ports import CallerInfo, Outcome, Reason, Transfer
@@ -99,6 +100,20 @@ class DialogEngine:
         except _STORE_ERRORS:
             log.exception("session store unavailable; turn of session %s cannot be taken back", session.id)
         return outcome
+
+    async def handle_nbest(
+        self, session_id: str | None, hypotheses: Sequence[Hypothesis], caller: CallerInfo
+    ) -> Outcome:
+        """One caller turn given as the recognizer's n-best list: the hypothesis understood best goes ahead
+        (``dialog.nbest``). Scoring is CPU work of a few ms per hypothesis, like ``handle`` itself."""
+        return await self.handle(session_id, choose(hypotheses, self.understanding_score).text, caller)
+
+    def understanding_score(self, text: str) -> float:
+        """1.0 when the words carry an escalation reason, else the KB's confidence in its best entry."""
+        if self.understanding.reason(text) is not None:
+            return 1.0
+        best = self.kb_step.best(text)
+        return best.confidence if best is not None else 0.0
 
     async def retract(self, session_id: str) -> None:
         """Take back the latest ``handle``: that turn was only the first half of what the caller said."""
