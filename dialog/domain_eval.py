@@ -136,10 +136,10 @@ async def evaluate_cases(engine_factory: Callable[[], DialogEngine], cases: Sequ
     top1 = 0
     for case in cases:
         engine = engine_factory()
+        out = await _play(engine, case, latencies)  # first: the turn pays for its own embedding
         if case.in_domain and not case.before:
             matches = engine.kb.search(case.text, k=1)
             top1 += bool(matches) and matches[0].entry_id == case.kb_id
-        out = await _play(engine, case, latencies)
         verdicts.append((case, _verdict(engine, case, out), out))
     return _summary(verdicts, latencies, top1)
 

