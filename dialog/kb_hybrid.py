@@ -105,6 +105,7 @@ class HybridKB:
         self._q_vecs, self._a_vecs = embed_cached(embedder, questions, answers, cache_dir, "kb")
         self._ids = ids
         self._per_entry = np.bincount(self._owner, minlength=len(ids)).astype(float)
+        self._last: tuple[str, Scored] | None = None
 
     @property
     def answer_threshold(self) -> float:
@@ -122,7 +123,16 @@ class HybridKB:
         return self.embedder.queries([text])[0]
 
     def score(self, text: str) -> Scored:
-        """Lexical and semantic scores of every entry, and the combined ranking."""
+        """Lexical and semantic scores of every entry, and the combined ranking. The last result is kept:
+        one turn asks for the same text up to three times (escalation guard, KB step, n-best)."""
+        last = self._last
+        if last is not None and last[0] == text:
+            return last[1]
+        scored = self._score(text)
+        self._last = (text, scored)
+        return scored
+
+    def _score(self, text: str) -> Scored:
         lex = self.lexical.lexical_scores(text)
         vec = self.embed(text)
         sims = self._q_vecs @ vec
