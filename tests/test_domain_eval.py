@@ -79,3 +79,22 @@ async def test_nbest_turn_goes_ahead_with_the_understood_hypothesis() -> None:
     hyps = [Hypothesis("ile kosz tuje wnie sienie lo dówki", 0.6), Hypothesis("ile kosztuje wniesienie lodówki", 0.5)]
     out = await engine.handle_nbest(sid, hyps, caller)
     assert out.kb_id == "wniesienie"
+
+
+async def test_flow_set_with_understanding_by_meaning() -> None:
+    """The demo shop's escalation/order set (tests/data/dialog_eval_flow.yaml) with the full engine the
+    gateway builds (hybrid KB, escalation by meaning): meaning must not cost the cues' recall or precision."""
+    from dialog.engine import DialogEngine
+    from dialog.eval_flow import evaluate_flow, load_items
+    from dialog.factory import build_engine
+    from dialog.store import MemoryStore, SessionRepo
+
+    base = build_engine()
+
+    def factory() -> DialogEngine:
+        return DialogEngine(base.kb, base.order_source, SessionRepo(MemoryStore()), base.config, meaning=base.meaning)
+
+    report = await evaluate_flow(factory, load_items(DOMAINS.parent / "dialog_eval_flow.yaml"))
+    for reason in ("urgent", "complaint", "requested_human"):
+        assert report["reasons"][reason]["recall"] == 1.0, report["failures"]
+    assert report["escalation"]["precision"] >= 0.98 and report["accuracy"] >= 0.97, report["failures"]
