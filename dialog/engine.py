@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import cast
 
@@ -21,23 +21,21 @@ from redis.exceptions import RedisError
 from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
 from dialog.engine_intents import (
-    is_correction,
     is_goodbye,
     is_greeting_only,
     is_not_that,
     is_repeat_request,
     is_thanks,
-    lacks_order_number,
-    mentions_quantity,
     mostly_number,
-    wants_address_change,
-    wants_order_status,
 )
 from dialog.engine_kb import KBStep
 from dialog.engine_orders import OrderFlow
 from dialog.engine_text import words
-from dialog.escalation import detect_reason, session_mood
+from dialog.engine_understand import Understanding
+from dialog.escalation import session_mood
+from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
+from dialog.nbest import Hypothesis, choose
 from dialog.numbers import extract_order_number, yes_no
 from dialog.orders import OrderLookup
 from dialog.ports import CallerInfo, Outcome, Reason, Transfer
@@ -56,18 +54,24 @@ class DialogEngine:
     def __init__(
         self,
         kb: KnowledgeBaseSearch,
-        orders: OrderLookup,
+        orders: OrderLookup | None,
         sessions: SessionRepo,
         config: EngineConfig | None = None,
         clock: Callable[[], float] = time.time,
+        meaning: EscalationMeaning | None = None,
     ) -> None:
+        """``orders`` None: no orders source, so no turn is ever read as an order question; ``meaning``
+        None: escalation by word cues only (no sentence-embedding model)."""
         self.kb = kb
         self.sessions = sessions
         self.config = config or EngineConfig()
         self.clock = clock
         self.policy = self.config.policy()
-        self.orders = OrderFlow(orders, self.config, self._today)
+        self.order_source = orders
+        self.orders = OrderFlow(orders, self.config, self._today) if orders is not None else None
         self.kb_step = KBStep(kb, self.config)
+        self.understanding = Understanding(kb, meaning, self.kb_step.confirm_threshold)
+        self.meaning = meaning
 
     def _today(self) -> date:
         return datetime.fromtimestamp(self.clock()).date()
@@ -97,6 +101,20 @@ class DialogEngine:
             log.exception("session store unavailable; turn of session %s cannot be taken back", session.id)
         return outcome
 
+    async def handle_nbest(
+        self, session_id: str | None, hypotheses: Sequence[Hypothesis], caller: CallerInfo
+    ) -> Outcome:
+        """One caller turn given as the recognizer's n-best list: the hypothesis understood best goes ahead
+        (``dialog.nbest``). Scoring is CPU work of a few ms per hypothesis, like ``handle`` itself."""
+        return await self.handle(session_id, choose(hypotheses, self.understanding_score).text, caller)
+
+    def understanding_score(self, text: str) -> float:
+        """1.0 when the words carry an escalation reason, else the KB's confidence in its best entry."""
+        if self.understanding.reason(text) is not None:
+            return 1.0
+        best = self.kb_step.best(text)
+        return best.confidence if best is not None else 0.0
+
     async def retract(self, session_id: str) -> None:
         """Take back the latest ``handle``: that turn was only the first half of what the caller said."""
         try:
@@ -112,7 +130,7 @@ class DialogEngine:
 
     async def close(self) -> None:
         """Release the orders client (HTTP connection pool); the session store is closed by its owner."""
-        close = getattr(self.orders.orders, "close", None)
+        close = getattr(self.orders.orders, "close", None) if self.orders is not None else None
         if close is not None:
             await close()
 
@@ -206,28 +224,22 @@ class DialogEngine:
         answer = yes_no(text) if s.expects == "yes_no" or s.asked_anything_else else None
         if s.offer == "transfer" and answer is True:
             return self._to_human(cast(Reason, s.offer_value or "requested_human"))
-        reason = detect_reason(text, s.caller_turns()[:-1])
+        reason = self.understanding.reason(text, s.caller_turns()[:-1])
         if reason is not None:
             return self._to_human(reason)
         cfg = self.config
-        number = extract_order_number(text, cfg.min_order_digits, cfg.max_order_digits)
+        number = None
+        if self.orders is not None:
+            number = extract_order_number(text, cfg.min_order_digits, cfg.max_order_digits)
         if number is None and (small := self._small_talk(s, text, answer)) is not None:
             return small
         if (pending := await self._pending_answer(s, answer, number)) is not None:
             return pending
-        if number is not None and self._about_order(s, text):
-            s.purpose = "address" if wants_address_change(text) else s.purpose
-            return await self.orders.lookup(s, number)
-        if wants_address_change(text):
-            return await self.orders.start(s, "address", caller.phone)
-        if wants_order_status(text):
-            return await self.orders.start(s, "status", caller.phone)
-        if lacks_order_number(text, asked=s.expects == "order_number"):
-            s.offer, s.offer_value = "transfer", "requested_human"
-            return Reply("clarify", say.NO_ORDER_NUMBER_OFFER, expects="yes_no")
+        if self.orders is not None and (order := await self.orders.step(s, text, number, caller.phone)) is not None:
+            return order
         if not is_not_that(text) and (kb := self.kb_step.ask(s, text)) is not None:
             return kb
-        if s.expects == "order_number":
+        if s.expects == "order_number" and self.orders is not None:
             return self._missed(s, self.orders.ask_again(s))
         if is_greeting_only(text):
             return Reply("answer", say.HELLO_AGAIN)
@@ -263,7 +275,7 @@ class DialogEngine:
 
     async def _pending_answer(self, s: Session, answer: bool | None, number: str | None) -> Reply | None:
         """Answers to the yes/no question asked in the previous turn."""
-        if s.offer == "order" and (answer is not None or number is not None):
+        if s.offer == "order" and self.orders is not None and (answer is not None or number is not None):
             if number is not None and answer is not True:  # "nie, chodzi o 48214"
                 return await self.orders.lookup(s, number)
             return await self.orders.answer_offer(s, bool(answer))
@@ -273,17 +285,8 @@ class DialogEngine:
             s.misses += 1
             s.failed_attempts += 1
             return self._missed(s, Reply("clarify", say.CLARIFY[0]))
-        if s.offer == "transfer" and number is not None and answer is not True:  # "nie, numer to 48213"
+        if s.offer == "transfer" and self.orders is not None and number is not None and answer is not True:
             return await self.orders.lookup(s, number)
         if s.offer == "transfer" and answer is False:
             return Reply("answer", say.DECLINED)
         return None
-
-    def _about_order(self, s: Session, text: str) -> bool:
-        """A number in this turn is an order number (not a price, a date or a quantity)."""
-        if s.expects == "order_number" or s.purpose is not None or mostly_number(text):
-            return True
-        if mentions_quantity(text):
-            return False
-        context = s.order_id is not None or s.offer == "transfer"  # "nie, to jest 48213"
-        return context or is_correction(text) or wants_order_status(text) or wants_address_change(text)

@@ -29,13 +29,23 @@ class EngineConfig:
     priorities: Mapping[Reason, int] = field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
     max_misses: int = 2  # turns not understood in a row before a not_understood transfer
     max_not_found: int = 2  # unknown order numbers in a row before a human is offered
-    answer_threshold: float = ANSWER_THRESHOLD  # KB confidence to answer directly
-    clarify_threshold: float = CLARIFY_THRESHOLD  # KB confidence to ask "czy chodzi o ...?"
+    # KB confidence to answer directly / to ask "czy chodzi o ...?"; None = the KB's own calibrated bands
+    # (``answer_threshold``/``confirm_threshold`` of the KB object, else the lexical ranker's defaults).
+    answer_threshold: float | None = None
+    clarify_threshold: float | None = None
     shop_name: str = "sklepu Sklep Demo"  # genitive: "tu automatyczny asystent sklepu Sklep Demo"
     min_order_digits: int = 4
     max_order_digits: int = 10
     extra_vocabulary: tuple[str, ...] = DEFAULT_VOCABULARY
     max_text_chars: int = 500  # longer chat input is cut: a turn costs ~1 ms per 50 characters
+
+    def thresholds(self, kb: object) -> tuple[float, float]:
+        """(answer, confirm) for this KB: explicit settings win over the KB's calibrated bands."""
+        answer = self.answer_threshold
+        confirm = self.clarify_threshold
+        answer = float(getattr(kb, "answer_threshold", ANSWER_THRESHOLD)) if answer is None else answer
+        confirm = float(getattr(kb, "confirm_threshold", CLARIFY_THRESHOLD)) if confirm is None else confirm
+        return answer, confirm
 
     def policy(self) -> EscalationPolicy:
         return EscalationPolicy(queues=self.queues, priorities=self.priorities, max_misses=self.max_misses)

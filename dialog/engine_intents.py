@@ -112,6 +112,18 @@ def mentions_quantity(text: str) -> bool:
     return bool(term_positions(_QUANTITY, tokens(text)))
 
 
+_FOLLOW_UP_START = frozenset({"a", "i", "oraz", "no", "to", "ale", "tez"})
+_ANAPHORA = frozenset({"to", "tego", "tym", "tej", "ta", "ten", "te", "tam", "temu", "tamto", "tez", "wtedy"})
+
+
+def is_follow_up(text: str, max_words: int = 6) -> bool:
+    """A short turn that leans on the previous one: 'a ile to kosztuje?', 'a na ile miesięcy?', 'i do kiedy?'."""
+    forms = [t.form for t in tokens(text)]
+    if not forms or len(forms) > max_words:
+        return False
+    return forms[0] in _FOLLOW_UP_START or any(f in _ANAPHORA for f in forms)
+
+
 def mostly_number(text: str) -> bool:
     """The turn is essentially a number ('48213', 'numer 48213', 'to jest cztery osiem dwa jeden trzy')."""
     extra = {"numer", "nr", "zamowienia", "zamowienie", "jest", "ma", "tak", "nie", "moj", "moje", "mam", "o"}

@@ -1,15 +1,20 @@
 """The knowledge-base part of the dialog: answer when sure, ask "czy chodzi o ...?" when unsure.
 
-Confidence bands (``EngineConfig.answer_threshold`` / ``clarify_threshold``, defaults from ``dialog.kb``):
-at or above the answer threshold the answer is given; between the two the caller is asked to confirm the
+Confidence bands (``EngineConfig.thresholds``: the KB's calibrated bands unless set explicitly): at or
+above the answer threshold the answer is given; between the two the caller is asked to confirm the
 entry's first question (a yes/no turn); below, the KB has nothing and the turn is a miss.
+
+Context: a short follow-up ("a ile to kosztuje?") is searched together with the topic of the previous KB
+turn (``Session.topic``: what the caller said then), and that reading wins when it reaches the confirm
+band: "to" refers to the previous topic, not to whatever entry mentions a price.
 """
 
 from __future__ import annotations
 
 from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
-from dialog.kb import KnowledgeBaseSearch
+from dialog.engine_intents import is_follow_up
+from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.session import Session
 
 
@@ -19,6 +24,7 @@ class KBStep:
     def __init__(self, kb: KnowledgeBaseSearch, config: EngineConfig) -> None:
         self.kb = kb
         self.config = config
+        self.answer_threshold, self.confirm_threshold = config.thresholds(kb)
 
     def _entry(self, entry_id: str | None) -> object | None:
         entries = getattr(self.kb, "entries", {})  # optional part of the KB: the confirm question
@@ -35,17 +41,33 @@ class KBStep:
         s.kb_given.append(entry_id)
         return Reply("answer", KBStep.answer_text(answer), kb_id=entry_id, anything_else=True)
 
+    def best(self, text: str) -> KBMatch | None:
+        matches = self.kb.search(text, k=1)
+        return matches[0] if matches else None
+
+    def understood(self, s: Session, text: str) -> tuple[KBMatch | None, str]:
+        """The best entry for this turn, read in the context of the previous topic when it is a follow-up;
+        and the text that found it (the next topic)."""
+        best = self.best(text)
+        if s.topic and is_follow_up(text):
+            in_context = getattr(self.kb, "search_in_context", None)  # optional part of the KB port
+            matches = in_context(text, s.topic, k=1) if in_context else self.kb.search(f"{s.topic} {text}", k=1)
+            if matches and matches[0].confidence >= self.confirm_threshold:
+                return matches[0], f"{s.topic} {text}"
+        return best, text
+
     def ask(self, s: Session, text: str) -> Reply | None:
         """A confident answer, or 'czy chodzi o ...?' for a plausible one, or None (a miss)."""
-        matches = self.kb.search(text, k=3)
-        if not matches or matches[0].confidence < self.config.clarify_threshold:
+        best, topic = self.understood(s, text)
+        if best is None or best.confidence < self.confirm_threshold:
             return None
-        best = matches[0]
-        if best.confidence >= self.config.answer_threshold:
+        if best.confidence >= self.answer_threshold:
+            s.topic = topic
             return self._answer(s, best.entry_id, best.answer)
         questions = getattr(self._entry(best.entry_id), "questions", None)
         if not questions:
             return None
+        s.topic = topic
         s.offer, s.offer_value = "kb", best.entry_id
         return Reply("clarify", KBStep.confirm_text(questions[0]), expects="yes_no")
 

@@ -12,6 +12,14 @@ from datetime import date
 
 from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
+from dialog.engine_intents import (
+    is_correction,
+    lacks_order_number,
+    mentions_quantity,
+    mostly_number,
+    wants_address_change,
+    wants_order_status,
+)
 from dialog.orders import Order, OrderLookup, OrdersUnavailable
 from dialog.session import Purpose, Session
 
@@ -108,3 +116,27 @@ class OrderFlow:
         session.misses += 1
         session.failed_attempts += 1
         return Reply("clarify", say.ASK_ORDER_NUMBER_AGAIN, expects="order_number")
+
+    async def step(self, s: Session, text: str, number: str | None, phone: str | None) -> Reply | None:
+        """Order numbers and order/address questions; None when the turn is not about an order."""
+        if number is not None and self.about_order(s, text):
+            s.purpose = "address" if wants_address_change(text) else s.purpose
+            return await self.lookup(s, number)
+        if wants_address_change(text):
+            return await self.start(s, "address", phone)
+        if wants_order_status(text):
+            return await self.start(s, "status", phone)
+        if lacks_order_number(text, asked=s.expects == "order_number"):
+            s.offer, s.offer_value = "transfer", "requested_human"
+            return Reply("clarify", say.NO_ORDER_NUMBER_OFFER, expects="yes_no")
+        return None
+
+    @staticmethod
+    def about_order(s: Session, text: str) -> bool:
+        """A number in this turn is an order number (not a price, a date or a quantity)."""
+        if s.expects == "order_number" or s.purpose is not None or mostly_number(text):
+            return True
+        if mentions_quantity(text):
+            return False
+        context = s.order_id is not None or s.offer == "transfer"  # "nie, to jest 48213"
+        return context or is_correction(text) or wants_order_status(text) or wants_address_change(text)

@@ -63,6 +63,12 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         ),
         "=pozwe|=pozwiemy|=pozew|prawnik|adwokat|policj|prokurat|uokik|rzecznik|=sad|=sadu|=sadzie",
         "zabij|pozabijam|=bomba|=bombe|=bomby|wysadz|polkn|zadlawil|=udusil|=wypadek",
+        ("=gaz|=gazu|=gazem", "czu|smierd|ulatn|wycie|zapach|=wali|=cuchnie"),
+        (
+            "zalal|zalewa|zalało|zalalo|zalane|zalana|=leje|=leci|wylal|=tryska",
+            "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog|=woda|wody",
+        ),
+        "powodz|=grozi =mi|=groza =mi|=grozil|=grozila|=grozili|grozb|=pobije|pobic",
         ("=topi|=topia|topil|=pali|=tli|=dymi|=iskrzy", "=sie"),
         (
             "=ktos|=ktoś|=obcy|=nieznany",
@@ -213,6 +219,13 @@ def _device_fails(toks: Sequence[Token]) -> bool:
         if third_person and not term_positions(_NOT_A_DEFECT, [verb]):
             return True
     return False
+
+
+def declines_human(text: str) -> bool:
+    """'Nie chcę rozmawiać z konsultantem': a human named only to be refused (no later positive ask)."""
+    folded = " ".join(t.form for t in tokens(text))
+    neg = _NEGATED_ASK.search(folded)
+    return neg is not None and not _POSITIVE_ASK.search(folded[neg.end() :]) and not _NOT_A_BOT.matches(tokens(text))
 
 
 def detect_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:

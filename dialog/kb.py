@@ -90,6 +90,9 @@ class _Token:
 class KnowledgeBase:
     """Entries plus the indexes built once at load; ``search`` is pure CPU work, a few milliseconds."""
 
+    answer_threshold = ANSWER_THRESHOLD  # the bands this ranker's confidence was calibrated for
+    confirm_threshold = CLARIFY_THRESHOLD
+
     def __init__(self, entries: list[KBEntry]) -> None:
         if not entries:
             raise KBError("a knowledge base needs at least one entry")
@@ -140,6 +143,11 @@ class KnowledgeBase:
         bm25_rel = bm25 / top if top > 0 else bm25
         fuzzy = self._fuzzy(textnorm.normalize(text))
         return _W_COVERAGE * self._coverage(tokens) + _W_FUZZY * fuzzy + _W_BM25 * bm25_rel
+
+    def lexical_scores(self, text: str) -> np.ndarray:
+        """Per-entry lexical score in 0..1 (file order), zeros when nothing in ``text`` is known."""
+        blend = self._blend(text)
+        return np.zeros(len(self._order)) if blend is None else blend
 
     def vocabulary(self) -> list[str]:
         """Domain words for the recognizer's hotwords: names and rare KB words, most distinctive first."""

@@ -36,8 +36,8 @@ def load_eval_items(path: str | Path) -> list[dict[str, str | None]]:
 def evaluate_kb(
     kb: KnowledgeBaseSearch,
     items: Iterable[Mapping[str, Any]],
-    answer_threshold: float = ANSWER_THRESHOLD,
-    clarify_threshold: float = CLARIFY_THRESHOLD,
+    answer_threshold: float | None = None,
+    clarify_threshold: float | None = None,
 ) -> dict[str, Any]:
     """Accuracy, threshold outcomes and search latency over ``items`` ({text, kb_id}).
 
@@ -45,7 +45,12 @@ def evaluate_kb(
     directly, rightly or wrongly; ``clarify``/``not_understood``: share asked again or given up.
     Out-of-domain: ``ood_answered`` (wrongly answered with confidence), ``ood_clarify``,
     ``ood_rejected``. ``errors`` lists the in-domain misses and confident out-of-domain answers.
+    Thresholds default to the KB's own calibrated bands (the lexical defaults for a plain ``KnowledgeBase``).
     """
+    if answer_threshold is None:
+        answer_threshold = float(getattr(kb, "answer_threshold", ANSWER_THRESHOLD))
+    if clarify_threshold is None:
+        clarify_threshold = float(getattr(kb, "confirm_threshold", CLARIFY_THRESHOLD))
     ind = {"n": 0, "top1": 0, "top3": 0, "answered_correct": 0, "answered_wrong": 0, "clarify": 0}
     ood = {"n": 0, "answered": 0, "clarify": 0}
     latencies: list[float] = []

@@ -33,6 +33,7 @@ class Session(BaseModel):
     failed_attempts: int = 0  # every miss and every order number not found, for the agent's summary
     not_found: int = 0  # consecutive order numbers not found
     kb_given: list[str] = Field(default_factory=list)
+    topic: str | None = None  # what the caller said in the latest KB turn: context for a follow-up
     last_reply: str = ""
     expects: Expects = "text"
     asked_anything_else: bool = False

@@ -80,6 +80,7 @@ def build_dialog(settings: Settings, store: KeyValueStore) -> Dialog:
         orders_timeout_s=settings.orders_timeout_s,
         store=store,
         session_ttl_s=settings.session_ttl_s,
+        vectors_dir=settings.models_dir / "embeddings",
     )
 
 

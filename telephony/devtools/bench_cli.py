@@ -89,6 +89,7 @@ async def bench_turns(settings: Settings) -> int:
 
 async def bench_dialog() -> int:
     """KB top-1 accuracy, escalation precision/recall and engine latency per turn."""
+    from dialog.domain_eval import bench_report
     from dialog.engine import DialogEngine
     from dialog.eval_flow import evaluate_flow, load_items
     from dialog.factory import build_engine
@@ -102,7 +103,7 @@ async def bench_dialog() -> int:
     print(f"  search latency: p50 {kb['latency_ms_p50']:.2f} ms, p95 {kb['latency_ms_p95']:.2f} ms")
 
     def factory() -> Dialog:
-        return DialogEngine(base.kb, base.orders.orders, SessionRepo(MemoryStore()), base.config)
+        return DialogEngine(base.kb, base.order_source, SessionRepo(MemoryStore()), base.config, meaning=base.meaning)
 
     flow = await evaluate_flow(factory, load_items(FLOW_EVAL))
     _print("escalation and orders", flow, ("accuracy", "order_id_accuracy"))
@@ -112,6 +113,7 @@ async def bench_dialog() -> int:
         print(f"    {reason:18} " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
     lat = flow["latency_ms"]
     print(f"  engine latency per turn: p50 {lat['p50']:.2f} ms, p95 {lat['p95']:.2f} ms over {lat['turns']} turns")
+    print(await bench_report(REPO / "tests" / "data" / "domains.yaml"))
     return 0
 
 

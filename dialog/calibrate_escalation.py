@@ -1,0 +1,96 @@
+"""Fit the per-reason thresholds of ``dialog.escalation_meaning`` on tune data (never a frozen split).
+
+Data: every case of each domain's ``tune`` split (with its own KB as the competing questions) and the
+demo KB's flow set ``tests/data/dialog_eval_flow.yaml`` (escalations and must-not-transfer questions).
+The detector works *beside* the lexical cues (``dialog.escalation``), so for each reason a grid search
+over (similarity, margin) maximises ``RECALL_WEIGHT[reason] * caught - false alarms``, where *caught*
+counts only cases the cues miss, and a false alarm on a question that needs no human costs 1 (on a case
+that needs another reason, 0.25: a human takes it anyway). A missed emergency costs far more than an
+agent taking a call the bot could have handled.
+
+Run: ``python -m dialog.calibrate_escalation`` (rewrites dialog/data/escalation_calibration.json).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from dialog.domain_eval import load_cases, load_domains
+from dialog.embedder import Embedder, load_embedder
+from dialog.escalation import detect_reasons
+from dialog.escalation_meaning import REASONS, Closeness, EscalationMeaning, load_thresholds
+from dialog.eval_flow import load_items
+from dialog.kb import load_kb
+from dialog.kb_hybrid import HybridKB, load_calibration
+from dialog.ports import Reason
+
+RECALL_WEIGHT: dict[Reason, float] = {"urgent": 3.0, "requested_human": 3.0, "complaint": 1.0, "individual_offer": 1.0}
+_SIMS = np.round(np.arange(0.80, 0.97, 0.005), 3)
+_MARGINS = np.round(np.arange(-0.02, 0.08, 0.005), 3)
+
+Sample = tuple[Closeness, Reason | None, frozenset[Reason]]  # closeness, expected, found by cues
+
+
+def collect(repo: Path, embedder: Embedder, cache_dir: Path | None) -> list[Sample]:
+    data = repo / "tests" / "data"
+    meaning = EscalationMeaning(embedder, load_thresholds(), cache_dir)
+    calibration = load_calibration()
+    out: list[Sample] = []
+    for domain in load_domains(data / "domains.yaml"):
+        kb = HybridKB(load_kb(domain.kb), embedder, calibration, cache_dir)
+        for case in load_cases(domain.splits["tune"]):
+            cues = frozenset(detect_reasons(case.text))
+            out.append((meaning.closeness(case.text, kb.best_similarity), case.reason, cues))
+    demo = HybridKB(load_kb(repo / "dialog" / "data" / "kb.yaml"), embedder, calibration, cache_dir)
+    for item in load_items(data / "dialog_eval_flow.yaml"):
+        if not item.before and item.reason != "not_understood":
+            cues = frozenset(detect_reasons(item.text))
+            out.append((meaning.closeness(item.text, demo.best_similarity), item.reason, cues))
+    return out
+
+
+def _hits(samples: Sequence[Sample], reason: Reason, sim: float, margin: float) -> list[bool]:
+    return [c.reasons[reason] >= sim and c.margin(reason) >= margin and c.words >= 3 for c, _, _ in samples]
+
+
+def _gain(samples: Sequence[Sample], reason: Reason, hits: list[bool]) -> float:
+    caught = sum(1 for h, (_, r, cues) in zip(hits, samples, strict=True) if h and r == reason and reason not in cues)
+    false = sum((1.0 if r is None else 0.25) for h, (_, r, _) in zip(hits, samples, strict=True) if h and r != reason)
+    return RECALL_WEIGHT[reason] * caught - false
+
+
+def fit_reason(samples: Sequence[Sample], reason: Reason) -> dict[str, float]:
+    """Best (similarity, margin) for one reason; ties go to the stricter thresholds."""
+    best, best_score = {"similarity": 1.0, "margin": 1.0}, 0.0
+    for sim in _SIMS[::-1]:
+        for margin in _MARGINS[::-1]:
+            score = _gain(samples, reason, _hits(samples, reason, float(sim), float(margin)))
+            if score > best_score:
+                best, best_score = {"similarity": float(sim), "margin": float(margin)}, score
+    return best
+
+
+def main(argv: list[str] | None = None) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    args = argv if argv is not None else sys.argv[1:]
+    cache = Path(args[0]) if args else Path.home() / ".cache" / "infolinia" / "models" / "embeddings"
+    samples = collect(repo, load_embedder(), cache)
+    fitted = {r: fit_reason(samples, r) for r in REASONS}
+    path = repo / "dialog" / "data" / "escalation_calibration.json"
+    path.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
+    for r, t in fitted.items():
+        hits = _hits(samples, r, t["similarity"], t["margin"])
+        n = sum(e == r for _, e, _ in samples)
+        cues = sum(e == r and r in c for _, e, c in samples)
+        both = sum(e == r and (h or r in c) for h, (_, e, c) in zip(hits, samples, strict=True))
+        false = sum(h and e is None for h, (_, e, _) in zip(hits, samples, strict=True))
+        print(f"{r}: {t}: cues {cues}/{n}, with meaning {both}/{n}; false alarms on no-transfer cases {false}")
+
+
+if __name__ == "__main__":
+    main()

