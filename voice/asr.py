@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,21 +29,11 @@ import numpy as np
 import numpy.typing as npt
 
 from voice.asr_batch import BatchingQueue, decode_batch
+from voice.asr_rules import ASR_RATE, encoder_frames, is_hallucination, max_new_tokens, transcript_confidence
 from voice.loops import PerLoop
 from voice.ports import PCM, Transcript
 
-ASR_RATE = 16000  # Whisper's input rate
-REPETITION_RATIO = 2.4  # gzip compression ratio above which Whisper itself calls a decoding a loop
 T = TypeVar("T")
-
-# Whisper (trained on subtitles) hallucinates subtitle credits on noise or hold music.
-_HALLUCINATION_MARKERS = (
-    "amara.org",
-    "napisy stworzone",
-    "napisy wykonane",
-    "napisy by",
-    "tłumaczenie i napisy",
-)
 
 
 def pick_device(device: str, compute_type: str, cuda_devices: int) -> tuple[str, str]:
@@ -53,45 +42,6 @@ def pick_device(device: str, compute_type: str, cuda_devices: int) -> tuple[str,
     if compute_type == "auto":
         compute_type = "float16" if dev == "cuda" else "int8"
     return dev, compute_type
-
-
-def segment_confidence(avg_logprob: float, no_speech_prob: float, compression_ratio: float = 1.0) -> float:
-    """Confidence of one segment in 0..1: exp(avg_logprob) * (1 - no_speech_prob) * repetition factor.
-
-    exp(avg_logprob) is the geometric mean of the chosen tokens' probabilities (how sure the decoder
-    was of the words); (1 - no_speech_prob) discounts segments the model thinks are not speech at all;
-    the repetition factor min(1, (2.4 / compression_ratio)^2) sinks decoding loops ("to jest to, że to
-    jest to, ..."), which Whisper emits with high token probabilities. 2.4 is Whisper's own threshold.
-    """
-    repetition = min(1.0, (REPETITION_RATIO / compression_ratio) ** 2) if compression_ratio > 0 else 1.0
-    return min(1.0, max(0.0, math.exp(avg_logprob) * (1.0 - no_speech_prob) * repetition))
-
-
-def transcript_confidence(segments: Sequence[tuple[float, float, float, int]]) -> float:
-    """Token-weighted mean of segment confidences.
-
-    Items are (avg_logprob, no_speech_prob, compression_ratio, n_tokens) per segment.
-    """
-    total = sum(max(n, 1) for *_, n in segments)
-    if not segments:
-        return 0.0
-    return sum(segment_confidence(lp, ns, cr) * max(n, 1) for lp, ns, cr, n in segments) / total
-
-
-def max_new_tokens(audio_s: float) -> int:
-    """Decoding budget for ``audio_s`` of speech: bounds the time a decoding loop can waste.
-
-    Read Polish speech measures at most ~11 Whisper tokens per second (punctuation included); 20/s plus
-    16 leaves room for fast talkers. Capped at 200 so that with a full hotwords prompt (at most 223
-    tokens) the total stays under Whisper's 448-token limit, which faster-whisper enforces.
-    """
-    return min(200, 16 + math.ceil(20 * audio_s))
-
-
-def is_hallucination(text: str) -> bool:
-    """True for Whisper's known subtitle-credit hallucinations (never something a caller says)."""
-    low = text.lower()
-    return any(marker in low for marker in _HALLUCINATION_MARKERS)
 
 
 def to_whisper_audio(pcm: PCM, rate: int) -> npt.NDArray[np.float32]:
@@ -121,9 +71,6 @@ async def run_in_slot(slot: asyncio.Semaphore, fn: Callable[..., T], *args: Any)
             raise
 
 
-TAIL_FRAMES = 200  # mel frames (2 s) of padding kept after the last frame with content
-
-
 def trimmed_encoder(encode: Callable[[Any], Any], min_frames: int) -> Callable[[Any], Any]:
     """Wrap faster-whisper's ``encode`` so the encoder skips most of the zero padding of short turns.
 
@@ -140,11 +87,7 @@ def trimmed_encoder(encode: Callable[[Any], Any], min_frames: int) -> Callable[[
         if frames <= min_frames:
             return encode(features)
         content = np.flatnonzero(np.any(features.reshape(-1, frames) != 0.0, axis=0))
-        # Whisper needs some silence after the speech to end it well: cut flush at the last word and
-        # the last sentence of a 10 s turn was dropped; 2 s of padding keeps it (measured).
-        keep = max(min_frames, int(content[-1]) + 1 + TAIL_FRAMES if content.size else 0)
-        keep += keep % 2  # the encoder's convolution halves the length
-        return encode(features[..., : min(keep, frames)])
+        return encode(features[..., : encoder_frames(int(content[-1]) if content.size else -1, min_frames)])
 
     return trimmed
 

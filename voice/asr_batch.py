@@ -5,10 +5,13 @@ the same moment they wait for each other. CTranslate2 decodes a batch in one pas
 turns take ~0.75x the time of three in a row on 2 cores (docs/benchmarks.md). A lone turn never waits to
 form a batch: batching only happens among requests that are already queued.
 
-The batched pass mirrors what faster-whisper does for one utterance (same prompt with the hotwords, same
-suppressed tokens, greedy at temperature 0, the same silence rule); an item whose result would make
-faster-whisper fall back to a higher temperature (low log-probability or a repetition loop) is recognised
-again alone by the full path, so quality is the same as unbatched.
+The batched pass mirrors what faster-whisper does for one utterance: the same mel frames (its last, padding
+frame dropped), the same encoder length (turns are batched only with turns of equal length, see
+``decode_batch``), the same prompt with the hotwords, suppressed tokens, beam and silence rule at
+temperature 0. An item whose result would make faster-whisper fall back to a higher temperature (low
+log-probability or a repetition loop), or that used more than its own token budget, is recognised again
+alone by the full path. A batch thus reads each turn as it would be read alone (issue 20; the whole eval
+set in docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -16,62 +19,91 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from voice.asr_rules import (
+    ASR_RATE,
+    LOG_PROB_THRESHOLD,
+    MAX_FRAMES,
+    REPETITION_RATIO,
+    encoder_frames,
+    is_hallucination,
+    max_new_tokens,
+    transcript_confidence,
+)
+
 Recognised = tuple[str, float, tuple[tuple[float, float, str], ...]]  # text, confidence, segments
-LOG_PROB_THRESHOLD = -1.0  # faster-whisper's defaults: below this (or above the ratio) it re-decodes
-COMPRESSION_THRESHOLD = 2.4
 
 
 def decode_batch(
     model: Any, audios: Sequence[np.ndarray], hotwords: str | None, options: dict[str, Any], min_frames: int
 ) -> list[Recognised | None]:
-    """Blocking: recognise float32 16 kHz ``audios`` in one pass; None where the full path must redo it."""
-    from faster_whisper.tokenizer import Tokenizer
-    from faster_whisper.transcribe import get_suppressed_tokens
+    """Blocking: recognise float32 16 kHz ``audios`` in batches; None where the full path must redo it.
 
-    from voice.asr import ASR_RATE, TAIL_FRAMES, max_new_tokens
+    Whisper's encoder has no padding mask, so a turn padded to a longer neighbour's length is heard
+    differently (issue 20: "Interesuje mnie historia Polski." became "Interesujemy niej historii Apolski.").
+    Items are therefore grouped by the encoder length they would get alone (``encoder_frames``): every
+    turn shorter than the window minus the 2 s tail shares one length, so phone turns still batch.
+    """
+    from faster_whisper.tokenizer import Tokenizer
 
     tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, "transcribe", options["language"])
     previous = tokenizer.encode(" " + options["initial_prompt"].strip()) if options.get("initial_prompt") else []
     prompt = model.get_prompt(tokenizer, previous, without_timestamps=True, hotwords=hotwords)
-    feats = [model.feature_extractor(a) for a in audios]
-    frames = min(3000, max(max(min_frames, f.shape[-1] + TAIL_FRAMES) for f in feats))
-    frames += frames % 2  # the encoder's convolution halves the length
-    batch = np.stack([np.pad(f[:, :frames], ((0, 0), (0, frames - min(frames, f.shape[-1])))) for f in feats])
-    budget = max(max_new_tokens(len(a) / ASR_RATE) for a in audios)
-    results = model.model.generate(
-        model.encode(batch.astype(np.float32)),
-        [list(prompt) for _ in audios],
-        beam_size=1,
+    # faster-whisper drops the extractor's last frame (the 160 samples of padding it adds) as here
+    feats = [model.feature_extractor(a)[:, :-1] for a in audios]
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, f in enumerate(feats):
+        if f.shape[-1] <= MAX_FRAMES:  # longer than one window: several segments, the full path's job
+            groups[encoder_frames(f.shape[-1] - 1, min_frames)].append(i)
+    results: list[Recognised | None] = [None] * len(audios)
+    for frames, members in groups.items():
+        batch = np.stack([np.pad(feats[i], ((0, 0), (0, frames - feats[i].shape[-1]))) for i in members])
+        budgets = [max_new_tokens(len(audios[i]) / ASR_RATE) for i in members]
+        out = _generate(model, tokenizer, batch.astype(np.float32), prompt, max(budgets), options)
+        for i, r, budget in zip(members, out, budgets, strict=True):
+            results[i] = _item(r, len(audios[i]) / ASR_RATE, budget, tokenizer, options)
+    return results
+
+
+def _generate(
+    model: Any, tokenizer: Any, batch: np.ndarray, prompt: list[int], budget: int, opts: dict[str, Any]
+) -> Any:
+    """One CTranslate2 pass at temperature 0 with the options faster-whisper's own first pass uses."""
+    from faster_whisper.transcribe import get_suppressed_tokens
+
+    return model.model.generate(
+        model.encode(batch),
+        [list(prompt) for _ in range(len(batch))],
+        beam_size=opts["beam_size"],
+        patience=opts.get("patience", 1.0),
         max_length=min(model.max_length, len(prompt) + budget),
         return_scores=True,
         return_no_speech_prob=True,
         suppress_blank=True,
         suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
     )
-    return [_item(r, len(a) / ASR_RATE, tokenizer, options) for a, r in zip(audios, results, strict=True)]
 
 
-def _item(result: Any, audio_s: float, tokenizer: Any, options: dict[str, Any]) -> Recognised | None:
-    """One batch item as the full path would see it (None: it would fall back to a higher temperature)."""
+def _item(result: Any, audio_s: float, budget: int, tokenizer: Any, options: dict[str, Any]) -> Recognised | None:
+    """One batch item as the full path would see it (None: the full path must redo it alone)."""
     from faster_whisper.transcribe import get_compression_ratio
 
-    from voice.asr import is_hallucination, transcript_confidence
-
     tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+    if len(tokens) >= budget:  # the batch's budget was larger than this turn's: alone it would stop earlier
+        return None
     avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)  # as faster-whisper recovers it
     text = tokenizer.decode(tokens).strip()
     ratio = get_compression_ratio(text) if text else 0.0
     silence = result.no_speech_prob > options["no_speech_threshold"] and avg_logprob < LOG_PROB_THRESHOLD
     if silence or not text or is_hallucination(text):
         return ("", 0.0, ())
-    if avg_logprob < LOG_PROB_THRESHOLD or ratio > COMPRESSION_THRESHOLD:
+    if avg_logprob < LOG_PROB_THRESHOLD or ratio > REPETITION_RATIO:
         return None
     conf = transcript_confidence([(avg_logprob, result.no_speech_prob, ratio, len(tokens))])
     return (text, conf, ((0.0, audio_s, text),))
