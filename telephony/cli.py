@@ -143,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chat", help="talk to the dialog engine in the terminal")
     c.set_defaults(func=cmd_chat)
     b = sub.add_parser("bench", help="print measured figures")
-    b.add_argument("what", choices=["speech", "dialog", "waits", "calls", "wyoming", "asr-batch", "turns"])
+    b.add_argument("what", choices=["speech", "dialog", "waits", "calls", "wyoming", "asr", "asr-batch", "turns"])
     from telephony.load_test_run import add_arguments
 
     add_arguments(b)

@@ -77,7 +77,7 @@ def build_dialog(settings: Settings, store: KeyValueStore) -> Dialog:
 
 async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
     """Resolve and load both models (in threads); raises ModelNotAvailable with the fix in the message."""
-    from voice.asr import WhisperRecognizer
+    from voice.asr import SHORT_ANSWERS, WhisperRecognizer
     from voice.models import resolve_voice, resolve_whisper
     from voice.tts import PiperSynthesizer
 
@@ -88,6 +88,12 @@ async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
         device=settings.asr_device,
         compute_type=settings.asr_compute_type,
         beam_size=settings.asr_beam_size,
+        patience=settings.asr_patience,
+        alternatives=settings.asr_alternatives,
+        fallback=settings.asr_fallback,
+        reject_logprob=settings.asr_reject_logprob,
+        initial_prompt=settings.asr_initial_prompt,
+        short_words=SHORT_ANSWERS if settings.asr_short_answers else (),
         cpu_threads=settings.asr_cpu_threads,
         concurrency=settings.asr_concurrency,
         window_s=settings.asr_window_s,

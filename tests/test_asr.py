@@ -14,8 +14,9 @@ import soundfile as sf
 
 from tests.models_fixtures import *  # noqa: F403  (session-wide model fixtures)
 from voice.asr import WhisperRecognizer, pick_device, to_whisper_audio
+from voice.asr_engine import Heard
 from voice.asr_rules import is_hallucination, max_new_tokens, segment_confidence, transcript_confidence
-from voice.bench import word_errors
+from voice.asr_score import word_errors
 from voice.fakes import EchoRecognizer, text_to_pcm
 from voice.wavio import read_audio, write_wav
 
@@ -134,9 +135,9 @@ async def test_event_loop_keeps_running_during_recognition(recognizer: WhisperRe
     assert len(gaps) > 10 and sum(gaps) / len(gaps) < 0.05 and max(gaps) < 0.5  # phone frames keep flowing
 
 
-class BlockingModel:
-    """Stands in for faster-whisper's model in one unit test: the first recognition blocks in its worker
-    thread until ``release`` is set; every start and end is logged in order."""
+class BlockingEngine:
+    """Stands in for the recognizer's engine (the model work) in one unit test: the first recognition blocks
+    in its worker thread until ``release`` is set; every start and end is logged in order."""
 
     def __init__(self) -> None:
         self.log: list[str] = []
@@ -144,7 +145,7 @@ class BlockingModel:
         self.release = threading.Event()
         self._lock = threading.Lock()
 
-    def transcribe(self, audio: np.ndarray, **_: object) -> tuple[list[object], None]:
+    def recognise(self, audios: list[np.ndarray], hotwords: str | None) -> list[Heard]:
         with self._lock:
             n = sum(entry.startswith("start") for entry in self.log)
             self.log.append(f"start {n}")
@@ -153,14 +154,14 @@ class BlockingModel:
             self.release.wait(30)
         with self._lock:
             self.log.append(f"end {n}")
-        return [], None
+        return [Heard("", 0.0) for _ in audios]
 
 
 async def test_cancelled_recognition_holds_its_slot_until_the_thread_ends() -> None:
     """A hung-up caller's recognition cannot be interrupted; the next one must wait for its thread."""
-    model = BlockingModel()
+    model = BlockingEngine()
     rec = WhisperRecognizer("unused", concurrency=1)
-    rec._model = model  # the slot logic is under test, not Whisper
+    rec._engine = model  # type: ignore[assignment]  # the slot logic is under test, not Whisper
     pcm = np.ones(16000, dtype=np.int16)
     first = asyncio.create_task(rec.transcribe(pcm, 16000))
     assert await asyncio.to_thread(model.started[0].wait, 30)  # the first is running in its thread

@@ -13,7 +13,8 @@ import pytest
 from tests.models_fixtures import *  # noqa: F403  (session-wide model fixtures)
 from voice.asr import WhisperRecognizer
 from voice.asr_batch import BatchingQueue, Recognised
-from voice.bench import read_manifest, word_errors
+from voice.asr_score import word_errors
+from voice.bench import read_manifest
 from voice.wavio import read_audio
 
 

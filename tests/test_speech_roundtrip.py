@@ -16,7 +16,8 @@ import pytest
 
 from tests.models_fixtures import *  # noqa: F403  (session-wide model fixtures)
 from voice.asr import WhisperRecognizer
-from voice.bench import error_rate, run_asr_eval
+from voice.asr_score import error_rate
+from voice.bench_asr import run_asr_eval
 from voice.codec import ulaw_decode, ulaw_encode
 from voice.resample import resample
 from voice.tts import PiperSynthesizer

@@ -9,7 +9,10 @@ the two recognizer modules free of an import cycle.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Sequence
+
+from voice.asr_score import has_loop
 
 ASR_RATE = 16000  # Whisper's input rate
 REPETITION_RATIO = 2.4  # gzip compression ratio above which Whisper itself calls a decoding a loop
@@ -50,14 +53,15 @@ def transcript_confidence(segments: Sequence[tuple[float, float, float, int]]) -
     return sum(segment_confidence(lp, ns, cr) * max(n, 1) for lp, ns, cr, n in segments) / total
 
 
-def max_new_tokens(audio_s: float) -> int:
+def max_new_tokens(audio_s: float, tokens_per_s: float = 20.0) -> int:
     """Decoding budget for ``audio_s`` of speech: bounds the time a decoding loop can waste.
 
     Read Polish speech measures at most ~11 Whisper tokens per second (punctuation included); 20/s plus
     16 leaves room for fast talkers. Capped at 200 so that with a full hotwords prompt (at most 223
-    tokens) the total stays under Whisper's 448-token limit, which faster-whisper enforces.
+    tokens) the total stays under Whisper's 448-token limit, which faster-whisper enforces. A decoding
+    that uses its whole budget is a loop (``verdict``).
     """
-    return min(200, 16 + math.ceil(20 * audio_s))
+    return min(200, 16 + math.ceil(tokens_per_s * audio_s))
 
 
 def encoder_frames(last_content_frame: int, min_frames: int) -> int:
@@ -76,3 +80,43 @@ def is_hallucination(text: str) -> bool:
     """True for Whisper's known subtitle-credit hallucinations (never something a caller says)."""
     low = text.lower()
     return any(marker in low for marker in _HALLUCINATION_MARKERS)
+
+
+def compression_ratio(text: str) -> float:
+    """gzip ratio of the text, as Whisper computes it: above 2.4 the text repeats itself."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def needs_fallback(text: str, avg_logprob: float, n_tokens: int, budget: int) -> bool:
+    """Whisper's own re-decoding rule (low log-prob or a repetitive text), plus loops and a spent budget."""
+    return (
+        avg_logprob < LOG_PROB_THRESHOLD
+        or compression_ratio(text) > REPETITION_RATIO
+        or has_loop(text)
+        or n_tokens >= budget
+    )
+
+
+def verdict(
+    text: str, avg_logprob: float, no_speech_prob: float, n_tokens: int, budget: int, *, no_speech: float, reject: float
+) -> str:
+    """Why a final decoding must not reach the dialog as what the caller said; "" when it may.
+
+    "silence" and "hallucination" are heard as nothing (no words); "loop", "budget" (a spent token budget:
+    a loop cut short) and "low_logprob" (average log-prob under ``reject``: the decoder was guessing) are
+    rejections: the caller is asked to repeat, and they are counted and logged apart.
+    """
+    if not text:
+        return "silence"
+    if no_speech_prob > no_speech and avg_logprob < LOG_PROB_THRESHOLD:
+        return "silence"
+    if is_hallucination(text):
+        return "hallucination"
+    if has_loop(text) or compression_ratio(text) > REPETITION_RATIO:
+        return "loop"
+    if n_tokens >= budget:
+        return "budget"
+    if avg_logprob < reject:
+        return "low_logprob"
+    return ""

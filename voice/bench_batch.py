@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from voice.asr import WhisperRecognizer
-from voice.bench import error_rate, read_manifest
+from voice.asr_score import error_rate
+from voice.bench import read_manifest
 from voice.wavio import read_audio
 
 
