@@ -111,6 +111,8 @@ class Metrics:
         self.asr_queue = Histogram(
             "infolinia_asr_queue_seconds", "Wait for a recognizer slot.", buckets=QUEUE_BUCKETS, registry=r
         )
+        # loop | budget | low_logprob (voice/asr_engine.py): the caller was asked to repeat
+        self.asr_rejected = Counter("infolinia_asr_rejected", "Transcripts withheld.", ["reason"], registry=r)
         self.tts_queue = Histogram(
             "infolinia_tts_queue_seconds", "Wait for a synthesizer slot.", buckets=QUEUE_BUCKETS, registry=r
         )
@@ -168,6 +170,8 @@ class Metrics:
         """Observe the queueing delay of the shared models (``queue_observer`` of voice/asr.py, tts.py)."""
         if recognizer is not None and hasattr(recognizer, "queue_observer"):
             recognizer.queue_observer = self.asr_queue.observe
+        if recognizer is not None and hasattr(recognizer, "rejection_observer"):
+            recognizer.rejection_observer = lambda reason: self.asr_rejected.labels(reason).inc()
         if synthesizer is not None and hasattr(synthesizer, "queue_observer"):
             synthesizer.queue_observer = self.tts_queue.observe
 

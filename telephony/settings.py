@@ -34,7 +34,19 @@ class Settings(BaseSettings):
     models_dir: Path = Field(default_factory=_default_models_dir, description="Model cache directory.")
     asr_device: Literal["auto", "cpu", "cuda"] = "auto"
     asr_compute_type: str = Field("auto", description="ctranslate2 compute type; auto = int8 on CPU, float16 on CUDA.")
-    asr_beam_size: int = Field(1, ge=1, le=10)
+    asr_beam_size: int = Field(5, ge=1, le=10, description="Whisper beam size; 5: 8 kHz WER 42 -> 38 % (issue 17).")
+    asr_patience: float = Field(1.0, ge=1.0, le=4.0, description="Beam search patience (how long beams go on).")
+    asr_alternatives: int = Field(3, ge=1, le=10, description="n-best transcripts kept (at most the beam size).")
+    asr_fallback: Literal["sample", "penalty", "none"] = Field(
+        "penalty", description="Re-decoding of a doubtful transcript: sampled (seeded), repetition penalty, none."
+    )
+    asr_reject_logprob: float = Field(
+        -1.4, le=0.0, description="Transcripts with a lower average log-prob are rejected (caller asked to repeat)."
+    )
+    asr_initial_prompt: str | None = Field(None, description="Text Whisper reads as if said before each turn.")
+    asr_short_answers: bool = Field(
+        True, description="Turns under 1.5 s get 'tak', 'nie' and the digits as hotwords (isolated answers)."
+    )
     asr_cpu_threads: int = Field(0, ge=0, description="ctranslate2 threads per model; 0 = library default.")
     asr_window_s: int = Field(
         8, ge=1, le=30, description="Shortest Whisper encoder input (s); 8 is ~3x faster than 30 on caller turns."

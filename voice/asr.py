@@ -20,31 +20,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
-import numpy.typing as npt
 
-from voice.asr_batch import BatchingQueue, decode_batch
+from voice.asr_batch import BatchingQueue
+from voice.asr_engine import Engine, Heard
+from voice.asr_front import FrontEnd, to_whisper_audio
+from voice.asr_rules import encoder_frames
 from voice.loops import PerLoop
 from voice.ports import PCM, Transcript
 
-ASR_RATE = 16000  # Whisper's input rate
-REPETITION_RATIO = 2.4  # gzip compression ratio above which Whisper itself calls a decoding a loop
 T = TypeVar("T")
-
-# Whisper (trained on subtitles) hallucinates subtitle credits on noise or hold music.
-_HALLUCINATION_MARKERS = (
-    "amara.org",
-    "napisy stworzone",
-    "napisy wykonane",
-    "napisy by",
-    "tłumaczenie i napisy",
-)
+DEFAULT_FRONT_END = FrontEnd()
+# What callers answer in isolation on a phone line: yes, no and digits (order numbers are read digit by digit).
+SHORT_ANSWERS = ("tak", "nie", "zero", "jeden", "dwa", "trzy", "cztery", "pięć", "sześć", "siedem", "osiem", "dziewięć")
 
 
 def pick_device(device: str, compute_type: str, cuda_devices: int) -> tuple[str, str]:
@@ -53,54 +47,6 @@ def pick_device(device: str, compute_type: str, cuda_devices: int) -> tuple[str,
     if compute_type == "auto":
         compute_type = "float16" if dev == "cuda" else "int8"
     return dev, compute_type
-
-
-def segment_confidence(avg_logprob: float, no_speech_prob: float, compression_ratio: float = 1.0) -> float:
-    """Confidence of one segment in 0..1: exp(avg_logprob) * (1 - no_speech_prob) * repetition factor.
-
-    exp(avg_logprob) is the geometric mean of the chosen tokens' probabilities (how sure the decoder
-    was of the words); (1 - no_speech_prob) discounts segments the model thinks are not speech at all;
-    the repetition factor min(1, (2.4 / compression_ratio)^2) sinks decoding loops ("to jest to, że to
-    jest to, ..."), which Whisper emits with high token probabilities. 2.4 is Whisper's own threshold.
-    """
-    repetition = min(1.0, (REPETITION_RATIO / compression_ratio) ** 2) if compression_ratio > 0 else 1.0
-    return min(1.0, max(0.0, math.exp(avg_logprob) * (1.0 - no_speech_prob) * repetition))
-
-
-def transcript_confidence(segments: Sequence[tuple[float, float, float, int]]) -> float:
-    """Token-weighted mean of segment confidences.
-
-    Items are (avg_logprob, no_speech_prob, compression_ratio, n_tokens) per segment.
-    """
-    total = sum(max(n, 1) for *_, n in segments)
-    if not segments:
-        return 0.0
-    return sum(segment_confidence(lp, ns, cr) * max(n, 1) for lp, ns, cr, n in segments) / total
-
-
-def max_new_tokens(audio_s: float) -> int:
-    """Decoding budget for ``audio_s`` of speech: bounds the time a decoding loop can waste.
-
-    Read Polish speech measures at most ~11 Whisper tokens per second (punctuation included); 20/s plus
-    16 leaves room for fast talkers. Capped at 200 so that with a full hotwords prompt (at most 223
-    tokens) the total stays under Whisper's 448-token limit, which faster-whisper enforces.
-    """
-    return min(200, 16 + math.ceil(20 * audio_s))
-
-
-def is_hallucination(text: str) -> bool:
-    """True for Whisper's known subtitle-credit hallucinations (never something a caller says)."""
-    low = text.lower()
-    return any(marker in low for marker in _HALLUCINATION_MARKERS)
-
-
-def to_whisper_audio(pcm: PCM, rate: int) -> npt.NDArray[np.float32]:
-    """int16 PCM at any rate -> float32 at 16 kHz, the array faster-whisper takes directly."""
-    if rate != ASR_RATE:
-        from voice.resample import resample
-
-        pcm = resample(pcm, rate, ASR_RATE)
-    return np.asarray(pcm, dtype=np.float32) / 32768.0
 
 
 async def run_in_slot(slot: asyncio.Semaphore, fn: Callable[..., T], *args: Any) -> tuple[T, float]:
@@ -121,9 +67,6 @@ async def run_in_slot(slot: asyncio.Semaphore, fn: Callable[..., T], *args: Any)
             raise
 
 
-TAIL_FRAMES = 200  # mel frames (2 s) of padding kept after the last frame with content
-
-
 def trimmed_encoder(encode: Callable[[Any], Any], min_frames: int) -> Callable[[Any], Any]:
     """Wrap faster-whisper's ``encode`` so the encoder skips most of the zero padding of short turns.
 
@@ -140,17 +83,16 @@ def trimmed_encoder(encode: Callable[[Any], Any], min_frames: int) -> Callable[[
         if frames <= min_frames:
             return encode(features)
         content = np.flatnonzero(np.any(features.reshape(-1, frames) != 0.0, axis=0))
-        # Whisper needs some silence after the speech to end it well: cut flush at the last word and
-        # the last sentence of a 10 s turn was dropped; 2 s of padding keeps it (measured).
-        keep = max(min_frames, int(content[-1]) + 1 + TAIL_FRAMES if content.size else 0)
-        keep += keep % 2  # the encoder's convolution halves the length
-        return encode(features[..., : min(keep, frames)])
+        return encode(features[..., : encoder_frames(int(content[-1]) if content.size else -1, min_frames)])
 
     return trimmed
 
 
 class WhisperRecognizer:
-    """faster-whisper recognizer; ``await load()`` once at start-up, then ``transcribe`` from any task."""
+    """faster-whisper recognizer; ``await load()`` once at start-up, then ``transcribe`` from any task.
+
+    The decoding defaults are the ones ``infolinia bench asr`` kept (docs/benchmarks.md, issue 17).
+    """
 
     def __init__(
         self,
@@ -158,42 +100,59 @@ class WhisperRecognizer:
         *,
         device: str = "auto",
         compute_type: str = "auto",
-        beam_size: int = 1,
+        beam_size: int = 5,
+        patience: float = 1.0,
+        alternatives: int = 3,
         cpu_threads: int = 0,
         concurrency: int = 1,
         language: str = "pl",
         initial_prompt: str | None = None,
         hotwords: Sequence[str] = (),
         temperatures: Sequence[float] = (0.0, 0.6),
-        without_timestamps: bool = True,
+        fallback: str = "penalty",
+        repetition_penalty: float = 1.0,
+        no_repeat_ngram_size: int = 0,
+        tokens_per_s: float = 20.0,
+        reject_logprob: float = -1.4,
+        guards: bool = True,
+        short_words: Sequence[str] = (),
+        short_s: float = 1.5,
         no_speech_threshold: float = 0.6,
+        front_end: FrontEnd = DEFAULT_FRONT_END,
         window_s: int = 8,
         batch: int = 1,
     ) -> None:
         if not 1 <= window_s <= 30:
             raise ValueError("window_s must be between 1 and 30 seconds")
+        if fallback not in ("sample", "penalty", "none"):
+            raise ValueError("fallback must be 'sample', 'penalty' or 'none'")
         self.model_path = model  # a model directory (see voice.models.resolve_whisper)
         self._device, self._compute_type = device, compute_type
         self._cpu_threads, self._concurrency = cpu_threads, max(1, concurrency)
         self._options: dict[str, Any] = {
             "language": language,
             "beam_size": beam_size,
-            "best_of": 1,
-            "temperature": list(temperatures),
-            "condition_on_previous_text": False,
-            "vad_filter": False,
-            "without_timestamps": without_timestamps,
+            "patience": patience,
+            "alternatives": max(1, alternatives),
+            "repetition_penalty": repetition_penalty,
+            "no_repeat_ngram_size": no_repeat_ngram_size,
             "no_speech_threshold": no_speech_threshold,
             "initial_prompt": initial_prompt or None,
         }
+        self._tokens_per_s, self._fallback, self._reject, self._guards = tokens_per_s, fallback, reject_logprob, guards
+        self._temperatures = tuple(temperatures)
+        self._front = front_end
         self._window_frames = window_s * 100  # 100 mel frames per second
         self._batch = max(1, batch)  # >1: turns queued at the same time are recognised as one batch
         self._queues = PerLoop(self._new_queue)  # futures and tasks bind to one loop too
         self._hotwords = tuple(hotwords)
+        self._short_words, self._short_s = tuple(short_words), short_s  # isolated answers: "tak", digits
         self._model: Any = None
+        self._engine: Engine | None = None
         self._load_lock = threading.Lock()
         self._slots = PerLoop(lambda: asyncio.Semaphore(self._concurrency))  # a Semaphore binds to one loop
         self.queue_observer: Callable[[float], None] | None = None  # gets each wait for a slot (metrics)
+        self.rejection_observer: Callable[[str], None] | None = None  # gets each rejection's reason (metrics)
         self.load_s = 0.0
         self.device = ""  # resolved by load()
         self.compute_type = ""
@@ -201,6 +160,11 @@ class WhisperRecognizer:
     @property
     def language(self) -> str:
         return str(self._options["language"])
+
+    @property
+    def rejections(self) -> Counter[str]:
+        """Transcripts rejected so far, by reason ("loop", "budget", "low_logprob")."""
+        return self._engine.rejections if self._engine is not None else Counter()
 
     async def load(self) -> None:
         """Load the model in a worker thread (it takes seconds); safe to call more than once."""
@@ -216,7 +180,7 @@ class WhisperRecognizer:
 
             t0 = time.perf_counter()
             dev, ct = pick_device(self._device, self._compute_type, ctranslate2.get_cuda_device_count())
-            self._model = WhisperModel(
+            model = WhisperModel(
                 self.model_path,
                 device=dev,
                 compute_type=ct,
@@ -224,60 +188,66 @@ class WhisperRecognizer:
                 num_workers=self._concurrency,
                 local_files_only=True,  # never a surprise download: models come from voice.models
             )
-            self._model.encode = trimmed_encoder(self._model.encode, self._window_frames)
+            model.encode = trimmed_encoder(model.encode, self._window_frames)
+            self._model = model
+            self._engine = Engine(model, self._options, self._window_frames, self._tokens_per_s,
+                                  self._fallback, self._temperatures, self._reject, self._guards)  # fmt: skip
             self.device, self.compute_type = dev, ct
             self.load_s = time.perf_counter() - t0
 
     async def transcribe(self, pcm: PCM, rate: int, hotwords: Sequence[str] = ()) -> Transcript:
-        """Recognise one utterance. ``hotwords`` (e.g. product names in this dialog state) bias decoding."""
+        """Recognise one utterance. ``hotwords`` (e.g. product names in this dialog state) bias decoding.
+
+        A rejected transcript (a loop, a guess) comes back with empty ``text`` like an unheard turn, so the
+        call asks the caller to repeat; ``rejected`` says why.
+        """
         audio_s = len(pcm) / float(rate)
         if len(pcm) == 0:
             return Transcript("", 0.0, 0.0, 0.0, language=self.language)
-        if self._model is None:
+        if self._engine is None:
             await self.load()
         # ordered, de-duplicated; spaces, not commas: Whisper copies a prompt's punctuation into its output
-        words = " ".join(dict.fromkeys((*self._hotwords, *hotwords)))
+        short = self._short_words if audio_s < self._short_s else ()
+        words = " ".join(dict.fromkeys((*short, *self._hotwords, *hotwords))) or None
         if self._batch > 1:
-            (text, confidence, segments), waited, total = await self._queues.get().submit((pcm, rate), words or None)
+            heard, waited, total = await self._queues.get().submit((pcm, rate), words)
             total += waited
         else:
             queued = time.perf_counter()
-            (text, confidence, segments), waited = await run_in_slot(
-                self._slots.get(), self._recognise, pcm, rate, words or None
-            )
+            heard, waited = await run_in_slot(self._slots.get(), self._recognise_one, (pcm, rate), words)
             total = time.perf_counter() - queued
         if self.queue_observer is not None:
             self.queue_observer(waited)
+        if heard.rejected and self.rejection_observer is not None:
+            self.rejection_observer(heard.rejected)
         return Transcript(
-            text=text,
-            confidence=confidence,
+            text=heard.text,
+            confidence=heard.confidence,
             audio_s=audio_s,
             processing_s=total - waited,
             queued_s=waited,
             language=self.language,
-            segments=segments,
+            segments=heard.segments,
+            rejected=heard.rejected,
+            alternatives=heard.alternatives,
         )
 
-    def _new_queue(self) -> BatchingQueue:
+    def _new_queue(self) -> BatchingQueue[Heard]:
         return BatchingQueue(
-            lambda item, hot: self._recognise(item[0], item[1], hot),
-            lambda items, hot: decode_batch(
-                self._model, [to_whisper_audio(p, r) for p, r in items], hot, self._options, self._window_frames
-            ),
+            self._recognise_one,
+            self._recognise_many,
             self._batch,
             self._concurrency,
         )
 
-    def _recognise(
-        self, pcm: PCM, rate: int, hotwords: str | None
-    ) -> tuple[str, float, tuple[tuple[float, float, str], ...]]:
-        """Blocking: resample, decode, and drain the lazy segment generator (worker thread only)."""
-        audio = to_whisper_audio(pcm, rate)
-        budget = max_new_tokens(len(audio) / ASR_RATE)
-        generator, _info = self._model.transcribe(audio, hotwords=hotwords, max_new_tokens=budget, **self._options)
-        kept = [s for s in generator if s.text.strip() and not is_hallucination(s.text)]
-        text = " ".join(s.text.strip() for s in kept)
-        confidence = transcript_confidence(
-            [(s.avg_logprob, s.no_speech_prob, s.compression_ratio, len(s.tokens)) for s in kept]
-        )
-        return text, confidence, tuple((float(s.start), float(s.end), s.text.strip()) for s in kept)
+    def _recognise_one(self, item: tuple[PCM, int], hotwords: str | None) -> Heard:
+        return self._recognise(item, hotwords=hotwords)[0]
+
+    def _recognise_many(self, items: list[tuple[PCM, int]], hotwords: str | None) -> list[Heard | None]:
+        return list(self._recognise(*items, hotwords=hotwords))
+
+    def _recognise(self, *items: tuple[PCM, int], hotwords: str | None) -> list[Heard]:
+        """Blocking (worker thread only): the front end, then the engine, one pass for all ``items``."""
+        audios = [to_whisper_audio(pcm, rate, self._front) for pcm, rate in items]
+        assert self._engine is not None, "load() first"
+        return self._engine.recognise(audios, hotwords)

@@ -3,24 +3,21 @@
 Why measured here and not guessed: on a phone line every stage adds to the silence the caller hears
 (lessons.md: 1.4 s median, 3.4 s p95 in comparable systems). ``run_speech_bench`` times ASR on 2, 5
 and 10 s of real speech, TTS time-to-first-audio, model load times and memory; ``run_asr_eval``
-computes WER/CER on a manifest of real Polish recordings (16 kHz or 8 kHz telephony copies).
+is in ``voice.bench_asr``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
-import re
 import resource
 import statistics
 import time
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rapidfuzz.distance import Levenshtein
 
 from voice.ports import PCM, Recognizer, Synthesizer
 from voice.wavio import read_audio
@@ -32,45 +29,6 @@ LONG_REPLY = (
     "w ciągu dwóch dni roboczych. Do zapłaty przy odbiorze zostało 129,99 zł. Jeśli chce Pani zmienić "
     "adres dostawy, mogę przełączyć rozmowę do konsultanta. Czy mogę jeszcze w czymś pomóc?"
 )
-_NUMBER = re.compile(r"\d+")
-
-
-# --- text normalisation and error rates -----------------------------------------------------------
-
-
-def _spell_number(match: re.Match[str]) -> str:
-    from num2words import num2words
-
-    return f" {num2words(int(match.group()), lang='pl')} "
-
-
-def normalize_text(text: str) -> str:
-    """Lower case, digits spelled out in Polish, punctuation removed: "5." and "pięć" compare equal.
-
-    Why spell digits: Whisper writes "5" where the reference says "pięć"; that is not an error.
-    """
-    text = unicodedata.normalize("NFC", text).lower()
-    text = _NUMBER.sub(_spell_number, text)
-    text = "".join(" " if unicodedata.category(ch)[0] in "PS" else ch for ch in text)
-    return " ".join(text.split())
-
-
-def word_errors(ref: str, hyp: str) -> tuple[int, int]:
-    """(edit distance in words, reference words) after ``normalize_text``."""
-    r, h = normalize_text(ref).split(), normalize_text(hyp).split()
-    return Levenshtein.distance(r, h), len(r)
-
-
-def char_errors(ref: str, hyp: str) -> tuple[int, int]:
-    """(edit distance in characters, reference characters) after ``normalize_text``."""
-    r, h = normalize_text(ref), normalize_text(hyp)
-    return Levenshtein.distance(r, h), len(r)
-
-
-def error_rate(pairs: Sequence[tuple[str, str]], chars: bool = False) -> float:
-    """Corpus-level WER (or CER): total edits over total reference length, not a mean of ratios."""
-    counts = [char_errors(r, h) if chars else word_errors(r, h) for r, h in pairs]
-    return sum(e for e, _ in counts) / max(1, sum(n for _, n in counts))
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -94,39 +52,6 @@ def read_manifest(manifest: Path) -> list[tuple[Path, str]]:
     with open(manifest, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     return [(manifest.parent / r["file"], r["transcript"]) for r in rows]
-
-
-async def run_asr_eval(
-    recognizer: Recognizer,
-    manifest_path: Path,
-    *,
-    stride: int = 1,
-    limit: int | None = None,
-    hotwords: Sequence[str] = (),
-) -> dict[str, Any]:
-    """WER/CER of ``recognizer`` over a manifest: every ``stride``-th row, at most ``limit`` rows."""
-    rows = read_manifest(Path(manifest_path))[::stride][:limit]
-    items: list[dict[str, Any]] = []
-    for path, ref in rows:
-        pcm, rate = await asyncio.to_thread(read_audio, path)
-        t = await recognizer.transcribe(pcm, rate, hotwords)
-        edits, n = word_errors(ref, t.text)
-        items.append({"file": path.name, "ref": ref, "hyp": t.text, "word_edits": edits, "words": n,
-                      "confidence": t.confidence, "audio_s": t.audio_s,
-                      "processing_s": t.processing_s})  # fmt: skip
-    pairs = [(i["ref"], i["hyp"]) for i in items]
-    audio_s = sum(i["audio_s"] for i in items)
-    processing_s = sum(i["processing_s"] for i in items)
-    return {
-        "manifest": str(manifest_path),
-        "utterances": len(items),
-        "wer": error_rate(pairs),
-        "cer": error_rate(pairs, chars=True),
-        "audio_s": audio_s,
-        "processing_s": processing_s,
-        "rtf": processing_s / audio_s if audio_s else 0.0,
-        "items": items,
-    }
 
 
 async def speech_samples(
@@ -241,15 +166,4 @@ def format_speech_bench(result: dict[str, Any]) -> str:
         )
     mem = result["memory"]
     lines += ["", f"memory: RSS {mem.get('rss_mb', 0):.0f} MB, peak {mem.get('peak_rss_mb', 0):.0f} MB"]
-    return "\n".join(lines)
-
-
-def format_asr_eval(result: dict[str, Any], worst: int = 5) -> str:
-    """Summary of ``run_asr_eval`` with the worst utterances (what to look at first)."""
-    lines = [
-        f"{result['manifest']}: {result['utterances']} utterances, {result['audio_s']:.1f} s audio",
-        f"WER {result['wer']:.1%}  CER {result['cer']:.1%}  RTF {result['rtf']:.3f}",
-    ]
-    ranked = sorted(result["items"], key=lambda i: i["word_edits"] / max(1, i["words"]), reverse=True)
-    lines += [f"  {i['ref']!r} -> {i['hyp']!r}" for i in ranked[:worst] if i["word_edits"]]
     return "\n".join(lines)

@@ -13,33 +13,37 @@ from pathlib import Path
 from typing import Any
 
 from voice.asr import WhisperRecognizer
-from voice.bench import error_rate, read_manifest
+from voice.asr_score import error_rate
+from voice.bench import read_manifest
 from voice.wavio import read_audio
 
 
 async def run_batch_bench(
-    model: str, manifest: Path, hotwords: list[str], turns: int = 24, window_s: int = 8
+    model: str, manifest: Path, hotwords: list[str], turns: int | None = None, window_s: int = 8
 ) -> dict[str, Any]:
-    """Groups of 1-4 phone turns: one by one (``asr_batch=1``) vs queued together (``asr_batch=4``)."""
-    items = [(read_audio(p, 16000)[0], ref) for p, ref in read_manifest(manifest)][:turns]
+    """Groups of 1-4 phone turns: one by one (``asr_batch=1``) vs queued together (``asr_batch=4``).
+
+    Every turn of the manifest by default, at its own rate (8 kHz for the phone copies), as calls send them.
+    """
+    items = [(*read_audio(p), ref) for p, ref in read_manifest(manifest)][:turns]
     alone = WhisperRecognizer(model, temperatures=(0.0,), window_s=window_s)
     batched = WhisperRecognizer(model, temperatures=(0.0,), window_s=window_s, batch=4)
     await asyncio.gather(alone.load(), batched.load())
-    await alone.transcribe(items[0][0], 16000, hotwords)  # warm-up
+    await alone.transcribe(items[0][0], items[0][1], hotwords)  # warm-up
     rows = []
     for n in (1, 2, 3, 4):
         seq, bat, texts_a, texts_b = [], [], [], []
         for i in range(0, len(items) - n + 1, n):
             group = items[i : i + n]
             t0 = time.perf_counter()
-            texts_a += [(await alone.transcribe(pcm, 16000, hotwords)).text for pcm, _ in group]
+            texts_a += [(await alone.transcribe(pcm, rate, hotwords)).text for pcm, rate, _ in group]
             t1 = time.perf_counter()
             texts_b += [
-                t.text for t in await asyncio.gather(*(batched.transcribe(p, 16000, hotwords) for p, _ in group))
+                t.text for t in await asyncio.gather(*(batched.transcribe(p, r, hotwords) for p, r, _ in group))
             ]
             seq.append(t1 - t0)
             bat.append(time.perf_counter() - t1)
-        refs = [ref for _, ref in items[: len(texts_a)]]
+        refs = [ref for *_, ref in items[: len(texts_a)]]
         rows.append(
             {
                 "turns": n,

@@ -26,6 +26,11 @@ class Transcript:
     queued_s: float = 0.0  # time waiting for a free recognizer slot
     language: str = "pl"
     segments: tuple[tuple[float, float, str], ...] = field(default_factory=tuple)  # (start, end, text)
+    # Why the recognizer withheld what it decoded ("loop", "budget", "low_logprob"); ``text`` is then empty,
+    # so callers treat it as an unheard turn ("proszę powtórzyć"), while logs and metrics count it apart.
+    rejected: str = ""
+    # The beam's n-best (text, average log-prob), best first: the dialog may pick the one it understands.
+    alternatives: tuple[tuple[str, float], ...] = field(default_factory=tuple)
 
 
 class Recognizer(Protocol):

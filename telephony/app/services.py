@@ -25,7 +25,7 @@ from telephony.call.deps import CallMetrics, TransferFn
 from telephony.call.loop import CallDeps
 from telephony.ports import CallControl
 from telephony.settings import Settings
-from voice.asr import WhisperRecognizer
+from voice.asr import SHORT_ANSWERS, WhisperRecognizer
 from voice.models import VoiceSpec, resolve_voice, resolve_whisper
 from voice.ports import PCM, Recognizer, Synthesizer
 from voice.tts import PiperSynthesizer
@@ -100,6 +100,12 @@ def build_recognizer(settings: Settings, model: str) -> WhisperRecognizer:
         device=settings.asr_device,
         compute_type=settings.asr_compute_type,
         beam_size=settings.asr_beam_size,
+        patience=settings.asr_patience,
+        alternatives=settings.asr_alternatives,
+        fallback=settings.asr_fallback,
+        reject_logprob=settings.asr_reject_logprob,
+        initial_prompt=settings.asr_initial_prompt,
+        short_words=SHORT_ANSWERS if settings.asr_short_answers else (),
         cpu_threads=settings.asr_cpu_threads,
         concurrency=settings.asr_concurrency,
         window_s=settings.asr_window_s,

@@ -23,6 +23,8 @@ async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> 
         return await bench_dialog()
     if what == "wyoming":
         return await bench_wyoming_cli(settings)
+    if what == "asr":
+        return await bench_asr_variants(settings)
     if what == "asr-batch":
         return await bench_asr_batch(settings)
     if what == "turns":
@@ -36,18 +38,26 @@ async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> 
 
 async def bench_speech(settings: Settings) -> int:
     """ASR latency/RTF for 2, 5, 10 s; TTS first audio and RTF; memory; WER on the Polish eval set."""
+    from dialog import build_engine
     from telephony.app.services import build_speech
-    from voice.bench import format_asr_eval, format_speech_bench, run_asr_eval, run_speech_bench
+    from voice.bench import format_speech_bench, run_speech_bench
+    from voice.bench_asr import format_asr_eval, run_asr_eval, write_items
+    from voice.bench_variants import HEADER, format_row
 
     recognizer, synthesizer = await build_speech(settings)
     eval_dir = ASR_EVAL if ASR_EVAL.is_dir() else None
-    print(format_speech_bench(await run_speech_bench(recognizer, synthesizer, eval_dir=eval_dir)))
+    speech = await run_speech_bench(recognizer, synthesizer, eval_dir=eval_dir)
+    print(format_speech_bench(speech))
     if eval_dir is None:
         print(f"\n(no Polish eval set at {ASR_EVAL}: WER skipped)")
         return 0
-    for manifest in ("manifest.tsv", "manifest_telephony.tsv"):
-        print()
-        print(format_asr_eval(await run_asr_eval(recognizer, eval_dir / manifest)))
+    hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()  # as calls recognise
+    row: dict[str, Any] = {"name": "deployed settings", "latency_s": speech["asr"][0]["latency_median_s"]}
+    for key, manifest in (("16k", "manifest.tsv"), ("8k", "manifest_telephony.tsv")):
+        row[key] = await run_asr_eval(recognizer, eval_dir / manifest, hotwords=hotwords)
+        write_items(row[key], Path("out") / "asr-eval" / f"speech-{key}.tsv")
+        print("\n" + format_asr_eval(row[key]))
+    print(f"\n(per-utterance results in out/asr-eval/)\n{HEADER}\n{format_row(row)}")
     return 0
 
 
@@ -72,6 +82,21 @@ async def bench_asr_batch(settings: Settings) -> int:
     model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
     hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()
     print(format_batch_bench(await run_batch_bench(model, manifest, hotwords, window_s=settings.asr_window_s)))
+    return 0
+
+
+async def bench_asr_variants(settings: Settings) -> int:
+    """Recognizer settings side by side on the Polish eval set (WER/CER, held-out, loops, 2 s latency)."""
+    from dialog import build_engine
+    from voice.bench_variants import HEADER, run_variants
+    from voice.models import resolve_whisper
+
+    if _phone_manifest() is None:
+        return 2
+    model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
+    hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()
+    print(HEADER, flush=True)
+    await run_variants(model, ASR_EVAL, hotwords, Path("out/asr-eval"), window_s=settings.asr_window_s)
     return 0
 
 

@@ -16,7 +16,7 @@ from telephony.devtools.load_test_run import add_arguments, run_bench_calls_cli
 from telephony.devtools.simulate_cli import run_simulate_cli
 from telephony.settings import Settings
 
-BENCHMARKS = ["speech", "dialog", "waits", "calls", "wyoming", "asr-batch", "turns"]
+BENCHMARKS = ["speech", "dialog", "waits", "calls", "wyoming", "asr", "asr-batch", "turns"]
 
 
 def add_bench(sub: argparse._SubParsersAction[Any]) -> None:

@@ -38,7 +38,8 @@ def whisper_base(models_dir: Path) -> str:
 
 @pytest.fixture(scope="session")
 def recognizer(whisper_base: str) -> WhisperRecognizer:
-    """Whisper base, greedy (beam 1) as deployed on CPU; temperature 0 only, so results are repeatable."""
+    """Whisper base, greedy (beam 1: the deployed beam 5 costs these tests time, not coverage), guards and
+    the deterministic fallback as deployed; temperature 0 only, so results are repeatable."""
     rec = WhisperRecognizer(whisper_base, device="auto", beam_size=1, temperatures=(0.0,))
     rec.load_blocking()
     return rec

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from voice.asr import WhisperRecognizer
-from voice.bench import error_rate, run_asr_eval
+from voice.asr_score import error_rate
+from voice.bench_asr import run_asr_eval
 from voice.codec import ulaw_decode, ulaw_encode
 from voice.resample import resample
 from voice.tts import PiperSynthesizer

@@ -1,0 +1,90 @@
+"""Issue 17's guards against loops and invented text, the front end, and the n-best list (unit tests;
+the real-model checks are at the end)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from voice.asr import WhisperRecognizer
+from voice.asr_decode import Decoded
+from voice.asr_engine import Engine
+from voice.asr_front import FrontEnd, to_whisper_audio
+from voice.asr_rules import compression_ratio, max_new_tokens, needs_fallback, verdict
+from voice.ports import Transcript
+from voice.wavio import read_audio
+
+OPTIONS = {"no_speech_threshold": 0.6, "beam_size": 1}
+
+
+def judge(text: str, logprob: float = -0.3, no_speech: float = 0.1, tokens: int = 8, budget: int = 60) -> str:
+    return verdict(text, logprob, no_speech, tokens, budget, no_speech=0.6, reject=-1.5)
+
+
+def test_verdicts() -> None:
+    assert judge("Chciałbym sprawdzić status zamówienia.") == ""
+    assert judge("") == "silence"
+    assert judge("Dziękuję.", logprob=-1.2, no_speech=0.9) == "silence"  # Whisper's own silence rule
+    assert judge("Napisy stworzone przez społeczność Amara.org") == "hallucination"
+    assert judge("0 0 0 0 0 0 0 0") == "loop"
+    assert judge("Kupiłem nowy słownik 15 ks. Ks. Ks. Ks. Ks. Ks.") == "loop"
+    assert judge("Zamówienie numer cztery", tokens=60, budget=60) == "budget"  # cut short: a loop
+    assert judge("Siedem na sztcia", logprob=-1.8) == "low_logprob"
+    assert judge("Siedem na sztcia", logprob=-1.4) == ""  # over the floor: the dialog may still use it
+    assert judge("nie nie nie") == ""
+
+
+def test_fallback_rule_and_ratio() -> None:
+    assert not needs_fallback("Lubię czytać przed snem.", -0.4, 8, 60)
+    assert needs_fallback("Lubię czytać przed snem.", -1.1, 8, 60)  # Whisper's log-prob threshold
+    assert needs_fallback("s s s s s", -0.1, 5, 60)  # a loop, however sure
+    assert needs_fallback("Lubię czytać przed snem.", -0.4, 60, 60)  # spent its budget
+    assert compression_ratio("to jest to " * 20) > 2.4 > compression_ratio("Lubię czytać przed snem.")
+    assert compression_ratio("") == 0.0
+    assert max_new_tokens(1.0, tokens_per_s=12) == 28 and max_new_tokens(1.0) == 36
+
+
+def test_a_rejected_decoding_reaches_the_caller_as_an_empty_transcript() -> None:
+    engine = Engine(model=None, options=OPTIONS, min_frames=800, reject_logprob=-1.5)
+    audio = np.zeros(16000, dtype=np.float32)
+    loop = engine._judge(Decoded("0 0 0 0 0 0", -0.1, 0.05, 12, 36, (("0 0 0 0 0 0", -0.1),)), audio)
+    assert (loop.text, loop.confidence, loop.rejected, loop.rejected_text) == ("", 0.0, "loop", "0 0 0 0 0 0")
+    guess = engine._judge(Decoded("Siedem na sztcia", -2.0, 0.2, 6, 36), audio)
+    assert (guess.text, guess.rejected) == ("", "low_logprob")
+    assert engine.rejections == {"loop": 1, "low_logprob": 1}
+    silence = engine._judge(Decoded("", -2.0, 0.95, 0, 36), audio)
+    assert (silence.text, silence.rejected) == ("", "")  # nothing said is not a rejection
+    heard = engine._judge(Decoded("Tak.", -0.2, 0.05, 3, 36, (("Tak.", -0.2), ("Tak!", -0.9))), audio)
+    assert heard.text == "Tak." and heard.confidence == pytest.approx(math.exp(-0.2) * 0.95, rel=0.01)
+    assert heard.alternatives == (("Tak.", -0.2), ("Tak!", -0.9))
+    off = Engine(model=None, options=OPTIONS, min_frames=800, guards=False)  # the old behaviour, for benches
+    assert off._judge(Decoded("0 0 0 0 0 0", -0.1, 0.05, 12, 36), audio).text == "0 0 0 0 0 0"
+
+
+def test_existing_callers_see_the_same_transcript() -> None:
+    t = Transcript("Tak.", 0.9, 1.0, 0.2)
+    assert (t.rejected, t.alternatives, t.segments) == ("", (), ())
+
+
+def test_front_end_level_and_padding() -> None:
+    rate = 8000
+    tone = (np.sin(np.arange(rate) * 2 * np.pi * 440 / rate) * 1000).astype(np.int16)  # about -33 dBFS RMS
+    plain = to_whisper_audio(tone, rate)
+    assert len(plain) == 16000 and plain.dtype == np.float32
+    levelled = to_whisper_audio(tone, rate, FrontEnd(level_dbfs=-20.0))
+    assert 20 * np.log10(np.sqrt(np.mean(levelled.astype(np.float64) ** 2))) == pytest.approx(-20.0, abs=0.1)
+    padded = to_whisper_audio(tone, rate, FrontEnd(pad_s=0.25))
+    assert len(padded) == 16000 + 4000 and not padded[:4000].any()
+    silence = to_whisper_audio(np.zeros(800, dtype=np.int16), rate, FrontEnd(level_dbfs=-20.0))
+    assert not silence.any()  # digital silence is not amplified into noise
+
+
+@pytest.mark.models
+async def test_the_beam_gives_an_n_best_list(whisper_base: str, eval_dir) -> None:  # type: ignore[no-untyped-def]
+    rec = WhisperRecognizer(whisper_base, beam_size=5, alternatives=3, temperatures=(0.0,))
+    pcm, rate = read_audio(eval_dir / "wav8k_ulaw_telephony" / "nemo" / "nemo_KS0_neutral_85.wav")
+    t = await rec.transcribe(pcm, rate)
+    assert t.text and len(t.alternatives) == 3 and t.alternatives[0][0] == t.text
+    assert all(lp < 0 for _, lp in t.alternatives) and len({text for text, _ in t.alternatives}) >= 2

@@ -1,0 +1,127 @@
+"""The blocking half of the recognizer: decode turns, re-decode doubtful ones, judge what may be passed on.
+
+Why separate from ``voice.asr``: that module is about the event loop (slots, batching queue, cancellation);
+this one is what runs in the worker thread. Every turn, alone or batched, takes the same steps:
+
+1. ``decode_batch``: the first pass at temperature 0 (greedy or beam, with the n-best list).
+2. If Whisper's own rule would re-decode it (low log-prob, repetitive text) or it loops or spends its token
+   budget: the fallback policy. "sample" is Whisper's temperature fallback, with a fixed seed so that a run
+   can be repeated; "penalty" re-decodes once with a repetition penalty and no repeated 3-grams (no
+   sampling at all); "none" keeps the first pass.
+3. ``verdict``: silence and subtitle credits become no words; loops, spent budgets and guesses under the
+   log-prob floor are *rejected*: the caller hears "proszę powtórzyć" as for an empty transcript, and the
+   rejection is counted and logged so garbage never reaches the dialog as if the caller said it.
+
+Turns longer than one 30 s window go through faster-whisper's ``transcribe`` (several windows).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from voice.asr_decode import Decoded, decode_batch
+from voice.asr_rules import (
+    ASR_RATE,
+    compression_ratio,
+    is_hallucination,
+    max_new_tokens,
+    needs_fallback,
+    transcript_confidence,
+    verdict,
+)
+
+log = logging.getLogger(__name__)
+FALLBACK_SEED = 1234  # sampling fallback: the same turn gets the same transcript on every run
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One turn's outcome: what the dialog gets (``text``, empty when rejected) and why."""
+
+    text: str
+    confidence: float
+    segments: tuple[tuple[float, float, str], ...] = ()
+    rejected: str = ""  # "", or "loop" | "budget" | "low_logprob": the caller is asked to repeat
+    rejected_text: str = ""  # what Whisper produced, for the log only
+    alternatives: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass
+class Engine:
+    """Decoding settings plus the loaded faster-whisper model; ``recognise`` is blocking."""
+
+    model: Any
+    options: dict[str, Any]  # language, beam_size, patience, alternatives, penalties, prompt, thresholds
+    min_frames: int
+    tokens_per_s: float = 20.0
+    fallback: str = "sample"  # "sample" | "penalty" | "none"
+    temperatures: Sequence[float] = (0.0, 0.6)
+    reject_logprob: float = float("-inf")
+    guards: bool = True  # False: loops and guesses pass as heard (the behaviour before issue 17, for the bench)
+    rejections: Counter[str] = field(default_factory=Counter)
+
+    def recognise(self, audios: Sequence[np.ndarray], hotwords: str | None) -> list[Heard]:
+        """Blocking: float32 16 kHz turns -> what was heard, batched where their lengths allow."""
+        first = decode_batch(self.model, audios, hotwords, self.options, self.min_frames, self.tokens_per_s)
+        return [
+            self._long(audio, hotwords) if d is None else self._judge(self._settle(audio, d, hotwords), audio)
+            for audio, d in zip(audios, first, strict=True)
+        ]
+
+    def _settle(self, audio: np.ndarray, d: Decoded, hotwords: str | None) -> Decoded:
+        """The fallback policy for a doubtful first pass; the first candidate that passes wins."""
+        if self.fallback == "none" or not needs_fallback(d.text, d.avg_logprob, d.n_tokens, d.budget):
+            return d
+        candidates = [d]
+        for opts in self._fallback_options():
+            if opts.get("sampling_temperature"):
+                import ctranslate2
+
+                ctranslate2.set_random_seed(FALLBACK_SEED)
+            (again,) = decode_batch(self.model, [audio], hotwords, opts, self.min_frames, self.tokens_per_s)
+            assert again is not None  # the first pass decoded this turn, so it fits one window
+            candidates.append(again)
+            if not needs_fallback(again.text, again.avg_logprob, again.n_tokens, again.budget):
+                return again
+        clean = [c for c in candidates if compression_ratio(c.text) <= 2.4] or candidates  # as faster-whisper
+        return max(clean, key=lambda c: c.avg_logprob)
+
+    def _fallback_options(self) -> list[dict[str, Any]]:
+        if self.fallback == "penalty":
+            beam = max(5, self.options["beam_size"])
+            return [{**self.options, "beam_size": beam, "repetition_penalty": 1.3, "no_repeat_ngram_size": 3}]
+        return [{**self.options, "sampling_temperature": t, "alternatives": 1} for t in self.temperatures if t > 0]
+
+    def _judge(self, d: Decoded, audio: np.ndarray) -> Heard:
+        why = verdict(d.text, d.avg_logprob, d.no_speech_prob, d.n_tokens, d.budget,
+                      no_speech=self.options["no_speech_threshold"], reject=self.reject_logprob)  # fmt: skip
+        if why in ("silence", "hallucination"):
+            return Heard("", 0.0)
+        if why and self.guards:
+            self.rejections[why] += 1
+            log.info("transcript rejected (%s, avg log-prob %.2f): %r", why, d.avg_logprob, d.text)
+            return Heard("", 0.0, rejected=why, rejected_text=d.text, alternatives=d.alternatives)
+        ratio = compression_ratio(d.text)
+        confidence = transcript_confidence([(d.avg_logprob, d.no_speech_prob, ratio, d.n_tokens)])
+        return Heard(d.text, confidence, ((0.0, len(audio) / ASR_RATE, d.text),), alternatives=d.alternatives)
+
+    def _long(self, audio: np.ndarray, hotwords: str | None) -> Heard:
+        """A turn over 30 s: faster-whisper's windowed ``transcribe`` with Whisper's own fallback."""
+        fw_options = {k: v for k, v in self.options.items() if k not in ("alternatives", "sampling_temperature")}
+        budget = max_new_tokens(len(audio) / ASR_RATE, self.tokens_per_s)
+        generator, _info = self.model.transcribe(
+            audio, hotwords=hotwords, max_new_tokens=budget, temperature=list(self.temperatures),
+            condition_on_previous_text=False, vad_filter=False, without_timestamps=True, **fw_options,
+        )  # fmt: skip
+        kept = [s for s in generator if s.text.strip() and not is_hallucination(s.text)]
+        confidence = transcript_confidence(
+            [(s.avg_logprob, s.no_speech_prob, s.compression_ratio, len(s.tokens)) for s in kept]
+        )
+        segments = tuple((float(s.start), float(s.end), s.text.strip()) for s in kept)
+        return replace(Heard(" ".join(s.text.strip() for s in kept), confidence), segments=segments)

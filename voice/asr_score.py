@@ -1,0 +1,77 @@
+"""The fair scorer for Polish recognition: one normaliser for reference and hypothesis, WER and CER, loops.
+
+Why one normaliser on both sides: Whisper writes "17" where the reference says "siedemnaście", "Pani" where
+it says "pani", and puts its own punctuation; none of that is a recognition error. Both texts are
+lower-cased, numbers are spelled out in Polish words (on both sides, so "17" and "siedemnaście" compare
+equal, whichever side has which), and punctuation and symbols become spaces.
+
+Error rates are corpus-level (total edits over total reference length), not a mean of per-utterance ratios,
+so a one-word utterance does not weigh as much as a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from rapidfuzz.distance import Levenshtein
+
+_NUMBER = re.compile(r"\d+")
+LOOP_REPEATS = 4  # a phrase of 1-3 words said 4 times in a row is a decoding loop, not a caller
+
+
+def _spell_number(match: re.Match[str]) -> str:
+    from num2words import num2words
+
+    return f" {num2words(int(match.group()), lang='pl')} "
+
+
+def normalize_text(text: str) -> str:
+    """Lower case, numbers as Polish words, punctuation and symbols removed, single spaces.
+
+    "17." -> "siedemnaście"; "Zamówienie 4512!" -> "zamówienie cztery tysiące pięćset dwanaście";
+    "e-mail" -> "e mail" on both sides alike.
+    """
+    text = unicodedata.normalize("NFC", text).lower()
+    text = _NUMBER.sub(_spell_number, text)
+    text = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text)
+    return " ".join(text.split())
+
+
+def word_errors(ref: str, hyp: str) -> tuple[int, int]:
+    """(edit distance in words, reference words) after ``normalize_text``."""
+    r, h = normalize_text(ref).split(), normalize_text(hyp).split()
+    return Levenshtein.distance(r, h), len(r)
+
+
+def char_errors(ref: str, hyp: str) -> tuple[int, int]:
+    """(edit distance in characters, reference characters) after ``normalize_text``; spaces count."""
+    r, h = normalize_text(ref), normalize_text(hyp)
+    return Levenshtein.distance(r, h), len(r)
+
+
+def error_rate(pairs: Sequence[tuple[str, str]], chars: bool = False) -> float:
+    """Corpus-level WER (or CER): total edits over total reference length, not a mean of ratios."""
+    counts = [char_errors(r, h) if chars else word_errors(r, h) for r, h in pairs]
+    return sum(e for e, _ in counts) / max(1, sum(n for _, n in counts))
+
+
+def repeated_run(words: Sequence[str], repeats: int = LOOP_REPEATS, longest: int = 3) -> tuple[int, int] | None:
+    """(start, length of one repetition) of the first phrase of 1..``longest`` words repeated ``repeats``
+    times in a row, or None. "0 0 0 0 0" -> (0, 1); "15 ks ks ks ks" -> (1, 1); "nie nie nie" -> None.
+    """
+    for start in range(len(words)):
+        for n in range(1, longest + 1):
+            end = start + n * repeats
+            if end > len(words):
+                break
+            phrase = words[start : start + n]
+            if all(words[start + k * n : start + (k + 1) * n] == phrase for k in range(1, repeats)):
+                return start, n
+    return None
+
+
+def has_loop(text: str) -> bool:
+    """True when the normalised text holds a decoding loop (``repeated_run``): the scorer's loop count."""
+    return repeated_run(normalize_text(text).split()) is not None
