@@ -10,7 +10,7 @@ Two implementations of ``CallbackBook``:
   ``status`` pending|claimed|closed, ``claimed_by``, ``claimed_at``, ``closed_at``, ``outcome``,
   ``voicemail_url``...) and sorted sets ``callbacks:pending|claimed|closed`` (score: created_at). Claim and
   close are Lua compare-and-set scripts: atomic in Redis. Records expire after ``ttl_s`` (retention); every
-  add trims the indexes of entries older than that and lets them expire with the newest record. Voicemails
+  add lets the indexes expire with the newest record, and ``infolinia purge`` drops ids of expired ones. Voicemails
   are also listed in ``voicemails`` (score: when recorded; member: ``<RecordingSid> <callback id>``), which
   never expires: it is the list ``infolinia purge`` works through to delete recordings at Twilio.
 - ``StoreCallbacks``: the same on the ``KeyValueStore`` port (``callback:<id>`` JSON and a
@@ -173,8 +173,7 @@ class RedisCallbacks:
             pipe.hset(key, mapping={"data": json.dumps(data, ensure_ascii=False), "status": "pending"})
             pipe.expire(key, self.ttl_s)
             pipe.zadd(self._index("pending"), {callback_id: _epoch(record.get("created_at"))})
-            for status in STATUSES:  # the indexes hold no more than the records they point to
-                pipe.zremrangebyscore(self._index(status), "-inf", self._clock() - self.ttl_s)
+            for status in STATUSES:  # an index outlives no record it points to; the purge drops dangling ids
                 pipe.expire(self._index(status), self.ttl_s)
             await pipe.execute()
         return callback_id
