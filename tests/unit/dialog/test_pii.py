@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from dialog.pii import classify, kinds, mask, mask_pairs, mask_transcript
+from dialog.session import Session
+from dialog.summary import summarize
 
 VALID = {
     "pesel": ["44051401359", "90090515836", "85010112345"],
@@ -126,3 +128,22 @@ def test_transcripts_and_histories_have_their_texts_masked_and_nothing_else() ->
         ("caller", "karta [karta …1111]"),
         ("bot", "Dziękuję."),
     ]
+
+
+def test_the_agent_summary_masks_before_shortening_and_keeps_the_order_id() -> None:
+    """A card number across the quote's 120-character cut would otherwise leave 10 digits readable."""
+    turn = "x" * 100 + " karta 4111 1111 1111 1111 i zamówienie 601234567"
+    summary = summarize("requested_human", turn, [turn, "mój PESEL 44051401359"], 0, "calm", "601234567")
+    assert "1111 1111" not in summary and "44051401359" not in summary and "[PESEL]" in summary
+    assert "Zamówienie 601234567" in summary
+
+
+def test_a_stored_session_is_masked_and_the_live_one_is_not() -> None:
+    session = Session(id="s", order_id="48213")
+    session.add("caller", "zamówienie 48213, karta 4111 1111 1111 1111")
+    session.first_request = "karta 4111 1111 1111 1111"
+    stored = session.stored()
+    assert stored["history"] == [["caller", "zamówienie 48213, karta [karta …1111]"]]
+    assert stored["first_request"] == "karta [karta …1111]" and stored["order_id"] == "48213"
+    assert session.history[0][1].endswith("4111 1111 1111 1111")  # the turn in progress still has it
+    assert Session.model_validate(stored).history == [("caller", "zamówienie 48213, karta [karta …1111]")]
