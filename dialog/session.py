@@ -7,9 +7,11 @@ version with missing fields still loads with defaults.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from dialog.pii import mask, mask_pairs
 
 Role = Literal["caller", "bot"]
 Expects = Literal["text", "order_number", "yes_no"]
@@ -54,6 +56,17 @@ class Session(BaseModel):
 
     def caller_turns(self) -> list[str]:
         return [text for role, text in self.history if role == "caller"]
+
+    def stored(self) -> dict[str, Any]:
+        """The JSON the session store keeps: every text personal data masked (``dialog.pii``) except the
+        order id. The live session (this object, used for the turn in progress) is not changed: the
+        number a caller just gave still works; the next turns only need the order id and the words."""
+        keep = (self.order_id, self.offer_value)
+        data = self.model_dump(mode="json")
+        data["history"] = [list(pair) for pair in mask_pairs(self.history, keep)]
+        data["first_request"] = mask(self.first_request, keep) if self.first_request else self.first_request
+        data["last_reply"] = mask(self.last_reply, keep)
+        return data
 
     def clear_question(self) -> None:
         """Forget what the previous bot question expected (the caller moved on)."""

@@ -157,14 +157,21 @@ class SessionRepo:
             return None
 
     async def save(self, session: Session) -> None:
-        await self.store.set(self._key(session.id), session.model_dump(mode="json"), ttl_s=self.ttl_s)
+        """Store ``session`` with its personal data masked (``Session.stored``)."""
+        await self.store.set(self._key(session.id), session.stored(), ttl_s=self.ttl_s)
 
     async def delete(self, session_id: str) -> None:
         await self.store.delete(self._key(session_id))
 
     async def save_before(self, session_id: str, before: dict[str, Any]) -> None:
-        """Keep the session as it was before the latest turn, so that turn can be taken back."""
-        await self.store.set(f"{self._key(session_id)}:before", before, ttl_s=self.ttl_s)
+        """Keep the session as it was before the latest turn, so that turn can be taken back (masked too)."""
+        key = f"{self._key(session_id)}:before"
+        try:
+            masked = Session.model_validate(before).stored()
+        except ValidationError:  # unreadable: nothing to take back to (and never an unmasked copy)
+            await self.store.delete(key)
+            return
+        await self.store.set(key, masked, ttl_s=self.ttl_s)
 
     async def restore_before(self, session_id: str) -> bool:
         """Put back the session as it was before the latest turn (once); False when there is none."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dialog.pii import mask
 from dialog.ports import Reason
 from dialog.session import Session
 
@@ -33,8 +34,9 @@ MOOD_WORDS = {"calm": "spokojny", "impatient": "zniecierpliwiony", "angry": "zde
 _MAX_QUOTE = 120
 
 
-def _quote(text: str) -> str:
-    text = " ".join(text.split())
+def _quote(text: str, keep: str | None = None) -> str:
+    """The caller's words, personal data masked (before shortening: half a card number is no number)."""
+    text = mask(" ".join(text.split()), (keep,))
     return f"„{text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 1] + '…'}”"
 
 
@@ -48,10 +50,11 @@ def summarize(
     order_status: str | None = None,
     note: str | None = None,
 ) -> str:
-    """2-5 short lines: reason and request, order, last 3 caller turns, failed attempts and mood."""
+    """2-5 short lines: reason and request, order, last 3 caller turns, failed attempts and mood. The
+    caller's words are quoted with personal data masked (``dialog.pii``), the order id kept."""
     head = REASON_WORDS[reason]
     if first_request:
-        head += f" Sprawa: {_quote(first_request)}."
+        head += f" Sprawa: {_quote(first_request, order_id)}."
     lines = [head]
     if note:
         lines.append(note)
@@ -60,7 +63,7 @@ def summarize(
         lines.append(f"Zamówienie {order_id}: {status}.")
     last = [t for t in caller_turns if t.strip()][-3:]
     if last:
-        lines.append("Ostatnio klient powiedział: " + " / ".join(_quote(t) for t in last) + ".")
+        lines.append("Ostatnio klient powiedział: " + " / ".join(_quote(t, order_id) for t in last) + ".")
     lines.append(f"Nieudane próby: {failed_attempts}. Nastrój: {MOOD_WORDS.get(mood, mood)}.")
     return "\n".join(lines)
 

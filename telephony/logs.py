@@ -2,7 +2,8 @@
 
 Why: logs of a phone line are full of callers' numbers, e-mails and account numbers, and they are
 shipped to log stores people search freely (RODO/GDPR). Masking happens in the formatter, so it covers
-every logger (ours, uvicorn's, libraries'), the message, its arguments and exception texts alike.
+every logger (ours, uvicorn's, libraries'), the message, its arguments and exception texts alike. The rules
+are ``dialog.pii``'s, the same that mask what is stored and shown to agents.
 
 The call id comes from a ``contextvars.ContextVar`` set by the call pipeline and the Twilio routes
 (``call_context``): asyncio tasks copy the context when created, so every line a call's tasks log (ASR,
@@ -18,53 +19,18 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from dialog.pii import mask
+
 call_id_var: ContextVar[str | None] = ContextVar("infolinia_call_id", default=None)
 
 SENSITIVE_FIELDS = frozenset({"caller", "phone", "from", "to", "email", "name", "text", "transcript", "pesel"})
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
-_NOT_IN_WORD = r"(?<![\w+\-/.@])"  # a number glued to letters is an id (CallSid, UUID), not personal data
-_END = r"(?![\w@])"
-_INTL_PREFIX = r"(?:(?<![\w\-/.])\+|" + _NOT_IN_WORD + r"(?:00)?)"  # +48, 0048 or 48
-
-# Order matters: the longest, most specific shapes first, so a card number is not half-masked as a phone.
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"[\w.+\-]+@([\w\-]+\.)+[A-Za-z]{2,}"), "email"),
-    (re.compile(_INTL_PREFIX + r"48[ \-]?\d{3}[ \-]?\d{3}[ \-]?\d{3}" + _END), "phone"),
-    (re.compile(_NOT_IN_WORD + r"PL ?\d{2}(?:[ ]?\d{4}){6}" + _END, re.IGNORECASE), "iban"),
-    (re.compile(_NOT_IN_WORD + r"\d{2}(?:[ ]?\d{4}){6}" + _END), "iban"),  # a Polish NRB without "PL"
-    (re.compile(_NOT_IN_WORD + r"\d{4}(?:[ \-]?\d{4}){2}[ \-]?\d{1,7}" + _END), "card"),  # 13-19 digits
-    (re.compile(_NOT_IN_WORD + r"\d{11}" + _END), "pesel"),
-    (re.compile(_NOT_IN_WORD + r"\d{3}-?\d{3}-?\d{2}-?\d{2}" + _END), "nip"),
-    (re.compile(_NOT_IN_WORD + r"\d{3}-\d{2}-\d{2}-\d{3}" + _END), "nip"),
-    (re.compile(_NOT_IN_WORD + r"\d{3}[ \-]?\d{3}[ \-]?\d{3}" + _END), "phone"),
-    (re.compile(_NOT_IN_WORD + r"\d{2}[ \-]\d{3}[ \-]\d{2}[ \-]\d{2}" + _END), "phone"),  # landline 22 123 45 67
-)
-
-
-def mask(text: str) -> str:
-    """Replace phone numbers, e-mails, PESEL, NIP, IBAN and card numbers with ``[kind]`` (phones keep
-    their last 3 digits, accounts and cards their last 4: enough to tell two callers apart in a log)."""
-    for pattern, kind in _PATTERNS:
-        text = pattern.sub(lambda m, k=kind: _masked(k, m.group(0)), text)  # type: ignore[misc]
-    return text
-
-
-def _masked(kind: str, value: str) -> str:
-    digits = re.sub(r"\D", "", value)
-    if kind == "phone":
-        return f"[phone …{digits[-3:]}]"
-    if kind in ("iban", "card"):
-        return f"[{kind} …{digits[-4:]}]"
-    if kind == "email":
-        return "[email@" + value.rsplit("@", 1)[1] + "]"
-    return f"[{kind}]"
 
 
 @contextlib.contextmanager

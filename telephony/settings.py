@@ -76,7 +76,17 @@ class Settings(BaseSettings):
     # --- state ----------------------------------------------------------------------------------
     redis_url: str | None = Field(None, description="redis://... ; unset = embedded in-process store (one worker).")
     redis_prefix: str = "infolinia:"
-    session_ttl_s: int = Field(3600, ge=60)
+    session_ttl_s: int = Field(
+        3600, ge=60, description="Dialog/chat sessions expire this long after their last turn (personal data)."
+    )
+
+    # --- personal data retention (README "Personal data"; enforced by TTLs and `infolinia purge`) -------
+    retention_transcripts_days: float = Field(7, gt=0, description="Call records with the heard transcript.")
+    retention_transfers_days: float = Field(2, gt=0, description="Transfer records (summary, transcript, number).")
+    retention_callbacks_days: float = Field(30, gt=0, description="Callback requests, voicemail links included.")
+    retention_voicemails_days: float = Field(
+        30, gt=0, description="Voicemail recordings at Twilio: `infolinia purge` deletes older ones there."
+    )
 
     # --- dialog ---------------------------------------------------------------------------------
     kb_path: Path | None = Field(None, description="Knowledge-base YAML; unset = the bundled demo shop.")

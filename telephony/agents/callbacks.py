@@ -9,7 +9,10 @@ Two implementations of ``CallbackBook``:
 - ``RedisCallbacks`` (the real one): ``callback:<id>`` hash (``data``: the immutable request as JSON;
   ``status`` pending|claimed|closed, ``claimed_by``, ``claimed_at``, ``closed_at``, ``outcome``,
   ``voicemail_url``...) and sorted sets ``callbacks:pending|claimed|closed`` (score: created_at). Claim and
-  close are Lua compare-and-set scripts: atomic in Redis.
+  close are Lua compare-and-set scripts: atomic in Redis. Records expire after ``ttl_s`` (retention); every
+  add lets the indexes expire with the newest record, and ``infolinia purge`` drops ids of expired ones. Voicemails
+  are also listed in ``voicemails`` (score: when recorded; member: ``<RecordingSid> <callback id>``), which
+  never expires: it is the list ``infolinia purge`` works through to delete recordings at Twilio.
 - ``StoreCallbacks``: the same on the ``KeyValueStore`` port (``callback:<id>`` JSON and a
   ``callback:pending`` id list), for a single worker without Redis (speaker-only setups); its claim is
   atomic within that one process only.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,10 +32,20 @@ from typing import Any, Literal, Protocol
 
 from redis.asyncio import Redis
 
+from dialog.pii import mask, mask_transcript
 from dialog.ports import KeyValueStore
 
 CallbackStatus = Literal["pending", "claimed", "closed"]
 MUTABLE = ("status", "claimed_by", "claimed_at", "closed_at", "outcome", "voicemail_url", "voicemail_s")
+STATUSES: tuple[CallbackStatus, ...] = ("pending", "claimed", "closed")
+VOICEMAILS_KEY = "voicemails"
+_RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
+
+
+def recording_sid(recording_url: str) -> str | None:
+    """The Recording SID in a Twilio ``RecordingUrl`` (``.../Recordings/RE...``), None when there is none."""
+    found = _RECORDING_SID.findall(recording_url)
+    return found[-1] if found else None
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,18 @@ def _epoch(iso: str | None) -> float:
         return datetime.fromisoformat(iso or "").timestamp()
     except ValueError:
         return time.time()
+
+
+def masked(record: dict[str, Any]) -> dict[str, Any]:
+    """A callback request as stored and shown to agents: summary and transcript with personal data masked
+    (``dialog.pii``); the number to call back (``phone``) and the order id stay."""
+    keep = (record.get("order_id"),)
+    out = dict(record)
+    if isinstance(out.get("summary"), str):
+        out["summary"] = mask(out["summary"], keep)
+    if isinstance(out.get("transcript"), list):
+        out["transcript"] = mask_transcript([e for e in out["transcript"] if isinstance(e, dict)], keep)
+    return out
 
 
 def callback_from_transfer(transfer: Any, *, callback_id: str, created_at: str) -> dict[str, Any]:
@@ -141,12 +167,14 @@ class RedisCallbacks:
 
     async def add(self, record: dict[str, Any]) -> str:
         callback_id = str(record["id"])
-        data = {k: v for k, v in record.items() if k not in MUTABLE}
+        data = {k: v for k, v in masked(record).items() if k not in MUTABLE}
         key = self._key(callback_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={"data": json.dumps(data, ensure_ascii=False), "status": "pending"})
             pipe.expire(key, self.ttl_s)
             pipe.zadd(self._index("pending"), {callback_id: _epoch(record.get("created_at"))})
+            for status in STATUSES:  # an index outlives no record it points to; the purge drops dangling ids
+                pipe.expire(self._index(status), self.ttl_s)
             await pipe.execute()
         return callback_id
 
@@ -190,7 +218,11 @@ class RedisCallbacks:
         fields: dict[Any, str] = {"voicemail_url": recording_url}
         if duration_s is not None:
             fields["voicemail_s"] = str(float(duration_s))
-        await self.redis.hset(key, mapping=fields)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=fields)
+            if (sid := recording_sid(recording_url)) is not None:  # to delete at Twilio after retention
+                pipe.zadd(f"{self.prefix}{VOICEMAILS_KEY}", {f"{sid} {callback_id}": self._clock()}, nx=True)
+            await pipe.execute()
         return True
 
 
@@ -202,21 +234,27 @@ class StoreCallbacks:
     """Callback requests on the KeyValueStore: one worker only (the id index is read-modify-write under a
     process-local lock). With Redis configured, use ``RedisCallbacks``."""
 
-    def __init__(self, store: KeyValueStore, clock: Callable[[], float] = time.time) -> None:
-        self.store, self._clock = store, clock
+    def __init__(self, store: KeyValueStore, clock: Callable[[], float] = time.time, ttl_s: int = 30 * 86400) -> None:
+        self.store, self._clock, self.ttl_s = store, clock, ttl_s
         self._lock = asyncio.Lock()
 
     async def add(self, record: dict[str, Any]) -> str:
+        """Records expire after ``ttl_s``; the id index drops the ids of expired ones on every add."""
         callback_id = str(record["id"])
         async with self._lock:
-            await self.store.set(CALLBACK_KEY.format(callback_id), {**record, "status": "pending"})
+            key = CALLBACK_KEY.format(callback_id)
+            await self.store.set(key, {**masked(record), "status": "pending"}, ttl_s=self.ttl_s)
             index = await self.store.get(PENDING_KEY) or {}
-            ids = [i for i in index.get("ids", []) if isinstance(i, str)]
-            await self.store.set(PENDING_KEY, {"ids": [*ids, callback_id]})
+            ids = [i for i in index.get("ids", []) if isinstance(i, str) and await self.get(i) is not None]
+            await self.store.set(PENDING_KEY, {"ids": [*ids, callback_id]}, ttl_s=self.ttl_s)
         return callback_id
 
     async def get(self, callback_id: str) -> dict[str, Any] | None:
         return await self.store.get(CALLBACK_KEY.format(callback_id))
+
+    def _left(self, record: dict[str, Any]) -> int:
+        """Seconds of retention the record has left (a change does not extend it)."""
+        return max(1, round(self.ttl_s - (self._clock() - _epoch(record.get("created_at")))))
 
     async def list(self, status: CallbackStatus = "pending", limit: int = 200) -> builtins.list[dict[str, Any]]:
         index = await self.store.get(PENDING_KEY) or {}
@@ -235,7 +273,7 @@ class StoreCallbacks:
             if record.get("status") != expect or not mine:
                 return ClaimResult(False, record, "taken" if expect == "pending" else "not_yours")
             record.update(changes)
-            await self.store.set(CALLBACK_KEY.format(callback_id), record)
+            await self.store.set(CALLBACK_KEY.format(callback_id), record, ttl_s=self._left(record))
             return ClaimResult(True, record)
 
     async def claim(self, callback_id: str, agent_id: str) -> ClaimResult:
@@ -254,5 +292,5 @@ class StoreCallbacks:
             record["voicemail_url"] = recording_url
             if duration_s is not None:
                 record["voicemail_s"] = float(duration_s)
-            await self.store.set(CALLBACK_KEY.format(callback_id), record)
+            await self.store.set(CALLBACK_KEY.format(callback_id), record, ttl_s=self._left(record))
             return True

@@ -22,6 +22,7 @@ from dialog.ports import KeyValueStore
 from telephony.agents.hours import QueueHours, parse_queues
 from telephony.agents.roster import Agent, load_roster
 from telephony.app.phone import rest_client
+from telephony.app.purge import retention_of
 from telephony.app.ready import Ready
 from telephony.app.services import PhoneParts, ReadySynthesizer, Services, build_redis, build_services, build_store
 from telephony.call.admission import Admission
@@ -112,7 +113,10 @@ def build_transfer(
     """The agents' repositories -> the warm transfer over them -> the agents features ringing through it."""
     prefix = settings.redis_prefix
     hours = QueueHours(parse_queues(settings.queues), settings.business_hours, settings.timezone)
-    repos = build_agents_deps(redis, prefix=prefix, hours=hours)
+    keep = retention_of(settings)
+    repos = build_agents_deps(
+        redis, prefix=prefix, hours=hours, transfer_ttl_s=keep.transfers_s, callback_ttl_s=keep.callbacks_s
+    )
     config = TransferConfig(
         public_url=settings.public_url,
         twilio_number=settings.twilio_number,
@@ -130,6 +134,7 @@ def build_transfer(
         agents=repos.agents,
         callbacks=repos.callbacks,
         metrics=metrics,
+        store=repos.transfers,
     )
     # The API, console and wrap-up ring a waiting caller the moment an agent becomes available.
     agents = replace(repos, on_available=warm.dispatch_queues)

@@ -114,6 +114,21 @@ def cmd_wyoming(args: argparse.Namespace, settings: Settings) -> int:
     return run_wyoming_cli(args.uri, settings)
 
 
+def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete what is past its retention now (and voicemail recordings at Twilio); 1 when a recording
+    could not be deleted (it stays listed for the next run)."""
+    from telephony.app.purge import purge
+
+    if not settings.redis_url:
+        print("infolinia purge: INFOLINIA_REDIS_URL is not set; the embedded store expires records by itself")
+        return 0
+    report = asyncio.run(purge(settings, dry_run=args.dry_run))
+    print("purge (dry run, nothing changed):" if args.dry_run else "purge:")
+    for line in report.lines(verbose=args.dry_run or args.verbose):
+        print(line)
+    return 1 if report.failed else 0
+
+
 def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="infolinia", description="Polish voice and phone support gateway")
     sub = p.add_subparsers(dest="command", required=True)
@@ -139,6 +154,10 @@ def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     w = sub.add_parser("wyoming", help="serve Home Assistant (Wyoming protocol): handle, asr and tts programs")
     w.add_argument("--uri", default="tcp://0.0.0.0:10700")
     w.set_defaults(func=cmd_wyoming)
+    pu = sub.add_parser("purge", help="delete records past their retention now, and old voicemails at Twilio")
+    pu.add_argument("--dry-run", action="store_true", help="list what would be deleted, change nothing")
+    pu.add_argument("-v", "--verbose", action="store_true", help="list every key deleted")
+    pu.set_defaults(func=cmd_purge)
     for name, entry in sorted(plugin_commands(pyproject).items()):
         try:
             entry.load()(sub)

@@ -15,6 +15,7 @@ from typing import Any
 
 from dialog import catalogue
 from dialog.ports import KeyValueStore
+from telephony.app.purge import retention_of
 from telephony.call.deps import CallMetrics, PromptCache, TransferFn
 from telephony.call.loop import CallDeps
 from telephony.ports import CallControl
@@ -76,6 +77,7 @@ async def build_call_deps(
         prompts=prompts,
         transfer=transfer,
         metrics=metrics,
+        record_ttl_s=retention_of(settings).transcripts_s,
     )
     shop = getattr(getattr(dialog, "config", None), "shop_name", None)
     greeting = [catalogue.greeting(shop, phone=True)] if shop else []

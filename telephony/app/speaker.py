@@ -14,6 +14,7 @@ from wyoming.server import AsyncServer
 
 from telephony.agents.callbacks import RedisCallbacks
 from telephony.app.phone import reply_audio_cache
+from telephony.app.purge import retention_of
 from telephony.app.services import Services, build_dialog, build_redis, build_speech, build_store
 from telephony.settings import Settings
 from telephony.speaker.server import DEFAULT_URI, run_wyoming
@@ -32,7 +33,8 @@ async def build_speaker(settings: Settings) -> Services:
     recognizer, voice = await build_speech(settings) if settings.speech else (None, None)
     synthesizer = None if voice is None else speaker_voice(settings, voice)
     dialog = await asyncio.to_thread(build_dialog, settings, store)
-    callbacks = RedisCallbacks(redis, prefix=settings.redis_prefix) if redis is not None else None
+    ttl_s = retention_of(settings).callbacks_s
+    callbacks = RedisCallbacks(redis, prefix=settings.redis_prefix, ttl_s=ttl_s) if redis is not None else None
     return Services(settings, store, dialog, recognizer, synthesizer, callbacks=callbacks)
 
 

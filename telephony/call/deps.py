@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dialog import catalogue
+from dialog.pii import mask_transcript
 from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
 from telephony.call.playout import RATE
 from telephony.call.timing import TurnTiming
@@ -135,12 +136,14 @@ class CallReport:
     vad_ms_per_window: float | None = None  # measured VAD cost (runs in a worker thread)
 
     def record(self, origin: float) -> dict[str, Any]:
-        """The JSON record stored under ``record_key(call_sid)``."""
+        """The JSON record stored under ``record_key(call_sid)``: the transcript with personal data masked
+        (``dialog.pii``), ``saved_at`` (epoch s) for the retention purge."""
         return {
             "call_sid": self.call_sid,
             "session_id": self.session_id,
             "ended": self.ended,
-            "transcript": self.transcript,
+            "saved_at": time.time(),
+            "transcript": mask_transcript(self.transcript),
             "turns": [t.to_dict(origin) for t in self.turns],
             "errors": self.errors,
         }

@@ -55,13 +55,16 @@ def build_agents_deps(
     hours: QueueHours | None = None,
     on_available: OnAvailable | None = None,
     clock: Callable[[], float] = time.time,
+    transfer_ttl_s: int = 2 * 86400,
+    callback_ttl_s: int = 30 * 86400,
 ) -> AgentsDeps:
     """The agents features over ``redis`` (``decode_responses=True``; the caller owns and closes it).
-    Publishing the roster is a separate, awaited step: ``deps.agents.sync_roster(roster)``."""
+    Publishing the roster is a separate, awaited step: ``deps.agents.sync_roster(roster)``. The TTLs are
+    the retention of transfer records and callback requests (``telephony.retention.policy``)."""
     return AgentsDeps(
         agents=AgentRepo(redis, prefix=prefix, clock=clock),
-        transfers=TransferStore(redis, prefix=prefix, clock=clock),
-        callbacks=RedisCallbacks(redis, prefix=prefix, clock=clock),
+        transfers=TransferStore(redis, prefix=prefix, clock=clock, ttl_s=transfer_ttl_s),
+        callbacks=RedisCallbacks(redis, prefix=prefix, clock=clock, ttl_s=callback_ttl_s),
         events=EventBus(redis, prefix=prefix),
         stats=HandlingStats(redis, prefix=prefix),
         hours=hours or QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ),

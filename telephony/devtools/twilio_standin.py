@@ -1,4 +1,5 @@
-"""A local stand-in for Twilio's Calls REST API that records every request (create and update).
+"""A local stand-in for Twilio's Calls REST API that records every request (create, update, and the
+DELETE of a voicemail Recording).
 
 Why another one next to ``simulator_rest.FakeTwilioRest``: the warm transfer also *creates* calls
 (the agent legs) and redirects calls to URLs, and a test must see exactly what was asked (To, From,
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from telephony.devtools.local_server import LocalServer
@@ -26,7 +27,8 @@ from telephony.twilio.security import parse_form
 
 @dataclass(frozen=True)
 class RestRequest:
-    """One request the gateway made: ``kind`` is "create" or "update"; ``form`` keeps repeated keys."""
+    """One request the gateway made: ``kind`` is "create", "update" or "delete_recording" (``call_sid`` is
+    then the Recording SID); ``form`` keeps repeated keys."""
 
     kind: str
     call_sid: str
@@ -50,6 +52,8 @@ class TwilioStandin:
         self.requests: asyncio.Queue[RestRequest] = asyncio.Queue()
         self.history: list[RestRequest] = []
         self.ended: set[str] = set()
+        self.deleted_recordings: set[str] = set()
+        self.fail_recording_deletes = False  # True: answer 500 (Twilio down) to recording DELETEs
         self.url = ""
         self._local: LocalServer | None = None
 
@@ -113,12 +117,30 @@ class TwilioStandin:
             self.ended.add(call_sid)
         return JSONResponse({"sid": call_sid, "account_sid": self.account_sid, "status": status})
 
+    async def _delete_recording(self, request: Request) -> Response:
+        form = await self._form(request)
+        if isinstance(form, JSONResponse):
+            return form
+        sid = request.path_params["recording"]
+        if self.fail_recording_deletes:
+            return JSONResponse({"code": 20500, "message": "Internal Server Error", "status": 500}, status_code=500)
+        if sid in self.deleted_recordings:
+            return JSONResponse({"code": 20404, "message": "not found", "status": 404}, status_code=404)
+        self.deleted_recordings.add(sid)
+        self._record("delete_recording", sid, {})
+        return Response(status_code=204)
+
     async def start(self) -> str:
         """Serve on a free port; returns the API base URL to give the gateway's REST client."""
         app = Starlette(
             routes=[
                 Route("/2010-04-01/Accounts/{account}/Calls.json", self._create_call, methods=["POST"]),
                 Route("/2010-04-01/Accounts/{account}/Calls/{call}.json", self._update_call, methods=["POST"]),
+                Route(
+                    "/2010-04-01/Accounts/{account}/Recordings/{recording}.json",
+                    self._delete_recording,
+                    methods=["DELETE"],
+                ),
             ]
         )
         self._local = LocalServer(app)

@@ -156,16 +156,18 @@ def build_warm_transfer(
     callbacks: CallbackBook | None = None,
     audio_secret: str | None = None,
     metrics: Any = None,
+    store: TransferStore | None = None,
 ) -> tuple[WarmTransfer, APIRouter]:
     """Everything the warm transfer needs, from plain arguments (the app maps Settings onto them).
 
     ``redis`` must be created with ``decode_responses=True``. Returns the ``TransferFn`` to give
     ``CallDeps`` as its ``transfer`` and the router to include in the app (at the root). ``metrics``:
-    ``telephony.metrics.Metrics`` (queue waits, callback offers), optional.
+    ``telephony.metrics.Metrics`` (queue waits, callback offers), optional. ``store``: the transfer
+    records (the agents API's, with the configured retention); default: one with the default retention.
     """
     audio = TransferAudio(redis, synthesizer, config.public_url, audio_secret or auth_token, prefix=prefix)
     parts = TransferParts(
-        store=TransferStore(redis, prefix=prefix),
+        store=store or TransferStore(redis, prefix=prefix),
         agents=agents or AgentRepo(redis, prefix=prefix),
         events=EventBus(redis, prefix=prefix),
         rest=rest,

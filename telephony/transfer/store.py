@@ -23,6 +23,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
+from dialog.pii import mask, mask_transcript
 from telephony.agents.routing import queue_score
 
 TransferStatus = Literal[
@@ -102,6 +103,15 @@ def conference_name(tid: str) -> str:
     return f"room-{tid}"
 
 
+def masked(record: TransferRecord) -> TransferRecord:
+    """The record as agents may see it: personal data in the summary and the transcript masked
+    (``dialog.pii``); the caller's number (``caller``) and the order id stay, an agent needs them."""
+    keep = (record.order_id,)
+    return record.model_copy(
+        update={"summary": mask(record.summary, keep), "transcript": mask_transcript(record.transcript, keep)}
+    )
+
+
 def _encode(record: TransferRecord) -> dict[Any, str]:
     data = record.model_dump(mode="json", exclude={"tried_agents"})
     return {k: (v if k == "status" else json.dumps(v, ensure_ascii=False)) for k, v in data.items()}
@@ -131,7 +141,9 @@ class TransferStore:
         return f"{self.prefix}transfer-call:{call_sid}"
 
     async def create(self, record: TransferRecord) -> TransferRecord:
-        """Store a new record; when it is waiting, put it in its queue in the same transaction."""
+        """Store a new record, its summary and transcript masked (``masked``; the record stored is
+        returned); when it is waiting, put it in its queue in the same transaction."""
+        record = masked(record)
         key = self._key(record.tid)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping=_encode(record))

@@ -1,4 +1,5 @@
-"""Live call control over Twilio's REST API (hang up, transfer), as ``telephony.ports.CallControl``.
+"""Live call control over Twilio's REST API (hang up, transfer), as ``telephony.ports.CallControl``; and
+deleting voicemail recordings after their retention (``delete_recording``, used by ``infolinia purge``).
 
 Why httpx and not the ``twilio`` REST client: we need two POSTs, an async client with a hard time
 limit, and a base URL a test can point at; the ``twilio`` async client pulls in aiohttp sessions and
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 _CALL_SID_RE = re.compile(r"^CA[0-9a-fA-F]{32}$")
 _ACCOUNT_SID_RE = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_RECORDING_SID_RE = re.compile(r"^RE[0-9a-fA-F]{32}$")
 _NOT_FOUND = 20404
 _NOT_IN_PROGRESS = 21220
 
@@ -104,6 +106,23 @@ class TwilioRestClient:
             body: dict[str, Any] = response.json()
             return body
         raise self._error(response, "(new)")
+
+    async def delete_recording(self, recording_sid: str) -> bool:
+        """DELETE the Recording resource; True when deleted now, False when it was already gone (404).
+        Raises ``TwilioRestError`` otherwise (the purge keeps it on its list and tries again next time)."""
+        if not _RECORDING_SID_RE.fullmatch(recording_sid):
+            raise ValueError(f"not a recording sid: {recording_sid!r}")
+        path = f"/2010-04-01/Accounts/{self._account_sid}/Recordings/{recording_sid}.json"
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                response = await self._http.delete(path)
+        except (TimeoutError, httpx.HTTPError) as exc:
+            raise TwilioRestError(f"Twilio REST request failed: {exc!r}") from exc
+        if response.is_success:
+            return True
+        if response.status_code == 404:
+            return False
+        raise self._error(response, recording_sid)
 
     async def aclose(self) -> None:
         await self._http.aclose()

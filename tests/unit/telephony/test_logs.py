@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, the call id from the context, personal data masked."""
+"""Structured logs: one JSON object per line, the call id from the context, personal data masked
+(``dialog.pii``, whose own rules are tested in tests/unit/dialog/test_pii.py)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,15 @@ from telephony.logs import JsonFormatter, call_context, mask, setup_logging
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("dzwoni +48 600 100 200", "dzwoni [phone …200]"),
-        ("tel. 600-100-200, 600100200, 0048600100200", "tel. [phone …200], [phone …200], [phone …200]"),
-        ("stacjonarny 22 123 45 67", "stacjonarny [phone …567]"),
-        ("mail: Jan.Kowalski+x@poczta.example.pl", "mail: [email@poczta.example.pl]"),
-        ("PESEL 85010112345", "PESEL [pesel]"),
-        ("NIP 123-456-78-90 i 123-45-67-890 i 1234567890", "NIP [nip] i [nip] i [nip]"),
-        ("konto PL61 1090 1014 0000 0712 1981 2874", "konto [iban …2874]"),
-        ("nrb 61109010140000071219812874", "nrb [iban …2874]"),
-        ("karta 4111 1111 1111 1111 / 4111-1111-1111-1111", "karta [card …1111] / [card …1111]"),
+        ("dzwoni +48 600 100 200", "dzwoni [telefon …200]"),
+        ("tel. 600-100-200, 600100200, 0048600100200", "tel. [telefon …200], [telefon …200], [telefon …200]"),
+        ("stacjonarny 22 123 45 67", "stacjonarny [telefon …567]"),
+        ("mail: Jan.Kowalski+x@poczta.example.pl", "mail: [e-mail]"),
+        ("PESEL 85010112345", "PESEL [PESEL]"),
+        ("NIP 123-456-32-18 i 123-45-63-218 i 1234563218", "NIP [NIP] i [NIP] i [NIP]"),
+        ("konto PL61 1090 1014 0000 0712 1981 2874", "konto [IBAN …2874]"),
+        ("nrb 61109010140000071219812874", "nrb [IBAN …2874]"),
+        ("karta 4111 1111 1111 1111 / 4111-1111-1111-1111", "karta [karta …1111] / [karta …1111]"),
     ],
 )
 def test_personal_data_is_masked(text: str, expected: str) -> None:
@@ -65,16 +66,16 @@ async def test_json_lines_carry_the_call_id_into_tasks_and_mask_messages_args_an
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [e["msg"] for e in lines] == [
         "outside a call",
-        "caller [phone …200] wrote from [email@example.pl]",
+        "caller [telefon …200] wrote from [e-mail]",
         "failed",
     ]
     assert "call_id" not in lines[0] and lines[1]["call_id"] == lines[2]["call_id"] == "CA" + "a" * 32
     assert {"ts", "level", "logger"} <= set(lines[1]) and lines[1]["level"] == "WARNING"
     assert lines[2]["caller"] == "***" and lines[2]["turn"] == 2
-    assert "85010112345" not in lines[2]["exc"] and "[pesel]" in lines[2]["exc"]
+    assert "85010112345" not in lines[2]["exc"] and "[PESEL]" in lines[2]["exc"]
 
 
 def test_the_formatter_is_one_line_even_for_multiline_messages() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "a\nb 600100200", None, None)
     out = JsonFormatter().format(record)
-    assert "\n" not in out and json.loads(out)["msg"] == "a\nb [phone …200]"
+    assert "\n" not in out and json.loads(out)["msg"] == "a\nb [telefon …200]"
