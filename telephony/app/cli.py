@@ -35,8 +35,13 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from telephony.agents.roster import load_roster
+    from telephony.app.shop import load_shop
     from telephony.app.workers import serve
 
+    load_shop(settings)  # a bad prompts file or roster: one line here, not a traceback from every worker
+    if settings.agents_path:
+        load_roster(settings.agents_path)
     metrics_dir = str(settings.metrics_dir) if settings.metrics_dir else None
     serve(args.host or settings.host, args.port or settings.port, args.workers, settings.log_level, metrics_dir)
     return 0
