@@ -24,7 +24,7 @@ from telephony.agents.roster import Agent, load_roster
 from telephony.app.phone import rest_client
 from telephony.app.ready import Ready
 from telephony.app.services import PhoneParts, ReadySynthesizer, Services, build_redis, build_services, build_store
-from telephony.app.shop import configure_shop
+from telephony.app.shop import Shop, configure_shop
 from telephony.call.admission import Admission
 from telephony.console.api import AgentsDeps, build_agents_deps
 from telephony.metrics import Metrics
@@ -60,6 +60,7 @@ class Gateway:
     admission: Admission
     services: Ready[Services]
     transfer: Transfer | None = None  # None without Redis: transfers go blind to the fallback number
+    shop: Shop | None = None  # the brand and prompts applied at build (shown on the landing page)
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
 
     async def start(self, services: Services | None = None) -> Services:
@@ -105,7 +106,7 @@ class Gateway:
 def build_gateway(settings: Settings) -> Gateway:
     """Settings -> objects, in order, once per process (nothing here waits for I/O but reading the
     prompts file: a bad one fails here, before the server starts, with one line naming file and key)."""
-    configure_shop(settings)  # the Twilio fallbacks below speak the operator's wording from the first second
+    shop = configure_shop(settings)  # the Twilio fallbacks below speak the operator's wording from the first second
     redis = build_redis(settings)
     store = build_store(settings, redis)
     rest = rest_client(settings)
@@ -114,7 +115,8 @@ def build_gateway(settings: Settings) -> Gateway:
     transfer = build_transfer(settings, redis, rest, services, metrics) if redis is not None else None
     if transfer is None:
         log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
-    return Gateway(settings, store, rest, metrics, Admission(settings.max_concurrent_calls), services, transfer)
+    admission = Admission(settings.max_concurrent_calls)
+    return Gateway(settings, store, rest, metrics, admission, services, transfer, shop)
 
 
 def build_transfer(
