@@ -63,10 +63,8 @@ def load_prompts(path: Path) -> Prompts:
     """Read and validate a prompts file; raises PromptsError (one line: file and key)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PromptsError(f"{path}: prompts file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PromptsError(f"{path}: cannot read prompts file: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:  # a missing file too: "No such file or directory"
+        raise PromptsError(f"{path}: cannot read the prompts file: {getattr(exc, 'strerror', None) or exc}") from None
     except yaml.YAMLError as exc:
         raise PromptsError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
     return parse_prompts(data, str(path), path)

@@ -9,7 +9,6 @@ Screenshots are kept under the test's temporary directory (``landing.png``, ``do
 
 from __future__ import annotations
 
-import shutil
 import sys
 import uuid
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.console_servers import AGENTS, browser_missing, start_browser, write_roster
+from tests.support.console_servers import AGENTS, browser_session, write_roster
 from tests.support.servers import Server, free_port, spawn, stop, wait_ready
 
 pytestmark = pytest.mark.redis
@@ -48,14 +47,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if why := browser_missing():
-        pytest.fail(why, pytrace=False)
-    driver, profile = start_browser()
-    try:
+    with browser_session() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_serve_starts_without_twilio_and_says_which_setting_turns_transfers_on(server: Server) -> None:

@@ -87,7 +87,7 @@ def test_every_problem_is_one_line_naming_file_and_key(tmp_path: Path, text: str
 
 
 def test_a_missing_file_names_the_file(tmp_path: Path) -> None:
-    with pytest.raises(PromptsError, match="prompts file not found"):
+    with pytest.raises(PromptsError, match="cannot read the prompts file: No such file or directory"):
         load_prompts(tmp_path / "nope.yaml")
 
 
