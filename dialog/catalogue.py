@@ -5,19 +5,27 @@ support leads for tone), and the TTS normaliser is tuned on exactly these senten
 written as they are read: impersonal polite Polish (no "Pan/Pani" guessing), numbers and dates in
 digits ("25 listopada", "9,99 zł") for the normaliser. Other modules import constants or call the
 small formatting functions below; they never hard-code caller-facing Polish.
+
+Every text here can be replaced by the operator (a prompts YAML file, ``dialog/prompts.py``): the
+composition root calls ``configure`` once at start-up, before any text is read. Code therefore reads
+``catalogue.NAME`` when it speaks, never ``from dialog.catalogue import NAME`` (that would keep the default).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 
 from dialog.ports import Reason
 
 # --- opening and closing ----------------------------------------------------------------------------
-GREETING = (
-    "Dzień dobry, tu automatyczny asystent {shop}. Dane osobowe z rozmowy przetwarzamy tylko w celu "
-    "obsługi zgłoszenia, szczegóły są w polityce prywatności na naszej stronie."
+GREETING = "Dzień dobry, tu automatyczny asystent {shop}."  # shop: SHOP_NAME_PHRASE with the brand
+GREETING_NO_BRAND = "Dzień dobry, tu automatyczny asystent obsługi klienta."  # no brand configured
+SHOP_NAME_PHRASE = "sklepu {brand}"  # genitive after "asystent": "sklepu Sklep Demo", or "księgarni {brand}"
+RODO_NOTICE = (
+    "Dane osobowe z rozmowy przetwarzamy tylko w celu obsługi zgłoszenia, "
+    "szczegóły są w polityce prywatności na naszej stronie."
 )
 DTMF_HINT = "W każdej chwili można nacisnąć zero, aby połączyć się z konsultantem."
 HOW_CAN_I_HELP = "W czym mogę pomóc?"
@@ -139,9 +147,17 @@ def minutes_phrase(n: int) -> str:
     return f"{n} minut"
 
 
+def shop_phrase(brand: str | None) -> str:
+    """The shop as the greeting names it ("sklepu Sklep Demo"); "" without a brand (``greeting`` then
+    says GREETING_NO_BRAND rather than a made-up or demo name)."""
+    return SHOP_NAME_PHRASE.format(brand=brand) if brand else ""
+
+
 def greeting(shop: str, phone: bool = False) -> str:
-    """Opening line (automated-assistant and RODO notice); on the phone also how to reach a human."""
-    parts = [GREETING.format(shop=shop), DTMF_HINT if phone else "", HOW_CAN_I_HELP]
+    """Opening line (automated-assistant and RODO notice); on the phone also how to reach a human.
+    ``shop``: the shop phrase (``shop_phrase(brand)``); empty = no brand configured."""
+    opening = GREETING.format(shop=shop) if shop else GREETING_NO_BRAND
+    parts = [opening, RODO_NOTICE, DTMF_HINT if phone else "", HOW_CAN_I_HELP]
     return " ".join(p for p in parts if p)
 
 
@@ -208,3 +224,43 @@ def fixed_sentences() -> list[str]:
             if isinstance(text, str) and "{" not in text and text.rstrip().endswith((".", "?", "!")):
                 out[text] = None
     return list(out)
+
+
+# --- operator overrides (dialog/prompts.py validates them; the composition root applies them) ------------
+Text = str | tuple[str, ...] | Mapping[str, str]
+
+
+def _is_text(value: object) -> bool:
+    if isinstance(value, str):
+        return True
+    if isinstance(value, tuple):
+        return all(isinstance(v, str) for v in value)
+    return isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values())
+
+
+_DEFAULTS: dict[str, Text] = {
+    name: value for name, value in globals().items() if name.isupper() and not name.startswith("_") and _is_text(value)
+}
+
+
+def defaults() -> Mapping[str, Text]:
+    """Every overridable text by its constant name, as shipped (what a prompts file may replace)."""
+    return MappingProxyType(_DEFAULTS)
+
+
+def configure(overrides: Mapping[str, Text]) -> None:
+    """Set the texts of this process: the defaults, with ``overrides`` (validated by ``dialog.prompts``)
+    on top; a mapping override replaces only the keys it gives. ``configure({})`` restores the defaults.
+
+    Why process-wide: one process serves one shop, and every channel (webhook fallbacks from the first
+    second, the engine, transfers, speakers) must say the same overridden sentence; called once at start-up.
+    """
+    unknown = sorted(set(overrides) - set(_DEFAULTS))
+    if unknown:
+        raise KeyError(f"not catalogue texts: {', '.join(unknown)}")
+    module = globals()
+    for name, default in _DEFAULTS.items():
+        value = overrides.get(name, default)
+        if isinstance(default, Mapping) and isinstance(value, Mapping):
+            value = {**default, **value}
+        module[name] = value

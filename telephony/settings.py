@@ -90,9 +90,17 @@ class Settings(BaseSettings):
 
     # --- dialog ---------------------------------------------------------------------------------
     kb_path: Path | None = Field(None, description="Knowledge-base YAML; unset = the bundled demo shop.")
-    orders_path: Path | None = Field(None, description="Orders JSON file; unset = the bundled demo orders.")
+    orders_path: Path | None = Field(
+        None, description="Orders JSON file; unset = the bundled demo orders with the demo KB, none with your own KB."
+    )
     orders_url: str | None = Field(None, description="Orders HTTP service base URL (takes precedence).")
     orders_timeout_s: float = Field(3.0, gt=0)
+    prompts_path: Path | None = Field(
+        None, description="Prompts YAML: the shop's brand and any caller-facing text replaced (see README)."
+    )
+    brand_name: str | None = Field(
+        None, description="The shop's name in the greeting; unset = the prompts file's or the KB's 'brand:'."
+    )
 
     # --- telephony ------------------------------------------------------------------------------
     public_url: str = Field("http://127.0.0.1:8080", description="Public base URL Twilio calls (signatures).")

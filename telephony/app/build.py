@@ -25,6 +25,7 @@ from telephony.app.phone import rest_client
 from telephony.app.purge import retention_of
 from telephony.app.ready import Ready
 from telephony.app.services import PhoneParts, ReadySynthesizer, Services, build_redis, build_services, build_store
+from telephony.app.shop import Shop, configure_shop
 from telephony.call.admission import Admission
 from telephony.console.api import AgentsDeps, build_agents_deps
 from telephony.metrics import Metrics
@@ -38,12 +39,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Transfer:
-    """Agents and the warm transfer (they need Redis: every step may land on another worker)."""
+    """Agents and the warm transfer (they need Redis: every step may land on another worker).
+
+    ``warm`` and ``router`` are None without a Twilio auth token: the console and the agents API work
+    (callbacks, statuses), phone transfers do not (they need Twilio's signed callbacks and REST API)."""
 
     agents: AgentsDeps
-    warm: WarmTransfer
-    router: APIRouter  # the transfer's signed Twilio callbacks and prompt audio
     roster: list[Agent]
+    warm: WarmTransfer | None = None
+    router: APIRouter | None = None  # the transfer's signed Twilio callbacks and prompt audio
 
 
 @dataclass
@@ -57,6 +61,7 @@ class Gateway:
     admission: Admission
     services: Ready[Services]
     transfer: Transfer | None = None  # None without Redis: transfers go blind to the fallback number
+    shop: Shop | None = None  # the brand and prompts applied at build (shown on the landing page)
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
 
     async def start(self, services: Services | None = None) -> Services:
@@ -79,6 +84,11 @@ class Gateway:
     def phone_parts(self) -> PhoneParts:
         return PhoneParts(self.rest, self.transfer.warm if self.transfer else None, self.metrics)
 
+    @property
+    def warm(self) -> WarmTransfer | None:
+        """The warm transfer, when there is one (Redis and a Twilio auth token)."""
+        return self.transfer.warm if self.transfer else None
+
     async def close(self) -> None:
         self.metrics.close()
         if self._built is not None:
@@ -95,7 +105,9 @@ class Gateway:
 
 
 def build_gateway(settings: Settings) -> Gateway:
-    """Settings -> objects, in order, once per process (nothing here waits for I/O)."""
+    """Settings -> objects, in order, once per process (nothing here waits for I/O but reading the
+    prompts file: a bad one fails here, before the server starts, with one line naming file and key)."""
+    shop = configure_shop(settings)  # the Twilio fallbacks below speak the operator's wording from the first second
     redis = build_redis(settings)
     store = build_store(settings, redis)
     rest = rest_client(settings)
@@ -104,7 +116,8 @@ def build_gateway(settings: Settings) -> Gateway:
     transfer = build_transfer(settings, redis, rest, services, metrics) if redis is not None else None
     if transfer is None:
         log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
-    return Gateway(settings, store, rest, metrics, Admission(settings.max_concurrent_calls), services, transfer)
+    admission = Admission(settings.max_concurrent_calls)
+    return Gateway(settings, store, rest, metrics, admission, services, transfer, shop)
 
 
 def build_transfer(
@@ -117,6 +130,13 @@ def build_transfer(
     repos = build_agents_deps(
         redis, prefix=prefix, hours=hours, transfer_ttl_s=keep.transfers_s, callback_ttl_s=keep.callbacks_s
     )
+    roster = load_roster(settings.agents_path) if settings.agents_path else []
+    if not settings.twilio_auth_token:
+        log.warning(
+            "INFOLINIA_TWILIO_AUTH_TOKEN is not set: phone transfers to agents are off "
+            "(the agent console and the agents API work; set the token to transfer calls)"
+        )
+        return Transfer(agents=repos, roster=roster)
     config = TransferConfig(
         public_url=settings.public_url,
         twilio_number=settings.twilio_number,
@@ -138,5 +158,4 @@ def build_transfer(
     )
     # The API, console and wrap-up ring a waiting caller the moment an agent becomes available.
     agents = replace(repos, on_available=warm.dispatch_queues)
-    roster = load_roster(settings.agents_path) if settings.agents_path else []
-    return Transfer(agents=agents, warm=warm, router=router, roster=roster)
+    return Transfer(agents=agents, roster=roster, warm=warm, router=router)

@@ -35,11 +35,25 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from telephony.agents.roster import load_roster
+    from telephony.app.shop import load_shop
     from telephony.app.workers import serve
 
+    load_shop(settings)  # a bad prompts file or roster: one line here, not a traceback from every worker
+    if settings.agents_path:
+        load_roster(settings.agents_path)
     metrics_dir = str(settings.metrics_dir) if settings.metrics_dir else None
     serve(args.host or settings.host, args.port or settings.port, args.workers, settings.log_level, metrics_dir)
     return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from telephony.app.check import run_checks
+    from telephony.app.check_report import render
+
+    findings = asyncio.run(run_checks(settings, online=args.online))
+    print(render(settings, findings))
+    return 1 if any(f.level == "fail" for f in findings) else 0
 
 
 def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
@@ -137,6 +151,9 @@ def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     s.add_argument("--port", type=int)
     s.add_argument("--workers", type=int, default=1, help="gateway processes sharing Redis (INFOLINIA_REDIS_URL)")
     s.set_defaults(func=cmd_serve)
+    k = sub.add_parser("check", help="validate the whole configuration before going live (exit 1 naming each problem)")
+    k.add_argument("--online", action="store_true", help="also ask Twilio's REST API (credentials, number, webhook)")
+    k.set_defaults(func=cmd_check)
     m = sub.add_parser("models", help="list, prepare or download models")
     m.add_argument("action", choices=["list", "prepare", "download"])
     m.add_argument("name", nargs="?")

@@ -8,7 +8,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +17,7 @@ from telephony.app.build import Gateway, build_gateway
 from telephony.app.guards import BodyLimit, validation_error
 from telephony.app.routes import include_routes
 from telephony.app.services import Services
+from telephony.app.site import SiteStatus, build_site_router, mount_site_assets
 from telephony.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
                 await start
             await gateway.close()
 
-    app = FastAPI(title="infolinia", version="0.1.0", lifespan=lifespan)
+    # /docs and /redoc come from telephony/app/site.py (assets served locally, no CDN)
+    app = FastAPI(title="infolinia", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_middleware(BodyLimit)  # before any route buffers a body
     app.add_exception_handler(RequestValidationError, validation_error)
     app.state.gateway = gateway  # for inspection (tests, tools); nothing in the gateway reads it back
@@ -59,19 +60,49 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
         return await readiness(gateway)
 
     include_routes(app, gateway)
+    app.include_router(build_site_router(lambda: site_status(gateway)))  # / and /docs, /redoc
+    mount_site_assets(app)
     return app
 
 
-async def readiness(gateway: Gateway) -> JSONResponse:
+async def readiness_checks(gateway: Gateway) -> dict[str, bool]:
     svc = gateway.services.value
-    checks: dict[str, Any] = {"services": svc is not None}
+    checks: dict[str, bool] = {"services": svc is not None}
     if svc is not None:
         checks["store"] = await _ping(gateway)
         checks["accepting"] = not gateway.admission.draining
         if gateway.settings.speech:
             checks["models"] = svc.recognizer is not None and svc.synthesizer is not None
+    return checks
+
+
+async def readiness(gateway: Gateway) -> JSONResponse:
+    checks = await readiness_checks(gateway)
     ok = all(checks.values())
     return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+
+async def site_status(gateway: Gateway) -> SiteStatus:
+    """What the landing page shows: readiness in words and which features this configuration has."""
+    checks = await readiness_checks(gateway)
+    if gateway.services.failed:
+        state = "failed"
+    elif gateway.admission.draining:
+        state = "draining"
+    elif gateway.services.value is None:
+        state = "starting"
+    else:
+        state = "ready" if all(checks.values()) else "degraded"
+    shop = gateway.shop
+    return SiteStatus(
+        state=state,
+        brand=shop.brand.name if shop else None,
+        phone=bool(gateway.settings.twilio_auth_token),
+        transfers=gateway.warm is not None,
+        console=gateway.transfer is not None,
+        demo_data=bool(shop and shop.demo_kb),
+        checks=checks,
+    )
 
 
 async def _ping(gateway: Gateway) -> bool:

@@ -80,7 +80,7 @@ async def build_call_deps(
         record_ttl_s=retention_of(settings).transcripts_s,
     )
     shop = getattr(getattr(dialog, "config", None), "shop_name", None)
-    greeting = [catalogue.greeting(shop, phone=True)] if shop else []
+    greeting = [catalogue.greeting(shop, phone=True)] if isinstance(shop, str) else []
     await deps.prewarm(greeting)  # the greeting must play the moment a stream starts
     return deps
 

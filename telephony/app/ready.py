@@ -41,6 +41,11 @@ class Ready(Generic[T]):
         """The value when start-up has finished, else None (never waits)."""
         return self._value
 
+    @property
+    def failed(self) -> bool:
+        """Start-up has failed (never waits)."""
+        return self._error is not None
+
     async def get(self) -> T:
         try:
             await asyncio.wait_for(self._event.wait(), self.timeout_s)

@@ -30,7 +30,7 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
         build_console_router(console, deps.agents),  # /agents
         build_metrics_router(gateway.metrics),  # GET /metrics
     ]
-    if gateway.transfer is not None:
+    if gateway.transfer is not None and gateway.transfer.router is not None:
         routers.append(gateway.transfer.router)  # /twilio/transfer/{tid}/..., /twilio/audio/{id}.wav
     for router in routers:
         app.include_router(router)
@@ -46,7 +46,7 @@ def twilio_deps(gateway: Gateway, deps: GatewayDeps) -> TwilioDeps:
         auth_token=settings.twilio_auth_token,
         fallback_number=settings.fallback_number,
         # a final status callback closes what the call left open (a callback offer the caller hung up on)
-        on_call_ended=gateway.transfer.warm.call_ended if gateway.transfer else None,
+        on_call_ended=gateway.warm.call_ended if gateway.warm else None,
         store=gateway.store,
         run_call=deps.phone_call,  # THE way into a call (see deps.py)
         admission=gateway.admission,

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 
 from dialog import build_engine
+from dialog.engine_config import EngineConfig
 from dialog.ports import Dialog, KeyValueStore
 from dialog.store import MemoryStore, RedisStore, connect_redis
 from telephony.agents.callbacks import CallbackBook
 from telephony.app.phone import build_call_deps, prerender_replies
 from telephony.app.ready import Ready
+from telephony.app.shop import configure_shop
 from telephony.call.deps import CallMetrics, TransferFn
 from telephony.call.loop import CallDeps
 from telephony.ports import CallControl
@@ -73,6 +75,8 @@ def build_redis(settings: Settings) -> Redis | None:
 
 
 def build_dialog(settings: Settings, store: KeyValueStore) -> Dialog:
+    """The engine for the shop the settings describe: its wording applied first, its brand in the greeting."""
+    shop = configure_shop(settings)
     return build_engine(
         kb_path=settings.kb_path,
         orders_path=settings.orders_path,
@@ -81,6 +85,7 @@ def build_dialog(settings: Settings, store: KeyValueStore) -> Dialog:
         store=store,
         session_ttl_s=settings.session_ttl_s,
         vectors_dir=settings.models_dir / "embeddings",
+        config=EngineConfig(shop_name=shop.greeting_name),
     )
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from dialog.catalogue import HOLD_CONNECTING
+from dialog import catalogue
 from telephony.app.build import build_gateway
 from telephony.app.factory import gateway_app
 from telephony.call.admission import Admission
@@ -49,7 +49,7 @@ def app_from_env() -> FastAPI:
     setup_logging(settings.log_level, json=settings.log_json)
     gateway = build_gateway(settings)
     app = gateway_app(gateway)  # mounts /metrics: merged over the workers when metrics_dir is set
-    hand_off = fallback_hand_off(gateway.rest, settings.fallback_number, HOLD_CONNECTING)
+    hand_off = fallback_hand_off(gateway.rest, settings.fallback_number, catalogue.HOLD_CONNECTING)
     enable_graceful_drain(app, gateway.admission, hand_off, settings.drain_grace_s)
     return app
 

@@ -19,14 +19,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
 from dialog import catalogue
-from dialog.catalogue import (
-    CALLBACK_ASK_PHONE,
-    CALLBACK_BOOKED,
-    CALLBACK_CONFIRM_PHONE,
-    CALLBACK_GIVE_UP,
-    CALLBACK_PHONE_NOT_UNDERSTOOD,
-    SPEAKER_CALLBACK_OFFER,
-)
 from dialog.numbers import find_order_numbers, yes_no
 from dialog.ports import Transfer
 
@@ -124,17 +116,17 @@ def spoken_phone(phone: str) -> str:
 def offer(transfer: Transfer) -> Step:
     """Start the flow where the engine decided on a transfer."""
     state = CallbackState("offered", transfer.queue, transfer.reason, transfer.priority, transfer.summary)
-    return Step(SPEAKER_CALLBACK_OFFER, state)
+    return Step(catalogue.SPEAKER_CALLBACK_OFFER, state)
 
 
 def _confirm(state: CallbackState, phone: str) -> Step:
     nxt = replace(state, stage="confirm_phone", phone=phone, retries=0)
-    return Step(CALLBACK_CONFIRM_PHONE.format(phone=spoken_phone(phone)), nxt)
+    return Step(catalogue.CALLBACK_CONFIRM_PHONE.format(phone=spoken_phone(phone)), nxt)
 
 
 def _retry(state: CallbackState, prompt: str) -> Step:
     if state.retries >= MAX_RETRIES:
-        return Step(CALLBACK_GIVE_UP, None)
+        return Step(catalogue.CALLBACK_GIVE_UP, None)
     return Step(prompt, replace(state, retries=state.retries + 1))
 
 
@@ -148,7 +140,7 @@ def _on_offered(state: CallbackState, text: str, known_phone: str | None) -> Ste
     known = said or (normalize_phone(known_phone) if known_phone else None)
     if known is not None:
         return _confirm(state, known)
-    return Step(CALLBACK_ASK_PHONE, replace(state, stage="ask_phone", retries=0))
+    return Step(catalogue.CALLBACK_ASK_PHONE, replace(state, stage="ask_phone", retries=0))
 
 
 def _on_ask_phone(state: CallbackState, text: str) -> Step:
@@ -157,7 +149,7 @@ def _on_ask_phone(state: CallbackState, text: str) -> Step:
         return _confirm(state, phone)
     if yes_no(text) is False:
         return Step(catalogue.DECLINED, None)
-    return _retry(state, CALLBACK_PHONE_NOT_UNDERSTOOD)
+    return _retry(state, catalogue.CALLBACK_PHONE_NOT_UNDERSTOOD)
 
 
 def _on_confirm(state: CallbackState, text: str) -> Step:
@@ -166,10 +158,10 @@ def _on_confirm(state: CallbackState, text: str) -> Step:
     if other is not None and other != state.phone:
         return _confirm(state, other)  # "nie, 600 100 201": a correction
     if decision is True and state.phone is not None:
-        return Step(CALLBACK_BOOKED.format(phone=spoken_phone(state.phone)), None, book_phone=state.phone)
+        return Step(catalogue.CALLBACK_BOOKED.format(phone=spoken_phone(state.phone)), None, book_phone=state.phone)
     if decision is False:
-        return Step(CALLBACK_ASK_PHONE, replace(state, stage="ask_phone", phone=None, retries=0))
-    question = CALLBACK_CONFIRM_PHONE.format(phone=spoken_phone(state.phone or ""))
+        return Step(catalogue.CALLBACK_ASK_PHONE, replace(state, stage="ask_phone", phone=None, retries=0))
+    question = catalogue.CALLBACK_CONFIRM_PHONE.format(phone=spoken_phone(state.phone or ""))
     return _retry(state, f"{catalogue.YES_NO_AGAIN} {question}")
 
 

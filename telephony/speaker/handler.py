@@ -32,7 +32,6 @@ from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler
 
 from dialog import catalogue
-from dialog.catalogue import HANDLE_FAILED, HANDLE_TOO_LONG
 from telephony.speaker.asr import AsrResponder
 from telephony.speaker.conversation import SpeakerConversations
 from telephony.speaker.frames import FrameError, WyomingLimits, read_event
@@ -163,7 +162,7 @@ class WyomingHandler(AsyncEventHandler):
             await self.write_event(NotHandled(text=catalogue.NOT_HEARD, context=ctx).event())
             return
         if len(text) > self.gw.limits.max_text_chars:
-            await self.write_event(NotHandled(text=HANDLE_TOO_LONG, context=ctx).event())
+            await self.write_event(NotHandled(text=catalogue.HANDLE_TOO_LONG, context=ctx).event())
             return
         conversation_id = ctx.get("conversation_id")
         try:
@@ -172,7 +171,7 @@ class WyomingHandler(AsyncEventHandler):
             )
         except Exception:
             log.exception("wyoming: dialog failed")
-            await self.write_event(NotHandled(text=HANDLE_FAILED, context=ctx).event())
+            await self.write_event(NotHandled(text=catalogue.HANDLE_FAILED, context=ctx).event())
             return
         ctx.update(conversation_id=reply.conversation_id, infolinia_session_id=reply.session_id)
         ctx.update(infolinia_action=reply.action, infolinia_callback_id=reply.callback_id)

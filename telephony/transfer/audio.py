@@ -48,7 +48,7 @@ class TransferAudio:
         music_s: float = 10.0,
     ) -> None:
         if not secret:
-            raise ValueError("TransferAudio needs a secret (e.g. the Twilio auth token)")
+            raise ValueError("phone transfers need INFOLINIA_TWILIO_AUTH_TOKEN (it also signs the prompt audio URLs)")
         self._redis = redis
         self._synth = synthesizer
         self._public = public_url.rstrip("/")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request, Response, WebSocket
 from starlette.datastructures import FormData
 
-from dialog.catalogue import FALLBACK_APOLOGY, LINES_BUSY_CALL_BACK, LINES_BUSY_TRANSFER, UNAVAILABLE_APOLOGY
+from dialog import catalogue
 from dialog.ports import KeyValueStore
 from telephony.call.admission import Admission
 from telephony.logs import call_context
@@ -117,7 +117,7 @@ def _event(deps: TwilioDeps, kind: str) -> None:
 
 def _busy(deps: TwilioDeps) -> str:
     """All lines busy: say so politely, then the human queue (or "please call back" without one)."""
-    apology = LINES_BUSY_TRANSFER if deps.fallback_number else LINES_BUSY_CALL_BACK
+    apology = catalogue.LINES_BUSY_TRANSFER if deps.fallback_number else catalogue.LINES_BUSY_CALL_BACK
     return fallback_twiml(deps.fallback_number, apology, voice=deps.say_voice)
 
 
@@ -181,7 +181,7 @@ async def _answer_call(
 
 
 def _fallback_apology(deps: TwilioDeps) -> str:
-    return FALLBACK_APOLOGY if deps.fallback_number else UNAVAILABLE_APOLOGY
+    return catalogue.FALLBACK_APOLOGY if deps.fallback_number else catalogue.UNAVAILABLE_APOLOGY
 
 
 async def _apply_status(deps: TwilioDeps, form: FormData) -> None:

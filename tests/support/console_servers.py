@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +94,18 @@ def start_browser() -> tuple[Any, str]:
         raise
     driver.set_page_load_timeout(20)
     return driver, profile
+
+
+@contextmanager
+def browser_session() -> Iterator[Any]:
+    """``start_browser`` for a fixture: fails the test naming what to install, quits and cleans up after."""
+    import pytest
+
+    if reason := browser_missing():
+        pytest.fail(reason, pytrace=False)
+    driver, profile = start_browser()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

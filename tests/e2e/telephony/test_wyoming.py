@@ -94,9 +94,9 @@ TRANSFER = Transfer("obsluga", "requested_human", 3, "Klient prosi o konsultanta
 
 def test_callback_offer_asks_for_number_confirms_and_books() -> None:
     step = cb.offer(TRANSFER)
-    assert step.reply == cb.SPEAKER_CALLBACK_OFFER and step.state is not None
+    assert step.reply == catalogue.SPEAKER_CALLBACK_OFFER and step.state is not None
     step = cb.answer(step.state, "tak, poproszę")
-    assert step.reply == cb.CALLBACK_ASK_PHONE and step.state is not None
+    assert step.reply == catalogue.CALLBACK_ASK_PHONE and step.state is not None
     step = cb.answer(step.state, "sześćset sto dwieście")
     assert step.state is not None and step.state.phone == "+48600100200"
     assert step.reply == "Czy oddzwonić pod numer 600 100 200?"
@@ -122,10 +122,10 @@ def test_callback_gives_up_after_unclear_numbers() -> None:
     for _ in range(cb.MAX_RETRIES):
         assert state is not None
         step = cb.answer(state, "yyy nie pamiętam dokładnie")
-        assert step.reply == cb.CALLBACK_PHONE_NOT_UNDERSTOOD
+        assert step.reply == catalogue.CALLBACK_PHONE_NOT_UNDERSTOOD
         state = step.state
     assert state is not None
-    assert cb.answer(state, "hmm, nie wiem") == cb.Step(cb.CALLBACK_GIVE_UP, None)
+    assert cb.answer(state, "hmm, nie wiem") == cb.Step(catalogue.CALLBACK_GIVE_UP, None)
     assert cb.CallbackState.from_dict(state.to_dict()) == state
     assert cb.CallbackState.from_dict({"stage": "bogus"}) is None
 
@@ -232,8 +232,8 @@ async def test_transfer_on_a_speaker_becomes_a_stored_callback_request() -> None
     services = fake_services()
     async with serving(services) as port:
         offer = await ask(port, "Chcę rozmawiać z konsultantem", "conv-callback")
-        assert offer.data["text"] == cb.SPEAKER_CALLBACK_OFFER
-        assert (await ask(port, "tak", "conv-callback")).data["text"] == cb.CALLBACK_ASK_PHONE
+        assert offer.data["text"] == catalogue.SPEAKER_CALLBACK_OFFER
+        assert (await ask(port, "tak", "conv-callback")).data["text"] == catalogue.CALLBACK_ASK_PHONE
         assert "600 100 200" in (await ask(port, "600 100 200", "conv-callback")).data["text"]
         booked = await ask(port, "tak, zgadza się", "conv-callback")
     callback_id = booked.data["context"]["infolinia_callback_id"]

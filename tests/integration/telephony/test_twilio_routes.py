@@ -20,9 +20,10 @@ from twilio.request_validator import RequestValidator
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from dialog import catalogue
 from telephony.call.admission import Admission
 from telephony.ports import AudioChannel, AudioIn, CallEnded, CallStarted, Dtmf, InboundEvent, MarkPlayed
-from telephony.twilio.routes import FALLBACK_APOLOGY, TwilioDeps, build_twilio_router
+from telephony.twilio.routes import TwilioDeps, build_twilio_router
 from tests.support.paths import FIXTURES
 from tests.support.servers import serve_in_thread
 from tests.support.store import FakeStore
@@ -299,7 +300,7 @@ async def test_voice_webhook_fails_safe_when_the_store_is_down(gateway: Gateway,
     assert response.headers["content-type"].startswith("application/xml")
     root = ET.fromstring(response.content)
     assert [c.tag for c in root] == ["Say", "Dial"]
-    assert root.findtext("Say") == FALLBACK_APOLOGY and root.find("Say").get("language") == "pl-PL"  # type: ignore[union-attr]
+    assert root.findtext("Say") == catalogue.FALLBACK_APOLOGY and root.find("Say").get("language") == "pl-PL"  # type: ignore[union-attr]
     assert root.findtext("Dial") == FALLBACK
 
 

@@ -1,0 +1,175 @@
+"""The operator's wording: a prompts YAML file that replaces catalogue texts, and the shop's brand.
+
+File format (every key optional)::
+
+    brand: Zielony Ogród                      # the shop's name, said in the greeting
+    prompts:                                  # catalogue texts by their name in lower case
+      greeting: "Dzień dobry, tu automatyczny asystent {shop}."
+      rodo_notice: "Administratorem danych jest Zielony Ogród sp. z o.o. ..."
+      goodbye: "Dziękujemy za telefon do Zielonego Ogrodu. Do widzenia!"
+      transfer:                               # a group replaces only the keys it gives
+        complaint: "Rozumiem, reklamacja. Łączę z działem reklamacji."
+      clarify: ["...", "..."]                 # a list keeps its length
+
+Why validated as a whole at start-up: a typo in a key would silently keep the default, and a missing or
+extra ``{placeholder}`` would only fail (or read out braces) in the middle of a call. Each problem is one
+line naming the file and the key (``PromptsError``, a ``ValueError``: the CLI prints it without a traceback).
+
+The brand comes from, in order: the setting ``INFOLINIA_BRAND_NAME``, the prompts file's ``brand:``, the
+knowledge base's optional top-level ``brand:`` (beside ``entries:``; the bundled demo KB says "Sklep Demo").
+Without any, the greeting names no shop (``catalogue.GREETING_NO_BRAND``), never the demo's name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dialog import catalogue
+from dialog.catalogue import Text
+
+TOP_LEVEL = ("brand", "prompts")
+MAX_BRAND_CHARS = 80
+
+
+class PromptsError(ValueError):
+    """A prompts file (or brand) that cannot be used; the message is one line naming file and key."""
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """A validated prompts file: catalogue names (upper case) -> the operator's texts."""
+
+    texts: Mapping[str, Text] = field(default_factory=dict)
+    brand: str | None = None
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Brand:
+    """The shop's name and where it came from (shown by ``infolinia check``)."""
+
+    name: str | None
+    source: str  # "INFOLINIA_BRAND_NAME", "prompts file", "knowledge base", or "none"
+
+
+def load_prompts(path: Path) -> Prompts:
+    """Read and validate a prompts file; raises PromptsError (one line: file and key)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:  # a missing file too: "No such file or directory"
+        raise PromptsError(f"{path}: cannot read the prompts file: {getattr(exc, 'strerror', None) or exc}") from None
+    except yaml.YAMLError as exc:
+        raise PromptsError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+    return parse_prompts(data, str(path), path)
+
+
+def parse_prompts(data: Any, source: str, path: Path | None = None) -> Prompts:
+    """Validate the YAML document ``data`` (``source`` names it in errors)."""
+    if data is None:
+        return Prompts(path=path)
+    if not isinstance(data, dict):
+        raise PromptsError(f"{source}: expected a mapping with 'brand:' and/or 'prompts:'")
+    for key in data:
+        if key not in TOP_LEVEL:
+            raise PromptsError(f"{source}: {key}: unknown key{_suggest(str(key), TOP_LEVEL)} (allowed: brand, prompts)")
+    brand = check_brand(data.get("brand"), f"{source}: brand") if "brand" in data else None
+    raw = data.get("prompts") or {}
+    if not isinstance(raw, dict):
+        raise PromptsError(f"{source}: prompts: expected a mapping of catalogue texts by name")
+    defaults = catalogue.defaults()
+    known = [name.lower() for name in defaults]
+    texts: dict[str, Text] = {}
+    for key, value in raw.items():
+        name = str(key).upper()
+        if str(key) != str(key).lower() or name not in defaults:
+            raise PromptsError(f"{source}: prompts.{key}: unknown key{_suggest(str(key).lower(), known)}")
+        texts[name] = _check_text(value, defaults[name], f"{source}: prompts.{key}")
+    return Prompts(texts=texts, brand=brand, path=path)
+
+
+def check_brand(value: Any, where: str) -> str:
+    """A brand is one short line of text (it is said aloud in every greeting)."""
+    if not isinstance(value, str) or not value.strip():
+        raise PromptsError(f"{where}: expected the shop's name as non-empty text")
+    if "\n" in value.strip() or len(value.strip()) > MAX_BRAND_CHARS:
+        raise PromptsError(f"{where}: expected one line of at most {MAX_BRAND_CHARS} characters")
+    return value.strip()
+
+
+def kb_brand(kb_path: Path) -> str | None:
+    """The knowledge base's optional top-level ``brand:`` (the KB loader ignores keys beside ``entries:``)."""
+    try:
+        data = yaml.safe_load(kb_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None  # the KB loader reports an unreadable KB with its own, better message
+    if not isinstance(data, dict) or data.get("brand") is None:
+        return None
+    return check_brand(data["brand"], f"{kb_path}: brand")
+
+
+def resolve_brand(setting: str | None, prompts: Prompts, kb_path: Path) -> Brand:
+    """The brand by precedence: the setting, the prompts file, the knowledge base; else none."""
+    if setting and setting.strip():
+        return Brand(check_brand(setting, "INFOLINIA_BRAND_NAME"), "INFOLINIA_BRAND_NAME")
+    if prompts.brand:
+        return Brand(prompts.brand, "prompts file")
+    from_kb = kb_brand(kb_path)
+    return Brand(from_kb, "knowledge base") if from_kb else Brand(None, "none")
+
+
+def placeholders(text: str, where: str = "text") -> set[str]:
+    """The ``{names}`` a template uses; PromptsError for a malformed one ("{shop", "{0}", "{}")."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        raise PromptsError(f"{where}: malformed placeholder ({exc}); write a literal brace as {{{{ or }}}}") from None
+    bad = sorted(n for n in names if not n.isidentifier())
+    if bad:
+        raise PromptsError(f"{where}: malformed placeholder {{{bad[0]}}}: placeholders are names like {{shop}}")
+    return names
+
+
+def _check_text(value: Any, default: Text, where: str) -> Text:
+    if isinstance(default, str):
+        return _check_string(value, default, where)
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or len(value) != len(default):
+            raise PromptsError(f"{where}: expected a list of {len(default)} texts")
+        return tuple(_check_string(v, d, f"{where}[{i}]") for i, (v, d) in enumerate(zip(value, default, strict=True)))
+    if not isinstance(value, dict):
+        raise PromptsError(f"{where}: expected a mapping with some of: {', '.join(default)}")
+    out: dict[str, str] = {}
+    for key, text in value.items():
+        if str(key) not in default:
+            raise PromptsError(f"{where}.{key}: unknown key{_suggest(str(key), list(default))}")
+        out[str(key)] = _check_string(text, default[str(key)], f"{where}.{key}")
+    return out
+
+
+def _check_string(value: Any, default: str, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise PromptsError(f"{where}: expected non-empty text")
+    text = " ".join(value.split())  # YAML folded lines: one spoken sentence, single spaces
+    expected, got = placeholders(default, where), placeholders(text, where)
+    if missing := sorted(expected - got):
+        raise PromptsError(f"{where}: missing placeholder {{{missing[0]}}} (this text needs {_names(expected)})")
+    if extra := sorted(got - expected):
+        allowed = _names(expected) if expected else "none"
+        raise PromptsError(f"{where}: unknown placeholder {{{extra[0]}}} (allowed: {allowed})")
+    return text
+
+
+def _names(names: set[str]) -> str:
+    return ", ".join(f"{{{n}}}" for n in sorted(names))
+
+
+def _suggest(key: str, known: Any) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

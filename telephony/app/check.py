@@ -1,0 +1,247 @@
+"""``infolinia check``: the whole configuration validated before going live, each problem named.
+
+Why one command: a gateway that starts is not a gateway that works. Twilio needs a public https URL, a
+caller who hits a failure needs a valid fallback number, and a transfer needs Redis, a roster and the
+Twilio token; each of these otherwise shows up only on a real call. Every check reads or pings, none
+changes anything (models are looked for, not assembled). ``--online`` also asks Twilio's REST API
+whether the credentials are valid and the number's voice webhook points at this gateway.
+
+Levels: ``fail`` = a caller would be hurt (exit status 1); ``warn`` = works, but probably not what a
+live shop wants (demo data, the fallback voice, no Redis); ``ok``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from dialog.factory import bundled
+from dialog.kb import load_kb
+from dialog.orders import HttpOrders, JsonOrders, OrdersUnavailable
+from dialog.store import connect_redis
+from telephony.agents.roster import load_roster
+from telephony.app.shop import Shop, load_shop
+from telephony.settings import Settings
+from voice.model_paths import whisper_dir
+from voice.models import FALLBACK_NOTE, ModelNotAvailable, resolve_voice, resolve_whisper
+
+Level = Literal["ok", "warn", "fail"]
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+TWILIO_SID = re.compile(r"^AC[0-9a-f]{32}$")
+PLACEHOLDER_SID = "AC" + "0" * 32
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1")
+PROBE_ORDER = "0"  # an order number no shop has: the service must answer (404, or 200), quickly
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    what: str
+    detail: str
+
+
+async def run_checks(settings: Settings, online: bool = False) -> list[Finding]:
+    """Every check, in the order an operator fixes things: files, services, phone line, models."""
+    shop, found = check_prompts(settings)
+    found += [check_kb(settings)]
+    found += [await check_orders(settings)]
+    found += [check_roster(settings), await check_redis(settings)]
+    found += check_twilio(settings)
+    if online:
+        found += await check_twilio_online(settings)
+    found += [check_public_url(settings), check_fallback(settings)]
+    found += check_models(settings)
+    found += check_demo_data(settings, shop)
+    return found
+
+
+def check_prompts(settings: Settings) -> tuple[Shop | None, list[Finding]]:
+    try:
+        shop = load_shop(settings)
+    except ValueError as exc:
+        return None, [Finding("fail", "prompts", str(exc))]
+    out = []
+    if settings.prompts_path:
+        out.append(Finding("ok", "prompts", f"{len(shop.prompts.texts)} texts from {settings.prompts_path}"))
+    if shop.brand.name:
+        out.append(Finding("ok", "brand", f"{shop.brand.name!r} (from {shop.brand.source})"))
+    else:
+        hint = "set INFOLINIA_BRAND_NAME, 'brand:' in the prompts file or in the KB"
+        out.append(Finding("warn", "brand", f"none: the greeting names no shop ({hint})"))
+    return shop, out
+
+
+def check_kb(settings: Settings) -> Finding:
+    path = settings.kb_path or bundled("kb.yaml")
+    try:
+        kb = load_kb(path)
+    except ValueError as exc:
+        return Finding("fail", "knowledge base", str(exc))
+    return Finding("ok", "knowledge base", f"{len(kb.entries)} entries from {path}")
+
+
+async def check_orders(settings: Settings) -> Finding:
+    """The orders source the engine will use, and whether it answers."""
+    if settings.orders_url:
+        orders = HttpOrders(settings.orders_url, timeout_s=settings.orders_timeout_s)
+        try:
+            await orders.get(PROBE_ORDER)
+        except OrdersUnavailable as exc:
+            return Finding("fail", "orders", f"{_safe_url(settings.orders_url)}: {exc}")
+        finally:
+            await orders.close()
+        return Finding("ok", "orders", f"service {_safe_url(settings.orders_url)} answers")
+    if settings.orders_path:
+        try:
+            JsonOrders(settings.orders_path)
+        except ValueError as exc:
+            return Finding("fail", "orders", str(exc))
+        return Finding("ok", "orders", f"file {settings.orders_path}")
+    if settings.kb_path is None:
+        return Finding("ok", "orders", "the bundled demo orders (with the demo KB)")
+    hint = "INFOLINIA_ORDERS_URL or INFOLINIA_ORDERS_PATH"
+    return Finding("ok", "orders", f"none: order lookups are off with your own KB (set {hint} to turn them on)")
+
+
+def check_roster(settings: Settings) -> Finding:
+    if not settings.agents_path:
+        return Finding("warn", "agents roster", "none (INFOLINIA_AGENTS_PATH): transfers end in a callback offer")
+    try:
+        agents = load_roster(settings.agents_path)
+    except ValueError as exc:
+        return Finding("fail", "agents roster", str(exc))
+    return Finding("ok", "agents roster", f"{len(agents)} agents from {settings.agents_path}")
+
+
+async def check_redis(settings: Settings) -> Finding:
+    if not settings.redis_url:
+        detail = "not set (INFOLINIA_REDIS_URL): one worker, state lost on restart, no console or transfers"
+        return Finding("warn", "redis", detail)
+    redis = connect_redis(settings.redis_url)
+    try:
+        async with asyncio.timeout(5):
+            await redis.ping()
+    except Exception as exc:  # any failure to reach it is the finding
+        return Finding("fail", "redis", f"{_safe_url(settings.redis_url)} unreachable: {type(exc).__name__}: {exc}")
+    finally:
+        await redis.aclose()
+    return Finding("ok", "redis", f"{_safe_url(settings.redis_url)} answers")
+
+
+def check_twilio(settings: Settings) -> list[Finding]:
+    out = []
+    if not settings.twilio_auth_token:
+        detail = "INFOLINIA_TWILIO_AUTH_TOKEN is not set: phone calls are refused (403), no transfers"
+        out.append(Finding("fail", "twilio token", detail))
+    else:
+        out.append(Finding("ok", "twilio token", "set"))
+    sid = settings.twilio_account_sid
+    if sid == PLACEHOLDER_SID or not TWILIO_SID.match(sid):
+        out.append(Finding("fail", "twilio account", f"INFOLINIA_TWILIO_ACCOUNT_SID {sid!r} is not a real AC... id"))
+    if not E164.match(settings.twilio_number):
+        level: Level = "fail" if settings.agents_path else "warn"
+        detail = f"INFOLINIA_TWILIO_NUMBER {settings.twilio_number!r} is not E.164: agents' phones cannot be rung"
+        out.append(Finding(level, "twilio number", detail))
+    return out
+
+
+async def check_twilio_online(settings: Settings) -> list[Finding]:
+    """Twilio's REST API: do the credentials work, is the number ours, does it call this gateway?"""
+    base = f"{settings.twilio_api_base}/2010-04-01/Accounts/{settings.twilio_account_sid}"
+    auth = (settings.twilio_account_sid, settings.twilio_auth_token)
+    async with httpx.AsyncClient(auth=auth, timeout=settings.twilio_timeout_s) as client:
+        try:
+            account = await client.get(base + ".json")
+            if account.status_code != 200:
+                return [Finding("fail", "twilio online", f"credentials rejected (HTTP {account.status_code})")]
+            numbers = await client.get(
+                base + "/IncomingPhoneNumbers.json", params={"PhoneNumber": settings.twilio_number}
+            )
+        except httpx.HTTPError as exc:
+            return [Finding("fail", "twilio online", f"{settings.twilio_api_base} unreachable: {exc}")]
+    found = [Finding("ok", "twilio online", f"credentials valid ({account.json().get('friendly_name', '')})")]
+    listed = numbers.json().get("incoming_phone_numbers", []) if numbers.status_code == 200 else []
+    if not listed:
+        return [*found, Finding("fail", "twilio online", f"{settings.twilio_number!r} is not a number of this account")]
+    expected = settings.public_url + "/twilio/voice"
+    voice_url = listed[0].get("voice_url") or ""
+    if voice_url != expected:
+        return [*found, Finding("fail", "twilio webhook", f"the number calls {voice_url!r}, expected {expected!r}")]
+    return [*found, Finding("ok", "twilio webhook", f"the number calls {expected}")]
+
+
+def check_public_url(settings: Settings) -> Finding:
+    url = settings.public_url
+    host = urlsplit(url).hostname or ""
+    if not url.startswith("https://"):
+        return Finding("fail", "public url", f"INFOLINIA_PUBLIC_URL {url} is not https: Twilio needs https and wss")
+    if host in LOCAL_HOSTS:
+        return Finding("fail", "public url", f"INFOLINIA_PUBLIC_URL {url} is this machine: Twilio cannot reach it")
+    return Finding("ok", "public url", url)
+
+
+def check_fallback(settings: Settings) -> Finding:
+    number = settings.fallback_number
+    if not E164.match(number):
+        detail = f"INFOLINIA_FALLBACK_NUMBER {number!r} is not E.164 (+48...): a failing call could only hang up"
+        return Finding("fail", "fallback number", detail)
+    return Finding("ok", "fallback number", number)
+
+
+def check_models(settings: Settings) -> list[Finding]:
+    """Looked for, never assembled or downloaded (``infolinia models prepare`` does that)."""
+    if not settings.speech:
+        return [Finding("warn", "models", "speech is off (INFOLINIA_SPEECH=false): text chat only, no phone")]
+    out = [_check_whisper(settings)]
+    try:
+        voice = resolve_voice(settings.piper_voice, settings.models_dir)
+    except ModelNotAvailable as exc:
+        return [*out, Finding("fail", "voice", str(exc))]
+    if voice.is_fallback:
+        fix = "infolinia models download pl_PL-darkman-medium"
+        out.append(Finding("warn", "voice", f"{voice.name}: {FALLBACK_NOTE}; callers understand it poorly ({fix})"))
+    else:
+        out.append(Finding("ok", "voice", f"{voice.name} ({voice.onnx})"))
+    return out
+
+
+def _check_whisper(settings: Settings) -> Finding:
+    name = settings.whisper_model
+    if not Path(name).expanduser().is_dir():
+        candidate = whisper_dir(name, settings.models_dir)
+        if (candidate / "model.bin").is_file():
+            return Finding("ok", "whisper", f"{name} ({candidate})")
+        fix = "infolinia models prepare" if name == "base" else f"infolinia models download {name}"
+        return Finding("fail", "whisper", f"model {name!r} is not in {candidate.parent}: run `{fix}`")
+    try:
+        return Finding("ok", "whisper", resolve_whisper(name, settings.models_dir))
+    except ModelNotAvailable as exc:
+        return Finding("fail", "whisper", str(exc))
+
+
+def check_demo_data(settings: Settings, shop: Shop | None) -> list[Finding]:
+    demo = []
+    if settings.kb_path is None:
+        demo.append("the demo knowledge base (INFOLINIA_KB_PATH)")
+    if settings.kb_path is None and not (settings.orders_path or settings.orders_url):
+        demo.append("the demo orders (INFOLINIA_ORDERS_URL or _PATH)")
+    if shop is not None and shop.brand.name == "Sklep Demo":
+        demo.append("the demo brand 'Sklep Demo'")
+    if not demo:
+        return [Finding("ok", "demo data", "none in use")]
+    return [Finding("warn", "demo data", "in use: " + "; ".join(demo))]
+
+
+def _safe_url(url: str) -> str:
+    """A URL without its password (redis://:secret@host -> redis://:***@host)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()

@@ -1,0 +1,186 @@
+"""``infolinia check`` against real parts: the suite's redis-server, a local orders service, a local stand-in
+for Twilio's REST API (``--online``), temporary KB/roster/prompts/model files. One configuration passes
+every check; each test then breaks one thing and expects exit status 1 with that problem named."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from telephony.app import cli
+from tests.support.console_servers import write_roster
+from tests.support.servers import free_port, serve_in_thread
+
+pytestmark = pytest.mark.redis
+SID = "AC" + "ab12" * 8
+TOKEN = "twilio-auth-token-0123456789abcdef"
+NUMBER = "+48221234567"
+PUBLIC = "https://infolinia.sklep.example"
+
+
+def stand_ins() -> FastAPI:
+    """An orders service (every id unknown: 404) and Twilio's account and numbers endpoints."""
+    app = FastAPI()
+
+    @app.get("/orders/{order_id}")
+    async def order(order_id: str) -> JSONResponse:
+        return JSONResponse({"detail": "not found"}, status_code=404)
+
+    def authorised(request: Request) -> bool:
+        import base64
+
+        expected = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
+        return request.headers.get("authorization") == expected
+
+    @app.get("/2010-04-01/Accounts/{sid}.json")
+    async def account(sid: str, request: Request) -> JSONResponse:
+        if not authorised(request) or sid != SID:
+            return JSONResponse({"message": "Authenticate"}, status_code=401)
+        return JSONResponse({"sid": SID, "friendly_name": "Zielony Ogród"})
+
+    @app.get("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json")
+    async def numbers(sid: str, request: Request) -> JSONResponse:
+        listed = [{"phone_number": NUMBER, "voice_url": PUBLIC + "/twilio/voice"}]
+        return JSONResponse({"incoming_phone_numbers": listed if request.query_params["PhoneNumber"] == NUMBER else []})
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def services() -> Iterator[str]:
+    with serve_in_thread(stand_ins()) as url:
+        yield url
+
+
+@pytest.fixture
+def env(tmp_path: Path, redis_url: str, services: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A configuration that passes every check (set in the environment, as an operator would)."""
+    kb = tmp_path / "kb.yaml"
+    kb.write_text('brand: Zielony Ogród\nentries:\n  - {id: a, questions: ["Ile trwa dostawa?"], answer: Dwa dni.}\n')
+    prompts = tmp_path / "prompts.yaml"
+    prompts.write_text("prompts:\n  goodbye: Dziękujemy za telefon. Do widzenia!\n", encoding="utf-8")
+    models = tmp_path / "models"
+    (models / "whisper" / "base").mkdir(parents=True)
+    (models / "whisper" / "base" / "model.bin").write_bytes(b"\0")
+    (models / "piper").mkdir()
+    (models / "piper" / "pl_PL-darkman-medium.onnx").write_bytes(b"\0")
+    (models / "piper" / "pl_PL-darkman-medium.onnx.json").write_text("{}")
+    values = {
+        "INFOLINIA_KB_PATH": str(kb),
+        "INFOLINIA_PROMPTS_PATH": str(prompts),
+        "INFOLINIA_ORDERS_URL": services,
+        "INFOLINIA_AGENTS_PATH": str(write_roster(tmp_path / "agents.yaml")),
+        "INFOLINIA_REDIS_URL": redis_url,
+        "INFOLINIA_TWILIO_ACCOUNT_SID": SID,
+        "INFOLINIA_TWILIO_AUTH_TOKEN": TOKEN,
+        "INFOLINIA_TWILIO_API_BASE": services,
+        "INFOLINIA_TWILIO_NUMBER": NUMBER,
+        "INFOLINIA_PUBLIC_URL": PUBLIC,
+        "INFOLINIA_FALLBACK_NUMBER": "+48221112233",
+        "INFOLINIA_MODELS_DIR": str(models),
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    status = cli.main(["check", *args])
+    return status, capsys.readouterr().out
+
+
+def test_a_complete_configuration_passes_and_prints_the_setup_with_secrets_masked(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out = check(capsys, "--online")
+    assert status == 0, out
+    assert "FAIL" not in out and "WARN" not in out and out.rstrip().endswith("Ready to go live.")
+    assert TOKEN not in out
+    assert re.search(r"^  INFOLINIA_TWILIO_AUTH_TOKEN +set \(…cdef\)$", out, re.M)  # column width follows the names
+    for line in (
+        "brand            'Zielony Ogród' (from knowledge base)",
+        "knowledge base   1 entries",
+        f"orders           service {env['INFOLINIA_ORDERS_URL']} answers",
+        "agents roster    2 agents",
+        "redis            redis://",
+        "twilio online    credentials valid (Zielony Ogród)",
+        f"twilio webhook   the number calls {PUBLIC}/twilio/voice",
+        "voice            pl_PL-darkman-medium",
+        "demo data        none in use",
+    ):
+        assert line in out, line
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "problem", "detail"),
+    [
+        ("INFOLINIA_KB_PATH", "{tmp}/missing.yaml", "knowledge base", "knowledge base file not found"),
+        ("INFOLINIA_PROMPTS_PATH", "{tmp}/bad-prompts.yaml", "prompts", "prompts.greeting: missing placeholder {shop}"),
+        ("INFOLINIA_ORDERS_URL", "http://127.0.0.1:{port}", "orders", "orders service unreachable"),
+        ("INFOLINIA_AGENTS_PATH", "{tmp}/bad-roster.yaml", "agents roster", "invalid agents roster"),
+        ("INFOLINIA_REDIS_URL", "redis://:sekret@127.0.0.1:{port}/0", "redis", "redis://:***@127.0.0.1"),
+        ("INFOLINIA_TWILIO_AUTH_TOKEN", "", "twilio token", "INFOLINIA_TWILIO_AUTH_TOKEN is not set"),
+        ("INFOLINIA_TWILIO_NUMBER", "221234567", "twilio number", "is not E.164"),
+        ("INFOLINIA_PUBLIC_URL", "http://infolinia.sklep.example", "public url", "is not https"),
+        ("INFOLINIA_PUBLIC_URL", "https://localhost:8443", "public url", "Twilio cannot reach it"),
+        ("INFOLINIA_FALLBACK_NUMBER", "0048221112233", "fallback number", "is not E.164"),
+        ("INFOLINIA_WHISPER_MODEL", "small", "whisper", "run `infolinia models download small`"),
+        ("INFOLINIA_PIPER_VOICE", "pl_PL-gosia-medium", "voice", "infolinia models download pl_PL-gosia-medium"),
+    ],
+)
+def test_each_problem_is_named_and_fails_the_check(
+    env: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    value: str,
+    problem: str,
+    detail: str,
+) -> None:
+    (tmp_path / "bad-prompts.yaml").write_text("prompts:\n  greeting: Dzień dobry.\n", encoding="utf-8")
+    (tmp_path / "bad-roster.yaml").write_text("agents: [{id: x}]\n", encoding="utf-8")
+    monkeypatch.setenv(setting, value.format(tmp=tmp_path, port=free_port()))
+    status, out = check(capsys)
+    assert status == 1, out
+    failed = [line for line in out.splitlines() if line.startswith("  FAIL")]
+    assert len(failed) == 1 and f"  FAIL  {problem}" in failed[0] and detail in failed[0], out
+    assert out.rstrip().splitlines()[-1] == f"NOT READY: 1 problem(s): {problem}"
+    assert "sekret" not in out
+
+
+def test_online_rejected_credentials_and_a_webhook_pointing_elsewhere(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INFOLINIA_TWILIO_AUTH_TOKEN", "a-wrong-token-0123456789")
+    status, out = check(capsys, "--online")
+    assert status == 1 and "FAIL  twilio online    credentials rejected (HTTP 401)" in out
+    monkeypatch.setenv("INFOLINIA_TWILIO_AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("INFOLINIA_PUBLIC_URL", "https://nowy.sklep.example")
+    status, out = check(capsys, "--online")
+    assert status == 1 and "FAIL  twilio webhook   the number calls 'https://infolinia.sklep.example" in out
+
+
+def test_demo_data_and_the_fallback_voice_are_warnings(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("INFOLINIA_KB_PATH", "INFOLINIA_ORDERS_URL", "INFOLINIA_PROMPTS_PATH"):
+        monkeypatch.delenv(name)
+    (tmp_path / "models" / "piper" / "pl_PL-darkman-medium.onnx").unlink()
+    status, out = check(capsys)
+    assert status == 0, out
+    assert "WARN  demo data        in use: the demo knowledge base" in out and "the demo brand 'Sklep Demo'" in out
+    assert "WARN  voice            en_US-joe-medium: offline fallback" in out
+
+
+def test_an_own_kb_without_an_orders_source_has_order_lookups_off(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INFOLINIA_ORDERS_URL")
+    status, out = check(capsys)
+    assert status == 0 and "ok    orders           none: order lookups are off with your own KB" in out

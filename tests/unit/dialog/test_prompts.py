@@ -1,0 +1,153 @@
+"""The operator's prompts file: validation (one line naming file and key), the brand's precedence, and the
+catalogue as the single source of every overridden text (the engine, pre-rendering and the edges read it)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dialog import catalogue
+from dialog.factory import bundled
+from dialog.prompts import Prompts, PromptsError, load_prompts, parse_prompts, resolve_brand
+from tests.support.paths import REPO_ROOT
+
+
+@pytest.fixture(autouse=True)
+def restore_catalogue() -> Iterator[None]:
+    yield
+    catalogue.configure({})
+
+
+def write(tmp_path: Path, text: str, name: str = "prompts.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error(tmp_path: Path, text: str) -> str:
+    path = write(tmp_path, text)
+    with pytest.raises(PromptsError) as exc:
+        load_prompts(path)
+    message = str(exc.value)
+    assert "\n" not in message and message.startswith(f"{path}: ")
+    return message
+
+
+def test_a_valid_file_overrides_texts_groups_and_lists(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+brand: "  Zielony Ogród "
+prompts:
+  greeting: >-
+    Dzień dobry, mówi wirtualny doradca {shop}.
+  goodbye: Dziękujemy za telefon do Zielonego Ogrodu. Do widzenia!
+  transfer:
+    complaint: Rozumiem, reklamacja. Łączę z działem reklamacji.
+  clarify: ["Nie zrozumiałem, proszę powtórzyć.", "Proszę opisać sprawę krócej."]
+""",
+    )
+    prompts = load_prompts(path)
+    assert prompts.brand == "Zielony Ogród" and prompts.path == path
+    assert prompts.texts["GREETING"] == "Dzień dobry, mówi wirtualny doradca {shop}."
+    assert prompts.texts["TRANSFER"] == {"complaint": "Rozumiem, reklamacja. Łączę z działem reklamacji."}
+    assert prompts.texts["CLARIFY"] == ("Nie zrozumiałem, proszę powtórzyć.", "Proszę opisać sprawę krócej.")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("prompts:\n  greting: Dzień dobry {shop}.\n", "prompts.greting: unknown key (did you mean 'greeting'?)"),
+        ("prompts:\n  GREETING: Dzień dobry {shop}.\n", "prompts.GREETING: unknown key (did you mean 'greeting'?)"),
+        ("brandd: X\n", "brandd: unknown key (did you mean 'brand'?)"),
+        ("prompts:\n  greeting: Dzień dobry.\n", "prompts.greeting: missing placeholder {shop}"),
+        ("prompts:\n  goodbye: Do widzenia {name}.\n", "prompts.goodbye: unknown placeholder {name} (allowed: none)"),
+        ("prompts:\n  hold_wait: Czekaj {minutes} {shop}.\n", "prompts.hold_wait: unknown placeholder {shop}"),
+        ("prompts:\n  greeting: Dzień dobry {shop.\n", "prompts.greeting: malformed placeholder"),
+        ("prompts:\n  greeting: Dzień dobry {0}.\n", "prompts.greeting: malformed placeholder {0}"),
+        ("prompts:\n  goodbye: ''\n", "prompts.goodbye: expected non-empty text"),
+        ("prompts:\n  goodbye: [a, b]\n", "prompts.goodbye: expected non-empty text"),
+        ("prompts:\n  clarify: [jedno]\n", "prompts.clarify: expected a list of 2 texts"),
+        ("prompts:\n  transfer:\n    skarga: Łączę.\n", "prompts.transfer.skarga: unknown key"),
+        (
+            "prompts:\n  order_status:\n    shipped: Wysłane.\n",
+            "prompts.order_status.shipped: missing placeholder {order_id}",
+        ),
+        ("brand: ''\n", "brand: expected the shop's name as non-empty text"),
+        ("- a\n- b\n", "expected a mapping with 'brand:' and/or 'prompts:'"),
+        ("prompts: [greeting]\n", "prompts: expected a mapping of catalogue texts by name"),
+        ("prompts: {greeting: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_every_problem_is_one_line_naming_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    assert expected in error(tmp_path, text)
+
+
+def test_a_missing_file_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(PromptsError, match="cannot read the prompts file: No such file or directory"):
+        load_prompts(tmp_path / "nope.yaml")
+
+
+def test_an_empty_file_changes_nothing() -> None:
+    assert parse_prompts(None, "x") == Prompts()
+
+
+def test_brand_precedence_setting_then_prompts_then_kb(tmp_path: Path) -> None:
+    kb = write(tmp_path, "brand: Księgarnia Kowalski\nentries: []\n", "kb.yaml")
+    from_file = Prompts(brand="Zielony Ogród")
+    assert resolve_brand("Sklep Ustawień", from_file, kb).name == "Sklep Ustawień"
+    assert resolve_brand(None, from_file, kb).source == "prompts file"
+    assert resolve_brand(None, Prompts(), kb).name == "Księgarnia Kowalski"
+    assert resolve_brand(None, Prompts(), bundled("kb.yaml")).name == "Sklep Demo"  # the demo KB says so
+    unbranded = write(tmp_path, "entries: []\n", "own.yaml")
+    assert resolve_brand(None, Prompts(), unbranded).name is None
+
+
+def test_greeting_names_the_brand_or_no_shop_never_the_demo() -> None:
+    assert catalogue.greeting(catalogue.shop_phrase("Sklep Demo")).startswith(
+        "Dzień dobry, tu automatyczny asystent sklepu Sklep Demo. Dane osobowe"
+    )
+    own = catalogue.greeting(catalogue.shop_phrase(None), phone=True)
+    assert "Sklep Demo" not in own and own.startswith(catalogue.GREETING_NO_BRAND)
+    assert catalogue.DTMF_HINT in own and catalogue.RODO_NOTICE in own
+
+
+def test_configure_replaces_texts_where_every_reader_sees_them(tmp_path: Path) -> None:
+    prompts = load_prompts(
+        write(
+            tmp_path,
+            """
+prompts:
+  shop_name_phrase: księgarni {brand}
+  rodo_notice: Administratorem danych jest Kowalski sp. z o.o.
+  goodbye: Dziękujemy, do usłyszenia!
+  order_status: {shipped: "Paczka {order_id} jest w drodze."}
+""",
+        )
+    )
+    catalogue.configure(prompts.texts)
+    text = catalogue.greeting(catalogue.shop_phrase("Kowalski"))
+    assert text.startswith("Dzień dobry, tu automatyczny asystent księgarni Kowalski. Administratorem danych")
+    assert catalogue.ORDER_STATUS["shipped"] == "Paczka {order_id} jest w drodze."
+    assert catalogue.ORDER_STATUS["paid"].startswith("Zamówienie numer {order_id} jest opłacone")  # kept
+    fixed = catalogue.fixed_sentences()  # what the channels pre-render
+    assert "Dziękujemy, do usłyszenia!" in fixed and "Dziękuję za rozmowę. Do widzenia!" not in fixed
+    catalogue.configure({})
+    assert catalogue.GOODBYE == "Dziękuję za rozmowę. Do widzenia!"
+    with pytest.raises(KeyError):
+        catalogue.configure({"NOT_A_TEXT": "x"})
+
+
+def test_no_product_module_keeps_a_catalogue_text_from_import_time() -> None:
+    """``from dialog.catalogue import GOODBYE`` would keep the default after ``configure``."""
+    texts = set(catalogue.defaults())
+    offenders = []
+    for package in ("dialog", "telephony", "voice"):
+        for path in (REPO_ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module == "dialog.catalogue":
+                    offenders += [f"{path.name}: {a.name}" for a in node.names if a.name in texts]
+    assert offenders == []

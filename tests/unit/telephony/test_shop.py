@@ -1,0 +1,92 @@
+"""The shop's identity through the composition roots: the brand and the operator's wording in what the
+engine says, a bad prompts file stopping ``serve`` with one line, and the default demo left untouched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dialog import catalogue
+from dialog.ports import CallerInfo
+from dialog.prompts import PromptsError
+from dialog.store import MemoryStore
+from telephony.app import cli
+from telephony.app.build import build_gateway
+from telephony.app.services import build_dialog
+from telephony.settings import Settings
+
+OWN_KB = """
+entries:
+  - id: godziny
+    questions: ["W jakich godzinach działa sklep?"]
+    answer: Sklep jest otwarty od poniedziałku do piątku.
+"""
+
+
+@pytest.fixture(autouse=True)
+def restore_catalogue() -> Iterator[None]:
+    yield
+    catalogue.configure({})
+
+
+@pytest.fixture
+def own_kb(tmp_path: Path) -> Path:
+    path = tmp_path / "kb.yaml"
+    path.write_text(OWN_KB, encoding="utf-8")
+    return path
+
+
+async def greeting(settings: Settings) -> str:
+    dialog = build_dialog(settings, MemoryStore())
+    return (await dialog.greet(None, CallerInfo(channel="chat"))).reply
+
+
+async def test_the_demo_greets_as_sklep_demo() -> None:
+    text = await greeting(Settings(speech=False))
+    assert text.startswith("Dzień dobry, tu automatyczny asystent sklepu Sklep Demo.")
+
+
+async def test_an_own_kb_without_a_brand_never_says_sklep_demo(own_kb: Path) -> None:
+    text = await greeting(Settings(speech=False, kb_path=own_kb))
+    assert "Sklep Demo" not in text and text.startswith(catalogue.GREETING_NO_BRAND)
+
+
+async def test_the_brand_from_the_setting_or_the_prompts_file(own_kb: Path, tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts.yaml"
+    prompts.write_text(
+        "brand: Zielony Ogród\nprompts:\n  how_can_i_help: Jak mogę pomóc w ogrodzie?\n", encoding="utf-8"
+    )
+    text = await greeting(Settings(speech=False, kb_path=own_kb, prompts_path=prompts))
+    assert text.startswith("Dzień dobry, tu automatyczny asystent sklepu Zielony Ogród.")
+    assert text.endswith("Jak mogę pomóc w ogrodzie?")
+    text = await greeting(Settings(speech=False, kb_path=own_kb, prompts_path=prompts, brand_name="Ogrody Nowak"))
+    assert "sklepu Ogrody Nowak." in text
+
+
+def test_the_gateway_applies_the_prompts_when_built(tmp_path: Path) -> None:
+    """The Twilio webhook fallbacks speak from the first second, before start-up builds the engine."""
+    prompts = tmp_path / "prompts.yaml"
+    prompts.write_text("prompts:\n  unavailable_apology: Przerwa techniczna, prosimy dzwonić później.\n", "utf-8")
+    build_gateway(Settings(speech=False, prompts_path=prompts))
+    assert catalogue.UNAVAILABLE_APOLOGY == "Przerwa techniczna, prosimy dzwonić później."
+
+
+def test_a_bad_prompts_file_fails_the_gateway_build(tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts.yaml"
+    prompts.write_text("prompts:\n  greeting: Dzień dobry.\n", encoding="utf-8")
+    with pytest.raises(PromptsError, match=r"prompts\.greeting: missing placeholder"):
+        build_gateway(Settings(speech=False, prompts_path=prompts))
+
+
+def test_serve_stops_with_one_line_naming_the_file_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prompts = tmp_path / "prompts.yaml"
+    prompts.write_text("prompts:\n  goodbye: Do widzenia {name}.\n", encoding="utf-8")
+    monkeypatch.setenv("INFOLINIA_PROMPTS_PATH", str(prompts))
+    monkeypatch.setenv("INFOLINIA_LOG_JSON", "false")
+    assert cli.main(["serve", "--port", "1"]) == 2  # fails before any server starts
+    err = capsys.readouterr().err.strip()
+    assert err == f"infolinia: {prompts}: prompts.goodbye: unknown placeholder {{name}} (allowed: none)"
