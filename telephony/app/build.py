@@ -19,12 +19,17 @@ from fastapi import APIRouter
 from redis.asyncio import Redis
 
 from dialog.ports import KeyValueStore
+from dialog.store import SessionRepo
 from telephony.agents.hours import QueueHours, parse_queues
 from telephony.agents.roster import Agent, load_roster
 from telephony.app.phone import rest_client
 from telephony.app.ready import Ready
 from telephony.app.services import PhoneParts, ReadySynthesizer, Services, build_redis, build_services, build_store
 from telephony.call.admission import Admission
+from telephony.chat.api import LiveChat
+from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
+from telephony.chat.store import ChatLog
+from telephony.chat.stream import ChatWatch
 from telephony.console.api import AgentsDeps, build_agents_deps
 from telephony.metrics import Metrics
 from telephony.settings import Settings
@@ -43,6 +48,7 @@ class Transfer:
     warm: WarmTransfer
     router: APIRouter  # the transfer's signed Twilio callbacks and prompt audio
     roster: list[Agent]
+    chat: LiveChat  # chats handed to agents: the same queues, the same dispatch
 
 
 @dataclass
@@ -63,6 +69,7 @@ class Gateway:
         try:
             if self.transfer is not None:
                 await self._publish_roster(self.transfer)
+                self.transfer.chat.watch.start()  # chat events to customers' streams; lapsed offers
             if services is None:
                 services = self._built = await build_services(self.settings, self.store, self.phone_parts())
         except BaseException as exc:
@@ -80,6 +87,8 @@ class Gateway:
 
     async def close(self) -> None:
         self.metrics.close()
+        if self.transfer is not None:
+            await self.transfer.chat.watch.close()
         if self._built is not None:
             await self._built.close()
         await self.rest.aclose()
@@ -100,16 +109,22 @@ def build_gateway(settings: Settings) -> Gateway:
     rest = rest_client(settings)
     metrics = Metrics(multiprocess_dir=settings.metrics_dir)
     services: Ready[Services] = Ready("start-up (models, dialog)")
-    transfer = build_transfer(settings, redis, rest, services, metrics) if redis is not None else None
+    transfer = build_transfer(settings, redis, store, rest, services, metrics) if redis is not None else None
     if transfer is None:
         log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
     return Gateway(settings, store, rest, metrics, Admission(settings.max_concurrent_calls), services, transfer)
 
 
 def build_transfer(
-    settings: Settings, redis: Redis, rest: TwilioRestClient, services: Ready[Services], metrics: Metrics
+    settings: Settings,
+    redis: Redis,
+    store: KeyValueStore,
+    rest: TwilioRestClient,
+    services: Ready[Services],
+    metrics: Metrics,
 ) -> Transfer:
-    """The agents' repositories -> the warm transfer over them -> the agents features ringing through it."""
+    """The agents' repositories -> the warm transfer over them -> the chat hand-off dispatching through
+    it -> the agents features ringing through it."""
     prefix = settings.redis_prefix
     hours = QueueHours(parse_queues(settings.queues), settings.business_hours, settings.timezone)
     repos = build_agents_deps(redis, prefix=prefix, hours=hours)
@@ -131,7 +146,27 @@ def build_transfer(
         callbacks=repos.callbacks,
         metrics=metrics,
     )
+    chat = build_live_chat(settings, redis, store, repos, warm, metrics)
     # The API, console and wrap-up ring a waiting caller the moment an agent becomes available.
-    agents = replace(repos, on_available=warm.dispatch_queues)
+    agents = replace(repos, on_available=warm.dispatch_queues, chat=chat.handoff)
     roster = load_roster(settings.agents_path) if settings.agents_path else []
-    return Transfer(agents=agents, warm=warm, router=router, roster=roster)
+    return Transfer(agents=agents, warm=warm, router=router, roster=roster, chat=chat)
+
+
+def build_live_chat(
+    settings: Settings, redis: Redis, store: KeyValueStore, repos: AgentsDeps, warm: WarmTransfer, metrics: Metrics
+) -> LiveChat:
+    """Chat hand-offs in the agents' queues, offered through the warm transfer's one dispatch."""
+    parts = HandoffParts(
+        store=repos.transfers,
+        agents=repos.agents,
+        events=repos.events,
+        stats=repos.stats,
+        hours=repos.hours,
+        log=ChatLog(redis, prefix=settings.redis_prefix),
+        dispatch=warm.dispatch_queues,
+        sessions=SessionRepo(store, settings.session_ttl_s),  # the bot conversation, for the agent
+        metrics=metrics,
+    )
+    handoff = ChatHandoff(ChatConfig(), parts)
+    return LiveChat(handoff, ChatWatch(repos.events, sweep=handoff.expire_offers))
