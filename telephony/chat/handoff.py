@@ -141,7 +141,7 @@ class ChatHandoff:
                 estimate_text=wait_phrase(estimate),
             )
         elif record.status == "connected":
-            view.update(status="connected", agent=await self._agent_name(record.agent_id))
+            view.update(status="connected", agent=_first_name(await self._agent_name(record.agent_id) or ""))
         else:
             view.update(status="ended", ended_by=getattr(record, "ended_by", None))
         return view
