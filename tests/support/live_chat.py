@@ -14,7 +14,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import uvicorn
 import yaml
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from dialog.ports import CallerInfo, KeyValueStore, Outcome, Reason, Transfer
@@ -32,7 +33,7 @@ from telephony.app.build import Gateway, build_gateway
 from telephony.app.factory import gateway_app
 from telephony.app.services import Services
 from telephony.settings import Settings
-from tests.support.servers import free_port
+from tests.support.servers import free_port, serve_in_thread
 
 AUTH = "live-chat-test-token-0123456789"
 SUMMARY = "Klient prosi o rozmowę z konsultantem. Sprawa: paczka nie dotarła."
@@ -205,3 +206,32 @@ async def live_chat_world(redis_url: str, tmp_path: Path, agents: dict[str, str]
                 await redis.delete(*keys)
             await redis.aclose()
             await store.close()
+
+
+@contextlib.contextmanager
+def threaded_workers(redis_url: str, tmp_path: Path, agents: dict[str, str]) -> Iterator[tuple[str, str, str]]:
+    """Two gateway workers on one Redis prefix, each served by uvicorn in its own thread (for a blocking
+    client such as selenium); yields (customer worker URL, agents worker URL, prefix)."""
+    prefix = f"lc{uuid.uuid4().hex[:8]}:"
+    roster = write_roster(tmp_path / "agents.yaml", agents)
+    with contextlib.ExitStack() as stack:
+        bases = []
+        for _ in range(2):
+            port = free_port()
+            settings = settings_for(port, prefix, redis_url, roster)
+            gateway = build_gateway(settings)
+            services = Services(settings, gateway.store, HistoryDialog(gateway.store))  # used in its thread only
+            bases.append(stack.enter_context(serve_in_thread(gateway_app(gateway, services), lifespan="on")))
+        for base in bases:
+            deadline = time.monotonic() + GUARD_S
+            while httpx.get(f"{base}/readyz").status_code != 200:
+                assert time.monotonic() < deadline, f"{base} did not become ready"
+                time.sleep(0.05)
+        try:
+            yield bases[0], bases[1], prefix
+        finally:
+            client = SyncRedis.from_url(redis_url, decode_responses=True)
+            keys = list(client.scan_iter(f"{prefix}*"))
+            if keys:
+                client.delete(*keys)
+            client.close()
