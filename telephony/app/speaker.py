@@ -33,6 +33,8 @@ async def build_speaker(settings: Settings) -> Services:
     synthesizer = None if voice is None else speaker_voice(settings, voice)
     dialog = await asyncio.to_thread(build_dialog, settings, store)
     callbacks = RedisCallbacks(redis, prefix=settings.redis_prefix) if redis is not None else None
+    if callbacks is None:
+        log.warning("wyoming: no INFOLINIA_REDIS_URL: speakers cannot book callbacks, they give the hotline")
     return Services(settings, store, dialog, recognizer, synthesizer, callbacks=callbacks)
 
 
