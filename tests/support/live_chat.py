@@ -220,7 +220,8 @@ def threaded_workers(redis_url: str, tmp_path: Path, agents: dict[str, str]) -> 
             port = free_port()
             settings = settings_for(port, prefix, redis_url, roster)
             gateway = build_gateway(settings)
-            services = Services(settings, gateway.store, HistoryDialog(gateway.store))  # used in its thread only
+            dialog: Any = HistoryDialog(gateway.store)  # used in this worker's thread only
+            services = Services(settings, gateway.store, dialog)
             bases.append(stack.enter_context(serve_in_thread(gateway_app(gateway, services), lifespan="on")))
         for base in bases:
             deadline = time.monotonic() + GUARD_S

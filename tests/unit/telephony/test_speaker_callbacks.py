@@ -41,7 +41,8 @@ async def test_with_a_callback_book_the_speaker_offers_and_books() -> None:
     book = StoreCallbacks(MemoryStore())
     speaker = SpeakerConversations(dialog, MemoryStore(), callbacks=book, new_id=lambda: "cb-1")
     assert (await speaker.turn("chcę rozmawiać z konsultantem", "conv")).text == catalogue.SPEAKER_CALLBACK_OFFER
-    assert (await speaker.turn("tak, 600 100 200", "conv")).text == cb.CALLBACK_CONFIRM_PHONE.format(phone="600 100 200")
+    confirm = cb.CALLBACK_CONFIRM_PHONE.format(phone="600 100 200")
+    assert (await speaker.turn("tak, 600 100 200", "conv")).text == confirm
     assert (await speaker.turn("tak", "conv")).callback_id == "cb-1"
     assert [r["phone"] for r in await book.pending()] == ["+48600100200"]
 
