@@ -163,7 +163,7 @@ def build_live_chat(
         events=repos.events,
         stats=repos.stats,
         hours=repos.hours,
-        log=ChatLog(redis, prefix=settings.redis_prefix),
+        log=ChatLog(repos.transfers),
         dispatch=warm.dispatch_queues,
         sessions=SessionRepo(store, settings.session_ttl_s),  # the bot conversation, for the agent
         metrics=metrics,

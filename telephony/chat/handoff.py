@@ -154,7 +154,7 @@ class ChatHandoff:
         return await self.p.log.since(tid, after)
 
     async def from_customer(self, record: TransferRecord, text: str) -> dict[str, Any]:
-        message = await self.p.log.append(record.tid, "customer", text)
+        message = await self.p.log.append(record.tid, "customer", text, self.now())
         await self._publish(ev.CHAT_MESSAGE, record, record.agent_id, {"seq": message["seq"]})
         return message
 
@@ -165,11 +165,10 @@ class ChatHandoff:
         if record is None or record.channel != "chat" or record.status not in ACTIVE:
             return "gone"
         now = self.now()
-        record_key, queue_key = self.p.store.keys_of(record)
-        if not await self.p.log.accept(record_key, queue_key, tid, agent_id, now):
+        if not await self.p.log.accept(record, agent_id, now):
             return "not_offered"
         name = _first_name(await self._agent_name(agent_id) or "")
-        await self.p.log.append(tid, "system", catalogue.CHAT_AGENT_JOINED.format(name=name))
+        await self.p.log.append(tid, "system", catalogue.CHAT_AGENT_JOINED.format(name=name), now)
         await self._publish(ev.TRANSFER_CONNECTED, record, agent_id, {"channel": "chat"})
         self._observe_wait(record, "answered", now)
         log.info("chat %s accepted by %s", tid, agent_id)
@@ -197,7 +196,7 @@ class ChatHandoff:
         if record is None or record.status != "connected" or record.agent_id != agent_id:
             return None
         name = _first_name(await self._agent_name(agent_id) or "")
-        message = await self.p.log.append(tid, "agent", text, agent=name)
+        message = await self.p.log.append(tid, "agent", text, self.now(), agent=name)
         await self._publish(ev.CHAT_MESSAGE, record, agent_id, {"seq": message["seq"]})
         return message
 
@@ -221,7 +220,7 @@ class ChatHandoff:
         if done is None:
             return False
         text = catalogue.CHAT_ENDED_BY_AGENT if by == "agent" else catalogue.CHAT_ENDED_BY_CUSTOMER
-        await self.p.log.append(record.tid, "system", text)
+        await self.p.log.append(record.tid, "system", text, now)
         await self.p.stats.record(record.queue, max(0.0, now - (done.connected_at or now)))
         if done.agent_id:
             await self.p.agents.release(done.agent_id, "wrap_up", transfer_id=record.tid)
@@ -237,7 +236,7 @@ class ChatHandoff:
         )
         if gone is None:
             return False
-        await self.p.log.append(record.tid, "system", catalogue.CHAT_ENDED_BY_CUSTOMER)
+        await self.p.log.append(record.tid, "system", catalogue.CHAT_ENDED_BY_CUSTOMER, now)
         freed = None
         if gone.agent_id:
             freed = await self.p.agents.release(gone.agent_id, "available", transfer_id=record.tid)

@@ -14,11 +14,9 @@ The hand-off itself is an ordinary ``TransferRecord`` (``channel="chat"``) in th
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from typing import Any, Literal
 
-from redis.asyncio import Redis
+from telephony.transfer.store import TransferRecord, TransferStore
 
 Sender = Literal["customer", "agent", "system"]
 MAX_MESSAGES = 500  # per hand-off: a chat that long is a case for e-mail; older messages are dropped
@@ -35,31 +33,24 @@ return 1
 
 
 class ChatLog:
-    """Messages of chat hand-offs, and the accept script. ``redis`` must decode responses."""
+    """Messages of chat hand-offs, and the accept script, beside ``transfers`` (same Redis, prefix, TTL)."""
 
-    def __init__(
-        self,
-        redis: Redis,
-        *,
-        prefix: str = "infolinia:",
-        ttl_s: int = 2 * 86400,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
-        self._accept = redis.register_script(_ACCEPT)
+    def __init__(self, transfers: TransferStore) -> None:
+        self.transfers, self.redis = transfers, transfers.redis
+        self._accept = transfers.redis.register_script(_ACCEPT)
 
     def _key(self, tid: str) -> str:
-        return f"{self.prefix}chat:{tid}:messages"
+        return f"{self.transfers.prefix}chat:{tid}:messages"
 
-    async def append(self, tid: str, sender: Sender, text: str, agent: str | None = None) -> dict[str, Any]:
-        """Store one message; returns it with its ``seq`` (1, 2, ...)."""
-        message: dict[str, Any] = {"from": sender, "text": text, "at": round(self._clock(), 3)}
+    async def append(self, tid: str, sender: Sender, text: str, at: float, agent: str | None = None) -> dict[str, Any]:
+        """Store one message (``at``: epoch seconds); returns it with its ``seq`` (1, 2, ...)."""
+        message: dict[str, Any] = {"from": sender, "text": text, "at": round(at, 3)}
         if agent:
             message["agent"] = agent
         key = self._key(tid)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.rpush(key, json.dumps(message, ensure_ascii=False))
-            pipe.expire(key, self.ttl_s)
+            pipe.expire(key, self.transfers.ttl_s)
             length, _ = await pipe.execute()
         return {"seq": int(length), **message}
 
@@ -69,7 +60,7 @@ class ChatLog:
         rows = await self.redis.lrange(self._key(tid), start, -1)
         return [{"seq": start + i + 1, **json.loads(row)} for i, row in enumerate(rows)]
 
-    async def accept(self, transfer_key: str, queue_key: str, tid: str, agent_id: str, now: float) -> bool:
+    async def accept(self, record: TransferRecord, agent_id: str, now: float) -> bool:
         """``ringing -> connected`` if the offer still names ``agent_id`` (one atomic step in Redis)."""
-        args = [tid, json.dumps(agent_id), json.dumps(now)]
-        return bool(await self._accept(keys=[transfer_key, queue_key], args=args))
+        args = [record.tid, json.dumps(agent_id), json.dumps(now)]
+        return bool(await self._accept(keys=list(self.transfers.keys_of(record)), args=args))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,8 +22,6 @@ import redis
 
 from tests.support.console_servers import (
     AGENTS,
-    browser_missing,
-    start_browser,
     start_server,
     write_roster,
 )
@@ -241,19 +238,6 @@ def test_only_one_agent_claims_a_callback_through_the_console(world: dict[str, A
 
 
 # --- The real browser ---
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    reason = browser_missing()
-    if reason:
-        pytest.fail(reason)
-    driver, profile = start_browser()
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_console_in_a_real_browser(world: dict[str, Any], browser: Any, tmp_path: Path) -> None:

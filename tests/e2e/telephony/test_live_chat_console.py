@@ -4,30 +4,14 @@ Settings over the suite's real Redis; the customer writes to one, the agent's br
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.console_servers import browser_missing, start_browser
 from tests.support.live_chat import threaded_workers
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    reason = browser_missing()
-    if reason:
-        pytest.fail(reason)
-    driver, profile = start_browser()
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_agent_accepts_a_chat_and_answers_it_in_a_real_browser(redis_url: str, browser: Any, tmp_path: Path) -> None:

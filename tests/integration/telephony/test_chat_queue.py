@@ -25,7 +25,7 @@ def handoff_for(env: Env) -> ChatHandoff:
         events=EventBus(env.redis, prefix=env.prefix),
         stats=HandlingStats(env.redis, prefix=env.prefix),
         hours=env.transfer.p.hours,
-        log=ChatLog(env.redis, prefix=env.prefix, clock=env.clock),
+        log=ChatLog(env.store),
         dispatch=env.transfer.dispatch_queues,
         clock=env.clock,
     )
