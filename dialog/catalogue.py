@@ -117,6 +117,24 @@ CALLBACK_PHONE_NOT_UNDERSTOOD = "Nie zrozumiałem numeru. Proszę podać dziewi�
 CALLBACK_BOOKED = "Dobrze. Konsultant oddzwoni pod numer {phone}. W czym jeszcze mogę pomóc?"
 CALLBACK_GIVE_UP = "Niestety nie udało mi się zapisać numeru. Proszę spróbować później albo zadzwonić na infolinię."
 
+SPEAKER_NO_CALLBACK = (
+    "Przez głośnik nie mogę połączyć z konsultantem ani zamówić telefonu od konsultanta. "
+    "Proszę zadzwonić na infolinię{number}."
+)  # number: " pod numer 221 112 233" or "" (the speaker has no callback book: no Redis)
+
+# --- live chat with an agent (telephony/chat/handoff.py) --------------------------------------------
+CHAT_QUEUED = "Konsultant odpowie w tym oknie czatu."
+CHAT_UNAVAILABLE_CLOSED = (
+    "Konsultanci czatu są teraz poza godzinami pracy. Proszę napisać ponownie w godzinach pracy "
+    "albo zadzwonić na infolinię."
+)
+CHAT_UNAVAILABLE_BUSY = (
+    "Teraz żaden konsultant nie obsługuje czatu. Proszę spróbować za chwilę albo zadzwonić na infolinię."
+)
+CHAT_AGENT_JOINED = "Konsultant {name} dołączył do rozmowy."
+CHAT_ENDED_BY_AGENT = "Konsultant zakończył rozmowę. Dziękujemy za kontakt!"
+CHAT_ENDED_BY_CUSTOMER = "Rozmowa z konsultantem została zakończona."
+
 # --- Home Assistant / Wyoming (telephony/speaker/handler.py) ----------------------------------------
 HANDLE_TOO_LONG = "To pytanie jest za długie. Proszę zapytać krócej."
 HANDLE_FAILED = "Przepraszam, mam chwilowy problem. Proszę spróbować za chwilę."

@@ -104,6 +104,19 @@ class Metrics:
         self.callback_offers_ended = Counter(
             "infolinia_callback_offers_ended", "Callback offers, by how they ended.", ["outcome"], registry=r
         )  # callback | voicemail | abandoned (the caller hung up during the offer)
+        self.chat_handoffs = Counter(
+            "infolinia_chat_handoffs",
+            "Chats the bot handed to agents, by queue and result.",
+            ["queue", "result"],
+            registry=r,
+        )  # queued | closed | no_agents (nobody staffs the queue) | unavailable (no agents at all: no Redis)
+        self.chat_handoffs_ended = Counter(
+            "infolinia_chat_handoffs_ended", "Chat hand-offs, by how they ended.", ["queue", "outcome"], registry=r
+        )  # completed (an agent had it) | abandoned (the customer left while waiting)
+        self.chat_wait = Histogram(
+            "infolinia_chat_wait_seconds", "Time a handed-off chat waited for an agent, by how the wait ended.",
+            ["queue", "outcome"], buckets=HOLD_BUCKETS, registry=r,
+        )  # fmt: skip
         self.admission = Counter(
             "infolinia_admission", "Incoming calls by admission decision.", ["decision"], registry=r
         )
@@ -154,6 +167,16 @@ class Metrics:
 
     def callback_offer_ended(self, outcome: str) -> None:
         self.callback_offers_ended.labels(outcome).inc()
+
+    # --- chat hand-off (telephony/chat/handoff.py) ------------------------------------------------
+    def chat_handoff(self, queue: str, result: str) -> None:
+        self.chat_handoffs.labels(queue or "none", result).inc()
+
+    def chat_handoff_ended(self, queue: str, outcome: str) -> None:
+        self.chat_handoffs_ended.labels(queue or "none", outcome).inc()
+
+    def chat_waited(self, queue: str, outcome: str, seconds: float) -> None:
+        self.chat_wait.labels(queue, outcome).observe(max(0.0, seconds))
 
     # --- edges ----------------------------------------------------------------------------------
     def edge_event(self, kind: str) -> None:

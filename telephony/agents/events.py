@@ -29,6 +29,7 @@ TRANSFER_ENDED = "transfer.ended"  # the call ended (agent in wrap-up)
 TRANSFER_ABANDONED = "transfer.abandoned"  # the caller hung up while waiting
 TRANSFER_CALLBACK = "transfer.callback"  # the caller chose a callback / left a voicemail
 AGENT_STATUS = "agent.status"  # data: {"status"}
+CHAT_MESSAGE = "chat.message"  # a message in a chat hand-off (data: {"seq"}); transfer_id: the chat
 CALLBACK_NEW = "callback.new"
 CALLBACK_CLAIMED = "callback.claimed"
 CALLBACK_CLOSED = "callback.closed"

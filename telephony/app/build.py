@@ -19,6 +19,7 @@ from fastapi import APIRouter
 from redis.asyncio import Redis
 
 from dialog.ports import KeyValueStore
+from dialog.store import SessionRepo
 from telephony.agents.hours import QueueHours, parse_queues
 from telephony.agents.roster import Agent, load_roster
 from telephony.app.phone import rest_client
@@ -27,6 +28,10 @@ from telephony.app.ready import Ready
 from telephony.app.services import PhoneParts, ReadySynthesizer, Services, build_redis, build_services, build_store
 from telephony.app.shop import Shop, configure_shop
 from telephony.call.admission import Admission
+from telephony.chat.api import LiveChat
+from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
+from telephony.chat.store import ChatLog
+from telephony.chat.stream import ChatWatch
 from telephony.console.api import AgentsDeps, build_agents_deps
 from telephony.metrics import Metrics
 from telephony.settings import Settings
@@ -48,6 +53,7 @@ class Transfer:
     roster: list[Agent]
     warm: WarmTransfer | None = None
     router: APIRouter | None = None  # the transfer's signed Twilio callbacks and prompt audio
+    chat: LiveChat | None = None  # chats handed to agents: the same queues, the same dispatch (needs ``warm``)
 
 
 @dataclass
@@ -69,6 +75,8 @@ class Gateway:
         try:
             if self.transfer is not None:
                 await self._publish_roster(self.transfer)
+            if self.transfer is not None and self.transfer.chat is not None:
+                self.transfer.chat.watch.start()  # chat events to customers' streams; lapsed offers
             if services is None:
                 services = self._built = await build_services(self.settings, self.store, self.phone_parts())
         except BaseException as exc:
@@ -91,6 +99,8 @@ class Gateway:
 
     async def close(self) -> None:
         self.metrics.close()
+        if self.transfer is not None and self.transfer.chat is not None:
+            await self.transfer.chat.watch.close()
         if self._built is not None:
             await self._built.close()
         await self.rest.aclose()
@@ -113,7 +123,7 @@ def build_gateway(settings: Settings) -> Gateway:
     rest = rest_client(settings)
     metrics = Metrics(multiprocess_dir=settings.metrics_dir)
     services: Ready[Services] = Ready("start-up (models, dialog)")
-    transfer = build_transfer(settings, redis, rest, services, metrics) if redis is not None else None
+    transfer = build_transfer(settings, redis, store, rest, services, metrics) if redis is not None else None
     if transfer is None:
         log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
     admission = Admission(settings.max_concurrent_calls)
@@ -121,9 +131,15 @@ def build_gateway(settings: Settings) -> Gateway:
 
 
 def build_transfer(
-    settings: Settings, redis: Redis, rest: TwilioRestClient, services: Ready[Services], metrics: Metrics
+    settings: Settings,
+    redis: Redis,
+    store: KeyValueStore,
+    rest: TwilioRestClient,
+    services: Ready[Services],
+    metrics: Metrics,
 ) -> Transfer:
-    """The agents' repositories -> the warm transfer over them -> the agents features ringing through it."""
+    """The agents' repositories -> the warm transfer over them -> the chat hand-off dispatching through
+    it -> the agents features ringing through it."""
     prefix = settings.redis_prefix
     hours = QueueHours(parse_queues(settings.queues), settings.business_hours, settings.timezone)
     keep = retention_of(settings)
@@ -134,7 +150,7 @@ def build_transfer(
     if not settings.twilio_auth_token:
         log.warning(
             "INFOLINIA_TWILIO_AUTH_TOKEN is not set: phone transfers to agents are off "
-            "(the agent console and the agents API work; set the token to transfer calls)"
+            "and chats are not handed to agents (the agent console and the agents API work; set the token)"
         )
         return Transfer(agents=repos, roster=roster)
     config = TransferConfig(
@@ -156,6 +172,26 @@ def build_transfer(
         metrics=metrics,
         store=repos.transfers,
     )
+    chat = build_live_chat(settings, redis, store, repos, warm, metrics)
     # The API, console and wrap-up ring a waiting caller the moment an agent becomes available.
-    agents = replace(repos, on_available=warm.dispatch_queues)
-    return Transfer(agents=agents, roster=roster, warm=warm, router=router)
+    agents = replace(repos, on_available=warm.dispatch_queues, chat=chat.handoff)
+    return Transfer(agents=agents, roster=roster, warm=warm, router=router, chat=chat)
+
+
+def build_live_chat(
+    settings: Settings, redis: Redis, store: KeyValueStore, repos: AgentsDeps, warm: WarmTransfer, metrics: Metrics
+) -> LiveChat:
+    """Chat hand-offs in the agents' queues, offered through the warm transfer's one dispatch."""
+    parts = HandoffParts(
+        store=repos.transfers,
+        agents=repos.agents,
+        events=repos.events,
+        stats=repos.stats,
+        hours=repos.hours,
+        log=ChatLog(repos.transfers),
+        dispatch=warm.dispatch_queues,
+        sessions=SessionRepo(store, settings.session_ttl_s),  # the bot conversation, for the agent
+        metrics=metrics,
+    )
+    handoff = ChatHandoff(ChatConfig(), parts)
+    return LiveChat(handoff, ChatWatch(repos.events, sweep=handoff.expire_offers))

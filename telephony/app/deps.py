@@ -18,6 +18,7 @@ from telephony.app.build import Gateway
 from telephony.app.ready import NotReady
 from telephony.app.services import Services
 from telephony.call.loop import run_call
+from telephony.chat.api import LiveChat
 from telephony.console.api import AgentsDeps
 from telephony.ports import AudioChannel, CallStarted
 
@@ -44,6 +45,10 @@ class GatewayDeps:
         if self.gateway.transfer is None:
             raise HTTPException(503, "agents and transfers need Redis (INFOLINIA_REDIS_URL) and a roster")
         return self.gateway.transfer.agents
+
+    async def live_chat(self) -> LiveChat | None:
+        """Chat hand-offs to agents; None without Redis (a chat is then told no agent can take it)."""
+        return self.gateway.transfer.chat if self.gateway.transfer is not None else None
 
     async def phone_call(self, channel: AudioChannel, started: CallStarted) -> None:
         """One phone call on the pipeline start-up built. Raising makes the Twilio route close the stream,

@@ -22,7 +22,8 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
         cookie=CookiePolicy(secure=settings.public_url.startswith("https://")), public_url=settings.public_url
     )
     routers: list[APIRouter] = [
-        build_chat_router(deps.dialog),  # POST /v1/chat
+        # POST /v1/chat; live chat with agents: GET /v1/chat/{id}, GET .../events (SSE), POST .../end
+        build_chat_router(deps.dialog, deps.live_chat, gateway.metrics),
         build_voice_turn_router(deps.services),  # POST /v1/voice/turn
         build_twilio_router(twilio_deps(gateway, deps)),  # /twilio/voice, /twilio/status, WS /twilio/stream
         build_agents_router(deps.agents),  # /v1/agents, /v1/queues, /v1/callbacks, /v1/transfers

@@ -1,20 +1,34 @@
-"""Text chat channel: ``POST /v1/chat``, the same dialog engine as the phone line.
+"""Text chat channel: ``POST /v1/chat``, the same dialog engine as the phone line, and the live hand-off.
 
 The request model enforces the contract (non-empty text, at most 2,000 characters, strict types) so bad
 input gets a 422 with a clear message before it reaches the engine.
+
+Live chat with agents (``telephony/chat/handoff.py``): when the engine decides on a transfer, the chat
+is queued for an agent and the reply carries ``handoff`` (status, place in the queue, wait estimate).
+From then until the hand-off ends, the customer's ``POST /v1/chat`` messages go to the agent (action
+``agent``, empty reply), never to the bot. The agent's messages and the wait estimate arrive on
+``GET /v1/chat/{session_id}/events`` (SSE) or, for clients without SSE, ``GET /v1/chat/{session_id}``
+(poll with ``after``); ``POST /v1/chat/{session_id}/end`` ends it from the customer's side.
 """
 
 # No ``from __future__ import annotations``: the route's ``Annotated`` dependency is a local of
 # ``build_chat_router``, which FastAPI can only see as an evaluated annotation.
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from dialog.ports import CallerInfo, Dialog
+from dialog import catalogue
+from dialog.ports import CallerInfo, Dialog, Outcome
+from telephony.chat.handoff import ChatHandoff, unavailable_reply, unavailable_view
+from telephony.chat.stream import SSE_HEADERS, ChatWatch, customer_stream
+from telephony.transfer.store import TransferRecord
 
 MAX_TEXT = 2000
+SessionId = Annotated[str, Path(min_length=1, max_length=128)]
 
 
 class ChatRequest(BaseModel):
@@ -41,23 +55,130 @@ class TransferOut(BaseModel):
     summary: str
 
 
+class HandoffOut(BaseModel):
+    """Where a chat handed to an agent stands, as the customer's client shows it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["waiting", "connected", "ended", "unavailable"]
+    transfer_id: str | None = None
+    position: int | None = None  # 1 = next to be served (waiting)
+    estimate_s: int | None = None  # None: no history yet ("kilka minut")
+    estimate_text: str | None = None  # Polish, e.g. "około dwóch minut"
+    agent: str | None = None  # the agent's first name (connected)
+    reason: str | None = None  # unavailable: closed | no_agents
+    events_url: str | None = None
+
+
 class ChatResponse(BaseModel):
     session_id: str
-    action: Literal["answer", "clarify", "transfer", "end"]
+    # agent: the message went to the live agent who has this chat (reply is empty; answers come as events)
+    action: Literal["answer", "clarify", "transfer", "end", "agent"]
     reply: str
     kb_id: str | None
     order_id: str | None
     transfer: TransferOut | None
+    handoff: HandoffOut | None = None
 
 
-def build_chat_router(get_dialog: Callable[[], Awaitable[Dialog]]) -> APIRouter:
+class EndResponse(BaseModel):
+    session_id: str
+    handoff: HandoffOut
+
+
+@dataclass(frozen=True)
+class LiveChat:
+    """The hand-off and this process's events watch (built with the agents features: Redis)."""
+
+    handoff: ChatHandoff
+    watch: ChatWatch
+
+
+async def no_live_chat() -> LiveChat | None:
+    return None
+
+
+def build_chat_router(
+    get_dialog: Callable[[], Awaitable[Dialog]],
+    get_live: Callable[[], Awaitable[LiveChat | None]] = no_live_chat,
+    metrics: Any = None,
+) -> APIRouter:
     """``get_dialog``: the engine built at start-up, per request (``GatewayDeps.dialog`` waits while the
-    models are still loading)."""
+    models are still loading). ``get_live``: the hand-off, None without Redis (then a chat asking for a
+    person is told no agent can take it, instead of being promised one). ``metrics``: counts those."""
     router = APIRouter(tags=["chat"])
+    Live = Annotated[LiveChat | None, Depends(get_live)]
 
     @router.post("/v1/chat", response_model=ChatResponse)
-    async def chat(body: ChatRequest, dialog: Annotated[Dialog, Depends(get_dialog)]) -> dict[str, Any]:
+    async def chat(body: ChatRequest, dialog: Annotated[Dialog, Depends(get_dialog)], live: Live) -> dict[str, Any]:
+        if live is not None and body.session_id and body.channel == "chat":
+            record = await live.handoff.active(body.session_id)
+            if record is not None:
+                await live.handoff.from_customer(record, body.text)
+                view = _with_url(await live.handoff.customer_view(record), body.session_id)
+                return {**Outcome(body.session_id, "end", "").to_api(), "action": "agent", "handoff": view}
         outcome = await dialog.handle(body.session_id, body.text, CallerInfo(channel=body.channel))
-        return outcome.to_api()
+        result = outcome.to_api()
+        if outcome.action == "transfer" and body.channel == "chat":
+            result.update(await _hand_off(live, outcome, metrics))
+        return result
+
+    @router.get("/v1/chat/{session_id}")
+    async def state(session_id: SessionId, live: Live, after: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+        handoff, record = await _latest(live, session_id)
+        return {
+            "session_id": session_id,
+            "handoff": _with_url(await handoff.customer_view(record), session_id),
+            "messages": await handoff.messages(record.tid, after),
+        }
+
+    @router.get("/v1/chat/{session_id}/events")
+    async def events(
+        session_id: SessionId,
+        live: Live,
+        after: Annotated[int, Query(ge=0)] = 0,
+        last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+    ) -> StreamingResponse:
+        _, record = await _latest(live, session_id)
+        assert live is not None  # _latest raised otherwise
+        live.watch.start()
+        resume = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+        stream = customer_stream(live.handoff, live.watch, record.tid, after=resume)
+        return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
+
+    @router.post("/v1/chat/{session_id}/end", response_model=EndResponse)
+    async def end(session_id: SessionId, live: Live) -> dict[str, Any]:
+        handoff, record = await _latest(live, session_id)
+        if record.status in ("waiting", "ringing", "connected"):
+            await handoff.end(record.tid, "customer")
+        latest = await handoff.record(record.tid) or record
+        return {"session_id": session_id, "handoff": _with_url(await handoff.customer_view(latest), session_id)}
 
     return router
+
+
+async def _hand_off(live: LiveChat | None, outcome: Outcome, metrics: Any) -> dict[str, Any]:
+    """Queue the chat for an agent (or say that none can take it): the reply and ``handoff`` fields."""
+    if live is None:
+        if metrics is not None and outcome.transfer is not None:
+            metrics.chat_handoff(outcome.transfer.queue, "unavailable")
+        return {"reply": unavailable_reply("no_agents"), "handoff": unavailable_view("no_agents")}
+    view = await live.handoff.start(outcome.session_id, outcome)
+    if view["status"] == "unavailable":
+        return {"reply": unavailable_reply(view["reason"]), "handoff": view}
+    wait = catalogue.WAIT_ESTIMATE.format(wait=view.get("estimate_text") or catalogue.WAIT_FEW_MINUTES)
+    reply = f"{outcome.reply} {wait} {catalogue.CHAT_QUEUED}"
+    return {"reply": reply, "handoff": _with_url(view, outcome.session_id)}
+
+
+async def _latest(live: LiveChat | None, session_id: str) -> tuple[ChatHandoff, TransferRecord]:
+    if live is None:
+        raise HTTPException(404, "live chat with agents needs Redis (INFOLINIA_REDIS_URL)")
+    record = await live.handoff.current(session_id)
+    if record is None:
+        raise HTTPException(404, "this chat was not handed to an agent")
+    return live.handoff, record
+
+
+def _with_url(view: dict[str, Any], session_id: str) -> dict[str, Any]:
+    return {**view, "events_url": f"/v1/chat/{session_id}/events"} if view.get("transfer_id") else view

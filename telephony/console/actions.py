@@ -13,7 +13,18 @@ from telephony.agents.repo import StatusConflict
 from telephony.console.api import AgentsDeps
 from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
 
-__all__ = ["CONSOLE_STATUSES", "OnAvailable", "claim_callback", "close_callback", "set_status", "wrap_up"]
+__all__ = [
+    "CONSOLE_STATUSES",
+    "OnAvailable",
+    "accept_chat",
+    "claim_callback",
+    "close_callback",
+    "decline_chat",
+    "end_chat",
+    "send_chat",
+    "set_status",
+    "wrap_up",
+]
 
 CONSOLE_STATUSES = ("available", "offline")  # busy and wrap_up are set by calls, never by hand
 
@@ -87,3 +98,44 @@ async def close_callback(
         return False, "Możesz zamknąć tylko oddzwonienie przejęte przez siebie."
     await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLOSED, None, None, {"id": callback_id, "by": agent_id}))
     return True, "Oddzwonienie zamknięte."
+
+
+# --- live chat (``telephony/chat/handoff.py``): the same calls as ``/v1/chats/...`` ----------------------
+NO_CHAT = (False, "Czat na żywo nie jest skonfigurowany.")
+
+
+async def accept_chat(deps: AgentsDeps, agent_id: str, tid: str) -> tuple[bool, str]:
+    if deps.chat is None:
+        return NO_CHAT
+    result = await deps.chat.accept(tid, agent_id)
+    if result == "ok":
+        return True, "Czat przyjęty. Napisz do klienta."
+    if result == "gone":
+        return False, "Klient już opuścił czat."
+    return False, "Ten czat nie jest już do Ciebie skierowany."
+
+
+async def decline_chat(deps: AgentsDeps, agent_id: str, tid: str) -> tuple[bool, str]:
+    if deps.chat is None:
+        return NO_CHAT
+    if await deps.chat.decline(tid, agent_id):
+        return True, "Czat odrzucony: trafi do innego konsultanta."
+    return False, "Ten czat nie jest już do Ciebie skierowany."
+
+
+async def send_chat(deps: AgentsDeps, agent_id: str, tid: str, text: str) -> tuple[bool, str]:
+    if deps.chat is None:
+        return NO_CHAT
+    if not text.strip():
+        return False, "Wpisz wiadomość."
+    if await deps.chat.from_agent(tid, agent_id, text.strip()) is None:
+        return False, "Ten czat jest już zakończony."
+    return True, "Wysłano."
+
+
+async def end_chat(deps: AgentsDeps, agent_id: str, tid: str) -> tuple[bool, str]:
+    if deps.chat is None:
+        return NO_CHAT
+    if await deps.chat.end(tid, "agent", agent_id):
+        return True, "Czat zakończony. Wybierz wynik rozmowy."
+    return False, "Ten czat jest już zakończony."

@@ -26,6 +26,8 @@ from telephony.agents.repo import AgentRepo, StatusConflict
 from telephony.agents.roster import Agent
 from telephony.agents.routing import count_serving
 from telephony.agents.waits import HandlingStats, WaitModel, estimate_wait_s, wait_phrase
+from telephony.chat.handoff import ChatHandoff
+from telephony.console.chat_api import chat_routes
 from telephony.transfer.store import TransferStore
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class AgentsDeps:
     # Rings waiting callers when an agent becomes available (``WarmTransfer.dispatch_queues``, given by
     # the composition root); None without the warm transfer. Used only through ``agent_available``.
     on_available: OnAvailable | None = None
+    chat: ChatHandoff | None = None  # live chat hand-offs (the composition root adds it with the transfer)
 
 
 def build_agents_deps(
@@ -104,6 +107,8 @@ async def queue_view(deps: AgentsDeps, queue: str) -> dict[str, Any]:
         waiting.append(
             {
                 "transfer_id": record.tid,
+                "channel": record.channel,
+                "session_id": record.session_id,
                 "position": position,
                 "status": record.status,
                 "priority": record.priority,
@@ -121,6 +126,7 @@ async def queue_view(deps: AgentsDeps, queue: str) -> dict[str, Any]:
         "staffed_agents": staffed,
         "avg_handling_s": None if avg is None else round(avg, 1),
         "waiting_count": len(waiting),
+        "waiting_by_channel": {c: sum(1 for w in waiting if w["channel"] == c) for c in ("phone", "chat")},
         "waiting": waiting,
     }
 
@@ -154,6 +160,7 @@ def build_agents_router(get_deps: DepsProvider) -> APIRouter:
 
     Me = Annotated[Agent, Depends(current_agent)]
     _routes(router, Deps, Me)
+    chat_routes(router, Deps, Me)  # /v1/chats/{transfer_id}/...
     return router
 
 
@@ -169,7 +176,15 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         state = await deps.agents.get(me.id)
         if state is None:
             raise HTTPException(404, "agent not found")
-        return {**state.public(), "reserved_for": state.reserved_for, "last_transfer": state.last_transfer}
+        current = state.reserved_for or state.last_transfer
+        record = await deps.transfers.get(current) if current else None
+        return {
+            **state.public(),
+            "reserved_for": state.reserved_for,
+            "last_transfer": state.last_transfer,
+            # what is on the agent's screen: a chat offered to them shows here (status ringing) until accepted
+            "current": None if record is None else {**record.context(), "channel": record.channel},
+        }
 
     @router.put("/v1/agents/{agent_id}/status")
     async def set_status(agent_id: str, body: StatusBody, deps: Deps, me: Me) -> dict[str, Any]:

@@ -152,6 +152,7 @@ def build_console_router(
     _auth_routes(router, console, Deps)
     _page_routes(router, console, Deps, Me)
     _action_routes(router, console, Deps, Me)
+    _chat_routes(router, console, Deps, Me)
     return router
 
 
@@ -258,3 +259,31 @@ def _action_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> 
     ) -> Response:
         same_origin(request, console.config.public_url)
         return console.reply(request, await act.close_callback(deps, view, me, callback_id, outcome))
+
+
+def _chat_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> None:
+    """Accept, decline, write and end a live chat (``telephony/console/actions.py``)."""
+    Tid = Annotated[str, Form(min_length=1, max_length=64)]
+    public_url = console.config.public_url
+
+    @router.post("/chat/accept")
+    async def accept(request: Request, deps: Deps, me: Me, transfer_id: Tid) -> Response:
+        same_origin(request, public_url)
+        return console.reply(request, await act.accept_chat(deps, me, transfer_id))
+
+    @router.post("/chat/decline")
+    async def decline(request: Request, deps: Deps, me: Me, transfer_id: Tid) -> Response:
+        same_origin(request, public_url)
+        return console.reply(request, await act.decline_chat(deps, me, transfer_id))
+
+    @router.post("/chat/message")
+    async def message(
+        request: Request, deps: Deps, me: Me, transfer_id: Tid, text: Annotated[str, Form(max_length=2000)] = ""
+    ) -> Response:
+        same_origin(request, public_url)
+        return console.reply(request, await act.send_chat(deps, me, transfer_id, text))
+
+    @router.post("/chat/end")
+    async def end(request: Request, deps: Deps, me: Me, transfer_id: Tid) -> Response:
+        same_origin(request, public_url)
+        return console.reply(request, await act.end_chat(deps, me, transfer_id))

@@ -49,7 +49,10 @@ async def render_context(deps: AgentsDeps, agent_id: str, view: ViewConfig) -> d
 async def _transfer(deps: AgentsDeps, state: AgentState) -> dict[str, Any] | None:
     tid = current_transfer_id(state)
     record = await deps.transfers.get(tid) if tid else None
-    return None if record is None else transfer_view(record.context(), deps.clock())
+    if record is None:
+        return None
+    messages = await deps.chat.messages(record.tid) if record.channel == "chat" and deps.chat is not None else []
+    return transfer_view(record.context(), deps.clock(), messages)
 
 
 async def _queues(deps: AgentsDeps, state: AgentState) -> list[dict[str, Any]]:
@@ -62,6 +65,8 @@ async def _queues(deps: AgentsDeps, state: AgentState) -> list[dict[str, Any]]:
             {
                 "name": name,
                 "waiting": q["waiting_count"],
+                "phone": q["waiting_by_channel"]["phone"],
+                "chat": q["waiting_by_channel"]["chat"],
                 "estimate": waiting[-1]["estimate_text"] if waiting else "",
                 "open": q["open"],
             }

@@ -29,6 +29,14 @@ TRANSFER_LABELS = {
     "callback": "Klient prosi o oddzwonienie",
     "voicemail": "Klient nagrał wiadomość",
 }
+CHAT_LABELS = {
+    "waiting": "Klient czeka na czacie",
+    "ringing": "Nowy czat: przyjmij, aby odpisać",
+    "connected": "Czat w toku",
+    "completed": "Czat zakończony",
+    "abandoned": "Klient opuścił czat",
+}
+CHAT_SENDERS = {"customer": "Klient", "agent": "Ty", "system": "Informacja"}
 HEADINGS = {
     "waiting": "Bieżące połączenie",
     "ringing": "Bieżące połączenie",
@@ -107,9 +115,20 @@ def transcript_lines(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, str
     return lines
 
 
-def transfer_view(record: Mapping[str, Any], now: float) -> dict[str, Any]:
-    """A transfer record (``TransferRecord.context()``) as the console's current-call panel shows it."""
+def chat_lines(messages: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """A chat hand-off's messages as the agent reads them (their own as "Ty")."""
+    lines = []
+    for m in messages:
+        sender = str(m.get("from", ""))
+        lines.append({"role": sender, "who": CHAT_SENDERS.get(sender, "?"), "text": str(m.get("text", ""))})
+    return lines
+
+
+def transfer_view(record: Mapping[str, Any], now: float, messages: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """A transfer record (``TransferRecord.context()``) as the console's current-call panel shows it; a
+    chat also with its ``messages`` (``ChatLog``)."""
     status = str(record.get("status", ""))
+    chat = record.get("channel") == "chat"
     caller = record.get("caller")
     order_facts: list[tuple[str, str]] = []
     if record.get("order_status"):
@@ -120,8 +139,10 @@ def transfer_view(record: Mapping[str, Any], now: float) -> dict[str, Any]:
     return {
         "id": str(record.get("tid", "")),
         "status": status,
-        "status_label": TRANSFER_LABELS.get(status, status),
-        "heading": HEADINGS.get(status, "Ostatnia rozmowa"),
+        "status_label": (CHAT_LABELS if chat else TRANSFER_LABELS).get(status, status),
+        "heading": ("Czat z klientem" if chat else HEADINGS.get(status, "Ostatnia rozmowa")),
+        "is_chat": chat,
+        "messages": chat_lines(messages),
         "caller": caller or "",
         "caller_display": display_number(caller),
         "queue": record.get("queue") or "",

@@ -11,7 +11,10 @@ import socket
 import httpx
 import uvicorn
 
-from telephony.app.factory import create_app
+from dialog.ports import KeyValueStore
+from dialog.store import RedisStore
+from telephony.app.build import build_gateway
+from telephony.app.factory import gateway_app
 from telephony.devtools.simulator_rest import FakeTwilioRest
 from telephony.devtools.simulator_run import format_result, run_simulation
 from telephony.settings import Settings
@@ -22,11 +25,30 @@ def run_simulate_cli(args: argparse.Namespace, settings: Settings) -> int:
         if not settings.twilio_auth_token:
             print("infolinia: set INFOLINIA_TWILIO_AUTH_TOKEN and INFOLINIA_PUBLIC_URL to the gateway's values")
             return 2
-        return asyncio.run(_against(args, args.url, settings.public_url, settings.twilio_auth_token, None))
+        return asyncio.run(_remote(args, settings))
     return asyncio.run(_in_process(args, settings))
 
 
-async def _against(args: argparse.Namespace, url: str, public_url: str, token: str, rest: FakeTwilioRest | None) -> int:
+async def _remote(args: argparse.Namespace, settings: Settings) -> int:
+    """A running gateway: its call records are read from the Redis it shares (the same settings)."""
+    if not settings.redis_url:
+        print("infolinia: without INFOLINIA_REDIS_URL the dialogue cannot be read back; timings only")
+        return await _against(args, args.url, settings.public_url, settings.twilio_auth_token, None)
+    store = RedisStore(settings.redis_url, prefix=settings.redis_prefix)
+    try:
+        return await _against(args, args.url, settings.public_url, settings.twilio_auth_token, None, store)
+    finally:
+        await store.close()
+
+
+async def _against(
+    args: argparse.Namespace,
+    url: str,
+    public_url: str,
+    token: str,
+    rest: FakeTwilioRest | None,
+    store: KeyValueStore | None = None,
+) -> int:
     result = await run_simulation(
         args.wavs,
         url,
@@ -35,6 +57,7 @@ async def _against(args: argparse.Namespace, url: str, public_url: str, token: s
         barge_in=args.barge_in,
         out=args.out,
         rest=rest,
+        store=store,
     )
     print(format_result(result))
     print(f"stereo recording (left caller, right bot): {args.out}")
@@ -55,12 +78,13 @@ async def _in_process(args: argparse.Namespace, settings: Settings) -> int:
             "fallback_number": settings.fallback_number or "+48000000000",
         }
     )
-    server = uvicorn.Server(uvicorn.Config(create_app(local), host="127.0.0.1", port=port, log_level="warning"))
+    gateway = build_gateway(local)
+    server = uvicorn.Server(uvicorn.Config(gateway_app(gateway), host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     try:
         base = f"http://127.0.0.1:{port}"
         await _wait_ready(base, task)
-        return await _against(args, base, local.public_url, token, rest)
+        return await _against(args, base, local.public_url, token, rest, gateway.store)
     finally:
         server.should_exit = True
         await task

@@ -60,6 +60,7 @@ class SimulationResult:
     duration_s: float = 0.0
     caller_audio: list[PCM] = field(default_factory=list)
     bot_audio: list[PCM] = field(default_factory=list)
+    transcript: list[dict[str, Any]] | None = None  # the gateway's record of the call, when it was read
 
 
 def stream_target(stream_url: str, base_url: str) -> str:

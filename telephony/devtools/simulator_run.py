@@ -11,7 +11,10 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from dialog.ports import KeyValueStore
+from telephony.call.deps import record_key
 from telephony.devtools.simulator import CallSimulator, SimulationResult
 from telephony.devtools.simulator_audio import load_turn, write_stereo
 from telephony.devtools.simulator_rest import FakeTwilioRest
@@ -29,11 +32,15 @@ async def run_simulation(
     pause_s: float = 0.7,
     max_s: float = 300.0,
     rest: FakeTwilioRest | None = None,
+    store: KeyValueStore | None = None,
+    record_wait_s: float = 10.0,
 ) -> SimulationResult:
     """Call the gateway with ``specs`` (WAV paths, or ``dtmf:DIGITS``) as the caller's turns.
 
     ``rest``: a started ``FakeTwilioRest`` the gateway's Twilio API base points at, so the bot's
-    hang-up and transfer end the simulated call as they would end a real one."""
+    hang-up and transfer end the simulated call as they would end a real one. ``store``: the gateway's
+    store (its Redis, or the in-process gateway's own): the call's record is read from it afterwards,
+    so the result carries what the recognizer heard and what the bot said (``result.transcript``)."""
     turns = [load_turn(s) for s in specs]
     sim = CallSimulator(
         base_url,
@@ -47,7 +54,51 @@ async def run_simulation(
     result = await sim.run(turns, max_s=max_s)
     if out is not None:
         write_stereo(out, result.caller_audio, result.bot_audio)
+    if store is not None:
+        result.transcript = await call_transcript(store, result.call_sid, record_wait_s)
     return result
+
+
+async def call_transcript(store: KeyValueStore, call_sid: str, wait_s: float = 10.0) -> list[dict[str, Any]] | None:
+    """The call's heard transcript from its record, which the gateway saves as the call ends (a moment
+    after the simulator hangs up); None when it does not appear within ``wait_s``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while True:
+        record = await store.get(record_key(call_sid))
+        if record is not None:
+            return list(record.get("transcript") or [])
+        if loop.time() >= deadline:
+            return None
+        await asyncio.sleep(0.1)
+
+
+def format_dialogue(transcript: list[dict[str, Any]]) -> list[str]:
+    """The conversation, turn by turn: "KLIENT: …" (what the recognizer heard; keys as "[0]") and
+    "BOT: …" (what the caller heard of the bot: an interrupted sentence shows its heard part)."""
+    lines: list[str] = []
+    bot: list[str] = []
+    cut = False
+
+    def flush() -> None:
+        nonlocal cut
+        if bot or cut:
+            lines.append("BOT: " + " ".join(bot) + (" [przerwane przez klienta]" if cut else ""))
+        bot.clear()
+        cut = False
+
+    for entry in transcript:
+        if entry.get("role") == "caller":
+            flush()
+            lines.append(f"KLIENT: {entry.get('text', '')}")
+        elif entry.get("role") == "bot":
+            status = entry.get("status", "heard")
+            text = str(entry.get("text", "") if status == "heard" else entry.get("heard", "")).strip()
+            if text:
+                bot.append(text)
+            cut = cut or status == "interrupted"
+    flush()
+    return lines
 
 
 def format_result(result: SimulationResult) -> str:
@@ -69,6 +120,10 @@ def format_result(result: SimulationResult) -> str:
         lines[0] += f" to {result.action.number}" + (
             f" ({result.action.announcement})" if result.action.announcement else ""
         )
+    if result.transcript is not None:
+        lines += ["dialogue (what the recognizer heard, what the caller heard of the bot):"]
+        lines += ["  " + line for line in format_dialogue(result.transcript)] or ["  (nothing said)"]
+        lines.append("timeline:")
     lines += [text for _, text in sorted(events, key=lambda e: e[0])]
     latencies = sorted(t.latency_s for t in result.turns if t.latency_s is not None)
     if latencies:

@@ -3,9 +3,13 @@
 Why a mapping in the store: Home Assistant opens a new Wyoming connection for every utterance and only
 carries ``context.conversation_id`` between them, so the session id and any pending callback offer must
 outlive the connection (and be shared by every gateway worker: hence the KeyValueStore, with the same TTL
-as dialog sessions). Booked callbacks go to the agents' callback book (``telephony/agents/callbacks.py``):
-``RedisCallbacks`` when Redis is configured (agents claim them atomically), else ``StoreCallbacks`` on the
-same KeyValueStore (one worker).
+as dialog sessions). Booked callbacks go to the agents' callback book (``telephony/agents/callbacks.py``,
+``RedisCallbacks``), where agents see and claim them.
+
+Why no callback without that book (no Redis): a request kept in process memory is lost on restart, and
+even on disk no agent would ever see it (the console and the agents' API live in Redis). A speaker that
+said "a consultant will call you back" would be making a promise nobody keeps; it says instead that it
+cannot book a call here and gives the hotline (``hotline``: the fallback number), which a user can act on.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dialog import catalogue
 from dialog.ports import Action, CallerInfo, Dialog, KeyValueStore
-from telephony.agents.callbacks import CallbackBook, StoreCallbacks
+from telephony.agents.callbacks import CallbackBook
 from telephony.speaker import callback as cb
 
 log = logging.getLogger(__name__)
@@ -54,9 +59,11 @@ class SpeakerConversations:
         new_id: Callable[[], str] = _new_id,
         channel: str = "speaker",
         callbacks: CallbackBook | None = None,
+        hotline: str = "",
     ) -> None:
         self.dialog, self.store, self.ttl_s = dialog, store, ttl_s
-        self.callbacks: CallbackBook = callbacks if callbacks is not None else StoreCallbacks(store, clock)
+        self.callbacks = callbacks  # None: no book agents see, so no callback is ever promised
+        self.hotline = hotline
         self._clock, self._new_id, self.channel = clock, new_id, channel
 
     async def turn(self, text: str, conversation_id: str | None, phone: str | None = None) -> SpeakerReply:
@@ -77,8 +84,11 @@ class SpeakerConversations:
         outcome = await self.dialog.handle(session_id, text, caller)
         reply, new_state = outcome.reply, None
         if outcome.action == "transfer" and outcome.transfer is not None:
-            step = cb.offer(outcome.transfer)
-            reply, new_state = step.reply, step.state
+            if self.callbacks is None:
+                reply = no_callback_reply(self.hotline)
+            else:
+                step = cb.offer(outcome.transfer)
+                reply, new_state = step.reply, step.state
         if outcome.action == "end":
             await self.store.delete(key)
         else:
@@ -88,7 +98,7 @@ class SpeakerConversations:
     async def _book(
         self, step: cb.Step, state: cb.CallbackState, session_id: str | None, conversation_id: str
     ) -> str | None:
-        if step.book_phone is None:
+        if step.book_phone is None or self.callbacks is None:
             return None
         request = cb.new_request(
             state,
@@ -106,3 +116,10 @@ class SpeakerConversations:
     async def _save(self, key: str, session_id: str | None, state: cb.CallbackState | None) -> None:
         value = {"session_id": session_id, "callback": None if state is None else state.to_dict()}
         await self.store.set(key, value, ttl_s=self.ttl_s)
+
+
+def no_callback_reply(hotline: str) -> str:
+    """ "I cannot book a call here; please call the hotline (at <number>)"."""
+    number = cb.normalize_phone(hotline) if hotline.startswith("+48") else None
+    spoken = cb.spoken_phone(number) if number else hotline.strip()
+    return catalogue.SPEAKER_NO_CALLBACK.format(number=f" pod numer {spoken}" if spoken else "")

@@ -64,8 +64,10 @@ def gateway_from_services(services: SpeakerServices, limits: WyomingLimits | Non
             services.dialog,
             services.store,
             ttl_s=settings.session_ttl_s,
-            # the agents' callback queue when Redis is configured, so an agent can claim the request
+            # the agents' callback queue when Redis is configured, so an agent can claim the request;
+            # without it the speaker promises no callback and gives the hotline instead
             callbacks=services.callbacks,
+            hotline=settings.fallback_number,
         ),
         recognizer=services.recognizer,
         synthesizer=synth,

@@ -39,19 +39,27 @@ class AgentRinging(TransferCore):
             record = await self.p.store.get(tid)
             if record is None or record.status != "waiting":
                 continue
-            for _ in range(3):  # an agent whose leg cannot be created is skipped, the next one tried
-                agent = await self.p.agents.reserve(queue, record.tried_agents, transfer_id=tid)
-                if agent is None:
-                    break
-                if await self._ring(record, agent):
-                    rung += 1
-                    break
-                record = await self.p.store.get(tid) or record
-                if record.status != "waiting":
-                    break
+            if record.channel == "chat":  # one queue, one order: a chat ahead is offered first
+                rung += await self._offer_chat(record, queue)
+            else:
+                rung += await self._ring_next_free(record, queue)
             if (await self.p.agents.counts(queue))[0] == 0:
                 break
         return rung
+
+    async def _ring_next_free(self, record: TransferRecord, queue: str) -> bool:
+        """Ring the next free agent for a waiting caller; an agent whose leg cannot be created is skipped
+        and the next one tried (three at most)."""
+        for _ in range(3):
+            agent = await self.p.agents.reserve(queue, record.tried_agents, transfer_id=record.tid)
+            if agent is None:
+                return False
+            if await self._ring(record, agent):
+                return True
+            record = await self.p.store.get(record.tid) or record
+            if record.status != "waiting":
+                return False
+        return False
 
     async def dispatch_queues(self, queues: Iterable[str]) -> int:
         """An agent became free: ring waiting callers of each of their ``queues`` now (each queue once)."""
@@ -93,6 +101,23 @@ class AgentRinging(TransferCore):
             return True
         await self._publish(TRANSFER_RINGING, ringing, agent.id, ringing.context())
         log.info("transfer %s: ringing agent %s", tid, agent.id)
+        return True
+
+    async def _offer_chat(self, record: TransferRecord, queue: str) -> bool:
+        """A waiting chat: reserve the longest-idle free agent and offer it in their console (no call is
+        made; ``telephony/chat/handoff.py`` takes the accept, the decline and an offer left unanswered)."""
+        agent = await self.p.agents.reserve(queue, record.tried_agents, transfer_id=record.tid)
+        if agent is None:
+            return False
+        await self.p.store.add_tried(record.tid, agent.id)
+        offered = await self.p.store.transition(
+            record.tid, "ringing", expect=("waiting",), agent_id=agent.id, offered_at=self.now()
+        )
+        if offered is None:  # the customer left, or another worker offered it meanwhile
+            await self.p.agents.release(agent.id, "available", transfer_id=record.tid)
+            return False
+        await self._publish(TRANSFER_RINGING, offered, agent.id, offered.context())
+        log.info("chat %s: offered to agent %s", record.tid, agent.id)
         return True
 
     async def _dial(self, record: TransferRecord, agent: Agent) -> str:

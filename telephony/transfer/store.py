@@ -66,7 +66,8 @@ class TransferRecord(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     tid: str
-    call_sid: str
+    call_sid: str  # the caller's CallSid; for a chat ``chat:<session_id>`` (``chat_key``)
+    channel: Literal["phone", "chat"] = "phone"  # a chat is offered in the console, never dialled
     caller: str | None = None  # the caller's number (From)
     called: str | None = None  # the number they called (To): caller id for the agents' legs
     queue: str
@@ -97,6 +98,11 @@ class TransferRecord(BaseModel):
 def new_transfer_id() -> str:
     """Unguessable and free of personal data (it appears in URLs and the conference name)."""
     return uuid.uuid4().hex
+
+
+def chat_key(session_id: str) -> str:
+    """What stands for the CallSid of a chat hand-off (``by_call`` finds a chat's latest transfer)."""
+    return f"chat:{session_id}"
 
 
 def conference_name(tid: str) -> str:
@@ -136,6 +142,10 @@ class TransferStore:
 
     def _queue(self, name: str) -> str:
         return f"{self.prefix}queue:{name}"
+
+    def keys_of(self, record: TransferRecord) -> tuple[str, str]:
+        """The record's hash and its queue's sorted set (for scripts guarding more than the status)."""
+        return self._key(record.tid), self._queue(record.queue)
 
     def _call(self, call_sid: str) -> str:
         return f"{self.prefix}transfer-call:{call_sid}"

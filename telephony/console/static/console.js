@@ -40,7 +40,15 @@
     last[name] = html;
     const active = document.activeElement;
     const focusId = active && panel.contains(active) ? active.id : null;
+    const drafts = {}; // text being typed (a chat message) survives the re-render
+    panel.querySelectorAll("textarea[id]").forEach(function (el) { drafts[el.id] = el.value; });
     panel.innerHTML = html;
+    Object.keys(drafts).forEach(function (id) {
+      const el = document.getElementById(id);
+      if (el && !el.value) el.value = drafts[id];
+    });
+    const log = panel.querySelector("#chat-log");
+    if (log) log.scrollTop = log.scrollHeight;
     if (focusId) {
       const again = document.getElementById(focusId);
       if (again) again.focus(); else panel.focus();
@@ -59,8 +67,9 @@
     if (now === before) return;
     if (t && t.dataset.status === "ringing") {
       const reason = document.getElementById("transfer-reason");
-      announce("Przychodzące połączenie. " + (reason ? reason.textContent : ""));
-      document.title = "● Połączenie · " + baseTitle;
+      const chat = t.dataset.channel === "chat";
+      announce((chat ? "Nowy czat. " : "Przychodzące połączenie. ") + (reason ? reason.textContent : ""));
+      document.title = (chat ? "● Czat · " : "● Połączenie · ") + baseTitle;
     } else if (t && t.dataset.status === "connected") {
       announce("Klient połączony.");
       document.title = baseTitle;
@@ -119,6 +128,7 @@
     const data = new FormData(form);
     if (event.submitter && event.submitter.name) data.set(event.submitter.name, event.submitter.value);
     const body = new URLSearchParams(data);
+    let resetId = null;
     const buttons = Array.from(form.querySelectorAll("button")).filter(function (b) { return !b.disabled; });
     buttons.forEach(function (b) { b.disabled = true; });
     try {
@@ -129,12 +139,27 @@
       if (response.status === 401) return toLogin();
       const data = await response.json().catch(function () { return {}; });
       if (data.message) announce(data.message);
+      if (response.ok && form.hasAttribute("data-reset")) {
+        form.reset();
+        resetId = (form.querySelector("textarea[id]") || {}).id || null;
+      }
     } catch (err) {
       announce("Nie udało się wysłać. Spróbuj ponownie.");
     } finally {
       buttons.forEach(function (b) { b.disabled = false; });
       await refresh().catch(function () {});
+      const again = resetId && document.getElementById(resetId);
+      if (again) again.focus(); // keep writing: the message box is ready for the next line
     }
+  });
+
+  // Enter sends a chat message, Shift+Enter starts a new line.
+  document.addEventListener("keydown", function (event) {
+    const box = event.target;
+    if (event.key !== "Enter" || event.shiftKey || !(box instanceof HTMLTextAreaElement)) return;
+    if (!box.form || !box.form.hasAttribute("data-reset")) return;
+    event.preventDefault();
+    if (box.value.trim()) box.form.requestSubmit();
   });
 
   for (const name of Object.keys(panels)) last[name] = null;

@@ -22,7 +22,6 @@ import redis
 
 from tests.support.console_servers import (
     AGENTS,
-    browser_session,
     start_server,
     write_roster,
 )
@@ -239,12 +238,6 @@ def test_only_one_agent_claims_a_callback_through_the_console(world: dict[str, A
 
 
 # --- The real browser ---
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with browser_session() as driver:
-        yield driver
 
 
 def test_console_in_a_real_browser(world: dict[str, Any], browser: Any, tmp_path: Path) -> None:

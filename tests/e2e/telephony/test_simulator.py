@@ -131,10 +131,17 @@ async def test_simulated_call_with_barge_in_over_the_real_wire(tmp_path: Path) -
     turns = [tone_wav(tmp_path / "short.wav", 0.8), tone_wav(tmp_path / "long.wav", 1.4)]
     async with gateway(deps, store) as base:
         result = await run_simulation(
-            turns, base, public_url=PUBLIC, auth_token=TOKEN, barge_in=True, out=tmp_path / "call.wav"
+            turns, base, public_url=PUBLIC, auth_token=TOKEN, barge_in=True, out=tmp_path / "call.wav", store=store
         )
-    print(format_result(result))
+    printed = format_result(result)
+    print(printed)
     assert dialog.handled == ["krótkie pytanie", "długie pytanie"]
+    # What was said, besides the timings: the recognizer's text, and the bot as the caller heard it.
+    dialogue = [line.strip() for line in printed.splitlines() if line.strip().startswith(("KLIENT:", "BOT:"))]
+    assert dialogue[1] == "KLIENT: krótkie pytanie" and dialogue[3] == "KLIENT: długie pytanie"
+    assert dialogue[2].startswith("BOT: To jest długa odpowiedź.") and dialogue[2].endswith("[przerwane przez klienta]")
+    assert "Rozmówca jej nie dosłucha" not in dialogue[2]  # never heard
+    assert dialogue[0].startswith("BOT: ") and len(dialogue) == 5
     assert result.ended_by == "caller" and [t.label for t in result.turns] == ["short.wav", "long.wav"]
     assert all(t.latency_s is not None and 0 < t.latency_s < 2.0 for t in result.turns)
     marks = {s.mark: s for s in result.segments}

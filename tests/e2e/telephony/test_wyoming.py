@@ -228,22 +228,21 @@ async def test_follow_up_works_across_connections_with_the_same_conversation_id(
     assert other.data["context"]["infolinia_session_id"] != first.data["context"]["infolinia_session_id"]
 
 
-async def test_transfer_on_a_speaker_becomes_a_stored_callback_request() -> None:
+async def test_without_redis_a_speaker_promises_no_callback_and_gives_the_hotline() -> None:
+    """No callback book agents see (no Redis): a booked call would be lost on restart and never reach an
+    agent, so the speaker says it cannot book one and gives the hotline; nothing is stored."""
     services = fake_services()
+    services.settings = services.settings.model_copy(update={"fallback_number": "+48221112233"})
     async with serving(services) as port:
-        offer = await ask(port, "Chcę rozmawiać z konsultantem", "conv-callback")
-        assert offer.data["text"] == catalogue.SPEAKER_CALLBACK_OFFER
-        assert (await ask(port, "tak", "conv-callback")).data["text"] == catalogue.CALLBACK_ASK_PHONE
-        assert "600 100 200" in (await ask(port, "600 100 200", "conv-callback")).data["text"]
-        booked = await ask(port, "tak, zgadza się", "conv-callback")
-    callback_id = booked.data["context"]["infolinia_callback_id"]
-    record = await services.store.get(f"callback:{callback_id}")
-    assert record is not None
-    assert record["phone"] == "+48600100200" and record["queue"] == "obsluga"
-    assert record["reason"] == "requested_human" and record["status"] == "pending" and record["channel"] == "speaker"
-    assert record["conversation_id"] == "conv-callback" and "konsultant" in record["summary"]
-    assert record["session_id"] == offer.data["context"]["infolinia_session_id"]
-    assert callback_id in ((await services.store.get("callback:pending")) or {})["ids"]
+        reply = await ask(port, "Chcę rozmawiać z konsultantem", "conv-callback")
+        assert reply.data["text"] == catalogue.SPEAKER_NO_CALLBACK.format(number=" pod numer 221 112 233")
+        assert "oddzwoni" not in reply.data["text"]
+        after = await ask(port, "tak", "conv-callback")  # no offer pending: an ordinary turn for the engine
+    assert (
+        after.data["text"] != catalogue.CALLBACK_ASK_PHONE
+        and after.data["context"].get("infolinia_callback_id") is None
+    )
+    assert await services.store.get("callback:pending") is None
 
 
 async def test_empty_transcript_is_not_handled_with_an_explanation() -> None:

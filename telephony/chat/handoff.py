@@ -1,0 +1,294 @@
+"""Chat hand-off to a live agent: the chat waits in the agents' queue, an agent accepts it in the
+console, and the two write to each other until either side ends it.
+
+One engine, one queue: a chat hand-off is a ``TransferRecord`` with ``channel="chat"`` in the same
+Redis queue as phone callers (same priority and arrival order, same positions and wait estimates, same
+``GET /v1/queues``). The same dispatch (``WarmTransfer.dispatch_queues``) serves it: for a chat it
+reserves the longest-idle free agent and *offers* the chat in their console instead of dialling them
+(``AgentRinging._offer_chat``). From there this module takes over: accept (``ringing -> connected``, only
+while the offer names that agent), decline or an offer left unanswered (back to waiting, next agent),
+messages both ways (``ChatLog``; every write publishes a console event, so any worker's SSE delivers
+it), and the end by either side (the agent goes to wrap-up, exactly as after a call).
+
+Why the customer's messages never reach the bot while an agent has the chat: ``POST /v1/chat`` asks
+``active(session_id)`` first (``telephony/chat/api.py``); a chat is never answered by both.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from dialog import catalogue
+from dialog.ports import Outcome, Transfer
+from dialog.store import SessionRepo
+from telephony.agents import events as ev
+from telephony.agents.events import ConsoleEvent, EventBus
+from telephony.agents.hours import QueueHours
+from telephony.agents.repo import AgentRepo
+from telephony.agents.waits import HandlingStats, WaitModel, estimate_wait_s, wait_phrase
+from telephony.chat.store import ChatLog
+from telephony.transfer.store import TransferRecord, TransferStore, chat_key, new_transfer_id
+
+log = logging.getLogger(__name__)
+
+ACTIVE = frozenset({"waiting", "ringing", "connected"})
+Accepted = Literal["ok", "gone", "not_offered"]
+
+
+@dataclass(frozen=True)
+class ChatConfig:
+    default_queue: str = "obsluga"
+    offer_timeout_s: float = 30.0  # an offered chat not accepted by then goes to the next agent
+
+
+@dataclass
+class HandoffParts:
+    """What the hand-off works with (built once per process by the composition root)."""
+
+    store: TransferStore
+    agents: AgentRepo
+    events: EventBus
+    stats: HandlingStats
+    hours: QueueHours
+    log: ChatLog
+    dispatch: Callable[[Sequence[str]], Awaitable[object]]  # WarmTransfer.dispatch_queues
+    sessions: SessionRepo | None = None  # the dialog's sessions: the bot conversation for the agent
+    metrics: Any = None  # telephony.metrics.Metrics
+    wait_model: WaitModel = field(default_factory=WaitModel)
+    clock: Callable[[], float] = time.time
+
+
+def unavailable_view(reason: str) -> dict[str, Any]:
+    """What the customer gets when no agent can take the chat (closed, nobody staffed, no Redis)."""
+    return {"status": "unavailable", "reason": reason, "transfer_id": None, "position": None}
+
+
+def unavailable_reply(reason: str) -> str:
+    return catalogue.CHAT_UNAVAILABLE_CLOSED if reason == "closed" else catalogue.CHAT_UNAVAILABLE_BUSY
+
+
+def _first_name(name: str) -> str:
+    return name.split()[0] if name.strip() else "konsultant"
+
+
+class ChatHandoff:
+    """The chat side of the agents' queue; every change is a compare-and-set, so any worker may act."""
+
+    def __init__(self, config: ChatConfig, parts: HandoffParts) -> None:
+        self.cfg, self.p = config, parts
+
+    def now(self) -> float:
+        return self.p.clock()
+
+    # --- the customer's side -----------------------------------------------------------------------
+    async def start(self, session_id: str, outcome: Outcome) -> dict[str, Any]:
+        """Queue the chat with the bot's summary and transcript; the customer's view of the wait, or
+        ``unavailable`` (closed, or nobody staffs the queue: a chat must not wait for no one)."""
+        t = outcome.transfer or Transfer(self.cfg.default_queue, "requested_human", 0, "")
+        if not self.p.hours.hours(t.queue).is_open(datetime.fromtimestamp(self.now(), UTC)):
+            return self._unavailable(t.queue, "closed")
+        if (await self.p.agents.counts(t.queue))[1] == 0:
+            return self._unavailable(t.queue, "no_agents")
+        now = self.now()
+        record = TransferRecord(
+            tid=new_transfer_id(),
+            call_sid=chat_key(session_id),
+            channel="chat",
+            queue=t.queue,
+            reason=t.reason,
+            priority=t.priority,
+            summary=t.summary,
+            session_id=session_id,
+            transcript=await self._transcript(session_id),
+            order_id=outcome.order_id,
+            created_at=now,
+            enqueued_at=now,
+        )
+        await self.p.store.create(record)
+        self._counted(record.queue, "queued")
+        await self._publish(ev.TRANSFER_WAITING, record, None, {"queue": record.queue, "channel": "chat"})
+        await self.p.dispatch([record.queue])
+        log.info("chat %s queued in %s (%s)", record.tid, record.queue, record.reason)
+        return await self.customer_view(await self.p.store.get(record.tid) or record)
+
+    async def current(self, session_id: str) -> TransferRecord | None:
+        """The chat's latest hand-off, whatever its status."""
+        tid = await self.p.store.by_call(chat_key(session_id))
+        return None if tid is None else await self.p.store.get(tid)
+
+    async def active(self, session_id: str) -> TransferRecord | None:
+        """The hand-off a human has (or is about to take): the customer's messages go there."""
+        record = await self.current(session_id)
+        return record if record is not None and record.status in ACTIVE else None
+
+    async def customer_view(self, record: TransferRecord) -> dict[str, Any]:
+        """Status, place in the queue and the wait estimate, as the customer's client shows them."""
+        view: dict[str, Any] = {"transfer_id": record.tid, "queue": record.queue, "position": None}
+        if record.status in ("waiting", "ringing"):
+            position = await self.p.store.position(record.queue, record.tid)
+            available, staffed = await self.p.agents.counts(record.queue)
+            avg = await self.p.stats.average(record.queue)
+            estimate = estimate_wait_s(position or 1, available, staffed, avg, self.p.wait_model)
+            view.update(
+                status="waiting",
+                position=position,
+                estimate_s=None if estimate is None else round(estimate),
+                estimate_text=wait_phrase(estimate),
+            )
+        elif record.status == "connected":
+            view.update(status="connected", agent=_first_name(await self._agent_name(record.agent_id) or ""))
+        else:
+            view.update(status="ended", ended_by=getattr(record, "ended_by", None))
+        return view
+
+    async def record(self, tid: str) -> TransferRecord | None:
+        return await self.p.store.get(tid)
+
+    async def messages(self, tid: str, after: int = 0) -> list[dict[str, Any]]:
+        """The hand-off's messages with ``seq > after`` (customer, agent and system lines)."""
+        return await self.p.log.since(tid, after)
+
+    async def from_customer(self, record: TransferRecord, text: str) -> dict[str, Any]:
+        message = await self.p.log.append(record.tid, "customer", text, self.now())
+        await self._publish(ev.CHAT_MESSAGE, record, record.agent_id, {"seq": message["seq"]})
+        return message
+
+    # --- the agent's side --------------------------------------------------------------------------
+    async def accept(self, tid: str, agent_id: str) -> Accepted:
+        """The offered agent takes the chat: connected, the customer told who joined."""
+        record = await self.p.store.get(tid)
+        if record is None or record.channel != "chat" or record.status not in ACTIVE:
+            return "gone"
+        now = self.now()
+        if not await self.p.log.accept(record, agent_id, now):
+            return "not_offered"
+        name = _first_name(await self._agent_name(agent_id) or "")
+        await self.p.log.append(tid, "system", catalogue.CHAT_AGENT_JOINED.format(name=name), now)
+        await self._publish(ev.TRANSFER_CONNECTED, record, agent_id, {"channel": "chat"})
+        self._observe_wait(record, "answered", now)
+        log.info("chat %s accepted by %s", tid, agent_id)
+        return "ok"
+
+    async def decline(self, tid: str, agent_id: str, *, no_answer: bool = False) -> bool:
+        """The offered agent declines (or let the offer lapse: ``no_answer``, counted like a missed ring):
+        the chat waits again and goes to the next free agent; the agent is offered other work."""
+        record = await self.p.store.get(tid)
+        if record is None or record.status != "ringing" or record.agent_id != agent_id:
+            return False
+        back = await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None)
+        if back is None:
+            return False
+        status = await self.p.agents.release(agent_id, "available", transfer_id=tid, no_answer=no_answer)
+        await self._publish(ev.TRANSFER_WAITING, back, None, {"queue": back.queue, "channel": "chat"})
+        log.info("chat %s: agent %s %s (now %s)", tid, agent_id, "let it lapse" if no_answer else "declined", status)
+        state = await self.p.agents.get(agent_id) if status == "available" else None
+        await self.p.dispatch([back.queue, *(state.agent.queues if state else ())])
+        return True
+
+    async def from_agent(self, tid: str, agent_id: str, text: str) -> dict[str, Any] | None:
+        """The agent's message, or None when this agent does not have this chat (any more)."""
+        record = await self.p.store.get(tid)
+        if record is None or record.status != "connected" or record.agent_id != agent_id:
+            return None
+        name = _first_name(await self._agent_name(agent_id) or "")
+        message = await self.p.log.append(tid, "agent", text, self.now(), agent=name)
+        await self._publish(ev.CHAT_MESSAGE, record, agent_id, {"seq": message["seq"]})
+        return message
+
+    # --- endings -----------------------------------------------------------------------------------
+    async def end(self, tid: str, by: Literal["customer", "agent"], agent_id: str | None = None) -> bool:
+        """Either side ends the chat. Connected: completed, the agent goes to wrap-up and the handling
+        time feeds the wait estimate. Still waiting (the customer gave up): abandoned, and an agent it
+        was being offered to is free again at once."""
+        record = await self.p.store.get(tid)
+        if record is None or record.channel != "chat" or record.status not in ACTIVE:
+            return False
+        if by == "agent" and (record.agent_id != agent_id or record.status != "connected"):
+            return False
+        if record.status == "connected":
+            return await self._complete(record, by)
+        return await self._abandon(record)
+
+    async def _complete(self, record: TransferRecord, by: str) -> bool:
+        now = self.now()
+        done = await self.p.store.transition(record.tid, "completed", expect=("connected",), ended_at=now, ended_by=by)
+        if done is None:
+            return False
+        text = catalogue.CHAT_ENDED_BY_AGENT if by == "agent" else catalogue.CHAT_ENDED_BY_CUSTOMER
+        await self.p.log.append(record.tid, "system", text, now)
+        await self.p.stats.record(record.queue, max(0.0, now - (done.connected_at or now)))
+        if done.agent_id:
+            await self.p.agents.release(done.agent_id, "wrap_up", transfer_id=record.tid)
+        await self._publish(ev.TRANSFER_ENDED, done, done.agent_id, {"channel": "chat", "ended_by": by})
+        self._ended(record.queue, "completed")
+        log.info("chat %s ended by the %s", record.tid, by)
+        return True
+
+    async def _abandon(self, record: TransferRecord) -> bool:
+        now = self.now()
+        gone = await self.p.store.transition(
+            record.tid, "abandoned", expect=("waiting", "ringing"), ended_at=now, ended_by="customer"
+        )
+        if gone is None:
+            return False
+        await self.p.log.append(record.tid, "system", catalogue.CHAT_ENDED_BY_CUSTOMER, now)
+        freed = None
+        if gone.agent_id:
+            freed = await self.p.agents.release(gone.agent_id, "available", transfer_id=record.tid)
+        await self._publish(ev.TRANSFER_ABANDONED, gone, None, {"queue": gone.queue, "channel": "chat"})
+        self._observe_wait(gone, "abandoned", now)
+        self._ended(gone.queue, "abandoned")
+        if freed == "available" and gone.agent_id:
+            state = await self.p.agents.get(gone.agent_id)
+            await self.p.dispatch(state.agent.queues if state else ())
+        return True
+
+    async def expire_offers(self) -> int:
+        """Offers nobody accepted within ``offer_timeout_s`` go to the next agent (run periodically by
+        ``ChatWatch``; every worker may run it: the move back to waiting is a compare-and-set)."""
+        lapsed = 0
+        cutoff = self.now() - self.cfg.offer_timeout_s
+        for queue in await self.p.store.queue_names():
+            for record in await self.p.store.records(await self.p.store.waiting(queue)):
+                offered_at = getattr(record, "offered_at", None)
+                if record.channel != "chat" or record.status != "ringing" or not record.agent_id:
+                    continue
+                if isinstance(offered_at, int | float) and offered_at <= cutoff:
+                    lapsed += await self.decline(record.tid, record.agent_id, no_answer=True)
+        return lapsed
+
+    # --- helpers -----------------------------------------------------------------------------------
+    async def _transcript(self, session_id: str) -> list[dict[str, Any]]:
+        """The conversation with the bot, in the shape the console renders for calls."""
+        session = None if self.p.sessions is None else await self.p.sessions.load(session_id)
+        if session is None:
+            return []
+        return [{"role": role, "text": text} for role, text in session.history]
+
+    async def _agent_name(self, agent_id: str | None) -> str | None:
+        state = None if agent_id is None else await self.p.agents.get(agent_id)
+        return None if state is None else state.agent.name
+
+    def _unavailable(self, queue: str, reason: str) -> dict[str, Any]:
+        self._counted(queue, reason)
+        return unavailable_view(reason)
+
+    def _counted(self, queue: str, result: str) -> None:
+        if self.p.metrics is not None:
+            self.p.metrics.chat_handoff(queue, result)
+
+    def _ended(self, queue: str, outcome: str) -> None:
+        if self.p.metrics is not None:
+            self.p.metrics.chat_handoff_ended(queue, outcome)
+
+    def _observe_wait(self, record: TransferRecord, outcome: str, until: float) -> None:
+        if self.p.metrics is not None:
+            self.p.metrics.chat_waited(record.queue, outcome, until - record.enqueued_at)
+
+    async def _publish(self, kind: str, record: TransferRecord, agent_id: str | None, data: dict[str, Any]) -> None:
+        await self.p.events.publish(ConsoleEvent(kind, agent_id, record.tid, data))

@@ -1,0 +1,66 @@
+"""What a chat hand-off keeps in Redis beside its transfer record: the messages, and the guarded accept.
+
+The hand-off itself is an ordinary ``TransferRecord`` (``channel="chat"``) in the ordinary queue
+(``telephony/transfer/store.py``), so phone callers and chats wait in one line, in one order. Added here:
+
+- ``chat:<tid>:messages`` list of JSON messages ``{"seq", "from", "text", "at", "agent"}``; ``seq`` is
+  the list length after the push (RPUSH is atomic), so every worker numbers messages the same way and a
+  client resumes with "after seq N".
+- accept: ``ringing -> connected`` only while the offer still names this agent. The transfer store's
+  compare-and-set checks the status alone; an offer withdrawn (timeout) and made to another agent is
+  ringing again, and a late click from the first agent must not take it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from telephony.transfer.store import TransferRecord, TransferStore
+
+Sender = Literal["customer", "agent", "system"]
+MAX_MESSAGES = 500  # per hand-off: a chat that long is a case for e-mail; older messages are dropped
+
+# KEYS: transfer hash, queue zset. ARGV: tid, agent id as stored (JSON), connected_at (JSON).
+# Returns 1 when accepted, 0 when the offer no longer stands (status or agent changed).
+_ACCEPT = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'ringing' then return 0 end
+if redis.call('HGET', KEYS[1], 'agent_id') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'connected', 'connected_at', ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+"""
+
+
+class ChatLog:
+    """Messages of chat hand-offs, and the accept script, beside ``transfers`` (same Redis, prefix, TTL)."""
+
+    def __init__(self, transfers: TransferStore) -> None:
+        self.transfers, self.redis = transfers, transfers.redis
+        self._accept = transfers.redis.register_script(_ACCEPT)
+
+    def _key(self, tid: str) -> str:
+        return f"{self.transfers.prefix}chat:{tid}:messages"
+
+    async def append(self, tid: str, sender: Sender, text: str, at: float, agent: str | None = None) -> dict[str, Any]:
+        """Store one message (``at``: epoch seconds); returns it with its ``seq`` (1, 2, ...)."""
+        message: dict[str, Any] = {"from": sender, "text": text, "at": round(at, 3)}
+        if agent:
+            message["agent"] = agent
+        key = self._key(tid)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, json.dumps(message, ensure_ascii=False))
+            pipe.expire(key, self.transfers.ttl_s)
+            length, _ = await pipe.execute()
+        return {"seq": int(length), **message}
+
+    async def since(self, tid: str, after: int = 0) -> list[dict[str, Any]]:
+        """Messages with ``seq > after``, oldest first (at most the last ``MAX_MESSAGES``)."""
+        start = max(0, int(after), (await self.redis.llen(self._key(tid))) - MAX_MESSAGES)
+        rows = await self.redis.lrange(self._key(tid), start, -1)
+        return [{"seq": start + i + 1, **json.loads(row)} for i, row in enumerate(rows)]
+
+    async def accept(self, record: TransferRecord, agent_id: str, now: float) -> bool:
+        """``ringing -> connected`` if the offer still names ``agent_id`` (one atomic step in Redis)."""
+        args = [record.tid, json.dumps(agent_id), json.dumps(now)]
+        return bool(await self._accept(keys=list(self.transfers.keys_of(record)), args=args))

@@ -1,0 +1,139 @@
+"""The customer's live side of a chat hand-off: ``GET /v1/chat/{session_id}/events`` as Server-Sent Events.
+
+Why one subscription per process (``ChatWatch``) rather than one per customer: a Redis pub/sub
+subscription holds a pooled connection for as long as it lives. Agents are few, so each console stream
+subscribes on its own (``telephony/console/sse.py``); waiting customers may be many, and a hundred open
+streams would take every connection of the pool. So each worker subscribes once and wakes the streams
+of the chats an event names, in process.
+
+Pub/sub is fire-and-forget, so a stream never trusts it for content: woken or not (every
+``keepalive_s``), it re-reads the messages after the last one sent and the hand-off's status from
+Redis. A lost event delays a message by one keep-alive at most; it never loses it. The same loop runs
+the periodic sweep for chat offers nobody accepted (``ChatHandoff.expire_offers``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from telephony.agents.events import EventBus
+from telephony.chat.handoff import ChatHandoff
+
+log = logging.getLogger(__name__)
+
+SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
+
+
+class ChatWatch:
+    """One events subscription per process, fanned out to the chat streams waiting here."""
+
+    def __init__(
+        self,
+        events: EventBus,
+        *,
+        sweep: Callable[[], Awaitable[object]] | None = None,
+        sweep_s: float = 5.0,
+        reconnect_s: float = 1.0,
+    ) -> None:
+        self.events, self.sweep, self.sweep_s, self.reconnect_s = events, sweep, sweep_s, reconnect_s
+        self._waiters: dict[str, set[asyncio.Event]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Run the subscription in the background (idempotent; needs a running event loop)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="chat-watch")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    @contextlib.asynccontextmanager
+    async def watch(self, tid: str) -> AsyncIterator[asyncio.Event]:
+        """An ``asyncio.Event`` set whenever an event names ``tid`` (clear it before re-reading)."""
+        woke = asyncio.Event()
+        self._waiters.setdefault(tid, set()).add(woke)
+        try:
+            yield woke
+        finally:
+            waiters = self._waiters.get(tid, set())
+            waiters.discard(woke)
+            if not waiters:
+                self._waiters.pop(tid, None)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time() + self.sweep_s
+        while True:
+            try:
+                async with self.events.subscribe() as subscription:
+                    while True:
+                        event = await subscription.get(max(0.05, next_sweep - loop.time()))
+                        if event is not None and event.transfer_id is not None:
+                            for woke in self._waiters.get(event.transfer_id, ()):
+                                woke.set()
+                        if loop.time() >= next_sweep:
+                            next_sweep = loop.time() + self.sweep_s
+                            await self._sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("chat watch: events subscription lost; resubscribing", exc_info=True)
+                await asyncio.sleep(self.reconnect_s)
+
+    async def _sweep(self) -> None:
+        if self.sweep is None:
+            return
+        try:
+            await self.sweep()
+        except Exception:  # a failed sweep is retried at the next one
+            log.warning("chat watch: sweep failed", exc_info=True)
+
+
+def sse(event: str, data: dict[str, Any], event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
+
+
+async def customer_stream(
+    handoff: ChatHandoff,
+    watch: ChatWatch,
+    tid: str,
+    *,
+    after: int = 0,
+    keepalive_s: float = 15.0,
+    retry_ms: int = 3000,
+) -> AsyncIterator[str]:
+    """SSE for one hand-off: ``message`` events (id = seq, so ``Last-Event-ID`` resumes) and ``status``
+    events (waiting with position and estimate, connected with the agent's name, ended), ending after
+    the ``ended`` status."""
+    yield f"retry: {retry_ms}\n: connected\n\n"
+    last_view: dict[str, Any] | None = None
+    async with watch.watch(tid) as woke:
+        while True:
+            woke.clear()
+            record = await handoff.record(tid)
+            if record is None:
+                yield sse("status", {"status": "ended", "transfer_id": tid})
+                return
+            for message in await handoff.messages(tid, after):
+                after = message["seq"]
+                yield sse("message", message, after)
+            view = await handoff.customer_view(record)
+            if view != last_view:
+                last_view = view
+                yield sse("status", view)
+            if view["status"] == "ended":
+                return
+            try:
+                await asyncio.wait_for(woke.wait(), keepalive_s)
+            except TimeoutError:
+                yield ": keep-alive\n\n"

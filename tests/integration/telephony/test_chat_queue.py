@@ -1,0 +1,97 @@
+"""One engine, one queue: chat hand-offs and phone callers in the same Redis queue, served in one order by
+the warm transfer's one dispatch (a phone caller is rung, a chat is offered in the console), with the
+chat's decline, lapsed offer and business hours, on a real redis-server and a fake clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialog.ports import Outcome, Transfer
+from telephony.agents.events import EventBus
+from telephony.agents.waits import HandlingStats
+from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
+from telephony.chat.store import ChatLog
+from telephony.console.api import build_agents_deps, queue_view
+from tests.support.transfer import Env, agent, ring
+
+QUEUE = "reklamacje"
+
+
+def handoff_for(env: Env) -> ChatHandoff:
+    """The chat hand-off over the env's warm transfer (its store, agents, clock and dispatch)."""
+    parts = HandoffParts(
+        store=env.store,
+        agents=env.agents,
+        events=EventBus(env.redis, prefix=env.prefix),
+        stats=HandlingStats(env.redis, prefix=env.prefix),
+        hours=env.transfer.p.hours,
+        log=ChatLog(env.store),
+        dispatch=env.transfer.dispatch_queues,
+        clock=env.clock,
+    )
+    return ChatHandoff(ChatConfig(offer_timeout_s=30.0), parts)
+
+
+def chat_outcome(session_id: str) -> Outcome:
+    return Outcome(session_id, "transfer", "Łączę.", transfer=Transfer(QUEUE, "complaint", 0, "Czajnik z czatu."))
+
+
+async def test_phone_and_chat_wait_in_one_queue_and_are_served_in_arrival_order(setup: Any) -> None:
+    env: Env = await setup([agent("anna", "wrap_up"), agent("bartek", "wrap_up")])
+    chat = handoff_for(env)
+    phone_tid, _ = await env.start(queue=QUEUE)  # nobody free: the caller waits
+    await env.twilio.next("update")
+    env.clock.t += 5
+    view = await chat.start("sess-chat", chat_outcome("sess-chat"))
+    assert view["status"] == "waiting" and view["position"] == 2  # behind the phone caller
+    deps = build_agents_deps(env.redis, prefix=env.prefix, hours=env.transfer.p.hours, clock=env.clock)
+    queue = await queue_view(deps, QUEUE)
+    assert [(w["channel"], w["position"]) for w in queue["waiting"]] == [("phone", 1), ("chat", 2)]
+    assert queue["waiting"][1]["session_id"] == "sess-chat" and queue["waiting"][1]["estimate_text"]
+
+    await env.agents.finish_wrap_up("anna")
+    await env.transfer.dispatch_queues([QUEUE])
+    await ring(env, "anna")  # the phone caller, who came first, is rung
+    assert await env.status(phone_tid) == "ringing" and await env.status(view["transfer_id"]) == "waiting"
+    await env.agents.finish_wrap_up("bartek")
+    await env.transfer.dispatch_queues([QUEUE])
+    record = await env.store.get(view["transfer_id"])
+    assert record is not None and (record.status, record.agent_id) == ("ringing", "bartek")
+    assert env.twilio.drain() == []  # a chat is offered in the console, never dialled
+
+
+async def test_declined_and_lapsed_offers_go_to_the_next_agent(setup: Any) -> None:
+    env: Env = await setup([agent("anna"), agent("bartek"), agent("celina")])
+    chat = handoff_for(env)
+    tid = (await chat.start("sess-2", chat_outcome("sess-2")))["transfer_id"]
+    offered = await env.store.get(tid)
+    assert offered is not None and offered.agent_id == "anna"  # longest idle
+    assert await chat.accept(tid, "bartek") == "not_offered"
+    assert await chat.decline(tid, "anna")
+    assert await env.agent_status("anna") == "available"
+    offered = await env.store.get(tid)
+    assert offered is not None and (offered.status, offered.agent_id) == ("ringing", "bartek")
+
+    env.clock.t += 29
+    assert await chat.expire_offers() == 0  # not yet
+    env.clock.t += 2
+    assert await chat.expire_offers() == 1  # bartek let it lapse: celina gets it
+    offered = await env.store.get(tid)
+    assert offered is not None and (offered.status, offered.agent_id) == ("ringing", "celina")
+    bartek = await env.agents.get("bartek")
+    assert bartek is not None and bartek.status == "available" and bartek.no_answers == 1
+    assert await chat.accept(tid, "bartek") == "not_offered"  # a late click takes nothing
+    assert await chat.accept(tid, "celina") == "ok"
+    assert await chat.end(tid, "customer")
+    assert await env.agent_status("celina") == "wrap_up"
+    messages = await chat.messages(tid)
+    assert [m["from"] for m in messages] == ["system", "system"]  # joined, ended
+    assert [m["seq"] for m in messages] == [1, 2]
+
+
+async def test_a_closed_queue_takes_no_chat(setup: Any) -> None:
+    env: Env = await setup([agent("anna")], hours="pn-pt 8:00-9:00")  # the clock says noon
+    chat = handoff_for(env)
+    assert (await chat.start("sess-3", chat_outcome("sess-3")))["status"] == "unavailable"
+    assert await env.store.waiting(QUEUE) == []
+    assert await chat.active("sess-3") is None

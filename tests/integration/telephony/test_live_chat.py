@@ -1,0 +1,123 @@
+"""Live chat with agents through the gateway's real wiring, over real HTTP and a real redis-server: the
+customer talks to one worker, the agents to another. A chat asking for a person is queued with the bot's
+summary and transcript, shows in ``/v1/queues`` beside phone callers, is offered to the agent, accepted,
+messages go both ways (the customer's over ``POST /v1/chat``, never to the bot, the agent's arriving on
+the customer's SSE stream), either side ends it, and the agent's wrap-up records the outcome."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from telephony.metrics import parse_exposition
+from tests.support.live_chat import SUMMARY, live_chat_world
+
+AGENTS = {"anna": "Anna Nowak", "bartek": "Bartek Wiśniewski"}
+
+
+async def test_queue_accept_messages_both_ways_end_and_wrap_up(redis_url: str, tmp_path: Path) -> None:
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        first = await w.chat("Gdzie jest paczka?")
+        sid = first["session_id"]
+        assert first["action"] == "answer" and first["handoff"] is None
+
+        # Nobody is available yet, but anna staffs the queue (she is about to log in): the chat waits.
+        await w.customer.gateway.transfer.agents.agents.set_status("anna", "wrap_up", expect=())  # type: ignore[union-attr]
+        queued = await w.chat("Chcę rozmawiać z konsultantem", sid)
+        assert queued["action"] == "transfer" and queued["handoff"]["status"] == "waiting"
+        assert queued["handoff"]["position"] == 1 and queued["handoff"]["events_url"] == f"/v1/chat/{sid}/events"
+        assert "Szacowany czas oczekiwania" in queued["reply"] and "w tym oknie czatu" in queued["reply"]
+        tid = queued["handoff"]["transfer_id"]
+
+        [queue] = (await w.agent("GET", "/v1/queues", "bartek")).json()["queues"]
+        [waiting] = queue["waiting"]
+        assert (waiting["transfer_id"], waiting["channel"], waiting["session_id"]) == (tid, "chat", sid)
+        assert queue["waiting_by_channel"] == {"phone": 0, "chat": 1}
+
+        stream = w.open_stream(sid)
+        assert (await stream.until("status"))["status"] == "waiting"
+
+        # Anna finishes her wrap-up on the agents' worker: the chat is offered to her at once.
+        wrap = await w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"})
+        assert wrap.status_code == 200, wrap.text
+        me = (await w.agent("GET", "/v1/agents/me", "anna")).json()
+        assert me["status"] == "busy" and me["reserved_for"] == tid
+        offer = me["current"]
+        assert offer["channel"] == "chat" and offer["status"] == "ringing" and offer["summary"] == SUMMARY
+        assert [(t["role"], t["text"]) for t in offer["transcript"]][:3] == [
+            ("caller", "Gdzie jest paczka?"),
+            ("bot", "Bot: Gdzie jest paczka?"),
+            ("caller", "Chcę rozmawiać z konsultantem"),
+        ]
+        assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "bartek")).status_code == 409  # not his offer
+        assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "anna")).status_code == 200
+        assert (await stream.until("status", status="connected"))["agent"] == "Anna"
+        assert "Anna dołączył" in (await stream.until("message", **{"from": "system"}))["text"]
+
+        sent = await w.agent("POST", f"/v1/chats/{tid}/messages", "anna", json={"text": "Dzień dobry, sprawdzam."})
+        assert sent.status_code == 200, sent.text
+        got = await stream.until("message", **{"from": "agent"})
+        assert got["text"] == "Dzień dobry, sprawdzam." and got["agent"] == "Anna"
+
+        handled_before = list(w.dialog.handled)
+        reply = await w.chat("Numer zamówienia 48213", sid)
+        assert reply["action"] == "agent" and reply["reply"] == "" and reply["handoff"]["status"] == "connected"
+        assert w.dialog.handled == handled_before  # the bot never saw it
+        messages = (await w.agent("GET", f"/v1/chats/{tid}", "anna")).json()["messages"]
+        assert ("customer", "Numer zamówienia 48213") in [(m["from"], m["text"]) for m in messages]
+        assert (await w.agent("POST", f"/v1/chats/{tid}/messages", "bartek", json={"text": "x"})).status_code == 409
+
+        ended = await w.agent("POST", f"/v1/chats/{tid}/end", "anna")
+        assert ended.status_code == 200 and ended.json()["status"] == "wrap_up"
+        assert (await stream.until("status", status="ended"))["ended_by"] == "agent"
+        await stream.closed.wait()  # the stream ends with the chat
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "wrap_up"
+        wrap = await w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"})
+        assert wrap.status_code == 200 and wrap.json()["transfer_id"] == tid
+        record = (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json()
+        assert (record["status"], record["channel"], record["outcome"]) == ("completed", "chat", "resolved")
+
+        after = await w.chat("Dziękuję", sid)  # the chat is the bot's again
+        assert after["action"] == "answer" and after["reply"] == "Bot: Dziękuję"
+
+        queued_count = parse_exposition(w.customer.gateway.metrics.render().decode(), ["infolinia_chat_handoffs_total"])
+        assert queued_count == {"infolinia_chat_handoffs_total{queue=obsluga,result=queued}": 1.0}
+        ended_count = parse_exposition(
+            w.agents.gateway.metrics.render().decode(), ["infolinia_chat_handoffs_ended_total"]
+        )
+        assert ended_count == {"infolinia_chat_handoffs_ended_total{outcome=completed,queue=obsluga}": 1.0}
+
+
+async def test_the_customer_ends_while_waiting_and_the_offered_agent_is_free_again(
+    redis_url: str, tmp_path: Path
+) -> None:
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        assert (await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})).status_code == 200
+        queued = await w.chat("Poproszę konsultanta")
+        sid, tid = queued["session_id"], queued["handoff"]["transfer_id"]
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["reserved_for"] == tid  # offered at once
+        ended = await w.http.post(f"{w.customer.base}/v1/chat/{sid}/end")
+        assert ended.status_code == 200 and ended.json()["handoff"]["status"] == "ended"
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "available"
+        assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "anna")).status_code == 404
+        state = (await w.http.get(f"{w.customer.base}/v1/chat/{sid}")).json()
+        assert state["messages"][-1]["from"] == "system" and state["handoff"]["status"] == "ended"
+
+
+async def test_nobody_staffing_the_queue_is_said_instead_of_a_promise(redis_url: str, tmp_path: Path) -> None:
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:  # both agents offline
+        reply = await w.chat("Chcę rozmawiać z konsultantem")
+        assert reply["action"] == "transfer" and reply["handoff"] == {
+            "status": "unavailable",
+            "reason": "no_agents",
+            "transfer_id": None,
+            "position": None,
+            "estimate_s": None,
+            "estimate_text": None,
+            "agent": None,
+            "events_url": None,
+        }
+        assert "łączę" not in reply["reply"].lower() and "infolinię" in reply["reply"]
+        [queue] = (await w.agent("GET", "/v1/queues", "anna")).json()["queues"]
+        assert queue["waiting"] == []
+        gone = await w.http.get(f"{w.customer.base}/v1/chat/{reply['session_id']}/events")
+        assert gone.status_code == 404

@@ -1,0 +1,111 @@
+"""The browser scenario of the live-chat console test (selenium on headless Debian chromium): an agent
+logs in on the agents' worker, goes available, gets a chat the customer asked for on the other worker,
+reads the bot's summary and conversation, accepts, reads the customer's message as it arrives, answers
+with the keyboard (Enter sends), ends the chat and finishes wrap-up with an outcome. The customer's side
+is plain HTTP (``POST /v1/chat``, ``GET /v1/chat/{id}``), and every state is cross-checked over the API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from tests.support.console_browser import ConsoleDriver
+from tests.support.live_chat import SUMMARY, bearer
+
+
+class Site:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+class ChatConsoleDriver(ConsoleDriver):
+    """``ConsoleDriver``'s helpers; ``a`` is the customer's worker, ``b`` the agents'."""
+
+    def __init__(self, driver: Any, customer: str, agents: str, shots: Path) -> None:
+        super().__init__(driver, Site(customer), Site(agents), shots)  # type: ignore[arg-type]
+
+    def api(self, path: str) -> Any:
+        response = httpx.get(self.b.url + path, headers=bearer("anna"), timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def customer(self, text: str, session_id: str | None = None) -> dict[str, Any]:
+        body = {"text": text, **({"session_id": session_id} if session_id else {})}
+        response = httpx.post(self.a.url + "/v1/chat", json=body, timeout=10)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def run_chat_scenario(self) -> None:
+        self.log_in_as("token-anna")
+        self.until_attr("#agent-status", "data-status", "offline")
+        self.press("#btn-available", Keys.SPACE)
+        self.until_attr("#agent-status", "data-status", "available")
+        sid, tid = self.customer_asks_for_a_person()
+        self.accept(tid)
+        self.talk(sid)
+        self.end_and_wrap_up(tid)
+
+    def log_in_as(self, token: str) -> None:
+        self.d.get(self.b.url + "/agents")
+        self.d.switch_to.active_element.send_keys(token + Keys.ENTER)
+        self.until_attr("#live-state", "data-state", "live")
+
+    def customer_asks_for_a_person(self) -> tuple[str, str]:
+        sid = self.customer("Gdzie jest moja paczka?")["session_id"]
+        queued = self.customer("Chcę rozmawiać z konsultantem, paczka nie dotarła", sid)
+        assert queued["handoff"]["status"] == "waiting"
+        tid = str(queued["handoff"]["transfer_id"])
+        self.until_attr("#transfer", "data-status", "ringing")  # offered over SSE from the other worker
+        assert self.attr("#transfer", "data-channel") == "chat"
+        assert self.text("#transfer-summary") == SUMMARY
+        assert self.text("#transfer-status") == "Nowy czat: przyjmij, aby odpisać"
+        lines = self.texts("#transfer-transcript li")
+        assert "Gdzie jest moja paczka?" in lines[0] and "paczka nie dotarła" in lines[2]
+        announced = self.d.execute_script("return document.getElementById('announcer').textContent")
+        assert announced.startswith("Nowy czat")
+        self.shot("chat-offered")
+        return sid, tid
+
+    def accept(self, tid: str) -> None:
+        self.click("#btn-chat-accept")
+        self.until_attr("#transfer", "data-status", "connected")
+        assert "Konsultant Anna dołączył do rozmowy." in self.text("#chat-log")
+        assert self.api(f"/v1/chats/{tid}")["status"] == "connected"
+
+    def talk(self, sid: str) -> None:
+        reply = self.customer("Numer zamówienia 48213, od tygodnia bez zmian.", sid)
+        assert reply["action"] == "agent"
+        self.wait.until(lambda d: "48213" in self.text("#chat-log"))  # arrived live
+        self.press("#chat-text", "Sprawdzam u przewoźnika, proszę o chwilę.")
+        self.press("#chat-text", Keys.ENTER)  # Enter sends
+        self.wait.until(lambda d: "Sprawdzam u przewoźnika" in self.text("#chat-log"))
+        assert (
+            self.attr("#chat-text", "id") == "chat-text"
+            and self.d.execute_script("return document.getElementById('chat-text').value") == ""
+        )  # cleared for the next line
+        state = httpx.get(f"{self.a.url}/v1/chat/{sid}", timeout=10).json()
+        assert ("agent", "Sprawdzam u przewoźnika, proszę o chwilę.") in [
+            (m["from"], m["text"]) for m in state["messages"]
+        ]
+        self.shot("chat-connected")
+
+    def end_and_wrap_up(self, tid: str) -> None:
+        self.click("#btn-chat-end")
+        self.el("#wrapup-form")
+        assert self.api("/v1/agents/me")["status"] == "wrap_up"
+        assert self.text("#transfer-status") == "Czat zakończony"
+        assert not self.d.find_elements(By.CSS_SELECTOR, "#chat-text")
+        self.shot("chat-wrap-up")
+        self.press("#outcome-first", Keys.SPACE)
+        self.press("#btn-wrapup", Keys.ENTER)
+        self.until_attr("#agent-status", "data-status", "available")
+        record = self.api(f"/v1/transfers/{tid}")
+        assert (record["status"], record["channel"], record["outcome"]) == ("completed", "chat", "resolved")
+        severe = [e for e in self.d.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == []  # no script errors, no CSP violations

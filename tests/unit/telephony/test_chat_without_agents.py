@@ -1,0 +1,53 @@
+"""A chat asking for a person where no agent can ever take it (no Redis): told so, never promised."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from dialog import catalogue
+from dialog.ports import CallerInfo, Outcome, Transfer
+from telephony.chat.api import build_chat_router
+from telephony.console.view import chat_lines, transfer_view
+from telephony.metrics import Metrics, parse_exposition
+
+
+class Escalating:
+    async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
+        return Outcome(
+            "s1",
+            "transfer",
+            catalogue.TRANSFER["requested_human"],
+            transfer=Transfer("obsluga", "requested_human", 1, "x"),
+        )
+
+
+async def test_no_live_chat_means_an_honest_reply_and_a_counted_unavailable_hand_off() -> None:
+    dialog: Any = Escalating()
+
+    async def get_dialog() -> Any:
+        return dialog
+
+    metrics = Metrics()
+    app = FastAPI()
+    app.include_router(build_chat_router(get_dialog, metrics=metrics))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        body = (await http.post("/v1/chat", json={"text": "konsultant"})).json()
+        assert (await http.get("/v1/chat/s1/events")).status_code == 404
+    assert body["action"] == "transfer" and body["reply"] == catalogue.CHAT_UNAVAILABLE_BUSY
+    assert body["handoff"]["status"] == "unavailable" and body["handoff"]["transfer_id"] is None
+    counted = parse_exposition(metrics.render().decode(), ["infolinia_chat_handoffs_total"])
+    assert counted == {"infolinia_chat_handoffs_total{queue=obsluga,result=unavailable}": 1.0}
+
+
+def test_console_shows_a_chat_with_its_messages() -> None:
+    record = {"tid": "t1", "status": "ringing", "channel": "chat", "reason": "requested_human", "created_at": 0.0}
+    view = transfer_view(record, 5.0, [{"seq": 1, "from": "customer", "text": "Halo?"}])
+    assert view["is_chat"] and view["heading"] == "Czat z klientem"
+    assert view["status_label"] == "Nowy czat: przyjmij, aby odpisać"
+    assert view["messages"] == [{"role": "customer", "who": "Klient", "text": "Halo?"}]
+    assert chat_lines([{"from": "agent", "text": "Już sprawdzam"}])[0]["who"] == "Ty"
+    phone = transfer_view({**record, "channel": "phone"}, 5.0)
+    assert not phone["is_chat"] and phone["status_label"] == "Przychodzące połączenie"

@@ -1,0 +1,54 @@
+"""Whether a smart speaker may promise a call back: only with a callback book agents see (Redis)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialog import catalogue
+from dialog.ports import CallerInfo, Outcome, Transfer
+from dialog.store import MemoryStore
+from telephony.agents.callbacks import StoreCallbacks
+from telephony.speaker import callback as cb
+from telephony.speaker.conversation import SpeakerConversations, no_callback_reply
+
+
+class TransferringDialog:
+    """Asking for a person is a transfer; anything else is answered."""
+
+    def __init__(self) -> None:
+        self.handled: list[str] = []
+
+    async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
+        self.handled.append(text)
+        if "konsultant" in text:
+            return Outcome("s1", "transfer", "Łączę.", transfer=Transfer("obsluga", "requested_human", 1, "x"))
+        return Outcome("s1", "answer", "Odpowiedź.")
+
+
+async def test_without_a_callback_book_the_speaker_gives_the_hotline_instead_of_a_promise() -> None:
+    dialog: Any = TransferringDialog()
+    speaker = SpeakerConversations(dialog, MemoryStore(), hotline="+48221112233")
+    reply = await speaker.turn("chcę rozmawiać z konsultantem", "conv")
+    assert reply.text == "Przez głośnik nie mogę połączyć z konsultantem ani zamówić telefonu od konsultanta. " + (
+        "Proszę zadzwonić na infolinię pod numer 221 112 233."
+    )
+    assert (await speaker.turn("tak", "conv")).text == "Odpowiedź."  # nothing pending: an ordinary turn
+    assert dialog.handled == ["chcę rozmawiać z konsultantem", "tak"]
+
+
+async def test_with_a_callback_book_the_speaker_offers_and_books() -> None:
+    dialog: Any = TransferringDialog()
+    book = StoreCallbacks(MemoryStore())
+    speaker = SpeakerConversations(dialog, MemoryStore(), callbacks=book, new_id=lambda: "cb-1")
+    assert (await speaker.turn("chcę rozmawiać z konsultantem", "conv")).text == catalogue.SPEAKER_CALLBACK_OFFER
+    confirm = catalogue.CALLBACK_CONFIRM_PHONE.format(phone="600 100 200")
+    assert (await speaker.turn("tak, 600 100 200", "conv")).text == confirm
+    assert (await speaker.turn("tak", "conv")).callback_id == "cb-1"
+    assert [r["phone"] for r in await book.pending()] == ["+48600100200"]
+
+
+def test_hotline_wording() -> None:
+    assert no_callback_reply("") == "Przez głośnik nie mogę połączyć z konsultantem ani zamówić telefonu od " + (
+        "konsultanta. Proszę zadzwonić na infolinię."
+    )
+    assert no_callback_reply("+4930123456").endswith("na infolinię pod numer +4930123456.")
