@@ -35,8 +35,12 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
     from telephony.app.workers import serve
 
+    if args.host:  # the workers read their settings from the environment; development mode depends on it
+        os.environ["INFOLINIA_HOST"] = args.host
     metrics_dir = str(settings.metrics_dir) if settings.metrics_dir else None
     serve(args.host or settings.host, args.port or settings.port, args.workers, settings.log_level, metrics_dir)
     return 0
@@ -114,6 +118,17 @@ def cmd_wyoming(args: argparse.Namespace, settings: Settings) -> int:
     return run_wyoming_cli(args.uri, settings)
 
 
+def cmd_apikey(args: argparse.Namespace, settings: Settings) -> int:
+    """A new API key for a device or chat integration: the key (give it to the device, once) and the
+    entry for ``INFOLINIA_API_KEYS`` (only its sha256, so the setting never holds the secret)."""
+    from telephony.access.keys import new_api_key
+
+    key, digest = new_api_key()
+    print(f"API key (give it to the device; it is not stored anywhere): {key}")
+    print(f"add to INFOLINIA_API_KEYS (comma-separated):           {args.name}={digest}")
+    return 0
+
+
 def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="infolinia", description="Polish voice and phone support gateway")
     sub = p.add_subparsers(dest="command", required=True)
@@ -139,6 +154,9 @@ def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     w = sub.add_parser("wyoming", help="serve Home Assistant (Wyoming protocol): handle, asr and tts programs")
     w.add_argument("--uri", default="tcp://0.0.0.0:10700")
     w.set_defaults(func=cmd_wyoming)
+    k = sub.add_parser("apikey", help="make an API key for a device or chat integration (prints its setting)")
+    k.add_argument("--name", default="device", help="shown in logs and rate limits (letters, digits, _-.)")
+    k.set_defaults(func=cmd_apikey)
     for name, entry in sorted(plugin_commands(pyproject).items()):
         try:
             entry.load()(sub)

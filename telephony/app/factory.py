@@ -43,7 +43,10 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
                 await start
             await gateway.close()
 
-    app = FastAPI(title="infolinia", version="0.1.0", lifespan=lifespan)
+    # No public /docs, /redoc, /openapi.json: the router table serves the first two behind a guard.
+    app = FastAPI(
+        title="infolinia", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.add_middleware(BodyLimit)  # before any route buffers a body
     app.add_exception_handler(RequestValidationError, validation_error)
     app.state.gateway = gateway  # for inspection (tests, tools); nothing in the gateway reads it back

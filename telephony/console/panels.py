@@ -10,7 +10,8 @@ import asyncio
 from typing import Any
 
 from telephony.agents.repo import AgentState
-from telephony.console.api import AgentsDeps, queue_view
+from telephony.agents.roster import Agent
+from telephony.console.api import AgentsDeps, queue_names, queue_view
 from telephony.console.view import STATUS_LABELS, ViewConfig, callbacks_view, transfer_view
 
 
@@ -30,7 +31,7 @@ async def render_context(deps: AgentsDeps, agent_id: str, view: ViewConfig) -> d
     if state is None:
         return None
     transfer, queues, callbacks = await asyncio.gather(
-        _transfer(deps, state), _queues(deps, state), _callbacks(deps, agent_id, view)
+        _transfer(deps, state), _queues(deps, state), _callbacks(deps, state.agent, view)
     )
     return {
         "agent": {"id": state.id, "name": state.agent.name},
@@ -49,13 +50,19 @@ async def render_context(deps: AgentsDeps, agent_id: str, view: ViewConfig) -> d
 async def _transfer(deps: AgentsDeps, state: AgentState) -> dict[str, Any] | None:
     tid = current_transfer_id(state)
     record = await deps.transfers.get(tid) if tid else None
-    return None if record is None else transfer_view(record.context(), deps.clock())
+    if record is None:
+        return None
+    if record.transcript:
+        await deps.audit.record(state.id, "transfer", record.tid, "console")
+    return transfer_view(record.context(), deps.clock())
 
 
 async def _queues(deps: AgentsDeps, state: AgentState) -> list[dict[str, Any]]:
-    """The agent's own queues: callers waiting, and the wait a caller arriving now would be told."""
+    """The agent's own queues (a supervisor's: every queue): callers waiting, and the wait a caller arriving
+    now would be told."""
     rows = []
-    for name in state.agent.queues:
+    names = await queue_names(deps) if state.agent.supervisor else state.agent.queues
+    for name in names:
         q = await queue_view(deps, name)
         waiting = q["waiting"]
         rows.append(
@@ -69,6 +76,13 @@ async def _queues(deps: AgentsDeps, state: AgentState) -> list[dict[str, Any]]:
     return rows
 
 
-async def _callbacks(deps: AgentsDeps, agent_id: str, view: ViewConfig) -> list[dict[str, Any]]:
+async def _callbacks(deps: AgentsDeps, agent: Agent, view: ViewConfig) -> list[dict[str, Any]]:
+    """The callbacks of the agent's queues (a supervisor's: all); each transcript shown is audited."""
     pending, claimed = await asyncio.gather(deps.callbacks.list("pending"), deps.callbacks.list("claimed"))
-    return callbacks_view(pending, claimed, agent_id, view.timezone)
+    pending = [c for c in pending if agent.sees(c.get("queue"))]
+    claimed = [c for c in claimed if agent.sees(c.get("queue"))]
+    shown = callbacks_view(pending, claimed, agent.id, view.timezone)
+    for callback in shown:
+        if callback.get("transcript"):
+            await deps.audit.record(agent.id, "callback", str(callback["id"]), "console")
+    return shown

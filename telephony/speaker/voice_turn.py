@@ -37,6 +37,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, Outcome
+from telephony.access.lanes import RecognizerBusy
 from telephony.chat.api import ChatResponse
 from voice.ports import PCM, Recognizer, Synthesizer, Transcript
 from voice.wavio import to_mono_int16
@@ -184,6 +185,10 @@ class SpeechServices(Protocol):
     def recognizer(self) -> Recognizer | None: ...
 
     @property
+    def device_recognizer(self) -> Recognizer | None:
+        """The device share of the recognizer (``telephony/access/lanes.py``): phone turns go first."""
+
+    @property
     def synthesizer(self) -> Synthesizer | None: ...
 
 
@@ -210,8 +215,13 @@ _BODY_DOC: dict[str, Any] = {
 
 
 async def _turn(services: SpeechServices, pcm: PCM, rate: int, session_id: str | None) -> tuple[Transcript, Outcome]:
-    assert services.recognizer is not None
-    heard = await services.recognizer.transcribe(pcm, rate, services.dialog.vocabulary())
+    recognizer = services.device_recognizer
+    assert recognizer is not None
+    try:
+        heard = await recognizer.transcribe(pcm, rate, services.dialog.vocabulary())
+    except RecognizerBusy as exc:  # phone calls come first: the device retries later
+        retry = {"Retry-After": str(max(1, round(exc.retry_after_s)))}
+        raise HTTPException(503, f"the recognizer is busy ({exc}): retry later", headers=retry) from exc
     if not heard.text.strip():  # silence or noise: ask again rather than feed "" to the engine
         return heard, Outcome(session_id=session_id or uuid.uuid4().hex, action="clarify", reply=catalogue.NOT_HEARD)
     return heard, await services.dialog.handle(session_id, heard.text, CallerInfo(channel="voice"))
