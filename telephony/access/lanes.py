@@ -17,6 +17,8 @@ while calls keep the recognizer busy; they are the ones that can be retried.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -34,12 +36,11 @@ class RecognizerBusy(Exception):
 
 @dataclass
 class _State:
-    """One event loop's counts (asyncio primitives bind to a loop)."""
+    """One event loop's counts (futures bind to a loop). Changed only synchronously: no locks."""
 
     phone: int = 0  # phone turns waiting for or inside the recognizer
-    device_running: int = 0  # device turns inside the recognizer
-    device_waiting: int = 0
-    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    device_running: int = 0  # device turns let into the recognizer
+    waiters: deque[asyncio.Future[None]] = field(default_factory=deque)  # device turns, oldest first
 
 
 class RecognizerLanes:
@@ -55,9 +56,13 @@ class RecognizerLanes:
     def state(self) -> _State:
         return self._states.get()
 
-    async def changed(self, state: _State) -> None:
-        async with state.changed:
-            state.changed.notify_all()
+    def admit(self, state: _State) -> None:
+        """Hand free device places to the oldest waiting device turns, while no phone turn is in."""
+        while state.waiters and state.phone == 0 and state.device_running < self.slots:
+            waiter = state.waiters.popleft()
+            if not waiter.done():  # a cancelled (timed-out, hung-up) waiter is skipped
+                waiter.set_result(None)
+                state.device_running += 1
 
 
 class PhoneLane:
@@ -73,41 +78,51 @@ class PhoneLane:
             return await self._lanes.recognizer.transcribe(pcm, rate, hotwords)
         finally:
             state.phone -= 1
-            if state.phone == 0 and state.device_waiting:
-                await asyncio.shield(self._lanes.changed(state))
+            self._lanes.admit(state)
 
 
 class DeviceLane:
-    """The device API's recognizer: a bounded share, behind every phone turn."""
+    """The device API's recognizer: a bounded share, behind every phone turn, first come first served."""
 
     def __init__(self, lanes: RecognizerLanes) -> None:
         self._lanes = lanes
 
     def in_use(self) -> tuple[int, int]:
-        """(running, waiting) in this loop: for tests and /readyz-style inspection."""
+        """(running, waiting) in this loop: for tests and inspection."""
         state = self._lanes.state()
-        return state.device_running, state.device_waiting
+        return state.device_running, sum(1 for w in state.waiters if not w.done())
 
     async def transcribe(self, pcm: PCM, rate: int, hotwords: Sequence[str] = ()) -> Transcript:
         lanes, state = self._lanes, self._lanes.state()
-        if state.device_running + state.device_waiting >= lanes.slots + lanes.queue:
+        running, waiting = self.in_use()
+        if running + waiting >= lanes.slots + lanes.queue:
             raise RecognizerBusy("the device share of the recognizer is full", lanes.wait_s)
         await self._enter(state)
         try:
             return await lanes.recognizer.transcribe(pcm, rate, hotwords)
         finally:
             state.device_running -= 1
-            await asyncio.shield(lanes.changed(state))
+            lanes.admit(state)
 
     async def _enter(self, state: _State) -> None:
+        """Take a device place: at once when free and nobody waits, else in turn, within ``wait_s``."""
         lanes = self._lanes
-        state.device_waiting += 1
+        waiter = asyncio.get_running_loop().create_future()
+        state.waiters.append(waiter)
+        lanes.admit(state)
+        if waiter.done():
+            return
         try:
-            async with state.changed:
-                ready = lambda: state.phone == 0 and state.device_running < lanes.slots  # noqa: E731
-                await asyncio.wait_for(state.changed.wait_for(ready), lanes.wait_s)
-                state.device_running += 1
-        except TimeoutError as exc:
-            raise RecognizerBusy("phone calls kept the recognizer busy", lanes.wait_s) from exc
-        finally:
-            state.device_waiting -= 1
+            async with asyncio.timeout(lanes.wait_s):
+                await waiter
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():  # granted just as we gave up: give it back
+                state.device_running -= 1
+                lanes.admit(state)
+            else:
+                waiter.cancel()
+                with contextlib.suppress(ValueError):
+                    state.waiters.remove(waiter)
+            if isinstance(exc, TimeoutError):
+                raise RecognizerBusy("phone calls kept the recognizer busy", lanes.wait_s) from exc
+            raise
