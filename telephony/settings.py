@@ -125,10 +125,10 @@ class Settings(BaseSettings):
         "only when no API key is set, the public URL is http:// on a loopback host and the server listens on one.",
     )
     rate_limit_ip: str = Field(
-        "300/minute", description="Requests per client IP to the chat, voice-turn and agents APIs ('limits' syntax)."
+        "120/minute", description="Chat and voice-turn requests without a credential per client IP ('limits' syntax)."
     )
     rate_limit_token: str = Field(
-        "120/minute", description="Requests per API key (chat, voice turn) and per agent token (agents API)."
+        "600/minute", description="Requests per API key (chat, voice turn) and per agent token (agents API)."
     )
     auth_failures: str = Field(
         "10/5 minutes", description="Failed credentials per client IP (API keys, agent tokens, console login)."

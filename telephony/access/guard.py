@@ -1,8 +1,8 @@
 """The guards in front of the routes, as FastAPI dependencies (the router table attaches them).
 
 * ``ApiGuard``: ``/v1/chat`` and ``/v1/voice/turn``. An API key (``Authorization: Bearer <key>`` or
-  ``X-API-Key``) when keys are configured; open in development mode only; rate limits per client IP and per
-  key; a wrong key counts as a failed credential of the client IP.
+  ``X-API-Key``) when keys are configured; open in development mode only. Requests with a key are limited per
+  key, requests without one per client IP; a wrong key counts as a failed credential of the client IP.
 * ``MetricsGuard``: ``/metrics`` for an allow-listed network (loopback by default: a Prometheus on the same
   host or a sidecar) or with the metrics bearer token (Prometheus ``authorization`` in its scrape config).
 * ``DocsGuard``: ``/docs`` and ``/openapi.json`` open in development mode; otherwise an API key or a
@@ -110,12 +110,12 @@ class ApiGuard:
 
     async def __call__(self, request: Request) -> ApiClient:
         ip = client_ip(request)
-        retry = await self.limiter.hit_ip(ip)
+        name = await admit(self.limiter, ip, presented_secret(request), self._identify, "key:{}".format, "API key")
+        if name is not None:  # a key holder is limited per key: a chat backend sends all its users from one IP
+            return ApiClient(ip, name)
+        retry = await self.limiter.hit_ip(ip)  # anonymous: limited per client IP
         if retry is not None:
             raise too_many(retry, "requests from this address")
-        name = await admit(self.limiter, ip, presented_secret(request), self._identify, "key:{}".format, "API key")
-        if name is not None:
-            return ApiClient(ip, name)
         if self.policy.dev_mode:
             return ApiClient(ip, None)
         raise unauthorized(

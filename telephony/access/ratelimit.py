@@ -6,8 +6,9 @@ in-process store without Redis (a single worker, like the embedded session store
 
 Three rules (``limits`` syntax, ``"10/5 minutes"``; several with ``;``):
 
-* ``per_ip``: every request of a client IP to the chat, voice-turn and agents APIs;
-* ``per_token``: every request made with one API key or one agent token, from wherever it comes;
+* ``per_ip``: requests to the chat and voice-turn APIs without a credential (development mode), per client IP;
+* ``per_token``: every request made with one API key or one agent token, from wherever it comes (a chat
+  backend sends all its users from one address: its key, not its IP, is what is limited);
 * ``failures``: failed credentials (API keys, agent tokens, the console login) per client IP; once spent,
   that IP is refused (429) even with a right token until the window passes: guessing a 256-bit token at
   10 tries per 5 minutes is hopeless, at ~600/s without the brake it was merely slow.
@@ -31,8 +32,8 @@ from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PER_IP = "300/minute"
-DEFAULT_PER_TOKEN = "120/minute"
+DEFAULT_PER_IP = "120/minute"
+DEFAULT_PER_TOKEN = "600/minute"
 DEFAULT_FAILURES = "10/5 minutes"
 
 

@@ -4,7 +4,6 @@ transcript. The real gateway over real HTTP and a real Redis (two workers: the a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
