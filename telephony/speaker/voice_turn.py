@@ -14,6 +14,10 @@ Accepted bodies (all limited to ``MAX_BODY_BYTES`` and ``MAX_AUDIO_S``):
 The answer is JSON ``{transcript, confidence, outcome, audio_wav_base64, audio_rate, timings_ms}``, or the
 WAV bytes themselves with ``Accept: audio/wav`` (transcript, session and action then travel in
 ``X-Infolinia-*`` headers, URL-encoded where they carry text).
+
+Access (attached by the router table, README "Security"): an API key outside development mode, rate limits per
+key. Recognition uses the device share of the recognizer (``telephony/access/lanes.py``): phone calls go
+first, and a full share answers 503 with ``Retry-After`` instead of delaying a caller.
 """
 
 # No ``from __future__ import annotations``: the route's ``Annotated`` dependency is a local of
