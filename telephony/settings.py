@@ -12,6 +12,9 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from telephony.access.keys import ApiKeys, parse_networks
+from telephony.access.ratelimit import parse_rule
+
 
 def _default_models_dir() -> Path:
     return Path.home() / ".cache" / "infolinia" / "models"
@@ -140,6 +143,37 @@ class Settings(BaseSettings):
     )
     log_json: bool = Field(True, description="Logs as one JSON object per line (serve, wyoming); false = plain text.")
 
+    # --- access (README "Security") ---------------------------------------------------------------
+    api_keys: str = Field(
+        "",
+        description="API keys of devices and chat integrations for /v1/chat and /v1/voice/turn: comma-separated "
+        "sha256 hex digests of the keys, each optionally named (kiosk=<sha256>); `infolinia apikey` makes one.",
+    )
+    dev_mode: bool | None = Field(
+        None,
+        description="Development mode: /v1/chat, /v1/voice/turn and /docs open without a credential. Unset = on "
+        "only when no API key is set, the public URL is http:// on a loopback host and the server listens on one.",
+    )
+    rate_limit_ip: str = Field(
+        "120/minute", description="Chat and voice-turn requests without a credential per client IP ('limits' syntax)."
+    )
+    rate_limit_token: str = Field(
+        "600/minute", description="Requests per API key (chat, voice turn) and per agent token (agents API)."
+    )
+    auth_failures: str = Field(
+        "10/5 minutes", description="Failed credentials per client IP (API keys, agent tokens, console login)."
+    )
+    device_asr_slots: int = Field(
+        1, ge=1, description="Device (HTTP) recognitions in the recognizer at once; phone turns always go first."
+    )
+    device_asr_queue: int = Field(4, ge=0, description="Device turns waiting for their share; more get 503.")
+    device_asr_wait_s: float = Field(15.0, gt=0, description="Longest wait of a device turn for its share (503).")
+    metrics_allow: str = Field(
+        "127.0.0.1/32,::1/128", description="Client networks that may read /metrics without a token (CIDRs)."
+    )
+    metrics_token_sha256: str = Field("", description="sha256 of the bearer token that may read /metrics.")
+    audit_retention_days: int = Field(90, ge=1, description="How long the transcript-read audit log is kept.")
+
     # --- server ---------------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
@@ -151,3 +185,29 @@ class Settings(BaseSettings):
         if not v.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return v.rstrip("/")
+
+    @field_validator("api_keys")
+    @classmethod
+    def _api_keys(cls, v: str) -> str:
+        ApiKeys.parse(v)  # a typo fails at start-up, naming the entry
+        return v
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, v: str) -> str:
+        parse_networks(v)
+        return v
+
+    @field_validator("rate_limit_ip", "rate_limit_token", "auth_failures")
+    @classmethod
+    def _rule(cls, v: str) -> str:
+        parse_rule(v)
+        return v
+
+    @field_validator("metrics_token_sha256")
+    @classmethod
+    def _sha256(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v and (len(v) != 64 or any(c not in "0123456789abcdef" for c in v)):
+            raise ValueError("must be the 64 hex digits of sha256 of the token")
+        return v

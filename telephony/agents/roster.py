@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 AgentStatus = Literal["available", "busy", "wrap_up", "offline"]
+Role = Literal["agent", "supervisor"]
 STATUSES: tuple[str, ...] = get_args(AgentStatus)
 
 _CONTACT = re.compile(r"^(\+[1-9]\d{6,14}|client:[A-Za-z0-9_.\-]{1,120}|sips?:\S{3,200})$")
@@ -44,6 +45,9 @@ class Agent(BaseModel):
     queues: tuple[str, ...] = Field(..., min_length=1)
     token_sha256: str
     status: AgentStatus = "offline"  # the initial status, used only when Redis has none yet
+    # An agent sees and acts only on their queues' transfers, callbacks and waiting callers; a supervisor
+    # sees every queue and reads the transcript audit log (README "Security").
+    role: Role = "agent"
 
     @field_validator("id")
     @classmethod
@@ -71,9 +75,17 @@ class Agent(BaseModel):
     def serves(self, queue: str) -> bool:
         return queue in self.queues
 
+    @property
+    def supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+    def sees(self, queue: str | None) -> bool:
+        """May this agent see (and act on) what belongs to ``queue``? Supervisors see every queue."""
+        return self.supervisor or (queue is not None and queue in self.queues)
+
     def public(self) -> dict[str, Any]:
         """What other agents and the console may see: never the token hash, never the contact."""
-        return {"id": self.id, "name": self.name, "queues": list(self.queues)}
+        return {"id": self.id, "name": self.name, "queues": list(self.queues), "role": self.role}
 
     def to_json(self) -> str:
         return self.model_dump_json()

@@ -20,6 +20,8 @@ from redis.asyncio import Redis
 
 from dialog.ports import KeyValueStore
 from dialog.store import SessionRepo
+from telephony.access.keys import AccessPolicy, ApiKeys, development_mode, parse_networks
+from telephony.access.ratelimit import Limiter, Rules, limits_storage
 from telephony.agents.hours import QueueHours, parse_queues
 from telephony.agents.roster import Agent, load_roster
 from telephony.app.phone import rest_client
@@ -66,6 +68,8 @@ class Gateway:
     metrics: Metrics
     admission: Admission
     services: Ready[Services]
+    access: AccessPolicy  # who may use what (README "Security"); the guards in routes.py check it
+    limiter: Limiter  # rate limits and the failed-credential brake, shared by the workers through Redis
     transfer: Transfer | None = None  # None without Redis: transfers go blind to the fallback number
     shop: Shop | None = None  # the brand and prompts applied at build (shown on the landing page)
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
@@ -123,11 +127,25 @@ def build_gateway(settings: Settings) -> Gateway:
     rest = rest_client(settings)
     metrics = Metrics(multiprocess_dir=settings.metrics_dir)
     services: Ready[Services] = Ready("start-up (models, dialog)")
-    transfer = build_transfer(settings, redis, store, rest, services, metrics) if redis is not None else None
+    access = build_access(settings)
+    rules = Rules(settings.rate_limit_ip, settings.rate_limit_token, settings.auth_failures)
+    limiter = Limiter(limits_storage(redis, settings.redis_prefix), rules)
+    transfer = build_transfer(settings, redis, store, rest, services, metrics, limiter) if redis is not None else None
     if transfer is None:
         log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
     admission = Admission(settings.max_concurrent_calls)
-    return Gateway(settings, store, rest, metrics, admission, services, transfer, shop)
+    return Gateway(settings, store, rest, metrics, admission, services, access, limiter, transfer, shop)
+
+
+def build_access(settings: Settings) -> AccessPolicy:
+    """The access policy; development mode is logged, so an open API is never a surprise."""
+    keys = ApiKeys.parse(settings.api_keys)
+    dev = development_mode(settings.dev_mode, keys, settings.public_url, settings.host)
+    if dev:
+        log.warning("development mode: /v1/chat, /v1/voice/turn and /docs answer without a credential")
+    elif not keys:
+        log.warning("no API key (INFOLINIA_API_KEYS): /v1/chat and /v1/voice/turn refuse every request")
+    return AccessPolicy(keys, dev, parse_networks(settings.metrics_allow), settings.metrics_token_sha256)
 
 
 def build_transfer(
@@ -137,6 +155,7 @@ def build_transfer(
     rest: TwilioRestClient,
     services: Ready[Services],
     metrics: Metrics,
+    limiter: Limiter,
 ) -> Transfer:
     """The agents' repositories -> the warm transfer over them -> the chat hand-off dispatching through
     it -> the agents features ringing through it."""
@@ -144,7 +163,13 @@ def build_transfer(
     hours = QueueHours(parse_queues(settings.queues), settings.business_hours, settings.timezone)
     keep = retention_of(settings)
     repos = build_agents_deps(
-        redis, prefix=prefix, hours=hours, transfer_ttl_s=keep.transfers_s, callback_ttl_s=keep.callbacks_s
+        redis,
+        prefix=prefix,
+        hours=hours,
+        transfer_ttl_s=keep.transfers_s,
+        callback_ttl_s=keep.callbacks_s,
+        limiter=limiter,
+        audit_retention_s=settings.audit_retention_days * 86400,
     )
     roster = load_roster(settings.agents_path) if settings.agents_path else []
     if not settings.twilio_auth_token:

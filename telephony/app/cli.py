@@ -35,10 +35,14 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
     from telephony.agents.roster import load_roster
     from telephony.app.shop import load_shop
     from telephony.app.workers import serve
 
+    if args.host:  # the workers read their settings from the environment; development mode depends on it
+        os.environ["INFOLINIA_HOST"] = args.host
     load_shop(settings)  # a bad prompts file or roster: one line here, not a traceback from every worker
     if settings.agents_path:
         load_roster(settings.agents_path)
@@ -143,6 +147,17 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.failed else 0
 
 
+def cmd_apikey(args: argparse.Namespace, settings: Settings) -> int:
+    """A new API key for a device or chat integration: the key (give it to the device, once) and the
+    entry for ``INFOLINIA_API_KEYS`` (only its sha256, so the setting never holds the secret)."""
+    from telephony.access.keys import new_api_key
+
+    key, digest = new_api_key()
+    print(f"API key (give it to the device; it is not stored anywhere): {key}")
+    print(f"add to INFOLINIA_API_KEYS (comma-separated):           {args.name}={digest}")
+    return 0
+
+
 def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="infolinia", description="Polish voice and phone support gateway")
     sub = p.add_subparsers(dest="command", required=True)
@@ -175,6 +190,9 @@ def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     pu.add_argument("--dry-run", action="store_true", help="list what would be deleted, change nothing")
     pu.add_argument("-v", "--verbose", action="store_true", help="list every key deleted")
     pu.set_defaults(func=cmd_purge)
+    k = sub.add_parser("apikey", help="make an API key for a device or chat integration (prints its setting)")
+    k.add_argument("--name", default="device", help="shown in logs and rate limits (letters, digits, _-.)")
+    k.set_defaults(func=cmd_apikey)
     for name, entry in sorted(plugin_commands(pyproject).items()):
         try:
             entry.load()(sub)

@@ -50,6 +50,13 @@ class GatewayDeps:
         """Chat hand-offs to agents; None without Redis (a chat is then told no agent can take it)."""
         return self.gateway.transfer.chat if self.gateway.transfer is not None else None
 
+    async def is_supervisor(self, token: str) -> bool:
+        """Is ``token`` a supervisor's agent token? (The API documentation accepts one.)"""
+        if self.gateway.transfer is None:
+            return False
+        agent = await self.gateway.transfer.agents.agents.authenticate(token)
+        return agent is not None and agent.supervisor
+
     async def phone_call(self, channel: AudioChannel, started: CallStarted) -> None:
         """One phone call on the pipeline start-up built. Raising makes the Twilio route close the stream,
         so Twilio runs the TwiML after ``</Connect>``: an apology and the fallback number."""

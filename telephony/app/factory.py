@@ -17,7 +17,7 @@ from telephony.app.build import Gateway, build_gateway
 from telephony.app.guards import BodyLimit, validation_error
 from telephony.app.routes import include_routes
 from telephony.app.services import Services
-from telephony.app.site import SiteStatus, build_site_router, mount_site_assets
+from telephony.app.site import SiteStatus, build_landing_router, mount_site_assets
 from telephony.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,10 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
                 await start
             await gateway.close()
 
-    # /docs and /redoc come from telephony/app/site.py (assets served locally, no CDN)
-    app = FastAPI(title="infolinia", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # No public /docs, /redoc, /openapi.json: the router table serves them (site.py) behind a guard.
+    app = FastAPI(
+        title="infolinia", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.add_middleware(BodyLimit)  # before any route buffers a body
     app.add_exception_handler(RequestValidationError, validation_error)
     app.state.gateway = gateway  # for inspection (tests, tools); nothing in the gateway reads it back
@@ -60,7 +62,7 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
         return await readiness(gateway)
 
     include_routes(app, gateway)
-    app.include_router(build_site_router(lambda: site_status(gateway)))  # / and /docs, /redoc
+    app.include_router(build_landing_router(lambda: site_status(gateway)))  # / (the docs: routes.py)
     mount_site_assets(app)
     return app
 

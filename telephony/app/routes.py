@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from typing import Any
 
+from fastapi import APIRouter, Depends, FastAPI
+
+from telephony.access.guard import ApiGuard, DocsGuard, MetricsGuard
 from telephony.app.build import Gateway
 from telephony.app.deps import GatewayDeps
+from telephony.app.site import build_docs_router
 from telephony.chat.api import build_chat_router
 from telephony.console.api import build_agents_router
 from telephony.console.pages import ConsoleConfig, build_console_router, console_static_files
@@ -21,20 +25,25 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
     console = ConsoleConfig(
         cookie=CookiePolicy(secure=settings.public_url.startswith("https://")), public_url=settings.public_url
     )
-    routers: list[APIRouter] = [
+    # What each route requires (README "Security"): an API key (open in development mode only), Twilio's
+    # signature (checked in the Twilio routers), an agent token or session (agents API, console), the
+    # metrics allow-list or token, an API key or a supervisor token for the API documentation.
+    api_key = [Depends(ApiGuard(gateway.access, gateway.limiter))]
+    guarded: list[tuple[APIRouter, list[Any]]] = [
         # POST /v1/chat; live chat with agents: GET /v1/chat/{id}, GET .../events (SSE), POST .../end
-        build_chat_router(deps.dialog, deps.live_chat, gateway.metrics),
-        build_voice_turn_router(deps.services),  # POST /v1/voice/turn
-        build_twilio_router(twilio_deps(gateway, deps)),  # /twilio/voice, /twilio/status, WS /twilio/stream
-        build_agents_router(deps.agents),  # /v1/agents, /v1/queues, /v1/callbacks, /v1/transfers
+        (build_chat_router(deps.dialog, deps.live_chat, gateway.metrics), api_key),
+        (build_voice_turn_router(deps.services), api_key),  # POST /v1/voice/turn
+        (build_twilio_router(twilio_deps(gateway, deps)), []),  # /twilio/voice, /twilio/status, WS /twilio/stream
+        (build_agents_router(deps.agents), []),  # /v1/agents, /v1/queues, /v1/callbacks, /v1/transfers, /v1/audit
         # the console; an agent going available rings a waiting caller (AgentsDeps.on_available)
-        build_console_router(console, deps.agents),  # /agents
-        build_metrics_router(gateway.metrics),  # GET /metrics
+        (build_console_router(console, deps.agents), []),  # /agents
+        (build_metrics_router(gateway.metrics), [Depends(MetricsGuard(gateway.access))]),  # GET /metrics
+        (build_docs_router(app), [Depends(DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor))]),
     ]
     if gateway.transfer is not None and gateway.transfer.router is not None:
-        routers.append(gateway.transfer.router)  # /twilio/transfer/{tid}/..., /twilio/audio/{id}.wav
-    for router in routers:
-        app.include_router(router)
+        guarded.append((gateway.transfer.router, []))  # /twilio/transfer/{tid}/..., /twilio/audio/{id}.wav
+    for router, dependencies in guarded:
+        app.include_router(router, dependencies=dependencies)
     app.mount(console.static_path, console_static_files(), name="console-static")
 
 

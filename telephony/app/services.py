@@ -19,6 +19,7 @@ from dialog import build_engine
 from dialog.engine_config import EngineConfig
 from dialog.ports import Dialog, KeyValueStore
 from dialog.store import MemoryStore, RedisStore, connect_redis
+from telephony.access.lanes import RecognizerLanes
 from telephony.agents.callbacks import CallbackBook
 from telephony.app.phone import build_call_deps, prerender_replies
 from telephony.app.ready import Ready
@@ -47,6 +48,17 @@ class Services:
     call_deps: CallDeps | None = None  # the phone pipeline's shared deps (speech on)
     callbacks: CallbackBook | None = None  # the agents' callback book (Redis), where speakers book callbacks
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up jobs (reply pre-rendering)
+    # The recognizer's phone and device lanes (phone turns first); default shares when not given.
+    lanes: RecognizerLanes | None = None
+
+    def __post_init__(self) -> None:
+        if self.lanes is None and self.recognizer is not None:
+            self.lanes = RecognizerLanes(self.recognizer)
+
+    @property
+    def device_recognizer(self) -> Recognizer | None:
+        """What HTTP devices recognise with: a bounded share, behind every phone turn."""
+        return self.lanes.device if self.lanes is not None else None
 
     async def close(self) -> None:
         """Stop the start-up jobs and close the engine; the stores belong to whoever built them."""
@@ -138,11 +150,14 @@ async def build_services(settings: Settings, store: KeyValueStore, phone: PhoneP
     dialog = await asyncio.to_thread(build_dialog, settings, store)
     if recognizer is None or synthesizer is None:
         return Services(settings, store, dialog)
+    lanes = RecognizerLanes(
+        recognizer, slots=settings.device_asr_slots, queue=settings.device_asr_queue, wait_s=settings.device_asr_wait_s
+    )
     call_deps = await build_call_deps(
-        settings, store, dialog, recognizer, synthesizer, phone.call_control, phone.transfer, phone.metrics
+        settings, store, dialog, lanes.phone, synthesizer, phone.call_control, phone.transfer, phone.metrics
     )
     background = [asyncio.create_task(prerender_replies(call_deps, dialog))] if settings.tts_prerender else []
-    return Services(settings, store, dialog, recognizer, synthesizer, call_deps, background=background)
+    return Services(settings, store, dialog, recognizer, synthesizer, call_deps, background=background, lanes=lanes)
 
 
 class ReadySynthesizer:

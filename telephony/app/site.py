@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -50,8 +50,8 @@ class SiteStatus:
     checks: dict[str, bool]
 
 
-def build_site_router(status: Any, openapi_url: str = "/openapi.json", title: str = "infolinia") -> APIRouter:
-    """``/`` and the docs pages. ``status``: an async callable returning ``SiteStatus``."""
+def build_landing_router(status: Any) -> APIRouter:
+    """``/``, public. ``status``: an async callable returning ``SiteStatus``."""
     templates = Jinja2Templates(directory=HERE / "templates")
     router = APIRouter(include_in_schema=False)
 
@@ -59,6 +59,19 @@ def build_site_router(status: Any, openapi_url: str = "/openapi.json", title: st
     async def landing(request: Request) -> Response:
         context = {"s": await status(), "static": _root(request) + SITE_STATIC_PATH}
         return templates.TemplateResponse(request, "landing.html", context, headers=LANDING_HEADERS)
+
+    return router
+
+
+def build_docs_router(app: FastAPI, openapi_url: str = "/openapi.json") -> APIRouter:
+    """``/openapi.json`` of ``app`` (created without FastAPI's own, which is public) and the docs pages with
+    locally served assets; the router table puts them behind ``DocsGuard``."""
+    router = APIRouter(include_in_schema=False)
+    title = app.title
+
+    @router.get(openapi_url)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
 
     @router.get("/docs", response_class=HTMLResponse)
     async def swagger_ui(request: Request) -> HTMLResponse:

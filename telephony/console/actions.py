@@ -78,7 +78,15 @@ async def wrap_up(
     return True, "Obsługa zakończona. Status: Dostępny."
 
 
+async def _sees_callback(deps: AgentsDeps, agent_id: str, callback_id: str) -> bool:
+    """Is the callback in one of the agent's queues (a supervisor: any)? Others' do not exist for them."""
+    state, record = await deps.agents.get(agent_id), await deps.callbacks.get(callback_id)
+    return state is not None and record is not None and state.agent.sees(record.get("queue"))
+
+
 async def claim_callback(deps: AgentsDeps, agent_id: str, callback_id: str) -> tuple[bool, str]:
+    if not await _sees_callback(deps, agent_id, callback_id):
+        return False, "Nie ma takiego oddzwonienia."
     result = await deps.callbacks.claim(callback_id, agent_id)
     if not result.won:
         if result.reason == "unknown":
@@ -93,6 +101,8 @@ async def close_callback(
 ) -> tuple[bool, str]:
     if outcome_label(view.callback_outcomes, outcome) is None:
         return False, "Wybierz wynik."
+    if not await _sees_callback(deps, agent_id, callback_id):
+        return False, "Nie ma takiego oddzwonienia."
     result = await deps.callbacks.close(callback_id, agent_id, outcome)
     if not result.won:
         return False, "Możesz zamknąć tylko oddzwonienie przejęte przez siebie."

@@ -1,5 +1,10 @@
 """The agents' JSON API (behind the console, usable on its own): ``/v1/agents``, ``/v1/queues``,
-``/v1/callbacks``, ``/v1/transfers``. Every route needs ``Authorization: Bearer <agent token>``.
+``/v1/callbacks``, ``/v1/transfers``, ``/v1/audit``. Every route needs ``Authorization: Bearer <agent token>``.
+
+Roles: an agent sees and acts only on their own queues (another queue's transfer or callback is a 404, as
+if it did not exist); a supervisor (``role: supervisor`` in the roster) sees every queue and the audit log
+of transcript reads. Tokens cannot be guessed quickly: failed tokens per client IP share the console
+login's brake (``AgentsDeps.limiter``), and every token has its own request rate.
 
 Why Bearer tokens checked against sha256 hashes: the roster never holds a usable secret, and an agent
 is identified by what they present, so "only your own status" is a comparison, not a lookup of who
@@ -12,12 +17,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
+from telephony.access.guard import admit, client_ip
+from telephony.access.ratelimit import Limiter, Rules, limits_storage
 from telephony.agents import events as ev
+from telephony.agents.audit import TranscriptAudit
 from telephony.agents.callbacks import CallbackBook, RedisCallbacks
 from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent, EventBus
@@ -43,6 +51,8 @@ class AgentsDeps:
     events: EventBus
     stats: HandlingStats
     hours: QueueHours
+    limiter: Limiter  # failed tokens per client IP (API and console login), requests per token
+    audit: TranscriptAudit  # who read which transcript
     wait_model: WaitModel = field(default_factory=WaitModel)
     clock: Callable[[], float] = time.time
     # Rings waiting callers when an agent becomes available (``WarmTransfer.dispatch_queues``, given by
@@ -60,10 +70,13 @@ def build_agents_deps(
     clock: Callable[[], float] = time.time,
     transfer_ttl_s: int = 2 * 86400,
     callback_ttl_s: int = 30 * 86400,
+    limiter: Limiter | None = None,
+    audit_retention_s: int = 90 * 86400,
 ) -> AgentsDeps:
     """The agents features over ``redis`` (``decode_responses=True``; the caller owns and closes it).
     Publishing the roster is a separate, awaited step: ``deps.agents.sync_roster(roster)``. The TTLs are
-    the retention of transfer records and callback requests (``telephony.retention.policy``)."""
+    the retention of transfer records and callback requests (``telephony.retention.policy``); ``limiter``:
+    the gateway's (default: the default rules over this Redis)."""
     return AgentsDeps(
         agents=AgentRepo(redis, prefix=prefix, clock=clock),
         transfers=TransferStore(redis, prefix=prefix, clock=clock, ttl_s=transfer_ttl_s),
@@ -71,6 +84,8 @@ def build_agents_deps(
         events=EventBus(redis, prefix=prefix),
         stats=HandlingStats(redis, prefix=prefix),
         hours=hours or QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ),
+        limiter=limiter or Limiter(limits_storage(redis, prefix), Rules()),
+        audit=TranscriptAudit(redis, prefix=prefix, retention_s=audit_retention_s, clock=clock),
         clock=clock,
         on_available=on_available,
     )
@@ -144,6 +159,10 @@ async def queue_names(deps: AgentsDeps) -> list[str]:
     return sorted(names)
 
 
+def _agent_id(agent: Agent) -> str:
+    return f"agent:{agent.id}"
+
+
 def build_agents_router(get_deps: DepsProvider) -> APIRouter:
     """The JSON API. ``get_deps`` resolves the AgentsDeps per request."""
     bearer = HTTPBearer(auto_error=False)
@@ -151,9 +170,10 @@ def build_agents_router(get_deps: DepsProvider) -> APIRouter:
     Deps = Annotated[AgentsDeps, Depends(get_deps)]
 
     async def current_agent(
-        deps: Deps, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+        request: Request, deps: Deps, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
     ) -> Agent:
-        agent = None if creds is None else await deps.agents.authenticate(creds.credentials)
+        token = None if creds is None else creds.credentials
+        agent = await admit(deps.limiter, client_ip(request), token, deps.agents.authenticate, _agent_id, "agent token")
         if agent is None:
             raise HTTPException(401, "a valid agent token is required", headers={"WWW-Authenticate": "Bearer"})
         return agent
@@ -162,6 +182,21 @@ def build_agents_router(get_deps: DepsProvider) -> APIRouter:
     _routes(router, Deps, Me)
     chat_routes(router, Deps, Me)  # /v1/chats/{transfer_id}/...
     return router
+
+
+async def visible_callback(deps: AgentsDeps, me: Agent, callback_id: str) -> dict[str, Any]:
+    """The callback, if ``me`` sees its queue; 404 otherwise (another queue's callbacks do not exist for them)."""
+    record = await deps.callbacks.get(callback_id)
+    if record is None or not me.sees(record.get("queue")):
+        raise HTTPException(404, "callback not found")
+    return record
+
+
+async def audit_reads(deps: AgentsDeps, me: Agent, records: list[dict[str, Any]], kind: Any, via: str) -> None:
+    """Record ``me`` reading the transcripts among ``records`` (each with ``id`` and maybe ``transcript``)."""
+    for record in records:
+        if record.get("transcript"):
+            await deps.audit.record(me.id, kind, str(record["id"]), via)
 
 
 def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
@@ -221,37 +256,56 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
 
     @router.get("/v1/queues")
     async def queues(deps: Deps, me: Me) -> dict[str, Any]:
-        return {"queues": [await queue_view(deps, q) for q in await queue_names(deps)]}
+        names = [q for q in await queue_names(deps) if me.sees(q)]
+        return {"queues": [await queue_view(deps, q) for q in names]}
 
     @router.get("/v1/transfers/{transfer_id}")
     async def transfer(transfer_id: str, deps: Deps, me: Me) -> dict[str, Any]:
         record = await deps.transfers.get(transfer_id)
-        if record is None:
+        if record is None or not me.sees(record.queue):
             raise HTTPException(404, "transfer not found")
         position = await deps.transfers.position(record.queue, record.tid)
+        await deps.audit.record(me.id, "transfer", record.tid, "api")
         return {**record.context(), "position": position}
 
     @router.get("/v1/callbacks")
     async def callbacks(
         deps: Deps, me: Me, status: Annotated[Literal["pending", "claimed", "closed"], Query()] = "pending"
     ) -> dict[str, Any]:
-        return {"callbacks": await deps.callbacks.list(status)}
+        records = [r for r in await deps.callbacks.list(status) if me.sees(r.get("queue"))]
+        await audit_reads(deps, me, records, "callback", "api")
+        return {"callbacks": records}
 
     @router.post("/v1/callbacks/{callback_id}/claim")
     async def claim(callback_id: str, deps: Deps, me: Me) -> dict[str, Any]:
+        await visible_callback(deps, me, callback_id)
         result = await deps.callbacks.claim(callback_id, me.id)
         if not result.won:
             _refused(result.reason, result.record)
         await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLAIMED, None, None, {"id": callback_id, "by": me.id}))
+        await audit_reads(deps, me, [result.record or {}], "callback", "api")
         return {"claimed": True, "callback": result.record}
 
     @router.post("/v1/callbacks/{callback_id}/close")
     async def close(callback_id: str, body: OutcomeBody, deps: Deps, me: Me) -> dict[str, Any]:
+        await visible_callback(deps, me, callback_id)
         result = await deps.callbacks.close(callback_id, me.id, body.outcome)
         if not result.won:
             _refused(result.reason, result.record)
         await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLOSED, None, None, {"id": callback_id, "by": me.id}))
         return {"closed": True, "callback": result.record}
+
+    @router.get("/v1/audit")
+    async def audit(
+        deps: Deps,
+        me: Me,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        agent: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> dict[str, Any]:
+        """Who read which transcript, newest first: supervisors only."""
+        if not me.supervisor:
+            raise HTTPException(403, "the audit log is for supervisors")
+        return {"entries": await deps.audit.entries(limit, agent)}
 
 
 def _refused(reason: str, record: dict[str, Any] | None) -> None:

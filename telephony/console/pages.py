@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response, Streamin
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from telephony.access.guard import client_ip
 from telephony.console import actions as act
 from telephony.console.api import AgentsDeps, DepsProvider
 from telephony.console.panels import render_context
@@ -55,7 +56,6 @@ class ConsoleConfig:
     static_path: str = "/agents/static"
     session_ttl_s: int = 8 * 3600
     keepalive_s: float = 15.0
-    login_attempts: int = 10  # failed logins per client IP per 5 minutes
     # The public URL agents open (INFOLINIA_PUBLIC_URL): behind a reverse proxy that rewrites Host, the
     # browser's Origin names this address, not the Host header the gateway receives.
     public_url: str | None = None
@@ -169,13 +169,13 @@ def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
     async def login(request: Request, deps: Deps, token: Annotated[str, Form(max_length=512)] = "") -> Response:
         same_origin(request, console.config.public_url)
         sessions = console.sessions(deps)
-        client = request.client.host if request.client else "unknown"
-        if not await sessions.login_allowed(client, limit=console.config.login_attempts):
+        client = client_ip(request)
+        if await deps.limiter.blocked(client) is not None:  # the same brake as the agents API's tokens
             error = {"error": "Zbyt wiele nieudanych prób. Spróbuj ponownie za kilka minut."}
             return console.page(request, "console_login.html", error, 429)
         agent = await deps.agents.authenticate(token.strip())
         if agent is None:
-            await sessions.login_failed(client)
+            await deps.limiter.failed(client)
             return console.page(request, "console_login.html", {"error": "Nieprawidłowy token."}, 401)
         await sessions.revoke(console.sid(request))  # never keep a session id from before the login
         sid = await sessions.create(agent.id)

@@ -10,7 +10,8 @@ import asyncio
 from typing import Any
 
 from telephony.agents.repo import AgentState
-from telephony.console.api import AgentsDeps, queue_view
+from telephony.agents.roster import Agent
+from telephony.console.api import AgentsDeps, queue_names, queue_view
 from telephony.console.view import STATUS_LABELS, ViewConfig, callbacks_view, transfer_view
 
 
@@ -30,7 +31,7 @@ async def render_context(deps: AgentsDeps, agent_id: str, view: ViewConfig) -> d
     if state is None:
         return None
     transfer, queues, callbacks = await asyncio.gather(
-        _transfer(deps, state), _queues(deps, state), _callbacks(deps, agent_id, view)
+        _transfer(deps, state), _queues(deps, state), _callbacks(deps, state.agent, view)
     )
     return {
         "agent": {"id": state.id, "name": state.agent.name},
@@ -51,14 +52,18 @@ async def _transfer(deps: AgentsDeps, state: AgentState) -> dict[str, Any] | Non
     record = await deps.transfers.get(tid) if tid else None
     if record is None:
         return None
+    if record.transcript:
+        await deps.audit.record(state.id, "transfer", record.tid, "console")
     messages = await deps.chat.messages(record.tid) if record.channel == "chat" and deps.chat is not None else []
     return transfer_view(record.context(), deps.clock(), messages)
 
 
 async def _queues(deps: AgentsDeps, state: AgentState) -> list[dict[str, Any]]:
-    """The agent's own queues: callers waiting, and the wait a caller arriving now would be told."""
+    """The agent's own queues (a supervisor's: every queue): callers waiting, and the wait a caller arriving
+    now would be told."""
     rows = []
-    for name in state.agent.queues:
+    names = await queue_names(deps) if state.agent.supervisor else state.agent.queues
+    for name in names:
         q = await queue_view(deps, name)
         waiting = q["waiting"]
         rows.append(
@@ -74,6 +79,13 @@ async def _queues(deps: AgentsDeps, state: AgentState) -> list[dict[str, Any]]:
     return rows
 
 
-async def _callbacks(deps: AgentsDeps, agent_id: str, view: ViewConfig) -> list[dict[str, Any]]:
+async def _callbacks(deps: AgentsDeps, agent: Agent, view: ViewConfig) -> list[dict[str, Any]]:
+    """The callbacks of the agent's queues (a supervisor's: all); each transcript shown is audited."""
     pending, claimed = await asyncio.gather(deps.callbacks.list("pending"), deps.callbacks.list("claimed"))
-    return callbacks_view(pending, claimed, agent_id, view.timezone)
+    pending = [c for c in pending if agent.sees(c.get("queue"))]
+    claimed = [c for c in claimed if agent.sees(c.get("queue"))]
+    shown = callbacks_view(pending, claimed, agent.id, view.timezone)
+    for callback in shown:
+        if callback.get("transcript"):
+            await deps.audit.record(agent.id, "callback", str(callback["id"]), "console")
+    return shown

@@ -69,18 +69,3 @@ class ConsoleSessions:
     async def revoke(self, sid: str | None) -> None:
         if sid and len(sid) <= 128:
             await self._redis.delete(self._key(sid))
-
-    async def login_allowed(self, client: str, *, limit: int = 10) -> bool:
-        """False once ``client`` (an IP) has failed ``limit`` logins in the window: slows token guessing."""
-        value = await self._redis.get(self._fail_key(client))
-        return value is None or int(value) < limit
-
-    async def login_failed(self, client: str, *, window_s: int = 300) -> None:
-        key = self._fail_key(client)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window_s, nx=True)
-            await pipe.execute()
-
-    def _fail_key(self, client: str) -> str:
-        return f"{self._prefix}console:login_fail:{client}"

@@ -14,6 +14,10 @@ Accepted bodies (all limited to ``MAX_BODY_BYTES`` and ``MAX_AUDIO_S``):
 The answer is JSON ``{transcript, confidence, outcome, audio_wav_base64, audio_rate, timings_ms}``, or the
 WAV bytes themselves with ``Accept: audio/wav`` (transcript, session and action then travel in
 ``X-Infolinia-*`` headers, URL-encoded where they carry text).
+
+Access (attached by the router table, README "Security"): an API key outside development mode, rate limits per
+key. Recognition uses the device share of the recognizer (``telephony/access/lanes.py``): phone calls go
+first, and a full share answers 503 with ``Retry-After`` instead of delaying a caller.
 """
 
 # No ``from __future__ import annotations``: the route's ``Annotated`` dependency is a local of
@@ -37,6 +41,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, Outcome
+from telephony.access.lanes import RecognizerBusy
 from telephony.chat.api import ChatResponse
 from voice.ports import PCM, Recognizer, Synthesizer, Transcript
 from voice.wavio import to_mono_int16
@@ -184,6 +189,10 @@ class SpeechServices(Protocol):
     def recognizer(self) -> Recognizer | None: ...
 
     @property
+    def device_recognizer(self) -> Recognizer | None:
+        """The device share of the recognizer (``telephony/access/lanes.py``): phone turns go first."""
+
+    @property
     def synthesizer(self) -> Synthesizer | None: ...
 
 
@@ -210,8 +219,13 @@ _BODY_DOC: dict[str, Any] = {
 
 
 async def _turn(services: SpeechServices, pcm: PCM, rate: int, session_id: str | None) -> tuple[Transcript, Outcome]:
-    assert services.recognizer is not None
-    heard = await services.recognizer.transcribe(pcm, rate, services.dialog.vocabulary())
+    recognizer = services.device_recognizer
+    assert recognizer is not None
+    try:
+        heard = await recognizer.transcribe(pcm, rate, services.dialog.vocabulary())
+    except RecognizerBusy as exc:  # phone calls come first: the device retries later
+        retry = {"Retry-After": str(max(1, round(exc.retry_after_s)))}
+        raise HTTPException(503, f"the recognizer is busy ({exc}): retry later", headers=retry) from exc
     if not heard.text.strip():  # silence or noise: ask again rather than feed "" to the engine
         return heard, Outcome(session_id=session_id or uuid.uuid4().hex, action="clarify", reply=catalogue.NOT_HEARD)
     return heard, await services.dialog.handle(session_id, heard.text, CallerInfo(channel="voice"))

@@ -10,7 +10,8 @@ belong to the tests.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import numpy as np
 
@@ -81,3 +82,40 @@ class ToneSynthesizer:
     async def synthesize(self, text: str, rate: int) -> PCM:
         chunks = [c async for c in self.stream(text, rate)]
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+
+
+class GatedRecognizer:
+    """A recognizer that runs one recognition at a time in arrival order (as the real one's slot does) and
+    holds each until the test releases it, so tests order events without any clock.
+
+    ``arrived``: texts in the order ``transcribe`` was called; ``started``: in the order they got the slot.
+    Texts come from ``text_to_pcm``. Use from one event loop.
+    """
+
+    def __init__(self) -> None:
+        self.arrived: list[str] = []
+        self.started: list[str] = []
+        self._gates: dict[str, asyncio.Event] = {}
+        self._slot: asyncio.Semaphore | None = None
+
+    def _gate(self, text: str) -> asyncio.Event:
+        return self._gates.setdefault(text, asyncio.Event())
+
+    def release(self, text: str) -> None:
+        self._gate(text).set()
+
+    @staticmethod
+    async def wait_until(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
+        """Let the other tasks run until ``predicate()`` holds (``timeout_s`` is a generous outer guard)."""
+        async with asyncio.timeout(timeout_s):
+            while not predicate():
+                await asyncio.sleep(0.001)
+
+    async def transcribe(self, pcm: PCM, rate: int, hotwords: Sequence[str] = ()) -> Transcript:
+        text = np.asarray(pcm, dtype="<i2").tobytes().rstrip(b"\x00").decode("utf-8")
+        self._slot = self._slot or asyncio.Semaphore(1)
+        self.arrived.append(text)
+        async with self._slot:
+            self.started.append(text)
+            await self._gate(text).wait()
+        return Transcript(text=text, confidence=1.0, audio_s=len(pcm) / float(rate), processing_s=0.0)

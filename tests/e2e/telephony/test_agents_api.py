@@ -56,6 +56,7 @@ async def test_every_route_needs_a_valid_bearer_token(servers: tuple[list[str], 
         "id",
         "name",
         "queues",
+        "role",
         "status",
         "idle_since",
     }  # no token hash, no contact
@@ -121,7 +122,7 @@ async def test_queues_and_transfer_context(
     for claimer in CLAIMERS:
         await http.put(f"{a}/v1/agents/{claimer}/status", json={"status": "offline"}, headers=auth(claimer))
     await http.put(f"{a}/v1/agents/k0/status", json={"status": "available"}, headers=auth("k0"))
-    body = (await http.get(f"{b}/v1/queues", headers=auth("anna"))).json()
+    body = (await http.get(f"{b}/v1/queues", headers=auth("k0"))).json()  # k0 serves reklamacje
     queue = next(q for q in body["queues"] if q["queue"] == "reklamacje")
     assert [w["transfer_id"] for w in queue["waiting"]] == ["q-urgent", "q-old", "q-new"]
     assert (queue["available_agents"], queue["staffed_agents"], queue["avg_handling_s"]) == (

@@ -68,6 +68,10 @@ async def test_start_up_gives_the_call_pipeline_the_gateway_s_warm_transfer(gate
     assert deps is not None  # speech is on: the phone line has its pipeline
     assert isinstance(deps.transfer, WarmTransfer) and deps.transfer is transfer.warm  # not the blind fallback
     assert deps.call_control is gateway.rest and deps.metrics is gateway.metrics
+    # Phone turns go through the phone lane, device turns through their bounded share of the same recognizer.
+    assert services.lanes is not None and services.lanes.recognizer is services.recognizer
+    assert deps.recognizer is services.lanes.phone and services.device_recognizer is services.lanes.device
+    assert gateway.transfer is not None and transfer.agents.limiter is gateway.limiter  # one brake for API and console
     assert transfer.warm.metrics is gateway.metrics
     assert transfer.agents.on_available == transfer.warm.dispatch_queues  # an available agent rings a caller
     assert (await transfer.agents.agents.get("anna")) is not None  # start-up published the roster

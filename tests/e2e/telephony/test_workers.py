@@ -29,6 +29,7 @@ from websockets.exceptions import ConnectionClosed
 
 from dialog.catalogue import REPEAT_PREFIX
 from dialog.store import RedisStore
+from telephony.access.keys import hash_secret
 from telephony.devtools.simulator import parse_twiml, stream_target
 from telephony.twilio.wire import call_key
 from tests.support.paths import REPO_ROOT
@@ -36,6 +37,8 @@ from tests.support.servers import free_port, spawn, stop, uvicorn_factory, wait_
 
 TOKEN = "workers-token-0123456789abcdef"
 PUBLIC = "https://lb.example.pl"  # the load balancer both workers sit behind
+API_KEY = "inf_workers-chat-integration-key"
+KEY = {"Authorization": f"Bearer {API_KEY}"}  # chat needs an API key outside development mode
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +52,8 @@ def workers(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "INFOLINIA_PUBLIC_URL": PUBLIC,
         "INFOLINIA_FALLBACK_NUMBER": "+48221112233",
         "INFOLINIA_LOG_LEVEL": "WARNING",
+        "INFOLINIA_API_KEYS": f"shop={hash_secret(API_KEY)}",
+        "INFOLINIA_RATE_LIMIT_TOKEN": "100000/minute",  # 1,000 chats in bursts from one shop: not a limits test
     }
     logs = tmp_path_factory.mktemp("workers")
     servers = []
@@ -68,8 +73,10 @@ def workers(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 async def test_a_chat_conversation_continues_on_the_other_process(workers: tuple[list[str], str]) -> None:
     (a, b), _ = workers
     async with httpx.AsyncClient(timeout=30.0) as client:
-        first = (await client.post(a + "/v1/chat", json={"text": "Ile kosztuje dostawa?"})).json()
-        again = await client.post(b + "/v1/chat", json={"session_id": first["session_id"], "text": "Proszę powtórzyć"})
+        first = (await client.post(a + "/v1/chat", json={"text": "Ile kosztuje dostawa?"}, headers=KEY)).json()
+        again = await client.post(
+            b + "/v1/chat", json={"session_id": first["session_id"], "text": "Proszę powtórzyć"}, headers=KEY
+        )
     assert again.status_code == 200
     body = again.json()
     assert body["session_id"] == first["session_id"]
@@ -93,7 +100,9 @@ async def test_a_thousand_chats_in_bursts_of_two_hundred_keep_every_session(
                 await admin.execute_command("CLIENT", "PAUSE", "1000", "ALL")
                 replies = await asyncio.gather(
                     *(
-                        client.post(urls[burst % 2] + "/v1/chat", json={"text": f"Ile kosztuje dostawa? ({i})"})
+                        client.post(
+                            urls[burst % 2] + "/v1/chat", json={"text": f"Ile kosztuje dostawa? ({i})"}, headers=KEY
+                        )
                         for i in range(200)
                     )
                 )
@@ -221,12 +230,14 @@ def test_oversized_bodies_are_refused_before_they_are_buffered(workers: tuple[li
         answer = _raw_http(a, f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
                               "Transfer-Encoding: chunked", _chunked(512 * 1024))  # fmt: skip
         assert answer.startswith(b"HTTP/1.1 413"), (path, answer[:200])
-    assert httpx.post(a + "/v1/chat", json={"text": "Ile kosztuje dostawa?"}, timeout=30).status_code == 200
+    assert (
+        httpx.post(a + "/v1/chat", json={"text": "Ile kosztuje dostawa?"}, headers=KEY, timeout=30).status_code == 200
+    )
 
 
 def test_non_finite_numbers_in_json_are_a_422_not_a_500(workers: tuple[list[str], str]) -> None:
     (a, _), _ = workers
     for raw in ('{"text": NaN}', '{"text": "x", "session_id": Infinity}', '{"text": -Infinity}'):
-        reply = httpx.post(a + "/v1/chat", content=raw, headers={"content-type": "application/json"}, timeout=30)
+        reply = httpx.post(a + "/v1/chat", content=raw, headers={"content-type": "application/json", **KEY}, timeout=30)
         assert reply.status_code == 422, (raw, reply.text)
         assert "detail" in reply.json()

@@ -8,7 +8,6 @@ from dialog import catalogue
 from dialog.ports import CallerInfo, Outcome, Transfer
 from dialog.store import MemoryStore
 from telephony.agents.callbacks import StoreCallbacks
-from telephony.speaker import callback as cb
 from telephony.speaker.conversation import SpeakerConversations, no_callback_reply
 
 

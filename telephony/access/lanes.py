@@ -1,0 +1,128 @@
+"""Phone calls first: one recognizer, a phone lane and a bounded device lane.
+
+Why: the device API (``POST /v1/voice/turn``) and phone calls share the one recognizer, and its queue is
+first come, first served: ten 29 s device uploads queued ahead of a caller gave that caller 16 s of dead
+air. The recognizer itself (``voice/asr.py``, its semaphore or batching queue) is left as it is; the
+priority lives here, at the seam, as two ``Recognizer``s over it:
+
+* ``phone``: goes straight into the recognizer, and counts itself while it waits or runs;
+* ``device``: enters the recognizer only while no phone turn waits or runs, and at most ``slots`` at a time;
+  at most ``queue`` more wait for that; beyond, or after waiting ``wait_s``, ``RecognizerBusy`` (503).
+
+So a phone turn is never queued behind device turns: at worst it waits for the ``slots`` device
+recognitions already running (1 by default), which a thread cannot interrupt. Device turns may starve
+while calls keep the recognizer busy; they are the ones that can be retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from voice.loops import PerLoop
+from voice.ports import PCM, Recognizer, Transcript
+
+
+class RecognizerBusy(Exception):
+    """The device share is full (or stayed taken by phone calls for ``wait_s``): answer 503."""
+
+    def __init__(self, reason: str, retry_after_s: float) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
+
+
+@dataclass
+class _State:
+    """One event loop's counts (futures bind to a loop). Changed only synchronously: no locks."""
+
+    phone: int = 0  # phone turns waiting for or inside the recognizer
+    device_running: int = 0  # device turns let into the recognizer
+    waiters: deque[asyncio.Future[None]] = field(default_factory=deque)  # device turns, oldest first
+
+
+class RecognizerLanes:
+    """``lanes.phone`` for the call pipeline, ``lanes.device`` for the device API."""
+
+    def __init__(self, recognizer: Recognizer, *, slots: int = 1, queue: int = 4, wait_s: float = 15.0) -> None:
+        self.recognizer = recognizer
+        self.slots, self.queue, self.wait_s = max(1, slots), max(0, queue), wait_s
+        self._states = PerLoop(_State)
+        self.phone = PhoneLane(self)
+        self.device = DeviceLane(self)
+
+    def state(self) -> _State:
+        return self._states.get()
+
+    def admit(self, state: _State) -> None:
+        """Hand free device places to the oldest waiting device turns, while no phone turn is in."""
+        while state.waiters and state.phone == 0 and state.device_running < self.slots:
+            waiter = state.waiters.popleft()
+            if not waiter.done():  # a cancelled (timed-out, hung-up) waiter is skipped
+                waiter.set_result(None)
+                state.device_running += 1
+
+
+class PhoneLane:
+    """The call pipeline's recognizer: straight in, never behind a waiting device turn."""
+
+    def __init__(self, lanes: RecognizerLanes) -> None:
+        self._lanes = lanes
+
+    async def transcribe(self, pcm: PCM, rate: int, hotwords: Sequence[str] = ()) -> Transcript:
+        state = self._lanes.state()
+        state.phone += 1  # before the first await: no device turn can slip in from here on
+        try:
+            return await self._lanes.recognizer.transcribe(pcm, rate, hotwords)
+        finally:
+            state.phone -= 1
+            self._lanes.admit(state)
+
+
+class DeviceLane:
+    """The device API's recognizer: a bounded share, behind every phone turn, first come first served."""
+
+    def __init__(self, lanes: RecognizerLanes) -> None:
+        self._lanes = lanes
+
+    def in_use(self) -> tuple[int, int]:
+        """(running, waiting) in this loop: for tests and inspection."""
+        state = self._lanes.state()
+        return state.device_running, sum(1 for w in state.waiters if not w.done())
+
+    async def transcribe(self, pcm: PCM, rate: int, hotwords: Sequence[str] = ()) -> Transcript:
+        lanes, state = self._lanes, self._lanes.state()
+        running, waiting = self.in_use()
+        if running + waiting >= lanes.slots + lanes.queue:
+            raise RecognizerBusy("the device share of the recognizer is full", lanes.wait_s)
+        await self._enter(state)
+        try:
+            return await lanes.recognizer.transcribe(pcm, rate, hotwords)
+        finally:
+            state.device_running -= 1
+            lanes.admit(state)
+
+    async def _enter(self, state: _State) -> None:
+        """Take a device place: at once when free and nobody waits, else in turn, within ``wait_s``."""
+        lanes = self._lanes
+        waiter = asyncio.get_running_loop().create_future()
+        state.waiters.append(waiter)
+        lanes.admit(state)
+        if waiter.done():
+            return
+        try:
+            async with asyncio.timeout(lanes.wait_s):
+                await waiter
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():  # granted just as we gave up: give it back
+                state.device_running -= 1
+                lanes.admit(state)
+            else:
+                waiter.cancel()
+                with contextlib.suppress(ValueError):
+                    state.waiters.remove(waiter)
+            if isinstance(exc, TimeoutError):
+                raise RecognizerBusy("phone calls kept the recognizer busy", lanes.wait_s) from exc
+            raise

@@ -1,0 +1,105 @@
+"""Rate limits per client IP and per credential, and the failed-credential brake, shared by every worker.
+
+Built on the ``limits`` package (MIT, ~60 KB, maintained): sliding-window counters (one Redis key pair per
+client and window, O(1) per hit) in the gateway's own Redis pool, so ``--workers N`` share the counts; an
+in-process store without Redis (a single worker, like the embedded session store).
+
+Three rules (``limits`` syntax, ``"10/5 minutes"``; several with ``;``):
+
+* ``per_ip``: requests to the chat and voice-turn APIs without a credential (development mode), per client IP;
+* ``per_token``: every request made with one API key or one agent token, from wherever it comes (a chat
+  backend sends all its users from one address: its key, not its IP, is what is limited);
+* ``failures``: failed credentials (API keys, agent tokens, the console login) per client IP; once spent,
+  that IP is refused (429) even with a right token until the window passes: guessing a 256-bit token at
+  10 tries per 5 minutes is hopeless, at ~600/s without the brake it was merely slow.
+
+A store error (Redis down) lets the request through with a warning: the limits protect capacity, and
+refusing every customer while Redis restarts would be the outage they exist to prevent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from redis.asyncio import Redis
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PER_IP = "120/minute"
+DEFAULT_PER_TOKEN = "600/minute"
+DEFAULT_FAILURES = "10/5 minutes"
+
+
+def parse_rule(text: str) -> list[RateLimitItem]:
+    """Validate a rule at start-up; raises ValueError with the rule named."""
+    try:
+        return parse_many(text)
+    except ValueError as exc:
+        raise ValueError(f"invalid rate limit {text!r} (examples: '120/minute', '10/5 minutes')") from exc
+
+
+@dataclass(frozen=True)
+class Rules:
+    per_ip: str = DEFAULT_PER_IP
+    per_token: str = DEFAULT_PER_TOKEN
+    failures: str = DEFAULT_FAILURES
+
+
+def limits_storage(redis: Redis | None, prefix: str) -> Storage:
+    """Redis over the process's pool (every worker counts together), else this process's memory."""
+    if redis is None:
+        return MemoryStorage()
+    # limits types its options as scalars, but hands them to redis-py, which takes the pool object
+    pool: Any = redis.connection_pool
+    return RedisStorage("async+redis://", implementation="redispy", connection_pool=pool, key_prefix=f"{prefix}limits")
+
+
+class Limiter:
+    """``hit_*`` count a request and return None (go on) or the seconds until it may retry (429)."""
+
+    def __init__(self, storage: Storage, rules: Rules = Rules(), clock: Callable[[], float] = time.time) -> None:
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
+        self._per_ip, self._per_token = parse_rule(rules.per_ip), parse_rule(rules.per_token)
+        self._failures = parse_rule(rules.failures)
+        self._clock = clock
+
+    async def hit_ip(self, ip: str) -> float | None:
+        return await self._hit(self._per_ip, "ip", ip)
+
+    async def hit_token(self, token_id: str) -> float | None:
+        """``token_id`` names the credential ("key:kiosk", "agent:anna"), never the secret itself."""
+        return await self._hit(self._per_token, "token", token_id)
+
+    async def blocked(self, ip: str) -> float | None:
+        """Seconds until ``ip`` may present a credential again, or None."""
+        try:
+            for item in self._failures:
+                if not await self._limiter.test(item, "fail", ip):
+                    return await self._retry_after(item, "fail", ip)
+        except Exception:
+            log.warning("rate limiter store unavailable: failed-credential check skipped", exc_info=True)
+        return None
+
+    async def failed(self, ip: str) -> None:
+        """Count a failed credential of ``ip``."""
+        await self._hit(self._failures, "fail", ip)
+
+    async def _hit(self, items: list[RateLimitItem], *ids: str) -> float | None:
+        try:
+            for item in items:
+                if not await self._limiter.hit(item, *ids):
+                    return await self._retry_after(item, *ids)
+        except Exception:
+            log.warning("rate limiter store unavailable: request let through", exc_info=True)
+        return None
+
+    async def _retry_after(self, item: RateLimitItem, *ids: str) -> float:
+        stats = await self._limiter.get_window_stats(item, *ids)
+        return max(1.0, stats.reset_time - self._clock())

@@ -1,0 +1,134 @@
+"""Who may use the gateway, over real HTTP and a real Redis: API keys for chat and voice turns (open only in
+development mode), rate limits per client IP and per credential shared by the workers, the failed-credential
+brake, /metrics and /docs behind their guards (README "Security")."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import httpx
+import pytest
+
+from telephony.access.keys import hash_secret
+from tests.support.access import API_KEY, agent, gateways, key, settings_for
+from tests.support.agents import token_of
+
+CHAT = {"text": "Ile kosztuje dostawa?"}
+SZEF = agent("szef", ["obsluga"], role="supervisor")
+
+
+def chat(url: str, **kw: object) -> httpx.Response:
+    return httpx.post(f"{url}/v1/chat", json=CHAT, timeout=30, **kw)  # type: ignore[arg-type]
+
+
+def voice(url: str, **kw: object) -> httpx.Response:
+    pcm = b"\x00\x01" * 800
+    return httpx.post(
+        f"{url}/v1/voice/turn?rate=16000",
+        content=pcm,
+        headers={"content-type": "application/octet-stream", **kw.pop("headers", {})},  # type: ignore[dict-item]
+        timeout=30,
+    )
+
+
+def test_chat_and_voice_turn_need_an_api_key_outside_development(redis_url: str, tmp_path: Path) -> None:
+    with gateways(settings_for(redis_url, tmp_path)) as (url,):
+        anonymous = chat(url)
+        assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+        assert chat(url, headers=key("inf_wrong")).status_code == 401
+        assert chat(url, headers=key()).status_code == 200
+        assert chat(url, headers={"X-API-Key": API_KEY}).status_code == 200
+        assert voice(url).status_code == 401  # refused before the audio is even read
+        assert voice(url, headers=key("inf_wrong")).status_code == 401
+        assert voice(url, headers=key()).status_code == 503  # let in: speech is off on this gateway
+
+
+def test_without_any_key_outside_development_the_api_is_closed(redis_url: str, tmp_path: Path) -> None:
+    with gateways(settings_for(redis_url, tmp_path, api_keys="")) as (url,):
+        refused = chat(url)
+        assert refused.status_code == 401 and "INFOLINIA_API_KEYS" in refused.json()["detail"]
+
+
+def test_development_mode_is_open_without_a_credential_but_still_checks_a_wrong_one(
+    redis_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(redis_url, tmp_path, api_keys="", public_url="http://127.0.0.1:8080")
+    with gateways(settings) as (url,):
+        assert chat(url).status_code == 200
+        assert chat(url, headers=key("inf_wrong")).status_code == 401
+
+
+def test_the_per_key_limit_is_shared_by_the_workers(redis_url: str, tmp_path: Path) -> None:
+    with gateways(settings_for(redis_url, tmp_path, rate_limit_token="3/minute"), count=2) as (a, b):
+        codes = [chat(url, headers=key()).status_code for url in (a, b, a)]
+        limited = chat(b, headers=key())
+        assert codes == [200, 200, 200] and limited.status_code == 429
+        assert int(limited.headers["retry-after"]) >= 1
+
+
+def test_the_per_client_ip_limit_without_a_key(redis_url: str, tmp_path: Path) -> None:
+    settings = settings_for(redis_url, tmp_path, rate_limit_ip="4/minute", dev_mode=True)
+    with gateways(settings, count=2) as (a, b):
+        assert [chat(url).status_code for url in (a, b, a, b, a)] == [200, 200, 200, 200, 429]
+        assert chat(b, headers=key()).status_code == 200  # a key holder is limited per key, not per address
+
+
+def test_wrong_api_keys_brake_the_client_ip_even_for_the_right_key(redis_url: str, tmp_path: Path) -> None:
+    with gateways(settings_for(redis_url, tmp_path, auth_failures="3/5 minutes"), count=2) as (a, b):
+        assert [chat(a, headers=key(f"inf_guess{i}")).status_code for i in range(3)] == [401] * 3
+        assert chat(b, headers=key()).status_code == 429  # the other worker knows
+
+
+def test_agent_tokens_cannot_be_guessed_quickly(redis_url: str, tmp_path: Path) -> None:
+    """The agents API had no brake (~600 guesses/s); now it shares the console login's, on every worker."""
+    settings = settings_for(redis_url, tmp_path, [SZEF], auth_failures="5/5 minutes")
+    with gateways(settings, count=2) as (a, b):
+        guesses = [httpx.get(f"{a}/v1/agents", headers=key(f"guess-{i}"), timeout=30).status_code for i in range(5)]
+        assert guesses == [401] * 5
+        right = httpx.get(f"{b}/v1/agents", headers=key(token_of("szef")), timeout=30)
+        assert right.status_code == 429 and int(right.headers["retry-after"]) >= 1
+        login = httpx.post(f"{b}/agents/login", data={"token": token_of("szef")}, timeout=30)
+        assert login.status_code == 429  # the console login and the API count the same failures
+
+
+def test_each_agent_token_has_its_own_request_rate(redis_url: str, tmp_path: Path) -> None:
+    settings = settings_for(redis_url, tmp_path, [SZEF, agent("anna", ["obsluga"])], rate_limit_token="2/minute")
+    with gateways(settings) as (url,):
+        szef = [httpx.get(f"{url}/v1/agents", headers=key(token_of("szef")), timeout=30).status_code for _ in "abc"]
+        assert szef == [200, 200, 429]
+        assert httpx.get(f"{url}/v1/agents", headers=key(token_of("anna")), timeout=30).status_code == 200
+
+
+def test_metrics_from_an_allowed_network_or_with_the_token(redis_url: str, tmp_path: Path) -> None:
+    with gateways(settings_for(redis_url, tmp_path)) as (url,):
+        assert httpx.get(f"{url}/metrics", timeout=30).status_code == 200  # loopback is allowed by default
+    token = "prometheus-scrape-token"
+    closed = settings_for(redis_url, tmp_path, metrics_allow="10.0.0.0/8", metrics_token_sha256=hash_secret(token))
+    with gateways(closed) as (url,):
+        assert httpx.get(f"{url}/metrics", timeout=30).status_code == 403
+        assert httpx.get(f"{url}/metrics", headers=key("wrong"), timeout=30).status_code == 401
+        scrape = httpx.get(f"{url}/metrics", headers=key(token), timeout=30)
+        assert scrape.status_code == 200 and "infolinia_" in scrape.text
+
+
+def basic(secret: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"any:{secret}".encode()).decode()}
+
+
+def test_api_docs_need_a_key_or_a_supervisor_outside_development(redis_url: str, tmp_path: Path) -> None:
+    settings = settings_for(redis_url, tmp_path, [SZEF, agent("anna", ["obsluga"])])
+    with gateways(settings) as (url,):
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            refused = httpx.get(url + path, timeout=30)
+            assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Basic")
+        schema = httpx.get(f"{url}/openapi.json", headers=basic(API_KEY), timeout=30)
+        assert schema.status_code == 200 and "/v1/chat" in schema.json()["paths"]
+        assert httpx.get(f"{url}/docs", headers=key(token_of("szef")), timeout=30).status_code == 200
+        assert httpx.get(f"{url}/openapi.json", headers=key(token_of("anna")), timeout=30).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/docs", "/openapi.json"])
+def test_api_docs_are_open_in_development_mode(redis_url: str, tmp_path: Path, path: str) -> None:
+    with gateways(settings_for(redis_url, tmp_path, dev_mode=True)) as (url,):
+        assert httpx.get(url + path, timeout=30).status_code == 200

@@ -1,0 +1,93 @@
+"""Phone turns before device turns at the recognizer (``telephony/access/lanes.py``): ordered by events on a
+gated fake recognizer that, like the real one, runs one recognition at a time in arrival order."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from telephony.access.lanes import RecognizerBusy, RecognizerLanes
+from tests.support.speech import GatedRecognizer, text_to_pcm
+
+
+def turn(text: str) -> tuple[object, int]:
+    return text_to_pcm(text), 16000
+
+
+async def test_many_device_turns_in_flight_delay_a_phone_turn_by_at_most_the_one_in_progress() -> None:
+    inner = GatedRecognizer()
+    lanes = RecognizerLanes(inner, slots=1, queue=8, wait_s=60)
+    devices = [asyncio.create_task(lanes.device.transcribe(text_to_pcm(f"d{i}"), 16000)) for i in range(6)]
+    await inner.wait_until(lambda: inner.started == ["d0"])
+    await inner.wait_until(lambda: lanes.device.in_use() == (1, 5))  # five more in flight, waiting
+    phone = asyncio.create_task(lanes.phone.transcribe(text_to_pcm("p"), 8000))
+    await inner.wait_until(lambda: "p" in inner.arrived)  # the phone turn is at the recognizer, behind d0 only
+    inner.release("d0")
+    await inner.wait_until(lambda: len(inner.started) == 2)
+    assert inner.started == ["d0", "p"]  # not d1..d5 first
+    inner.release("p")
+    assert (await phone).text == "p"
+    for i in range(1, 6):
+        await inner.wait_until(lambda i=i: inner.started[-1] == f"d{i}")  # type: ignore[misc]
+        inner.release(f"d{i}")
+    assert [t.text for t in await asyncio.gather(*devices)] == [f"d{i}" for i in range(6)]
+
+
+async def test_a_device_turn_does_not_enter_while_phone_turns_wait_or_run() -> None:
+    inner = GatedRecognizer()
+    lanes = RecognizerLanes(inner, slots=1, queue=4, wait_s=60)
+    p1 = asyncio.create_task(lanes.phone.transcribe(text_to_pcm("p1"), 8000))
+    await inner.wait_until(lambda: inner.started == ["p1"])
+    device = asyncio.create_task(lanes.device.transcribe(text_to_pcm("d"), 16000))
+    await inner.wait_until(lambda: lanes.device.in_use() == (0, 1))
+    p2 = asyncio.create_task(lanes.phone.transcribe(text_to_pcm("p2"), 8000))  # arrives after the device turn
+    await inner.wait_until(lambda: "p2" in inner.arrived)
+    inner.release("p1")
+    await inner.wait_until(lambda: len(inner.started) == 2)
+    assert inner.started == ["p1", "p2"] and "d" not in inner.arrived
+    inner.release("p2")
+    await inner.wait_until(lambda: inner.started[-1] == "d")  # the calls are done: now the device
+    inner.release("d")
+    assert [(await t).text for t in (p1, p2, device)] == ["p1", "p2", "d"]
+
+
+async def test_the_device_share_is_bounded_and_a_full_share_is_refused_at_once() -> None:
+    inner = GatedRecognizer()
+    lanes = RecognizerLanes(inner, slots=1, queue=2, wait_s=60)
+    held = [asyncio.create_task(lanes.device.transcribe(text_to_pcm(f"d{i}"), 16000)) for i in range(3)]
+    await inner.wait_until(lambda: lanes.device.in_use() == (1, 2))
+    with pytest.raises(RecognizerBusy, match="full") as busy:
+        await lanes.device.transcribe(text_to_pcm("one too many"), 16000)
+    assert busy.value.retry_after_s > 0 and "one too many" not in inner.arrived
+    phone = asyncio.create_task(lanes.phone.transcribe(text_to_pcm("p"), 8000))  # phones are never refused
+    for text in ("d0", "p", "d1", "d2"):
+        await inner.wait_until(lambda text=text: inner.started[-1] == text)  # type: ignore[misc]
+        inner.release(text)
+    await asyncio.gather(phone, *held)
+
+
+async def test_a_device_turn_kept_out_by_calls_gives_up_after_its_wait() -> None:
+    inner = GatedRecognizer()
+    lanes = RecognizerLanes(inner, slots=1, queue=2, wait_s=0.01)  # the call below never ends in time
+    phone = asyncio.create_task(lanes.phone.transcribe(text_to_pcm("p"), 8000))
+    await inner.wait_until(lambda: inner.started == ["p"])
+    with pytest.raises(RecognizerBusy, match="phone calls"):
+        await lanes.device.transcribe(text_to_pcm("d"), 16000)
+    assert lanes.device.in_use() == (0, 0) and "d" not in inner.arrived
+    inner.release("p")
+    await phone
+
+
+async def test_a_cancelled_device_turn_frees_its_place() -> None:
+    inner = GatedRecognizer()
+    lanes = RecognizerLanes(inner, slots=1, queue=0, wait_s=60)
+    first = asyncio.create_task(lanes.device.transcribe(text_to_pcm("d0"), 16000))
+    await inner.wait_until(lambda: inner.started == ["d0"])
+    first.cancel()  # the device hung up mid-recognition
+    inner.release("d0")
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert lanes.device.in_use() == (0, 0)
+    inner.release("d1")
+    assert (await lanes.device.transcribe(text_to_pcm("d1"), 16000)).text == "d1"
