@@ -116,6 +116,7 @@ def build_transfer(
     config = TransferConfig(
         public_url=settings.public_url,
         twilio_number=settings.twilio_number,
+        fallback_number=settings.fallback_number,
         hold_repeat_s=settings.hold_repeat_s,
         agent_ring_timeout_s=settings.agent_ring_timeout_s,
     )
