@@ -7,13 +7,14 @@ line in order and then empties the file. Entries carry their own idempotency (th
 ``cb-<transfer id>``, statuses carry their ``SequenceNumber``), so a line replayed twice, after a crash
 between applying and truncating, stores once.
 
-One process appends and replays through one ``Spool`` (an asyncio lock serialises them); several
-worker processes each have their own file (``<path>.<pid>`` is the caller's choice, see settings).
+Several worker processes share one file: an ``flock`` on ``<path>.lock`` serialises an append against a
+replay in another process (a replay rewrites the file), an asyncio lock does the same within one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import logging
 import os
@@ -48,11 +49,21 @@ class Spool:
         log.warning("store unavailable: %s spooled to %s", kind, self.path)
 
     def _write(self, line: str) -> None:
+        fd = self._lock_file()
+        try:
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    def _lock_file(self) -> int:
+        """Take the cross-process lock (blocking; called in a worker thread); close the fd to release."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        fd = os.open(str(self.path) + ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd
 
     def pending(self) -> int:
         """How many entries wait for replay (``/readyz`` shows it)."""
@@ -65,20 +76,31 @@ class Spool:
     async def replay(self, apply: Apply) -> int:
         """Apply every entry in order; on the first failure keep it and what follows for the next try.
         Returns how many were applied. Unreadable lines are logged and dropped (they cannot be applied)."""
+        if not self.path.exists():
+            return 0
         async with self._lock:
-            entries = await asyncio.to_thread(self._read)
-            done = 0
-            for entry in entries:
-                if entry is not None:
-                    try:
-                        await apply(str(entry["kind"]), dict(entry["data"]))
-                    except Exception:
-                        log.warning("spool replay stopped after %d entries; the rest waits", done, exc_info=True)
-                        break
-                done += 1
-            await asyncio.to_thread(self._keep, entries[done:])
+            fd = await asyncio.to_thread(self._lock_file)
+            try:
+                entries = await asyncio.to_thread(self._read)
+                done = await self._apply_all(entries, apply)
+                await asyncio.to_thread(self._keep, entries[done:])
+            finally:
+                os.close(fd)
         if done:
             log.info("spool %s: replayed %d entries", self.path, done)
+        return done
+
+    @staticmethod
+    async def _apply_all(entries: list[dict[str, Any] | None], apply: Apply) -> int:
+        done = 0
+        for entry in entries:
+            if entry is not None:
+                try:
+                    await apply(str(entry["kind"]), dict(entry["data"]))
+                except Exception:
+                    log.warning("spool replay stopped after %d entries; the rest waits", done, exc_info=True)
+                    break
+            done += 1
         return done
 
     def _read(self) -> list[dict[str, Any] | None]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from fastapi import APIRouter
 from redis.asyncio import Redis
@@ -23,12 +24,15 @@ from telephony.agents.hours import QueueHours, parse_queues
 from telephony.agents.roster import Agent, load_roster
 from telephony.app.phone import rest_client
 from telephony.app.ready import Ready
+from telephony.app.recovery import Recovery
 from telephony.app.services import PhoneParts, ReadySynthesizer, Services, build_redis, build_services, build_store
 from telephony.call.admission import Admission
 from telephony.console.api import AgentsDeps, build_agents_deps
 from telephony.metrics import Metrics
 from telephony.settings import Settings
+from telephony.spool import Spool
 from telephony.transfer.routes import build_warm_transfer
+from telephony.transfer.spooled import CALLBACK, VOICEMAIL, SpooledRequests
 from telephony.transfer.warm import TransferConfig, WarmTransfer
 from telephony.twilio.rest import TwilioRestClient
 
@@ -56,6 +60,7 @@ class Gateway:
     admission: Admission
     services: Ready[Services]
     transfer: Transfer | None = None  # None without Redis: transfers go blind to the fallback number
+    recovery: Recovery | None = None  # with Redis: the spool and the watcher that replays it
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
 
     async def start(self, services: Services | None = None) -> Services:
@@ -100,14 +105,33 @@ def build_gateway(settings: Settings) -> Gateway:
     rest = rest_client(settings)
     metrics = Metrics(multiprocess_dir=settings.metrics_dir)
     services: Ready[Services] = Ready("start-up (models, dialog)")
-    transfer = build_transfer(settings, redis, rest, services, metrics) if redis is not None else None
+    spool = Spool(settings.spool_file)
+    transfer = build_transfer(settings, redis, rest, services, metrics, spool) if redis is not None else None
     if transfer is None:
         log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
-    return Gateway(settings, store, rest, metrics, Admission(settings.max_concurrent_calls), services, transfer)
+    recovery = None if redis is None else build_recovery(settings, store, spool, transfer)
+    admission = Admission(settings.max_concurrent_calls)
+    return Gateway(settings, store, rest, metrics, admission, services, transfer, recovery)
+
+
+def build_recovery(settings: Settings, store: KeyValueStore, spool: Spool, transfer: Transfer | None) -> Recovery:
+    """The watcher that replays the spool and restores the roster (the Twilio routes add their applier)."""
+    recovery = Recovery(store, spool, settings.recovery_interval_s)
+    if transfer is not None:
+        recovery.agents, recovery.roster = transfer.agents.agents, transfer.roster
+        spooled = SpooledRequests(transfer.warm, transfer.agents.callbacks, spool)
+        for kind in (CALLBACK, VOICEMAIL):
+            recovery.on(kind, partial(spooled.apply, kind))
+    return recovery
 
 
 def build_transfer(
-    settings: Settings, redis: Redis, rest: TwilioRestClient, services: Ready[Services], metrics: Metrics
+    settings: Settings,
+    redis: Redis,
+    rest: TwilioRestClient,
+    services: Ready[Services],
+    metrics: Metrics,
+    spool: Spool | None = None,
 ) -> Transfer:
     """The agents' repositories -> the warm transfer over them -> the agents features ringing through it."""
     prefix = settings.redis_prefix
@@ -131,6 +155,7 @@ def build_transfer(
         agents=repos.agents,
         callbacks=repos.callbacks,
         metrics=metrics,
+        spool=spool,
     )
     # The API, console and wrap-up ring a waiting caller the moment an agent becomes available.
     agents = replace(repos, on_available=warm.dispatch_queues)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, FastAPI
 
 from telephony.app.build import Gateway
@@ -12,7 +14,7 @@ from telephony.console.pages import ConsoleConfig, build_console_router, console
 from telephony.console.sessions import CookiePolicy
 from telephony.metrics import build_metrics_router
 from telephony.speaker.voice_turn import build_voice_turn_router
-from telephony.twilio.routes import TwilioDeps, build_twilio_router
+from telephony.twilio.routes import STATUS_SPOOL_KIND, TwilioDeps, apply_status, build_twilio_router
 
 
 def include_routes(app: FastAPI, gateway: Gateway) -> None:
@@ -21,10 +23,13 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
     console = ConsoleConfig(
         cookie=CookiePolicy(secure=settings.public_url.startswith("https://")), public_url=settings.public_url
     )
+    twilio = twilio_deps(gateway, deps)
+    if gateway.recovery is not None:  # final statuses spooled while Redis was down are applied when it is back
+        gateway.recovery.on(STATUS_SPOOL_KIND, partial(apply_status, twilio))
     routers: list[APIRouter] = [
-        build_chat_router(deps.dialog),  # POST /v1/chat
+        build_chat_router(deps.dialog, gateway.store),  # POST /v1/chat
         build_voice_turn_router(deps.services),  # POST /v1/voice/turn
-        build_twilio_router(twilio_deps(gateway, deps)),  # /twilio/voice, /twilio/status, WS /twilio/stream
+        build_twilio_router(twilio),  # /twilio/voice, /twilio/status, WS /twilio/stream
         build_agents_router(deps.agents),  # /v1/agents, /v1/queues, /v1/callbacks, /v1/transfers
         # the console; an agent going available rings a waiting caller (AgentsDeps.on_available)
         build_console_router(console, deps.agents),  # /agents
@@ -51,4 +56,5 @@ def twilio_deps(gateway: Gateway, deps: GatewayDeps) -> TwilioDeps:
         run_call=deps.phone_call,  # THE way into a call (see deps.py)
         admission=gateway.admission,
         on_event=gateway.metrics.edge_event,
+        spool=gateway.recovery.spool if gateway.recovery else None,
     )

@@ -9,10 +9,12 @@ input gets a 422 with a clear message before it reaches the engine.
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from dialog.ports import CallerInfo, Dialog
+from dialog.ports import CallerInfo, Dialog, KeyValueStore
+from dialog.store import SessionRepo
+from telephony.spool import STORE_DOWN
 
 MAX_TEXT = 2000
 
@@ -50,14 +52,27 @@ class ChatResponse(BaseModel):
     transfer: TransferOut | None
 
 
-def build_chat_router(get_dialog: Callable[[], Awaitable[Dialog]]) -> APIRouter:
+def build_chat_router(get_dialog: Callable[[], Awaitable[Dialog]], store: KeyValueStore | None = None) -> APIRouter:
     """``get_dialog``: the engine built at start-up, per request (``GatewayDeps.dialog`` waits while the
-    models are still loading)."""
+    models are still loading). ``store``: the session store, asked first when a conversation is continued."""
     router = APIRouter(tags=["chat"])
+    sessions = None if store is None else SessionRepo(store)
 
     @router.post("/v1/chat", response_model=ChatResponse)
     async def chat(body: ChatRequest, dialog: Annotated[Dialog, Depends(get_dialog)]) -> dict[str, Any]:
+        if body.session_id and sessions is not None:
+            await _reachable(sessions, body.session_id)
         outcome = await dialog.handle(body.session_id, body.text, CallerInfo(channel=body.channel))
         return outcome.to_api()
 
     return router
+
+
+async def _reachable(sessions: SessionRepo, session_id: str) -> None:
+    """A conversation to continue whose session cannot be read (the store is down) is a 503, not a reply
+    from a fresh session that forgot everything (the engine degrades that way for the phone, where a
+    caller must keep hearing answers; a chat client can retry)."""
+    try:
+        await sessions.load(session_id)
+    except STORE_DOWN as exc:
+        raise HTTPException(503, "session store unavailable, try again shortly", {"Retry-After": "5"}) from exc
