@@ -65,12 +65,14 @@ async def test_voicemail_while_redis_is_down_reaches_an_agent_after_an_empty_res
 
 
 async def test_callback_steps_never_hang_up_silently(own_redis: RedisServer, tmp_path: Path) -> None:  # noqa: F811
-    """Unknown or stale transfer: an apology and the fallback number, not ``<Hangup/>`` without a word."""
-    async with outage_gateway(own_redis, tmp_path) as w:
-        unknown = "0" * 32
-        for step in ("callback-answer", "voicemail"):
-            doc = twiml(await w.signed(f"/twilio/transfer/{unknown}/{step}", form("CA" + "1" * 32)))
-            assert spoken(doc), step
+    """A step that does not fit the transfer (it is waiting, not offered a callback): an apology and the
+    fallback number, not ``<Hangup/>`` without a word."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="wrap_up") as w:
+        tid, sid = await w.start("reklamacje")
+        for step in ("callback-offer", "callback-answer"):
+            doc = twiml(await w.signed(f"/twilio/transfer/{tid}/{step}", form(sid, Digits="1")))
+            assert spoken(doc) and doc.findtext("Dial") == FALLBACK, step
+        assert await w.status(tid) == "waiting"
 
 
 async def test_final_status_while_redis_is_down_is_acknowledged_and_applied_later(
@@ -116,4 +118,3 @@ async def test_roster_is_published_again_when_redis_comes_back_empty(
         await w.recovery.check()
         assert (await w.http.get(f"{w.base}/v1/agents", headers=bearer("anna"))).status_code == 200
         assert (await w.http.get(f"{w.base}/readyz")).json()["degraded"] == []
-        assert FALLBACK  # the world's fallback number is configured (used by the refusals above)
