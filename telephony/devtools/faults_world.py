@@ -95,12 +95,40 @@ class FaultWorld:
         self.redis.restart()
 
 
-def _roster(path: Path) -> Path:
-    """anna serves "reklamacje" (in wrap-up: staffed, not free); nobody serves "obsluga"."""
-    anna = {"id": "anna", "name": "Anna", "contact": "client:anna", "queues": ["reklamacje"], "status": "wrap_up"}
+def _roster(path: Path, status: str) -> Path:
+    """anna serves "reklamacje" (``status``; wrap-up: staffed, not free); nobody serves "obsluga"."""
+    anna = {"id": "anna", "name": "Anna", "contact": "client:anna", "queues": ["reklamacje"], "status": status}
     anna["token_sha256"] = hash_token("token-anna")
     path.write_text(yaml.safe_dump({"agents": [anna]}), encoding="utf-8")
     return path
+
+
+def world_settings(
+    redis_url: str,
+    port: int,
+    twilio_api: str,
+    tmp: Path,
+    *,
+    agent_status: str = "wrap_up",
+    twilio_timeout_s: float = 2.5,
+) -> Settings:
+    """The gateway's settings in a fault world: the stand-in's account, anna's roster, the spool in ``tmp``."""
+    return Settings(
+        redis_url=redis_url,
+        redis_prefix=f"f{uuid.uuid4().hex[:8]}:",
+        public_url=f"http://127.0.0.1:{port}",
+        twilio_api_base=twilio_api,
+        twilio_account_sid=ACCOUNT,
+        twilio_auth_token=AUTH,
+        twilio_number=CALLED,
+        twilio_timeout_s=twilio_timeout_s,
+        fallback_number=FALLBACK,
+        agents_path=_roster(tmp / "agents.yaml", agent_status),
+        business_hours="pn-nd 0:00-24:00",
+        spool_path=tmp / "spool.jsonl",
+        recovery_interval_s=3600,  # scenarios and tests run the recovery check when they choose
+        speech=False,
+    )
 
 
 @asynccontextmanager
@@ -113,22 +141,7 @@ async def fault_world(twilio_timeout_s: float = 2.5) -> AsyncIterator[FaultWorld
     server: uvicorn.Server | None = None
     task: asyncio.Task[None] | None = None
     try:
-        settings = Settings(
-            redis_url=redis.url,
-            redis_prefix=f"f{uuid.uuid4().hex[:8]}:",
-            public_url=f"http://127.0.0.1:{port}",
-            twilio_api_base=await twilio.start(),
-            twilio_account_sid=ACCOUNT,
-            twilio_auth_token=AUTH,
-            twilio_number=CALLED,
-            twilio_timeout_s=twilio_timeout_s,
-            fallback_number=FALLBACK,
-            agents_path=_roster(tmp / "agents.yaml"),
-            business_hours="pn-nd 0:00-24:00",
-            spool_path=tmp / "spool.jsonl",
-            recovery_interval_s=3600,  # scenarios run the recovery check when they choose
-            speech=False,
-        )
+        settings = world_settings(redis.url, port, await twilio.start(), tmp, twilio_timeout_s=twilio_timeout_s)
         gateway = build_gateway(settings)
         server = uvicorn.Server(uvicorn.Config(gateway_app(gateway), host="127.0.0.1", port=port, log_level="error"))
         task = asyncio.create_task(server.serve())

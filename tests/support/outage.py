@@ -8,7 +8,6 @@ product's own wiring: the spool in the test's tmp folder, the recovery watcher, 
 from __future__ import annotations
 
 import asyncio
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,28 +17,22 @@ from typing import Any
 
 import httpx
 import uvicorn
-import yaml
 from twilio.request_validator import RequestValidator
 
 from dialog.ports import CallerInfo, Outcome, Transfer
-from telephony.agents.roster import hash_token
 from telephony.app.build import Gateway, build_gateway
 from telephony.app.factory import gateway_app
 from telephony.app.recovery import Recovery
 from telephony.app.services import Services
 from telephony.call.deps import CallContext
+from telephony.devtools.faults_world import ACCOUNT, AUTH, CALLED, CALLER, world_settings
 from telephony.devtools.twilio_standin import TwilioStandin, new_call_sid
-from telephony.settings import Settings
 from telephony.transfer.warm import WarmTransfer
 from tests.support.call import ScriptedDialog
 from tests.support.redis import RedisServer
 from tests.support.servers import free_port
 from tests.support.speech import ToneSynthesizer
 from tests.support.transfer import NoChannel
-
-ACCOUNT = "AC" + "3" * 32
-AUTH = "outage-test-token-0123456789"
-CALLER, CALLED, FALLBACK = "+48600100400", "+48221234600", "+48221110000"
 
 
 @dataclass
@@ -91,13 +84,6 @@ def spoken(doc: ET.Element) -> bool:
     return any(el.tag in ("Play", "Say") and (el.text or "").strip() for el in doc.iter())
 
 
-def _roster(path: Path, status: str) -> Path:
-    agents = [{"id": "anna", "name": "Anna", "contact": "client:anna", "queues": ["reklamacje"], "status": status}]
-    agents[0]["token_sha256"] = hash_token("token-anna")
-    path.write_text(yaml.safe_dump({"agents": agents}), encoding="utf-8")
-    return path
-
-
 @asynccontextmanager
 async def outage_gateway(
     redis: RedisServer, tmp_path: Path, *, agent_status: str = "offline", twilio_timeout_s: float = 2.5
@@ -105,21 +91,9 @@ async def outage_gateway(
     """The gateway on ``redis``; anna (queue "reklamacje") starts ``agent_status``; nobody serves "obsluga"."""
     twilio = TwilioStandin(ACCOUNT, AUTH)
     port = free_port()
-    settings = Settings(
-        redis_url=redis.url,
-        redis_prefix=f"o{uuid.uuid4().hex[:8]}:",
-        public_url=f"http://127.0.0.1:{port}",
-        twilio_api_base=await twilio.start(),
-        twilio_account_sid=ACCOUNT,
-        twilio_auth_token=AUTH,
-        twilio_number=CALLED,
-        twilio_timeout_s=twilio_timeout_s,
-        fallback_number=FALLBACK,
-        agents_path=_roster(tmp_path / "agents.yaml", agent_status),
-        business_hours="pn-nd 0:00-24:00",
-        spool_path=tmp_path / "spool.jsonl",
-        recovery_interval_s=3600,  # the tests run recovery.check() themselves, at the moment they choose
-        speech=False,
+    api = await twilio.start()
+    settings = world_settings(
+        redis.url, port, api, tmp_path, agent_status=agent_status, twilio_timeout_s=twilio_timeout_s
     )
     gateway = build_gateway(settings)
     loaded = Services(settings, gateway.store, ScriptedDialog(), synthesizer=ToneSynthesizer(ms_per_char=2.0))
