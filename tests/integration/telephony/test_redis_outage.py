@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.outage import FALLBACK, bearer, form, outage_gateway, spoken, twiml
+from telephony.devtools.faults_world import FALLBACK
+from tests.support.outage import bearer, form, outage_gateway, spoken, twiml
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 
 
