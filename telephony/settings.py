@@ -20,6 +20,10 @@ def _default_models_dir() -> Path:
     return Path.home() / ".cache" / "infolinia" / "models"
 
 
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "infolinia"
+
+
 class Settings(BaseSettings):
     """All settings of one gateway process. Validated at start-up so a typo fails fast and clearly."""
 
@@ -90,6 +94,15 @@ class Settings(BaseSettings):
     retention_voicemails_days: float = Field(
         30, gt=0, description="Voicemail recordings at Twilio: `infolinia purge` deletes older ones there."
     )
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Local state of this host (the spool).")
+    spool_path: Path | None = Field(
+        None,
+        description="Append-only file where callback/voicemail requests and final call statuses wait while "
+        "Redis is down (replayed when it returns); unset = <data_dir>/spool.jsonl. Shared by the workers.",
+    )
+    recovery_interval_s: float = Field(
+        5.0, gt=0, description="How often a degraded gateway checks Redis (replays the spool, restores the roster)."
+    )
 
     # --- dialog ---------------------------------------------------------------------------------
     kb_path: Path | None = Field(None, description="Knowledge-base YAML; unset = the bundled demo shop.")
@@ -110,7 +123,9 @@ class Settings(BaseSettings):
     twilio_account_sid: str = "AC00000000000000000000000000000000"
     twilio_auth_token: str = Field("", description="Twilio auth token; empty = webhooks refused (403).")
     twilio_api_base: str = "https://api.twilio.com"
-    twilio_timeout_s: float = Field(5.0, gt=0)
+    twilio_timeout_s: float = Field(
+        2.5, gt=0, description="Total deadline of one Twilio REST request (a caller is silent while it runs)."
+    )
     fallback_number: str = Field("", description="E.164 number a caller is transferred to when anything fails.")
     twilio_number: str = Field("", description="Our Twilio number: caller id of the legs that ring agents.")
 
@@ -178,6 +193,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def spool_file(self) -> Path:
+        return self.spool_path or self.data_dir / "spool.jsonl"
 
     @field_validator("public_url", "twilio_api_base")
     @classmethod

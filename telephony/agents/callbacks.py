@@ -120,6 +120,15 @@ class CallbackBook(Protocol):
     async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool: ...
 
 
+# KEYS: hash, pending zset. ARGV: data JSON, ttl, score, id. Adds only an id not stored yet.
+_ADD = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'status', 'pending')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1
+"""
+
 # KEYS: hash, from-zset, to-zset. ARGV: id, agent, now, new status, field name, field value.
 # claim: pending -> claimed (anyone); close: claimed -> closed (only the claimer).
 _CLAIM = """
@@ -156,6 +165,7 @@ class RedisCallbacks:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
+        self._add = redis.register_script(_ADD)
         self._claim = redis.register_script(_CLAIM)
         self._close = redis.register_script(_CLOSE)
 
@@ -166,16 +176,14 @@ class RedisCallbacks:
         return f"{self.prefix}callbacks:{status}"
 
     async def add(self, record: dict[str, Any]) -> str:
+        """Store a new request; an id already stored is kept as it is (claimed, closed, with its voicemail),
+        so a retried step or a spool replayed twice stores it once."""
         callback_id = str(record["id"])
         data = {k: v for k, v in masked(record).items() if k not in MUTABLE}
-        key = self._key(callback_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"data": json.dumps(data, ensure_ascii=False), "status": "pending"})
-            pipe.expire(key, self.ttl_s)
-            pipe.zadd(self._index("pending"), {callback_id: _epoch(record.get("created_at"))})
-            for status in STATUSES:  # an index outlives no record it points to; the purge drops dangling ids
-                pipe.expire(self._index(status), self.ttl_s)
-            await pipe.execute()
+        await self._add(
+            keys=[self._key(callback_id), self._index("pending")],
+            args=[json.dumps(data, ensure_ascii=False), self.ttl_s, _epoch(record.get("created_at")), callback_id],
+        )
         return callback_id
 
     async def get(self, callback_id: str) -> dict[str, Any] | None:
@@ -242,8 +250,11 @@ class StoreCallbacks:
         """Records expire after ``ttl_s``; the id index drops the ids of expired ones on every add."""
         callback_id = str(record["id"])
         async with self._lock:
-            key = CALLBACK_KEY.format(callback_id)
-            await self.store.set(key, {**masked(record), "status": "pending"}, ttl_s=self.ttl_s)
+            if await self.get(callback_id) is not None:  # stored already: a retry or a replay
+                return callback_id
+            await self.store.set(
+                CALLBACK_KEY.format(callback_id), {**masked(record), "status": "pending"}, ttl_s=self.ttl_s
+            )
             index = await self.store.get(PENDING_KEY) or {}
             ids = [i for i in index.get("ids", []) if isinstance(i, str) and await self.get(i) is not None]
             await self.store.set(PENDING_KEY, {"ids": [*ids, callback_id]}, ttl_s=self.ttl_s)

@@ -148,6 +148,15 @@ class AgentRepo:
                 pipe.delete(self._key(gone))
             await pipe.execute()
 
+    async def restore_roster(self, agents: Sequence[Agent]) -> bool:
+        """Publish ``agents`` again when Redis lost any of them (it came back empty after a failover without
+        persistence: every agent would get 401). True when it had to."""
+        known = {str(i) for i in await self.redis.smembers(self._all)}
+        if not {a.id for a in agents} - known:
+            return False
+        await self.sync_roster(agents)
+        return True
+
     async def list(self) -> builtins.list[AgentState]:
         """Every agent with their live state, sorted by id."""
         ids = sorted(str(i) for i in await self.redis.smembers(self._all))

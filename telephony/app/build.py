@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from fastapi import APIRouter
 from redis.asyncio import Redis
@@ -27,6 +28,7 @@ from telephony.agents.roster import Agent, load_roster
 from telephony.app.phone import rest_client
 from telephony.app.purge import retention_of
 from telephony.app.ready import Ready
+from telephony.app.recovery import Recovery
 from telephony.app.services import PhoneParts, ReadySynthesizer, Services, build_redis, build_services, build_store
 from telephony.app.shop import Shop, configure_shop
 from telephony.call.admission import Admission
@@ -37,7 +39,9 @@ from telephony.chat.stream import ChatWatch
 from telephony.console.api import AgentsDeps, build_agents_deps
 from telephony.metrics import Metrics
 from telephony.settings import Settings
+from telephony.spool import Spool
 from telephony.transfer.routes import build_warm_transfer
+from telephony.transfer.spooled import CALLBACK, VOICEMAIL, SpooledRequests
 from telephony.transfer.warm import TransferConfig, WarmTransfer
 from telephony.twilio.rest import TwilioRestClient
 
@@ -72,6 +76,7 @@ class Gateway:
     limiter: Limiter  # rate limits and the failed-credential brake, shared by the workers through Redis
     transfer: Transfer | None = None  # None without Redis: transfers go blind to the fallback number
     shop: Shop | None = None  # the brand and prompts applied at build (shown on the landing page)
+    recovery: Recovery | None = None  # with Redis: the spool and the watcher that replays it
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
 
     async def start(self, services: Services | None = None) -> Services:
@@ -130,11 +135,15 @@ def build_gateway(settings: Settings) -> Gateway:
     access = build_access(settings)
     rules = Rules(settings.rate_limit_ip, settings.rate_limit_token, settings.auth_failures)
     limiter = Limiter(limits_storage(redis, settings.redis_prefix), rules)
-    transfer = build_transfer(settings, redis, store, rest, services, metrics, limiter) if redis is not None else None
+    spool = Spool(settings.spool_file)
+    transfer = (
+        build_transfer(settings, redis, store, rest, services, metrics, limiter, spool) if redis is not None else None
+    )
     if transfer is None:
         log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
+    recovery = None if redis is None else build_recovery(settings, store, spool, transfer)
     admission = Admission(settings.max_concurrent_calls)
-    return Gateway(settings, store, rest, metrics, admission, services, access, limiter, transfer, shop)
+    return Gateway(settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery)
 
 
 def build_access(settings: Settings) -> AccessPolicy:
@@ -148,6 +157,18 @@ def build_access(settings: Settings) -> AccessPolicy:
     return AccessPolicy(keys, dev, parse_networks(settings.metrics_allow), settings.metrics_token_sha256)
 
 
+def build_recovery(settings: Settings, store: KeyValueStore, spool: Spool, transfer: Transfer | None) -> Recovery:
+    """The watcher that replays the spool and restores the roster (the Twilio routes add their applier)."""
+    recovery = Recovery(store, spool, settings.recovery_interval_s)
+    if transfer is not None:
+        recovery.agents, recovery.roster = transfer.agents.agents, transfer.roster
+        if transfer.warm is not None:
+            spooled = SpooledRequests(transfer.warm, transfer.agents.callbacks, spool)
+            for kind in (CALLBACK, VOICEMAIL):
+                recovery.on(kind, partial(spooled.apply, kind))
+    return recovery
+
+
 def build_transfer(
     settings: Settings,
     redis: Redis,
@@ -156,6 +177,7 @@ def build_transfer(
     services: Ready[Services],
     metrics: Metrics,
     limiter: Limiter,
+    spool: Spool | None = None,
 ) -> Transfer:
     """The agents' repositories -> the warm transfer over them -> the chat hand-off dispatching through
     it -> the agents features ringing through it."""
@@ -181,6 +203,7 @@ def build_transfer(
     config = TransferConfig(
         public_url=settings.public_url,
         twilio_number=settings.twilio_number,
+        fallback_number=settings.fallback_number,
         hold_repeat_s=settings.hold_repeat_s,
         agent_ring_timeout_s=settings.agent_ring_timeout_s,
     )
@@ -196,6 +219,7 @@ def build_transfer(
         callbacks=repos.callbacks,
         metrics=metrics,
         store=repos.transfers,
+        spool=spool,
     )
     chat = build_live_chat(settings, redis, store, repos, warm, metrics)
     # The API, console and wrap-up ring a waiting caller the moment an agent becomes available.

@@ -9,9 +9,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from telephony.app.build import Gateway, build_gateway
 from telephony.app.guards import BodyLimit, validation_error
@@ -19,6 +21,7 @@ from telephony.app.routes import include_routes
 from telephony.app.services import Services
 from telephony.app.site import SiteStatus, build_landing_router, mount_site_assets
 from telephony.settings import Settings
+from telephony.spool import STORE_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +38,16 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Models load in the background so /healthz answers at once; /readyz and the routes wait.
         start = asyncio.create_task(gateway.start(services))
+        # Redis outages: replay the spool and restore the roster when it is back (telephony/app/recovery.py)
+        watch = asyncio.create_task(gateway.recovery.run()) if gateway.recovery is not None else None
         try:
             yield
         finally:
-            start.cancel()
-            with suppress(asyncio.CancelledError, Exception):  # a failed start-up was logged already
-                await start
+            for task in (start, watch):
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError, Exception):  # a failed start-up was logged already
+                        await task
             await gateway.close()
 
     # No public /docs, /redoc, /openapi.json: the router table serves them (site.py) behind a guard.
@@ -49,6 +56,8 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimit)  # before any route buffers a body
     app.add_exception_handler(RequestValidationError, validation_error)
+    for error in (RedisConnectionError, RedisTimeoutError):  # Redis down: "try again", never a 500
+        app.add_exception_handler(error, store_unavailable)
     app.state.gateway = gateway  # for inspection (tests, tools); nothing in the gateway reads it back
 
     @app.get("/healthz")
@@ -75,13 +84,37 @@ async def readiness_checks(gateway: Gateway) -> dict[str, bool]:
         checks["accepting"] = not gateway.admission.draining
         if gateway.settings.speech:
             checks["models"] = svc.recognizer is not None and svc.synthesizer is not None
+        if checks["store"] and gateway.transfer is not None:
+            checks["roster"] = await _roster_present(gateway)
     return checks
 
 
 async def readiness(gateway: Gateway) -> JSONResponse:
+    """Ready, with what is degraded: ``store`` (Redis down: calls go on in memory and end at the fallback
+    number, callback requests are spooled), ``spool`` (requests waiting to be stored), ``roster`` (agents
+    missing from Redis: they would get 401), ``twilio_rest`` (unreachable a moment ago)."""
     checks = await readiness_checks(gateway)
+    degraded: list[str] = []
+    if not checks.get("store", True):
+        degraded.append("store")
+    if gateway.recovery is not None and gateway.recovery.spool.pending():
+        degraded.append("spool")
+    if not checks.get("roster", True):
+        degraded.append("roster")
+    if not gateway.rest.reachable:
+        degraded.append("twilio_rest")
     ok = all(checks.values())
-    return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+    return JSONResponse({"ready": ok, "checks": checks, "degraded": degraded}, status_code=200 if ok else 503)
+
+
+async def _roster_present(gateway: Gateway) -> bool:
+    transfer = gateway.transfer
+    if transfer is None or not transfer.roster:
+        return True
+    try:
+        return {s.id for s in await transfer.agents.agents.list()} >= {a.id for a in transfer.roster}
+    except STORE_DOWN:
+        return False
 
 
 async def site_status(gateway: Gateway) -> SiteStatus:
@@ -113,3 +146,9 @@ async def _ping(gateway: Gateway) -> bool:
     except Exception:  # a down Redis is a "not ready", not a crash
         log.warning("store ping failed", exc_info=True)
         return False
+
+
+async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """Redis is down (or its pool stayed full past the wait): 503 with a retry hint, never a 500."""
+    log.warning("%s %s: store unavailable: %r", request.method, request.url.path, exc)
+    return JSONResponse({"detail": "state store unavailable, try again shortly"}, 503, {"Retry-After": "5"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -16,7 +17,7 @@ from telephony.console.pages import ConsoleConfig, build_console_router, console
 from telephony.console.sessions import CookiePolicy
 from telephony.metrics import build_metrics_router
 from telephony.speaker.voice_turn import build_voice_turn_router
-from telephony.twilio.routes import TwilioDeps, build_twilio_router
+from telephony.twilio.routes import STATUS_SPOOL_KIND, TwilioDeps, apply_status, build_twilio_router
 
 
 def include_routes(app: FastAPI, gateway: Gateway) -> None:
@@ -29,11 +30,14 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
     # signature (checked in the Twilio routers), an agent token or session (agents API, console), the
     # metrics allow-list or token, an API key or a supervisor token for the API documentation.
     api_key = [Depends(ApiGuard(gateway.access, gateway.limiter))]
+    twilio = twilio_deps(gateway, deps)
+    if gateway.recovery is not None:  # final statuses spooled while Redis was down are applied when it is back
+        gateway.recovery.on(STATUS_SPOOL_KIND, partial(apply_status, twilio))
     guarded: list[tuple[APIRouter, list[Any]]] = [
         # POST /v1/chat; live chat with agents: GET /v1/chat/{id}, GET .../events (SSE), POST .../end
-        (build_chat_router(deps.dialog, deps.live_chat, gateway.metrics), api_key),
+        (build_chat_router(deps.dialog, deps.live_chat, gateway.metrics, gateway.store), api_key),
         (build_voice_turn_router(deps.services), api_key),  # POST /v1/voice/turn
-        (build_twilio_router(twilio_deps(gateway, deps)), []),  # /twilio/voice, /twilio/status, WS /twilio/stream
+        (build_twilio_router(twilio), []),  # /twilio/voice, /twilio/status, WS /twilio/stream
         (build_agents_router(deps.agents), []),  # /v1/agents, /v1/queues, /v1/callbacks, /v1/transfers, /v1/audit
         # the console; an agent going available rings a waiting caller (AgentsDeps.on_available)
         (build_console_router(console, deps.agents), []),  # /agents
@@ -61,4 +65,5 @@ def twilio_deps(gateway: Gateway, deps: GatewayDeps) -> TwilioDeps:
         run_call=deps.phone_call,  # THE way into a call (see deps.py)
         admission=gateway.admission,
         on_event=gateway.metrics.edge_event,
+        spool=gateway.recovery.spool if gateway.recovery else None,
     )

@@ -22,9 +22,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dialog import catalogue
-from dialog.ports import CallerInfo, Dialog, Outcome
+from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
+from dialog.store import SessionRepo
 from telephony.chat.handoff import ChatHandoff, unavailable_reply, unavailable_view
 from telephony.chat.stream import SSE_HEADERS, ChatWatch, customer_stream
+from telephony.spool import STORE_DOWN
 from telephony.transfer.store import TransferRecord
 
 MAX_TEXT = 2000
@@ -102,15 +104,20 @@ def build_chat_router(
     get_dialog: Callable[[], Awaitable[Dialog]],
     get_live: Callable[[], Awaitable[LiveChat | None]] = no_live_chat,
     metrics: Any = None,
+    store: KeyValueStore | None = None,
 ) -> APIRouter:
     """``get_dialog``: the engine built at start-up, per request (``GatewayDeps.dialog`` waits while the
     models are still loading). ``get_live``: the hand-off, None without Redis (then a chat asking for a
-    person is told no agent can take it, instead of being promised one). ``metrics``: counts those."""
+    person is told no agent can take it, instead of being promised one). ``metrics``: counts those.
+    ``store``: the session store, asked first when a conversation is continued (a 503 while it is down)."""
     router = APIRouter(tags=["chat"])
+    sessions = None if store is None else SessionRepo(store)
     Live = Annotated[LiveChat | None, Depends(get_live)]
 
     @router.post("/v1/chat", response_model=ChatResponse)
     async def chat(body: ChatRequest, dialog: Annotated[Dialog, Depends(get_dialog)], live: Live) -> dict[str, Any]:
+        if body.session_id and sessions is not None:
+            await _reachable(sessions, body.session_id)
         if live is not None and body.session_id and body.channel == "chat":
             record = await live.handoff.active(body.session_id)
             if record is not None:
@@ -182,3 +189,13 @@ async def _latest(live: LiveChat | None, session_id: str) -> tuple[ChatHandoff, 
 
 def _with_url(view: dict[str, Any], session_id: str) -> dict[str, Any]:
     return {**view, "events_url": f"/v1/chat/{session_id}/events"} if view.get("transfer_id") else view
+
+
+async def _reachable(sessions: SessionRepo, session_id: str) -> None:
+    """A conversation to continue whose session cannot be read (the store is down) is a 503, not a reply
+    from a fresh session that forgot everything (the engine degrades that way for the phone, where a
+    caller must keep hearing answers; a chat client can retry)."""
+    try:
+        await sessions.load(session_id)
+    except STORE_DOWN as exc:
+        raise HTTPException(503, "session store unavailable, try again shortly", {"Retry-After": "5"}) from exc

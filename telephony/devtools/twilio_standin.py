@@ -54,6 +54,9 @@ class TwilioStandin:
         self.ended: set[str] = set()
         self.deleted_recordings: set[str] = set()
         self.fail_recording_deletes = False  # True: answer 500 (Twilio down) to recording DELETEs
+        # Fault injection: "refuse" answers 503 to everything, "blackhole" never answers (until cleared).
+        self.outage: str | None = None
+        self._outage_over = asyncio.Event()
         self.url = ""
         self._local: LocalServer | None = None
 
@@ -76,7 +79,21 @@ class TwilioStandin:
             items.append(self.requests.get_nowait())
         return items
 
+    def set_outage(self, mode: str | None) -> None:
+        """``"refuse"`` (HTTP 503), ``"blackhole"`` (no answer at all) or None (Twilio is back)."""
+        if mode not in (None, "refuse", "blackhole"):
+            raise ValueError(mode)
+        self.outage = mode
+        if mode is None:
+            self._outage_over.set()
+        else:
+            self._outage_over = asyncio.Event()
+
     async def _form(self, request: Request) -> dict[str, list[str]] | JSONResponse:
+        if self.outage == "blackhole":
+            await self._outage_over.wait()
+        if self.outage == "refuse":
+            return JSONResponse({"code": 20500, "message": "Service unavailable", "status": 503}, status_code=503)
         if not secrets.compare_digest(request.headers.get("authorization", ""), self._auth):
             return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
         if request.path_params["account"] != self.account_sid:

@@ -40,6 +40,7 @@ class TransferConfig:
 
     public_url: str
     twilio_number: str = ""  # caller id of the agents' legs; "" = the number the caller dialled
+    fallback_number: str = ""  # where a caller goes when the transfer cannot go on ("" = apologise, hang up)
     default_queue: str = "obsluga"
     default_max_wait_s: float = 180.0  # for queues without their own (INFOLINIA_QUEUES: QueueHours)
     hold_repeat_s: float = 45.0  # announcement repeats every hold_repeat_s (30-60 s)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from telephony.agents.events import TRANSFER_RINGING
+from telephony.agents.events import TRANSFER_ABANDONED, TRANSFER_RINGING
 from telephony.agents.roster import Agent
 from telephony.transfer.core import TransferCore
 from telephony.transfer.store import TransferRecord
-from telephony.twilio.rest import CallNotActiveError, TwilioRestError
+from telephony.twilio.rest import CallNotActiveError, TwilioRestError, rest_down
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +89,14 @@ class AgentRinging(TransferCore):
             return False
         try:
             call = await self._dial(record, agent)
-        except (TwilioRestError, KeyError) as exc:
-            log.error("transfer %s: agent %s cannot be dialled: %r", tid, agent.id, exc)
-            await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None)
-            await self.p.agents.release(agent.id, "available", transfer_id=tid, no_answer=True)
+        except TwilioRestError as exc:
+            if rest_down(exc):
+                await self.rest_failed(ringing, agent.id)
+                return False
+            await self._skip_agent(tid, agent.id, exc)
+            return False
+        except KeyError as exc:
+            await self._skip_agent(tid, agent.id, exc)
             return False
         await self.p.store.update(tid, agent_call_sid=call)
         latest = await self.p.store.get(tid)
@@ -119,6 +123,28 @@ class AgentRinging(TransferCore):
         await self._publish(TRANSFER_RINGING, offered, agent.id, offered.context())
         log.info("chat %s: offered to agent %s", record.tid, agent.id)
         return True
+
+    async def _skip_agent(self, tid: str, agent_id: str, exc: Exception) -> None:
+        """Twilio refused this agent's leg (a bad number, ...): back to waiting, the next agent is tried."""
+        log.error("transfer %s: agent %s cannot be dialled: %r", tid, agent_id, exc)
+        await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None)
+        await self.p.agents.release(agent_id, "available", transfer_id=tid, no_answer=True)
+
+    async def rest_failed(self, record: TransferRecord, agent_id: str | None) -> None:
+        """Twilio REST is down (refused, or black-holed past its deadline): the transfer ends in
+        ``fallback`` (out of the queue, so nobody is rung for it later) and the reserved agent is free
+        again, not blamed for a missed ring. Reaching the caller is the caller side's job (``start``
+        raises so the pipeline apologises on the stream; the hold loop retries the redirect)."""
+        tid = record.tid
+        failed = await self.p.store.transition(
+            tid, "fallback", expect=("waiting", "ringing", "callback_offered"), agent_id=None, ended_at=self.now()
+        )
+        if agent_id:
+            await self.p.agents.release(agent_id, "available", transfer_id=tid)
+        if failed is not None:
+            self._waited(failed, "fallback", self.now())
+            await self._publish(TRANSFER_ABANDONED, failed, None, {"queue": failed.queue, "during": "rest_down"})
+        log.error("transfer %s: Twilio REST unavailable; the caller goes to the fallback number", tid)
 
     async def _dial(self, record: TransferRecord, agent: Agent) -> str:
         tid = record.tid

@@ -22,6 +22,7 @@ from telephony.agents.events import EventBus
 from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats
+from telephony.spool import Spool
 from telephony.transfer.audio import AUDIO_PATH, TransferAudio
 from telephony.transfer.steps import TransferSteps
 from telephony.transfer.store import TransferStore
@@ -61,6 +62,18 @@ async def _signed(request: Request, verifier: TwilioSignatureVerifier) -> dict[s
     return {key: str(value) for key, value in form.items()}
 
 
+# Steps whose answer the caller hears: a failure there is an apology and the fallback number, never silence.
+CALLER_STEPS = frozenset({"offer", "callback", "voicemail"})
+
+
+def _failed(steps: TransferSteps, step: str, form: dict[str, str]) -> str:
+    """What Twilio gets when a step raised: the room's callbacks and the agent's status are only
+    acknowledged; the caller's steps apologise and hand over; an agent's leg hangs up."""
+    if step in ("hold", "status", "conference") or (step == "voicemail" and "RecordingStatus" in form):
+        return empty_twiml()
+    return steps.refusal() if step in CALLER_STEPS else hang_up_twiml()
+
+
 def build_transfer_router(deps: TransferRouteDeps) -> APIRouter:
     """The transfer's Twilio callbacks under ``/twilio/transfer/{tid}/...`` and ``/twilio/audio/{id}.wav``."""
     router, steps = APIRouter(), deps.steps
@@ -70,12 +83,12 @@ def build_transfer_router(deps: TransferRouteDeps) -> APIRouter:
         if isinstance(form, Response):
             return form
         if not _TID.fullmatch(tid) or (agent_id is not None and not _AGENT_ID.fullmatch(agent_id)):
-            return _xml(hang_up_twiml())
+            return _xml(steps.refusal() if step in CALLER_STEPS else hang_up_twiml())
         try:
             return _xml(await _run(steps, step, tid, agent_id or "", form, request.query_params.get("replay")))
         except Exception:
             log.exception("transfer %s: step %s failed", tid, step)
-            return _xml(empty_twiml() if step in ("hold", "status", "conference") else hang_up_twiml())
+            return _xml(_failed(steps, step, form))
 
     @router.post(BASE + "/hold")
     async def hold(request: Request, tid: str) -> Response:
@@ -137,7 +150,7 @@ async def _run(
     if step == "offer":
         return await steps.callback_offer(tid)
     if step == "callback":
-        return await steps.callback_answer(tid, form.get("Digits", ""), form.get("SpeechResult", ""))
+        return await steps.callback_answer(tid, form)
     if step == "voicemail":
         return await steps.voicemail(tid, form, status_event="RecordingStatus" in form)
     raise ValueError(step)
@@ -157,6 +170,7 @@ def build_warm_transfer(
     audio_secret: str | None = None,
     metrics: Any = None,
     store: TransferStore | None = None,
+    spool: Spool | None = None,
 ) -> tuple[WarmTransfer, APIRouter]:
     """Everything the warm transfer needs, from plain arguments (the app maps Settings onto them).
 
@@ -164,6 +178,8 @@ def build_warm_transfer(
     ``CallDeps`` as its ``transfer`` and the router to include in the app (at the root). ``metrics``:
     ``telephony.metrics.Metrics`` (queue waits, callback offers), optional. ``store``: the transfer
     records (the agents API's, with the configured retention); default: one with the default retention.
+    ``spool``: where callback and
+    voicemail requests go while Redis is down (without one they are refused with the fallback number).
     """
     audio = TransferAudio(redis, synthesizer, config.public_url, audio_secret or auth_token, prefix=prefix)
     parts = TransferParts(
@@ -176,6 +192,6 @@ def build_warm_transfer(
         hours=hours,
     )
     transfer = WarmTransfer(config, parts, metrics)
-    steps = TransferSteps(transfer, callbacks or RedisCallbacks(redis, prefix=prefix))
+    steps = TransferSteps(transfer, callbacks or RedisCallbacks(redis, prefix=prefix), spool)
     verifier = TwilioSignatureVerifier(auth_token, config.public_url)
     return transfer, build_transfer_router(TransferRouteDeps(steps, audio, verifier))

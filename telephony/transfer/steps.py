@@ -8,15 +8,18 @@ is still waiting, ...), and otherwise answers harmless TwiML and changes nothing
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
 from collections.abc import Mapping
 
 from dialog import catalogue
-from telephony.agents.callbacks import CallbackBook, callback_from_transfer, iso_now
-from telephony.agents.events import TRANSFER_CALLBACK, TRANSFER_CONNECTED, ConsoleEvent
+from telephony.agents.callbacks import CallbackBook
+from telephony.agents.events import TRANSFER_CONNECTED, ConsoleEvent
 from telephony.agents.waits import hold_announcement, queue_estimate
+from telephony.spool import STORE_DOWN, Spool
+from telephony.transfer.spooled import SpooledRequests, callback_id_of
 from telephony.transfer.store import TransferRecord, TransferStatus
 from telephony.transfer.twiml import (
     AGENT_LABEL,
@@ -26,12 +29,13 @@ from telephony.transfer.twiml import (
     agent_join_twiml,
     callback_offer_twiml,
     empty_twiml,
-    hang_up_twiml,
     hold_twiml,
     say_and_hang_up_twiml,
     voicemail_twiml,
 )
 from telephony.transfer.warm import WarmTransfer
+from telephony.twilio.rest import TwilioRestError
+from telephony.twilio.twiml import fallback_twiml
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +54,10 @@ def said_yes(digits: str, speech: str) -> bool:
 class TransferSteps:
     """The Twilio-facing steps; ``transfer_routes`` verifies signatures and calls these."""
 
-    def __init__(self, transfer: WarmTransfer, callbacks: CallbackBook) -> None:
+    def __init__(self, transfer: WarmTransfer, callbacks: CallbackBook, spool: Spool | None = None) -> None:
         self.t = transfer
         self.callbacks = callbacks
+        self.spooled = SpooledRequests(transfer, callbacks, spool)
 
     # --- the caller's hold loop ----------------------------------------------------------------------
     async def hold(self, tid: str) -> str:
@@ -62,6 +67,8 @@ class TransferSteps:
         the queue's maximum wait, moves the caller to the callback offer.
         """
         t, record = self.t, await self.t.p.store.get(tid)
+        if record is not None and record.status == "fallback":
+            return await self._out_of_room(record)
         if record is None or record.status not in ("waiting", "ringing"):
             return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(tid))
         waited = t.now() - record.enqueued_at
@@ -75,12 +82,25 @@ class TransferSteps:
             return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(tid))
         if record.status == "waiting":
             await t.dispatch(record.queue)
+            record = await t.p.store.get(tid) or record
+            if record.status == "fallback":  # ringing failed: Twilio REST is down
+                return await self._out_of_room(record)
         position = await t.p.store.position(record.queue, tid) or 1
         seconds = await queue_estimate(t.p.stats, t.p.agents.counts, record.queue, position)
         announcement = await t.p.audio.prompt(hold_announcement(position, seconds))
         span = min(t.cfg.hold_repeat_s, max(max_wait - waited, 1.0))
         loops = max(1, math.ceil(span / t.p.audio.music_s))
         return hold_twiml(announcement, t.p.audio.music_url, loops, t.urls.hold(tid))
+
+    async def _out_of_room(self, record: TransferRecord) -> str:
+        """The transfer failed over (Twilio REST down while ringing): a caller in the room can only be moved
+        by REST, so each hold tick tries to send them to the fallback number; meanwhile they hear the
+        apology and the music (never silence). A wait URL cannot dial by itself."""
+        t = self.t
+        with contextlib.suppress(TwilioRestError):
+            await t.p.rest.update_call(record.call_sid, {"Twiml": self.refusal()})
+        apology = await t.p.audio.prompt(catalogue.FALLBACK_APOLOGY)
+        return hold_twiml(apology, t.p.audio.music_url, 1, t.urls.hold(record.tid))
 
     # --- the agent's leg ------------------------------------------------------------------------------
     async def _rung(self, tid: str, agent_id: str) -> TransferRecord | None:
@@ -161,52 +181,84 @@ class TransferSteps:
             await self.t.complete(tid)
 
     # --- callback offer and voicemail ----------------------------------------------------------------
+    # Never a bare <Hangup/>: a caller here hears the offer, a confirmation, or an apology with the fallback
+    # number. While Redis is down the answer is spooled (``SpooledRequests``) and confirmed all the same.
+    def refusal(self) -> str:
+        """The apology and the fallback number (or "please call again" without one)."""
+        number = self.t.cfg.fallback_number
+        return fallback_twiml(number, catalogue.FALLBACK_APOLOGY if number else catalogue.UNAVAILABLE_APOLOGY)
+
+    async def _record_or_down(self, tid: str) -> tuple[TransferRecord | None, bool]:
+        """The record, and whether the store could not be asked (down); raises when down and no spool."""
+        try:
+            return await self.t.p.store.get(tid), False
+        except STORE_DOWN:
+            if not self.spooled.enabled:
+                raise
+            log.warning("transfer %s: store down, the callback step goes on from the spool", tid)
+            return None, True
+
     async def callback_offer(self, tid: str) -> str:
-        record = await self.t.p.store.get(tid)
-        if record is None or record.status != "callback_offered":
-            return hang_up_twiml()
-        closed = getattr(record, "offer", "") == "closed"
+        record, down = await self._record_or_down(tid)
+        if record is None and not (down or self.spooled.enabled):
+            return self.refusal()
+        if record is not None and record.status != "callback_offered":
+            return self.refusal()
+        closed = record is not None and getattr(record, "offer", "") == "closed"
         text = catalogue.TRANSFER_CALLBACK_OFFER_CLOSED if closed else catalogue.TRANSFER_CALLBACK_OFFER_BUSY
         offer = await self.t.p.audio.prompt(text)
         return callback_offer_twiml(offer, self.t.urls.callback_answer(tid))
 
-    async def callback_answer(self, tid: str, digits: str, speech: str) -> str:
+    async def callback_answer(self, tid: str, form: Mapping[str, str]) -> str:
         """Yes: a callback record and the promise of when; no (or silence): voicemail on the same record."""
-        t, yes = self.t, said_yes(digits, speech)
-        record = await t.p.store.get(tid)
+        t, yes = self.t, said_yes(form.get("Digits", ""), form.get("SpeechResult", ""))
+        record, _ = await self._record_or_down(tid)
         if record is None:
-            return hang_up_twiml()
+            if not self.spooled.enabled:
+                return self.refusal()
+            await self.spooled.callback(tid, yes, form, None)
+            return await self._answered(tid, t.cfg.default_queue, yes)
         wanted: TransferStatus = "callback" if yes else "voicemail"
-        moved = await t.p.store.transition(tid, wanted, expect=("callback_offered",), ended_at=t.now())
+        try:
+            moved = await t.p.store.transition(tid, wanted, expect=("callback_offered",), ended_at=t.now())
+            if moved is not None:
+                await self.spooled.store_callback(moved, wants_call=yes)
+        except STORE_DOWN:
+            if not self.spooled.enabled:
+                raise
+            await self.spooled.callback(tid, yes, form, record)
+            moved = record
         if moved is not None:
-            await self._store_callback(moved, wants_call=yes)
             t.offer_ended(wanted)
         elif record.status != wanted:
-            return hang_up_twiml()  # stale: another answer already decided
+            return self.refusal()  # stale: another answer already decided
+        return await self._answered(tid, record.queue, yes)
+
+    async def _answered(self, tid: str, queue: str, yes: bool) -> str:
+        t = self.t
         if yes:
-            when = t.p.hours.hours(record.queue).callback_when(t.wall_now())
+            when = t.p.hours.hours(queue).callback_when(t.wall_now())
             promise = catalogue.CALLBACK_PROMISE.format(when=when)
             text = catalogue.TRANSFER_CALLBACK_BOOKED.format(promise=promise)
             return say_and_hang_up_twiml(await t.p.audio.prompt(text))
         invite = await t.p.audio.prompt(catalogue.TRANSFER_VOICEMAIL_INVITE)
         return voicemail_twiml(invite, t.urls.voicemail(tid), t.urls.voicemail_status(tid))
 
-    async def _store_callback(self, record: TransferRecord, *, wants_call: bool) -> None:
-        callback_id = f"cb-{record.tid}"  # one per transfer: a retried step cannot make a second
-        data = callback_from_transfer(record, callback_id=callback_id, created_at=iso_now(self.t.p.clock))
-        await self.callbacks.add({**data, "requested": "callback" if wants_call else "voicemail"})
-        await self.t.p.store.update(record.tid, callback_id=callback_id)
-        event = ConsoleEvent(TRANSFER_CALLBACK, None, record.tid, {"callback_id": callback_id, "queue": record.queue})
-        await self.t.p.events.publish(event)
-
     async def voicemail(self, tid: str, form: Mapping[str, str], status_event: bool) -> str:
-        """The recording (``<Record action>`` or its status callback) is attached to the callback."""
-        record = await self.t.p.store.get(tid)
+        """The recording (``<Record action>`` or its status callback) is attached to the transfer's callback
+        (spooled when Redis is down or the callback is not stored yet: it is still in the spool)."""
         url = form.get("RecordingUrl", "")
-        if record is not None and record.callback_id and url:
+        if url:
             duration = form.get("RecordingDuration", "")
             seconds = float(duration) if duration.replace(".", "", 1).isdigit() else None
-            await self.callbacks.attach_voicemail(record.callback_id, url, seconds)
+            try:
+                attached = await self.callbacks.attach_voicemail(callback_id_of(tid), url, seconds)
+            except STORE_DOWN:
+                if not self.spooled.enabled:
+                    raise
+                attached = False
+            if not attached and self.spooled.enabled:
+                await self.spooled.voicemail(tid, form, url, seconds)
         if status_event:
             return empty_twiml()
         return say_and_hang_up_twiml(await self.t.p.audio.prompt(catalogue.TRANSFER_VOICEMAIL_SAVED))

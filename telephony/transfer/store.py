@@ -27,7 +27,15 @@ from dialog.pii import mask, mask_transcript
 from telephony.agents.routing import queue_score
 
 TransferStatus = Literal[
-    "waiting", "ringing", "connected", "callback_offered", "callback", "voicemail", "abandoned", "completed"
+    "waiting",
+    "ringing",
+    "connected",
+    "callback_offered",
+    "callback",
+    "voicemail",
+    "abandoned",
+    "completed",
+    "fallback",
 ]
 TRANSFER_STATUSES: tuple[str, ...] = get_args(TransferStatus)
 WAITING_STATUSES = frozenset({"waiting", "ringing"})  # the caller is in the queue (counted for positions)
@@ -42,6 +50,9 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "voicemail": frozenset({"callback_offered"}),
     "abandoned": frozenset({"waiting", "ringing", "callback_offered"}),
     "completed": frozenset({"connected"}),
+    # Twilio REST failed (refused, or past its deadline) while moving the caller or ringing an agent: the
+    # caller goes to the fallback number, no agent stays reserved for them.
+    "fallback": frozenset({"waiting", "ringing", "callback_offered"}),
 }
 
 # KEYS: record hash, queue zset. ARGV: new status, transfer id, n expected, expected..., field, value, ...

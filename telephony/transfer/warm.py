@@ -26,6 +26,7 @@ from telephony.transfer.core import Rest, TransferConfig, TransferCore, Transfer
 from telephony.transfer.ring import AGENT_CALL_EVENTS, AgentRinging
 from telephony.transfer.store import TransferRecord, conference_name, new_transfer_id
 from telephony.transfer.twiml import caller_conference_twiml
+from telephony.twilio.rest import TwilioRestError
 
 __all__ = [
     "AGENT_CALL_EVENTS",
@@ -68,7 +69,14 @@ class WarmTransfer(AgentRinging):
         await self.p.store.create(record)
         await self._publish(TRANSFER_WAITING, record, None, {"queue": record.queue, "priority": record.priority})
         twiml = caller_conference_twiml(record.conference, self.urls.hold(record.tid), self.urls.conference(record.tid))
-        if await self._redirect(record.tid, record.call_sid, {"Twiml": twiml}):
+        try:
+            moved = await self._redirect(record.tid, record.call_sid, {"Twiml": twiml})
+        except TwilioRestError:
+            # Twilio REST is down: the caller is still on the media stream, where the pipeline apologises
+            # and hands over to the fallback number; the record must not wait on for an agent.
+            await self.rest_failed(record, None)
+            raise
+        if moved:
             await self.dispatch(record.queue)
         return record.tid
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -36,6 +38,12 @@ class TwilioRestError(RuntimeError):
         self.twilio_code = twilio_code
 
 
+def rest_down(exc: TwilioRestError) -> bool:
+    """Twilio itself is unreachable or failing (network, deadline, 5xx, 429), as opposed to refusing
+    this one request (4xx: a bad number, a call that ended): the caller must not wait on it again."""
+    return exc.status_code is None or exc.status_code >= 500 or exc.status_code == 429
+
+
 class CallNotActiveError(TwilioRestError):
     """The call no longer exists or is not in progress (caller already hung up)."""
 
@@ -51,6 +59,8 @@ class TwilioRestClient:
         timeout_s: float = 5.0,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        cooldown_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not _ACCOUNT_SID_RE.fullmatch(account_sid):
             raise ValueError("account_sid must look like AC + 32 hex characters")
@@ -62,6 +72,11 @@ class TwilioRestClient:
             timeout=httpx.Timeout(timeout_s),
             transport=transport,
         )
+        # After a request that could not reach Twilio (refused, reset, past its deadline), the next ones
+        # fail at once for ``cooldown_s``: the fail-safe that follows (redirect to the fallback number)
+        # must not wait out a second deadline while the caller hears nothing.
+        self._cooldown_s, self._clock = cooldown_s, clock
+        self._down_until = 0.0
 
     async def hang_up(self, call_sid: str) -> None:
         """End the call now; a call that already ended counts as done."""
@@ -79,12 +94,7 @@ class TwilioRestClient:
         if not _CALL_SID_RE.fullmatch(call_sid):
             raise ValueError(f"not a call sid: {call_sid!r}")
         path = f"/2010-04-01/Accounts/{self._account_sid}/Calls/{call_sid}.json"
-        try:
-            async with asyncio.timeout(self._timeout_s):
-                response = await self._http.post(path, data=data)
-        except (TimeoutError, httpx.HTTPError) as exc:
-            log.error("Twilio REST %s on call %s failed: %r", list(data), call_sid, exc)
-            raise TwilioRestError(f"Twilio REST request failed: {exc!r}") from exc
+        response = await self._post(path, data, f"{list(data)} on call {call_sid}")
         if response.is_success:
             body: dict[str, Any] = response.json()
             return body
@@ -96,16 +106,28 @@ class TwilioRestClient:
         Returns the new call as JSON (its ``sid``)."""
         data: dict[str, str | list[str]] = {"To": to, "From": from_, "Url": url, **extra}
         path = f"/2010-04-01/Accounts/{self._account_sid}/Calls.json"
-        try:
-            async with asyncio.timeout(self._timeout_s):
-                response = await self._http.post(path, data=data)
-        except (TimeoutError, httpx.HTTPError) as exc:
-            log.error("Twilio REST create call failed: %r", exc)
-            raise TwilioRestError(f"Twilio REST request failed: {exc!r}") from exc
+        response = await self._post(path, data, "create call")
         if response.is_success:
             body: dict[str, Any] = response.json()
             return body
         raise self._error(response, "(new)")
+
+    async def _post(self, path: str, data: dict[str, Any], what: str) -> httpx.Response:
+        """One POST within ``timeout_s``; fails at once while Twilio is known to be unreachable."""
+        if self._clock() < self._down_until:
+            raise TwilioRestError(f"Twilio REST unreachable a moment ago; {what} not attempted")
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                return await self._http.post(path, data=data)
+        except (TimeoutError, httpx.HTTPError) as exc:
+            self._down_until = self._clock() + self._cooldown_s
+            log.error("Twilio REST %s failed: %r", what, exc)
+            raise TwilioRestError(f"Twilio REST request failed: {exc!r}") from exc
+
+    @property
+    def reachable(self) -> bool:
+        """False for ``cooldown_s`` after a request could not reach Twilio (``/readyz`` shows it)."""
+        return self._clock() >= self._down_until
 
     async def delete_recording(self, recording_sid: str) -> bool:
         """DELETE the Recording resource; True when deleted now, False when it was already gone (404).
@@ -117,7 +139,7 @@ class TwilioRestClient:
             async with asyncio.timeout(self._timeout_s):
                 response = await self._http.delete(path)
         except (TimeoutError, httpx.HTTPError) as exc:
-            raise TwilioRestError(f"Twilio REST request failed: {exc!r}") from exc
+            raise TwilioRestError(f"Twilio REST request failed: {exc!r}") from exc  # the purge retries later
         if response.is_success:
             return True
         if response.status_code == 404:

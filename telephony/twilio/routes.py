@@ -23,6 +23,7 @@ from dialog.ports import KeyValueStore
 from telephony.call.admission import Admission
 from telephony.logs import call_context
 from telephony.ports import AudioChannel, CallStarted
+from telephony.spool import STORE_DOWN, Spool
 from telephony.twilio.security import SIGNATURE_HEADER, StreamTokens, TwilioSignatureVerifier, parse_form
 from telephony.twilio.stream import TwilioWebSocketChannel
 from telephony.twilio.twiml import DEFAULT_VOICE, fallback_twiml, hangup_twiml, stream_twiml
@@ -60,6 +61,7 @@ class TwilioDeps:
     # The caller's call ended (a final status callback), e.g. ``WarmTransfer.call_ended``: whatever the
     # call left open after the bot handed it over (a callback offer the caller hung up on) is closed.
     on_call_ended: Callable[[str], Awaitable[object]] | None = None
+    spool: Spool | None = None  # final statuses wait here while the store is down (None: only logged)
 
 
 def build_twilio_router(deps: TwilioDeps) -> APIRouter:
@@ -184,22 +186,42 @@ def _fallback_apology(deps: TwilioDeps) -> str:
     return catalogue.FALLBACK_APOLOGY if deps.fallback_number else catalogue.UNAVAILABLE_APOLOGY
 
 
+STATUS_SPOOL_KIND = "twilio.status"
+
+
 async def _apply_status(deps: TwilioDeps, form: FormData) -> None:
+    """Apply a status callback; while the store is down a final status is spooled for ``apply_status`` later
+    (the caller is gone: Twilio must get its 2xx, and their transfer must still be closed when Redis is
+    back), an intermediate one is only acknowledged."""
+    values = _first_values(form)
+    try:
+        await apply_status(deps, values)
+    except STORE_DOWN:
+        if deps.spool is not None and values.get("CallStatus", "") in TERMINAL_STATUSES:
+            await deps.spool.append(STATUS_SPOOL_KIND, values)
+        else:
+            log.warning("call %s: store down, status %s not recorded", values.get("CallSid"), values.get("CallStatus"))
+
+
+async def apply_status(deps: TwilioDeps, values: dict[str, str]) -> None:
     """Apply a status callback in ``SequenceNumber`` order (stale and repeated ones change nothing to the
-    call record); a final status also runs ``on_call_ended``."""
-    call_sid = str(form.get("CallSid", ""))
+    call record); a final status also runs ``on_call_ended``. Raises ``STORE_DOWN`` errors (the caller spools
+    it); idempotent, so a spooled status replays safely."""
+    call_sid = values.get("CallSid", "")
     if not CALL_SID_RE.fullmatch(call_sid):
         log.warning("status callback without a valid CallSid ignored")
         return
     record = await deps.store.get(call_key(call_sid))
-    updated = apply_status_callback(record, _first_values(form), deps.clock())
+    updated = apply_status_callback(record, values, deps.clock())
     if updated is None:
         log.info("call %s: stale or repeated status callback ignored", call_sid)
     else:
         await deps.store.set(call_key(call_sid), updated, ttl_s=deps.call_record_ttl_s)
-    if deps.on_call_ended is not None and str(form.get("CallStatus", "")) in TERMINAL_STATUSES:
+    if deps.on_call_ended is not None and values.get("CallStatus", "") in TERMINAL_STATUSES:
         try:  # even for a repeat: the hook is idempotent, and a retry must not lose the first one's work
             await deps.on_call_ended(call_sid)
+        except STORE_DOWN:
+            raise
         except Exception:
             log.exception("call %s: closing what the call left open failed", call_sid)
 

@@ -2,53 +2,30 @@
 
 Started by the session fixture ``redis_url`` (tests/conftest.py) the first time a test asks for it,
 so unit tests never need redis-server installed. A missing binary is an error, never a skip: the
-tests that need Redis test what users run on Redis.
+tests that need Redis test what users run on Redis. The launcher itself (with ``kill`` and ``restart``)
+is ``telephony/devtools/redis_server.py``, shared with ``infolinia bench faults``; ``own_redis`` gives
+one test a server of its own to kill and restart (never the suite's shared one).
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator
 
-from tests.support.servers import free_port, wait_for_port
+import pytest
 
-INSTALL_HINT = "Install it (Debian: apt-get install redis-server) or run `make test`, which does."
+from telephony.devtools.redis_server import INSTALL_HINT, RedisMissing, RedisServer
 
-
-class RedisMissing(RuntimeError):
-    """redis-server is not on PATH."""
+__all__ = ["INSTALL_HINT", "RedisMissing", "RedisServer", "own_redis"]
 
 
-@dataclass
-class RedisServer:
-    proc: subprocess.Popen[bytes]
-    workdir: str
-    url: str
-
-    @classmethod
-    def start(cls) -> RedisServer:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RedisMissing(f"redis-server is not installed; this test needs a real one. {INSTALL_HINT}")
-        port = free_port()
-        workdir = tempfile.mkdtemp(prefix="infolinia-redis-")
-        cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        proc = subprocess.Popen([*cmd, "--dir", workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        server = cls(proc, workdir, f"redis://127.0.0.1:{port}/0")
-        try:
-            wait_for_port(port, proc, what="redis-server")
-        except BaseException:
-            server.stop()
-            raise
-        return server
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A redis-server with persistence for one test, which it may kill and restart."""
+    try:
+        server = RedisServer.start(persist=True)
+    except RedisMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,77 @@
+"""Degraded mode and the way back: while Redis is down the gateway keeps answering (calls on in-memory
+state, callback requests and final statuses spooled to a local file); this watcher notices when Redis is
+reachable again and puts back what the outage left behind.
+
+Why a periodic check and not only "on first miss": after a failover without persistence Redis answers
+normally but is empty, so nothing fails that would trigger a repair; the roster must be republished
+(else every agent gets 401) and the spool replayed without waiting for a user to stumble on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dialog.ports import KeyValueStore
+from telephony.agents.repo import AgentRepo
+from telephony.agents.roster import Agent
+from telephony.spool import STORE_DOWN, Spool
+
+log = logging.getLogger(__name__)
+
+Applier = Callable[[dict[str, Any]], Awaitable[object]]
+
+
+@dataclass
+class Recovery:
+    """``check()`` once (tests, ``/readyz``), or ``run()`` every ``interval_s`` in the background."""
+
+    store: KeyValueStore
+    spool: Spool
+    interval_s: float = 5.0
+    agents: AgentRepo | None = None
+    roster: list[Agent] = field(default_factory=list)
+    appliers: dict[str, Applier] = field(default_factory=dict)  # spool entry kind -> how to store it
+    store_up: bool = True
+    roster_restored: int = 0  # how many times Redis came back without the roster
+
+    def on(self, kind: str, applier: Applier) -> None:
+        """Register how spooled entries of ``kind`` are stored (the composition root wires each part)."""
+        self.appliers[kind] = applier
+
+    async def _apply(self, kind: str, data: dict[str, Any]) -> None:
+        applier = self.appliers.get(kind)
+        if applier is None:
+            raise LookupError(f"no applier for spooled {kind!r} (kept for a gateway that has one)")
+        await applier(data)
+
+    async def check(self) -> bool:
+        """Store reachable? If so: roster back if lost, spool replayed. Never raises."""
+        try:
+            self.store_up = bool(await self.store.ping())
+            if not self.store_up:
+                return False
+            if self.agents is not None and self.roster and await self.agents.restore_roster(self.roster):
+                self.roster_restored += 1
+                log.warning("Redis came back without the agents roster: published it again")
+            await self.spool.replay(self._apply)
+        except STORE_DOWN:
+            self.store_up = False
+        except Exception:
+            log.exception("recovery check failed")
+        return self.store_up
+
+    async def run(self) -> None:
+        while True:
+            await self.check()
+            await asyncio.sleep(self.interval_s)
+
+    def degraded(self) -> list[str]:
+        """What ``/readyz`` lists: ``store`` (Redis down), ``spool`` (requests waiting to be stored)."""
+        out = [] if self.store_up else ["store"]
+        if self.spool.pending():
+            out.append("spool")
+        return out

@@ -1,0 +1,125 @@
+"""Callback and voicemail requests taken while Redis is down: spooled to a local file, stored when it returns.
+
+Why the caller is still told "saved": the request is on disk (fsynced) before the answer goes out, and
+``replay`` stores it in Redis later. Everything is keyed by the transfer id from the signed URL, so a
+replay is idempotent: the callback id is ``cb-<tid>`` (``CallbackBook.add`` keeps an existing one), the
+transfer's status moves only by compare-and-set, a voicemail is attached by overwriting the same fields.
+When Redis came back without the transfer record (failover without persistence) the callback is still
+made, from what the spool kept: the caller's number, the queue, the time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from telephony.agents.callbacks import CallbackBook, callback_from_transfer, iso_now
+from telephony.agents.events import TRANSFER_CALLBACK, ConsoleEvent
+from telephony.spool import Spool
+from telephony.transfer.store import TransferRecord, TransferStatus
+from telephony.transfer.warm import WarmTransfer
+
+log = logging.getLogger(__name__)
+
+CALLBACK = "transfer.callback"
+VOICEMAIL = "transfer.voicemail"
+SPOOLED_SUMMARY = "Prośba zapisana podczas awarii bazy: szczegóły rozmowy niedostępne."
+
+
+def callback_id_of(tid: str) -> str:
+    """One callback per transfer: a retried or replayed step cannot make a second."""
+    return f"cb-{tid}"
+
+
+class SpooledRequests:
+    """Writes the spool entries of the transfer's callback steps and applies them back."""
+
+    def __init__(self, transfer: WarmTransfer, callbacks: CallbackBook, spool: Spool | None) -> None:
+        self.t, self.callbacks, self._spool = transfer, callbacks, spool
+
+    @property
+    def enabled(self) -> bool:
+        """Without a spool, a request Redis cannot take is refused (apology and the fallback number)."""
+        return self._spool is not None
+
+    @property
+    def spool(self) -> Spool:
+        if self._spool is None:
+            raise RuntimeError("no spool configured")
+        return self._spool
+
+    async def callback(
+        self, tid: str, wants_call: bool, form: Mapping[str, str], record: TransferRecord | None
+    ) -> None:
+        """Keep the caller's yes (callback) or no (voicemail follows) for ``replay``."""
+        data = {
+            "tid": tid,
+            "wants_call": wants_call,
+            "phone": form.get("From") or None,
+            "call_sid": form.get("CallSid", ""),
+            "at": self.t.now(),
+            "record": None if record is None else record.model_dump(mode="json"),
+        }
+        await self.spool.append(CALLBACK, data)
+
+    async def voicemail(self, tid: str, form: Mapping[str, str], url: str, seconds: float | None) -> None:
+        data = {"tid": tid, "url": url, "seconds": seconds, "phone": form.get("From") or None, "at": self.t.now()}
+        data["call_sid"] = form.get("CallSid", "")
+        await self.spool.append(VOICEMAIL, data)
+
+    async def apply(self, kind: str, data: dict[str, Any]) -> bool:
+        """Store one spooled entry; False when ``kind`` is not a transfer entry."""
+        if kind == CALLBACK:
+            await self._apply_callback(data)
+        elif kind == VOICEMAIL:
+            await self._apply_voicemail(data)
+        else:
+            return False
+        return True
+
+    async def _apply_callback(self, data: dict[str, Any]) -> None:
+        tid, wants_call = str(data["tid"]), bool(data["wants_call"])
+        record = await self.t.p.store.get(tid)
+        if record is not None:
+            wanted: TransferStatus = "callback" if wants_call else "voicemail"
+            moved = await self.t.p.store.transition(tid, wanted, expect=("callback_offered",), ended_at=data["at"])
+            record = moved or record
+        else:
+            record = self._from_spool(data)
+        await self.store_callback(record, wants_call=wants_call)
+
+    async def _apply_voicemail(self, data: dict[str, Any]) -> None:
+        callback_id = callback_id_of(str(data["tid"]))
+        seconds = None if data.get("seconds") is None else float(data["seconds"])
+        if not await self.callbacks.attach_voicemail(callback_id, str(data["url"]), seconds):
+            # the "no" that led here was lost with the store (or never came): the message still reaches an agent
+            record = await self.t.p.store.get(str(data["tid"])) or self._from_spool(data)
+            await self.store_callback(record, wants_call=False)
+            await self.callbacks.attach_voicemail(callback_id, str(data["url"]), seconds)
+
+    def _from_spool(self, data: dict[str, Any]) -> TransferRecord:
+        if data.get("record"):
+            return TransferRecord.model_validate(data["record"])
+        at = float(data.get("at") or self.t.now())
+        return TransferRecord(
+            tid=str(data["tid"]),
+            call_sid=str(data.get("call_sid") or ""),
+            caller=data.get("phone"),
+            queue=self.t.cfg.default_queue,
+            reason="callback",
+            summary=SPOOLED_SUMMARY,
+            created_at=at,
+            enqueued_at=at,
+            status="callback" if data.get("wants_call") else "voicemail",
+        )
+
+    async def store_callback(self, record: TransferRecord, *, wants_call: bool) -> str:
+        """The callback record for ``record`` (idempotent), linked from the transfer, announced to agents."""
+        callback_id = callback_id_of(record.tid)
+        data = callback_from_transfer(record, callback_id=callback_id, created_at=iso_now(self.t.p.clock))
+        await self.callbacks.add({**data, "requested": "callback" if wants_call else "voicemail"})
+        await self.t.p.store.update(record.tid, callback_id=callback_id)
+        event = ConsoleEvent(TRANSFER_CALLBACK, None, record.tid, {"callback_id": callback_id, "queue": record.queue})
+        await self.t.p.events.publish(event)
+        return callback_id

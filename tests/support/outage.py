@@ -1,0 +1,117 @@
+"""A whole gateway (``build_gateway`` from Settings, served by uvicorn) over a redis-server the test may kill
+and restart, and the local Twilio REST stand-in: for the Redis-outage and Twilio-outage tests.
+
+Start-up is injected (a scripted dialog, a tone voice) so nothing loads models; everything else is the
+product's own wiring: the spool in the test's tmp folder, the recovery watcher, the routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from twilio.request_validator import RequestValidator
+
+from dialog.ports import CallerInfo, Outcome, Transfer
+from telephony.app.build import Gateway, build_gateway
+from telephony.app.factory import gateway_app
+from telephony.app.recovery import Recovery
+from telephony.app.services import Services
+from telephony.call.deps import CallContext
+from telephony.devtools.faults_world import ACCOUNT, AUTH, CALLED, CALLER, world_settings
+from telephony.devtools.twilio_standin import TwilioStandin, new_call_sid
+from telephony.transfer.warm import WarmTransfer
+from tests.support.call import ScriptedDialog
+from tests.support.redis import RedisServer
+from tests.support.servers import free_port
+from tests.support.speech import ToneSynthesizer
+from tests.support.transfer import NoChannel
+
+
+@dataclass
+class Outage:
+    base: str
+    http: httpx.AsyncClient
+    twilio: TwilioStandin
+    gateway: Gateway
+    redis: RedisServer
+
+    @property
+    def warm(self) -> WarmTransfer:
+        assert self.gateway.transfer is not None
+        return self.gateway.transfer.warm
+
+    @property
+    def recovery(self) -> Recovery:
+        assert self.gateway.recovery is not None
+        return self.gateway.recovery
+
+    async def signed(self, path_or_url: str, params: dict[str, str]) -> httpx.Response:
+        url = path_or_url if path_or_url.startswith("http") else self.base + path_or_url
+        signature = RequestValidator(AUTH).compute_signature(url, params)
+        return await self.http.post(url, data=params, headers={"X-Twilio-Signature": signature})
+
+    async def start(self, queue: str) -> tuple[str, str]:
+        """The pipeline hands a caller to ``queue``; (transfer id, CallSid)."""
+        sid = new_call_sid()
+        ctx = CallContext(sid, "MZ" + "3" * 32, "sess-o", CallerInfo("phone", CALLER, {"to": CALLED}), [], NoChannel())
+        outcome = Outcome("sess-o", "transfer", "Łączę.", transfer=Transfer(queue, "complaint", 0, "Czajnik."))
+        return await self.warm.start(ctx, outcome), sid
+
+    async def status(self, tid: str) -> str | None:
+        record = await self.warm.p.store.get(tid)
+        return None if record is None else record.status
+
+
+def bearer(agent_id: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer token-{agent_id}"}
+
+
+def twiml(response: httpx.Response) -> ET.Element:
+    assert response.status_code == 200, response.text
+    return ET.fromstring(response.text)
+
+
+def spoken(doc: ET.Element) -> bool:
+    """The document makes the caller hear something (our audio or Twilio's <Say>) anywhere in it."""
+    return any(el.tag in ("Play", "Say") and (el.text or "").strip() for el in doc.iter())
+
+
+@asynccontextmanager
+async def outage_gateway(
+    redis: RedisServer, tmp_path: Path, *, agent_status: str = "offline", twilio_timeout_s: float = 2.5
+) -> AsyncIterator[Outage]:
+    """The gateway on ``redis``; anna (queue "reklamacje") starts ``agent_status``; nobody serves "obsluga"."""
+    twilio = TwilioStandin(ACCOUNT, AUTH)
+    port = free_port()
+    api = await twilio.start()
+    settings = world_settings(
+        redis.url, port, api, tmp_path, agent_status=agent_status, twilio_timeout_s=twilio_timeout_s
+    )
+    gateway = build_gateway(settings)
+    loaded = Services(settings, gateway.store, ScriptedDialog(), synthesizer=ToneSynthesizer(ms_per_char=2.0))
+    server = uvicorn.Server(
+        uvicorn.Config(gateway_app(gateway, loaded), host="127.0.0.1", port=port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    await gateway.services.get()
+    try:
+        async with httpx.AsyncClient(timeout=30) as http:
+            yield Outage(settings.public_url, http, twilio, gateway, redis)
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+        await twilio.stop()
+
+
+def form(sid: str, **extra: Any) -> dict[str, str]:
+    return {"CallSid": sid, "From": CALLER, "To": CALLED, **{k: str(v) for k, v in extra.items()}}
