@@ -12,9 +12,8 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from telephony.devtools.simulator import CallSimulator, SimulationResult
+from telephony.devtools.simulator import CallActions, CallSimulator, SimulationResult
 from telephony.devtools.simulator_audio import load_turn, write_stereo
-from telephony.devtools.simulator_rest import FakeTwilioRest
 
 
 async def run_simulation(
@@ -28,12 +27,12 @@ async def run_simulation(
     out: str | Path | None = None,
     pause_s: float = 0.7,
     max_s: float = 300.0,
-    rest: FakeTwilioRest | None = None,
+    rest: CallActions | None = None,
 ) -> SimulationResult:
     """Call the gateway with ``specs`` (WAV paths, or ``dtmf:DIGITS``) as the caller's turns.
 
-    ``rest``: a started ``FakeTwilioRest`` the gateway's Twilio API base points at, so the bot's
-    hang-up and transfer end the simulated call as they would end a real one."""
+    ``rest``: a started ``FakeTwilioRest`` (or ``TwilioStandin``) the gateway's Twilio API base points
+    at, so the bot's hang-up, transfer or redirect ends the simulated call as it would end a real one."""
     turns = [load_turn(s) for s in specs]
     sim = CallSimulator(
         base_url,
