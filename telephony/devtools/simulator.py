@@ -20,7 +20,7 @@ import logging
 import secrets
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -30,7 +30,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from telephony.devtools.simulator_audio import FRAME, RATE, CallerTurn, FarEndPlayer, PlayedSegment
-from telephony.devtools.simulator_rest import CallAction, FakeTwilioRest
+from telephony.devtools.simulator_rest import CallAction
 from voice.codec import ulaw_decode, ulaw_encode
 from voice.ports import PCM
 
@@ -61,6 +61,13 @@ class SimulationResult:
     caller_audio: list[PCM] = field(default_factory=list)
     bot_audio: list[PCM] = field(default_factory=list)
     transcript: list[dict[str, Any]] | None = None  # the gateway's record of the call, when it was read
+
+
+class CallActions(Protocol):
+    """A local Twilio REST stand-in the gateway talks to: what it asked Twilio to do with a call
+    (``simulator_rest.FakeTwilioRest``; ``twilio_standin.TwilioStandin`` for the warm transfer)."""
+
+    actions: asyncio.Queue[CallAction]
 
 
 def stream_target(stream_url: str, base_url: str) -> str:
@@ -97,7 +104,7 @@ class CallSimulator:
         pause_s: float = 0.7,
         barge_in_after_s: float = 1.0,
         reply_timeout_s: float = 20.0,
-        rest: FakeTwilioRest | None = None,
+        rest: CallActions | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.public_url = public_url.rstrip("/")
@@ -211,7 +218,7 @@ class CallSimulator:
         finally:
             self._closed.set()
 
-    async def _watch_rest(self, ws: ClientConnection, rest: FakeTwilioRest, result: SimulationResult) -> None:
+    async def _watch_rest(self, ws: ClientConnection, rest: CallActions, result: SimulationResult) -> None:
         """Hang-up or new TwiML for this call: like Twilio, stop the stream and close the socket."""
         while True:
             action = await rest.actions.get()

@@ -15,9 +15,8 @@ from typing import Any
 
 from dialog.ports import KeyValueStore
 from telephony.call.deps import record_key
-from telephony.devtools.simulator import CallSimulator, SimulationResult
+from telephony.devtools.simulator import CallActions, CallSimulator, SimulationResult
 from telephony.devtools.simulator_audio import load_turn, write_stereo
-from telephony.devtools.simulator_rest import FakeTwilioRest
 
 
 async def run_simulation(
@@ -31,16 +30,17 @@ async def run_simulation(
     out: str | Path | None = None,
     pause_s: float = 0.7,
     max_s: float = 300.0,
-    rest: FakeTwilioRest | None = None,
+    rest: CallActions | None = None,
     store: KeyValueStore | None = None,
     record_wait_s: float = 10.0,
 ) -> SimulationResult:
     """Call the gateway with ``specs`` (WAV paths, or ``dtmf:DIGITS``) as the caller's turns.
 
-    ``rest``: a started ``FakeTwilioRest`` the gateway's Twilio API base points at, so the bot's
-    hang-up and transfer end the simulated call as they would end a real one. ``store``: the gateway's
-    store (its Redis, or the in-process gateway's own): the call's record is read from it afterwards,
-    so the result carries what the recognizer heard and what the bot said (``result.transcript``)."""
+    ``rest``: a started ``FakeTwilioRest`` (or ``TwilioStandin``) the gateway's Twilio API base points
+    at, so the bot's hang-up, transfer or redirect ends the simulated call as it would end a real one.
+    ``store``: the gateway's store (its Redis, or the in-process gateway's own): the call's record is read
+    from it afterwards, so the result carries what the recognizer heard and what the bot said
+    (``result.transcript``)."""
     turns = [load_turn(s) for s in specs]
     sim = CallSimulator(
         base_url,

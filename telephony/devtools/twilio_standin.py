@@ -6,7 +6,8 @@ Why another one next to ``simulator_rest.FakeTwilioRest``: the warm transfer als
 Url, StatusCallback, Twiml...) to play Twilio's part afterwards: fetch the TwiML, post the signed
 callbacks. Like Twilio it checks basic auth, answers new calls with a fresh ``CA`` sid, and answers
 404 / code 20404 for a call that has ended (``end_call``), so the "caller already hung up" race
-can be tested.
+can be tested. Its ``actions`` feed the call simulator, which ends the media stream when the gateway
+redirects the caller (into the transfer's conference), as Twilio does.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from telephony.devtools.local_server import LocalServer
+from telephony.devtools.simulator_rest import CallAction, parse_action
 from telephony.twilio.security import parse_form
 
 
@@ -50,6 +52,7 @@ class TwilioStandin:
         self.account_sid = account_sid
         self._auth = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
         self.requests: asyncio.Queue[RestRequest] = asyncio.Queue()
+        self.actions: asyncio.Queue[CallAction] = asyncio.Queue()  # updates, for the call simulator
         self.history: list[RestRequest] = []
         self.ended: set[str] = set()
         self.deleted_recordings: set[str] = set()
@@ -129,6 +132,7 @@ class TwilioStandin:
                 status_code=404,
             )
         self._record("update", call_sid, form)
+        self.actions.put_nowait(parse_action(call_sid, {key: values[0] for key, values in form.items() if values}))
         status = (form.get("Status") or ["in-progress"])[0]
         if status in ("completed", "canceled"):
             self.ended.add(call_sid)

@@ -1,4 +1,5 @@
-"""Two real console server processes (``tests/support/console_app.py``) over the suite's Redis, and a browser.
+"""Two real gateway processes (the product app, ``telephony.app.workers:app_from_env``, speech off) over
+the suite's Redis, serving the agent console, and a browser.
 
 Shared by the console tests; kept out of the test module so the tests read as scenarios.
 """
@@ -54,10 +55,10 @@ def write_roster(path: Path) -> Path:
     return path
 
 
-def start_server(env: dict[str, str], log: Path) -> Server:
-    """A console server process (``tests/support/console_app.py``) logging to ``log``."""
-    port = free_port()
-    return spawn(uvicorn_factory("tests.support.console_app:create_app", port, log_level="info"), port, env, log)
+def start_server(env: dict[str, str], log: Path, port: int = 0) -> Server:
+    """A gateway process as ``infolinia serve --workers`` runs each worker, configured by ``env``."""
+    port = port or free_port()
+    return spawn(uvicorn_factory("telephony.app.workers:app_from_env", port, log_level="info"), port, env, log)
 
 
 def browser_missing() -> str | None:

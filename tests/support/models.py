@@ -3,7 +3,8 @@
 ``tests/e2e/conftest.py`` hands them to the end-to-end tests.
 The models directory is ``INFOLINIA_MODELS_DIR`` when set, else the gateway's default cache, where
 ``make models`` has already assembled Whisper base, so the suite does not build it a second time.
-Without the offline model packages the model tests are skipped with the command that installs them.
+Without the offline models (or the eval set) the tests that need them are skipped with the command that
+fetches them, or fail when ``CI`` is set (``tests/support/needs.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.needs import EVAL_HINT, missing
 from tests.support.paths import EVAL_DIR
 from voice.asr import WhisperRecognizer
 from voice.models import ModelNotAvailable, VoiceSpec, resolve_voice, resolve_whisper
@@ -33,7 +35,7 @@ def whisper_base(models_dir: Path) -> str:
     try:
         return resolve_whisper("base", models_dir)
     except ModelNotAvailable as exc:
-        pytest.skip(str(exc))
+        missing(str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +52,7 @@ def voice_spec(models_dir: Path) -> VoiceSpec:
     try:
         return resolve_voice(None, models_dir)
     except ModelNotAvailable as exc:
-        pytest.skip(str(exc))
+        missing(str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -64,5 +66,5 @@ def synthesizer(voice_spec: VoiceSpec) -> PiperSynthesizer:
 @pytest.fixture
 def eval_dir() -> Iterator[Path]:
     if not (EVAL_DIR / "manifest.tsv").is_file():
-        pytest.skip(f"Polish ASR eval set not found at {EVAL_DIR} (set INFOLINIA_ASR_EVAL_DIR)")
+        missing(EVAL_HINT)
     yield EVAL_DIR

@@ -109,9 +109,10 @@ def stop(server: Server, timeout_s: float = 10.0, sig: int = signal.SIGTERM, rai
 
 
 @contextmanager
-def serve_in_thread(app: Any, lifespan: str = "off", timeout_s: float = 30.0) -> Iterator[str]:
-    """Serve an ASGI app with a real uvicorn on a free port in a daemon thread; yields the base URL."""
-    port = free_port()
+def serve_in_thread(app: Any, lifespan: str = "off", timeout_s: float = 30.0, port: int = 0) -> Iterator[str]:
+    """Serve an ASGI app with a real uvicorn in a daemon thread on ``port`` (0: a free one); yields the base
+    URL. Give the port when the app must know its own URL first (``Settings.public_url``, signatures)."""
+    port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)  # type: ignore[arg-type]
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

