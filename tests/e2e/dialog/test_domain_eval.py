@@ -47,6 +47,7 @@ def test_frozen_split_levels(reports: dict[tuple[str, str], dict[str, Any]], dom
 def test_tune_split_levels(reports: dict[tuple[str, str], dict[str, Any]], domain: str) -> None:
     r = reports[(domain, "tune")]
     assert r["right"] >= 0.75 and r["top1"] >= 0.9 and r["ood_answered"] == 0.0, r["failures"]
+    assert r["latency_ms"]["cpu_p95"] > 0.0 and r["latency_ms"]["turns"] == r["cases"] + 1  # one follow-up
     assert r["reasons"]["urgent"]["recall"] == 1.0 and r["reasons"]["requested_human"]["recall"] == 1.0
     assert r["neutral_escalated"] == 0, r["failures"]
 

@@ -15,7 +15,7 @@ from dialog.engine_intents import is_follow_up
 from dialog.engine_understand import Understanding, is_question
 from dialog.escalation_meaning import Closeness, EscalationMeaning, ReasonThreshold
 from dialog.kb import KBMatch
-from dialog.kb_hybrid import Scored
+from dialog.kb_hybrid import Calibration, HybridKB, Scored
 from dialog.nbest import Hypothesis, choose
 from dialog.vectors import embed_cached
 
@@ -116,6 +116,33 @@ class _CountingEmbedder:
     def passages(self, texts: list[str]) -> np.ndarray:
         self.calls += 1
         return np.ones((len(texts), 4), np.float32) / 2
+
+    def clear_cache(self) -> None:
+        self.cleared = True
+
+
+class _Entry:
+    def __init__(self, question: str) -> None:
+        self.questions, self.answer = [question], f"odpowiedź: {question}"
+
+
+class _Lexical:
+    def __init__(self) -> None:
+        self.entries = {"a": _Entry("ile trwa dostawa"), "b": _Entry("jak zapłacić")}
+
+    def lexical_scores(self, text: str) -> np.ndarray:
+        return np.zeros(2)
+
+
+def test_forget_makes_the_next_case_pay_for_its_own_embedding() -> None:
+    emb = _CountingEmbedder()
+    kb = HybridKB(_Lexical(), emb, Calibration(1.0, (0.0,) * 5, 0.0, 0.5, 0.3))  # type: ignore[arg-type]
+    start = emb.calls
+    kb.search("ile kosztuje"), kb.search("ile kosztuje")
+    assert emb.calls == start + 1  # one turn asks several times; scored once
+    kb.forget()
+    kb.search("ile kosztuje")
+    assert emb.calls == start + 2 and getattr(emb, "cleared", False)
 
 
 def test_vectors_are_cached_by_content_and_model(tmp_path: Path) -> None:
