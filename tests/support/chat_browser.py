@@ -27,7 +27,7 @@ class ChatConsoleDriver(ConsoleDriver):
     """``ConsoleDriver``'s helpers; ``a`` is the customer's worker, ``b`` the agents'."""
 
     def __init__(self, driver: Any, customer: str, agents: str, shots: Path) -> None:
-        super().__init__(driver, Site(customer), Site(agents), shots)  # type: ignore[arg-type]
+        super().__init__(driver, Site(customer), Site(agents), None, shots)  # type: ignore[arg-type]
 
     def api(self, path: str) -> Any:
         response = httpx.get(self.b.url + path, headers=bearer("anna"), timeout=10)

@@ -87,14 +87,18 @@ async def twilio() -> AsyncIterator[TwilioStandin]:
 
 
 @pytest.fixture
-def scripted_words(monkeypatch: pytest.MonkeyPatch) -> None:
+def scripted_words(monkeypatch: pytest.MonkeyPatch) -> list[ScriptedWords]:
     """Start-up builds (and loads) the real Whisper; the call pipeline gets it behind ``ScriptedWords``."""
     real_build = startup.build_recognizer
+    built: list[ScriptedWords] = []  # the call pipeline reaches it through the phone lane (telephony/access)
 
     def build_recognizer(settings: Settings, model: str) -> Recognizer:
-        return ScriptedWords(real_build(settings, model), ASKS_FOR_A_PERSON)
+        scripted = ScriptedWords(real_build(settings, model), ASKS_FOR_A_PERSON)
+        built.append(scripted)
+        return scripted
 
     monkeypatch.setattr(startup, "build_recognizer", build_recognizer)
+    return built
 
 
 async def _ready(http: httpx.AsyncClient, base: str, attempts: int = 1200) -> None:
@@ -112,7 +116,12 @@ def _signed(url: str, params: dict[str, str]) -> dict[str, str]:
 
 
 async def test_a_caller_asking_for_a_person_is_warm_transferred_to_a_free_agent(
-    redis_url: str, models_dir: Path, whisper_base: str, twilio: TwilioStandin, tmp_path: Path, scripted_words: None
+    redis_url: str,
+    models_dir: Path,
+    whisper_base: str,
+    twilio: TwilioStandin,
+    tmp_path: Path,
+    scripted_words: list[ScriptedWords],
 ) -> None:
     caller_wav = eval_file(CALLER_WAV)
     port = free_port()
@@ -146,8 +155,7 @@ async def test_a_caller_asking_for_a_person_is_warm_transferred_to_a_free_agent(
                     [str(caller_wav)], base, public_url=base, auth_token=TOKEN, account_sid=ACCOUNT, rest=twilio
                 )
                 print(format_result(result))
-                recognizer = app.state.gateway.services.value.call_deps.recognizer
-                print(f"Whisper heard {recognizer.heard!r}; the caller's words: {ASKS_FOR_A_PERSON!r}")
+                print(f"Whisper heard {scripted_words[0].heard!r}; the caller's words: {ASKS_FOR_A_PERSON!r}")
 
                 # Twilio was asked to move the caller into the transfer's conference (not a blind <Dial>).
                 assert result.ended_by == "transferred" and result.action is not None
