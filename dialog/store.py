@@ -78,7 +78,7 @@ class MemoryStore:
 
 REDIS_MAX_CONNECTIONS = 100
 REDIS_WAIT_S = 5.0
-REDIS_CONNECT_S = 1.0
+REDIS_CONNECT_S = 3.0  # the handshake waits out a stalled Redis (a 1 s pause lost sessions at 1.0); still bounded
 REDIS_RETRIES = 2
 
 
@@ -90,7 +90,8 @@ def connect_redis(url: str, max_connections: int = REDIS_MAX_CONNECTIONS, wait_s
     command for up to ``wait_s`` and only then raises, which callers treat as 'Redis unavailable'.
     Retries: a command whose connection fails is tried twice more after 50 and 100 ms (a Redis restart or
     failover blip is absorbed; a down Redis still fails within a fraction of a second, and the callers
-    degrade); connecting is bounded at 1 s so a black-holed Redis cannot hold a request for minutes.
+    degrade); connecting (handshake included) is bounded at 3 s: a black-holed Redis cannot hold a request
+    for minutes.
     """
     pool = BlockingConnectionPool.from_url(
         url,
