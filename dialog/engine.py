@@ -19,6 +19,7 @@ from typing import cast
 from redis.exceptions import RedisError
 
 from dialog import catalogue as say
+from dialog.cpu import TEXT, VOICE, CpuLane
 from dialog.engine_config import EngineConfig, Reply
 from dialog.engine_intents import (
     is_goodbye,
@@ -72,6 +73,7 @@ class DialogEngine:
         self.kb_step = KBStep(kb, self.config)
         self.understanding = Understanding(kb, meaning, self.kb_step.confirm_threshold)
         self.meaning = meaning
+        self.cpu = CpuLane()  # embeddings off the event loop, voice turns ahead of chat turns
 
     def _today(self) -> date:
         return datetime.fromtimestamp(self.clock()).date()
@@ -106,7 +108,9 @@ class DialogEngine:
     ) -> Outcome:
         """One caller turn given as the recognizer's n-best list: the hypothesis understood best goes ahead
         (``dialog.nbest``). Scoring is CPU work of a few ms per hypothesis, like ``handle`` itself."""
-        return await self.handle(session_id, choose(hypotheses, self.understanding_score).text, caller)
+        lane = TEXT if caller.channel == "chat" else VOICE
+        best = await self.cpu.run(lane, choose, hypotheses, self.understanding_score)
+        return await self.handle(session_id, best.text, caller)
 
     def understanding_score(self, text: str) -> float:
         """1.0 when the words carry an escalation reason, else the KB's confidence in its best entry."""
@@ -129,7 +133,9 @@ class DialogEngine:
         return await self._finish(session, Reply("transfer", say.TRANSFER[reason], transfer=reason))
 
     async def close(self) -> None:
-        """Release the orders client (HTTP connection pool); the session store is closed by its owner."""
+        """Release the orders client (HTTP connection pool) and the CPU lane; the session store is closed by
+        its owner."""
+        self.cpu.close()
         close = getattr(self.orders.orders, "close", None) if self.orders is not None else None
         if close is not None:
             await close()
@@ -183,10 +189,12 @@ class DialogEngine:
             session.last_reply = reply.text
         session.add("bot", reply.text)
         session.updated_at = self.clock()
+        saved = True
         try:
             await self.sessions.save(session)
         except _STORE_ERRORS:
             log.exception("session store unavailable; session %s not saved", session.id)
+            saved = False
         return Outcome(
             session_id=session.id,
             action=reply.action,
@@ -195,6 +203,7 @@ class DialogEngine:
             order_id=reply.order_id,
             transfer=transfer,
             expects=reply.expects,
+            saved=saved,
         )
 
     def _transfer(self, session: Session, reason: Reason) -> Transfer:
@@ -224,7 +233,8 @@ class DialogEngine:
         answer = yes_no(text) if s.expects == "yes_no" or s.asked_anything_else else None
         if s.offer == "transfer" and answer is True:
             return self._to_human(cast(Reason, s.offer_value or "requested_human"))
-        reason = self.understanding.reason(text, s.caller_turns()[:-1])
+        lane = TEXT if caller.channel == "chat" else VOICE
+        reason = await self.cpu.run(lane, self.understanding.reason, text, s.caller_turns()[:-1])
         if reason is not None:
             return self._to_human(reason)
         cfg = self.config
@@ -237,7 +247,7 @@ class DialogEngine:
             return pending
         if self.orders is not None and (order := await self.orders.step(s, text, number, caller.phone)) is not None:
             return order
-        if not is_not_that(text) and (kb := self.kb_step.ask(s, text)) is not None:
+        if not is_not_that(text) and (kb := await self.cpu.run(lane, self.kb_step.ask, s, text)) is not None:
             return kb
         if s.expects == "order_number" and self.orders is not None:
             return self._missed(s, self.orders.ask_again(s))

@@ -30,6 +30,7 @@ class Outcome:
     order_id: str | None = None
     transfer: Transfer | None = None
     expects: Literal["text", "order_number", "yes_no"] = "text"  # what the next turn should contain
+    saved: bool = True  # False: the session store refused the turn (a chat client must send it again)
 
     def to_api(self) -> dict[str, Any]:
         """The exact JSON shape of ``POST /v1/chat``."""

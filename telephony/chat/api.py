@@ -125,6 +125,8 @@ def build_chat_router(
                 view = _with_url(await live.handoff.customer_view(record), body.session_id)
                 return {**Outcome(body.session_id, "end", "").to_api(), "action": "agent", "handoff": view}
         outcome = await dialog.handle(body.session_id, body.text, CallerInfo(channel=body.channel))
+        if not outcome.saved:  # a reply whose conversation was not stored would be forgotten on the next turn
+            raise HTTPException(503, "session store unavailable, send the message again", {"Retry-After": "5"})
         result = outcome.to_api()
         if outcome.action == "transfer" and body.channel == "chat":
             result.update(await _hand_off(live, outcome, metrics))
