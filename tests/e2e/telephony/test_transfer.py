@@ -304,6 +304,13 @@ async def test_unsigned_or_forged_callbacks_are_refused(setup: Any) -> None:
     record = await env.store.get(tid)
     assert record is not None and (record.agent_id, record.agent_call_sid) == ("anna", created.call_sid)
     assert await env.agent_status("anna") == "busy"
+    # ...and still works: anna's own, signed answer on that leg connects her to the caller.
+    joined = await answer(env, created, "1")
+    room = joined.find("Dial/Conference")
+    assert room is not None and room.text == f"room-{tid}"
+    assert await env.status(tid) == "connected"
+    touched = [r for r in env.twilio.history if r.call_sid == created.call_sid and r.kind != "create"]
+    assert touched == [] and created.call_sid not in env.twilio.ended
 
 
 @pytest.mark.models
