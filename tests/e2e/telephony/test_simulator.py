@@ -21,7 +21,7 @@ from dialog.ports import Outcome
 from dialog.store import MemoryStore
 from telephony.app.phone import turn_config
 from telephony.call.deps import record_key
-from telephony.devtools.simulator import parse_twiml, stream_target
+from telephony.devtools.simulator import SimulationResult, parse_twiml, stream_target
 from telephony.devtools.simulator_audio import FarEndPlayer, load_turn, voiced_end_s
 from telephony.devtools.simulator_rest import FakeTwilioRest
 from telephony.devtools.simulator_run import format_result, run_simulation
@@ -56,6 +56,32 @@ entries:
     answer: Kartę zastrzeże Pan lub Pani w aplikacji albo pod numerem 828 828 828.
 """
 EXPECTED = "konta osobiste, oszczędnościowe i kredytowe"
+
+
+def caller_runs(result: SimulationResult) -> list[tuple[int, int]]:
+    """The caller's turns as they went down the line: (first, after-last) tick of each run of audio frames
+    (between turns the simulator sends exact zeros)."""
+    sent = [bool(np.any(frame)) for frame in result.caller_audio]
+    starts = [i for i, on in enumerate(sent) if on and (i == 0 or not sent[i - 1])]
+    return [(a, next((j for j in range(a, len(sent)) if not sent[j]), len(sent))) for a in starts]
+
+
+def bot_audible(result: SimulationResult, start: int, end: int) -> bool:
+    """The far end played bot audio (not silence) to the caller between these ticks."""
+    return any(int(np.abs(frame.astype(np.int32)).max()) > 1000 for frame in result.bot_audio[start:end])
+
+
+def assert_replies_heard(result: SimulationResult) -> None:
+    """Every turn the simulator reports as answered was answered after the caller finished (never at the
+    very moment: the gateway needs trailing silence first), and the caller's phone really played bot audio
+    between the end of that turn and the next one; what the simulator reports is checked against what
+    its far end played, not taken on trust."""
+    runs = caller_runs(result)
+    assert len(runs) == len(result.turns), runs
+    for i, turn in enumerate(result.turns):
+        assert turn.latency_s is not None and turn.latency_s > 0, (turn.label, turn.latency_s)
+        until = runs[i + 1][0] if i + 1 < len(runs) else len(result.bot_audio)
+        assert bot_audible(result, runs[i][1], until), f"no bot audio after {turn.label}"
 
 
 # --- the far end ------------------------------------------------------------------------------------
@@ -144,7 +170,7 @@ async def test_simulated_call_with_barge_in_over_the_real_wire(tmp_path: Path) -
     assert "Rozmówca jej nie dosłucha" not in dialogue[2]  # never heard
     assert dialogue[0].startswith("BOT: ") and len(dialogue) == 5
     assert result.ended_by == "caller" and [t.label for t in result.turns] == ["short.wav", "long.wav"]
-    assert all(t.latency_s is not None and 0 < t.latency_s < 2.0 for t in result.turns)
+    assert_replies_heard(result)  # how fast is a figure for `infolinia bench calls`, not a test
     marks = {s.mark: s for s in result.segments}
     assert not marks["t0-1"].interrupted  # the greeting was heard out
     cut = [s for s in result.segments if s.interrupted]
@@ -175,7 +201,8 @@ async def test_dtmf_zero_transfers_through_the_twilio_rest_api_and_ends_the_stre
         await rest.stop()
     print(format_result(result))
     assert dialog.escalated == ["requested_human"]
-    assert result.turns[0].latency_s is not None and result.turns[0].latency_s < 1.0
+    latency = result.turns[0].latency_s
+    assert latency is not None and latency > 0  # the announcement came after the key press
     assert result.ended_by == "transferred" and result.action is not None
     assert (result.action.kind, result.action.number) == ("transfer", FALLBACK)
     assert [s.mark for s in result.segments if not s.interrupted] == ["t0-1", "t0-2", "t1-3"]  # announced
@@ -264,4 +291,4 @@ async def test_a_polish_kb_question_is_answered_over_a_simulated_phone_call(
     assert all(e["status"] == "heard" for e in record["transcript"] if e["role"] == "bot")
     # The caller heard the answer after they stopped speaking. How fast is a figure for the benchmark
     # (`infolinia bench calls`, docs/benchmarks.md), not a wall-clock threshold in a test.
-    assert result.turns[0].latency_s is not None
+    assert_replies_heard(result)
