@@ -14,12 +14,13 @@ class FakeStore:
         self.data: dict[str, dict[str, Any]] = {}
         self.ttls: dict[str, int | None] = {}
         self.fail = False
+        self.failing: set[str] = set()  # operations that fail while the others work ("set": writes refused)
         self.calls: list[str] = []
 
     def _use(self, op: str, key: str) -> None:
         self.calls.append(f"{op} {key}")
-        if self.fail:
-            raise ConnectionError("store down")
+        if self.fail or op in self.failing:
+            raise ConnectionError(f"store down ({op})")
 
     async def get(self, key: str) -> dict[str, Any] | None:
         self._use("get", key)
