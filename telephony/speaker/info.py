@@ -7,6 +7,8 @@ pipeline languages may use them; the ``supports_*`` flags switch HA to the strea
 
 from __future__ import annotations
 
+from typing import Any
+
 from wyoming.info import (
     AsrModel,
     AsrProgram,
@@ -28,64 +30,46 @@ _WHISPER = Attribution(name="OpenAI Whisper / faster-whisper", url="https://gith
 _PIPER = Attribution(name="Piper", url="https://github.com/OHF-Voice/piper1-gpl")
 
 
+def _model(name: str, attribution: Attribution, description: str, version: str | None = None) -> dict[str, Any]:
+    """What every model and voice we advertise shares: installed, Polish (HA offers it for ``pl``)."""
+    return {
+        "name": name,
+        "attribution": attribution,
+        "installed": True,
+        "description": description,
+        "version": version,
+        "languages": LANGUAGES,
+    }
+
+
+def _program(name: str, description: str) -> dict[str, Any]:
+    """What every program of ours shares: installed, our attribution and version."""
+    return {"name": name, "attribution": _INFOLINIA, "installed": True, "description": description, "version": VERSION}
+
+
 def _handle_program() -> HandleProgram:
-    model = HandleModel(
-        name="infolinia-dialog",
-        attribution=_INFOLINIA,
-        installed=True,
-        description="Polish customer-support dialog (shop knowledge base, order status, callbacks)",
-        version=VERSION,
-        languages=LANGUAGES,
-    )
+    about = "Polish customer-support dialog (shop knowledge base, order status, callbacks)"
     return HandleProgram(
-        name=HANDLE_PROGRAM,
-        attribution=_INFOLINIA,
-        installed=True,
-        description="infolinia customer support (conversation agent)",
-        version=VERSION,
-        models=[model],
+        **_program(HANDLE_PROGRAM, "infolinia customer support (conversation agent)"),
+        models=[HandleModel(**_model("infolinia-dialog", _INFOLINIA, about, VERSION))],
         supports_handled_streaming=False,
         supports_home_control=False,
     )
 
 
 def _asr_program(model_name: str) -> AsrProgram:
-    model = AsrModel(
-        name=model_name,
-        attribution=_WHISPER,
-        installed=True,
-        description=f"Whisper {model_name} (Polish)",
-        version=None,
-        languages=LANGUAGES,
-    )
     return AsrProgram(
-        name=ASR_PROGRAM,
-        attribution=_INFOLINIA,
-        installed=True,
-        description="infolinia Polish speech recognition",
-        version=VERSION,
-        models=[model],
+        **_program(ASR_PROGRAM, "infolinia Polish speech recognition"),
+        models=[AsrModel(**_model(model_name, _WHISPER, f"Whisper {model_name} (Polish)"))],
         supports_transcript_streaming=True,  # chunks are Whisper segments, sent when recognition ends
         requires_external_vad=True,  # HA (or the satellite) decides when the utterance ends
     )
 
 
 def _tts_program(voice_name: str) -> TtsProgram:
-    voice = TtsVoice(
-        name=voice_name,
-        attribution=_PIPER,
-        installed=True,
-        description=f"Piper {voice_name} (Polish)",
-        version=None,
-        languages=LANGUAGES,
-    )
     return TtsProgram(
-        name=TTS_PROGRAM,
-        attribution=_INFOLINIA,
-        installed=True,
-        description="infolinia Polish speech synthesis",
-        version=VERSION,
-        voices=[voice],
+        **_program(TTS_PROGRAM, "infolinia Polish speech synthesis"),
+        voices=[TtsVoice(**_model(voice_name, _PIPER, f"Piper {voice_name} (Polish)"))],
         supports_synthesize_streaming=True,
     )
 
