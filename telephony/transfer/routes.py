@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,38 @@ def _failed(steps: TransferSteps, step: str, form: dict[str, str]) -> str:
     return steps.refusal() if step in CALLER_STEPS else hang_up_twiml()
 
 
+# The callbacks Twilio posts, in the order they are registered: (path under BASE, route name, step).
+_STEP_ROUTES = (
+    ("/hold", "hold", "hold"),
+    ("/conference", "conference", "conference"),
+    ("/agent/{agent_id}", "agent", "agent"),
+    ("/agent/{agent_id}/answer", "agent_answer", "answer"),
+    ("/agent/{agent_id}/status", "agent_status", "status"),
+    ("/callback-offer", "callback_offer", "offer"),
+    ("/callback-answer", "callback_answer", "callback"),
+    ("/voicemail", "voicemail", "voicemail"),
+)
+Handle = Callable[[Request, str, str | None, str], Awaitable[Response]]
+
+
+def _add_step(router: APIRouter, handle: Handle, path: str, name: str, step: str) -> None:
+    """One ``POST`` route running ``step`` through ``handle`` (signature check, refusal, failure TwiML);
+    its path names the agent, or only the transfer. One place for all eight, so none can skip a check."""
+    if "{agent_id}" in path:
+
+        async def for_agent(request: Request, tid: str, agent_id: str) -> Response:
+            return await handle(request, tid, agent_id, step)
+
+        endpoint: Callable[..., Awaitable[Response]] = for_agent
+    else:
+
+        async def for_transfer(request: Request, tid: str) -> Response:
+            return await handle(request, tid, None, step)
+
+        endpoint = for_transfer
+    router.add_api_route(BASE + path, endpoint, methods=["POST"], name=name)
+
+
 def build_transfer_router(deps: TransferRouteDeps) -> APIRouter:
     """The transfer's Twilio callbacks under ``/twilio/transfer/{tid}/...`` and ``/twilio/audio/{id}.wav``."""
     router, steps = APIRouter(), deps.steps
@@ -90,37 +123,8 @@ def build_transfer_router(deps: TransferRouteDeps) -> APIRouter:
             log.exception("transfer %s: step %s failed", tid, step)
             return _xml(_failed(steps, step, form))
 
-    @router.post(BASE + "/hold")
-    async def hold(request: Request, tid: str) -> Response:
-        return await handle(request, tid, None, "hold")
-
-    @router.post(BASE + "/conference")
-    async def conference(request: Request, tid: str) -> Response:
-        return await handle(request, tid, None, "conference")
-
-    @router.post(BASE + "/agent/{agent_id}")
-    async def agent(request: Request, tid: str, agent_id: str) -> Response:
-        return await handle(request, tid, agent_id, "agent")
-
-    @router.post(BASE + "/agent/{agent_id}/answer")
-    async def agent_answer(request: Request, tid: str, agent_id: str) -> Response:
-        return await handle(request, tid, agent_id, "answer")
-
-    @router.post(BASE + "/agent/{agent_id}/status")
-    async def agent_status(request: Request, tid: str, agent_id: str) -> Response:
-        return await handle(request, tid, agent_id, "status")
-
-    @router.post(BASE + "/callback-offer")
-    async def callback_offer(request: Request, tid: str) -> Response:
-        return await handle(request, tid, None, "offer")
-
-    @router.post(BASE + "/callback-answer")
-    async def callback_answer(request: Request, tid: str) -> Response:
-        return await handle(request, tid, None, "callback")
-
-    @router.post(BASE + "/voicemail")
-    async def voicemail(request: Request, tid: str) -> Response:
-        return await handle(request, tid, None, "voicemail")
+    for path, name, step in _STEP_ROUTES:
+        _add_step(router, handle, path, name, step)
 
     @router.get(AUDIO_PATH)
     async def audio(audio_id: str) -> Response:
