@@ -6,7 +6,6 @@ import importlib
 from types import ModuleType
 
 import numpy as np
-import pytest
 
 from voice.codec import (
     ULAW_SILENCE,
@@ -23,10 +22,9 @@ ALL_SAMPLES = np.arange(-32768, 32768, dtype=np.int16)
 
 
 def _audioop() -> ModuleType:
-    try:
-        return importlib.import_module("audioop")
-    except ImportError:
-        pytest.skip("audioop is not available (removed in Python 3.13, audioop-lts not installed)")
+    """The reference codec: the standard library's, or audioop-lts from Python 3.13 on (a dependency in
+    pyproject.toml, so never a reason to skip: a missing one is a broken install)."""
+    return importlib.import_module("audioop")
 
 
 def test_decode_matches_audioop_on_all_256_codes() -> None:
