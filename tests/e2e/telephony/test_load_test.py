@@ -52,8 +52,10 @@ async def test_concurrent_calls_each_get_their_own_hang_up_or_transfer(tmp_path:
     summary = summarize(outcomes, wall, 2)
     assert (summary["calls"], summary["turns"], summary["turns_answered"]) == (3, 4, 4)
     assert (summary["transfers"], summary["errors"], summary["dropped"]) == (2, 0, 0)
-    assert 0 < summary["turn_latency_s"]["p50"] <= summary["turn_latency_s"]["p95"] < 3.0
-    assert summary["greeting_s"]["p50"] is not None and summary["greeting_s"]["p50"] < 2.0
+    # Every turn answered after the caller finished, the percentiles in order; how fast is a benchmark figure.
+    latency, greeting, wall = summary["turn_latency_s"], summary["greeting_s"], summary["wall_s"] + 0.05
+    assert 0 < latency["p50"] <= latency["p95"] <= latency["max"] <= wall  # (wall_s is rounded to 0.1 s)
+    assert greeting["p50"] is not None and 0 < greeting["p50"] <= greeting["max"] <= wall
     figures = sampler.summary()
     assert figures["cpu_avg_pct"] > 0 and figures["rss_max_mb"] > 10
 
@@ -124,14 +126,17 @@ async def test_a_real_bench_fills_the_gateway_columns_from_metrics(
     run = json.loads((tmp_path / "bench.json").read_text())["runs"][0]
     assert (run["calls"], run["turns_answered"], run["errors"], run["dropped"]) == (1, 1, 0, 0)
     gw = run["gateway"]
-    assert gw["asr_queue"]["count"] >= 1 and 0 <= gw["asr_queue"]["mean_s"] < 5.0  # one caller: ~no wait
+    wall = run["wall_s"] + 0.05  # (rounded to 0.1 s) nothing within the run can have lasted longer
+    assert gw["asr_queue"]["count"] >= 1 and 0 <= gw["asr_queue"]["mean_s"] <= wall
     tts = gw["tts_queue"]  # the reply was synthesized during the call (nothing pre-rendered)
-    assert tts["count"] >= 1 and 0 <= tts["mean_s"] < 5.0
+    assert tts["count"] >= 1 and 0 <= tts["mean_s"] <= wall
     stages = gw["stages"]
     assert all(stages[s]["count"] == 1 for s in ("transcript", "dialog", "tts_first_audio"))
-    # turn detected -> transcript: 0 when the speculative recognition finished during the end-of-turn wait
-    assert 0 <= stages["transcript"]["mean_s"] < 15.0
-    assert 0 <= stages["dialog"]["mean_s"] < 5.0 and 0 <= stages["tts_first_audio"]["mean_s"] < 15.0
+    # turn detected -> transcript: 0 when the speculative recognition finished during the end-of-turn wait.
+    # The stages are consecutive spans of the one turn's latency (speech end -> first audio), so in the
+    # same unit they cannot add up to more than it: a figure in ms, or a span counted twice, would.
+    spans = [stages[s]["mean_s"] for s in ("transcript", "dialog", "tts_first_audio")]
+    assert all(x >= 0 for x in spans) and sum(spans) <= gw["server_turn_latency"]["mean_s"] + 0.002
     assert gw["asr_queue"]["count"] >= stages["transcript"]["count"]  # a turn: 1 recognition, 2 if speculated
     assert gw["server_turn_latency"]["count"] == 1 and gw["server_turn_latency"]["mean_s"] > 0
     row = next(line for line in (tmp_path / "bench.md").read_text().splitlines() if line.startswith("| 1 |"))
