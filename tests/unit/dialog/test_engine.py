@@ -327,7 +327,9 @@ async def test_flow_evaluation_on_the_tuning_set(kb: KnowledgeBase, orders: Json
     assert report["escalation"]["precision"] >= 0.97, report["failures"]
     assert report["order_id_accuracy"] >= 0.95, report["failures"]
     assert report["accuracy"] >= 0.95, report["failures"]
-    assert report["latency_ms"]["p95"] < 250, report["latency_ms"]  # ~15 ms measured; slack for CI
+    # every turn timed (how fast is a figure of `infolinia bench dialog`, docs/benchmarks.md, not a test)
+    latency = report["latency_ms"]
+    assert latency["turns"] >= len(items) and 0 < latency["p50"] <= latency["p95"], latency
 
 
 # ---------------------------------------------------------------- catalogue helpers
