@@ -8,7 +8,6 @@ callback offer leaves the record ``abandoned`` with its end time, not ``callback
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
@@ -171,13 +170,10 @@ async def _waiting(world: World, queue: str = "reklamacje") -> tuple[str, str]:
 # --- an agent becomes available ----------------------------------------------------------------------------
 async def test_agent_set_available_over_the_api_is_dialled_before_the_request_returns(world: World) -> None:
     tid, _ = await _waiting(world)
-    began = time.monotonic()
     reply = await world.available("bartek")
-    took = time.monotonic() - began
     assert reply.status_code == 200 and reply.json()["previous"] == "offline"
     # Already recorded by the stand-in when the PUT answered: the API request itself dialled bartek.
     _one_ring(world.twilio.drain(), "bartek", tid)
-    assert took < world.warm.cfg.hold_repeat_s / 10  # nowhere near a hold-loop repeat
     assert await world.status(tid) == "ringing"
     state = await world.deps.agents.get("bartek")
     assert state is not None and state.status == "busy" and state.reserved_for == tid
