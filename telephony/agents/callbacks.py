@@ -25,7 +25,8 @@ import builtins
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -34,6 +35,7 @@ from redis.asyncio import Redis
 
 from dialog.pii import mask, mask_transcript
 from dialog.ports import KeyValueStore
+from dialog.redis_connect import confirm_replicated
 
 CallbackStatus = Literal["pending", "claimed", "closed"]
 MUTABLE = ("status", "claimed_by", "claimed_at", "closed_at", "outcome", "voicemail_url", "voicemail_s")
@@ -152,6 +154,15 @@ redis.call('ZADD', KEYS[3], score, ARGV[1])
 return 'ok'
 """
 
+# KEYS: hash, voicemails zset. ARGV: url, seconds ('' unknown), voicemails member ('' none), score.
+_VOICEMAIL = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'voicemail_url', ARGV[1])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'voicemail_s', ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[3]) end
+return 1
+"""
+
 
 class RedisCallbacks:
     """Callback requests in Redis (any worker, atomic claim). ``redis`` must decode responses."""
@@ -163,11 +174,19 @@ class RedisCallbacks:
         prefix: str = "infolinia:",
         ttl_s: int = 30 * 86400,
         clock: Callable[[], float] = time.time,
+        replicas: int = 0,
+        replica_wait_ms: int = 500,
     ) -> None:
+        """``replicas``: a request (``add``, ``attach_voicemail``) counts as stored only once this many
+        replicas confirm it (``WAIT``); else ``NotReplicated`` (a ConnectionError: the steps spool it). Why:
+        Redis replicates asynchronously, so a master that dies right after a write takes it with it, and the
+        caller was already told "saved"."""
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
+        self.replicas, self.replica_wait_ms = replicas, replica_wait_ms
         self._add = redis.register_script(_ADD)
         self._claim = redis.register_script(_CLAIM)
         self._close = redis.register_script(_CLOSE)
+        self._voicemail = redis.register_script(_VOICEMAIL)
 
     def _key(self, callback_id: str) -> str:
         return f"{self.prefix}callback:{callback_id}"
@@ -180,11 +199,24 @@ class RedisCallbacks:
         so a retried step or a spool replayed twice stores it once."""
         callback_id = str(record["id"])
         data = {k: v for k, v in masked(record).items() if k not in MUTABLE}
-        await self._add(
-            keys=[self._key(callback_id), self._index("pending")],
-            args=[json.dumps(data, ensure_ascii=False), self.ttl_s, _epoch(record.get("created_at")), callback_id],
-        )
+        async with self._durable() as conn:
+            await self._add(
+                keys=[self._key(callback_id), self._index("pending")],
+                args=[json.dumps(data, ensure_ascii=False), self.ttl_s, _epoch(record.get("created_at")), callback_id],
+                client=conn,
+            )
+            await confirm_replicated(conn, self.replicas, self.replica_wait_ms)
         return callback_id
+
+    @asynccontextmanager
+    async def _durable(self) -> AsyncIterator[Redis]:
+        """The client a durable write goes through: one connection of the pool when replicas must confirm
+        it (WAIT counts its own connection's writes), else the pooled client itself."""
+        if self.replicas <= 0:
+            yield self.redis
+            return
+        async with self.redis.client() as conn:
+            yield conn
 
     async def get(self, callback_id: str) -> dict[str, Any] | None:
         row = await self.redis.hgetall(self._key(callback_id))
@@ -220,18 +252,17 @@ class RedisCallbacks:
         return ClaimResult(result == "ok", await self.get(callback_id), "" if result == "ok" else str(result))
 
     async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool:
-        key = self._key(callback_id)
-        if not await self.redis.exists(key):
-            return False
-        fields: dict[Any, str] = {"voicemail_url": recording_url}
-        if duration_s is not None:
-            fields["voicemail_s"] = str(float(duration_s))
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=fields)
-            if (sid := recording_sid(recording_url)) is not None:  # to delete at Twilio after retention
-                pipe.zadd(f"{self.prefix}{VOICEMAILS_KEY}", {f"{sid} {callback_id}": self._clock()}, nx=True)
-            await pipe.execute()
-        return True
+        sid = recording_sid(recording_url)  # listed to delete at Twilio after retention
+        seconds = "" if duration_s is None else str(float(duration_s))
+        async with self._durable() as conn:  # a script, not MULTI: a pipeline would take another connection
+            attached = await self._voicemail(
+                keys=[self._key(callback_id), f"{self.prefix}{VOICEMAILS_KEY}"],
+                args=[recording_url, seconds, "" if sid is None else f"{sid} {callback_id}", self._clock()],
+                client=conn,
+            )
+            if attached:
+                await confirm_replicated(conn, self.replicas, self.replica_wait_ms)
+        return bool(attached)
 
 
 CALLBACK_KEY = "callback:{}"

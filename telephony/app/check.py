@@ -24,7 +24,7 @@ import httpx
 from dialog.factory import bundled
 from dialog.kb import load_kb
 from dialog.orders import HttpOrders, JsonOrders, OrdersUnavailable
-from dialog.store import connect_redis
+from dialog.redis_connect import connect_redis
 from telephony.agents.roster import load_roster
 from telephony.app.shop import Shop, load_shop
 from telephony.settings import Settings
