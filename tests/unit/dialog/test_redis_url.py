@@ -1,0 +1,47 @@
+"""The Redis URLs an operator may set: a Sentinel URL parses into its sentinels, master and database, and a
+typo is a clear error at start-up (Settings), never a client dialling the wrong place."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from dialog.redis_connect import BlockingSentinelPool, connect_redis, is_sentinel_url, parse_sentinel_url
+from telephony.settings import Settings
+
+
+def test_a_sentinel_url_names_the_sentinels_the_master_and_the_database() -> None:
+    target = parse_sentinel_url("redis+sentinel://app:s3cr%40t@10.0.0.1:26379,10.0.0.2:26380/main/2")
+    assert target.sentinels == [("10.0.0.1", 26379), ("10.0.0.2", 26380)]
+    assert (target.master, target.db, target.tls) == ("main", 2, False)
+    assert (target.username, target.password) == ("app", "s3cr@t")
+
+
+def test_tls_and_options_and_the_default_database() -> None:
+    target = parse_sentinel_url("rediss+sentinel://s1:26379/main?ssl_ca_certs=/etc/ca.pem&sentinel_password=x")
+    assert target.tls and target.db == 0 and target.password is None
+    assert target.options == {"ssl_ca_certs": "/etc/ca.pem", "sentinel_password": "x"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis+sentinel:///main/0",  # no sentinel
+        "redis+sentinel://s1/main/0",  # no port
+        "redis+sentinel://s1:26379",  # no master name
+        "redis+sentinel://s1:26379/main/zero",  # the database is a number
+        "redis+sentinel://s1:26379/main/0/extra",
+    ],
+)
+def test_a_malformed_sentinel_url_is_refused_at_start_up(url: str) -> None:
+    with pytest.raises(ValidationError, match="Sentinel URL|host:port"):
+        Settings(redis_url=url)
+
+
+def test_plain_urls_are_not_sentinel_urls_and_build_the_blocking_pool() -> None:
+    assert not is_sentinel_url("redis://h:6379/0") and not is_sentinel_url("rediss://h:6380/0")
+    assert Settings(redis_url="rediss://h:6380/0").redis_url == "rediss://h:6380/0"
+    client = connect_redis("redis+sentinel://127.0.0.1:1/main/3", max_connections=7, wait_s=1.5)
+    pool = client.connection_pool
+    assert isinstance(pool, BlockingSentinelPool)  # bounded wait for a connection, as with a plain URL
+    assert (pool.max_connections, pool.timeout, pool.connection_kwargs["db"]) == (7, 1.5, 3)
