@@ -65,7 +65,7 @@ async def test_a_certificate_the_client_does_not_trust_is_refused(tls_redis: tup
     port, _ = tls_redis
     client = connect_redis(f"rediss://127.0.0.1:{port}/0")  # the system's CAs: our throw-away CA is not one
     try:
-        with pytest.raises(RedisConnectionError, match="(?i)certificate"):
+        with pytest.raises(RedisConnectionError, match=r"(?i)certificate"):
             await client.ping()
     finally:
         await client.aclose()

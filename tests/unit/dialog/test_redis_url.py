@@ -34,7 +34,7 @@ def test_tls_and_options_and_the_default_database() -> None:
     ],
 )
 def test_a_malformed_sentinel_url_is_refused_at_start_up(url: str) -> None:
-    with pytest.raises(ValidationError, match="Sentinel URL|host:port"):
+    with pytest.raises(ValidationError, match=r"Sentinel URL|host:port"):
         Settings(redis_url=url)
 
 
