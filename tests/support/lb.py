@@ -118,7 +118,7 @@ class HAProxy:
 
 
 def haproxy_config(port: int, backends: Sequence[int]) -> str:
-    servers = "".join(f"    server gw{i} 127.0.0.1:{p} check inter 500 fall 1 rise 2\n" for i, p in enumerate(backends))
+    servers = "".join(f"    server gw{i} 127.0.0.1:{p} check inter 500 fall 3 rise 2\n" for i, p in enumerate(backends))
     return (
         "global\n    log stdout format raw local0\n    maxconn 2000\n"
         "defaults\n    mode http\n    log global\n    log-format \"%b/%s %ST %HM %HU\"\n"

@@ -45,3 +45,11 @@ def test_plain_urls_are_not_sentinel_urls_and_build_the_blocking_pool() -> None:
     pool = client.connection_pool
     assert isinstance(pool, BlockingSentinelPool)  # bounded wait for a connection, as with a plain URL
     assert (pool.max_connections, pool.timeout, pool.connection_kwargs["db"]) == (7, 1.5, 3)
+
+
+def test_infolinia_check_never_prints_a_sentinel_url_s_passwords() -> None:
+    from telephony.app.check import _safe_url
+
+    shown = _safe_url("redis+sentinel://app:pw1@s1:26379,s2:26379/main/0?sentinel_password=pw2&ssl_cert_reqs=none")
+    assert "pw1" not in shown and "pw2" not in shown and "s1:26379,s2:26379/main/0" in shown
+    assert _safe_url("redis://h:6379/0") == "redis://h:6379/0"
