@@ -4,8 +4,9 @@ replica), and the master is SIGKILLed in the middle of a phone call, a chat and 
 
 What must hold: the call goes on with its dialog session (the caller's "please repeat" after the failover
 gets the answer given before it; no hand-over), the chat keeps its session, and every callback request is
-stored on the promoted master exactly once: those confirmed before the kill because a replica had them
-(WAIT), those taken during the failover because they were also spooled until a replica confirmed them.
+stored on the promoted master exactly once (and a voicemail left before the kill with it): those confirmed
+before the kill because a replica had them (WAIT), those taken during the failover because they were also
+spooled until a replica confirmed them.
 
 What is real: the gateway (``build_gateway`` from Settings, the real dialog engine, speech off), its
 routes over uvicorn, the Redis processes. The call runs the real call pipeline over the in-memory phone
@@ -116,6 +117,10 @@ async def test_a_failover_mid_call_and_mid_chat_loses_no_session_and_no_callback
             offered = [await w.transfer("obsluga") for _ in range(4)]  # nobody serves it: the callback offer
             for tid, sid in offered[:2]:  # confirmed by the replica (WAIT) before the master dies
                 assert spoken(twiml(await w.signed(f"/twilio/transfer/{tid}/callback-answer", form(sid, Digits="1"))))
+            (vm_tid, vm_sid), recording = await w.transfer("obsluga"), "https://api.twilio.com/rec/RE" + "7" * 32
+            assert twiml(await w.signed(f"/twilio/transfer/{vm_tid}/callback-answer", form(vm_sid, Digits="2")))
+            message = form(vm_sid, RecordingUrl=recording, RecordingDuration="7")
+            assert spoken(twiml(await w.signed(f"/twilio/transfer/{vm_tid}/voicemail", message)))
             assert w.gateway.recovery is not None and w.gateway.recovery.spool.pending() == 0
 
             killed = asyncio.Event()
@@ -149,13 +154,14 @@ async def test_a_failover_mid_call_and_mid_chat_loses_no_session_and_no_callback
             assert all(spoken(twiml(r)) for r in during)
             book = w.gateway.transfer.agents.callbacks  # type: ignore[union-attr]
             assert all([await book.get(f"cb-{tid}") for tid, _ in offered])
+            assert (await book.get(f"cb-{vm_tid}") or {}).get("voicemail_url") == recording
             # Those taken while no replica could confirm them wait in the spool until one can: the old master
             # comes back, the sentinel makes it a replica of the new one, the replay confirms them.
             assert w.gateway.recovery.spool.pending() == 2
             group.master.restart()
             await _drained(w)
             ids = [c["id"] for c in await book.pending()]
-            assert sorted(ids) == sorted(f"cb-{tid}" for tid, _ in offered)
+            assert sorted(ids) == sorted(f"cb-{tid}" for tid, _ in [*offered, (vm_tid, vm_sid)])
 
     await asyncio.wait_for(scenario(), GUARD_S * 2)
 

@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from dialog.redis_connect import BlockingSentinelPool, connect_redis, is_sentinel_url, parse_sentinel_url
+from telephony.app.check import _safe_url
 from telephony.settings import Settings
 
 
@@ -48,8 +49,6 @@ def test_plain_urls_are_not_sentinel_urls_and_build_the_blocking_pool() -> None:
 
 
 def test_infolinia_check_never_prints_a_sentinel_url_s_passwords() -> None:
-    from telephony.app.check import _safe_url
-
     shown = _safe_url("redis+sentinel://app:pw1@s1:26379,s2:26379/main/0?sentinel_password=pw2&ssl_cert_reqs=none")
     assert "pw1" not in shown and "pw2" not in shown and "s1:26379,s2:26379/main/0" in shown
     assert _safe_url("redis://h:6379/0") == "redis://h:6379/0"
