@@ -36,6 +36,7 @@ from redis.asyncio import Redis
 from dialog.pii import mask, mask_transcript
 from dialog.ports import KeyValueStore
 from dialog.redis_connect import confirm_replicated
+from telephony.agents.callback_scripts import ADD, CLAIM, CLOSE, VOICEMAIL
 
 CallbackStatus = Literal["pending", "claimed", "closed"]
 MUTABLE = ("status", "claimed_by", "claimed_at", "closed_at", "outcome", "voicemail_url", "voicemail_s")
@@ -122,48 +123,6 @@ class CallbackBook(Protocol):
     async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool: ...
 
 
-# KEYS: hash, pending zset. ARGV: data JSON, ttl, score, id. Adds only an id not stored yet.
-_ADD = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'data', ARGV[1], 'status', 'pending')
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-return 1
-"""
-
-# KEYS: hash, from-zset, to-zset. ARGV: id, agent, now, new status, field name, field value.
-# claim: pending -> claimed (anyone); close: claimed -> closed (only the claimer).
-_CLAIM = """
-local cur = redis.call('HGET', KEYS[1], 'status')
-if not cur then return 'unknown' end
-if cur ~= 'pending' then return 'taken' end
-redis.call('HSET', KEYS[1], 'status', 'claimed', 'claimed_by', ARGV[2], 'claimed_at', ARGV[3])
-local score = redis.call('ZSCORE', KEYS[2], ARGV[1]) or ARGV[4]
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[3], score, ARGV[1])
-return 'ok'
-"""
-_CLOSE = """
-local cur = redis.call('HGET', KEYS[1], 'status')
-if not cur then return 'unknown' end
-if cur ~= 'claimed' or redis.call('HGET', KEYS[1], 'claimed_by') ~= ARGV[2] then return 'not_yours' end
-redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[3], 'outcome', ARGV[4])
-local score = redis.call('ZSCORE', KEYS[2], ARGV[1]) or 0
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[3], score, ARGV[1])
-return 'ok'
-"""
-
-# KEYS: hash, voicemails zset. ARGV: url, seconds ('' unknown), voicemails member ('' none), score.
-_VOICEMAIL = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'voicemail_url', ARGV[1])
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'voicemail_s', ARGV[2]) end
-if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[3]) end
-return 1
-"""
-
-
 class RedisCallbacks:
     """Callback requests in Redis (any worker, atomic claim). ``redis`` must decode responses."""
 
@@ -183,10 +142,10 @@ class RedisCallbacks:
         caller was already told "saved"."""
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
         self.replicas, self.replica_wait_ms = replicas, replica_wait_ms
-        self._add = redis.register_script(_ADD)
-        self._claim = redis.register_script(_CLAIM)
-        self._close = redis.register_script(_CLOSE)
-        self._voicemail = redis.register_script(_VOICEMAIL)
+        self._add = redis.register_script(ADD)
+        self._claim = redis.register_script(CLAIM)
+        self._close = redis.register_script(CLOSE)
+        self._voicemail = redis.register_script(VOICEMAIL)
 
     def _key(self, callback_id: str) -> str:
         return f"{self.prefix}callback:{callback_id}"
