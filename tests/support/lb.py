@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
+from telephony.app import phone, services, workers
 from telephony.devtools.simulator_rest import CallAction
 from telephony.devtools.twilio_standin import TwilioStandin
 from tests.support.call import AmplitudeVAD
@@ -50,9 +51,7 @@ async def _stand_in_speech(settings: object) -> tuple[LengthRecognizer, ToneSynt
 
 def app_from_env() -> FastAPI:
     """``telephony.app.workers:app_from_env`` with the model seams stood in (see the module docstring)."""
-    from telephony.app import phone, services, workers  # the patched modules, as the subprocess imports them
-
-    services.build_speech = _stand_in_speech  # type: ignore[assignment]
+    services.build_speech = _stand_in_speech
     phone.SileroModel = _AmplitudeVadModel  # type: ignore[assignment,misc]
     return workers.app_from_env()
 
