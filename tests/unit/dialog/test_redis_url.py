@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from redis.asyncio.connection import SSLConnection
 
-from dialog.redis_connect import BlockingSentinelPool, connect_redis, is_sentinel_url, parse_sentinel_url
+from dialog.redis_connect import (
+    BlockingSentinelPool,
+    FailoverSSLConnection,
+    connect_redis,
+    is_sentinel_url,
+    parse_sentinel_url,
+)
 from telephony.app.check import _safe_url
 from telephony.settings import Settings
 
@@ -52,3 +59,12 @@ def test_infolinia_check_never_prints_a_sentinel_url_s_passwords() -> None:
     shown = _safe_url("redis+sentinel://app:pw1@s1:26379,s2:26379/main/0?sentinel_password=pw2&ssl_cert_reqs=none")
     assert "pw1" not in shown and "pw2" not in shown and "s1:26379,s2:26379/main/0" in shown
     assert _safe_url("redis://h:6379/0") == "redis://h:6379/0"
+
+
+def test_a_tls_sentinel_url_connects_to_the_master_over_tls_with_the_given_ca() -> None:
+    client = connect_redis("rediss+sentinel://127.0.0.1:1/main/0?ssl_ca_certs=/etc/ca.pem&sentinel_password=x")
+    pool = client.connection_pool
+    assert issubclass(pool.connection_class, FailoverSSLConnection)
+    assert pool.connection_kwargs["ssl_ca_certs"] == "/etc/ca.pem" and "sentinel_password" not in pool.connection_kwargs
+    sentinel = pool.sentinel_manager.sentinels[0].connection_pool  # the sentinels are asked over TLS too
+    assert issubclass(sentinel.connection_class, SSLConnection) and sentinel.connection_kwargs["password"] == "x"
