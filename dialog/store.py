@@ -15,13 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.asyncio import Redis
 
 from dialog.ports import KeyValueStore
+from dialog.redis_connect import connect_redis
 from dialog.session import Session
 
 log = logging.getLogger(__name__)
@@ -74,35 +71,6 @@ class MemoryStore:
     def __len__(self) -> int:
         """Number of live keys (expired ones are dropped on the way)."""
         return sum(1 for key in list(self._data) if self._live(key) is not None)
-
-
-REDIS_MAX_CONNECTIONS = 100
-REDIS_WAIT_S = 5.0
-REDIS_CONNECT_S = 3.0  # the handshake waits out a stalled Redis (a 1 s pause lost sessions at 1.0); still bounded
-REDIS_RETRIES = 2
-
-
-def connect_redis(url: str, max_connections: int = REDIS_MAX_CONNECTIONS, wait_s: float = REDIS_WAIT_S) -> Redis:
-    """A Redis client whose pool *waits* for a free connection instead of failing.
-
-    redis-py's default pool raises ``MaxConnectionsError`` on the 101st concurrent command: under a burst of
-    chats that silently lost sessions (the reply went out, the save failed). A blocking pool queues the
-    command for up to ``wait_s`` and only then raises, which callers treat as 'Redis unavailable'.
-    Retries: a command whose connection fails is tried twice more after 50 and 100 ms (a Redis restart or
-    failover blip is absorbed; a down Redis still fails within a fraction of a second, and the callers
-    degrade); connecting (handshake included) is bounded at 3 s: a black-holed Redis cannot hold a request
-    for minutes.
-    """
-    pool = BlockingConnectionPool.from_url(
-        url,
-        max_connections=max_connections,
-        timeout=wait_s,
-        decode_responses=True,
-        socket_connect_timeout=REDIS_CONNECT_S,
-        retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), REDIS_RETRIES),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
-    )
-    return Redis.from_pool(pool)  # owns the pool: aclose() disconnects it
 
 
 class RedisStore:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dialog.redis_connect import is_sentinel_url, parse_sentinel_url
 from telephony.access.keys import ApiKeys, parse_networks
 from telephony.access.ratelimit import parse_rule
 
@@ -83,6 +84,19 @@ class Settings(BaseSettings):
     # --- state ----------------------------------------------------------------------------------
     redis_url: str | None = Field(None, description="redis://... ; unset = embedded in-process store (one worker).")
     redis_prefix: str = "infolinia:"
+    redis_failover_s: float = Field(
+        10.0,
+        ge=0,
+        description="With Sentinel (redis+sentinel://): how long a command waits for the promoted replica "
+        "during a failover before the caller degrades (spool, 503). Plain URLs retry for about 0.2 s.",
+    )
+    redis_wait_replicas: int = Field(
+        0,
+        ge=0,
+        description="Callback and voicemail requests are confirmed only once this many replicas have them "
+        "(Redis WAIT); unconfirmed ones stay in the local spool. 1 with Sentinel; 0 = a single Redis.",
+    )
+    redis_wait_ms: int = Field(500, ge=1, description="How long WAIT waits for the replicas (ms).")
     session_ttl_s: int = Field(
         3600, ge=60, description="Dialog/chat sessions expire this long after their last turn (personal data)."
     )
@@ -229,4 +243,11 @@ class Settings(BaseSettings):
         v = v.strip().lower()
         if v and (len(v) != 64 or any(c not in "0123456789abcdef" for c in v)):
             raise ValueError("must be the 64 hex digits of sha256 of the token")
+        return v
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, v: str | None) -> str | None:
+        if v and is_sentinel_url(v):
+            parse_sentinel_url(v)  # a typo in the sentinels or the master's name fails at start-up
         return v

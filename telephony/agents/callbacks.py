@@ -25,7 +25,8 @@ import builtins
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -34,6 +35,8 @@ from redis.asyncio import Redis
 
 from dialog.pii import mask, mask_transcript
 from dialog.ports import KeyValueStore
+from dialog.redis_connect import confirm_replicated
+from telephony.agents.callback_scripts import ADD, CLAIM, CLOSE, VOICEMAIL
 
 CallbackStatus = Literal["pending", "claimed", "closed"]
 MUTABLE = ("status", "claimed_by", "claimed_at", "closed_at", "outcome", "voicemail_url", "voicemail_s")
@@ -120,39 +123,6 @@ class CallbackBook(Protocol):
     async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool: ...
 
 
-# KEYS: hash, pending zset. ARGV: data JSON, ttl, score, id. Adds only an id not stored yet.
-_ADD = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'data', ARGV[1], 'status', 'pending')
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-return 1
-"""
-
-# KEYS: hash, from-zset, to-zset. ARGV: id, agent, now, new status, field name, field value.
-# claim: pending -> claimed (anyone); close: claimed -> closed (only the claimer).
-_CLAIM = """
-local cur = redis.call('HGET', KEYS[1], 'status')
-if not cur then return 'unknown' end
-if cur ~= 'pending' then return 'taken' end
-redis.call('HSET', KEYS[1], 'status', 'claimed', 'claimed_by', ARGV[2], 'claimed_at', ARGV[3])
-local score = redis.call('ZSCORE', KEYS[2], ARGV[1]) or ARGV[4]
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[3], score, ARGV[1])
-return 'ok'
-"""
-_CLOSE = """
-local cur = redis.call('HGET', KEYS[1], 'status')
-if not cur then return 'unknown' end
-if cur ~= 'claimed' or redis.call('HGET', KEYS[1], 'claimed_by') ~= ARGV[2] then return 'not_yours' end
-redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[3], 'outcome', ARGV[4])
-local score = redis.call('ZSCORE', KEYS[2], ARGV[1]) or 0
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[3], score, ARGV[1])
-return 'ok'
-"""
-
-
 class RedisCallbacks:
     """Callback requests in Redis (any worker, atomic claim). ``redis`` must decode responses."""
 
@@ -163,11 +133,19 @@ class RedisCallbacks:
         prefix: str = "infolinia:",
         ttl_s: int = 30 * 86400,
         clock: Callable[[], float] = time.time,
+        replicas: int = 0,
+        replica_wait_ms: int = 500,
     ) -> None:
+        """``replicas``: a request (``add``, ``attach_voicemail``) counts as stored only once this many
+        replicas confirm it (``WAIT``); else ``NotReplicated`` (a ConnectionError: the steps spool it). Why:
+        Redis replicates asynchronously, so a master that dies right after a write takes it with it, and the
+        caller was already told "saved"."""
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
-        self._add = redis.register_script(_ADD)
-        self._claim = redis.register_script(_CLAIM)
-        self._close = redis.register_script(_CLOSE)
+        self.replicas, self.replica_wait_ms = replicas, replica_wait_ms
+        self._add = redis.register_script(ADD)
+        self._claim = redis.register_script(CLAIM)
+        self._close = redis.register_script(CLOSE)
+        self._voicemail = redis.register_script(VOICEMAIL)
 
     def _key(self, callback_id: str) -> str:
         return f"{self.prefix}callback:{callback_id}"
@@ -180,11 +158,24 @@ class RedisCallbacks:
         so a retried step or a spool replayed twice stores it once."""
         callback_id = str(record["id"])
         data = {k: v for k, v in masked(record).items() if k not in MUTABLE}
-        await self._add(
-            keys=[self._key(callback_id), self._index("pending")],
-            args=[json.dumps(data, ensure_ascii=False), self.ttl_s, _epoch(record.get("created_at")), callback_id],
-        )
+        async with self._durable() as conn:
+            await self._add(
+                keys=[self._key(callback_id), self._index("pending")],
+                args=[json.dumps(data, ensure_ascii=False), self.ttl_s, _epoch(record.get("created_at")), callback_id],
+                client=conn,
+            )
+            await confirm_replicated(conn, self.replicas, self.replica_wait_ms)
         return callback_id
+
+    @asynccontextmanager
+    async def _durable(self) -> AsyncIterator[Redis]:
+        """The client a durable write goes through: one connection of the pool when replicas must confirm
+        it (WAIT counts its own connection's writes), else the pooled client itself."""
+        if self.replicas <= 0:
+            yield self.redis
+            return
+        async with self.redis.client() as conn:
+            yield conn
 
     async def get(self, callback_id: str) -> dict[str, Any] | None:
         row = await self.redis.hgetall(self._key(callback_id))
@@ -220,18 +211,17 @@ class RedisCallbacks:
         return ClaimResult(result == "ok", await self.get(callback_id), "" if result == "ok" else str(result))
 
     async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool:
-        key = self._key(callback_id)
-        if not await self.redis.exists(key):
-            return False
-        fields: dict[Any, str] = {"voicemail_url": recording_url}
-        if duration_s is not None:
-            fields["voicemail_s"] = str(float(duration_s))
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=fields)
-            if (sid := recording_sid(recording_url)) is not None:  # to delete at Twilio after retention
-                pipe.zadd(f"{self.prefix}{VOICEMAILS_KEY}", {f"{sid} {callback_id}": self._clock()}, nx=True)
-            await pipe.execute()
-        return True
+        sid = recording_sid(recording_url)  # listed to delete at Twilio after retention
+        seconds = "" if duration_s is None else str(float(duration_s))
+        async with self._durable() as conn:  # a script, not MULTI: a pipeline would take another connection
+            attached = await self._voicemail(
+                keys=[self._key(callback_id), f"{self.prefix}{VOICEMAILS_KEY}"],
+                args=[recording_url, seconds, "" if sid is None else f"{sid} {callback_id}", self._clock()],
+                client=conn,
+            )
+            if attached:
+                await confirm_replicated(conn, self.replicas, self.replica_wait_ms)
+        return bool(attached)
 
 
 CALLBACK_KEY = "callback:{}"

@@ -192,6 +192,8 @@ def build_transfer(
         callback_ttl_s=keep.callbacks_s,
         limiter=limiter,
         audit_retention_s=settings.audit_retention_days * 86400,
+        replicas=settings.redis_wait_replicas,
+        replica_wait_ms=settings.redis_wait_ms,
     )
     roster = load_roster(settings.agents_path) if settings.agents_path else []
     if not settings.twilio_auth_token:

@@ -17,14 +17,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from dialog.factory import bundled
 from dialog.kb import load_kb
 from dialog.orders import HttpOrders, JsonOrders, OrdersUnavailable
-from dialog.store import connect_redis
+from dialog.redis_connect import connect_redis
 from telephony.agents.roster import load_roster
 from telephony.app.shop import Shop, load_shop
 from telephony.settings import Settings
@@ -239,9 +239,14 @@ def check_demo_data(settings: Settings, shop: Shop | None) -> list[Finding]:
 
 
 def _safe_url(url: str) -> str:
-    """A URL without its password (redis://:secret@host -> redis://:***@host)."""
+    """A URL without its passwords (redis://:secret@host -> redis://:***@host; a Sentinel URL's
+    ``sentinel_password=`` too)."""
     parts = urlsplit(url)
-    if parts.password is None:
+    query = "&".join(
+        f"{k}=***" if k == "sentinel_password" else f"{k}={v}"
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    if parts.password is None and query == parts.query:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    netloc = parts.netloc if parts.password is None else parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc, query=query).geturl()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from dialog.store import connect_redis
+from dialog.redis_connect import connect_redis
 from telephony.retention.policy import Retention
 from telephony.retention.purge import Purger, PurgeReport
 from telephony.settings import Settings

@@ -18,7 +18,8 @@ from redis.asyncio import Redis
 from dialog import build_engine
 from dialog.engine_config import EngineConfig
 from dialog.ports import Dialog, KeyValueStore
-from dialog.store import MemoryStore, RedisStore, connect_redis
+from dialog.redis_connect import connect_redis
+from dialog.store import MemoryStore, RedisStore
 from telephony.access.lanes import RecognizerLanes
 from telephony.agents.callbacks import CallbackBook
 from telephony.app.phone import build_call_deps, prerender_replies
@@ -83,7 +84,7 @@ def build_store(settings: Settings, redis: Redis | None) -> KeyValueStore:
 
 def build_redis(settings: Settings) -> Redis | None:
     """The process's one Redis connection pool (store, agents, transfers, callbacks share it)."""
-    return connect_redis(settings.redis_url) if settings.redis_url else None
+    return connect_redis(settings.redis_url, failover_s=settings.redis_failover_s) if settings.redis_url else None
 
 
 def build_dialog(settings: Settings, store: KeyValueStore) -> Dialog:

@@ -34,7 +34,17 @@ async def build_speaker(settings: Settings) -> Services:
     synthesizer = None if voice is None else speaker_voice(settings, voice)
     dialog = await asyncio.to_thread(build_dialog, settings, store)
     ttl_s = retention_of(settings).callbacks_s
-    callbacks = RedisCallbacks(redis, prefix=settings.redis_prefix, ttl_s=ttl_s) if redis is not None else None
+    callbacks = (
+        RedisCallbacks(
+            redis,
+            prefix=settings.redis_prefix,
+            ttl_s=ttl_s,
+            replicas=settings.redis_wait_replicas,
+            replica_wait_ms=settings.redis_wait_ms,
+        )
+        if redis is not None
+        else None
+    )
     if callbacks is None:
         log.warning("wyoming: no INFOLINIA_REDIS_URL: speakers cannot book callbacks, they give the hotline")
     return Services(settings, store, dialog, recognizer, synthesizer, callbacks=callbacks)

@@ -72,15 +72,20 @@ def build_agents_deps(
     callback_ttl_s: int = 30 * 86400,
     limiter: Limiter | None = None,
     audit_retention_s: int = 90 * 86400,
+    replicas: int = 0,
+    replica_wait_ms: int = 500,
 ) -> AgentsDeps:
     """The agents features over ``redis`` (``decode_responses=True``; the caller owns and closes it).
     Publishing the roster is a separate, awaited step: ``deps.agents.sync_roster(roster)``. The TTLs are
     the retention of transfer records and callback requests (``telephony.retention.policy``); ``limiter``:
-    the gateway's (default: the default rules over this Redis)."""
+    the gateway's (default: the default rules over this Redis); ``replicas``: how many replicas confirm a
+    callback request before it counts as stored (``RedisCallbacks``)."""
     return AgentsDeps(
         agents=AgentRepo(redis, prefix=prefix, clock=clock),
         transfers=TransferStore(redis, prefix=prefix, clock=clock, ttl_s=transfer_ttl_s),
-        callbacks=RedisCallbacks(redis, prefix=prefix, clock=clock, ttl_s=callback_ttl_s),
+        callbacks=RedisCallbacks(
+            redis, prefix=prefix, clock=clock, ttl_s=callback_ttl_s, replicas=replicas, replica_wait_ms=replica_wait_ms
+        ),
         events=EventBus(redis, prefix=prefix),
         stats=HandlingStats(redis, prefix=prefix),
         hours=hours or QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ),

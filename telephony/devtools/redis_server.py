@@ -47,13 +47,15 @@ class RedisServer:
     url: str
     port: int = 0
     persist: bool = False
+    args: tuple[str, ...] = ()  # more redis-server options: a replica's --replicaof, TLS ports...
 
     @classmethod
-    def start(cls, *, persist: bool = False) -> RedisServer:
+    def start(cls, *, persist: bool = False, args: tuple[str, ...] = ()) -> RedisServer:
         if shutil.which("redis-server") is None:
             raise RedisMissing(f"redis-server is not installed; this needs a real one. {INSTALL_HINT}")
         port, workdir = _free_port(), tempfile.mkdtemp(prefix="infolinia-redis-")
-        server = cls(_spawn(port, workdir, persist), workdir, f"redis://127.0.0.1:{port}/0", port, persist)
+        url = f"redis://127.0.0.1:{port}/0"
+        server = cls(_spawn(port, workdir, persist, args), workdir, url, port, persist, args)
         server._wait()
         return server
 
@@ -71,7 +73,7 @@ class RedisServer:
 
     def restart(self) -> None:
         """The same port (and, with ``persist``, the same data) again."""
-        self.proc = _spawn(self.port, self.workdir, self.persist)
+        self.proc = _spawn(self.port, self.workdir, self.persist, self.args)
         self._wait()
 
     def stop(self) -> None:
@@ -84,8 +86,8 @@ class RedisServer:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _spawn(port: int, workdir: str, persist: bool) -> subprocess.Popen[bytes]:
+def _spawn(port: int, workdir: str, persist: bool, args: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
     durability = ["--appendonly", "yes", "--appendfsync", "always"] if persist else ["--appendonly", "no"]
     binary = shutil.which("redis-server") or "redis-server"
-    cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", *durability, "--dir", workdir]
+    cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", *durability, "--dir", workdir, *args]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -34,6 +34,15 @@ from voice.ports import PCM
 from voice.turns import TurnConfig
 
 
+@dataclass
+class _Wait:
+    predicate: Callable[[], bool]
+    timeout_s: float
+
+    def __call__(self) -> bool:
+        return self.predicate()
+
+
 class Line:
     """The far end of the call: a script of caller actions, plus Twilio-like playback of the bot."""
 
@@ -55,9 +64,10 @@ class Line:
     def silence(self, seconds: float) -> Line:
         return self.audio(np.zeros(int(seconds * 8000), dtype=np.int16))
 
-    def until(self, predicate: Callable[[], bool]) -> Line:
-        """Pause the caller (no frames) until the bot has done something, e.g. started its reply."""
-        self.steps.append(predicate)
+    def until(self, predicate: Callable[[], bool], timeout_s: float = 5.0) -> Line:
+        """Pause the caller (no frames) until the bot has done something, e.g. started its reply; the
+        timeout only bounds a hang (longer where the bot waits on something real, e.g. a Redis failover)."""
+        self.steps.append(_Wait(predicate, timeout_s))
         return self
 
     def press(self, keys: str) -> Line:
@@ -90,7 +100,7 @@ class Line:
                 return CallEnded("stop")
             step = self.steps[0]
             if callable(step):
-                await wait_for(step)
+                await wait_for(step, getattr(step, "timeout_s", 5.0))
                 self.steps.pop(0)
             elif isinstance(step, str):  # play_out
                 await asyncio.sleep(0)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from dialog.ports import CallerInfo, Outcome, Transfer
+from dialog.redis_connect import NotReplicated
 from dialog.store import MemoryStore
 from telephony.agents.callbacks import CallbackBook, RedisCallbacks, StoreCallbacks, callback_from_transfer
 from telephony.speaker.conversation import SpeakerConversations
@@ -131,3 +132,21 @@ async def test_speaker_callbacks_land_in_the_redis_book_agents_claim_from(redis_
     assert record["channel"] == "speaker" and record["conversation_id"] == "conv"
     assert (await book.claim(record["id"], "anna")).won
     await client.aclose()
+
+
+async def test_a_request_no_replica_confirms_is_stored_but_not_reported_saved(redis_url: str) -> None:
+    """``replicas=1`` against a Redis with no replica: the write lands on the master but WAIT gets no
+    confirmation, so ``add`` and ``attach_voicemail`` raise ``NotReplicated`` (a ConnectionError: the
+    transfer steps then spool the request too, and the spool is replayed until a replica confirms it)."""
+    client = redis_client(redis_url)
+    durable = RedisCallbacks(client, prefix=new_prefix(), replicas=1, replica_wait_ms=50)
+    try:
+        with pytest.raises(NotReplicated, match="0 of 1 replicas"):
+            await durable.add(request("cb-w"))
+        assert (await durable.get("cb-w") or {}).get("status") == "pending"  # on the master all the same
+        with pytest.raises(NotReplicated):
+            await durable.attach_voicemail("cb-w", "https://api.twilio.com/rec/RE" + "1" * 32, 3.0)
+        assert (await durable.get("cb-w") or {}).get("voicemail_s") == 3.0
+        assert not await durable.attach_voicemail("unknown", "x")  # nothing written: nothing to confirm
+    finally:
+        await client.aclose()

@@ -1,0 +1,218 @@
+"""Every Redis client of the project is built here, from the one ``INFOLINIA_REDIS_URL``.
+
+Three kinds of URL, one pool semantics (a *blocking* pool: a burst waits for a free connection instead of
+failing):
+
+- ``redis://host:6379/0``: one Redis;
+- ``rediss://host:6380/0``: a managed Redis over TLS (redis-py's own URL options pass through, e.g.
+  ``?ssl_ca_certs=/etc/ssl/private-ca.pem`` for a private CA, ``?ssl_cert_reqs=required``);
+- ``redis+sentinel://[user:password@]host1:26379,host2:26379/<master-name>/<db>`` (``rediss+sentinel://``
+  for TLS to the sentinels and the data nodes): the master is asked of the sentinels before every new
+  connection, so after a failover new connections go to the promoted replica. redis-py's ``from_url``
+  does not follow a Sentinel, hence the parsing here.
+
+Why a failover window (Sentinel only): from the moment a master dies until a sentinel promotes its
+replica (``down-after-milliseconds`` plus an election, a few seconds), every command fails. A plain
+Redis client retries twice within a fifth of a second and then lets the caller degrade (spool, 503,
+a fresh session); with Sentinel the client keeps retrying until ``failover_s`` has passed, so a call's
+turn or a chat that lands in the window waits for the new master instead of losing its session.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.connection import SSLConnection
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+REDIS_MAX_CONNECTIONS = 100
+REDIS_WAIT_S = 5.0
+REDIS_CONNECT_S = 3.0  # the handshake waits out a stalled Redis (a 1 s pause lost sessions at 1.0); still bounded
+REDIS_RETRIES = 2
+REDIS_FAILOVER_S = 10.0
+SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
+T = TypeVar("T")
+
+
+class NotReplicated(RedisConnectionError):
+    """A write the master took but no replica confirmed in time: a failover now could lose it.
+    A ``ConnectionError``, so every caller treats it as 'Redis unavailable' (the spool keeps the request)."""
+
+
+@dataclass(frozen=True)
+class SentinelTarget:
+    """What a ``redis+sentinel://`` URL names: the sentinels, the master's name, and the data nodes' options."""
+
+    sentinels: list[tuple[str, int]]
+    master: str
+    db: int = 0
+    tls: bool = False
+    username: str | None = None
+    password: str | None = None
+    options: dict[str, str] = field(default_factory=dict)  # query options (ssl_*), for data nodes and sentinels
+
+
+def is_sentinel_url(url: str) -> bool:
+    return url.split("://", 1)[0].lower() in SENTINEL_SCHEMES
+
+
+def parse_sentinel_url(url: str) -> SentinelTarget:
+    """``redis+sentinel://[user:pass@]h1:26379,h2:26379/<master>/<db>``; a clear ValueError otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in SENTINEL_SCHEMES:
+        raise ValueError(f"not a Sentinel URL (redis+sentinel:// or rediss+sentinel://): {parts.scheme}://")
+    credentials, _, hosts = parts.netloc.rpartition("@")
+    username, _, password = credentials.partition(":") if credentials else ("", "", "")
+    sentinels = [_host_port(item) for item in hosts.split(",") if item.strip()]
+    if not sentinels:
+        raise ValueError("a Sentinel URL names at least one sentinel: redis+sentinel://host:26379/mymaster/0")
+    path = [p for p in parts.path.split("/") if p]
+    if not path or len(path) > 2:
+        raise ValueError("a Sentinel URL ends in /<master-name> or /<master-name>/<db>, e.g. /mymaster/0")
+    if len(path) == 2 and not path[1].isdigit():
+        raise ValueError(f"the database in a Sentinel URL is a number, not {path[1]!r}")
+    return SentinelTarget(
+        sentinels=sentinels,
+        master=unquote(path[0]),
+        db=int(path[1]) if len(path) == 2 else 0,
+        tls=parts.scheme.lower().startswith("rediss"),
+        username=unquote(username) or None,
+        password=unquote(password) or None,
+        options=dict(parse_qsl(parts.query)),
+    )
+
+
+def _host_port(item: str) -> tuple[str, int]:
+    host, _, port = item.strip().rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"each sentinel is host:port, not {item.strip()!r}")
+    return host.strip("[]"), int(port)
+
+
+class FailoverRetry(Retry):
+    """Retry a lost connection until ``window_s`` has passed since the command began (not a count: the
+    connect inside a command retries too, and counts multiply; one deadline bounds both)."""
+
+    def __init__(self, window_s: float) -> None:
+        super().__init__(ExponentialBackoff(cap=0.5, base=0.05), -1)
+        self.window_s = window_s
+
+    async def call_with_retry(
+        self,
+        do: Callable[[], Awaitable[T]],
+        fail: Callable[..., Any],
+        is_retryable: Callable[[Exception], bool] | None = None,
+        with_failure_count: bool = False,
+    ) -> T:
+        deadline = time.monotonic() + self.window_s
+
+        async def fail_or_give_up(error: Exception, *count: int) -> None:
+            await fail(error, *count)
+            if time.monotonic() >= deadline:
+                raise error
+
+        return await super().call_with_retry(do, fail_or_give_up, is_retryable, with_failure_count)
+
+
+class FailoverConnection(SentinelManagedConnection):
+    """Asks the sentinels for the master on *every* (re)connect. redis-py's own asks only when the pool
+    hands the connection out: a command retried after the master died reconnected to the dead address
+    until it gave up. One socket attempt per try: the command's ``FailoverRetry`` paces the tries."""
+
+    async def connect_check_health(self, check_health: bool = True, retry_socket_connect: bool = True) -> None:
+        if self.is_connected:
+            return
+        if self.connection_pool.is_master:
+            self.host, self.port = await self.connection_pool.get_master_address()
+        await super().connect_check_health(check_health=check_health, retry_socket_connect=False)
+
+
+class FailoverSSLConnection(FailoverConnection, SSLConnection):
+    """The same over TLS (``rediss+sentinel://``)."""
+
+
+class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
+    """The Sentinel pool (asks for the master before connecting) with the blocking pool's bounded wait."""
+
+
+def _common(retry: Retry) -> dict[str, Any]:
+    return {
+        "decode_responses": True,
+        "socket_connect_timeout": REDIS_CONNECT_S,
+        "retry": retry,
+        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+    }
+
+
+def connect_redis(
+    url: str,
+    max_connections: int = REDIS_MAX_CONNECTIONS,
+    wait_s: float = REDIS_WAIT_S,
+    failover_s: float = REDIS_FAILOVER_S,
+) -> Redis:
+    """A Redis client whose pool *waits* for a free connection instead of failing.
+
+    redis-py's default pool raises ``MaxConnectionsError`` on the 101st concurrent command: under a burst of
+    chats that silently lost sessions (the reply went out, the save failed). A blocking pool queues the
+    command for up to ``wait_s`` and only then raises, which callers treat as 'Redis unavailable'.
+    Retries: a command whose connection fails is tried twice more after 50 and 100 ms (a Redis restart
+    blip is absorbed; a down Redis still fails within a fraction of a second, and the callers degrade);
+    behind Sentinel, until ``failover_s`` (see the module). Connecting (handshake included) is bounded at
+    3 s: a black-holed Redis cannot hold a request for minutes.
+    """
+    if is_sentinel_url(url):
+        return _connect_sentinel(parse_sentinel_url(url), max_connections, wait_s, failover_s)
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=wait_s,
+        **_common(Retry(ExponentialBackoff(cap=0.2, base=0.05), REDIS_RETRIES)),
+    )
+    return Redis.from_pool(pool)  # owns the pool: aclose() disconnects it
+
+
+def _connect_sentinel(target: SentinelTarget, max_connections: int, wait_s: float, failover_s: float) -> Redis:
+    """The master's client through the sentinels (which are asked with the same TLS options, no auth unless
+    ``sentinel_password`` is in the query: sentinels usually have their own password or none)."""
+    options = dict(target.options)
+    sentinel_password = options.pop("sentinel_password", None)
+    tls = {"ssl": True, **options} if target.tls else {}
+    sentinel_kwargs = {"socket_connect_timeout": REDIS_CONNECT_S, "password": sentinel_password, **tls}
+    sentinel = Sentinel(target.sentinels, sentinel_kwargs=sentinel_kwargs)
+    pool = BlockingSentinelPool(
+        target.master,
+        sentinel,
+        is_master=True,
+        connection_class=FailoverSSLConnection if target.tls else FailoverConnection,
+        max_connections=max_connections,
+        timeout=wait_s,
+        db=target.db,
+        username=target.username,
+        password=target.password,
+        **tls,
+        **_common(FailoverRetry(failover_s)),
+    )
+    return Redis.from_pool(pool)
+
+
+async def confirm_replicated(redis: Redis, replicas: int, timeout_ms: int) -> None:
+    """``WAIT``: block until ``replicas`` replicas have every write this connection made, or raise
+    ``NotReplicated`` after ``timeout_ms``. Nothing to do when ``replicas`` is 0 (a single Redis).
+
+    WAIT counts the writes of *its own connection*, so ``redis`` must be the single-connection client the
+    writes went through (``redis.client()``, see ``telephony.agents.callbacks``): on a pooled client WAIT
+    may run on a connection that wrote nothing and confirm at once."""
+    if replicas <= 0:
+        return
+    acked = int(await redis.wait(replicas, timeout_ms))
+    if acked < replicas:
+        raise NotReplicated(f"{acked} of {replicas} replicas confirmed the write within {timeout_ms} ms")

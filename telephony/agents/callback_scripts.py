@@ -1,0 +1,43 @@
+"""The callback book's Lua scripts (``RedisCallbacks``): each runs atomically in Redis, on one connection,
+so a claim has exactly one winner and a durable write can be confirmed with WAIT on that connection."""
+
+# KEYS: hash, pending zset. ARGV: data JSON, ttl, score, id. Adds only an id not stored yet.
+ADD = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'status', 'pending')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1
+"""
+
+# KEYS: hash, from-zset, to-zset. ARGV: id, agent, now, new status, field name, field value.
+# claim: pending -> claimed (anyone); close: claimed -> closed (only the claimer).
+CLAIM = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return 'unknown' end
+if cur ~= 'pending' then return 'taken' end
+redis.call('HSET', KEYS[1], 'status', 'claimed', 'claimed_by', ARGV[2], 'claimed_at', ARGV[3])
+local score = redis.call('ZSCORE', KEYS[2], ARGV[1]) or ARGV[4]
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], score, ARGV[1])
+return 'ok'
+"""
+CLOSE = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return 'unknown' end
+if cur ~= 'claimed' or redis.call('HGET', KEYS[1], 'claimed_by') ~= ARGV[2] then return 'not_yours' end
+redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[3], 'outcome', ARGV[4])
+local score = redis.call('ZSCORE', KEYS[2], ARGV[1]) or 0
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], score, ARGV[1])
+return 'ok'
+"""
+
+# KEYS: hash, voicemails zset. ARGV: url, seconds ('' unknown), voicemails member ('' none), score.
+VOICEMAIL = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'voicemail_url', ARGV[1])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'voicemail_s', ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[3]) end
+return 1
+"""
