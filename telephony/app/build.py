@@ -12,6 +12,7 @@ The Wyoming speaker server has its own, smaller builder (``telephony/app/speaker
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -37,6 +38,8 @@ from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
 from telephony.chat.store import ChatLog
 from telephony.chat.stream import ChatWatch
 from telephony.console.api import AgentsDeps, build_agents_deps
+from telephony.insights.kpis import KpiStore
+from telephony.insights.recorder import InsightMetrics, RecordingCallbacks
 from telephony.metrics import Metrics
 from telephony.settings import Settings
 from telephony.spool import Spool
@@ -77,7 +80,9 @@ class Gateway:
     transfer: Transfer | None = None  # None without Redis: transfers go blind to the fallback number
     shop: Shop | None = None  # the brand and prompts applied at build (shown on the landing page)
     recovery: Recovery | None = None  # with Redis: the spool and the watcher that replays it
+    kpis: KpiStore | None = None  # with Redis: the KPI buckets every worker adds to (telephony/insights)
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
+    _gauges: asyncio.Task[None] | None = field(default=None, repr=False)  # the KPI gauges' refresh
 
     async def start(self, services: Services | None = None) -> Services:
         """Start-up: publish the roster, then build the services (or take ``services``, in tests)."""
@@ -94,6 +99,8 @@ class Gateway:
                 log.exception("start-up failed: the gateway stays up but not ready (see /readyz)")
             raise
         self.metrics.watch_speech(services.recognizer, services.synthesizer)  # queue-wait observers
+        if isinstance(self.metrics, InsightMetrics):  # today's KPIs (all workers) as Prometheus gauges
+            self._gauges = asyncio.create_task(self.metrics.keep_gauges())
         self.services.set(services)
         log.info("infolinia ready on %s", self.settings.public_url)
         return services
@@ -107,6 +114,9 @@ class Gateway:
         return self.transfer.warm if self.transfer else None
 
     async def close(self) -> None:
+        if self._gauges is not None:
+            self._gauges.cancel()
+            await asyncio.gather(self._gauges, return_exceptions=True)
         self.metrics.close()
         if self.transfer is not None and self.transfer.chat is not None:
             await self.transfer.chat.watch.close()
@@ -130,20 +140,31 @@ def build_gateway(settings: Settings) -> Gateway:
     redis = build_redis(settings)
     store = build_store(settings, redis)
     rest = rest_client(settings)
-    metrics = Metrics(multiprocess_dir=settings.metrics_dir)
+    kpis = (
+        None
+        if redis is None
+        else KpiStore(redis, prefix=settings.redis_prefix, ttl_s=settings.kpi_retention_days * 86400)
+    )
+    metrics = (
+        Metrics(multiprocess_dir=settings.metrics_dir)
+        if kpis is None
+        else InsightMetrics(kpis, multiprocess_dir=settings.metrics_dir, timezone=settings.timezone)
+    )
     services: Ready[Services] = Ready("start-up (models, dialog)")
     access = build_access(settings)
     rules = Rules(settings.rate_limit_ip, settings.rate_limit_token, settings.auth_failures)
     limiter = Limiter(limits_storage(redis, settings.redis_prefix), rules)
     spool = Spool(settings.spool_file)
     transfer = (
-        build_transfer(settings, redis, store, rest, services, metrics, limiter, spool) if redis is not None else None
+        build_transfer(settings, redis, store, rest, services, metrics, limiter, spool, kpis)
+        if redis is not None
+        else None
     )
     if transfer is None:
         log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
     recovery = None if redis is None else build_recovery(settings, store, spool, transfer)
     admission = Admission(settings.max_concurrent_calls)
-    return Gateway(settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery)
+    return Gateway(settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery, kpis)
 
 
 def build_access(settings: Settings) -> AccessPolicy:
@@ -178,6 +199,7 @@ def build_transfer(
     metrics: Metrics,
     limiter: Limiter,
     spool: Spool | None = None,
+    kpis: KpiStore | None = None,
 ) -> Transfer:
     """The agents' repositories -> the warm transfer over them -> the chat hand-off dispatching through
     it -> the agents features ringing through it."""
@@ -193,6 +215,8 @@ def build_transfer(
         limiter=limiter,
         audit_retention_s=settings.audit_retention_days * 86400,
     )
+    if kpis is not None:  # a callback an agent closes counts as done (in time or not) in the KPIs
+        repos = replace(repos, callbacks=RecordingCallbacks(repos.callbacks, kpis, settings.callback_promise_h * 3600))
     roster = load_roster(settings.agents_path) if settings.agents_path else []
     if not settings.twilio_auth_token:
         log.warning(

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -47,6 +48,7 @@ class Services:
     synthesizer: Synthesizer | None = None
     call_deps: CallDeps | None = None  # the phone pipeline's shared deps (speech on)
     callbacks: CallbackBook | None = None  # the agents' callback book (Redis), where speakers book callbacks
+    kpis: Any = None  # the speaker's conversation KPIs (``telephony.insights.recorder.TurnKpis``; Redis)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up jobs (reply pre-rendering)
     # The recognizer's phone and device lanes (phone turns first); default shares when not given.
     lanes: RecognizerLanes | None = None
