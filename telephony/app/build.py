@@ -40,6 +40,7 @@ from telephony.chat.stream import ChatWatch
 from telephony.console.api import AgentsDeps, build_agents_deps
 from telephony.insights.kpis import KpiStore
 from telephony.insights.recorder import InsightMetrics, RecordingCallbacks
+from telephony.insights.survey import Survey, survey_url
 from telephony.metrics import Metrics
 from telephony.settings import Settings
 from telephony.spool import Spool
@@ -47,6 +48,7 @@ from telephony.transfer.routes import build_warm_transfer
 from telephony.transfer.spooled import CALLBACK, VOICEMAIL, SpooledRequests
 from telephony.transfer.warm import TransferConfig, WarmTransfer
 from telephony.twilio.rest import TwilioRestClient
+from telephony.twilio.security import TwilioSignatureVerifier
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,7 @@ class Gateway:
     shop: Shop | None = None  # the brand and prompts applied at build (shown on the landing page)
     recovery: Recovery | None = None  # with Redis: the spool and the watcher that replays it
     kpis: KpiStore | None = None  # with Redis: the KPI buckets every worker adds to (telephony/insights)
+    survey: Survey | None = None  # the phone's satisfaction survey (Redis, a Twilio auth token, csat_survey)
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
     _gauges: asyncio.Task[None] | None = field(default=None, repr=False)  # the KPI gauges' refresh
 
@@ -106,7 +109,8 @@ class Gateway:
         return services
 
     def phone_parts(self) -> PhoneParts:
-        return PhoneParts(self.rest, self.transfer.warm if self.transfer else None, self.metrics)
+        after_solved = self.survey.after_solved if self.survey else None
+        return PhoneParts(self.rest, self.transfer.warm if self.transfer else None, self.metrics, after_solved)
 
     @property
     def warm(self) -> WarmTransfer | None:
@@ -164,7 +168,21 @@ def build_gateway(settings: Settings) -> Gateway:
         log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
     recovery = None if redis is None else build_recovery(settings, store, spool, transfer)
     admission = Admission(settings.max_concurrent_calls)
-    return Gateway(settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery, kpis)
+    survey = build_survey(settings, kpis, rest, transfer)
+    return Gateway(
+        settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery, kpis, survey
+    )
+
+
+def build_survey(
+    settings: Settings, kpis: KpiStore | None, rest: TwilioRestClient, transfer: Transfer | None
+) -> Survey | None:
+    """The satisfaction survey: on with Redis (ratings are KPIs), Twilio's signature and ``csat_survey``."""
+    if kpis is None or not settings.csat_survey or not settings.twilio_auth_token:
+        return None
+    verifier = TwilioSignatureVerifier(settings.twilio_auth_token, settings.public_url)
+    transfers = transfer.agents.transfers if transfer is not None else None
+    return Survey(kpis, verifier, settings.public_url, rest, transfers)
 
 
 def build_access(settings: Settings) -> AccessPolicy:
@@ -230,6 +248,7 @@ def build_transfer(
         fallback_number=settings.fallback_number,
         hold_repeat_s=settings.hold_repeat_s,
         agent_ring_timeout_s=settings.agent_ring_timeout_s,
+        after_call_url=survey_url(settings.public_url) if settings.csat_survey else "",
     )
     warm, router = build_warm_transfer(
         config,

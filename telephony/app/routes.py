@@ -18,6 +18,7 @@ from telephony.console.sessions import CookiePolicy
 from telephony.insights.flush import KpiFlush
 from telephony.insights.rating import build_rating_router
 from telephony.insights.stats_api import build_stats_router
+from telephony.insights.survey import build_survey_router
 from telephony.metrics import build_metrics_router
 from telephony.speaker.voice_turn import build_voice_turn_router
 from telephony.twilio.routes import STATUS_SPOOL_KIND, TwilioDeps, apply_status, build_twilio_router
@@ -50,6 +51,8 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
     # GET /v1/stats, /v1/stats/live (supervisor token); POST /v1/chat/{id}/rating (API key)
     guarded.append((build_stats_router(deps.agents, deps.kpis, settings.timezone), []))
     guarded.append((build_rating_router(deps.kpis, gateway.store, session_ttl_s=settings.session_ttl_s), api_key))
+    if gateway.survey is not None:  # POST /twilio/survey, /twilio/survey/answer (signed by Twilio)
+        guarded.append((build_survey_router(gateway.survey), []))
     if gateway.transfer is not None and gateway.transfer.router is not None:
         guarded.append((gateway.transfer.router, []))  # /twilio/transfer/{tid}/..., /twilio/audio/{id}.wav
     for router, dependencies in guarded:

@@ -16,7 +16,7 @@ import httpx
 import yaml
 from redis.asyncio import Redis
 
-from dialog.ports import CallerInfo, Outcome
+from dialog.ports import CallerInfo, Outcome, Reason, Transfer
 from dialog.session import Session
 from dialog.store import RedisStore, SessionRepo
 from telephony.agents.roster import hash_token
@@ -96,3 +96,25 @@ async def insights_world(redis_url: str, tmp_path: Path) -> AsyncIterator[Insigh
                 await redis.delete(*keys)
             await redis.aclose()
             await store.close()
+
+
+class PhoneDialog(EndingDialog):
+    """``EndingDialog`` with what a phone call also needs: a greeting, the keypad's escalation."""
+
+    async def greet(self, session_id: str | None, caller: CallerInfo) -> Outcome:
+        return Outcome(session_id or SessionRepo.new_id(), "answer", "Dzień dobry, w czym mogę pomóc?")
+
+    async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:
+        summary = "Klient prosi o konsultanta."
+        return Outcome(
+            session_id or SessionRepo.new_id(), "transfer", "Łączę.", transfer=Transfer("obsluga", reason, 3, summary)
+        )
+
+    async def retract(self, session_id: str) -> None:
+        return None
+
+    def vocabulary(self) -> list[str]:
+        return []
+
+    def phrases(self) -> list[str]:
+        return []
