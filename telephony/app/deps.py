@@ -57,6 +57,12 @@ class GatewayDeps:
             raise HTTPException(503, "statistics and ratings need Redis (INFOLINIA_REDIS_URL)")
         return self.gateway.kpis
 
+    async def chat_agent(self, session_id: str) -> str | None:
+        """The agent who had this chat (its latest hand-off, once connected), for the chat's rating."""
+        live = await self.live_chat()
+        record = None if live is None else await live.handoff.current(session_id)
+        return record.agent_id if record is not None and record.connected_at else None
+
     async def is_supervisor(self, token: str) -> bool:
         """Is ``token`` a supervisor's agent token? (The API documentation accepts one.)"""
         if self.gateway.transfer is None:

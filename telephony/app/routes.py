@@ -15,6 +15,7 @@ from telephony.chat.api import build_chat_router
 from telephony.console.api import build_agents_router
 from telephony.console.pages import ConsoleConfig, build_console_router, console_static_files
 from telephony.console.sessions import CookiePolicy
+from telephony.insights.dashboard import DashboardConfig, build_dashboard_router
 from telephony.insights.flush import KpiFlush
 from telephony.insights.rating import build_rating_router
 from telephony.insights.stats_api import build_stats_router
@@ -48,9 +49,19 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
         (build_metrics_router(gateway.metrics), [Depends(MetricsGuard(gateway.access))]),  # GET /metrics
         (build_docs_router(app), [Depends(DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor))]),
     ]
+    # GET /agents/dashboard (+ /events SSE): the supervisor's live dashboard (console session)
+    dashboard = DashboardConfig(cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone)
+    guarded.append((build_dashboard_router(dashboard, deps.agents, deps.kpis), []))
     # GET /v1/stats, /v1/stats/live (supervisor token); POST /v1/chat/{id}/rating (API key)
     guarded.append((build_stats_router(deps.agents, deps.kpis, settings.timezone), []))
-    guarded.append((build_rating_router(deps.kpis, gateway.store, session_ttl_s=settings.session_ttl_s), api_key))
+    guarded.append(
+        (
+            build_rating_router(
+                deps.kpis, gateway.store, session_ttl_s=settings.session_ttl_s, agent_of=deps.chat_agent
+            ),
+            api_key,
+        )
+    )
     if gateway.survey is not None:  # POST /twilio/survey, /twilio/survey/answer (signed by Twilio)
         guarded.append((build_survey_router(gateway.survey), []))
     if gateway.transfer is not None and gateway.transfer.router is not None:

@@ -40,7 +40,14 @@ async def first_rating(redis: Redis, prefix: str, channel: str, conversation: st
     return bool(await redis.set(f"{prefix}kpi:rated:{channel}:{conversation}", "1", nx=True, ex=ttl_s))
 
 
-def build_rating_router(get_kpis: KpisProvider, store: KeyValueStore, *, session_ttl_s: int = 3600) -> APIRouter:
+def build_rating_router(
+    get_kpis: KpisProvider,
+    store: KeyValueStore,
+    *,
+    session_ttl_s: int = 3600,
+    agent_of: Callable[[str], Awaitable[str | None]] | None = None,
+) -> APIRouter:
+    """``agent_of(session_id)``: the agent who had the chat, if one did (the rating counts for them too)."""
     router = APIRouter(tags=["chat"])
     sessions = SessionRepo(store)
 
@@ -54,7 +61,7 @@ def build_rating_router(get_kpis: KpisProvider, store: KeyValueStore, *, session
             raise HTTPException(404, "no such chat session (unknown or expired)")
         if not await first_rating(kpis.redis, kpis.prefix, "chat", session_id, max(session_ttl_s, 86400)):
             raise HTTPException(409, "this conversation is already rated")
-        kpis.rated("chat", body.score)
+        kpis.rated("chat", body.score, await agent_of(session_id) if agent_of else None)
         return {"session_id": session_id, "score": body.score}
 
     return router
