@@ -41,7 +41,7 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
     guarded: list[tuple[APIRouter, list[Any]]] = [
         # POST /v1/chat; live chat with agents: GET /v1/chat/{id}, GET .../events (SSE), POST .../end
         (build_chat_router(deps.dialog, deps.live_chat, gateway.metrics, gateway.store), api_key),
-        (build_voice_turn_router(deps.services), api_key),  # POST /v1/voice/turn
+        (build_voice_turn_router(deps.services, gateway.metrics), api_key),  # POST /v1/voice/turn
         (build_twilio_router(twilio), []),  # /twilio/voice, /twilio/status, WS /twilio/stream
         (build_agents_router(deps.agents), []),  # /v1/agents, /v1/queues, /v1/callbacks, /v1/transfers, /v1/audit
         # the console; an agent going available rings a waiting caller (AgentsDeps.on_available)

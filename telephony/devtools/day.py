@@ -9,6 +9,7 @@ Redis, Twilio's part on the wire).
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -198,6 +199,7 @@ async def _callback(w: DayWorld) -> None:
 async def bench_day(redis_url: str | None = None) -> int:
     """The scripted day in its own world (a private redis-server unless ``redis_url``): prints each
     figure, expected and shown, and returns 1 if any differs or a contact went otherwise."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would bury the table
     server = None if redis_url else RedisServer.start()
     try:
         async with day_world(redis_url or (server.url if server else ""), VOCABULARY) as w:
