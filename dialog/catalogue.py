@@ -24,8 +24,8 @@ GREETING = "Dzień dobry, tu automatyczny asystent {shop}."  # shop: SHOP_NAME_P
 GREETING_NO_BRAND = "Dzień dobry, tu automatyczny asystent obsługi klienta."  # no brand configured
 SHOP_NAME_PHRASE = "sklepu {brand}"  # genitive after "asystent": "sklepu Sklep Demo", or "księgarni {brand}"
 RODO_NOTICE = (
-    "Dane osobowe z rozmowy przetwarzamy tylko w celu obsługi zgłoszenia, "
-    "szczegóły są w polityce prywatności na naszej stronie."
+    "Dane osobowe z rozmowy przetwarzamy tylko w celu obsługi zgłoszenia i dobrowolnej oceny rozmowy "
+    "na jej końcu, szczegóły są w polityce prywatności na naszej stronie."
 )
 DTMF_HINT = "W każdej chwili można nacisnąć zero, aby połączyć się z konsultantem."
 HOW_CAN_I_HELP = "W czym mogę pomóc?"
@@ -225,6 +225,14 @@ WEEKDAYS_ON = ("w poniedziałek", "we wtorek", "w środę", "w czwartek", "w pi�
 # --- admission control (telephony/call/admission.py): more calls than this worker can answer well ---------
 LINES_BUSY_TRANSFER = "Wszystkie linie są teraz zajęte. Łączymy z konsultantem, prosimy chwilę poczekać."
 LINES_BUSY_CALL_BACK = "Wszystkie linie są teraz zajęte. Prosimy zadzwonić ponownie za kilka minut."
+
+# --- satisfaction survey after the matter was solved (telephony/insights/survey.py) --------------------
+CSAT_QUESTION = (
+    "Jak oceniasz rozmowę w skali od 1 do 5? Proszę nacisnąć cyfrę albo powiedzieć ocenę. "
+    "Można też po prostu się rozłączyć."
+)
+CSAT_THANKS = "Dziękujemy za ocenę. Do usłyszenia!"
+CSAT_NO_ANSWER = "Dziękujemy za rozmowę. Do usłyszenia!"
 
 
 def fixed_sentences() -> list[str]:

@@ -198,3 +198,18 @@ def yes_no(text: str) -> bool | None:
         if word in _YES:
             return True
     return None
+
+
+def first_digit_word(text: str) -> int | None:
+    """The first single number 0-9 said or typed ("pięć", "na czwórkę", "daję 5"), else None.
+
+    Why separate from ``find_order_numbers``: a rating or a menu choice is one small number, and "pięć
+    minut temu" must not become an order; the first number word decides."""
+    for tok in _TOKEN.findall(fold(text)):
+        if tok.isdigit():
+            return int(tok) if len(tok) == 1 else None
+        if tok in _UNITS:
+            return _UNITS[tok]
+        if tok in _TEENS or tok in _TENS or tok in _HUNDREDS:
+            return None
+    return None

@@ -93,6 +93,9 @@ class Metrics:
         self.calls_contained = Counter(
             "infolinia_calls_contained", "Calls handled by the bot alone (no transfer, no error).", registry=r
         )
+        self.conversations = Counter(
+            "infolinia_conversations", "Chat and speaker conversations started.", ["channel"], registry=r
+        )
         self.turns = Counter("infolinia_turns", "Caller turns, by source and action.", ["source", "action"], registry=r)
         self.barge_ins = Counter("infolinia_barge_ins", "Caller talked over the bot.", registry=r)
         self.transfers = Counter("infolinia_transfers", "Transfers to humans.", ["reason", "queue"], registry=r)
@@ -159,7 +162,7 @@ class Metrics:
         self.transfers.labels(reason or "unknown", queue or "none").inc()
 
     # --- warm transfer (telephony/transfer/warm.py) --------------------------------------------------
-    def queue_waited(self, queue: str, outcome: str, seconds: float) -> None:
+    def queue_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
         self.queue_wait.labels(queue, outcome).observe(max(0.0, seconds))
 
     def callback_offered(self, offer: str) -> None:
@@ -175,8 +178,17 @@ class Metrics:
     def chat_handoff_ended(self, queue: str, outcome: str) -> None:
         self.chat_handoffs_ended.labels(queue or "none", outcome).inc()
 
-    def chat_waited(self, queue: str, outcome: str, seconds: float) -> None:
+    def chat_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
         self.chat_wait.labels(queue, outcome).observe(max(0.0, seconds))
+
+    # --- chat and speaker conversations (the KPIs: telephony/insights/recorder.py) --------------------
+    def conversation_turn(
+        self, channel: str, action: str, seconds: float, *, new: bool, reason: str = "", queue: str = ""
+    ) -> None:
+        """A chat or speaker turn the bot answered (phone turns arrive in ``call_ended``)."""
+        if new:
+            self.conversations.labels(channel).inc()
+        self.turns.labels(channel, action or "none").inc()
 
     # --- edges ----------------------------------------------------------------------------------
     def edge_event(self, kind: str) -> None:

@@ -202,6 +202,16 @@ class Settings(BaseSettings):
     )
     metrics_token_sha256: str = Field("", description="sha256 of the bearer token that may read /metrics.")
     audit_retention_days: int = Field(90, ge=1, description="How long the transcript-read audit log is kept.")
+    # --- insights (telephony/insights: KPIs, CSAT) ---------------------------------------------------
+    kpi_retention_days: int = Field(
+        400, ge=1, description="How long the hourly KPI counters are kept (no personal data)."
+    )
+    callback_promise_h: float = Field(
+        24, gt=0, description="A callback closed within this many hours counts as in time."
+    )
+    csat_survey: bool = Field(
+        True, description="Ask phone callers for a 1-5 rating after the bot or an agent solved it."
+    )
 
     # --- server ---------------------------------------------------------------------------------
     host: str = "127.0.0.1"

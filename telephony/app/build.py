@@ -12,6 +12,7 @@ The Wyoming speaker server has its own, smaller builder (``telephony/app/speaker
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -37,6 +38,9 @@ from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
 from telephony.chat.store import ChatLog
 from telephony.chat.stream import ChatWatch
 from telephony.console.api import AgentsDeps, build_agents_deps
+from telephony.insights.kpis import KpiStore
+from telephony.insights.recorder import InsightMetrics, RecordingCallbacks
+from telephony.insights.survey import Survey, survey_url
 from telephony.metrics import Metrics
 from telephony.settings import Settings
 from telephony.spool import Spool
@@ -44,6 +48,7 @@ from telephony.transfer.routes import build_warm_transfer
 from telephony.transfer.spooled import CALLBACK, VOICEMAIL, SpooledRequests
 from telephony.transfer.warm import TransferConfig, WarmTransfer
 from telephony.twilio.rest import TwilioRestClient
+from telephony.twilio.security import TwilioSignatureVerifier
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +82,10 @@ class Gateway:
     transfer: Transfer | None = None  # None without Redis: transfers go blind to the fallback number
     shop: Shop | None = None  # the brand and prompts applied at build (shown on the landing page)
     recovery: Recovery | None = None  # with Redis: the spool and the watcher that replays it
+    kpis: KpiStore | None = None  # with Redis: the KPI buckets every worker adds to (telephony/insights)
+    survey: Survey | None = None  # the phone's satisfaction survey (Redis, a Twilio auth token, csat_survey)
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
+    _gauges: asyncio.Task[None] | None = field(default=None, repr=False)  # the KPI gauges' refresh
 
     async def start(self, services: Services | None = None) -> Services:
         """Start-up: publish the roster, then build the services (or take ``services``, in tests)."""
@@ -94,12 +102,15 @@ class Gateway:
                 log.exception("start-up failed: the gateway stays up but not ready (see /readyz)")
             raise
         self.metrics.watch_speech(services.recognizer, services.synthesizer)  # queue-wait observers
+        if isinstance(self.metrics, InsightMetrics):  # today's KPIs (all workers) as Prometheus gauges
+            self._gauges = asyncio.create_task(self.metrics.keep_gauges())
         self.services.set(services)
         log.info("infolinia ready on %s", self.settings.public_url)
         return services
 
     def phone_parts(self) -> PhoneParts:
-        return PhoneParts(self.rest, self.transfer.warm if self.transfer else None, self.metrics)
+        after_solved = self.survey.after_solved if self.survey else None
+        return PhoneParts(self.rest, self.transfer.warm if self.transfer else None, self.metrics, after_solved)
 
     @property
     def warm(self) -> WarmTransfer | None:
@@ -107,6 +118,9 @@ class Gateway:
         return self.transfer.warm if self.transfer else None
 
     async def close(self) -> None:
+        if self._gauges is not None:
+            self._gauges.cancel()
+            await asyncio.gather(self._gauges, return_exceptions=True)
         self.metrics.close()
         if self.transfer is not None and self.transfer.chat is not None:
             await self.transfer.chat.watch.close()
@@ -130,20 +144,45 @@ def build_gateway(settings: Settings) -> Gateway:
     redis = build_redis(settings)
     store = build_store(settings, redis)
     rest = rest_client(settings)
-    metrics = Metrics(multiprocess_dir=settings.metrics_dir)
+    kpis = (
+        None
+        if redis is None
+        else KpiStore(redis, prefix=settings.redis_prefix, ttl_s=settings.kpi_retention_days * 86400)
+    )
+    metrics = (
+        Metrics(multiprocess_dir=settings.metrics_dir)
+        if kpis is None
+        else InsightMetrics(kpis, multiprocess_dir=settings.metrics_dir, timezone=settings.timezone)
+    )
     services: Ready[Services] = Ready("start-up (models, dialog)")
     access = build_access(settings)
     rules = Rules(settings.rate_limit_ip, settings.rate_limit_token, settings.auth_failures)
     limiter = Limiter(limits_storage(redis, settings.redis_prefix), rules)
     spool = Spool(settings.spool_file)
     transfer = (
-        build_transfer(settings, redis, store, rest, services, metrics, limiter, spool) if redis is not None else None
+        build_transfer(settings, redis, store, rest, services, metrics, limiter, spool, kpis)
+        if redis is not None
+        else None
     )
     if transfer is None:
         log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
     recovery = None if redis is None else build_recovery(settings, store, spool, transfer)
     admission = Admission(settings.max_concurrent_calls)
-    return Gateway(settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery)
+    survey = build_survey(settings, kpis, rest, transfer)
+    return Gateway(
+        settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery, kpis, survey
+    )
+
+
+def build_survey(
+    settings: Settings, kpis: KpiStore | None, rest: TwilioRestClient, transfer: Transfer | None
+) -> Survey | None:
+    """The satisfaction survey: on with Redis (ratings are KPIs), Twilio's signature and ``csat_survey``."""
+    if kpis is None or not settings.csat_survey or not settings.twilio_auth_token:
+        return None
+    verifier = TwilioSignatureVerifier(settings.twilio_auth_token, settings.public_url)
+    transfers = transfer.agents.transfers if transfer is not None else None
+    return Survey(kpis, verifier, settings.public_url, rest, transfers)
 
 
 def build_access(settings: Settings) -> AccessPolicy:
@@ -178,6 +217,7 @@ def build_transfer(
     metrics: Metrics,
     limiter: Limiter,
     spool: Spool | None = None,
+    kpis: KpiStore | None = None,
 ) -> Transfer:
     """The agents' repositories -> the warm transfer over them -> the chat hand-off dispatching through
     it -> the agents features ringing through it."""
@@ -195,6 +235,8 @@ def build_transfer(
         replicas=settings.redis_wait_replicas,
         replica_wait_ms=settings.redis_wait_ms,
     )
+    if kpis is not None:  # a callback an agent closes counts as done (in time or not) in the KPIs
+        repos = replace(repos, callbacks=RecordingCallbacks(repos.callbacks, kpis, settings.callback_promise_h * 3600))
     roster = load_roster(settings.agents_path) if settings.agents_path else []
     if not settings.twilio_auth_token:
         log.warning(
@@ -208,6 +250,7 @@ def build_transfer(
         fallback_number=settings.fallback_number,
         hold_repeat_s=settings.hold_repeat_s,
         agent_ring_timeout_s=settings.agent_ring_timeout_s,
+        after_call_url=survey_url(settings.public_url) if settings.csat_survey else "",
     )
     warm, router = build_warm_transfer(
         config,

@@ -20,6 +20,7 @@ from telephony.app.services import Services
 from telephony.call.loop import run_call
 from telephony.chat.api import LiveChat
 from telephony.console.api import AgentsDeps
+from telephony.insights.kpis import KpiStore
 from telephony.ports import AudioChannel, CallStarted
 
 
@@ -49,6 +50,18 @@ class GatewayDeps:
     async def live_chat(self) -> LiveChat | None:
         """Chat hand-offs to agents; None without Redis (a chat is then told no agent can take it)."""
         return self.gateway.transfer.chat if self.gateway.transfer is not None else None
+
+    async def kpis(self) -> KpiStore:
+        """The KPI store (``/v1/stats``, ratings); 503 without Redis."""
+        if self.gateway.kpis is None:
+            raise HTTPException(503, "statistics and ratings need Redis (INFOLINIA_REDIS_URL)")
+        return self.gateway.kpis
+
+    async def chat_agent(self, session_id: str) -> str | None:
+        """The agent who had this chat (its latest hand-off, once connected), for the chat's rating."""
+        live = await self.live_chat()
+        record = None if live is None else await live.handoff.current(session_id)
+        return record.agent_id if record is not None and record.connected_at else None
 
     async def is_supervisor(self, token: str) -> bool:
         """Is ``token`` a supervisor's agent token? (The API documentation accepts one.)"""

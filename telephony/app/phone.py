@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ async def build_call_deps(
     call_control: CallControl,
     transfer: TransferFn | None = None,
     metrics: CallMetrics | None = None,
+    after_solved: Callable[[str], Awaitable[None]] | None = None,
 ) -> CallDeps:
     """One CallDeps per process: the VAD model and the prompt cache are shared by all calls.
     ``transfer`` is the warm transfer (None: blind transfer to the fallback number)."""
@@ -78,6 +80,7 @@ async def build_call_deps(
         transfer=transfer,
         metrics=metrics,
         record_ttl_s=retention_of(settings).transcripts_s,
+        after_solved=after_solved,  # the satisfaction survey (telephony/insights/survey.py)
     )
     shop = getattr(getattr(dialog, "config", None), "shop_name", None)
     greeting = [catalogue.greeting(shop, phone=True)] if isinstance(shop, str) else []

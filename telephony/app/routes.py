@@ -15,6 +15,11 @@ from telephony.chat.api import build_chat_router
 from telephony.console.api import build_agents_router
 from telephony.console.pages import ConsoleConfig, build_console_router, console_static_files
 from telephony.console.sessions import CookiePolicy
+from telephony.insights.dashboard import DashboardConfig, build_dashboard_router
+from telephony.insights.flush import KpiFlush
+from telephony.insights.rating import build_rating_router
+from telephony.insights.stats_api import build_stats_router
+from telephony.insights.survey import build_survey_router
 from telephony.metrics import build_metrics_router
 from telephony.speaker.voice_turn import build_voice_turn_router
 from telephony.twilio.routes import STATUS_SPOOL_KIND, TwilioDeps, apply_status, build_twilio_router
@@ -36,7 +41,7 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
     guarded: list[tuple[APIRouter, list[Any]]] = [
         # POST /v1/chat; live chat with agents: GET /v1/chat/{id}, GET .../events (SSE), POST .../end
         (build_chat_router(deps.dialog, deps.live_chat, gateway.metrics, gateway.store), api_key),
-        (build_voice_turn_router(deps.services), api_key),  # POST /v1/voice/turn
+        (build_voice_turn_router(deps.services, gateway.metrics), api_key),  # POST /v1/voice/turn
         (build_twilio_router(twilio), []),  # /twilio/voice, /twilio/status, WS /twilio/stream
         (build_agents_router(deps.agents), []),  # /v1/agents, /v1/queues, /v1/callbacks, /v1/transfers, /v1/audit
         # the console; an agent going available rings a waiting caller (AgentsDeps.on_available)
@@ -44,11 +49,28 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
         (build_metrics_router(gateway.metrics), [Depends(MetricsGuard(gateway.access))]),  # GET /metrics
         (build_docs_router(app), [Depends(DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor))]),
     ]
+    # GET /agents/dashboard (+ /events SSE): the supervisor's live dashboard (console session)
+    dashboard = DashboardConfig(cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone)
+    guarded.append((build_dashboard_router(dashboard, deps.agents, deps.kpis), []))
+    # GET /v1/stats, /v1/stats/live (supervisor token); POST /v1/chat/{id}/rating (API key)
+    guarded.append((build_stats_router(deps.agents, deps.kpis, settings.timezone), []))
+    guarded.append(
+        (
+            build_rating_router(
+                deps.kpis, gateway.store, session_ttl_s=settings.session_ttl_s, agent_of=deps.chat_agent
+            ),
+            api_key,
+        )
+    )
+    if gateway.survey is not None:  # POST /twilio/survey, /twilio/survey/answer (signed by Twilio)
+        guarded.append((build_survey_router(gateway.survey), []))
     if gateway.transfer is not None and gateway.transfer.router is not None:
         guarded.append((gateway.transfer.router, []))  # /twilio/transfer/{tid}/..., /twilio/audio/{id}.wav
     for router, dependencies in guarded:
         app.include_router(router, dependencies=dependencies)
     app.mount(console.static_path, console_static_files(), name="console-static")
+    if gateway.kpis is not None:  # a request's KPI writes are in Redis before its response starts
+        app.add_middleware(KpiFlush, kpis=gateway.kpis)
 
 
 def twilio_deps(gateway: Gateway, deps: GatewayDeps) -> TwilioDeps:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -48,6 +49,7 @@ class Services:
     synthesizer: Synthesizer | None = None
     call_deps: CallDeps | None = None  # the phone pipeline's shared deps (speech on)
     callbacks: CallbackBook | None = None  # the agents' callback book (Redis), where speakers book callbacks
+    kpis: Any = None  # the speaker's conversation KPIs (``telephony.insights.recorder.TurnKpis``; Redis)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up jobs (reply pre-rendering)
     # The recognizer's phone and device lanes (phone turns first); default shares when not given.
     lanes: RecognizerLanes | None = None
@@ -143,6 +145,7 @@ class PhoneParts:
     call_control: CallControl  # the Twilio REST client
     transfer: TransferFn | None = None  # the warm transfer; None: blind transfer to the fallback number
     metrics: CallMetrics | None = None
+    after_solved: Callable[[str], Awaitable[None]] | None = None  # the survey after the bot solved it
 
 
 async def build_services(settings: Settings, store: KeyValueStore, phone: PhoneParts) -> Services:
@@ -155,7 +158,15 @@ async def build_services(settings: Settings, store: KeyValueStore, phone: PhoneP
         recognizer, slots=settings.device_asr_slots, queue=settings.device_asr_queue, wait_s=settings.device_asr_wait_s
     )
     call_deps = await build_call_deps(
-        settings, store, dialog, lanes.phone, synthesizer, phone.call_control, phone.transfer, phone.metrics
+        settings,
+        store,
+        dialog,
+        lanes.phone,
+        synthesizer,
+        phone.call_control,
+        phone.transfer,
+        phone.metrics,
+        phone.after_solved,
     )
     background = [asyncio.create_task(prerender_replies(call_deps, dialog))] if settings.tts_prerender else []
     return Services(settings, store, dialog, recognizer, synthesizer, call_deps, background=background, lanes=lanes)

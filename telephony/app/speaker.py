@@ -16,6 +16,8 @@ from telephony.agents.callbacks import RedisCallbacks
 from telephony.app.phone import reply_audio_cache
 from telephony.app.purge import retention_of
 from telephony.app.services import Services, build_dialog, build_redis, build_speech, build_store
+from telephony.insights.kpis import KpiStore
+from telephony.insights.recorder import TurnKpis
 from telephony.settings import Settings
 from telephony.speaker.server import DEFAULT_URI, run_wyoming
 from voice.models import ModelNotAvailable
@@ -47,7 +49,8 @@ async def build_speaker(settings: Settings) -> Services:
     )
     if callbacks is None:
         log.warning("wyoming: no INFOLINIA_REDIS_URL: speakers cannot book callbacks, they give the hotline")
-    return Services(settings, store, dialog, recognizer, synthesizer, callbacks=callbacks)
+    kpis = None if redis is None else TurnKpis(KpiStore(redis, prefix=settings.redis_prefix))
+    return Services(settings, store, dialog, recognizer, synthesizer, callbacks=callbacks, kpis=kpis)
 
 
 def speaker_voice(settings: Settings, voice: Synthesizer) -> PrerenderedSynthesizer:

@@ -100,6 +100,9 @@ class CallDeps:
     playout_lead_s: float = 0.25  # how far outbound audio may run ahead of the far end's playback
     record_ttl_s: int = 7 * 24 * 3600
     metrics: CallMetrics | None = None  # Prometheus counters and latency histograms (telephony/metrics.py)
+    # The bot solved the matter (``end``): what happens to the call instead of a hang-up (the survey,
+    # telephony/insights/survey.py); None hangs up. Never raises: it hangs up itself when it cannot go on.
+    after_solved: Callable[[str], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         if self.prompts is None:

@@ -217,7 +217,7 @@ class _Call:
             log.info("%s", timing.summary())
         if outcome.action == "end":
             await self._wait_played()
-            await self.d.call_control.hang_up(self.sid)
+            await (self.d.after_solved or self.d.call_control.hang_up)(self.sid)
             self._finish("hung_up")
         elif outcome.action == "transfer":
             if self.d.metrics is not None:

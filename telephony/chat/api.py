@@ -13,6 +13,7 @@ From then until the hand-off ends, the customer's ``POST /v1/chat`` messages go 
 
 # No ``from __future__ import annotations``: the route's ``Annotated`` dependency is a local of
 # ``build_chat_router``, which FastAPI can only see as an evaluated annotation.
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -116,17 +117,20 @@ def build_chat_router(
 
     @router.post("/v1/chat", response_model=ChatResponse)
     async def chat(body: ChatRequest, dialog: Annotated[Dialog, Depends(get_dialog)], live: Live) -> dict[str, Any]:
+        known = bool(body.session_id)
         if body.session_id and sessions is not None:
-            await _reachable(sessions, body.session_id)
+            known = await _reachable(sessions, body.session_id)
         if live is not None and body.session_id and body.channel == "chat":
             record = await live.handoff.active(body.session_id)
             if record is not None:
                 await live.handoff.from_customer(record, body.text)
                 view = _with_url(await live.handoff.customer_view(record), body.session_id)
                 return {**Outcome(body.session_id, "end", "").to_api(), "action": "agent", "handoff": view}
+        began = time.monotonic()
         outcome = await dialog.handle(body.session_id, body.text, CallerInfo(channel=body.channel))
         if not outcome.saved:  # a reply whose conversation was not stored would be forgotten on the next turn
             raise HTTPException(503, "session store unavailable, send the message again", {"Retry-After": "5"})
+        _count_turn(metrics, body.channel, outcome, time.monotonic() - began, new=not known)
         result = outcome.to_api()
         if outcome.action == "transfer" and body.channel == "chat":
             result.update(await _hand_off(live, outcome, metrics))
@@ -193,11 +197,21 @@ def _with_url(view: dict[str, Any], session_id: str) -> dict[str, Any]:
     return {**view, "events_url": f"/v1/chat/{session_id}/events"} if view.get("transfer_id") else view
 
 
-async def _reachable(sessions: SessionRepo, session_id: str) -> None:
+def _count_turn(metrics: Any, channel: str, outcome: Outcome, seconds: float, new: bool) -> None:
+    """The turn for the conversation KPIs (``Metrics.conversation_turn``; phone calls count themselves)."""
+    if metrics is None or not hasattr(metrics, "conversation_turn"):
+        return
+    t = outcome.transfer
+    kpi_channel = "chat" if channel == "chat" else "speaker" if channel in ("speaker", "voice") else "phone"
+    reason, queue = (t.reason, t.queue) if t is not None else ("", "")
+    metrics.conversation_turn(kpi_channel, outcome.action, seconds, new=new, reason=reason, queue=queue)
+
+
+async def _reachable(sessions: SessionRepo, session_id: str) -> bool:
     """A conversation to continue whose session cannot be read (the store is down) is a 503, not a reply
     from a fresh session that forgot everything (the engine degrades that way for the phone, where a
     caller must keep hearing answers; a chat client can retry)."""
     try:
-        await sessions.load(session_id)
+        return await sessions.load(session_id) is not None
     except STORE_DOWN as exc:
         raise HTTPException(503, "session store unavailable, try again shortly", {"Retry-After": "5"}) from exc

@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from dialog import catalogue
 from dialog.ports import Action, CallerInfo, Dialog, KeyValueStore
@@ -46,6 +47,14 @@ class SpeakerReply:
     callback_id: str | None = None
 
 
+class TurnSink(Protocol):
+    """Where a turn is counted (``telephony.insights.recorder.TurnKpis``)."""
+
+    def conversation_turn(
+        self, channel: str, action: str, seconds: float, *, new: bool, reason: str = "", queue: str = ""
+    ) -> None: ...
+
+
 class SpeakerConversations:
     """One speaker utterance in, one reply out; the dialog engine does the thinking."""
 
@@ -60,10 +69,12 @@ class SpeakerConversations:
         channel: str = "speaker",
         callbacks: CallbackBook | None = None,
         hotline: str = "",
+        kpis: TurnSink | None = None,
     ) -> None:
         self.dialog, self.store, self.ttl_s = dialog, store, ttl_s
         self.callbacks = callbacks  # None: no book agents see, so no callback is ever promised
         self.hotline = hotline
+        self.kpis = kpis  # conversations, contained, transfers, reply times (telephony/insights)
         self._clock, self._new_id, self.channel = clock, new_id, channel
 
     async def turn(self, text: str, conversation_id: str | None, phone: str | None = None) -> SpeakerReply:
@@ -81,7 +92,14 @@ class SpeakerConversations:
                 await self._save(key, session_id, step.state)
                 return SpeakerReply(step.reply, conversation_id, session_id, None, callback_id)
         caller = CallerInfo(channel=self.channel, phone=phone)
+        began = time.monotonic()
         outcome = await self.dialog.handle(session_id, text, caller)
+        if self.kpis is not None:
+            t = outcome.transfer
+            self.kpis.conversation_turn(
+                "speaker", outcome.action, time.monotonic() - began, new=not record,
+                reason=t.reason if t else "", queue=t.queue if t else "",
+            )  # fmt: skip
         reply, new_state = outcome.reply, None
         if outcome.action == "transfer" and outcome.transfer is not None:
             if self.callbacks is None:

@@ -68,6 +68,7 @@ def gateway_from_services(services: SpeakerServices, limits: WyomingLimits | Non
             # without it the speaker promises no callback and gives the hotline instead
             callbacks=services.callbacks,
             hotline=settings.fallback_number,
+            kpis=getattr(services, "kpis", None),  # conversations counted in the KPIs (Redis)
         ),
         recognizer=services.recognizer,
         synthesizer=synth,

@@ -231,9 +231,10 @@ async def _turn(services: SpeechServices, pcm: PCM, rate: int, session_id: str |
     return heard, await services.dialog.handle(session_id, heard.text, CallerInfo(channel="voice"))
 
 
-def build_voice_turn_router(get_services: ServicesProvider) -> APIRouter:
+def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None) -> APIRouter:
     """``get_services``: the loaded models and engine, per request (``GatewayDeps.services`` waits for
-    start-up)."""
+    start-up). ``metrics``: counts each turn as a speaker conversation's (``Metrics.conversation_turn``;
+    a turn without a session id starts one)."""
     router = APIRouter(tags=["voice"])
 
     @router.post("/v1/voice/turn", response_model=VoiceTurnResponse, openapi_extra=_BODY_DOC)
@@ -254,6 +255,12 @@ def build_voice_turn_router(get_services: ServicesProvider) -> APIRouter:
             raise _reject(422, "session_id is longer than 128 characters")
         heard, outcome = await _turn(services, pcm, in_rate, session)
         decided = time.perf_counter()
+        if metrics is not None:
+            t = outcome.transfer
+            metrics.conversation_turn(
+                "speaker", outcome.action, decided - started, new=session is None,
+                reason=t.reason if t else "", queue=t.queue if t else "",
+            )  # fmt: skip
         out_rate = reply_rate or services.synthesizer.native_rate
         wav = encode_wav(await services.synthesizer.synthesize(outcome.reply, out_rate), out_rate)
         timings = {

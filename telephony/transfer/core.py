@@ -46,6 +46,9 @@ class TransferConfig:
     hold_repeat_s: float = 45.0  # announcement repeats every hold_repeat_s (30-60 s)
     agent_ring_timeout_s: int = 20
     dispatch_scan: int = 20  # waiting transfers looked at per dispatch
+    # After the agent hangs up, the caller's leg goes on to this URL (+ ``?tid=``): the satisfaction
+    # survey (telephony/insights/survey.py); "" = the leg hangs up.
+    after_call_url: str = ""
 
 
 @dataclass
@@ -95,7 +98,7 @@ class TransferCore:
 
     def _waited(self, record: TransferRecord, outcome: str, until: float) -> None:
         if self.metrics is not None:
-            self.metrics.queue_waited(record.queue, outcome, until - record.enqueued_at)
+            self.metrics.queue_waited(record.queue, outcome, until - record.enqueued_at, agent=record.agent_id)
 
     def offer_ended(self, outcome: str) -> None:
         """Count how a callback offer ended: ``callback``, ``voicemail`` or ``abandoned`` (hung up)."""

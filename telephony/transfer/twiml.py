@@ -3,8 +3,8 @@
 Why ``<Play>`` of our own audio and ``<Say>`` only as a fallback: callers and agents must hear the
 same Polish voice as the bot; Twilio's Polish ``<Say>`` is used only when our synthesizer failed,
 so a step never goes silent. Every ``action``/``Redirect`` is a POST so each step arrives signed
-with its parameters, and the caller's conference leg ends in ``<Hangup/>`` so nothing plays on
-after the agent hangs up.
+with its parameters, and the caller's conference leg ends in ``<Hangup/>`` (or, with the survey on,
+a ``<Redirect>`` to it) so nothing else plays on after the agent hangs up.
 """
 
 from __future__ import annotations
@@ -71,11 +71,14 @@ def _speak(target: VoiceResponse | Gather, prompt: Prompt, voice: str) -> None:
         target.say(prompt.text, language=LANGUAGE, voice=voice)
 
 
-def caller_conference_twiml(room: str, hold_url: str, conference_callback_url: str) -> str:
+def caller_conference_twiml(
+    room: str, hold_url: str, conference_callback_url: str, after_url: str | None = None
+) -> str:
     """The caller joins the (not yet started) room and hears ``hold_url`` until an agent joins.
 
     The caller is the first participant, so the room's status callback is theirs (Twilio keeps the
-    first participant's); ``endConferenceOnExit`` drops the agent when the caller hangs up.
+    first participant's); ``endConferenceOnExit`` drops the agent when the caller hangs up. When the
+    agent hangs up, the caller's leg goes on to ``after_url`` (the satisfaction survey), else hangs up.
     """
     vr = VoiceResponse()
     vr.dial().conference(
@@ -90,7 +93,10 @@ def caller_conference_twiml(room: str, hold_url: str, conference_callback_url: s
         status_callback_event="start end join leave",
         participant_label=CALLER_LABEL,
     )
-    vr.hangup()
+    if after_url:
+        vr.redirect(after_url, method="POST")
+    else:
+        vr.hangup()
     return str(vr)
 
 

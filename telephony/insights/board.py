@@ -1,0 +1,136 @@
+"""What the supervisor dashboard shows, assembled from the same figures as ``/v1/stats``
+(``telephony.insights.stats``): live tiles, today per channel, the last 7 days and per-agent figures,
+with the charts drawn (``charts.py``). Pure formatting over a snapshot, so the numbers on the wallboard
+are the API's numbers, formatted for a glance.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from telephony.console.api import AgentsDeps
+from telephony.insights.buckets import CHANNELS, WAIT_BINS
+from telephony.insights.charts import columns, rows
+from telephony.insights.kpis import KpiStore
+from telephony.insights.stats import day_start, live_state, period_stats, trend
+
+CHANNEL_NAMES = {"phone": "Telefon", "chat": "Czat", "speaker": "Głośnik"}
+STATUS_NAMES = {"available": "Dostępni", "busy": "W rozmowie", "wrap_up": "Po rozmowie", "offline": "Niedostępni"}
+AGENT_STATUS = {"available": "gotowość", "busy": "rozmowa", "wrap_up": "po rozmowie", "offline": "poza pracą"}
+REASON_NAMES = {
+    "requested_human": "prośba o konsultanta", "not_understood": "niezrozumiane", "complaint": "reklamacja",
+    "angry": "zdenerwowany klient", "fallback": "awaria (numer zapasowy)", "unknown": "inne",
+}  # fmt: skip
+
+
+async def snapshot(deps: AgentsDeps, kpis: KpiStore, tz: tzinfo) -> dict[str, Any]:
+    """Everything the page shows, read now."""
+    now = kpis.clock()
+    return {
+        "live": {"in_progress": await kpis.in_progress()} | await live_state(deps),
+        "today": await period_stats(kpis, day_start(now, tz), now),
+        "week": await trend(kpis, now, 7, tz),
+    }
+
+
+def board(snap: dict[str, Any]) -> dict[str, Any]:
+    """The template's context: tiles, channel rows, charts, agents."""
+    live, today, week = snap["live"], snap["today"], snap["week"]
+    total = today["total"]
+    return {
+        "tiles": [
+            ("in_progress", "Rozmowy z botem teraz", str(sum(live["in_progress"].values()))),
+            ("waiting", "Czekają na konsultanta", str(live["waiting"])),
+            ("longest_wait", "Najdłużej czeka", clock(live["longest_wait_s"])),
+            *[(f"agents_{k}", v, str(live["agents_by_status"].get(k, 0))) for k, v in STATUS_NAMES.items()],
+        ],
+        "channels": [channel_row(c, today["channels"][c]) for c in CHANNELS] + [channel_row("total", total)],
+        "reasons": rows(
+            [(REASON_NAMES.get(r, r), float(n), str(n)) for r, n in sorted(total["transfers_by_reason"].items())],
+            title="Przekazania do konsultanta według powodu (dziś)",
+        ),
+        "frt": columns(
+            [(f"≤{_short(b)}", float(n), str(n)) for b, n in zip(WAIT_BINS, _bins(total["agent_frt"]), strict=False)]
+            + [("więcej", float(total["agent_frt"]["bins"]["more"]), str(total["agent_frt"]["bins"]["more"]))],
+            title="Czas do odpowiedzi konsultanta (dziś)",
+            width=620,
+        ),
+        "csat_trend": columns(
+            [(d["date"][5:], d["csat_avg"], "–" if d["csat_avg"] is None else f"{d['csat_avg']:.1f}") for d in week],
+            top=5.0,
+            title="Średnia ocena (1–5), ostatnie 7 dni",
+        ),
+        "containment_trend": columns(
+            [(d["date"][5:], _pct_value(d["containment"]), percent(d["containment"])) for d in week],
+            top=100.0,
+            title="Rozwiązane przez bota (%), ostatnie 7 dni",
+        ),
+        "latency_trend": columns(
+            [(d["date"][5:], d["turn_p95_s"], seconds(d["turn_p95_s"])) for d in week],
+            title="Czas odpowiedzi bota, p95 (s), ostatnie 7 dni",
+        ),
+        "week": week,
+        "agents": agent_rows(live["agents"], today["agents"]),
+    }
+
+
+def channel_row(channel: str, s: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "key": channel,
+        "name": CHANNEL_NAMES.get(channel, "Razem"),
+        "conversations": s["conversations"],
+        "contained": s["contained"],
+        "containment": percent(s["containment"]),
+        "transferred": s["transferred"],
+        "abandoned": s["abandoned"],
+        "csat_avg": "–" if s["csat_avg"] is None else f"{s['csat_avg']:.2f}",
+        "csat_count": s["csat_count"],
+        "agent_frt_p50": seconds(s["agent_frt"]["p50_s"]),
+        "agent_frt_p90": seconds(s["agent_frt"]["p90_s"]),
+        "turn_p95": seconds(s["turn"]["p95_s"]),
+        "callbacks": f"{s['callbacks_in_time']}/{s['callbacks_done']}",
+    }
+
+
+def agent_rows(states: list[dict[str, Any]], figures: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for state in states:
+        f = figures.get(state["id"], {})
+        out.append(
+            {
+                "id": state["id"],
+                "name": state["name"],
+                "status": AGENT_STATUS.get(state["status"], state["status"]),
+                "status_key": state["status"],
+                "answered": f.get("answered", 0),
+                "callbacks_done": f.get("callbacks_done", 0),
+                "csat": "–" if f.get("csat_avg") is None else f"{f['csat_avg']:.2f} ({f['csat_count']})",
+            }
+        )
+    return out
+
+
+def clock(s: float) -> str:
+    whole = round(s)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def percent(x: float | None) -> str:
+    return "–" if x is None else f"{x * 100:.0f}%"
+
+
+def seconds(x: float | None) -> str:
+    return "–" if x is None else f"{x:g} s"
+
+
+def _pct_value(x: float | None) -> float | None:
+    return None if x is None else x * 100
+
+
+def _short(bound: float) -> str:
+    return f"{bound / 60:g} min" if bound >= 60 else f"{bound:g} s"
+
+
+def _bins(hist: dict[str, Any]) -> list[int]:
+    return [int(n) for k, n in hist["bins"].items() if k != "more"]

@@ -1,0 +1,119 @@
+"""The supervisor dashboard: ``/agents/dashboard``, for agents with ``role: supervisor``, live over SSE.
+
+Who: the console's login session (the same cookie as ``/agents``); anonymous -> the login page, an agent
+without the supervisor role -> 403. What: ``board.py`` over the KPI store and the agents' state. Live:
+``/agents/dashboard/events`` sends the re-rendered panels whenever a console event is published by any
+worker (a caller queued, an agent's status...) and at least every ``refresh_s`` (the KPIs move with every
+turn, which publishes nothing). The page works without JavaScript too (it is complete as served; a
+``<noscript>`` refresh keeps a script-less wallboard current).
+"""
+
+# No ``from __future__ import annotations``: FastAPI must see the routes' Annotated dependencies.
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.templating import Jinja2Templates
+
+from telephony.console.api import AgentsDeps, DepsProvider
+from telephony.console.pages import SECURITY_HEADERS
+from telephony.console.sessions import ConsoleSessions, CookiePolicy
+from telephony.console.sse import SSE_HEADERS
+from telephony.insights.board import board, snapshot
+from telephony.insights.kpis import KpiStore
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+STATIC = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    cookie: CookiePolicy = field(default_factory=CookiePolicy)
+    path: str = "/agents/dashboard"
+    login_path: str = "/agents/login"
+    session_ttl_s: int = 8 * 3600  # the console's (sessions are shared)
+    refresh_s: float = 5.0
+    timezone: str = "Europe/Warsaw"
+
+
+def build_dashboard_router(
+    config: DashboardConfig, get_deps: DepsProvider, get_kpis: Callable[[], Awaitable[KpiStore]]
+) -> APIRouter:
+    router = APIRouter(prefix=config.path, include_in_schema=False)
+    templates = Jinja2Templates(directory=HERE / "templates")
+    tz = ZoneInfo(config.timezone)
+    Deps = Annotated[AgentsDeps, Depends(get_deps)]
+    Kpis = Annotated[KpiStore, Depends(get_kpis)]
+
+    def sessions(deps: AgentsDeps) -> ConsoleSessions:
+        return ConsoleSessions(deps.agents.redis, prefix=deps.agents.prefix, ttl_s=config.session_ttl_s)
+
+    async def supervisor(request: Request, deps: AgentsDeps) -> str | None:
+        """The supervisor's id; None when nobody is logged in; 403 for an agent who is not one."""
+        agent_id = await sessions(deps).resolve(request.cookies.get(config.cookie.name))
+        state = None if agent_id is None else await deps.agents.get(agent_id)
+        if state is None:
+            return None
+        if not state.agent.supervisor:
+            raise HTTPException(403, "panel kierownika jest dostępny tylko dla roli supervisor")
+        return agent_id
+
+    def panels(snap: dict[str, Any]) -> str:
+        return templates.get_template("dashboard_panels.html").render(board(snap))
+
+    @router.get("")
+    async def page(request: Request, deps: Deps, kpis: Kpis) -> Response:
+        me = await supervisor(request, deps)
+        if me is None:
+            return RedirectResponse(config.login_path, status_code=303)
+        context = {"panels": panels(await snapshot(deps, kpis, tz)), "path": config.path, "me": me}
+        response = templates.TemplateResponse(request, "dashboard.html", context)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @router.get("/events")
+    async def events(request: Request, deps: Deps, kpis: Kpis) -> StreamingResponse:
+        me, sid = await supervisor(request, deps), request.cookies.get(config.cookie.name)
+        if me is None:
+            raise HTTPException(401, "zaloguj się")
+
+        async def still_valid() -> bool:  # logged out or expired: the stream ends
+            return await sessions(deps).peek(sid) == me
+
+        stream = _stream(deps, lambda: _render(deps, kpis), still_valid, config.refresh_s)
+        return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
+
+    async def _render(deps: AgentsDeps, kpis: KpiStore) -> str:
+        return panels(await snapshot(deps, kpis, tz))
+
+    @router.get("/static/{name}")
+    async def static(name: str) -> FileResponse:
+        if name not in STATIC:
+            raise HTTPException(404)
+        return FileResponse(HERE / "static" / name, media_type=STATIC[name], headers={"Cache-Control": "no-cache"})
+
+    return router
+
+
+async def _stream(
+    deps: AgentsDeps, render: Callable[[], Awaitable[str]], still_valid: Callable[[], Awaitable[bool]], refresh_s: float
+) -> AsyncIterator[str]:
+    """Fresh panels on every console event and at least every ``refresh_s``; one line of JSON each."""
+    async with deps.events.subscribe() as subscription:
+        yield "retry: 3000\n: connected\n\n"
+        while await still_valid():
+            try:
+                html = await render()
+            except Exception as exc:  # Redis away for a moment: say so, keep the stream
+                log.warning("dashboard not refreshed: %r", exc)
+                yield ": refresh failed\n\n"
+            else:
+                yield f"event: panels\ndata: {json.dumps({'html': html})}\n\n"
+            await subscription.get(refresh_s)

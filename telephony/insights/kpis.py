@@ -1,0 +1,153 @@
+"""The KPI store: what happened on each channel, counted in hourly Redis hashes every worker adds to.
+
+Key ``<prefix>kpi:<channel>:<hour>`` (hours since the epoch, UTC), fields (``telephony.insights.buckets``):
+``conversations``, ``contained``, ``transferred``, ``reason:<why>``, ``abandoned``, ``answered``,
+``q:<queue>:<what>``, ``a:<agent>:<what>``, ``callbacks_done``, ``callbacks_in_time``, ``csat_sum``,
+``csat_count``, ``csat:<1..5>`` and histogram bins ``wait:<i>``, ``agent_frt:<i>``, ``bot_frt:<i>``,
+``turn:<i>``. Each bucket expires ``ttl_s`` after its last write (no personal data: counts only).
+
+Why fire-and-forget writes: the events come from synchronous metric hooks in the middle of a call; a
+KPI must never delay or break a caller, so a write that fails (Redis down) is logged and dropped.
+``flush()`` awaits this process's writes in flight, so a reader in the same process sees them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
+
+from redis.asyncio import Redis
+
+from telephony.insights.buckets import CHANNELS, HISTOGRAMS, add_counts, bin_of, hour_of, hours_between
+
+log = logging.getLogger(__name__)
+
+
+class KpiStore:
+    """Record KPI events (sync, fire-and-forget) and read bucket sums (async)."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        prefix: str = "infolinia:",
+        ttl_s: int = 400 * 86400,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.redis, self.prefix, self.ttl_s, self.clock = redis, prefix, ttl_s, clock
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def key(self, channel: str, hour: int) -> str:
+        return f"{self.prefix}kpi:{channel}:{hour}"
+
+    # --- events ------------------------------------------------------------------------------------
+    def started(self, channel: str) -> None:
+        self.add(channel, {"conversations": 1})
+
+    def contained(self, channel: str) -> None:
+        self.add(channel, {"contained": 1})
+
+    def transferred(self, channel: str, reason: str, queue: str) -> None:
+        self.add(channel, {"transferred": 1, f"reason:{reason or 'unknown'}": 1, f"q:{queue or 'none'}:transferred": 1})
+
+    def waited(self, channel: str, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
+        """How a wait for an agent ended: ``answered`` (the agent's first response), ``abandoned``, other."""
+        s = max(0.0, seconds)
+        fields = {f"q:{queue}:{outcome}": 1, f"wait:{bin_of(HISTOGRAMS['wait'], s)}": 1}
+        if outcome == "answered":
+            fields |= {"answered": 1, f"agent_frt:{bin_of(HISTOGRAMS['agent_frt'], s)}": 1}
+            if agent:
+                fields |= {f"a:{agent}:answered": 1, f"a:{agent}:wait_s": round(s)}
+        elif outcome == "abandoned":
+            fields["abandoned"] = 1
+        self.add(channel, fields)
+
+    def bot_replied(self, channel: str, seconds: float, first: bool) -> None:
+        """A bot reply's latency (every turn: p95; the conversation's first: bot first response)."""
+        s = max(0.0, seconds)
+        fields = {f"turn:{bin_of(HISTOGRAMS['turn'], s)}": 1}
+        if first:
+            fields[f"bot_frt:{bin_of(HISTOGRAMS['bot_frt'], s)}"] = 1
+        self.add(channel, fields)
+
+    def callback_done(self, channel: str, queue: str, in_time: bool, agent: str | None = None) -> None:
+        fields = {"callbacks_done": 1, "callbacks_in_time": int(in_time), f"q:{queue}:callbacks_done": 1}
+        if agent:
+            fields[f"a:{agent}:callbacks_done"] = 1
+        self.add(channel, fields)
+
+    def rated(self, channel: str, score: int, agent: str | None = None) -> None:
+        fields = {"csat_sum": score, "csat_count": 1, f"csat:{score}": 1}
+        if agent:
+            fields |= {f"a:{agent}:csat_sum": score, f"a:{agent}:csat_count": 1}
+        self.add(channel, fields)
+
+    def active(self, channel: str, delta: int) -> None:
+        """Conversations in progress (a live counter, no bucket: the dashboard's first tile)."""
+        self._spawn(self._active(channel, delta))
+
+    async def _active(self, channel: str, delta: int) -> None:
+        try:
+            await self.redis.hincrby(f"{self.prefix}kpi:active", channel, delta)
+        except Exception as exc:
+            log.warning("KPI active %s %+d lost: %r", channel, delta, exc)
+
+    async def in_progress(self) -> dict[str, int]:
+        await self.flush()
+        raw = await self.redis.hgetall(f"{self.prefix}kpi:active")
+        return {c: max(0, int(raw.get(c, 0) or 0)) for c in CHANNELS}
+
+    # --- writing -----------------------------------------------------------------------------------
+    def add(self, channel: str, fields: Mapping[str, int]) -> None:
+        """Schedule the increments (in the running loop); without one, nothing is recorded."""
+        self._spawn(self.write(channel, dict(fields), self.clock()))
+
+    def _spawn(self, write: Coroutine[Any, Any, None]) -> None:
+        try:
+            task = asyncio.get_running_loop().create_task(write)
+        except RuntimeError:
+            write.close()
+            log.warning("KPI not recorded: no event loop")
+            return
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def write(self, channel: str, fields: Mapping[str, int], at: float) -> None:
+        key = self.key(channel, hour_of(at))
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for name, n in fields.items():
+                    if n:
+                        pipe.hincrby(key, name, n)
+                pipe.expire(key, self.ttl_s)
+                await pipe.execute()
+        except Exception as exc:  # a KPI is never worth a caller's trouble
+            log.warning("KPI %s %s lost: %r", channel, dict(fields), exc)
+
+    async def flush(self) -> None:
+        """Wait for this process's writes in flight (a reader then sees every event it recorded)."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    # --- reading -----------------------------------------------------------------------------------
+    async def sums(self, start: float, end: float, channels: tuple[str, ...] = CHANNELS) -> dict[str, dict[str, int]]:
+        """Each channel's counters summed over the hours from ``start`` to ``end``."""
+        await self.flush()
+        hours = list(hours_between(max(start, end - self.ttl_s), end))  # older buckets have expired
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for channel in channels:
+                for hour in hours:
+                    pipe.hgetall(self.key(channel, hour))
+            replies: list[Any] = await pipe.execute()
+        out: dict[str, dict[str, int]] = {c: {} for c in channels}
+        for i, channel in enumerate(channels):
+            for fields in replies[i * len(hours) : (i + 1) * len(hours)]:
+                add_counts(out[channel], {_s(k): v for k, v in (fields or {}).items()})
+        return out
+
+
+def _s(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value

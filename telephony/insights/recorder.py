@@ -1,0 +1,190 @@
+"""The gateway's metrics with the KPIs: every Prometheus event also lands in the Redis KPI buckets.
+
+Why a subclass of ``telephony.metrics.Metrics`` and not new calls all over the pipeline: the places where
+a call ends, a transfer starts, a wait ends or a chat turn is answered already report to the metrics
+object, so handing the composition root this one instead records the KPIs at exactly those points.
+Also wraps the callback book (``RecordingCallbacks``): a callback closed by an agent counts as done,
+in time when it was closed within the promise (``callback_promise_s`` after it was requested).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import logging
+import math
+import os
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from prometheus_client import Gauge
+
+from telephony.agents.callbacks import CallbackBook, CallbackStatus, ClaimResult
+from telephony.insights.kpis import KpiStore
+from telephony.insights.stats import day_start, period_stats
+from telephony.metrics import CONTAINED_ENDINGS, Metrics
+
+if TYPE_CHECKING:
+    from telephony.call.deps import CallReport
+
+log = logging.getLogger(__name__)
+
+
+class InsightMetrics(Metrics):
+    """``Metrics`` that also counts each event in ``kpis`` (the KPI store shared by every worker), and
+    shows today's KPIs of every worker as gauges (``infolinia_kpi_today{channel,kpi}``, refreshed from
+    Redis by ``refresh_gauges``: the same figures as ``/v1/stats``, for Prometheus and Grafana)."""
+
+    def __init__(
+        self, kpis: KpiStore, *, multiprocess_dir: str | os.PathLike[str] | None = None, timezone: str = "UTC"
+    ) -> None:
+        super().__init__(multiprocess_dir=multiprocess_dir)
+        self.kpis, self.tz = kpis, ZoneInfo(timezone)
+        self.kpi_today = Gauge(
+            "infolinia_kpi_today", "Today's KPIs of every worker (from Redis), by channel.", ["channel", "kpi"],
+            registry=self.registry, multiprocess_mode="mostrecent",
+        )  # fmt: skip
+
+    async def refresh_gauges(self) -> None:
+        """Set the gauges from today's buckets (every worker's events)."""
+        now = self.kpis.clock()
+        stats = await period_stats(self.kpis, day_start(now, self.tz), now)
+        for channel, figures in stats["channels"].items():
+            for kpi, value in gauge_values(figures).items():
+                self.kpi_today.labels(channel, kpi).set(value)
+
+    async def keep_gauges(self, every_s: float = 15.0) -> None:
+        """Refresh the gauges until cancelled (a Redis outage skips a round, never ends the loop)."""
+        while True:
+            try:
+                await self.refresh_gauges()
+            except Exception as exc:
+                log.warning("KPI gauges not refreshed: %r", exc)
+            await asyncio.sleep(every_s)
+
+    def call_started(self) -> None:
+        super().call_started()
+        self.kpis.started("phone")
+        self.kpis.active("phone", 1)
+
+    def call_ended(self, report: CallReport) -> None:
+        super().call_ended(report)
+        self.kpis.active("phone", -1)
+        if report.ended in CONTAINED_ENDINGS and not report.errors:
+            self.kpis.contained("phone")
+        first = True
+        for turn in report.turns:
+            if turn.latency_s is not None:
+                self.kpis.bot_replied("phone", turn.latency_s, first)
+                first = False
+
+    def transfer(self, reason: str, queue: str) -> None:
+        super().transfer(reason, queue)
+        self.kpis.transferred("phone", reason, queue)
+
+    def queue_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
+        super().queue_waited(queue, outcome, seconds, agent)
+        self.kpis.waited("phone", queue, outcome, seconds, agent)
+
+    def chat_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
+        super().chat_waited(queue, outcome, seconds, agent)
+        self.kpis.waited("chat", queue, outcome, seconds, agent)
+
+    def conversation_turn(
+        self, channel: str, action: str, seconds: float, *, new: bool, reason: str = "", queue: str = ""
+    ) -> None:
+        super().conversation_turn(channel, action, seconds, new=new, reason=reason, queue=queue)
+        record_turn(self.kpis, channel, action, seconds, new=new, reason=reason, queue=queue)
+
+
+GAUGED = ("conversations", "contained", "transferred", "abandoned", "answered_by_agent", "callbacks_done",
+          "callbacks_in_time", "csat_count")  # fmt: skip
+
+
+def gauge_values(figures: dict[str, Any]) -> dict[str, float]:
+    """One channel's ``/v1/stats`` figures -> gauge values (a missing average or percentile: NaN)."""
+    out = {k: float(figures[k]) for k in GAUGED}
+    out["csat_avg"] = _num(figures["csat_avg"])
+    out["containment"] = _num(figures["containment"])
+    for hist, q in (
+        ("wait", "p50_s"),
+        ("wait", "p90_s"),
+        ("agent_frt", "p90_s"),
+        ("bot_frt", "p90_s"),
+        ("turn", "p95_s"),
+    ):
+        out[f"{hist}_{q}"] = _num(figures[hist][q])
+    return out
+
+
+def _num(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def record_turn(
+    kpis: KpiStore, channel: str, action: str, seconds: float, *, new: bool, reason: str = "", queue: str = ""
+) -> None:
+    """One chat or speaker turn: a new conversation, the bot's reply time, and how it ended (``end``:
+    solved by the bot alone; ``transfer``: handed to people)."""
+    if new:
+        kpis.started(channel)
+    kpis.bot_replied(channel, seconds, first=new)
+    if action == "end":
+        kpis.contained(channel)
+    elif action == "transfer":
+        kpis.transferred(channel, reason, queue)
+
+
+class TurnKpis:
+    """``conversation_turn`` straight into the KPI store (the Wyoming server has no metrics object)."""
+
+    def __init__(self, kpis: KpiStore) -> None:
+        self.kpis = kpis
+
+    def conversation_turn(
+        self, channel: str, action: str, seconds: float, *, new: bool, reason: str = "", queue: str = ""
+    ) -> None:
+        record_turn(self.kpis, channel, action, seconds, new=new, reason=reason, queue=queue)
+
+
+class RecordingCallbacks:
+    """A ``CallbackBook`` that counts callbacks agents closed, and whether within the promise."""
+
+    def __init__(self, book: CallbackBook, kpis: KpiStore, promise_s: float) -> None:
+        self.book, self.kpis, self.promise_s = book, kpis, promise_s
+
+    async def close(self, callback_id: str, agent_id: str, outcome: str) -> ClaimResult:
+        result = await self.book.close(callback_id, agent_id, outcome)
+        record = result.record
+        if result.won and record is not None:
+            waited = self.kpis.clock() - _epoch(record.get("created_at"))
+            channel = str(record.get("channel") or "phone")
+            channel = "speaker" if channel in ("speaker", "voice") else channel
+            self.kpis.callback_done(channel, str(record.get("queue") or "none"), waited <= self.promise_s, agent_id)
+        return result
+
+    async def add(self, record: dict[str, Any]) -> str:
+        return await self.book.add(record)
+
+    async def get(self, callback_id: str) -> dict[str, Any] | None:
+        return await self.book.get(callback_id)
+
+    async def list(self, status: CallbackStatus = "pending", limit: int = 200) -> builtins.list[dict[str, Any]]:
+        return await self.book.list(status, limit)
+
+    async def pending(self) -> builtins.list[dict[str, Any]]:
+        return await self.book.pending()
+
+    async def claim(self, callback_id: str, agent_id: str) -> ClaimResult:
+        return await self.book.claim(callback_id, agent_id)
+
+    async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool:
+        return await self.book.attach_voicemail(callback_id, recording_url, duration_s)
+
+
+def _epoch(iso: Any) -> float:
+    try:
+        return datetime.fromisoformat(str(iso)).timestamp()
+    except ValueError:
+        return 0.0

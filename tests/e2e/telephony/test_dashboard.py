@@ -1,0 +1,59 @@
+"""The supervisor dashboard in real Debian chromium: after the scripted day (``infolinia bench day``'s script,
+through the real gateway, Redis and Twilio's part on the wire; the stand-in dialog keeps it quick), every
+figure the page shows is what the script did; it updates live over SSE; an agent without the supervisor
+role is refused; screenshots at wallboard and laptop sizes (``DASHBOARD_SCREENSHOT_DIR`` keeps them)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from telephony.devtools.day import VOCABULARY, expected, run_day
+from telephony.devtools.day_world import day_world, token
+from tests.support.dashboard_browser import console_errors, kpis, log_in, screenshots, until_kpi
+from tests.support.insights import PhoneDialog
+
+SIZES = ((1920, 1080), (1280, 800))
+
+
+async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
+    redis_url: str, browser: Any, tmp_path: Path
+) -> None:
+    shots = Path(os.environ.get("DASHBOARD_SCREENSHOT_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    async with day_world(redis_url, VOCABULARY, PhoneDialog) as w:
+        assert await run_day(w) == []
+        await asyncio.to_thread(log_in, browser, w.base, token("szef"))
+        shown = await asyncio.to_thread(kpis, browser)
+        for channel, figures in expected().items():
+            for name in ("conversations", "contained", "transferred", "abandoned", "csat_count"):
+                assert shown[f"today.{channel}.{name}"] == str(figures[name]), (channel, name)
+            avg = figures["csat_avg"]
+            assert shown[f"today.{channel}.csat_avg"] == ("–" if avg is None else f"{avg:.2f}")
+        assert shown["today.phone.callbacks"] == "1/1"
+        assert (shown["agent.anna.answered"], shown["agent.bartek.answered"]) == ("1", "1")
+        assert shown["agent.anna.csat"] == "3.00 (1)" and shown["agent.bartek.csat"] == "2.00 (1)"
+        assert shown["live.waiting"] == "0" and shown["live.in_progress"] == "0"
+        total = sum(f["conversations"] for f in expected().values())
+        assert shown["today.total.conversations"] == str(total)
+        paths = await asyncio.to_thread(screenshots, browser, shots, SIZES)
+        assert all(p.stat().st_size > 10_000 for p in paths)
+
+        # live: a new chat and an agent going available show up without reloading the page
+        await w.chat("Jakie są koszty dostawy?")
+        await w.agent("PUT", "/v1/agents/bartek/status", "bartek", json={"status": "available"})
+        now = await asyncio.to_thread(
+            until_kpi, browser, "today.chat.conversations", str(expected()["chat"]["conversations"] + 1)
+        )
+        assert now["live.agents_available"] == "1" and now["today.total.conversations"] == str(total + 1)
+        assert console_errors(browser) == []
+
+        # an agent without the supervisor role is refused
+        async with httpx.AsyncClient(base_url=w.base) as http:
+            login = await http.post("/agents/login", data={"token": token("anna")})
+            assert login.status_code == 303
+            assert (await http.get("/agents/dashboard")).status_code == 403

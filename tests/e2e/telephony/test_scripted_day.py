@@ -1,0 +1,30 @@
+"""The scripted day (``infolinia bench day``): calls, chats and speaker conversations through the real
+gateway, the real dialog engine, a real Redis and Twilio's part on the wire; then ``/v1/stats`` must show
+exactly what the script did, channel by channel, agent by agent, and so must the Prometheus gauges."""
+
+from __future__ import annotations
+
+from telephony.devtools.day import DAY, VOCABULARY, compare, expected, run_day, supervisor_stats
+from telephony.devtools.day_world import day_world
+from telephony.insights.recorder import InsightMetrics
+from telephony.metrics import parse_exposition
+
+
+async def test_a_scripted_day_shows_exactly_what_the_script_did(redis_url: str) -> None:
+    async with day_world(redis_url, VOCABULARY) as w:
+        assert await run_day(w) == []  # every contact ended as scripted
+        stats = await supervisor_stats(w)
+        assert compare(stats) == []
+        want = expected()
+        assert [stats["channels"][c]["conversations"] for c in ("phone", "chat", "speaker")] == [5, 4, 2]
+        assert want["phone"]["csat_avg"] == 4.0 and stats["channels"]["phone"]["csat_count"] == 3
+        assert stats["total"]["conversations"] == len(DAY)
+        assert stats["channels"]["chat"]["transfers_by_reason"] == {"requested_human": 2}
+
+        metrics = w.gateway.metrics
+        assert isinstance(metrics, InsightMetrics)
+        await metrics.refresh_gauges()
+        scrape = parse_exposition((await w.http.get(f"{w.base}/metrics")).text, ["infolinia_kpi_today"])
+        for channel, figures in want.items():
+            for name in ("conversations", "contained", "transferred", "csat_count"):
+                assert scrape[f"infolinia_kpi_today{{channel={channel},kpi={name}}}"] == figures[name], (channel, name)

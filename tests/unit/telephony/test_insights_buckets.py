@@ -1,0 +1,51 @@
+"""The pure parts of the KPIs: hour buckets, histogram percentiles, the summary of counters, and how a
+phone caller's rating (a key or Polish words) is read."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.numbers import first_digit_word
+from telephony.insights.buckets import LATENCY_BINS, WAIT_BINS, bin_of, by_agent, hours_between, percentile, summarize
+from telephony.insights.rating import parse_score
+
+
+def test_hours_between_is_inclusive_and_empty_when_reversed() -> None:
+    assert list(hours_between(3600 * 10 + 5, 3600 * 12)) == [10, 11, 12]
+    assert list(hours_between(3600 * 12, 3600 * 10)) == []
+
+
+def test_percentiles_are_bin_upper_bounds() -> None:
+    counts: dict[int, int] = {}
+    for seconds in (5, 15, 15, 25, 100):  # bins 0, 1, 1, 2, 6
+        counts[bin_of(WAIT_BINS, seconds)] = counts.get(bin_of(WAIT_BINS, seconds), 0) + 1
+    assert percentile(WAIT_BINS, counts, 0.5) == 20.0
+    assert percentile(WAIT_BINS, counts, 0.9) == 120.0
+    assert percentile(WAIT_BINS, {}, 0.5) is None
+    assert percentile(LATENCY_BINS, {len(LATENCY_BINS): 1}, 0.5) == LATENCY_BINS[-1] * 2  # above every bound
+
+
+def test_summary_of_counters() -> None:
+    fields = {"conversations": 4, "contained": 3, "transferred": 1, "reason:angry": 1, "csat_sum": 9, "csat_count": 2,
+              "csat:4": 1, "csat:5": 1, "turn:1": 3, "a:anna:csat_sum": 5, "a:anna:csat_count": 1}  # fmt: skip
+    s = summarize(fields)
+    assert (s["containment"], s["csat_avg"], s["transfers_by_reason"]) == (0.75, 4.5, {"angry": 1})
+    assert s["csat_distribution"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
+    assert s["turn"]["count"] == 3 and s["turn"]["p95_s"] == LATENCY_BINS[1]
+    assert summarize({})["csat_avg"] is None and summarize({})["containment"] is None
+    assert by_agent(fields)["anna"]["csat_avg"] == 5.0
+
+
+@pytest.mark.parametrize(
+    ("digits", "speech", "score"),
+    [("5", "", 5), ("1", "pięć", 1), ("", "pięć", 5), ("", "Daję czwórkę.", 4), ("", "na trzy", 3), ("", "dwa", 2),
+     ("", "jeden", 1), ("", "5", 5), ("", "Piątka!", 5), ("9", "", None), ("0", "", None), ("", "sześć", None),
+     ("", "nie wiem", None), ("", "pięćdziesiąt", None), ("", "", None)],
+)  # fmt: skip
+def test_a_rating_by_key_or_by_polish_words(digits: str, speech: str, score: int | None) -> None:
+    assert parse_score(digits, speech) == score
+
+
+def test_first_digit_word_stops_at_a_bigger_number() -> None:
+    assert first_digit_word("dwadzieścia trzy") is None
+    assert first_digit_word("ósemkę") == 8
