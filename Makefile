@@ -22,8 +22,8 @@ models: setup
 	$(BIN)/infolinia models prepare
 
 # System packages the tests use for real: redis-server, and Debian's chromium + chromedriver for the
-# agent console's browser test (no browser downloads). Installed when missing and root; else a clear message.
-SYSTEM_TOOLS := redis-server:redis-server chromium:chromium chromedriver:chromium-driver
+# agent console's browser test (no browser downloads), promtool (Debian's prometheus) for the alert rules. Installed when missing and root; else a clear message.
+SYSTEM_TOOLS := redis-server:redis-server chromium:chromium chromedriver:chromium-driver promtool:prometheus
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \
 		cmd=$${pair%%:*}; pkg=$${pair#*:}; \

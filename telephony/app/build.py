@@ -142,6 +142,8 @@ def build_gateway(settings: Settings) -> Gateway:
     if transfer is None:
         log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
     recovery = None if redis is None else build_recovery(settings, store, spool, transfer)
+    if recovery is not None:
+        recovery.observer = metrics.store_checked  # infolinia_store_up{backend="redis"}: the "Redis down" alert
     admission = Admission(settings.max_concurrent_calls)
     return Gateway(settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery)
 
@@ -194,6 +196,7 @@ def build_transfer(
         audit_retention_s=settings.audit_retention_days * 86400,
     )
     roster = load_roster(settings.agents_path) if settings.agents_path else []
+    metrics.queue_promises({q: hours.max_wait_s(q) for q in {*hours.queues, *(q for a in roster for q in a.queues)}})
     if not settings.twilio_auth_token:
         log.warning(
             "INFOLINIA_TWILIO_AUTH_TOKEN is not set: phone transfers to agents are off "
