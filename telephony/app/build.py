@@ -37,6 +37,9 @@ from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
 from telephony.chat.store import ChatLog
 from telephony.chat.stream import ChatWatch
 from telephony.console.api import AgentsDeps, build_agents_deps
+from telephony.history.api import HistoryParts
+from telephony.history.gaps import GapsReport, MissBook
+from telephony.history.store import HistoryStore
 from telephony.metrics import Metrics
 from telephony.settings import Settings
 from telephony.spool import Spool
@@ -77,6 +80,7 @@ class Gateway:
     transfer: Transfer | None = None  # None without Redis: transfers go blind to the fallback number
     shop: Shop | None = None  # the brand and prompts applied at build (shown on the landing page)
     recovery: Recovery | None = None  # with Redis: the spool and the watcher that replays it
+    history: HistoryParts | None = None  # with Redis: past conversations and the KB gaps report
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
 
     async def start(self, services: Services | None = None) -> Services:
@@ -99,7 +103,9 @@ class Gateway:
         return services
 
     def phone_parts(self) -> PhoneParts:
-        return PhoneParts(self.rest, self.transfer.warm if self.transfer else None, self.metrics)
+        h = self.history
+        warm = self.transfer.warm if self.transfer else None
+        return PhoneParts(self.rest, warm, self.metrics, h.gaps.book if h else None, h.store if h else None)
 
     @property
     def warm(self) -> WarmTransfer | None:
@@ -145,7 +151,19 @@ def build_gateway(settings: Settings) -> Gateway:
     if recovery is not None:
         recovery.observer = metrics.store_checked  # infolinia_store_up{backend="redis"}: the "Redis down" alert
     admission = Admission(settings.max_concurrent_calls)
-    return Gateway(settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery)
+    history = build_history(settings, redis) if redis is not None else None
+    if transfer is not None and history is not None:
+        transfer.agents.history = history.store  # wrap-up notes, the caller's earlier contacts on the card
+    return Gateway(
+        settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery, history
+    )
+
+
+def build_history(settings: Settings, redis: Redis) -> HistoryParts:
+    """Past conversations and the misses of the KB gaps report, in Redis."""
+    gaps = GapsReport(MissBook(redis, settings.redis_prefix), settings.kb_path)
+    store = HistoryStore(redis, settings.redis_prefix, keep_s=settings.retention_history_days * 86400)
+    return HistoryParts(gaps=gaps, store=store, tz=settings.timezone)
 
 
 def build_access(settings: Settings) -> AccessPolicy:

@@ -15,6 +15,7 @@ from telephony.chat.api import build_chat_router
 from telephony.console.api import build_agents_router
 from telephony.console.pages import ConsoleConfig, build_console_router, console_static_files
 from telephony.console.sessions import CookiePolicy
+from telephony.history.api import build_history_router
 from telephony.metrics import build_metrics_router
 from telephony.speaker.voice_turn import build_voice_turn_router
 from telephony.twilio.routes import STATUS_SPOOL_KIND, TwilioDeps, apply_status, build_twilio_router
@@ -42,6 +43,7 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
         # the console; an agent going available rings a waiting caller (AgentsDeps.on_available)
         (build_console_router(console, deps.agents), []),  # /agents
         (build_metrics_router(gateway.metrics), [Depends(MetricsGuard(gateway.access))]),  # GET /metrics
+        (build_history_router(deps.agents, deps.history), []),  # /v1/history, /v1/gaps (agent tokens)
         (build_docs_router(app), [Depends(DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor))]),
     ]
     if gateway.transfer is not None and gateway.transfer.router is not None:
