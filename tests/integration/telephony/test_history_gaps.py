@@ -22,6 +22,7 @@ from dialog.factory import build_engine
 from dialog.ports import CallerInfo, Miss
 from dialog.store import MemoryStore
 from telephony.app import cli
+from telephony.app.build import build_gateway
 from telephony.app.factory import create_app
 from telephony.app.purge import purge
 from telephony.app.services import Services
@@ -181,3 +182,19 @@ def test_gaps_command_exports_kb_entries(tmp_path: Path, redis_url: str, capsys:
     assert "5 questions not understood, 2 groups by meaning" in printed
     entries = yaml.safe_load(out.read_text(encoding="utf-8"))["entries"]
     assert len(entries) == 1 and entries[0]["questions"][0] == ENGRAVING[1]  # asked twice: first
+
+
+async def test_the_gateway_wires_history_and_misses_into_the_engine_and_the_console(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """The composition root: the engine start-up builds reports to the same stores the routes read."""
+    settings = settings_for(redis_url, tmp_path, AGENTS)
+    gateway = build_gateway(settings)
+    try:
+        engine = await gateway.start()
+        assert gateway.history is not None and gateway.transfer is not None
+        logs = engine.dialog.logs  # type: ignore[attr-defined]
+        assert logs.misses is gateway.history.gaps.book and logs.history is gateway.history.store
+        assert gateway.transfer.agents.history is gateway.history.store
+    finally:
+        await gateway.close()
