@@ -88,7 +88,9 @@ class DialogEngine:
     async def greet(self, session_id: str | None, caller: CallerInfo) -> Outcome:
         session = await self._load(session_id, caller)
         text = say.greeting(self.config.shop_name, phone=caller.channel == "phone")
-        return await self._finish(session, Reply("answer", text))
+        outcome = await self._finish(session, Reply("answer", text))
+        self.logs.conversation(session, caller, outcome)  # a call the caller hangs up in silence is history too
+        return outcome
 
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         session = await self._load(session_id, caller)
@@ -103,7 +105,7 @@ class DialogEngine:
             session.slots["note"] = _ERROR_NOTE
             reply = Reply("transfer", say.ERROR_TRANSFER, transfer="not_understood")
         outcome = await self._finish(session, reply)
-        await self.logs.conversation(session, caller, outcome)
+        self.logs.conversation(session, caller, outcome)
         try:
             await self.sessions.save_before(session.id, before)
         except _STORE_ERRORS:
@@ -138,12 +140,13 @@ class DialogEngine:
         session = await self._load(session_id, caller)
         session.mood = session_mood(session.caller_turns())
         outcome = await self._finish(session, Reply("transfer", say.TRANSFER[reason], transfer=reason))
-        await self.logs.conversation(session, caller, outcome)
+        self.logs.conversation(session, caller, outcome)
         return outcome
 
     async def close(self) -> None:
         """Release the orders client (HTTP connection pool) and the CPU lane; the session store is closed by
-        its owner."""
+        its owner. History and misses still being written are waited for."""
+        await self.logs.drain()
         self.cpu.close()
         close = getattr(self.orders.orders, "close", None) if self.orders is not None else None
         if close is not None:
@@ -265,7 +268,7 @@ class DialogEngine:
         s.misses += 1
         s.failed_attempts += 1
         reply = self._missed(s, Reply("clarify", say.CLARIFY[min(s.misses, len(say.CLARIFY)) - 1]))
-        await self.logs.miss(s, text, caller, transferred=reply.transfer is not None)
+        self.logs.miss(s, text, caller, transferred=reply.transfer is not None)
         return reply
 
     def _to_human(self, reason: Reason) -> Reply:

@@ -1,15 +1,18 @@
 """What the engine reports about conversations, through two best-effort ports: each turn's conversation
 to the history (``ConversationLog``) and each turn not understood to the KB gaps report (``MissLog``).
 
-Why best effort: both are for the people who run the hotline later; a caller must never wait on them nor
-hear an error because Redis hiccuped. Failures are logged, the turn goes on.
+Why in the background: both are for the people who run the hotline later; a caller must never wait on
+them (a Redis that hangs would add its timeouts to every turn) nor hear an error because Redis hiccuped.
+The writes run as tasks after the turn is decided (their data is copied first: the session object goes
+on changing); failures are logged. ``drain()`` waits for those in flight (shutdown, tests).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from dialog.pii import mask
 from dialog.ports import CallerInfo, ConversationLog, Miss, MissLog, Outcome
@@ -23,23 +26,31 @@ class EngineLogs:
     misses: MissLog | None
     history: ConversationLog | None
     clock: Callable[[], float]
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
-    async def conversation(self, s: Session, caller: CallerInfo, outcome: Outcome) -> None:
+    def conversation(self, s: Session, caller: CallerInfo, outcome: Outcome) -> None:
         """The conversation as stored (masked) to the history."""
-        if self.history is None:
-            return
-        try:
-            await self.history.saved(s.stored(), caller, outcome)
-        except Exception:
-            log.exception("session %s not written to the history", s.id)
+        if self.history is not None:
+            self._spawn(self.history.saved(s.stored(), caller, outcome), f"session {s.id} not written to the history")
 
-    async def miss(self, s: Session, text: str, caller: CallerInfo, transferred: bool) -> None:
+    def miss(self, s: Session, text: str, caller: CallerInfo, transferred: bool) -> None:
         """A question the KB could not answer, masked like the session, for the gaps report."""
-        if self.misses is None:
-            return
-        try:
-            await self.misses.record(
-                Miss(mask(text, keep=[s.order_id]), caller.channel, self.clock(), transferred, s.id)
-            )
-        except Exception:
-            log.exception("miss of session %s not recorded (gaps report)", s.id)
+        if self.misses is not None:
+            miss = Miss(mask(text, keep=[s.order_id]), caller.channel, self.clock(), transferred, s.id)
+            self._spawn(self.misses.record(miss), f"miss of session {s.id} not recorded (gaps report)")
+
+    async def drain(self) -> None:
+        """Wait for the writes in flight."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _spawn(self, write: Awaitable[None], failure: str) -> None:
+        async def run() -> None:
+            try:
+                await write
+            except Exception:
+                log.exception(failure)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

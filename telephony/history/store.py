@@ -72,6 +72,8 @@ class HistoryStore:
         """``dialog.ports.ConversationLog``: the session as stored after a turn (masked), kept as history."""
         cid = str(session["id"])
         old = await self.get(cid) or {}
+        if float(old.get("updated_at") or 0) > float(session.get("updated_at") or 0):
+            return  # a later turn's write got here first (writes run in the background)
         slots = session.get("slots") or {}
         record = {
             **old,
