@@ -14,6 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from redis.exceptions import RedisError
+
 from dialog.pii import mask
 from dialog.ports import CallerInfo, ConversationLog, Miss, MissLog, Outcome
 from dialog.session import Session
@@ -48,6 +50,8 @@ class EngineLogs:
         async def run() -> None:
             try:
                 await write
+            except (RedisError, OSError) as exc:  # the store is down: one line, no traceback
+                log.warning("%s: %r", failure, exc)
             except Exception:
                 log.exception(failure)
 
