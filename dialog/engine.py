@@ -94,6 +94,7 @@ class DialogEngine:
 
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         session = await self._load(session_id, caller)
+        self.logs.turn_done(session.id)  # a new turn: a retract now takes back this one, not an earlier miss
         before = session.model_dump(mode="json")
         text = text.strip()[: self.config.max_text_chars]
         try:
@@ -130,6 +131,7 @@ class DialogEngine:
 
     async def retract(self, session_id: str) -> None:
         """Take back the latest ``handle``: that turn was only the first half of what the caller said."""
+        self.logs.withdraw_miss(session_id)  # a fragment is not a question the KB failed
         try:
             if not await self.sessions.restore_before(session_id):
                 log.info("session %s: no turn to take back", session_id)

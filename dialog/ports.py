@@ -123,6 +123,9 @@ class MissLog(Protocol):
 
     async def record(self, miss: Miss) -> None: ...
 
+    async def withdraw(self, miss: Miss) -> None:
+        """Forget ``miss``: its turn was taken back (only the first half of what the caller said)."""
+
 
 class ConversationLog(Protocol):
     """Where the engine hands each conversation after a turn, as the session store keeps it (masked):

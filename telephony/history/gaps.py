@@ -41,6 +41,14 @@ class MissBook:
             pipe.zremrangebyrank(self.key, 0, -self.max_items - 1)
             await pipe.execute()
 
+    async def withdraw(self, miss: Miss) -> None:
+        """Forget one recorded miss (its turn was taken back): found by time, session and words."""
+        for row in map(str, await self.redis.zrangebyscore(self.key, miss.at, miss.at)):
+            data = json.loads(row)
+            if data.get("session_id") == miss.session_id and data.get("text") == miss.text:
+                await self.redis.zrem(self.key, row)
+                return
+
     async def between(self, start: float | None = None, end: float | None = None) -> list[Miss]:
         """The misses recorded in [start, end] (either open), oldest first."""
         rows = await self.redis.zrangebyscore(

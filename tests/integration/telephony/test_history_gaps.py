@@ -167,6 +167,9 @@ async def test_notes_ratings_bounds_and_retention(redis: Redis, tmp_path: Path, 
     for n in range(3):
         await book.record(Miss(f"pytanie {n}", "chat", clock[0] + n))
     assert [m.text for m in await book.between()] == ["pytanie 1", "pytanie 2"]
+    await book.withdraw(Miss("pytanie 1", "chat", clock[0] + 1))
+    assert [m.text for m in await book.between()] == ["pytanie 2"]
+    await book.record(Miss("pytanie 3", "chat", clock[0] + 3))
 
     report = await purge(settings, dry_run=False, redis=redis)  # three days old, one day kept
     assert sorted(report.deleted["history"]) == ["s1", "s2", "s3"] and len(report.deleted["gap misses"]) == 2

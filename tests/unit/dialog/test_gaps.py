@@ -32,6 +32,9 @@ class Recorded:
     async def record(self, miss: Miss) -> None:
         self.misses.append(miss)
 
+    async def withdraw(self, miss: Miss) -> None:
+        self.misses.remove(miss)
+
 
 class Broken:
     async def record(self, miss: Miss) -> None:
@@ -68,6 +71,23 @@ async def test_the_engine_records_each_miss_masked_and_marks_the_one_that_transf
         ("phone", True, sid, NOW),
     ]
     assert "600 100 200" not in log.misses[0].text and "[telefon" in log.misses[0].text
+
+
+async def test_a_turn_taken_back_takes_its_miss_back_and_only_its_own() -> None:
+    """The phone line retracts a turn that was only the first half of an utterance: not a KB gap."""
+    log = Recorded()
+    engine = DialogEngine(load_kb(bundled("kb.yaml")), None, SessionRepo(MemoryStore()), misses=log)
+    sid = (await engine.handle(None, "Czy grawerujecie zegarki?", CallerInfo())).session_id
+    await engine.handle(sid, "Czy mogę", CallerInfo())
+    await engine.logs.drain()
+    assert [m.text for m in log.misses] == ["Czy grawerujecie zegarki?", "Czy mogę"]
+    await engine.retract(sid)
+    await engine.logs.drain()
+    assert [m.text for m in log.misses] == ["Czy grawerujecie zegarki?"]
+    await engine.handle(sid, "Ile kosztuje dostawa?", CallerInfo())  # understood: nothing to take back
+    await engine.retract(sid)
+    await engine.logs.drain()
+    assert [m.text for m in log.misses] == ["Czy grawerujecie zegarki?"]
 
 
 async def test_a_miss_log_that_fails_never_fails_the_turn() -> None:
