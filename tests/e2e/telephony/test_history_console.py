@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
@@ -109,6 +110,21 @@ class Page:
         self.d.get(self.url + "/agents/login")
         self.el("#token").send_keys(token_of(who) + Keys.ENTER)
         self.wait.until(ec.url_to_be(self.url + "/agents"))
+        # the live stream is open and the panels re-fetched once: nothing replaces them under our hands now
+        live = "return document.querySelector('#live-state').dataset.state"
+        self.wait.until(lambda d: d.execute_script(live) == "live")
+        self.wait.until(lambda d: d.execute_script("return document.querySelector('main').dataset.synced"))
+
+    def act(self, css: str, *keys: str) -> None:
+        """Click (or type into) a control, finding it again if a live update replaced it meanwhile."""
+        for attempt in range(3):
+            try:
+                element = self.el(css)
+                element.send_keys(*keys) if keys else element.click()
+                return
+            except StaleElementReferenceException:
+                if attempt == 2:
+                    raise
 
 
 def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_path: Path) -> None:
@@ -120,15 +136,15 @@ def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_
     assert "Dzwonię znowu" not in card  # the call on the card is not its own earlier contact
     page.shot("history-1-card-earlier-contacts")
 
-    page.el("#outcome-first").click()
-    page.el("#wrapup-note").send_keys("Kurier odbierze ekspres w piątek")
-    page.el("#btn-wrapup").click()
+    page.act("#outcome-first")
+    page.act("#wrapup-note", "Kurier odbierze ekspres w piątek")
+    page.act("#btn-wrapup")
     page.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#transfer-empty"))
     noted = httpx.get(url + "/v1/history", params={"caller": CALLER}, headers=key(token_of("anna")), timeout=30)
     latest = noted.json()["conversations"][0]
     assert latest["id"] == "s-now" and latest["notes"][-1]["note"] == "Kurier odbierze ekspres w piątek"
 
-    page.el("#link-history").click()
+    page.act("#link-history")
     page.el("#q-caller").send_keys("600 100 200" + Keys.ENTER)
     page.wait.until(lambda d: "caller=600" in d.current_url)
     rows = page.d.find_elements(By.CSS_SELECTOR, "#history-results .history-row")
