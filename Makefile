@@ -22,9 +22,10 @@ models: setup
 	$(BIN)/infolinia models prepare
 
 # System packages the tests use for real: redis-server (also as a Sentinel; openssl makes its TLS test certificates),
-# haproxy (three gateways behind a load balancer), and Debian's chromium + chromedriver for the
-# agent console's browser test (no browser downloads). Installed when missing and root; else a clear message.
-SYSTEM_TOOLS := redis-server:redis-server chromium:chromium chromedriver:chromium-driver haproxy:haproxy openssl:openssl
+# haproxy (three gateways behind a load balancer), Debian's chromium + chromedriver for the agent console's
+# browser tests (no browser downloads), promtool (Debian's prometheus) for the alert rules.
+# Installed when missing and root; else a clear message.
+SYSTEM_TOOLS := redis-server:redis-server chromium:chromium chromedriver:chromium-driver haproxy:haproxy openssl:openssl promtool:prometheus
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \
 		cmd=$${pair%%:*}; pkg=$${pair#*:}; \

@@ -30,6 +30,7 @@ from dialog.engine_intents import (
     mostly_number,
 )
 from dialog.engine_kb import KBStep
+from dialog.engine_log import EngineLogs
 from dialog.engine_orders import OrderFlow
 from dialog.engine_text import words
 from dialog.engine_understand import Understanding
@@ -39,7 +40,7 @@ from dialog.kb import KnowledgeBaseSearch
 from dialog.nbest import Hypothesis, choose
 from dialog.numbers import extract_order_number, yes_no
 from dialog.orders import OrderLookup
-from dialog.ports import CallerInfo, Outcome, Reason, Transfer
+from dialog.ports import CallerInfo, ConversationLog, MissLog, Outcome, Reason, Transfer
 from dialog.session import Session
 from dialog.store import SessionRepo
 from dialog.summary import build_summary
@@ -60,9 +61,13 @@ class DialogEngine:
         config: EngineConfig | None = None,
         clock: Callable[[], float] = time.time,
         meaning: EscalationMeaning | None = None,
+        misses: MissLog | None = None,
+        history: ConversationLog | None = None,
     ) -> None:
         """``orders`` None: no orders source, so no turn is ever read as an order question; ``meaning``
-        None: escalation by word cues only (no sentence-embedding model)."""
+        None: escalation by word cues only (no sentence-embedding model); ``misses``: where turns not
+        understood are recorded for the KB gaps report (None: nowhere); ``history``: where each conversation
+        goes after every turn (the searchable history)."""
         self.kb = kb
         self.sessions = sessions
         self.config = config or EngineConfig()
@@ -73,6 +78,7 @@ class DialogEngine:
         self.kb_step = KBStep(kb, self.config)
         self.understanding = Understanding(kb, meaning, self.kb_step.confirm_threshold)
         self.meaning = meaning
+        self.logs = EngineLogs(misses, history, clock)
         self.cpu = CpuLane()  # embeddings off the event loop, voice turns ahead of chat turns
 
     def _today(self) -> date:
@@ -82,10 +88,13 @@ class DialogEngine:
     async def greet(self, session_id: str | None, caller: CallerInfo) -> Outcome:
         session = await self._load(session_id, caller)
         text = say.greeting(self.config.shop_name, phone=caller.channel == "phone")
-        return await self._finish(session, Reply("answer", text))
+        outcome = await self._finish(session, Reply("answer", text))
+        self.logs.conversation(session, caller, outcome)  # a call the caller hangs up in silence is history too
+        return outcome
 
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         session = await self._load(session_id, caller)
+        self.logs.turn_done(session.id)  # a new turn: a retract now takes back this one, not an earlier miss
         before = session.model_dump(mode="json")
         text = text.strip()[: self.config.max_text_chars]
         try:
@@ -97,6 +106,7 @@ class DialogEngine:
             session.slots["note"] = _ERROR_NOTE
             reply = Reply("transfer", say.ERROR_TRANSFER, transfer="not_understood")
         outcome = await self._finish(session, reply)
+        self.logs.conversation(session, caller, outcome)
         try:
             await self.sessions.save_before(session.id, before)
         except _STORE_ERRORS:
@@ -121,6 +131,7 @@ class DialogEngine:
 
     async def retract(self, session_id: str) -> None:
         """Take back the latest ``handle``: that turn was only the first half of what the caller said."""
+        self.logs.withdraw_miss(session_id)  # a fragment is not a question the KB failed
         try:
             if not await self.sessions.restore_before(session_id):
                 log.info("session %s: no turn to take back", session_id)
@@ -130,11 +141,14 @@ class DialogEngine:
     async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:
         session = await self._load(session_id, caller)
         session.mood = session_mood(session.caller_turns())
-        return await self._finish(session, Reply("transfer", say.TRANSFER[reason], transfer=reason))
+        outcome = await self._finish(session, Reply("transfer", say.TRANSFER[reason], transfer=reason))
+        self.logs.conversation(session, caller, outcome)
+        return outcome
 
     async def close(self) -> None:
         """Release the orders client (HTTP connection pool) and the CPU lane; the session store is closed by
-        its owner."""
+        its owner. History and misses still being written are waited for."""
+        await self.logs.drain()
         self.cpu.close()
         close = getattr(self.orders.orders, "close", None) if self.orders is not None else None
         if close is not None:
@@ -255,7 +269,9 @@ class DialogEngine:
             return Reply("answer", say.HELLO_AGAIN)
         s.misses += 1
         s.failed_attempts += 1
-        return self._missed(s, Reply("clarify", say.CLARIFY[min(s.misses, len(say.CLARIFY)) - 1]))
+        reply = self._missed(s, Reply("clarify", say.CLARIFY[min(s.misses, len(say.CLARIFY)) - 1]))
+        self.logs.miss(s, text, caller, transferred=reply.transfer is not None)
+        return reply
 
     def _to_human(self, reason: Reason) -> Reply:
         return Reply("transfer", say.TRANSFER[reason], transfer=reason)

@@ -25,7 +25,7 @@ from dialog.escalation_meaning import EscalationMeaning, load_thresholds
 from dialog.kb import KnowledgeBase, KnowledgeBaseSearch, load_kb
 from dialog.kb_hybrid import HybridKB, load_calibration
 from dialog.orders import HttpOrders, JsonOrders, OrderLookup
-from dialog.ports import KeyValueStore
+from dialog.ports import ConversationLog, KeyValueStore, MissLog
 from dialog.store import MemoryStore, SessionRepo
 
 DEFAULT_VECTORS_DIR = Path.home() / ".cache" / "infolinia" / "models" / "embeddings"
@@ -69,6 +69,8 @@ def build_engine(
     semantic: bool = True,
     embedder: Embedder | None = None,
     vectors_dir: Path | None = DEFAULT_VECTORS_DIR,
+    misses: MissLog | None = None,
+    history: ConversationLog | None = None,
 ) -> DialogEngine:
     """Load the KB and orders (failing fast with a clear error on a bad file), and wire the engine.
 
@@ -84,4 +86,6 @@ def build_engine(
         kb, meaning = build_understanding(lexical, embedder or load_embedder(), vectors_dir)
     warm_up()
     sessions = SessionRepo(store if store is not None else MemoryStore(), ttl_s=session_ttl_s)
-    return DialogEngine(kb, orders, sessions, config or EngineConfig(), clock=clock, meaning=meaning)
+    return DialogEngine(
+        kb, orders, sessions, config or EngineConfig(), clock=clock, meaning=meaning, misses=misses, history=history
+    )

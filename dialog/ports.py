@@ -104,3 +104,31 @@ class Dialog(Protocol):
     def phrases(self) -> list[str]:
         """Replies this dialog says word for word (KB answers, fixed sentences): speech can pre-render them."""
         ...
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A caller's turn the engine did not understand (the KB gaps report groups them by meaning)."""
+
+    text: str  # PII-masked (dialog.pii.mask), like everything stored
+    channel: str  # phone, chat, speaker
+    at: float  # wall-clock time
+    transferred: bool = False  # this miss sent the caller to an agent as not_understood
+    session_id: str = ""
+
+
+class MissLog(Protocol):
+    """Where the engine records misses (Redis in the gateway: ``telephony.history.gaps``). Best effort:
+    the engine logs and carries on if recording fails, a caller never waits on it."""
+
+    async def record(self, miss: Miss) -> None: ...
+
+    async def withdraw(self, miss: Miss) -> None:
+        """Forget ``miss``: its turn was taken back (only the first half of what the caller said)."""
+
+
+class ConversationLog(Protocol):
+    """Where the engine hands each conversation after a turn, as the session store keeps it (masked):
+    the history agents search (``telephony.history.store``). Best effort, like ``MissLog``."""
+
+    async def saved(self, session: dict[str, Any], caller: CallerInfo, outcome: Outcome | None = None) -> None: ...

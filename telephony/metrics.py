@@ -132,6 +132,15 @@ class Metrics:
         self.tts_queue = Histogram(
             "infolinia_tts_queue_seconds", "Wait for a synthesizer slot.", buckets=QUEUE_BUCKETS, registry=r
         )
+        # For the alert rules (docker/prometheus/alerts.yml): what each queue promises, whether Redis answers.
+        self.queue_promise = Gauge(
+            "infolinia_queue_promise_seconds", "A queue's max_wait_s: how long a caller may wait before the "
+            "callback offer.", ["queue"], registry=r, multiprocess_mode="max",
+        )  # fmt: skip
+        self.store_up = Gauge(
+            "infolinia_store_up", "1 while the shared store answers (the recovery watcher's last check), else 0.",
+            ["backend"], registry=r, multiprocess_mode="livemin",
+        )  # fmt: skip
 
     # --- the call pipeline (telephony/call/loop.py) --------------------------------------------------
     def call_started(self) -> None:
@@ -189,6 +198,16 @@ class Metrics:
         if new:
             self.conversations.labels(channel).inc()
         self.turns.labels(channel, action or "none").inc()
+
+    # --- operations (the alert rules) --------------------------------------------------------------
+    def queue_promises(self, promises: dict[str, float]) -> None:
+        """Each queue's promised longest wait, so PromQL can compare waits with it per queue."""
+        for queue, seconds in promises.items():
+            self.queue_promise.labels(queue).set(seconds)
+
+    def store_checked(self, up: bool, backend: str = "redis") -> None:
+        """``Recovery.check()``'s verdict (no sample at all without Redis: nothing to be down)."""
+        self.store_up.labels(backend).set(1 if up else 0)
 
     # --- edges ----------------------------------------------------------------------------------
     def edge_event(self, kind: str) -> None:

@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     retention_transcripts_days: float = Field(7, gt=0, description="Call records with the heard transcript.")
     retention_transfers_days: float = Field(2, gt=0, description="Transfer records (summary, transcript, number).")
     retention_callbacks_days: float = Field(30, gt=0, description="Callback requests, voicemail links included.")
+    retention_history_days: float = Field(
+        30, gt=0, description="Conversation history (masked transcripts, caller number) and the KB gaps' misses."
+    )
     retention_voicemails_days: float = Field(
         30, gt=0, description="Voicemail recordings at Twilio: `infolinia purge` deletes older ones there."
     )

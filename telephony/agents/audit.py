@@ -20,7 +20,7 @@ from typing import Any, Literal
 from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
-Kind = Literal["transfer", "callback"]
+Kind = Literal["transfer", "callback", "history"]
 
 
 class TranscriptAudit:

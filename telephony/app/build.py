@@ -38,6 +38,9 @@ from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
 from telephony.chat.store import ChatLog
 from telephony.chat.stream import ChatWatch
 from telephony.console.api import AgentsDeps, build_agents_deps
+from telephony.history.api import HistoryParts
+from telephony.history.gaps import GapsReport, MissBook
+from telephony.history.store import HistoryStore
 from telephony.insights.kpis import KpiStore
 from telephony.insights.recorder import InsightMetrics, RecordingCallbacks
 from telephony.insights.survey import Survey, survey_url
@@ -84,6 +87,7 @@ class Gateway:
     recovery: Recovery | None = None  # with Redis: the spool and the watcher that replays it
     kpis: KpiStore | None = None  # with Redis: the KPI buckets every worker adds to (telephony/insights)
     survey: Survey | None = None  # the phone's satisfaction survey (Redis, a Twilio auth token, csat_survey)
+    history: HistoryParts | None = None  # with Redis: past conversations and the KB gaps report
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
     _gauges: asyncio.Task[None] | None = field(default=None, repr=False)  # the KPI gauges' refresh
 
@@ -109,8 +113,17 @@ class Gateway:
         return services
 
     def phone_parts(self) -> PhoneParts:
+        h = self.history
+        warm = self.transfer.warm if self.transfer else None
         after_solved = self.survey.after_solved if self.survey else None
-        return PhoneParts(self.rest, self.transfer.warm if self.transfer else None, self.metrics, after_solved)
+        return PhoneParts(
+            self.rest,
+            warm,
+            self.metrics,
+            after_solved=after_solved,
+            misses=h.gaps.book if h else None,
+            history=h.store if h else None,
+        )
 
     @property
     def warm(self) -> WarmTransfer | None:
@@ -167,10 +180,28 @@ def build_gateway(settings: Settings) -> Gateway:
     if transfer is None:
         log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
     recovery = None if redis is None else build_recovery(settings, store, spool, transfer)
+    if recovery is not None:
+        recovery.observer = metrics.store_checked  # infolinia_store_up{backend="redis"}: the "Redis down" alert
     admission = Admission(settings.max_concurrent_calls)
     survey = build_survey(settings, kpis, rest, transfer)
+    history = build_history(settings, redis) if redis is not None else None
+    if transfer is not None and history is not None:
+        transfer.agents.history = history.store  # wrap-up notes, the caller's earlier contacts on the card
     return Gateway(
-        settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery, kpis, survey
+        settings,
+        store,
+        rest,
+        metrics,
+        admission,
+        services,
+        access,
+        limiter,
+        transfer,
+        shop,
+        recovery,
+        kpis,
+        survey,
+        history,
     )
 
 
@@ -183,6 +214,13 @@ def build_survey(
     verifier = TwilioSignatureVerifier(settings.twilio_auth_token, settings.public_url)
     transfers = transfer.agents.transfers if transfer is not None else None
     return Survey(kpis, verifier, settings.public_url, rest, transfers)
+
+
+def build_history(settings: Settings, redis: Redis) -> HistoryParts:
+    """Past conversations and the misses of the KB gaps report, in Redis."""
+    gaps = GapsReport(MissBook(redis, settings.redis_prefix), settings.kb_path)
+    store = HistoryStore(redis, settings.redis_prefix, keep_s=settings.retention_history_days * 86400)
+    return HistoryParts(gaps=gaps, store=store, tz=settings.timezone)
 
 
 def build_access(settings: Settings) -> AccessPolicy:
@@ -238,6 +276,7 @@ def build_transfer(
     if kpis is not None:  # a callback an agent closes counts as done (in time or not) in the KPIs
         repos = replace(repos, callbacks=RecordingCallbacks(repos.callbacks, kpis, settings.callback_promise_h * 3600))
     roster = load_roster(settings.agents_path) if settings.agents_path else []
+    metrics.queue_promises({q: hours.max_wait_s(q) for q in {*hours.queues, *(q for a in roster for q in a.queues)}})
     if not settings.twilio_auth_token:
         log.warning(
             "INFOLINIA_TWILIO_AUTH_TOKEN is not set: phone transfers to agents are off "

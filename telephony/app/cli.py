@@ -147,6 +147,14 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.failed else 0
 
 
+def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    """The KB gaps report: questions the assistant did not understand, grouped by meaning; ``--export``
+    writes them as KB entries to complete."""
+    from telephony.history.cli import run_gaps
+
+    return run_gaps(args, settings)
+
+
 def cmd_apikey(args: argparse.Namespace, settings: Settings) -> int:
     """A new API key for a device or chat integration: the key (give it to the device, once) and the
     entry for ``INFOLINIA_API_KEYS`` (only its sha256, so the setting never holds the secret)."""
@@ -190,6 +198,15 @@ def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     pu.add_argument("--dry-run", action="store_true", help="list what would be deleted, change nothing")
     pu.add_argument("-v", "--verbose", action="store_true", help="list every key deleted")
     pu.set_defaults(func=cmd_purge)
+    g = sub.add_parser("gaps", help="questions the assistant did not understand, grouped by meaning (KB gaps)")
+    g.add_argument("--from", dest="start", help="from this date (2026-12-01); default: --days ago")
+    g.add_argument("--to", dest="end", help="up to this date, inclusive; default: now")
+    g.add_argument("--days", type=float, default=7.0, help="without --from: the last N days (default 7)")
+    g.add_argument("--threshold", type=float, help="similarity to join a group (default 0.4)")
+    g.add_argument("--top", type=int, default=20, help="groups shown and exported (default 20)")
+    g.add_argument("--min-count", type=int, default=2, help="export groups asked at least N times (default 2)")
+    g.add_argument("--export", type=Path, help="write new KB entries (kb.yaml format, answers to fill in) here")
+    g.set_defaults(func=cmd_gaps)
     k = sub.add_parser("apikey", help="make an API key for a device or chat integration (prints its setting)")
     k.add_argument("--name", default="device", help="shown in logs and rate limits (letters, digits, _-.)")
     k.set_defaults(func=cmd_apikey)

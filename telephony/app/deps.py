@@ -20,6 +20,7 @@ from telephony.app.services import Services
 from telephony.call.loop import run_call
 from telephony.chat.api import LiveChat
 from telephony.console.api import AgentsDeps
+from telephony.history.api import HistoryParts
 from telephony.insights.kpis import KpiStore
 from telephony.ports import AudioChannel, CallStarted
 
@@ -46,6 +47,12 @@ class GatewayDeps:
         if self.gateway.transfer is None:
             raise HTTPException(503, "agents and transfers need Redis (INFOLINIA_REDIS_URL) and a roster")
         return self.gateway.transfer.agents
+
+    async def history(self) -> HistoryParts:
+        """Past conversations and the KB gaps report; 503 without Redis."""
+        if self.gateway.history is None:
+            raise HTTPException(503, "history and the gaps report need Redis (INFOLINIA_REDIS_URL)")
+        return self.gateway.history
 
     async def live_chat(self) -> LiveChat | None:
         """Chat hand-offs to agents; None without Redis (a chat is then told no agent can take it)."""

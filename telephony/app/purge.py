@@ -9,6 +9,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from dialog.redis_connect import connect_redis
+from telephony.history.purge import purge_history
 from telephony.retention.policy import Retention
 from telephony.retention.purge import Purger, PurgeReport
 from telephony.settings import Settings
@@ -39,7 +40,9 @@ async def purge(settings: Settings, *, dry_run: bool, redis: Redis | None = None
     )
     try:
         purger = Purger(client, retention_of(settings), prefix=settings.redis_prefix, recordings=rest)
-        return await purger.run(dry_run=dry_run)
+        report = await purger.run(dry_run=dry_run)
+        await purge_history(client, settings.redis_prefix, settings.retention_history_days * 86400, report)
+        return report
     finally:
         if rest is not None:
             await rest.aclose()

@@ -37,6 +37,7 @@ class Recovery:
     appliers: dict[str, Applier] = field(default_factory=dict)  # spool entry kind -> how to store it
     store_up: bool = True
     roster_restored: int = 0  # how many times Redis came back without the roster
+    observer: Callable[[bool], None] | None = None  # told every verdict (the ``infolinia_store_up`` gauge)
 
     def on(self, kind: str, applier: Applier) -> None:
         """Register how spooled entries of ``kind`` are stored (the composition root wires each part)."""
@@ -62,6 +63,8 @@ class Recovery:
             self.store_up = False
         except Exception:
             log.exception("recovery check failed")
+        if self.observer is not None:
+            self.observer(self.store_up)
         return self.store_up
 
     async def run(self) -> None:

@@ -13,8 +13,10 @@ from telephony.app.deps import GatewayDeps
 from telephony.app.site import build_docs_router
 from telephony.chat.api import build_chat_router
 from telephony.console.api import build_agents_router
+from telephony.console.history_pages import build_history_pages
 from telephony.console.pages import ConsoleConfig, build_console_router, console_static_files
 from telephony.console.sessions import CookiePolicy
+from telephony.history.api import build_history_router
 from telephony.insights.dashboard import DashboardConfig, build_dashboard_router
 from telephony.insights.flush import KpiFlush
 from telephony.insights.rating import build_rating_router
@@ -47,6 +49,8 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
         # the console; an agent going available rings a waiting caller (AgentsDeps.on_available)
         (build_console_router(console, deps.agents), []),  # /agents
         (build_metrics_router(gateway.metrics), [Depends(MetricsGuard(gateway.access))]),  # GET /metrics
+        (build_history_router(deps.agents, deps.history), []),  # /v1/history, /v1/gaps (agent tokens)
+        (build_history_pages(console, deps.agents, deps.history), []),  # /agents/history, /agents/gaps
         (build_docs_router(app), [Depends(DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor))]),
     ]
     # GET /agents/dashboard (+ /events SSE): the supervisor's live dashboard (console session)

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 
 from dialog import build_engine
 from dialog.engine_config import EngineConfig
-from dialog.ports import Dialog, KeyValueStore
+from dialog.ports import ConversationLog, Dialog, KeyValueStore, MissLog
 from dialog.redis_connect import connect_redis
 from dialog.store import MemoryStore, RedisStore
 from telephony.access.lanes import RecognizerLanes
@@ -89,8 +89,12 @@ def build_redis(settings: Settings) -> Redis | None:
     return connect_redis(settings.redis_url, failover_s=settings.redis_failover_s) if settings.redis_url else None
 
 
-def build_dialog(settings: Settings, store: KeyValueStore) -> Dialog:
-    """The engine for the shop the settings describe: its wording applied first, its brand in the greeting."""
+def build_dialog(
+    settings: Settings, store: KeyValueStore, misses: MissLog | None = None, history: ConversationLog | None = None
+) -> Dialog:
+    """The engine for the shop the settings describe: its wording applied first, its brand in the greeting;
+    ``misses``: where turns not understood go (the KB gaps report, ``telephony.history.gaps``); ``history``:
+    where each conversation goes (``telephony.history.store``)."""
     shop = configure_shop(settings)
     return build_engine(
         kb_path=settings.kb_path,
@@ -101,6 +105,8 @@ def build_dialog(settings: Settings, store: KeyValueStore) -> Dialog:
         session_ttl_s=settings.session_ttl_s,
         vectors_dir=settings.models_dir / "embeddings",
         config=EngineConfig(shop_name=shop.greeting_name),
+        misses=misses,
+        history=history,
     )
 
 
@@ -146,12 +152,14 @@ class PhoneParts:
     transfer: TransferFn | None = None  # the warm transfer; None: blind transfer to the fallback number
     metrics: CallMetrics | None = None
     after_solved: Callable[[str], Awaitable[None]] | None = None  # the survey after the bot solved it
+    misses: MissLog | None = None  # the KB gaps report's miss log (Redis); None without Redis
+    history: ConversationLog | None = None  # the conversations' history (Redis); None without Redis
 
 
 async def build_services(settings: Settings, store: KeyValueStore, phone: PhoneParts) -> Services:
     """Start-up, in order: speech -> dialog -> call deps (speech on); then the pre-rendering job."""
     recognizer, synthesizer = await build_speech(settings) if settings.speech else (None, None)
-    dialog = await asyncio.to_thread(build_dialog, settings, store)
+    dialog = await asyncio.to_thread(build_dialog, settings, store, phone.misses, phone.history)
     if recognizer is None or synthesizer is None:
         return Services(settings, store, dialog)
     lanes = RecognizerLanes(

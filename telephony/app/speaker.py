@@ -16,6 +16,8 @@ from telephony.agents.callbacks import RedisCallbacks
 from telephony.app.phone import reply_audio_cache
 from telephony.app.purge import retention_of
 from telephony.app.services import Services, build_dialog, build_redis, build_speech, build_store
+from telephony.history.gaps import MissBook
+from telephony.history.store import HistoryStore
 from telephony.insights.kpis import KpiStore
 from telephony.insights.recorder import TurnKpis
 from telephony.settings import Settings
@@ -34,7 +36,10 @@ async def build_speaker(settings: Settings) -> Services:
     store = build_store(settings, redis)
     recognizer, voice = await build_speech(settings) if settings.speech else (None, None)
     synthesizer = None if voice is None else speaker_voice(settings, voice)
-    dialog = await asyncio.to_thread(build_dialog, settings, store)
+    misses = MissBook(redis, settings.redis_prefix) if redis is not None else None  # the KB gaps report
+    keep_s = settings.retention_history_days * 86400
+    history = HistoryStore(redis, settings.redis_prefix, keep_s=keep_s) if redis is not None else None
+    dialog = await asyncio.to_thread(build_dialog, settings, store, misses, history)
     ttl_s = retention_of(settings).callbacks_s
     callbacks = (
         RedisCallbacks(

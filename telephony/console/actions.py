@@ -10,7 +10,7 @@ from telephony.agents import events as ev
 from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
-from telephony.console.api import AgentsDeps
+from telephony.console.api import AgentsDeps, note_in_history
 from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
 
 __all__ = [
@@ -71,6 +71,7 @@ async def wrap_up(
     if state.last_transfer:
         fields = {"outcome": outcome, "wrap_up_note": note} if note else {"outcome": outcome}
         await deps.transfers.update(state.last_transfer, **fields)
+        await note_in_history(deps, state.last_transfer, agent_id, outcome, note)
     if not await deps.agents.finish_wrap_up(agent_id):
         return False, "Nie ma rozmowy do zakończenia."
     await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, state.last_transfer, {"status": "available"}))

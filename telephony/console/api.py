@@ -36,6 +36,7 @@ from telephony.agents.routing import count_serving
 from telephony.agents.waits import HandlingStats, WaitModel, estimate_wait_s, wait_phrase
 from telephony.chat.handoff import ChatHandoff
 from telephony.console.chat_api import chat_routes
+from telephony.history.store import HistoryStore
 from telephony.transfer.store import TransferStore
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class AgentsDeps:
     # the composition root); None without the warm transfer. Used only through ``agent_available``.
     on_available: OnAvailable | None = None
     chat: ChatHandoff | None = None  # live chat hand-offs (the composition root adds it with the transfer)
+    history: HistoryStore | None = None  # past conversations: wrap-up notes, the caller's earlier contacts
 
 
 def build_agents_deps(
@@ -110,6 +112,19 @@ class StatusBody(BaseModel):
 class OutcomeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: str = Field(..., min_length=1, max_length=200)
+
+
+async def note_in_history(deps: AgentsDeps, tid: str, agent_id: str, outcome: str, note: str = "") -> None:
+    """The agent's wrap-up on the conversation's history (the transfer names its dialog session); best
+    effort: the wrap-up itself is already stored on the transfer."""
+    if deps.history is None:
+        return
+    try:
+        record = await deps.transfers.get(tid)
+        if record is not None and record.session_id:
+            await deps.history.add_note(record.session_id, agent_id, outcome, note, record.queue)
+    except Exception:
+        log.exception("wrap-up of transfer %s not added to the history", tid)
 
 
 async def queue_view(deps: AgentsDeps, queue: str) -> dict[str, Any]:
@@ -248,6 +263,7 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
             raise HTTPException(409, "not in wrap-up")
         if state.last_transfer:
             await deps.transfers.update(state.last_transfer, outcome=body.outcome)
+            await note_in_history(deps, state.last_transfer, me.id, body.outcome)
         if not await deps.agents.finish_wrap_up(me.id):
             raise HTTPException(409, "not in wrap-up")
         await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, state.last_transfer, {"status": "available"}))

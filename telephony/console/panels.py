@@ -7,12 +7,16 @@ duplicated pub/sub message costs one extra read, never a wrong screen.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from telephony.agents.repo import AgentState
 from telephony.agents.roster import Agent
 from telephony.console.api import AgentsDeps, queue_names, queue_view
 from telephony.console.view import STATUS_LABELS, ViewConfig, callbacks_view, transfer_view
+from telephony.history.view import earlier_view
+
+log = logging.getLogger(__name__)
 
 
 def current_transfer_id(state: AgentState) -> str | None:
@@ -55,7 +59,21 @@ async def _transfer(deps: AgentsDeps, state: AgentState) -> dict[str, Any] | Non
     if record.transcript:
         await deps.audit.record(state.id, "transfer", record.tid, "console")
     messages = await deps.chat.messages(record.tid) if record.channel == "chat" and deps.chat is not None else []
-    return transfer_view(record.context(), deps.clock(), messages)
+    view = transfer_view(record.context(), deps.clock(), messages)
+    view["earlier"] = await _earlier(deps, record.caller, record.session_id)
+    return view
+
+
+async def _earlier(deps: AgentsDeps, caller: str | None, session_id: str | None) -> list[dict[str, Any]]:
+    """The caller's earlier contacts for the card (history by caller number); nothing rather than no card
+    when the history cannot be read."""
+    if deps.history is None or not caller:
+        return []
+    try:
+        return earlier_view(await deps.history.earlier(caller, exclude=session_id), deps.clock())
+    except Exception:
+        log.exception("earlier contacts of a caller could not be read")
+        return []
 
 
 async def _queues(deps: AgentsDeps, state: AgentState) -> list[dict[str, Any]]:

@@ -1,0 +1,155 @@
+"""The knowledge base's gaps: what callers asked that the bot did not understand, grouped by meaning.
+
+Why: every miss (a turn the engine could not place, or the second one, which transfers the caller as
+``not_understood``) is a question the shop could answer next week. One by one they are noise; grouped by
+meaning ("przyjmujecie bitcoiny?", "czy mogę zapłacić kryptowalutą?") they are a ranked to-do list, and
+each group's wordings are exactly the ``questions`` of a new KB entry (``to_kb_yaml``).
+
+Grouping is greedy and deterministic: distinct wordings, most frequent first, each joins the group whose
+centroid is the most similar when that similarity reaches ``threshold``, else starts a group. Sentence
+vectors of e5 models all point roughly the same way (cosines of unrelated Polish questions are ~0.8), so
+similarities are taken after subtracting a ``center``: the mean vector of the shop's KB questions
+(``reference_center``). Centred, unrelated questions score ~0 and paraphrases ~0.3-0.8. Pure: vectors
+come from the ``embed`` function given, times are the misses' own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import yaml
+
+from dialog.ports import Miss
+
+DEFAULT_THRESHOLD = 0.4  # centred cosine; measured on paraphrases vs unrelated shop questions (tests)
+Embed = Callable[[Sequence[str]], np.ndarray]
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class Gap:
+    """One group of misses that mean the same thing."""
+
+    questions: list[tuple[str, int]]  # distinct wordings with how often each was asked, most frequent first
+    count: int = 0
+    transferred: int = 0  # of them, how many ended in a transfer as not_understood
+    channels: dict[str, int] = field(default_factory=dict)
+    first_at: float = 0.0
+    last_at: float = 0.0
+
+    @property
+    def example(self) -> str:
+        return self.questions[0][0]
+
+    def to_api(self) -> dict[str, object]:
+        return {
+            "example": self.example,
+            "count": self.count,
+            "transferred": self.transferred,
+            "channels": self.channels,
+            "questions": [{"text": t, "count": n} for t, n in self.questions],
+            "first_at": self.first_at,
+            "last_at": self.last_at,
+        }
+
+
+def normalize(text: str) -> str:
+    """The form two wordings are "the same" in: case, spacing and end punctuation ignored."""
+    return _SPACES.sub(" ", text).strip().strip("?!.,;: ").casefold()
+
+
+def reference_center(embed: Embed, questions: Sequence[str]) -> np.ndarray | None:
+    """The mean vector of the KB's questions: what every shop question shares, removed before comparing."""
+    if not questions:
+        return None
+    return np.asarray(embed(list(questions)), dtype=np.float32).mean(axis=0)
+
+
+def cluster(vectors: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> list[list[int]]:
+    """Greedy grouping of unit ``vectors`` taken in order (put the most frequent first): row indexes
+    per group, groups in the order they were started."""
+    groups: list[list[int]] = []
+    sums: list[np.ndarray] = []
+    for i, vec in enumerate(vectors):
+        best, score = -1, threshold
+        for g, total in enumerate(sums):
+            norm = float(np.linalg.norm(total))
+            sim = float(vec @ total) / norm if norm > 0 else 0.0
+            if sim >= score:
+                best, score = g, sim
+        if best < 0:
+            groups.append([i])
+            sums.append(vec.astype(np.float64).copy())
+        else:
+            groups[best].append(i)
+            sums[best] += vec
+    return groups
+
+
+def group_misses(
+    misses: Sequence[Miss], embed: Embed, *, center: np.ndarray | None = None, threshold: float = DEFAULT_THRESHOLD
+) -> list[Gap]:
+    """The misses grouped by meaning, the largest group first (ties: the most recent first)."""
+    wordings: dict[str, str] = {}  # normalized -> the first spelling seen
+    counts: Counter[str] = Counter()
+    for miss in misses:
+        key = normalize(miss.text)
+        if key:
+            wordings.setdefault(key, miss.text.strip())
+            counts[key] += 1
+    if not counts:
+        return []
+    keys = sorted(counts, key=lambda k: (-counts[k], k))
+    vectors = np.asarray(embed([wordings[k] for k in keys]), dtype=np.float32)
+    if center is not None:
+        vectors = vectors - center
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    group_of = {keys[i]: g for g, rows in enumerate(cluster(vectors, threshold)) for i in rows}
+    gaps = [Gap(questions=[]) for _ in range(max(group_of.values()) + 1)]
+    for key in keys:
+        gaps[group_of[key]].questions.append((wordings[key], counts[key]))
+    for miss in misses:
+        key = normalize(miss.text)
+        if key:
+            _count(gaps[group_of[key]], miss)
+    return sorted(gaps, key=lambda g: (-g.count, -g.last_at))
+
+
+def _count(gap: Gap, miss: Miss) -> None:
+    gap.count += 1
+    gap.transferred += int(miss.transferred)
+    gap.channels[miss.channel] = gap.channels.get(miss.channel, 0) + 1
+    gap.first_at = miss.at if not gap.first_at else min(gap.first_at, miss.at)
+    gap.last_at = max(gap.last_at, miss.at)
+
+
+def to_kb_yaml(gaps: Sequence[Gap], *, top: int = 20, min_count: int = 2, max_questions: int = 10) -> str:
+    """New KB entries (``dialog/data/kb.yaml`` format) for the ``top`` groups asked ``min_count`` times or
+    more. Each ``answer`` is left empty on purpose: the KB loader refuses an empty answer, so a file
+    nobody has completed cannot go live and read a placeholder to callers."""
+    lines = [
+        "# Questions the assistant did not understand, grouped by meaning (infolinia gaps).",
+        "# Write each answer, fix the id if you like, then append the entries to your kb.yaml.",
+        "entries:",
+    ]
+    chosen = [g for g in gaps if g.count >= min_count][:top]
+    for n, gap in enumerate(chosen, 1):
+        entry = {
+            "id": f"luka-{n:02d}-{_slug(gap.example)}",
+            "questions": [text for text, _ in gap.questions[:max_questions]],
+            "answer": "",
+            "tags": ["z-luk"],
+        }
+        lines.append(f"  # {gap.count}× zapytano, {gap.transferred}× przełączono do konsultanta")
+        dumped = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=110)
+        lines.extend("  " + line for line in dumped.rstrip("\n").split("\n"))
+    return "\n".join(lines) + ("\n" if chosen else " []\n")
+
+
+def _slug(text: str, words: int = 4) -> str:
+    kept = re.findall(r"[^\W_]+", normalize(text))[:words]
+    return "-".join(kept) or "pytanie"

@@ -1,0 +1,81 @@
+"""The console's history pages: ``/agents/history`` (search past conversations: an agent their queues', a
+supervisor all) and ``/agents/gaps`` (supervisors: the KB gaps report, with its KB-format download).
+
+Server-rendered like the rest of the console (same login session, templates and stylesheet; no script
+needed: the search is a GET form, so a search can be bookmarked and shared between colleagues). Every
+transcript shown is recorded in the audit log of transcript reads, as on the console's main page.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from dialog.gaps import to_kb_yaml
+from telephony.agents.roster import Agent
+from telephony.console.api import AgentsDeps, DepsProvider
+from telephony.console.pages import SECURITY_HEADERS, ConsoleConfig, _Console
+from telephony.history.api import HistoryParts, HistoryProvider
+from telephony.history.view import row_view
+from telephony.history.when import BadDate, parse_when
+
+Text = Annotated[str, Query(max_length=40)]
+Days = Annotated[int, Query(ge=1, le=90)]
+
+
+def build_history_pages(config: ConsoleConfig, get_agents: DepsProvider, get_history: HistoryProvider) -> APIRouter:
+    console = _Console(config, None)
+    router = APIRouter(prefix=config.base_path, include_in_schema=False)
+    Agents = Annotated[AgentsDeps, Depends(get_agents)]
+    History = Annotated[HistoryParts, Depends(get_history)]
+
+    async def who(request: Request, deps: AgentsDeps) -> Agent | None:
+        agent_id = await console.agent_id(request, deps)
+        state = await deps.agents.get(agent_id) if agent_id else None
+        return None if state is None else state.agent
+
+    @router.get("/history")
+    async def history_page(
+        request: Request, deps: Agents, history: History, caller: Text = "", order: Text = "", start: Text = "",
+        end: Text = "",
+    ) -> Response:  # fmt: skip
+        me = await who(request, deps)
+        if me is None:
+            return console.redirect("/login")
+        form = {"caller": caller, "order": order, "start": start, "end": end}
+        context: dict[str, Any] = {"me": me, "form": form, "rows": [], "error": None, "searched": False}
+        try:
+            a, b = parse_when(start, history.tz), parse_when(end, history.tz, end=True)
+        except BadDate as exc:
+            context["error"] = str(exc)
+            return console.page(request, "console_history.html", context, status=422)
+        context["searched"] = any(form.values())
+        queues = None if me.supervisor else me.queues
+        rows = await history.store.search(caller=caller or None, order=order or None, start=a, end=b, queues=queues)
+        for row in rows:
+            if row.get("transcript"):
+                await deps.audit.record(me.id, "history", str(row["id"]), "console")
+        context["rows"] = [row_view(r, history.tz) for r in rows]
+        return console.page(request, "console_history.html", context)
+
+    @router.get("/gaps")
+    async def gaps_page(request: Request, deps: Agents, history: History, days: Days = 7) -> Response:
+        me = await who(request, deps)
+        if me is None:
+            return console.redirect("/login")
+        if not me.supervisor:
+            return console.page(request, "console_gaps.html", {"me": me, "forbidden": True, "days": days}, status=403)
+        gaps = await history.gaps.gaps(deps.clock() - days * 86400)
+        context = {"me": me, "forbidden": False, "days": days, "gaps": gaps, "total": sum(g.count for g in gaps)}
+        return console.page(request, "console_gaps.html", context)
+
+    @router.get("/gaps.yaml")
+    async def gaps_yaml(request: Request, deps: Agents, history: History, days: Days = 7) -> Response:
+        me = await who(request, deps)
+        if me is None or not me.supervisor:
+            return PlainTextResponse("tylko dla kierownika zmiany", status_code=403)
+        gaps = await history.gaps.gaps(deps.clock() - days * 86400)
+        headers = {**SECURITY_HEADERS, "Content-Disposition": 'attachment; filename="kb-additions.yaml"'}
+        return PlainTextResponse(to_kb_yaml(gaps), media_type="application/yaml", headers=headers)
+
+    return router

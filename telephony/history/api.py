@@ -1,0 +1,100 @@
+"""``GET /v1/gaps`` (supervisors): the KB gaps report; ``GET /v1/history`` (agents: their queues,
+supervisors: all): past conversations by caller, order and date. ``Authorization: Bearer <agent token>``,
+the same tokens, brake and roles as the agents API (``telephony/console/api.py``)."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from dialog.gaps import to_kb_yaml
+from telephony.access.guard import admit, client_ip
+from telephony.agents.roster import Agent
+from telephony.console.api import AgentsDeps, DepsProvider
+from telephony.history.gaps import GapsReport
+from telephony.history.store import HistoryStore
+from telephony.history.when import BadDate, parse_when
+
+
+@dataclass
+class HistoryParts:
+    """What the history routes use (Redis-backed; built by the composition root)."""
+
+    gaps: GapsReport
+    store: HistoryStore
+    tz: str = "Europe/Warsaw"
+
+
+HistoryProvider = Callable[..., Awaitable[HistoryParts]]
+
+
+def build_history_router(get_agents: DepsProvider, get_history: HistoryProvider) -> APIRouter:
+    bearer = HTTPBearer(auto_error=False)
+    router = APIRouter(tags=["history"])
+    Agents = Annotated[AgentsDeps, Depends(get_agents)]
+    History = Annotated[HistoryParts, Depends(get_history)]
+
+    async def current_agent(
+        request: Request, deps: Agents, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    ) -> Agent:
+        token = None if creds is None else creds.credentials
+        who = await admit(
+            deps.limiter, client_ip(request), token, deps.agents.authenticate, lambda a: f"agent:{a.id}", "agent token"
+        )
+        if who is None:
+            raise HTTPException(401, "a valid agent token is required", headers={"WWW-Authenticate": "Bearer"})
+        return who
+
+    Me = Annotated[Agent, Depends(current_agent)]
+
+    @router.get("/v1/history")
+    async def history_search(
+        history: History,
+        agents: Agents,
+        me: Me,
+        caller: Annotated[str | None, Query(max_length=40)] = None,
+        order: Annotated[str | None, Query(max_length=40)] = None,
+        start: Annotated[str | None, Query(alias="from")] = None,
+        end: Annotated[str | None, Query(alias="to")] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> dict[str, Any]:
+        """Past conversations, newest first: an agent sees those handed to their queues, a supervisor all.
+        Each transcript shown is recorded in the audit log, like a transfer's."""
+        a, b = _range(start, end, history.tz)
+        queues = None if me.supervisor else me.queues
+        rows = await history.store.search(caller=caller, order=order, start=a, end=b, queues=queues, limit=limit)
+        for row in rows:
+            if row.get("transcript"):
+                await agents.audit.record(me.id, "history", str(row["id"]), "api")
+        return {"from": a, "to": b, "conversations": rows}
+
+    @router.get("/v1/gaps", response_model=None)
+    async def gaps(
+        history: History,
+        me: Me,
+        start: Annotated[str | None, Query(alias="from")] = None,
+        end: Annotated[str | None, Query(alias="to")] = None,
+        threshold: Annotated[float | None, Query(gt=0, lt=1)] = None,
+        fmt: Annotated[str, Query(alias="format", pattern="^(json|yaml)$")] = "json",
+        min_count: Annotated[int, Query(ge=1)] = 2,
+    ) -> Any:
+        """Questions the bot did not understand, grouped by meaning, largest group first."""
+        if not me.supervisor:
+            raise HTTPException(403, "the gaps report is for supervisors")
+        a, b = _range(start, end, history.tz)
+        groups = await history.gaps.gaps(a, b, threshold)
+        if fmt == "yaml":
+            return PlainTextResponse(to_kb_yaml(groups, min_count=min_count), media_type="application/yaml")
+        return {"from": a, "to": b, "misses": sum(g.count for g in groups), "gaps": [g.to_api() for g in groups]}
+
+    return router
+
+
+def _range(start: str | None, end: str | None, tz: str) -> tuple[float | None, float | None]:
+    try:
+        return parse_when(start, tz), parse_when(end, tz, end=True)
+    except BadDate as exc:
+        raise HTTPException(422, str(exc)) from exc

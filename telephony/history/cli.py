@@ -1,0 +1,47 @@
+"""``infolinia gaps`` (its arguments: ``telephony/app/cli.py``): the KB gaps report in the terminal, and
+``--export`` to KB-format YAML. Reads the misses the gateway recorded in Redis."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+from dialog.gaps import Gap, to_kb_yaml
+from dialog.store import connect_redis
+from telephony.history.gaps import GapsReport, MissBook
+from telephony.history.when import parse_when
+from telephony.settings import Settings
+
+
+def run_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.redis_url:
+        print("infolinia gaps: INFOLINIA_REDIS_URL is not set: misses are recorded in Redis only")
+        return 2
+    start = parse_when(args.start, settings.timezone) or time.time() - args.days * 86400
+    end = parse_when(args.end, settings.timezone, end=True)
+    gaps = asyncio.run(_report(settings, start, end, args.threshold))
+    print(render(gaps, args.top))
+    if args.export is not None:
+        args.export.write_text(to_kb_yaml(gaps, top=args.top, min_count=args.min_count), encoding="utf-8")
+        print(f"written: {args.export} (fill in each answer, then append the entries to your kb.yaml)")
+    return 0
+
+
+async def _report(settings: Settings, start: float, end: float | None, threshold: float | None) -> list[Gap]:
+    redis = connect_redis(settings.redis_url or "")
+    try:
+        return await GapsReport(MissBook(redis, settings.redis_prefix), settings.kb_path).gaps(start, end, threshold)
+    finally:
+        await redis.aclose()
+
+
+def render(gaps: list[Gap], top: int) -> str:
+    if not gaps:
+        return "no misses in this period"
+    total = sum(g.count for g in gaps)
+    lines = [f"{total} questions not understood, {len(gaps)} groups by meaning:"]
+    for n, gap in enumerate(gaps[:top], 1):
+        lines.append(f"{n:3}. {gap.count:4}×  (przełączono {gap.transferred})  {gap.example}")
+        lines.extend(f"            {count:4}×  {text}" for text, count in gap.questions[1:4])
+    return "\n".join(lines)

