@@ -40,7 +40,7 @@ from telephony.chat.stream import ChatWatch
 from telephony.console.api import AgentsDeps, build_agents_deps
 from telephony.history.api import HistoryParts
 from telephony.history.gaps import GapsReport, MissBook
-from telephony.history.store import HistoryStore
+from telephony.history.store import HistoryStore, rate_call
 from telephony.insights.kpis import KpiStore
 from telephony.insights.recorder import InsightMetrics, RecordingCallbacks
 from telephony.insights.survey import Survey, survey_url
@@ -183,8 +183,8 @@ def build_gateway(settings: Settings) -> Gateway:
     if recovery is not None:
         recovery.observer = metrics.store_checked  # infolinia_store_up{backend="redis"}: the "Redis down" alert
     admission = Admission(settings.max_concurrent_calls)
-    survey = build_survey(settings, kpis, rest, transfer)
     history = build_history(settings, redis) if redis is not None else None
+    survey = build_survey(settings, kpis, rest, transfer, store, history)
     if transfer is not None and history is not None:
         transfer.agents.history = history.store  # wrap-up notes, the caller's earlier contacts on the card
     return Gateway(
@@ -206,14 +206,20 @@ def build_gateway(settings: Settings) -> Gateway:
 
 
 def build_survey(
-    settings: Settings, kpis: KpiStore | None, rest: TwilioRestClient, transfer: Transfer | None
+    settings: Settings,
+    kpis: KpiStore | None,
+    rest: TwilioRestClient,
+    transfer: Transfer | None,
+    store: KeyValueStore,
+    history: HistoryParts | None,
 ) -> Survey | None:
     """The satisfaction survey: on with Redis (ratings are KPIs), Twilio's signature and ``csat_survey``."""
     if kpis is None or not settings.csat_survey or not settings.twilio_auth_token:
         return None
     verifier = TwilioSignatureVerifier(settings.twilio_auth_token, settings.public_url)
     transfers = transfer.agents.transfers if transfer is not None else None
-    return Survey(kpis, verifier, settings.public_url, rest, transfers)
+    on_rated = partial(rate_call, store, history.store) if history is not None else None  # kept in the history
+    return Survey(kpis, verifier, settings.public_url, rest, transfers, on_rated)
 
 
 def build_history(settings: Settings, redis: Redis) -> HistoryParts:

@@ -61,7 +61,11 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
     guarded.append(
         (
             build_rating_router(
-                deps.kpis, gateway.store, session_ttl_s=settings.session_ttl_s, agent_of=deps.chat_agent
+                deps.kpis,
+                gateway.store,
+                session_ttl_s=settings.session_ttl_s,
+                agent_of=deps.chat_agent,
+                on_rated=gateway.history.store.set_rating if gateway.history is not None else None,
             ),
             api_key,
         )

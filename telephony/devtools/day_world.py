@@ -179,7 +179,9 @@ async def day_world(
     settings = day_settings(redis_url, port, await twilio.start(), tmp)
     try:
         gateway = build_gateway(settings)
-        engine = dialog(gateway.store) if dialog else await asyncio.to_thread(build_dialog, settings, gateway.store)
+        h = gateway.history  # the real engine keeps the day's conversations and misses, as the gateway's would
+        logs = (h.gaps.book, h.store) if h is not None else (None, None)
+        engine = dialog(gateway.store) if dialog else await asyncio.to_thread(build_dialog, settings, gateway.store, *logs)
         ears = WordsByLength(vocabulary)
         services = Services(settings, gateway.store, engine, ears, ToneVoice(), call_deps(gateway, engine, ears))
         app = gateway_app(gateway, services)

@@ -24,7 +24,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from dialog.ports import CallerInfo, Outcome
+from dialog.ports import CallerInfo, KeyValueStore, Outcome
+from telephony.twilio.wire import call_key
 
 DAY = 86400
 MAX_ITEMS = 100_000
@@ -202,3 +203,10 @@ class HistoryStore:
         async for key in self.redis.scan_iter(match=self._k("order:*"), count=500):
             await self.redis.zremrangebyscore(key, "-inf", f"({before}")
         return old
+
+
+async def rate_call(store: KeyValueStore, history: HistoryStore, call_sid: str, score: int) -> bool:
+    """The phone survey's rating onto the call's conversation: the call record names its dialog session."""
+    record = await store.get(call_key(call_sid))
+    session_id = record.get("session_id") if record else None
+    return bool(session_id) and await history.set_rating(str(session_id), score)

@@ -46,8 +46,10 @@ def build_rating_router(
     *,
     session_ttl_s: int = 3600,
     agent_of: Callable[[str], Awaitable[str | None]] | None = None,
+    on_rated: Callable[[str, int], Awaitable[object]] | None = None,
 ) -> APIRouter:
-    """``agent_of(session_id)``: the agent who had the chat, if one did (the rating counts for them too)."""
+    """``agent_of(session_id)``: the agent who had the chat, if one did (the rating counts for them too);
+    ``on_rated(session_id, score)``: the conversation's history record keeps the rating."""
     router = APIRouter(tags=["chat"])
     sessions = SessionRepo(store)
 
@@ -62,6 +64,8 @@ def build_rating_router(
         if not await first_rating(kpis.redis, kpis.prefix, "chat", session_id, max(session_ttl_s, 86400)):
             raise HTTPException(409, "this conversation is already rated")
         kpis.rated("chat", body.score, await agent_of(session_id) if agent_of else None)
+        if on_rated is not None:
+            await on_rated(session_id, body.score)
         return {"session_id": session_id, "score": body.score}
 
     return router

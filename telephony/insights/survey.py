@@ -15,6 +15,7 @@ last step, after our media stream has ended, and the sentence is short; the text
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -79,6 +80,7 @@ class Survey:
     public_url: str
     rest: Rest
     transfers: TransferStore | None = None  # who the agent was (the rating counts for them too)
+    on_rated: Callable[[str, int], Awaitable[object]] | None = None  # (call sid, score): the history keeps it
 
     async def after_solved(self, call_sid: str) -> None:
         """``CallDeps.after_solved``: redirect the call to the survey; if that fails, hang up as before."""
@@ -103,6 +105,8 @@ class Survey:
             return goodbye_twiml(catalogue.CSAT_NO_ANSWER)
         if await first_rating(self.kpis.redis, self.kpis.prefix, "phone", call_sid, RATED_TTL_S):
             self.kpis.rated("phone", score, await self._agent(tid) if tid else None)
+            if self.on_rated is not None:
+                await self.on_rated(call_sid, score)
         return goodbye_twiml(catalogue.CSAT_THANKS)
 
     async def _agent(self, tid: str) -> str | None:
