@@ -15,6 +15,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +182,8 @@ async def day_world(
         gateway = build_gateway(settings)
         h = gateway.history  # the real engine keeps the day's conversations and misses, as the gateway's would
         logs = (h.gaps.book, h.store) if h is not None else (None, None)
-        engine = dialog(gateway.store) if dialog else await asyncio.to_thread(build_dialog, settings, gateway.store, *logs)
+        real = partial(build_dialog, settings, gateway.store, *logs)
+        engine = dialog(gateway.store) if dialog else await asyncio.to_thread(real)
         ears = WordsByLength(vocabulary)
         services = Services(settings, gateway.store, engine, ears, ToneVoice(), call_deps(gateway, engine, ears))
         app = gateway_app(gateway, services)
