@@ -23,7 +23,7 @@ from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
 from telephony.call.playout import RATE
 from telephony.call.timing import TurnTiming
 from telephony.ports import AudioChannel, CallControl
-from voice.ports import Recognizer, SpeechProbability, Synthesizer
+from voice.ports import EndOfTurn, Recognizer, SpeechProbability, Synthesizer
 from voice.tts_cache import DiskAudioCache, PrerenderedSynthesizer
 from voice.turns import TurnConfig
 
@@ -100,6 +100,7 @@ class CallDeps:
     playout_lead_s: float = 0.25  # how far outbound audio may run ahead of the far end's playback
     record_ttl_s: int = 7 * 24 * 3600
     metrics: CallMetrics | None = None  # Prometheus counters and latency histograms (telephony/metrics.py)
+    end_of_turn: EndOfTurn | None = None  # the end-of-turn model, shared by calls; needed when turn_config asks it
 
     def __post_init__(self) -> None:
         if self.prompts is None:
