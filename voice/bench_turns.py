@@ -41,7 +41,7 @@ class _Judge:
     def ask(self, check: EndOfTurnCheck) -> None:
         if self.model is None:
             raise RuntimeError("the detector asked for a verdict but no end-of-turn model is loaded")
-        prob = self.model(check.audio, RATE)
+        prob = self.model.predict(check.audio, RATE)
         self.spent.append(self.model.last_s)
         self.pending.append((check.at + self.model.last_s, check, prob))
 

@@ -68,6 +68,6 @@ class SpeechProbability(Protocol):
 class EndOfTurn(Protocol):
     """Has the caller finished their turn? Judged from the turn's audio (prosody, words), not silence alone.
 
-    A blocking model call: run it in a worker thread. Returns the probability that the turn is complete."""
+    Returns the probability that the turn is complete. Never blocks the event loop (a model runs in a thread)."""
 
-    def __call__(self, pcm: PCM, rate: int) -> float: ...
+    async def __call__(self, pcm: PCM, rate: int) -> float: ...

@@ -15,6 +15,7 @@ with hop 160, Slaney mel filterbank (80 bands, 0-8 kHz), log10 clamped 8 below t
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -99,7 +100,11 @@ class SmartTurnModel:
         self.session = onnxruntime.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self.last_s = 0.0  # wall time of the latest decision (features + model), for benchmarks
 
-    def __call__(self, pcm: PCM, rate: int) -> float:
+    async def __call__(self, pcm: PCM, rate: int) -> float:
+        """``predict`` in a worker thread: the event loop carries every call's audio meanwhile."""
+        return await asyncio.to_thread(self.predict, pcm, rate)
+
+    def predict(self, pcm: PCM, rate: int) -> float:
         """Probability that the turn in ``pcm`` (its audio up to now, silence after the words included) is over."""
         start = time.perf_counter()
         features = log_mel(model_input(pcm, rate))[None, :, :]

@@ -95,8 +95,10 @@ class Ears:
         """Run the model on this pause in a worker thread; a newer pause's check replaces an older one."""
         assert self.end_of_turn is not None  # checked in __init__
         self.close()
-        model, rate = self.end_of_turn, self.rate
-        self._judging = asyncio.create_task(asyncio.to_thread(lambda: (check.pause, model(check.audio, rate))))
+        self._judging = asyncio.create_task(self._ask(self.end_of_turn, check))
+
+    async def _ask(self, model: EndOfTurn, check: EndOfTurnCheck) -> tuple[int, float]:
+        return check.pause, await model(check.audio, self.rate)
 
     def _verdict(self) -> list[tuple[float, list[TurnEvent]]]:
         """The model's verdict, once ready, applied now. A failed model is the silence rule, not a crash."""
