@@ -32,17 +32,20 @@ log = logging.getLogger(__name__)
 
 
 def turn_config(settings: Settings) -> TurnConfig:
-    """The turn detector's thresholds from the settings (the rest keep their measured defaults)."""
+    """The turn detector's thresholds from the settings (the rest keep their measured defaults).
+
+    With the end-of-turn model, speculative recognition starts when the model is asked (same frame, same
+    audio), so a "complete" verdict finds the transcript already under way; "incomplete" and the caller
+    going on drop it (``SpeechResumed``), and a turn that still ends on silence reuses it."""
+    check = min(settings.turn_model_check_ms, settings.turn_end_ms) if settings.turn_model == "smart-turn" else None
     return TurnConfig(
         start_threshold=settings.vad_threshold,
         continue_threshold=settings.vad_threshold / 2,  # hysteresis: phone audio dips mid-word
         start_ms=settings.turn_start_ms,
         end_ms=settings.turn_end_ms,
-        early_ms=min(220, settings.turn_end_ms),
+        early_ms=min(220, settings.turn_end_ms, check or 220),
         tail_ms=min(60, settings.turn_end_ms),
-        model_check_ms=min(settings.turn_model_check_ms, settings.turn_end_ms)
-        if settings.turn_model == "smart-turn"
-        else None,
+        model_check_ms=check,
         incomplete_ms=settings.turn_incomplete_ms,
     )
 

@@ -15,7 +15,7 @@ from tests.support.line import call, harness
 from voice.ports import PCM
 from voice.turns import TurnConfig
 
-WITH_MODEL = TurnConfig(model_check_ms=200.0, incomplete_ms=1500.0)
+WITH_MODEL = TurnConfig(model_check_ms=200.0, early_ms=200.0, incomplete_ms=1500.0)  # as telephony.app.phone
 
 
 class FakeModel:
@@ -40,6 +40,7 @@ async def test_complete_ends_the_turn_sooner_than_the_silence_rule() -> None:
     assert h.dialog.handled == ["Gdzie jest moja paczka?"]
     (turn,) = report.turns
     assert len(model.asked) == 1 and model.asked[0] > 0.6 * 8000  # the speech and the pause so far
+    assert turn.speculative  # recognition started with the model's check, so the verdict found it running
     # 200 ms check + one 20 ms frame for the verdict (+ a VAD window of rounding), not end_ms (0.5 s)
     assert turn.turn_detected - turn.speech_end == pytest.approx(0.25, abs=0.05)
 
@@ -71,3 +72,13 @@ async def test_a_config_asking_a_model_without_one_is_refused() -> None:
 
     with pytest.raises(ValueError, match="end-of-turn model"):
         Ears(AmplitudeVAD(), WITH_MODEL)
+
+
+def test_the_phone_config_starts_recognition_when_the_model_is_asked() -> None:
+    from telephony.app.phone import turn_config
+    from telephony.settings import Settings
+
+    silence = turn_config(Settings(turn_model="silence"))
+    model = turn_config(Settings(turn_model="smart-turn", turn_model_check_ms=150, turn_incomplete_ms=1200))
+    assert silence.model_check_ms is None and silence.early_ms == 220
+    assert model.model_check_ms == model.early_ms == 150 and model.incomplete_ms == 1200
