@@ -63,18 +63,35 @@ class _Judge:
         return [e for _, check, prob in ready for e in detector.verdict(check.pause, prob, now)]
 
 
-def replay(vad_model: SileroModel, judge: _Judge, config: TurnConfig, pcm: np.ndarray, lead_s: float) -> list[Any]:
+class _Vad:
+    """Silero's probabilities per replay, computed once: the same audio gives the same ones in every variant."""
+
+    def __init__(self) -> None:
+        self.model = SileroModel()
+        self.frame_samples = self.model.detector(RATE).frame_samples
+        self._seen: dict[bytes, list[float]] = {}
+
+    def probabilities(self, audio: np.ndarray) -> list[float]:
+        key = hashlib.sha1(audio.tobytes()).digest()
+        if key not in self._seen:
+            vad, frames = self.model.detector(RATE), FrameBuffer(self.frame_samples)
+            self._seen[key] = [vad(w) for i in range(0, len(audio), 160) for w in frames.push(audio[i : i + 160])]
+        return self._seen[key]
+
+
+def replay(vad_model: _Vad, judge: _Judge, config: TurnConfig, pcm: np.ndarray, lead_s: float) -> list[Any]:
     """Events of one turn fed as 20 ms wire frames after ``lead_s`` of silence (and AFTER_S after)."""
-    vad, detector = vad_model.detector(RATE), TurnDetector(RATE, config)
-    frames = FrameBuffer(vad.frame_samples)
+    detector = TurnDetector(RATE, config)
+    frames = FrameBuffer(vad_model.frame_samples)
     audio = np.concatenate([np.zeros(int(RATE * lead_s), np.int16), pcm, np.zeros(int(RATE * AFTER_S), np.int16)])
+    probs = iter(vad_model.probabilities(audio))
     events: list[Any] = []
     samples = 0
     for i in range(0, len(audio), 160):
         events += judge.due(detector, samples / RATE)
         for window in frames.push(audio[i : i + 160]):
             samples += len(window)
-            new = detector.push(vad(window), window, samples / RATE)
+            new = detector.push(next(probs), window, samples / RATE)
             for event in new:
                 if isinstance(event, EndOfTurnCheck):
                     judge.ask(event)
@@ -82,7 +99,7 @@ def replay(vad_model: SileroModel, judge: _Judge, config: TurnConfig, pcm: np.nd
     return events
 
 
-def measure(vad: SileroModel, judge: _Judge, config: TurnConfig, turns: list[Turn]) -> dict[str, Any]:
+def measure(vad: _Vad, judge: _Judge, config: TurnConfig, turns: list[Turn]) -> dict[str, Any]:
     detected: list[float] = []
     runs = cut = split = missed = wasted = 0
     for turn in turns:
@@ -134,7 +151,7 @@ def variants(base: TurnConfig) -> dict[str, tuple[TurnConfig, float | None]]:
 def run_turns_bench(manifest: Path, base: TurnConfig, model_path: Path | None) -> list[tuple[str, str, dict]]:
     """(detector, kind of turn, figures) for every variant and every kind of turn."""
     turns = load_turns(manifest)
-    vad = SileroModel()
+    vad = _Vad()
     model = SmartTurnModel(model_path) if model_path is not None else None
     rows = []
     judges = {kind: _Judge(model) for kind in KINDS}
