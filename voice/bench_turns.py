@@ -34,7 +34,7 @@ AFTER_S = 2.5  # silence after: longer than the longest wait (incomplete_ms)
 NOMINAL_MODEL_S = 0.08  # Smart Turn on one idle core: 70-90 ms (issue 16); ``model ms`` shows it measured here
 
 
-class _Judge:
+class Judge:
     """Runs the model on each check; its verdict is due ``model time`` of media time later.
 
     The same audio (the same pause of the same replay) gets the same verdict and time in every variant:
@@ -63,7 +63,7 @@ class _Judge:
         return [e for _, check, prob in ready for e in detector.verdict(check.pause, prob, now)]
 
 
-class _Vad:
+class ReplayVad:
     """Silero's probabilities per replay, computed once: the same audio gives the same ones in every variant."""
 
     def __init__(self) -> None:
@@ -79,7 +79,7 @@ class _Vad:
         return self._seen[key]
 
 
-def replay(vad_model: _Vad, judge: _Judge, config: TurnConfig, pcm: np.ndarray, lead_s: float) -> list[Any]:
+def replay(vad_model: ReplayVad, judge: Judge, config: TurnConfig, pcm: np.ndarray, lead_s: float) -> list[Any]:
     """Events of one turn fed as 20 ms wire frames after ``lead_s`` of silence (and AFTER_S after)."""
     detector = TurnDetector(RATE, config)
     frames = FrameBuffer(vad_model.frame_samples)
@@ -99,7 +99,7 @@ def replay(vad_model: _Vad, judge: _Judge, config: TurnConfig, pcm: np.ndarray, 
     return events
 
 
-def measure(vad: _Vad, judge: _Judge, config: TurnConfig, turns: list[Turn]) -> dict[str, Any]:
+def measure(vad: ReplayVad, judge: Judge, config: TurnConfig, turns: list[Turn]) -> dict[str, Any]:
     detected: list[float] = []
     runs = cut = split = missed = wasted = 0
     for turn in turns:
@@ -151,10 +151,10 @@ def variants(base: TurnConfig) -> dict[str, tuple[TurnConfig, float | None]]:
 def run_turns_bench(manifest: Path, base: TurnConfig, model_path: Path | None) -> list[tuple[str, str, dict]]:
     """(detector, kind of turn, figures) for every variant and every kind of turn."""
     turns = load_turns(manifest)
-    vad = _Vad()
+    vad = ReplayVad()
     model = SmartTurnModel(model_path) if model_path is not None else None
     rows = []
-    judges = {kind: _Judge(model) for kind in KINDS}
+    judges = {kind: Judge(model) for kind in KINDS}
     for name, (cfg, delay_s) in variants(base).items():
         if cfg.model_check_ms is not None and model is None:
             continue
