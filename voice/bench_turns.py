@@ -175,6 +175,10 @@ def format_turns_bench(rows: list[tuple[str, str, dict[str, Any]]]) -> str:
         model = "-" if np.isnan(r["model_ms"]) else f"{r['model_ms']:.0f}"
         lines.append(
             f"| {name} | {kind} | {r['runs']} | {r['cut']} | {r['split']} | {r['missed']} | "
-            f"{r['p50']:.0f} / {r['p95']:.0f} ms | {model} |"
+            f"{_ms(r['p50'], r['p95'])} | {model} |"
         )
     return "\n".join(lines)
+
+
+def _ms(p50: float, p95: float) -> str:
+    return "- (every run cut off)" if np.isnan(p50) else f"{p50:.0f} / {p95:.0f} ms"
