@@ -35,14 +35,3 @@ def test_a_wheel_with_a_different_model_is_refused_and_nothing_is_left(
         prepare_smart_turn(tmp_path)
     assert not smart_turn_path(tmp_path).exists()
     assert list(smart_turn_path(tmp_path).parent.iterdir()) == []  # the temporary directory is gone too
-
-
-def test_infolinia_check_fails_on_a_configured_but_missing_model(tmp_path: Path) -> None:
-    from telephony.app.check import check_models
-    from telephony.settings import Settings
-
-    found = check_models(Settings(turn_model="smart-turn", models_dir=tmp_path))
-    (turn,) = [f for f in found if f.what == "end-of-turn model"]
-    assert turn.level == "fail" and "infolinia models prepare" in turn.detail
-    silence = check_models(Settings(turn_model="silence", models_dir=tmp_path))
-    assert not [f for f in silence if f.what == "end-of-turn model"]  # not needed, not asked for
