@@ -79,6 +79,17 @@ class Settings(BaseSettings):
     )
     turn_start_ms: int = Field(200, ge=20, description="Speech needed before a turn starts (ms).")
     turn_end_ms: int = Field(500, ge=100, description="Silence that ends a turn (ms).")
+    turn_model: Literal["silence", "smart-turn"] = Field(
+        "silence",
+        description="End of turn: 'silence' (turn_end_ms) or 'smart-turn' (Smart Turn v3.2 judges each pause; "
+        "`infolinia models prepare` fetches it). See docs/benchmarks.md (bench turns) for why silence is default.",
+    )
+    turn_model_check_ms: int = Field(
+        200, ge=60, description="smart-turn: silence after which the model is asked; 'complete' ends the turn."
+    )
+    turn_incomplete_ms: int = Field(
+        1500, ge=100, description="smart-turn: silence that ends a turn the model judged unfinished (ms)."
+    )
     silence_prompt_s: float = Field(8.0, gt=0, description="Caller silence before 'are you still there?'.")
 
     # --- state ----------------------------------------------------------------------------------

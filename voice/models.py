@@ -26,6 +26,7 @@ from voice.model_paths import DownloadError as DownloadError
 from voice.model_paths import ModelNotAvailable as ModelNotAvailable
 from voice.model_paths import whisper_dir as whisper_dir
 from voice.models_download import download as download
+from voice.models_turn import smart_turn_path
 
 _LOG = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class VoiceSpec:
 class ModelInfo:
     """One row of ``infolinia models list``."""
 
-    kind: Literal["whisper", "piper"]
+    kind: Literal["whisper", "piper", "turn"]
     name: str
     path: Path
     size_bytes: int  # on disk
@@ -254,4 +255,7 @@ def list_models(models_dir: Path) -> list[ModelInfo]:
         rows.append(ModelInfo("piper", fb.name, fb.onnx, _tree_size(fb.onnx), FALLBACK_NOTE))
     except ModelNotAvailable:
         pass
+    turn = smart_turn_path(models_dir)
+    if turn.is_file():
+        rows.append(ModelInfo("turn", "smart-turn-v3.2", turn, _tree_size(turn), "end of turn (INFOLINIA_TURN_MODEL)"))
     return rows

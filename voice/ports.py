@@ -63,3 +63,11 @@ class SpeechProbability(Protocol):
     def __call__(self, frame: PCM) -> float: ...
 
     def reset(self) -> None: ...
+
+
+class EndOfTurn(Protocol):
+    """Has the caller finished their turn? Judged from the turn's audio (prosody, words), not silence alone.
+
+    Returns the probability that the turn is complete. Never blocks the event loop (a model runs in a thread)."""
+
+    async def __call__(self, pcm: PCM, rate: int) -> float: ...

@@ -19,105 +19,47 @@ Rules (all durations in ``TurnConfig``):
   when no ``SpeechResumed`` came between (both keep ``tail_ms`` after the last voiced frame).
 * Turn audio starts ``preroll_ms`` before the speech onset, so the first phoneme is not clipped.
 * ``max_turn_ms`` force-ends a turn (``reason="max_length"``); speech going on starts a new one.
+* With an end-of-turn model (``model_check_ms`` set): ``model_check_ms`` of silence (once ``tail_ms`` is
+  heard) gives ``EndOfTurnCheck``; the caller runs the model and passes its probability to ``verdict``.
+  "Complete" ends the turn at once (``reason="complete"``); "incomplete" moves the end to
+  ``incomplete_ms``; a verdict that comes after speech resumed (another ``pause``) is ignored.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from voice.ports import PCM
+from voice.turn_events import (
+    Backchannel,
+    BargeIn,
+    EarlyEndCandidate,
+    EndOfTurnCheck,
+    SpeechResumed,
+    SpeechStarted,
+    State,
+    TurnConfig,
+    TurnEnded,
+    TurnEvent,
+)
+
+__all__ = [
+    "Backchannel",
+    "BargeIn",
+    "EarlyEndCandidate",
+    "EndOfTurnCheck",
+    "SpeechResumed",
+    "SpeechStarted",
+    "TurnConfig",
+    "TurnDetector",
+    "TurnEnded",
+    "TurnEvent",
+]
 
 _AUDIBLE_RMS = 100.0  # ~-50 dBFS: quieter turns (or synthetic test frames) are not back-dated
-
-
-@dataclass(frozen=True)
-class TurnConfig:
-    start_threshold: float = 0.5
-    continue_threshold: float = 0.35
-    start_ms: float = 200.0
-    barge_in_ms: float = 600.0  # Silero lingers ~60-100 ms, so a 450 ms "no tak" measures ~550 ms
-    blip_gap_ms: float = 200.0
-    early_ms: float = 220.0
-    end_ms: float = 500.0
-    tail_ms: float = 60.0  # audio kept after the VAD's end, which itself lags the words by ~150 ms
-    preroll_ms: float = 300.0
-    max_turn_ms: float = 20000.0
-    # Silero keeps scoring ~150-200 ms of a word's fading tail as speech (measured on the phone eval set),
-    # so the silence clocks start where the turn's audio energy fell this far below its loudest frame, at
-    # most ``backdate_ms`` before the VAD's own end. None: count silence from the VAD alone.
-    end_energy_db: float | None = -30.0
-    backdate_ms: float = 200.0
-    # Speech this soon after the caller's last turn ended is that turn going on (a pause longer than
-    # end_ms), not a backchannel: it takes the floor after start_ms even while the bot has begun replying.
-    continuation_ms: float = 1000.0
-
-    def __post_init__(self) -> None:
-        if not 0 < self.continue_threshold <= self.start_threshold <= 1:
-            raise ValueError("need 0 < continue_threshold <= start_threshold <= 1")
-        if not self.tail_ms <= self.early_ms <= self.end_ms:
-            raise ValueError("need tail_ms <= early_ms <= end_ms (early audio must equal final audio)")
-
-
-@dataclass(frozen=True)
-class SpeechStarted:
-    at: float  # when the turn was recognised (start_ms or barge_in_ms into the speech)
-    onset: float  # when the speech began
-
-
-@dataclass(frozen=True)
-class BargeIn:
-    """The caller talks over the bot for real: stop playback. Always followed by SpeechStarted.
-
-    ``continues_turn``: it began within ``continuation_ms`` of the caller's previous turn, so it is most
-    likely the rest of that turn (the caller only paused), to be recognised together with it."""
-
-    at: float
-    onset: float
-    continues_turn: bool = False
-
-
-@dataclass(frozen=True)
-class Backchannel:
-    """A short burst while the bot spoke ("mhm", "aha"): neither a turn nor a barge-in."""
-
-    at: float
-    ms: float
-
-
-@dataclass(frozen=True)
-class EarlyEndCandidate:
-    """Silence reached early_ms: recognise ``audio`` speculatively; SpeechResumed cancels it."""
-
-    at: float
-    audio: PCM
-    started_at: float
-    ended_at: float
-    speech_ms: float
-
-
-@dataclass(frozen=True)
-class SpeechResumed:
-    at: float
-
-
-@dataclass(frozen=True)
-class TurnEnded:
-    """A finished user turn. ``audio`` runs from preroll_ms before started_at to tail_ms after ended_at."""
-
-    at: float
-    audio: PCM
-    started_at: float
-    ended_at: float
-    speech_ms: float
-    reason: Literal["silence", "max_length"] = "silence"
-
-
-TurnEvent = SpeechStarted | BargeIn | Backchannel | EarlyEndCandidate | SpeechResumed | TurnEnded
-State = Literal["idle", "pending", "speaking"]
 
 
 class TurnDetector:
@@ -142,6 +84,9 @@ class TurnDetector:
         self._speech_ms = 0.0
         self._silence_ms = 0.0
         self._early_sent = False
+        self._pause = 0  # numbers the model checks, so a stale verdict is recognised
+        self._checked = False  # this pause's check was sent
+        self._incomplete = False  # the model judged this pause a turn going on
         self._peak_rms = 0.0  # loudest frame of the turn
         self._last_end_at = float("-inf")  # when the caller's last turn ended (its speech end)
         self._loud_at = 0.0  # end of the last frame within end_energy_db of the peak
@@ -163,6 +108,15 @@ class TurnDetector:
         if self.state == "pending":
             return self._pending(frame_ms, now)
         return self._speaking(frame_ms, now)
+
+    def verdict(self, pause: int, complete_prob: float, now: float) -> list[TurnEvent]:
+        """The end-of-turn model's answer to ``EndOfTurnCheck`` number ``pause``, arriving at ``now``."""
+        if self.state != "speaking" or pause != self._pause or not self._checked or self._silence_ms == 0.0:
+            return []  # the caller spoke again (or the turn ended) before the verdict came
+        if complete_prob >= self.config.complete_threshold:
+            return [self._end(now, "complete")]
+        self._incomplete = True
+        return []
 
     def _idle(self, frame: PCM, frame_ms: float, now: float) -> list[TurnEvent]:
         if not self._voiced:
@@ -207,16 +161,20 @@ class TurnDetector:
             if self._early_sent:
                 events.append(SpeechResumed(at=now))
             self._silence_ms = 0.0
-            self._early_sent = False
+            self._early_sent = self._checked = self._incomplete = False
         elif self._silence_ms == 0.0:
             self._silence_ms = frame_ms + self._backdate_ms(now - frame_ms / 1000.0)
         else:
             self._silence_ms += frame_ms
         if (now - self._onset) * 1000.0 >= cfg.max_turn_ms:
             return [*events, self._end(now, "max_length")]
-        if self._silence_ms >= cfg.end_ms:
+        if self._silence_ms >= (cfg.incomplete_ms if self._incomplete else cfg.end_ms):
             return [*events, self._end(now, "silence")]
         tail_heard = self._samples - self._voiced_end >= cfg.tail_ms * self.rate / 1000.0  # early audio == final
+        check = cfg.model_check_ms is not None and self._silence_ms >= cfg.model_check_ms
+        if check and tail_heard and not self._checked:
+            self._checked, self._pause = True, self._pause + 1
+            events.append(EndOfTurnCheck(at=now, audio=np.concatenate(self._frames), pause=self._pause))
         if self._silence_ms >= cfg.early_ms and tail_heard and not self._early_sent:
             self._early_sent = True
             events.append(
@@ -230,7 +188,7 @@ class TurnDetector:
             )
         return events
 
-    def _end(self, now: float, reason: Literal["silence", "max_length"]) -> TurnEnded:
+    def _end(self, now: float, reason: Literal["silence", "complete", "max_length"]) -> TurnEnded:
         ended = TurnEnded(
             at=now,
             audio=self._turn_audio(),
@@ -243,12 +201,12 @@ class TurnDetector:
         # The trailing silence (end_ms, beyond tail_ms) may serve as the next turn's pre-roll;
         # audio of a cut turn may not, or the words around the cut would be recognised twice.
         self._history.clear()
-        if reason == "silence":
+        if reason != "max_length":
             for frame in self._frames:
                 self._remember(frame)
         self._frames = []
         self.state = "idle"
-        self._early_sent = False
+        self._early_sent = self._checked = self._incomplete = False
         return ended
 
     def _track_energy(self, frame: PCM, now: float) -> None:

@@ -30,6 +30,7 @@ from telephony.app.shop import Shop, load_shop
 from telephony.settings import Settings
 from voice.model_paths import whisper_dir
 from voice.models import FALLBACK_NOTE, ModelNotAvailable, resolve_voice, resolve_whisper
+from voice.models_turn import resolve_smart_turn
 
 Level = Literal["ok", "warn", "fail"]
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -199,6 +200,11 @@ def check_models(settings: Settings) -> list[Finding]:
     if not settings.speech:
         return [Finding("warn", "models", "speech is off (INFOLINIA_SPEECH=false): text chat only, no phone")]
     out = [_check_whisper(settings)]
+    if settings.turn_model == "smart-turn":
+        try:
+            out.append(Finding("ok", "end-of-turn model", str(resolve_smart_turn(settings.models_dir))))
+        except ModelNotAvailable as exc:
+            out.append(Finding("fail", "end-of-turn model", str(exc)))
     try:
         voice = resolve_voice(settings.piper_voice, settings.models_dir)
     except ModelNotAvailable as exc:

@@ -77,12 +77,26 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
         print(f"offline Whisper base ready: {path}")
         voice = models.resolve_voice(settings.piper_voice, settings.models_dir)
         print(f"Piper voice: {voice.name} ({voice.onnx})" + (" [offline fallback]" if voice.is_fallback else ""))
-        return 0
+        return _prepare_turn_model(settings)
     if not args.name:
         print("usage: infolinia models download NAME", file=sys.stderr)
         return 2
     path = models.download(args.name, settings.models_dir)
     print(f"{args.name} -> {path}")
+    return 0
+
+
+def _prepare_turn_model(settings: Settings) -> int:
+    """Smart Turn from the pipecat-ai wheel (PyPI). Fatal only when the settings use it: silence needs none."""
+    from voice.model_paths import DownloadError
+    from voice.models_turn import prepare_smart_turn
+
+    try:
+        print(f"end-of-turn model (Smart Turn v3.2): {prepare_smart_turn(settings.models_dir)}")
+    except DownloadError as exc:
+        if settings.turn_model == "smart-turn":
+            raise
+        print(f"warning: {exc} (not needed with INFOLINIA_TURN_MODEL=silence)", file=sys.stderr)
     return 0
 
 

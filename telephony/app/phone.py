@@ -22,8 +22,10 @@ from telephony.call.loop import CallDeps
 from telephony.ports import CallControl
 from telephony.settings import Settings
 from telephony.twilio.rest import TwilioRestClient
-from voice.ports import Recognizer, Synthesizer
+from voice.models_turn import resolve_smart_turn
+from voice.ports import EndOfTurn, Recognizer, Synthesizer
 from voice.tts_cache import DiskAudioCache, voice_key
+from voice.turn_model import SmartTurnModel
 from voice.turns import TurnConfig
 from voice.vad import SileroModel
 
@@ -31,15 +33,29 @@ log = logging.getLogger(__name__)
 
 
 def turn_config(settings: Settings) -> TurnConfig:
-    """The turn detector's thresholds from the settings (the rest keep their measured defaults)."""
+    """The turn detector's thresholds from the settings (the rest keep their measured defaults).
+
+    With the end-of-turn model, speculative recognition starts when the model is asked (same frame, same
+    audio), so a "complete" verdict finds the transcript already under way; "incomplete" and the caller
+    going on drop it (``SpeechResumed``), and a turn that still ends on silence reuses it."""
+    check = min(settings.turn_model_check_ms, settings.turn_end_ms) if settings.turn_model == "smart-turn" else None
     return TurnConfig(
         start_threshold=settings.vad_threshold,
         continue_threshold=settings.vad_threshold / 2,  # hysteresis: phone audio dips mid-word
         start_ms=settings.turn_start_ms,
         end_ms=settings.turn_end_ms,
-        early_ms=min(220, settings.turn_end_ms),
+        early_ms=min(220, settings.turn_end_ms, check or 220),
         tail_ms=min(60, settings.turn_end_ms),
+        model_check_ms=check,
+        incomplete_ms=settings.turn_incomplete_ms,
     )
+
+
+def end_of_turn_model(settings: Settings) -> EndOfTurn | None:
+    """The end-of-turn model the settings ask for (None: silence alone); ModelNotAvailable names the command."""
+    if settings.turn_model != "smart-turn":
+        return None
+    return SmartTurnModel(resolve_smart_turn(settings.models_dir))
 
 
 def rest_client(settings: Settings) -> TwilioRestClient:
@@ -65,6 +81,7 @@ async def build_call_deps(
     """One CallDeps per process: the VAD model and the prompt cache are shared by all calls.
     ``transfer`` is the warm transfer (None: blind transfer to the fallback number)."""
     vad_model = await asyncio.to_thread(SileroModel)
+    end_of_turn = await asyncio.to_thread(end_of_turn_model, settings)
     prompts = PromptCache(synthesizer, disk=reply_audio_cache(settings, synthesizer))
     deps = CallDeps(
         recognizer=recognizer,
@@ -81,6 +98,7 @@ async def build_call_deps(
         metrics=metrics,
         record_ttl_s=retention_of(settings).transcripts_s,
         after_solved=after_solved,  # the satisfaction survey (telephony/insights/survey.py)
+        end_of_turn=end_of_turn,
     )
     shop = getattr(getattr(dialog, "config", None), "shop_name", None)
     greeting = [catalogue.greeting(shop, phone=True)] if isinstance(shop, str) else []

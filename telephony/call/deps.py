@@ -23,7 +23,7 @@ from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
 from telephony.call.playout import RATE
 from telephony.call.timing import TurnTiming
 from telephony.ports import AudioChannel, CallControl
-from voice.ports import Recognizer, SpeechProbability, Synthesizer
+from voice.ports import EndOfTurn, Recognizer, SpeechProbability, Synthesizer
 from voice.tts_cache import DiskAudioCache, PrerenderedSynthesizer
 from voice.turns import TurnConfig
 
@@ -103,6 +103,7 @@ class CallDeps:
     # The bot solved the matter (``end``): what happens to the call instead of a hang-up (the survey,
     # telephony/insights/survey.py); None hangs up. Never raises: it hangs up itself when it cannot go on.
     after_solved: Callable[[str], Awaitable[None]] | None = None
+    end_of_turn: EndOfTurn | None = None  # the end-of-turn model, shared by calls; needed when turn_config asks it
 
     def __post_init__(self) -> None:
         if self.prompts is None:

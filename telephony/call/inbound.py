@@ -4,22 +4,27 @@ Why media time: Twilio streams caller audio continuously (silence included), so 
 received is a clock that follows the caller exactly, whatever the network jitter, and lets tests feed
 audio faster than real time. The VAD runs in a worker thread: Silero costs ~0.2 ms per 32 ms window,
 too much to spend on the event loop across many calls (``vad_ms_per_window`` reports the measured cost).
+The end-of-turn model (when configured) also runs in a worker thread, while audio keeps arriving; its
+verdict is handed to the detector with the first audio after it is ready, so it applies at the media time
+it would on a live line, and a failed model call leaves the silence rule in charge (never a crash).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Coroutine
 from typing import Any, Literal
 
 import numpy as np
 
-from voice.ports import PCM, SpeechProbability, Transcript
+from voice.ports import PCM, EndOfTurn, SpeechProbability, Transcript
 from voice.resample import StreamResampler
-from voice.turns import TurnConfig, TurnDetector, TurnEvent
+from voice.turns import EndOfTurnCheck, TurnConfig, TurnDetector, TurnEvent
 from voice.vad import FrameBuffer
 
+log = logging.getLogger(__name__)
 WIRE_RATE = 8000
 KeyAction = tuple[Literal["human", "text"], str]
 SilenceAction = Literal["still_there", "goodbye"]
@@ -28,8 +33,18 @@ SilenceAction = Literal["still_there", "goodbye"]
 class Ears:
     """One call's listener: regroups 20 ms wire frames into VAD frames and feeds the turn detector."""
 
-    def __init__(self, vad: SpeechProbability, config: TurnConfig, in_rate: int = WIRE_RATE) -> None:
+    def __init__(
+        self,
+        vad: SpeechProbability,
+        config: TurnConfig,
+        in_rate: int = WIRE_RATE,
+        end_of_turn: EndOfTurn | None = None,
+    ) -> None:
+        if config.model_check_ms is not None and end_of_turn is None:
+            raise ValueError("the turn config asks an end-of-turn model, but none was given")
         self.vad = vad
+        self.end_of_turn = end_of_turn
+        self._judging: asyncio.Task[tuple[int, float]] | None = None  # the model on the latest pause
         self.rate = vad.rate  # turn audio comes out at this rate (what the recognizer gets)
         self.detector = TurnDetector(vad.rate, config)
         self._frames = FrameBuffer(vad.frame_samples)
@@ -58,19 +73,52 @@ class Ears:
 
     async def hear(self, pcm: PCM, bot_speaking: bool) -> list[tuple[float, list[TurnEvent]]]:
         """Process one chunk of wire audio; for every VAD frame completed: (media time, turn events)."""
+        out = self._verdict()
         audio = self._upsample.process(pcm) if self._upsample is not None else pcm
         frames = self._frames.push(audio)
         if not frames:
-            return []
+            return out
         probs, spent = await asyncio.to_thread(_probabilities, self.vad, frames)
         self.vad_s += spent
         self.windows += len(frames)
         self.detector.bot_speaking = bot_speaking
-        out = []
         for frame, prob in zip(frames, probs, strict=True):
             self._samples += len(frame)
-            out.append((self.now, self.detector.push(prob, frame, self.now)))
+            events = self.detector.push(prob, frame, self.now)
+            for event in events:
+                if isinstance(event, EndOfTurnCheck):
+                    self._judge(event)
+            out.append((self.now, events))
         return out
+
+    def _judge(self, check: EndOfTurnCheck) -> None:
+        """Run the model on this pause in a worker thread; a newer pause's check replaces an older one."""
+        assert self.end_of_turn is not None  # checked in __init__
+        self.close()
+        self._judging = asyncio.create_task(self._ask(self.end_of_turn, check))
+
+    async def _ask(self, model: EndOfTurn, check: EndOfTurnCheck) -> tuple[int, float]:
+        return check.pause, await model(check.audio, self.rate)
+
+    def _verdict(self) -> list[tuple[float, list[TurnEvent]]]:
+        """The model's verdict, once ready, applied now. A failed model is the silence rule, not a crash."""
+        task = self._judging
+        if task is None or not task.done():
+            return []
+        self._judging = None
+        if task.cancelled():
+            return []
+        if task.exception() is not None:
+            log.warning("end-of-turn model failed; this pause ends on silence: %r", task.exception())
+            return []
+        pause, prob = task.result()
+        return [(self.now, self.detector.verdict(pause, prob, self.now))]
+
+    def close(self) -> None:
+        """Forget a verdict still being computed (the call ended, or a newer pause is being judged)."""
+        if self._judging is not None:
+            self._judging.cancel()
+            self._judging = None
 
 
 def _probabilities(vad: SpeechProbability, frames: list[PCM]) -> tuple[list[float], float]:

@@ -61,7 +61,8 @@ class _Call:
         self.session_id: str | None = started.params.get("session_id") or None
         self.prompts = deps.prompt_cache
         self.playout = Playout(channel, clock=deps.clock, max_lead_s=deps.playout_lead_s)
-        self.ears, self.keypad = Ears(deps.vad_factory(), deps.turn_config), Keypad()
+        self.ears = Ears(deps.vad_factory(), deps.turn_config, end_of_turn=deps.end_of_turn)
+        self.keypad = Keypad()
         self.log, self.heard = TurnLog(origin=deps.clock()), HeardTranscript()
         self.task: asyncio.Task[None] | None = None  # the one bot action (answer, prompt, transfer)
         self.floor = Floor(deps.silence_prompt_s)  # barge-in, carry, retract, unsaid: decided there
@@ -347,4 +348,5 @@ class _Call:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         self.spec.drop()
+        self.ears.close()
         await self._save()

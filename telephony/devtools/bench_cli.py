@@ -104,11 +104,14 @@ async def bench_turns(settings: Settings) -> int:
     """End-of-turn detection on the phone eval recordings: the deployed detector and the alternatives."""
     from telephony.app.phone import turn_config
     from voice.bench_turns import format_turns_bench, run_turns_bench
+    from voice.models_turn import resolve_smart_turn
 
     manifest = _phone_manifest()
     if manifest is None:
         return 2
-    print(format_turns_bench(await asyncio.to_thread(run_turns_bench, manifest, turn_config(settings))))
+    model = resolve_smart_turn(settings.models_dir)  # the comparison is the point: missing = the error's command
+    rows = await asyncio.to_thread(run_turns_bench, manifest, turn_config(settings), model)
+    print(format_turns_bench(rows))
     return 0
 
 

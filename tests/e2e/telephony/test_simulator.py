@@ -19,7 +19,7 @@ import soundfile as sf
 
 from dialog.ports import Outcome
 from dialog.store import MemoryStore
-from telephony.app.phone import turn_config
+from telephony.app.phone import end_of_turn_model, turn_config
 from telephony.call.deps import record_key
 from telephony.devtools.simulator import SimulationResult, parse_twiml, stream_target
 from telephony.devtools.simulator_audio import FarEndPlayer, load_turn, voiced_end_s
@@ -31,6 +31,7 @@ from tests.support.gateway import PUBLIC, TOKEN, LengthRecognizer, deps_for, gat
 from tests.support.needs import eval_file, missing
 from tests.support.paths import EVAL_DIR
 from tests.support.speech import ToneSynthesizer
+from voice.model_paths import ModelNotAvailable
 from voice.ports import SpeechProbability
 
 # The offline fallback voice (English timbre, Polish phonemes) is hard for Whisper base over 8 kHz μ-law:
@@ -253,9 +254,11 @@ class ShortGreeting:
 
 
 @pytest.mark.models
+@pytest.mark.parametrize("turn_model", ["silence", "smart-turn"])
 async def test_a_polish_kb_question_is_answered_over_a_simulated_phone_call(
-    speech: tuple[Any, Any, Any, Any], tmp_path: Path
+    speech: tuple[Any, Any, Any, Any], tmp_path: Path, models_dir: Path, turn_model: str
 ) -> None:
+    """Either end-of-turn rule (the default silence, or the Smart Turn model, real ONNX): answered."""
     from dialog.factory import build_engine
 
     eval_file(CALLER_WAV)
@@ -269,8 +272,15 @@ async def test_a_polish_kb_question_is_answered_over_a_simulated_phone_call(
     def vad() -> SpeechProbability:
         return silero.detector(8000)
 
-    # the production turn-taking thresholds (telephony.app.phone.turn_config from the default settings)
-    deps = deps_for(dialog, store, recognizer, synthesizer, vad, turn_config=turn_config(Settings()))
+    # the production turn-taking thresholds (telephony.app.phone.turn_config from the settings)
+    settings = Settings(turn_model=turn_model, models_dir=models_dir)
+    try:
+        end_of_turn = end_of_turn_model(settings)
+    except ModelNotAvailable as exc:
+        missing(str(exc))
+    deps = deps_for(
+        dialog, store, recognizer, synthesizer, vad, turn_config=turn_config(settings), end_of_turn=end_of_turn
+    )
     await deps.prewarm(["Dzień dobry, w czym mogę pomóc?"])
     async with gateway(deps, store) as base:
         result = await run_simulation(
