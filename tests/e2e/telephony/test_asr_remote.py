@@ -1,0 +1,103 @@
+"""Recognition as its own tier: the gateway's ``RemoteRecognizer`` against real ``infolinia wyoming``
+processes running the real Whisper base model, fed a real Polish recording at the phone's 8 kHz.
+
+One machine killed mid-shift: its turns go to the other; every machine down: the turn is recognised
+locally; a machine that accepts but never answers costs one deadline, then the next one answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dialog.engine_text import fold
+from tests.support.needs import eval_file
+from tests.support.recognizers import kill, recognizer_tier
+from tests.support.servers import Server, free_port
+from tests.support.speaker import EVAL_WAV
+from voice.asr import WhisperRecognizer
+from voice.asr_remote import RemoteAsrError, RemoteRecognizer
+from voice.ports import PCM
+from voice.wavio import read_audio
+
+pytestmark = pytest.mark.models
+EXPECTED = {"miesiac", "szybko"}  # "Ten miesiąc minął bardzo szybko."
+
+
+@pytest.fixture(scope="module")
+def tier(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[str, Server]]]:
+    with recognizer_tier(models_dir, tmp_path_factory.mktemp("recognizers"), 2) as servers:
+        yield servers
+
+
+@pytest.fixture(scope="module")
+def turn() -> tuple[PCM, int]:
+    return read_audio(eval_file(EVAL_WAV), 8000)  # a caller's turn as the phone line delivers it
+
+
+def heard(text: str) -> set[str]:
+    return set(re.findall(r"\w+", fold(text)))
+
+
+async def test_turns_rotate_a_killed_server_is_skipped_and_all_down_falls_back_to_local(
+    tier: list[tuple[str, Server]], turn: tuple[PCM, int], recognizer: WhisperRecognizer
+) -> None:
+    (uri_a, server_a), (uri_b, server_b) = tier
+    remote = RemoteRecognizer([uri_a, uri_b], fallback=recognizer, timeout_s=120.0, clock=lambda: 0.0)
+    pcm, rate = turn
+
+    first, second = [await remote.transcribe(pcm, rate, ["ogród"]) for _ in range(2)]
+    assert heard(first.text) >= EXPECTED and heard(second.text) >= EXPECTED
+    assert remote.served == {uri_a: 1, uri_b: 1}  # the load is spread over the tier
+    # the server's details came along: a real confidence, its n-best, its segments
+    assert 0.0 < first.confidence <= 1.0 and first.alternatives and first.segments
+    assert first.audio_s == pytest.approx(len(pcm) / rate)
+
+    kill(server_a)
+    after_kill = [await remote.transcribe(pcm, rate) for _ in range(3)]
+    assert all(heard(t.text) >= EXPECTED for t in after_kill)
+    assert remote.served == {uri_a: 1, uri_b: 4}  # every turn answered by the survivor
+    assert remote.pool.down(0.0) == [uri_a]  # skipped until its cooldown ends (the clock stands still here)
+
+    kill(server_b)
+    local = await remote.transcribe(pcm, rate)
+    assert heard(local.text) >= EXPECTED
+    assert remote.served["local"] == 1
+
+
+async def test_without_a_local_fallback_all_down_is_an_error_the_call_handles(turn: tuple[PCM, int]) -> None:
+    dead = [f"tcp://127.0.0.1:{free_port()}" for _ in range(2)]  # nothing listens there
+    remote = RemoteRecognizer(dead, fallback=None, timeout_s=5.0)
+    failures: list[str] = []
+    remote.failure_observer = failures.append
+    with pytest.raises(RemoteAsrError, match="every remote recognizer failed"):
+        await remote.transcribe(*turn)
+    assert failures == ["asr_remote", "asr_remote", "asr_remote_all"]
+
+
+async def test_a_server_that_never_answers_costs_one_deadline_then_the_turn_is_still_answered(
+    turn: tuple[PCM, int], recognizer: WhisperRecognizer
+) -> None:
+    """A hung machine (accepts, reads, never answers): the deadline moves the turn on (here to the local
+    recognizer) and the machine is skipped by the next turns."""
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.read(65536):
+            pass
+        writer.close()
+
+    hung = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = hung.sockets[0].getsockname()[1]
+    try:
+        remote = RemoteRecognizer([f"tcp://127.0.0.1:{port}"], fallback=recognizer, timeout_s=1.0, clock=lambda: 0.0)
+        result = await remote.transcribe(*turn)
+    finally:
+        hung.close()
+        await hung.wait_closed()
+    assert heard(result.text) >= EXPECTED
+    assert remote.served == {"local": 1}
+    assert remote.pool.down(0.0) == [f"tcp://127.0.0.1:{port}"]
