@@ -72,13 +72,16 @@ class ServerPool:
     _down_until: dict[str, float] = field(default_factory=dict)
 
     def order(self, now: float) -> list[str]:
-        """Every server once: healthy ones in rotation first, then those cooling down (soonest back first)."""
+        """Every server once: healthy ones in rotation first, then those cooling down (soonest back first).
+
+        One URI is tried twice: it names a balancer in front of the tier (a Kubernetes Service, Docker's
+        DNS), and a new connection there reaches another machine than the one that just failed."""
         n = len(self.uris)
         rotated = [self.uris[(self._next + i) % n] for i in range(n)]
         self._next = (self._next + 1) % max(1, n)
         healthy = [u for u in rotated if self._down_until.get(u, 0.0) <= now]
         cooling = sorted((u for u in rotated if u not in healthy), key=lambda u: self._down_until[u])
-        return healthy + cooling
+        return healthy + cooling if n > 1 else rotated * 2
 
     def failed(self, uri: str, now: float) -> None:
         self._down_until[uri] = now + self.cooldown_s
@@ -109,6 +112,15 @@ def transcript_from(data: Mapping[str, Any], audio_s: float, round_trip_s: float
         rejected=str(ext.get("rejected", "")),
         alternatives=tuple((str(t), float(p)) for t, p in ext.get("alternatives", ())),
     )
+
+
+def hop_s(data: Mapping[str, Any], round_trip_s: float) -> float | None:
+    """What the network hop cost one turn: the round trip minus the server's own queueing and recognition
+    (None from a server that does not report them)."""
+    ext = data.get(EXTENSION)
+    if not isinstance(ext, Mapping):
+        return None
+    return max(0.0, round_trip_s - float(ext.get("queued_s", 0.0)) - float(ext.get("processing_s", 0.0)))
 
 
 def extension_of(result: Transcript) -> dict[str, Any]:
@@ -172,6 +184,7 @@ class RemoteRecognizer:
         self.queue_observer: Callable[[float], None] | None = None  # the servers' queueing (metrics)
         self.rejection_observer: Callable[[str], None] | None = None
         self.failure_observer: Callable[[str], None] | None = None  # "asr_remote" / "asr_remote_all" (metrics)
+        self.hop_observer: Callable[[float], None] | None = None  # each remote turn's network hop (s)
         self.served: dict[str, int] = {}  # turns recognised, by server URI or "local"
 
     async def transcribe(self, pcm: PCM, rate: int, hotwords: Sequence[str] = ()) -> Transcript:
@@ -186,7 +199,11 @@ class RemoteRecognizer:
                 self._observe_failure("asr_remote")
                 continue
             self.pool.succeeded(uri)
-            return self._heard(uri, transcript_from(data, audio_s, time.perf_counter() - started))
+            round_trip = time.perf_counter() - started
+            hop = hop_s(data, round_trip)
+            if hop is not None and self.hop_observer is not None:
+                self.hop_observer(hop)
+            return self._heard(uri, transcript_from(data, audio_s, round_trip))
         self._observe_failure("asr_remote_all")
         if self.fallback is None:
             raise RemoteAsrError(f"every remote recognizer failed ({len(self.pool.uris)}) and there is no local one")

@@ -14,10 +14,23 @@ from typing import Any
 from telephony.devtools.bench_cli import run_bench
 from telephony.devtools.faults import bench_faults
 from telephony.devtools.load_test_run import add_arguments, run_bench_calls_cli
+from telephony.devtools.redis_ops_bench import bench_redis_ops
 from telephony.devtools.simulate_cli import run_simulate_cli
 from telephony.settings import Settings
 
-BENCHMARKS = ["speech", "dialog", "waits", "calls", "wyoming", "asr", "asr-batch", "turns", "faults"]
+BENCHMARKS = [
+    "speech",
+    "dialog",
+    "waits",
+    "calls",
+    "wyoming",
+    "asr",
+    "asr-batch",
+    "turns",
+    "faults",
+    "asr-remote",
+    "redis-ops",
+]
 
 
 def add_bench(sub: argparse._SubParsersAction[Any]) -> None:
@@ -39,6 +52,8 @@ def add_simulate_call(sub: argparse._SubParsersAction[Any]) -> None:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     if args.what == "calls":
         return run_bench_calls_cli(args, settings)
+    if args.what == "redis-ops":  # a private redis-server under an in-process gateway
+        return asyncio.run(bench_redis_ops(args, settings))
     if args.what == "faults":  # builds its own gateways, Redis and Twilio stand-in: ``settings`` unused
         return asyncio.run(bench_faults())
     return asyncio.run(run_bench(args.what, settings, args))

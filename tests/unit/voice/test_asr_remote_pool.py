@@ -37,6 +37,12 @@ def test_when_all_are_down_the_soonest_back_is_tried_first() -> None:
     assert pool.order(6.0) == [B, A]
 
 
+def test_one_uri_is_a_balancer_and_is_tried_twice() -> None:
+    pool = ServerPool(["tcp://recognizer:10700"])
+    pool.failed("tcp://recognizer:10700", now=0.0)
+    assert pool.order(1.0) == ["tcp://recognizer:10700", "tcp://recognizer:10700"]
+
+
 def test_uris_are_validated_at_start_up() -> None:
     assert parse_uris(" tcp://gpu1:10300, unix:///run/asr.sock ,") == ["tcp://gpu1:10300", "unix:///run/asr.sock"]
     assert parse_uris("") == []
