@@ -1,6 +1,7 @@
 """Recognition as its own tier: the gateway's ``RemoteRecognizer`` against real ``infolinia wyoming``
 processes running the real Whisper base model, fed a real Polish recording at the phone's 8 kHz.
 
+A phone call through the gateway's call pipeline, its turns recognised by the tier, gets its KB answer.
 One machine killed mid-shift: its turns go to the other; every machine down: the turn is recognised
 locally; a machine that accepts but never answers costs one deadline, then the next one answers.
 """
@@ -11,10 +12,17 @@ import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dialog.engine_text import fold
+from dialog.store import MemoryStore
+from telephony.app.phone import turn_config
+from telephony.call.deps import record_key
+from telephony.devtools.simulator_run import run_simulation
+from telephony.settings import Settings
+from tests.support.gateway import PUBLIC, TOKEN, deps_for, gateway
 from tests.support.needs import eval_file
 from tests.support.recognizers import kill, recognizer_tier
 from tests.support.servers import Server, free_port
@@ -28,9 +36,10 @@ pytestmark = pytest.mark.models
 EXPECTED = {"miesiac", "szybko"}  # "Ten miesiąc minął bardzo szybko."
 
 
-@pytest.fixture(scope="module")
-def tier(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[str, Server]]]:
-    with recognizer_tier(models_dir, tmp_path_factory.mktemp("recognizers"), 2) as servers:
+@pytest.fixture
+def tier(models_dir: Path, tmp_path: Path) -> Iterator[list[tuple[str, Server]]]:
+    """Two recognizer machines (this test kills them)."""
+    with recognizer_tier(models_dir, tmp_path, 2) as servers:
         yield servers
 
 
@@ -101,3 +110,39 @@ async def test_a_server_that_never_answers_costs_one_deadline_then_the_turn_is_s
     assert heard(result.text) >= EXPECTED
     assert remote.served == {"local": 1}
     assert remote.pool.down(0.0) == [f"tcp://127.0.0.1:{port}"]
+
+
+@pytest.fixture
+def speech(synthesizer: Any) -> tuple[Any, Any]:
+    from voice.vad import SileroModel
+
+    return synthesizer, SileroModel()
+
+
+async def test_a_phone_call_is_answered_with_its_turns_recognised_by_the_tier(
+    models_dir: Path, tmp_path: Path, speech: tuple[Any, Any]
+) -> None:
+    """The simulated-call test of test_simulator.py, with the recognizer on another machine (no fall-back:
+    a turn that the tier did not recognise would fail the call)."""
+    from dialog.factory import build_engine
+    from tests.e2e.telephony.test_simulator import BANK_KB, CALLER_WAV, EXPECTED, ShortGreeting
+
+    eval_file(CALLER_WAV)
+    synthesizer, silero = speech
+    store = MemoryStore()
+    kb = tmp_path / "bank.yaml"
+    kb.write_text(BANK_KB, encoding="utf-8")
+    dialog = ShortGreeting(build_engine(kb_path=kb, store=store))
+    with recognizer_tier(models_dir, tmp_path, 1) as [(uri, _)]:
+        remote = RemoteRecognizer([uri], fallback=None, timeout_s=120.0)
+        deps = deps_for(
+            dialog, store, remote, synthesizer, lambda: silero.detector(8000), turn_config=turn_config(Settings())
+        )
+        await deps.prewarm(["Dzień dobry, w czym mogę pomóc?"])
+        async with gateway(deps, store) as base:
+            result = await run_simulation([str(CALLER_WAV)], base, public_url=PUBLIC, auth_token=TOKEN)
+    record = await store.get(record_key(result.call_sid))
+    assert record is not None
+    assert remote.served.get(uri, 0) >= len(record["turns"]) >= 1 and "local" not in remote.served
+    answer = " ".join(e["text"] for e in record["transcript"] if e["role"] == "bot" and e["turn"] >= 1)
+    assert EXPECTED in answer
