@@ -6,7 +6,7 @@ against it exactly as ``infolinia bench calls`` runs them (same options: ``--cal
 after start-up, after an idle period of the same gateway (its background work: the recovery watcher, the
 chat watch), and after the calls; the idle rate is subtracted from the calls' window, so what is printed is
 per call: commands by name, network bytes in and out, and the keys and memory left behind (kept until their
-retention TTLs). Our own ``INFO`` reads are not counted.
+retention TTLs). Our own ``INFO`` and ``DBSIZE`` reads are not counted.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ async def snapshot(client: Redis) -> dict[str, Any]:
     stats = await client.info("stats")
     memory = await client.info("memory")
     calls = Counter({name.removeprefix("cmdstat_"): int(v["calls"]) for name, v in commands.items()})
-    calls.pop("info", None)
+    for ours in ("info", "dbsize"):  # this bench's own reads
+        calls.pop(ours, None)
     return {
         "calls": calls,
         "in": int(stats["total_net_input_bytes"]),
@@ -71,6 +72,30 @@ def per_call(
     }
 
 
+def key_kind(key: str) -> str:
+    """``infolinia:call:CA123...`` -> ``infolinia:call:*``: keys grouped by what they hold, not whose."""
+    parts = key.split(":")
+    return ":".join(p if p.isalpha() or p.replace("_", "").isalpha() else "*" for p in parts)
+
+
+async def keys_left(client: Redis) -> dict[str, dict[str, float]]:
+    """What the calls left in Redis, by kind: how many keys, bytes each (MEMORY USAGE), days until expiry."""
+    kinds: dict[str, list[tuple[int, float]]] = {}
+    async for raw in client.scan_iter(count=1000):
+        key = raw.decode() if isinstance(raw, bytes) else str(raw)
+        size = await client.memory_usage(key) or 0
+        ttl = await client.ttl(key)
+        kinds.setdefault(key_kind(key), []).append((int(size), ttl / 86400 if ttl >= 0 else -1.0))
+    return {
+        kind: {
+            "keys": len(v),
+            "bytes_each": round(sum(b for b, _ in v) / len(v)),
+            "ttl_days": round(max(t for _, t in v), 2),
+        }
+        for kind, v in sorted(kinds.items())
+    }
+
+
 async def bench_redis_ops(args: argparse.Namespace, settings: Settings) -> int:
     redis = await asyncio.to_thread(RedisServer.start)
     try:
@@ -89,12 +114,14 @@ async def bench_redis_ops(args: argparse.Namespace, settings: Settings) -> int:
             calls = scripts(max(args.calls, level), args.turns, pool, closing)
             outcomes, wall = await run_calls(target, calls, level, rest=rest, max_s=args.max_call_s)
             busy1 = await snapshot(client)
+            left = await keys_left(client)
         await client.aclose()
         run = summarize(outcomes, wall, level)
         result = per_call((idle0, idle1), (busy0, busy1), len(calls))
         result["calls"], result["concurrency"], result["call_wall_s"] = len(calls), level, round(wall, 1)
         result["turns"], result["errors"], result["dropped"] = run["turns"], run["errors"], run["dropped"]
         result["ended_by"] = run["ended_by"]
+        result["keys_left_by_kind"] = left  # ttl_days -1: no expiry
         print(json.dumps(result, indent=2, default=str))
     finally:
         await asyncio.to_thread(redis.stop)
