@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from dialog.engine_text import fold
@@ -146,3 +147,32 @@ async def test_a_phone_call_is_answered_with_its_turns_recognised_by_the_tier(
     assert remote.served.get(uri, 0) >= len(record["turns"]) >= 1 and "local" not in remote.served
     answer = " ".join(e["text"] for e in record["transcript"] if e["role"] == "bot" and e["turn"] >= 1)
     assert EXPECTED in answer
+
+
+async def test_the_gateway_builds_the_tier_client_with_or_without_its_own_whisper(models_dir: Path) -> None:
+    """The composition root: ``INFOLINIA_ASR_REMOTE`` set -> the remote client, Whisper loaded here only as
+    its fall-back; the metrics observe the tier's failures and the fall-back's queue."""
+    from prometheus_client import generate_latest
+
+    from telephony.app.services import build_gateway_speech
+    from telephony.metrics import Metrics
+
+    base = {"models_dir": str(models_dir), "asr_remote": "tcp://127.0.0.1:1", "asr_remote_timeout_s": 1.0}
+    with_local, _ = await build_gateway_speech(Settings.model_validate(base))
+    assert isinstance(with_local, RemoteRecognizer) and isinstance(with_local.fallback, WhisperRecognizer)
+    metrics = Metrics()
+    metrics.watch_speech(with_local, None)
+    assert with_local.fallback.queue_observer is not None
+    silence = np.zeros(8000, dtype=np.int16)
+    await with_local.transcribe(silence, 8000)  # port 1 refuses: two attempts, then the local Whisper
+    exposition = generate_latest(metrics.registry).decode()
+    assert 'infolinia_errors_total{kind="asr_remote"} 2.0' in exposition
+    assert 'infolinia_errors_total{kind="asr_remote_all"} 1.0' in exposition
+
+    remote_only, synthesizer = await build_gateway_speech(
+        Settings.model_validate({**base, "asr_remote_fallback": False})
+    )
+    assert isinstance(remote_only, RemoteRecognizer) and remote_only.fallback is None
+    assert len(await synthesizer.synthesize("Dzień dobry.", 8000)) > 0  # the voice stays here, loaded
+    with pytest.raises(RemoteAsrError):
+        await remote_only.transcribe(silence, 8000)
