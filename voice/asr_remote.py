@@ -193,17 +193,17 @@ class RemoteRecognizer:
             started = time.perf_counter()
             try:
                 data = await recognise_at(uri, pcm, rate, hotwords, self.timeout_s)
-            except RemoteAsrError as exc:
+                round_trip = time.perf_counter() - started
+                heard, hop = transcript_from(data, audio_s, round_trip), hop_s(data, round_trip)
+            except (RemoteAsrError, TypeError, ValueError) as exc:  # unreachable, slow, or answered garbage
                 log.warning("remote recognizer failed, trying the next: %s", exc)
                 self.pool.failed(uri, self._clock())
                 self._observe_failure("asr_remote")
                 continue
             self.pool.succeeded(uri)
-            round_trip = time.perf_counter() - started
-            hop = hop_s(data, round_trip)
             if hop is not None and self.hop_observer is not None:
                 self.hop_observer(hop)
-            return self._heard(uri, transcript_from(data, audio_s, round_trip))
+            return self._heard(uri, heard)
         self._observe_failure("asr_remote_all")
         if self.fallback is None:
             raise RemoteAsrError(f"every remote recognizer failed ({len(self.pool.uris)}) and there is no local one")

@@ -79,3 +79,10 @@ def test_a_plain_wyoming_server_gives_text_only() -> None:
     said = transcript_from({"text": " Dzień dobry "}, 2.0, round_trip_s=0.5)
     assert (said.text, said.confidence, said.processing_s, said.rejected) == ("Dzień dobry", 1.0, 0.5, "")
     assert transcript_from({"text": ""}, 2.0, round_trip_s=0.5).confidence == 0.0
+
+
+def test_garbled_details_are_an_error_not_a_transcript() -> None:
+    """A server answering nonsense is treated as a failed server (the turn goes to the next one)."""
+    for ext in ({"segments": [["x"]]}, {"confidence": "high"}, {"alternatives": 5}):
+        with pytest.raises((TypeError, ValueError)):
+            transcript_from({"text": "tak", EXTENSION: ext}, 1.0, round_trip_s=0.1)
