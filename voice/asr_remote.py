@@ -37,6 +37,7 @@ from voice.ports import PCM, Recognizer, Transcript
 log = logging.getLogger(__name__)
 
 EXTENSION = "infolinia"  # key of the transcript details in the transcript event's data
+EXACT = "exact_hotwords"  # in a request's context[EXTENSION]: bias with the request's names only
 CHUNK_SAMPLES = 1024  # samples per audio-chunk event, as Wyoming clients send them
 MAX_NAMES = 200  # bias words sent with one request (the server keeps at most as many)
 
@@ -123,6 +124,12 @@ def hop_s(data: Mapping[str, Any], round_trip_s: float) -> float | None:
     return max(0.0, round_trip_s - float(ext.get("queued_s", 0.0)) - float(ext.get("processing_s", 0.0)))
 
 
+def exact_hotwords(context: object) -> bool:
+    """Whether a ``transcribe`` request's context asks for its own names alone (``recognise_at`` does)."""
+    ext = context.get(EXTENSION) if isinstance(context, Mapping) else None
+    return isinstance(ext, Mapping) and ext.get(EXACT) is True
+
+
 def extension_of(result: Transcript) -> dict[str, Any]:
     """What ``infolinia wyoming`` adds to a transcript event (the inverse of ``transcript_from``)."""
     return {
@@ -149,7 +156,10 @@ async def _exchange(uri: str, pcm: PCM, rate: int, hotwords: Sequence[str]) -> d
     data = np.asarray(pcm, dtype="<i2").tobytes()
     names = list(dict.fromkeys(hotwords))[:MAX_NAMES] or None
     async with AsyncClient.from_uri(uri) as client:
-        await client.write_event(Transcribe(language="pl", transcript_names=names).event())
+        # EXACT: the server biases with these words alone, as a local recognizer would (its own vocabulary may be
+        # another shop's: a recognizer tier serves every gateway)
+        request = Transcribe(language="pl", transcript_names=names, context={EXTENSION: {EXACT: True}})
+        await client.write_event(request.event())
         await client.write_event(AudioStart(rate=rate, width=2, channels=1).event())
         for start in range(0, len(data), CHUNK_SAMPLES * 2):
             chunk = data[start : start + CHUNK_SAMPLES * 2]

@@ -17,7 +17,7 @@ from wyoming.asr import Transcribe, Transcript, TranscriptChunk, TranscriptStart
 from wyoming.event import Event
 
 from telephony.speaker.speech import UtteranceBuffer, audio_format
-from voice.asr_remote import EXTENSION, extension_of
+from voice.asr_remote import EXTENSION, exact_hotwords, extension_of
 from voice.ports import Recognizer
 from voice.ports import Transcript as Heard
 
@@ -93,7 +93,8 @@ class AsrResponder:
             return await self.reject(_NO_ASR, "asr-unavailable")
         pcm, rate = (utterance or UtteranceBuffer(1.0)).pcm()
         names = [*_strings(request.transcript_names, 200), *_strings(request.transcript_terms)]
-        bias = list(dict.fromkeys([*self.hotwords, *names]))  # a gateway sends the same vocabulary: once each
+        # A gateway's remote recognizer sends its own shop's vocabulary and asks for it alone; others add to ours.
+        bias = list(dict.fromkeys(names if exact_hotwords(request.context) else [*self.hotwords, *names]))
         try:
             result = await self.recognizer.transcribe(pcm, rate, bias[:200])
         except Exception:

@@ -176,3 +176,33 @@ async def test_the_gateway_builds_the_tier_client_with_or_without_its_own_whispe
     assert len(await synthesizer.synthesize("Dzień dobry.", 8000)) > 0  # the voice stays here, loaded
     with pytest.raises(RemoteAsrError):
         await remote_only.transcribe(silence, 8000)
+
+
+async def test_a_gateway_s_vocabulary_replaces_the_recognizer_s_own() -> None:
+    """The tier serves gateways of any shop: a gateway's turn is biased with its words alone, exactly as its
+    local Whisper would be; a Home Assistant request still gets the server's vocabulary first."""
+    from wyoming.asr import Transcribe
+    from wyoming.audio import AudioStart, AudioStop
+    from wyoming.client import AsyncTcpClient
+
+    from telephony.speaker.server import start_wyoming
+    from tests.support.speaker import real_engine, services_with
+    from tests.support.speech import EchoRecognizer, text_to_pcm
+
+    echo = EchoRecognizer()
+    dialog, store = real_engine()
+    port = free_port()
+    server = await start_wyoming(f"tcp://127.0.0.1:{port}", services_with(dialog, store, asr=echo))
+    try:
+        heard = await RemoteRecognizer([f"tcp://127.0.0.1:{port}"]).transcribe(text_to_pcm("tak"), 8000, ["Kowalski"])
+        async with AsyncTcpClient("127.0.0.1", port) as ha:
+            await ha.write_event(Transcribe(language="pl", transcript_names=["Salon"]).event())
+            await ha.write_event(AudioStart(rate=8000, width=2, channels=1).event())
+            await ha.write_event(AudioStop().event())
+            while (event := await ha.read_event()) is not None and event.type != "transcript":
+                pass
+    finally:
+        await server.stop()
+    assert heard.text == "tak"
+    assert echo.calls[0][2] == ("Kowalski",)
+    assert echo.calls[1][2][-1] == "Salon" and len(echo.calls[1][2]) > 1  # the shop's vocabulary, then HA's name
