@@ -206,3 +206,24 @@ async def test_a_gateway_s_vocabulary_replaces_the_recognizer_s_own() -> None:
     assert heard.text == "tak"
     assert echo.calls[0][2] == ("Kowalski",)
     assert echo.calls[1][2][-1] == "Salon" and len(echo.calls[1][2]) > 1  # the shop's vocabulary, then HA's name
+
+
+async def test_infolinia_check_asks_each_recognizer_to_describe_itself() -> None:
+    from telephony.app.check import check_asr_remote
+    from telephony.speaker.server import start_wyoming
+    from tests.support.speaker import real_engine, services_with
+    from tests.support.speech import EchoRecognizer
+
+    dialog, store = real_engine()
+    port, dead = free_port(), free_port()
+    server = await start_wyoming(f"tcp://127.0.0.1:{port}", services_with(dialog, store, asr=EchoRecognizer()))
+    try:
+        uris = f"tcp://127.0.0.1:{port},tcp://127.0.0.1:{dead}"
+        with_fallback = await check_asr_remote(Settings.model_validate({"asr_remote": uris}))
+        without = await check_asr_remote(Settings.model_validate({"asr_remote": uris, "asr_remote_fallback": False}))
+    finally:
+        await server.stop()
+    assert (with_fallback[0].level, with_fallback[0].detail) == ("ok", f"tcp://127.0.0.1:{port}: base (pl)")
+    assert with_fallback[1].level == "warn" and "ConnectionRefusedError" in with_fallback[1].detail
+    assert without[1].level == "fail"
+    assert await check_asr_remote(Settings.model_validate({})) == []
