@@ -52,7 +52,7 @@ async def recognizer_server(settings: Settings) -> AsyncIterator[list[str]]:
         port = s.getsockname()[1]
     uri = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "INFOLINIA_ASR_REMOTE": "", "INFOLINIA_TTS_PRERENDER": "false", "INFOLINIA_REDIS_URL": ""}
-    argv = [sys.executable, "-m", "telephony.app.cli", "wyoming", "--uri", uri]
+    argv = [sys.executable, "-m", "telephony.app.cli", "wyoming", "--uri", uri, "--asr-only"]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         await _listening(port, proc)

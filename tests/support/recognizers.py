@@ -27,7 +27,7 @@ def start_recognizer(models_dir: Path, log: Path) -> tuple[str, Server]:
     port = free_port()
     uri = f"tcp://127.0.0.1:{port}"
     env = {**RECOGNIZER_ENV, "INFOLINIA_MODELS_DIR": str(models_dir)}
-    return uri, spawn(["telephony.app.cli", "wyoming", "--uri", uri], port, env, log)
+    return uri, spawn(["telephony.app.cli", "wyoming", "--uri", uri, "--asr-only"], port, env, log)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from wyoming.asr import Transcript as WyomingTranscript
 
 from dialog.engine_text import fold
 from dialog.store import MemoryStore
@@ -227,3 +228,39 @@ async def test_infolinia_check_asks_each_recognizer_to_describe_itself() -> None
     assert with_fallback[1].level == "warn" and "ConnectionRefusedError" in with_fallback[1].detail
     assert without[1].level == "fail"
     assert await check_asr_remote(Settings.model_validate({})) == []
+
+
+async def test_a_recognition_only_server_offers_asr_alone_and_refuses_the_rest_clearly() -> None:
+    """``infolinia wyoming --asr-only``: no conversation agent, no voice, each refused with an error event."""
+    from wyoming.client import AsyncTcpClient
+    from wyoming.info import Describe, Info
+    from wyoming.server import AsyncServer
+    from wyoming.tts import Synthesize
+
+    from telephony.speaker.server import recognizer_gateway
+    from tests.support.speech import EchoRecognizer, text_to_pcm
+
+    port = free_port()
+    server = AsyncServer.from_uri(f"tcp://127.0.0.1:{port}")
+    await server.start(recognizer_gateway(EchoRecognizer(), "base").handler)
+    try:
+        async with AsyncTcpClient("127.0.0.1", port) as client:
+            await client.write_event(Describe().event())
+            info = Info.from_event(await _next(client, "info"))
+            await client.write_event(WyomingTranscript(text="Ile kosztuje dostawa?").event())  # a handle request
+            refused_handle = (await _next(client, "error")).data
+            await client.write_event(Synthesize(text="Dzień dobry.").event())
+            refused_tts = (await _next(client, "error")).data
+        heard = await RemoteRecognizer([f"tcp://127.0.0.1:{port}"]).transcribe(text_to_pcm("tak"), 8000)
+    finally:
+        await server.stop()
+    assert (len(info.handle), len(info.asr), len(info.tts)) == (0, 1, 0)
+    assert refused_handle["code"] == "handle-unavailable" and refused_tts["code"] == "tts-unavailable"
+    assert heard.text == "tak"
+
+
+async def _next(client: Any, kind: str) -> Any:
+    while (event := await client.read_event()) is not None:
+        if event.type == kind:
+            return event
+    raise AssertionError(f"the server closed the connection before {kind!r}")
