@@ -228,6 +228,10 @@ class Metrics:
             recognizer.rejection_observer = lambda reason: self.asr_rejected.labels(reason).inc()
         if synthesizer is not None and hasattr(synthesizer, "queue_observer"):
             synthesizer.queue_observer = self.tts_queue.observe
+        if recognizer is not None and hasattr(recognizer, "failure_observer"):  # the recognizer tier's failures
+            recognizer.failure_observer = lambda kind: self.errors.labels(kind).inc()
+        if getattr(recognizer, "fallback", None) is not None:  # its local fall-back is observed like it
+            self.watch_speech(recognizer.fallback, None)
 
     # --- exposition -----------------------------------------------------------------------------
     def render(self) -> bytes:

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from dialog.redis_connect import is_sentinel_url, parse_sentinel_url
 from telephony.access.keys import ApiKeys, parse_networks
 from telephony.access.ratelimit import parse_rule
+from voice.asr_remote import parse_uris
 
 
 def _default_models_dir() -> Path:
@@ -72,6 +73,17 @@ class Settings(BaseSettings):
     )
     tts_cache_dir: Path | None = Field(None, description="Pre-rendered reply audio; unset = <models_dir>/tts-cache.")
     speech: bool = Field(True, description="Load the speech models; false = text chat only (no phone, no voice).")
+    asr_remote: str = Field(
+        "",
+        description="Recognition as its own tier: Wyoming ASR servers (`infolinia wyoming`, wyoming-faster-whisper), "
+        "comma-separated tcp://host:port; each turn goes to the next one, another on failure. Empty = local only.",
+    )
+    asr_remote_timeout_s: float = Field(
+        10.0, gt=0, description="Deadline of one turn at one remote recognizer (connect, send, answer)."
+    )
+    asr_remote_fallback: bool = Field(
+        True, description="Load Whisper here too and recognise locally when every remote recognizer fails."
+    )
 
     # --- turn taking ----------------------------------------------------------------------------
     vad_threshold: float = Field(
@@ -242,6 +254,12 @@ class Settings(BaseSettings):
         if not v.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return v.rstrip("/")
+
+    @field_validator("asr_remote")
+    @classmethod
+    def _asr_remote(cls, v: str) -> str:
+        parse_uris(v)  # a typo fails at start-up, naming the URI
+        return v
 
     @field_validator("api_keys")
     @classmethod

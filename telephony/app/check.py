@@ -28,6 +28,7 @@ from dialog.redis_connect import connect_redis
 from telephony.agents.roster import load_roster
 from telephony.app.shop import Shop, load_shop
 from telephony.settings import Settings
+from voice.asr_remote import RemoteAsrError, describe, parse_uris
 from voice.model_paths import whisper_dir
 from voice.models import FALLBACK_NOTE, ModelNotAvailable, resolve_voice, resolve_whisper
 from voice.models_turn import resolve_smart_turn
@@ -58,6 +59,7 @@ async def run_checks(settings: Settings, online: bool = False) -> list[Finding]:
         found += await check_twilio_online(settings)
     found += [check_public_url(settings), check_fallback(settings)]
     found += check_models(settings)
+    found += await check_asr_remote(settings)
     found += check_demo_data(settings, shop)
     return found
 
@@ -215,6 +217,21 @@ def check_models(settings: Settings) -> list[Finding]:
     else:
         out.append(Finding("ok", "voice", f"{voice.name} ({voice.onnx})"))
     return out
+
+
+async def check_asr_remote(settings: Settings) -> list[Finding]:
+    """Each recognizer of the tier describes itself; one that cannot is a warning while the gateway's own
+    Whisper takes its turns (``INFOLINIA_ASR_REMOTE_FALLBACK``), a failure when nothing would."""
+    if not settings.speech or not settings.asr_remote:
+        return []
+    level: Level = "warn" if settings.asr_remote_fallback else "fail"
+    found = []
+    for uri in parse_uris(settings.asr_remote):
+        try:
+            found.append(Finding("ok", "recognizer tier", f"{uri}: {await describe(uri)}"))
+        except RemoteAsrError as exc:
+            found.append(Finding(level, "recognizer tier", str(exc)))
+    return found
 
 
 def _check_whisper(settings: Settings) -> Finding:

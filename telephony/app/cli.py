@@ -143,7 +143,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_wyoming(args: argparse.Namespace, settings: Settings) -> int:
     from telephony.app.speaker import run_wyoming_cli
 
-    return run_wyoming_cli(args.uri, settings)
+    return run_wyoming_cli(args.uri, settings, asr_only=args.asr_only)
 
 
 def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
@@ -207,6 +207,7 @@ def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_chat)
     w = sub.add_parser("wyoming", help="serve Home Assistant (Wyoming protocol): handle, asr and tts programs")
     w.add_argument("--uri", default="tcp://0.0.0.0:10700")
+    w.add_argument("--asr-only", action="store_true", help="speech recognition only: a recognizer tier's server")
     w.set_defaults(func=cmd_wyoming)
     pu = sub.add_parser("purge", help="delete records past their retention now, and old voicemails at Twilio")
     pu.add_argument("--dry-run", action="store_true", help="list what would be deleted, change nothing")

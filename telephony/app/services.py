@@ -31,6 +31,7 @@ from telephony.call.loop import CallDeps
 from telephony.ports import CallControl
 from telephony.settings import Settings
 from voice.asr import SHORT_ANSWERS, WhisperRecognizer
+from voice.asr_remote import RemoteRecognizer, parse_uris
 from voice.models import VoiceSpec, resolve_voice, resolve_whisper
 from voice.ports import PCM, Recognizer, Synthesizer
 from voice.tts import PiperSynthesizer
@@ -119,6 +120,22 @@ async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
     return recognizer, synthesizer
 
 
+async def build_gateway_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
+    """The gateway's speech: with ``asr_remote`` set, turns go to the recognizer tier and Whisper is loaded
+    here only as its fall-back. (``infolinia wyoming``, which is that tier, always uses ``build_speech``.)"""
+    if not settings.asr_remote:
+        return await build_speech(settings)
+    if settings.asr_remote_fallback:
+        local, synthesizer = await build_speech(settings)
+    else:
+        voice = await asyncio.to_thread(resolve_voice, settings.piper_voice, settings.models_dir)
+        local, synthesizer = None, build_synthesizer(settings, voice)
+        await synthesizer.load()
+    uris = parse_uris(settings.asr_remote)
+    log.info("speech recognition on %d remote server(s)%s", len(uris), ", local fall-back" if local else "")
+    return RemoteRecognizer(uris, local, timeout_s=settings.asr_remote_timeout_s), synthesizer
+
+
 def build_recognizer(settings: Settings, model: str) -> WhisperRecognizer:
     """Whisper as the settings configure it (not loaded yet: ``await recognizer.load()``)."""
     return WhisperRecognizer(
@@ -158,7 +175,7 @@ class PhoneParts:
 
 async def build_services(settings: Settings, store: KeyValueStore, phone: PhoneParts) -> Services:
     """Start-up, in order: speech -> dialog -> call deps (speech on); then the pre-rendering job."""
-    recognizer, synthesizer = await build_speech(settings) if settings.speech else (None, None)
+    recognizer, synthesizer = await build_gateway_speech(settings) if settings.speech else (None, None)
     dialog = await asyncio.to_thread(build_dialog, settings, store, phone.misses, phone.history)
     if recognizer is None or synthesizer is None:
         return Services(settings, store, dialog)

@@ -9,20 +9,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from wyoming.server import AsyncServer
 
 from telephony.agents.callbacks import RedisCallbacks
 from telephony.app.phone import reply_audio_cache
 from telephony.app.purge import retention_of
-from telephony.app.services import Services, build_dialog, build_redis, build_speech, build_store
+from telephony.app.services import (
+    Services,
+    build_dialog,
+    build_recognizer,
+    build_redis,
+    build_speech,
+    build_store,
+)
 from telephony.history.gaps import MissBook
 from telephony.history.store import HistoryStore
 from telephony.insights.kpis import KpiStore
 from telephony.insights.recorder import TurnKpis
 from telephony.settings import Settings
-from telephony.speaker.server import DEFAULT_URI, run_wyoming
-from voice.models import ModelNotAvailable
+from telephony.speaker.server import DEFAULT_URI, recognizer_gateway, run_gateway, run_wyoming
+from voice.models import ModelNotAvailable, resolve_whisper
 from voice.ports import Synthesizer
 from voice.tts_cache import PrerenderedSynthesizer
 
@@ -83,7 +91,15 @@ async def prerender_speaker_replies(services: Services) -> None:
     log.info("wyoming: reply openings ready at %d Hz (%d synthesized now, the rest from disk)", cache.rate, made)
 
 
-def run_wyoming_cli(uri: str, settings: Settings) -> int:
+async def serve_recognizer(uri: str, settings: Settings) -> None:
+    """``--asr-only``: Whisper alone, as a recognizer tier's server (no dialog, voice or store to load)."""
+    model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
+    recognizer = build_recognizer(settings, model)
+    await recognizer.load()
+    await run_gateway(uri, recognizer_gateway(recognizer, Path(settings.whisper_model).name))
+
+
+def run_wyoming_cli(uri: str, settings: Settings, asr_only: bool = False) -> int:
     """``infolinia wyoming --uri ...``: build the speaker's services from ``settings``, serve until interrupted.
 
     Exit codes: 0 stopped (Ctrl-C or SIGTERM), 1 a model is missing (the message names the fix),
@@ -105,7 +121,7 @@ def run_wyoming_cli(uri: str, settings: Settings) -> int:
             await close_speaker(services)
 
     try:
-        asyncio.run(main())
+        asyncio.run(serve_recognizer(uri, settings) if asr_only else main())
     except KeyboardInterrupt:
         return 0
     except ModelNotAvailable as exc:

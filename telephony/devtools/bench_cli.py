@@ -1,4 +1,4 @@
-"""``infolinia bench speech|dialog|waits|wyoming|asr-batch|turns``: figures for docs/benchmarks.md."""
+"""``infolinia bench speech|dialog|waits|wyoming|asr-batch|turns|asr-remote``: figures for docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> 
         return await bench_asr_batch(settings)
     if what == "turns":
         return await bench_turns(settings)
+    if what == "asr-remote":
+        return await bench_asr_remote(settings)
     if what == "waits":
         from telephony.devtools.waits_bench import main as waits_main
 
@@ -177,4 +179,22 @@ async def bench_wyoming_cli(settings: Settings) -> int:
         await server.stop()
         await close_speaker(services)
     print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+async def bench_asr_remote(settings: Settings) -> int:
+    """Per-turn cost of the recognizer tier's network hop (``telephony/devtools/asr_remote_bench.py``)."""
+    from dialog import build_engine
+    from telephony.app.services import build_recognizer
+    from telephony.devtools.asr_remote_bench import run_remote_bench
+    from voice.models import resolve_whisper
+
+    manifest = _phone_manifest()
+    if manifest is None:
+        return 2
+    model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
+    local = build_recognizer(settings, model)
+    await local.load()
+    hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()
+    print(await run_remote_bench(settings, local, manifest, hotwords))
     return 0

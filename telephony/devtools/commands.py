@@ -15,10 +15,24 @@ from telephony.devtools.bench_cli import run_bench
 from telephony.devtools.day import bench_day
 from telephony.devtools.faults import bench_faults
 from telephony.devtools.load_test_run import add_arguments, run_bench_calls_cli
+from telephony.devtools.redis_ops_bench import bench_redis_ops
 from telephony.devtools.simulate_cli import run_simulate_cli
 from telephony.settings import Settings
 
-BENCHMARKS = ["speech", "dialog", "waits", "calls", "wyoming", "asr", "asr-batch", "turns", "faults", "day"]
+BENCHMARKS = [
+    "speech",
+    "dialog",
+    "waits",
+    "calls",
+    "wyoming",
+    "asr",
+    "asr-batch",
+    "turns",
+    "faults",
+    "asr-remote",
+    "redis-ops",
+    "day",
+]
 
 
 def add_bench(sub: argparse._SubParsersAction[Any]) -> None:
@@ -42,6 +56,8 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         return run_bench_calls_cli(args, settings)
     if args.what == "day":  # its own gateway and Twilio stand-in, on INFOLINIA_REDIS_URL (or a private Redis)
         return asyncio.run(bench_day(settings.redis_url or None))
+    if args.what == "redis-ops":  # a private redis-server under an in-process gateway
+        return asyncio.run(bench_redis_ops(args, settings))
     if args.what == "faults":  # builds its own gateways, Redis and Twilio stand-in: ``settings`` unused
         return asyncio.run(bench_faults())
     return asyncio.run(run_bench(args.what, settings, args))

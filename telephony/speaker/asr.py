@@ -17,7 +17,9 @@ from wyoming.asr import Transcribe, Transcript, TranscriptChunk, TranscriptStart
 from wyoming.event import Event
 
 from telephony.speaker.speech import UtteranceBuffer, audio_format
+from voice.asr_remote import EXTENSION, exact_hotwords, extension_of
 from voice.ports import Recognizer
+from voice.ports import Transcript as Heard
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,9 @@ class AsrResponder:
         if self.recognizer is None:
             return await self.reject(_NO_ASR, "asr-unavailable")
         pcm, rate = (utterance or UtteranceBuffer(1.0)).pcm()
-        bias = [*self.hotwords, *_strings(request.transcript_names), *_strings(request.transcript_terms)]
+        names = [*_strings(request.transcript_names, 200), *_strings(request.transcript_terms)]
+        # A gateway's remote recognizer sends its own shop's vocabulary and asks for it alone; others add to ours.
+        bias = list(dict.fromkeys(names if exact_hotwords(request.context) else [*self.hotwords, *names]))
         try:
             result = await self.recognizer.transcribe(pcm, rate, bias[:200])
         except Exception:
@@ -98,13 +102,17 @@ class AsrResponder:
             await self._error("speech recognition failed", "asr-failed")
             return True
         pieces = [s[2] for s in result.segments] or ([result.text] if result.text else [])
-        await self._send(result.text, result.language, request.context, pieces)
+        await self._send(result, request.context, pieces)
         return True
 
-    async def _send(self, text: str, language: str, context: dict[str, Any] | None, pieces: list[str]) -> None:
-        """Streaming events (start, one chunk per Whisper segment, stop) around the classic ``transcript``."""
+    async def _send(self, result: Heard, context: dict[str, Any] | None, pieces: list[str]) -> None:
+        """Streaming events (start, one chunk per Whisper segment, stop) around the classic ``transcript``,
+        which also carries the details a gateway's remote recognizer uses (``voice/asr_remote.py``)."""
+        language = result.language
         await self._write(TranscriptStart(context=context, language=language).event())
         for piece in pieces:
             await self._write(TranscriptChunk(text=piece).event())
-        await self._write(Transcript(text=text, context=context, language=language).event())
+        transcript = Transcript(text=result.text, context=context, language=language).event()
+        transcript.data[EXTENSION] = extension_of(result)
+        await self._write(transcript)
         await self._write(TranscriptStop().event())

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 class WyomingGateway:
     """What every connection shares: the dialog (via speaker conversations), the models, the limits."""
 
-    conversations: SpeakerConversations
+    conversations: SpeakerConversations | None  # None: recognition only (``infolinia wyoming --asr-only``)
     recognizer: Recognizer | None = None
     synthesizer: Synthesizer | None = None
     hotwords: tuple[str, ...] = ()
@@ -158,6 +158,9 @@ class WyomingHandler(AsyncEventHandler):
 
     async def _converse(self, text: object, context: object) -> None:
         ctx: dict[str, Any] = dict(context) if isinstance(context, dict) else {}
+        if self.gw.conversations is None:
+            await self._error("the conversation agent is not enabled on this server", "handle-unavailable")
+            return
         if not isinstance(text, str) or not text.strip():
             await self.write_event(NotHandled(text=catalogue.NOT_HEARD, context=ctx).event())
             return

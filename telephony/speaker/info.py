@@ -74,10 +74,10 @@ def _tts_program(voice_name: str) -> TtsProgram:
     )
 
 
-def build_info(asr_model: str | None, voice: str | None) -> Info:
-    """Info advertising the handle program always, and asr/tts when their models are loaded."""
+def build_info(asr_model: str | None, voice: str | None, handle: bool = True) -> Info:
+    """Info advertising the handle program (unless recognition only), and asr/tts when their models are loaded."""
     return Info(
-        handle=[_handle_program()],
+        handle=[_handle_program()] if handle else [],
         asr=[_asr_program(asr_model)] if asr_model else [],
         tts=[_tts_program(voice)] if voice else [],
     )

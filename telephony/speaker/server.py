@@ -24,6 +24,7 @@ from telephony.speaker.frames import WyomingLimits
 from telephony.speaker.handler import WyomingGateway, WyomingHandler
 from telephony.speaker.info import build_info
 from telephony.speaker.voice_turn import SpeechServices
+from voice.ports import Recognizer
 
 __all__ = [
     "SpeakerServices",
@@ -31,6 +32,8 @@ __all__ = [
     "WyomingHandler",
     "WyomingLimits",
     "gateway_from_services",
+    "recognizer_gateway",
+    "run_gateway",
     "run_wyoming",
     "start_wyoming",
 ]
@@ -91,6 +94,22 @@ async def start_wyoming(uri: str, services: SpeakerServices, limits: WyomingLimi
 
 async def run_wyoming(uri: str, services: SpeakerServices, limits: WyomingLimits | None = None) -> None:
     """Serve ``uri`` (e.g. ``tcp://0.0.0.0:10700``) until cancelled or SIGTERM."""
+    await run_gateway(uri, gateway_from_services(services, limits))
+
+
+def recognizer_gateway(recognizer: Recognizer, model_name: str, limits: WyomingLimits | None = None) -> WyomingGateway:
+    """Recognition only: a recognizer tier's server (``infolinia wyoming --asr-only``) loads no dialog, no voice
+    and no store; its callers (the gateways) send their own vocabulary with each turn."""
+    return WyomingGateway(
+        conversations=None,
+        recognizer=recognizer,
+        limits=limits or WyomingLimits(),
+        info=build_info(asr_model=model_name, voice=None, handle=False),
+    )
+
+
+async def run_gateway(uri: str, gateway: WyomingGateway) -> None:
+    """Serve ``gateway`` on ``uri`` until cancelled or SIGTERM."""
     server = AsyncServer.from_uri(uri)
     log.info("wyoming: serving infolinia on %s", uri)
-    await server.run(gateway_from_services(services, limits).handler)
+    await server.run(gateway.handler)
