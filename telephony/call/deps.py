@@ -100,6 +100,8 @@ class CallDeps:
     playout_lead_s: float = 0.25  # how far outbound audio may run ahead of the far end's playback
     record_ttl_s: int = 7 * 24 * 3600
     metrics: CallMetrics | None = None  # Prometheus counters and latency histograms (telephony/metrics.py)
+    # Each answered turn's timings, once its reply is sent (the browser playground shows them live).
+    on_turn: Callable[[TurnTiming], None] | None = None
 
     def __post_init__(self) -> None:
         if self.prompts is None:
