@@ -19,7 +19,9 @@ import contextlib
 import logging
 import secrets
 import shlex
+import signal
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,6 +117,20 @@ def banner(settings: Settings, agents: list[DemoAgent], phones_url: str) -> str:
     return "\n".join(lines)
 
 
+class DemoServer(uvicorn.Server):
+    """uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which would kill the process before the
+    demo stops what it started (redis-server, the stand-ins): here a signal only ends ``serve``."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 async def wait_ready(base: str, task: asyncio.Task[None], timeout_s: float = 600.0) -> None:
     """Until ``/readyz`` answers 200 (the models are loaded); the server's own error if it stops first."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per readiness poll
@@ -144,7 +160,7 @@ async def run_demo(port: int, base: Settings) -> int:
         phones = DemoPhones(standin, token, settings.public_url)
         phones_url = await phones.start()
         config = uvicorn.Config(gateway_app(build_gateway(settings)), host="127.0.0.1", port=port, log_config=None)
-        server = uvicorn.Server(config)
+        server = DemoServer(config)
         task = asyncio.create_task(server.serve())
         await wait_ready(settings.public_url, task)
         print(banner(settings, agents, phones_url), flush=True)

@@ -141,21 +141,32 @@ class DemoPhones:
 LABELS = {"ringing": "dzwoni", "talking": "rozmowa", "ended": "zakończone"}
 
 
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:48rem;margin:1rem auto;padding:0 1rem;color:#1d2330}"
+    "table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4rem;border-bottom:1px solid #dde}"
+    "button{font:inherit;padding:.4rem .8rem}.ringing{font-weight:600;color:#1f6f43}"
+)
+
+
 def render_page(phones: list[Phone]) -> str:
-    """A plain page (no script): one row per agent call, with the button its state allows."""
+    """A plain page (no script): one row per agent call, with the button its state allows. It reloads
+    itself only while nothing rings or talks (waiting for a ring), so a button never moves under a click."""
     rows = []
     for p in reversed(phones):
         button = {"ringing": ("answer", "Odbierz i naciśnij 1"), "talking": ("hangup", "Rozłącz")}.get(p.state)
         form = "" if button is None else (
             f'<form method="post" action="/phones/{html.escape(p.call_sid)}/{button[0]}">'
             f'<button type="submit">{button[1]}</button></form>')  # fmt: skip
-        rows.append(f"<tr><td>{html.escape(p.agent_id)}</td><td>{html.escape(p.to)}</td>"
-                    f"<td>{LABELS[p.state]}</td><td>{form}</td></tr>")  # fmt: skip
+        rows.append(f'<tr><td>{html.escape(p.agent_id)}</td><td>{html.escape(p.to)}</td>'
+                    f'<td class="{p.state}">{LABELS[p.state]}</td><td>{form}</td></tr>')  # fmt: skip
     body = "".join(rows) or '<tr><td colspan="4">Żaden telefon nie dzwoni. Ustaw się jako dostępny w /agents.</td></tr>'
+    idle = all(p.state == "ended" for p in phones)
+    refresh = '<meta http-equiv="refresh" content="3">' if idle else ""
     return (
-        '<!doctype html><html lang="pl"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3">'
+        f'<!doctype html><html lang="pl"><head><meta charset="utf-8">{refresh}<style>{STYLE}</style>'
         "<title>Telefony konsultantów (demo)</title></head><body><h1>Telefony konsultantów (demo)</h1>"
-        "<p>Zastępuje sieć telefoniczną: tu dzwonią telefony konsultantów, gdy bramka przekazuje rozmowę.</p>"
+        "<p>Zastępuje sieć telefoniczną: tu dzwonią telefony konsultantów, gdy bramka przekazuje im rozmowę. "
+        "Przebieg widać w konsoli /agents.</p>"
         f"<table><tr><th>Konsultant</th><th>Numer</th><th>Stan</th><th></th></tr>{body}</table></body></html>"
     )
 
