@@ -1,7 +1,8 @@
 """``infolinia demo`` end to end, as the README tells a newcomer to try it.
 
 One real ``infolinia demo`` process (its own redis-server, demo roster, phone network stand-in, the gateway
-with the real models), then exactly what the banner says: anna goes available, the printed
+with the real models), then exactly what the banner says: ``samples/question.wav`` is answered from the
+knowledge base, anna goes available, the printed
 ``simulate-call`` command calls with ``samples/consultant.wav`` (a real phone call over the Twilio wire),
 the call ends in a warm transfer, anna's phone rings on the stand-in's page, she answers (Twilio's signed
 webhooks, played by the stand-in), and the console shows her talking to that caller with the bot's summary.
@@ -85,6 +86,8 @@ def test_a_demo_call_ends_in_a_warm_transfer_an_agent_takes(demo: tuple[Server, 
     anna = banner_value(banner, r"anna\s+Anna Nowak \(demo\)\s+(\S+)")
     phones = banner_value(banner, r"(http://127\.0\.0\.1:\d+)/phones ")
     assert "samples/consultant.wav" in banner and (REPO_ROOT / "samples" / "consultant.wav").is_file()
+    answered = simulate(banner, str(REPO_ROOT / "samples" / "question.wav"), tmp_path / "question.wav")
+    assert "KLIENT: " in answered and "paczkomatu InPost kosztuje" in answered, answered  # the README's first try
     api(server, anna, "PUT", "/v1/agents/anna/status", json={"status": "available"})
 
     output = simulate(banner, str(REPO_ROOT / "samples" / "consultant.wav"), tmp_path / "call.wav")
