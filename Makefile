@@ -44,8 +44,9 @@ system-deps:
 run: models
 	$(BIN)/infolinia serve
 
-# Everything on this machine: Redis, two demo agents (tokens printed), a phone network stand-in; see README.
-demo: models system-deps
+# Everything on this machine: Redis (Debian's redis-server), two demo agents (tokens printed), a phone network
+# stand-in; see README.
+demo: models
 	$(BIN)/infolinia demo
 
 test: models system-deps

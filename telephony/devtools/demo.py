@@ -33,7 +33,7 @@ from telephony.agents.roster import hash_token
 from telephony.app.build import build_gateway
 from telephony.app.factory import gateway_app
 from telephony.devtools.demo_phones import DemoPhones
-from telephony.devtools.redis_server import RedisServer
+from telephony.devtools.redis_server import RedisMissing, RedisServer
 from telephony.devtools.twilio_standin import TwilioStandin
 from telephony.settings import Settings
 
@@ -180,5 +180,8 @@ async def run_demo(port: int, base: Settings) -> int:
 def run_demo_cli(args: argparse.Namespace, settings: Settings) -> int:
     try:
         return asyncio.run(run_demo(args.port, settings))
+    except RedisMissing as exc:  # the one system package the demo needs beyond the venv
+        print(f"infolinia demo: {exc}")
+        return 2
     except KeyboardInterrupt:
         return 0
