@@ -212,7 +212,9 @@ async def live_chat_world(
 
 
 @contextlib.contextmanager
-def threaded_workers(redis_url: str, tmp_path: Path, agents: dict[str, str]) -> Iterator[tuple[str, str, str]]:
+def threaded_workers(
+    redis_url: str, tmp_path: Path, agents: dict[str, str], twilio_token: str = AUTH
+) -> Iterator[tuple[str, str, str]]:
     """Two gateway workers on one Redis prefix, each served by uvicorn in its own thread (for a blocking
     client such as selenium); yields (customer worker URL, agents worker URL, prefix)."""
     prefix = f"lc{uuid.uuid4().hex[:8]}:"
@@ -221,7 +223,7 @@ def threaded_workers(redis_url: str, tmp_path: Path, agents: dict[str, str]) -> 
         bases = []
         for _ in range(2):
             port = free_port()
-            settings = settings_for(port, prefix, redis_url, roster)
+            settings = settings_for(port, prefix, redis_url, roster, twilio_token)
             gateway = build_gateway(settings)
             dialog: Any = HistoryDialog(gateway.store)  # used in this worker's thread only
             services = Services(settings, gateway.store, dialog)
