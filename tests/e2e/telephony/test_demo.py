@@ -34,7 +34,7 @@ from tests.support.console_servers import browser_session
 from tests.support.paths import REPO_ROOT
 from tests.support.servers import Server, free_port, spawn, stop
 
-pytestmark = pytest.mark.models
+pytestmark = [pytest.mark.models, pytest.mark.redis]  # the demo starts its own redis-server
 
 
 @pytest.fixture(scope="module")
