@@ -76,12 +76,18 @@ def test_outside_development_mode_the_page_needs_a_key() -> None:
         assert "script-src 'self'" in page.headers["content-security-policy"]
 
 
-def test_a_talk_shows_words_replies_timings_and_a_hand_over_and_the_ticket_is_single_use() -> None:
+def test_a_talk_shows_words_replies_timings_and_a_hand_over_and_the_ticket_is_single_use(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     control = FakeCallControl()
     with client(True, call_deps(call_control=control)) as c:
         path = ws_path(c.get("/playground").text)
         with c.websocket_connect(path) as ws:
+            ws.send_bytes(b"\x01\x02")  # audio before start: skipped, the talk goes on
             ws.send_text(json.dumps({"type": "start", "rate": 8000}))
+            ws.send_text("not json")
+            ws.send_text(json.dumps({"type": "dtmf", "digit": "x"}))
+            ws.send_bytes(b"\x01")  # odd length
             greeting, audio = events_until(ws, {"bot"})
             assert greeting[-1]["text"] == GREETING
             ws.send_bytes(speech("gdzie jest paczka", 1.0).astype("<i2").tobytes())
@@ -103,6 +109,8 @@ def test_a_talk_shows_words_replies_timings_and_a_hand_over_and_the_ticket_is_si
     assert control.actions == []  # nothing was dialled: the page is the line
     assert refused.value.code == 1008
     assert closing["type"] == "websocket.close", closing  # the talk is over: the page's socket closes
+    skipped = [r.getMessage() for r in caplog.records if "skipping a message" in r.getMessage()]
+    assert len(skipped) == 4, skipped  # the four bad messages, each named in the log, none fatal
 
 
 def test_speech_off_says_so_instead_of_hanging() -> None:
