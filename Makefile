@@ -1,12 +1,13 @@
-# infolinia: two commands for a fresh clone (Debian, Python 3.11+).
+# infolinia: the commands for a fresh clone (Debian, Python 3.11+).
 #   make run    set up everything and run the gateway on http://127.0.0.1:8080
+#   make demo   the same with Redis, demo agents and a phone network stand-in (a warm transfer end to end)
 #   make test   set up everything and run the whole test suite (starts its own redis-server)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup models system-deps lint bench clean
+.PHONY: run test setup models system-deps lint bench clean demo
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -44,6 +45,11 @@ system-deps:
 
 run: models
 	$(BIN)/infolinia serve
+
+# Everything on this machine: Redis (Debian's redis-server), two demo agents (tokens printed), a phone network
+# stand-in; see README.
+demo: models
+	$(BIN)/infolinia demo
 
 test: models system-deps
 	$(BIN)/python -m pytest -q -ra

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -60,14 +61,15 @@ log = logging.getLogger(__name__)
 class Transfer:
     """Agents and the warm transfer (they need Redis: every step may land on another worker).
 
-    ``warm`` and ``router`` are None without a Twilio auth token: the console and the agents API work
-    (callbacks, statuses), phone transfers do not (they need Twilio's signed callbacks and REST API)."""
+    ``warm`` and ``router`` are None without a Twilio auth token: the console, the agents API and chat
+    hand-offs work (callbacks, statuses, chats), phone transfers do not (they need Twilio's signed callbacks
+    and REST API)."""
 
     agents: AgentsDeps
     roster: list[Agent]
     warm: WarmTransfer | None = None
     router: APIRouter | None = None  # the transfer's signed Twilio callbacks and prompt audio
-    chat: LiveChat | None = None  # chats handed to agents: the same queues, the same dispatch (needs ``warm``)
+    chat: LiveChat | None = None  # chats handed to agents: the same queues, the same dispatch (Twilio or not)
 
 
 @dataclass
@@ -283,27 +285,21 @@ def build_transfer(
         repos = replace(repos, callbacks=RecordingCallbacks(repos.callbacks, kpis, settings.callback_promise_h * 3600))
     roster = load_roster(settings.agents_path) if settings.agents_path else []
     metrics.queue_promises({q: hours.max_wait_s(q) for q in {*hours.queues, *(q for a in roster for q in a.queues)}})
-    if not settings.twilio_auth_token:
+    phone = bool(settings.twilio_auth_token)
+    if not phone:
         log.warning(
             "INFOLINIA_TWILIO_AUTH_TOKEN is not set: phone transfers to agents are off "
-            "and chats are not handed to agents (the agent console and the agents API work; set the token)"
+            "(chats are still handed to agents; the agent console and the agents API work; set the token)"
         )
-        return Transfer(agents=repos, roster=roster)
-    config = TransferConfig(
-        public_url=settings.public_url,
-        twilio_number=settings.twilio_number,
-        fallback_number=settings.fallback_number,
-        hold_repeat_s=settings.hold_repeat_s,
-        agent_ring_timeout_s=settings.agent_ring_timeout_s,
-        after_call_url=survey_url(settings.public_url) if settings.csat_survey else "",
-    )
     warm, router = build_warm_transfer(
-        config,
+        transfer_config(settings),
         redis,
         ReadySynthesizer(services),  # announcements wait for the voice start-up loads
         rest,
         hours,
-        auth_token=settings.twilio_auth_token,
+        auth_token=settings.twilio_auth_token,  # empty: its Twilio routes refuse every request
+        # Prompt audio is fetched by Twilio only; without Twilio no URL is ever signed for it.
+        audio_secret=None if phone else secrets.token_hex(32),
         prefix=prefix,
         agents=repos.agents,
         callbacks=repos.callbacks,
@@ -312,9 +308,22 @@ def build_transfer(
         spool=spool,
     )
     chat = build_live_chat(settings, redis, store, repos, warm, metrics)
-    # The API, console and wrap-up ring a waiting caller the moment an agent becomes available.
+    # The API, console and wrap-up ring a waiting caller (or offer a waiting chat) the moment an agent is free.
     agents = replace(repos, on_available=warm.dispatch_queues, chat=chat.handoff)
+    if not phone:  # one dispatch for chats; no phone call reaches a gateway that refuses Twilio's requests
+        return Transfer(agents=agents, roster=roster, chat=chat)
     return Transfer(agents=agents, roster=roster, warm=warm, router=router, chat=chat)
+
+
+def transfer_config(settings: Settings) -> TransferConfig:
+    return TransferConfig(
+        public_url=settings.public_url,
+        twilio_number=settings.twilio_number,
+        fallback_number=settings.fallback_number,
+        hold_repeat_s=settings.hold_repeat_s,
+        agent_ring_timeout_s=settings.agent_ring_timeout_s,
+        after_call_url=survey_url(settings.public_url) if settings.csat_survey else "",  # the CSAT survey
+    )
 
 
 def build_live_chat(

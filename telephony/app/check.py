@@ -140,7 +140,7 @@ async def check_redis(settings: Settings) -> Finding:
 def check_twilio(settings: Settings) -> list[Finding]:
     out = []
     if not settings.twilio_auth_token:
-        detail = "INFOLINIA_TWILIO_AUTH_TOKEN is not set: phone calls are refused (403), no transfers"
+        detail = "INFOLINIA_TWILIO_AUTH_TOKEN is not set: phone calls are refused (403), no phone transfers"
         out.append(Finding("fail", "twilio token", detail))
     else:
         out.append(Finding("ok", "twilio token", "set"))

@@ -11,6 +11,7 @@ from telephony.access.guard import ApiGuard, DocsGuard, MetricsGuard
 from telephony.app.build import Gateway
 from telephony.app.deps import GatewayDeps
 from telephony.app.site import build_docs_router
+from telephony.call.deps import CallDeps
 from telephony.chat.api import build_chat_router
 from telephony.console.api import build_agents_router
 from telephony.console.history_pages import build_history_pages
@@ -23,6 +24,8 @@ from telephony.insights.rating import build_rating_router
 from telephony.insights.stats_api import build_stats_router
 from telephony.insights.survey import build_survey_router
 from telephony.metrics import build_metrics_router
+from telephony.playground.routes import STATIC_PATH as PLAYGROUND_STATIC
+from telephony.playground.routes import build_playground_router, playground_static_files
 from telephony.speaker.voice_turn import build_voice_turn_router
 from telephony.twilio.routes import STATUS_SPOOL_KIND, TwilioDeps, apply_status, build_twilio_router
 
@@ -72,6 +75,9 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
     )
     if gateway.survey is not None:  # POST /twilio/survey, /twilio/survey/answer (signed by Twilio)
         guarded.append((build_survey_router(gateway.survey), []))
+    # /playground: talk to the phone pipeline from a browser (the docs' guard; the socket takes the page's ticket)
+    docs_guard = DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor)
+    guarded.append((build_playground_router(gateway.store, partial(_call_deps, deps), docs_guard), []))
     if gateway.transfer is not None and gateway.transfer.router is not None:
         guarded.append((gateway.transfer.router, []))  # /twilio/transfer/{tid}/..., /twilio/audio/{id}.wav
     for router, dependencies in guarded:
@@ -79,6 +85,12 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
     app.mount(console.static_path, console_static_files(), name="console-static")
     if gateway.kpis is not None:  # a request's KPI writes are in Redis before its response starts
         app.add_middleware(KpiFlush, kpis=gateway.kpis)
+    app.mount(PLAYGROUND_STATIC, playground_static_files(), name="playground-static")
+
+
+async def _call_deps(deps: GatewayDeps) -> CallDeps | None:
+    """The phone pipeline's deps for the playground, once start-up built them (None: speech is off)."""
+    return (await deps.gateway.services.get()).call_deps
 
 
 def twilio_deps(gateway: Gateway, deps: GatewayDeps) -> TwilioDeps:

@@ -104,6 +104,8 @@ class CallDeps:
     # telephony/insights/survey.py); None hangs up. Never raises: it hangs up itself when it cannot go on.
     after_solved: Callable[[str], Awaitable[None]] | None = None
     end_of_turn: EndOfTurn | None = None  # the end-of-turn model, shared by calls; needed when turn_config asks it
+    # Each answered turn's timings, once its reply is sent (the browser playground shows them live).
+    on_turn: Callable[[TurnTiming], None] | None = None
 
     def __post_init__(self) -> None:
         if self.prompts is None:

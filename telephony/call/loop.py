@@ -216,6 +216,8 @@ class _Call:
         await self._say(outcome.reply, timing)
         if timing is not None:
             log.info("%s", timing.summary())
+            if self.d.on_turn is not None:
+                self.d.on_turn(timing)
         if outcome.action == "end":
             await self._wait_played()
             await (self.d.after_solved or self.d.call_control.hang_up)(self.sid)

@@ -1,4 +1,4 @@
-"""The development subcommands of the ``infolinia`` CLI: ``bench ...`` and ``simulate-call``.
+"""The development subcommands of the ``infolinia`` CLI: ``bench ...``, ``simulate-call`` and ``demo``.
 
 The product CLI (``telephony/app/cli.py``) never imports this package: it finds these through the
 ``infolinia.commands`` entry points declared in ``pyproject.toml``. Each entry point is an ``add(sub)``
@@ -13,6 +13,7 @@ from typing import Any
 
 from telephony.devtools.bench_cli import run_bench
 from telephony.devtools.day import bench_day
+from telephony.devtools.demo import run_demo_cli
 from telephony.devtools.faults import bench_faults
 from telephony.devtools.load_test_run import add_arguments, run_bench_calls_cli
 from telephony.devtools.redis_ops_bench import bench_redis_ops
@@ -49,6 +50,12 @@ def add_simulate_call(sub: argparse._SubParsersAction[Any]) -> None:
     sim.add_argument("--barge-in", action="store_true")
     sim.add_argument("--out", default="call.wav", help="stereo WAV of the whole call")
     sim.set_defaults(func=run_simulate_cli)
+
+
+def add_demo(sub: argparse._SubParsersAction[Any]) -> None:
+    d = sub.add_parser("demo", help="the whole gateway with Redis, demo agents and a phone network stand-in")
+    d.add_argument("--port", type=int, default=8080)
+    d.set_defaults(func=run_demo_cli)
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:

@@ -90,4 +90,6 @@ def _spawn(port: int, workdir: str, persist: bool, args: tuple[str, ...] = ()) -
     durability = ["--appendonly", "yes", "--appendfsync", "always"] if persist else ["--appendonly", "no"]
     binary = shutil.which("redis-server") or "redis-server"
     cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", *durability, "--dir", workdir, *args]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # its own session: a Ctrl+C meant for the command that started it (``infolinia demo``) must not kill Redis
+    # under it before it has shut down
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

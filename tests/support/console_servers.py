@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -76,8 +76,9 @@ def browser_missing() -> str | None:
     return None
 
 
-def start_browser() -> tuple[Any, str]:
-    """Headless Debian chromium through /usr/bin/chromedriver (never a downloaded browser or driver)."""
+def start_browser(extra_flags: Sequence[str] = ()) -> tuple[Any, str]:
+    """Headless Debian chromium through /usr/bin/chromedriver (never a downloaded browser or driver);
+    ``extra_flags`` e.g. a WAV file as the microphone (the playground test)."""
     os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not go looking online
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -85,7 +86,7 @@ def start_browser() -> tuple[Any, str]:
     profile = tempfile.mkdtemp(prefix="infolinia-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in (*BROWSER_FLAGS, f"--user-data-dir={profile}"):
+    for flag in (*BROWSER_FLAGS, *extra_flags, f"--user-data-dir={profile}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     try:

@@ -155,12 +155,13 @@ class LiveChatWorld:
         return stream
 
 
-def settings_for(port: int, prefix: str, redis_url: str, roster: Path) -> Settings:
+def settings_for(port: int, prefix: str, redis_url: str, roster: Path, twilio_token: str = AUTH) -> Settings:
+    """A worker's settings; ``twilio_token=""``: a gateway without Twilio (chats only, no phone transfers)."""
     return Settings(
         redis_url=redis_url,
         redis_prefix=prefix,
         public_url=f"http://127.0.0.1:{port}",
-        twilio_auth_token=AUTH,
+        twilio_auth_token=twilio_token,
         agents_path=roster,
         business_hours="pn-nd 0:00-24:00",
         speech=False,
@@ -182,13 +183,15 @@ async def start_worker(settings: Settings, port: int, dialog: Any) -> Worker:
 
 
 @contextlib.asynccontextmanager
-async def live_chat_world(redis_url: str, tmp_path: Path, agents: dict[str, str]) -> AsyncIterator[LiveChatWorld]:
+async def live_chat_world(
+    redis_url: str, tmp_path: Path, agents: dict[str, str], twilio_token: str = AUTH
+) -> AsyncIterator[LiveChatWorld]:
     prefix = f"lc{uuid.uuid4().hex[:8]}:"
     roster = write_roster(tmp_path / "agents.yaml", agents)
     ports = free_port(), free_port()
     store = RedisStore(redis_url, prefix=prefix)  # the dialog's sessions, in the workers' Redis
     dialog = HistoryDialog(store)
-    workers = [await start_worker(settings_for(p, prefix, redis_url, roster), p, dialog) for p in ports]
+    workers = [await start_worker(settings_for(p, prefix, redis_url, roster, twilio_token), p, dialog) for p in ports]
     async with httpx.AsyncClient(timeout=10) as http:
         world = LiveChatWorld(workers[0], workers[1], http, dialog, prefix)
         try:
@@ -209,7 +212,9 @@ async def live_chat_world(redis_url: str, tmp_path: Path, agents: dict[str, str]
 
 
 @contextlib.contextmanager
-def threaded_workers(redis_url: str, tmp_path: Path, agents: dict[str, str]) -> Iterator[tuple[str, str, str]]:
+def threaded_workers(
+    redis_url: str, tmp_path: Path, agents: dict[str, str], twilio_token: str = AUTH
+) -> Iterator[tuple[str, str, str]]:
     """Two gateway workers on one Redis prefix, each served by uvicorn in its own thread (for a blocking
     client such as selenium); yields (customer worker URL, agents worker URL, prefix)."""
     prefix = f"lc{uuid.uuid4().hex[:8]}:"
@@ -218,7 +223,7 @@ def threaded_workers(redis_url: str, tmp_path: Path, agents: dict[str, str]) -> 
         bases = []
         for _ in range(2):
             port = free_port()
-            settings = settings_for(port, prefix, redis_url, roster)
+            settings = settings_for(port, prefix, redis_url, roster, twilio_token)
             gateway = build_gateway(settings)
             dialog: Any = HistoryDialog(gateway.store)  # used in this worker's thread only
             services = Services(settings, gateway.store, dialog)

@@ -9,14 +9,18 @@ from typing import Any
 
 import pytest
 
-from tests.support.live_chat import threaded_workers
+from tests.support.live_chat import AUTH, threaded_workers
 
 pytestmark = pytest.mark.redis
 
 
-def test_agent_accepts_a_chat_and_answers_it_in_a_real_browser(redis_url: str, browser: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("twilio_token", [AUTH, ""], ids=["with-twilio", "chat-only-no-twilio-token"])
+def test_agent_accepts_a_chat_and_answers_it_in_a_real_browser(
+    redis_url: str, browser: Any, tmp_path: Path, twilio_token: str
+) -> None:
+    """The same scenario with and without ``INFOLINIA_TWILIO_AUTH_TOKEN``: a chat hand-off needs no Twilio."""
     from tests.support.chat_browser import ChatConsoleDriver
 
     shots = Path(os.environ.get("CONSOLE_SCREENSHOT_DIR") or tmp_path)
-    with threaded_workers(redis_url, tmp_path, {"anna": "Anna Nowak"}) as (customer, agents, _):
+    with threaded_workers(redis_url, tmp_path, {"anna": "Anna Nowak"}, twilio_token) as (customer, agents, _):
         ChatConsoleDriver(browser, customer, agents, shots).run_chat_scenario()

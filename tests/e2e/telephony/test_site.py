@@ -76,7 +76,8 @@ def test_landing_page_in_chromium(server: Server, browser: Any, tmp_path: Path) 
     assert browser.find_element(By.ID, "feature-transfers").get_attribute("data-on") == "false"
     assert browser.find_element(By.ID, "demo-note").is_displayed()
     links = {a.get_attribute("id"): a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "nav a")}
-    assert links == {f"link-{p}": f"{server.url}/{p}" for p in ("agents", "docs", "healthz", "readyz")}
+    assert links == {f"link-{p}": f"{server.url}/{p}" for p in ("agents", "playground", "docs", "healthz", "readyz")}
+    assert "z przekazaniem do konsultanta" in browser.find_element(By.ID, "feature-chat").text  # no Twilio needed
     color = browser.execute_script("return getComputedStyle(document.querySelector('h1')).color")
     assert color == "rgb(11, 92, 173)"  # the stylesheet loaded (from this server)
     assert same_origin_only(browser, server.url)

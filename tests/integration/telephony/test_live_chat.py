@@ -121,3 +121,24 @@ async def test_nobody_staffing_the_queue_is_said_instead_of_a_promise(redis_url:
         assert queue["waiting"] == []
         gone = await w.http.get(f"{w.customer.base}/v1/chat/{reply['session_id']}/events")
         assert gone.status_code == 404
+
+
+async def test_without_twilio_a_chat_is_still_handed_to_an_agent_and_answered(redis_url: str, tmp_path: Path) -> None:
+    """A shop that runs chat only (no INFOLINIA_TWILIO_AUTH_TOKEN): the hand-off needs no Twilio; phone
+    transfers are off and the Twilio transfer routes are not served."""
+    async with live_chat_world(redis_url, tmp_path, AGENTS, twilio_token="") as w:
+        transfer = w.customer.gateway.transfer
+        assert transfer is not None and transfer.warm is None and transfer.router is None and transfer.chat
+        assert (await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})).status_code == 200
+        queued = await w.chat("Chcę rozmawiać z konsultantem")
+        sid, tid = queued["session_id"], queued["handoff"]["transfer_id"]
+        assert queued["action"] == "transfer" and queued["handoff"]["status"] in ("waiting", "offered"), queued
+        stream = w.open_stream(sid)
+        me = (await w.agent("GET", "/v1/agents/me", "anna")).json()
+        assert me["reserved_for"] == tid and me["current"]["channel"] == "chat" and me["current"]["summary"] == SUMMARY
+        assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "anna")).status_code == 200
+        sent = await w.agent("POST", f"/v1/chats/{tid}/messages", "anna", json={"text": "Dzień dobry, tu Anna."})
+        assert sent.status_code == 200, sent.text
+        assert (await stream.until("message", **{"from": "agent"}))["text"] == "Dzień dobry, tu Anna."
+        refused = await w.http.post(f"{w.customer.base}/twilio/transfer/{tid}/conference", data={})
+        assert refused.status_code == 404  # no phone transfer routes without the token

@@ -1,0 +1,1 @@
+"""The browser playground: talk to the phone pipeline with a microphone (``/playground``)."""

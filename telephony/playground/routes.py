@@ -1,0 +1,90 @@
+"""``GET /playground`` (the page) and ``WS /playground/ws/{ticket}`` (the conversation).
+
+Who may talk: the page sits behind the same guard as ``/docs`` (open in development mode; otherwise an
+API key or a supervisor's token, which a browser asks for with HTTP Basic). A browser cannot put a
+credential on a WebSocket, so the page carries a single-use ticket (the Twilio stream's token store,
+two minutes) and the socket consumes it: no ticket, no pipeline, and a ticket works on any worker.
+Static JS and CSS are served from this package (no CDN), under the console's strict CSP.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, WebSocket
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from dialog.ports import KeyValueStore
+from telephony.call.deps import CallDeps
+from telephony.playground.channel import BrowserChannel
+from telephony.playground.session import talk
+from telephony.twilio.security import StreamTokens
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+PAGE_PATH = "/playground"
+STATIC_PATH = "/playground/static"
+TICKET_TTL_S = 120
+WS_POLICY_VIOLATION, WS_TRY_AGAIN = 1008, 1013
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; media-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "microphone=(self)",
+}
+CallDepsProvider = Callable[[], Awaitable[CallDeps | None]]  # None: speech is off
+
+
+def build_playground_router(store: KeyValueStore, call_deps: CallDepsProvider, guard: Callable[..., Any]) -> APIRouter:
+    """The page (behind ``guard``, a FastAPI dependency) and its socket (behind the page's ticket)."""
+    templates = Jinja2Templates(directory=HERE / "templates")
+    tickets = StreamTokens(store, TICKET_TTL_S)
+    router = APIRouter(include_in_schema=False)
+
+    @router.get(PAGE_PATH, response_class=HTMLResponse, dependencies=[Depends(guard)])
+    async def page(request: Request) -> Response:
+        ticket = await tickets.issue("playground", {"kind": "playground"})
+        root = str(request.scope.get("root_path", "")).rstrip("/")
+        context = {"ticket": ticket, "static": root + STATIC_PATH, "ws_path": f"{root}{PAGE_PATH}/ws/{ticket}"}
+        return templates.TemplateResponse(request, "playground.html", context, headers=HEADERS)
+
+    @router.websocket(PAGE_PATH + "/ws/{ticket}")
+    async def conversation(websocket: WebSocket, ticket: str) -> None:
+        record = await tickets.consume(ticket)
+        await websocket.accept()  # then close with a code the page can explain
+        if record is None or record.get("kind") != "playground":
+            log.warning("playground: refused a socket without a valid ticket")
+            await websocket.close(code=WS_POLICY_VIOLATION)
+            return
+        await _converse(websocket, call_deps)
+
+    return router
+
+
+async def _converse(websocket: WebSocket, call_deps: CallDepsProvider) -> None:
+    channel = BrowserChannel(websocket)
+    try:
+        deps = await call_deps()
+    except Exception:
+        log.exception("playground: the gateway is not ready")
+        deps = None
+    if deps is None:
+        await channel.event("end", how="unavailable", text="Mowa jest wyłączona lub bramka nie jest gotowa.")
+        await channel.close(WS_TRY_AGAIN)
+        return
+    await talk(deps, channel)
+
+
+def playground_static_files() -> StaticFiles:
+    """Mount at ``STATIC_PATH``: the page's script and stylesheet."""
+    return StaticFiles(directory=HERE / "static")

@@ -1,0 +1,122 @@
+"""The playground's page and socket over real HTTP/WebSocket (Starlette's test client), with the call
+pipeline's fakes (``tests/support/call.py``: echo recognizer, tones, scripted dialog, amplitude VAD).
+
+What the browser relies on: the page needs a credential outside development mode (the docs' guard), its
+ticket opens one socket once, the page gets the caller's words, the bot's replies, the turn's timings and
+audio with marks; a "0" hands over (shown on the page, nothing dialled) and the socket then closes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from dialog.store import MemoryStore
+from telephony.access.guard import DocsGuard
+from telephony.access.keys import AccessPolicy, ApiKeys, hash_secret
+from telephony.access.ratelimit import Limiter, limits_storage
+from telephony.call.deps import CallDeps
+from telephony.playground.routes import build_playground_router
+from tests.support.call import GREETING, FakeCallControl, call_deps, speech
+
+KEY = "playground-test-key-0123456789"
+
+
+def client(dev_mode: bool, deps: CallDeps | None) -> TestClient:
+    store = MemoryStore()
+    policy = AccessPolicy(ApiKeys.parse(f"ops={hash_secret(KEY)}"), dev_mode)
+    guard = DocsGuard(policy, Limiter(limits_storage(None, "t:")))
+
+    async def provider() -> CallDeps | None:
+        return deps
+
+    app = FastAPI()
+    app.include_router(build_playground_router(store, provider, guard))
+    return TestClient(app)
+
+
+def ws_path(page: str) -> str:
+    found = re.search(r'data-ws="([^"]+)"', page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def events_until(ws: Any, kinds: set[str], limit: int = 2000) -> tuple[list[dict[str, Any]], int]:
+    """Page events up to (and with) the first of ``kinds``; marks answered as the page does; audio counted."""
+    events: list[dict[str, Any]] = []
+    audio = 0
+    for _ in range(limit):
+        message = ws.receive()
+        if message.get("bytes") is not None:
+            audio += len(message["bytes"]) // 2
+            continue
+        body = json.loads(message["text"])
+        if body["type"] == "mark":
+            ws.send_text(json.dumps({"type": "mark", "name": body["name"]}))
+        elif body["type"] == "event":
+            events.append(body)
+            if body["kind"] in kinds:
+                return events, audio
+    raise AssertionError(f"no {kinds} in {events}")
+
+
+def test_outside_development_mode_the_page_needs_a_key() -> None:
+    with client(False, call_deps()) as c:
+        refused = c.get("/playground")
+        assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Basic")
+        page = c.get("/playground", auth=("operator", KEY))
+        assert page.status_code == 200 and "/playground/ws/" in page.text
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_a_talk_shows_words_replies_timings_and_a_hand_over_and_the_ticket_is_single_use(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    control = FakeCallControl()
+    with client(True, call_deps(call_control=control)) as c:
+        path = ws_path(c.get("/playground").text)
+        with c.websocket_connect(path) as ws:
+            ws.send_bytes(b"\x01\x02")  # audio before start: skipped, the talk goes on
+            ws.send_text(json.dumps({"type": "start", "rate": 8000}))
+            ws.send_text("not json")
+            ws.send_text(json.dumps({"type": "dtmf", "digit": "x"}))
+            ws.send_bytes(b"\x01")  # odd length
+            greeting, audio = events_until(ws, {"bot"})
+            assert greeting[-1]["text"] == GREETING
+            ws.send_bytes(speech("gdzie jest paczka", 1.0).astype("<i2").tobytes())
+            ws.send_bytes(np.zeros(8000, dtype="<i2").tobytes())
+            seen, more = events_until(ws, {"turn"})
+            ws.send_text(json.dumps({"type": "dtmf", "digit": "0"}))
+            ended, tail = events_until(ws, {"done"})
+            closing = ws.receive()
+        with c.websocket_connect(path) as again, pytest.raises(WebSocketDisconnect) as refused:
+            again.receive_text()
+    assert audio + more + tail > 8000  # the greeting and the replies were spoken (tones), not only written
+    by_kind = {e["kind"]: e for e in seen}
+    assert by_kind["caller"]["text"] == "gdzie jest paczka"
+    assert by_kind["bot"]["text"] == "Odpowiedź na: gdzie jest paczka."
+    assert by_kind["turn"]["turn"] == 1 and by_kind["turn"]["stages"]["dialog_decided"] is not None
+    end = next(e for e in ended if e["kind"] == "end")
+    assert end["how"] == "transfer" and end["queue"] == "support" and end["summary"] == "Klient prosi."
+    assert ended[-1] == {"type": "event", "kind": "done", "ended": "transferred"}
+    assert control.actions == []  # nothing was dialled: the page is the line
+    assert refused.value.code == 1008
+    assert closing["type"] == "websocket.close", closing  # the talk is over: the page's socket closes
+    skipped = [r.getMessage() for r in caplog.records if "skipping a message" in r.getMessage()]
+    assert len(skipped) == 4, skipped  # the four bad messages, each named in the log, none fatal
+
+
+def test_speech_off_says_so_instead_of_hanging() -> None:
+    with client(True, None) as c, c.websocket_connect(ws_path(c.get("/playground").text)) as ws:
+        body = json.loads(ws.receive_text())
+        assert body["kind"] == "end" and body["how"] == "unavailable"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+    assert closed.value.code == 1013
