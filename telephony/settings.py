@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     turn_start_ms: int = Field(200, ge=20, description="Speech needed before a turn starts (ms).")
     turn_end_ms: int = Field(500, ge=100, description="Silence that ends a turn (ms).")
     silence_prompt_s: float = Field(8.0, gt=0, description="Caller silence before 'are you still there?'.")
+    dialog_turn_timeout_s: float = Field(
+        8.0,
+        gt=0,
+        description="Longest dialog-engine turn in a call; past it the caller hears an apology and is transferred.",
+    )
 
     # --- state ----------------------------------------------------------------------------------
     redis_url: str | None = Field(None, description="redis://... ; unset = embedded in-process store (one worker).")

@@ -100,6 +100,7 @@ class CallDeps:
     playout_lead_s: float = 0.25  # how far outbound audio may run ahead of the far end's playback
     record_ttl_s: int = 7 * 24 * 3600
     metrics: CallMetrics | None = None  # Prometheus counters and latency histograms (telephony/metrics.py)
+    dialog_turn_timeout_s: float = 8.0  # past it: apology and transfer (telephony/call/deadline.py)
 
     def __post_init__(self) -> None:
         if self.prompts is None:
