@@ -12,7 +12,7 @@ import asyncio
 from typing import Any
 
 from telephony.devtools.bench_cli import run_bench
-from telephony.devtools.faults import bench_faults
+from telephony.devtools.faults_bench import bench_faults
 from telephony.devtools.load_test_run import add_arguments, run_bench_calls_cli
 from telephony.devtools.simulate_cli import run_simulate_cli
 from telephony.settings import Settings

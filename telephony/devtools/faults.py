@@ -268,9 +268,3 @@ def format_table(rows: list[Row]) -> str:
         figures = "; ".join(f"{k}: {v}" for k, v in row.figures.items())
         lines.append(f"| {row.scenario} | {figures} | {'ok' if not row.problems else ', '.join(row.problems)} |")
     return "\n".join(lines)
-
-
-async def bench_faults() -> int:
-    rows = await run_faults()
-    print(format_table(rows))
-    return 0 if all(not r.problems for r in rows) else 1
