@@ -1,6 +1,6 @@
 """The "orders service that drips bytes" fault of ``infolinia bench faults``: a local HTTP server that answers
-every request with a 200, a ``Content-Length`` and then one byte at a time, forever (each read is quick,
-the whole answer never comes), behind the real gateway's orders look-up.
+every request with a 200, a ``Content-Length`` and then the order one byte at a time (each read is quick,
+the whole answer takes ten seconds or more), behind the real gateway's orders look-up.
 
 The caller must not wait on it: the orders client's deadline covers the whole request, so the turn ends
 in the catalogue's apology with the offer of a human ("tak" hands them over), on the phone and in chat.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,14 +26,19 @@ DRIP_EVERY_S = 0.2
 
 @asynccontextmanager
 async def dripping_orders() -> AsyncIterator[str]:
-    """The base URL of an orders service that never finishes an answer."""
+    """The base URL of an orders service that answers with the order, one byte every ``DRIP_EVERY_S``: each
+    read is quick, the whole answer takes ten seconds or more. A client with only a per-read timeout would
+    get the order in the end (and keep the caller waiting for it); one with a whole-request deadline gives up."""
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-            await reader.readuntil(b"\r\n\r\n")
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
-            while True:
-                writer.write(b" ")
+        with contextlib.suppress(ConnectionError, asyncio.CancelledError, asyncio.IncompleteReadError):
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+            order_id = head.split(" ", 2)[1].rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+            body = json.dumps({"id": order_id, "status": "shipped", "carrier": "InPost", "tracking": "6201"}).encode()
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+            writer.write(f"Content-Length: {len(body)}\r\n\r\n".encode())
+            for i in range(len(body)):
+                writer.write(body[i : i + 1])
                 await writer.drain()
                 await asyncio.sleep(DRIP_EVERY_S)
         writer.close()
