@@ -24,6 +24,7 @@ from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats
 from telephony.spool import Spool
 from telephony.transfer.audio import AUDIO_PATH, TransferAudio
+from telephony.transfer.escape import after_room
 from telephony.transfer.steps import TransferSteps
 from telephony.transfer.store import TransferStore
 from telephony.transfer.twiml import empty_twiml, hang_up_twiml
@@ -63,7 +64,7 @@ async def _signed(request: Request, verifier: TwilioSignatureVerifier) -> dict[s
 
 
 # Steps whose answer the caller hears: a failure there is an apology and the fallback number, never silence.
-CALLER_STEPS = frozenset({"offer", "callback", "voicemail"})
+CALLER_STEPS = frozenset({"offer", "callback", "voicemail", "after"})
 
 
 def _failed(steps: TransferSteps, step: str, form: dict[str, str]) -> str:
@@ -114,6 +115,10 @@ def build_transfer_router(deps: TransferRouteDeps) -> APIRouter:
     async def callback_offer(request: Request, tid: str) -> Response:
         return await handle(request, tid, None, "offer")
 
+    @router.post(BASE + "/after-room")
+    async def after_room_step(request: Request, tid: str) -> Response:
+        return await handle(request, tid, None, "after")
+
     @router.post(BASE + "/callback-answer")
     async def callback_answer(request: Request, tid: str) -> Response:
         return await handle(request, tid, None, "callback")
@@ -153,6 +158,8 @@ async def _run(
         return await steps.callback_answer(tid, form)
     if step == "voicemail":
         return await steps.voicemail(tid, form, status_event="RecordingStatus" in form)
+    if step == "after":
+        return await after_room(steps.t, tid, steps.refusal, steps.callback_offer)
     raise ValueError(step)
 
 

@@ -54,6 +54,9 @@ class TransferUrls:
     def callback_offer(self, tid: str) -> str:
         return self._base(tid) + "/callback-offer"
 
+    def after_room(self, tid: str) -> str:
+        return self._base(tid) + "/after-room"
+
     def callback_answer(self, tid: str) -> str:
         return self._base(tid) + "/callback-answer"
 
@@ -71,14 +74,17 @@ def _speak(target: VoiceResponse | Gather, prompt: Prompt, voice: str) -> None:
         target.say(prompt.text, language=LANGUAGE, voice=voice)
 
 
-def caller_conference_twiml(room: str, hold_url: str, conference_callback_url: str) -> str:
+def caller_conference_twiml(room: str, hold_url: str, conference_callback_url: str, after_url: str = "") -> str:
     """The caller joins the (not yet started) room and hears ``hold_url`` until an agent joins.
 
     The caller is the first participant, so the room's status callback is theirs (Twilio keeps the
-    first participant's); ``endConferenceOnExit`` drops the agent when the caller hangs up.
+    first participant's); ``endConferenceOnExit`` drops the agent when the caller hangs up. With
+    ``after_url`` the star key takes the caller out of the room to that step (``telephony/transfer/escape.py``:
+    the way out when Twilio REST cannot move them).
     """
     vr = VoiceResponse()
-    vr.dial().conference(
+    dial = vr.dial(hangup_on_star=True, action=after_url, method="POST") if after_url else vr.dial()
+    dial.conference(
         room,
         wait_url=hold_url,
         wait_method="POST",

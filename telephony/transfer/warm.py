@@ -68,7 +68,10 @@ class WarmTransfer(AgentRinging):
             return record.tid
         await self.p.store.create(record)
         await self._publish(TRANSFER_WAITING, record, None, {"queue": record.queue, "priority": record.priority})
-        twiml = caller_conference_twiml(record.conference, self.urls.hold(record.tid), self.urls.conference(record.tid))
+        urls = self.urls
+        twiml = caller_conference_twiml(
+            record.conference, urls.hold(record.tid), urls.conference(record.tid), urls.after_room(record.tid)
+        )
         try:
             moved = await self._redirect(record.tid, record.call_sid, {"Twiml": twiml})
         except TwilioRestError:
