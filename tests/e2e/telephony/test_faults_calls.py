@@ -2,7 +2,8 @@
 the same functions): a real gateway process with the speech models, a call in progress on the real media
 stream, and the process stopped under it with SIGTERM (graceful drain: the call is handed to the fallback
 number) or SIGKILL (Twilio's fallback TwiML after ``</Connect>``, the status callback and the spool taken
-over by another process); 50 media streams opened at once; an orders service that drips bytes.
+over by another process); 50 media streams opened at once; an orders service that drips bytes; callers on
+hold when Twilio REST dies.
 
 Every scenario reports its own problems (a caller without audio or a transfer, a record or a spooled
 callback lost, a 5xx to Twilio); the test asserts there are none. Times are printed by the bench, not
@@ -27,7 +28,9 @@ from telephony.devtools.faults_calls import (
     sigterm_mid_call,
     stream_opens,
 )
+from telephony.devtools.faults_hold import rest_down_on_hold
 from telephony.devtools.faults_orders import run_orders_dripping
+from telephony.devtools.faults_world import fault_world
 
 OUTER_GUARD_S = 400  # generous: a hang fails the test instead of the CI job; no timing is asserted here
 
@@ -55,5 +58,15 @@ async def test_a_gateway_process_fault_leaves_no_caller_silent_and_loses_nothing
 
 async def test_an_orders_service_dripping_bytes_ends_in_the_apology_and_a_hand_over() -> None:
     row = await asyncio.wait_for(run_orders_dripping(strict=False), OUTER_GUARD_S)
+    assert row.figures, "the scenario measured nothing"
+    assert row.problems == [], f"{row.scenario}: {row.problems} ({row.figures})"
+
+
+async def test_callers_on_hold_when_twilio_rest_dies_hear_the_way_out_and_leave_a_voicemail() -> None:
+    async def run() -> Row:
+        async with fault_world() as world:
+            return await rest_down_on_hold(world)
+
+    row = await asyncio.wait_for(run(), OUTER_GUARD_S)
     assert row.figures, "the scenario measured nothing"
     assert row.problems == [], f"{row.scenario}: {row.problems} ({row.figures})"
