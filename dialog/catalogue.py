@@ -142,6 +142,10 @@ HANDLE_FAILED = "Przepraszam, mam chwilowy problem. Proszę spróbować za chwil
 # --- Twilio webhook fallbacks (telephony/twilio/routes.py) ------------------------------------------
 FALLBACK_APOLOGY = "Przepraszamy, mamy chwilowy problem techniczny. Łączymy z konsultantem."
 UNAVAILABLE_APOLOGY = "Przepraszamy, mamy chwilowy problem techniczny. Prosimy zadzwonić ponownie później."
+# A caller on hold whom the gateway cannot move (Twilio REST down): the star key takes them out by themselves.
+HOLD_PRESS_STAR = (
+    "Przepraszamy, mamy problem techniczny z przełączeniem. Aby nie czekać dłużej, proszę nacisnąć gwiazdkę."
+)
 
 _MONTHS = (
     "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca",

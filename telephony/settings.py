@@ -103,6 +103,11 @@ class Settings(BaseSettings):
         1500, ge=100, description="smart-turn: silence that ends a turn the model judged unfinished (ms)."
     )
     silence_prompt_s: float = Field(8.0, gt=0, description="Caller silence before 'are you still there?'.")
+    dialog_turn_timeout_s: float = Field(
+        8.0,
+        gt=0,
+        description="Longest dialog-engine turn in a call; past it the caller hears an apology and is transferred.",
+    )
 
     # --- state ----------------------------------------------------------------------------------
     redis_url: str | None = Field(None, description="redis://... ; unset = embedded in-process store (one worker).")

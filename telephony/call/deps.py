@@ -106,6 +106,7 @@ class CallDeps:
     end_of_turn: EndOfTurn | None = None  # the end-of-turn model, shared by calls; needed when turn_config asks it
     # Each answered turn's timings, once its reply is sent (the browser playground shows them live).
     on_turn: Callable[[TurnTiming], None] | None = None
+    dialog_turn_timeout_s: float = 8.0  # past it: apology and transfer (telephony/call/deadline.py)
 
     def __post_init__(self) -> None:
         if self.prompts is None:

@@ -26,6 +26,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from dialog.ports import CallerInfo, Outcome
+from telephony.call.deadline import within_turn_deadline
 from telephony.call.deps import CallContext, CallDeps, CallReport, save_record
 from telephony.call.floor import Floor
 from telephony.call.inbound import Ears, Keypad, Speculation
@@ -172,7 +173,7 @@ class _Call:
     # --- bot actions (one at a time, in self.task) -----------------------------------------------
     async def _greet(self) -> None:
         """Plays from the prompt cache when prewarmed; otherwise streamed sentence by sentence."""
-        outcome = await self.d.dialog.greet(self.session_id, self.caller)
+        outcome = await self._decide(self.d.dialog.greet(self.session_id, self.caller))
         await self._perform(outcome, None, yield_floor=False)
 
     async def _answer(
@@ -196,14 +197,14 @@ class _Call:
         if timing.extra.pop("continues", False) and self.session_id:
             await self.d.dialog.retract(self.session_id)
         self.heard.caller(timing.turn, text, timing.source, confidence)
-        outcome = await self.d.dialog.handle(self.session_id, text, self.caller)
+        outcome = await self._decide(self.d.dialog.handle(self.session_id, text, self.caller))
         timing.stamp("dialog_decided", self.d.clock())
         timing.text, timing.action = text, outcome.action
         await self._perform(outcome, timing)
 
     async def _escalate(self, timing: TurnTiming) -> None:
         self.heard.caller(timing.turn, "[0]", timing.source, 1.0)
-        outcome = await self.d.dialog.escalate(self.session_id or "", "requested_human", self.caller)
+        outcome = await self._decide(self.d.dialog.escalate(self.session_id or "", "requested_human", self.caller))
         timing.stamp("dialog_decided", self.d.clock())
         timing.text, timing.action = "[0]", outcome.action
         await self._perform(outcome, timing)
@@ -263,6 +264,10 @@ class _Call:
         self._finish("fallback")
 
     # --- helpers ---------------------------------------------------------------------------------
+    async def _decide(self, turn: Coroutine[Any, Any, Outcome]) -> Outcome:
+        """The engine's turn within its deadline; past it, apology and transfer (``telephony/call/deadline.py``)."""
+        return await within_turn_deadline(turn, self.d.dialog_turn_timeout_s, self.session_id, self.d.texts.apology)
+
     async def _say(self, text: str, timing: TurnTiming | None) -> None:
         self.floor.speaking()
         turn = timing.turn if timing is not None else len(self.log.turns)

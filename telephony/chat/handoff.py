@@ -7,8 +7,9 @@ Redis queue as phone callers (same priority and arrival order, same positions an
 reserves the longest-idle free agent and *offers* the chat in their console instead of dialling them
 (``AgentRinging._offer_chat``). From there this module takes over: accept (``ringing -> connected``, only
 while the offer names that agent), decline or an offer left unanswered (back to waiting, next agent),
-messages both ways (``ChatLog``; every write publishes a console event, so any worker's SSE delivers
-it), and the end by either side (the agent goes to wrap-up, exactly as after a call).
+messages both ways (``ChatLog``, stored with personal data masked but the order id; every write
+publishes a console event, so any worker's SSE delivers it), and the end by either side (the agent goes
+to wrap-up, exactly as after a call).
 
 Why the customer's messages never reach the bot while an agent has the chat: ``POST /v1/chat`` asks
 ``active(session_id)`` first (``telephony/chat/api.py``); a chat is never answered by both.
@@ -154,7 +155,7 @@ class ChatHandoff:
         return await self.p.log.since(tid, after)
 
     async def from_customer(self, record: TransferRecord, text: str) -> dict[str, Any]:
-        message = await self.p.log.append(record.tid, "customer", text, self.now())
+        message = await self.p.log.append(record.tid, "customer", text, self.now(), keep=(record.order_id,))
         await self._publish(ev.CHAT_MESSAGE, record, record.agent_id, {"seq": message["seq"]})
         return message
 
@@ -196,7 +197,7 @@ class ChatHandoff:
         if record is None or record.status != "connected" or record.agent_id != agent_id:
             return None
         name = _first_name(await self._agent_name(agent_id) or "")
-        message = await self.p.log.append(tid, "agent", text, self.now(), agent=name)
+        message = await self.p.log.append(tid, "agent", text, self.now(), agent=name, keep=(record.order_id,))
         await self._publish(ev.CHAT_MESSAGE, record, agent_id, {"seq": message["seq"]})
         return message
 

@@ -5,7 +5,10 @@ The hand-off itself is an ordinary ``TransferRecord`` (``channel="chat"``) in th
 
 - ``chat:<tid>:messages`` list of JSON messages ``{"seq", "from", "text", "at", "agent"}``; ``seq`` is
   the list length after the push (RPUSH is atomic), so every worker numbers messages the same way and a
-  client resumes with "after seq N".
+  client resumes with "after seq N". Texts are stored with personal data masked (``dialog.pii``), like the
+  dialog sessions and the transfer record: a PESEL, card or IBAN typed into a live chat is not kept in
+  Redis for the transfer retention nor shown to whoever opens the hand-off later. What an agent needs
+  stays readable: the order id (``keep``); the caller's number is not in the messages, it is on the record.
 - accept: ``ringing -> connected`` only while the offer still names this agent. The transfer store's
   compare-and-set checks the status alone; an offer withdrawn (timeout) and made to another agent is
   ringing again, and a late click from the first agent must not take it.
@@ -14,8 +17,10 @@ The hand-off itself is an ordinary ``TransferRecord`` (``channel="chat"``) in th
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, Literal
 
+from dialog.pii import mask
 from telephony.transfer.store import TransferRecord, TransferStore
 
 Sender = Literal["customer", "agent", "system"]
@@ -42,9 +47,18 @@ class ChatLog:
     def _key(self, tid: str) -> str:
         return f"{self.transfers.prefix}chat:{tid}:messages"
 
-    async def append(self, tid: str, sender: Sender, text: str, at: float, agent: str | None = None) -> dict[str, Any]:
-        """Store one message (``at``: epoch seconds); returns it with its ``seq`` (1, 2, ...)."""
-        message: dict[str, Any] = {"from": sender, "text": text, "at": round(at, 3)}
+    async def append(
+        self,
+        tid: str,
+        sender: Sender,
+        text: str,
+        at: float,
+        agent: str | None = None,
+        keep: Iterable[str | None] = (),
+    ) -> dict[str, Any]:
+        """Store one message (``at``: epoch seconds), masked but for ``keep`` (the order id); returns it as
+        stored, with its ``seq`` (1, 2, ...)."""
+        message: dict[str, Any] = {"from": sender, "text": mask(text, keep), "at": round(at, 3)}
         if agent:
             message["agent"] = agent
         key = self._key(tid)

@@ -14,7 +14,7 @@ from typing import Any
 from telephony.devtools.bench_cli import run_bench
 from telephony.devtools.day import bench_day
 from telephony.devtools.demo import run_demo_cli
-from telephony.devtools.faults import bench_faults
+from telephony.devtools.faults_bench import bench_faults
 from telephony.devtools.load_test_run import add_arguments, run_bench_calls_cli
 from telephony.devtools.redis_ops_bench import bench_redis_ops
 from telephony.devtools.simulate_cli import run_simulate_cli

@@ -142,7 +142,7 @@ async def _phone(w: DayWorld, c: Contact) -> str:
         return "abandoned"
     agent = await w.agent_takes_call(tid)
     await w.conference(tid, "participant-leave", 2, ParticipantLabel="agent")
-    await w.survey(f"{w.base}/twilio/survey?tid={tid}", result.call_sid, _answer(c.rating))
+    await w.survey(await w.after_dial(twiml, result.call_sid), result.call_sid, _answer(c.rating))
     await w.agent("POST", "/v1/agents/me/wrap-up", agent, json={"outcome": "resolved"})
     return "agent" if agent == c.agent else f"agent {agent}"
 

@@ -90,6 +90,16 @@ class DayWorld:
         """The last update the gateway asked for this call (the survey, or the transfer's conference)."""
         return [r for r in self.twilio.history if r.kind == "update" and r.call_sid == call_sid][-1]
 
+    async def after_dial(self, twiml: str, call_sid: str) -> str:
+        """The caller's ``<Dial>`` into the room ended (the agent hung up): Twilio asks its ``action`` what
+        next; the URL that answer redirects to (the survey), or "" when it does not redirect."""
+        dial = ET.fromstring(twiml).find("Dial")
+        action = dial.get("action", "") if dial is not None else ""
+        if not action:
+            return ""
+        page = await self.signed(action, {"CallSid": call_sid, "DialCallStatus": "completed"})
+        return page.findtext("Redirect") or ""
+
     async def survey(self, url: str, call_sid: str, answer: dict[str, str]) -> str:
         """Twilio runs the survey at ``url``: the question, then ``answer`` (Digits / SpeechResult / none)."""
         page = await self.signed(url, {"CallSid": call_sid})

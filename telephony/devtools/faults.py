@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from dialog import catalogue
 from telephony.devtools.faults_world import CALLED, CALLER, FaultWorld, fault_world
 from telephony.twilio.rest import TwilioRestError
 
@@ -101,26 +102,35 @@ async def redis_killed_statuses(w: FaultWorld, callers: int = 10) -> Row:
 
 
 async def redis_killed_api(w: FaultWorld) -> Row:
-    """The agents API, a continued chat and /readyz while Redis is down."""
+    """The agents API, chat turns and /readyz while Redis is down; the conversation after it is back.
+
+    A chat turn during the outage (continued or new) must be a 503 with ``Retry-After``, never a 200 from a
+    session that is not stored; the same conversation goes on, with its context, once Redis is back."""
     row = Row("redis killed: agents API, chat, /readyz")
     token = {"Authorization": "Bearer token-anna"}
     first = await w.http.post(f"{w.base}/v1/chat", json={"text": "Jak mogę zwrócić towar?"})
-    session = first.json()["session_id"]
+    session, answer = first.json()["session_id"], first.json()["reply"]
     w.redis.kill()
     agents = await w.http.get(f"{w.base}/v1/agents", headers=token)
-    chat = await w.http.post(f"{w.base}/v1/chat", json={"session_id": session, "text": "a ile to trwa?"})
+    chat = await w.http.post(f"{w.base}/v1/chat", json={"session_id": session, "text": "Proszę powtórzyć"})
+    fresh = await w.http.post(f"{w.base}/v1/chat", json={"text": "Ile kosztuje dostawa?"})
     ready = await w.http.get(f"{w.base}/readyz")
     w.restart_redis()
-    again = await w.http.post(f"{w.base}/v1/chat", json={"session_id": session, "text": "a ile to trwa?"})
+    again = await w.http.post(f"{w.base}/v1/chat", json={"session_id": session, "text": "Proszę powtórzyć"})
+    repeated = again.status_code == 200 and again.json().get("reply", "").startswith(catalogue.REPEAT_PREFIX)
     row.figures = {
         "agents API": agents.status_code,
-        "chat (continued)": chat.status_code,
+        "chat (continued)": f"{chat.status_code} Retry-After {chat.headers.get('retry-after')}",
+        "chat (new)": f"{fresh.status_code} Retry-After {fresh.headers.get('retry-after')}",
         "readyz degraded": ",".join(ready.json().get("degraded", [])),
         "chat after restart": f"{again.status_code} same session: {again.json().get('session_id') == session}",
+        "context kept": repeated and answer[:40] in again.json().get("reply", ""),
     }
-    row.check(agents.status_code == 503 and chat.status_code == 503, "not 503 while Redis is down")
+    refused = [r for r in (chat, fresh) if r.status_code != 503 or not r.headers.get("retry-after")]
+    row.check(agents.status_code == 503 and not refused, "not 503 with Retry-After while Redis is down")
     row.check("store" in ready.json().get("degraded", []), "/readyz does not say the store is down")
     row.check(again.status_code == 200 and again.json().get("session_id") == session, "session lost")
+    row.check(bool(row.figures["context kept"]), "the conversation lost its context")
     return row
 
 
@@ -258,9 +268,3 @@ def format_table(rows: list[Row]) -> str:
         figures = "; ".join(f"{k}: {v}" for k, v in row.figures.items())
         lines.append(f"| {row.scenario} | {figures} | {'ok' if not row.problems else ', '.join(row.problems)} |")
     return "\n".join(lines)
-
-
-async def bench_faults() -> int:
-    rows = await run_faults()
-    print(format_table(rows))
-    return 0 if all(not r.problems for r in rows) else 1

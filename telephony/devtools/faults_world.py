@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -119,8 +120,10 @@ def world_settings(
     *,
     agent_status: str = "wrap_up",
     twilio_timeout_s: float = 2.5,
+    **extra: Any,
 ) -> Settings:
-    """The gateway's settings in a fault world: the stand-in's account, anna's roster, the spool in ``tmp``."""
+    """The gateway's settings in a fault world: the stand-in's account, anna's roster, the spool in ``tmp``;
+    ``extra``: more settings (a scenario's orders service)."""
     return Settings(
         redis_url=redis_url,
         redis_prefix=f"f{uuid.uuid4().hex[:8]}:",
@@ -137,11 +140,12 @@ def world_settings(
         recovery_interval_s=3600,  # scenarios and tests run the recovery check when they choose
         rate_limit_ip="100000/minute",  # the bursts come from one address: they test storage, not rate limits
         speech=False,
+        **extra,
     )
 
 
 @asynccontextmanager
-async def fault_world(twilio_timeout_s: float = 2.5) -> AsyncIterator[FaultWorld]:
+async def fault_world(twilio_timeout_s: float = 2.5, **extra: Any) -> AsyncIterator[FaultWorld]:
     """Everything started and torn down; the dialog engine is built by the gateway's own start-up."""
     redis = RedisServer.start(persist=True)
     twilio = TwilioStandin(ACCOUNT, AUTH)
@@ -150,7 +154,8 @@ async def fault_world(twilio_timeout_s: float = 2.5) -> AsyncIterator[FaultWorld
     server: uvicorn.Server | None = None
     task: asyncio.Task[None] | None = None
     try:
-        settings = world_settings(redis.url, port, await twilio.start(), tmp, twilio_timeout_s=twilio_timeout_s)
+        api = await twilio.start()
+        settings = world_settings(redis.url, port, api, tmp, twilio_timeout_s=twilio_timeout_s, **extra)
         gateway = build_gateway(settings)
         server = uvicorn.Server(uvicorn.Config(gateway_app(gateway), host="127.0.0.1", port=port, log_level="error"))
         task = asyncio.create_task(server.serve())

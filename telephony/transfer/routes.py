@@ -25,6 +25,7 @@ from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats
 from telephony.spool import Spool
 from telephony.transfer.audio import AUDIO_PATH, TransferAudio
+from telephony.transfer.escape import after_room
 from telephony.transfer.steps import TransferSteps
 from telephony.transfer.store import TransferStore
 from telephony.transfer.twiml import empty_twiml, hang_up_twiml
@@ -64,7 +65,7 @@ async def _signed(request: Request, verifier: TwilioSignatureVerifier) -> dict[s
 
 
 # Steps whose answer the caller hears: a failure there is an apology and the fallback number, never silence.
-CALLER_STEPS = frozenset({"offer", "callback", "voicemail"})
+CALLER_STEPS = frozenset({"offer", "callback", "voicemail", "after"})
 
 
 def _failed(steps: TransferSteps, step: str, form: dict[str, str]) -> str:
@@ -83,6 +84,7 @@ _STEP_ROUTES = (
     ("/agent/{agent_id}/answer", "agent_answer", "answer"),
     ("/agent/{agent_id}/status", "agent_status", "status"),
     ("/callback-offer", "callback_offer", "offer"),
+    ("/after-room", "after_room_step", "after"),
     ("/callback-answer", "callback_answer", "callback"),
     ("/voicemail", "voicemail", "voicemail"),
 )
@@ -91,7 +93,7 @@ Handle = Callable[[Request, str, str | None, str], Awaitable[Response]]
 
 def _add_step(router: APIRouter, handle: Handle, path: str, name: str, step: str) -> None:
     """One ``POST`` route running ``step`` through ``handle`` (signature check, refusal, failure TwiML);
-    its path names the agent, or only the transfer. One place for all eight, so none can skip a check."""
+    its path names the agent, or only the transfer. One place for all nine, so none can skip a check."""
     if "{agent_id}" in path:
 
         async def for_agent(request: Request, tid: str, agent_id: str) -> Response:
@@ -157,6 +159,8 @@ async def _run(
         return await steps.callback_answer(tid, form)
     if step == "voicemail":
         return await steps.voicemail(tid, form, status_event="RecordingStatus" in form)
+    if step == "after":
+        return await after_room(steps.t, tid, steps.refusal, steps.callback_offer)
     raise ValueError(step)
 
 

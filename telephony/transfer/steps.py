@@ -19,6 +19,7 @@ from telephony.agents.callbacks import CallbackBook
 from telephony.agents.events import TRANSFER_CONNECTED, ConsoleEvent
 from telephony.agents.waits import hold_announcement, queue_estimate
 from telephony.spool import STORE_DOWN, Spool
+from telephony.transfer.escape import stuck_hold
 from telephony.transfer.spooled import SpooledRequests, callback_id_of
 from telephony.transfer.store import TransferRecord, TransferStatus
 from telephony.transfer.twiml import (
@@ -69,16 +70,19 @@ class TransferSteps:
         t, record = self.t, await self.t.p.store.get(tid)
         if record is not None and record.status == "fallback":
             return await self._out_of_room(record)
+        if record is not None and record.status == "callback_offered":  # its REST redirect failed: retry, star key
+            return await stuck_hold(t, record)
         if record is None or record.status not in ("waiting", "ringing"):
             return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(tid))
         waited = t.now() - record.enqueued_at
         max_wait = t.max_wait_s(record.queue)
         late = waited >= max_wait or not t.open_now(record.queue)
-        if (
-            record.status == "waiting"
-            and late
-            and await t.offer_callback(tid, "busy" if waited >= max_wait else "closed")
-        ):
+        moved = (
+            late and record.status == "waiting" and await self._offer(tid, "busy" if waited >= max_wait else "closed")
+        )
+        if moved is None:  # offered, but Twilio REST could not move the caller: they hear about the star key
+            return await stuck_hold(t, record)
+        if moved:
             return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(tid))
         if record.status == "waiting":
             await t.dispatch(record.queue)
@@ -92,6 +96,15 @@ class TransferSteps:
         loops = max(1, math.ceil(span / t.p.audio.music_s))
         return hold_twiml(announcement, t.p.audio.music_url, loops, t.urls.hold(tid))
 
+    async def _offer(self, tid: str, offer: str) -> bool | None:
+        """Move the caller to the callback offer. None: REST down, the record says offered but the caller is
+        still here (the ticks retry and tell them about the star key, ``telephony/transfer/escape.py``)."""
+        try:
+            return await self.t.offer_callback(tid, offer)
+        except TwilioRestError:
+            log.warning("transfer %s: callback offer redirect failed (Twilio REST); the star key is the way out", tid)
+            return None
+
     async def _out_of_room(self, record: TransferRecord) -> str:
         """The transfer failed over (Twilio REST down while ringing): a caller in the room can only be moved
         by REST, so each hold tick tries to send them to the fallback number; meanwhile they hear the
@@ -99,7 +112,7 @@ class TransferSteps:
         t = self.t
         with contextlib.suppress(TwilioRestError):
             await t.p.rest.update_call(record.call_sid, {"Twiml": self.refusal()})
-        apology = await t.p.audio.prompt(catalogue.FALLBACK_APOLOGY)
+        apology = await t.p.audio.prompt(catalogue.HOLD_PRESS_STAR)  # the star key: out without REST (escape.py)
         return hold_twiml(apology, t.p.audio.music_url, 1, t.urls.hold(record.tid))
 
     # --- the agent's leg ------------------------------------------------------------------------------

@@ -54,6 +54,9 @@ class TransferUrls:
     def callback_offer(self, tid: str) -> str:
         return self._base(tid) + "/callback-offer"
 
+    def after_room(self, tid: str) -> str:
+        return self._base(tid) + "/after-room"
+
     def callback_answer(self, tid: str) -> str:
         return self._base(tid) + "/callback-answer"
 
@@ -71,17 +74,18 @@ def _speak(target: VoiceResponse | Gather, prompt: Prompt, voice: str) -> None:
         target.say(prompt.text, language=LANGUAGE, voice=voice)
 
 
-def caller_conference_twiml(
-    room: str, hold_url: str, conference_callback_url: str, after_url: str | None = None
-) -> str:
+def caller_conference_twiml(room: str, hold_url: str, conference_callback_url: str, after_url: str = "") -> str:
     """The caller joins the (not yet started) room and hears ``hold_url`` until an agent joins.
 
     The caller is the first participant, so the room's status callback is theirs (Twilio keeps the
-    first participant's); ``endConferenceOnExit`` drops the agent when the caller hangs up. When the
-    agent hangs up, the caller's leg goes on to ``after_url`` (the satisfaction survey), else hangs up.
+    first participant's); ``endConferenceOnExit`` drops the agent when the caller hangs up. With
+    ``after_url`` the star key takes the caller out of the room to that step (``telephony/transfer/escape.py``:
+    the way out when Twilio REST cannot move them); the same step follows when the agent hangs up (the
+    satisfaction survey, when configured).
     """
     vr = VoiceResponse()
-    vr.dial().conference(
+    dial = vr.dial(hangup_on_star=True, action=after_url, method="POST") if after_url else vr.dial()
+    dial.conference(
         room,
         wait_url=hold_url,
         wait_method="POST",
@@ -185,6 +189,13 @@ def say_and_hang_up_twiml(prompt: Prompt, *, voice: str = DEFAULT_VOICE) -> str:
 def hang_up_twiml() -> str:
     vr = VoiceResponse()
     vr.hangup()
+    return str(vr)
+
+
+def redirect_twiml(url: str) -> str:
+    """On to another step of ours (the satisfaction survey after the agent's call)."""
+    vr = VoiceResponse()
+    vr.redirect(url, method="POST")
     return str(vr)
 
 

@@ -68,9 +68,9 @@ class WarmTransfer(AgentRinging):
             return record.tid
         await self.p.store.create(record)
         await self._publish(TRANSFER_WAITING, record, None, {"queue": record.queue, "priority": record.priority})
-        after = f"{self.cfg.after_call_url}?tid={record.tid}" if self.cfg.after_call_url else None
+        urls = self.urls
         twiml = caller_conference_twiml(
-            record.conference, self.urls.hold(record.tid), self.urls.conference(record.tid), after
+            record.conference, urls.hold(record.tid), urls.conference(record.tid), urls.after_room(record.tid)
         )
         try:
             moved = await self._redirect(record.tid, record.call_sid, {"Twiml": twiml})

@@ -43,12 +43,16 @@ async def test_survey_by_key_by_voice_and_silence_after_the_bot_and_after_an_age
         # an agent's call: anna takes it, hangs up, the caller's leg goes on to the survey
         await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})
         result = await w.call(["dtmf:0"])
-        twiml = ET.fromstring(w.redirect_of(result.call_sid).get("Twiml"))
-        room, after = twiml.findtext("Dial/Conference") or "", twiml.findtext("Redirect") or ""
-        tid = room.removeprefix("room-")
-        assert after == f"{w.base}/twilio/survey?tid={tid}" and twiml.find("Hangup") is None
+        raw = w.redirect_of(result.call_sid).get("Twiml")
+        twiml = ET.fromstring(raw)
+        tid = (twiml.findtext("Dial/Conference") or "").removeprefix("room-")
+        dial = twiml.find("Dial")  # the caller's way out of the room: the star key, or the agent hanging up
+        assert dial is not None and dial.get("action") == f"{w.base}/twilio/transfer/{tid}/after-room"
+        assert dial.get("hangupOnStar") == "true"
         assert await w.agent_takes_call(tid) == "anna"
         await w.conference(tid, "participant-leave", 2, ParticipantLabel="agent")
+        after = await w.after_dial(raw, result.call_sid)
+        assert after == f"{w.base}/twilio/survey?tid={tid}"
         assert await w.survey(after, result.call_sid, {"SpeechResult": "pięć"}) == catalogue.CSAT_THANKS
 
         stats = (await w.http.get(f"{w.base}/v1/stats", headers={"Authorization": f"Bearer {token('szef')}"})).json()

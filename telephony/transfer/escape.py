@@ -1,0 +1,75 @@
+"""The way out of the hold room that needs no Twilio REST: the star key.
+
+Why: a caller waiting in the transfer's conference can only be moved out of it by Twilio's REST API (the
+room's ``waitUrl`` TwiML may only ``<Play>``, ``<Say>``, ``<Pause>`` and ``<Redirect>``; a ``<Dial>`` or
+``<Gather>`` there is Twilio error 13238). When REST is down the gateway cannot send them to the callback
+offer or to the fallback number, however long they wait. So the caller's ``<Dial>`` into the room has
+``hangupOnStar`` and an ``action``: pressing * ends the caller's part in the room and Twilio asks
+``after_room`` what next, with no REST call. The hold loop tells them so once the gateway has failed to move
+them (``stuck_hold``), and keeps retrying the REST redirect meanwhile.
+
+``after_room`` by the transfer's state: offered a callback (its redirect failed) or still waiting -> the
+callback offer, answered right here (callback or voicemail, spooled if Redis is down too); failed over or
+the store unreachable -> the apology and a ``<Dial>`` of the fallback number; connected or over -> the
+satisfaction survey when configured (the agent hung up, or the caller pressed * while talking to the agent:
+like hanging up, the price of the star key), else hang up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from dialog import catalogue
+from telephony.spool import STORE_DOWN
+from telephony.transfer.store import TransferRecord
+from telephony.transfer.twiml import hang_up_twiml, hold_twiml, redirect_twiml
+from telephony.transfer.warm import WarmTransfer
+from telephony.twilio.rest import TwilioRestError
+
+log = logging.getLogger(__name__)
+
+STILL_IN_ROOM = frozenset({"waiting", "ringing"})
+
+
+async def stuck_hold(t: WarmTransfer, record: TransferRecord) -> str:
+    """A hold tick for a caller the gateway failed to move to the callback offer: retry the redirect, and
+    meanwhile the apology with the star key, then music and back (never silence)."""
+    with contextlib.suppress(TwilioRestError):
+        await t.p.rest.update_call(record.call_sid, {"Url": t.urls.callback_offer(record.tid), "Method": "POST"})
+    prompt = await t.p.audio.prompt(catalogue.HOLD_PRESS_STAR)
+    return hold_twiml(prompt, t.p.audio.music_url, 1, t.urls.hold(record.tid))
+
+
+async def after_room(
+    t: WarmTransfer, tid: str, refusal: Callable[[], str], offer: Callable[[str], Awaitable[str]]
+) -> str:
+    """The caller left the room by pressing * (or the room ended): what their call does next. ``refusal``:
+    the apology and the fallback dial; ``offer``: the callback-offer step (``TransferSteps``)."""
+    try:
+        record = await t.p.store.get(tid)
+    except STORE_DOWN:
+        log.warning("transfer %s: the caller left the room while the store is down: fallback number", tid)
+        return refusal()
+    if record is None or record.status == "fallback":
+        return refusal()
+    if record.status in STILL_IN_ROOM:
+        moved = await t.p.store.transition(tid, "callback_offered", expect=tuple(STILL_IN_ROOM), offer="busy")
+        if moved is not None and record.status == "ringing" and record.agent_id:
+            await _free_agent(t, record)
+        record = moved or await t.p.store.get(tid) or record
+    if record.status == "callback_offered":
+        log.info("transfer %s: the caller left the hold room (star key): callback offer", tid)
+        return await offer(tid)
+    if t.cfg.after_call_url and record.connected_at:  # the talk with the agent is over: the survey
+        return redirect_twiml(f"{t.cfg.after_call_url}?tid={tid}")
+    return hang_up_twiml()
+
+
+async def _free_agent(t: WarmTransfer, record: TransferRecord) -> None:
+    """The agent being rung for a caller who left: free again, their ringing stopped (when REST allows)."""
+    assert record.agent_id is not None
+    await t.p.agents.release(record.agent_id, "available", transfer_id=record.tid)
+    with contextlib.suppress(TwilioRestError):
+        await t.cancel_agent_call(record.agent_call_sid, getattr(record, "agent_call_status", None))
