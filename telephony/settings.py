@@ -155,7 +155,7 @@ class Settings(BaseSettings):
         None, description="Orders JSON file; unset = the bundled demo orders with the demo KB, none with your own KB."
     )
     orders_url: str | None = Field(None, description="Orders HTTP service base URL (takes precedence).")
-    orders_timeout_s: float = Field(3.0, gt=0)
+    orders_timeout_s: float = Field(2.0, gt=0)  # the whole request: the caller waits in silence meanwhile
     prompts_path: Path | None = Field(
         None, description="Prompts YAML: the shop's brand and any caller-facing text replaced (see README)."
     )
