@@ -6,6 +6,9 @@ zepsuła, gdzie ją naprawić"), and know nothing of emergencies said in other w
 
 * reasons found by meaning (``dialog.escalation_meaning``) are added to those found by the cues;
 * reasons found by meaning are added when the cues found none (meaning is the net for what words miss);
+* in a *question* about protection ("czy macie czujniki gazu", "czy telefon jest ubezpieczony od
+  kradzieży") an urgent reason found by cues is left to meaning: the danger word names what the caller
+  wants to be protected from, not what is happening; the neutral prototypes then decide;
 * in a *question* (a question word or "?") that the KB can answer (at least the confirm band), a
   complaint or urgent reason found by cues alone gives way to the KB's answer or "czy chodzi o ...?";
   requests for a human, offers, anything found by meaning and indignation ("ile można czekać!") stay.
@@ -16,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dialog.engine_cues import tokens
+from dialog.engine_cues import Token, term, term_positions, tokens
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, mood
 from dialog.escalation_meaning import EscalationMeaning
@@ -28,6 +31,7 @@ from dialog.ports import Reason
 _QUESTION = re.compile(
     r"(^|[,;.:]\s*|\b(a|i|to|no)\s+)(jak|gdzie|czy|kiedy|ile|kto|komu|dlaczego|jaki|jaka|jakie|skad|co)\b"
 )
+_PROTECTION = term("czujnik|zabezpiecz|ubezpiecz|gasnic|ochron|zapobieg|bezpieczn|=alarm|alarmu|alarmy")
 _ANSWERABLE: frozenset[Reason] = frozenset({"complaint", "urgent"})  # by cues, in a question the KB answers
 
 
@@ -47,8 +51,11 @@ class Understanding:
     def reasons(self, text: str, previous: Sequence[str] = ()) -> list[Reason]:
         """Every reason to transfer, most important first, after the guards above."""
         by_cues = detect_reasons(text, previous)
+        toks = tokens(text)
+        if "urgent" in by_cues and self._protection_question(text, toks, previous):
+            by_cues = [r for r in by_cues if r != "urgent"]  # meaning decides
         by_meaning: list[Reason] = []
-        words = len(tokens(text))
+        words = len(toks)
         if self.meaning is not None and not by_cues and words >= 3:  # the net for what the cues miss;
             # "tak", "dziękuję", "do widzenia" are too short to judge by meaning and cost no embedding
             similarity = getattr(self.kb, "best_similarity", None)
@@ -69,6 +76,11 @@ class Understanding:
     def reason(self, text: str, previous: Sequence[str] = ()) -> Reason | None:
         found = self.reasons(text, previous)
         return found[0] if found else None
+
+    @staticmethod
+    def _protection_question(text: str, toks: Sequence[Token], previous: Sequence[str]) -> bool:
+        """'Czy macie czujniki gazu?': a calm question that names a protection (see the docstring)."""
+        return is_question(text) and bool(term_positions(_PROTECTION, toks)) and mood(text, previous) != "angry"
 
     def _kb_answers(self, text: str) -> bool:
         matches = self.kb.search(text, k=1)
