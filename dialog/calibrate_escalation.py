@@ -25,7 +25,7 @@ import yaml
 
 from dialog.domain_eval import load_cases, load_domains
 from dialog.embedder import Embedder, load_embedder
-from dialog.escalation import detect_reasons
+from dialog.engine_understand import cue_reasons
 from dialog.escalation_meaning import REASONS, Closeness, EscalationMeaning, load_thresholds
 from dialog.eval_flow import load_items
 from dialog.kb import load_kb
@@ -54,15 +54,19 @@ def collect(repo: Path, embedder: Embedder, cache_dir: Path | None) -> list[Samp
     for domain in load_domains(data / "domains.yaml"):
         kb = HybridKB(load_kb(domain.kb), embedder, calibration, cache_dir)
         for text, reason in [*((c.text, c.reason) for c in load_cases(domain.splits["tune"])), *general]:
-            out.append((meaning.closeness(text, kb.best_similarity), reason, frozenset(detect_reasons(text))))
+            out.append((meaning.closeness(text, kb.best_similarity), reason, _cues(text)))
     demo = HybridKB(load_kb(repo / "dialog" / "data" / "kb.yaml"), embedder, calibration, cache_dir)
     for text, reason in general:
-        out.append((meaning.closeness(text, demo.best_similarity), reason, frozenset(detect_reasons(text))))
+        out.append((meaning.closeness(text, demo.best_similarity), reason, _cues(text)))
     for item in load_items(data / "dialog_eval_flow.yaml"):
         if not item.before and item.reason != "not_understood":
-            cues = frozenset(detect_reasons(item.text))
-            out.append((meaning.closeness(item.text, demo.best_similarity), item.reason, cues))
+            close = meaning.closeness(item.text, demo.best_similarity)
+            out.append((close, item.reason, _cues(item.text)))
     return out
+
+
+def _cues(text: str) -> frozenset[Reason]:
+    return frozenset(cue_reasons(text))
 
 
 def _hits(samples: Sequence[Sample], reason: Reason, sim: float, margin: float) -> list[bool]:

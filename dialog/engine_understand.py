@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dialog.engine_cues import Token, term, term_positions, tokens
+from dialog.engine_cues import term, term_positions, tokens
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, mood
 from dialog.escalation_meaning import EscalationMeaning
@@ -40,6 +40,16 @@ def is_question(text: str) -> bool:
     return text.rstrip().endswith("?") or _QUESTION.search(fold(text).strip()) is not None
 
 
+def cue_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:
+    """The word cues' reasons, except urgent in a calm question about protection ("czy macie czujniki
+    gazu?"): there the danger word names what the caller wants protection from; meaning decides."""
+    found = detect_reasons(text, previous)
+    protection = is_question(text) and bool(term_positions(_PROTECTION, tokens(text)))
+    if "urgent" in found and protection and mood(text, previous) != "angry":
+        return [r for r in found if r != "urgent"]
+    return found
+
+
 class Understanding:
     """The escalation decision of one turn; ``meaning`` None = cues only (no embedding model)."""
 
@@ -50,12 +60,9 @@ class Understanding:
 
     def reasons(self, text: str, previous: Sequence[str] = ()) -> list[Reason]:
         """Every reason to transfer, most important first, after the guards above."""
-        by_cues = detect_reasons(text, previous)
-        toks = tokens(text)
-        if "urgent" in by_cues and self._protection_question(text, toks, previous):
-            by_cues = [r for r in by_cues if r != "urgent"]  # meaning decides
+        by_cues = cue_reasons(text, previous)
         by_meaning: list[Reason] = []
-        words = len(toks)
+        words = len(tokens(text))
         if self.meaning is not None and not by_cues and words >= 3:  # the net for what the cues miss;
             # "tak", "dziękuję", "do widzenia" are too short to judge by meaning and cost no embedding
             similarity = getattr(self.kb, "best_similarity", None)
@@ -76,11 +83,6 @@ class Understanding:
     def reason(self, text: str, previous: Sequence[str] = ()) -> Reason | None:
         found = self.reasons(text, previous)
         return found[0] if found else None
-
-    @staticmethod
-    def _protection_question(text: str, toks: Sequence[Token], previous: Sequence[str]) -> bool:
-        """'Czy macie czujniki gazu?': a calm question that names a protection (see the docstring)."""
-        return is_question(text) and bool(term_positions(_PROTECTION, toks)) and mood(text, previous) != "angry"
 
     def _kb_answers(self, text: str) -> bool:
         matches = self.kb.search(text, k=1)
