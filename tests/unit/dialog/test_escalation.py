@@ -42,6 +42,7 @@ COMPLAINT = [
     "chcę złożyć skargę",
     "chce zlozyc reklamacje",
     "lodówka przestała chłodzić",
+    "telewizor ma rozbity ekran",  # a defect, not an injury ("rozbita głowa" is urgent)
 ]
 URGENT = [
     "pali się",
@@ -54,6 +55,18 @@ URGENT = [
     "TO JEST SKANDAL!!!",
     "żenada",
     "jesteście idiotami",
+    # ASR-like spellings and everyday words (no diacritics, English "gas", misheard "rz")
+    "czuje gas w kuchni",
+    "smierdzi gazen",
+    "iskży z gniazdka",
+    "kradzierz karty",
+    "okradli mnie",
+    "ktos mi grozi",
+    "czad w mieszkaniu",
+    "czuć spaleniznę",
+    "pali śe",
+    "mąż jest nieprzytomny",
+    "mama się przewróciła i ma rozbitą głowę",
 ]
 OFFER = [
     "rabat dla firmy",
@@ -75,6 +88,9 @@ NEGATIVE = [
     "przełącznik jest w zestawie",
     "czy mogę natychmiast anulować zamówienie",
     "ile trwa dostawa",
+    "czy grozi mi kara za spóźnienie z opłatą",  # a penalty, not a threat
+    "czy grozi mi mandat",
+    "kuchenka gazowa",
 ]
 
 

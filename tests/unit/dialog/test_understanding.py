@@ -69,6 +69,9 @@ class _KB:
         ("Kurwa, ile można czekać na paczkę!", 0.9, "urgent"),  # indignation is not a how-to
         ("Czuję gaz w kuchni", 0.9, "urgent"),
         ("Woda zalewa mieszkanie", 0.9, "urgent"),
+        ("Czy macie czujniki gazu?", 0.1, None),  # a protection question: meaning (none here) decides
+        ("Czy telefon jest ubezpieczony od kradzieży?", 0.1, None),
+        ("Czujnik gazu piszczy, czuję gaz", 0.1, "urgent"),  # a statement keeps its cue
     ],
 )
 def test_cue_reasons_give_way_only_to_answerable_questions(text: str, answerable: float, expected: str) -> None:
