@@ -35,8 +35,8 @@ DEFAULT_PRIORITIES: Mapping[Reason, int] = {
 }  # fmt: skip
 
 
-_HUMAN = "konsultant|czlowiek|operator|pracownik|doradc|=agent|agenta|agentem|kierownik|przelozon|szef"
-_ASK = "chce|chcial|=chciec|popros|prosze|=daj|dajcie|dajze|potrzebuj|polacz|zawolaj|wezwij|musze"
+_HUMAN = "konsultant|czlowiek|operator|pracownik|doradc|=agent|agenta|agentem|kierownik|przelozon|szef|urzedni|referent"
+_ASK = "chce|chcial|=chciec|popros|prosze|=prosic|=daj|dajcie|dajze|potrzebuj|polacz|zawolaj|wezwij|musze"
 # "nie <verb>" that means a device is broken ("pralka nie pierze"); "kurier nie przyszedł" is not here.
 _BROKEN_VERBS = (
     "chlodzi", "grzeje", "pierze", "swieci", "odpala", "startuje", "reaguje", "laduje", "wlacza", "wlaczaja",
@@ -117,6 +117,11 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         "|".join(f"=z {h}|=ze {h}" for h in [*_HUMAN.split("|"), "=kims", "=dzialem", "obslug", "infolini"]),
         ("zyw|prawdziw", "osob|czlowiek|konsultant"),
         ("=ktos|=kogos|=kims|konsultant|czlowiek|osob", "=na =zywo"),
+        ("=ktos|=kogos|=z", "=zywy|=zywego|=zywym|=zywa|=zywej|=zywa"),
+        (
+            "rozmaw!rozmawial|porozmaw!porozmawial|=mowic!mowil|=pomowic!pomowil|gada!gadal|pogada!pogadal",
+            "=z =osoba|=z =pania|=z =panem|=z =zywym|=z =zywa",
+        ),
         ("przekier", "=mnie|=nas|czlowiek|konsultant|=kogos|=ktos"),
         ("popros|=daj|dajcie|chce|potrzebuj|zawolaj", "=kogos|=ktos"),
         "oddzwon",

@@ -31,6 +31,13 @@ HUMAN = [
     "nie chcę rozmawiać z automatem",
     "Nie chcę czekać, dajcie konsultanta!",
     "konsultanta poproszę",
+    # a public office's wording and everyday ways to ask for a person
+    "chciałabym rozmawiać z urzędnikiem",
+    "proszę o połączenie z urzędnikiem",
+    "proszę o rozmowę z referentem",
+    "czy mogę prosić urzędnika",
+    "chcę rozmawiać z osobą",
+    "czy jest ktoś żywy",
 ]
 COMPLAINT = [
     "reklamacja",
@@ -90,6 +97,8 @@ NEGATIVE = [
     "ile trwa dostawa",
     "czy grozi mi kara za spóźnienie z opłatą",  # a penalty, not a threat
     "czy grozi mi mandat",
+    "czy urzędnik pomoże mi wypełnić wniosek",
+    "rozmawiałem z panią wczoraj i obiecała zwrot",  # a report, not a request
     "kuchenka gazowa",
 ]
 
