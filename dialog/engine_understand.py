@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 
 from dialog.engine_cues import term, term_positions, tokens
+from dialog.engine_intents import mostly_number
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, mood
 from dialog.escalation_meaning import EscalationMeaning
@@ -63,8 +64,9 @@ class Understanding:
         by_cues = cue_reasons(text, previous)
         by_meaning: list[Reason] = []
         words = len(tokens(text))
-        if self.meaning is not None and not by_cues and words >= 3:  # the net for what the cues miss;
-            # "tak", "dziękuję", "do widzenia" are too short to judge by meaning and cost no embedding
+        if self.meaning is not None and not by_cues and words >= 3 and not mostly_number(text):
+            # the net for what the cues miss; "tak", "dziękuję", "do widzenia" are too short to judge by
+            # meaning and cost no embedding, and a spoken order number is not words ("piec siedem dwa")
             similarity = getattr(self.kb, "best_similarity", None)
             close = self.meaning.closeness(text, similarity)
             by_meaning = [

@@ -94,6 +94,27 @@ def test_meaning_needs_similarity_and_a_margin_over_everything_else() -> None:
     assert meaning.detect(Closeness(base, neutral=0.86, kb=0.87), words=2) == []  # too short to judge
 
 
+class _AlwaysUrgent(EscalationMeaning):
+    """Meaning that finds every turn it is asked about urgent (counts the turns it judged)."""
+
+    def __init__(self) -> None:
+        self.thresholds = {"urgent": ReasonThreshold(0.5, 0.0)}
+        self.asked: list[str] = []
+
+    def closeness(self, text: str, kb_similarity: object = None) -> Closeness:
+        self.asked.append(text)
+        return Closeness({"urgent": 0.9, "requested_human": 0.1, "complaint": 0.1, "individual_offer": 0.1}, 0.1, 0.1)
+
+
+def test_a_spoken_number_is_not_judged_by_meaning() -> None:
+    meaning = _AlwaysUrgent()
+    understanding = Understanding(_KB(0.1), meaning, kb_threshold=0.5)
+    assert understanding.reason("czterdzieści osiem dwieście osiemnaście") is None
+    assert understanding.reason("numer to piec siedem dwa jeden") is None
+    assert meaning.asked == []  # and costs no embedding
+    assert understanding.reason("coś dziwnego dzieje się w piwnicy") == "urgent"
+
+
 # ---------------------------------------------------------------- follow-ups
 @pytest.mark.parametrize("text", ["a ile to kosztuje?", "a na ile miesięcy", "i do kiedy?", "ile to trwa"])
 def test_follow_ups(text: str) -> None:
