@@ -251,3 +251,19 @@ def test_a_follow_up_is_searched_with_the_previous_topic() -> None:
     reply = step.ask(fresh, "a ile to kosztuje?")
     assert reply is not None and reply.action == "clarify" and fresh.offer_value == "dostawa-koszt"
     assert step.ask(Session(id="u", topic="wniesienie na piętro"), "ile kosztuje dostawa kurierem do domu") is not None
+
+
+def test_escalation_calibration_cases_are_not_prototypes() -> None:
+    """The calibration set must be other sentences than the prototypes, or the fit would measure recall on
+    the very sentences it compares with (tests/data/escalation_tune.yaml, dialog/data/escalation_prototypes.yaml)."""
+    import yaml
+
+    from dialog.calibrate_escalation import load_general
+    from dialog.engine_text import fold
+
+    repo = Path(__file__).resolve().parents[3]
+    cases = load_general(repo / "tests" / "data" / "escalation_tune.yaml")
+    protos = yaml.safe_load((repo / "dialog" / "data" / "escalation_prototypes.yaml").read_text(encoding="utf-8"))
+    written = {fold(t).strip() for texts in protos.values() for t in texts}
+    assert {r for _, r in cases} == {"urgent", "requested_human", None}
+    assert len(cases) >= 80 and not [t for t, _ in cases if fold(t).strip() in written]
