@@ -6,6 +6,9 @@ zepsuła, gdzie ją naprawić"), and know nothing of emergencies said in other w
 
 * reasons found by meaning (``dialog.escalation_meaning``) are added to those found by the cues;
 * reasons found by meaning are added when the cues found none (meaning is the net for what words miss);
+* in a *question* about protection ("czy macie czujniki gazu", "czy telefon jest ubezpieczony od
+  kradzieży") an urgent reason found by cues is left to meaning: the danger word names what the caller
+  wants to be protected from, not what is happening; the neutral prototypes then decide;
 * in a *question* (a question word or "?") that the KB can answer (at least the confirm band), a
   complaint or urgent reason found by cues alone gives way to the KB's answer or "czy chodzi o ...?";
   requests for a human, offers, anything found by meaning and indignation ("ile można czekać!") stay.
@@ -16,7 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dialog.engine_cues import tokens
+from dialog.engine_cues import term, term_positions, tokens
+from dialog.engine_intents import mostly_number
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, mood
 from dialog.escalation_meaning import EscalationMeaning
@@ -28,12 +32,23 @@ from dialog.ports import Reason
 _QUESTION = re.compile(
     r"(^|[,;.:]\s*|\b(a|i|to|no)\s+)(jak|gdzie|czy|kiedy|ile|kto|komu|dlaczego|jaki|jaka|jakie|skad|co)\b"
 )
+_PROTECTION = term("czujnik|zabezpiecz|ubezpiecz|gasnic|ochron|zapobieg|bezpieczn|=alarm|alarmu|alarmy")
 _ANSWERABLE: frozenset[Reason] = frozenset({"complaint", "urgent"})  # by cues, in a question the KB answers
 
 
 def is_question(text: str) -> bool:
     """A question word anywhere ("pralka się zepsuła, gdzie ją naprawić") or a question mark."""
     return text.rstrip().endswith("?") or _QUESTION.search(fold(text).strip()) is not None
+
+
+def cue_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:
+    """The word cues' reasons, except urgent in a calm question about protection ("czy macie czujniki
+    gazu?"): there the danger word names what the caller wants protection from; meaning decides."""
+    found = detect_reasons(text, previous)
+    protection = is_question(text) and bool(term_positions(_PROTECTION, tokens(text)))
+    if "urgent" in found and protection and mood(text, previous) != "angry":
+        return [r for r in found if r != "urgent"]
+    return found
 
 
 class Understanding:
@@ -46,11 +61,12 @@ class Understanding:
 
     def reasons(self, text: str, previous: Sequence[str] = ()) -> list[Reason]:
         """Every reason to transfer, most important first, after the guards above."""
-        by_cues = detect_reasons(text, previous)
+        by_cues = cue_reasons(text, previous)
         by_meaning: list[Reason] = []
         words = len(tokens(text))
-        if self.meaning is not None and not by_cues and words >= 3:  # the net for what the cues miss;
-            # "tak", "dziękuję", "do widzenia" are too short to judge by meaning and cost no embedding
+        if self.meaning is not None and not by_cues and words >= 3 and not mostly_number(text):
+            # the net for what the cues miss; "tak", "dziękuję", "do widzenia" are too short to judge by
+            # meaning and cost no embedding, and a spoken order number is not words ("piec siedem dwa")
             similarity = getattr(self.kb, "best_similarity", None)
             close = self.meaning.closeness(text, similarity)
             by_meaning = [

@@ -35,22 +35,31 @@ DEFAULT_PRIORITIES: Mapping[Reason, int] = {
 }  # fmt: skip
 
 
-_HUMAN = "konsultant|czlowiek|operator|pracownik|doradc|=agent|agenta|agentem|kierownik|przelozon|szef"
-_ASK = "chce|chcial|=chciec|popros|prosze|=daj|dajcie|dajze|potrzebuj|polacz|zawolaj|wezwij|musze"
+_HUMAN = "konsultant|czlowiek|operator|pracownik|doradc|=agent|agenta|agentem|kierownik|przelozon|szef|urzedni|referent"
+_ASK = "chce|chcial|=chciec|popros|prosze|=prosic|=daj|dajcie|dajze|potrzebuj|polacz|zawolaj|wezwij|musze"
 # "nie <verb>" that means a device is broken ("pralka nie pierze"); "kurier nie przyszedł" is not here.
 _BROKEN_VERBS = (
     "chlodzi", "grzeje", "pierze", "swieci", "odpala", "startuje", "reaguje", "laduje", "wlacza", "wlaczaja",
     "drukuje", "kreci", "gra", "wyswietla", "laczy", "czyta", "ssie", "suszy", "mrozi", "zamyka", "otwiera",
 )  # fmt: skip
+# "Ktoś mi grozi" is a threat; "czy grozi mi kara / mandat / odsetki" is a question about a penalty.
+_THREATS = cues(
+    "=grozi =mi|=groza =mi|=mi =grozi|=mi =groza|=mnie =grozi|=nam =grozi|=grozil|=grozila|=grozili|=grozic",
+    unless="=kara|=kary|=kare|mandat|odset|grzywn|upomnien|egzekuc|oplat|termin|wygasn|blokad|utrat",
+)
 _CUES: dict[Reason, tuple[Cue, ...]] = {
-    "urgent": cues(
-        ("=pali|=palilo|=palil|=palila|=pala|zapalil|zapalilo|zapalila", "=sie"),
+    "urgent": _THREATS
+    + cues(
+        ("=pali|=palilo|=palil|=palila|=pala|zapalil|zapalilo|zapalila", "=sie|=se"),
         "pozar!pozarn|=ogien|=ognia|=ogniem|plomien|plomieni|=plonie|splonal|=dym|=dymu|dymi!dymisj",
-        "porazen|porazil|iskrz|wybuch|eksplod|przegrzal|przegrzewa|zwarci|spalil|stopil|spuchl|spuchniet",
+        "porazen|porazil|iskr|iskz|wybuch|eksplod|eksploz|spalenizn|=swad|=czad|=czadu|=czadem|tlenek wegl"
+        "|tlenku wegl|nieprzytomn|=nie =oddycha|karetk|reanimac|=zawal|=udar"
+        "|przegrzal|przegrzewa|zwarci|spalil|stopil|spuchl|spuchniet",
         ("=prad|=pradem|=pradu", "kop|razi|=bije|=bil|=walnal|=walnelo"),
         "zagrozen|zagraza|niebezpieczenstw|=ranny|=ranna|poparz|zatrul|zatruci|krwaw",
+        ("rozbit|rozcie|krwaw|=rana|=rane", "=glowa|=glowe|=glowy|=reka|=reke|=noga|=noge|=twarz"),
         "oszust|oszuk|wyludz|phishing|podszyw|wlamal|wlaman|przejeli|przejal konto",
-        "ukradl|ukradli|ukradz|kradziez|skradzion|wykradl|wyciek",
+        "ukradl|ukradli|ukradz|kradzie|kradzion|skradzion|wykradl|wyciek|okradl|okradli|okradzion|okradzi|okradn",
         (
             "uzyl|=uzyla|=uzyto|wykorzystal|wykorzystano",
             "karty|=karte|konta|=konto|danych|=dane|tozsamosc",
@@ -63,12 +72,12 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         ),
         "=pozwe|=pozwiemy|=pozew|prawnik|adwokat|policj|prokurat|uokik|rzecznik|=sad|=sadu|=sadzie",
         "zabij|pozabijam|=bomba|=bombe|=bomby|wysadz|polkn|zadlawil|=udusil|=wypadek",
-        ("=gaz|=gazu|=gazem", "czu|smierd|ulatn|wycie|zapach|=wali|=cuchnie"),
+        ("=gaz|=gazu|=gazem|=gas|=gasu|=gazen", "czu!czujn|smierd|ulatn|wycie|zapach|=wali|=cuchnie"),
         (
             "zalal|zalewa|zalało|zalalo|zalane|zalana|=leje|=leci|wylal|=tryska",
             "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog|=woda|wody",
         ),
-        "powodz|=grozi =mi|=groza =mi|=grozil|=grozila|=grozili|grozb|=pobije|pobic",
+        "powodz|grozb|pogrozk|=pobije|pobic",
         ("=topi|=topia|topil|=pali|=tli|=dymi|=iskrzy", "=sie"),
         (
             "=ktos|=ktoś|=obcy|=nieznany",
@@ -108,6 +117,11 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         "|".join(f"=z {h}|=ze {h}" for h in [*_HUMAN.split("|"), "=kims", "=dzialem", "obslug", "infolini"]),
         ("zyw|prawdziw", "osob|czlowiek|konsultant"),
         ("=ktos|=kogos|=kims|konsultant|czlowiek|osob", "=na =zywo"),
+        ("=ktos|=kogos|=z", "=zywy|=zywego|=zywym|=zywa|=zywej|=zywa"),
+        (
+            "rozmaw!rozmawial|porozmaw!porozmawial|=mowic!mowil|=pomowic!pomowil|gada!gadal|pogada!pogadal",
+            "=z =osoba|=z =pania|=z =panem|=z =zywym|=z =zywa",
+        ),
         ("przekier", "=mnie|=nas|czlowiek|konsultant|=kogos|=ktos"),
         ("popros|=daj|dajcie|chce|potrzebuj|zawolaj", "=kogos|=ktos"),
         "oddzwon",

@@ -17,11 +17,14 @@ from tests.support.paths import DATA
 
 DOMAINS = DATA / "domains.yaml"
 
-# Measured (frozen split): right / answered-right / urgent recall / requested_human recall.
+# Measured (frozen split): right / answered-right / urgent recall / requested_human recall, and how many
+# neutral trigger-word questions were escalated. Second round (more prototypes, ASR-robust cues): urzad urgent
+# recall 0.83 -> 1.0 (tightened), at the price of more in-domain questions sent to a human (agd right 0.70 ->
+# 0.667, answered-right 0.59 -> 0.538; urzad one neutral question escalated): docs/benchmarks.md.
 FROZEN_FLOOR = {
-    "agd": {"right": 0.68, "answered_right": 0.56, "urgent": 1.0, "requested_human": 1.0},
-    "telecom": {"right": 0.56, "answered_right": 0.35, "urgent": 0.8, "requested_human": 1.0},
-    "urzad": {"right": 0.64, "answered_right": 0.52, "urgent": 0.83, "requested_human": 0.75},
+    "agd": {"right": 0.66, "answered_right": 0.53, "urgent": 1.0, "requested_human": 1.0, "neutral": 1},
+    "telecom": {"right": 0.56, "answered_right": 0.35, "urgent": 0.8, "requested_human": 1.0, "neutral": 0},
+    "urzad": {"right": 0.68, "answered_right": 0.55, "urgent": 1.0, "requested_human": 0.75, "neutral": 1},
 }
 
 
@@ -40,7 +43,7 @@ def test_frozen_split_levels(reports: dict[tuple[str, str], dict[str, Any]], dom
     assert r["answered_wrong"] <= 0.05 and r["ood_answered"] <= 0.05, r["failures"]
     assert r["reasons"]["urgent"]["recall"] >= floor["urgent"], r["failures"]
     assert r["reasons"]["requested_human"]["recall"] >= floor["requested_human"], r["failures"]
-    assert r["neutral_escalated"] <= (1 if domain == "agd" else 0), r["failures"]
+    assert r["neutral_escalated"] <= floor["neutral"], r["failures"]
 
 
 @pytest.mark.parametrize("domain", sorted(FROZEN_FLOOR))

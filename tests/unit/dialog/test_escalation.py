@@ -31,6 +31,13 @@ HUMAN = [
     "nie chcę rozmawiać z automatem",
     "Nie chcę czekać, dajcie konsultanta!",
     "konsultanta poproszę",
+    # a public office's wording and everyday ways to ask for a person
+    "chciałabym rozmawiać z urzędnikiem",
+    "proszę o połączenie z urzędnikiem",
+    "proszę o rozmowę z referentem",
+    "czy mogę prosić urzędnika",
+    "chcę rozmawiać z osobą",
+    "czy jest ktoś żywy",
 ]
 COMPLAINT = [
     "reklamacja",
@@ -42,6 +49,7 @@ COMPLAINT = [
     "chcę złożyć skargę",
     "chce zlozyc reklamacje",
     "lodówka przestała chłodzić",
+    "telewizor ma rozbity ekran",  # a defect, not an injury ("rozbita głowa" is urgent)
 ]
 URGENT = [
     "pali się",
@@ -54,6 +62,18 @@ URGENT = [
     "TO JEST SKANDAL!!!",
     "żenada",
     "jesteście idiotami",
+    # ASR-like spellings and everyday words (no diacritics, English "gas", misheard "rz")
+    "czuje gas w kuchni",
+    "smierdzi gazen",
+    "iskży z gniazdka",
+    "kradzierz karty",
+    "okradli mnie",
+    "ktos mi grozi",
+    "czad w mieszkaniu",
+    "czuć spaleniznę",
+    "pali śe",
+    "mąż jest nieprzytomny",
+    "mama się przewróciła i ma rozbitą głowę",
 ]
 OFFER = [
     "rabat dla firmy",
@@ -75,6 +95,11 @@ NEGATIVE = [
     "przełącznik jest w zestawie",
     "czy mogę natychmiast anulować zamówienie",
     "ile trwa dostawa",
+    "czy grozi mi kara za spóźnienie z opłatą",  # a penalty, not a threat
+    "czy grozi mi mandat",
+    "czy urzędnik pomoże mi wypełnić wniosek",
+    "rozmawiałem z panią wczoraj i obiecała zwrot",  # a report, not a request
+    "kuchenka gazowa",
 ]
 
 

@@ -69,6 +69,9 @@ class _KB:
         ("Kurwa, ile można czekać na paczkę!", 0.9, "urgent"),  # indignation is not a how-to
         ("Czuję gaz w kuchni", 0.9, "urgent"),
         ("Woda zalewa mieszkanie", 0.9, "urgent"),
+        ("Czy macie czujniki gazu?", 0.1, None),  # a protection question: meaning (none here) decides
+        ("Czy telefon jest ubezpieczony od kradzieży?", 0.1, None),
+        ("Czujnik gazu piszczy, czuję gaz", 0.1, "urgent"),  # a statement keeps its cue
     ],
 )
 def test_cue_reasons_give_way_only_to_answerable_questions(text: str, answerable: float, expected: str) -> None:
@@ -89,6 +92,27 @@ def test_meaning_needs_similarity_and_a_margin_over_everything_else() -> None:
     assert meaning.detect(Closeness(base, neutral=0.86, kb=0.895)) == []  # the KB is as close: a question
     assert meaning.detect(Closeness({**base, "requested_human": 0.93}, 0.8, 0.8)) == []  # nearer to a human
     assert meaning.detect(Closeness(base, neutral=0.86, kb=0.87), words=2) == []  # too short to judge
+
+
+class _AlwaysUrgent(EscalationMeaning):
+    """Meaning that finds every turn it is asked about urgent (counts the turns it judged)."""
+
+    def __init__(self) -> None:
+        self.thresholds = {"urgent": ReasonThreshold(0.5, 0.0)}
+        self.asked: list[str] = []
+
+    def closeness(self, text: str, kb_similarity: object = None) -> Closeness:
+        self.asked.append(text)
+        return Closeness({"urgent": 0.9, "requested_human": 0.1, "complaint": 0.1, "individual_offer": 0.1}, 0.1, 0.1)
+
+
+def test_a_spoken_number_is_not_judged_by_meaning() -> None:
+    meaning = _AlwaysUrgent()
+    understanding = Understanding(_KB(0.1), meaning, kb_threshold=0.5)
+    assert understanding.reason("czterdzieści osiem dwieście osiemnaście") is None
+    assert understanding.reason("numer to piec siedem dwa jeden") is None
+    assert meaning.asked == []  # and costs no embedding
+    assert understanding.reason("coś dziwnego dzieje się w piwnicy") == "urgent"
 
 
 # ---------------------------------------------------------------- follow-ups
@@ -227,3 +251,19 @@ def test_a_follow_up_is_searched_with_the_previous_topic() -> None:
     reply = step.ask(fresh, "a ile to kosztuje?")
     assert reply is not None and reply.action == "clarify" and fresh.offer_value == "dostawa-koszt"
     assert step.ask(Session(id="u", topic="wniesienie na piętro"), "ile kosztuje dostawa kurierem do domu") is not None
+
+
+def test_escalation_calibration_cases_are_not_prototypes() -> None:
+    """The calibration set must be other sentences than the prototypes, or the fit would measure recall on
+    the very sentences it compares with (tests/data/escalation_tune.yaml, dialog/data/escalation_prototypes.yaml)."""
+    import yaml
+
+    from dialog.calibrate_escalation import load_general
+    from dialog.engine_text import fold
+
+    repo = Path(__file__).resolve().parents[3]
+    cases = load_general(repo / "tests" / "data" / "escalation_tune.yaml")
+    protos = yaml.safe_load((repo / "dialog" / "data" / "escalation_prototypes.yaml").read_text(encoding="utf-8"))
+    written = {fold(t).strip() for texts in protos.values() for t in texts}
+    assert {r for _, r in cases} == {"urgent", "requested_human", None}
+    assert len(cases) >= 80 and not [t for t, _ in cases if fold(t).strip() in written]
