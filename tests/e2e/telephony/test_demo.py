@@ -87,7 +87,10 @@ def test_a_demo_call_ends_in_a_warm_transfer_an_agent_takes(demo: tuple[Server, 
     phones = banner_value(banner, r"(http://127\.0\.0\.1:\d+)/phones ")
     assert "samples/consultant.wav" in banner and (REPO_ROOT / "samples" / "consultant.wav").is_file()
     answered = simulate(banner, str(REPO_ROOT / "samples" / "question.wav"), tmp_path / "question.wav")
-    assert "KLIENT: " in answered and "paczkomatu InPost kosztuje" in answered, answered  # the README's first try
+    # the README's first try: the delivery-price entry, answered or (the eSpeak sample is recognised a little
+    # differently from run to run: "dostama do paszkomatu") offered as "czy chodzi o to: ile kosztuje dostawa?"
+    understood = "paczkomatu InPost kosztuje" in answered or "Czy chodzi o to: ile kosztuje dostawa?" in answered
+    assert "KLIENT: " in answered and understood, answered
     api(server, anna, "PUT", "/v1/agents/anna/status", json={"status": "available"})
 
     output = simulate(banner, str(REPO_ROOT / "samples" / "consultant.wav"), tmp_path / "call.wav")
