@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
@@ -105,7 +106,9 @@ def test_a_demo_call_ends_in_a_warm_transfer_an_agent_takes(demo: tuple[Server, 
         driver.get(phones + "/phones")
         driver.save_screenshot(str(tmp_path / "demo-phones.png"))
         driver.find_element(By.CSS_SELECTOR, "form[action$='/answer'] button").click()
-        WebDriverWait(driver, 30).until(lambda d: "rozmowa" in d.find_element(By.TAG_NAME, "table").text)
+        # the page redraws its table as the call moves on: an element read mid-redraw is stale, read it again
+        answered_wait = WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,))
+        answered_wait.until(lambda d: "rozmowa" in d.find_element(By.TAG_NAME, "table").text)
         assert api(server, anna)["current"]["status"] == "connected"
         console_shows_the_call(driver, server, anna, tmp_path / "demo-console.png")
 

@@ -298,7 +298,10 @@ async def test_a_polish_kb_question_is_answered_over_a_simulated_phone_call(
     assert any(t["speculative"] for t in turns)
     answer = " ".join(e["text"] for e in record["transcript"] if e["role"] == "bot" and e["turn"] >= 1)
     assert EXPECTED in answer
-    assert all(e["status"] == "heard" for e in record["transcript"] if e["role"] == "bot")
+    # every bot sentence was heard, except, when the sentence came as two turns, the reply to its first half
+    # (the caller's continuation stops it at once: that is the continuation rule, not a fault)
+    bot = [e for e in record["transcript"] if e["role"] == "bot"]
+    assert all(e["status"] == "heard" for e in bot if e["turn"] in (0, turns[-1]["turn"])), bot
     # The caller heard the answer after they stopped speaking. How fast is a figure for the benchmark
     # (`infolinia bench calls`, docs/benchmarks.md), not a wall-clock threshold in a test.
     assert_replies_heard(result)
