@@ -97,7 +97,7 @@ def test_caller_turns_for_each_kind() -> None:
 
 
 def test_latency_is_reported_apart_for_dynamic_and_static_replies() -> None:
-    lat = [[0.9, 0.4, 1.1, None], [0.7, 0.5]]  # the second call ended after two turns
+    lat: list[list[float | None]] = [[0.9, 0.4, 1.1, None], [0.7, 0.5]]  # the second call ended after two turns
     flags = [[True, False, True, False], [True, False, True, False]]
     kinds = latency_by_kind(lat, flags)
     assert kinds["dynamic"] == {"turns": 3, "p50": 0.9, "p95": 1.08, "p99": 1.096}
