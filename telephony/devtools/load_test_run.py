@@ -66,8 +66,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--workload",
         choices=("kb", "mixed"),
         default="kb",
-        help="kb: knowledge-base questions (pre-rendered replies); mixed: order statuses (fresh synthesis) "
-        "alternating with the shared Polish phone recordings (telephony/devtools/workload.py)",
+        help="kb: knowledge-base questions (pre-rendered replies); mixed: 3 of 4 turns ask for an order's status "
+        "(fresh synthesis), callers from the shared Polish phone recordings (telephony/devtools/workload.py)",
     )
     p.add_argument("--eval-dir", type=Path, help="with --workload mixed: the shared Polish recordings (asr-pl)")
 
