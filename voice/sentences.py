@@ -117,19 +117,20 @@ def split_clauses(sentence: str) -> list[str]:
     return [c for c in _CLAUSE_END.split(_clean(sentence)) if c]
 
 
-def first_clause(sentence: str, min_chars: int = 12) -> tuple[str, str]:
-    """``(head, rest)``: the sentence cut at its first clause boundary leaving both parts ``min_chars`` long.
+def first_clause(sentence: str, min_chars: int = 12, max_rest_ratio: float = 3.0) -> tuple[str, str]:
+    """``(head, rest)``: the sentence cut at its first clause boundary that leaves both parts ``min_chars``
+    long and the rest at most ``max_rest_ratio`` times the head; ``rest`` is '' when it stays whole.
 
     Why: a caller waits for the first audio, and a synthesizer renders a piece whole before any of it
-    plays; a first clause renders in about half the time of its sentence. Punctuation boundaries come
-    first; a sentence without one may be cut before "i", "oraz", "ale", "lecz". Parts shorter than
-    ``min_chars`` would sound clipped ("Tak," alone), so such a boundary is skipped. ``rest`` is ''
-    when the sentence stays whole.
+    plays; a first clause renders in a fraction of its sentence's time. Punctuation boundaries come
+    first; a sentence without one may be cut before "i", "oraz", "ale", "lecz". A part shorter than
+    ``min_chars`` sounds clipped ("Tak," alone), and the rest must be rendered while the head plays:
+    at most 3x its length leaves no gap unless synthesis runs slower than a third of real time.
     """
     text = _clean(sentence)
     for rule in (_CLAUSE_END, _CONJUNCTION):
         for m in rule.finditer(text):
             head, rest = text[: m.start()], text[m.end() :]
-            if len(head) >= min_chars and len(rest) >= min_chars:
+            if min(len(head), len(rest)) >= min_chars and len(rest) <= max_rest_ratio * len(head):
                 return head, rest
     return text, ""

@@ -72,6 +72,9 @@ CLAUSES = [
     ("Paczka jest w drodze, ale kurier się spóźni i przeprasza.",
      ("Paczka jest w drodze,", "ale kurier się spóźni i przeprasza.")),
     ("Zamówienie zostało wysłane.", ("Zamówienie zostało wysłane.", "")),
+    # the rest must be rendered while the head plays: a short head before a long rest is no cut
+    ("Dzień dobry, tu asystent sklepu Sklep Demo i chętnie pomogę w sprawie zamówienia.",
+     ("Dzień dobry, tu asystent sklepu Sklep Demo", "i chętnie pomogę w sprawie zamówienia.")),
     ("Tak, dziękuję.", ("Tak, dziękuję.", "")),  # both parts would be too short
     ("Paczka  jest\tw drodze,   dotrze\njutro rano.", ("Paczka jest w drodze,", "dotrze jutro rano.")),
 ]  # fmt: skip
@@ -85,7 +88,11 @@ def test_first_clause(sentence: str, expected: tuple[str, str]) -> None:
 
 
 def test_first_clause_length_is_configurable() -> None:
-    assert first_clause("Tak, zamówienie jest w drodze.", min_chars=4) == ("Tak,", "zamówienie jest w drodze.")
+    assert first_clause("Tak, zamówienie jest w drodze.", min_chars=4) == ("Tak, zamówienie jest w drodze.", "")
+    assert first_clause("Tak, zamówienie jest w drodze.", min_chars=4, max_rest_ratio=10) == (
+        "Tak,",
+        "zamówienie jest w drodze.",
+    )
     assert first_clause("Dzień dobry, tu infolinia sklepu.", min_chars=40) == ("Dzień dobry, tu infolinia sklepu.", "")
 
 
