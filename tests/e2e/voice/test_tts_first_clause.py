@@ -114,3 +114,15 @@ async def test_the_call_plays_the_clause_first_with_one_mark_per_sentence(voice_
     expected = voice(voice_spec, 12)
     first = np.concatenate([c async for c in expected.stream(segments[0].text, 8000)])
     assert np.array_equal(audio[: len(first)], first)  # clause, short pause, rest: in that order
+
+
+async def test_a_whole_reply_through_the_cache_is_rendered_in_whole_sentences(
+    voice_spec: VoiceSpec, tmp_path: Path
+) -> None:
+    """The HTTP voice turn asks for the whole WAV: no one hears it early, so the sentence is not cut."""
+    synth = voice(voice_spec, 12)
+    cache = PrerenderedSynthesizer(synth, 8000, DiskAudioCache(tmp_path, "v"))
+    rendered = count_renders(synth)
+    pcm = await cache.synthesize(STATUS, 8000)
+    assert rendered == [f"{HEAD} i czeka na płatność.", "Wyślemy je przez kuriera."]
+    assert np.array_equal(pcm, await voice(voice_spec, 0).synthesize(STATUS, 8000))
