@@ -61,5 +61,12 @@ bench: models
 	$(BIN)/infolinia bench speech
 	$(BIN)/infolinia bench dialog
 
+.PHONY: bench-mixed
+# Capacity with the mixed workload (issue 16): run on an idle machine, ~20 min; docs/benchmarks.md.
+bench-mixed: models
+	mkdir -p out
+	$(BIN)/infolinia bench calls --workload mixed --calls 16 --concurrency 2,4,8,12,16,20 --turns 4 \
+		--json out/bench-mixed.json --markdown out/bench-mixed.md
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

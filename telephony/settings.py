@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         "replies start without a synthesis wait; kept in tts_cache_dir.",
     )
     tts_cache_dir: Path | None = Field(None, description="Pre-rendered reply audio; unset = <models_dir>/tts-cache.")
+    tts_first_clause_chars: int = Field(
+        12,
+        ge=0,
+        description="Replies synthesized fresh (order statuses, dates) start playing after their first clause "
+        "(at least this many characters) is rendered, not their whole first sentence; 0 = whole sentence.",
+    )
     speech: bool = Field(True, description="Load the speech models; false = text chat only (no phone, no voice).")
     asr_remote: str = Field(
         "",

@@ -98,3 +98,39 @@ def split_sentences(text: str) -> list[str]:
     sentences = stream.feed(text)
     rest = stream.flush()
     return [*sentences, rest] if rest else sentences
+
+
+# Clauses: where a sentence may be cut for speech without changing how it sounds (a short pause).
+# After clause punctuation followed by whitespace ("12,50" and "14:00" have none), or a spaced hyphen.
+_CLAUSE_END = re.compile(r"(?<=[,;:–—])\s+|(?<=\s-)\s+")
+# Before a coordinating conjunction: the weaker boundary, used only where no punctuation gives one
+# ("Zamówienie numer ... zostało przyjęte | i czeka na płatność.").
+_CONJUNCTION = re.compile(r"\s+(?=(?:i|oraz|ale|lecz)\s)")
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """A sentence's clauses, cut after clause punctuation (',', ';', ':', '–', '—', ' - ') and whitespace.
+
+    Why here: the synthesizer cuts long sentences and the first clause of a reply with this one rule,
+    next to the sentence rule, so a clause never straddles what ``split_sentences`` calls a sentence.
+    """
+    return [c for c in _CLAUSE_END.split(_clean(sentence)) if c]
+
+
+def first_clause(sentence: str, min_chars: int = 12, max_rest_ratio: float = 3.0) -> tuple[str, str]:
+    """``(head, rest)``: the sentence cut at its first clause boundary that leaves both parts ``min_chars``
+    long and the rest at most ``max_rest_ratio`` times the head; ``rest`` is '' when it stays whole.
+
+    Why: a caller waits for the first audio, and a synthesizer renders a piece whole before any of it
+    plays; a first clause renders in a fraction of its sentence's time. Punctuation boundaries come
+    first; a sentence without one may be cut before "i", "oraz", "ale", "lecz". A part shorter than
+    ``min_chars`` sounds clipped ("Tak," alone), and the rest must be rendered while the head plays:
+    at most 3x its length leaves no gap unless synthesis runs slower than a third of real time.
+    """
+    text = _clean(sentence)
+    for rule in (_CLAUSE_END, _CONJUNCTION):
+        for m in rule.finditer(text):
+            head, rest = text[: m.start()], text[m.end() :]
+            if min(len(head), len(rest)) >= min_chars and len(rest) <= max_rest_ratio * len(head):
+                return head, rest
+    return text, ""

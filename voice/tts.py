@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -31,8 +30,7 @@ from voice.models import VoiceSpec
 from voice.normalize import speech_sentences, warm_up
 from voice.ports import PCM
 from voice.resample import resample
-
-_CLAUSE_BREAK = re.compile(r"(?<=[,;:–—])\s+")
+from voice.sentences import first_clause, split_clauses
 
 
 def split_long(sentence: str, max_chars: int) -> list[str]:
@@ -44,7 +42,7 @@ def split_long(sentence: str, max_chars: int) -> list[str]:
     if len(sentence) <= max_chars:
         return [sentence]
     pieces: list[str] = []
-    for clause in _CLAUSE_BREAK.split(sentence):
+    for clause in split_clauses(sentence):
         if pieces and len(pieces[-1]) + 1 + len(clause) <= max_chars:
             pieces[-1] = f"{pieces[-1]} {clause}"
         else:
@@ -70,6 +68,8 @@ class PiperSynthesizer:
         volume: float = 0.9,
         use_cuda: bool = False,
         threads: int = 0,
+        first_clause_chars: int = 0,
+        clause_pause_s: float = 0.08,
     ) -> None:
         self.spec = voice
         with open(voice.config, encoding="utf-8") as f:  # native rate is known before the model loads
@@ -78,6 +78,9 @@ class PiperSynthesizer:
         self._cache: OrderedDict[tuple[str, int], tuple[PCM, ...]] = OrderedDict()
         self._cache_size, self._cache_max_chars = cache_size, cache_max_chars
         self._max_piece_chars, self._pause_s = max_piece_chars, sentence_pause_s
+        # > 0: each text's first sentence is rendered in two pieces, its first clause (at least this many
+        # characters) then the rest, with ``clause_pause_s`` between them (voice.sentences.first_clause).
+        self.first_clause_chars, self._clause_pause_s = first_clause_chars, clause_pause_s
         self._scales = (length_scale, noise_scale, noise_w_scale)
         self._volume, self._use_cuda, self._threads = volume, use_cuda, threads
         self._voice: Any = None
@@ -121,7 +124,28 @@ class PiperSynthesizer:
 
     def pieces(self, text: str) -> list[str]:
         """What is synthesized one at a time: sentences (split, then normalised), long ones cut at commas."""
-        return [p for s in speech_sentences(text) for p in split_long(s.strip(), self._max_piece_chars) if p]
+        return [piece for piece, _ in self.plan(text)]
+
+    def plan(self, text: str, first_clause_chars: int | None = None) -> list[tuple[str, float]]:
+        """Pieces with the silence after each: the sentence pause, a clause pause, none after the last.
+
+        Why the first clause: what reaches this voice was not pre-rendered (order statuses, dates,
+        amounts), and the caller hears nothing until the first piece is rendered; with
+        ``first_clause_chars`` the first sentence starts playing after its first clause is rendered.
+        ``first_clause_chars`` given overrides the voice's (0: whole sentences).
+        """
+        clause_chars = self.first_clause_chars if first_clause_chars is None else first_clause_chars
+        plan: list[tuple[str, float]] = []
+        for i, sentence in enumerate(speech_sentences(text)):
+            cut = [p for p in split_long(sentence.strip(), self._max_piece_chars) if p]
+            if i == 0 and clause_chars > 0 and cut:
+                head, rest = first_clause(cut[0], clause_chars)
+                cut = [head, rest, *cut[1:]] if rest else cut
+            # inside a sentence a clause pause, after it the sentence pause, nothing after the last piece
+            plan += [(p, self._clause_pause_s) for p in cut[:-1]] + [(p, self._pause_s) for p in cut[-1:]]
+        if plan:
+            plan[-1] = (plan[-1][0], 0.0)
+        return plan
 
     def _render(self, piece: str, rate: int, pause_s: float) -> PCM:
         """Blocking: one piece -> int16 PCM at ``rate`` followed by ``pause_s`` of silence."""
@@ -130,8 +154,11 @@ class PiperSynthesizer:
         pcm = resample(pcm, self._native_rate, rate)
         return np.concatenate([pcm, np.zeros(round(pause_s * rate), dtype=np.int16)])
 
-    async def stream(self, text: str, rate: int) -> AsyncGenerator[PCM, None]:
+    def stream(self, text: str, rate: int) -> AsyncGenerator[PCM, None]:
         """Yield one PCM chunk per piece at ``rate``; the next piece is rendered only when asked for."""
+        return self._stream(text, rate, None)
+
+    async def _stream(self, text: str, rate: int, clause_chars: int | None) -> AsyncGenerator[PCM, None]:
         cached = self._cache_get((text, rate))
         if cached is not None:
             for chunk in cached:
@@ -139,10 +166,9 @@ class PiperSynthesizer:
             return
         if self._voice is None:
             await self.load()
-        pieces = await asyncio.to_thread(self.pieces, text)  # normalising may look words up: off the loop
+        plan = await asyncio.to_thread(self.plan, text, clause_chars)  # normalising may look words up: off the loop
         rendered: list[PCM] = []
-        for i, piece in enumerate(pieces):
-            pause = self._pause_s if i < len(pieces) - 1 else 0.0
+        for piece, pause in plan:
             pcm, waited = await run_in_slot(self._slots.get(), self._render, piece, rate, pause)
             if self.queue_observer is not None:
                 self.queue_observer(waited)
@@ -153,8 +179,9 @@ class PiperSynthesizer:
             self._cache_put((text, rate), tuple(rendered))
 
     async def synthesize(self, text: str, rate: int) -> PCM:
-        """The whole utterance at ``rate``."""
-        chunks = [c async for c in self.stream(text, rate)]
+        """The whole utterance at ``rate``, sentences rendered whole: nobody hears it before it is all
+        rendered (a pre-render, a file), so cutting the first clause would gain nothing."""
+        chunks = [c async for c in self._stream(text, rate, 0)]
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
 
     async def warm(self, texts: Iterable[str], rates: Iterable[int]) -> None:

@@ -143,8 +143,11 @@ class PrerenderedSynthesizer:
             await asyncio.to_thread(self.disk.put, _key(text), rate, pcm)
         return True
 
-    async def stream(self, text: str, rate: int) -> AsyncIterator[PCM]:
+    def stream(self, text: str, rate: int) -> AsyncIterator[PCM]:
         """Ready audio first: the whole text, or its first sentence and then the voice for the rest."""
+        return self._chunks(text, rate, streamed=True)
+
+    async def _chunks(self, text: str, rate: int, streamed: bool) -> AsyncIterator[PCM]:
         whole = self.get(text, rate)
         if whole is not None:
             yield whole
@@ -158,9 +161,12 @@ class PrerenderedSynthesizer:
         if text.strip():
             if self.inner is None:
                 raise RuntimeError(f"no voice to synthesize {text[:40]!r}: only pre-rendered audio is available")
+            if not streamed:  # the voice's whole-utterance rendering (no first clause cut: nobody is waiting)
+                yield await self.inner.synthesize(text, rate)
+                return
             async for chunk in self.inner.stream(text, rate):
                 yield chunk
 
     async def synthesize(self, text: str, rate: int) -> PCM:
-        chunks = [c async for c in self.stream(text, rate)]
+        chunks = [c async for c in self._chunks(text, rate, streamed=False)]
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)

@@ -158,7 +158,12 @@ def build_recognizer(settings: Settings, model: str) -> WhisperRecognizer:
 
 def build_synthesizer(settings: Settings, voice: VoiceSpec) -> PiperSynthesizer:
     """Piper as the settings configure it (not loaded yet: ``await synthesizer.load()``)."""
-    return PiperSynthesizer(voice, concurrency=settings.tts_concurrency, threads=settings.tts_threads)
+    return PiperSynthesizer(
+        voice,
+        concurrency=settings.tts_concurrency,
+        threads=settings.tts_threads,
+        first_clause_chars=settings.tts_first_clause_chars,
+    )
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ async def bench_speech(settings: Settings) -> int:
     eval_dir = ASR_EVAL if ASR_EVAL.is_dir() else None
     speech = await run_speech_bench(recognizer, synthesizer, eval_dir=eval_dir)
     print(format_speech_bench(speech))
+    await bench_first_clause(settings, synthesizer)
     if eval_dir is None:
         print(f"\n(no Polish eval set at {ASR_EVAL}: WER skipped)")
         return 0
@@ -61,6 +62,36 @@ async def bench_speech(settings: Settings) -> int:
         print("\n" + format_asr_eval(row[key]))
     print(f"\n(per-utterance results in out/asr-eval/)\n{HEADER}\n{format_row(row)}")
     return 0
+
+
+async def dynamic_replies(settings: Settings) -> list[str]:
+    """What the bot says that cannot be pre-rendered: each demo order's status, and a number not found."""
+    from datetime import date
+
+    from dialog import catalogue as say
+    from dialog.engine_orders import status_text
+    from dialog.factory import bundled
+    from dialog.orders import JsonOrders
+    from telephony.devtools.workload import demo_order_ids
+
+    path = settings.orders_path or bundled("orders.json")
+    orders = JsonOrders(path)
+    found = [await orders.get(i) for i in demo_order_ids(path)]
+    texts = [status_text(o, date.today()) for o in found if o is not None]
+    return [*dict.fromkeys(texts), say.ORDER_NOT_FOUND.format(order_id="1238219")]
+
+
+async def bench_first_clause(settings: Settings, synthesizer: object) -> None:
+    """First audio of dynamic replies (order statuses), whole first sentence vs first clause."""
+    from voice.bench_clause import format_first_clause_bench, run_first_clause_bench
+    from voice.tts import PiperSynthesizer
+
+    if not isinstance(synthesizer, PiperSynthesizer):
+        print(f"\n(first-clause figures need the Piper voice, not {type(synthesizer).__name__}: skipped)")
+        return
+    chars = settings.tts_first_clause_chars or 12
+    result = await run_first_clause_bench(synthesizer, await dynamic_replies(settings), clause_chars=chars)
+    print("\n" + format_first_clause_bench(result), flush=True)
 
 
 def _phone_manifest() -> Path | None:

@@ -20,10 +20,11 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from telephony.devtools.bench_cli import ASR_EVAL
 from telephony.devtools.load_test import Target, run_calls, summarize
 from telephony.devtools.load_test_report import (
     ProcSampler,
@@ -36,6 +37,7 @@ from telephony.devtools.load_test_report import (
 )
 from telephony.devtools.simulator_audio import CallerTurn, load_turn, voiced_end_s
 from telephony.devtools.simulator_rest import FakeTwilioRest
+from telephony.devtools.workload import demo_order_ids, kind_lines, latency_by_kind, load_recordings, mixed_scripts
 from telephony.settings import Settings
 
 # What callers of the demo shop ask (answers come from the bundled knowledge base), and how they leave.
@@ -60,6 +62,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", dest="json_out", help="write the full report as JSON here")
     p.add_argument("--markdown", dest="md_out", help="write the Markdown table here")
     p.add_argument("--max-call-s", type=float, default=300.0, help="a call longer than this counts as dropped")
+    p.add_argument(
+        "--workload",
+        choices=("kb", "mixed"),
+        default="kb",
+        help="kb: knowledge-base questions (pre-rendered replies); mixed: 3 of 4 turns ask for an order's status "
+        "(fresh synthesis), callers from the shared Polish phone recordings (telephony/devtools/workload.py)",
+    )
+    p.add_argument("--eval-dir", type=Path, help="with --workload mixed: the shared Polish recordings (asr-pl)")
 
 
 def run_bench_calls_cli(args: argparse.Namespace, settings: Settings) -> int:
@@ -99,25 +109,41 @@ async def caller_turns(settings: Settings, texts: Sequence[str]) -> list[CallerT
     return turns
 
 
-async def bench_calls(args: argparse.Namespace, settings: Settings) -> int:
+ScriptMaker = Callable[[int], tuple[list[list[CallerTurn]], list[list[bool]] | None]]
+
+
+async def script_maker(args: argparse.Namespace, settings: Settings) -> ScriptMaker:
+    """``calls -> (scripts, dynamic flags per turn or None)`` for the chosen workload."""
+    if getattr(args, "workload", "kb") == "mixed":
+        rec = await asyncio.to_thread(load_recordings, getattr(args, "eval_dir", None) or ASR_EVAL)
+        orders = demo_order_ids(settings.orders_path)
+        return lambda calls: mixed_scripts(calls, args.turns, rec, orders)
     if args.wavs:
         pool, closing = [load_turn(w) for w in args.wavs], None
     else:
         *pool, closing = await caller_turns(settings, [*QUESTIONS, CLOSING])
+    return lambda calls: (scripts(calls, args.turns, pool, closing), None)
+
+
+async def bench_calls(args: argparse.Namespace, settings: Settings) -> int:
+    make = await script_maker(args, settings)
     async with _gateway(args, settings) as (target, rest, pid, where):
         report: dict[str, Any] = {
             "machine": machine(),
             "load_avg_before": os.getloadavg(),
             "gateway": where,
+            "workload": getattr(args, "workload", "kb"),
             "turns_per_call": args.turns,
             "settings": {k: str(getattr(settings, k)) for k in ("whisper_model", "piper_voice", "asr_concurrency",
                                                                  "tts_concurrency", "asr_cpu_threads")},
             "runs": [],
         }  # fmt: skip
         for level in levels(args.concurrency):
-            report["runs"].append(await _one_level(args, target, rest, pid, level, pool, closing))
+            report["runs"].append(await _one_level(args, target, rest, pid, level, make))
     report["capacity"] = capacity(report["runs"])
     table = markdown(report)
+    if report["workload"] == "mixed":
+        table += "\n" + "\n".join(kind_lines(report["runs"]))
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report, indent=2, ensure_ascii=False))
     if args.md_out:
@@ -132,16 +158,17 @@ async def _one_level(
     rest: FakeTwilioRest | None,
     pid: int | None,
     level: int,
-    pool: list[CallerTurn],
-    closing: CallerTurn | None,
+    make: ScriptMaker,
 ) -> dict[str, Any]:
-    calls = scripts(max(args.calls, level), args.turns, pool, closing)
+    calls, dynamic = make(max(args.calls, level))
     print(f"concurrency {level}: {len(calls)} calls of {args.turns} turns ...", file=sys.stderr, flush=True)
     before = await scrape(target.base_url)
     sampler = ProcSampler(pid) if pid else None
     async with sampler if sampler is not None else contextlib.nullcontext():
         outcomes, wall = await run_calls(target, calls, level, rest=rest, max_s=args.max_call_s)
     run = summarize(outcomes, wall, level)
+    if dynamic is not None:
+        run["by_kind"] = latency_by_kind([o.turn_latencies_s for o in outcomes], dynamic)
     run["gateway"] = gateway_figures(before, await settled_scrape(target.base_url, before))
     run["process"] = sampler.summary() if sampler is not None else {}
     run["load_avg_after"] = os.getloadavg()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice.sentences import NOT_FINAL, SentenceStream, split_sentences
+from voice.sentences import NOT_FINAL, SentenceStream, first_clause, split_clauses, split_sentences
 
 CASES = [
     ("Dzień dobry. W czym mogę pomóc?", ["Dzień dobry.", "W czym mogę pomóc?"]),
@@ -57,3 +57,50 @@ def test_the_abbreviation_list_is_lower_case_and_holds_the_common_ones() -> None
     assert {"np.", "tzw.", "ul.", "godz.", "nr", "tel.", "m.in.", "dr"} <= NOT_FINAL
     assert all(a == a.lower() for a in NOT_FINAL)
     assert "itd." not in NOT_FINAL  # 'itd.' may end a sentence: '..., torby itd. Zapraszamy.'
+
+
+CLAUSES = [
+    ("Dzień dobry, tu infolinia sklepu.", ("Dzień dobry,", "tu infolinia sklepu.")),
+    ("Kosztuje 12,50 zł, a dostawa jest jutro.", ("Kosztuje 12,50 zł,", "a dostawa jest jutro.")),  # no cut in 12,50
+    ("Odbiór od 14:00 – kurier zadzwoni wcześniej.", ("Odbiór od 14:00 –", "kurier zadzwoni wcześniej.")),
+    ("Uwaga na jedno: paczka czeka tylko dwa dni.", ("Uwaga na jedno:", "paczka czeka tylko dwa dni.")),
+    ("Zamówienie jest opłacone - wyślemy je jutro.", ("Zamówienie jest opłacone -", "wyślemy je jutro.")),
+    # 'Tak,' alone is too short: the next comma
+    ("Tak, zamówienie jest w drodze, dotrze jutro.", ("Tak, zamówienie jest w drodze,", "dotrze jutro.")),
+    ("Zamówienie numer cztery osiem zostało przyjęte i czeka na płatność.",
+     ("Zamówienie numer cztery osiem zostało przyjęte", "i czeka na płatność.")),  # no punctuation: before 'i'
+    ("Paczka jest w drodze, ale kurier się spóźni i przeprasza.",
+     ("Paczka jest w drodze,", "ale kurier się spóźni i przeprasza.")),
+    ("Zamówienie zostało wysłane.", ("Zamówienie zostało wysłane.", "")),
+    # the rest must be rendered while the head plays: a short head before a long rest is no cut
+    ("Dzień dobry, tu asystent sklepu Sklep Demo i chętnie pomogę w sprawie zamówienia.",
+     ("Dzień dobry, tu asystent sklepu Sklep Demo", "i chętnie pomogę w sprawie zamówienia.")),
+    ("Tak, dziękuję.", ("Tak, dziękuję.", "")),  # both parts would be too short
+    ("Paczka  jest\tw drodze,   dotrze\njutro rano.", ("Paczka jest w drodze,", "dotrze jutro rano.")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sentence", "expected"), CLAUSES)
+def test_first_clause(sentence: str, expected: tuple[str, str]) -> None:
+    head, rest = first_clause(sentence)
+    assert (head, rest) == expected
+    assert " ".join(p for p in (head, rest) if p) == " ".join(sentence.split())  # nothing lost or reordered
+
+
+def test_first_clause_length_is_configurable() -> None:
+    assert first_clause("Tak, zamówienie jest w drodze.", min_chars=4) == ("Tak, zamówienie jest w drodze.", "")
+    assert first_clause("Tak, zamówienie jest w drodze.", min_chars=4, max_rest_ratio=10) == (
+        "Tak,",
+        "zamówienie jest w drodze.",
+    )
+    assert first_clause("Dzień dobry, tu infolinia sklepu.", min_chars=40) == ("Dzień dobry, tu infolinia sklepu.", "")
+
+
+def test_split_clauses_cuts_only_at_punctuation_followed_by_space() -> None:
+    assert split_clauses("Cena 19,99 zł, godzina 14:00; dostawa – jutro.") == [
+        "Cena 19,99 zł,",
+        "godzina 14:00;",
+        "dostawa –",
+        "jutro.",
+    ]
+    assert split_clauses("Bez przecinków i bez dwukropków.") == ["Bez przecinków i bez dwukropków."]
