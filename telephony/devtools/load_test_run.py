@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,14 @@ from telephony.devtools.load_test_report import (
 )
 from telephony.devtools.simulator_audio import CallerTurn, load_turn, voiced_end_s
 from telephony.devtools.simulator_rest import FakeTwilioRest
-from telephony.devtools.workload import demo_order_ids, kind_lines, latency_by_kind, load_recordings, mixed_scripts
+from telephony.devtools.workload import (
+    demo_order_ids,
+    kind_lines,
+    latency_by_kind,
+    load_recordings,
+    mixed_scripts,
+    write_many_orders,
+)
 from telephony.settings import Settings
 
 # What callers of the demo shop ask (answers come from the bundled knowledge base), and how they leave.
@@ -126,6 +134,10 @@ async def script_maker(args: argparse.Namespace, settings: Settings) -> ScriptMa
 
 
 async def bench_calls(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "workload", "kb") == "mixed" and settings.orders_path is None and not settings.orders_url:
+        # hundreds of orders, so a status reply is synthesized fresh rather than read from the reply cache
+        many = write_many_orders(Path(tempfile.mkdtemp(prefix="infolinia-orders-")) / "orders.json")
+        settings = settings.model_copy(update={"orders_path": many})
     make = await script_maker(args, settings)
     async with _gateway(args, settings) as (target, rest, pid, where):
         report: dict[str, Any] = {

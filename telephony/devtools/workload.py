@@ -92,6 +92,30 @@ def demo_order_ids(path: Path | None = None) -> list[str]:
     return [str(o["id"]) for o in raw["orders"]]
 
 
+def write_many_orders(path: Path, count: int = 400, seed: int = 16) -> Path:
+    """``count`` orders with varied numbers, statuses, carriers and dates, as an orders file at ``path``.
+
+    Why: with the dozen demo orders every status sentence is synthesized once and then comes from the
+    gateway's reply cache, so the "fresh synthesis" half of the workload would not synthesize anything.
+    With hundreds of orders (numbers 52000 upwards, none of them a demo order) nearly every reply is new."""
+    rng = random.Random(seed)
+    statuses = ("placed", "paid", "packed", "shipped", "delivered", "returned", "cancelled")
+    carriers = ("InPost", "DPD", "DHL", "Poczta Polska", "GLS")
+    orders = [
+        {
+            "id": str(52000 + i * 7 + rng.randrange(7)),
+            "status": rng.choice(statuses),
+            "carrier": rng.choice(carriers),
+            "tracking": "".join(rng.choice("0123456789") for _ in range(14)),
+            "eta": f"2026-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+            "phone": f"+48600{rng.randrange(1_000_000):06d}",
+        }
+        for i in range(count)
+    ]
+    path.write_text(json.dumps({"orders": orders}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 @dataclass(frozen=True)
 class Recordings:
     """The shared phone recordings the callers are made of: digits by word, and whole sentences."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from telephony.devtools.workload import (
     plan_calls,
     spoken_number,
     trim,
+    write_many_orders,
 )
 
 ORDERS = ["48213", "48214", "50001"]
@@ -104,3 +106,14 @@ def test_latency_is_reported_apart_for_dynamic_and_static_replies() -> None:
     assert kinds["static"]["turns"] == 2 and kinds["static"]["p50"] == 0.45
     lines = kind_lines([{"concurrency": 2, "by_kind": kinds}, {"concurrency": 4}])
     assert lines[-1] == "| 2 | 3/5 | 900/1080/1096 | 450/495/499 |"
+
+
+async def test_the_mixed_bench_orders_are_many_distinct_and_readable_by_the_gateway(tmp_path: Path) -> None:
+    from dialog.orders import JsonOrders
+
+    path = write_many_orders(tmp_path / "orders.json", count=300)
+    ids = demo_order_ids(path)
+    assert len(ids) == 300 and len(set(ids)) == 300  # a reply per order: nothing for the reply cache to repeat
+    assert not set(ids) & set(demo_order_ids())  # none of the demo orders
+    order = await JsonOrders(path).get(ids[123])
+    assert order is not None and order.id == ids[123]
