@@ -230,8 +230,12 @@ class Metrics:
             synthesizer.queue_observer = self.tts_queue.observe
         if recognizer is not None and hasattr(recognizer, "failure_observer"):  # the recognizer tier's failures
             recognizer.failure_observer = lambda kind: self.errors.labels(kind).inc()
+        if synthesizer is not None and hasattr(synthesizer, "failure_observer"):  # the synthesis tier's failures
+            synthesizer.failure_observer = lambda kind: self.errors.labels(kind).inc()
         if getattr(recognizer, "fallback", None) is not None:  # its local fall-back is observed like it
             self.watch_speech(recognizer.fallback, None)
+        if getattr(synthesizer, "fallback", None) is not None:
+            self.watch_speech(None, synthesizer.fallback)
 
     # --- exposition -----------------------------------------------------------------------------
     def render(self) -> bytes:

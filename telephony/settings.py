@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from dialog.redis_connect import is_sentinel_url, parse_sentinel_url
 from telephony.access.keys import ApiKeys, parse_networks
 from telephony.access.ratelimit import parse_rule
-from voice.asr_remote import parse_uris
+from voice.remote_pool import parse_uris
 
 
 def _default_models_dir() -> Path:
@@ -89,6 +89,15 @@ class Settings(BaseSettings):
     )
     asr_remote_fallback: bool = Field(
         True, description="Load Whisper here too and recognise locally when every remote recognizer fails."
+    )
+    tts_remote: str = Field(
+        "",
+        description="Synthesis as its own tier: Wyoming TTS servers (`infolinia wyoming`, wyoming-piper), "
+        "comma-separated tcp://host:port; each reply goes to the next one, another on failure, the local voice "
+        "when all fail. Empty = local only.",
+    )
+    tts_remote_timeout_s: float = Field(
+        5.0, gt=0, description="Deadline of one reply at one remote synthesizer (connect and first audio; each gap)."
     )
 
     # --- turn taking ----------------------------------------------------------------------------
@@ -266,9 +275,9 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return v.rstrip("/")
 
-    @field_validator("asr_remote")
+    @field_validator("asr_remote", "tts_remote")
     @classmethod
-    def _asr_remote(cls, v: str) -> str:
+    def _remote_uris(cls, v: str) -> str:
         parse_uris(v)  # a typo fails at start-up, naming the URI
         return v
 

@@ -8,7 +8,8 @@ Why a pool with a fall-back: a caller must never be left in silence because a re
 Each request has a deadline (connect, send and answer together); a server that fails or misses it is
 skipped for ``cooldown_s`` and the turn goes to the next one; when every server has failed the turn is
 recognised locally (``fallback``), or the error reaches the call, which apologises and hands over.
-The choice of server is pure (``ServerPool``, with a clock) so it is tested with scripted failures.
+The choice of server is pure (``voice.remote_pool.ServerPool``, with a clock, shared with synthesis), so it
+is tested with scripted failures.
 
 ``infolinia wyoming`` adds the details a plain Wyoming transcript lacks (confidence, rejection, n-best,
 segments, its queueing and processing time) under the ``infolinia`` key of the transcript event's data;
@@ -21,9 +22,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
 
 import numpy as np
 from wyoming.asr import Transcribe
@@ -34,6 +33,7 @@ from wyoming.error import Error
 from wyoming.info import Describe, Info
 
 from voice.ports import PCM, Recognizer, Transcript
+from voice.remote_pool import ServerPool
 
 log = logging.getLogger(__name__)
 
@@ -45,54 +45,6 @@ MAX_NAMES = 200  # bias words sent with one request (the server keeps at most as
 
 class RemoteAsrError(Exception):
     """One server could not recognise a turn (unreachable, too slow, closed, or answered ``error``)."""
-
-
-def parse_uris(value: str) -> list[str]:
-    """``tcp://host:port,unix:///path`` -> the URIs, validated so a typo fails at start-up, not mid-call."""
-    uris = [part.strip() for part in value.split(",") if part.strip()]
-    for uri in uris:
-        parsed = urlparse(uri)
-        if parsed.scheme == "tcp" and parsed.hostname and parsed.port:
-            continue
-        if parsed.scheme == "unix" and parsed.path:
-            continue
-        raise ValueError(f"{uri!r} is not a Wyoming server URI (tcp://host:port or unix:///path)")
-    return uris
-
-
-@dataclass
-class ServerPool:
-    """Which server a turn tries first, and which it skips: pure, driven by the clock it is given.
-
-    Turns rotate over the servers (spreading the load); a server that failed is tried only after every
-    healthy one, until ``cooldown_s`` has passed, so a dead machine costs one timeout per cooldown, not
-    one per turn, while a recovered one comes back by itself."""
-
-    uris: Sequence[str]
-    cooldown_s: float = 10.0
-    _next: int = 0
-    _down_until: dict[str, float] = field(default_factory=dict)
-
-    def order(self, now: float) -> list[str]:
-        """Every server once: healthy ones in rotation first, then those cooling down (soonest back first).
-
-        One URI is tried twice: it names a balancer in front of the tier (a Kubernetes Service, Docker's
-        DNS), and a new connection there reaches another machine than the one that just failed."""
-        n = len(self.uris)
-        rotated = [self.uris[(self._next + i) % n] for i in range(n)]
-        self._next = (self._next + 1) % max(1, n)
-        healthy = [u for u in rotated if self._down_until.get(u, 0.0) <= now]
-        cooling = sorted((u for u in rotated if u not in healthy), key=lambda u: self._down_until[u])
-        return healthy + cooling if n > 1 else rotated * 2
-
-    def failed(self, uri: str, now: float) -> None:
-        self._down_until[uri] = now + self.cooldown_s
-
-    def succeeded(self, uri: str) -> None:
-        self._down_until.pop(uri, None)
-
-    def down(self, now: float) -> list[str]:
-        return [u for u in self.uris if self._down_until.get(u, 0.0) > now]
 
 
 def transcript_from(data: Mapping[str, Any], audio_s: float, round_trip_s: float) -> Transcript:

@@ -28,10 +28,11 @@ from dialog.redis_connect import connect_redis
 from telephony.agents.roster import load_roster
 from telephony.app.shop import Shop, load_shop
 from telephony.settings import Settings
-from voice.asr_remote import RemoteAsrError, describe, parse_uris
+from voice.asr_remote import RemoteAsrError, describe
 from voice.model_paths import whisper_dir
 from voice.models import FALLBACK_NOTE, ModelNotAvailable, resolve_voice, resolve_whisper
 from voice.models_turn import resolve_smart_turn
+from voice.remote_pool import parse_uris
 
 Level = Literal["ok", "warn", "fail"]
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")

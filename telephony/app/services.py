@@ -31,10 +31,12 @@ from telephony.call.loop import CallDeps
 from telephony.ports import CallControl
 from telephony.settings import Settings
 from voice.asr import SHORT_ANSWERS, WhisperRecognizer
-from voice.asr_remote import RemoteRecognizer, parse_uris
+from voice.asr_remote import RemoteRecognizer
 from voice.models import VoiceSpec, resolve_voice, resolve_whisper
 from voice.ports import PCM, Recognizer, Synthesizer
+from voice.remote_pool import parse_uris
 from voice.tts import PiperSynthesizer
+from voice.tts_remote import RemoteSynthesizer
 
 log = logging.getLogger(__name__)
 
@@ -113,27 +115,43 @@ def build_dialog(
 
 async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
     """Resolve and load both models (in threads); raises ModelNotAvailable with the fix in the message."""
-    model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
+    recognizer, synthesizer = await build_local_speech(settings, whisper=True)
+    assert recognizer is not None
+    return recognizer, synthesizer
+
+
+async def build_local_speech(settings: Settings, *, whisper: bool) -> tuple[WhisperRecognizer | None, PiperSynthesizer]:
+    """The voice, and Whisper when ``whisper``, resolved and loaded (in threads, together)."""
+    model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir) if whisper else None
     voice = await asyncio.to_thread(resolve_voice, settings.piper_voice, settings.models_dir)
-    recognizer, synthesizer = build_recognizer(settings, model), build_synthesizer(settings, voice)
-    await asyncio.gather(recognizer.load(), synthesizer.load())
+    recognizer = build_recognizer(settings, model) if model is not None else None
+    synthesizer = build_synthesizer(settings, voice)
+    await asyncio.gather(synthesizer.load(), *([recognizer.load()] if recognizer is not None else []))
     return recognizer, synthesizer
 
 
 async def build_gateway_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
     """The gateway's speech: with ``asr_remote`` set, turns go to the recognizer tier and Whisper is loaded
-    here only as its fall-back. (``infolinia wyoming``, which is that tier, always uses ``build_speech``.)"""
-    if not settings.asr_remote:
+    here only as its fall-back; with ``tts_remote`` set, replies are synthesized by the synthesis tier and
+    the voice loaded here speaks when it fails. (``infolinia wyoming``, which is both tiers, always uses
+    ``build_speech``.)"""
+    if not settings.asr_remote and not settings.tts_remote:
         return await build_speech(settings)
-    if settings.asr_remote_fallback:
-        local, synthesizer = await build_speech(settings)
-    else:
-        voice = await asyncio.to_thread(resolve_voice, settings.piper_voice, settings.models_dir)
-        local, synthesizer = None, build_synthesizer(settings, voice)
-        await synthesizer.load()
-    uris = parse_uris(settings.asr_remote)
-    log.info("speech recognition on %d remote server(s)%s", len(uris), ", local fall-back" if local else "")
-    return RemoteRecognizer(uris, local, timeout_s=settings.asr_remote_timeout_s), synthesizer
+    local_rec, voice = await build_local_speech(
+        settings, whisper=not settings.asr_remote or settings.asr_remote_fallback
+    )
+    recognizer: Recognizer | None = local_rec
+    if settings.asr_remote:
+        uris = parse_uris(settings.asr_remote)
+        log.info("speech recognition on %d remote server(s)%s", len(uris), ", local fall-back" if local_rec else "")
+        recognizer = RemoteRecognizer(uris, local_rec, timeout_s=settings.asr_remote_timeout_s)
+    synthesizer: Synthesizer = voice
+    if settings.tts_remote:
+        uris = parse_uris(settings.tts_remote)
+        log.info("speech synthesis on %d remote server(s), local fall-back", len(uris))
+        synthesizer = RemoteSynthesizer(uris, voice, timeout_s=settings.tts_remote_timeout_s)
+    assert recognizer is not None  # local whenever recognition is not remote
+    return recognizer, synthesizer
 
 
 def build_recognizer(settings: Settings, model: str) -> WhisperRecognizer:

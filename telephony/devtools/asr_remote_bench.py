@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from telephony.settings import Settings
-from voice.asr_remote import RemoteRecognizer, parse_uris
+from voice.asr_remote import RemoteRecognizer
 from voice.ports import PCM, Recognizer
+from voice.remote_pool import parse_uris
 from voice.wavio import read_audio
 
 PHONE_RATE = 8000

@@ -7,8 +7,9 @@ import pytest
 from pydantic import ValidationError
 
 from telephony.settings import Settings
-from voice.asr_remote import EXTENSION, ServerPool, extension_of, parse_uris, transcript_from
+from voice.asr_remote import EXTENSION, extension_of, transcript_from
 from voice.ports import Transcript
+from voice.remote_pool import ServerPool, parse_uris
 
 A, B, C = "tcp://a:10700", "tcp://b:10700", "tcp://c:10700"
 
