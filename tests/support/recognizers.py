@@ -1,5 +1,5 @@
-"""Real ``infolinia wyoming`` processes as a recognizer tier: started on free ports with the real Whisper
-model, each logging to its own file, killed by the test that needs a machine to die."""
+"""Real ``infolinia wyoming`` processes as a recognizer (or synthesis) tier: started on free ports with the
+real models, each logging to its own file, killed by the test that needs a machine to die."""
 
 from __future__ import annotations
 
@@ -19,21 +19,26 @@ RECOGNIZER_ENV = {
     "INFOLINIA_LOG_JSON": "false",
     "INFOLINIA_REDIS_URL": "",
     "INFOLINIA_ASR_REMOTE": "",
+    "INFOLINIA_TTS_REMOTE": "",
 }
 
 
-def start_recognizer(models_dir: Path, log: Path) -> tuple[str, Server]:
-    """``infolinia wyoming`` on a free port; its URI once it listens (it listens after loading its models)."""
+def start_recognizer(models_dir: Path, log: Path, asr_only: bool = True) -> tuple[str, Server]:
+    """``infolinia wyoming`` on a free port; its URI once it listens (it listens after loading its models).
+    ``asr_only=False``: the full server, which also synthesizes (a synthesis tier's machine)."""
     port = free_port()
     uri = f"tcp://127.0.0.1:{port}"
     env = {**RECOGNIZER_ENV, "INFOLINIA_MODELS_DIR": str(models_dir)}
-    return uri, spawn(["telephony.app.cli", "wyoming", "--uri", uri, "--asr-only"], port, env, log)
+    args = ["telephony.app.cli", "wyoming", "--uri", uri] + (["--asr-only"] if asr_only else [])
+    return uri, spawn(args, port, env, log)
 
 
 @contextmanager
-def recognizer_tier(models_dir: Path, logs: Path, count: int) -> Iterator[list[tuple[str, Server]]]:
+def recognizer_tier(
+    models_dir: Path, logs: Path, count: int, asr_only: bool = True
+) -> Iterator[list[tuple[str, Server]]]:
     """``count`` recognizer processes, started together (their models load in parallel), stopped after."""
-    servers = [start_recognizer(models_dir, logs / f"recognizer-{i}.log") for i in range(count)]
+    servers = [start_recognizer(models_dir, logs / f"recognizer-{i}.log", asr_only) for i in range(count)]
     try:
         for uri, server in servers:
             port = int(uri.rsplit(":", 1)[1])

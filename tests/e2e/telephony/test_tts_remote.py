@@ -1,0 +1,55 @@
+"""Synthesis as its own tier: the gateway's ``RemoteSynthesizer`` against a real ``infolinia wyoming``
+process speaking Polish with the offline voice; killed, the gateway's own voice speaks instead."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.support.recognizers import kill, recognizer_tier
+from tests.support.servers import Server
+from voice.ports import PCM
+from voice.tts import PiperSynthesizer
+from voice.tts_remote import RemoteSynthesizer
+
+pytestmark = pytest.mark.models
+TEXT = "Dzień dobry. Pani zamówienie numer czterdzieści dwa zostało wysłane wczoraj."
+
+
+@pytest.fixture
+def tier(models_dir: Path, tmp_path: Path) -> Iterator[tuple[str, Server]]:
+    """One synthesis machine (the full ``infolinia wyoming``; this test kills it)."""
+    with recognizer_tier(models_dir, tmp_path, 1, asr_only=False) as servers:
+        yield servers[0]
+
+
+def rms(pcm: PCM) -> float:
+    return float(np.sqrt(np.mean(pcm.astype(np.float64) ** 2)))
+
+
+async def test_the_tier_speaks_polish_at_the_requested_rate_and_a_killed_one_falls_back_to_local(
+    tier: tuple[str, Server], synthesizer: PiperSynthesizer
+) -> None:
+    uri, server = tier
+    remote = RemoteSynthesizer([uri], fallback=synthesizer, timeout_s=60.0, clock=lambda: 0.0)
+    local_8k = await synthesizer.synthesize(TEXT, 8000)  # the same voice, here: the reference length
+
+    remote_8k = await remote.synthesize(TEXT, 8000)
+    streamed = [chunk async for chunk in remote.stream(TEXT, 16000)]
+    assert remote.served == {uri: 2}
+    # the server speaks at its voice's rate; what comes back is at the rate asked for: the same duration
+    # as the local voice's rendering (its noise scales vary the timing a little, not by a quarter)
+    assert len(remote_8k) / 8000 == pytest.approx(len(local_8k) / 8000, rel=0.25)
+    remote_16k = np.concatenate(streamed)
+    assert len(remote_16k) / 16000 == pytest.approx(len(local_8k) / 8000, rel=0.25)
+    assert len(streamed) >= 2  # played as it arrives, not after the whole reply
+    assert rms(remote_8k) > 500 and rms(remote_16k) > 500  # speech, not silence
+
+    kill(server)
+    after = await remote.synthesize(TEXT, 8000)
+    assert remote.served == {uri: 2, "local": 1}
+    assert remote.pool.down(0.0) == [uri]
+    assert len(after) == len(local_8k) and rms(after) > 500  # the local voice (deterministic) spoke it
