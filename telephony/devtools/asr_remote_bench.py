@@ -43,17 +43,20 @@ def phone_turns(manifest: Path, count: int = TURNS) -> list[PCM]:
 
 
 @contextlib.asynccontextmanager
-async def recognizer_server(settings: Settings) -> AsyncIterator[list[str]]:
-    """The servers of ``INFOLINIA_ASR_REMOTE``, or one ``infolinia wyoming`` child process on loopback."""
-    if settings.asr_remote:
-        yield parse_uris(settings.asr_remote)
+async def recognizer_server(settings: Settings, synthesis: bool = False) -> AsyncIterator[list[str]]:
+    """The servers of ``INFOLINIA_ASR_REMOTE`` (``synthesis``: ``INFOLINIA_TTS_REMOTE``), or one
+    ``infolinia wyoming`` child process on loopback (``--asr-only`` unless it is to synthesize)."""
+    configured = settings.tts_remote if synthesis else settings.asr_remote
+    if configured:
+        yield parse_uris(configured)
         return
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     uri = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "INFOLINIA_ASR_REMOTE": "", "INFOLINIA_TTS_PRERENDER": "false", "INFOLINIA_REDIS_URL": ""}
-    argv = [sys.executable, "-m", "telephony.app.cli", "wyoming", "--uri", uri, "--asr-only"]
+    env = {**os.environ, "INFOLINIA_TTS_PRERENDER": "false", "INFOLINIA_REDIS_URL": ""}
+    env |= {"INFOLINIA_ASR_REMOTE": "", "INFOLINIA_TTS_REMOTE": ""}
+    argv = [sys.executable, "-m", "telephony.app.cli", "wyoming", "--uri", uri] + ([] if synthesis else ["--asr-only"])
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         await _listening(port, proc)

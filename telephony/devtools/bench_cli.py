@@ -1,4 +1,4 @@
-"""``infolinia bench speech|dialog|waits|wyoming|asr-batch|turns|asr-remote``: figures for docs/benchmarks.md."""
+"""``infolinia bench speech|dialog|waits|wyoming|asr-batch|turns|asr-remote|tts-remote``: docs/benchmarks.md figures."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> 
         return await bench_turns(settings)
     if what == "asr-remote":
         return await bench_asr_remote(settings)
+    if what == "tts-remote":
+        return await bench_tts_remote(settings)
     if what == "waits":
         from telephony.devtools.waits_bench import main as waits_main
 
@@ -228,4 +230,17 @@ async def bench_asr_remote(settings: Settings) -> int:
     await local.load()
     hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()
     print(await run_remote_bench(settings, local, manifest, hotwords))
+    return 0
+
+
+async def bench_tts_remote(settings: Settings) -> int:
+    """Time to first audio, local voice vs the synthesis tier (``telephony/devtools/tts_remote_bench.py``)."""
+    from telephony.app.services import build_synthesizer
+    from telephony.devtools.tts_remote_bench import run_tts_remote_bench
+    from voice.models import resolve_voice
+
+    voice = await asyncio.to_thread(resolve_voice, settings.piper_voice, settings.models_dir)
+    local = build_synthesizer(settings, voice)
+    await local.load()
+    print(await run_tts_remote_bench(settings, local))
     return 0

@@ -31,6 +31,7 @@ BENCHMARKS = [
     "turns",
     "faults",
     "asr-remote",
+    "tts-remote",
     "redis-ops",
     "day",
 ]
