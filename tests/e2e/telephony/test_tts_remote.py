@@ -8,9 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from prometheus_client import generate_latest
 
+from telephony.app.services import build_gateway_speech
+from telephony.metrics import Metrics
+from telephony.settings import Settings
 from tests.support.recognizers import kill, recognizer_tier
 from tests.support.servers import Server
+from voice.asr import WhisperRecognizer
 from voice.ports import PCM
 from voice.tts import PiperSynthesizer
 from voice.tts_remote import RemoteSynthesizer
@@ -53,3 +58,20 @@ async def test_the_tier_speaks_polish_at_the_requested_rate_and_a_killed_one_fal
     assert remote.served == {uri: 2, "local": 1}
     assert remote.pool.down(0.0) == [uri]
     assert len(after) == len(local_8k) and rms(after) > 500  # the local voice (deterministic) spoke it
+
+
+async def test_the_gateway_builds_the_tier_client_with_its_own_voice_as_fall_back(models_dir: Path) -> None:
+    """The composition root: ``INFOLINIA_TTS_REMOTE`` set -> the remote client, the voice loaded here as its
+    fall-back (recognition stays local); the metrics count the tier's failures and watch the voice's queue."""
+    settings = {"models_dir": str(models_dir), "tts_remote": "tcp://127.0.0.1:1", "tts_remote_timeout_s": 1.0}
+    recognizer, synthesizer = await build_gateway_speech(Settings.model_validate(settings))
+    assert isinstance(recognizer, WhisperRecognizer)
+    assert isinstance(synthesizer, RemoteSynthesizer) and isinstance(synthesizer.fallback, PiperSynthesizer)
+    metrics = Metrics()
+    metrics.watch_speech(None, synthesizer)
+    assert synthesizer.fallback.queue_observer is not None
+    pcm = await synthesizer.synthesize("Dzień dobry.", 8000)  # port 1 refuses: two attempts, then the local voice
+    assert rms(pcm) > 500 and synthesizer.served == {"local": 1}
+    exposition = generate_latest(metrics.registry).decode()
+    assert 'infolinia_errors_total{kind="tts_remote"} 2.0' in exposition
+    assert 'infolinia_errors_total{kind="tts_remote_all"} 1.0' in exposition
