@@ -30,10 +30,9 @@ from wyoming.asr import Transcript as WyomingTranscript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncClient
 from wyoming.error import Error
-from wyoming.info import Describe, Info
 
 from voice.ports import PCM, Recognizer, Transcript
-from voice.remote_pool import ServerPool
+from voice.remote_pool import ServerPool, fetch_info
 
 log = logging.getLogger(__name__)
 
@@ -131,17 +130,8 @@ async def _exchange(uri: str, pcm: PCM, rate: int, hotwords: Sequence[str]) -> d
 async def describe(uri: str, timeout_s: float = 5.0) -> str:
     """What a server recognises (``describe`` -> ``info``), e.g. ``"base (pl)"``, for ``infolinia check``;
     RemoteAsrError when it does not answer or offers no Polish speech recognition."""
-
-    async def ask() -> Info:
-        async with AsyncClient.from_uri(uri) as client:
-            await client.write_event(Describe().event())
-            while (event := await client.read_event()) is not None:
-                if Info.is_type(event.type):
-                    return Info.from_event(event)
-        raise RemoteAsrError(f"{uri}: closed the connection before describing itself")
-
     try:
-        info = await asyncio.wait_for(ask(), timeout_s)
+        info = await fetch_info(uri, timeout_s)
     except TimeoutError as exc:
         raise RemoteAsrError(f"{uri}: no answer within {timeout_s:g} s") from exc
     except (OSError, EOFError, ValueError) as exc:

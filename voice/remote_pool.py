@@ -6,9 +6,13 @@ servers the same way (rotate, skip a failed one for a while, retry on the next),
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
+
+from wyoming.client import AsyncClient
+from wyoming.info import Describe, Info
 
 
 def parse_uris(value: str) -> list[str]:
@@ -57,3 +61,18 @@ class ServerPool:
 
     def down(self, now: float) -> list[str]:
         return [u for u in self.uris if self._down_until.get(u, 0.0) > now]
+
+
+async def fetch_info(uri: str, timeout_s: float) -> Info:
+    """What a server offers (``describe`` -> ``info``), for ``infolinia check``; raises TimeoutError, OSError,
+    EOFError (closed without describing itself) or ValueError (garbled), which each tier's client words."""
+
+    async def ask() -> Info:
+        async with AsyncClient.from_uri(uri) as client:
+            await client.write_event(Describe().event())
+            while (event := await client.read_event()) is not None:
+                if Info.is_type(event.type):
+                    return Info.from_event(event)
+        raise EOFError("closed the connection before describing itself")
+
+    return await asyncio.wait_for(ask(), timeout_s)

@@ -33,6 +33,8 @@ from voice.model_paths import whisper_dir
 from voice.models import FALLBACK_NOTE, ModelNotAvailable, resolve_voice, resolve_whisper
 from voice.models_turn import resolve_smart_turn
 from voice.remote_pool import parse_uris
+from voice.tts_remote import RemoteTtsError
+from voice.tts_remote import describe as describe_voice
 
 Level = Literal["ok", "warn", "fail"]
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -61,6 +63,7 @@ async def run_checks(settings: Settings, online: bool = False) -> list[Finding]:
     found += [check_public_url(settings), check_fallback(settings)]
     found += check_models(settings)
     found += await check_asr_remote(settings)
+    found += await check_tts_remote(settings)
     found += check_demo_data(settings, shop)
     return found
 
@@ -232,6 +235,20 @@ async def check_asr_remote(settings: Settings) -> list[Finding]:
             found.append(Finding("ok", "recognizer tier", f"{uri}: {await describe(uri)}"))
         except RemoteAsrError as exc:
             found.append(Finding(level, "recognizer tier", str(exc)))
+    return found
+
+
+async def check_tts_remote(settings: Settings) -> list[Finding]:
+    """Each synthesizer of the tier describes its Polish voice; one that cannot is a warning (the gateway's
+    own voice speaks the replies it would have)."""
+    if not settings.speech or not settings.tts_remote:
+        return []
+    found = []
+    for uri in parse_uris(settings.tts_remote):
+        try:
+            found.append(Finding("ok", "synthesis tier", f"{uri}: {await describe_voice(uri)}"))
+        except RemoteTtsError as exc:
+            found.append(Finding("warn", "synthesis tier", str(exc)))
     return found
 
 

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from prometheus_client import generate_latest
 
+from telephony.app.check import check_tts_remote
 from telephony.app.services import build_gateway_speech
 from telephony.metrics import Metrics
 from telephony.settings import Settings
 from tests.support.recognizers import kill, recognizer_tier
-from tests.support.servers import Server
+from tests.support.servers import Server, free_port
 from voice.asr import WhisperRecognizer
 from voice.ports import PCM
 from voice.tts import PiperSynthesizer
@@ -52,6 +53,11 @@ async def test_the_tier_speaks_polish_at_the_requested_rate_and_a_killed_one_fal
     assert len(remote_16k) / 16000 == pytest.approx(len(local_8k) / 8000, rel=0.25)
     assert len(streamed) >= 2  # played as it arrives, not after the whole reply
     assert rms(remote_8k) > 500 and rms(remote_16k) > 500  # speech, not silence
+
+    dead = f"tcp://127.0.0.1:{free_port()}"
+    checked = await check_tts_remote(Settings.model_validate({"tts_remote": f"{uri},{dead}"}))
+    assert [f.level for f in checked] == ["ok", "warn"] and checked[0].detail.startswith(f"{uri}: ")
+    assert "ConnectionRefusedError" in checked[1].detail  # infolinia check names the machine that is down
 
     kill(server)
     after = await remote.synthesize(TEXT, 8000)
