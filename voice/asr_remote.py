@@ -32,7 +32,7 @@ from wyoming.client import AsyncClient
 from wyoming.error import Error
 
 from voice.ports import PCM, Recognizer, Transcript
-from voice.remote_pool import ServerPool, fetch_info
+from voice.remote_pool import ServerPool, info_or_raise
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +130,7 @@ async def _exchange(uri: str, pcm: PCM, rate: int, hotwords: Sequence[str]) -> d
 async def describe(uri: str, timeout_s: float = 5.0) -> str:
     """What a server recognises (``describe`` -> ``info``), e.g. ``"base (pl)"``, for ``infolinia check``;
     RemoteAsrError when it does not answer or offers no Polish speech recognition."""
-    try:
-        info = await fetch_info(uri, timeout_s)
-    except TimeoutError as exc:
-        raise RemoteAsrError(f"{uri}: no answer within {timeout_s:g} s") from exc
-    except (OSError, EOFError, ValueError) as exc:
-        raise RemoteAsrError(f"{uri}: {type(exc).__name__}: {exc}") from exc
+    info = await info_or_raise(uri, timeout_s, RemoteAsrError)
     models = [m for p in info.asr if p.installed for m in p.models if any(x.startswith("pl") for x in m.languages)]
     if not models:
         raise RemoteAsrError(f"{uri}: answers, but offers no Polish speech recognition")

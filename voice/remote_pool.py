@@ -76,3 +76,13 @@ async def fetch_info(uri: str, timeout_s: float) -> Info:
         raise EOFError("closed the connection before describing itself")
 
     return await asyncio.wait_for(ask(), timeout_s)
+
+
+async def info_or_raise(uri: str, timeout_s: float, error: type[Exception]) -> Info:
+    """``fetch_info`` with its failures worded once for both tiers, as the tier's own ``error``."""
+    try:
+        return await fetch_info(uri, timeout_s)
+    except TimeoutError as exc:
+        raise error(f"{uri}: no answer within {timeout_s:g} s") from exc
+    except (OSError, EOFError, ValueError) as exc:
+        raise error(f"{uri}: {type(exc).__name__}: {exc}") from exc

@@ -33,7 +33,7 @@ from wyoming.event import Event
 from wyoming.tts import Synthesize
 
 from voice.ports import PCM, Synthesizer
-from voice.remote_pool import ServerPool, fetch_info
+from voice.remote_pool import ServerPool, info_or_raise
 from voice.resample import StreamResampler
 
 log = logging.getLogger(__name__)
@@ -119,12 +119,7 @@ async def synthesize_at(uri: str, text: str, rate: int, timeout_s: float) -> Asy
 async def describe(uri: str, timeout_s: float = 5.0) -> str:
     """Which Polish voices a server offers, e.g. ``"pl_PL-darkman-medium"``, for ``infolinia check``;
     RemoteTtsError when it does not answer or offers no Polish speech synthesis."""
-    try:
-        info = await fetch_info(uri, timeout_s)
-    except TimeoutError as exc:
-        raise RemoteTtsError(f"{uri}: no answer within {timeout_s:g} s") from exc
-    except (OSError, EOFError, ValueError) as exc:
-        raise RemoteTtsError(f"{uri}: {type(exc).__name__}: {exc}") from exc
+    info = await info_or_raise(uri, timeout_s, RemoteTtsError)
     voices = [v for p in info.tts if p.installed for v in p.voices if any(x.startswith("pl") for x in v.languages)]
     if not voices:
         raise RemoteTtsError(f"{uri}: answers, but offers no Polish speech synthesis")
