@@ -18,7 +18,8 @@ The rules:
   to it, so the two halves are understood as one turn.
 * **Unsaid.** A reply cut before ``UNHEARD_S`` of it was heard is kept; if the caller's new turn turns
   out to be only noise, it is said after all. A reply ready while the caller is talking is kept the same
-  way instead of being said over them.
+  way instead of being said over them, and (the caller only paused) their turn is carried and retracted
+  as for a ``BargeIn`` that continues it.
 * **Silence.** Caller silence while the line is idle gets "still there?", then a goodbye.
 """
 
@@ -122,13 +123,19 @@ class Floor:
     def deciding(self) -> None:
         self.stage = "dialog"
 
-    def reply_ready(self, outcome: Outcome, yield_floor: bool, caller_speaking: bool) -> bool:
-        """A reply is ready: True to say it now; False keeps it unsaid (the caller is talking)."""
+    def reply_ready(self, outcome: Outcome, yield_floor: bool, caller_speaking: bool, spoken: bool = False) -> bool:
+        """A reply is ready: True to say it now; False keeps it unsaid (the caller is talking).
+
+        ``spoken``: the reply answers the caller's latest spoken turn. A caller already talking again
+        before a word of it was said only paused (a comma, a breath): their turn goes on, so it is
+        carried into the next one and the dialog's answer to the first half is retracted."""
         self.current = outcome
         if outcome.action in ("end", "transfer"):
             self.interruptible = False
         elif yield_floor and caller_speaking:
             self.unsaid = outcome
+            if spoken and self.carry is None and self.last_turn is not None:
+                self.carry, self.retract = self.last_turn, True
             return False
         return True
 

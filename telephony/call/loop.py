@@ -212,7 +212,8 @@ class _Call:
     async def _perform(self, outcome: Outcome, timing: TurnTiming | None, yield_floor: bool = True) -> None:
         """Say the reply; then for ``end`` hang up, for ``transfer`` hand the call over."""
         self.session_id, self.expects = outcome.session_id, outcome.expects
-        if not self.floor.reply_ready(outcome, yield_floor, self.ears.caller_speaking):
+        spoken = timing is not None and timing.source == "speech"
+        if not self.floor.reply_ready(outcome, yield_floor, self.ears.caller_speaking, spoken):
             return  # kept unsaid: the caller is talking
         await self._say(outcome.reply, timing)
         if timing is not None:

@@ -295,7 +295,10 @@ async def test_a_polish_kb_question_is_answered_over_a_simulated_phone_call(
     for turn in turns:
         print(f"heard {turn['text']!r}; stages after speech end (ms): {turn['breakdown_ms']}")
     assert 1 <= len(turns) <= 2 and any(t["action"] == "answer" for t in turns)
-    assert any(t["speculative"] for t in turns)
+    if len(turns) == 1:  # one turn: recognised while the end of turn was still being confirmed
+        assert turns[0]["speculative"]
+    else:  # cut at a comma: the caller went on, so the halves are recognised again as one turn
+        assert "oszczędnościowe" in turns[-1]["text"] and "konto" in turns[-1]["text"]
     answer = " ".join(e["text"] for e in record["transcript"] if e["role"] == "bot" and e["turn"] >= 1)
     assert EXPECTED in answer
     # every bot sentence was heard, except, when the sentence came as two turns, the reply to its first half

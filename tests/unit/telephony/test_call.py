@@ -15,11 +15,22 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dialog.ports import Outcome
+from dialog.ports import CallerInfo, Outcome
 from dialog.store import MemoryStore
 from telephony.call.deps import CallContext, record_key
 from telephony.call.inbound import Keypad, SilenceWatch, Speculation
-from tests.support.call import FALLBACK, GREETING, LOUD, SID, TEXTS, Recognizer, SlowTones, transfer_outcome
+from tests.support.call import (
+    FALLBACK,
+    GREETING,
+    LOUD,
+    SID,
+    TEXTS,
+    Recognizer,
+    ScriptedDialog,
+    SlowTones,
+    speech,
+    transfer_outcome,
+)
 from tests.support.line import bot_lines, call, harness
 from voice.ports import Transcript
 from voice.turns import TurnConfig
@@ -307,3 +318,30 @@ async def test_speculation_is_used_only_for_the_same_audio() -> None:
     spec.start(audio, recognise("c"))
     spec.drop()
     assert spec.take(audio) is None
+
+
+async def test_a_caller_going_on_while_the_dialog_decides_is_one_turn_and_the_half_answer_is_unsaid() -> None:
+    """The turn ended at a comma; the caller was talking again by the time the dialog had answered the
+    first half: that answer is retracted, never said, and the whole sentence is answered (as CI saw with
+    the Smart Turn model: "W bankach można założyć konto osobiste" + "oszczędnościowe lub kredytowe")."""
+    gate, asked = asyncio.Event(), []
+
+    class Deliberate(ScriptedDialog):
+        async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
+            asked.append(text)
+            if len(asked) == 1:
+                await gate.wait()  # the first half: decided only once the caller speaks again
+            return await super().handle(session_id, text, caller)
+
+    dialog = Deliberate()
+    h = await harness(dialog=dialog)
+    h.line.replied(1).play_out().say("Chciałbym zapytać", then_silence=0.55).until(lambda: bool(asked))
+    h.line.audio(speech("o zwrot towaru")).until(lambda: gate.set() or True)
+    h.line.until(lambda: dialog.handled == ["Chciałbym zapytać"]).silence(0.7)
+    h.line.until(lambda: len(dialog.handled) == 2).replied(2).play_out()
+    report = await call(h)
+    assert dialog.handled == ["Chciałbym zapytać", "Chciałbym zapytać o zwrot towaru"]
+    assert dialog.retracted == ["Chciałbym zapytać"]
+    said = [text for text, _ in bot_lines(report)]
+    assert "Odpowiedź na: Chciałbym zapytać." not in said
+    assert said[-1] == "Odpowiedź na: Chciałbym zapytać o zwrot towaru."

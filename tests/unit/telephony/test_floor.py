@@ -142,3 +142,28 @@ def test_no_silence_prompt_while_the_caller_speaks_or_the_fail_safe_runs() -> No
     assert floor.silence_due(6.0, acting=False, playing=False, caller_quiet=True) is None
     assert floor.silence_due(9.0, acting=False, playing=False, caller_quiet=True) is None
     assert not floor.fail()  # the fail-safe itself failed: give up
+
+
+def test_a_caller_talking_again_before_the_reply_goes_on_with_their_turn() -> None:
+    """They paused at a comma, the turn ended, and they went on while the dialog answered the first half."""
+    floor, outcome = Floor(), reply()
+    floor.turn_ended(audio(1, 2))
+    floor.acting(True)
+    floor.recognising(audio(1, 2))
+    assert floor.recognised("w bankach można założyć konto osobiste", 900.0) == ("answer", None)
+    floor.deciding()
+    assert not floor.reply_ready(outcome, yield_floor=True, caller_speaking=True, spoken=True)
+    second = floor.turn_ended(audio(3))
+    assert second.merged and second.continues and list(second.audio) == [1, 2, 3]
+    floor.recognising(second.audio)
+    assert floor.recognised("w bankach można założyć konto osobiste, oszczędnościowe", 900.0) == ("answer", None)
+    assert floor.unsaid is None  # the whole turn gets a fresh answer; the half one is never said
+
+
+def test_a_keypad_reply_kept_from_a_talking_caller_carries_no_speech() -> None:
+    floor, outcome = Floor(), reply()
+    floor.turn_ended(audio(1, 2))  # an earlier spoken turn, long answered
+    floor.acting(True)
+    floor.deciding()
+    assert not floor.reply_ready(outcome, yield_floor=True, caller_speaking=True, spoken=False)
+    assert floor.unsaid is outcome and floor.carry is None and not floor.retract

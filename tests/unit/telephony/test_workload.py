@@ -61,9 +61,9 @@ def test_the_demo_orders_are_known() -> None:
 
 
 def recordings() -> Recordings:
-    """Digit n: n+1 short beeps' worth of samples at amplitude 3000, padded with silence either side."""
+    """Digit n: n+1 short beeps' worth of samples at amplitude 3000, padded with 200 ms of silence."""
     digits = {
-        word: np.concatenate([np.zeros(800), np.full(800 * (n + 1), 3000), np.zeros(1600)]).astype(np.int16)
+        word: np.concatenate([np.zeros(1600), np.full(800 * (n + 1), 3000), np.zeros(1600)]).astype(np.int16)
         for n, word in enumerate(DIGITS)
     }
     return Recordings(digits, [("Lubię czytać przed snem.", np.full(4000, 2000, dtype=np.int16))])
@@ -71,13 +71,17 @@ def recordings() -> Recordings:
 
 def test_a_number_is_said_digit_by_digit_in_order() -> None:
     rec = recordings()
-    pcm = spoken_number("480", rec.digits, gap_s=0.25, tail_s=0.3)
+    pcm = spoken_number("480", rec.digits, tail_s=0.3)
     voiced = np.flatnonzero(pcm)
     runs = np.split(voiced, np.flatnonzero(np.diff(voiced) > 1) + 1)
     assert [len(r) for r in runs] == [800 * 5, 800 * 9, 800 * 1]  # cztery, osiem, zero: trimmed, in order
     gaps = [int(b[0] - a[-1] - 1) for a, b in itertools.pairwise(runs)]
-    assert all(2000 <= g <= 2000 + 2 * 400 for g in gaps)  # 250 ms apart (+ 50 ms margins), never 500 ms
+    assert gaps == [2 * 800, 2 * 800]  # 100 ms margins: 200 ms between digits, never the 500 ms turn end
     assert len(pcm) - 1 - runs[-1][-1] >= 0.3 * 8000  # then the caller is silent
+    spaced = spoken_number("480", rec.digits, gap_s=0.25, margin_s=0.05)
+    voiced = np.flatnonzero(spaced)
+    runs = np.split(voiced, np.flatnonzero(np.diff(voiced) > 1) + 1)
+    assert [int(b[0] - a[-1] - 1) for a, b in itertools.pairwise(runs)] == [2000 + 2 * 400] * 2
 
 
 def test_trim_keeps_the_voiced_part_with_margins() -> None:
