@@ -129,3 +129,18 @@ def mostly_number(text: str) -> bool:
     extra = {"numer", "nr", "zamowienia", "zamowienie", "jest", "ma", "tak", "nie", "moj", "moje", "mam", "o"}
     rest = [w for w in _content(text, extra) if not w.isdigit() and not is_number_word(w)]
     return len(rest) <= 2
+
+
+def after_preamble(text: str, min_words: int = 3) -> str | None:
+    """What the caller said after the first clause, when that is a question of its own, else None.
+
+    Why: callers open with a greeting or a preamble ("Dzień dobry, ...", "mam pytanie, ..."), and on the
+    phone the recognizer garbles it more than the rest ("Jeni Lobby, ile kosztuje dostama lotaczkomatu?"):
+    two unknown words are enough to pull a clear question below the knowledge base's confirm band. The
+    rest of the sentence is read on its own as a second chance; it is a part of what the caller said,
+    so no more out of scope than the whole."""
+    head, sep, rest = text.partition(",")
+    if not sep or not head.strip():
+        return None
+    rest = rest.strip()
+    return rest if len(tokens(rest)) >= min_words else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
-from dialog.engine_intents import is_follow_up
+from dialog.engine_intents import after_preamble, is_follow_up
 from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.session import Session
 
@@ -42,8 +42,15 @@ class KBStep:
         return Reply("answer", KBStep.answer_text(answer), kb_id=entry_id, anything_else=True)
 
     def best(self, text: str) -> KBMatch | None:
+        """The best entry for ``text``; below the answer band, the question after a preamble may do better."""
         matches = self.kb.search(text, k=1)
-        return matches[0] if matches else None
+        best = matches[0] if matches else None
+        rest = after_preamble(text) if best is None or best.confidence < self.answer_threshold else None
+        if rest is not None:
+            again = self.kb.search(rest, k=1)
+            if again and (best is None or again[0].confidence > best.confidence):
+                return again[0]
+        return best
 
     def understood(self, s: Session, text: str) -> tuple[KBMatch | None, str]:
         """The best entry for this turn, read in the context of the previous topic when it is a follow-up;

