@@ -2,8 +2,9 @@
 
 Why apart from the call loop: these rules decide what the caller hears after talking over the bot, and
 they are easy to get subtly wrong. Here they are plain methods over explicit state, with no tasks, no
-sockets and no models, so a test drives them with scripted events (tests/test_floor.py). The call loop
-(``telephony.call.loop``) does the I/O and asks the floor what to do at each step.
+sockets and no models, so a test drives them with scripted events (tests/unit/telephony/test_floor.py).
+The call loop (``telephony.call.loop``, with its bot action in ``telephony.call.actions`` and its voice
+in ``telephony.call.speaking``) does the I/O and asks the floor what to do at each step.
 
 The rules:
 

@@ -2,9 +2,10 @@
 
 One ``_Call`` per stream. The main loop only reads the channel and reacts at once (VAD and turn
 events, marks, DTMF); everything slow (ASR, dialog, speaking, hanging up, transferring) runs in ONE
-"bot action" task at a time, so a barge-in is just: send ``clear``, cancel that task.
-Who has the floor (barge-in, carried half turns, retraction, replies kept unsaid, silence prompts) is
-decided by the pure ``telephony.call.floor.Floor``; ``_Call`` does the I/O and runs the tasks.
+"bot action" task at a time (``telephony.call.actions``), so a barge-in is just: send ``clear``, cancel
+that task. Who has the floor (barge-in, carried half turns, retraction, replies kept unsaid, silence
+prompts) is decided by the pure ``telephony.call.floor.Floor``; ``_Call`` does the I/O, and speaks
+through ``telephony.call.speaking.Mouth``. This file keeps the call path itself: turns -> reply.
 
 Turn taking runs on media time (``Ears``); outbound pacing and the per-turn timestamps on
 ``deps.clock``. Speculative ASR starts on the detector's early end-of-turn candidate and is used when
@@ -26,11 +27,13 @@ from collections.abc import Coroutine
 from typing import Any
 
 from dialog.ports import CallerInfo, Outcome
+from telephony.call.actions import BotAction
 from telephony.call.deadline import within_turn_deadline
 from telephony.call.deps import CallContext, CallDeps, CallReport, save_record
 from telephony.call.floor import Floor
 from telephony.call.inbound import Ears, Keypad, Speculation
-from telephony.call.playout import RATE, HeardTranscript, Playout, Segment, speak
+from telephony.call.playout import HeardTranscript, Playout
+from telephony.call.speaking import Mouth
 from telephony.call.timing import TurnLog, TurnTiming
 from telephony.logs import call_context
 from telephony.ports import AudioChannel, AudioIn, CallEnded, CallStarted, Dtmf, MarkPlayed
@@ -65,20 +68,19 @@ class _Call:
         self.ears = Ears(deps.vad_factory(), deps.turn_config, end_of_turn=deps.end_of_turn)
         self.keypad = Keypad()
         self.log, self.heard = TurnLog(origin=deps.clock()), HeardTranscript()
-        self.task: asyncio.Task[None] | None = None  # the one bot action (answer, prompt, transfer)
         self.floor = Floor(deps.silence_prompt_s)  # barge-in, carry, retract, unsaid: decided there
+        self.mouth = Mouth(self.floor, self.playout, self.prompts, self.heard, self.log, deps.mark_timeout_s)
+        self.action = BotAction(self.floor, self.playout, self.mouth, deps.metrics)  # answer, prompt, transfer
         self.spec = Speculation()
-        self.saying: list[Segment] = []  # the segments of what the bot says now
         self.expects = "text"
         self.hotwords: list[str] | None = None
-        self.inbox: asyncio.Queue[BaseException | None] = asyncio.Queue()  # bot action -> main loop
         self.ended: str | None = None
         self.errors: list[str] = []
 
     # --- main loop: read the channel, react at once ----------------------------------------------
     async def run(self) -> CallReport:
         try:
-            self._act(self._greet())
+            self.action.start(self._greet())
             await self._loop()
         except Exception as exc:  # a bug in this file must not drop the caller either
             await self._fail(exc)
@@ -97,7 +99,7 @@ class _Call:
         try:
             while self.ended is None:
                 recv = recv or asyncio.create_task(self.ch.receive())
-                wake = wake or asyncio.create_task(self.inbox.get())
+                wake = wake or asyncio.create_task(self.action.inbox.get())
                 done, _ = await asyncio.wait({recv, wake}, return_when=asyncio.FIRST_COMPLETED)
                 if wake in done:
                     item, wake = wake.result(), None
@@ -131,8 +133,8 @@ class _Call:
     async def _on_turn(self, event: TurnEvent, now: float) -> None:
         # The caller has the floor: stop talking, or stop recognising (that audio joins this turn).
         log.debug("%s at %.3f s of caller audio (bot %s)", type(event).__name__, now, self.floor.stage)
-        if self.floor.takes_floor(event, self._acting()):
-            await self._interrupt()
+        if self.floor.takes_floor(event, self.action.acting):
+            await self.action.interrupt()
             self.floor.paused(event)
         if isinstance(event, SpeechStarted):
             self.floor.caller_active()
@@ -150,7 +152,7 @@ class _Call:
                 timing.extra["continues"] = turn.continues
                 self.spec.drop()
             spec = None if turn.merged else self.spec.take(turn.audio)
-            await self._take_over(self._answer(turn.audio, timing, spec, event.speech_ms))
+            await self.action.take_over(self._answer(turn.audio, timing, spec, event.speech_ms))
 
     async def _on_dtmf(self, digit: str) -> None:
         self.floor.caller_active()
@@ -159,18 +161,18 @@ class _Call:
             return
         timing = self.log.typed(self.d.clock())  # the turn is complete the moment the key is pressed
         if action[0] == "human":
-            await self._take_over(self._escalate(timing))
+            await self.action.take_over(self._escalate(timing))
         else:
-            await self._take_over(self._answer_text(action[1], timing))
+            await self.action.take_over(self._answer_text(action[1], timing))
 
     def _check_silence(self, now: float) -> None:
-        due = self.floor.silence_due(now, self._acting(), self.playout.busy, self.ears.idle)
+        due = self.floor.silence_due(now, self.action.acting, self.playout.busy, self.ears.idle)
         if due == "still_there":
-            self._act(self._say_prompt(self.d.texts.still_there))
+            self.action.start(self.mouth.say_prompt(self.d.texts.still_there))
         elif due == "goodbye":
-            self._act(self._end_call(self.d.texts.silence_goodbye), interruptible=False)
+            self.action.start(self._end_call(self.d.texts.silence_goodbye), interruptible=False)
 
-    # --- bot actions (one at a time, in self.task) -----------------------------------------------
+    # --- bot actions (one at a time, in self.action) ---------------------------------------------
     async def _greet(self) -> None:
         """Plays from the prompt cache when prewarmed; otherwise streamed sentence by sentence."""
         outcome = await self._decide(self.d.dialog.greet(self.session_id, self.caller))
@@ -215,50 +217,36 @@ class _Call:
         spoken = timing is not None and timing.source == "speech"
         if not self.floor.reply_ready(outcome, yield_floor, self.ears.caller_speaking, spoken):
             return  # kept unsaid: the caller is talking
-        await self._say(outcome.reply, timing)
+        await self.mouth.say(outcome.reply, timing)
         if timing is not None:
             log.info("%s", timing.summary())
             if self.d.on_turn is not None:
                 self.d.on_turn(timing)
         if outcome.action == "end":
-            await self._wait_played()
+            await self.mouth.wait_played()
             await (self.d.after_solved or self.d.call_control.hang_up)(self.sid)
             self._finish("hung_up")
         elif outcome.action == "transfer":
             if self.d.metrics is not None:
                 t = outcome.transfer
                 self.d.metrics.transfer(t.reason if t else "unknown", t.queue if t else "default")
-            await self._wait_played()
+            await self.mouth.wait_played()
             await self.d.transfer_call(self._context(), outcome)
             self._finish("transferred")
         else:
             await self._save()
         self.floor.done()
 
-    async def _say_prompt(self, text: str) -> None:
-        self.floor.prompting()
-        await self._say(text, None)
-        self.floor.done()
-
     async def _end_call(self, goodbye: str) -> None:
-        await self._say_prompt(goodbye)
-        await self._wait_played()
+        await self.mouth.say_prompt(goodbye)
+        await self.mouth.wait_played()
         await self.d.call_control.hang_up(self.sid)
         self._finish("hung_up")
 
     async def _apologise_and_transfer(self) -> None:
         """Fail-safe: the apology (cached audio; if it can't play, Twilio says it), then the fallback."""
-        apology, spoken = self.d.texts.apology, False
-        try:
-            if self.prompts.get(apology) is None:  # not prewarmed: synthesis may be what is broken
-                self.prompts.put(apology, await asyncio.wait_for(self.d.synthesizer.synthesize(apology, RATE), 5.0))
-            await self._say_prompt(apology)
-            await self._wait_played()
-            spoken = True
-        except Exception:
-            log.exception("call %s: the apology could not be played", self.sid)
-            with contextlib.suppress(Exception):
-                await self.playout.clear()
+        apology = self.d.texts.apology
+        spoken = await self.mouth.apologise(apology, self.d.synthesizer, self.sid)
         if self.d.metrics is not None:
             self.d.metrics.transfer("fallback", "fallback")
         await self.d.call_control.transfer_to_number(self.sid, self.d.fallback_number, None if spoken else apology)
@@ -269,56 +257,10 @@ class _Call:
         """The engine's turn within its deadline; past it, apology and transfer (``telephony/call/deadline.py``)."""
         return await within_turn_deadline(turn, self.d.dialog_turn_timeout_s, self.session_id, self.d.texts.apology)
 
-    async def _say(self, text: str, timing: TurnTiming | None) -> None:
-        self.floor.speaking()
-        turn = timing.turn if timing is not None else len(self.log.turns)
-        self.saying = self.heard.bot(text, turn, whole=self.prompts.get(text) is not None)
-        first = None if timing is None else (lambda at: timing.stamp("first_audio_sent", at))
-        await speak(self.playout, self.prompts, self.saying, first)
-
-    async def _wait_played(self) -> None:
-        await self.playout.wait_played(self.d.mark_timeout_s)
-
     async def _transcribe(self, audio: PCM) -> Transcript:
         if self.hotwords is None:
             self.hotwords = self.d.dialog.vocabulary()
         return await self.d.recognizer.transcribe(audio, self.ears.rate, self.hotwords)
-
-    def _act(self, coro: Coroutine[Any, Any, None], interruptible: bool = True) -> None:
-        self.task = asyncio.create_task(self._guard(coro))
-        self.floor.acting(interruptible)
-
-    async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
-        try:
-            await coro
-        except Exception as exc:  # the main loop turns it into apology + transfer
-            self.inbox.put_nowait(exc)
-
-    async def _take_over(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Replace the current action, unless it is a goodbye or a transfer (those finish)."""
-        if not self.floor.may_take_over(self._acting()):
-            coro.close()
-            return
-        await self._interrupt()
-        self._act(coro)
-
-    def _acting(self) -> bool:
-        return self.task is not None and not self.task.done()
-
-    async def _interrupt(self) -> None:
-        """Barge-in: ``clear`` at once, cancel the action; keep what the caller did not get to hear."""
-        task = self.task if self._acting() else None
-        if not self.floor.interrupt(task is not None):
-            return
-        if self.d.metrics is not None and self.playout.busy and not self.floor.failing:
-            self.d.metrics.barge_in()  # the caller talked over audio they had not heard out
-        if task is not None:
-            task.cancel()
-        await self.playout.clear()
-        if task is not None:
-            await asyncio.gather(task, return_exceptions=True)
-        heard_s = sum(s.duration_s if s.status == "heard" else s.heard_s for s in self.saying)
-        self.floor.interrupted(task is not None, heard_s)
 
     async def _fail(self, exc: BaseException) -> None:
         log.error("call %s failed: %r", self.sid, exc, exc_info=exc)
@@ -328,13 +270,13 @@ class _Call:
             with contextlib.suppress(Exception):
                 await self.ch.close()
             return
-        await self._interrupt()
-        self._act(self._apologise_and_transfer(), interruptible=False)
+        await self.action.interrupt()
+        self.action.start(self._apologise_and_transfer(), interruptible=False)
 
     def _finish(self, how: str) -> None:
         # Twilio may stop the stream before our hang-up/transfer request returns: that "hang-up" was ours.
         self.ended = how if self.ended in (None, "caller_hung_up") else self.ended
-        self.inbox.put_nowait(None)  # wake the main loop
+        self.action.wake()
 
     def _context(self) -> CallContext:
         return CallContext(self.sid, self.stream_sid, self.session_id, self.caller, self.heard.to_list(), self.ch)
@@ -348,13 +290,7 @@ class _Call:
         await save_record(self.d.store, self._report(), self.log.origin, self.d.record_ttl_s)
 
     async def _shutdown(self) -> None:
-        task = self.task if self._acting() else None
-        if task is not None and not self.floor.interruptible:  # a hang-up or transfer in flight may finish
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(task), 5.0)
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self.action.settle()  # a hang-up or transfer in flight may finish
         self.spec.drop()
         self.ears.close()
         await self._save()
