@@ -39,11 +39,11 @@ from telephony.devtools.load_test_report import (
 from telephony.devtools.simulator_audio import CallerTurn, load_turn, voiced_end_s
 from telephony.devtools.simulator_rest import FakeTwilioRest
 from telephony.devtools.workload import (
+    FreshOrders,
     demo_order_ids,
     kind_lines,
     latency_by_kind,
     load_recordings,
-    mixed_scripts,
     write_many_orders,
 )
 from telephony.settings import Settings
@@ -117,20 +117,27 @@ async def caller_turns(settings: Settings, texts: Sequence[str]) -> list[CallerT
     return turns
 
 
-ScriptMaker = Callable[[int], tuple[list[list[CallerTurn]], list[list[bool]] | None]]
+ScriptMaker = Callable[[int], tuple[list[list[CallerTurn]], list[list[bool]] | None, int]]
 
 
 async def script_maker(args: argparse.Namespace, settings: Settings) -> ScriptMaker:
-    """``calls -> (scripts, dynamic flags per turn or None)`` for the chosen workload."""
+    """``calls -> (scripts, dynamic flags per turn or None, orders asked again)`` for the chosen workload.
+
+    The mixed workload's levels ask for orders no earlier level asked for (``FreshOrders``)."""
     if getattr(args, "workload", "kb") == "mixed":
         rec = await asyncio.to_thread(load_recordings, getattr(args, "eval_dir", None) or ASR_EVAL)
-        orders = demo_order_ids(settings.orders_path)
-        return lambda calls: mixed_scripts(calls, args.turns, rec, orders)
+        orders = FreshOrders(demo_order_ids(settings.orders_path))
+
+        def mixed(calls: int) -> tuple[list[list[CallerTurn]], list[list[bool]], int]:
+            said, dynamic = orders.scripts(calls, args.turns, rec, seed=7 + calls)
+            return said, dynamic, orders.reused
+
+        return mixed
     if args.wavs:
         pool, closing = [load_turn(w) for w in args.wavs], None
     else:
         *pool, closing = await caller_turns(settings, [*QUESTIONS, CLOSING])
-    return lambda calls: (scripts(calls, args.turns, pool, closing), None)
+    return lambda calls: (scripts(calls, args.turns, pool, closing), None, 0)
 
 
 async def bench_calls(args: argparse.Namespace, settings: Settings) -> int:
@@ -172,7 +179,7 @@ async def _one_level(
     level: int,
     make: ScriptMaker,
 ) -> dict[str, Any]:
-    calls, dynamic = make(max(args.calls, level))
+    calls, dynamic, reused = make(max(args.calls, level))
     print(f"concurrency {level}: {len(calls)} calls of {args.turns} turns ...", file=sys.stderr, flush=True)
     before = await scrape(target.base_url)
     sampler = ProcSampler(pid) if pid else None
@@ -181,6 +188,7 @@ async def _one_level(
     run = summarize(outcomes, wall, level)
     if dynamic is not None:
         run["by_kind"] = latency_by_kind([o.turn_latencies_s for o in outcomes], dynamic)
+        run["orders_reused"] = reused  # asked at an earlier level too: their status may come from the cache
     run["gateway"] = gateway_figures(before, await settled_scrape(target.base_url, before))
     run["process"] = sampler.summary() if sampler is not None else {}
     run["load_avg_after"] = os.getloadavg()

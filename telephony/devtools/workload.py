@@ -18,6 +18,7 @@ The plan (which turn asks what) is pure and seeded; the audio is attached afterw
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import random
 from collections.abc import Mapping, Sequence
@@ -64,10 +65,15 @@ def plan_calls(
     """``calls`` scripts of ``turns`` turns following ``CYCLE``: 3 of 4 turns ask for an order.
 
     Orders and sentences are drawn with ``seed`` so concurrent calls differ but every run is the same.
+    No order is asked twice while ``order_ids`` lasts: a repeated status would come from the gateway's
+    reply cache and flatter the fresh-synthesis half of the workload.
     """
     if not order_ids or sentences < 1 or turns < 1:
         raise ValueError("the mixed workload needs order numbers, recorded sentences and at least one turn")
     rng = random.Random(seed)
+    shuffled = list(order_ids)
+    rng.shuffle(shuffled)
+    orders = itertools.cycle(shuffled)
     plans: list[list[PlannedTurn]] = []
     for _ in range(calls):
         script: list[PlannedTurn] = []
@@ -76,7 +82,7 @@ def plan_calls(
             if kind == "sentence":
                 script.append(PlannedTurn(kind, sentence=rng.randrange(sentences)))
             else:
-                script.append(PlannedTurn(kind, order_id=rng.choice(list(order_ids))))
+                script.append(PlannedTurn(kind, order_id=next(orders)))
         plans.append(script)
     return plans
 
@@ -186,8 +192,42 @@ def mixed_scripts(
     calls: int, turns: int, rec: Recordings, order_ids: Sequence[str], seed: int = 7
 ) -> tuple[list[list[CallerTurn]], list[list[bool]]]:
     """The callers' turns and, per turn, whether its reply is dynamic (for latency by kind)."""
-    plans = plan_calls(calls, turns, order_ids, len(rec.sentences), seed)
+    return scripts_of(plan_calls(calls, turns, order_ids, len(rec.sentences), seed), rec)
+
+
+def scripts_of(
+    plans: Sequence[Sequence[PlannedTurn]], rec: Recordings
+) -> tuple[list[list[CallerTurn]], list[list[bool]]]:
     return [[caller_turn(t, rec) for t in p] for p in plans], [[t.dynamic for t in p] for p in plans]
+
+
+class FreshOrders:
+    """Order numbers for one bench run's levels: each level asks for orders no earlier level asked for.
+
+    Why: the gateway keeps every synthesized reply in its cache for the whole run, so a level that
+    repeated the previous level's orders (same seed, same draws) would play those statuses from the
+    cache and measure less synthesis than the workload promises. When the numbers run out they are
+    reused, and ``reused`` says how many of a level's order turns asked for an order already asked."""
+
+    def __init__(self, order_ids: Sequence[str]) -> None:
+        self._all = list(order_ids)
+        self._used: set[str] = set()
+        self.reused = 0
+
+    @property
+    def asked(self) -> set[str]:
+        """The orders asked for so far in this run."""
+        return set(self._used)
+
+    def scripts(
+        self, calls: int, turns: int, rec: Recordings, seed: int
+    ) -> tuple[list[list[CallerTurn]], list[list[bool]]]:
+        fresh = [o for o in self._all if o not in self._used] or self._all
+        plans = plan_calls(calls, turns, fresh, len(rec.sentences), seed)
+        asked = [t.order_id for p in plans for t in p if t.dynamic]
+        self.reused = len(asked) - len(set(asked) - self._used)  # asked before, at this level or earlier
+        self._used.update(asked)
+        return scripts_of(plans, rec)
 
 
 def latency_by_kind(
@@ -214,8 +254,9 @@ def kind_lines(runs: Sequence[Mapping[str, object]]) -> list[str]:
     """Markdown lines under the table: each level's latency for dynamic and pre-rendered replies."""
     lines = [
         "",
-        "| conc. | order turns / answered | order turns p50/p95/p99 ms | other turns p50/p95/p99 ms |",
-        "|---|---|---|---|",
+        "| conc. | order turns / answered | order turns p50/p95/p99 ms | other turns p50/p95/p99 ms "
+        "| orders asked at an earlier level |",
+        "|---|---|---|---|---|",
     ]
 
     def ms(group: Mapping[str, float | int | None]) -> str:
@@ -229,5 +270,5 @@ def kind_lines(runs: Sequence[Mapping[str, object]]) -> list[str]:
             continue
         dyn, sta = kinds["dynamic"], kinds["static"]
         share = f"{dyn['turns']}/{dyn['turns'] + sta['turns']}" if dyn["turns"] + sta["turns"] else "-"
-        lines.append(f"| {run['concurrency']} | {share} | {ms(dyn)} | {ms(sta)} |")
+        lines.append(f"| {run['concurrency']} | {share} | {ms(dyn)} | {ms(sta)} | {run.get('orders_reused', '-')} |")
     return lines

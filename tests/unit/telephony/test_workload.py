@@ -11,6 +11,7 @@ import pytest
 from telephony.devtools.workload import (
     DIGITS,
     MAY_MISS,
+    FreshOrders,
     PlannedTurn,
     Recordings,
     caller_turn,
@@ -109,7 +110,7 @@ def test_latency_is_reported_apart_for_dynamic_and_static_replies() -> None:
     assert kinds["dynamic"] == {"turns": 3, "p50": 0.9, "p95": 1.08, "p99": 1.096}
     assert kinds["static"]["turns"] == 2 and kinds["static"]["p50"] == 0.45
     lines = kind_lines([{"concurrency": 2, "by_kind": kinds}, {"concurrency": 4}])
-    assert lines[-1] == "| 2 | 3/5 | 900/1080/1096 | 450/495/499 |"
+    assert lines[-1] == "| 2 | 3/5 | 900/1080/1096 | 450/495/499 | - |"
 
 
 async def test_the_mixed_bench_orders_are_many_distinct_and_readable_by_the_gateway(tmp_path: Path) -> None:
@@ -121,3 +122,17 @@ async def test_the_mixed_bench_orders_are_many_distinct_and_readable_by_the_gate
     assert not set(ids) & set(demo_order_ids())  # none of the demo orders
     order = await JsonOrders(path).get(ids[123])
     assert order is not None and order.id == ids[123]
+
+
+def test_each_level_asks_for_orders_no_earlier_level_asked_for() -> None:
+    """The gateway caches every synthesized status for the run: a repeated order would not be synthesized."""
+    rec, orders = recordings(), [str(48000 + i) for i in range(30)]
+    fresh = FreshOrders(orders)
+    asked: list[set[str]] = []
+    for calls in (1, 2, 4):
+        _, dynamic = fresh.scripts(calls, 4, rec, seed=7)
+        assert sum(map(sum, dynamic)) == 3 * calls and fresh.reused == 0
+        asked.append(fresh.asked - set().union(*asked))
+        assert len(asked[-1]) == 3 * calls  # all new: none from an earlier level, none twice in this one
+    fresh.scripts(4, 4, rec, seed=7)  # 21 of 30 used: only 9 fresh left for 12 order turns
+    assert fresh.reused == 3
