@@ -132,8 +132,9 @@ def _runs(text: str) -> list[str]:
     for i, tok in enumerate(tokens):
         if tok.isdigit():
             parser = parser or _RunParser()
-            prev = tokens[i - 1] if i else ""
-            if prev in {",", "."} and len(tok) != 3:  # "25.11.2026" is a date, "48.213" a grouped number
+            prev, before = (tokens[i - 1] if i else ""), (tokens[i - 2] if i > 1 else "")
+            one_by_one = len(tok) == 1 and len(before) == 1 and before.isdigit()  # Whisper's "5, 3, 7, 6, 1"
+            if prev in {",", "."} and len(tok) != 3 and not one_by_one:  # "25.11.2026" a date, "48.213" a number
                 runs.append(parser.result())
                 parser = _RunParser()
             parser.digits(tok)
@@ -153,8 +154,17 @@ def _runs(text: str) -> list[str]:
 
 
 def find_order_numbers(text: str, min_digits: int = 4, max_digits: int = 10) -> list[str]:
-    """Every plausible order number in ``text``, in the order spoken (the last is the caller's final word)."""
-    return [r for r in _runs(text) if min_digits <= len(r) <= max_digits]
+    """Every plausible order number in ``text``, in the order spoken (the last is the caller's final word).
+
+    A run that is one number twice over ("pięć dwa pięć trzy dziewięć pięć dwa pięć trzy dziewięć") is
+    that number once: on short phone audio Whisper sometimes writes what it heard a second time."""
+    runs = [_once(r, min_digits) for r in _runs(text)]
+    return [r for r in runs if min_digits <= len(r) <= max_digits]
+
+
+def _once(digits: str, min_digits: int) -> str:
+    half = len(digits) // 2
+    return digits[:half] if half >= min_digits and digits == digits[:half] * 2 else digits
 
 
 def extract_order_number(text: str, min_digits: int = 4, max_digits: int = 10) -> str | None:

@@ -35,6 +35,10 @@ from dialog.numbers import extract_order_number, find_order_numbers, is_number_w
         ("czterdzieśći osiem dwieśćie trzynaśćie", "48213"),  # one-letter ASR slips in long words
         ("nie 48213 tylko 48214", "48214"),  # the last number is the caller's final word
         ("nie, chodziło mi o czterdzieści osiem dwa czternaście", "48214"),
+        ("5, 3, 7, 6, 1", "53761"),  # Whisper writes digits said one by one with commas
+        ("5. 2. 5. 3. 9.", "52539"),
+        ("5-2-5-3-9", "52539"),
+        ("Pięć dwa Pięć trzy dziewięć Pięć dwa Pięć trzy dziewięć", "52539"),  # Whisper said it twice
     ],
 )
 def test_extracts_order_number(text: str, expected: str) -> None:
