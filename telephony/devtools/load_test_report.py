@@ -159,10 +159,37 @@ def gateway_figures(before: dict[str, float] | None, after: dict[str, float] | N
         "stages": {s: histogram_delta(before, after, "infolinia_turn_stage_seconds", f"stage={s}") for s in stages},
         "server_turn_latency": histogram_delta(before, after, "infolinia_turn_latency_seconds", "source=speech"),
     }
+    out["transfers_by_reason"] = transfers_by_reason(before, after)
     cpu = _delta(before, after, "process_cpu_seconds_total{}")
     if cpu > 0:
         out["process_cpu_s"] = round(cpu, 1)
     return out
+
+
+def transfers_by_reason(before: dict[str, float], after: dict[str, float]) -> dict[str, int]:
+    """Why calls were handed to a human in between (``infolinia_transfers_total`` by its reason label).
+
+    Why in a capacity bench: a transfer ends a call early, so it changes how many turns a level really
+    ran; a reason that should not occur there (say, "urgent" for a caller reading an order number) is a
+    finding about understanding, not about speed."""
+    out: dict[str, int] = {}
+    for key in after:
+        if not key.startswith("infolinia_transfers_total{"):
+            continue
+        labels = dict(kv.split("=", 1) for kv in key[key.index("{") + 1 : -1].split(",") if "=" in kv)
+        reason = labels.get("reason", "unknown")
+        out[reason] = out.get(reason, 0) + round(_delta(before, after, key))
+    return {r: n for r, n in sorted(out.items()) if n > 0}
+
+
+def transfer_line(runs: Sequence[dict[str, Any]]) -> str:
+    """One line under the table: transfers by reason at each level."""
+    parts = []
+    for run in runs:
+        reasons = (run.get("gateway") or {}).get("transfers_by_reason") or {}
+        said = ", ".join(f"{r} {n}" for r, n in reasons.items()) or "none"
+        parts.append(f"{run['concurrency']}: {said}")
+    return "Transfers by reason (per level): " + "; ".join(parts)
 
 
 def machine() -> dict[str, Any]:

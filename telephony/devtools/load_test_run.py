@@ -35,6 +35,7 @@ from telephony.devtools.load_test_report import (
     markdown,
     scrape,
     settled_scrape,
+    transfer_line,
 )
 from telephony.devtools.simulator_audio import CallerTurn, load_turn, voiced_end_s
 from telephony.devtools.simulator_rest import FakeTwilioRest
@@ -160,7 +161,7 @@ async def bench_calls(args: argparse.Namespace, settings: Settings) -> int:
         for level in levels(args.concurrency):
             report["runs"].append(await _one_level(args, target, rest, pid, level, make))
     report["capacity"] = capacity(report["runs"])
-    table = markdown(report)
+    table = markdown(report) + "\n\n" + transfer_line(report["runs"])
     if report["workload"] == "mixed":
         table += "\n" + "\n".join(kind_lines(report["runs"]))
     if args.json_out:

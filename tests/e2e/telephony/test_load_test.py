@@ -21,6 +21,7 @@ from telephony.devtools.load_test_report import (
     markdown,
     read_cpu_s,
     read_memory_mb,
+    transfer_line,
 )
 from telephony.devtools.load_test_run import bench_calls, levels, scripts
 from telephony.devtools.simulator_audio import load_turn
@@ -84,6 +85,15 @@ def test_figures_report_and_capacity() -> None:
     )
     assert got == {"count": 3, "mean_s": round(0.65 / 3, 3), "p95_le_s": 1.0}
     assert "unavailable" in gateway_figures(None, None)["metrics"]
+    quiet = parse_exposition(before.render().decode())
+    before.transfer("urgent", "pilne")
+    before.transfer("not_understood", "default")
+    before.transfer("not_understood", "default")
+    reasons = gateway_figures(quiet, parse_exposition(before.render().decode()))["transfers_by_reason"]
+    assert reasons == {"not_understood": 2, "urgent": 1}
+    assert transfer_line([{"concurrency": 4, "gateway": {"transfers_by_reason": reasons}}, {"concurrency": 8}]) == (
+        "Transfers by reason (per level): 4: not_understood 2, urgent 1; 8: none"
+    )
     run: dict[str, Any] = {"concurrency": 1, "calls": 2, "turns": 4, "turns_answered": 4, "transfers": 0, "errors": 0,
            "dropped": 0, "turn_latency_s": {"p50": 0.9, "p95": 1.2, "p99": 1.3, "max": 1.3},
            "greeting_s": {"p50": 0.02}, "load_avg_after": (1.0, 1.0, 1.0)}  # fmt: skip
