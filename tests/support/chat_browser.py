@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as ec
 
 from tests.support.console_browser import ConsoleDriver
 from tests.support.live_chat import SUMMARY, bearer
@@ -52,8 +53,12 @@ class ChatConsoleDriver(ConsoleDriver):
         self.end_and_wrap_up(tid)
 
     def log_in_as(self, token: str) -> None:
+        """Keys go to the focused field once the login page is there (typing earlier loses them)."""
         self.d.get(self.b.url + "/agents")
+        self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
+        self.wait.until(lambda d: d.switch_to.active_element.get_attribute("id") == "token")  # autofocus
         self.d.switch_to.active_element.send_keys(token + Keys.ENTER)
+        self.wait.until(ec.url_to_be(self.b.url + "/agents"))
         self.until_attr("#live-state", "data-state", "live")
 
     def customer_asks_for_a_person(self) -> tuple[str, str]:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -139,7 +141,7 @@ async def test_conversations_are_searchable_by_caller_order_and_date_per_role(
 
     by_order = get(url, "szef", "/v1/history", order="12345").json()["conversations"]
     assert [c["id"] for c in by_order] == [other.session_id] and by_order[0]["order_id"] == "12345"
-    today = time.strftime("%Y-%m-%d")
+    today = datetime.now(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d")  # the operator's day, not UTC's
     dated = get(url, "szef", "/v1/history", **{"from": today, "to": today}).json()["conversations"]
     assert {first.session_id, other.session_id} <= {c["id"] for c in dated}
     assert get(url, "szef", "/v1/history", to="2020-01-01").json()["conversations"] == []
