@@ -54,7 +54,9 @@ class Settings(BaseSettings):
     )
     asr_initial_prompt: str | None = Field(None, description="Text Whisper reads as if said before each turn.")
     asr_short_answers: bool = Field(
-        True, description="Turns under 1.5 s get 'tak', 'nie' and the digits as hotwords (isolated answers)."
+        True,
+        description="Turns under 1.5 s get 'tak', 'nie' and the digits as hotwords, and a doubtful one is read "
+        "again against 'tak', 'nie' and the number words (isolated answers).",
     )
     asr_cpu_threads: int = Field(0, ge=0, description="ctranslate2 threads per model; 0 = library default.")
     asr_window_s: int = Field(

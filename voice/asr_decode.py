@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from voice.asr_rules import ASR_RATE, MAX_FRAMES, encoder_frames, max_new_tokens
+from voice.asr_short import ShortAnswers
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Decoded:
     n_tokens: int
     budget: int  # tokens this turn was allowed (``max_new_tokens``)
     alternatives: tuple[tuple[str, float], ...] = ()  # (text, avg log-prob), best first, the best included
+    encoded: Any = field(default=None, repr=False, compare=False)  # this turn's encoder output (CPU), for a re-read
 
 
 def prompt_tokens(model: Any, hotwords: str | None, options: dict[str, Any]) -> tuple[Any, list[int]]:
@@ -45,6 +47,12 @@ def prompt_tokens(model: Any, hotwords: str | None, options: dict[str, Any]) -> 
     return tokenizer, model.get_prompt(tokenizer, previous, without_timestamps=True, hotwords=hotwords)
 
 
+def closed_suppression(model: Any, options: dict[str, Any], answers: ShortAnswers) -> list[int]:
+    """Token ids to suppress so that a decoding can only spell ``answers``' words (and Whisper's usual set)."""
+    tokenizer, _ = prompt_tokens(model, None, options)
+    return sorted(set(answers.suppressed(tokenizer.encode, tokenizer.eot)) | set(_usual(tokenizer)))
+
+
 def decode_batch(
     model: Any,
     audios: Sequence[np.ndarray],
@@ -52,8 +60,13 @@ def decode_batch(
     options: dict[str, Any],
     min_frames: int,
     tokens_per_s: float,
+    suppress: Sequence[int] | None = None,
 ) -> list[Decoded | None]:
-    """Blocking: decode float32 16 kHz ``audios``; None for a turn longer than one 30 s window."""
+    """Blocking: decode float32 16 kHz ``audios``; None for a turn longer than one 30 s window.
+
+    ``suppress``: token ids never to emit, instead of Whisper's usual set (a closed vocabulary,
+    ``voice.asr_short``).
+    """
     tokenizer, prompt = prompt_tokens(model, hotwords, options)
     feats = [model.feature_extractor(a)[:, :-1] for a in audios]  # faster-whisper drops the padding frame
     groups: dict[int, list[int]] = defaultdict(list)
@@ -64,24 +77,44 @@ def decode_batch(
     for frames, members in groups.items():
         batch = np.stack([np.pad(feats[i], ((0, 0), (0, frames - feats[i].shape[-1]))) for i in members])
         budgets = [max_new_tokens(len(audios[i]) / ASR_RATE, tokens_per_s) for i in members]
-        out = _generate(model, tokenizer, batch.astype(np.float32), prompt, max(budgets), options)
-        for i, r, budget in zip(members, out, budgets, strict=True):
-            results[i] = _decoded(r, budget, tokenizer)
+        encoded = model.encode(batch.astype(np.float32))
+        out = _generate(model, encoded, prompt, max(budgets), options, suppress or _usual(tokenizer))
+        kept = np.array(encoded) if model.model.device == "cpu" else None  # a CUDA output stays where it is
+        for j, (i, r, budget) in enumerate(zip(members, out, budgets, strict=True)):
+            results[i] = replace(_decoded(r, budget, tokenizer), encoded=None if kept is None else kept[j : j + 1])
     return results
 
 
-def _generate(
-    model: Any, tokenizer: Any, batch: np.ndarray, prompt: list[int], budget: int, opts: dict[str, Any]
-) -> Any:
-    """One CTranslate2 pass with the recognizer's decoding options (beam or sampling)."""
+def decode_encoded(
+    model: Any, d: Decoded, hotwords: str | None, options: dict[str, Any], suppress: Sequence[int]
+) -> Decoded:
+    """Blocking: decode a turn again from the encoder output its first pass kept (``d.encoded``): a second
+    reading costs only the decoder (the encoder is most of a short turn's time on a CPU)."""
+    import ctranslate2
+
+    tokenizer, prompt = prompt_tokens(model, hotwords, options)
+    encoded = ctranslate2.StorageView.from_array(np.ascontiguousarray(d.encoded))
+    (result,) = _generate(model, encoded, prompt, d.budget, options, suppress)
+    return _decoded(result, d.budget, tokenizer)
+
+
+def _usual(tokenizer: Any) -> list[int]:
+    """Whisper's usual suppressed tokens (non-speech symbols), as faster-whisper sets them."""
     from faster_whisper.transcribe import get_suppressed_tokens
 
+    return list(get_suppressed_tokens(tokenizer, [-1]))
+
+
+def _generate(
+    model: Any, encoded: Any, prompt: list[int], budget: int, opts: dict[str, Any], suppress: Sequence[int]
+) -> Any:
+    """One CTranslate2 decoder pass over encoder output, with the recognizer's options (beam or sampling)."""
     search: dict[str, Any] = {"beam_size": opts["beam_size"], "patience": opts["patience"]}
     if opts.get("sampling_temperature"):
         search = {"beam_size": 1, "sampling_topk": 0, "sampling_temperature": opts["sampling_temperature"]}
     return model.model.generate(
-        model.encode(batch),
-        [list(prompt) for _ in range(len(batch))],
+        encoded,
+        [list(prompt) for _ in range(encoded.shape[0])],
         num_hypotheses=min(opts["alternatives"], search["beam_size"]),
         repetition_penalty=opts["repetition_penalty"],
         no_repeat_ngram_size=opts["no_repeat_ngram_size"],
@@ -89,7 +122,7 @@ def _generate(
         return_scores=True,
         return_no_speech_prob=True,
         suppress_blank=True,
-        suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+        suppress_tokens=list(suppress),
         **search,
     )
 

@@ -4,11 +4,13 @@ Why separate from ``voice.asr``: that module is about the event loop (slots, bat
 this one is what runs in the worker thread. Every turn, alone or batched, takes the same steps:
 
 1. ``decode_batch``: the first pass at temperature 0 (greedy or beam, with the n-best list).
-2. If Whisper's own rule would re-decode it (low log-prob, repetitive text) or it loops or spends its token
+2. A short turn whose reading is doubtful (``voice.asr_short``): read again with only the tokens of the
+   closed vocabulary ("tak", "nie", number words); a sure reading that snaps to it is the answer.
+3. Otherwise, if Whisper's own rule would re-decode it (low log-prob, repetitive text) or it loops or spends its token
    budget: the fallback policy. "sample" is Whisper's temperature fallback, with a fixed seed so that a run
    can be repeated; "penalty" re-decodes once with a repetition penalty and no repeated 3-grams (no
    sampling at all); "none" keeps the first pass.
-3. ``verdict``: silence and subtitle credits become no words; loops, spent budgets and guesses under the
+4. ``verdict``: silence and subtitle credits become no words; loops, spent budgets and guesses under the
    log-prob floor are *rejected*: the caller hears "proszę powtórzyć" as for an empty transcript, and the
    rejection is counted and logged so garbage never reaches the dialog as if the caller said it.
 
@@ -25,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from voice.asr_decode import Decoded, decode_batch
+from voice.asr_decode import Decoded, closed_suppression, decode_batch, decode_encoded
 from voice.asr_rules import (
     ASR_RATE,
     compression_ratio,
@@ -35,6 +37,7 @@ from voice.asr_rules import (
     transcript_confidence,
     verdict,
 )
+from voice.asr_short import ShortAnswers, pick_answer, should_reread
 
 log = logging.getLogger(__name__)
 FALLBACK_SEED = 1234  # sampling fallback: the same turn gets the same transcript on every run
@@ -64,13 +67,18 @@ class Engine:
     temperatures: Sequence[float] = (0.0, 0.6)
     reject_logprob: float = float("-inf")
     guards: bool = True  # False: loops and guesses pass as heard (the behaviour before issue 17, for the bench)
+    short: ShortAnswers | None = None  # doubtful short turns re-read against a closed vocabulary ("tak", numbers)
     rejections: Counter[str] = field(default_factory=Counter)
+    reread: Counter[str] = field(default_factory=Counter)  # short turns re-read: "kept" free reading or "answer"
+    _suppress: list[int] | None = None
 
     def recognise(self, audios: Sequence[np.ndarray], hotwords: str | None) -> list[Heard]:
         """Blocking: float32 16 kHz turns -> what was heard, batched where their lengths allow."""
         first = decode_batch(self.model, audios, hotwords, self.options, self.min_frames, self.tokens_per_s)
         return [
-            self._long(audio, hotwords) if d is None else self._judge(self._settle(audio, d, hotwords), audio)
+            self._long(audio, hotwords)
+            if d is None
+            else self._judge(self._short_answer(audio, d, hotwords) or self._settle(audio, d, hotwords), audio)
             for audio, d in zip(audios, first, strict=True)
         ]
 
@@ -91,6 +99,28 @@ class Engine:
                 return again
         clean = [c for c in candidates if compression_ratio(c.text) <= 2.4] or candidates  # as faster-whisper
         return max(clean, key=lambda c: c.avg_logprob)
+
+    def _short_answer(self, audio: np.ndarray, d: Decoded, hotwords: str | None) -> Decoded | None:
+        """A doubtful short turn read again with only the closed vocabulary's tokens (``voice.asr_short``);
+        None when that gives no answer (the fallback policy then settles the free reading as for any turn).
+        Tried before the fallback: a turn that is an answer needs no re-decoding of its free reading."""
+        if self.short is None or not should_reread(self.short, len(audio) / ASR_RATE, d.text, d.avg_logprob):
+            return None
+        if self._suppress is None:
+            self._suppress = closed_suppression(self.model, self.options, self.short)
+        opts = {**self.options, "alternatives": 1}
+        if d.encoded is not None:
+            closed: Decoded | None = decode_encoded(self.model, d, hotwords, opts, self._suppress)
+        else:
+            (closed,) = decode_batch(
+                self.model, [audio], hotwords, opts, self.min_frames, self.tokens_per_s, suppress=self._suppress
+            )
+        answer = None if closed is None else pick_answer(self.short, [closed.text, d.text], closed.avg_logprob)
+        self.reread["answer" if answer else "kept"] += 1
+        if closed is None or answer is None:
+            return None
+        log.info("short turn read as %r (free reading %r, avg log-prob %.2f)", answer, d.text, d.avg_logprob)
+        return replace(closed, text=answer, alternatives=((answer, closed.avg_logprob), *d.alternatives))
 
     def _fallback_options(self) -> list[dict[str, Any]]:
         if self.fallback == "penalty":

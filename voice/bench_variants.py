@@ -40,14 +40,24 @@ VARIANTS: list[tuple[str, dict[str, Any], bool]] = [  # (name, recognizer settin
     ("+ 0.3 s lead padding", {**GUARDED, "front_end": FrontEnd(pad_s=0.3)}, False),
     ("+ beam 5", {**GUARDED, "beam_size": 5}, False),
     ("+ beam 5, patience 2", {**GUARDED, "beam_size": 5, "patience": 2.0}, False),
-    ("+ short turns (< 1.5 s): 'tak nie' and digits as hotwords", {**GUARDED, "short_words": SHORT_ANSWERS}, False),
+    (
+        "+ short turns (< 1.5 s): 'tak nie' and digits as hotwords",
+        {**GUARDED, "short_words": SHORT_ANSWERS, "short_reread": False},
+        False,
+    ),
+    (
+        "+ short turns, doubtful ones re-read against the closed vocabulary",
+        {**GUARDED, "short_words": SHORT_ANSWERS},
+        False,
+    ),
     ("+ prompt 'Rozmowa z infolinią.'", {**GUARDED, "initial_prompt": "Rozmowa z infolinią."}, False),
     (
         "+ repetition penalty 1.1, no repeated 3-gram",
         {**GUARDED, "repetition_penalty": 1.1, "no_repeat_ngram_size": 3},
         False,
     ),
-    ("kept: beam 5 (3-best), penalty fallback, short answers, log-prob floor -1.4", KEPT, True),
+    ("kept before the closed vocabulary", {**KEPT, "short_reread": False}, True),
+    ("kept: beam 5 (3-best), penalty fallback, short answers re-read, log-prob floor -1.4", KEPT, True),
 ]
 
 

@@ -1,0 +1,75 @@
+"""Short answers read against the closed vocabulary, with the real Whisper base on the shared phone-band
+recordings (issue 17): isolated number words come out right, and the first words of ordinary sentences
+(short turns that are not answers) are not turned into numbers or "tak"/"nie"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dialog import build_engine
+from voice.asr import SHORT_ANSWERS, WhisperRecognizer
+from voice.asr_short import ShortAnswers
+from voice.codec import float_to_pcm, ulaw_decode, ulaw_encode
+from voice.resample import resample
+from voice.wavio import read_audio
+
+pytestmark = pytest.mark.models
+# The phone copies of isolated number words that Whisper base misreads on its own ("Derva", "Dwa nasty",
+# "siedem nasta"), with what the caller said.
+NUMBERS = {"U0032": "dwa", "12": "dwanaście", "17": "siedemnaście"}
+
+
+@pytest.fixture(scope="module")
+def hotwords() -> list[str]:
+    """The demo KB's vocabulary: what a call's recognizer is given (``CallLoop`` passes the dialog's)."""
+    return build_engine().vocabulary()
+
+
+def phone_band(audio: np.ndarray) -> np.ndarray:
+    """16 kHz float speech as a Twilio caller is heard: 8 kHz, through μ-law and back."""
+    return ulaw_decode(ulaw_encode(resample(float_to_pcm(audio), 16000, 8000)))
+
+
+def first_words(model_dir: str, eval_dir: Path, count: int) -> list[np.ndarray]:
+    """The first word of ``count`` nEMO sentences, cut where Whisper's word timestamps say it ends."""
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(model_dir, device="cpu", compute_type="int8", local_files_only=True)
+    cuts = []
+    for wav in sorted((eval_dir / "wav16k" / "nemo").glob("*.wav"))[:count]:
+        pcm, _ = read_audio(wav, 16000)
+        audio = pcm.astype(np.float32) / 32768.0
+        segments, _ = model.transcribe(audio, language="pl", word_timestamps=True, beam_size=1)
+        word = next(w for s in segments for w in s.words)
+        cuts.append(audio[max(0, int((word.start - 0.1) * 16000)) : int((word.end + 0.05) * 16000)])
+    return cuts
+
+
+async def test_isolated_number_words_are_read_against_the_vocabulary(
+    whisper_base: str, eval_dir: Path, hotwords: list[str]
+) -> None:
+    rec = WhisperRecognizer(whisper_base, short_words=SHORT_ANSWERS)
+    for name, said in NUMBERS.items():
+        pcm, rate = read_audio(eval_dir / "wav8k_ulaw_telephony" / "gcompris" / f"gcompris_pl_{name}.wav")
+        assert (await rec.transcribe(pcm, rate, hotwords)).text == said
+    assert rec._engine is not None and rec._engine.reread["answer"] == len(NUMBERS)
+
+
+async def test_the_first_word_of_a_sentence_is_not_made_an_answer(
+    whisper_base: str, eval_dir: Path, hotwords: list[str]
+) -> None:
+    with_path = WhisperRecognizer(whisper_base, short_words=SHORT_ANSWERS)
+    without = WhisperRecognizer(whisper_base, short_words=())
+    vocabulary = set(ShortAnswers().words)
+    made_up = []
+    for cut in first_words(whisper_base, eval_dir, 16):
+        heard = (await with_path.transcribe(phone_band(cut), 8000, hotwords)).text
+        free = (await without.transcribe(phone_band(cut), 8000, hotwords)).text
+        print(f"{len(cut) / 16000:.2f} s: {free!r} -> {heard!r}")
+        if heard in vocabulary and heard != free:
+            made_up.append(heard)
+    assert with_path._engine is not None and sum(with_path._engine.reread.values()) >= 8  # the path was tried
+    assert made_up == []
