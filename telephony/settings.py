@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         -1.4, le=0.0, description="Transcripts with a lower average log-prob are rejected (caller asked to repeat)."
     )
     asr_initial_prompt: str | None = Field(None, description="Text Whisper reads as if said before each turn.")
+    asr_lexicon: bool = Field(
+        True,
+        description="Among the beam's hypotheses prefer the one with more real Polish words (simplemma's "
+        "dictionary, already loaded for the dialog; about 400 MB in a recognizer-only process).",
+    )
     asr_short_answers: bool = Field(
         True,
         description="Turns under 1.5 s get 'tak', 'nie' and the digits as hotwords, and a doubtful one is read "

@@ -31,6 +31,7 @@ import numpy as np
 from voice.asr_batch import BatchingQueue
 from voice.asr_engine import Engine, Heard
 from voice.asr_front import FrontEnd, to_whisper_audio
+from voice.asr_lexicon import known_share, polish_lexicon
 from voice.asr_rules import encoder_frames
 from voice.asr_short import ShortAnswers
 from voice.loops import PerLoop
@@ -119,6 +120,7 @@ class WhisperRecognizer:
         short_words: Sequence[str] = (),
         short_s: float = 1.5,
         short_reread: bool = True,
+        lexicon: bool = True,
         no_speech_threshold: float = 0.6,
         front_end: FrontEnd = DEFAULT_FRONT_END,
         window_s: int = 8,
@@ -150,6 +152,7 @@ class WhisperRecognizer:
         self._hotwords = tuple(hotwords)
         self._short_words, self._short_s = tuple(short_words), short_s  # isolated answers: "tak", digits
         self._short_reread = short_reread  # doubtful short turns read again against the closed vocabulary
+        self._lexicon = lexicon and language == "pl"  # n-best rescored by known Polish words
         self._model: Any = None
         self._engine: Engine | None = None
         self._load_lock = threading.Lock()
@@ -194,8 +197,12 @@ class WhisperRecognizer:
             model.encode = trimmed_encoder(model.encode, self._window_frames)
             self._model = model
             short = ShortAnswers(max_s=self._short_s) if self._short_words and self._short_reread else None
+            lexicon = polish_lexicon() if self._lexicon else None
+            if lexicon is not None:
+                known_share("słucham", lexicon)  # loads the dictionary now, not in a caller's first turn
             self._engine = Engine(model, self._options, self._window_frames, self._tokens_per_s,
-                                  self._fallback, self._temperatures, self._reject, self._guards, short)  # fmt: skip
+                                  self._fallback, self._temperatures, self._reject, self._guards, short,
+                                  lexicon)  # fmt: skip
             self.device, self.compute_type = dev, ct
             self.load_s = time.perf_counter() - t0
 

@@ -10,9 +10,11 @@ this one is what runs in the worker thread. Every turn, alone or batched, takes 
    budget: the fallback policy. "sample" is Whisper's temperature fallback, with a fixed seed so that a run
    can be repeated; "penalty" re-decodes once with a repetition penalty and no repeated 3-grams (no
    sampling at all); "none" keeps the first pass.
-4. ``verdict``: silence and subtitle credits become no words; loops, spent budgets and guesses under the
-   log-prob floor are *rejected*: the caller hears "proszę powtórzyć" as for an empty transcript, and the
-   rejection is counted and logged so garbage never reaches the dialog as if the caller said it.
+4. ``verdict`` on the best reading (a reading that passes may then give way to another of the beam's
+   hypotheses with more real Polish words, ``voice.asr_lexicon``): silence and subtitle credits become no
+   words; loops, spent budgets and guesses under the log-prob floor are *rejected*: the caller hears
+   "proszę powtórzyć" as for an empty transcript, and the rejection is counted and logged so garbage never
+   reaches the dialog as if the caller said it.
 
 Turns longer than one 30 s window go through faster-whisper's ``transcribe`` (several windows).
 """
@@ -28,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from voice.asr_decode import Decoded, closed_suppression, decode_batch, decode_encoded
+from voice.asr_lexicon import LEXICON_WEIGHT, Lexicon, best_hypothesis
 from voice.asr_rules import (
     ASR_RATE,
     compression_ratio,
@@ -37,6 +40,7 @@ from voice.asr_rules import (
     transcript_confidence,
     verdict,
 )
+from voice.asr_score import has_loop
 from voice.asr_short import ShortAnswers, pick_answer, should_reread
 
 log = logging.getLogger(__name__)
@@ -68,6 +72,8 @@ class Engine:
     reject_logprob: float = float("-inf")
     guards: bool = True  # False: loops and guesses pass as heard (the behaviour before issue 17, for the bench)
     short: ShortAnswers | None = None  # doubtful short turns re-read against a closed vocabulary ("tak", numbers)
+    lexicon: Lexicon | None = None  # the n-best hypothesis with more real words may win (``voice.asr_lexicon``)
+    lexicon_weight: float = LEXICON_WEIGHT
     rejections: Counter[str] = field(default_factory=Counter)
     reread: Counter[str] = field(default_factory=Counter)  # short turns re-read: "kept" free reading or "answer"
     _suppress: list[int] | None = None
@@ -76,11 +82,16 @@ class Engine:
         """Blocking: float32 16 kHz turns -> what was heard, batched where their lengths allow."""
         first = decode_batch(self.model, audios, hotwords, self.options, self.min_frames, self.tokens_per_s)
         return [
-            self._long(audio, hotwords)
-            if d is None
-            else self._judge(self._short_answer(audio, d, hotwords) or self._settle(audio, d, hotwords), audio)
+            self._long(audio, hotwords) if d is None else self._one(audio, d, hotwords)
             for audio, d in zip(audios, first, strict=True)
         ]
+
+    def _one(self, audio: np.ndarray, d: Decoded, hotwords: str | None) -> Heard:
+        """Steps 2-4 for one turn decoded within a window."""
+        answer = self._short_answer(audio, d, hotwords)
+        if answer is not None:
+            return self._judge(answer, audio)  # a closed-vocabulary answer is not rescored by the lexicon
+        return self._judge(self._settle(audio, d, hotwords), audio, rescore=True)
 
     def _settle(self, audio: np.ndarray, d: Decoded, hotwords: str | None) -> Decoded:
         """The fallback policy for a doubtful first pass; the first candidate that passes wins."""
@@ -128,7 +139,17 @@ class Engine:
             return [{**self.options, "beam_size": beam, "repetition_penalty": 1.3, "no_repeat_ngram_size": 3}]
         return [{**self.options, "sampling_temperature": t, "alternatives": 1} for t in self.temperatures if t > 0]
 
-    def _judge(self, d: Decoded, audio: np.ndarray) -> Heard:
+    def _rescored(self, d: Decoded) -> Decoded:
+        """The n-best hypothesis with the best log-prob + lexicon score, first among the alternatives."""
+        if self.lexicon is None or len(d.alternatives) < 2:
+            return d
+        text, logprob = best_hypothesis(d.alternatives, self.lexicon, self.lexicon_weight)
+        if text == d.text or has_loop(text) or compression_ratio(text) > 2.4:
+            return d
+        others = tuple(a for a in d.alternatives if a != (text, logprob))
+        return replace(d, text=text, avg_logprob=logprob, alternatives=((text, logprob), *others))
+
+    def _judge(self, d: Decoded, audio: np.ndarray, rescore: bool = False) -> Heard:
         why = verdict(d.text, d.avg_logprob, d.no_speech_prob, d.n_tokens, d.budget,
                       no_speech=self.options["no_speech_threshold"], reject=self.reject_logprob)  # fmt: skip
         if why in ("silence", "hallucination"):
@@ -137,6 +158,7 @@ class Engine:
             self.rejections[why] += 1
             log.info("transcript rejected (%s, avg log-prob %.2f): %r", why, d.avg_logprob, d.text)
             return Heard("", 0.0, rejected=why, rejected_text=d.text, alternatives=d.alternatives)
+        d = self._rescored(d) if rescore else d
         ratio = compression_ratio(d.text)
         confidence = transcript_confidence([(d.avg_logprob, d.no_speech_prob, ratio, d.n_tokens)])
         return Heard(d.text, confidence, ((0.0, len(audio) / ASR_RATE, d.text),), alternatives=d.alternatives)

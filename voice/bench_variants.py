@@ -56,8 +56,10 @@ VARIANTS: list[tuple[str, dict[str, Any], bool]] = [  # (name, recognizer settin
         {**GUARDED, "repetition_penalty": 1.1, "no_repeat_ngram_size": 3},
         False,
     ),
-    ("kept before the closed vocabulary", {**KEPT, "short_reread": False}, True),
-    ("kept: beam 5 (3-best), penalty fallback, short answers re-read, log-prob floor -1.4", KEPT, True),
+    ("kept before the closed vocabulary and the lexicon", {**KEPT, "short_reread": False, "lexicon": False}, True),
+    ("+ short answers re-read against the closed vocabulary", {**KEPT, "lexicon": False}, True),
+    ("+ n-best rescored by the lexicon", {**KEPT, "short_reread": False}, True),
+    ("kept: beam 5 (3-best), penalty fallback, short answers re-read, lexicon, log-prob floor -1.4", KEPT, True),
 ]
 
 

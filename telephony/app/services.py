@@ -167,6 +167,7 @@ def build_recognizer(settings: Settings, model: str) -> WhisperRecognizer:
         reject_logprob=settings.asr_reject_logprob,
         initial_prompt=settings.asr_initial_prompt,
         short_words=SHORT_ANSWERS if settings.asr_short_answers else (),
+        lexicon=settings.asr_lexicon,
         cpu_threads=settings.asr_cpu_threads,
         concurrency=settings.asr_concurrency,
         window_s=settings.asr_window_s,

@@ -1,6 +1,7 @@
-"""Short answers read against the closed vocabulary, with the real Whisper base on the shared phone-band
-recordings (issue 17): isolated number words come out right, and the first words of ordinary sentences
-(short turns that are not answers) are not turned into numbers or "tak"/"nie"."""
+"""Short answers read against the closed vocabulary and the n-best rescored by the lexicon, with the real
+Whisper base on the shared phone-band recordings (issue 17): isolated number words come out right, the first
+words of ordinary sentences (short turns that are not answers) are not turned into numbers or "tak"/"nie",
+and hypotheses of real words are preferred."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pytest
 
 from dialog import build_engine
 from voice.asr import SHORT_ANSWERS, WhisperRecognizer
+from voice.asr_score import word_errors
 from voice.asr_short import ShortAnswers
+from voice.bench import read_manifest
 from voice.codec import float_to_pcm, ulaw_decode, ulaw_encode
 from voice.resample import resample
 from voice.wavio import read_audio
@@ -73,3 +76,18 @@ async def test_the_first_word_of_a_sentence_is_not_made_an_answer(
             made_up.append(heard)
     assert with_path._engine is not None and sum(with_path._engine.reread.values()) >= 8  # the path was tried
     assert made_up == []
+
+
+async def test_the_lexicon_prefers_hypotheses_of_real_polish_words(
+    whisper_base: str, eval_dir: Path, hotwords: list[str]
+) -> None:
+    """Two phone-band sentences whose best beam hypothesis has a non-word ("dosypialmi") while another of
+    the 3-best has the real words: the lexicon makes fewer word errors on them."""
+    rows = {p.name: (p, ref) for p, ref in read_manifest(eval_dir / "manifest_telephony.tsv")}
+    chosen = [rows[f"nemo_{n}.wav"] for n in ("KD0_neutral_10", "SM0_neutral_81")]
+    errors = {}
+    for lexicon in (True, False):
+        rec = WhisperRecognizer(whisper_base, short_words=SHORT_ANSWERS, lexicon=lexicon)
+        heard = [(await rec.transcribe(*read_audio(path), hotwords)).text for path, _ in chosen]
+        errors[lexicon] = sum(word_errors(ref, text)[0] for (_, ref), text in zip(chosen, heard, strict=True))
+    assert errors[True] < errors[False]
