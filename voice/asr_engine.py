@@ -40,7 +40,7 @@ from voice.asr_rules import (
     transcript_confidence,
     verdict,
 )
-from voice.asr_score import has_loop
+from voice.asr_score import has_loop, normalize_text
 from voice.asr_short import ShortAnswers, pick_answer, should_reread
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,8 @@ class Engine:
         answer = self._short_answer(audio, d, hotwords)
         if answer is not None:
             return self._judge(answer, audio)  # a closed-vocabulary answer is not rescored by the lexicon
-        return self._judge(self._settle(audio, d, hotwords), audio, rescore=True)
+        domain = frozenset(normalize_text(hotwords or "").split())  # the KB's words count as words too
+        return self._judge(self._settle(audio, d, hotwords), audio, rescore=domain)
 
     def _settle(self, audio: np.ndarray, d: Decoded, hotwords: str | None) -> Decoded:
         """The fallback policy for a doubtful first pass; the first candidate that passes wins."""
@@ -139,17 +140,19 @@ class Engine:
             return [{**self.options, "beam_size": beam, "repetition_penalty": 1.3, "no_repeat_ngram_size": 3}]
         return [{**self.options, "sampling_temperature": t, "alternatives": 1} for t in self.temperatures if t > 0]
 
-    def _rescored(self, d: Decoded) -> Decoded:
-        """The n-best hypothesis with the best log-prob + lexicon score, first among the alternatives."""
-        if self.lexicon is None or len(d.alternatives) < 2:
+    def _rescored(self, d: Decoded, domain: frozenset[str]) -> Decoded:
+        """The n-best hypothesis with the best log-prob + lexicon score, first among the alternatives;
+        ``domain`` words (the hotwords: product and place names) are known words too."""
+        lexicon = self.lexicon
+        if lexicon is None or len(d.alternatives) < 2:
             return d
-        text, logprob = best_hypothesis(d.alternatives, self.lexicon, self.lexicon_weight)
+        text, logprob = best_hypothesis(d.alternatives, lambda w: w in domain or lexicon(w), self.lexicon_weight)
         if text == d.text or has_loop(text) or compression_ratio(text) > 2.4:
             return d
         others = tuple(a for a in d.alternatives if a != (text, logprob))
         return replace(d, text=text, avg_logprob=logprob, alternatives=((text, logprob), *others))
 
-    def _judge(self, d: Decoded, audio: np.ndarray, rescore: bool = False) -> Heard:
+    def _judge(self, d: Decoded, audio: np.ndarray, rescore: frozenset[str] | None = None) -> Heard:
         why = verdict(d.text, d.avg_logprob, d.no_speech_prob, d.n_tokens, d.budget,
                       no_speech=self.options["no_speech_threshold"], reject=self.reject_logprob)  # fmt: skip
         if why in ("silence", "hallucination"):
@@ -158,7 +161,7 @@ class Engine:
             self.rejections[why] += 1
             log.info("transcript rejected (%s, avg log-prob %.2f): %r", why, d.avg_logprob, d.text)
             return Heard("", 0.0, rejected=why, rejected_text=d.text, alternatives=d.alternatives)
-        d = self._rescored(d) if rescore else d
+        d = self._rescored(d, rescore) if rescore is not None else d
         ratio = compression_ratio(d.text)
         confidence = transcript_confidence([(d.avg_logprob, d.no_speech_prob, ratio, d.n_tokens)])
         return Heard(d.text, confidence, ((0.0, len(audio) / ASR_RATE, d.text),), alternatives=d.alternatives)

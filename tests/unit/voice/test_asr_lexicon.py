@@ -34,9 +34,18 @@ def test_the_engine_puts_the_rescored_hypothesis_first_and_keeps_the_others() ->
     engine = Engine(model=None, options={"no_speech_threshold": 0.6}, min_frames=800, lexicon=lexicon)
     alternatives = (("kupiłem nową szafę dosypialmi", -0.40), ("kupiłem nową szafę do sypialni", -0.45))
     d = Decoded(alternatives[0][0], -0.40, 0.05, 9, 60, alternatives)
-    heard = engine._judge(d, np.zeros(16000, dtype=np.float32), rescore=True)
+    heard = engine._judge(d, np.zeros(16000, dtype=np.float32), rescore=frozenset())
     assert heard.text == "kupiłem nową szafę do sypialni"
     assert heard.alternatives == (alternatives[1], alternatives[0])
     assert engine._judge(d, np.zeros(16000, dtype=np.float32)).text == d.text  # not asked to rescore
     loop = Decoded("dwa", -0.3, 0.05, 2, 36, (("dwa", -0.3), ("do do do do do", -0.29)))
-    assert engine._judge(loop, np.zeros(16000, dtype=np.float32), rescore=True).text == "dwa"  # never a loop
+    assert engine._judge(loop, np.zeros(16000, dtype=np.float32), rescore=frozenset()).text == "dwa"  # never a loop
+
+
+def test_the_knowledge_bases_words_count_as_known() -> None:
+    engine = Engine(model=None, options={"no_speech_threshold": 0.6}, min_frames=800, lexicon=lexicon)
+    alternatives = (("zamówiłem paczkomad", -0.40), ("zamówiłem paczkomat", -0.45))
+    d = Decoded(alternatives[0][0], -0.40, 0.05, 6, 40, alternatives)
+    audio = np.zeros(16000, dtype=np.float32)
+    assert engine._judge(d, audio, rescore=frozenset()).text == "zamówiłem paczkomad"  # neither is known
+    assert engine._judge(d, audio, rescore=frozenset({"paczkomat"})).text == "zamówiłem paczkomat"
