@@ -1,4 +1,5 @@
-"""``infolinia bench speech|dialog|waits|wyoming|asr-batch|turns|asr-remote|tts-remote``: docs/benchmarks.md figures."""
+"""``infolinia bench speech|dialog|waits|wyoming|asr|asr-batch|spoken-orders|turns|asr-remote|tts-remote``:
+docs/benchmarks.md figures."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> 
         return await bench_asr_variants(settings)
     if what == "asr-batch":
         return await bench_asr_batch(settings)
+    if what == "spoken-orders":
+        return await bench_spoken_orders_cli(settings)
     if what == "turns":
         return await bench_turns(settings)
     if what == "asr-remote":
@@ -117,6 +120,20 @@ async def bench_asr_batch(settings: Settings) -> int:
     model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
     hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()
     print(format_batch_bench(await run_batch_bench(model, manifest, hotwords, window_s=settings.asr_window_s)))
+    return 0
+
+
+async def bench_spoken_orders_cli(settings: Settings) -> int:
+    """Order numbers said digit by digit, read by the dialog from the recognizer (lexicon off and on)."""
+    from dialog import build_engine
+    from telephony.devtools.spoken_orders import bench_spoken_orders
+    from voice.models import resolve_whisper
+
+    if _phone_manifest() is None:
+        return 2
+    model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
+    hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()
+    print(await bench_spoken_orders(settings, model, ASR_EVAL, hotwords))
     return 0
 
 

@@ -28,6 +28,7 @@ BENCHMARKS = [
     "wyoming",
     "asr",
     "asr-batch",
+    "spoken-orders",
     "turns",
     "faults",
     "asr-remote",
