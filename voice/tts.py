@@ -7,7 +7,8 @@ Why it looks like this:
   commas too) and each piece is rendered in a worker thread and yielded as soon as it is ready.
 * Rendering is pulled by the consumer: a piece is synthesized only when the consumer asks for the
   next chunk, so a barge-in that stops iterating stops synthesis (nothing wasted, nothing queued).
-* Recent texts are kept per (text, rate) in a small LRU. Fixed replies are pre-rendered by the one
+* Recent texts are kept per (text, rate) in a small LRU, and so are single pieces: replies that differ in
+  one sentence (an order's number and date) render only that sentence. Fixed replies are pre-rendered by the one
   pre-render cache in front of this voice (``voice.tts_cache.PrerenderedSynthesizer``).
 * ``asyncio.Semaphore(concurrency)`` caps syntheses in flight, so calls share the CPU predictably.
 """
@@ -18,7 +19,6 @@ import asyncio
 import json
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Iterable
 from typing import Any
 
@@ -26,6 +26,7 @@ import numpy as np
 
 from voice.asr import run_in_slot
 from voice.loops import PerLoop
+from voice.lru import Lru
 from voice.models import VoiceSpec
 from voice.normalize import speech_sentences, warm_up
 from voice.ports import PCM
@@ -60,6 +61,7 @@ class PiperSynthesizer:
         concurrency: int = 1,
         cache_size: int = 64,
         cache_max_chars: int = 400,
+        piece_cache_size: int = 256,
         max_piece_chars: int = 160,
         sentence_pause_s: float = 0.15,
         length_scale: float | None = None,
@@ -75,8 +77,11 @@ class PiperSynthesizer:
         with open(voice.config, encoding="utf-8") as f:  # native rate is known before the model loads
             self._native_rate = int(json.load(f)["audio"]["sample_rate"])
         self._concurrency = max(1, concurrency)
-        self._cache: OrderedDict[tuple[str, int], tuple[PCM, ...]] = OrderedDict()
-        self._cache_size, self._cache_max_chars = cache_size, cache_max_chars
+        self._cache: Lru[tuple[str, int], tuple[PCM, ...]] = Lru(cache_size)  # whole replies
+        # Single pieces (sentences, first clauses) with the pause after them: replies that differ in one
+        # sentence ("Zamówienie numer 52107 zostało wysłane.") share the others ("Przesyłkę dostarcza InPost.").
+        self._pieces: Lru[tuple[str, int, float], PCM] = Lru(piece_cache_size)
+        self._cache_max_chars = cache_max_chars
         self._max_piece_chars, self._pause_s = max_piece_chars, sentence_pause_s
         # > 0: each text's first sentence is rendered in two pieces, its first clause (at least this many
         # characters) then the rest, with ``clause_pause_s`` between them (voice.sentences.first_clause).
@@ -159,7 +164,7 @@ class PiperSynthesizer:
         return self._stream(text, rate, None)
 
     async def _stream(self, text: str, rate: int, clause_chars: int | None) -> AsyncGenerator[PCM, None]:
-        cached = self._cache_get((text, rate))
+        cached = self._cache.get((text, rate))
         if cached is not None:
             for chunk in cached:
                 yield chunk
@@ -169,14 +174,22 @@ class PiperSynthesizer:
         plan = await asyncio.to_thread(self.plan, text, clause_chars)  # normalising may look words up: off the loop
         rendered: list[PCM] = []
         for piece, pause in plan:
-            pcm, waited = await run_in_slot(self._slots.get(), self._render, piece, rate, pause)
-            if self.queue_observer is not None:
-                self.queue_observer(waited)
-            pcm.setflags(write=False)  # chunks may be cached and shared between calls
+            pcm = self._pieces.get((piece, rate, pause))
+            if pcm is None:
+                pcm = await self._render_piece(piece, rate, pause)
             rendered.append(pcm)
             yield pcm
         if len(text) <= self._cache_max_chars:
-            self._cache_put((text, rate), tuple(rendered))
+            self._cache.put((text, rate), tuple(rendered))
+
+    async def _render_piece(self, piece: str, rate: int, pause: float) -> PCM:
+        """One piece rendered in a worker slot, then kept in the piece cache (read-only: calls share it)."""
+        pcm, waited = await run_in_slot(self._slots.get(), self._render, piece, rate, pause)
+        if self.queue_observer is not None:
+            self.queue_observer(waited)
+        pcm.setflags(write=False)
+        self._pieces.put((piece, rate, pause), pcm)
+        return pcm
 
     async def synthesize(self, text: str, rate: int) -> PCM:
         """The whole utterance at ``rate``, sentences rendered whole: nobody hears it before it is all
@@ -196,18 +209,7 @@ class PiperSynthesizer:
 
     def clear_cache(self) -> None:
         self._cache.clear()
-
-    def _cache_get(self, key: tuple[str, int]) -> tuple[PCM, ...] | None:
-        hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-        return hit
-
-    def _cache_put(self, key: tuple[str, int], chunks: tuple[PCM, ...]) -> None:
-        self._cache[key] = chunks
-        self._cache.move_to_end(key)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        self._pieces.clear()
 
 
 def _session(onnx: Any, threads: int, providers: list[str]) -> Any:

@@ -1,4 +1,4 @@
-"""``infolinia bench speech|dialog|waits|wyoming|asr|asr-batch|spoken-orders|turns|asr-remote|tts-remote``:
+"""``infolinia bench speech|dialog|waits|wyoming|asr|asr-batch|spoken-orders|cpu|turns|asr-remote|tts-remote``:
 docs/benchmarks.md figures."""
 
 from __future__ import annotations
@@ -30,6 +30,13 @@ async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> 
         return await bench_asr_batch(settings)
     if what == "spoken-orders":
         return await bench_spoken_orders_cli(settings)
+    if what == "cpu":
+        from telephony.devtools.cpu_budget import run_cpu_budget
+
+        if _phone_manifest() is None:
+            return 2
+        print(await run_cpu_budget(settings, ASR_EVAL))
+        return 0
     if what == "turns":
         return await bench_turns(settings)
     if what == "asr-remote":

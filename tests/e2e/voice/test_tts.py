@@ -80,6 +80,27 @@ async def test_cache_serves_frequent_prompts_without_synthesis(synthesizer: Pipe
 
 
 @pytest.mark.models
+async def test_replies_that_share_sentences_render_only_the_new_one(synthesizer: PiperSynthesizer) -> None:
+    """Order statuses differ in the number and the date; the carrier and the closing question repeat."""
+    synthesizer.clear_cache()
+    first = "Zamówienie numer 52107 zostało wysłane. Przesyłkę dostarcza InPost. Czy mogę pomóc w czymś jeszcze?"
+    second = "Zamówienie numer 52114 zostało wysłane. Przesyłkę dostarcza InPost. Czy mogę pomóc w czymś jeszcze?"
+    alone = [c async for c in synthesizer.stream(second, 8000)]
+    synthesizer.clear_cache()
+    rendered = count_renders(synthesizer)
+    try:
+        [c async for c in synthesizer.stream(first, 8000)]
+        assert len(rendered) == 3
+        shared = [c async for c in synthesizer.stream(second, 8000)]
+    finally:
+        del synthesizer._render
+    assert len(rendered) == 4 and rendered[-1].startswith("Zamówienie")  # only the new first sentence
+    assert [len(c) for c in shared] == [len(c) for c in alone]  # the same pieces, the same pauses
+    with pytest.raises(ValueError):
+        shared[1][0] = 0  # cached pieces are shared between calls: read-only
+
+
+@pytest.mark.models
 async def test_numbers_are_read_out(synthesizer: PiperSynthesizer) -> None:
     text = "Do zapłaty zostało 129,99 zł."
     spoken = " ".join(synthesizer.pieces(text))
