@@ -33,6 +33,7 @@ from voice.asr_decode import Decoded, closed_suppression, decode_batch, decode_e
 from voice.asr_lexicon import LEXICON_WEIGHT, Lexicon, best_hypothesis
 from voice.asr_rules import (
     ASR_RATE,
+    REPETITION_RATIO,
     compression_ratio,
     is_hallucination,
     max_new_tokens,
@@ -147,7 +148,7 @@ class Engine:
         if lexicon is None or len(d.alternatives) < 2:
             return d
         text, logprob = best_hypothesis(d.alternatives, lambda w: w in domain or lexicon(w), self.lexicon_weight)
-        if text == d.text or has_loop(text) or compression_ratio(text) > 2.4:
+        if text == d.text or has_loop(text) or compression_ratio(text) > REPETITION_RATIO:
             return d
         others = tuple(a for a in d.alternatives if a != (text, logprob))
         return replace(d, text=text, avg_logprob=logprob, alternatives=((text, logprob), *others))

@@ -10,6 +10,7 @@ phone recordings; then the stages are added up for the mixed workload's turns. W
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from collections.abc import Callable
@@ -19,8 +20,16 @@ from typing import Any
 
 import numpy as np
 
+from dialog import build_engine
+from dialog.ports import CallerInfo
+from telephony.app.services import build_speech
+from telephony.devtools.workload import demo_order_ids, load_recordings, spoken_number
+from voice.bench import read_manifest
 from voice.codec import ulaw_decode, ulaw_encode
+from voice.models_turn import resolve_smart_turn
 from voice.resample import resample
+from voice.turn_model import SmartTurnModel
+from voice.vad import SileroModel
 from voice.wavio import read_audio
 
 RATE = 8000
@@ -92,16 +101,6 @@ class Parts:
 
 async def load_parts(settings: Any, eval_dir: Path) -> Parts:
     """The deployed recognizer, voice, dialog and end-of-turn model; a sentence, a number and a reply."""
-    import asyncio
-
-    from dialog import build_engine
-    from dialog.ports import CallerInfo
-    from telephony.app.services import build_speech
-    from telephony.devtools.workload import demo_order_ids, load_recordings, spoken_number
-    from voice.bench import read_manifest
-    from voice.models_turn import resolve_smart_turn
-    from voice.turn_model import SmartTurnModel
-
     recognizer, synthesizer = await build_speech(settings)
     engine = await asyncio.to_thread(build_engine, settings.kb_path)
     order_ids = demo_order_ids()
@@ -122,10 +121,6 @@ async def load_parts(settings: Any, eval_dir: Path) -> Parts:
 
 def stage_costs(parts: Parts, loop: Any) -> list[Cost]:
     """Blocking (a worker thread): each stage timed alone; coroutines run on ``loop``."""
-    import asyncio
-
-    from dialog.ports import CallerInfo
-    from voice.vad import SileroModel
 
     def on_loop(make: Callable[[], Any]) -> Callable[[], Any]:
         return lambda: asyncio.run_coroutine_threadsafe(make(), loop).result()
@@ -180,8 +175,6 @@ def workload_turns(parts: Parts, silence_s: float = 0.7) -> dict[str, dict[str, 
 
 async def run_cpu_budget(settings: Any, eval_dir: Path) -> str:
     """Time every stage of a phone call alone, then add them up per kind of turn of the mixed workload."""
-    import asyncio
-
     parts = await load_parts(settings, eval_dir)
     costs = await asyncio.to_thread(stage_costs, parts, asyncio.get_running_loop())
     return format_costs(costs, workload_turns(parts))

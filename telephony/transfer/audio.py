@@ -16,12 +16,12 @@ import hashlib
 import hmac
 import logging
 import re
-from collections import OrderedDict
 
 from redis.asyncio import Redis
 
 from telephony.transfer.hold_music import RATE, hold_music, wav_bytes
 from telephony.transfer.twiml import Prompt
+from voice.lru import Lru
 from voice.ports import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,7 @@ class TransferAudio:
         self._key = hashlib.sha256(b"infolinia-audio:" + secret.encode()).digest()
         self._prefix = prefix
         self._ttl_s = ttl_s
-        self._cache: OrderedDict[str, bytes] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: Lru[str, bytes] = Lru(cache_size)
         self._timeout_s = synth_timeout_s
         self.music_s = music_s
         self._music: bytes | None = None
@@ -93,7 +92,6 @@ class TransferAudio:
             return None
         cached = self._cache.get(audio_id)
         if cached is not None:
-            self._cache.move_to_end(audio_id)
             return cached
         raw = await self._redis.get(self._prefix + f"audio:{audio_id}")
         if raw is None:
@@ -108,7 +106,4 @@ class TransferAudio:
         return await asyncio.to_thread(wav_bytes, pcm, RATE)
 
     def _remember(self, audio_id: str, data: bytes) -> None:
-        self._cache[audio_id] = data
-        self._cache.move_to_end(audio_id)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        self._cache.put(audio_id, data)
