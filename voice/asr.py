@@ -105,7 +105,7 @@ class WhisperRecognizer:
         beam_size: int = 5,
         patience: float = 1.0,
         alternatives: int = 3,
-        cpu_threads: int = 0,
+        cpu_threads: int = 1,
         concurrency: int = 1,
         language: str = "pl",
         initial_prompt: str | None = None,

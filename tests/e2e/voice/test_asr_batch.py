@@ -90,11 +90,15 @@ class EncoderInputs:
     """Wraps the CTranslate2 model of a loaded recognizer to record what its encoder is given."""
 
     def __init__(self, inner: Any) -> None:
-        self.inner, self.inputs = inner, []  # type: ignore[var-annotated]
+        self.inner, self.inputs, self.decoded = inner, [], []  # type: ignore[var-annotated]
 
     def encode(self, features: Any, to_cpu: bool = False) -> Any:
         self.inputs.append(np.array(features))
         return self.inner.encode(features, to_cpu=to_cpu)
+
+    def generate(self, encoded: Any, prompts: Any, **kwargs: Any) -> Any:
+        self.decoded.append(len(prompts))  # turns read by one decoder call
+        return self.inner.generate(encoded, prompts, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -129,10 +133,12 @@ async def test_real_turns_queued_together_are_one_batch_and_read_as_alone(
     together = await asyncio.gather(*(batched.transcribe(pcm, 8000) for pcm, _ in items))
     (queue,) = batched._queues.values()
     assert queue.batch_sizes[4] == 1  # four callers' turns, one call to the batch path
-    short, long = batch_seen.inputs  # the long turn is encoded apart: a padded neighbour hears differently
-    assert short.shape[0] == 3 and long.shape[0] == 1
-    for row, seen in zip([*short, *long], alone_seen.inputs, strict=True):
-        assert np.array_equal(row, seen[0])  # bit for bit what the turn got alone
+    # on a CPU the encoder takes one turn at a time (faster there than a batch), the decoder the batch:
+    # the three short turns in one call, the long one apart (a padded neighbour hears differently)
+    assert [x.shape[0] for x in batch_seen.inputs] == [1, 1, 1, 1]
+    assert batch_seen.decoded == [3, 1]
+    for row, seen in zip(batch_seen.inputs, alone_seen.inputs, strict=True):
+        assert np.array_equal(row, seen)  # bit for bit what the turn got alone
     for (pcm, ref), got, one in zip(items, together, alone, strict=True):
         # same text here; allowance of one word for float rounding on other CPUs (inputs are the guard)
         assert word_errors(ref, got.text)[0] <= word_errors(ref, one.text)[0] + 1, (got, one)

@@ -20,9 +20,6 @@ from voice.resample import resample
 from voice.wavio import read_audio
 
 pytestmark = pytest.mark.models
-# The phone copies of isolated number words that Whisper base misreads on its own ("Derva", "Dwa nasty",
-# "siedem nasta"), with what the caller said.
-NUMBERS = {"U0032": "dwa", "12": "dwanaście", "17": "siedemnaście"}
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +51,26 @@ def first_words(model_dir: str, eval_dir: Path, count: int) -> list[np.ndarray]:
 async def test_isolated_number_words_are_read_against_the_vocabulary(
     whisper_base: str, eval_dir: Path, hotwords: list[str]
 ) -> None:
-    rec = WhisperRecognizer(whisper_base, short_words=SHORT_ANSWERS)
-    for name, said in NUMBERS.items():
-        pcm, rate = read_audio(eval_dir / "wav8k_ulaw_telephony" / "gcompris" / f"gcompris_pl_{name}.wav")
-        assert (await rec.transcribe(pcm, rate, hotwords)).text == said
-    assert rec._engine is not None and rec._engine.reread["answer"] == len(NUMBERS)
+    """The set's 21 isolated number words (phone copies): the closed vocabulary reads at least 3 more of them
+    right than the free reading alone, and loses none the free reading had right.
+
+    Counted, not named: which words Whisper base misreads depends on the CPU (CTranslate2's int8 arithmetic
+    differs between instruction sets: "17" is "siedem nasta" on one machine and "siedem" on another, and the
+    closed vocabulary mends the first only), so a test naming words passes on one machine and fails on another.
+    """
+    with_path = WhisperRecognizer(whisper_base, short_words=SHORT_ANSWERS)
+    free = WhisperRecognizer(whisper_base, short_words=SHORT_ANSWERS, short_reread=False)
+    right: dict[str, set[str]] = {"closed": set(), "free": set()}
+    for path, said in read_manifest(eval_dir / "manifest_telephony.tsv"):
+        if "gcompris" not in path.name:
+            continue
+        pcm, rate = read_audio(path)
+        for key, rec in (("closed", with_path), ("free", free)):
+            if word_errors(said, (await rec.transcribe(pcm, rate, hotwords)).text)[0] == 0:
+                right[key].add(path.name)
+    assert right["free"] <= right["closed"]
+    assert len(right["closed"]) >= len(right["free"]) + 3, right
+    assert with_path._engine is not None and with_path._engine.reread["answer"] >= 3
 
 
 async def test_the_first_word_of_a_sentence_is_not_made_an_answer(
