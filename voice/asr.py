@@ -5,8 +5,9 @@ Why it looks like this:
 * faster-whisper's ``transcribe`` returns a *lazy* generator: the decoding happens while it is
   iterated. Both the call and the iteration run in a worker thread, or the event loop (and every
   call's audio) would stall for the whole recognition.
-* An ``asyncio.Semaphore(concurrency)`` caps recognitions in flight: on a few cores, two at once
-  take as long as two in a row but delay both answers. Time spent waiting for a slot is reported as
+* An ``asyncio.Semaphore(concurrency)`` caps recognitions in flight: with one CTranslate2 thread each (its
+  decoder is faster on one), the gateway runs one per core; more than the cores take as long as in a row but
+  delay every answer. Time spent waiting for a slot is reported as
   ``queued_s``, separately from ``processing_s``, so capacity problems are visible in metrics.
   With ``batch > 1`` a ``BatchingQueue`` (``voice/asr_batch.py``) takes the semaphore's place: turns of
   several callers that queue up meanwhile are recognised in one batch.
