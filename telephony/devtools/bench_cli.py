@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from telephony.devtools.load_test_report import machine_line
 from telephony.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,7 +68,7 @@ async def bench_speech(settings: Settings) -> int:
         row[key] = await run_asr_eval(recognizer, eval_dir / manifest, hotwords=hotwords)
         write_items(row[key], Path("out") / "asr-eval" / f"speech-{key}.tsv")
         print("\n" + format_asr_eval(row[key]))
-    print(f"\n(per-utterance results in out/asr-eval/)\n{HEADER}\n{format_row(row)}")
+    print(f"\n(per-utterance results in out/asr-eval/; {machine_line()})\n{HEADER}\n{format_row(row)}")
     return 0
 
 
@@ -159,6 +160,7 @@ async def bench_asr_variants(settings: Settings) -> int:
         return 2
     model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
     hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()
+    print(machine_line() + "; WER differs between CPUs: compare rows of one machine", flush=True)
     print(HEADER, flush=True)
     await run_variants(model, ASR_EVAL, hotwords, Path("out/asr-eval"), window_s=settings.asr_window_s)
     return 0

@@ -192,12 +192,30 @@ def transfer_line(runs: Sequence[dict[str, Any]]) -> str:
     return "Transfers by reason (per level): " + "; ".join(parts)
 
 
+# CPU features that change CTranslate2's int8 arithmetic, best first (and so Whisper's transcripts and WER:
+# docs/benchmarks.md, "WER depends on the CPU")
+INT8_FEATURES = ("amx_int8", "avx512_vnni", "avx_vnni", "avx512bw", "avx2")
+
+
+def int8_features(flags: str) -> str:
+    """The int8-relevant features among a /proc/cpuinfo ``flags`` line, e.g. "avx512_vnni avx512bw avx2"."""
+    present = set(flags.split())
+    return " ".join(f for f in INT8_FEATURES if f in present) or "none of " + "/".join(INT8_FEATURES)
+
+
 def machine() -> dict[str, Any]:
-    cpu = ""
+    cpu, flags = "", ""
     with contextlib.suppress(OSError):
-        cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                    if ln.startswith("model name")), "")  # fmt: skip
-    return {"cpus": os.cpu_count(), "cpu_model": cpu, "python": platform.python_version()}
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")), "")
+        flags = next((ln.split(":", 1)[1] for ln in lines if ln.startswith("flags")), "")
+    return {"cpus": os.cpu_count(), "cpu_model": cpu, "int8": int8_features(flags), "python": platform.python_version()}
+
+
+def machine_line() -> str:
+    """One line naming the CPU for a benchmark's output: figures from different CPUs are not comparable."""
+    m = machine()
+    return f"Machine: {m['cpus']} CPUs ({m['cpu_model'] or 'model unknown'}; int8 features: {m['int8']})"
 
 
 def capacity(runs: Sequence[dict[str, Any]], p95_limit_s: float = CAPACITY_P95_S) -> int | None:
