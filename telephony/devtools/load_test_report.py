@@ -269,7 +269,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Capacity (largest concurrency with p95 turn latency < {CAPACITY_P95_S} s, no errors, no dropped calls): "
         + (f"**{cap} concurrent calls**" if cap is not None else "**none of the tested levels passed**"),
-        f"Machine: {m['cpus']} CPUs ({m['cpu_model']}); load average before the first run "
+        f"Machine: {m['cpus']} CPUs ({m['cpu_model']}; int8 features: {m.get('int8', 'not recorded')}); "
+        "load average before the first run "
         f"{' / '.join(f'{x:.2f}' for x in report['load_avg_before'])} (1/5/15 min). "
         f"Turn latency = caller's end of speech -> first bot audio received; {report['turns_per_call']} turns "
         f"per call after the full greeting; gateway: {report['gateway']}.",
