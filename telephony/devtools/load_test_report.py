@@ -212,10 +212,12 @@ def machine() -> dict[str, Any]:
     return {"cpus": os.cpu_count(), "cpu_model": cpu, "int8": int8_features(flags), "python": platform.python_version()}
 
 
-def machine_line() -> str:
-    """One line naming the CPU for a benchmark's output: figures from different CPUs are not comparable."""
-    m = machine()
-    return f"Machine: {m['cpus']} CPUs ({m['cpu_model'] or 'model unknown'}; int8 features: {m['int8']})"
+def machine_line(m: dict[str, Any] | None = None) -> str:
+    """One line naming the CPU (this one, or a report's recorded ``machine()``) for a benchmark's output:
+    figures from different CPUs are not comparable."""
+    m = machine() if m is None else m
+    int8 = m.get("int8", "not recorded")  # reports from before the int8 line
+    return f"Machine: {m['cpus']} CPUs ({m['cpu_model'] or 'model unknown'}; int8 features: {int8})"
 
 
 def capacity(runs: Sequence[dict[str, Any]], p95_limit_s: float = CAPACITY_P95_S) -> int | None:
@@ -269,8 +271,7 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Capacity (largest concurrency with p95 turn latency < {CAPACITY_P95_S} s, no errors, no dropped calls): "
         + (f"**{cap} concurrent calls**" if cap is not None else "**none of the tested levels passed**"),
-        f"Machine: {m['cpus']} CPUs ({m['cpu_model']}; int8 features: {m.get('int8', 'not recorded')}); "
-        "load average before the first run "
+        f"{machine_line(m)}; load average before the first run "
         f"{' / '.join(f'{x:.2f}' for x in report['load_avg_before'])} (1/5/15 min). "
         f"Turn latency = caller's end of speech -> first bot audio received; {report['turns_per_call']} turns "
         f"per call after the full greeting; gateway: {report['gateway']}.",
