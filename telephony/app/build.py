@@ -39,6 +39,7 @@ from telephony.insights.survey import Survey
 from telephony.metrics import Metrics
 from telephony.settings import Settings
 from telephony.spool import Spool
+from telephony.tasks import stop_task
 from telephony.transfer.spooled import CALLBACK, VOICEMAIL, SpooledRequests
 from telephony.transfer.warm import WarmTransfer
 from telephony.twilio.rest import TwilioRestClient
@@ -109,8 +110,7 @@ class Gateway:
 
     async def close(self) -> None:
         if self._gauges is not None:
-            self._gauges.cancel()
-            await asyncio.gather(self._gauges, return_exceptions=True)
+            await stop_task(self._gauges)
         self.metrics.close()
         if self.transfer is not None and self.transfer.chat is not None:
             await self.transfer.chat.watch.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +22,7 @@ from telephony.app.services import Services
 from telephony.app.site import SiteStatus, build_landing_router, mount_site_assets
 from telephony.settings import Settings
 from telephony.spool import STORE_DOWN
+from telephony.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,7 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
         finally:
             for task in (start, watch):
                 if task is not None:
-                    task.cancel()
-                    with suppress(asyncio.CancelledError, Exception):  # a failed start-up was logged already
-                        await task
+                    await stop_task(task)  # a failed start-up was logged already
             await gateway.close()
 
     # No public /docs, /redoc, /openapi.json: the router table serves them (site.py) behind a guard.

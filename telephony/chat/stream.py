@@ -23,6 +23,7 @@ from typing import Any
 
 from telephony.agents.events import EventBus
 from telephony.chat.handoff import ChatHandoff
+from telephony.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +44,20 @@ class ChatWatch:
         self.events, self.sweep, self.sweep_s, self.reconnect_s = events, sweep, sweep_s, reconnect_s
         self._waiters: dict[str, set[asyncio.Event]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
 
     def start(self) -> None:
         """Run the subscription in the background (idempotent; needs a running event loop)."""
         if self._task is None or self._task.done():
+            self._closing = False
             self._task = asyncio.create_task(self._run(), name="chat-watch")
 
     async def close(self) -> None:
+        """Stop the subscription. The flag ends the loop even where Redis' client turned the cancellation
+        into an error mid-reconnect (``telephony.tasks``): a closing watch never resubscribes."""
+        self._closing = True
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_task(self._task)
             self._task = None
 
     @contextlib.asynccontextmanager
@@ -72,10 +76,10 @@ class ChatWatch:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_sweep = loop.time() + self.sweep_s
-        while True:
+        while not self._closing:
             try:
                 async with self.events.subscribe() as subscription:
-                    while True:
+                    while not self._closing:
                         event = await subscription.get(max(0.05, next_sweep - loop.time()))
                         if event is not None and event.transfer_id is not None:
                             for woke in self._waiters.get(event.transfer_id, ()):
@@ -86,6 +90,8 @@ class ChatWatch:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if self._closing:
+                    return
                 log.warning("chat watch: events subscription lost; resubscribing", exc_info=True)
                 await asyncio.sleep(self.reconnect_s)
 

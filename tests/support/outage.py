@@ -27,6 +27,7 @@ from telephony.app.services import Services
 from telephony.call.deps import CallContext
 from telephony.devtools.faults_world import ACCOUNT, AUTH, CALLED, CALLER, world_settings
 from telephony.devtools.twilio_standin import TwilioStandin, new_call_sid
+from telephony.tasks import awaiting
 from telephony.transfer.warm import WarmTransfer
 from tests.support.call import ScriptedDialog
 from tests.support.redis import RedisServer
@@ -124,8 +125,7 @@ async def stopped(server_task: asyncio.Task[None], timeout_s: float) -> None:
         server_task.result()
         return
     stacks = [
-        f"{t.get_name()}: "
-        + " <- ".join(f"{f.f_code.co_filename}:{f.f_lineno} {f.f_code.co_name}" for f in t.get_stack())
+        f"{t.get_name()}: " + " -> ".join(awaiting(t.get_coro()))
         for t in asyncio.all_tasks()
         if t is not asyncio.current_task() and not t.done()
     ]
