@@ -61,7 +61,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         "oszust|oszuk|wyludz|phishing|podszyw|wlamal|wlaman|przejeli|przejal konto",
         "ukradl|ukradli|ukradz|kradzie|kradzion|skradzion|wykradl|wyciek|okradl|okradli|okradzion|okradzi|okradn",
         (
-            "uzyl|=uzyla|=uzyto|wykorzystal|wykorzystano",
+            "uzyl|=uzyla|=uzyto|wykorzystal!wykorzystac|wykorzystano",  # not "jak ją wykorzystać"
             "karty|=karte|konta|=konto|danych|=dane|tozsamosc",
         ),
         "nieautoryzowan",

@@ -74,6 +74,7 @@ URGENT = [
     "pali śe",
     "mąż jest nieprzytomny",
     "mama się przewróciła i ma rozbitą głowę",
+    "ktoś wykorzystał moją kartę",
 ]
 OFFER = [
     "rabat dla firmy",
@@ -100,6 +101,7 @@ NEGATIVE = [
     "czy urzędnik pomoże mi wypełnić wniosek",
     "rozmawiałem z panią wczoraj i obiecała zwrot",  # a report, not a request
     "kuchenka gazowa",
+    "mam karte podarunkowa jak ja wykorzystac",  # the infinitive is one letter from "wykorzystal" (fuzzy)
 ]
 
 
