@@ -81,8 +81,13 @@ class Settings(BaseSettings):
     asr_batch: int = Field(
         4, ge=1, le=16, description="Most callers' turns recognised as one batch when they queue up; 1 = no batching."
     )
-    tts_concurrency: int = Field(1, ge=1, description="Syntheses running at once.")
-    tts_threads: int = Field(0, ge=0, description="onnxruntime threads per synthesis; 0 = one per core.")
+    tts_concurrency: int = Field(2, ge=1, description="Syntheses running at once.")
+    tts_threads: int = Field(
+        0,
+        ge=0,
+        description="onnxruntime threads per synthesis; 0 = follow the load: one per core for a piece that starts "
+        "while no other recognition or synthesis runs, else one (with tts_concurrency > 1).",
+    )
     tts_prerender: bool = Field(
         True,
         description="At start-up, render the first sentence of every fixed reply (KB answers, catalogue) so "

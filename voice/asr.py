@@ -35,6 +35,7 @@ from voice.asr_front import FrontEnd, to_whisper_audio
 from voice.asr_lexicon import known_share, polish_lexicon
 from voice.asr_rules import encoder_frames
 from voice.asr_short import ShortAnswers
+from voice.busy import counted
 from voice.loops import PerLoop
 from voice.ports import PCM, Transcript
 
@@ -61,7 +62,7 @@ async def run_in_slot(slot: asyncio.Semaphore, fn: Callable[..., T], *args: Any)
     queued = time.perf_counter()
     async with slot:
         waited = time.perf_counter() - queued
-        work = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        work = asyncio.ensure_future(asyncio.to_thread(counted(fn), *args))  # voice.busy: seen by TTS
         try:
             return await asyncio.shield(work), waited
         except asyncio.CancelledError:

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from voice.busy import counted
+
 R = TypeVar("R")  # what one recognition returns (the recognizer's ``Heard``)
 Recognised = tuple[str, float, tuple[tuple[float, float, str], ...]]  # a simple R, for fakes in tests
 
@@ -77,7 +79,7 @@ class BatchingQueue(Generic[R]):
                 group = self._take()
                 started = time.perf_counter()
                 try:
-                    results = await asyncio.to_thread(self._run, [r.audio for r in group], group[0].key)
+                    results = await asyncio.to_thread(counted(self._run), [r.audio for r in group], group[0].key)
                 except Exception as exc:
                     for r in group:
                         if not r.future.done():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -121,6 +123,45 @@ async def test_thread_count_is_applied_and_the_voice_sounds_the_same(voice_spec:
     assert default._voice.session.get_session_options().intra_op_num_threads == 0  # onnxruntime's default
     a, b = await one.synthesize("Dzień dobry.", 8000), await default.synthesize("Dzień dobry.", 8000)
     assert len(a) == len(b) and np.abs(a.astype(np.int32) - b.astype(np.int32)).max() <= 2
+
+
+@pytest.mark.models
+async def test_threads_follow_the_load(voice_spec: VoiceSpec) -> None:
+    """Threads 0 with 2 syntheses at once: a piece rendered alone gets every core, one that starts beside
+    another gets a one-thread session (two renders do not spread four threads over two cores)."""
+    synth = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0, concurrency=2)
+    await synth.load()
+    assert synth.follows_load and synth._narrow is not None
+    assert synth._voice.session.get_session_options().intra_op_num_threads == 0  # one per core
+    assert synth._narrow.session.get_session_options().intra_op_num_threads == 1
+    used: list[str] = []
+    beside = threading.Event()
+
+    def recording(session: Any, name: str) -> None:
+        run = session.run
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            used.append(name)
+            if name == "narrow":
+                beside.set()
+            else:
+                beside.wait(10.0)  # the first render is still running when the second one starts
+            return run(*args, **kwargs)
+
+        session.run = wrapped
+
+    recording(synth._voice.session, "wide")
+    recording(synth._narrow.session, "narrow")
+    alone_first, beside_it = await asyncio.gather(
+        synth.synthesize("Dzień dobry.", 8000), synth.synthesize("Do widzenia.", 8000)
+    )
+    assert used[:2] == ["wide", "narrow"] and beside.is_set()
+    synth.clear_cache()
+    used.clear()
+    again = await synth.synthesize("Do widzenia.", 8000)  # alone now: every core again
+    assert used == ["wide"]
+    assert len(again) == len(beside_it) and np.abs(again.astype(np.int32) - beside_it.astype(np.int32)).max() <= 2
+    assert len(alone_first) > 0
 
 
 def count_renders(synth: PiperSynthesizer) -> list[str]:
