@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
+
 from voice import busy
 from voice.asr import run_in_slot
 
@@ -22,10 +24,8 @@ def test_a_failing_run_is_not_counted_after_it_fails() -> None:
     def fails() -> None:
         raise RuntimeError("model error")
 
-    try:
+    with pytest.raises(RuntimeError):
         busy.counted(fails)()
-    except RuntimeError:
-        pass
     assert busy.running() == before
 
 
