@@ -111,7 +111,7 @@ class PiperSynthesizer:
 
     @property
     def follows_load(self) -> bool:
-        """One thread per core when rendering alone, one thread beside another render (see the module)."""
+        """Every core for a piece that starts alone, one thread beside other model runs (see the module)."""
         return self._threads == 0 and self._concurrency > 1 and not self._use_cuda
 
     async def load(self) -> None:
