@@ -20,11 +20,14 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-async def stop_task(task: asyncio.Task[Any], *, grace_s: float = 5.0, every_s: float = 1.0) -> bool:
+async def stop_task(
+    task: asyncio.Task[Any], *, grace_s: float = 5.0, every_s: float = 1.0, log_error: bool = True
+) -> bool:
     """Cancel ``task`` (again every ``every_s``, so its clean-up gets a fair chance before it is cut short)
     and wait up to ``grace_s``; True when it ended.
 
-    An error the task ended with is logged, not raised: the caller is shutting down and has more to close.
+    An error the task ended with is logged (unless ``log_error`` is False: the task logged it itself), not
+    raised: the caller is shutting down and has more to close.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + grace_s
@@ -36,7 +39,7 @@ async def stop_task(task: asyncio.Task[Any], *, grace_s: float = 5.0, every_s: f
             return False
         task.cancel()
         await asyncio.wait({task}, timeout=min(every_s, left))
-    if not task.cancelled() and task.exception() is not None:
+    if log_error and not task.cancelled() and task.exception() is not None:
         log.warning("task %s ended with an error", task.get_name(), exc_info=task.exception())
     return True
 

@@ -44,9 +44,9 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
         try:
             yield
         finally:
-            for task in (start, watch):
-                if task is not None:
-                    await stop_task(task)  # a failed start-up was logged already
+            await stop_task(start, log_error=False)  # a failed start-up was logged already (Gateway.start)
+            if watch is not None:
+                await stop_task(watch)
             await gateway.close()
 
     # No public /docs, /redoc, /openapi.json: the router table serves them (site.py) behind a guard.

@@ -106,3 +106,9 @@ async def test_an_error_the_task_ended_with_is_logged_not_raised(caplog: pytest.
     with caplog.at_level(logging.WARNING, logger="telephony.tasks"):
         assert await stop_task(task)
     assert "failing ended with an error" in caplog.text
+    caplog.clear()
+    again = asyncio.create_task(failing(), name="logged-by-itself")
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.WARNING, logger="telephony.tasks"):
+        assert await stop_task(again, log_error=False)  # e.g. start-up, which logs its own failure
+    assert caplog.text == ""
