@@ -76,7 +76,7 @@ class Settings(BaseSettings):
         2,
         ge=1,
         description="Recognitions (or batches) running at once, one thread each: 2 keeps both cores of a 2-core "
-        "machine busy under load (16 calls: p95 1.81 -> 1.76 s, 1.25 s with one-thread TTS).",
+        "machine busy under load (docs/benchmarks.md, 'One CTranslate2 thread per recognition').",
     )
     asr_batch: int = Field(
         4, ge=1, le=16, description="Most callers' turns recognised as one batch when they queue up; 1 = no batching."
