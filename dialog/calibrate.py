@@ -28,6 +28,7 @@ import numpy as np
 
 from dialog.domain_eval import load_cases, load_domains
 from dialog.embedder import Embedder, load_embedder
+from dialog.factory import build_understanding
 from dialog.kb import load_kb
 from dialog.kb_eval import load_eval_items
 from dialog.kb_hybrid import Calibration, HybridKB, Scored
@@ -53,19 +54,18 @@ def _samples(kb: HybridKB, items: Sequence[tuple[str, str | None]], group: str) 
 def collect(repo: Path, embedder: Embedder, cache_dir: Path | None) -> list[Sample]:
     """Tune samples from every domain, the demo KB's eval set and cross-domain negatives."""
     data = repo / "tests" / "data"
-    calibration = Calibration(1.0, (0.0,) * 5, 0.0, 0.5, 0.3)  # ranking only; scores do not depend on it
     samples: list[Sample] = []
     kbs: dict[str, HybridKB] = {}
     questions: dict[str, list[str]] = {}
     for domain in load_domains(data / "domains.yaml"):
-        kbs[domain.name] = HybridKB(load_kb(domain.kb), embedder, calibration, cache_dir)
+        kbs[domain.name] = build_understanding(load_kb(domain.kb), embedder, cache_dir)[0]  # as the engine's
         cases = [c for c in load_cases(domain.splits["tune"]) if c.reason is None and not c.before]
         samples += _samples(kbs[domain.name], [(c.text, c.kb_id) for c in cases], domain.name)
         questions[domain.name] = [c.text for c in cases if c.kb_id is not None]
     for name, others in _UNRELATED.items():
         for other in others:
             samples += _samples(kbs[other], [(t, None) for t in questions[name]], other)
-    demo = HybridKB(load_kb(repo / "dialog" / "data" / "kb.yaml"), embedder, calibration, cache_dir)
+    demo = build_understanding(load_kb(repo / "dialog" / "data" / "kb.yaml"), embedder, cache_dir)[0]
     items = load_eval_items(data / "dialog_eval_kb.yaml")
     samples += _samples(demo, [(str(i["text"]), i["kb_id"]) for i in items], "demo")
     return samples

@@ -26,10 +26,10 @@ import yaml
 from dialog.domain_eval import load_cases, load_domains
 from dialog.embedder import Embedder, load_embedder
 from dialog.engine_understand import cue_reasons
-from dialog.escalation_meaning import REASONS, Closeness, EscalationMeaning, load_thresholds
+from dialog.escalation_meaning import REASONS, Closeness
 from dialog.eval_flow import load_items
+from dialog.factory import build_understanding
 from dialog.kb import load_kb
-from dialog.kb_hybrid import HybridKB, load_calibration
 from dialog.ports import Reason
 
 RECALL_WEIGHT: dict[Reason, float] = {"urgent": 3.0, "requested_human": 3.0, "complaint": 1.0, "individual_offer": 1.0}
@@ -47,15 +47,13 @@ def load_general(path: Path) -> list[tuple[str, Reason | None]]:
 
 def collect(repo: Path, embedder: Embedder, cache_dir: Path | None) -> list[Sample]:
     data = repo / "tests" / "data"
-    meaning = EscalationMeaning(embedder, load_thresholds(), cache_dir)
-    calibration = load_calibration()
     general = load_general(data / "escalation_tune.yaml")
     out: list[Sample] = []
     for domain in load_domains(data / "domains.yaml"):
-        kb = HybridKB(load_kb(domain.kb), embedder, calibration, cache_dir)
+        kb, meaning = build_understanding(load_kb(domain.kb), embedder, cache_dir)  # as the engine builds them
         for text, reason in [*((c.text, c.reason) for c in load_cases(domain.splits["tune"])), *general]:
             out.append((meaning.closeness(text, kb.best_similarity), reason, _cues(text)))
-    demo = HybridKB(load_kb(repo / "dialog" / "data" / "kb.yaml"), embedder, calibration, cache_dir)
+    demo, meaning = build_understanding(load_kb(repo / "dialog" / "data" / "kb.yaml"), embedder, cache_dir)
     for text, reason in general:
         out.append((meaning.closeness(text, demo.best_similarity), reason, _cues(text)))
     for item in load_items(data / "dialog_eval_flow.yaml"):

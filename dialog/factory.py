@@ -17,6 +17,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from dialog.diacritics import restoring
 from dialog.embedder import Embedder, load_embedder
 from dialog.engine import DialogEngine
 from dialog.engine_config import EngineConfig
@@ -52,6 +53,7 @@ def build_understanding(
     lexical: KnowledgeBase, embedder: Embedder, vectors_dir: Path | None
 ) -> tuple[HybridKB, EscalationMeaning]:
     """The KB searched by words and meaning, and escalation by meaning (vectors cached on disk)."""
+    embedder = restoring(embedder, lexical)  # "moge zaplacic" is embedded as "mogę zapłacić"
     kb = HybridKB(lexical, embedder, load_calibration(), vectors_dir)
     return kb, EscalationMeaning(embedder, load_thresholds(), vectors_dir)
 

@@ -1,0 +1,69 @@
+"""Polish letters put back into messages typed without them (``dialog.diacritics``), with the real
+Polish dictionary of simplemma (a library, not a model) and a recording stand-in for the embedding model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from dialog.diacritics import VERSION, Restorer, RestoringEmbedder
+
+
+@pytest.mark.parametrize(
+    ("typed", "restored"),
+    [
+        ("czy moge zaplacic przy odbiorze", "czy mogę zapłacić przy odbiorze"),
+        ("jak dlugo idzie przesylka", "jak długo idzie przesyłka"),
+        ("jak sie zameldowac", "jak się zameldować"),  # "sie" is a word of its own, a rare one
+        ("Czesc, prosze o pomoc", "Cześć, proszę o pomoc"),  # capitals and punctuation kept
+        ("zamowienie 48213 nie doszlo", "zamówienie 48213 nie doszło"),  # numbers untouched
+    ],
+)
+def test_words_typed_without_diacritics_get_them_back(typed: str, restored: str) -> None:
+    assert Restorer().restore(typed) == restored
+
+
+def test_a_message_with_any_polish_letter_is_left_as_written() -> None:
+    assert Restorer().restore("mogę zaplacic kartą") == "mogę zaplacic kartą"
+
+
+def test_the_kbs_own_spelling_wins_over_a_plain_word_the_dictionary_knows() -> None:
+    assert Restorer().restore("meldunek na stale") == "meldunek na stale"  # "stale" (constantly) is a word
+    kb = Restorer(["Zameldowanie na pobyt stałe wymaga dowodu."])
+    assert kb.restore("meldunek na stale") == "meldunek na stałe"
+
+
+def test_an_unknown_word_stays_as_typed() -> None:
+    assert Restorer().restore("xqzt brzdc") == "xqzt brzdc"
+
+
+class _Recording:
+    model_id = "fake-model"
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, list[str]]] = []
+        self.cleared = 0
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.seen.append(("query", list(texts)))
+        return np.ones((len(texts), 2), dtype=np.float32)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.seen.append(("passage", list(texts)))
+        return np.ones((len(texts), 2), dtype=np.float32)
+
+    def clear_cache(self) -> None:
+        self.cleared += 1
+
+
+def test_the_embedder_sees_restored_queries_and_untouched_passages() -> None:
+    inner = _Recording()
+    emb = RestoringEmbedder(inner, Restorer())
+    emb.queries(["gdzie jest moja przesylka"])
+    emb.passages(["Przesylka dociera w 2 dni."])  # an operator's text is the operator's
+    emb.clear_cache()
+    assert inner.seen == [("query", ["gdzie jest moja przesyłka"]), ("passage", ["Przesylka dociera w 2 dni."])]
+    assert inner.cleared == 1
+    assert emb.model_id == f"fake-model+{VERSION}"  # cached vectors of restored texts are never mixed up
