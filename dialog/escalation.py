@@ -230,6 +230,7 @@ def _device_fails(toks: Sequence[Token]) -> bool:
         if tok.form != "nie" or toks[i - 1].form in {"ja", "mi", "mnie", "to", "jeszcze", "juz", "ze"}:
             continue
         third_person = verb.form.endswith(("a", "e", "i", "y")) and verb.lemma.endswith("c")
+        third_person = third_person and not verb.form.endswith(("my", "scie"))  # "nie wychodziliśmy", "robicie"
         if third_person and not term_positions(_NOT_A_DEFECT, [verb]):
             return True
     return False

@@ -140,6 +140,7 @@ def test_ordinary_questions_do_not_escalate(text: str) -> None:
         ("Nie wiem, jak to zrobić.", None),
         ("Czy pralka nie hałasuje?", None),  # a question about a product, not a report
         ("Strona nie odpowiada.", None),
+        ("Deszcz padał i nie wychodziliśmy z domu.", None),  # first person plural: what we did, not a device
     ],
 )
 def test_generic_defect_statements(text: str, expected: str | None) -> None:
