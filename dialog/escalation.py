@@ -123,7 +123,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "=z =osoba|=z =pania|=z =panem|=z =zywym|=z =zywa",
         ),
         ("przekier", "=mnie|=nas|czlowiek|konsultant|=kogos|=ktos"),
-        ("popros|=daj|dajcie|chce|potrzebuj|zawolaj", "=kogos|=ktos"),
+        ("popros|=daj|dajcie|chce|potrzebuj|zawolaj", "=kogos!komus!kims|=ktos!komus!kims"),  # "chcę komuś dać"
         "oddzwon",
         ("=ktos|=kogos|=kims", "pogada|porozmaw|rozmawia|=mowic|=pomowic"),
         ("zadzwoni|zadzwonic|skontaktuje|skontaktowal", f"{_HUMAN}|=ktos|=kogos"),

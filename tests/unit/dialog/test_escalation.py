@@ -84,6 +84,7 @@ OFFER = [
     "indywidualna oferta",
 ]
 NEGATIVE = [
+    "chcę komuś dać bon na prezent",  # "komuś" is a form of "ktoś", but not a request for someone
     "czy ten krem jest bezpieczny dla człowieka",
     "widziałem reklamę w telewizji",
     "ile kosztuje konsultacja",
