@@ -98,16 +98,17 @@ def _encode(model: Any, batch: np.ndarray) -> Any:
 
 
 def decode_encoded(
-    model: Any, d: Decoded, hotwords: str | None, options: dict[str, Any], suppress: Sequence[int]
+    model: Any, d: Decoded, hotwords: str | None, options: dict[str, Any], suppress: Sequence[int] | None = None
 ) -> Decoded:
     """Blocking: decode a turn again from the encoder output its first pass kept (``d.encoded``): a second
-    reading costs only the decoder (the encoder is most of a short turn's time on a CPU)."""
+    reading costs only the decoder (the encoder is most of a short turn's time on a CPU). ``suppress`` as
+    for ``decode_batch``; the result keeps the encoder output for a further reading."""
     import ctranslate2
 
     tokenizer, prompt = prompt_tokens(model, hotwords, options)
     encoded = ctranslate2.StorageView.from_array(np.ascontiguousarray(d.encoded))
-    (result,) = _generate(model, encoded, prompt, d.budget, options, suppress)
-    return _decoded(result, d.budget, tokenizer)
+    (result,) = _generate(model, encoded, prompt, d.budget, options, suppress or _usual(tokenizer))
+    return replace(_decoded(result, d.budget, tokenizer), encoded=d.encoded)
 
 
 def _usual(tokenizer: Any) -> list[int]:

@@ -105,13 +105,21 @@ class Engine:
                 import ctranslate2
 
                 ctranslate2.set_random_seed(FALLBACK_SEED)
-            (again,) = decode_batch(self.model, [audio], hotwords, opts, self.min_frames, self.tokens_per_s)
-            assert again is not None  # the first pass decoded this turn, so it fits one window
+            again = self._again(audio, d, hotwords, opts)
             candidates.append(again)
             if not needs_fallback(again.text, again.avg_logprob, again.n_tokens, again.budget):
                 return again
         clean = [c for c in candidates if compression_ratio(c.text) <= 2.4] or candidates  # as faster-whisper
         return max(clean, key=lambda c: c.avg_logprob)
+
+    def _again(self, audio: np.ndarray, d: Decoded, hotwords: str | None, opts: dict[str, Any]) -> Decoded:
+        """A re-decoding of ``d``'s turn with other options: from the encoder output its first pass kept (on
+        a CPU; bit for bit what encoding again gives, at the cost of the decoder alone), else from the audio."""
+        if d.encoded is not None:
+            return decode_encoded(self.model, d, hotwords, opts)
+        (again,) = decode_batch(self.model, [audio], hotwords, opts, self.min_frames, self.tokens_per_s)
+        assert again is not None  # the first pass decoded this turn, so it fits one window
+        return again
 
     def _short_answer(self, audio: np.ndarray, d: Decoded, hotwords: str | None) -> Decoded | None:
         """A doubtful short turn read again with only the closed vocabulary's tokens (``voice.asr_short``);

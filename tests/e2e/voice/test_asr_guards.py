@@ -88,3 +88,35 @@ async def test_the_beam_gives_an_n_best_list(whisper_base: str, eval_dir) -> Non
     t = await rec.transcribe(pcm, rate)
     assert t.text and len(t.alternatives) == 3 and t.alternatives[0][0] == t.text
     assert all(lp < 0 for _, lp in t.alternatives) and len({text for text, _ in t.alternatives}) >= 2
+
+
+@pytest.mark.models
+async def test_a_re_decoding_reuses_the_encoder_output(whisper_base: str, eval_dir) -> None:  # type: ignore[no-untyped-def]
+    """The fallback re-decodes from the first pass's encoder output: bit for bit what encoding the audio again
+    gives (same text, same log-prob), without a second encoder pass."""
+    from voice.asr_decode import decode_batch
+
+    rec = WhisperRecognizer(whisper_base)
+    rec.load_blocking()
+    engine = rec._engine
+    assert engine is not None
+    encodes = 0
+    encode = engine.model.encode
+
+    def counting(features):  # type: ignore[no-untyped-def]
+        nonlocal encodes
+        encodes += 1
+        return encode(features)
+
+    engine.model.encode = counting
+    opts = engine._fallback_options()[0]
+    for name in ("nemo_KS0_neutral_85.wav", "nemo_EB0_neutral_14.wav"):
+        pcm, rate = read_audio(eval_dir / "wav8k_ulaw_telephony" / "nemo" / name)
+        audio = to_whisper_audio(pcm, rate)
+        (first,) = decode_batch(engine.model, [audio], None, engine.options, engine.min_frames, engine.tokens_per_s)
+        assert first is not None and first.encoded is not None
+        before = encodes
+        again = engine._again(audio, first, None, opts)
+        assert encodes == before  # no second encoder pass
+        (fresh,) = decode_batch(engine.model, [audio], None, opts, engine.min_frames, engine.tokens_per_s)
+        assert fresh is not None and (again.text, again.avg_logprob) == (fresh.text, fresh.avg_logprob)
