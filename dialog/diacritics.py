@@ -76,9 +76,22 @@ def _spelled(plain: str) -> str | None:
     return min(known, key=lambda c: sum(a != b for a, b in zip(c, plain, strict=True))) if known else None
 
 
+_PLAIN = Restorer()
+
+
 def restoring(embedder: Embedder, kb: KnowledgeBase) -> RestoringEmbedder:
     """``embedder`` restoring callers' diacritics with ``kb``'s own spellings first."""
     return RestoringEmbedder(embedder, Restorer(t for e in kb.entries.values() for t in (*e.questions, e.answer)))
+
+
+def known_share(text: str, extra: frozenset[str] = frozenset()) -> float:
+    """Share of ``text``'s words (two letters or more) that are Polish words or in ``extra`` (the KB's names),
+    diacritics restored first; 1.0 for a text without words. Garbled recognition ("w podach baseniej
+    zapadzu") scores low: its meaning is noise, and ``dialog.engine_understand`` does not escalate on it."""
+    words = re.findall(r"[^\W\d_]{2,}", _PLAIN.restore(text).lower())
+    if not words:
+        return 1.0
+    return sum(1 for w in words if w in extra or _known(w)) / len(words)
 
 
 class RestoringEmbedder:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from dialog.diacritics import known_share
 from dialog.engine_cues import term, term_positions, tokens
 from dialog.engine_intents import mostly_number
 from dialog.engine_text import fold
@@ -34,6 +35,9 @@ _QUESTION = re.compile(
 )
 _PROTECTION = term("czujnik|zabezpiecz|ubezpiecz|gasnic|ochron|zapobieg|bezpieczn|=alarm|alarmu|alarmy")
 _ANSWERABLE: frozenset[Reason] = frozenset({"complaint", "urgent"})  # by cues, in a question the KB answers
+# Meaning is trusted when at least half the words are words: every escalation case of the tune data scores
+# 0.67 or more ("powerbank spuchł i syczy"), garbled phone recognition of everyday talk 0.0-0.4.
+LEGIBLE = 0.5
 
 
 def is_question(text: str) -> bool:
@@ -58,15 +62,17 @@ class Understanding:
         self.kb = kb
         self.meaning = meaning
         self.kb_threshold = kb_threshold  # KB confidence at which a question is the KB's, not a human's
+        self._names: frozenset[str] | None = None  # the KB's names, words the dictionary lacks (on first use)
 
     def reasons(self, text: str, previous: Sequence[str] = ()) -> list[Reason]:
         """Every reason to transfer, most important first, after the guards above."""
         by_cues = cue_reasons(text, previous)
         by_meaning: list[Reason] = []
         words = len(tokens(text))
-        if self.meaning is not None and not by_cues and words >= 3 and not mostly_number(text):
+        if self.meaning is not None and not by_cues and words >= 3 and not mostly_number(text) and self._legible(text):
             # the net for what the cues miss; "tak", "dziękuję", "do widzenia" are too short to judge by
-            # meaning and cost no embedding, and a spoken order number is not words ("piec siedem dwa")
+            # meaning and cost no embedding, a spoken order number is not words ("piec siedem dwa"), and
+            # garbled recognition ("ulubianem sosendopicy") sits near everything by meaning
             similarity = getattr(self.kb, "best_similarity", None)
             close = self.meaning.closeness(text, similarity)
             by_meaning = [
@@ -81,6 +87,12 @@ class Understanding:
         if not answerable or not self._kb_answers(text):
             return found
         return [r for r in found if r not in answerable]
+
+    def _legible(self, text: str) -> bool:
+        """At least ``LEGIBLE`` of the words are Polish words or the KB's own (``dialog.diacritics``)."""
+        if self._names is None:
+            self._names = frozenset(w.lower() for name in self.kb.vocabulary() for w in name.split())
+        return known_share(text, self._names) >= LEGIBLE
 
     def reason(self, text: str, previous: Sequence[str] = ()) -> Reason | None:
         found = self.reasons(text, previous)

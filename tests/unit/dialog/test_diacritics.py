@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from dialog.diacritics import VERSION, Restorer, RestoringEmbedder
+from dialog.diacritics import VERSION, Restorer, RestoringEmbedder, known_share
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,12 @@ def test_the_embedder_sees_restored_queries_and_untouched_passages() -> None:
     assert inner.seen == [("query", ["gdzie jest moja przesyłka"]), ("passage", ["Przesylka dociera w 2 dni."])]
     assert inner.cleared == 1
     assert emb.model_id == f"fake-model+{VERSION}"  # cached vectors of restored texts are never mixed up
+
+
+def test_known_share_counts_words_the_dictionary_or_the_kb_knows() -> None:
+    assert known_share("czuję gaz w kuchni") == 1.0
+    assert known_share("czuje gaz w kuchni") == 1.0  # "czuje" is a word as typed, too
+    assert known_share("w podach baseniej zapadzu ciepła") == 0.25  # "w" is too short to count
+    assert known_share("paczka z InPost utknęła") == pytest.approx(2 / 3)  # "z" is too short
+    assert known_share("paczka z InPost utknęła", frozenset({"inpost"})) == 1.0
+    assert known_share("48213") == 1.0  # no words: nothing garbled

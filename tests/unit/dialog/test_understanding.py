@@ -115,6 +115,18 @@ def test_a_spoken_number_is_not_judged_by_meaning() -> None:
     assert understanding.reason("coś dziwnego dzieje się w piwnicy") == "urgent"
 
 
+def test_garbled_recognition_is_not_judged_by_meaning() -> None:
+    """Phone recognition of everyday talk that came out as non-words sits near everything by meaning; the
+    cues still judge it (their words are real words)."""
+    meaning = _AlwaysUrgent()
+    understanding = Understanding(_KB(0.1), meaning, kb_threshold=0.5)
+    assert understanding.reason("w podach baseniej zapadzu ciepła") is None
+    assert understanding.reason("ulubianem sosendopicy jest sos dotkolen") is None
+    assert meaning.asked == []  # no embedding either
+    assert understanding.reason("czuc gaz kolo piecyka co robic") == "urgent"  # typed without diacritics: words
+    assert understanding.reason("ulubianem sosendopicy, czuję gaz") == "urgent"  # by the cues
+
+
 # ---------------------------------------------------------------- follow-ups
 @pytest.mark.parametrize("text", ["a ile to kosztuje?", "a na ile miesięcy", "i do kiedy?", "ile to trwa"])
 def test_follow_ups(text: str) -> None:
