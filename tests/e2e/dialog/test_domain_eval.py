@@ -32,10 +32,11 @@ FROZEN_FLOOR = {
 # out-of-domain questions answered. The second batch made the tune split as hard as the frozen one (right
 # 0.80-0.85 -> 0.70-0.73); one near-domain question ("czy robicie naprawy samochodów" to a shop with an
 # appliance repair service) is answered.
+# Sixth round (diacritics restored for the embedding model, cue fixes): agd 0.703 -> 0.743, urzad 0.725 -> 0.745.
 TUNE_FLOOR = {
-    "agd": {"right": 0.70, "ood_answered": 1 / 6},
+    "agd": {"right": 0.74, "ood_answered": 1 / 6},
     "telecom": {"right": 0.72, "ood_answered": 0.0},
-    "urzad": {"right": 0.72, "ood_answered": 0.0},
+    "urzad": {"right": 0.74, "ood_answered": 0.0},
 }
 
 
