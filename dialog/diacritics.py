@@ -16,6 +16,7 @@ letters changed; else the word as typed. Cost: well under a millisecond for a ty
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -32,13 +33,15 @@ _WORD = re.compile(r"[a-zA-Z]+")
 _OPTIONS = {"a": "aą", "c": "cć", "e": "eę", "l": "lł", "n": "nń", "o": "oó", "s": "sś", "z": "zźż"}
 VERSION = "pl-diacritics-1"  # part of the vector cache key: a changed table re-embeds the KB
 _MAX_VARIANTS = 1024  # a longer word with many candidate letters is left as typed
+MAX_WORDS = 32  # as many as the embedding model reads
 # Plain spellings that are words of their own, but rare ones next to the word with diacritics.
 _FREQUENT = {"sie": "się", "juz": "już", "dostane": "dostanę", "zona": "żona", "wplata": "wpłata",
              "oplata": "opłata", "prosze": "proszę", "moze": "może"}  # fmt: skip
 
 
+@functools.lru_cache(maxsize=65536)
 def _known(word: str) -> bool:
-    return bool(simplemma.is_known(word, lang="pl"))
+    return bool(simplemma.is_known(word, lang="pl"))  # ~2 ms for some unknown forms: cached
 
 
 class Restorer:
@@ -53,10 +56,12 @@ class Restorer:
                     self._own.setdefault(plain, word)
 
     def restore(self, text: str) -> str:
-        """``text`` with its words' diacritics restored; unchanged when it has any Polish letter."""
+        """``text`` with its words' diacritics restored; unchanged when it has any Polish letter. Only the
+        first ``MAX_WORDS`` words (the embedding model reads no more of a message: ``dialog.embedder``)."""
         if _POLISH_LETTERS.search(text) or not text.isascii():
             return text
-        return _WORD.sub(lambda m: self._word(m.group()), text)
+        cut = next((m.start() for i, m in enumerate(re.finditer(r"\S+", text)) if i == MAX_WORDS), len(text))
+        return _WORD.sub(lambda m: self._word(m.group()), text[:cut]) + text[cut:]
 
     def _word(self, word: str) -> str:
         plain = word.lower()
@@ -66,6 +71,7 @@ class Restorer:
         return found[0].upper() + found[1:] if word[0].isupper() else found
 
 
+@functools.lru_cache(maxsize=8192)
 def _spelled(plain: str) -> str | None:
     """The dictionary's spelling of ``plain`` with the fewest letters given diacritics, if there is one."""
     pools = [_OPTIONS.get(ch, ch) for ch in plain]

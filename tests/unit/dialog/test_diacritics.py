@@ -76,3 +76,12 @@ def test_known_share_counts_words_the_dictionary_or_the_kb_knows() -> None:
     assert known_share("paczka z InPost utknęła") == pytest.approx(2 / 3)  # "z" is too short
     assert known_share("paczka z InPost utknęła", frozenset({"inpost"})) == 1.0
     assert known_share("48213") == 1.0  # no words: nothing garbled
+
+
+def test_only_the_words_the_embedding_model_reads_are_restored() -> None:
+    """A long message costs at most ``MAX_WORDS`` restorations (a few ms), not one per word it has."""
+    from dialog.diacritics import MAX_WORDS
+
+    text = " ".join(["moge"] * (MAX_WORDS + 5))
+    out = Restorer().restore(text).split()
+    assert out[:MAX_WORDS] == ["mogę"] * MAX_WORDS and out[MAX_WORDS:] == ["moge"] * 5
