@@ -256,6 +256,29 @@ def fixed_sentences() -> list[str]:
     return list(out)
 
 
+def template_openings(min_words: int = 2) -> list[str]:
+    """The fixed words a template's first sentence starts with, before its first placeholder, in file
+    order: "Zamówienie numer" of "Zamówienie numer {order_id} zostało wysłane.".
+
+    Why: a reply built from a template cannot be rendered ahead, but its opening can; a channel plays
+    the opening at once and renders the rest meanwhile. Openings shorter than ``min_words`` words (too
+    short to hide a rendering) or holding a sentence end (the template's first sentence is fixed text,
+    pre-rendered as such) are left out.
+    """
+    out: dict[str, None] = {}
+    for name, value in globals().items():
+        if name.startswith("_") or not name.isupper():
+            continue
+        items = value.values() if isinstance(value, Mapping) else value if isinstance(value, tuple) else (value,)
+        for text in items:
+            if not isinstance(text, str) or "{" not in text:
+                continue
+            opening = text[: text.index("{")].strip()
+            if len(opening.split()) >= min_words and not any(mark in opening for mark in ".?!"):
+                out[opening] = None
+    return list(out)
+
+
 # --- operator overrides (dialog/prompts.py validates them; the composition root applies them) ------------
 Text = str | tuple[str, ...] | Mapping[str, str]
 

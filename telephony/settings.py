@@ -100,6 +100,12 @@ class Settings(BaseSettings):
         description="Replies synthesized fresh (order statuses, dates) start playing after their first clause "
         "(at least this many characters) is rendered, not their whole first sentence; 0 = whole sentence.",
     )
+    tts_openings: bool = Field(
+        True,
+        description='The fixed opening of a templated reply ("Zamówienie numer" of an order\'s status) is '
+        "rendered at start-up and played at once while the rest is synthesized; false = the whole first "
+        "clause is synthesized before the caller hears anything. Needs tts_first_clause_chars > 0.",
+    )
     speech: bool = Field(True, description="Load the speech models; false = text chat only (no phone, no voice).")
     asr_remote: str = Field(
         "",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +51,15 @@ class Synthesizer(Protocol):
 
     async def synthesize(self, text: str, rate: int) -> PCM:
         """The whole utterance at ``rate`` (cached for frequent prompts)."""
+        ...
+
+
+@runtime_checkable
+class WarmsOpenings(Protocol):
+    """A voice that keeps the fixed openings of templated replies ready (``voice.tts.PiperSynthesizer``)."""
+
+    async def warm_openings(self, rate: int) -> int:
+        """Render every opening at ``rate`` ahead of use; returns how many were rendered now."""
         ...
 
 

@@ -19,6 +19,7 @@ lower-case word ("itd. oraz"); "ok." before a number is "około". Dots inside da
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 UPPER = "A-ZĄĆĘŁŃÓŚŹŻ"
 
@@ -115,6 +116,22 @@ def split_clauses(sentence: str) -> list[str]:
     next to the sentence rule, so a clause never straddles what ``split_sentences`` calls a sentence.
     """
     return [c for c in _CLAUSE_END.split(_clean(sentence)) if c]
+
+
+def cut_opening(sentence: str, openings: Iterable[str]) -> tuple[str, str]:
+    """``(opening, rest)``: the sentence cut after the longest of ``openings`` it starts with (whole words,
+    more words after it); ``("", sentence)`` when none fits.
+
+    Why: a reply built from a template ("Zamówienie numer 48213 zostało wysłane.") starts with fixed words
+    whose audio can be ready before the reply exists; they play while the rest is rendered.
+    """
+    text = _clean(sentence)
+    for opening in sorted(openings, key=len, reverse=True):
+        if opening and text.startswith(opening) and text[len(opening) : len(opening) + 1].isspace():
+            rest = text[len(opening) :].strip()
+            if rest:
+                return opening, rest
+    return "", text
 
 
 def first_clause(sentence: str, min_chars: int = 12, max_rest_ratio: float = 3.0) -> tuple[str, str]:

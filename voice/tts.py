@@ -16,7 +16,13 @@ Why it looks like this:
   fresh reply starts ~110 ms sooner: 61 characters in ~180 ms on 2 threads against ~295 ms on 1); a piece
   that starts beside a recognition or another synthesis gets a one-thread session, so jobs do not spread
   more threads than there are cores and slow each other. The second session costs one more copy of the
-  voice's weights in memory.
+  voice's weights in memory. A piece the listener is not waiting for yet (the rest of a reply whose start
+  is already playing) always gets one thread: it has the playing audio's length to finish, and a
+  recognition that a caller is waiting for may need the other core.
+* Openings of templated replies ("Zamówienie numer" of an order's status) are rendered ahead
+  (``warm_openings``) and kept: a fresh reply that starts with one plays it at once and renders the rest
+  while it plays. The cut is made on the normalised sentence, so "numer 48213" is read digit by digit as
+  in the whole sentence.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from voice.models import VoiceSpec
 from voice.normalize import speech_sentences, warm_up
 from voice.ports import PCM
 from voice.resample import resample
-from voice.sentences import first_clause, split_clauses
+from voice.sentences import cut_opening, first_clause, split_clauses
 
 
 def split_long(sentence: str, max_chars: int) -> list[str]:
@@ -80,6 +86,7 @@ class PiperSynthesizer:
         threads: int = 0,
         first_clause_chars: int = 0,
         clause_pause_s: float = 0.08,
+        openings: Iterable[str] = (),
     ) -> None:
         self.spec = voice
         with open(voice.config, encoding="utf-8") as f:  # native rate is known before the model loads
@@ -94,6 +101,11 @@ class PiperSynthesizer:
         # > 0: each text's first sentence is rendered in two pieces, its first clause (at least this many
         # characters) then the rest, with ``clause_pause_s`` between them (voice.sentences.first_clause).
         self.first_clause_chars, self._clause_pause_s = first_clause_chars, clause_pause_s
+        # Openings as written (catalogue templates; a benchmark may swap them), their normalised form once
+        # asked, and their audio: kept apart from the piece LRU so an hour of order numbers cannot push it out.
+        self.openings = tuple(openings)
+        self._spoken: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        self._ready: dict[tuple[str, int, float], PCM] = {}
         self._scales = (length_scale, noise_scale, noise_w_scale)
         self._volume, self._use_cuda, self._threads = volume, use_cuda, threads
         self._voice: Any = None
@@ -161,18 +173,46 @@ class PiperSynthesizer:
         for i, sentence in enumerate(speech_sentences(text)):
             cut = [p for p in split_long(sentence.strip(), self._max_piece_chars) if p]
             if i == 0 and clause_chars > 0 and cut:
-                head, rest = first_clause(cut[0], clause_chars)
-                cut = [head, rest, *cut[1:]] if rest else cut
+                cut = [*self._first_pieces(cut[0], clause_chars), *cut[1:]]
             # inside a sentence a clause pause, after it the sentence pause, nothing after the last piece
             plan += [(p, self._clause_pause_s) for p in cut[:-1]] + [(p, self._pause_s) for p in cut[-1:]]
         if plan:
             plan[-1] = (plan[-1][0], 0.0)
         return plan
 
-    def _render(self, piece: str, rate: int, pause_s: float) -> PCM:
+    def _first_pieces(self, piece: str, clause_chars: int) -> list[str]:
+        """A fresh reply's first piece, cut after a known opening (ready audio) and after its first clause."""
+        opening, rest = cut_opening(piece, self.spoken_openings())
+        head, tail = first_clause(rest, clause_chars)
+        return [p for p in (opening, head, tail) if p]
+
+    def spoken_openings(self) -> tuple[str, ...]:
+        """The openings as the normaliser writes them (blocking: the normaliser may load its dictionary)."""
+        source, spoken = self._spoken
+        if source != self.openings:
+            said = (" ".join(speech_sentences(o)).strip() for o in self.openings)
+            source, spoken = self.openings, tuple(dict.fromkeys(o for o in said if o))
+            self._spoken = (source, spoken)
+        return spoken
+
+    async def warm_openings(self, rate: int) -> int:
+        """Render every opening at ``rate`` once and keep it (start-up job); returns how many were rendered."""
+        if not self.openings or self.first_clause_chars <= 0:  # without cuts no opening is ever played apart
+            return 0
+        if self._voice is None:
+            await self.load()
+        made = 0
+        for opening in await asyncio.to_thread(self.spoken_openings):
+            if (opening, rate, self._clause_pause_s) not in self._ready:
+                await self._render_piece(opening, rate, self._clause_pause_s, waited_for=False)
+                made += 1
+        return made
+
+    def _render(self, piece: str, rate: int, pause_s: float, waited_for: bool = True) -> PCM:
         """Blocking: one piece -> int16 PCM at ``rate`` followed by ``pause_s`` of silence."""
-        # alone (this render is the only model run in the process): every core; else one thread
-        voice = self._voice if self._narrow is None or busy.running() <= 1 else self._narrow
+        # waited for and alone (the only model run in the process): every core; else one thread
+        wide = self._narrow is None or (waited_for and busy.running() <= 1)
+        voice = self._voice if wide else self._narrow
         chunks = [c.audio_int16_array for c in voice.synthesize(piece, self._syn_config)]
         pcm = np.concatenate(chunks).astype(np.int16) if chunks else np.zeros(0, dtype=np.int16)
         pcm = resample(pcm, self._native_rate, rate)
@@ -180,9 +220,13 @@ class PiperSynthesizer:
 
     def stream(self, text: str, rate: int) -> AsyncGenerator[PCM, None]:
         """Yield one PCM chunk per piece at ``rate``; the next piece is rendered only when asked for."""
-        return self._stream(text, rate, None)
+        return self._stream(text, rate, None, every_piece_waited=False)
 
-    async def _stream(self, text: str, rate: int, clause_chars: int | None) -> AsyncGenerator[PCM, None]:
+    async def _stream(
+        self, text: str, rate: int, clause_chars: int | None, every_piece_waited: bool
+    ) -> AsyncGenerator[PCM, None]:
+        """``every_piece_waited``: nothing plays before the end (a whole rendering); else only the pieces
+        before the first yielded one keep the listener waiting."""
         cached = self._cache.get((text, rate))
         if cached is not None:
             for chunk in cached:
@@ -193,27 +237,30 @@ class PiperSynthesizer:
         plan = await asyncio.to_thread(self.plan, text, clause_chars)  # normalising may look words up: off the loop
         rendered: list[PCM] = []
         for piece, pause in plan:
-            pcm = self._pieces.get((piece, rate, pause))
+            pcm = self._ready.get((piece, rate, pause))
+            pcm = self._pieces.get((piece, rate, pause)) if pcm is None else pcm
             if pcm is None:
-                pcm = await self._render_piece(piece, rate, pause)
+                pcm = await self._render_piece(piece, rate, pause, every_piece_waited or not rendered)
             rendered.append(pcm)
             yield pcm
         if len(text) <= self._cache_max_chars:
             self._cache.put((text, rate), tuple(rendered))
 
-    async def _render_piece(self, piece: str, rate: int, pause: float) -> PCM:
+    async def _render_piece(self, piece: str, rate: int, pause: float, waited_for: bool) -> PCM:
         """One piece rendered in a worker slot, then kept in the piece cache (read-only: calls share it)."""
-        pcm, waited = await run_in_slot(self._slots.get(), self._render, piece, rate, pause)
+        pcm, waited = await run_in_slot(self._slots.get(), self._render, piece, rate, pause, waited_for)
         if self.queue_observer is not None:
             self.queue_observer(waited)
         pcm.setflags(write=False)
         self._pieces.put((piece, rate, pause), pcm)
+        if piece in self._spoken[1]:
+            self._ready[(piece, rate, pause)] = pcm
         return pcm
 
     async def synthesize(self, text: str, rate: int) -> PCM:
         """The whole utterance at ``rate``, sentences rendered whole: nobody hears it before it is all
         rendered (a pre-render, a file), so cutting the first clause would gain nothing."""
-        chunks = [c async for c in self._stream(text, rate, 0)]
+        chunks = [c async for c in self._stream(text, rate, 0, every_piece_waited=True)]
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
 
     async def warm(self, texts: Iterable[str], rates: Iterable[int]) -> None:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voice.ports import PCM, Synthesizer
+from voice.ports import PCM, Synthesizer, WarmsOpenings
 from voice.sentences import split_sentences
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,13 @@ class PrerenderedSynthesizer:
         synthesized (the rest were ready or on disk)."""
         firsts = [split_sentences(t)[0] for t in texts if t.strip()]
         return await self.prewarm(list(dict.fromkeys(firsts)), rate)
+
+    async def prewarm_openings(self, rate: int | None = None) -> int:
+        """The openings of templated replies ready in the voice behind this cache, for replies that cannot be
+        rendered ahead ("Zamówienie numer ..."); returns how many were rendered (0: a voice without them)."""
+        if not isinstance(self.inner, WarmsOpenings):
+            return 0
+        return await self.inner.warm_openings(rate or self.rate)
 
     async def _render(self, text: str, rate: int) -> bool:
         if self.disk is not None:

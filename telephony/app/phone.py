@@ -128,7 +128,8 @@ async def prerender_replies(deps: CallDeps, dialog: Any) -> None:
         return
     t0 = time.perf_counter()
     try:
-        synthesized = await deps.prompt_cache.prewarm_first_sentences(phrases())
+        openings = await deps.prompt_cache.prewarm_openings()  # cheap (about 1 s), and order replies need them
+        synthesized = openings + await deps.prompt_cache.prewarm_first_sentences(phrases())
     except Exception:
         log.exception("pre-rendering replies failed; replies are synthesized when said")
         return

@@ -16,7 +16,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from dialog import build_engine
+from dialog import build_engine, catalogue
 from dialog.engine_config import EngineConfig
 from dialog.ports import ConversationLog, Dialog, KeyValueStore, MissLog
 from dialog.redis_connect import connect_redis
@@ -182,6 +182,7 @@ def build_synthesizer(settings: Settings, voice: VoiceSpec) -> PiperSynthesizer:
         concurrency=settings.tts_concurrency,
         threads=settings.tts_threads,
         first_clause_chars=settings.tts_first_clause_chars,
+        openings=catalogue.template_openings() if settings.tts_openings else (),
     )
 
 

@@ -84,7 +84,7 @@ async def prerender_speaker_replies(services: Services) -> None:
     if not isinstance(cache, PrerenderedSynthesizer) or phrases is None:
         return
     try:
-        made = await cache.prewarm_first_sentences(phrases())
+        made = await cache.prewarm_openings() + await cache.prewarm_first_sentences(phrases())
     except Exception:
         log.exception("wyoming: pre-rendering replies failed; replies are synthesized when asked")
         return

@@ -47,6 +47,7 @@ class CallOutcome:
     call_sid: str
     ended_by: str  # caller | bot_hung_up | transferred | server | timeout | error
     turn_latencies_s: list[float | None] = field(default_factory=list)  # None: the bot never answered
+    turn_gaps_s: list[float] = field(default_factory=list)  # silence inside each reply's sentences
     greeting_s: float | None = None  # stream start -> first greeting audio
     duration_s: float = 0.0
     error: str | None = None
@@ -121,6 +122,7 @@ async def one_call(
         sim.call_sid,
         result.ended_by,
         [t.latency_s for t in result.turns],
+        [t.gap_s for t in result.turns],
         greeting_delay_s(result),
         result.duration_s,
     )
@@ -168,6 +170,12 @@ def percentiles(values: Sequence[float], qs: Sequence[int] = (50, 95, 99)) -> di
     return {f"p{q}": round(float(np.percentile(arr, q)), 3) for q in qs}
 
 
+def gap_summary(gaps: Sequence[float]) -> dict[str, Any]:
+    """Replies with silence inside a sentence (at least one 20 ms frame): how many, and the longest."""
+    gapped = [g for g in gaps if g >= 0.02]
+    return {"replies": len(gaps), "with_gap": len(gapped), "max_s": round(max(gapped), 3) if gapped else 0.0}
+
+
 def summarize(outcomes: Sequence[CallOutcome], wall_s: float, concurrency: int) -> dict[str, Any]:
     """The caller-side figures of one run (the gateway-side ones are merged in by the report)."""
     latencies = [t for o in outcomes for t in o.turn_latencies_s if t is not None]
@@ -182,6 +190,7 @@ def summarize(outcomes: Sequence[CallOutcome], wall_s: float, concurrency: int) 
         "turns_answered": len(latencies),
         "wall_s": round(wall_s, 1),
         "turn_latency_s": {**percentiles(latencies), "max": round(max(latencies), 3) if latencies else None},
+        "gaps": gap_summary([g for o in outcomes for g in o.turn_gaps_s]),
         "greeting_s": {**percentiles(greetings, (50, 95)), "max": round(max(greetings), 3) if greetings else None},
         "transfers": ended.get("transferred", 0),
         "errors": sum(1 for o in outcomes if o.error is not None),

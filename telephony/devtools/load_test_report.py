@@ -245,12 +245,19 @@ def _queue(q: dict[str, Any]) -> str:
     return f"{_ms(q.get('mean_s'))}/{_ms(q.get('p95_le_s'))} (n={n})" if n else "n=0"
 
 
+def _gaps(g: dict[str, Any] | None) -> str:
+    """Replies that fell silent inside a sentence, of all replies, and the longest such silence."""
+    if not g:
+        return "-"
+    return f"{g['with_gap']}/{g['replies']} ({_ms(g['max_s'])})"
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The runs as one table, then the capacity figure and the conditions it was measured under."""
     head = (
         "| conc. | calls | turns | p50 ms | p95 ms | p99 ms | max ms | greeting p50 ms | transfers | errors "
         "| dropped | CPU avg % | CPU peak % | RSS MB | ASR queue mean/p95≤ ms | TTS queue mean/p95≤ ms "
-        "| ASR / dialog / TTS-first mean ms | load avg (1 min, after) |"
+        "| ASR / dialog / TTS-first mean ms | replies with a gap (max ms) | load avg (1 min, after) |"
     )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in report["runs"]:
@@ -263,7 +270,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {r['transfers']} | {r['errors']} | {r['dropped']} | {proc.get('cpu_avg_pct', '-')} "
             f"| {proc.get('cpu_peak_pct', '-')} | {proc.get('rss_max_mb', '-')} "
             f"| {_queue(aq)} | {_queue(tq)} "
-            f"| {stages} | {r['load_avg_after'][0]:.2f} |"
+            f"| {stages} | {_gaps(r.get('gaps'))} | {r['load_avg_after'][0]:.2f} |"
         )
     cap = report.get("capacity")
     m = report["machine"]
@@ -273,7 +280,8 @@ def markdown(report: dict[str, Any]) -> str:
         + (f"**{cap} concurrent calls**" if cap is not None else "**none of the tested levels passed**"),
         f"{machine_line(m)}; load average before the first run "
         f"{' / '.join(f'{x:.2f}' for x in report['load_avg_before'])} (1/5/15 min). "
-        f"Turn latency = caller's end of speech -> first bot audio received; {report['turns_per_call']} turns "
+        f"Turn latency = caller's end of speech -> first bot audio received; a gap = silence inside a sentence "
+        f"of the reply (its rest was rendered later than its start played); {report['turns_per_call']} turns "
         f"per call after the full greeting; gateway: {report['gateway']}.",
     ]
     return "\n".join(lines)

@@ -244,6 +244,10 @@ async def in_process_gateway(settings: Settings) -> AsyncIterator[tuple[Target, 
     try:
         base = f"http://127.0.0.1:{port}"
         await _wait_ready(base, task)
+        # A deployed gateway has finished its start-up pre-rendering long before the first call; here it
+        # would run during the first level's calls and be counted as theirs.
+        services = await app.state.gateway.services.get()
+        await asyncio.gather(*services.background, return_exceptions=True)
         yield Target(base, local.public_url, token, local.twilio_account_sid), rest
     finally:
         server.should_exit = True

@@ -44,6 +44,7 @@ class TurnResult:
     start_s: float  # simulator clock: caller started this turn
     speech_end_s: float  # end of voiced audio (or the last key press)
     first_reply_s: float | None = None  # first bot audio frame received after speech end
+    gap_s: float = 0.0  # silence inside the reply's sentences (rendering fell behind playback)
 
     @property
     def latency_s(self) -> float | None:
@@ -250,7 +251,10 @@ class CallSimulator:
         payload = base64.b64encode(ulaw_encode(pcm)).decode("ascii")
         media = {"track": "inbound", "chunk": str(n + 1), "timestamp": str(n * 20), "payload": payload}
         await self._send(ws, {"event": "media", "media": media})
+        starved = self._player.starved_s
         played, due = self._player.tick(self._now())
+        if self._turn is not None and self._player.starved_s > starved:
+            self._turn.gap_s += self._player.starved_s - starved
         result.caller_audio.append(pcm)
         result.bot_audio.append(played)
         for name in due:

@@ -4,6 +4,11 @@
 8000 samples/s, a ``mark`` is returned only when the audio queued before it has played, and ``clear``
 drops the buffer and returns every outstanding mark at once. It is driven by the simulator's 20 ms
 tick, so what it "plays" lines up sample for sample with what the caller sends.
+
+It also counts the silence a caller hears *inside* a sentence: the buffer ran dry while the sentence's
+mark had not arrived yet (the gateway started a sentence before the rest of it was rendered, e.g. its
+first clause or a pre-rendered opening, and the rest came late). A reply that starts sooner but stutters
+is no gain, so the benchmarks report this beside the latency.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class FarEndPlayer:
     _unmarked: int = 0  # samples queued since the last mark
     _played: int = 0  # samples of the head segment played so far
     segments: list[PlayedSegment] = field(default_factory=list)
+    starved_s: float = 0.0  # silence played inside a sentence (audio of it queued, its mark not yet)
 
     @property
     def idle(self) -> bool:
@@ -76,6 +82,8 @@ class FarEndPlayer:
                 self._queue.popleft()
             else:
                 self._queue[0] = head[take:]
+        if filled < FRAME and not self._queue and self._unmarked > 0:  # ran dry mid-sentence
+            self.starved_s += (FRAME - filled) / RATE
         return out, due
 
     def clear(self, now: float) -> list[str]:

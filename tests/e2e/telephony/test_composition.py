@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dialog import catalogue
 from dialog.store import RedisStore
 from telephony.agents.roster import hash_token
 from telephony.app import cli
@@ -62,6 +63,7 @@ async def test_start_up_gives_the_call_pipeline_the_gateway_s_warm_transfer(gate
     services = await gateway.start()
     assert gateway.services.value is services and await gateway.services.get() is services
     assert isinstance(services.recognizer, WhisperRecognizer) and isinstance(services.synthesizer, PiperSynthesizer)
+    assert services.synthesizer.openings == tuple(catalogue.template_openings())  # templated replies start at once
     transfer = gateway.transfer
     assert transfer is not None  # Redis and a roster are configured
     deps = services.call_deps

@@ -106,6 +106,24 @@ def test_far_end_returns_a_mark_only_after_the_audio_before_it_played() -> None:
     ]
 
 
+def test_far_end_counts_silence_inside_a_sentence_not_between_sentences() -> None:
+    """A sentence whose rest arrives after its start has played is heard with a gap; the pause after a
+    sentence's mark (the next one not there yet) and the end of a reply are not gaps."""
+    player = FarEndPlayer()
+    player.add_audio(np.ones(240, dtype=np.int16))  # the first clause: 30 ms, then nothing for a while
+    player.tick(0.02)
+    assert player.starved_s == 0.0
+    player.tick(0.04)  # 80 samples left: half a frame of silence inside the sentence
+    player.tick(0.06)  # a whole frame of silence
+    assert player.starved_s == pytest.approx(0.03)
+    player.add_audio(np.ones(160, dtype=np.int16))  # the rest of the sentence, then its mark
+    player.add_mark("a")
+    player.tick(0.08)
+    player.tick(0.10)  # the mark came back: silence now is between sentences
+    player.tick(0.12)
+    assert player.starved_s == pytest.approx(0.03) and player.idle
+
+
 def test_far_end_clear_drops_audio_and_returns_every_outstanding_mark_at_once() -> None:
     player = FarEndPlayer()
     for name in ("a", "b"):

@@ -169,9 +169,9 @@ def count_renders(synth: PiperSynthesizer) -> list[str]:
     rendered: list[str] = []
     original = synth._render
 
-    def counting(piece: str, rate: int, pause_s: float) -> np.ndarray:
+    def counting(piece: str, rate: int, pause_s: float, waited_for: bool = True) -> np.ndarray:
         rendered.append(piece)
-        return original(piece, rate, pause_s)
+        return original(piece, rate, pause_s, waited_for)
 
     synth._render = counting  # type: ignore[method-assign]
     return rendered
@@ -197,6 +197,29 @@ async def test_pre_rendered_first_pieces_start_a_fixed_reply_without_synthesis(
     assert len(chunks[0]) == len(expected[0])  # the same audio and the same pause after it
     again = PrerenderedSynthesizer(PiperSynthesizer(voice_spec), rate, DiskAudioCache(tmp_path, "v"))
     assert await again.prewarm_first_sentences([reply]) == 0  # next start: from disk
+
+
+@pytest.mark.models
+async def test_a_piece_nobody_waits_for_yet_renders_on_one_thread(voice_spec: VoiceSpec) -> None:
+    """Streamed alone: the first piece gets every core (the listener waits for it), the next ones one thread
+    (the first is playing meanwhile); a whole rendering is waited for piece by piece: every core throughout."""
+    synth = PiperSynthesizer(voice_spec, noise_scale=0.0, noise_w_scale=0.0, concurrency=2, first_clause_chars=12)
+    await synth.load()
+    used: list[str] = []
+    for session, name in ((synth._voice.session, "wide"), (synth._narrow.session, "narrow")):
+        run = session.run
+
+        def wrapped(*args: Any, _run: Any = run, _name: str = name, **kwargs: Any) -> Any:
+            used.append(_name)
+            return _run(*args, **kwargs)
+
+        session.run = wrapped
+    _ = [c async for c in synth.stream(REPLY, 8000)]
+    assert len(used) == len(synth.pieces(REPLY)) > 2 and used[0] == "wide" and set(used[1:]) == {"narrow"}
+    synth.clear_cache()
+    used.clear()
+    await synth.synthesize(REPLY, 8000)
+    assert used and set(used) == {"wide"}
 
 
 @pytest.mark.models

@@ -120,7 +120,9 @@ async def test_the_speaker_server_pre_renders_reply_openings_at_the_voice_rate(v
         def phrases(self) -> list[str]:
             return ["Sklep jest otwarty od ósmej. Zapraszamy!"]
 
-    synth = PiperSynthesizer(voice_spec)
+    from tests.e2e.voice.test_tts import count_renders
+
+    synth = PiperSynthesizer(voice_spec, first_clause_chars=12, openings=catalogue.template_openings())
     settings = Settings(models_dir=tmp_path, speech=False)
     services = Services(settings=settings, store=MemoryStore(), dialog=Dialog(), synthesizer=synth)  # type: ignore[arg-type]
     speaker = dataclasses.replace(services, synthesizer=speaker_voice(settings, synth))
@@ -131,3 +133,7 @@ async def test_the_speaker_server_pre_renders_reply_openings_at_the_voice_rate(v
     assert len(list(cache.disk.dir.glob("*.npy"))) == 1  # kept for the next start
     first = await anext(cache.stream("Sklep jest otwarty od ósmej. Zapraszamy!", synth.native_rate))
     assert len(first) > synth.native_rate // 2  # the opening sentence, at once
+    rendered = count_renders(synth)
+    status = cache.stream("Zamówienie numer 48213 zostało wysłane.", synth.native_rate)
+    assert len(await anext(status)) > synth.native_rate // 4 and rendered == []  # its opening was warmed too
+    await status.aclose()

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dialog import catalogue
 from telephony.call.playout import HeardTranscript, Playout, speak
 from tests.e2e.voice.test_tts import count_renders
 from voice.models import VoiceSpec
@@ -126,3 +127,74 @@ async def test_a_whole_reply_through_the_cache_is_rendered_in_whole_sentences(
     pcm = await cache.synthesize(STATUS, 8000)
     assert rendered == [f"{HEAD} i czeka na płatność.", "Wyślemy je przez kuriera."]
     assert np.array_equal(pcm, await voice(voice_spec, 0).synthesize(STATUS, 8000))
+
+
+# --- the ready opening of a templated reply ---------------------------------------------------------
+SHIPPED = "Zamówienie numer 48213 zostało wysłane."
+OPENING = "Zamówienie numer"
+
+
+def with_openings(spec: VoiceSpec, **kwargs: int) -> PiperSynthesizer:
+    return PiperSynthesizer(
+        spec,
+        noise_scale=0.0,
+        noise_w_scale=0.0,
+        first_clause_chars=12,
+        openings=catalogue.template_openings(),
+        **kwargs,
+    )
+
+
+async def test_a_templated_reply_plays_its_ready_opening_while_the_rest_is_rendered(voice_spec: VoiceSpec) -> None:
+    synth = with_openings(voice_spec)
+    assert await synth.warm_openings(8000) == len(synth.spoken_openings()) > 3
+    rendered = count_renders(synth)
+    stream = synth.stream(SHIPPED, 8000)
+    first = await anext(stream)
+    assert rendered == []  # the caller hears the opening before anything of this reply is rendered
+    rest = [c async for c in stream]
+    assert rendered == ["cztery osiem dwa jeden trzy zostało wysłane."]  # read digit by digit, as when whole
+    assert len(rest) == 1 and np.abs(rest[0].astype(np.int32)).max() > 3000
+    assert not np.any(first[-round(0.08 * 8000) :])  # a short pause after the opening, not the sentence pause
+    assert np.any(first[-round(0.15 * 8000) : -round(0.08 * 8000)])  # speech right before it
+    assert await synth.warm_openings(8000) == 0  # kept: a second warm renders nothing
+
+
+async def test_the_opening_cut_keeps_the_words_and_whole_renders_are_not_cut(voice_spec: VoiceSpec) -> None:
+    synth = with_openings(voice_spec)
+    whole = voice(voice_spec, 0)
+    assert synth.pieces(SHIPPED) == [OPENING, "cztery osiem dwa jeden trzy zostało wysłane."]
+    assert " ".join(synth.pieces(STATUS)) == " ".join(whole.pieces(STATUS))
+    assert synth.pieces(STATUS)[:3] == [OPENING, "cztery osiem dwa jeden pięć zostało przyjęte", "i czeka na płatność."]
+    rendered = count_renders(synth)
+    await synth.synthesize(SHIPPED, 8000)  # a pre-render or a file: nobody waits for its first audio
+    assert rendered == ["Zamówienie numer cztery osiem dwa jeden trzy zostało wysłane."]
+
+
+async def test_openings_outlast_a_busy_piece_cache(voice_spec: VoiceSpec) -> None:
+    """An hour of order numbers fills the piece cache; the openings are kept apart and stay ready."""
+    synth = with_openings(voice_spec, piece_cache_size=2)
+    await synth.warm_openings(8000)
+    for number in ("1001", "1002", "1003"):
+        _ = [c async for c in synth.stream(f"Dostawa zamówienia {number} jest w drodze.", 8000)]
+    rendered = count_renders(synth)
+    stream = synth.stream(SHIPPED, 8000)
+    await anext(stream)
+    assert rendered == []
+    await stream.aclose()
+
+
+async def test_an_opening_is_kept_once_rendered_even_without_a_warm_up(voice_spec: VoiceSpec) -> None:
+    synth = with_openings(voice_spec)
+    _ = [c async for c in synth.stream(SHIPPED, 8000)]  # the first such reply renders its opening too
+    rendered = count_renders(synth)
+    _ = [c async for c in synth.stream("Zamówienie numer 50001 zostało dostarczone.", 8000)]
+    assert rendered == ["pięć zero zero zero jeden zostało dostarczone."]
+    assert await synth.warm_openings(8000) == len(synth.spoken_openings()) - 1  # the rest, not that one again
+
+
+async def test_without_openings_or_first_clause_cuts_nothing_is_warmed(voice_spec: VoiceSpec) -> None:
+    assert await voice(voice_spec, 12).warm_openings(8000) == 0  # no openings given
+    plain = PiperSynthesizer(voice_spec, first_clause_chars=0, openings=catalogue.template_openings())
+    assert await plain.warm_openings(8000) == 0  # whole sentences: an opening is never played apart
+    assert plain.pieces(SHIPPED) == ["Zamówienie numer cztery osiem dwa jeden trzy zostało wysłane."]

@@ -141,6 +141,17 @@ prompts:
         catalogue.configure({"NOT_A_TEXT": "x"})
 
 
+def test_template_openings_are_the_fixed_words_before_a_placeholder_as_configured() -> None:
+    """What a voice renders ahead for replies built from templates (voice.tts.PiperSynthesizer)."""
+    openings = catalogue.template_openings()
+    assert {"Zamówienie numer", "Nie znalazłem zamówienia numer", "Czy chodzi o zamówienie numer"} <= set(openings)
+    assert all("{" not in o and len(o.split()) >= 2 for o in openings)
+    assert "Dobrze. Konsultant oddzwoni pod numer" not in openings  # holds a fixed sentence: pre-rendered as one
+    assert "Konsultant" not in openings  # "Konsultant {name} dołączył": one word hides no rendering
+    catalogue.configure({"ORDER_STATUS": {"shipped": "Paczka o numerze {order_id} jest w drodze."}})
+    assert "Paczka o numerze" in catalogue.template_openings()  # the operator's wording, not the default
+
+
 def test_no_product_module_keeps_a_catalogue_text_from_import_time() -> None:
     """``from dialog.catalogue import GOODBYE`` would keep the default after ``configure``."""
     texts = set(catalogue.defaults())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice.sentences import NOT_FINAL, SentenceStream, first_clause, split_clauses, split_sentences
+from voice.sentences import NOT_FINAL, SentenceStream, cut_opening, first_clause, split_clauses, split_sentences
 
 CASES = [
     ("Dzień dobry. W czym mogę pomóc?", ["Dzień dobry.", "W czym mogę pomóc?"]),
@@ -104,3 +104,28 @@ def test_split_clauses_cuts_only_at_punctuation_followed_by_space() -> None:
         "jutro.",
     ]
     assert split_clauses("Bez przecinków i bez dwukropków.") == ["Bez przecinków i bez dwukropków."]
+
+
+OPENINGS = ("Zamówienie numer", "Czy chodzi o zamówienie numer", "Czy chodzi o")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Zamówienie numer cztery osiem dwa zostało wysłane.",
+            ("Zamówienie numer", "cztery osiem dwa zostało wysłane."),
+        ),
+        ("Czy chodzi o zamówienie numer jeden dwa?", ("Czy chodzi o zamówienie numer", "jeden dwa?")),  # the longest
+        ("Czy chodzi o  zwrot?", ("Czy chodzi o", "zwrot?")),  # whitespace collapsed as everywhere here
+        ("Zamówienie numerek siedem.", ("", "Zamówienie numerek siedem.")),  # whole words only
+        ("Zamówienie numer", ("", "Zamówienie numer")),  # nothing after it: nothing to render meanwhile
+        ("Dostawa trwa dwa dni.", ("", "Dostawa trwa dwa dni.")),
+    ],
+)
+def test_cut_opening(sentence: str, expected: tuple[str, str]) -> None:
+    assert cut_opening(sentence, OPENINGS) == expected
+
+
+def test_cut_opening_without_openings_keeps_the_sentence() -> None:
+    assert cut_opening("Zamówienie numer 5 zostało wysłane.", ()) == ("", "Zamówienie numer 5 zostało wysłane.")
