@@ -129,6 +129,11 @@ class Metrics:
         )
         # loop | budget | low_logprob (voice/asr_engine.py): the caller was asked to repeat
         self.asr_rejected = Counter("infolinia_asr_rejected", "Transcripts withheld.", ["reason"], registry=r)
+        # Speculative recognitions the caller talked over, which ran to their end anyway (a thread cannot stop).
+        self.asr_abandoned = Histogram(
+            "infolinia_asr_abandoned_seconds", "Model time of recognitions nobody waited for any more.",
+            buckets=QUEUE_BUCKETS, registry=r,
+        )  # fmt: skip
         self.tts_queue = Histogram(
             "infolinia_tts_queue_seconds", "Wait for a synthesizer slot.", buckets=QUEUE_BUCKETS, registry=r
         )
@@ -226,6 +231,8 @@ class Metrics:
             recognizer.queue_observer = self.asr_queue.observe
         if recognizer is not None and hasattr(recognizer, "rejection_observer"):
             recognizer.rejection_observer = lambda reason: self.asr_rejected.labels(reason).inc()
+        if recognizer is not None and hasattr(recognizer, "abandoned_observer"):
+            recognizer.abandoned_observer = self.asr_abandoned.observe
         if synthesizer is not None and hasattr(synthesizer, "queue_observer"):
             synthesizer.queue_observer = self.tts_queue.observe
         if recognizer is not None and hasattr(recognizer, "failure_observer"):  # the recognizer tier's failures

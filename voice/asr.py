@@ -53,21 +53,27 @@ def pick_device(device: str, compute_type: str, cuda_devices: int) -> tuple[str,
     return dev, compute_type
 
 
-async def run_in_slot(slot: asyncio.Semaphore, fn: Callable[..., T], *args: Any) -> tuple[T, float]:
+async def run_in_slot(
+    slot: asyncio.Semaphore, fn: Callable[..., T], *args: Any, on_abandoned: Callable[[float], None] | None = None
+) -> tuple[T, float]:
     """Run blocking ``fn`` in a worker thread inside ``slot``; return (result, seconds waited for the slot).
 
     On cancellation the slot is held until the thread really finishes (a thread cannot be interrupted),
-    so a hung-up call never lets more model runs overlap than ``concurrency`` allows.
+    so a hung-up call never lets more model runs overlap than ``concurrency`` allows; ``on_abandoned``
+    then gets the seconds the thread ran.
     """
     queued = time.perf_counter()
     async with slot:
-        waited = time.perf_counter() - queued
+        started = time.perf_counter()
+        waited = started - queued
         work = asyncio.ensure_future(asyncio.to_thread(counted(fn), *args))  # voice.busy: seen by TTS
         try:
             return await asyncio.shield(work), waited
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
                 await work
+            if on_abandoned is not None:
+                on_abandoned(time.perf_counter() - started)
             raise
 
 
@@ -161,6 +167,8 @@ class WhisperRecognizer:
         self._slots = PerLoop(lambda: asyncio.Semaphore(self._concurrency))  # a Semaphore binds to one loop
         self.queue_observer: Callable[[float], None] | None = None  # gets each wait for a slot (metrics)
         self.rejection_observer: Callable[[str], None] | None = None  # gets each rejection's reason (metrics)
+        # gets the model seconds of each recognition that ran on after its caller stopped waiting (metrics)
+        self.abandoned_observer: Callable[[float], None] | None = None
         self.load_s = 0.0
         self.device = ""  # resolved by load()
         self.compute_type = ""
@@ -227,7 +235,9 @@ class WhisperRecognizer:
             total += waited
         else:
             queued = time.perf_counter()
-            heard, waited = await run_in_slot(self._slots.get(), self._recognise_one, (pcm, rate), words)
+            heard, waited = await run_in_slot(
+                self._slots.get(), self._recognise_one, (pcm, rate), words, on_abandoned=self._abandoned
+            )
             total = time.perf_counter() - queued
         if self.queue_observer is not None:
             self.queue_observer(waited)
@@ -251,7 +261,12 @@ class WhisperRecognizer:
             self._recognise_many,
             self._batch,
             self._concurrency,
+            on_abandoned=self._abandoned,
         )
+
+    def _abandoned(self, seconds: float) -> None:
+        if self.abandoned_observer is not None:
+            self.abandoned_observer(seconds)
 
     def _recognise_one(self, item: tuple[PCM, int], hotwords: str | None) -> Heard:
         return self._recognise(item, hotwords=hotwords)[0]

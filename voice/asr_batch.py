@@ -36,6 +36,7 @@ class _Request(Generic[R]):
     audio: Any  # whatever the model calls take (the recognizer passes (pcm, rate))
     future: asyncio.Future[tuple[R, float, float]]  # (result, queued s, processing s)
     queued: float = field(default_factory=time.perf_counter)
+    abandoned: bool = False  # its caller stopped waiting (a speculative turn the caller went on talking over)
 
 
 class BatchingQueue(Generic[R]):
@@ -50,8 +51,11 @@ class BatchingQueue(Generic[R]):
         batch: Callable[[list[Any], str | None], list[R | None]],
         max_batch: int,
         workers: int = 1,
+        on_abandoned: Callable[[float], None] | None = None,
     ) -> None:
         self._single, self._batch, self._max, self._workers = single, batch, max(1, max_batch), max(1, workers)
+        # gets the model seconds spent on each recognition nobody waited for any more (a thread cannot stop)
+        self._on_abandoned = on_abandoned
         self._pending: list[_Request[R]] = []
         self._running = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -69,6 +73,7 @@ class BatchingQueue(Generic[R]):
         try:
             return await asyncio.shield(request.future)
         except asyncio.CancelledError:
+            request.abandoned = True
             with contextlib.suppress(ValueError):
                 self._pending.remove(request)  # not started yet: costs nothing
             raise
@@ -89,6 +94,8 @@ class BatchingQueue(Generic[R]):
                 for r, result in zip(group, results, strict=True):
                     if not r.future.done():
                         r.future.set_result((result, started - r.queued, spent))
+                    if r.abandoned and self._on_abandoned is not None:
+                        self._on_abandoned(spent / len(group))
         finally:
             self._running -= 1
 

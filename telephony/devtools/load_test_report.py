@@ -156,6 +156,7 @@ def gateway_figures(before: dict[str, float] | None, after: dict[str, float] | N
     out: dict[str, Any] = {
         "asr_queue": histogram_delta(before, after, "infolinia_asr_queue_seconds"),
         "tts_queue": histogram_delta(before, after, "infolinia_tts_queue_seconds"),
+        "asr_abandoned": histogram_delta(before, after, "infolinia_asr_abandoned_seconds"),
         "stages": {s: histogram_delta(before, after, "infolinia_turn_stage_seconds", f"stage={s}") for s in stages},
         "server_turn_latency": histogram_delta(before, after, "infolinia_turn_latency_seconds", "source=speech"),
     }
@@ -190,6 +191,17 @@ def transfer_line(runs: Sequence[dict[str, Any]]) -> str:
         said = ", ".join(f"{r} {n}" for r, n in reasons.items()) or "none"
         parts.append(f"{run['concurrency']}: {said}")
     return "Transfers by reason (per level): " + "; ".join(parts)
+
+
+def abandoned_line(runs: Sequence[dict[str, Any]]) -> str:
+    """One line under the table: recognitions that ran to their end after the caller talked on (speculative
+    ones started in a pause), and the model seconds they took, at each level."""
+    parts = []
+    for run in runs:
+        a = (run.get("gateway") or {}).get("asr_abandoned") or {}
+        n, mean = a.get("count", 0), a.get("mean_s") or 0.0
+        parts.append(f"{run['concurrency']}: {n} ({n * mean:.1f} s)" if a else f"{run['concurrency']}: -")
+    return "Recognitions nobody waited for any more (model time), per level: " + "; ".join(parts)
 
 
 # CPU features that change CTranslate2's int8 arithmetic, best first (and so Whisper's transcripts and WER:

@@ -29,6 +29,7 @@ from telephony.devtools.bench_cli import ASR_EVAL
 from telephony.devtools.load_test import Target, run_calls, summarize
 from telephony.devtools.load_test_report import (
     ProcSampler,
+    abandoned_line,
     capacity,
     gateway_figures,
     machine,
@@ -161,7 +162,7 @@ async def bench_calls(args: argparse.Namespace, settings: Settings) -> int:
         for level in levels(args.concurrency):
             report["runs"].append(await _one_level(args, target, rest, pid, level, make))
     report["capacity"] = capacity(report["runs"])
-    table = markdown(report) + "\n\n" + transfer_line(report["runs"])
+    table = markdown(report) + "\n\n" + transfer_line(report["runs"]) + "\n\n" + abandoned_line(report["runs"])
     if report["workload"] == "mixed":
         table += "\n" + "\n".join(kind_lines(report["runs"]))
     if args.json_out:

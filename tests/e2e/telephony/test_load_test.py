@@ -15,6 +15,7 @@ from dialog.store import MemoryStore
 from telephony.devtools.load_test import Target, percentiles, run_calls, summarize
 from telephony.devtools.load_test_report import (
     ProcSampler,
+    abandoned_line,
     capacity,
     gateway_figures,
     histogram_delta,
@@ -93,6 +94,13 @@ def test_figures_report_and_capacity() -> None:
     assert reasons == {"not_understood": 2, "urgent": 1}
     assert transfer_line([{"concurrency": 4, "gateway": {"transfers_by_reason": reasons}}, {"concurrency": 8}]) == (
         "Transfers by reason (per level): 4: not_understood 2, urgent 1; 8: none"
+    )
+    quiet = parse_exposition(before.render().decode())
+    for spent in (0.4, 0.7):  # two speculative recognitions the callers talked over ran on for this long
+        before.asr_abandoned.observe(spent)
+    figures = gateway_figures(quiet, parse_exposition(before.render().decode()))
+    assert abandoned_line([{"concurrency": 16, "gateway": figures}, {"concurrency": 20}]) == (
+        "Recognitions nobody waited for any more (model time), per level: 16: 2 (1.1 s); 20: -"
     )
     run: dict[str, Any] = {"concurrency": 1, "calls": 2, "turns": 4, "turns_answered": 4, "transfers": 0, "errors": 0,
            "dropped": 0, "turn_latency_s": {"p50": 0.9, "p95": 1.2, "p99": 1.3, "max": 1.3},

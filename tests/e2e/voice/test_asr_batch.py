@@ -73,6 +73,26 @@ async def test_a_cancelled_turn_that_has_not_started_costs_nothing() -> None:
     assert [c[1] for c in model.calls] == [["a"], ["c"]]
 
 
+async def test_a_turn_cancelled_while_it_runs_is_counted_as_abandoned_work() -> None:
+    """A thread cannot stop: the model time of a recognition nobody waits for any more is reported (the
+    benchmarks count what speculative recognitions the callers talked over cost); one that never started
+    costs nothing and is not reported."""
+    model, abandoned = FakeModel(), []
+    queue = BatchingQueue(model.single, model.batch, max_batch=4, on_abandoned=abandoned.append)
+    running = asyncio.create_task(queue.submit("a", None))
+    await asyncio.sleep(0.05)
+    waiting = asyncio.create_task(queue.submit("b", None))
+    await asyncio.sleep(0.05)
+    running.cancel()
+    waiting.cancel()
+    await asyncio.sleep(0.05)
+    assert abandoned == []  # still running
+    model.gate.set()
+    after = await queue.submit("c", None)
+    assert after[0][0] == "c!" and [c[1] for c in model.calls] == [["a"], ["c"]]
+    assert len(abandoned) == 1 and abandoned[0] >= 0.1  # "a" ran on until the gate opened
+
+
 async def test_a_failing_batch_fails_its_turns_and_the_queue_goes_on() -> None:
     model = FakeModel(fail=True)
     model.gate.set()
