@@ -264,6 +264,12 @@ class WhisperRecognizer:
             on_abandoned=self._abandoned,
         )
 
+    def has_spare(self) -> bool:
+        """A recognition asked for now would start at once (``voice.ports.SpareCapacity``)."""
+        if self._batch > 1:
+            return self._queues.get().has_spare()
+        return not self._slots.get().locked()
+
     def _abandoned(self, seconds: float) -> None:
         if self.abandoned_observer is not None:
             self.abandoned_observer(seconds)

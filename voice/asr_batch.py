@@ -61,6 +61,10 @@ class BatchingQueue(Generic[R]):
         self._tasks: set[asyncio.Task[None]] = set()
         self.batch_sizes: Counter[int] = Counter()  # model calls made, by batch size (observability, tests)
 
+    def has_spare(self) -> bool:
+        """A request submitted now gets a worker of its own at once (none waits, not every worker runs)."""
+        return self._running < self._workers
+
     async def submit(self, audio: Any, key: str | None) -> tuple[R, float, float]:
         """Recognise ``audio``; returns (result, seconds queued, seconds of model work)."""
         request: _Request[R] = _Request(key, audio, asyncio.get_running_loop().create_future())

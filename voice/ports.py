@@ -55,6 +55,17 @@ class Synthesizer(Protocol):
 
 
 @runtime_checkable
+class SpareCapacity(Protocol):
+    """A recognizer that can tell whether a recognition asked for now would start at once.
+
+    Why: a speculative recognition (started in a pause that may not end the turn) is free when a worker is
+    idle and costs other callers' turns when none is: once started, it runs to its end even if the caller
+    talks on (docs/benchmarks.md: an eighth of the CPU with 16 calls)."""
+
+    def has_spare(self) -> bool: ...
+
+
+@runtime_checkable
 class WarmsOpenings(Protocol):
     """A voice that keeps the fixed openings of templated replies ready (``voice.tts.PiperSynthesizer``)."""
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from voice.loops import PerLoop
-from voice.ports import PCM, Recognizer, Transcript
+from voice.ports import PCM, Recognizer, SpareCapacity, Transcript
 
 
 class RecognizerBusy(Exception):
@@ -70,6 +70,11 @@ class PhoneLane:
 
     def __init__(self, lanes: RecognizerLanes) -> None:
         self._lanes = lanes
+
+    def has_spare(self) -> bool:
+        """The recognizer's own answer (``SpareCapacity``); one that cannot tell (a remote tier) has room."""
+        recognizer = self._lanes.recognizer
+        return not isinstance(recognizer, SpareCapacity) or recognizer.has_spare()
 
     async def transcribe(self, pcm: PCM, rate: int, hotwords: Sequence[str] = ()) -> Transcript:
         state = self._lanes.state()

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from voice.ports import PCM, EndOfTurn, SpeechProbability, Transcript
+from voice.ports import PCM, EndOfTurn, SpareCapacity, SpeechProbability, Transcript
 from voice.resample import StreamResampler
 from voice.turns import EndOfTurnCheck, TurnConfig, TurnDetector, TurnEvent
 from voice.vad import FrameBuffer
@@ -181,11 +181,21 @@ class Speculation:
     """Speculative ASR: recognise the audio of an early end-of-turn candidate while the detector waits.
 
     ``take`` hands the running recognition over when the final turn audio is the same (no speech in
-    between); otherwise it is cancelled and the turn is recognised afresh."""
+    between); otherwise it is cancelled and the turn is recognised afresh.
 
-    def __init__(self) -> None:
+    Only ``worthwhile`` when the recognizer would start it at once: a pause that does not end the turn
+    (an order number read digit by digit) makes the recognition useless, and its thread runs to the end
+    anyway; while every worker is busy, that is other callers' time. Then the turn is recognised when it
+    ends, as without speculation."""
+
+    def __init__(self, recognizer: object = None) -> None:
+        self._recognizer = recognizer
         self._audio: PCM | None = None
         self._task: asyncio.Task[Transcript] | None = None
+
+    def worthwhile(self) -> bool:
+        """A recognition asked for now would start at once (a recognizer that cannot tell: yes)."""
+        return not isinstance(self._recognizer, SpareCapacity) or self._recognizer.has_spare()
 
     def start(self, audio: PCM, recognition: Coroutine[Any, Any, Transcript]) -> None:
         self.drop()

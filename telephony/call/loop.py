@@ -71,7 +71,7 @@ class _Call:
         self.floor = Floor(deps.silence_prompt_s)  # barge-in, carry, retract, unsaid: decided there
         self.mouth = Mouth(self.floor, self.playout, self.prompts, self.heard, self.log, deps.mark_timeout_s)
         self.action = BotAction(self.floor, self.playout, self.mouth, deps.metrics)  # answer, prompt, transfer
-        self.spec = Speculation()
+        self.spec = Speculation(self.d.recognizer)
         self.expects = "text"
         self.hotwords: list[str] | None = None
         self.ended: str | None = None
@@ -138,7 +138,7 @@ class _Call:
             self.floor.paused(event)
         if isinstance(event, SpeechStarted):
             self.floor.caller_active()
-        elif isinstance(event, EarlyEndCandidate):
+        elif isinstance(event, EarlyEndCandidate) and self.spec.worthwhile():
             self.spec.start(event.audio, self._transcribe(event.audio))
         elif isinstance(event, SpeechResumed):
             self.spec.drop()

@@ -79,8 +79,10 @@ async def test_a_turn_cancelled_while_it_runs_is_counted_as_abandoned_work() -> 
     costs nothing and is not reported."""
     model, abandoned = FakeModel(), []
     queue = BatchingQueue(model.single, model.batch, max_batch=4, on_abandoned=abandoned.append)
+    assert queue.has_spare()  # its one worker is idle: a speculative recognition would start at once
     running = asyncio.create_task(queue.submit("a", None))
     await asyncio.sleep(0.05)
+    assert not queue.has_spare()
     waiting = asyncio.create_task(queue.submit("b", None))
     await asyncio.sleep(0.05)
     running.cancel()
@@ -91,6 +93,7 @@ async def test_a_turn_cancelled_while_it_runs_is_counted_as_abandoned_work() -> 
     after = await queue.submit("c", None)
     assert after[0][0] == "c!" and [c[1] for c in model.calls] == [["a"], ["c"]]
     assert len(abandoned) == 1 and abandoned[0] >= 0.1  # "a" ran on until the gate opened
+    assert queue.has_spare()
 
 
 async def test_a_failing_batch_fails_its_turns_and_the_queue_goes_on() -> None:

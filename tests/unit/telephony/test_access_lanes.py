@@ -91,3 +91,20 @@ async def test_a_cancelled_device_turn_frees_its_place() -> None:
     assert lanes.device.in_use() == (0, 0)
     inner.release("d1")
     assert (await lanes.device.transcribe(text_to_pcm("d1"), 16000)).text == "d1"
+
+
+def test_the_phone_lane_tells_whether_a_recognition_would_start_at_once() -> None:
+    """What the call asks before a speculative recognition; a recognizer that cannot tell has room."""
+
+    class Spare(GatedRecognizer):
+        spare = True
+
+        def has_spare(self) -> bool:
+            return self.spare
+
+    recognizer = Spare()
+    lanes = RecognizerLanes(recognizer)
+    assert lanes.phone.has_spare()
+    recognizer.spare = False
+    assert not lanes.phone.has_spare()
+    assert RecognizerLanes(GatedRecognizer()).phone.has_spare()

@@ -320,6 +320,27 @@ async def test_speculation_is_used_only_for_the_same_audio() -> None:
     assert spec.take(audio) is None
 
 
+async def test_no_speculation_while_the_recognizer_has_no_spare_worker() -> None:
+    """A busy recognizer: the pause is not recognised speculatively (it would queue behind other callers
+    and run to its end even if the caller goes on); the turn is recognised when it ends, and answered."""
+
+    class Busy(Recognizer):
+        def __init__(self, spare: bool) -> None:
+            super().__init__()
+            self.spare = spare
+
+        def has_spare(self) -> bool:
+            return self.spare
+
+    for spare in (False, True):
+        h = await harness(recognizer=Busy(spare))
+        h.line.replied(1).play_out().say("Gdzie jest moja paczka?").replied(2).play_out()
+        report = await call(h)
+        (turn,) = report.turns
+        assert turn.speculative is spare and h.dialog.handled == ["Gdzie jest moja paczka?"]
+        assert len(h.recognizer.calls) == 1  # one recognition of the turn either way
+
+
 async def test_a_caller_going_on_while_the_dialog_decides_is_one_turn_and_the_half_answer_is_unsaid() -> None:
     """The turn ended at a comma; the caller was talking again by the time the dialog had answered the
     first half: that answer is retracted, never said, and the whole sentence is answered (as CI saw with
