@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from voice.asr_batch import BatchingQueue
-from voice.asr_engine import Engine, Heard
+from voice.asr_engine import Engine, Heard, always
 from voice.asr_front import FrontEnd, to_whisper_audio
 from voice.asr_lexicon import known_share, polish_lexicon
 from voice.asr_rules import encoder_frames
@@ -274,14 +274,19 @@ class WhisperRecognizer:
         if self.abandoned_observer is not None:
             self.abandoned_observer(seconds)
 
-    def _recognise_one(self, item: tuple[PCM, int], hotwords: str | None) -> Heard:
-        return self._recognise(item, hotwords=hotwords)[0]
+    def _recognise_one(self, item: tuple[PCM, int], hotwords: str | None, wanted: Callable[[], bool] = always) -> Heard:
+        return self._recognise(item, hotwords=hotwords, wanted=wanted)[0]
 
-    def _recognise_many(self, items: list[tuple[PCM, int]], hotwords: str | None) -> list[Heard | None]:
-        return list(self._recognise(*items, hotwords=hotwords))
+    def _recognise_many(
+        self, items: list[tuple[PCM, int]], hotwords: str | None, wanted: Callable[[], bool] = always
+    ) -> list[Heard | None]:
+        return list(self._recognise(*items, hotwords=hotwords, wanted=wanted))
 
-    def _recognise(self, *items: tuple[PCM, int], hotwords: str | None) -> list[Heard]:
-        """Blocking (worker thread only): the front end, then the engine, one pass for all ``items``."""
+    def _recognise(
+        self, *items: tuple[PCM, int], hotwords: str | None, wanted: Callable[[], bool] = always
+    ) -> list[Heard]:
+        """Blocking (worker thread only): the front end, then the engine, one pass for all ``items``;
+        ``wanted`` False: no pass after the first (nobody waits for the result any more)."""
         audios = [to_whisper_audio(pcm, rate, self._front) for pcm, rate in items]
         assert self._engine is not None, "load() first"
-        return self._engine.recognise(audios, hotwords)
+        return self._engine.recognise(audios, hotwords, wanted)

@@ -42,13 +42,14 @@ class _Request(Generic[R]):
 class BatchingQueue(Generic[R]):
     """Runs recognitions ``workers`` at a time; whatever queued meanwhile goes in the next batch.
 
-    ``single(audio, key)`` and ``batch(audios, key)`` are the blocking model calls (run in threads).
+    ``single(audio, key, wanted)`` and ``batch(audios, key, wanted)`` are the blocking model calls (run in
+    threads); ``wanted()`` turns False once nobody waits for the result (they may then stop early).
     """
 
     def __init__(
         self,
-        single: Callable[[Any, str | None], R],
-        batch: Callable[[list[Any], str | None], list[R | None]],
+        single: Callable[[Any, str | None, Callable[[], bool]], R],
+        batch: Callable[[list[Any], str | None, Callable[[], bool]], list[R | None]],
         max_batch: int,
         workers: int = 1,
         on_abandoned: Callable[[float], None] | None = None,
@@ -88,7 +89,10 @@ class BatchingQueue(Generic[R]):
                 group = self._take()
                 started = time.perf_counter()
                 try:
-                    results = await asyncio.to_thread(counted(self._run), [r.audio for r in group], group[0].key)
+                    wanted = _wanted(group)
+                    results = await asyncio.to_thread(
+                        counted(self._run), [r.audio for r in group], group[0].key, wanted
+                    )
                 except Exception as exc:
                     for r in group:
                         if not r.future.done():
@@ -110,10 +114,16 @@ class BatchingQueue(Generic[R]):
             self._pending.remove(r)
         return group
 
-    def _run(self, audios: list[Any], key: str | None) -> list[R]:
-        """Blocking: one audio through the full path; several as a batch, redoing the doubtful ones alone."""
+    def _run(self, audios: list[Any], key: str | None, wanted: Callable[[], bool]) -> list[R]:
+        """Blocking: one audio through the full path; several as a batch, redoing the doubtful ones alone.
+        ``wanted``: somebody still waits for one of them (the model calls stop early otherwise)."""
         self.batch_sizes[len(audios)] += 1
         if len(audios) == 1:
-            return [self._single(audios[0], key)]
-        batched = self._batch(audios, key)
-        return [r if r is not None else self._single(a, key) for a, r in zip(audios, batched, strict=True)]
+            return [self._single(audios[0], key, wanted)]
+        batched = self._batch(audios, key, wanted)
+        return [r if r is not None else self._single(a, key, wanted) for a, r in zip(audios, batched, strict=True)]
+
+
+def _wanted(group: list[_Request[R]]) -> Callable[[], bool]:
+    """Whether anybody still waits for a result of ``group`` (read by the worker thread between passes)."""
+    return lambda: any(not r.abandoned for r in group)

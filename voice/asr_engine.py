@@ -17,13 +17,16 @@ this one is what runs in the worker thread. Every turn, alone or batched, takes 
    reaches the dialog as if the caller said it.
 
 Turns longer than one 30 s window go through faster-whisper's ``transcribe`` (several windows).
+
+``wanted`` is asked before each pass after the first: a turn nobody waits for any more (a speculative
+recognition the caller talked over) stops there, since a thread cannot be interrupted mid-pass.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -46,6 +49,11 @@ from voice.asr_short import ShortAnswers, pick_answer, should_reread
 
 log = logging.getLogger(__name__)
 FALLBACK_SEED = 1234  # sampling fallback: the same turn gets the same transcript on every run
+
+
+def always() -> bool:
+    """``wanted`` of a recognition that is always waited for."""
+    return True
 
 
 @dataclass(frozen=True)
@@ -79,28 +87,34 @@ class Engine:
     reread: Counter[str] = field(default_factory=Counter)  # short turns re-read: "kept" free reading or "answer"
     _suppress: list[int] | None = None
 
-    def recognise(self, audios: Sequence[np.ndarray], hotwords: str | None) -> list[Heard]:
+    def recognise(
+        self, audios: Sequence[np.ndarray], hotwords: str | None, wanted: Callable[[], bool] = always
+    ) -> list[Heard]:
         """Blocking: float32 16 kHz turns -> what was heard, batched where their lengths allow."""
         first = decode_batch(self.model, audios, hotwords, self.options, self.min_frames, self.tokens_per_s)
         return [
-            self._long(audio, hotwords) if d is None else self._one(audio, d, hotwords)
+            self._long(audio, hotwords) if d is None else self._one(audio, d, hotwords, wanted)
             for audio, d in zip(audios, first, strict=True)
         ]
 
-    def _one(self, audio: np.ndarray, d: Decoded, hotwords: str | None) -> Heard:
-        """Steps 2-4 for one turn decoded within a window."""
+    def _one(self, audio: np.ndarray, d: Decoded, hotwords: str | None, wanted: Callable[[], bool]) -> Heard:
+        """Steps 2-4 for one turn decoded within a window (none of them for a turn nobody waits for)."""
+        if not wanted():
+            return Heard("", 0.0)  # nobody reads it
         answer = self._short_answer(audio, d, hotwords)
         if answer is not None:
             return self._judge(answer, audio)  # a closed-vocabulary answer is not rescored by the lexicon
         domain = frozenset(normalize_text(hotwords or "").split())  # the KB's words count as words too
-        return self._judge(self._settle(audio, d, hotwords), audio, rescore=domain)
+        return self._judge(self._settle(audio, d, hotwords, wanted), audio, rescore=domain)
 
-    def _settle(self, audio: np.ndarray, d: Decoded, hotwords: str | None) -> Decoded:
+    def _settle(self, audio: np.ndarray, d: Decoded, hotwords: str | None, wanted: Callable[[], bool]) -> Decoded:
         """The fallback policy for a doubtful first pass; the first candidate that passes wins."""
         if self.fallback == "none" or not needs_fallback(d.text, d.avg_logprob, d.n_tokens, d.budget):
             return d
         candidates = [d]
         for opts in self._fallback_options():
+            if not wanted():
+                break
             if opts.get("sampling_temperature"):
                 import ctranslate2
 

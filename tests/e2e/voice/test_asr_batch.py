@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +23,17 @@ class FakeModel:
 
     def __init__(self, doubtful: set[str] = frozenset(), fail: bool = False) -> None:  # type: ignore[assignment]
         self.calls: list[tuple[str, list[str], str | None]] = []
+        self.wanted: list[bool] = []  # what ``wanted()`` said when each single call ended
         self.gate = threading.Event()
         self.doubtful, self.fail = doubtful, fail
 
-    def single(self, audio: str, key: str | None) -> Recognised:
+    def single(self, audio: str, key: str | None, wanted: Callable[[], bool]) -> Recognised:
         self.gate.wait(5)
         self.calls.append(("single", [audio], key))
+        self.wanted.append(wanted())
         return (f"{audio}!", 0.9, ())
 
-    def batch(self, audios: list[str], key: str | None) -> list[Recognised | None]:
+    def batch(self, audios: list[str], key: str | None, wanted: Callable[[], bool]) -> list[Recognised | None]:
         self.calls.append(("batch", list(audios), key))
         if self.fail:
             raise RuntimeError("model crashed")
@@ -92,6 +95,7 @@ async def test_a_turn_cancelled_while_it_runs_is_counted_as_abandoned_work() -> 
     model.gate.set()
     after = await queue.submit("c", None)
     assert after[0][0] == "c!" and [c[1] for c in model.calls] == [["a"], ["c"]]
+    assert model.wanted == [False, True]  # the model call was told nobody waits for "a" any more
     assert len(abandoned) == 1 and abandoned[0] >= 0.1  # "a" ran on until the gate opened
     assert queue.has_spare()
 

@@ -120,3 +120,31 @@ async def test_a_re_decoding_reuses_the_encoder_output(whisper_base: str, eval_d
         assert encodes == before  # no second encoder pass
         (fresh,) = decode_batch(engine.model, [audio], None, opts, engine.min_frames, engine.tokens_per_s)
         assert fresh is not None and (again.text, again.avg_logprob) == (fresh.text, fresh.avg_logprob)
+
+
+@pytest.mark.models
+async def test_a_turn_nobody_waits_for_stops_after_its_first_pass(whisper_base: str, eval_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A doubtful turn is decoded again (fallback, short-answer re-read); a turn whose caller stopped waiting
+    (a speculative recognition talked over) is not: a thread cannot stop mid-pass, but between passes."""
+    import voice.asr_engine
+
+    rec = WhisperRecognizer(whisper_base)
+    rec.load_blocking()
+    engine = rec._engine
+    assert engine is not None
+    passes = 0
+    decode_encoded = voice.asr_engine.decode_encoded
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal passes
+        passes += 1
+        return decode_encoded(*args, **kwargs)
+
+    monkeypatch.setattr(voice.asr_engine, "decode_encoded", counting)
+    pcm, rate = read_audio(eval_dir / "wav8k_ulaw_telephony" / "nemo" / "nemo_MK0_neutral_34.wav")
+    audio = to_whisper_audio(pcm, rate)
+    (heard,) = engine.recognise([audio], None)
+    assert passes >= 1 and heard.text  # doubtful: read again, and something was heard
+    passes = 0
+    (dropped,) = engine.recognise([audio], None, wanted=lambda: False)
+    assert passes == 0 and dropped.text == ""
