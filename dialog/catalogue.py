@@ -13,7 +13,7 @@ composition root calls ``configure`` once at start-up, before any text is read. 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from types import MappingProxyType
 
@@ -245,15 +245,7 @@ def fixed_sentences() -> list[str]:
     Why: these are said verbatim, so a channel may render them ahead of time (the phone gateway keeps
     their audio ready, dialog never needs to know). Fragments ("około minuty") and templates are left out.
     """
-    out: dict[str, None] = {}
-    for name, value in globals().items():
-        if name.startswith("_") or not name.isupper():
-            continue
-        items = value.values() if isinstance(value, Mapping) else value if isinstance(value, tuple) else (value,)
-        for text in items:
-            if isinstance(text, str) and "{" not in text and text.rstrip().endswith((".", "?", "!")):
-                out[text] = None
-    return list(out)
+    return list(dict.fromkeys(t for t in _texts() if "{" not in t and t.rstrip().endswith((".", "?", "!"))))
 
 
 def template_openings(min_words: int = 2) -> list[str]:
@@ -265,18 +257,17 @@ def template_openings(min_words: int = 2) -> list[str]:
     short to hide a rendering) or holding a sentence end (the template's first sentence is fixed text,
     pre-rendered as such) are left out.
     """
-    out: dict[str, None] = {}
-    for name, value in globals().items():
+    openings = (t[: t.index("{")].strip() for t in _texts() if "{" in t)
+    return list(dict.fromkeys(o for o in openings if len(o.split()) >= min_words and not any(m in o for m in ".?!")))
+
+
+def _texts() -> Iterator[str]:
+    """Every caller-facing text above as configured now, in file order (groups and lists unpacked)."""
+    for name, value in list(globals().items()):
         if name.startswith("_") or not name.isupper():
             continue
         items = value.values() if isinstance(value, Mapping) else value if isinstance(value, tuple) else (value,)
-        for text in items:
-            if not isinstance(text, str) or "{" not in text:
-                continue
-            opening = text[: text.index("{")].strip()
-            if len(opening.split()) >= min_words and not any(mark in opening for mark in ".?!"):
-                out[opening] = None
-    return list(out)
+        yield from (text for text in items if isinstance(text, str))
 
 
 # --- operator overrides (dialog/prompts.py validates them; the composition root applies them) ------------
