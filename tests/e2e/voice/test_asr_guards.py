@@ -90,16 +90,21 @@ async def test_the_beam_gives_an_n_best_list(whisper_base: str, eval_dir) -> Non
     assert all(lp < 0 for _, lp in t.alternatives) and len({text for text, _ in t.alternatives}) >= 2
 
 
+def loaded_engine(whisper_base: str) -> Engine:
+    """The blocking half of a recognizer with the default settings, loaded."""
+    rec = WhisperRecognizer(whisper_base)
+    rec.load_blocking()
+    assert rec._engine is not None
+    return rec._engine
+
+
 @pytest.mark.models
 async def test_a_re_decoding_reuses_the_encoder_output(whisper_base: str, eval_dir) -> None:  # type: ignore[no-untyped-def]
     """The fallback re-decodes from the first pass's encoder output: bit for bit what encoding the audio again
     gives (same text, same log-prob), without a second encoder pass."""
     from voice.asr_decode import decode_batch
 
-    rec = WhisperRecognizer(whisper_base)
-    rec.load_blocking()
-    engine = rec._engine
-    assert engine is not None
+    engine = loaded_engine(whisper_base)
     encodes = 0
     encode = engine.model.encode
 
@@ -128,10 +133,7 @@ async def test_a_turn_nobody_waits_for_stops_after_its_first_pass(whisper_base: 
     (a speculative recognition talked over) is not: a thread cannot stop mid-pass, but between passes."""
     import voice.asr_engine
 
-    rec = WhisperRecognizer(whisper_base)
-    rec.load_blocking()
-    engine = rec._engine
-    assert engine is not None
+    engine = loaded_engine(whisper_base)
     passes = 0
     decode_encoded = voice.asr_engine.decode_encoded
 
