@@ -58,11 +58,14 @@ def test_each_metrics_object_has_its_own_registry_and_observes_every_stage() -> 
 async def test_metrics_endpoint_and_queue_observers() -> None:
     class Model:
         queue_observer = None
+        abandoned_observer = None
 
     metrics, asr, tts = Metrics(), Model(), Model()
     metrics.watch_speech(asr, tts)
     assert asr.queue_observer is not None and tts.queue_observer is not None
     asr.queue_observer(0.3)
+    assert asr.abandoned_observer is not None
+    asr.abandoned_observer(0.7)  # a speculative recognition the caller talked over ran on for 0.7 s
     tts.queue_observer(0.02)
     metrics.edge_event("refused")
     metrics.edge_event("webhook_error")
@@ -74,6 +77,7 @@ async def test_metrics_endpoint_and_queue_observers() -> None:
     got = parse_exposition(resp.text)
     assert got["infolinia_asr_queue_seconds_count{}"] == 1 and got["infolinia_asr_queue_seconds_sum{}"] == 0.3
     assert got["infolinia_tts_queue_seconds_bucket{le=0.05}"] == 1
+    assert got["infolinia_asr_abandoned_seconds_count{}"] == 1 and got["infolinia_asr_abandoned_seconds_sum{}"] == 0.7
     assert got["infolinia_admission_total{decision=refused}"] == 1
     assert got["infolinia_errors_total{kind=webhook_error}"] == 1
 
