@@ -105,13 +105,13 @@ async def test_concurrency_limit_queues_and_reports_the_wait(recognizer: Whisper
     inside, most, runs = [0], [0], [0]  # model runs in progress now, at most, in all
     recognise = recognizer._recognise
 
-    def counted(*items: Any, hotwords: str | None) -> Any:
+    def counted(*items: Any, hotwords: str | None, **rest: Any) -> Any:
         with lock:
             inside[0] += 1
             runs[0] += 1
             most[0] = max(most[0], inside[0])
         try:
-            return recognise(*items, hotwords=hotwords)
+            return recognise(*items, hotwords=hotwords, **rest)
         finally:
             with lock:
                 inside[0] -= 1
@@ -154,7 +154,7 @@ class BlockingEngine:
         self.release = threading.Event()
         self._lock = threading.Lock()
 
-    def recognise(self, audios: list[np.ndarray], hotwords: str | None) -> list[Heard]:
+    def recognise(self, audios: list[np.ndarray], hotwords: str | None, *_: object) -> list[Heard]:
         with self._lock:
             n = sum(entry.startswith("start") for entry in self.log)
             self.log.append(f"start {n}")
