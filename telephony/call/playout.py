@@ -217,7 +217,13 @@ class Playout:
         return False
 
     def hang_up(self) -> None:
-        """The call ended: release anyone waiting for marks."""
+        """The call ended: release anyone waiting for marks. A segment the playout clock says had finished
+        playing counts as heard: its mark may still have been on the wire when the caller hung up (the
+        stop can overtake it in our handling), and the record must say what the caller heard."""
+        now = self.clock()
+        for seg in [s for s in self._pending.values() if s.play_start is not None]:
+            if seg.play_start is not None and seg.play_start + seg.duration_s <= now:
+                self.on_mark(seg.id)
         self.line_gone = True
         self._played.set()
 

@@ -128,6 +128,20 @@ async def test_speak_streams_sentences_with_a_mark_each_and_reports_the_first_au
     assert [e["status"] for e in transcript.to_list()] == ["heard", "heard"]
 
 
+async def test_a_hang_up_settles_what_had_finished_playing_as_heard() -> None:
+    """The caller hangs up right after the last sentence played, its mark still on the way: the record says
+    it was heard; a sentence still playing at the hang-up stays unconfirmed."""
+    clock, _channel, playout = setup(lead=100.0)
+    transcript = HeardTranscript()
+    segments = transcript.bot("Pierwsze zdanie. Drugie zdanie!", turn=3)
+    await speak(playout, PromptCache(ToneSynthesizer(ms_per_char=10.0)), segments)
+    first_end = segments[0].play_start + segments[0].duration_s  # type: ignore[operator]
+    clock.t = first_end + 0.01  # the first has played, the second has not
+    playout.hang_up()
+    assert [e["status"] for e in transcript.to_list()] == ["heard", "queued"]
+    assert playout.line_gone
+
+
 async def test_speak_uses_cached_prompts_without_synthesis() -> None:
     _, _channel, playout = setup(lead=100.0)
     synth = ToneSynthesizer()
