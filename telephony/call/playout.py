@@ -221,7 +221,7 @@ class Playout:
         playing counts as heard: its mark may still have been on the wire when the caller hung up (the
         stop can overtake it in our handling), and the record must say what the caller heard."""
         now = self.clock()
-        for seg in [s for s in self._pending.values() if s.play_start is not None]:
+        for seg in list(self._pending.values()):
             if seg.play_start is not None and seg.play_start + seg.duration_s <= now:
                 self.on_mark(seg.id)
         self.line_gone = True
