@@ -47,9 +47,12 @@ class PromptCache(PrerenderedSynthesizer):
 class CallTexts:
     """The fixed sentences the call pipeline itself says (the dialog engine says everything else)."""
 
-    still_there: str = catalogue.STILL_THERE
-    silence_goodbye: str = catalogue.SILENCE_GOODBYE
-    apology: str = catalogue.ERROR_TRANSFER  # fail-safe: said (cached) before the fallback transfer
+    # Read when a ``CallTexts`` is made, not when this module is imported: the composition root applies
+    # the operator's prompts file (``catalogue.configure``) after the imports and before it builds calls.
+    still_there: str = field(default_factory=lambda: catalogue.STILL_THERE)
+    silence_goodbye: str = field(default_factory=lambda: catalogue.SILENCE_GOODBYE)
+    apology: str = field(default_factory=lambda: catalogue.ERROR_TRANSFER)  # fail-safe, before the fallback number
+    unavailable: str = field(default_factory=lambda: catalogue.UNAVAILABLE_APOLOGY)  # fail-safe without a number
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,13 @@ class CallDeps:
     async def prewarm(self, texts: Sequence[str] = ()) -> None:
         """Synthesize the fixed prompts before the first call (pass the greeting: it must not wait)."""
         t = self.texts
-        await self.prompt_cache.prewarm([*texts, t.still_there, t.silence_goodbye, t.apology])
+        fixed = [t.still_there, t.silence_goodbye, t.apology, self.fail_safe_apology]  # apology: the turn deadline's
+        await self.prompt_cache.prewarm(list(dict.fromkeys([*texts, *fixed])))
+
+    @property
+    def fail_safe_apology(self) -> str:
+        """What the caller hears when the call pipeline fails: "connecting you" only with somewhere to connect."""
+        return self.texts.apology if self.fallback_number else self.texts.unavailable
 
     async def transfer_call(self, ctx: CallContext, outcome: Outcome) -> None:
         """The pluggable transfer, or by default a blind transfer to the fallback number."""

@@ -244,13 +244,28 @@ class _Call:
         self._finish("hung_up")
 
     async def _apologise_and_transfer(self) -> None:
-        """Fail-safe: the apology (cached audio; if it can't play, Twilio says it), then the fallback."""
-        apology = self.d.texts.apology
+        """Fail-safe: the apology (cached audio; if it can't play, Twilio says it), then the fallback number.
+
+        With no fallback number configured there is nobody to connect to: the apology asks the caller to
+        call again and the call ends; if that apology could not play, closing the stream makes Twilio say
+        it (the TwiML after ``</Connect>`` says the same sentence and hangs up)."""
+        number, apology = self.d.fallback_number, self.d.fail_safe_apology
         spoken = await self.mouth.apologise(apology, self.d.synthesizer, self.sid)
+        if not number:
+            await self._close_after_apology(spoken)
+            return
         if self.d.metrics is not None:
             self.d.metrics.transfer("fallback", "fallback")
-        await self.d.call_control.transfer_to_number(self.sid, self.d.fallback_number, None if spoken else apology)
+        await self.d.call_control.transfer_to_number(self.sid, number, None if spoken else apology)
         self._finish("fallback")
+
+    async def _close_after_apology(self, spoken: bool) -> None:
+        if spoken:
+            await self.d.call_control.hang_up(self.sid)
+            self._finish("fallback")  # the fail-safe ran (no transfer counted: there was nobody to transfer to)
+            return
+        self.ended = "fallback_twiml"
+        await self.ch.close()
 
     # --- helpers ---------------------------------------------------------------------------------
     async def _decide(self, turn: Coroutine[Any, Any, Outcome]) -> Outcome:

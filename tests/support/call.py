@@ -25,7 +25,12 @@ FRAME = 160
 SID = "CA" + "1" * 32
 FALLBACK = "+48221112233"
 GREETING = "Dzień dobry, tu automatyczny asystent. W czym mogę pomóc?"
-TEXTS = CallTexts(still_there="Czy nadal mnie słychać?", silence_goodbye="Do widzenia.", apology="Przepraszam. Łączę.")
+TEXTS = CallTexts(
+    still_there="Czy nadal mnie słychać?",
+    silence_goodbye="Do widzenia.",
+    apology="Przepraszam. Łączę.",
+    unavailable="Przepraszam. Proszę zadzwonić później.",
+)
 LOUD = 0x2020  # the int16 of two spaces: loud for the VAD, invisible to the recognizer
 
 

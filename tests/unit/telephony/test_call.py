@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from dialog import catalogue
 from dialog.ports import CallerInfo, Outcome
 from dialog.store import MemoryStore
-from telephony.call.deps import CallContext, record_key
+from telephony.call.deps import CallContext, CallTexts, record_key
 from telephony.call.inbound import Keypad, SilenceWatch, Speculation
 from tests.support.call import (
     FALLBACK,
@@ -203,6 +204,38 @@ async def test_without_working_tts_the_transfer_carries_the_apology_text() -> No
     report = await call(h)
     assert h.control.actions == [("transfer", SID, FALLBACK, TEXTS.apology)]  # Twilio says it instead
     assert report.ended == "fallback"
+
+
+async def test_without_a_fallback_number_the_apology_asks_to_call_again_and_the_call_ends() -> None:
+    # Before: the pipeline said "connecting you", then dialling an empty number raised, the stream closed and
+    # Twilio's TwiML apologised a second time with the opposite message.
+    h = await harness(fallback_number="")
+    h.dialog.fail = True
+    h.line.replied(1).play_out().say("Gdzie jest paczka?").replied(2).play_out()
+    h.line.until(lambda: bool(h.control.actions))
+    report = await call(h)
+    assert h.control.actions == [("hang_up", SID)]
+    assert bot_lines(report)[-1] == (TEXTS.unavailable, "heard")
+    assert report.ended == "fallback" and len(report.errors) == 1  # the dialog's failure only
+
+
+async def test_without_a_fallback_number_or_a_voice_twilio_says_the_apology() -> None:
+    h = await harness(synth=SlowTones(fail=True), prewarm=False, fallback_number="")
+    h.line.until(lambda: h.line.closed)
+    report = await call(h)
+    assert h.line.closed and h.control.actions == []  # the TwiML after </Connect> apologises and hangs up
+    assert report.ended == "fallback_twiml"
+
+
+def test_call_texts_follow_the_operators_prompts_file() -> None:
+    catalogue.configure({"STILL_THERE": "Halo, jest Pan jeszcze?", "ERROR_TRANSFER": "Awaria. Łączę."})
+    try:
+        texts = CallTexts()  # made after the composition root applied the prompts file, as in the gateway
+        assert (texts.still_there, texts.apology) == ("Halo, jest Pan jeszcze?", "Awaria. Łączę.")
+        assert texts.unavailable == catalogue.UNAVAILABLE_APOLOGY
+    finally:
+        catalogue.configure({})
+    assert CallTexts().still_there == catalogue.STILL_THERE != "Halo, jest Pan jeszcze?"
 
 
 async def test_when_the_transfer_fails_too_the_channel_is_closed_for_the_twiml_fallback() -> None:
