@@ -40,6 +40,9 @@ class Target:
     account_sid: str = "AC" + "0" * 32
 
 
+SLOW_TURN_S = 2.0  # a turn answered later than this is logged with its call (the tail of the latency table)
+
+
 @dataclass
 class CallOutcome:
     """One simulated call as the caller experienced it."""
@@ -118,6 +121,10 @@ async def one_call(
     except Exception as exc:  # a refused webhook, a broken socket: the call failed, the run goes on
         log.warning("simulated call %s failed: %r", sim.call_sid, exc)
         return CallOutcome(sim.call_sid, "error", error=repr(exc))
+    for index, turn in enumerate(result.turns, start=1):  # so a slow turn can be found in the gateway's log
+        if turn.latency_s is None or turn.latency_s > SLOW_TURN_S:
+            after = "never answered" if turn.latency_s is None else f"answered after {turn.latency_s:.1f} s"
+            log.warning("simulated call %s: caller turn %d (%s) %s", sim.call_sid, index, turn.label, after)
     return CallOutcome(
         sim.call_sid,
         result.ended_by,

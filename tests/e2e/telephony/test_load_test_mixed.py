@@ -61,9 +61,9 @@ async def test_a_spoken_order_number_reaches_the_gateway_as_one_turn(eval_dir: P
     vad = SileroModel()
     config = turn_config(Settings())
     cuts: list[tuple[str, int, int]] = []
-    for number in said:
+    for number, lead_s in [(n, 1) for n in said] + [(n, 21) for n in said[:4]]:  # 21 s: after a whole greeting
         for phase in range(8):
-            lead = np.zeros(8000 + 160 * phase, dtype=np.int16)
+            lead = np.zeros(8000 * lead_s + 160 * phase, dtype=np.int16)
             pcm = ulaw_decode(ulaw_encode(np.concatenate([lead, spoken_number(number, rec.digits), lead])))
             ears = Ears(vad.detector(8000), config)
             ends = 0
@@ -71,5 +71,5 @@ async def test_a_spoken_order_number_reaches_the_gateway_as_one_turn(eval_dir: P
                 for _, events in await ears.hear(pcm[i : i + 160], False):
                     ends += sum(isinstance(e, TurnEnded) for e in events)
             if ends != 1:
-                cuts.append((number, phase, ends))
+                cuts.append((number, lead_s * 1000 + phase, ends))
     assert len(said) == 10 and cuts == []
