@@ -5,7 +5,8 @@ Why this model file: faster-whisper (already a dependency for ASR) bundles Siler
 That export differs from upstream Silero: it takes 16 kHz audio only, as windows of 512 samples
 (32 ms) preceded by 64 samples of context (the tail of the previous window), plus LSTM state
 ``h``/``c`` of shape (1, 1, 128); there is no ``sr`` input. Streaming one window at a time with the
-state carried gives exactly the probabilities of faster-whisper's batched run (checked).
+state carried gives exactly the probabilities of faster-whisper's batched run (checked), until a second
+with no sign of speech restarts the state (``QUIET_RESET_S``).
 
 8 kHz phone audio is upsampled per window with ``StreamResampler`` (an exact, burst-free FIR for
 the whole factor 2), so an 8 kHz instance takes 256-sample (32 ms) frames. On the telephony copies
