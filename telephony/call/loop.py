@@ -260,6 +260,7 @@ class _Call:
         self._finish("fallback")
 
     async def _close_after_apology(self, spoken: bool) -> None:
+        """No fallback number: hang up after a played apology, else close the stream so Twilio says it."""
         if spoken:
             await self.d.call_control.hang_up(self.sid)
             self._finish("fallback")  # the fail-safe ran (no transfer counted: there was nobody to transfer to)
