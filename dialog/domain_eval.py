@@ -91,7 +91,7 @@ async def _play(engine: DialogEngine, case: Case, latencies: list[tuple[float, f
     return outcome
 
 
-def _forget(engine: DialogEngine) -> None:
+def forget_queries(engine: DialogEngine) -> None:
     """Empty the query-vector caches so each case pays for its own embeddings (texts repeat across cases:
     "a ile to kosztuje"); a KB without them (lexical only) has nothing to forget."""
     forget = getattr(engine.kb, "forget", None)
@@ -152,7 +152,7 @@ async def evaluate_cases(engine_factory: Callable[[], DialogEngine], cases: Sequ
     top1 = 0
     for case in cases:
         engine = engine_factory()
-        _forget(engine)
+        forget_queries(engine)
         out = await _play(engine, case, latencies)  # first: the turn pays for its own embedding
         if case.in_domain and not case.before:
             matches = engine.kb.search(case.text, k=1)
@@ -200,11 +200,12 @@ def domain_engine_factory(domain: Domain, **build: Any) -> Callable[[], DialogEn
     """Fresh engines (own session store) sharing one loaded KB; the demo orders when ``domain.orders``."""
     base = build_engine(kb_path=domain.kb, orders_path=bundled("orders.json") if domain.orders else None, **build)
 
-    def factory() -> DialogEngine:
-        sessions = SessionRepo(MemoryStore())
-        return DialogEngine(base.kb, base.order_source, sessions, base.config, meaning=base.meaning)
+    return lambda: fresh_engine(base)
 
-    return factory
+
+def fresh_engine(base: DialogEngine) -> DialogEngine:
+    """An engine on ``base``'s loaded KB, orders and meaning, with a session store of its own."""
+    return DialogEngine(base.kb, base.order_source, SessionRepo(MemoryStore()), base.config, meaning=base.meaning)
 
 
 async def evaluate_domains(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import cast
 
@@ -31,13 +32,14 @@ from dialog.engine_intents import (
 )
 from dialog.engine_kb import KBStep
 from dialog.engine_log import EngineLogs
+from dialog.engine_nbest import NBestStep
 from dialog.engine_orders import OrderFlow
 from dialog.engine_text import words
 from dialog.engine_understand import Understanding
 from dialog.escalation import session_mood
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
-from dialog.nbest import Hypothesis, choose
+from dialog.nbest import Hypothesis, distinct
 from dialog.numbers import extract_order_number, yes_no
 from dialog.orders import OrderLookup
 from dialog.ports import CallerInfo, ConversationLog, MissLog, Outcome, Reason, Transfer
@@ -80,6 +82,7 @@ class DialogEngine:
         self.meaning = meaning
         self.logs = EngineLogs(misses, history, clock)
         self.cpu = CpuLane()  # embeddings off the event loop, voice turns ahead of chat turns
+        self.nbest = NBestStep(self.kb_step, self.understanding, self.config, orders=orders is not None)
 
     def _today(self) -> date:
         return datetime.fromtimestamp(self.clock()).date()
@@ -93,11 +96,19 @@ class DialogEngine:
         return outcome
 
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
+        return await self.handle_nbest(session_id, (Hypothesis(text, 1.0),), caller)
+
+    async def handle_nbest(
+        self, session_id: str | None, hypotheses: Sequence[Hypothesis], caller: CallerInfo
+    ) -> Outcome:
+        """One caller turn given as the recognizer's n-best list, best first: the turn goes ahead with the
+        hypothesis ``dialog.nbest.pick`` chooses (``Outcome.heard``)."""
         session = await self._load(session_id, caller)
         self.logs.turn_done(session.id)  # a new turn: a retract now takes back this one, not an earlier miss
         before = session.model_dump(mode="json")
-        text = text.strip()[: self.config.max_text_chars]
+        text = hypotheses[0].text.strip()[: self.config.max_text_chars] if hypotheses else ""
         try:
+            text = await self._heard(session, hypotheses, caller)
             session.add("caller", text)
             self._note_request(session, text)
             reply = await self._decide(session, text, caller)
@@ -105,7 +116,7 @@ class DialogEngine:
             log.exception("dialog turn failed (session %s)", session.id)
             session.slots["note"] = _ERROR_NOTE
             reply = Reply("transfer", say.ERROR_TRANSFER, transfer="not_understood")
-        outcome = await self._finish(session, reply)
+        outcome = replace(await self._finish(session, reply), heard=text)
         self.logs.conversation(session, caller, outcome)
         try:
             await self.sessions.save_before(session.id, before)
@@ -113,21 +124,15 @@ class DialogEngine:
             log.exception("session store unavailable; turn of session %s cannot be taken back", session.id)
         return outcome
 
-    async def handle_nbest(
-        self, session_id: str | None, hypotheses: Sequence[Hypothesis], caller: CallerInfo
-    ) -> Outcome:
-        """One caller turn given as the recognizer's n-best list: the hypothesis understood best goes ahead
-        (``dialog.nbest``). Scoring is CPU work of a few ms per hypothesis, like ``handle`` itself."""
-        lane = TEXT if caller.channel == "chat" else VOICE
-        best = await self.cpu.run(lane, choose, hypotheses, self.understanding_score)
-        return await self.handle(session_id, best.text, caller)
-
-    def understanding_score(self, text: str) -> float:
-        """1.0 when the words carry an escalation reason, else the KB's confidence in its best entry."""
-        if self.understanding.reason(text) is not None:
-            return 1.0
-        best = self.kb_step.best(text)
-        return best.confidence if best is not None else 0.0
+    async def _heard(self, s: Session, hypotheses: Sequence[Hypothesis], caller: CallerInfo) -> str:
+        """The words this turn goes ahead with, trimmed to the longest text a turn may have. Scoring the
+        n-best is CPU work (an embedding per wording scored), so it runs in the CPU lane like a turn."""
+        options = distinct(hypotheses)
+        text = options[0].text if options else ""
+        if len(options) > 1:
+            lane = TEXT if caller.channel == "chat" else VOICE
+            text = await self.cpu.run(lane, self.nbest.choose, s, options)
+        return text.strip()[: self.config.max_text_chars]
 
     async def retract(self, session_id: str) -> None:
         """Take back the latest ``handle``: that turn was only the first half of what the caller said."""

@@ -8,23 +8,24 @@ turn goes ahead with the hypothesis whose combined score is highest:
 
 ``understanding`` is 1 for a hypothesis that carries an escalation reason (a missed emergency is the worst
 failure, so "czuć gaz" beats a slightly likelier "czuć gas"), else the KB's confidence in its best entry.
+What the turn is waiting for comes first (``pick``): an order number asked for is taken from the first
+hypothesis that has one, a yes or no from the first that says one; and a first hypothesis the dialog is
+already sure of goes ahead without scoring the others (each costs a sentence embedding).
 Pure: the scorer is passed in, so it is tested with scripted scores.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from dialog.ports import Hypothesis
+
+__all__ = ["ASR_WEIGHT", "Choice", "Hypothesis", "Scores", "Waiting", "choose", "distinct", "pick"]
+
+_WORD = re.compile(r"[^\W_]+")
 ASR_WEIGHT = 0.5
-
-
-@dataclass(frozen=True)
-class Hypothesis:
-    """One transcript with the recognizer's confidence in it, 0..1 (e.g. exp of the mean token log-prob)."""
-
-    text: str
-    confidence: float
 
 
 @dataclass(frozen=True)
@@ -36,19 +37,83 @@ class Choice:
 
 
 def choose(
-    hypotheses: Sequence[Hypothesis], understanding: Callable[[str], float], asr_weight: float = ASR_WEIGHT
+    hypotheses: Sequence[Hypothesis],
+    understanding: Callable[[str], float],
+    asr_weight: float = ASR_WEIGHT,
+    *,
+    sure: float = 2.0,
+    floor: float = 0.0,
+    others: Callable[[str], float] | None = None,
 ) -> Choice:
     """The hypothesis with the best combined score (ties: the recognizer's order). Empty texts are skipped;
-    with nothing usable the first hypothesis is returned as is, so the caller is never left in silence."""
+    with nothing usable the first hypothesis is returned as is, so the caller is never left in silence.
+
+    The first usable hypothesis is taken at once when its understanding reaches ``sure``. The others are
+    scored by ``others`` (default ``understanding``) and may replace it only when understood at ``floor`` or
+    better: between two wordings the dialog understands equally badly, the recognizer's first is the one
+    to keep (measured: letting any slightly better-matching wording win raised the word error rate and
+    sent garbled everyday sentences to the emergency queue)."""
     if not hypotheses:
         raise ValueError("at least one hypothesis is needed")
     best: Choice | None = None
     for i, hyp in enumerate(hypotheses):
         if not hyp.text.strip():
             continue
-        meaning = min(1.0, max(0.0, understanding(hyp.text)))
+        scorer = understanding if best is None else (others or understanding)
+        meaning = min(1.0, max(0.0, scorer(hyp.text)))
+        if best is not None and meaning < floor:
+            continue
         asr = min(1.0, max(0.0, hyp.confidence))
         score = asr_weight * asr + (1.0 - asr_weight) * meaning
+        if best is None and meaning >= sure:
+            return Choice(i, hyp.text, score, meaning)
         if best is None or score > best.score:
             best = Choice(i, hyp.text, score, meaning)
     return best or Choice(0, hypotheses[0].text, 0.0, 0.0)
+
+
+def distinct(hypotheses: Sequence[Hypothesis]) -> list[Hypothesis]:
+    """The non-empty hypotheses, one per wording (case, punctuation and spacing apart), best first: Whisper's
+    beam often differs only in a capital letter or a full stop, and each wording scored costs an embedding."""
+    seen: set[str] = set()
+    kept: list[Hypothesis] = []
+    for hyp in hypotheses:
+        key = " ".join(_WORD.findall(hyp.text.lower()))
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(hyp)
+    return kept
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What the turn is waiting for, from the session: an order number, a yes or no, or anything."""
+
+    order_number: Callable[[str], str | None] | None = None  # the number reader when a number is wanted
+    yes_no: Callable[[str], bool | None] | None = None  # the yes/no reader when a yes or no is wanted
+
+
+@dataclass(frozen=True)
+class Scores:
+    """How ``pick`` judges wordings: ``first`` for the recognizer's best (every reason to escalate counts),
+    ``others`` for the rest (only what must never be missed counts beside the KB), and the bands: ``sure``
+    keeps the first without scoring the rest, ``floor`` is what another wording must reach to replace it."""
+
+    first: Callable[[str], float]
+    others: Callable[[str], float]
+    sure: float
+    floor: float
+
+
+def pick(hypotheses: Sequence[Hypothesis], waiting: Waiting, scores: Scores) -> Choice:
+    """The hypothesis the turn goes ahead with (``hypotheses`` from ``distinct``, at least one).
+
+    An order number that was asked for comes from the first hypothesis that has one (Whisper writes digits
+    one way in one hypothesis and as a garbled word in the next); an awaited yes or no from the first that
+    says one; otherwise ``choose`` with the scorers and bands of ``scores``."""
+    readers: tuple[Callable[[str], object] | None, ...] = (waiting.order_number, waiting.yes_no)
+    for reader in filter(None, readers):
+        for i, hyp in enumerate(hypotheses):
+            if reader(hyp.text) is not None:
+                return Choice(i, hyp.text, hyp.confidence, 1.0)
+    return choose(hypotheses, scores.first, sure=scores.sure, floor=scores.floor, others=scores.others)

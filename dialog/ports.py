@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 Action = Literal["answer", "clarify", "transfer", "end"]
 Reason = Literal["requested_human", "complaint", "urgent", "individual_offer", "not_understood"]
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One transcript of a spoken turn with the recognizer's confidence in it, 0..1 (e.g. exp of the mean
+    token log-prob); a turn arrives as the recognizer's n-best list of them."""
+
+    text: str
+    confidence: float
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ class Outcome:
     transfer: Transfer | None = None
     expects: Literal["text", "order_number", "yes_no"] = "text"  # what the next turn should contain
     saved: bool = True  # False: the session store refused the turn (a chat client must send it again)
+    heard: str = ""  # the caller's words the turn went ahead with (one of the recognizer's n-best)
 
     def to_api(self) -> dict[str, Any]:
         """The exact JSON shape of ``POST /v1/chat``."""
@@ -87,6 +98,13 @@ class Dialog(Protocol):
 
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         """One caller turn. Unknown or missing session id starts a fresh session."""
+        ...
+
+    async def handle_nbest(
+        self, session_id: str | None, hypotheses: Sequence[Hypothesis], caller: CallerInfo
+    ) -> Outcome:
+        """One spoken turn as the recognizer's n-best list, best first: the turn goes ahead with the
+        hypothesis the dialog understands best (``Outcome.heard`` says which)."""
         ...
 
     async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:

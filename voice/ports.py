@@ -5,6 +5,7 @@ Audio convention everywhere in infolinia: mono PCM as a numpy ``int16`` array pl
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -31,6 +32,16 @@ class Transcript:
     rejected: str = ""
     # The beam's n-best (text, average log-prob), best first: the dialog may pick the one it understands.
     alternatives: tuple[tuple[str, float], ...] = field(default_factory=tuple)
+
+    def nbest(self) -> list[tuple[str, float]]:
+        """What was heard, best first, each with a 0..1 confidence: ``text`` with ``confidence``, then the
+        beam's other wordings with exp of their average log-prob. Empty when nothing was heard or the
+        transcript was rejected: a withheld turn must not come back through its alternatives."""
+        top = self.text.strip()
+        if not top:
+            return []
+        rest = [(t.strip(), math.exp(min(0.0, lp))) for t, lp in self.alternatives if t.strip() not in ("", top)]
+        return [(top, self.confidence), *rest]
 
 
 class Recognizer(Protocol):

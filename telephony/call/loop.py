@@ -23,10 +23,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
-from dialog.ports import CallerInfo, Outcome
+from dialog.ports import CallerInfo, Hypothesis, Outcome
 from telephony.call.actions import BotAction
 from telephony.call.deadline import within_turn_deadline
 from telephony.call.deps import CallContext, CallDeps, CallReport, save_record
@@ -188,20 +188,26 @@ class _Call:
         text = transcript.text.strip()
         then, unsaid = self.floor.recognised(text, speech_ms)
         if then == "answer":
-            await self._answer_text(text, timing, transcript.confidence)
+            await self._answer_text(text, timing, transcript.confidence, transcript.nbest())
         elif then == "say_unsaid" and unsaid is not None:  # only noise cut the last reply: say it after all
             await self._perform(unsaid, timing)
         elif then == "not_understood":  # someone spoke and nothing was understood: say so, don't go quiet
             await self._answer_text("", timing, 0.0)
 
-    async def _answer_text(self, text: str, timing: TurnTiming, confidence: float = 1.0) -> None:
+    async def _answer_text(
+        self, text: str, timing: TurnTiming, confidence: float = 1.0, nbest: Sequence[tuple[str, float]] = ()
+    ) -> None:
+        """One turn to the dialog: the recognizer's n-best when it has one (the dialog picks the wording it
+        understands, ``Outcome.heard``), else ``text``; the call's transcript keeps the words it went with."""
         self.floor.deciding()
         if timing.extra.pop("continues", False) and self.session_id:
             await self.d.dialog.retract(self.session_id)
-        self.heard.caller(timing.turn, text, timing.source, confidence)
-        outcome = await self._decide(self.d.dialog.handle(self.session_id, text, self.caller))
+        said = [Hypothesis(t, c) for t, c in nbest] or [Hypothesis(text, confidence)]
+        outcome = await self._decide(self.d.dialog.handle_nbest(self.session_id, said, self.caller))
+        heard = outcome.heard or text
+        self.heard.caller(timing.turn, heard, timing.source, confidence)
         timing.stamp("dialog_decided", self.d.clock())
-        timing.text, timing.action = text, outcome.action
+        timing.text, timing.action = heard, outcome.action
         await self._perform(outcome, timing)
 
     async def _escalate(self, timing: TurnTiming) -> None:

@@ -1,4 +1,4 @@
-"""``infolinia bench speech|dialog|waits|wyoming|asr|asr-batch|spoken-orders|cpu|turns|asr-remote|tts-remote``:
+"""``infolinia bench speech|dialog|waits|wyoming|asr|asr-batch|spoken-orders|nbest|cpu|turns|asr-remote|tts-remote``:
 docs/benchmarks.md figures."""
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> 
         return await bench_asr_batch(settings)
     if what == "spoken-orders":
         return await bench_spoken_orders_cli(settings)
+    if what == "nbest":
+        return await bench_nbest_cli(settings)
     if what == "cpu":
         return await bench_cpu(settings)
     if what == "turns":
@@ -123,6 +125,22 @@ async def bench_asr_batch(settings: Settings) -> int:
     model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
     hotwords = (await asyncio.to_thread(build_engine, settings.kb_path)).vocabulary()
     print(format_batch_bench(await run_batch_bench(model, manifest, hotwords, window_s=settings.asr_window_s)))
+    return 0
+
+
+async def bench_nbest_cli(settings: Settings) -> int:
+    """The phone path's n-best against its first wording, on the Polish phone recordings and four KBs."""
+    from telephony.app.services import build_recognizer
+    from telephony.devtools.nbest_bench import bench_nbest
+    from voice.models import resolve_whisper
+
+    if _phone_manifest() is None:
+        return 2
+    model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
+    recognizer = build_recognizer(settings, model)
+    await recognizer.load()
+    print(machine_line())
+    print(await bench_nbest(recognizer, ASR_EVAL, REPO / "tests" / "data" / "domains.yaml", settings.kb_path))
     return 0
 
 

@@ -29,6 +29,7 @@ BENCHMARKS = [
     "asr",
     "asr-batch",
     "spoken-orders",
+    "nbest",
     "cpu",
     "turns",
     "faults",

@@ -5,7 +5,8 @@ Why: a spoken order number is the turn where a misheard word costs most (the ord
 call is handed over). The callers are the mixed bench's (``workload.spoken_number``: the shared set's digit
 recordings spliced with 100 ms margins, 8 kHz μ-law); each number goes straight to the recognizer with the
 KB's hotwords, with and without the lexicon rescoring, and the dialog's own parser reads the best hypothesis
-or, failing that, the first of the n-best that has a number (as ``DialogEngine.handle_nbest`` does).
+or, failing that, the first of the n-best that has a number (as ``DialogEngine.handle_nbest`` does when
+the bot asked for the number).
 """
 
 from __future__ import annotations

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from dialog.ports import CallerInfo, Dialog, Outcome, Reason
+from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome, Reason
 from telephony.call.deps import CallContext, CallDeps, CallReport
 from telephony.call.loop import run_call
 from telephony.call.timing import TurnTiming
@@ -59,6 +60,14 @@ class ObservedDialog:
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         self.notes.put("caller", text=text or "(niezrozumiałe)")
         return self._said(await self.inner.handle(session_id, text, caller))
+
+    async def handle_nbest(
+        self, session_id: str | None, hypotheses: Sequence[Hypothesis], caller: CallerInfo
+    ) -> Outcome:
+        outcome = await self.inner.handle_nbest(session_id, hypotheses, caller)
+        first = hypotheses[0].text if hypotheses else ""
+        self.notes.put("caller", text=outcome.heard or first or "(niezrozumiałe)")
+        return self._said(outcome)
 
     async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:
         self.notes.put("caller", text="[0] (prośba o konsultanta)")

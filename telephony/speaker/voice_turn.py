@@ -40,7 +40,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from dialog import catalogue
-from dialog.ports import CallerInfo, Dialog, Outcome
+from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome
 from telephony.access.lanes import RecognizerBusy
 from telephony.chat.api import ChatResponse
 from voice.ports import PCM, Recognizer, Synthesizer, Transcript
@@ -228,7 +228,8 @@ async def _turn(services: SpeechServices, pcm: PCM, rate: int, session_id: str |
         raise HTTPException(503, f"the recognizer is busy ({exc}): retry later", headers=retry) from exc
     if not heard.text.strip():  # silence or noise: ask again rather than feed "" to the engine
         return heard, Outcome(session_id=session_id or uuid.uuid4().hex, action="clarify", reply=catalogue.NOT_HEARD)
-    return heard, await services.dialog.handle(session_id, heard.text, CallerInfo(channel="voice"))
+    said = [Hypothesis(t, c) for t, c in heard.nbest()]
+    return heard, await services.dialog.handle_nbest(session_id, said, CallerInfo(channel="voice"))
 
 
 def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None) -> APIRouter:
@@ -255,6 +256,7 @@ def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None)
             raise _reject(422, "session_id is longer than 128 characters")
         heard, outcome = await _turn(services, pcm, in_rate, session)
         decided = time.perf_counter()
+        words = outcome.heard or heard.text  # the n-best wording the dialog went ahead with
         if metrics is not None:
             t = outcome.transfer
             metrics.conversation_turn(
@@ -269,10 +271,10 @@ def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None)
             "total": round((time.perf_counter() - started) * 1000, 1),
         }
         if wants_wav(request.headers.get("accept", "")):
-            return Response(wav, media_type="audio/wav", headers=_headers(heard.text, outcome, timings))
+            return Response(wav, media_type="audio/wav", headers=_headers(words, outcome, timings))
         return JSONResponse(
             {
-                "transcript": heard.text,
+                "transcript": words,
                 "confidence": heard.confidence,
                 "outcome": outcome.to_api(),
                 "audio_wav_base64": base64.b64encode(wav).decode("ascii"),

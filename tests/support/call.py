@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome, Reason, Transfer
+from dialog.ports import CallerInfo, Dialog, Hypothesis, KeyValueStore, Outcome, Reason, Transfer
 from dialog.store import MemoryStore
 from telephony.call.deps import CallTexts
 from telephony.call.loop import CallDeps
@@ -103,6 +103,12 @@ class ScriptedDialog:
         if self.fail:
             raise ConnectionError("redis is down")
         return self.replies.get(text, Outcome(session_id or "s1", "answer", f"Odpowiedź na: {text}."))
+
+    async def handle_nbest(
+        self, session_id: str | None, hypotheses: Sequence[Hypothesis], caller: CallerInfo
+    ) -> Outcome:
+        """The scripted replies go by the first wording (the engine's choice is tested on its own)."""
+        return await self.handle(session_id, hypotheses[0].text if hypotheses else "", caller)
 
     async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:
         self.escalated.append(reason)

@@ -14,7 +14,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ import yaml
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
-from dialog.ports import CallerInfo, KeyValueStore, Outcome, Reason, Transfer
+from dialog.ports import CallerInfo, Hypothesis, KeyValueStore, Outcome, Reason, Transfer
 from dialog.session import Session
 from dialog.store import RedisStore, SessionRepo
 from telephony.agents.roster import hash_token
@@ -62,6 +62,11 @@ class HistoryDialog:
         session.add("bot", outcome.reply)
         await self.sessions.save(session)
         return outcome
+
+    async def handle_nbest(
+        self, session_id: str | None, hypotheses: Sequence[Hypothesis], caller: CallerInfo
+    ) -> Outcome:
+        return await self.handle(session_id, hypotheses[0].text if hypotheses else "", caller)
 
 
 def write_roster(path: Path, agents: dict[str, str]) -> Path:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from dialog.domain_eval import Case, domain_engine_factory, evaluate_cases, evaluate_domains, load_domains
+from dialog.nbest import Hypothesis
 from dialog.ports import CallerInfo
 from tests.support.paths import DATA
 
@@ -95,15 +96,52 @@ async def test_follow_up_is_read_against_the_previous_topic() -> None:
 
 
 async def test_nbest_turn_goes_ahead_with_the_understood_hypothesis() -> None:
-    from dialog.nbest import Hypothesis
-
     agd = next(d for d in load_domains(DOMAINS) if d.name == "agd")
     engine = domain_engine_factory(agd)()
     caller = CallerInfo(channel="phone")
     sid = (await engine.greet(None, caller)).session_id
     hyps = [Hypothesis("ile kosz tuje wnie sienie lo dówki", 0.6), Hypothesis("ile kosztuje wniesienie lodówki", 0.5)]
     out = await engine.handle_nbest(sid, hyps, caller)
-    assert out.kb_id == "wniesienie"
+    assert out.kb_id == "wniesienie" and out.heard == "ile kosztuje wniesienie lodówki"
+
+
+# The phone path's 3-best of everyday sentences from the shared recordings (8 kHz, Whisper base): each first
+# wording is handled as not understood; with the n-best scored by every reason to escalate, the second
+# wordings went to the emergency queue on all four KBs (docs/benchmarks.md, the n-best on the phone path).
+GARBLED_EVERYDAY = [
+    [
+        ("Podczas wakacji udało mi się zobaczyć Dolphin", 0.794),
+        ("Podczas wakacji udało mi się zobaczyć Dolfinę", 0.784),
+    ],
+    [
+        ("Moja wizwiana przyszłość jest jasna i wyraźna", 0.829),
+        ("Moja wizwiona przyszłość jest jasna i wyraźna", 0.814),
+    ],
+    [("październiku zaczyna się jeść", 0.527), ("Pajz wierniku zaczyna się jeść", 0.52)],
+    [("Kupiłem nowy słowny kienzy kaczyszpęskiego", 0.468), ("Kupiłem nowy słowem kienzy kaczyszpęskiego", 0.46)],
+]
+
+
+@pytest.mark.parametrize("beam", GARBLED_EVERYDAY, ids=lambda b: b[0][0][:24])
+async def test_a_garbled_wording_behind_the_first_does_not_send_everyday_talk_to_a_human(beam: Any) -> None:
+    agd = next(d for d in load_domains(DOMAINS) if d.name == "agd")
+    engine = domain_engine_factory(agd)()
+    caller = CallerInfo(channel="phone")
+    sid = (await engine.greet(None, caller)).session_id
+    out = await engine.handle_nbest(sid, [Hypothesis(t, c) for t, c in beam], caller)
+    assert out.action != "transfer" and out.heard == beam[0][0]
+
+
+async def test_an_order_number_asked_for_is_read_from_the_wording_that_has_it() -> None:
+    agd = next(d for d in load_domains(DOMAINS) if d.name == "agd")
+    engine = domain_engine_factory(agd)()
+    caller = CallerInfo(channel="phone")  # no caller number: the order is not found by it, so it is asked for
+    sid = (await engine.greet(None, caller)).session_id
+    asked = await engine.handle(sid, "gdzie jest moja paczka", caller)
+    assert asked.expects == "order_number"
+    hyps = [Hypothesis("Czteryś oś dwa jedentsy", 0.6), Hypothesis("4, 8, 2, 1, 3", 0.55)]
+    out = await engine.handle_nbest(sid, hyps, caller)
+    assert out.order_id == "48213" and out.heard == "4, 8, 2, 1, 3"
 
 
 async def test_flow_set_with_understanding_by_meaning() -> None:

@@ -17,7 +17,7 @@ and store. No timing is asserted: the waits only bound a hang.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import httpx
 import uvicorn
 
 from dialog.catalogue import REPEAT_PREFIX
-from dialog.ports import CallerInfo, Dialog, Outcome
+from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome
 from telephony.app.build import build_gateway
 from telephony.app.factory import gateway_app
 from telephony.call.loop import run_call
@@ -65,6 +65,11 @@ class Witness:
 
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         return self._seen(await self.engine.handle(session_id, text, caller))
+
+    async def handle_nbest(
+        self, session_id: str | None, hypotheses: Sequence[Hypothesis], caller: CallerInfo
+    ) -> Outcome:
+        return self._seen(await self.engine.handle_nbest(session_id, hypotheses, caller))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.engine, name)

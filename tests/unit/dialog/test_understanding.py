@@ -1,4 +1,4 @@
-"""Units of understanding: n-best choice, escalation guards, follow-ups, vector cache, calibration fit,
+"""Units of understanding: escalation guards, follow-ups, vector cache, calibration fit,
 missing model. Pure pieces with scripted inputs; the real model is exercised in test_domain_eval.py."""
 
 from __future__ import annotations
@@ -16,30 +16,7 @@ from dialog.engine_understand import Understanding, is_question
 from dialog.escalation_meaning import Closeness, EscalationMeaning, ReasonThreshold
 from dialog.kb import KBMatch
 from dialog.kb_hybrid import Calibration, HybridKB, Scored
-from dialog.nbest import Hypothesis, choose
 from dialog.vectors import embed_cached
-
-
-# ---------------------------------------------------------------- n-best
-def test_nbest_prefers_the_hypothesis_the_dialog_understands() -> None:
-    scores = {"ile trwa do stawa": 0.1, "ile trwa dostawa": 0.95}
-    hyps = [Hypothesis("ile trwa do stawa", 0.62), Hypothesis("ile trwa dostawa", 0.55)]
-    chosen = choose(hyps, lambda t: scores[t])
-    assert (chosen.index, chosen.text) == (1, "ile trwa dostawa")
-    assert chosen.score == pytest.approx(0.5 * 0.55 + 0.5 * 0.95)
-
-
-def test_nbest_keeps_a_confident_transcript_over_a_stretch() -> None:
-    scores = {"jaka pogoda": 0.0, "jaka dostawa": 0.5}
-    chosen = choose([Hypothesis("jaka pogoda", 0.95), Hypothesis("jaka dostawa", 0.05)], lambda t: scores[t])
-    assert chosen.index == 0  # 0.475 against 0.275: the recognizer was sure
-
-
-def test_nbest_skips_empty_and_never_returns_nothing() -> None:
-    assert choose([Hypothesis("", 0.9), Hypothesis("halo", 0.1)], lambda t: 0.0).text == "halo"
-    assert choose([Hypothesis(" ", 0.9)], lambda t: 0.0).index == 0
-    with pytest.raises(ValueError):
-        choose([], lambda t: 0.0)
 
 
 # ---------------------------------------------------------------- escalation guards (cues only, scripted KB)

@@ -10,13 +10,16 @@ media time: no sleeping, deterministic. Speech is text smuggled in PCM (tests.su
 from __future__ import annotations
 
 import asyncio
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pytest
 
 from dialog import catalogue
-from dialog.ports import CallerInfo, Outcome
+from dialog.ports import CallerInfo, Hypothesis, Outcome
 from dialog.store import MemoryStore
 from telephony.call.deps import CallContext, CallTexts, record_key
 from telephony.call.inbound import Keypad, SilenceWatch, Speculation
@@ -46,6 +49,38 @@ async def test_greeting_plays_at_once_from_the_prewarmed_cache() -> None:
     assert bot_lines(report) == [(GREETING, "heard")]
     assert h.line.marks() == ["t0-1"]
     assert report.ended == "caller_hung_up"
+
+
+async def test_the_dialog_gets_the_nbest_and_the_transcript_keeps_the_wording_it_went_with() -> None:
+    """The recognizer's beam reaches the dialog (``handle_nbest``), each wording with its probability; the
+    call's transcript and the turn's timing hold the wording the dialog chose (``Outcome.heard``)."""
+
+    class Beam(Recognizer):
+        async def transcribe(self, pcm: Any, rate: int, hotwords: Sequence[str] = ()) -> Transcript:
+            t = await super().transcribe(pcm, rate, hotwords)
+            return replace(t, alternatives=((t.text, -0.3), ("Gdzie jest moja paczka?", -0.5))) if t.text else t
+
+    @dataclass
+    class Choosing(ScriptedDialog):
+        got: list[Hypothesis] = field(default_factory=list)
+
+        async def handle_nbest(
+            self, session_id: str | None, hypotheses: Sequence[Hypothesis], caller: CallerInfo
+        ) -> Outcome:
+            self.got = list(hypotheses)
+            return replace(await self.handle(session_id, hypotheses[-1].text, caller), heard=hypotheses[-1].text)
+
+    dialog = Choosing()
+    h = await harness(recognizer=Beam(), dialog=dialog)
+    h.line.replied(1).play_out().say("Gdzie jest moja pacz ka").replied(2).play_out()
+    report = await call(h)
+    assert [(x.text, round(x.confidence, 3)) for x in dialog.got] == [
+        ("Gdzie jest moja pacz ka", 1.0),
+        ("Gdzie jest moja paczka?", round(math.exp(-0.5), 3)),
+    ]
+    assert [e["text"] for e in report.transcript if e["role"] == "caller"] == ["Gdzie jest moja paczka?"]
+    assert report.turns[0].text == "Gdzie jest moja paczka?"
+    assert bot_lines(report)[-1] == ("Odpowiedź na: Gdzie jest moja paczka?.", "heard")
 
 
 async def test_without_prewarm_the_greeting_is_streamed_sentence_by_sentence() -> None:
