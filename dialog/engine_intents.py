@@ -131,6 +131,14 @@ def mostly_number(text: str) -> bool:
     return len(rest) <= 2
 
 
+def only_numbers(text: str) -> bool:
+    """Nothing but numbers ("pięć", "zero", "16", "5, 2, 0"), fillers aside. A number read out, or a digit
+    the recognizer heard alone, is no question for the knowledge base: "pięć" does not ask about 5G, nor
+    "zero" about 0 % instalments (both were answered so, from the shared phone recordings)."""
+    forms = _content(text, set())
+    return bool(forms) and all(f.isdigit() or is_number_word(f) for f in forms)
+
+
 def after_preamble(text: str, min_words: int = 3) -> str | None:
     """What the caller said after the first clause, when that is a question of its own, else None.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
-from dialog.engine_intents import after_preamble, is_follow_up
+from dialog.engine_intents import after_preamble, is_follow_up, only_numbers
 from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.session import Session
 
@@ -42,7 +42,10 @@ class KBStep:
         return Reply("answer", KBStep.answer_text(answer), kb_id=entry_id, anything_else=True)
 
     def best(self, text: str) -> KBMatch | None:
-        """The best entry for ``text``; below the answer band, the question after a preamble may do better."""
+        """The best entry for ``text``; below the answer band, the question after a preamble may do better.
+        None for a turn of numbers only (``only_numbers``)."""
+        if only_numbers(text):
+            return None
         matches = self.kb.search(text, k=1)
         best = matches[0] if matches else None
         rest = after_preamble(text) if best is None or best.confidence < self.answer_threshold else None
@@ -56,7 +59,7 @@ class KBStep:
         """The best entry for this turn, read in the context of the previous topic when it is a follow-up;
         and the text that found it (the next topic)."""
         best = self.best(text)
-        if s.topic and is_follow_up(text):
+        if s.topic and is_follow_up(text) and not only_numbers(text):
             in_context = getattr(self.kb, "search_in_context", None)  # optional part of the KB port
             matches = in_context(text, s.topic, k=1) if in_context else self.kb.search(f"{s.topic} {text}", k=1)
             if matches and matches[0].confidence >= self.confirm_threshold:

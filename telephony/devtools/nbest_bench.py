@@ -36,12 +36,15 @@ Factory = Callable[[], DialogEngine]
 
 
 def outcome_kind(out: Outcome) -> str:
-    """answer / confirm / order / transfer:<reason> / clarify, for counting."""
+    """answer (from the KB) / confirm / order / transfer:<reason> / clarify / reply (small talk: a greeting
+    returned, thanks, goodbye), for counting."""
     if out.action == "transfer":
         return "transfer:" + (out.transfer.reason if out.transfer else "?")
     if out.kb_id or out.order_id:
         return "answer" if out.kb_id else "order"
-    return "confirm" if out.action == "clarify" and out.expects == "yes_no" else out.action
+    if out.action == "clarify":
+        return "confirm" if out.expects == "yes_no" else "clarify"
+    return "reply"
 
 
 def hypotheses(heard: Transcript) -> list[Hypothesis]:
@@ -143,7 +146,7 @@ async def bench_nbest(recognizer: Recognizer, eval_dir: Path, domains: Path, kb_
     factories += [(d.name, domain_engine_factory(d)) for d in load_domains(domains)]
     lines = [
         f"{len(heard)} phone recordings (out of every KB's scope), each in a fresh session:",
-        "| KB | turn from | answered / confirm / transferred (urgent) | WER of the words used | turn p50 / p95 |",
+        "| KB | turn from | KB answers / confirm / transferred (urgent) | WER of the words used | turn p50 / p95 |",
         "|---|---|---|---|---|",
     ]
     for name, factory in factories:

