@@ -128,7 +128,7 @@ class DialogEngine:
         """The words this turn goes ahead with, trimmed to the longest text a turn may have. Scoring the
         n-best is CPU work (an embedding per wording scored), so it runs in the CPU lane like a turn."""
         options = distinct(hypotheses)
-        text = options[0].text if options else ""
+        text = options[0].text if options else (hypotheses[0].text if hypotheses else "")  # "???" stays as typed
         if len(options) > 1:
             lane = TEXT if caller.channel == "chat" else VOICE
             text = await self.cpu.run(lane, self.nbest.choose, s, options)

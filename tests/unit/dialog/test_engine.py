@@ -365,3 +365,22 @@ async def test_a_half_turn_taken_back_leaves_no_trace(engine: DialogEngine) -> N
     await engine.retract(sid)
     stored = await engine.sessions.load(sid)
     assert stored is not None and stored.caller_turns() == []
+
+
+# ---------------------------------------------------------------- what the turn went ahead with
+async def test_a_typed_message_without_words_is_kept_as_typed_not_taken_for_silence(engine: DialogEngine) -> None:
+    """Only a spoken turn with nothing heard is "nic nie usłyszałem"; "???" typed in a chat is a miss."""
+    typed, empty = await talk(engine, ["???", "  "])
+    assert typed.heard == "???" and typed.reply.startswith("Przepraszam, nie zrozumiałem")
+    assert empty.heard == "" and empty.reply == say.NOT_HEARD
+
+
+async def test_an_order_number_asked_for_comes_from_the_wording_that_has_it(engine: DialogEngine) -> None:
+    from dialog.nbest import Hypothesis
+
+    sid = (await engine.greet(None, CallerInfo(channel="phone"))).session_id
+    asked = await engine.handle(sid, "gdzie jest moja paczka", CallerInfo(channel="phone"))
+    assert asked.expects == "order_number"
+    said = [Hypothesis("Czteryś oś dwa jedentsy", 0.6), Hypothesis("Cztery osiem dwa jeden trzy", 0.5)]
+    out = await engine.handle_nbest(sid, said, CallerInfo(channel="phone"))
+    assert out.order_id == "48213" and out.heard == "Cztery osiem dwa jeden trzy"
