@@ -1,9 +1,10 @@
 """The shared dialog engine: one caller turn in, one ``Outcome`` out, for phone, speaker and chat alike.
 
 Order of decisions in a turn (``_decide``), most important first: a pending "shall I connect you?" that
-the caller accepts; escalation by the caller's words (urgent > complaint > human > offer); closing,
-repeat and thanks; answers to the pending yes/no question; order numbers and order/address questions;
-the knowledge base; else a miss (two in a row: transfer as not_understood).
+the caller accepts; on the phone, "zero" said alone (the greeting's "press zero", spoken); escalation by
+the caller's words (urgent > complaint > human > offer); closing, repeat and thanks; answers to the
+pending yes/no question; order numbers and order/address questions; the knowledge base; else a miss (two
+in a row: transfer as not_understood).
 
 State lives in the session store, never in the engine, so any worker can take the next turn.
 """
@@ -29,6 +30,7 @@ from dialog.engine_intents import (
     is_repeat_request,
     is_thanks,
     mostly_number,
+    says_zero,
 )
 from dialog.engine_kb import KBStep
 from dialog.engine_log import EngineLogs
@@ -252,6 +254,8 @@ class DialogEngine:
         answer = yes_no(text) if s.expects == "yes_no" or s.asked_anything_else else None
         if s.offer == "transfer" and answer is True:
             return self._to_human(cast(Reason, s.offer_value or "requested_human"))
+        if caller.channel == "phone" and s.expects != "order_number" and says_zero(text):
+            return self._to_human("requested_human")  # the greeting's "press zero", said instead
         lane = TEXT if caller.channel == "chat" else VOICE
         reason = await self.cpu.run(lane, self.understanding.reason, text, s.caller_turns()[:-1])
         if reason is not None:

@@ -139,6 +139,13 @@ def only_numbers(text: str) -> bool:
     return bool(forms) and all(f.isdigit() or is_number_word(f) for f in forms)
 
 
+def says_zero(text: str) -> bool:
+    """ "Zero" and nothing else ("zero", "0", "no zero", "zero zero"): on the phone, the greeting's hint says
+    to press zero for a consultant, and some callers say it instead of pressing it."""
+    forms = _content(text, set())
+    return bool(forms) and all(f in ("zero", "0") for f in forms)
+
+
 def after_preamble(text: str, min_words: int = 3) -> str | None:
     """What the caller said after the first clause, when that is a question of its own, else None.
 

@@ -384,3 +384,17 @@ async def test_an_order_number_asked_for_comes_from_the_wording_that_has_it(engi
     said = [Hypothesis("Czteryś oś dwa jedentsy", 0.6), Hypothesis("Cztery osiem dwa jeden trzy", 0.5)]
     out = await engine.handle_nbest(sid, said, CallerInfo(channel="phone"))
     assert out.order_id == "48213" and out.heard == "Cztery osiem dwa jeden trzy"
+
+
+async def test_zero_said_on_the_phone_is_the_greetings_press_zero(engine: DialogEngine) -> None:
+    """The phone greeting says "W każdej chwili można nacisnąć zero…"; a caller who says it gets a person."""
+    phone = CallerInfo(channel="phone")
+    for said in ("zero", "Zero.", "no zero", "0"):
+        (out,) = await talk(engine, [said], phone)
+        assert out.action == "transfer" and out.transfer is not None and out.transfer.reason == "requested_human"
+    (typed,) = await talk(engine, ["zero"])  # a chat was told nothing about zero
+    assert typed.action != "transfer"
+    asked, digit = await talk(engine, ["gdzie jest moja paczka", "zero"], phone)  # reading out digits
+    assert asked.expects == "order_number" and digit.action != "transfer"
+    (more,) = await talk(engine, ["zero procent"], phone)  # zero with a word beside it is a question
+    assert more.kb_id == "platnosc-raty"
