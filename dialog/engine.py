@@ -41,7 +41,7 @@ from dialog.engine_understand import Understanding
 from dialog.escalation import session_mood
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
-from dialog.nbest import Hypothesis, distinct
+from dialog.nbest import Hypothesis
 from dialog.numbers import extract_order_number, yes_no
 from dialog.orders import OrderLookup
 from dialog.ports import CallerInfo, ConversationLog, MissLog, Outcome, Reason, Transfer
@@ -110,7 +110,7 @@ class DialogEngine:
         before = session.model_dump(mode="json")
         text = hypotheses[0].text.strip()[: self.config.max_text_chars] if hypotheses else ""
         try:
-            text = await self._heard(session, hypotheses, caller)
+            text = await self.nbest.heard(session, hypotheses, caller, self.cpu)
             session.add("caller", text)
             self._note_request(session, text)
             reply = await self._decide(session, text, caller)
@@ -125,16 +125,6 @@ class DialogEngine:
         except _STORE_ERRORS:
             log.exception("session store unavailable; turn of session %s cannot be taken back", session.id)
         return outcome
-
-    async def _heard(self, s: Session, hypotheses: Sequence[Hypothesis], caller: CallerInfo) -> str:
-        """The words this turn goes ahead with, trimmed to the longest text a turn may have. Scoring the
-        n-best is CPU work (an embedding per wording scored), so it runs in the CPU lane like a turn."""
-        options = distinct(hypotheses)
-        text = options[0].text if options else (hypotheses[0].text if hypotheses else "")  # "???" stays as typed
-        if len(options) > 1:
-            lane = TEXT if caller.channel == "chat" else VOICE
-            text = await self.cpu.run(lane, self.nbest.choose, s, options)
-        return text.strip()[: self.config.max_text_chars]
 
     async def retract(self, session_id: str) -> None:
         """Take back the latest ``handle``: that turn was only the first half of what the caller said."""

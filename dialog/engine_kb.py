@@ -59,7 +59,7 @@ class KBStep:
         """The best entry for this turn, read in the context of the previous topic when it is a follow-up;
         and the text that found it (the next topic)."""
         best = self.best(text)
-        if s.topic and is_follow_up(text) and not only_numbers(text):
+        if s.topic and is_follow_up(text):  # "a 24?" after instalments: numbers, read in context
             in_context = getattr(self.kb, "search_in_context", None)  # optional part of the KB port
             matches = in_context(text, s.topic, k=1) if in_context else self.kb.search(f"{s.topic} {text}", k=1)
             if matches and matches[0].confidence >= self.confirm_threshold:

@@ -1,51 +1,92 @@
 """Which of the recognizer's wordings a spoken turn goes ahead with: the engine's side of ``dialog.nbest``.
 
-Why here: the choice needs what the session waits for (an order number, a yes or no) and the engine's two
-judges (the word cues and meaning of ``engine_understand``, the KB's confidence of ``engine_kb``); the
-choosing itself stays pure in ``dialog.nbest``.
+Why here: the choice needs what the session waits for (an order number, a yes or no, a follow-up of the
+previous topic) and the engine's two judges (the word cues and meaning of ``engine_understand``, the KB's
+confidence of ``engine_kb``); the choosing itself stays pure in ``dialog.nbest``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 
+from dialog.cpu import TEXT, VOICE, CpuLane
 from dialog.engine_config import EngineConfig
+from dialog.engine_intents import (
+    is_follow_up,
+    is_goodbye,
+    is_greeting_only,
+    is_repeat_request,
+    is_thanks,
+    says_zero,
+    wants_address_change,
+    wants_order_status,
+)
 from dialog.engine_kb import KBStep
 from dialog.engine_understand import Understanding, cue_reasons
-from dialog.nbest import Hypothesis, Scores, Waiting, pick
+from dialog.nbest import Hypothesis, Scores, Waiting, distinct, pick
 from dialog.numbers import extract_order_number, yes_no
+from dialog.ports import CallerInfo
 from dialog.session import Session
 
 MUST_NOT_MISS = frozenset({"urgent", "requested_human"})
 
 
 class NBestStep:
-    """``choose``: the wording of a turn's n-best (``distinct``, best first) the turn goes ahead with."""
+    """``heard``: the wording of a turn's n-best (best first) the turn goes ahead with."""
 
     def __init__(self, kb_step: KBStep, understanding: Understanding, config: EngineConfig, orders: bool) -> None:
         self.kb_step, self.understanding, self.config, self.orders = kb_step, understanding, config, orders
         self.scores = Scores(self.first_score, self.other_score, kb_step.answer_threshold, kb_step.confirm_threshold)
 
+    async def heard(self, s: Session, hypotheses: Sequence[Hypothesis], caller: CallerInfo, cpu: CpuLane) -> str:
+        """The words this turn goes ahead with, trimmed to the longest text a turn may have. Scoring the
+        other wordings costs an embedding each, so it runs in the CPU lane, and only when the first wording
+        is not one the dialog takes as it stands (``as_is``)."""
+        options = distinct(hypotheses)
+        text = options[0].text if options else (hypotheses[0].text if hypotheses else "")  # "???" stays as typed
+        if len(options) > 1 and not self.as_is(s, text, caller):
+            lane = TEXT if caller.channel == "chat" else VOICE
+            text = await cpu.run(lane, self.choose, s, options)
+        return text.strip()[: self.config.max_text_chars]
+
+    def as_is(self, s: Session, text: str, caller: CallerInfo) -> bool:
+        """The first wording is handled whatever the KB makes of it: a yes or no to the pending question,
+        small talk (greeting, thanks, goodbye, "please repeat"), a follow-up of the previous topic, "zero" on
+        the phone, an order number or a question about an order (with an orders source). Another wording
+        could only take its meaning away ("ile to kosztuje?" has "nie, to kosztuje?" behind it, which would
+        end the call after "anything else?")."""
+        if (s.expects == "yes_no" or s.asked_anything_else) and yes_no(text) is not None:
+            return True
+        if is_goodbye(text) or is_thanks(text) or is_repeat_request(text) or is_greeting_only(text):
+            return True
+        if (s.topic and is_follow_up(text)) or (caller.channel == "phone" and says_zero(text)):
+            return True
+        cfg = self.config
+        number = extract_order_number(text, cfg.min_order_digits, cfg.max_order_digits)
+        return self.orders and (number is not None or wants_order_status(text) or wants_address_change(text))
+
     def choose(self, s: Session, options: Sequence[Hypothesis]) -> str:
-        """Blocking (embeddings): run it in the engine's CPU lane."""
-        return pick(options, self.waiting(s), self.scores).text
+        """Blocking (embeddings): run it in the engine's CPU lane. The first wording's reasons to escalate
+        are read with the earlier turns, as the turn itself will be."""
+        scores = replace(self.scores, first=partial(self.first_score, previous=s.caller_turns()))
+        return pick(options, self.waiting(s), scores).text
 
     def waiting(self, s: Session) -> Waiting:
-        """What this turn should hold: the order number asked for (with an orders source), a yes or no.
-
-        A number nobody asked for is read from the first wording only: Whisper's "16" has "16 16" behind it,
-        which reads as order 1616."""
+        """The order number asked for (with an orders source). A number nobody asked for is read from the
+        first wording only: Whisper's "16" has "16 16" behind it, which reads as order 1616."""
         cfg = self.config
-        numbers = None
         if self.orders and s.expects == "order_number":
-            numbers = partial(extract_order_number, min_digits=cfg.min_order_digits, max_digits=cfg.max_order_digits)
-        return Waiting(numbers, yes_no if s.expects == "yes_no" or s.asked_anything_else else None)
+            return Waiting(
+                partial(extract_order_number, min_digits=cfg.min_order_digits, max_digits=cfg.max_order_digits)
+            )
+        return Waiting()
 
-    def first_score(self, text: str) -> float:
+    def first_score(self, text: str, previous: Sequence[str] = ()) -> float:
         """The recognizer's first wording: 1.0 when any reason to escalate is found in it (cues or meaning),
         else the KB's confidence in its best entry."""
-        if self.understanding.reason(text) is not None:
+        if self.understanding.reason(text, previous) is not None:
             return 1.0
         return self._kb(text)
 

@@ -9,8 +9,8 @@ turn goes ahead with the hypothesis whose combined score is highest:
 ``understanding`` is 1 for a hypothesis that carries an escalation reason (a missed emergency is the worst
 failure, so "czuć gaz" beats a slightly likelier "czuć gas"), else the KB's confidence in its best entry.
 What the turn is waiting for comes first (``pick``): an order number asked for is taken from the first
-hypothesis that has one, a yes or no from the first that says one; and a first hypothesis the dialog is
-already sure of goes ahead without scoring the others (each costs a sentence embedding).
+hypothesis that has one; and a first hypothesis the dialog is already sure of goes ahead without scoring
+the others (each costs a sentence embedding).
 Pure: the scorer is passed in, so it is tested with scripted scores.
 """
 
@@ -87,10 +87,9 @@ def distinct(hypotheses: Sequence[Hypothesis]) -> list[Hypothesis]:
 
 @dataclass(frozen=True)
 class Waiting:
-    """What the turn is waiting for, from the session: an order number, a yes or no, or anything."""
+    """What the turn is waiting for, from the session: the order number it asked for, or anything."""
 
     order_number: Callable[[str], str | None] | None = None  # the number reader when a number is wanted
-    yes_no: Callable[[str], bool | None] | None = None  # the yes/no reader when a yes or no is wanted
 
 
 @dataclass(frozen=True)
@@ -109,11 +108,10 @@ def pick(hypotheses: Sequence[Hypothesis], waiting: Waiting, scores: Scores) -> 
     """The hypothesis the turn goes ahead with (``hypotheses`` from ``distinct``, at least one).
 
     An order number that was asked for comes from the first hypothesis that has one (Whisper writes digits
-    one way in one hypothesis and as a garbled word in the next); an awaited yes or no from the first that
-    says one; otherwise ``choose`` with the scorers and bands of ``scores``."""
-    readers: tuple[Callable[[str], object] | None, ...] = (waiting.order_number, waiting.yes_no)
-    for reader in filter(None, readers):
+    one way in one hypothesis and as a garbled word in the next); otherwise ``choose`` with the scorers and
+    bands of ``scores``."""
+    if waiting.order_number is not None:
         for i, hyp in enumerate(hypotheses):
-            if reader(hyp.text) is not None:
+            if waiting.order_number(hyp.text) is not None:
                 return Choice(i, hyp.text, hyp.confidence, 1.0)
     return choose(hypotheses, scores.first, sure=scores.sure, floor=scores.floor, others=scores.others)

@@ -34,14 +34,16 @@ class Transcript:
     alternatives: tuple[tuple[str, float], ...] = field(default_factory=tuple)
 
     def nbest(self) -> list[tuple[str, float]]:
-        """What was heard, best first, each with a 0..1 confidence: ``text`` with ``confidence``, then the
-        beam's other wordings with exp of their average log-prob. Empty when nothing was heard or the
-        transcript was rejected: a withheld turn must not come back through its alternatives."""
+        """What was heard, best first, each with a 0..1 confidence on one scale: exp of the wording's average
+        log-prob in the beam (``confidence`` for ``text`` when the beam does not hold it), then the beam's other
+        wordings. Empty when nothing was heard or the transcript was rejected: a withheld turn must not come
+        back through its alternatives."""
         top = self.text.strip()
         if not top:
             return []
-        rest = [(t.strip(), math.exp(min(0.0, lp))) for t, lp in self.alternatives if t.strip() not in ("", top)]
-        return [(top, self.confidence), *rest]
+        beam = {t.strip(): math.exp(min(0.0, lp)) for t, lp in reversed(self.alternatives) if t.strip()}
+        rest = [(t.strip(), beam[t.strip()]) for t, _ in self.alternatives if t.strip() not in ("", top)]
+        return [(top, beam.get(top, self.confidence)), *rest]
 
 
 class Recognizer(Protocol):

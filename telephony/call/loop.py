@@ -203,11 +203,11 @@ class _Call:
         if timing.extra.pop("continues", False) and self.session_id:
             await self.d.dialog.retract(self.session_id)
         said = [Hypothesis(t, c) for t, c in nbest] or [Hypothesis(text, confidence)]
+        entry = self.heard.caller(timing.turn, text, timing.source, confidence)
         outcome = await self._decide(self.d.dialog.handle_nbest(self.session_id, said, self.caller))
-        heard = outcome.heard or text
-        self.heard.caller(timing.turn, heard, timing.source, confidence)
+        self.heard.reword(entry, outcome.heard, said)
         timing.stamp("dialog_decided", self.d.clock())
-        timing.text, timing.action = heard, outcome.action
+        timing.text, timing.action = entry["text"], outcome.action
         await self._perform(outcome, timing)
 
     async def _escalate(self, timing: TurnTiming) -> None:

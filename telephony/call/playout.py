@@ -16,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
+from dialog.ports import Hypothesis
 from telephony.ports import AudioChannel
 from voice.ports import PCM, Synthesizer
 from voice.sentences import split_sentences
@@ -75,16 +76,18 @@ class HeardTranscript:
     entries: list[dict[str, Any] | Segment] = field(default_factory=list)
     _count: int = 0
 
-    def caller(self, turn: int, text: str, source: str, confidence: float) -> None:
-        self.entries.append(
-            {
-                "role": "caller",
-                "turn": turn,
-                "text": text,
-                "source": source,
-                "confidence": round(confidence, 3),
-            }
-        )
+    def caller(self, turn: int, text: str, source: str, confidence: float) -> dict[str, Any]:
+        """The caller's words, recorded before the dialog decides (a hang-up or barge-in may cut it short)."""
+        entry = {"role": "caller", "turn": turn, "text": text, "source": source, "confidence": round(confidence, 3)}
+        self.entries.append(entry)
+        return entry
+
+    @staticmethod
+    def reword(entry: dict[str, Any], heard: str, said: Sequence[Hypothesis]) -> None:
+        """The dialog went ahead with another wording of the n-best (``Outcome.heard``): the entry shows it."""
+        if heard and heard != entry["text"]:
+            confidence = next((h.confidence for h in said if h.text.strip() == heard), entry["confidence"])
+            entry.update(text=heard, confidence=round(confidence, 3))
 
     def bot(self, text: str, turn: int, whole: bool = False) -> list[Segment]:
         """New segments for a bot reply: one per sentence, or one for a ``whole`` (cached) prompt."""

@@ -256,7 +256,8 @@ def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None)
             raise _reject(422, "session_id is longer than 128 characters")
         heard, outcome = await _turn(services, pcm, in_rate, session)
         decided = time.perf_counter()
-        words = outcome.heard or heard.text  # the n-best wording the dialog went ahead with
+        words = outcome.heard or heard.text  # the n-best wording the dialog went ahead with, and its confidence
+        confidence = next((c for t, c in heard.nbest() if t == words), heard.confidence)
         if metrics is not None:
             t = outcome.transfer
             metrics.conversation_turn(
@@ -275,7 +276,7 @@ def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None)
         return JSONResponse(
             {
                 "transcript": words,
-                "confidence": heard.confidence,
+                "confidence": confidence,
                 "outcome": outcome.to_api(),
                 "audio_wav_base64": base64.b64encode(wav).decode("ascii"),
                 "audio_rate": out_rate,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -27,7 +29,7 @@ from tests.support.needs import eval_file
 from tests.support.servers import serve_in_thread
 from tests.support.speaker import EVAL_WAV, real_engine, services_with
 from tests.support.speech import EchoRecognizer, ToneSynthesizer, text_to_pcm
-from voice.ports import PCM
+from voice.ports import PCM, Transcript
 from voice.resample import resample
 
 OUTCOME_KEYS = {"session_id", "action", "reply", "kb_id", "order_id", "transfer"}
@@ -56,6 +58,27 @@ def fake_url() -> Iterator[str]:
 def real_url(recognizer: Any, synthesizer: Any) -> Iterator[str]:
     engine, store = real_engine()
     yield from serve(services_with(engine, store, recognizer, synthesizer))
+
+
+class BeamRecognizer(EchoRecognizer):
+    """Hears the text in the samples; for a text it was told about, the beam holds a second wording too."""
+
+    def __init__(self, beams: dict[str, str]) -> None:
+        super().__init__()
+        self.beams = beams
+
+    async def transcribe(self, pcm: PCM, rate: int, hotwords: Sequence[str] = ()) -> Transcript:
+        heard = await super().transcribe(pcm, rate, hotwords)
+        other = self.beams.get(heard.text)
+        return replace(heard, alternatives=((heard.text, -0.2), (other, -0.4))) if other else heard
+
+
+@pytest.fixture(scope="module")
+def beam_url() -> Iterator[str]:
+    engine, store = real_engine()
+    yield from serve(
+        services_with(engine, store, BeamRecognizer({"Czteryś oś dwa jedentsy": "4 8 2 1 3"}), ToneSynthesizer())
+    )
 
 
 def post(url: str, **kwargs: Any) -> httpx.Response:
@@ -91,6 +114,19 @@ def test_multipart_wav_then_raw_wav_continue_the_same_session(fake_url: str) -> 
         data={"session_id": session},
     )
     assert form_session.json()["outcome"]["session_id"] == session
+
+
+def test_the_dialog_takes_the_asked_for_number_from_the_second_wording_and_says_so(beam_url: str) -> None:
+    """The device API hands the recognizer's n-best to the dialog; ``transcript`` and ``confidence`` are
+    those of the wording the dialog went ahead with."""
+    wav = {"Content-Type": "audio/wav"}
+    asked = post(beam_url, content=wav_bytes(text_to_pcm("Gdzie jest moje zamówienie?"), 16000), headers=wav).json()
+    assert asked["outcome"]["reply"] == catalogue.ASK_ORDER_NUMBER
+    params = {"session_id": asked["outcome"]["session_id"]}
+    number = wav_bytes(text_to_pcm("Czteryś oś dwa jedentsy"), 16000)
+    said = post(beam_url, content=number, headers=wav, params=params).json()
+    assert said["outcome"]["order_id"] == "48213"
+    assert said["transcript"] == "4 8 2 1 3" and said["confidence"] == pytest.approx(math.exp(-0.4))
 
 
 def test_raw_pcm_byte_orders(fake_url: str) -> None:

@@ -398,3 +398,20 @@ async def test_zero_said_on_the_phone_is_the_greetings_press_zero(engine: Dialog
     assert asked.expects == "order_number" and digit.action != "transfer"
     (more,) = await talk(engine, ["zero procent"], phone)  # zero with a word beside it is a question
     assert more.kb_id == "platnosc-raty"
+
+
+async def test_a_wording_behind_the_first_does_not_turn_a_question_into_a_no(engine: DialogEngine) -> None:
+    """After an answer the bot asks "anything else?"; a "nie" in the second wording of a question must not
+    end the call, and the first wording's follow-up of the topic is read as it stands."""
+    from dialog.nbest import Hypothesis
+
+    phone = CallerInfo(channel="phone")
+    sid = (await engine.greet(None, phone)).session_id
+    answered = await engine.handle(sid, "ile trwa dostawa kurierem", phone)
+    assert answered.kb_id is not None
+    said = [Hypothesis("ile to kosztuje", 0.6), Hypothesis("nie, to kosztuje", 0.58)]
+    out = await engine.handle_nbest(sid, said, phone)
+    assert out.action != "end" and out.heard == "ile to kosztuje"
+    said = [Hypothesis("nie, dziękuję", 0.5), Hypothesis("nie, dziękuję, ile kosztuje dostawa", 0.45)]
+    bye = await engine.handle_nbest(sid, said, phone)
+    assert bye.action == "end" and bye.heard == "nie, dziękuję"  # a no to "anything else?" stands as said

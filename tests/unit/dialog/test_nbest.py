@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dialog.nbest import Hypothesis, Scores, Waiting, choose, distinct, pick
-from dialog.numbers import extract_order_number, yes_no
+from dialog.numbers import extract_order_number
 
 
 def test_prefers_the_hypothesis_the_dialog_understands() -> None:
@@ -73,10 +73,3 @@ def test_an_order_number_asked_for_comes_from_the_first_wording_that_has_one() -
     chosen = pick(hyps, Waiting(order_number=extract_order_number), SCORES)
     assert chosen.text == "5, 2, 0, 0, 7"
     assert pick(hyps, Waiting(), SCORES).index == 0  # not asked for: the first wording, as understood
-
-
-def test_an_awaited_yes_or_no_comes_from_the_first_wording_that_says_one() -> None:
-    hyps = [Hypothesis("Tag.", 0.6), Hypothesis("Tak.", 0.5)]
-    assert pick(hyps, Waiting(yes_no=yes_no), SCORES).text == "Tak."
-    hyps = [Hypothesis("a ile kosztuje dostawa", 0.6), Hypothesis("a ile kosztuje do stawa", 0.5)]
-    assert pick(hyps, Waiting(yes_no=yes_no), SCORES).index == 0  # neither: a new question, judged as one

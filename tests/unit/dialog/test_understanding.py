@@ -305,6 +305,16 @@ def test_a_turn_of_numbers_only_is_no_question_for_the_kb(text: str) -> None:
     assert step.ask(Session(id="s", topic="czy wniesiecie pralkę na piętro"), text) is None
 
 
+def test_a_follow_up_of_numbers_only_is_read_with_the_topic() -> None:
+    """ "a 24?" after a question about instalments is a question about 24 of them, not a number read out."""
+    from dialog.engine_config import EngineConfig
+    from dialog.engine_kb import KBStep
+    from dialog.session import Session
+
+    reply = KBStep(_ContextKB(), EngineConfig()).ask(Session(id="s", topic="wniesienie na piętro"), "a 24?")
+    assert reply is not None and reply.kb_id == "wniesienie"
+
+
 @pytest.mark.parametrize("text", ["5G", "a na 5 lat?", "raty zero procent", "", "tak"])
 def test_words_beside_a_number_are_a_question(text: str) -> None:
     assert not only_numbers(text)

@@ -75,10 +75,11 @@ async def test_the_dialog_gets_the_nbest_and_the_transcript_keeps_the_wording_it
     h.line.replied(1).play_out().say("Gdzie jest moja pacz ka").replied(2).play_out()
     report = await call(h)
     assert [(x.text, round(x.confidence, 3)) for x in dialog.got] == [
-        ("Gdzie jest moja pacz ka", 1.0),
+        ("Gdzie jest moja pacz ka", round(math.exp(-0.3), 3)),
         ("Gdzie jest moja paczka?", round(math.exp(-0.5), 3)),
     ]
-    assert [e["text"] for e in report.transcript if e["role"] == "caller"] == ["Gdzie jest moja paczka?"]
+    callers = [(e["text"], e["confidence"]) for e in report.transcript if e["role"] == "caller"]
+    assert callers == [("Gdzie jest moja paczka?", round(math.exp(-0.5), 3))]
     assert report.turns[0].text == "Gdzie jest moja paczka?"
     assert bot_lines(report)[-1] == ("Odpowiedź na: Gdzie jest moja paczka?.", "heard")
 

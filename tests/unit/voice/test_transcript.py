@@ -10,14 +10,17 @@ from voice.ports import Transcript
 
 
 def test_the_transcript_comes_first_then_the_other_wordings_with_their_probability() -> None:
+    """One scale for all: exp of each wording's average log-prob in the beam (the transcript's own
+    ``confidence`` also weighs the no-speech probability, which would tilt a choice towards the others)."""
     beam = (("ile trwa do stawa", -0.48), ("ile trwa dostawa", -0.6), ("", -0.7), (" ile trwa dostawa ", -0.9))
-    heard = Transcript("ile trwa do stawa", 0.62, 1.5, 0.1, alternatives=beam)
-    (top, conf), *rest = heard.nbest()
-    assert (top, conf) == ("ile trwa do stawa", 0.62)
-    assert rest == [
+    heard = Transcript("ile trwa do stawa", 0.55, 1.5, 0.1, alternatives=beam)
+    assert heard.nbest() == [
+        ("ile trwa do stawa", pytest.approx(math.exp(-0.48))),
         ("ile trwa dostawa", pytest.approx(math.exp(-0.6))),
-        ("ile trwa dostawa", pytest.approx(math.exp(-0.9))),
+        ("ile trwa dostawa", pytest.approx(math.exp(-0.6))),  # a wording twice: its best reading
     ]
+    unbeamed = Transcript("ile trwa dostawa", 0.55, 1.5, 0.1, alternatives=(("ile trwa do stawa", -0.3),))
+    assert unbeamed.nbest()[0] == ("ile trwa dostawa", 0.55)  # not in the beam: its own confidence
 
 
 def test_nothing_heard_or_a_rejected_transcript_has_no_nbest() -> None:
