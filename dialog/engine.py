@@ -30,7 +30,7 @@ from dialog.engine_intents import (
     is_repeat_request,
     is_thanks,
     mostly_number,
-    says_zero,
+    zero_for_a_person,
 )
 from dialog.engine_kb import KBStep
 from dialog.engine_log import EngineLogs
@@ -104,13 +104,15 @@ class DialogEngine:
         self, session_id: str | None, hypotheses: Sequence[Hypothesis], caller: CallerInfo
     ) -> Outcome:
         """One caller turn given as the recognizer's n-best list, best first: the turn goes ahead with the
-        hypothesis ``dialog.nbest.pick`` chooses (``Outcome.heard``)."""
+        wording ``dialog.engine_nbest`` chooses (``Outcome.heard``)."""
         session = await self._load(session_id, caller)
         self.logs.turn_done(session.id)  # a new turn: a retract now takes back this one, not an earlier miss
         before = session.model_dump(mode="json")
-        text = hypotheses[0].text.strip()[: self.config.max_text_chars] if hypotheses else ""
+        heard = hypotheses[0].text.strip() if hypotheses else ""
+        text = heard[: self.config.max_text_chars]
         try:
-            text = await self.nbest.heard(session, hypotheses, caller, self.cpu)
+            heard = await self.nbest.heard(session, hypotheses, caller, self.cpu)
+            text = heard[: self.config.max_text_chars]
             session.add("caller", text)
             self._note_request(session, text)
             reply = await self._decide(session, text, caller)
@@ -118,7 +120,7 @@ class DialogEngine:
             log.exception("dialog turn failed (session %s)", session.id)
             session.slots["note"] = _ERROR_NOTE
             reply = Reply("transfer", say.ERROR_TRANSFER, transfer="not_understood")
-        outcome = replace(await self._finish(session, reply), heard=text)
+        outcome = replace(await self._finish(session, reply), heard=heard)
         self.logs.conversation(session, caller, outcome)
         try:
             await self.sessions.save_before(session.id, before)
@@ -244,7 +246,7 @@ class DialogEngine:
         answer = yes_no(text) if s.expects == "yes_no" or s.asked_anything_else else None
         if s.offer == "transfer" and answer is True:
             return self._to_human(cast(Reason, s.offer_value or "requested_human"))
-        if caller.channel == "phone" and s.expects != "order_number" and says_zero(text):
+        if caller.channel == "phone" and zero_for_a_person(text, s.expects, s.topic):
             return self._to_human("requested_human")  # the greeting's "press zero", said instead
         lane = TEXT if caller.channel == "chat" else VOICE
         reason = await self.cpu.run(lane, self.understanding.reason, text, s.caller_turns()[:-1])

@@ -140,10 +140,15 @@ def only_numbers(text: str) -> bool:
 
 
 def says_zero(text: str) -> bool:
-    """ "Zero" and nothing else ("zero", "0", "no zero", "zero zero"): on the phone, the greeting's hint says
-    to press zero for a consultant, and some callers say it instead of pressing it."""
+    """ "Zero" and nothing else ("zero", "0", "00", "no zero", "zero zero")."""
     forms = _content(text, set())
-    return bool(forms) and all(f in ("zero", "0") for f in forms)
+    return bool(forms) and all(f == "zero" or (f.isdigit() and not f.strip("0")) for f in forms)
+
+
+def zero_for_a_person(text: str, expects: str, topic: str | None) -> bool:
+    """On the phone the greeting's hint says to press zero for a consultant, and some callers say "zero"
+    instead. Not while digits are awaited, nor as a follow-up ("a zero?" after a question about instalments)."""
+    return says_zero(text) and expects != "order_number" and not (topic and is_follow_up(text))
 
 
 def after_preamble(text: str, min_words: int = 3) -> str | None:

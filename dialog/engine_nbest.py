@@ -8,7 +8,6 @@ confidence of ``engine_kb``); the choosing itself stays pure in ``dialog.nbest``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import partial
 
 from dialog.cpu import TEXT, VOICE, CpuLane
@@ -19,13 +18,14 @@ from dialog.engine_intents import (
     is_greeting_only,
     is_repeat_request,
     is_thanks,
-    says_zero,
+    only_numbers,
     wants_address_change,
     wants_order_status,
+    zero_for_a_person,
 )
 from dialog.engine_kb import KBStep
 from dialog.engine_understand import Understanding, cue_reasons
-from dialog.nbest import Hypothesis, Scores, Waiting, distinct, pick
+from dialog.nbest import Hypothesis, Scores, choose, distinct
 from dialog.numbers import extract_order_number, yes_no
 from dialog.ports import CallerInfo
 from dialog.session import Session
@@ -41,47 +41,57 @@ class NBestStep:
         self.scores = Scores(self.first_score, self.other_score, kb_step.answer_threshold, kb_step.confirm_threshold)
 
     async def heard(self, s: Session, hypotheses: Sequence[Hypothesis], caller: CallerInfo, cpu: CpuLane) -> str:
-        """The words this turn goes ahead with, trimmed to the longest text a turn may have. Scoring the
-        other wordings costs an embedding each, so it runs in the CPU lane, and only when the first wording
-        is not one the dialog takes as it stands (``as_is``)."""
+        """The wording this turn goes ahead with (stripped; the engine trims it to a turn's longest text).
+
+        The first wording stands when it is the only one, has no words ("..." keeps its turn: the others were
+        never checked for noise like it was), or is one the dialog takes as it stands (``as_is``). An order
+        number asked for comes from the first wording that has one. Otherwise the other wordings the dialog
+        would judge by the KB alone (not ``as_is``: a "nie, …" behind a question must not end the call) are
+        scored against it in the CPU lane, an embedding each."""
+        first = hypotheses[0].text.strip() if hypotheses else ""
         options = distinct(hypotheses)
-        text = options[0].text if options else (hypotheses[0].text if hypotheses else "")  # "???" stays as typed
-        if len(options) > 1 and not self.as_is(s, text, caller):
-            lane = TEXT if caller.channel == "chat" else VOICE
-            text = await cpu.run(lane, self.choose, s, options)
-        return text.strip()[: self.config.max_text_chars]
+        if len(options) < 2 or options[0] is not hypotheses[0] or self.as_is(s, first, caller):
+            return first
+        if (number := self.asked_number(s, options)) is not None:
+            return number
+        others = [h for h in options[1:] if not self.as_is(s, h.text, caller)]
+        if not others:
+            return first
+        lane = TEXT if caller.channel == "chat" else VOICE
+        return (await cpu.run(lane, self.choose, s, [options[0], *others])).strip()
 
     def as_is(self, s: Session, text: str, caller: CallerInfo) -> bool:
-        """The first wording is handled whatever the KB makes of it: a yes or no to the pending question,
-        small talk (greeting, thanks, goodbye, "please repeat"), a follow-up of the previous topic, "zero" on
-        the phone, an order number or a question about an order (with an orders source). Another wording
-        could only take its meaning away ("ile to kosztuje?" has "nie, to kosztuje?" behind it, which would
-        end the call after "anything else?")."""
+        """A wording the dialog handles whatever the KB makes of it: a yes or no to the pending question, small
+        talk (greeting, thanks, goodbye, "please repeat"), a follow-up of the previous topic, numbers only,
+        "zero" on the phone, an order number or a question about an order (with an orders source)."""
         if (s.expects == "yes_no" or s.asked_anything_else) and yes_no(text) is not None:
             return True
         if is_goodbye(text) or is_thanks(text) or is_repeat_request(text) or is_greeting_only(text):
             return True
-        if (s.topic and is_follow_up(text)) or (caller.channel == "phone" and says_zero(text)):
+        if (s.topic and is_follow_up(text)) or only_numbers(text):
+            return True
+        if caller.channel == "phone" and zero_for_a_person(text, s.expects, s.topic):
             return True
         cfg = self.config
         number = extract_order_number(text, cfg.min_order_digits, cfg.max_order_digits)
         return self.orders and (number is not None or wants_order_status(text) or wants_address_change(text))
 
+    def asked_number(self, s: Session, options: Sequence[Hypothesis]) -> str | None:
+        """The first wording with an order number, when the bot asked for one (with an orders source). A
+        number nobody asked for is read from the first wording only: Whisper's "16" has "16 16" behind it,
+        which reads as order 1616."""
+        if not (self.orders and s.expects == "order_number"):
+            return None
+        cfg = self.config
+        found = (h.text for h in options if extract_order_number(h.text, cfg.min_order_digits, cfg.max_order_digits))
+        return next(found, None)
+
     def choose(self, s: Session, options: Sequence[Hypothesis]) -> str:
         """Blocking (embeddings): run it in the engine's CPU lane. The first wording's reasons to escalate
         are read with the earlier turns, as the turn itself will be."""
-        scores = replace(self.scores, first=partial(self.first_score, previous=s.caller_turns()))
-        return pick(options, self.waiting(s), scores).text
-
-    def waiting(self, s: Session) -> Waiting:
-        """The order number asked for (with an orders source). A number nobody asked for is read from the
-        first wording only: Whisper's "16" has "16 16" behind it, which reads as order 1616."""
-        cfg = self.config
-        if self.orders and s.expects == "order_number":
-            return Waiting(
-                partial(extract_order_number, min_digits=cfg.min_order_digits, max_digits=cfg.max_order_digits)
-            )
-        return Waiting()
+        first = partial(self.first_score, previous=s.caller_turns())
+        sc = self.scores
+        return choose(options, first, sure=sc.sure, floor=sc.floor, others=sc.others).text
 
     def first_score(self, text: str, previous: Sequence[str] = ()) -> float:
         """The recognizer's first wording: 1.0 when any reason to escalate is found in it (cues or meaning),

@@ -8,9 +8,8 @@ turn goes ahead with the hypothesis whose combined score is highest:
 
 ``understanding`` is 1 for a hypothesis that carries an escalation reason (a missed emergency is the worst
 failure, so "czuć gaz" beats a slightly likelier "czuć gas"), else the KB's confidence in its best entry.
-What the turn is waiting for comes first (``pick``): an order number asked for is taken from the first
-hypothesis that has one; and a first hypothesis the dialog is already sure of goes ahead without scoring
-the others (each costs a sentence embedding).
+A first hypothesis the dialog is already sure of goes ahead without scoring the others (each costs a
+sentence embedding); what the session waits for is the engine's part (``dialog.engine_nbest``).
 Pure: the scorer is passed in, so it is tested with scripted scores.
 """
 
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 
 from dialog.ports import Hypothesis
 
-__all__ = ["ASR_WEIGHT", "Choice", "Hypothesis", "Scores", "Waiting", "choose", "distinct", "pick"]
+__all__ = ["ASR_WEIGHT", "Choice", "Hypothesis", "Scores", "choose", "distinct"]
 
 _WORD = re.compile(r"[^\W_]+")
 ASR_WEIGHT = 0.5
@@ -86,15 +85,8 @@ def distinct(hypotheses: Sequence[Hypothesis]) -> list[Hypothesis]:
 
 
 @dataclass(frozen=True)
-class Waiting:
-    """What the turn is waiting for, from the session: the order number it asked for, or anything."""
-
-    order_number: Callable[[str], str | None] | None = None  # the number reader when a number is wanted
-
-
-@dataclass(frozen=True)
 class Scores:
-    """How ``pick`` judges wordings: ``first`` for the recognizer's best (every reason to escalate counts),
+    """How ``choose`` judges wordings: ``first`` for the recognizer's best (every reason to escalate counts),
     ``others`` for the rest (only what must never be missed counts beside the KB), and the bands: ``sure``
     keeps the first without scoring the rest, ``floor`` is what another wording must reach to replace it."""
 
@@ -102,16 +94,3 @@ class Scores:
     others: Callable[[str], float]
     sure: float
     floor: float
-
-
-def pick(hypotheses: Sequence[Hypothesis], waiting: Waiting, scores: Scores) -> Choice:
-    """The hypothesis the turn goes ahead with (``hypotheses`` from ``distinct``, at least one).
-
-    An order number that was asked for comes from the first hypothesis that has one (Whisper writes digits
-    one way in one hypothesis and as a garbled word in the next); otherwise ``choose`` with the scorers and
-    bands of ``scores``."""
-    if waiting.order_number is not None:
-        for i, hyp in enumerate(hypotheses):
-            if waiting.order_number(hyp.text) is not None:
-                return Choice(i, hyp.text, hyp.confidence, 1.0)
-    return choose(hypotheses, scores.first, sure=scores.sure, floor=scores.floor, others=scores.others)

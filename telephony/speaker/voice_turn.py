@@ -257,7 +257,9 @@ def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None)
         heard, outcome = await _turn(services, pcm, in_rate, session)
         decided = time.perf_counter()
         words = outcome.heard or heard.text  # the n-best wording the dialog went ahead with, and its confidence
-        confidence = next((c for t, c in heard.nbest() if t == words), heard.confidence)
+        confidence = heard.confidence  # of the first wording, or of the other wording the dialog took:
+        if words != heard.text.strip():
+            confidence = next((c for t, c in heard.nbest() if t == words), heard.confidence)
         if metrics is not None:
             t = outcome.transfer
             metrics.conversation_turn(

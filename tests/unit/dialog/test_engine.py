@@ -415,3 +415,28 @@ async def test_a_wording_behind_the_first_does_not_turn_a_question_into_a_no(eng
     said = [Hypothesis("nie, dziękuję", 0.5), Hypothesis("nie, dziękuję, ile kosztuje dostawa", 0.45)]
     bye = await engine.handle_nbest(sid, said, phone)
     assert bye.action == "end" and bye.heard == "nie, dziękuję"  # a no to "anything else?" stands as said
+
+
+async def test_a_lower_wording_that_would_act_on_its_own_words_never_replaces_the_first(
+    engine: DialogEngine,
+) -> None:
+    """Wordings the dialog acts on whatever the KB says ("nie, …" after "anything else?", a goodbye, a
+    number) are not candidates behind the first: a "nie" heard in the second wording must not end a call."""
+    from dialog.nbest import Hypothesis
+
+    phone = CallerInfo(channel="phone")
+    sid = (await engine.greet(None, phone)).session_id
+    assert (await engine.handle(sid, "ile trwa dostawa kurierem", phone)).kb_id is not None
+    out = await engine.handle_nbest(sid, [Hypothesis("jak zrobic zwrot", 0.6), Hypothesis("nie, zwrot", 0.6)], phone)
+    assert out.action != "end" and out.heard == "jak zrobic zwrot"
+    noise = [Hypothesis("...", 0.7), Hypothesis("Do widzenia.", 0.6)]  # the first wording has no words
+    out = await engine.handle_nbest(sid, noise, phone)
+    assert out.action != "end" and out.heard == "..."
+
+
+async def test_zero_is_a_follow_up_after_a_topic_and_any_run_of_zeros_otherwise(engine: DialogEngine) -> None:
+    phone = CallerInfo(channel="phone")
+    asked, follow = await talk(engine, ["czy można kupić na raty", "a zero?"], phone)
+    assert asked.kb_id is not None and follow.action != "transfer"
+    (zeros,) = await talk(engine, ["00"], phone)
+    assert zeros.transfer is not None and zeros.transfer.reason == "requested_human"

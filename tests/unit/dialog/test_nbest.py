@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.nbest import Hypothesis, Scores, Waiting, choose, distinct, pick
-from dialog.numbers import extract_order_number
+from dialog.nbest import Hypothesis, choose, distinct
 
 
 def test_prefers_the_hypothesis_the_dialog_understands() -> None:
@@ -63,13 +62,3 @@ def test_distinct_keeps_one_hypothesis_per_wording_best_first() -> None:
     hyps = [Hypothesis("Ile trwa dostawa?", 0.7), Hypothesis("ile trwa dostawa", 0.6), Hypothesis(" ", 0.5),
             Hypothesis("ile trwa do stawa.", 0.4)]  # fmt: skip
     assert [h.text for h in distinct(hyps)] == ["Ile trwa dostawa?", "ile trwa do stawa."]
-
-
-SCORES = Scores(first=lambda t: 0.0, others=lambda t: 0.0, sure=0.8, floor=0.4)
-
-
-def test_an_order_number_asked_for_comes_from_the_first_wording_that_has_one() -> None:
-    hyps = [Hypothesis("Pięźdwa, trzecie dem", 0.6), Hypothesis("5, 2, 0, 0, 7", 0.5), Hypothesis("52008", 0.4)]
-    chosen = pick(hyps, Waiting(order_number=extract_order_number), SCORES)
-    assert chosen.text == "5, 2, 0, 0, 7"
-    assert pick(hyps, Waiting(), SCORES).index == 0  # not asked for: the first wording, as understood

@@ -49,6 +49,8 @@ async def test_a_dialog_turn_past_its_deadline_ends_in_the_apology_and_a_transfe
     assert bot_lines(report)[-1] == (TEXTS.apology, "heard")  # heard in full before the hand-over
     assert ctx.session_id == "s1" and dialog.cancelled == ["Gdzie jest paczka?"]
     assert report.ended == "transferred" and h.control.actions == []
+    callers = [e["text"] for e in report.transcript if e["role"] == "caller"]
+    assert callers == ["Gdzie jest paczka?"]  # written before the dialog decided, so the timeout keeps it
 
 
 async def test_a_turn_within_its_deadline_is_the_engines_own() -> None:
