@@ -25,7 +25,7 @@ from dialog.engine_intents import (
 )
 from dialog.engine_kb import KBStep
 from dialog.engine_understand import Understanding, cue_reasons
-from dialog.nbest import Hypothesis, Scores, choose, distinct
+from dialog.nbest import Hypothesis, choose, distinct
 from dialog.numbers import extract_order_number, yes_no
 from dialog.ports import CallerInfo
 from dialog.session import Session
@@ -38,7 +38,8 @@ class NBestStep:
 
     def __init__(self, kb_step: KBStep, understanding: Understanding, config: EngineConfig, orders: bool) -> None:
         self.kb_step, self.understanding, self.config, self.orders = kb_step, understanding, config, orders
-        self.scores = Scores(self.first_score, self.other_score, kb_step.answer_threshold, kb_step.confirm_threshold)
+        # the first wording is kept unscored against the rest at the answer band; another must reach confirm
+        self.sure, self.floor = kb_step.answer_threshold, kb_step.confirm_threshold
 
     async def heard(self, s: Session, hypotheses: Sequence[Hypothesis], caller: CallerInfo, cpu: CpuLane) -> str:
         """The wording this turn goes ahead with (stripped; the engine trims it to a turn's longest text).
@@ -50,10 +51,12 @@ class NBestStep:
         scored against it in the CPU lane, an embedding each."""
         first = hypotheses[0].text.strip() if hypotheses else ""
         options = distinct(hypotheses)
-        if len(options) < 2 or options[0] is not hypotheses[0] or self.as_is(s, first, caller):
+        if len(options) < 2 or options[0] is not hypotheses[0]:
             return first
         if (number := self.asked_number(s, options)) is not None:
-            return number
+            return number  # before ``as_is``: "osiem dwa" (numbers only) must not hide "48213" behind it
+        if self.as_is(s, first, caller):
+            return first
         others = [h for h in options[1:] if not self.as_is(s, h.text, caller)]
         if not others:
             return first
@@ -90,8 +93,7 @@ class NBestStep:
         """Blocking (embeddings): run it in the engine's CPU lane. The first wording's reasons to escalate
         are read with the earlier turns, as the turn itself will be."""
         first = partial(self.first_score, previous=s.caller_turns())
-        sc = self.scores
-        return choose(options, first, sure=sc.sure, floor=sc.floor, others=sc.others).text
+        return choose(options, first, sure=self.sure, floor=self.floor, others=self.other_score).text
 
     def first_score(self, text: str, previous: Sequence[str] = ()) -> float:
         """The recognizer's first wording: 1.0 when any reason to escalate is found in it (cues or meaning),

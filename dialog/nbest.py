@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from dialog.ports import Hypothesis
 
-__all__ = ["ASR_WEIGHT", "Choice", "Hypothesis", "Scores", "choose", "distinct"]
+__all__ = ["ASR_WEIGHT", "Choice", "Hypothesis", "choose", "distinct"]
 
 _WORD = re.compile(r"[^\W_]+")
 ASR_WEIGHT = 0.5
@@ -82,15 +82,3 @@ def distinct(hypotheses: Sequence[Hypothesis]) -> list[Hypothesis]:
             seen.add(key)
             kept.append(hyp)
     return kept
-
-
-@dataclass(frozen=True)
-class Scores:
-    """How ``choose`` judges wordings: ``first`` for the recognizer's best (every reason to escalate counts),
-    ``others`` for the rest (only what must never be missed counts beside the KB), and the bands: ``sure``
-    keeps the first without scoring the rest, ``floor`` is what another wording must reach to replace it."""
-
-    first: Callable[[str], float]
-    others: Callable[[str], float]
-    sure: float
-    floor: float

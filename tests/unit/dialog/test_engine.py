@@ -440,3 +440,15 @@ async def test_zero_is_a_follow_up_after_a_topic_and_any_run_of_zeros_otherwise(
     assert asked.kb_id is not None and follow.action != "transfer"
     (zeros,) = await talk(engine, ["00"], phone)
     assert zeros.transfer is not None and zeros.transfer.reason == "requested_human"
+
+
+async def test_an_order_number_asked_for_is_not_hidden_by_a_first_wording_of_numbers_only(
+    engine: DialogEngine,
+) -> None:
+    from dialog.nbest import Hypothesis
+
+    phone = CallerInfo(channel="phone")
+    sid = (await engine.greet(None, phone)).session_id
+    assert (await engine.handle(sid, "gdzie jest moja paczka", phone)).expects == "order_number"
+    out = await engine.handle_nbest(sid, [Hypothesis("osiem dwa", 0.6), Hypothesis("48213", 0.5)], phone)
+    assert out.order_id == "48213" and out.heard == "48213"
