@@ -89,11 +89,23 @@ def restoring(embedder: Embedder, kb: KnowledgeBase) -> RestoringEmbedder:
     return RestoringEmbedder(embedder, Restorer(t for e in kb.entries.values() for t in (*e.questions, e.answer)))
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]{2,}", _PLAIN.restore(text).lower())
+
+
+def new_known_words(text: str, reference: str, extra: frozenset[str] = frozenset()) -> set[str]:
+    """Words of ``text`` that ``reference`` lacks and that are Polish words or in ``extra`` (the KB's names).
+    Whisper's lower wordings often differ from the first only in another non-word ("snom" / "snam"): such a
+    wording carries no meaning the first lacks, and scoring it would cost an embedding for nothing."""
+    seen = set(_words(reference))
+    return {w for w in _words(text) if w not in seen and (w in extra or _known(w))}
+
+
 def known_share(text: str, extra: frozenset[str] = frozenset()) -> float:
     """Share of ``text``'s words (two letters or more) that are Polish words or in ``extra`` (the KB's names),
     diacritics restored first; 1.0 for a text without words. Garbled recognition ("w podach baseniej
     zapadzu") scores low: its meaning is noise, and ``dialog.engine_understand`` does not escalate on it."""
-    words = re.findall(r"[^\W\d_]{2,}", _PLAIN.restore(text).lower())
+    words = _words(text)
     if not words:
         return 1.0
     return sum(1 for w in words if w in extra or _known(w)) / len(words)

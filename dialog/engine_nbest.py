@@ -46,9 +46,9 @@ class NBestStep:
 
         The first wording stands when it is the only one, has no words ("..." keeps its turn: the others were
         never checked for noise like it was), or is one the dialog takes as it stands (``as_is``). An order
-        number asked for comes from the first wording that has one. Otherwise the other wordings the dialog
-        would judge by the KB alone (not ``as_is``: a "nie, …" behind a question must not end the call) are
-        scored against it in the CPU lane, an embedding each."""
+        number asked for comes from the first wording that has one. Otherwise the other wordings worth it
+        (``worth_scoring``: not ``as_is``, since a "nie, …" behind a question must not end the call, and not
+        just another non-word) are scored against it in the CPU lane, an embedding each."""
         first = hypotheses[0].text.strip() if hypotheses else ""
         options = distinct(hypotheses)
         if len(options) < 2 or options[0] is not hypotheses[0]:
@@ -57,7 +57,7 @@ class NBestStep:
             return number  # before ``as_is``: "osiem dwa" (numbers only) must not hide "48213" behind it
         if self.as_is(s, first, caller):
             return first
-        others = [h for h in options[1:] if not self.as_is(s, h.text, caller)]
+        others = [h for h in options[1:] if self.worth_scoring(s, first, h.text, caller)]
         if not others:
             return first
         lane = TEXT if caller.channel == "chat" else VOICE
@@ -78,6 +78,14 @@ class NBestStep:
         cfg = self.config
         number = extract_order_number(text, cfg.min_order_digits, cfg.max_order_digits)
         return self.orders and (number is not None or wants_order_status(text) or wants_address_change(text))
+
+    def worth_scoring(self, s: Session, first: str, text: str, caller: CallerInfo) -> bool:
+        """A wording behind the first that may win: the dialog would judge it by the KB alone (not ``as_is``)
+        and it has a word the first lacks that is a Polish word or the KB's, or its words ask for help in an
+        emergency or for a person (cues know ASR spellings such as "gazen" that no dictionary has)."""
+        if self.as_is(s, text, caller):
+            return False
+        return self.understanding.adds_words(text, first) or bool(MUST_NOT_MISS.intersection(cue_reasons(text)))
 
     def asked_number(self, s: Session, options: Sequence[Hypothesis]) -> str | None:
         """The first wording with an order number, when the bot asked for one (with an orders source). A

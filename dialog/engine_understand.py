@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dialog.diacritics import known_share
+from dialog.diacritics import known_share, new_known_words
 from dialog.engine_cues import term, term_positions, tokens
 from dialog.engine_intents import mostly_number
 from dialog.engine_text import fold
@@ -90,9 +90,17 @@ class Understanding:
 
     def _legible(self, text: str) -> bool:
         """At least ``LEGIBLE`` of the words are Polish words or the KB's own (``dialog.diacritics``)."""
+        return known_share(text, self.names()) >= LEGIBLE
+
+    def adds_words(self, text: str, first: str) -> bool:
+        """``text`` has a Polish word or a KB name that ``first`` lacks: it may mean something else."""
+        return bool(new_known_words(text, first, self.names()))
+
+    def names(self) -> frozenset[str]:
+        """The words of the KB's names and jargon (lower case), which no dictionary knows."""
         if self._names is None:
             self._names = frozenset(w.lower() for name in self.kb.vocabulary() for w in name.split())
-        return known_share(text, self._names) >= LEGIBLE
+        return self._names
 
     def reason(self, text: str, previous: Sequence[str] = ()) -> Reason | None:
         found = self.reasons(text, previous)

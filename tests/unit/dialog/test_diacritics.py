@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from dialog.diacritics import VERSION, Restorer, RestoringEmbedder, known_share
+from dialog.diacritics import VERSION, Restorer, RestoringEmbedder, known_share, new_known_words
 
 
 @pytest.mark.parametrize(
@@ -85,3 +85,14 @@ def test_only_the_words_the_embedding_model_reads_are_restored() -> None:
     text = " ".join(["moge"] * (MAX_WORDS + 5))
     out = Restorer().restore(text).split()
     assert out[:MAX_WORDS] == ["mogę"] * MAX_WORDS and out[MAX_WORDS:] == ["moge"] * 5
+
+
+def test_new_known_words_are_the_real_words_a_wording_adds() -> None:
+    """Whisper's lower wordings often swap one non-word for another; only a real word (or a KB name) that the
+    first wording lacks can change what the turn means."""
+    first = "Lubię czytać przed snom"
+    assert new_known_words("Lubię czytać przed snam", first) == set()
+    assert new_known_words("Lubię czytać przed znam", first) == {"znam"}
+    assert new_known_words("jak dlugo idzie przesylka", "jak dlugo idze") == {"idzie", "przesyłka"}  # restored
+    assert new_known_words("ile kosztuje xaomi", "ile kosztuje ksiaomi", frozenset({"xaomi"})) == {"xaomi"}
+    assert new_known_words("ile kosztuje", "Ile kosztuje dostawa?") == set()  # dropping words adds none

@@ -452,3 +452,28 @@ async def test_an_order_number_asked_for_is_not_hidden_by_a_first_wording_of_num
     assert (await engine.handle(sid, "gdzie jest moja paczka", phone)).expects == "order_number"
     out = await engine.handle_nbest(sid, [Hypothesis("osiem dwa", 0.6), Hypothesis("48213", 0.5)], phone)
     assert out.order_id == "48213" and out.heard == "48213"
+
+
+async def test_a_lower_wording_that_adds_only_non_words_is_not_scored(
+    engine: DialogEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each wording scored costs an embedding on the phone path; "snam" behind "snom" can mean nothing the
+    first wording does not, a real word ("znam") can, and an emergency's ASR spelling ("gazen") always counts."""
+    from dialog.nbest import Hypothesis
+
+    scored: list[str] = []
+    score = engine.nbest.other_score
+    monkeypatch.setattr(engine.nbest, "other_score", lambda text: scored.append(text) or score(text))
+    phone = CallerInfo(channel="phone")
+    sid = (await engine.greet(None, phone)).session_id
+    said = [
+        Hypothesis(t, 0.66) for t in ("Lubię czytać przed snom", "Lubię czytać przed snam", "Lubię czytać przed znam")
+    ]
+    out = await engine.handle_nbest(sid, said, phone)
+    assert scored == ["Lubię czytać przed znam"] and out.heard == "Lubię czytać przed snom"
+    scored.clear()
+    out = await engine.handle_nbest(
+        sid, [Hypothesis("w kuchni czuć gasz", 0.5), Hypothesis("w kuchni czuć gazen", 0.4)], phone
+    )
+    assert scored == ["w kuchni czuć gazen"]
+    assert out.transfer is not None and out.transfer.reason == "urgent"
