@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 
 from dialog import build_engine
-from dialog.ports import CallerInfo
+from dialog.ports import CallerInfo, Hypothesis
 from telephony.app.services import build_speech
+from telephony.devtools.nbest_bench import hypotheses
 from telephony.devtools.workload import demo_order_ids, load_recordings, spoken_number
-from voice.bench import read_manifest
 from voice.codec import ulaw_decode, ulaw_encode
 from voice.models_turn import resolve_smart_turn
 from voice.resample import resample
@@ -34,6 +34,7 @@ from voice.wavio import read_audio
 
 RATE = 8000
 FRAME = 160  # 20 ms of Twilio audio
+DIALOG_TURNS = 12  # recorded sentences recognised once for the dialog stage (a warm-up and 5 repeats use 6)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class Parts:
     sentence: np.ndarray  # a recorded sentence, 8 kHz
     number: np.ndarray  # an order number said digit by digit, 8 kHz
     replies: list[str]  # the status replies of the demo orders (each a new order)
-    texts: list[str]  # what callers say, for the dialog (each used once)
+    said: list[list[Hypothesis]]  # the recognizer's n-best of recorded sentences, for the dialog (each used once)
 
 
 async def load_parts(settings: Any, eval_dir: Path) -> Parts:
@@ -106,16 +107,20 @@ async def load_parts(settings: Any, eval_dir: Path) -> Parts:
     order_ids = demo_order_ids()
     recordings = load_recordings(eval_dir)
     replies = [(await engine.handle(None, oid, CallerInfo(channel="phone"))).reply for oid in order_ids]
+    hotwords = engine.vocabulary()
+    said = [
+        hypotheses(await recognizer.transcribe(pcm, RATE, hotwords)) for _, pcm in recordings.sentences[:DIALOG_TURNS]
+    ]
     return Parts(
         recognizer,
         synthesizer,
         engine,
         SmartTurnModel(resolve_smart_turn(settings.models_dir)),
-        engine.vocabulary(),
+        hotwords,
         phone_audio(eval_dir, "nemo/nemo_KS0_neutral_74.wav"),  # "Ta liczba wydaje się być błędna, ..."
         spoken_number(order_ids[0], recordings.digits),
         replies,
-        [text for _, text in read_manifest(eval_dir / "manifest_telephony.tsv")],
+        [s for s in said if s],
     )
 
 
@@ -133,10 +138,10 @@ def stage_costs(parts: Parts, loop: Any) -> list[Cost]:
         async for _ in parts.synthesizer.stream(next(replies), RATE):
             pass
 
-    texts = iter(parts.texts)  # a new sentence each time: the dialog caches the embedding of one it has seen
+    said = iter(parts.said)  # a new sentence each time: the dialog caches the embedding of one it has seen
 
-    def dialog_turn() -> Any:
-        return parts.engine.handle(None, next(texts), CallerInfo("phone"))
+    def dialog_turn() -> Any:  # as a call hands it over: the n-best, one embedding per wording it scores
+        return parts.engine.handle_nbest(None, next(said), CallerInfo("phone"))
 
     detector, audio, p = SileroModel().detector(RATE), parts.sentence, parts
     frames = [audio[i : i + FRAME] for i in range(0, len(audio) - FRAME + 1, FRAME)]
@@ -153,7 +158,7 @@ def stage_costs(parts: Parts, loop: Any) -> list[Cost]:
             f"turn of {len(p.number) / RATE:.1f} s",
             on_loop(lambda: p.recognizer.transcribe(p.number, RATE, p.hotwords)),
         ),
-        measure("dialog", "turn (a new sentence)", on_loop(dialog_turn)),
+        measure("dialog", "turn (a new sentence's n-best)", on_loop(dialog_turn)),
         measure("TTS", "order reply, nothing cached", on_loop(lambda: new_order_reply(False))),
         measure("TTS pieces", "order reply, shared sentences cached", on_loop(lambda: new_order_reply(True))),
     ]
