@@ -41,10 +41,12 @@ REPEAT_PREFIX = "Powtarzam: "
 NOTHING_TO_REPEAT = "Jeszcze niczego nie mówiłem. W czym mogę pomóc?"
 NOT_HEARD = "Przepraszam, nic nie usłyszałem. Proszę powtórzyć."
 CLARIFY = (
-    "Przepraszam, nie zrozumiałem. Proszę powiedzieć to innymi słowami, na przykład: "
-    "gdzie jest moja paczka albo jak zwrócić towar.",
+    "Przepraszam, nie zrozumiałem. Proszę powiedzieć to innymi słowami, na przykład: {examples}.",
     "Nadal nie jestem pewien, o co chodzi. Proszę opisać sprawę jednym krótkim zdaniem.",
-)
+)  # examples: two questions the KB answers (engine_kb.KBStep.examples); optional in an override
+CLARIFY_NO_EXAMPLES = "Przepraszam, nie zrozumiałem. Proszę powiedzieć to innymi słowami."  # a KB with no entries
+ORDER_QUESTION_EXAMPLE = "gdzie jest moja paczka"  # the first example of CLARIFY when orders can be looked up
+EXAMPLES_OR = "albo"  # between the examples: "ile trwa dostawa albo jak złożyć reklamację"
 KB_CONFIRM = "Czy chodzi o to: {question}"
 YES_NO_AGAIN = "Proszę odpowiedzieć tak albo nie."
 DECLINED = "Dobrze. W czym jeszcze mogę pomóc?"
@@ -151,6 +153,15 @@ _MONTHS = (
     "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca",
     "lipca", "sierpnia", "września", "października", "listopada", "grudnia",
 )  # fmt: skip
+
+
+def clarify(misses: int, examples: list[str]) -> str:
+    """The re-prompt after the ``misses``-th turn in a row not understood (1 = the first), suggesting
+    ``examples``: questions this hotline answers, not a shop's when the KB is an office's."""
+    text = CLARIFY[min(max(misses, 1), len(CLARIFY)) - 1]
+    if "{examples}" in text and not examples:
+        return CLARIFY_NO_EXAMPLES
+    return text.format(examples=f" {EXAMPLES_OR} ".join(examples))
 
 
 def spoken_date(day: date, today: date | None = None) -> str:

@@ -167,7 +167,8 @@ class DialogEngine:
                 texts.append(KBStep.answer_text(answer))
             if questions:
                 texts.append(KBStep.confirm_text(questions[0]))
-        return list(dict.fromkeys([*texts, *say.fixed_sentences()]))
+        clarify = self.kb_step.clarify(1, self.orders is not None)  # with this KB's examples
+        return list(dict.fromkeys([*texts, clarify, *say.fixed_sentences()]))
 
     # ------------------------------------------------------------------ session plumbing
     async def _load(self, session_id: str | None, caller: CallerInfo) -> Session:
@@ -270,7 +271,7 @@ class DialogEngine:
             return Reply("answer", say.HELLO_AGAIN)
         s.misses += 1
         s.failed_attempts += 1
-        reply = self._missed(s, Reply("clarify", say.CLARIFY[min(s.misses, len(say.CLARIFY)) - 1]))
+        reply = self._missed(s, Reply("clarify", self.kb_step.clarify(s.misses, self.orders is not None)))
         self.logs.miss(s, text, caller, transferred=reply.transfer is not None)
         return reply
 
@@ -311,7 +312,7 @@ class DialogEngine:
                 return given
             s.misses += 1
             s.failed_attempts += 1
-            return self._missed(s, Reply("clarify", say.CLARIFY[0]))
+            return self._missed(s, Reply("clarify", self.kb_step.clarify(1, self.orders is not None)))
         if s.offer == "transfer" and self.orders is not None and number is not None and answer is not True:
             return await self.orders.lookup(s, number)
         if s.offer == "transfer" and answer is False:

@@ -11,9 +11,12 @@ band: "to" refers to the previous topic, not to whatever entry mentions a price.
 
 from __future__ import annotations
 
+import functools
+
 from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
 from dialog.engine_intents import after_preamble, is_follow_up, only_numbers
+from dialog.engine_text import lemma, words
 from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.session import Session
 
@@ -40,6 +43,41 @@ class KBStep:
         s.misses = 0
         s.kb_given.append(entry_id)
         return Reply("answer", KBStep.answer_text(answer), kb_id=entry_id, anything_else=True)
+
+    @functools.cached_property
+    def examples(self) -> tuple[str, ...]:
+        """Two questions the KB answers, suggested after a miss ("na przykład: …"): each entry's shortest
+        question (a spoken example must be short), the first entry's, then the next one sharing no word with
+        it, its id or tags ("ile trwa dostawa" and "ile kosztuje dostawa" teach a caller less than one about
+        returns).
+        The KB's own order of entries decides, so an operator puts the most asked topics first."""
+        entries = getattr(self.kb, "entries", {}).values()  # optional part of the KB port
+        chosen: list[str] = []
+        seen: set[str] = set()
+        for entry in entries:
+            questions = getattr(entry, "questions", None)
+            if not questions or len(chosen) == 2:
+                continue
+            question = min(questions, key=lambda q: len(q.split()))
+            labels = " ".join([question, *getattr(entry, "tags", ()), str(getattr(entry, "id", "")).replace("-", " ")])
+            stems = {lemma(w) for w in words(labels) if len(w) > 3}  # the id and tags name the topic too
+            if not chosen or not stems & seen:
+                chosen.append(self.spoken_question(question))
+                seen |= stems
+        return tuple(chosen)
+
+    def clarify(self, misses: int, orders: bool) -> str:
+        """The re-prompt after a miss, with the KB's examples (an order question first where orders exist)."""
+        examples = [say.ORDER_QUESTION_EXAMPLE, *self.examples] if orders else list(self.examples)
+        return say.clarify(misses, examples[:2])
+
+    @staticmethod
+    def spoken_question(question: str) -> str:
+        """A KB question inside a sentence: "Ile trwa dostawa?" -> "ile trwa dostawa" ("BLIK" stays)."""
+        question = question.strip().rstrip("?.!").strip()
+        if len(question) > 1 and not question[1].isupper():
+            question = question[0].lower() + question[1:]
+        return question
 
     def best(self, text: str) -> KBMatch | None:
         """The best entry for ``text``; below the answer band, the question after a preamble may do better.

@@ -35,6 +35,7 @@ from dialog import catalogue
 from dialog.catalogue import Text
 
 TOP_LEVEL = ("brand", "prompts")
+OPTIONAL = frozenset({"examples"})  # placeholders an override may leave out (CLARIFY without the KB's examples)
 MAX_BRAND_CHARS = 80
 
 
@@ -158,7 +159,7 @@ def _check_string(value: Any, default: str, where: str) -> str:
         raise PromptsError(f"{where}: expected non-empty text")
     text = " ".join(value.split())  # YAML folded lines: one spoken sentence, single spaces
     expected, got = placeholders(default, where), placeholders(text, where)
-    if missing := sorted(expected - got):
+    if missing := sorted(expected - got - OPTIONAL):
         raise PromptsError(f"{where}: missing placeholder {{{missing[0]}}} (this text needs {_names(expected)})")
     if extra := sorted(got - expected):
         allowed = _names(expected) if expected else "none"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -154,7 +155,10 @@ async def test_orders_unavailable_apologises_and_offers_a_human(kb: KnowledgeBas
 # ---------------------------------------------------------------- conversation handling
 async def test_two_misses_transfer_as_not_understood_with_summary(engine: DialogEngine) -> None:
     first, second = await talk(engine, ["jaka jutro będzie pogoda", "bla bla xyz"])
-    assert first.action == "clarify" and first.reply == say.CLARIFY[0]
+    assert first.action == "clarify" and first.reply == (
+        "Przepraszam, nie zrozumiałem. Proszę powiedzieć to innymi słowami, na przykład: "
+        "gdzie jest moja paczka albo ile trwa dostawa."
+    )
     assert second.action == "transfer" and second.transfer is not None
     t = second.transfer
     assert (t.reason, t.queue, t.priority) == ("not_understood", "obsluga", 2)
@@ -285,7 +289,9 @@ async def test_kb_bands_answer_confirm_and_miss(orders: JsonOrders) -> None:
     assert confirm.expects == "yes_no" and confirm.reply == "Czy chodzi o to: w jakich godzinach działa infolinia?"
     assert yes.kb_id == "godziny" and yes.action == "answer"
     _, no = await talk(engine, ["czy macie otwarte", "nie"])
-    assert no.action == "clarify" and no.reply == say.CLARIFY[0]
+    assert no.action == "clarify" and no.reply.endswith(
+        "gdzie jest moja paczka albo w jakich godzinach działa infolinia."
+    )
     assert "infolinia" in engine.vocabulary() and "InPost" in engine.vocabulary()
 
 
@@ -463,7 +469,12 @@ async def test_a_lower_wording_that_adds_only_non_words_is_not_scored(
 
     scored: list[str] = []
     score = engine.nbest.other_score
-    monkeypatch.setattr(engine.nbest, "other_score", lambda text: scored.append(text) or score(text))
+
+    def counted(text: str) -> float:
+        scored.append(text)
+        return score(text)
+
+    monkeypatch.setattr(engine.nbest, "other_score", counted)
     phone = CallerInfo(channel="phone")
     sid = (await engine.greet(None, phone)).session_id
     said = [
@@ -477,3 +488,45 @@ async def test_a_lower_wording_that_adds_only_non_words_is_not_scored(
     )
     assert scored == ["w kuchni czuć gazen"]
     assert out.transfer is not None and out.transfer.reason == "urgent"
+
+
+# ---------------------------------------------------------------- what a caller is told after a miss
+async def test_a_miss_suggests_questions_this_kb_answers_not_a_shops(kb: KnowledgeBase) -> None:
+    """Without an orders source (an office, a telecom) the re-prompt never suggests "gdzie jest moja
+    paczka"; its examples are the KB's own, on two different topics, as a caller would say them."""
+    engine = DialogEngine(kb, None, SessionRepo(MemoryStore()))
+    (miss,) = await talk(engine, ["jaka jutro będzie pogoda"])
+    assert miss.action == "clarify" and "paczka" not in miss.reply
+    assert miss.reply.endswith("na przykład: ile trwa dostawa albo jak zwrócić produkt.")
+    assert miss.reply in engine.phrases()  # pre-rendered for the phone like every fixed reply
+
+
+def test_the_examples_are_short_and_on_different_topics() -> None:
+    """Each entry's shortest question; an entry sharing a word, a tag or an id word with the first is skipped."""
+    from dialog.engine_kb import KBStep
+
+    kb = SimpleNamespace(
+        entries={
+            "dowod-wniosek": KBEntry(
+                id="dowod-wniosek",
+                questions=["Jak złożyć wniosek o wydanie dowodu osobistego w urzędzie?", "Jak wyrobić dowód?"],
+                answer="a",
+            ),
+            "dowod-odbior": KBEntry(id="dowod-odbior", questions=["Kiedy odbiorę nowy dokument?"], answer="b"),
+            "pit": KBEntry(id="pit", questions=["Gdzie zapłacę PIT?"], answer="c", tags=["dowód"]),
+            "meldunek": KBEntry(id="meldunek", questions=["Jak się zameldować?"], answer="d"),
+        }
+    )
+    step = KBStep(kb, EngineConfig())
+    assert step.examples == ("jak wyrobić dowód", "jak się zameldować")
+    assert say.clarify(2, list(step.examples)) == say.CLARIFY[1]  # the second miss asks for one short sentence
+    assert say.clarify(1, []) == say.CLARIFY_NO_EXAMPLES
+
+
+async def test_an_operators_re_prompt_without_examples_is_said_as_written(engine: DialogEngine) -> None:
+    say.configure({"CLARIFY": ("Nie zrozumiałem, proszę powtórzyć.", "Proszę opisać sprawę krócej.")})
+    try:
+        (first,) = await talk(engine, ["jaka jutro będzie pogoda"])
+    finally:
+        say.configure({})
+    assert first.reply == "Nie zrozumiałem, proszę powtórzyć."
