@@ -23,19 +23,12 @@ from redis.exceptions import RedisError
 from dialog import catalogue as say
 from dialog.cpu import TEXT, VOICE, CpuLane
 from dialog.engine_config import EngineConfig, Reply
-from dialog.engine_intents import (
-    is_goodbye,
-    is_greeting_only,
-    is_not_that,
-    is_repeat_request,
-    is_thanks,
-    mostly_number,
-    zero_for_a_person,
-)
+from dialog.engine_intents import is_goodbye, is_greeting_only, is_not_that, is_thanks, mostly_number, zero_for_a_person
 from dialog.engine_kb import KBStep
 from dialog.engine_log import EngineLogs
 from dialog.engine_nbest import NBestStep
 from dialog.engine_orders import OrderFlow
+from dialog.engine_small_talk import small_talk
 from dialog.engine_text import words
 from dialog.engine_understand import Understanding
 from dialog.escalation import session_mood
@@ -257,7 +250,7 @@ class DialogEngine:
         number = None
         if self.orders is not None:
             number = extract_order_number(text, cfg.min_order_digits, cfg.max_order_digits)
-        if number is None and (small := self._small_talk(s, text, answer)) is not None:
+        if number is None and (small := small_talk(s, text, answer)) is not None:
             return small
         if (pending := await self._pending_answer(s, answer, number)) is not None:
             return pending
@@ -281,25 +274,6 @@ class DialogEngine:
     def _missed(self, s: Session, reply: Reply) -> Reply:
         """A turn not understood: the prepared re-prompt, or a transfer once misses reach the limit."""
         return self._to_human("not_understood") if s.misses >= self.config.max_misses else reply
-
-    @staticmethod
-    def _small_talk(s: Session, text: str, answer: bool | None) -> Reply | None:
-        """Goodbye, 'nie, dziękuję' after 'anything else?', repeat, thanks, 'tak' to 'anything else?'."""
-        few_words = len(words(text)) <= 4
-        if is_goodbye(text):
-            return Reply("end", say.GOODBYE)
-        if is_repeat_request(text):
-            last = s.last_reply
-            if not last:
-                return Reply("answer", say.NOTHING_TO_REPEAT, repeatable=False)
-            return Reply("answer", say.REPEAT_PREFIX + last, expects=s.expects, anything_else=s.asked_anything_else)
-        if s.asked_anything_else and answer is False and few_words:  # "nie, dziękuję"
-            return Reply("end", say.GOODBYE)
-        if is_thanks(text):
-            return Reply("answer", say.THANKS_REPLY, anything_else=True, repeatable=False)
-        if s.asked_anything_else and answer is True and few_words:
-            return Reply("answer", say.HOW_CAN_I_HELP, repeatable=False)
-        return None
 
     async def _pending_answer(self, s: Session, answer: bool | None, number: str | None) -> Reply | None:
         """Answers to the yes/no question asked in the previous turn."""

@@ -1,0 +1,31 @@
+"""Small talk in a turn: goodbye, "nie, dziękuję" after "anything else?", "please repeat", thanks, "tak"
+to "anything else?". Apart from the engine because it needs only the session and the words, no KB, orders
+or model: the engine asks it after escalation and before the KB.
+"""
+
+from __future__ import annotations
+
+from dialog import catalogue as say
+from dialog.engine_config import Reply
+from dialog.engine_intents import is_goodbye, is_repeat_request, is_thanks
+from dialog.engine_text import words
+from dialog.session import Session
+
+
+def small_talk(s: Session, text: str, answer: bool | None) -> Reply | None:
+    """Goodbye, 'nie, dziękuję' after 'anything else?', repeat, thanks, 'tak' to 'anything else?'."""
+    few_words = len(words(text)) <= 4
+    if is_goodbye(text):
+        return Reply("end", say.GOODBYE)
+    if is_repeat_request(text):
+        last = s.last_reply
+        if not last:
+            return Reply("answer", say.NOTHING_TO_REPEAT, repeatable=False)
+        return Reply("answer", say.REPEAT_PREFIX + last, expects=s.expects, anything_else=s.asked_anything_else)
+    if s.asked_anything_else and answer is False and few_words:  # "nie, dziękuję"
+        return Reply("end", say.GOODBYE)
+    if is_thanks(text):
+        return Reply("answer", say.THANKS_REPLY, anything_else=True, repeatable=False)
+    if s.asked_anything_else and answer is True and few_words:
+        return Reply("answer", say.HOW_CAN_I_HELP, repeatable=False)
+    return None
