@@ -126,6 +126,14 @@ SPEAKER_NO_CALLBACK = (
 
 # --- live chat with an agent (telephony/chat/handoff.py) --------------------------------------------
 CHAT_QUEUED = "Konsultant odpowie w tym oknie czatu."
+# A transfer the engine decided on a channel with no hand-off of its own (a device, a text integration).
+HANDOFF_NOT_HERE = (
+    "Stąd nie mogę połączyć z konsultantem. Proszę zadzwonić na infolinię albo napisać na czacie na naszej stronie."
+)
+# Said first when an emergency (urgent) cannot be handed to a person at once (no agent, no hand-off here).
+EMERGENCY_ADVICE = (
+    "Jeśli zagrożone jest życie, zdrowie lub mienie, proszę natychmiast zadzwonić pod numer alarmowy 112."
+)
 CHAT_UNAVAILABLE_CLOSED = (
     "Konsultanci czatu są teraz poza godzinami pracy. Proszę napisać ponownie w godzinach pracy "
     "albo zadzwonić na infolinię."
@@ -133,7 +141,7 @@ CHAT_UNAVAILABLE_CLOSED = (
 CHAT_UNAVAILABLE_BUSY = (
     "Teraz żaden konsultant nie obsługuje czatu. Proszę spróbować za chwilę albo zadzwonić na infolinię."
 )
-CHAT_AGENT_JOINED = "Konsultant {name} dołączył do rozmowy."
+CHAT_AGENT_JOINED = "Rozmowę przejmuje konsultant: {name}."  # no past tense: "dołączył" is wrong for Anna
 CHAT_ENDED_BY_AGENT = "Konsultant zakończył rozmowę. Dziękujemy za kontakt!"
 CHAT_ENDED_BY_CUSTOMER = "Rozmowa z konsultantem została zakończona."
 

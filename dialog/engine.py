@@ -130,6 +130,23 @@ class DialogEngine:
         except _STORE_ERRORS:
             log.exception("session store unavailable; turn of session %s not taken back", session_id)
 
+    async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
+        try:
+            session = await self.sessions.load(session_id)
+            if session is None:
+                return
+            if reason := session.slots.pop("transfer_reason", None):
+                session.slots["handover_refused"] = reason  # the history says why, and that nobody took it
+            if session.history and session.history[-1][0] == "bot":
+                session.history.pop()
+            session.add("bot", reply)
+            session.last_reply, session.updated_at = reply, self.clock()
+            await self.sessions.save(session)
+        except _STORE_ERRORS:
+            log.exception("session store unavailable; session %s keeps the transfer it announced", session_id)
+            return
+        self.logs.conversation(session, caller, Outcome(session.id, "answer", reply))
+
     async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:
         session = await self._load(session_id, caller)
         session.mood = session_mood(session.caller_turns())
@@ -192,6 +209,10 @@ class DialogEngine:
             session.purpose = None
         session.asked_anything_else = reply.anything_else
         session.ended = reply.action == "end"
+        solved = (
+            session.ended and not session.solved and not {"transfer_reason", "handover_refused"} & set(session.slots)
+        )
+        session.solved = session.solved or solved
         if reply.repeatable:
             session.last_reply = reply.text
         session.add("bot", reply.text)
@@ -211,6 +232,7 @@ class DialogEngine:
             transfer=transfer,
             expects=reply.expects,
             saved=saved,
+            solved=solved,
         )
 
     def _transfer(self, session: Session, reason: Reason) -> Transfer:

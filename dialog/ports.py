@@ -42,6 +42,7 @@ class Outcome:
     expects: Literal["text", "order_number", "yes_no"] = "text"  # what the next turn should contain
     saved: bool = True  # False: the session store refused the turn (a chat client must send it again)
     heard: str = ""  # the caller's words the turn went ahead with (one of the recognizer's n-best)
+    solved: bool = False  # this turn ended, for the first time, a conversation no person took: "contained"
 
     def to_api(self) -> dict[str, Any]:
         """The exact JSON shape of ``POST /v1/chat``."""
@@ -113,6 +114,12 @@ class Dialog(Protocol):
 
     async def retract(self, session_id: str) -> None:
         """Undo the latest ``handle``: the caller only paused, their turn goes on and comes again whole."""
+        ...
+
+    async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
+        """The transfer the latest turn decided did not happen (no agent free or on duty, a channel with no
+        hand-off): ``reply``, what the caller was told instead, replaces the bot's last words in the
+        conversation and its history, which no longer count it as handed to a person."""
         ...
 
     def vocabulary(self) -> list[str]:

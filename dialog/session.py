@@ -49,6 +49,7 @@ class Session(BaseModel):
     first_request: str | None = None
     mood: Literal["calm", "impatient", "angry"] = "calm"
     ended: bool = False
+    solved: bool = False  # the bot ended the conversation with no person involved (counted once, contained)
 
     def add(self, role: Role, text: str) -> None:
         self.history.append((role, text))

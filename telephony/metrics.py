@@ -197,7 +197,16 @@ class Metrics:
 
     # --- chat and speaker conversations (the KPIs: telephony/insights/recorder.py) --------------------
     def conversation_turn(
-        self, channel: str, action: str, seconds: float, *, new: bool, reason: str = "", queue: str = ""
+        self,
+        channel: str,
+        action: str,
+        seconds: float,
+        *,
+        new: bool,
+        reason: str = "",
+        queue: str = "",
+        solved: bool = False,
+        handed_over: bool = True,
     ) -> None:
         """A chat or speaker turn the bot answered (phone turns arrive in ``call_ended``)."""
         if new:

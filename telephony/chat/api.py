@@ -69,7 +69,7 @@ class HandoffOut(BaseModel):
     estimate_s: int | None = None  # None: no history yet ("kilka minut")
     estimate_text: str | None = None  # Polish, e.g. "około dwóch minut"
     agent: str | None = None  # the agent's first name (connected)
-    reason: str | None = None  # unavailable: closed | no_agents
+    reason: str | None = None  # unavailable: closed | no_agents | channel (no hand-off from this channel)
     events_url: str | None = None
 
 
@@ -126,14 +126,18 @@ def build_chat_router(
                 await live.handoff.from_customer(record, body.text)
                 view = _with_url(await live.handoff.customer_view(record), body.session_id)
                 return {**Outcome(body.session_id, "end", "").to_api(), "action": "agent", "handoff": view}
-        began = time.monotonic()
-        outcome = await dialog.handle(body.session_id, body.text, CallerInfo(channel=body.channel))
+        began, caller = time.monotonic(), CallerInfo(channel=body.channel)
+        outcome = await dialog.handle(body.session_id, body.text, caller)
         if not outcome.saved:  # a reply whose conversation was not stored would be forgotten on the next turn
             raise HTTPException(503, "session store unavailable, send the message again", {"Retry-After": "5"})
-        _count_turn(metrics, body.channel, outcome, time.monotonic() - began, new=not known)
-        result = outcome.to_api()
-        if outcome.action == "transfer" and body.channel == "chat":
-            result.update(await _hand_off(live, outcome, metrics))
+        seconds, result = time.monotonic() - began, outcome.to_api()
+        if outcome.action == "transfer":  # only a chat is handed to agents; other channels are told so
+            reason = outcome.transfer.reason if outcome.transfer else None
+            result.update(await _hand_off(live, outcome, metrics) if body.channel == "chat" else _not_here(reason))
+            if result["handoff"]["status"] == "unavailable":  # the history keeps what the customer was told
+                await dialog.handover_refused(outcome.session_id, result["reply"], caller)
+        handed_over = (result.get("handoff") or {}).get("status") != "unavailable"
+        _count_turn(metrics, body.channel, outcome, seconds, new=not known, handed_over=handed_over)
         return result
 
     @router.get("/v1/chat/{session_id}")
@@ -170,15 +174,21 @@ def build_chat_router(
     return router
 
 
+def _not_here(transfer_reason: str | None) -> dict[str, Any]:
+    """A transfer on a channel the chat API cannot hand over (a device or a text integration)."""
+    return {"reply": unavailable_reply("channel", transfer_reason), "handoff": unavailable_view("channel")}
+
+
 async def _hand_off(live: LiveChat | None, outcome: Outcome, metrics: Any) -> dict[str, Any]:
     """Queue the chat for an agent (or say that none can take it): the reply and ``handoff`` fields."""
+    reason = outcome.transfer.reason if outcome.transfer else None
     if live is None:
         if metrics is not None and outcome.transfer is not None:
             metrics.chat_handoff(outcome.transfer.queue, "unavailable")
-        return {"reply": unavailable_reply("no_agents"), "handoff": unavailable_view("no_agents")}
+        return {"reply": unavailable_reply("no_agents", reason), "handoff": unavailable_view("no_agents")}
     view = await live.handoff.start(outcome.session_id, outcome)
     if view["status"] == "unavailable":
-        return {"reply": unavailable_reply(view["reason"]), "handoff": view}
+        return {"reply": unavailable_reply(view["reason"], reason), "handoff": view}
     wait = catalogue.WAIT_ESTIMATE.format(wait=view.get("estimate_text") or catalogue.WAIT_FEW_MINUTES)
     reply = f"{outcome.reply} {wait} {catalogue.CHAT_QUEUED}"
     return {"reply": reply, "handoff": _with_url(view, outcome.session_id)}
@@ -197,14 +207,18 @@ def _with_url(view: dict[str, Any], session_id: str) -> dict[str, Any]:
     return {**view, "events_url": f"/v1/chat/{session_id}/events"} if view.get("transfer_id") else view
 
 
-def _count_turn(metrics: Any, channel: str, outcome: Outcome, seconds: float, new: bool) -> None:
-    """The turn for the conversation KPIs (``Metrics.conversation_turn``; phone calls count themselves)."""
+def _count_turn(metrics: Any, channel: str, outcome: Outcome, seconds: float, new: bool, handed_over: bool) -> None:
+    """The turn for the conversation KPIs (``Metrics.conversation_turn``; phone calls count themselves):
+    solved by the bot once per conversation, transferred only when someone was there to take it."""
     if metrics is None or not hasattr(metrics, "conversation_turn"):
         return
     t = outcome.transfer
     kpi_channel = "chat" if channel == "chat" else "speaker" if channel in ("speaker", "voice") else "phone"
     reason, queue = (t.reason, t.queue) if t is not None else ("", "")
-    metrics.conversation_turn(kpi_channel, outcome.action, seconds, new=new, reason=reason, queue=queue)
+    metrics.conversation_turn(
+        kpi_channel, outcome.action, seconds, new=new, reason=reason, queue=queue,
+        solved=outcome.solved, handed_over=handed_over,
+    )  # fmt: skip
 
 
 async def _reachable(sessions: SessionRepo, session_id: str) -> bool:

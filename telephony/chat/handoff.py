@@ -20,12 +20,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from dialog import catalogue
-from dialog.ports import Outcome, Transfer
+from dialog.ports import CallerInfo, Dialog, Outcome, Transfer
 from dialog.store import SessionRepo
 from telephony.agents import events as ev
 from telephony.agents.events import ConsoleEvent, EventBus
@@ -69,8 +69,20 @@ def unavailable_view(reason: str) -> dict[str, Any]:
     return {"status": "unavailable", "reason": reason, "transfer_id": None, "position": None}
 
 
-def unavailable_reply(reason: str) -> str:
-    return catalogue.CHAT_UNAVAILABLE_CLOSED if reason == "closed" else catalogue.CHAT_UNAVAILABLE_BUSY
+def unavailable_reply(reason: str, transfer_reason: str | None = None) -> str:
+    """What the customer reads instead of a hand-off (``reason``: closed | no_agents | channel); an
+    emergency first gets the emergency number: nobody is going to take it from here."""
+    texts = {"closed": catalogue.CHAT_UNAVAILABLE_CLOSED, "channel": catalogue.HANDOFF_NOT_HERE}
+    text = texts.get(reason, catalogue.CHAT_UNAVAILABLE_BUSY)
+    return f"{catalogue.EMERGENCY_ADVICE} {text}" if transfer_reason == "urgent" else text
+
+
+async def refuse_here(dialog: Dialog, outcome: Outcome, caller: CallerInfo) -> Outcome:
+    """A transfer decided on a channel with no hand-off of its own (a device): ``outcome`` with the reply
+    the caller gets instead, which the conversation and its history keep (``Dialog.handover_refused``)."""
+    reply = unavailable_reply("channel", outcome.transfer.reason if outcome.transfer else None)
+    await dialog.handover_refused(outcome.session_id, reply, caller)
+    return replace(outcome, reply=reply)
 
 
 def _first_name(name: str) -> str:

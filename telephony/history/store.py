@@ -38,9 +38,13 @@ def caller_digits(number: str | None) -> str:
 
 
 def outcome_of(session: dict[str, Any], outcome: Outcome | None) -> str:
-    """transferred | ended (the caller said goodbye) | answered (the bot gave an answer) | unanswered."""
-    if (session.get("slots") or {}).get("transfer_reason"):
+    """transferred | not_handed_over (a transfer nobody could take: no agent, a channel without hand-off) |
+    ended (the caller said goodbye) | answered (the bot gave an answer) | unanswered."""
+    slots = session.get("slots") or {}
+    if slots.get("transfer_reason"):
         return "transferred"
+    if slots.get("handover_refused"):
+        return "not_handed_over"
     if session.get("ended"):
         return "ended"
     if session.get("kb_given") or session.get("order_status"):
@@ -87,7 +91,7 @@ class HistoryStore:
             "topic": session.get("first_request") or old.get("topic"),
             "kb_given": session.get("kb_given") or [],
             "outcome": outcome_of(session, outcome),
-            "reason": slots.get("transfer_reason") or old.get("reason"),
+            "reason": slots.get("transfer_reason") or slots.get("handover_refused") or old.get("reason"),
             "queue": (outcome.transfer.queue if outcome and outcome.transfer else None) or old.get("queue"),
             "transcript": [{"role": r, "text": t} for r, t in session.get("history") or []],
         }

@@ -19,6 +19,7 @@ ABOUT = {  # "w sprawie ..." by transfer reason (genitive)
 }
 OUTCOME_LABELS = {
     "transferred": "przełączono do konsultanta",
+    "not_handed_over": "nikt nie mógł przejąć",
     "ended": "zakończona przez klienta",
     "answered": "bot odpowiedział",
     "unanswered": "bez odpowiedzi",

@@ -92,10 +92,20 @@ class InsightMetrics(Metrics):
         self.kpis.waited("chat", queue, outcome, seconds, agent)
 
     def conversation_turn(
-        self, channel: str, action: str, seconds: float, *, new: bool, reason: str = "", queue: str = ""
+        self,
+        channel: str,
+        action: str,
+        seconds: float,
+        *,
+        new: bool,
+        reason: str = "",
+        queue: str = "",
+        solved: bool = False,
+        handed_over: bool = True,
     ) -> None:
         super().conversation_turn(channel, action, seconds, new=new, reason=reason, queue=queue)
-        record_turn(self.kpis, channel, action, seconds, new=new, reason=reason, queue=queue)
+        record_turn(self.kpis, channel, action, seconds, new=new, reason=reason, queue=queue, solved=solved,
+                    handed_over=handed_over)  # fmt: skip
 
 
 GAUGED = ("conversations", "contained", "transferred", "abandoned", "answered_by_agent", "callbacks_done",
@@ -123,16 +133,18 @@ def _num(value: Any) -> float:
 
 
 def record_turn(
-    kpis: KpiStore, channel: str, action: str, seconds: float, *, new: bool, reason: str = "", queue: str = ""
-) -> None:
-    """One chat or speaker turn: a new conversation, the bot's reply time, and how it ended (``end``:
-    solved by the bot alone; ``transfer``: handed to people)."""
+    kpis: KpiStore, channel: str, action: str, seconds: float, *, new: bool, reason: str = "", queue: str = "",
+    solved: bool = False, handed_over: bool = True,
+) -> None:  # fmt: skip
+    """One chat or speaker turn: a new conversation, the bot's reply time, and how it ended: ``solved``
+    by the bot alone (``Outcome.solved``: once per conversation, never one a person took), or handed to
+    people (a ``transfer`` someone could take: a chat nobody was there for is not a hand-off)."""
     if new:
         kpis.started(channel)
     kpis.bot_replied(channel, seconds, first=new)
-    if action == "end":
+    if solved:
         kpis.contained(channel)
-    elif action == "transfer":
+    elif action == "transfer" and handed_over:
         kpis.transferred(channel, reason, queue)
 
 
@@ -143,9 +155,19 @@ class TurnKpis:
         self.kpis = kpis
 
     def conversation_turn(
-        self, channel: str, action: str, seconds: float, *, new: bool, reason: str = "", queue: str = ""
+        self,
+        channel: str,
+        action: str,
+        seconds: float,
+        *,
+        new: bool,
+        reason: str = "",
+        queue: str = "",
+        solved: bool = False,
+        handed_over: bool = True,
     ) -> None:
-        record_turn(self.kpis, channel, action, seconds, new=new, reason=reason, queue=queue)
+        record_turn(self.kpis, channel, action, seconds, new=new, reason=reason, queue=queue, solved=solved,
+                    handed_over=handed_over)  # fmt: skip
 
 
 class RecordingCallbacks:

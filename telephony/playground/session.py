@@ -77,6 +77,9 @@ class ObservedDialog:
         self.notes.put("retract")
         await self.inner.retract(session_id)
 
+    async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
+        await self.inner.handover_refused(session_id, reply, caller)
+
     def vocabulary(self) -> list[str]:
         return self.inner.vocabulary()
 

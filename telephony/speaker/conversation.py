@@ -51,7 +51,16 @@ class TurnSink(Protocol):
     """Where a turn is counted (``telephony.insights.recorder.TurnKpis``)."""
 
     def conversation_turn(
-        self, channel: str, action: str, seconds: float, *, new: bool, reason: str = "", queue: str = ""
+        self,
+        channel: str,
+        action: str,
+        seconds: float,
+        *,
+        new: bool,
+        reason: str = "",
+        queue: str = "",
+        solved: bool = False,
+        handed_over: bool = True,
     ) -> None: ...
 
 
@@ -94,19 +103,20 @@ class SpeakerConversations:
         caller = CallerInfo(channel=self.channel, phone=phone)
         began = time.monotonic()
         outcome = await self.dialog.handle(session_id, text, caller)
-        if self.kpis is not None:
-            t = outcome.transfer
-            self.kpis.conversation_turn(
-                "speaker", outcome.action, time.monotonic() - began, new=not record,
-                reason=t.reason if t else "", queue=t.queue if t else "",
-            )  # fmt: skip
+        seconds, t = time.monotonic() - began, outcome.transfer
         reply, new_state = outcome.reply, None
-        if outcome.action == "transfer" and outcome.transfer is not None:
-            if self.callbacks is None:
-                reply = no_callback_reply(self.hotline)
+        if outcome.action == "transfer" and t is not None:
+            if self.callbacks is None:  # nobody can be asked to call back: the history says what was said
+                reply = no_callback_reply(self.hotline, t.reason)
+                await self.dialog.handover_refused(outcome.session_id, reply, caller)
             else:
-                step = cb.offer(outcome.transfer)
+                step = cb.offer(t)
                 reply, new_state = step.reply, step.state
+        if self.kpis is not None:
+            self.kpis.conversation_turn(
+                "speaker", outcome.action, seconds, new=not record, reason=t.reason if t else "",
+                queue=t.queue if t else "", solved=outcome.solved, handed_over=self.callbacks is not None,
+            )  # fmt: skip
         if outcome.action == "end":
             await self.store.delete(key)
         else:
@@ -136,8 +146,10 @@ class SpeakerConversations:
         await self.store.set(key, value, ttl_s=self.ttl_s)
 
 
-def no_callback_reply(hotline: str) -> str:
-    """ "I cannot book a call here; please call the hotline (at <number>)"."""
+def no_callback_reply(hotline: str, transfer_reason: str | None = None) -> str:
+    """ "I cannot book a call here; please call the hotline (at <number>)"; an emergency hears the
+    emergency number first."""
     number = cb.normalize_phone(hotline) if hotline.startswith("+48") else None
     spoken = cb.spoken_phone(number) if number else hotline.strip()
-    return catalogue.SPEAKER_NO_CALLBACK.format(number=f" pod numer {spoken}" if spoken else "")
+    text = catalogue.SPEAKER_NO_CALLBACK.format(number=f" pod numer {spoken}" if spoken else "")
+    return f"{catalogue.EMERGENCY_ADVICE} {text}" if transfer_reason == "urgent" else text

@@ -43,6 +43,7 @@ from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome
 from telephony.access.lanes import RecognizerBusy
 from telephony.chat.api import ChatResponse
+from telephony.chat.handoff import refuse_here, unavailable_view
 from voice.ports import PCM, Recognizer, Synthesizer, Transcript
 from voice.wavio import to_mono_int16
 
@@ -255,6 +256,9 @@ def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None)
         if session is not None and len(session) > 128:
             raise _reject(422, "session_id is longer than 128 characters")
         heard, outcome = await _turn(services, pcm, in_rate, session)
+        handed_over = outcome.action != "transfer"  # a device has no line to an agent: it is told so
+        if not handed_over:
+            outcome = await refuse_here(services.dialog, outcome, CallerInfo(channel="voice"))
         decided = time.perf_counter()
         words = outcome.heard or heard.text  # the n-best wording the dialog went ahead with, and its confidence
         confidence = heard.confidence  # of the first wording, or of the other wording the dialog took:
@@ -263,8 +267,8 @@ def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None)
         if metrics is not None:
             t = outcome.transfer
             metrics.conversation_turn(
-                "speaker", outcome.action, decided - started, new=session is None,
-                reason=t.reason if t else "", queue=t.queue if t else "",
+                "speaker", outcome.action, decided - started, new=session is None, reason=t.reason if t else "",
+                queue=t.queue if t else "", solved=outcome.solved, handed_over=handed_over,
             )  # fmt: skip
         out_rate = reply_rate or services.synthesizer.native_rate
         wav = encode_wav(await services.synthesizer.synthesize(outcome.reply, out_rate), out_rate)
@@ -279,7 +283,7 @@ def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None)
             {
                 "transcript": words,
                 "confidence": confidence,
-                "outcome": outcome.to_api(),
+                "outcome": {**outcome.to_api(), "handoff": None if handed_over else unavailable_view("channel")},
                 "audio_wav_base64": base64.b64encode(wav).decode("ascii"),
                 "audio_rate": out_rate,
                 "timings_ms": timings,

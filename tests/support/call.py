@@ -117,6 +117,9 @@ class ScriptedDialog:
     async def retract(self, session_id: str) -> None:
         self.retracted.append(self.handled[-1])
 
+    async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
+        return None
+
     def vocabulary(self) -> list[str]:
         return ["InPost", "Paczkomat"]
 

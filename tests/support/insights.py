@@ -36,7 +36,9 @@ class EndingDialog(HistoryDialog):
         session = (await self.sessions.load(session_id)) if session_id else None
         session = session or Session(id=session_id or SessionRepo.new_id(), channel=caller.channel)
         session.add("caller", text)
-        outcome = Outcome(session.id, "end", "Dziękuję za rozmowę. Do widzenia!")
+        solved = not session.solved and "transfer_reason" not in session.slots  # as the engine counts it
+        session.solved = session.solved or solved
+        outcome = Outcome(session.id, "end", "Dziękuję za rozmowę. Do widzenia!", solved=solved)
         session.add("bot", outcome.reply)
         await self.sessions.save(session)
         return outcome
@@ -111,6 +113,9 @@ class PhoneDialog(EndingDialog):
         )
 
     async def retract(self, session_id: str) -> None:
+        return None
+
+    async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
         return None
 
     def vocabulary(self) -> list[str]:

@@ -57,6 +57,7 @@ class HistoryDialog:
         if "konsultant" in text.lower():
             reply = "Oczywiście, łączę z konsultantem. Proszę chwilę poczekać."
             outcome = Outcome(session.id, "transfer", reply, transfer=Transfer("obsluga", reason, 3, SUMMARY))
+            session.slots["transfer_reason"] = reason
         else:
             outcome = Outcome(session.id, "answer", f"Bot: {text}")
         session.add("bot", outcome.reply)
@@ -67,6 +68,13 @@ class HistoryDialog:
         self, session_id: str | None, hypotheses: Sequence[Hypothesis], caller: CallerInfo
     ) -> Outcome:
         return await self.handle(session_id, hypotheses[0].text if hypotheses else "", caller)
+
+    async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
+        """As the engine: what the customer was told replaces the bot's announced transfer."""
+        session = await self.sessions.load(session_id)
+        if session is not None:
+            session.history[-1] = ("bot", reply)
+            await self.sessions.save(session)
 
 
 def write_roster(path: Path, agents: dict[str, str]) -> Path:

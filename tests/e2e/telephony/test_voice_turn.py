@@ -32,7 +32,7 @@ from tests.support.speech import EchoRecognizer, ToneSynthesizer, text_to_pcm
 from voice.ports import PCM, Transcript
 from voice.resample import resample
 
-OUTCOME_KEYS = {"session_id", "action", "reply", "kb_id", "order_id", "transfer"}
+OUTCOME_KEYS = {"session_id", "action", "reply", "kb_id", "order_id", "transfer", "handoff"}  # /v1/chat's
 
 
 def wav_bytes(pcm: PCM, rate: int) -> bytes:
@@ -88,6 +88,18 @@ def post(url: str, **kwargs: Any) -> httpx.Response:
 def reply_audio(body: dict[str, Any]) -> tuple[PCM, int]:
     samples, rate = sf.read(io.BytesIO(base64.b64decode(body["audio_wav_base64"])), dtype="int16")
     return samples, rate
+
+
+def test_a_device_asking_for_a_person_is_not_promised_one(fake_url: str) -> None:
+    """A device has no line to an agent: the engine decides a transfer, the device is told to call the
+    hotline (an emergency first hears 112), and the history keeps that sentence, not "łączę"."""
+    asked = post(fake_url, files={"file": ("q.wav", wav_bytes(text_to_pcm("Chcę rozmawiać z konsultantem"), 16000))})
+    outcome = asked.json()["outcome"]
+    assert outcome["action"] == "transfer" and outcome["transfer"]["reason"] == "requested_human"
+    assert outcome["reply"] == catalogue.HANDOFF_NOT_HERE
+    assert outcome["handoff"] == {"status": "unavailable", "reason": "channel", "transfer_id": None, "position": None}
+    gas = post(fake_url, files={"file": ("q.wav", wav_bytes(text_to_pcm("Czuję gaz w kuchni, syczy"), 16000))})
+    assert gas.json()["outcome"]["reply"] == f"{catalogue.EMERGENCY_ADVICE} {catalogue.HANDOFF_NOT_HERE}"
 
 
 def test_multipart_wav_then_raw_wav_continue_the_same_session(fake_url: str) -> None:

@@ -51,7 +51,7 @@ async def test_queue_accept_messages_both_ways_end_and_wrap_up(redis_url: str, t
         assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "bartek")).status_code == 409  # not his offer
         assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "anna")).status_code == 200
         assert (await stream.until("status", status="connected"))["agent"] == "Anna"
-        assert "Anna dołączył" in (await stream.until("message", **{"from": "system"}))["text"]
+        assert (await stream.until("message", **{"from": "system"}))["text"] == "Rozmowę przejmuje konsultant: Anna."
 
         sent = await w.agent("POST", f"/v1/chats/{tid}/messages", "anna", json={"text": "Dzień dobry, sprawdzam."})
         assert sent.status_code == 200, sent.text

@@ -19,6 +19,7 @@ async def test_chats_agents_callbacks_and_ratings_are_counted_exactly(redis_url:
         sid = solved["session_id"]
         assert (await w.chat("Dziękuję, do widzenia", sid))["action"] == "end"
         assert (await w.rate(sid, 5)).status_code == 201
+        assert (await w.chat("do widzenia", sid))["action"] == "end"  # solved once, however often said
         # 2: handed to anna, who accepts; rated 4
         assert (await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})).status_code == 200
         helped = await w.chat("Chcę rozmawiać z konsultantem")
@@ -26,6 +27,7 @@ async def test_chats_agents_callbacks_and_ratings_are_counted_exactly(redis_url:
         assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "anna")).status_code == 200
         assert (await w.agent("POST", f"/v1/chats/{tid}/end", "anna")).status_code == 200
         assert (await w.rate(helped["session_id"], 4)).status_code == 201
+        assert (await w.chat("Dziękuję, do widzenia", helped["session_id"]))["action"] == "end"  # not the bot's
         # 3: handed over, nobody free (anna in wrap-up), the customer leaves: abandoned
         left = await w.chat("konsultant proszę")
         assert left["handoff"]["status"] == "waiting"
@@ -57,7 +59,7 @@ async def test_chats_agents_callbacks_and_ratings_are_counted_exactly(redis_url:
             assert (chat["answered_by_agent"], chat["abandoned"]) == (1, 1)
             assert (chat["csat_avg"], chat["csat_count"]) == (4.5, 2)
             assert chat["csat_distribution"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
-            assert (chat["bot_frt"]["count"], chat["turn"]["count"], chat["agent_frt"]["count"]) == (3, 4, 1)
+            assert (chat["bot_frt"]["count"], chat["turn"]["count"], chat["agent_frt"]["count"]) == (3, 6, 1)
             assert chat["queues"]["obsluga"] == {"transferred": 2, "answered": 1, "abandoned": 1}
             assert (phone["conversations"], phone["callbacks_done"], phone["callbacks_in_time"]) == (0, 1, 1)
             assert stats["channels"]["speaker"]["conversations"] == 0

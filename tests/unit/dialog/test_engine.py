@@ -530,3 +530,23 @@ async def test_an_operators_re_prompt_without_examples_is_said_as_written(engine
     finally:
         say.configure({})
     assert first.reply == "Nie zrozumiałem, proszę powtórzyć."
+
+
+# ---------------------------------------------------------------- how a conversation counts
+async def test_a_conversation_is_solved_by_the_bot_once_and_never_after_a_person_took_it(engine: DialogEngine) -> None:
+    _, bye, again = await talk(engine, ["ile trwa dostawa", "do widzenia", "do widzenia"])
+    assert bye.action == again.action == "end" and bye.solved and not again.solved
+    handed, after = await talk(engine, ["chcę rozmawiać z konsultantem", "dziękuję, do widzenia"])
+    assert handed.action == "transfer" and after.action == "end" and not after.solved
+
+
+async def test_a_transfer_nobody_could_take_keeps_what_the_customer_was_told(engine: DialogEngine) -> None:
+    (handed,) = await talk(engine, ["chcę rozmawiać z konsultantem"])
+    told = "Teraz żaden konsultant nie obsługuje czatu."
+    await engine.handover_refused(handed.session_id, told, CHAT)
+    session = await engine.sessions.load(handed.session_id)
+    assert session is not None and session.history[-1] == ("bot", told) and session.last_reply == told
+    assert "transfer_reason" not in session.slots and session.slots["handover_refused"] == "requested_human"
+    bye = await engine.handle(handed.session_id, "trudno, do widzenia", CHAT)
+    assert bye.action == "end" and not bye.solved  # they wanted a person: not a conversation the bot solved
+    await engine.handover_refused("no-such-session", told, CHAT)  # nothing to amend: nothing happens

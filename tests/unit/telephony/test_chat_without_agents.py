@@ -15,6 +15,12 @@ from telephony.metrics import Metrics, parse_exposition
 
 
 class Escalating:
+    def __init__(self) -> None:
+        self.refused: list[tuple[str, str]] = []
+
+    async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
+        self.refused.append((session_id, reply))
+
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         return Outcome(
             "s1",
@@ -38,6 +44,7 @@ async def test_no_live_chat_means_an_honest_reply_and_a_counted_unavailable_hand
         assert (await http.get("/v1/chat/s1/events")).status_code == 404
     assert body["action"] == "transfer" and body["reply"] == catalogue.CHAT_UNAVAILABLE_BUSY
     assert body["handoff"]["status"] == "unavailable" and body["handoff"]["transfer_id"] is None
+    assert dialog.refused == [("s1", catalogue.CHAT_UNAVAILABLE_BUSY)]  # the history keeps what was said
     counted = parse_exposition(metrics.render().decode(), ["infolinia_chat_handoffs_total"])
     assert counted == {"infolinia_chat_handoffs_total{queue=obsluga,result=unavailable}": 1.0}
 

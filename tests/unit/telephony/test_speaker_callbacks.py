@@ -16,12 +16,18 @@ class TransferringDialog:
 
     def __init__(self) -> None:
         self.handled: list[str] = []
+        self.refused: list[str] = []
 
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         self.handled.append(text)
+        if "gaz" in text:
+            return Outcome("s1", "transfer", "Łączę.", transfer=Transfer("pilne", "urgent", 10, "x"))
         if "konsultant" in text:
             return Outcome("s1", "transfer", "Łączę.", transfer=Transfer("obsluga", "requested_human", 1, "x"))
         return Outcome("s1", "answer", "Odpowiedź.")
+
+    async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
+        self.refused.append(reply)
 
 
 async def test_without_a_callback_book_the_speaker_gives_the_hotline_instead_of_a_promise() -> None:
@@ -33,6 +39,9 @@ async def test_without_a_callback_book_the_speaker_gives_the_hotline_instead_of_
     )
     assert (await speaker.turn("tak", "conv")).text == "Odpowiedź."  # nothing pending: an ordinary turn
     assert dialog.handled == ["chcę rozmawiać z konsultantem", "tak"]
+    assert dialog.refused == [reply.text]  # the conversation's history says what the speaker said
+    emergency = await speaker.turn("czuję gaz w kuchni", "conv")
+    assert emergency.text.startswith(catalogue.EMERGENCY_ADVICE)  # nobody will take it: 112 first
 
 
 async def test_with_a_callback_book_the_speaker_offers_and_books() -> None:

@@ -1,0 +1,15 @@
+"""How a conversation's outcome reads in the history: a transfer nobody could take is not a hand-off."""
+
+from __future__ import annotations
+
+from dialog.ports import Outcome
+from telephony.history.store import outcome_of
+from telephony.history.view import OUTCOME_LABELS
+
+
+def test_the_outcome_says_whether_a_person_took_the_conversation() -> None:
+    assert outcome_of({"slots": {"transfer_reason": "urgent"}}, None) == "transferred"
+    refused = outcome_of({"slots": {"handover_refused": "urgent"}, "ended": False}, Outcome("s", "answer", "…"))
+    assert refused == "not_handed_over" and OUTCOME_LABELS[refused] == "nikt nie mógł przejąć"
+    assert outcome_of({"slots": {}, "ended": True}, None) == "ended"
+    assert outcome_of({"slots": {}, "kb_given": ["dostawa"]}, None) == "answered"
