@@ -32,6 +32,8 @@ STATUS_WORDS = {
 }
 MOOD_WORDS = {"calm": "spokojny", "impatient": "zniecierpliwiony", "angry": "zdenerwowany"}
 _MAX_QUOTE = 120
+# Reasons found in what the caller just said: the transfer is about those words, not the first question.
+_IN_LATEST_WORDS: frozenset[Reason] = frozenset({"complaint", "urgent", "individual_offer"})
 
 
 def _quote(text: str, keep: str | None = None) -> str:
@@ -50,22 +52,35 @@ def summarize(
     order_status: str | None = None,
     note: str | None = None,
 ) -> str:
-    """2-5 short lines: reason and request, order, last 3 caller turns, failed attempts and mood. The
-    caller's words are quoted with personal data masked (``dialog.pii``), the order id kept."""
-    head = REASON_WORDS[reason]
-    if first_request:
-        head += f" Sprawa: {_quote(first_request, order_id)}."
+    """2-5 short lines: reason and the matter (``matter``), order, the caller's other latest turns,
+    failed attempts and mood. The caller's words are quoted with personal data masked (``dialog.pii``),
+    the order id kept."""
+    said = [t for t in caller_turns if t.strip()]
+    head, topic = REASON_WORDS[reason], matter(reason, first_request, said)
+    if topic:
+        head += f" Sprawa: {_quote(topic, order_id)}."
     lines = [head]
     if note:
         lines.append(note)
     if order_id:
         status = STATUS_WORDS.get(order_status or "", "status nieznany")
         lines.append(f"Zamówienie {order_id}: {status}.")
-    last = [t for t in caller_turns if t.strip()][-3:]
+    last = (said[:-1] if said and said[-1] == topic else said)[-3:]  # the matter is quoted once
     if last:
         lines.append("Ostatnio klient powiedział: " + " / ".join(_quote(t, order_id) for t in last) + ".")
     lines.append(f"Nieudane próby: {failed_attempts}. Nastrój: {MOOD_WORDS.get(mood, mood)}.")
     return "\n".join(lines)
+
+
+def matter(reason: Reason, first_request: str | None, said: Sequence[str]) -> str | None:
+    """What the transfer is about: for a complaint, an emergency or an offer, the caller's latest words
+    that say it (someone who asked about delivery and then reports a broken TV is transferred for the TV);
+    for a request for a person or a miss, the first thing they asked about."""
+    if reason in _IN_LATEST_WORDS:
+        latest = next((t for t in reversed(said) if len(t.split()) >= 2), None)
+        if latest is not None:
+            return latest
+    return first_request
 
 
 def build_summary(reason: Reason, session: Session, note: str | None = None) -> str:

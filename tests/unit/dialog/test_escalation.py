@@ -211,3 +211,13 @@ def test_summary_lines() -> None:
     assert short == "Asystent nie zrozumiał sprawy klienta.\nNieudane próby: 0. Nastrój: spokojny."
     long = summarize("complaint", "x" * 500, ["y" * 500], 1, "angry", note="Uwaga.")
     assert "…" in long and len(long) < 400 and "Uwaga." in long
+
+
+def test_a_complaint_after_another_question_is_summarised_as_the_complaint() -> None:
+    """The agent reads what the transfer is about: the broken TV, not the earlier delivery question."""
+    said = ["Ile kosztuje dostawa do paczkomatu?", "chcę złożyć reklamację, telewizor przyszedł zbity"]
+    summary = summarize("complaint", said[0], said, 0, "calm").split("\n")
+    assert summary[0] == "Reklamacja lub skarga. Sprawa: „chcę złożyć reklamację, telewizor przyszedł zbity”."
+    assert summary[1] == "Ostatnio klient powiedział: „Ile kosztuje dostawa do paczkomatu?”."  # quoted once
+    asked = summarize("requested_human", said[0], [*said[:1], "konsultant"], 0, "calm").split("\n")
+    assert asked[0] == "Klient prosi o rozmowę z konsultantem. Sprawa: „Ile kosztuje dostawa do paczkomatu?”."
