@@ -267,6 +267,8 @@ class DialogEngine:
         lane = TEXT if caller.channel == "chat" else VOICE
         reason = await self.cpu.run(lane, self.understanding.reason, text, s.caller_turns()[:-1])
         if reason is not None:
+            if self.orders is not None:  # "numer 48213, chcę reklamację": the agent sees the order
+                await self.orders.for_agent(s, text, wait=reason != "urgent")
             return self._to_human(reason)
         cfg = self.config
         number = None

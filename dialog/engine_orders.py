@@ -20,6 +20,7 @@ from dialog.engine_intents import (
     wants_address_change,
     wants_order_status,
 )
+from dialog.numbers import extract_order_number
 from dialog.orders import Order, OrderLookup, OrdersUnavailable
 from dialog.session import Purpose, Session
 
@@ -85,6 +86,23 @@ class OrderFlow:
             return Reply("clarify", text, expects="yes_no", order_id=number)
         text = say.ORDER_NOT_FOUND.format(order_id=number)
         return Reply("clarify", text, expects="order_number", order_id=number)
+
+    async def for_agent(self, session: Session, text: str, wait: bool) -> None:
+        """An order number said in a turn that goes to a person ("numer 48213, chcę złożyć reklamację"):
+        the agent's summary names the order, and its status unless ``wait`` is False (an emergency does
+        not wait for the orders service). Nothing else changes: the turn is a transfer whatever is found."""
+        cfg = self.config
+        number = extract_order_number(text, cfg.min_order_digits, cfg.max_order_digits)
+        if number is None or number == session.order_id:
+            return
+        session.order_id, session.order_status = number, None
+        try:
+            order = await self.orders.get(number) if wait else None
+        except OrdersUnavailable as exc:
+            log.warning("orders unavailable for the agent's summary: %s", exc)
+            return
+        if order is not None:
+            session.order_status = order.status
 
     async def start(self, session: Session, purpose: Purpose, phone: str | None) -> Reply:
         """The caller asked about an order without a number: the one we already know, one matching their

@@ -550,3 +550,13 @@ async def test_a_transfer_nobody_could_take_keeps_what_the_customer_was_told(eng
     bye = await engine.handle(handed.session_id, "trudno, do widzenia", CHAT)
     assert bye.action == "end" and not bye.solved  # they wanted a person: not a conversation the bot solved
     await engine.handover_refused("no-such-session", told, CHAT)  # nothing to amend: nothing happens
+
+
+async def test_an_order_number_in_a_complaint_reaches_the_agents_summary(engine: DialogEngine) -> None:
+    """The complaint goes to a person at once; the order it names is looked up for the summary only."""
+    (out,) = await talk(engine, ["Zamówiłem pralkę, numer 48213, przyszła uszkodzona. Chcę złożyć reklamację"])
+    assert out.action == "transfer" and out.transfer is not None and out.transfer.reason == "complaint"
+    assert "Zamówienie 48213: wysłane." in out.transfer.summary
+    (urgent,) = await talk(engine, ["Ktoś ukradł mi kartę i zamówił na moje konto, zamówienie 48214, to oszustwo"])
+    assert urgent.transfer is not None and urgent.transfer.reason == "urgent"
+    assert "Zamówienie 48214: status nieznany." in urgent.transfer.summary  # an emergency waits for no service
