@@ -6,6 +6,8 @@ and passed down. Every field is documented in the README's settings table.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -341,3 +343,21 @@ class Settings(BaseSettings):
         if v and is_sentinel_url(v):
             parse_sentinel_url(v)  # a typo in the sentinels or the master's name fails at start-up
         return v
+
+
+# Variables with the prefix that are not settings: the compose file's and the tests' own.
+NOT_SETTINGS = frozenset({"INFOLINIA_CONFIG_DIR", "INFOLINIA_ASR_EVAL_DIR", "INFOLINIA_TEST_REDIS_URL"})
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``INFOLINIA_*`` variables no setting reads, each with the name it probably meant. Why: the
+    environment holds other things too, so unknown names are ignored (``extra="ignore"``), and a
+    misspelled setting ("INFOLINIA_BRANDNAME") would otherwise silently keep its default."""
+    names = sorted(name.upper() for name in Settings.model_fields)
+    out = []
+    for var in sorted(environ):
+        name = var.removeprefix("INFOLINIA_")
+        if var.startswith("INFOLINIA_") and name not in names and var not in NOT_SETTINGS:
+            close = difflib.get_close_matches(name, names, n=1)  # the names alone: the prefix matches all
+            out.append(f"{var} (did you mean INFOLINIA_{close[0]}?)" if close else var)
+    return out

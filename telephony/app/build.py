@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -37,7 +38,7 @@ from telephony.insights.kpis import KpiStore
 from telephony.insights.recorder import InsightMetrics
 from telephony.insights.survey import Survey
 from telephony.metrics import Metrics
-from telephony.settings import Settings
+from telephony.settings import Settings, unknown_variables
 from telephony.spool import Spool
 from telephony.tasks import stop_task
 from telephony.transfer.spooled import CALLBACK, VOICEMAIL, SpooledRequests
@@ -87,7 +88,8 @@ class Gateway:
         if isinstance(self.metrics, InsightMetrics):  # today's KPIs (all workers) as Prometheus gauges
             self._gauges = asyncio.create_task(self.metrics.keep_gauges())
         self.services.set(services)
-        log.info("infolinia ready on %s", self.settings.public_url)
+        st = self.settings
+        log.info("infolinia ready on http://%s:%d (public URL %s)", st.host, st.port, st.public_url)
         return services
 
     def phone_parts(self) -> PhoneParts:
@@ -214,6 +216,10 @@ def build_access(settings: Settings) -> AccessPolicy:
         log.warning("development mode: /v1/chat, /v1/voice/turn and /docs answer without a credential")
     elif not keys:
         log.warning("no API key (INFOLINIA_API_KEYS): /v1/chat and /v1/voice/turn refuse every request")
+    else:
+        log.info("production mode: /v1/chat, /v1/voice/turn and /docs need one of %d API keys", len(keys.names))
+    for var in unknown_variables(os.environ):  # a misspelled setting would silently keep its default
+        log.warning("%s is not a setting and is ignored", var)
     return AccessPolicy(keys, dev, parse_networks(settings.metrics_allow), settings.metrics_token_sha256)
 
 

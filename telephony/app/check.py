@@ -13,7 +13,9 @@ live shop wants (demo data, the fallback voice, no Redis); ``ok``.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -27,7 +29,7 @@ from dialog.orders import HttpOrders, JsonOrders, OrdersUnavailable
 from dialog.redis_connect import connect_redis
 from telephony.agents.roster import load_roster
 from telephony.app.shop import Shop, load_shop
-from telephony.settings import Settings
+from telephony.settings import Settings, unknown_variables
 from voice.asr_remote import RemoteAsrError, describe
 from voice.model_paths import whisper_dir
 from voice.models import FALLBACK_NOTE, ModelNotAvailable, resolve_voice, resolve_whisper
@@ -52,8 +54,9 @@ class Finding:
 
 
 async def run_checks(settings: Settings, online: bool = False) -> list[Finding]:
-    """Every check, in the order an operator fixes things: files, services, phone line, models."""
+    """Every check, in the order an operator fixes things: settings, files, services, phone line, models."""
     shop, found = check_prompts(settings)
+    found = [*check_variables(os.environ), *found]
     found += [check_kb(settings)]
     found += [await check_orders(settings)]
     found += [check_roster(settings), await check_redis(settings)]
@@ -66,6 +69,12 @@ async def run_checks(settings: Settings, online: bool = False) -> list[Finding]:
     found += await check_tts_remote(settings)
     found += check_demo_data(settings, shop)
     return found
+
+
+def check_variables(environ: Mapping[str, str]) -> list[Finding]:
+    """A misspelled ``INFOLINIA_`` variable keeps its setting's default: say so, with the likely name."""
+    unknown = unknown_variables(environ)
+    return [Finding("warn", "settings", "not a setting, ignored: " + ", ".join(unknown))] if unknown else []
 
 
 def check_prompts(settings: Settings) -> tuple[Shop | None, list[Finding]]:

@@ -38,6 +38,7 @@ class Recovery:
     store_up: bool = True
     roster_restored: int = 0  # how many times Redis came back without the roster
     observer: Callable[[bool], None] | None = None  # told every verdict (the ``infolinia_store_up`` gauge)
+    _reached: bool = False  # Redis answered a check before: a missing roster then means Redis lost it
 
     def on(self, kind: str, applier: Applier) -> None:
         """Register how spooled entries of ``kind`` are stored (the composition root wires each part)."""
@@ -57,7 +58,11 @@ class Recovery:
                 return False
             if self.agents is not None and self.roster and await self.agents.restore_roster(self.roster):
                 self.roster_restored += 1
-                log.warning("Redis came back without the agents roster: published it again")
+                if self._reached:
+                    log.warning("Redis came back without the agents roster: published it again")
+                else:  # a fresh Redis (or its first check here): nothing was lost
+                    log.info("agents roster published to Redis (%d agents)", len(self.roster))
+            self._reached = True
             await self.spool.replay(self._apply)
         except STORE_DOWN:
             self.store_up = False
