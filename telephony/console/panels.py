@@ -38,7 +38,7 @@ async def render_context(deps: AgentsDeps, agent_id: str, view: ViewConfig) -> d
         _transfer(deps, state), _queues(deps, state), _callbacks(deps, state.agent, view)
     )
     return {
-        "agent": {"id": state.id, "name": state.agent.name},
+        "agent": {"id": state.id, "name": state.agent.name, "supervisor": state.agent.supervisor},
         "agent_status": state.status,
         "status_label": STATUS_LABELS.get(state.status, state.status),
         "transfer": transfer,

@@ -70,7 +70,16 @@ def build_dashboard_router(
 
     @router.get("")
     async def page(request: Request, deps: Deps, kpis: Kpis) -> Response:
-        me = await supervisor(request, deps)
+        try:
+            me = await supervisor(request, deps)
+        except HTTPException as exc:  # an agent who is not a supervisor: a page that says so, not JSON
+            if exc.status_code != 403:
+                raise
+            agent = await sessions(deps).resolve(request.cookies.get(config.cookie.name))
+            context = {"forbidden": True, "path": config.path, "me": agent}
+            response = templates.TemplateResponse(request, "dashboard.html", context, status_code=403)
+            response.headers.update(SECURITY_HEADERS)
+            return response
         if me is None:
             return RedirectResponse(config.login_path, status_code=303)
         context = {"panels": panels(await snapshot(deps, kpis, tz)), "path": config.path, "me": me}

@@ -56,4 +56,12 @@ async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
         async with httpx.AsyncClient(base_url=w.base) as http:
             login = await http.post("/agents/login", data={"token": token("anna")})
             assert login.status_code == 303
-            assert (await http.get("/agents/dashboard")).status_code == 403
+            refused = await http.get("/agents/dashboard")
+            assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
+            assert "Panel kierownika jest dostępny dla kierownika zmiany" in refused.text  # a page, not JSON
+            assert 'id="link-history"' in (await http.get("/agents")).text
+            assert 'id="link-dashboard"' not in (await http.get("/agents")).text
+        async with httpx.AsyncClient(base_url=w.base) as http:  # the supervisor's console links both pages
+            assert (await http.post("/agents/login", data={"token": token("szef")})).status_code == 303
+            console = (await http.get("/agents")).text
+            assert 'id="link-dashboard"' in console and 'id="link-gaps"' in console
