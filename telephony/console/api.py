@@ -110,8 +110,15 @@ class StatusBody(BaseModel):
 
 
 class OutcomeBody(BaseModel):
+    """An outcome: the console's keys ("resolved", "follow_up", …: ``console.view.DEFAULT_OUTCOMES``,
+    shown with their Polish labels) or an integration's own code (shown as written)."""
+
     model_config = ConfigDict(extra="forbid")
     outcome: str = Field(..., min_length=1, max_length=200)
+
+
+class WrapUpBody(OutcomeBody):
+    note: str = Field("", max_length=2000)  # the agent's note, as the console's wrap-up form takes it
 
 
 async def note_in_history(deps: AgentsDeps, tid: str, agent_id: str, outcome: str, note: str = "") -> None:
@@ -257,13 +264,15 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         return {"id": me.id, "status": body.status, "previous": previous}
 
     @router.post("/v1/agents/me/wrap-up")
-    async def wrap_up(body: OutcomeBody, deps: Deps, me: Me) -> dict[str, Any]:
+    async def wrap_up(body: WrapUpBody, deps: Deps, me: Me) -> dict[str, Any]:
         state = await deps.agents.get(me.id)
         if state is None or state.status != "wrap_up":
             raise HTTPException(409, "not in wrap-up")
         if state.last_transfer:
-            await deps.transfers.update(state.last_transfer, outcome=body.outcome)
-            await note_in_history(deps, state.last_transfer, me.id, body.outcome)
+            note = " ".join(body.note.split())
+            fields = {"outcome": body.outcome, "wrap_up_note": note} if note else {"outcome": body.outcome}
+            await deps.transfers.update(state.last_transfer, **fields)
+            await note_in_history(deps, state.last_transfer, me.id, body.outcome, note)
         if not await deps.agents.finish_wrap_up(me.id):
             raise HTTPException(409, "not in wrap-up")
         await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, state.last_transfer, {"status": "available"}))
@@ -273,6 +282,7 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
             "status": "available",
             "transfer_id": state.last_transfer,
             "outcome": body.outcome,
+            "note": " ".join(body.note.split()),
         }
 
     @router.get("/v1/queues")

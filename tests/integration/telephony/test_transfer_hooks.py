@@ -185,9 +185,12 @@ async def test_agent_set_available_over_the_api_is_dialled_before_the_request_re
 async def test_end_of_wrap_up_over_the_api_dials_the_waiting_caller(world: World) -> None:
     tid, _ = await _waiting(world)
     reply = await world.http.post(
-        f"{world.base}/v1/agents/me/wrap-up", json={"outcome": "rozwiązane"}, headers=_bearer("anna")
+        f"{world.base}/v1/agents/me/wrap-up",
+        json={"outcome": "resolved", "note": "Zwrot  zlecony,\n klient poinformowany"},
+        headers=_bearer("anna"),
     )
     assert reply.status_code == 200 and reply.json()["status"] == "available"
+    assert reply.json()["note"] == "Zwrot zlecony, klient poinformowany"  # as the console's form takes it
     _one_ring(world.twilio.drain(), "anna", tid)
     assert await world.status(tid) == "ringing"
 
