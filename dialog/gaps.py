@@ -137,6 +137,9 @@ def to_kb_yaml(gaps: Sequence[Gap], *, top: int = 20, min_count: int = 2, max_qu
         "entries:",
     ]
     chosen = [g for g in gaps if g.count >= min_count][:top]
+    if left_out := sum(1 for g in gaps if g.count < min_count):
+        lines.insert(2, f"# {left_out} group(s) asked fewer than {min_count} times are left out (infolinia gaps "
+                        f"--min-count 1, or ?min_count=1, exports them too).")  # fmt: skip
     for n, gap in enumerate(chosen, 1):
         entry = {
             "id": f"luka-{n:02d}-{_slug(gap.example)}",

@@ -24,7 +24,10 @@ def run_gaps(args: argparse.Namespace, settings: Settings) -> int:
     print(render(gaps, args.top))
     if args.export is not None:
         args.export.write_text(to_kb_yaml(gaps, top=args.top, min_count=args.min_count), encoding="utf-8")
-        print(f"written: {args.export} (fill in each answer, then append the entries to your kb.yaml)")
+        kept = min(args.top, sum(1 for g in gaps if g.count >= args.min_count))
+        print(f"written: {args.export}: {kept} entries (fill in each answer, then append them to your kb.yaml)")
+        if kept < min(args.top, len(gaps)):
+            print(f"groups asked fewer than {args.min_count} times are left out: --min-count 1 exports them too")
     return 0
 
 

@@ -153,3 +153,6 @@ def test_the_export_is_the_kb_format_and_cannot_go_live_unanswered(tmp_path: Pat
     kb = load_kb(path)
     assert kb.search("Czy robicie grawer?")[0].entry_id == "luka-01-czy-robicie-grawer"
     assert yaml.safe_load(to_kb_yaml([])) == {"entries": []}
+    assert "1 group(s) asked fewer than 2 times are left out" in text  # the export says why it is short
+    only_once = to_kb_yaml(gaps[2:], min_count=2)
+    assert yaml.safe_load(only_once) == {"entries": []} and "--min-count 1" in only_once
