@@ -97,9 +97,14 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
+ECHO_MAX = 200  # characters of a refused input sent back in a 422
+
+
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422, made safe to send: an input such as ``NaN`` or ``Infinity`` (valid in Python's JSON,
-    not in strict JSON) made the default handler crash with a 500 while serialising the error."""
+    not in strict JSON) made the default handler crash with a 500 while serialising the error; and a
+    refused text is echoed shortened (a 10,000-character message came back whole: bandwidth for an
+    abuser, and personal data in every proxy's log of the response)."""
     assert isinstance(exc, RequestValidationError)
     return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
 
@@ -107,6 +112,8 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 def _json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str) and len(value) > ECHO_MAX:
+        return f"{value[:ECHO_MAX]}… ({len(value)} characters)"
     if isinstance(value, list):
         return [_json_safe(v) for v in value]
     if isinstance(value, dict):

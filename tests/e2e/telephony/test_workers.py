@@ -244,3 +244,12 @@ def test_non_finite_numbers_in_json_are_a_422_not_a_500(workers: tuple[list[str]
         reply = httpx.post(a + "/v1/chat", content=raw, headers={"content-type": "application/json", **KEY}, timeout=30)
         assert reply.status_code == 422, (raw, reply.text)
         assert "detail" in reply.json()
+
+
+def test_a_refused_long_text_is_not_echoed_back_whole(workers: tuple[list[str], str]) -> None:
+    """The 422 for a 10,000-character message names the error and its length, not the whole text."""
+    (a, _), _ = workers
+    reply = httpx.post(a + "/v1/chat", json={"text": "ą" * 10_000}, headers=KEY, timeout=30)
+    assert reply.status_code == 422
+    (error,) = reply.json()["detail"]
+    assert error["input"].endswith("… (10000 characters)") and len(reply.content) < 2_000
