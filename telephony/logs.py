@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -28,6 +29,10 @@ from typing import Any
 from dialog.pii import mask
 
 call_id_var: ContextVar[str | None] = ContextVar("infolinia_call_id", default=None)
+
+# A chat's session id is the customer's only credential for its events and state (``/v1/chat/{id}/…``,
+# ``?session_id=``): access logs keep its first characters, enough to follow one conversation, not to use it.
+_SESSION_IN_URL = re.compile(r"(/v1/chat/|[?&]session_id=)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]+")
 
 SENSITIVE_FIELDS = frozenset({"caller", "phone", "from", "to", "email", "name", "text", "transcript", "pesel"})
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
@@ -51,7 +56,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "msg": mask(record.getMessage()),
+            "msg": redact(record.getMessage()),
         }
         call_id = getattr(record, "call_id", None) or call_id_var.get()
         if call_id:
@@ -71,8 +76,13 @@ class MaskingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         call_id = call_id_var.get()
-        text = mask(super().format(record))
+        text = redact(super().format(record))
         return f"{text} [call {call_id}]" if call_id else text
+
+
+def redact(text: str) -> str:
+    """Personal data masked (``dialog.pii``) and chat session ids in URLs shortened."""
+    return _SESSION_IN_URL.sub(r"\1\2…", mask(text))
 
 
 def _mask_value(value: Any) -> Any:

@@ -79,3 +79,17 @@ def test_the_formatter_is_one_line_even_for_multiline_messages() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "a\nb 600100200", None, None)
     out = JsonFormatter().format(record)
     assert "\n" not in out and json.loads(out)["msg"] == "a\nb [telefon …200]"
+
+
+def test_access_lines_shorten_chat_session_ids_the_customers_credential() -> None:
+    stream, handler = _capture()
+    try:
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d', "10.0.0.7:5000", "GET", "/v1/chat/3f2a9c0d1e2b4a5f/events?after=3", "1.1", 200
+        )
+        logging.getLogger("uvicorn.access").info("POST /v1/voice/turn?session_id=abcdef123456&rate=8000")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    first, second = (json.loads(line)["msg"] for line in stream.getvalue().splitlines())
+    assert "/v1/chat/3f2a…/events?after=3" in first and "3f2a9c0d1e2b4a5f" not in first
+    assert "session_id=abcd…&rate=8000" in second
