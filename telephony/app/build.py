@@ -157,7 +157,8 @@ def build_gateway(settings: Settings) -> Gateway:
         else None
     )
     if transfer is None:
-        log.warning("warm transfer and the agent console need Redis: transfers go to the fallback number")
+        where = "the fallback number" if settings.fallback_number else "nobody: apology, then hang-up (no fallback)"
+        log.warning("warm transfer and the agent console need Redis: transfers go to %s", where)
     recovery = None if redis is None else build_recovery(settings, store, spool, transfer)
     if recovery is not None:
         recovery.observer = metrics.store_checked  # infolinia_store_up{backend="redis"}: the "Redis down" alert

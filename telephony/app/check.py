@@ -127,12 +127,20 @@ async def check_orders(settings: Settings) -> Finding:
 
 def check_roster(settings: Settings) -> Finding:
     if not settings.agents_path:
-        return Finding("warn", "agents roster", "none (INFOLINIA_AGENTS_PATH): transfers end in a callback offer")
+        outcome = "callers are offered a callback" if settings.redis_url else _without_redis(settings)
+        return Finding("warn", "agents roster", f"none (INFOLINIA_AGENTS_PATH): no agent takes a transfer, {outcome}")
     try:
         agents = load_roster(settings.agents_path)
     except ValueError as exc:
         return Finding("fail", "agents roster", str(exc))
     return Finding("ok", "agents roster", f"{len(agents)} agents from {settings.agents_path}")
+
+
+def _without_redis(settings: Settings) -> str:
+    """Where a transfer goes without Redis (no queues, no console): what the gateway logs at start-up too."""
+    if settings.fallback_number:
+        return f"transfers go to the fallback number {settings.fallback_number}"
+    return "a transfer is an apology and the call ends (no INFOLINIA_FALLBACK_NUMBER)"
 
 
 async def check_redis(settings: Settings) -> Finding:

@@ -184,3 +184,21 @@ def test_an_own_kb_without_an_orders_source_has_order_lookups_off(
     monkeypatch.delenv("INFOLINIA_ORDERS_URL")
     status, out = check(capsys)
     assert status == 0 and "ok    orders           none: order lookups are off with your own KB" in out
+
+
+def test_where_transfers_go_without_a_roster_or_redis_and_a_misspelled_setting(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INFOLINIA_AGENTS_PATH")
+    monkeypatch.setenv("INFOLINIA_RATE_LIMIT_TOKEN", "600/minute")
+    monkeypatch.setenv("INFOLINIA_BRANDNAME", "Zielony Ogród")
+    _, out = check(capsys)
+    assert "no agent takes a transfer, callers are offered a callback" in out
+    assert re.search(r"^  INFOLINIA_RATE_LIMIT_TOKEN +600/minute$", out, re.M)  # a rate, not a secret
+    assert "INFOLINIA_BRANDNAME (did you mean INFOLINIA_BRAND_NAME?)" in out
+    monkeypatch.delenv("INFOLINIA_REDIS_URL")
+    _, out = check(capsys)
+    assert "no agent takes a transfer, transfers go to the fallback number +48221112233" in out
+    monkeypatch.delenv("INFOLINIA_FALLBACK_NUMBER")
+    _, out = check(capsys)
+    assert "a transfer is an apology and the call ends (no INFOLINIA_FALLBACK_NUMBER)" in out
