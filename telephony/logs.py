@@ -104,6 +104,7 @@ def setup_logging(level: str | int = "INFO", json: bool = True) -> logging.Handl
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    handler.setLevel(level)  # a library that sets its own logger to DEBUG (bm25s does) stays quiet too
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers.clear()

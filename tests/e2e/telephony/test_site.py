@@ -73,7 +73,9 @@ def test_landing_page_in_chromium(server: Server, browser: Any, tmp_path: Path) 
     phone = browser.find_element(By.ID, "feature-phone")
     assert phone.get_attribute("data-on") == "false" and "INFOLINIA_TWILIO_AUTH_TOKEN" in phone.text
     assert browser.find_element(By.ID, "feature-console").get_attribute("data-on") == "true"
-    assert browser.find_element(By.ID, "feature-transfers").get_attribute("data-on") == "false"
+    transfers = browser.find_element(By.ID, "feature-transfers")
+    assert transfers.get_attribute("data-on") == "false"
+    assert "INFOLINIA_TWILIO_AUTH_TOKEN" in transfers.text and "INFOLINIA_REDIS_URL" not in transfers.text  # set
     assert browser.find_element(By.ID, "demo-note").is_displayed()
     links = {a.get_attribute("id"): a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "nav a")}
     assert links == {f"link-{p}": f"{server.url}/{p}" for p in ("agents", "playground", "docs", "healthz", "readyz")}

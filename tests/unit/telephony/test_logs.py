@@ -93,3 +93,17 @@ def test_access_lines_shorten_chat_session_ids_the_customers_credential() -> Non
     first, second = (json.loads(line)["msg"] for line in stream.getvalue().splitlines())
     assert "/v1/chat/3f2a…/events?after=3" in first and "3f2a9c0d1e2b4a5f" not in first
     assert "session_id=abcd…&rate=8000" in second
+
+
+def test_a_library_logger_set_to_debug_stays_quiet_at_info() -> None:
+    stream, handler = _capture("INFO")
+    chatty = logging.getLogger("bm25s")  # sets itself to DEBUG when imported
+    before = chatty.level
+    chatty.setLevel(logging.DEBUG)
+    try:
+        chatty.debug("Building index from tokens")
+        chatty.warning("a real problem")
+    finally:
+        chatty.setLevel(before)
+        logging.getLogger().removeHandler(handler)
+    assert [json.loads(line)["msg"] for line in stream.getvalue().splitlines()] == ["a real problem"]
