@@ -34,6 +34,9 @@ _ORDER_ASK = term(
     "|=nie =przyszla|=nie =przyszlo|=nie =dotarla|=nie =dotarlo|=nie =doszla|=nie =dostalem|=nie =dostalam"
     "|=jeszcze =nie|=zamowilem|=zamowilam|=wyslane|=wyslaliscie|=na =jakim =etapie|=stan"
 )
+_ORDER_FOLLOW_UP = term(
+    "=kiedy|=gdzie|dotrze|dotrz|przyjdzie|przyjd|dojdzie|dostane|dostan|dorecz|dostarcz|=kurier|kurier|=status"
+)
 _NOT_STATUS = term("anul|zrezygn|wycof|zwrot|zwroc|=oddac|reklam|faktur|zaplac|platn|=zmienic|=zmiana|adres|koszt")
 _ADDRESS = (term("zmien|zmian|=inny|=zly|=zle|popraw|przekier|pomylil|bledn|=nowy"), term("adres"))
 _NOT_ADDRESS = term("faktur|rachun|=nip|mail|=konto|konta|firmy")
@@ -87,6 +90,15 @@ def wants_order_status(text: str) -> bool:
     if not term_positions(_ORDER_NOUN, toks) or term_positions(_NOT_STATUS, toks):
         return False
     return bool(term_positions(_ORDER_ASK, toks))
+
+
+def asks_about_the_order(text: str) -> bool:
+    """A short question leaning on the order just given: 'a kiedy dotrze?', 'kiedy przyjdzie?', 'a gdzie
+    teraz jest?' (no order noun: the order is the one the bot just spoke about)."""
+    toks = tokens(text)
+    if not toks or len(toks) > 6 or not (is_follow_up(text) or len(toks) <= 4):
+        return False
+    return bool(term_positions(_ORDER_FOLLOW_UP, toks)) and not term_positions(_NOT_STATUS, toks)
 
 
 def wants_address_change(text: str) -> bool:

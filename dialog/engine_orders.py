@@ -13,6 +13,7 @@ from datetime import date
 from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
 from dialog.engine_intents import (
+    asks_about_the_order,
     is_correction,
     lacks_order_number,
     mentions_quantity,
@@ -144,6 +145,9 @@ class OrderFlow:
             return await self.start(s, "address", phone)
         if wants_order_status(text):
             return await self.start(s, "status", phone)
+        if s.order_id and s.order_id in s.last_reply and asks_about_the_order(text):  # "a kiedy dotrze?"
+            s.purpose = "status"
+            return await self.lookup(s, s.order_id)
         if lacks_order_number(text, asked=s.expects == "order_number"):
             s.offer, s.offer_value = "transfer", "requested_human"
             return Reply("clarify", say.NO_ORDER_NUMBER_OFFER, expects="yes_no")

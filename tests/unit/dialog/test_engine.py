@@ -560,3 +560,15 @@ async def test_an_order_number_in_a_complaint_reaches_the_agents_summary(engine:
     (urgent,) = await talk(engine, ["Ktoś ukradł mi kartę i zamówił na moje konto, zamówienie 48214, to oszustwo"])
     assert urgent.transfer is not None and urgent.transfer.reason == "urgent"
     assert "Zamówienie 48214: status nieznany." in urgent.transfer.summary  # an emergency waits for no service
+
+
+async def test_a_follow_up_about_the_order_just_given_is_answered_from_the_order(engine: DialogEngine) -> None:
+    """'a kiedy dotrze?' right after an order's status is about that order, not the KB's delivery times."""
+    _, status, when, cost = await talk(
+        engine, ["gdzie jest moja paczka", "48213", "a kiedy dotrze?", "a ile kosztuje dostawa do paczkomatu?"]
+    )
+    assert status.order_id == when.order_id == "48213" and when.kb_id is None
+    assert "Przewidywana data dostawy" in when.reply
+    assert cost.kb_id is not None and cost.order_id is None  # a question about delivery in general: the KB
+    (alone,) = await talk(engine, ["a kiedy dotrze?"])  # no order given before: not an order turn
+    assert alone.order_id is None
