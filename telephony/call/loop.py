@@ -240,7 +240,7 @@ class _Call:
             await self.d.transfer_call(self._context(), outcome)
             self._finish("transferred")
         else:
-            await self._save()
+            await self._save(ended="in_progress")  # a record to read mid-call; the final one at the end
         self.floor.done()
 
     async def _end_call(self, goodbye: str) -> None:
@@ -303,13 +303,13 @@ class _Call:
     def _context(self) -> CallContext:
         return CallContext(self.sid, self.stream_sid, self.session_id, self.caller, self.heard.to_list(), self.ch)
 
-    def _report(self) -> CallReport:
-        ended = self.ended or "caller_hung_up"
+    def _report(self, ended: str = "caller_hung_up") -> CallReport:
+        ended = self.ended or ended
         turns, heard = self.log.turns, self.heard.to_list()
         return CallReport(self.sid, self.session_id, ended, turns, heard, self.errors, self.ears.vad_ms_per_window)
 
-    async def _save(self) -> None:
-        await save_record(self.d.store, self._report(), self.log.origin, self.d.record_ttl_s)
+    async def _save(self, ended: str = "caller_hung_up") -> None:
+        await save_record(self.d.store, self._report(ended), self.log.origin, self.d.record_ttl_s)
 
     async def _shutdown(self) -> None:
         await self.action.settle()  # a hang-up or transfer in flight may finish

@@ -60,13 +60,14 @@ async def run_simulation(
 
 
 async def call_transcript(store: KeyValueStore, call_sid: str, wait_s: float = 10.0) -> list[dict[str, Any]] | None:
-    """The call's heard transcript from its record, which the gateway saves as the call ends (a moment
-    after the simulator hangs up); None when it does not appear within ``wait_s``."""
+    """The call's heard transcript from its final record, which the gateway saves as the call ends (a
+    moment after the simulator hangs up; the records saved after each turn say ``in_progress`` and miss
+    the marks still coming back); None when it does not appear within ``wait_s``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_s
     while True:
         record = await store.get(record_key(call_sid))
-        if record is not None:
+        if record is not None and record.get("ended") != "in_progress":
             return list(record.get("transcript") or [])
         if loop.time() >= deadline:
             return None

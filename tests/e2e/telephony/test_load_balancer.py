@@ -226,10 +226,11 @@ async def _killed_mid_call(c: Cluster, http: httpx.AsyncClient, store: RedisStor
 
 
 async def _record(store: RedisStore, call_sid: str) -> dict[str, Any] | None:
-    """The call's record, which its gateway writes a moment after the caller hangs up."""
+    """The call's final record, which its gateway writes a moment after the caller hangs up (the ones it
+    writes after each turn say ``in_progress``)."""
     for _ in range(200):
         record = await store.get(record_key(call_sid))
-        if record is not None:
+        if record is not None and record.get("ended") != "in_progress":
             return record
         await asyncio.sleep(0.1)
     return None

@@ -435,3 +435,23 @@ async def test_a_caller_going_on_while_the_dialog_decides_is_one_turn_and_the_ha
     said = [text for text, _ in bot_lines(report)]
     assert "Odpowiedź na: Chciałbym zapytać." not in said
     assert said[-1] == "Odpowiedź na: Chciałbym zapytać o zwrot towaru."
+
+
+async def test_records_saved_during_the_call_say_in_progress_and_the_last_how_it_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A record read mid-call (the simulator, an operator) must not claim the caller hung up, nor miss the
+    sentences whose marks are still coming back: only the last record says how the call ended."""
+    h = await harness()
+    saved: list[str] = []
+    store_set = h.store.set
+
+    async def spy(key: str, value: Any, ttl_s: int | None = None) -> None:
+        if key == record_key(SID):
+            saved.append(value["ended"])
+        await store_set(key, value, ttl_s)
+
+    monkeypatch.setattr(h.store, "set", spy)
+    h.line.replied(1).play_out().say("Gdzie jest moja paczka?").replied(2).play_out()
+    await call(h)
+    assert len(saved) >= 2 and set(saved[:-1]) == {"in_progress"} and saved[-1] == "caller_hung_up"
