@@ -34,9 +34,8 @@ _ORDER_ASK = term(
     "|=nie =przyszla|=nie =przyszlo|=nie =dotarla|=nie =dotarlo|=nie =doszla|=nie =dostalem|=nie =dostalam"
     "|=jeszcze =nie|=zamowilem|=zamowilam|=wyslane|=wyslaliscie|=na =jakim =etapie|=stan"
 )
-_ORDER_FOLLOW_UP = term(
-    "=kiedy|=gdzie|dotrze|dotrz|przyjdzie|przyjd|dojdzie|dostane|dostan|dorecz|dostarcz|=kurier|kurier|=status"
-)
+# Arrival and delivery words: "kiedy" or "gdzie" alone ("kiedy jesteście otwarci?") is no question about it.
+_ORDER_FOLLOW_UP = term("dotrze|dotrz|przyjdzie|przyjd|dojdzie|dostane|dostan|dorecz|dostarcz|kurier|=status")
 _NOT_STATUS = term("anul|zrezygn|wycof|zwrot|zwroc|=oddac|reklam|faktur|zaplac|platn|=zmienic|=zmiana|adres|koszt")
 _ADDRESS = (term("zmien|zmian|=inny|=zly|=zle|popraw|przekier|pomylil|bledn|=nowy"), term("adres"))
 _NOT_ADDRESS = term("faktur|rachun|=nip|mail|=konto|konta|firmy")
@@ -93,8 +92,9 @@ def wants_order_status(text: str) -> bool:
 
 
 def asks_about_the_order(text: str) -> bool:
-    """A short question leaning on the order just given: 'a kiedy dotrze?', 'kiedy przyjdzie?', 'a gdzie
-    teraz jest?' (no order noun: the order is the one the bot just spoke about)."""
+    """A short question leaning on the order just given: 'a kiedy dotrze?', 'kiedy przyjdzie?', 'a kurier
+    już był?' (no order noun: the order is the one the bot just spoke about). It needs a word about arrival
+    or delivery: 'kiedy jesteście otwarci?' after an order's status is a question for the KB."""
     toks = tokens(text)
     if not toks or len(toks) > 6 or not (is_follow_up(text) or len(toks) <= 4):
         return False

@@ -11,8 +11,6 @@ band: "to" refers to the previous topic, not to whatever entry mentions a price.
 
 from __future__ import annotations
 
-import functools
-
 from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
 from dialog.engine_intents import after_preamble, is_follow_up, only_numbers
@@ -28,6 +26,7 @@ class KBStep:
         self.kb = kb
         self.config = config
         self.answer_threshold, self.confirm_threshold = config.thresholds(kb)
+        self._chosen: dict[str, tuple[str, ...]] = {}  # the miss re-prompt's examples, by the example before them
 
     def _entry(self, entry_id: str | None) -> object | None:
         entries = getattr(self.kb, "entries", {})  # optional part of the KB: the confirm question
@@ -44,8 +43,17 @@ class KBStep:
         s.kb_given.append(entry_id)
         return Reply("answer", KBStep.answer_text(answer), kb_id=entry_id, anything_else=True)
 
-    @functools.cached_property
+    @property
     def examples(self) -> tuple[str, ...]:
+        """The KB's two examples (``_examples``), none of them on the order example's topic."""
+        return self._examples("")
+
+    def _examples(self, after: str) -> tuple[str, ...]:
+        if after not in self._chosen:
+            self._chosen[after] = self._choose_examples(after)
+        return self._chosen[after]
+
+    def _choose_examples(self, after: str) -> tuple[str, ...]:
         """Two questions the KB answers, suggested after a miss ("na przykład: …"): each entry's shortest
         question (a spoken example must be short), the first entry's, then the next one sharing no word with
         it, its id or tags ("ile trwa dostawa" and "ile kosztuje dostawa" teach a caller less than one about
@@ -53,22 +61,23 @@ class KBStep:
         The KB's own order of entries decides, so an operator puts the most asked topics first."""
         entries = getattr(self.kb, "entries", {}).values()  # optional part of the KB port
         chosen: list[str] = []
-        seen: set[str] = set()
+        seen = _stems(after)  # ``after``: an example said first ("gdzie jest moja paczka"), on its own topic
         for entry in entries:
             questions = getattr(entry, "questions", None)
             if not questions or len(chosen) == 2:
                 continue
             question = min(questions, key=lambda q: len(q.split()))
             labels = " ".join([question, *getattr(entry, "tags", ()), str(getattr(entry, "id", "")).replace("-", " ")])
-            stems = {lemma(w) for w in words(labels) if len(w) > 3}  # the id and tags name the topic too
-            if not chosen or not stems & seen:
+            stems = _stems(labels)  # the id and tags name the topic too
+            if (not chosen and not after) or not stems & seen:
                 chosen.append(self.spoken_question(question))
                 seen |= stems
         return tuple(chosen)
 
     def clarify(self, misses: int, orders: bool) -> str:
         """The re-prompt after a miss, with the KB's examples (an order question first where orders exist)."""
-        examples = [say.ORDER_QUESTION_EXAMPLE, *self.examples] if orders else list(self.examples)
+        first = say.ORDER_QUESTION_EXAMPLE if orders else ""
+        examples = [first, *self._examples(first)] if first else list(self.examples)
         return say.clarify(misses, examples[:2])
 
     @staticmethod
@@ -132,3 +141,8 @@ class KBStep:
         if not isinstance(answer, str) or s.offer_value is None:
             return None
         return self._answer(s, s.offer_value, answer)
+
+
+def _stems(text: str) -> set[str]:
+    """The topic words of ``text``: lemmas of its words longer than three letters."""
+    return {lemma(w) for w in words(text) if len(w) > 3}

@@ -89,21 +89,25 @@ class OrderFlow:
         return Reply("clarify", text, expects="order_number", order_id=number)
 
     async def for_agent(self, session: Session, text: str, wait: bool) -> None:
-        """An order number said in a turn that goes to a person ("numer 48213, chcę złożyć reklamację"):
-        the agent's summary names the order, and its status unless ``wait`` is False (an emergency does
-        not wait for the orders service). Nothing else changes: the turn is a transfer whatever is found."""
+        """An order number said in a turn that goes to a person ("numer 48213, chcę złożyć reklamację"): the
+        agent's summary names it. An order the service knows becomes the conversation's order, with its
+        status; a number it does not know, or one not looked up (``wait`` False: an emergency waits for no
+        service), is only mentioned. The turn is a transfer whatever is found."""
         cfg = self.config
         number = extract_order_number(text, cfg.min_order_digits, cfg.max_order_digits)
-        if number is None or number == session.order_id:
+        if number is None or number == session.order_id or mentions_quantity(text):  # "12999 zł" is a price
             return
-        session.order_id, session.order_status = number, None
+        session.slots["order_mentioned"] = f"{number} (nie sprawdzono)"
         try:
             order = await self.orders.get(number) if wait else None
         except OrdersUnavailable as exc:
             log.warning("orders unavailable for the agent's summary: %s", exc)
             return
-        if order is not None:
-            session.order_status = order.status
+        if order is not None:  # only a real order becomes the conversation's order
+            session.order_id, session.order_status = order.id, order.status
+            del session.slots["order_mentioned"]
+        elif wait:
+            session.slots["order_mentioned"] = f"{number} (nie znaleziono takiego zamówienia)"
 
     async def start(self, session: Session, purpose: Purpose, phone: str | None) -> Reply:
         """The caller asked about an order without a number: the one we already know, one matching their
@@ -145,7 +149,7 @@ class OrderFlow:
             return await self.start(s, "address", phone)
         if wants_order_status(text):
             return await self.start(s, "status", phone)
-        if s.order_id and s.order_id in s.last_reply and asks_about_the_order(text):  # "a kiedy dotrze?"
+        if s.order_id and s.order_id in _bot_said_last(s) and asks_about_the_order(text):  # "a kiedy dotrze?"
             s.purpose = "status"
             return await self.lookup(s, s.order_id)
         if lacks_order_number(text, asked=s.expects == "order_number"):
@@ -162,3 +166,8 @@ class OrderFlow:
             return False
         context = s.order_id is not None or s.offer == "transfer"  # "nie, to jest 48213"
         return context or is_correction(text) or wants_order_status(text) or wants_address_change(text)
+
+
+def _bot_said_last(s: Session) -> str:
+    """The bot's latest words in the conversation (the caller's current turn is already recorded)."""
+    return next((text for role, text in reversed(s.history) if role == "bot"), "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dialog.numbers import yes_no
 from dialog.pii import mask
 from dialog.ports import Reason
 from dialog.session import Session
@@ -51,6 +52,7 @@ def summarize(
     order_id: str | None = None,
     order_status: str | None = None,
     note: str | None = None,
+    mentioned: str | None = None,
 ) -> str:
     """2-5 short lines: reason and the matter (``matter``), order, the caller's other latest turns,
     failed attempts and mood. The caller's words are quoted with personal data masked (``dialog.pii``),
@@ -65,7 +67,9 @@ def summarize(
     if order_id:
         status = STATUS_WORDS.get(order_status or "", "status nieznany")
         lines.append(f"Zamówienie {order_id}: {status}.")
-    last = (said[:-1] if said and said[-1] == topic else said)[-3:]  # the matter is quoted once
+    elif mentioned:
+        lines.append(f"Klient podał numer zamówienia {mentioned}.")
+    last = [t for t in said if t != topic][-3:]  # the matter is quoted once
     if last:
         lines.append("Ostatnio klient powiedział: " + " / ".join(_quote(t, order_id) for t in last) + ".")
     lines.append(f"Nieudane próby: {failed_attempts}. Nastrój: {MOOD_WORDS.get(mood, mood)}.")
@@ -73,13 +77,12 @@ def summarize(
 
 
 def matter(reason: Reason, first_request: str | None, said: Sequence[str]) -> str | None:
-    """What the transfer is about: for a complaint, an emergency or an offer, the caller's latest words
-    that say it (someone who asked about delivery and then reports a broken TV is transferred for the TV);
-    for a request for a person or a miss, the first thing they asked about."""
-    if reason in _IN_LATEST_WORDS:
-        latest = next((t for t in reversed(said) if len(t.split()) >= 2), None)
-        if latest is not None:
-            return latest
+    """What the transfer is about: for a complaint, an emergency or an offer, the caller's words that
+    raised it, the latest turn however short ("pożar!"; someone who asked about delivery and then reports a
+    broken TV is transferred for the TV), unless it is only a yes or no to the bot; for a request for a
+    person or a miss, the first thing they asked about."""
+    if reason in _IN_LATEST_WORDS and said and not (yes_no(said[-1]) is not None and len(said[-1].split()) <= 2):
+        return said[-1]
     return first_request
 
 
@@ -94,4 +97,5 @@ def build_summary(reason: Reason, session: Session, note: str | None = None) -> 
         session.order_id,
         session.order_status,
         note,
+        None if session.order_id else session.slots.get("order_mentioned"),
     )

@@ -43,6 +43,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.host:  # the workers read their settings from the environment; development mode depends on it
         os.environ["INFOLINIA_HOST"] = args.host
+    if args.port:  # and their "ready on" line names the port they listen on
+        os.environ["INFOLINIA_PORT"] = str(args.port)
     load_shop(settings)  # a bad prompts file or roster: one line here, not a traceback from every worker
     if settings.agents_path:
         load_roster(settings.agents_path)

@@ -131,7 +131,7 @@ def build_chat_router(
         if not outcome.saved:  # a reply whose conversation was not stored would be forgotten on the next turn
             raise HTTPException(503, "session store unavailable, send the message again", {"Retry-After": "5"})
         seconds, result = time.monotonic() - began, outcome.to_api()
-        if outcome.action == "transfer":  # only a chat is handed to agents; other channels are told so
+        if outcome.action == "transfer" and body.channel != "phone":  # a phone integration hands over itself
             reason = outcome.transfer.reason if outcome.transfer else None
             result.update(await _hand_off(live, outcome, metrics) if body.channel == "chat" else _not_here(reason))
             if result["handoff"]["status"] == "unavailable":  # the history keeps what the customer was told

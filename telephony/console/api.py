@@ -118,7 +118,7 @@ class OutcomeBody(BaseModel):
 
 
 class WrapUpBody(OutcomeBody):
-    note: str = Field("", max_length=2000)  # the agent's note, as the console's wrap-up form takes it
+    note: str = Field("", max_length=1000)  # the agent's note, as the console's wrap-up form takes it
 
 
 async def note_in_history(deps: AgentsDeps, tid: str, agent_id: str, outcome: str, note: str = "") -> None:
@@ -269,7 +269,7 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         if state is None or state.status != "wrap_up":
             raise HTTPException(409, "not in wrap-up")
         if state.last_transfer:
-            note = " ".join(body.note.split())
+            note = body.note.strip()
             fields = {"outcome": body.outcome, "wrap_up_note": note} if note else {"outcome": body.outcome}
             await deps.transfers.update(state.last_transfer, **fields)
             await note_in_history(deps, state.last_transfer, me.id, body.outcome, note)
@@ -282,7 +282,7 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
             "status": "available",
             "transfer_id": state.last_transfer,
             "outcome": body.outcome,
-            "note": " ".join(body.note.split()),
+            "note": body.note.strip(),
         }
 
     @router.get("/v1/queues")

@@ -162,7 +162,8 @@ async def test_two_misses_transfer_as_not_understood_with_summary(engine: Dialog
     assert second.action == "transfer" and second.transfer is not None
     t = second.transfer
     assert (t.reason, t.queue, t.priority) == ("not_understood", "obsluga", 2)
-    assert "„jaka jutro będzie pogoda” / „bla bla xyz”" in t.summary
+    assert "Sprawa: „jaka jutro będzie pogoda”." in t.summary  # quoted once: as the matter
+    assert "Ostatnio klient powiedział: „bla bla xyz”." in t.summary
     assert "Nieudane próby: 2." in t.summary
 
 
@@ -222,7 +223,8 @@ async def test_escalate_carries_the_same_summary(engine: DialogEngine) -> None:
     out = await engine.escalate(sid, "requested_human", CHAT)
     assert out.session_id == sid and out.action == "transfer" and out.transfer is not None
     assert "Zamówienie 48213: wysłane." in out.transfer.summary
-    assert "„gdzie jest moja paczka” / „48213”" in out.transfer.summary
+    assert "Sprawa: „gdzie jest moja paczka”." in out.transfer.summary
+    assert "Ostatnio klient powiedział: „48213”." in out.transfer.summary
     fresh = await engine.escalate("no-such-session", "urgent", CHAT)
     assert fresh.session_id != "no-such-session" and fresh.transfer is not None
     assert fresh.transfer.priority == 10
@@ -559,7 +561,13 @@ async def test_an_order_number_in_a_complaint_reaches_the_agents_summary(engine:
     assert "Zamówienie 48213: wysłane." in out.transfer.summary
     (urgent,) = await talk(engine, ["Ktoś ukradł mi kartę i zamówił na moje konto, zamówienie 48214, to oszustwo"])
     assert urgent.transfer is not None and urgent.transfer.reason == "urgent"
-    assert "Zamówienie 48214: status nieznany." in urgent.transfer.summary  # an emergency waits for no service
+    assert "Klient podał numer zamówienia 48214 (nie sprawdzono)." in urgent.transfer.summary  # waits for nothing
+    (price,) = await talk(engine, ["Zapłaciłem 12999 zł za telewizor i przyszedł zbity, reklamacja"])
+    assert price.transfer is not None and "12999" not in price.transfer.summary.split("\n", 1)[1]  # a price
+    (unknown,) = await talk(engine, ["Zamówienie 55555 przyszło uszkodzone, chcę złożyć reklamację"])
+    assert unknown.transfer is not None and "55555 (nie znaleziono takiego zamówienia)" in unknown.transfer.summary
+    later = await engine.handle(unknown.session_id, "to gdzie jest moja paczka", CHAT)
+    assert "55555" not in later.reply  # a number the service does not know is not the conversation's order
 
 
 async def test_a_follow_up_about_the_order_just_given_is_answered_from_the_order(engine: DialogEngine) -> None:
@@ -572,3 +580,7 @@ async def test_a_follow_up_about_the_order_just_given_is_answered_from_the_order
     assert cost.kb_id is not None and cost.order_id is None  # a question about delivery in general: the KB
     (alone,) = await talk(engine, ["a kiedy dotrze?"])  # no order given before: not an order turn
     assert alone.order_id is None
+    _, _, hours = await talk(engine, ["gdzie jest moja paczka", "48213", "kiedy jesteście otwarci?"])
+    assert hours.order_id is None  # "kiedy" alone is not about the order's arrival: the KB's question
+    _, _, _, shop = await talk(engine, ["gdzie jest moja paczka", "48213", "dziękuję", "a kiedy dotrze kurier?"])
+    assert shop.order_id is None  # the bot's last words were its thanks, not the order

@@ -219,5 +219,9 @@ def test_a_complaint_after_another_question_is_summarised_as_the_complaint() -> 
     summary = summarize("complaint", said[0], said, 0, "calm").split("\n")
     assert summary[0] == "Reklamacja lub skarga. Sprawa: „chcę złożyć reklamację, telewizor przyszedł zbity”."
     assert summary[1] == "Ostatnio klient powiedział: „Ile kosztuje dostawa do paczkomatu?”."  # quoted once
+    fire = summarize("urgent", said[0], [said[0], "pożar!"], 0, "calm").split("\n")
+    assert fire[0].endswith("Sprawa: „pożar!”.") and "paczkomatu" in fire[1]  # one word raised it
+    yes = summarize("complaint", said[1], [said[1], "tak"], 0, "calm").split("\n")
+    assert yes[0].endswith("Sprawa: „chcę złożyć reklamację, telewizor przyszedł zbity”.")  # not „tak”
     asked = summarize("requested_human", said[0], [*said[:1], "konsultant"], 0, "calm").split("\n")
     assert asked[0] == "Klient prosi o rozmowę z konsultantem. Sprawa: „Ile kosztuje dostawa do paczkomatu?”."

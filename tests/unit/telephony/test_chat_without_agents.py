@@ -49,6 +49,22 @@ async def test_no_live_chat_means_an_honest_reply_and_a_counted_unavailable_hand
     assert counted == {"infolinia_chat_handoffs_total{queue=obsluga,result=unavailable}": 1.0}
 
 
+async def test_devices_are_told_no_person_is_reachable_and_a_phone_integration_hands_over_itself() -> None:
+    dialog: Any = Escalating()
+
+    async def get_dialog() -> Any:
+        return dialog
+
+    app = FastAPI()
+    app.include_router(build_chat_router(get_dialog))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        speaker = (await http.post("/v1/chat", json={"text": "konsultant", "channel": "speaker"})).json()
+        phone = (await http.post("/v1/chat", json={"text": "konsultant", "channel": "phone"})).json()
+    assert speaker["reply"] == catalogue.HANDOFF_NOT_HERE and speaker["handoff"]["reason"] == "channel"
+    assert phone["reply"] == catalogue.TRANSFER["requested_human"] and phone["handoff"] is None
+    assert dialog.refused == [("s1", catalogue.HANDOFF_NOT_HERE)]  # only the device's turn was amended
+
+
 def test_console_shows_a_chat_with_its_messages() -> None:
     record = {"tid": "t1", "status": "ringing", "channel": "chat", "reason": "requested_human", "created_at": 0.0}
     view = transfer_view(record, 5.0, [{"seq": 1, "from": "customer", "text": "Halo?"}])
