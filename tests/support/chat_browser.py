@@ -80,7 +80,7 @@ class ChatConsoleDriver(ConsoleDriver):
     def accept(self, tid: str) -> None:
         self.click("#btn-chat-accept")
         self.until_attr("#transfer", "data-status", "connected")
-        assert "Konsultant Anna dołączył do rozmowy." in self.text("#chat-log")
+        assert "Rozmowę przejmuje konsultant: Anna." in self.text("#chat-log")
         assert self.api(f"/v1/chats/{tid}")["status"] == "connected"
 
     def talk(self, sid: str) -> None:

@@ -147,7 +147,7 @@ def test_template_openings_are_the_fixed_words_before_a_placeholder_as_configure
     assert {"Zamówienie numer", "Nie znalazłem zamówienia numer", "Czy chodzi o zamówienie numer"} <= set(openings)
     assert all("{" not in o and len(o.split()) >= 2 for o in openings)
     assert "Dobrze. Konsultant oddzwoni pod numer" not in openings  # holds a fixed sentence: pre-rendered as one
-    assert "Konsultant" not in openings  # "Konsultant {name} dołączył": one word hides no rendering
+    assert "Konsultant" not in openings  # one word before a placeholder hides no rendering
     catalogue.configure({"ORDER_STATUS": {"shipped": "Paczka o numerze {order_id} jest w drodze."}})
     assert "Paczka o numerze" in catalogue.template_openings()  # the operator's wording, not the default
 
