@@ -186,7 +186,7 @@ async def test_end_of_wrap_up_over_the_api_dials_the_waiting_caller(world: World
     tid, _ = await _waiting(world)
     reply = await world.http.post(
         f"{world.base}/v1/agents/me/wrap-up",
-        json={"outcome": "resolved", "note": "Zwrot  zlecony,\n klient poinformowany"},
+        json={"outcome": "resolved", "note": "  Zwrot zlecony, klient poinformowany\n"},
         headers=_bearer("anna"),
     )
     assert reply.status_code == 200 and reply.json()["status"] == "available"

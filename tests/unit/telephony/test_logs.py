@@ -84,10 +84,11 @@ def test_the_formatter_is_one_line_even_for_multiline_messages() -> None:
 def test_access_lines_shorten_chat_session_ids_the_customers_credential() -> None:
     stream, handler = _capture()
     try:
-        logging.getLogger("uvicorn.access").info(
+        access = logging.getLogger("infolinia.test.access")  # uvicorn's own may be disabled by an earlier test
+        access.info(
             '%s - "%s %s HTTP/%s" %d', "10.0.0.7:5000", "GET", "/v1/chat/3f2a9c0d1e2b4a5f/events?after=3", "1.1", 200
         )
-        logging.getLogger("uvicorn.access").info("POST /v1/voice/turn?session_id=abcdef123456&rate=8000")
+        access.info("POST /v1/voice/turn?session_id=abcdef123456&rate=8000")
     finally:
         logging.getLogger().removeHandler(handler)
     first, second = (json.loads(line)["msg"] for line in stream.getvalue().splitlines())
@@ -97,7 +98,7 @@ def test_access_lines_shorten_chat_session_ids_the_customers_credential() -> Non
 
 def test_a_library_logger_set_to_debug_stays_quiet_at_info() -> None:
     stream, handler = _capture("INFO")
-    chatty = logging.getLogger("bm25s")  # sets itself to DEBUG when imported
+    chatty = logging.getLogger("infolinia.test.chatty")  # as bm25s, which sets itself to DEBUG when imported
     before = chatty.level
     chatty.setLevel(logging.DEBUG)
     try:
