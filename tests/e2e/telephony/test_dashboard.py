@@ -65,3 +65,26 @@ async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
             assert (await http.post("/agents/login", data={"token": token("szef")})).status_code == 303
             console = (await http.get("/agents")).text
             assert 'id="link-dashboard"' in console and 'id="link-gaps"' in console
+        # the same refusal in the browser: a Polish page with the way back, no script errors
+        refused_shot = await asyncio.to_thread(_refused_page, browser, w.base, token("anna"), shots)
+        assert refused_shot.stat().st_size > 5_000
+        errors = [e for e in console_errors(browser) if "status of 403" not in e]  # the page's own status
+        assert errors == []
+
+
+def _refused_page(driver: Any, base: str, agent_token: str, shots: Path) -> Path:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.delete_all_cookies()  # the supervisor's session goes; an agent logs in
+    driver.get(base + "/agents/login")
+    driver.find_element(By.ID, "token").send_keys(agent_token)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 30).until(lambda d: d.current_url.rstrip("/").endswith("/agents"))
+    driver.get(base + "/agents/dashboard")
+    text = driver.find_element(By.ID, "dashboard-forbidden").text
+    assert "Panel kierownika jest dostępny dla kierownika zmiany" in text and "konsoli" in text
+    driver.set_window_size(1280, 800)
+    path = shots / "dashboard-forbidden.png"
+    assert driver.save_screenshot(str(path))
+    return path
