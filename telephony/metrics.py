@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +46,33 @@ from prometheus_client import (
     generate_latest,
 )
 
+from dialog.ports import Outcome
+
 if TYPE_CHECKING:
     from telephony.call.deps import CallReport
+
+
+@dataclass(frozen=True)
+class ConversationTurn:
+    """One chat or speaker turn the bot answered, as the metrics and the KPIs count it."""
+
+    channel: str  # chat | speaker | phone
+    action: str  # the engine's action
+    seconds: float  # the bot's reply time
+    new: bool  # the turn opened the conversation
+    reason: str = ""  # a transfer's reason and queue
+    queue: str = ""
+    solved: bool = False  # ``Outcome.solved``: the bot ended it alone, counted once per conversation
+    handed_over: bool = True  # False: a transfer nobody could take (no agent, a device)
+
+    @classmethod
+    def of(
+        cls, channel: str, outcome: Outcome, seconds: float, *, new: bool, handed_over: bool = True
+    ) -> ConversationTurn:
+        t = outcome.transfer
+        reason, queue = (t.reason, t.queue) if t is not None else ("", "")
+        return cls(channel, outcome.action, seconds, new, reason, queue, outcome.solved, handed_over)
+
 
 # End of speech -> first audio is judged against ~1.5 s; stages are shorter.
 LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 10.0)
@@ -196,22 +222,11 @@ class Metrics:
         self.chat_wait.labels(queue, outcome).observe(max(0.0, seconds))
 
     # --- chat and speaker conversations (the KPIs: telephony/insights/recorder.py) --------------------
-    def conversation_turn(
-        self,
-        channel: str,
-        action: str,
-        seconds: float,
-        *,
-        new: bool,
-        reason: str = "",
-        queue: str = "",
-        solved: bool = False,
-        handed_over: bool = True,
-    ) -> None:
+    def conversation_turn(self, turn: ConversationTurn) -> None:
         """A chat or speaker turn the bot answered (phone turns arrive in ``call_ended``)."""
-        if new:
-            self.conversations.labels(channel).inc()
-        self.turns.labels(channel, action or "none").inc()
+        if turn.new:
+            self.conversations.labels(turn.channel).inc()
+        self.turns.labels(turn.channel, turn.action or "none").inc()
 
     # --- operations (the alert rules) --------------------------------------------------------------
     def queue_promises(self, promises: dict[str, float]) -> None:

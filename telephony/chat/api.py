@@ -27,6 +27,7 @@ from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
 from dialog.store import SessionRepo
 from telephony.chat.handoff import ChatHandoff, unavailable_reply, unavailable_view
 from telephony.chat.stream import SSE_HEADERS, ChatWatch, customer_stream
+from telephony.metrics import ConversationTurn
 from telephony.spool import STORE_DOWN
 from telephony.transfer.store import TransferRecord
 
@@ -212,13 +213,8 @@ def _count_turn(metrics: Any, channel: str, outcome: Outcome, seconds: float, ne
     solved by the bot once per conversation, transferred only when someone was there to take it."""
     if metrics is None or not hasattr(metrics, "conversation_turn"):
         return
-    t = outcome.transfer
     kpi_channel = "chat" if channel == "chat" else "speaker" if channel in ("speaker", "voice") else "phone"
-    reason, queue = (t.reason, t.queue) if t is not None else ("", "")
-    metrics.conversation_turn(
-        kpi_channel, outcome.action, seconds, new=new, reason=reason, queue=queue,
-        solved=outcome.solved, handed_over=handed_over,
-    )  # fmt: skip
+    metrics.conversation_turn(ConversationTurn.of(kpi_channel, outcome, seconds, new=new, handed_over=handed_over))
 
 
 async def _reachable(sessions: SessionRepo, session_id: str) -> bool:

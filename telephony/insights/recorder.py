@@ -23,7 +23,7 @@ from prometheus_client import Gauge
 from telephony.agents.callbacks import CallbackBook, CallbackStatus, ClaimResult
 from telephony.insights.kpis import KpiStore
 from telephony.insights.stats import day_start, period_stats
-from telephony.metrics import CONTAINED_ENDINGS, Metrics
+from telephony.metrics import CONTAINED_ENDINGS, ConversationTurn, Metrics
 
 if TYPE_CHECKING:
     from telephony.call.deps import CallReport
@@ -91,21 +91,9 @@ class InsightMetrics(Metrics):
         super().chat_waited(queue, outcome, seconds, agent)
         self.kpis.waited("chat", queue, outcome, seconds, agent)
 
-    def conversation_turn(
-        self,
-        channel: str,
-        action: str,
-        seconds: float,
-        *,
-        new: bool,
-        reason: str = "",
-        queue: str = "",
-        solved: bool = False,
-        handed_over: bool = True,
-    ) -> None:
-        super().conversation_turn(channel, action, seconds, new=new, reason=reason, queue=queue)
-        record_turn(self.kpis, channel, action, seconds, new=new, reason=reason, queue=queue, solved=solved,
-                    handed_over=handed_over)  # fmt: skip
+    def conversation_turn(self, turn: ConversationTurn) -> None:
+        super().conversation_turn(turn)
+        record_turn(self.kpis, turn)
 
 
 GAUGED = ("conversations", "contained", "transferred", "abandoned", "answered_by_agent", "callbacks_done",
@@ -132,20 +120,17 @@ def _num(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
-def record_turn(
-    kpis: KpiStore, channel: str, action: str, seconds: float, *, new: bool, reason: str = "", queue: str = "",
-    solved: bool = False, handed_over: bool = True,
-) -> None:  # fmt: skip
+def record_turn(kpis: KpiStore, turn: ConversationTurn) -> None:
     """One chat or speaker turn: a new conversation, the bot's reply time, and how it ended: ``solved``
     by the bot alone (``Outcome.solved``: once per conversation, never one a person took), or handed to
     people (a ``transfer`` someone could take: a chat nobody was there for is not a hand-off)."""
-    if new:
-        kpis.started(channel)
-    kpis.bot_replied(channel, seconds, first=new)
-    if solved:
-        kpis.contained(channel)
-    elif action == "transfer" and handed_over:
-        kpis.transferred(channel, reason, queue)
+    if turn.new:
+        kpis.started(turn.channel)
+    kpis.bot_replied(turn.channel, turn.seconds, first=turn.new)
+    if turn.solved:
+        kpis.contained(turn.channel)
+    elif turn.action == "transfer" and turn.handed_over:
+        kpis.transferred(turn.channel, turn.reason, turn.queue)
 
 
 class TurnKpis:
@@ -154,20 +139,8 @@ class TurnKpis:
     def __init__(self, kpis: KpiStore) -> None:
         self.kpis = kpis
 
-    def conversation_turn(
-        self,
-        channel: str,
-        action: str,
-        seconds: float,
-        *,
-        new: bool,
-        reason: str = "",
-        queue: str = "",
-        solved: bool = False,
-        handed_over: bool = True,
-    ) -> None:
-        record_turn(self.kpis, channel, action, seconds, new=new, reason=reason, queue=queue, solved=solved,
-                    handed_over=handed_over)  # fmt: skip
+    def conversation_turn(self, turn: ConversationTurn) -> None:
+        record_turn(self.kpis, turn)
 
 
 class RecordingCallbacks:

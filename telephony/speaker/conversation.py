@@ -24,6 +24,7 @@ from typing import Protocol
 from dialog import catalogue
 from dialog.ports import Action, CallerInfo, Dialog, KeyValueStore
 from telephony.agents.callbacks import CallbackBook
+from telephony.metrics import ConversationTurn
 from telephony.speaker import callback as cb
 
 log = logging.getLogger(__name__)
@@ -50,18 +51,7 @@ class SpeakerReply:
 class TurnSink(Protocol):
     """Where a turn is counted (``telephony.insights.recorder.TurnKpis``)."""
 
-    def conversation_turn(
-        self,
-        channel: str,
-        action: str,
-        seconds: float,
-        *,
-        new: bool,
-        reason: str = "",
-        queue: str = "",
-        solved: bool = False,
-        handed_over: bool = True,
-    ) -> None: ...
+    def conversation_turn(self, turn: ConversationTurn) -> None: ...
 
 
 class SpeakerConversations:
@@ -113,10 +103,10 @@ class SpeakerConversations:
                 step = cb.offer(t)
                 reply, new_state = step.reply, step.state
         if self.kpis is not None:
-            self.kpis.conversation_turn(
-                "speaker", outcome.action, seconds, new=not record, reason=t.reason if t else "",
-                queue=t.queue if t else "", solved=outcome.solved, handed_over=self.callbacks is not None,
-            )  # fmt: skip
+            turn = ConversationTurn.of(
+                "speaker", outcome, seconds, new=not record, handed_over=self.callbacks is not None
+            )
+            self.kpis.conversation_turn(turn)
         if outcome.action == "end":
             await self.store.delete(key)
         else:

@@ -44,6 +44,7 @@ from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome
 from telephony.access.lanes import RecognizerBusy
 from telephony.chat.api import ChatResponse
 from telephony.chat.handoff import refuse_here, unavailable_view
+from telephony.metrics import ConversationTurn
 from voice.ports import PCM, Recognizer, Synthesizer, Transcript
 from voice.wavio import to_mono_int16
 
@@ -265,11 +266,10 @@ def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None)
         if words != heard.text.strip():
             confidence = next((c for t, c in heard.nbest() if t == words), heard.confidence)
         if metrics is not None:
-            t = outcome.transfer
-            metrics.conversation_turn(
-                "speaker", outcome.action, decided - started, new=session is None, reason=t.reason if t else "",
-                queue=t.queue if t else "", solved=outcome.solved, handed_over=handed_over,
-            )  # fmt: skip
+            turn = ConversationTurn.of(
+                "speaker", outcome, decided - started, new=session is None, handed_over=handed_over
+            )
+            metrics.conversation_turn(turn)
         out_rate = reply_rate or services.synthesizer.native_rate
         wav = encode_wav(await services.synthesizer.synthesize(outcome.reply, out_rate), out_rate)
         timings = {
