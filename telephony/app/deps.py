@@ -19,7 +19,7 @@ from telephony.app.ready import NotReady
 from telephony.app.services import Services
 from telephony.call.loop import run_call
 from telephony.chat.api import LiveChat
-from telephony.console.api import AgentsDeps
+from telephony.console.deps import AgentsDeps
 from telephony.history.api import HistoryParts
 from telephony.insights.kpis import KpiStore
 from telephony.ports import AudioChannel, CallStarted

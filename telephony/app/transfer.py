@@ -28,7 +28,7 @@ from telephony.chat.api import LiveChat
 from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
 from telephony.chat.store import ChatLog
 from telephony.chat.stream import ChatWatch
-from telephony.console.api import AgentsDeps, build_agents_deps
+from telephony.console.deps import AgentsDeps, build_agents_deps
 from telephony.insights.kpis import KpiStore
 from telephony.insights.recorder import RecordingCallbacks
 from telephony.insights.survey import survey_url

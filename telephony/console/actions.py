@@ -10,7 +10,7 @@ from telephony.agents import events as ev
 from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
-from telephony.console.api import AgentsDeps, note_in_history
+from telephony.console.deps import AgentsDeps, note_in_history
 from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
 
 __all__ = [

@@ -12,96 +12,23 @@ claims to be whom. All state is in Redis (``AgentsDeps``), so any worker answers
 """
 
 import logging
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
-from redis.asyncio import Redis
 
 from telephony.access.guard import admit, client_ip
-from telephony.access.ratelimit import Limiter, Rules, limits_storage
 from telephony.agents import events as ev
-from telephony.agents.audit import TranscriptAudit
-from telephony.agents.callbacks import CallbackBook, RedisCallbacks
-from telephony.agents.dispatch import OnAvailable, agent_available
-from telephony.agents.events import ConsoleEvent, EventBus
-from telephony.agents.hours import DEFAULT_HOURS, DEFAULT_TZ, QueueHours
-from telephony.agents.repo import AgentRepo, StatusConflict
+from telephony.agents.dispatch import agent_available
+from telephony.agents.events import ConsoleEvent
+from telephony.agents.repo import StatusConflict
 from telephony.agents.roster import Agent
-from telephony.agents.routing import count_serving
-from telephony.agents.waits import HandlingStats, WaitModel, estimate_wait_s, wait_phrase
-from telephony.chat.handoff import ChatHandoff
 from telephony.console.chat_api import chat_routes
-from telephony.history.store import HistoryStore
-from telephony.transfer.store import TransferStore
+from telephony.console.deps import AgentsDeps, DepsProvider, note_in_history
+from telephony.console.queues import queue_names, queue_view
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class AgentsDeps:
-    """Everything the agents features share, built once per process over one Redis connection pool."""
-
-    agents: AgentRepo
-    transfers: TransferStore
-    callbacks: CallbackBook
-    events: EventBus
-    stats: HandlingStats
-    hours: QueueHours
-    limiter: Limiter  # failed tokens per client IP (API and console login), requests per token
-    audit: TranscriptAudit  # who read which transcript
-    wait_model: WaitModel = field(default_factory=WaitModel)
-    clock: Callable[[], float] = time.time
-    # Rings waiting callers when an agent becomes available (``WarmTransfer.dispatch_queues``, given by
-    # the composition root); None without the warm transfer. Used only through ``agent_available``.
-    on_available: OnAvailable | None = None
-    chat: ChatHandoff | None = None  # live chat hand-offs (the composition root adds it with the transfer)
-    history: HistoryStore | None = None  # past conversations: wrap-up notes, the caller's earlier contacts
-
-
-def build_agents_deps(
-    redis: Redis,
-    *,
-    prefix: str = "infolinia:",
-    hours: QueueHours | None = None,
-    on_available: OnAvailable | None = None,
-    clock: Callable[[], float] = time.time,
-    transfer_ttl_s: int = 2 * 86400,
-    callback_ttl_s: int = 30 * 86400,
-    limiter: Limiter | None = None,
-    audit_retention_s: int = 90 * 86400,
-    replicas: int = 0,
-    replica_wait_ms: int = 500,
-) -> AgentsDeps:
-    """The agents features over ``redis`` (``decode_responses=True``; the caller owns and closes it).
-    Publishing the roster is a separate, awaited step: ``deps.agents.sync_roster(roster)``. The TTLs are
-    the retention of transfer records and callback requests (``telephony.retention.policy``); ``limiter``:
-    the gateway's (default: the default rules over this Redis); ``replicas``: how many replicas confirm a
-    callback request before it counts as stored (``RedisCallbacks``)."""
-    return AgentsDeps(
-        agents=AgentRepo(redis, prefix=prefix, clock=clock),
-        transfers=TransferStore(redis, prefix=prefix, clock=clock, ttl_s=transfer_ttl_s),
-        callbacks=RedisCallbacks(
-            redis, prefix=prefix, clock=clock, ttl_s=callback_ttl_s, replicas=replicas, replica_wait_ms=replica_wait_ms
-        ),
-        events=EventBus(redis, prefix=prefix),
-        stats=HandlingStats(redis, prefix=prefix),
-        hours=hours or QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ),
-        limiter=limiter or Limiter(limits_storage(redis, prefix), Rules()),
-        audit=TranscriptAudit(redis, prefix=prefix, retention_s=audit_retention_s, clock=clock),
-        clock=clock,
-        on_available=on_available,
-    )
-
-
-# Resolves the process's AgentsDeps for a request, as a FastAPI dependency (it may itself take injected
-# parameters): ``GatewayDeps.agents`` in the app (waits for start-up, 503 without Redis). Routers take it
-# as a parameter, so whoever hosts them decides where the deps come from.
-DepsProvider = Callable[..., Awaitable[AgentsDeps]]
 
 
 class StatusBody(BaseModel):
@@ -119,71 +46,6 @@ class OutcomeBody(BaseModel):
 
 class WrapUpBody(OutcomeBody):
     note: str = Field("", max_length=1000)  # the agent's note, as the console's wrap-up form takes it
-
-
-async def note_in_history(deps: AgentsDeps, tid: str, agent_id: str, outcome: str, note: str = "") -> None:
-    """The agent's wrap-up on the conversation's history (the transfer names its dialog session); best
-    effort: the wrap-up itself is already stored on the transfer."""
-    if deps.history is None:
-        return
-    try:
-        record = await deps.transfers.get(tid)
-        if record is not None and record.session_id:
-            await deps.history.add_note(record.session_id, agent_id, outcome, note, record.queue)
-    except Exception:
-        log.exception("wrap-up of transfer %s not added to the history", tid)
-
-
-async def queue_view(deps: AgentsDeps, queue: str) -> dict[str, Any]:
-    """One queue: who waits (position, waited, estimate) and who serves it."""
-    states = await deps.agents.list()
-    available, staffed = count_serving([s.view() for s in states], queue)
-    avg = await deps.stats.average(queue)
-    records = await deps.transfers.records(await deps.transfers.waiting(queue))
-    now = deps.clock()
-    waiting = []
-    for position, record in enumerate(records, start=1):
-        estimate = (
-            None if record.status == "ringing" else estimate_wait_s(position, available, staffed, avg, deps.wait_model)
-        )
-        waiting.append(
-            {
-                "transfer_id": record.tid,
-                "channel": record.channel,
-                "session_id": record.session_id,
-                "position": position,
-                "status": record.status,
-                "priority": record.priority,
-                "reason": record.reason,
-                "waited_s": round(max(0.0, now - record.enqueued_at), 1),
-                "estimate_s": None if estimate is None else round(estimate),
-                "estimate_text": wait_phrase(estimate),
-            }
-        )
-    hours = deps.hours.hours(queue)
-    return {
-        "queue": queue,
-        "open": hours.is_open(_aware(now)),
-        "available_agents": available,
-        "staffed_agents": staffed,
-        "avg_handling_s": None if avg is None else round(avg, 1),
-        "waiting_count": len(waiting),
-        "waiting_by_channel": {c: sum(1 for w in waiting if w["channel"] == c) for c in ("phone", "chat")},
-        "waiting": waiting,
-    }
-
-
-def _aware(epoch: float) -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(epoch, UTC)
-
-
-async def queue_names(deps: AgentsDeps) -> list[str]:
-    names = set(await deps.transfers.queue_names()) | set(deps.hours.queues)
-    for state in await deps.agents.list():
-        names.update(state.agent.queues)
-    return sorted(names)
 
 
 def _agent_id(agent: Agent) -> str:

@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 
 from telephony.access.guard import client_ip
 from telephony.console import actions as act
-from telephony.console.api import AgentsDeps, DepsProvider
+from telephony.console.deps import AgentsDeps, DepsProvider
 from telephony.console.panels import render_context
 from telephony.console.sessions import ConsoleSessions, CookiePolicy
 from telephony.console.sse import SSE_HEADERS, agent_stream

@@ -12,7 +12,8 @@ from typing import Any
 
 from telephony.agents.repo import AgentState
 from telephony.agents.roster import Agent
-from telephony.console.api import AgentsDeps, queue_names, queue_view
+from telephony.console.deps import AgentsDeps
+from telephony.console.queues import queue_names, queue_view
 from telephony.console.view import STATUS_LABELS, ViewConfig, callbacks_view, transfer_view
 from telephony.history.view import earlier_view
 

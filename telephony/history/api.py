@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from dialog.gaps import to_kb_yaml
 from telephony.access.guard import admit, client_ip
 from telephony.agents.roster import Agent
-from telephony.console.api import AgentsDeps, DepsProvider
+from telephony.console.deps import AgentsDeps, DepsProvider
 from telephony.history.gaps import GapsReport
 from telephony.history.store import HistoryStore
 from telephony.history.when import BadDate, parse_when

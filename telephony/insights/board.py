@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any
 
-from telephony.console.api import AgentsDeps
+from telephony.console.deps import AgentsDeps
 from telephony.insights.buckets import CHANNELS, WAIT_BINS
 from telephony.insights.charts import columns, rows
 from telephony.insights.kpis import KpiStore

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
-from telephony.console.api import AgentsDeps, DepsProvider
+from telephony.console.deps import AgentsDeps, DepsProvider
 from telephony.console.pages import SECURITY_HEADERS
 from telephony.console.sessions import ConsoleSessions, CookiePolicy
 from telephony.console.sse import SSE_HEADERS

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
-from telephony.console.api import AgentsDeps, queue_names, queue_view
+from telephony.console.deps import AgentsDeps
+from telephony.console.queues import queue_names, queue_view
 from telephony.insights.buckets import CHANNELS, add_counts, by_agent, by_queue, days, summarize
 from telephony.insights.kpis import KpiStore
 

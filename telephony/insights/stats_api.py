@@ -16,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from telephony.access.guard import admit, client_ip
 from telephony.agents.roster import Agent
-from telephony.console.api import AgentsDeps, DepsProvider
+from telephony.console.deps import AgentsDeps, DepsProvider
 from telephony.insights.buckets import CHANNELS
 from telephony.insights.kpis import KpiStore
 from telephony.insights.stats import day_start, live_state, parse_instant, period_stats

@@ -13,7 +13,8 @@ from fastapi import FastAPI, Request
 from redis.asyncio import Redis
 
 from telephony.agents.roster import Agent, hash_token
-from telephony.console.api import AgentsDeps, build_agents_deps, build_agents_router
+from telephony.console.api import build_agents_router
+from telephony.console.deps import AgentsDeps, build_agents_deps
 from tests.support.servers import free_port, spawn, stop, uvicorn_factory, wait_ready
 
 

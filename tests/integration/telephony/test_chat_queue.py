@@ -11,7 +11,8 @@ from telephony.agents.events import EventBus
 from telephony.agents.waits import HandlingStats
 from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
 from telephony.chat.store import ChatLog
-from telephony.console.api import build_agents_deps, queue_view
+from telephony.console.deps import build_agents_deps
+from telephony.console.queues import queue_view
 from tests.support.transfer import Env, agent, ring
 
 QUEUE = "reklamacje"

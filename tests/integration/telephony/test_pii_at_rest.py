@@ -19,7 +19,8 @@ from redis.asyncio import Redis
 from dialog import build_engine
 from dialog.store import RedisStore
 from telephony.chat.api import build_chat_router
-from telephony.console.api import AgentsDeps, build_agents_deps, build_agents_router
+from telephony.console.api import build_agents_router
+from telephony.console.deps import AgentsDeps, build_agents_deps
 from tests.support.pii import ORDER, SAID, answer_offer, readable, stored_texts, transfer_with_pii
 from tests.support.transfer import CALLER, agent
 

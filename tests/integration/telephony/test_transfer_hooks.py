@@ -27,7 +27,7 @@ from telephony.app.build import Gateway, build_gateway
 from telephony.app.factory import gateway_app
 from telephony.app.services import Services
 from telephony.call.deps import CallContext
-from telephony.console.api import AgentsDeps
+from telephony.console.deps import AgentsDeps
 from telephony.devtools.twilio_standin import RestRequest, TwilioStandin, new_call_sid
 from telephony.metrics import Metrics, parse_exposition
 from telephony.settings import Settings

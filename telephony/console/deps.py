@@ -1,0 +1,102 @@
+"""What the agents features share (agents, transfers, callbacks, events, handling stats, hours, limiter,
+audit, live chats, history), built once per process over one Redis connection pool, and how routers get it.
+
+Why a module of its own: the agents' JSON API, the console pages, the supervisor's dashboard and the
+history pages all take the same ``AgentsDeps`` through a ``DepsProvider``; none of them owns it.
+"""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+
+from telephony.access.ratelimit import Limiter, Rules, limits_storage
+from telephony.agents.audit import TranscriptAudit
+from telephony.agents.callbacks import CallbackBook, RedisCallbacks
+from telephony.agents.dispatch import OnAvailable
+from telephony.agents.events import EventBus
+from telephony.agents.hours import DEFAULT_HOURS, DEFAULT_TZ, QueueHours
+from telephony.agents.repo import AgentRepo
+from telephony.agents.waits import HandlingStats, WaitModel
+from telephony.chat.handoff import ChatHandoff
+from telephony.history.store import HistoryStore
+from telephony.transfer.store import TransferStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AgentsDeps:
+    """Everything the agents features share, built once per process over one Redis connection pool."""
+
+    agents: AgentRepo
+    transfers: TransferStore
+    callbacks: CallbackBook
+    events: EventBus
+    stats: HandlingStats
+    hours: QueueHours
+    limiter: Limiter  # failed tokens per client IP (API and console login), requests per token
+    audit: TranscriptAudit  # who read which transcript
+    wait_model: WaitModel = field(default_factory=WaitModel)
+    clock: Callable[[], float] = time.time
+    # Rings waiting callers when an agent becomes available (``WarmTransfer.dispatch_queues``, given by
+    # the composition root); None without the warm transfer. Used only through ``agent_available``.
+    on_available: OnAvailable | None = None
+    chat: ChatHandoff | None = None  # live chat hand-offs (the composition root adds it with the transfer)
+    history: HistoryStore | None = None  # past conversations: wrap-up notes, the caller's earlier contacts
+
+
+def build_agents_deps(
+    redis: Redis,
+    *,
+    prefix: str = "infolinia:",
+    hours: QueueHours | None = None,
+    on_available: OnAvailable | None = None,
+    clock: Callable[[], float] = time.time,
+    transfer_ttl_s: int = 2 * 86400,
+    callback_ttl_s: int = 30 * 86400,
+    limiter: Limiter | None = None,
+    audit_retention_s: int = 90 * 86400,
+    replicas: int = 0,
+    replica_wait_ms: int = 500,
+) -> AgentsDeps:
+    """The agents features over ``redis`` (``decode_responses=True``; the caller owns and closes it).
+    Publishing the roster is a separate, awaited step: ``deps.agents.sync_roster(roster)``. The TTLs are
+    the retention of transfer records and callback requests (``telephony.retention.policy``); ``limiter``:
+    the gateway's (default: the default rules over this Redis); ``replicas``: how many replicas confirm a
+    callback request before it counts as stored (``RedisCallbacks``)."""
+    return AgentsDeps(
+        agents=AgentRepo(redis, prefix=prefix, clock=clock),
+        transfers=TransferStore(redis, prefix=prefix, clock=clock, ttl_s=transfer_ttl_s),
+        callbacks=RedisCallbacks(
+            redis, prefix=prefix, clock=clock, ttl_s=callback_ttl_s, replicas=replicas, replica_wait_ms=replica_wait_ms
+        ),
+        events=EventBus(redis, prefix=prefix),
+        stats=HandlingStats(redis, prefix=prefix),
+        hours=hours or QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ),
+        limiter=limiter or Limiter(limits_storage(redis, prefix), Rules()),
+        audit=TranscriptAudit(redis, prefix=prefix, retention_s=audit_retention_s, clock=clock),
+        clock=clock,
+        on_available=on_available,
+    )
+
+
+# Resolves the process's AgentsDeps for a request, as a FastAPI dependency (it may itself take injected
+# parameters): ``GatewayDeps.agents`` in the app (waits for start-up, 503 without Redis). Routers take it
+# as a parameter, so whoever hosts them decides where the deps come from.
+DepsProvider = Callable[..., Awaitable[AgentsDeps]]
+
+
+async def note_in_history(deps: AgentsDeps, tid: str, agent_id: str, outcome: str, note: str = "") -> None:
+    """The agent's wrap-up on the conversation's history (the transfer names its dialog session); best
+    effort: the wrap-up itself is already stored on the transfer."""
+    if deps.history is None:
+        return
+    try:
+        record = await deps.transfers.get(tid)
+        if record is not None and record.session_id:
+            await deps.history.add_note(record.session_id, agent_id, outcome, note, record.queue)
+    except Exception:
+        log.exception("wrap-up of transfer %s not added to the history", tid)
