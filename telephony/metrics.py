@@ -30,9 +30,7 @@ empty ``/metrics``.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Response
@@ -47,6 +45,7 @@ from prometheus_client import (
 )
 
 from dialog.ports import Outcome
+from telephony.exposition import check_multiprocess_dir, forget_dead_processes, mark_process_dead, render_files
 
 if TYPE_CHECKING:
     from telephony.call.deps import CallReport
@@ -273,59 +272,12 @@ class Metrics:
         """The text exposition: this process's registry, or (multiprocess) every worker's files summed."""
         if self.multiprocess_dir is None:
             return generate_latest(self.registry)
-        from prometheus_client import multiprocess
-
-        merged = CollectorRegistry()
-        multiprocess.MultiProcessCollector(merged, path=self.multiprocess_dir)
-        return generate_latest(merged)
+        return render_files(self.multiprocess_dir)
 
     def close(self) -> None:
         """Worker stopping (multiprocess mode): drop its live gauges from the shared files."""
         if self.multiprocess_dir is not None:
-            from prometheus_client import multiprocess
-
-            multiprocess.mark_process_dead(os.getpid(), self.multiprocess_dir)
-
-
-def check_multiprocess_dir(directory: str) -> None:
-    """Raise unless prometheus_client writes this process's values to files in ``directory``.
-
-    Why: in multiprocess mode ``/metrics`` reads only the files; a process that keeps its values in
-    memory (``PROMETHEUS_MULTIPROC_DIR`` unset, another directory, or set after prometheus_client was
-    imported) would count everything and show nothing."""
-    from prometheus_client import values
-
-    exported = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    in_files = bool(getattr(values.ValueClass, "_multiprocess", False))
-    if not in_files or exported is None or os.path.realpath(exported) != os.path.realpath(directory):
-        raise RuntimeError(
-            f"metrics_dir is {directory!r} but prometheus_client writes to {exported if in_files else 'memory'!r}: "
-            "set PROMETHEUS_MULTIPROC_DIR to the same directory before the process starts "
-            "(`infolinia serve --workers N` does it), or unset INFOLINIA_METRICS_DIR"
-        )
-
-
-def forget_dead_processes(directory: str) -> None:
-    """Drop the live gauges of processes gone without ``close()`` (a crashed worker uvicorn restarted).
-
-    Why at start-up: a crashed worker's replacement starting is the first moment anyone can notice, and
-    its files would otherwise keep its calls in ``calls_active`` for good."""
-    from prometheus_client import multiprocess
-
-    for path in Path(directory).glob("gauge_live*_*.db"):
-        pid = path.stem.rsplit("_", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
-            multiprocess.mark_process_dead(int(pid), directory)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
+            mark_process_dead(os.getpid(), self.multiprocess_dir)
 
 
 def build_metrics_router(metrics: Metrics) -> APIRouter:
@@ -337,17 +289,3 @@ def build_metrics_router(metrics: Metrics) -> APIRouter:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return router
-
-
-def parse_exposition(text: str, names: Sequence[str] = ()) -> dict[str, float]:
-    """Flatten a scrape into ``{"name{label=value,...}": value}`` (the load test diffs two scrapes)."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    out: dict[str, float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if names and not sample.name.startswith(tuple(names)):
-                continue
-            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
-            out[f"{sample.name}{{{labels}}}"] = float(sample.value)
-    return out

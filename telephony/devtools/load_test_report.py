@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from telephony.metrics import parse_exposition
+from telephony.exposition import parse_exposition
 
 CAPACITY_P95_S = 1.5
 _TICKS = os.sysconf("SC_CLK_TCK")

@@ -37,7 +37,7 @@ from telephony.call.deps import record_key
 from telephony.devtools.simulator import CallSimulator, SimulationResult
 from telephony.devtools.simulator_audio import load_turn
 from telephony.devtools.twilio_standin import TwilioStandin
-from telephony.metrics import parse_exposition
+from telephony.exposition import parse_exposition
 from telephony.twilio.wire import call_key
 from tests.support.gateway import tone_wav
 from tests.support.lb import ASKED, REPEAT, CallRouter, HAProxy, start_haproxy

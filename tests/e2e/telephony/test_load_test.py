@@ -27,7 +27,8 @@ from telephony.devtools.load_test_report import (
 from telephony.devtools.load_test_run import bench_calls, levels, scripts
 from telephony.devtools.simulator_audio import load_turn
 from telephony.devtools.simulator_rest import FakeTwilioRest
-from telephony.metrics import Metrics, parse_exposition
+from telephony.exposition import parse_exposition
+from telephony.metrics import Metrics
 from telephony.settings import Settings
 from tests.support.call import AmplitudeVAD, ScriptedDialog
 from tests.support.gateway import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav

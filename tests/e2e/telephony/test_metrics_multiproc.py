@@ -25,7 +25,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from twilio.request_validator import RequestValidator
 
-from telephony.metrics import Metrics, parse_exposition
+from telephony.exposition import parse_exposition
+from telephony.metrics import Metrics
 from tests.support.paths import REPO_ROOT
 from tests.support.servers import Server, free_port, stop, wait_ready
 

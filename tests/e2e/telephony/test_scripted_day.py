@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from telephony.devtools.day import DAY, VOCABULARY, compare, expected, run_day, supervisor_stats
 from telephony.devtools.day_world import day_world
+from telephony.exposition import parse_exposition
 from telephony.insights.recorder import InsightMetrics
-from telephony.metrics import parse_exposition
 
 
 async def test_a_scripted_day_shows_exactly_what_the_script_did(redis_url: str) -> None:

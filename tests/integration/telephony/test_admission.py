@@ -14,7 +14,8 @@ from dialog.catalogue import LINES_BUSY_CALL_BACK, LINES_BUSY_TRANSFER
 from dialog.store import MemoryStore
 from telephony.app.workers import GracefulDrain
 from telephony.call.admission import Admission
-from telephony.metrics import Metrics, parse_exposition
+from telephony.exposition import parse_exposition
+from telephony.metrics import Metrics
 from telephony.ports import AudioChannel, CallStarted
 from telephony.twilio.routes import TwilioDeps, build_twilio_router
 from tests.support.clock import FakeClock

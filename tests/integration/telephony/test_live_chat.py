@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from telephony.metrics import parse_exposition
+from telephony.exposition import parse_exposition
 from tests.support.live_chat import SUMMARY, live_chat_world
 
 AGENTS = {"anna": "Anna Nowak", "bartek": "Bartek Wiśniewski"}

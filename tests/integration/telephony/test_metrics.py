@@ -17,7 +17,8 @@ from telephony.call.deps import CallReport
 from telephony.call.timing import TurnTiming
 from telephony.devtools.simulator_rest import FakeTwilioRest
 from telephony.devtools.simulator_run import run_simulation
-from telephony.metrics import Metrics, build_metrics_router, parse_exposition
+from telephony.exposition import parse_exposition
+from telephony.metrics import Metrics, build_metrics_router
 from tests.support.call import AmplitudeVAD, ScriptedDialog
 from tests.support.gateway import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav
 from tests.support.speech import ToneSynthesizer

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from telephony.agents.callbacks import RedisCallbacks, iso_now
+from telephony.exposition import parse_exposition
 from telephony.insights.recorder import InsightMetrics
-from telephony.metrics import parse_exposition
 from tests.support.insights import insights_world
 
 

@@ -29,7 +29,8 @@ from telephony.app.services import Services
 from telephony.call.deps import CallContext
 from telephony.console.deps import AgentsDeps
 from telephony.devtools.twilio_standin import RestRequest, TwilioStandin, new_call_sid
-from telephony.metrics import Metrics, parse_exposition
+from telephony.exposition import parse_exposition
+from telephony.metrics import Metrics
 from telephony.settings import Settings
 from telephony.transfer.warm import WarmTransfer
 from tests.support.servers import free_port

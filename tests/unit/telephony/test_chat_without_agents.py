@@ -11,7 +11,8 @@ from dialog import catalogue
 from dialog.ports import CallerInfo, Outcome, Transfer
 from telephony.chat.api import build_chat_router
 from telephony.console.view import chat_lines, transfer_view
-from telephony.metrics import Metrics, parse_exposition
+from telephony.exposition import parse_exposition
+from telephony.metrics import Metrics
 
 
 class Escalating:
