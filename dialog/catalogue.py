@@ -20,9 +20,12 @@ from types import MappingProxyType
 from dialog.ports import Reason
 
 # --- opening and closing ----------------------------------------------------------------------------
-GREETING = "Dzień dobry, tu automatyczny asystent {shop}."  # shop: SHOP_NAME_PHRASE with the brand
+GREETING = "Dzień dobry, tu {shop}. Odbiera automatyczny asystent."  # shop: SHOP_NAME_PHRASE with the brand
 GREETING_NO_BRAND = "Dzień dobry, tu automatyczny asystent obsługi klienta."  # no brand configured
-SHOP_NAME_PHRASE = "sklepu {brand}"  # genitive after "asystent": "sklepu Sklep Demo", or "księgarni {brand}"
+# The brand as written (nominative: "tu Urząd Gminy Kórnik", "tu Zdrowa Przystań"), so the default fits a shop,
+# a clinic or an office alike. A greeting in the genitive style overrides both: greeting "Dzień dobry, tu
+# automatyczny asystent {shop}." with shop_name_phrase "sklepu {brand}".
+SHOP_NAME_PHRASE = "{brand}"
 RODO_NOTICE = (
     "Dane osobowe z rozmowy przetwarzamy tylko w celu obsługi zgłoszenia i dobrowolnej oceny rozmowy "
     "na jej końcu, szczegóły są w polityce prywatności na naszej stronie."
@@ -189,7 +192,7 @@ def minutes_phrase(n: int) -> str:
 
 
 def shop_phrase(brand: str | None) -> str:
-    """The shop as the greeting names it ("sklepu Sklep Demo"); "" without a brand (``greeting`` then
+    """The operator as the greeting names it ("Sklep Demo"); "" without a brand (``greeting`` then
     says GREETING_NO_BRAND rather than a made-up or demo name)."""
     return SHOP_NAME_PHRASE.format(brand=brand) if brand else ""
 

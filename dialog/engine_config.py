@@ -33,7 +33,7 @@ class EngineConfig:
     # (``answer_threshold``/``confirm_threshold`` of the KB object, else the lexical ranker's defaults).
     answer_threshold: float | None = None
     clarify_threshold: float | None = None
-    shop_name: str = "sklepu Sklep Demo"  # genitive: "tu automatyczny asystent sklepu Sklep Demo"
+    shop_name: str = "Sklep Demo"  # catalogue.shop_phrase(brand): "Dzień dobry, tu Sklep Demo. Odbiera …"
     min_order_digits: int = 4
     max_order_digits: int = 10
     extra_vocabulary: tuple[str, ...] = DEFAULT_VOCABULARY

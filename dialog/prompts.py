@@ -2,9 +2,9 @@
 
 File format (every key optional)::
 
-    brand: Zielony Ogród                      # the shop's name, said in the greeting
+    brand: Zielony Ogród                      # the operator's name, said in the greeting
     prompts:                                  # catalogue texts by their name in lower case
-      greeting: "Dzień dobry, tu automatyczny asystent {shop}."
+      greeting: "Dzień dobry, tu {shop}. Odbiera automatyczny asystent."
       rodo_notice: "Administratorem danych jest Zielony Ogród sp. z o.o. ..."
       goodbye: "Dziękujemy za telefon do Zielonego Ogrodu. Do widzenia!"
       transfer:                               # a group replaces only the keys it gives

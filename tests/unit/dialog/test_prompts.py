@@ -108,7 +108,7 @@ def test_brand_precedence_setting_then_prompts_then_kb(tmp_path: Path) -> None:
 
 def test_greeting_names_the_brand_or_no_shop_never_the_demo() -> None:
     assert catalogue.greeting(catalogue.shop_phrase("Sklep Demo")).startswith(
-        "Dzień dobry, tu automatyczny asystent sklepu Sklep Demo. Dane osobowe"
+        "Dzień dobry, tu Sklep Demo. Odbiera automatyczny asystent. Dane osobowe"
     )
     own = catalogue.greeting(catalogue.shop_phrase(None), phone=True)
     assert "Sklep Demo" not in own and own.startswith(catalogue.GREETING_NO_BRAND)
@@ -121,6 +121,7 @@ def test_configure_replaces_texts_where_every_reader_sees_them(tmp_path: Path) -
             tmp_path,
             """
 prompts:
+  greeting: Dzień dobry, tu automatyczny asystent {shop}.
   shop_name_phrase: księgarni {brand}
   rodo_notice: Administratorem danych jest Kowalski sp. z o.o.
   goodbye: Dziękujemy, do usłyszenia!

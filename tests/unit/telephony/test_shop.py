@@ -45,7 +45,7 @@ async def greeting(settings: Settings) -> str:
 
 async def test_the_demo_greets_as_sklep_demo() -> None:
     text = await greeting(Settings(speech=False))
-    assert text.startswith("Dzień dobry, tu automatyczny asystent sklepu Sklep Demo.")
+    assert text.startswith("Dzień dobry, tu Sklep Demo. Odbiera automatyczny asystent.")
 
 
 async def test_an_own_kb_without_a_brand_never_says_sklep_demo(own_kb: Path) -> None:
@@ -59,10 +59,10 @@ async def test_the_brand_from_the_setting_or_the_prompts_file(own_kb: Path, tmp_
         "brand: Zielony Ogród\nprompts:\n  how_can_i_help: Jak mogę pomóc w ogrodzie?\n", encoding="utf-8"
     )
     text = await greeting(Settings(speech=False, kb_path=own_kb, prompts_path=prompts))
-    assert text.startswith("Dzień dobry, tu automatyczny asystent sklepu Zielony Ogród.")
+    assert text.startswith("Dzień dobry, tu Zielony Ogród. Odbiera automatyczny asystent.")
     assert text.endswith("Jak mogę pomóc w ogrodzie?")
     text = await greeting(Settings(speech=False, kb_path=own_kb, prompts_path=prompts, brand_name="Ogrody Nowak"))
-    assert "sklepu Ogrody Nowak." in text
+    assert text.startswith("Dzień dobry, tu Ogrody Nowak.")
 
 
 def test_the_gateway_applies_the_prompts_when_built(tmp_path: Path) -> None:
