@@ -1,7 +1,7 @@
 """Fit the retrieval decision (``dialog.kb_hybrid.Calibration``) on labelled utterances, not by hand.
 
 Data (tune data only, never a frozen split): the ``tune`` split of every domain in
-``tests/data/domains.yaml``, the demo KB's ``tests/data/dialog_eval_kb.yaml``, and cross-domain negatives
+``tests/data/domains.yaml`` but those marked ``retrieval_fit: false`` (kept unseen by this fit), the demo KB's ``tests/data/dialog_eval_kb.yaml``, and cross-domain negatives
 (each domain's in-domain tune questions asked of the *other* domains' KBs whose subject differs, labelled
 out of domain), so the thresholds are fitted on several KBs at once and carry over to a new one.
 
@@ -57,7 +57,7 @@ def collect(repo: Path, embedder: Embedder, cache_dir: Path | None) -> list[Samp
     samples: list[Sample] = []
     kbs: dict[str, HybridKB] = {}
     questions: dict[str, list[str]] = {}
-    for domain in load_domains(data / "domains.yaml"):
+    for domain in (d for d in load_domains(data / "domains.yaml") if d.retrieval_fit):
         kbs[domain.name] = build_understanding(load_kb(domain.kb), embedder, cache_dir)[0]  # as the engine's
         cases = [c for c in load_cases(domain.splits["tune"]) if c.reason is None and not c.before]
         samples += _samples(kbs[domain.name], [(c.text, c.kb_id) for c in cases], domain.name)

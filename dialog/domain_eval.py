@@ -49,12 +49,15 @@ class Case(BaseModel):
 
 
 class Domain(BaseModel):
-    """A KB under evaluation, whether it has an orders source, and its split files (relative paths)."""
+    """A KB under evaluation, whether it has an orders source, and its split files (relative paths).
+    ``retrieval_fit`` False: ``dialog.calibrate`` never fits the retrieval decision on it, so the domain
+    stays one the decision has not seen (its tune split still serves the escalation fit)."""
 
     name: str
     kb: Path
     orders: bool = False
     splits: dict[str, Path]
+    retrieval_fit: bool = True
 
 
 def load_domains(path: Path) -> list[Domain]:

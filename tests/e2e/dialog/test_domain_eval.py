@@ -1,4 +1,4 @@
-"""The engine with the real embedding model on three unseen domains (tests/data/domains.yaml).
+"""The engine with the real embedding model on four unseen domains (tests/data/domains.yaml).
 
 Levels asserted on the FROZEN split are just under what was measured when it was first run after
 tuning (docs/benchmarks.md has the figures); the frozen cases were written before tuning and are never
@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from dialog.domain_eval import Case, domain_engine_factory, evaluate_cases, evaluate_domains, load_domains
+from dialog.domain_eval import (
+    Case,
+    domain_engine_factory,
+    evaluate_cases,
+    evaluate_domains,
+    load_cases,
+    load_domains,
+)
 from dialog.nbest import Hypothesis
 from dialog.ports import CallerInfo
 from tests.support.paths import DATA
@@ -25,7 +32,20 @@ DOMAINS = DATA / "domains.yaml"
 FROZEN_FLOOR = {
     "agd": {"right": 0.66, "answered_right": 0.53, "urgent": 1.0, "requested_human": 1.0, "neutral": 1},
     "telecom": {"right": 0.56, "answered_right": 0.35, "urgent": 0.8, "requested_human": 1.0, "neutral": 0},
-    "urzad": {"right": 0.68, "answered_right": 0.55, "urgent": 1.0, "requested_human": 0.75, "neutral": 1},
+    # Seventh session: the escalation refit with the clinic's tune split (requested_human similarity 0.915 ->
+    # 0.895) caught urzad's missed request for a person: right 0.689 -> 0.711, requested_human recall 0.75 -> 1.0.
+    "urzad": {"right": 0.70, "answered_right": 0.55, "urgent": 1.0, "requested_human": 1.0, "neutral": 1},
+    # A clinic's hotline, written blind by someone else (2026-12-06, seventh session) and measured before its
+    # tune split was used for anything: right 0.772, one of 6 out-of-domain questions answered. The
+    # escalation refit with its tune split changed none of its frozen figures.
+    "klinika": {
+        "right": 0.77,
+        "answered_right": 0.67,
+        "urgent": 1.0,
+        "requested_human": 1.0,
+        "neutral": 1,
+        "ood": 1 / 6,
+    },
 }
 
 
@@ -38,6 +58,7 @@ TUNE_FLOOR = {
     "agd": {"right": 0.74, "ood_answered": 1 / 6},
     "telecom": {"right": 0.72, "ood_answered": 0.0},
     "urzad": {"right": 0.74, "ood_answered": 0.0},
+    "klinika": {"right": 0.67, "ood_answered": 1 / 6},  # "czy mogę przyjść na wizytę z psem" is answered
 }
 
 
@@ -53,7 +74,7 @@ def test_frozen_split_levels(reports: dict[tuple[str, str], dict[str, Any]], dom
     r, floor = reports[(domain, "frozen")], FROZEN_FLOOR[domain]
     assert r["right"] >= floor["right"] - _one(r["cases"]), r["failures"]
     assert r["answered_right"] >= floor["answered_right"] - _one(r["in_domain"]), r["failures"]
-    assert r["answered_wrong"] <= 0.05 and r["ood_answered"] <= 0.05, r["failures"]
+    assert r["answered_wrong"] <= 0.05 and r["ood_answered"] <= floor.get("ood", 0.05) + 1e-9, r["failures"]
     assert r["reasons"]["urgent"]["recall"] >= floor["urgent"], r["failures"]
     assert r["reasons"]["requested_human"]["recall"] >= floor["requested_human"], r["failures"]
     assert r["neutral_escalated"] <= floor["neutral"], r["failures"]
@@ -65,7 +86,8 @@ def test_tune_split_levels(reports: dict[tuple[str, str], dict[str, Any]], domai
     assert r["right"] >= floor["right"] - _one(r["cases"]), r["failures"]
     assert r["top1"] >= 0.9 - _one(r["in_domain"]), r["failures"]
     assert r["ood_answered"] <= floor["ood_answered"] + 1e-9, r["failures"]
-    assert r["latency_ms"]["cpu_p95"] > 0.0 and r["latency_ms"]["turns"] == r["cases"] + 1  # one follow-up
+    turns = sum(1 + len(c.before) for c in load_cases(DATA / f"domain_{domain}_tune.yaml"))  # follow-ups: 2+
+    assert r["latency_ms"]["cpu_p95"] > 0.0 and r["latency_ms"]["turns"] == turns
     assert r["reasons"]["urgent"]["recall"] == 1.0 and r["reasons"]["requested_human"]["recall"] == 1.0
     assert r["neutral_escalated"] == 0, r["failures"]
 
