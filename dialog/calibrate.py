@@ -1,14 +1,19 @@
 """Fit the retrieval decision (``dialog.kb_hybrid.Calibration``) on labelled utterances, not by hand.
 
 Data (tune data only, never a frozen split): the ``tune`` split of every domain in
-``tests/data/domains.yaml`` but those marked ``retrieval_fit: false`` (kept unseen by this fit), the demo KB's ``tests/data/dialog_eval_kb.yaml``, and cross-domain negatives
-(each domain's in-domain tune questions asked of the *other* domains' KBs whose subject differs, labelled
-out of domain), so the thresholds are fitted on several KBs at once and carry over to a new one.
+``tests/data/domains.yaml`` but those marked ``retrieval_fit: false`` (kept unseen by this fit), the demo
+KB's ``tests/data/dialog_eval_kb.yaml``, and cross-domain negatives (each domain's in-domain tune
+questions asked of the *other* domains' KBs whose subject differs, labelled out of domain), so the
+thresholds are fitted on several KBs at once and carry over to a new one.
 
 Steps: (1) the ranking weight of meaning against words that maximises top-1; (2) a logistic regression of
 "the top entry is right" on ``kb_hybrid.FEATURES``; (3) thresholds: *answer* at the lowest confidence
 whose answers are at least ``ANSWER_PRECISION`` right, *confirm* at the lowest whose proposals are at
-least ``CONFIRM_PRECISION`` right (asking "czy chodzi o ...?" about a wrong topic costs the caller a turn).
+least ``CONFIRM_PRECISION`` right (asking "czy chodzi o ...?" about a wrong topic costs the caller a turn),
+*suggest* at the lowest below that where the right entry is among the two best at least
+``SUGGEST_PRECISION`` of the time: after a miss the caller is offered both ("czy chodzi o A, czy o B?"),
+instead of two fixed examples of the KB, which name the right topic about one time in twelve; a wrong
+suggestion costs the same turn the fixed re-prompt costs (it still invites other words).
 
 ``ANSWER_PRECISION`` itself was chosen by leave-one-KB-out cross-validation (``cross_validate``, printed by
 ``main``) as the loosest target whose out-of-domain answer rate stays about 5 %: 0.95 gave answered-right
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +40,7 @@ from dialog.kb_hybrid import Calibration, HybridKB, Scored
 
 ANSWER_PRECISION = 0.93
 CONFIRM_PRECISION = 0.6
+SUGGEST_PRECISION = 0.25
 _UNRELATED = {"urzad": ("agd", "telecom"), "agd": ("urzad",), "telecom": ("urzad",)}
 _WEIGHTS = np.linspace(0.0, 40.0, 81)
 
@@ -117,7 +123,21 @@ def fit(samples: Sequence[Sample]) -> Calibration:
     conf = np.asarray([probe.confidence(f) for f in x])
     answer = threshold(conf, y.astype(bool), ANSWER_PRECISION)
     confirm = min(answer, threshold(conf, y.astype(bool), CONFIRM_PRECISION, upper=answer))
-    return Calibration(weight, probe.coef, probe.bias, round(answer, 4), round(confirm, 4))
+    fitted = Calibration(weight, probe.coef, probe.bias, round(answer, 4), round(confirm, 4))
+    return replace(fitted, suggest=suggest_threshold(fitted, samples))
+
+
+def suggest_threshold(cal: Calibration, samples: Sequence[Sample]) -> float:
+    """Step (3)'s *suggest* for a fitted calibration: the lowest top-1 confidence under *confirm* from which
+    the right entry is among the two best at least ``SUGGEST_PRECISION`` of the time (out-of-domain
+    questions count as wrong)."""
+    conf, in_two = [], []
+    for s in samples:
+        scored = s.scored.with_order(cal.sem_weight)
+        conf.append(cal.confidence(scored.features(cal.sem_weight)))
+        in_two.append(s.expected_index is not None and s.expected_index in scored.order[:2].tolist())
+    found = threshold(np.asarray(conf), np.asarray(in_two), SUGGEST_PRECISION, upper=cal.confirm)
+    return round(min(found, cal.confirm), 4)
 
 
 def cross_validate(samples: Sequence[Sample]) -> dict[str, float]:

@@ -51,6 +51,12 @@ CLARIFY_NO_EXAMPLES = "Przepraszam, nie zrozumiałem. Proszę powiedzieć to inn
 ORDER_QUESTION_EXAMPLE = "gdzie jest moja paczka"  # the first example of CLARIFY when orders can be looked up
 EXAMPLES_OR = "albo"  # between the examples: "ile trwa dostawa albo jak złożyć reklamację"
 KB_CONFIRM = "Czy chodzi o to: {question}"
+# After a first miss, the KB's two nearest entries instead of fixed examples (engine_kb.KBStep.suggest).
+KB_SUGGEST = (
+    "Przepraszam, nie jestem pewien. Czy chodzi o to: {first}, czy o to: {second}? "
+    "Jeśli o coś innego, proszę powiedzieć to innymi słowami."
+)
+KB_SUGGEST_WHICH = "Proszę powiedzieć: pierwsze, czyli {first}, albo drugie, czyli {second}."  # after a plain "tak"
 YES_NO_AGAIN = "Proszę odpowiedzieć tak albo nie."
 DECLINED = "Dobrze. W czym jeszcze mogę pomóc?"
 

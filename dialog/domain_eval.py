@@ -6,7 +6,8 @@ real turn in a fresh session. Domains are listed in ``tests/data/domains.yaml``;
 ``tests/data/domain_agd_frozen.yaml``. The frozen split is written before tuning and never edited.
 
 Figures (shares 0..1): ``right`` (every case handled as labelled), ``answered_right`` / ``answered_wrong``
-/ ``confirm_right`` / ``not_understood`` over in-domain questions, ``top1`` (search rank only),
+/ ``confirm_right`` / ``suggest_right`` (a miss whose re-prompt offered the right entry among two) /
+``not_understood`` over in-domain questions, ``top1`` (search rank only),
 ``ood_answered`` over out-of-domain questions, ``neutral_escalated`` (neutral questions with trigger
 words that were transferred), per-reason escalation recall/precision, per-turn wall and CPU time in ms.
 """
@@ -112,6 +113,14 @@ def _confirmed_entry(engine: DialogEngine, out: Outcome) -> str | None:
     return None
 
 
+async def _offered(engine: DialogEngine, out: Outcome) -> list[str]:
+    """The two entries a "czy chodzi o to: A, czy o to: B?" reply offers (from the session)."""
+    if out.expects != "choice":
+        return []
+    session = await engine.sessions.load(out.session_id)
+    return [] if session is None or session.offer_value is None else session.offer_value.split("\t")
+
+
 def _verdict(engine: DialogEngine, case: Case, out: Outcome) -> str:
     """right / wrong / confirm / miss / transfer / answered (out of domain) for one case."""
     got_reason = out.transfer.reason if out.transfer else None
@@ -160,7 +169,10 @@ async def evaluate_cases(engine_factory: Callable[[], DialogEngine], cases: Sequ
         if case.in_domain and not case.before:
             matches = engine.kb.search(case.text, k=1)
             top1 += bool(matches) and matches[0].entry_id == case.kb_id
-        verdicts.append((case, _verdict(engine, case, out), out))
+        verdict = _verdict(engine, case, out)
+        if verdict == "miss" and case.kb_id in await _offered(engine, out):
+            verdict = "suggest"
+        verdicts.append((case, verdict, out))
     return _summary(verdicts, latencies, top1)
 
 
@@ -180,10 +192,12 @@ def _summary(
         "answered_right": _share(ind.count("right"), len(ind)),
         "answered_wrong": _share(ind.count("wrong"), len(ind)),
         "confirm_right": _share(ind.count("confirm"), len(ind)),
+        "suggest_right": _share(ind.count("suggest"), len(ind)),
         "not_understood": _share(ind.count("miss"), len(ind)),
         "transferred": _share(ind.count("transfer"), len(ind)),
         "out_of_domain": len(ood),
         "ood_answered": _share(ood.count("answered"), len(ood)),
+        "ood_suggested": sum(1 for c, _, o in verdicts if c.reason is c.kb_id is None and o.expects == "choice"),
         "neutral": len(neutral),
         "neutral_escalated": neutral.count("transfer"),
         "reasons": _reasons(pairs),
@@ -229,8 +243,10 @@ def format_report(name: str, split: str, r: dict[str, Any]) -> str:
     lines = [
         f"{name}/{split}: {r['cases']} cases, right {r['right']:.3f}; in-domain {r['in_domain']}: "
         f"top1 {r['top1']:.3f}, answered-right {r['answered_right']:.3f}, answered-wrong {r['answered_wrong']:.3f}, "
-        f"confirm-right {r['confirm_right']:.3f}, not-understood {r['not_understood']:.3f}, "
-        f"transferred {r['transferred']:.3f}; out-of-domain answered {r['ood_answered']:.3f} of {r['out_of_domain']}; "
+        f"confirm-right {r['confirm_right']:.3f}, suggested-right {r['suggest_right']:.3f}, "
+        f"not-understood {r['not_understood']:.3f}, "
+        f"transferred {r['transferred']:.3f}; out-of-domain answered {r['ood_answered']:.3f} of {r['out_of_domain']} "
+        f"(offered two topics: {r['ood_suggested']}); "
         f"neutral escalated {r['neutral_escalated']} of {r['neutral']}",
         "  escalation: "
         + "; ".join(

@@ -23,13 +23,12 @@ from redis.exceptions import RedisError
 from dialog import catalogue as say
 from dialog.cpu import TEXT, VOICE, CpuLane
 from dialog.engine_config import EngineConfig, Reply
-from dialog.engine_intents import is_goodbye, is_greeting_only, is_not_that, is_thanks, mostly_number, zero_for_a_person
+from dialog.engine_intents import is_greeting_only, is_not_that, zero_for_a_person
 from dialog.engine_kb import KBStep
 from dialog.engine_log import EngineLogs
 from dialog.engine_nbest import NBestStep
 from dialog.engine_orders import OrderFlow
 from dialog.engine_small_talk import small_talk
-from dialog.engine_text import words
 from dialog.engine_understand import Understanding
 from dialog.escalation import session_mood
 from dialog.escalation_meaning import EscalationMeaning
@@ -40,7 +39,7 @@ from dialog.orders import OrderLookup
 from dialog.ports import CallerInfo, ConversationLog, MissLog, Outcome, Reason, Transfer
 from dialog.session import Session
 from dialog.store import SessionRepo
-from dialog.summary import build_summary
+from dialog.summary import build_summary, note_request
 
 log = logging.getLogger(__name__)
 _STORE_ERRORS = (RedisError, OSError)
@@ -107,7 +106,7 @@ class DialogEngine:
             heard = await self.nbest.heard(session, hypotheses, caller, self.cpu)
             text = heard[: self.config.max_text_chars]
             session.add("caller", text)
-            self._note_request(session, text)
+            note_request(session, text)
             reply = await self._decide(session, text, caller)
         except Exception:
             log.exception("dialog turn failed (session %s)", session.id)
@@ -203,7 +202,7 @@ class DialogEngine:
         if reply.transfer is not None:
             transfer = self._transfer(session, reply.transfer)
         session.expects = reply.expects
-        if reply.expects != "yes_no":
+        if reply.expects not in ("yes_no", "choice"):
             session.offer, session.offer_value = None, None
         if reply.expects == "text":
             session.purpose = None
@@ -244,22 +243,13 @@ class DialogEngine:
             summary=build_summary(reason, session, session.slots.get("note")),
         )
 
-    @staticmethod
-    def _note_request(session: Session, text: str) -> None:
-        """Remember the caller's first substantive request, for the agent summary."""
-        if session.first_request or len(words(text)) < 2 or yes_no(text) is not None:
-            return
-        if is_greeting_only(text) or is_thanks(text) or is_goodbye(text) or mostly_number(text):
-            return
-        session.first_request = text.strip()
-
     # ------------------------------------------------------------------ decisions
     async def _decide(self, s: Session, text: str, caller: CallerInfo) -> Reply:
         if not text:
             again = s.asked_anything_else
             return Reply("clarify", say.NOT_HEARD, expects=s.expects, anything_else=again, repeatable=False)
         s.mood = session_mood(s.caller_turns())
-        answer = yes_no(text) if s.expects == "yes_no" or s.asked_anything_else else None
+        answer = yes_no(text) if s.expects in ("yes_no", "choice") or s.asked_anything_else else None
         if s.offer == "transfer" and answer is True:
             return self._to_human(cast(Reason, s.offer_value or "requested_human"))
         if caller.channel == "phone" and zero_for_a_person(text, s.expects, s.topic):
@@ -276,7 +266,7 @@ class DialogEngine:
             number = extract_order_number(text, cfg.min_order_digits, cfg.max_order_digits)
         if number is None and (small := small_talk(s, text, answer)) is not None:
             return small
-        if (pending := await self._pending_answer(s, answer, number)) is not None:
+        if (pending := await self._pending_answer(s, text, answer, number)) is not None:
             return pending
         if self.orders is not None and (order := await self.orders.step(s, text, number, caller.phone)) is not None:
             return order
@@ -288,7 +278,8 @@ class DialogEngine:
             return Reply("answer", say.HELLO_AGAIN)
         s.misses += 1
         s.failed_attempts += 1
-        reply = self._missed(s, Reply("clarify", self.kb_step.clarify(s.misses, self.orders is not None)))
+        offered = await self.cpu.run(lane, self.kb_step.suggest, s, text) if s.misses == 1 else None
+        reply = self._missed(s, offered or Reply("clarify", self.kb_step.clarify(s.misses, self.orders is not None)))
         self.logs.miss(s, text, caller, transferred=reply.transfer is not None)
         return reply
 
@@ -299,8 +290,10 @@ class DialogEngine:
         """A turn not understood: the prepared re-prompt, or a transfer once misses reach the limit."""
         return self._to_human("not_understood") if s.misses >= self.config.max_misses else reply
 
-    async def _pending_answer(self, s: Session, answer: bool | None, number: str | None) -> Reply | None:
-        """Answers to the yes/no question asked in the previous turn."""
+    async def _pending_answer(self, s: Session, text: str, answer: bool | None, number: str | None) -> Reply | None:
+        """Answers to the yes/no question (or the choice of two KB entries) asked in the previous turn."""
+        if s.offer == "kb_choice":
+            return await self.cpu.run(TEXT if s.channel == "chat" else VOICE, self.kb_step.choose, s, text, answer)
         if s.offer == "order" and self.orders is not None and (answer is not None or number is not None):
             if number is not None and answer is not True:  # "nie, chodzi o 48214"
                 return await self.orders.lookup(s, number)

@@ -25,6 +25,8 @@ _REPEAT = term(
     "|=nie =zrozumialem|=nie =zrozumialam|=jeszcze =raz|=slucham|=co =pan =mowi|=co =pani =mowi|=nie =slysz"
 )
 _REPEAT_ALONE = {"co", "slucham", "prosze", "ze", "jak"}
+_FIRST = term("pierwsz|=jeden|=jedynka|=1")
+_SECOND = term("drug|=dwa|=dwojka|=2")
 _NOT_THAT = term("=nie =o =to|=nie =to =pytalem|=nie =to =pytalam|=nie =o =to =pytalem|=nie =o =to =chodzi")
 
 _ORDER_NOUN = term("zamowien|zamowil|zamowion|=paczka|paczk|paczce|przesylk|=status|=zakupy")
@@ -75,6 +77,16 @@ def is_repeat_request(text: str) -> bool:
     if len(toks) == 1 and toks[0].form in _REPEAT_ALONE:
         return True
     return len(toks) <= 8 and bool(term_positions(_REPEAT, toks))
+
+
+def choice_index(text: str) -> int | None:
+    """Which of two offered topics a short reply picks: 0 for "pierwsze", "to pierwsze", "jeden" or the key
+    1; 1 for "drugie", "ten drugi", "dwa" or 2; None for anything else (or a longer sentence, or both)."""
+    toks = tokens(text)
+    if not toks or len(toks) > 4:
+        return None
+    first, second = bool(term_positions(_FIRST, toks)), bool(term_positions(_SECOND, toks))
+    return None if first == second else (0 if first else 1)
 
 
 def is_not_that(text: str) -> bool:

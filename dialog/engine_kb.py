@@ -4,6 +4,10 @@ Confidence bands (``EngineConfig.thresholds``: the KB's calibrated bands unless 
 above the answer threshold the answer is given; between the two the caller is asked to confirm the
 entry's first question (a yes/no turn); below, the KB has nothing and the turn is a miss.
 
+After a first miss the two nearest entries are offered when the nearest reaches the KB's suggest band
+("czy chodzi o to: A, czy o to: B?"; ``suggest``), and the next turn may pick one ("to drugie", a key, the
+topic in other words: ``choose``). Fixed examples of the KB name the right topic far less often.
+
 Context: a short follow-up ("a ile to kosztuje?") is searched together with the topic of the previous KB
 turn (``Session.topic``: what the caller said then), and that reading wins when it reaches the confirm
 band: "to" refers to the previous topic, not to whatever entry mentions a price.
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
-from dialog.engine_intents import after_preamble, is_follow_up, only_numbers
+from dialog.engine_intents import after_preamble, choice_index, is_follow_up, only_numbers
 from dialog.engine_text import lemma, words
 from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.session import Session
@@ -26,6 +30,8 @@ class KBStep:
         self.kb = kb
         self.config = config
         self.answer_threshold, self.confirm_threshold = config.thresholds(kb)
+        # the KB's suggest band (``HybridKB``); a KB without one, or a confirm band set below it, offers none
+        self.suggest_threshold = min(float(getattr(kb, "suggest_threshold", 1.0)), self.confirm_threshold)
         self._chosen: dict[str, tuple[str, ...]] = {}  # the miss re-prompt's examples, by the example before them
 
     def _entry(self, entry_id: str | None) -> object | None:
@@ -134,6 +140,47 @@ class KBStep:
         if len(question) > 1 and not question[1].isupper():  # "Ile trwa ..." -> "ile trwa ...", not "BLIK"
             question = question[0].lower() + question[1:]
         return say.KB_CONFIRM.format(question=question)
+
+    def suggest(self, s: Session, text: str) -> Reply | None:
+        """The re-prompt after a first miss offering the two nearest entries, when the nearest is in the
+        suggest band; None otherwise (the fixed re-prompt, ``clarify``)."""
+        if self.suggest_threshold >= self.confirm_threshold or only_numbers(text):
+            return None
+        matches = self.kb.search(text, k=2)
+        if len(matches) < 2 or matches[0].confidence < self.suggest_threshold:
+            return None
+        questions = [self._question(m.entry_id) for m in matches]
+        if not questions[0] or not questions[1]:
+            return None
+        s.offer, s.offer_value = "kb_choice", "\t".join(m.entry_id for m in matches)
+        text = say.KB_SUGGEST.format(first=questions[0], second=questions[1])
+        return Reply("clarify", text, expects="choice")
+
+    def choose(self, s: Session, text: str, answer: bool | None) -> Reply | None:
+        """The reply to the two suggestions: "pierwsze", "to drugie", a key, or words whose nearest entry is
+        one of the two (at the suggest band); "tak" asks which. None: the turn goes on as any other."""
+        offered = (s.offer_value or "").split("\t")
+        index = choice_index(text)
+        if index is None and answer is None:
+            matches = self.kb.search(text, k=1)
+            found = matches[0] if matches else None
+            if found is not None and found.entry_id in offered and found.confidence >= self.suggest_threshold:
+                index = offered.index(found.entry_id)
+        if index is not None and index < len(offered):
+            entry_id = offered[index]
+            answer_text = getattr(self._entry(entry_id), "answer", None)
+            if isinstance(answer_text, str):
+                s.topic = self._question(entry_id)
+                return self._answer(s, entry_id, answer_text)
+        if answer is True and len(offered) == 2:
+            first, second = (self._question(i) for i in offered)
+            return Reply("clarify", say.KB_SUGGEST_WHICH.format(first=first, second=second), expects="choice")
+        return None
+
+    def _question(self, entry_id: str) -> str:
+        """An entry's first question as said inside a sentence ("" when the entry has none)."""
+        questions = getattr(self._entry(entry_id), "questions", None)
+        return self.spoken_question(questions[0]) if questions else ""
 
     def confirmed(self, s: Session) -> Reply | None:
         """'Tak' to "czy chodzi o ...?": the entry's answer (None if the entry is gone)."""

@@ -13,6 +13,7 @@ from functools import partial
 from dialog.cpu import TEXT, VOICE, CpuLane
 from dialog.engine_config import EngineConfig
 from dialog.engine_intents import (
+    choice_index,
     is_follow_up,
     is_goodbye,
     is_greeting_only,
@@ -64,10 +65,13 @@ class NBestStep:
         return (await cpu.run(lane, self.choose, s, [options[0], *others])).strip()
 
     def as_is(self, s: Session, text: str, caller: CallerInfo) -> bool:
-        """A wording the dialog handles whatever the KB makes of it: a yes or no to the pending question, small
-        talk (greeting, thanks, goodbye, "please repeat"), a follow-up of the previous topic, numbers only,
-        "zero" on the phone, an order number or a question about an order (with an orders source)."""
-        if (s.expects == "yes_no" or s.asked_anything_else) and yes_no(text) is not None:
+        """A wording the dialog handles whatever the KB makes of it: a yes or no to the pending question, a
+        pick of two topics offered, small talk (greeting, thanks, goodbye, "please repeat"), a follow-up of
+        the previous topic, numbers only, "zero" on the phone, an order number or a question about an order
+        (with an orders source)."""
+        if (s.expects in ("yes_no", "choice") or s.asked_anything_else) and yes_no(text) is not None:
+            return True
+        if s.expects == "choice" and choice_index(text) is not None:  # "drugie" to the two topics offered
             return True
         if is_goodbye(text) or is_thanks(text) or is_repeat_request(text) or is_greeting_only(text):
             return True

@@ -42,6 +42,13 @@ class Calibration:
     bias: float
     answer: float  # confidence at or above: answer
     confirm: float  # between confirm and answer: "czy chodzi o ...?"
+    # between suggest and confirm: after a miss, the two best entries are offered ("czy chodzi o A, czy o B?");
+    # a calibration file without it (older, or an operator's own) offers nothing: suggest = confirm
+    suggest: float | None = None
+
+    @property
+    def suggest_floor(self) -> float:
+        return self.confirm if self.suggest is None else min(self.suggest, self.confirm)
 
     def confidence(self, features: np.ndarray) -> float:
         z = float(np.dot(np.asarray(self.coef), features) + self.bias)
@@ -55,7 +62,9 @@ def load_calibration(path: Path | None = None) -> Calibration:
     """The calibration shipped with the package (or one written by ``python -m dialog.calibrate``)."""
     source = path or Path(str(resources.files("dialog") / "data" / "retrieval_calibration.json"))
     raw = json.loads(source.read_text(encoding="utf-8"))
-    return Calibration(raw["sem_weight"], tuple(raw["coef"]), raw["bias"], raw["answer"], raw["confirm"])
+    return Calibration(
+        raw["sem_weight"], tuple(raw["coef"]), raw["bias"], raw["answer"], raw["confirm"], raw.get("suggest")
+    )
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,10 @@ class HybridKB:
     @property
     def confirm_threshold(self) -> float:
         return self.calibration.confirm
+
+    @property
+    def suggest_threshold(self) -> float:
+        return self.calibration.suggest_floor
 
     def vocabulary(self) -> list[str]:
         return self.lexical.vocabulary()

@@ -39,7 +39,7 @@ class Outcome:
     kb_id: str | None = None
     order_id: str | None = None
     transfer: Transfer | None = None
-    expects: Literal["text", "order_number", "yes_no"] = "text"  # what the next turn should contain
+    expects: Literal["text", "order_number", "yes_no", "choice"] = "text"  # what the next turn should contain
     saved: bool = True  # False: the session store refused the turn (a chat client must send it again)
     heard: str = ""  # the caller's words the turn went ahead with (one of the recognizer's n-best)
     solved: bool = False  # this turn ended, for the first time, a conversation no person took: "contained"
@@ -52,6 +52,7 @@ class Outcome:
             "reply": self.reply,
             "kb_id": self.kb_id,
             "order_id": self.order_id,
+            "expects": self.expects,
             "transfer": None
             if self.transfer is None
             else {

@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 from dialog.pii import mask, mask_pairs
 
 Role = Literal["caller", "bot"]
-Expects = Literal["text", "order_number", "yes_no"]
+Expects = Literal["text", "order_number", "yes_no", "choice"]  # choice: "pierwsze" or "drugie" of two offered
 Purpose = Literal["status", "address"]  # what an order number is asked for
-Offer = Literal["order", "transfer", "kb"]  # what a pending yes/no question proposes
+Offer = Literal["order", "transfer", "kb", "kb_choice"]  # what a pending question proposes
 
 MAX_HISTORY = 40  # turns kept; the summary needs only the last few, the transcript is kept elsewhere
 
@@ -43,8 +43,8 @@ class Session(BaseModel):
     order_id: str | None = None
     order_status: str | None = None
     purpose: Purpose | None = None  # set while waiting for an order number
-    offer: Offer | None = None  # set while waiting for a yes/no
-    offer_value: str | None = None  # order id, kb id or transfer reason the offer refers to
+    offer: Offer | None = None  # set while waiting for a yes/no (or a choice between two KB entries)
+    offer_value: str | None = None  # order id, kb id, transfer reason, or the two kb ids joined by a tab
 
     first_request: str | None = None
     mood: Literal["calm", "impatient", "angry"] = "calm"

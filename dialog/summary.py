@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dialog.engine_intents import is_goodbye, is_greeting_only, is_thanks, mostly_number
+from dialog.engine_text import words
 from dialog.numbers import yes_no
 from dialog.pii import mask
 from dialog.ports import Reason
@@ -99,3 +101,13 @@ def build_summary(reason: Reason, session: Session, note: str | None = None) -> 
         note,
         None if session.order_id else session.slots.get("order_mentioned"),
     )
+
+
+def note_request(session: Session, text: str) -> None:
+    """Remember the caller's first substantive request (not a greeting, a yes, thanks or a number): the
+    summary's "what the caller wants" when the transfer comes later."""
+    if session.first_request or len(words(text)) < 2 or yes_no(text) is not None:
+        return
+    if is_greeting_only(text) or is_thanks(text) or is_goodbye(text) or mostly_number(text):
+        return
+    session.first_request = text.strip()

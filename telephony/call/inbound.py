@@ -131,15 +131,18 @@ class Keypad:
     """DTMF: ``0`` as the first key asks for a human; digits then ``#`` are typed text; ``*`` resets.
 
     While an order number is expected a leading ``0`` is just a digit (``0#`` still means a human),
-    so typing a number can never be mistaken for a transfer request.
+    so typing a number can never be mistaken for a transfer request. While the bot offers two topics
+    ("czy chodzi o to: A, czy o to: B?"), ``1`` or ``2`` as the first key picks one at once.
     """
 
     def __init__(self) -> None:
         self.typed = ""
 
-    def press(self, digit: str, number_expected: bool) -> KeyAction | None:
+    def press(self, digit: str, number_expected: bool, choice: bool = False) -> KeyAction | None:
         if digit == "0" and not self.typed and not number_expected:
             return ("human", "")
+        if choice and digit in ("1", "2") and not self.typed:
+            return ("text", digit)
         if digit == "#":
             typed, self.typed = self.typed, ""
             if typed == "0":

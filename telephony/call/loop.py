@@ -156,7 +156,7 @@ class _Call:
 
     async def _on_dtmf(self, digit: str) -> None:
         self.floor.caller_active()
-        action = self.keypad.press(digit, self.expects == "order_number")
+        action = self.keypad.press(digit, self.expects == "order_number", self.expects == "choice")
         if action is None:
             return
         timing = self.log.typed(self.d.clock())  # the turn is complete the moment the key is pressed

@@ -81,6 +81,9 @@ class ChatResponse(BaseModel):
     reply: str
     kb_id: str | None
     order_id: str | None
+    # What the next message should hold: a client may show buttons for "yes_no" (tak / nie) or "choice"
+    # (the reply offered two topics: "pierwsze" / "drugie"), or a number pad for "order_number".
+    expects: Literal["text", "order_number", "yes_no", "choice"] = "text"
     transfer: TransferOut | None
     handoff: HandoffOut | None = None
 

@@ -90,6 +90,9 @@ def test_tune_split_levels(reports: dict[tuple[str, str], dict[str, Any]], domai
     assert r["latency_ms"]["cpu_p95"] > 0.0 and r["latency_ms"]["turns"] == turns
     assert r["reasons"]["urgent"]["recall"] == 1.0 and r["reasons"]["requested_human"]["recall"] == 1.0
     assert r["neutral_escalated"] == 0, r["failures"]
+    # a miss offers the two nearest entries: measured 0.05 / 0.12 / 0.125 / 0.07 of in-domain cases got the
+    # right one among them (2026-12-06, seventh session), where the fixed examples offered it to none
+    assert r["suggest_right"] >= 0.05 - _one(r["in_domain"]), r["failures"]
 
 
 def _one(n: int) -> float:
@@ -97,6 +100,17 @@ def _one(n: int) -> float:
     flip with the last bits of the 4-bit embedding kernels (their SIMD paths may differ between CPUs); the
     telecom tune split's top-1 measured 0.947 on one machine and 0.895 on another with the same code."""
     return 1.0 / max(n, 1) + 1e-9
+
+
+async def test_a_miss_offers_the_two_nearest_entries_and_a_pick_answers() -> None:
+    """The real model: a free-delivery question the shop's KB words differently is not understood, the
+    two nearest entries are offered, and "pierwsze" gets the delivery price."""
+    agd = next(d for d in load_domains(DOMAINS) if d.name == "agd")
+    engine, caller = domain_engine_factory(agd)(), CallerInfo(channel="chat")
+    offer = await engine.handle(None, "czy wysyłka jest za darmo", caller)
+    assert offer.action == "clarify" and offer.expects == "choice" and "ile kosztuje dostawa" in offer.reply
+    pick = await engine.handle(offer.session_id, "pierwsze", caller)
+    assert pick.action == "answer" and pick.kb_id == "dostawa-koszt"
 
 
 async def test_no_orders_source_never_asks_for_an_order_number() -> None:

@@ -32,7 +32,7 @@ from tests.support.speech import EchoRecognizer, ToneSynthesizer, text_to_pcm
 from voice.ports import PCM, Transcript
 from voice.resample import resample
 
-OUTCOME_KEYS = {"session_id", "action", "reply", "kb_id", "order_id", "transfer", "handoff"}  # /v1/chat's
+OUTCOME_KEYS = {"session_id", "action", "reply", "kb_id", "order_id", "expects", "transfer", "handoff"}  # /v1/chat's
 
 
 def wav_bytes(pcm: PCM, rate: int) -> bytes:

@@ -352,6 +352,9 @@ async def test_speech_with_no_words_recognised_gets_an_answer_and_a_cough_does_n
 # --- pure pieces ------------------------------------------------------------------------------------
 def test_keypad() -> None:
     pad = Keypad()
+    assert pad.press("2", number_expected=False, choice=True) == ("text", "2")  # one of two topics offered
+    assert pad.press("2", number_expected=False) is None  # otherwise the start of a typed number
+    pad = Keypad()
     assert pad.press("0", number_expected=False) == ("human", "")
     assert [pad.press(k, number_expected=True) for k in "048"] == [None, None, None]
     assert pad.press("#", number_expected=True) == ("text", "048")

@@ -1,0 +1,153 @@
+"""After a first miss the two nearest KB entries are offered ("czy chodzi o to: A, czy o to: B?"), and the
+next turn may pick one. A fake KB pins the confidences; the engine and its session are real."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dialog import catalogue as say
+from dialog.calibrate import SUGGEST_PRECISION, Sample, suggest_threshold
+from dialog.engine import DialogEngine
+from dialog.engine_config import EngineConfig
+from dialog.engine_intents import choice_index
+from dialog.kb import KBEntry, KBMatch
+from dialog.kb_hybrid import Calibration, Scored, load_calibration
+from dialog.ports import CallerInfo, Outcome
+from dialog.store import MemoryStore, SessionRepo
+
+CHAT = CallerInfo(channel="chat")
+ENTRIES = {
+    "koszt": KBEntry(id="koszt", questions=["Ile kosztuje dostawa?"], answer="Dostawa kosztuje 15 zł."),
+    "czas": KBEntry(id="czas", questions=["Jak długo trwa dostawa?"], answer="Dostawa trwa 2 dni."),
+    "zwrot": KBEntry(id="zwrot", questions=["Jak zwrócić towar?"], answer="Zwrot w 30 dni."),
+}
+# text -> ranked (entry, confidence); anything else: nothing near
+SCORES = {
+    "czy wysyłka jest za darmo": [("koszt", 0.3), ("czas", 0.2)],
+    "pogoda": [("zwrot", 0.05), ("czas", 0.04)],
+    "o koszt": [("koszt", 0.2), ("zwrot", 0.1)],
+    "a zwroty": [("zwrot", 0.95), ("koszt", 0.1)],
+    "nie wiem": [("czas", 0.05), ("koszt", 0.04)],
+}
+
+
+class _KB:
+    """The KB port with a suggest band (as ``HybridKB`` has) and fixed scores per text."""
+
+    answer_threshold, confirm_threshold, suggest_threshold = 0.7, 0.4, 0.15
+
+    def __init__(self, suggest: float | None = 0.15) -> None:
+        self.entries = ENTRIES
+        if suggest is None:
+            self.suggest_threshold = 1.0  # a KB that has no suggest band
+        else:
+            self.suggest_threshold = suggest
+
+    def search(self, text: str, k: int = 3) -> list[KBMatch]:
+        ranked = SCORES.get(text.strip().lower(), [("zwrot", 0.01), ("czas", 0.01)])
+        return [KBMatch(e, ENTRIES[e].answer, c, c) for e, c in ranked[:k]]
+
+    def vocabulary(self) -> list[str]:
+        return []
+
+
+def engine(kb: _KB | None = None) -> DialogEngine:
+    return DialogEngine(kb or _KB(), None, SessionRepo(MemoryStore()), EngineConfig())
+
+
+async def talk(dialog: DialogEngine, turns: list[str]) -> list[Outcome]:
+    sid = (await dialog.greet(None, CHAT)).session_id
+    return [await dialog.handle(sid, text, CHAT) for text in turns]
+
+
+SUGGESTION = say.KB_SUGGEST.format(first="ile kosztuje dostawa", second="jak długo trwa dostawa")
+
+
+@pytest.mark.parametrize(("pick", "entry"), [("pierwsze", "koszt"), ("to drugie", "czas"), ("2", "czas")])
+async def test_a_first_miss_offers_the_two_nearest_and_a_pick_answers(pick: str, entry: str) -> None:
+    offer, answer = await talk(engine(), ["czy wysyłka jest za darmo", pick])
+    assert offer.action == "clarify" and offer.expects == "choice" and offer.reply == SUGGESTION
+    assert answer.action == "answer" and answer.kb_id == entry
+    assert answer.reply.startswith(ENTRIES[entry].answer) and answer.expects == "text"
+
+
+async def test_the_topic_in_other_words_picks_the_offered_entry_it_is_nearest() -> None:
+    _, answer = await talk(engine(), ["czy wysyłka jest za darmo", "o koszt"])
+    assert answer.kb_id == "koszt"
+
+
+async def test_a_plain_yes_asks_which_and_the_next_turn_picks() -> None:
+    _, which, answer = await talk(engine(), ["czy wysyłka jest za darmo", "tak", "drugie"])
+    assert which.expects == "choice"
+    assert which.reply == say.KB_SUGGEST_WHICH.format(first="ile kosztuje dostawa", second="jak długo trwa dostawa")
+    assert answer.kb_id == "czas"
+
+
+async def test_no_to_both_is_a_second_miss_and_goes_to_a_person() -> None:
+    _, no = await talk(engine(), ["czy wysyłka jest za darmo", "nie"])
+    assert no.transfer is not None and no.transfer.reason == "not_understood"
+
+
+async def test_a_vague_reply_is_no_pick() -> None:
+    """ "nie wiem" is nearest to an offered entry, but far below the suggest band: not a pick."""
+    _, vague = await talk(engine(), ["czy wysyłka jest za darmo", "nie wiem"])
+    assert vague.kb_id is None and vague.action != "answer"
+
+
+async def test_another_question_is_answered_as_usual_and_the_offer_is_forgotten() -> None:
+    dialog = engine()
+    _, other, pick = await talk(dialog, ["czy wysyłka jest za darmo", "a zwroty", "pierwsze"])
+    assert other.kb_id == "zwrot" and other.action == "answer"
+    assert pick.kb_id is None  # "pierwsze" now refers to nothing
+
+
+async def test_below_the_band_or_without_one_the_fixed_examples_stay() -> None:
+    (far,) = await talk(engine(), ["pogoda"])
+    assert far.expects == "text" and far.reply == say.clarify(1, ["ile kosztuje dostawa", "jak zwrócić towar"])
+    (plain,) = await talk(engine(_KB(suggest=None)), ["czy wysyłka jest za darmo"])
+    assert plain.expects == "text" and plain.reply.startswith("Przepraszam, nie zrozumiałem.")
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [
+        ("pierwsze", 0), ("to pierwsze", 0), ("ta pierwsza", 0), ("jeden", 0), ("1", 0),
+        ("drugie", 1), ("ten drugi", 1), ("o to drugie", 1), ("dwa", 1), ("2", 1),
+        ("tak", None), ("oba", None), ("pierwsze i drugie", None), ("drugi raz dzwonię w tej sprawie", None),
+    ],
+)  # fmt: skip
+def test_choice_words(text: str, index: int | None) -> None:
+    assert choice_index(text) == index
+
+
+def test_the_suggest_band_is_fitted_where_the_right_entry_is_often_among_the_two_nearest() -> None:
+    """``calibrate.suggest_threshold``: the lowest confidence under *confirm* from which the right entry is
+    among the two best at least ``SUGGEST_PRECISION`` of the time (here: half the time from 0.4 up, never
+    below it; out-of-domain samples count as wrong)."""
+    cal = Calibration(0.0, (10.0, 0.0, 0.0, 0.0, 0.0), -5.0, answer=0.9, confirm=0.6)  # ranked by words alone
+    samples = []
+    for i, top in enumerate(np.linspace(0.2, 0.5, 31)):
+        scores = np.array([top, top - 0.05, top - 0.1])
+        second_is_right = top >= 0.4 and i % 2 == 0
+        samples.append(Sample(Scored(scores, scores, np.arange(3)), 1 if second_is_right else None))
+    suggest = suggest_threshold(cal, samples)
+    conf = np.array([cal.confidence(s.scored.features(0.0)) for s in samples])
+    right = np.array([s.expected_index is not None for s in samples])
+    band = conf >= suggest
+    assert suggest < cal.confirm and right[band].mean() >= SUGGEST_PRECISION
+    lower = conf >= conf[~band].max()  # one sample more: under the precision
+    assert right[lower].mean() < SUGGEST_PRECISION
+
+
+def test_a_calibration_file_without_a_suggest_band_offers_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "calibration.json"
+    path.write_text(
+        json.dumps({"sem_weight": 1.0, "coef": [0, 0, 0, 0, 0], "bias": 0, "answer": 0.7, "confirm": 0.4}), "utf-8"
+    )
+    assert load_calibration(path).suggest_floor == 0.4
+    stored = load_calibration()
+    assert stored.suggest is not None and stored.suggest_floor < stored.confirm
