@@ -181,6 +181,16 @@ async def test_typed_digits_with_hash_are_a_turn_where_a_number_is_expected() ->
     assert report.turns[-1].source == "dtmf"
 
 
+async def test_one_key_picks_one_of_two_topics_offered() -> None:
+    h = await harness()
+    h.dialog.replies["Dostawa"] = Outcome("s1", "clarify", "Czy chodzi o to: A, czy o to: B?", expects="choice")
+    h.line.replied(1).play_out().say("Dostawa").replied(2).play_out()
+    h.line.press("2").until(lambda: len(h.dialog.handled) == 2).play_out()
+    report = await call(h)
+    assert h.dialog.handled == ["Dostawa", "2"]  # no '#' needed: "2" is the second topic
+    assert report.turns[-1].source == "dtmf"
+
+
 async def test_silence_twice_asks_then_says_goodbye_and_hangs_up() -> None:
     h = await harness(silence_prompt_s=1.0)
     h.line.replied(1).play_out().silence(1.5).replied(2).play_out().silence(1.5)
