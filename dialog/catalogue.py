@@ -236,6 +236,7 @@ AGENT_BRIEFING = (
 )
 AGENT_CALLER_GONE = "Klient już się rozłączył. Dziękujemy."
 AGENT_DECLINED = "Połączenie odrzucone. Dziękujemy."
+AGENT_TECHNICAL_PROBLEM = "Przepraszamy, problem techniczny: tego połączenia nie da się teraz zestawić."
 
 
 # --- warm transfer: wait estimate, queue position, callback time (telephony/agents/waits.py, business_hours.py) ---

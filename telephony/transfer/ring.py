@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 AGENT_CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
 _NOT_ANSWERED_YET = (None, "queued", "initiated", "ringing")
+RING_GRACE_S = 30.0  # Twilio reports an unanswered ring at its timeout; this covers the report's delivery
+BRIEFING_S = 120.0  # an agent who picked up hears the briefing (twice at most) before pressing 1
 
 
 class AgentRinging(TransferCore):
@@ -83,6 +85,7 @@ class AgentRinging(TransferCore):
             agent_id=agent.id,
             agent_call_sid=None,
             agent_call_status=None,
+            rang_at=self.now(),
         )
         if ringing is None:  # the caller left or another worker rang someone meanwhile
             await self.p.agents.release(agent.id, "available", transfer_id=tid)
@@ -179,6 +182,30 @@ class AgentRinging(TransferCore):
             queues += await self._queues_of(agent_id)
         await self.dispatch_queues(queues)
         return True
+
+    def ring_overdue(self, record: TransferRecord) -> bool:
+        """A phone ring past any moment Twilio could still report on it: its status callbacks were lost (the
+        store was down when they came, say), and without this the caller would hold and the agent stay
+        reserved for good. The hold loop asks on each tick."""
+        rang_at = getattr(record, "rang_at", None)
+        if record.status != "ringing" or record.channel != "phone" or not isinstance(rang_at, int | float):
+            return False
+        answered = getattr(record, "agent_call_status", None) in ("answered", "in-progress")
+        limit = self.cfg.agent_ring_timeout_s + RING_GRACE_S + (BRIEFING_S if answered else 0.0)
+        return self.now() - rang_at > limit
+
+    async def give_up_ring(self, record: TransferRecord) -> None:
+        """An overdue ring: the agent's leg is stopped if it still exists, the agent is free again (not
+        blamed: nobody knows whether they answered), and the next agent is rung; else the caller holds on
+        and meets the callback offer at the queue's maximum wait."""
+        if record.agent_id is None:
+            return
+        log.warning("transfer %s: no news of agent %s's ring; trying the next agent", record.tid, record.agent_id)
+        try:
+            await self.cancel_agent_call(record.agent_call_sid, getattr(record, "agent_call_status", None))
+        except TwilioRestError:
+            log.warning("transfer %s: the overdue agent leg could not be stopped (Twilio REST)", record.tid)
+        await self.agent_missed(record.tid, record.agent_id, no_answer=False)
 
     async def cancel_agent_call(self, call_sid: str | None, call_status: str | None) -> None:
         """Stop an agent's leg: ``canceled`` while it rings, ``completed`` once answered."""

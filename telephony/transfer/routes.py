@@ -10,6 +10,7 @@ Audio is a plain GET (Twilio fetches ``<Play>`` URLs like a browser) protected b
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from redis.asyncio import Redis
 
+from dialog import catalogue
 from telephony.agents.callbacks import CallbackBook, RedisCallbacks
 from telephony.agents.events import EventBus
 from telephony.agents.hours import QueueHours
@@ -28,7 +30,7 @@ from telephony.transfer.audio import AUDIO_PATH, TransferAudio
 from telephony.transfer.escape import after_room
 from telephony.transfer.steps import TransferSteps
 from telephony.transfer.store import TransferStore
-from telephony.transfer.twiml import empty_twiml, hang_up_twiml
+from telephony.transfer.twiml import Prompt, empty_twiml, hang_up_twiml, hold_twiml, say_and_hang_up_twiml
 from telephony.transfer.warm import Rest, TransferConfig, TransferParts, WarmTransfer
 from telephony.twilio.security import SIGNATURE_HEADER, TwilioSignatureVerifier, parse_form
 from voice.ports import Synthesizer
@@ -68,12 +70,20 @@ async def _signed(request: Request, verifier: TwilioSignatureVerifier) -> dict[s
 CALLER_STEPS = frozenset({"offer", "callback", "voicemail", "after"})
 
 
-def _failed(steps: TransferSteps, step: str, form: dict[str, str]) -> str:
-    """What Twilio gets when a step raised: the room's callbacks and the agent's status are only
-    acknowledged; the caller's steps apologise and hand over; an agent's leg hangs up."""
-    if step in ("hold", "status", "conference") or (step == "voicemail" and "RecordingStatus" in form):
+def _failed(steps: TransferSteps, step: str, tid: str, form: dict[str, str]) -> str:
+    """What Twilio gets when a step raised (Redis down, most likely): the room's callbacks and the agent's
+    status are only acknowledged; the caller's steps apologise and hand over; the hold loop goes on (music,
+    the star key's way out said with Twilio's voice, since our audio may be out of reach too, and back
+    here), so a waiting caller is never left in silence; an agent's leg is told why it ends."""
+    if step in ("status", "conference") or (step == "voicemail" and "RecordingStatus" in form):
         return empty_twiml()
-    return steps.refusal() if step in CALLER_STEPS else hang_up_twiml()
+    if step == "hold":
+        t = steps.t
+        loops = max(1, math.ceil(t.cfg.hold_repeat_s / t.p.audio.music_s))
+        return hold_twiml(Prompt(catalogue.HOLD_PRESS_STAR), t.p.audio.music_url, loops, t.urls.hold(tid))
+    if step in CALLER_STEPS:
+        return steps.refusal()
+    return say_and_hang_up_twiml(Prompt(catalogue.AGENT_TECHNICAL_PROBLEM))
 
 
 # The callbacks Twilio posts, in the order they are registered: (path under BASE, route name, step).
@@ -123,7 +133,7 @@ def build_transfer_router(deps: TransferRouteDeps) -> APIRouter:
             return _xml(await _run(steps, step, tid, agent_id or "", form, request.query_params.get("replay")))
         except Exception:
             log.exception("transfer %s: step %s failed", tid, step)
-            return _xml(_failed(steps, step, form))
+            return _xml(_failed(steps, step, tid, form))
 
     for path, name, step in _STEP_ROUTES:
         _add_step(router, handle, path, name, step)

@@ -74,6 +74,9 @@ class TransferSteps:
             return await stuck_hold(t, record)
         if record is None or record.status not in ("waiting", "ringing"):
             return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(tid))
+        if t.ring_overdue(record):  # Twilio's word on the agent's ring was lost: the next agent
+            await t.give_up_ring(record)
+            record = await t.p.store.get(tid) or record
         waited = t.now() - record.enqueued_at
         max_wait = t.max_wait_s(record.queue)
         late = waited >= max_wait or not t.open_now(record.queue)

@@ -1,0 +1,75 @@
+"""An agent's ring whose Twilio callbacks never arrive (they came while Redis was down and were only
+acknowledged), and the hold loop while Redis is down: the caller must neither wait for good behind a ring
+nobody reports on nor be left in silence, and the agent must not stay reserved for a caller they never got.
+
+Real parts: the whole gateway over a private redis-server, the Twilio REST stand-in, signed Twilio callbacks
+over HTTP (``tests/support/outage.py``).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from dialog import catalogue
+from telephony.transfer.ring import RING_GRACE_S
+from tests.support.outage import Outage, form, outage_gateway, spoken, twiml
+from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
+
+
+async def _rung_long_ago(w: Outage, tid: str, seconds: float) -> None:
+    record = await w.warm.p.store.get(tid)
+    assert record is not None and record.status == "ringing"
+    rang_at = getattr(record, "rang_at", None)
+    assert isinstance(rang_at, float)
+    await w.warm.p.store.update(tid, rang_at=rang_at - seconds)
+
+
+async def test_a_ring_nobody_reports_on_is_given_up_and_the_agent_freed(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async with outage_gateway(own_redis, tmp_path, agent_status="available") as w:
+        tid, sid = await w.start("reklamacje")  # anna is free: she is rung at once
+        await w.twilio.next("create")
+        rung = await w.warm.p.store.get(tid)
+        assert rung is not None and rung.agent_id == "anna" and rung.agent_call_sid
+        agent = await w.gateway.transfer.agents.agents.get("anna")  # type: ignore[union-attr]
+        assert agent is not None and agent.status == "busy"
+
+        await _rung_long_ago(w, tid, 10.0)  # within the ring timeout: nothing happens
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert hold.find("Redirect") is not None and await w.status(tid) == "ringing"
+
+        timeout = w.warm.cfg.agent_ring_timeout_s
+        await _rung_long_ago(w, tid, timeout + RING_GRACE_S)  # no word from Twilio since: lost
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert spoken(hold) and hold.find("Redirect") is not None, ET.tostring(hold)
+        cancel = await w.twilio.next("update")
+        assert cancel.call_sid == rung.agent_call_sid and cancel.get("Status") == "canceled"
+        agent = await w.gateway.transfer.agents.agents.get("anna")  # type: ignore[union-attr]
+        assert agent is not None and agent.status == "available" and agent.reserved_for is None
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "waiting" and "anna" in record.tried_agents
+
+
+async def test_the_hold_loop_goes_on_while_redis_is_down_and_an_agent_leg_is_told_why_it_ends(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async with outage_gateway(own_redis, tmp_path, agent_status="wrap_up") as w:
+        tid, sid = await w.start("reklamacje")
+        own_redis.kill()
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        said = " ".join(el.text or "" for el in hold.iter("Say"))
+        music = [el for el in hold.iter("Play") if el.text == w.warm.p.audio.music_url]
+        assert catalogue.HOLD_PRESS_STAR in said and music, ET.tostring(hold)
+        assert hold.findtext("Redirect") == f"{w.base}/twilio/transfer/{tid}/hold"  # back on the next tick
+
+        leg = twiml(await w.signed(f"/twilio/transfer/{tid}/agent/anna", form("CA" + "7" * 32)))
+        said = " ".join(el.text or "" for el in leg.iter("Say"))
+        assert catalogue.AGENT_TECHNICAL_PROBLEM in said and leg.find("Hangup") is not None
+        own_redis.restart()
+        assert await w.recovery.check()
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert spoken(hold) and hold.find("Redirect") is not None  # the loop it kept alive carries on
