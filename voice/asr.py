@@ -33,7 +33,7 @@ from voice.asr_batch import BatchingQueue
 from voice.asr_engine import Engine, Heard, always
 from voice.asr_front import FrontEnd, to_whisper_audio
 from voice.asr_lexicon import known_share, polish_lexicon
-from voice.asr_rules import encoder_frames
+from voice.asr_rules import SILENCE_DBFS, encoder_frames, loudest_dbfs
 from voice.asr_short import ShortAnswers
 from voice.busy import counted
 from voice.loops import PerLoop
@@ -220,11 +220,15 @@ class WhisperRecognizer:
         """Recognise one utterance. ``hotwords`` (e.g. product names in this dialog state) bias decoding.
 
         A rejected transcript (a loop, a guess) comes back with empty ``text`` like an unheard turn, so the
-        call asks the caller to repeat; ``rejected`` says why.
+        call asks the caller to repeat; ``rejected`` says why. An utterance with no sound in it (a device's
+        empty recording) is not decoded at all, Whisper would make words of it: like a turn Whisper itself
+        finds silent, it comes back empty and is no rejection.
         """
         audio_s = len(pcm) / float(rate)
         if len(pcm) == 0:
             return Transcript("", 0.0, 0.0, 0.0, language=self.language)
+        if loudest_dbfs(pcm, rate) < SILENCE_DBFS:
+            return Transcript("", 0.0, audio_s, 0.0, language=self.language)
         if self._engine is None:
             await self.load()
         # ordered, de-duplicated; spaces, not commas: Whisper copies a prompt's punctuation into its output

@@ -12,6 +12,9 @@ import math
 import zlib
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from voice.asr_score import has_loop
 
 ASR_RATE = 16000  # Whisper's input rate
@@ -19,6 +22,12 @@ REPETITION_RATIO = 2.4  # gzip compression ratio above which Whisper itself call
 LOG_PROB_THRESHOLD = -1.0  # faster-whisper's default: below this (or above the ratio) it re-decodes
 MAX_FRAMES = 3000  # Whisper's 30 s window, in mel frames
 TAIL_FRAMES = 200  # mel frames (2 s) of padding kept after the last frame with content
+
+# Quieter than this in its loudest 32 ms, an utterance holds no speech: Whisper given digital silence or a
+# line's hiss invents words ("Zwroty sześć" for 0.5 s of zeros from a Wyoming client), so it is not decoded.
+# Speech measures -24 to -8 dBFS there on the shared eval set (16 kHz and phone copies); a quiet far-field
+# microphone perhaps -45: -60 leaves a wide margin.
+SILENCE_DBFS = -60.0
 
 # Whisper (trained on subtitles) hallucinates subtitle credits on noise or hold music.
 _HALLUCINATION_MARKERS = (
@@ -74,6 +83,17 @@ def encoder_frames(last_content_frame: int, min_frames: int) -> int:
     keep = max(min_frames, last_content_frame + 1 + TAIL_FRAMES if last_content_frame >= 0 else 0)
     keep += keep % 2
     return min(keep, MAX_FRAMES)
+
+
+def loudest_dbfs(pcm: npt.NDArray[np.int16], rate: int, window_s: float = 0.032) -> float:
+    """The RMS level of the loudest ``window_s`` of an utterance, in dBFS (-inf for digital silence)."""
+    if len(pcm) == 0:
+        return -math.inf
+    size = max(1, round(window_s * rate))
+    samples = pcm.astype(np.float32) / 32768.0
+    padded = np.pad(samples, (0, (-len(samples)) % size))
+    loudest = float(np.sqrt(np.mean(padded.reshape(-1, size) ** 2, axis=1)).max())
+    return 20.0 * math.log10(loudest) if loudest > 0.0 else -math.inf
 
 
 def is_hallucination(text: str) -> bool:

@@ -366,6 +366,27 @@ async def test_real_asr_of_polish_speech_sent_as_stereo_22k(speech_models: tuple
 
 
 @pytest.mark.models
+async def test_no_words_are_made_of_a_silent_recording(whisper_base: str) -> None:
+    """Found by a walkthrough: 0.1 s or 0.5 s of zeros from a satellite came back as "Zwroty sześć" with the
+    gateway's recognizer (beam 5, the short answers, the KB's hotwords), and the dialog acted on it. What
+    Whisper invents depends on its prompt (the same zeros gave nothing once the greeting's words changed),
+    so silence is never decoded (``tests/e2e/voice/test_asr_guards.py`` checks that part exactly)."""
+    from telephony.app.services import build_recognizer
+
+    deployed = build_recognizer(Settings(), whisper_base)
+    await deployed.load()
+    engine, store = real_engine()
+    async with serving(services_with(engine, store, deployed, None)) as port:
+        for samples in (1600, 8000):
+            got = await exchange(
+                port,
+                [Transcribe(language="pl").event(), *audio_events(np.zeros(samples, np.int16), 16000)],
+                ["transcript-stop"],
+            )
+            assert next(e for e in got if e.type == "transcript").data["text"] == "", samples
+
+
+@pytest.mark.models
 async def test_real_tts_classic_and_streaming(speech_models: tuple[Any, Any]) -> None:
     async with serving(real_services(speech_models)) as port:
         classic = await exchange(port, [Synthesize("Zamówienie numer 48213 zostało wysłane.").event()], ["audio-stop"])

@@ -4,6 +4,7 @@ the real-model checks are at the end)."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from voice.asr import WhisperRecognizer
 from voice.asr_decode import Decoded
 from voice.asr_engine import Engine
 from voice.asr_front import FrontEnd, to_whisper_audio
-from voice.asr_rules import compression_ratio, max_new_tokens, needs_fallback, verdict
+from voice.asr_rules import compression_ratio, loudest_dbfs, max_new_tokens, needs_fallback, verdict
 from voice.ports import Transcript
 from voice.wavio import read_audio
 
@@ -150,3 +151,25 @@ async def test_a_turn_nobody_waits_for_stops_after_its_first_pass(whisper_base: 
     passes = 0
     (dropped,) = engine.recognise([audio], None, wanted=lambda: False)
     assert passes == 0 and dropped.text == ""
+
+
+def test_the_loudest_window_of_an_utterance() -> None:
+    assert loudest_dbfs(np.zeros(8000, dtype=np.int16), 16000) == -math.inf
+    tone = np.zeros(16000, dtype=np.int16)
+    tone[4096:4608] = (np.sin(np.arange(512) / 3.0) * 3277).astype(np.int16)  # one window at about -23 dBFS
+    assert loudest_dbfs(tone, 16000) == pytest.approx(-23.0, abs=0.5)
+    assert loudest_dbfs(np.array([], dtype=np.int16), 8000) == -math.inf
+
+
+async def test_no_words_are_made_of_a_recording_with_no_sound(recognizer: WhisperRecognizer, eval_dir: Path) -> None:
+    """Found through the Wyoming server: 0.1 s or 0.5 s of zeros came back as "Zwroty sześć" and the device API
+    acted on it. Silence and a faint hiss are not decoded; a quiet recording of speech still is."""
+    rng = np.random.default_rng(0)
+    hiss = (rng.normal(0, 1, 16000) * 10).astype(np.int16)  # about -70 dBFS
+    for pcm in (np.zeros(1600, dtype=np.int16), np.zeros(8000, dtype=np.int16), hiss):
+        heard = await recognizer.transcribe(pcm, 16000, ["zwrot"])
+        assert heard.text == "" and heard.alternatives == ()
+        assert heard.processing_s == 0.0  # never decoded: what Whisper makes of silence depends on its prompt
+    speech, rate = read_audio(eval_dir / "wav16k" / "nemo" / "nemo_EB0_neutral_1.wav")  # "Lubię czytać przed snem."
+    quiet = (speech.astype(np.float32) * 10 ** (-30 / 20)).astype(np.int16)  # 30 dB quieter
+    assert "czyta" in (await recognizer.transcribe(quiet, rate)).text.lower()
