@@ -37,6 +37,7 @@ def _settings() -> Settings:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
+    from dialog.kb_entries import load_entries
     from telephony.agents.roster import load_roster
     from telephony.app.shop import load_shop
     from telephony.app.workers import serve
@@ -45,7 +46,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["INFOLINIA_HOST"] = args.host
     if args.port:  # and their "ready on" line names the port they listen on
         os.environ["INFOLINIA_PORT"] = str(args.port)
-    load_shop(settings)  # a bad prompts file or roster: one line here, not a traceback from every worker
+    load_shop(settings)  # a bad prompts file, KB or roster: one line here, not a traceback from every worker
+    if settings.kb_path:
+        load_entries(settings.kb_path)
     if settings.agents_path:
         load_roster(settings.agents_path)
     metrics_dir = str(settings.metrics_dir) if settings.metrics_dir else None

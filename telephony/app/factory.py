@@ -103,7 +103,10 @@ async def readiness(gateway: Gateway) -> JSONResponse:
     if not gateway.rest.reachable:
         degraded.append("twilio_rest")
     ok = all(checks.values())
-    return JSONResponse({"ready": ok, "checks": checks, "degraded": degraded}, status_code=200 if ok else 503)
+    body: dict[str, object] = {"ready": ok, "checks": checks, "degraded": degraded}
+    if (failure := gateway.services.failure) is not None:
+        body["startup_error"] = failure  # a bad KB file, a missing model: what to fix, not only "false"
+    return JSONResponse(body, status_code=200 if ok else 503)
 
 
 async def _roster_present(gateway: Gateway) -> bool:

@@ -46,6 +46,13 @@ class Ready(Generic[T]):
         """Start-up has failed (never waits)."""
         return self._error is not None
 
+    @property
+    def failure(self) -> str | None:
+        """Why start-up failed, in one line (``/readyz`` shows it), else None."""
+        if self._error is None:
+            return None
+        return (f"{type(self._error).__name__}: {self._error}".splitlines() or [""])[0][:300]
+
     async def get(self) -> T:
         try:
             await asyncio.wait_for(self._event.wait(), self.timeout_s)

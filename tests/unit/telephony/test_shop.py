@@ -3,10 +3,12 @@ engine says, a bad prompts file stopping ``serve`` with one line, and the defaul
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from dialog import catalogue
 from dialog.ports import CallerInfo
@@ -14,6 +16,7 @@ from dialog.prompts import PromptsError
 from dialog.store import MemoryStore
 from telephony.app import cli
 from telephony.app.build import build_gateway
+from telephony.app.factory import gateway_app
 from telephony.app.services import build_dialog
 from telephony.settings import Settings
 
@@ -90,3 +93,31 @@ def test_serve_stops_with_one_line_naming_the_file_and_key(
     assert cli.main(["serve", "--port", "1"]) == 2  # fails before any server starts
     err = capsys.readouterr().err.strip()
     assert err == f"infolinia: {prompts}: prompts.goodbye: unknown placeholder {{name}} (allowed: none)"
+
+
+def test_serve_stops_on_a_knowledge_base_it_cannot_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a walkthrough: a KB with an indentation error let the gateway run with /healthz 200, and every
+    call got the technical-problem apology; now serve refuses to start, naming the file and the line."""
+    kb = tmp_path / "kb.yaml"
+    kb.write_text("entries:\n  - id: a\n    questions:\n      - Ile?\n     answer: x\n", encoding="utf-8")
+    monkeypatch.setenv("INFOLINIA_KB_PATH", str(kb))
+    monkeypatch.setenv("INFOLINIA_LOG_JSON", "false")
+    assert cli.main(["serve", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"infolinia: {kb}: not valid YAML") and "line 5" in err
+
+
+def test_readyz_says_why_start_up_failed(tmp_path: Path) -> None:
+    kb = tmp_path / "kb.yaml"
+    kb.write_text("entries: []\n", encoding="utf-8")
+    gateway = build_gateway(Settings(speech=False, kb_path=kb))
+    with TestClient(gateway_app(gateway)) as client:
+        for _ in range(100):
+            ready = client.get("/readyz")
+            if "startup_error" in ready.json():
+                break
+            time.sleep(0.05)
+    assert ready.status_code == 503 and ready.json()["checks"]["services"] is False
+    assert ready.json()["startup_error"].startswith(f"KBError: {kb}: expected a top-level 'entries:' list")
