@@ -21,6 +21,8 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from telephony.logs import setup_logging
 from telephony.settings import Settings
@@ -270,8 +272,23 @@ def _run_guarded(func: Callable[[argparse.Namespace, Settings], int], args: argp
     except (FileNotFoundError, ValueError) as exc:
         print(f"infolinia: {exc}", file=sys.stderr)
         return 2
+    except (RedisConnectionError, RedisTimeoutError) as exc:  # purge, gaps, history: Redis is their data
+        print(f"infolinia: cannot reach Redis at {_without_password(s.redis_url)}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _without_password(url: str | None) -> str:
+    """A Redis URL fit to print: ``redis://:secret@host`` -> ``redis://:***@host``."""
+    if not url:
+        return "(INFOLINIA_REDIS_URL not set)"
+    scheme, sep, rest = url.partition("://")
+    credentials, at, hosts = rest.rpartition("@")
+    if not at:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{hosts}"
 
 
 if __name__ == "__main__":

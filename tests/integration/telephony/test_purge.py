@@ -17,6 +17,7 @@ from telephony.retention.policy import DAY, Retention
 from telephony.retention.purge import Purger
 from telephony.twilio.rest import TwilioRestClient
 from tests.support.pii import answer_offer, recording_url, transfer_with_pii
+from tests.support.servers import free_port
 from tests.support.transfer import ACCOUNT, AUTH, NOON, Env
 
 RECORDING = "RE" + "a" * 32
@@ -122,3 +123,15 @@ async def test_the_purge_command_lists_in_a_dry_run_and_deletes_when_run(
     assert "transfers: deleted" in out and f"voicemail recordings at Twilio: deleted 1: {RECORDING}" in out
     assert await _exists(env, f"transfer:{tid}", f"callback:cb-{tid}") == [False, False]
     assert env.twilio.deleted_recordings == {RECORDING}
+
+
+def test_the_purge_command_without_redis_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a walkthrough: Redis unreachable gave an 84-line traceback. The password stays out of it."""
+    monkeypatch.setenv("INFOLINIA_REDIS_URL", f"redis://:s3cret@127.0.0.1:{free_port()}/0")
+    monkeypatch.setenv("INFOLINIA_LOG_JSON", "false")
+    assert main(["purge", "--dry-run"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("infolinia: cannot reach Redis at redis://:***@127.0.0.1:") and "\n" not in err
+    assert "s3cret" not in err
