@@ -24,6 +24,9 @@ from voice.ports import PCM
 WIRE_RATE = 8000  # Twilio Media Streams are always audio/x-mulaw, 8000 Hz, mono
 _WIRE_FORMAT = ("audio/x-mulaw", str(WIRE_RATE))
 _DTMF_DIGITS = frozenset("0123456789*#ABCD")
+# Twilio sends 20 ms (160 bytes) per frame. A frame of more than a second is no Twilio's: one of 50 s would
+# jump the call's media clock and set off the silence prompt at once, so it is refused like any bad frame.
+MAX_MEDIA_BYTES = WIRE_RATE
 
 
 class WireError(ValueError):
@@ -91,10 +94,15 @@ def _decode_media(msg: dict[str, Any]) -> AudioIn:
     track = media.get("track", "inbound")
     if track not in ("inbound", "inbound_track"):
         raise WireError(f"unexpected media track {track!r}")  # bidirectional streams carry inbound only
+    payload = _str(media, "payload")
+    if len(payload) > (MAX_MEDIA_BYTES + 2) // 3 * 4:  # refused before decoding it
+        raise WireError(f"media.payload of about {len(payload) * 3 // 4} bytes: over {MAX_MEDIA_BYTES} (1 s)")
     try:
-        ulaw = base64.b64decode(_str(media, "payload"), validate=True)
+        ulaw = base64.b64decode(payload, validate=True)
     except binascii.Error as exc:
         raise WireError(f"media.payload is not base64: {exc}") from None
+    if len(ulaw) > MAX_MEDIA_BYTES:
+        raise WireError(f"media.payload of {len(ulaw)} bytes: over {MAX_MEDIA_BYTES} (1 s)")
     return AudioIn(pcm=ulaw_decode(ulaw), timestamp_ms=_opt_int(media.get("timestamp")))
 
 

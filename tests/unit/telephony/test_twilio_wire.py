@@ -112,6 +112,15 @@ def test_malformed_frames_raise_wire_error(raw: str) -> None:
         decode_frame(raw)
 
 
+def test_a_media_frame_over_a_second_is_refused_and_one_of_a_second_taken() -> None:
+    """Found by a walkthrough: one 400 kB frame (50 s of audio) set off the silence prompt at once."""
+    frame = '{{"event":"media","streamSid":"MZ1","media":{{"payload":"{}"}}}}'
+    second = decode_frame(frame.format(base64.b64encode(b"\xff" * 8000).decode()))
+    assert second is not None and isinstance(second.event, AudioIn) and len(second.event.pcm) == 8000
+    with pytest.raises(WireError, match="over 8000"):
+        decode_frame(frame.format(base64.b64encode(b"\xff" * 8001).decode()))
+
+
 def test_unknown_event_is_skipped_not_an_error() -> None:
     assert decode_frame('{"event":"someFutureEvent","streamSid":"MZ1"}') is None
 
