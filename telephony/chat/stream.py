@@ -27,6 +27,7 @@ from telephony.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
+MAX_RECONNECT_S = 5.0  # the wait between attempts grows with each failure, up to this
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
 
 
@@ -76,9 +77,13 @@ class ChatWatch:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_sweep = loop.time() + self.sweep_s
+        failures = 0  # in a row: a Redis outage is one warning and one "back", not one line a second
         while not self._closing:
             try:
                 async with self.events.subscribe() as subscription:
+                    if failures:
+                        log.info("chat watch: events subscription back after %d failed attempts", failures)
+                        failures = 0
                     while not self._closing:
                         event = await subscription.get(max(0.05, next_sweep - loop.time()))
                         if event is not None and event.transfer_id is not None:
@@ -92,8 +97,12 @@ class ChatWatch:
             except Exception:
                 if self._closing:
                     return
-                log.warning("chat watch: events subscription lost; resubscribing", exc_info=True)
-                await asyncio.sleep(self.reconnect_s)
+                failures += 1
+                if failures == 1:
+                    log.warning("chat watch: events subscription lost; resubscribing", exc_info=True)
+                else:
+                    log.debug("chat watch: resubscribing failed (%d in a row)", failures, exc_info=True)
+                await asyncio.sleep(min(self.reconnect_s * failures, MAX_RECONNECT_S))
 
     async def _sweep(self) -> None:
         if self.sweep is None:

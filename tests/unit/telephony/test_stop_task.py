@@ -112,3 +112,38 @@ async def test_an_error_the_task_ended_with_is_logged_not_raised(caplog: pytest.
     with caplog.at_level(logging.WARNING, logger="telephony.tasks"):
         assert await stop_task(again, log_error=False)  # e.g. start-up, which logs its own failure
     assert caplog.text == ""
+
+
+class DownEvents:
+    """A store that refuses ``down`` subscriptions, then takes them."""
+
+    def __init__(self, down: int) -> None:
+        self.down, self.attempts = down, 0
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[SwallowingSubscription]:
+        self.attempts += 1
+        if self.attempts <= self.down:
+            raise ConnectionError("Connection refused")
+        yield SwallowingSubscription(SwallowingEvents())
+
+
+async def test_an_outage_is_one_warning_and_one_line_when_the_subscription_is_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Found by a walkthrough: 47 warnings with a traceback each in 40 s of a Redis outage."""
+    events = DownEvents(down=6)
+    watch = ChatWatch(events, reconnect_s=0.001)  # type: ignore[arg-type]
+    with caplog.at_level(logging.INFO, logger="telephony.chat.stream"):
+        watch.start()
+        for _ in range(500):
+            if events.attempts > 6:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.02)
+        await watch.close()
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "telephony.chat.stream"]
+    assert lines == [
+        ("WARNING", "chat watch: events subscription lost; resubscribing"),
+        ("INFO", "chat watch: events subscription back after 6 failed attempts"),
+    ]
