@@ -83,6 +83,7 @@ class CallbackRequest:
     conversation_id: str | None
     channel: str = "speaker"
     status: str = "pending"
+    requested: str = "callback"  # as a phone caller's request says it (a phone's may be "voicemail")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -130,6 +130,7 @@ async def test_speaker_callbacks_land_in_the_redis_book_agents_claim_from(redis_
     [record] = await book.pending()
     assert record["id"] == booked.callback_id and record["phone"] == "+48600100200"
     assert record["channel"] == "speaker" and record["conversation_id"] == "conv"
+    assert record["requested"] == "callback"  # as a phone caller's request says it (a walkthrough: it was missing)
     assert (await book.claim(record["id"], "anna")).won
     await client.aclose()
 
