@@ -280,7 +280,7 @@ class DialogEngine:
         s.failed_attempts += 1
         offered = await self.cpu.run(lane, self.kb_step.suggest, s, text) if s.misses == 1 else None
         reply = self._missed(s, offered or Reply("clarify", self.kb_step.clarify(s.misses, self.orders is not None)))
-        self.logs.miss(s, text, caller, transferred=reply.transfer is not None)
+        self.logs.miss(s, text, caller, transferred=reply.transfer is not None, offered=reply.expects == "choice")
         return reply
 
     def _to_human(self, reason: Reason) -> Reply:
@@ -293,7 +293,10 @@ class DialogEngine:
     async def _pending_answer(self, s: Session, text: str, answer: bool | None, number: str | None) -> Reply | None:
         """Answers to the yes/no question (or the choice of two KB entries) asked in the previous turn."""
         if s.offer == "kb_choice":
-            return await self.cpu.run(TEXT if s.channel == "chat" else VOICE, self.kb_step.choose, s, text, answer)
+            chosen = await self.cpu.run(TEXT if s.channel == "chat" else VOICE, self.kb_step.choose, s, text, answer)
+            if chosen is not None and chosen.kb_id is not None:
+                self.logs.resolved(s, chosen.kb_id)  # the miss before it: a wording for that entry
+            return chosen
         if s.offer == "order" and self.orders is not None and (answer is not None or number is not None):
             if number is not None and answer is not True:  # "nie, chodzi o 48214"
                 return await self.orders.lookup(s, number)

@@ -10,6 +10,7 @@ on changing); failures are logged. ``drain()`` waits for those in flight (shutdo
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from dialog.session import Session
 
 log = logging.getLogger(__name__)
 LATEST_KEPT = 10_000
+OFFERED_MISS = "offered_miss"  # session slot: [at, text, channel] of the miss whose reply offered two entries
 
 
 @dataclass
@@ -34,20 +36,45 @@ class EngineLogs:
     # the latest turn's miss per session, with its write: what ``retract`` takes back (same process: a
     # retract follows its turn within one call); bounded, the oldest forgotten first
     _latest: OrderedDict[str, tuple[Miss, asyncio.Task[None]]] = field(default_factory=OrderedDict)
+    # the write of the miss whose reply offered two entries, per session, until the caller picks (or not)
+    _offered: OrderedDict[str, asyncio.Task[None]] = field(default_factory=OrderedDict)
 
     def conversation(self, s: Session, caller: CallerInfo, outcome: Outcome) -> None:
         """The conversation as stored (masked) to the history."""
         if self.history is not None:
             self._spawn(self.history.saved(s.stored(), caller, outcome), f"session {s.id} not written to the history")
 
-    def miss(self, s: Session, text: str, caller: CallerInfo, transferred: bool) -> None:
-        """A question the KB could not answer, masked like the session, for the gaps report."""
+    def miss(self, s: Session, text: str, caller: CallerInfo, transferred: bool, offered: bool = False) -> None:
+        """A question the KB could not answer, masked like the session, for the gaps report. ``offered``: the
+        reply offered two entries; the session keeps which miss it was, so the caller's pick can resolve it
+        (``resolved``) whichever worker takes the next turn."""
         if self.misses is not None:
             miss = Miss(mask(text, keep=[s.order_id]), caller.channel, self.clock(), transferred, s.id)
             task = self._spawn(self.misses.record(miss), f"miss of session {s.id} not recorded (gaps report)")
             self._latest[s.id] = (miss, task)
             while len(self._latest) > LATEST_KEPT:
                 self._latest.popitem(last=False)
+            if offered:
+                s.slots[OFFERED_MISS] = json.dumps([miss.at, miss.text, miss.channel], ensure_ascii=False)
+                self._offered[s.id] = task
+                while len(self._offered) > LATEST_KEPT:
+                    self._offered.popitem(last=False)
+
+    def resolved(self, s: Session, entry_id: str) -> None:
+        """The miss before the two entries were offered was about ``entry_id``: the caller picked it."""
+        raw = s.slots.pop(OFFERED_MISS, None)
+        if raw is None or self.misses is None:
+            return
+        at, text, channel = json.loads(raw)
+        miss, misses = Miss(text, channel, float(at), session_id=s.id), self.misses
+        recorded = self._offered.pop(s.id, None)  # in this process: its write may still be under way
+
+        async def resolve() -> None:
+            if recorded is not None:
+                await asyncio.gather(recorded, return_exceptions=True)
+            await misses.resolve(miss, entry_id)
+
+        self._spawn(resolve(), f"miss of session {s.id} not marked resolved (gaps report)")
 
     def turn_done(self, session_id: str) -> None:
         """A turn that was not a miss: the session's earlier miss is no longer its latest turn."""

@@ -5,6 +5,10 @@ Why: every miss (a turn the engine could not place, or the second one, which tra
 meaning ("przyjmujecie bitcoiny?", "czy mogę zapłacić kryptowalutą?") they are a ranked to-do list, and
 each group's wordings are exactly the ``questions`` of a new KB entry (``to_kb_yaml``).
 
+A miss the caller resolved by picking one of the two entries offered after it ("czy chodzi o to: A, czy o
+to: B?", ``Miss.resolved_as``) is no gap: its wording is one that entry lacks. Those are listed apart, by
+entry (``resolved_wordings``), to add to the entry's questions so the next caller is answered at once.
+
 Grouping is greedy and deterministic: distinct wordings, most frequent first, each joins the group whose
 centroid is the most similar when that similarity reaches ``threshold``, else starts a group. Sentence
 vectors of e5 models all point roughly the same way (cosines of unrelated Polish questions are ~0.8), so
@@ -90,10 +94,44 @@ def cluster(vectors: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> list[l
     return groups
 
 
+@dataclass
+class Resolved:
+    """Wordings of misses the callers resolved by picking ``entry_id`` when offered: add them to its questions."""
+
+    entry_id: str
+    questions: list[tuple[str, int]]  # distinct wordings with how often, most frequent first
+    count: int = 0
+
+    def to_api(self) -> dict[str, object]:
+        return {
+            "entry_id": self.entry_id,
+            "count": self.count,
+            "questions": [{"text": t, "count": n} for t, n in self.questions],
+        }
+
+
+def resolved_wordings(misses: Sequence[Miss]) -> list[Resolved]:
+    """The resolved misses by the entry picked, the most asked entry first (no model needed)."""
+    by_entry: dict[str, Counter[str]] = {}
+    spelling: dict[str, str] = {}
+    for miss in misses:
+        key = normalize(miss.text)
+        if miss.resolved_as and key:
+            by_entry.setdefault(miss.resolved_as, Counter())[key] += 1
+            spelling.setdefault(key, miss.text.strip())
+    out = [
+        Resolved(entry, [(spelling[k], n) for k, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))], c.total())
+        for entry, c in by_entry.items()
+    ]
+    return sorted(out, key=lambda r: (-r.count, r.entry_id))
+
+
 def group_misses(
     misses: Sequence[Miss], embed: Embed, *, center: np.ndarray | None = None, threshold: float = DEFAULT_THRESHOLD
 ) -> list[Gap]:
-    """The misses grouped by meaning, the largest group first (ties: the most recent first)."""
+    """The misses grouped by meaning, the largest group first (ties: the most recent first); resolved
+    misses are no gaps (``resolved_wordings``)."""
+    misses = [m for m in misses if not m.resolved_as]
     wordings: dict[str, str] = {}  # normalized -> the first spelling seen
     counts: Counter[str] = Counter()
     for miss in misses:
@@ -127,19 +165,31 @@ def _count(gap: Gap, miss: Miss) -> None:
     gap.last_at = max(gap.last_at, miss.at)
 
 
-def to_kb_yaml(gaps: Sequence[Gap], *, top: int = 20, min_count: int = 2, max_questions: int = 10) -> str:
+def to_kb_yaml(
+    gaps: Sequence[Gap],
+    *,
+    top: int = 20,
+    min_count: int = 2,
+    max_questions: int = 10,
+    resolved: Sequence[Resolved] = (),
+) -> str:
     """New KB entries (``dialog/data/kb.yaml`` format) for the ``top`` groups asked ``min_count`` times or
     more. Each ``answer`` is left empty on purpose: the KB loader refuses an empty answer, so a file
-    nobody has completed cannot go live and read a placeholder to callers."""
+    nobody has completed cannot go live and read a placeholder to callers. ``resolved`` wordings come
+    first, as comments: they belong to existing entries, not to new ones."""
     lines = [
         "# Questions the assistant did not understand, grouped by meaning (infolinia gaps).",
         "# Write each answer, fix the id if you like, then append the entries to your kb.yaml.",
+        *_resolved_comments(resolved, max_questions),
         "entries:",
     ]
     chosen = [g for g in gaps if g.count >= min_count][:top]
     if left_out := sum(1 for g in gaps if g.count < min_count):
-        lines.insert(2, f"# {left_out} group(s) asked fewer than {min_count} times are left out (infolinia gaps "
-                        f"--min-count 1, or ?min_count=1, exports them too).")  # fmt: skip
+        note = (
+            f"# {left_out} group(s) asked fewer than {min_count} times are left out (infolinia gaps "
+            "--min-count 1, or ?min_count=1, exports them too)."
+        )
+        lines.insert(lines.index("entries:"), note)
     for n, gap in enumerate(chosen, 1):
         entry = {
             "id": f"luka-{n:02d}-{_slug(gap.example)}",
@@ -151,6 +201,15 @@ def to_kb_yaml(gaps: Sequence[Gap], *, top: int = 20, min_count: int = 2, max_qu
         dumped = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=110)
         lines.extend("  " + line for line in dumped.rstrip("\n").split("\n"))
     return "\n".join(lines) + ("\n" if chosen else " []\n")
+
+
+def _resolved_comments(resolved: Sequence[Resolved], max_questions: int) -> list[str]:
+    """Wordings to add to existing entries' questions, as comments (the file's entries are new ones)."""
+    lines = []
+    for r in resolved:
+        lines.append(f"# Add to the questions of '{r.entry_id}' ({r.count}× picked when offered after a miss):")
+        lines.extend(f"#   - {text}" for text, _ in r.questions[:max_questions])
+    return lines
 
 
 def _slug(text: str, words: int = 4) -> str:

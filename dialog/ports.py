@@ -141,6 +141,9 @@ class Miss:
     at: float  # wall-clock time
     transferred: bool = False  # this miss sent the caller to an agent as not_understood
     session_id: str = ""
+    # the KB entry the caller then picked of the two offered ("czy chodzi o to: A, czy o to: B?"): no gap,
+    # a wording that entry lacks (the gaps report lists it apart, to add to that entry's questions)
+    resolved_as: str = ""
 
 
 class MissLog(Protocol):
@@ -151,6 +154,9 @@ class MissLog(Protocol):
 
     async def withdraw(self, miss: Miss) -> None:
         """Forget ``miss``: its turn was taken back (only the first half of what the caller said)."""
+
+    async def resolve(self, miss: Miss, entry_id: str) -> None:
+        """``miss`` turned out to ask what ``entry_id`` answers (the caller picked it when offered)."""
 
 
 class ConversationLog(Protocol):

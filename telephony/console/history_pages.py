@@ -65,17 +65,19 @@ def build_history_pages(config: ConsoleConfig, get_agents: DepsProvider, get_his
             return console.redirect("/login")
         if not me.supervisor:
             return console.page(request, "console_gaps.html", {"me": me, "forbidden": True, "days": days}, status=403)
-        gaps = await history.gaps.gaps(deps.clock() - days * 86400)
+        since = deps.clock() - days * 86400
+        gaps, resolved = await history.gaps.gaps(since), await history.gaps.resolved(since)
         context = {"me": me, "forbidden": False, "days": days, "gaps": gaps, "total": sum(g.count for g in gaps)}
-        return console.page(request, "console_gaps.html", context)
+        return console.page(request, "console_gaps.html", {**context, "resolved": resolved})
 
     @router.get("/gaps.yaml")
     async def gaps_yaml(request: Request, deps: Agents, history: History, days: Days = 7) -> Response:
         me = await who(request, deps)
         if me is None or not me.supervisor:
             return PlainTextResponse("tylko dla kierownika zmiany", status_code=403)
-        gaps = await history.gaps.gaps(deps.clock() - days * 86400)
+        since = deps.clock() - days * 86400
+        gaps, resolved = await history.gaps.gaps(since), await history.gaps.resolved(since)
         headers = {**SECURITY_HEADERS, "Content-Disposition": 'attachment; filename="kb-additions.yaml"'}
-        return PlainTextResponse(to_kb_yaml(gaps), media_type="application/yaml", headers=headers)
+        return PlainTextResponse(to_kb_yaml(gaps, resolved=resolved), media_type="application/yaml", headers=headers)
 
     return router

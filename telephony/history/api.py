@@ -85,10 +85,17 @@ def build_history_router(get_agents: DepsProvider, get_history: HistoryProvider)
         if not me.supervisor:
             raise HTTPException(403, "the gaps report is for supervisors")
         a, b = _range(start, end, history.tz)
-        groups = await history.gaps.gaps(a, b, threshold)
+        groups, resolved = await history.gaps.gaps(a, b, threshold), await history.gaps.resolved(a, b)
         if fmt == "yaml":
-            return PlainTextResponse(to_kb_yaml(groups, min_count=min_count), media_type="application/yaml")
-        return {"from": a, "to": b, "misses": sum(g.count for g in groups), "gaps": [g.to_api() for g in groups]}
+            text = to_kb_yaml(groups, min_count=min_count, resolved=resolved)
+            return PlainTextResponse(text, media_type="application/yaml")
+        return {
+            "from": a,
+            "to": b,
+            "misses": sum(g.count for g in groups),
+            "gaps": [g.to_api() for g in groups],
+            "resolved": [r.to_api() for r in resolved],  # wordings to add to existing entries' questions
+        }
 
     return router
 

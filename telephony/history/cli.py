@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import time
 
-from dialog.gaps import Gap, to_kb_yaml
+from dialog.gaps import Gap, Resolved, to_kb_yaml
 from dialog.store import connect_redis
 from telephony.history.gaps import GapsReport, MissBook
 from telephony.history.when import parse_when
@@ -20,10 +20,13 @@ def run_gaps(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     start = parse_when(args.start, settings.timezone) or time.time() - args.days * 86400
     end = parse_when(args.end, settings.timezone, end=True)
-    gaps = asyncio.run(_report(settings, start, end, args.threshold))
+    gaps, resolved = asyncio.run(_report(settings, start, end, args.threshold))
     print(render(gaps, args.top))
+    if resolved:
+        print(render_resolved(resolved))
     if args.export is not None:
-        args.export.write_text(to_kb_yaml(gaps, top=args.top, min_count=args.min_count), encoding="utf-8")
+        text = to_kb_yaml(gaps, top=args.top, min_count=args.min_count, resolved=resolved)
+        args.export.write_text(text, encoding="utf-8")
         kept = min(args.top, sum(1 for g in gaps if g.count >= args.min_count))
         print(f"written: {args.export}: {kept} entries (fill in each answer, then append them to your kb.yaml)")
         if kept < min(args.top, len(gaps)):
@@ -31,10 +34,13 @@ def run_gaps(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _report(settings: Settings, start: float, end: float | None, threshold: float | None) -> list[Gap]:
+async def _report(
+    settings: Settings, start: float, end: float | None, threshold: float | None
+) -> tuple[list[Gap], list[Resolved]]:
     redis = connect_redis(settings.redis_url or "")
     try:
-        return await GapsReport(MissBook(redis, settings.redis_prefix), settings.kb_path).gaps(start, end, threshold)
+        report = GapsReport(MissBook(redis, settings.redis_prefix), settings.kb_path)
+        return await report.gaps(start, end, threshold), await report.resolved(start, end)
     finally:
         await redis.aclose()
 
@@ -47,4 +53,13 @@ def render(gaps: list[Gap], top: int) -> str:
     for n, gap in enumerate(gaps[:top], 1):
         lines.append(f"{n:3}. {gap.count:4}×  (przełączono {gap.transferred})  {gap.example}")
         lines.extend(f"            {count:4}×  {text}" for text, count in gap.questions[1:4])
+    return "\n".join(lines)
+
+
+def render_resolved(resolved: list[Resolved]) -> str:
+    """Wordings callers resolved by picking an entry offered after a miss: to add to its questions."""
+    lines = ["understood only after the two nearest entries were offered (add these to the entry's questions):"]
+    for r in resolved:
+        lines.append(f"     {r.count:4}×  {r.entry_id}")
+        lines.extend(f"            {count:4}×  {text}" for text, count in r.questions[:4])
     return "\n".join(lines)

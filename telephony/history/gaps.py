@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from dialog.embedder import Embedder, load_embedder
 from dialog.factory import bundled
-from dialog.gaps import Gap, group_misses, reference_center
+from dialog.gaps import Gap, Resolved, group_misses, reference_center, resolved_wordings
 from dialog.kb_entries import load_entries
 from dialog.ports import Miss
 
@@ -43,11 +43,25 @@ class MissBook:
 
     async def withdraw(self, miss: Miss) -> None:
         """Forget one recorded miss (its turn was taken back): found by time, session and words."""
+        if (row := await self._find(miss)) is not None:
+            await self.redis.zrem(self.key, row)
+
+    async def resolve(self, miss: Miss, entry_id: str) -> None:
+        """Mark one recorded miss as asking what ``entry_id`` answers (the caller picked it when offered)."""
+        if (row := await self._find(miss)) is None:
+            return
+        data = {**json.loads(row), "resolved_as": entry_id}
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(self.key, row)
+            pipe.zadd(self.key, {json.dumps(data, ensure_ascii=False): miss.at})
+            await pipe.execute()
+
+    async def _find(self, miss: Miss) -> str | None:
         for row in map(str, await self.redis.zrangebyscore(self.key, miss.at, miss.at)):
             data = json.loads(row)
             if data.get("session_id") == miss.session_id and data.get("text") == miss.text:
-                await self.redis.zrem(self.key, row)
-                return
+                return row
+        return None
 
     async def between(self, start: float | None = None, end: float | None = None) -> list[Miss]:
         """The misses recorded in [start, end] (either open), oldest first."""
@@ -87,6 +101,10 @@ class GapsReport:
             return []
         async with self._lock:
             return await asyncio.to_thread(self._group, misses, threshold)
+
+    async def resolved(self, start: float | None = None, end: float | None = None) -> list[Resolved]:
+        """Wordings callers resolved by picking an entry offered after a miss: for that entry's questions."""
+        return resolved_wordings(await self.book.between(start, end))
 
     def _group(self, misses: Sequence[Miss], threshold: float | None) -> list[Gap]:
         if self._embedder is None:

@@ -6,7 +6,8 @@ HTTP, the suite's real Redis, the real sentence-embedding model for the gaps pag
 * the agent's wrap-up note lands in the conversation's history;
 * the history page finds conversations by caller number and by order, an agent seeing only their queues'
   (a supervisor all), with masked transcripts;
-* the KB gaps page (supervisors) shows the misses grouped by meaning and offers the YAML download.
+* the KB gaps page (supervisors) shows the misses grouped by meaning and offers the YAML download, and
+  apart the wordings callers resolved by picking an entry offered after a miss (to add to its questions).
 
 Screenshots go to ``HISTORY_SCREENSHOT_DIR`` (default: the test's tmp folder)."""
 
@@ -75,6 +76,8 @@ async def seed(settings: Settings, redis_url: str) -> None:
     for text in ["Czy robicie grawerowanie?", "Czy grawerujecie zegarki?", "Czy robicie grawerowanie?",
                  "Czy mogę wypożyczyć odkurzacz?", "Czy jest wypożyczalnia?"]:  # fmt: skip
         await book.record(Miss(text, "phone", now - 3600))
+    for text in ["Mogę oddać buty?", "Czy przyjmiecie z powrotem buty?"]:  # picked "zwrot-jak" when offered
+        await book.record(Miss(text, "chat", now - 1800, session_id="s-" + text[:4], resolved_as="zwrot-jak"))
     await redis.aclose()
 
 
@@ -166,6 +169,8 @@ def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_
     rows = page.d.find_elements(By.CSS_SELECTOR, "#gaps-table .gap-row")
     assert len(rows) == 2 and rows[0].text.startswith("3 0 Czy robicie grawerowanie? (2×)")
     assert "wypożycz" in rows[1].text
+    resolved = page.text("#resolved-table")  # understood after the two nearest entries were offered
+    assert "zwrot-jak" in resolved and "Mogę oddać buty?" in resolved and "Czy przyjmiecie" in resolved
     page.shot("history-4-kb-gaps")
     download = page.el("#gaps-download").get_attribute("href")
     assert download.endswith("/agents/gaps.yaml?days=7")

@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from dialog.engine import DialogEngine
 from dialog.engine_log import EngineLogs
 from dialog.factory import build_engine
+from dialog.gaps import to_kb_yaml
 from dialog.ports import CallerInfo, Miss
 from dialog.store import MemoryStore
 from telephony.app import cli
@@ -28,7 +29,7 @@ from telephony.app.build import build_gateway
 from telephony.app.factory import create_app
 from telephony.app.purge import purge
 from telephony.app.services import Services
-from telephony.history.gaps import MissBook
+from telephony.history.gaps import GapsReport, MissBook
 from telephony.history.store import HistoryStore
 from telephony.settings import Settings
 from tests.support.access import API_KEY, agent, key, settings_for
@@ -214,3 +215,27 @@ async def test_the_gateway_wires_history_and_misses_into_the_engine_and_the_cons
         assert gateway.transfer.agents.history is gateway.history.store
     finally:
         await gateway.close()
+
+
+async def test_a_miss_the_caller_resolves_by_picking_an_offered_entry_is_no_gap(redis: Redis, redis_url: str) -> None:
+    """'Mogę oddać buty?' is not understood; the two nearest entries are offered, the customer picks the second:
+    the recorded miss now names that entry, the gaps report lists it apart (a wording for that entry's
+    questions, also in the YAML export as a comment) and not among the questions the KB lacks."""
+    prefix = f"t{time.monotonic_ns()}:"
+    book = MissBook(redis, prefix)
+    engine = build_engine(store=MemoryStore(), misses=book)
+    chat_caller = CallerInfo("chat")
+    offer = await engine.handle(None, "Mogę oddać buty?", chat_caller)
+    assert offer.expects == "choice"
+    picked = await engine.handle(offer.session_id, "to drugie", chat_caller)
+    assert picked.action == "answer" and picked.kb_id is not None
+    await engine.logs.drain()
+    [miss] = await book.between()
+    assert miss.text == "Mogę oddać buty?" and miss.resolved_as == picked.kb_id
+    report = GapsReport(book)
+    assert await report.gaps() == []
+    [resolved] = await report.resolved()
+    assert resolved.entry_id == picked.kb_id and resolved.questions == [("Mogę oddać buty?", 1)]
+    exported = to_kb_yaml([], resolved=[resolved])
+    assert f"# Add to the questions of '{picked.kb_id}'" in exported and "#   - Mogę oddać buty?" in exported
+    assert yaml.safe_load(exported)["entries"] == []
