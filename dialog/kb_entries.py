@@ -36,10 +36,15 @@ class KBEntry(BaseModel):
         return questions
 
 
+MAX_REPORTED = 10  # problems listed at once: enough to fix a file in one go, not a wall of text
+
+
 def load_entries(path: Path) -> list[KBEntry]:
-    """Validated entries of a KB file, in file order."""
+    """Validated entries of a KB file, in file order. Every entry is checked before anything is raised, so
+    one KBError lists all the problems (up to ``MAX_REPORTED``), each with its line in the file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
     except FileNotFoundError:
         raise KBError(f"{path}: knowledge base file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -49,19 +54,44 @@ def load_entries(path: Path) -> list[KBEntry]:
     raw = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(raw, list) or not raw:
         raise KBError(f"{path}: expected a top-level 'entries:' list with at least one entry")
-    entries = [_validate_entry(path, i, item) for i, item in enumerate(raw)]
+    lines = _entry_lines(text, len(raw))
+    entries: list[KBEntry] = []
+    problems: list[str] = []
     first_seen: dict[str, int] = {}
-    for i, entry in enumerate(entries):
+    for i, item in enumerate(raw):
+        where = f"{path}:{lines[i]}: entries[{i}]" if lines[i] else f"{path}: entries[{i}]"
+        try:
+            entry = _validate_entry(where, item)
+        except KBError as exc:
+            problems.append(str(exc))
+            continue
         if entry.id in first_seen:
-            first = first_seen[entry.id]
-            raise KBError(f"{path}: entries[{i}]: duplicate id {entry.id!r} (already used by entries[{first}])")
-        first_seen[entry.id] = i
+            problems.append(f"{where}: duplicate id {entry.id!r} (already used by entries[{first_seen[entry.id]}])")
+        first_seen.setdefault(entry.id, i)
+        entries.append(entry)
+    if problems:
+        more = len(problems) - MAX_REPORTED
+        raise KBError("\n".join(problems[:MAX_REPORTED] + ([f"... and {more} more"] if more > 0 else [])))
     return entries
 
 
-def _validate_entry(path: Path, index: int, item: Any) -> KBEntry:
-    """One entry, or a KBError that says which entry (index and id) and which field is wrong."""
-    name = f"{path}: entries[{index}]"
+def _entry_lines(text: str, count: int) -> list[int]:
+    """The line (1-based) where each entry starts, from the YAML node tree; 0 where it cannot be told."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return [0] * count
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if key.value == "entries" and isinstance(value, yaml.SequenceNode):
+                found = [node.start_mark.line + 1 for node in value.value]
+                return found + [0] * (count - len(found))
+    return [0] * count
+
+
+def _validate_entry(where: str, item: Any) -> KBEntry:
+    """One entry, or a KBError that says which entry (line, index and id) and which field is wrong."""
+    name = where
     if not isinstance(item, dict):
         raise KBError(f"{name}: expected a mapping with id, questions and answer, got {type(item).__name__}")
     if isinstance(item.get("id"), str):

@@ -271,3 +271,20 @@ def test_eval_accuracy_calibration_and_latency(kb: KnowledgeBase) -> None:
     assert report["answered_correct"] >= MIN_ANSWERED_CORRECT, summary
     # measured on every question (how fast is a figure of `infolinia bench dialog`, not a test)
     assert 0 < report["latency_ms_p50"] <= report["latency_ms_p95"], summary
+
+
+def test_every_problem_is_listed_at_once_with_its_line(tmp_path: Path) -> None:
+    """A walkthrough: `infolinia check` named only the first problem, by index; an operator fixing a file
+    learnt of the next one on the next run."""
+    body = (
+        "entries:\n"
+        "  - id: a\n    questions: []\n    answer: Tak.\n"  # line 2
+        "  - id: b\n    questions: [Co]\n    answer: ''\n"  # line 5
+        "  - id: c\n    question: [Co]\n    answer: Nie.\n"  # line 8
+    )
+    path = write(tmp_path, body)
+    with pytest.raises(KBError) as err:
+        load_kb(path)
+    lines = str(err.value).splitlines()
+    assert [line.split(": entries")[0] for line in lines] == [f"{path}:2", f"{path}:5", f"{path}:8"]
+    assert "(id 'a'): questions" in lines[0] and "(id 'b'): answer" in lines[1] and "(id 'c')" in lines[2]
