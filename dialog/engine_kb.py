@@ -161,7 +161,7 @@ class KBStep:
         one of the two (at the suggest band); "tak" asks which. None: the turn goes on as any other."""
         offered = (s.offer_value or "").split("\t")
         index = choice_index(text)
-        if index is None and answer is None:
+        if index is None and answer is None and not only_numbers(text):  # "48213": an order, not a topic
             matches = self.kb.search(text, k=1)
             found = matches[0] if matches else None
             if found is not None and found.entry_id in offered and found.confidence >= self.suggest_threshold:

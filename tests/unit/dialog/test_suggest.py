@@ -32,6 +32,7 @@ SCORES = {
     "o koszt": [("koszt", 0.2), ("zwrot", 0.1)],
     "a zwroty": [("zwrot", 0.95), ("koszt", 0.1)],
     "nie wiem": [("czas", 0.05), ("koszt", 0.04)],
+    "48213": [("koszt", 0.5), ("czas", 0.3)],  # numbers near a topic by accident
 }
 
 
@@ -96,6 +97,12 @@ async def test_a_vague_reply_is_no_pick() -> None:
     """ "nie wiem" is nearest to an offered entry, but far below the suggest band: not a pick."""
     _, vague = await talk(engine(), ["czy wysyłka jest za darmo", "nie wiem"])
     assert vague.kb_id is None and vague.action != "answer"
+
+
+async def test_a_number_is_no_pick() -> None:
+    """An order number said while two topics are offered is not taken for one of them."""
+    _, number = await talk(engine(), ["czy wysyłka jest za darmo", "48213"])
+    assert number.kb_id is None and number.action != "answer"
 
 
 async def test_another_question_is_answered_as_usual_and_the_offer_is_forgotten() -> None:
