@@ -57,6 +57,7 @@ KB_SUGGEST = (
     "Jeśli o coś innego, proszę powiedzieć to innymi słowami."
 )
 KB_SUGGEST_WHICH = "Proszę powiedzieć: pierwsze, czyli {first}, albo drugie, czyli {second}."  # after a plain "tak"
+KB_SUGGEST_DECLINED = "Dobrze. Proszę powiedzieć innymi słowami, o co chodzi."  # "żadne z nich" to the offer
 YES_NO_AGAIN = "Proszę odpowiedzieć tak albo nie."
 DECLINED = "Dobrze. W czym jeszcze mogę pomóc?"
 

@@ -255,6 +255,8 @@ class DialogEngine:
         if caller.channel == "phone" and zero_for_a_person(text, s.expects, s.topic):
             return self._to_human("requested_human")  # the greeting's "press zero", said instead
         lane = TEXT if caller.channel == "chat" else VOICE
+        if s.offer == "kb_choice" and (picked := self._choice(s, self.kb_step.pick(s, text))) is not None:
+            return picked  # "to drugie", "żadne z nich": words about the offer, not for escalation by meaning
         reason = await self.cpu.run(lane, self.understanding.reason, text, s.caller_turns()[:-1])
         if reason is not None:
             if self.orders is not None:  # "numer 48213, chcę reklamację": the agent sees the order
@@ -283,6 +285,12 @@ class DialogEngine:
         self.logs.miss(s, text, caller, transferred=reply.transfer is not None, offered=reply.expects == "choice")
         return reply
 
+    def _choice(self, s: Session, reply: Reply | None) -> Reply | None:
+        """The reply to two topics offered; a pick marks the miss before the offer as that entry's wording."""
+        if reply is not None and reply.kb_id is not None:
+            self.logs.resolved(s, reply.kb_id)
+        return reply
+
     def _to_human(self, reason: Reason) -> Reply:
         return Reply("transfer", say.TRANSFER[reason], transfer=reason)
 
@@ -293,10 +301,8 @@ class DialogEngine:
     async def _pending_answer(self, s: Session, text: str, answer: bool | None, number: str | None) -> Reply | None:
         """Answers to the yes/no question (or the choice of two KB entries) asked in the previous turn."""
         if s.offer == "kb_choice":
-            chosen = await self.cpu.run(TEXT if s.channel == "chat" else VOICE, self.kb_step.choose, s, text, answer)
-            if chosen is not None and chosen.kb_id is not None:
-                self.logs.resolved(s, chosen.kb_id)  # the miss before it: a wording for that entry
-            return chosen
+            lane = TEXT if s.channel == "chat" else VOICE
+            return self._choice(s, await self.cpu.run(lane, self.kb_step.choose, s, text, answer))
         if s.offer == "order" and self.orders is not None and (answer is not None or number is not None):
             if number is not None and answer is not True:  # "nie, chodzi o 48214"
                 return await self.orders.lookup(s, number)

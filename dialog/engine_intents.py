@@ -25,8 +25,21 @@ _REPEAT = term(
     "|=nie =zrozumialem|=nie =zrozumialam|=jeszcze =raz|=slucham|=co =pan =mowi|=co =pani =mowi|=nie =slysz"
 )
 _REPEAT_ALONE = {"co", "slucham", "prosze", "ze", "jak"}
-_FIRST = term("pierwsz|=jeden|=jedynka|=1")
-_SECOND = term("drug|=dwa|=dwojka|=2")
+_FIRST = {"pierwszy", "jeden", "jedynka", "1"}  # lemmas (folded) of a pick of the first of two topics
+_SECOND = {"drugi", "druga", "dwa", "dwojka", "2"}  # "drugą" lemmatises to "druga"
+_NONE = {"zaden", "zadne", "zadna", "ani", "nic"}  # "żadne z nich", "ani to, ani to", "nic z tego"
+# Words around a pick that carry no topic: "chodzi mi o to drugie", "poproszę to pierwsze pytanie".
+_PICK_WORDS = {
+    "chodzic", "chodzilo", "ja", "o", "to", "ten", "ta", "tamten", "tamto", "pytanie", "temat", "opcja", "numer",
+    "poprosic", "prosic", "prosze", "poprosze", "wybierac", "wybrac", "raczej", "jednak", "chyba", "no", "a", "ze",
+    "tak", "z", "on", "oni", "ono", "tego", "tych", "nich", "nie", "mnie", "mi",
+}  # fmt: skip
+# Lemmas that say nothing about a topic: "mam pytanie", "chciałbym zapytać", "tak jak mówiłem".
+_META = {
+    "miec", "pytanie", "pytac", "zapytac", "chciec", "mowic", "powiedziec", "chodzic", "sprawa", "informacja",
+    "pomoc", "dzien", "dobry", "prosic", "poprosic", "wiedziec", "jeszcze", "inny", "byc", "moj", "taki", "jaki",
+    "ktory", "tylko", "bardzo", "dobrze", "wlasnie", "teraz", "juz", "jakis", "cos", "ktos", "zrozumiec", "sluchac",
+}  # fmt: skip
 _NOT_THAT = term("=nie =o =to|=nie =to =pytalem|=nie =to =pytalam|=nie =o =to =pytalem|=nie =o =to =chodzi")
 
 _ORDER_NOUN = term("zamowien|zamowil|zamowion|=paczka|paczk|paczce|przesylk|=status|=zakupy")
@@ -80,13 +93,30 @@ def is_repeat_request(text: str) -> bool:
 
 
 def choice_index(text: str) -> int | None:
-    """Which of two offered topics a short reply picks: 0 for "pierwsze", "to pierwsze", "jeden" or the key
-    1; 1 for "drugie", "ten drugi", "dwa" or 2; None for anything else (or a longer sentence, or both)."""
-    toks = tokens(text)
-    if not toks or len(toks) > 4:
+    """Which of two offered topics a reply picks: 0 for "pierwsze", "chodzi mi o to pierwsze", "jeden" or the
+    key 1; 1 for "drugie", "ten drugi", "dwa" or 2. None when it names both or neither, or says anything
+    else: "dwa dni temu" and "drugi raz dzwonię" are no picks."""
+    lemmas = [t.lemma for t in tokens(text)]
+    first, second = [lm for lm in lemmas if lm in _FIRST], [lm for lm in lemmas if lm in _SECOND]
+    if bool(first) == bool(second) or any(lm not in _FIRST | _SECOND | _PICK_WORDS for lm in lemmas):
         return None
-    first, second = bool(term_positions(_FIRST, toks)), bool(term_positions(_SECOND, toks))
-    return None if first == second else (0 if first else 1)
+    return 0 if first else 1
+
+
+def declines_both(text: str) -> bool:
+    """'Żadne z nich', 'ani to, ani to', 'nie', 'nic z tego': neither of two offered topics, nothing more."""
+    lemmas = [t.lemma for t in tokens(text)]
+    return (
+        bool(lemmas)
+        and any(lm in _NONE or lm == "nie" for lm in lemmas)
+        and all(lm in _NONE | _PICK_WORDS for lm in lemmas)
+    )
+
+
+def has_topic_words(text: str) -> bool:
+    """A word that can name a topic (longer than three letters, not "pytanie", "chcieć", "mówić", ...):
+    "mam pytanie" or "tak jak mówiłem" has none, so no topic is offered for it."""
+    return any(len(t.form) > 3 and t.lemma not in _META | _PICK_WORDS for t in tokens(text))
 
 
 def is_not_that(text: str) -> bool:

@@ -17,7 +17,14 @@ from __future__ import annotations
 
 from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
-from dialog.engine_intents import after_preamble, choice_index, is_follow_up, only_numbers
+from dialog.engine_intents import (
+    after_preamble,
+    choice_index,
+    declines_both,
+    has_topic_words,
+    is_follow_up,
+    only_numbers,
+)
 from dialog.engine_text import lemma, words
 from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.session import Session
@@ -143,39 +150,62 @@ class KBStep:
 
     def suggest(self, s: Session, text: str) -> Reply | None:
         """The re-prompt after a first miss offering the two nearest entries, when the nearest is in the
-        suggest band; None otherwise (the fixed re-prompt, ``clarify``)."""
-        if self.suggest_threshold >= self.confirm_threshold or only_numbers(text):
+        suggest band and the turn names something ("mam pytanie" does not); None: the fixed re-prompt."""
+        if self.suggest_threshold >= self.confirm_threshold or only_numbers(text) or not has_topic_words(text):
             return None
         matches = self.kb.search(text, k=2)
         if len(matches) < 2 or matches[0].confidence < self.suggest_threshold:
             return None
-        questions = [self._question(m.entry_id) for m in matches]
+        questions = [self._option(m.entry_id) for m in matches]
         if not questions[0] or not questions[1]:
             return None
         s.offer, s.offer_value = "kb_choice", "\t".join(m.entry_id for m in matches)
-        text = say.KB_SUGGEST.format(first=questions[0], second=questions[1])
-        return Reply("clarify", text, expects="choice")
+        s.slots.pop(_WHICH_ASKED, None)
+        return Reply("clarify", say.KB_SUGGEST.format(first=questions[0], second=questions[1]), expects="choice")
+
+    def pick(self, s: Session, text: str) -> Reply | None:
+        """Words about the two topics offered, read before anything else: "pierwsze", "chodzi mi o to drugie",
+        a key: that entry's answer; "żadne z nich", "nie": other words, please (no miss: the offer asked
+        for either). None: the turn says something else."""
+        index = choice_index(text)
+        if index is None:
+            return Reply("clarify", say.KB_SUGGEST_DECLINED) if declines_both(text) else None
+        return self._picked(s, index)
 
     def choose(self, s: Session, text: str, answer: bool | None) -> Reply | None:
-        """The reply to the two suggestions: "pierwsze", "to drugie", a key, or words whose nearest entry is
-        one of the two (at the suggest band); "tak" asks which. None: the turn goes on as any other."""
+        """The reply to the two topics offered in other words: its nearest entry is one of the two, within
+        the suggest band; a plain "tak" asks which (once). None: the turn goes on as any other."""
         offered = (s.offer_value or "").split("\t")
-        index = choice_index(text)
-        if index is None and answer is None and not only_numbers(text):  # "48213": an order, not a topic
+        if answer is None and not only_numbers(text):  # "48213": an order, not a topic
             matches = self.kb.search(text, k=1)
             found = matches[0] if matches else None
             if found is not None and found.entry_id in offered and found.confidence >= self.suggest_threshold:
-                index = offered.index(found.entry_id)
-        if index is not None and index < len(offered):
-            entry_id = offered[index]
-            answer_text = getattr(self._entry(entry_id), "answer", None)
-            if isinstance(answer_text, str):
-                s.topic = self._question(entry_id)
-                return self._answer(s, entry_id, answer_text)
-        if answer is True and len(offered) == 2:
-            first, second = (self._question(i) for i in offered)
+                return self._picked(s, offered.index(found.entry_id))
+        if answer is True and len(offered) == 2 and not s.slots.get(_WHICH_ASKED):
+            s.slots[_WHICH_ASKED] = "1"  # a second "tak" is a miss, not this question again
+            first, second = (self._option(i) for i in offered)
             return Reply("clarify", say.KB_SUGGEST_WHICH.format(first=first, second=second), expects="choice")
         return None
+
+    def _picked(self, s: Session, index: int) -> Reply | None:
+        offered = (s.offer_value or "").split("\t")
+        answer_text = getattr(self._entry(offered[index]), "answer", None) if index < len(offered) else None
+        if not isinstance(answer_text, str):
+            return None
+        s.slots.pop(_WHICH_ASKED, None)
+        s.topic = self._question(offered[index])
+        return self._answer(s, offered[index], answer_text)
+
+    def _option(self, entry_id: str) -> str:
+        """An entry as one of two spoken options: its first question when short and without a comma (two
+        options with commas inside blur when heard), else its shortest such question."""
+        questions = list(getattr(self._entry(entry_id), "questions", None) or ())
+        if not questions:
+            return ""
+        first = questions[0]
+        if "," in first or len(first.split()) > 8:
+            first = min([q for q in questions if "," not in q] or questions, key=lambda q: len(q.split()))
+        return self.spoken_question(first)
 
     def _question(self, entry_id: str) -> str:
         """An entry's first question as said inside a sentence ("" when the entry has none)."""
@@ -188,6 +218,9 @@ class KBStep:
         if not isinstance(answer, str) or s.offer_value is None:
             return None
         return self._answer(s, s.offer_value, answer)
+
+
+_WHICH_ASKED = "which_asked"  # session slot: "which of them?" was asked after a plain "tak" to the offer
 
 
 def _stems(text: str) -> set[str]:

@@ -38,6 +38,7 @@ class EngineLogs:
     _latest: OrderedDict[str, tuple[Miss, asyncio.Task[None]]] = field(default_factory=OrderedDict)
     # the write of the miss whose reply offered two entries, per session, until the caller picks (or not)
     _offered: OrderedDict[str, asyncio.Task[None]] = field(default_factory=OrderedDict)
+    _picked: OrderedDict[str, tuple[Miss, asyncio.Task[None]]] = field(default_factory=OrderedDict)  # latest turn's
 
     def conversation(self, s: Session, caller: CallerInfo, outcome: Outcome) -> None:
         """The conversation as stored (masked) to the history."""
@@ -74,14 +75,28 @@ class EngineLogs:
                 await asyncio.gather(recorded, return_exceptions=True)
             await misses.resolve(miss, entry_id)
 
-        self._spawn(resolve(), f"miss of session {s.id} not marked resolved (gaps report)")
+        task = self._spawn(resolve(), f"miss of session {s.id} not marked resolved (gaps report)")
+        self._picked[s.id] = (miss, task)  # what a retract of this turn takes back
+        while len(self._picked) > LATEST_KEPT:
+            self._picked.popitem(last=False)
 
     def turn_done(self, session_id: str) -> None:
-        """A turn that was not a miss: the session's earlier miss is no longer its latest turn."""
+        """A new turn: the session's earlier miss (or pick) is no longer its latest turn."""
         self._latest.pop(session_id, None)
+        self._picked.pop(session_id, None)
 
     def withdraw_miss(self, session_id: str) -> None:
-        """The session's latest turn was taken back: so is its miss, once recorded."""
+        """The session's latest turn was taken back: so is its miss, once recorded, or its pick (the miss
+        it resolved is a gap again until the whole turn picks)."""
+        picked = self._picked.pop(session_id, None)
+        if picked is not None and self.misses is not None:
+            miss, resolving, misses = *picked, self.misses
+
+            async def unresolve() -> None:
+                await asyncio.gather(resolving, return_exceptions=True)
+                await misses.resolve(miss, "")
+
+            self._spawn(unresolve(), f"pick of session {session_id} not taken back (gaps report)")
         latest = self._latest.pop(session_id, None)
         if latest is None or self.misses is None:
             return

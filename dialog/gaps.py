@@ -208,7 +208,7 @@ def _resolved_comments(resolved: Sequence[Resolved], max_questions: int) -> list
     lines = []
     for r in resolved:
         lines.append(f"# Add to the questions of '{r.entry_id}' ({r.count}× picked when offered after a miss):")
-        lines.extend(f"#   - {text}" for text, _ in r.questions[:max_questions])
+        lines.extend(f"#   - {' '.join(text.split())}" for text, _ in r.questions[:max_questions])  # one line each
     return lines
 
 

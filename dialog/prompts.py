@@ -174,3 +174,17 @@ def _names(names: set[str]) -> str:
 def _suggest(key: str, known: Any) -> str:
     close = difflib.get_close_matches(key, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def greeting_half_overridden(texts: Mapping[str, Any]) -> str | None:
+    """Why the greeting may read badly when a prompts file overrides only one of ``greeting`` and
+    ``shop_name_phrase``: the default greeting names the brand as written ("tu Zielony Ogród"), so a
+    genitive phrase alone gives "tu księgarni Kowalski" and a genitive greeting alone "asystent Kowalski".
+    None when both or neither are overridden (files written before the default changed hit this)."""
+    if ("GREETING" in texts) == ("SHOP_NAME_PHRASE" in texts):
+        return None
+    given, missing = ("greeting", "shop_name_phrase") if "GREETING" in texts else ("shop_name_phrase", "greeting")
+    return (
+        f"prompts override {given} but not {missing}: the default greeting says the brand as written "
+        f"('Dzień dobry, tu Zielony Ogród. Odbiera automatyczny asystent.'); override both, or neither"
+    )

@@ -26,6 +26,7 @@ import httpx
 from dialog.factory import bundled
 from dialog.kb import load_kb
 from dialog.orders import HttpOrders, JsonOrders, OrdersUnavailable
+from dialog.prompts import greeting_half_overridden
 from dialog.redis_connect import connect_redis
 from telephony.agents.roster import load_roster
 from telephony.app.shop import Shop, load_shop
@@ -85,6 +86,8 @@ def check_prompts(settings: Settings) -> tuple[Shop | None, list[Finding]]:
     out = []
     if settings.prompts_path:
         out.append(Finding("ok", "prompts", f"{len(shop.prompts.texts)} texts from {settings.prompts_path}"))
+    if (half := greeting_half_overridden(shop.prompts.texts)) is not None:
+        out.append(Finding("warn", "greeting", half))
     if shop.brand.name:
         out.append(Finding("ok", "brand", f"{shop.brand.name!r} (from {shop.brand.source})"))
     else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 from pydantic import ValidationError
+from redis.exceptions import AuthenticationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -273,23 +275,19 @@ def _run_guarded(func: Callable[[argparse.Namespace, Settings], int], args: argp
         print(f"infolinia: {exc}", file=sys.stderr)
         return 2
     except (RedisConnectionError, RedisTimeoutError) as exc:  # purge, gaps, history: Redis is their data
-        print(f"infolinia: cannot reach Redis at {_without_password(s.redis_url)}: {exc}", file=sys.stderr)
+        what = "refused the credentials" if isinstance(exc, AuthenticationError) else "cannot be reached"
+        print(f"infolinia: Redis at {_without_password(s.redis_url)} {what}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
 
 
 def _without_password(url: str | None) -> str:
-    """A Redis URL fit to print: ``redis://:secret@host`` -> ``redis://:***@host``."""
+    """A Redis URL fit to print: ``redis://:secret@host`` -> ``redis://:***@host``, ``?password=`` too."""
     if not url:
         return "(INFOLINIA_REDIS_URL not set)"
     scheme, sep, rest = url.partition("://")
     credentials, at, hosts = rest.rpartition("@")
-    if not at:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}{sep}{user}:***@{hosts}"
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    if at:
+        rest = f"{credentials.split(':', 1)[0]}:***@{hosts}"
+    return scheme + sep + re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", rest)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from dialog import catalogue
 from dialog.domain_eval import (
     Case,
     domain_engine_factory,
@@ -111,6 +112,10 @@ async def test_a_miss_offers_the_two_nearest_entries_and_a_pick_answers() -> Non
     assert offer.action == "clarify" and offer.expects == "choice" and "ile kosztuje dostawa" in offer.reply
     pick = await engine.handle(offer.session_id, "pierwsze", caller)
     assert pick.action == "answer" and pick.kb_id == "dostawa-koszt"
+    # "żadne z nich" sits near "I want a person" by meaning (0.899): said to the offer it asks for other words
+    offer = await engine.handle(None, "czy wysyłka jest za darmo", caller)
+    declined = await engine.handle(offer.session_id, "żadne z nich", caller)
+    assert declined.transfer is None and declined.reply == catalogue.KB_SUGGEST_DECLINED
 
 
 async def test_no_orders_source_never_asks_for_an_order_number() -> None:

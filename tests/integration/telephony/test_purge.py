@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from dialog.session import Session
-from telephony.app.cli import main
+from telephony.app.cli import _without_password, main
 from telephony.retention.policy import DAY, Retention
 from telephony.retention.purge import Purger
 from telephony.twilio.rest import TwilioRestClient
@@ -133,5 +133,7 @@ def test_the_purge_command_without_redis_says_so_in_one_line(
     monkeypatch.setenv("INFOLINIA_LOG_JSON", "false")
     assert main(["purge", "--dry-run"]) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith("infolinia: cannot reach Redis at redis://:***@127.0.0.1:") and "\n" not in err
+    assert err.startswith("infolinia: Redis at redis://:***@127.0.0.1:") and "cannot be reached" in err
+    assert "\n" not in err
     assert "s3cret" not in err
+    assert _without_password("redis://h:6379/0?password=s3cret&ssl=1") == "redis://h:6379/0?password=***&ssl=1"

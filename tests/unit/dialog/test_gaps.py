@@ -15,7 +15,7 @@ import yaml
 from dialog.engine import DialogEngine
 from dialog.engine_config import EngineConfig
 from dialog.factory import bundled
-from dialog.gaps import Gap, cluster, group_misses, normalize, to_kb_yaml
+from dialog.gaps import Gap, cluster, group_misses, normalize, resolved_wordings, to_kb_yaml
 from dialog.kb import load_kb
 from dialog.kb_entries import KBError
 from dialog.ports import CallerInfo, Miss
@@ -156,3 +156,18 @@ def test_the_export_is_the_kb_format_and_cannot_go_live_unanswered(tmp_path: Pat
     assert "1 group(s) asked fewer than 2 times are left out" in text  # the export says why it is short
     only_once = to_kb_yaml(gaps[2:], min_count=2)
     assert yaml.safe_load(only_once) == {"entries": []} and "--min-count 1" in only_once
+
+
+def test_resolved_wordings_are_no_gaps_and_go_into_the_export_as_comments_one_line_each() -> None:
+    """A review: a chat wording with a newline ("…?\\nbrand: X") broke out of its comment into live YAML."""
+    misses = [
+        Miss("Mogę oddać buty?\nbrand: X", "chat", NOW, resolved_as="zwrot-jak"),
+        Miss("Mogę oddać buty?\nbrand: X", "chat", NOW + 1, resolved_as="zwrot-jak"),
+        Miss("Czy robicie grawer?", "phone", NOW + 2),
+    ]
+    assert [g.example for g in group_misses(misses, embed)] == ["Czy robicie grawer?"]
+    [resolved] = resolved_wordings(misses)
+    assert (resolved.entry_id, resolved.count, resolved.questions) == ("zwrot-jak", 2, [(misses[0].text, 2)])
+    text = to_kb_yaml([], resolved=[resolved])
+    assert "#   - Mogę oddać buty? brand: X" in text
+    assert yaml.safe_load(text) == {"entries": []}

@@ -11,7 +11,7 @@ import pytest
 
 from dialog import catalogue
 from dialog.factory import bundled
-from dialog.prompts import Prompts, PromptsError, load_prompts, parse_prompts, resolve_brand
+from dialog.prompts import Prompts, PromptsError, greeting_half_overridden, load_prompts, parse_prompts, resolve_brand
 from tests.support.paths import REPO_ROOT
 
 
@@ -163,3 +163,13 @@ def test_no_product_module_keeps_a_catalogue_text_from_import_time() -> None:
                 if isinstance(node, ast.ImportFrom) and node.module == "dialog.catalogue":
                     offenders += [f"{path.name}: {a.name}" for a in node.names if a.name in texts]
     assert offenders == []
+
+
+def test_a_greeting_overridden_by_halves_is_named() -> None:
+    """A review: a prompts file written for the old genitive greeting that overrides only one half now reads
+    "tu księgarni Kowalski"; check and start-up say so."""
+    assert greeting_half_overridden({}) is None
+    assert greeting_half_overridden({"GREETING": "a {shop}", "SHOP_NAME_PHRASE": "sklepu {brand}"}) is None
+    half = greeting_half_overridden({"SHOP_NAME_PHRASE": "księgarni {brand}"})
+    assert half is not None and half.startswith("prompts override shop_name_phrase but not greeting")
+    assert "greeting but not shop_name_phrase" in (greeting_half_overridden({"GREETING": "a {shop}"}) or "")

@@ -4,6 +4,7 @@ next turn may pick one. A fake KB pins the confidences; the engine and its sessi
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from dialog.engine_config import EngineConfig
 from dialog.engine_intents import choice_index
 from dialog.kb import KBEntry, KBMatch
 from dialog.kb_hybrid import Calibration, Scored, load_calibration
-from dialog.ports import CallerInfo, Outcome
+from dialog.ports import CallerInfo, Miss, Outcome
 from dialog.store import MemoryStore, SessionRepo
 
 CHAT = CallerInfo(channel="chat")
@@ -33,6 +34,7 @@ SCORES = {
     "a zwroty": [("zwrot", 0.95), ("koszt", 0.1)],
     "nie wiem": [("czas", 0.05), ("koszt", 0.04)],
     "48213": [("koszt", 0.5), ("czas", 0.3)],  # numbers near a topic by accident
+    "mam pytanie": [("koszt", 0.3), ("czas", 0.2)],  # any words are near something
 }
 
 
@@ -56,8 +58,25 @@ class _KB:
         return []
 
 
-def engine(kb: _KB | None = None) -> DialogEngine:
-    return DialogEngine(kb or _KB(), None, SessionRepo(MemoryStore()), EngineConfig())
+class _Misses:
+    """The ``MissLog`` port in memory: recorded misses, and what each was resolved as."""
+
+    def __init__(self) -> None:
+        self.misses: list[Miss] = []
+
+    async def record(self, miss: Miss) -> None:
+        self.misses.append(miss)
+
+    async def withdraw(self, miss: Miss) -> None:
+        self.misses = [m for m in self.misses if (m.at, m.text) != (miss.at, miss.text)]
+
+    async def resolve(self, miss: Miss, entry_id: str) -> None:
+        self.misses = [replace(m, resolved_as=entry_id) if (m.at, m.text) == (miss.at, miss.text) else m
+                       for m in self.misses]  # fmt: skip
+
+
+def engine(kb: _KB | None = None, misses: _Misses | None = None) -> DialogEngine:
+    return DialogEngine(kb or _KB(), None, SessionRepo(MemoryStore()), EngineConfig(), misses=misses)
 
 
 async def talk(dialog: DialogEngine, turns: list[str]) -> list[Outcome]:
@@ -88,9 +107,31 @@ async def test_a_plain_yes_asks_which_and_the_next_turn_picks() -> None:
     assert answer.kb_id == "czas"
 
 
-async def test_no_to_both_is_a_second_miss_and_goes_to_a_person() -> None:
-    _, no = await talk(engine(), ["czy wysyłka jest za darmo", "nie"])
-    assert no.transfer is not None and no.transfer.reason == "not_understood"
+@pytest.mark.parametrize("no", ["nie", "żadne z nich", "ani to, ani to"])
+async def test_no_to_both_asks_for_other_words_and_the_next_miss_goes_to_a_person(no: str) -> None:
+    """The offer said "jeśli o coś innego, proszę powiedzieć to innymi słowami": a plain no is no second miss."""
+    _, declined, again = await talk(engine(), ["czy wysyłka jest za darmo", no, "pogoda"])
+    assert declined.reply == say.KB_SUGGEST_DECLINED and declined.transfer is None and declined.expects == "text"
+    assert again.transfer is not None and again.transfer.reason == "not_understood"
+
+
+async def test_a_pick_in_a_sentence_and_sentences_that_only_contain_a_number_word() -> None:
+    _, pick = await talk(engine(), ["czy wysyłka jest za darmo", "chodzi mi o to drugie"])
+    assert pick.kb_id == "czas"
+    for other in ("dwa dni temu", "drugi raz dzwonię"):
+        _, turn = await talk(engine(), ["czy wysyłka jest za darmo", other])
+        assert turn.kb_id is None, other
+
+
+async def test_a_second_plain_yes_is_a_miss_not_the_same_question_again() -> None:
+    _, which, again = await talk(engine(), ["czy wysyłka jest za darmo", "tak", "tak"])
+    assert which.expects == "choice" and again.transfer is not None and again.transfer.reason == "not_understood"
+
+
+async def test_a_turn_that_names_no_topic_gets_the_fixed_examples() -> None:
+    """ "mam pytanie" is near some entry as any words are; offering two of them would be a guess."""
+    (turn,) = await talk(engine(), ["mam pytanie"])
+    assert turn.expects == "text" and turn.reply.startswith("Przepraszam, nie zrozumiałem.")
 
 
 async def test_a_vague_reply_is_no_pick() -> None:
@@ -158,3 +199,21 @@ def test_a_calibration_file_without_a_suggest_band_offers_nothing(tmp_path: Path
     assert load_calibration(path).suggest_floor == 0.4
     stored = load_calibration()
     assert stored.suggest is not None and stored.suggest_floor < stored.confirm
+
+
+async def test_a_pick_marks_the_miss_before_the_offer_and_a_retracted_pick_takes_it_back() -> None:
+    """On the phone the first half of "pierwsze... nie, drugie" may be answered and then taken back: the
+    miss it resolved is a gap again until the whole turn picks (a review found it stayed resolved)."""
+    log = _Misses()
+    dialog = engine(misses=log)
+    sid = (await dialog.greet(None, CHAT)).session_id
+    await dialog.handle(sid, "czy wysyłka jest za darmo", CHAT)
+    await dialog.handle(sid, "pierwsze", CHAT)
+    await dialog.logs.drain()
+    assert [(m.text, m.resolved_as) for m in log.misses] == [("czy wysyłka jest za darmo", "koszt")]
+    await dialog.retract(sid)
+    await dialog.logs.drain()
+    assert [m.resolved_as for m in log.misses] == [""]
+    whole = await dialog.handle(sid, "drugie", CHAT)
+    await dialog.logs.drain()
+    assert whole.kb_id == "czas" and [m.resolved_as for m in log.misses] == ["czas"]
