@@ -169,15 +169,7 @@ class DialogEngine:
 
     def phrases(self) -> list[str]:
         """Replies said word for word: every KB answer as given, then the catalogue's fixed sentences."""
-        texts: list[str] = []
-        for entry in getattr(self.kb, "entries", {}).values():  # optional part of the KB port
-            answer, questions = getattr(entry, "answer", None), getattr(entry, "questions", None)
-            if isinstance(answer, str):
-                texts.append(KBStep.answer_text(answer))
-            if questions:
-                texts.append(KBStep.confirm_text(questions[0]))
-        clarify = self.kb_step.clarify(1, self.orders is not None)  # with this KB's examples
-        return list(dict.fromkeys([*texts, clarify, *say.fixed_sentences()]))
+        return list(dict.fromkeys([*self.kb_step.phrases(self.orders is not None), *say.fixed_sentences()]))
 
     # ------------------------------------------------------------------ session plumbing
     async def _load(self, session_id: str | None, caller: CallerInfo) -> Session:

@@ -93,6 +93,17 @@ class KBStep:
         examples = [first, *self._examples(first)] if first else list(self.examples)
         return say.clarify(misses, examples[:2])
 
+    def phrases(self, orders: bool) -> list[str]:
+        """The KB's replies said word for word (each answer, each confirm question, the miss re-prompt)."""
+        texts: list[str] = []
+        for entry in getattr(self.kb, "entries", {}).values():  # optional part of the KB port
+            answer, questions = getattr(entry, "answer", None), getattr(entry, "questions", None)
+            if isinstance(answer, str):
+                texts.append(self.answer_text(answer))
+            if questions:
+                texts.append(self.confirm_text(questions[0]))
+        return [*texts, self.clarify(1, orders)]  # the re-prompt with this KB's examples
+
     @staticmethod
     def spoken_question(question: str) -> str:
         """A KB question inside a sentence: "Ile trwa dostawa?" -> "ile trwa dostawa" ("BLIK" stays)."""
