@@ -171,7 +171,7 @@ async def test_cancelled_recognition_holds_its_slot_until_the_thread_ends() -> N
     model = BlockingEngine()
     rec = WhisperRecognizer("unused", concurrency=1)
     rec._engine = model  # type: ignore[assignment]  # the slot logic is under test, not Whisper
-    pcm = np.ones(16000, dtype=np.int16)
+    pcm = np.full(16000, 3000, dtype=np.int16)  # a sound: silence is never decoded (voice/asr.py)
     first = asyncio.create_task(rec.transcribe(pcm, 16000))
     assert await asyncio.to_thread(model.started[0].wait, 30)  # the first is running in its thread
     first.cancel()
