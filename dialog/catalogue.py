@@ -57,7 +57,7 @@ KB_SUGGEST = (
     "Jeśli o coś innego, proszę powiedzieć to innymi słowami."
 )
 KB_SUGGEST_WHICH = "Proszę powiedzieć: pierwsze, czyli {first}, albo drugie, czyli {second}."  # after a plain "tak"
-KB_SUGGEST_DECLINED = "Dobrze. Proszę powiedzieć innymi słowami, o co chodzi."  # "żadne z nich" to the offer
+KB_OTHER_WORDS = "Dobrze. Proszę powiedzieć innymi słowami, o co chodzi."  # "nie" to "czy chodzi o…?", "żadne z nich"
 YES_NO_AGAIN = "Proszę odpowiedzieć tak albo nie."
 DECLINED = "Dobrze. W czym jeszcze mogę pomóc?"
 
@@ -105,8 +105,15 @@ ADDRESS_CHANGE: Mapping[str, str] = {
 # --- transfers, queue and callback ------------------------------------------------------------------
 TRANSFER: Mapping[Reason, str] = {
     "requested_human": "Oczywiście, łączę z konsultantem. Proszę chwilę poczekać.",
-    "complaint": "Rozumiem, chodzi o reklamację. Łączę z działem reklamacji, proszę chwilę poczekać.",
-    "urgent": "Rozumiem, to pilna sprawa. Natychmiast łączę z konsultantem.",
+    # a clinic's or an office's callers complain too: no shop's "dział reklamacji" in the default
+    "complaint": (
+        "Rozumiem, to skarga lub reklamacja. Łączę z konsultantem, który się tym zajmie, proszę chwilę poczekać."
+    ),
+    # 112 first, always: a person cannot come at once (the queue's wait follows this on a chat)
+    "urgent": (
+        "Rozumiem, to pilna sprawa. Jeśli zagrożone jest życie, zdrowie lub mienie, proszę natychmiast zadzwonić "
+        "pod numer alarmowy 112. Łączę z konsultantem poza kolejnością."
+    ),
     "individual_offer": "Ofertę indywidualną przygotuje nasz dział sprzedaży. Łączę, proszę chwilę poczekać.",
     "not_understood": "Przepraszam, że nie udało mi się pomóc. Łączę z konsultantem, proszę chwilę poczekać.",
 }

@@ -304,7 +304,7 @@ class DialogEngine:
                 return given
             s.misses += 1
             s.failed_attempts += 1
-            return self._missed(s, Reply("clarify", self.kb_step.clarify(1, self.orders is not None)))
+            return self._missed(s, Reply("clarify", say.KB_OTHER_WORDS))  # "not that": examples would be a guess
         if s.offer == "transfer" and self.orders is not None and number is not None and answer is not True:
             return await self.orders.lookup(s, number)
         if s.offer == "transfer" and answer is False:

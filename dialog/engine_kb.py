@@ -180,7 +180,7 @@ class KBStep:
         for either). None: the turn says something else."""
         index = choice_index(text)
         if index is None:
-            return Reply("clarify", say.KB_SUGGEST_DECLINED) if declines_both(text) else None
+            return Reply("clarify", say.KB_OTHER_WORDS) if declines_both(text) else None
         return self._picked(s, index)
 
     def choose(self, s: Session, text: str, answer: bool | None) -> Reply | None:

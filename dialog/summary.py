@@ -20,7 +20,7 @@ from dialog.session import Session
 REASON_WORDS: dict[Reason, str] = {
     "requested_human": "Klient prosi o rozmowę z konsultantem.",
     "complaint": "Reklamacja lub skarga.",
-    "urgent": "PILNE: zagrożenie, oszustwo lub bardzo zdenerwowany klient.",
+    "urgent": "PILNE: możliwe zagrożenie życia, zdrowia lub mienia, kradzież, oszustwo lub groźby.",
     "individual_offer": "Prośba o ofertę indywidualną lub negocjację ceny.",
     "not_understood": "Asystent nie zrozumiał sprawy klienta.",
 }
@@ -74,7 +74,10 @@ def summarize(
     last = [t for t in said if t != topic][-3:]  # the matter is quoted once
     if last:
         lines.append("Ostatnio klient powiedział: " + " / ".join(_quote(t, order_id) for t in last) + ".")
-    lines.append(f"Nieudane próby: {failed_attempts}. Nastrój: {MOOD_WORDS.get(mood, mood)}.")
+    if reason == "urgent" and mood == "calm":  # "spokojny" beside an emergency misleads more than it tells
+        lines.append(f"Nieudane próby: {failed_attempts}.")
+    else:
+        lines.append(f"Nieudane próby: {failed_attempts}. Nastrój: {MOOD_WORDS.get(mood, mood)}.")
     return "\n".join(lines)
 
 

@@ -44,7 +44,7 @@ HEADINGS = {
 }
 REASON_LABELS = {
     "requested_human": "Klient poprosił o konsultanta",
-    "complaint": "Reklamacja",
+    "complaint": "Skarga lub reklamacja",
     "urgent": "Pilna sprawa",
     "individual_offer": "Oferta indywidualna",
     "not_understood": "Bot nie zrozumiał klienta",

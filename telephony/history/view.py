@@ -13,8 +13,8 @@ from telephony.console.view import DEFAULT_OUTCOMES, REASON_LABELS, display_numb
 
 CONTACT_VERBS = {"phone": "dzwonił(a)", "chat": "pisał(a) na czacie", "speaker": "pytał(a) przez głośnik"}
 ABOUT = {  # "w sprawie ..." by transfer reason (genitive)
-    "complaint": "reklamacji",
-    "urgent": "pilnej sprawy",
+    "complaint": "skargi lub reklamacji",
+    "urgent": "pilnej",
     "individual_offer": "oferty indywidualnej",
 }
 OUTCOME_LABELS = {

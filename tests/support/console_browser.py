@@ -146,7 +146,7 @@ class ConsoleDriver:
         assert self.text("#transfer-summary") == TRANSFER["summary"]
         assert self.text("#transfer-caller") == "+48 601 234 567"
         assert self.attr("#transfer-caller a", "href") == "tel:+48601234567"
-        assert self.text("#transfer-reason") == "Reklamacja"
+        assert self.text("#transfer-reason") == "Skarga lub reklamacja"
         assert "12345" in self.text("#transfer-order")
         lines = self.texts("#transfer-transcript li")
         assert len(lines) == 3

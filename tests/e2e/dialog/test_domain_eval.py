@@ -115,7 +115,7 @@ async def test_a_miss_offers_the_two_nearest_entries_and_a_pick_answers() -> Non
     # "żadne z nich" sits near "I want a person" by meaning (0.899): said to the offer it asks for other words
     offer = await engine.handle(None, "czy wysyłka jest za darmo", caller)
     declined = await engine.handle(offer.session_id, "żadne z nich", caller)
-    assert declined.transfer is None and declined.reply == catalogue.KB_SUGGEST_DECLINED
+    assert declined.transfer is None and declined.reply == catalogue.KB_OTHER_WORDS
 
 
 async def test_no_orders_source_never_asks_for_an_order_number() -> None:
@@ -246,3 +246,20 @@ async def test_a_number_said_alone_is_not_answered_from_the_kb(domain: str, said
     sid = (await engine.greet(None, caller)).session_id
     out = await engine.handle(sid, said, caller)
     assert out.kb_id is None and out.action == "clarify"
+
+
+async def test_a_clinic_hears_no_shop_words_and_vague_talk_is_no_emergency() -> None:
+    """A clinic operator's walkthrough: "no bo ja w sprawie tego co było" went to the emergency queue with
+    the 112 advice (nearest to a fraud prototype); a complaint about a doctor heard "dział reklamacji"; a
+    chest pain with agents on duty heard no 112."""
+    klinika = next(d for d in load_domains(DOMAINS) if d.name == "klinika")
+    engine, caller = domain_engine_factory(klinika)(), CallerInfo(channel="chat")
+    for vague in ("no bo ja w sprawie tego co było", "chodzi mi o to badanie co miałam"):
+        out = await engine.handle(None, vague, caller)
+        assert out.transfer is None, vague
+    pain = await engine.handle(None, "mój tata ma silny ból w klatce piersiowej i drętwieje mu ręka", caller)
+    assert pain.transfer is not None and pain.transfer.reason == "urgent" and "112" in pain.reply
+    assert "spokojny" not in pain.transfer.summary
+    doctor = await engine.handle(None, "chcę złożyć skargę na lekarza, był bardzo niegrzeczny", caller)
+    assert doctor.transfer is not None and doctor.transfer.reason == "complaint"
+    assert "dział" not in doctor.reply and "skarga" in doctor.reply

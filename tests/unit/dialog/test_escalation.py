@@ -209,6 +209,8 @@ def test_summary_lines() -> None:
     assert lines[3] == "Nieudane próby: 2. Nastrój: zniecierpliwiony."
     short = summarize("not_understood", None, [], 0, "calm")
     assert short == "Asystent nie zrozumiał sprawy klienta.\nNieudane próby: 0. Nastrój: spokojny."
+    emergency = summarize("urgent", "tata ma silny ból w klatce piersiowej", [], 0, "calm")  # a clinic walkthrough
+    assert emergency.startswith("PILNE: możliwe zagrożenie życia, zdrowia") and "spokojny" not in emergency
     long = summarize("complaint", "x" * 500, ["y" * 500], 1, "angry", note="Uwaga.")
     assert "…" in long and len(long) < 400 and "Uwaga." in long
 

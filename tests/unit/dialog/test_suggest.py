@@ -111,7 +111,7 @@ async def test_a_plain_yes_asks_which_and_the_next_turn_picks() -> None:
 async def test_no_to_both_asks_for_other_words_and_the_next_miss_goes_to_a_person(no: str) -> None:
     """The offer said "jeśli o coś innego, proszę powiedzieć to innymi słowami": a plain no is no second miss."""
     _, declined, again = await talk(engine(), ["czy wysyłka jest za darmo", no, "pogoda"])
-    assert declined.reply == say.KB_SUGGEST_DECLINED and declined.transfer is None and declined.expects == "text"
+    assert declined.reply == say.KB_OTHER_WORDS and declined.transfer is None and declined.expects == "text"
     assert again.transfer is not None and again.transfer.reason == "not_understood"
 
 
