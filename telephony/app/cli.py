@@ -291,3 +291,7 @@ def _without_password(url: str | None) -> str:
     if at:
         rest = f"{credentials.split(':', 1)[0]}:***@{hosts}"
     return scheme + sep + re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
