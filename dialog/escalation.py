@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 
 from dialog.engine_cues import Cue, Token, cues, term, term_positions, tokens
 from dialog.engine_text import fold
+from dialog.numbers import is_number_word
 from dialog.ports import Reason
 
 Mood = Literal["calm", "impatient", "angry"]
@@ -127,6 +128,10 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         "oddzwon",
         ("=ktos|=kogos|=kims", "pogada|porozmaw|rozmawia|=mowic|=pomowic"),
         ("zadzwoni|zadzwonic|skontaktuje|skontaktowal", f"{_HUMAN}|=ktos|=kogos"),
+    )
+    + cues(  # "proszę o połączenie z rejestracją", not "… z internetem w nowym mieszkaniu"
+        ("prosze|popros|=prosic", "=o =polaczenie =z|=o =polaczenie =ze"),
+        unless="internet|siec|sieci|swiatlow|kabl|=wod|gaz|prad|lotnisk|pociag|autobus|telewiz",
     ),
     "individual_offer": cues(
         "negocj|upust|opust|przetarg",
@@ -198,7 +203,8 @@ def session_mood(turns: Sequence[str], window: int = 3) -> Mood:
 
 def _wants_human(toks: Sequence[Token], folded: str) -> bool:
     content = [t for t in toks if t.form not in _FILLERS]
-    beneficiary = {i + 1 for i, t in enumerate(toks) if t.form == "dla"}  # "bezpieczny dla człowieka"
+    beneficiary = {_after_numbers(toks, i + 1) for i, t in enumerate(toks) if t.form == "dla"}  # "dla człowieka",
+    # "pakiety dla 200 pracowników": whom something is for, not whom the caller wants to talk to
     toks = [t for i, t in enumerate(toks) if i not in beneficiary]
     if _NOT_A_BOT.matches(toks):
         return True  # "nie chcę rozmawiać z automatem" is a request despite the "nie"
@@ -208,6 +214,13 @@ def _wants_human(toks: Sequence[Token], folded: str) -> bool:
     if hit and (neg := _NEGATED_ASK.search(folded)):
         return bool(_POSITIVE_ASK.search(folded[neg.end() :]))  # "nie chcę czekać, dajcie konsultanta"
     return hit
+
+
+def _after_numbers(toks: Sequence[Token], i: int) -> int:
+    """The first token from ``i`` on that is not a number ("200", "dwustu")."""
+    while i < len(toks) and (toks[i].form.isdigit() or is_number_word(toks[i].form)):
+        i += 1
+    return i
 
 
 # Verbs after "nie" that do NOT describe a broken product (first person, existence, delivery, wishes).

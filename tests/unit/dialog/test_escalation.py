@@ -16,6 +16,7 @@ from dialog.session import Session
 from dialog.summary import build_summary, summarize
 
 HUMAN = [
+    "mój PESEL to 85010212345, proszę o połączenie z rejestracją",  # a clinic walkthrough
     "chcę rozmawiać z konsultantem",
     "z człowiekiem",
     "z żywą osobą",
@@ -77,6 +78,7 @@ URGENT = [
     "ktoś wykorzystał moją kartę",
 ]
 OFFER = [
+    "jestem z firmy, chcemy wykupić pakiety medyczne dla 200 pracowników, jaka cena?",  # not a person wanted
     "rabat dla firmy",
     "czy dostanę taniej",
     "kupię hurtowo",
@@ -84,6 +86,7 @@ OFFER = [
     "indywidualna oferta",
 ]
 NEGATIVE = [
+    "proszę o połączenie z internetem w nowym mieszkaniu",  # a line, not a person
     "chcę komuś dać bon na prezent",  # "komuś" is a form of "ktoś", but not a request for someone
     "czy ten krem jest bezpieczny dla człowieka",
     "widziałem reklamę w telewizji",
