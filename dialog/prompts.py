@@ -17,7 +17,7 @@ line naming the file and the key (``PromptsError``, a ``ValueError``: the CLI pr
 
 The brand comes from, in order: the setting ``INFOLINIA_BRAND_NAME``, the prompts file's ``brand:``, the
 knowledge base's optional top-level ``brand:`` (beside ``entries:``; the bundled demo KB says "Sklep Demo").
-Without any, the greeting names no shop (``catalogue.GREETING_NO_BRAND``), never the demo's name.
+Without any, the greeting names no brand (``catalogue.GREETING_NO_BRAND``), never the demo's name.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def check_prompts(settings: Settings) -> tuple[Shop | None, list[Finding]]:
         out.append(Finding("ok", "brand", f"{shop.brand.name!r} (from {shop.brand.source})"))
     else:
         hint = "set INFOLINIA_BRAND_NAME, 'brand:' in the prompts file or in the KB"
-        out.append(Finding("warn", "brand", f"none: the greeting names no shop ({hint})"))
+        out.append(Finding("warn", "brand", f"none: the greeting names no brand ({hint})"))
     return shop, out
 
 

@@ -17,6 +17,7 @@ from telephony.console.api import build_agents_router
 from telephony.console.history_pages import build_history_pages
 from telephony.console.pages import ConsoleConfig, build_console_router, console_static_files
 from telephony.console.sessions import CookiePolicy
+from telephony.console.view import ViewConfig
 from telephony.history.api import build_history_router
 from telephony.insights.dashboard import DashboardConfig, build_dashboard_router
 from telephony.insights.flush import KpiFlush
@@ -34,8 +35,10 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
     deps = GatewayDeps(gateway)
     settings = gateway.settings
     console = ConsoleConfig(
-        cookie=CookiePolicy(secure=settings.public_url.startswith("https://")), public_url=settings.public_url
-    )
+        cookie=CookiePolicy(secure=settings.public_url.startswith("https://")),
+        view=ViewConfig(orders=bool(settings.orders_path or settings.orders_url or settings.kb_path is None)),
+        public_url=settings.public_url,
+    )  # no orders source (a clinic, an office): no order number on the history page
     # What each route requires (README "Security"): an API key (open in development mode only), Twilio's
     # signature (checked in the Twilio routers), an agent token or session (agents API, console), the
     # metrics allow-list or token, an API key or a supervisor token for the API documentation.

@@ -57,6 +57,6 @@ def configure_shop(settings: Settings) -> Shop:
     if shop.brand.name is None:
         log.warning(
             "no brand configured (INFOLINIA_BRAND_NAME, 'brand:' in the prompts file or the KB): "
-            "the greeting names no shop"
+            "the greeting names no brand"
         )
     return shop

@@ -44,6 +44,7 @@ def build_history_pages(config: ConsoleConfig, get_agents: DepsProvider, get_his
             return console.redirect("/login")
         form = {"caller": caller, "order": order, "start": start, "end": end}
         context: dict[str, Any] = {"me": me, "form": form, "rows": [], "error": None, "searched": False}
+        context["orders"] = config.view.orders or bool(order)  # no orders source: no order number to search
         try:
             a, b = parse_when(start, history.tz), parse_when(end, history.tz, end=True)
         except BadDate as exc:

@@ -72,6 +72,7 @@ class ViewConfig:
     outcomes: tuple[tuple[str, str], ...] = DEFAULT_OUTCOMES
     callback_outcomes: tuple[tuple[str, str], ...] = DEFAULT_CALLBACK_OUTCOMES
     timezone: str = "Europe/Warsaw"
+    orders: bool = True  # an orders source is configured: the history searches and shows order numbers
 
 
 def display_number(number: str | None) -> str:

@@ -34,6 +34,7 @@ from telephony.history.store import HistoryStore
 from telephony.settings import Settings
 from tests.support.access import API_KEY, agent, key, settings_for
 from tests.support.agents import redis_client, token_of
+from tests.support.paths import DATA
 from tests.support.servers import serve_in_thread
 
 AGENTS = [agent("anna", ["obsluga"]), agent("kasia", ["reklamacje"]), agent("szef", ["obsluga"], "supervisor")]
@@ -239,3 +240,17 @@ async def test_a_miss_the_caller_resolves_by_picking_an_offered_entry_is_no_gap(
     exported = to_kb_yaml([], resolved=[resolved])
     assert f"# Add to the questions of '{picked.kb_id}'" in exported and "#   - Mogę oddać buty?" in exported
     assert yaml.safe_load(exported)["entries"] == []
+
+
+def test_the_history_page_has_no_order_number_where_no_orders_source_is_configured(
+    world: tuple[Settings, str, DialogEngine], redis_url: str, tmp_path: Path
+) -> None:
+    """A clinic's walkthrough: its agents' history page offered a "Numer zamówienia" search and column."""
+    _, shop_url, _ = world  # the demo KB and its demo orders
+    clinic = settings_for(redis_url, tmp_path, AGENTS, kb_path=str(DATA / "domain_klinika_kb.yaml"))
+    with serve_in_thread(create_app(clinic, Services(clinic, MemoryStore(), build_engine())), lifespan="auto") as url:
+        for base, orders in ((shop_url, True), (url, False)):
+            with httpx.Client(base_url=base, timeout=30) as szef:
+                assert szef.post("/agents/login", data={"token": token_of("szef")}).status_code == 303
+                page = szef.get("/agents/history").text
+                assert ('id="q-order"' in page) is orders and ("<th>Zamówienie</th>" in page) is orders
