@@ -24,7 +24,7 @@ Run: ``python -m dialog.calibrate`` (rewrites dialog/data/retrieval_calibration.
 
 from __future__ import annotations
 
-import sys
+import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -162,10 +162,17 @@ def cross_validate(samples: Sequence[Sample]) -> dict[str, float]:
     }
 
 
+def _cache_dir(argv: list[str] | None) -> Path:
+    """The vector cache folder from the command line; ``--help`` prints the usage and writes nothing."""
+    parser = argparse.ArgumentParser(description="Refit on tune data; rewrites dialog/data/retrieval_calibration.json")
+    default = Path.home() / ".cache" / "infolinia" / "models" / "embeddings"
+    parser.add_argument("cache_dir", nargs="?", type=Path, default=default, help="sentence-vector cache folder")
+    return Path(parser.parse_args(argv).cache_dir)
+
+
 def main(argv: list[str] | None = None) -> None:
     repo = Path(__file__).resolve().parent.parent
-    args = argv if argv is not None else sys.argv[1:]
-    cache = Path(args[0]) if args else Path.home() / ".cache" / "infolinia" / "models" / "embeddings"
+    cache = _cache_dir(argv)
     samples = collect(repo, load_embedder(), cache)
     calibration = fit(samples)
     calibration.save(repo / "dialog" / "data" / "retrieval_calibration.json")

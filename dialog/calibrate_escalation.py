@@ -15,8 +15,8 @@ Run: ``python -m dialog.calibrate_escalation`` (rewrites dialog/data/escalation_
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -88,10 +88,17 @@ def fit_reason(samples: Sequence[Sample], reason: Reason) -> dict[str, float]:
     return best
 
 
+def _cache_dir(argv: list[str] | None) -> Path:
+    """The vector cache folder from the command line; ``--help`` prints the usage and writes nothing."""
+    parser = argparse.ArgumentParser(description="Refit on tune data; rewrites dialog/data/escalation_calibration.json")
+    default = Path.home() / ".cache" / "infolinia" / "models" / "embeddings"
+    parser.add_argument("cache_dir", nargs="?", type=Path, default=default, help="sentence-vector cache folder")
+    return Path(parser.parse_args(argv).cache_dir)
+
+
 def main(argv: list[str] | None = None) -> None:
     repo = Path(__file__).resolve().parent.parent
-    args = argv if argv is not None else sys.argv[1:]
-    cache = Path(args[0]) if args else Path.home() / ".cache" / "infolinia" / "models" / "embeddings"
+    cache = _cache_dir(argv)
     samples = collect(repo, load_embedder(), cache)
     fitted = {r: fit_reason(samples, r) for r in REASONS}
     path = repo / "dialog" / "data" / "escalation_calibration.json"

@@ -32,7 +32,7 @@ _NONE = {"zaden", "zadne", "zadna", "ani", "nic"}  # "żadne z nich", "ani to, a
 _PICK_WORDS = {
     "chodzic", "chodzilo", "ja", "o", "to", "ten", "ta", "tamten", "tamto", "pytanie", "temat", "opcja", "numer",
     "poprosic", "prosic", "prosze", "poprosze", "wybierac", "wybrac", "raczej", "jednak", "chyba", "no", "a", "ze",
-    "tak", "z", "on", "oni", "ono", "tego", "tych", "nich", "nie", "mnie", "mi",
+    "tak", "z", "on", "oni", "ono", "tego", "tych", "nich", "mnie", "mi",
 }  # fmt: skip
 # Lemmas that say nothing about a topic: "mam pytanie", "chciałbym zapytać", "tak jak mówiłem".
 _META = {
@@ -104,13 +104,12 @@ def choice_index(text: str) -> int | None:
 
 
 def declines_both(text: str) -> bool:
-    """'Żadne z nich', 'ani to, ani to', 'nie', 'nic z tego': neither of two offered topics, nothing more."""
+    """'Żadne z nich', 'ani to, ani to', 'ani jedno, ani drugie', 'nie', 'nic z tego': neither of two offered
+    topics, nothing more. 'Nie pierwsze' is no pick either (``choice_index`` refuses a negated ordinal), so
+    it is read as a no: other words, please."""
     lemmas = [t.lemma for t in tokens(text)]
-    return (
-        bool(lemmas)
-        and any(lm in _NONE or lm == "nie" for lm in lemmas)
-        and all(lm in _NONE | _PICK_WORDS for lm in lemmas)
-    )
+    allowed = _NONE | _PICK_WORDS | _FIRST | _SECOND | {"nie", "jedno"}
+    return bool(lemmas) and any(lm in _NONE or lm == "nie" for lm in lemmas) and all(lm in allowed for lm in lemmas)
 
 
 def has_topic_words(text: str) -> bool:

@@ -131,7 +131,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
     )
     + cues(  # "proszę o połączenie z rejestracją", not "… z internetem w nowym mieszkaniu"
         ("prosze|popros|=prosic", "=o =polaczenie =z|=o =polaczenie =ze"),
-        unless="internet|siec|sieci|swiatlow|kabl|=wod|gaz|prad|lotnisk|pociag|autobus|telewiz",
+        unless="internet|siec|sieci|swiatlow|kabl|wod|gaz|prad|lotnisk|=lot|=lotu|lotow|przesiad|pociag|autobus|telewiz",
     ),
     "individual_offer": cues(
         "negocj|upust|opust|przetarg",

@@ -23,6 +23,7 @@ Without any, the greeting names no brand (``catalogue.GREETING_NO_BRAND``), neve
 from __future__ import annotations
 
 import difflib
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -183,6 +184,9 @@ def greeting_half_overridden(texts: Mapping[str, Any]) -> str | None:
     None when both or neither are overridden (files written before the default changed hit this)."""
     if ("GREETING" in texts) == ("SHOP_NAME_PHRASE" in texts):
         return None
+    greeting = str(texts.get("GREETING", ""))
+    if "GREETING" in texts and not re.search(r"asystent\w*\s+\{shop\}", greeting):
+        return None  # "Dzień dobry, tu {shop}." reads right with the default phrase (the brand as written)
     given, missing = ("greeting", "shop_name_phrase") if "GREETING" in texts else ("shop_name_phrase", "greeting")
     return (
         f"prompts override {given} but not {missing}: the default greeting says the brand as written "

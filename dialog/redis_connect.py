@@ -216,3 +216,17 @@ async def confirm_replicated(redis: Redis, replicas: int, timeout_ms: int) -> No
     acked = int(await redis.wait(replicas, timeout_ms))
     if acked < replicas:
         raise NotReplicated(f"{acked} of {replicas} replicas confirmed the write within {timeout_ms} ms")
+
+
+def safe_url(url: str) -> str:
+    """A URL without its passwords, fit to print: ``redis://:secret@host`` -> ``redis://:***@host``, and a
+    ``password=`` or Sentinel ``sentinel_password=`` in the query too."""
+    parts = urlsplit(url)
+    query = "&".join(
+        f"{k}=***" if k in ("password", "sentinel_password") else f"{k}={v}"
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    if parts.password is None and query == parts.query:
+        return url
+    netloc = parts.netloc if parts.password is None else parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc, query=query).geturl()

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -27,7 +27,7 @@ from dialog.factory import bundled
 from dialog.kb import load_kb
 from dialog.orders import HttpOrders, JsonOrders, OrdersUnavailable
 from dialog.prompts import greeting_half_overridden
-from dialog.redis_connect import connect_redis
+from dialog.redis_connect import connect_redis, safe_url
 from telephony.agents.roster import load_roster
 from telephony.app.shop import Shop, load_shop
 from telephony.settings import Settings, unknown_variables
@@ -112,10 +112,10 @@ async def check_orders(settings: Settings) -> Finding:
         try:
             await orders.get(PROBE_ORDER)
         except OrdersUnavailable as exc:
-            return Finding("fail", "orders", f"{_safe_url(settings.orders_url)}: {exc}")
+            return Finding("fail", "orders", f"{safe_url(settings.orders_url)}: {exc}")
         finally:
             await orders.close()
-        return Finding("ok", "orders", f"service {_safe_url(settings.orders_url)} answers")
+        return Finding("ok", "orders", f"service {safe_url(settings.orders_url)} answers")
     if settings.orders_path:
         try:
             JsonOrders(settings.orders_path)
@@ -155,10 +155,10 @@ async def check_redis(settings: Settings) -> Finding:
         async with asyncio.timeout(5):
             await redis.ping()
     except Exception as exc:  # any failure to reach it is the finding
-        return Finding("fail", "redis", f"{_safe_url(settings.redis_url)} unreachable: {type(exc).__name__}: {exc}")
+        return Finding("fail", "redis", f"{safe_url(settings.redis_url)} unreachable: {type(exc).__name__}: {exc}")
     finally:
         await redis.aclose()
-    return Finding("ok", "redis", f"{_safe_url(settings.redis_url)} answers")
+    return Finding("ok", "redis", f"{safe_url(settings.redis_url)} answers")
 
 
 def check_twilio(settings: Settings) -> list[Finding]:
@@ -297,17 +297,3 @@ def check_demo_data(settings: Settings, shop: Shop | None) -> list[Finding]:
     if not demo:
         return [Finding("ok", "demo data", "none in use")]
     return [Finding("warn", "demo data", "in use: " + "; ".join(demo))]
-
-
-def _safe_url(url: str) -> str:
-    """A URL without its passwords (redis://:secret@host -> redis://:***@host; a Sentinel URL's
-    ``sentinel_password=`` too)."""
-    parts = urlsplit(url)
-    query = "&".join(
-        f"{k}=***" if k == "sentinel_password" else f"{k}={v}"
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    )
-    if parts.password is None and query == parts.query:
-        return url
-    netloc = parts.netloc if parts.password is None else parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc, query=query).geturl()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from telephony.app.check import Finding, _safe_url
+from dialog.redis_connect import safe_url
+from telephony.app.check import Finding
 
 SECRET_WORDS = ("token", "secret", "password", "key")
 LABELS = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
@@ -44,7 +45,7 @@ def effective_setup(settings: BaseModel) -> list[tuple[str, str]]:
         elif value == "":
             shown = "(empty)"
         elif isinstance(value, str) and "://" in value:
-            shown = _safe_url(value)
+            shown = safe_url(value)
         else:
             shown = str(value)
         rows.append((f"INFOLINIA_{name.upper()}", shown))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from redis.exceptions import AuthenticationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from dialog.redis_connect import safe_url
 from telephony.logs import setup_logging
 from telephony.settings import Settings
 from voice.models import ModelNotAvailable
@@ -283,14 +283,8 @@ def _run_guarded(func: Callable[[argparse.Namespace, Settings], int], args: argp
 
 
 def _without_password(url: str | None) -> str:
-    """A Redis URL fit to print: ``redis://:secret@host`` -> ``redis://:***@host``, ``?password=`` too."""
-    if not url:
-        return "(INFOLINIA_REDIS_URL not set)"
-    scheme, sep, rest = url.partition("://")
-    credentials, at, hosts = rest.rpartition("@")
-    if at:
-        rest = f"{credentials.split(':', 1)[0]}:***@{hosts}"
-    return scheme + sep + re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", rest)
+    """A Redis URL fit to print (passwords masked, ``dialog.redis_connect.safe_url``)."""
+    return safe_url(url) if url else "(INFOLINIA_REDIS_URL not set)"
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from telephony.console.view import DEFAULT_OUTCOMES, REASON_LABELS, display_numb
 CONTACT_VERBS = {"phone": "dzwonił(a)", "chat": "pisał(a) na czacie", "speaker": "pytał(a) przez głośnik"}
 ABOUT = {  # "w sprawie ..." by transfer reason (genitive)
     "complaint": "skargi lub reklamacji",
-    "urgent": "pilnej",
     "individual_offer": "oferty indywidualnej",
 }
 OUTCOME_LABELS = {
@@ -46,6 +45,8 @@ def ago(then: float, now: float) -> str:
 def topic_of(record: Mapping[str, Any]) -> str:
     """What the contact was about: the transfer reason when it names a matter, else the caller's words."""
     reason = str(record.get("reason") or "")
+    if reason == "urgent":
+        return "w pilnej sprawie"
     if reason in ABOUT:
         return f"w sprawie {ABOUT[reason]}"
     words = str(record.get("topic") or "").strip()

@@ -248,15 +248,18 @@ async def test_a_number_said_alone_is_not_answered_from_the_kb(domain: str, said
     assert out.kb_id is None and out.action == "clarify"
 
 
-async def test_a_clinic_hears_no_shop_words_and_vague_talk_is_no_emergency() -> None:
-    """A clinic operator's walkthrough: "no bo ja w sprawie tego co było" went to the emergency queue with
-    the 112 advice (nearest to a fraud prototype); a complaint about a doctor heard "dział reklamacji"; a
-    chest pain with agents on duty heard no 112."""
+async def test_a_clinic_hears_no_shop_words_and_an_emergency_after_a_vague_opener_is_urgent() -> None:
+    """A clinic operator's walkthrough: a complaint about a doctor heard "dział reklamacji"; a chest pain with
+    agents on duty heard no 112. A review: neutral prototypes of vague openers ("w sprawie tego, co było"),
+    tried against vague talk sent to the emergency queue, hid an emergency said after such an opener."""
     klinika = next(d for d in load_domains(DOMAINS) if d.name == "klinika")
     engine, caller = domain_engine_factory(klinika)(), CallerInfo(channel="chat")
-    for vague in ("no bo ja w sprawie tego co było", "chodzi mi o to badanie co miałam"):
-        out = await engine.handle(None, vague, caller)
-        assert out.transfer is None, vague
+    for opener in (
+        "chodzi o badanie, a teraz mam silny ból w klatce piersiowej",
+        "dzwonię w sprawie tego, co było ostatnio, bo mąż zemdlał",
+    ):
+        out = await engine.handle(None, opener, caller)
+        assert out.transfer is not None and out.transfer.reason == "urgent", opener
     pain = await engine.handle(None, "mój tata ma silny ból w klatce piersiowej i drętwieje mu ręka", caller)
     assert pain.transfer is not None and pain.transfer.reason == "urgent" and "112" in pain.reply
     assert "spokojny" not in pain.transfer.summary

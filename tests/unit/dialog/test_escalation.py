@@ -86,6 +86,8 @@ OFFER = [
     "indywidualna oferta",
 ]
 NEGATIVE = [
+    "proszę o połączenie z wodociągami",
+    "proszę o połączenie lotu z przesiadką",
     "proszę o połączenie z internetem w nowym mieszkaniu",  # a line, not a person
     "chcę komuś dać bon na prezent",  # "komuś" is a form of "ktoś", but not a request for someone
     "czy ten krem jest bezpieczny dla człowieka",

@@ -172,4 +172,6 @@ def test_a_greeting_overridden_by_halves_is_named() -> None:
     assert greeting_half_overridden({"GREETING": "a {shop}", "SHOP_NAME_PHRASE": "sklepu {brand}"}) is None
     half = greeting_half_overridden({"SHOP_NAME_PHRASE": "księgarni {brand}"})
     assert half is not None and half.startswith("prompts override shop_name_phrase but not greeting")
-    assert "greeting but not shop_name_phrase" in (greeting_half_overridden({"GREETING": "a {shop}"}) or "")
+    genitive = {"GREETING": "Dzień dobry, tu automatyczny asystent {shop}."}  # written for "sklepu {brand}"
+    assert "greeting but not shop_name_phrase" in (greeting_half_overridden(genitive) or "")
+    assert greeting_half_overridden({"GREETING": "Dzień dobry, tu {shop}. W czym mogę pomóc?"}) is None

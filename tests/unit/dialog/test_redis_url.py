@@ -13,8 +13,8 @@ from dialog.redis_connect import (
     connect_redis,
     is_sentinel_url,
     parse_sentinel_url,
+    safe_url,
 )
-from telephony.app.check import _safe_url
 from telephony.settings import Settings
 
 
@@ -56,9 +56,9 @@ def test_plain_urls_are_not_sentinel_urls_and_build_the_blocking_pool() -> None:
 
 
 def test_infolinia_check_never_prints_a_sentinel_url_s_passwords() -> None:
-    shown = _safe_url("redis+sentinel://app:pw1@s1:26379,s2:26379/main/0?sentinel_password=pw2&ssl_cert_reqs=none")
+    shown = safe_url("redis+sentinel://app:pw1@s1:26379,s2:26379/main/0?sentinel_password=pw2&ssl_cert_reqs=none")
     assert "pw1" not in shown and "pw2" not in shown and "s1:26379,s2:26379/main/0" in shown
-    assert _safe_url("redis://h:6379/0") == "redis://h:6379/0"
+    assert safe_url("redis://h:6379/0") == "redis://h:6379/0"
 
 
 def test_a_tls_sentinel_url_connects_to_the_master_over_tls_with_the_given_ca() -> None:

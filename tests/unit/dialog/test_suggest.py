@@ -107,7 +107,7 @@ async def test_a_plain_yes_asks_which_and_the_next_turn_picks() -> None:
     assert answer.kb_id == "czas"
 
 
-@pytest.mark.parametrize("no", ["nie", "żadne z nich", "ani to, ani to"])
+@pytest.mark.parametrize("no", ["nie", "żadne z nich", "ani to, ani to", "ani jedno, ani drugie", "nie pierwsze"])
 async def test_no_to_both_asks_for_other_words_and_the_next_miss_goes_to_a_person(no: str) -> None:
     """The offer said "jeśli o coś innego, proszę powiedzieć to innymi słowami": a plain no is no second miss."""
     _, declined, again = await talk(engine(), ["czy wysyłka jest za darmo", no, "pogoda"])

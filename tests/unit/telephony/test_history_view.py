@@ -26,6 +26,8 @@ def test_the_card_says_who_contacted_when_and_about_what() -> None:
     complaint = {"channel": "phone", "started_at": NOW - 2 * DAY, "reason": "complaint", "outcome": "transferred",
                  "notes": [{"agent": "kasia", "outcome": "follow_up", "note": ""}]}  # fmt: skip
     assert contact_line(complaint, NOW) == "Klient dzwonił(a) 2 dni temu w sprawie skargi lub reklamacji"
+    urgent = {**complaint, "reason": "urgent"}
+    assert contact_line(urgent, NOW) == "Klient dzwonił(a) 2 dni temu w pilnej sprawie"
     chat = {"channel": "chat", "started_at": NOW - 600, "topic": "Czy robicie grawer?", "order_id": "12345"}
     said = "Klient pisał(a) na czacie 10 min temu w sprawie: „Czy robicie grawer?” (zamówienie 12345)"
     assert contact_line(chat, NOW) == said

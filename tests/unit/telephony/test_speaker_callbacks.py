@@ -53,6 +53,8 @@ async def test_with_a_callback_book_the_speaker_offers_and_books() -> None:
     assert (await speaker.turn("tak, 600 100 200", "conv")).text == confirm
     assert (await speaker.turn("tak", "conv")).callback_id == "cb-1"
     assert [r["phone"] for r in await book.pending()] == ["+48600100200"]
+    emergency = await speaker.turn("czuję gaz w kuchni", "conv2")  # a call back comes later: 112 first
+    assert emergency.text == f"{catalogue.EMERGENCY_ADVICE} {catalogue.SPEAKER_CALLBACK_OFFER}"
 
 
 def test_hotline_wording() -> None:
