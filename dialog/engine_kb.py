@@ -186,7 +186,7 @@ class KBStep:
     def choose(self, s: Session, text: str, answer: bool | None) -> Reply | None:
         """The reply to the two topics offered in other words: its nearest entry is one of the two, within
         the suggest band; a plain "tak" asks which (once). None: the turn goes on as any other."""
-        offered = (s.offer_value or "").split("\t")
+        offered = _offered(s)
         if answer is None and not only_numbers(text):  # "48213": an order, not a topic
             matches = self.kb.search(text, k=1)
             found = matches[0] if matches else None
@@ -199,7 +199,7 @@ class KBStep:
         return None
 
     def _picked(self, s: Session, index: int) -> Reply | None:
-        offered = (s.offer_value or "").split("\t")
+        offered = _offered(s)
         answer_text = getattr(self._entry(offered[index]), "answer", None) if index < len(offered) else None
         if not isinstance(answer_text, str):
             return None
@@ -232,6 +232,11 @@ class KBStep:
 
 
 _WHICH_ASKED = "which_asked"  # session slot: "which of them?" was asked after a plain "tak" to the offer
+
+
+def _offered(s: Session) -> list[str]:
+    """The two entry ids offered ("czy chodzi o to: A, czy o to: B?"), as ``suggest`` stored them."""
+    return (s.offer_value or "").split("\t")
 
 
 def _stems(text: str) -> set[str]:

@@ -15,6 +15,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from redis.exceptions import RedisError
 
@@ -24,6 +25,7 @@ from dialog.session import Session
 
 log = logging.getLogger(__name__)
 LATEST_KEPT = 10_000
+T = TypeVar("T")
 OFFERED_MISS = "offered_miss"  # session slot: [at, text, channel] of the miss whose reply offered two entries
 
 
@@ -52,14 +54,10 @@ class EngineLogs:
         if self.misses is not None:
             miss = Miss(mask(text, keep=[s.order_id]), caller.channel, self.clock(), transferred, s.id)
             task = self._spawn(self.misses.record(miss), f"miss of session {s.id} not recorded (gaps report)")
-            self._latest[s.id] = (miss, task)
-            while len(self._latest) > LATEST_KEPT:
-                self._latest.popitem(last=False)
+            _keep(self._latest, s.id, (miss, task))
             if offered:
                 s.slots[OFFERED_MISS] = json.dumps([miss.at, miss.text, miss.channel], ensure_ascii=False)
-                self._offered[s.id] = task
-                while len(self._offered) > LATEST_KEPT:
-                    self._offered.popitem(last=False)
+                _keep(self._offered, s.id, task)
 
     def resolved(self, s: Session, entry_id: str) -> None:
         """The miss before the two entries were offered was about ``entry_id``: the caller picked it."""
@@ -76,9 +74,7 @@ class EngineLogs:
             await misses.resolve(miss, entry_id)
 
         task = self._spawn(resolve(), f"miss of session {s.id} not marked resolved (gaps report)")
-        self._picked[s.id] = (miss, task)  # what a retract of this turn takes back
-        while len(self._picked) > LATEST_KEPT:
-            self._picked.popitem(last=False)
+        _keep(self._picked, s.id, (miss, task))  # what a retract of this turn takes back
 
     def turn_done(self, session_id: str) -> None:
         """A new turn: the session's earlier miss (or pick) is no longer its latest turn."""
@@ -127,3 +123,10 @@ class EngineLogs:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+def _keep(latest: OrderedDict[str, T], session_id: str, value: T) -> None:
+    """Remember ``value`` as the session's latest, forgetting the oldest beyond ``LATEST_KEPT`` sessions."""
+    latest[session_id] = value
+    while len(latest) > LATEST_KEPT:
+        latest.popitem(last=False)

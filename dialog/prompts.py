@@ -180,8 +180,9 @@ def _suggest(key: str, known: Any) -> str:
 def greeting_half_overridden(texts: Mapping[str, Any]) -> str | None:
     """Why the greeting may read badly when a prompts file overrides only one of ``greeting`` and
     ``shop_name_phrase``: the default greeting names the brand as written ("tu Zielony Ogród"), so a
-    genitive phrase alone gives "tu księgarni Kowalski" and a genitive greeting alone "asystent Kowalski".
-    None when both or neither are overridden (files written before the default changed hit this)."""
+    genitive phrase alone gives "tu księgarni Kowalski" and a genitive greeting alone "asystent Kowalski"
+    (prompts files written for the old genitive default). None when both or neither are overridden, or when
+    the greeting does not put ``{shop}`` after "asystent"."""
     if ("GREETING" in texts) == ("SHOP_NAME_PHRASE" in texts):
         return None
     greeting = str(texts.get("GREETING", ""))

@@ -20,20 +20,10 @@ from dialog.kb import load_kb
 from dialog.kb_entries import KBError
 from dialog.ports import CallerInfo, Miss
 from dialog.store import MemoryStore, SessionRepo
+from tests.support.misses import RecordedMisses
 
 NOW = datetime(2026, 11, 22, 12, 0).timestamp()
 TOPIC = {"grawer": [1.0, 0.0, 0.0], "wypożycz": [0.0, 1.0, 0.0], "pogoda": [0.0, 0.0, 1.0]}
-
-
-class Recorded:
-    def __init__(self) -> None:
-        self.misses: list[Miss] = []
-
-    async def record(self, miss: Miss) -> None:
-        self.misses.append(miss)
-
-    async def withdraw(self, miss: Miss) -> None:
-        self.misses.remove(miss)
 
 
 class Broken:
@@ -56,7 +46,7 @@ def miss(text: str, at: float = NOW, transferred: bool = False, channel: str = "
 
 
 async def test_the_engine_records_each_miss_masked_and_marks_the_one_that_transfers() -> None:
-    log = Recorded()
+    log = RecordedMisses()
     engine = DialogEngine(load_kb(bundled("kb.yaml")), None, SessionRepo(MemoryStore()), EngineConfig(),
                           clock=lambda: NOW, misses=log)  # fmt: skip
     phone = CallerInfo(channel="phone", phone="+48600100200")
@@ -75,7 +65,7 @@ async def test_the_engine_records_each_miss_masked_and_marks_the_one_that_transf
 
 async def test_a_turn_taken_back_takes_its_miss_back_and_only_its_own() -> None:
     """The phone line retracts a turn that was only the first half of an utterance: not a KB gap."""
-    log = Recorded()
+    log = RecordedMisses()
     engine = DialogEngine(load_kb(bundled("kb.yaml")), None, SessionRepo(MemoryStore()), misses=log)
     sid = (await engine.handle(None, "Czy grawerujecie zegarki?", CallerInfo())).session_id
     await engine.handle(sid, "Czy mogę", CallerInfo())
@@ -98,7 +88,7 @@ async def test_a_miss_log_that_fails_never_fails_the_turn() -> None:
 
 
 async def test_understood_turns_are_not_misses() -> None:
-    log = Recorded()
+    log = RecordedMisses()
     engine = DialogEngine(load_kb(bundled("kb.yaml")), None, SessionRepo(MemoryStore()), misses=log)
     out = await engine.handle(None, "Ile kosztuje dostawa?", CallerInfo())
     await engine.logs.drain()

@@ -4,7 +4,6 @@ next turn may pick one. A fake KB pins the confidences; the engine and its sessi
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +16,9 @@ from dialog.engine_config import EngineConfig
 from dialog.engine_intents import choice_index
 from dialog.kb import KBEntry, KBMatch
 from dialog.kb_hybrid import Calibration, Scored, load_calibration
-from dialog.ports import CallerInfo, Miss, Outcome
+from dialog.ports import CallerInfo, Outcome
 from dialog.store import MemoryStore, SessionRepo
+from tests.support.misses import RecordedMisses
 
 CHAT = CallerInfo(channel="chat")
 ENTRIES = {
@@ -58,24 +58,7 @@ class _KB:
         return []
 
 
-class _Misses:
-    """The ``MissLog`` port in memory: recorded misses, and what each was resolved as."""
-
-    def __init__(self) -> None:
-        self.misses: list[Miss] = []
-
-    async def record(self, miss: Miss) -> None:
-        self.misses.append(miss)
-
-    async def withdraw(self, miss: Miss) -> None:
-        self.misses = [m for m in self.misses if (m.at, m.text) != (miss.at, miss.text)]
-
-    async def resolve(self, miss: Miss, entry_id: str) -> None:
-        self.misses = [replace(m, resolved_as=entry_id) if (m.at, m.text) == (miss.at, miss.text) else m
-                       for m in self.misses]  # fmt: skip
-
-
-def engine(kb: _KB | None = None, misses: _Misses | None = None) -> DialogEngine:
+def engine(kb: _KB | None = None, misses: RecordedMisses | None = None) -> DialogEngine:
     return DialogEngine(kb or _KB(), None, SessionRepo(MemoryStore()), EngineConfig(), misses=misses)
 
 
@@ -204,7 +187,7 @@ def test_a_calibration_file_without_a_suggest_band_offers_nothing(tmp_path: Path
 async def test_a_pick_marks_the_miss_before_the_offer_and_a_retracted_pick_takes_it_back() -> None:
     """On the phone the first half of "pierwsze... nie, drugie" may be answered and then taken back: the
     miss it resolved is a gap again until the whole turn picks (a review found it stayed resolved)."""
-    log = _Misses()
+    log = RecordedMisses()
     dialog = engine(misses=log)
     sid = (await dialog.greet(None, CHAT)).session_id
     await dialog.handle(sid, "czy wysyłka jest za darmo", CHAT)
