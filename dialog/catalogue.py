@@ -244,6 +244,7 @@ AGENT_BRIEFING = (
 )
 AGENT_CALLER_GONE = "Klient już się rozłączył. Dziękujemy."
 AGENT_DECLINED = "Połączenie odrzucone. Dziękujemy."
+AGENT_NO_CHOICE = "Nie wybrano ani jedynki, ani dwójki. Klienta połączymy z innym konsultantem. Dziękujemy."
 AGENT_TECHNICAL_PROBLEM = "Przepraszamy, problem techniczny: tego połączenia nie da się teraz zestawić."
 
 

@@ -130,7 +130,7 @@ def build_transfer_router(deps: TransferRouteDeps) -> APIRouter:
         if not _TID.fullmatch(tid) or (agent_id is not None and not _AGENT_ID.fullmatch(agent_id)):
             return _xml(steps.refusal() if step in CALLER_STEPS else hang_up_twiml())
         try:
-            return _xml(await _run(steps, step, tid, agent_id or "", form, request.query_params.get("replay")))
+            return _xml(await _run(steps, step, tid, agent_id or "", form, _plays(request)))
         except Exception:
             log.exception("transfer %s: step %s failed", tid, step)
             return _xml(_failed(steps, step, tid, form))
@@ -148,18 +148,22 @@ def build_transfer_router(deps: TransferRouteDeps) -> APIRouter:
     return router
 
 
-async def _run(
-    steps: TransferSteps, step: str, tid: str, agent_id: str, form: dict[str, str], replay: str | None
-) -> str:
+def _plays(request: Request) -> int:
+    """How many times the agent's leg played the briefing before (0 when absent or not a small number)."""
+    value = request.query_params.get("plays", "")
+    return int(value) if value.isdigit() and len(value) < 3 else 0
+
+
+async def _run(steps: TransferSteps, step: str, tid: str, agent_id: str, form: dict[str, str], plays: int) -> str:
     if step == "hold":
         return await steps.hold(tid)
     if step == "conference":
         await steps.conference(tid, form)
         return empty_twiml()
     if step == "agent":
-        return await steps.agent_leg(tid, agent_id, replay == "1")
+        return await steps.agent_leg(tid, agent_id, plays)
     if step == "answer":
-        return await steps.agent_answer(tid, agent_id, form.get("Digits", ""))
+        return await steps.agent_answer(tid, agent_id, form.get("Digits", ""), plays)
     if step == "status":
         await steps.agent_status(tid, agent_id, form)
         return empty_twiml()

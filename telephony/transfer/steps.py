@@ -40,6 +40,7 @@ from telephony.twilio.twiml import fallback_twiml
 
 log = logging.getLogger(__name__)
 
+MAX_BRIEFINGS = 3  # an agent pressing other keys hears the briefing at most this many times
 ENDED_CALL = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 _YES = re.compile(r"\b(tak|jasne|poproszę|proszę|oczywiście|dobrze)\b", re.IGNORECASE)
 _NO = re.compile(r"\b(nie)\b", re.IGNORECASE)
@@ -125,34 +126,41 @@ class TransferSteps:
             return None
         return record
 
-    async def agent_leg(self, tid: str, agent_id: str, replay: bool) -> str:
-        """The agent picked up: the briefing in a one-digit Gather (replayed once)."""
+    async def agent_leg(self, tid: str, agent_id: str, plays: int = 0) -> str:
+        """The agent picked up: the briefing in a one-digit Gather; with no key pressed it plays once more,
+        then the leg ends (its status callback moves the ring on). ``plays``: briefings played before."""
         record = await self._rung(tid, agent_id)
         if record is None or record.status != "ringing":
             return say_and_hang_up_twiml(await self.t.p.audio.prompt(catalogue.AGENT_CALLER_GONE))
         text = catalogue.AGENT_BRIEFING.format(queue=record.queue, summary=" ".join(record.summary.split()))
         briefing = await self.t.p.audio.prompt(text)
-        next_url = None if replay else self.t.urls.agent(tid, agent_id, replay=True)
-        return agent_briefing_twiml(briefing, self.t.urls.agent_answer(tid, agent_id), next_url)
+        next_url = self.t.urls.agent(tid, agent_id, plays + 1) if plays == 0 else None
+        return agent_briefing_twiml(briefing, self.t.urls.agent_answer(tid, agent_id, plays), next_url)
 
-    async def agent_answer(self, tid: str, agent_id: str, digits: str) -> str:
-        """1: bridge (join the room); 2: decline (next agent); anything else: the briefing again."""
+    async def agent_answer(self, tid: str, agent_id: str, digits: str, plays: int = 0) -> str:
+        """1: bridge (join the room); 2: decline (next agent); another key: the briefing again, at most
+        ``MAX_BRIEFINGS`` times in all, then the caller goes to the next agent: the caller holds meanwhile,
+        and the ring's deadline would otherwise cut a fumbling agent off with no word why."""
         t, record = self.t, await self._rung(tid, agent_id)
         if record is None:
             return say_and_hang_up_twiml(await t.p.audio.prompt(catalogue.AGENT_CALLER_GONE))
         if digits == "1":
-            if record.status == "ringing":
-                connected = await t.p.store.transition(tid, "connected", expect=("ringing",), connected_at=t.now())
-                if connected is None:
-                    return say_and_hang_up_twiml(await t.p.audio.prompt(catalogue.AGENT_CALLER_GONE))
-                event = ConsoleEvent(TRANSFER_CONNECTED, agent_id, tid, connected.context())
-                await t.p.events.publish(event)
-                log.info("transfer %s: agent %s accepted", tid, agent_id)
-            return agent_join_twiml(record.conference)
-        if digits == "2" and record.status == "ringing":
+            return await self._accept(record, tid, agent_id)
+        if record.status == "ringing" and (digits == "2" or plays + 1 >= MAX_BRIEFINGS):
             await t.agent_missed(tid, agent_id, no_answer=False)
-            return say_and_hang_up_twiml(await t.p.audio.prompt(catalogue.AGENT_DECLINED))
-        return await self.agent_leg(tid, agent_id, replay=True)
+            gone = catalogue.AGENT_DECLINED if digits == "2" else catalogue.AGENT_NO_CHOICE
+            return say_and_hang_up_twiml(await t.p.audio.prompt(gone))
+        return await self.agent_leg(tid, agent_id, plays + 1)
+
+    async def _accept(self, record: TransferRecord, tid: str, agent_id: str) -> str:
+        t = self.t
+        if record.status == "ringing":
+            connected = await t.p.store.transition(tid, "connected", expect=("ringing",), connected_at=t.now())
+            if connected is None:
+                return say_and_hang_up_twiml(await t.p.audio.prompt(catalogue.AGENT_CALLER_GONE))
+            await t.p.events.publish(ConsoleEvent(TRANSFER_CONNECTED, agent_id, tid, connected.context()))
+            log.info("transfer %s: agent %s accepted", tid, agent_id)
+        return agent_join_twiml(record.conference)
 
     async def agent_status(self, tid: str, agent_id: str, form: Mapping[str, str]) -> None:
         """The agent leg's call progress: a ring that ended without "1" moves on to the next agent;

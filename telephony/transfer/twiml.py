@@ -42,11 +42,12 @@ class TransferUrls:
     def conference(self, tid: str) -> str:
         return self._base(tid) + "/conference"
 
-    def agent(self, tid: str, agent_id: str, replay: bool = False) -> str:
-        return self._base(tid) + f"/agent/{agent_id}" + ("?replay=1" if replay else "")
+    def agent(self, tid: str, agent_id: str, plays: int = 0) -> str:
+        """The agent's leg; ``plays``: how many times the briefing was played before on it."""
+        return self._base(tid) + f"/agent/{agent_id}" + (f"?plays={plays}" if plays else "")
 
-    def agent_answer(self, tid: str, agent_id: str) -> str:
-        return self._base(tid) + f"/agent/{agent_id}/answer"
+    def agent_answer(self, tid: str, agent_id: str, plays: int = 0) -> str:
+        return self._base(tid) + f"/agent/{agent_id}/answer" + (f"?plays={plays}" if plays else "")
 
     def agent_status(self, tid: str, agent_id: str) -> str:
         return self._base(tid) + f"/agent/{agent_id}/status"

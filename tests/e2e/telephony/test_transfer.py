@@ -124,6 +124,30 @@ async def test_decline_then_next_agent_and_late_callbacks_are_ignored(setup: Any
     assert await env.status(tid) == "connected" and await env.agent_status("bartek") == "busy"
 
 
+async def test_other_keys_replay_the_briefing_three_times_then_the_next_agent_rings(setup: Any) -> None:
+    env: Env = await setup([agent("anna"), agent("bartek")])
+    tid, _ = await env.start()
+    await env.twilio.next("update")
+    first = await ring(env, "anna")
+    leg = xml(await env.post(first.get("Url"), {"CallSid": first.call_sid, "CallStatus": "in-progress"}))
+    redirect = leg.find("Redirect")  # no key at all: the briefing once more, then the leg ends
+    assert redirect is not None and (redirect.text or "").endswith("/agent/anna?plays=1")
+    again = xml(await env.post(redirect.text or "", {"CallSid": first.call_sid}))
+    assert again.find("Redirect") is None and again.find("Hangup") is not None
+    for n in range(3):
+        gather = leg.find("Gather")
+        assert gather is not None, n
+        leg = xml(await env.post(gather.get("action", ""), {"CallSid": first.call_sid, "Digits": "9"}))
+        if n < 2:
+            assert leg.find("Gather") is not None and await env.status(tid) == "ringing"
+    assert leg.find("Gather") is None and leg.find("Hangup") is not None
+    assert catalogue.AGENT_NO_CHOICE in " ".join(env.synth.spoken)
+    second = await ring(env, "bartek")  # the caller is not left holding for the fumbling agent
+    assert await env.agent_status("anna") == "available"
+    joined = await answer(env, second, "1")
+    assert joined.find("Dial/Conference") is not None and await env.status(tid) == "connected"
+
+
 async def test_no_answer_twice_takes_the_agent_offline(setup: Any) -> None:
     env: Env = await setup([agent("anna", queues=("reklamacje",))])
     for _ in range(2):
