@@ -14,14 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-from urllib.parse import urlsplit
-
-import httpx
 
 from dialog.factory import bundled
 from dialog.kb import load_kb
@@ -29,6 +23,8 @@ from dialog.orders import HttpOrders, JsonOrders, OrdersUnavailable
 from dialog.prompts import greeting_half_overridden
 from dialog.redis_connect import connect_redis, safe_url
 from telephony.agents.roster import load_roster
+from telephony.app.check_phone import check_phone_line
+from telephony.app.findings import Finding, Level
 from telephony.app.shop import Shop, load_shop
 from telephony.settings import Settings, unknown_variables
 from voice.asr_remote import RemoteAsrError, describe
@@ -39,19 +35,7 @@ from voice.remote_pool import parse_uris
 from voice.tts_remote import RemoteTtsError
 from voice.tts_remote import describe as describe_voice
 
-Level = Literal["ok", "warn", "fail"]
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-TWILIO_SID = re.compile(r"^AC[0-9a-f]{32}$")
-PLACEHOLDER_SID = "AC" + "0" * 32
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1")
 PROBE_ORDER = "0"  # an order number no shop has: the service must answer (404, or 200), quickly
-
-
-@dataclass(frozen=True)
-class Finding:
-    level: Level
-    what: str
-    detail: str
 
 
 async def run_checks(settings: Settings, online: bool = False) -> list[Finding]:
@@ -61,10 +45,7 @@ async def run_checks(settings: Settings, online: bool = False) -> list[Finding]:
     found += [check_kb(settings)]
     found += [await check_orders(settings)]
     found += [check_roster(settings), await check_redis(settings)]
-    found += check_twilio(settings)
-    if online:
-        found += await check_twilio_online(settings)
-    found += [check_public_url(settings), check_fallback(settings)]
+    found += await check_phone_line(settings, online)
     found += check_models(settings)
     found += await check_asr_remote(settings)
     found += await check_tts_remote(settings)
@@ -159,66 +140,6 @@ async def check_redis(settings: Settings) -> Finding:
     finally:
         await redis.aclose()
     return Finding("ok", "redis", f"{safe_url(settings.redis_url)} answers")
-
-
-def check_twilio(settings: Settings) -> list[Finding]:
-    out = []
-    if not settings.twilio_auth_token:
-        detail = "INFOLINIA_TWILIO_AUTH_TOKEN is not set: phone calls are refused (403), no phone transfers"
-        out.append(Finding("fail", "twilio token", detail))
-    else:
-        out.append(Finding("ok", "twilio token", "set"))
-    sid = settings.twilio_account_sid
-    if sid == PLACEHOLDER_SID or not TWILIO_SID.match(sid):
-        out.append(Finding("fail", "twilio account", f"INFOLINIA_TWILIO_ACCOUNT_SID {sid!r} is not a real AC... id"))
-    if not E164.match(settings.twilio_number):
-        level: Level = "fail" if settings.agents_path else "warn"
-        detail = f"INFOLINIA_TWILIO_NUMBER {settings.twilio_number!r} is not E.164: agents' phones cannot be rung"
-        out.append(Finding(level, "twilio number", detail))
-    return out
-
-
-async def check_twilio_online(settings: Settings) -> list[Finding]:
-    """Twilio's REST API: do the credentials work, is the number ours, does it call this gateway?"""
-    base = f"{settings.twilio_api_base}/2010-04-01/Accounts/{settings.twilio_account_sid}"
-    auth = (settings.twilio_account_sid, settings.twilio_auth_token)
-    async with httpx.AsyncClient(auth=auth, timeout=settings.twilio_timeout_s) as client:
-        try:
-            account = await client.get(base + ".json")
-            if account.status_code != 200:
-                return [Finding("fail", "twilio online", f"credentials rejected (HTTP {account.status_code})")]
-            numbers = await client.get(
-                base + "/IncomingPhoneNumbers.json", params={"PhoneNumber": settings.twilio_number}
-            )
-        except httpx.HTTPError as exc:
-            return [Finding("fail", "twilio online", f"{settings.twilio_api_base} unreachable: {exc}")]
-    found = [Finding("ok", "twilio online", f"credentials valid ({account.json().get('friendly_name', '')})")]
-    listed = numbers.json().get("incoming_phone_numbers", []) if numbers.status_code == 200 else []
-    if not listed:
-        return [*found, Finding("fail", "twilio online", f"{settings.twilio_number!r} is not a number of this account")]
-    expected = settings.public_url + "/twilio/voice"
-    voice_url = listed[0].get("voice_url") or ""
-    if voice_url != expected:
-        return [*found, Finding("fail", "twilio webhook", f"the number calls {voice_url!r}, expected {expected!r}")]
-    return [*found, Finding("ok", "twilio webhook", f"the number calls {expected}")]
-
-
-def check_public_url(settings: Settings) -> Finding:
-    url = settings.public_url
-    host = urlsplit(url).hostname or ""
-    if not url.startswith("https://"):
-        return Finding("fail", "public url", f"INFOLINIA_PUBLIC_URL {url} is not https: Twilio needs https and wss")
-    if host in LOCAL_HOSTS:
-        return Finding("fail", "public url", f"INFOLINIA_PUBLIC_URL {url} is this machine: Twilio cannot reach it")
-    return Finding("ok", "public url", url)
-
-
-def check_fallback(settings: Settings) -> Finding:
-    number = settings.fallback_number
-    if not E164.match(number):
-        detail = f"INFOLINIA_FALLBACK_NUMBER {number!r} is not E.164 (+48...): a failing call could only hang up"
-        return Finding("fail", "fallback number", detail)
-    return Finding("ok", "fallback number", number)
 
 
 def check_models(settings: Settings) -> list[Finding]:

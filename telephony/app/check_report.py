@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from dialog.redis_connect import safe_url
-from telephony.app.check import Finding
+from telephony.app.findings import Finding
 
 SECRET_WORDS = ("token", "secret", "password", "key")
 LABELS = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}

@@ -202,3 +202,21 @@ def test_where_transfers_go_without_a_roster_or_redis_and_a_misspelled_setting(
     monkeypatch.delenv("INFOLINIA_FALLBACK_NUMBER")
     _, out = check(capsys)
     assert "a transfer is an apology and the call ends (no INFOLINIA_FALLBACK_NUMBER)" in out
+
+
+def test_a_deployment_without_a_phone_line_is_ready_with_one_warning(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("INFOLINIA_TWILIO_ACCOUNT_SID", "INFOLINIA_TWILIO_AUTH_TOKEN", "INFOLINIA_TWILIO_NUMBER"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("INFOLINIA_PUBLIC_URL", "http://127.0.0.1:8080")  # chat behind its own proxy
+    monkeypatch.delenv("INFOLINIA_FALLBACK_NUMBER")
+    status, out = check(capsys, "--online")
+    assert status == 0, out
+    assert re.search(r"^  WARN  phone line +not set up \(no INFOLINIA_TWILIO_\* setting\)", out, re.M), out
+    findings = [line for line in out.splitlines() if re.match(r"^  (ok|WARN|FAIL) ", line)]
+    assert not [line for line in findings if "twilio" in line or "public url" in line or "fallback" in line]
+    assert out.rstrip().endswith("Ready to go live (1 warning(s): phone line)")
+    monkeypatch.setenv("INFOLINIA_TWILIO_NUMBER", NUMBER)  # half a phone line: every phone check applies
+    status, out = check(capsys)
+    assert status == 1 and "FAIL  twilio token" in out and "FAIL  public url" in out
