@@ -21,7 +21,7 @@ from dialog.domain_eval import (
     load_domains,
 )
 from dialog.nbest import Hypothesis
-from dialog.ports import CallerInfo
+from dialog.ports import CallerInfo, Reason
 from tests.support.paths import DATA
 
 DOMAINS = DATA / "domains.yaml"
@@ -76,9 +76,28 @@ def test_frozen_split_levels(reports: dict[tuple[str, str], dict[str, Any]], dom
     assert r["right"] >= floor["right"] - _one(r["cases"]), r["failures"]
     assert r["answered_right"] >= floor["answered_right"] - _one(r["in_domain"]), r["failures"]
     assert r["answered_wrong"] <= 0.05 and r["ood_answered"] <= floor.get("ood", 0.05) + 1e-9, r["failures"]
-    assert r["reasons"]["urgent"]["recall"] >= floor["urgent"], r["failures"]
-    assert r["reasons"]["requested_human"]["recall"] >= floor["requested_human"], r["failures"]
+    for reason in ("urgent", "requested_human"):
+        if r["reasons"][reason]["recall"] < floor[reason]:
+            _only_missed_by_rounding(domain, reason, r["failures"])
     assert r["neutral_escalated"] <= floor["neutral"], r["failures"]
+
+
+NOISE = 0.001  # how far the 4-bit embedding kernels' last bits move a cosine between CPUs (measured: 0.0002)
+
+
+def _only_missed_by_rounding(domain: str, reason: Reason, failures: list[dict[str, Any]]) -> None:
+    """Recall under its floor is allowed only for cases that sit on the fitted threshold, closer than
+    ``NOISE``: urzad's frozen split has a request for a person whose margin is 0.0098 against the fitted
+    0.01 on an AMD EPYC and above it on an Intel Xeon (same code and model). Anything missed by more is a
+    regression and fails here."""
+    found = next(d for d in load_domains(DOMAINS) if d.name == domain)
+    engine = domain_engine_factory(found)()
+    assert engine.meaning is not None
+    limit = engine.meaning.thresholds[reason]
+    for failure in (f for f in failures if f["expected"] == reason):
+        close = engine.meaning.closeness(failure["text"], engine.kb.best_similarity)  # type: ignore[attr-defined]
+        short = max(limit.similarity - close.reasons[reason], limit.margin - close.margin(reason))
+        assert short <= NOISE, (failure, close)
 
 
 @pytest.mark.parametrize("domain", sorted(TUNE_FLOOR))
@@ -134,6 +153,37 @@ async def test_follow_up_is_read_against_the_previous_topic() -> None:
     case = Case(text="a ile to kosztuje", before=["ile trwa dostawa lodówki"], kb_id="dostawa-koszt")
     r = await evaluate_cases(domain_engine_factory(agd), [case])
     assert r["answered_right"] + r["confirm_right"] == 1.0, r["failures"]
+
+
+@pytest.mark.parametrize(
+    ("domain", "first", "follow_up", "entry"),
+    [
+        # "kosztuje" alone is the delivery price (agd) or data packages (telecom): the topic decides
+        ("telecom", "jak rozwiązać umowę", "czy to coś kosztuje?", "rozwiazanie-umowy"),
+        ("agd", "czy zabierzecie starą pralkę", "a czy to coś kosztuje", "odbior-starego"),
+        ("agd", "czy mogę kupić na raty", "a czy to coś kosztuje", "raty"),
+        ("agd", "ile trwa dostawa lodówki", "a ile to kosztuje", "dostawa-koszt"),  # the aspect's own entry
+        ("telecom", "roaming w niemczech", "a jak zablokować tę kartę sim", "blokada-sim"),  # a new topic
+        # something new that the KB does not have is not answered with the previous topic
+        ("telecom", "jak zmienić taryfę", "a kurs euro?", None),
+        ("telecom", "roaming w niemczech", "a jaka tam jest pogoda?", None),
+        ("agd", "ile trwa dostawa lodówki", "a pogoda jutro?", None),
+    ],
+)
+async def test_a_follow_up_keeps_its_topic_unless_it_names_a_new_one(
+    domain: str, first: str, follow_up: str, entry: str | None
+) -> None:
+    """A walkthrough's "czy to coś kosztuje?" after a cancellation answer was offered "skończył mi się
+    internet" (the nearest entry to "kosztuje" alone)."""
+    found = next(d for d in load_domains(DOMAINS) if d.name == domain)
+    engine, caller = domain_engine_factory(found)(), CallerInfo(channel="chat")
+    before = await engine.handle(None, first, caller)
+    assert before.action == "answer", before
+    out = await engine.handle(before.session_id, follow_up, caller)
+    if entry is None:
+        assert out.action != "answer" or out.kb_id is None, out
+    else:
+        assert out.action == "answer" and out.kb_id == entry, out
 
 
 async def test_nbest_turn_goes_ahead_with_the_understood_hypothesis() -> None:
