@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import yaml
 
+from dialog.engine_intents import has_topic_words
 from dialog.ports import Miss
 
 DEFAULT_THRESHOLD = 0.4  # centred cosine; measured on paraphrases vs unrelated shop questions (tests)
@@ -44,6 +45,7 @@ class Gap:
     channels: dict[str, int] = field(default_factory=dict)
     first_at: float = 0.0
     last_at: float = 0.0
+    noise: bool = False  # the turns that name nothing ("bla bla", "[numer]", "yyy"): no KB entry to write
 
     @property
     def example(self) -> str:
@@ -58,6 +60,7 @@ class Gap:
             "questions": [{"text": t, "count": n} for t, n in self.questions],
             "first_at": self.first_at,
             "last_at": self.last_at,
+            "noise": self.noise,
         }
 
 
@@ -130,30 +133,45 @@ def group_misses(
     misses: Sequence[Miss], embed: Embed, *, center: np.ndarray | None = None, threshold: float = DEFAULT_THRESHOLD
 ) -> list[Gap]:
     """The misses grouped by meaning, the largest group first (ties: the most recent first); resolved
-    misses are no gaps (``resolved_wordings``)."""
-    misses = [m for m in misses if not m.resolved_as]
-    wordings: dict[str, str] = {}  # normalized -> the first spelling seen
+    misses are no gaps (``resolved_wordings``). Turns that name nothing ("bla bla", a number read out,
+    masked as "[numer]", "yyy no") are one last group marked ``noise``: by meaning they all sit close to
+    each other and would make a KB entry of nonsense, yet how many there are says how well callers are
+    heard."""
+    misses = [m for m in misses if not m.resolved_as and normalize(m.text)]
+    noise = [m for m in misses if not has_topic_words(m.text)]
+    gaps = _by_meaning([m for m in misses if has_topic_words(m.text)], embed, center, threshold)
+    if noise:
+        rest = Gap(questions=_wordings(noise), noise=True)
+        for miss in noise:
+            _count(rest, miss)
+        gaps.append(rest)
+    return gaps
+
+
+def _wordings(misses: Sequence[Miss]) -> list[tuple[str, int]]:
+    """Distinct wordings (the first spelling seen) with their counts, the most frequent first."""
+    spelled: dict[str, str] = {}
     counts: Counter[str] = Counter()
     for miss in misses:
         key = normalize(miss.text)
-        if key:
-            wordings.setdefault(key, miss.text.strip())
-            counts[key] += 1
-    if not counts:
+        spelled.setdefault(key, miss.text.strip())
+        counts[key] += 1
+    return [(spelled[k], counts[k]) for k in sorted(counts, key=lambda k: (-counts[k], k))]
+
+
+def _by_meaning(misses: Sequence[Miss], embed: Embed, center: np.ndarray | None, threshold: float) -> list[Gap]:
+    wordings = _wordings(misses)
+    if not wordings:
         return []
-    keys = sorted(counts, key=lambda k: (-counts[k], k))
-    vectors = np.asarray(embed([wordings[k] for k in keys]), dtype=np.float32)
+    vectors = np.asarray(embed([text for text, _ in wordings]), dtype=np.float32)
     if center is not None:
         vectors = vectors - center
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-    group_of = {keys[i]: g for g, rows in enumerate(cluster(vectors, threshold)) for i in rows}
-    gaps = [Gap(questions=[]) for _ in range(max(group_of.values()) + 1)]
-    for key in keys:
-        gaps[group_of[key]].questions.append((wordings[key], counts[key]))
+    rows = cluster(vectors, threshold)
+    gaps = [Gap(questions=[wordings[i] for i in group]) for group in rows]
+    group_of = {normalize(wordings[i][0]): g for g, group in enumerate(rows) for i in group}
     for miss in misses:
-        key = normalize(miss.text)
-        if key:
-            _count(gaps[group_of[key]], miss)
+        _count(gaps[group_of[normalize(miss.text)]], miss)
     return sorted(gaps, key=lambda g: (-g.count, -g.last_at))
 
 
@@ -183,6 +201,7 @@ def to_kb_yaml(
         *_resolved_comments(resolved, max_questions),
         "entries:",
     ]
+    gaps = [g for g in gaps if not g.noise]  # nothing to write an answer to
     chosen = [g for g in gaps if g.count >= min_count][:top]
     if left_out := sum(1 for g in gaps if g.count < min_count):
         note = (

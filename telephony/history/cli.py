@@ -49,10 +49,14 @@ def render(gaps: list[Gap], top: int) -> str:
     if not gaps:
         return "no misses in this period"
     total = sum(g.count for g in gaps)
-    lines = [f"{total} questions not understood, {len(gaps)} groups by meaning:"]
-    for n, gap in enumerate(gaps[:top], 1):
+    groups, noise = [g for g in gaps if not g.noise], [g for g in gaps if g.noise]
+    lines = [f"{total} questions not understood, {len(groups)} groups by meaning:"]
+    for n, gap in enumerate(groups[:top], 1):
         lines.append(f"{n:3}. {gap.count:4}×  (przełączono {gap.transferred})  {gap.example}")
         lines.extend(f"            {count:4}×  {text}" for text, count in gap.questions[1:4])
+    for gap in noise:
+        said = ", ".join(f'"{text}"' for text, _ in gap.questions[:4])
+        lines.append(f"     {gap.count:4}×  naming no topic (noise, numbers, unclear words; no KB entry): {said}")
     return "\n".join(lines)
 
 

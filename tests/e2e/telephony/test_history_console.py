@@ -74,7 +74,7 @@ async def seed(settings: Settings, redis_url: str) -> None:
     await redis.hset(f"{prefix}agent:anna", mapping={"status": "wrap_up", "last_transfer": "t-now"})
     book = MissBook(redis, prefix)
     for text in ["Czy robicie grawerowanie?", "Czy grawerujecie zegarki?", "Czy robicie grawerowanie?",
-                 "Czy mogę wypożyczyć odkurzacz?", "Czy jest wypożyczalnia?"]:  # fmt: skip
+                 "Czy mogę wypożyczyć odkurzacz?", "Czy jest wypożyczalnia?", "bla bla", "[numer]"]:  # fmt: skip
         await book.record(Miss(text, "phone", now - 3600))
     for text in ["Mogę oddać buty?", "Czy przyjmiecie z powrotem buty?"]:  # picked "zwrot-jak" when offered
         await book.record(Miss(text, "chat", now - 1800, session_id="s-" + text[:4], resolved_as="zwrot-jak"))
@@ -168,8 +168,11 @@ def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_
     page.shot("history-3-supervisor-by-order")
     page.d.get(url + "/agents/gaps")
     rows = page.d.find_elements(By.CSS_SELECTOR, "#gaps-table .gap-row")
-    assert len(rows) == 2 and rows[0].text.startswith("3 0 Czy robicie grawerowanie? (2×)")
+    assert len(rows) == 3 and rows[0].text.startswith("3 0 Czy robicie grawerowanie? (2×)")
     assert "wypożycz" in rows[1].text
+    noise = page.el("#gaps-table .gap-noise")  # words naming no topic: counted, last, not a KB entry
+    assert noise.text.startswith("2 0 Bez pytania") and "bla bla" in noise.text and "[numer]" in noise.text
+    assert "7 pytań w 2 grupach" in page.text("main")
     resolved = page.text("#resolved-table")  # understood after the two nearest entries were offered
     assert "zwrot-jak" in resolved and "Mogę oddać buty?" in resolved and "Czy przyjmiecie" in resolved
     page.shot("history-4-kb-gaps")

@@ -185,7 +185,7 @@ def test_gaps_command_exports_kb_entries(tmp_path: Path, redis_url: str, capsys:
 
     async def record() -> None:
         client = redis_client(redis_url)
-        for text in [*ENGRAVING, ENGRAVING[1], "Jaka będzie jutro pogoda?"]:
+        for text in [*ENGRAVING, ENGRAVING[1], "Jaka będzie jutro pogoda?", "bla bla"]:
             await MissBook(client, settings.redis_prefix).record(Miss(text, "phone", time.time()))
         await client.aclose()
 
@@ -197,7 +197,8 @@ def test_gaps_command_exports_kb_entries(tmp_path: Path, redis_url: str, capsys:
             mp.setenv(name, value)
         assert cli.main(["gaps", "--export", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "5 questions not understood, 2 groups by meaning" in printed
+    assert "6 questions not understood, 2 groups by meaning" in printed
+    assert '   1×  naming no topic (noise, numbers, unclear words; no KB entry): "bla bla"' in printed
     entries = yaml.safe_load(out.read_text(encoding="utf-8"))["entries"]
     assert len(entries) == 1 and entries[0]["questions"][0] == ENGRAVING[1]  # asked twice: first
 

@@ -122,6 +122,29 @@ def test_misses_are_grouped_counted_and_ranked() -> None:
     assert normalize("  Czy  ROBICIE grawer?! ") == "czy robicie grawer"
 
 
+def test_turns_that_name_nothing_are_one_noise_group_last_and_never_exported() -> None:
+    """By meaning "bla bla", "[numer]" and "yyy no" sit close to each other and to everything: grouped like
+    questions they became a KB entry of nonsense (a walkthrough's finding). They are counted, apart."""
+    misses = [
+        miss("bla bla", NOW - 60),
+        miss("[numer]", NOW - 50),
+        miss("[numer]", NOW - 45),
+        miss("yyy no", NOW - 40, transferred=True),
+        miss("Czy robicie grawer?", NOW - 30),
+        miss("Jaka będzie pogoda?", NOW - 20),  # out of the KB's scope, but a question: a gap to see
+    ]
+    gaps = group_misses(misses, embed, threshold=0.9)
+    assert [(g.example, g.count, g.noise) for g in gaps[:2]] == [
+        ("Jaka będzie pogoda?", 1, False),
+        ("Czy robicie grawer?", 1, False),
+    ]
+    noise = gaps[-1]
+    assert noise.noise and noise.count == 4 and noise.transferred == 1 and len(gaps) == 3
+    assert noise.questions[0] == ("[numer]", 2) and noise.to_api()["noise"] is True
+    exported = yaml.safe_load(to_kb_yaml(gaps, min_count=1))["entries"]
+    assert [e["questions"] for e in exported] == [["Jaka będzie pogoda?"], ["Czy robicie grawer?"]]
+
+
 def test_the_export_is_the_kb_format_and_cannot_go_live_unanswered(tmp_path: Path) -> None:
     gaps = [
         Gap([("Czy robicie grawer?", 5), ("Grawerujecie zegarki?", 2)], count=7, transferred=3),
