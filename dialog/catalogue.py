@@ -57,6 +57,7 @@ KB_SUGGEST = (
     "Jeśli o coś innego, proszę powiedzieć to innymi słowami."
 )
 KB_SUGGEST_WHICH = "Proszę powiedzieć: pierwsze, czyli {first}, albo drugie, czyli {second}."  # after a plain "tak"
+ANSWER_MISSED = "Przepraszam. Proszę powiedzieć innymi słowami, o co chodzi."  # "nie, to nie to" after an answer
 KB_OTHER_WORDS = "Dobrze. Proszę powiedzieć innymi słowami, o co chodzi."  # "nie" to "czy chodzi o…?", "żadne z nich"
 YES_NO_AGAIN = "Proszę odpowiedzieć tak albo nie."
 DECLINED = "Dobrze. W czym jeszcze mogę pomóc?"

@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 
 from dialog import catalogue as say
 from dialog.cpu import TEXT, VOICE, CpuLane
-from dialog.engine_config import EngineConfig, Reply
+from dialog.engine_config import ORDERS_VOCABULARY, EngineConfig, Reply
 from dialog.engine_intents import is_greeting_only, is_not_that, zero_for_a_person
 from dialog.engine_kb import KBStep
 from dialog.engine_log import EngineLogs
@@ -72,7 +72,7 @@ class DialogEngine:
         self.order_source = orders
         self.orders = OrderFlow(orders, self.config, self._today) if orders is not None else None
         self.kb_step = KBStep(kb, self.config)
-        self.understanding = Understanding(kb, meaning, self.kb_step.confirm_threshold)
+        self.understanding = Understanding(kb, meaning, self.kb_step.confirm_threshold, self.kb_step.answer_threshold)
         self.meaning = meaning
         self.logs = EngineLogs(misses, history, clock)
         self.cpu = CpuLane()  # embeddings off the event loop, voice turns ahead of chat turns
@@ -163,9 +163,9 @@ class DialogEngine:
             await close()
 
     def vocabulary(self) -> list[str]:
-        seen: dict[str, None] = dict.fromkeys(self.config.extra_vocabulary)
-        seen.update(dict.fromkeys(self.kb.vocabulary()))
-        return list(seen)
+        """Recognition hints: the configured words, parcel and order words when orders are looked up, the KB's."""
+        shop = ORDERS_VOCABULARY if self.orders is not None else ()
+        return list(dict.fromkeys([*self.config.extra_vocabulary, *shop, *self.kb.vocabulary()]))
 
     def phrases(self) -> list[str]:
         """Replies said word for word: every KB answer as given, then the catalogue's fixed sentences."""

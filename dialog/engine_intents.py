@@ -18,7 +18,7 @@ _FILLER_WORDS = {
 _THANKS = term("dziek|=dzieki|dziekuj|=dziekowac")
 _GOODBYE = term(
     "=do =widzenia|=do =uslyszenia|=do =zobaczenia|=zegnam|=to =wszystko|=nic =wiecej|=na =tym =koniec"
-    "|=koniec =rozmowy|=to =by =bylo =na =tyle|=to =by =bylo =wszystko|=dobranoc|=milego =dnia"
+    "|=koniec =rozmowy|=to =by =bylo =na =tyle|=to =by =bylo =wszystko|=dobranoc|=milego =dnia|=pa|=papa|=nara"
 )
 _REPEAT = term(
     "powtorz|powtorzy|=nie =uslyszal|=nie =uslyszalem|=nie =uslyszalam|=nie =doslyszal|nie doslysz"
@@ -40,7 +40,14 @@ _META = {
     "pomoc", "dzien", "dobry", "prosic", "poprosic", "wiedziec", "jeszcze", "inny", "byc", "moj", "taki", "jaki",
     "ktory", "tylko", "bardzo", "dobrze", "wlasnie", "teraz", "juz", "jakis", "cos", "ktos", "zrozumiec", "sluchac",
 }  # fmt: skip
-_NOT_THAT = term("=nie =o =to|=nie =to =pytalem|=nie =to =pytalam|=nie =o =to =pytalem|=nie =o =to =chodzi")
+_NOT_THAT = term(
+    "=nie =o =to|=nie =to =pytalem|=nie =to =pytalam|=nie =o =to =pytalem|=nie =o =to =chodzi|=to =nie =to"
+    "|=o =cos =innego|=nie =na =temat|=zla =odpowiedz|=nie =ta =odpowiedz|=nie =tego =szukam"
+)
+_COURTESY = {
+    "dziekuje", "dziekujemy", "dzieki", "dziekowac", "do", "widzenia", "uslyszenia", "zobaczenia", "zegnam",
+    "pa", "papa", "nara", "milego", "dnia", "dobranoc", "czesc", "serdeczne", "serdecznie",
+}  # fmt: skip
 
 _ORDER_NOUN = term("zamowien|zamowil|zamowion|=paczka|paczk|paczce|przesylk|=status|=zakupy")
 _ORDER_ASK = term(
@@ -82,6 +89,13 @@ def is_thanks(text: str) -> bool:
 def is_goodbye(text: str) -> bool:
     """'Do widzenia', 'to wszystko', 'dziękuję, to wszystko', 'nic więcej'."""
     return bool(term_positions(_GOODBYE, tokens(text)))
+
+
+def only_courtesy(text: str) -> bool:
+    """Thanks, goodbyes and greetings and nothing else ("dziekuje do widzenia", "dzięki, pa, miłego dnia"):
+    nothing to judge by meaning (typed without Polish letters, a goodbye sat near an emergency)."""
+    forms = [t.form for t in tokens(text)]
+    return bool(forms) and all(f in _COURTESY | _GREETING_WORDS | _FILLER_WORDS for f in forms)
 
 
 def is_repeat_request(text: str) -> bool:

@@ -1,13 +1,13 @@
-"""Small talk in a turn: goodbye, "nie, dziękuję" after "anything else?", "please repeat", thanks, "tak"
-to "anything else?". Apart from the engine because it needs only the session and the words, no KB, orders
-or model: the engine asks it after escalation and before the KB.
+"""Small talk in a turn: goodbye, "nie, dziękuję" after "anything else?" ("nie, to nie to" asks for other
+words instead), "please repeat", thanks, "tak" to "anything else?". Apart from the engine because it needs
+only the session and the words, no KB, orders or model: the engine asks it after escalation, before the KB.
 """
 
 from __future__ import annotations
 
 from dialog import catalogue as say
 from dialog.engine_config import Reply
-from dialog.engine_intents import is_goodbye, is_repeat_request, is_thanks
+from dialog.engine_intents import is_goodbye, is_not_that, is_repeat_request, is_thanks
 from dialog.engine_text import words
 from dialog.session import Session
 
@@ -22,6 +22,10 @@ def small_talk(s: Session, text: str, answer: bool | None) -> Reply | None:
         if not last:
             return Reply("answer", say.NOTHING_TO_REPEAT, repeatable=False)
         return Reply("answer", say.REPEAT_PREFIX + last, expects=s.expects, anything_else=s.asked_anything_else)
+    if s.asked_anything_else and is_not_that(text):  # "nie, to nie to": the answer missed, no goodbye
+        s.misses += 1
+        s.failed_attempts += 1
+        return Reply("clarify", say.ANSWER_MISSED)
     if s.asked_anything_else and answer is False and few_words:  # "nie, dziękuję"
         return Reply("end", say.GOODBYE)
     if is_thanks(text):

@@ -11,7 +11,8 @@ zepsuła, gdzie ją naprawić"), and know nothing of emergencies said in other w
   wants to be protected from, not what is happening; the neutral prototypes then decide;
 * in a *question* (a question word or "?") that the KB can answer (at least the confirm band), a
   complaint or urgent reason found by cues alone gives way to the KB's answer or "czy chodzi o ...?";
-  requests for a human, offers, anything found by meaning and indignation ("ile można czekać!") stay.
+  requests for a human, offers, anything found by meaning, indignation ("ile można czekać!") and danger
+  to someone's life or health ("syn połknął kartę SIM, co robić?") stay.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from collections.abc import Sequence
 
 from dialog.diacritics import known_share, new_known_words
 from dialog.engine_cues import term, term_positions, tokens
-from dialog.engine_intents import mostly_number
+from dialog.engine_intents import is_not_that, mostly_number, only_courtesy
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, mood
+from dialog.escalation_kinds import danger_to_life, may_be_an_outage
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
 from dialog.ports import Reason
@@ -58,10 +60,17 @@ def cue_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:
 class Understanding:
     """The escalation decision of one turn; ``meaning`` None = cues only (no embedding model)."""
 
-    def __init__(self, kb: KnowledgeBaseSearch, meaning: EscalationMeaning | None, kb_threshold: float) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBaseSearch,
+        meaning: EscalationMeaning | None,
+        kb_threshold: float,
+        answer_threshold: float = 1.0,
+    ) -> None:
         self.kb = kb
         self.meaning = meaning
         self.kb_threshold = kb_threshold  # KB confidence at which a question is the KB's, not a human's
+        self.answer_threshold = answer_threshold  # ... and a statement of a failure (1.0: never)
         self._names: frozenset[str] | None = None  # the KB's names, words the dictionary lacks (on first use)
 
     def reasons(self, text: str, previous: Sequence[str] = ()) -> list[Reason]:
@@ -69,7 +78,7 @@ class Understanding:
         by_cues = cue_reasons(text, previous)
         by_meaning: list[Reason] = []
         words = len(tokens(text))
-        if self.meaning is not None and not by_cues and words >= 3 and not mostly_number(text) and self._legible(text):
+        if self.meaning is not None and not by_cues and words >= 3 and self._judged_by_meaning(text):
             # the net for what the cues miss; "tak", "dziękuję", "do widzenia" are too short to judge by
             # meaning and cost no embedding, a spoken order number is not words ("piec siedem dwa"), and
             # garbled recognition ("ulubianem sosendopicy") sits near everything by meaning
@@ -79,14 +88,37 @@ class Understanding:
                 r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)
             ]
         found = sorted(set(by_cues) | set(by_meaning), key=PRECEDENCE.index)
-        if not found or not is_question(text):
+        if not found:
             return found
+        if not is_question(text):
+            return self._statement(text, found, by_meaning)
         answerable = {r for r in found if r in _ANSWERABLE and r not in by_meaning}
-        if "urgent" in answerable and mood(text, previous) == "angry":
-            answerable.discard("urgent")  # indignation is not a how-to question
+        if "urgent" in answerable and (mood(text, previous) == "angry" or danger_to_life(text)):
+            answerable.discard("urgent")  # indignation, or someone in danger, is not a how-to question
         if not answerable or not self._kb_answers(text):
             return found
         return [r for r in found if r not in answerable]
+
+    def _statement(self, text: str, found: list[Reason], by_meaning: list[Reason]) -> list[Reason]:
+        """A statement of an outage ("Nie działa mi internet", word for word a telecom KB's question) is the
+        KB's when the KB is sure of an entry the operator wrote about something not working: a complaint
+        found by the cues that is only "nie działa" gives way. "Słuchawki nie działają" in a shop whose KB
+        has no such entry, "reklamacja", damage, and anything found by meaning stay a complaint."""
+        if found != ["complaint"] or "complaint" in by_meaning or not may_be_an_outage(text):
+            return found
+        matches = self.kb.search(text, k=1)
+        if not matches or matches[0].confidence < self.answer_threshold:
+            return found
+        entry = getattr(self.kb, "entries", {}).get(matches[0].entry_id)
+        questions = getattr(entry, "questions", None) or []
+        return [] if any(may_be_an_outage(q) or "awari" in fold(q) for q in questions) else found
+
+    def _judged_by_meaning(self, text: str) -> bool:
+        """Not numbers ("piec siedem dwa"), not garbled recognition (it sits near everything by meaning),
+        not courtesy alone ("dziekuje do widzenia") and not "to nie to" about the last answer."""
+        if mostly_number(text) or only_courtesy(text) or (is_not_that(text) and len(tokens(text)) <= 8):
+            return False
+        return self._legible(text)
 
     def _legible(self, text: str) -> bool:
         """At least ``LEGIBLE`` of the words are Polish words or the KB's own (``dialog.diacritics``)."""

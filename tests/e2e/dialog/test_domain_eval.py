@@ -186,6 +186,38 @@ async def test_a_follow_up_keeps_its_topic_unless_it_names_a_new_one(
         assert out.action == "answer" and out.kb_id == entry, out
 
 
+@pytest.mark.parametrize(
+    ("domain", "turns", "action", "expected"),
+    [
+        ("telecom", ["dziekuje do widzenia"], "end", None),  # typed without Polish letters: sat near urgent
+        ("telecom", ["dzięki, pa"], "end", None),
+        ("telecom", ["mój syn połknął kartę SIM, co robić?"], "transfer", "urgent"),  # no KB how-to, 112
+        ("telecom", ["czuję gaz w piwnicy, co robić?"], "transfer", "urgent"),
+        ("telecom", ["Jak zablokować kartę SIM po kradzieży telefonu?"], "answer", "blokada-sim"),
+        ("telecom", ["Nie działa mi internet"], "answer", "awaria-zgloszenie"),  # the KB's own question
+        ("agd", ["Przyszedł uszkodzony towar."], "transfer", "complaint"),  # damaged goods: a person's job
+        ("telecom", ["Gdzie znajdę fakturę?", "nie, to nie to"], "clarify", None),  # not a goodbye
+        ("telecom", ["Gdzie znajdę fakturę?", "nie, chodzi mi o coś innego"], "clarify", None),  # nor a person
+        ("telecom", ["Gdzie znajdę fakturę?", "nie, dziękuję"], "end", None),
+    ],
+)
+async def test_what_an_operators_walkthrough_found_misread(
+    domain: str, turns: list[str], action: str, expected: str | None
+) -> None:
+    found = next(d for d in load_domains(DOMAINS) if d.name == domain)
+    engine, caller, sid = domain_engine_factory(found)(), CallerInfo(channel="chat"), None
+    for text in turns:
+        out = await engine.handle(sid, text, caller)
+        sid = out.session_id
+    assert out.action == action, out
+    if action == "transfer":
+        assert out.transfer is not None and out.transfer.reason == expected, out
+    elif action == "answer":
+        assert out.kb_id == expected, out
+    elif action == "clarify":
+        assert out.reply == catalogue.ANSWER_MISSED, out
+
+
 async def test_nbest_turn_goes_ahead_with_the_understood_hypothesis() -> None:
     agd = next(d for d in load_domains(DOMAINS) if d.name == "agd")
     engine = domain_engine_factory(agd)()

@@ -295,6 +295,8 @@ async def test_kb_bands_answer_confirm_and_miss(orders: JsonOrders) -> None:
     miss = await engine.handle(None, "xyz", CHAT)
     assert miss.reply.endswith("gdzie jest moja paczka albo w jakich godzinach działa infolinia.")
     assert "infolinia" in engine.vocabulary() and "InPost" in engine.vocabulary()
+    no_orders = DialogEngine(engine.kb, None, SessionRepo(MemoryStore()))  # a clinic, a telecom: no parcel words
+    assert "infolinia" in no_orders.vocabulary() and not {"InPost", "DPD", "przesyłka"} & set(no_orders.vocabulary())
 
 
 async def test_internal_error_apologises_and_transfers(orders: JsonOrders) -> None:

@@ -1,0 +1,56 @@
+"""Which escalations the knowledge base may take over, and which never (``dialog.engine_understand``).
+
+Why apart from the cues themselves (``dialog.escalation``): the cues say *what* a turn is about; these say
+whether a KB answer may stand in for a person. A "does not work" said of a service (a telecom's outage)
+may be the KB's; a complaint said outright or damaged goods are a person's job; danger to someone's life
+is an emergency however politely it is asked ("mój syn połknął kartę SIM, co robić?").
+"""
+
+from __future__ import annotations
+
+from dialog.engine_cues import cues, term, term_positions, tokens
+
+# Danger to someone's life or health (a subset of the urgent cues): said in a question the KB could answer
+# ("mój syn połknął kartę SIM, co robić?") it stays urgent; theft, fraud or a broken device in a how-to
+# question ("jak zablokować kartę po kradzieży?") may still be the KB's.
+# Acute danger only: a clinic's "tata po udarze… czy lekarz przyjedzie?" or "zatrucie, czy dostanę L4?" is
+# a question for its KB (stroke, infarct, poisoning and bleeding stay urgent cues, which such a question
+# may still override).
+_LIFE = cues(
+    "pozar!pozarn|=ogien|=ognia|plomien|plomieni|=plonie|=dym|=dymu|dymi!dymisj|porazen|porazil|wybuch|eksplod"
+    "|eksploz|=czad|=czadu|=czadem|tlenek wegl|tlenku wegl|nieprzytomn|=nie =oddycha|karetk|reanimac"
+    "|polkn|zadlawil|=udusil|zabij|pozabijam|=bomba|=bombe|wysadz",
+    ("=prad|=pradem|=pradu", "kop|razi|=bije|=bil|=walnal|=walnelo"),
+    ("=gaz|=gazu|=gazem|=gas|=gasu|=gazen", "czu!czujn|smierd|ulatn|wycie|zapach|=wali|=cuchnie"),
+    ("=pali|=palilo|=palil|=palila|=pala|zapalil|zapalilo|zapalila", "=sie|=se"),
+)
+
+
+# A complaint said outright or goods arrived damaged: a person's job whatever the KB has; a service that
+# "nie działa" (a telecom's outage) may be the KB's.
+_SAID_COMPLAINT = term(
+    "reklamacj|reklamacyj|zareklam|reklamuj|reklamowac!reklamowk|skarg|poskarz|=skarze|zazalen"
+    "|zepsu|popsu|uszkodz|wadliw|=wada|=wady|=wade|pekniet|=pekl|=pekla|rozbit|zniszcz|niekomplet|porysowan"
+    "|zgniecion|stluczon|=brak|brakuj|=zly|=zla|=zle|niewlasciw|niezgodn"
+)
+
+
+_OUTAGE = term("nie dziala|nie dzialaj|nie dzialal|przestal dzial|przestala dzial|przestalo dzial|przestaly dzial")
+
+
+def may_be_an_outage(text: str) -> bool:
+    """ "Nie działa mi internet", "router przestał działać": a service's outage, which a KB can answer, unless
+    a complaint or damage is said too. A device that "się nie włącza" stays a complaint."""
+    return bool(term_positions(_OUTAGE, tokens(text))) and not says_complaint(text)
+
+
+def says_complaint(text: str) -> bool:
+    """ "Reklamacja", "skarga" said outright, or damaged, faulty, wrong or missing goods."""
+    return bool(term_positions(_SAID_COMPLAINT, tokens(text)))
+
+
+def danger_to_life(text: str) -> bool:
+    """Words of fire, gas, electric shock, poisoning, swallowing, choking, bleeding, unconsciousness or a
+    threat to kill: an emergency however it is worded, never a how-to for the KB."""
+    toks = tokens(text)
+    return any(cue.matches(toks) for cue in _LIFE)
