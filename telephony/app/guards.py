@@ -110,8 +110,12 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _json_safe(value: Any) -> Any:
+    """Non-finite floats as text, long strings shortened, lone surrogates ("\\ud800", valid in JSON, not in
+    UTF-8: the echo of one crashed the response with a 500) replaced."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        value = value.encode("utf-8", "replace").decode("utf-8")
     if isinstance(value, str) and len(value) > ECHO_MAX:
         return f"{value[:ECHO_MAX]}… ({len(value)} characters)"
     if isinstance(value, list):
