@@ -144,6 +144,8 @@ SPEAKER_NO_CALLBACK = (
 
 # --- live chat with an agent (telephony/chat/handoff.py) --------------------------------------------
 CHAT_QUEUED = "Konsultant odpowie w tym oknie czatu."
+# A chat message that could not be handled (the state store is down): the 503's "reply", for the widget
+STORE_DOWN_REPLY = "Przepraszamy, mamy chwilowy problem techniczny. Proszę wysłać wiadomość ponownie za chwilę."
 # A transfer the engine decided on a channel with no hand-off of its own (a device, a text integration).
 HANDOFF_NOT_HERE = (
     "Stąd nie mogę połączyć z konsultantem. Proszę zadzwonić na infolinię albo napisać na czacie na naszej stronie."

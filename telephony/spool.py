@@ -27,8 +27,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
 
+
 # What "the store is down" looks like (refused, reset, timed out, or no pooled connection within the wait):
 # these requests are spooled or refused with a 503, never answered with a 500.
+class StoreDown(RuntimeError):
+    """The state store cannot be read or written for this request: a 503 with a retry hint (the app's
+    handler), its message the detail for developers, the catalogue's ``STORE_DOWN_REPLY`` for people."""
+
+
 STORE_DOWN: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
 
 Apply = Callable[[str, dict[str, Any]], Awaitable[None]]

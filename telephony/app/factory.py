@@ -15,13 +15,14 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from dialog import catalogue
 from telephony.app.build import Gateway, build_gateway
 from telephony.app.guards import BodyLimit, validation_error
 from telephony.app.routes import include_routes
 from telephony.app.services import Services
 from telephony.app.site import SiteStatus, build_landing_router, mount_site_assets
 from telephony.settings import Settings
-from telephony.spool import STORE_DOWN
+from telephony.spool import STORE_DOWN, StoreDown
 from telephony.tasks import stop_task
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimit)  # before any route buffers a body
     app.add_exception_handler(RequestValidationError, validation_error)
-    for error in (RedisConnectionError, RedisTimeoutError):  # Redis down: "try again", never a 500
+    for error in (RedisConnectionError, RedisTimeoutError, StoreDown):  # Redis down: "try again", never a 500
         app.add_exception_handler(error, store_unavailable)
     app.state.gateway = gateway  # for inspection (tests, tools); nothing in the gateway reads it back
 
@@ -153,4 +154,6 @@ async def _ping(gateway: Gateway) -> bool:
 async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     """Redis is down (or its pool stayed full past the wait): 503 with a retry hint, never a 500."""
     log.warning("%s %s: store unavailable: %r", request.method, request.url.path, exc)
-    return JSONResponse({"detail": "state store unavailable, try again shortly"}, 503, {"Retry-After": "5"})
+    detail = str(exc) if isinstance(exc, StoreDown) else "state store unavailable, try again shortly"
+    body = {"detail": detail, "reply": catalogue.STORE_DOWN_REPLY}  # "reply": what a chat widget shows
+    return JSONResponse(body, 503, {"Retry-After": "5"})

@@ -28,7 +28,7 @@ from dialog.store import SessionRepo
 from telephony.chat.handoff import ChatHandoff, unavailable_reply, unavailable_view
 from telephony.chat.stream import SSE_HEADERS, ChatWatch, customer_stream
 from telephony.metrics import ConversationTurn
-from telephony.spool import STORE_DOWN
+from telephony.spool import STORE_DOWN, StoreDown
 from telephony.transfer.store import TransferRecord
 
 MAX_TEXT = 2000
@@ -133,7 +133,7 @@ def build_chat_router(
         began, caller = time.monotonic(), CallerInfo(channel=body.channel)
         outcome = await dialog.handle(body.session_id, body.text, caller)
         if not outcome.saved:  # a reply whose conversation was not stored would be forgotten on the next turn
-            raise HTTPException(503, "session store unavailable, send the message again", {"Retry-After": "5"})
+            raise StoreDown("session store unavailable, send the message again")
         seconds, result = time.monotonic() - began, outcome.to_api()
         if outcome.action == "transfer" and body.channel != "phone":  # a phone integration hands over itself
             reason = outcome.transfer.reason if outcome.transfer else None
@@ -227,4 +227,4 @@ async def _reachable(sessions: SessionRepo, session_id: str) -> bool:
     try:
         return await sessions.load(session_id) is not None
     except STORE_DOWN as exc:
-        raise HTTPException(503, "session store unavailable, try again shortly", {"Retry-After": "5"}) from exc
+        raise StoreDown("session store unavailable, try again shortly") from exc

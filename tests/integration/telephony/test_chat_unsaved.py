@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dialog import build_engine
+from dialog import build_engine, catalogue
 from telephony.app.factory import create_app
 from telephony.app.services import Services
 from telephony.settings import Settings
@@ -56,6 +56,7 @@ def test_a_first_message_that_could_not_be_stored_is_a_503_and_succeeds_when_sen
         store.failing = set()
     assert refused.status_code == 503, refused.text
     assert int(refused.headers["retry-after"]) > 0 and "again" in refused.json()["detail"]
+    assert refused.json()["reply"] == catalogue.STORE_DOWN_REPLY  # what the widget shows the customer
     assert not [key for key in store.data if key.startswith("session:")]  # and nothing half-stored
 
     again = say(base, QUESTION)

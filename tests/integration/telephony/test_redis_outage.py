@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dialog import catalogue
 from telephony.devtools.faults_world import FALLBACK
 from tests.support.outage import bearer, form, outage_gateway, spoken, twiml
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
@@ -101,7 +102,8 @@ async def test_agents_api_and_a_continued_chat_answer_503_while_redis_is_down(
         agents = await w.http.get(f"{w.base}/v1/agents", headers=bearer("anna"))
         assert agents.status_code == 503 and agents.headers.get("retry-after")
         chat = await w.http.post(f"{w.base}/v1/chat", json={"session_id": "a" * 32, "text": "a gdzie paczka?"})
-        assert chat.status_code == 503
+        assert chat.status_code == 503 and chat.json()["reply"] == catalogue.STORE_DOWN_REPLY  # Polish, for the widget
+        assert agents.json()["reply"] == catalogue.STORE_DOWN_REPLY
 
 
 async def test_roster_is_published_again_when_redis_comes_back_empty(
