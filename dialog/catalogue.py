@@ -118,6 +118,8 @@ TRANSFER: Mapping[Reason, str] = {
     "individual_offer": "Ofertę indywidualną przygotuje nasz dział sprzedaży. Łączę, proszę chwilę poczekać.",
     "not_understood": "Przepraszam, że nie udało mi się pomóc. Łączę z konsultantem, proszę chwilę poczekać.",
 }
+# an angry caller goes first to a person too (reason urgent), but is no emergency: no 112
+ANGRY_TRANSFER = "Bardzo przepraszam za kłopot. Łączę z konsultantem poza kolejnością, proszę chwilę poczekać."
 ERROR_TRANSFER = "Przepraszam, wystąpił problem techniczny. Łączę z konsultantem, proszę chwilę poczekać."
 HOLD_WAIT = "Proszę chwilę poczekać. Przewidywany czas oczekiwania to około {minutes}."
 HOLD_STILL_WAITING = "Dziękujemy za cierpliwość. Konsultant odezwie się najszybciej, jak to możliwe."

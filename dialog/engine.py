@@ -30,9 +30,9 @@ from dialog.engine_nbest import NBestStep
 from dialog.engine_orders import OrderFlow
 from dialog.engine_small_talk import small_talk
 from dialog.engine_understand import Understanding
-from dialog.escalation import session_mood
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
+from dialog.mood import session_mood
 from dialog.nbest import Hypothesis
 from dialog.numbers import extract_order_number, yes_no
 from dialog.orders import OrderLookup
@@ -249,11 +249,13 @@ class DialogEngine:
         lane = TEXT if caller.channel == "chat" else VOICE
         if s.offer == "kb_choice" and (picked := self._choice(s, self.kb_step.pick(s, text))) is not None:
             return picked  # "to drugie", "żadne z nich": words about the offer, not for escalation by meaning
-        reason = await self.cpu.run(lane, self.understanding.reason, text, s.caller_turns()[:-1])
+        before = s.caller_turns()[:-1]
+        reason = await self.cpu.run(lane, self.understanding.reason, text, before)
         if reason is not None:
             if self.orders is not None:  # "numer 48213, chcę reklamację": the agent sees the order
                 await self.orders.for_agent(s, text, wait=reason != "urgent")
-            return self._to_human(reason)
+            angry = reason == "urgent" and await self.cpu.run(lane, self.understanding.anger_only, text, before)
+            return self._to_human(reason, angry)
         cfg = self.config
         number = None
         if self.orders is not None:
@@ -283,8 +285,9 @@ class DialogEngine:
             self.logs.resolved(s, reply.kb_id)
         return reply
 
-    def _to_human(self, reason: Reason) -> Reply:
-        return Reply("transfer", say.TRANSFER[reason], transfer=reason)
+    def _to_human(self, reason: Reason, angry: bool = False) -> Reply:
+        """To a person; an angry caller first too, but with an apology instead of the 112 advice."""
+        return Reply("transfer", say.ANGRY_TRANSFER if angry else say.TRANSFER[reason], transfer=reason)
 
     def _missed(self, s: Session, reply: Reply) -> Reply:
         """A turn not understood: the prepared re-prompt, or a transfer once misses reach the limit."""

@@ -24,10 +24,11 @@ from dialog.diacritics import known_share, new_known_words
 from dialog.engine_cues import term, term_positions, tokens
 from dialog.engine_intents import is_not_that, mostly_number, only_courtesy
 from dialog.engine_text import fold
-from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, mood
+from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent_cue
 from dialog.escalation_kinds import danger_to_life, may_be_an_outage
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
+from dialog.mood import mood
 from dialog.ports import Reason
 
 # A question word opening the turn or a clause ("pralka się zepsuła, gdzie ją naprawić"); mid-clause
@@ -98,6 +99,16 @@ class Understanding:
         if not answerable or not self._kb_answers(text):
             return found
         return [r for r in found if r not in answerable]
+
+    def anger_only(self, text: str, previous: Sequence[str] = ()) -> bool:
+        """Urgent for the caller's anger alone: no danger, threat or fraud in the words, nor by meaning
+        (an emergency shouted in words the cues lack still hears the 112 advice)."""
+        if mood(text, previous) != "angry" or urgent_cue(text) or danger_to_life(text):
+            return False
+        if self.meaning is None or not self._judged_by_meaning(text):
+            return True
+        close = self.meaning.closeness(text, getattr(self.kb, "best_similarity", None))
+        return "urgent" not in self.meaning.detect(close, len(tokens(text)))
 
     def _statement(self, text: str, found: list[Reason], by_meaning: list[Reason]) -> list[Reason]:
         """A statement of an outage ("Nie działa mi internet", word for word a telecom KB's question) is the

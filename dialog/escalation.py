@@ -10,16 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
-
-from rapidfuzz import fuzz
 
 from dialog.engine_cues import Cue, Token, cues, term, term_positions, tokens
-from dialog.engine_text import fold
+from dialog.mood import mood
 from dialog.numbers import is_number_word
 from dialog.ports import Reason
 
-Mood = Literal["calm", "impatient", "angry"]
 PRECEDENCE: tuple[Reason, ...] = (
     "urgent",
     "complaint",
@@ -156,50 +152,6 @@ _NEGATED_ASK = re.compile(r"\bnie (chce|chcialbym|chcialabym|potrzebuje|trzeba|m
 _POSITIVE_ASK = re.compile(r"\b(daj\w*|popros\w*|polacz\w*|przelacz\w*|chce|zawolaj\w*|potrzebuje)\b")
 _FILLERS = {"prosze", "no", "to", "a", "yyy", "eee", "mhm", "halo", "pan", "pani", "jakis", "jakiegos"}
 
-_STRONG = term(
-    "idiot|debil|kretyn|=durni|=duren|=durnie|gown|kurw|chuj|jeba|jebi|pierdol|spierdal|zlodziej|oszusci"
-    "|skandal|zenad|=kpina|kpiny|paranoj|nie do przyjecia|haniebn|bezczeln|=dno|horror|=zart|=zarty"
-)
-_MILD = term(
-    "cholera|cholern|=szlag|beznadziej|dziadost|badziew|=syf|natychmiast|=w =tej =chwili|ile mozna"
-    "|mam dosc|ile razy|znowu|po raz kolejny|ciagle|=wciaz|wreszcie|=w =koncu|szybko|szybciej|=juz =trzeci"
-)
-
-
-def _caps(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 6 and sum(c.isupper() for c in letters) / len(letters) >= 0.7
-
-
-def _repeats(text: str, previous: Sequence[str]) -> bool:
-    folded = fold(text).strip()
-    return len(folded) >= 8 and any(fuzz.ratio(folded, fold(p).strip()) >= 90 for p in previous)
-
-
-def anger_score(text: str, previous: Sequence[str] = ()) -> tuple[int, int]:
-    """(strong cues, total score): insults and indignation count 2, impatience words, CAPS, '!!' and
-    saying the same thing again count 1."""
-    toks = tokens(text)
-    strong = len(term_positions(_STRONG, toks))
-    mild = len(term_positions(_MILD, toks))
-    score = 2 * strong + mild + _caps(text) + (text.count("!") >= 2) + _repeats(text, previous)
-    return strong, score
-
-
-def mood(text: str, previous: Sequence[str] = ()) -> Mood:
-    """Mood of one caller turn, given what they said before (repetition is a sign of impatience)."""
-    strong, score = anger_score(text, previous)
-    if strong or score >= 3:
-        return "angry"
-    return "impatient" if score >= 1 else "calm"
-
-
-def session_mood(turns: Sequence[str], window: int = 3) -> Mood:
-    """The strongest mood over the caller's last ``window`` turns."""
-    order: tuple[Mood, ...] = ("calm", "impatient", "angry")
-    moods = [mood(t, turns[:i]) for i, t in enumerate(turns) if i >= len(turns) - window]
-    return max(moods, key=order.index, default="calm")
-
 
 def _wants_human(toks: Sequence[Token], folded: str) -> bool:
     content = [t for t in toks if t.form not in _FILLERS]
@@ -254,6 +206,12 @@ def declines_human(text: str) -> bool:
     folded = " ".join(t.form for t in tokens(text))
     neg = _NEGATED_ASK.search(folded)
     return neg is not None and not _POSITIVE_ASK.search(folded[neg.end() :]) and not _NOT_A_BOT.matches(tokens(text))
+
+
+def urgent_cue(text: str) -> bool:
+    """An urgent cue in the words themselves (danger, threat, fraud), anger aside."""
+    toks = tokens(text)
+    return any(cue.matches(toks) for cue in _CUES["urgent"])
 
 
 def detect_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:

@@ -199,6 +199,10 @@ async def test_a_follow_up_keeps_its_topic_unless_it_names_a_new_one(
         ("telecom", ["Gdzie znajdę fakturę?", "nie, to nie to"], "clarify", None),  # not a goodbye
         ("telecom", ["Gdzie znajdę fakturę?", "nie, chodzi mi o coś innego"], "clarify", None),  # nor a person
         ("telecom", ["Gdzie znajdę fakturę?", "nie, dziękuję"], "end", None),
+        # anger goes first to a person, with an apology and no 112 advice; an emergency shouted keeps it
+        ("telecom", ["JESTEM WŚCIEKŁY, TRZECI RAZ DZWONIĘ I NIC!!!"], "transfer", "angry"),
+        ("telecom", ["to jest skandal, ile można czekać na naprawę"], "transfer", "angry"),
+        ("telecom", ["DO CHOLERY, WODA LEJE SIĘ Z SUFITU DO SĄSIADÓW!!!"], "transfer", "urgent"),
     ],
 )
 async def test_what_an_operators_walkthrough_found_misread(
@@ -211,7 +215,9 @@ async def test_what_an_operators_walkthrough_found_misread(
         sid = out.session_id
     assert out.action == action, out
     if action == "transfer":
-        assert out.transfer is not None and out.transfer.reason == expected, out
+        assert out.transfer is not None and out.transfer.reason == ("urgent" if expected == "angry" else expected)
+        assert ("112" in out.reply) is (expected == "urgent"), out  # never 112 advice to an angry customer
+        assert (out.reply == catalogue.ANGRY_TRANSFER) is (expected == "angry"), out
     elif action == "answer":
         assert out.kb_id == expected, out
     elif action == "clarify":

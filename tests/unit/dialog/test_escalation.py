@@ -9,9 +9,8 @@ from dialog.escalation import (
     EscalationPolicy,
     detect_reason,
     detect_reasons,
-    mood,
-    session_mood,
 )
+from dialog.mood import mood, session_mood
 from dialog.session import Session
 from dialog.summary import build_summary, summarize
 

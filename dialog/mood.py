@@ -1,0 +1,62 @@
+"""How angry a caller sounds: insults, indignation, impatience, CAPS, "!!" and saying the same again.
+
+Why apart from the escalation cues (``dialog.escalation``): mood is read on every turn for the agent's
+summary and the session, while the cues decide a transfer; an angry caller is one reason among several.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from rapidfuzz import fuzz
+
+from dialog.engine_cues import term, term_positions, tokens
+from dialog.engine_text import fold
+
+Mood = Literal["calm", "impatient", "angry"]
+
+_STRONG = term(
+    "idiot|debil|kretyn|=durni|=duren|=durnie|gown|kurw|chuj|jeba|jebi|pierdol|spierdal|zlodziej|oszusci"
+    "|skandal|zenad|=kpina|kpiny|paranoj|nie do przyjecia|haniebn|bezczeln|=dno|horror|=zart|=zarty|wsciek|wkurz"
+)
+_MILD = term(
+    "cholera|cholern|=szlag|beznadziej|dziadost|badziew|=syf|natychmiast|=w =tej =chwili|ile mozna"
+    "|mam dosc|ile razy|znowu|po raz kolejny|ciagle|=wciaz|wreszcie|=w =koncu|szybko|szybciej|=juz =trzeci"
+    "|=trzeci =raz|=czwarty =raz|=kolejny =raz"
+)
+
+
+def _caps(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 6 and sum(c.isupper() for c in letters) / len(letters) >= 0.7
+
+
+def _repeats(text: str, previous: Sequence[str]) -> bool:
+    folded = fold(text).strip()
+    return len(folded) >= 8 and any(fuzz.ratio(folded, fold(p).strip()) >= 90 for p in previous)
+
+
+def anger_score(text: str, previous: Sequence[str] = ()) -> tuple[int, int]:
+    """(strong cues, total score): insults and indignation count 2, impatience words, CAPS, '!!' and
+    saying the same thing again count 1."""
+    toks = tokens(text)
+    strong = len(term_positions(_STRONG, toks))
+    mild = len(term_positions(_MILD, toks))
+    score = 2 * strong + mild + _caps(text) + (text.count("!") >= 2) + _repeats(text, previous)
+    return strong, score
+
+
+def mood(text: str, previous: Sequence[str] = ()) -> Mood:
+    """Mood of one caller turn, given what they said before (repetition is a sign of impatience)."""
+    strong, score = anger_score(text, previous)
+    if strong or score >= 3:
+        return "angry"
+    return "impatient" if score >= 1 else "calm"
+
+
+def session_mood(turns: Sequence[str], window: int = 3) -> Mood:
+    """The strongest mood over the caller's last ``window`` turns."""
+    order: tuple[Mood, ...] = ("calm", "impatient", "angry")
+    moods = [mood(t, turns[:i]) for i, t in enumerate(turns) if i >= len(turns) - window]
+    return max(moods, key=order.index, default="calm")
