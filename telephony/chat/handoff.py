@@ -263,16 +263,21 @@ class ChatHandoff:
 
     async def expire_offers(self) -> int:
         """Offers nobody accepted within ``offer_timeout_s`` go to the next agent (run periodically by
-        ``ChatWatch``; every worker may run it: the move back to waiting is a compare-and-set)."""
-        lapsed = 0
+        ``ChatWatch``; every worker may run it: the move back to waiting is a compare-and-set). A chat has
+        no hold loop to tick, so this is its safety net too: queues with a chat waiting are dispatched."""
+        lapsed, idle = 0, []
         cutoff = self.now() - self.cfg.offer_timeout_s
         for queue in await self.p.store.queue_names():
             for record in await self.p.store.records(await self.p.store.waiting(queue)):
                 offered_at = getattr(record, "offered_at", None)
+                if record.channel == "chat" and record.status == "waiting":
+                    idle.append(queue)
                 if record.channel != "chat" or record.status != "ringing" or not record.agent_id:
                     continue
                 if isinstance(offered_at, int | float) and offered_at <= cutoff:
                     lapsed += await self.decline(record.tid, record.agent_id, no_answer=True)
+        if idle:
+            await self.p.dispatch(idle)
         return lapsed
 
     # --- helpers -----------------------------------------------------------------------------------

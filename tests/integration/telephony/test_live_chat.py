@@ -142,3 +142,23 @@ async def test_without_twilio_a_chat_is_still_handed_to_an_agent_and_answered(re
         assert (await stream.until("message", **{"from": "agent"}))["text"] == "Dzień dobry, tu Anna."
         refused = await w.http.post(f"{w.customer.base}/twilio/transfer/{tid}/conference", data={})
         assert refused.status_code == 404  # no phone transfer routes without the token
+
+
+async def test_an_offer_piotr_let_lapse_comes_back_to_him_and_he_can_take_it(redis_url: str, tmp_path: Path) -> None:
+    """The walkthrough's stuck chat: piotr alone on duty, the offer lapses (30 s, here backdated), and the
+    chat is offered to him again rather than parked in the queue for good."""
+    async with live_chat_world(redis_url, tmp_path, {"piotr": "Piotr Zieliński"}) as w:
+        available = await w.agent("PUT", "/v1/agents/piotr/status", "piotr", json={"status": "available"})
+        assert available.status_code == 200
+        tid = (await w.chat("chcę rozmawiać z konsultantem"))["handoff"]["transfer_id"]
+        first = (await w.agent("GET", f"/v1/chats/{tid}", "piotr")).json()
+        assert (first["status"], first["agent_id"]) == ("ringing", "piotr")
+        handoff = w.agents.gateway.transfer.chat.handoff  # type: ignore[union-attr]
+        await handoff.p.store.update(tid, offered_at=first["offered_at"] - 31)
+        await handoff.expire_offers()  # (or either worker's sweep, whichever runs first)
+        again = (await w.agent("GET", f"/v1/chats/{tid}", "piotr")).json()
+        assert (again["status"], again["agent_id"]) == ("ringing", "piotr")
+        assert again["offered_at"] >= first["offered_at"]  # a fresh offer, not the lapsed one
+        me = (await w.agent("GET", "/v1/agents/me", "piotr")).json()
+        assert (me["status"], me["reserved_for"]) == ("busy", tid)
+        assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "piotr")).status_code == 200
