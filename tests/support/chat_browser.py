@@ -30,8 +30,8 @@ class ChatConsoleDriver(ConsoleDriver):
     def __init__(self, driver: Any, customer: str, agents: str, shots: Path) -> None:
         super().__init__(driver, Site(customer), Site(agents), None, shots)  # type: ignore[arg-type]
 
-    def api(self, path: str) -> Any:
-        response = httpx.get(self.b.url + path, headers=bearer("anna"), timeout=10)
+    def api(self, path: str, agent_id: str = "anna") -> Any:
+        response = httpx.get(self.b.url + path, headers=bearer(agent_id), timeout=10)
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -51,6 +51,23 @@ class ChatConsoleDriver(ConsoleDriver):
         self.accept(tid)
         self.talk(sid)
         self.end_and_wrap_up(tid)
+
+    def run_decline_scenario(self) -> None:
+        """„Odrzuć” declines (its own formaction, not the form's accept): the chat goes to bartek, anna is
+        free, and the customer is never told that anna joined."""
+        self.log_in_as("token-anna")
+        self.press("#btn-available", Keys.SPACE)
+        self.until_attr("#agent-status", "data-status", "available")
+        put = httpx.put(self.b.url + "/v1/agents/bartek/status", json={"status": "available"}, headers=bearer("bartek"))
+        assert put.status_code == 200, put.text  # free after anna: she is the longest idle, offered first
+        sid, tid = self.customer_asks_for_a_person()
+        self.click("#btn-chat-decline")
+        self.wait.until(lambda d: self.api("/v1/agents/me")["status"] == "available")
+        self.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#transfer"))
+        record = self.api(f"/v1/chats/{tid}", "bartek")
+        assert (record["status"], record["agent_id"]) == ("ringing", "bartek")
+        messages = httpx.get(f"{self.a.url}/v1/chat/{sid}", timeout=10).json()["messages"]
+        assert not [m for m in messages if "przejmuje" in m["text"]]
 
     def log_in_as(self, token: str) -> None:
         """Keys go to the focused field once the login page is there (typing earlier loses them)."""
