@@ -50,7 +50,23 @@ class ChatConsoleDriver(ConsoleDriver):
         sid, tid = self.customer_asks_for_a_person()
         self.accept(tid)
         self.talk(sid)
+        self.log_out_refused(tid)
         self.end_and_wrap_up(tid)
+        self.log_out_off_duty()
+
+    def log_out_refused(self, tid: str) -> None:
+        """„Wyloguj” during a chat: refused with a visible alert, the chat goes on (nobody else would answer)."""
+        self.click("form.logout button")
+        self.wait.until(lambda d: d.current_url.endswith("/agents?wyloguj=rozmowa"))
+        assert "Zakończ ją, zanim się wylogujesz" in self.text("#logout-refused")
+        self.until_attr("#transfer", "data-status", "connected")
+        assert self.api(f"/v1/chats/{tid}")["status"] == "connected"
+
+    def log_out_off_duty(self) -> None:
+        """„Wyloguj” after the chat: the login page, and the agent is off duty (nothing offered to them)."""
+        self.click("form.logout button")
+        self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
+        assert self.api("/v1/agents/me")["status"] == "offline"
 
     def run_decline_scenario(self) -> None:
         """„Odrzuć” declines (its own formaction, not the form's accept): the chat goes to bartek, anna is

@@ -138,3 +138,13 @@ async def test_the_sweep_offers_a_waiting_chat_to_an_agent_freed_without_a_dispa
     assert await chat.expire_offers() == 0
     offered = await env.store.get(tid)
     assert offered is not None and (offered.status, offered.agent_id) == ("ringing", "anna")
+
+
+async def test_an_agent_gone_offline_is_not_made_available_by_the_lapse_of_their_offer(setup: Any) -> None:
+    env: Env = await setup([agent("anna")])
+    chat = handoff_for(env)
+    tid = (await chat.start("sess-7", chat_outcome("sess-7")))["transfer_id"]
+    await env.agents.set_status("anna", "offline")  # over the API, say, while the chat was offered
+    env.clock.t += 31
+    assert await chat.expire_offers() == 1
+    assert await env.agent_status("anna") == "offline" and await env.status(tid) == "waiting"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+
 from telephony.exposition import parse_exposition
 from tests.support.live_chat import SUMMARY, live_chat_world
 
@@ -162,3 +164,36 @@ async def test_an_offer_piotr_let_lapse_comes_back_to_him_and_he_can_take_it(red
         me = (await w.agent("GET", "/v1/agents/me", "piotr")).json()
         assert (me["status"], me["reserved_for"]) == ("busy", tid)
         assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "piotr")).status_code == 200
+
+
+async def test_logging_out_takes_the_agent_off_duty_and_hands_back_an_offered_chat(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """„Wyloguj” with a chat offered: the agent is offline and the chat goes to the next agent at once.
+    With a chat connected the logout is refused (the customer would write to nobody) until it is ended."""
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        consoles = {a: httpx.AsyncClient(base_url=w.agents.base, timeout=10) for a in AGENTS}
+        for agent_id, console in consoles.items():
+            assert (await console.post("/agents/login", data={"token": f"token-{agent_id}"})).status_code == 303
+            assert (await console.post("/agents/status", data={"status": "available"})).status_code == 303
+        tid = (await w.chat("Chcę rozmawiać z konsultantem"))["handoff"]["transfer_id"]
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["reserved_for"] == tid  # idle the longest
+
+        out = await consoles["anna"].post("/agents/logout")
+        assert (out.status_code, out.headers["location"]) == (303, "/agents/login")
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
+        record = (await w.agent("GET", f"/v1/chats/{tid}", "bartek")).json()
+        assert (record["status"], record["agent_id"]) == ("ringing", "bartek")
+
+        assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "bartek")).status_code == 200
+        refused = await consoles["bartek"].post("/agents/logout")
+        assert (refused.status_code, refused.headers["location"]) == (303, "/agents?wyloguj=rozmowa")
+        page = await consoles["bartek"].get("/agents?wyloguj=rozmowa")
+        assert page.status_code == 200 and 'id="logout-refused"' in page.text and "Zakończ ją" in page.text
+        assert (await w.agent("GET", f"/v1/chats/{tid}", "bartek")).json()["status"] == "connected"
+        assert (await consoles["bartek"].post("/agents/chat/end", data={"transfer_id": tid})).status_code == 303
+        out = await consoles["bartek"].post("/agents/logout")
+        assert (out.status_code, out.headers["location"]) == (303, "/agents/login")
+        assert (await w.agent("GET", "/v1/agents/me", "bartek")).json()["status"] == "offline"
+        for console in consoles.values():
+            await console.aclose()
