@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, Outcome, Transfer
+from dialog.session import Session
 from dialog.store import SessionRepo
 from telephony.agents import events as ev
 from telephony.agents.events import ConsoleEvent, EventBus
@@ -107,7 +108,10 @@ class ChatHandoff:
             return self._unavailable(t.queue, "closed")
         if (await self.p.agents.counts(t.queue))[1] == 0:
             return self._unavailable(t.queue, "no_agents")
-        now = self.now()
+        now, session = self.now(), await self._session(session_id)
+        # A transfer reply carries no order id (``Outcome.order_id`` is for answers about an order); the
+        # order the conversation is about ("... w sprawie zamówienia 48213") is the session's.
+        order_id = outcome.order_id or (session.order_id if session else None)
         record = TransferRecord(
             tid=new_transfer_id(),
             call_sid=chat_key(session_id),
@@ -117,8 +121,9 @@ class ChatHandoff:
             priority=t.priority,
             summary=t.summary,
             session_id=session_id,
-            transcript=await self._transcript(session_id),
-            order_id=outcome.order_id,
+            transcript=[{"role": role, "text": text} for role, text in (session.history if session else [])],
+            order_id=order_id,
+            order_status=session.order_status if session and order_id == session.order_id else None,
             created_at=now,
             enqueued_at=now,
         )
@@ -281,12 +286,10 @@ class ChatHandoff:
         return lapsed
 
     # --- helpers -----------------------------------------------------------------------------------
-    async def _transcript(self, session_id: str) -> list[dict[str, Any]]:
-        """The conversation with the bot, in the shape the console renders for calls."""
-        session = None if self.p.sessions is None else await self.p.sessions.load(session_id)
-        if session is None:
-            return []
-        return [{"role": role, "text": text} for role, text in session.history]
+    async def _session(self, session_id: str) -> Session | None:
+        """The conversation with the bot: its history for the agent (as the console renders calls), and
+        the order it is about."""
+        return None if self.p.sessions is None else await self.p.sessions.load(session_id)
 
     async def _agent_name(self, agent_id: str | None) -> str | None:
         state = None if agent_id is None else await self.p.agents.get(agent_id)

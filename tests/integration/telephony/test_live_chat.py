@@ -197,3 +197,18 @@ async def test_logging_out_takes_the_agent_off_duty_and_hands_back_an_offered_ch
         assert (await w.agent("GET", "/v1/agents/me", "bartek")).json()["status"] == "offline"
         for console in consoles.values():
             await console.aclose()
+
+
+async def test_the_order_named_when_asking_for_a_person_reaches_the_agents_card(redis_url: str, tmp_path: Path) -> None:
+    """A transfer reply carries no order id; the hand-off takes the conversation's order from the session."""
+    world = live_chat_world(redis_url, tmp_path, AGENTS)
+    async with world as w, httpx.AsyncClient(base_url=w.agents.base, timeout=10) as console:
+        assert (await console.post("/agents/login", data={"token": "token-anna"})).status_code == 303
+        assert (await console.post("/agents/status", data={"status": "available"})).status_code == 303
+        queued = await w.chat("chcę rozmawiać z konsultantem w sprawie zamówienia 48213")
+        assert queued["order_id"] is None  # the transfer reply itself names no order
+        tid = queued["handoff"]["transfer_id"]
+        record = (await w.agent("GET", f"/v1/chats/{tid}", "anna")).json()
+        assert (record["order_id"], record["order_status"]) == ("48213", "shipped")
+        card = (await console.get("/agents/panels")).json()["transfer"]
+        assert '<dd id="transfer-order">' in card and "<strong>48213</strong>" in card
