@@ -20,12 +20,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from dialog import catalogue
-from dialog.ports import CallerInfo, Dialog, Outcome, Transfer
+from dialog.ports import Outcome, Transfer
 from dialog.session import Session
 from dialog.store import SessionRepo
 from telephony.agents import events as ev
@@ -34,6 +34,7 @@ from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats, WaitModel, estimate_wait_s, wait_phrase
 from telephony.chat.store import ChatLog
+from telephony.chat.unavailable import unavailable_view
 from telephony.transfer.store import TransferRecord, TransferStore, chat_key, new_transfer_id
 
 log = logging.getLogger(__name__)
@@ -63,27 +64,6 @@ class HandoffParts:
     metrics: Any = None  # telephony.metrics.Metrics
     wait_model: WaitModel = field(default_factory=WaitModel)
     clock: Callable[[], float] = time.time
-
-
-def unavailable_view(reason: str) -> dict[str, Any]:
-    """What the customer gets when no agent can take the chat (closed, nobody staffed, no Redis)."""
-    return {"status": "unavailable", "reason": reason, "transfer_id": None, "position": None}
-
-
-def unavailable_reply(reason: str, transfer_reason: str | None = None) -> str:
-    """What the customer reads instead of a hand-off (``reason``: closed | no_agents | channel); an
-    emergency first gets the emergency number: nobody is going to take it from here."""
-    texts = {"closed": catalogue.CHAT_UNAVAILABLE_CLOSED, "channel": catalogue.HANDOFF_NOT_HERE}
-    text = texts.get(reason, catalogue.CHAT_UNAVAILABLE_BUSY)
-    return f"{catalogue.EMERGENCY_ADVICE} {text}" if transfer_reason == "urgent" else text
-
-
-async def refuse_here(dialog: Dialog, outcome: Outcome, caller: CallerInfo) -> Outcome:
-    """A transfer decided on a channel with no hand-off of its own (a device): ``outcome`` with the reply
-    the caller gets instead, which the conversation and its history keep (``Dialog.handover_refused``)."""
-    reply = unavailable_reply("channel", outcome.transfer.reason if outcome.transfer else None)
-    await dialog.handover_refused(outcome.session_id, reply, caller)
-    return replace(outcome, reply=reply)
 
 
 def _first_name(name: str) -> str:
