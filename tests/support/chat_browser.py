@@ -48,6 +48,7 @@ class ChatConsoleDriver(ConsoleDriver):
         self.press("#btn-available", Keys.SPACE)
         self.until_attr("#agent-status", "data-status", "available")
         sid, tid = self.customer_asks_for_a_person()
+        self.written_while_waiting(sid)
         self.accept(tid)
         self.talk(sid)
         self.log_out_refused(tid)
@@ -109,6 +110,17 @@ class ChatConsoleDriver(ConsoleDriver):
         assert announced.startswith("Nowy czat")
         self.shot("chat-offered")
         return sid, tid
+
+    def written_while_waiting(self, sid: str) -> None:
+        """What the customer adds while the offer stands shows on the offer card, line breaks kept."""
+        assert self.customer("Jeszcze jedno:\nto był prezent.", sid)["action"] == "agent"
+        self.wait.until(lambda d: "to był prezent" in self.text("#chat-log"))
+        assert self.attr("#transfer", "data-status") == "ringing"
+        text = ".msg-customer .text"
+        assert (
+            self.d.execute_script(f"return getComputedStyle(document.querySelector('{text}')).whiteSpace") == "pre-wrap"
+        )
+        assert "Jeszcze jedno:\nto był prezent." in self.texts(text)
 
     def accept(self, tid: str) -> None:
         self.click("#btn-chat-accept")
