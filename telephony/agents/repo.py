@@ -46,6 +46,8 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local held = redis.call('HGET', KEYS[1], 'reserved_for') or ''
 if ARGV[2] ~= '' and held ~= ARGV[2] then return false end
 local status = ARGV[1]
+-- an agent who went offline (logged out) while reserved stays offline: the end of the ring is no comeback
+if status == 'available' and redis.call('HGET', KEYS[1], 'status') == 'offline' then status = 'offline' end
 if ARGV[4] == '1' then
   if redis.call('HINCRBY', KEYS[1], 'no_answers', 1) >= tonumber(ARGV[5]) then status = 'offline' end
 else
@@ -218,7 +220,8 @@ class AgentRepo:
         """End a reservation: the agent becomes ``status`` (available after a decline, wrap_up after a
         call). With ``transfer_id`` it only applies while the agent is reserved for that transfer (so a
         repeated callback is a no-op). ``no_answer``: a missed ring; ``max_no_answers`` in a row take the
-        agent offline. Returns the status set, or None when nothing changed."""
+        agent offline. An agent who went offline meanwhile is not made available again: they left.
+        Returns the status set, or None when nothing changed."""
         result = await self._release(
             keys=[self._key(agent_id)],
             args=[status, transfer_id or "", self._clock(), "1" if no_answer else "0", self.max_no_answers],

@@ -25,8 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
 from dialog.store import SessionRepo
-from telephony.chat.handoff import ChatHandoff, unavailable_reply, unavailable_view
+from telephony.chat.handoff import ChatHandoff
 from telephony.chat.stream import SSE_HEADERS, ChatWatch, customer_stream
+from telephony.chat.unavailable import unavailable_reply, unavailable_view
 from telephony.metrics import ConversationTurn
 from telephony.spool import STORE_DOWN, StoreDown
 from telephony.transfer.store import TransferRecord

@@ -20,12 +20,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from dialog import catalogue
-from dialog.ports import CallerInfo, Dialog, Outcome, Transfer
+from dialog.ports import Outcome, Transfer
+from dialog.session import Session
 from dialog.store import SessionRepo
 from telephony.agents import events as ev
 from telephony.agents.events import ConsoleEvent, EventBus
@@ -33,6 +34,7 @@ from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats, WaitModel, estimate_wait_s, wait_phrase
 from telephony.chat.store import ChatLog
+from telephony.chat.unavailable import unavailable_view
 from telephony.transfer.store import TransferRecord, TransferStore, chat_key, new_transfer_id
 
 log = logging.getLogger(__name__)
@@ -64,27 +66,6 @@ class HandoffParts:
     clock: Callable[[], float] = time.time
 
 
-def unavailable_view(reason: str) -> dict[str, Any]:
-    """What the customer gets when no agent can take the chat (closed, nobody staffed, no Redis)."""
-    return {"status": "unavailable", "reason": reason, "transfer_id": None, "position": None}
-
-
-def unavailable_reply(reason: str, transfer_reason: str | None = None) -> str:
-    """What the customer reads instead of a hand-off (``reason``: closed | no_agents | channel); an
-    emergency first gets the emergency number: nobody is going to take it from here."""
-    texts = {"closed": catalogue.CHAT_UNAVAILABLE_CLOSED, "channel": catalogue.HANDOFF_NOT_HERE}
-    text = texts.get(reason, catalogue.CHAT_UNAVAILABLE_BUSY)
-    return f"{catalogue.EMERGENCY_ADVICE} {text}" if transfer_reason == "urgent" else text
-
-
-async def refuse_here(dialog: Dialog, outcome: Outcome, caller: CallerInfo) -> Outcome:
-    """A transfer decided on a channel with no hand-off of its own (a device): ``outcome`` with the reply
-    the caller gets instead, which the conversation and its history keep (``Dialog.handover_refused``)."""
-    reply = unavailable_reply("channel", outcome.transfer.reason if outcome.transfer else None)
-    await dialog.handover_refused(outcome.session_id, reply, caller)
-    return replace(outcome, reply=reply)
-
-
 def _first_name(name: str) -> str:
     return name.split()[0] if name.strip() else "konsultant"
 
@@ -107,7 +88,10 @@ class ChatHandoff:
             return self._unavailable(t.queue, "closed")
         if (await self.p.agents.counts(t.queue))[1] == 0:
             return self._unavailable(t.queue, "no_agents")
-        now = self.now()
+        now, session = self.now(), await self._session(session_id)
+        # A transfer reply carries no order id (``Outcome.order_id`` is for answers about an order); the
+        # order the conversation is about ("... w sprawie zamówienia 48213") is the session's.
+        order_id = outcome.order_id or (session.order_id if session else None)
         record = TransferRecord(
             tid=new_transfer_id(),
             call_sid=chat_key(session_id),
@@ -117,8 +101,9 @@ class ChatHandoff:
             priority=t.priority,
             summary=t.summary,
             session_id=session_id,
-            transcript=await self._transcript(session_id),
-            order_id=outcome.order_id,
+            transcript=[{"role": role, "text": text} for role, text in (session.history if session else [])],
+            order_id=order_id,
+            order_status=session.order_status if session and order_id == session.order_id else None,
             created_at=now,
             enqueued_at=now,
         )
@@ -263,25 +248,28 @@ class ChatHandoff:
 
     async def expire_offers(self) -> int:
         """Offers nobody accepted within ``offer_timeout_s`` go to the next agent (run periodically by
-        ``ChatWatch``; every worker may run it: the move back to waiting is a compare-and-set)."""
-        lapsed = 0
+        ``ChatWatch``; every worker may run it: the move back to waiting is a compare-and-set). A chat has
+        no hold loop to tick, so this is its safety net too: queues with a chat waiting are dispatched."""
+        lapsed, idle = 0, []
         cutoff = self.now() - self.cfg.offer_timeout_s
         for queue in await self.p.store.queue_names():
             for record in await self.p.store.records(await self.p.store.waiting(queue)):
                 offered_at = getattr(record, "offered_at", None)
+                if record.channel == "chat" and record.status == "waiting":
+                    idle.append(queue)
                 if record.channel != "chat" or record.status != "ringing" or not record.agent_id:
                     continue
                 if isinstance(offered_at, int | float) and offered_at <= cutoff:
                     lapsed += await self.decline(record.tid, record.agent_id, no_answer=True)
+        if idle:
+            await self.p.dispatch(idle)
         return lapsed
 
     # --- helpers -----------------------------------------------------------------------------------
-    async def _transcript(self, session_id: str) -> list[dict[str, Any]]:
-        """The conversation with the bot, in the shape the console renders for calls."""
-        session = None if self.p.sessions is None else await self.p.sessions.load(session_id)
-        if session is None:
-            return []
-        return [{"role": role, "text": text} for role, text in session.history]
+    async def _session(self, session_id: str) -> Session | None:
+        """The conversation with the bot: its history for the agent (as the console renders calls), and
+        the order it is about."""
+        return None if self.p.sessions is None else await self.p.sessions.load(session_id)
 
     async def _agent_name(self, agent_id: str | None) -> str | None:
         state = None if agent_id is None else await self.p.agents.get(agent_id)

@@ -21,12 +21,15 @@ __all__ = [
     "close_callback",
     "decline_chat",
     "end_chat",
+    "go_offline",
+    "log_out",
     "send_chat",
     "set_status",
     "wrap_up",
 ]
 
 CONSOLE_STATUSES = ("available", "offline")  # busy and wrap_up are set by calls, never by hand
+LOGOUT_REFUSED = "Masz trwającą rozmowę z klientem. Zakończ ją, zanim się wylogujesz."
 
 
 async def _became_available(deps: AgentsDeps, agent_id: str, on_available: OnAvailable | None) -> None:
@@ -40,8 +43,12 @@ async def set_status(
 ) -> tuple[bool, str]:
     if status not in CONSOLE_STATUSES:
         return False, "Nieznany status."
+    if status == "offline":
+        if await go_offline(deps, agent_id) is None:
+            return False, "Nie znaleziono konsultanta."
+        return True, f"Status: {STATUS_LABELS[status]}."
     try:
-        previous = await deps.agents.set_status(agent_id, status)  # type: ignore[arg-type]
+        previous = await deps.agents.set_status(agent_id, "available")
     except StatusConflict as exc:
         if exc.current == "wrap_up":
             return False, "Najpierw zakończ obsługę poprzedniej rozmowy."
@@ -49,9 +56,37 @@ async def set_status(
     if previous is None:
         return False, "Nie znaleziono konsultanta."
     await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, None, {"status": status}))
-    if status == "available" and previous != "available":
+    if previous != "available":
         await _became_available(deps, agent_id, on_available)
     return True, f"Status: {STATUS_LABELS[status]}."
+
+
+async def go_offline(deps: AgentsDeps, agent_id: str) -> str | None:
+    """Off duty (Niedostępny, logout, the JSON API): nothing new is offered to the agent, and a chat
+    offered to them goes back to the queue now, for the next agent, instead of waiting out its offer
+    with nobody at the screen. A call or chat already connected stays theirs (it ends to wrap-up).
+    Returns the previous status; None for an unknown agent."""
+    previous = await deps.agents.set_status(agent_id, "offline")  # leaving is always allowed
+    if previous is None:
+        return None
+    await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, None, {"status": "offline"}))
+    state = await deps.agents.get(agent_id)
+    if deps.chat is not None and state is not None and state.reserved_for:
+        await deps.chat.decline(state.reserved_for, agent_id)  # a no-op unless it is a chat offer
+    return previous
+
+
+async def log_out(deps: AgentsDeps, agent_id: str) -> tuple[bool, str]:
+    """Logging out ends the agent's shift: off duty (``go_offline``). Refused while a conversation is
+    connected: once the console is closed, a chat customer would write to nobody, and the call's wrap-up
+    would never be done; the agent ends it first (one click) and then logs out."""
+    state = await deps.agents.get(agent_id)
+    if state is not None and state.status == "busy" and state.reserved_for:
+        record = await deps.transfers.get(state.reserved_for)
+        if record is not None and record.status == "connected":
+            return False, LOGOUT_REFUSED
+    await go_offline(deps, agent_id)
+    return True, "Wylogowano. Status: Niedostępny."
 
 
 async def wrap_up(

@@ -24,6 +24,7 @@ from telephony.agents.dispatch import agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
 from telephony.agents.roster import Agent
+from telephony.console.actions import go_offline
 from telephony.console.chat_api import chat_routes
 from telephony.console.deps import AgentsDeps, DepsProvider, note_in_history
 from telephony.console.queues import queue_names, queue_view
@@ -114,13 +115,16 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
     async def set_status(agent_id: str, body: StatusBody, deps: Deps, me: Me) -> dict[str, Any]:
         if agent_id != me.id:
             raise HTTPException(403, "an agent may change only their own status")
-        try:
-            previous = await deps.agents.set_status(me.id, body.status)
+        try:  # off duty hands back a chat offered to the agent, as in the console
+            previous = await (
+                go_offline(deps, me.id) if body.status == "offline" else deps.agents.set_status(me.id, body.status)
+            )
         except StatusConflict as exc:
             raise HTTPException(409, f"status cannot change while {exc.current}") from exc
         if previous is None:
             raise HTTPException(404, "agent not found")
-        await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, None, {"status": body.status}))
+        if body.status != "offline":  # (go_offline told the consoles)
+            await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, None, {"status": body.status}))
         if body.status == "available" and previous != "available":
             await agent_available(deps.agents, me.id, deps.on_available)
         return {"id": me.id, "status": body.status, "previous": previous}

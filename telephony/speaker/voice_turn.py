@@ -43,7 +43,7 @@ from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome
 from telephony.access.lanes import RecognizerBusy
 from telephony.chat.api import ChatResponse
-from telephony.chat.handoff import refuse_here, unavailable_view
+from telephony.chat.unavailable import refuse_here, unavailable_view
 from telephony.metrics import ConversationTurn
 from voice.ports import PCM, Recognizer, Synthesizer, Transcript
 from voice.wavio import to_mono_int16

@@ -112,8 +112,18 @@ class AgentRinging(TransferCore):
 
     async def _offer_chat(self, record: TransferRecord, queue: str) -> bool:
         """A waiting chat: reserve the longest-idle free agent and offer it in their console (no call is
-        made; ``telephony/chat/handoff.py`` takes the accept, the decline and an offer left unanswered)."""
+        made; ``telephony/chat/handoff.py`` takes the accept, the decline and an offer left unanswered).
+
+        Why a tried agent may get it again, unlike a phone caller: a caller who has outwaited every agent
+        meets the callback offer at the queue's maximum wait, but a chat has no such way out. With the
+        tried agents excluded for good, a chat every free agent had once would wait for ever beside a
+        free agent. So when no untried agent is free, a new round starts: the longest-idle free agent
+        takes it, and one who just declined or let it lapse became idle only now, so the others come
+        first. An agent who is away is not offered it for ever: missed offers in a row take them
+        offline, like missed rings."""
         agent = await self.p.agents.reserve(queue, record.tried_agents, transfer_id=record.tid)
+        if agent is None and record.tried_agents:  # every free agent had it once: round again
+            agent = await self.p.agents.reserve(queue, transfer_id=record.tid)
         if agent is None:
             return False
         await self.p.store.add_tried(record.tid, agent.id)

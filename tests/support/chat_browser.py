@@ -30,8 +30,8 @@ class ChatConsoleDriver(ConsoleDriver):
     def __init__(self, driver: Any, customer: str, agents: str, shots: Path) -> None:
         super().__init__(driver, Site(customer), Site(agents), None, shots)  # type: ignore[arg-type]
 
-    def api(self, path: str) -> Any:
-        response = httpx.get(self.b.url + path, headers=bearer("anna"), timeout=10)
+    def api(self, path: str, agent_id: str = "anna") -> Any:
+        response = httpx.get(self.b.url + path, headers=bearer(agent_id), timeout=10)
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -48,9 +48,43 @@ class ChatConsoleDriver(ConsoleDriver):
         self.press("#btn-available", Keys.SPACE)
         self.until_attr("#agent-status", "data-status", "available")
         sid, tid = self.customer_asks_for_a_person()
+        self.written_while_waiting(sid)
         self.accept(tid)
         self.talk(sid)
+        self.log_out_refused(tid)
         self.end_and_wrap_up(tid)
+        self.log_out_off_duty()
+
+    def log_out_refused(self, tid: str) -> None:
+        """„Wyloguj” during a chat: refused with a visible alert, the chat goes on (nobody else would answer)."""
+        self.click("form.logout button")
+        self.wait.until(lambda d: d.current_url.endswith("/agents?wyloguj=rozmowa"))
+        assert "Zakończ ją, zanim się wylogujesz" in self.text("#logout-refused")
+        self.until_attr("#transfer", "data-status", "connected")
+        assert self.api(f"/v1/chats/{tid}")["status"] == "connected"
+
+    def log_out_off_duty(self) -> None:
+        """„Wyloguj” after the chat: the login page, and the agent is off duty (nothing offered to them)."""
+        self.click("form.logout button")
+        self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
+        assert self.api("/v1/agents/me")["status"] == "offline"
+
+    def run_decline_scenario(self) -> None:
+        """„Odrzuć” declines (its own formaction, not the form's accept): the chat goes to bartek, anna is
+        free, and the customer is never told that anna joined."""
+        self.log_in_as("token-anna")
+        self.press("#btn-available", Keys.SPACE)
+        self.until_attr("#agent-status", "data-status", "available")
+        put = httpx.put(self.b.url + "/v1/agents/bartek/status", json={"status": "available"}, headers=bearer("bartek"))
+        assert put.status_code == 200, put.text  # free after anna: she is the longest idle, offered first
+        sid, tid = self.customer_asks_for_a_person()
+        self.click("#btn-chat-decline")
+        self.wait.until(lambda d: self.api("/v1/agents/me")["status"] == "available")
+        self.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#transfer"))
+        record = self.api(f"/v1/chats/{tid}", "bartek")
+        assert (record["status"], record["agent_id"]) == ("ringing", "bartek")
+        messages = httpx.get(f"{self.a.url}/v1/chat/{sid}", timeout=10).json()["messages"]
+        assert not [m for m in messages if "przejmuje" in m["text"]]
 
     def log_in_as(self, token: str) -> None:
         """Keys go to the focused field once the login page is there (typing earlier loses them)."""
@@ -76,6 +110,17 @@ class ChatConsoleDriver(ConsoleDriver):
         assert announced.startswith("Nowy czat")
         self.shot("chat-offered")
         return sid, tid
+
+    def written_while_waiting(self, sid: str) -> None:
+        """What the customer adds while the offer stands shows on the offer card, line breaks kept."""
+        assert self.customer("Jeszcze jedno:\nto był prezent.", sid)["action"] == "agent"
+        self.wait.until(lambda d: "to był prezent" in self.text("#chat-log"))
+        assert self.attr("#transfer", "data-status") == "ringing"
+        text = ".msg-customer .text"
+        assert (
+            self.d.execute_script(f"return getComputedStyle(document.querySelector('{text}')).whiteSpace") == "pre-wrap"
+        )
+        assert "Jeszcze jedno:\nto był prezent." in self.texts(text)
 
     def accept(self, tid: str) -> None:
         self.click("#btn-chat-accept")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -55,6 +56,8 @@ class HistoryDialog:
         session.add("caller", text)
         reason: Reason = "requested_human"
         if "konsultant" in text.lower():
+            if order := re.search(r"\b\d{5}\b", text):  # as the engine's for_agent: a known order is the session's
+                session.order_id, session.order_status = order.group(), "shipped"
             reply = "Oczywiście, łączę z konsultantem. Proszę chwilę poczekać."
             outcome = Outcome(session.id, "transfer", reply, transfer=Transfer("obsluga", reason, 3, SUMMARY))
             session.slots["transfer_reason"] = reason

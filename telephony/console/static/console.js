@@ -128,11 +128,14 @@
     const data = new FormData(form);
     if (event.submitter && event.submitter.name) data.set(event.submitter.name, event.submitter.value);
     const body = new URLSearchParams(data);
+    // A button with its own formaction (the chat offer's „Odrzuć”) posts there, as without JavaScript.
+    const submitter = event.submitter;
+    const action = submitter && submitter.hasAttribute("formaction") ? submitter.formAction : form.action;
     let resetId = null;
     const buttons = Array.from(form.querySelectorAll("button")).filter(function (b) { return !b.disabled; });
     buttons.forEach(function (b) { b.disabled = true; });
     try {
-      const response = await fetch(form.action, {
+      const response = await fetch(action, {
         method: "POST", body: body, credentials: "same-origin",
         headers: { "X-Requested-With": "fetch", Accept: "application/json" },
       });

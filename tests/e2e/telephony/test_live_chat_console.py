@@ -24,3 +24,11 @@ def test_agent_accepts_a_chat_and_answers_it_in_a_real_browser(
     shots = Path(os.environ.get("CONSOLE_SCREENSHOT_DIR") or tmp_path)
     with threaded_workers(redis_url, tmp_path, {"anna": "Anna Nowak"}, twilio_token) as (customer, agents, _):
         ChatConsoleDriver(browser, customer, agents, shots).run_chat_scenario()
+
+
+def test_odrzuc_declines_the_offered_chat_in_a_real_browser(redis_url: str, browser: Any, tmp_path: Path) -> None:
+    from tests.support.chat_browser import ChatConsoleDriver
+
+    agents = {"anna": "Anna Nowak", "bartek": "Bartek Wiśniewski"}
+    with threaded_workers(redis_url, tmp_path, agents) as (customer, agents_url, _):
+        ChatConsoleDriver(browser, customer, agents_url, tmp_path).run_decline_scenario()

@@ -96,3 +96,55 @@ async def test_a_closed_queue_takes_no_chat(setup: Any) -> None:
     assert (await chat.start("sess-3", chat_outcome("sess-3")))["status"] == "unavailable"
     assert await env.store.waiting(QUEUE) == []
     assert await chat.active("sess-3") is None
+
+
+async def test_a_lapsed_offer_comes_back_to_the_only_free_agent(setup: Any) -> None:
+    """piotr alone on duty lets the offer lapse: the chat is his again at once, not parked for good (a
+    second lapse in a row takes him offline, like missed rings; back available, he is offered it again)."""
+    env: Env = await setup([agent("piotr")])
+    chat = handoff_for(env)
+    tid = (await chat.start("sess-4", chat_outcome("sess-4")))["transfer_id"]
+    env.clock.t += 31
+    assert await chat.expire_offers() == 1
+    offered = await env.store.get(tid)
+    assert offered is not None and (offered.status, offered.agent_id) == ("ringing", "piotr")
+    env.clock.t += 31
+    assert await chat.expire_offers() == 1
+    assert await env.agent_status("piotr") == "offline" and await env.status(tid) == "waiting"
+    await env.agents.set_status("piotr", "available")
+    await env.transfer.dispatch_queues([QUEUE])
+    assert await env.status(tid) == "ringing" and await chat.accept(tid, "piotr") == "ok"
+
+
+async def test_when_everyone_declined_a_new_round_starts_with_who_declined_first(setup: Any) -> None:
+    env: Env = await setup([agent("anna"), agent("bartek")])
+    chat = handoff_for(env)
+    tid = (await chat.start("sess-5", chat_outcome("sess-5")))["transfer_id"]
+    assert await chat.decline(tid, "anna")
+    env.clock.t += 1
+    assert await chat.decline(tid, "bartek")  # both tried: round again, anna idle the longest
+    offered = await env.store.get(tid)
+    assert offered is not None and (offered.status, offered.agent_id) == ("ringing", "anna")
+
+
+async def test_the_sweep_offers_a_waiting_chat_to_an_agent_freed_without_a_dispatch(setup: Any) -> None:
+    """The chats' safety net (they have no hold loop): a free agent is found at the next sweep."""
+    env: Env = await setup([agent("anna", "offline")])
+    await env.agents.set_status("anna", "wrap_up", expect=())  # staffed, not free: the chat waits
+    chat = handoff_for(env)
+    tid = (await chat.start("sess-6", chat_outcome("sess-6")))["transfer_id"]
+    assert await env.status(tid) == "waiting"
+    await env.agents.finish_wrap_up("anna")  # a path that did not dispatch
+    assert await chat.expire_offers() == 0
+    offered = await env.store.get(tid)
+    assert offered is not None and (offered.status, offered.agent_id) == ("ringing", "anna")
+
+
+async def test_an_agent_gone_offline_is_not_made_available_by_the_lapse_of_their_offer(setup: Any) -> None:
+    env: Env = await setup([agent("anna")])
+    chat = handoff_for(env)
+    tid = (await chat.start("sess-7", chat_outcome("sess-7")))["transfer_id"]
+    await env.agents.set_status("anna", "offline")  # over the API, say, while the chat was offered
+    env.clock.t += 31
+    assert await chat.expire_offers() == 1
+    assert await env.agent_status("anna") == "offline" and await env.status(tid) == "waiting"

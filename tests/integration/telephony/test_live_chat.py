@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+
 from telephony.exposition import parse_exposition
 from tests.support.live_chat import SUMMARY, live_chat_world
 
@@ -142,3 +144,71 @@ async def test_without_twilio_a_chat_is_still_handed_to_an_agent_and_answered(re
         assert (await stream.until("message", **{"from": "agent"}))["text"] == "Dzień dobry, tu Anna."
         refused = await w.http.post(f"{w.customer.base}/twilio/transfer/{tid}/conference", data={})
         assert refused.status_code == 404  # no phone transfer routes without the token
+
+
+async def test_an_offer_piotr_let_lapse_comes_back_to_him_and_he_can_take_it(redis_url: str, tmp_path: Path) -> None:
+    """The walkthrough's stuck chat: piotr alone on duty, the offer lapses (30 s, here backdated), and the
+    chat is offered to him again rather than parked in the queue for good."""
+    async with live_chat_world(redis_url, tmp_path, {"piotr": "Piotr Zieliński"}) as w:
+        available = await w.agent("PUT", "/v1/agents/piotr/status", "piotr", json={"status": "available"})
+        assert available.status_code == 200
+        tid = (await w.chat("chcę rozmawiać z konsultantem"))["handoff"]["transfer_id"]
+        first = (await w.agent("GET", f"/v1/chats/{tid}", "piotr")).json()
+        assert (first["status"], first["agent_id"]) == ("ringing", "piotr")
+        handoff = w.agents.gateway.transfer.chat.handoff  # type: ignore[union-attr]
+        await handoff.p.store.update(tid, offered_at=first["offered_at"] - 31)
+        await handoff.expire_offers()  # (or either worker's sweep, whichever runs first)
+        again = (await w.agent("GET", f"/v1/chats/{tid}", "piotr")).json()
+        assert (again["status"], again["agent_id"]) == ("ringing", "piotr")
+        assert again["offered_at"] >= first["offered_at"]  # a fresh offer, not the lapsed one
+        me = (await w.agent("GET", "/v1/agents/me", "piotr")).json()
+        assert (me["status"], me["reserved_for"]) == ("busy", tid)
+        assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "piotr")).status_code == 200
+
+
+async def test_logging_out_takes_the_agent_off_duty_and_hands_back_an_offered_chat(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """„Wyloguj” with a chat offered: the agent is offline and the chat goes to the next agent at once.
+    With a chat connected the logout is refused (the customer would write to nobody) until it is ended."""
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        consoles = {a: httpx.AsyncClient(base_url=w.agents.base, timeout=10) for a in AGENTS}
+        for agent_id, console in consoles.items():
+            assert (await console.post("/agents/login", data={"token": f"token-{agent_id}"})).status_code == 303
+            assert (await console.post("/agents/status", data={"status": "available"})).status_code == 303
+        tid = (await w.chat("Chcę rozmawiać z konsultantem"))["handoff"]["transfer_id"]
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["reserved_for"] == tid  # idle the longest
+
+        out = await consoles["anna"].post("/agents/logout")
+        assert (out.status_code, out.headers["location"]) == (303, "/agents/login")
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
+        record = (await w.agent("GET", f"/v1/chats/{tid}", "bartek")).json()
+        assert (record["status"], record["agent_id"]) == ("ringing", "bartek")
+
+        assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "bartek")).status_code == 200
+        refused = await consoles["bartek"].post("/agents/logout")
+        assert (refused.status_code, refused.headers["location"]) == (303, "/agents?wyloguj=rozmowa")
+        page = await consoles["bartek"].get("/agents?wyloguj=rozmowa")
+        assert page.status_code == 200 and 'id="logout-refused"' in page.text and "Zakończ ją" in page.text
+        assert (await w.agent("GET", f"/v1/chats/{tid}", "bartek")).json()["status"] == "connected"
+        assert (await consoles["bartek"].post("/agents/chat/end", data={"transfer_id": tid})).status_code == 303
+        out = await consoles["bartek"].post("/agents/logout")
+        assert (out.status_code, out.headers["location"]) == (303, "/agents/login")
+        assert (await w.agent("GET", "/v1/agents/me", "bartek")).json()["status"] == "offline"
+        for console in consoles.values():
+            await console.aclose()
+
+
+async def test_the_order_named_when_asking_for_a_person_reaches_the_agents_card(redis_url: str, tmp_path: Path) -> None:
+    """A transfer reply carries no order id; the hand-off takes the conversation's order from the session."""
+    world = live_chat_world(redis_url, tmp_path, AGENTS)
+    async with world as w, httpx.AsyncClient(base_url=w.agents.base, timeout=10) as console:
+        assert (await console.post("/agents/login", data={"token": "token-anna"})).status_code == 303
+        assert (await console.post("/agents/status", data={"status": "available"})).status_code == 303
+        queued = await w.chat("chcę rozmawiać z konsultantem w sprawie zamówienia 48213")
+        assert queued["order_id"] is None  # the transfer reply itself names no order
+        tid = queued["handoff"]["transfer_id"]
+        record = (await w.agent("GET", f"/v1/chats/{tid}", "anna")).json()
+        assert (record["order_id"], record["order_status"]) == ("48213", "shipped")
+        card = (await console.get("/agents/panels")).json()["transfer"]
+        assert '<dd id="transfer-order">' in card and "<strong>48213</strong>" in card

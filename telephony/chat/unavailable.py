@@ -1,0 +1,33 @@
+"""What a customer gets instead of a chat hand-off: no agent can take it (closed, nobody staffs the queue,
+no Redis), or the channel has no hand-off of its own (a device). Kept apart from ``handoff.py`` because the
+speaker's voice turns refuse a transfer too and need nothing else of the hand-off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from dialog import catalogue
+from dialog.ports import CallerInfo, Dialog, Outcome
+
+
+def unavailable_view(reason: str) -> dict[str, Any]:
+    """What the customer gets when no agent can take the chat (closed, nobody staffed, no Redis)."""
+    return {"status": "unavailable", "reason": reason, "transfer_id": None, "position": None}
+
+
+def unavailable_reply(reason: str, transfer_reason: str | None = None) -> str:
+    """What the customer reads instead of a hand-off (``reason``: closed | no_agents | channel); an
+    emergency first gets the emergency number: nobody is going to take it from here."""
+    texts = {"closed": catalogue.CHAT_UNAVAILABLE_CLOSED, "channel": catalogue.HANDOFF_NOT_HERE}
+    text = texts.get(reason, catalogue.CHAT_UNAVAILABLE_BUSY)
+    return f"{catalogue.EMERGENCY_ADVICE} {text}" if transfer_reason == "urgent" else text
+
+
+async def refuse_here(dialog: Dialog, outcome: Outcome, caller: CallerInfo) -> Outcome:
+    """A transfer decided on a channel with no hand-off of its own (a device): ``outcome`` with the reply
+    the caller gets instead, which the conversation and its history keep (``Dialog.handover_refused``)."""
+    reply = unavailable_reply("channel", outcome.transfer.reason if outcome.transfer else None)
+    await dialog.handover_refused(outcome.session_id, reply, caller)
+    return replace(outcome, reply=reply)
