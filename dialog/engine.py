@@ -219,7 +219,7 @@ class DialogEngine:
             action=reply.action,
             reply=reply.text,
             kb_id=reply.kb_id,
-            order_id=reply.order_id,
+            order_id=reply.order_id or (session.order_id if transfer else None),  # the agent's card shows it
             transfer=transfer,
             expects=reply.expects,
             saved=saved,

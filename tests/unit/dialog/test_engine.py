@@ -299,6 +299,14 @@ async def test_kb_bands_answer_confirm_and_miss(orders: JsonOrders) -> None:
     assert "infolinia" in no_orders.vocabulary() and not {"InPost", "DPD", "przesyłka"} & set(no_orders.vocabulary())
 
 
+async def test_a_transfer_carries_the_order_the_caller_named(engine: DialogEngine) -> None:
+    """The agent's card (chat and phone) read the outcome's order id, None on every transfer before."""
+    (out,) = await talk(engine, ["chcę rozmawiać z konsultantem w sprawie zamówienia 48213"])
+    assert out.action == "transfer" and out.order_id == "48213"
+    (plain,) = await talk(engine, ["chcę rozmawiać z konsultantem"])
+    assert plain.action == "transfer" and plain.order_id is None
+
+
 async def test_internal_error_apologises_and_transfers(orders: JsonOrders) -> None:
     fake = _FakeKB()
     fake.fail = True
