@@ -186,7 +186,8 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         if not result.won:
             _refused(result.reason, result.record)
         await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLOSED, None, None, {"id": callback_id, "by": me.id}))
-        return {"closed": True, "callback": result.record}
+        status = (result.record or {}).get("status")  # pending: a try nobody answered, back in the list
+        return {"closed": status == "closed", "status": status, "callback": result.record}
 
     @router.get("/v1/audit")
     async def audit(

@@ -183,6 +183,7 @@ def callback_view(record: Mapping[str, Any], agent_id: str, tz: str, now: dateti
         "number_display": display_number(phone) or "numer nieznany",
         "created": local_time(record.get("created_at"), tz, now),
         "summary": record.get("summary") or "",
+        "failed_attempts": int(record.get("failed_attempts") or 0),  # tries nobody answered: call again
         "voicemail_url": record.get("voicemail_url") or "",
         "transcript": transcript_lines(record.get("transcript") or []),
     }

@@ -2,7 +2,8 @@
 
 Key ``<prefix>kpi:<channel>:<hour>`` (hours since the epoch, UTC), fields (``telephony.insights.buckets``):
 ``conversations``, ``contained``, ``transferred``, ``reason:<why>``, ``abandoned``, ``answered``,
-``q:<queue>:<what>``, ``a:<agent>:<what>``, ``callbacks_done``, ``callbacks_in_time``, ``csat_sum``,
+``q:<queue>:<what>``, ``a:<agent>:<what>``, ``callbacks_done``, ``callbacks_in_time``,
+``callbacks_no_answer`` (tries), ``callbacks_unreachable``, ``callbacks_wrong_number``, ``csat_sum``,
 ``csat_count``, ``csat:<1..5>`` and histogram bins ``wait:<i>``, ``agent_frt:<i>``, ``bot_frt:<i>``,
 ``turn:<i>``. Each bucket expires ``ttl_s`` after its last write (no personal data: counts only).
 
@@ -77,6 +78,15 @@ class KpiStore:
         fields = {"callbacks_done": 1, "callbacks_in_time": int(in_time), f"q:{queue}:callbacks_done": 1}
         if agent:
             fields[f"a:{agent}:callbacks_done"] = 1
+        self.add(channel, fields)
+
+    def callback_not_reached(self, channel: str, queue: str, outcome: str) -> None:
+        """A callback try that reached nobody: ``no_answer`` (back in the list), ``unreachable`` (the last
+        try nobody answered: closed; counted as a no-answer too) or ``wrong_number`` (closed). Why apart
+        from ``callbacks_done``: a callback nobody answered is no promise kept, however quickly closed."""
+        fields = {f"callbacks_{outcome}": 1, f"q:{queue}:callbacks_{outcome}": 1}
+        if outcome == "unreachable":
+            fields |= {"callbacks_no_answer": 1, f"q:{queue}:callbacks_no_answer": 1}
         self.add(channel, fields)
 
     def rated(self, channel: str, score: int, agent: str | None = None) -> None:
