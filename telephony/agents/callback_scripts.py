@@ -48,6 +48,20 @@ redis.call('ZADD', KEYS[3], score, ARGV[1])
 return 'ok'
 """
 
+# KEYS: hash, claimed, pending. ARGV: id, agent, '1' when anyone may (a supervisor). claimed -> pending.
+RELEASE = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return 'unknown' end
+if cur ~= 'claimed' then return 'not_claimed' end
+if ARGV[3] ~= '1' and redis.call('HGET', KEYS[1], 'claimed_by') ~= ARGV[2] then return 'not_yours' end
+redis.call('HSET', KEYS[1], 'status', 'pending')
+redis.call('HDEL', KEYS[1], 'claimed_by', 'claimed_at')
+local score = redis.call('ZSCORE', KEYS[2], ARGV[1]) or 0
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], score, ARGV[1])
+return 'ok'
+"""
+
 # KEYS: hash, voicemails zset. ARGV: url, seconds ('' unknown), voicemails member ('' none), score.
 VOICEMAIL = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end

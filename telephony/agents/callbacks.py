@@ -4,14 +4,14 @@ Agents list them, one agent claims one (exactly one wins, whatever the number of
 browsers), calls the customer and closes it with an outcome; a caller's voicemail is attached to the
 same record. A try that did not reach the customer (``no_answer``) is not an ending: the callback goes
 back to the pending list with ``failed_attempts`` counted, and only the ``max_attempts``-th such try closes
-it, as ``unreachable``.
+it, as ``unreachable``. A claimed callback can be handed back (``release``) by its holder or a supervisor.
 
 Two implementations of ``CallbackBook``:
 
 - ``RedisCallbacks`` (the real one): ``callback:<id>`` hash (``data``: the immutable request as JSON;
   ``status`` pending|claimed|closed, ``claimed_by``, ``claimed_at``, ``closed_at``, ``outcome``,
   ``failed_attempts``, ``voicemail_url``...) and sorted sets ``callbacks:pending|claimed|closed`` (score:
-  created_at). Claim and close are Lua compare-and-set scripts: atomic in Redis. Records expire
+  created_at). Claim, close and release are Lua compare-and-set scripts: atomic in Redis. Records expire
   after ``ttl_s`` (retention); every add lets the indexes expire with the newest record, and ``infolinia
   purge`` drops ids of expired ones. Voicemails are also listed in ``voicemails`` (score: when recorded;
   member: ``<RecordingSid> <callback id>``), which never expires: it is the list ``infolinia purge`` works
@@ -37,7 +37,7 @@ from redis.asyncio import Redis
 
 from dialog.pii import mask, mask_transcript
 from dialog.redis_connect import confirm_replicated
-from telephony.agents.callback_scripts import ADD, CLAIM, CLOSE, VOICEMAIL
+from telephony.agents.callback_scripts import ADD, CLAIM, CLOSE, RELEASE, VOICEMAIL
 
 CallbackStatus = Literal["pending", "claimed", "closed"]
 MUTABLE = ("status", "claimed_by", "claimed_at", "closed_at", "outcome", "voicemail_url", "voicemail_s",
@@ -60,8 +60,8 @@ def recording_sid(recording_url: str) -> str | None:
 
 @dataclass(frozen=True)
 class ClaimResult:
-    """``won``: the change was made (claimed, closed, back in the list). Otherwise ``reason``: taken |
-    unknown | not_yours."""
+    """``won``: the change was made (claimed, closed, put back). Otherwise ``reason``: taken | unknown |
+    not_yours | not_claimed."""
 
     won: bool
     record: dict[str, Any] | None
@@ -137,6 +137,10 @@ class CallbackBook(Protocol):
         """Closed with ``outcome``; ``no_answer`` before the last try: pending again (``record["status"]``)."""
         ...
 
+    async def release(self, callback_id: str, agent_id: str, *, anyone: bool = False) -> ClaimResult:
+        """Claimed -> pending, by its holder (``anyone``: by whoever asks, a supervisor)."""
+        ...
+
     async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool: ...
 
 
@@ -160,6 +164,7 @@ class RedisCallbacks:
         caller was already told "saved"."""
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
         self.replicas, self.replica_wait_ms, self.max_attempts = replicas, replica_wait_ms, max_attempts
+        self._release = redis.register_script(RELEASE)
         self._add = redis.register_script(ADD)
         self._claim = redis.register_script(CLAIM)
         self._close = redis.register_script(CLOSE)
@@ -236,6 +241,13 @@ class RedisCallbacks:
         )  # fmt: skip
         won = result in ("ok", "retry")
         return ClaimResult(won, await self.get(callback_id), "" if won else str(result))
+
+    async def release(self, callback_id: str, agent_id: str, *, anyone: bool = False) -> ClaimResult:
+        result = await self._release(
+            keys=[self._key(callback_id), self._index("claimed"), self._index("pending")],
+            args=[callback_id, agent_id, int(anyone)],
+        )
+        return ClaimResult(result == "ok", await self.get(callback_id), "" if result == "ok" else str(result))
 
     async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool:
         sid = recording_sid(recording_url)  # listed to delete at Twilio after retention

@@ -1,6 +1,6 @@
 """Callback requests on the ``KeyValueStore`` port (``StoreCallbacks``), for a single worker without Redis
 (speaker-only setups): the same lifecycle as ``RedisCallbacks`` in ``callbacks.py`` (claim, close, a try
-nobody answered back to the list), atomic within this one process only."""
+nobody answered back to the list, release), atomic within this one process only."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ class StoreCallbacks:
         return await self.list("pending")
 
     async def _change(
-        self, callback_id: str, agent_id: str, expect: str, changes: Callable[[dict[str, Any]], dict[str, Any]]
+        self, callback_id: str, agent_id: str | None, expect: str, changes: Callable[[dict[str, Any]], dict[str, Any]]
     ) -> ClaimResult:
         """``changes(record)``: the fields to set, when the record is ``expect`` (and claimed by ``agent_id``
         unless ``expect`` is pending, or ``agent_id`` is ``None``: anyone's)."""
@@ -104,6 +104,13 @@ class StoreCallbacks:
             return tried | {"status": "pending", "claimed_by": None, "claimed_at": None}
 
         return await self._change(callback_id, agent_id, "claimed", changes)
+
+    async def release(self, callback_id: str, agent_id: str, *, anyone: bool = False) -> ClaimResult:
+        changes = {"status": "pending", "claimed_by": None, "claimed_at": None}
+        result = await self._change(callback_id, None if anyone else agent_id, "claimed", lambda _: changes)
+        if result.reason == "not_yours" and result.record is not None and result.record.get("status") != "claimed":
+            return ClaimResult(False, result.record, "not_claimed")
+        return result
 
     async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool:
         async with self._lock:

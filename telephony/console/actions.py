@@ -24,6 +24,7 @@ __all__ = [
     "close_callback",
     "decline_chat",
     "end_chat",
+    "release_callback",
     "send_chat",
     "set_status",
     "wrap_up",
@@ -112,6 +113,20 @@ async def close_callback(
         return False, "Możesz zamknąć tylko oddzwonienie przejęte przez siebie."
     await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLOSED, None, None, {"id": callback_id, "by": agent_id}))
     return True, closed_message(result.record or {})
+
+
+async def release_callback(deps: AgentsDeps, agent_id: str, callback_id: str) -> tuple[bool, str]:
+    """Hand a claimed callback back to the list: its holder, or a supervisor (one an agent left claimed)."""
+    state = await deps.agents.get(agent_id)
+    if state is None or not await _sees_callback(deps, agent_id, callback_id):
+        return False, "Nie ma takiego oddzwonienia."
+    result = await deps.callbacks.release(callback_id, agent_id, anyone=state.agent.supervisor)
+    if not result.won:
+        if result.reason == "not_yours":
+            return False, "Możesz oddać tylko oddzwonienie przejęte przez siebie."
+        return False, "To oddzwonienie nie jest już przejęte."
+    await deps.events.publish(ConsoleEvent(ev.CALLBACK_RELEASED, None, None, {"id": callback_id, "by": agent_id}))
+    return True, "Oddzwonienie wróciło na listę do przejęcia."
 
 
 def closed_message(record: dict[str, Any]) -> str:

@@ -167,6 +167,9 @@ class RecordingCallbacks:
         self.kpis.callback_done(channel, queue, waited <= self.promise_s, agent_id)
         return result
 
+    async def release(self, callback_id: str, agent_id: str, *, anyone: bool = False) -> ClaimResult:
+        return await self.book.release(callback_id, agent_id, anyone=anyone)
+
     async def add(self, record: dict[str, Any]) -> str:
         return await self.book.add(record)
 

@@ -177,3 +177,19 @@ async def test_a_try_nobody_answered_goes_back_to_the_list_until_the_last_one(bo
     assert (await book.claim("wrong", "anna")).won
     wrong = await book.close("wrong", "anna", "wrong_number")
     assert wrong.record is not None and (wrong.record["status"], wrong.record["outcome"]) == ("closed", "wrong_number")
+
+
+async def test_a_claimed_callback_is_released_by_its_holder_or_a_supervisor(book: CallbackBook) -> None:
+    await book.add(request("cb"))
+    assert (await book.release("cb", "anna")).reason == "not_claimed"
+    assert (await book.release("nope", "anna")).reason == "unknown"
+    assert (await book.claim("cb", "piotr")).won
+    assert (await book.release("cb", "anna")).reason == "not_yours"
+    mine = await book.release("cb", "piotr")
+    assert (
+        mine.won and mine.record is not None and mine.record["status"] == "pending" and "claimed_by" not in mine.record
+    )
+    assert (await book.claim("cb", "piotr")).won
+    taken_back = await book.release("cb", "ewa", anyone=True)
+    assert taken_back.won and [r["id"] for r in await book.pending()] == ["cb"]
+    assert (await book.claim("cb", "anna")).won  # and anyone may claim it again
