@@ -220,6 +220,10 @@ class Metrics:
     def chat_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
         self.chat_wait.labels(queue, outcome).observe(max(0.0, seconds))
 
+    def chat_agent_wrote(self, tid: str, queue: str, seconds: float, agent: str | None = None) -> None:
+        """An agent's message in a chat hand-off, ``seconds`` after the hand-off: the KPIs take the first
+        one as the agent's first response (``telephony/insights/recorder.py``); no Prometheus series."""
+
     # --- chat and speaker conversations (the KPIs: telephony/insights/recorder.py) --------------------
     def conversation_turn(self, turn: ConversationTurn) -> None:
         """A chat or speaker turn the bot answered (phone turns arrive in ``call_ended``)."""

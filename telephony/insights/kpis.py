@@ -54,17 +54,45 @@ class KpiStore:
     def transferred(self, channel: str, reason: str, queue: str) -> None:
         self.add(channel, {"transferred": 1, f"reason:{reason or 'unknown'}": 1, f"q:{queue or 'none'}:transferred": 1})
 
-    def waited(self, channel: str, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
-        """How a wait for an agent ended: ``answered`` (the agent's first response), ``abandoned``, other."""
+    def waited(
+        self,
+        channel: str,
+        queue: str,
+        outcome: str,
+        seconds: float,
+        agent: str | None = None,
+        *,
+        first_response: bool = True,
+    ) -> None:
+        """How a wait for an agent ended: ``answered``, ``abandoned``, other. On the phone an answer is the
+        agent's first response too (``first_response``); in a chat that is the agent's first message
+        (``first_response``, the method): accepting a chat says nothing to the customer."""
         s = max(0.0, seconds)
         fields = {f"q:{queue}:{outcome}": 1, f"wait:{bin_of(HISTOGRAMS['wait'], s)}": 1}
         if outcome == "answered":
-            fields |= {"answered": 1, f"agent_frt:{bin_of(HISTOGRAMS['agent_frt'], s)}": 1}
+            fields["answered"] = 1
+            if first_response:
+                fields[f"agent_frt:{bin_of(HISTOGRAMS['agent_frt'], s)}"] = 1
             if agent:
                 fields |= {f"a:{agent}:answered": 1, f"a:{agent}:wait_s": round(s)}
         elif outcome == "abandoned":
             fields["abandoned"] = 1
         self.add(channel, fields)
+
+    def first_response(self, channel: str, conversation: str, seconds: float) -> None:
+        """An agent wrote in ``conversation`` ``seconds`` after the customer was handed over: only the first
+        such message is a sample (``SET NX`` on ``<prefix>kpi:frt:<conversation>``, so two workers or a
+        second message never count it twice); an agent who writes nothing gives no sample."""
+        self._spawn(self._first_response(channel, conversation, max(0.0, seconds), self.clock()))
+
+    async def _first_response(self, channel: str, conversation: str, seconds: float, at: float) -> None:
+        try:
+            first = await self.redis.set(f"{self.prefix}kpi:frt:{conversation}", 1, nx=True, ex=2 * 86400)
+        except Exception as exc:
+            log.warning("KPI first response of %s lost: %r", conversation, exc)
+            return
+        if first:
+            await self.write(channel, {f"agent_frt:{bin_of(HISTOGRAMS['agent_frt'], seconds)}": 1}, at)
 
     def bot_replied(self, channel: str, seconds: float, first: bool) -> None:
         """A bot reply's latency (every turn: p95; the conversation's first: bot first response)."""

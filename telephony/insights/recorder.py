@@ -90,7 +90,11 @@ class InsightMetrics(Metrics):
 
     def chat_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
         super().chat_waited(queue, outcome, seconds, agent)
-        self.kpis.waited("chat", queue, outcome, seconds, agent)
+        self.kpis.waited("chat", queue, outcome, seconds, agent, first_response=False)  # that is the first message
+
+    def chat_agent_wrote(self, tid: str, queue: str, seconds: float, agent: str | None = None) -> None:
+        super().chat_agent_wrote(tid, queue, seconds, agent)
+        self.kpis.first_response("chat", tid, seconds)
 
     def conversation_turn(self, turn: ConversationTurn) -> None:
         super().conversation_turn(turn)
