@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 from telephony.insights.buckets import CHANNELS, HISTOGRAMS, add_counts, bin_of, hour_of, hours_between
 
 log = logging.getLogger(__name__)
+LIVE_WINDOW_S = 300  # a chat or speaker conversation with a bot turn this recent is in progress
 
 
 class KpiStore:
@@ -123,8 +124,25 @@ class KpiStore:
             fields |= {f"a:{agent}:csat_sum": score, f"a:{agent}:csat_count": 1}
         self.add(channel, fields)
 
+    def with_bot(self, channel: str, conversation: str, over: bool) -> None:
+        """A chat or speaker conversation the bot just answered (``over``: ended, or a person took it). Why
+        a recency set and not a counter like the phone's: a chat or a speaker has no hang-up, its customer
+        just stops writing, so "in progress" means a turn within ``LIVE_WINDOW_S`` and not over."""
+        self._spawn(self._with_bot(channel, conversation, over, self.clock()))
+
+    async def _with_bot(self, channel: str, conversation: str, over: bool, at: float) -> None:
+        key = f"{self.prefix}kpi:live:{channel}"
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.zrem(key, conversation) if over else pipe.zadd(key, {conversation: at})
+                pipe.zremrangebyscore(key, "-inf", at - LIVE_WINDOW_S)
+                pipe.expire(key, 2 * LIVE_WINDOW_S)
+                await pipe.execute()
+        except Exception as exc:
+            log.warning("KPI live %s %s lost: %r", channel, conversation, exc)
+
     def active(self, channel: str, delta: int) -> None:
-        """Conversations in progress (a live counter, no bucket: the dashboard's first tile)."""
+        """Phone calls in progress (a live counter, no bucket: the dashboard's first tile)."""
         self._spawn(self._active(channel, delta))
 
     async def _active(self, channel: str, delta: int) -> None:
@@ -134,9 +152,13 @@ class KpiStore:
             log.warning("KPI active %s %+d lost: %r", channel, delta, exc)
 
     async def in_progress(self) -> dict[str, int]:
+        """Conversations with the bot now: phone calls connected to it, and chat and speaker conversations
+        with a turn in the last ``LIVE_WINDOW_S`` that did not end or go to a person."""
         await self.flush()
         raw = await self.redis.hgetall(f"{self.prefix}kpi:active")
-        return {c: max(0, int(raw.get(c, 0) or 0)) for c in CHANNELS}
+        since = self.clock() - LIVE_WINDOW_S
+        live = {c: await self.redis.zcount(f"{self.prefix}kpi:live:{c}", since, "+inf") for c in CHANNELS[1:]}
+        return {"phone": max(0, int(raw.get("phone", 0) or 0))} | {c: int(n) for c, n in live.items()}
 
     # --- writing -----------------------------------------------------------------------------------
     def add(self, channel: str, fields: Mapping[str, int]) -> None:

@@ -126,11 +126,15 @@ def _num(value: Any) -> float:
 
 
 def record_turn(kpis: KpiStore, turn: ConversationTurn) -> None:
-    """One chat or speaker turn: a new conversation, the bot's reply time, and how it ended: ``solved``
-    by the bot alone (``Outcome.solved``: once per conversation, never one a person took), or handed to
-    people (a ``transfer`` someone could take: a chat nobody was there for is not a hand-off)."""
+    """One chat or speaker turn: a new conversation, in progress with the bot (the live tile), the bot's
+    reply time, and how it ended: ``solved`` by the bot alone (``Outcome.solved``: once per conversation,
+    never one a person took), or handed to people (a ``transfer`` someone could take: a chat nobody was
+    there for is not a hand-off)."""
     if turn.new:
         kpis.started(turn.channel)
+    if turn.conversation:  # with the bot until it ends or a person takes it
+        over = turn.action == "end" or (turn.action == "transfer" and turn.handed_over)
+        kpis.with_bot(turn.channel, turn.conversation, over)
     kpis.bot_replied(turn.channel, turn.seconds, first=turn.new)
     if turn.solved:
         kpis.contained(turn.channel)
