@@ -63,6 +63,7 @@ class ConversationTurn:
     queue: str = ""
     solved: bool = False  # ``Outcome.solved``: the bot ended it alone, counted once per conversation
     handed_over: bool = True  # False: a transfer nobody could take (no agent, a device)
+    conversation: str = ""  # the dialog session id: which conversation is in progress (the live tile)
 
     @classmethod
     def of(
@@ -70,7 +71,9 @@ class ConversationTurn:
     ) -> ConversationTurn:
         t = outcome.transfer
         reason, queue = (t.reason, t.queue) if t is not None else ("", "")
-        return cls(channel, outcome.action, seconds, new, reason, queue, outcome.solved, handed_over)
+        return cls(
+            channel, outcome.action, seconds, new, reason, queue, outcome.solved, handed_over, outcome.session_id
+        )
 
 
 # End of speech -> first audio is judged against ~1.5 s; stages are shorter.
@@ -219,6 +222,10 @@ class Metrics:
 
     def chat_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
         self.chat_wait.labels(queue, outcome).observe(max(0.0, seconds))
+
+    def chat_agent_wrote(self, tid: str, queue: str, seconds: float, agent: str | None = None) -> None:
+        """An agent's message in a chat hand-off, ``seconds`` after the hand-off: the KPIs take the first
+        one as the agent's first response (``telephony/insights/recorder.py``); no Prometheus series."""
 
     # --- chat and speaker conversations (the KPIs: telephony/insights/recorder.py) --------------------
     def conversation_turn(self, turn: ConversationTurn) -> None:

@@ -11,7 +11,7 @@ return 1
 """
 
 # KEYS: hash, from-zset, to-zset. ARGV: id, agent, now, new status, field name, field value.
-# claim: pending -> claimed (anyone); close: claimed -> closed (only the claimer).
+# claim: pending -> claimed (anyone).
 CLAIM = """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return 'unknown' end
@@ -22,11 +22,40 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], score, ARGV[1])
 return 'ok'
 """
+# KEYS: hash, claimed, closed, pending. ARGV: id, agent, now, outcome, '1' for a try that reached nobody,
+# max attempts, the outcome of the last such try. Only the claimer closes; a try nobody answered before the
+# last one puts it back in pending ('retry'), unclaimed, with failed_attempts counted.
 CLOSE = """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return 'unknown' end
 if cur ~= 'claimed' or redis.call('HGET', KEYS[1], 'claimed_by') ~= ARGV[2] then return 'not_yours' end
-redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[3], 'outcome', ARGV[4])
+local outcome = ARGV[4]
+local score = redis.call('ZSCORE', KEYS[2], ARGV[1]) or 0
+redis.call('ZREM', KEYS[2], ARGV[1])
+if ARGV[5] == '1' then
+  local tries = redis.call('HINCRBY', KEYS[1], 'failed_attempts', 1)
+  redis.call('HSET', KEYS[1], 'last_attempt_at', ARGV[3], 'last_outcome', outcome)
+  if tries < tonumber(ARGV[6]) then
+    redis.call('HSET', KEYS[1], 'status', 'pending')
+    redis.call('HDEL', KEYS[1], 'claimed_by', 'claimed_at')
+    redis.call('ZADD', KEYS[4], score, ARGV[1])
+    return 'retry'
+  end
+  outcome = ARGV[7]
+end
+redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[3], 'outcome', outcome)
+redis.call('ZADD', KEYS[3], score, ARGV[1])
+return 'ok'
+"""
+
+# KEYS: hash, claimed, pending. ARGV: id, agent, '1' when anyone may (a supervisor). claimed -> pending.
+RELEASE = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return 'unknown' end
+if cur ~= 'claimed' then return 'not_claimed' end
+if ARGV[3] ~= '1' and redis.call('HGET', KEYS[1], 'claimed_by') ~= ARGV[2] then return 'not_yours' end
+redis.call('HSET', KEYS[1], 'status', 'pending')
+redis.call('HDEL', KEYS[1], 'claimed_by', 'claimed_at')
 local score = redis.call('ZSCORE', KEYS[2], ARGV[1]) or 0
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], score, ARGV[1])

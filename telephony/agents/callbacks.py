@@ -2,25 +2,27 @@
 
 Agents list them, one agent claims one (exactly one wins, whatever the number of workers and
 browsers), calls the customer and closes it with an outcome; a caller's voicemail is attached to the
-same record.
+same record. A try that did not reach the customer (``no_answer``) is not an ending: the callback goes
+back to the pending list with ``failed_attempts`` counted, and only the ``max_attempts``-th such try closes
+it, as ``unreachable``. A claimed callback can be handed back (``release``) by its holder or a supervisor.
 
 Two implementations of ``CallbackBook``:
 
 - ``RedisCallbacks`` (the real one): ``callback:<id>`` hash (``data``: the immutable request as JSON;
   ``status`` pending|claimed|closed, ``claimed_by``, ``claimed_at``, ``closed_at``, ``outcome``,
-  ``voicemail_url``...) and sorted sets ``callbacks:pending|claimed|closed`` (score: created_at). Claim and
-  close are Lua compare-and-set scripts: atomic in Redis. Records expire after ``ttl_s`` (retention); every
-  add lets the indexes expire with the newest record, and ``infolinia purge`` drops ids of expired ones. Voicemails
-  are also listed in ``voicemails`` (score: when recorded; member: ``<RecordingSid> <callback id>``), which
-  never expires: it is the list ``infolinia purge`` works through to delete recordings at Twilio.
-- ``StoreCallbacks``: the same on the ``KeyValueStore`` port (``callback:<id>`` JSON and a
-  ``callback:pending`` id list), for a single worker without Redis (speaker-only setups); its claim is
-  atomic within that one process only.
+  ``failed_attempts``, ``voicemail_url``...) and sorted sets ``callbacks:pending|claimed|closed`` (score:
+  created_at). Claim, close and release are Lua compare-and-set scripts: atomic in Redis. Records expire
+  after ``ttl_s`` (retention); every add lets the indexes expire with the newest record, and ``infolinia
+  purge`` drops ids of expired ones. Voicemails are also listed in ``voicemails`` (score: when recorded;
+  member: ``<RecordingSid> <callback id>``), which never expires: it is the list ``infolinia purge`` works
+  through to delete recordings at Twilio.
+- ``StoreCallbacks`` (``callbacks_store.py``): the same on the ``KeyValueStore`` port (``callback:<id>``
+  JSON and a ``callback:pending`` id list), for a single worker without Redis (speaker-only setups); its
+  claim is atomic within that one process only.
 """
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import json
 import re
@@ -34,12 +36,17 @@ from typing import Any, Literal, Protocol
 from redis.asyncio import Redis
 
 from dialog.pii import mask, mask_transcript
-from dialog.ports import KeyValueStore
 from dialog.redis_connect import confirm_replicated
-from telephony.agents.callback_scripts import ADD, CLAIM, CLOSE, VOICEMAIL
+from telephony.agents.callback_scripts import ADD, CLAIM, CLOSE, RELEASE, VOICEMAIL
 
 CallbackStatus = Literal["pending", "claimed", "closed"]
-MUTABLE = ("status", "claimed_by", "claimed_at", "closed_at", "outcome", "voicemail_url", "voicemail_s")
+MUTABLE = ("status", "claimed_by", "claimed_at", "closed_at", "outcome", "voicemail_url", "voicemail_s",
+           "failed_attempts", "last_attempt_at", "last_outcome")  # fmt: skip
+NO_ANSWER = "no_answer"  # a try that did not reach the customer: back to the list for another one
+UNREACHABLE = "unreachable"  # the outcome of the ``max_attempts``-th try nobody answered
+WRONG_NUMBER = "wrong_number"
+NOT_REACHED = frozenset({NO_ANSWER, UNREACHABLE, WRONG_NUMBER})  # every other outcome: the customer was reached
+MAX_ATTEMPTS = 3
 STATUSES: tuple[CallbackStatus, ...] = ("pending", "claimed", "closed")
 VOICEMAILS_KEY = "voicemails"
 _RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
@@ -53,7 +60,8 @@ def recording_sid(recording_url: str) -> str | None:
 
 @dataclass(frozen=True)
 class ClaimResult:
-    """``won``: this agent now owns the callback. Otherwise ``reason``: taken | unknown | not_yours."""
+    """``won``: the change was made (claimed, closed, put back). Otherwise ``reason``: taken | unknown |
+    not_yours | not_claimed."""
 
     won: bool
     record: dict[str, Any] | None
@@ -64,11 +72,18 @@ def iso_now(clock: Callable[[], float] = time.time) -> str:
     return datetime.fromtimestamp(clock(), UTC).isoformat(timespec="seconds")
 
 
-def _epoch(iso: str | None) -> float:
+def epoch_of(iso: str | None) -> float:
     try:
         return datetime.fromisoformat(iso or "").timestamp()
     except ValueError:
         return time.time()
+
+
+def _typed(name: str, value: str | bytes) -> Any:
+    """A mutable field as read from the hash: numbers as numbers (the API shows ``failed_attempts: 1``)."""
+    if name == "voicemail_s":
+        return float(value)
+    return int(value) if name == "failed_attempts" else value
 
 
 def masked(record: dict[str, Any]) -> dict[str, Any]:
@@ -118,7 +133,13 @@ class CallbackBook(Protocol):
 
     async def claim(self, callback_id: str, agent_id: str) -> ClaimResult: ...
 
-    async def close(self, callback_id: str, agent_id: str, outcome: str) -> ClaimResult: ...
+    async def close(self, callback_id: str, agent_id: str, outcome: str) -> ClaimResult:
+        """Closed with ``outcome``; ``no_answer`` before the last try: pending again (``record["status"]``)."""
+        ...
+
+    async def release(self, callback_id: str, agent_id: str, *, anyone: bool = False) -> ClaimResult:
+        """Claimed -> pending, by its holder (``anyone``: by whoever asks, a supervisor)."""
+        ...
 
     async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool: ...
 
@@ -135,13 +156,15 @@ class RedisCallbacks:
         clock: Callable[[], float] = time.time,
         replicas: int = 0,
         replica_wait_ms: int = 500,
+        max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         """``replicas``: a request (``add``, ``attach_voicemail``) counts as stored only once this many
         replicas confirm it (``WAIT``); else ``NotReplicated`` (a ConnectionError: the steps spool it). Why:
         Redis replicates asynchronously, so a master that dies right after a write takes it with it, and the
         caller was already told "saved"."""
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
-        self.replicas, self.replica_wait_ms = replicas, replica_wait_ms
+        self.replicas, self.replica_wait_ms, self.max_attempts = replicas, replica_wait_ms, max_attempts
+        self._release = redis.register_script(RELEASE)
         self._add = redis.register_script(ADD)
         self._claim = redis.register_script(CLAIM)
         self._close = redis.register_script(CLOSE)
@@ -161,7 +184,12 @@ class RedisCallbacks:
         async with self._durable() as conn:
             await self._add(
                 keys=[self._key(callback_id), self._index("pending")],
-                args=[json.dumps(data, ensure_ascii=False), self.ttl_s, _epoch(record.get("created_at")), callback_id],
+                args=[
+                    json.dumps(data, ensure_ascii=False),
+                    self.ttl_s,
+                    epoch_of(record.get("created_at")),
+                    callback_id,
+                ],
                 client=conn,
             )
             await confirm_replicated(conn, self.replicas, self.replica_wait_ms)
@@ -184,7 +212,7 @@ class RedisCallbacks:
         record: dict[str, Any] = json.loads(row["data"])
         for name in MUTABLE:
             if name in row:
-                record[name] = float(row[name]) if name == "voicemail_s" else row[name]
+                record[name] = _typed(name, row[name])
         return record
 
     async def list(self, status: CallbackStatus = "pending", limit: int = 200) -> builtins.list[dict[str, Any]]:
@@ -204,9 +232,20 @@ class RedisCallbacks:
         return ClaimResult(result == "ok", await self.get(callback_id), "" if result == "ok" else str(result))
 
     async def close(self, callback_id: str, agent_id: str, outcome: str) -> ClaimResult:
+        """Closed, or for ``no_answer`` before the ``max_attempts``-th try back in the pending list (one script:
+        two agents' clicks or a retried request never count one try twice)."""
         result = await self._close(
-            keys=[self._key(callback_id), self._index("claimed"), self._index("closed")],
-            args=[callback_id, agent_id, iso_now(self._clock), outcome],
+            keys=[self._key(callback_id), self._index("claimed"), self._index("closed"), self._index("pending")],
+            args=[callback_id, agent_id, iso_now(self._clock), outcome, int(outcome == NO_ANSWER), self.max_attempts,
+                  UNREACHABLE],
+        )  # fmt: skip
+        won = result in ("ok", "retry")
+        return ClaimResult(won, await self.get(callback_id), "" if won else str(result))
+
+    async def release(self, callback_id: str, agent_id: str, *, anyone: bool = False) -> ClaimResult:
+        result = await self._release(
+            keys=[self._key(callback_id), self._index("claimed"), self._index("pending")],
+            args=[callback_id, agent_id, int(anyone)],
         )
         return ClaimResult(result == "ok", await self.get(callback_id), "" if result == "ok" else str(result))
 
@@ -222,76 +261,3 @@ class RedisCallbacks:
             if attached:
                 await confirm_replicated(conn, self.replicas, self.replica_wait_ms)
         return bool(attached)
-
-
-CALLBACK_KEY = "callback:{}"
-PENDING_KEY = "callback:pending"
-
-
-class StoreCallbacks:
-    """Callback requests on the KeyValueStore: one worker only (the id index is read-modify-write under a
-    process-local lock). With Redis configured, use ``RedisCallbacks``."""
-
-    def __init__(self, store: KeyValueStore, clock: Callable[[], float] = time.time, ttl_s: int = 30 * 86400) -> None:
-        self.store, self._clock, self.ttl_s = store, clock, ttl_s
-        self._lock = asyncio.Lock()
-
-    async def add(self, record: dict[str, Any]) -> str:
-        """Records expire after ``ttl_s``; the id index drops the ids of expired ones on every add."""
-        callback_id = str(record["id"])
-        async with self._lock:
-            if await self.get(callback_id) is not None:  # stored already: a retry or a replay
-                return callback_id
-            await self.store.set(
-                CALLBACK_KEY.format(callback_id), {**masked(record), "status": "pending"}, ttl_s=self.ttl_s
-            )
-            index = await self.store.get(PENDING_KEY) or {}
-            ids = [i for i in index.get("ids", []) if isinstance(i, str) and await self.get(i) is not None]
-            await self.store.set(PENDING_KEY, {"ids": [*ids, callback_id]}, ttl_s=self.ttl_s)
-        return callback_id
-
-    async def get(self, callback_id: str) -> dict[str, Any] | None:
-        return await self.store.get(CALLBACK_KEY.format(callback_id))
-
-    def _left(self, record: dict[str, Any]) -> int:
-        """Seconds of retention the record has left (a change does not extend it)."""
-        return max(1, round(self.ttl_s - (self._clock() - _epoch(record.get("created_at")))))
-
-    async def list(self, status: CallbackStatus = "pending", limit: int = 200) -> builtins.list[dict[str, Any]]:
-        index = await self.store.get(PENDING_KEY) or {}
-        records = [await self.get(i) for i in index.get("ids", [])]
-        return [r for r in records if r is not None and r.get("status") == status][:limit]
-
-    async def pending(self) -> builtins.list[dict[str, Any]]:
-        return await self.list("pending")
-
-    async def _change(self, callback_id: str, agent_id: str, expect: str, changes: dict[str, Any]) -> ClaimResult:
-        async with self._lock:
-            record = await self.get(callback_id)
-            if record is None:
-                return ClaimResult(False, None, "unknown")
-            mine = expect == "pending" or record.get("claimed_by") == agent_id
-            if record.get("status") != expect or not mine:
-                return ClaimResult(False, record, "taken" if expect == "pending" else "not_yours")
-            record.update(changes)
-            await self.store.set(CALLBACK_KEY.format(callback_id), record, ttl_s=self._left(record))
-            return ClaimResult(True, record)
-
-    async def claim(self, callback_id: str, agent_id: str) -> ClaimResult:
-        changes = {"status": "claimed", "claimed_by": agent_id, "claimed_at": iso_now(self._clock)}
-        return await self._change(callback_id, agent_id, "pending", changes)
-
-    async def close(self, callback_id: str, agent_id: str, outcome: str) -> ClaimResult:
-        changes = {"status": "closed", "closed_at": iso_now(self._clock), "outcome": outcome}
-        return await self._change(callback_id, agent_id, "claimed", changes)
-
-    async def attach_voicemail(self, callback_id: str, recording_url: str, duration_s: float | None = None) -> bool:
-        async with self._lock:
-            record = await self.get(callback_id)
-            if record is None:
-                return False
-            record["voicemail_url"] = recording_url
-            if duration_s is not None:
-                record["voicemail_s"] = float(duration_s)
-            await self.store.set(CALLBACK_KEY.format(callback_id), record, ttl_s=self._left(record))
-            return True

@@ -33,6 +33,7 @@ CHAT_MESSAGE = "chat.message"  # a message in a chat hand-off (data: {"seq"}); t
 CALLBACK_NEW = "callback.new"
 CALLBACK_CLAIMED = "callback.claimed"
 CALLBACK_CLOSED = "callback.closed"
+CALLBACK_RELEASED = "callback.released"  # a claimed callback handed back to the list (data: {"id", "by"})
 
 
 @dataclass(frozen=True)

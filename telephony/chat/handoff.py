@@ -195,6 +195,8 @@ class ChatHandoff:
             return None
         name = _first_name(await self._agent_name(agent_id) or "")
         message = await self.p.log.append(tid, "agent", text, self.now(), agent=name, keep=(record.order_id,))
+        if self.p.metrics is not None:  # the agent's first response (KPIs): the first such message counts
+            self.p.metrics.chat_agent_wrote(tid, record.queue, self.now() - record.enqueued_at, agent_id)
         await self._publish(ev.CHAT_MESSAGE, record, agent_id, {"seq": message["seq"]})
         return message
 

@@ -6,7 +6,10 @@ region). Refusals are normal outcomes (another agent claimed the callback first)
 
 from __future__ import annotations
 
+from typing import Any
+
 from telephony.agents import events as ev
+from telephony.agents.callbacks import UNREACHABLE
 from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
@@ -23,6 +26,7 @@ __all__ = [
     "end_chat",
     "go_offline",
     "log_out",
+    "release_callback",
     "send_chat",
     "set_status",
     "wrap_up",
@@ -143,7 +147,31 @@ async def close_callback(
     if not result.won:
         return False, "Możesz zamknąć tylko oddzwonienie przejęte przez siebie."
     await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLOSED, None, None, {"id": callback_id, "by": agent_id}))
-    return True, "Oddzwonienie zamknięte."
+    return True, closed_message(result.record or {})
+
+
+async def release_callback(deps: AgentsDeps, agent_id: str, callback_id: str) -> tuple[bool, str]:
+    """Hand a claimed callback back to the list: its holder, or a supervisor (one an agent left claimed)."""
+    state = await deps.agents.get(agent_id)
+    if state is None or not await _sees_callback(deps, agent_id, callback_id):
+        return False, "Nie ma takiego oddzwonienia."
+    result = await deps.callbacks.release(callback_id, agent_id, anyone=state.agent.supervisor)
+    if not result.won:
+        if result.reason == "not_yours":
+            return False, "Możesz oddać tylko oddzwonienie przejęte przez siebie."
+        return False, "To oddzwonienie nie jest już przejęte."
+    await deps.events.publish(ConsoleEvent(ev.CALLBACK_RELEASED, None, None, {"id": callback_id, "by": agent_id}))
+    return True, "Oddzwonienie wróciło na listę do przejęcia."
+
+
+def closed_message(record: dict[str, Any]) -> str:
+    """What the agent reads after closing: a try nobody answered is not an ending, so say where it went."""
+    tries = record.get("failed_attempts") or 0
+    if record.get("status") == "pending":
+        return f"Klient nie odebrał: oddzwonienie wraca na listę (nieudane próby: {tries})."
+    if record.get("outcome") == UNREACHABLE:
+        return f"Klient nie odebrał {tries} razy: oddzwonienie zamknięte jako nieosiągalne."
+    return "Oddzwonienie zamknięte."
 
 
 # --- live chat (``telephony/chat/handoff.py``): the same calls as ``/v1/chats/...`` ----------------------

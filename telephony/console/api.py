@@ -190,7 +190,18 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         if not result.won:
             _refused(result.reason, result.record)
         await deps.events.publish(ConsoleEvent(ev.CALLBACK_CLOSED, None, None, {"id": callback_id, "by": me.id}))
-        return {"closed": True, "callback": result.record}
+        status = (result.record or {}).get("status")  # pending: a try nobody answered, back in the list
+        return {"closed": status == "closed", "status": status, "callback": result.record}
+
+    @router.post("/v1/callbacks/{callback_id}/release")
+    async def release(callback_id: str, deps: Deps, me: Me) -> dict[str, Any]:
+        """Back to the open list: the holder's own, or any a supervisor sees (one left claimed by someone)."""
+        await visible_callback(deps, me, callback_id)
+        result = await deps.callbacks.release(callback_id, me.id, anyone=me.supervisor)
+        if not result.won:
+            _refused(result.reason, result.record)
+        await deps.events.publish(ConsoleEvent(ev.CALLBACK_RELEASED, None, None, {"id": callback_id, "by": me.id}))
+        return {"released": True, "callback": result.record}
 
     @router.get("/v1/audit")
     async def audit(

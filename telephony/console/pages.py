@@ -264,6 +264,11 @@ def _action_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> 
         same_origin(request, console.config.public_url)
         return console.reply(request, await act.close_callback(deps, view, me, callback_id, outcome))
 
+    @router.post("/callbacks/{callback_id}/release")
+    async def release(request: Request, deps: Deps, me: Me, callback_id: str) -> Response:
+        same_origin(request, console.config.public_url)
+        return console.reply(request, await act.release_callback(deps, me, callback_id))
+
 
 def _chat_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> None:
     """Accept, decline, write and end a live chat (``telephony/console/actions.py``)."""

@@ -99,11 +99,13 @@ async def _queues(deps: AgentsDeps, state: AgentState) -> list[dict[str, Any]]:
 
 
 async def _callbacks(deps: AgentsDeps, agent: Agent, view: ViewConfig) -> list[dict[str, Any]]:
-    """The callbacks of the agent's queues (a supervisor's: all); each transcript shown is audited."""
+    """The callbacks of the agent's queues (a supervisor's: all, with those others hold); each transcript
+    shown is audited."""
     pending, claimed = await asyncio.gather(deps.callbacks.list("pending"), deps.callbacks.list("claimed"))
     pending = [c for c in pending if agent.sees(c.get("queue"))]
     claimed = [c for c in claimed if agent.sees(c.get("queue"))]
-    shown = callbacks_view(pending, claimed, agent.id, view.timezone)
+    names = {s.id: s.agent.name for s in await deps.agents.list()} if agent.supervisor else {}
+    shown = callbacks_view(pending, claimed, agent.id, view.timezone, names=names, supervisor=agent.supervisor)
     for callback in shown:
         if callback.get("transcript"):
             await deps.audit.record(agent.id, "callback", str(callback["id"]), "console")

@@ -50,6 +50,7 @@ REASON_LABELS = {
     "not_understood": "Bot nie zrozumiał klienta",
 }
 CALLBACK_LABELS = {"pending": "Do przejęcia", "claimed": "Przejęte przez Ciebie", "closed": "Zamknięte"}
+HELD_BY = "Przejęte: {name}"  # a supervisor's view of a callback another agent holds
 DEFAULT_OUTCOMES: tuple[tuple[str, str], ...] = (
     ("resolved", "Sprawa rozwiązana"),
     ("follow_up", "Wymaga dalszych działań"),
@@ -170,19 +171,34 @@ def local_time(iso: str | None, tz: str, now: datetime | None = None) -> str:
     return f"{prefix} {when:%H:%M}"
 
 
-def callback_view(record: Mapping[str, Any], agent_id: str, tz: str, now: datetime | None = None) -> dict[str, Any]:
-    """One callback request as a console list item."""
+def callback_view(
+    record: Mapping[str, Any],
+    agent_id: str,
+    tz: str,
+    now: datetime | None = None,
+    names: Mapping[str, str] | None = None,
+    supervisor: bool = False,
+) -> dict[str, Any]:
+    """One callback request as a console list item; one another agent holds names them (``names``: agent id
+    -> name), and its holder or a supervisor may hand it back (``can_release``)."""
     state = str(record.get("status", "pending"))
     phone = record.get("phone") or ""
+    holder = str(record.get("claimed_by") or "")
+    mine = state == "claimed" and holder == agent_id
+    label = CALLBACK_LABELS.get(state, state)
+    if state == "claimed" and not mine:
+        label = HELD_BY.format(name=(names or {}).get(holder, holder))
     return {
         "id": str(record.get("id", "")),
         "state": state,
-        "state_label": CALLBACK_LABELS.get(state, state),
-        "mine": state == "claimed" and record.get("claimed_by") == agent_id,
+        "state_label": label,
+        "mine": mine,
+        "can_release": state == "claimed" and (mine or supervisor),
         "number": phone,
         "number_display": display_number(phone) or "numer nieznany",
         "created": local_time(record.get("created_at"), tz, now),
         "summary": record.get("summary") or "",
+        "failed_attempts": int(record.get("failed_attempts") or 0),  # tries nobody answered: call again
         "voicemail_url": record.get("voicemail_url") or "",
         "transcript": transcript_lines(record.get("transcript") or []),
     }
@@ -194,10 +210,14 @@ def callbacks_view(
     agent_id: str,
     tz: str,
     now: datetime | None = None,
+    names: Mapping[str, str] | None = None,
+    supervisor: bool = False,
 ) -> list[dict[str, Any]]:
-    """The agent's own claimed callbacks first (work in hand), then everything still pending."""
+    """The agent's own claimed callbacks first (work in hand), then everything still pending; a supervisor
+    also sees, last, those other agents hold (who has what, and a stuck one can be handed back)."""
     mine = [c for c in claimed if c.get("claimed_by") == agent_id]
-    return [callback_view(c, agent_id, tz, now) for c in [*mine, *pending]]
+    others = [c for c in claimed if c.get("claimed_by") != agent_id] if supervisor else []
+    return [callback_view(c, agent_id, tz, now, names, supervisor) for c in [*mine, *pending, *others]]
 
 
 def outcome_label(outcomes: Sequence[tuple[str, str]], value: str) -> str | None:

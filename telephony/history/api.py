@@ -74,6 +74,7 @@ def build_history_router(get_agents: DepsProvider, get_history: HistoryProvider)
     @router.get("/v1/gaps", response_model=None)
     async def gaps(
         history: History,
+        agents: Agents,
         me: Me,
         start: Annotated[str | None, Query(alias="from")] = None,
         end: Annotated[str | None, Query(alias="to")] = None,
@@ -81,10 +82,13 @@ def build_history_router(get_agents: DepsProvider, get_history: HistoryProvider)
         fmt: Annotated[str, Query(alias="format", pattern="^(json|yaml)$")] = "json",
         min_count: Annotated[int, Query(ge=1)] = 2,
     ) -> Any:
-        """Questions the bot did not understand, grouped by meaning, largest group first."""
+        """Questions the bot did not understand, grouped by meaning, largest group first. Without ``from``:
+        the last 7 days, as the gaps page and ``infolinia gaps`` show (all time grouped would be slow and
+        would not match the page a supervisor compares it with)."""
         if not me.supervisor:
             raise HTTPException(403, "the gaps report is for supervisors")
         a, b = _range(start, end, history.tz)
+        a = a if a is not None else (b if b is not None else agents.clock()) - GAPS_DEFAULT_DAYS * 86400
         groups, resolved = await history.gaps.gaps(a, b, threshold), await history.gaps.resolved(a, b)
         if fmt == "yaml":
             text = to_kb_yaml(groups, min_count=min_count, resolved=resolved)
@@ -98,6 +102,9 @@ def build_history_router(get_agents: DepsProvider, get_history: HistoryProvider)
         }
 
     return router
+
+
+GAPS_DEFAULT_DAYS = 7
 
 
 def _range(start: str | None, end: str | None, tz: str) -> tuple[float | None, float | None]:

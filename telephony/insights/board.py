@@ -10,14 +10,14 @@ from datetime import tzinfo
 from typing import Any
 
 from telephony.console.deps import AgentsDeps
+from telephony.console.view import STATUS_LABELS
 from telephony.insights.buckets import CHANNELS, WAIT_BINS
 from telephony.insights.charts import columns, rows
 from telephony.insights.kpis import KpiStore
 from telephony.insights.stats import day_start, live_state, period_stats, trend
 
 CHANNEL_NAMES = {"phone": "Telefon", "chat": "Czat", "speaker": "Głośnik"}
-STATUS_NAMES = {"available": "Dostępni", "busy": "W rozmowie", "wrap_up": "Po rozmowie", "offline": "Niedostępni"}
-AGENT_STATUS = {"available": "gotowość", "busy": "rozmowa", "wrap_up": "po rozmowie", "offline": "poza pracą"}
+STATUS_NAMES = {"available": "Dostępni", "busy": "W rozmowie", "wrap_up": "Kończą obsługę", "offline": "Niedostępni"}
 REASON_NAMES = {
     "requested_human": "prośba o konsultanta", "not_understood": "niezrozumiane", "complaint": "reklamacja",
     "angry": "zdenerwowany klient", "fallback": "awaria (numer zapasowy)", "unknown": "inne",
@@ -101,7 +101,7 @@ def agent_rows(states: list[dict[str, Any]], figures: dict[str, dict[str, Any]])
             {
                 "id": state["id"],
                 "name": state["name"],
-                "status": AGENT_STATUS.get(state["status"], state["status"]),
+                "status": STATUS_LABELS.get(state["status"], state["status"]),
                 "status_key": state["status"],
                 "answered": f.get("answered", 0),
                 "callbacks_done": f.get("callbacks_done", 0),

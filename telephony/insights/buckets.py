@@ -7,6 +7,7 @@ bins (``WAIT_BINS``), not the raw samples. Kept free of I/O so it is tested with
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,9 +26,15 @@ def hour_of(epoch: float) -> int:
 
 
 def hours_between(start: float, end: float) -> range:
-    """Buckets from the one holding ``start`` up to the one holding ``end`` (inclusive)."""
-    first, last = hour_of(start), hour_of(end)
-    return range(first, last + 1) if last >= first else range(0)
+    """Buckets from the one holding ``start`` up to ``end``, exclusive: an ``end`` on a whole hour does not
+    read the hour it starts (``to=22:00`` must not count 22:00-22:59), one inside an hour reads that hour."""
+    first, stop = hour_of(start), math.ceil(end / HOUR)
+    return range(first, stop) if stop > first else range(0)
+
+
+def on_the_hour(epoch: float) -> bool:
+    """Is ``epoch`` a bucket boundary? Only such instants can bound a range exactly (the data is hourly)."""
+    return epoch % HOUR == 0
 
 
 def bin_of(bounds: tuple[float, ...], value: float) -> int:
@@ -79,6 +86,9 @@ def summarize(fields: Mapping[str, int]) -> dict[str, Any]:
         "answered_by_agent": fields.get("answered", 0),
         "callbacks_done": fields.get("callbacks_done", 0),
         "callbacks_in_time": fields.get("callbacks_in_time", 0),
+        "callbacks_no_answer": fields.get("callbacks_no_answer", 0),
+        "callbacks_unreachable": fields.get("callbacks_unreachable", 0),
+        "callbacks_wrong_number": fields.get("callbacks_wrong_number", 0),
         "csat_avg": round(csat_sum / csat_count, 2) if csat_count else None,
         "csat_count": csat_count,
         "csat_distribution": {str(s): fields.get(f"csat:{s}", 0) for s in range(1, 6)},
@@ -124,8 +134,9 @@ def by_agent(fields: Mapping[str, int]) -> dict[str, dict[str, Any]]:
 
 
 def days(end: float, n: int, tz: Any = UTC) -> Iterable[tuple[str, float, float]]:
-    """The last ``n`` calendar days up to ``end`` in ``tz``: (date, start epoch, end epoch), oldest first."""
+    """The last ``n`` calendar days up to ``end`` in ``tz``: (date, start epoch, end epoch exclusive: the next
+    day's start), oldest first."""
     today = datetime.fromtimestamp(end, tz).replace(hour=0, minute=0, second=0, microsecond=0)
     for back in range(n - 1, -1, -1):
         day = today - timedelta(days=back)
-        yield day.date().isoformat(), day.timestamp(), (day + timedelta(days=1)).timestamp() - 1
+        yield day.date().isoformat(), day.timestamp(), (day + timedelta(days=1)).timestamp()

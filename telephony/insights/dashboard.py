@@ -76,13 +76,13 @@ def build_dashboard_router(
             if exc.status_code != 403:
                 raise
             agent = await sessions(deps).resolve(request.cookies.get(config.cookie.name))
-            context = {"forbidden": True, "path": config.path, "me": agent}
+            context = {"forbidden": True, "path": config.path, "me": await _name(deps, agent)}
             response = templates.TemplateResponse(request, "dashboard.html", context, status_code=403)
             response.headers.update(SECURITY_HEADERS)
             return response
         if me is None:
             return RedirectResponse(config.login_path, status_code=303)
-        context = {"panels": panels(await snapshot(deps, kpis, tz)), "path": config.path, "me": me}
+        context = {"panels": panels(await snapshot(deps, kpis, tz)), "path": config.path, "me": await _name(deps, me)}
         response = templates.TemplateResponse(request, "dashboard.html", context)
         response.headers.update(SECURITY_HEADERS)
         return response
@@ -126,3 +126,9 @@ async def _stream(
             else:
                 yield f"event: panels\ndata: {json.dumps({'html': html})}\n\n"
             await subscription.get(refresh_s)
+
+
+async def _name(deps: AgentsDeps, agent_id: str | None) -> str | None:
+    """Who is logged in, as the console shows it: the roster's name ("Ewa Szef"), not the id."""
+    state = None if agent_id is None else await deps.agents.get(agent_id)
+    return agent_id if state is None else state.agent.name

@@ -2,7 +2,8 @@
 
 Key ``<prefix>kpi:<channel>:<hour>`` (hours since the epoch, UTC), fields (``telephony.insights.buckets``):
 ``conversations``, ``contained``, ``transferred``, ``reason:<why>``, ``abandoned``, ``answered``,
-``q:<queue>:<what>``, ``a:<agent>:<what>``, ``callbacks_done``, ``callbacks_in_time``, ``csat_sum``,
+``q:<queue>:<what>``, ``a:<agent>:<what>``, ``callbacks_done``, ``callbacks_in_time``,
+``callbacks_no_answer`` (tries), ``callbacks_unreachable``, ``callbacks_wrong_number``, ``csat_sum``,
 ``csat_count``, ``csat:<1..5>`` and histogram bins ``wait:<i>``, ``agent_frt:<i>``, ``bot_frt:<i>``,
 ``turn:<i>``. Each bucket expires ``ttl_s`` after its last write (no personal data: counts only).
 
@@ -24,6 +25,7 @@ from redis.asyncio import Redis
 from telephony.insights.buckets import CHANNELS, HISTOGRAMS, add_counts, bin_of, hour_of, hours_between
 
 log = logging.getLogger(__name__)
+LIVE_WINDOW_S = 300  # a chat or speaker conversation with a bot turn this recent is in progress
 
 
 class KpiStore:
@@ -53,17 +55,45 @@ class KpiStore:
     def transferred(self, channel: str, reason: str, queue: str) -> None:
         self.add(channel, {"transferred": 1, f"reason:{reason or 'unknown'}": 1, f"q:{queue or 'none'}:transferred": 1})
 
-    def waited(self, channel: str, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
-        """How a wait for an agent ended: ``answered`` (the agent's first response), ``abandoned``, other."""
+    def waited(
+        self,
+        channel: str,
+        queue: str,
+        outcome: str,
+        seconds: float,
+        agent: str | None = None,
+        *,
+        first_response: bool = True,
+    ) -> None:
+        """How a wait for an agent ended: ``answered``, ``abandoned``, other. On the phone an answer is the
+        agent's first response too (``first_response``); in a chat that is the agent's first message
+        (``first_response``, the method): accepting a chat says nothing to the customer."""
         s = max(0.0, seconds)
         fields = {f"q:{queue}:{outcome}": 1, f"wait:{bin_of(HISTOGRAMS['wait'], s)}": 1}
         if outcome == "answered":
-            fields |= {"answered": 1, f"agent_frt:{bin_of(HISTOGRAMS['agent_frt'], s)}": 1}
+            fields["answered"] = 1
+            if first_response:
+                fields[f"agent_frt:{bin_of(HISTOGRAMS['agent_frt'], s)}"] = 1
             if agent:
                 fields |= {f"a:{agent}:answered": 1, f"a:{agent}:wait_s": round(s)}
         elif outcome == "abandoned":
             fields["abandoned"] = 1
         self.add(channel, fields)
+
+    def first_response(self, channel: str, conversation: str, seconds: float) -> None:
+        """An agent wrote in ``conversation`` ``seconds`` after the customer was handed over: only the first
+        such message is a sample (``SET NX`` on ``<prefix>kpi:frt:<conversation>``, so two workers or a
+        second message never count it twice); an agent who writes nothing gives no sample."""
+        self._spawn(self._first_response(channel, conversation, max(0.0, seconds), self.clock()))
+
+    async def _first_response(self, channel: str, conversation: str, seconds: float, at: float) -> None:
+        try:
+            first = await self.redis.set(f"{self.prefix}kpi:frt:{conversation}", 1, nx=True, ex=2 * 86400)
+        except Exception as exc:
+            log.warning("KPI first response of %s lost: %r", conversation, exc)
+            return
+        if first:
+            await self.write(channel, {f"agent_frt:{bin_of(HISTOGRAMS['agent_frt'], seconds)}": 1}, at)
 
     def bot_replied(self, channel: str, seconds: float, first: bool) -> None:
         """A bot reply's latency (every turn: p95; the conversation's first: bot first response)."""
@@ -79,14 +109,40 @@ class KpiStore:
             fields[f"a:{agent}:callbacks_done"] = 1
         self.add(channel, fields)
 
+    def callback_not_reached(self, channel: str, queue: str, outcome: str) -> None:
+        """A callback try that reached nobody: ``no_answer`` (back in the list), ``unreachable`` (the last
+        try nobody answered: closed; counted as a no-answer too) or ``wrong_number`` (closed). Why apart
+        from ``callbacks_done``: a callback nobody answered is no promise kept, however quickly closed."""
+        fields = {f"callbacks_{outcome}": 1, f"q:{queue}:callbacks_{outcome}": 1}
+        if outcome == "unreachable":
+            fields |= {"callbacks_no_answer": 1, f"q:{queue}:callbacks_no_answer": 1}
+        self.add(channel, fields)
+
     def rated(self, channel: str, score: int, agent: str | None = None) -> None:
         fields = {"csat_sum": score, "csat_count": 1, f"csat:{score}": 1}
         if agent:
             fields |= {f"a:{agent}:csat_sum": score, f"a:{agent}:csat_count": 1}
         self.add(channel, fields)
 
+    def with_bot(self, channel: str, conversation: str, over: bool) -> None:
+        """A chat or speaker conversation the bot just answered (``over``: ended, or a person took it). Why
+        a recency set and not a counter like the phone's: a chat or a speaker has no hang-up, its customer
+        just stops writing, so "in progress" means a turn within ``LIVE_WINDOW_S`` and not over."""
+        self._spawn(self._with_bot(channel, conversation, over, self.clock()))
+
+    async def _with_bot(self, channel: str, conversation: str, over: bool, at: float) -> None:
+        key = f"{self.prefix}kpi:live:{channel}"
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.zrem(key, conversation) if over else pipe.zadd(key, {conversation: at})
+                pipe.zremrangebyscore(key, "-inf", at - LIVE_WINDOW_S)
+                pipe.expire(key, 2 * LIVE_WINDOW_S)
+                await pipe.execute()
+        except Exception as exc:
+            log.warning("KPI live %s %s lost: %r", channel, conversation, exc)
+
     def active(self, channel: str, delta: int) -> None:
-        """Conversations in progress (a live counter, no bucket: the dashboard's first tile)."""
+        """Phone calls in progress (a live counter, no bucket: the dashboard's first tile)."""
         self._spawn(self._active(channel, delta))
 
     async def _active(self, channel: str, delta: int) -> None:
@@ -96,9 +152,13 @@ class KpiStore:
             log.warning("KPI active %s %+d lost: %r", channel, delta, exc)
 
     async def in_progress(self) -> dict[str, int]:
+        """Conversations with the bot now: phone calls connected to it, and chat and speaker conversations
+        with a turn in the last ``LIVE_WINDOW_S`` that did not end or go to a person."""
         await self.flush()
         raw = await self.redis.hgetall(f"{self.prefix}kpi:active")
-        return {c: max(0, int(raw.get(c, 0) or 0)) for c in CHANNELS}
+        since = self.clock() - LIVE_WINDOW_S
+        live = {c: await self.redis.zcount(f"{self.prefix}kpi:live:{c}", since, "+inf") for c in CHANNELS[1:]}
+        return {"phone": max(0, int(raw.get("phone", 0) or 0))} | {c: int(n) for c, n in live.items()}
 
     # --- writing -----------------------------------------------------------------------------------
     def add(self, channel: str, fields: Mapping[str, int]) -> None:

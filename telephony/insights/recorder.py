@@ -3,8 +3,9 @@
 Why a subclass of ``telephony.metrics.Metrics`` and not new calls all over the pipeline: the places where
 a call ends, a transfer starts, a wait ends or a chat turn is answered already report to the metrics
 object, so handing the composition root this one instead records the KPIs at exactly those points.
-Also wraps the callback book (``RecordingCallbacks``): a callback closed by an agent counts as done,
-in time when it was closed within the promise (``callback_promise_s`` after it was requested).
+Also wraps the callback book (``RecordingCallbacks``): a callback closed with the customer reached counts
+as done, in time when it was closed within the promise (``callback_promise_s`` after it was requested); a
+try nobody answered, a callback given up as unreachable and a wrong number are counted apart, never as done.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from prometheus_client import Gauge
 
-from telephony.agents.callbacks import CallbackBook, CallbackStatus, ClaimResult
+from telephony.agents.callbacks import NO_ANSWER, NOT_REACHED, CallbackBook, CallbackStatus, ClaimResult
 from telephony.insights.kpis import KpiStore
 from telephony.insights.stats import day_start, period_stats
 from telephony.metrics import CONTAINED_ENDINGS, ConversationTurn, Metrics
@@ -89,7 +90,11 @@ class InsightMetrics(Metrics):
 
     def chat_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
         super().chat_waited(queue, outcome, seconds, agent)
-        self.kpis.waited("chat", queue, outcome, seconds, agent)
+        self.kpis.waited("chat", queue, outcome, seconds, agent, first_response=False)  # that is the first message
+
+    def chat_agent_wrote(self, tid: str, queue: str, seconds: float, agent: str | None = None) -> None:
+        super().chat_agent_wrote(tid, queue, seconds, agent)
+        self.kpis.first_response("chat", tid, seconds)
 
     def conversation_turn(self, turn: ConversationTurn) -> None:
         super().conversation_turn(turn)
@@ -121,11 +126,15 @@ def _num(value: Any) -> float:
 
 
 def record_turn(kpis: KpiStore, turn: ConversationTurn) -> None:
-    """One chat or speaker turn: a new conversation, the bot's reply time, and how it ended: ``solved``
-    by the bot alone (``Outcome.solved``: once per conversation, never one a person took), or handed to
-    people (a ``transfer`` someone could take: a chat nobody was there for is not a hand-off)."""
+    """One chat or speaker turn: a new conversation, in progress with the bot (the live tile), the bot's
+    reply time, and how it ended: ``solved`` by the bot alone (``Outcome.solved``: once per conversation,
+    never one a person took), or handed to people (a ``transfer`` someone could take: a chat nobody was
+    there for is not a hand-off)."""
     if turn.new:
         kpis.started(turn.channel)
+    if turn.conversation:  # with the bot until it ends or a person takes it
+        over = turn.action == "end" or (turn.action == "transfer" and turn.handed_over)
+        kpis.with_bot(turn.channel, turn.conversation, over)
     kpis.bot_replied(turn.channel, turn.seconds, first=turn.new)
     if turn.solved:
         kpis.contained(turn.channel)
@@ -144,7 +153,8 @@ class TurnKpis:
 
 
 class RecordingCallbacks:
-    """A ``CallbackBook`` that counts callbacks agents closed, and whether within the promise."""
+    """A ``CallbackBook`` that counts how agents' tries ended: done (the customer reached; in time or not),
+    or not reached (no answer, unreachable after the last try, wrong number), by channel, queue and agent."""
 
     def __init__(self, book: CallbackBook, kpis: KpiStore, promise_s: float) -> None:
         self.book, self.kpis, self.promise_s = book, kpis, promise_s
@@ -152,12 +162,21 @@ class RecordingCallbacks:
     async def close(self, callback_id: str, agent_id: str, outcome: str) -> ClaimResult:
         result = await self.book.close(callback_id, agent_id, outcome)
         record = result.record
-        if result.won and record is not None:
-            waited = self.kpis.clock() - _epoch(record.get("created_at"))
-            channel = str(record.get("channel") or "phone")
-            channel = "speaker" if channel in ("speaker", "voice") else channel
-            self.kpis.callback_done(channel, str(record.get("queue") or "none"), waited <= self.promise_s, agent_id)
+        if not result.won or record is None:
+            return result
+        channel = str(record.get("channel") or "phone")
+        channel = "speaker" if channel in ("speaker", "voice") else channel
+        queue = str(record.get("queue") or "none")
+        final = str(record.get("outcome") or outcome) if record.get("status") == "closed" else NO_ANSWER
+        if final in NOT_REACHED:  # a no-answer back in the list, or closed for good without reaching anyone
+            self.kpis.callback_not_reached(channel, queue, final)
+            return result
+        waited = self.kpis.clock() - _epoch(record.get("created_at"))
+        self.kpis.callback_done(channel, queue, waited <= self.promise_s, agent_id)
         return result
+
+    async def release(self, callback_id: str, agent_id: str, *, anyone: bool = False) -> ClaimResult:
+        return await self.book.release(callback_id, agent_id, anyone=anyone)
 
     async def add(self, record: dict[str, Any]) -> str:
         return await self.book.add(record)

@@ -6,7 +6,7 @@ supervisor dashboard (``dashboard.py``) both answer from here, so the two never 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from telephony.console.deps import AgentsDeps
@@ -16,14 +16,13 @@ from telephony.insights.kpis import KpiStore
 
 
 def parse_instant(text: str | None, default: float, tz: tzinfo, end: bool = False) -> float:
-    """ISO 8601 date or date-time (naive: in ``tz``) -> epoch; a bare date means its start (``end``: its
-    last second). Raises ValueError on anything else."""
+    """ISO 8601 date or date-time (naive: in ``tz``) -> epoch; a bare date means its start (``end``: the
+    next day's start, since a range's end is exclusive). Raises ValueError on anything else."""
     if not text:
         return default
     if len(text) == 10:
-        day = date.fromisoformat(text)
-        moment = datetime.combine(day, time.max if end else time.min, tz)
-        return moment.timestamp()
+        day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
+        return datetime.combine(day, time.min, tz).timestamp()
     moment = datetime.fromisoformat(text)
     return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
 

@@ -2,8 +2,9 @@
 
 Who: ``Authorization: Bearer <agent token>`` of an agent with ``role: supervisor`` in the roster (an
 agent's token is a 403, none or a wrong one a 401, through the same brake as the agents API).
-``from``/``to``: ISO 8601 dates or date-times (naive ones in the gateway's time zone); default: today
-so far. ``channel``: one of phone, chat, speaker (default: all three).
+``from``/``to``: ISO 8601 dates or date-times (naive ones in the gateway's time zone) on whole hours,
+``to`` exclusive (a bare date as ``to``: up to the end of that day); default: today so far.
+``channel``: one of phone, chat, speaker (default: all three).
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the routes' Annotated dependencies.
@@ -17,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from telephony.access.guard import admit, client_ip
 from telephony.agents.roster import Agent
 from telephony.console.deps import AgentsDeps, DepsProvider
-from telephony.insights.buckets import CHANNELS
+from telephony.insights.buckets import CHANNELS, on_the_hour
 from telephony.insights.kpis import KpiStore
 from telephony.insights.stats import day_start, live_state, parse_instant, period_stats
 
@@ -60,14 +61,7 @@ def build_stats_router(get_deps: DepsProvider, get_kpis: KpisProvider, timezone:
         end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
         channel: Literal["phone", "chat", "speaker"] | None = None,
     ) -> dict[str, Any]:
-        now = kpis.clock()
-        try:
-            until = parse_instant(end, now, tz, end=True)
-            since = parse_instant(start, day_start(until, tz), tz)
-        except ValueError as exc:
-            raise HTTPException(422, f"from/to must be ISO 8601 dates or date-times: {exc}") from exc
-        if since > until:
-            raise HTTPException(422, "from is after to")
+        since, until = _period(start, end, kpis.clock(), tz)
         return await period_stats(kpis, since, until, (channel,) if channel else CHANNELS)
 
     @router.get("/v1/stats/live")
@@ -75,3 +69,20 @@ def build_stats_router(get_deps: DepsProvider, get_kpis: KpisProvider, timezone:
         return {"in_progress": await kpis.in_progress()} | await live_state(deps)
 
     return router
+
+
+def _period(start: str | None, end: str | None, now: float, tz: ZoneInfo) -> tuple[float, float]:
+    """``from``/``to`` as epochs, ``to`` exclusive; 422 for a bound inside an hour. Why refuse rather than
+    round: the counts are hourly buckets, so 22:24-22:25 can only be answered as 22:00-23:00, and a reply
+    echoing the asked range over a whole hour's figures reads as exact when it is not."""
+    try:
+        until = parse_instant(end, now, tz, end=True)
+        since = parse_instant(start, day_start(until - 1, tz), tz)
+    except ValueError as exc:
+        raise HTTPException(422, f"from/to must be ISO 8601 dates or date-times: {exc}") from exc
+    for name, text, moment in (("from", start, since), ("to", end, until)):
+        if text and not on_the_hour(moment):
+            raise HTTPException(422, f"{name} must be a whole hour (e.g. 22:00): the figures are counted per hour")
+    if since >= until:
+        raise HTTPException(422, "from must be before to")
+    return since, until

@@ -198,10 +198,16 @@ class ConsoleDriver:
         assert self.api("/v1/callbacks?status=claimed")["callbacks"][0]["claimed_by"] == "anna"
         self.shot("callback")
         self.choose(f"#cb-outcome-{cid}", "no_answer")
+        self.click(f"#close-{cid}")  # nobody answered: back in the list for another try, not closed
+        self.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#cb-attempts-{cid}"))
+        assert "Klient nie odebrał: 1 raz" in self.text(item) and self.el(f"#claim-{cid}")
+        assert self.api("/v1/callbacks?status=closed")["callbacks"] == []
+        self.click(f"#claim-{cid}")
+        self.choose(f"#cb-outcome-{cid}", "resolved")
         self.click(f"#close-{cid}")
         self.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, item))
         closed = self.api("/v1/callbacks?status=closed")["callbacks"]
-        assert [(c["id"], c["outcome"]) for c in closed] == [(cid, "no_answer")]
+        assert [(c["id"], c["outcome"], c["failed_attempts"]) for c in closed] == [(cid, "resolved", 1)]
 
     def check_console_log(self) -> None:
         """No script errors and no Content-Security-Policy violations on the page."""

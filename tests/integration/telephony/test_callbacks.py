@@ -12,7 +12,8 @@ import pytest
 from dialog.ports import CallerInfo, Outcome, Transfer
 from dialog.redis_connect import NotReplicated
 from dialog.store import MemoryStore
-from telephony.agents.callbacks import CallbackBook, RedisCallbacks, StoreCallbacks, callback_from_transfer
+from telephony.agents.callbacks import CallbackBook, RedisCallbacks, callback_from_transfer
+from telephony.agents.callbacks_store import StoreCallbacks
 from telephony.speaker.conversation import SpeakerConversations
 from telephony.transfer.store import TransferRecord
 from tests.support.agents import new_prefix, redis_client
@@ -151,3 +152,44 @@ async def test_a_request_no_replica_confirms_is_stored_but_not_reported_saved(re
         assert not await durable.attach_voicemail("unknown", "x")  # nothing written: nothing to confirm
     finally:
         await client.aclose()
+
+
+async def test_a_try_nobody_answered_goes_back_to_the_list_until_the_last_one(book: CallbackBook) -> None:
+    await book.add(request("cb"))
+    for attempt in (1, 2):
+        assert (await book.claim("cb", "anna")).won
+        again = await book.close("cb", "anna", "no_answer")
+        assert again.won and again.record is not None
+        assert again.record["status"] == "pending" and again.record["failed_attempts"] == attempt
+        assert "claimed_by" not in again.record
+        assert [r["id"] for r in await book.list("pending")] == ["cb"] and await book.list("claimed") == []
+    assert (await book.claim("cb", "piotr")).won  # anyone may try next
+    last = await book.close("cb", "piotr", "no_answer")
+    assert last.won and last.record is not None
+    assert (last.record["status"], last.record["outcome"], last.record["failed_attempts"]) == (
+        "closed",
+        "unreachable",
+        3,
+    )
+    assert [r["id"] for r in await book.list("closed")] == ["cb"] and await book.pending() == []
+
+    await book.add(request("wrong"))
+    assert (await book.claim("wrong", "anna")).won
+    wrong = await book.close("wrong", "anna", "wrong_number")
+    assert wrong.record is not None and (wrong.record["status"], wrong.record["outcome"]) == ("closed", "wrong_number")
+
+
+async def test_a_claimed_callback_is_released_by_its_holder_or_a_supervisor(book: CallbackBook) -> None:
+    await book.add(request("cb"))
+    assert (await book.release("cb", "anna")).reason == "not_claimed"
+    assert (await book.release("nope", "anna")).reason == "unknown"
+    assert (await book.claim("cb", "piotr")).won
+    assert (await book.release("cb", "anna")).reason == "not_yours"
+    mine = await book.release("cb", "piotr")
+    assert (
+        mine.won and mine.record is not None and mine.record["status"] == "pending" and "claimed_by" not in mine.record
+    )
+    assert (await book.claim("cb", "piotr")).won
+    taken_back = await book.release("cb", "ewa", anyone=True)
+    assert taken_back.won and [r["id"] for r in await book.pending()] == ["cb"]
+    assert (await book.claim("cb", "anna")).won  # and anyone may claim it again

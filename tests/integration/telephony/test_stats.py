@@ -59,7 +59,8 @@ async def test_chats_agents_callbacks_and_ratings_are_counted_exactly(redis_url:
             assert (chat["answered_by_agent"], chat["abandoned"]) == (1, 1)
             assert (chat["csat_avg"], chat["csat_count"]) == (4.5, 2)
             assert chat["csat_distribution"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
-            assert (chat["bot_frt"]["count"], chat["turn"]["count"], chat["agent_frt"]["count"]) == (3, 6, 1)
+            assert (chat["bot_frt"]["count"], chat["turn"]["count"], chat["wait"]["count"]) == (3, 6, 2)
+            assert chat["agent_frt"]["count"] == 0  # anna accepted but never wrote: no first response
             assert chat["queues"]["obsluga"] == {"transferred": 2, "answered": 1, "abandoned": 1}
             assert (phone["conversations"], phone["callbacks_done"], phone["callbacks_in_time"]) == (0, 1, 1)
             assert stats["channels"]["speaker"]["conversations"] == 0

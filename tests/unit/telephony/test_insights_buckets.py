@@ -10,9 +10,11 @@ from telephony.insights.buckets import LATENCY_BINS, WAIT_BINS, bin_of, by_agent
 from telephony.insights.rating import parse_score
 
 
-def test_hours_between_is_inclusive_and_empty_when_reversed() -> None:
-    assert list(hours_between(3600 * 10 + 5, 3600 * 12)) == [10, 11, 12]
+def test_hours_between_ends_before_a_whole_hour_end_and_is_empty_when_reversed() -> None:
+    assert list(hours_between(3600 * 10 + 5, 3600 * 12)) == [10, 11]
+    assert list(hours_between(3600 * 10, 3600 * 12 + 5)) == [10, 11, 12]  # "today so far" reads this hour
     assert list(hours_between(3600 * 12, 3600 * 10)) == []
+    assert list(hours_between(3600 * 12, 3600 * 12)) == []
 
 
 def test_percentiles_are_bin_upper_bounds() -> None:

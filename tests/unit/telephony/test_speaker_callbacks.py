@@ -7,7 +7,7 @@ from typing import Any
 from dialog import catalogue
 from dialog.ports import CallerInfo, Outcome, Transfer
 from dialog.store import MemoryStore
-from telephony.agents.callbacks import StoreCallbacks
+from telephony.agents.callbacks_store import StoreCallbacks
 from telephony.speaker.conversation import SpeakerConversations, no_callback_reply
 
 

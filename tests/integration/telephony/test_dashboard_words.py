@@ -1,0 +1,28 @@
+"""The supervisor's pages say the same as the console, through the real gateway: the dashboard names the
+logged-in supervisor (not their id) and labels agents' statuses as the console does; ``/v1/gaps`` without
+``from`` covers the last 7 days, like the gaps page."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+
+from telephony.console.view import STATUS_LABELS
+from tests.support.insights import insights_world
+
+
+async def test_dashboard_names_and_statuses_match_the_console(redis_url: str, tmp_path: Path) -> None:
+    async with insights_world(redis_url, tmp_path) as w:
+        assert (await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})).status_code == 200
+        async with httpx.AsyncClient(base_url=w.agents_worker.base, timeout=10) as szef:
+            assert (await szef.post("/agents/login", data={"token": "token-szef"})).status_code == 303
+            page = (await szef.get("/agents/dashboard")).text
+        assert "Zalogowano: <strong>Ewa Szef</strong>" in page
+        assert f">{STATUS_LABELS['available']}<" in page and f">{STATUS_LABELS['offline']}<" in page
+        assert "gotowość" not in page and "poza pracą" not in page
+
+        gaps = await w.agent("GET", "/v1/gaps", "szef")
+        assert gaps.status_code == 200, gaps.text
+        assert abs(gaps.json()["from"] - (time.time() - 7 * 86400)) < 60

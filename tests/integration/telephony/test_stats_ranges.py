@@ -1,0 +1,44 @@
+"""``/v1/stats`` time ranges over the real gateway and Redis: ``to`` is exclusive at hour granularity, and a
+bound inside an hour is refused (the figures are hourly buckets: 22:24-22:25 cannot be answered exactly)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from telephony.insights.kpis import KpiStore
+from tests.support.insights import insights_world
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+def at(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=WARSAW).timestamp()
+
+
+async def test_to_is_exclusive_and_a_range_inside_an_hour_is_refused(redis_url: str, tmp_path: Path) -> None:
+    async with insights_world(redis_url, tmp_path) as w:
+        kpis = KpiStore(w.redis, prefix=w.prefix)
+        await kpis.write("chat", {"conversations": 1}, at("2026-12-06T21:30"))
+        for minute in (22, 27):  # the walkthrough's conversations at 22:22-22:27
+            await kpis.write("chat", {"conversations": 1}, at(f"2026-12-06T22:{minute}"))
+
+        async def conversations(query: str) -> int:
+            response = await w.agent("GET", f"/v1/stats?channel=chat&{query}", "szef")
+            assert response.status_code == 200, response.text
+            return int(response.json()["channels"]["chat"]["conversations"])
+
+        assert await conversations("from=2026-12-06T21:00&to=2026-12-06T22:00") == 1
+        assert await conversations("from=2026-12-06T22:00&to=2026-12-06T23:00") == 2
+        assert await conversations("from=2026-12-06T21:00&to=2026-12-06T23:00") == 3
+        assert await conversations("from=2026-12-06&to=2026-12-06") == 3  # a bare date: the whole day
+        assert await conversations("from=2026-12-07&to=2026-12-07") == 0
+        whole = await w.agent("GET", "/v1/stats?from=2026-12-06T21:00&to=2026-12-06T22:00", "szef")
+        assert (whole.json()["from"], whole.json()["to"]) == ("2026-12-06T20:00:00+00:00", "2026-12-06T21:00:00+00:00")
+
+        inside = await w.agent("GET", "/v1/stats?from=2026-12-06T22:24&to=2026-12-06T22:25", "szef")
+        assert inside.status_code == 422 and "whole hour" in inside.text
+        assert (await w.agent("GET", "/v1/stats?from=2026-12-06T22:00&to=2026-12-06T22:30", "szef")).status_code == 422
+        empty = await w.agent("GET", "/v1/stats?from=2026-12-06T22:00&to=2026-12-06T22:00", "szef")
+        assert empty.status_code == 422
