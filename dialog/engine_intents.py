@@ -26,7 +26,7 @@ _REPEAT = term(
 )
 _REPEAT_ALONE = {"co", "slucham", "prosze", "ze", "jak"}
 _FIRST = {"pierwszy", "jeden", "jedynka", "1"}  # lemmas (folded) of a pick of the first of two topics
-_SECOND = {"drugi", "druga", "dwa", "dwojka", "2"}  # "drugą" lemmatises to "druga"
+_SECOND = {"drugi", "druga", "dwa", "dwojka", "2", "ostatni"}  # "drugą" lemmatises to "druga"; of two, the last
 _NONE = {"zaden", "zadne", "zadna", "ani", "nic"}  # "żadne z nich", "ani to, ani to", "nic z tego"
 # Words around a pick that carry no topic: "chodzi mi o to drugie", "poproszę to pierwsze pytanie".
 _PICK_WORDS = {
@@ -118,11 +118,11 @@ def choice_index(text: str) -> int | None:
 
 
 def declines_both(text: str) -> bool:
-    """'Żadne z nich', 'ani to, ani to', 'ani jedno, ani drugie', 'nie', 'nic z tego': neither of two offered
-    topics, nothing more. 'Nie pierwsze' is no pick either (``choice_index`` refuses a negated ordinal), so
+    """'Żadne z nich', 'ani to, ani to', 'ani jedno, ani drugie', 'nie', 'nic z tego', 'nie wiem': neither of
+    two offered topics, nothing more. 'Nie pierwsze' is no pick either (``choice_index`` refuses a negated ordinal), so
     it is read as a no: other words, please."""
     lemmas = [t.lemma for t in tokens(text)]
-    allowed = _NONE | _PICK_WORDS | _FIRST | _SECOND | {"nie", "jedno"}
+    allowed = _NONE | _PICK_WORDS | _FIRST | _SECOND | {"nie", "jedno", "wiedziec", "sam", "sama"}  # "nie wiem"
     return bool(lemmas) and any(lm in _NONE or lm == "nie" for lm in lemmas) and all(lm in allowed for lm in lemmas)
 
 

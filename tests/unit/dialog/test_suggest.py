@@ -90,7 +90,9 @@ async def test_a_plain_yes_asks_which_and_the_next_turn_picks() -> None:
     assert answer.kb_id == "czas"
 
 
-@pytest.mark.parametrize("no", ["nie", "żadne z nich", "ani to, ani to", "ani jedno, ani drugie", "nie pierwsze"])
+@pytest.mark.parametrize(
+    "no", ["nie", "żadne z nich", "ani to, ani to", "ani jedno, ani drugie", "nie pierwsze", "nie wiem", "sam nie wiem"]
+)
 async def test_no_to_both_asks_for_other_words_and_the_next_miss_goes_to_a_person(no: str) -> None:
     """The offer said "jeśli o coś innego, proszę powiedzieć to innymi słowami": a plain no is no second miss."""
     _, declined, again = await talk(engine(), ["czy wysyłka jest za darmo", no, "pogoda"])
@@ -147,7 +149,7 @@ async def test_below_the_band_or_without_one_the_fixed_examples_stay() -> None:
     ("text", "index"),
     [
         ("pierwsze", 0), ("to pierwsze", 0), ("ta pierwsza", 0), ("jeden", 0), ("1", 0),
-        ("drugie", 1), ("ten drugi", 1), ("o to drugie", 1), ("dwa", 1), ("2", 1),
+        ("drugie", 1), ("ten drugi", 1), ("o to drugie", 1), ("dwa", 1), ("2", 1), ("ostatnie", 1), ("to ostatnie", 1),
         ("tak", None), ("oba", None), ("pierwsze i drugie", None), ("drugi raz dzwonię w tej sprawie", None),
     ],
 )  # fmt: skip
