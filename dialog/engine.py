@@ -307,7 +307,10 @@ class DialogEngine:
                 return given
             s.misses += 1
             s.failed_attempts += 1
-            return self._missed(s, Reply("clarify", say.KB_OTHER_WORDS))  # "not that": examples would be a guess
+            reply = self._missed(s, Reply("clarify", say.KB_OTHER_WORDS))  # "not that": examples would be a guess
+            for asked in s.caller_turns()[-2:-1]:  # the question the KB misread is a gap too
+                self.logs.miss(s, asked, CallerInfo(channel=s.channel), transferred=reply.transfer is not None)
+            return reply
         if s.offer == "transfer" and self.orders is not None and number is not None and answer is not True:
             return await self.orders.lookup(s, number)
         if s.offer == "transfer" and answer is False:

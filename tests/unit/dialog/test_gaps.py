@@ -63,6 +63,19 @@ async def test_the_engine_records_each_miss_masked_and_marks_the_one_that_transf
     assert "600 100 200" not in log.misses[0].text and "[telefon" in log.misses[0].text
 
 
+async def test_a_question_whose_confirmation_the_caller_rejects_is_a_gap() -> None:
+    """ "Czy chodzi o to: …?" answered "nie": the KB misread the question, which was never recorded."""
+    log = RecordedMisses()
+    engine = DialogEngine(load_kb(bundled("kb.yaml")), None, SessionRepo(MemoryStore()), EngineConfig(),
+                          clock=lambda: NOW, misses=log)  # fmt: skip
+    chat = CallerInfo(channel="chat")
+    confirm = await engine.handle(None, "kiedy otwarte", chat)
+    assert confirm.expects == "yes_no" and confirm.action == "clarify"
+    assert (await engine.handle(confirm.session_id, "nie", chat)).action == "clarify"
+    await engine.logs.drain()
+    assert [(m.text, m.transferred) for m in log.misses] == [("kiedy otwarte", False)]
+
+
 async def test_a_turn_taken_back_takes_its_miss_back_and_only_its_own() -> None:
     """The phone line retracts a turn that was only the first half of an utterance: not a KB gap."""
     log = RecordedMisses()
