@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from telephony.agents import events as ev
-from telephony.agents.callbacks import UNREACHABLE
+from telephony.agents.callbacks import UNREACHABLE, callback_from_transfer, iso_now
 from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
@@ -20,6 +20,7 @@ __all__ = [
     "CONSOLE_STATUSES",
     "OnAvailable",
     "accept_chat",
+    "callback_after",
     "claim_callback",
     "close_callback",
     "decline_chat",
@@ -107,15 +108,35 @@ async def wrap_up(
     state = await deps.agents.get(agent_id)
     if state is None or state.status != "wrap_up":
         return False, "Nie ma rozmowy do zakończenia."
+    booked = ""
     if state.last_transfer:
         fields = {"outcome": outcome, "wrap_up_note": note} if note else {"outcome": outcome}
         await deps.transfers.update(state.last_transfer, **fields)
         await note_in_history(deps, state.last_transfer, agent_id, outcome, note)
+        if outcome == "callback":
+            added = await callback_after(deps, state.last_transfer, note) is not None
+            booked = " Oddzwonienie dodane do listy." if added else " Brak numeru klienta: oddzwonienia nie dodano."
     if not await deps.agents.finish_wrap_up(agent_id):
         return False, "Nie ma rozmowy do zakończenia."
     await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, state.last_transfer, {"status": "available"}))
     await _became_available(deps, agent_id, on_available)
-    return True, "Obsługa zakończona. Status: Dostępny."
+    return True, "Obsługa zakończona. Status: Dostępny." + booked
+
+
+async def callback_after(deps: AgentsDeps, tid: str, note: str) -> str | None:
+    """ "Trzeba oddzwonić" as the outcome puts a callback on the queue's list (the caller's number, summary,
+    transcript and the agent's note): a promise to call back that nobody writes down is forgotten. None:
+    no number to call (a chat), the agent is told so."""
+    record = await deps.transfers.get(tid)
+    if record is None or not record.caller:
+        return None
+    data = callback_from_transfer(record, callback_id=f"wu-{tid}", created_at=iso_now(deps.clock))
+    if note:
+        data["summary"] = f"{data['summary']} Notatka konsultanta: {note}"
+    await deps.callbacks.add({**data, "requested": "agent"})
+    event = {"callback_id": data["id"], "queue": record.queue}
+    await deps.events.publish(ConsoleEvent(ev.TRANSFER_CALLBACK, None, tid, event))
+    return str(data["id"])
 
 
 async def _sees_callback(deps: AgentsDeps, agent_id: str, callback_id: str) -> bool:

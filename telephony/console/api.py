@@ -24,7 +24,7 @@ from telephony.agents.dispatch import agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
 from telephony.agents.roster import Agent
-from telephony.console.actions import go_offline
+from telephony.console.actions import callback_after, go_offline
 from telephony.console.chat_api import chat_routes
 from telephony.console.deps import AgentsDeps, DepsProvider, note_in_history
 from telephony.console.queues import queue_names, queue_view
@@ -134,11 +134,13 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         state = await deps.agents.get(me.id)
         if state is None or state.status != "wrap_up":
             raise HTTPException(409, "not in wrap-up")
+        callback_id, note = None, body.note.strip()
         if state.last_transfer:
-            note = body.note.strip()
             fields = {"outcome": body.outcome, "wrap_up_note": note} if note else {"outcome": body.outcome}
             await deps.transfers.update(state.last_transfer, **fields)
             await note_in_history(deps, state.last_transfer, me.id, body.outcome, note)
+            if body.outcome == "callback":  # the console's "Trzeba oddzwonić": on the list, not forgotten
+                callback_id = await callback_after(deps, state.last_transfer, note)
         if not await deps.agents.finish_wrap_up(me.id):
             raise HTTPException(409, "not in wrap-up")
         await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, state.last_transfer, {"status": "available"}))
@@ -148,7 +150,8 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
             "status": "available",
             "transfer_id": state.last_transfer,
             "outcome": body.outcome,
-            "note": body.note.strip(),
+            "note": note,
+            "callback_id": callback_id,
         }
 
     @router.get("/v1/queues")

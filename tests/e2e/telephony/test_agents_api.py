@@ -209,3 +209,29 @@ async def test_wrap_up_records_the_outcome_and_frees_the_agent(
     empty = await http.post(f"{a}/v1/agents/me/wrap-up", json={"outcome": ""}, headers=auth("anna"))
     assert empty.status_code == 422
     await client.aclose()
+
+
+async def test_the_outcome_call_back_puts_a_callback_on_the_list(
+    servers: tuple[list[str], str], http: httpx.AsyncClient, redis_url: str
+) -> None:
+    """ "Trzeba oddzwonić" created nothing: the promise to call back lived only in the agent's head."""
+    (a, _), prefix = servers
+    client = redis_client(redis_url)
+    repo, store = AgentRepo(client, prefix=prefix), TransferStore(client, prefix=prefix)
+    for tid, caller in (("t-cb", "+48600100200"), ("t-chat", None)):
+        await store.create(TransferRecord(tid=tid, call_sid="CA8", queue="obsluga", reason="complaint", caller=caller,
+                                          summary="Reklamacja czajnika.", created_at=1.0, enqueued_at=1.0))  # fmt: skip
+        agent = await repo.reserve("obsluga", exclude={"piotr", "ewa"}, transfer_id=tid)
+        assert agent is not None and agent.id == "anna"
+        await repo.release("anna", "wrap_up", transfer_id=tid)
+        body = {"outcome": "callback", "note": "oddzwonić jutro po 10"}
+        done = await http.post(f"{a}/v1/agents/me/wrap-up", json=body, headers=auth("anna"))
+        assert done.status_code == 200, done.text
+        if caller is None:  # a chat: no number to call
+            assert done.json()["callback_id"] is None
+            continue
+        listed = await http.get(f"{a}/v1/callbacks", headers=auth("anna"))
+        mine = [c for c in listed.json()["callbacks"] if c["id"] == done.json()["callback_id"]]
+        assert len(mine) == 1 and mine[0]["phone"] == caller and mine[0]["status"] == "pending"
+        assert "oddzwonić jutro po 10" in mine[0]["summary"] and mine[0]["queue"] == "obsluga"
+    await client.aclose()
