@@ -18,6 +18,7 @@ from telephony.console.pages import SECURITY_HEADERS, ConsoleConfig, _Console
 from telephony.history.api import HistoryParts, HistoryProvider
 from telephony.history.view import row_view
 from telephony.history.when import BadDate, parse_when
+from voice.normalize_numbers import plural_index
 
 Text = Annotated[str, Query(max_length=40)]
 Days = Annotated[int, Query(ge=1, le=90)]
@@ -68,7 +69,8 @@ def build_history_pages(config: ConsoleConfig, get_agents: DepsProvider, get_his
             return console.page(request, "console_gaps.html", {"me": me, "forbidden": True, "days": days}, status=403)
         since = deps.clock() - days * 86400
         gaps, resolved = await history.gaps.gaps(since), await history.gaps.resolved(since)
-        context = {"me": me, "forbidden": False, "days": days, "gaps": gaps, "total": sum(g.count for g in gaps)}
+        counted = questions_in_groups(sum(g.count for g in gaps), sum(1 for g in gaps if not g.noise))
+        context = {"me": me, "forbidden": False, "days": days, "gaps": gaps, "counted": counted}
         return console.page(request, "console_gaps.html", {**context, "resolved": resolved})
 
     @router.get("/gaps.yaml")
@@ -82,3 +84,10 @@ def build_history_pages(config: ConsoleConfig, get_agents: DepsProvider, get_his
         return PlainTextResponse(to_kb_yaml(gaps, resolved=resolved), media_type="application/yaml", headers=headers)
 
     return router
+
+
+def questions_in_groups(total: int, groups: int) -> str:
+    """ "4 pytania w 3 grupach", "1 pytanie w 1 grupie", "5 pytań w 2 grupach": the gaps page's count line
+    ("4 pytań" was one form for every number)."""
+    noun = ("pytanie", "pytania", "pytań")[plural_index(total)]
+    return f"{total} {noun} w {groups} {'grupie' if groups == 1 else 'grupach'}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from telephony.agents.events import ConsoleEvent
 from telephony.console.sse import sse_message
 from telephony.console.view import (
@@ -95,3 +97,14 @@ def test_outcomes_are_a_closed_list() -> None:
 def test_sse_message_carries_no_event_data() -> None:
     event = ConsoleEvent("transfer.ringing", "anna", "t1", {"caller": "+48601234567", "summary": "tajne"})
     assert sse_message(event) == 'data: {"type":"transfer.ringing","transfer_id":"t1"}\n\n'
+
+
+@pytest.mark.parametrize(
+    ("total", "groups", "line"),
+    [(1, 1, "1 pytanie w 1 grupie"), (4, 3, "4 pytania w 3 grupach"), (5, 2, "5 pytań w 2 grupach"),
+     (12, 4, "12 pytań w 4 grupach"), (22, 1, "22 pytania w 1 grupie")],
+)  # fmt: skip
+def test_the_gaps_page_counts_in_polish(total: int, groups: int, line: str) -> None:
+    from telephony.console.history_pages import questions_in_groups
+
+    assert questions_in_groups(total, groups) == line
