@@ -37,14 +37,19 @@ def caller_digits(number: str | None) -> str:
     return re.sub(r"\D", "", number or "")[-9:]
 
 
+HANDOVER_OUTCOMES = {"booked": "callback", "offered": "callback_offered", "not_booked": "callback_not_booked"}
+
+
 def outcome_of(session: dict[str, Any], outcome: Outcome | None) -> str:
     """transferred | not_handed_over (a transfer nobody could take: no agent, a channel without hand-off) |
-    ended (the caller said goodbye) | answered (the bot gave an answer) | unanswered."""
+    callback (a smart speaker booked a call back instead) | callback_offered (its offer not answered yet) |
+    callback_not_booked (declined, or no number given) | ended (the caller said goodbye) | answered (the bot
+    gave an answer) | unanswered. The session slots say which (``dialog.engine_record``)."""
     slots = session.get("slots") or {}
     if slots.get("transfer_reason"):
         return "transferred"
     if slots.get("handover_refused"):
-        return "not_handed_over"
+        return HANDOVER_OUTCOMES.get(str(slots.get("handover")), "not_handed_over")
     if session.get("ended"):
         return "ended"
     if session.get("kb_given") or session.get("order_status"):

@@ -19,6 +19,9 @@ ABOUT = {  # "w sprawie ..." by transfer reason (genitive)
 OUTCOME_LABELS = {
     "transferred": "przełączono do konsultanta",
     "not_handed_over": "nikt nie mógł przejąć",
+    "callback": "zamówiono telefon od konsultanta",
+    "callback_offered": "zaproponowano telefon od konsultanta",
+    "callback_not_booked": "nie zamówiono telefonu od konsultanta",
     "ended": "zakończona przez klienta",
     "answered": "bot odpowiedział",
     "unanswered": "bez odpowiedzi",
