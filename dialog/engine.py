@@ -28,6 +28,7 @@ from dialog.engine_kb import KBStep
 from dialog.engine_log import EngineLogs
 from dialog.engine_nbest import NBestStep
 from dialog.engine_orders import OrderFlow
+from dialog.engine_record import record_turn
 from dialog.engine_small_talk import small_talk
 from dialog.engine_understand import Understanding
 from dialog.escalation_meaning import EscalationMeaning
@@ -36,7 +37,7 @@ from dialog.mood import session_mood
 from dialog.nbest import Hypothesis
 from dialog.numbers import extract_order_number, yes_no
 from dialog.orders import OrderLookup
-from dialog.ports import CallerInfo, ConversationLog, MissLog, Outcome, Reason, Transfer
+from dialog.ports import CallerInfo, ConversationLog, Handover, MissLog, Outcome, Reason, Transfer
 from dialog.session import Session
 from dialog.store import SessionRepo
 from dialog.summary import build_summary, note_request
@@ -130,21 +131,14 @@ class DialogEngine:
             log.exception("session store unavailable; turn of session %s not taken back", session_id)
 
     async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
-        try:
-            session = await self.sessions.load(session_id)
-            if session is None:
-                return
-            if reason := session.slots.pop("transfer_reason", None):
-                session.slots["handover_refused"] = reason  # the history says why, and that nobody took it
-            if session.history and session.history[-1][0] == "bot":
-                session.history.pop()
-            session.add("bot", reply)
-            session.last_reply, session.updated_at = reply, self.clock()
-            await self.sessions.save(session)
-        except _STORE_ERRORS:
-            log.exception("session store unavailable; session %s keeps the transfer it announced", session_id)
-            return
-        self.logs.conversation(session, caller, Outcome(session.id, "answer", reply))
+        await self.record(session_id, None, reply, caller, "refused")
+
+    async def record(
+        self, session_id: str, said: str | None, reply: str, caller: CallerInfo, handover: Handover | None = None
+    ) -> None:
+        session = await record_turn(self.sessions, self.clock, session_id, said, reply, handover)
+        if session is not None:
+            self.logs.conversation(session, caller, Outcome(session.id, "answer", reply))
 
     async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:
         session = await self._load(session_id, caller)

@@ -41,11 +41,22 @@ class EngineLogs:
     # the write of the miss whose reply offered two entries, per session, until the caller picks (or not)
     _offered: OrderedDict[str, asyncio.Task[None]] = field(default_factory=OrderedDict)
     _picked: OrderedDict[str, tuple[Miss, asyncio.Task[None]]] = field(default_factory=OrderedDict)  # latest turn's
+    _written: OrderedDict[str, asyncio.Task[None]] = field(default_factory=OrderedDict)  # latest history write
 
     def conversation(self, s: Session, caller: CallerInfo, outcome: Outcome) -> None:
-        """The conversation as stored (masked) to the history."""
-        if self.history is not None:
-            self._spawn(self.history.saved(s.stored(), caller, outcome), f"session {s.id} not written to the history")
+        """The conversation as stored (masked) to the history. One session's writes go in order: a turn and
+        its amendment (``Dialog.record``) follow each other at once, and the later must not be read before
+        the earlier is written (it would drop what only the earlier knows: the transfer's queue)."""
+        if self.history is None:
+            return
+        earlier, history, stored = self._written.get(s.id), self.history, s.stored()
+
+        async def write() -> None:
+            if earlier is not None:
+                await asyncio.gather(earlier, return_exceptions=True)
+            await history.saved(stored, caller, outcome)
+
+        _keep(self._written, s.id, self._spawn(write(), f"session {s.id} not written to the history"))
 
     def miss(self, s: Session, text: str, caller: CallerInfo, transferred: bool, offered: bool = False) -> None:
         """A question the KB could not answer, masked like the session, for the gaps report. ``offered``: the

@@ -8,6 +8,9 @@ from typing import Any, Literal, Protocol
 
 Action = Literal["answer", "clarify", "transfer", "end"]
 Reason = Literal["requested_human", "complaint", "urgent", "individual_offer", "not_understood"]
+# What became of a transfer the engine decided and nobody took at once: ``refused`` (nobody can take it),
+# ``offered`` (a callback offered instead), ``not_booked`` (the offer declined or never agreed), ``booked``
+Handover = Literal["refused", "offered", "not_booked", "booked"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,15 @@ class Dialog(Protocol):
         """The transfer the latest turn decided did not happen (no agent free or on duty, a channel with no
         hand-off): ``reply``, what the caller was told instead, replaces the bot's last words in the
         conversation and its history, which no longer count it as handed to a person."""
+        ...
+
+    async def record(
+        self, session_id: str, said: str | None, reply: str, caller: CallerInfo, handover: Handover | None = None
+    ) -> None:
+        """A turn the channel answered without the engine (``said`` -> ``reply``: a smart speaker's callback
+        exchange), or, with ``said`` None, what the channel said instead of the engine's last reply: the
+        conversation and its history keep what was said. ``handover``: what became of the transfer the
+        engine decided (a booked callback's ``caller.phone``, the number given, finds it in the history)."""
         ...
 
     def vocabulary(self) -> list[str]:

@@ -167,6 +167,8 @@ def build_gateway(settings: Settings) -> Gateway:
     survey = build_survey(settings, kpis, rest, transfer, store, history)
     if transfer is not None and history is not None:
         transfer.agents.history = history.store  # wrap-up notes, the caller's earlier contacts on the card
+        if transfer.chat is not None:  # how a chat hand-off ended and its messages, after the bot's part
+            transfer.chat.handoff.p.history = history.store
     return Gateway(
         settings,
         store,

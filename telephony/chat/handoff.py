@@ -33,6 +33,7 @@ from telephony.agents.events import ConsoleEvent, EventBus
 from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats, WaitModel, estimate_wait_s, wait_phrase
+from telephony.chat.history import HandoffHistory, keep_in_history
 from telephony.chat.store import ChatLog
 from telephony.chat.unavailable import unavailable_view
 from telephony.transfer.store import TransferRecord, TransferStore, chat_key, new_transfer_id
@@ -64,6 +65,7 @@ class HandoffParts:
     metrics: Any = None  # telephony.metrics.Metrics
     wait_model: WaitModel = field(default_factory=WaitModel)
     clock: Callable[[], float] = time.time
+    history: HandoffHistory | None = None  # the conversations' history: how the hand-off ended, its messages
 
 
 def _first_name(name: str) -> str:
@@ -225,7 +227,7 @@ class ChatHandoff:
         if done.agent_id:
             await self.p.agents.release(done.agent_id, "wrap_up", transfer_id=record.tid)
         await self._publish(ev.TRANSFER_ENDED, done, done.agent_id, {"channel": "chat", "ended_by": by})
-        self._ended(record.queue, "completed")
+        await self._ended(record, "completed")
         log.info("chat %s ended by the %s", record.tid, by)
         return True
 
@@ -242,7 +244,7 @@ class ChatHandoff:
             freed = await self.p.agents.release(gone.agent_id, "available", transfer_id=record.tid)
         await self._publish(ev.TRANSFER_ABANDONED, gone, None, {"queue": gone.queue, "channel": "chat"})
         self._observe_wait(gone, "abandoned", now)
-        self._ended(gone.queue, "abandoned")
+        await self._ended(gone, "abandoned")
         if freed == "available" and gone.agent_id:
             state = await self.p.agents.get(gone.agent_id)
             await self.p.dispatch(state.agent.queues if state else ())
@@ -269,8 +271,7 @@ class ChatHandoff:
 
     # --- helpers -----------------------------------------------------------------------------------
     async def _session(self, session_id: str) -> Session | None:
-        """The conversation with the bot: its history for the agent (as the console renders calls), and
-        the order it is about."""
+        """The conversation with the bot: its history for the agent (as on a call's card), the order it is about."""
         return None if self.p.sessions is None else await self.p.sessions.load(session_id)
 
     async def _agent_name(self, agent_id: str | None) -> str | None:
@@ -285,9 +286,11 @@ class ChatHandoff:
         if self.p.metrics is not None:
             self.p.metrics.chat_handoff(queue, result)
 
-    def _ended(self, queue: str, outcome: str) -> None:
+    async def _ended(self, record: TransferRecord, outcome: str) -> None:
         if self.p.metrics is not None:
-            self.p.metrics.chat_handoff_ended(queue, outcome)
+            self.p.metrics.chat_handoff_ended(record.queue, outcome)
+        if self.p.history is not None and record.session_id:  # the messages expire with the transfer
+            await keep_in_history(self.p.history, record.session_id, outcome, await self.p.log.since(record.tid))
 
     def _observe_wait(self, record: TransferRecord, outcome: str, until: float) -> None:
         if self.p.metrics is not None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -37,19 +37,46 @@ def caller_digits(number: str | None) -> str:
     return re.sub(r"\D", "", number or "")[-9:]
 
 
+LEFT_QUEUE = "left_queue"  # outcome: a chat the customer left while it waited for an agent
+LIVE = ("customer", "agent", "system")  # transcript roles of a live chat with an agent (the bot's: caller, bot)
+HANDOVER_OUTCOMES = {"booked": "callback", "offered": "callback_offered", "not_booked": "callback_not_booked"}
+
+
 def outcome_of(session: dict[str, Any], outcome: Outcome | None) -> str:
     """transferred | not_handed_over (a transfer nobody could take: no agent, a channel without hand-off) |
-    ended (the caller said goodbye) | answered (the bot gave an answer) | unanswered."""
+    callback (a smart speaker booked a call back instead) | callback_offered (its offer not answered yet) |
+    callback_not_booked (declined, or no number given) | ended (the caller said goodbye) | answered (the bot
+    gave an answer) | unanswered. The session slots say which (``dialog.engine_record``)."""
     slots = session.get("slots") or {}
     if slots.get("transfer_reason"):
         return "transferred"
     if slots.get("handover_refused"):
-        return "not_handed_over"
+        return HANDOVER_OUTCOMES.get(str(slots.get("handover")), "not_handed_over")
     if session.get("ended"):
         return "ended"
     if session.get("kb_given") or session.get("order_status"):
         return "answered"
     return "answered" if outcome is not None and outcome.action == "answer" and outcome.kb_id else "unanswered"
+
+
+def _kept_outcome(now: str, old: Mapping[str, Any], outcome: Outcome | None) -> str:
+    """A chat that left the queue stays so when the customer writes to the bot again (the session still
+    names the transfer), until a new transfer."""
+    left = old.get("outcome") == LEFT_QUEUE and now == "transferred"
+    return LEFT_QUEUE if left and (outcome is None or outcome.transfer is None) else now
+
+
+def _with_live_chat(bot: list[dict[str, Any]], old: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The session's lines (rewritten whole every turn) with the live chats' lines kept where they were."""
+    out: list[dict[str, Any]] = []
+    at = 0
+    for line in old.get("transcript") or []:
+        if line.get("role") in LIVE:
+            out.append(line)
+        elif at < len(bot):
+            out.append(bot[at])
+            at += 1
+    return [*out, *bot[at:]]
 
 
 class HistoryStore:
@@ -90,14 +117,29 @@ class HistoryStore:
             "order_id": session.get("order_id") or old.get("order_id"),
             "topic": session.get("first_request") or old.get("topic"),
             "kb_given": session.get("kb_given") or [],
-            "outcome": outcome_of(session, outcome),
+            "outcome": _kept_outcome(outcome_of(session, outcome), old, outcome),
             "reason": slots.get("transfer_reason") or slots.get("handover_refused") or old.get("reason"),
             "queue": (outcome.transfer.queue if outcome and outcome.transfer else None) or old.get("queue"),
-            "transcript": [{"role": r, "text": t} for r, t in session.get("history") or []],
+            "transcript": _with_live_chat([{"role": r, "text": t} for r, t in session.get("history") or []], old),
         }
         record.setdefault("notes", [])
         record.setdefault("rating", None)
         await self._write(record)
+
+    async def handoff_ended(self, cid: str, ended: str, messages: Sequence[Mapping[str, Any]]) -> bool:
+        """A chat hand-off ended (``completed`` or ``abandoned``: the customer left the queue): the live
+        chat's messages (masked, as ``telephony.chat.store`` keeps them, which expires them with the
+        transfer) go into the transcript after the bot's part, and a chat left in the queue reads so. False
+        when the conversation is not (or no longer) kept."""
+        record = await self.get(cid)
+        if record is None:
+            return False
+        live = [{"role": m.get("from"), "text": m.get("text"), "agent": m.get("agent")} for m in messages]
+        record["transcript"] = [*record.get("transcript", []), *(line for line in live if line["role"] in LIVE)]
+        if ended == "abandoned":
+            record["outcome"] = LEFT_QUEUE
+        await self._write(record)
+        return True
 
     async def add_note(self, cid: str, agent_id: str, outcome: str, note: str = "", queue: str | None = None) -> bool:
         """An agent's wrap-up (outcome and note) on the conversation; False when it is not (or no longer) kept."""

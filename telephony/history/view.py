@@ -19,10 +19,15 @@ ABOUT = {  # "w sprawie ..." by transfer reason (genitive)
 OUTCOME_LABELS = {
     "transferred": "przełączono do konsultanta",
     "not_handed_over": "nikt nie mógł przejąć",
+    "callback": "zamówiono telefon od konsultanta",
+    "callback_offered": "zaproponowano telefon od konsultanta",
+    "callback_not_booked": "nie zamówiono telefonu od konsultanta",
     "ended": "zakończona przez klienta",
     "answered": "bot odpowiedział",
     "unanswered": "bez odpowiedzi",
+    "left_queue": "klient opuścił kolejkę",
 }
+SPEAKERS = {"caller": "Klient", "customer": "Klient", "agent": "Konsultant", "system": "—"}  # transcript lines
 WRAP_UP_LABELS = dict(DEFAULT_OUTCOMES)  # what agents chose at wrap-up ("resolved" -> "Sprawa rozwiązana")
 CHANNEL_LABELS = {"phone": "telefon", "chat": "czat", "speaker": "głośnik", "voice": "głośnik"}
 
@@ -98,13 +103,21 @@ def row_view(record: Mapping[str, Any], tz: str) -> dict[str, Any]:
         "notes": [{**n, "outcome": _wrap_up(n.get("outcome"))} for n in record.get("notes") or []],
         "transcript": [
             {
-                "who": "Klient" if line.get("role") == "caller" else "Bot",
+                "who": _who(line),
                 "role": line.get("role"),
                 "text": line.get("text"),
             }
             for line in record.get("transcript") or []
         ],
     }
+
+
+def _who(line: Mapping[str, Any]) -> str:
+    """Who said a transcript line: the bot's conversation (caller, bot), then a live chat's (customer,
+    agent by first name, system lines)."""
+    if line.get("role") == "agent":
+        return f"Konsultant {line.get('agent') or ''}".strip()
+    return SPEAKERS.get(str(line.get("role")), "Bot")
 
 
 def _wrap_up(outcome: Any) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome, Reason
+from dialog.ports import CallerInfo, Dialog, Handover, Hypothesis, Outcome, Reason
 from telephony.call.deps import CallContext, CallDeps, CallReport
 from telephony.call.loop import run_call
 from telephony.call.timing import TurnTiming
@@ -79,6 +79,11 @@ class ObservedDialog:
 
     async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
         await self.inner.handover_refused(session_id, reply, caller)
+
+    async def record(
+        self, session_id: str, said: str | None, reply: str, caller: CallerInfo, handover: Handover | None = None
+    ) -> None:
+        await self.inner.record(session_id, said, reply, caller, handover)
 
     def vocabulary(self) -> list[str]:
         return self.inner.vocabulary()

@@ -6,6 +6,9 @@ outlive the connection (and be shared by every gateway worker: hence the KeyValu
 as dialog sessions). Booked callbacks go to the agents' callback book (``telephony/agents/callbacks.py``,
 ``RedisCallbacks``), where agents see and claim them.
 
+The conversation keeps what the speaker said: the offer in place of the engine's "łączę", and the
+exchange the callback flow answers itself (``Dialog.record``), with the number booked as the caller's.
+
 Why no callback without that book (no Redis): a request kept in process memory is lost on restart, and
 even on disk no agent would ever see it (the console and the agents' API live in Redis). A speaker that
 said "a consultant will call you back" would be making a promise nobody keeps; it says instead that it
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from dialog import catalogue
-from dialog.ports import Action, CallerInfo, Dialog, KeyValueStore
+from dialog.ports import Action, CallerInfo, Dialog, Handover, KeyValueStore
 from telephony.agents.callbacks import CallbackBook
 from telephony.metrics import ConversationTurn
 from telephony.speaker import callback as cb
@@ -85,11 +88,20 @@ class SpeakerConversations:
         session_id = record.get("session_id") if isinstance(record.get("session_id"), str) else None
         state = cb.CallbackState.from_dict(record.get("callback"))
         if state is not None:
+            began = time.monotonic()
             step = cb.answer(state, text, phone)
             if not step.pass_through:
                 callback_id = await self._book(step, state, session_id, conversation_id)
                 await self._save(key, session_id, step.state)
+                await self._callback_turn(text, step, state, session_id, callback_id, time.monotonic() - began)
                 return SpeakerReply(step.reply, conversation_id, session_id, None, callback_id)
+        return await self._engine_turn(text, conversation_id, key, not record, session_id, phone)
+
+    async def _engine_turn(
+        self, text: str, conversation_id: str, key: str, new: bool, session_id: str | None, phone: str | None
+    ) -> SpeakerReply:
+        """A turn the engine answers; a transfer it decides becomes the callback offer, or the hotline (no
+        book), and the conversation records what the speaker said instead (no hand-off happened)."""
         caller = CallerInfo(channel=self.channel, phone=phone)
         began = time.monotonic()
         outcome = await self.dialog.handle(session_id, text, caller)
@@ -102,16 +114,36 @@ class SpeakerConversations:
             else:
                 step = cb.offer(t)
                 reply, new_state = step.reply, step.state
-        if self.kpis is not None:
-            turn = ConversationTurn.of(
-                "speaker", outcome, seconds, new=not record, handed_over=self.callbacks is not None
-            )
-            self.kpis.conversation_turn(turn)
+                await self.dialog.record(outcome.session_id, None, reply, caller, "offered")
+        if self.kpis is not None:  # a transfer is only offered here: counted once a callback is booked
+            self.kpis.conversation_turn(ConversationTurn.of("speaker", outcome, seconds, new=new, handed_over=False))
         if outcome.action == "end":
             await self.store.delete(key)
         else:
             await self._save(key, outcome.session_id, new_state)
         return SpeakerReply(reply, conversation_id, outcome.session_id, outcome.action)
+
+    async def _callback_turn(
+        self,
+        text: str,
+        step: cb.Step,
+        state: cb.CallbackState,
+        session_id: str | None,
+        callback_id: str | None,
+        seconds: float,
+    ) -> None:
+        """A turn of the callback exchange (no engine): into the conversation and its history as said, with
+        the number given once a callback is booked (an agent looks the conversation up by it); counted as a
+        hand-off to the queue only then: a declined offer is no transfer."""
+        booked = callback_id is not None
+        if session_id is not None:
+            handover: Handover | None = "booked" if booked else "not_booked" if step.state is None else None
+            caller = CallerInfo(channel=self.channel, phone=step.book_phone if booked else None)
+            await self.dialog.record(session_id, text, step.reply, caller, handover)
+        if self.kpis is not None:
+            action, reason, queue = ("transfer", state.reason, state.queue) if booked else ("answer", "", "")
+            turn = ConversationTurn("speaker", action, seconds, False, reason, queue, conversation=session_id or "")
+            self.kpis.conversation_turn(turn)
 
     async def _book(
         self, step: cb.Step, state: cb.CallbackState, session_id: str | None, conversation_id: str

@@ -17,6 +17,7 @@ class TransferringDialog:
     def __init__(self) -> None:
         self.handled: list[str] = []
         self.refused: list[str] = []
+        self.recorded: list[tuple[str | None, str, str | None, str | None]] = []  # said, reply, phone, handover
 
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         self.handled.append(text)
@@ -28,6 +29,11 @@ class TransferringDialog:
 
     async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
         self.refused.append(reply)
+
+    async def record(
+        self, session_id: str, said: str | None, reply: str, caller: CallerInfo, handover: str | None = None
+    ) -> None:
+        self.recorded.append((said, reply, caller.phone, handover))
 
 
 async def test_without_a_callback_book_the_speaker_gives_the_hotline_instead_of_a_promise() -> None:
@@ -53,6 +59,11 @@ async def test_with_a_callback_book_the_speaker_offers_and_books() -> None:
     assert (await speaker.turn("tak, 600 100 200", "conv")).text == confirm
     assert (await speaker.turn("tak", "conv")).callback_id == "cb-1"
     assert [r["phone"] for r in await book.pending()] == ["+48600100200"]
+    assert dialog.recorded == [  # the conversation keeps what the speaker said, and the number booked
+        (None, catalogue.SPEAKER_CALLBACK_OFFER, None, "offered"),
+        ("tak, 600 100 200", confirm, None, None),
+        ("tak", catalogue.CALLBACK_BOOKED.format(phone="600 100 200"), "+48600100200", "booked"),
+    ]
     emergency = await speaker.turn("czuję gaz w kuchni", "conv2")  # a call back comes later: 112 first
     assert emergency.text == f"{catalogue.EMERGENCY_ADVICE} {catalogue.SPEAKER_CALLBACK_OFFER}"
 

@@ -1,0 +1,33 @@
+"""How a chat hand-off ended, into the conversation's history (``telephony.history.store``).
+
+Why: the history is written by the dialog engine after each bot turn, so it knew only the bot's part: a
+chat the customer left while waiting read "przełączono do konsultanta", and the live chat with the agent was
+nowhere once its messages expired with the transfer (``chat:<tid>:messages``, about two days). Best effort:
+the customer and the agent have ended the chat whatever the history's Redis does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+
+class HandoffHistory(Protocol):
+    """``HistoryStore.handoff_ended``: ``ended`` is ``completed`` or ``abandoned`` (left the queue)."""
+
+    async def handoff_ended(self, cid: str, ended: str, messages: Sequence[Mapping[str, Any]]) -> bool: ...
+
+
+async def keep_in_history(
+    history: HandoffHistory, session_id: str, ended: str, messages: Sequence[Mapping[str, Any]]
+) -> None:
+    """Write the ending and the messages; a failure is logged, never raised to the customer or the agent."""
+    try:
+        await history.handoff_ended(session_id, ended, messages)
+    except (RedisError, OSError) as exc:
+        log.warning("chat hand-off of session %s not written to the history: %r", session_id, exc)
