@@ -151,9 +151,10 @@ def build_gateway(settings: Settings) -> Gateway:
     rules = Rules(settings.rate_limit_ip, settings.rate_limit_token, settings.auth_failures)
     limiter = Limiter(limits_storage(redis, settings.redis_prefix), rules)
     spool = Spool(settings.spool_file)
+    history = build_history(settings, redis) if redis is not None else None
     transfer = (
-        build_transfer(settings, redis, store, rest, services, metrics, limiter, spool, kpis)
-        if redis is not None
+        build_transfer(settings, redis, store, rest, services, metrics, limiter, spool, kpis, history.store)
+        if redis is not None and history is not None
         else None
     )
     if transfer is None:
@@ -163,12 +164,7 @@ def build_gateway(settings: Settings) -> Gateway:
     if recovery is not None:
         recovery.observer = metrics.store_checked  # infolinia_store_up{backend="redis"}: the "Redis down" alert
     admission = Admission(settings.max_concurrent_calls)
-    history = build_history(settings, redis) if redis is not None else None
     survey = build_survey(settings, kpis, rest, transfer, store, history)
-    if transfer is not None and history is not None:
-        transfer.agents.history = history.store  # wrap-up notes, the caller's earlier contacts on the card
-        if transfer.chat is not None:  # how a chat hand-off ended and its messages, after the bot's part
-            transfer.chat.handoff.p.history = history.store
     return Gateway(
         settings,
         store,

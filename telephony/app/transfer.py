@@ -29,6 +29,7 @@ from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
 from telephony.chat.store import ChatLog
 from telephony.chat.stream import ChatWatch
 from telephony.console.deps import AgentsDeps, build_agents_deps
+from telephony.history.store import HistoryStore
 from telephony.insights.kpis import KpiStore
 from telephony.insights.recorder import RecordingCallbacks
 from telephony.insights.survey import survey_url
@@ -67,9 +68,11 @@ def build_transfer(
     limiter: Limiter,
     spool: Spool | None = None,
     kpis: KpiStore | None = None,
+    history: HistoryStore | None = None,
 ) -> Transfer:
     """The agents' repositories -> the warm transfer over them -> the chat hand-off dispatching through
-    it -> the agents features ringing through it."""
+    it -> the agents features ringing through it. ``history``: past conversations (wrap-up notes, earlier
+    contacts on the card, how a transfer or a chat hand-off ended)."""
     prefix = settings.redis_prefix
     hours = QueueHours(parse_queues(settings.queues), settings.business_hours, settings.timezone)
     keep = retention_of(settings)
@@ -84,6 +87,7 @@ def build_transfer(
         replicas=settings.redis_wait_replicas,
         replica_wait_ms=settings.redis_wait_ms,
     )
+    repos = replace(repos, history=history)
     if kpis is not None:  # a callback an agent closes counts as done (in time or not) in the KPIs
         repos = replace(repos, callbacks=RecordingCallbacks(repos.callbacks, kpis, settings.callback_promise_h * 3600))
     roster = load_roster(settings.agents_path) if settings.agents_path else []
@@ -109,6 +113,7 @@ def build_transfer(
         metrics=metrics,
         store=repos.transfers,
         spool=spool,
+        history=history,
     )
     chat = build_live_chat(settings, redis, store, repos, warm, metrics)
     # The API, console and wrap-up ring a waiting caller (or offer a waiting chat) the moment an agent is free.
@@ -144,6 +149,7 @@ def build_live_chat(
         dispatch=warm.dispatch_queues,
         sessions=SessionRepo(store, settings.session_ttl_s),  # the bot conversation, for the agent
         metrics=metrics,
+        history=repos.history,
     )
     handoff = ChatHandoff(ChatConfig(), parts)
     return LiveChat(handoff, ChatWatch(repos.events, sweep=handoff.expire_offers))

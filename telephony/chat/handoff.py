@@ -33,9 +33,9 @@ from telephony.agents.events import ConsoleEvent, EventBus
 from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats, WaitModel, estimate_wait_s, wait_phrase
-from telephony.chat.history import HandoffHistory, keep_in_history
 from telephony.chat.store import ChatLog
 from telephony.chat.unavailable import unavailable_view
+from telephony.history.ended import HandoffHistory, keep_in_history
 from telephony.transfer.store import TransferRecord, TransferStore, chat_key, new_transfer_id
 
 log = logging.getLogger(__name__)

@@ -38,6 +38,9 @@ def caller_digits(number: str | None) -> str:
 
 
 LEFT_QUEUE = "left_queue"  # outcome: a chat the customer left while it waited for an agent
+# How a hand-off ended without an agent -> the conversation's outcome (a caller who hung up in the queue,
+# chose a callback or was sent to the voicemail, a chat left in the queue); kept over later bot turns.
+HANDOFF_ENDINGS = {"abandoned": LEFT_QUEUE, "callback": "callback", "voicemail": "voicemail"}
 LIVE = ("customer", "agent", "system")  # transcript roles of a live chat with an agent (the bot's: caller, bot)
 HANDOVER_OUTCOMES = {"booked": "callback", "offered": "callback_offered", "not_booked": "callback_not_booked"}
 
@@ -62,8 +65,8 @@ def outcome_of(session: dict[str, Any], outcome: Outcome | None) -> str:
 def _kept_outcome(now: str, old: Mapping[str, Any], outcome: Outcome | None) -> str:
     """A chat that left the queue stays so when the customer writes to the bot again (the session still
     names the transfer), until a new transfer."""
-    left = old.get("outcome") == LEFT_QUEUE and now == "transferred"
-    return LEFT_QUEUE if left and (outcome is None or outcome.transfer is None) else now
+    kept = old.get("outcome") in HANDOFF_ENDINGS.values() and now == "transferred"
+    return str(old["outcome"]) if kept and (outcome is None or outcome.transfer is None) else now
 
 
 def _with_live_chat(bot: list[dict[str, Any]], old: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -127,7 +130,8 @@ class HistoryStore:
         await self._write(record)
 
     async def handoff_ended(self, cid: str, ended: str, messages: Sequence[Mapping[str, Any]]) -> bool:
-        """A chat hand-off ended (``completed`` or ``abandoned``: the customer left the queue): the live
+        """A hand-off ended (``completed``, ``abandoned``: the customer left the queue, ``callback`` or
+        ``voicemail``: a caller chose one instead of waiting; ``HANDOFF_ENDINGS``): the live
         chat's messages (masked, as ``telephony.chat.store`` keeps them, which expires them with the
         transfer) go into the transcript after the bot's part, and a chat left in the queue reads so. False
         when the conversation is not (or no longer) kept."""
@@ -136,8 +140,8 @@ class HistoryStore:
             return False
         live = [{"role": m.get("from"), "text": m.get("text"), "agent": m.get("agent")} for m in messages]
         record["transcript"] = [*record.get("transcript", []), *(line for line in live if line["role"] in LIVE)]
-        if ended == "abandoned":
-            record["outcome"] = LEFT_QUEUE
+        if ended in HANDOFF_ENDINGS:
+            record["outcome"] = HANDOFF_ENDINGS[ended]
         await self._write(record)
         return True
 

@@ -26,6 +26,7 @@ OUTCOME_LABELS = {
     "answered": "bot odpowiedział",
     "unanswered": "bez odpowiedzi",
     "left_queue": "klient opuścił kolejkę",
+    "voicemail": "skierowano do poczty głosowej",
 }
 SPEAKERS = {"caller": "Klient", "customer": "Klient", "agent": "Konsultant", "system": "—"}  # transcript lines
 WRAP_UP_LABELS = dict(DEFAULT_OUTCOMES)  # what agents chose at wrap-up ("resolved" -> "Sprawa rozwiązana")

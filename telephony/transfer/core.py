@@ -18,6 +18,7 @@ from telephony.agents.events import ConsoleEvent, EventBus
 from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats
+from telephony.history.ended import HandoffHistory, keep_in_history
 from telephony.transfer.audio import TransferAudio
 from telephony.transfer.store import TransferRecord, TransferStore
 from telephony.transfer.twiml import TransferUrls
@@ -63,6 +64,7 @@ class TransferParts:
     stats: HandlingStats
     hours: QueueHours  # per-queue business hours and maximum waits
     clock: Callable[[], float] = time.time
+    history: HandoffHistory | None = None  # past conversations: how a caller's transfer ended
 
 
 class TransferCore:
@@ -107,3 +109,9 @@ class TransferCore:
 
     async def _publish(self, kind: str, record: TransferRecord, agent_id: str | None, data: dict[str, Any]) -> None:
         await self.p.events.publish(ConsoleEvent(kind, agent_id, record.tid, data))
+
+    async def ended_in_history(self, record: TransferRecord, ended: str) -> None:
+        """How the caller's transfer ended without an agent (``abandoned``, ``callback``, ``voicemail``), in
+        the conversation's history: it read "przełączono do konsultanta" whatever became of the caller."""
+        if self.p.history is not None and record.session_id:
+            await keep_in_history(self.p.history, record.session_id, ended, [])

@@ -25,6 +25,7 @@ from telephony.agents.events import EventBus
 from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats
+from telephony.history.ended import HandoffHistory
 from telephony.spool import Spool
 from telephony.transfer.audio import AUDIO_PATH, TransferAudio
 from telephony.transfer.escape import after_room
@@ -193,6 +194,7 @@ def build_warm_transfer(
     metrics: Any = None,
     store: TransferStore | None = None,
     spool: Spool | None = None,
+    history: HandoffHistory | None = None,
 ) -> tuple[WarmTransfer, APIRouter]:
     """Everything the warm transfer needs, from plain arguments (the app maps Settings onto them).
 
@@ -212,6 +214,7 @@ def build_warm_transfer(
         audio=audio,
         stats=HandlingStats(redis, prefix=prefix),
         hours=hours,
+        history=history,
     )
     transfer = WarmTransfer(config, parts, metrics)
     steps = TransferSteps(transfer, callbacks or RedisCallbacks(redis, prefix=prefix), spool)

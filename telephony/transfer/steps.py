@@ -254,6 +254,7 @@ class TransferSteps:
             moved = record
         if moved is not None:
             t.offer_ended(wanted)
+            await t.ended_in_history(moved, wanted)
         elif record.status != wanted:
             return self.refusal()  # stale: another answer already decided
         return await self._answered(tid, record.queue, yes)

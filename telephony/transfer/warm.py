@@ -116,6 +116,7 @@ class WarmTransfer(AgentRinging):
             freed = await self.p.agents.release(record.agent_id, "available", transfer_id=tid)
         await self._publish(TRANSFER_ABANDONED, record, None, {"queue": record.queue})
         self._waited(record, "abandoned", self.now())
+        await self.ended_in_history(record, "abandoned")
         log.info("transfer %s: the caller hung up while waiting", tid)
         if freed == "available" and record.agent_id:
             await self.dispatch_queues(await self._queues_of(record.agent_id))
@@ -146,6 +147,7 @@ class WarmTransfer(AgentRinging):
             return False
         await self._publish(TRANSFER_ABANDONED, closed, None, {"queue": closed.queue, "during": "callback_offer"})
         self.offer_ended("abandoned")
+        await self.ended_in_history(closed, "abandoned")
         log.info("transfer %s: the caller hung up during the callback offer", closed.tid)
         return True
 

@@ -1,4 +1,5 @@
-"""How a chat hand-off ended, into the conversation's history (``telephony.history.store``).
+"""How a hand-off ended (a chat's, a phone caller's transfer), into the conversation's history
+(``telephony.history.store``).
 
 Why: the history is written by the dialog engine after each bot turn, so it knew only the bot's part: a
 chat the customer left while waiting read "przełączono do konsultanta", and the live chat with the agent was
@@ -18,7 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class HandoffHistory(Protocol):
-    """``HistoryStore.handoff_ended``: ``ended`` is ``completed`` or ``abandoned`` (left the queue)."""
+    """``HistoryStore.handoff_ended``: ``ended`` is ``completed``, ``abandoned`` (left the queue), ``callback``
+    or ``voicemail`` (a caller chose one instead of waiting)."""
 
     async def handoff_ended(self, cid: str, ended: str, messages: Sequence[Mapping[str, Any]]) -> bool: ...
 
