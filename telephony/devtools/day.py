@@ -19,10 +19,11 @@ from telephony.devtools.day_world import DayWorld, day_world, token
 from telephony.devtools.redis_server import RedisServer
 
 Channel = Literal["phone", "chat", "speaker"]
-# solved: by the bot alone; agent: an agent took it; abandoned: left waiting for one; offered: handed to
-# people without a live agent (a speaker's callback offer); open: still talking to the bot.
-Ending = Literal["solved", "agent", "abandoned", "offered", "open"]
-HANDED = ("agent", "abandoned", "offered")
+# solved: by the bot alone; agent: an agent took it; abandoned: left waiting for one; booked: handed to
+# people without a live agent (a speaker's callback, booked: an offer declined counts no transfer);
+# open: still talking to the bot.
+Ending = Literal["solved", "agent", "abandoned", "booked", "open"]
+HANDED = ("agent", "abandoned", "booked")
 GOODBYE = "Dziękuję, to wszystko. Do widzenia."
 PERSON = "Chcę rozmawiać z konsultantem."
 
@@ -50,7 +51,7 @@ DAY: tuple[Contact, ...] = (
     Contact("chat", (PERSON,), "abandoned"),
     Contact("chat", ("Jakie są godziny otwarcia sklepu?",), "open"),
     Contact("speaker", ("Jakie są koszty dostawy?", GOODBYE), "solved"),
-    Contact("speaker", (PERSON,), "offered"),
+    Contact("speaker", (PERSON, "tak", "600 100 200", "tak"), "booked"),
 )
 CALLBACKS_IN_TIME = 1  # requested and closed by anna the same day
 VOCABULARY = sorted({s for c in DAY if c.channel == "phone" for s in c.says if not s.startswith("dtmf:")})
@@ -179,11 +180,12 @@ async def _chat(w: DayWorld, c: Contact) -> str:
 
 async def _speaker(w: DayWorld, c: Contact) -> str:
     conversation: str | None = None
-    action = None
+    action, booked = None, False
     for text in c.says:
         reply = await w.speaker.turn(text, conversation)
-        conversation, action = reply.conversation_id, reply.action
-    return {"end": "solved", "transfer": "offered"}.get(action or "", "open")
+        conversation, action = reply.conversation_id, reply.action or action
+        booked = booked or reply.callback_id is not None
+    return "booked" if booked else {"end": "solved"}.get(action or "", "open")
 
 
 async def _callback(w: DayWorld) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from dialog.ports import CallerInfo, Dialog, Hypothesis, KeyValueStore, Outcome, Reason, Transfer
+from dialog.ports import CallerInfo, Dialog, Handover, Hypothesis, KeyValueStore, Outcome, Reason, Transfer
 from dialog.store import MemoryStore
 from telephony.call.deps import CallTexts
 from telephony.call.loop import CallDeps
@@ -118,6 +118,11 @@ class ScriptedDialog:
         self.retracted.append(self.handled[-1])
 
     async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
+        return None
+
+    async def record(
+        self, session_id: str, said: str | None, reply: str, caller: CallerInfo, handover: Handover | None = None
+    ) -> None:
         return None
 
     def vocabulary(self) -> list[str]:

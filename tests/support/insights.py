@@ -16,7 +16,7 @@ import httpx
 import yaml
 from redis.asyncio import Redis
 
-from dialog.ports import CallerInfo, Outcome, Reason, Transfer
+from dialog.ports import CallerInfo, Handover, Outcome, Reason, Transfer
 from dialog.session import Session
 from dialog.store import RedisStore, SessionRepo
 from telephony.agents.roster import hash_token
@@ -116,6 +116,11 @@ class PhoneDialog(EndingDialog):
         return None
 
     async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
+        return None
+
+    async def record(
+        self, session_id: str, said: str | None, reply: str, caller: CallerInfo, handover: Handover | None = None
+    ) -> None:
         return None
 
     def vocabulary(self) -> list[str]:

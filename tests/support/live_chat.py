@@ -26,7 +26,7 @@ import yaml
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
-from dialog.ports import CallerInfo, Hypothesis, KeyValueStore, Outcome, Reason, Transfer
+from dialog.ports import CallerInfo, Handover, Hypothesis, KeyValueStore, Outcome, Reason, Transfer
 from dialog.session import Session
 from dialog.store import RedisStore, SessionRepo
 from telephony.agents.roster import hash_token
@@ -78,6 +78,11 @@ class HistoryDialog:
         if session is not None:
             session.history[-1] = ("bot", reply)
             await self.sessions.save(session)
+
+    async def record(
+        self, session_id: str, said: str | None, reply: str, caller: CallerInfo, handover: Handover | None = None
+    ) -> None:
+        return None
 
 
 def write_roster(path: Path, agents: dict[str, str]) -> Path:

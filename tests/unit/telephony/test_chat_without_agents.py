@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from dialog import catalogue
-from dialog.ports import CallerInfo, Outcome, Transfer
+from dialog.ports import CallerInfo, Handover, Outcome, Transfer
 from telephony.chat.api import build_chat_router
 from telephony.console.view import chat_lines, transfer_view
 from telephony.exposition import parse_exposition
@@ -21,6 +21,11 @@ class Escalating:
 
     async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
         self.refused.append((session_id, reply))
+
+    async def record(
+        self, session_id: str, said: str | None, reply: str, caller: CallerInfo, handover: Handover | None = None
+    ) -> None:
+        return None
 
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         return Outcome(
