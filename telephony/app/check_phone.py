@@ -2,7 +2,8 @@
 URL Twilio calls and the fallback number a failing call is sent to.
 
 Why apart: a deployment without a phone line (chat, speakers, the HTTP voice turn) has none of these to
-fix, so they are one warning there; as soon as any Twilio setting is given, all of them apply.
+fix, so they are one warning there (and the public URL is checked only for an API left open); as soon as
+any Twilio setting is given, all of them apply.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from telephony.access.keys import ApiKeys, development_mode
 from telephony.app.findings import Finding, Level
 from telephony.settings import Settings
 
@@ -32,7 +34,7 @@ async def check_phone_line(settings: Settings, online: bool) -> list[Finding]:
     HTTP voice turn only): its missing token, number and public URL are no problems to fix."""
     if not phone_line_set_up(settings):
         detail = "not set up (no INFOLINIA_TWILIO_* setting): calls are refused; chat and speakers work"
-        return [Finding("warn", "phone line", detail)]
+        return [Finding("warn", "phone line", detail), check_open_api(settings)]
     found = check_twilio(settings)
     if online:
         found += await check_twilio_online(settings)
@@ -97,3 +99,20 @@ def check_fallback(settings: Settings) -> Finding:
         detail = f"INFOLINIA_FALLBACK_NUMBER {number!r} is not E.164 (+48...): a failing call could only hang up"
         return Finding("fail", "fallback number", detail)
     return Finding("ok", "fallback number", number)
+
+
+def check_open_api(settings: Settings) -> Finding:
+    """Without a phone line the public URL is not Twilio's, but it still decides two things: an http URL on
+    this machine, with no API key and a loopback listener, is development mode (the chat API and /docs open
+    to anyone who reaches them, e.g. through a proxy on the same host), and only https marks the console's
+    session cookie Secure."""
+    keys = ApiKeys.parse(settings.api_keys)
+    if development_mode(settings.dev_mode, keys, settings.public_url, settings.host):
+        detail = (
+            f"development mode: /v1/chat, /v1/voice/turn and /docs answer anyone (INFOLINIA_PUBLIC_URL "
+            f"{settings.public_url}, no INFOLINIA_API_KEYS); set both (https) before going live"
+        )
+        return Finding("fail", "public url", detail)
+    if not settings.public_url.startswith("https://"):
+        return Finding("warn", "public url", f"{settings.public_url} is not https: the console cookie is not Secure")
+    return Finding("ok", "public url", settings.public_url)

@@ -209,14 +209,20 @@ def test_a_deployment_without_a_phone_line_is_ready_with_one_warning(
 ) -> None:
     for name in ("INFOLINIA_TWILIO_ACCOUNT_SID", "INFOLINIA_TWILIO_AUTH_TOKEN", "INFOLINIA_TWILIO_NUMBER"):
         monkeypatch.delenv(name)
-    monkeypatch.setenv("INFOLINIA_PUBLIC_URL", "http://127.0.0.1:8080")  # chat behind its own proxy
+    monkeypatch.setenv("INFOLINIA_PUBLIC_URL", "http://127.0.0.1:8080")  # chat behind a proxy on this host
     monkeypatch.delenv("INFOLINIA_FALLBACK_NUMBER")
+    status, out = check(capsys, "--online")  # no API key: development mode, the chat API open to anyone
+    assert status == 1 and re.search(r"^  FAIL  public url +development mode", out, re.M), out
+    monkeypatch.setenv("INFOLINIA_API_KEYS", "widget=" + "ab" * 32)
+    status, out = check(capsys, "--online")
+    assert re.search(r"^  WARN  public url +http://127.0.0.1:8080 is not https", out, re.M), out
+    monkeypatch.setenv("INFOLINIA_PUBLIC_URL", "https://czat.sklep.example")
     status, out = check(capsys, "--online")
     assert status == 0, out
     assert re.search(r"^  WARN  phone line +not set up \(no INFOLINIA_TWILIO_\* setting\)", out, re.M), out
     findings = [line for line in out.splitlines() if re.match(r"^  (ok|WARN|FAIL) ", line)]
-    assert not [line for line in findings if "twilio" in line or "public url" in line or "fallback" in line]
+    assert not [line for line in findings if "twilio" in line or "fallback" in line]
     assert out.rstrip().endswith("Ready to go live (1 warning(s): phone line)")
     monkeypatch.setenv("INFOLINIA_TWILIO_NUMBER", NUMBER)  # half a phone line: every phone check applies
     status, out = check(capsys)
-    assert status == 1 and "FAIL  twilio token" in out and "FAIL  public url" in out
+    assert status == 1 and "FAIL  twilio token" in out and "FAIL  fallback number" in out
