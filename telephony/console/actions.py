@@ -35,6 +35,8 @@ __all__ = [
 
 CONSOLE_STATUSES = ("available", "offline")  # busy and wrap_up are set by calls, never by hand
 LOGOUT_REFUSED = "Masz trwającą rozmowę z klientem. Zakończ ją, zanim się wylogujesz."
+LOGOUT_WRAP_UP = "Najpierw zakończ obsługę ostatniej rozmowy (wybierz wynik), potem się wyloguj."
+LOGOUT_REASONS = {"rozmowa": LOGOUT_REFUSED, "obsluga": LOGOUT_WRAP_UP}  # ?wyloguj=… on the console page
 
 
 async def _became_available(deps: AgentsDeps, agent_id: str, on_available: OnAvailable | None) -> None:
@@ -86,10 +88,12 @@ async def log_out(deps: AgentsDeps, agent_id: str) -> tuple[bool, str]:
     connected: once the console is closed, a chat customer would write to nobody, and the call's wrap-up
     would never be done; the agent ends it first (one click) and then logs out."""
     state = await deps.agents.get(agent_id)
-    if state is not None and state.status == "busy" and state.reserved_for:
+    if state is not None and state.reserved_for:  # busy, or gone offline during it (the API allows that)
         record = await deps.transfers.get(state.reserved_for)
         if record is not None and record.status == "connected":
             return False, LOGOUT_REFUSED
+    if state is not None and state.status == "wrap_up":  # its outcome (a callback to make) would be lost
+        return False, LOGOUT_WRAP_UP
     await go_offline(deps, agent_id)
     return True, "Wylogowano. Status: Niedostępny."
 
