@@ -186,7 +186,7 @@ class DialogEngine:
         if reply.note:
             session.slots["note"] = reply.note
         if reply.transfer is not None:
-            transfer = self._transfer(session, reply.transfer)
+            transfer = self._transfer(session, reply.transfer, reply.angry)
         session.expects = reply.expects
         if reply.expects not in ("yes_no", "choice"):
             session.offer, session.offer_value = None, None
@@ -220,14 +220,10 @@ class DialogEngine:
             solved=solved,
         )
 
-    def _transfer(self, session: Session, reason: Reason) -> Transfer:
+    def _transfer(self, session: Session, reason: Reason, angry: bool = False) -> Transfer:
         session.slots["transfer_reason"] = reason
-        return Transfer(
-            queue=self.policy.queue(reason),
-            reason=reason,
-            priority=self.policy.priority(reason),
-            summary=build_summary(reason, session, session.slots.get("note")),
-        )
+        summary = build_summary(reason, session, session.slots.get("note"))
+        return Transfer(self.policy.queue(reason), reason, self.policy.priority(reason), summary, angry)
 
     # ------------------------------------------------------------------ decisions
     async def _decide(self, s: Session, text: str, caller: CallerInfo) -> Reply:
@@ -281,7 +277,7 @@ class DialogEngine:
 
     def _to_human(self, reason: Reason, angry: bool = False) -> Reply:
         """To a person; an angry caller first too, but with an apology instead of the 112 advice."""
-        return Reply("transfer", say.ANGRY_TRANSFER if angry else say.TRANSFER[reason], transfer=reason)
+        return Reply("transfer", say.ANGRY_TRANSFER if angry else say.TRANSFER[reason], transfer=reason, angry=angry)
 
     def _missed(self, s: Session, reply: Reply) -> Reply:
         """A turn not understood: the prepared re-prompt, or a transfer once misses reach the limit."""

@@ -65,3 +65,4 @@ class Reply:
     anything_else: bool = False  # the reply ends with "anything else?": a plain "nie" then ends the call
     note: str | None = None  # extra line for the agent summary (e.g. "system zamówień nie odpowiada")
     repeatable: bool = True  # "powtórz" repeats the last repeatable reply, not "proszę bardzo"
+    angry: bool = False  # an urgent transfer for anger alone (``Transfer.angry``)

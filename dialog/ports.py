@@ -30,6 +30,12 @@ class Transfer:
     reason: Reason
     priority: int  # higher = more urgent; urgent > others
     summary: str  # Polish, for the agent
+    angry: bool = False  # urgent for the caller's anger alone: first to a person, no emergency number
+
+    @property
+    def emergency(self) -> bool:
+        """Danger, a threat or fraud: the caller hears the emergency number wherever the hand-off goes."""
+        return self.reason == "urgent" and not self.angry
 
 
 @dataclass(frozen=True)

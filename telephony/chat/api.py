@@ -137,8 +137,8 @@ def build_chat_router(
             raise StoreDown("session store unavailable, send the message again")
         seconds, result = time.monotonic() - began, outcome.to_api()
         if outcome.action == "transfer" and body.channel != "phone":  # a phone integration hands over itself
-            reason = outcome.transfer.reason if outcome.transfer else None
-            result.update(await _hand_off(live, outcome, metrics) if body.channel == "chat" else _not_here(reason))
+            emergency = outcome.transfer is not None and outcome.transfer.emergency
+            result.update(await _hand_off(live, outcome, metrics) if body.channel == "chat" else _not_here(emergency))
             if result["handoff"]["status"] == "unavailable":  # the history keeps what the customer was told
                 await dialog.handover_refused(outcome.session_id, result["reply"], caller)
         handed_over = (result.get("handoff") or {}).get("status") != "unavailable"
@@ -179,14 +179,14 @@ def build_chat_router(
     return router
 
 
-def _not_here(transfer_reason: str | None) -> dict[str, Any]:
+def _not_here(emergency: bool) -> dict[str, Any]:
     """A transfer on a channel the chat API cannot hand over (a device or a text integration)."""
-    return {"reply": unavailable_reply("channel", transfer_reason), "handoff": unavailable_view("channel")}
+    return {"reply": unavailable_reply("channel", emergency), "handoff": unavailable_view("channel")}
 
 
 async def _hand_off(live: LiveChat | None, outcome: Outcome, metrics: Any) -> dict[str, Any]:
     """Queue the chat for an agent (or say that none can take it): the reply and ``handoff`` fields."""
-    reason = outcome.transfer.reason if outcome.transfer else None
+    reason = outcome.transfer is not None and outcome.transfer.emergency  # the 112 advice with any refusal
     if live is None:
         if metrics is not None and outcome.transfer is not None:
             metrics.chat_handoff(outcome.transfer.queue, "unavailable")

@@ -17,17 +17,17 @@ def unavailable_view(reason: str) -> dict[str, Any]:
     return {"status": "unavailable", "reason": reason, "transfer_id": None, "position": None}
 
 
-def unavailable_reply(reason: str, transfer_reason: str | None = None) -> str:
+def unavailable_reply(reason: str, emergency: bool = False) -> str:
     """What the customer reads instead of a hand-off (``reason``: closed | no_agents | channel); an
     emergency first gets the emergency number: nobody is going to take it from here."""
     texts = {"closed": catalogue.CHAT_UNAVAILABLE_CLOSED, "channel": catalogue.HANDOFF_NOT_HERE}
     text = texts.get(reason, catalogue.CHAT_UNAVAILABLE_BUSY)
-    return f"{catalogue.EMERGENCY_ADVICE} {text}" if transfer_reason == "urgent" else text
+    return f"{catalogue.EMERGENCY_ADVICE} {text}" if emergency else text
 
 
 async def refuse_here(dialog: Dialog, outcome: Outcome, caller: CallerInfo) -> Outcome:
     """A transfer decided on a channel with no hand-off of its own (a device): ``outcome`` with the reply
     the caller gets instead, which the conversation and its history keep (``Dialog.handover_refused``)."""
-    reply = unavailable_reply("channel", outcome.transfer.reason if outcome.transfer else None)
+    reply = unavailable_reply("channel", outcome.transfer is not None and outcome.transfer.emergency)
     await dialog.handover_refused(outcome.session_id, reply, caller)
     return replace(outcome, reply=reply)

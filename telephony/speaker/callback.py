@@ -117,7 +117,7 @@ def spoken_phone(phone: str) -> str:
 def offer(transfer: Transfer) -> Step:
     """Start the flow where the engine decided on a transfer."""
     state = CallbackState("offered", transfer.queue, transfer.reason, transfer.priority, transfer.summary)
-    if transfer.reason == "urgent":  # a call back comes later: 112 first (a review: the offer alone was said)
+    if transfer.emergency:  # a call back comes later: 112 first (a review: the offer alone was said)
         return Step(f"{catalogue.EMERGENCY_ADVICE} {catalogue.SPEAKER_CALLBACK_OFFER}", state)
     return Step(catalogue.SPEAKER_CALLBACK_OFFER, state)
 

@@ -109,7 +109,7 @@ class SpeakerConversations:
         reply, new_state = outcome.reply, None
         if outcome.action == "transfer" and t is not None:
             if self.callbacks is None:  # nobody can be asked to call back: the history says what was said
-                reply = no_callback_reply(self.hotline, t.reason)
+                reply = no_callback_reply(self.hotline, t.emergency)
                 await self.dialog.handover_refused(outcome.session_id, reply, caller)
             else:
                 step = cb.offer(t)
@@ -168,10 +168,10 @@ class SpeakerConversations:
         await self.store.set(key, value, ttl_s=self.ttl_s)
 
 
-def no_callback_reply(hotline: str, transfer_reason: str | None = None) -> str:
+def no_callback_reply(hotline: str, emergency: bool = False) -> str:
     """ "I cannot book a call here; please call the hotline (at <number>)"; an emergency hears the
     emergency number first."""
     number = cb.normalize_phone(hotline) if hotline.startswith("+48") else None
     spoken = cb.spoken_phone(number) if number else hotline.strip()
     text = catalogue.SPEAKER_NO_CALLBACK.format(number=f" pod numer {spoken}" if spoken else "")
-    return f"{catalogue.EMERGENCY_ADVICE} {text}" if transfer_reason == "urgent" else text
+    return f"{catalogue.EMERGENCY_ADVICE} {text}" if emergency else text

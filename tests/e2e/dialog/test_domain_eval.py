@@ -218,6 +218,7 @@ async def test_what_an_operators_walkthrough_found_misread(
         assert out.transfer is not None and out.transfer.reason == ("urgent" if expected == "angry" else expected)
         assert ("112" in out.reply) is (expected == "urgent"), out  # never 112 advice to an angry customer
         assert (out.reply == catalogue.ANGRY_TRANSFER) is (expected == "angry"), out
+        assert out.transfer.emergency is (expected == "urgent")  # chat refusals and speakers add 112 by it
     elif action == "answer":
         assert out.kb_id == expected, out
     elif action == "clarify":

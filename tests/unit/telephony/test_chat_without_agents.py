@@ -28,6 +28,9 @@ class Escalating:
         return None
 
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
+        if text in ("gaz", "WŚCIEKŁY"):  # urgent: danger, or anger alone
+            urgent = Transfer("obsluga", "urgent", 10, "x", angry=text == "WŚCIEKŁY")
+            return Outcome("s1", "transfer", catalogue.TRANSFER["urgent"], transfer=urgent)
         return Outcome(
             "s1",
             "transfer",
@@ -48,11 +51,15 @@ async def test_no_live_chat_means_an_honest_reply_and_a_counted_unavailable_hand
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         body = (await http.post("/v1/chat", json={"text": "konsultant"})).json()
         assert (await http.get("/v1/chat/s1/events")).status_code == 404
+        danger = (await http.post("/v1/chat", json={"text": "gaz"})).json()
+        angry = (await http.post("/v1/chat", json={"text": "WŚCIEKŁY"})).json()
+    assert danger["reply"] == f"{catalogue.EMERGENCY_ADVICE} {catalogue.CHAT_UNAVAILABLE_BUSY}"
+    assert angry["reply"] == catalogue.CHAT_UNAVAILABLE_BUSY  # an angry customer is told no 112
     assert body["action"] == "transfer" and body["reply"] == catalogue.CHAT_UNAVAILABLE_BUSY
     assert body["handoff"]["status"] == "unavailable" and body["handoff"]["transfer_id"] is None
-    assert dialog.refused == [("s1", catalogue.CHAT_UNAVAILABLE_BUSY)]  # the history keeps what was said
+    assert dialog.refused[0] == ("s1", catalogue.CHAT_UNAVAILABLE_BUSY)  # the history keeps what was said
     counted = parse_exposition(metrics.render().decode(), ["infolinia_chat_handoffs_total"])
-    assert counted == {"infolinia_chat_handoffs_total{queue=obsluga,result=unavailable}": 1.0}
+    assert counted == {"infolinia_chat_handoffs_total{queue=obsluga,result=unavailable}": 3.0}
 
 
 async def test_devices_are_told_no_person_is_reachable_and_a_phone_integration_hands_over_itself() -> None:

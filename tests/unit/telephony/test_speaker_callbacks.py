@@ -23,6 +23,8 @@ class TransferringDialog:
         self.handled.append(text)
         if "gaz" in text:
             return Outcome("s1", "transfer", "Łączę.", transfer=Transfer("pilne", "urgent", 10, "x"))
+        if "WŚCIEKŁY" in text:  # urgent for anger alone: no emergency number
+            return Outcome("s1", "transfer", "Przepraszam.", transfer=Transfer("pilne", "urgent", 10, "x", angry=True))
         if "konsultant" in text:
             return Outcome("s1", "transfer", "Łączę.", transfer=Transfer("obsluga", "requested_human", 1, "x"))
         return Outcome("s1", "answer", "Odpowiedź.")
@@ -48,6 +50,8 @@ async def test_without_a_callback_book_the_speaker_gives_the_hotline_instead_of_
     assert dialog.refused == [reply.text]  # the conversation's history says what the speaker said
     emergency = await speaker.turn("czuję gaz w kuchni", "conv")
     assert emergency.text.startswith(catalogue.EMERGENCY_ADVICE)  # nobody will take it: 112 first
+    angry = await speaker.turn("JESTEM WŚCIEKŁY", "conv")
+    assert catalogue.EMERGENCY_ADVICE not in angry.text and angry.text.startswith("Przez głośnik")
 
 
 async def test_with_a_callback_book_the_speaker_offers_and_books() -> None:
@@ -66,6 +70,8 @@ async def test_with_a_callback_book_the_speaker_offers_and_books() -> None:
     ]
     emergency = await speaker.turn("czuję gaz w kuchni", "conv2")  # a call back comes later: 112 first
     assert emergency.text == f"{catalogue.EMERGENCY_ADVICE} {catalogue.SPEAKER_CALLBACK_OFFER}"
+    angry = await speaker.turn("JESTEM WŚCIEKŁY", "conv3")  # an angry customer is offered the call, no 112
+    assert angry.text == catalogue.SPEAKER_CALLBACK_OFFER
 
 
 def test_hotline_wording() -> None:
