@@ -180,7 +180,8 @@ class ChatHandoff:
         record = await self.p.store.get(tid)
         if record is None or record.status != "ringing" or record.agent_id != agent_id:
             return False
-        back = await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None)
+        declined = {} if no_answer else {"declined_by": agent_id, "declined_at": self.now()}  # a pause for them
+        back = await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None, **declined)
         if back is None:
             return False
         status = await self.p.agents.release(agent_id, "available", transfer_id=tid, no_answer=no_answer)

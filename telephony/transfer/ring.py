@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 AGENT_CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
 _NOT_ANSWERED_YET = (None, "queued", "initiated", "ringing")
 RING_GRACE_S = 30.0  # Twilio reports an unanswered ring at its timeout; this covers the report's delivery
-BRIEFING_S = 120.0  # an agent who picked up hears the briefing (twice at most) before pressing 1
+BRIEFING_S = 120.0  # an agent who picked up hears the briefing (three times at most) before pressing 1
+DECLINE_PAUSE_S = 30.0  # a chat declined is not offered back to the same agent before this
 
 
 class AgentRinging(TransferCore):
@@ -123,7 +124,7 @@ class AgentRinging(TransferCore):
         offline, like missed rings."""
         agent = await self.p.agents.reserve(queue, record.tried_agents, transfer_id=record.tid)
         if agent is None and record.tried_agents:  # every free agent had it once: round again
-            agent = await self.p.agents.reserve(queue, transfer_id=record.tid)
+            agent = await self.p.agents.reserve(queue, self._pausing(record), transfer_id=record.tid)
         if agent is None:
             return False
         await self.p.store.add_tried(record.tid, agent.id)
@@ -136,6 +137,12 @@ class AgentRinging(TransferCore):
         await self._publish(TRANSFER_RINGING, offered, agent.id, offered.context())
         log.info("chat %s: offered to agent %s", record.tid, agent.id)
         return True
+
+    def _pausing(self, record: TransferRecord) -> set[str]:
+        """Who pressed „Odrzuć” on this chat less than ``DECLINE_PAUSE_S`` ago: not offered it again at once
+        (the only free agent got it straight back); the chats' sweep offers it to them after the pause."""
+        declined_by, at = getattr(record, "declined_by", None), float(getattr(record, "declined_at", 0) or 0)
+        return {declined_by} if declined_by and self.now() - at < DECLINE_PAUSE_S else set()
 
     async def _skip_agent(self, tid: str, agent_id: str, exc: Exception) -> None:
         """Twilio refused this agent's leg (a bad number, ...): back to waiting, the next agent is tried."""

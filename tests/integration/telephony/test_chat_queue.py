@@ -116,6 +116,23 @@ async def test_a_lapsed_offer_comes_back_to_the_only_free_agent(setup: Any) -> N
     assert await env.status(tid) == "ringing" and await chat.accept(tid, "piotr") == "ok"
 
 
+async def test_the_only_free_agent_who_declines_gets_a_pause_before_the_chat_comes_back(setup: Any) -> None:
+    """„Odrzuć” by the only agent on duty offered the chat straight back to them (a review): it waits
+    ``DECLINE_PAUSE_S`` for someone else, then the sweep offers it to them again (never parked for good)."""
+    env: Env = await setup([agent("anna")])
+    chat = handoff_for(env)
+    tid = (await chat.start("sess-7", chat_outcome("sess-7")))["transfer_id"]
+    assert await chat.decline(tid, "anna")
+    assert await env.status(tid) == "waiting" and await env.agent_status("anna") == "available"
+    env.clock.t += 10
+    await chat.expire_offers()
+    assert await env.status(tid) == "waiting"  # still within the pause
+    env.clock.t += 25
+    await chat.expire_offers()
+    offered = await env.store.get(tid)
+    assert offered is not None and (offered.status, offered.agent_id) == ("ringing", "anna")
+
+
 async def test_when_everyone_declined_a_new_round_starts_with_who_declined_first(setup: Any) -> None:
     env: Env = await setup([agent("anna"), agent("bartek")])
     chat = handoff_for(env)
