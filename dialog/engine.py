@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 from typing import cast
 
 from redis.exceptions import RedisError
@@ -250,7 +251,8 @@ class DialogEngine:
         number = None
         if self.orders is not None:
             number = extract_order_number(text, cfg.min_order_digits, cfg.max_order_digits)
-        if number is None and (small := small_talk(s, text, answer)) is not None:
+        missed = partial(self.logs.gap, s, caller)  # "to nie to": the question the answer missed
+        if number is None and (small := small_talk(s, text, answer, missed)) is not None:
             return small
         if (pending := await self._pending_answer(s, text, answer, number)) is not None:
             return pending

@@ -70,6 +70,10 @@ class EngineLogs:
                 s.slots[OFFERED_MISS] = json.dumps([miss.at, miss.text, miss.channel], ensure_ascii=False)
                 _keep(self._offered, s.id, task)
 
+    def gap(self, s: Session, caller: CallerInfo, question: str, transferred: bool) -> None:
+        """``miss`` in the order small talk calls it: a question an answer missed ("nie, to nie to")."""
+        self.miss(s, question, caller, transferred)
+
     def resolved(self, s: Session, entry_id: str) -> None:
         """The miss before the two entries were offered was about ``entry_id``: the caller picked it."""
         raw = s.slots.pop(OFFERED_MISS, None)

@@ -5,14 +5,20 @@ only the session and the words, no KB, orders or model: the engine asks it after
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dialog import catalogue as say
 from dialog.engine_config import Reply
 from dialog.engine_intents import is_goodbye, is_not_that, is_repeat_request, is_thanks
 from dialog.engine_text import words
 from dialog.session import Session
 
+MAX_REJECTED = 2  # answers a caller said were wrong ("to nie to") before a person takes over
+_REJECTED = "answers_rejected"  # session slot: never reset by a later answer, unlike ``misses``
+Missed = Callable[[str, bool], None]  # (the question the KB misread, whether the turn transfers): a KB gap
 
-def small_talk(s: Session, text: str, answer: bool | None) -> Reply | None:
+
+def small_talk(s: Session, text: str, answer: bool | None, missed: Missed | None = None) -> Reply | None:
     """Goodbye, 'nie, dziękuję' after 'anything else?', repeat, thanks, 'tak' to 'anything else?'."""
     few_words = len(words(text)) <= 4
     if is_goodbye(text):
@@ -23,9 +29,7 @@ def small_talk(s: Session, text: str, answer: bool | None) -> Reply | None:
             return Reply("answer", say.NOTHING_TO_REPEAT, repeatable=False)
         return Reply("answer", say.REPEAT_PREFIX + last, expects=s.expects, anything_else=s.asked_anything_else)
     if s.asked_anything_else and is_not_that(text):  # "nie, to nie to": the answer missed, no goodbye
-        s.misses += 1
-        s.failed_attempts += 1
-        return Reply("clarify", say.ANSWER_MISSED)
+        return _answer_missed(s, missed)
     if s.asked_anything_else and answer is False and few_words:  # "nie, dziękuję"
         return Reply("end", say.GOODBYE)
     if is_thanks(text):
@@ -33,3 +37,18 @@ def small_talk(s: Session, text: str, answer: bool | None) -> Reply | None:
     if s.asked_anything_else and answer is True and few_words:
         return Reply("answer", say.HOW_CAN_I_HELP, repeatable=False)
     return None
+
+
+def _answer_missed(s: Session, missed: Missed | None) -> Reply:
+    """Other words, please; the question the answer missed is a KB gap; the second wrong answer in a
+    conversation goes to a person (a confident next answer resets ``misses``, so they alone could loop)."""
+    s.misses += 1
+    s.failed_attempts += 1
+    rejected = int(s.slots.get(_REJECTED, "0")) + 1
+    s.slots[_REJECTED] = str(rejected)
+    for question in s.caller_turns()[-2:-1]:
+        if missed is not None:
+            missed(question, rejected >= MAX_REJECTED)
+    if rejected >= MAX_REJECTED:
+        return Reply("transfer", say.TRANSFER["not_understood"], transfer="not_understood")
+    return Reply("clarify", say.ANSWER_MISSED)

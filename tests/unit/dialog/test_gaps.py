@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
+from dialog import catalogue as say
 from dialog.engine import DialogEngine
 from dialog.engine_config import EngineConfig
 from dialog.factory import bundled
@@ -74,6 +75,24 @@ async def test_a_question_whose_confirmation_the_caller_rejects_is_a_gap() -> No
     assert (await engine.handle(confirm.session_id, "nie", chat)).action == "clarify"
     await engine.logs.drain()
     assert [(m.text, m.transferred) for m in log.misses] == [("kiedy otwarte", False)]
+
+
+async def test_answers_said_to_be_wrong_are_gaps_and_the_second_goes_to_a_person() -> None:
+    """ "Nie, to nie to" after an answer: other words, please, and the question is a gap; a review found a
+    caller could go round for ever (a next confident answer reset the misses)."""
+    log = RecordedMisses()
+    engine = DialogEngine(load_kb(bundled("kb.yaml")), None, SessionRepo(MemoryStore()), EngineConfig(),
+                          clock=lambda: NOW, misses=log)  # fmt: skip
+    chat = CallerInfo(channel="chat")
+    first = await engine.handle(None, "godziny", chat)
+    assert first.action == "answer"
+    sid = first.session_id
+    assert (await engine.handle(sid, "nie, to nie to", chat)).reply == say.ANSWER_MISSED
+    assert (await engine.handle(sid, "jak długo paczka", chat)).action == "answer"
+    second = await engine.handle(sid, "to nie to", chat)
+    assert second.transfer is not None and second.transfer.reason == "not_understood"
+    await engine.logs.drain()
+    assert [(m.text, m.transferred) for m in log.misses] == [("godziny", False), ("jak długo paczka", True)]
 
 
 async def test_a_turn_taken_back_takes_its_miss_back_and_only_its_own() -> None:
