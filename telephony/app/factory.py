@@ -17,7 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dialog import catalogue
 from telephony.app.build import Gateway, build_gateway
-from telephony.app.guards import BodyLimit, validation_error
+from telephony.app.guards import BodyLimit, unencodable_text, validation_error
 from telephony.app.routes import include_routes
 from telephony.app.services import Services
 from telephony.app.site import SiteStatus, build_landing_router, mount_site_assets
@@ -56,6 +56,7 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimit)  # before any route buffers a body
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(UnicodeEncodeError, unencodable_text)  # a lone surrogate a lenient model let in
     for error in (RedisConnectionError, RedisTimeoutError, StoreDown):  # Redis down: "try again", never a 500
         app.add_exception_handler(error, store_unavailable)
     app.state.gateway = gateway  # for inspection (tests, tools); nothing in the gateway reads it back

@@ -10,6 +10,7 @@ longest prefix wins; WebSockets and bodiless requests pass untouched.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +20,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BODY_LIMIT = 64 * 1024  # chat (2,000 characters), Twilio webhooks (a few hundred bytes), console forms
 BODY_LIMITS: Mapping[str, int] = {"/v1/voice/turn": 2 * 1024 * 1024 + 64 * 1024}  # 30 s of audio + multipart
@@ -109,6 +112,13 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
 
 
+async def unencodable_text(request: Request, exc: Exception) -> JSONResponse:
+    """A lone surrogate ("\\ud800") that a lenient model let through fails where the text is encoded (Redis,
+    a log line): the request's fault, a 422, never a 500."""
+    log.info("%s %s: refused text that is not valid UTF-8: %r", request.method, request.url.path, exc)
+    return JSONResponse(status_code=422, content={"detail": "text contains a character that is not valid UTF-8"})
+
+
 def _json_safe(value: Any) -> Any:
     """Non-finite floats as text, long strings shortened, lone surrogates ("\\ud800", valid in JSON, not in
     UTF-8: the echo of one crashed the response with a 500) replaced."""
@@ -121,5 +131,5 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_safe(v) for v in value]
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {_json_safe(k): _json_safe(v) for k, v in value.items()}
     return value

@@ -240,7 +240,13 @@ def test_oversized_bodies_are_refused_before_they_are_buffered(workers: tuple[li
 
 def test_non_finite_numbers_and_lone_surrogates_in_json_are_a_422_not_a_500(workers: tuple[list[str], str]) -> None:
     (a, _), _ = workers
-    for raw in ('{"text": NaN}', '{"text": "x", "session_id": Infinity}', '{"text": -Infinity}', '{"text": "\\ud800"}'):
+    for raw in (
+        '{"text": NaN}',
+        '{"text": "x", "session_id": Infinity}',
+        '{"text": -Infinity}',
+        '{"text": "\\ud800"}',
+        '{"text": {"\\ud800": 1}}',  # in a key too
+    ):
         reply = httpx.post(a + "/v1/chat", content=raw, headers={"content-type": "application/json", **KEY}, timeout=30)
         assert reply.status_code == 422, (raw, reply.text)
         assert "detail" in reply.json()
