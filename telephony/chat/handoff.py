@@ -291,7 +291,7 @@ class ChatHandoff:
         if self.p.metrics is not None:
             self.p.metrics.chat_handoff_ended(record.queue, outcome)
         if self.p.history is not None and record.session_id:  # the messages expire with the transfer
-            await keep_in_history(self.p.history, record.session_id, outcome, await self.p.log.since(record.tid))
+            await keep_in_history(self.p.history, record.session_id, outcome, self.p.log.since(record.tid))
 
     def _observe_wait(self, record: TransferRecord, outcome: str, until: float) -> None:
         if self.p.metrics is not None:

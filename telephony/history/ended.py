@@ -9,8 +9,9 @@ the customer and the agent have ended the chat whatever the history's Redis does
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Protocol
 
 from redis.exceptions import RedisError
@@ -26,10 +27,15 @@ class HandoffHistory(Protocol):
 
 
 async def keep_in_history(
-    history: HandoffHistory, session_id: str, ended: str, messages: Sequence[Mapping[str, Any]]
+    history: HandoffHistory,
+    session_id: str,
+    ended: str,
+    messages: Sequence[Mapping[str, Any]] | Awaitable[Sequence[Mapping[str, Any]]],
 ) -> None:
-    """Write the ending and the messages; a failure is logged, never raised to the customer or the agent."""
+    """Write the ending and the messages (read here when given as an awaitable: reading them from Redis can
+    fail too); a failure is logged, never raised to the customer or the agent, whose chat has ended."""
     try:
-        await history.handoff_ended(session_id, ended, messages)
+        said = await messages if inspect.isawaitable(messages) else messages
+        await history.handoff_ended(session_id, ended, said)
     except (RedisError, OSError) as exc:
         log.warning("chat hand-off of session %s not written to the history: %r", session_id, exc)

@@ -247,6 +247,7 @@ class TransferSteps:
             moved = await t.p.store.transition(tid, wanted, expect=("callback_offered",), ended_at=t.now())
             if moved is not None:
                 await self.spooled.store_callback(moved, wants_call=yes)
+                await t.ended_in_history(moved, wanted)  # not from the spool: Redis is down, the caller waits
         except STORE_DOWN:
             if not self.spooled.enabled:
                 raise
@@ -254,7 +255,6 @@ class TransferSteps:
             moved = record
         if moved is not None:
             t.offer_ended(wanted)
-            await t.ended_in_history(moved, wanted)
         elif record.status != wanted:
             return self.refusal()  # stale: another answer already decided
         return await self._answered(tid, record.queue, yes)
