@@ -30,7 +30,7 @@ from dialog.engine_log import EngineLogs
 from dialog.engine_nbest import NBestStep
 from dialog.engine_orders import OrderFlow
 from dialog.engine_record import record_turn
-from dialog.engine_small_talk import small_talk
+from dialog.engine_small_talk import REJECTED, small_talk
 from dialog.engine_understand import Understanding
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
@@ -223,6 +223,7 @@ class DialogEngine:
 
     def _transfer(self, session: Session, reason: Reason, angry: bool = False) -> Transfer:
         session.slots["transfer_reason"] = reason
+        session.slots.pop(REJECTED, None)  # "to nie to" counts again from here
         summary = build_summary(reason, session, session.slots.get("note"))
         return Transfer(self.policy.queue(reason), reason, self.policy.priority(reason), summary, angry)
 

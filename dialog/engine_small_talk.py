@@ -14,7 +14,7 @@ from dialog.engine_text import words
 from dialog.session import Session
 
 MAX_REJECTED = 2  # answers a caller said were wrong ("to nie to") before a person takes over
-_REJECTED = "answers_rejected"  # session slot: never reset by a later answer, unlike ``misses``
+REJECTED = "answers_rejected"  # session slot: not reset by a later answer, unlike ``misses``; by a transfer
 Missed = Callable[[str, bool], None]  # (the question the KB misread, whether the turn transfers): a KB gap
 
 
@@ -44,11 +44,10 @@ def _answer_missed(s: Session, missed: Missed | None) -> Reply:
     conversation goes to a person (a confident next answer resets ``misses``, so they alone could loop)."""
     s.misses += 1
     s.failed_attempts += 1
-    rejected = int(s.slots.get(_REJECTED, "0")) + 1
-    s.slots[_REJECTED] = str(rejected)
-    for question in s.caller_turns()[-2:-1]:
-        if missed is not None:
-            missed(question, rejected >= MAX_REJECTED)
+    rejected = int(s.slots.get(REJECTED, "0")) + 1
+    s.slots[REJECTED] = str(rejected)
+    if missed is not None and s.topic and s.kb_given:  # what the last KB answer answered (not a "tak")
+        missed(s.topic, rejected >= MAX_REJECTED)
     if rejected >= MAX_REJECTED:
         return Reply("transfer", say.TRANSFER["not_understood"], transfer="not_understood")
     return Reply("clarify", say.ANSWER_MISSED)

@@ -108,10 +108,12 @@ def check_open_api(settings: Settings) -> Finding:
     session cookie Secure."""
     keys = ApiKeys.parse(settings.api_keys)
     if development_mode(settings.dev_mode, keys, settings.public_url, settings.host):
-        detail = (
-            f"development mode: /v1/chat, /v1/voice/turn and /docs answer anyone (INFOLINIA_PUBLIC_URL "
-            f"{settings.public_url}, no INFOLINIA_API_KEYS); set both (https) before going live"
+        why = (
+            "INFOLINIA_DEV_MODE=true"
+            if settings.dev_mode
+            else f"INFOLINIA_PUBLIC_URL {settings.public_url}, no INFOLINIA_API_KEYS; set both (https)"
         )
+        detail = f"development mode: /v1/chat, /v1/voice/turn and /docs answer anyone ({why})"
         return Finding("fail", "public url", detail)
     if not settings.public_url.startswith("https://"):
         return Finding("warn", "public url", f"{settings.public_url} is not https: the console cookie is not Secure")

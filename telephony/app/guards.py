@@ -115,8 +115,11 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def unencodable_text(request: Request, exc: Exception) -> JSONResponse:
     """A lone surrogate ("\\ud800") that a lenient model let through fails where the text is encoded (Redis,
     a log line): the request's fault, a 422, never a 500."""
-    log.info("%s %s: refused text that is not valid UTF-8: %r", request.method, request.url.path, exc)
-    return JSONResponse(status_code=422, content={"detail": "text contains a character that is not valid UTF-8"})
+    if isinstance(exc, UnicodeEncodeError) and "surrogates" in exc.reason:
+        log.info("%s %s: refused text that is not valid UTF-8: %r", request.method, request.url.path, exc)
+        return JSONResponse(status_code=422, content={"detail": "text contains a character that is not valid UTF-8"})
+    log.error("%s %s: encoding failed", request.method, request.url.path, exc_info=exc)  # our bug: a 500
+    return JSONResponse(status_code=500, content={"detail": "internal error"})
 
 
 def _json_safe(value: Any) -> Any:

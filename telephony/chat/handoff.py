@@ -180,7 +180,7 @@ class ChatHandoff:
         record = await self.p.store.get(tid)
         if record is None or record.status != "ringing" or record.agent_id != agent_id:
             return False
-        declined = {} if no_answer else {"declined_by": agent_id, "declined_at": self.now()}  # a pause for them
+        declined = {} if no_answer else {"declined": {**_declines(record), agent_id: self.now()}}  # their pauses
         back = await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None, **declined)
         if back is None:
             return False
@@ -299,3 +299,8 @@ class ChatHandoff:
 
     async def _publish(self, kind: str, record: TransferRecord, agent_id: str | None, data: dict[str, Any]) -> None:
         await self.p.events.publish(ConsoleEvent(kind, agent_id, record.tid, data))
+
+
+def _declines(record: TransferRecord) -> dict[str, float]:
+    """When each agent pressed „Odrzuć” on this chat (``declined``, kept on the record)."""
+    return dict(getattr(record, "declined", None) or {})

@@ -35,8 +35,7 @@ __all__ = [
 
 CONSOLE_STATUSES = ("available", "offline")  # busy and wrap_up are set by calls, never by hand
 LOGOUT_REFUSED = "Masz trwającą rozmowę z klientem. Zakończ ją, zanim się wylogujesz."
-LOGOUT_WRAP_UP = "Najpierw zakończ obsługę ostatniej rozmowy (wybierz wynik), potem się wyloguj."
-LOGOUT_REASONS = {"rozmowa": LOGOUT_REFUSED, "obsluga": LOGOUT_WRAP_UP}  # ?wyloguj=… on the console page
+LOGGED_OUT = "logged_out"  # the wrap-up outcome of an agent who logged out before choosing one
 
 
 async def _became_available(deps: AgentsDeps, agent_id: str, on_available: OnAvailable | None) -> None:
@@ -85,15 +84,17 @@ async def go_offline(deps: AgentsDeps, agent_id: str) -> str | None:
 
 async def log_out(deps: AgentsDeps, agent_id: str) -> tuple[bool, str]:
     """Logging out ends the agent's shift: off duty (``go_offline``). Refused while a conversation is
-    connected: once the console is closed, a chat customer would write to nobody, and the call's wrap-up
-    would never be done; the agent ends it first (one click) and then logs out."""
+    connected: once the console is closed, a chat customer would write to nobody; the agent ends it first
+    (one click) and then logs out. In wrap-up it goes through (an agent who closed the tab instead would
+    stay "staffed" for good) and the conversation's outcome reads "logged out before choosing one"."""
     state = await deps.agents.get(agent_id)
     if state is not None and state.reserved_for:  # busy, or gone offline during it (the API allows that)
         record = await deps.transfers.get(state.reserved_for)
         if record is not None and record.status == "connected":
             return False, LOGOUT_REFUSED
-    if state is not None and state.status == "wrap_up":  # its outcome (a callback to make) would be lost
-        return False, LOGOUT_WRAP_UP
+    if state is not None and state.status == "wrap_up" and state.last_transfer:  # no outcome was chosen:
+        await deps.transfers.update(state.last_transfer, outcome=LOGGED_OUT)  # the history says so
+        await note_in_history(deps, state.last_transfer, agent_id, LOGGED_OUT, "")
     await go_offline(deps, agent_id)
     return True, "Wylogowano. Status: Niedostępny."
 

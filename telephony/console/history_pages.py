@@ -91,5 +91,6 @@ def questions_in_groups(total: int, groups: int) -> str:
     ("4 pytań" was one form for every number)."""
     noun = ("pytanie", "pytania", "pytań")[plural_index(total)]
     if not groups:  # only turns that name nothing: no group to speak of
-        return f"{total} {noun}, żadne nie nadaje się do bazy wiedzy"
+        which = "które" if total == 1 else "żadne"
+        return f"{total} {noun}, {which} nie nadaje się do bazy wiedzy"
     return f"{total} {noun} w {groups} {'grupie' if groups == 1 else 'grupach'}"

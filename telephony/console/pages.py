@@ -195,10 +195,8 @@ def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
     async def logout(request: Request, deps: Deps) -> Response:
         same_origin(request, console.config.public_url)
         agent_id = await console.sessions(deps).peek(console.sid(request))
-        if agent_id is not None:
-            done, message = await act.log_out(deps, agent_id)
-            if not done:  # still logged in; the page says why
-                return console.redirect("?wyloguj=" + ("obsluga" if message == act.LOGOUT_WRAP_UP else "rozmowa"))
+        if agent_id is not None and not (await act.log_out(deps, agent_id))[0]:
+            return console.redirect("?wyloguj=rozmowa")  # still logged in; the page says why
         await console.sessions(deps).revoke(console.sid(request))
         response = console.redirect("/login")
         response.delete_cookie(cookie.name, path="/", secure=cookie.secure, httponly=True, samesite="strict")
@@ -214,8 +212,8 @@ def _page_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> No
         context = None if agent_id is None else await render_context(deps, agent_id, view)
         if context is None:  # anonymous, or the agent was removed from the roster
             return console.redirect("/login")
-        refused = act.LOGOUT_REASONS.get(request.query_params.get("wyloguj", ""), False)
-        return console.page(request, "console.html", {**context, "logout_refused": refused})
+        refused = request.query_params.get("wyloguj") == "rozmowa"
+        return console.page(request, "console.html", {**context, "logout_refused": refused and act.LOGOUT_REFUSED})
 
     @router.get("/panels")
     async def panels(deps: Deps, me: Me) -> Response:

@@ -29,7 +29,8 @@ OUTCOME_LABELS = {
     "voicemail": "skierowano do poczty głosowej",
 }
 SPEAKERS = {"caller": "Klient", "customer": "Klient", "agent": "Konsultant", "system": "—"}  # transcript lines
-WRAP_UP_LABELS = dict(DEFAULT_OUTCOMES)  # what agents chose at wrap-up ("resolved" -> "Sprawa rozwiązana")
+# what agents chose at wrap-up ("resolved" -> "Sprawa rozwiązana"), or logging out before choosing
+WRAP_UP_LABELS = {**dict(DEFAULT_OUTCOMES), "logged_out": "Wylogowano bez wyniku"}
 CHANNEL_LABELS = {"phone": "telefon", "chat": "czat", "speaker": "głośnik", "voice": "głośnik"}
 
 

@@ -141,8 +141,8 @@ class AgentRinging(TransferCore):
     def _pausing(self, record: TransferRecord) -> set[str]:
         """Who pressed „Odrzuć” on this chat less than ``DECLINE_PAUSE_S`` ago: not offered it again at once
         (the only free agent got it straight back); the chats' sweep offers it to them after the pause."""
-        declined_by, at = getattr(record, "declined_by", None), float(getattr(record, "declined_at", 0) or 0)
-        return {declined_by} if declined_by and self.now() - at < DECLINE_PAUSE_S else set()
+        declined = getattr(record, "declined", None) or {}
+        return {agent for agent, at in declined.items() if self.now() - float(at) < DECLINE_PAUSE_S}
 
     async def _skip_agent(self, tid: str, agent_id: str, exc: Exception) -> None:
         """Twilio refused this agent's leg (a bad number, ...): back to waiting, the next agent is tried."""

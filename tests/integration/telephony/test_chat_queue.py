@@ -139,7 +139,10 @@ async def test_when_everyone_declined_a_new_round_starts_with_who_declined_first
     tid = (await chat.start("sess-5", chat_outcome("sess-5")))["transfer_id"]
     assert await chat.decline(tid, "anna")
     env.clock.t += 1
-    assert await chat.decline(tid, "bartek")  # both tried: round again, anna idle the longest
+    assert await chat.decline(tid, "bartek")  # both tried and both just declined: each has a pause
+    assert await env.status(tid) == "waiting"
+    env.clock.t += 30
+    await chat.expire_offers()  # round again, anna idle the longest
     offered = await env.store.get(tid)
     assert offered is not None and (offered.status, offered.agent_id) == ("ringing", "anna")
 

@@ -196,15 +196,10 @@ async def test_logging_out_takes_the_agent_off_duty_and_hands_back_an_offered_ch
         refused = await consoles["bartek"].post("/agents/logout")
         assert refused.headers["location"] == "/agents?wyloguj=rozmowa"
         assert (await consoles["bartek"].post("/agents/chat/end", data={"transfer_id": tid})).status_code == 303
-        refused = await consoles["bartek"].post("/agents/logout")  # the wrap-up (a callback to promise) first
-        assert refused.headers["location"] == "/agents?wyloguj=obsluga"
-        page = await consoles["bartek"].get("/agents?wyloguj=obsluga")
-        assert "Najpierw zakończ obsługę" in page.text
-        done = await consoles["bartek"].post("/agents/wrap-up", data={"outcome": "resolved", "note": ""})
-        assert done.status_code == 303
-        out = await consoles["bartek"].post("/agents/logout")
+        out = await consoles["bartek"].post("/agents/logout")  # in wrap-up: goes through, no outcome chosen
         assert (out.status_code, out.headers["location"]) == (303, "/agents/login")
         assert (await w.agent("GET", "/v1/agents/me", "bartek")).json()["status"] == "offline"
+        assert (await w.agent("GET", f"/v1/transfers/{tid}", "bartek")).json()["outcome"] == "logged_out"
         for console in consoles.values():
             await console.aclose()
 

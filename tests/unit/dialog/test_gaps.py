@@ -91,8 +91,18 @@ async def test_answers_said_to_be_wrong_are_gaps_and_the_second_goes_to_a_person
     assert (await engine.handle(sid, "jak długo paczka", chat)).action == "answer"
     second = await engine.handle(sid, "to nie to", chat)
     assert second.transfer is not None and second.transfer.reason == "not_understood"
+    session = await engine.sessions.load(sid)
+    assert session is not None and "answers_rejected" not in session.slots  # counts again after the transfer
+    confirm = await engine.handle(None, "kiedy otwarte", chat)  # "czy chodzi o…?" "tak", the answer: wrong
+    assert confirm.expects == "yes_no"
+    assert (await engine.handle(confirm.session_id, "tak", chat)).action == "answer"
+    assert (await engine.handle(confirm.session_id, "nie, to nie to", chat)).reply == say.ANSWER_MISSED
     await engine.logs.drain()
-    assert [(m.text, m.transferred) for m in log.misses] == [("godziny", False), ("jak długo paczka", True)]
+    assert [(m.text, m.transferred) for m in log.misses] == [
+        ("godziny", False),
+        ("jak długo paczka", True),
+        ("kiedy otwarte", False),  # the question, not the "tak"
+    ]
 
 
 async def test_a_turn_taken_back_takes_its_miss_back_and_only_its_own() -> None:

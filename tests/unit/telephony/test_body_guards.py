@@ -28,3 +28,16 @@ async def test_text_a_lenient_model_let_in_fails_where_it_is_encoded_as_a_422() 
         bad = await http.post("/echo", content='{"text": "\\ud800"}', headers={"content-type": "application/json"})
     assert fine.status_code == 200 and fine.json() == {"bytes": 10}
     assert bad.status_code == 422 and "UTF-8" in bad.json()["detail"]
+
+
+async def test_an_encoding_bug_of_ours_stays_a_500() -> None:
+    """Only a lone surrogate from the request is its fault; any other encoding failure is a server bug."""
+    app = FastAPI()
+    app.add_exception_handler(UnicodeEncodeError, unencodable_text)
+
+    @app.get("/latin")
+    async def latin() -> dict[str, int]:
+        return {"bytes": len("zażółć".encode("ascii"))}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        assert (await http.get("/latin")).status_code == 500
