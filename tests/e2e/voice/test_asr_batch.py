@@ -58,7 +58,9 @@ async def test_a_lone_turn_runs_alone_and_turns_queued_behind_it_share_one_batch
     ]
     assert queue.batch_sizes == {1: 2, 2: 1}
     (_, queued_b, spent_b), (_, queued_c, spent_c) = results[1], results[2]
-    assert queued_b >= 0.04 and queued_c == pytest.approx(queued_b, abs=0.01)  # both waited for "a"
+    # Both waited for "a" (they queued before the 50 ms pause) and started together ("c" queued just after
+    # "b", so it waited no longer); bounds only, because a loaded machine may stretch any gap.
+    assert queued_c >= 0.04 and queued_c <= queued_b
     assert spent_b == spent_c  # and ran as one model call
 
 
