@@ -69,7 +69,9 @@ def build_agents_router(get_deps: DepsProvider) -> APIRouter:
         return agent
 
     Me = Annotated[Agent, Depends(current_agent)]
-    _routes(router, Deps, Me)
+    _agent_routes(router, Deps, Me)
+    _queue_routes(router, Deps, Me)
+    _callback_routes(router, Deps, Me)
     chat_routes(router, Deps, Me)  # /v1/chats/{transfer_id}/...
     return router
 
@@ -89,9 +91,39 @@ async def audit_reads(deps: AgentsDeps, me: Agent, records: list[dict[str, Any]]
             await deps.audit.record(me.id, kind, str(record["id"]), via)
 
 
-def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
-    # No ``from __future__ import annotations`` in this module: FastAPI must see Deps/Me (locals here)
-    # as evaluated annotations, not as strings it would look up in the module globals.
+async def finish_wrap_up(deps: AgentsDeps, me: Agent, body: WrapUpBody) -> dict[str, Any]:
+    """The outcome (and note) on the transfer and in history, a callback when one is due, then available."""
+    state = await deps.agents.get(me.id)
+    if state is None or state.status != "wrap_up":
+        raise HTTPException(409, "not in wrap-up")
+    callback_id, note = None, body.note.strip()
+    if state.last_transfer:
+        fields = {"outcome": body.outcome, "wrap_up_note": note} if note else {"outcome": body.outcome}
+        await deps.transfers.update(state.last_transfer, **fields)
+        await note_in_history(deps, state.last_transfer, me.id, body.outcome, note)
+        if body.outcome == "callback":  # the console's "Trzeba oddzwonić": on the list, not forgotten
+            callback_id = await callback_after(deps, state.last_transfer, note)
+    if not await deps.agents.finish_wrap_up(me.id):
+        raise HTTPException(409, "not in wrap-up")
+    await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, state.last_transfer, {"status": "available"}))
+    await agent_available(deps.agents, me.id, deps.on_available)
+    return {
+        "id": me.id,
+        "status": "available",
+        "transfer_id": state.last_transfer,
+        "outcome": body.outcome,
+        "note": note,
+        "callback_id": callback_id,
+    }
+
+
+# No ``from __future__ import annotations`` in this module: FastAPI must see Deps/Me (locals of
+# ``build_agents_router``) as evaluated annotations, not as strings it would look up in the module globals.
+
+
+def _agent_routes(router: APIRouter, Deps: Any, Me: Any) -> None:
+    """Who is on duty, the agent's own state and status, and the end of a wrap-up."""
+
     @router.get("/v1/agents")
     async def list_agents(deps: Deps, me: Me) -> dict[str, Any]:
         return {"me": me.id, "agents": [s.public() for s in await deps.agents.list()]}
@@ -131,28 +163,11 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
 
     @router.post("/v1/agents/me/wrap-up")
     async def wrap_up(body: WrapUpBody, deps: Deps, me: Me) -> dict[str, Any]:
-        state = await deps.agents.get(me.id)
-        if state is None or state.status != "wrap_up":
-            raise HTTPException(409, "not in wrap-up")
-        callback_id, note = None, body.note.strip()
-        if state.last_transfer:
-            fields = {"outcome": body.outcome, "wrap_up_note": note} if note else {"outcome": body.outcome}
-            await deps.transfers.update(state.last_transfer, **fields)
-            await note_in_history(deps, state.last_transfer, me.id, body.outcome, note)
-            if body.outcome == "callback":  # the console's "Trzeba oddzwonić": on the list, not forgotten
-                callback_id = await callback_after(deps, state.last_transfer, note)
-        if not await deps.agents.finish_wrap_up(me.id):
-            raise HTTPException(409, "not in wrap-up")
-        await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, state.last_transfer, {"status": "available"}))
-        await agent_available(deps.agents, me.id, deps.on_available)
-        return {
-            "id": me.id,
-            "status": "available",
-            "transfer_id": state.last_transfer,
-            "outcome": body.outcome,
-            "note": note,
-            "callback_id": callback_id,
-        }
+        return await finish_wrap_up(deps, me, body)
+
+
+def _queue_routes(router: APIRouter, Deps: Any, Me: Any) -> None:
+    """The queues the agent sees, one transfer's context (each read audited) and the audit log itself."""
 
     @router.get("/v1/queues")
     async def queues(deps: Deps, me: Me) -> dict[str, Any]:
@@ -167,6 +182,22 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         position = await deps.transfers.position(record.queue, record.tid)
         await deps.audit.record(me.id, "transfer", record.tid, "api")
         return {**record.context(), "position": position}
+
+    @router.get("/v1/audit")
+    async def audit(
+        deps: Deps,
+        me: Me,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        agent: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> dict[str, Any]:
+        """Who read which transcript, newest first: supervisors only."""
+        if not me.supervisor:
+            raise HTTPException(403, "the audit log is for supervisors")
+        return {"entries": await deps.audit.entries(limit, agent)}
+
+
+def _callback_routes(router: APIRouter, Deps: Any, Me: Any) -> None:
+    """The callback list and its claim / close / release."""
 
     @router.get("/v1/callbacks")
     async def callbacks(
@@ -205,18 +236,6 @@ def _routes(router: APIRouter, Deps: Any, Me: Any) -> None:
             _refused(result.reason, result.record)
         await deps.events.publish(ConsoleEvent(ev.CALLBACK_RELEASED, None, None, {"id": callback_id, "by": me.id}))
         return {"released": True, "callback": result.record}
-
-    @router.get("/v1/audit")
-    async def audit(
-        deps: Deps,
-        me: Me,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        agent: Annotated[str | None, Query(max_length=64)] = None,
-    ) -> dict[str, Any]:
-        """Who read which transcript, newest first: supervisors only."""
-        if not me.supervisor:
-            raise HTTPException(403, "the audit log is for supervisors")
-        return {"entries": await deps.audit.entries(limit, agent)}
 
 
 def _refused(reason: str, record: dict[str, Any] | None) -> None:
