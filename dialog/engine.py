@@ -30,6 +30,7 @@ from dialog.engine_log import EngineLogs
 from dialog.engine_nbest import NBestStep
 from dialog.engine_orders import OrderFlow
 from dialog.engine_record import record_turn
+from dialog.engine_reply import apply_reply
 from dialog.engine_small_talk import REJECTED, small_talk
 from dialog.engine_understand import Understanding
 from dialog.escalation_meaning import EscalationMeaning
@@ -183,26 +184,10 @@ class DialogEngine:
 
     async def _finish(self, session: Session, reply: Reply) -> Outcome:
         """Apply the reply to the session, persist it, and build the outcome."""
-        transfer = None
         if reply.note:
             session.slots["note"] = reply.note
-        if reply.transfer is not None:
-            transfer = self._transfer(session, reply.transfer, reply.angry)
-        session.expects = reply.expects
-        if reply.expects not in ("yes_no", "choice"):
-            session.offer, session.offer_value = None, None
-        if reply.expects == "text":
-            session.purpose = None
-        session.asked_anything_else = reply.anything_else
-        session.ended = reply.action == "end"
-        solved = (
-            session.ended and not session.solved and not {"transfer_reason", "handover_refused"} & set(session.slots)
-        )
-        session.solved = session.solved or solved
-        if reply.repeatable:
-            session.last_reply = reply.text
-        session.add("bot", reply.text)
-        session.updated_at = self.clock()
+        transfer = None if reply.transfer is None else self._transfer(session, reply.transfer, reply.angry)
+        solved = apply_reply(session, reply, self.clock())
         saved = True
         try:
             await self.sessions.save(session)
@@ -241,13 +226,8 @@ class DialogEngine:
         lane = TEXT if caller.channel == "chat" else VOICE
         if s.offer == "kb_choice" and (picked := self._choice(s, self.kb_step.pick(s, text))) is not None:
             return picked  # "to drugie", "żadne z nich": words about the offer, not for escalation by meaning
-        before = s.caller_turns()[:-1]
-        reason = await self.cpu.run(lane, self.understanding.reason, text, before)
-        if reason is not None:
-            if self.orders is not None:  # "numer 48213, chcę reklamację": the agent sees the order
-                await self.orders.for_agent(s, text, wait=reason != "urgent")
-            angry = reason == "urgent" and await self.cpu.run(lane, self.understanding.anger_only, text, before)
-            return self._to_human(reason, angry)
+        if (escalated := await self._escalation(s, text, lane)) is not None:
+            return escalated
         cfg = self.config
         number = None
         if self.orders is not None:
@@ -265,6 +245,21 @@ class DialogEngine:
             return self._missed(s, self.orders.ask_again(s))
         if is_greeting_only(text):
             return Reply("answer", say.HELLO_AGAIN)
+        return await self._not_understood(s, text, caller, lane)
+
+    async def _escalation(self, s: Session, text: str, lane: int) -> Reply | None:
+        """A transfer for what the caller's words say (urgent > complaint > human > offer), else None."""
+        before = s.caller_turns()[:-1]
+        reason = await self.cpu.run(lane, self.understanding.reason, text, before)
+        if reason is None:
+            return None
+        if self.orders is not None:  # "numer 48213, chcę reklamację": the agent sees the order
+            await self.orders.for_agent(s, text, wait=reason != "urgent")
+        angry = reason == "urgent" and await self.cpu.run(lane, self.understanding.anger_only, text, before)
+        return self._to_human(reason, angry)
+
+    async def _not_understood(self, s: Session, text: str, caller: CallerInfo, lane: int) -> Reply:
+        """A miss: two topics offered the first time, a re-prompt, or a transfer at the limit; logged as a gap."""
         s.misses += 1
         s.failed_attempts += 1
         offered = await self.cpu.run(lane, self.kb_step.suggest, s, text) if s.misses == 1 else None
