@@ -285,6 +285,12 @@ class Settings(BaseSettings):
     callback_promise_h: float = Field(
         24, gt=0, description="A callback closed within this many hours counts as in time."
     )
+    callback_max_attempts: int = Field(
+        3, ge=1, le=20, description="Tries at a callback nobody answers before it closes as unreachable."
+    )
+    callback_retry_min: float = Field(
+        60, ge=0, description="Minutes after a try nobody answered before the callback is due again."
+    )
     csat_survey: bool = Field(
         True, description="Ask phone callers for a 1-5 rating after the bot or an agent solved it."
     )

@@ -23,8 +23,9 @@ redis.call('ZADD', KEYS[3], score, ARGV[1])
 return 'ok'
 """
 # KEYS: hash, claimed, closed, pending. ARGV: id, agent, now, outcome, '1' for a try that reached nobody,
-# max attempts, the outcome of the last such try. Only the claimer closes; a try nobody answered before the
-# last one puts it back in pending ('retry'), unclaimed, with failed_attempts counted.
+# max attempts, the outcome of the last such try, when the next try is due. Only the claimer closes; a try
+# nobody answered before the last one puts it back in pending ('retry'), unclaimed, with failed_attempts
+# counted and retry_after set.
 CLOSE = """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return 'unknown' end
@@ -36,7 +37,7 @@ if ARGV[5] == '1' then
   local tries = redis.call('HINCRBY', KEYS[1], 'failed_attempts', 1)
   redis.call('HSET', KEYS[1], 'last_attempt_at', ARGV[3], 'last_outcome', outcome)
   if tries < tonumber(ARGV[6]) then
-    redis.call('HSET', KEYS[1], 'status', 'pending')
+    redis.call('HSET', KEYS[1], 'status', 'pending', 'retry_after', ARGV[8])
     redis.call('HDEL', KEYS[1], 'claimed_by', 'claimed_at')
     redis.call('ZADD', KEYS[4], score, ARGV[1])
     return 'retry'

@@ -3,8 +3,10 @@
 Agents list them, one agent claims one (exactly one wins, whatever the number of workers and
 browsers), calls the customer and closes it with an outcome; a caller's voicemail is attached to the
 same record. A try that did not reach the customer (``no_answer``) is not an ending: the callback goes
-back to the pending list with ``failed_attempts`` counted, and only the ``max_attempts``-th such try closes
-it, as ``unreachable``. A claimed callback can be handed back (``release``) by its holder or a supervisor.
+back to the pending list with ``failed_attempts`` counted and ``retry_after`` set (``Retries.gap_s`` later:
+a customer who did not pick up now is unlikely to a minute later, so the list offers callbacks that are due
+first), and only the ``max_attempts``-th such try closes it, as ``unreachable``. A claimed callback can be
+handed back (``release``) by its holder or a supervisor.
 
 Two implementations of ``CallbackBook``:
 
@@ -41,12 +43,13 @@ from telephony.agents.callback_scripts import ADD, CLAIM, CLOSE, RELEASE, VOICEM
 
 CallbackStatus = Literal["pending", "claimed", "closed"]
 MUTABLE = ("status", "claimed_by", "claimed_at", "closed_at", "outcome", "voicemail_url", "voicemail_s",
-           "failed_attempts", "last_attempt_at", "last_outcome")  # fmt: skip
+           "failed_attempts", "last_attempt_at", "last_outcome", "retry_after")  # fmt: skip
 NO_ANSWER = "no_answer"  # a try that did not reach the customer: back to the list for another one
 UNREACHABLE = "unreachable"  # the outcome of the ``max_attempts``-th try nobody answered
 WRONG_NUMBER = "wrong_number"
 NOT_REACHED = frozenset({NO_ANSWER, UNREACHABLE, WRONG_NUMBER})  # every other outcome: the customer was reached
 MAX_ATTEMPTS = 3
+RETRY_GAP_S = 3600
 STATUSES: tuple[CallbackStatus, ...] = ("pending", "claimed", "closed")
 VOICEMAILS_KEY = "voicemails"
 _RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
@@ -66,6 +69,33 @@ class ClaimResult:
     won: bool
     record: dict[str, Any] | None
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class Retries:
+    """Tries at a callback nobody answers: ``max_attempts`` in all, each next one ``gap_s`` after the last."""
+
+    max_attempts: int = MAX_ATTEMPTS
+    gap_s: float = RETRY_GAP_S
+
+    def retry_after(self, now: float) -> str:
+        return iso_now(lambda: now + self.gap_s)
+
+
+DEFAULT_RETRIES = Retries()
+
+
+def due_first(records: builtins.list[dict[str, Any]], now: float) -> builtins.list[dict[str, Any]]:
+    """Pending callbacks in the order agents should work them: those due now (oldest first), then those
+    waiting for their next try (soonest first)."""
+
+    def waits_until(record: dict[str, Any]) -> float:
+        after = record.get("retry_after")
+        return epoch_of(after) if after else 0.0
+
+    due = [r for r in records if waits_until(r) <= now]
+    later = sorted((r for r in records if waits_until(r) > now), key=waits_until)
+    return due + later
 
 
 def iso_now(clock: Callable[[], float] = time.time) -> str:
@@ -156,14 +186,15 @@ class RedisCallbacks:
         clock: Callable[[], float] = time.time,
         replicas: int = 0,
         replica_wait_ms: int = 500,
-        max_attempts: int = MAX_ATTEMPTS,
+        retries: Retries = DEFAULT_RETRIES,
     ) -> None:
-        """``replicas``: a request (``add``, ``attach_voicemail``) counts as stored only once this many
-        replicas confirm it (``WAIT``); else ``NotReplicated`` (a ConnectionError: the steps spool it). Why:
-        Redis replicates asynchronously, so a master that dies right after a write takes it with it, and the
-        caller was already told "saved"."""
+        """``retries``: how often and how far apart a callback nobody answers is tried. ``replicas``: a
+        request (``add``, ``attach_voicemail``) counts as stored only once this many replicas confirm it
+        (``WAIT``); else ``NotReplicated`` (a ConnectionError: the steps spool it). Why: Redis replicates
+        asynchronously, so a master that dies right after a write takes it with it, and the caller was
+        already told "saved"."""
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
-        self.replicas, self.replica_wait_ms, self.max_attempts = replicas, replica_wait_ms, max_attempts
+        self.replicas, self.replica_wait_ms, self.retries = replicas, replica_wait_ms, retries
         self._release = redis.register_script(RELEASE)
         self._add = redis.register_script(ADD)
         self._claim = redis.register_script(CLAIM)
@@ -216,10 +247,11 @@ class RedisCallbacks:
         return record
 
     async def list(self, status: CallbackStatus = "pending", limit: int = 200) -> builtins.list[dict[str, Any]]:
-        """Oldest first (the queue order agents work in)."""
+        """Oldest first (the queue order agents work in); pending ones due now before those waiting for
+        their next try."""
         ids = await self.redis.zrange(self._index(status), 0, limit - 1)
-        found = [await self.get(str(i)) for i in ids]
-        return [r for r in found if r is not None]
+        found = [r for r in [await self.get(str(i)) for i in ids] if r is not None]
+        return due_first(found, self._clock()) if status == "pending" else found
 
     async def pending(self) -> builtins.list[dict[str, Any]]:
         return await self.list("pending")
@@ -236,8 +268,8 @@ class RedisCallbacks:
         two agents' clicks or a retried request never count one try twice)."""
         result = await self._close(
             keys=[self._key(callback_id), self._index("claimed"), self._index("closed"), self._index("pending")],
-            args=[callback_id, agent_id, iso_now(self._clock), outcome, int(outcome == NO_ANSWER), self.max_attempts,
-                  UNREACHABLE],
+            args=[callback_id, agent_id, iso_now(self._clock), outcome, int(outcome == NO_ANSWER),
+                  self.retries.max_attempts, UNREACHABLE, self.retries.retry_after(self._clock())],
         )  # fmt: skip
         won = result in ("ok", "retry")
         return ClaimResult(won, await self.get(callback_id), "" if won else str(result))

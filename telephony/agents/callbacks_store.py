@@ -12,11 +12,13 @@ from typing import Any
 
 from dialog.ports import KeyValueStore
 from telephony.agents.callbacks import (
-    MAX_ATTEMPTS,
+    DEFAULT_RETRIES,
     NO_ANSWER,
     UNREACHABLE,
     CallbackStatus,
     ClaimResult,
+    Retries,
+    due_first,
     epoch_of,
     iso_now,
     masked,
@@ -35,9 +37,9 @@ class StoreCallbacks:
         store: KeyValueStore,
         clock: Callable[[], float] = time.time,
         ttl_s: int = 30 * 86400,
-        max_attempts: int = MAX_ATTEMPTS,
+        retries: Retries = DEFAULT_RETRIES,
     ) -> None:
-        self.store, self._clock, self.ttl_s, self.max_attempts = store, clock, ttl_s, max_attempts
+        self.store, self._clock, self.ttl_s, self.retries = store, clock, ttl_s, retries
         self._lock = asyncio.Lock()
 
     async def add(self, record: dict[str, Any]) -> str:
@@ -64,7 +66,8 @@ class StoreCallbacks:
     async def list(self, status: CallbackStatus = "pending", limit: int = 200) -> builtins.list[dict[str, Any]]:
         index = await self.store.get(PENDING_KEY) or {}
         records = [await self.get(i) for i in index.get("ids", [])]
-        return [r for r in records if r is not None and r.get("status") == status][:limit]
+        found = [r for r in records if r is not None and r.get("status") == status][:limit]
+        return due_first(found, self._clock()) if status == "pending" else found
 
     async def pending(self) -> builtins.list[dict[str, Any]]:
         return await self.list("pending")
@@ -99,9 +102,10 @@ class StoreCallbacks:
                 return {"status": "closed", "closed_at": now, "outcome": outcome}
             tries = int(record.get("failed_attempts") or 0) + 1
             tried = {"failed_attempts": tries, "last_attempt_at": now, "last_outcome": outcome}
-            if tries >= self.max_attempts:
+            if tries >= self.retries.max_attempts:
                 return tried | {"status": "closed", "closed_at": now, "outcome": UNREACHABLE}
-            return tried | {"status": "pending", "claimed_by": None, "claimed_at": None}
+            later = self.retries.retry_after(self._clock())
+            return tried | {"status": "pending", "claimed_by": None, "claimed_at": None, "retry_after": later}
 
         return await self._change(callback_id, agent_id, "claimed", changes)
 

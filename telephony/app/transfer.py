@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from dialog.ports import KeyValueStore
 from dialog.store import SessionRepo
 from telephony.access.ratelimit import Limiter
+from telephony.agents.callbacks import Retries
 from telephony.agents.hours import QueueHours, parse_queues
 from telephony.agents.roster import Agent, load_roster
 from telephony.app.purge import retention_of
@@ -86,6 +87,7 @@ def build_transfer(
         audit_retention_s=settings.audit_retention_days * 86400,
         replicas=settings.redis_wait_replicas,
         replica_wait_ms=settings.redis_wait_ms,
+        callback_retries=Retries(settings.callback_max_attempts, settings.callback_retry_min * 60),
     )
     repos = replace(repos, history=history)
     if kpis is not None:  # a callback an agent closes counts as done (in time or not) in the KPIs

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 from telephony.access.ratelimit import Limiter, Rules, limits_storage
 from telephony.agents.audit import TranscriptAudit
-from telephony.agents.callbacks import CallbackBook, RedisCallbacks
+from telephony.agents.callbacks import DEFAULT_RETRIES, CallbackBook, RedisCallbacks, Retries
 from telephony.agents.dispatch import OnAvailable
 from telephony.agents.events import EventBus
 from telephony.agents.hours import DEFAULT_HOURS, DEFAULT_TZ, QueueHours
@@ -61,17 +61,25 @@ def build_agents_deps(
     audit_retention_s: int = 90 * 86400,
     replicas: int = 0,
     replica_wait_ms: int = 500,
+    callback_retries: Retries = DEFAULT_RETRIES,
 ) -> AgentsDeps:
     """The agents features over ``redis`` (``decode_responses=True``; the caller owns and closes it).
     Publishing the roster is a separate, awaited step: ``deps.agents.sync_roster(roster)``. The TTLs are
     the retention of transfer records and callback requests (``telephony.retention.policy``); ``limiter``:
     the gateway's (default: the default rules over this Redis); ``replicas``: how many replicas confirm a
-    callback request before it counts as stored (``RedisCallbacks``)."""
+    callback request before it counts as stored (``RedisCallbacks``); ``callback_retries``: how often and
+    how far apart a callback nobody answers is tried again."""
     return AgentsDeps(
         agents=AgentRepo(redis, prefix=prefix, clock=clock),
         transfers=TransferStore(redis, prefix=prefix, clock=clock, ttl_s=transfer_ttl_s),
         callbacks=RedisCallbacks(
-            redis, prefix=prefix, clock=clock, ttl_s=callback_ttl_s, replicas=replicas, replica_wait_ms=replica_wait_ms
+            redis,
+            prefix=prefix,
+            clock=clock,
+            ttl_s=callback_ttl_s,
+            replicas=replicas,
+            replica_wait_ms=replica_wait_ms,
+            retries=callback_retries,
         ),
         events=EventBus(redis, prefix=prefix),
         stats=HandlingStats(redis, prefix=prefix),

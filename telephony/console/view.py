@@ -171,6 +171,18 @@ def local_time(iso: str | None, tz: str, now: datetime | None = None) -> str:
     return f"{prefix} {when:%H:%M}"
 
 
+def _retry_at(record: Mapping[str, Any], state: str, tz: str, now: datetime | None) -> str:
+    """When a pending callback nobody answered last time is due again, while that is still ahead."""
+    after = record.get("retry_after")
+    if state != "pending" or not after:
+        return ""
+    try:
+        due = datetime.fromisoformat(str(after))
+    except ValueError:
+        return ""
+    return local_time(str(after), tz, now) if due > (now or datetime.now(due.tzinfo)) else ""
+
+
 def callback_view(
     record: Mapping[str, Any],
     agent_id: str,
@@ -199,6 +211,7 @@ def callback_view(
         "created": local_time(record.get("created_at"), tz, now),
         "summary": record.get("summary") or "",
         "failed_attempts": int(record.get("failed_attempts") or 0),  # tries nobody answered: call again
+        "retry_at": _retry_at(record, state, tz, now),  # not due yet: "dziś 15:10"; due: ""
         "voicemail_url": record.get("voicemail_url") or "",
         "transcript": transcript_lines(record.get("transcript") or []),
     }

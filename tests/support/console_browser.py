@@ -200,7 +200,7 @@ class ConsoleDriver:
         self.choose(f"#cb-outcome-{cid}", "no_answer")
         self.click(f"#close-{cid}")  # nobody answered: back in the list for another try, not closed
         self.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#cb-attempts-{cid}"))
-        assert "Klient nie odebrał: 1 raz" in self.text(item) and self.el(f"#claim-{cid}")
+        assert "Klient nie odebrał: 1 raz; kolejna próba od dziś" in self.text(item) and self.el(f"#claim-{cid}")
         assert self.api("/v1/callbacks?status=closed")["callbacks"] == []
         self.click(f"#claim-{cid}")
         self.choose(f"#cb-outcome-{cid}", "resolved")

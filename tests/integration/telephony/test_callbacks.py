@@ -12,7 +12,7 @@ import pytest
 from dialog.ports import CallerInfo, Outcome, Transfer
 from dialog.redis_connect import NotReplicated
 from dialog.store import MemoryStore
-from telephony.agents.callbacks import CallbackBook, RedisCallbacks, callback_from_transfer
+from telephony.agents.callbacks import CallbackBook, RedisCallbacks, Retries, callback_from_transfer
 from telephony.agents.callbacks_store import StoreCallbacks
 from telephony.speaker.conversation import SpeakerConversations
 from telephony.transfer.store import TransferRecord
@@ -180,6 +180,37 @@ async def test_a_try_nobody_answered_goes_back_to_the_list_until_the_last_one(bo
     assert (await book.claim("wrong", "anna")).won
     wrong = await book.close("wrong", "anna", "wrong_number")
     assert wrong.record is not None and (wrong.record["status"], wrong.record["outcome"]) == ("closed", "wrong_number")
+
+
+@pytest.mark.parametrize("kind", ["redis", "store"])
+async def test_a_try_nobody_answered_is_due_again_only_after_the_gap_and_the_limit_is_the_setting(
+    kind: str, redis_url: str
+) -> None:
+    """Scripted clock: a no-answer at 09:30 with a 45 min gap is due at 10:15; until then a callback
+    that is due sorts first; with two tries allowed, the second no-answer closes it."""
+    now = [1741000000.0]  # 2025-03-03 11:06:40 UTC
+    retries = Retries(max_attempts=2, gap_s=45 * 60)
+    client = redis_client(redis_url) if kind == "redis" else None
+    book: CallbackBook = (
+        RedisCallbacks(client, prefix=new_prefix(), clock=lambda: now[0], retries=retries)
+        if client is not None
+        else StoreCallbacks(MemoryStore(), clock=lambda: now[0], retries=retries)
+    )
+    try:
+        await book.add(request("first", "2025-03-03T08:00:00+00:00"))
+        await book.add(request("second", "2025-03-03T09:00:00+00:00"))
+        assert (await book.claim("first", "anna")).won
+        tried = await book.close("first", "anna", "no_answer")
+        assert tried.record is not None and tried.record["retry_after"] == "2025-03-03T11:51:40+00:00"
+        assert [r["id"] for r in await book.list("pending")] == ["second", "first"]  # the due one first
+        now[0] += 45 * 60
+        assert [r["id"] for r in await book.list("pending")] == ["first", "second"]  # due again: oldest first
+        assert (await book.claim("first", "piotr")).won
+        last = await book.close("first", "piotr", "no_answer")
+        assert last.record is not None and (last.record["status"], last.record["outcome"]) == ("closed", "unreachable")
+    finally:
+        if client is not None:
+            await client.aclose()
 
 
 async def test_a_claimed_callback_is_released_by_its_holder_or_a_supervisor(book: CallbackBook) -> None:

@@ -10,6 +10,7 @@ from telephony.agents.events import ConsoleEvent
 from telephony.console.sse import sse_message
 from telephony.console.view import (
     DEFAULT_OUTCOMES,
+    callback_view,
     callbacks_view,
     display_number,
     duration_pl,
@@ -87,6 +88,16 @@ def test_callbacks_mine_first_and_only_mine_closable() -> None:
         ("c2", True, "Przejęte przez Ciebie"),
         ("p1", False, "Do przejęcia"),
     ]
+
+
+def test_a_callback_nobody_answered_shows_when_it_is_due_again_until_then() -> None:
+    now = datetime(2025, 1, 5, 9, 0, tzinfo=UTC)
+    record = {"id": "p1", "status": "pending", "failed_attempts": 1, "retry_after": "2025-01-05T09:45:00+00:00"}
+    assert callback_view(record, "anna", "Europe/Warsaw", now)["retry_at"] == "dziś 10:45"
+    later = datetime(2025, 1, 5, 9, 45, tzinfo=UTC)
+    assert callback_view(record, "anna", "Europe/Warsaw", later)["retry_at"] == ""  # due: nothing to wait for
+    claimed = {**record, "status": "claimed", "claimed_by": "anna"}
+    assert callback_view(claimed, "anna", "Europe/Warsaw", now)["retry_at"] == ""  # someone is calling now
 
 
 def test_outcomes_are_a_closed_list() -> None:
