@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from redis.exceptions import RedisError
 
+from dialog.engine_intents import is_follow_up
 from dialog.pii import mask
 from dialog.ports import CallerInfo, ConversationLog, Miss, MissLog, Outcome
 from dialog.session import Session
@@ -63,7 +64,8 @@ class EngineLogs:
         reply offered two entries; the session keeps which miss it was, so the caller's pick can resolve it
         (``resolved``) whichever worker takes the next turn."""
         if self.misses is not None:
-            miss = Miss(mask(text, keep=[s.order_id]), caller.channel, self.clock(), transferred, s.id)
+            context = mask(s.topic, keep=[s.order_id]) if s.topic and is_follow_up(text) else ""
+            miss = Miss(mask(text, keep=[s.order_id]), caller.channel, self.clock(), transferred, s.id, context=context)
             task = self._spawn(self.misses.record(miss), f"miss of session {s.id} not recorded (gaps report)")
             _keep(self._latest, s.id, (miss, task))
             if offered:

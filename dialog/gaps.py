@@ -9,6 +9,9 @@ A miss the caller resolved by picking one of the two entries offered after it ("
 to: B?", ``Miss.resolved_as``) is no gap: its wording is one that entry lacks. Those are listed apart, by
 entry (``resolved_wordings``), to add to the entry's questions so the next caller is answered at once.
 
+A short follow-up ("a ile to kosztuje?") is grouped and shown with the topic it followed (``Miss.said``:
+"ile trwa dostawa, a ile to kosztuje?"): alone, the follow-ups of every topic would look like one gap.
+
 Grouping is greedy and deterministic: distinct wordings, most frequent first, each joins the group whose
 centroid is the most similar when that similarity reaches ``threshold``, else starts a group. Sentence
 vectors of e5 models all point roughly the same way (cosines of unrelated Polish questions are ~0.8), so
@@ -138,8 +141,8 @@ def group_misses(
     each other and would make a KB entry of nonsense, yet how many there are says how well callers are
     heard."""
     misses = [m for m in misses if not m.resolved_as and normalize(m.text)]
-    noise = [m for m in misses if not has_topic_words(m.text)]
-    gaps = _by_meaning([m for m in misses if has_topic_words(m.text)], embed, center, threshold)
+    noise = [m for m in misses if not has_topic_words(m.said)]
+    gaps = _by_meaning([m for m in misses if has_topic_words(m.said)], embed, center, threshold)
     if noise:
         rest = Gap(questions=_wordings(noise), noise=True)
         for miss in noise:
@@ -153,8 +156,8 @@ def _wordings(misses: Sequence[Miss]) -> list[tuple[str, int]]:
     spelled: dict[str, str] = {}
     counts: Counter[str] = Counter()
     for miss in misses:
-        key = normalize(miss.text)
-        spelled.setdefault(key, miss.text.strip())
+        key = normalize(miss.said)
+        spelled.setdefault(key, miss.said.strip())
         counts[key] += 1
     return [(spelled[k], counts[k]) for k in sorted(counts, key=lambda k: (-counts[k], k))]
 
@@ -171,7 +174,7 @@ def _by_meaning(misses: Sequence[Miss], embed: Embed, center: np.ndarray | None,
     gaps = [Gap(questions=[wordings[i] for i in group]) for group in rows]
     group_of = {normalize(wordings[i][0]): g for g, group in enumerate(rows) for i in group}
     for miss in misses:
-        _count(gaps[group_of[normalize(miss.text)]], miss)
+        _count(gaps[group_of[normalize(miss.said)]], miss)
     return sorted(gaps, key=lambda g: (-g.count, -g.last_at))
 
 

@@ -162,6 +162,14 @@ class Miss:
     # the KB entry the caller then picked of the two offered ("czy chodzi o to: A, czy o to: B?"): no gap,
     # a wording that entry lacks (the gaps report lists it apart, to add to that entry's questions)
     resolved_as: str = ""
+    # a short follow-up's topic, what the caller asked before ("ile trwa dostawa" for "a ile to kosztuje?"):
+    # without it every "a ile to kosztuje?" of any topic would be one gap
+    context: str = ""
+
+    @property
+    def said(self) -> str:
+        """The wording as the gaps report groups and shows it: a follow-up together with its topic."""
+        return f"{self.context.strip().rstrip('?.!')}, {self.text.strip()}" if self.context.strip() else self.text
 
 
 class MissLog(Protocol):

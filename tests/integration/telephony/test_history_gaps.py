@@ -243,6 +243,24 @@ async def test_a_miss_the_caller_resolves_by_picking_an_offered_entry_is_no_gap(
     assert yaml.safe_load(exported)["entries"] == []
 
 
+async def test_a_follow_up_not_understood_is_stored_with_its_topic_and_grouped_by_it(redis: Redis) -> None:
+    """'a jak z tym psem?' after a delivery question is a gap about delivery, not one more "a jak z tym…?"."""
+    book = MissBook(redis, f"t{time.monotonic_ns()}:")
+    engine = build_engine(store=MemoryStore(), misses=book)
+    chat_caller = CallerInfo("chat")
+    sid = (await engine.handle(None, "Ile trwa dostawa?", chat_caller)).session_id
+    assert (await engine.handle(sid, "a jak z tym psem?", chat_caller)).action == "clarify"
+    await engine.logs.drain()
+    [miss] = await book.between()  # through Redis and back
+    assert (miss.text, miss.context, miss.said) == (
+        "a jak z tym psem?",
+        "Ile trwa dostawa?",
+        "Ile trwa dostawa, a jak z tym psem?",
+    )
+    [gap] = await GapsReport(book).gaps()
+    assert gap.questions == [("Ile trwa dostawa, a jak z tym psem?", 1)]
+
+
 def test_the_history_page_has_no_order_number_where_no_orders_source_is_configured(
     world: tuple[Settings, str, DialogEngine], redis_url: str, tmp_path: Path
 ) -> None:

@@ -137,6 +137,21 @@ async def test_understood_turns_are_not_misses() -> None:
     assert out.action == "answer" and log.misses == []
 
 
+def test_follow_ups_are_grouped_and_shown_with_their_topics() -> None:
+    """Alone, "a ile to kosztuje?" after a question on engraving and after one on renting would be one gap."""
+    misses = [
+        Miss("a ile to kosztuje?", "chat", NOW - 30, context="czy robicie grawer?"),
+        Miss("a ile to kosztuje?", "phone", NOW - 20, context="Czy mogę wypożyczyć odkurzacz?"),
+        Miss("a ile to kosztuje", "phone", NOW - 10, context="czy robicie grawer"),
+        miss("Grawer na zegarku?", NOW),
+    ]
+    gaps = group_misses(misses, embed, threshold=0.9)
+    assert [(g.questions, g.count) for g in gaps] == [
+        ([("czy robicie grawer, a ile to kosztuje?", 2), ("Grawer na zegarku?", 1)], 3),
+        ([("Czy mogę wypożyczyć odkurzacz, a ile to kosztuje?", 1)], 1),
+    ]
+
+
 def test_greedy_grouping_joins_by_centroid_and_keeps_order() -> None:
     vectors = np.asarray([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9], [0.75, 0.65]], dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
