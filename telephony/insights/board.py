@@ -43,6 +43,7 @@ def board(snap: dict[str, Any]) -> dict[str, Any]:
             ("in_progress", "Rozmowy z botem teraz", str(sum(live["in_progress"].values()))),
             ("waiting", "Czekają na konsultanta", str(live["waiting"])),
             ("longest_wait", "Najdłużej czeka", clock(live["longest_wait_s"])),
+            ("callbacks_due", "Oddzwonienia do wykonania", str(live["callbacks_due"])),
             *[(f"agents_{k}", v, str(live["agents_by_status"].get(k, 0))) for k, v in STATUS_NAMES.items()],
         ],
         "channels": [channel_row(c, today["channels"][c]) for c in CHANNELS] + [channel_row("total", total)],

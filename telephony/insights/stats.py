@@ -9,10 +9,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from telephony.agents.callbacks import epoch_of
 from telephony.console.deps import AgentsDeps
 from telephony.console.queues import queue_names, queue_view
 from telephony.insights.buckets import CHANNELS, add_counts, by_agent, by_queue, days, summarize
 from telephony.insights.kpis import KpiStore
+
+LIVE_CALLBACKS = 1000  # pending callbacks counted for the live figures (more: the backlog is the news)
 
 
 def parse_instant(text: str | None, default: float, tz: tzinfo, end: bool = False) -> float:
@@ -71,8 +74,12 @@ async def trend(kpis: KpiStore, end: float, n: int, tz: tzinfo) -> list[dict[str
 
 
 async def live_state(deps: AgentsDeps) -> dict[str, Any]:
-    """Now: callers waiting per queue and the longest wait, connected conversations, agents by status."""
+    """Now: callers waiting per queue and the longest wait, connected conversations, agents by status, and
+    the callbacks to make: due now, and waiting for their next try after one nobody answered."""
     queues = [await queue_view(deps, name) for name in await queue_names(deps)]
+    pending = await deps.callbacks.list("pending", limit=LIVE_CALLBACKS)
+    now = deps.clock()
+    due = sum(1 for r in pending if not r.get("retry_after") or epoch_of(r["retry_after"]) <= now)
     waiting = [w for q in queues for w in q["waiting"]]
     states = await deps.agents.list()
     by_status: dict[str, int] = {s: 0 for s in ("available", "busy", "wrap_up", "offline")}
@@ -84,4 +91,6 @@ async def live_state(deps: AgentsDeps) -> dict[str, Any]:
         "agents_by_status": by_status,
         "agents": [{"id": s.agent.id, "name": s.agent.name, "status": s.status} for s in states],
         "queues": [{k: q[k] for k in ("queue", "open", "waiting_count", "available_agents")} for q in queues],
+        "callbacks_due": due,
+        "callbacks_later": len(pending) - due,
     }

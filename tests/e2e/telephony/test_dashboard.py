@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from telephony.devtools.day import VOCABULARY, expected, run_day
+from telephony.devtools.day import DAY, VOCABULARY, expected, run_day
 from telephony.devtools.day_world import day_world, token
 from tests.support.dashboard_browser import console_errors, kpis, log_in, screenshots, until_kpi
 from tests.support.insights import PhoneDialog
@@ -38,6 +38,8 @@ async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
         assert (shown["agent.anna.answered"], shown["agent.bartek.answered"]) == ("1", "1")
         assert shown["agent.anna.csat"] == "3.00 (1)" and shown["agent.bartek.csat"] == "2.00 (1)"
         assert shown["live.waiting"] == "0" and shown["live.in_progress"] == "1"  # the chat left open with the bot
+        booked = sum(1 for c in DAY if c.ending == "booked")  # the speaker's callback; the phone one was made
+        assert shown["live.callbacks_due"] == str(booked) == "1"
         total = sum(f["conversations"] for f in expected().values())
         assert shown["today.total.conversations"] == str(total)
         paths = await asyncio.to_thread(screenshots, browser, shots, SIZES)

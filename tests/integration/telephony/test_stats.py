@@ -37,6 +37,8 @@ async def test_chats_agents_callbacks_and_ratings_are_counted_exactly(redis_url:
         book = RedisCallbacks(w.redis, prefix=w.prefix)
         await book.add({"id": "cb1", "queue": "obsluga", "phone": "+48600100200", "summary": "oddzwonić",
                         "created_at": iso_now(), "channel": "phone"})  # fmt: skip
+        before = (await w.agent("GET", "/v1/stats/live", "szef")).json()
+        assert (before["callbacks_due"], before["callbacks_later"]) == (1, 0)  # to make now, on the wallboard
         assert (await w.agent("POST", "/v1/callbacks/cb1/claim", "anna")).status_code == 200
         assert (await w.agent("POST", "/v1/callbacks/cb1/close", "anna", json={"outcome": "ok"})).status_code == 200
 
@@ -71,6 +73,14 @@ async def test_chats_agents_callbacks_and_ratings_are_counted_exactly(redis_url:
         assert (await w.agent("GET", "/v1/stats?from=2030-01-01&to=2020-01-01", "szef")).status_code == 422
         live = (await w.agent("GET", "/v1/stats/live", "szef")).json()
         assert live["agents_by_status"]["wrap_up"] == 1 and live["waiting"] == 0
+        assert (live["callbacks_due"], live["callbacks_later"]) == (0, 0)  # cb1 was made
+        await book.add({"id": "cb2", "queue": "obsluga", "phone": "+48600100201", "summary": "oddzwonić",
+                        "created_at": iso_now(), "channel": "phone"})  # fmt: skip
+        assert (await w.agent("POST", "/v1/callbacks/cb2/claim", "anna")).status_code == 200
+        tried = await w.agent("POST", "/v1/callbacks/cb2/close", "anna", json={"outcome": "no_answer"})
+        assert tried.json()["status"] == "pending" and tried.json()["callback"]["retry_after"] > iso_now()
+        live = (await w.agent("GET", "/v1/stats/live", "szef")).json()
+        assert (live["callbacks_due"], live["callbacks_later"]) == (0, 1)  # nobody answered: due in an hour
 
         # the same figures as Prometheus gauges (refreshed here at once instead of waiting for the loop)
         metrics = w.agents_worker.gateway.metrics
