@@ -43,6 +43,7 @@ from voice.asr_rules import (
     needs_fallback,
     transcript_confidence,
     verdict,
+    without_echo,
 )
 from voice.asr_score import has_loop, normalize_text
 from voice.asr_short import ShortAnswers, pick_answer, should_reread
@@ -176,6 +177,7 @@ class Engine:
         return replace(d, text=text, avg_logprob=logprob, alternatives=((text, logprob), *others))
 
     def _judge(self, d: Decoded, audio: np.ndarray, rescore: frozenset[str] | None = None) -> Heard:
+        d = replace(d, text=without_echo(d.text), alternatives=tuple((without_echo(t), p) for t, p in d.alternatives))
         why = verdict(d.text, d.avg_logprob, d.no_speech_prob, d.n_tokens, d.budget,
                       no_speech=self.options["no_speech_threshold"], reject=self.reject_logprob)  # fmt: skip
         if why in ("silence", "hallucination"):
@@ -202,4 +204,5 @@ class Engine:
             [(s.avg_logprob, s.no_speech_prob, s.compression_ratio, len(s.tokens)) for s in kept]
         )
         segments = tuple((float(s.start), float(s.end), s.text.strip()) for s in kept)
-        return replace(Heard(" ".join(s.text.strip() for s in kept), confidence), segments=segments)
+        text = without_echo(" ".join(s.text.strip() for s in kept))  # a segment written twice, once
+        return replace(Heard(text, confidence), segments=segments)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from voice.asr_score import has_loop
+from voice.asr_score import has_loop, normalize_text, repeated_phrase
 
 ASR_RATE = 16000  # Whisper's input rate
 REPETITION_RATIO = 2.4  # gzip compression ratio above which Whisper itself calls a decoding a loop
@@ -100,6 +100,16 @@ def is_hallucination(text: str) -> bool:
     """True for Whisper's known subtitle-credit hallucinations (never something a caller says)."""
     low = text.lower()
     return any(marker in low for marker in _HALLUCINATION_MARKERS)
+
+
+def without_echo(text: str) -> str:
+    """``text`` with a phrase Whisper wrote twice in a row (``repeated_phrase``) kept once, as it was said;
+    compared word by word after the scorer's normalisation, cut in the words as written."""
+    words = text.split()
+    while (found := repeated_phrase([normalize_text(w) for w in words])) is not None:
+        start, n = found
+        del words[start + n : start + 2 * n]
+    return " ".join(words) if len(words) < len(text.split()) else text
 
 
 def compression_ratio(text: str) -> float:

@@ -19,6 +19,7 @@ from rapidfuzz.distance import Levenshtein
 
 _NUMBER = re.compile(r"\d+")
 LOOP_REPEATS = 4  # a phrase of 1-3 words said 4 times in a row is a decoding loop, not a caller
+ECHO_WORDS = 4  # a phrase of this many words or more twice in a row is Whisper writing a segment again
 
 
 def _spell_number(match: re.Match[str]) -> str:
@@ -72,6 +73,23 @@ def repeated_run(words: Sequence[str], repeats: int = LOOP_REPEATS, longest: int
     return None
 
 
+def repeated_phrase(words: Sequence[str], shortest: int = ECHO_WORDS) -> tuple[int, int] | None:
+    """(start, length) of the first phrase of ``shortest`` words or more that follows itself at once:
+    "moja teściowa przyjeżdża w weekend moja teściowa przyjeżdża w weekend" -> (0, 5). Whisper repeats a
+    whole segment this way (seen on the eval set); "tak tak" and "nie wiem, nie wiem" are too short."""
+    for n in range(len(words) // 2, shortest - 1, -1):
+        for start in range(len(words) - 2 * n + 1):
+            if words[start] == words[start + n] and words[start : start + n] == words[start + n : start + 2 * n]:
+                return start, n
+    return None
+
+
 def has_loop(text: str) -> bool:
-    """True when the normalised text holds a decoding loop (``repeated_run``): the scorer's loop count."""
+    """True when the normalised text holds a decoding loop (``repeated_run``)."""
     return repeated_run(normalize_text(text).split()) is not None
+
+
+def repeats_itself(text: str) -> bool:
+    """The scorer's loop count: a decoding loop or a phrase written twice in a row (``repeated_phrase``)."""
+    words = normalize_text(text).split()
+    return repeated_run(words) is not None or repeated_phrase(words) is not None

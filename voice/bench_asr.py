@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from voice.asr_score import error_rate, has_loop, word_errors
+from voice.asr_score import error_rate, repeats_itself, word_errors
 from voice.bench import read_manifest
 from voice.ports import Recognizer
 from voice.wavio import read_audio
@@ -52,7 +52,7 @@ async def run_asr_eval(
         edits, n = word_errors(ref, t.text)
         items.append({"file": path.name, "held_out": is_held_out(index), "ref": ref, "hyp": t.text,
                       "rejected": getattr(t, "rejected", ""), "word_edits": edits, "words": n,
-                      "loop": has_loop(t.text), "confidence": t.confidence, "audio_s": t.audio_s,
+                      "loop": repeats_itself(t.text), "confidence": t.confidence, "audio_s": t.audio_s,
                       "processing_s": t.processing_s})  # fmt: skip
     audio_s = sum(i["audio_s"] for i in items)
     processing_s = sum(i["processing_s"] for i in items)

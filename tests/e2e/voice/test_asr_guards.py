@@ -13,7 +13,7 @@ from voice.asr import WhisperRecognizer
 from voice.asr_decode import Decoded
 from voice.asr_engine import Engine
 from voice.asr_front import FrontEnd, to_whisper_audio
-from voice.asr_rules import compression_ratio, loudest_dbfs, max_new_tokens, needs_fallback, verdict
+from voice.asr_rules import compression_ratio, loudest_dbfs, max_new_tokens, needs_fallback, verdict, without_echo
 from voice.ports import Transcript
 from voice.wavio import read_audio
 
@@ -62,6 +62,23 @@ def test_a_rejected_decoding_reaches_the_caller_as_an_empty_transcript() -> None
     assert heard.alternatives == (("Tak.", -0.2), ("Tak!", -0.9))
     off = Engine(model=None, options=OPTIONS, min_frames=800, guards=False)  # the old behaviour, for benches
     assert off._judge(Decoded("0 0 0 0 0 0", -0.1, 0.05, 12, 36), audio).text == "0 0 0 0 0 0"
+
+
+def test_a_segment_whisper_wrote_twice_is_kept_once_as_written() -> None:
+    """Seen on the eval set (16 kHz, AMD EPYC without VNNI): the sentence, then the same sentence again."""
+    echo = "Moja teściowa czasem przyjeżdża do nas Wilkand Moja teściowa czasem przyjeżdża do nas Wilkand"
+    assert without_echo(echo) == "Moja teściowa czasem przyjeżdża do nas Wilkand"
+    assert (
+        without_echo("Dzień dobry. Chcę zwrócić te buty, chcę zwrócić te buty.") == "Dzień dobry. Chcę zwrócić te buty,"
+    )
+    assert without_echo("Chcę zwrócić buty, chcę zwrócić buty.") == "Chcę zwrócić buty, chcę zwrócić buty."  # 3 words
+    assert without_echo("Nie wiem, nie wiem.") == "Nie wiem, nie wiem."  # too short to be Whisper's echo
+    assert without_echo("Zamówienie 4 5 1 2 4 5 1 2") == "Zamówienie 4 5 1 2"  # digits read twice: once
+    engine = Engine(model=None, options=OPTIONS, min_frames=800, reject_logprob=-1.5)
+    audio = np.zeros(16000, dtype=np.float32)
+    twice = engine._judge(Decoded(echo, -0.3, 0.05, 24, 60, ((echo, -0.3), ("Moja teściowa", -0.9))), audio)
+    assert (twice.text, twice.rejected) == ("Moja teściowa czasem przyjeżdża do nas Wilkand", "")
+    assert twice.alternatives[0] == ("Moja teściowa czasem przyjeżdża do nas Wilkand", -0.3)
 
 
 def test_existing_callers_see_the_same_transcript() -> None:

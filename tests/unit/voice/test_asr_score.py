@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from voice.asr_score import char_errors, error_rate, has_loop, normalize_text, repeated_run, word_errors
+from voice.asr_score import (
+    char_errors,
+    error_rate,
+    has_loop,
+    normalize_text,
+    repeated_phrase,
+    repeated_run,
+    repeats_itself,
+    word_errors,
+)
 
 
 @pytest.mark.parametrize(
@@ -63,3 +72,15 @@ def test_repeated_runs_are_loops_and_short_repeats_are_not() -> None:
     assert has_loop("s s s s s s s s s s s s")
     assert not has_loop("Tak, tak, tak.")
     assert not has_loop("")
+
+
+def test_a_phrase_written_twice_in_a_row_is_found_and_counted_as_a_loop() -> None:
+    said = ["moja", "teściowa", "czasem", "przyjeżdża", "do", "nas", "wilkand"]
+    assert repeated_phrase(said + said) == (0, 7)
+    assert repeated_phrase(["tak", *said, *said, "dobrze"]) == (1, 7)
+    assert repeated_phrase(["nie", "wiem", "nie", "wiem"]) is None  # short: a caller says that
+    assert repeated_phrase(["to", "jest", "to", "jest", "to", "jest"]) is None  # a 2-word run: ``repeated_run``'s job
+    assert repeated_phrase(said) is None and repeated_phrase([]) is None
+    echo = "Moja teściowa czasem przyjeżdża do nas Wilkand Moja teściowa czasem przyjeżdża do nas Wilkand"
+    assert repeats_itself(echo) and not has_loop(echo)  # the bench's loop count sees it; the 1-3 word rule did not
+    assert repeats_itself("0 0 0 0 0") and not repeats_itself("Moja teściowa czasem przyjeżdża do nas.")
