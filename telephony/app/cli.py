@@ -26,6 +26,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dialog.redis_connect import safe_url
+from telephony.app.settings_errors import describe_settings_errors
 from telephony.logs import setup_logging
 from telephony.settings import Settings
 from voice.models import ModelNotAvailable
@@ -257,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings()
     except ValidationError as exc:
-        print(f"infolinia: invalid settings:\n{exc}", file=sys.stderr)
+        print("\n".join(describe_settings_errors(exc)), file=sys.stderr)
         return 2
     setup_logging(settings.log_level, json=settings.log_json and args.command in ("serve", "wyoming"))
     func: Callable[[argparse.Namespace, Settings], int] = args.func
