@@ -129,6 +129,7 @@ def test_a_complete_configuration_passes_and_prints_the_setup_with_secrets_maske
         ("INFOLINIA_PUBLIC_URL", "http://infolinia.sklep.example", "public url", "is not https"),
         ("INFOLINIA_PUBLIC_URL", "https://localhost:8443", "public url", "Twilio cannot reach it"),
         ("INFOLINIA_FALLBACK_NUMBER", "0048221112233", "fallback number", "is not E.164"),
+        ("INFOLINIA_DEV_MODE", "true", "public url", "/v1/chat, /v1/voice/turn and /docs answer anyone"),
         ("INFOLINIA_WHISPER_MODEL", "small", "whisper", "run `infolinia models download small`"),
         ("INFOLINIA_PIPER_VOICE", "pl_PL-gosia-medium", "voice", "infolinia models download pl_PL-gosia-medium"),
     ],
