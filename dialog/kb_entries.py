@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from dialog.yaml_errors import describe_yaml_error
+
 
 class KBError(ValueError):
     """A knowledge-base file that cannot be used; the message names the file and the entry."""
@@ -50,7 +52,7 @@ def load_entries(path: Path) -> list[KBEntry]:
     except (OSError, UnicodeDecodeError) as exc:
         raise KBError(f"{path}: cannot read knowledge base file: {exc}") from exc
     except yaml.YAMLError as exc:
-        raise KBError(f"{path}: not valid YAML: {exc}") from exc
+        raise KBError(describe_yaml_error(path, exc)) from None
     raw = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(raw, list) or not raw:
         raise KBError(f"{path}: expected a top-level 'entries:' list with at least one entry")

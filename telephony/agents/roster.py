@@ -16,6 +16,8 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dialog.yaml_errors import describe_yaml_error
+
 AgentStatus = Literal["available", "busy", "wrap_up", "offline"]
 Role = Literal["agent", "supervisor"]
 STATUSES: tuple[str, ...] = get_args(AgentStatus)
@@ -129,5 +131,5 @@ def load_roster(path: Path) -> list[Agent]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise RosterError(f"agents roster {path} is not valid YAML: {exc}") from exc
+        raise RosterError(f"agents roster {describe_yaml_error(path, exc)}") from None
     return parse_roster(data)

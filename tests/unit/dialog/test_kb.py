@@ -288,3 +288,23 @@ def test_every_problem_is_listed_at_once_with_its_line(tmp_path: Path) -> None:
     lines = str(err.value).splitlines()
     assert [line.split(": entries")[0] for line in lines] == [f"{path}:2", f"{path}:5", f"{path}:8"]
     assert "(id 'a'): questions" in lines[0] and "(id 'b'): answer" in lines[1] and "(id 'c')" in lines[2]
+
+
+@pytest.mark.parametrize(
+    ("body", "where", "problem"),
+    [
+        # found by a walkthrough: a question mark right before ']' is syntax to PyYAML
+        ("entries:\n  - id: a\n    questions: [Ile kosztuje rower?]\n    answer: Sto.\n", "line 3, column 35", "'?'"),
+        ("entries:\n  - id: a\n    questions:\n      - Ile?\n     answer: x\n", "line 5", "expected <block end>"),
+    ],
+)
+def test_a_yaml_syntax_error_is_one_line_with_the_place_and_the_fix(
+    tmp_path: Path, body: str, where: str, problem: str
+) -> None:
+    path = write(tmp_path, body)
+    with pytest.raises(KBError) as err:
+        load_kb(path)
+    message = str(err.value)
+    assert "\n" not in message and "<unicode string>" not in message
+    assert message.startswith(f"{path}: not valid YAML at {where}") and problem in message
+    assert "in double quotes" in message
