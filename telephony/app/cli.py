@@ -44,6 +44,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from dialog.kb_entries import load_entries
     from telephony.agents.roster import load_roster
+    from telephony.app.services import require_speech_models
     from telephony.app.shop import load_shop
     from telephony.app.workers import serve
 
@@ -56,6 +57,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         load_entries(settings.kb_path)
     if settings.agents_path:
         load_roster(settings.agents_path)
+    require_speech_models(settings)  # a missing model: one line naming the command that fetches it
     metrics_dir = str(settings.metrics_dir) if settings.metrics_dir else None
     serve(args.host or settings.host, args.port or settings.port, args.workers, settings.log_level, metrics_dir)
     return 0
