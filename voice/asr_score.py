@@ -75,3 +75,16 @@ def repeated_run(words: Sequence[str], repeats: int = LOOP_REPEATS, longest: int
 def has_loop(text: str) -> bool:
     """True when the normalised text holds a decoding loop (``repeated_run``): the scorer's loop count."""
     return repeated_run(normalize_text(text).split()) is not None
+
+
+MIN_REPEATED_WORDS = 3  # "tak tak" is a caller; three or more words said again whole are a decoder going back
+
+
+def repeats_whole(text: str) -> bool:
+    """True when the whole normalised text is one phrase of ``MIN_REPEATED_WORDS`` or more words said two or
+    more times. Seen with Whisper base and the KB's hotwords on a clean 2.6 s sentence: the decoder went back
+    to the start once. ``repeated_run`` (1-3 words, 4 times) and the compression ratio (about 1.5 for two
+    copies; Whisper's limit is 2.4) both miss it."""
+    words = normalize_text(text).split()
+    n = len(words)
+    return any(n % size == 0 and words == words[:size] * (n // size) for size in range(MIN_REPEATED_WORDS, n // 2 + 1))

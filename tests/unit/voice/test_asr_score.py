@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from voice.asr_score import char_errors, error_rate, has_loop, normalize_text, repeated_run, word_errors
+from voice.asr_rules import needs_fallback
+from voice.asr_score import char_errors, error_rate, has_loop, normalize_text, repeated_run, repeats_whole, word_errors
 
 
 @pytest.mark.parametrize(
@@ -63,3 +64,25 @@ def test_repeated_runs_are_loops_and_short_repeats_are_not() -> None:
     assert has_loop("s s s s s s s s s s s s")
     assert not has_loop("Tak, tak, tak.")
     assert not has_loop("")
+
+
+@pytest.mark.parametrize(
+    ("text", "repeats"),
+    [
+        # found by a walkthrough: Whisper base with the demo KB's hotwords, on a clean 2.6 s eval recording
+        ("Moja teściowa czasem przyjeżdża do nas Wilkand Moja teściowa czasem przyjeżdża do nas Wilkand", True),
+        ("Gdzie jest moja paczka? Gdzie jest moja paczka? Gdzie jest moja paczka?", True),
+        ("Moja teściowa czasem przyjeżdża do nas w weekend.", False),
+        ("tak tak", False),  # a short answer said twice is a caller, not a decoder going back
+        ("nie wiem, nie wiem co", False),
+        ("", False),
+    ],
+)
+def test_a_whole_text_said_again_is_a_repeat(text: str, repeats: bool) -> None:
+    assert repeats_whole(text) is repeats
+
+
+def test_a_whole_repeat_asks_for_the_fallback_decoding() -> None:
+    twice = "Moja teściowa czasem przyjeżdża do nas Wilkand Moja teściowa czasem przyjeżdża do nas Wilkand"
+    assert needs_fallback(twice, -0.3, 20, 60)  # a sure log-prob, a low compression ratio: a repeat all the same
+    assert not needs_fallback("Moja teściowa czasem przyjeżdża do nas Wilkand", -0.3, 10, 60)
