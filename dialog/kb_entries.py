@@ -7,6 +7,7 @@ is built, and that reporting has nothing to do with how entries are searched.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ class KBEntry(BaseModel):
     @classmethod
     def _no_blank_question(cls, questions: list[str]) -> list[str]:
         if any(not q for q in questions):
-            raise ValueError("questions must not contain an empty string")
+            raise ValueError("must not contain an empty question")
         return questions
 
 
@@ -101,5 +102,27 @@ def _validate_entry(where: str, item: Any) -> KBEntry:
     try:
         return KBEntry.model_validate(item)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}" for err in exc.errors())
-        raise KBError(f"{name}: {problems}") from None
+        errors = sorted(exc.errors(), key=lambda err: err["type"] != "extra_forbidden")  # a typo'd field first
+        raise KBError(f"{name}: {'; '.join(_worded(err) for err in errors)}") from None
+
+
+FIXES = {  # pydantic's error type -> the words a KB's author acts on
+    "missing": "missing",
+    "string_too_short": "must not be empty",
+    "string_type": "expected text (put it in double quotes)",
+    "too_short": "needs at least one question",
+}
+
+
+def _worded(err: Any) -> str:
+    """One schema problem of an entry, named by its field, in words that say what to write instead."""
+    field = ".".join(str(part) for part in err["loc"]) or "entry"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(field, list(KBEntry.model_fields), n=1)
+        return f"unknown field {field!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+    if kind == "list_type" and field == "questions":
+        return f"{field}: expected a list of questions (one per line, each starting with '- ')"
+    if kind == "list_type":
+        return f"{field}: expected a list, e.g. [dostawa, płatności]"
+    return f"{field}: {FIXES.get(kind) or err['msg'].removeprefix('Value error, ')}"
