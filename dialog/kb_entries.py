@@ -39,6 +39,7 @@ class KBEntry(BaseModel):
         return questions
 
 
+TOP_LEVEL = ("entries", "brand")  # a typo'd key would otherwise be ignored (a brand) or read as no entries
 MAX_REPORTED = 10  # problems listed at once: enough to fix a file in one go, not a wall of text
 
 
@@ -54,6 +55,12 @@ def load_entries(path: Path) -> list[KBEntry]:
         raise KBError(f"{path}: cannot read knowledge base file: {exc}") from exc
     except yaml.YAMLError as exc:
         raise KBError(describe_yaml_error(path, exc)) from None
+    if isinstance(data, dict) and (unknown := [str(k) for k in data if k not in TOP_LEVEL]):
+        close = difflib.get_close_matches(unknown[0], TOP_LEVEL, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise KBError(
+            f"{path}: unknown top-level key {unknown[0]!r}{hint}; a KB has 'entries:' and an optional 'brand:'"
+        )
     raw = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(raw, list) or not raw:
         raise KBError(f"{path}: expected a top-level 'entries:' list with at least one entry")
@@ -76,6 +83,16 @@ def load_entries(path: Path) -> list[KBEntry]:
         more = len(problems) - MAX_REPORTED
         raise KBError("\n".join(problems[:MAX_REPORTED] + ([f"... and {more} more"] if more > 0 else [])))
     return entries
+
+
+def _check_top_level(path: Path, data: Any) -> None:
+    """A KBError for a top-level key other than ``TOP_LEVEL``, with the key it probably meant."""
+    if isinstance(data, dict) and (unknown := [str(k) for k in data if k not in TOP_LEVEL]):
+        close = difflib.get_close_matches(unknown[0], TOP_LEVEL, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise KBError(
+            f"{path}: unknown top-level key {unknown[0]!r}{hint}; a KB has 'entries:' and an optional 'brand:'"
+        )
 
 
 def _entry_lines(text: str, count: int) -> list[int]:

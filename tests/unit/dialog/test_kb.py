@@ -334,3 +334,24 @@ def test_entry_problems_are_worded_with_the_fix(tmp_path: Path, entry: str, mess
     with pytest.raises(KBError) as err:
         load_kb(path)
     assert str(err.value) == f"{path}:2: {message}"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        # found by a walkthrough: a typo'd top-level key was ignored ('brnad:') or reported as no entries
+        (
+            'entires:\n  - {id: a, questions: ["Ile?"], answer: Sto.}\n',
+            "unknown top-level key 'entires' (did you mean 'entries'?); a KB has 'entries:' and an optional 'brand:'",
+        ),
+        (
+            'brnad: Rowerownia\nentries:\n  - {id: a, questions: ["Ile?"], answer: Sto.}\n',
+            "unknown top-level key 'brnad' (did you mean 'brand'?); a KB has 'entries:' and an optional 'brand:'",
+        ),
+    ],
+)
+def test_a_typo_in_a_top_level_key_is_named(tmp_path: Path, body: str, message: str) -> None:
+    path = write(tmp_path, body)
+    with pytest.raises(KBError) as err:
+        load_kb(path)
+    assert str(err.value) == f"{path}: {message}"
