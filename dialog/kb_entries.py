@@ -7,11 +7,14 @@ is built, and that reporting has nothing to do with how entries are searched.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dialog.yaml_errors import describe_yaml_error
 
 
 class KBError(ValueError):
@@ -32,10 +35,11 @@ class KBEntry(BaseModel):
     @classmethod
     def _no_blank_question(cls, questions: list[str]) -> list[str]:
         if any(not q for q in questions):
-            raise ValueError("questions must not contain an empty string")
+            raise ValueError("must not contain an empty question")
         return questions
 
 
+TOP_LEVEL = ("entries", "brand")  # a typo'd key would otherwise be ignored (a brand) or read as no entries
 MAX_REPORTED = 10  # problems listed at once: enough to fix a file in one go, not a wall of text
 
 
@@ -50,7 +54,13 @@ def load_entries(path: Path) -> list[KBEntry]:
     except (OSError, UnicodeDecodeError) as exc:
         raise KBError(f"{path}: cannot read knowledge base file: {exc}") from exc
     except yaml.YAMLError as exc:
-        raise KBError(f"{path}: not valid YAML: {exc}") from exc
+        raise KBError(describe_yaml_error(path, exc)) from None
+    if isinstance(data, dict) and (unknown := [str(k) for k in data if k not in TOP_LEVEL]):
+        close = difflib.get_close_matches(unknown[0], TOP_LEVEL, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise KBError(
+            f"{path}: unknown top-level key {unknown[0]!r}{hint}; a KB has 'entries:' and an optional 'brand:'"
+        )
     raw = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(raw, list) or not raw:
         raise KBError(f"{path}: expected a top-level 'entries:' list with at least one entry")
@@ -73,6 +83,16 @@ def load_entries(path: Path) -> list[KBEntry]:
         more = len(problems) - MAX_REPORTED
         raise KBError("\n".join(problems[:MAX_REPORTED] + ([f"... and {more} more"] if more > 0 else [])))
     return entries
+
+
+def _check_top_level(path: Path, data: Any) -> None:
+    """A KBError for a top-level key other than ``TOP_LEVEL``, with the key it probably meant."""
+    if isinstance(data, dict) and (unknown := [str(k) for k in data if k not in TOP_LEVEL]):
+        close = difflib.get_close_matches(unknown[0], TOP_LEVEL, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise KBError(
+            f"{path}: unknown top-level key {unknown[0]!r}{hint}; a KB has 'entries:' and an optional 'brand:'"
+        )
 
 
 def _entry_lines(text: str, count: int) -> list[int]:
@@ -99,5 +119,27 @@ def _validate_entry(where: str, item: Any) -> KBEntry:
     try:
         return KBEntry.model_validate(item)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}" for err in exc.errors())
-        raise KBError(f"{name}: {problems}") from None
+        errors = sorted(exc.errors(), key=lambda err: err["type"] != "extra_forbidden")  # a typo'd field first
+        raise KBError(f"{name}: {'; '.join(_worded(err) for err in errors)}") from None
+
+
+FIXES = {  # pydantic's error type -> the words a KB's author acts on
+    "missing": "missing",
+    "string_too_short": "must not be empty",
+    "string_type": "expected text (put it in double quotes)",
+    "too_short": "needs at least one question",
+}
+
+
+def _worded(err: Any) -> str:
+    """One schema problem of an entry, named by its field, in words that say what to write instead."""
+    field = ".".join(str(part) for part in err["loc"]) or "entry"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(field, list(KBEntry.model_fields), n=1)
+        return f"unknown field {field!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+    if kind == "list_type" and field == "questions":
+        return f"{field}: expected a list of questions (one per line, each starting with '- ')"
+    if kind == "list_type":
+        return f"{field}: expected a list, e.g. [dostawa, płatności]"
+    return f"{field}: {FIXES.get(kind) or err['msg'].removeprefix('Value error, ')}"

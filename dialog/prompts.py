@@ -34,6 +34,7 @@ import yaml
 
 from dialog import catalogue
 from dialog.catalogue import Text
+from dialog.yaml_errors import describe_yaml_error
 
 TOP_LEVEL = ("brand", "prompts")
 OPTIONAL = frozenset({"examples"})  # placeholders an override may leave out (CLARIFY without the KB's examples)
@@ -68,7 +69,7 @@ def load_prompts(path: Path) -> Prompts:
     except (OSError, UnicodeDecodeError) as exc:  # a missing file too: "No such file or directory"
         raise PromptsError(f"{path}: cannot read the prompts file: {getattr(exc, 'strerror', None) or exc}") from None
     except yaml.YAMLError as exc:
-        raise PromptsError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+        raise PromptsError(describe_yaml_error(path, exc)) from None
     return parse_prompts(data, str(path), path)
 
 

@@ -348,6 +348,8 @@ class Settings(BaseSettings):
     def _redis_url(cls, v: str | None) -> str | None:
         if v and is_sentinel_url(v):
             parse_sentinel_url(v)  # a typo in the sentinels or the master's name fails at start-up
+        elif v and not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss://, unix:// or redis+sentinel://")
         return v
 
 

@@ -39,8 +39,9 @@ async def stop_task(
             return False
         task.cancel()
         await asyncio.wait({task}, timeout=min(every_s, left))
-    if log_error and not task.cancelled() and task.exception() is not None:
-        log.warning("task %s ended with an error", task.get_name(), exc_info=task.exception())
+    error = None if task.cancelled() else task.exception()  # retrieved even unlogged: no asyncio warning later
+    if log_error and error is not None:
+        log.warning("task %s ended with an error", task.get_name(), exc_info=error)
     return True
 
 

@@ -45,7 +45,7 @@ from voice.asr_rules import (
     verdict,
     without_echo,
 )
-from voice.asr_score import has_loop, normalize_text
+from voice.asr_score import has_loop, normalize_text, repeats_whole
 from voice.asr_short import ShortAnswers, pick_answer, should_reread
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,8 @@ class Engine:
             candidates.append(again)
             if not needs_fallback(again.text, again.avg_logprob, again.n_tokens, again.budget):
                 return again
-        clean = [c for c in candidates if compression_ratio(c.text) <= 2.4] or candidates  # as faster-whisper
+        # as faster-whisper (the compression ratio), and never a text said twice whole when another reading is not
+        clean = [c for c in candidates if compression_ratio(c.text) <= 2.4 and not repeats_whole(c.text)] or candidates
         return max(clean, key=lambda c: c.avg_logprob)
 
     def _again(self, audio: np.ndarray, d: Decoded, hotwords: str | None, opts: dict[str, Any]) -> Decoded:

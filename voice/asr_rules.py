@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from voice.asr_score import has_loop, normalize_text, repeated_phrase
+from voice.asr_score import has_loop, normalize_text, repeated_phrase, repeats_whole
 
 ASR_RATE = 16000  # Whisper's input rate
 REPETITION_RATIO = 2.4  # gzip compression ratio above which Whisper itself calls a decoding a loop
@@ -119,11 +119,13 @@ def compression_ratio(text: str) -> float:
 
 
 def needs_fallback(text: str, avg_logprob: float, n_tokens: int, budget: int) -> bool:
-    """Whisper's own re-decoding rule (low log-prob or a repetitive text), plus loops and a spent budget."""
+    """Whisper's own re-decoding rule (low log-prob or a repetitive text), plus loops, a text said twice
+    whole and a spent budget."""
     return (
         avg_logprob < LOG_PROB_THRESHOLD
         or compression_ratio(text) > REPETITION_RATIO
         or has_loop(text)
+        or repeats_whole(text)
         or n_tokens >= budget
     )
 

@@ -93,3 +93,16 @@ def repeats_itself(text: str) -> bool:
     """The scorer's loop count: a decoding loop or a phrase written twice in a row (``repeated_phrase``)."""
     words = normalize_text(text).split()
     return repeated_run(words) is not None or repeated_phrase(words) is not None
+
+
+MIN_REPEATED_WORDS = 3  # "tak tak" is a caller; three or more words said again whole are a decoder going back
+
+
+def repeats_whole(text: str) -> bool:
+    """True when the whole normalised text is one phrase of ``MIN_REPEATED_WORDS`` or more words said two or
+    more times. Seen with Whisper base and the KB's hotwords on a clean 2.6 s sentence: the decoder went back
+    to the start once. ``repeated_run`` (1-3 words, 4 times) and the compression ratio (about 1.5 for two
+    copies; Whisper's limit is 2.4) both miss it."""
+    words = normalize_text(text).split()
+    n = len(words)
+    return any(n % size == 0 and words == words[:size] * (n // size) for size in range(MIN_REPEATED_WORDS, n // 2 + 1))

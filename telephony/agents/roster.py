@@ -16,6 +16,8 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dialog.yaml_errors import describe_yaml_error
+
 AgentStatus = Literal["available", "busy", "wrap_up", "offline"]
 Role = Literal["agent", "supervisor"]
 STATUSES: tuple[str, ...] = get_args(AgentStatus)
@@ -108,16 +110,27 @@ class Roster(BaseModel):
         return self
 
 
-def parse_roster(data: Any) -> list[Agent]:
-    """Validate an already-parsed roster document (``{"agents": [...]}``); raises RosterError."""
+def parse_roster(data: Any, source: str = "") -> list[Agent]:
+    """Validate an already-parsed roster document (``{"agents": [...]}``); raises RosterError naming
+    ``source`` (the file) and every problem (up to five), each with its agent's index and id."""
     if data is None:
         return []
     try:
         return Roster.model_validate(data).agents
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise RosterError(f"invalid agents roster at {where}: {first['msg']}") from exc
+        problems = "; ".join(_where(data, err["loc"]) + f": {err['msg']}" for err in exc.errors()[:5])
+        raise RosterError(f"invalid agents roster{' ' + source if source else ''}: {problems}") from exc
+
+
+def _where(data: Any, loc: tuple[Any, ...]) -> str:
+    """``agents[0] (id 'anna'): contact`` for pydantic's ``('agents', 0, 'contact')``."""
+    if len(loc) < 2 or loc[0] != "agents" or not isinstance(loc[1], int):
+        return ".".join(str(part) for part in loc) or "roster"
+    agents = data.get("agents") if isinstance(data, dict) else None
+    entry = agents[loc[1]] if isinstance(agents, list) and loc[1] < len(agents) else None
+    name = f" (id {entry['id']!r})" if isinstance(entry, dict) and isinstance(entry.get("id"), str) else ""
+    rest = ".".join(str(part) for part in loc[2:])
+    return f"agents[{loc[1]}]{name}" + (f": {rest}" if rest else "")
 
 
 def load_roster(path: Path) -> list[Agent]:
@@ -129,5 +142,5 @@ def load_roster(path: Path) -> list[Agent]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise RosterError(f"agents roster {path} is not valid YAML: {exc}") from exc
-    return parse_roster(data)
+        raise RosterError(f"agents roster {describe_yaml_error(path, exc)}") from None
+    return parse_roster(data, str(path))

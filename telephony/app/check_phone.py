@@ -33,12 +33,15 @@ async def check_phone_line(settings: Settings, online: bool) -> list[Finding]:
     """The Twilio checks, or one warning for a deployment without a phone line (chat, speakers and the
     HTTP voice turn only): its missing token, number and public URL are no problems to fix."""
     if not phone_line_set_up(settings):
-        detail = "not set up (no INFOLINIA_TWILIO_* setting): calls are refused; chat and speakers work"
-        return [Finding("warn", "phone line", detail), check_open_api(settings)]
+        detail = "not set up (no INFOLINIA_TWILIO_* setting): calls are refused; chat and speakers need none"
+        return [Finding("warn", "phone line", detail), check_open_api(settings), *check_api_keys(settings)]
     found = check_twilio(settings)
     if online:
         found += await check_twilio_online(settings)
-    return [*found, check_public_url(settings), check_fallback(settings)]
+    public = check_public_url(settings)
+    if public.level != "fail" and (api := check_open_api(settings)).level == "fail":
+        public = api  # INFOLINIA_DEV_MODE=true on a public https gateway: the chat API is open to the internet
+    return [*found, public, check_fallback(settings)]
 
 
 def check_twilio(settings: Settings) -> list[Finding]:
@@ -118,3 +121,13 @@ def check_open_api(settings: Settings) -> Finding:
     if not settings.public_url.startswith("https://"):
         return Finding("warn", "public url", f"{settings.public_url} is not https: the console cookie is not Secure")
     return Finding("ok", "public url", settings.public_url)
+
+
+def check_api_keys(settings: Settings) -> list[Finding]:
+    """A gateway without a phone line is there for chat and devices: outside development mode (e.g. Docker,
+    which listens on 0.0.0.0) they need an API key, and without one every request is refused."""
+    keys = ApiKeys.parse(settings.api_keys)
+    if keys or development_mode(settings.dev_mode, keys, settings.public_url, settings.host):
+        return []
+    detail = "none (INFOLINIA_API_KEYS): /v1/chat and /v1/voice/turn refuse every request; "
+    return [Finding("warn", "api keys", detail + "make one with `infolinia apikey --name widget`")]

@@ -58,7 +58,10 @@ def render(settings: BaseModel, findings: list[Finding]) -> str:
     lines = ["Effective setup:"] + [f"  {name:<{width}}  {value}" for name, value in rows]
     lines += ["", "Checks:"]
     what_width = max(len(f.what) for f in findings)
-    lines += [f"  {LABELS[f.level]}  {f.what:<{what_width}}  {f.detail}" for f in findings]
+    indent = "\n" + " " * (what_width + 10)  # a detail of several lines (a KB's problems) stays in its column
+    for f in findings:
+        detail = f.detail.replace("\n", indent)
+        lines.append(f"  {LABELS[f.level]}  {f.what:<{what_width}}  {detail}")
     failed = [f.what for f in findings if f.level == "fail"]
     warned = [f.what for f in findings if f.level == "warn"]
     lines.append("")

@@ -26,6 +26,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dialog.redis_connect import safe_url
+from telephony.app.settings_errors import describe_settings_errors
 from telephony.logs import setup_logging
 from telephony.settings import Settings
 from voice.models import ModelNotAvailable
@@ -43,6 +44,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from dialog.kb_entries import load_entries
     from telephony.agents.roster import load_roster
+    from telephony.app.services import require_speech_models
     from telephony.app.shop import load_shop
     from telephony.app.workers import serve
 
@@ -55,6 +57,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         load_entries(settings.kb_path)
     if settings.agents_path:
         load_roster(settings.agents_path)
+    require_speech_models(settings)  # a missing model: one line naming the command that fetches it
     metrics_dir = str(settings.metrics_dir) if settings.metrics_dir else None
     serve(args.host or settings.host, args.port or settings.port, args.workers, settings.log_level, metrics_dir)
     return 0
@@ -257,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings()
     except ValidationError as exc:
-        print(f"infolinia: invalid settings:\n{exc}", file=sys.stderr)
+        print("\n".join(describe_settings_errors(exc)), file=sys.stderr)
         return 2
     setup_logging(settings.log_level, json=settings.log_json and args.command in ("serve", "wyoming"))
     func: Callable[[argparse.Namespace, Settings], int] = args.func

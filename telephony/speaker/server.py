@@ -24,6 +24,7 @@ from telephony.speaker.frames import WyomingLimits
 from telephony.speaker.handler import WyomingGateway, WyomingHandler
 from telephony.speaker.info import build_info
 from telephony.speaker.voice_turn import SpeechServices
+from voice.models import VoiceSpec
 from voice.ports import Recognizer
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "run_gateway",
     "run_wyoming",
     "start_wyoming",
+    "voice_spec",
 ]
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ def gateway_from_services(services: SpeakerServices, limits: WyomingLimits | Non
     """The state every connection shares, from the gateway's services (models already loaded)."""
     settings = services.settings
     synth = services.synthesizer
-    voice = getattr(getattr(synth, "spec", None), "name", None) or "piper"
+    spec = voice_spec(synth)
     return WyomingGateway(
         conversations=SpeakerConversations(
             services.dialog,
@@ -79,9 +81,22 @@ def gateway_from_services(services: SpeakerServices, limits: WyomingLimits | Non
         limits=limits or WyomingLimits(),
         info=build_info(
             asr_model=Path(settings.whisper_model).name if services.recognizer is not None else None,
-            voice=voice if synth is not None else None,
+            voice=(spec.name if spec is not None else "piper") if synth is not None else None,
+            voice_fallback=spec is not None and spec.is_fallback,
         ),
     )
+
+
+def voice_spec(synthesizer: object) -> VoiceSpec | None:
+    """The Piper voice behind ``synthesizer``, through the wrappers around it (the pre-render cache's
+    ``inner``): Home Assistant shows its name, so it must be the loaded voice's, not the wrapper's."""
+    seen = 0
+    while synthesizer is not None and seen < 5:  # a few wrappers at most; never loop on a cycle
+        spec = getattr(synthesizer, "spec", None)
+        if isinstance(spec, VoiceSpec):
+            return spec
+        synthesizer, seen = getattr(synthesizer, "inner", None), seen + 1
+    return None
 
 
 async def start_wyoming(uri: str, services: SpeakerServices, limits: WyomingLimits | None = None) -> AsyncServer:

@@ -252,3 +252,15 @@ async def test_events_cross_connections_and_filter_per_agent(redis_url: str) -> 
     assert bus.channel == f"{prefix}events"
     await publisher.aclose()
     await subscriber.aclose()
+
+
+def test_a_roster_file_with_mistakes_names_the_file_the_agent_and_every_field(tmp_path: Path) -> None:
+    """Found by a walkthrough: `infolinia check` said "invalid agents roster at agents.0.contact: Field
+    required", naming neither the file nor the agent, and only the first of its problems."""
+    path = tmp_path / "agents.yaml"
+    path.write_text("agents:\n  - {id: anna, name: Anna, phone: '600100200', token_sha256: abc, queues: [q]}\n")
+    with pytest.raises(RosterError) as err:
+        load_roster(path)
+    message = str(err.value)
+    assert message.startswith(f"invalid agents roster {path}: agents[0] (id 'anna'): contact: Field required; ")
+    assert "agents[0] (id 'anna'): token_sha256:" in message and "\n" not in message

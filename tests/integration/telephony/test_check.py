@@ -129,6 +129,7 @@ def test_a_complete_configuration_passes_and_prints_the_setup_with_secrets_maske
         ("INFOLINIA_PUBLIC_URL", "http://infolinia.sklep.example", "public url", "is not https"),
         ("INFOLINIA_PUBLIC_URL", "https://localhost:8443", "public url", "Twilio cannot reach it"),
         ("INFOLINIA_FALLBACK_NUMBER", "0048221112233", "fallback number", "is not E.164"),
+        ("INFOLINIA_DEV_MODE", "true", "public url", "/v1/chat, /v1/voice/turn and /docs answer anyone"),
         ("INFOLINIA_WHISPER_MODEL", "small", "whisper", "run `infolinia models download small`"),
         ("INFOLINIA_PIPER_VOICE", "pl_PL-gosia-medium", "voice", "infolinia models download pl_PL-gosia-medium"),
     ],
@@ -226,3 +227,26 @@ def test_a_deployment_without_a_phone_line_is_ready_with_one_warning(
     monkeypatch.setenv("INFOLINIA_TWILIO_NUMBER", NUMBER)  # half a phone line: every phone check applies
     status, out = check(capsys)
     assert status == 1 and "FAIL  twilio token" in out and "FAIL  fallback number" in out
+
+
+def test_a_chat_deployment_without_api_keys_is_told_chat_refuses_everyone(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a walkthrough of the Docker set-up (listening on 0.0.0.0, so no development mode): check said
+    "chat and speakers work" while every /v1/chat request was refused for want of an API key."""
+    for name in ("INFOLINIA_TWILIO_ACCOUNT_SID", "INFOLINIA_TWILIO_AUTH_TOKEN", "INFOLINIA_TWILIO_NUMBER"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("INFOLINIA_HOST", "0.0.0.0")
+    monkeypatch.setenv("INFOLINIA_PUBLIC_URL", "https://czat.sklep.example")
+    status, out = check(capsys)
+    assert status == 0, out
+    assert re.search(
+        r"^  WARN  api keys +none \(INFOLINIA_API_KEYS\): /v1/chat and /v1/voice/turn refuse every request; "
+        r"make one with `infolinia apikey --name widget`$",
+        out,
+        re.M,
+    ), out
+    assert "chat and speakers work" not in out
+    monkeypatch.setenv("INFOLINIA_API_KEYS", "widget=" + "ab" * 32)
+    status, out = check(capsys)
+    assert "api keys" not in out and out.rstrip().endswith("Ready to go live (1 warning(s): phone line)"), out

@@ -68,21 +68,21 @@ VALID_ENTRY = """
         ("entries: [\n  - id: x\n", "not valid YAML"),
         ("- just a list\n", "top-level 'entries:'"),
         ("entries: []\n", "at least one entry"),
-        (VALID_ENTRY + "  - questions: [Co]\n    answer: Nic.\n", "entries[1]: id: Field required"),
-        (VALID_ENTRY + "  - id: b\n    answer: Nic.\n", "entries[1] (id 'b'): questions: Field required"),
-        (VALID_ENTRY + "  - id: c\n    questions: [Co]\n", "entries[1] (id 'c'): answer: Field required"),
+        (VALID_ENTRY + "  - questions: [Co]\n    answer: Nic.\n", "entries[1]: id: missing"),
+        (VALID_ENTRY + "  - id: b\n    answer: Nic.\n", "entries[1] (id 'b'): questions: missing"),
+        (VALID_ENTRY + "  - id: c\n    questions: [Co]\n", "entries[1] (id 'c'): answer: missing"),
         (
             VALID_ENTRY + "  - id: d\n    questions: []\n    answer: Nic.\n",
-            "(id 'd'): questions: List should",
+            "(id 'd'): questions: needs at least one question",
         ),
         (
             VALID_ENTRY + "  - id: e\n    questions: ['  ']\n    answer: Nic.\n",
-            "(id 'e'): questions: Value error",
+            "(id 'e'): questions: must not contain an empty question",
         ),
-        (VALID_ENTRY + "  - id: f\n    questions: [Co]\n    answer: ''\n", "(id 'f'): answer: String should"),
+        (VALID_ENTRY + "  - id: f\n    questions: [Co]\n    answer: ''\n", "(id 'f'): answer: must not be empty"),
         (
             VALID_ENTRY + "  - id: g\n    question: [Co]\n    answer: A.\n",
-            "question: Extra inputs are not permitted",
+            "unknown field 'question' (did you mean 'questions'?)",
         ),
         (VALID_ENTRY + "  - just text\n", "entries[1]: expected a mapping"),
         (VALID_ENTRY + VALID_ENTRY, "entries[1]: duplicate id 'ok' (already used by entries[0])"),
@@ -288,3 +288,70 @@ def test_every_problem_is_listed_at_once_with_its_line(tmp_path: Path) -> None:
     lines = str(err.value).splitlines()
     assert [line.split(": entries")[0] for line in lines] == [f"{path}:2", f"{path}:5", f"{path}:8"]
     assert "(id 'a'): questions" in lines[0] and "(id 'b'): answer" in lines[1] and "(id 'c')" in lines[2]
+
+
+@pytest.mark.parametrize(
+    ("body", "where", "problem"),
+    [
+        # found by a walkthrough: a question mark right before ']' is syntax to PyYAML
+        ("entries:\n  - id: a\n    questions: [Ile kosztuje rower?]\n    answer: Sto.\n", "line 3, column 35", "'?'"),
+        ("entries:\n  - id: a\n    questions:\n      - Ile?\n     answer: x\n", "line 5", "expected <block end>"),
+    ],
+)
+def test_a_yaml_syntax_error_is_one_line_with_the_place_and_the_fix(
+    tmp_path: Path, body: str, where: str, problem: str
+) -> None:
+    path = write(tmp_path, body)
+    with pytest.raises(KBError) as err:
+        load_kb(path)
+    message = str(err.value)
+    assert "\n" not in message and "<unicode string>" not in message
+    assert message.startswith(f"{path}: not valid YAML at {where}") and problem in message
+    assert "in double quotes" in message
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        # found by a walkthrough: pydantic's wording named no fix ("Extra inputs are not permitted")
+        (
+            "  - id: g\n    question: [Co]\n    answer: A.\n",
+            "entries[0] (id 'g'): unknown field 'question' (did you mean 'questions'?); questions: missing",
+        ),
+        (
+            "  - id: h\n    questions: Ile kosztuje rower\n    answer: A.\n",
+            "entries[0] (id 'h'): questions: expected a list of questions (one per line, each starting with '- ')",
+        ),
+        ("  - id: i\n    questions: [Co]\n    answer: ''\n", "entries[0] (id 'i'): answer: must not be empty"),
+        (
+            "  - id: j\n    questions: [Co]\n    answer: 5\n",
+            "entries[0] (id 'j'): answer: expected text (put it in double quotes)",
+        ),
+    ],
+)
+def test_entry_problems_are_worded_with_the_fix(tmp_path: Path, entry: str, message: str) -> None:
+    path = write(tmp_path, "entries:\n" + entry)
+    with pytest.raises(KBError) as err:
+        load_kb(path)
+    assert str(err.value) == f"{path}:2: {message}"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        # found by a walkthrough: a typo'd top-level key was ignored ('brnad:') or reported as no entries
+        (
+            'entires:\n  - {id: a, questions: ["Ile?"], answer: Sto.}\n',
+            "unknown top-level key 'entires' (did you mean 'entries'?); a KB has 'entries:' and an optional 'brand:'",
+        ),
+        (
+            'brnad: Rowerownia\nentries:\n  - {id: a, questions: ["Ile?"], answer: Sto.}\n',
+            "unknown top-level key 'brnad' (did you mean 'brand'?); a KB has 'entries:' and an optional 'brand:'",
+        ),
+    ],
+)
+def test_a_typo_in_a_top_level_key_is_named(tmp_path: Path, body: str, message: str) -> None:
+    path = write(tmp_path, body)
+    with pytest.raises(KBError) as err:
+        load_kb(path)
+    assert str(err.value) == f"{path}: {message}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -112,6 +113,23 @@ async def test_an_error_the_task_ended_with_is_logged_not_raised(caplog: pytest.
     with caplog.at_level(logging.WARNING, logger="telephony.tasks"):
         assert await stop_task(again, log_error=False)  # e.g. start-up, which logs its own failure
     assert caplog.text == ""
+
+
+async def test_an_error_left_unlogged_is_still_retrieved() -> None:
+    """Found by a walkthrough: a gateway whose start-up failed (a missing model) printed the start-up's
+    traceback again at shutdown, as asyncio's "Task exception was never retrieved"."""
+
+    async def failing() -> None:
+        raise RuntimeError("boom")
+
+    reported: list[dict[str, object]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda loop, context: reported.append(context))
+    task = asyncio.create_task(failing(), name="start-up")
+    await asyncio.sleep(0)
+    assert await stop_task(task, log_error=False)
+    del task
+    gc.collect()
+    assert reported == []
 
 
 class DownEvents:

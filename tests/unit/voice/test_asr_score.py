@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from voice.asr_rules import needs_fallback
 from voice.asr_score import (
     char_errors,
     error_rate,
@@ -13,6 +14,7 @@ from voice.asr_score import (
     repeated_phrase,
     repeated_run,
     repeats_itself,
+    repeats_whole,
     word_errors,
 )
 
@@ -84,3 +86,25 @@ def test_a_phrase_written_twice_in_a_row_is_found_and_counted_as_a_loop() -> Non
     echo = "Moja teściowa czasem przyjeżdża do nas Wilkand Moja teściowa czasem przyjeżdża do nas Wilkand"
     assert repeats_itself(echo) and not has_loop(echo)  # the bench's loop count sees it; the 1-3 word rule did not
     assert repeats_itself("0 0 0 0 0") and not repeats_itself("Moja teściowa czasem przyjeżdża do nas.")
+
+
+@pytest.mark.parametrize(
+    ("text", "repeats"),
+    [
+        # found by a walkthrough: Whisper base with the demo KB's hotwords, on a clean 2.6 s eval recording
+        ("Moja teściowa czasem przyjeżdża do nas Wilkand Moja teściowa czasem przyjeżdża do nas Wilkand", True),
+        ("Gdzie jest moja paczka? Gdzie jest moja paczka? Gdzie jest moja paczka?", True),
+        ("Moja teściowa czasem przyjeżdża do nas w weekend.", False),
+        ("tak tak", False),  # a short answer said twice is a caller, not a decoder going back
+        ("nie wiem, nie wiem co", False),
+        ("", False),
+    ],
+)
+def test_a_whole_text_said_again_is_a_repeat(text: str, repeats: bool) -> None:
+    assert repeats_whole(text) is repeats
+
+
+def test_a_whole_repeat_asks_for_the_fallback_decoding() -> None:
+    twice = "Moja teściowa czasem przyjeżdża do nas Wilkand Moja teściowa czasem przyjeżdża do nas Wilkand"
+    assert needs_fallback(twice, -0.3, 20, 60)  # a sure log-prob, a low compression ratio: a repeat all the same
+    assert not needs_fallback("Moja teściowa czasem przyjeżdża do nas Wilkand", -0.3, 10, 60)

@@ -1,0 +1,30 @@
+"""Invalid settings as an operator reads them: one line per problem, named by its environment variable.
+
+Why not pydantic's own text: it names the field (``port``), not the variable the operator set
+(``INFOLINIA_PORT``), spreads one problem over three lines with a documentation link, and would echo a
+secret's value. Here each line is ``INFOLINIA_NAME='value': what is wrong``, secrets without their value.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from telephony.app.check_report import is_secret
+
+HEADER = "infolinia: invalid settings (fix them in the environment or docker/.env):"
+
+
+def describe_settings_errors(exc: ValidationError) -> list[str]:
+    """The lines to print (a header, then one per problem, sorted by variable), for ``Settings()``'s error."""
+    lines = []
+    for err in exc.errors():
+        field, *inner = [str(part) for part in err["loc"]] or ["?"]
+        name = f"INFOLINIA_{field.upper()}"
+        message = err["msg"].removeprefix("Value error, ")
+        if is_secret(field):
+            lines.append(f"  {name} (value hidden): {message}")
+        elif inner:
+            lines.append(f"  {name}: {'.'.join(inner)}={err.get('input')!r}: {message}")
+        else:
+            lines.append(f"  {name}={err.get('input')!r}: {message}")
+    return [HEADER, *sorted(lines)]

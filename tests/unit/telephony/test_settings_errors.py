@@ -1,0 +1,49 @@
+"""A bad setting stops every command with one line per problem naming the variable as the operator wrote it
+(``INFOLINIA_PORT``), its value (secrets masked) and what is wrong; never pydantic's multi-line dump."""
+
+from __future__ import annotations
+
+import pytest
+
+from telephony.app import cli
+
+
+def run_with(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], **env: str) -> tuple[int, list[str]]:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    status = cli.main(["check"])
+    captured = capsys.readouterr()
+    return status, captured.err.strip().splitlines()
+
+
+def test_each_bad_setting_is_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines = run_with(monkeypatch, capsys, INFOLINIA_PORT="abc", INFOLINIA_ASR_DEVICE="gpu")
+    assert status == 2
+    assert lines[0] == "infolinia: invalid settings (fix them in the environment or docker/.env):"
+    assert lines[1:] == [
+        "  INFOLINIA_ASR_DEVICE='gpu': Input should be 'auto', 'cpu' or 'cuda'",
+        "  INFOLINIA_PORT='abc': Input should be a valid integer, unable to parse string as an integer",
+    ]
+
+
+def test_a_malformed_redis_url_is_named_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines = run_with(monkeypatch, capsys, INFOLINIA_REDIS_URL="redis//localhost:6379")
+    assert status == 2
+    assert lines[1:] == [
+        "  INFOLINIA_REDIS_URL='redis//localhost:6379': must start with redis://, rediss://, unix:// "
+        "or redis+sentinel://"
+    ]
+
+
+def test_a_secret_setting_is_named_without_its_value(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, lines = run_with(monkeypatch, capsys, INFOLINIA_METRICS_TOKEN_SHA256="my-plain-token")
+    assert status == 2 and "my-plain-token" not in "\n".join(lines)
+    assert lines[1:] == [
+        "  INFOLINIA_METRICS_TOKEN_SHA256 (value hidden): must be the 64 hex digits of sha256 of the token"
+    ]
