@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from functools import partial
 
 from telephony.agents.events import ConsoleEvent, EventBus
+from telephony.agents.presence import Presence
+from telephony.console.sessions import ConsoleSessions
+from telephony.spool import STORE_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +43,11 @@ async def agent_stream(
     still_valid: Callable[[], Awaitable[bool]],
     keepalive_s: float = 15.0,
     retry_ms: int = 3000,
-) -> AsyncIterator[str]:
+    on_own: Callable[[], Awaitable[object]] | None = None,
+) -> AsyncGenerator[str, None]:
     """SSE text for ``agent_id``: their events and broadcasts, a comment line every ``keepalive_s`` (keeps
     proxies from closing an idle stream), ending when ``still_valid`` turns false (logout, expiry).
+    ``on_own``: run after an event addressed to the agent (a ring, a connect: their status changed).
 
     Starlette cancels this generator when the browser goes away; the subscription is closed on the way out.
     """
@@ -55,4 +62,35 @@ async def agent_stream(
                     return
                 yield ": keep-alive\n\n"
             elif event.is_for(agent_id):
+                if on_own is not None and event.agent_id == agent_id:
+                    await on_own()  # before the browser hears of it: what it then does sees the change noted
                 yield sse_message(event)
+
+
+async def present_stream(
+    bus: EventBus, agent_id: str, presence: Presence, sessions: ConsoleSessions, sid: str, keepalive_s: float
+) -> AsyncIterator[str]:
+    """``agent_stream`` for a console session, the agent online in ``presence`` while it is open. Its
+    keep-alive is the heartbeat: a session Redis lost is put back (``Presence.heartbeat``), a logout is not."""
+
+    async def still_valid() -> bool:
+        if await sessions.peek(sid) == agent_id:
+            return True
+        await presence.heartbeat()
+        return await sessions.peek(sid) == agent_id
+
+    async def noted() -> None:  # their status changed (rung, connected): the presence notes it now
+        try:
+            await presence.heartbeat()
+        except STORE_DOWN:
+            log.warning("presence of %s not noted: Redis unavailable", agent_id)
+
+    handle = presence.attach(agent_id, partial(sessions.adopt, sid, agent_id))
+    try:
+        await noted()  # what Redis says about the agent now
+        stream = agent_stream(bus, agent_id, still_valid=still_valid, keepalive_s=keepalive_s, on_own=noted)
+        async with aclosing(stream) as sse:
+            async for chunk in sse:
+                yield chunk
+    finally:
+        presence.detach(handle)
