@@ -18,8 +18,9 @@ import httpx
 
 from dialog import catalogue
 from dialog.ports import KeyValueStore
+from telephony.devtools.faults_world import FALLBACK
 from tests.support.live_chat import HistoryDialog
-from tests.support.outage import Outage, outage_gateway
+from tests.support.outage import Outage, form, outage_gateway, spoken, twiml
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 
 FETCH = {"X-Requested-With": "fetch"}
@@ -167,3 +168,23 @@ async def test_a_lost_hand_off_with_nobody_to_go_back_to_says_so(own_redis: Redi
         back = (await w.http.post(f"{w.base}/v1/chat", json=body)).json()
         assert back["session_id"] == sid and back["handoff"]["status"] == "unavailable"
         assert back["reply"] == f"{catalogue.CHAT_HANDOFF_LOST} {catalogue.CHAT_UNAVAILABLE_BUSY}"
+
+
+async def test_a_caller_waiting_for_an_agent_is_handed_to_the_fallback_number(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The hold loop of a transfer Redis lost: not music for ever (no queue, no agent, no maximum wait any
+    more), but the apology and the fallback number, by REST; the star key's way out meanwhile."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="wrap_up") as w:
+        tid, sid = await w.start("reklamacje")  # anna in wrap-up: the caller waits in the room
+        assert await w.status(tid) == "waiting"
+        w.twilio.drain()
+        await empty_restart(w)
+        tick = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        heard = [el.tag for el in tick]  # never silence while REST moves the caller: the apology, music, again
+        assert heard[0] in ("Play", "Say") and heard[1:] == ["Play", "Redirect"], heard
+        moved = await w.twilio.next("update")
+        assert moved.call_sid == sid and FALLBACK in moved.get("Twiml")
+        pressed = twiml(await w.signed(f"/twilio/transfer/{tid}/after-room", form(sid)))  # the star key
+        assert spoken(pressed) and pressed.findtext("Dial") == FALLBACK
