@@ -21,6 +21,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from dialog import catalogue
 from telephony.agents.events import EventBus
 from telephony.chat.handoff import ChatHandoff
 from telephony.tasks import stop_task
@@ -129,15 +130,21 @@ async def customer_stream(
 ) -> AsyncIterator[str]:
     """SSE for one hand-off: ``message`` events (id = seq, so ``Last-Event-ID`` resumes) and ``status``
     events (waiting with position and estimate, connected with the agent's name, ended), ending after
-    the ``ended`` status."""
+    the ``ended`` status; ``ended_by: lost`` with a Polish ``text`` when the hand-off vanished."""
     yield f"retry: {retry_ms}\n: connected\n\n"
     last_view: dict[str, Any] | None = None
     async with watch.watch(tid) as woke:
         while True:
             woke.clear()
             record = await handoff.record(tid)
-            if record is None:
-                yield sse("status", {"status": "ended", "transfer_id": tid})
+            if record is None:  # it was there when the stream opened: Redis lost it (came back empty)
+                lost = {
+                    "status": "ended",
+                    "transfer_id": tid,
+                    "ended_by": "lost",
+                    "text": catalogue.CHAT_HANDOFF_LOST_WRITE,
+                }
+                yield sse("status", lost)
                 return
             for message in await handoff.messages(tid, after):
                 after = message["seq"]

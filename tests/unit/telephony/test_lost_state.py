@@ -4,13 +4,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from redis.asyncio import Redis
 
 from dialog import catalogue
+from telephony.agents.events import EventBus
 from telephony.agents.presence import comeback_status
 from telephony.agents.repo import AgentState
 from telephony.agents.roster import Agent, AgentStatus
 from telephony.chat.resume import REQUEUE_PRIORITY, lost_kind, lost_thread, requeue_outcome, thread_reply
+from telephony.chat.stream import ChatWatch, customer_stream
 
 ANNA = Agent(id="anna", name="Anna", contact="client:anna", queues=("obsluga",), token_sha256="a" * 64)
 
@@ -41,3 +46,22 @@ def test_only_a_client_in_a_hand_off_with_agents_to_go_back_to_is_requeued() -> 
     outcome = requeue_outcome("s-2", "obsluga", lost.reply)
     assert outcome.transfer is not None and outcome.transfer.queue == "obsluga"
     assert outcome.transfer.priority == REQUEUE_PRIORITY and not outcome.transfer.emergency
+
+
+class _Vanished:
+    """A hand-off whose record Redis no longer has (the only thing ``customer_stream`` asks here)."""
+
+    async def record(self, tid: str) -> None:
+        return None
+
+
+async def test_a_customer_stream_says_the_hand_off_was_lost_and_how_to_get_it_back() -> None:
+    watch = ChatWatch(EventBus(Redis()))  # never started: the stream only registers its wake-up event
+    chunks = [c async for c in customer_stream(_Vanished(), watch, "t-1")]  # type: ignore[arg-type]
+    status = json.loads(chunks[-1].split("data: ", 1)[1])
+    assert status == {
+        "status": "ended",
+        "transfer_id": "t-1",
+        "ended_by": "lost",
+        "text": catalogue.CHAT_HANDOFF_LOST_WRITE,
+    }
