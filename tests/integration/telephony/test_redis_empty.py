@@ -97,6 +97,22 @@ async def test_an_agent_at_a_live_console_stays_online_and_takes_the_next_transf
         assert await w.status(tid) == "ringing"
 
 
+async def test_a_console_open_through_an_outage_and_an_empty_restart_keeps_the_agent_online(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The live stream outlives the outage (it would otherwise end, and the browser's reconnect after an empty
+    restart be a 401 that logs the agent out): it says so, subscribes again and tells the console to re-read."""
+    async with outage_gateway(own_redis, tmp_path) as w, console(w) as anna:
+        await available(anna)
+        own_redis.kill()
+        await anna.delivered(": store unavailable")  # the stream noticed, and is still open
+        await empty_restart(w)
+        await anna.delivered('"type":"store.back"')
+        assert await agent_status(w) == "available"
+        assert (await anna.client.get("/agents/panels")).status_code == 200
+
+
 async def test_an_agent_who_logged_out_is_not_put_back(own_redis: RedisServer, tmp_path: Path) -> None:  # noqa: F811
     async with outage_gateway(own_redis, tmp_path) as w, console(w) as anna:
         await available(anna)
