@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from telephony.agents.repo import AgentRepo, AgentState
 from telephony.agents.roster import AgentStatus
+from telephony.spool import STORE_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,14 @@ class Presence:
         Redis raises (the caller decides: the recovery watcher logs, a console answers 503)."""
         async with self._lock:
             return await self._beat()
+
+    async def note(self) -> None:
+        """``heartbeat`` after a status change, never raising: the change is made, and a store that fails
+        now is the recovery watcher's to notice (a console action must not fail on its bookkeeping)."""
+        try:
+            await self.heartbeat()
+        except STORE_DOWN:
+            log.warning("presence not noted: Redis unavailable")
 
     async def _beat(self) -> int:
         epoch = await self.epoch.read()

@@ -112,16 +112,10 @@ async def present_stream(
         await presence.heartbeat()
         return await sessions.peek(sid) == agent_id
 
-    async def noted() -> None:  # their status changed (rung, connected): the presence notes it now
-        try:
-            await presence.heartbeat()
-        except STORE_DOWN:
-            log.warning("presence of %s not noted: Redis unavailable", agent_id)
-
     handle = presence.attach(agent_id, partial(sessions.adopt, sid, agent_id))
     try:
-        await noted()  # what Redis says about the agent now
-        stream = agent_stream(bus, agent_id, still_valid=still_valid, keepalive_s=keepalive_s, on_own=noted)
+        await presence.note()  # what Redis says about the agent now
+        stream = agent_stream(bus, agent_id, still_valid=still_valid, keepalive_s=keepalive_s, on_own=presence.note)
         async with aclosing(stream) as sse:
             async for chunk in sse:
                 yield chunk
