@@ -26,7 +26,7 @@ from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
 from dialog.store import SessionRepo
 from telephony.chat.handoff import ChatHandoff
-from telephony.chat.resume import lost_kind, lost_thread, requeue_outcome, session_repo, thread_reply
+from telephony.chat.resume import lost_kind, lost_thread, lost_view, requeue_outcome, session_repo, thread_reply
 from telephony.chat.stream import SSE_HEADERS, ChatWatch, customer_stream
 from telephony.chat.unavailable import unavailable_reply, unavailable_view
 from telephony.metrics import ConversationTurn
@@ -154,7 +154,16 @@ def build_chat_router(
         return result
 
     @router.get("/v1/chat/{session_id}")
-    async def state(session_id: SessionId, live: Live, after: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    async def state(
+        session_id: SessionId,
+        live: Live,
+        after: Annotated[int, Query(ge=0)] = 0,
+        handoff_id: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> dict[str, Any]:
+        """The hand-off and its messages after ``after``. ``handoff_id`` (the one the client was shown): a
+        hand-off Redis lost is answered ``ended_by: lost`` with what to do, not a 404."""
+        if handoff_id and live is not None and await live.handoff.current(session_id) is None:
+            return {"session_id": session_id, "handoff": lost_view(handoff_id), "messages": []}
         handoff, record = await _latest(live, session_id)
         return {
             "session_id": session_id,

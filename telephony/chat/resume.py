@@ -68,6 +68,12 @@ def requeue_outcome(session_id: str, queue: str, reply: str) -> Outcome:
     return Outcome(session_id, "transfer", reply, transfer=transfer)
 
 
+def lost_view(tid: str) -> dict[str, object]:
+    """The customer's view of a hand-off Redis lost (their live stream, their poll): ended, ``ended_by``
+    lost, and what to do (write again: the message, sent with ``handoff_id``, puts the chat back in the queue)."""
+    return {"status": "ended", "transfer_id": tid, "ended_by": "lost", "text": catalogue.CHAT_HANDOFF_LOST_WRITE}
+
+
 def thread_reply(lost: LostThread) -> dict[str, object]:
     """The ``ChatResponse`` of a lost thread: ask again, nothing answered, nothing handed over."""
     return {

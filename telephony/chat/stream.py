@@ -21,9 +21,9 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from dialog import catalogue
 from telephony.agents.events import EventBus
 from telephony.chat.handoff import ChatHandoff
+from telephony.chat.resume import lost_view
 from telephony.tasks import stop_task
 
 log = logging.getLogger(__name__)
@@ -138,13 +138,7 @@ async def customer_stream(
             woke.clear()
             record = await handoff.record(tid)
             if record is None:  # it was there when the stream opened: Redis lost it (came back empty)
-                lost = {
-                    "status": "ended",
-                    "transfer_id": tid,
-                    "ended_by": "lost",
-                    "text": catalogue.CHAT_HANDOFF_LOST_WRITE,
-                }
-                yield sse("status", lost)
+                yield sse("status", lost_view(tid))
                 return
             for message in await handoff.messages(tid, after):
                 after = message["seq"]

@@ -164,6 +164,14 @@ async def test_a_chat_with_an_agent_goes_back_to_the_queue_with_its_message(
         assert accepted.status_code == 200, accepted.text
         await empty_restart(w)
         assert await agent_status(w) == "wrap_up"  # she had the chat: back, but not offered new work mid-chat
+        polled = await w.http.get(f"{chat}/{sid}", params={"handoff_id": tid})  # a client without SSE asks
+        assert polled.status_code == 200, polled.text
+        assert polled.json()["handoff"] == {
+            "status": "ended",
+            "transfer_id": tid,
+            "ended_by": "lost",
+            "text": catalogue.CHAT_HANDOFF_LOST_WRITE,
+        }
 
         text = "Halo, jest tam ktoś?"
         back = await w.http.post(chat, json={"session_id": sid, "handoff_id": tid, "text": text})
