@@ -58,11 +58,13 @@ async def agent_stream(
 
     Starlette cancels this generator when the browser goes away; the subscription is closed on the way out.
     """
-    yield f"retry: {retry_ms}\n: connected\n\n"
-    failures = 0
+    failures, opened = 0, False
     while True:
         try:
             async with bus.subscribe() as subscription:
+                if not opened:  # after the subscription is confirmed: nothing published from here is missed
+                    opened = True
+                    yield f"retry: {retry_ms}\n: connected\n\n"
                 if failures:
                     log.info("console stream for %s: Redis back after %d failed attempts", agent_id, failures)
                     failures = 0
