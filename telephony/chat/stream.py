@@ -24,7 +24,9 @@ from typing import Any
 from telephony.agents.events import EventBus
 from telephony.chat.handoff import ChatHandoff
 from telephony.chat.resume import lost_view
+from telephony.spool import STORE_DOWN
 from telephony.tasks import stop_task
+from telephony.transfer.store import TransferRecord
 
 log = logging.getLogger(__name__)
 
@@ -136,20 +138,33 @@ async def customer_stream(
     async with watch.watch(tid) as woke:
         while True:
             woke.clear()
-            record = await handoff.record(tid)
-            if record is None:  # it was there when the stream opened: Redis lost it (came back empty)
-                yield sse("status", lost_view(tid))
-                return
-            for message in await handoff.messages(tid, after):
-                after = message["seq"]
-                yield sse("message", message, after)
-            view = await handoff.customer_view(record)
-            if view != last_view:
-                last_view = view
-                yield sse("status", view)
-            if view["status"] == "ended":
-                return
+            try:
+                record, messages, view = await _read(handoff, tid, after)
+            except STORE_DOWN:  # Redis away: the stream stays open, the next tick reads again
+                yield ": store unavailable\n\n"
+            else:
+                if record is None:  # it was there when the stream opened: Redis lost it (came back empty)
+                    yield sse("status", lost_view(tid))
+                    return
+                for message in messages:
+                    after = message["seq"]
+                    yield sse("message", message, after)
+                if view != last_view:
+                    last_view = view
+                    yield sse("status", view)
+                if view["status"] == "ended":
+                    return
             try:
                 await asyncio.wait_for(woke.wait(), keepalive_s)
             except TimeoutError:
                 yield ": keep-alive\n\n"
+
+
+async def _read(
+    handoff: ChatHandoff, tid: str, after: int
+) -> tuple[TransferRecord | None, list[dict[str, Any]], dict[str, Any]]:
+    """One tick of ``customer_stream``: the record (None: gone), the messages after ``after``, the view."""
+    record = await handoff.record(tid)
+    if record is None:
+        return None, [], {}
+    return record, await handoff.messages(tid, after), await handoff.customer_view(record)

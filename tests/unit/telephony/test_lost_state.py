@@ -8,6 +8,7 @@ import json
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from dialog import catalogue
 from telephony.agents.events import EventBus
@@ -65,3 +66,24 @@ async def test_a_customer_stream_says_the_hand_off_was_lost_and_how_to_get_it_ba
         "ended_by": "lost",
         "text": catalogue.CHAT_HANDOFF_LOST_WRITE,
     }
+
+
+class _DownThenVanished:
+    """Redis refuses the first read (an outage), then answers without the record (it came back empty)."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    async def record(self, tid: str) -> None:
+        self.reads += 1
+        if self.reads == 1:
+            raise RedisConnectionError("Connection refused")
+        return None
+
+
+async def test_a_customer_stream_stays_open_through_an_outage_then_says_the_hand_off_was_lost() -> None:
+    watch = ChatWatch(EventBus(Redis()))
+    stream = customer_stream(_DownThenVanished(), watch, "t-2", keepalive_s=0.01)  # type: ignore[arg-type]
+    chunks = [c async for c in stream]
+    assert chunks[1] == ": store unavailable\n\n"  # not an error after the response started
+    assert json.loads(chunks[-1].split("data: ", 1)[1])["ended_by"] == "lost"
