@@ -64,6 +64,7 @@ class Presence:
     epoch: StoreEpoch
     restored: int = 0  # agents put back since start (tests, logs)
     _live: dict[int, tuple[str, SessionRestorer]] = field(default_factory=dict)
+    _sids: dict[int, str] = field(default_factory=dict)  # the console session of each stream
     _seen: dict[str, AgentState] = field(default_factory=dict)
     _known: str | None = None
     _ids: itertools.count[int] = field(default_factory=itertools.count)
@@ -73,16 +74,23 @@ class Presence:
     def of(cls, agents: AgentRepo) -> Presence:
         return cls(agents, StoreEpoch(agents))
 
-    def attach(self, agent_id: str, restore_session: SessionRestorer) -> int:
-        """A console stream opened for ``agent_id``; the handle to ``detach`` it when it closes."""
+    def attach(self, agent_id: str, restore_session: SessionRestorer, sid: str = "") -> int:
+        """A console stream opened for ``agent_id`` (session ``sid``); the handle to ``detach`` it."""
         handle = next(self._ids)
         self._live[handle] = (agent_id, restore_session)
+        self._sids[handle] = sid
         return handle
 
     def detach(self, handle: int) -> None:
         agent_id, _ = self._live.pop(handle, ("", None))
+        self._sids.pop(handle, None)
         if agent_id and agent_id not in self.online():
             self._seen.pop(agent_id, None)
+
+    def watches(self, sid: str | None) -> bool:
+        """A stream of this process is open for console session ``sid``: a request carrying it that finds
+        the session missing may be one Redis lost (any other cookie costs no Redis read)."""
+        return bool(sid) and sid in self._sids.values()
 
     def online(self) -> set[str]:
         return {agent_id for agent_id, _ in self._live.values()}

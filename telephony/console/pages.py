@@ -98,7 +98,7 @@ class _Console:
         of this process (``Presence.heartbeat``), so an agent at work is not thrown out by a failover."""
         sessions, sid = self.sessions(deps), self.sid(request)
         agent_id = await sessions.resolve(sid)
-        if agent_id is None and sid and deps.presence.online() and await deps.presence.heartbeat():
+        if agent_id is None and deps.presence.watches(sid) and await deps.presence.heartbeat():
             agent_id = await sessions.resolve(sid)
         return agent_id
 

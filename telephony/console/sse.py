@@ -114,7 +114,7 @@ async def present_stream(
         await presence.heartbeat()
         return await sessions.peek(sid) == agent_id
 
-    handle = presence.attach(agent_id, partial(sessions.adopt, sid, agent_id))
+    handle = presence.attach(agent_id, partial(sessions.adopt, sid, agent_id), sid)
     try:
         await presence.note()  # what Redis says about the agent now
         stream = agent_stream(bus, agent_id, still_valid=still_valid, keepalive_s=keepalive_s, on_own=presence.note)

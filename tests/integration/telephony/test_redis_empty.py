@@ -113,6 +113,23 @@ async def test_a_console_open_through_an_outage_and_an_empty_restart_keeps_the_a
         assert (await anna.client.get("/agents/panels")).status_code == 200
 
 
+async def test_the_console_s_next_request_puts_the_agent_back_before_the_watcher_runs(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async with outage_gateway(own_redis, tmp_path) as w, console(w) as anna:
+        await available(anna)
+        own_redis.kill()
+        own_redis.persist = False
+        own_redis.restart()
+        assert await w.gateway.store.ping()  # no recovery check: the session is missing when the console asks
+        assert (await anna.client.get("/agents/panels")).status_code == 200
+        assert await agent_status(w) == "available"
+        cookie = {"infolinia_console": "not-a-session"}
+        async with httpx.AsyncClient(base_url=w.base, cookies=cookie) as stranger:
+            assert (await stranger.get("/agents/panels")).status_code == 401
+
+
 async def test_an_agent_who_logged_out_is_not_put_back(own_redis: RedisServer, tmp_path: Path) -> None:  # noqa: F811
     async with outage_gateway(own_redis, tmp_path) as w, console(w) as anna:
         await available(anna)
