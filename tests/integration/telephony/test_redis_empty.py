@@ -200,6 +200,13 @@ async def test_a_chat_with_an_agent_goes_back_to_the_queue_with_its_message(
         seen = (await w.http.get(f"{chat}/{sid}")).json()
         assert [m["text"] for m in seen["messages"] if m["from"] == "customer"] == [text]
 
+        again = body["handoff"]["transfer_id"]  # anna closes the lost chat and is offered it again
+        done = await anna.client.post("/agents/wrap-up", data={"outcome": "dropped"}, headers=FETCH)
+        assert done.status_code == 200, done.text
+        await anna.delivered(f'"transfer_id":"{again}"')
+        assert (await w.http.get(f"{chat}/{sid}")).json()["handoff"]["transfer_id"] == again
+        assert await w.status(again) == "ringing"
+
 
 async def test_a_lost_hand_off_with_nobody_to_go_back_to_says_so(own_redis: RedisServer, tmp_path: Path) -> None:  # noqa: F811
     async with outage_gateway(own_redis, tmp_path, dialog=HistoryDialog) as w:  # nobody serves "obsluga"
