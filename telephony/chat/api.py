@@ -13,6 +13,7 @@ From then until the hand-off ends, the customer's ``POST /v1/chat`` messages go 
 
 # No ``from __future__ import annotations``: the route's ``Annotated`` dependency is a local of
 # ``build_chat_router``, which FastAPI can only see as an evaluated annotation.
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from telephony.chat.unavailable import unavailable_reply, unavailable_view
 from telephony.metrics import ConversationTurn
 from telephony.spool import STORE_DOWN, StoreDown
 from telephony.transfer.store import TransferRecord
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
 SessionId = Annotated[str, Path(min_length=1, max_length=128)]
@@ -209,6 +212,7 @@ async def _lost(
     hand-off) the chat back in the agents' queue with this message for the agent."""
     kind = lost_kind(body.handoff_id, live is not None and body.channel == "chat")
     lost = lost_thread(session_id, body.channel, body.text, kind, time.time())
+    log.warning("chat session %s unknown (Redis lost it, or it expired): the customer is told (%s)", session_id, kind)
     try:
         await sessions.save(lost.session)
     except STORE_DOWN as exc:
