@@ -166,6 +166,17 @@ CHAT_UNAVAILABLE_BUSY = (
 CHAT_AGENT_JOINED = "Rozmowę przejmuje konsultant: {name}."  # no past tense: "dołączył" is wrong for Anna
 CHAT_ENDED_BY_AGENT = "Konsultant zakończył rozmowę. Dziękujemy za kontakt!"
 CHAT_ENDED_BY_CUSTOMER = "Rozmowa z konsultantem została zakończona."
+# A chat continued with a session id the store no longer knows (Redis came back empty, or it expired): said
+# instead of answering the message as the first of a new conversation (telephony/chat/resume.py).
+CHAT_THREAD_LOST = "Przepraszam, straciłem wątek naszej rozmowy. Proszę powtórzyć pytanie."
+# ... and the client says it was in a hand-off to an agent: the chat goes back to the agents' queue.
+CHAT_HANDOFF_LOST = "Przepraszam, z powodu problemu technicznego połączenie z konsultantem zostało przerwane."
+# ... told on the customer's live stream when the hand-off vanishes from under it (their next message,
+# sent with ``handoff_id``, puts the chat back in the queue).
+CHAT_HANDOFF_LOST_WRITE = (
+    "Przepraszam, z powodu problemu technicznego połączenie z konsultantem zostało przerwane. "
+    "Proszę napisać wiadomość, a ponownie połączę z konsultantem."
+)
 
 # --- Home Assistant / Wyoming (telephony/speaker/handler.py) ----------------------------------------
 HANDLE_TOO_LONG = "To pytanie jest za długie. Proszę zapytać krócej."

@@ -34,6 +34,7 @@ CALLBACK_NEW = "callback.new"
 CALLBACK_CLAIMED = "callback.claimed"
 CALLBACK_CLOSED = "callback.closed"
 CALLBACK_RELEASED = "callback.released"  # a claimed callback handed back to the list (data: {"id", "by"})
+STORE_BACK = "store.back"  # sent by a console stream itself when Redis answers again: events may have been missed
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,17 @@ end
 return {1, cur}
 """
 
+# KEYS: agent hash, roster set. ARGV: agent id, profile, status, idle_since, last_transfer ('' = none), now.
+# Puts back an agent Redis lost, unless something newer set a live status since (returns 0 then).
+_RESTORE = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if cur and cur ~= 'offline' then return 0 end
+redis.call('HSET', KEYS[1], 'profile', ARGV[2], 'status', ARGV[3], 'idle_since', ARGV[4], 'changed_at', ARGV[6])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'last_transfer', ARGV[5]) end
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
+"""
+
 
 class StatusConflict(Exception):
     """The status change is not allowed from the agent's current status (e.g. available while busy)."""
@@ -125,6 +136,7 @@ class AgentRepo:
         self._reserve = redis.register_script(_RESERVE)
         self._release = redis.register_script(_RELEASE)
         self._transition = redis.register_script(_TRANSITION)
+        self._restore = redis.register_script(_RESTORE)
 
     def _key(self, agent_id: str) -> str:
         return f"{self.prefix}agent:{agent_id}"
@@ -158,6 +170,13 @@ class AgentRepo:
             return False
         await self.sync_roster(agents)
         return True
+
+    async def restore_presence(self, seen: AgentState, status: AgentStatus) -> bool:
+        """Put back an agent Redis lost (``telephony/agents/presence.py``) as ``status``, with what was last
+        seen; never over a live status set since (a new reservation). True when put back."""
+        last = seen.reserved_for or seen.last_transfer or ""
+        args: list[str | float] = [seen.id, seen.agent.to_json(), status, seen.idle_since, last, self._clock()]
+        return bool(await self._restore(keys=[self._key(seen.id), self._all], args=args))
 
     async def list(self) -> builtins.list[AgentState]:
         """Every agent with their live state, sorted by id."""

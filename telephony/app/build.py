@@ -227,6 +227,7 @@ def build_recovery(settings: Settings, store: KeyValueStore, spool: Spool, trans
     recovery = Recovery(store, spool, settings.recovery_interval_s)
     if transfer is not None:
         recovery.agents, recovery.roster = transfer.agents.agents, transfer.roster
+        recovery.presence = transfer.agents.presence
         if transfer.warm is not None:
             spooled = SpooledRequests(transfer.warm, transfer.agents.callbacks, spool)
             for kind in (CALLBACK, VOICEMAIL):

@@ -4,7 +4,9 @@ reachable again and puts back what the outage left behind.
 
 Why a periodic check and not only "on first miss": after a failover without persistence Redis answers
 normally but is empty, so nothing fails that would trigger a repair; the roster must be republished
-(else every agent gets 401) and the spool replayed without waiting for a user to stumble on it.
+(else every agent gets 401), the agents with a live console put back online (``Presence``: else they are
+offline to routing until they log in again), and the spool replayed without waiting for a user to stumble
+on it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dialog.ports import KeyValueStore
+from telephony.agents.presence import Presence
 from telephony.agents.repo import AgentRepo
 from telephony.agents.roster import Agent
 from telephony.spool import STORE_DOWN, Spool
@@ -33,6 +36,7 @@ class Recovery:
     spool: Spool
     interval_s: float = 5.0
     agents: AgentRepo | None = None
+    presence: Presence | None = None  # agents with a live console here: put back when Redis lost them
     roster: list[Agent] = field(default_factory=list)
     appliers: dict[str, Applier] = field(default_factory=dict)  # spool entry kind -> how to store it
     store_up: bool = True
@@ -63,6 +67,8 @@ class Recovery:
                 else:  # a fresh Redis (or its first check here): nothing was lost
                     log.info("agents roster published to Redis (%d agents)", len(self.roster))
             self._reached = True
+            if self.presence is not None:
+                await self.presence.heartbeat()
             await self.spool.replay(self._apply)
         except STORE_DOWN:
             self.store_up = False

@@ -13,6 +13,7 @@ From then until the hand-off ends, the customer's ``POST /v1/chat`` messages go 
 
 # No ``from __future__ import annotations``: the route's ``Annotated`` dependency is a local of
 # ``build_chat_router``, which FastAPI can only see as an evaluated annotation.
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,22 +27,29 @@ from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
 from dialog.store import SessionRepo
 from telephony.chat.handoff import ChatHandoff
+from telephony.chat.resume import lost_kind, lost_thread, lost_view, requeue_outcome, session_repo, thread_reply
 from telephony.chat.stream import SSE_HEADERS, ChatWatch, customer_stream
 from telephony.chat.unavailable import unavailable_reply, unavailable_view
 from telephony.metrics import ConversationTurn
 from telephony.spool import STORE_DOWN, StoreDown
 from telephony.transfer.store import TransferRecord
 
+log = logging.getLogger(__name__)
+
 MAX_TEXT = 2000
 SessionId = Annotated[str, Path(min_length=1, max_length=128)]
 
 
 class ChatRequest(BaseModel):
-    """One caller message. ``session_id`` continues a conversation; none or unknown starts a new one."""
+    """One caller message. ``session_id`` continues a conversation; none starts a new one, and one the store
+    no longer knows is answered "straciłem wątek" under the same id (``telephony/chat/resume.py``).
+    ``handoff_id``: the ``handoff.transfer_id`` the client was last shown, so a hand-off lost with the store
+    goes back to the agents' queue instead of to the bot."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     session_id: str | None = Field(None, max_length=128)
+    handoff_id: str | None = Field(None, max_length=64)
     text: str = Field(..., max_length=MAX_TEXT)
     channel: Literal["chat", "phone", "speaker", "voice"] = "chat"
 
@@ -122,15 +130,18 @@ def build_chat_router(
 
     @router.post("/v1/chat", response_model=ChatResponse)
     async def chat(body: ChatRequest, dialog: Annotated[Dialog, Depends(get_dialog)], live: Live) -> dict[str, Any]:
-        known = bool(body.session_id)
-        if body.session_id and sessions is not None:
-            known = await _reachable(sessions, body.session_id)
+        known, own = bool(body.session_id), session_repo(dialog)  # own: where the dialog keeps sessions
+        repo = own or sessions
+        if body.session_id and repo is not None:
+            known = await _reachable(repo, body.session_id)
         if live is not None and body.session_id and body.channel == "chat":
             record = await live.handoff.active(body.session_id)
             if record is not None:
                 await live.handoff.from_customer(record, body.text)
                 view = _with_url(await live.handoff.customer_view(record), body.session_id)
                 return {**Outcome(body.session_id, "end", "").to_api(), "action": "agent", "handoff": view}
+        if body.session_id and own is not None and not known and not await _handed_before(live, body.session_id):
+            return await _lost(body, body.session_id, own, live, metrics)
         began, caller = time.monotonic(), CallerInfo(channel=body.channel)
         outcome = await dialog.handle(body.session_id, body.text, caller)
         if not outcome.saved:  # a reply whose conversation was not stored would be forgotten on the next turn
@@ -146,7 +157,16 @@ def build_chat_router(
         return result
 
     @router.get("/v1/chat/{session_id}")
-    async def state(session_id: SessionId, live: Live, after: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    async def state(
+        session_id: SessionId,
+        live: Live,
+        after: Annotated[int, Query(ge=0)] = 0,
+        handoff_id: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> dict[str, Any]:
+        """The hand-off and its messages after ``after``. ``handoff_id`` (the one the client was shown): a
+        hand-off Redis lost is answered ``ended_by: lost`` with what to do, not a 404."""
+        if handoff_id and live is not None and await live.handoff.current(session_id) is None:
+            return {"session_id": session_id, "handoff": lost_view(handoff_id), "messages": []}
         handoff, record = await _latest(live, session_id)
         return {
             "session_id": session_id,
@@ -177,6 +197,36 @@ def build_chat_router(
         return {"session_id": session_id, "handoff": _with_url(await handoff.customer_view(latest), session_id)}
 
     return router
+
+
+async def _handed_before(live: LiveChat | None, session_id: str) -> bool:
+    """The chat has a hand-off record (ended): its session expired during a long talk with the agent, the
+    store did not lose it; the customer starts afresh as before."""
+    return live is not None and await live.handoff.current(session_id) is not None
+
+
+async def _lost(
+    body: ChatRequest, session_id: str, sessions: SessionRepo, live: LiveChat | None, metrics: Any
+) -> dict[str, Any]:
+    """The session to continue is gone: "straciłem wątek" under the same id, or (the client was in a
+    hand-off) the chat back in the agents' queue with this message for the agent."""
+    kind = lost_kind(body.handoff_id, live is not None and body.channel == "chat")
+    lost = lost_thread(session_id, body.channel, body.text, kind, time.time())
+    log.warning("chat session %s unknown (Redis lost it, or it expired): the customer is told (%s)", session_id, kind)
+    try:
+        await sessions.save(lost.session)
+    except STORE_DOWN as exc:
+        raise StoreDown("session store unavailable, send the message again") from exc
+    if kind == "thread" or live is None:
+        return thread_reply(lost)
+    outcome = requeue_outcome(session_id, live.handoff.cfg.default_queue, lost.reply)
+    handed = await _hand_off(live, outcome, metrics)
+    if handed["handoff"]["status"] == "unavailable":  # nobody to go back to: the apology, then why
+        return {**thread_reply(lost), "reply": f"{lost.reply} {handed['reply']}", "handoff": handed["handoff"]}
+    record = await live.handoff.active(session_id)
+    if record is not None:  # what the customer just wrote was meant for the agent
+        await live.handoff.from_customer(record, body.text)
+    return {**outcome.to_api(), **handed}
 
 
 def _not_here(emergency: bool) -> dict[str, Any]:

@@ -23,7 +23,10 @@ from typing import Any
 
 from telephony.agents.events import EventBus
 from telephony.chat.handoff import ChatHandoff
+from telephony.chat.resume import lost_view
+from telephony.spool import STORE_DOWN
 from telephony.tasks import stop_task
+from telephony.transfer.store import TransferRecord
 
 log = logging.getLogger(__name__)
 
@@ -129,26 +132,39 @@ async def customer_stream(
 ) -> AsyncIterator[str]:
     """SSE for one hand-off: ``message`` events (id = seq, so ``Last-Event-ID`` resumes) and ``status``
     events (waiting with position and estimate, connected with the agent's name, ended), ending after
-    the ``ended`` status."""
+    the ``ended`` status; ``ended_by: lost`` with a Polish ``text`` when the hand-off vanished."""
     yield f"retry: {retry_ms}\n: connected\n\n"
     last_view: dict[str, Any] | None = None
     async with watch.watch(tid) as woke:
         while True:
             woke.clear()
-            record = await handoff.record(tid)
-            if record is None:
-                yield sse("status", {"status": "ended", "transfer_id": tid})
-                return
-            for message in await handoff.messages(tid, after):
-                after = message["seq"]
-                yield sse("message", message, after)
-            view = await handoff.customer_view(record)
-            if view != last_view:
-                last_view = view
-                yield sse("status", view)
-            if view["status"] == "ended":
-                return
+            try:
+                record, messages, view = await _read(handoff, tid, after)
+            except STORE_DOWN:  # Redis away: the stream stays open, the next tick reads again
+                yield ": store unavailable\n\n"
+            else:
+                if record is None:  # it was there when the stream opened: Redis lost it (came back empty)
+                    yield sse("status", lost_view(tid))
+                    return
+                for message in messages:
+                    after = message["seq"]
+                    yield sse("message", message, after)
+                if view != last_view:
+                    last_view = view
+                    yield sse("status", view)
+                if view["status"] == "ended":
+                    return
             try:
                 await asyncio.wait_for(woke.wait(), keepalive_s)
             except TimeoutError:
                 yield ": keep-alive\n\n"
+
+
+async def _read(
+    handoff: ChatHandoff, tid: str, after: int
+) -> tuple[TransferRecord | None, list[dict[str, Any]], dict[str, Any]]:
+    """One tick of ``customer_stream``: the record (None: gone), the messages after ``after``, the view."""
+    record = await handoff.record(tid)
+    if record is None:
+        return None, [], {}
+    return record, await handoff.messages(tid, after), await handoff.customer_view(record)

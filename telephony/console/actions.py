@@ -40,8 +40,10 @@ LOGGED_OUT = "logged_out"  # the wrap-up outcome of an agent who logged out befo
 
 async def _became_available(deps: AgentsDeps, agent_id: str, on_available: OnAvailable | None) -> None:
     """Ring a waiting caller at once (``agent_dispatch.agent_available``, as the JSON API does); a hook
-    given to the console overrides the deps' own (``AgentsDeps.on_available``)."""
+    given to the console overrides the deps' own (``AgentsDeps.on_available``). The presence notes the
+    new status now: a Redis that loses it a moment later gets it back as it is (``Presence``)."""
     await agent_available(deps.agents, agent_id, on_available or deps.on_available)
+    await deps.presence.note()
 
 
 async def set_status(
@@ -76,6 +78,7 @@ async def go_offline(deps: AgentsDeps, agent_id: str) -> str | None:
     if previous is None:
         return None
     await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, None, {"status": "offline"}))
+    await deps.presence.note()  # an agent who left is never put back online by a failover
     state = await deps.agents.get(agent_id)
     if deps.chat is not None and state is not None and state.reserved_for:
         await deps.chat.decline(state.reserved_for, agent_id)  # a no-op unless it is a chat offer

@@ -18,6 +18,7 @@ from telephony.agents.callbacks import DEFAULT_RETRIES, CallbackBook, RedisCallb
 from telephony.agents.dispatch import OnAvailable
 from telephony.agents.events import EventBus
 from telephony.agents.hours import DEFAULT_HOURS, DEFAULT_TZ, QueueHours
+from telephony.agents.presence import Presence
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats, WaitModel
 from telephony.chat.handoff import ChatHandoff
@@ -39,6 +40,7 @@ class AgentsDeps:
     hours: QueueHours
     limiter: Limiter  # failed tokens per client IP (API and console login), requests per token
     audit: TranscriptAudit  # who read which transcript
+    presence: Presence  # agents with a live console here: put back when Redis comes back empty
     wait_model: WaitModel = field(default_factory=WaitModel)
     clock: Callable[[], float] = time.time
     # Rings waiting callers when an agent becomes available (``WarmTransfer.dispatch_queues``, given by
@@ -69,8 +71,9 @@ def build_agents_deps(
     the gateway's (default: the default rules over this Redis); ``replicas``: how many replicas confirm a
     callback request before it counts as stored (``RedisCallbacks``); ``callback_retries``: how often and
     how far apart a callback nobody answers is tried again."""
+    agents = AgentRepo(redis, prefix=prefix, clock=clock)
     return AgentsDeps(
-        agents=AgentRepo(redis, prefix=prefix, clock=clock),
+        agents=agents,
         transfers=TransferStore(redis, prefix=prefix, clock=clock, ttl_s=transfer_ttl_s),
         callbacks=RedisCallbacks(
             redis,
@@ -86,6 +89,7 @@ def build_agents_deps(
         hours=hours or QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ),
         limiter=limiter or Limiter(limits_storage(redis, prefix), Rules()),
         audit=TranscriptAudit(redis, prefix=prefix, retention_s=audit_retention_s, clock=clock),
+        presence=Presence.of(agents),
         clock=clock,
         on_available=on_available,
     )

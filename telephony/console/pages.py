@@ -28,7 +28,7 @@ from telephony.console import actions as act
 from telephony.console.deps import AgentsDeps, DepsProvider
 from telephony.console.panels import render_context
 from telephony.console.sessions import ConsoleSessions, CookiePolicy
-from telephony.console.sse import SSE_HEADERS, agent_stream
+from telephony.console.sse import SSE_HEADERS, present_stream
 from telephony.console.view import ViewConfig
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -94,7 +94,13 @@ class _Console:
         return request.cookies.get(self.config.cookie.name)
 
     async def agent_id(self, request: Request, deps: AgentsDeps) -> str | None:
-        return await self.sessions(deps).resolve(self.sid(request))
+        """The logged-in agent; a session missing because Redis lost it is first put back by a live console
+        of this process (``Presence.heartbeat``), so an agent at work is not thrown out by a failover."""
+        sessions, sid = self.sessions(deps), self.sid(request)
+        agent_id = await sessions.resolve(sid)
+        if agent_id is None and deps.presence.watches(sid) and await deps.presence.heartbeat():
+            agent_id = await sessions.resolve(sid)
+        return agent_id
 
     def page(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
         response = self.templates.TemplateResponse(request, name, {**self.base, **context}, status_code=status)
@@ -224,12 +230,8 @@ def _page_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> No
 
     @router.get("/events")
     async def events(request: Request, deps: Deps, me: Me) -> StreamingResponse:
-        sessions, sid = console.sessions(deps), console.sid(request)
-
-        async def still_valid() -> bool:
-            return await sessions.peek(sid) == me
-
-        stream = agent_stream(deps.events, me, still_valid=still_valid, keepalive_s=console.config.keepalive_s)
+        sessions, sid = console.sessions(deps), console.sid(request) or ""
+        stream = present_stream(deps.events, me, deps.presence, sessions, sid, console.config.keepalive_s)
         return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
 
 

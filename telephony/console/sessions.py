@@ -69,3 +69,9 @@ class ConsoleSessions:
     async def revoke(self, sid: str | None) -> None:
         if sid and len(sid) <= 128:
             await self._redis.delete(self._key(sid))
+
+    async def adopt(self, sid: str, agent_id: str) -> None:
+        """Put back a live console's session that Redis lost (``telephony/agents/presence.py``); never over
+        a session that exists (NX): a later login or logout decides."""
+        if sid and len(sid) <= 128:
+            await self._redis.set(self._key(sid), agent_id, ex=self._ttl_s, nx=True)

@@ -10,11 +10,17 @@ rendered from Redis for this agent, so nothing meant for another agent leaks thr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from functools import partial
 
-from telephony.agents.events import ConsoleEvent, EventBus
+from telephony.agents.events import STORE_BACK, ConsoleEvent, EventBus, Subscription
+from telephony.agents.presence import Presence
+from telephony.console.sessions import ConsoleSessions
+from telephony.spool import STORE_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -38,21 +44,82 @@ async def agent_stream(
     still_valid: Callable[[], Awaitable[bool]],
     keepalive_s: float = 15.0,
     retry_ms: int = 3000,
-) -> AsyncIterator[str]:
+    on_own: Callable[[], Awaitable[object]] | None = None,
+    reconnect_s: float = 1.0,
+) -> AsyncGenerator[str, None]:
     """SSE text for ``agent_id``: their events and broadcasts, a comment line every ``keepalive_s`` (keeps
     proxies from closing an idle stream), ending when ``still_valid`` turns false (logout, expiry).
+    ``on_own``: run after an event addressed to the agent (a ring, a connect: their status changed).
+
+    A Redis outage does not end it: the stream stays open (comment lines) and subscribes again, then sends
+    ``store.back`` so the console re-reads what it missed. Why: an ended stream is one the browser reopens
+    into a 503 and, should Redis come back empty, into a 401 that logs the agent out; an open one keeps the
+    agent online here (``Presence``) until the heartbeat puts their session back.
 
     Starlette cancels this generator when the browser goes away; the subscription is closed on the way out.
     """
-    async with bus.subscribe() as subscription:
-        yield f"retry: {retry_ms}\n: connected\n\n"
-        while True:
-            event = await subscription.get(keepalive_s)
-            if event is None:
-                if not await still_valid():
-                    log.info("console stream for %s ended: session gone", agent_id)
-                    yield 'event: logout\ndata: {"type":"logout"}\n\n'
-                    return
-                yield ": keep-alive\n\n"
-            elif event.is_for(agent_id):
-                yield sse_message(event)
+    failures, opened = 0, False
+    while True:
+        try:
+            async with bus.subscribe() as subscription:
+                if not opened:  # after the subscription is confirmed: nothing published from here is missed
+                    opened = True
+                    yield f"retry: {retry_ms}\n: connected\n\n"
+                if failures:
+                    log.info("console stream for %s: Redis back after %d failed attempts", agent_id, failures)
+                    failures = 0
+                    yield sse_message(ConsoleEvent(STORE_BACK))
+                async for chunk in _events(subscription, agent_id, still_valid, keepalive_s, on_own):
+                    yield chunk
+                return
+        except STORE_DOWN:
+            failures += 1
+            if failures == 1:
+                log.warning("console stream for %s: Redis unavailable; kept open, subscribing again", agent_id)
+            yield ": store unavailable\n\n"
+            await asyncio.sleep(min(reconnect_s * failures, keepalive_s))
+
+
+async def _events(
+    subscription: Subscription,
+    agent_id: str,
+    still_valid: Callable[[], Awaitable[bool]],
+    keepalive_s: float,
+    on_own: Callable[[], Awaitable[object]] | None,
+) -> AsyncIterator[str]:
+    """One subscription's part of ``agent_stream``; returns after the logout event."""
+    while True:
+        event = await subscription.get(keepalive_s)
+        if event is None:
+            if not await still_valid():
+                log.info("console stream for %s ended: session gone", agent_id)
+                yield 'event: logout\ndata: {"type":"logout"}\n\n'
+                return
+            yield ": keep-alive\n\n"
+        elif event.is_for(agent_id):
+            if on_own is not None and event.agent_id == agent_id:
+                await on_own()  # before the browser hears of it: what it then does sees the change noted
+            yield sse_message(event)
+
+
+async def present_stream(
+    bus: EventBus, agent_id: str, presence: Presence, sessions: ConsoleSessions, sid: str, keepalive_s: float
+) -> AsyncIterator[str]:
+    """``agent_stream`` for a console session, the agent online in ``presence`` while it is open. Its
+    keep-alive is the heartbeat: a session Redis lost is put back (``Presence.heartbeat``), a logout is not."""
+
+    async def still_valid() -> bool:
+        if await sessions.peek(sid) == agent_id:
+            return True
+        await presence.heartbeat()
+        return await sessions.peek(sid) == agent_id
+
+    handle = presence.attach(agent_id, partial(sessions.adopt, sid, agent_id), sid)
+    try:
+        await presence.note()  # what Redis says about the agent now
+        stream = agent_stream(bus, agent_id, still_valid=still_valid, keepalive_s=keepalive_s, on_own=presence.note)
+        async with aclosing(stream) as sse:
+            async for chunk in sse:
+                yield chunk
+    finally:
+        presence.detach(handle)

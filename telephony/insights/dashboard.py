@@ -9,6 +9,7 @@ turn, which publishes nothing). The page works without JavaScript too (it is com
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the routes' Annotated dependencies.
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,12 +22,14 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
+from telephony.agents.events import Subscription
 from telephony.console.deps import AgentsDeps, DepsProvider
 from telephony.console.pages import SECURITY_HEADERS
 from telephony.console.sessions import ConsoleSessions, CookiePolicy
 from telephony.console.sse import SSE_HEADERS
 from telephony.insights.board import board, snapshot
 from telephony.insights.kpis import KpiStore
+from telephony.spool import STORE_DOWN
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -112,20 +115,50 @@ def build_dashboard_router(
 
 
 async def _stream(
-    deps: AgentsDeps, render: Callable[[], Awaitable[str]], still_valid: Callable[[], Awaitable[bool]], refresh_s: float
+    deps: AgentsDeps,
+    render: Callable[[], Awaitable[str]],
+    still_valid: Callable[[], Awaitable[bool]],
+    refresh_s: float,
+    reconnect_s: float = 1.0,
 ) -> AsyncIterator[str]:
-    """Fresh panels on every console event and at least every ``refresh_s``; one line of JSON each."""
-    async with deps.events.subscribe() as subscription:
-        yield "retry: 3000\n: connected\n\n"
-        while await still_valid():
-            try:
-                html = await render()
-            except Exception as exc:  # Redis away for a moment: say so, keep the stream
-                log.warning("dashboard not refreshed: %r", exc)
-                yield ": refresh failed\n\n"
-            else:
-                yield f"event: panels\ndata: {json.dumps({'html': html})}\n\n"
-            await subscription.get(refresh_s)
+    """Fresh panels on every console event and at least every ``refresh_s``; one line of JSON each. A Redis
+    outage does not end it (an ended stream is reopened into 503s, and errors after the response started are
+    stack traces in the log): comment lines meanwhile, then it subscribes again."""
+    failures, opened = 0, False
+    while True:
+        try:
+            async with deps.events.subscribe() as subscription:
+                if not opened:
+                    opened = True
+                    yield "retry: 3000\n: connected\n\n"
+                failures = 0
+                async for chunk in _panels(subscription, render, still_valid, refresh_s):
+                    yield chunk
+                return
+        except STORE_DOWN:
+            failures += 1
+            if failures == 1:
+                log.warning("dashboard stream: Redis unavailable; kept open, subscribing again")
+            yield ": store unavailable\n\n"
+            await asyncio.sleep(min(reconnect_s * failures, refresh_s))
+
+
+async def _panels(
+    subscription: Subscription,
+    render: Callable[[], Awaitable[str]],
+    still_valid: Callable[[], Awaitable[bool]],
+    refresh_s: float,
+) -> AsyncIterator[str]:
+    """One subscription's part of ``_stream``; returns when the session is gone (logged out, expired)."""
+    while await still_valid():
+        try:
+            html = await render()
+        except Exception as exc:  # Redis away for a moment: say so, keep the stream
+            log.warning("dashboard not refreshed: %r", exc)
+            yield ": refresh failed\n\n"
+        else:
+            yield f"event: panels\ndata: {json.dumps({'html': html})}\n\n"
+        await subscription.get(refresh_s)
 
 
 async def _name(deps: AgentsDeps, agent_id: str | None) -> str | None:

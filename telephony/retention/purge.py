@@ -8,8 +8,9 @@ kind's retention, gives an expiry to records that have none and no readable time
 of records that are gone, and deletes recordings through ``RecordingDeleter`` (Twilio REST).
 
 Kept on purpose: ``agent:<id>`` and ``agents:all`` (the roster's live state, pruned by the roster sync when
-an agent leaves), ``stats:handling:*`` (averages, no personal data), ``voicemails`` (the list of
-recordings still to delete at Twilio). A dry run reads the same and changes nothing.
+an agent leaves), ``stats:handling:*`` (averages, no personal data), ``store:epoch`` (the marker that tells
+a Redis that lost its data, ``telephony/agents/presence.py``), ``voicemails`` (the list of recordings still to
+delete at Twilio). A dry run reads the same and changes nothing.
 """
 
 from __future__ import annotations

@@ -33,6 +33,18 @@ log = logging.getLogger(__name__)
 STILL_IN_ROOM = frozenset({"waiting", "ringing"})
 
 
+async def lost_hold(t: WarmTransfer, tid: str, call_sid: str, refusal: Callable[[], str]) -> str:
+    """A hold tick for a transfer the store no longer knows (Redis came back empty): no queue, no agent and no
+    maximum wait would ever end it, so the caller is moved to ``refusal`` (the apology and the fallback
+    number) by REST, hearing the apology with the star key meanwhile (``after_room`` refuses too)."""
+    log.warning("transfer %s: the store lost it while the caller waited: fallback number", tid)
+    if call_sid:
+        with contextlib.suppress(TwilioRestError):
+            await t.p.rest.update_call(call_sid, {"Twiml": refusal()})
+    prompt = await t.p.audio.prompt(catalogue.HOLD_PRESS_STAR)
+    return hold_twiml(prompt, t.p.audio.music_url, 1, t.urls.hold(tid))
+
+
 async def stuck_hold(t: WarmTransfer, record: TransferRecord) -> str:
     """A hold tick for a caller the gateway failed to move to the callback offer: retry the redirect, and
     meanwhile the apology with the star key, then music and back (never silence)."""

@@ -157,7 +157,7 @@ def _plays(request: Request) -> int:
 
 async def _run(steps: TransferSteps, step: str, tid: str, agent_id: str, form: dict[str, str], plays: int) -> str:
     if step == "hold":
-        return await steps.hold(tid)
+        return await steps.hold(tid, form.get("CallSid", ""))
     if step == "conference":
         await steps.conference(tid, form)
         return empty_twiml()

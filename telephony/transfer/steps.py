@@ -19,7 +19,7 @@ from telephony.agents.callbacks import CallbackBook
 from telephony.agents.events import TRANSFER_CONNECTED, ConsoleEvent
 from telephony.agents.waits import hold_announcement, queue_estimate
 from telephony.spool import STORE_DOWN, Spool
-from telephony.transfer.escape import stuck_hold
+from telephony.transfer.escape import lost_hold, stuck_hold
 from telephony.transfer.spooled import SpooledRequests, callback_id_of
 from telephony.transfer.store import TransferRecord, TransferStatus
 from telephony.transfer.twiml import (
@@ -62,18 +62,21 @@ class TransferSteps:
         self.spooled = SpooledRequests(transfer, callbacks, spool)
 
     # --- the caller's hold loop ----------------------------------------------------------------------
-    async def hold(self, tid: str) -> str:
+    async def hold(self, tid: str, call_sid: str = "") -> str:
         """Announcement with fresh position and wait, then music, then back here.
 
         Each fetch is also the transfer's clock tick: it rings an agent who became free and, past
-        the queue's maximum wait, moves the caller to the callback offer.
+        the queue's maximum wait, moves the caller to the callback offer. A transfer the store lost:
+        the caller (``call_sid``) goes to the fallback number (``lost_hold``).
         """
         t, record = self.t, await self.t.p.store.get(tid)
+        if record is None:
+            return await lost_hold(t, tid, call_sid, self.refusal)
         if record is not None and record.status == "fallback":
             return await self._out_of_room(record)
         if record is not None and record.status == "callback_offered":  # its REST redirect failed: retry, star key
             return await stuck_hold(t, record)
-        if record is None or record.status not in ("waiting", "ringing"):
+        if record.status not in ("waiting", "ringing"):
             return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(tid))
         if t.ring_overdue(record):  # Twilio's word on the agent's ring was lost: the next agent
             await t.give_up_ring(record)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +17,10 @@ from typing import Any
 
 import httpx
 import uvicorn
+import yaml
 from twilio.request_validator import RequestValidator
 
-from dialog.ports import CallerInfo, Outcome, Transfer
+from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome, Transfer
 from telephony.app.build import Gateway, build_gateway
 from telephony.app.factory import gateway_app
 from telephony.app.recovery import Recovery
@@ -87,17 +88,26 @@ def spoken(doc: ET.Element) -> bool:
 
 @asynccontextmanager
 async def outage_gateway(
-    redis: RedisServer, tmp_path: Path, *, agent_status: str = "offline", twilio_timeout_s: float = 2.5
+    redis: RedisServer,
+    tmp_path: Path,
+    *,
+    agent_status: str = "offline",
+    twilio_timeout_s: float = 2.5,
+    queues: tuple[str, ...] = ("reklamacje",),
+    dialog: Callable[[KeyValueStore], Dialog] | None = None,
 ) -> AsyncIterator[Outage]:
-    """The gateway on ``redis``; anna (queue "reklamacje") starts ``agent_status``; nobody serves "obsluga"."""
+    """The gateway on ``redis``; anna (``queues``, by default "reklamacje" only: nobody serves "obsluga")
+    starts ``agent_status``; ``dialog``: built over the gateway's store (default: ``ScriptedDialog``)."""
     twilio = TwilioStandin(ACCOUNT, AUTH)
     port = free_port()
     api = await twilio.start()
     settings = world_settings(
         redis.url, port, api, tmp_path, agent_status=agent_status, twilio_timeout_s=twilio_timeout_s
     )
+    _serve(settings.agents_path, queues)
     gateway = build_gateway(settings)
-    loaded = Services(settings, gateway.store, ScriptedDialog(), synthesizer=ToneSynthesizer(ms_per_char=2.0))
+    engine = ScriptedDialog() if dialog is None else dialog(gateway.store)
+    loaded = Services(settings, gateway.store, engine, synthesizer=ToneSynthesizer(ms_per_char=2.0))
     server = uvicorn.Server(
         uvicorn.Config(gateway_app(gateway, loaded), host="127.0.0.1", port=port, log_level="warning")
     )
@@ -112,6 +122,15 @@ async def outage_gateway(
         server.should_exit = True
         await stopped(task, 10.0)
         await twilio.stop()
+
+
+def _serve(roster: Path | None, queues: tuple[str, ...]) -> None:
+    """The roster's agents serve ``queues``."""
+    assert roster is not None
+    data = yaml.safe_load(roster.read_text(encoding="utf-8"))
+    for agent in data["agents"]:
+        agent["queues"] = list(queues)
+    roster.write_text(yaml.safe_dump(data), encoding="utf-8")
 
 
 async def stopped(server_task: asyncio.Task[None], timeout_s: float) -> None:

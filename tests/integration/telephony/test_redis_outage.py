@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+
 from dialog import catalogue
 from telephony.devtools.faults_world import FALLBACK
 from tests.support.outage import bearer, form, outage_gateway, spoken, twiml
@@ -121,3 +123,24 @@ async def test_roster_is_published_again_when_redis_comes_back_empty(
         await w.recovery.check()
         assert (await w.http.get(f"{w.base}/v1/agents", headers=bearer("anna"))).status_code == 200
         assert (await w.http.get(f"{w.base}/readyz")).json()["degraded"] == []
+
+
+async def test_console_dashboards_and_stats_answer_503_in_polish_while_redis_is_down(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Every page and API an agent or supervisor has open: a clear 503 with the Polish ``reply`` and
+    Retry-After, never a 500 or a stack trace."""
+    async with outage_gateway(own_redis, tmp_path) as w, httpx.AsyncClient(base_url=w.base, timeout=30) as client:
+        assert (await client.post("/agents/login", data={"token": "token-anna"})).status_code == 303
+        own_redis.kill()
+        pages = ("/agents", "/agents/panels", "/agents/dashboard", "/agents/history", "/agents/gaps")
+        apis = ("/v1/queues", "/v1/callbacks", "/v1/stats", "/v1/stats/live", "/v1/history", "/v1/audit")
+        for path in (*pages, *apis):
+            answer = await client.get(path, headers=bearer("anna"))
+            assert answer.status_code == 503 and answer.headers.get("retry-after"), (path, answer.text)
+            assert answer.json()["reply"] == catalogue.STORE_DOWN_REPLY, path
+        status = await client.post(
+            "/agents/status", data={"status": "available"}, headers={"X-Requested-With": "fetch"}
+        )
+        assert status.status_code == 503 and status.json()["reply"] == catalogue.STORE_DOWN_REPLY

@@ -1,0 +1,137 @@
+"""Agents with a live console connection in this process, and their presence put back when Redis lost it.
+
+Why: Redis holds an agent's console session and status. After a failover without persistence it comes back
+empty, the roster is republished with every agent's initial status (offline), and each console session is
+gone: agents still sitting at an open console would be invisible to routing (transfers end in a callback
+offer) and thrown out at their next click. The process that serves an agent's console stream still knows
+who they are and what Redis last said about them, so it puts both back.
+
+Only agents on duty (available, busy, wrap-up) are put back: an agent off duty or logging out is not
+taking calls, and at worst logs in again. The snapshot is refreshed by every heartbeat and status change
+here, so the window where a change made on another worker is not yet seen is one recovery interval.
+
+How a lost store is told from a logout: a random marker (``store:epoch``) written once into Redis. A logout
+deletes one session and leaves the marker; a Redis that lost its data has no marker (or, once another worker
+wrote a new one, a different one). Checked by the recovery watcher every few seconds and by a console that
+finds its session missing (its keep-alive heartbeat, or a request), whichever comes first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from telephony.agents.repo import AgentRepo, AgentState
+from telephony.agents.roster import AgentStatus
+from telephony.spool import STORE_DOWN
+
+log = logging.getLogger(__name__)
+
+SessionRestorer = Callable[[], Awaitable[object]]  # puts one console session back in Redis
+
+
+def comeback_status(seen: AgentState) -> AgentStatus:
+    """The status an agent gets back: as last seen, but busy becomes wrap-up. The reservation named a call
+    or chat Redis no longer knows; wrap-up keeps them off new work until they say they are free (busy with
+    no reservation would never be released)."""
+    return "wrap_up" if seen.status == "busy" else seen.status
+
+
+class StoreEpoch:
+    """The marker that changes when Redis lost its data (see the module's docstring)."""
+
+    def __init__(self, agents: AgentRepo) -> None:
+        self.redis, self.key = agents.redis, f"{agents.prefix}store:epoch"
+
+    async def read(self) -> str:
+        """The current marker, written first where there is none (atomic: SET NX, then GET)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.key, uuid.uuid4().hex, nx=True)
+            pipe.get(self.key)
+            _, value = await pipe.execute()
+        return str(value)
+
+
+@dataclass
+class Presence:
+    """One per process: the console streams attach while open; ``heartbeat()`` keeps or puts back."""
+
+    agents: AgentRepo
+    epoch: StoreEpoch
+    restored: int = 0  # agents put back since start (tests, logs)
+    _live: dict[int, tuple[str, SessionRestorer]] = field(default_factory=dict)
+    _sids: dict[int, str] = field(default_factory=dict)  # the console session of each stream
+    _seen: dict[str, AgentState] = field(default_factory=dict)
+    _known: str | None = None
+    _ids: itertools.count[int] = field(default_factory=itertools.count)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one heartbeat at a time: no snapshot mid-restore
+
+    @classmethod
+    def of(cls, agents: AgentRepo) -> Presence:
+        return cls(agents, StoreEpoch(agents))
+
+    def attach(self, agent_id: str, restore_session: SessionRestorer, sid: str = "") -> int:
+        """A console stream opened for ``agent_id`` (session ``sid``); the handle to ``detach`` it."""
+        handle = next(self._ids)
+        self._live[handle] = (agent_id, restore_session)
+        self._sids[handle] = sid
+        return handle
+
+    def detach(self, handle: int) -> None:
+        agent_id, _ = self._live.pop(handle, ("", None))
+        self._sids.pop(handle, None)
+        if agent_id and agent_id not in self.online():
+            self._seen.pop(agent_id, None)
+
+    def watches(self, sid: str | None) -> bool:
+        """A stream of this process is open for console session ``sid``: a request carrying it that finds
+        the session missing may be one Redis lost (any other cookie costs no Redis read)."""
+        return bool(sid) and sid in self._sids.values()
+
+    def online(self) -> set[str]:
+        return {agent_id for agent_id, _ in self._live.values()}
+
+    async def heartbeat(self) -> int:
+        """Remember what Redis says about the agents online here or, when it lost its data since the last
+        heartbeat, put their sessions and statuses back. Returns how many agents were put back. Raises what
+        Redis raises (the caller decides: the recovery watcher logs, a console answers 503)."""
+        async with self._lock:
+            return await self._beat()
+
+    async def note(self) -> None:
+        """``heartbeat`` after a status change, never raising: the change is made, and a store that fails
+        now is the recovery watcher's to notice (a console action must not fail on its bookkeeping)."""
+        try:
+            await self.heartbeat()
+        except STORE_DOWN:
+            log.warning("presence not noted: Redis unavailable")
+
+    async def _beat(self) -> int:
+        epoch = await self.epoch.read()
+        lost, self._known = self._known is not None and epoch != self._known, epoch
+        if not lost:
+            await self._remember()
+            return 0
+        back = 0
+        for agent_id, restore_session in list(self._live.values()):
+            seen = self._seen.get(agent_id)
+            status = "offline" if seen is None else comeback_status(seen)
+            if seen is None or status == "offline":  # off duty or logged out: nothing to put back
+                continue
+            await restore_session()
+            if await self.agents.restore_presence(seen, status):
+                back += 1
+        if back:
+            log.warning("Redis lost its data: %d agents with a live console are back online", back)
+        self.restored += back
+        return back
+
+    async def _remember(self) -> None:
+        for agent_id in self.online():
+            state = await self.agents.get(agent_id)
+            if state is not None:
+                self._seen[agent_id] = state
