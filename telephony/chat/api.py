@@ -25,9 +25,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
+from dialog.session import Session
 from dialog.store import SessionRepo
 from telephony.chat.handoff import ChatHandoff
-from telephony.chat.resume import lost_kind, lost_thread, lost_view, requeue_outcome, session_repo, thread_reply
+from telephony.chat.resume import (
+    fresh_session,
+    leans_on_the_thread,
+    lost_kind,
+    lost_thread,
+    lost_view,
+    requeue_outcome,
+    session_repo,
+    thread_reply,
+)
 from telephony.chat.stream import SSE_HEADERS, ChatWatch, customer_stream
 from telephony.chat.unavailable import unavailable_reply, unavailable_view
 from telephony.metrics import ConversationTurn
@@ -141,7 +151,10 @@ def build_chat_router(
                 view = _with_url(await live.handoff.customer_view(record), body.session_id)
                 return {**Outcome(body.session_id, "end", "").to_api(), "action": "agent", "handoff": view}
         if body.session_id and own is not None and not known and not await _handed_before(live, body.session_id):
-            return await _lost(body, body.session_id, own, live, metrics)
+            kind = lost_kind(body.handoff_id, live is not None and body.channel == "chat")
+            if kind == "handoff" or leans_on_the_thread(body.text):
+                return await _lost(body, body.session_id, own, live, metrics)
+            await _save(own, fresh_session(body.session_id, body.channel, time.time()))  # answered below
         began, caller = time.monotonic(), CallerInfo(channel=body.channel)
         outcome = await dialog.handle(body.session_id, body.text, caller)
         if not outcome.saved:  # a reply whose conversation was not stored would be forgotten on the next turn
@@ -213,10 +226,7 @@ async def _lost(
     kind = lost_kind(body.handoff_id, live is not None and body.channel == "chat")
     lost = lost_thread(session_id, body.channel, body.text, kind, time.time())
     log.warning("chat session %s unknown (Redis lost it, or it expired): the customer is told (%s)", session_id, kind)
-    try:
-        await sessions.save(lost.session)
-    except STORE_DOWN as exc:
-        raise StoreDown("session store unavailable, send the message again") from exc
+    await _save(sessions, lost.session)
     if kind == "thread" or live is None:
         return thread_reply(lost)
     outcome = requeue_outcome(session_id, live.handoff.cfg.default_queue, lost.reply)
@@ -227,6 +237,13 @@ async def _lost(
     if record is not None:  # what the customer just wrote was meant for the agent
         await live.handoff.from_customer(record, body.text)
     return {**outcome.to_api(), **handed}
+
+
+async def _save(sessions: SessionRepo, session: Session) -> None:
+    try:
+        await sessions.save(session)
+    except STORE_DOWN as exc:
+        raise StoreDown("session store unavailable, send the message again") from exc
 
 
 def _not_here(emergency: bool) -> dict[str, Any]:

@@ -4,7 +4,10 @@ Why: the chat client holds the session id; the conversation behind it lives in R
 empty (a failover without persistence) or the session expired, the engine would read the next message as
 the first of a new conversation under a new id: the topic lost, maybe a greeting again, and the customer
 none the wiser. Instead the gateway answers ``CHAT_THREAD_LOST`` ("straciłem wątek ..., proszę powtórzyć
-pytanie") under the *same* session id, which from then on holds a fresh conversation.
+pytanie") under the *same* session id, which from then on holds a fresh conversation. That is only for
+words that mean something after what went before ("a kiedy dojdzie?", "tak", "to drugie", "48213":
+``leans_on_the_thread``); a question that stands alone (a customer back the next day, whose session has
+expired) is answered as the first of a fresh conversation under the same id, with nothing to apologise for.
 
 A customer whose client says it was in a hand-off (``handoff_id``: the ``transfer_id`` it was last shown)
 lost their agent too: that chat goes straight back to the agents' queue (``CHAT_HANDOFF_LOST`` and the
@@ -17,6 +20,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dialog import catalogue
+from dialog.engine_intents import is_follow_up
+from dialog.numbers import yes_no
 from dialog.ports import Outcome, Transfer
 from dialog.session import Session
 from dialog.store import SessionRepo
@@ -44,6 +49,20 @@ def session_repo(dialog: object) -> SessionRepo | None:
     them elsewhere or not at all (a scripted one): nothing is judged lost there."""
     repo = getattr(dialog, "sessions", None)
     return repo if isinstance(repo, SessionRepo) else None
+
+
+def leans_on_the_thread(text: str) -> bool:
+    """Words that mean something only after what was said before: a follow-up ("a ile to kosztuje?"), an
+    answer ("tak", "nie"), or two words at most ("to drugie", an order number asked for)."""
+    return is_follow_up(text) or yes_no(text) is not None or len(text.split()) <= 2
+
+
+def fresh_session(session_id: str, channel: str, now: float) -> Session:
+    """An empty conversation under the client's id, for a question that stands alone after a lost thread:
+    the engine continues it as it would a new one (marked, so the history says the earlier part is gone)."""
+    session = Session(id=session_id, created_at=now, updated_at=now, channel=channel)
+    session.slots["thread_lost"] = "fresh"
+    return session
 
 
 def lost_kind(handoff_id: str | None, live: bool) -> LostKind:

@@ -161,6 +161,10 @@ async def test_a_chat_continued_after_an_empty_restart_is_told_the_thread_was_lo
         assert bots[0].handled == ["Gdzie jest moja paczka?"]  # the follow-up was not read as a new question
         again = (await w.http.post(chat, json={"session_id": sid, "text": "Gdzie jest paczka 48213?"})).json()
         assert again["session_id"] == sid and again["reply"] == "Bot: Gdzie jest paczka 48213?"
+        await empty_restart(w)  # again; now the customer asks a question that stands alone (or came back
+        alone = await w.http.post(chat, json={"session_id": sid, "text": "Jakie są godziny otwarcia sklepu?"})
+        assert alone.status_code == 200, alone.text  # the next day to an expired session): simply answered
+        assert alone.json()["session_id"] == sid and alone.json()["reply"] == "Bot: Jakie są godziny otwarcia sklepu?"
 
 
 async def test_a_chat_with_an_agent_goes_back_to_the_queue_with_its_message(

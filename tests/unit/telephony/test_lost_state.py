@@ -15,7 +15,14 @@ from telephony.agents.events import EventBus
 from telephony.agents.presence import comeback_status
 from telephony.agents.repo import AgentState
 from telephony.agents.roster import Agent, AgentStatus
-from telephony.chat.resume import REQUEUE_PRIORITY, lost_kind, lost_thread, requeue_outcome, thread_reply
+from telephony.chat.resume import (
+    REQUEUE_PRIORITY,
+    leans_on_the_thread,
+    lost_kind,
+    lost_thread,
+    requeue_outcome,
+    thread_reply,
+)
 from telephony.chat.stream import ChatWatch, customer_stream
 
 ANNA = Agent(id="anna", name="Anna", contact="client:anna", queues=("obsluga",), token_sha256="a" * 64)
@@ -87,3 +94,19 @@ async def test_a_customer_stream_stays_open_through_an_outage_then_says_the_hand
     chunks = [c async for c in stream]
     assert chunks[1] == ": store unavailable\n\n"  # not an error after the response started
     assert json.loads(chunks[-1].split("data: ", 1)[1])["ended_by"] == "lost"
+
+
+@pytest.mark.parametrize(
+    ("text", "leans"),
+    [
+        ("a kiedy dojdzie?", True),
+        ("tak", True),
+        ("nie, dziękuję", True),
+        ("to drugie", True),
+        ("48213", True),
+        ("Jakie są godziny otwarcia sklepu?", False),
+        ("Chcę zwrócić buty kupione w zeszłym tygodniu", False),
+    ],
+)
+def test_only_words_that_need_the_lost_thread_are_answered_with_the_apology(text: str, leans: bool) -> None:
+    assert leans_on_the_thread(text) is leans
