@@ -31,7 +31,7 @@ from telephony.call.actions import BotAction
 from telephony.call.deadline import within_turn_deadline
 from telephony.call.deps import CallContext, CallDeps, CallReport, save_record
 from telephony.call.floor import Floor
-from telephony.call.inbound import Ears, Keypad, Speculation
+from telephony.call.inbound import Ears, KeyAction, Keypad, Speculation
 from telephony.call.playout import HeardTranscript, Playout
 from telephony.call.speaking import Mouth
 from telephony.call.timing import TurnLog, TurnTiming
@@ -119,6 +119,7 @@ class _Call:
             for now, events in await self.ears.hear(event.pcm, self.playout.busy):
                 for turn_event in events:
                     await self._on_turn(turn_event, now)
+                await self._on_keys(self.keypad.timed_out(now))
                 self._check_silence(now)
         elif isinstance(event, MarkPlayed):
             seg = self.playout.on_mark(event.name)
@@ -156,7 +157,11 @@ class _Call:
 
     async def _on_dtmf(self, digit: str) -> None:
         self.floor.caller_active()
-        action = self.keypad.press(digit, self.expects == "order_number", self.expects == "choice")
+        now = self.ears.now
+        await self._on_keys(self.keypad.press(digit, self.expects == "order_number", self.expects == "choice", now))
+
+    async def _on_keys(self, action: KeyAction | None) -> None:
+        """A keypad entry is complete (a key, '#', or the pause after the last key): the turn it makes."""
         if action is None:
             return
         timing = self.log.typed(self.d.clock())  # the turn is complete the moment the key is pressed
