@@ -40,12 +40,14 @@ class Segment:
     turn: int
     status: Status = "unsent"
     samples: int = 0  # audio sent so far
+    rendered: int = 0  # audio handed to the sender, sent or not: a cut segment's words spread over all of it
     play_start: float | None = None  # playout clock: when its first sample plays (estimated)
     heard_s: float = 0.0
 
     @property
     def duration_s(self) -> float:
-        return self.samples / RATE
+        """The segment's audio as far as it is known (a long prompt is paced out long after it is rendered)."""
+        return max(self.samples, self.rendered) / RATE
 
     def heard_text(self) -> str:
         """The words heard: all of them, or for an interrupted segment the played fraction of them."""
@@ -138,6 +140,7 @@ class Playout:
         """Send ``pcm`` for ``seg`` in frames, paced; returns the clock time the first frame was sent."""
         step = RATE * self.frame_ms // 1000
         first: float | None = None
+        seg.rendered += len(pcm)
         for i in range(0, len(pcm), step):
             frame = np.asarray(pcm[i : i + step], dtype=np.int16)
             wait = self._play_end - self.clock() - self.max_lead_s

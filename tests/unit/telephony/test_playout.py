@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -187,3 +188,22 @@ async def test_a_synthesis_error_surfaces_and_clear_settles_the_segments() -> No
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:
     assert split_sentences(text) == expected
+
+
+async def test_a_segment_cut_while_it_is_being_sent_counts_its_words_over_its_whole_audio() -> None:
+    """A long prompt (the 20 s greeting) is paced out frame by frame: cut 1 s in, the caller heard a
+    quarter of a 4 s sentence, not nearly all of it (a share of the audio sent so far would say 80 %)."""
+    clock, _channel, playout = setup(lead=0.25)
+    seg = Segment("t0-1", "jeden dwa trzy cztery pięć sześć siedem osiem.", 0)
+    playout.begin(seg)
+    sending = asyncio.create_task(playout.send(seg, seconds(4.0)))
+    while clock.t < 1.0:
+        await asyncio.sleep(0)
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+    playout.abandon(seg)
+    assert await playout.clear() == [seg] and seg.status == "interrupted"
+    assert seg.heard_s == pytest.approx(1.0, abs=0.03)
+    assert seg.heard_text() == "jeden dwa"
+    assert seg.to_dict()["duration_s"] == pytest.approx(4.0)  # the sentence's audio, not what left before the cut
