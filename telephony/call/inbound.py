@@ -167,6 +167,10 @@ class Keypad:
             return None
         return self.press("#", number_expected=True, now=now)
 
+    def drop(self) -> None:
+        """The caller spoke a turn instead: keys typed without '#' before it are not a turn of their own."""
+        self.typed = ""
+
 
 class SilenceWatch:
     """Caller silence while the bot is idle: "still there?" after ``limit_s``, goodbye after a second one.

@@ -119,7 +119,7 @@ class _Call:
             for now, events in await self.ears.hear(event.pcm, self.playout.busy):
                 for turn_event in events:
                     await self._on_turn(turn_event, now)
-                await self._on_keys(self.keypad.timed_out(now))
+                await self._on_keys(self.keypad.timed_out(now) if self.ears.idle else None)  # not while they talk
                 self._check_silence(now)
         elif isinstance(event, MarkPlayed):
             seg = self.playout.on_mark(event.name)
@@ -144,6 +144,7 @@ class _Call:
         elif isinstance(event, SpeechResumed):
             self.spec.drop()
         elif isinstance(event, TurnEnded):
+            self.keypad.drop()
             timing = self.log.new("speech")
             wall = self.d.clock()
             timing.stamp("turn_detected", wall)

@@ -32,3 +32,13 @@ async def test_an_order_number_typed_without_hash_is_a_turn_and_never_a_silence_
     assert h.dialog.handled == ["Zamówienie", "048213"]
     assert report.turns[-1].source == "dtmf"
     assert TEXTS.still_there not in [text for text, _ in bot_lines(report)]
+
+
+async def test_a_key_pressed_before_speaking_does_not_become_a_turn_of_its_own() -> None:
+    """A stray key, then the caller says what they want: the spoken turn is answered, and the key is never
+    sent to the dialog a few seconds later, cutting that answer short."""
+    h = await harness()
+    h.line.replied(1).play_out().press("1").say("Dostawa").replied(2).play_out().silence(KEYS_END_S + 0.5)
+    report = await call(h)
+    assert h.dialog.handled == ["Dostawa"]
+    assert [t.source for t in report.turns] == ["speech"]
