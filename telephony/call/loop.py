@@ -127,8 +127,8 @@ class _Call:
                 self.log.mark_played(seg.turn, self.d.clock())
         elif isinstance(event, Dtmf):
             await self._on_dtmf(event.digit)
-        elif isinstance(event, CallEnded):
-            self.ended = self.ended or "caller_hung_up"
+        elif isinstance(event, CallEnded):  # Twilio says stop as the call ends; a socket gone without it broke
+            self.ended = self.ended or ("stream_lost" if event.reason == "disconnected" else "caller_hung_up")
             self.playout.hang_up()
 
     async def _on_turn(self, event: TurnEvent, now: float) -> None:
@@ -303,7 +303,7 @@ class _Call:
 
     def _finish(self, how: str) -> None:
         # Twilio may stop the stream before our hang-up/transfer request returns: that "hang-up" was ours.
-        self.ended = how if self.ended in (None, "caller_hung_up") else self.ended
+        self.ended = how if self.ended in (None, "caller_hung_up", "stream_lost") else self.ended
         self.action.wake()
 
     def _context(self) -> CallContext:
