@@ -141,7 +141,8 @@ class CallDeps:
 
 @dataclass
 class CallReport:
-    """How a call went. ``ended``: caller_hung_up | hung_up | transferred | fallback | fallback_twiml."""
+    """How a call went. ``ended``: caller_hung_up | hung_up | transferred | fallback | fallback_twiml
+    | stream_lost (the socket broke without Twilio's stop: Twilio runs the TwiML after </Connect>)."""
 
     call_sid: str
     session_id: str | None

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 WIRE_RATE = 8000
 KeyAction = tuple[Literal["human", "text"], str]
 SilenceAction = Literal["still_there", "goodbye"]
+# Keys typed without the closing '#' end this long after the last one, as if '#' had been pressed: no prompt
+# asks for '#', so a caller types an order number and waits (IVRs commonly wait 3 to 5 s between digits).
+KEYS_END_S = 4.0
 
 
 class Ears:
@@ -128,7 +131,8 @@ def _probabilities(vad: SpeechProbability, frames: list[PCM]) -> tuple[list[floa
 
 
 class Keypad:
-    """DTMF: ``0`` as the first key asks for a human; digits then ``#`` are typed text; ``*`` resets.
+    """DTMF: ``0`` as the first key asks for a human; digits then ``#`` (or ``KEYS_END_S`` without a key)
+    are typed text; ``*`` resets.
 
     While an order number is expected a leading ``0`` is just a digit (``0#`` still means a human),
     so typing a number can never be mistaken for a transfer request. While the bot offers two topics
@@ -137,8 +141,10 @@ class Keypad:
 
     def __init__(self) -> None:
         self.typed = ""
+        self._last_at = 0.0  # media time of the last key
 
-    def press(self, digit: str, number_expected: bool, choice: bool = False) -> KeyAction | None:
+    def press(self, digit: str, number_expected: bool, choice: bool = False, now: float = 0.0) -> KeyAction | None:
+        self._last_at = now
         if digit == "0" and not self.typed and not number_expected:
             return ("human", "")
         if choice and digit in ("1", "2") and not self.typed:
@@ -153,6 +159,17 @@ class Keypad:
         elif digit.isdigit():
             self.typed += digit
         return None
+
+    def timed_out(self, now: float) -> KeyAction | None:
+        """The typed keys as a turn once ``KEYS_END_S`` passed since the last key (a '#' the caller never
+        pressed); None while nothing is typed or the caller may still be typing."""
+        if not self.typed or now - self._last_at < KEYS_END_S:
+            return None
+        return self.press("#", number_expected=True, now=now)
+
+    def drop(self) -> None:
+        """The caller spoke a turn instead: keys typed without '#' before it are not a turn of their own."""
+        self.typed = ""
 
 
 class SilenceWatch:

@@ -31,7 +31,7 @@ from telephony.call.actions import BotAction
 from telephony.call.deadline import within_turn_deadline
 from telephony.call.deps import CallContext, CallDeps, CallReport, save_record
 from telephony.call.floor import Floor
-from telephony.call.inbound import Ears, Keypad, Speculation
+from telephony.call.inbound import Ears, KeyAction, Keypad, Speculation
 from telephony.call.playout import HeardTranscript, Playout
 from telephony.call.speaking import Mouth
 from telephony.call.timing import TurnLog, TurnTiming
@@ -119,6 +119,7 @@ class _Call:
             for now, events in await self.ears.hear(event.pcm, self.playout.busy):
                 for turn_event in events:
                     await self._on_turn(turn_event, now)
+                await self._on_keys(self.keypad.timed_out(now) if self.ears.idle else None)  # not while they talk
                 self._check_silence(now)
         elif isinstance(event, MarkPlayed):
             seg = self.playout.on_mark(event.name)
@@ -126,8 +127,8 @@ class _Call:
                 self.log.mark_played(seg.turn, self.d.clock())
         elif isinstance(event, Dtmf):
             await self._on_dtmf(event.digit)
-        elif isinstance(event, CallEnded):
-            self.ended = self.ended or "caller_hung_up"
+        elif isinstance(event, CallEnded):  # Twilio says stop as the call ends; a socket gone without it broke
+            self.ended = self.ended or ("stream_lost" if event.reason == "disconnected" else "caller_hung_up")
             self.playout.hang_up()
 
     async def _on_turn(self, event: TurnEvent, now: float) -> None:
@@ -143,6 +144,7 @@ class _Call:
         elif isinstance(event, SpeechResumed):
             self.spec.drop()
         elif isinstance(event, TurnEnded):
+            self.keypad.drop()
             timing = self.log.new("speech")
             wall = self.d.clock()
             timing.stamp("turn_detected", wall)
@@ -156,7 +158,11 @@ class _Call:
 
     async def _on_dtmf(self, digit: str) -> None:
         self.floor.caller_active()
-        action = self.keypad.press(digit, self.expects == "order_number", self.expects == "choice")
+        now = self.ears.now
+        await self._on_keys(self.keypad.press(digit, self.expects == "order_number", self.expects == "choice", now))
+
+    async def _on_keys(self, action: KeyAction | None) -> None:
+        """A keypad entry is complete (a key, '#', or the pause after the last key): the turn it makes."""
         if action is None:
             return
         timing = self.log.typed(self.d.clock())  # the turn is complete the moment the key is pressed
@@ -297,7 +303,7 @@ class _Call:
 
     def _finish(self, how: str) -> None:
         # Twilio may stop the stream before our hang-up/transfer request returns: that "hang-up" was ours.
-        self.ended = how if self.ended in (None, "caller_hung_up") else self.ended
+        self.ended = how if self.ended in (None, "caller_hung_up", "stream_lost") else self.ended
         self.action.wake()
 
     def _context(self) -> CallContext:

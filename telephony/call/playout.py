@@ -40,12 +40,14 @@ class Segment:
     turn: int
     status: Status = "unsent"
     samples: int = 0  # audio sent so far
+    rendered: int = 0  # audio handed to the sender, sent or not: a cut segment's words spread over all of it
     play_start: float | None = None  # playout clock: when its first sample plays (estimated)
     heard_s: float = 0.0
 
     @property
     def duration_s(self) -> float:
-        return self.samples / RATE
+        """The segment's audio as far as it is known (a long prompt is paced out long after it is rendered)."""
+        return max(self.samples, self.rendered) / RATE
 
     def heard_text(self) -> str:
         """The words heard: all of them, or for an interrupted segment the played fraction of them."""
@@ -138,6 +140,7 @@ class Playout:
         """Send ``pcm`` for ``seg`` in frames, paced; returns the clock time the first frame was sent."""
         step = RATE * self.frame_ms // 1000
         first: float | None = None
+        seg.rendered += len(pcm)
         for i in range(0, len(pcm), step):
             frame = np.asarray(pcm[i : i + step], dtype=np.int16)
             wait = self._play_end - self.clock() - self.max_lead_s
@@ -165,10 +168,13 @@ class Playout:
         await self.channel.send_mark(seg.id)
 
     def abandon(self, seg: Segment) -> None:
-        """Sending stopped before the segment's end (cancelled); ``clear`` decides what was heard."""
+        """Sending stopped before the segment's end (cancelled); ``clear`` decides what was heard, or the
+        playout clock when the line is already gone (no ``clear`` will come)."""
         if self._speaking is seg:
             self._speaking = None
-            if seg.samples == 0:
+            if self.line_gone:
+                self._settle(seg, self.clock())
+            elif seg.samples == 0:
                 seg.status = "unsent"
             else:
                 seg.status = "queued"
@@ -196,9 +202,7 @@ class Playout:
         if cut:  # every segment ends in a mark: with none outstanding, nothing is left to drop
             await self.channel.clear()
         for seg in cut:
-            played = 0.0 if seg.play_start is None else now - seg.play_start
-            seg.heard_s = min(max(0.0, played), seg.duration_s)
-            seg.status = "interrupted" if seg.samples else "unsent"
+            self._settle(seg, now)
         self._play_end = now
         self._mark_idle()
         return cut
@@ -222,13 +226,24 @@ class Playout:
     def hang_up(self) -> None:
         """The call ended: release anyone waiting for marks. A segment the playout clock says had finished
         playing counts as heard: its mark may still have been on the wire when the caller hung up (the
-        stop can overtake it in our handling), and the record must say what the caller heard."""
+        stop can overtake it in our handling), and the record must say what the caller heard. One cut
+        short by the hang-up was interrupted after the part that had played, as by a barge-in."""
         now = self.clock()
         for seg in list(self._pending.values()):
             if seg.play_start is not None and seg.play_start + seg.duration_s <= now:
                 self.on_mark(seg.id)
+            else:
+                self._pending.pop(seg.id)
+                self._settle(seg, now)
         self.line_gone = True
         self._played.set()
+
+    @staticmethod
+    def _settle(seg: Segment, now: float) -> None:
+        """A segment cut at ``now`` (barge-in or hang-up): interrupted after what the playout clock says played."""
+        played = 0.0 if seg.play_start is None else now - seg.play_start
+        seg.heard_s = min(max(0.0, played), seg.duration_s)
+        seg.status = "interrupted" if seg.samples else "unsent"
 
 
 async def speak(

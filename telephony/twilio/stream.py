@@ -30,6 +30,7 @@ from voice.ports import PCM
 log = logging.getLogger(__name__)
 
 _SEND_ERRORS = (WebSocketDisconnect, RuntimeError, OSError)  # Starlette/uvicorn "socket is gone"
+_NORMAL_CLOSES = (1000, 1001, 1005)  # a hang-up's close; any other code is worth a line (1009: frame too big)
 
 
 class TwilioWebSocketChannel:
@@ -134,6 +135,11 @@ class TwilioWebSocketChannel:
         except (WebSocketDisconnect, RuntimeError):
             return None
         if message["type"] == "websocket.disconnect":
+            code = message.get("code", 1000)
+            if code not in _NORMAL_CLOSES:  # e.g. the server's own 1009 for a message over its size limit
+                log.warning(
+                    "stream %s: socket closed with code %s %s", self._stream_sid, code, message.get("reason") or ""
+                )
             return None
         text = message.get("text")
         if text is None:

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import logging
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Iterator
@@ -399,3 +400,20 @@ async def test_control_characters_from_the_caller_still_give_valid_twiml(
     assert stream is not None
     sent = {str(p.get("name")): str(p.get("value")) for p in stream.findall("Parameter")}
     assert sent["from"] == "+48600100200"
+
+
+async def test_a_frame_over_the_size_limit_ends_the_stream_with_a_logged_reason(
+    gateway: Gateway, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """uvicorn closes the socket itself (1009) for a message over its 16 MiB limit: the pipeline ends (Twilio
+    then runs the apology and <Dial> after </Connect>) and the log says why, not just a silent end."""
+    stream_url, params = await answer_call(http)
+    with caplog.at_level(logging.WARNING, logger="telephony.twilio.stream"):
+        async with open_stream(gateway, stream_url) as ws:
+            await ws.send(start_frame(params))
+            with contextlib.suppress(ConnectionClosed):
+                await ws.send("x" * (17 * 1024 * 1024))
+            assert await close_code(ws) == 1009
+        assert await asyncio.to_thread(gateway.pipeline.done.wait, 5)
+    assert isinstance(gateway.pipeline.events[-1], CallEnded)
+    assert any("1009" in r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]

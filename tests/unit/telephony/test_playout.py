@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -130,7 +131,7 @@ async def test_speak_streams_sentences_with_a_mark_each_and_reports_the_first_au
 
 async def test_a_hang_up_settles_what_had_finished_playing_as_heard() -> None:
     """The caller hangs up right after the last sentence played, its mark still on the way: the record says
-    it was heard; a sentence still playing at the hang-up stays unconfirmed."""
+    it was heard; a sentence that had only begun at the hang-up was interrupted with none of its words heard."""
     clock, _channel, playout = setup(lead=100.0)
     transcript = HeardTranscript()
     segments = transcript.bot("Pierwsze zdanie. Drugie zdanie!", turn=3)
@@ -138,8 +139,8 @@ async def test_a_hang_up_settles_what_had_finished_playing_as_heard() -> None:
     first_end = segments[0].play_start + segments[0].duration_s  # type: ignore[operator]
     clock.t = first_end + 0.01  # the first has played, the second has not
     playout.hang_up()
-    assert [e["status"] for e in transcript.to_list()] == ["heard", "queued"]
-    assert playout.line_gone
+    assert [(e["status"], bool(e["heard"])) for e in transcript.to_list()] == [("heard", True), ("interrupted", False)]
+    assert playout.line_gone and not playout.busy
 
 
 async def test_speak_uses_cached_prompts_without_synthesis() -> None:
@@ -187,3 +188,46 @@ async def test_a_synthesis_error_surfaces_and_clear_settles_the_segments() -> No
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:
     assert split_sentences(text) == expected
+
+
+async def test_a_segment_cut_while_it_is_being_sent_counts_its_words_over_its_whole_audio() -> None:
+    """A long prompt (the 20 s greeting) is paced out frame by frame: cut 1 s in, the caller heard a
+    quarter of a 4 s sentence, not nearly all of it (a share of the audio sent so far would say 80 %)."""
+    clock, _channel, playout = setup(lead=0.25)
+    seg = Segment("t0-1", "jeden dwa trzy cztery pięć sześć siedem osiem.", 0)
+    playout.begin(seg)
+    sending = asyncio.create_task(playout.send(seg, seconds(4.0)))
+    while clock.t < 1.0:
+        await asyncio.sleep(0)
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+    playout.abandon(seg)
+    assert await playout.clear() == [seg] and seg.status == "interrupted"
+    assert seg.heard_s == pytest.approx(1.0, abs=0.03)
+    assert seg.heard_text() == "jeden dwa"
+    assert seg.to_dict()["duration_s"] == pytest.approx(4.0)  # the sentence's audio, not what left before the cut
+
+
+async def test_a_hang_up_mid_sentence_records_the_part_that_played_as_heard() -> None:
+    """The caller hangs up 1 s into a 4 s sentence still being paced out: the record says they heard its
+    first quarter (interrupted), not nothing ("queued", heard "") as if the bot had never spoken."""
+    clock, _channel, playout = setup(lead=0.25)
+    done = Segment("t1-1", "Pierwsze zdanie.", 1)
+    cut = Segment("t1-2", "jeden dwa trzy cztery pięć sześć siedem osiem.", 1)
+    playout.begin(done)
+    await playout.send(done, seconds(1.0))
+    await playout.end(done)
+    playout.begin(cut)
+    sending = asyncio.create_task(playout.send(cut, seconds(4.0)))
+    while clock.t < 2.0:
+        await asyncio.sleep(0)
+    playout.hang_up()  # the stream's stop arrives, then the reply's task is cancelled
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+    playout.abandon(cut)
+    assert done.status == "heard"
+    assert cut.status == "interrupted" and cut.heard_s == pytest.approx(1.0, abs=0.03)
+    assert cut.heard_text() == "jeden dwa"
+    assert not playout.busy
