@@ -30,6 +30,7 @@ from dialog.ports import CallerInfo, Hypothesis, Outcome
 from telephony.call.actions import BotAction
 from telephony.call.deadline import within_turn_deadline
 from telephony.call.deps import CallContext, CallDeps, CallReport, save_record
+from telephony.call.failsafe import fail_safe
 from telephony.call.floor import Floor
 from telephony.call.inbound import Ears, KeyAction, Keypad, Speculation
 from telephony.call.playout import HeardTranscript, Playout
@@ -256,29 +257,13 @@ class _Call:
         self._finish("hung_up")
 
     async def _apologise_and_transfer(self) -> None:
-        """Fail-safe: the apology (cached audio; if it can't play, Twilio says it), then the fallback number.
+        await fail_safe(self.d, self.mouth, self.sid, self.ch, self._fail_safe_ended)
 
-        With no fallback number configured there is nobody to connect to: the apology asks the caller to
-        call again and the call ends; if that apology could not play, closing the stream makes Twilio say
-        it (the TwiML after ``</Connect>`` says the same sentence and hangs up)."""
-        number, apology = self.d.fallback_number, self.d.fail_safe_apology
-        spoken = await self.mouth.apologise(apology, self.d.synthesizer, self.sid)
-        if not number:
-            await self._close_after_apology(spoken)
-            return
-        if self.d.metrics is not None:
-            self.d.metrics.transfer("fallback", "fallback")
-        await self.d.call_control.transfer_to_number(self.sid, number, None if spoken else apology)
-        self._finish("fallback")
-
-    async def _close_after_apology(self, spoken: bool) -> None:
-        """No fallback number: hang up after a played apology, else close the stream so Twilio says it."""
-        if spoken:
-            await self.d.call_control.hang_up(self.sid)
-            self._finish("fallback")  # the fail-safe ran (no transfer counted: there was nobody to transfer to)
-            return
-        self.ended = "fallback_twiml"
-        await self.ch.close()
+    def _fail_safe_ended(self, how: str) -> None:
+        if how == "fallback_twiml":  # said before the stream closes: that close is no caller hanging up
+            self.ended = how
+        else:
+            self._finish(how)
 
     # --- helpers ---------------------------------------------------------------------------------
     async def _decide(self, turn: Coroutine[Any, Any, Outcome]) -> Outcome:

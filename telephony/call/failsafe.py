@@ -1,0 +1,37 @@
+"""The call's fail-safe: an apology, then the fallback number; a caller is never dropped silently.
+
+Apart from the call loop (``telephony/call/loop.py``) because it is the one path that must work when
+everything else failed: it needs only the cached apology audio, the call control and the channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from telephony.call.deps import CallDeps
+from telephony.call.speaking import Mouth
+from telephony.ports import AudioChannel
+
+
+async def fail_safe(
+    deps: CallDeps, mouth: Mouth, sid: str, channel: AudioChannel, ended: Callable[[str], None]
+) -> None:
+    """The apology (cached audio; if it can't play, Twilio says it), then the fallback number; ``ended``
+    is told how the call ended ("fallback", or "fallback_twiml" just before the stream is closed).
+
+    With no fallback number configured there is nobody to connect to: the apology asks the caller to call
+    again and the call ends; if that apology could not play, closing the stream makes Twilio say it (the
+    TwiML after ``</Connect>`` says the same sentence and hangs up)."""
+    number, apology = deps.fallback_number, deps.fail_safe_apology
+    spoken = await mouth.apologise(apology, deps.synthesizer, sid)
+    if number:
+        if deps.metrics is not None:
+            deps.metrics.transfer("fallback", "fallback")
+        await deps.call_control.transfer_to_number(sid, number, None if spoken else apology)
+        ended("fallback")
+    elif spoken:
+        await deps.call_control.hang_up(sid)
+        ended("fallback")  # the fail-safe ran (no transfer counted: there was nobody to transfer to)
+    else:
+        ended("fallback_twiml")
+        await channel.close()
