@@ -33,26 +33,16 @@ def expected(tokens: list[str], seed: int = 0) -> np.ndarray:
     return (mean / np.linalg.norm(mean)).astype(np.float32)
 
 
-def write_toy_model(folder: Path, seed: int = 0, nested: bool = False) -> Path:
-    """Write ``model.onnx`` (or ``onnx/model.onnx``) and ``tokenizer.json`` into ``folder``; returns it."""
+def write_toy_model(
+    folder: Path, seed: int = 0, nested: bool = False, sentence_output: bool = False, extra_input: str = ""
+) -> Path:
+    """Write ``model.onnx`` (or ``onnx/model.onnx``) and ``tokenizer.json`` into ``folder``; returns it.
+    ``sentence_output``: a second output ``sentence_embedding`` (the tokens' *max*, so a test sees which
+    output was read); ``extra_input``: one more graph input, of a kind the adapter cannot feed."""
     graph_path = folder / "onnx" / "model.onnx" if nested else folder / "model.onnx"
     graph_path.parent.mkdir(parents=True, exist_ok=True)
-    types = np.zeros((2, DIM), np.float32)
-    types[1] = 100.0  # token type 1 would swamp every vector
-    dims = ["batch", "tokens"]
-    graph = helper.make_graph(
-        [
-            helper.make_node("Gather", ["words", "input_ids"], ["w"]),
-            helper.make_node("Gather", ["types", "token_type_ids"], ["t"]),
-            helper.make_node("Add", ["w", "t"], ["last_hidden_state"]),
-        ],
-        "toy",
-        [helper.make_tensor_value_info(n, TensorProto.INT64, dims) for n in ("input_ids", "token_type_ids")]
-        + [helper.make_tensor_value_info("attention_mask", TensorProto.INT64, dims)],
-        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, [*dims, DIM])],
-        [numpy_helper.from_array(table(seed), "words"), numpy_helper.from_array(types, "types")],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9)
+    model = helper.make_model(_graph(seed, sentence_output, extra_input), opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9  # what every onnxruntime since 1.15 reads
     onnx.checker.check_model(model)
     onnx.save(model, str(graph_path))
     tokenizer = Tokenizer(models.WordLevel(VOCAB, unk_token="[UNK]"))
@@ -60,3 +50,26 @@ def write_toy_model(folder: Path, seed: int = 0, nested: bool = False) -> Path:
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
     tokenizer.save(str(folder / "tokenizer.json"))
     return folder
+
+
+def _graph(seed: int, sentence_output: bool, extra_input: str) -> onnx.GraphProto:
+    types = np.zeros((2, DIM), np.float32)
+    types[1] = 100.0  # token type 1 would swamp every vector
+    dims = ["batch", "tokens"]
+    nodes = [
+        helper.make_node("Gather", ["words", "input_ids"], ["w"]),
+        helper.make_node("Gather", ["types", "token_type_ids"], ["t"]),
+        helper.make_node("Add", ["w", "t"], ["last_hidden_state"]),
+    ]
+    outputs = [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, [*dims, DIM])]
+    if sentence_output:
+        nodes.append(helper.make_node("ReduceMax", ["last_hidden_state"], ["sentence_embedding"], axes=[1], keepdims=0))
+        outputs.append(helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", DIM]))
+    names = ["input_ids", "token_type_ids", "attention_mask", *([extra_input] if extra_input else [])]
+    return helper.make_graph(
+        nodes,
+        "toy",
+        [helper.make_tensor_value_info(n, TensorProto.INT64, dims) for n in names],
+        outputs,
+        [numpy_helper.from_array(table(seed), "words"), numpy_helper.from_array(types, "types")],
+    )

