@@ -19,20 +19,21 @@ suggestion costs the same turn the fixed re-prompt costs (it still invites other
 ``main``) as the loosest target whose out-of-domain answer rate stays about 5 %: 0.95 gave answered-right
 70 % / out-of-domain answered 3.4 %, 0.93 gave 73 % / 5.1 %, 0.90 gave 80 % / 8.5 %.
 
-Run: ``python -m dialog.calibrate`` (rewrites dialog/data/retrieval_calibration.json, prints the fit).
+Run: ``python -m dialog.calibrate`` (rewrites dialog/data/retrieval_calibration.json, prints the fit);
+``--model NAME`` fits for another sentence model and writes its own file (``dialog.calibrate_args``).
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from dialog.calibrate_args import parse_run
 from dialog.domain_eval import load_cases, load_domains
-from dialog.embedder import Embedder, load_embedder
+from dialog.embedder import Embedder
 from dialog.factory import build_understanding
 from dialog.kb import load_kb
 from dialog.kb_eval import load_eval_items
@@ -162,20 +163,14 @@ def cross_validate(samples: Sequence[Sample]) -> dict[str, float]:
     }
 
 
-def _cache_dir(argv: list[str] | None) -> Path:
-    """The vector cache folder from the command line; ``--help`` prints the usage and writes nothing."""
-    parser = argparse.ArgumentParser(description="Refit on tune data; rewrites dialog/data/retrieval_calibration.json")
-    default = Path.home() / ".cache" / "infolinia" / "models" / "embeddings"
-    parser.add_argument("cache_dir", nargs="?", type=Path, default=default, help="sentence-vector cache folder")
-    return Path(parser.parse_args(argv).cache_dir)
-
-
 def main(argv: list[str] | None = None) -> None:
     repo = Path(__file__).resolve().parent.parent
-    cache = _cache_dir(argv)
-    samples = collect(repo, load_embedder(), cache)
+    run = parse_run(argv, "retrieval_calibration.json")
+    samples = collect(repo, run.sentence.load(), run.cache_dir)
     calibration = fit(samples)
-    calibration.save(repo / "dialog" / "data" / "retrieval_calibration.json")
+    path = run.output("retrieval_calibration.json")
+    calibration.save(path)
+    print(f"{run.sentence.name}: written {path}")
     n_ood = sum(s.expected_index is None for s in samples)
     print(f"{len(samples)} samples ({n_ood} out of domain): {calibration}")
     print("leave-one-KB-out:", {k: round(v, 3) for k, v in cross_validate(samples).items()})

@@ -10,12 +10,12 @@ counts only cases the cues miss, and a false alarm on a question that needs no h
 that needs another reason, 0.25: a human takes it anyway). A missed emergency costs far more than an
 agent taking a call the bot could have handled.
 
-Run: ``python -m dialog.calibrate_escalation`` (rewrites dialog/data/escalation_calibration.json).
+Run: ``python -m dialog.calibrate_escalation`` (rewrites dialog/data/escalation_calibration.json);
+``--model NAME`` fits for another sentence model and writes its own file (``dialog.calibrate_args``).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from dialog.calibrate_args import parse_run
 from dialog.domain_eval import load_cases, load_domains
-from dialog.embedder import Embedder, load_embedder
+from dialog.embedder import Embedder
 from dialog.engine_understand import cue_reasons
 from dialog.escalation_meaning import REASONS, Closeness
 from dialog.eval_flow import load_items
@@ -88,21 +89,14 @@ def fit_reason(samples: Sequence[Sample], reason: Reason) -> dict[str, float]:
     return best
 
 
-def _cache_dir(argv: list[str] | None) -> Path:
-    """The vector cache folder from the command line; ``--help`` prints the usage and writes nothing."""
-    parser = argparse.ArgumentParser(description="Refit on tune data; rewrites dialog/data/escalation_calibration.json")
-    default = Path.home() / ".cache" / "infolinia" / "models" / "embeddings"
-    parser.add_argument("cache_dir", nargs="?", type=Path, default=default, help="sentence-vector cache folder")
-    return Path(parser.parse_args(argv).cache_dir)
-
-
 def main(argv: list[str] | None = None) -> None:
     repo = Path(__file__).resolve().parent.parent
-    cache = _cache_dir(argv)
-    samples = collect(repo, load_embedder(), cache)
+    run = parse_run(argv, "escalation_calibration.json")
+    samples = collect(repo, run.sentence.load(), run.cache_dir)
     fitted = {r: fit_reason(samples, r) for r in REASONS}
-    path = repo / "dialog" / "data" / "escalation_calibration.json"
+    path = run.output("escalation_calibration.json")
     path.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
+    print(f"{run.sentence.name}: written {path}")
     for r, t in fitted.items():
         hits = _hits(samples, r, t["similarity"], t["margin"])
         n = sum(e == r for _, e, _ in samples)

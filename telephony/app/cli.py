@@ -44,7 +44,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from dialog.kb_entries import load_entries
     from telephony.agents.roster import load_roster
-    from telephony.app.services import require_speech_models
+    from telephony.app.services import require_speech_models, sentence_model
     from telephony.app.shop import load_shop
     from telephony.app.workers import serve
 
@@ -57,7 +57,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         load_entries(settings.kb_path)
     if settings.agents_path:
         load_roster(settings.agents_path)
-    require_speech_models(settings)  # a missing model: one line naming the command that fetches it
+    sentence_model(settings).describe()  # a missing model: one line naming the command that fetches it
+    require_speech_models(settings)
     metrics_dir = str(settings.metrics_dir) if settings.metrics_dir else None
     serve(args.host or settings.host, args.port or settings.port, args.workers, settings.log_level, metrics_dir)
     return 0
@@ -73,6 +74,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    from dialog.embedder_models import prepare_sentence_model
+    from telephony.app.services import sentence_model
     from voice import models
 
     if args.action == "list":
@@ -89,7 +92,9 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
         print(f"offline Whisper base ready: {path}")
         voice = models.resolve_voice(settings.piper_voice, settings.models_dir)
         print(f"Piper voice: {voice.name} ({voice.onnx})" + (" [offline fallback]" if voice.is_fallback else ""))
-        return _prepare_turn_model(settings)
+        done = _prepare_turn_model(settings)
+        print(prepare_sentence_model(sentence_model(settings)))  # a repo id is downloaded: only here, never at start
+        return done
     if not args.name:
         print("usage: infolinia models download NAME", file=sys.stderr)
         return 2

@@ -17,6 +17,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from dialog import build_engine, catalogue
+from dialog.embedder_models import SentenceModel
 from dialog.engine_config import EngineConfig
 from dialog.ports import ConversationLog, Dialog, KeyValueStore, MissLog
 from dialog.redis_connect import connect_redis
@@ -108,10 +109,16 @@ def build_dialog(
         store=store,
         session_ttl_s=settings.session_ttl_s,
         vectors_dir=settings.models_dir / "embeddings",
+        sentence=sentence_model(settings),
         config=EngineConfig(shop_name=shop.greeting_name),
         misses=misses,
         history=history,
     )
+
+
+def sentence_model(settings: Settings) -> SentenceModel:
+    """The sentence-embedding model the settings name (the engine's and the gaps report's)."""
+    return SentenceModel(settings.embedding_model, settings.models_dir)
 
 
 async def build_speech(settings: Settings) -> tuple[Recognizer, Synthesizer]:

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import time
 
+from dialog.embedder_models import SentenceModel
 from dialog.gaps import Gap, Resolved, to_kb_yaml
 from dialog.store import connect_redis
 from telephony.history.gaps import GapsReport, MissBook
@@ -39,7 +40,11 @@ async def _report(
 ) -> tuple[list[Gap], list[Resolved]]:
     redis = connect_redis(settings.redis_url or "")
     try:
-        report = GapsReport(MissBook(redis, settings.redis_prefix), settings.kb_path)
+        report = GapsReport(
+            MissBook(redis, settings.redis_prefix),
+            settings.kb_path,
+            sentence=SentenceModel(settings.embedding_model, settings.models_dir),
+        )
         return await report.gaps(start, end, threshold), await report.resolved(start, end)
     finally:
         await redis.aclose()

