@@ -258,6 +258,7 @@ def format_report(name: str, split: str, r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def bench_report(path: Path) -> str:
-    """The per-domain, per-split figures printed by ``infolinia bench dialog``."""
-    return "\n".join(format_report(name, split, r) for name, split, r in await evaluate_domains(path))
+async def bench_report(path: Path, **build: Any) -> str:
+    """The per-domain, per-split figures printed by ``infolinia bench dialog`` (``build``: ``build_engine``
+    options, e.g. another sentence model)."""
+    return "\n".join(format_report(name, split, r) for name, split, r in await evaluate_domains(path, **build))

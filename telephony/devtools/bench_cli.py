@@ -22,7 +22,7 @@ async def run_bench(what: str, settings: Settings, args: argparse.Namespace) -> 
     if what == "speech":
         return await bench_speech(settings)
     if what == "dialog":
-        return await bench_dialog()
+        return await bench_dialog(settings)
     if what == "wyoming":
         return await bench_wyoming_cli(settings)
     if what == "asr":
@@ -199,8 +199,9 @@ async def bench_turns(settings: Settings) -> int:
     return 0
 
 
-async def bench_dialog() -> int:
-    """KB top-1 accuracy, escalation precision/recall and engine latency per turn."""
+async def bench_dialog(settings: Settings) -> int:
+    """KB top-1 accuracy, escalation precision/recall and engine latency per turn, with the sentence model
+    the settings name (``INFOLINIA_EMBEDDING_MODEL``: measure another model on the same cases)."""
     from dialog.domain_eval import bench_report
     from dialog.engine import DialogEngine
     from dialog.eval_flow import evaluate_flow, load_items
@@ -208,8 +209,12 @@ async def bench_dialog() -> int:
     from dialog.kb_eval import evaluate_kb, load_eval_items
     from dialog.ports import Dialog
     from dialog.store import MemoryStore, SessionRepo
+    from telephony.app.services import sentence_model
 
-    base = await asyncio.to_thread(build_engine)
+    sentence = sentence_model(settings)
+    embedder = await asyncio.to_thread(sentence.load)  # once, for every engine below
+    print(f"sentence model: {settings.embedding_model} ({embedder.model_id})")
+    base = await asyncio.to_thread(lambda: build_engine(sentence=sentence, embedder=embedder))
     kb = evaluate_kb(base.kb, load_eval_items(KB_EVAL))
     _print("knowledge base", kb, ("top1", "top3", "answered_correct", "answered_wrong", "clarify", "ood_answered"))
     print(f"  search latency: p50 {kb['latency_ms_p50']:.2f} ms, p95 {kb['latency_ms_p95']:.2f} ms")
@@ -225,7 +230,7 @@ async def bench_dialog() -> int:
         print(f"    {reason:18} " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
     lat = flow["latency_ms"]
     print(f"  engine latency per turn: p50 {lat['p50']:.2f} ms, p95 {lat['p95']:.2f} ms over {lat['turns']} turns")
-    print(await bench_report(REPO / "tests" / "data" / "domains.yaml"))
+    print(await bench_report(REPO / "tests" / "data" / "domains.yaml", sentence=sentence, embedder=embedder))
     return 0
 
 
