@@ -1,8 +1,7 @@
-"""A console request that finds its session gone while another heartbeat of this process (the recovery
-watcher) is putting it back: the agent stays logged in (``resolve_present``), on a real redis-server.
+"""Agents at a live console put back after Redis came back empty (``Presence``), on a real redis-server: a
+console request racing the recovery watcher, and a put-back that Redis interrupts half way.
 
-The interleaving is scripted, not timed: the sessions' first lookup misses (Redis came back empty), and the
-watcher's heartbeat runs right after it, before the request asks the presence itself."""
+Interleavings and failures are scripted, never timed."""
 
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from telephony.agents.presence import Presence
 from telephony.agents.repo import AgentRepo
@@ -52,4 +52,32 @@ async def test_a_request_racing_the_watcher_keeps_the_agent_logged_in(redis: Red
     await redis.flushdb()  # a failover without persistence: Redis back empty
 
     assert await resolve_present(sessions, presence, sid) == "anna"
+    assert (await agents.get("anna")).status == "available"  # type: ignore[union-attr]
+
+
+async def test_a_put_back_interrupted_by_redis_is_done_again_at_the_next_heartbeat(redis: Redis) -> None:
+    """Redis answers the epoch, then fails while the sessions are put back (it flaps as it comes back): the
+    next heartbeat must still see the loss, not an epoch it already took as known."""
+    agents = AgentRepo(redis)
+    await agents.sync_roster([ANNA])
+    await agents.set_status("anna", "available")
+    sessions = ConsoleSessions(redis)
+    sid = await sessions.create("anna")
+    tries: list[int] = []
+
+    async def restore() -> None:
+        tries.append(1)
+        if len(tries) == 1:
+            raise RedisConnectionError("Connection reset by peer")
+        await sessions.adopt(sid, "anna")
+
+    presence = Presence.of(agents)
+    presence.attach("anna", restore, sid)
+    assert await presence.heartbeat() == 0
+
+    await redis.flushdb()
+    with pytest.raises(RedisConnectionError):
+        await presence.heartbeat()
+    assert await presence.heartbeat() == 1
+    assert await sessions.peek(sid) == "anna"
     assert (await agents.get("anna")).status == "available"  # type: ignore[union-attr]
