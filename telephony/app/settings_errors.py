@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from telephony.app.check_report import is_secret
 
 HEADER = "infolinia: invalid settings (fix them in the environment or docker/.env):"
+HIDDEN = frozenset({"api_keys"})  # digests, not secrets, but the usual mistake there is the key itself
 _USERINFO_PASSWORD = re.compile(r":[^:/@?#]*@")  # "user:pw@" or ":pw@", wherever the URL went wrong
 _QUERY_PASSWORD = re.compile(r"((?:^|[?&])(?:sentinel_)?password=)[^&#]*")
 
@@ -27,7 +28,7 @@ def describe_settings_errors(exc: ValidationError) -> list[str]:
         field, *inner = [str(part) for part in err["loc"]] or ["?"]
         name = f"INFOLINIA_{field.upper()}"
         message = err["msg"].removeprefix("Value error, ")
-        if is_secret(field):
+        if is_secret(field) or field in HIDDEN:
             lines.append(f"  {name} (value hidden): {message}")
         elif inner:
             lines.append(f"  {name}: {'.'.join(inner)}={_shown(field, err.get('input'))!r}: {message}")
