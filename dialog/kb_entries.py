@@ -55,12 +55,7 @@ def load_entries(path: Path) -> list[KBEntry]:
         raise KBError(f"{path}: cannot read knowledge base file: {exc}") from exc
     except yaml.YAMLError as exc:
         raise KBError(describe_yaml_error(path, exc)) from None
-    if isinstance(data, dict) and (unknown := [str(k) for k in data if k not in TOP_LEVEL]):
-        close = difflib.get_close_matches(unknown[0], TOP_LEVEL, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise KBError(
-            f"{path}: unknown top-level key {unknown[0]!r}{hint}; a KB has 'entries:' and an optional 'brand:'"
-        )
+    _check_top_level(path, data)
     raw = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(raw, list) or not raw:
         raise KBError(f"{path}: expected a top-level 'entries:' list with at least one entry")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -115,6 +116,9 @@ class RedisStore:
         await self._redis.aclose()
 
 
+_ISSUED = re.compile(r"[0-9a-f]{32}")  # uuid4().hex
+
+
 class SessionRepo:
     """Dialog sessions as JSON under ``session:<id>`` with a sliding TTL (refreshed on every save)."""
 
@@ -126,6 +130,13 @@ class SessionRepo:
     def new_id() -> str:
         """Unguessable id: chat clients hold it, so it must not be enumerable."""
         return uuid.uuid4().hex
+
+    @staticmethod
+    def could_have_issued(session_id: str) -> bool:
+        """An id of ``new_id``'s form: a session the store lost may be continued under it
+        (``telephony/chat/resume.py``); any other unknown id is never adopted (a client's "customer-42" or
+        e-mail would be a session anyone could guess)."""
+        return _ISSUED.fullmatch(session_id) is not None
 
     @staticmethod
     def _key(session_id: str) -> str:

@@ -53,13 +53,15 @@ class ApiKeys:
     def parse(cls, text: str) -> ApiKeys:
         """``"kiosk=<sha256>, <sha256>"``; raises ValueError naming the bad entry."""
         names: dict[str, str] = {}
-        for entry in (e.strip() for e in text.split(",")):
+        for n, entry in enumerate((e.strip() for e in text.split(",")), start=1):
             if not entry:
                 continue
             name, _, digest = entry.rpartition("=")
             digest = digest.strip().lower()
-            if not _SHA256.match(digest):
-                raise ValueError(f"API key entry {entry[:20]!r}...: expected [name=]<64 hex digits of sha256>")
+            if not _SHA256.match(digest):  # named by position and name: the usual mistake is the key itself
+                where = f"{n} ({name.strip()!r})" if _NAME.match(name.strip()) else str(n)
+                fix = "expected [name=]<64 hex digits of sha256> (make one with `infolinia apikey`)"
+                raise ValueError(f"API key entry {where}: {fix}")
             name = name.strip() or f"key-{digest[:8]}"
             if not _NAME.match(name):
                 raise ValueError(f"API key name {name!r}: letters, digits, '_', '-', '.' only")

@@ -112,10 +112,16 @@ class Presence:
 
     async def _beat(self) -> int:
         epoch = await self.epoch.read()
-        lost, self._known = self._known is not None and epoch != self._known, epoch
-        if not lost:
+        if self._known is None or epoch == self._known:
+            self._known = epoch
             await self._remember()
             return 0
+        back = await self._put_back()
+        self._known = epoch  # only now: a put-back Redis interrupted is done again at the next heartbeat
+        return back
+
+    async def _put_back(self) -> int:
+        """Sessions and statuses of the agents online here, as last seen (on duty only); how many."""
         back = 0
         for agent_id, restore_session in list(self._live.values()):
             seen = self._seen.get(agent_id)

@@ -150,11 +150,12 @@ def build_chat_router(
                 await live.handoff.from_customer(record, body.text)
                 view = _with_url(await live.handoff.customer_view(record), body.session_id)
                 return {**Outcome(body.session_id, "end", "").to_api(), "action": "agent", "handoff": view}
-        if body.session_id and own is not None and not known and not await _handed_before(live, body.session_id):
+        sid = body.session_id
+        if sid and own is not None and not known and own.could_have_issued(sid) and not await _handed_before(live, sid):
             kind = lost_kind(body.handoff_id, live is not None and body.channel == "chat")
             if kind == "handoff" or leans_on_the_thread(body.text):
-                return await _lost(body, body.session_id, own, live, metrics)
-            await _save(own, fresh_session(body.session_id, body.channel, time.time()))  # answered below
+                return await _lost(body, sid, own, live, metrics)
+            await _save(own, fresh_session(sid, body.channel, time.time()))  # answered below
         began, caller = time.monotonic(), CallerInfo(channel=body.channel)
         outcome = await dialog.handle(body.session_id, body.text, caller)
         if not outcome.saved:  # a reply whose conversation was not stored would be forgotten on the next turn

@@ -27,7 +27,7 @@ from telephony.access.guard import client_ip
 from telephony.console import actions as act
 from telephony.console.deps import AgentsDeps, DepsProvider
 from telephony.console.panels import render_context
-from telephony.console.sessions import ConsoleSessions, CookiePolicy
+from telephony.console.sessions import ConsoleSessions, CookiePolicy, resolve_present
 from telephony.console.sse import SSE_HEADERS, present_stream
 from telephony.console.view import ViewConfig
 
@@ -94,13 +94,8 @@ class _Console:
         return request.cookies.get(self.config.cookie.name)
 
     async def agent_id(self, request: Request, deps: AgentsDeps) -> str | None:
-        """The logged-in agent; a session missing because Redis lost it is first put back by a live console
-        of this process (``Presence.heartbeat``), so an agent at work is not thrown out by a failover."""
-        sessions, sid = self.sessions(deps), self.sid(request)
-        agent_id = await sessions.resolve(sid)
-        if agent_id is None and deps.presence.watches(sid) and await deps.presence.heartbeat():
-            agent_id = await sessions.resolve(sid)
-        return agent_id
+        """The logged-in agent, a session Redis lost put back first (``resolve_present``)."""
+        return await resolve_present(self.sessions(deps), deps.presence, self.sid(request))
 
     def page(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
         response = self.templates.TemplateResponse(request, name, {**self.base, **context}, status_code=status)

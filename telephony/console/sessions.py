@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from telephony.agents.presence import Presence
+
 SESSION_BYTES = 32  # 256 bits of randomness: unguessable, and the sid is never derived from the token
 
 
@@ -75,3 +77,17 @@ class ConsoleSessions:
         a session that exists (NX): a later login or logout decides."""
         if sid and len(sid) <= 128:
             await self._redis.set(self._key(sid), agent_id, ex=self._ttl_s, nx=True)
+
+
+async def resolve_present(sessions: ConsoleSessions, presence: Presence, sid: str | None) -> str | None:
+    """The logged-in agent; a session missing because Redis lost it is first put back by a live console
+    of this process (``Presence.heartbeat``), so an agent at work is not thrown out by a failover.
+
+    Looked up again whatever the heartbeat's count: another heartbeat here (the recovery watcher, the
+    stream's keep-alive) may have noticed the loss first and put the session back, and this one then
+    counts nothing."""
+    agent_id = await sessions.resolve(sid)
+    if agent_id is None and presence.watches(sid):
+        await presence.heartbeat()
+        agent_id = await sessions.resolve(sid)
+    return agent_id

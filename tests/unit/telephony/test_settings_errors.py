@@ -47,3 +47,34 @@ def test_a_secret_setting_is_named_without_its_value(
     assert lines[1:] == [
         "  INFOLINIA_METRICS_TOKEN_SHA256 (value hidden): must be the 64 hex digits of sha256 of the token"
     ]
+
+
+def test_a_malformed_url_is_named_without_its_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Redis URL carries its password: a typo'd one is named with the host, never the password (stderr is
+    the container's log)."""
+    status, lines = run_with(
+        monkeypatch, capsys, INFOLINIA_REDIS_URL="redis:/:hunter2secret@db:6379/0?password=other-secret"
+    )
+    assert status == 2
+    assert "hunter2secret" not in "\n".join(lines) and "other-secret" not in "\n".join(lines)
+    assert lines[1:] == [
+        "  INFOLINIA_REDIS_URL='redis:/:***@db:6379/0?password=***': must start with redis://, rediss://, "
+        "unix:// or redis+sentinel://"
+    ]
+
+
+def test_an_api_key_pasted_in_plain_instead_of_its_sha256_is_never_printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """INFOLINIA_API_KEYS holds digests; the usual mistake is the key itself, which must not reach the log."""
+    key = "sk-live-0123456789abcdefXYZ"
+    status, lines = run_with(monkeypatch, capsys, INFOLINIA_API_KEYS=f"kiosk=abc{'0' * 61}, widget={key}")
+    assert status == 2
+    text = "\n".join(lines)
+    assert key[:6] not in text and "sk-live" not in text
+    assert lines[1:] == [
+        "  INFOLINIA_API_KEYS (value hidden): API key entry 2 ('widget'): expected [name=]<64 hex digits of "
+        "sha256> (make one with `infolinia apikey`)"
+    ]
