@@ -11,10 +11,12 @@ so a one-word utterance does not weigh as much as a sentence.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
 
+from num2words import num2words
 from rapidfuzz.distance import Levenshtein
 
 _NUMBER = re.compile(r"\d+")
@@ -23,8 +25,6 @@ ECHO_WORDS = 4  # a phrase of this many words or more twice in a row is Whisper 
 
 
 def _spell_number(match: re.Match[str]) -> str:
-    from num2words import num2words
-
     return f" {num2words(int(match.group()), lang='pl')} "
 
 
@@ -76,12 +76,22 @@ def repeated_run(words: Sequence[str], repeats: int = LOOP_REPEATS, longest: int
 def repeated_phrase(words: Sequence[str], shortest: int = ECHO_WORDS) -> tuple[int, int] | None:
     """(start, length) of the first phrase of ``shortest`` words or more that follows itself at once:
     "moja teściowa przyjeżdża w weekend moja teściowa przyjeżdża w weekend" -> (0, 5). Whisper repeats a
-    whole segment this way (seen on the eval set); "tak tak" and "nie wiem, nie wiem" are too short."""
+    whole segment this way (seen on the eval set); "tak tak" and "nie wiem, nie wiem" are too short, and a
+    phrase of numbers alone is what a caller reads out ("4 5 1 2 4 5 1 2" is an order number, not an echo)."""
     for n in range(len(words) // 2, shortest - 1, -1):
         for start in range(len(words) - 2 * n + 1):
-            if words[start] == words[start + n] and words[start : start + n] == words[start + n : start + 2 * n]:
+            phrase = words[start : start + n]
+            echoed = words[start] == words[start + n] and phrase == words[start + n : start + 2 * n]
+            if echoed and not all(w in _number_words() for w in phrase):
                 return start, n
     return None
+
+
+@functools.cache
+def _number_words() -> frozenset[str]:
+    """Every word of the Polish numbers 0-999 and the thousands, as ``normalize_text`` spells digits."""
+    words = {w for n in range(1000) for w in num2words(n, lang="pl").split()}
+    return frozenset(words | {"tysiąc", "tysiące", "tysięcy", "milion", "miliony", "milionów"})
 
 
 def has_loop(text: str) -> bool:

@@ -73,7 +73,8 @@ def test_a_segment_whisper_wrote_twice_is_kept_once_as_written() -> None:
     )
     assert without_echo("Chcę zwrócić buty, chcę zwrócić buty.") == "Chcę zwrócić buty, chcę zwrócić buty."  # 3 words
     assert without_echo("Nie wiem, nie wiem.") == "Nie wiem, nie wiem."  # too short to be Whisper's echo
-    assert without_echo("Zamówienie 4 5 1 2 4 5 1 2") == "Zamówienie 4 5 1 2"  # digits read twice: once
+    assert without_echo("Zamówienie 4 5 1 2 4 5 1 2") == "Zamówienie 4 5 1 2 4 5 1 2"  # a number: kept whole
+    assert without_echo("cztery pięć jeden dwa cztery pięć jeden dwa") == "cztery pięć jeden dwa cztery pięć jeden dwa"
     engine = Engine(model=None, options=OPTIONS, min_frames=800, reject_logprob=-1.5)
     audio = np.zeros(16000, dtype=np.float32)
     twice = engine._judge(Decoded(echo, -0.3, 0.05, 24, 60, ((echo, -0.3), ("Moja teściowa", -0.9))), audio)

@@ -83,6 +83,9 @@ def test_a_phrase_written_twice_in_a_row_is_found_and_counted_as_a_loop() -> Non
     assert repeated_phrase(["nie", "wiem", "nie", "wiem"]) is None  # short: a caller says that
     assert repeated_phrase(["to", "jest", "to", "jest", "to", "jest"]) is None  # a 2-word run: ``repeated_run``'s job
     assert repeated_phrase(said) is None and repeated_phrase([]) is None
+    assert (
+        repeated_phrase(["cztery", "pięć", "jeden", "dwa", "cztery", "pięć", "jeden", "dwa"]) is None
+    )  # read-out digits
     echo = "Moja teściowa czasem przyjeżdża do nas Wilkand Moja teściowa czasem przyjeżdża do nas Wilkand"
     assert repeats_itself(echo) and not has_loop(echo)  # the bench's loop count sees it; the 1-3 word rule did not
     assert repeats_itself("0 0 0 0 0") and not repeats_itself("Moja teściowa czasem przyjeżdża do nas.")
