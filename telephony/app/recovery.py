@@ -67,8 +67,7 @@ class Recovery:
                 else:  # a fresh Redis (or its first check here): nothing was lost
                     log.info("agents roster published to Redis (%d agents)", len(self.roster))
             self._reached = True
-            if self.presence is not None:
-                await self.presence.heartbeat()
+            await self._put_agents_back()  # never keeps the spool below from being replayed
             await self.spool.replay(self._apply)
         except STORE_DOWN:
             self.store_up = False
@@ -77,6 +76,18 @@ class Recovery:
         if self.observer is not None:
             self.observer(self.store_up)
         return self.store_up
+
+    async def _put_agents_back(self) -> None:
+        """Agents at a live console back on duty after Redis lost them (``presence``); a failure here is
+        logged and retried at the next check, while the spooled requests still go in now."""
+        if self.presence is None:
+            return
+        try:
+            await self.presence.heartbeat()
+        except STORE_DOWN:
+            raise  # Redis went again: the check says so
+        except Exception:
+            log.exception("putting agents back failed; tried again at the next check")
 
     async def run(self) -> None:
         while True:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dialog import catalogue
-from dialog.engine_intents import is_follow_up
+from dialog.engine_intents import is_follow_up, is_greeting_only
+from dialog.escalation import DEFAULT_PRIORITIES
 from dialog.numbers import yes_no
 from dialog.ports import Outcome, Transfer
 from dialog.session import Session
@@ -28,8 +29,8 @@ from dialog.store import SessionRepo
 
 # What the agent reads on a chat put back in the queue (not caller-facing: it is the agent's summary).
 REQUEUE_SUMMARY = "Czat wrócił do kolejki po awarii: połączenie z konsultantem zostało przerwane."
-# Ahead of "requested_human" (3), behind an emergency (10): the customer already waited once.
-REQUEUE_PRIORITY = 5
+# As any request for a person: a ``handoff_id`` is the client's word, so it buys no place ahead of others.
+REQUEUE_PRIORITY = DEFAULT_PRIORITIES["requested_human"]
 
 LostKind = Literal["thread", "handoff"]
 
@@ -53,7 +54,10 @@ def session_repo(dialog: object) -> SessionRepo | None:
 
 def leans_on_the_thread(text: str) -> bool:
     """Words that mean something only after what was said before: a follow-up ("a ile to kosztuje?"), an
-    answer ("tak", "nie"), or two words at most ("to drugie", an order number asked for)."""
+    answer ("tak", "nie"), or two words at most ("to drugie", an order number asked for). A greeting
+    ("dzień dobry") starts afresh: it is answered, not apologised to."""
+    if is_greeting_only(text):
+        return False
     return is_follow_up(text) or yes_no(text) is not None or len(text.split()) <= 2
 
 
