@@ -29,7 +29,7 @@ import builtins
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +53,17 @@ RETRY_GAP_S = 3600
 STATUSES: tuple[CallbackStatus, ...] = ("pending", "claimed", "closed")
 VOICEMAILS_KEY = "voicemails"
 _RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
+
+
+def _record(row: Mapping[Any, Any]) -> dict[str, Any] | None:
+    """A callback as stored (``RedisCallbacks``): the request's data and its mutable fields; None if gone."""
+    if not row or "data" not in row:
+        return None
+    record: dict[str, Any] = json.loads(row["data"])
+    for name in MUTABLE:
+        if name in row:
+            record[name] = _typed(name, row[name])
+    return record
 
 
 def recording_sid(recording_url: str) -> str | None:
@@ -237,20 +248,17 @@ class RedisCallbacks:
             yield conn
 
     async def get(self, callback_id: str) -> dict[str, Any] | None:
-        row = await self.redis.hgetall(self._key(callback_id))
-        if not row or "data" not in row:
-            return None
-        record: dict[str, Any] = json.loads(row["data"])
-        for name in MUTABLE:
-            if name in row:
-                record[name] = _typed(name, row[name])
-        return record
+        return _record(await self.redis.hgetall(self._key(callback_id)))
 
     async def list(self, status: CallbackStatus = "pending", limit: int = 200) -> builtins.list[dict[str, Any]]:
         """Oldest first (the queue order agents work in); pending ones due now before those waiting for
         their next try."""
         ids = await self.redis.zrange(self._index(status), 0, limit - 1)
-        found = [r for r in [await self.get(str(i)) for i in ids] if r is not None]
+        async with self.redis.pipeline(transaction=False) as pipe:  # one round trip, not one per callback
+            for i in ids:
+                pipe.hgetall(self._key(str(i)))
+            rows = await pipe.execute() if ids else []
+        found = [r for r in map(_record, rows) if r is not None]
         return due_first(found, self._clock()) if status == "pending" else found
 
     async def pending(self) -> builtins.list[dict[str, Any]]:
