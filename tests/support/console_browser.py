@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    ElementNotInteractableException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
@@ -43,6 +47,9 @@ TRANSFER = {
         },
     ],
 }
+
+
+_REPLACED = (StaleElementReferenceException, ElementNotInteractableException, ElementClickInterceptedException)
 
 
 class ConsoleDriver:
@@ -88,12 +95,17 @@ class ConsoleDriver:
         script = "return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText.trim());"
         return list(self.d.execute_script(script, css))
 
+    def usable(self, css: str) -> Any:
+        """The control once it is shown and enabled (present is not enough: a panel that was just replaced,
+        on a loaded machine, may not be laid out yet)."""
+        return self.wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, css)))
+
     def press(self, css: str, keys: str) -> None:
         """Type into / press a control, finding it again if a live update replaced it meanwhile."""
-        self.retry(lambda: self.el(css).send_keys(keys))
+        self.retry(lambda: self.usable(css).send_keys(keys))
 
     def click(self, css: str) -> None:
-        self.retry(lambda: self.el(css).click())
+        self.retry(lambda: self.usable(css).click())
 
     def choose(self, css: str, value: str) -> None:
         self.retry(lambda: Select(self.el(css)).select_by_value(value))
@@ -103,7 +115,7 @@ class ConsoleDriver:
             try:
                 action()
                 return
-            except StaleElementReferenceException:
+            except _REPLACED:  # a live update swapped or covered the control between finding and using it
                 if attempt == 2:
                     raise
 
