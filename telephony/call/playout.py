@@ -24,7 +24,7 @@ import numpy as np
 
 from dialog.ports import Hypothesis
 from telephony.ports import AudioChannel
-from voice.ports import PCM, Synthesizer
+from voice.ports import PCM
 from voice.sentences import split_sentences
 
 RATE = 8000
@@ -244,60 +244,3 @@ class Playout:
         played = 0.0 if seg.play_start is None else now - seg.play_start
         seg.heard_s = min(max(0.0, played), seg.duration_s)
         seg.status = "interrupted" if seg.samples else "unsent"
-
-
-async def speak(
-    playout: Playout,
-    synthesizer: Synthesizer,
-    segments: list[Segment],
-    on_first_audio: Callable[[float], None] | None = None,
-    pause_s: float = 0.15,
-) -> None:
-    """Say ``segments`` in order: synthesis runs ahead in a producer task while the sender paces audio.
-
-    Each sentence is synthesized on its own (one mark each), so the pause a synthesizer leaves between
-    the sentences of one text is added here: ``pause_s`` of silence before the next sentence.
-
-    Cancelling this coroutine (barge-in) or a synthesis error stops both; the caller must then call
-    ``playout.clear()``, which settles the segment that was being sent.
-    """
-    queue: asyncio.Queue[tuple[Segment, PCM | None] | BaseException] = asyncio.Queue()
-
-    async def produce() -> None:
-        try:
-            for seg in segments:  # a pre-rendered sentence comes from the synthesizer's cache at once
-                async for chunk in synthesizer.stream(seg.text, RATE):
-                    await queue.put((seg, chunk))
-                await queue.put((seg, None))
-        except Exception as exc:  # surfaced to the consumer, which re-raises it in the call's context
-            await queue.put(exc)
-
-    if not segments:
-        return
-    producer = asyncio.create_task(produce())
-    current: Segment | None = None
-    try:
-        while True:
-            item = await queue.get()
-            if isinstance(item, BaseException):
-                raise item
-            seg, pcm = item
-            if seg is not current:
-                current = seg
-                playout.begin(seg)
-            if pcm is None:
-                if seg is segments[-1]:
-                    await playout.end(seg)
-                    return
-                if seg.samples:
-                    await playout.send(seg, np.zeros(round(pause_s * RATE), dtype=np.int16))
-                await playout.end(seg)
-                continue
-            first = await playout.send(seg, pcm)
-            if first is not None and on_first_audio is not None:
-                on_first_audio(first)
-                on_first_audio = None
-    finally:
-        producer.cancel()
-        if current is not None:
-            playout.abandon(current)

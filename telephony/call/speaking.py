@@ -16,7 +16,8 @@ import logging
 
 from telephony.call.deps import PromptCache
 from telephony.call.floor import Floor
-from telephony.call.playout import RATE, HeardTranscript, Playout, Segment, speak
+from telephony.call.playout import RATE, HeardTranscript, Playout, Segment
+from telephony.call.speak import speak
 from telephony.call.timing import TurnLog, TurnTiming
 from voice.ports import Synthesizer
 

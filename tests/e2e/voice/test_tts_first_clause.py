@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from dialog import catalogue
-from telephony.call.playout import HeardTranscript, Playout, speak
+from telephony.call.playout import HeardTranscript, Playout
+from telephony.call.speak import speak
 from tests.e2e.voice.test_tts import count_renders
 from voice.models import VoiceSpec
 from voice.ports import PCM

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from telephony.call.deps import PromptCache
-from telephony.call.playout import HeardTranscript, Playout, Segment, speak, split_sentences
+from telephony.call.playout import HeardTranscript, Playout, Segment, split_sentences
+from telephony.call.speak import speak
 from tests.support.clock import FakeClock
 from tests.support.speech import ToneSynthesizer
 from voice.ports import PCM
