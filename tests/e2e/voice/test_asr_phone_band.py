@@ -51,12 +51,14 @@ def first_words(model_dir: str, eval_dir: Path, count: int) -> list[np.ndarray]:
 async def test_isolated_number_words_are_read_against_the_vocabulary(
     whisper_base: str, eval_dir: Path, hotwords: list[str]
 ) -> None:
-    """The set's 21 isolated number words (phone copies): the closed vocabulary reads at least 3 more of them
-    right than the free reading alone, and loses none the free reading had right.
+    """The set's 21 isolated number words (phone copies): the closed vocabulary mends at least one of them
+    that the free reading alone gets wrong, and loses none the free reading had right.
 
-    Counted, not named: which words Whisper base misreads depends on the CPU (CTranslate2's int8 arithmetic
-    differs between instruction sets: "17" is "siedem nasta" on one machine and "siedem" on another, and the
-    closed vocabulary mends the first only), so a test naming words passes on one machine and fails on another.
+    Counted, not named, and no count of mended words: which words Whisper base misreads depends on the CPU
+    (CTranslate2's int8 arithmetic differs between instruction sets: "17" is "siedem nasta" on one machine
+    and "siedem" on another, and the closed vocabulary mends the first only). An Intel Xeon with AMX reads 16
+    against 11; an AVX2-only AMD EPYC, whose free reading is better, 13 against 12. A floor of 3 held on the
+    first and failed on the second.
     """
     with_path = WhisperRecognizer(whisper_base, short_words=SHORT_ANSWERS)
     free = WhisperRecognizer(whisper_base, short_words=SHORT_ANSWERS, short_reread=False)
@@ -68,9 +70,9 @@ async def test_isolated_number_words_are_read_against_the_vocabulary(
         for key, rec in (("closed", with_path), ("free", free)):
             if word_errors(said, (await rec.transcribe(pcm, rate, hotwords)).text)[0] == 0:
                 right[key].add(path.name)
-    assert right["free"] <= right["closed"]
-    assert len(right["closed"]) >= len(right["free"]) + 3, right
-    assert with_path._engine is not None and with_path._engine.reread["answer"] >= 3
+    assert right["free"] <= right["closed"], right  # none lost
+    assert right["closed"] - right["free"], right  # and at least one mended
+    assert with_path._engine is not None and with_path._engine.reread["answer"] >= 1
 
 
 async def test_the_first_word_of_a_sentence_is_not_made_an_answer(
