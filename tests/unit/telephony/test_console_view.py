@@ -67,6 +67,14 @@ def test_transfer_view_labels_in_polish() -> None:
     assert done["heading"] == "Ostatnia rozmowa" and done["waited"] == "" and done["reason_label"] == "something_new"
 
 
+def test_a_ringing_phone_transfer_says_to_answer_on_the_phone() -> None:
+    """The console has no answer button for a call: the agent must be told where and how to pick it up."""
+    ringing = transfer_view({"tid": "t1", "status": "ringing", "caller": "+48601234567"}, now=10.0)
+    assert ringing["hint"].startswith("Dzwoni Twój telefon: odbierz i naciśnij 1")
+    assert transfer_view({"tid": "t1", "status": "connected"}, now=10.0)["hint"] == ""
+    assert transfer_view({"tid": "t1", "status": "ringing", "channel": "chat"}, now=10.0)["hint"] == ""
+
+
 def test_numbers_durations_and_times() -> None:
     assert display_number("+48221112233") == "+48 221 112 233"
     assert display_number("client:anna") == "client:anna" and display_number(None) == ""
