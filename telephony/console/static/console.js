@@ -124,8 +124,10 @@
   // Disabling the pressed button while its form posts drops keyboard focus to <body>, and the re-render
   // may remove the button (Przejmij, Zakończ obsługę): without this a keyboard user starts over from the
   // top of the page after every action. Focus goes back to the button if it is still there, else to the
-  // same callback's next step (the outcome list after Przejmij), else to the form's panel.
+  // same callback's next step (the outcome list after Przejmij), else to the form's panel. A form may name
+  // its next step itself (data-focus-next: the message box once a chat is accepted).
   function focusAfter(form) {
+    const nextId = form.dataset.focusNext || "";
     const active = document.activeElement;
     const id = active && form.contains(active) ? active.id : "";
     const item = form.closest("[data-callback-id]");
@@ -133,6 +135,8 @@
     const panel = form.closest(".panel");
     return function () {
       if (document.activeElement && document.activeElement !== document.body) return;
+      const ahead = nextId && document.getElementById(nextId);
+      if (ahead) return ahead.focus();
       const same = id && document.getElementById(id);
       if (same && !same.disabled) return same.focus();
       const next = itemId && document.querySelector("#" + CSS.escape(itemId) + " select");
