@@ -177,6 +177,12 @@ def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_
     page.d.get(url + "/agents/history?order=48213")
     assert [r.get_attribute("data-id") for r in page.d.find_elements(By.CSS_SELECTOR, ".history-row")] == ["s-order"]
     page.shot("history-3-supervisor-by-order")
+    page.d.get(url + "/agents/history?start=2026-12-08&end=2026-12-01")  # a range backwards: said, in Polish
+    assert page.text("#history-error").startswith("Data „Od” jest późniejsza niż data „Do”")
+    page.d.get(url + "/agents/history?start=1.12.2026")
+    assert page.text("#history-error").startswith("Nieprawidłowa data „Od”")
+    assert not page.d.find_elements(By.CSS_SELECTOR, "#history-empty")  # no search ran: no "nothing found"
+    page.shot("history-3b-bad-date")
     page.d.get(url + "/agents/gaps")
     rows = page.d.find_elements(By.CSS_SELECTOR, "#gaps-table .gap-row")
     assert len(rows) == 3 and rows[0].text.startswith("3 0 Czy robicie grawerowanie? (2×)")

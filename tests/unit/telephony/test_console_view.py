@@ -128,3 +128,18 @@ def test_the_gaps_page_counts_in_polish(total: int, groups: int, line: str) -> N
     from telephony.console.history_pages import questions_in_groups
 
     assert questions_in_groups(total, groups) == line
+
+
+def test_the_history_form_explains_bad_dates_in_polish() -> None:
+    from telephony.console.history_pages import search_range
+    from telephony.history.when import BadDate
+
+    start, end = search_range("2026-12-01", "2026-12-01", "Europe/Warsaw")
+    assert start is not None and end is not None and end - start == pytest.approx(86400, abs=0.01)
+    assert search_range("", "", "Europe/Warsaw") == (None, None)
+    with pytest.raises(BadDate, match=r"^Nieprawidłowa data „Od”: wybierz ją w kalendarzu"):
+        search_range("1.12.2026", "", "Europe/Warsaw")
+    with pytest.raises(BadDate, match=r"^Nieprawidłowa data „Do”"):
+        search_range("", "jutro", "Europe/Warsaw")
+    with pytest.raises(BadDate, match=r"^Data „Od” jest późniejsza niż data „Do”"):
+        search_range("2026-12-08", "2026-12-01", "Europe/Warsaw")
