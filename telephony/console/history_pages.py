@@ -89,6 +89,8 @@ def build_history_pages(config: ConsoleConfig, get_agents: DepsProvider, get_his
 def questions_in_groups(total: int, groups: int) -> str:
     """ "4 pytania w 3 grupach", "1 pytanie w 1 grupie", "5 pytań w 2 grupach": the gaps page's count line
     ("4 pytań" was one form for every number)."""
+    if not total:  # nothing to count: the page's empty state says so ("0 pytań, żadne..." read as nonsense)
+        return ""
     noun = ("pytanie", "pytania", "pytań")[plural_index(total)]
     if not groups:  # only turns that name nothing: no group to speak of
         which = "które" if total == 1 else "żadne"

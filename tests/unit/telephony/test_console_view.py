@@ -122,7 +122,8 @@ def test_sse_message_carries_no_event_data() -> None:
     ("total", "groups", "line"),
     [(1, 1, "1 pytanie w 1 grupie"), (4, 3, "4 pytania w 3 grupach"), (5, 2, "5 pytań w 2 grupach"),
      (12, 4, "12 pytań w 4 grupach"), (22, 1, "22 pytania w 1 grupie"),
-     (5, 0, "5 pytań, żadne nie nadaje się do bazy wiedzy"), (1, 0, "1 pytanie, które nie nadaje się do bazy wiedzy")],
+     (5, 0, "5 pytań, żadne nie nadaje się do bazy wiedzy"), (1, 0, "1 pytanie, które nie nadaje się do bazy wiedzy"),
+     (0, 0, "")],  # an empty period: no count line (was "0 pytań, żadne nie nadaje się do bazy wiedzy")
 )  # fmt: skip
 def test_the_gaps_page_counts_in_polish(total: int, groups: int, line: str) -> None:
     from telephony.console.history_pages import questions_in_groups
