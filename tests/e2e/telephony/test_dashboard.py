@@ -17,7 +17,7 @@ from telephony.devtools.day_world import day_world, token
 from tests.support.dashboard_browser import console_errors, kpis, log_in, screenshots, until_kpi
 from tests.support.insights import PhoneDialog
 
-SIZES = ((1920, 1080), (1280, 800))
+SIZES = ((1920, 1080), (1280, 800), (390, 844))
 
 
 async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
