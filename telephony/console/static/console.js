@@ -167,6 +167,10 @@
       if (response.status === 401) return toLogin();
       const data = await response.json().catch(function () { return {}; });
       if (data.message) announce(data.message);
+      else if (!response.ok) { // a 503 (Redis down) carries no message: say it, do not stay silent
+        setLive("lost", "serwer nie odpowiada");
+        announce("Nie udało się: serwer chwilowo nie odpowiada. Spróbuj ponownie za chwilę.");
+      }
       if (response.ok && form.hasAttribute("data-reset")) {
         form.reset();
         resetId = (form.querySelector("textarea[id]") || {}).id || null;
