@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -21,6 +21,7 @@ from telephony.app.guards import BodyLimit, unencodable_text, validation_error
 from telephony.app.routes import include_routes
 from telephony.app.services import Services
 from telephony.app.site import SiteStatus, build_landing_router, mount_site_assets
+from telephony.console.outage import outage_page, wants_page
 from telephony.settings import Settings
 from telephony.spool import STORE_DOWN, StoreDown
 from telephony.tasks import stop_task
@@ -152,9 +153,12 @@ async def _ping(gateway: Gateway) -> bool:
         return False
 
 
-async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    """Redis is down (or its pool stayed full past the wait): 503 with a retry hint, never a 500."""
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    """Redis is down (or its pool stayed full past the wait): 503 with a retry hint, never a 500. A browser
+    opening a console page gets a Polish page that retries by itself; everything else the JSON below."""
     log.warning("%s %s: store unavailable: %r", request.method, request.url.path, exc)
+    if wants_page(request):
+        return outage_page(request)
     detail = str(exc) if isinstance(exc, StoreDown) else "state store unavailable, try again shortly"
     body = {"detail": detail, "reply": catalogue.STORE_DOWN_REPLY}  # "reply": what a chat widget shows
     return JSONResponse(body, 503, {"Retry-After": "5"})

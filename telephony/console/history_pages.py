@@ -47,7 +47,7 @@ def build_history_pages(config: ConsoleConfig, get_agents: DepsProvider, get_his
         context: dict[str, Any] = {"me": me, "form": form, "rows": [], "error": None, "searched": False}
         context["orders"] = config.view.orders or bool(order)  # no orders source: no order number to search
         try:
-            a, b = parse_when(start, history.tz), parse_when(end, history.tz, end=True)
+            a, b = search_range(start, end, history.tz)
         except BadDate as exc:
             context["error"] = str(exc)
             return console.page(request, "console_history.html", context, status=422)
@@ -89,8 +89,31 @@ def build_history_pages(config: ConsoleConfig, get_agents: DepsProvider, get_his
 def questions_in_groups(total: int, groups: int) -> str:
     """ "4 pytania w 3 grupach", "1 pytanie w 1 grupie", "5 pytań w 2 grupach": the gaps page's count line
     ("4 pytań" was one form for every number)."""
+    if not total:  # nothing to count: the page's empty state says so ("0 pytań, żadne..." read as nonsense)
+        return ""
     noun = ("pytanie", "pytania", "pytań")[plural_index(total)]
     if not groups:  # only turns that name nothing: no group to speak of
         which = "które" if total == 1 else "żadne"
         return f"{total} {noun}, {which} nie nadaje się do bazy wiedzy"
     return f"{total} {noun} w {groups} {'grupie' if groups == 1 else 'grupach'}"
+
+
+BAD_DATE = "Nieprawidłowa data „{field}”: wybierz ją w kalendarzu albo wpisz jako RRRR-MM-DD, np. 2026-12-01."
+BACKWARDS = "Data „Od” jest późniejsza niż data „Do”: zamień je miejscami."
+
+
+def search_range(start: str, end: str, tz: str) -> tuple[float | None, float | None]:
+    """The history form's dates as epoch seconds (``end``: the end of its day). ``BadDate`` carries a Polish
+    sentence for the page: ``parse_when``'s own message is English, for the JSON API, and a range that
+    runs backwards would otherwise just find nothing, as if there had been no calls."""
+    try:
+        a = parse_when(start, tz)
+    except BadDate as exc:
+        raise BadDate(BAD_DATE.format(field="Od")) from exc
+    try:
+        b = parse_when(end, tz, end=True)
+    except BadDate as exc:
+        raise BadDate(BAD_DATE.format(field="Do")) from exc
+    if a is not None and b is not None and a > b:
+        raise BadDate(BACKWARDS)
+    return a, b

@@ -37,6 +37,12 @@ CHAT_LABELS = {
     "abandoned": "Klient opuścił czat",
 }
 CHAT_SENDERS = {"customer": "Klient", "agent": "Ty", "system": "Informacja"}
+# What the agent does next with a phone transfer: the console itself has no answer button (the call is
+# answered on the agent's phone, where the briefing asks for 1), so a ringing card must say so.
+PHONE_HINTS = {
+    "ringing": "Dzwoni Twój telefon: odbierz i naciśnij 1, aby połączyć się z klientem. "
+    "Jeśli nie odbierzesz, klient wróci do kolejki.",
+}
 HEADINGS = {
     "waiting": "Bieżące połączenie",
     "ringing": "Bieżące połączenie",
@@ -153,6 +159,7 @@ def transfer_view(record: Mapping[str, Any], now: float, messages: Sequence[Mapp
         "summary": record.get("summary") or "",
         "order_id": record.get("order_id") or "",
         "order_facts": order_facts,
+        "hint": "" if chat else PHONE_HINTS.get(status, ""),
         "waited": waited if status in ("waiting", "ringing", "connected") else "",
         "transcript": transcript_lines(record.get("transcript") or []),
     }

@@ -58,17 +58,17 @@ def board(snap: dict[str, Any]) -> dict[str, Any]:
             width=620,
         ),
         "csat_trend": columns(
-            [(d["date"][5:], d["csat_avg"], "–" if d["csat_avg"] is None else f"{d['csat_avg']:.1f}") for d in week],
+            [(day(d["date"]), d["csat_avg"], decimal(d["csat_avg"], ".1f")) for d in week],
             top=5.0,
             title="Średnia ocena (1–5), ostatnie 7 dni",
         ),
         "containment_trend": columns(
-            [(d["date"][5:], _pct_value(d["containment"]), percent(d["containment"])) for d in week],
+            [(day(d["date"]), _pct_value(d["containment"]), percent(d["containment"])) for d in week],
             top=100.0,
             title="Rozwiązane przez bota (%), ostatnie 7 dni",
         ),
         "latency_trend": columns(
-            [(d["date"][5:], d["turn_p95_s"], seconds(d["turn_p95_s"])) for d in week],
+            [(day(d["date"]), d["turn_p95_s"], seconds(d["turn_p95_s"])) for d in week],
             title="Czas odpowiedzi bota, p95 (s), ostatnie 7 dni",
         ),
         "week": week,
@@ -85,7 +85,7 @@ def channel_row(channel: str, s: dict[str, Any]) -> dict[str, Any]:
         "containment": percent(s["containment"]),
         "transferred": s["transferred"],
         "abandoned": s["abandoned"],
-        "csat_avg": "–" if s["csat_avg"] is None else f"{s['csat_avg']:.2f}",
+        "csat_avg": decimal(s["csat_avg"], ".2f"),
         "csat_count": s["csat_count"],
         "agent_frt_p50": seconds(s["agent_frt"]["p50_s"]),
         "agent_frt_p90": seconds(s["agent_frt"]["p90_s"]),
@@ -106,7 +106,7 @@ def agent_rows(states: list[dict[str, Any]], figures: dict[str, dict[str, Any]])
                 "status_key": state["status"],
                 "answered": f.get("answered", 0),
                 "callbacks_done": f.get("callbacks_done", 0),
-                "csat": "–" if f.get("csat_avg") is None else f"{f['csat_avg']:.2f} ({f['csat_count']})",
+                "csat": "–" if f.get("csat_avg") is None else f"{decimal(f['csat_avg'], '.2f')} ({f['csat_count']})",
             }
         )
     return out
@@ -122,7 +122,17 @@ def percent(x: float | None) -> str:
 
 
 def seconds(x: float | None) -> str:
-    return "–" if x is None else f"{x:g} s"
+    return "–" if x is None else f"{decimal(x)} s"
+
+
+def decimal(x: float | None, spec: str = "g") -> str:
+    """A number as Poles write it: a decimal comma ("2,5 s", "4,50"), "–" for none."""
+    return "–" if x is None else format(x, spec).replace(".", ",")
+
+
+def day(date: str) -> str:
+    """'2026-12-07' -> '07.12', the Polish day.month ('12-07' reads as the 12th of July)."""
+    return f"{date[8:10]}.{date[5:7]}"
 
 
 def _pct_value(x: float | None) -> float | None:
@@ -130,7 +140,7 @@ def _pct_value(x: float | None) -> float | None:
 
 
 def _short(bound: float) -> str:
-    return f"{bound / 60:g} min" if bound >= 60 else f"{bound:g} s"
+    return f"{decimal(bound / 60)} min" if bound >= 60 else f"{decimal(bound)} s"
 
 
 def _bins(hist: dict[str, Any]) -> list[int]:

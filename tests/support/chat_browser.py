@@ -123,8 +123,9 @@ class ChatConsoleDriver(ConsoleDriver):
         assert "Jeszcze jedno:\nto był prezent." in self.texts(text)
 
     def accept(self, tid: str) -> None:
-        self.click("#btn-chat-accept")
+        self.press("#btn-chat-accept", Keys.ENTER)  # keyboard: the message box has the focus once accepted
         self.until_attr("#transfer", "data-status", "connected")
+        self.wait.until(lambda d: d.execute_script("return document.activeElement.id") == "chat-text")
         assert "Rozmowę przejmuje konsultant: Anna." in self.text("#chat-log")
         assert self.api(f"/v1/chats/{tid}")["status"] == "connected"
 

@@ -119,6 +119,19 @@ class ConsoleDriver:
                 if attempt == 2:
                     raise
 
+    def until_focused(self, element_id: str) -> None:
+        self.wait.until(lambda d: d.execute_script("return document.activeElement.id") == element_id)
+
+    def fits_a_phone(self, name: str) -> None:
+        """At a phone's 390 px nothing is wider than the screen (no sideways scrolling, nothing cut)."""
+        self.d.set_window_size(390, 844)
+        try:
+            script = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
+            assert self.d.execute_script(script) <= 0
+            self.shot(name)
+        finally:
+            self.d.set_window_size(1280, 800)
+
     def shot(self, name: str) -> None:
         self.shots.mkdir(parents=True, exist_ok=True)
         assert self.d.save_screenshot(str(self.shots / f"{name}.png"))
@@ -169,6 +182,7 @@ class ConsoleDriver:
             "Przychodzące połączenie"
         )
         assert self.api("/v1/agents/me")["status"] == "busy"
+        assert "odbierz i naciśnij 1" in self.text("#transfer-hint")  # no button here: the phone is answered
         self.shot("ringing")
         return tid
 
@@ -188,6 +202,7 @@ class ConsoleDriver:
         self.press("#wrapup-note", "Wysłano kuriera po ekspres.")
         self.press("#btn-wrapup", Keys.ENTER)
         self.until_attr("#agent-status", "data-status", "available")
+        self.until_focused("panel-transfer")  # the form went: focus stays in its panel, not back at the top
         assert not self.d.find_elements(By.CSS_SELECTOR, "#wrapup-form")
         assert self.api("/v1/agents/me")["status"] == "available"
         record = self.api(f"/v1/transfers/{tid}")
@@ -205,8 +220,10 @@ class ConsoleDriver:
         item = f"#callback-{cid}"
         assert "Prosi o telefon w sprawie faktury." in self.text(item)  # arrived live
         assert "+48 600 100 200" in self.text(item)
-        self.click(f"#claim-{cid}")
+        self.fits_a_phone("callbacks-390")
+        self.press(f"#claim-{cid}", Keys.ENTER)
         self.el(f"#close-{cid}")
+        self.until_focused(f"cb-outcome-{cid}")  # keyboard: the next step, the outcome, has the focus
         assert self.api("/v1/callbacks?status=claimed")["callbacks"][0]["claimed_by"] == "anna"
         self.shot("callback")
         self.choose(f"#cb-outcome-{cid}", "no_answer")

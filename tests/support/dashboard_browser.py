@@ -36,10 +36,12 @@ def until_kpi(driver: Any, name: str, value: str) -> dict[str, str]:
 
 
 def screenshots(driver: Any, shots: Path, sizes: tuple[tuple[int, int], ...]) -> list[Path]:
-    """The page at each size, whole height (a wallboard and a laptop)."""
+    """The page at each size (a wallboard, a laptop, a phone), never wider than the window."""
     out = []
     for width, height in sizes:
         driver.set_window_size(width, height)
+        wider = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
+        assert driver.execute_script(wider) <= 0, (width, height)  # wide tables scroll inside their cards
         path = shots / f"dashboard-{width}x{height}.png"
         assert driver.save_screenshot(str(path))
         out.append(path)

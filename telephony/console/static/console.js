@@ -121,6 +121,30 @@
     };
   }
 
+  // Disabling the pressed button while its form posts drops keyboard focus to <body>, and the re-render
+  // may remove the button (Przejmij, Zakończ obsługę): without this a keyboard user starts over from the
+  // top of the page after every action. Focus goes back to the button if it is still there, else to the
+  // same callback's next step (the outcome list after Przejmij), else to the form's panel. A form may name
+  // its next step itself (data-focus-next: the message box once a chat is accepted).
+  function focusAfter(form) {
+    const nextId = form.dataset.focusNext || "";
+    const active = document.activeElement;
+    const id = active && form.contains(active) ? active.id : "";
+    const item = form.closest("[data-callback-id]");
+    const itemId = item ? item.id : "";
+    const panel = form.closest(".panel");
+    return function () {
+      if (document.activeElement && document.activeElement !== document.body) return;
+      const ahead = nextId && document.getElementById(nextId);
+      if (ahead) return ahead.focus();
+      const same = id && document.getElementById(id);
+      if (same && !same.disabled) return same.focus();
+      const next = itemId && document.querySelector("#" + CSS.escape(itemId) + " select");
+      if (next) return next.focus();
+      if (panel && document.body.contains(panel)) panel.focus();
+    };
+  }
+
   document.addEventListener("submit", async function (event) {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-async")) return;
@@ -132,6 +156,7 @@
     const submitter = event.submitter;
     const action = submitter && submitter.hasAttribute("formaction") ? submitter.formAction : form.action;
     let resetId = null;
+    const keep = focusAfter(form);
     const buttons = Array.from(form.querySelectorAll("button")).filter(function (b) { return !b.disabled; });
     buttons.forEach(function (b) { b.disabled = true; });
     try {
@@ -142,6 +167,10 @@
       if (response.status === 401) return toLogin();
       const data = await response.json().catch(function () { return {}; });
       if (data.message) announce(data.message);
+      else if (!response.ok) { // a 503 (Redis down) carries no message: say it, do not stay silent
+        setLive("lost", "serwer nie odpowiada");
+        announce("Nie udało się: serwer chwilowo nie odpowiada. Spróbuj ponownie za chwilę.");
+      }
       if (response.ok && form.hasAttribute("data-reset")) {
         form.reset();
         resetId = (form.querySelector("textarea[id]") || {}).id || null;
@@ -153,6 +182,7 @@
       await refresh().catch(function () {});
       const again = resetId && document.getElementById(resetId);
       if (again) again.focus(); // keep writing: the message box is ready for the next line
+      else keep();
     }
   });
 

@@ -17,7 +17,7 @@ from telephony.devtools.day_world import day_world, token
 from tests.support.dashboard_browser import console_errors, kpis, log_in, screenshots, until_kpi
 from tests.support.insights import PhoneDialog
 
-SIZES = ((1920, 1080), (1280, 800))
+SIZES = ((1920, 1080), (1280, 800), (390, 844))
 
 
 async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
@@ -33,10 +33,10 @@ async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
             for name in ("conversations", "contained", "transferred", "abandoned", "csat_count"):
                 assert shown[f"today.{channel}.{name}"] == str(figures[name]), (channel, name)
             avg = figures["csat_avg"]
-            assert shown[f"today.{channel}.csat_avg"] == ("–" if avg is None else f"{avg:.2f}")
+            assert shown[f"today.{channel}.csat_avg"] == ("–" if avg is None else f"{avg:.2f}".replace(".", ","))
         assert shown["today.phone.callbacks"] == "1/1"
         assert (shown["agent.anna.answered"], shown["agent.bartek.answered"]) == ("1", "1")
-        assert shown["agent.anna.csat"] == "3.00 (1)" and shown["agent.bartek.csat"] == "2.00 (1)"
+        assert shown["agent.anna.csat"] == "3,00 (1)" and shown["agent.bartek.csat"] == "2,00 (1)"  # decimal comma
         assert shown["live.waiting"] == "0" and shown["live.in_progress"] == "1"  # the chat left open with the bot
         booked = sum(1 for c in DAY if c.ending == "booked")  # the speaker's callback; the phone one was made
         assert shown["live.callbacks_due"] == str(booked) == "1"

@@ -108,6 +108,16 @@ class Page:
         self.shots.mkdir(parents=True, exist_ok=True)
         assert self.d.save_screenshot(str(self.shots / f"{name}.png"))
 
+    def fits_a_phone(self, name: str) -> None:
+        """At a phone's 390 px the page does not scroll sideways: a wide table scrolls inside its panel."""
+        self.d.set_window_size(390, 844)
+        try:
+            script = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
+            assert self.d.execute_script(script) <= 0
+            self.shot(name)
+        finally:
+            self.d.set_window_size(1280, 900)
+
     def log_in(self, who: str) -> None:
         self.d.delete_all_cookies()
         self.d.get(self.url + "/agents/login")
@@ -157,6 +167,7 @@ def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_
     page.d.find_element(By.CSS_SELECTOR, ".history-row[data-id='s-old'] summary").click()
     assert "[PESEL]" in page.text(".history-row[data-id='s-old'] .transcript")
     page.shot("history-2-search-by-caller")
+    page.fits_a_phone("history-2-search-by-caller-390")
     page.d.get(url + "/agents/history?order=48213")
     assert "Brak rozmów" in page.text("#history-empty")  # queue obsluga: not Anna's
     page.d.get(url + "/agents/gaps")
@@ -166,6 +177,12 @@ def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_
     page.d.get(url + "/agents/history?order=48213")
     assert [r.get_attribute("data-id") for r in page.d.find_elements(By.CSS_SELECTOR, ".history-row")] == ["s-order"]
     page.shot("history-3-supervisor-by-order")
+    page.d.get(url + "/agents/history?start=2026-12-08&end=2026-12-01")  # a range backwards: said, in Polish
+    assert page.text("#history-error").startswith("Data „Od” jest późniejsza niż data „Do”")
+    page.d.get(url + "/agents/history?start=1.12.2026")
+    assert page.text("#history-error").startswith("Nieprawidłowa data „Od”")
+    assert not page.d.find_elements(By.CSS_SELECTOR, "#history-empty")  # no search ran: no "nothing found"
+    page.shot("history-3b-bad-date")
     page.d.get(url + "/agents/gaps")
     rows = page.d.find_elements(By.CSS_SELECTOR, "#gaps-table .gap-row")
     assert len(rows) == 3 and rows[0].text.startswith("3 0 Czy robicie grawerowanie? (2×)")
@@ -176,5 +193,6 @@ def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_
     resolved = page.text("#resolved-table")  # understood after the two nearest entries were offered
     assert "zwrot-jak" in resolved and "Mogę oddać buty?" in resolved and "Czy przyjmiecie" in resolved
     page.shot("history-4-kb-gaps")
+    page.fits_a_phone("history-4-kb-gaps-390")
     download = page.el("#gaps-download").get_attribute("href")
     assert download.endswith("/agents/gaps.yaml?days=7")

@@ -144,3 +144,12 @@ async def test_console_dashboards_and_stats_answer_503_in_polish_while_redis_is_
             "/agents/status", data={"status": "available"}, headers={"X-Requested-With": "fetch"}
         )
         assert status.status_code == 503 and status.json()["reply"] == catalogue.STORE_DOWN_REPLY
+        # an agent opening the console (or the dashboard) in the browser: a Polish page, not JSON
+        browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+        for path in ("/agents", "/agents/dashboard", "/agents/history", "/agents/login"):
+            page = await client.get(path, headers=browser)
+            assert page.status_code == 503 and page.headers["content-type"].startswith("text/html"), path
+            assert "Konsola jest chwilowo niedostępna" in page.text and page.headers.get("retry-after"), path
+            assert "default-src 'self'" in page.headers["content-security-policy"] and "detail" not in page.text
+        login = await client.post("/agents/login", data={"token": "token-anna"}, headers=browser)
+        assert login.status_code == 503 and "Konsola jest chwilowo niedostępna" in login.text

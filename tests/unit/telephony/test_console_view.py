@@ -67,6 +67,14 @@ def test_transfer_view_labels_in_polish() -> None:
     assert done["heading"] == "Ostatnia rozmowa" and done["waited"] == "" and done["reason_label"] == "something_new"
 
 
+def test_a_ringing_phone_transfer_says_to_answer_on_the_phone() -> None:
+    """The console has no answer button for a call: the agent must be told where and how to pick it up."""
+    ringing = transfer_view({"tid": "t1", "status": "ringing", "caller": "+48601234567"}, now=10.0)
+    assert ringing["hint"].startswith("Dzwoni Twój telefon: odbierz i naciśnij 1")
+    assert transfer_view({"tid": "t1", "status": "connected"}, now=10.0)["hint"] == ""
+    assert transfer_view({"tid": "t1", "status": "ringing", "channel": "chat"}, now=10.0)["hint"] == ""
+
+
 def test_numbers_durations_and_times() -> None:
     assert display_number("+48221112233") == "+48 221 112 233"
     assert display_number("client:anna") == "client:anna" and display_number(None) == ""
@@ -114,9 +122,25 @@ def test_sse_message_carries_no_event_data() -> None:
     ("total", "groups", "line"),
     [(1, 1, "1 pytanie w 1 grupie"), (4, 3, "4 pytania w 3 grupach"), (5, 2, "5 pytań w 2 grupach"),
      (12, 4, "12 pytań w 4 grupach"), (22, 1, "22 pytania w 1 grupie"),
-     (5, 0, "5 pytań, żadne nie nadaje się do bazy wiedzy"), (1, 0, "1 pytanie, które nie nadaje się do bazy wiedzy")],
+     (5, 0, "5 pytań, żadne nie nadaje się do bazy wiedzy"), (1, 0, "1 pytanie, które nie nadaje się do bazy wiedzy"),
+     (0, 0, "")],  # an empty period: no count line (was "0 pytań, żadne nie nadaje się do bazy wiedzy")
 )  # fmt: skip
 def test_the_gaps_page_counts_in_polish(total: int, groups: int, line: str) -> None:
     from telephony.console.history_pages import questions_in_groups
 
     assert questions_in_groups(total, groups) == line
+
+
+def test_the_history_form_explains_bad_dates_in_polish() -> None:
+    from telephony.console.history_pages import search_range
+    from telephony.history.when import BadDate
+
+    start, end = search_range("2026-12-01", "2026-12-01", "Europe/Warsaw")
+    assert start is not None and end is not None and end - start == pytest.approx(86400, abs=0.01)
+    assert search_range("", "", "Europe/Warsaw") == (None, None)
+    with pytest.raises(BadDate, match=r"^Nieprawidłowa data „Od”: wybierz ją w kalendarzu"):
+        search_range("1.12.2026", "", "Europe/Warsaw")
+    with pytest.raises(BadDate, match=r"^Nieprawidłowa data „Do”"):
+        search_range("", "jutro", "Europe/Warsaw")
+    with pytest.raises(BadDate, match=r"^Data „Od” jest późniejsza niż data „Do”"):
+        search_range("2026-12-08", "2026-12-01", "Europe/Warsaw")

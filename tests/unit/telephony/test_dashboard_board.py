@@ -1,0 +1,54 @@
+"""The dashboard's formatting (pure): figures written the Polish way, so a supervisor reads 2,5 s and 07.12."""
+
+from __future__ import annotations
+
+from telephony.insights.board import agent_rows, board, day, decimal, seconds
+from telephony.insights.buckets import WAIT_BINS
+
+
+def test_decimals_use_a_comma_and_days_read_day_first() -> None:
+    assert [decimal(x) for x in (2.5, 120.0, 0.25)] == ["2,5", "120", "0,25"]
+    assert decimal(4.5, ".2f") == "4,50" and decimal(None) == "–"
+    assert seconds(2.5) == "2,5 s" and seconds(None) == "–"
+    assert day("2026-12-07") == "07.12"
+
+
+def test_agent_ratings_with_a_decimal_comma() -> None:
+    rows = agent_rows(
+        [{"id": "anna", "name": "Anna", "status": "available"}],
+        {"anna": {"answered": 2, "csat_avg": 3.5, "csat_count": 2}},
+    )
+    assert rows[0]["csat"] == "3,50 (2)" and rows[0]["status"] == "Dostępny"
+
+
+def _week() -> list[dict[str, object]]:
+    return [
+        {"date": f"2026-12-0{d}", "csat_avg": 4.5 if d == 7 else None, "containment": None, "turn_p95_s": 1.5}
+        for d in range(1, 8)
+    ]
+
+
+def _stats() -> dict[str, object]:
+    frt = {"p50_s": 12.5, "p90_s": None, "bins": {**{f"{b:g}": 0 for b in WAIT_BINS}, "more": 0}}
+    return {
+        "conversations": 1, "contained": 0, "containment": 0.0, "transferred": 1, "abandoned": 0,
+        "csat_avg": 4.25, "csat_count": 4, "agent_frt": frt, "turn": {"p95_s": 2.5},
+        "callbacks_in_time": 0, "callbacks_done": 0, "transfers_by_reason": {},
+    }  # fmt: skip
+
+
+def test_the_board_shows_polish_numbers_in_tables_and_charts() -> None:
+    stats = _stats()
+    snap = {
+        "live": {"in_progress": {}, "waiting": 0, "longest_wait_s": 0, "callbacks_due": 2,
+                 "agents_by_status": {}, "agents": []},
+        "today": {"total": stats, "channels": {"phone": stats, "chat": stats, "speaker": stats}, "agents": {}},
+        "week": _week(),
+    }  # fmt: skip
+    view = board(snap)
+    total = view["channels"][-1]
+    assert (total["csat_avg"], total["agent_frt_p50"], total["turn_p95"]) == ("4,25", "12,5 s", "2,5 s")
+    assert ("callbacks_due", "Oddzwonienia do wykonania", "2") in view["tiles"]
+    assert "07.12" in str(view["csat_trend"]) and "4,5" in str(view["csat_trend"])
+    assert "12-07" not in str(view["latency_trend"]) and "1,5 s" in str(view["latency_trend"])
+    assert "≤1,5 min" in str(view["frt"])  # not "1.5 min"
