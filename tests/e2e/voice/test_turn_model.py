@@ -50,8 +50,9 @@ def test_a_finished_sentence_is_complete_and_its_first_words_are_less_so(
     # Cut after "Interesuje mnie": less complete than the whole sentence, by a clear margin. How much less
     # depends on the CPU (the model is int8; onnxruntime's kernels differ by instruction set): 0.09 measured
     # earlier and under 0.5 on the Intel Xeon and the AMD EPYC with VNNI, 0.77 on an AVX2-only AMD EPYC,
-    # where the cut would even pass the 0.5 threshold. Not every cut scores low anyway: on these phone recordings most mid-sentence cuts
-    # score "complete" (docs/benchmarks.md, bench turns), which is why silence is the default.
+    # where the cut would even pass the 0.5 threshold. Not every cut scores low anyway: on these phone
+    # recordings most mid-sentence cuts score "complete" (docs/benchmarks.md, bench turns), which is why
+    # silence is the default.
     assert start < whole - 0.1, (whole, start)
 
 
