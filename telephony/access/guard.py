@@ -61,8 +61,13 @@ def presented_secret(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-def too_many(retry_after_s: float, what: str) -> HTTPException:
-    return HTTPException(429, f"too many {what}: retry later", headers={"Retry-After": str(math.ceil(retry_after_s))})
+class TooMany(HTTPException):
+    """A 429: the app answers it with the catalogue's Polish ``reply`` beside the detail (a chat widget shows
+    it to the customer, as it does the 503's), and ``Retry-After``."""
+
+
+def too_many(retry_after_s: float, what: str) -> TooMany:
+    return TooMany(429, f"too many {what}: retry later", headers={"Retry-After": str(math.ceil(retry_after_s))})
 
 
 def unauthorized(detail: str, scheme: str = "Bearer") -> HTTPException:

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from dialog import catalogue
 from telephony.access.keys import hash_secret
 from tests.support.access import API_KEY, agent, gateways, key, settings_for
 from tests.support.agents import token_of
@@ -72,6 +73,16 @@ def test_the_per_client_ip_limit_without_a_key(redis_url: str, tmp_path: Path) -
     with gateways(settings, count=2) as (a, b):
         assert [chat(url).status_code for url in (a, b, a, b, a)] == [200, 200, 200, 200, 429]
         assert chat(b, headers=key()).status_code == 200  # a key holder is limited per key, not per address
+
+
+def test_a_refused_chat_is_told_in_polish_when_to_try_again(redis_url: str, tmp_path: Path) -> None:
+    """A widget shows ``reply`` to the customer: a 429 (the burst a busy hour brings) carries it like the 503."""
+    settings = settings_for(redis_url, tmp_path, rate_limit_ip="1/minute", dev_mode=True)
+    with gateways(settings) as (url,):
+        assert chat(url).status_code == 200
+        limited = chat(url)
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+        assert limited.json()["reply"] == catalogue.RATE_LIMITED_REPLY and "detail" in limited.json()
 
 
 def test_wrong_api_keys_brake_the_client_ip_even_for_the_right_key(redis_url: str, tmp_path: Path) -> None:
