@@ -95,12 +95,14 @@ async def admit(
     secret) its request rate."""
     if secret is None:
         return None
-    await check_failures(limiter, ip)
-    found = await identify(secret)
-    if found is None:
-        await limiter.failed(ip)
-        log.warning("wrong %s from %s", what, ip)
-        raise unauthorized(f"the {what} is not valid", scheme)
+    async with limiter.checks.one_at_a_time(ip, secret):  # a burst of guesses cannot outrun the count
+        await check_failures(limiter, ip)
+        found = await identify(secret)
+        if found is None:
+            await limiter.failed(ip)
+            log.warning("wrong %s from %s", what, ip)
+            raise unauthorized(f"the {what} is not valid", scheme)
+        limiter.checks.proven.add(secret)
     retry = await limiter.hit_token(token_id(found))
     if retry is not None:
         raise too_many(retry, f"requests with this {what}")
