@@ -22,6 +22,7 @@ from dialog.engine_config import EngineConfig
 from dialog.ports import ConversationLog, Dialog, KeyValueStore, MissLog
 from dialog.redis_connect import connect_redis
 from dialog.store import MemoryStore, RedisStore
+from telephony.access.host_slots import HostSlots
 from telephony.access.lanes import RecognizerLanes
 from telephony.agents.callbacks import CallbackBook
 from telephony.app.phone import build_call_deps, prerender_replies
@@ -226,8 +227,14 @@ async def build_services(settings: Settings, store: KeyValueStore, phone: PhoneP
     dialog = await asyncio.to_thread(build_dialog, settings, store, phone.misses, phone.history)
     if recognizer is None or synthesizer is None:
         return Services(settings, store, dialog)
+    # the device share is the host's: the workers of ``serve --workers N`` open the same slot files
+    host = HostSlots(settings.data_dir / "device-asr", settings.device_asr_slots)
     lanes = RecognizerLanes(
-        recognizer, slots=settings.device_asr_slots, queue=settings.device_asr_queue, wait_s=settings.device_asr_wait_s
+        recognizer,
+        slots=settings.device_asr_slots,
+        queue=settings.device_asr_queue,
+        wait_s=settings.device_asr_wait_s,
+        host=host,
     )
     call_deps = await build_call_deps(
         settings,
