@@ -221,20 +221,28 @@ class PhoneParts:
     history: ConversationLog | None = None  # the conversations' history (Redis); None without Redis
 
 
+def host_slots(settings: Settings) -> HostSlots | None:
+    """The device share of the host: the workers of ``serve --workers N`` open the same slot files. A data
+    folder that cannot be written leaves each worker its own share (logged), rather than no gateway."""
+    try:
+        return HostSlots(settings.data_dir / "device-asr", settings.device_asr_slots)
+    except OSError as exc:
+        log.warning("device share per worker, not per host: cannot use %s (%s)", settings.data_dir, exc)
+        return None
+
+
 async def build_services(settings: Settings, store: KeyValueStore, phone: PhoneParts) -> Services:
     """Start-up, in order: speech -> dialog -> call deps (speech on); then the pre-rendering job."""
     recognizer, synthesizer = await build_gateway_speech(settings) if settings.speech else (None, None)
     dialog = await asyncio.to_thread(build_dialog, settings, store, phone.misses, phone.history)
     if recognizer is None or synthesizer is None:
         return Services(settings, store, dialog)
-    # the device share is the host's: the workers of ``serve --workers N`` open the same slot files
-    host = HostSlots(settings.data_dir / "device-asr", settings.device_asr_slots)
     lanes = RecognizerLanes(
         recognizer,
         slots=settings.device_asr_slots,
         queue=settings.device_asr_queue,
         wait_s=settings.device_asr_wait_s,
-        host=host,
+        host=host_slots(settings),
     )
     call_deps = await build_call_deps(
         settings,

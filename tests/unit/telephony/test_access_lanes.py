@@ -10,6 +10,8 @@ import pytest
 
 from telephony.access.host_slots import HostSlots
 from telephony.access.lanes import RecognizerBusy, RecognizerLanes
+from telephony.app.services import host_slots
+from telephony.settings import Settings
 from tests.support.speech import GatedRecognizer, text_to_pcm
 
 
@@ -140,3 +142,10 @@ async def test_a_device_turn_waiting_for_the_hosts_share_gives_up_after_its_wait
     assert held is not None
     HostSlots.give_back(held)
     assert HostSlots(tmp_path, 1).try_take() is not None  # the slot is free again
+
+
+def test_a_data_folder_that_cannot_be_written_leaves_each_worker_its_own_share(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert host_slots(Settings(data_dir=blocker, speech=False)) is None
+    assert host_slots(Settings(data_dir=tmp_path, speech=False)) is not None
