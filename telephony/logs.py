@@ -72,12 +72,25 @@ class JsonFormatter(logging.Formatter):
 
 
 class MaskingFormatter(logging.Formatter):
-    """The plain-text format (a terminal), masked the same way, with the call id when there is one."""
+    """The plain-text format (a terminal), masked the same way, with the call id when there is one. The
+    message is kept on its one line: a CR/LF or an escape sequence a client put in a logged value (a refused
+    path, a header) is written escaped, so it cannot forge a line or repaint the terminal; tracebacks keep theirs."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return _CONTROL.sub(_escaped, super().formatMessage(record))
 
     def format(self, record: logging.LogRecord) -> str:
         call_id = call_id_var.get()
         text = redact(super().format(record))
-        return f"{text} [call {call_id}]" if call_id else text
+        return f"{text} [call {_CONTROL.sub(_escaped, call_id)}]" if call_id else text
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]")  # C0 controls but tab, DEL, Unicode line ends
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return {"\n": "\\n", "\r": "\\r"}.get(char) or char.encode("unicode_escape").decode("ascii")
 
 
 def redact(text: str) -> str:

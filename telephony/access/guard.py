@@ -61,8 +61,13 @@ def presented_secret(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-def too_many(retry_after_s: float, what: str) -> HTTPException:
-    return HTTPException(429, f"too many {what}: retry later", headers={"Retry-After": str(math.ceil(retry_after_s))})
+class TooMany(HTTPException):
+    """A 429: the app answers it with the catalogue's Polish ``reply`` beside the detail (a chat widget shows
+    it to the customer, as it does the 503's), and ``Retry-After``."""
+
+
+def too_many(retry_after_s: float, what: str) -> TooMany:
+    return TooMany(429, f"too many {what}: retry later", headers={"Retry-After": str(math.ceil(retry_after_s))})
 
 
 def unauthorized(detail: str, scheme: str = "Bearer") -> HTTPException:
@@ -90,12 +95,14 @@ async def admit(
     secret) its request rate."""
     if secret is None:
         return None
-    await check_failures(limiter, ip)
-    found = await identify(secret)
-    if found is None:
-        await limiter.failed(ip)
-        log.warning("wrong %s from %s", what, ip)
-        raise unauthorized(f"the {what} is not valid", scheme)
+    async with limiter.checks.one_at_a_time(ip, secret):  # a burst of guesses cannot outrun the count
+        await check_failures(limiter, ip)
+        found = await identify(secret)
+        if found is None:
+            await limiter.failed(ip)
+            log.warning("wrong %s from %s", what, ip)
+            raise unauthorized(f"the {what} is not valid", scheme)
+        limiter.checks.proven.add(secret)
     retry = await limiter.hit_token(token_id(found))
     if retry is not None:
         raise too_many(retry, f"requests with this {what}")

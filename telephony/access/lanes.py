@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from telephony.access.host_slots import HostSlots, HostSlotsTaken
 from voice.loops import PerLoop
 from voice.ports import PCM, Recognizer, SpareCapacity, Transcript
 
@@ -46,9 +47,20 @@ class _State:
 class RecognizerLanes:
     """``lanes.phone`` for the call pipeline, ``lanes.device`` for the device API."""
 
-    def __init__(self, recognizer: Recognizer, *, slots: int = 1, queue: int = 4, wait_s: float = 15.0) -> None:
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        *,
+        slots: int = 1,
+        queue: int = 4,
+        wait_s: float = 15.0,
+        host: HostSlots | None = None,
+    ) -> None:
+        """``host``: the device share of the whole host (every worker's lanes open the same folder); None =
+        this process's ``slots`` only (one worker, tests)."""
         self.recognizer = recognizer
         self.slots, self.queue, self.wait_s = max(1, slots), max(0, queue), wait_s
+        self.host = host
         self._states = PerLoop(_State)
         self.phone = PhoneLane(self)
         self.device = DeviceLane(self)
@@ -104,7 +116,12 @@ class DeviceLane:
             raise RecognizerBusy("the device share of the recognizer is full", lanes.wait_s)
         await self._enter(state)
         try:
-            return await lanes.recognizer.transcribe(pcm, rate, hotwords)
+            if lanes.host is None:
+                return await lanes.recognizer.transcribe(pcm, rate, hotwords)
+            async with lanes.host.slot(lanes.wait_s):  # the other workers' device turns too
+                return await lanes.recognizer.transcribe(pcm, rate, hotwords)
+        except HostSlotsTaken as exc:
+            raise RecognizerBusy("the host's device share stayed taken by other workers", lanes.wait_s) from exc
         finally:
             state.device_running -= 1
             lanes.admit(state)

@@ -30,6 +30,8 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.asyncio import Redis
 
+from telephony.access.serial import SerialChecks
+
 log = logging.getLogger(__name__)
 
 DEFAULT_PER_IP = "120/minute"
@@ -69,6 +71,8 @@ class Limiter:
         self._per_ip, self._per_token = parse_rule(rules.per_ip), parse_rule(rules.per_token)
         self._failures = parse_rule(rules.failures)
         self._clock = clock
+        # the brake's check, a credential's check and the failure count, one unproven credential at a time per IP
+        self.checks = SerialChecks()
 
     async def hit_ip(self, ip: str) -> float | None:
         return await self._hit(self._per_ip, "ip", ip)

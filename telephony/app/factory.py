@@ -16,6 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dialog import catalogue
+from telephony.access.guard import TooMany
 from telephony.app.build import Gateway, build_gateway
 from telephony.app.guards import BodyLimit, unencodable_text, validation_error
 from telephony.app.routes import include_routes
@@ -58,6 +59,7 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
     app.add_middleware(BodyLimit)  # before any route buffers a body
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(UnicodeEncodeError, unencodable_text)  # a lone surrogate a lenient model let in
+    app.add_exception_handler(TooMany, rate_limited)  # 429: Retry-After and a Polish reply, like the 503
     for error in (RedisConnectionError, RedisTimeoutError, StoreDown):  # Redis down: "try again", never a 500
         app.add_exception_handler(error, store_unavailable)
     app.state.gateway = gateway  # for inspection (tests, tools); nothing in the gateway reads it back
@@ -162,3 +164,11 @@ async def store_unavailable(request: Request, exc: Exception) -> Response:
     detail = str(exc) if isinstance(exc, StoreDown) else "state store unavailable, try again shortly"
     body = {"detail": detail, "reply": catalogue.STORE_DOWN_REPLY}  # "reply": what a chat widget shows
     return JSONResponse(body, 503, {"Retry-After": "5"})
+
+
+async def rate_limited(request: Request, exc: Exception) -> JSONResponse:
+    """A rate limit or the failed-credential brake: 429 with ``Retry-After`` and the Polish ``reply`` that a
+    chat widget shows (the bare ``detail`` left the customer with an English sentence or nothing)."""
+    assert isinstance(exc, TooMany)
+    body = {"detail": exc.detail, "reply": catalogue.RATE_LIMITED_REPLY}
+    return JSONResponse(body, exc.status_code, exc.headers)

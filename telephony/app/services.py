@@ -22,6 +22,7 @@ from dialog.engine_config import EngineConfig
 from dialog.ports import ConversationLog, Dialog, KeyValueStore, MissLog
 from dialog.redis_connect import connect_redis
 from dialog.store import MemoryStore, RedisStore
+from telephony.access.host_slots import HostSlots
 from telephony.access.lanes import RecognizerLanes
 from telephony.agents.callbacks import CallbackBook
 from telephony.app.phone import build_call_deps, prerender_replies
@@ -220,6 +221,16 @@ class PhoneParts:
     history: ConversationLog | None = None  # the conversations' history (Redis); None without Redis
 
 
+def host_slots(settings: Settings) -> HostSlots | None:
+    """The device share of the host: the workers of ``serve --workers N`` open the same slot files. A data
+    folder that cannot be written leaves each worker its own share (logged), rather than no gateway."""
+    try:
+        return HostSlots(settings.data_dir / "device-asr", settings.device_asr_slots)
+    except OSError as exc:
+        log.warning("device share per worker, not per host: cannot use %s (%s)", settings.data_dir, exc)
+        return None
+
+
 async def build_services(settings: Settings, store: KeyValueStore, phone: PhoneParts) -> Services:
     """Start-up, in order: speech -> dialog -> call deps (speech on); then the pre-rendering job."""
     recognizer, synthesizer = await build_gateway_speech(settings) if settings.speech else (None, None)
@@ -227,7 +238,11 @@ async def build_services(settings: Settings, store: KeyValueStore, phone: PhoneP
     if recognizer is None or synthesizer is None:
         return Services(settings, store, dialog)
     lanes = RecognizerLanes(
-        recognizer, slots=settings.device_asr_slots, queue=settings.device_asr_queue, wait_s=settings.device_asr_wait_s
+        recognizer,
+        slots=settings.device_asr_slots,
+        queue=settings.device_asr_queue,
+        wait_s=settings.device_asr_wait_s,
+        host=host_slots(settings),
     )
     call_deps = await build_call_deps(
         settings,

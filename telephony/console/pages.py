@@ -157,6 +157,20 @@ def build_console_router(
     return router
 
 
+async def _login_agent(deps: Any, client: str, token: str) -> tuple[Any, tuple[str, int]]:
+    """The agent whose token this is, else the login page's error and status: the agents API's brake, with
+    one unproven token per address checked at a time (``telephony/access/serial.py``)."""
+    async with deps.limiter.checks.one_at_a_time(client, token):
+        if await deps.limiter.blocked(client) is not None:
+            return None, ("Zbyt wiele nieudanych prób. Spróbuj ponownie za kilka minut.", 429)
+        agent = await deps.agents.authenticate(token)
+        if agent is None:
+            await deps.limiter.failed(client)
+            return None, ("Nieprawidłowy token.", 401)
+        deps.limiter.checks.proven.add(token)
+        return agent, ("", 200)
+
+
 def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
     cookie = console.config.cookie
 
@@ -170,14 +184,9 @@ def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
     async def login(request: Request, deps: Deps, token: Annotated[str, Form(max_length=512)] = "") -> Response:
         same_origin(request, console.config.public_url)
         sessions = console.sessions(deps)
-        client = client_ip(request)
-        if await deps.limiter.blocked(client) is not None:  # the same brake as the agents API's tokens
-            error = {"error": "Zbyt wiele nieudanych prób. Spróbuj ponownie za kilka minut."}
-            return console.page(request, "console_login.html", error, 429)
-        agent = await deps.agents.authenticate(token.strip())
+        agent, refusal = await _login_agent(deps, client_ip(request), token.strip())
         if agent is None:
-            await deps.limiter.failed(client)
-            return console.page(request, "console_login.html", {"error": "Nieprawidłowy token."}, 401)
+            return console.page(request, "console_login.html", {"error": refusal[0]}, refusal[1])
         await sessions.revoke(console.sid(request))  # never keep a session id from before the login
         sid = await sessions.create(agent.id)
         response = console.redirect()

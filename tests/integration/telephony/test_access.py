@@ -5,11 +5,13 @@ brake, /metrics and /docs behind their guards (README "Security")."""
 from __future__ import annotations
 
 import base64
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
+from dialog import catalogue
 from telephony.access.keys import hash_secret
 from tests.support.access import API_KEY, agent, gateways, key, settings_for
 from tests.support.agents import token_of
@@ -74,10 +76,29 @@ def test_the_per_client_ip_limit_without_a_key(redis_url: str, tmp_path: Path) -
         assert chat(b, headers=key()).status_code == 200  # a key holder is limited per key, not per address
 
 
+def test_a_refused_chat_is_told_in_polish_when_to_try_again(redis_url: str, tmp_path: Path) -> None:
+    """A widget shows ``reply`` to the customer: a 429 (the burst a busy hour brings) carries it like the 503."""
+    settings = settings_for(redis_url, tmp_path, rate_limit_ip="1/minute", dev_mode=True)
+    with gateways(settings) as (url,):
+        assert chat(url).status_code == 200
+        limited = chat(url)
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+        assert limited.json()["reply"] == catalogue.RATE_LIMITED_REPLY and "detail" in limited.json()
+
+
 def test_wrong_api_keys_brake_the_client_ip_even_for_the_right_key(redis_url: str, tmp_path: Path) -> None:
     with gateways(settings_for(redis_url, tmp_path, auth_failures="3/5 minutes"), count=2) as (a, b):
         assert [chat(a, headers=key(f"inf_guess{i}")).status_code for i in range(3)] == [401] * 3
         assert chat(b, headers=key()).status_code == 429  # the other worker knows
+
+
+def test_a_burst_of_wrong_keys_gets_no_more_tries_than_the_brake_allows(redis_url: str, tmp_path: Path) -> None:
+    """40 guesses sent at once: each was checked against the brake before any failure was counted, so about
+    half were tried (a guesser's rate grew with its connections); now exactly the brake's 3 are."""
+    with gateways(settings_for(redis_url, tmp_path, auth_failures="3/5 minutes")) as (url,):
+        with ThreadPoolExecutor(40) as pool:
+            codes = list(pool.map(lambda i: chat(url, headers=key(f"inf_guess{i}")).status_code, range(40)))
+        assert sorted(codes) == [401] * 3 + [429] * 37
 
 
 def test_agent_tokens_cannot_be_guessed_quickly(redis_url: str, tmp_path: Path) -> None:

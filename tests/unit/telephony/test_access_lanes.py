@@ -4,10 +4,14 @@ gated fake recognizer that, like the real one, runs one recognition at a time in
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
+from telephony.access.host_slots import HostSlots
 from telephony.access.lanes import RecognizerBusy, RecognizerLanes
+from telephony.app.services import host_slots
+from telephony.settings import Settings
 from tests.support.speech import GatedRecognizer, text_to_pcm
 
 
@@ -108,3 +112,40 @@ def test_the_phone_lane_tells_whether_a_recognition_would_start_at_once() -> Non
     recognizer.spare = False
     assert not lanes.phone.has_spare()
     assert RecognizerLanes(GatedRecognizer()).phone.has_spare()
+
+
+async def test_the_device_share_is_the_hosts_not_each_workers(tmp_path: Path) -> None:
+    """Two workers (two lanes over their own recognizers, one data folder): one device recognition at a time."""
+    first, second = GatedRecognizer(), GatedRecognizer()
+    worker_a = RecognizerLanes(first, slots=1, queue=4, wait_s=60, host=HostSlots(tmp_path, 1))
+    worker_b = RecognizerLanes(second, slots=1, queue=4, wait_s=60, host=HostSlots(tmp_path, 1))
+    a = asyncio.create_task(worker_a.device.transcribe(text_to_pcm("a"), 16000))
+    await first.wait_until(lambda: first.started == ["a"])
+    b = asyncio.create_task(worker_b.device.transcribe(text_to_pcm("b"), 16000))
+    await second.wait_until(lambda: worker_b.device.in_use() == (1, 0))  # its worker let it in: now the host
+    phone = asyncio.create_task(worker_b.phone.transcribe(text_to_pcm("p"), 8000))
+    await second.wait_until(lambda: second.started == ["p"])  # a phone turn never waits for the host's share
+    second.release("p")
+    assert (await phone).text == "p" and "b" not in second.arrived
+    first.release("a")
+    await second.wait_until(lambda: second.started == ["p", "b"])
+    second.release("b")
+    assert [(await a).text, (await b).text] == ["a", "b"]
+
+
+async def test_a_device_turn_waiting_for_the_hosts_share_gives_up_after_its_wait(tmp_path: Path) -> None:
+    held = HostSlots(tmp_path, 1).try_take()  # another worker's recognition
+    lanes = RecognizerLanes(GatedRecognizer(), slots=1, queue=4, wait_s=0.05, host=HostSlots(tmp_path, 1))
+    with pytest.raises(RecognizerBusy, match="host") as busy:
+        await lanes.device.transcribe(text_to_pcm("d"), 16000)
+    assert busy.value.retry_after_s == 0.05 and lanes.device.in_use() == (0, 0)
+    assert held is not None
+    HostSlots.give_back(held)
+    assert HostSlots(tmp_path, 1).try_take() is not None  # the slot is free again
+
+
+def test_a_data_folder_that_cannot_be_written_leaves_each_worker_its_own_share(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert host_slots(Settings(data_dir=blocker, speech=False)) is None
+    assert host_slots(Settings(data_dir=tmp_path, speech=False)) is not None

@@ -7,10 +7,11 @@ import asyncio
 import io
 import json
 import logging
+import sys
 
 import pytest
 
-from telephony.logs import JsonFormatter, call_context, mask, setup_logging
+from telephony.logs import JsonFormatter, MaskingFormatter, call_context, mask, setup_logging
 
 
 @pytest.mark.parametrize(
@@ -79,6 +80,22 @@ def test_the_formatter_is_one_line_even_for_multiline_messages() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "a\nb 600100200", None, None)
     out = JsonFormatter().format(record)
     assert "\n" not in out and json.loads(out)["msg"] == "a\nb [telefon …200]"
+
+
+def test_the_plain_text_format_cannot_be_given_a_forged_line() -> None:
+    """A client's CR/LF (a path such as ``/twilio/transfer/%0d%0a…`` logged when its signature is refused)
+    must not start a line of its own in a terminal or a file log (INFOLINIA_LOG_JSON=false); a traceback
+    stays readable on its lines."""
+    forged = "refused /twilio/transfer/x\r\n2026-12-07 00:00:00 INFO auth: agent anna logged in\x1b[2J/hold"
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("x", logging.WARNING, __file__, 1, "%s", (forged,), sys.exc_info())
+    out = MaskingFormatter("%(levelname)s %(name)s: %(message)s").format(record)
+    first, *trace = out.splitlines()
+    forged_line = "2026-12-07 00:00:00 INFO auth: agent anna logged in"
+    assert first == f"WARNING x: refused /twilio/transfer/x\\r\\n{forged_line}\\x1b[2J/hold"
+    assert trace[0] == "Traceback (most recent call last):" and trace[-1] == "ValueError: boom"
 
 
 def test_access_lines_shorten_chat_session_ids_the_customers_credential() -> None:

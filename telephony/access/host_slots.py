@@ -1,0 +1,64 @@
+"""The device share of the recognizer for the whole host, not per worker process.
+
+Why: ``INFOLINIA_DEVICE_ASR_SLOTS`` (1) was counted in each worker's event loop, so ``serve --workers 2`` let two
+30 s device recognitions run at once on a 2-core host: both cores decoding uploads, and a phone caller's reply
+came after 3.9-5.7 s instead of 1.1-1.8 s (README "Phone calls before devices" promises one device
+recognition at a time). The workers of a host share the data folder, so a slot is an exclusive ``flock`` on
+one of ``count`` files there: the kernel releases it when its holder exits, even a crashed worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+POLL_S = 0.02  # how often a waiting device turn tries the slot files again (a recognition takes seconds)
+
+
+class HostSlotsTaken(Exception):
+    """Every slot of the host stayed taken for the whole wait."""
+
+
+class HostSlots:
+    """``count`` slots shared by every process that opens the same ``folder``."""
+
+    def __init__(self, folder: Path, count: int = 1) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.paths = [folder / f"device-asr-{i}.lock" for i in range(max(1, count))]
+
+    def try_take(self) -> int | None:
+        """The file descriptor holding a free slot, or None when all are taken."""
+        for path in self.paths:
+            fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                os.close(fd)
+        return None
+
+    @staticmethod
+    def give_back(fd: int) -> None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+    @contextlib.asynccontextmanager
+    async def slot(self, wait_s: float) -> AsyncIterator[None]:
+        """Hold a slot for the block, waiting up to ``wait_s`` for one (``HostSlotsTaken`` then)."""
+        deadline = time.monotonic() + wait_s
+        fd = self.try_take()
+        while fd is None:
+            if time.monotonic() >= deadline:
+                raise HostSlotsTaken(f"the host's {len(self.paths)} device recognition slot(s) stayed taken")
+            await asyncio.sleep(POLL_S)
+            fd = self.try_take()
+        try:
+            yield
+        finally:
+            self.give_back(fd)
