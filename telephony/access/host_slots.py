@@ -30,6 +30,8 @@ class HostSlots:
     def __init__(self, folder: Path, count: int = 1) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.paths = [folder / f"device-asr-{i}.lock" for i in range(max(1, count))]
+        for path in self.paths:  # an existing folder on a read-only mount passes mkdir: fail here, not per turn
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
 
     def try_take(self) -> int | None:
         """The file descriptor holding a free slot, or None when all are taken."""

@@ -149,3 +149,11 @@ def test_a_data_folder_that_cannot_be_written_leaves_each_worker_its_own_share(t
     blocker.write_text("not a folder")
     assert host_slots(Settings(data_dir=blocker, speech=False)) is None
     assert host_slots(Settings(data_dir=tmp_path, speech=False)) is not None
+
+
+def test_a_slot_file_that_cannot_be_opened_is_found_at_start_up_not_in_each_device_turn(tmp_path: Path) -> None:
+    """The slot folder left by an earlier run on a data folder now mounted read-only: ``mkdir`` finds it there
+    and says nothing, so only opening the slot files shows they cannot be used (here: a folder in a slot
+    file's place, which even root cannot open for writing)."""
+    (tmp_path / "device-asr" / "device-asr-0.lock").mkdir(parents=True)
+    assert host_slots(Settings(data_dir=tmp_path, speech=False)) is None
