@@ -28,6 +28,16 @@ def outage_page(request: Request, config: ConsoleConfig | None = None) -> Respon
     """503 with Retry-After and the console's look (its stylesheet is static: it loads without Redis)."""
     console = config or ConsoleConfig()
     context = {"base": console.base_path, "static_url": console.static_path, "asset_version": "", "retry_s": RETRY_S}
+    context.update(again_at(request, console))
     response = _templates.TemplateResponse(request, "console_unavailable.html", context, status_code=503)
     response.headers.update({**SECURITY_HEADERS, "Retry-After": str(RETRY_S)})
     return response
+
+
+def again_at(request: Request, console: ConsoleConfig) -> dict[str, str]:
+    """Where the retry (the refresh and the link, both GETs) goes: the page itself, or for a form posted
+    without JavaScript the console (``GET /agents/status`` is a 405 in JSON, the very thing this page replaces;
+    the console shows the state the post would have changed)."""
+    if request.method in ("GET", "HEAD"):
+        return {"again": request.url.path, "refresh": str(RETRY_S)}
+    return {"again": console.base_path, "refresh": f"{RETRY_S}; url={console.base_path}"}
