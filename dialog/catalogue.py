@@ -149,7 +149,9 @@ CHAT_QUEUED = "Konsultant odpowie w tym oknie czatu."
 # A chat message that could not be handled (the state store is down): the 503's "reply", for the widget
 STORE_DOWN_REPLY = "Przepraszamy, mamy chwilowy problem techniczny. Proszę wysłać wiadomość ponownie za chwilę."
 # A chat message refused by a rate limit (429): the "reply", for the widget (Retry-After says when)
-RATE_LIMITED_REPLY = "Przepraszamy, otrzymujemy teraz bardzo dużo wiadomości. Proszę wysłać ją ponownie za chwilę."
+RATE_LIMITED_REPLY = (
+    "Przepraszamy, otrzymujemy teraz bardzo dużo wiadomości. Proszę wysłać wiadomość ponownie za chwilę."
+)
 # A transfer the engine decided on a channel with no hand-off of its own (a device, a text integration).
 HANDOFF_NOT_HERE = (
     "Stąd nie mogę połączyć z konsultantem. Proszę zadzwonić na infolinię albo napisać na czacie na naszej stronie."
