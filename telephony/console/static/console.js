@@ -19,6 +19,7 @@
   const last = {};
   const baseTitle = document.title;
   let pending = null;
+  let stream = null; // the live stream (EventSource) once connected
 
   function announce(text) {
     announcer.textContent = "";
@@ -91,6 +92,10 @@
     }
     afterTransferChange(before);
     main.dataset.synced = String(Number(main.dataset.synced || 0) + 1);
+    // the server answers again: a badge an earlier failure set goes back while the live stream is open
+    if (liveState.dataset.state === "lost" && stream && stream.readyState === EventSource.OPEN) {
+      setLive("live", "na żywo");
+    }
   }
 
   function scheduleRefresh() {
@@ -104,6 +109,7 @@
 
   function connect() {
     const source = new EventSource(eventsUrl);
+    stream = source;
     source.onopen = function () {
       setLive("live", "na żywo");
       scheduleRefresh(); // catch up on anything missed while disconnected
@@ -167,9 +173,11 @@
       if (response.status === 401) return toLogin();
       const data = await response.json().catch(function () { return {}; });
       if (data.message) announce(data.message);
-      else if (!response.ok) { // a 503 (Redis down) carries no message: say it, do not stay silent
+      else if (response.status >= 500) { // a 503 (Redis down) carries no message: say it, do not stay silent
         setLive("lost", "serwer nie odpowiada");
         announce("Nie udało się: serwer chwilowo nie odpowiada. Spróbuj ponownie za chwilę.");
+      } else if (!response.ok) { // refused (403, 404, 422): the server is there, the page is out of date
+        announce("Nie udało się. Odśwież stronę i spróbuj ponownie.");
       }
       if (response.ok && form.hasAttribute("data-reset")) {
         form.reset();

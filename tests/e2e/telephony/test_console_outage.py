@@ -17,6 +17,7 @@ from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 
 GUARD_S = 30
 FAILED = "Nie udało się: serwer chwilowo nie odpowiada. Spróbuj ponownie za chwilę."
+REFUSED = "Nie udało się. Odśwież stronę i spróbuj ponownie."
 
 
 def _log_in(driver: Any, base: str) -> None:
@@ -26,6 +27,21 @@ def _log_in(driver: Any, base: str) -> None:
     live = "const e = document.getElementById('live-state'); return e && e.dataset.state"
     wait.until(lambda d: d.execute_script(live) == "live")
     wait.until(lambda d: d.execute_script("return document.querySelector('main').dataset.synced"))
+
+
+def _refused_action(driver: Any) -> tuple[str, str]:
+    """A button whose action the server refuses (a 404, as for a page out of date): the agent is told it
+    failed, and the badge does not claim the server is down."""
+    driver.execute_script("document.getElementById('btn-available').form.action = '/agents/no-such-action'")
+    driver.find_element(By.ID, "btn-available").send_keys(Keys.SPACE)
+    announced = "return document.getElementById('announcer').textContent"
+    WebDriverWait(driver, GUARD_S).until(lambda d: d.execute_script(announced) == REFUSED)
+    state = driver.execute_script("return document.getElementById('live-state').dataset.state")
+    driver.refresh()  # the form as the server renders it again
+    WebDriverWait(driver, GUARD_S).until(
+        lambda d: d.execute_script("return document.querySelector('main').dataset.synced")
+    )
+    return str(state), str(driver.find_element(By.ID, "live-state").text)
 
 
 def _press_available(driver: Any) -> str:
@@ -50,6 +66,8 @@ async def test_an_agent_is_told_when_redis_is_down(
 ) -> None:
     async with outage_gateway(own_redis, tmp_path) as w:
         await asyncio.to_thread(_log_in, browser, w.base)
+        state, _ = await asyncio.to_thread(_refused_action, browser)
+        assert state == "live"  # refused is not "the server is down"
         own_redis.kill()
         badge = await asyncio.to_thread(_press_available, browser)
         assert badge in ("serwer nie odpowiada", "ponowne łączenie…")  # the live stream may notice first
