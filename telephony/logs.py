@@ -85,7 +85,8 @@ class MaskingFormatter(logging.Formatter):
         return f"{text} [call {_CONTROL.sub(_escaped, call_id)}]" if call_id else text
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]")  # C0 controls but tab, DEL, Unicode line ends
+# C0 controls but tab, DEL, C1 controls (\x9b starts an escape sequence on some terminals), Unicode line ends
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _escaped(match: re.Match[str]) -> str:

@@ -42,6 +42,9 @@ class HostSlots:
                 return fd
             except BlockingIOError:
                 os.close(fd)
+            except OSError:  # locks unsupported here (ENOLCK on some network mounts): no descriptor left open
+                os.close(fd)
+                raise
         return None
 
     @staticmethod

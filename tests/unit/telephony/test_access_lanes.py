@@ -4,10 +4,13 @@ gated fake recognizer that, like the real one, runs one recognition at a time in
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 from pathlib import Path
 
 import pytest
 
+import telephony.access.host_slots as host_slots_module
 from telephony.access.host_slots import HostSlots
 from telephony.access.lanes import RecognizerBusy, RecognizerLanes
 from telephony.app.services import host_slots
@@ -157,3 +160,18 @@ def test_a_slot_file_that_cannot_be_opened_is_found_at_start_up_not_in_each_devi
     file's place, which even root cannot open for writing)."""
     (tmp_path / "device-asr" / "device-asr-0.lock").mkdir(parents=True)
     assert host_slots(Settings(data_dir=tmp_path, speech=False)) is None
+
+
+def test_a_file_system_without_locks_leaves_no_descriptor_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``flock`` refused outright (ENOLCK on some network mounts): the error goes up, the slot file's
+    descriptor does not stay open (one per device turn would exhaust the process's descriptors)."""
+    slots = HostSlots(tmp_path)
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(host_slots_module.fcntl, "flock", no_locks)
+    before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(OSError):
+        slots.try_take()
+    assert len(os.listdir("/proc/self/fd")) == before

@@ -96,6 +96,8 @@ def test_the_plain_text_format_cannot_be_given_a_forged_line() -> None:
     forged_line = "2026-12-07 00:00:00 INFO auth: agent anna logged in"
     assert first == f"WARNING x: refused /twilio/transfer/x\\r\\n{forged_line}\\x1b[2J/hold"
     assert trace[0] == "Traceback (most recent call last):" and trace[-1] == "ValueError: boom"
+    c1 = logging.LogRecord("x", logging.WARNING, __file__, 1, "%s", ("a\x9b2Jb ąę",), None)
+    assert MaskingFormatter("%(message)s").format(c1) == "a\\x9b2Jb ąę"  # a C1 escape too; Polish letters kept
 
 
 def test_access_lines_shorten_chat_session_ids_the_customers_credential() -> None:
