@@ -52,6 +52,18 @@ TRANSFER = {
 _REPLACED = (StaleElementReferenceException, ElementNotInteractableException, ElementClickInterceptedException)
 
 
+def fits_a_phone(driver: Any, shot: Callable[[str], None], name: str, back_to: tuple[int, int]) -> None:
+    """At a phone's 390 px nothing is wider than the screen (no sideways scrolling, nothing cut: a wide table
+    scrolls inside its panel); the screenshot ``name`` shows it, then the window goes ``back_to`` its size."""
+    driver.set_window_size(390, 844)
+    try:
+        script = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
+        assert driver.execute_script(script) <= 0
+        shot(name)
+    finally:
+        driver.set_window_size(*back_to)
+
+
 class ConsoleDriver:
     def __init__(self, driver: Any, a: Server, b: Server, twilio: TwilioSide, shots: Path) -> None:
         self.d, self.a, self.b, self.twilio, self.shots = driver, a, b, twilio, shots
@@ -123,14 +135,7 @@ class ConsoleDriver:
         self.wait.until(lambda d: d.execute_script("return document.activeElement.id") == element_id)
 
     def fits_a_phone(self, name: str) -> None:
-        """At a phone's 390 px nothing is wider than the screen (no sideways scrolling, nothing cut)."""
-        self.d.set_window_size(390, 844)
-        try:
-            script = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
-            assert self.d.execute_script(script) <= 0
-            self.shot(name)
-        finally:
-            self.d.set_window_size(1280, 800)
+        fits_a_phone(self.d, self.shot, name, back_to=(1280, 800))
 
     def shot(self, name: str) -> None:
         self.shots.mkdir(parents=True, exist_ok=True)

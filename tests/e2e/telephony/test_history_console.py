@@ -39,6 +39,7 @@ from telephony.transfer.store import TransferRecord, TransferStore
 from tests.support.access import agent, key, settings_for
 from tests.support.agents import redis_client, token_of
 from tests.support.call import ScriptedDialog
+from tests.support.console_browser import fits_a_phone
 from tests.support.servers import serve_in_thread
 
 AGENTS = [agent("anna", ["reklamacje"]), agent("ola", ["obsluga"]), agent("szef", ["obsluga"], "supervisor")]
@@ -109,14 +110,7 @@ class Page:
         assert self.d.save_screenshot(str(self.shots / f"{name}.png"))
 
     def fits_a_phone(self, name: str) -> None:
-        """At a phone's 390 px the page does not scroll sideways: a wide table scrolls inside its panel."""
-        self.d.set_window_size(390, 844)
-        try:
-            script = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
-            assert self.d.execute_script(script) <= 0
-            self.shot(name)
-        finally:
-            self.d.set_window_size(1280, 900)
+        fits_a_phone(self.d, self.shot, name, back_to=(1280, 900))
 
     def log_in(self, who: str) -> None:
         self.d.delete_all_cookies()
