@@ -1,12 +1,15 @@
-"""The app's error handlers for bad text: a lone surrogate is the request's fault (422), never a 500."""
+"""The app's error handlers for bad text (a lone surrogate is the request's fault: 422, never a 500), and the body
+limit of a route that reads its own body (``BodyLimit``'s streamed routes)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Request
 from pydantic import BaseModel
 
-from telephony.app.guards import unencodable_text
+from telephony.app.guards import BodyLimit, unencodable_text
 
 
 class Lenient(BaseModel):
@@ -41,3 +44,32 @@ async def test_an_encoding_bug_of_ours_stays_a_500() -> None:
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         assert (await http.get("/latin")).status_code == 500
+
+
+def streamed_app() -> FastAPI:
+    """An upload route reading its whole body without a limit of its own, behind ``BodyLimit`` (limit 100)."""
+    app = FastAPI()
+
+    @app.post("/upload")
+    async def upload(request: Request) -> dict[str, int]:
+        if request.headers.get("x-refuse"):
+            raise HTTPException(401, "refused from the headers")
+        return {"bytes": len(await request.body())}
+
+    app.add_middleware(BodyLimit, limits={"/upload": 100}, streamed=frozenset({"/upload"}))
+    return app
+
+
+async def parts(*chunks: bytes) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
+
+
+async def test_a_streamed_route_reads_its_own_body_and_is_cut_at_the_limit() -> None:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=streamed_app()), base_url="http://t") as http:
+        fine = await http.post("/upload", content=parts(b"a" * 50, b"b" * 50))
+        too_long = await http.post("/upload", content=parts(b"a" * 60, b"b" * 60))  # no length to refuse early
+        refused = await http.post("/upload", content=b"x" * 80, headers={"x-refuse": "1"})
+    assert fine.status_code == 200 and fine.json() == {"bytes": 100} and "connection" not in fine.headers
+    assert too_long.status_code == 413 and "larger than 100 bytes" in too_long.json()["detail"]
+    assert refused.status_code == 401 and refused.headers["connection"] == "close"  # its body was never read
