@@ -148,7 +148,7 @@ class Settings(SpeechSettings):
         1, ge=1, description="Device (HTTP) recognitions in the recognizer at once; phone turns always go first."
     )
     device_asr_queue: int = Field(4, ge=0, description="Device turns waiting for their share; more get 503.")
-    device_asr_wait_s: float = Field(15.0, gt=0, description="Longest wait of a device turn for its share (503).")
+    device_asr_wait_s: float = Field(15.0, gt=0, description="Longest wait of a device turn, in all (503).")
     metrics_allow: str = Field(
         "127.0.0.1/32,::1/128", description="Client networks that may read /metrics without a token (CIDRs)."
     )

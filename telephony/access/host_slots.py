@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import fcntl
 import os
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+
+from telephony.access.deadline import Deadline
 
 POLL_S = 0.02  # how often a waiting device turn tries the slot files again (a recognition takes seconds)
 
@@ -27,7 +28,9 @@ class HostSlotsTaken(Exception):
 class HostSlots:
     """``count`` slots shared by every process that opens the same ``folder``."""
 
-    def __init__(self, folder: Path, count: int = 1) -> None:
+    def __init__(self, folder: Path, count: int = 1, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        """``sleep``: how a waiting turn waits between tries (a test's fake clock moves instead)."""
+        self.sleep = sleep
         folder.mkdir(parents=True, exist_ok=True)
         self.paths = [folder / f"device-asr-{i}.lock" for i in range(max(1, count))]
         for path in self.paths:  # an existing folder on a read-only mount passes mkdir: fail here, not per turn
@@ -54,14 +57,14 @@ class HostSlots:
         os.close(fd)
 
     @contextlib.asynccontextmanager
-    async def slot(self, wait_s: float) -> AsyncIterator[None]:
-        """Hold a slot for the block, waiting up to ``wait_s`` for one (``HostSlotsTaken`` then)."""
-        deadline = time.monotonic() + wait_s
+    async def slot(self, deadline: Deadline) -> AsyncIterator[None]:
+        """Hold a slot for the block, waiting for one until ``deadline`` (``HostSlotsTaken`` then): the turn's
+        own deadline, what its wait for the worker's lane left of it."""
         fd = self.try_take()
         while fd is None:
-            if time.monotonic() >= deadline:
+            if deadline.passed():
                 raise HostSlotsTaken(f"the host's {len(self.paths)} device recognition slot(s) stayed taken")
-            await asyncio.sleep(POLL_S)
+            await self.sleep(min(POLL_S, deadline.left()))
             fd = self.try_take()
         try:
             yield

@@ -7,7 +7,9 @@ priority lives here, at the seam, as two ``Recognizer``s over it:
 
 * ``phone``: goes straight into the recognizer, and counts itself while it waits or runs;
 * ``device``: enters the recognizer only while no phone turn waits or runs, and at most ``slots`` at a time;
-  at most ``queue`` more wait for that; beyond, or after waiting ``wait_s``, ``RecognizerBusy`` (503).
+  at most ``queue`` more wait for that; beyond, or after waiting ``wait_s``, ``RecognizerBusy`` (503). The
+  ``wait_s`` is one deadline for the whole wait: the worker's lane, then the host's slot (``host_slots.py``)
+  with what is left of it (each had its own ``wait_s``: 15 s promised, 30 s waited).
 
 So a phone turn is never queued behind device turns: at worst it waits for the ``slots`` device
 recognitions already running (1 by default), which a thread cannot interrupt. Device turns may starve
@@ -18,10 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from telephony.access.deadline import Deadline
 from telephony.access.host_slots import HostSlots, HostSlotsTaken
 from voice.loops import PerLoop
 from voice.ports import PCM, Recognizer, SpareCapacity, Transcript
@@ -55,12 +59,13 @@ class RecognizerLanes:
         queue: int = 4,
         wait_s: float = 15.0,
         host: HostSlots | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``host``: the device share of the whole host (every worker's lanes open the same folder); None =
-        this process's ``slots`` only (one worker, tests)."""
+        this process's ``slots`` only (one worker, tests). ``clock``: when a device turn's wait ends."""
         self.recognizer = recognizer
         self.slots, self.queue, self.wait_s = max(1, slots), max(0, queue), wait_s
-        self.host = host
+        self.host, self.clock = host, clock
         self._states = PerLoop(_State)
         self.phone = PhoneLane(self)
         self.device = DeviceLane(self)
@@ -114,11 +119,12 @@ class DeviceLane:
         running, waiting = self.in_use()
         if running + waiting >= lanes.slots + lanes.queue:
             raise RecognizerBusy("the device share of the recognizer is full", lanes.wait_s)
-        await self._enter(state)
+        deadline = Deadline.after(lanes.wait_s, lanes.clock)  # one for the lane and the host's slot together
+        await self._enter(state, deadline)
         try:
             if lanes.host is None:
                 return await lanes.recognizer.transcribe(pcm, rate, hotwords)
-            async with lanes.host.slot(lanes.wait_s):  # the other workers' device turns too
+            async with lanes.host.slot(deadline):  # the other workers' device turns too, in what is left
                 return await lanes.recognizer.transcribe(pcm, rate, hotwords)
         except HostSlotsTaken as exc:
             raise RecognizerBusy("the host's device share stayed taken by other workers", lanes.wait_s) from exc
@@ -126,8 +132,8 @@ class DeviceLane:
             state.device_running -= 1
             lanes.admit(state)
 
-    async def _enter(self, state: _State) -> None:
-        """Take a device place: at once when free and nobody waits, else in turn, within ``wait_s``."""
+    async def _enter(self, state: _State, deadline: Deadline) -> None:
+        """Take a device place: at once when free and nobody waits, else in turn, before ``deadline``."""
         lanes = self._lanes
         waiter = asyncio.get_running_loop().create_future()
         state.waiters.append(waiter)
@@ -135,7 +141,7 @@ class DeviceLane:
         if waiter.done():
             return
         try:
-            async with asyncio.timeout(lanes.wait_s):
+            async with asyncio.timeout(deadline.left()):
                 await waiter
         except BaseException as exc:
             if waiter.done() and not waiter.cancelled():  # granted just as we gave up: give it back

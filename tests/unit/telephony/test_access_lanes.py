@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import telephony.access.host_slots as host_slots_module
-from telephony.access.host_slots import HostSlots
+from telephony.access.deadline import Deadline
+from telephony.access.host_slots import POLL_S, HostSlots
 from telephony.access.lanes import RecognizerBusy, RecognizerLanes
 from telephony.app.services import host_slots
 from telephony.settings import Settings
+from tests.support.clock import FakeClock
 from tests.support.speech import GatedRecognizer, text_to_pcm
 
 
@@ -145,6 +148,60 @@ async def test_a_device_turn_waiting_for_the_hosts_share_gives_up_after_its_wait
     assert held is not None
     HostSlots.give_back(held)
     assert HostSlots(tmp_path, 1).try_take() is not None  # the slot is free again
+
+
+def test_a_deadline_tells_what_is_left_of_it() -> None:
+    clock = FakeClock(100.0)
+    deadline = Deadline.after(10.0, clock)
+    clock.t = 104.0
+    assert deadline.left() == 6.0 and not deadline.passed()
+    clock.t = 110.0
+    assert deadline.left() == 0.0 and deadline.passed()
+
+
+HostTaken = tuple[RecognizerLanes, GatedRecognizer, FakeClock]
+
+
+@pytest.fixture
+def host_taken(tmp_path: Path) -> Iterator[HostTaken]:
+    """Lanes (wait 10 s on a fake clock, whose ``sleep`` paces the tries of the host's slot) while another
+    worker holds the host's one slot."""
+    held = HostSlots(tmp_path, 1).try_take()
+    assert held is not None
+    clock, inner = FakeClock(), GatedRecognizer()
+    host = HostSlots(tmp_path, 1, sleep=clock.sleep)
+    yield RecognizerLanes(inner, slots=1, queue=4, wait_s=10.0, host=host, clock=clock), inner, clock
+    HostSlots.give_back(held)
+
+
+async def test_a_device_turn_waits_once_for_its_lane_and_the_hosts_slot_together(host_taken: HostTaken) -> None:
+    """9 s in the worker's lane (a call), then the host's slot: 1 s is left of the 10 s, not 10 s more."""
+    lanes, inner, clock = host_taken
+    phone = asyncio.create_task(lanes.phone.transcribe(text_to_pcm("p"), 8000))
+    await inner.wait_until(lambda: inner.started == ["p"])
+    device = asyncio.create_task(lanes.device.transcribe(text_to_pcm("d"), 16000))
+    await inner.wait_until(lambda: lanes.device.in_use() == (0, 1))
+    clock.t = 9.0  # the call took 9 s
+    inner.release("p")
+    with pytest.raises(RecognizerBusy, match="host") as busy:
+        await device
+    assert 10.0 <= clock.t < 10.0 + POLL_S and busy.value.retry_after_s == 10.0
+    assert lanes.device.in_use() == (0, 0) and "d" not in inner.arrived
+    await phone
+
+
+async def test_a_device_turn_whose_lane_used_up_its_deadline_does_not_wait_for_the_host(host_taken: HostTaken) -> None:
+    lanes, inner, clock = host_taken
+    phone = asyncio.create_task(lanes.phone.transcribe(text_to_pcm("p"), 8000))
+    await inner.wait_until(lambda: inner.started == ["p"])
+    device = asyncio.create_task(lanes.device.transcribe(text_to_pcm("d"), 16000))
+    await inner.wait_until(lambda: lanes.device.in_use() == (0, 1))
+    clock.t = 10.0  # let into its lane just as its 10 s ran out
+    inner.release("p")
+    with pytest.raises(RecognizerBusy, match="host"):
+        await device
+    assert clock.t == 10.0  # refused at once: not one more try of the host's slot
+    await phone
 
 
 def test_a_data_folder_that_cannot_be_written_leaves_each_worker_its_own_share(tmp_path: Path) -> None:
