@@ -24,10 +24,12 @@ from voice.wavio import read_audio
 
 # the settings before issue 17, pinned (the recognizer's defaults are now the kept ones)
 TODAY: dict[str, Any] = {"beam_size": 1, "alternatives": 1, "temperatures": (0.0, 0.6), "fallback": "sample",
-                         "reject_logprob": float("-inf"), "guards": False}  # fmt: skip
+                         "reject_logprob": float("-inf"), "guards": False, "front_end": FrontEnd()}  # fmt: skip
 GUARDED: dict[str, Any] = {**TODAY, "guards": True}
 KEPT: dict[str, Any] = {"beam_size": 5, "alternatives": 3, "fallback": "penalty", "short_words": SHORT_ANSWERS,
-                        "reject_logprob": -1.4, "temperatures": (0.0, 0.6), "guards": True}  # fmt: skip
+                        "reject_logprob": -1.4, "temperatures": (0.0, 0.6), "guards": True,
+                        "front_end": FrontEnd()}  # fmt: skip
+BAND_IMAGE = FrontEnd(band_image=0.1)  # the phone band's mirror image above 4 kHz (voice.asr_front)
 
 VARIANTS: list[tuple[str, dict[str, Any], bool]] = [  # (name, recognizer settings, also at 16 kHz)
     ("before: greedy, sampled fallback, no guards", TODAY, True),
@@ -59,7 +61,8 @@ VARIANTS: list[tuple[str, dict[str, Any], bool]] = [  # (name, recognizer settin
     ("kept before the closed vocabulary and the lexicon", {**KEPT, "short_reread": False, "lexicon": False}, True),
     ("+ short answers re-read against the closed vocabulary", {**KEPT, "lexicon": False}, True),
     ("+ n-best rescored by the lexicon", {**KEPT, "short_reread": False}, True),
-    ("kept: beam 5 (3-best), penalty fallback, short answers re-read, lexicon, log-prob floor -1.4", KEPT, True),
+    ("kept before the band image: beam 5 (3-best), penalty fallback, short answers, lexicon, floor -1.4", KEPT, True),
+    ("kept: + the phone band's mirror image at 0.1 (ASR_BAND_IMAGE)", {**KEPT, "front_end": BAND_IMAGE}, True),
 ]
 
 
