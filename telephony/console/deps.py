@@ -72,6 +72,7 @@ def build_agents_deps(
     callback request before it counts as stored (``RedisCallbacks``); ``callback_retries``: how often and
     how far apart a callback nobody answers is tried again."""
     agents = AgentRepo(redis, prefix=prefix, clock=clock)
+    events = EventBus(redis, prefix=prefix)
     return AgentsDeps(
         agents=agents,
         transfers=TransferStore(redis, prefix=prefix, clock=clock, ttl_s=transfer_ttl_s),
@@ -84,12 +85,12 @@ def build_agents_deps(
             replica_wait_ms=replica_wait_ms,
             retries=callback_retries,
         ),
-        events=EventBus(redis, prefix=prefix),
+        events=events,
         stats=HandlingStats(redis, prefix=prefix),
         hours=hours or QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ),
         limiter=limiter or Limiter(limits_storage(redis, prefix), Rules()),
         audit=TranscriptAudit(redis, prefix=prefix, retention_s=audit_retention_s, clock=clock),
-        presence=Presence.of(agents),
+        presence=Presence.of(agents, events, clock),
         clock=clock,
         on_available=on_available,
     )
