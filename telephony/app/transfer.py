@@ -120,7 +120,8 @@ def build_transfer(
     )
     chat = build_live_chat(settings, redis, store, repos, warm, metrics)
     # The API, console and wrap-up ring a waiting caller (or offer a waiting chat) the moment an agent is free.
-    agents = replace(repos, on_available=warm.dispatch_queues, chat=chat.handoff)
+    # An agent who goes offline while rung: the caller moves on at once (``WarmTransfer.agent_left``).
+    agents = replace(repos, on_available=warm.dispatch_queues, chat=chat.handoff, on_left=warm.agent_left)
     if not phone:  # one dispatch for chats; no phone call reaches a gateway that refuses Twilio's requests
         return Transfer(agents=agents, roster=roster, chat=chat)
     return Transfer(agents=agents, roster=roster, warm=warm, router=router, chat=chat)

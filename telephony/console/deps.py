@@ -47,6 +47,9 @@ class AgentsDeps:
     # the composition root); None without the warm transfer. Used only through ``agent_available``.
     on_available: OnAvailable | None = None
     chat: ChatHandoff | None = None  # live chat hand-offs (the composition root adds it with the transfer)
+    # Takes back a phone ring from an agent who went offline (``WarmTransfer.agent_left(tid, agent_id)``, given
+    # by the composition root): the caller moves on at once instead of waiting out the ring's timeout.
+    on_left: Callable[[str, str], Awaitable[object]] | None = None
     history: HistoryStore | None = None  # past conversations: wrap-up notes, the caller's earlier contacts
 
 
