@@ -69,6 +69,13 @@ class Settings(SpeechSettings):
     recovery_interval_s: float = Field(
         5.0, gt=0, description="How often a degraded gateway checks Redis (replays the spool, restores the roster)."
     )
+    recovery_grace_s: float = Field(
+        30.0,
+        gt=0,
+        description="After Redis came back empty, how long a console session missing on a worker that does not "
+        "hold its live stream is answered 503 (try again) rather than 401 (log in): the worker holding the "
+        "stream puts it back meanwhile. Keep it above recovery_interval_s.",
+    )
 
     # --- dialog ---------------------------------------------------------------------------------
     kb_path: Path | None = Field(None, description="Knowledge-base YAML; unset = the bundled demo shop.")

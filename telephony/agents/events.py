@@ -34,6 +34,9 @@ CALLBACK_NEW = "callback.new"
 CALLBACK_CLAIMED = "callback.claimed"
 CALLBACK_CLOSED = "callback.closed"
 CALLBACK_RELEASED = "callback.released"  # a claimed callback handed back to the list (data: {"id", "by"})
+# A worker found a console session missing just after Redis came back empty: every worker puts back the
+# agents at its live consoles now (``telephony/agents/presence.py``); never forwarded to a browser.
+PRESENCE_WANTED = "presence.wanted"
 STORE_BACK = "store.back"  # sent by a console stream itself when Redis answers again: events may have been missed
 
 

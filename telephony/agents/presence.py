@@ -14,6 +14,14 @@ How a lost store is told from a logout: a random marker (``store:epoch``) writte
 deletes one session and leaves the marker; a Redis that lost its data has no marker (or, once another worker
 wrote a new one, a different one). Checked by the recovery watcher every few seconds and by a console that
 finds its session missing (its keep-alive heartbeat, or a request), whichever comes first.
+
+Several workers: the marker also says when it was written (``<random>@<epoch seconds>``). A request on a
+worker that does not hold the agent's stream, finding the session missing while the marker is younger than
+``grace_s``, cannot tell a session Redis lost from a forged or logged-out one: it asks every worker to put
+theirs back now (``PRESENCE_WANTED`` on the events channel; a stream that is still re-subscribing puts its
+agent back as it does), waits ``wait_s`` for the session, else answers 503 (try again), never 401.
+Nothing is granted on the cookie alone: only a worker holding a live stream of that very session, whose
+agent was last seen on duty, puts a session back; a forged or logged-out one ends as a 401 after ``grace_s``.
 """
 
 from __future__ import annotations
@@ -21,10 +29,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from telephony.agents.events import PRESENCE_WANTED, ConsoleEvent, EventBus
 from telephony.agents.repo import AgentRepo, AgentState
 from telephony.agents.roster import AgentStatus
 from telephony.spool import STORE_DOWN
@@ -41,16 +51,26 @@ def comeback_status(seen: AgentState) -> AgentStatus:
     return "wrap_up" if seen.status == "busy" else seen.status
 
 
+def lost_recently(marker: str, now: float, grace_s: float) -> bool:
+    """Was ``marker`` written less than ``grace_s`` ago? Either way round: the time is rounded, and another
+    worker's clock may be a little ahead. A marker without its time (written before it carried one) is old."""
+    _, _, born = marker.partition("@")
+    try:
+        return abs(now - float(born)) < grace_s
+    except ValueError:
+        return False
+
+
 class StoreEpoch:
     """The marker that changes when Redis lost its data (see the module's docstring)."""
 
-    def __init__(self, agents: AgentRepo) -> None:
-        self.redis, self.key = agents.redis, f"{agents.prefix}store:epoch"
+    def __init__(self, agents: AgentRepo, clock: Callable[[], float] = time.time) -> None:
+        self.redis, self.key, self.clock = agents.redis, f"{agents.prefix}store:epoch", clock
 
     async def read(self) -> str:
         """The current marker, written first where there is none (atomic: SET NX, then GET)."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(self.key, uuid.uuid4().hex, nx=True)
+            pipe.set(self.key, f"{uuid.uuid4().hex}@{self.clock():.3f}", nx=True)
             pipe.get(self.key)
             _, value = await pipe.execute()
         return str(value)
@@ -62,17 +82,36 @@ class Presence:
 
     agents: AgentRepo
     epoch: StoreEpoch
+    bus: EventBus | None = None  # asks the other workers to put their agents back (``recall``)
+    grace_s: float = 30.0  # after an empty restart: a missing session is "try again", not "log in"
+    wait_s: float = 2.0  # how long a request waits for another worker to put its session back
     restored: int = 0  # agents put back since start (tests, logs)
     _live: dict[int, tuple[str, SessionRestorer]] = field(default_factory=dict)
     _sids: dict[int, str] = field(default_factory=dict)  # the console session of each stream
     _seen: dict[str, AgentState] = field(default_factory=dict)
     _known: str | None = None
+    _replaced: str | None = None  # the last marker seen replacing a known one: Redis lost its data
+    _asked: str | None = None  # the marker the other workers were last asked about (once per loss)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one heartbeat at a time: no snapshot mid-restore
 
     @classmethod
-    def of(cls, agents: AgentRepo) -> Presence:
-        return cls(agents, StoreEpoch(agents))
+    def of(cls, agents: AgentRepo, bus: EventBus | None = None, clock: Callable[[], float] = time.time) -> Presence:
+        return cls(agents, StoreEpoch(agents, clock), bus)
+
+    async def recall(self) -> bool:
+        """Did Redis come back empty less than ``grace_s`` ago? If so, every worker is asked (once per
+        loss) to put its agents back now: a session missing here may be held by a stream elsewhere. Only a
+        marker seen replacing the one this worker knew is a loss: a Redis new to the deployment lost nothing."""
+        marker = await self.epoch.read()
+        if self._known is not None and marker != self._known:
+            self._replaced = marker
+        if marker != self._replaced or not lost_recently(marker, self.epoch.clock(), self.grace_s):
+            return False
+        if self.bus is not None and marker != self._asked:
+            self._asked = marker
+            await self.bus.publish(ConsoleEvent(PRESENCE_WANTED))
+        return True
 
     def attach(self, agent_id: str, restore_session: SessionRestorer, sid: str = "") -> int:
         """A console stream opened for ``agent_id`` (session ``sid``); the handle to ``detach`` it."""
@@ -116,6 +155,7 @@ class Presence:
             self._known = epoch
             await self._remember()
             return 0
+        self._replaced = epoch
         back = await self._put_back()
         self._known = epoch  # only now: a put-back Redis interrupted is done again at the next heartbeat
         return back
@@ -128,9 +168,9 @@ class Presence:
             status = "offline" if seen is None else comeback_status(seen)
             if seen is None or status == "offline":  # off duty or logged out: nothing to put back
                 continue
-            await restore_session()
-            if await self.agents.restore_presence(seen, status):
-                back += 1
+            await self.agents.restore_presence(seen, status)  # False: a live status was set since, kept
+            await restore_session()  # after the agent: a request that finds the session finds them too
+            back += 1
         if back:
             log.warning("Redis lost its data: %d agents with a live console are back online", back)
         self.restored += back

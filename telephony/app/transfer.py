@@ -90,6 +90,7 @@ def build_transfer(
         callback_retries=Retries(settings.callback_max_attempts, settings.callback_retry_min * 60),
     )
     repos = replace(repos, history=history)
+    repos.presence.grace_s = settings.recovery_grace_s  # a session another worker may still put back: 503
     if kpis is not None:  # a callback an agent closes counts as done (in time or not) in the KPIs
         repos = replace(repos, callbacks=RecordingCallbacks(repos.callbacks, kpis, settings.callback_promise_h * 3600))
     roster = load_roster(settings.agents_path) if settings.agents_path else []
@@ -119,7 +120,8 @@ def build_transfer(
     )
     chat = build_live_chat(settings, redis, store, repos, warm, metrics)
     # The API, console and wrap-up ring a waiting caller (or offer a waiting chat) the moment an agent is free.
-    agents = replace(repos, on_available=warm.dispatch_queues, chat=chat.handoff)
+    # An agent who goes offline while rung: the caller moves on at once (``WarmTransfer.agent_left``).
+    agents = replace(repos, on_available=warm.dispatch_queues, chat=chat.handoff, on_left=warm.agent_left)
     if not phone:  # one dispatch for chats; no phone call reaches a gateway that refuses Twilio's requests
         return Transfer(agents=agents, roster=roster, chat=chat)
     return Transfer(agents=agents, roster=roster, warm=warm, router=router, chat=chat)

@@ -176,9 +176,10 @@ class ChatHandoff:
 
     async def decline(self, tid: str, agent_id: str, *, no_answer: bool = False) -> bool:
         """The offered agent declines (or let the offer lapse: ``no_answer``, counted like a missed ring):
-        the chat waits again and goes to the next free agent; the agent is offered other work."""
+        the chat waits again and goes to the next free agent; the agent is offered other work. A phone ring
+        is not this one's: taken back here it would keep ringing the agent (``WarmTransfer.agent_left``)."""
         record = await self.p.store.get(tid)
-        if record is None or record.status != "ringing" or record.agent_id != agent_id:
+        if record is None or record.channel != "chat" or record.status != "ringing" or record.agent_id != agent_id:
             return False
         declined = {} if no_answer else {"declined": {**_declines(record), agent_id: self.now()}}  # their pauses
         back = await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None, **declined)

@@ -71,18 +71,27 @@ async def set_status(
 
 async def go_offline(deps: AgentsDeps, agent_id: str) -> str | None:
     """Off duty (Niedostępny, logout, the JSON API): nothing new is offered to the agent, and a chat
-    offered to them goes back to the queue now, for the next agent, instead of waiting out its offer
-    with nobody at the screen. A call or chat already connected stays theirs (it ends to wrap-up).
-    Returns the previous status; None for an unknown agent."""
+    offered to them or a call ringing their phone goes back to the queue now, for the next agent, instead
+    of waiting out its offer with nobody at the screen. A call or chat already connected stays theirs (it
+    ends to wrap-up). Returns the previous status; None for an unknown agent."""
     previous = await deps.agents.set_status(agent_id, "offline")  # leaving is always allowed
     if previous is None:
         return None
     await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, None, {"status": "offline"}))
     await deps.presence.note()  # an agent who left is never put back online by a failover
     state = await deps.agents.get(agent_id)
-    if deps.chat is not None and state is not None and state.reserved_for:
-        await deps.chat.decline(state.reserved_for, agent_id)  # a no-op unless it is a chat offer
+    if state is not None and state.reserved_for:
+        await _withdraw(deps, state.reserved_for, agent_id)
     return previous
+
+
+async def _withdraw(deps: AgentsDeps, tid: str, agent_id: str) -> None:
+    """What was being offered to an agent who left goes to the next one: a chat offer (``ChatHandoff``), a
+    phone ring (``on_left``); each a no-op for the other kind, and for a conversation already connected."""
+    if deps.chat is not None:
+        await deps.chat.decline(tid, agent_id)
+    if deps.on_left is not None:
+        await deps.on_left(tid, agent_id)
 
 
 async def log_out(deps: AgentsDeps, agent_id: str) -> tuple[bool, str]:

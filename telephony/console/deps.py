@@ -47,6 +47,9 @@ class AgentsDeps:
     # the composition root); None without the warm transfer. Used only through ``agent_available``.
     on_available: OnAvailable | None = None
     chat: ChatHandoff | None = None  # live chat hand-offs (the composition root adds it with the transfer)
+    # Takes back a phone ring from an agent who went offline (``WarmTransfer.agent_left(tid, agent_id)``, given
+    # by the composition root): the caller moves on at once instead of waiting out the ring's timeout.
+    on_left: Callable[[str, str], Awaitable[object]] | None = None
     history: HistoryStore | None = None  # past conversations: wrap-up notes, the caller's earlier contacts
 
 
@@ -72,6 +75,7 @@ def build_agents_deps(
     callback request before it counts as stored (``RedisCallbacks``); ``callback_retries``: how often and
     how far apart a callback nobody answers is tried again."""
     agents = AgentRepo(redis, prefix=prefix, clock=clock)
+    events = EventBus(redis, prefix=prefix)
     return AgentsDeps(
         agents=agents,
         transfers=TransferStore(redis, prefix=prefix, clock=clock, ttl_s=transfer_ttl_s),
@@ -84,12 +88,12 @@ def build_agents_deps(
             replica_wait_ms=replica_wait_ms,
             retries=callback_retries,
         ),
-        events=EventBus(redis, prefix=prefix),
+        events=events,
         stats=HandlingStats(redis, prefix=prefix),
         hours=hours or QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ),
         limiter=limiter or Limiter(limits_storage(redis, prefix), Rules()),
         audit=TranscriptAudit(redis, prefix=prefix, retention_s=audit_retention_s, clock=clock),
-        presence=Presence.of(agents),
+        presence=Presence.of(agents, events, clock),
         clock=clock,
         on_available=on_available,
     )

@@ -93,9 +93,9 @@ class _Console:
     def sid(self, request: Request) -> str | None:
         return request.cookies.get(self.config.cookie.name)
 
-    async def agent_id(self, request: Request, deps: AgentsDeps) -> str | None:
+    async def agent_id(self, request: Request, deps: AgentsDeps, hold: bool = True) -> str | None:
         """The logged-in agent, a session Redis lost put back first (``resolve_present``)."""
-        return await resolve_present(self.sessions(deps), deps.presence, self.sid(request))
+        return await resolve_present(self.sessions(deps), deps.presence, self.sid(request), hold=hold)
 
     def page(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
         response = self.templates.TemplateResponse(request, name, {**self.base, **context}, status_code=status)
@@ -176,7 +176,7 @@ def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
 
     @router.get("/login")
     async def login_page(request: Request, deps: Deps) -> Response:
-        if await console.agent_id(request, deps) is not None:
+        if await console.agent_id(request, deps, hold=False) is not None:  # the form, never a 503
             return console.redirect()
         return console.page(request, "console_login.html", {"error": None})
 

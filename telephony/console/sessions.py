@@ -8,6 +8,7 @@ The agent's token is only ever compared (by ``AgentRepo.authenticate``); it is n
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from telephony.agents.presence import Presence
+from telephony.spool import StoreDown
 
+POLL_S = 0.2  # how often a request waiting for another worker's put-back looks for its session
 SESSION_BYTES = 32  # 256 bits of randomness: unguessable, and the sid is never derived from the token
 
 
@@ -79,15 +82,35 @@ class ConsoleSessions:
             await self._redis.set(self._key(sid), agent_id, ex=self._ttl_s, nx=True)
 
 
-async def resolve_present(sessions: ConsoleSessions, presence: Presence, sid: str | None) -> str | None:
+async def resolve_present(
+    sessions: ConsoleSessions, presence: Presence, sid: str | None, *, hold: bool = True
+) -> str | None:
     """The logged-in agent; a session missing because Redis lost it is first put back by a live console
     of this process (``Presence.heartbeat``), so an agent at work is not thrown out by a failover.
 
     Looked up again whatever the heartbeat's count: another heartbeat here (the recovery watcher, the
     stream's keep-alive) may have noticed the loss first and put the session back, and this one then
-    counts nothing."""
+    counts nothing. A session no stream here holds, missing just after Redis came back empty, may be held
+    by another worker's: waited for, then a 503 (``StoreDown``: the console tries again), never a None
+    that logs the agent out (``hold=False``: None, for the login page)."""
     agent_id = await sessions.resolve(sid)
-    if agent_id is None and presence.watches(sid):
+    if agent_id is not None or not sid or len(sid) > 128:
+        return agent_id
+    if presence.watches(sid):
         await presence.heartbeat()
+        return await sessions.resolve(sid)
+    if hold and await presence.recall():
+        return await _put_back_elsewhere(sessions, presence, sid)
+    return None
+
+
+async def _put_back_elsewhere(sessions: ConsoleSessions, presence: Presence, sid: str) -> str:
+    """The session once another worker put it back (``Presence.recall`` asked them), within ``wait_s``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + presence.wait_s
+    while loop.time() < deadline:
+        await asyncio.sleep(min(POLL_S, max(0.0, deadline - loop.time())))
         agent_id = await sessions.resolve(sid)
-    return agent_id
+        if agent_id is not None:
+            return agent_id
+    raise StoreDown("console sessions are being put back after Redis lost its data, try again shortly")

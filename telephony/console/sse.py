@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from functools import partial
 
-from telephony.agents.events import STORE_BACK, ConsoleEvent, EventBus, Subscription
+from telephony.agents.events import PRESENCE_WANTED, STORE_BACK, ConsoleEvent, EventBus, Subscription
 from telephony.agents.presence import Presence
 from telephony.console.sessions import ConsoleSessions
 from telephony.spool import STORE_DOWN
@@ -46,10 +46,13 @@ async def agent_stream(
     retry_ms: int = 3000,
     on_own: Callable[[], Awaitable[object]] | None = None,
     reconnect_s: float = 1.0,
+    on_back: Callable[[], Awaitable[object]] | None = None,
 ) -> AsyncGenerator[str, None]:
     """SSE text for ``agent_id``: their events and broadcasts, a comment line every ``keepalive_s`` (keeps
     proxies from closing an idle stream), ending when ``still_valid`` turns false (logout, expiry).
     ``on_own``: run after an event addressed to the agent (a ring, a connect: their status changed).
+    ``on_back``: run when Redis answers again and when a worker asks for the agents at live consoles
+    (``PRESENCE_WANTED``): what Redis lost is put back before the console (here or elsewhere) reads again.
 
     A Redis outage does not end it: the stream stays open (comment lines) and subscribes again, then sends
     ``store.back`` so the console re-reads what it missed. Why: an ended stream is one the browser reopens
@@ -68,8 +71,10 @@ async def agent_stream(
                 if failures:
                     log.info("console stream for %s: Redis back after %d failed attempts", agent_id, failures)
                     failures = 0
+                    if on_back is not None:
+                        await on_back()
                     yield sse_message(ConsoleEvent(STORE_BACK))
-                async for chunk in _events(subscription, agent_id, still_valid, keepalive_s, on_own):
+                async for chunk in _events(subscription, agent_id, still_valid, keepalive_s, (on_own, on_back)):
                     yield chunk
                 return
         except STORE_DOWN:
@@ -85,9 +90,10 @@ async def _events(
     agent_id: str,
     still_valid: Callable[[], Awaitable[bool]],
     keepalive_s: float,
-    on_own: Callable[[], Awaitable[object]] | None,
+    hooks: tuple[Callable[[], Awaitable[object]] | None, Callable[[], Awaitable[object]] | None],
 ) -> AsyncIterator[str]:
     """One subscription's part of ``agent_stream``; returns after the logout event."""
+    on_own, on_back = hooks
     while True:
         event = await subscription.get(keepalive_s)
         if event is None:
@@ -96,6 +102,9 @@ async def _events(
                 yield 'event: logout\ndata: {"type":"logout"}\n\n'
                 return
             yield ": keep-alive\n\n"
+        elif event.type == PRESENCE_WANTED:
+            if on_back is not None:
+                await on_back()
         elif event.is_for(agent_id):
             if on_own is not None and event.agent_id == agent_id:
                 await on_own()  # before the browser hears of it: what it then does sees the change noted
@@ -117,7 +126,10 @@ async def present_stream(
     handle = presence.attach(agent_id, partial(sessions.adopt, sid, agent_id), sid)
     try:
         await presence.note()  # what Redis says about the agent now
-        stream = agent_stream(bus, agent_id, still_valid=still_valid, keepalive_s=keepalive_s, on_own=presence.note)
+        note = presence.note
+        stream = agent_stream(
+            bus, agent_id, still_valid=still_valid, keepalive_s=keepalive_s, on_own=note, on_back=note
+        )
         async with aclosing(stream) as sse:
             async for chunk in sse:
                 yield chunk

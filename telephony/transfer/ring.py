@@ -27,6 +27,14 @@ BRIEFING_S = 120.0  # an agent who picked up hears the briefing (three times at 
 DECLINE_PAUSE_S = 30.0  # a chat declined is not offered back to the same agent before this
 
 
+def rings_for(record: TransferRecord | None, agent_id: str) -> bool:
+    """Is ``record`` a phone call ringing ``agent_id`` (not yet bridged)? The ring an agent who leaves
+    takes with them (``WarmTransfer.agent_left``); a chat offer is the chat hand-off's own."""
+    return (
+        record is not None and record.status == "ringing" and record.channel == "phone" and record.agent_id == agent_id
+    )
+
+
 class AgentRinging(TransferCore):
     """The agent side of ``WarmTransfer``: dispatch, the agent's leg, decline and missed ring."""
 

@@ -23,7 +23,7 @@ from dialog.ports import Outcome, Transfer
 from telephony.agents.events import TRANSFER_ABANDONED, TRANSFER_ENDED, TRANSFER_WAITING
 from telephony.call.deps import CallContext
 from telephony.transfer.core import Rest, TransferConfig, TransferCore, TransferParts
-from telephony.transfer.ring import AGENT_CALL_EVENTS, AgentRinging
+from telephony.transfer.ring import AGENT_CALL_EVENTS, AgentRinging, rings_for
 from telephony.transfer.store import TransferRecord, conference_name, new_transfer_id
 from telephony.transfer.twiml import caller_conference_twiml
 from telephony.twilio.rest import TwilioRestError
@@ -175,3 +175,33 @@ class WarmTransfer(AgentRinging):
         if self.metrics is not None:
             self.metrics.callback_offered(offer)
         return True
+
+    async def agent_left(self, tid: str, agent_id: str) -> bool:
+        """``agent_id`` went offline (logged out, „Niedostępny”, the API) while their phone rang for ``tid``:
+        the caller moves on now, not after the ring's timeout. The ring ends as a declined one does
+        (``agent_missed``: the caller waits for the next agent; the agent, offline, stays offline and is not
+        blamed), then their leg is cancelled; with nobody left staffing the queue the caller is offered the
+        callback at once, as on arrival (``start``). True when the ring was withdrawn.
+
+        The ring is taken back before the leg is cancelled: an agent who pressed 1 a moment earlier keeps
+        the call (the compare-and-set fails), and a "1" arriving later finds the caller gone to the next."""
+        record = await self.p.store.get(tid)
+        if not rings_for(record, agent_id) or record is None:
+            return False
+        if not await self.agent_missed(tid, agent_id, no_answer=False):
+            return False
+        log.info("transfer %s: agent %s left while rung; ringing the next agent", tid, agent_id)
+        try:
+            await self.cancel_agent_call(record.agent_call_sid, getattr(record, "agent_call_status", None))
+        except TwilioRestError:
+            log.warning("transfer %s: the ring of agent %s who left not stopped (Twilio REST)", tid, agent_id)
+        if (await self.p.agents.counts(record.queue))[1] == 0:
+            await self._offer_now(tid)
+        return True
+
+    async def _offer_now(self, tid: str) -> None:
+        """Nobody staffs the queue any more: the callback offer now (the hold loop retries a failed move)."""
+        try:
+            await self.offer_callback(tid, "busy")
+        except TwilioRestError:
+            log.warning("transfer %s: callback offer redirect failed (Twilio REST); the hold loop retries", tid)

@@ -8,10 +8,6 @@ No timing is asserted: every step waits for its answer; the recovery check is ru
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -20,49 +16,9 @@ from dialog import catalogue
 from dialog.ports import KeyValueStore
 from telephony.devtools.faults_world import FALLBACK
 from tests.support.live_chat import HistoryDialog
+from tests.support.live_console import FETCH, Console, console
 from tests.support.outage import Outage, form, outage_gateway, spoken, twiml
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
-
-FETCH = {"X-Requested-With": "fetch"}
-GUARD_S = 30.0  # bounds a hang; never a timing assertion
-
-
-@dataclass
-class Console:
-    """anna's console: the HTTP client with her cookie, and the lines her live stream delivered so far."""
-
-    client: httpx.AsyncClient
-    lines: list[str] = field(default_factory=list)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def read(self, stream: AsyncIterator[str]) -> None:
-        async for line in stream:
-            self.lines.append(line)
-            self.arrived.set()
-
-    async def delivered(self, text: str) -> None:
-        """Wait until the stream delivered a line holding ``text`` (GUARD_S only bounds a hang)."""
-        async with asyncio.timeout(GUARD_S):
-            while not any(text in line for line in self.lines):
-                self.arrived.clear()
-                await self.arrived.wait()
-
-
-@asynccontextmanager
-async def console(w: Outage) -> AsyncIterator[Console]:
-    """anna logged in to the console with its live stream open (read in the background)."""
-    async with httpx.AsyncClient(base_url=w.base, timeout=30) as client:
-        login = await client.post("/agents/login", data={"token": "token-anna"})
-        assert login.status_code == 303, login.text
-        async with client.stream("GET", "/agents/events") as stream:
-            lines = aiter(stream.aiter_lines())
-            assert (await anext(lines)).startswith("retry:")  # the stream is open: anna is at her console
-            seen = Console(client)
-            reader = asyncio.create_task(seen.read(lines))
-            try:
-                yield seen
-            finally:
-                reader.cancel()
 
 
 async def available(anna: Console) -> None:
@@ -127,7 +83,8 @@ async def test_the_console_s_next_request_puts_the_agent_back_before_the_watcher
         assert await agent_status(w) == "available"
         cookie = {"infolinia_console": "not-a-session"}
         async with httpx.AsyncClient(base_url=w.base, cookies=cookie) as stranger:
-            assert (await stranger.get("/agents/panels")).status_code == 401
+            refused = await stranger.get("/agents/panels")  # just after an empty restart: try again, never in
+            assert refused.status_code == 503 and refused.headers["Retry-After"], refused.text
 
 
 async def test_an_agent_who_logged_out_is_not_put_back(own_redis: RedisServer, tmp_path: Path) -> None:  # noqa: F811
