@@ -77,5 +77,6 @@ async def test_a_forged_or_logged_out_session_never_gets_in(own_redis: RedisServ
         assert await a.recovery.check() and await b.recovery.check()
         for w in (a, b):  # in the grace period "try again" (the 401 after it: tests/unit), never let in
             for sid in (gone, "forged-session-id"):
-                seen = await w.http.get(f"{w.base}/agents/panels", cookies={COOKIE: sid}, headers=FETCH)
+                headers = {**FETCH, "Cookie": f"{COOKIE}={sid}"}  # this request only, not the client's jar
+                seen = await w.http.get(f"{w.base}/agents/panels", headers=headers)
                 assert seen.status_code == 503, seen.text
