@@ -15,18 +15,11 @@ from typing import Any
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, Outcome
+from dialog.resume import fresh_session, session_repo, verdict
 from dialog.session import Session
 from dialog.store import SessionRepo
 from telephony.chat.models import ChatRequest, LiveChat
-from telephony.chat.resume import (
-    fresh_session,
-    leans_on_the_thread,
-    lost_kind,
-    lost_thread,
-    requeue_outcome,
-    session_repo,
-    thread_reply,
-)
+from telephony.chat.resume import lost_kind, lost_thread, requeue_outcome, thread_reply
 from telephony.chat.unavailable import unavailable_reply, unavailable_view
 from telephony.metrics import ConversationTurn
 from telephony.spool import STORE_DOWN, StoreDown
@@ -51,7 +44,7 @@ class ChatTurns:
         sid = body.session_id
         if sid and own is not None and not known and own.could_have_issued(sid) and not await _handed_before(live, sid):
             kind = lost_kind(body.handoff_id, live is not None and body.channel == "chat")
-            if kind == "handoff" or leans_on_the_thread(body.text):
+            if kind == "handoff" or verdict(body.text) == "apologise":
                 return await _lost(body, sid, own, live, self.metrics)
             await _save(own, fresh_session(sid, body.channel, time.time()))  # answered below as a new one
         return await self._dialog_turn(body, dialog, live, new=not known)
