@@ -21,7 +21,7 @@ from dialog.store import SessionRepo
 from telephony.chat.models import ChatRequest, LiveChat
 from telephony.chat.resume import lost_kind, lost_thread, requeue_outcome, thread_reply
 from telephony.chat.unavailable import unavailable_reply, unavailable_view
-from telephony.metrics import ConversationTurn
+from telephony.metrics import ConversationTurn, count_thread_lost
 from telephony.spool import STORE_DOWN, StoreDown
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class ChatTurns:
             kind = lost_kind(body.handoff_id, live is not None and body.channel == "chat")
             if kind == "handoff" or verdict(body.text) == "apologise":
                 return await _lost(body, sid, own, live, self.metrics)
+            count_thread_lost(self.metrics, body.channel, "fresh")
             await _save(own, fresh_session(sid, body.channel, time.time()))  # answered below as a new one
         return await self._dialog_turn(body, dialog, live, new=not known)
 
@@ -98,6 +99,7 @@ async def _lost(
     kind = lost_kind(body.handoff_id, live is not None and body.channel == "chat")
     lost = lost_thread(session_id, body.channel, body.text, kind, time.time())
     log.warning("chat session %s unknown (Redis lost it, or it expired): the customer is told (%s)", session_id, kind)
+    count_thread_lost(metrics, body.channel, "apologise" if kind == "thread" else "requeue")
     await _save(sessions, lost.session)
     if kind == "thread" or live is None:
         return thread_reply(lost)
