@@ -13,7 +13,7 @@ What is measured, and where it comes from:
   and contained calls (handled by the bot alone). Containment rate in PromQL:
   ``rate(infolinia_calls_contained_total[1h]) / rate(infolinia_calls_ended_total[1h])``;
 * barge-ins, transfers by reason and queue, waits in the human queue, callback offers, admission
-  refusals, errors by kind;
+  refusals, errors by kind, conversations whose session the store lost mid-way (``infolinia_threads_lost``);
 * ASR and TTS queueing delay (time a request waited for a model slot): the capacity signal;
 * process CPU and memory (``process_*``, single-process mode).
 
@@ -152,6 +152,11 @@ class Metrics:
             "infolinia_admission", "Incoming calls by admission decision.", ["decision"], registry=r
         )
         self.errors = Counter("infolinia_errors", "Errors, by kind.", ["kind"], registry=r)
+        # verdict: apologise (the words needed the lost thread) | fresh (answered as new) | requeue (a chat hand-off)
+        self.threads_lost = Counter(
+            "infolinia_threads_lost", "Conversations continued with a session the store no longer had.",
+            ["channel", "verdict"], registry=r,
+        )  # fmt: skip
         self.asr_queue = Histogram(
             "infolinia_asr_queue_seconds", "Wait for a recognizer slot.", buckets=QUEUE_BUCKETS, registry=r
         )
@@ -252,6 +257,10 @@ class Metrics:
         else:
             self.error(kind)
 
+    def thread_lost(self, channel: str, verdict: str) -> None:
+        """A chat or call went on after Redis lost its session (``dialog.resume.verdict``)."""
+        self.threads_lost.labels(channel, verdict).inc()
+
     def error(self, kind: str) -> None:
         self.errors.labels(kind[:60]).inc()
 
@@ -285,6 +294,12 @@ class Metrics:
         """Worker stopping (multiprocess mode): drop its live gauges from the shared files."""
         if self.multiprocess_dir is not None:
             mark_process_dead(os.getpid(), self.multiprocess_dir)
+
+
+def count_thread_lost(metrics: object, channel: str, verdict: str) -> None:
+    """``Metrics.thread_lost`` where the metrics object has it (a test's or a device's may not)."""
+    if metrics is not None and hasattr(metrics, "thread_lost"):
+        metrics.thread_lost(channel, verdict)
 
 
 def build_metrics_router(metrics: Metrics) -> APIRouter:

@@ -53,6 +53,7 @@ class CallTexts:
     silence_goodbye: str = field(default_factory=lambda: catalogue.SILENCE_GOODBYE)
     apology: str = field(default_factory=lambda: catalogue.ERROR_TRANSFER)  # fail-safe, before the fallback number
     unavailable: str = field(default_factory=lambda: catalogue.UNAVAILABLE_APOLOGY)  # fail-safe without a number
+    thread_lost: str = field(default_factory=lambda: catalogue.CALL_THREAD_LOST)  # Redis lost the session mid-call
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ class CallDeps:
     async def prewarm(self, texts: Sequence[str] = ()) -> None:
         """Synthesize the fixed prompts before the first call (pass the greeting: it must not wait)."""
         t = self.texts
-        fixed = [t.still_there, t.silence_goodbye, t.apology, self.fail_safe_apology]  # apology: the turn deadline's
+        # apology: the turn deadline's; thread_lost: a session Redis lost mid-call (telephony/call/resume.py)
+        fixed = [t.still_there, t.silence_goodbye, t.apology, self.fail_safe_apology, t.thread_lost]
         await self.prompt_cache.prewarm(list(dict.fromkeys([*texts, *fixed])))
 
     @property

@@ -34,6 +34,7 @@ from telephony.call.failsafe import fail_safe
 from telephony.call.floor import Floor
 from telephony.call.inbound import Ears, KeyAction, Keypad, Speculation
 from telephony.call.playout import HeardTranscript, Playout
+from telephony.call.resume import CallThread
 from telephony.call.speaking import Mouth
 from telephony.call.timing import TurnLog, TurnTiming
 from telephony.logs import call_context
@@ -73,6 +74,7 @@ class _Call:
         self.mouth = Mouth(self.floor, self.playout, self.prompts, self.heard, self.log, deps.mark_timeout_s)
         self.action = BotAction(self.floor, self.playout, self.mouth, deps.metrics)  # answer, prompt, transfer
         self.spec = Speculation(self.d.recognizer)
+        self.thread = CallThread(deps.dialog, deps.texts.thread_lost, deps.metrics)  # a session Redis lost mid-call
         self.expects = "text"
         self.hotwords: list[str] | None = None
         self.ended: str | None = None
@@ -211,7 +213,7 @@ class _Call:
             await self.d.dialog.retract(self.session_id)
         said = [Hypothesis(t, c) for t, c in nbest] or [Hypothesis(text, confidence)]
         entry = self.heard.caller(timing.turn, text, timing.source, confidence)
-        outcome = await self._decide(self.d.dialog.handle_nbest(self.session_id, said, self.caller))
+        outcome = await self._decide(self.thread.turn(self.session_id, text, said, self.caller))
         self.heard.reword(entry, outcome.heard, said)
         timing.stamp("dialog_decided", self.d.clock())
         timing.text, timing.action = entry["text"], outcome.action

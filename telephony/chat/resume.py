@@ -5,9 +5,10 @@ empty (a failover without persistence) or the session expired, the engine would 
 the first of a new conversation under a new id: the topic lost, maybe a greeting again, and the customer
 none the wiser. Instead the gateway answers ``CHAT_THREAD_LOST`` ("straciłem wątek ..., proszę powtórzyć
 pytanie") under the *same* session id, which from then on holds a fresh conversation. That is only for
-words that mean something after what went before ("a kiedy dojdzie?", "tak", "to drugie", "48213":
-``leans_on_the_thread``); a question that stands alone (a customer back the next day, whose session has
-expired) is answered as the first of a fresh conversation under the same id, with nothing to apologise for.
+words that mean something after what went before ("a kiedy dojdzie?", "tak", "to drugie", "48213"); a
+question that stands alone (a customer back the next day, whose session has expired) is answered as the
+first of a fresh conversation under the same id, with nothing to apologise for. Which is which is
+``dialog.resume.verdict``, the phone call's judge too (``telephony/call/resume.py``).
 
 A customer whose client says it was in a hand-off (``handoff_id``: the ``transfer_id`` it was last shown)
 lost their agent too: that chat goes straight back to the agents' queue (``CHAT_HANDOFF_LOST`` and the
@@ -20,12 +21,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dialog import catalogue
-from dialog.engine_intents import is_follow_up, is_greeting_only
 from dialog.escalation import DEFAULT_PRIORITIES
-from dialog.numbers import yes_no
 from dialog.ports import Outcome, Transfer
+from dialog.resume import apology_session
 from dialog.session import Session
-from dialog.store import SessionRepo
 
 # What the agent reads on a chat put back in the queue (not caller-facing: it is the agent's summary).
 REQUEUE_SUMMARY = "Czat wrócił do kolejki po awarii: połączenie z konsultantem zostało przerwane."
@@ -44,31 +43,6 @@ class LostThread:
     reply: str
 
 
-def session_repo(dialog: object) -> SessionRepo | None:
-    """The dialog's own sessions (``DialogEngine.sessions``): where its conversations really are, so a
-    session is judged lost only where the dialog would not find it either. None for a dialog that keeps
-    them elsewhere or not at all (a scripted one): nothing is judged lost there."""
-    repo = getattr(dialog, "sessions", None)
-    return repo if isinstance(repo, SessionRepo) else None
-
-
-def leans_on_the_thread(text: str) -> bool:
-    """Words that mean something only after what was said before: a follow-up ("a ile to kosztuje?"), an
-    answer ("tak", "nie"), or two words at most ("to drugie", an order number asked for). A greeting
-    ("dzień dobry") starts afresh: it is answered, not apologised to."""
-    if is_greeting_only(text):
-        return False
-    return is_follow_up(text) or yes_no(text) is not None or len(text.split()) <= 2
-
-
-def fresh_session(session_id: str, channel: str, now: float) -> Session:
-    """An empty conversation under the client's id, for a question that stands alone after a lost thread:
-    the engine continues it as it would a new one (marked, so the history says the earlier part is gone)."""
-    session = Session(id=session_id, created_at=now, updated_at=now, channel=channel)
-    session.slots["thread_lost"] = "fresh"
-    return session
-
-
 def lost_kind(handoff_id: str | None, live: bool) -> LostKind:
     """A hand-off is put back in the queue only where there is one to go back to (Redis, agents)."""
     return "handoff" if handoff_id and live else "thread"
@@ -77,12 +51,7 @@ def lost_kind(handoff_id: str | None, live: bool) -> LostKind:
 def lost_thread(session_id: str, channel: str, text: str, kind: LostKind, now: float) -> LostThread:
     """The fresh session under the client's id, holding this exchange (the agent's transcript reads it)."""
     reply = catalogue.CHAT_HANDOFF_LOST if kind == "handoff" else catalogue.CHAT_THREAD_LOST
-    session = Session(id=session_id, created_at=now, updated_at=now, channel=channel)
-    session.add("caller", text)
-    session.add("bot", reply)
-    session.last_reply = reply
-    session.slots["thread_lost"] = kind
-    return LostThread(kind, session, reply)
+    return LostThread(kind, apology_session(session_id, channel, text, reply, kind, now), reply)
 
 
 def requeue_outcome(session_id: str, queue: str, reply: str) -> Outcome:

@@ -15,20 +15,13 @@ from typing import Any
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, Outcome
+from dialog.resume import fresh_session, session_repo, verdict
 from dialog.session import Session
 from dialog.store import SessionRepo
 from telephony.chat.models import ChatRequest, LiveChat
-from telephony.chat.resume import (
-    fresh_session,
-    leans_on_the_thread,
-    lost_kind,
-    lost_thread,
-    requeue_outcome,
-    session_repo,
-    thread_reply,
-)
+from telephony.chat.resume import lost_kind, lost_thread, requeue_outcome, thread_reply
 from telephony.chat.unavailable import unavailable_reply, unavailable_view
-from telephony.metrics import ConversationTurn
+from telephony.metrics import ConversationTurn, count_thread_lost
 from telephony.spool import STORE_DOWN, StoreDown
 
 log = logging.getLogger(__name__)
@@ -51,8 +44,9 @@ class ChatTurns:
         sid = body.session_id
         if sid and own is not None and not known and own.could_have_issued(sid) and not await _handed_before(live, sid):
             kind = lost_kind(body.handoff_id, live is not None and body.channel == "chat")
-            if kind == "handoff" or leans_on_the_thread(body.text):
+            if kind == "handoff" or verdict(body.text) == "apologise":
                 return await _lost(body, sid, own, live, self.metrics)
+            count_thread_lost(self.metrics, body.channel, "fresh")
             await _save(own, fresh_session(sid, body.channel, time.time()))  # answered below as a new one
         return await self._dialog_turn(body, dialog, live, new=not known)
 
@@ -105,6 +99,7 @@ async def _lost(
     kind = lost_kind(body.handoff_id, live is not None and body.channel == "chat")
     lost = lost_thread(session_id, body.channel, body.text, kind, time.time())
     log.warning("chat session %s unknown (Redis lost it, or it expired): the customer is told (%s)", session_id, kind)
+    count_thread_lost(metrics, body.channel, "apologise" if kind == "thread" else "requeue")
     await _save(sessions, lost.session)
     if kind == "thread" or live is None:
         return thread_reply(lost)

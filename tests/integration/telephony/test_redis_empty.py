@@ -122,6 +122,9 @@ async def test_a_chat_continued_after_an_empty_restart_is_told_the_thread_was_lo
         alone = await w.http.post(chat, json={"session_id": sid, "text": "Jakie są godziny otwarcia sklepu?"})
         assert alone.status_code == 200, alone.text  # the next day to an expired session): simply answered
         assert alone.json()["session_id"] == sid and alone.json()["reply"] == "Bot: Jakie są godziny otwarcia sklepu?"
+        count = w.gateway.metrics.registry.get_sample_value
+        for verdict in ("apologise", "fresh"):  # each loss counted, as a phone call's
+            assert count("infolinia_threads_lost_total", {"channel": "chat", "verdict": verdict}) == 1.0
 
 
 async def test_a_chat_with_an_agent_goes_back_to_the_queue_with_its_message(

@@ -17,7 +17,6 @@ from telephony.agents.repo import AgentState
 from telephony.agents.roster import Agent, AgentStatus
 from telephony.chat.resume import (
     REQUEUE_PRIORITY,
-    leans_on_the_thread,
     lost_kind,
     lost_thread,
     requeue_outcome,
@@ -94,20 +93,3 @@ async def test_a_customer_stream_stays_open_through_an_outage_then_says_the_hand
     chunks = [c async for c in stream]
     assert chunks[1] == ": store unavailable\n\n"  # not an error after the response started
     assert json.loads(chunks[-1].split("data: ", 1)[1])["ended_by"] == "lost"
-
-
-@pytest.mark.parametrize(
-    ("text", "leans"),
-    [
-        ("a kiedy dojdzie?", True),
-        ("tak", True),
-        ("nie, dziękuję", True),
-        ("to drugie", True),
-        ("48213", True),
-        ("Jakie są godziny otwarcia sklepu?", False),
-        ("Dzień dobry", False),  # a customer back the next day: greeted, not apologised to
-        ("Chcę zwrócić buty kupione w zeszłym tygodniu", False),
-    ],
-)
-def test_only_words_that_need_the_lost_thread_are_answered_with_the_apology(text: str, leans: bool) -> None:
-    assert leans_on_the_thread(text) is leans
