@@ -67,13 +67,6 @@ class SpeechSettings(BaseSettings):
         description="ctranslate2 threads per model; 1: Whisper's decoder is ~3x faster than on 2 threads on a "
         "2-core machine (a 3 s turn 590 -> 375 ms); 0 = library default.",
     )
-    asr_band_image: float = Field(
-        0.1,
-        ge=0.0,
-        le=1.0,
-        description="Gain of the 8 kHz turn's mirror image added above 4 kHz before Whisper hears it (phone-band "
-        "extension; 8 kHz tuning WER 35.7 -> 33.8 %); 0 = off. 16 kHz audio is never touched.",
-    )
     asr_window_s: int = Field(
         8, ge=1, le=30, description="Shortest Whisper encoder input (s); 8 is ~3x faster than 30 on caller turns."
     )

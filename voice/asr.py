@@ -40,7 +40,7 @@ from voice.loops import PerLoop
 from voice.ports import PCM, Transcript
 
 T = TypeVar("T")
-DEFAULT_FRONT_END = FrontEnd(band_image=0.1)  # phone turns get their band image (voice.asr_front)
+DEFAULT_FRONT_END = FrontEnd()
 # What callers answer in isolation on a phone line: yes, no and digits (order numbers are read digit by digit).
 SHORT_ANSWERS = ("tak", "nie", "zero", "jeden", "dwa", "trzy", "cztery", "pięć", "sześć", "siedem", "osiem", "dziewięć")
 

@@ -58,8 +58,9 @@ def with_band_image(audio: npt.NDArray[np.float32], gain: float) -> npt.NDArray[
     the floor, where wideband speech has its fricatives ("s", "sz", "ś", "cz"). Multiplying by (-1)^n moves
     every frequency f to 8 kHz - f, so the 0.3-3.4 kHz speech lands at 4.6-7.7 kHz, following the turn's own
     envelope: the image a zero-stuffing upsampler would have left, the oldest trick of telephone band
-    extension. Kept at a low gain (``bench asr``: gains 0.05-0.2 all gave a lower 8 kHz WER and CER on the
-    tuning part; 0.1 is the middle of that range, not its best point). Noise in the same band did not help.
+    extension. Measured, not kept (``bench asr``, docs/benchmarks.md): gains 0.05-0.2 all lowered the 8 kHz
+    WER and CER of the tuning part, but at 0.1 the held-out part got worse by as much, and the whole set's WER
+    did not move. Kept as a front-end option to measure again with larger models.
     """
     sign = np.ones(len(audio), dtype=np.float32)
     sign[1::2] = -1.0

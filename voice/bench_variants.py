@@ -61,8 +61,8 @@ VARIANTS: list[tuple[str, dict[str, Any], bool]] = [  # (name, recognizer settin
     ("kept before the closed vocabulary and the lexicon", {**KEPT, "short_reread": False, "lexicon": False}, True),
     ("+ short answers re-read against the closed vocabulary", {**KEPT, "lexicon": False}, True),
     ("+ n-best rescored by the lexicon", {**KEPT, "short_reread": False}, True),
-    ("kept before the band image: beam 5 (3-best), penalty fallback, short answers, lexicon, floor -1.4", KEPT, True),
-    ("kept: + the phone band's mirror image at 0.1 (ASR_BAND_IMAGE)", {**KEPT, "front_end": BAND_IMAGE}, True),
+    ("kept: beam 5 (3-best), penalty fallback, short answers re-read, lexicon, log-prob floor -1.4", KEPT, True),
+    ("+ the phone band's mirror image above 4 kHz at 0.1 (not kept)", {**KEPT, "front_end": BAND_IMAGE}, True),
 ]
 
 

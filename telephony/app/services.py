@@ -33,7 +33,6 @@ from telephony.call.loop import CallDeps
 from telephony.ports import CallControl
 from telephony.settings import Settings
 from voice.asr import SHORT_ANSWERS, WhisperRecognizer
-from voice.asr_front import FrontEnd
 from voice.asr_remote import RemoteRecognizer
 from voice.models import VoiceSpec, resolve_voice, resolve_whisper
 from voice.models_turn import resolve_smart_turn
@@ -196,7 +195,6 @@ def build_recognizer(settings: Settings, model: str) -> WhisperRecognizer:
         concurrency=settings.asr_concurrency,
         window_s=settings.asr_window_s,
         batch=settings.asr_batch,
-        front_end=FrontEnd(band_image=settings.asr_band_image),
     )
 
 
