@@ -100,11 +100,10 @@ def test_front_end_level_and_padding() -> None:
     assert not silence.any()  # digital silence is not amplified into noise
 
 
-
 def test_a_phone_turn_gets_its_band_image_above_4_khz_and_a_wideband_turn_nothing() -> None:
     def level_at(audio: np.ndarray, hz: float) -> float:
         spectrum = np.abs(np.fft.rfft(audio)) / len(audio)
-        return float(spectrum[int(round(hz * len(audio) / 16000))])
+        return float(spectrum[round(hz * len(audio) / 16000)])
 
     phone = (np.sin(np.arange(8000) * 2 * np.pi * 1000 / 8000) * 8000).astype(np.int16)  # 1 s, 1 kHz
     plain, imaged = to_whisper_audio(phone, 8000), to_whisper_audio(phone, 8000, FrontEnd(band_image=0.1))
@@ -113,6 +112,7 @@ def test_a_phone_turn_gets_its_band_image_above_4_khz_and_a_wideband_turn_nothin
     assert level_at(imaged, 1000) == pytest.approx(level_at(plain, 1000), rel=1e-3)  # the speech band as it was
     wide = (np.sin(np.arange(16000) * 2 * np.pi * 1000 / 16000) * 8000).astype(np.int16)
     assert np.array_equal(to_whisper_audio(wide, 16000, FrontEnd(band_image=0.1)), to_whisper_audio(wide, 16000))
+
 
 @pytest.mark.models
 async def test_the_beam_gives_an_n_best_list(whisper_base: str, eval_dir) -> None:  # type: ignore[no-untyped-def]
