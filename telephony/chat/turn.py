@@ -28,7 +28,7 @@ from telephony.chat.resume import (
     thread_reply,
 )
 from telephony.chat.unavailable import unavailable_reply, unavailable_view
-from telephony.metrics import ConversationTurn
+from telephony.conversation_turn import ConversationTurn
 from telephony.spool import STORE_DOWN, StoreDown
 
 log = logging.getLogger(__name__)
