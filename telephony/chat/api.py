@@ -11,7 +11,7 @@ From then until the hand-off ends, the customer's ``POST /v1/chat`` messages go 
 (poll with ``after``); ``POST /v1/chat/{session_id}/end`` ends it from the customer's side.
 """
 
-# No ``from __future__ import annotations``: the route's ``Annotated`` dependency is a local of
+# No ``from __future__ import annotations``: the routes' ``Annotated`` dependencies are locals of
 # ``build_chat_router``, which FastAPI can only see as an evaluated annotation.
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -53,6 +53,13 @@ def build_chat_router(
     async def chat(body: ChatRequest, dialog: Annotated[Dialog, Depends(get_dialog)], live: Live) -> dict[str, Any]:
         return await turns.answer(body, dialog, live)
 
+    _handoff_routes(router, Live)
+    return router
+
+
+def _handoff_routes(router: APIRouter, Live: Any) -> None:
+    """The customer's side of a live hand-off: its state and messages (poll or SSE), and its end."""
+
     @router.get("/v1/chat/{session_id}")
     async def state(
         session_id: SessionId,
@@ -92,8 +99,6 @@ def build_chat_router(
             await handoff.end(record.tid, "customer")
         latest = await handoff.record(record.tid) or record
         return {"session_id": session_id, "handoff": with_url(await handoff.customer_view(latest), session_id)}
-
-    return router
 
 
 async def _latest(live: LiveChat | None, session_id: str) -> tuple[ChatHandoff, TransferRecord]:
