@@ -69,14 +69,7 @@ def _handoff_routes(router: APIRouter, Live: Any) -> None:
     ) -> dict[str, Any]:
         """The hand-off and its messages after ``after``. ``handoff_id`` (the one the client was shown): a
         hand-off Redis lost is answered ``ended_by: lost`` with what to do, not a 404."""
-        if handoff_id and live is not None and await live.handoff.current(session_id) is None:
-            return {"session_id": session_id, "handoff": lost_view(handoff_id), "messages": []}
-        handoff, record = await _latest(live, session_id)
-        return {
-            "session_id": session_id,
-            "handoff": with_url(await handoff.customer_view(record), session_id),
-            "messages": await handoff.messages(record.tid, after),
-        }
+        return await _state_view(live, session_id, after, handoff_id)
 
     @router.get("/v1/chat/{session_id}/events")
     async def events(
@@ -99,6 +92,18 @@ def _handoff_routes(router: APIRouter, Live: Any) -> None:
             await handoff.end(record.tid, "customer")
         latest = await handoff.record(record.tid) or record
         return {"session_id": session_id, "handoff": with_url(await handoff.customer_view(latest), session_id)}
+
+
+async def _state_view(live: LiveChat | None, session_id: str, after: int, handoff_id: str | None) -> dict[str, Any]:
+    """``GET /v1/chat/{session_id}``'s answer (a lost hand-off the client names is no 404)."""
+    if handoff_id and live is not None and await live.handoff.current(session_id) is None:
+        return {"session_id": session_id, "handoff": lost_view(handoff_id), "messages": []}
+    handoff, record = await _latest(live, session_id)
+    return {
+        "session_id": session_id,
+        "handoff": with_url(await handoff.customer_view(record), session_id),
+        "messages": await handoff.messages(record.tid, after),
+    }
 
 
 async def _latest(live: LiveChat | None, session_id: str) -> tuple[ChatHandoff, TransferRecord]:
