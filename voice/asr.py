@@ -220,15 +220,7 @@ class WhisperRecognizer:
         # ordered, de-duplicated; spaces, not commas: Whisper copies a prompt's punctuation into its output
         short = self._short_words if audio_s < self._short_s else ()
         words = " ".join(dict.fromkeys((*short, *self._hotwords, *hotwords))) or None
-        if self._batch > 1:
-            heard, waited, total = await self._queues.get().submit((pcm, rate), words)
-            total += waited
-        else:
-            queued = time.perf_counter()
-            heard, waited = await run_in_slot(
-                self._slots.get(), self._recognise_one, (pcm, rate), words, on_abandoned=self._abandoned
-            )
-            total = time.perf_counter() - queued
+        heard, waited, total = await self._queued(pcm, rate, words)
         if self.queue_observer is not None:
             self.queue_observer(waited)
         if heard.rejected and self.rejection_observer is not None:
@@ -244,6 +236,18 @@ class WhisperRecognizer:
             rejected=heard.rejected,
             alternatives=heard.alternatives,
         )
+
+    async def _queued(self, pcm: PCM, rate: int, words: str | None) -> tuple[Heard, float, float]:
+        """One recognition through the batching queue or a slot: what was heard, the seconds it waited for
+        the model, and the seconds in all (the metrics keep queueing and processing apart)."""
+        if self._batch > 1:
+            heard, waited, total = await self._queues.get().submit((pcm, rate), words)
+            return heard, waited, total + waited
+        queued = time.perf_counter()
+        heard, waited = await run_in_slot(
+            self._slots.get(), self._recognise_one, (pcm, rate), words, on_abandoned=self._abandoned
+        )
+        return heard, waited, time.perf_counter() - queued
 
     def _new_queue(self) -> BatchingQueue[Heard]:
         return BatchingQueue(
