@@ -29,7 +29,8 @@ from telephony.playground.routes import STATIC_PATH as PLAYGROUND_STATIC
 from telephony.playground.routes import build_playground_router, playground_static_files
 from telephony.settings import Settings
 from telephony.speaker.voice_turn import build_voice_turn_router
-from telephony.twilio.routes import STATUS_SPOOL_KIND, TwilioDeps, apply_status, build_twilio_router
+from telephony.twilio.deps import TwilioDeps
+from telephony.twilio.routes import STATUS_SPOOL_KIND, apply_status, build_twilio_router
 
 
 def include_routes(app: FastAPI, gateway: Gateway) -> None:
