@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from dialog.kb import ANSWER_THRESHOLD, CLARIFY_THRESHOLD, KnowledgeBaseSearch
+from dialog.kb import ANSWER_THRESHOLD, CLARIFY_THRESHOLD, KBMatch, KnowledgeBaseSearch
 
 
 def load_eval_items(path: str | Path) -> list[dict[str, str | None]]:
@@ -60,26 +60,39 @@ def evaluate_kb(
         start = time.perf_counter()
         matches = kb.search(text, k=3)
         latencies.append((time.perf_counter() - start) * 1000.0)
-        best = matches[0] if matches else None
-        conf = best.confidence if best else 0.0
-        got = best.entry_id if best else None
-        answered, clarified = conf >= answer_threshold, clarify_threshold <= conf < answer_threshold
-        if expected is None:
-            ood["n"] += 1
-            ood["answered"] += answered
-            ood["clarify"] += clarified
-            if answered:
-                errors.append({"text": text, "expected": None, "got": got, "confidence": conf})
-            continue
-        ind["n"] += 1
-        ind["top1"] += got == expected
-        ind["top3"] += expected in [m.entry_id for m in matches]
-        ind["answered_correct"] += answered and got == expected
-        ind["answered_wrong"] += answered and got != expected
-        ind["clarify"] += clarified
-        if got != expected:
-            errors.append({"text": text, "expected": expected, "got": got, "confidence": conf})
+        error = _tally(text, expected, matches, (answer_threshold, clarify_threshold), ind, ood)
+        if error is not None:
+            errors.append(error)
     return _summary(ind, ood, latencies, errors, answer_threshold, clarify_threshold)
+
+
+def _tally(
+    text: str,
+    expected: str | None,
+    matches: list[KBMatch],
+    thresholds: tuple[float, float],
+    ind: dict[str, int],
+    ood: dict[str, int],
+) -> dict[str, Any] | None:
+    """Count one utterance's outcome at the (answer, clarify) ``thresholds`` in ``ind`` (in-domain) or
+    ``ood``; returns it as an error to list when it is one (a miss, or a confident out-of-domain answer)."""
+    answer_threshold, clarify_threshold = thresholds
+    best = matches[0] if matches else None
+    conf = best.confidence if best else 0.0
+    got = best.entry_id if best else None
+    answered, clarified = conf >= answer_threshold, clarify_threshold <= conf < answer_threshold
+    if expected is None:
+        ood["n"] += 1
+        ood["answered"] += answered
+        ood["clarify"] += clarified
+        return {"text": text, "expected": None, "got": got, "confidence": conf} if answered else None
+    ind["n"] += 1
+    ind["top1"] += got == expected
+    ind["top3"] += expected in [m.entry_id for m in matches]
+    ind["answered_correct"] += answered and got == expected
+    ind["answered_wrong"] += answered and got != expected
+    ind["clarify"] += clarified
+    return {"text": text, "expected": expected, "got": got, "confidence": conf} if got != expected else None
 
 
 def _summary(

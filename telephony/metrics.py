@@ -30,7 +30,6 @@ empty ``/metrics``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Response
@@ -44,36 +43,11 @@ from prometheus_client import (
     generate_latest,
 )
 
-from dialog.ports import Outcome
+from telephony.conversation_turn import ConversationTurn
 from telephony.exposition import check_multiprocess_dir, forget_dead_processes, mark_process_dead, render_files
 
 if TYPE_CHECKING:
     from telephony.call.deps import CallReport
-
-
-@dataclass(frozen=True)
-class ConversationTurn:
-    """One chat or speaker turn the bot answered, as the metrics and the KPIs count it."""
-
-    channel: str  # chat | speaker | phone
-    action: str  # the engine's action
-    seconds: float  # the bot's reply time
-    new: bool  # the turn opened the conversation
-    reason: str = ""  # a transfer's reason and queue
-    queue: str = ""
-    solved: bool = False  # ``Outcome.solved``: the bot ended it alone, counted once per conversation
-    handed_over: bool = True  # False: a transfer nobody could take (no agent, a device)
-    conversation: str = ""  # the dialog session id: which conversation is in progress (the live tile)
-
-    @classmethod
-    def of(
-        cls, channel: str, outcome: Outcome, seconds: float, *, new: bool, handed_over: bool = True
-    ) -> ConversationTurn:
-        t = outcome.transfer
-        reason, queue = (t.reason, t.queue) if t is not None else ("", "")
-        return cls(
-            channel, outcome.action, seconds, new, reason, queue, outcome.solved, handed_over, outcome.session_id
-        )
 
 
 # End of speech -> first audio is judged against ~1.5 s; stages are shorter.
@@ -102,6 +76,14 @@ class Metrics:
         self.registry = r = CollectorRegistry()
         if self.multiprocess_dir is None:  # ProcessCollector is not supported in multiprocess mode
             ProcessCollector(registry=r)
+        self._define_call_metrics(r)
+        self._define_wait_metrics(r)
+        self._define_edge_metrics(r)
+        self._define_operations_metrics(r)
+
+    # Four groups, defined (and so exposed) in this order; each metric is an attribute the methods below use.
+    def _define_call_metrics(self, r: CollectorRegistry) -> None:
+        """A call's turns, their stages and how the call ended (``call_ended``), and conversations."""
         self.turn_latency = Histogram(
             "infolinia_turn_latency_seconds",
             "Caller end of speech -> first bot audio sent.",
@@ -127,6 +109,9 @@ class Metrics:
         self.turns = Counter("infolinia_turns", "Caller turns, by source and action.", ["source", "action"], registry=r)
         self.barge_ins = Counter("infolinia_barge_ins", "Caller talked over the bot.", registry=r)
         self.transfers = Counter("infolinia_transfers", "Transfers to humans.", ["reason", "queue"], registry=r)
+
+    def _define_wait_metrics(self, r: CollectorRegistry) -> None:
+        """Waits for a person: transferred callers, callback offers, chats handed to agents."""
         self.queue_wait = Histogram(
             "infolinia_queue_wait_seconds", "Time a transferred caller waited, by how the wait ended.",
             ["queue", "outcome"], buckets=HOLD_BUCKETS, registry=r,
@@ -148,6 +133,9 @@ class Metrics:
             "infolinia_chat_wait_seconds", "Time a handed-off chat waited for an agent, by how the wait ended.",
             ["queue", "outcome"], buckets=HOLD_BUCKETS, registry=r,
         )  # fmt: skip
+
+    def _define_edge_metrics(self, r: CollectorRegistry) -> None:
+        """Admission and errors at the edges, and the shared speech models' queues (``watch_speech``)."""
         self.admission = Counter(
             "infolinia_admission", "Incoming calls by admission decision.", ["decision"], registry=r
         )
@@ -170,6 +158,9 @@ class Metrics:
         self.tts_queue = Histogram(
             "infolinia_tts_queue_seconds", "Wait for a synthesizer slot.", buckets=QUEUE_BUCKETS, registry=r
         )
+
+    def _define_operations_metrics(self, r: CollectorRegistry) -> None:
+        """What the alert rules compare with: each queue's promise, whether the shared store answers."""
         # For the alert rules (docker/prometheus/alerts.yml): what each queue promises, whether Redis answers.
         self.queue_promise = Gauge(
             "infolinia_queue_promise_seconds", "A queue's max_wait_s: how long a caller may wait before the "

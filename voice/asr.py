@@ -27,13 +27,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-import numpy as np
-
 from voice.asr_batch import BatchingQueue
 from voice.asr_engine import Engine, Heard, always
 from voice.asr_front import FrontEnd, to_whisper_audio
 from voice.asr_lexicon import known_share, polish_lexicon
-from voice.asr_rules import SILENCE_DBFS, encoder_frames, loudest_dbfs
+from voice.asr_rules import SILENCE_DBFS, loudest_dbfs, trimmed_encoder
 from voice.asr_short import ShortAnswers
 from voice.busy import counted
 from voice.loops import PerLoop
@@ -77,25 +75,12 @@ async def run_in_slot(
             raise
 
 
-def trimmed_encoder(encode: Callable[[Any], Any], min_frames: int) -> Callable[[Any], Any]:
-    """Wrap faster-whisper's ``encode`` so the encoder skips most of the zero padding of short turns.
-
-    faster-whisper pads every window's mel features to 30 s (3000 frames) with zeros, so a 2 s caller
-    turn costs the encoder as much as 30 s of speech: most of the recognition time on a CPU. CTranslate2's
-    encoder accepts shorter inputs, so we cut the trailing all-zero frames, keeping at least
-    ``min_frames`` (and every frame with content). Transcripts of caller-length turns stay the same
-    (Polish eval set, docs/benchmarks.md: CER 8.9% vs 8.4% at 16 kHz, 18.4% vs 18.3% at 8 kHz); a 2 s turn
-    is recognised in 0.41 s instead of 1.32 s on a 2-core CPU.
-    """
-
-    def trimmed(features: Any) -> Any:
-        frames = features.shape[-1]
-        if frames <= min_frames:
-            return encode(features)
-        content = np.flatnonzero(np.any(features.reshape(-1, frames) != 0.0, axis=0))
-        return encode(features[..., : encoder_frames(int(content[-1]) if content.size else -1, min_frames)])
-
-    return trimmed
+def check_decoding(window_s: int, fallback: str) -> None:
+    """A recognizer with an impossible window or an unknown fall-back fails when built, not in a caller's turn."""
+    if not 1 <= window_s <= 30:
+        raise ValueError("window_s must be between 1 and 30 seconds")
+    if fallback not in ("sample", "penalty", "none"):
+        raise ValueError("fallback must be 'sample', 'penalty' or 'none'")
 
 
 class WhisperRecognizer:
@@ -134,10 +119,7 @@ class WhisperRecognizer:
         window_s: int = 8,
         batch: int = 1,
     ) -> None:
-        if not 1 <= window_s <= 30:
-            raise ValueError("window_s must be between 1 and 30 seconds")
-        if fallback not in ("sample", "penalty", "none"):
-            raise ValueError("fallback must be 'sample', 'penalty' or 'none'")
+        check_decoding(window_s, fallback)
         self.model_path = model  # a model directory (see voice.models.resolve_whisper)
         self._device, self._compute_type = device, compute_type
         self._cpu_threads, self._concurrency = cpu_threads, max(1, concurrency)
@@ -161,6 +143,10 @@ class WhisperRecognizer:
         self._short_words, self._short_s = tuple(short_words), short_s  # isolated answers: "tak", digits
         self._short_reread = short_reread  # doubtful short turns read again against the closed vocabulary
         self._lexicon = lexicon and language == "pl"  # n-best rescored by known Polish words
+        self._init_runtime()
+
+    def _init_runtime(self) -> None:
+        """What ``load()`` fills in and the metrics hook into: nothing is loaded or observed yet."""
         self._model: Any = None
         self._engine: Engine | None = None
         self._load_lock = threading.Lock()
@@ -234,15 +220,7 @@ class WhisperRecognizer:
         # ordered, de-duplicated; spaces, not commas: Whisper copies a prompt's punctuation into its output
         short = self._short_words if audio_s < self._short_s else ()
         words = " ".join(dict.fromkeys((*short, *self._hotwords, *hotwords))) or None
-        if self._batch > 1:
-            heard, waited, total = await self._queues.get().submit((pcm, rate), words)
-            total += waited
-        else:
-            queued = time.perf_counter()
-            heard, waited = await run_in_slot(
-                self._slots.get(), self._recognise_one, (pcm, rate), words, on_abandoned=self._abandoned
-            )
-            total = time.perf_counter() - queued
+        heard, waited, total = await self._queued(pcm, rate, words)
         if self.queue_observer is not None:
             self.queue_observer(waited)
         if heard.rejected and self.rejection_observer is not None:
@@ -258,6 +236,18 @@ class WhisperRecognizer:
             rejected=heard.rejected,
             alternatives=heard.alternatives,
         )
+
+    async def _queued(self, pcm: PCM, rate: int, words: str | None) -> tuple[Heard, float, float]:
+        """One recognition through the batching queue or a slot: what was heard, the seconds it waited for
+        the model, and the seconds in all (the metrics keep queueing and processing apart)."""
+        if self._batch > 1:
+            heard, waited, total = await self._queues.get().submit((pcm, rate), words)
+            return heard, waited, total + waited
+        queued = time.perf_counter()
+        heard, waited = await run_in_slot(
+            self._slots.get(), self._recognise_one, (pcm, rate), words, on_abandoned=self._abandoned
+        )
+        return heard, waited, time.perf_counter() - queued
 
     def _new_queue(self) -> BatchingQueue[Heard]:
         return BatchingQueue(

@@ -108,6 +108,10 @@ class PiperSynthesizer:
         self._ready: dict[tuple[str, int, float], PCM] = {}
         self._scales = (length_scale, noise_scale, noise_w_scale)
         self._volume, self._use_cuda, self._threads = volume, use_cuda, threads
+        self._init_runtime()
+
+    def _init_runtime(self) -> None:
+        """What ``load()`` fills in and the metrics hook into: nothing is loaded or observed yet."""
         self._voice: Any = None
         self._narrow: Any = None  # the voice on a one-thread session, for renders beside other model runs
         self._syn_config: Any = None

@@ -143,16 +143,8 @@ def build_gateway(settings: Settings) -> Gateway:
     redis = build_redis(settings)
     store = build_store(settings, redis)
     rest = rest_client(settings)
-    kpis = (
-        None
-        if redis is None
-        else KpiStore(redis, prefix=settings.redis_prefix, ttl_s=settings.kpi_retention_days * 86400)
-    )
-    metrics = (
-        Metrics(multiprocess_dir=settings.metrics_dir)
-        if kpis is None
-        else InsightMetrics(kpis, multiprocess_dir=settings.metrics_dir, timezone=settings.timezone)
-    )
+    kpis = None if redis is None else build_kpis(settings, redis)
+    metrics = build_metrics(settings, kpis)
     services: Ready[Services] = Ready("start-up (models, dialog)")
     access = build_access(settings)
     rules = Rules(settings.rate_limit_ip, settings.rate_limit_token, settings.auth_failures)
@@ -173,21 +165,21 @@ def build_gateway(settings: Settings) -> Gateway:
     admission = Admission(settings.max_concurrent_calls)
     survey = build_survey(settings, kpis, rest, transfer, store, history)
     return Gateway(
-        settings,
-        store,
-        rest,
-        metrics,
-        admission,
-        services,
-        access,
-        limiter,
-        transfer,
-        shop,
-        recovery,
-        kpis,
-        survey,
+        settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery, kpis, survey,
         history,
-    )
+    )  # fmt: skip
+
+
+def build_kpis(settings: Settings, redis: Redis) -> KpiStore:
+    """The KPIs' hourly buckets in Redis, kept ``kpi_retention_days``."""
+    return KpiStore(redis, prefix=settings.redis_prefix, ttl_s=settings.kpi_retention_days * 86400)
+
+
+def build_metrics(settings: Settings, kpis: KpiStore | None) -> Metrics:
+    """Prometheus metrics; with KPIs (Redis), the same reports also feed the KPI store."""
+    if kpis is None:
+        return Metrics(multiprocess_dir=settings.metrics_dir)
+    return InsightMetrics(kpis, multiprocess_dir=settings.metrics_dir, timezone=settings.timezone)
 
 
 def build_survey(

@@ -57,11 +57,7 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
         title="infolinia", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     app.add_middleware(BodyLimit)  # before any route buffers a body
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(UnicodeEncodeError, unencodable_text)  # a lone surrogate a lenient model let in
-    app.add_exception_handler(TooMany, rate_limited)  # 429: Retry-After and a Polish reply, like the 503
-    for error in (RedisConnectionError, RedisTimeoutError, StoreDown):  # Redis down: "try again", never a 500
-        app.add_exception_handler(error, store_unavailable)
+    add_error_replies(app)
     app.state.gateway = gateway  # for inspection (tests, tools); nothing in the gateway reads it back
 
     @app.get("/healthz")
@@ -78,6 +74,15 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
     app.include_router(build_landing_router(lambda: site_status(gateway)))  # / (the docs: routes.py)
     mount_site_assets(app)
     return app
+
+
+def add_error_replies(app: FastAPI) -> None:
+    """Errors a request or a Redis outage causes get their own answer (422, 429, 503), not a bare 500."""
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(UnicodeEncodeError, unencodable_text)  # a lone surrogate a lenient model let in
+    app.add_exception_handler(TooMany, rate_limited)  # 429: Retry-After and a Polish reply, like the 503
+    for error in (RedisConnectionError, RedisTimeoutError, StoreDown):  # Redis down: "try again", never a 500
+        app.add_exception_handler(error, store_unavailable)
 
 
 async def readiness_checks(gateway: Gateway) -> dict[str, bool]:

@@ -27,26 +27,39 @@ from telephony.insights.survey import build_survey_router
 from telephony.metrics import build_metrics_router
 from telephony.playground.routes import STATIC_PATH as PLAYGROUND_STATIC
 from telephony.playground.routes import build_playground_router, playground_static_files
+from telephony.settings import Settings
 from telephony.speaker.voice_turn import build_voice_turn_router
-from telephony.twilio.routes import STATUS_SPOOL_KIND, TwilioDeps, apply_status, build_twilio_router
+from telephony.twilio.deps import TwilioDeps
+from telephony.twilio.routes import STATUS_SPOOL_KIND, apply_status, build_twilio_router
 
 
 def include_routes(app: FastAPI, gateway: Gateway) -> None:
+    """Every router of ``route_table`` with its guards, then the static files and the KPI flush."""
     deps = GatewayDeps(gateway)
+    console = console_config(gateway.settings)
+    twilio = twilio_deps(gateway, deps)
+    if gateway.recovery is not None:  # final statuses spooled while Redis was down are applied when it is back
+        gateway.recovery.on(STATUS_SPOOL_KIND, partial(apply_status, twilio))
+    for router, dependencies in route_table(app, gateway, deps, console, twilio):
+        app.include_router(router, dependencies=dependencies)
+    app.mount(console.static_path, console_static_files(), name="console-static")
+    if gateway.kpis is not None:  # a request's KPI writes are in Redis before its response starts
+        app.add_middleware(KpiFlush, kpis=gateway.kpis)
+    app.mount(PLAYGROUND_STATIC, playground_static_files(), name="playground-static")
+
+
+def route_table(
+    app: FastAPI, gateway: Gateway, deps: GatewayDeps, console: ConsoleConfig, twilio: TwilioDeps
+) -> list[tuple[APIRouter, list[Any]]]:
+    """THE router table: each role's router, in the order the app includes them, with what it requires."""
     settings = gateway.settings
-    console = ConsoleConfig(
-        cookie=CookiePolicy(secure=settings.public_url.startswith("https://")),
-        view=ViewConfig(orders=bool(settings.orders_path or settings.orders_url or settings.kb_path is None)),
-        public_url=settings.public_url,
-    )  # no orders source (a clinic, an office): no order number on the history page
     # What each route requires (README "Security"): an API key (open in development mode only), Twilio's
     # signature (checked in the Twilio routers), an agent token or session (agents API, console), the
     # metrics allow-list or token, an API key or a supervisor token for the API documentation.
     api_key = [Depends(ApiGuard(gateway.access, gateway.limiter))]
-    twilio = twilio_deps(gateway, deps)
-    if gateway.recovery is not None:  # final statuses spooled while Redis was down are applied when it is back
-        gateway.recovery.on(STATUS_SPOOL_KIND, partial(apply_status, twilio))
-    guarded: list[tuple[APIRouter, list[Any]]] = [
+    docs_guard = DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor)
+    dashboard = DashboardConfig(cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone)
+    table: list[tuple[APIRouter, list[Any]]] = [
         # POST /v1/chat; live chat with agents: GET /v1/chat/{id}, GET .../events (SSE), POST .../end
         (build_chat_router(deps.dialog, deps.live_chat, gateway.metrics, gateway.store), api_key),
         (build_voice_turn_router(deps.services, gateway.metrics), api_key),  # POST /v1/voice/turn
@@ -57,38 +70,40 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
         (build_metrics_router(gateway.metrics), [Depends(MetricsGuard(gateway.access))]),  # GET /metrics
         (build_history_router(deps.agents, deps.history), []),  # /v1/history, /v1/gaps (agent tokens)
         (build_history_pages(console, deps.agents, deps.history), []),  # /agents/history, /agents/gaps
-        (build_docs_router(app), [Depends(DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor))]),
+        (build_docs_router(app), [Depends(docs_guard)]),  # /docs, /redoc, /openapi.json
+        # GET /agents/dashboard (+ /events SSE): the supervisor's live dashboard (console session)
+        (build_dashboard_router(dashboard, deps.agents, deps.kpis), []),
+        (build_stats_router(deps.agents, deps.kpis, settings.timezone), []),  # /v1/stats, /v1/stats/live (supervisor)
+        (rating_router(gateway, deps), api_key),  # POST /v1/chat/{id}/rating
     ]
-    # GET /agents/dashboard (+ /events SSE): the supervisor's live dashboard (console session)
-    dashboard = DashboardConfig(cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone)
-    guarded.append((build_dashboard_router(dashboard, deps.agents, deps.kpis), []))
-    # GET /v1/stats, /v1/stats/live (supervisor token); POST /v1/chat/{id}/rating (API key)
-    guarded.append((build_stats_router(deps.agents, deps.kpis, settings.timezone), []))
-    guarded.append(
-        (
-            build_rating_router(
-                deps.kpis,
-                gateway.store,
-                session_ttl_s=settings.session_ttl_s,
-                agent_of=deps.chat_agent,
-                on_rated=gateway.history.store.set_rating if gateway.history is not None else None,
-            ),
-            api_key,
-        )
-    )
     if gateway.survey is not None:  # POST /twilio/survey, /twilio/survey/answer (signed by Twilio)
-        guarded.append((build_survey_router(gateway.survey), []))
+        table.append((build_survey_router(gateway.survey), []))
     # /playground: talk to the phone pipeline from a browser (the docs' guard; the socket takes the page's ticket)
-    docs_guard = DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor)
-    guarded.append((build_playground_router(gateway.store, partial(_call_deps, deps), docs_guard), []))
+    table.append((build_playground_router(gateway.store, partial(_call_deps, deps), docs_guard), []))
     if gateway.transfer is not None and gateway.transfer.router is not None:
-        guarded.append((gateway.transfer.router, []))  # /twilio/transfer/{tid}/..., /twilio/audio/{id}.wav
-    for router, dependencies in guarded:
-        app.include_router(router, dependencies=dependencies)
-    app.mount(console.static_path, console_static_files(), name="console-static")
-    if gateway.kpis is not None:  # a request's KPI writes are in Redis before its response starts
-        app.add_middleware(KpiFlush, kpis=gateway.kpis)
-    app.mount(PLAYGROUND_STATIC, playground_static_files(), name="playground-static")
+        table.append((gateway.transfer.router, []))  # /twilio/transfer/{tid}/..., /twilio/audio/{id}.wav
+    return table
+
+
+def console_config(settings: Settings) -> ConsoleConfig:
+    """The console's cookie, view and links; no orders source (a clinic, an office): no order number on the
+    history page."""
+    return ConsoleConfig(
+        cookie=CookiePolicy(secure=settings.public_url.startswith("https://")),
+        view=ViewConfig(orders=bool(settings.orders_path or settings.orders_url or settings.kb_path is None)),
+        public_url=settings.public_url,
+    )
+
+
+def rating_router(gateway: Gateway, deps: GatewayDeps) -> APIRouter:
+    """Chat ratings: KPIs, and kept in the conversation's history when there is one."""
+    return build_rating_router(
+        deps.kpis,
+        gateway.store,
+        session_ttl_s=gateway.settings.session_ttl_s,
+        agent_of=deps.chat_agent,
+        on_rated=gateway.history.store.set_rating if gateway.history is not None else None,
+    )
 
 
 async def _call_deps(deps: GatewayDeps) -> CallDeps | None:

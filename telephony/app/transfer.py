@@ -74,12 +74,40 @@ def build_transfer(
     """The agents' repositories -> the warm transfer over them -> the chat hand-off dispatching through
     it -> the agents features ringing through it. ``history``: past conversations (wrap-up notes, earlier
     contacts on the card, how a transfer or a chat hand-off ended)."""
-    prefix = settings.redis_prefix
     hours = QueueHours(parse_queues(settings.queues), settings.business_hours, settings.timezone)
+    repos = agents_repos(settings, redis, hours, limiter, kpis, history)
+    roster = load_roster(settings.agents_path) if settings.agents_path else []
+    metrics.queue_promises({q: hours.max_wait_s(q) for q in {*hours.queues, *(q for a in roster for q in a.queues)}})
+    phone = bool(settings.twilio_auth_token)
+    if not phone:
+        log.warning(
+            "INFOLINIA_TWILIO_AUTH_TOKEN is not set: phone transfers to agents are off "
+            "(chats are still handed to agents; the agent console and the agents API work; set the token)"
+        )
+    warm, router = warm_transfer(settings, redis, rest, services, hours, repos, metrics, spool, history)
+    chat = build_live_chat(settings, redis, store, repos, warm, metrics)
+    # The API, console and wrap-up ring a waiting caller (or offer a waiting chat) the moment an agent is free.
+    # An agent who goes offline while rung: the caller moves on at once (``WarmTransfer.agent_left``).
+    agents = replace(repos, on_available=warm.dispatch_queues, chat=chat.handoff, on_left=warm.agent_left)
+    if not phone:  # one dispatch for chats; no phone call reaches a gateway that refuses Twilio's requests
+        return Transfer(agents=agents, roster=roster, chat=chat)
+    return Transfer(agents=agents, roster=roster, warm=warm, router=router, chat=chat)
+
+
+def agents_repos(
+    settings: Settings,
+    redis: Redis,
+    hours: QueueHours,
+    limiter: Limiter,
+    kpis: KpiStore | None,
+    history: HistoryStore | None,
+) -> AgentsDeps:
+    """The agents' repositories in Redis, kept as long as the retention settings say, with the history (wrap-up
+    notes go there) and, with KPIs, callbacks that count as done when an agent closes them."""
     keep = retention_of(settings)
     repos = build_agents_deps(
         redis,
-        prefix=prefix,
+        prefix=settings.redis_prefix,
         hours=hours,
         transfer_ttl_s=keep.transfers_s,
         callback_ttl_s=keep.callbacks_s,
@@ -93,15 +121,24 @@ def build_transfer(
     repos.presence.grace_s = settings.recovery_grace_s  # a session another worker may still put back: 503
     if kpis is not None:  # a callback an agent closes counts as done (in time or not) in the KPIs
         repos = replace(repos, callbacks=RecordingCallbacks(repos.callbacks, kpis, settings.callback_promise_h * 3600))
-    roster = load_roster(settings.agents_path) if settings.agents_path else []
-    metrics.queue_promises({q: hours.max_wait_s(q) for q in {*hours.queues, *(q for a in roster for q in a.queues)}})
+    return repos
+
+
+def warm_transfer(
+    settings: Settings,
+    redis: Redis,
+    rest: TwilioRestClient,
+    services: Ready[Services],
+    hours: QueueHours,
+    repos: AgentsDeps,
+    metrics: Metrics,
+    spool: Spool | None,
+    history: HistoryStore | None,
+) -> tuple[WarmTransfer, APIRouter]:
+    """The warm transfer over the agents' repositories, and its Twilio routes. Built with or without a Twilio
+    auth token: without one its routes refuse every request, and it still dispatches chats to agents."""
     phone = bool(settings.twilio_auth_token)
-    if not phone:
-        log.warning(
-            "INFOLINIA_TWILIO_AUTH_TOKEN is not set: phone transfers to agents are off "
-            "(chats are still handed to agents; the agent console and the agents API work; set the token)"
-        )
-    warm, router = build_warm_transfer(
+    return build_warm_transfer(
         transfer_config(settings),
         redis,
         ReadySynthesizer(services),  # announcements wait for the voice start-up loads
@@ -110,7 +147,7 @@ def build_transfer(
         auth_token=settings.twilio_auth_token,  # empty: its Twilio routes refuse every request
         # Prompt audio is fetched by Twilio only; without Twilio no URL is ever signed for it.
         audio_secret=None if phone else secrets.token_hex(32),
-        prefix=prefix,
+        prefix=settings.redis_prefix,
         agents=repos.agents,
         callbacks=repos.callbacks,
         metrics=metrics,
@@ -118,13 +155,6 @@ def build_transfer(
         spool=spool,
         history=history,
     )
-    chat = build_live_chat(settings, redis, store, repos, warm, metrics)
-    # The API, console and wrap-up ring a waiting caller (or offer a waiting chat) the moment an agent is free.
-    # An agent who goes offline while rung: the caller moves on at once (``WarmTransfer.agent_left``).
-    agents = replace(repos, on_available=warm.dispatch_queues, chat=chat.handoff, on_left=warm.agent_left)
-    if not phone:  # one dispatch for chats; no phone call reaches a gateway that refuses Twilio's requests
-        return Transfer(agents=agents, roster=roster, chat=chat)
-    return Transfer(agents=agents, roster=roster, warm=warm, router=router, chat=chat)
 
 
 def transfer_config(settings: Settings) -> TransferConfig:

@@ -11,7 +11,7 @@ From then until the hand-off ends, the customer's ``POST /v1/chat`` messages go 
 (poll with ``after``); ``POST /v1/chat/{session_id}/end`` ends it from the customer's side.
 """
 
-# No ``from __future__ import annotations``: the route's ``Annotated`` dependency is a local of
+# No ``from __future__ import annotations``: the routes' ``Annotated`` dependencies are locals of
 # ``build_chat_router``, which FastAPI can only see as an evaluated annotation.
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -53,6 +53,13 @@ def build_chat_router(
     async def chat(body: ChatRequest, dialog: Annotated[Dialog, Depends(get_dialog)], live: Live) -> dict[str, Any]:
         return await turns.answer(body, dialog, live)
 
+    _handoff_routes(router, Live)
+    return router
+
+
+def _handoff_routes(router: APIRouter, Live: Any) -> None:
+    """The customer's side of a live hand-off: its state and messages (poll or SSE), and its end."""
+
     @router.get("/v1/chat/{session_id}")
     async def state(
         session_id: SessionId,
@@ -62,14 +69,7 @@ def build_chat_router(
     ) -> dict[str, Any]:
         """The hand-off and its messages after ``after``. ``handoff_id`` (the one the client was shown): a
         hand-off Redis lost is answered ``ended_by: lost`` with what to do, not a 404."""
-        if handoff_id and live is not None and await live.handoff.current(session_id) is None:
-            return {"session_id": session_id, "handoff": lost_view(handoff_id), "messages": []}
-        handoff, record = await _latest(live, session_id)
-        return {
-            "session_id": session_id,
-            "handoff": with_url(await handoff.customer_view(record), session_id),
-            "messages": await handoff.messages(record.tid, after),
-        }
+        return await _state_view(live, session_id, after, handoff_id)
 
     @router.get("/v1/chat/{session_id}/events")
     async def events(
@@ -93,7 +93,17 @@ def build_chat_router(
         latest = await handoff.record(record.tid) or record
         return {"session_id": session_id, "handoff": with_url(await handoff.customer_view(latest), session_id)}
 
-    return router
+
+async def _state_view(live: LiveChat | None, session_id: str, after: int, handoff_id: str | None) -> dict[str, Any]:
+    """``GET /v1/chat/{session_id}``'s answer (a lost hand-off the client names is no 404)."""
+    if handoff_id and live is not None and await live.handoff.current(session_id) is None:
+        return {"session_id": session_id, "handoff": lost_view(handoff_id), "messages": []}
+    handoff, record = await _latest(live, session_id)
+    return {
+        "session_id": session_id,
+        "handoff": with_url(await handoff.customer_view(record), session_id),
+        "messages": await handoff.messages(record.tid, after),
+    }
 
 
 async def _latest(live: LiveChat | None, session_id: str) -> tuple[ChatHandoff, TransferRecord]:

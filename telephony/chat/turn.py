@@ -21,7 +21,8 @@ from dialog.store import SessionRepo
 from telephony.chat.models import ChatRequest, LiveChat
 from telephony.chat.resume import lost_kind, lost_thread, requeue_outcome, thread_reply
 from telephony.chat.unavailable import unavailable_reply, unavailable_view
-from telephony.metrics import ConversationTurn, count_thread_lost
+from telephony.conversation_turn import ConversationTurn
+from telephony.metrics import count_thread_lost
 from telephony.spool import STORE_DOWN, StoreDown
 
 log = logging.getLogger(__name__)

@@ -91,6 +91,21 @@ async def audit_reads(deps: AgentsDeps, me: Agent, records: list[dict[str, Any]]
             await deps.audit.record(me.id, kind, str(record["id"]), via)
 
 
+async def change_status(deps: AgentsDeps, me: Agent, status: Literal["available", "offline"]) -> dict[str, Any]:
+    """``me`` available or offline, told to the consoles; going available rings a waiting caller at once."""
+    try:  # off duty hands back a chat offered to the agent, as in the console
+        previous = await (go_offline(deps, me.id) if status == "offline" else deps.agents.set_status(me.id, status))
+    except StatusConflict as exc:
+        raise HTTPException(409, f"status cannot change while {exc.current}") from exc
+    if previous is None:
+        raise HTTPException(404, "agent not found")
+    if status != "offline":  # (go_offline told the consoles)
+        await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, None, {"status": status}))
+    if status == "available" and previous != "available":
+        await agent_available(deps.agents, me.id, deps.on_available)
+    return {"id": me.id, "status": status, "previous": previous}
+
+
 async def finish_wrap_up(deps: AgentsDeps, me: Agent, body: WrapUpBody) -> dict[str, Any]:
     """The outcome (and note) on the transfer and in history, a callback when one is due, then available."""
     state = await deps.agents.get(me.id)
@@ -147,19 +162,7 @@ def _agent_routes(router: APIRouter, Deps: Any, Me: Any) -> None:
     async def set_status(agent_id: str, body: StatusBody, deps: Deps, me: Me) -> dict[str, Any]:
         if agent_id != me.id:
             raise HTTPException(403, "an agent may change only their own status")
-        try:  # off duty hands back a chat offered to the agent, as in the console
-            previous = await (
-                go_offline(deps, me.id) if body.status == "offline" else deps.agents.set_status(me.id, body.status)
-            )
-        except StatusConflict as exc:
-            raise HTTPException(409, f"status cannot change while {exc.current}") from exc
-        if previous is None:
-            raise HTTPException(404, "agent not found")
-        if body.status != "offline":  # (go_offline told the consoles)
-            await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, None, {"status": body.status}))
-        if body.status == "available" and previous != "available":
-            await agent_available(deps.agents, me.id, deps.on_available)
-        return {"id": me.id, "status": body.status, "previous": previous}
+        return await change_status(deps, me, body.status)
 
     @router.post("/v1/agents/me/wrap-up")
     async def wrap_up(body: WrapUpBody, deps: Deps, me: Me) -> dict[str, Any]:

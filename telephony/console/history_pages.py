@@ -25,27 +25,41 @@ Days = Annotated[int, Query(ge=1, le=90)]
 
 
 def build_history_pages(config: ConsoleConfig, get_agents: DepsProvider, get_history: HistoryProvider) -> APIRouter:
+    """``/history`` and ``/gaps`` (+ ``/gaps.yaml``) under the console's base path, with its login session."""
     console = _Console(config, None)
     router = APIRouter(prefix=config.base_path, include_in_schema=False)
     Agents = Annotated[AgentsDeps, Depends(get_agents)]
     History = Annotated[HistoryParts, Depends(get_history)]
+    _history_page(router, console, Agents, History)
+    _gaps_pages(router, console, Agents, History)
+    return router
 
-    async def who(request: Request, deps: AgentsDeps) -> Agent | None:
-        agent_id = await console.agent_id(request, deps)
-        state = await deps.agents.get(agent_id) if agent_id else None
-        return None if state is None else state.agent
+
+async def _who(console: _Console, request: Request, deps: AgentsDeps) -> Agent | None:
+    """The agent logged in to the console, or None (the pages then send them to the login page)."""
+    agent_id = await console.agent_id(request, deps)
+    state = await deps.agents.get(agent_id) if agent_id else None
+    return None if state is None else state.agent
+
+
+# No ``from __future__ import annotations`` in this module: FastAPI must see Agents/History (locals of
+# ``build_history_pages``) as evaluated annotations, not as strings it would look up in the module globals.
+
+
+def _history_page(router: APIRouter, console: _Console, Agents: Any, History: Any) -> None:
+    """The search form and its results; each transcript shown is recorded in the audit log."""
 
     @router.get("/history")
     async def history_page(
         request: Request, deps: Agents, history: History, caller: Text = "", order: Text = "", start: Text = "",
         end: Text = "",
     ) -> Response:  # fmt: skip
-        me = await who(request, deps)
+        me = await _who(console, request, deps)
         if me is None:
             return console.redirect("/login")
         form = {"caller": caller, "order": order, "start": start, "end": end}
         context: dict[str, Any] = {"me": me, "form": form, "rows": [], "error": None, "searched": False}
-        context["orders"] = config.view.orders or bool(order)  # no orders source: no order number to search
+        context["orders"] = console.config.view.orders or bool(order)  # no orders source: no order number to search
         try:
             a, b = search_range(start, end, history.tz)
         except BadDate as exc:
@@ -60,9 +74,13 @@ def build_history_pages(config: ConsoleConfig, get_agents: DepsProvider, get_his
         context["rows"] = [row_view(r, history.tz) for r in rows]
         return console.page(request, "console_history.html", context)
 
+
+def _gaps_pages(router: APIRouter, console: _Console, Agents: Any, History: Any) -> None:
+    """The gaps report (supervisors) and its KB-format download."""
+
     @router.get("/gaps")
     async def gaps_page(request: Request, deps: Agents, history: History, days: Days = 7) -> Response:
-        me = await who(request, deps)
+        me = await _who(console, request, deps)
         if me is None:
             return console.redirect("/login")
         if not me.supervisor:
@@ -75,15 +93,13 @@ def build_history_pages(config: ConsoleConfig, get_agents: DepsProvider, get_his
 
     @router.get("/gaps.yaml")
     async def gaps_yaml(request: Request, deps: Agents, history: History, days: Days = 7) -> Response:
-        me = await who(request, deps)
+        me = await _who(console, request, deps)
         if me is None or not me.supervisor:
             return PlainTextResponse("tylko dla kierownika zmiany", status_code=403)
         since = deps.clock() - days * 86400
         gaps, resolved = await history.gaps.gaps(since), await history.gaps.resolved(since)
         headers = {**SECURITY_HEADERS, "Content-Disposition": 'attachment; filename="kb-additions.yaml"'}
         return PlainTextResponse(to_kb_yaml(gaps, resolved=resolved), media_type="application/yaml", headers=headers)
-
-    return router
 
 
 def questions_in_groups(total: int, groups: int) -> str:

@@ -176,6 +176,20 @@ def call_deps(gateway: Gateway, dialog: Dialog, ears: WordsByLength) -> CallDeps
     )
 
 
+async def day_services(
+    settings: Settings, gateway: Gateway, vocabulary: Sequence[str], dialog: Callable[[KeyValueStore], Dialog] | None
+) -> tuple[Services, WordsByLength]:
+    """The gateway's services with the day's stand-ins for the models (words by length for ears, returned too:
+    the calls' turns are scripted for them; tones for a voice) and the real engine, unless ``dialog`` builds
+    another: it keeps the day's conversations and misses, as the gateway's would."""
+    h = gateway.history
+    logs = (h.gaps.book, h.store) if h is not None else (None, None)
+    real = partial(build_dialog, settings, gateway.store, *logs)
+    engine = dialog(gateway.store) if dialog else await asyncio.to_thread(real)
+    ears = WordsByLength(vocabulary)
+    return Services(settings, gateway.store, engine, ears, ToneVoice(), call_deps(gateway, engine, ears)), ears
+
+
 @contextlib.asynccontextmanager
 async def day_world(
     redis_url: str, vocabulary: Sequence[str], dialog: Callable[[KeyValueStore], Dialog] | None = None
@@ -190,12 +204,8 @@ async def day_world(
     settings = day_settings(redis_url, port, await twilio.start(), tmp)
     try:
         gateway = build_gateway(settings)
-        h = gateway.history  # the real engine keeps the day's conversations and misses, as the gateway's would
-        logs = (h.gaps.book, h.store) if h is not None else (None, None)
-        real = partial(build_dialog, settings, gateway.store, *logs)
-        engine = dialog(gateway.store) if dialog else await asyncio.to_thread(real)
-        ears = WordsByLength(vocabulary)
-        services = Services(settings, gateway.store, engine, ears, ToneVoice(), call_deps(gateway, engine, ears))
+        services, ears = await day_services(settings, gateway, vocabulary, dialog)
+        engine = services.dialog
         app = gateway_app(gateway, services)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
         task = asyncio.create_task(server.serve())

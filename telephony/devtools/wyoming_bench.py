@@ -98,6 +98,10 @@ async def _tts(uri: str, text: str, streaming: bool) -> tuple[float, float]:
         return first - t0, events[-1][0] - t0
 
 
+# What one satellite turn is timed by, in the order of the report: each step, then the turn the user hears.
+TURN_KEYS = ("asr", "handle", "tts_first", "tts_done", "stream_first", "stream_done", "turn_first", "turn_done")
+
+
 async def bench_wyoming(
     uri: str,
     pcm: PCM,
@@ -114,17 +118,7 @@ async def bench_wyoming(
     The synthesizer caches short texts, so repeating one reply measures a cache hit after the first run
     (realistic for fixed prompts); distinct texts measure real synthesis.
     """
-    keys = (
-        "asr",
-        "handle",
-        "tts_first",
-        "tts_done",
-        "stream_first",
-        "stream_done",
-        "turn_first",
-        "turn_done",
-    )
-    times: dict[str, list[float]] = {k: [] for k in keys}
+    times: dict[str, list[float]] = {k: [] for k in TURN_KEYS}
     transcript = reply = ""
     for i in range(runs):
         transcript, asr_s = await _asr(uri, pcm, rate, chunk_samples)
@@ -134,7 +128,7 @@ async def bench_wyoming(
         stream_first, stream_done = await _tts(uri, spoken, streaming=True)  # per sentence: other cache keys
         measured = (asr_s, handle_s, tts_first, tts_done, stream_first, stream_done)
         turn = (asr_s + handle_s + tts_first, asr_s + handle_s + tts_done)
-        for key, value in zip(keys, (*measured, *turn), strict=True):
+        for key, value in zip(TURN_KEYS, (*measured, *turn), strict=True):
             times[key].append(value)
     return {
         "audio_s": round(len(pcm) / rate, 2),

@@ -32,13 +32,25 @@ HistoryProvider = Callable[..., Awaitable[HistoryParts]]
 
 
 def build_history_router(get_agents: DepsProvider, get_history: HistoryProvider) -> APIRouter:
-    bearer = HTTPBearer(auto_error=False)
+    """``/v1/history`` and ``/v1/gaps``. ``get_agents`` resolves the tokens (AgentsDeps), ``get_history`` the
+    Redis-backed history and gaps report, both per request."""
     router = APIRouter(tags=["history"])
     Agents = Annotated[AgentsDeps, Depends(get_agents)]
     History = Annotated[HistoryParts, Depends(get_history)]
+    Me = Annotated[Agent, Depends(agent_dependency(get_agents))]
+    _history_route(router, History, Agents, Me)
+    _gaps_route(router, History, Agents, Me)
+    return router
+
+
+def agent_dependency(get_agents: DepsProvider) -> Callable[..., Awaitable[Agent]]:
+    """A FastAPI dependency: the agent presenting the bearer token (through the agents API's brake), or 401."""
+    bearer = HTTPBearer(auto_error=False)
 
     async def current_agent(
-        request: Request, deps: Agents, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+        request: Request,
+        deps: Annotated[AgentsDeps, Depends(get_agents)],
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Agent:
         token = None if creds is None else creds.credentials
         who = await admit(
@@ -48,7 +60,15 @@ def build_history_router(get_agents: DepsProvider, get_history: HistoryProvider)
             raise HTTPException(401, "a valid agent token is required", headers={"WWW-Authenticate": "Bearer"})
         return who
 
-    Me = Annotated[Agent, Depends(current_agent)]
+    return current_agent
+
+
+# No ``from __future__ import annotations`` in this module: FastAPI must see History/Agents/Me (locals of
+# ``build_history_router``) as evaluated annotations, not as strings it would look up in the module globals.
+
+
+def _history_route(router: APIRouter, History: Any, Agents: Any, Me: Any) -> None:
+    """``GET /v1/history``: agents their queues' conversations, supervisors all."""
 
     @router.get("/v1/history")
     async def history_search(
@@ -70,6 +90,10 @@ def build_history_router(get_agents: DepsProvider, get_history: HistoryProvider)
             if row.get("transcript"):
                 await agents.audit.record(me.id, "history", str(row["id"]), "api")
         return {"from": a, "to": b, "conversations": rows}
+
+
+def _gaps_route(router: APIRouter, History: Any, Agents: Any, Me: Any) -> None:
+    """``GET /v1/gaps``: the KB gaps report, for supervisors, as JSON or as KB YAML to paste."""
 
     @router.get("/v1/gaps", response_model=None)
     async def gaps(
@@ -100,8 +124,6 @@ def build_history_router(get_agents: DepsProvider, get_history: HistoryProvider)
             "gaps": [g.to_api() for g in groups],
             "resolved": [r.to_api() for r in resolved],  # wordings to add to existing entries' questions
         }
-
-    return router
 
 
 GAPS_DEFAULT_DAYS = 7

@@ -15,7 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -49,61 +49,19 @@ class DashboardConfig:
 def build_dashboard_router(
     config: DashboardConfig, get_deps: DepsProvider, get_kpis: Callable[[], Awaitable[KpiStore]]
 ) -> APIRouter:
+    """The page, its SSE stream and its static files; what they do is ``_Dashboard``'s."""
     router = APIRouter(prefix=config.path, include_in_schema=False)
-    templates = Jinja2Templates(directory=HERE / "templates")
-    tz = ZoneInfo(config.timezone)
+    dashboard = _Dashboard(config, Jinja2Templates(directory=HERE / "templates"), ZoneInfo(config.timezone))
     Deps = Annotated[AgentsDeps, Depends(get_deps)]
     Kpis = Annotated[KpiStore, Depends(get_kpis)]
 
-    def sessions(deps: AgentsDeps) -> ConsoleSessions:
-        return ConsoleSessions(deps.agents.redis, prefix=deps.agents.prefix, ttl_s=config.session_ttl_s)
-
-    async def supervisor(request: Request, deps: AgentsDeps) -> str | None:
-        """The supervisor's id; None when nobody is logged in; 403 for an agent who is not one."""
-        agent_id = await sessions(deps).resolve(request.cookies.get(config.cookie.name))
-        state = None if agent_id is None else await deps.agents.get(agent_id)
-        if state is None:
-            return None
-        if not state.agent.supervisor:
-            raise HTTPException(403, "panel kierownika jest dostępny tylko dla roli supervisor")
-        return agent_id
-
-    def panels(snap: dict[str, Any]) -> str:
-        return templates.get_template("dashboard_panels.html").render(board(snap))
-
     @router.get("")
     async def page(request: Request, deps: Deps, kpis: Kpis) -> Response:
-        try:
-            me = await supervisor(request, deps)
-        except HTTPException as exc:  # an agent who is not a supervisor: a page that says so, not JSON
-            if exc.status_code != 403:
-                raise
-            agent = await sessions(deps).resolve(request.cookies.get(config.cookie.name))
-            context = {"forbidden": True, "path": config.path, "me": await _name(deps, agent)}
-            response = templates.TemplateResponse(request, "dashboard.html", context, status_code=403)
-            response.headers.update(SECURITY_HEADERS)
-            return response
-        if me is None:
-            return RedirectResponse(config.login_path, status_code=303)
-        context = {"panels": panels(await snapshot(deps, kpis, tz)), "path": config.path, "me": await _name(deps, me)}
-        response = templates.TemplateResponse(request, "dashboard.html", context)
-        response.headers.update(SECURITY_HEADERS)
-        return response
+        return await dashboard.page(request, deps, kpis)
 
     @router.get("/events")
     async def events(request: Request, deps: Deps, kpis: Kpis) -> StreamingResponse:
-        me, sid = await supervisor(request, deps), request.cookies.get(config.cookie.name)
-        if me is None:
-            raise HTTPException(401, "zaloguj się")
-
-        async def still_valid() -> bool:  # logged out or expired: the stream ends
-            return await sessions(deps).peek(sid) == me
-
-        stream = _stream(deps, lambda: _render(deps, kpis), still_valid, config.refresh_s)
-        return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
-
-    async def _render(deps: AgentsDeps, kpis: KpiStore) -> str:
-        return panels(await snapshot(deps, kpis, tz))
+        return await dashboard.events(request, deps, kpis)
 
     @router.get("/static/{name}")
     async def static(name: str) -> FileResponse:
@@ -112,6 +70,62 @@ def build_dashboard_router(
         return FileResponse(HERE / "static" / name, media_type=STATIC[name], headers={"Cache-Control": "no-cache"})
 
     return router
+
+
+@dataclass(frozen=True)
+class _Dashboard:
+    """What the dashboard's routes do, apart from FastAPI's wiring: who is looking, and the rendered panels."""
+
+    config: DashboardConfig
+    templates: Jinja2Templates
+    tz: ZoneInfo
+
+    def sessions(self, deps: AgentsDeps) -> ConsoleSessions:
+        return ConsoleSessions(deps.agents.redis, prefix=deps.agents.prefix, ttl_s=self.config.session_ttl_s)
+
+    async def supervisor(self, request: Request, deps: AgentsDeps) -> str | None:
+        """The supervisor's id; None when nobody is logged in; 403 for an agent who is not one."""
+        agent_id = await self.sessions(deps).resolve(request.cookies.get(self.config.cookie.name))
+        state = None if agent_id is None else await deps.agents.get(agent_id)
+        if state is None:
+            return None
+        if not state.agent.supervisor:
+            raise HTTPException(403, "panel kierownika jest dostępny tylko dla roli supervisor")
+        return agent_id
+
+    async def panels(self, deps: AgentsDeps, kpis: KpiStore) -> str:
+        return self.templates.get_template("dashboard_panels.html").render(board(await snapshot(deps, kpis, self.tz)))
+
+    async def page(self, request: Request, deps: AgentsDeps, kpis: KpiStore) -> Response:
+        """The whole page; the login page for nobody, a page saying so (not JSON) for an agent."""
+        try:
+            me = await self.supervisor(request, deps)
+        except HTTPException as exc:  # an agent who is not a supervisor: a page that says so, not JSON
+            if exc.status_code != 403:
+                raise
+            agent = await self.sessions(deps).resolve(request.cookies.get(self.config.cookie.name))
+            context = {"forbidden": True, "path": self.config.path, "me": await _name(deps, agent)}
+            response = self.templates.TemplateResponse(request, "dashboard.html", context, status_code=403)
+            response.headers.update(SECURITY_HEADERS)
+            return response
+        if me is None:
+            return RedirectResponse(self.config.login_path, status_code=303)
+        context = {"panels": await self.panels(deps, kpis), "path": self.config.path, "me": await _name(deps, me)}
+        response = self.templates.TemplateResponse(request, "dashboard.html", context)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    async def events(self, request: Request, deps: AgentsDeps, kpis: KpiStore) -> StreamingResponse:
+        """The live panels while this login session lasts (401 without one)."""
+        me, sid = await self.supervisor(request, deps), request.cookies.get(self.config.cookie.name)
+        if me is None:
+            raise HTTPException(401, "zaloguj się")
+
+        async def still_valid() -> bool:  # logged out or expired: the stream ends
+            return await self.sessions(deps).peek(sid) == me
+
+        stream = _stream(deps, lambda: self.panels(deps, kpis), still_valid, self.config.refresh_s)
+        return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
 
 
 async def _stream(

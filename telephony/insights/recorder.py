@@ -22,9 +22,10 @@ from zoneinfo import ZoneInfo
 from prometheus_client import Gauge
 
 from telephony.agents.callbacks import NO_ANSWER, NOT_REACHED, CallbackBook, CallbackStatus, ClaimResult
+from telephony.conversation_turn import ConversationTurn
 from telephony.insights.kpis import KpiStore
 from telephony.insights.stats import day_start, period_stats
-from telephony.metrics import CONTAINED_ENDINGS, ConversationTurn, Metrics
+from telephony.metrics import CONTAINED_ENDINGS, Metrics
 
 if TYPE_CHECKING:
     from telephony.call.deps import CallReport

@@ -202,8 +202,7 @@ def build_warm_transfer(
     ``CallDeps`` as its ``transfer`` and the router to include in the app (at the root). ``metrics``:
     ``telephony.metrics.Metrics`` (queue waits, callback offers), optional. ``store``: the transfer
     records (the agents API's, with the configured retention); default: one with the default retention.
-    ``spool``: where callback and
-    voicemail requests go while Redis is down (without one they are refused with the fallback number).
+    ``spool``: where callback and voicemail requests go while Redis is down (none: refused, fallback number).
     """
     audio = TransferAudio(redis, synthesizer, config.public_url, audio_secret or auth_token, prefix=prefix)
     parts = TransferParts(

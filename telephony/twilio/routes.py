@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, Response, WebSocket
 from starlette.datastructures import FormData
 
 from dialog import catalogue
-from dialog.ports import KeyValueStore
-from telephony.call.admission import Admission
 from telephony.logs import call_context
-from telephony.ports import AudioChannel, CallStarted
-from telephony.spool import STORE_DOWN, Spool
+from telephony.ports import CallStarted
+from telephony.spool import STORE_DOWN
+from telephony.twilio.deps import TwilioDeps
 from telephony.twilio.security import SIGNATURE_HEADER, StreamTokens, TwilioSignatureVerifier, parse_form
 from telephony.twilio.stream import TwilioWebSocketChannel
-from telephony.twilio.twiml import DEFAULT_VOICE, fallback_twiml, hangup_twiml, stream_twiml
+from telephony.twilio.twiml import fallback_twiml, hangup_twiml, stream_twiml
 from telephony.twilio.wire import CALL_SID_RE, TERMINAL_STATUSES, apply_status_callback, call_key, new_call_record
 
 log = logging.getLogger(__name__)
@@ -38,30 +34,6 @@ STREAM_ROUTE_NAME = "twilio_stream"
 MAX_FORM_BYTES = 64 * 1024  # Twilio webhooks are a few hundred bytes
 WS_POLICY_VIOLATION = 1008
 WS_INTERNAL_ERROR = 1011
-
-RunCall = Callable[[AudioChannel, CallStarted], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class TwilioDeps:
-    """What the Twilio endpoints need, built once by the app factory from Settings."""
-
-    public_url: str  # e.g. "https://voice.example.pl": the base Twilio calls (signatures, stream URL)
-    auth_token: str  # empty = every Twilio request is refused
-    fallback_number: str  # E.164 dialled when anything fails; empty = apologise and hang up
-    store: KeyValueStore
-    run_call: RunCall  # the call pipeline (telephony/call/loop.py); returns when the call is over
-    stream_token_ttl_s: int = 120  # webhook answer -> WebSocket connect; Twilio connects in ~1 s
-    call_record_ttl_s: int = 24 * 3600
-    start_timeout_s: float = 10.0  # accepted socket -> Twilio "start" frame
-    say_voice: str = DEFAULT_VOICE
-    clock: Callable[[], float] = time.time
-    admission: Admission | None = None  # None: every call is answered
-    on_event: Callable[[str], None] | None = None  # admitted | refused | webhook_error | stream_refused | ...
-    # The caller's call ended (a final status callback), e.g. ``WarmTransfer.call_ended``: whatever the
-    # call left open after the bot handed it over (a callback offer the caller hung up on) is closed.
-    on_call_ended: Callable[[str], Awaitable[object]] | None = None
-    spool: Spool | None = None  # final statuses wait here while the store is down (None: only logged)
 
 
 def build_twilio_router(deps: TwilioDeps) -> APIRouter:
@@ -76,20 +48,7 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
         if isinstance(form, Response):
             return form
         with call_context(str(form.get("CallSid", "")) or None):
-            if await _is_replay(deps, form):
-                _event(deps, "replayed")
-                return Response(hangup_twiml(), media_type="application/xml")
-            if deps.admission is not None and not deps.admission.admit():
-                log.warning("all lines busy (or draining): the call goes to the fallback number")
-                _event(deps, "refused")
-                return Response(_busy(deps), media_type="application/xml")
-            try:
-                twiml = await _answer_call(request, deps, tokens, verifier, form)
-                _event(deps, "admitted")
-            except Exception:
-                log.exception("voice webhook failed; answering with the fallback TwiML")
-                _event(deps, "webhook_error")
-                twiml = _fallback(deps)
+            twiml = await _voice_twiml(request, deps, tokens, verifier, form)
         return Response(twiml, media_type="application/xml")
 
     @router.post(STATUS_PATH)
@@ -110,6 +69,27 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
             await _serve_stream(websocket, record, deps)
 
     return router
+
+
+async def _voice_twiml(
+    request: Request, deps: TwilioDeps, tokens: StreamTokens, verifier: TwilioSignatureVerifier, form: FormData
+) -> str:
+    """A signed call's answer: a replay hangs up, full lines (or a failing step) get the fallback, else the stream."""
+    if await _is_replay(deps, form):
+        _event(deps, "replayed")
+        return hangup_twiml()
+    if deps.admission is not None and not deps.admission.admit():
+        log.warning("all lines busy (or draining): the call goes to the fallback number")
+        _event(deps, "refused")
+        return _busy(deps)
+    try:
+        twiml = await _answer_call(request, deps, tokens, verifier, form)
+        _event(deps, "admitted")
+    except Exception:
+        log.exception("voice webhook failed; answering with the fallback TwiML")
+        _event(deps, "webhook_error")
+        twiml = _fallback(deps)
+    return twiml
 
 
 def _event(deps: TwilioDeps, kind: str) -> None:

@@ -18,7 +18,8 @@ from fastapi import FastAPI
 from dialog.ports import Dialog, KeyValueStore
 from telephony.call.loop import CallDeps, run_call
 from telephony.ports import AudioChannel, CallStarted
-from telephony.twilio.routes import TwilioDeps, build_twilio_router
+from telephony.twilio.deps import TwilioDeps
+from telephony.twilio.routes import build_twilio_router
 from tests.support.call import FALLBACK, call_deps
 from tests.support.servers import serve_in_thread
 from voice.ports import PCM, Transcript

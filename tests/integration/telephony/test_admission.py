@@ -17,7 +17,8 @@ from telephony.call.admission import Admission
 from telephony.exposition import parse_exposition
 from telephony.metrics import Metrics
 from telephony.ports import AudioChannel, CallStarted
-from telephony.twilio.routes import TwilioDeps, build_twilio_router
+from telephony.twilio.deps import TwilioDeps
+from telephony.twilio.routes import build_twilio_router
 from tests.support.clock import FakeClock
 
 PUBLIC, TOKEN, FALLBACK = "https://voice.example.pl", "adm-token-0123456789", "+48221112233"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from telephony.conversation_turn import ConversationTurn
 from telephony.insights.kpis import LIVE_WINDOW_S, KpiStore
 from telephony.insights.recorder import TurnKpis
-from telephony.metrics import ConversationTurn
 from tests.support.insights import InsightsWorld, insights_world
 
 

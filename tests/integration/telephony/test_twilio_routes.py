@@ -24,7 +24,8 @@ from websockets.exceptions import ConnectionClosed
 from dialog import catalogue
 from telephony.call.admission import Admission
 from telephony.ports import AudioChannel, AudioIn, CallEnded, CallStarted, Dtmf, InboundEvent, MarkPlayed
-from telephony.twilio.routes import TwilioDeps, build_twilio_router
+from telephony.twilio.deps import TwilioDeps
+from telephony.twilio.routes import build_twilio_router
 from tests.support.paths import FIXTURES
 from tests.support.servers import serve_in_thread
 from tests.support.store import FakeStore
