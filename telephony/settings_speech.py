@@ -149,6 +149,12 @@ class SpeechSettings(BaseSettings):
         gt=0,
         description="Longest dialog-engine turn in a call; past it the caller hears an apology and is transferred.",
     )
+    call_session_timeout_s: float = Field(
+        2.0,
+        gt=0,
+        description="Longest wait for one read or write of a call's dialog session in Redis; past it (or when "
+        "Redis is down) the call goes on from its own copy, written back once Redis answers.",
+    )
 
     @field_validator("asr_remote", "tts_remote")
     @classmethod

@@ -111,6 +111,7 @@ class CallDeps:
     # Each answered turn's timings, once its reply is sent (the browser playground shows them live).
     on_turn: Callable[[TurnTiming], None] | None = None
     dialog_turn_timeout_s: float = 8.0  # past it: apology and transfer (telephony/call/deadline.py)
+    session_timeout_s: float | None = 2.0  # a session read/write longer: the call's own copy (dialog/session_keeper.py)
 
     def __post_init__(self) -> None:
         if self.prompts is None:

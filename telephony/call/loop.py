@@ -74,7 +74,7 @@ class _Call:
         self.mouth = Mouth(self.floor, self.playout, self.prompts, self.heard, self.log, deps.mark_timeout_s)
         self.action = BotAction(self.floor, self.playout, self.mouth, deps.metrics)  # answer, prompt, transfer
         self.spec = Speculation(self.d.recognizer)
-        self.thread = CallThread(deps.dialog, deps.texts.thread_lost, deps.metrics)  # a session Redis lost mid-call
+        self.thread = CallThread(deps.dialog, deps.texts.thread_lost, deps.metrics, deps.session_timeout_s)
         self.expects = "text"
         self.hotwords: list[str] | None = None
         self.ended: str | None = None
@@ -184,7 +184,7 @@ class _Call:
     # --- bot actions (one at a time, in self.action) ---------------------------------------------
     async def _greet(self) -> None:
         """Plays from the prompt cache when prewarmed; otherwise streamed sentence by sentence."""
-        outcome = await self._decide(self.d.dialog.greet(self.session_id, self.caller))
+        outcome = await self._decide(self.thread.dialog.greet(self.session_id, self.caller))
         await self._perform(outcome, None, yield_floor=False)
 
     async def _answer(
@@ -210,7 +210,7 @@ class _Call:
         understands, ``Outcome.heard``), else ``text``; the call's transcript keeps the words it went with."""
         self.floor.deciding()
         if timing.extra.pop("continues", False) and self.session_id:
-            await self.d.dialog.retract(self.session_id)
+            await self.thread.dialog.retract(self.session_id)
         said = [Hypothesis(t, c) for t, c in nbest] or [Hypothesis(text, confidence)]
         entry = self.heard.caller(timing.turn, text, timing.source, confidence)
         outcome = await self._decide(self.thread.turn(self.session_id, text, said, self.caller))
@@ -221,7 +221,7 @@ class _Call:
 
     async def _escalate(self, timing: TurnTiming) -> None:
         self.heard.caller(timing.turn, "[0]", timing.source, 1.0)
-        outcome = await self._decide(self.d.dialog.escalate(self.session_id or "", "requested_human", self.caller))
+        outcome = await self._decide(self.thread.dialog.escalate(self.session_id or "", "requested_human", self.caller))
         timing.stamp("dialog_decided", self.d.clock())
         timing.text, timing.action = "[0]", outcome.action
         await self._perform(outcome, timing)
@@ -258,9 +258,6 @@ class _Call:
         await self.d.call_control.hang_up(self.sid)
         self._finish("hung_up")
 
-    async def _apologise_and_transfer(self) -> None:
-        await fail_safe(self.d, self.mouth, self.sid, self.ch, self._fail_safe_ended)
-
     def _fail_safe_ended(self, how: str) -> None:
         if how == "fallback_twiml":  # said before the stream closes: that close is no caller hanging up
             self.ended = how
@@ -286,7 +283,7 @@ class _Call:
                 await self.ch.close()
             return
         await self.action.interrupt()
-        self.action.start(self._apologise_and_transfer(), interruptible=False)
+        self.action.start(fail_safe(self.d, self.mouth, self.sid, self.ch, self._fail_safe_ended), interruptible=False)
 
     def _finish(self, how: str) -> None:
         # Twilio may stop the stream before our hang-up/transfer request returns: that "hang-up" was ours.
@@ -308,4 +305,5 @@ class _Call:
         await self.action.settle()  # a hang-up or transfer in flight may finish
         self.spec.drop()
         self.ears.close()
+        await self.thread.close()  # a session kept through a Redis outage goes back to Redis (telephony/call/resume.py)
         await self._save()

@@ -10,8 +10,9 @@ and a fresh session under the *same* id holding that exchange; words that stand 
 as the first turn of a fresh session under that id, answered normally. Either way the call goes on; the
 event is logged and counted (``infolinia_threads_lost{channel="phone"}``).
 
-A store that is down (not empty) is not judged here: the engine degrades on its own for the phone (a fresh
-session, the caller keeps hearing answers), and the next turn after it comes back is judged then.
+A store that is down (not empty) is not judged here: the call's ``SessionKeeper`` (``dialog.session_keeper``)
+goes on from its own copy of the session under the same id and writes it back once the store answers
+(``CallThread.dialog`` is the dialog bound to it; ``close`` writes what is still pending when the call ends).
 """
 
 from __future__ import annotations
@@ -20,30 +21,40 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from redis.exceptions import RedisError
-
 from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome
 from dialog.resume import apology_session, fresh_session, session_repo, verdict
-from dialog.session import Session
-from dialog.store import SessionRepo
+from dialog.session_keeper import STORE_ERRORS, SessionKeeper, with_sessions
 from telephony.metrics import count_thread_lost
 
 log = logging.getLogger(__name__)
-_STORE_ERRORS = (RedisError, OSError)
 
 
 class CallThread:
-    """One call's turns to the dialog, each first checked for a session the store lost.
+    """One call's turns to the dialog, each first checked for a session the store lost; its session kept.
 
     ``reply``: the apology (``CallTexts.thread_lost``); ``metrics``: where the loss is counted (None: not);
-    ``clock``: epoch seconds for the sessions it writes (as the engine's)."""
+    ``clock``: epoch seconds for the sessions it writes (as the engine's); ``store_timeout_s``: the longest
+    a session read or write may keep a turn waiting before the call's copy is used (None: no own limit).
+    ``dialog``: the given one bound to this call's keeper; every turn of the call goes to it."""
 
     def __init__(
-        self, dialog: Dialog, reply: str, metrics: object = None, clock: Callable[[], float] = time.time
+        self,
+        dialog: Dialog,
+        reply: str,
+        metrics: object = None,
+        store_timeout_s: float | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.dialog, self.reply, self.metrics, self.clock = dialog, reply, metrics, clock
-        self.repo = session_repo(dialog)  # None: a dialog without the engine's sessions, nothing to judge
+        self.reply, self.metrics, self.clock = reply, metrics, clock
+        shared = session_repo(dialog)  # None: a dialog without the engine's sessions, nothing to keep or judge
+        self.repo = None if shared is None else SessionKeeper(shared, store_timeout_s)
+        self.dialog: Dialog = dialog if self.repo is None else with_sessions(dialog, self.repo)
         self.answered = False  # a caller turn of this call was answered: there is a thread to lose
+
+    async def close(self) -> None:
+        """The call ended: a session still only here (the store was down) is written back, if it answers now."""
+        if self.repo is not None and not await self.repo.flush():
+            log.error("call session %s never reached the store: its last turns are lost", self.repo.kept_id)
 
     async def turn(self, session_id: str | None, text: str, said: Sequence[Hypothesis], caller: CallerInfo) -> Outcome:
         """The apology when the session vanished and ``text`` needs it; otherwise the dialog's answer."""
@@ -60,23 +71,14 @@ class CallThread:
         try:
             if await repo.load(session_id) is not None:
                 return None
-        except _STORE_ERRORS:
-            return None  # down, not empty: the engine degrades on its own
+        except STORE_ERRORS:
+            return None  # down, and no copy of it here yet: the engine degrades on its own (a fresh session)
         judged = verdict(text, answered_before=self.answered)
         log.warning("call session %s gone from the store (Redis lost it): %s", session_id, judged)
         count_thread_lost(self.metrics, "phone", judged)
+        # The keeper's save never fails: a store that fails now gets the session once it answers again.
         if judged == "fresh":
-            await _save(repo, fresh_session(session_id, "phone", self.clock()))
+            await repo.save(fresh_session(session_id, "phone", self.clock()))
             return None
-        saved = await _save(repo, apology_session(session_id, "phone", text, self.reply, "thread", self.clock()))
-        return Outcome(session_id, "clarify", self.reply, saved=saved)
-
-
-async def _save(repo: SessionRepo, session: Session) -> bool:
-    """Best effort: a store that fails now must not silence the caller (the engine copes as usual)."""
-    try:
-        await repo.save(session)
-    except _STORE_ERRORS as exc:
-        log.warning("call session %s not stored after the loss: %r", session.id, exc)
-        return False
-    return True
+        await repo.save(apology_session(session_id, "phone", text, self.reply, "thread", self.clock()))
+        return Outcome(session_id, "clarify", self.reply)

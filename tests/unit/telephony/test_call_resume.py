@@ -99,7 +99,7 @@ class _Down(MemoryStore):
         raise ConnectionError("redis is down")
 
 
-async def test_a_store_that_is_down_is_left_to_the_engine_and_a_failed_save_still_apologises() -> None:
+async def test_a_store_that_is_down_is_left_to_the_engine_and_a_failed_save_still_apologises_and_is_kept() -> None:
     down = ScriptedDialog()
     down.sessions = SessionRepo(_Down())  # type: ignore[attr-defined]
     thread = CallThread(down, "Przepraszam.")
@@ -116,7 +116,9 @@ async def test_a_store_that_is_down_is_left_to_the_engine_and_a_failed_save_stil
     thread = CallThread(empty, "Przepraszam.")
     thread.answered = True
     out = await thread.turn("0" * 32, "tak", [Hypothesis("tak", 1.0)], CallerInfo(channel="phone"))
-    assert out.reply == "Przepraszam." and not out.saved and empty.handled == []  # never silence
+    assert out.reply == "Przepraszam." and empty.handled == []  # never silence
+    assert thread.repo is not None and thread.repo.pending  # the apology's session waits for the store here
+    assert thread.repo.kept_id == "0" * 32
 
 
 async def test_an_id_the_gateway_never_issues_is_not_adopted() -> None:

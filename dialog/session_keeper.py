@@ -1,0 +1,146 @@
+"""One conversation's session kept in memory by the process that holds the conversation (a phone call).
+
+Why: a phone call lives on one worker (its WebSocket) for its whole length. When Redis is *down* (refused,
+reset, timed out; not restarted empty) during a turn, the engine alone would degrade to a fresh session
+under a new id, and once Redis answered again the call's real session would never be found: an order
+number asked for, or the topic behind "a ile to kosztuje?", forgotten for the rest of the call, and the
+history showing the call split in two. The worker already saw that session a moment ago, so the
+``SessionKeeper`` (a ``SessionRepo`` for one conversation, wrapped around the shared one) keeps its last
+loaded or saved copy: while the store fails, a turn gets that copy and its update stays in memory under
+the *same* id; the next save that the store takes writes it back (the next turn's, whichever turn it is),
+and ``flush`` writes it when the conversation ends. A copy the store has not yet taken is newer than the
+store's, so it is used without asking the store (which may hold the older one, or nothing after a restart).
+
+A store that answers but no longer has the session (Redis restarted empty with nothing pending here) is
+*not* covered: that is the lost thread of ``dialog.resume``, judged and told as before. The copy is kept as
+the store would keep it (``Session.stored``, personal data masked), so a turn during an outage sees what a
+turn after it would. ``timeout_s`` bounds each store call (None: the client's own limits): a stalled Redis
+then costs a turn that much, not the caller's whole turn deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from redis.exceptions import RedisError
+
+from dialog.session import Session
+from dialog.store import SessionRepo
+
+log = logging.getLogger(__name__)
+STORE_ERRORS = (RedisError, OSError)  # down, refused, reset, timed out (TimeoutError is an OSError)
+T = TypeVar("T")
+D = TypeVar("D")
+
+
+class SessionKeeper(SessionRepo):
+    """``repo`` for one conversation, with its latest session in memory for when ``repo``'s store fails.
+
+    ``pending``: the kept copy may be newer than the store's (a save the store refused, or a load it failed);
+    it is what every load returns, without asking the store, until a save or ``flush`` gets it there."""
+
+    def __init__(self, repo: SessionRepo, timeout_s: float | None = None) -> None:
+        super().__init__(repo.store, repo.ttl_s)
+        self.repo, self.timeout_s = repo, timeout_s
+        self.kept: dict[str, Any] | None = None  # the latest session, as stored (masked)
+        self.before: tuple[str, dict[str, Any] | None] | None = None  # (id, session before the latest turn)
+        self.pending = False
+
+    @property
+    def kept_id(self) -> str | None:
+        return None if self.kept is None else str(self.kept["id"])
+
+    async def load(self, session_id: str) -> Session | None:
+        """The store's session; the kept copy when it is newer (``pending``) or the store fails. Raises the
+        store's error only when there is no copy of ``session_id`` here (the engine degrades as before)."""
+        kept = self._copy(session_id)
+        if kept is not None and self.pending:
+            return kept
+        try:
+            session = await self._ask(self.repo.load(session_id))
+        except STORE_ERRORS as exc:
+            if kept is None:
+                raise
+            self.pending = True  # the store is not trusted to hold the latest until a save gets through
+            log.warning("session store unavailable (%r): session %s goes on from its copy here", exc, session_id)
+            return kept
+        self.kept = None if session is None else session.stored()
+        return session
+
+    async def save(self, session: Session) -> None:
+        """Keep ``session`` and store it; when the store fails it stays here (``pending``), never an error:
+        the conversation goes on under its id and the next save or ``flush`` writes it back."""
+        self.kept = session.stored()
+        self.pending = True
+        await self.flush()
+
+    async def flush(self) -> bool:
+        """Write the pending copy to the store (a conversation's end); True when nothing is left pending."""
+        if not self.pending or self.kept is None:
+            return True
+        try:
+            await self._ask(self.repo.save(Session.model_validate(self.kept)))
+        except STORE_ERRORS as exc:
+            log.warning("session store unavailable (%r): session %s kept here until it answers", exc, self.kept_id)
+            return False
+        self.pending = False
+        return True
+
+    async def delete(self, session_id: str) -> None:
+        if self.kept_id == session_id:
+            self.kept, self.pending = None, False
+        await self._ask(self.repo.delete(session_id))
+
+    async def save_before(self, session_id: str, before: dict[str, Any]) -> None:
+        """The session before the latest turn, here (for a retract while the store fails) and in the store."""
+        try:
+            masked: dict[str, Any] | None = Session.model_validate(before).stored()
+        except ValidationError:
+            masked = None
+        self.before = (session_id, masked)
+        if not self.pending:  # else the store holds an older turn: its "before" would be wrong anyway
+            await self._ask(self.repo.save_before(session_id, before))
+
+    async def restore_before(self, session_id: str) -> bool:
+        """Take back the latest turn: in the store when it is up to date and answers, else in the copy here."""
+        before = self.before[1] if self.before is not None and self.before[0] == session_id else None
+        self.before = None
+        if not self.pending:
+            try:
+                restored = await self._ask(self.repo.restore_before(session_id))
+            except STORE_ERRORS as exc:
+                log.warning("session store unavailable (%r): turn of %s taken back here", exc, session_id)
+            else:
+                self.kept = before if restored else self.kept
+                return restored
+        if before is None:
+            return False
+        self.kept, self.pending = before, True
+        return True
+
+    def _copy(self, session_id: str) -> Session | None:
+        """A fresh object from the kept copy (the engine changes what it loads), if it is ``session_id``'s."""
+        if self.kept is None or self.kept_id != session_id:
+            return None
+        return Session.model_validate(self.kept)
+
+    async def _ask(self, call: Awaitable[T]) -> T:
+        if self.timeout_s is None:
+            return await call
+        return await asyncio.wait_for(call, self.timeout_s)
+
+
+def with_sessions(dialog: D, sessions: SessionRepo) -> D:
+    """``dialog`` keeping its sessions in ``sessions`` (a call's keeper): a shallow copy of the engine sharing
+    everything else (KB, models, CPU lane, logs). A dialog without the engine's sessions (``.sessions``, a
+    ``SessionRepo``) is returned as it is: it keeps them elsewhere or not at all."""
+    if not isinstance(getattr(dialog, "sessions", None), SessionRepo):
+        return dialog
+    view = copy.copy(dialog)
+    setattr(view, "sessions", sessions)  # noqa: B010  (any dialog with engine sessions, not one class)
+    return view
