@@ -11,6 +11,7 @@ State lives in the session store, never in the engine, so any worker can take th
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -83,6 +84,13 @@ class DialogEngine:
 
     def _today(self) -> date:
         return datetime.fromtimestamp(self.clock()).date()
+
+    def with_sessions(self, sessions: SessionRepo) -> DialogEngine:
+        """This engine keeping its sessions in ``sessions`` (a call's ``SessionKeeper``): a shallow copy sharing
+        the KB, models, CPU lane and logs, none of which holds the sessions."""
+        view = copy.copy(self)
+        view.sessions = sessions
+        return view
 
     # ------------------------------------------------------------------ the Dialog port
     async def greet(self, session_id: str | None, caller: CallerInfo) -> Outcome:

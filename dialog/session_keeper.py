@@ -21,7 +21,6 @@ then costs a turn that much, not the caller's whole turn deadline.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 from collections.abc import Awaitable
 from typing import Any, TypeVar
@@ -135,12 +134,10 @@ class SessionKeeper(SessionRepo):
         return await asyncio.wait_for(call, self.timeout_s)
 
 
-def with_sessions(dialog: D, sessions: SessionRepo) -> D:
-    """``dialog`` keeping its sessions in ``sessions`` (a call's keeper): a shallow copy of the engine sharing
-    everything else (KB, models, CPU lane, logs). A dialog without the engine's sessions (``.sessions``, a
-    ``SessionRepo``) is returned as it is: it keeps them elsewhere or not at all."""
-    if not isinstance(getattr(dialog, "sessions", None), SessionRepo):
-        return dialog
-    view = copy.copy(dialog)
-    setattr(view, "sessions", sessions)  # noqa: B010  (any dialog with engine sessions, not one class)
-    return view
+def with_sessions(dialog: object, sessions: SessionRepo) -> Any:
+    """``dialog`` keeping its sessions in ``sessions`` (a call's keeper), through the dialog's own
+    ``with_sessions`` (``DialogEngine``'s is a copy sharing everything else), or None when the dialog has none:
+    it keeps its sessions elsewhere or not at all. Looked up on the class, so a proxy that forwards unknown
+    attributes to an engine is never copied half-built: it binds only if it says how."""
+    bind = getattr(type(dialog), "with_sessions", None)
+    return None if bind is None else bind(dialog, sessions)

@@ -47,8 +47,11 @@ class CallThread:
     ) -> None:
         self.reply, self.metrics, self.clock = reply, metrics, clock
         shared = session_repo(dialog)  # None: a dialog without the engine's sessions, nothing to keep or judge
-        self.repo = None if shared is None else SessionKeeper(shared, store_timeout_s)
-        self.dialog: Dialog = dialog if self.repo is None else with_sessions(dialog, self.repo)
+        keeper = None if shared is None else SessionKeeper(shared, store_timeout_s)
+        bound = None if keeper is None else with_sessions(dialog, keeper)
+        # A dialog that cannot take the keeper (no ``with_sessions``) goes on with its own sessions, unjudged.
+        self.repo = keeper if bound is not None else None
+        self.dialog: Dialog = dialog if bound is None else bound
         self.answered = False  # a caller turn of this call was answered: there is a thread to lose
 
     async def close(self) -> None:

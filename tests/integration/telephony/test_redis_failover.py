@@ -71,7 +71,15 @@ class Witness:
     ) -> Outcome:
         return self._seen(await self.engine.handle_nbest(session_id, hypotheses, caller))
 
+    def with_sessions(self, sessions: Any) -> Witness:
+        """The call binds its session keeper: the same witness (outcomes, line) over the engine bound to it."""
+        bound = Witness(self.engine.with_sessions(sessions))  # type: ignore[attr-defined]
+        bound.outcomes, bound.marks_at, bound.line = self.outcomes, self.marks_at, self.line
+        return bound
+
     def __getattr__(self, name: str) -> Any:
+        if name == "engine":  # not set yet (an object being built): never ask the engine for itself
+            raise AttributeError(name)
         return getattr(self.engine, name)
 
 

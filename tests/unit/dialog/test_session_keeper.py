@@ -174,4 +174,16 @@ async def test_with_sessions_binds_a_copy_of_the_engine_and_leaves_the_shared_on
     assert bound is not engine and bound.sessions is keeper and engine.sessions is not keeper
     assert bound.kb_step is engine.kb_step and bound.cpu is engine.cpu  # models, KB and CPU lane shared
     scripted = object()
-    assert with_sessions(scripted, keeper) is scripted  # no engine sessions: nothing to bind
+    assert with_sessions(scripted, keeper) is None  # no engine sessions: nothing to bind
+
+    class Proxy:  # forwards what it does not know to an engine, as test witnesses and decorators do
+        def __init__(self, inner: object) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> object:
+            if name == "inner":
+                raise AttributeError(name)
+            return getattr(self.inner, name)
+
+    proxy = Proxy(engine)
+    assert with_sessions(proxy, keeper) is None  # it cannot say how to bind: left alone, not half-copied

@@ -16,9 +16,20 @@ from dialog.store import MemoryStore, SessionRepo
 from telephony.call.resume import CallThread
 from telephony.call.timing import TurnTiming
 from telephony.metrics import Metrics
-from tests.support.call import ScriptedDialog
+from tests.support.call import ScriptedDialog as _Scripted
 from tests.support.line import call, harness
 from tests.support.lost_session import CALLER, EMPTY, demo_engine, replies, script
+
+
+class ScriptedDialog(_Scripted):
+    """Canned replies with the engine's sessions: the call binds its keeper as it binds the engine's."""
+
+    sessions: SessionRepo | None = None
+
+    def with_sessions(self, sessions: SessionRepo) -> ScriptedDialog:
+        self.sessions = sessions
+        return self
+
 
 ASKED = "Gdzie jest moja paczka?"
 OFFER = "Czy chodzi o zamówienie numer 48213?"  # the demo orders know the caller's number
@@ -101,7 +112,7 @@ class _Down(MemoryStore):
 
 async def test_a_store_that_is_down_is_left_to_the_engine_and_a_failed_save_still_apologises_and_is_kept() -> None:
     down = ScriptedDialog()
-    down.sessions = SessionRepo(_Down())  # type: ignore[attr-defined]
+    down.sessions = SessionRepo(_Down())
     thread = CallThread(down, "Przepraszam.")
     thread.answered = True
     out = await thread.turn("0" * 32, "tak", [Hypothesis("tak", 1.0)], CallerInfo(channel="phone"))
@@ -112,7 +123,7 @@ async def test_a_store_that_is_down_is_left_to_the_engine_and_a_failed_save_stil
             return None
 
     empty = ScriptedDialog()
-    empty.sessions = SessionRepo(_Empty())  # type: ignore[attr-defined]
+    empty.sessions = SessionRepo(_Empty())
     thread = CallThread(empty, "Przepraszam.")
     thread.answered = True
     out = await thread.turn("0" * 32, "tak", [Hypothesis("tak", 1.0)], CallerInfo(channel="phone"))
@@ -124,7 +135,7 @@ async def test_a_store_that_is_down_is_left_to_the_engine_and_a_failed_save_stil
 async def test_an_id_the_gateway_never_issues_is_not_adopted() -> None:
     store = MemoryStore()
     dialog = ScriptedDialog()
-    dialog.sessions = SessionRepo(store)  # type: ignore[attr-defined]
+    dialog.sessions = SessionRepo(store)
     thread = CallThread(dialog, "Przepraszam.")
     thread.answered = True
     out = await thread.turn("customer-42", "tak", [Hypothesis("tak", 1.0)], CallerInfo(channel="phone"))
