@@ -48,6 +48,7 @@ class ChatConsoleDriver(ConsoleDriver):
         self.press("#btn-available", Keys.SPACE)
         self.until_attr("#agent-status", "data-status", "available")
         sid, tid = self.customer_asks_for_a_person()
+        self.reloaded_while_offered()
         self.written_while_waiting(sid)
         self.accept(tid)
         self.talk(sid)
@@ -108,8 +109,17 @@ class ChatConsoleDriver(ConsoleDriver):
         assert "Gdzie jest moja paczka?" in lines[0] and "paczka nie dotarła" in lines[2]
         announced = self.d.execute_script("return document.getElementById('announcer').textContent")
         assert announced.startswith("Nowy czat")
+        assert self.d.title.startswith("● Czat · ")  # a tab in the background shows that something rings
         self.shot("chat-offered")
         return sid, tid
+
+    def reloaded_while_offered(self) -> None:
+        """F5 during the offer: the page comes back ringing and so does the tab's "●" (it came back plain:
+        the title followed only changes seen by this page, and a reload sees none)."""
+        self.d.refresh()
+        self.until_attr("#transfer", "data-status", "ringing")
+        self.wait.until(lambda d: d.execute_script("return document.querySelector('main').dataset.synced"))
+        assert self.d.title.startswith("● Czat · ")
 
     def written_while_waiting(self, sid: str) -> None:
         """What the customer adds while the offer stands shows on the offer card, line breaks kept."""

@@ -62,20 +62,26 @@
     return t ? t.dataset.transferId + ":" + t.dataset.status : "";
   }
 
+  // The tab's title carries the "●" while something rings, for an agent in another tab. It follows the
+  // page's state, not only its changes: after a reload during an offer the page shows it ringing, and
+  // the title has to say so too (it used to come back plain).
+  function showTitle() {
+    const t = document.getElementById("transfer");
+    const ringing = t && t.dataset.status === "ringing";
+    document.title = ringing ? (t.dataset.channel === "chat" ? "● Czat · " : "● Połączenie · ") + baseTitle : baseTitle;
+  }
+
   function afterTransferChange(before) {
     const t = document.getElementById("transfer");
     const now = transferState();
+    showTitle();
     if (now === before) return;
     if (t && t.dataset.status === "ringing") {
       const reason = document.getElementById("transfer-reason");
       const chat = t.dataset.channel === "chat";
       announce((chat ? "Nowy czat. " : "Przychodzące połączenie. ") + (reason ? reason.textContent : ""));
-      document.title = (chat ? "● Czat · " : "● Połączenie · ") + baseTitle;
     } else if (t && t.dataset.status === "connected") {
       announce("Klient połączony.");
-      document.title = baseTitle;
-    } else {
-      document.title = baseTitle;
     }
     const wrap = document.getElementById("outcome-first");
     if (wrap && (document.activeElement === document.body || !document.activeElement)) wrap.focus();
@@ -204,5 +210,6 @@
   });
 
   for (const name of Object.keys(panels)) last[name] = null;
+  showTitle();
   connect();
 })();
