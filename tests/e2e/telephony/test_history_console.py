@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,6 +135,24 @@ class Page:
                     raise
 
 
+def cards_on_a_phone(page: Page) -> None:
+    """At 390 px each conversation is a card of labelled lines: its matter and outcome are on the screen
+    (in the table they were off to the right, behind a sideways scroll, the date broken over three lines)."""
+    page.d.set_window_size(390, 844)
+    try:
+        script = """const r = document.querySelector(".history-row[data-id='s-old']");
+            return Array.from(r.querySelectorAll("td"), td => [td.dataset.label, td.getBoundingClientRect().right,
+                getComputedStyle(td, "::before").content]);"""
+        cells = page.d.execute_script(script)
+        width = page.d.execute_script("return document.documentElement.clientWidth")
+        labels = {label: before for label, _, before in cells}
+        assert labels["Sprawa"] == '"Sprawa"' and labels["Wynik"] == '"Wynik"'  # each line names what it is
+        assert all(right <= width for _, right, _ in cells), cells  # nothing to scroll sideways for
+        page.shot("history-2c-cards-390")
+    finally:
+        page.d.set_window_size(1280, 900)
+
+
 def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_path: Path) -> None:
     _, url = server
     page = Page(browser, url, Path(os.environ.get("HISTORY_SCREENSHOT_DIR") or tmp_path))
@@ -162,6 +181,8 @@ def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_
     assert "[PESEL]" in page.text(".history-row[data-id='s-old'] .transcript")
     page.shot("history-2-search-by-caller")
     page.fits_a_phone("history-2-search-by-caller-390")
+    assert re.fullmatch(r"\d\d\.\d\d\.20\d\d \d\d:\d\d", page.text(".history-row[data-id='s-old'] td"))  # 07.12.2026
+    cards_on_a_phone(page)
     page.d.get(url + "/agents/history?order=48213")
     assert "Brak rozmów" in page.text("#history-empty")  # queue obsluga: not Anna's
     page.d.get(url + "/agents/gaps")
