@@ -153,6 +153,16 @@ def cards_on_a_phone(page: Page) -> None:
         page.d.set_window_size(1280, 900)
 
 
+def supervisor_moves_between_pages(page: Page, url: str) -> None:
+    """A supervisor goes history -> dashboard -> KB gaps -> dashboard -> history by the pages' own links
+    (the dashboard linked no history, history and gaps no dashboard: the way was back through the console)."""
+    page.d.get(url + "/agents/history")
+    for link, lands_on in [("#link-dashboard", "/agents/dashboard"), ("#link-gaps", "/agents/gaps"),
+                           ("#link-dashboard", "/agents/dashboard"), ("#link-history", "/agents/history")]:  # fmt: skip
+        page.act(link)
+        page.wait.until(ec.url_to_be(url + lands_on))
+
+
 def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_path: Path) -> None:
     _, url = server
     page = Page(browser, url, Path(os.environ.get("HISTORY_SCREENSHOT_DIR") or tmp_path))
@@ -185,10 +195,12 @@ def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_
     cards_on_a_phone(page)
     page.d.get(url + "/agents/history?order=48213")
     assert "Brak rozmów" in page.text("#history-empty")  # queue obsluga: not Anna's
+    assert not page.d.find_elements(By.CSS_SELECTOR, "#link-dashboard, #link-gaps")  # not hers either
     page.d.get(url + "/agents/gaps")
     assert "kierownika" in page.text("#gaps-forbidden")
 
     page.log_in("szef")
+    supervisor_moves_between_pages(page, url)
     page.d.get(url + "/agents/history?order=48213")
     assert [r.get_attribute("data-id") for r in page.d.find_elements(By.CSS_SELECTOR, ".history-row")] == ["s-order"]
     page.shot("history-3-supervisor-by-order")
