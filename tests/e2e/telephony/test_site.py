@@ -118,3 +118,21 @@ def shot(browser: Any, tmp_path: Path, name: str) -> None:
     path = tmp_path / f"{name}.png"
     assert browser.save_screenshot(str(path))
     print(f"screenshot: {path}", file=sys.stderr)
+
+
+def test_a_first_day_history_page_says_nothing_is_kept_yet(server: Server, browser: Any, tmp_path: Path) -> None:
+    """A fresh install: the history page's empty state names no search criteria nobody gave."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.delete_all_cookies()
+    browser.get(server.url + "/agents/login")
+    browser.find_element(By.ID, "token").send_keys(ANNA + Keys.ENTER)
+    WebDriverWait(browser, 30).until(lambda d: d.current_url == server.url + "/agents")
+    browser.get(server.url + "/agents/history")
+    assert browser.find_element(By.ID, "h-results").text == "Ostatnie rozmowy"
+    assert browser.find_element(By.ID, "history-empty").text == "Nie ma jeszcze rozmów przekazanych do Twoich kolejek."
+    shot(browser, tmp_path, "history-first-day")
+    browser.get(server.url + "/agents/history?caller=600100200")
+    assert browser.find_element(By.ID, "history-empty").text == "Brak rozmów spełniających kryteria."
