@@ -61,7 +61,8 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
     ]
     # GET /agents/dashboard (+ /events SSE): the supervisor's live dashboard (console session)
     dashboard = DashboardConfig(cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone)
-    guarded.append((build_dashboard_router(dashboard, deps.agents, deps.kpis), []))
+    misses = gateway.history.gaps.book.unanswered if gateway.history is not None else None
+    guarded.append((build_dashboard_router(dashboard, deps.agents, deps.kpis, misses), []))
     # GET /v1/stats, /v1/stats/live (supervisor token); POST /v1/chat/{id}/rating (API key)
     guarded.append((build_stats_router(deps.agents, deps.kpis, settings.timezone), []))
     guarded.append(

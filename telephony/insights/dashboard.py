@@ -27,7 +27,7 @@ from telephony.console.deps import AgentsDeps, DepsProvider
 from telephony.console.pages import SECURITY_HEADERS
 from telephony.console.sessions import ConsoleSessions, CookiePolicy
 from telephony.console.sse import SSE_HEADERS
-from telephony.insights.board import board, snapshot
+from telephony.insights.board import MissCount, board, snapshot
 from telephony.insights.kpis import KpiStore
 from telephony.spool import STORE_DOWN
 
@@ -47,7 +47,10 @@ class DashboardConfig:
 
 
 def build_dashboard_router(
-    config: DashboardConfig, get_deps: DepsProvider, get_kpis: Callable[[], Awaitable[KpiStore]]
+    config: DashboardConfig,
+    get_deps: DepsProvider,
+    get_kpis: Callable[[], Awaitable[KpiStore]],
+    misses: MissCount | None = None,  # the unanswered questions today (None: no history kept)
 ) -> APIRouter:
     router = APIRouter(prefix=config.path, include_in_schema=False)
     templates = Jinja2Templates(directory=HERE / "templates")
@@ -85,7 +88,11 @@ def build_dashboard_router(
             return response
         if me is None:
             return RedirectResponse(config.login_path, status_code=303)
-        context = {"panels": panels(await snapshot(deps, kpis, tz)), "path": config.path, "me": await _name(deps, me)}
+        context = {
+            "panels": panels(await snapshot(deps, kpis, tz, misses)),
+            "path": config.path,
+            "me": await _name(deps, me),
+        }
         response = templates.TemplateResponse(request, "dashboard.html", context)
         response.headers.update(SECURITY_HEADERS)
         return response
@@ -103,7 +110,7 @@ def build_dashboard_router(
         return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
 
     async def _render(deps: AgentsDeps, kpis: KpiStore) -> str:
-        return panels(await snapshot(deps, kpis, tz))
+        return panels(await snapshot(deps, kpis, tz, misses))
 
     @router.get("/static/{name}")
     async def static(name: str) -> FileResponse:
