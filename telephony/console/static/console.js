@@ -48,6 +48,7 @@
       const el = document.getElementById(id);
       if (el && !el.value) el.value = drafts[id];
     });
+    restoreDrafts();
     const log = panel.querySelector("#chat-log");
     if (log) log.scrollTop = log.scrollHeight;
     if (focusId) {
@@ -55,6 +56,45 @@
       if (again) again.focus(); else panel.focus();
     }
     return true;
+  }
+
+  // Drafts (a wrap-up note and its outcome, a chat message being typed) survive a reload of the page: kept
+  // in this tab's sessionStorage per transfer, dropped once their form is sent. A reload used to lose them.
+  function draftKey(el) {
+    const t = document.getElementById("transfer");
+    const field = el.form && el.form.elements.namedItem("transfer_id");
+    const tid = (field && field.value) || (t && t.dataset.transferId) || "";
+    return "infolinia-draft:" + tid + ":" + (el.type === "radio" ? el.name : el.id);
+  }
+
+  function drafted(el) {
+    return !!el.form && main.contains(el.form) && (el instanceof HTMLTextAreaElement && !!el.id
+      || el instanceof HTMLInputElement && el.type === "radio" && !!el.name);
+  }
+
+  function storage(action) {
+    try { return action(window.sessionStorage); } catch (err) { return null; } // storage off: no drafts
+  }
+
+  function saveDraft(event) {
+    const el = event.target;
+    if (drafted(el)) storage(function (s) { s.setItem(draftKey(el), el.value); });
+  }
+
+  function restoreDrafts() {
+    main.querySelectorAll("form textarea[id], form input[type=radio][name]").forEach(function (el) {
+      if (!drafted(el)) return;
+      const kept = storage(function (s) { return s.getItem(draftKey(el)); });
+      if (kept === null) return;
+      if (el.type !== "radio") { if (!el.value) el.value = kept; return; }
+      if (kept === el.value && !el.form.querySelector("input[type=radio][name='" + el.name + "']:checked")) el.checked = true;
+    });
+  }
+
+  function dropDrafts(form) {
+    form.querySelectorAll("textarea[id], input[type=radio][name]").forEach(function (el) {
+      storage(function (s) { s.removeItem(draftKey(el)); });
+    });
   }
 
   function transferState() {
@@ -185,6 +225,7 @@
       } else if (!response.ok) { // refused (403, 404, 422): the server is there, the page is out of date
         announce("Nie udało się. Odśwież stronę i spróbuj ponownie.");
       }
+      if (response.ok) dropDrafts(form);
       if (response.ok && form.hasAttribute("data-reset")) {
         form.reset();
         resetId = (form.querySelector("textarea[id]") || {}).id || null;
@@ -209,7 +250,10 @@
     if (box.value.trim()) box.form.requestSubmit();
   });
 
+  document.addEventListener("input", saveDraft);
+  document.addEventListener("change", saveDraft);
   for (const name of Object.keys(panels)) last[name] = null;
+  restoreDrafts();
   showTitle();
   connect();
 })();
