@@ -102,13 +102,29 @@
     return t ? t.dataset.transferId + ":" + t.dataset.status : "";
   }
 
-  // The tab's title carries the "●" while something rings, for an agent in another tab. It follows the
-  // page's state, not only its changes: after a reload during an offer the page shows it ringing, and
-  // the title has to say so too (it used to come back plain).
+  // The tab's title carries the "●" while something rings, and "(2) Nowe wiadomości" for what a chat's
+  // customer wrote while the agent was in another tab (nothing else told them). It follows the page's
+  // state, not only its changes: after a reload during an offer the title has to say it rings too.
+  let seen = { tid: "", count: 0 }; // the customer's lines the agent has had on screen, per transfer
+
+  function unread() {
+    const t = document.getElementById("transfer");
+    const tid = t ? t.dataset.transferId : "";
+    const count = document.querySelectorAll("#chat-log .msg-customer").length;
+    if (tid !== seen.tid || !document.hidden) seen = { tid: tid, count: count };
+    return count - seen.count;
+  }
+
   function showTitle() {
     const t = document.getElementById("transfer");
-    const ringing = t && t.dataset.status === "ringing";
-    document.title = ringing ? (t.dataset.channel === "chat" ? "● Czat · " : "● Połączenie · ") + baseTitle : baseTitle;
+    const fresh = unread();
+    if (t && t.dataset.status === "ringing") {
+      document.title = (t.dataset.channel === "chat" ? "● Czat · " : "● Połączenie · ") + baseTitle;
+    } else if (fresh > 0) {
+      document.title = "(" + fresh + ") " + (fresh === 1 ? "Nowa wiadomość" : "Nowe wiadomości") + " · " + baseTitle;
+    } else {
+      document.title = baseTitle;
+    }
   }
 
   function afterTransferChange(before) {
@@ -250,6 +266,7 @@
     if (box.value.trim()) box.form.requestSubmit();
   });
 
+  document.addEventListener("visibilitychange", showTitle); // back in the tab: the lines are seen
   document.addEventListener("input", saveDraft);
   document.addEventListener("change", saveDraft);
   for (const name of Object.keys(panels)) last[name] = null;
