@@ -14,6 +14,7 @@ from telephony.app.site import build_docs_router
 from telephony.call.deps import CallDeps
 from telephony.chat.api import build_chat_router
 from telephony.console.api import build_agents_router
+from telephony.console.audit_page import build_audit_page
 from telephony.console.history_pages import build_history_pages
 from telephony.console.pages import ConsoleConfig, build_console_router, console_static_files
 from telephony.console.sessions import CookiePolicy
@@ -57,6 +58,7 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
         (build_metrics_router(gateway.metrics), [Depends(MetricsGuard(gateway.access))]),  # GET /metrics
         (build_history_router(deps.agents, deps.history), []),  # /v1/history, /v1/gaps (agent tokens)
         (build_history_pages(console, deps.agents, deps.history), []),  # /agents/history, /agents/gaps
+        (build_audit_page(console, deps.agents), []),  # /agents/audit: who read which transcript (supervisors)
         (build_docs_router(app), [Depends(DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor))]),
     ]
     # GET /agents/dashboard (+ /events SSE): the supervisor's live dashboard (console session)
