@@ -40,8 +40,12 @@ _IN_LATEST_WORDS: frozenset[Reason] = frozenset({"complaint", "urgent", "individ
 
 
 def _quote(text: str, keep: str | None = None) -> str:
-    """The caller's words, personal data masked (before shortening: half a card number is no number)."""
+    """The caller's words, personal data masked (before shortening: half a card number is no number). A
+    typed sentence's own full stop goes: the line's stop follows the quote („... z konsultantem”.), as
+    Polish writes it, not „... z konsultantem.”. twice; a ? or ! stays."""
     text = mask(" ".join(text.split()), (keep,))
+    if text.endswith(".") and not text.endswith(".."):
+        text = text[:-1]
     return f"„{text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 1] + '…'}”"
 
 

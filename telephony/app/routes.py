@@ -14,6 +14,7 @@ from telephony.app.site import build_docs_router
 from telephony.call.deps import CallDeps
 from telephony.chat.api import build_chat_router
 from telephony.console.api import build_agents_router
+from telephony.console.audit_page import build_audit_page
 from telephony.console.history_pages import build_history_pages
 from telephony.console.pages import ConsoleConfig, build_console_router, console_static_files
 from telephony.console.sessions import CookiePolicy
@@ -59,6 +60,7 @@ def route_table(
     api_key = [Depends(ApiGuard(gateway.access, gateway.limiter))]
     docs_guard = DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor)
     dashboard = DashboardConfig(cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone)
+    misses = gateway.history.gaps.book.unanswered if gateway.history is not None else None  # the dashboard's tile
     table: list[tuple[APIRouter, list[Any]]] = [
         # POST /v1/chat; live chat with agents: GET /v1/chat/{id}, GET .../events (SSE), POST .../end
         (build_chat_router(deps.dialog, deps.live_chat, gateway.metrics, gateway.store), api_key),
@@ -70,9 +72,10 @@ def route_table(
         (build_metrics_router(gateway.metrics), [Depends(MetricsGuard(gateway.access))]),  # GET /metrics
         (build_history_router(deps.agents, deps.history), []),  # /v1/history, /v1/gaps (agent tokens)
         (build_history_pages(console, deps.agents, deps.history), []),  # /agents/history, /agents/gaps
+        (build_audit_page(console, deps.agents), []),  # /agents/audit: who read which transcript (supervisors)
         (build_docs_router(app), [Depends(docs_guard)]),  # /docs, /redoc, /openapi.json
         # GET /agents/dashboard (+ /events SSE): the supervisor's live dashboard (console session)
-        (build_dashboard_router(dashboard, deps.agents, deps.kpis), []),
+        (build_dashboard_router(dashboard, deps.agents, deps.kpis, misses), []),
         (build_stats_router(deps.agents, deps.kpis, settings.timezone), []),  # /v1/stats, /v1/stats/live (supervisor)
         (rating_router(gateway, deps), api_key),  # POST /v1/chat/{id}/rating
     ]

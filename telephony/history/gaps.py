@@ -76,6 +76,11 @@ class MissBook:
             out.append(Miss(**data))
         return out
 
+    async def unanswered(self, start: float) -> int:
+        """How many questions since ``start`` the bot could not answer: the dashboard's live figure. Those a
+        caller resolved by picking an offered entry are no gap and do not count (as on the gaps page)."""
+        return sum(1 for miss in await self.between(start) if not miss.resolved_as)
+
     async def purge(self, before: float, dry_run: bool = False) -> int:
         """Forget misses older than ``before``; how many (would) go."""
         if dry_run:

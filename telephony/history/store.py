@@ -25,6 +25,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from dialog.ports import CallerInfo, KeyValueStore, Outcome
+from telephony.call.deps import record_key
 from telephony.twilio.wire import call_key
 
 DAY = 86400
@@ -256,7 +257,13 @@ class HistoryStore:
 
 
 async def rate_call(store: KeyValueStore, history: HistoryStore, call_sid: str, score: int) -> bool:
-    """The phone survey's rating onto the call's conversation: the call record names its dialog session."""
-    record = await store.get(call_key(call_sid))
-    session_id = record.get("session_id") if record else None
-    return bool(session_id) and await history.set_rating(str(session_id), score)
+    """The phone survey's rating onto the call's conversation. The history is keyed by the session the
+    dialog engine opened, which the call's saved transcript names (``record_key``); the call record's
+    ``session_id`` is only the id offered at ``/twilio/voice``, which the engine replaces with a fresh
+    one, so on its own it lost every phone rating. It stays the fallback when no transcript was kept."""
+    for key in (record_key(call_sid), call_key(call_sid)):
+        record = await store.get(key)
+        session_id = record.get("session_id") if record else None
+        if session_id and await history.set_rating(str(session_id), score):
+            return True
+    return False

@@ -93,7 +93,7 @@ def row_view(record: Mapping[str, Any], tz: str) -> dict[str, Any]:
     started = datetime.fromtimestamp(float(record.get("started_at") or 0), ZoneInfo(tz))
     return {
         "id": record.get("id"),
-        "when": started.strftime("%Y-%m-%d %H:%M"),
+        "when": started.strftime("%d.%m.%Y %H:%M"),  # as Polish people write it, like the console's dates
         "channel": CHANNEL_LABELS.get(str(record.get("channel")), str(record.get("channel") or "—")),
         "caller": display_number(record.get("caller")) if record.get("caller") else "—",
         "order_id": record.get("order_id") or "—",

@@ -6,6 +6,7 @@ are the API's numbers, formatted for a glance.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 from typing import Any
 
@@ -18,19 +19,26 @@ from telephony.insights.stats import day_start, live_state, period_stats, trend
 
 CHANNEL_NAMES = {"phone": "Telefon", "chat": "Czat", "speaker": "Głośnik"}
 STATUS_NAMES = {"available": "Dostępni", "busy": "W rozmowie", "wrap_up": "Kończą obsługę", "offline": "Niedostępni"}
+MISSES_LABEL = "Pytania bez odpowiedzi dziś"  # the KB gaps page lists them, grouped
 REASON_NAMES = {
     "requested_human": "prośba o konsultanta", "not_understood": "niezrozumiane", "complaint": "reklamacja",
     "angry": "zdenerwowany klient", "fallback": "awaria (numer zapasowy)", "unknown": "inne",
 }  # fmt: skip
 
 
-async def snapshot(deps: AgentsDeps, kpis: KpiStore, tz: tzinfo) -> dict[str, Any]:
+# questions since a time the bot could not answer (``MissBook.unanswered``); None: no history kept
+MissCount = Callable[[float], Awaitable[int]]
+
+
+async def snapshot(deps: AgentsDeps, kpis: KpiStore, tz: tzinfo, misses: MissCount | None = None) -> dict[str, Any]:
     """Everything the page shows, read now."""
     now = kpis.clock()
+    today = day_start(now, tz)
     return {
         "live": {"in_progress": await kpis.in_progress()} | await live_state(deps),
-        "today": await period_stats(kpis, day_start(now, tz), now),
+        "today": await period_stats(kpis, today, now),
         "week": await trend(kpis, now, 7, tz),
+        "kb_misses": None if misses is None else await misses(today),
     }
 
 
@@ -39,13 +47,14 @@ def board(snap: dict[str, Any]) -> dict[str, Any]:
     live, today, week = snap["live"], snap["today"], snap["week"]
     total = today["total"]
     return {
-        "tiles": [
+        "tiles": [  # the line now
             ("in_progress", "Rozmowy z botem teraz", str(sum(live["in_progress"].values()))),
             ("waiting", "Czekają na konsultanta", str(live["waiting"])),
             ("longest_wait", "Najdłużej czeka", clock(live["longest_wait_s"])),
             ("callbacks_due", "Oddzwonienia do wykonania", str(live["callbacks_due"])),
-            *[(f"agents_{k}", v, str(live["agents_by_status"].get(k, 0))) for k, v in STATUS_NAMES.items()],
+            *([] if snap.get("kb_misses") is None else [("kb_misses", MISSES_LABEL, str(snap["kb_misses"]))]),
         ],
+        "agent_tiles": [(f"agents_{k}", v, str(live["agents_by_status"].get(k, 0))) for k, v in STATUS_NAMES.items()],
         "channels": [channel_row(c, today["channels"][c]) for c in CHANNELS] + [channel_row("total", total)],
         "reasons": rows(
             [(REASON_NAMES.get(r, r), float(n), str(n)) for r, n in sorted(total["transfers_by_reason"].items())],

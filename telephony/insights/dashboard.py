@@ -27,7 +27,7 @@ from telephony.console.deps import AgentsDeps, DepsProvider
 from telephony.console.pages import SECURITY_HEADERS
 from telephony.console.sessions import ConsoleSessions, CookiePolicy
 from telephony.console.sse import SSE_HEADERS
-from telephony.insights.board import board, snapshot
+from telephony.insights.board import MissCount, board, snapshot
 from telephony.insights.kpis import KpiStore
 from telephony.spool import STORE_DOWN
 
@@ -47,11 +47,14 @@ class DashboardConfig:
 
 
 def build_dashboard_router(
-    config: DashboardConfig, get_deps: DepsProvider, get_kpis: Callable[[], Awaitable[KpiStore]]
+    config: DashboardConfig,
+    get_deps: DepsProvider,
+    get_kpis: Callable[[], Awaitable[KpiStore]],
+    misses: MissCount | None = None,  # the unanswered questions today (None: no history kept)
 ) -> APIRouter:
     """The page, its SSE stream and its static files; what they do is ``_Dashboard``'s."""
     router = APIRouter(prefix=config.path, include_in_schema=False)
-    dashboard = _Dashboard(config, Jinja2Templates(directory=HERE / "templates"), ZoneInfo(config.timezone))
+    dashboard = _Dashboard(config, Jinja2Templates(directory=HERE / "templates"), ZoneInfo(config.timezone), misses)
     Deps = Annotated[AgentsDeps, Depends(get_deps)]
     Kpis = Annotated[KpiStore, Depends(get_kpis)]
 
@@ -79,6 +82,7 @@ class _Dashboard:
     config: DashboardConfig
     templates: Jinja2Templates
     tz: ZoneInfo
+    misses: MissCount | None = None
 
     def sessions(self, deps: AgentsDeps) -> ConsoleSessions:
         return ConsoleSessions(deps.agents.redis, prefix=deps.agents.prefix, ttl_s=self.config.session_ttl_s)
@@ -94,7 +98,9 @@ class _Dashboard:
         return agent_id
 
     async def panels(self, deps: AgentsDeps, kpis: KpiStore) -> str:
-        return self.templates.get_template("dashboard_panels.html").render(board(await snapshot(deps, kpis, self.tz)))
+        return self.templates.get_template("dashboard_panels.html").render(
+            board(await snapshot(deps, kpis, self.tz, self.misses))
+        )
 
     async def page(self, request: Request, deps: AgentsDeps, kpis: KpiStore) -> Response:
         """The whole page; the login page for nobody, a page saying so (not JSON) for an agent."""

@@ -48,9 +48,11 @@ class ChatConsoleDriver(ConsoleDriver):
         self.press("#btn-available", Keys.SPACE)
         self.until_attr("#agent-status", "data-status", "available")
         sid, tid = self.customer_asks_for_a_person()
+        self.reloaded_while_offered()
         self.written_while_waiting(sid)
         self.accept(tid)
         self.talk(sid)
+        self.written_while_away(sid)
         self.log_out_refused(tid)
         self.end_and_wrap_up(tid)
         self.log_out_off_duty()
@@ -108,8 +110,17 @@ class ChatConsoleDriver(ConsoleDriver):
         assert "Gdzie jest moja paczka?" in lines[0] and "paczka nie dotarła" in lines[2]
         announced = self.d.execute_script("return document.getElementById('announcer').textContent")
         assert announced.startswith("Nowy czat")
+        assert self.d.title.startswith("● Czat · ")  # a tab in the background shows that something rings
         self.shot("chat-offered")
         return sid, tid
+
+    def reloaded_while_offered(self) -> None:
+        """F5 during the offer: the page comes back ringing and so does the tab's "●" (it came back plain:
+        the title followed only changes seen by this page, and a reload sees none)."""
+        self.d.refresh()
+        self.until_attr("#transfer", "data-status", "ringing")
+        self.wait.until(lambda d: d.execute_script("return document.querySelector('main').dataset.synced"))
+        assert self.d.title.startswith("● Czat · ")
 
     def written_while_waiting(self, sid: str) -> None:
         """What the customer adds while the offer stands shows on the offer card, line breaks kept."""
@@ -145,6 +156,26 @@ class ChatConsoleDriver(ConsoleDriver):
             (m["from"], m["text"]) for m in state["messages"]
         ]
         self.shot("chat-connected")
+
+    def written_while_away(self, sid: str) -> None:
+        """The agent looks at another tab; the customer writes twice: the console's tab title counts it
+        ("(2) Nowe wiadomości", read without bringing the tab forward); back in the tab, it is seen."""
+        console = self.d.current_window_handle
+        self.d.switch_to.new_window("tab")
+        try:
+            self.customer("Halo?", sid)
+            self.wait.until(lambda d: self.console_title().startswith("(1) Nowa wiadomość · "))
+            self.customer("Czy ktoś tam jest?", sid)
+            self.wait.until(lambda d: self.console_title().startswith("(2) Nowe wiadomości · "))
+        finally:
+            self.d.close()
+            self.d.switch_to.window(console)
+        self.wait.until(lambda d: d.title == "Konsola konsultanta · Infolinia")
+
+    def console_title(self) -> str:
+        """The console tab's title while another tab is in front (CDP: looking would bring it forward)."""
+        pages = self.d.execute_cdp_cmd("Target.getTargets", {})["targetInfos"]
+        return next(str(p["title"]) for p in pages if p["type"] == "page" and p["url"] == self.b.url + "/agents")
 
     def end_and_wrap_up(self, tid: str) -> None:
         self.click("#btn-chat-end")

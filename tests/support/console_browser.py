@@ -49,6 +49,7 @@ TRANSFER = {
 }
 
 
+DRAFTS = "return Object.keys(sessionStorage).filter(k => k.startsWith('infolinia-draft:'));"
 _REPLACED = (StaleElementReferenceException, ElementNotInteractableException, ElementClickInterceptedException)
 
 
@@ -205,6 +206,7 @@ class ConsoleDriver:
         self.shot("wrap-up")
         self.press("#outcome-first", Keys.SPACE)  # radio chosen with the keyboard
         self.press("#wrapup-note", "Wysłano kuriera po ekspres.")
+        self.reload_keeps_the_draft()
         self.press("#btn-wrapup", Keys.ENTER)
         self.until_attr("#agent-status", "data-status", "available")
         self.until_focused("panel-transfer")  # the form went: focus stays in its panel, not back at the top
@@ -212,6 +214,17 @@ class ConsoleDriver:
         assert self.api("/v1/agents/me")["status"] == "available"
         record = self.api(f"/v1/transfers/{tid}")
         assert record["outcome"] == "resolved" and record["wrap_up_note"] == "Wysłano kuriera po ekspres."
+        assert self.d.execute_script(DRAFTS) == []  # sent: nothing kept for a later page
+
+    def reload_keeps_the_draft(self) -> None:
+        """F5 in the middle of the wrap-up: the chosen outcome and the note typed so far are still there
+        (a reload used to lose both)."""
+        self.wait.until(lambda d: d.execute_script(DRAFTS))  # typed, kept for this tab
+        self.d.refresh()
+        self.el("#wrapup-form")
+        note = "return document.getElementById('wrapup-note').value"
+        self.wait.until(lambda d: d.execute_script(note) == "Wysłano kuriera po ekspres.")
+        assert self.d.execute_script("return document.getElementById('outcome-first').checked")
 
     def handle_callback(self) -> None:
         body = {

@@ -48,6 +48,7 @@
       const el = document.getElementById(id);
       if (el && !el.value) el.value = drafts[id];
     });
+    restoreDrafts();
     const log = panel.querySelector("#chat-log");
     if (log) log.scrollTop = log.scrollHeight;
     if (focusId) {
@@ -57,25 +58,86 @@
     return true;
   }
 
+  // Drafts (a wrap-up note and its outcome, a chat message being typed) survive a reload of the page: kept
+  // in this tab's sessionStorage per transfer, dropped once their form is sent. A reload used to lose them.
+  function draftKey(el) {
+    const t = document.getElementById("transfer");
+    const field = el.form && el.form.elements.namedItem("transfer_id");
+    const tid = (field && field.value) || (t && t.dataset.transferId) || "";
+    return "infolinia-draft:" + tid + ":" + (el.type === "radio" ? el.name : el.id);
+  }
+
+  function drafted(el) {
+    return !!el.form && main.contains(el.form) && (el instanceof HTMLTextAreaElement && !!el.id
+      || el instanceof HTMLInputElement && el.type === "radio" && !!el.name);
+  }
+
+  function storage(action) {
+    try { return action(window.sessionStorage); } catch (err) { return null; } // storage off: no drafts
+  }
+
+  function saveDraft(event) {
+    const el = event.target;
+    if (drafted(el)) storage(function (s) { s.setItem(draftKey(el), el.value); });
+  }
+
+  function restoreDrafts() {
+    main.querySelectorAll("form textarea[id], form input[type=radio][name]").forEach(function (el) {
+      if (!drafted(el)) return;
+      const kept = storage(function (s) { return s.getItem(draftKey(el)); });
+      if (kept === null) return;
+      if (el.type !== "radio") { if (!el.value) el.value = kept; return; }
+      if (kept === el.value && !el.form.querySelector("input[type=radio][name='" + el.name + "']:checked")) el.checked = true;
+    });
+  }
+
+  function dropDrafts(form) {
+    form.querySelectorAll("textarea[id], input[type=radio][name]").forEach(function (el) {
+      storage(function (s) { s.removeItem(draftKey(el)); });
+    });
+  }
+
   function transferState() {
     const t = document.getElementById("transfer");
     return t ? t.dataset.transferId + ":" + t.dataset.status : "";
   }
 
+  // The tab's title carries the "●" while something rings, and "(2) Nowe wiadomości" for what a chat's
+  // customer wrote while the agent was in another tab (nothing else told them). It follows the page's
+  // state, not only its changes: after a reload during an offer the title has to say it rings too.
+  let seen = { tid: "", count: 0 }; // the customer's lines the agent has had on screen, per transfer
+
+  function unread() {
+    const t = document.getElementById("transfer");
+    const tid = t ? t.dataset.transferId : "";
+    const count = document.querySelectorAll("#chat-log .msg-customer").length;
+    if (tid !== seen.tid || !document.hidden) seen = { tid: tid, count: count };
+    return count - seen.count;
+  }
+
+  function showTitle() {
+    const t = document.getElementById("transfer");
+    const fresh = unread();
+    if (t && t.dataset.status === "ringing") {
+      document.title = (t.dataset.channel === "chat" ? "● Czat · " : "● Połączenie · ") + baseTitle;
+    } else if (fresh > 0) {
+      document.title = "(" + fresh + ") " + (fresh === 1 ? "Nowa wiadomość" : "Nowe wiadomości") + " · " + baseTitle;
+    } else {
+      document.title = baseTitle;
+    }
+  }
+
   function afterTransferChange(before) {
     const t = document.getElementById("transfer");
     const now = transferState();
+    showTitle();
     if (now === before) return;
     if (t && t.dataset.status === "ringing") {
       const reason = document.getElementById("transfer-reason");
       const chat = t.dataset.channel === "chat";
       announce((chat ? "Nowy czat. " : "Przychodzące połączenie. ") + (reason ? reason.textContent : ""));
-      document.title = (chat ? "● Czat · " : "● Połączenie · ") + baseTitle;
     } else if (t && t.dataset.status === "connected") {
       announce("Klient połączony.");
-      document.title = baseTitle;
-    } else {
-      document.title = baseTitle;
     }
     const wrap = document.getElementById("outcome-first");
     if (wrap && (document.activeElement === document.body || !document.activeElement)) wrap.focus();
@@ -179,6 +241,7 @@
       } else if (!response.ok) { // refused (403, 404, 422): the server is there, the page is out of date
         announce("Nie udało się. Odśwież stronę i spróbuj ponownie.");
       }
+      if (response.ok) dropDrafts(form);
       if (response.ok && form.hasAttribute("data-reset")) {
         form.reset();
         resetId = (form.querySelector("textarea[id]") || {}).id || null;
@@ -203,6 +266,11 @@
     if (box.value.trim()) box.form.requestSubmit();
   });
 
+  document.addEventListener("visibilitychange", showTitle); // back in the tab: the lines are seen
+  document.addEventListener("input", saveDraft);
+  document.addEventListener("change", saveDraft);
   for (const name of Object.keys(panels)) last[name] = null;
+  restoreDrafts();
+  showTitle();
   connect();
 })();

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from dialog.ports import Miss
 from telephony.devtools.day import DAY, VOCABULARY, expected, run_day
-from telephony.devtools.day_world import day_world, token
+from telephony.devtools.day_world import DayWorld, day_world, token
 from tests.support.dashboard_browser import console_errors, kpis, log_in, screenshots, until_kpi
 from tests.support.insights import PhoneDialog
 
@@ -27,6 +29,7 @@ async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
     shots.mkdir(parents=True, exist_ok=True)
     async with day_world(redis_url, VOCABULARY, PhoneDialog) as w:
         assert await run_day(w) == []
+        await _questions_the_bot_missed(w)
         await asyncio.to_thread(log_in, browser, w.base, token("szef"))
         shown = await asyncio.to_thread(kpis, browser)
         for channel, figures in expected().items():
@@ -40,6 +43,7 @@ async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
         assert shown["live.waiting"] == "0" and shown["live.in_progress"] == "1"  # the chat left open with the bot
         booked = sum(1 for c in DAY if c.ending == "booked")  # the speaker's callback; the phone one was made
         assert shown["live.callbacks_due"] == str(booked) == "1"
+        assert shown["live.kb_misses"] == "2"  # today's, less the one an offered entry resolved
         total = sum(f["conversations"] for f in expected().values())
         assert shown["today.total.conversations"] == str(total)
         paths = await asyncio.to_thread(screenshots, browser, shots, SIZES)
@@ -52,6 +56,7 @@ async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
             until_kpi, browser, "today.chat.conversations", str(expected()["chat"]["conversations"] + 1)
         )
         assert now["live.agents_available"] == "1" and now["today.total.conversations"] == str(total + 1)
+        await asyncio.to_thread(_misses_link_to_the_gaps_page, browser, w.base)
         assert console_errors(browser) == []
 
         # an agent without the supervisor role is refused
@@ -72,6 +77,32 @@ async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
         assert refused_shot.stat().st_size > 5_000
         errors = [e for e in console_errors(browser) if "status of 403" not in e]  # the page's own status
         assert errors == []
+
+
+async def _questions_the_bot_missed(w: DayWorld) -> None:
+    """Two questions today the bot could not answer, one it could once the caller picked an offered entry
+    (no gap), one three days old (not today's)."""
+    assert w.gateway.history is not None
+    book, now = w.gateway.history.gaps.book, time.time()
+    for miss in (
+        Miss("Czy robicie grawerowanie?", "phone", now - 60),
+        Miss("Czy grawerujecie zegarki?", "chat", now - 30),
+        Miss("Mogę oddać buty?", "chat", now - 20, resolved_as="zwrot-jak"),
+        Miss("Czy jest wypożyczalnia?", "chat", now - 3 * 86400),
+    ):
+        await book.record(miss)
+
+
+def _misses_link_to_the_gaps_page(driver: Any, base: str) -> None:
+    """The supervisor follows the figure to the questions themselves (and comes back)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.find_element(By.ID, "tile-gaps").click()
+    WebDriverWait(driver, 30).until(lambda d: d.current_url == base + "/agents/gaps?days=1")
+    assert "Czy robicie grawerowanie?" in driver.find_element(By.ID, "main").text
+    driver.back()
+    WebDriverWait(driver, 30).until(lambda d: d.current_url == base + "/agents/dashboard")
 
 
 def _refused_page(driver: Any, base: str, agent_token: str, shots: Path) -> Path:

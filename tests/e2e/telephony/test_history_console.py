@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +27,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from dialog.ports import CallerInfo, Miss
 from dialog.store import MemoryStore
@@ -134,6 +135,53 @@ class Page:
                     raise
 
 
+def cards_on_a_phone(page: Page) -> None:
+    """At 390 px each conversation is a card of labelled lines: its matter and outcome are on the screen
+    (in the table they were off to the right, behind a sideways scroll, the date broken over three lines)."""
+    page.d.set_window_size(390, 844)
+    try:
+        script = """const r = document.querySelector(".history-row[data-id='s-old']");
+            return Array.from(r.querySelectorAll("td"), td => [td.dataset.label, td.getBoundingClientRect().right,
+                getComputedStyle(td, "::before").content]);"""
+        cells = page.d.execute_script(script)
+        width = page.d.execute_script("return document.documentElement.clientWidth")
+        labels = {label: before for label, _, before in cells}
+        assert labels["Sprawa"] == '"Sprawa"' and labels["Wynik"] == '"Wynik"'  # each line names what it is
+        assert all(right <= width for _, right, _ in cells), cells  # nothing to scroll sideways for
+        page.shot("history-2c-cards-390")
+    finally:
+        page.d.set_window_size(1280, 900)
+
+
+def audit_log_page(page: Page, url: str) -> None:
+    """The supervisor opens the audit log from the console (it was only JSON at /v1/audit): Anna's reads
+    of the transcripts she was shown are there, with her name, where from and the Polish local time;
+    narrowed to an agent who read nothing, an empty state that says so."""
+    page.act("#link-audit")
+    page.wait.until(ec.url_to_be(url + "/agents/audit"))
+    rows = page.d.find_elements(By.CSS_SELECTOR, "#audit-table .audit-row")
+    anna = [r.text for r in rows if r.get_attribute("data-agent") == "anna"]
+    assert any("Agent anna historia rozmów s-old" in t for t in anna)  # read through the API first (once)
+    assert any("Agent anna przekazanie do konsultanta t-now konsola" in t for t in anna)  # the card she was shown
+    assert re.match(r"\d\d\.\d\d\.20\d\d \d\d:\d\d:\d\d", page.text("#audit-table .audit-row td"))
+    page.shot("history-5-audit-log")
+    page.fits_a_phone("history-5-audit-log-390")
+    Select(page.el("#q-agent")).select_by_value("ola")
+    page.act("#btn-audit")
+    page.wait.until(ec.url_to_be(url + "/agents/audit?agent=ola"))
+    assert page.text("#audit-empty") == "Ten konsultant nie otwierał zapisów rozmów."
+
+
+def supervisor_moves_between_pages(page: Page, url: str) -> None:
+    """A supervisor goes history -> dashboard -> KB gaps -> dashboard -> history by the pages' own links
+    (the dashboard linked no history, history and gaps no dashboard: the way was back through the console)."""
+    page.d.get(url + "/agents/history")
+    for link, lands_on in [("#link-dashboard", "/agents/dashboard"), ("#link-gaps", "/agents/gaps"),
+                           ("#link-dashboard", "/agents/dashboard"), ("#link-history", "/agents/history")]:  # fmt: skip
+        page.act(link)
+        page.wait.until(ec.url_to_be(url + lands_on))
+
+
 def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_path: Path) -> None:
     _, url = server
     page = Page(browser, url, Path(os.environ.get("HISTORY_SCREENSHOT_DIR") or tmp_path))
@@ -162,12 +210,19 @@ def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_
     assert "[PESEL]" in page.text(".history-row[data-id='s-old'] .transcript")
     page.shot("history-2-search-by-caller")
     page.fits_a_phone("history-2-search-by-caller-390")
+    assert re.fullmatch(r"\d\d\.\d\d\.20\d\d \d\d:\d\d", page.text(".history-row[data-id='s-old'] td"))  # 07.12.2026
+    cards_on_a_phone(page)
     page.d.get(url + "/agents/history?order=48213")
     assert "Brak rozmów" in page.text("#history-empty")  # queue obsluga: not Anna's
+    assert not page.d.find_elements(By.CSS_SELECTOR, "#link-dashboard, #link-gaps")  # not hers either
     page.d.get(url + "/agents/gaps")
     assert "kierownika" in page.text("#gaps-forbidden")
+    page.d.get(url + "/agents/audit")
+    assert "kierownika" in page.text("#audit-forbidden")
 
     page.log_in("szef")
+    audit_log_page(page, url)
+    supervisor_moves_between_pages(page, url)
     page.d.get(url + "/agents/history?order=48213")
     assert [r.get_attribute("data-id") for r in page.d.find_elements(By.CSS_SELECTOR, ".history-row")] == ["s-order"]
     page.shot("history-3-supervisor-by-order")

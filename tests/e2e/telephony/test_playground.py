@@ -3,9 +3,10 @@ Whisper, Piper and Silero) through the same call pipeline as the phone, its micr
 utterance from the shared eval set (padded with silence, played once).
 
 The page must show the caller's words as recognised, a bot reply, and the turn's timings, and the bot's
-audio must have reached the page (its marks came back, or the page would never have moved on). Screenshots
-are kept under the test's temporary directory (``playground.png``). Outside development mode the page
-asks for a credential, and a socket without the page's ticket is refused.
+audio must have reached the page (its marks came back, or the page would never have moved on), and at a
+phone's 390 px nothing is wider than the screen. Screenshots are kept under the test's temporary directory
+(``playground.png``, ``playground-390.png``). Outside development mode the page asks for a credential, and
+a socket without the page's ticket is refused.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from websockets.sync.client import connect
 
+from tests.support.console_browser import fits_a_phone
 from tests.support.console_servers import browser_missing, start_browser
 from tests.support.needs import eval_file
 from tests.support.paths import EVAL_DIR
@@ -101,6 +103,8 @@ def test_a_browser_talks_to_the_phone_pipeline(server: Server, browser: Any, tmp
     row = texts(browser, "#timings tbody tr td")
     assert row[0].startswith("1") and all(re.fullmatch(r"-?\d+", cell) for cell in row[1:3]), row
     assert browser.execute_script("return document.getElementById('state').dataset.state") == "live"
+    fits_a_phone(browser, lambda name: browser.save_screenshot(str(tmp_path / f"{name}.png")), "playground-390",
+                 back_to=(1366, 1000))  # fmt: skip  # the six timing columns scroll inside their card
     browser.find_element(By.ID, "btn-hangup").click()
     wait.until(lambda d: d.execute_script("return document.getElementById('state').dataset.state") == "ended")
     assert "Traceback" not in server.log_text()

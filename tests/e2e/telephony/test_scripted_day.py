@@ -21,6 +21,13 @@ async def test_a_scripted_day_shows_exactly_what_the_script_did(redis_url: str) 
         assert stats["total"]["conversations"] == len(DAY)
         assert stats["channels"]["chat"]["transfers_by_reason"] == {"requested_human": 2}
 
+        # every rating lands in the history too, the phone survey's included (they were lost: the call
+        # record named the session id offered at /twilio/voice, not the one the engine opened)
+        history = await w.agent("GET", "/v1/history", "szef")
+        rated = sorted((c["channel"], c["rating"]) for c in history.json()["conversations"] if c["rating"])
+        scores = sorted((c.channel, c.score) for c in DAY if c.score is not None and c.channel != "speaker")
+        assert rated == scores == [("chat", 2), ("chat", 5), ("phone", 3), ("phone", 4), ("phone", 5)]
+
         metrics = w.gateway.metrics
         assert isinstance(metrics, InsightMetrics)
         await metrics.refresh_gauges()

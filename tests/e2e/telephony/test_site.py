@@ -118,3 +118,25 @@ def shot(browser: Any, tmp_path: Path, name: str) -> None:
     path = tmp_path / f"{name}.png"
     assert browser.save_screenshot(str(path))
     print(f"screenshot: {path}", file=sys.stderr)
+
+
+def test_a_first_day_history_page_says_nothing_is_kept_yet(server: Server, browser: Any, tmp_path: Path) -> None:
+    """A fresh install: the history page's empty state names no search criteria nobody gave; a search by
+    a caller's last digits (which finds nothing: numbers match whole) says how to search."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.delete_all_cookies()
+    browser.get(server.url + "/agents/login")
+    browser.find_element(By.ID, "token").send_keys(ANNA + Keys.ENTER)
+    WebDriverWait(browser, 30).until(lambda d: d.current_url == server.url + "/agents")
+    browser.get(server.url + "/agents/history")
+    assert browser.find_element(By.ID, "h-results").text == "Ostatnie rozmowy"
+    assert browser.find_element(By.ID, "history-empty").text == "Nie ma jeszcze rozmów przekazanych do Twoich kolejek."
+    shot(browser, tmp_path, "history-first-day")
+    browser.get(server.url + "/agents/history?order=48213")
+    assert browser.find_element(By.ID, "history-empty").text == "Brak rozmów spełniających kryteria."
+    browser.get(server.url + "/agents/history?caller=200")  # the last digits only: says how to search instead
+    said = browser.find_element(By.ID, "history-empty").text
+    assert said.startswith("Brak rozmów spełniających kryteria.") and "9 cyfr, np. 600 100 200" in said

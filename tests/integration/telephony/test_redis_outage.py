@@ -134,7 +134,7 @@ async def test_console_dashboards_and_stats_answer_503_in_polish_while_redis_is_
     async with outage_gateway(own_redis, tmp_path) as w, httpx.AsyncClient(base_url=w.base, timeout=30) as client:
         assert (await client.post("/agents/login", data={"token": "token-anna"})).status_code == 303
         own_redis.kill()
-        pages = ("/agents", "/agents/panels", "/agents/dashboard", "/agents/history", "/agents/gaps")
+        pages = ("/agents", "/agents/panels", "/agents/dashboard", "/agents/history", "/agents/gaps", "/agents/audit")
         apis = ("/v1/queues", "/v1/callbacks", "/v1/stats", "/v1/stats/live", "/v1/history", "/v1/audit")
         for path in (*pages, *apis):
             answer = await client.get(path, headers=bearer("anna"))

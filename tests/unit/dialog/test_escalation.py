@@ -231,3 +231,8 @@ def test_a_complaint_after_another_question_is_summarised_as_the_complaint() -> 
     assert yes[0].endswith("Sprawa: „chcę złożyć reklamację, telewizor przyszedł zbity”.")  # not „tak”
     asked = summarize("requested_human", said[0], [*said[:1], "konsultant"], 0, "calm").split("\n")
     assert asked[0] == "Klient prosi o rozmowę z konsultantem. Sprawa: „Ile kosztuje dostawa do paczkomatu?”."
+    typed = summarize("requested_human", "Chcę rozmawiać z konsultantem.", ["Halo.", "Czekam..."], 0, "calm")
+    assert typed.split("\n")[:2] == [  # a chat's full stop is not doubled after the quote; an ellipsis stays
+        "Klient prosi o rozmowę z konsultantem. Sprawa: „Chcę rozmawiać z konsultantem”.",
+        "Ostatnio klient powiedział: „Halo” / „Czekam...”.",
+    ]

@@ -40,7 +40,7 @@ def test_a_history_row_and_the_outcome_of_a_session() -> None:
               "notes": [{"agent": "anna", "outcome": "resolved", "note": "ok"}],
               "transcript": [{"role": "caller", "text": "Dzień dobry"}]}  # fmt: skip
     row = row_view(record, "Europe/Warsaw")
-    assert (row["when"], row["caller"]) == ("2026-12-04 12:00", "+48 600 100 200")
+    assert (row["when"], row["caller"]) == ("04.12.2026 12:00", "+48 600 100 200")
     assert row["outcome"] == "zakończona przez klienta"
     assert row["notes"][0]["outcome"] == "Sprawa rozwiązana" and row["transcript"][0]["who"] == "Klient"
     assert outcome_of({"slots": {"transfer_reason": "urgent"}}, None) == "transferred"
