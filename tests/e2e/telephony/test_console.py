@@ -71,7 +71,7 @@ def world(env: dict[str, Any]) -> dict[str, Any]:
         if key.startswith(f"{prefix}agent:"):
             r.hset(key, mapping={"status": "offline", "no_answers": 0})
             r.hdel(key, "reserved_for", "last_transfer")
-        elif key != f"{prefix}agents:all":
+        elif key not in (f"{prefix}agents:all", f"{prefix}store:epoch"):  # the epoch gone = Redis lost its data
             r.delete(key)
     env["twilio"].twilio.drain()
     return env
