@@ -152,8 +152,8 @@ class SpeechSettings(BaseSettings):
     call_session_timeout_s: float = Field(
         2.0,
         gt=0,
-        description="Longest wait for one read or write of a call's dialog session in Redis; past it (or when "
-        "Redis is down) the call goes on from its own copy, written back once Redis answers.",
+        description="Longest wait for one read or write of a call's (or a speaker conversation's) dialog session "
+        "in Redis; past it (or when Redis is down) it goes on from its own copy, written back once Redis answers.",
     )
 
     @field_validator("asr_remote", "tts_remote")

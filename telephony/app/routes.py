@@ -29,6 +29,7 @@ from telephony.metrics import build_metrics_router
 from telephony.playground.routes import STATIC_PATH as PLAYGROUND_STATIC
 from telephony.playground.routes import build_playground_router, playground_static_files
 from telephony.settings import Settings
+from telephony.speaker.device_turn import DeviceThreads
 from telephony.speaker.voice_turn import build_voice_turn_router
 from telephony.twilio.deps import TwilioDeps
 from telephony.twilio.routes import STATUS_SPOOL_KIND, apply_status, build_twilio_router
@@ -64,7 +65,7 @@ def route_table(
     table: list[tuple[APIRouter, list[Any]]] = [
         # POST /v1/chat; live chat with agents: GET /v1/chat/{id}, GET .../events (SSE), POST .../end
         (build_chat_router(deps.dialog, deps.live_chat, gateway.metrics, gateway.store), api_key),
-        (build_voice_turn_router(deps.services, gateway.metrics), api_key),  # POST /v1/voice/turn
+        (build_voice_turn_router(deps.services, gateway.metrics, device_threads(gateway)), api_key),  # /v1/voice/turn
         (build_twilio_router(twilio), []),  # /twilio/voice, /twilio/status, WS /twilio/stream
         (build_agents_router(deps.agents), []),  # /v1/agents, /v1/queues, /v1/callbacks, /v1/transfers, /v1/audit
         # the console; an agent going available rings a waiting caller (AgentsDeps.on_available)
@@ -96,6 +97,13 @@ def console_config(settings: Settings) -> ConsoleConfig:
         view=ViewConfig(orders=bool(settings.orders_path or settings.orders_url or settings.kb_path is None)),
         public_url=settings.public_url,
     )
+
+
+def device_threads(gateway: Gateway) -> DeviceThreads:
+    """The devices' conversations this worker holds through a Redis failure: a session read or write waits as
+    long as a call's (``INFOLINIA_CALL_SESSION_TIMEOUT_S``), and is forgotten with the session TTL."""
+    settings = gateway.settings
+    return DeviceThreads(gateway.metrics, settings.call_session_timeout_s, idle_s=settings.session_ttl_s)
 
 
 def rating_router(gateway: Gateway, deps: GatewayDeps) -> APIRouter:

@@ -13,27 +13,38 @@ Why no callback without that book (no Redis): a request kept in process memory i
 even on disk no agent would ever see it (the console and the agents' API live in Redis). A speaker that
 said "a consultant will call you back" would be making a promise nobody keeps; it says instead that it
 cannot book a call here and gives the hotline (``hotline``: the fallback number), which a user can act on.
+
+Redis failing under a conversation (``telephony/speaker/kept.py``, ``telephony/conversation_thread.py``, as a
+phone call): the process keeps each conversation's record and session. While Redis is down a turn goes on
+from those copies under the same ids, written back when it answers; when Redis came back empty, words that
+lean on the lost exchange get ``CALL_THREAD_LOST`` (the whole question again), a question that stands alone
+is answered, and the first turn of a conversation is never apologised to.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from dialog import catalogue
 from dialog.ports import Action, CallerInfo, Dialog, Handover, KeyValueStore
+from dialog.session_keeper import STORE_ERRORS
 from telephony.agents.callbacks import CallbackBook
-from telephony.metrics import ConversationTurn
+from telephony.conversation_thread import ConversationThread
+from telephony.conversation_turn import ConversationTurn
 from telephony.speaker import callback as cb
+from telephony.speaker.kept import Kept, KeptConversations
 
 log = logging.getLogger(__name__)
 
 CONVERSATION_KEY = "speaker:conversation:{}"
 MAX_CONVERSATION_ID = 128
+T = TypeVar("T")
 
 
 def _new_id() -> str:
@@ -58,7 +69,11 @@ class TurnSink(Protocol):
 
 
 class SpeakerConversations:
-    """One speaker utterance in, one reply out; the dialog engine does the thinking."""
+    """One speaker utterance in, one reply out; the dialog engine does the thinking.
+
+    ``metrics``: where a lost thread is counted (``thread_lost``; the Wyoming server has none: logged only);
+    ``store_timeout_s``: the longest a read or write of a conversation may wait on Redis before the copy here
+    is used (None: the client's own limits); ``kept``: the conversations held here (a bounded default)."""
 
     def __init__(
         self,
@@ -72,59 +87,79 @@ class SpeakerConversations:
         callbacks: CallbackBook | None = None,
         hotline: str = "",
         kpis: TurnSink | None = None,
+        metrics: object = None,
+        store_timeout_s: float | None = None,
+        kept: KeptConversations | None = None,
     ) -> None:
         self.dialog, self.store, self.ttl_s = dialog, store, ttl_s
         self.callbacks = callbacks  # None: no book agents see, so no callback is ever promised
         self.hotline = hotline
         self.kpis = kpis  # conversations, contained, transfers, reply times (telephony/insights)
         self._clock, self._new_id, self.channel = clock, new_id, channel
+        self.metrics, self.store_timeout_s = metrics, store_timeout_s
+        self.kept = kept or KeptConversations(idle_s=ttl_s)
 
     async def turn(self, text: str, conversation_id: str | None, phone: str | None = None) -> SpeakerReply:
         """Handle one utterance of conversation ``conversation_id`` (None or too long: a new one)."""
         if not conversation_id or len(conversation_id) > MAX_CONVERSATION_ID:
             conversation_id = self._new_id()
-        key = CONVERSATION_KEY.format(conversation_id)
-        record = await self.store.get(key) or {}
-        session_id = record.get("session_id") if isinstance(record.get("session_id"), str) else None
+        key, kept = CONVERSATION_KEY.format(conversation_id), self.kept.take(conversation_id, self._thread)
+        remembered = _session_of(kept.record)  # what this process saw, should Redis have come back empty
+        record = await self._record(kept, key)
+        session_id = _session_of(record) or remembered
+        kept.thread.answered = kept.thread.answered or _session_of(record) is not None
         state = cb.CallbackState.from_dict(record.get("callback"))
         if state is not None:
             began = time.monotonic()
             step = cb.answer(state, text, phone)
             if not step.pass_through:
                 callback_id = await self._book(step, state, session_id, conversation_id)
-                await self._save(key, session_id, step.state)
-                await self._callback_turn(text, step, state, session_id, callback_id, time.monotonic() - began)
+                await self._save(kept, key, session_id, step.state)
+                seconds = time.monotonic() - began
+                await self._callback_turn(kept, text, step, state, session_id, callback_id, seconds)
                 return SpeakerReply(step.reply, conversation_id, session_id, None, callback_id)
-        return await self._engine_turn(text, conversation_id, key, not record, session_id, phone)
+        lost = await kept.thread.lost(session_id, text)
+        if lost is not None:  # Redis lost the conversation and these words need it: asked again
+            await self._save(kept, key, session_id, None)
+            return SpeakerReply(lost.reply, conversation_id, session_id, lost.action)
+        return await self._engine_turn(text, conversation_id, (key, kept), session_id, phone)
+
+    def _thread(self) -> ConversationThread:
+        reply = catalogue.CALL_THREAD_LOST  # spoken, as on the phone: the whole question again
+        return ConversationThread(self.dialog, reply, self.channel, self.metrics, self.store_timeout_s, self._clock)
 
     async def _engine_turn(
-        self, text: str, conversation_id: str, key: str, new: bool, session_id: str | None, phone: str | None
+        self, text: str, conversation_id: str, held: tuple[str, Kept], session_id: str | None, phone: str | None
     ) -> SpeakerReply:
         """A turn the engine answers; a transfer it decides becomes the callback offer, or the hotline (no
         book), and the conversation records what the speaker said instead (no hand-off happened)."""
+        (key, kept), dialog = held, held[1].thread.dialog
         caller = CallerInfo(channel=self.channel, phone=phone)
         began = time.monotonic()
-        outcome = await self.dialog.handle(session_id, text, caller)
+        outcome = await dialog.handle(session_id, text, caller)
+        kept.thread.answered = True
         seconds, t = time.monotonic() - began, outcome.transfer
         reply, new_state = outcome.reply, None
         if outcome.action == "transfer" and t is not None:
             if self.callbacks is None:  # nobody can be asked to call back: the history says what was said
                 reply = no_callback_reply(self.hotline, t.emergency)
-                await self.dialog.handover_refused(outcome.session_id, reply, caller)
+                await dialog.handover_refused(outcome.session_id, reply, caller)
             else:
                 step = cb.offer(t)
                 reply, new_state = step.reply, step.state
-                await self.dialog.record(outcome.session_id, None, reply, caller, "offered")
+                await dialog.record(outcome.session_id, None, reply, caller, "offered")
         if self.kpis is not None:  # a transfer is only offered here: counted once a callback is booked
-            self.kpis.conversation_turn(ConversationTurn.of("speaker", outcome, seconds, new=new, handed_over=False))
+            turn = ConversationTurn.of("speaker", outcome, seconds, new=session_id is None, handed_over=False)
+            self.kpis.conversation_turn(turn)
         if outcome.action == "end":
-            await self.store.delete(key)
+            await self._end(kept, key, conversation_id)
         else:
-            await self._save(key, outcome.session_id, new_state)
+            await self._save(kept, key, outcome.session_id, new_state)
         return SpeakerReply(reply, conversation_id, outcome.session_id, outcome.action)
 
     async def _callback_turn(
         self,
+        kept: Kept,
         text: str,
         step: cb.Step,
         state: cb.CallbackState,
@@ -139,7 +174,7 @@ class SpeakerConversations:
         if session_id is not None:
             handover: Handover | None = "booked" if booked else "not_booked" if step.state is None else None
             caller = CallerInfo(channel=self.channel, phone=step.book_phone if booked else None)
-            await self.dialog.record(session_id, text, step.reply, caller, handover)
+            await kept.thread.dialog.record(session_id, text, step.reply, caller, handover)
         if self.kpis is not None:
             action, reason, queue = ("transfer", state.reason, state.queue) if booked else ("answer", "", "")
             turn = ConversationTurn("speaker", action, seconds, False, reason, queue, conversation=session_id or "")
@@ -163,9 +198,47 @@ class SpeakerConversations:
         log.info("callback request %s queued for %s (%s)", request.id, request.queue, request.reason)
         return request.id
 
-    async def _save(self, key: str, session_id: str | None, state: cb.CallbackState | None) -> None:
+    async def _record(self, kept: Kept, key: str) -> dict[str, Any]:
+        """The conversation's record: the store's, or the copy here when it is newer or the store fails
+        (none: a new conversation, as the engine's fresh session during an outage)."""
+        if kept.pending and kept.record is not None:
+            return kept.record
+        try:
+            record = await self._ask(self.store.get(key)) or {}
+        except STORE_ERRORS as exc:
+            log.warning("speaker store unavailable (%r): conversation goes on from its copy here", exc)
+            kept.pending = kept.record is not None
+            return kept.record or {}
+        kept.record = record or None
+        return record
+
+    async def _save(self, kept: Kept, key: str, session_id: str | None, state: cb.CallbackState | None) -> None:
+        """Keep the record here and store it; a store that fails gets it with a later turn's."""
         value = {"session_id": session_id, "callback": None if state is None else state.to_dict()}
-        await self.store.set(key, value, ttl_s=self.ttl_s)
+        kept.record, kept.pending = value, True
+        try:
+            await self._ask(self.store.set(key, value, ttl_s=self.ttl_s))
+        except STORE_ERRORS as exc:
+            log.warning("speaker store unavailable (%r): conversation %s kept here", exc, session_id)
+            return
+        kept.pending = False
+
+    async def _end(self, kept: Kept, key: str, conversation_id: str) -> None:
+        """The dialog ended the conversation: its session written back if still pending, its record gone."""
+        await kept.thread.close()
+        self.kept.drop(conversation_id)
+        try:
+            await self._ask(self.store.delete(key))
+        except STORE_ERRORS as exc:  # it expires with the session TTL
+            log.warning("speaker store unavailable (%r): ended conversation %s left to expire", exc, conversation_id)
+
+    async def _ask(self, call: Awaitable[T]) -> T:
+        return await (call if self.store_timeout_s is None else asyncio.wait_for(call, self.store_timeout_s))
+
+
+def _session_of(record: dict[str, Any] | None) -> str | None:
+    value = None if record is None else record.get("session_id")
+    return value if isinstance(value, str) else None
 
 
 def no_callback_reply(hotline: str, emergency: bool = False) -> str:

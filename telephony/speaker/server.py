@@ -74,6 +74,8 @@ def gateway_from_services(services: SpeakerServices, limits: WyomingLimits | Non
             callbacks=services.callbacks,
             hotline=settings.fallback_number,
             kpis=getattr(services, "kpis", None),  # conversations counted in the KPIs (Redis)
+            # a conversation goes on from its copy here when Redis stalls as long as a call would wait
+            store_timeout_s=settings.call_session_timeout_s,
         ),
         recognizer=services.recognizer,
         synthesizer=synth,

@@ -38,7 +38,8 @@ from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome
 from telephony.access.lanes import RecognizerBusy
 from telephony.chat.models import ChatResponse
 from telephony.chat.unavailable import refuse_here, unavailable_view
-from telephony.metrics import ConversationTurn
+from telephony.conversation_turn import ConversationTurn
+from telephony.speaker.device_turn import DeviceThreads
 from telephony.speaker.voice_input import MAX_RATE, MIN_RATE, encode_wav, read_voice_input, reject, wants_wav
 from voice.ports import PCM, Recognizer, Synthesizer, Transcript
 
@@ -91,7 +92,10 @@ _BODY_DOC: dict[str, Any] = {
 }
 
 
-async def _turn(services: SpeechServices, pcm: PCM, rate: int, session_id: str | None) -> tuple[Transcript, Outcome]:
+async def _turn(
+    services: SpeechServices, threads: DeviceThreads, pcm: PCM, rate: int, session_id: str | None
+) -> tuple[Transcript, Outcome, Dialog]:
+    """What was heard, the outcome, and the dialog bound to the conversation's kept session."""
     recognizer = services.device_recognizer
     assert recognizer is not None
     try:
@@ -100,16 +104,21 @@ async def _turn(services: SpeechServices, pcm: PCM, rate: int, session_id: str |
         retry = {"Retry-After": str(max(1, round(exc.retry_after_s)))}
         raise HTTPException(503, f"the recognizer is busy ({exc}): retry later", headers=retry) from exc
     if not heard.text.strip():  # silence or noise: ask again rather than feed "" to the engine
-        return heard, Outcome(session_id=session_id or uuid.uuid4().hex, action="clarify", reply=catalogue.NOT_HEARD)
+        outcome = Outcome(session_id=session_id or uuid.uuid4().hex, action="clarify", reply=catalogue.NOT_HEARD)
+        return heard, outcome, services.dialog
     said = [Hypothesis(t, c) for t, c in heard.nbest()]
-    return heard, await services.dialog.handle_nbest(session_id, said, CallerInfo(channel="voice"))
+    return heard, *await threads.turn(services.dialog, session_id, said, CallerInfo(channel="voice"))
 
 
-def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None) -> APIRouter:
+def build_voice_turn_router(
+    get_services: ServicesProvider, metrics: Any = None, threads: DeviceThreads | None = None
+) -> APIRouter:
     """``get_services``: the loaded models and engine, per request (``GatewayDeps.services`` waits for
     start-up). ``metrics``: counts each turn as a speaker conversation's (``Metrics.conversation_turn``;
-    a turn without a session id starts one)."""
+    a turn without a session id starts one) and a session Redis lost (``thread_lost``). ``threads``: the
+    devices' conversations this process holds through a Redis failure (``telephony/speaker/device_turn.py``)."""
     router = APIRouter(tags=["voice"])
+    threads = threads or DeviceThreads(metrics)
 
     @router.post("/v1/voice/turn", response_model=VoiceTurnResponse, openapi_extra=_BODY_DOC)
     async def voice_turn(
@@ -127,10 +136,10 @@ def build_voice_turn_router(get_services: ServicesProvider, metrics: Any = None)
         session = session_id or form_session or request.headers.get("x-infolinia-session-id") or None
         if session is not None and len(session) > 128:
             raise reject(422, "session_id is longer than 128 characters")
-        heard, outcome = await _turn(services, pcm, in_rate, session)
+        heard, outcome, dialog = await _turn(services, threads, pcm, in_rate, session)
         handed_over = outcome.action != "transfer"  # a device has no line to an agent: it is told so
         if not handed_over:
-            outcome = await refuse_here(services.dialog, outcome, CallerInfo(channel="voice"))
+            outcome = await refuse_here(dialog, outcome, CallerInfo(channel="voice"))
         decided = time.perf_counter()
         if metrics is not None:
             new = session is None
