@@ -92,6 +92,7 @@ def channel_row(channel: str, s: dict[str, Any]) -> dict[str, Any]:
         "conversations": s["conversations"],
         "contained": s["contained"],
         "containment": percent(s["containment"]),
+        "unresolved": s["unresolved"],
         "transferred": s["transferred"],
         "abandoned": s["abandoned"],
         "csat_avg": decimal(s["csat_avg"], ".2f"),
