@@ -24,6 +24,7 @@ class ConversationTurn:
     solved: bool = False  # ``Outcome.solved``: the bot ended it alone, counted once per conversation
     handed_over: bool = True  # False: a transfer nobody could take (no agent, a device)
     conversation: str = ""  # the dialog session id: which conversation is in progress (the live tile)
+    expects: str = "text"  # what the bot's reply waits for (an unanswered question is no solved chat)
 
     @classmethod
     def of(
@@ -32,5 +33,6 @@ class ConversationTurn:
         t = outcome.transfer
         reason, queue = (t.reason, t.queue) if t is not None else ("", "")
         return cls(
-            channel, outcome.action, seconds, new, reason, queue, outcome.solved, handed_over, outcome.session_id
-        )
+            channel, outcome.action, seconds, new, reason, queue, outcome.solved, handed_over, outcome.session_id,
+            outcome.expects,
+        )  # fmt: skip

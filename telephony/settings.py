@@ -165,6 +165,9 @@ class Settings(SpeechSettings):
     kpi_retention_days: int = Field(
         400, ge=1, description="How long the hourly KPI counters are kept (no personal data)."
     )
+    chat_idle_min: float = Field(
+        15, gt=0, description="Minutes a chat without a hand-off stays quiet before it counts as solved or not."
+    )
     callback_promise_h: float = Field(
         24, gt=0, description="A callback closed within this many hours counts as in time."
     )

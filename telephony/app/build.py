@@ -76,6 +76,7 @@ class Gateway:
     history: HistoryParts | None = None  # with Redis: past conversations and the KB gaps report
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
     _gauges: asyncio.Task[None] | None = field(default=None, repr=False)  # the KPI gauges' refresh
+    _sweep: asyncio.Task[None] | None = field(default=None, repr=False)  # quiet chats' verdicts (outcomes.py)
 
     async def start(self, services: Services | None = None) -> Services:
         """Start-up: publish the roster, then build the services (or take ``services``, in tests)."""
@@ -94,6 +95,7 @@ class Gateway:
         self.metrics.watch_speech(services.recognizer, services.synthesizer)  # queue-wait observers
         if isinstance(self.metrics, InsightMetrics):  # today's KPIs (all workers) as Prometheus gauges
             self._gauges = asyncio.create_task(self.metrics.keep_gauges())
+            self._sweep = asyncio.create_task(self.metrics.outcomes.keep_sweeping())  # every worker; each chat once
         self.services.set(services)
         st = self.settings
         log.info("infolinia ready on http://%s:%d (public URL %s)", st.host, st.port, st.public_url)
@@ -118,8 +120,9 @@ class Gateway:
         return self.transfer.warm if self.transfer else None
 
     async def close(self) -> None:
-        if self._gauges is not None:
-            await stop_task(self._gauges)
+        for task in (self._gauges, self._sweep):
+            if task is not None:
+                await stop_task(task)
         self.metrics.close()
         if self.transfer is not None and self.transfer.chat is not None:
             await self.transfer.chat.watch.close()
@@ -179,7 +182,9 @@ def build_metrics(settings: Settings, kpis: KpiStore | None) -> Metrics:
     """Prometheus metrics; with KPIs (Redis), the same reports also feed the KPI store."""
     if kpis is None:
         return Metrics(multiprocess_dir=settings.metrics_dir)
-    return InsightMetrics(kpis, multiprocess_dir=settings.metrics_dir, timezone=settings.timezone)
+    return InsightMetrics(
+        kpis, multiprocess_dir=settings.metrics_dir, timezone=settings.timezone, chat_idle_s=settings.chat_idle_min * 60
+    )
 
 
 def build_survey(

@@ -14,7 +14,7 @@ from telephony.agents.repo import AgentState
 from telephony.agents.roster import Agent
 from telephony.console.deps import AgentsDeps
 from telephony.console.queues import queue_names, queue_view
-from telephony.console.view import STATUS_LABELS, ViewConfig, callbacks_view, transfer_view
+from telephony.console.view import ViewConfig, callbacks_view, ringing_channel, status_label, transfer_view
 from telephony.history.view import earlier_view
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ async def render_context(deps: AgentsDeps, agent_id: str, view: ViewConfig) -> d
     return {
         "agent": {"id": state.id, "name": state.agent.name, "supervisor": state.agent.supervisor},
         "agent_status": state.status,
-        "status_label": STATUS_LABELS.get(state.status, state.status),
+        "status_label": status_label(state.status, _ringing(state, transfer)),
         "transfer": transfer,
         "wrap_up": state.status == "wrap_up",
         "outcomes": view.outcomes,
@@ -50,6 +50,13 @@ async def render_context(deps: AgentsDeps, agent_id: str, view: ViewConfig) -> d
         "callback_outcomes": view.callback_outcomes,
         "flash": None,
     }
+
+
+def _ringing(state: AgentState, transfer: dict[str, Any] | None) -> str | None:
+    """The channel of the offer ringing on the agent's screen (the record is read for the panel anyway)."""
+    if transfer is None:
+        return None
+    return ringing_channel(state.status, transfer["status"], "chat" if transfer["is_chat"] else "phone")
 
 
 async def _transfer(deps: AgentsDeps, state: AgentState) -> dict[str, Any] | None:

@@ -19,6 +19,8 @@ STATUS_LABELS = {
     "wrap_up": "Kończy obsługę",
     "offline": "Niedostępny",
 }
+# A busy agent whose offer still rings: no conversation yet, so not "Zajęty: rozmowa" (``status_label``)
+RINGING_LABELS = {"phone": "Dzwoni: połączenie", "chat": "Oferta czatu"}
 TRANSFER_LABELS = {
     "waiting": "Klient czeka w kolejce",
     "ringing": "Przychodzące połączenie",
@@ -36,6 +38,24 @@ CHAT_LABELS = {
     "completed": "Czat zakończony",
     "abandoned": "Klient opuścił czat",
 }
+
+
+def status_label(status: str, ringing: str | None = None) -> str:
+    """The agent's status in words. ``ringing``: the channel of the offer the agent is reserved for while it
+    still rings (None: nothing rings). Why: the repository marks an agent busy from the moment an offer is
+    made, so the status alone would say "in a conversation" while the phone or the chat offer only rings."""
+    if status == "busy" and ringing is not None:
+        return RINGING_LABELS.get(ringing, RINGING_LABELS["phone"])
+    return STATUS_LABELS.get(status, status)
+
+
+def ringing_channel(status: str, transfer_status: str | None, channel: str | None) -> str | None:
+    """The offer's channel when a busy agent's transfer is still ringing, else None."""
+    if status != "busy" or transfer_status != "ringing":
+        return None
+    return "chat" if channel == "chat" else "phone"
+
+
 CHAT_SENDERS = {"customer": "Klient", "agent": "Ty", "system": "Informacja"}
 # What the agent does next with a phone transfer: the console itself has no answer button (the call is
 # answered on the agent's phone, where the briefing asks for 1), so a ringing card must say so.

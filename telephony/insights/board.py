@@ -11,7 +11,7 @@ from datetime import tzinfo
 from typing import Any
 
 from telephony.console.deps import AgentsDeps
-from telephony.console.view import STATUS_LABELS
+from telephony.console.view import status_label
 from telephony.insights.buckets import CHANNELS, WAIT_BINS
 from telephony.insights.charts import columns, rows
 from telephony.insights.kpis import KpiStore
@@ -92,6 +92,7 @@ def channel_row(channel: str, s: dict[str, Any]) -> dict[str, Any]:
         "conversations": s["conversations"],
         "contained": s["contained"],
         "containment": percent(s["containment"]),
+        "unresolved": s["unresolved"],
         "transferred": s["transferred"],
         "abandoned": s["abandoned"],
         "csat_avg": decimal(s["csat_avg"], ".2f"),
@@ -111,8 +112,8 @@ def agent_rows(states: list[dict[str, Any]], figures: dict[str, dict[str, Any]])
             {
                 "id": state["id"],
                 "name": state["name"],
-                "status": STATUS_LABELS.get(state["status"], state["status"]),
-                "status_key": state["status"],
+                "status": status_label(state["status"], state.get("ringing")),
+                "status_key": "ringing" if state.get("ringing") else state["status"],
                 "answered": f.get("answered", 0),
                 "callbacks_done": f.get("callbacks_done", 0),
                 "csat": "–" if f.get("csat_avg") is None else f"{decimal(f['csat_avg'], '.2f')} ({f['csat_count']})",

@@ -80,6 +80,7 @@ def summarize(fields: Mapping[str, int]) -> dict[str, Any]:
         "conversations": conversations,
         "contained": contained,
         "containment": round(contained / conversations, 4) if conversations else None,
+        "unresolved": fields.get("unresolved", 0),  # a chat that went quiet without an answer (no hand-off)
         "transferred": fields.get("transferred", 0),
         "transfers_by_reason": _group(fields, "reason:"),
         "abandoned": fields.get("abandoned", 0),

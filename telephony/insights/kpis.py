@@ -5,7 +5,8 @@ Key ``<prefix>kpi:<channel>:<hour>`` (hours since the epoch, UTC), fields (``tel
 ``q:<queue>:<what>``, ``a:<agent>:<what>``, ``callbacks_done``, ``callbacks_in_time``,
 ``callbacks_no_answer`` (tries), ``callbacks_unreachable``, ``callbacks_wrong_number``, ``csat_sum``,
 ``csat_count``, ``csat:<1..5>`` and histogram bins ``wait:<i>``, ``agent_frt:<i>``, ``bot_frt:<i>``,
-``turn:<i>``. Each bucket expires ``ttl_s`` after its last write (no personal data: counts only).
+``turn:<i>``, ``unresolved`` (a chat that went quiet unanswered: ``telephony.insights.outcomes``). Each
+bucket expires ``ttl_s`` after its last write (no personal data: counts only).
 
 Why fire-and-forget writes: the events come from synchronous metric hooks in the middle of a call; a
 KPI must never delay or break a caller, so a write that fails (Redis down) is logged and dropped.
@@ -84,7 +85,7 @@ class KpiStore:
         """An agent wrote in ``conversation`` ``seconds`` after the customer was handed over: only the first
         such message is a sample (``SET NX`` on ``<prefix>kpi:frt:<conversation>``, so two workers or a
         second message never count it twice); an agent who writes nothing gives no sample."""
-        self._spawn(self._first_response(channel, conversation, max(0.0, seconds), self.clock()))
+        self.spawn(self._first_response(channel, conversation, max(0.0, seconds), self.clock()))
 
     async def _first_response(self, channel: str, conversation: str, seconds: float, at: float) -> None:
         try:
@@ -128,7 +129,7 @@ class KpiStore:
         """A chat or speaker conversation the bot just answered (``over``: ended, or a person took it). Why
         a recency set and not a counter like the phone's: a chat or a speaker has no hang-up, its customer
         just stops writing, so "in progress" means a turn within ``LIVE_WINDOW_S`` and not over."""
-        self._spawn(self._with_bot(channel, conversation, over, self.clock()))
+        self.spawn(self._with_bot(channel, conversation, over, self.clock()))
 
     async def _with_bot(self, channel: str, conversation: str, over: bool, at: float) -> None:
         key = f"{self.prefix}kpi:live:{channel}"
@@ -143,7 +144,7 @@ class KpiStore:
 
     def active(self, channel: str, delta: int) -> None:
         """Phone calls in progress (a live counter, no bucket: the dashboard's first tile)."""
-        self._spawn(self._active(channel, delta))
+        self.spawn(self._active(channel, delta))
 
     async def _active(self, channel: str, delta: int) -> None:
         try:
@@ -163,9 +164,10 @@ class KpiStore:
     # --- writing -----------------------------------------------------------------------------------
     def add(self, channel: str, fields: Mapping[str, int]) -> None:
         """Schedule the increments (in the running loop); without one, nothing is recorded."""
-        self._spawn(self.write(channel, dict(fields), self.clock()))
+        self.spawn(self.write(channel, dict(fields), self.clock()))
 
-    def _spawn(self, write: Coroutine[Any, Any, None]) -> None:
+    def spawn(self, write: Coroutine[Any, Any, None]) -> None:
+        """Run one write in the background (``flush`` awaits it); without a running loop, drop it."""
         try:
             task = asyncio.get_running_loop().create_task(write)
         except RuntimeError:

@@ -23,7 +23,9 @@ from prometheus_client import Gauge
 
 from telephony.agents.callbacks import NO_ANSWER, NOT_REACHED, CallbackBook, CallbackStatus, ClaimResult
 from telephony.conversation_turn import ConversationTurn
+from telephony.insights.idle import last_turn
 from telephony.insights.kpis import KpiStore
+from telephony.insights.outcomes import HANDED, ChatOutcomes
 from telephony.insights.stats import day_start, period_stats
 from telephony.metrics import CONTAINED_ENDINGS, Metrics
 
@@ -39,10 +41,16 @@ class InsightMetrics(Metrics):
     Redis by ``refresh_gauges``: the same figures as ``/v1/stats``, for Prometheus and Grafana)."""
 
     def __init__(
-        self, kpis: KpiStore, *, multiprocess_dir: str | os.PathLike[str] | None = None, timezone: str = "UTC"
+        self,
+        kpis: KpiStore,
+        *,
+        multiprocess_dir: str | os.PathLike[str] | None = None,
+        timezone: str = "UTC",
+        chat_idle_s: float = 900.0,
     ) -> None:
         super().__init__(multiprocess_dir=multiprocess_dir)
         self.kpis, self.tz = kpis, ZoneInfo(timezone)
+        self.outcomes = ChatOutcomes(kpis, chat_idle_s)  # quiet chats: solved by the bot or not (swept)
         self.kpi_today = Gauge(
             "infolinia_kpi_today", "Today's KPIs of every worker (from Redis), by channel.", ["channel", "kpi"],
             registry=self.registry, multiprocess_mode="mostrecent",
@@ -99,7 +107,7 @@ class InsightMetrics(Metrics):
 
     def conversation_turn(self, turn: ConversationTurn) -> None:
         super().conversation_turn(turn)
-        record_turn(self.kpis, turn)
+        record_turn(self.kpis, turn, self.outcomes)
 
 
 GAUGED = ("conversations", "contained", "transferred", "abandoned", "answered_by_agent", "callbacks_done",
@@ -126,21 +134,34 @@ def _num(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
-def record_turn(kpis: KpiStore, turn: ConversationTurn) -> None:
+def record_turn(kpis: KpiStore, turn: ConversationTurn, outcomes: ChatOutcomes | None = None) -> None:
     """One chat or speaker turn: a new conversation, in progress with the bot (the live tile), the bot's
     reply time, and how it ended: ``solved`` by the bot alone (``Outcome.solved``: once per conversation,
     never one a person took), or handed to people (a ``transfer`` someone could take: a chat nobody was
-    there for is not a hand-off)."""
+    there for is not a hand-off). A chat (``outcomes``) also ends by going quiet: ``_track``."""
     if turn.new:
         kpis.started(turn.channel)
     if turn.conversation:  # with the bot until it ends or a person takes it
         over = turn.action == "end" or (turn.action == "transfer" and turn.handed_over)
         kpis.with_bot(turn.channel, turn.conversation, over)
     kpis.bot_replied(turn.channel, turn.seconds, first=turn.new)
-    if turn.solved:
+    if outcomes is not None and turn.conversation and outcomes.tracks(turn.channel):
+        _track(outcomes, turn, kpis.clock())
+    elif turn.solved:
         kpis.contained(turn.channel)
-    elif turn.action == "transfer" and turn.handed_over:
+    if turn.action == "transfer" and turn.handed_over:
         kpis.transferred(turn.channel, turn.reason, turn.queue)
+
+
+def _track(outcomes: ChatOutcomes, turn: ConversationTurn, now: float) -> None:
+    """A chat's turn for the idle sweep (``telephony/insights/outcomes.py``): its last bot turn, and the
+    verdicts a turn settles at once: solved by an explicit end (counted once, even after a sweep counted
+    it), or a hand-off (what the bot was credited with before is taken back)."""
+    outcomes.seen(turn.channel, turn.conversation, last_turn(turn, now))
+    if turn.solved:
+        outcomes.settle(turn.channel, turn.conversation, "contained", now)
+    elif turn.action == "transfer" and turn.handed_over:
+        outcomes.settle(turn.channel, turn.conversation, HANDED, now)
 
 
 class TurnKpis:

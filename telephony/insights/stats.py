@@ -10,8 +10,10 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from telephony.agents.callbacks import epoch_of
+from telephony.agents.repo import AgentState
 from telephony.console.deps import AgentsDeps
 from telephony.console.queues import queue_names, queue_view
+from telephony.console.view import ringing_channel
 from telephony.insights.buckets import CHANNELS, add_counts, by_agent, by_queue, days, summarize
 from telephony.insights.kpis import KpiStore
 
@@ -74,8 +76,9 @@ async def trend(kpis: KpiStore, end: float, n: int, tz: tzinfo) -> list[dict[str
 
 
 async def live_state(deps: AgentsDeps) -> dict[str, Any]:
-    """Now: callers waiting per queue and the longest wait, connected conversations, agents by status, and
-    the callbacks to make: due now, and waiting for their next try after one nobody answered."""
+    """Now: callers waiting per queue and the longest wait, connected conversations, agents by status (each
+    with ``ringing``: the channel of an offer still ringing them, else None), and the callbacks to make:
+    due now, and waiting for their next try after one nobody answered."""
     queues = [await queue_view(deps, name) for name in await queue_names(deps)]
     pending = await deps.callbacks.list("pending", limit=LIVE_CALLBACKS)
     now = deps.clock()
@@ -89,8 +92,19 @@ async def live_state(deps: AgentsDeps) -> dict[str, Any]:
         "waiting": len(waiting),
         "longest_wait_s": max((w["waited_s"] for w in waiting), default=0.0),
         "agents_by_status": by_status,
-        "agents": [{"id": s.agent.id, "name": s.agent.name, "status": s.status} for s in states],
+        "agents": [
+            {"id": s.agent.id, "name": s.agent.name, "status": s.status, "ringing": await _ringing(deps, s)}
+            for s in states
+        ],
         "queues": [{k: q[k] for k in ("queue", "open", "waiting_count", "available_agents")} for q in queues],
         "callbacks_due": due,
         "callbacks_later": len(pending) - due,
     }
+
+
+async def _ringing(deps: AgentsDeps, state: AgentState) -> str | None:
+    """The channel of the offer ringing ``state``'s agent (one read per busy agent: a handful at most)."""
+    if state.status != "busy" or not state.reserved_for:
+        return None
+    record = await deps.transfers.get(state.reserved_for)
+    return None if record is None else ringing_channel(state.status, record.status, record.channel)

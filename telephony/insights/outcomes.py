@@ -1,0 +1,150 @@
+"""Chats that end by going quiet, counted once across every worker: the Redis side of ``idle.py``.
+
+Keys (prefix ``<prefix>kpi:``): ``idle:<channel>`` a sorted set of the conversations still with the bot,
+scored by their last bot turn; ``last:<channel>`` a hash of what that turn was (``LastTurn.encode``);
+``wanted:<channel>:<conversation>`` set when its customer asked for a person nobody could be (it sticks);
+``outcome:<channel>:<conversation>`` the verdict counted so far and the hour bucket it went into.
+
+Why a Lua claim: every worker runs the sweep; the script takes the conversations idle past the cut-off out
+of the set in one atomic step, so each quiet chat is decided by exactly one worker, and a turn that lands
+meanwhile re-adds it (scored afresh) rather than being lost.
+
+A chat continued after it was counted is counted once still (``_SETTLE``): the verdict is *revised*, never
+added twice. The next quiet spell decides again; a different verdict moves the count (``contained`` -1 in
+the bucket it was in, ``unresolved`` +1), the same one changes nothing; an explicit end the engine calls
+solved is the same as ``contained``. A hand-off to a person takes back whatever the bot was credited
+with (the chat counts as transferred) and is final: the bot is never credited for a chat a person took,
+as the engine never calls such a conversation solved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telephony.insights.buckets import hour_of
+from telephony.insights.idle import IDLE_CHANNELS, LastTurn, idle_outcome
+from telephony.insights.kpis import KpiStore
+
+log = logging.getLogger(__name__)
+OUTCOME_TTL_S = 2 * 86400  # a chat continued later than this is a new conversation for the KPIs
+BATCH = 200  # conversations claimed per script run (a large backlog takes several, none blocks Redis long)
+HANDED = "handed"
+
+# KEYS: idle zset, last-turn hash. ARGV: cut-off, batch. Returns [id, last turn, score, ...] taken out.
+_CLAIM = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, id in ipairs(ids) do
+  local score = redis.call('ZSCORE', KEYS[1], id)
+  local last = redis.call('HGET', KEYS[2], id) or ''
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('HDEL', KEYS[2], id)
+  table.insert(out, id); table.insert(out, last); table.insert(out, score)
+end
+return out
+"""
+
+# KEYS: outcome key, new bucket. ARGV: verdict (contained | unresolved | handed), bucket TTL, outcome TTL.
+# Returns 1 when the counts changed.
+_SETTLE = """
+local old = redis.call('GET', KEYS[1])
+local verdict, bucket = nil, nil
+if old then verdict, bucket = string.match(old, '^([^|]*)|(.*)$') end
+if verdict == 'handed' or verdict == ARGV[1] then return 0 end
+if verdict and verdict ~= '' then redis.call('HINCRBY', bucket, verdict, -1) end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. KEYS[2], 'EX', tonumber(ARGV[3]))
+if ARGV[1] ~= 'handed' then
+  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+  redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]))
+end
+return 1
+"""
+
+
+class ChatOutcomes:
+    """Track the chats with the bot, and settle each quiet one once (``sweep``, from any worker)."""
+
+    def __init__(self, kpis: KpiStore, idle_after_s: float, channels: tuple[str, ...] = IDLE_CHANNELS) -> None:
+        self.kpis, self.idle_after_s, self.channels = kpis, idle_after_s, channels
+        self.redis, self.prefix = kpis.redis, f"{kpis.prefix}kpi:"
+        self._claim = self.redis.register_script(_CLAIM)
+        self._settle = self.redis.register_script(_SETTLE)
+
+    def tracks(self, channel: str) -> bool:
+        return channel in self.channels
+
+    # --- events (sync, fire-and-forget like every KPI write) ----------------------------------------
+    def seen(self, channel: str, conversation: str, last: LastTurn | None) -> None:
+        """The bot answered a turn: remember it (``last``), or forget the chat when it is over for the bot."""
+        self.kpis.spawn(self._seen(channel, conversation, last))
+
+    def settle(self, channel: str, conversation: str, verdict: str, at: float) -> None:
+        """Count (or revise to) ``verdict`` for the conversation, in the bucket of ``at``."""
+        self.kpis.spawn(self._safe_settle(channel, conversation, verdict, at))
+
+    def _keys(self, channel: str) -> list[str]:
+        return [f"{self.prefix}idle:{channel}", f"{self.prefix}last:{channel}"]
+
+    def _wanted(self, channel: str, conversation: str) -> str:
+        return f"{self.prefix}wanted:{channel}:{conversation}"
+
+    async def _seen(self, channel: str, conversation: str, last: LastTurn | None) -> None:
+        idle, turns = self._keys(channel)
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                if last is None:
+                    pipe.zrem(idle, conversation)
+                    pipe.hdel(turns, conversation)
+                else:
+                    pipe.zadd(idle, {conversation: last.at})
+                    pipe.hset(turns, conversation, last.encode())
+                    pipe.expire(idle, OUTCOME_TTL_S)
+                    pipe.expire(turns, OUTCOME_TTL_S)
+                    if last.wanted_person:  # only ever set: a later sweep of the same chat still sees it
+                        pipe.set(self._wanted(channel, conversation), 1, ex=OUTCOME_TTL_S)
+                await pipe.execute()
+        except Exception as exc:
+            log.warning("KPI idle tracking of %s lost: %r", conversation, exc)
+
+    async def _safe_settle(self, channel: str, conversation: str, verdict: str, at: float) -> None:
+        try:
+            await self._settle_now(channel, conversation, verdict, at)
+        except Exception as exc:
+            log.warning("KPI outcome %s of %s lost: %r", verdict, conversation, exc)
+
+    async def _settle_now(self, channel: str, conversation: str, verdict: str, at: float) -> bool:
+        keys = [f"{self.prefix}outcome:{channel}:{conversation}", self.kpis.key(channel, hour_of(at))]
+        return bool(await self._settle(keys=keys, args=[verdict, self.kpis.ttl_s, OUTCOME_TTL_S]))
+
+    # --- the sweep ----------------------------------------------------------------------------------
+    async def sweep(self) -> int:
+        """Decide every conversation quiet for ``idle_after_s`` (those this worker claims); how many."""
+        await self.kpis.flush()  # this worker's own turns are in Redis before it judges them
+        now, decided = self.kpis.clock(), 0
+        for channel in self.channels:
+            while rows := await self._claim(keys=self._keys(channel), args=[now - self.idle_after_s, BATCH]):
+                for i in range(0, len(rows), 3):
+                    conversation = _s(rows[i])
+                    wanted = bool(await self.redis.exists(self._wanted(channel, conversation)))
+                    last = LastTurn.decode(_s(rows[i + 1]), float(rows[i + 2]), wanted)
+                    verdict = idle_outcome(last, now, self.idle_after_s)
+                    if verdict is not None and await self._settle_now(channel, conversation, verdict, last.at):
+                        decided += 1
+                if len(rows) < 3 * BATCH:
+                    break
+        return decided
+
+    async def keep_sweeping(self, every_s: float | None = None) -> None:
+        """Sweep until cancelled (a Redis outage skips a round, never ends the loop)."""
+        every = every_s if every_s is not None else min(60.0, max(1.0, self.idle_after_s / 10))
+        while True:
+            try:
+                await self.sweep()
+            except Exception as exc:
+                log.warning("quiet chats not swept: %r", exc)
+            await asyncio.sleep(every)
+
+
+def _s(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
