@@ -38,6 +38,11 @@ REDIS_MAX_CONNECTIONS = 100
 REDIS_WAIT_S = 5.0
 REDIS_CONNECT_S = 3.0  # the handshake waits out a stalled Redis (a 1 s pause lost sessions at 1.0); still bounded
 REDIS_RETRIES = 2
+# A command Redis accepted but does not answer (stalled: a paused process, a host swapping, a black hole) fails
+# after this long, as 'Redis unavailable' (the callers degrade: spool, 503, the call's own copy). Without it a
+# command on a pooled connection waited forever. Blocking reads are not bounded by it: pub/sub
+# ``get_message(timeout=...)`` reads with its own timeout (``telephony/agents/events.py``).
+REDIS_TIMEOUT_S = 2.0
 REDIS_FAILOVER_S = 10.0
 SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
 T = TypeVar("T")
@@ -144,13 +149,22 @@ class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
     """The Sentinel pool (asks for the master before connecting) with the blocking pool's bounded wait."""
 
 
-def _common(retry: Retry) -> dict[str, Any]:
+def _common(retry: Retry, timeout_s: float | None, retry_on: tuple[type[Exception], ...]) -> dict[str, Any]:
     return {
         "decode_responses": True,
         "socket_connect_timeout": REDIS_CONNECT_S,
+        "socket_timeout": timeout_s,
         "retry": retry,
-        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+        "retry_on_error": list(retry_on),
     }
+
+
+def plain_retry() -> Retry:
+    """A plain Redis: a refused or reset connection (a restart blip) is tried twice more within 0.2 s; a
+    *timeout* is not retried. Why: a Redis that did not answer in ``timeout_s`` is stalled, not blinking;
+    three tries made a stalled Redis hold a request for 15 s (each new connection's handshake timing out
+    too), and a write sent again may be applied twice once Redis goes on."""
+    return Retry(ExponentialBackoff(cap=0.2, base=0.05), REDIS_RETRIES, supported_errors=(RedisConnectionError,))
 
 
 def connect_redis(
@@ -158,6 +172,7 @@ def connect_redis(
     max_connections: int = REDIS_MAX_CONNECTIONS,
     wait_s: float = REDIS_WAIT_S,
     failover_s: float = REDIS_FAILOVER_S,
+    timeout_s: float | None = REDIS_TIMEOUT_S,
 ) -> Redis:
     """A Redis client whose pool *waits* for a free connection instead of failing.
 
@@ -167,26 +182,31 @@ def connect_redis(
     Retries: a command whose connection fails is tried twice more after 50 and 100 ms (a Redis restart
     blip is absorbed; a down Redis still fails within a fraction of a second, and the callers degrade);
     behind Sentinel, until ``failover_s`` (see the module). Connecting (handshake included) is bounded at
-    3 s: a black-holed Redis cannot hold a request for minutes.
+    3 s: a black-holed Redis cannot hold a request for minutes; a command's answer at ``timeout_s`` (a
+    stalled Redis, see ``REDIS_TIMEOUT_S``; None waits forever).
     """
     if is_sentinel_url(url):
-        return _connect_sentinel(parse_sentinel_url(url), max_connections, wait_s, failover_s)
+        return _connect_sentinel(parse_sentinel_url(url), max_connections, wait_s, failover_s, timeout_s)
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=max_connections,
         timeout=wait_s,
-        **_common(Retry(ExponentialBackoff(cap=0.2, base=0.05), REDIS_RETRIES)),
+        **_common(plain_retry(), timeout_s, (RedisConnectionError,)),
     )
     return Redis.from_pool(pool)  # owns the pool: aclose() disconnects it
 
 
-def _connect_sentinel(target: SentinelTarget, max_connections: int, wait_s: float, failover_s: float) -> Redis:
+def _connect_sentinel(
+    target: SentinelTarget, max_connections: int, wait_s: float, failover_s: float, timeout_s: float | None
+) -> Redis:
     """The master's client through the sentinels (which are asked with the same TLS options, no auth unless
-    ``sentinel_password`` is in the query: sentinels usually have their own password or none)."""
+    ``sentinel_password`` is in the query: sentinels usually have their own password or none). A timeout
+    is retried within the failover window here: a master that stopped answering is what a failover replaces."""
     options = dict(target.options)
     sentinel_password = options.pop("sentinel_password", None)
     tls = {"ssl": True, **options} if target.tls else {}
-    sentinel_kwargs = {"socket_connect_timeout": REDIS_CONNECT_S, "password": sentinel_password, **tls}
+    sentinel_kwargs: dict[str, Any] = {"socket_connect_timeout": REDIS_CONNECT_S, "socket_timeout": timeout_s}
+    sentinel_kwargs.update(password=sentinel_password, **tls)
     sentinel = Sentinel(target.sentinels, sentinel_kwargs=sentinel_kwargs)
     pool = BlockingSentinelPool(
         target.master,
@@ -199,7 +219,7 @@ def _connect_sentinel(target: SentinelTarget, max_connections: int, wait_s: floa
         username=target.username,
         password=target.password,
         **tls,
-        **_common(FailoverRetry(failover_s)),
+        **_common(FailoverRetry(failover_s), timeout_s, (RedisConnectionError, RedisTimeoutError)),
     )
     return Redis.from_pool(pool)
 

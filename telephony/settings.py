@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from dialog.redis_connect import is_sentinel_url, parse_sentinel_url
@@ -38,6 +38,12 @@ class Settings(SpeechSettings):
         ge=0,
         description="With Sentinel (redis+sentinel://): how long a command waits for the promoted replica "
         "during a failover before the caller degrades (spool, 503). Plain URLs retry for about 0.2 s.",
+    )
+    redis_timeout_s: float = Field(
+        2.0,
+        gt=0,
+        description="A Redis command not answered this long fails as 'Redis unavailable' (spool, 503, the "
+        "call's own copy): a stalled Redis (accepts, never answers) cannot hold a call or a chat.",
     )
     redis_wait_replicas: int = Field(
         0,
@@ -221,6 +227,15 @@ class Settings(SpeechSettings):
         v = v.strip().lower()
         if v and (len(v) != 64 or any(c not in "0123456789abcdef" for c in v)):
             raise ValueError("must be the 64 hex digits of sha256 of the token")
+        return v
+
+    @field_validator("redis_wait_ms")
+    @classmethod
+    def _wait_within_timeout(cls, v: int, info: ValidationInfo) -> int:
+        """WAIT blocks on the server for ``v`` ms: longer than the command timeout, every WAIT would time out."""
+        timeout_s = info.data.get("redis_timeout_s")
+        if timeout_s is not None and v >= timeout_s * 1000:
+            raise ValueError(f"must be shorter than INFOLINIA_REDIS_TIMEOUT_S ({timeout_s} s) in ms")
         return v
 
     @field_validator("redis_url")

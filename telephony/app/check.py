@@ -135,7 +135,7 @@ async def check_redis(settings: Settings) -> Finding:
     if not settings.redis_url:
         detail = "not set (INFOLINIA_REDIS_URL): one worker, state lost on restart, no console or transfers"
         return Finding("warn", "redis", detail)
-    redis = connect_redis(settings.redis_url)
+    redis = connect_redis(settings.redis_url, timeout_s=settings.redis_timeout_s)
     try:
         async with asyncio.timeout(5):
             await redis.ping()

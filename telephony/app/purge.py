@@ -30,7 +30,7 @@ def retention_of(settings: Settings) -> Retention:
 async def purge(settings: Settings, *, dry_run: bool, redis: Redis | None = None) -> PurgeReport:
     """One purge over the configured Redis. Recordings are deleted at Twilio only with an auth token;
     without one they are reported as not deleted (and stay listed for a run that has it)."""
-    client = redis or connect_redis(settings.redis_url or "")
+    client = redis or connect_redis(settings.redis_url or "", timeout_s=settings.redis_timeout_s)
     rest = (
         TwilioRestClient(
             settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_base, settings.twilio_timeout_s

@@ -92,7 +92,9 @@ def build_store(settings: Settings, redis: Redis | None) -> KeyValueStore:
 
 def build_redis(settings: Settings) -> Redis | None:
     """The process's one Redis connection pool (store, agents, transfers, callbacks share it)."""
-    return connect_redis(settings.redis_url, failover_s=settings.redis_failover_s) if settings.redis_url else None
+    if not settings.redis_url:
+        return None
+    return connect_redis(settings.redis_url, failover_s=settings.redis_failover_s, timeout_s=settings.redis_timeout_s)
 
 
 def build_dialog(

@@ -8,7 +8,9 @@ failover without persistence).
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -76,7 +78,18 @@ class RedisServer:
         self.proc = _spawn(self.port, self.workdir, self.persist, self.args)
         self._wait()
 
+    def pause(self) -> None:
+        """SIGSTOP, a stalled Redis (a frozen process, a host swapping): connections are accepted by the
+        kernel, commands are read by nobody. Until ``resume`` (``stop`` resumes it first)."""
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT: it answers again, every command sent meanwhile included."""
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGCONT)
+
     def stop(self) -> None:
+        self.resume()  # a stopped process would not act on the SIGTERM
         self.proc.terminate()
         try:
             self.proc.wait(timeout=5)

@@ -38,7 +38,7 @@ def run_gaps(args: argparse.Namespace, settings: Settings) -> int:
 async def _report(
     settings: Settings, start: float, end: float | None, threshold: float | None
 ) -> tuple[list[Gap], list[Resolved]]:
-    redis = connect_redis(settings.redis_url or "")
+    redis = connect_redis(settings.redis_url or "", timeout_s=settings.redis_timeout_s)
     try:
         report = GapsReport(
             MissBook(redis, settings.redis_prefix),
