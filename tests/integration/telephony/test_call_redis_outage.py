@@ -13,9 +13,6 @@ step waits for the bot's reply; a stalled Redis is waited for only the call's ``
 
 from __future__ import annotations
 
-import os
-import signal
-
 from dialog import catalogue
 from dialog.store import RedisStore, SessionRepo
 from telephony.call.deps import record_key
@@ -43,9 +40,9 @@ async def test_a_call_keeps_its_session_through_redis_killed_and_stalled_between
             own_redis.restart()  # the same port and data (persist)
             assert await store.ping()
         elif len(steps) == 3:
-            os.kill(own_redis.proc.pid, signal.SIGSTOP)
+            own_redis.pause()
         else:
-            os.kill(own_redis.proc.pid, signal.SIGCONT)
+            own_redis.resume()
 
     dialog = demo_engine(store)
     h = await harness(dialog=dialog, store=store, on_turn=answered.append, session_timeout_s=0.5)
