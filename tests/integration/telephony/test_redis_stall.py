@@ -173,3 +173,12 @@ async def _until(stream: AsyncGenerator[str, None], wanted: Callable[[str], bool
     while True:
         if wanted(await _next(stream)):
             return True
+
+
+async def test_a_paused_redis_still_shuts_down_on_sigterm() -> None:
+    """Teardown after a failed test may find Redis paused: ``stop`` resumes it first, so it acts on the
+    SIGTERM (exit code 0) instead of waiting 5 s for the SIGKILL fallback."""
+    server = RedisServer.start()
+    server.pause()
+    server.stop()
+    assert server.proc.returncode == 0
