@@ -112,6 +112,8 @@ class ChatWatch:
             return
         try:
             await self.sweep()
+        except STORE_DOWN as exc:  # Redis down or stalled: one line, retried at the next sweep
+            log.warning("chat watch: sweep skipped, store unavailable (%s)", type(exc).__name__)
         except Exception:  # a failed sweep is retried at the next one
             log.warning("chat watch: sweep failed", exc_info=True)
 
