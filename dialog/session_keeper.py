@@ -16,6 +16,11 @@ A store that answers but no longer has the session (Redis restarted empty with n
 the store would keep it (``Session.stored``, personal data masked), so a turn during an outage sees what a
 turn after it would. ``timeout_s`` bounds each store call (None: the client's own limits): a stalled Redis
 then costs a turn that much, not the caller's whole turn deadline.
+
+``shared``: another process may carry the conversation on meanwhile (a device's requests land on any HTTP
+worker). A pending copy is then checked against the store once per turn, and one the store has a *newer*
+session than (``updated_at``: another worker's turn after Redis came back) is dropped for the store's: else
+this worker's stale copy would overwrite turns the device heard from the other one.
 """
 
 from __future__ import annotations
@@ -43,9 +48,10 @@ class SessionKeeper(SessionRepo):
     ``pending``: the kept copy may be newer than the store's (a save the store refused, or a load it failed);
     it is what every load returns, without asking the store, until a save or ``flush`` gets it there."""
 
-    def __init__(self, repo: SessionRepo, timeout_s: float | None = None) -> None:
+    def __init__(self, repo: SessionRepo, timeout_s: float | None = None, shared: bool = False) -> None:
         super().__init__(repo.store, repo.ttl_s)
-        self.repo, self.timeout_s = repo, timeout_s
+        self.repo, self.timeout_s, self.shared = repo, timeout_s, shared
+        self.checked = False  # a pending copy was checked against the store since the last save
         self.kept: dict[str, Any] | None = None  # the latest session, as stored (masked)
         self.before: tuple[str, dict[str, Any] | None] | None = None  # (id, session before the latest turn)
         self.pending = False
@@ -59,7 +65,7 @@ class SessionKeeper(SessionRepo):
         store's error only when there is no copy of ``session_id`` here (the engine degrades as before)."""
         kept = self._copy(session_id)
         if kept is not None and self.pending:
-            return kept
+            return await self._pending_or_newer(session_id, kept)
         try:
             session = await self._ask(self.repo.load(session_id))
         except STORE_ERRORS as exc:
@@ -75,7 +81,7 @@ class SessionKeeper(SessionRepo):
         """Keep ``session`` and store it; when the store fails it stays here (``pending``), never an error:
         the conversation goes on under its id and the next save or ``flush`` writes it back."""
         self.kept = session.stored()
-        self.pending = True
+        self.pending, self.checked = True, False
         await self.flush()
 
     async def flush(self) -> bool:
@@ -121,6 +127,22 @@ class SessionKeeper(SessionRepo):
             return False
         self.kept, self.pending = before, True
         return True
+
+    async def _pending_or_newer(self, session_id: str, kept: Session) -> Session:
+        """The pending copy; when ``shared``, the store's session instead if it is newer (once per turn: a
+        stalled store costs one wait, and the turn's other loads take the copy)."""
+        if not self.shared or self.checked:
+            return kept
+        self.checked = True
+        try:
+            stored = await self._ask(self.repo.load(session_id))
+        except STORE_ERRORS:
+            return kept
+        if stored is None or stored.updated_at <= kept.updated_at:
+            return kept
+        log.warning("session %s went on elsewhere while this copy waited: the store's is used", session_id)
+        self.kept, self.pending = stored.stored(), False
+        return stored
 
     def _copy(self, session_id: str) -> Session | None:
         """A fresh object from the kept copy (the engine changes what it loads), if it is ``session_id``'s."""

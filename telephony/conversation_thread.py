@@ -34,7 +34,8 @@ class ConversationThread:
     ``reply``: the apology; ``channel``: the session's channel and the metrics' label; ``metrics``: where a
     loss is counted (None: not); ``store_timeout_s``: the longest a session read or write may keep a turn
     waiting before the kept copy is used (None: no own limit); ``clock``: epoch seconds for the sessions it
-    writes (as the engine's). ``dialog``: the given one bound to the keeper; every turn goes to it."""
+    writes (as the engine's); ``held_elsewhere``: other processes may take turns of it too (the keeper's
+    ``shared``). ``dialog``: the given one bound to the keeper; every turn goes to it."""
 
     def __init__(
         self,
@@ -44,10 +45,11 @@ class ConversationThread:
         metrics: object = None,
         store_timeout_s: float | None = None,
         clock: Callable[[], float] = time.time,
+        held_elsewhere: bool = False,
     ) -> None:
         self.reply, self.channel, self.metrics, self.clock = reply, channel, metrics, clock
         shared = session_repo(dialog)  # None: a dialog without the engine's sessions, nothing to keep or judge
-        keeper = None if shared is None else SessionKeeper(shared, store_timeout_s)
+        keeper = None if shared is None else SessionKeeper(shared, store_timeout_s, shared=held_elsewhere)
         bound = None if keeper is None else with_sessions(dialog, keeper)
         # A dialog that cannot take the keeper (no ``with_sessions``) goes on with its own sessions, unjudged.
         self.repo = keeper if bound is not None else None

@@ -46,7 +46,9 @@ class DeviceThreads:
         kept = self.kept.get(session_id) if session_id else None
         if kept is None:
             reply = catalogue.CALL_THREAD_LOST  # spoken, as on the phone: the whole question again
-            kept = Kept(ConversationThread(dialog, reply, CHANNEL, self.metrics, self.store_timeout_s))
+            # held_elsewhere: the device's next request may land on another worker, which may carry it on
+            thread = ConversationThread(dialog, reply, CHANNEL, self.metrics, self.store_timeout_s, held_elsewhere=True)
+            kept = Kept(thread)
         kept.thread.answered = kept.thread.answered or bool(session_id)
         if session_id:
             self.kept.put(session_id, kept)

@@ -187,3 +187,23 @@ async def test_with_sessions_binds_a_copy_of_the_engine_and_leaves_the_shared_on
 
     proxy = Proxy(engine)
     assert with_sessions(proxy, keeper) is None  # it cannot say how to bind: left alone, not half-copied
+
+
+async def test_a_shared_pending_copy_gives_way_to_a_newer_store_session_checked_once_per_turn() -> None:
+    store = FakeStore()
+    keeper = SessionKeeper(SessionRepo(store), shared=True)
+    store.fail = True
+    await keeper.save(_session(topic="zwrot", updated_at=10.0))  # refused: pending here
+    store.calls.clear()
+    first, second = await keeper.load(SID), await keeper.load(SID)  # one turn's two loads, still down
+    assert first is not None and second is not None and first.topic == second.topic == "zwrot"
+    assert len(store.calls) == 1  # checked once this turn: a stalled store is not waited for twice
+    await keeper.save(second)  # the turn's save, refused again: the next turn checks again
+    store.fail = False
+    await SessionRepo(store).save(_session(topic="paczka", updated_at=20.0))  # another worker's later turn
+    newer = await keeper.load(SID)
+    assert newer is not None and newer.topic == "paczka" and not keeper.pending  # the store's, not the stale copy
+    await SessionRepo(store).save(_session(topic="paczka", updated_at=5.0))  # an older one: the copy wins
+    await keeper.save(_session(topic="zwrot", updated_at=30.0))
+    stored = await _stored(store)
+    assert stored is not None and stored.topic == "zwrot"
