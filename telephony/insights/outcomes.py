@@ -5,9 +5,11 @@ scored by their last bot turn; ``last:<channel>`` a hash of what that turn was (
 ``wanted:<channel>:<conversation>`` set when its customer asked for a person nobody could be (it sticks);
 ``outcome:<channel>:<conversation>`` the verdict counted so far and the hour bucket it went into.
 
-Why a Lua claim: every worker runs the sweep; the script takes the conversations idle past the cut-off out
-of the set in one atomic step, so each quiet chat is decided by exactly one worker, and a turn that lands
-meanwhile re-adds it (scored afresh) rather than being lost.
+Why Lua: every worker runs the sweep; it reads the conversations idle past the cut-off (``_PEEK``) and each
+is taken out of the set *and* counted in one atomic step (``_SETTLE`` with its score), so each quiet chat is
+decided by exactly one worker (another finds it gone), a turn that lands meanwhile (a new score) keeps it in
+the set, and a sweep that fails or is cancelled midway (a connection reset, a shutdown) leaves what it did
+not count in the set for the next one: taking a batch out before counting it lost it.
 
 A chat continued after it was counted is counted once still (``_SETTLE``): the verdict is *revised*, never
 added twice. The next quiet spell decides again; a different verdict moves the count (``contained`` -1 in
@@ -31,23 +33,28 @@ OUTCOME_TTL_S = 2 * 86400  # a chat continued later than this is a new conversat
 BATCH = 200  # conversations claimed per script run (a large backlog takes several, none blocks Redis long)
 HANDED = "handed"
 
-# KEYS: idle zset, last-turn hash. ARGV: cut-off, batch. Returns [id, last turn, score, ...] taken out.
-_CLAIM = """
+# KEYS: idle zset, last-turn hash. ARGV: cut-off, batch. Returns [id, last turn, score, ...], left in the set.
+_PEEK = """
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
 for _, id in ipairs(ids) do
-  local score = redis.call('ZSCORE', KEYS[1], id)
-  local last = redis.call('HGET', KEYS[2], id) or ''
-  redis.call('ZREM', KEYS[1], id)
-  redis.call('HDEL', KEYS[2], id)
-  table.insert(out, id); table.insert(out, last); table.insert(out, score)
+  table.insert(out, id)
+  table.insert(out, redis.call('HGET', KEYS[2], id) or '')
+  table.insert(out, redis.call('ZSCORE', KEYS[1], id))
 end
 return out
 """
 
-# KEYS: outcome key, new bucket. ARGV: verdict (contained | unresolved | handed), bucket TTL, outcome TTL.
+# KEYS: outcome key, new bucket[, idle zset, last-turn hash]. ARGV: verdict (contained | unresolved | handed),
+# bucket TTL, outcome TTL[, conversation, score as peeked]. With the last two of each: counted only if the
+# conversation is still in the set with that score, and taken out of it (-1: gone or moved on, nothing done).
 # Returns 1 when the counts changed.
 _SETTLE = """
+if KEYS[3] then
+  if redis.call('ZSCORE', KEYS[3], ARGV[4]) ~= ARGV[5] then return -1 end
+  redis.call('ZREM', KEYS[3], ARGV[4])
+  redis.call('HDEL', KEYS[4], ARGV[4])
+end
 local old = redis.call('GET', KEYS[1])
 local verdict, bucket = nil, nil
 if old then verdict, bucket = string.match(old, '^([^|]*)|(.*)$') end
@@ -68,7 +75,7 @@ class ChatOutcomes:
     def __init__(self, kpis: KpiStore, idle_after_s: float, channels: tuple[str, ...] = IDLE_CHANNELS) -> None:
         self.kpis, self.idle_after_s, self.channels = kpis, idle_after_s, channels
         self.redis, self.prefix = kpis.redis, f"{kpis.prefix}kpi:"
-        self._claim = self.redis.register_script(_CLAIM)
+        self._peek = self.redis.register_script(_PEEK)
         self._settle = self.redis.register_script(_SETTLE)
 
     def tracks(self, channel: str) -> bool:
@@ -113,27 +120,41 @@ class ChatOutcomes:
         except Exception as exc:
             log.warning("KPI outcome %s of %s lost: %r", verdict, conversation, exc)
 
-    async def _settle_now(self, channel: str, conversation: str, verdict: str, at: float) -> bool:
+    async def _settle_now(self, channel: str, conversation: str, verdict: str, at: float, score: str = "") -> int:
+        """1: counted (or revised); 0: nothing to change; -1 (``score``: the sweep's, taken out of the idle set
+        with it): another worker took it first, or a turn moved it on."""
         keys = [f"{self.prefix}outcome:{channel}:{conversation}", self.kpis.key(channel, hour_of(at))]
-        return bool(await self._settle(keys=keys, args=[verdict, self.kpis.ttl_s, OUTCOME_TTL_S]))
+        args: list[str | float] = [verdict, self.kpis.ttl_s, OUTCOME_TTL_S]
+        if score:
+            keys, args = [*keys, *self._keys(channel)], [*args, conversation, score]
+        return int(await self._settle(keys=keys, args=args))
 
     # --- the sweep ----------------------------------------------------------------------------------
     async def sweep(self) -> int:
-        """Decide every conversation quiet for ``idle_after_s`` (those this worker claims); how many."""
+        """Decide every conversation quiet for ``idle_after_s`` (those this worker takes first); how many."""
         await self.kpis.flush()  # this worker's own turns are in Redis before it judges them
         now, decided = self.kpis.clock(), 0
         for channel in self.channels:
-            while rows := await self._claim(keys=self._keys(channel), args=[now - self.idle_after_s, BATCH]):
-                for i in range(0, len(rows), 3):
-                    conversation = _s(rows[i])
-                    wanted = bool(await self.redis.exists(self._wanted(channel, conversation)))
-                    last = LastTurn.decode(_s(rows[i + 1]), float(rows[i + 2]), wanted)
-                    verdict = idle_outcome(last, now, self.idle_after_s)
-                    if verdict is not None and await self._settle_now(channel, conversation, verdict, last.at):
-                        decided += 1
-                if len(rows) < 3 * BATCH:
+            while rows := await self._peek(keys=self._keys(channel), args=[now - self.idle_after_s, BATCH]):
+                taken, counted = await self._decide(channel, rows, now)
+                decided += counted
+                if len(rows) < 3 * BATCH or not taken:  # the last batch, or every one taken by other workers
                     break
         return decided
+
+    async def _decide(self, channel: str, rows: list[str | bytes], now: float) -> tuple[int, int]:
+        """Settle one peeked batch: how many this worker took out of the set, and how many it counted."""
+        taken = counted = 0
+        for i in range(0, len(rows), 3):
+            conversation, score = _s(rows[i]), _s(rows[i + 2])
+            wanted = bool(await self.redis.exists(self._wanted(channel, conversation)))
+            last = LastTurn.decode(_s(rows[i + 1]), float(score), wanted)
+            verdict = idle_outcome(last, now, self.idle_after_s)
+            if verdict is None:
+                continue
+            result = await self._settle_now(channel, conversation, verdict, last.at, score)
+            taken, counted = taken + (result >= 0), counted + (result == 1)
+        return taken, counted
 
     async def keep_sweeping(self, every_s: float | None = None) -> None:
         """Sweep until cancelled (a Redis outage skips a round, never ends the loop)."""
