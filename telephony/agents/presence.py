@@ -93,6 +93,7 @@ class Presence:
     _replaced: str | None = None  # the last marker seen replacing a known one: Redis lost its data
     _asked: str | None = None  # the marker the other workers were last asked about (once per loss)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
+    _begun: int = 0  # heartbeats begun (``refresh``: one begun after an ask answers it)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one heartbeat at a time: no snapshot mid-restore
 
     @classmethod
@@ -139,7 +140,22 @@ class Presence:
         heartbeat, put their sessions and statuses back. Returns how many agents were put back. Raises what
         Redis raises (the caller decides: the recovery watcher logs, a console answers 503)."""
         async with self._lock:
+            self._begun += 1
             return await self._beat()
+
+    async def refresh(self) -> None:
+        """``note`` for an ask every stream of this process hears at once (``PRESENCE_WANTED``, Redis back):
+        a heartbeat begun after the ask answers it. Why: each stream ran its own, every one re-reading every
+        agent online here, one after another under the lock: N streams cost N x N reads just as Redis came back."""
+        asked = self._begun
+        try:
+            async with self._lock:
+                if self._begun > asked:
+                    return
+                self._begun += 1
+                await self._beat()
+        except STORE_DOWN:
+            log.warning("presence not refreshed: Redis unavailable")
 
     async def note(self) -> None:
         """``heartbeat`` after a status change, never raising: the change is made, and a store that fails

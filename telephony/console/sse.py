@@ -126,9 +126,9 @@ async def present_stream(
     handle = presence.attach(agent_id, partial(sessions.adopt, sid, agent_id), sid)
     try:
         await presence.note()  # what Redis says about the agent now
-        note = presence.note
+        note, refresh = presence.note, presence.refresh  # refresh: one heartbeat for all the streams here
         stream = agent_stream(
-            bus, agent_id, still_valid=still_valid, keepalive_s=keepalive_s, on_own=note, on_back=note
+            bus, agent_id, still_valid=still_valid, keepalive_s=keepalive_s, on_own=note, on_back=refresh
         )
         async with aclosing(stream) as sse:
             async for chunk in sse:

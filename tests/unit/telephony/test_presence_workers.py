@@ -5,6 +5,7 @@ never let in. Interleavings are scripted and the clock is fake: nothing is timed
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -134,3 +135,26 @@ async def test_a_stream_asked_for_its_agent_puts_them_back_and_tells_the_browser
         await bus.publish(ConsoleEvent(AGENT_STATUS, agent_id="anna"))
         assert await anext(sse) == sse_message(ConsoleEvent(AGENT_STATUS, agent_id="anna"))
     assert backs == [1]
+
+
+async def test_every_stream_of_a_worker_asked_at_once_costs_the_worker_one_put_back_not_one_each(
+    redis: Redis,
+) -> None:
+    clock = FakeClock(T0)
+    a, _, _, sessions, sid = await _workers(redis, clock)
+    for _ in range(19):  # 20 consoles open on worker A (the same agent's tabs: what counts is the streams)
+        a.attach("anna", lambda: sessions.adopt(sid, "anna"), sid)
+    reads = []
+    read = a.epoch.read
+
+    async def counted() -> str:
+        reads.append(1)
+        return await read()
+
+    a.epoch.read = counted  # type: ignore[method-assign]
+    await redis.flushdb()
+    await asyncio.gather(*(a.refresh() for _ in range(20)))  # each stream heard PRESENCE_WANTED
+    assert len(reads) <= 2  # one heartbeat begun after the ask covers every stream's ask
+    assert await sessions.resolve(sid) == "anna" and a.restored >= 1
+    await a.refresh()  # asked later: a heartbeat of its own
+    assert len(reads) <= 3
