@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 Kind = Literal["transfer", "callback", "history"]
+PAGE = 500  # stream entries read per command when looking for one agent's reads
 
 
 class TranscriptAudit:
@@ -62,8 +63,17 @@ class TranscriptAudit:
         return True
 
     async def entries(self, limit: int = 100, agent_id: str | None = None) -> list[dict[str, Any]]:
-        """Newest first; only ``agent_id``'s reads when given."""
-        rows = await self.redis.xrevrange(self.stream, count=limit if agent_id is None else None) or []
-        entries = [{str(k): str(v) for k, v in (fields or {}).items()} for _entry_id, fields in rows]
-        out = [e for e in entries if agent_id is None or e.get("agent") == agent_id]
+        """Newest first; only ``agent_id``'s reads when given. Read ``PAGE`` entries at a time, back until
+        ``limit`` match: one agent's reads among 90 days of everyone's were one reply of the whole stream (a
+        Redis busy building it, past the command timeout, a worker holding it all in memory)."""
+        out: list[dict[str, Any]] = []
+        end, count = "+", PAGE if agent_id is not None else limit
+        while len(out) < limit:
+            rows = await self.redis.xrevrange(self.stream, max=end, count=count) or []
+            entries = [{str(k): str(v) for k, v in (fields or {}).items()} for _entry_id, fields in rows]
+            out += [e for e in entries if agent_id is None or e.get("agent") == agent_id]
+            if len(rows) < count:
+                break
+            last_id = rows[-1][0]
+            end = f"({last_id.decode() if isinstance(last_id, bytes) else last_id}"  # exclusive: older ones
         return out[:limit]
