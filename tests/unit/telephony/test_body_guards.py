@@ -9,7 +9,8 @@ import httpx
 from fastapi import FastAPI, HTTPException, Request
 from pydantic import BaseModel
 
-from telephony.app.guards import BodyLimit, unencodable_text
+from telephony.app.body_limit import BodyLimit
+from telephony.app.guards import unencodable_text
 
 
 class Lenient(BaseModel):
