@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -112,18 +113,24 @@ class _Streamed:
     """A streamed route's body, counted and timed as the route reads it; a response that starts before its end
     asks for the connection to be closed."""
 
-    def __init__(self, receive: Receive, send: Send, limit: int, empty: bool, deadline: float) -> None:
-        self._receive, self._send, self.limit, self.deadline = receive, send, limit, deadline
+    def __init__(self, receive: Receive, send: Send, limit: int, empty: bool, body_s: float) -> None:
+        self._receive, self._send, self.limit, self.left_s = receive, send, limit, body_s
         self.size, self.read_all, self.started = 0, empty, False
 
     async def receive(self) -> Message:
+        """The next part of the body, within what is left of ``body_s`` of waiting for it. Only the time spent
+        waiting here counts: the route's own wait before it reads (its guard, the models still loading) is no
+        fault of the client's, whose bytes wait in the socket meanwhile."""
         if self.read_all:  # only the disconnect is left to wait for, as long as the response takes
             return await self._receive()
+        began = time.monotonic()
         try:
-            async with asyncio.timeout_at(self.deadline):
+            async with asyncio.timeout(self.left_s):
                 message = await self._receive()
         except TimeoutError:
             raise _TooSlow from None
+        finally:
+            self.left_s -= time.monotonic() - began
         if message["type"] == "http.request":
             self.size += len(message.get("body", b""))
             if self.size > self.limit:
@@ -145,7 +152,7 @@ async def _pass_through(app: ASGIApp, scope: Scope, channel: tuple[Receive, Send
     receive, send = channel
     headers = dict(scope.get("headers", ()))
     empty = _content_length(scope) == 0 or (b"content-length" not in headers and b"transfer-encoding" not in headers)
-    body = _Streamed(receive, send, limit, empty, asyncio.get_running_loop().time() + body_s)
+    body = _Streamed(receive, send, limit, empty, body_s)
     try:
         await app(scope, body.receive, body.send)
     except (_TooLarge, _TooSlow) as exc:

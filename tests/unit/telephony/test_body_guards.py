@@ -3,6 +3,7 @@ limit of a route that reads its own body (``BodyLimit``'s streamed routes)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -55,9 +56,11 @@ def streamed_app() -> FastAPI:
     async def upload(request: Request) -> dict[str, int]:
         if request.headers.get("x-refuse"):
             raise HTTPException(401, "refused from the headers")
+        if request.headers.get("x-busy"):  # the route's own wait (a guard, models loading) before it reads
+            await asyncio.sleep(0.2)
         return {"bytes": len(await request.body())}
 
-    app.add_middleware(BodyLimit, limits={"/upload": 100}, streamed=frozenset({"/upload"}))
+    app.add_middleware(BodyLimit, limits={"/upload": 100}, streamed=frozenset({"/upload"}), body_s=0.05)
     return app
 
 
@@ -74,3 +77,18 @@ async def test_a_streamed_route_reads_its_own_body_and_is_cut_at_the_limit() -> 
     assert fine.status_code == 200 and fine.json() == {"bytes": 100} and "connection" not in fine.headers
     assert too_long.status_code == 413 and "larger than 100 bytes" in too_long.json()["detail"]
     assert refused.status_code == 401 and refused.headers["connection"] == "close"  # its body was never read
+
+
+async def yielding(*chunks: bytes) -> AsyncIterator[bytes]:
+    """Chunks that are each already there, the event loop run between them (the route's read suspends)."""
+    for chunk in chunks:
+        await asyncio.sleep(0)
+        yield chunk
+
+
+async def test_a_streamed_body_is_timed_only_while_the_route_waits_for_it() -> None:
+    """A route that waits longer than ``body_s`` before it reads a body sent at once still gets it: only the
+    client's slowness counts (a trickle is cut with a 408 over real HTTP: tests/integration, test_slow_bodies)."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=streamed_app()), base_url="http://t") as http:
+        late = await http.post("/upload", content=yielding(b"x" * 40, b"y" * 40), headers={"x-busy": "1"})
+    assert late.status_code == 200 and late.json() == {"bytes": 80}
