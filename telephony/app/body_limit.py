@@ -11,7 +11,8 @@ headers alone and the route then reads its own body with a limit, so the body is
 read, never buffered here first. Buffering it made every refused upload cost up to 2 MB of reading: 40
 clients flooding bad keys slowed a phone caller's reply from ~1.2 s to 2-4 s. A response that starts before
 the body was read to its end (a 401, a 429, a 413, a 408) closes the connection: the unread rest must not be
-taken for the next request.
+taken for the next request. A client gone before its body's end is nobody to answer: logged as such, not
+as the route's failure (each aborted upload was an ERROR with a 70-line traceback).
 
 The time bound (``INFOLINIA_BODY_READ_S``, 408 past it): uvicorn waits for a body as long as bytes keep
 coming, and this reading happens before any guard. A byte a second kept a connection (a file descriptor)
@@ -23,10 +24,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Mapping
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BODY_LIMIT = 64 * 1024  # chat (2,000 characters), Twilio webhooks (a few hundred bytes), console forms
 BODY_LIMITS: Mapping[str, int] = {"/v1/voice/turn": 2 * 1024 * 1024 + 64 * 1024}  # 30 s of audio + multipart
@@ -155,6 +160,10 @@ async def _pass_through(app: ASGIApp, scope: Scope, channel: tuple[Receive, Send
     body = _Streamed(receive, send, limit, empty, body_s)
     try:
         await app(scope, body.receive, body.send)
+    except ClientDisconnect:
+        if body.started:
+            raise
+        log.info("%s: the client went away before its body was whole", scope["path"])  # nobody to answer
     except (_TooLarge, _TooSlow) as exc:
         if body.started:
             raise

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI, HTTPException, Request
 from pydantic import BaseModel
+from starlette.types import Message
 
 from telephony.app.body_limit import BodyLimit
 from telephony.app.guards import unencodable_text
@@ -92,3 +93,24 @@ async def test_a_streamed_body_is_timed_only_while_the_route_waits_for_it() -> N
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=streamed_app()), base_url="http://t") as http:
         late = await http.post("/upload", content=yielding(b"x" * 40, b"y" * 40), headers={"x-busy": "1"})
     assert late.status_code == 200 and late.json() == {"bytes": 80}
+
+
+async def test_a_client_gone_mid_body_is_no_error_of_the_route() -> None:
+    """An upload cut off mid-body (the client closed the connection): nothing to answer, and no exception
+    for the server to log as the app's failure (an ERROR and a traceback per aborted upload)."""
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"x" * 40, "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = [(b"content-length", b"80"), (b"content-type", b"application/octet-stream")]
+    scope = {"type": "http", "method": "POST", "path": "/upload", "headers": headers, "query_string": b""}
+    await streamed_app()(scope, receive, send)  # raised ClientDisconnect out of the app before
+    assert sent == [] and messages == []
