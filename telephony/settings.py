@@ -83,6 +83,13 @@ class Settings(SpeechSettings):
         "stream puts it back meanwhile. Keep it above recovery_interval_s.",
     )
 
+    body_read_s: float = Field(
+        30.0,
+        gt=0,
+        description="Longest time a request body may take to arrive, whole (408 past it). uvicorn waits as long "
+        "as bytes keep coming: a byte a second held a connection, and a file descriptor, forever.",
+    )
+
     # --- dialog ---------------------------------------------------------------------------------
     kb_path: Path | None = Field(None, description="Knowledge-base YAML; unset = the bundled demo shop.")
     orders_path: Path | None = Field(

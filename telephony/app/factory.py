@@ -17,8 +17,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dialog import catalogue
 from telephony.access.guard import TooMany
+from telephony.app.body_limit import BodyLimit
 from telephony.app.build import Gateway, build_gateway
-from telephony.app.guards import BodyLimit, unencodable_text, validation_error
+from telephony.app.guards import unencodable_text, validation_error
 from telephony.app.routes import include_routes
 from telephony.app.services import Services
 from telephony.app.site import SiteStatus, build_landing_router, mount_site_assets
@@ -56,7 +57,7 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
     app = FastAPI(
         title="infolinia", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
-    app.add_middleware(BodyLimit)  # before any route buffers a body
+    app.add_middleware(BodyLimit, body_s=gateway.settings.body_read_s)  # before any route buffers a body
     add_error_replies(app)
     app.state.gateway = gateway  # for inspection (tests, tools); nothing in the gateway reads it back
 

@@ -3,13 +3,16 @@ limit of a route that reads its own body (``BodyLimit``'s streamed routes)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import FastAPI, HTTPException, Request
 from pydantic import BaseModel
+from starlette.types import Message
 
-from telephony.app.guards import BodyLimit, unencodable_text
+from telephony.app.body_limit import BodyLimit
+from telephony.app.guards import unencodable_text
 
 
 class Lenient(BaseModel):
@@ -54,9 +57,11 @@ def streamed_app() -> FastAPI:
     async def upload(request: Request) -> dict[str, int]:
         if request.headers.get("x-refuse"):
             raise HTTPException(401, "refused from the headers")
+        if request.headers.get("x-busy"):  # the route's own wait (a guard, models loading) before it reads
+            await asyncio.sleep(0.2)
         return {"bytes": len(await request.body())}
 
-    app.add_middleware(BodyLimit, limits={"/upload": 100}, streamed=frozenset({"/upload"}))
+    app.add_middleware(BodyLimit, limits={"/upload": 100}, streamed=frozenset({"/upload"}), body_s=0.05)
     return app
 
 
@@ -73,3 +78,39 @@ async def test_a_streamed_route_reads_its_own_body_and_is_cut_at_the_limit() -> 
     assert fine.status_code == 200 and fine.json() == {"bytes": 100} and "connection" not in fine.headers
     assert too_long.status_code == 413 and "larger than 100 bytes" in too_long.json()["detail"]
     assert refused.status_code == 401 and refused.headers["connection"] == "close"  # its body was never read
+
+
+async def yielding(*chunks: bytes) -> AsyncIterator[bytes]:
+    """Chunks that are each already there, the event loop run between them (the route's read suspends)."""
+    for chunk in chunks:
+        await asyncio.sleep(0)
+        yield chunk
+
+
+async def test_a_streamed_body_is_timed_only_while_the_route_waits_for_it() -> None:
+    """A route that waits longer than ``body_s`` before it reads a body sent at once still gets it: only the
+    client's slowness counts (a trickle is cut with a 408 over real HTTP: tests/integration, test_slow_bodies)."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=streamed_app()), base_url="http://t") as http:
+        late = await http.post("/upload", content=yielding(b"x" * 40, b"y" * 40), headers={"x-busy": "1"})
+    assert late.status_code == 200 and late.json() == {"bytes": 80}
+
+
+async def test_a_client_gone_mid_body_is_no_error_of_the_route() -> None:
+    """An upload cut off mid-body (the client closed the connection): nothing to answer, and no exception
+    for the server to log as the app's failure (an ERROR and a traceback per aborted upload)."""
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"x" * 40, "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = [(b"content-length", b"80"), (b"content-type", b"application/octet-stream")]
+    scope = {"type": "http", "method": "POST", "path": "/upload", "headers": headers, "query_string": b""}
+    await streamed_app()(scope, receive, send)  # raised ClientDisconnect out of the app before
+    assert sent == [] and messages == []
