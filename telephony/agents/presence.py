@@ -97,8 +97,16 @@ class Presence:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one heartbeat at a time: no snapshot mid-restore
 
     @classmethod
-    def of(cls, agents: AgentRepo, bus: EventBus | None = None, clock: Callable[[], float] = time.time) -> Presence:
-        return cls(agents, StoreEpoch(agents, clock), bus)
+    def of(
+        cls,
+        agents: AgentRepo,
+        bus: EventBus | None = None,
+        clock: Callable[[], float] = time.time,
+        grace_s: float = 30.0,
+    ) -> Presence:
+        """``grace_s``: the deployment's ``INFOLINIA_RECOVERY_GRACE_S``, given at construction by the composition
+        root (never set afterwards: a Presence built elsewhere would silently keep the default)."""
+        return cls(agents, StoreEpoch(agents, clock), bus, grace_s)
 
     async def recall(self) -> bool:
         """Did Redis come back empty less than ``grace_s`` ago? If so, every worker is asked (once per

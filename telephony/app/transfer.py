@@ -116,9 +116,9 @@ def agents_repos(
         replicas=settings.redis_wait_replicas,
         replica_wait_ms=settings.redis_wait_ms,
         callback_retries=Retries(settings.callback_max_attempts, settings.callback_retry_min * 60),
+        recovery_grace_s=settings.recovery_grace_s,  # a session another worker may still put back: 503
     )
     repos = replace(repos, history=history)
-    repos.presence.grace_s = settings.recovery_grace_s  # a session another worker may still put back: 503
     if kpis is not None:  # a callback an agent closes counts as done (in time or not) in the KPIs
         repos = replace(repos, callbacks=RecordingCallbacks(repos.callbacks, kpis, settings.callback_promise_h * 3600))
     return repos

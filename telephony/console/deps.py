@@ -67,13 +67,14 @@ def build_agents_deps(
     replicas: int = 0,
     replica_wait_ms: int = 500,
     callback_retries: Retries = DEFAULT_RETRIES,
+    recovery_grace_s: float = 30.0,
 ) -> AgentsDeps:
     """The agents features over ``redis`` (``decode_responses=True``; the caller owns and closes it).
     Publishing the roster is a separate, awaited step: ``deps.agents.sync_roster(roster)``. The TTLs are
     the retention of transfer records and callback requests (``telephony.retention.policy``); ``limiter``:
     the gateway's (default: the default rules over this Redis); ``replicas``: how many replicas confirm a
     callback request before it counts as stored (``RedisCallbacks``); ``callback_retries``: how often and
-    how far apart a callback nobody answers is tried again."""
+    how far apart a callback nobody answers is tried again; ``recovery_grace_s``: ``Presence.grace_s``."""
     agents = AgentRepo(redis, prefix=prefix, clock=clock)
     events = EventBus(redis, prefix=prefix)
     return AgentsDeps(
@@ -93,7 +94,7 @@ def build_agents_deps(
         hours=hours or QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ),
         limiter=limiter or Limiter(limits_storage(redis, prefix), Rules()),
         audit=TranscriptAudit(redis, prefix=prefix, retention_s=audit_retention_s, clock=clock),
-        presence=Presence.of(agents, events, clock),
+        presence=Presence.of(agents, events, clock, recovery_grace_s),
         clock=clock,
         on_available=on_available,
     )

@@ -47,13 +47,7 @@ def board(snap: dict[str, Any]) -> dict[str, Any]:
     live, today, week = snap["live"], snap["today"], snap["week"]
     total = today["total"]
     return {
-        "tiles": [  # the line now
-            ("in_progress", "Rozmowy z botem teraz", str(sum(live["in_progress"].values()))),
-            ("waiting", "Czekają na konsultanta", str(live["waiting"])),
-            ("longest_wait", "Najdłużej czeka", clock(live["longest_wait_s"])),
-            ("callbacks_due", "Oddzwonienia do wykonania", str(live["callbacks_due"])),
-            *([] if snap.get("kb_misses") is None else [("kb_misses", MISSES_LABEL, str(snap["kb_misses"]))]),
-        ],
+        "tiles": live_tiles(live, snap.get("kb_misses")),
         "agent_tiles": [(f"agents_{k}", v, str(live["agents_by_status"].get(k, 0))) for k, v in STATUS_NAMES.items()],
         "channels": [channel_row(c, today["channels"][c]) for c in CHANNELS] + [channel_row("total", total)],
         "reasons": rows(
@@ -83,6 +77,17 @@ def board(snap: dict[str, Any]) -> dict[str, Any]:
         "week": week,
         "agents": agent_rows(live["agents"], today["agents"]),
     }
+
+
+def live_tiles(live: dict[str, Any], kb_misses: int | None) -> list[tuple[str, str, str]]:
+    """The line now: key, caption, figure. The unanswered questions only where a history is kept."""
+    return [
+        ("in_progress", "Rozmowy z botem teraz", str(sum(live["in_progress"].values()))),
+        ("waiting", "Czekają na konsultanta", str(live["waiting"])),
+        ("longest_wait", "Najdłużej czeka", clock(live["longest_wait_s"])),
+        ("callbacks_due", "Oddzwonienia do wykonania", str(live["callbacks_due"])),
+        *([] if kb_misses is None else [("kb_misses", MISSES_LABEL, str(kb_misses))]),
+    ]
 
 
 def channel_row(channel: str, s: dict[str, Any]) -> dict[str, Any]:

@@ -96,18 +96,19 @@ async def outage_gateway(
     queues: tuple[str, ...] = ("reklamacje",),
     dialog: Callable[[KeyValueStore], Dialog] | None = None,
     prefix: str | None = None,
+    recovery_grace_s: float | None = None,
 ) -> AsyncIterator[Outage]:
     """The gateway on ``redis``; anna (``queues``, by default "reklamacje" only: nobody serves "obsluga")
     starts ``agent_status``; ``dialog``: built over the gateway's store (default: ``ScriptedDialog``);
-    ``prefix``: the Redis key prefix of another gateway (two workers of one deployment; default: its own)."""
+    ``prefix``: another gateway's key prefix (two workers of one deployment); ``recovery_grace_s``: the setting."""
     twilio = TwilioStandin(ACCOUNT, AUTH)
     port = free_port()
     api = await twilio.start()
     settings = world_settings(
         redis.url, port, api, tmp_path, agent_status=agent_status, twilio_timeout_s=twilio_timeout_s
     )
-    if prefix is not None:
-        settings = settings.model_copy(update={"redis_prefix": prefix})
+    given = {"redis_prefix": prefix, "recovery_grace_s": recovery_grace_s}
+    settings = settings.model_copy(update={k: v for k, v in given.items() if v is not None})
     _serve(settings.agents_path, queues)
     gateway = build_gateway(settings)
     engine = ScriptedDialog() if dialog is None else dialog(gateway.store)

@@ -32,11 +32,7 @@ async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
         await _questions_the_bot_missed(w)
         await asyncio.to_thread(log_in, browser, w.base, token("szef"))
         shown = await asyncio.to_thread(kpis, browser)
-        for channel, figures in expected().items():
-            for name in ("conversations", "contained", "transferred", "abandoned", "csat_count"):
-                assert shown[f"today.{channel}.{name}"] == str(figures[name]), (channel, name)
-            avg = figures["csat_avg"]
-            assert shown[f"today.{channel}.csat_avg"] == ("–" if avg is None else f"{avg:.2f}".replace(".", ","))
+        _the_days_figures_per_channel(shown)
         assert shown["today.phone.callbacks"] == "1/1"
         assert (shown["agent.anna.answered"], shown["agent.bartek.answered"]) == ("1", "1")
         assert shown["agent.anna.csat"] == "3,00 (1)" and shown["agent.bartek.csat"] == "2,00 (1)"  # decimal comma
@@ -59,24 +55,38 @@ async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
         await asyncio.to_thread(_misses_link_to_the_gaps_page, browser, w.base)
         assert console_errors(browser) == []
 
-        # an agent without the supervisor role is refused
-        async with httpx.AsyncClient(base_url=w.base) as http:
-            login = await http.post("/agents/login", data={"token": token("anna")})
-            assert login.status_code == 303
-            refused = await http.get("/agents/dashboard")
-            assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
-            assert "Panel kierownika jest dostępny dla kierownika zmiany" in refused.text  # a page, not JSON
-            assert 'id="link-history"' in (await http.get("/agents")).text
-            assert 'id="link-dashboard"' not in (await http.get("/agents")).text
-        async with httpx.AsyncClient(base_url=w.base) as http:  # the supervisor's console links both pages
-            assert (await http.post("/agents/login", data={"token": token("szef")})).status_code == 303
-            console = (await http.get("/agents")).text
-            assert 'id="link-dashboard"' in console and 'id="link-gaps"' in console
+        await _refused_to_an_agent_and_linked_for_the_supervisor(w)
         # the same refusal in the browser: a Polish page with the way back, no script errors
         refused_shot = await asyncio.to_thread(_refused_page, browser, w.base, token("anna"), shots)
         assert refused_shot.stat().st_size > 5_000
         errors = [e for e in console_errors(browser) if "status of 403" not in e]  # the page's own status
         assert errors == []
+
+
+def _the_days_figures_per_channel(shown: dict[str, str]) -> None:
+    """Each channel's figures on the page are the scripted day's (``expected``), the rating with a comma."""
+    for channel, figures in expected().items():
+        for name in ("conversations", "contained", "transferred", "abandoned", "csat_count"):
+            assert shown[f"today.{channel}.{name}"] == str(figures[name]), (channel, name)
+        avg = figures["csat_avg"]
+        assert shown[f"today.{channel}.csat_avg"] == ("–" if avg is None else f"{avg:.2f}".replace(".", ","))
+
+
+async def _refused_to_an_agent_and_linked_for_the_supervisor(w: DayWorld) -> None:
+    """An agent without the supervisor role gets a Polish page (not JSON) and no link to it on her console;
+    the supervisor's console links the dashboard and the KB gaps."""
+    async with httpx.AsyncClient(base_url=w.base) as http:
+        login = await http.post("/agents/login", data={"token": token("anna")})
+        assert login.status_code == 303
+        refused = await http.get("/agents/dashboard")
+        assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
+        assert "Panel kierownika jest dostępny dla kierownika zmiany" in refused.text  # a page, not JSON
+        assert 'id="link-history"' in (await http.get("/agents")).text
+        assert 'id="link-dashboard"' not in (await http.get("/agents")).text
+    async with httpx.AsyncClient(base_url=w.base) as http:  # the supervisor's console links both pages
+        assert (await http.post("/agents/login", data={"token": token("szef")})).status_code == 303
+        console = (await http.get("/agents")).text
+        assert 'id="link-dashboard"' in console and 'id="link-gaps"' in console
 
 
 async def _questions_the_bot_missed(w: DayWorld) -> None:

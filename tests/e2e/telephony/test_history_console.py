@@ -182,6 +182,47 @@ def supervisor_moves_between_pages(page: Page, url: str) -> None:
         page.wait.until(ec.url_to_be(url + lands_on))
 
 
+def an_agent_sees_only_her_queues(page: Page, url: str) -> None:
+    """Anna (queue obsluga) finds no other queue's conversation, and no supervisor's page or link."""
+    page.d.get(url + "/agents/history?order=48213")
+    assert "Brak rozmów" in page.text("#history-empty")  # queue obsluga: not Anna's
+    assert not page.d.find_elements(By.CSS_SELECTOR, "#link-dashboard, #link-gaps")  # not hers either
+    page.d.get(url + "/agents/gaps")
+    assert "kierownika" in page.text("#gaps-forbidden")
+    page.d.get(url + "/agents/audit")
+    assert "kierownika" in page.text("#audit-forbidden")
+
+
+def supervisor_searches_every_queue(page: Page, url: str) -> None:
+    """The supervisor finds another queue's conversation by its order; a wrong date range is said in Polish."""
+    page.d.get(url + "/agents/history?order=48213")
+    assert [r.get_attribute("data-id") for r in page.d.find_elements(By.CSS_SELECTOR, ".history-row")] == ["s-order"]
+    page.shot("history-3-supervisor-by-order")
+    page.d.get(url + "/agents/history?start=2026-12-08&end=2026-12-01")  # a range backwards: said, in Polish
+    assert page.text("#history-error").startswith("Data „Od” jest późniejsza niż data „Do”")
+    page.d.get(url + "/agents/history?start=1.12.2026")
+    assert page.text("#history-error").startswith("Nieprawidłowa data „Od”")
+    assert not page.d.find_elements(By.CSS_SELECTOR, "#history-empty")  # no search ran: no "nothing found"
+    page.shot("history-3b-bad-date")
+
+
+def kb_gaps_page(page: Page, url: str) -> None:
+    """The questions the bot could not answer, grouped, the noise last, the resolved ones apart; a download."""
+    page.d.get(url + "/agents/gaps")
+    rows = page.d.find_elements(By.CSS_SELECTOR, "#gaps-table .gap-row")
+    assert len(rows) == 3 and rows[0].text.startswith("3 0 Czy robicie grawerowanie? (2×)")
+    assert "wypożycz" in rows[1].text
+    noise = page.el("#gaps-table .gap-noise")  # words naming no topic: counted, last, not a KB entry
+    assert noise.text.startswith("2 0 Bez pytania") and "bla bla" in noise.text and "[numer]" in noise.text
+    assert "7 pytań w 2 grupach" in page.text("main")
+    resolved = page.text("#resolved-table")  # understood after the two nearest entries were offered
+    assert "zwrot-jak" in resolved and "Mogę oddać buty?" in resolved and "Czy przyjmiecie" in resolved
+    page.shot("history-4-kb-gaps")
+    page.fits_a_phone("history-4-kb-gaps-390")
+    download = page.el("#gaps-download").get_attribute("href")
+    assert download.endswith("/agents/gaps.yaml?days=7")
+
+
 def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_path: Path) -> None:
     _, url = server
     page = Page(browser, url, Path(os.environ.get("HISTORY_SCREENSHOT_DIR") or tmp_path))
@@ -212,36 +253,10 @@ def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_
     page.fits_a_phone("history-2-search-by-caller-390")
     assert re.fullmatch(r"\d\d\.\d\d\.20\d\d \d\d:\d\d", page.text(".history-row[data-id='s-old'] td"))  # 07.12.2026
     cards_on_a_phone(page)
-    page.d.get(url + "/agents/history?order=48213")
-    assert "Brak rozmów" in page.text("#history-empty")  # queue obsluga: not Anna's
-    assert not page.d.find_elements(By.CSS_SELECTOR, "#link-dashboard, #link-gaps")  # not hers either
-    page.d.get(url + "/agents/gaps")
-    assert "kierownika" in page.text("#gaps-forbidden")
-    page.d.get(url + "/agents/audit")
-    assert "kierownika" in page.text("#audit-forbidden")
+    an_agent_sees_only_her_queues(page, url)
 
     page.log_in("szef")
     audit_log_page(page, url)
     supervisor_moves_between_pages(page, url)
-    page.d.get(url + "/agents/history?order=48213")
-    assert [r.get_attribute("data-id") for r in page.d.find_elements(By.CSS_SELECTOR, ".history-row")] == ["s-order"]
-    page.shot("history-3-supervisor-by-order")
-    page.d.get(url + "/agents/history?start=2026-12-08&end=2026-12-01")  # a range backwards: said, in Polish
-    assert page.text("#history-error").startswith("Data „Od” jest późniejsza niż data „Do”")
-    page.d.get(url + "/agents/history?start=1.12.2026")
-    assert page.text("#history-error").startswith("Nieprawidłowa data „Od”")
-    assert not page.d.find_elements(By.CSS_SELECTOR, "#history-empty")  # no search ran: no "nothing found"
-    page.shot("history-3b-bad-date")
-    page.d.get(url + "/agents/gaps")
-    rows = page.d.find_elements(By.CSS_SELECTOR, "#gaps-table .gap-row")
-    assert len(rows) == 3 and rows[0].text.startswith("3 0 Czy robicie grawerowanie? (2×)")
-    assert "wypożycz" in rows[1].text
-    noise = page.el("#gaps-table .gap-noise")  # words naming no topic: counted, last, not a KB entry
-    assert noise.text.startswith("2 0 Bez pytania") and "bla bla" in noise.text and "[numer]" in noise.text
-    assert "7 pytań w 2 grupach" in page.text("main")
-    resolved = page.text("#resolved-table")  # understood after the two nearest entries were offered
-    assert "zwrot-jak" in resolved and "Mogę oddać buty?" in resolved and "Czy przyjmiecie" in resolved
-    page.shot("history-4-kb-gaps")
-    page.fits_a_phone("history-4-kb-gaps-390")
-    download = page.el("#gaps-download").get_attribute("href")
-    assert download.endswith("/agents/gaps.yaml?days=7")
+    supervisor_searches_every_queue(page, url)
+    kb_gaps_page(page, url)

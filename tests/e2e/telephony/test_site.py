@@ -139,4 +139,5 @@ def test_a_first_day_history_page_says_nothing_is_kept_yet(server: Server, brows
     assert browser.find_element(By.ID, "history-empty").text == "Brak rozmów spełniających kryteria."
     browser.get(server.url + "/agents/history?caller=200")  # the last digits only: says how to search instead
     said = browser.find_element(By.ID, "history-empty").text
-    assert said.startswith("Brak rozmów spełniających kryteria.") and "9 cyfr, np. 600 100 200" in said
+    assert said.startswith("Brak rozmów spełniających kryteria.")
+    assert "Numer klienta trzeba wpisać w całości: 9 cyfr, np. 600 100 200" in said

@@ -20,6 +20,10 @@ from tests.support.outage import Outage, outage_gateway
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 
 COOKIE = "infolinia_console"
+# The grace after an empty restart, longer than any run of these tests however slow the machine: within it a
+# missing session is "try again" (503), after it "log in" (401, asserted with a fake clock in tests/unit), so
+# the product's 30 s would make the 503s below depend on how fast the workers start and put back.
+GRACE_S = 3600.0
 
 
 @asynccontextmanager
@@ -28,8 +32,8 @@ async def two_workers(redis: RedisServer, tmp_path: Path) -> AsyncIterator[tuple
     (tmp_path / "b").mkdir()
     prefix = "w2:"  # one deployment: both workers use the same keys
     async with (
-        outage_gateway(redis, tmp_path / "a", prefix=prefix) as a,
-        outage_gateway(redis, tmp_path / "b", prefix=prefix) as b,
+        outage_gateway(redis, tmp_path / "a", prefix=prefix, recovery_grace_s=GRACE_S) as a,
+        outage_gateway(redis, tmp_path / "b", prefix=prefix, recovery_grace_s=GRACE_S) as b,
     ):
         yield a, b
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+
+from telephony import insights
 from telephony.insights.board import agent_rows, board, day, decimal, seconds
 from telephony.insights.buckets import WAIT_BINS
+
+TEMPLATES = Path(insights.__file__).parent / "templates"
 
 
 def test_decimals_use_a_comma_and_days_read_day_first() -> None:
@@ -54,3 +62,19 @@ def test_the_board_shows_polish_numbers_in_tables_and_charts() -> None:
     assert "07.12" in str(view["csat_trend"]) and "4,5" in str(view["csat_trend"])
     assert "12-07" not in str(view["latency_trend"]) and "1,5 s" in str(view["latency_trend"])
     assert "≤1,5 min" in str(view["frt"])  # not "1.5 min"
+
+
+def test_the_unresolved_column_says_which_quiet_chats_it_counts() -> None:
+    """Its hint names every case ``idle_outcome`` counts as unresolved, the hand-off nobody took included
+    (it read "the bot's last answer was not an answer" and left that case out)."""
+    stats = {**_stats(), "unresolved": 2}
+    snap = {
+        "live": {"in_progress": {}, "waiting": 0, "longest_wait_s": 0, "callbacks_due": 0,
+                 "agents_by_status": {}, "agents": []},
+        "today": {"total": stats, "channels": {"phone": stats, "chat": stats, "speaker": stats}, "agents": {}},
+        "week": _week(),
+    }  # fmt: skip
+    html = Environment(loader=FileSystemLoader(TEMPLATES)).get_template("dashboard_panels.html").render(board(snap))
+    hint = re.search(r'<th scope="col" title="([^"]*)">Bez rozwiązania</th>', html)
+    assert hint is not None and '<td data-kpi="today.total.unresolved">2</td>' in html
+    assert all(case in hint.group(1) for case in ("nie zrozumiał", "odpowiedź klienta", "prosił o konsultanta"))

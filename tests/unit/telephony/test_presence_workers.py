@@ -13,12 +13,17 @@ from dataclasses import dataclass, field
 import pytest
 from redis.asyncio import Redis
 
+from telephony.access.ratelimit import Limiter, Rules, limits_storage
 from telephony.agents.events import AGENT_STATUS, PRESENCE_WANTED, ConsoleEvent, EventBus
+from telephony.agents.hours import DEFAULT_HOURS, DEFAULT_TZ, QueueHours
 from telephony.agents.presence import Presence, lost_recently
 from telephony.agents.repo import AgentRepo
 from telephony.agents.roster import Agent
+from telephony.app.transfer import agents_repos
+from telephony.console.deps import build_agents_deps
 from telephony.console.sessions import ConsoleSessions, resolve_present
 from telephony.console.sse import agent_stream, sse_message
+from telephony.settings import Settings
 from telephony.spool import StoreDown
 from tests.support.clock import FakeClock
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
@@ -158,3 +163,13 @@ async def test_every_stream_of_a_worker_asked_at_once_costs_the_worker_one_put_b
     assert await sessions.resolve(sid) == "anna" and a.restored >= 1
     await a.refresh()  # asked later: a heartbeat of its own
     assert len(reads) <= 3
+
+
+async def test_the_deployments_grace_reaches_presence_at_construction(redis: Redis) -> None:
+    """``INFOLINIA_RECOVERY_GRACE_S`` is given to ``Presence`` by the composition root's builder (it was set on
+    the built object afterwards, so any other builder of the agents' deps kept the 30 s default)."""
+    settings = Settings(recovery_grace_s=7.5, speech=False)
+    hours = QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ)
+    repos = agents_repos(settings, redis, hours, Limiter(limits_storage(redis, "t:"), Rules()), None, None)
+    assert repos.presence.grace_s == 7.5
+    assert build_agents_deps(redis, recovery_grace_s=4.0).presence.grace_s == 4.0
