@@ -86,6 +86,13 @@ def is_thanks(text: str) -> bool:
     return bool(hits) and all(i in hits or t.form in _FILLER_WORDS for i, t in enumerate(toks))
 
 
+def is_polite_no(text: str) -> bool:
+    """'Nie, dziękuję', 'nie dzięki': a no with thanks and nothing else, the caller's way of closing even when
+    nothing was asked (a fresh conversation, a session the store lost)."""
+    toks = tokens(text)
+    return len(toks) >= 2 and toks[0].form == "nie" and is_thanks(" ".join(t.form for t in toks[1:]))
+
+
 def is_goodbye(text: str) -> bool:
     """'Do widzenia', 'to wszystko', 'dziękuję, to wszystko', 'nic więcej'."""
     return bool(term_positions(_GOODBYE, tokens(text)))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from dialog import catalogue as say
 from dialog.engine_config import Reply
-from dialog.engine_intents import is_goodbye, is_not_that, is_repeat_request, is_thanks
+from dialog.engine_intents import is_goodbye, is_not_that, is_polite_no, is_repeat_request, is_thanks
 from dialog.engine_text import words
 from dialog.session import Session
 
@@ -31,6 +31,8 @@ def small_talk(s: Session, text: str, answer: bool | None, missed: Missed | None
     if s.asked_anything_else and is_not_that(text):  # "nie, to nie to": the answer missed, no goodbye
         return _answer_missed(s, missed)
     if s.asked_anything_else and answer is False and few_words:  # "nie, dziękuję"
+        return Reply("end", say.GOODBYE)
+    if answer is None and is_polite_no(text):  # "nie, dziękuję" with no question pending: closing, not a query
         return Reply("end", say.GOODBYE)
     if is_thanks(text):
         return Reply("answer", say.THANKS_REPLY, anything_else=True, repeatable=False)

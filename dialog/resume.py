@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from dialog.engine_intents import is_follow_up, is_greeting_only
+from dialog.engine_intents import is_follow_up, is_goodbye, is_greeting_only, is_polite_no, only_courtesy
 from dialog.engine_text import fold
 from dialog.numbers import is_number_word, yes_no
 from dialog.session import Session
@@ -36,8 +36,9 @@ def leans_on_the_thread(text: str) -> bool:
     """Words that mean something only after what was said before: a follow-up ("a ile to kosztuje?"), an
     answer ("tak", "nie"), two words at most ("to drugie"), or a number and nothing else (an order number
     asked for, typed or spoken digit by digit: "cztery osiem dwa jeden trzy"). A greeting ("dzień dobry")
-    starts afresh: it is answered, not apologised to."""
-    if is_greeting_only(text):
+    starts afresh: it is answered, not apologised to, and so is a closing ("dziękuję", "nie, dziękuję", "to
+    wszystko"): a caller saying goodbye is not asked to say the whole question again."""
+    if is_greeting_only(text) or only_courtesy(text) or is_goodbye(text) or is_polite_no(text):
         return False
     return is_follow_up(text) or yes_no(text) is not None or len(text.split()) <= 2 or only_a_number(text)
 

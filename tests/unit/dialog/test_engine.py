@@ -180,6 +180,8 @@ async def test_repeat_thanks_and_goodbye(engine: DialogEngine) -> None:
     assert again.reply == say.REPEAT_PREFIX + answer.reply  # the answer, not "proszę bardzo"
     assert (bye.action, bye.reply) == ("end", say.GOODBYE)
     (end,) = await talk(engine, ["to wszystko, do widzenia"])
+    (polite,) = await talk(engine, ["nie, dziękuję"])  # nothing asked yet (a fresh or a lost session): closing
+    assert (polite.action, polite.reply) == ("end", say.GOODBYE)
     assert end.action == "end"
     (greeting_again,) = await talk(engine, ["powtórz"])
     assert greeting_again.reply.startswith(say.REPEAT_PREFIX + "Dzień dobry")

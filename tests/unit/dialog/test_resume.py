@@ -14,7 +14,10 @@ from dialog.resume import apology_session, fresh_session, leans_on_the_thread, o
         ("a kiedy dojdzie?", True),
         ("a ile to kosztuje?", True),
         ("tak", True),
-        ("nie, dziękuję", True),
+        ("nie", True),
+        ("nie, dziękuję", False),  # closing: said goodbye to, not asked for the whole question again
+        ("dziękuję, to wszystko", False),
+        ("dzięki", False),
         ("to drugie", True),
         ("ten numer, co podałem", True),
         ("48213", True),
