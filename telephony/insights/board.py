@@ -42,13 +42,21 @@ async def snapshot(deps: AgentsDeps, kpis: KpiStore, tz: tzinfo, misses: MissCou
     }
 
 
+def agent_tiles(live: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """One tile per agent status; "W rozmowie" says how many of them are only being rung (their rows say
+    "Dzwoni" or "Oferta czatu"), so the tile and the rows agree."""
+    ringing = sum(1 for a in live.get("agents", []) if a.get("ringing"))
+    names = STATUS_NAMES | ({"busy": f"W rozmowie (w tym dzwoni: {ringing})"} if ringing else {})
+    return [(f"agents_{k}", v, str(live["agents_by_status"].get(k, 0))) for k, v in names.items()]
+
+
 def board(snap: dict[str, Any]) -> dict[str, Any]:
     """The template's context: tiles, channel rows, charts, agents."""
     live, today, week = snap["live"], snap["today"], snap["week"]
     total = today["total"]
     return {
         "tiles": live_tiles(live, snap.get("kb_misses")),
-        "agent_tiles": [(f"agents_{k}", v, str(live["agents_by_status"].get(k, 0))) for k, v in STATUS_NAMES.items()],
+        "agent_tiles": agent_tiles(live),
         "channels": [channel_row(c, today["channels"][c]) for c in CHANNELS] + [channel_row("total", total)],
         "reasons": rows(
             [(REASON_NAMES.get(r, r), float(n), str(n)) for r, n in sorted(total["transfers_by_reason"].items())],

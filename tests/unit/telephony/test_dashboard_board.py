@@ -8,7 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 
 from telephony import insights
-from telephony.insights.board import agent_rows, board, day, decimal, seconds
+from telephony.insights.board import agent_rows, agent_tiles, board, day, decimal, seconds
 from telephony.insights.buckets import WAIT_BINS
 
 TEMPLATES = Path(insights.__file__).parent / "templates"
@@ -78,3 +78,15 @@ def test_the_unresolved_column_says_which_quiet_chats_it_counts() -> None:
     hint = re.search(r'<th scope="col" title="([^"]*)">Bez rozwiązania</th>', html)
     assert hint is not None and '<td data-kpi="today.total.unresolved">2</td>' in html
     assert all(case in hint.group(1) for case in ("nie zrozumiał", "odpowiedź klienta", "prosił o konsultanta"))
+
+
+def test_the_busy_tile_says_how_many_agents_are_only_being_rung() -> None:
+    live = {
+        "agents_by_status": {"busy": 3, "available": 1},
+        "agents": [{"status": "busy", "ringing": "chat"}, {"status": "busy", "ringing": "phone"}, {"status": "busy"}],
+    }
+    tiles = {key: (label, value) for key, label, value in agent_tiles(live)}
+    assert tiles["agents_busy"] == ("W rozmowie (w tym dzwoni: 2)", "3")
+    assert tiles["agents_available"] == ("Dostępni", "1") and tiles["agents_offline"] == ("Niedostępni", "0")
+    quiet = {key: label for key, label, _ in agent_tiles({"agents_by_status": {"busy": 1}, "agents": [{}]})}
+    assert quiet["agents_busy"] == "W rozmowie"  # nobody rung: the plain label
