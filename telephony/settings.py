@@ -139,6 +139,9 @@ class Settings(SpeechSettings):
     drain_grace_s: float = Field(
         60.0, ge=0, description="On SIGTERM: how long calls in progress may go on before going to the fallback number."
     )
+    shutdown_flush_s: float = Field(
+        3.0, gt=0, description="On stopping: how long writes still held for Redis (KPIs, kept sessions) may take."
+    )
     metrics_dir: Path | None = Field(
         None, description="prometheus_client multiprocess directory shared by the workers (set by serve --workers N)."
     )

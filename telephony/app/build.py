@@ -46,6 +46,7 @@ from telephony.insights.recorder import InsightMetrics
 from telephony.insights.survey import Survey
 from telephony.metrics import Metrics
 from telephony.settings import Settings, unknown_variables
+from telephony.shutdown import HeldWrites, flush_all
 from telephony.spool import Spool
 from telephony.tasks import stop_task
 from telephony.transfer.spooled import CALLBACK, VOICEMAIL, SpooledRequests
@@ -77,6 +78,7 @@ class Gateway:
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
     _gauges: asyncio.Task[None] | None = field(default=None, repr=False)  # the KPI gauges' refresh
     _sweep: asyncio.Task[None] | None = field(default=None, repr=False)  # quiet chats' verdicts (outcomes.py)
+    held: list[HeldWrites] = field(default_factory=list)  # writes for Redis held in memory (the devices' sessions)
 
     async def start(self, services: Services | None = None) -> Services:
         """Start-up: publish the roster, then build the services (or take ``services``, in tests)."""
@@ -120,6 +122,7 @@ class Gateway:
         return self.transfer.warm if self.transfer else None
 
     async def close(self) -> None:
+        """Stop what runs, then write what is still held for Redis (``flush_held``), then close the pool."""
         for task in (self._gauges, self._sweep):
             if task is not None:
                 await stop_task(task)
@@ -128,8 +131,16 @@ class Gateway:
             await self.transfer.chat.watch.close()
         if self._built is not None:
             await self._built.close()
+        await self.flush_held()
         await self.rest.aclose()
         await self.store.close()  # RedisStore closes the shared pool (agents and transfers use it too)
+
+    async def flush_held(self) -> None:
+        """The KPI writes in flight and the sessions kept through an outage, written at once before the pool
+        closes, within ``shutdown_flush_s`` in all (``telephony/shutdown.py``): a dead Redis never holds a stop."""
+        timeout_s = self.settings.shutdown_flush_s
+        drained = self.kpis.drain(timeout_s) if self.kpis is not None else asyncio.sleep(0)
+        await asyncio.gather(drained, flush_all(self.held, timeout_s))
 
     @staticmethod
     async def _publish_roster(transfer: Transfer) -> None:

@@ -103,7 +103,9 @@ def device_threads(gateway: Gateway) -> DeviceThreads:
     """The devices' conversations this worker holds through a Redis failure: a session read or write waits as
     long as a call's (``INFOLINIA_CALL_SESSION_TIMEOUT_S``), and is forgotten with the session TTL."""
     settings = gateway.settings
-    return DeviceThreads(gateway.metrics, settings.call_session_timeout_s, idle_s=settings.session_ttl_s)
+    threads = DeviceThreads(gateway.metrics, settings.call_session_timeout_s, idle_s=settings.session_ttl_s)
+    gateway.held.append(threads.kept)  # copies still pending are written once more when the gateway stops
+    return threads
 
 
 def rating_router(gateway: Gateway, deps: GatewayDeps) -> APIRouter:

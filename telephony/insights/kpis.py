@@ -10,7 +10,8 @@ bucket expires ``ttl_s`` after its last write (no personal data: counts only).
 
 Why fire-and-forget writes: the events come from synchronous metric hooks in the middle of a call; a
 KPI must never delay or break a caller, so a write that fails (Redis down) is logged and dropped.
-``flush()`` awaits this process's writes in flight, so a reader in the same process sees them all.
+``flush()`` awaits this process's writes in flight, so a reader in the same process sees them all;
+``drain()`` does so at shutdown, bounded, before the Redis pool closes (``Gateway.close``).
 """
 
 from __future__ import annotations
@@ -193,6 +194,20 @@ class KpiStore:
         """Wait for this process's writes in flight (a reader then sees every event it recorded)."""
         while self._pending:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    async def drain(self, timeout_s: float) -> int:
+        """Shutdown: ``flush`` for ``timeout_s`` at most (a dead Redis never answers); the writes still in
+        flight then are cancelled, logged and counted (the return value), so the pool can close."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, timeout_s)
+        while self._pending and loop.time() < deadline:
+            await asyncio.wait(list(self._pending), timeout=deadline - loop.time())
+        left = list(self._pending)
+        for task in left:
+            task.cancel()
+        if left:
+            log.error("%d KPI writes not in Redis at shutdown (no answer within %.1f s): lost", len(left), timeout_s)
+        return len(left)
 
     # --- reading -----------------------------------------------------------------------------------
     async def sums(self, start: float, end: float, channels: tuple[str, ...] = CHANNELS) -> dict[str, dict[str, int]]:

@@ -16,7 +16,8 @@ Bounded: at most ``max_entries`` conversations (the least recently used is forgo
 after ``idle_s`` without a turn (the session TTL: Redis forgets it then too), so memory stays small whatever
 the number of speakers. Another worker (several HTTP workers) or a restarted process has no copy: there a turn
 during an outage degrades as before (a fresh session), and a lost thread of a device's session id is still told
-(its id says it had one). A copy still pending when its conversation is forgotten is lost, and logged.
+(its id says it had one). A copy still pending when its conversation is forgotten is lost, and logged; at
+shutdown every copy still pending is written once more, all at once and bounded (``flush_pending``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telephony.conversation_thread import ConversationThread
+from telephony.shutdown import settle_within
 
 log = logging.getLogger(__name__)
 MAX_KEPT = 2048  # conversations at once: a household's speakers, or a few hundred devices, many times over
@@ -86,3 +88,18 @@ class KeptConversations:
         repo = None if kept is None else kept.thread.repo
         if kept is not None and (kept.pending or (repo is not None and repo.pending)):
             log.warning("speaker conversation %s forgotten with turns Redis never got", key)
+
+    async def flush_pending(self, timeout_s: float) -> list[str]:
+        """Shutdown: every session copy Redis has not taken yet, written at once within ``timeout_s``
+        (``telephony/shutdown.py``); the sessions still not written are logged (how many, which) and returned."""
+        jobs = {}
+        for kept in self._kept.values():
+            repo = kept.thread.repo
+            sid = None if repo is None or not repo.pending else repo.kept_id
+            if repo is not None and sid is not None and sid not in jobs:  # one thread may be under two keys
+                jobs[sid] = repo.flush()
+        failed = await settle_within(jobs, timeout_s)
+        if failed:
+            log.error("%d of %d conversation sessions never reached Redis at shutdown: %s", len(failed), len(jobs),
+                      ", ".join(sorted(failed)))  # fmt: skip
+        return failed

@@ -1,0 +1,160 @@
+"""What a stopping gateway still holds for Redis (``telephony/shutdown.py``): the KPI writes in flight and the
+session copies kept through an outage are written before the pool closes, all at once, and a store that never
+answers holds ``Gateway.close`` no longer than ``shutdown_flush_s`` (the writes left are named in the log)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+
+from dialog.resume import fresh_session
+from telephony.app.build import Gateway, build_gateway
+from telephony.conversation_thread import ConversationThread
+from telephony.insights.kpis import KpiStore
+from telephony.settings import Settings
+from telephony.shutdown import settle_within
+from telephony.speaker.kept import Kept, KeptConversations
+from tests.support.lost_session import demo_engine
+from tests.support.store import FakeStore
+
+BOUND_S = 0.05  # the flush bound in these tests; a close must end well within ``CEILING_S`` whatever Redis does
+CEILING_S = 10.0
+
+
+class ScriptedRedis:
+    """The part of a Redis client ``KpiStore.write`` uses; ``hang``: its pipelines never answer."""
+
+    def __init__(self, events: list[str], hang: bool = False) -> None:
+        self.events, self.hang, self.fields = events, hang, dict[str, int]()
+
+    def pipeline(self, transaction: bool = False) -> ScriptedPipe:
+        return ScriptedPipe(self)
+
+
+class ScriptedPipe:
+    def __init__(self, redis: ScriptedRedis) -> None:
+        self.redis, self.queued = redis, list[tuple[str, int]]()
+
+    async def __aenter__(self) -> ScriptedPipe:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def hincrby(self, key: str, name: str, n: int) -> None:
+        self.queued.append((name, n))
+
+    def expire(self, key: str, ttl_s: int) -> None:
+        return None
+
+    async def execute(self) -> list[Any]:
+        for _ in range(3):  # a round trip: the write is not done when close begins
+            await asyncio.sleep(0)
+        if self.redis.hang:
+            await asyncio.Event().wait()
+        for name, n in self.queued:
+            self.redis.fields[name] = self.redis.fields.get(name, 0) + n
+        self.redis.events.append("kpi written")
+        return []
+
+
+class ClosingStore(FakeStore):
+    """A store that says when it is closed (the pool every writer shares); ``hang``: its writes never answer."""
+
+    def __init__(self, events: list[str], hang: bool = False) -> None:
+        super().__init__()
+        self.events, self.hang = events, hang
+
+    async def set(self, key: str, value: dict[str, Any], ttl_s: int | None = None) -> None:
+        if self.hang and not self.fail:
+            await asyncio.Event().wait()
+        await super().set(key, value, ttl_s)
+        self.events.append(f"set {key}")
+
+    async def close(self) -> None:
+        self.events.append("store closed")
+
+
+def gateway_with(redis: ScriptedRedis, store: ClosingStore) -> Gateway:
+    gateway = build_gateway(Settings.model_validate({"shutdown_flush_s": BOUND_S, "log_json": False}))
+    gateway.kpis, gateway.store = KpiStore(redis), store  # type: ignore[arg-type]
+    return gateway
+
+
+async def kept_thread(store: FakeStore, session_id: str) -> ConversationThread:
+    """A device conversation whose latest session only this process has (the store was down at its turn)."""
+    thread = ConversationThread(demo_engine(store), "?", "voice")
+    assert thread.repo is not None
+    store.fail = True
+    await thread.repo.save(fresh_session(session_id, "voice", 1.0))
+    store.fail = False  # Redis is back; nothing has written the copy yet
+    assert thread.repo.pending
+    return thread
+
+
+async def test_close_writes_the_kpis_in_flight_before_it_closes_the_store() -> None:
+    events: list[str] = []
+    redis = ScriptedRedis(events)
+    gateway = gateway_with(redis, ClosingStore(events))
+    assert gateway.kpis is not None
+    gateway.kpis.started("chat")
+    await gateway.close()
+    assert events == ["kpi written", "store closed"]
+    assert redis.fields == {"conversations": 1}
+
+
+async def test_a_redis_that_never_answers_holds_close_no_longer_than_the_bound(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    events: list[str] = []
+    store = ClosingStore(events, hang=True)
+    gateway = gateway_with(ScriptedRedis(events, hang=True), store)
+    kept = KeptConversations()
+    kept.put("dev-1", Kept(await kept_thread(store, "dev-1")))
+    gateway.held.append(kept)
+    assert gateway.kpis is not None
+    gateway.kpis.started("chat")
+    await asyncio.wait_for(gateway.close(), CEILING_S)  # a hang here fails the test instead of the suite
+    assert events == ["store closed"]
+    assert "1 KPI writes not in Redis at shutdown" in caplog.text
+    assert "1 of 1 conversation sessions never reached Redis at shutdown: dev-1" in caplog.text
+
+
+async def test_every_pending_copy_is_written_once_and_the_ones_that_fail_are_named(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    up, down = ClosingStore([]), ClosingStore([], hang=True)
+    kept = KeptConversations()
+    written, stuck = await kept_thread(up, "dev-ok"), await kept_thread(down, "dev-stuck")
+    kept.put("dev-ok", Kept(written))
+    kept.put("ha-conversation", Kept(written))  # one thread under two keys (a speaker's): written once
+    kept.put("dev-stuck", Kept(stuck))
+    kept.put("dev-idle", Kept(ConversationThread(demo_engine(up), "?", "voice")))  # nothing pending
+    with caplog.at_level(logging.ERROR):
+        failed = await asyncio.wait_for(kept.flush_pending(BOUND_S), CEILING_S)
+    assert failed == ["dev-stuck"]
+    assert up.events == ["set session:dev-ok"]
+    assert written.repo is not None and not written.repo.pending
+    assert "1 of 2 conversation sessions never reached Redis at shutdown: dev-stuck" in caplog.text
+
+
+async def test_settle_within_cancels_what_did_not_finish_and_counts_errors_as_not_written() -> None:
+    hung = asyncio.ensure_future(asyncio.Event().wait())
+
+    async def fails() -> bool:
+        raise ConnectionError("refused")
+
+    async def done() -> bool:
+        return True
+
+    async def not_written() -> bool:
+        return False
+
+    jobs = {"hung": hung, "fails": fails(), "done": done(), "no": not_written()}
+    failed = await asyncio.wait_for(settle_within(jobs, BOUND_S), CEILING_S)  # type: ignore[arg-type]
+    assert sorted(failed) == ["fails", "hung", "no"]
+    await asyncio.sleep(0)
+    assert hung.cancelled()
