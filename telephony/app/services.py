@@ -32,6 +32,7 @@ from telephony.call.deps import CallMetrics, TransferFn
 from telephony.call.loop import CallDeps
 from telephony.ports import CallControl
 from telephony.settings import Settings
+from telephony.shutdown import HeldWrites
 from voice.asr import SHORT_ANSWERS, WhisperRecognizer
 from voice.asr_remote import RemoteRecognizer
 from voice.models import VoiceSpec, resolve_voice, resolve_whisper
@@ -57,6 +58,7 @@ class Services:
     callbacks: CallbackBook | None = None  # the agents' callback book (Redis), where speakers book callbacks
     kpis: Any = None  # the speaker's conversation KPIs (``telephony.insights.recorder.TurnKpis``; Redis)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up jobs (reply pre-rendering)
+    held: list[HeldWrites] = field(default_factory=list)  # the speakers' kept conversations (``close_speaker``)
     # The recognizer's phone and device lanes (phone turns first); default shares when not given.
     lanes: RecognizerLanes | None = None
 

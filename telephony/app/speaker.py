@@ -29,6 +29,7 @@ from telephony.history.store import HistoryStore
 from telephony.insights.kpis import KpiStore
 from telephony.insights.recorder import TurnKpis
 from telephony.settings import Settings
+from telephony.shutdown import flush_all
 from telephony.speaker.server import DEFAULT_URI, recognizer_gateway, run_gateway, run_wyoming
 from voice.models import ModelNotAvailable, resolve_whisper
 from voice.ports import Synthesizer
@@ -73,8 +74,19 @@ def speaker_voice(settings: Settings, voice: Synthesizer) -> PrerenderedSynthesi
 
 
 async def close_speaker(services: Services) -> None:
+    """Stop the jobs, write what the conversations still hold for Redis (bounded), then close the pool."""
     await services.close()
+    await flush_speaker(services)
     await services.store.close()  # RedisStore closes the pool the callback book shares
+
+
+async def flush_speaker(services: Services) -> None:
+    """The KPI writes in flight and the conversations kept through an outage, written at once within
+    ``shutdown_flush_s`` in all (``telephony/shutdown.py``): a dead Redis never holds the server's stop."""
+    timeout_s = services.settings.shutdown_flush_s
+    kpis = getattr(services.kpis, "kpis", None)  # ``TurnKpis``' store
+    drained = kpis.drain(timeout_s) if isinstance(kpis, KpiStore) else asyncio.sleep(0)
+    await asyncio.gather(drained, flush_all(services.held, timeout_s))
 
 
 async def prerender_speaker_replies(services: Services) -> None:

@@ -37,6 +37,7 @@ from dialog.session_keeper import STORE_ERRORS
 from telephony.agents.callbacks import CallbackBook
 from telephony.conversation_thread import ConversationThread
 from telephony.conversation_turn import ConversationTurn
+from telephony.shutdown import settle_within
 from telephony.speaker import callback as cb
 from telephony.speaker.kept import Kept, KeptConversations
 
@@ -231,6 +232,21 @@ class SpeakerConversations:
             await self._ask(self.store.delete(key))
         except STORE_ERRORS as exc:  # it expires with the session TTL
             log.warning("speaker store unavailable (%r): ended conversation %s left to expire", exc, conversation_id)
+
+    async def flush_pending(self, timeout_s: float) -> list[str]:
+        """Shutdown (``telephony/shutdown.py``): the sessions and the records Redis has not taken yet, written
+        at once within ``timeout_s``; the ones still not written are logged and returned."""
+        records = {key: self._write_record(key, kept) for key, kept in self.kept.pending_records()}
+        sessions, failed = await asyncio.gather(self.kept.flush_pending(timeout_s), settle_within(records, timeout_s))
+        if failed:
+            log.error("%d speaker conversation records never reached Redis at shutdown: %s", len(failed),
+                      ", ".join(sorted(failed)))  # fmt: skip
+        return [*sessions, *failed]
+
+    async def _write_record(self, conversation_id: str, kept: Kept) -> bool:
+        await self.store.set(CONVERSATION_KEY.format(conversation_id), kept.record or {}, ttl_s=self.ttl_s)
+        kept.pending = False
+        return True
 
     async def _ask(self, call: Awaitable[T]) -> T:
         return await (call if self.store_timeout_s is None else asyncio.wait_for(call, self.store_timeout_s))

@@ -89,6 +89,10 @@ class KeptConversations:
         if kept is not None and (kept.pending or (repo is not None and repo.pending)):
             log.warning("speaker conversation %s forgotten with turns Redis never got", key)
 
+    def pending_records(self) -> list[tuple[str, Kept]]:
+        """The conversations whose record (Wyoming's) Redis has not taken yet, by key."""
+        return [(key, kept) for key, kept in self._kept.items() if kept.pending and kept.record is not None]
+
     async def flush_pending(self, timeout_s: float) -> list[str]:
         """Shutdown: every session copy Redis has not taken yet, written at once within ``timeout_s``
         (``telephony/shutdown.py``); the sessions still not written are logged (how many, which) and returned."""

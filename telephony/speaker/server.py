@@ -64,19 +64,23 @@ def gateway_from_services(services: SpeakerServices, limits: WyomingLimits | Non
     settings = services.settings
     synth = services.synthesizer
     spec = voice_spec(synth)
+    conversations = SpeakerConversations(
+        services.dialog,
+        services.store,
+        ttl_s=settings.session_ttl_s,
+        # the agents' callback queue when Redis is configured, so an agent can claim the request;
+        # without it the speaker promises no callback and gives the hotline instead
+        callbacks=services.callbacks,
+        hotline=settings.fallback_number,
+        kpis=getattr(services, "kpis", None),  # conversations counted in the KPIs (Redis)
+        # a conversation goes on from its copy here when Redis stalls as long as a call would wait
+        store_timeout_s=settings.call_session_timeout_s,
+    )
+    held = getattr(services, "held", None)  # the app's Services: written once more at its close (close_speaker)
+    if held is not None:
+        held.append(conversations)
     return WyomingGateway(
-        conversations=SpeakerConversations(
-            services.dialog,
-            services.store,
-            ttl_s=settings.session_ttl_s,
-            # the agents' callback queue when Redis is configured, so an agent can claim the request;
-            # without it the speaker promises no callback and gives the hotline instead
-            callbacks=services.callbacks,
-            hotline=settings.fallback_number,
-            kpis=getattr(services, "kpis", None),  # conversations counted in the KPIs (Redis)
-            # a conversation goes on from its copy here when Redis stalls as long as a call would wait
-            store_timeout_s=settings.call_session_timeout_s,
-        ),
+        conversations=conversations,
         recognizer=services.recognizer,
         synthesizer=synth,
         hotwords=tuple(services.dialog.vocabulary()),

@@ -12,11 +12,16 @@ import pytest
 
 from dialog.resume import fresh_session
 from telephony.app.build import Gateway, build_gateway
+from telephony.app.services import Services
+from telephony.app.speaker import close_speaker
 from telephony.conversation_thread import ConversationThread
 from telephony.insights.kpis import KpiStore
+from telephony.insights.recorder import TurnKpis
 from telephony.settings import Settings
 from telephony.shutdown import settle_within
+from telephony.speaker.conversation import CONVERSATION_KEY
 from telephony.speaker.kept import Kept, KeptConversations
+from telephony.speaker.server import gateway_from_services
 from tests.support.lost_session import demo_engine
 from tests.support.store import FakeStore
 
@@ -158,3 +163,22 @@ async def test_settle_within_cancels_what_did_not_finish_and_counts_errors_as_no
     assert sorted(failed) == ["fails", "hung", "no"]
     await asyncio.sleep(0)
     assert hung.cancelled()
+
+
+async def test_the_speaker_server_writes_its_kept_conversation_and_kpis_before_closing_the_store() -> None:
+    events: list[str] = []
+    store, redis = ClosingStore(events), ScriptedRedis(events)
+    settings = Settings.model_validate({"shutdown_flush_s": BOUND_S, "log_json": False})
+    services = Services(settings, store, demo_engine(store), kpis=TurnKpis(KpiStore(redis)))  # type: ignore[arg-type]
+    conversations = gateway_from_services(services).conversations
+    assert conversations is not None and services.held == [conversations]
+    first = await conversations.turn("Gdzie jest moja paczka?", "ha-1")
+    store.fail = True  # Redis down: the next turn goes on from the copy here
+    await conversations.turn("cztery osiem dwa jeden trzy", "ha-1")
+    store.fail = False  # back, and the server stops before another turn
+    events.clear()
+    await asyncio.wait_for(close_speaker(services), CEILING_S)
+    assert events[-1] == "store closed" and "kpi written" in events
+    session = store.data[f"session:{first.session_id}"]
+    assert [text for role, text in session["history"] if role == "caller"][-1] == "cztery osiem dwa jeden trzy"
+    assert store.data[CONVERSATION_KEY.format("ha-1")]["session_id"] == first.session_id
