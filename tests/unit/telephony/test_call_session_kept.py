@@ -10,13 +10,17 @@ the caller is never apologised to for a thread that was never lost, never droppe
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+import pytest
 
 from dialog import catalogue
 from dialog.store import SessionRepo
 from telephony.call.deps import record_key
 from telephony.call.timing import TurnTiming
-from tests.support.line import SID, call, harness
+from telephony.ports import CallStarted
+from tests.support.line import SID, call, harness, run_call
 from tests.support.lost_session import CALLER, EMPTY, demo_engine, replies, script
 from tests.support.store import FakeStore
 
@@ -82,3 +86,25 @@ async def test_a_call_that_ends_while_redis_is_still_down_is_not_dropped() -> No
     assert report.ended == "caller_hung_up" and not report.errors
     session = await _session(store, report.session_id)
     assert session is not None and session.caller_turns() == [ASKED]  # the store kept what it took
+
+
+async def test_a_call_still_in_progress_when_the_gateway_stops_writes_its_kept_session_back() -> None:
+    """The server cancels a call's task at shutdown (what the drain left): the call's close path still runs."""
+    store, answered, flips = FakeStore(), list[TurnTiming](), asyncio.Event()
+
+    async def flip() -> None:
+        store.fail = not store.fail  # the second time: Redis answers again, and no later turn writes the copy
+        if not store.fail:
+            flips.set()
+
+    h = await harness(dialog=demo_engine(store), store=store, on_turn=answered.append)
+    script(h.line, [ASKED, FLIP, "nie", FLIP], flip, answered)
+    h.line.until(lambda: False, timeout_s=60.0)  # the caller still on the line
+    running = asyncio.ensure_future(run_call(h.deps, h.line, CallStarted(SID, "MZ" + "2" * 32, {"from": CALLER})))
+    await asyncio.wait_for(flips.wait(), 20.0)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(running, 20.0)
+    sessions = [k.removeprefix("session:") for k in store.data if k.startswith("session:") and ":before" not in k]
+    session = await _session(store, sessions[0])
+    assert session is not None and session.caller_turns() == [ASKED, "nie"]  # the turn said during the outage
