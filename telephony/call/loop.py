@@ -302,8 +302,10 @@ class _Call:
         await save_record(self.d.store, self._report(ended), self.log.origin, self.d.record_ttl_s)
 
     async def _shutdown(self) -> None:
-        await self.action.settle()  # a hang-up or transfer in flight may finish
-        self.spec.drop()
-        self.ears.close()
-        await self.thread.close()  # a session kept through a Redis outage goes back to Redis (telephony/call/resume.py)
-        await self._save()
+        try:
+            await self.action.settle()  # a hang-up or transfer in flight may finish (cancellable: a stopping worker)
+        finally:
+            self.spec.drop()
+            self.ears.close()
+            await self.thread.close()  # a session kept through a Redis outage goes back (telephony/call/resume.py)
+            await self._save()
