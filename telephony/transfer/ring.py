@@ -200,6 +200,8 @@ class AgentRinging(TransferCore):
         back = await self.p.store.transition(
             tid, "waiting", expect=("ringing",), agent_id=None, agent_call_sid=None, agent_call_status=None
         )
+        if back is None and await self._took_it(tid, agent_id):  # pressed 1 between the read and the switch
+            return False
         status = await self.p.agents.release(agent_id, "available", transfer_id=tid, no_answer=no_answer)
         log.info("transfer %s: agent %s %s (now %s)", tid, agent_id, "missed" if no_answer else "declined", status)
         queues = [back.queue] if back is not None else []
@@ -207,6 +209,11 @@ class AgentRinging(TransferCore):
             queues += await self._queues_of(agent_id)
         await self.dispatch_queues(queues)
         return True
+
+    async def _took_it(self, tid: str, agent_id: str) -> bool:
+        """Did ``agent_id`` accept ``tid`` after all? Then the call is theirs: not released, leg not cancelled."""
+        now = await self.p.store.get(tid)
+        return now is not None and now.status == "connected" and now.agent_id == agent_id
 
     def ring_overdue(self, record: TransferRecord) -> bool:
         """A phone ring past any moment Twilio could still report on it: its status callbacks were lost (the

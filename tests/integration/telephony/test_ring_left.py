@@ -65,3 +65,20 @@ async def test_a_call_she_already_took_stays_hers(setup: Any) -> None:
     await answer(env, await ring(env, "anna"), "1")
     assert not await leaves(env, tid, "anna")
     assert await env.status(tid) == "connected" and env.twilio.drain() == []
+
+
+async def test_a_1_pressed_between_the_read_and_the_switch_keeps_the_call_hers(setup: Any) -> None:
+    env: Env = await setup([agent("anna"), agent("bartek")])
+    tid, leg = await rung(env, "anna")
+    switch = env.store.transition
+
+    async def pressed_first(t: str, status: str, **fields: Any) -> Any:  # her "1" lands just before the switch
+        if status == "waiting":
+            await switch(t, "connected", expect=("ringing",), connected_at=env.clock.t)
+        return await switch(t, status, **fields)
+
+    env.store.transition = pressed_first  # type: ignore[method-assign]
+    assert not await leaves(env, tid, "anna")
+    record = await env.store.get(tid)
+    assert record is not None and (record.status, record.agent_id) == ("connected", "anna")
+    assert [r for r in env.twilio.drain() if r.call_sid == leg.call_sid] == []  # her leg is not cancelled
