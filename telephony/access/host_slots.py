@@ -35,6 +35,9 @@ class HostSlots:
         self.paths = [folder / f"device-asr-{i}.lock" for i in range(max(1, count))]
         for path in self.paths:  # an existing folder on a read-only mount passes mkdir: fail here, not per turn
             os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        probe = self.try_take()  # a mount without locks (ENOLCK) raises here too, so the caller falls back
+        if probe is not None:
+            self.give_back(probe)
 
     def try_take(self) -> int | None:
         """The file descriptor holding a free slot, or None when all are taken."""

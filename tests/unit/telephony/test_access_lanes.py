@@ -232,3 +232,16 @@ def test_a_file_system_without_locks_leaves_no_descriptor_open(tmp_path: Path, m
     with pytest.raises(OSError):
         slots.try_take()
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_file_system_without_locks_is_found_at_start_and_each_worker_keeps_its_own_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writable mount whose ``flock`` says ENOLCK: found when the gateway builds its slots, so it falls back to
+    a share per worker, not a 500 on every device turn."""
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(host_slots_module.fcntl, "flock", no_locks)
+    assert host_slots(Settings(data_dir=tmp_path, speech=False)) is None
