@@ -98,6 +98,8 @@ class KeptConversations:
         (``telephony/shutdown.py``); the sessions still not written are logged (how many, which) and returned."""
         jobs = {}
         for kept in self._kept.values():
+            if self.clock() - kept.seen >= self.idle_s:  # past the session's TTL: forgotten, not brought back
+                continue
             repo = kept.thread.repo
             sid = None if repo is None or not repo.pending else repo.kept_id
             if repo is not None and sid is not None and sid not in jobs:  # one thread may be under two keys

@@ -182,3 +182,12 @@ async def test_the_speaker_server_writes_its_kept_conversation_and_kpis_before_c
     session = store.data[f"session:{first.session_id}"]
     assert [text for role, text in session["history"] if role == "caller"][-1] == "cztery osiem dwa jeden trzy"
     assert store.data[CONVERSATION_KEY.format("ha-1")]["session_id"] == first.session_id
+
+
+async def test_a_copy_idle_past_the_session_ttl_is_not_brought_back_at_shutdown() -> None:
+    store, now = ClosingStore([]), [0.0]
+    kept = KeptConversations(idle_s=60.0, clock=lambda: now[0])
+    kept.put("dev-old", Kept(await kept_thread(store, "dev-old")))
+    now[0] = 61.0  # its session has expired in Redis meanwhile: writing the copy would revive it
+    assert await asyncio.wait_for(kept.flush_pending(BOUND_S), CEILING_S) == []
+    assert store.events == []
