@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Mapping
 from typing import Protocol
 
 log = logging.getLogger(__name__)
-FLUSH_S = 3.0  # the default bound: a few Redis round trips with room, far below a kill's grace period
 
 
 class HeldWrites(Protocol):

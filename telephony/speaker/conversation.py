@@ -98,7 +98,7 @@ class SpeakerConversations:
         self.kpis = kpis  # conversations, contained, transfers, reply times (telephony/insights)
         self._clock, self._new_id, self.channel = clock, new_id, channel
         self.metrics, self.store_timeout_s = metrics, store_timeout_s
-        self.kept = kept or KeptConversations(idle_s=ttl_s)
+        self.kept = KeptConversations(idle_s=ttl_s) if kept is None else kept  # an empty one is falsy (len 0)
 
     async def turn(self, text: str, conversation_id: str | None, phone: str | None = None) -> SpeakerReply:
         """Handle one utterance of conversation ``conversation_id`` (None or too long: a new one)."""
