@@ -173,7 +173,8 @@ CHAT_ENDED_BY_CUSTOMER = "Rozmowa z konsultantem została zakończona."
 # A chat continued with a session id the store no longer knows (Redis came back empty, or it expired): said
 # instead of answering the message as the first of a new conversation (telephony/chat/resume.py).
 CHAT_THREAD_LOST = "Przepraszam, straciłem wątek naszej rozmowy. Proszę powtórzyć pytanie."
-# The same on the phone (telephony/call/resume.py) and a smart speaker (telephony/speaker/kept.py): the caller's
+# The same on the phone (telephony/call/resume.py) and a smart speaker (telephony/speaker/conversation.py,
+# device_turn.py): the caller's
 # words needed what Redis lost mid-conversation ("a ile to kosztuje?", "tak", an order number asked for): the
 # whole question again, a caller cannot scroll back.
 CALL_THREAD_LOST = "Przepraszam, straciłem wątek naszej rozmowy. Proszę powiedzieć całe pytanie jeszcze raz."

@@ -13,7 +13,7 @@ failing):
 
 Why a failover window (Sentinel only): from the moment a master dies until a sentinel promotes its
 replica (``down-after-milliseconds`` plus an election, a few seconds), every command fails. A plain
-Redis client retries twice within a fifth of a second and then lets the caller degrade (spool, 503,
+Redis client retries twice within about 0.3 s and then lets the caller degrade (spool, 503,
 a fresh session); with Sentinel the client keeps retrying until ``failover_s`` has passed, so a call's
 turn or a chat that lands in the window waits for the new master instead of losing its session.
 """
@@ -160,7 +160,7 @@ def _common(retry: Retry, timeout_s: float | None, retry_on: tuple[type[Exceptio
 
 
 def plain_retry() -> Retry:
-    """A plain Redis: a refused or reset connection (a restart blip) is tried twice more within 0.2 s; a
+    """A plain Redis: a refused or reset connection (a restart blip) is tried twice more, after 0.1 and 0.2 s; a
     *timeout* is not retried. Why: a Redis that did not answer in ``timeout_s`` is stalled, not blinking;
     three tries made a stalled Redis hold a request for 15 s (each new connection's handshake timing out
     too), and a write sent again may be applied twice once Redis goes on."""
@@ -179,7 +179,7 @@ def connect_redis(
     redis-py's default pool raises ``MaxConnectionsError`` on the 101st concurrent command: under a burst of
     chats that silently lost sessions (the reply went out, the save failed). A blocking pool queues the
     command for up to ``wait_s`` and only then raises, which callers treat as 'Redis unavailable'.
-    Retries: a command whose connection fails is tried twice more after 50 and 100 ms (a Redis restart
+    Retries: a command whose connection fails is tried twice more after 0.1 and 0.2 s (a Redis restart
     blip is absorbed; a down Redis still fails within a fraction of a second, and the callers degrade);
     behind Sentinel, until ``failover_s`` (see the module). Connecting (handshake included) is bounded at
     3 s: a black-holed Redis cannot hold a request for minutes; a command's answer at ``timeout_s`` (a

@@ -39,14 +39,14 @@ from dialog.store import SessionRepo
 log = logging.getLogger(__name__)
 STORE_ERRORS = (RedisError, OSError)  # down, refused, reset, timed out (TimeoutError is an OSError)
 T = TypeVar("T")
-D = TypeVar("D")
 
 
 class SessionKeeper(SessionRepo):
     """``repo`` for one conversation, with its latest session in memory for when ``repo``'s store fails.
 
     ``pending``: the kept copy may be newer than the store's (a save the store refused, or a load it failed);
-    it is what every load returns, without asking the store, until a save or ``flush`` gets it there."""
+    it is what every load returns until a save or ``flush`` gets it there (``shared``: a conversation other
+    workers may also answer, so the store is asked once per turn and a newer session there wins)."""
 
     def __init__(self, repo: SessionRepo, timeout_s: float | None = None, shared: bool = False) -> None:
         super().__init__(repo.store, repo.ttl_s)

@@ -37,7 +37,7 @@ class Settings(SpeechSettings):
         10.0,
         ge=0,
         description="With Sentinel (redis+sentinel://): how long a command waits for the promoted replica "
-        "during a failover before the caller degrades (spool, 503). Plain URLs retry for about 0.2 s.",
+        "during a failover before the caller degrades (spool, 503). Plain URLs retry for about 0.3 s.",
     )
     redis_timeout_s: float = Field(
         2.0,

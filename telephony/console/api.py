@@ -93,7 +93,7 @@ async def audit_reads(deps: AgentsDeps, me: Agent, records: list[dict[str, Any]]
 
 async def change_status(deps: AgentsDeps, me: Agent, status: Literal["available", "offline"]) -> dict[str, Any]:
     """``me`` available or offline, told to the consoles; going available rings a waiting caller at once."""
-    try:  # off duty hands back a chat offered to the agent, as in the console
+    try:  # off duty hands back a chat offered to the agent or a phone ringing them, as in the console
         previous = await (go_offline(deps, me.id) if status == "offline" else deps.agents.set_status(me.id, status))
     except StatusConflict as exc:
         raise HTTPException(409, f"status cannot change while {exc.current}") from exc

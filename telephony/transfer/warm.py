@@ -177,8 +177,9 @@ class WarmTransfer(AgentRinging):
         return True
 
     async def agent_left(self, tid: str, agent_id: str) -> bool:
-        """``agent_id`` went offline (logged out, „Niedostępny”, the API) while their phone rang for ``tid``:
-        the caller moves on now, not after the ring's timeout. The ring ends as a declined one does
+        """``agent_id`` went offline (logged out, or the API; the console's „Niedostępny” is disabled while busy,
+        and a ring is busy) while their phone rang for ``tid``: the caller moves on now, not after the ring's
+        timeout. The ring ends as a declined one does
         (``agent_missed``: the caller waits for the next agent; the agent, offline, stays offline and is not
         blamed), then their leg is cancelled; with nobody left staffing the queue the caller is offered the
         callback at once, as on arrival (``start``). True when the ring was withdrawn.

@@ -161,9 +161,9 @@ class _Stalled(FakeStore):
 async def test_a_stalled_store_is_waited_for_only_timeout_s() -> None:
     keeper = SessionKeeper(SessionRepo(_Stalled()), timeout_s=0.05)
     keeper.kept = _session(topic="paczka").stored()  # loaded before the store stalled
-    loaded = await keeper.load(SID)
+    loaded = await asyncio.wait_for(keeper.load(SID), 10)  # a keeper without its bound fails here, never hangs
     assert loaded is not None and loaded.topic == "paczka"
-    await keeper.save(loaded)  # times out: kept, no error
+    await asyncio.wait_for(keeper.save(loaded), 10)  # times out: kept, no error
     assert keeper.pending
 
 
