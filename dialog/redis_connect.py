@@ -15,7 +15,8 @@ Why a failover window (Sentinel only): from the moment a master dies until a sen
 replica (``down-after-milliseconds`` plus an election, a few seconds), every command fails. A plain
 Redis client retries twice within about 0.3 s and then lets the caller degrade (spool, 503,
 a fresh session); with Sentinel the client keeps retrying until ``failover_s`` has passed, so a call's
-turn or a chat that lands in the window waits for the new master instead of losing its session.
+turn or a chat that lands in the window waits for the new master instead of losing its session. A command
+that *timed out* is the exception: tried again only on another master (``FailoverRetry``).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.connection import SSLConnection
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
-from redis.backoff import ExponentialBackoff
+from redis.backoff import AbstractBackoff, ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 REDIS_MAX_CONNECTIONS = 100
@@ -46,6 +48,7 @@ REDIS_TIMEOUT_S = 2.0
 REDIS_FAILOVER_S = 10.0
 SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
 T = TypeVar("T")
+Address = tuple[str, int]
 
 
 class NotReplicated(RedisConnectionError):
@@ -103,13 +106,39 @@ def _host_port(item: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-class FailoverRetry(Retry):
-    """Retry a lost connection until ``window_s`` has passed since the command began (not a count: the
-    connect inside a command retries too, and counts multiply; one deadline bounds both)."""
+async def _unknown_master() -> Address | None:
+    return None
 
-    def __init__(self, window_s: float) -> None:
-        super().__init__(ExponentialBackoff(cap=0.5, base=0.05), -1)
-        self.window_s = window_s
+
+class FailoverRetry(Retry):
+    """Behind Sentinel, a failed command is tried again until ``window_s`` has passed since it began (a
+    deadline, not a count: the connect inside a command retries too, and counts multiply), a timeout only
+    on a new master:
+
+    - A **timeout** is tried again only if the sentinels now name another master than the one the command
+      went to (a failover replaced it). A master that took the command and then stalled (SIGSTOP, a long
+      fork, swapping) may have applied it: sent again to that master, an INCR or an RPUSH lands twice once
+      it goes on, and the request waited the whole window for it. So on the same master, or when the
+      sentinels cannot say, the timeout is raised at once and the caller degrades (spool, 503, the call's
+      own copy); a connect that timed out sent nothing, but its master is as stalled. On a new master a
+      write the old one had already replicated lands twice: the price of not losing those it had not.
+    - A **lost connection** (refused, reset, closed) is tried again on whatever master the sentinels name,
+      as before. Refused, or closed before the write, never reached Redis. Reset while *reading* the answer
+      is as ambiguous as a timeout (the master may have applied the command, then died), and is retried
+      all the same: a master that breaks connections mid-command is dying or restarting (a crash, an OOM
+      kill), the retry goes to its replacement, and keeping the session and callback writes a failover
+      would otherwise lose is what the window is for.
+
+    ``sent_to`` and ``master_now`` are bound per connection by ``FailoverConnection`` (unbound: a timeout is
+    never tried again); ``clock`` and ``backoff`` are the tests' to set."""
+
+    def __init__(
+        self, window_s: float, clock: Callable[[], float] = time.monotonic, backoff: AbstractBackoff | None = None
+    ) -> None:
+        super().__init__(backoff or ExponentialBackoff(cap=0.5, base=0.05), -1)
+        self.window_s, self.clock = window_s, clock
+        self.sent_to: Callable[[], Address | None] = lambda: None  # the master the failed try went to
+        self.master_now: Callable[[], Awaitable[Address | None]] = _unknown_master  # None: cannot say
 
     async def call_with_retry(
         self,
@@ -118,20 +147,43 @@ class FailoverRetry(Retry):
         is_retryable: Callable[[Exception], bool] | None = None,
         with_failure_count: bool = False,
     ) -> T:
-        deadline = time.monotonic() + self.window_s
+        deadline = self.clock() + self.window_s
 
         async def fail_or_give_up(error: Exception, *count: int) -> None:
             await fail(error, *count)
-            if time.monotonic() >= deadline:
+            if not await self._try_again(error, deadline):
                 raise error
 
         return await super().call_with_retry(do, fail_or_give_up, is_retryable, with_failure_count)
+
+    async def _try_again(self, error: Exception, deadline: float) -> bool:
+        if self.clock() >= deadline:
+            return False
+        if not isinstance(error, RedisTimeoutError):
+            return True  # a lost connection (see the class)
+        master = await self.master_now()
+        return master is not None and master != self.sent_to()
 
 
 class FailoverConnection(SentinelManagedConnection):
     """Asks the sentinels for the master on *every* (re)connect. redis-py's own asks only when the pool
     hands the connection out: a command retried after the master died reconnected to the dead address
-    until it gave up. One socket attempt per try: the command's ``FailoverRetry`` paces the tries."""
+    until it gave up. One socket attempt per try: the command's ``FailoverRetry`` paces the tries, told
+    here which master this connection last dialled and how to ask the sentinels for the current one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(self.retry, FailoverRetry):  # each connection has its own copy of the pool's retry
+            self.retry.sent_to = lambda: (self.host, int(self.port))
+            self.retry.master_now = self._master_now
+
+    async def _master_now(self) -> Address | None:
+        """The master the sentinels name now; None when they cannot say (unreachable, or the master down)."""
+        try:
+            host, port = await self.connection_pool.get_master_address()
+        except RedisError:
+            return None
+        return str(host), int(port)
 
     async def connect_check_health(self, check_health: bool = True, retry_socket_connect: bool = True) -> None:
         if self.is_connected:
@@ -181,9 +233,9 @@ def connect_redis(
     command for up to ``wait_s`` and only then raises, which callers treat as 'Redis unavailable'.
     Retries: a command whose connection fails is tried twice more after 0.1 and 0.2 s (a Redis restart
     blip is absorbed; a down Redis still fails within a fraction of a second, and the callers degrade);
-    behind Sentinel, until ``failover_s`` (see the module). Connecting (handshake included) is bounded at
-    3 s: a black-holed Redis cannot hold a request for minutes; a command's answer at ``timeout_s`` (a
-    stalled Redis, see ``REDIS_TIMEOUT_S``; None waits forever).
+    behind Sentinel, until ``failover_s``, a timeout only on a new master (``FailoverRetry``). Connecting
+    (handshake included) is bounded at 3 s: a black-holed Redis cannot hold a request for minutes; a
+    command's answer at ``timeout_s`` (a stalled Redis, see ``REDIS_TIMEOUT_S``; None waits forever).
     """
     if is_sentinel_url(url):
         return _connect_sentinel(parse_sentinel_url(url), max_connections, wait_s, failover_s, timeout_s)
@@ -201,7 +253,7 @@ def _connect_sentinel(
 ) -> Redis:
     """The master's client through the sentinels (which are asked with the same TLS options, no auth unless
     ``sentinel_password`` is in the query: sentinels usually have their own password or none). A timeout
-    is retried within the failover window here: a master that stopped answering is what a failover replaces."""
+    is retried within the failover window only once the sentinels name another master (``FailoverRetry``)."""
     options = dict(target.options)
     sentinel_password = options.pop("sentinel_password", None)
     tls = {"ssl": True, **options} if target.tls else {}

@@ -32,7 +32,8 @@ def test_a_plain_redis_retries_a_lost_connection_but_not_a_timeout() -> None:
     assert not any(issubclass(RedisTimeoutError, e) for e in retry._supported_errors)
 
 
-def test_sentinel_retries_a_timeout_within_the_failover_window_and_asks_sentinels_with_a_timeout() -> None:
+def test_sentinel_sees_a_timeout_to_decide_on_it_and_asks_sentinels_with_a_timeout() -> None:
+    """The Sentinel retry is handed timeouts, to try them again on a new master only (test_redis_failover_retry)."""
     pool = connect_redis("redis+sentinel://127.0.0.1:1/main/0", timeout_s=1.5).connection_pool
     retry = pool.connection_kwargs["retry"]
     assert pool.connection_kwargs["socket_timeout"] == 1.5 and RedisTimeoutError in retry._supported_errors
