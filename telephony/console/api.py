@@ -14,11 +14,9 @@ claims to be whom. All state is in Redis (``AgentsDeps``), so any worker answers
 import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from telephony.access.guard import admit, client_ip
 from telephony.agents import events as ev
 from telephony.agents.dispatch import agent_available
 from telephony.agents.events import ConsoleEvent
@@ -26,7 +24,7 @@ from telephony.agents.repo import StatusConflict
 from telephony.agents.roster import Agent
 from telephony.console.actions import callback_after, go_offline
 from telephony.console.chat_api import chat_routes
-from telephony.console.deps import AgentsDeps, DepsProvider, note_in_history
+from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent, note_in_history
 from telephony.console.queues import queue_names, queue_view
 
 log = logging.getLogger(__name__)
@@ -49,26 +47,11 @@ class WrapUpBody(OutcomeBody):
     note: str = Field("", max_length=1000)  # the agent's note, as the console's wrap-up form takes it
 
 
-def _agent_id(agent: Agent) -> str:
-    return f"agent:{agent.id}"
-
-
 def build_agents_router(get_deps: DepsProvider) -> APIRouter:
     """The JSON API. ``get_deps`` resolves the AgentsDeps per request."""
-    bearer = HTTPBearer(auto_error=False)
     router = APIRouter(tags=["agents"])
     Deps = Annotated[AgentsDeps, Depends(get_deps)]
-
-    async def current_agent(
-        request: Request, deps: Deps, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-    ) -> Agent:
-        token = None if creds is None else creds.credentials
-        agent = await admit(deps.limiter, client_ip(request), token, deps.agents.authenticate, _agent_id, "agent token")
-        if agent is None:
-            raise HTTPException(401, "a valid agent token is required", headers={"WWW-Authenticate": "Bearer"})
-        return agent
-
-    Me = Annotated[Agent, Depends(current_agent)]
+    Me = bearer_agent(get_deps)
     _agent_routes(router, Deps, Me)
     _queue_routes(router, Deps, Me)
     _callback_routes(router, Deps, Me)
