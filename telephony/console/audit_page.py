@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from telephony.console.deps import AgentsDeps, DepsProvider
-from telephony.console.pages import ConsoleConfig, _Console
+from telephony.console.web import ConsoleConfig, _Console
 
 SHOWN = 200  # the newest reads on the page; GET /v1/audit?limit= goes further back
 KIND_LABELS = {

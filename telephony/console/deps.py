@@ -85,15 +85,7 @@ def build_agents_deps(
     return AgentsDeps(
         agents=agents,
         transfers=TransferStore(redis, prefix=prefix, clock=clock, ttl_s=transfer_ttl_s),
-        callbacks=RedisCallbacks(
-            redis,
-            prefix=prefix,
-            clock=clock,
-            ttl_s=callback_ttl_s,
-            replicas=replicas,
-            replica_wait_ms=replica_wait_ms,
-            retries=callback_retries,
-        ),
+        callbacks=_callback_book(redis, prefix, clock, callback_ttl_s, replicas, replica_wait_ms, callback_retries),
         events=events,
         stats=HandlingStats(redis, prefix=prefix),
         hours=hours or QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ),
@@ -102,6 +94,28 @@ def build_agents_deps(
         presence=Presence.of(agents, events, clock, recovery_grace_s),
         clock=clock,
         on_available=on_available,
+    )
+
+
+def _callback_book(
+    redis: Redis,
+    prefix: str,
+    clock: Callable[[], float],
+    ttl_s: int,
+    replicas: int,
+    replica_wait_ms: int,
+    retries: Retries,
+) -> CallbackBook:
+    """The callback requests in Redis: their retention, replica confirmation and retry plan (the options
+    ``build_agents_deps`` takes for them)."""
+    return RedisCallbacks(
+        redis,
+        prefix=prefix,
+        clock=clock,
+        ttl_s=ttl_s,
+        replicas=replicas,
+        replica_wait_ms=replica_wait_ms,
+        retries=retries,
     )
 
 

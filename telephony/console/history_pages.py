@@ -14,7 +14,7 @@ from fastapi.responses import PlainTextResponse, Response
 from dialog.gaps import to_kb_yaml
 from telephony.agents.roster import Agent
 from telephony.console.deps import AgentsDeps, DepsProvider
-from telephony.console.pages import SECURITY_HEADERS, ConsoleConfig, _Console
+from telephony.console.web import SECURITY_HEADERS, ConsoleConfig, _Console
 from telephony.history.api import HistoryParts, HistoryProvider
 from telephony.history.view import row_view
 from telephony.history.when import BadDate, parse_when
