@@ -18,8 +18,9 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from telephony.access.guard import client_ip
+from telephony.agents.roster import Agent
 from telephony.console import actions as act
-from telephony.console.deps import AgentsDeps, DepsProvider
+from telephony.console.deps import AgentsDeps, DepsProvider, admit_agent
 from telephony.console.panels import render_context
 from telephony.console.sse import SSE_HEADERS, present_stream
 from telephony.console.web import ConsoleConfig, _Console, same_origin
@@ -52,18 +53,32 @@ def build_console_router(
     return router
 
 
-async def _login_agent(deps: Any, client: str, token: str) -> tuple[Any, tuple[str, int]]:
-    """The agent whose token this is, else the login page's error and status: the agents API's brake, with
-    one unproven token per address checked at a time (``telephony/access/serial.py``)."""
-    async with deps.limiter.checks.one_at_a_time(client, token):
-        if await deps.limiter.blocked(client) is not None:
-            return None, ("Zbyt wiele nieudanych prób. Spróbuj ponownie za kilka minut.", 429)
-        agent = await deps.agents.authenticate(token)
-        if agent is None:
-            await deps.limiter.failed(client)
-            return None, ("Nieprawidłowy token.", 401)
-        deps.limiter.checks.proven.add(token)
-        return agent, ("", 200)
+LOGIN_REFUSALS = {
+    401: "Nieprawidłowy token.",
+    429: "Zbyt wiele prób logowania. Spróbuj ponownie za kilka minut.",
+}
+
+
+async def _login_agent(deps: AgentsDeps, client: str, token: str) -> tuple[Agent | None, HTTPException | None]:
+    """The agent whose token this is, else the guard's refusal: the login goes through the same guard as the
+    agents API (``admit_agent``), so a wrong token is a failed attempt of the address, a spent brake a 429
+    even for a right token, and each token has its request rate (logins and API calls counted together)."""
+    try:
+        return await admit_agent(deps, client, token), None
+    except HTTPException as exc:
+        if exc.status_code not in LOGIN_REFUSALS:
+            raise
+        return None, exc
+
+
+def _refused_login(console: _Console, request: Request, refused: HTTPException | None) -> Response:
+    """The login page again, saying why in Polish; a 429 keeps the guard's ``Retry-After``."""
+    status = 401 if refused is None else refused.status_code
+    page = console.page(request, "console_login.html", {"error": LOGIN_REFUSALS[status]}, status)
+    retry = (refused.headers or {}).get("Retry-After") if refused is not None else None
+    if retry is not None:
+        page.headers["Retry-After"] = retry
+    return page
 
 
 def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
@@ -79,9 +94,9 @@ def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
     async def login(request: Request, deps: Deps, token: Annotated[str, Form(max_length=512)] = "") -> Response:
         same_origin(request, console.config.public_url)
         sessions = console.sessions(deps)
-        agent, refusal = await _login_agent(deps, client_ip(request), token.strip())
+        agent, refused = await _login_agent(deps, client_ip(request), token.strip())
         if agent is None:
-            return console.page(request, "console_login.html", {"error": refusal[0]}, refusal[1])
+            return _refused_login(console, request, refused)
         await sessions.revoke(console.sid(request))  # never keep a session id from before the login
         sid = await sessions.create(agent.id)
         response = console.redirect()
