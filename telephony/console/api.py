@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from telephony.agents import events as ev
+from telephony.agents.audit import STREAM_ID
 from telephony.agents.dispatch import agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
@@ -175,11 +176,15 @@ def _queue_routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         me: Me,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         agent: Annotated[str | None, Query(max_length=64)] = None,
+        before: Annotated[str | None, Query(pattern=f"^{STREAM_ID.pattern}$")] = None,
     ) -> dict[str, Any]:
-        """Who read which transcript, newest first: supervisors only."""
+        """Who read which transcript, newest first: supervisors only. One request reads at most
+        ``TranscriptAudit.scan_cap`` entries: ``older`` (a stream id) asks for the reads before these
+        (``before=``), ``capped`` says the scan stopped there before ``limit`` were found."""
         if not me.supervisor:
             raise HTTPException(403, "the audit log is for supervisors")
-        return {"entries": await deps.audit.entries(limit, agent)}
+        page = await deps.audit.page(limit, agent, before)
+        return {"entries": page.entries, "older": page.older, "capped": page.capped}
 
 
 def _callback_routes(router: APIRouter, Deps: Any, Me: Any) -> None:
