@@ -16,9 +16,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from telephony.agents.roster import Agent
 from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent
+from telephony.history.when import day_start
 from telephony.insights.buckets import CHANNELS, on_the_hour
 from telephony.insights.kpis import KpiStore
-from telephony.insights.stats import day_start, live_state, parse_instant, period_stats
+from telephony.insights.stats import live_state, parse_instant, period_stats
 
 KpisProvider = Callable[[], Awaitable[KpiStore]]
 
