@@ -12,16 +12,31 @@ of identical entries: a read is recorded once per agent, record and ``dedup_s`` 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 Kind = Literal["transfer", "callback", "history"]
 PAGE = 500  # stream entries read per command when looking for one agent's reads
+SCAN_CAP = 5000  # stream entries read per request at most; then the caller goes on from ``AuditPage.older``
+STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One request's reads, newest first. ``older``: the stream id to go on from (exclusive) for the reads
+    before these, None when the start of the stream was reached; ``capped``: the scan stopped at its cap
+    before ``limit`` matches were found (the agent's older reads, if any, are further back)."""
+
+    entries: list[dict[str, str]]
+    older: str | None = None
+    capped: bool = False
 
 
 class TranscriptAudit:
@@ -35,6 +50,7 @@ class TranscriptAudit:
         retention_s: int = 90 * 86400,
         dedup_s: int = 600,
         clock: Callable[[], float] = time.time,
+        scan_cap: int = SCAN_CAP,
     ) -> None:
         self.redis, self.prefix, self.retention_s, self.dedup_s, self._clock = (
             redis,
@@ -43,6 +59,7 @@ class TranscriptAudit:
             dedup_s,
             clock,
         )
+        self.scan_cap = max(1, scan_cap)
         self.stream = f"{prefix}audit:transcripts"
 
     async def record(self, agent_id: str, kind: Kind, record_id: str, via: str) -> bool:
@@ -62,18 +79,39 @@ class TranscriptAudit:
             await pipe.execute()
         return True
 
-    async def entries(self, limit: int = 100, agent_id: str | None = None) -> list[dict[str, Any]]:
-        """Newest first; only ``agent_id``'s reads when given. Read ``PAGE`` entries at a time, back until
-        ``limit`` match: one agent's reads among 90 days of everyone's were one reply of the whole stream (a
-        Redis busy building it, past the command timeout, a worker holding it all in memory)."""
-        out: list[dict[str, Any]] = []
-        end, count = "+", PAGE if agent_id is not None else limit
-        while len(out) < limit:
+    async def entries(self, limit: int = 100, agent_id: str | None = None) -> list[dict[str, str]]:
+        """Newest first; only ``agent_id``'s reads when given, among the newest ``scan_cap`` entries."""
+        return (await self.page(limit, agent_id)).entries
+
+    async def page(self, limit: int = 100, agent_id: str | None = None, before: str | None = None) -> AuditPage:
+        """Newest first from ``before`` (a stream id, exclusive; None: the newest); only ``agent_id``'s reads
+        when given. Read ``PAGE`` entries a command, ``scan_cap`` a request at most: one agent's reads among
+        90 days of everyone's were one reply of the whole stream (a Redis busy building it, a worker holding
+        it all), and a rare agent's, paged, still walked the whole stream on every request."""
+        found: list[tuple[str, dict[str, str]]] = []
+        end, scanned = "+" if before is None else f"({before}", 0
+        while True:
+            count = min(PAGE if agent_id is not None else limit - len(found), self.scan_cap - scanned)
             rows = await self.redis.xrevrange(self.stream, max=end, count=count) or []
-            entries = [{str(k): str(v) for k, v in (fields or {}).items()} for _entry_id, fields in rows]
-            out += [e for e in entries if agent_id is None or e.get("agent") == agent_id]
+            scanned += len(rows)
+            for entry_id, fields in rows:
+                entry = {str(k): str(v) for k, v in (fields or {}).items()}
+                if agent_id is None or entry.get("agent") == agent_id:
+                    found.append((_text(entry_id), entry))
+            if len(found) >= limit:  # go on after the last one shown, not the last one read
+                return AuditPage([e for _, e in found[:limit]], found[limit - 1][0])
             if len(rows) < count:
-                break
-            last_id = rows[-1][0]
-            end = f"({last_id.decode() if isinstance(last_id, bytes) else last_id}"  # exclusive: older ones
-        return out[:limit]
+                return AuditPage([e for _, e in found])
+            end = f"({_text(rows[-1][0])}"
+            if scanned >= self.scan_cap:
+                return AuditPage([e for _, e in found], _text(rows[-1][0]), capped=True)
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def stream_id(text: str) -> str | None:
+    """``text`` if it is a stream id (``1733550000000-0``), else None: a cursor from a URL is checked before
+    it goes to Redis."""
+    return text if STREAM_ID.fullmatch(text) else None

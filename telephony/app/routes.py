@@ -16,9 +16,10 @@ from telephony.chat.api import build_chat_router
 from telephony.console.api import build_agents_router
 from telephony.console.audit_page import build_audit_page
 from telephony.console.history_pages import build_history_pages
-from telephony.console.pages import ConsoleConfig, build_console_router, console_static_files
+from telephony.console.pages import build_console_router
 from telephony.console.sessions import CookiePolicy
 from telephony.console.view import ViewConfig
+from telephony.console.web import ConsoleConfig, console_static_files
 from telephony.history.api import build_history_router
 from telephony.insights.dashboard import DashboardConfig, build_dashboard_router
 from telephony.insights.flush import KpiFlush

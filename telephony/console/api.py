@@ -14,19 +14,18 @@ claims to be whom. All state is in Redis (``AgentsDeps``), so any worker answers
 import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from telephony.access.guard import admit, client_ip
 from telephony.agents import events as ev
+from telephony.agents.audit import STREAM_ID
 from telephony.agents.dispatch import agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
 from telephony.agents.roster import Agent
 from telephony.console.actions import callback_after, go_offline
 from telephony.console.chat_api import chat_routes
-from telephony.console.deps import AgentsDeps, DepsProvider, note_in_history
+from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent, note_in_history
 from telephony.console.queues import queue_names, queue_view
 
 log = logging.getLogger(__name__)
@@ -49,26 +48,11 @@ class WrapUpBody(OutcomeBody):
     note: str = Field("", max_length=1000)  # the agent's note, as the console's wrap-up form takes it
 
 
-def _agent_id(agent: Agent) -> str:
-    return f"agent:{agent.id}"
-
-
 def build_agents_router(get_deps: DepsProvider) -> APIRouter:
     """The JSON API. ``get_deps`` resolves the AgentsDeps per request."""
-    bearer = HTTPBearer(auto_error=False)
     router = APIRouter(tags=["agents"])
     Deps = Annotated[AgentsDeps, Depends(get_deps)]
-
-    async def current_agent(
-        request: Request, deps: Deps, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-    ) -> Agent:
-        token = None if creds is None else creds.credentials
-        agent = await admit(deps.limiter, client_ip(request), token, deps.agents.authenticate, _agent_id, "agent token")
-        if agent is None:
-            raise HTTPException(401, "a valid agent token is required", headers={"WWW-Authenticate": "Bearer"})
-        return agent
-
-    Me = Annotated[Agent, Depends(current_agent)]
+    Me = bearer_agent(get_deps)
     _agent_routes(router, Deps, Me)
     _queue_routes(router, Deps, Me)
     _callback_routes(router, Deps, Me)
@@ -192,11 +176,15 @@ def _queue_routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         me: Me,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         agent: Annotated[str | None, Query(max_length=64)] = None,
+        before: Annotated[str | None, Query(pattern=f"^{STREAM_ID.pattern}$")] = None,
     ) -> dict[str, Any]:
-        """Who read which transcript, newest first: supervisors only."""
+        """Who read which transcript, newest first: supervisors only. One request reads at most
+        ``TranscriptAudit.scan_cap`` entries: ``older`` (a stream id) asks for the reads before these
+        (``before=``), ``capped`` says the scan stopped there before ``limit`` were found."""
         if not me.supervisor:
             raise HTTPException(403, "the audit log is for supervisors")
-        return {"entries": await deps.audit.entries(limit, agent)}
+        page = await deps.audit.page(limit, agent, before)
+        return {"entries": page.entries, "older": page.older, "capped": page.capped}
 
 
 def _callback_routes(router: APIRouter, Deps: Any, Me: Any) -> None:

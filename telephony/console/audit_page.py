@@ -3,7 +3,8 @@ where) as a page for supervisors. Until now only ``GET /v1/audit`` showed it, as
 a supervisor answering a customer's "who saw my data?" had no page to look it up on.
 
 Server-rendered like the history pages (same login session, templates and stylesheet); a GET form narrows
-it to one agent, so a filtered view can be bookmarked.
+it to one agent, so a filtered view can be bookmarked. One page reads at most ``TranscriptAudit.scan_cap``
+entries of the stream: looking for a rare agent stops there, says so, and links on from where it stopped.
 """
 
 from collections.abc import Mapping
@@ -14,10 +15,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from telephony.agents.audit import stream_id
 from telephony.console.deps import AgentsDeps, DepsProvider
-from telephony.console.pages import ConsoleConfig, _Console
+from telephony.console.web import ConsoleConfig, _Console
 
-SHOWN = 200  # the newest reads on the page; GET /v1/audit?limit= goes further back
+SHOWN = 200  # reads on one page; its "older" link (a stream id) shows the ones before them
+Text = Annotated[str, Query(max_length=64)]
 KIND_LABELS = {
     "transfer": "przekazanie do konsultanta",
     "callback": "prośba o oddzwonienie",
@@ -32,7 +35,9 @@ def build_audit_page(config: ConsoleConfig, get_agents: DepsProvider) -> APIRout
     Agents = Annotated[AgentsDeps, Depends(get_agents)]
 
     @router.get("/audit")
-    async def audit_page(request: Request, deps: Agents, agent: Annotated[str, Query(max_length=64)] = "") -> Response:
+    async def audit_page(
+        request: Request, deps: Agents, agent: Text = "", before: Annotated[str, Query(max_length=48)] = ""
+    ) -> Response:
         agent_id = await console.agent_id(request, deps)
         state = await deps.agents.get(agent_id) if agent_id else None
         if state is None:
@@ -41,11 +46,13 @@ def build_audit_page(config: ConsoleConfig, get_agents: DepsProvider) -> APIRout
         if not me.supervisor:
             return console.page(request, "console_audit.html", {"me": me, "forbidden": True}, status=403)
         names = {s.agent.id: s.agent.name for s in await deps.agents.list()}
-        entries = await deps.audit.entries(SHOWN, agent or None)
-        rows = [audit_row(e, names, config.view.timezone) for e in entries]
+        cursor = stream_id(before)  # a hand-edited link: from the newest again
+        page = await deps.audit.page(SHOWN, agent or None, cursor)
+        rows = [audit_row(e, names, config.view.timezone) for e in page.entries]
         context = {"me": me, "forbidden": False, "rows": rows, "agents": sorted(names.items(), key=lambda a: a[1])}
-        once = within(deps.audit.dedup_s)
-        return console.page(request, "console_audit.html", {**context, "agent": agent, "shown": SHOWN, "once": once})
+        context |= {"agent": agent, "shown": SHOWN, "once": within(deps.audit.dedup_s), "before": cursor}
+        context |= {"older": page.older, "capped": page.capped, "scanned": deps.audit.scan_cap}
+        return console.page(request, "console_audit.html", context)
 
     return router
 

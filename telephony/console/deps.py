@@ -9,9 +9,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Annotated, Any
 
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis.asyncio import Redis
 
+from telephony.access.guard import admit, client_ip
 from telephony.access.ratelimit import Limiter, Rules, limits_storage
 from telephony.agents.audit import TranscriptAudit
 from telephony.agents.callbacks import DEFAULT_RETRIES, CallbackBook, RedisCallbacks, Retries
@@ -20,6 +24,7 @@ from telephony.agents.events import EventBus
 from telephony.agents.hours import DEFAULT_HOURS, DEFAULT_TZ, QueueHours
 from telephony.agents.presence import Presence
 from telephony.agents.repo import AgentRepo
+from telephony.agents.roster import Agent
 from telephony.agents.waits import HandlingStats, WaitModel
 from telephony.chat.handoff import ChatHandoff
 from telephony.history.store import HistoryStore
@@ -80,15 +85,7 @@ def build_agents_deps(
     return AgentsDeps(
         agents=agents,
         transfers=TransferStore(redis, prefix=prefix, clock=clock, ttl_s=transfer_ttl_s),
-        callbacks=RedisCallbacks(
-            redis,
-            prefix=prefix,
-            clock=clock,
-            ttl_s=callback_ttl_s,
-            replicas=replicas,
-            replica_wait_ms=replica_wait_ms,
-            retries=callback_retries,
-        ),
+        callbacks=_callback_book(redis, prefix, clock, callback_ttl_s, replicas, replica_wait_ms, callback_retries),
         events=events,
         stats=HandlingStats(redis, prefix=prefix),
         hours=hours or QueueHours({}, DEFAULT_HOURS, DEFAULT_TZ),
@@ -100,10 +97,63 @@ def build_agents_deps(
     )
 
 
+def _callback_book(
+    redis: Redis,
+    prefix: str,
+    clock: Callable[[], float],
+    ttl_s: int,
+    replicas: int,
+    replica_wait_ms: int,
+    retries: Retries,
+) -> CallbackBook:
+    """The callback requests in Redis: their retention, replica confirmation and retry plan (the options
+    ``build_agents_deps`` takes for them)."""
+    return RedisCallbacks(
+        redis,
+        prefix=prefix,
+        clock=clock,
+        ttl_s=ttl_s,
+        replicas=replicas,
+        replica_wait_ms=replica_wait_ms,
+        retries=retries,
+    )
+
+
 # Resolves the process's AgentsDeps for a request, as a FastAPI dependency (it may itself take injected
 # parameters): ``GatewayDeps.agents`` in the app (waits for start-up, 503 without Redis). Routers take it
 # as a parameter, so whoever hosts them decides where the deps come from.
 DepsProvider = Callable[..., Awaitable[AgentsDeps]]
+
+
+def agent_token_id(agent: Agent) -> str:
+    """The name an agent token's request rate is counted under (never the token itself)."""
+    return f"agent:{agent.id}"
+
+
+async def admit_agent(deps: AgentsDeps, ip: str, token: str | None) -> Agent | None:
+    """The agent whose token this is (None without one) through the gateway's guard (``access.guard.admit``):
+    a wrong token is a failed attempt of ``ip`` (401), a spent brake or token rate a 429. The JSON APIs and
+    the console login all go through here, so guessing is braked the same wherever it is tried."""
+    return await admit(deps.limiter, ip, token, deps.agents.authenticate, agent_token_id, "agent token")
+
+
+def bearer_agent(get_deps: DepsProvider) -> Any:
+    """``Annotated[Agent, Depends(...)]`` for a route parameter: the agent presenting ``Authorization: Bearer
+    <agent token>`` (``admit_agent``), or 401. One dependency for the agents, history and stats APIs, which
+    each wrote the same check; ``get_deps`` is the router's provider, so the type is built per router."""
+    bearer = HTTPBearer(auto_error=False)
+
+    async def current_agent(
+        request: Request,
+        deps: Annotated[AgentsDeps, Depends(get_deps)],
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Agent:
+        agent = await admit_agent(deps, client_ip(request), None if creds is None else creds.credentials)
+        if agent is None:
+            raise HTTPException(401, "a valid agent token is required", headers={"WWW-Authenticate": "Bearer"})
+        return agent
+
+    return Annotated[Agent, Depends(current_agent)]
 
 
 async def note_in_history(deps: AgentsDeps, tid: str, agent_id: str, outcome: str, note: str = "") -> None:

@@ -6,7 +6,9 @@ needed: the search is a GET form, so a search can be bookmarked and shared betwe
 transcript shown is recorded in the audit log of transcript reads, as on the console's main page.
 """
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -14,14 +16,15 @@ from fastapi.responses import PlainTextResponse, Response
 from dialog.gaps import to_kb_yaml
 from telephony.agents.roster import Agent
 from telephony.console.deps import AgentsDeps, DepsProvider
-from telephony.console.pages import SECURITY_HEADERS, ConsoleConfig, _Console
+from telephony.console.web import SECURITY_HEADERS, ConsoleConfig, _Console
 from telephony.history.api import HistoryParts, HistoryProvider
 from telephony.history.view import row_view
-from telephony.history.when import BadDate, parse_when
+from telephony.history.when import BadDate, day_start, parse_when
 from voice.normalize_numbers import plural_index
 
 Text = Annotated[str, Query(max_length=40)]
 Days = Annotated[int, Query(ge=1, le=90)]
+Period = Annotated[Literal["today"] | None, Query()]  # "today": since midnight (the dashboard tile's link)
 
 
 def build_history_pages(config: ConsoleConfig, get_agents: DepsProvider, get_history: HistoryProvider) -> APIRouter:
@@ -79,27 +82,52 @@ def _gaps_pages(router: APIRouter, console: _Console, Agents: Any, History: Any)
     """The gaps report (supervisors) and its KB-format download."""
 
     @router.get("/gaps")
-    async def gaps_page(request: Request, deps: Agents, history: History, days: Days = 7) -> Response:
+    async def gaps_page(
+        request: Request, deps: Agents, history: History, days: Days = 7, period: Period = None
+    ) -> Response:
         me = await _who(console, request, deps)
         if me is None:
             return console.redirect("/login")
+        shown = gaps_period(deps.clock(), history.tz, days, period)
         if not me.supervisor:
-            return console.page(request, "console_gaps.html", {"me": me, "forbidden": True, "days": days}, status=403)
-        since = deps.clock() - days * 86400
-        gaps, resolved = await history.gaps.gaps(since), await history.gaps.resolved(since)
+            return console.page(
+                request, "console_gaps.html", {"me": me, "forbidden": True, "period": shown}, status=403
+            )
+        gaps, resolved = await history.gaps.gaps(shown.since), await history.gaps.resolved(shown.since)
         counted = questions_in_groups(sum(g.count for g in gaps), sum(1 for g in gaps if not g.noise))
-        context = {"me": me, "forbidden": False, "days": days, "gaps": gaps, "counted": counted}
+        context = {"me": me, "forbidden": False, "period": shown, "gaps": gaps, "counted": counted}
         return console.page(request, "console_gaps.html", {**context, "resolved": resolved})
 
     @router.get("/gaps.yaml")
-    async def gaps_yaml(request: Request, deps: Agents, history: History, days: Days = 7) -> Response:
+    async def gaps_yaml(
+        request: Request, deps: Agents, history: History, days: Days = 7, period: Period = None
+    ) -> Response:
         me = await _who(console, request, deps)
         if me is None or not me.supervisor:
             return PlainTextResponse("tylko dla kierownika zmiany", status_code=403)
-        since = deps.clock() - days * 86400
+        since = gaps_period(deps.clock(), history.tz, days, period).since
         gaps, resolved = await history.gaps.gaps(since), await history.gaps.resolved(since)
         headers = {**SECURITY_HEADERS, "Content-Disposition": 'attachment; filename="kb-additions.yaml"'}
         return PlainTextResponse(to_kb_yaml(gaps, resolved=resolved), media_type="application/yaml", headers=headers)
+
+
+@dataclass(frozen=True)
+class GapsPeriod:
+    """What the gaps page covers: from ``since`` (epoch) until now, its words in the heading, its query."""
+
+    since: float
+    title: str
+    query: str
+
+
+def gaps_period(now: float, tz: str, days: int, period: str | None) -> GapsPeriod:
+    """``period=today``: since the local midnight, as the dashboard's "Pytania bez odpowiedzi dziś" counts
+    (its link asks for this, so the figure and the list agree; "the last 24 h" was not what "dziś" says);
+    otherwise the last ``days`` days."""
+    if period == "today":
+        return GapsPeriod(day_start(now, ZoneInfo(tz)), "dziś (od północy)", "period=today")
+    title = "ostatnie 24 godziny" if days == 1 else f"ostatnie {days} dni"
+    return GapsPeriod(now - days * 86400, title, f"days={days}")
 
 
 def questions_in_groups(total: int, groups: int) -> str:

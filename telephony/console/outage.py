@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
-from telephony.console.pages import SECURITY_HEADERS, TEMPLATES_DIR, ConsoleConfig
+from telephony.console.web import SECURITY_HEADERS, TEMPLATES_DIR, ConsoleConfig
 
 RETRY_S = 10  # the page reloads itself (a meta refresh: no script, so the CSP needs no exception)
 _templates = Jinja2Templates(directory=TEMPLATES_DIR)

@@ -12,122 +12,18 @@ a URL, a cookie or a log line. The session cookie is HttpOnly + SameSite=Strict 
 though SameSite already stops them. Nothing under ``/agents`` except the login page answers anonymously.
 """
 
-import hashlib
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from telephony.access.guard import client_ip
+from telephony.agents.roster import Agent
 from telephony.console import actions as act
-from telephony.console.deps import AgentsDeps, DepsProvider
+from telephony.console.deps import AgentsDeps, DepsProvider, admit_agent
 from telephony.console.panels import render_context
-from telephony.console.sessions import ConsoleSessions, CookiePolicy, resolve_present
 from telephony.console.sse import SSE_HEADERS, present_stream
-from telephony.console.view import ViewConfig
-
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-STATIC_DIR = Path(__file__).parent / "static"
-PANELS = ("status", "transfer", "queues", "callbacks")
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
-
-
-@dataclass(frozen=True)
-class ConsoleConfig:
-    """Settings-independent console options (the app maps Settings onto these)."""
-
-    cookie: CookiePolicy = field(default_factory=CookiePolicy)
-    view: ViewConfig = field(default_factory=ViewConfig)
-    base_path: str = "/agents"
-    static_path: str = "/agents/static"
-    session_ttl_s: int = 8 * 3600
-    keepalive_s: float = 15.0
-    # The public URL agents open (INFOLINIA_PUBLIC_URL): behind a reverse proxy that rewrites Host, the
-    # browser's Origin names this address, not the Host header the gateway receives.
-    public_url: str | None = None
-
-
-def console_static_files() -> StaticFiles:
-    """Mount at ``ConsoleConfig.static_path``: ``app.mount("/agents/static", console_static_files())``."""
-    return StaticFiles(directory=STATIC_DIR)
-
-
-def _asset_version() -> str:
-    """Changes whenever the JS or CSS does, so browsers never run a stale script against new HTML."""
-    digest = hashlib.sha256()
-    for name in ("console.js", "console.css"):
-        digest.update((STATIC_DIR / name).read_bytes())
-    return digest.hexdigest()[:10]
-
-
-class _Console:
-    """Shared helpers of the console routes: sessions, page rendering, origin check, action replies."""
-
-    def __init__(self, config: ConsoleConfig, on_available: act.OnAvailable | None) -> None:
-        self.config, self.on_available = config, on_available
-        self.templates = Jinja2Templates(directory=TEMPLATES_DIR)
-        self.base = {
-            "base": config.base_path,
-            "static_url": config.static_path,
-            "asset_version": _asset_version(),
-        }
-
-    def sessions(self, deps: AgentsDeps) -> ConsoleSessions:
-        agents = deps.agents
-        return ConsoleSessions(agents.redis, prefix=agents.prefix, ttl_s=self.config.session_ttl_s)
-
-    def sid(self, request: Request) -> str | None:
-        return request.cookies.get(self.config.cookie.name)
-
-    async def agent_id(self, request: Request, deps: AgentsDeps, hold: bool = True) -> str | None:
-        """The logged-in agent, a session Redis lost put back first (``resolve_present``)."""
-        return await resolve_present(self.sessions(deps), deps.presence, self.sid(request), hold=hold)
-
-    def page(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-        response = self.templates.TemplateResponse(request, name, {**self.base, **context}, status_code=status)
-        response.headers.update(SECURITY_HEADERS)
-        return response
-
-    def panels(self, context: dict[str, Any]) -> dict[str, str]:
-        ctx = {**self.base, **context}
-        return {name: self.templates.get_template(f"console_{name}.html").render(ctx) for name in PANELS}
-
-    def redirect(self, path: str = "") -> RedirectResponse:
-        return RedirectResponse(self.config.base_path + path, status_code=303)
-
-    def reply(self, request: Request, result: tuple[bool, str]) -> Response:
-        """JSON for fetch(); without JavaScript, back to the page (its state shows what happened)."""
-        ok, message = result
-        if request.headers.get("x-requested-with") == "fetch":
-            return JSONResponse({"ok": ok, "message": message}, status_code=200 if ok else 409)
-        return self.redirect()
-
-
-def same_origin(request: Request, public_url: str | None = None) -> None:
-    """Refuse state changes posted from another site (SameSite=Strict already withholds the cookie). The
-    page's own origin is the Host it was served under or, behind a proxy, the configured public URL."""
-    origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return
-    ours = {request.headers.get("host")}
-    if public_url:
-        ours.add(urlsplit(public_url).netloc)
-    if urlsplit(origin).netloc not in ours:
-        raise HTTPException(403, "cross-origin request refused")
+from telephony.console.web import ConsoleConfig, _Console, same_origin
 
 
 def build_console_router(
@@ -157,18 +53,32 @@ def build_console_router(
     return router
 
 
-async def _login_agent(deps: Any, client: str, token: str) -> tuple[Any, tuple[str, int]]:
-    """The agent whose token this is, else the login page's error and status: the agents API's brake, with
-    one unproven token per address checked at a time (``telephony/access/serial.py``)."""
-    async with deps.limiter.checks.one_at_a_time(client, token):
-        if await deps.limiter.blocked(client) is not None:
-            return None, ("Zbyt wiele nieudanych prób. Spróbuj ponownie za kilka minut.", 429)
-        agent = await deps.agents.authenticate(token)
-        if agent is None:
-            await deps.limiter.failed(client)
-            return None, ("Nieprawidłowy token.", 401)
-        deps.limiter.checks.proven.add(token)
-        return agent, ("", 200)
+LOGIN_REFUSALS = {
+    401: "Nieprawidłowy token.",
+    429: "Zbyt wiele prób logowania. Spróbuj ponownie za kilka minut.",
+}
+
+
+async def _login_agent(deps: AgentsDeps, client: str, token: str) -> tuple[Agent | None, HTTPException | None]:
+    """The agent whose token this is, else the guard's refusal: the login goes through the same guard as the
+    agents API (``admit_agent``), so a wrong token is a failed attempt of the address, a spent brake a 429
+    even for a right token, and each token has its request rate (logins and API calls counted together)."""
+    try:
+        return await admit_agent(deps, client, token), None
+    except HTTPException as exc:
+        if exc.status_code not in LOGIN_REFUSALS:
+            raise
+        return None, exc
+
+
+def _refused_login(console: _Console, request: Request, refused: HTTPException | None) -> Response:
+    """The login page again, saying why in Polish; a 429 keeps the guard's ``Retry-After``."""
+    status = 401 if refused is None else refused.status_code
+    page = console.page(request, "console_login.html", {"error": LOGIN_REFUSALS[status]}, status)
+    retry = (refused.headers or {}).get("Retry-After") if refused is not None else None
+    if retry is not None:
+        page.headers["Retry-After"] = retry
+    return page
 
 
 def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
@@ -184,9 +94,9 @@ def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
     async def login(request: Request, deps: Deps, token: Annotated[str, Form(max_length=512)] = "") -> Response:
         same_origin(request, console.config.public_url)
         sessions = console.sessions(deps)
-        agent, refusal = await _login_agent(deps, client_ip(request), token.strip())
+        agent, refused = await _login_agent(deps, client_ip(request), token.strip())
         if agent is None:
-            return console.page(request, "console_login.html", {"error": refusal[0]}, refusal[1])
+            return _refused_login(console, request, refused)
         await sessions.revoke(console.sid(request))  # never keep a session id from before the login
         sid = await sessions.create(agent.id)
         response = console.redirect()

@@ -6,14 +6,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import PlainTextResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from dialog.gaps import to_kb_yaml
-from telephony.access.guard import admit, client_ip
-from telephony.agents.roster import Agent
-from telephony.console.deps import AgentsDeps, DepsProvider
+from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent
 from telephony.history.gaps import GapsReport
 from telephony.history.store import HistoryStore
 from telephony.history.when import BadDate, parse_when
@@ -37,30 +34,10 @@ def build_history_router(get_agents: DepsProvider, get_history: HistoryProvider)
     router = APIRouter(tags=["history"])
     Agents = Annotated[AgentsDeps, Depends(get_agents)]
     History = Annotated[HistoryParts, Depends(get_history)]
-    Me = Annotated[Agent, Depends(agent_dependency(get_agents))]
+    Me = bearer_agent(get_agents)
     _history_route(router, History, Agents, Me)
     _gaps_route(router, History, Agents, Me)
     return router
-
-
-def agent_dependency(get_agents: DepsProvider) -> Callable[..., Awaitable[Agent]]:
-    """A FastAPI dependency: the agent presenting the bearer token (through the agents API's brake), or 401."""
-    bearer = HTTPBearer(auto_error=False)
-
-    async def current_agent(
-        request: Request,
-        deps: Annotated[AgentsDeps, Depends(get_agents)],
-        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> Agent:
-        token = None if creds is None else creds.credentials
-        who = await admit(
-            deps.limiter, client_ip(request), token, deps.agents.authenticate, lambda a: f"agent:{a.id}", "agent token"
-        )
-        if who is None:
-            raise HTTPException(401, "a valid agent token is required", headers={"WWW-Authenticate": "Bearer"})
-        return who
-
-    return current_agent
 
 
 # No ``from __future__ import annotations`` in this module: FastAPI must see History/Agents/Me (locals of

@@ -6,8 +6,15 @@ means the whole day in the shop's time zone (``to=2026-12-01`` includes that day
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
+
+
+def day_start(epoch: float, tz: tzinfo) -> float:
+    """The local midnight that began ``epoch``'s day: "today" wherever a figure or a page says "dziś" (the
+    dashboard's tiles, the KPIs of the day, the gaps page the KB-misses tile opens), so they all agree."""
+    local = datetime.fromtimestamp(epoch, tz)
+    return datetime.combine(local.date(), time.min, tz).timestamp()
 
 
 class BadDate(ValueError):

@@ -12,10 +12,11 @@ from typing import Any
 
 from telephony.console.deps import AgentsDeps
 from telephony.console.view import status_label
+from telephony.history.when import day_start
 from telephony.insights.buckets import CHANNELS, WAIT_BINS
 from telephony.insights.charts import columns, rows
 from telephony.insights.kpis import KpiStore
-from telephony.insights.stats import day_start, live_state, period_stats, trend
+from telephony.insights.stats import live_state, period_stats, trend
 
 CHANNEL_NAMES = {"phone": "Telefon", "chat": "Czat", "speaker": "Głośnik"}
 STATUS_NAMES = {"available": "Dostępni", "busy": "W rozmowie", "wrap_up": "Kończą obsługę", "offline": "Niedostępni"}

@@ -24,9 +24,9 @@ from fastapi.templating import Jinja2Templates
 
 from telephony.agents.events import Subscription
 from telephony.console.deps import AgentsDeps, DepsProvider
-from telephony.console.pages import SECURITY_HEADERS
 from telephony.console.sessions import ConsoleSessions, CookiePolicy
 from telephony.console.sse import SSE_HEADERS
+from telephony.console.web import SECURITY_HEADERS
 from telephony.insights.board import MissCount, board, snapshot
 from telephony.insights.kpis import KpiStore
 from telephony.spool import STORE_DOWN

@@ -23,10 +23,11 @@ from prometheus_client import Gauge
 
 from telephony.agents.callbacks import NO_ANSWER, NOT_REACHED, CallbackBook, CallbackStatus, ClaimResult
 from telephony.conversation_turn import ConversationTurn
+from telephony.history.when import day_start
 from telephony.insights.idle import last_turn
 from telephony.insights.kpis import KpiStore
 from telephony.insights.outcomes import HANDED, ChatOutcomes
-from telephony.insights.stats import day_start, period_stats
+from telephony.insights.stats import period_stats
 from telephony.metrics import CONTAINED_ENDINGS, Metrics
 
 if TYPE_CHECKING:

@@ -32,11 +32,6 @@ def parse_instant(text: str | None, default: float, tz: tzinfo, end: bool = Fals
     return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
 
 
-def day_start(epoch: float, tz: tzinfo) -> float:
-    local = datetime.fromtimestamp(epoch, tz)
-    return datetime.combine(local.date(), time.min, tz).timestamp()
-
-
 async def period_stats(
     kpis: KpiStore, start: float, end: float, channels: tuple[str, ...] = CHANNELS
 ) -> dict[str, Any]:

@@ -12,34 +12,26 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Depends, HTTPException, Query
 
-from telephony.access.guard import admit, client_ip
 from telephony.agents.roster import Agent
-from telephony.console.deps import AgentsDeps, DepsProvider
+from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent
+from telephony.history.when import day_start
 from telephony.insights.buckets import CHANNELS, on_the_hour
 from telephony.insights.kpis import KpiStore
-from telephony.insights.stats import day_start, live_state, parse_instant, period_stats
+from telephony.insights.stats import live_state, parse_instant, period_stats
 
 KpisProvider = Callable[[], Awaitable[KpiStore]]
 
 
 def supervisor_dependency(get_deps: DepsProvider) -> Callable[..., Awaitable[Agent]]:
-    """A FastAPI dependency: the supervisor presenting the bearer token, or 401/403."""
-    bearer = HTTPBearer(auto_error=False)
+    """A FastAPI dependency: the supervisor presenting the bearer token (``bearer_agent``: 401 without a
+    valid one), or 403 for an agent who is not one."""
+    return _only_supervisors(bearer_agent(get_deps))
 
-    async def supervisor(
-        request: Request,
-        deps: Annotated[AgentsDeps, Depends(get_deps)],
-        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> Agent:
-        token = None if creds is None else creds.credentials
-        agent = await admit(
-            deps.limiter, client_ip(request), token, deps.agents.authenticate, lambda a: f"agent:{a.id}", "agent token"
-        )
-        if agent is None:
-            raise HTTPException(401, "a valid agent token is required", headers={"WWW-Authenticate": "Bearer"})
+
+def _only_supervisors(Me: Any) -> Callable[..., Awaitable[Agent]]:
+    async def supervisor(agent: Me) -> Agent:
         if not agent.supervisor:
             raise HTTPException(403, "the statistics are for supervisors")
         return agent

@@ -109,7 +109,7 @@ def _misses_link_to_the_gaps_page(driver: Any, base: str) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver.find_element(By.ID, "tile-gaps").click()
-    WebDriverWait(driver, 30).until(lambda d: d.current_url == base + "/agents/gaps?days=1")
+    WebDriverWait(driver, 30).until(lambda d: d.current_url == base + "/agents/gaps?period=today")
     assert "Czy robicie grawerowanie?" in driver.find_element(By.ID, "main").text
     driver.back()
     WebDriverWait(driver, 30).until(lambda d: d.current_url == base + "/agents/dashboard")

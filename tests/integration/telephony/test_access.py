@@ -121,6 +121,40 @@ def test_each_agent_token_has_its_own_request_rate(redis_url: str, tmp_path: Pat
         assert httpx.get(f"{url}/v1/agents", headers=key(token_of("anna")), timeout=30).status_code == 200
 
 
+def login(url: str, token: str) -> httpx.Response:
+    return httpx.post(f"{url}/agents/login", data={"token": token}, timeout=30)
+
+
+def test_wrong_tokens_on_the_console_login_are_braked_by_the_guard(redis_url: str, tmp_path: Path) -> None:
+    """The login form goes through the API's guard: wrong tokens are failed attempts of the address; once
+    spent, a 429 with ``Retry-After``, even for the right token (README "Security": the brake holds until
+    its window passes), on the login and on the API alike."""
+    settings = settings_for(redis_url, tmp_path, [SZEF], auth_failures="3/5 minutes")
+    with gateways(settings, count=2) as (a, b):
+        wrong = [login(a, f"guess-{i}") for i in range(3)]
+        assert [r.status_code for r in wrong] == [401] * 3 and "Nieprawidłowy token" in wrong[0].text
+        braked = login(a, "guess-3")
+        assert braked.status_code == 429 and int(braked.headers["retry-after"]) >= 1
+        assert "Zbyt wiele prób logowania" in braked.text
+        right = login(b, token_of("szef"))  # the other worker counts the same failures
+        assert right.status_code == 429 and int(right.headers["retry-after"]) >= 1
+        assert "set-cookie" not in right.headers
+        assert httpx.get(f"{b}/v1/agents", headers=key(token_of("szef")), timeout=30).status_code == 429
+
+
+def test_console_logins_count_against_the_token_s_request_rate(redis_url: str, tmp_path: Path) -> None:
+    """A token's request rate covers the login as well as the API (the login used to skip it)."""
+    settings = settings_for(redis_url, tmp_path, [SZEF, agent("anna", ["obsluga"])], rate_limit_token="2/minute")
+    with gateways(settings) as (url,):
+        first = login(url, token_of("szef"))
+        assert first.status_code == 303 and first.headers["location"] == "/agents"
+        assert httpx.get(f"{url}/v1/agents", headers=key(token_of("szef")), timeout=30).status_code == 200
+        limited = login(url, token_of("szef"))
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+        assert "set-cookie" not in limited.headers
+        assert login(url, token_of("anna")).status_code == 303  # another token, its own rate
+
+
 def test_metrics_from_an_allowed_network_or_with_the_token(redis_url: str, tmp_path: Path) -> None:
     with gateways(settings_for(redis_url, tmp_path)) as (url,):
         assert httpx.get(f"{url}/metrics", timeout=30).status_code == 200  # loopback is allowed by default

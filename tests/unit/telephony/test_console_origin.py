@@ -7,7 +7,7 @@ import pytest
 from fastapi import HTTPException
 from starlette.requests import Request
 
-from telephony.console.pages import same_origin
+from telephony.console.web import same_origin
 
 
 def _post(host: str, origin: str | None) -> Request:
