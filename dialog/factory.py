@@ -29,6 +29,7 @@ from dialog.kb import KnowledgeBase, KnowledgeBaseSearch, load_kb
 from dialog.kb_hybrid import HybridKB, load_calibration
 from dialog.orders import HttpOrders, JsonOrders, OrderLookup
 from dialog.ports import ConversationLog, KeyValueStore, MissLog
+from dialog.session_ids import SessionIds
 from dialog.store import MemoryStore, SessionRepo
 
 DEFAULT_VECTORS_DIR = DEFAULT_MODELS_DIR / "embeddings"
@@ -78,6 +79,7 @@ def build_engine(
     vectors_dir: Path | None = DEFAULT_VECTORS_DIR,
     misses: MissLog | None = None,
     history: ConversationLog | None = None,
+    session_ids: SessionIds | None = None,
 ) -> DialogEngine:
     """Load the KB and orders (failing fast with a clear error on a bad file), and wire the engine.
 
@@ -85,6 +87,7 @@ def build_engine(
     at start-up, not per turn. Without a ``store`` the sessions live in process memory (one worker only).
     ``sentence``: the sentence-embedding model (``INFOLINIA_EMBEDDING_MODEL`` and the models folder), loaded
     unless ``embedder`` is given (then ``sentence`` only says whose calibration to use).
+    ``session_ids``: the signer of session ids shared by every process of the deployment (None: this process's).
     Raises ``EmbedderUnavailable`` (one line naming the fix) when ``semantic`` and the model is missing.
     """
     lexical = load_kb(kb_path or bundled("kb.yaml"))
@@ -94,7 +97,7 @@ def build_engine(
     if semantic:
         kb, meaning = build_understanding(lexical, embedder or sentence.load(), vectors_dir, sentence)
     warm_up()
-    sessions = SessionRepo(store if store is not None else MemoryStore(), ttl_s=session_ttl_s)
+    sessions = SessionRepo(store if store is not None else MemoryStore(), ttl_s=session_ttl_s, ids=session_ids)
     return DialogEngine(
         kb, orders, sessions, config or EngineConfig(), clock=clock, meaning=meaning, misses=misses, history=history
     )

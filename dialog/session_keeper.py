@@ -49,7 +49,7 @@ class SessionKeeper(SessionRepo):
     workers may also answer, so the store is asked once per turn and a newer session there wins)."""
 
     def __init__(self, repo: SessionRepo, timeout_s: float | None = None, shared: bool = False) -> None:
-        super().__init__(repo.store, repo.ttl_s)
+        super().__init__(repo.store, repo.ttl_s, repo.ids)  # issues and checks ids as ``repo``
         self.repo, self.timeout_s, self.shared = repo, timeout_s, shared
         self.checked = False  # a pending copy was checked against the store since the last save
         self.kept: dict[str, Any] | None = None  # the latest session, as stored (masked)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +19,7 @@ from redis.asyncio import Redis
 from dialog.ports import KeyValueStore
 from dialog.redis_connect import connect_redis
 from dialog.session import Session
+from dialog.session_ids import PROCESS_IDS, SessionIds
 
 log = logging.getLogger(__name__)
 
@@ -116,27 +115,27 @@ class RedisStore:
         await self._redis.aclose()
 
 
-_ISSUED = re.compile(r"[0-9a-f]{32}")  # uuid4().hex
-
-
 class SessionRepo:
-    """Dialog sessions as JSON under ``session:<id>`` with a sliding TTL (refreshed on every save)."""
+    """Dialog sessions as JSON under ``session:<id>`` with a sliding TTL (refreshed on every save).
 
-    def __init__(self, store: KeyValueStore, ttl_s: int = 3600) -> None:
+    ``ids``: how session ids are issued and checked (``dialog.session_ids``; None: the process's own secret,
+    enough for one process; a gateway passes the secret all its workers share)."""
+
+    def __init__(self, store: KeyValueStore, ttl_s: int = 3600, ids: SessionIds | None = None) -> None:
         self.store = store
         self.ttl_s = ttl_s
+        self.ids = ids or PROCESS_IDS
 
-    @staticmethod
-    def new_id() -> str:
-        """Unguessable id: chat clients hold it, so it must not be enumerable."""
-        return uuid.uuid4().hex
+    def new_id(self) -> str:
+        """Unguessable and signed: chat clients hold it, so it must not be enumerable, nor made up."""
+        return self.ids.new()
 
-    @staticmethod
-    def could_have_issued(session_id: str) -> bool:
-        """An id of ``new_id``'s form: a session the store lost may be continued under it
-        (``telephony/chat/resume.py``); any other unknown id is never adopted (a client's "customer-42" or
-        e-mail would be a session anyone could guess)."""
-        return _ISSUED.fullmatch(session_id) is not None
+    def could_have_issued(self, session_id: str) -> bool:
+        """This deployment issued the id (its signature holds): a session the store lost may be continued
+        under it (``telephony/chat/resume.py``, ``telephony/conversation_thread.py``). Any other unknown id
+        (a client's "customer-42", an id made up in the issued form, the unsigned form of old) is never
+        adopted: it starts a conversation under a new id, with nothing lost to apologise for."""
+        return self.ids.issued(session_id)
 
     @staticmethod
     def _key(session_id: str) -> str:

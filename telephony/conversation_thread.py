@@ -5,10 +5,11 @@ Wyoming, a device's ``POST /v1/voice/turn``: ``telephony/speaker/kept.py``) hold
 while the conversation lives in Redis, and meet the same two failures:
 
 * Redis came back **empty** (restarted without persistence, flushed): before a turn the thread asks the
-  dialog's own session store whether the session is still there. If not, ``dialog.resume.verdict`` (the
-  chat's judge) decides: words that need the lost thread get the channel's apology (``reply``, e.g.
-  ``CALL_THREAD_LOST``) and a fresh session under the *same* id holding that exchange; words that stand
-  alone go to the dialog as the first turn of a fresh session under that id. Counted as
+  dialog's own session store whether the session is still there (only for an id this deployment signed,
+  ``dialog.session_ids``: any other id is a new conversation the engine starts under a new id). If not,
+  ``dialog.resume.verdict`` (the chat's judge) decides: words that need the lost thread get the channel's
+  apology (``reply``, e.g. ``CALL_THREAD_LOST``) and a fresh session under the *same* id holding that
+  exchange; words that stand alone go to the dialog as the first turn of a fresh session under that id. Counted as
   ``infolinia_threads_lost{channel}``; the first turn of a conversation (``answered`` False) loses nothing.
 * Redis is **down**: the thread's ``SessionKeeper`` (``dialog.session_keeper``) goes on from its own copy of
   the session under the same id and writes it back once the store answers (``dialog`` is bound to it).
@@ -65,7 +66,11 @@ class ConversationThread:
         """The apology's outcome, or None: the session is there (or cannot be judged), or the words stand alone
         (then a fresh session under the same id is stored first, so the dialog continues under it)."""
         repo = self.repo
-        if repo is None or not session_id or not repo.could_have_issued(session_id):
+        if repo is None or not session_id:
+            return None
+        if not repo.could_have_issued(session_id):  # made up, altered, the old unsigned form: never judged lost
+            log.debug("%s session id %r... not issued here (no valid signature): not judged lost", self.channel,
+                      session_id[:8])  # fmt: skip
             return None
         try:
             if await repo.load(session_id) is not None:

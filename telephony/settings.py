@@ -158,6 +158,12 @@ class Settings(SpeechSettings):
         description="Development mode: /v1/chat, /v1/voice/turn and /docs open without a credential. Unset = on "
         "only when no API key is set, the public URL is http:// on a loopback host and the server listens on one.",
     )
+    session_secret: str = Field(
+        "",
+        description="Signs the session ids the gateway issues (chat, devices), so only those are ever told their "
+        "conversation was lost; the same on every worker and host, at least 32 characters (`openssl rand -hex 32`). "
+        "Unset = derived from INFOLINIA_TWILIO_AUTH_TOKEN, else one per `serve` (its workers share it).",
+    )
     rate_limit_ip: str = Field(
         "120/minute", description="Chat and voice-turn requests without a credential per client IP ('limits' syntax)."
     )
@@ -217,6 +223,13 @@ class Settings(SpeechSettings):
     @classmethod
     def _api_keys(cls, v: str) -> str:
         ApiKeys.parse(v)  # a typo fails at start-up, naming the entry
+        return v
+
+    @field_validator("session_secret")
+    @classmethod
+    def _session_secret(cls, v: str) -> str:
+        if v and len(v) < 32:
+            raise ValueError("must be at least 32 characters (openssl rand -hex 32 makes one)")
         return v
 
     @field_validator("metrics_allow")

@@ -28,6 +28,7 @@ from telephony.agents.roster import load_roster
 from telephony.app.check_phone import check_phone_line
 from telephony.app.findings import Finding, Level
 from telephony.app.services import sentence_model
+from telephony.app.session_ids import check_session_secret
 from telephony.app.shop import Shop, load_shop
 from telephony.settings import Settings, unknown_variables
 from voice.asr_remote import RemoteAsrError, describe
@@ -47,7 +48,7 @@ async def run_checks(settings: Settings, online: bool = False) -> list[Finding]:
     found = [*check_variables(os.environ), *found]
     found += [check_kb(settings)]
     found += [await check_orders(settings)]
-    found += [check_roster(settings), await check_redis(settings)]
+    found += [check_roster(settings), await check_redis(settings), *check_session_secret(settings)]
     found += await check_phone_line(settings, online)
     found += check_models(settings)
     found += check_sentence_model(settings)

@@ -45,6 +45,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from dialog.kb_entries import load_entries
     from telephony.agents.roster import load_roster
     from telephony.app.services import require_speech_models, sentence_model
+    from telephony.app.session_ids import share_with_workers
     from telephony.app.shop import load_shop
     from telephony.app.workers import serve
 
@@ -59,6 +60,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         load_roster(settings.agents_path)
     sentence_model(settings).describe()  # a missing model: one line naming the command that fetches it
     require_speech_models(settings)
+    share_with_workers(settings, args.workers, os.environ)  # one session-id secret for all of them
     metrics_dir = str(settings.metrics_dir) if settings.metrics_dir else None
     serve(args.host or settings.host, args.port or settings.port, args.workers, settings.log_level, metrics_dir)
     return 0

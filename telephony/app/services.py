@@ -27,6 +27,7 @@ from telephony.access.lanes import RecognizerLanes
 from telephony.agents.callbacks import CallbackBook
 from telephony.app.phone import build_call_deps, prerender_replies
 from telephony.app.ready import Ready
+from telephony.app.session_ids import session_ids
 from telephony.app.shop import configure_shop
 from telephony.call.deps import CallMetrics, TransferFn
 from telephony.call.loop import CallDeps
@@ -118,6 +119,7 @@ def build_dialog(
         config=EngineConfig(shop_name=shop.greeting_name),
         misses=misses,
         history=history,
+        session_ids=session_ids(settings),
     )
 
 

@@ -21,7 +21,8 @@ SessionId = Annotated[str, Path(min_length=1, max_length=128)]
 
 class ChatRequest(BaseModel):
     """One caller message. ``session_id`` continues a conversation; none starts a new one, and one the store
-    no longer knows is answered "straciłem wątek" under the same id (``telephony/chat/resume.py``).
+    no longer knows is answered "straciłem wątek" under the same id (``telephony/chat/resume.py``) when the
+    gateway signed it (``dialog/session_ids.py``), else it starts a new one under a new id.
     ``handoff_id``: the ``handoff.transfer_id`` the client was last shown, so a hand-off lost with the store
     goes back to the agents' queue instead of to the bot."""
 

@@ -4,7 +4,8 @@ Why: the chat client holds the session id; the conversation behind it lives in R
 empty (a failover without persistence) or the session expired, the engine would read the next message as
 the first of a new conversation under a new id: the topic lost, maybe a greeting again, and the customer
 none the wiser. Instead the gateway answers ``CHAT_THREAD_LOST`` ("straciłem wątek ..., proszę powtórzyć
-pytanie") under the *same* session id, which from then on holds a fresh conversation. That is only for
+pytanie") under the *same* session id (one the gateway signed: ``dialog/session_ids.py``; a made-up id is a
+new conversation, ``telephony/chat/turn.py``), which from then on holds a fresh conversation. That is only for
 words that mean something after what went before ("a kiedy dojdzie?", "tak", "to drugie", "48213"); a
 question that stands alone (a customer back the next day, whose session has expired) is answered as the
 first of a fresh conversation under the same id, with nothing to apologise for. Which is which is

@@ -43,7 +43,9 @@ class ChatTurns:
         if (forwarded := await _to_agent(body, live)) is not None:
             return forwarded
         sid = body.session_id
-        if sid and own is not None and not known and own.could_have_issued(sid) and not await _handed_before(live, sid):
+        if sid and own is not None and not known and not own.could_have_issued(sid):
+            body = _not_issued(body, sid)  # made up, altered or of the old unsigned form: nothing was lost
+        elif sid and own is not None and not known and not await _handed_before(live, sid):
             kind = lost_kind(body.handoff_id, live is not None and body.channel == "chat")
             if kind == "handoff" or verdict(body.text) == "apologise":
                 return await _lost(body, sid, own, live, self.metrics)
@@ -84,6 +86,14 @@ async def _to_agent(body: ChatRequest, live: LiveChat | None) -> dict[str, Any] 
     await live.handoff.from_customer(record, body.text)
     view = with_url(await live.handoff.customer_view(record), body.session_id)
     return {**Outcome(body.session_id, "end", "").to_api(), "action": "agent", "handoff": view}
+
+
+def _not_issued(body: ChatRequest, session_id: str) -> ChatRequest:
+    """A message under an id this deployment never signed, which the store does not know: the first of a new
+    conversation under a new id (the dialog issues it), never a lost thread (no apology, nothing counted),
+    so nobody drives ``infolinia_threads_lost`` up, or gets apologies, with ids of their own making."""
+    log.info("chat session id %r... not issued here (no valid signature): a new conversation", session_id[:8])
+    return body.model_copy(update={"session_id": None})
 
 
 async def _handed_before(live: LiveChat | None, session_id: str) -> bool:

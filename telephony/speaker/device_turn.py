@@ -8,8 +8,9 @@ and idle time (``telephony/speaker/kept.py`` says why that is enough and where i
 phone's ``ConversationThread``: a lost session is judged (``dialog.resume``) and, where the words need it,
 answered with ``CALL_THREAD_LOST`` under the same id; an outage goes on from the copy under the same id.
 
-A session id the device sends names a conversation it had (the gateway issued it), so a lost one is judged
-even by a process that never saw it; a request without one is a first turn, never apologised to.
+A session id the device sends names a conversation it had when its signature holds (``dialog/session_ids.py``:
+the gateway issued it), so a lost one is judged even by a process that never saw it; a request without one,
+or with an id the gateway never signed, is a first turn, never apologised to.
 """
 
 from __future__ import annotations

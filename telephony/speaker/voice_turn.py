@@ -35,6 +35,7 @@ from pydantic import BaseModel
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome
+from dialog.resume import session_repo
 from telephony.access.lanes import RecognizerBusy
 from telephony.chat.models import ChatResponse
 from telephony.chat.unavailable import refuse_here, unavailable_view
@@ -104,10 +105,18 @@ async def _turn(
         retry = {"Retry-After": str(max(1, round(exc.retry_after_s)))}
         raise HTTPException(503, f"the recognizer is busy ({exc}): retry later", headers=retry) from exc
     if not heard.text.strip():  # silence or noise: ask again rather than feed "" to the engine
-        outcome = Outcome(session_id=session_id or uuid.uuid4().hex, action="clarify", reply=catalogue.NOT_HEARD)
+        sid = session_id or _new_id(services.dialog)
+        outcome = Outcome(session_id=sid, action="clarify", reply=catalogue.NOT_HEARD)
         return heard, outcome, services.dialog
     said = [Hypothesis(t, c) for t, c in heard.nbest()]
     return heard, *await threads.turn(services.dialog, session_id, said, CallerInfo(channel="voice"))
+
+
+def _new_id(dialog: Dialog) -> str:
+    """An id for a conversation nothing was heard in yet: signed by the dialog's sessions, as its own would be
+    (so the device's next turn continues it, or is told a thread Redis lost); random for another dialog."""
+    repo = session_repo(dialog)
+    return repo.new_id() if repo is not None else uuid.uuid4().hex
 
 
 def build_voice_turn_router(

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 
 from dialog.ports import CallerInfo, Handover, Outcome, Reason, Transfer
 from dialog.session import Session
-from dialog.store import RedisStore, SessionRepo
+from dialog.store import RedisStore
 from telephony.agents.roster import hash_token
 from tests.support.live_chat import HistoryDialog, Worker, bearer, settings_for, start_worker
 from tests.support.servers import free_port
@@ -34,7 +34,7 @@ class EndingDialog(HistoryDialog):
             return await super().handle(session_id, text, caller)
         self.handled.append(text)
         session = (await self.sessions.load(session_id)) if session_id else None
-        session = session or Session(id=session_id or SessionRepo.new_id(), channel=caller.channel)
+        session = session or Session(id=session_id or self.sessions.new_id(), channel=caller.channel)
         session.add("caller", text)
         solved = not session.solved and "transfer_reason" not in session.slots  # as the engine counts it
         session.solved = session.solved or solved
@@ -104,12 +104,12 @@ class PhoneDialog(EndingDialog):
     """``EndingDialog`` with what a phone call also needs: a greeting, the keypad's escalation."""
 
     async def greet(self, session_id: str | None, caller: CallerInfo) -> Outcome:
-        return Outcome(session_id or SessionRepo.new_id(), "answer", "Dzień dobry, w czym mogę pomóc?")
+        return Outcome(session_id or self.sessions.new_id(), "answer", "Dzień dobry, w czym mogę pomóc?")
 
     async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:
         summary = "Klient prosi o konsultanta."
         return Outcome(
-            session_id or SessionRepo.new_id(), "transfer", "Łączę.", transfer=Transfer("obsluga", reason, 3, summary)
+            session_id or self.sessions.new_id(), "transfer", "Łączę.", transfer=Transfer("obsluga", reason, 3, summary)
         )
 
     async def retract(self, session_id: str) -> None:

@@ -52,7 +52,7 @@ class HistoryDialog:
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         self.handled.append(text)
         session = (await self.sessions.load(session_id)) if session_id else None
-        session = session or Session(id=session_id or SessionRepo.new_id(), channel=caller.channel)
+        session = session or Session(id=session_id or self.sessions.new_id(), channel=caller.channel)
         session.add("caller", text)
         reason: Reason = "requested_human"
         if "konsultant" in text.lower():

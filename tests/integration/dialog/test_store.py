@@ -171,5 +171,6 @@ def test_session_history_is_bounded_and_ids_unguessable() -> None:
     for i in range(MAX_HISTORY + 10):
         session.add("caller", str(i))
     assert len(session.history) == MAX_HISTORY and session.history[-1] == ("caller", str(MAX_HISTORY + 9))
-    ids = {SessionRepo.new_id() for _ in range(100)}
-    assert len(ids) == 100 and all(len(i) == 32 for i in ids)
+    repo = SessionRepo(MemoryStore())
+    ids = {repo.new_id() for _ in range(100)}
+    assert len(ids) == 100 and all(len(i) == 64 and repo.could_have_issued(i) for i in ids)

@@ -1,6 +1,7 @@
-"""A chat continued with a session id the gateway does not know: only an id it could have issued (unguessable,
+"""A chat continued with a session id the gateway does not know: only an id it issued (unguessable and signed,
 ``SessionRepo.new_id``) is kept and told "straciłem wątek"; any other id (a client's own "customer-42", an
-e-mail) starts a conversation under a new id, as before, so nobody holds a session under a guessable id.
+e-mail, hex digits of the issued form's length) starts a conversation under a new id, as before, so nobody
+holds a session under a guessable id.
 
 The real app on real HTTP with the real dialog engine (bundled demo shop) over an in-memory store."""
 
@@ -39,13 +40,13 @@ def say(base: str, text: str, session_id: str) -> dict[str, object]:
     return body
 
 
-@pytest.mark.parametrize("guessable", ["customer-42", "jan.kowalski@example.com", "1"])
+@pytest.mark.parametrize("guessable", ["customer-42", "jan.kowalski@example.com", "1", "0" * 32, "0" * 64])
 def test_an_unknown_id_the_gateway_never_issues_is_not_adopted(base: str, guessable: str) -> None:
     body = say(base, "a kiedy dojdzie?", guessable)
     assert body["session_id"] != guessable and body["reply"] != catalogue.CHAT_THREAD_LOST
 
 
 def test_an_unknown_id_of_the_gateway_s_own_kind_is_kept_and_told_the_thread_was_lost(base: str) -> None:
-    lost = SessionRepo.new_id()  # the form of an id the gateway issued before Redis lost it
+    lost = SessionRepo(FakeStore()).new_id()  # an id this process signed, as the gateway's engine does
     body = say(base, "a kiedy dojdzie?", lost)
     assert body["session_id"] == lost and body["reply"] == catalogue.CHAT_THREAD_LOST

@@ -217,6 +217,9 @@ def test_a_deployment_without_a_phone_line_is_ready_with_one_warning(
     monkeypatch.setenv("INFOLINIA_API_KEYS", "widget=" + "ab" * 32)
     status, out = check(capsys, "--online")
     assert re.search(r"^  WARN  public url +http://127.0.0.1:8080 is not https", out, re.M), out
+    # no Twilio token to derive the session-id secret from: gateways on several hosts would sign differently
+    assert re.search(r"^  WARN  session ids +INFOLINIA_SESSION_SECRET not set", out, re.M), out
+    monkeypatch.setenv("INFOLINIA_SESSION_SECRET", "5e" * 32)
     monkeypatch.setenv("INFOLINIA_PUBLIC_URL", "https://czat.sklep.example")
     status, out = check(capsys, "--online")
     assert status == 0, out
@@ -238,6 +241,7 @@ def test_a_chat_deployment_without_api_keys_is_told_chat_refuses_everyone(
         monkeypatch.delenv(name)
     monkeypatch.setenv("INFOLINIA_HOST", "0.0.0.0")
     monkeypatch.setenv("INFOLINIA_PUBLIC_URL", "https://czat.sklep.example")
+    monkeypatch.setenv("INFOLINIA_SESSION_SECRET", "5e" * 32)  # gateways on several hosts: one secret
     status, out = check(capsys)
     assert status == 0, out
     assert re.search(

@@ -34,6 +34,7 @@ class ScriptedDialog(_Scripted):
 ASKED = "Gdzie jest moja paczka?"
 OFFER = "Czy chodzi o zamówienie numer 48213?"  # the demo orders know the caller's number
 ANSWERED = "Zamówienie numer 48213 zostało wysłane."
+SIGNED = SessionRepo(MemoryStore()).new_id()  # an id this process issued (signed with its own secret)
 
 
 async def _call(turns: list[str], metrics: Any = None) -> tuple[Any, MemoryStore]:
@@ -96,7 +97,7 @@ async def test_a_dialog_without_the_engine_s_sessions_is_never_judged() -> None:
     dialog = ScriptedDialog()
     thread = CallThread(dialog, catalogue.CALL_THREAD_LOST)
     thread.answered = True
-    out = await thread.turn("0" * 32, "tak", [Hypothesis("tak", 1.0)], CallerInfo(channel="phone"))
+    out = await thread.turn(SIGNED, "tak", [Hypothesis("tak", 1.0)], CallerInfo(channel="phone"))
     assert out.reply == "Odpowiedź na: tak." and dialog.handled == ["tak"]
 
 
@@ -115,7 +116,7 @@ async def test_a_store_that_is_down_is_left_to_the_engine_and_a_failed_save_stil
     down.sessions = SessionRepo(_Down())
     thread = CallThread(down, "Przepraszam.")
     thread.answered = True
-    out = await thread.turn("0" * 32, "tak", [Hypothesis("tak", 1.0)], CallerInfo(channel="phone"))
+    out = await thread.turn(SIGNED, "tak", [Hypothesis("tak", 1.0)], CallerInfo(channel="phone"))
     assert out.reply == "Odpowiedź na: tak."  # down, not empty: the engine degrades as it always did
 
     class _Empty(_Down):
@@ -126,10 +127,10 @@ async def test_a_store_that_is_down_is_left_to_the_engine_and_a_failed_save_stil
     empty.sessions = SessionRepo(_Empty())
     thread = CallThread(empty, "Przepraszam.")
     thread.answered = True
-    out = await thread.turn("0" * 32, "tak", [Hypothesis("tak", 1.0)], CallerInfo(channel="phone"))
+    out = await thread.turn(SIGNED, "tak", [Hypothesis("tak", 1.0)], CallerInfo(channel="phone"))
     assert out.reply == "Przepraszam." and empty.handled == []  # never silence
     assert thread.repo is not None and thread.repo.pending  # the apology's session waits for the store here
-    assert thread.repo.kept_id == "0" * 32
+    assert thread.repo.kept_id == SIGNED
 
 
 async def test_an_id_the_gateway_never_issues_is_not_adopted() -> None:
@@ -138,5 +139,6 @@ async def test_an_id_the_gateway_never_issues_is_not_adopted() -> None:
     dialog.sessions = SessionRepo(store)
     thread = CallThread(dialog, "Przepraszam.")
     thread.answered = True
-    out = await thread.turn("customer-42", "tak", [Hypothesis("tak", 1.0)], CallerInfo(channel="phone"))
-    assert out.reply == "Odpowiedź na: tak." and len(store) == 0
+    for made_up in ("customer-42", "0" * 32, SIGNED[:-1] + ("0" if SIGNED[-1] != "0" else "1")):
+        out = await thread.turn(made_up, "tak", [Hypothesis("tak", 1.0)], CallerInfo(channel="phone"))
+        assert out.reply == "Odpowiedź na: tak." and len(store) == 0
