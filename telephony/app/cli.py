@@ -60,7 +60,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     sentence_model(settings).describe()  # a missing model: one line naming the command that fetches it
     require_speech_models(settings)
     metrics_dir = str(settings.metrics_dir) if settings.metrics_dir else None
-    serve(args.host or settings.host, args.port or settings.port, args.workers, settings.log_level, metrics_dir)
+    host, port = args.host or settings.host, args.port or settings.port
+    serve(host, port, args.workers, settings.log_level, metrics_dir, settings.header_read_s)
     return 0
 
 
