@@ -89,6 +89,14 @@ class Settings(SpeechSettings):
         description="Longest time a request body may take to arrive, whole (408 past it). uvicorn waits as long "
         "as bytes keep coming: a byte a second held a connection, and a file descriptor, forever.",
     )
+    header_read_s: float = Field(
+        12.0,
+        gt=0,
+        description="Longest time a request's line and headers may take to arrive, from the connection's start or "
+        "the previous response's end (the connection closed past it). uvicorn has no such timeout: headers sent "
+        "a byte a second held a connection, and a file descriptor, forever. Keep it above uvicorn's 5 s "
+        "keep-alive, which still closes idle connections first.",
+    )
 
     # --- dialog ---------------------------------------------------------------------------------
     kb_path: Path | None = Field(None, description="Knowledge-base YAML; unset = the bundled demo shop.")

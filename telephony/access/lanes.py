@@ -11,6 +11,12 @@ priority lives here, at the seam, as two ``Recognizer``s over it:
   ``wait_s`` is one deadline for the whole wait: the worker's lane, then the host's slot (``host_slots.py``)
   with what is left of it (each had its own ``wait_s``: 15 s promised, 30 s waited).
 
+The last word is said just before a device turn enters the recognizer (``entry``): a phone turn may have begun
+in this worker while the device turn waited for the host's slot (or in the loop iteration between its lane
+letting it in and its waking up), and it went straight in. Such a device turn gives the host's slot and its place
+back and waits again, first in line, within the same deadline: without that look, a device recognition started
+beside a caller's, which the README promises never happens.
+
 So a phone turn is never queued behind device turns: at worst it waits for the ``slots`` device
 recognitions already running (1 by default), which a thread cannot interrupt. Device turns may starve
 while calls keep the recognizer busy; they are the ones that can be retried.
@@ -23,7 +29,9 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from enum import Enum
 
 from telephony.access.deadline import Deadline
 from telephony.access.host_slots import HostSlots, HostSlotsTaken
@@ -37,6 +45,24 @@ class RecognizerBusy(Exception):
     def __init__(self, reason: str, retry_after_s: float) -> None:
         super().__init__(reason)
         self.retry_after_s = retry_after_s
+
+
+class Entry(Enum):
+    """What a device turn holding its place (and the host's slot, when shared) does next."""
+
+    GO = "go"  # no phone turn in this worker: into the recognizer
+    WAIT = "wait"  # a phone turn began meanwhile: give the place and the slot back, wait again
+    BUSY = "busy"  # the same, with the turn's deadline passed: 503
+
+
+def entry(phone_turns: int, deadline: Deadline) -> Entry:
+    """The decision just before a device turn enters the recognizer (pure: counts and a deadline in, no waiting).
+
+    Why: a device turn waits twice (its worker's lane, then the host's slot); a phone turn that began during the
+    second wait went straight into the recognizer, and the device turn must not join it there."""
+    if phone_turns == 0:
+        return Entry.GO
+    return Entry.BUSY if deadline.passed() else Entry.WAIT
 
 
 @dataclass
@@ -120,23 +146,48 @@ class DeviceLane:
         if running + waiting >= lanes.slots + lanes.queue:
             raise RecognizerBusy("the device share of the recognizer is full", lanes.wait_s)
         deadline = Deadline.after(lanes.wait_s, lanes.clock)  # one for the lane and the host's slot together
-        await self._enter(state, deadline)
+        again = False
+        while True:
+            await self._enter(state, deadline, first=again)
+            transcript = await self._attempt(state, deadline, pcm, rate, hotwords)
+            if transcript is not None:
+                return transcript
+            again = True  # a phone turn got in first: back in line, at its head
+
+    async def _attempt(
+        self, state: _State, deadline: Deadline, pcm: PCM, rate: int, hotwords: Sequence[str]
+    ) -> Transcript | None:
+        """Holding a place: take the host's slot (when shared), then ``entry`` decides. None = wait again (place
+        and slot given back); ``RecognizerBusy`` once the deadline passed."""
+        lanes = self._lanes
         try:
-            if lanes.host is None:
-                return await lanes.recognizer.transcribe(pcm, rate, hotwords)
-            async with lanes.host.slot(deadline):  # the other workers' device turns too, in what is left
-                return await lanes.recognizer.transcribe(pcm, rate, hotwords)
+            async with self._host_slot(deadline):
+                decision = entry(state.phone, deadline)
+                if decision is Entry.GO:
+                    return await lanes.recognizer.transcribe(pcm, rate, hotwords)
         except HostSlotsTaken as exc:
             raise RecognizerBusy("the host's device share stayed taken by other workers", lanes.wait_s) from exc
         finally:
             state.device_running -= 1
             lanes.admit(state)
+        if decision is Entry.BUSY:
+            raise RecognizerBusy("phone calls kept the recognizer busy", lanes.wait_s)
+        return None
 
-    async def _enter(self, state: _State, deadline: Deadline) -> None:
-        """Take a device place: at once when free and nobody waits, else in turn, before ``deadline``."""
+    def _host_slot(self, deadline: Deadline) -> AbstractAsyncContextManager[None]:
+        """The host's slot in what is left of ``deadline``; nothing to take when this worker's share is all."""
+        host = self._lanes.host
+        return host.slot(deadline) if host is not None else contextlib.nullcontext()
+
+    async def _enter(self, state: _State, deadline: Deadline, first: bool = False) -> None:
+        """Take a device place: at once when free and nobody waits, else in turn, before ``deadline``. ``first``:
+        a turn that had its place and gave it back to a phone turn keeps its turn (head of the line)."""
         lanes = self._lanes
         waiter = asyncio.get_running_loop().create_future()
-        state.waiters.append(waiter)
+        if first:
+            state.waiters.appendleft(waiter)
+        else:
+            state.waiters.append(waiter)
         lanes.admit(state)
         if waiter.done():
             return

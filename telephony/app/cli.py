@@ -62,7 +62,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     require_speech_models(settings)
     share_with_workers(settings, args.workers, os.environ)  # one session-id secret for all of them
     metrics_dir = str(settings.metrics_dir) if settings.metrics_dir else None
-    serve(args.host or settings.host, args.port or settings.port, args.workers, settings.log_level, metrics_dir)
+    host, port = args.host or settings.host, args.port or settings.port
+    serve(host, port, args.workers, settings.log_level, metrics_dir, settings.header_read_s)
     return 0
 
 

@@ -31,6 +31,7 @@ from fastapi import FastAPI
 from dialog import catalogue
 from telephony.app.build import build_gateway
 from telephony.app.factory import gateway_app
+from telephony.app.header_deadline import HEADER_READ_S, protocol_for
 from telephony.call.admission import Admission
 from telephony.logs import setup_logging
 from telephony.ports import CallControl
@@ -179,8 +180,16 @@ def enable_graceful_drain(
     return drain
 
 
-def serve(host: str, port: int, workers: int, log_level: str = "info", metrics_dir: str | None = None) -> None:
-    """``infolinia serve --workers N``: N processes of ``app_from_env`` on one socket, one merged /metrics."""
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str = "info",
+    metrics_dir: str | None = None,
+    header_read_s: float = HEADER_READ_S,
+) -> None:
+    """``infolinia serve --workers N``: N processes of ``app_from_env`` on one socket, one merged /metrics; a
+    request's headers must arrive within ``header_read_s`` (``header_deadline.py``: uvicorn has no such bound)."""
     import shutil
 
     import uvicorn
@@ -195,6 +204,7 @@ def serve(host: str, port: int, workers: int, log_level: str = "info", metrics_d
             workers=workers,
             log_level=log_level.lower(),
             log_config=None,  # our JSON logging (telephony.logs.setup_logging) stays in charge
+            http=protocol_for(header_read_s),
             timeout_graceful_shutdown=10,
         )
     finally:

@@ -109,11 +109,14 @@ def stop(server: Server, timeout_s: float = 10.0, sig: int = signal.SIGTERM, rai
 
 
 @contextmanager
-def serve_in_thread(app: Any, lifespan: str = "off", timeout_s: float = 30.0, port: int = 0) -> Iterator[str]:
+def serve_in_thread(
+    app: Any, lifespan: str = "off", timeout_s: float = 30.0, port: int = 0, http: Any = "auto"
+) -> Iterator[str]:
     """Serve an ASGI app with a real uvicorn in a daemon thread on ``port`` (0: a free one); yields the base
-    URL. Give the port when the app must know its own URL first (``Settings.public_url``, signatures)."""
+    URL. Give the port when the app must know its own URL first (``Settings.public_url``, signatures).
+    ``http``: uvicorn's HTTP protocol (a name, or a class such as ``header_deadline.protocol_for``'s)."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)  # type: ignore[arg-type]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan, http=http)  # type: ignore[arg-type]
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -126,3 +129,25 @@ def serve_in_thread(app: Any, lifespan: str = "off", timeout_s: float = 30.0, po
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def held_for(sock: socket.socket, trickle: bytes = b"", since: float | None = None, give_up_s: float = 6.0) -> float:
+    """Send ``trickle`` a byte every 0.1 s (then nothing) until the server closes the connection: the seconds
+    from ``since`` (default: now) it took (``give_up_s``: never closed)."""
+    start, sent = since if since is not None else time.monotonic(), 0
+    sock.settimeout(0.1)
+    while time.monotonic() - start < give_up_s:
+        try:
+            if sock.recv(65536) == b"":
+                return time.monotonic() - start
+        except TimeoutError:
+            pass
+        except ConnectionResetError:
+            return time.monotonic() - start
+        if sent < len(trickle):
+            try:
+                sock.sendall(trickle[sent : sent + 1])
+            except (BrokenPipeError, ConnectionResetError):
+                return time.monotonic() - start
+            sent += 1
+    return give_up_s
