@@ -20,8 +20,6 @@ from datetime import date, datetime
 from functools import partial
 from typing import cast
 
-from redis.exceptions import RedisError
-
 from dialog import catalogue as say
 from dialog.cpu import TEXT, VOICE, CpuLane
 from dialog.engine_config import ORDERS_VOCABULARY, EngineConfig, Reply
@@ -31,8 +29,8 @@ from dialog.engine_log import EngineLogs
 from dialog.engine_nbest import NBestStep
 from dialog.engine_orders import OrderFlow
 from dialog.engine_record import record_turn
-from dialog.engine_reply import apply_reply
-from dialog.engine_small_talk import REJECTED, small_talk
+from dialog.engine_session import STORE_ERRORS, finish_turn, load_session
+from dialog.engine_small_talk import small_talk
 from dialog.engine_understand import Understanding
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
@@ -40,13 +38,12 @@ from dialog.mood import session_mood
 from dialog.nbest import Hypothesis
 from dialog.numbers import extract_order_number, yes_no
 from dialog.orders import OrderLookup
-from dialog.ports import CallerInfo, ConversationLog, Handover, MissLog, Outcome, Reason, Transfer
+from dialog.ports import CallerInfo, ConversationLog, Handover, MissLog, Outcome, Reason
 from dialog.session import Session
 from dialog.store import SessionRepo
-from dialog.summary import build_summary, note_request
+from dialog.summary import note_request
 
 log = logging.getLogger(__name__)
-_STORE_ERRORS = (RedisError, OSError)
 _ERROR_NOTE = "Błąd techniczny asystenta: klient przełączony automatycznie."
 
 
@@ -127,7 +124,7 @@ class DialogEngine:
         self.logs.conversation(session, caller, outcome)
         try:
             await self.sessions.save_before(session.id, before)
-        except _STORE_ERRORS:
+        except STORE_ERRORS:
             log.exception("session store unavailable; turn of session %s cannot be taken back", session.id)
         return outcome
 
@@ -137,7 +134,7 @@ class DialogEngine:
         try:
             if not await self.sessions.restore_before(session_id):
                 log.info("session %s: no turn to take back", session_id)
-        except _STORE_ERRORS:
+        except STORE_ERRORS:
             log.exception("session store unavailable; turn of session %s not taken back", session_id)
 
     async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
@@ -175,50 +172,12 @@ class DialogEngine:
         """Replies said word for word: every KB answer as given, then the catalogue's fixed sentences."""
         return list(dict.fromkeys([*self.kb_step.phrases(self.orders is not None), *say.fixed_sentences()]))
 
-    # ------------------------------------------------------------------ session plumbing
+    # ------------------------------------------------------------------ session plumbing (dialog/engine_session.py)
     async def _load(self, session_id: str | None, caller: CallerInfo) -> Session:
-        """The stored session, or a fresh one (unknown/expired id, or the store is down: degrade, log)."""
-        session = None
-        if session_id:
-            try:
-                session = await self.sessions.load(session_id)
-            except _STORE_ERRORS:
-                log.exception("session store unavailable; continuing with a fresh session")
-        if session is None:
-            now = self.clock()
-            session = Session(id=self.sessions.new_id(), created_at=now, channel=caller.channel)
-        session.ended = False
-        return session
+        return await load_session(self.sessions, self.clock, session_id, caller)
 
     async def _finish(self, session: Session, reply: Reply) -> Outcome:
-        """Apply the reply to the session, persist it, and build the outcome."""
-        if reply.note:
-            session.slots["note"] = reply.note
-        transfer = None if reply.transfer is None else self._transfer(session, reply.transfer, reply.angry)
-        solved = apply_reply(session, reply, self.clock())
-        saved = True
-        try:
-            await self.sessions.save(session)
-        except _STORE_ERRORS:
-            log.exception("session store unavailable; session %s not saved", session.id)
-            saved = False
-        return Outcome(
-            session_id=session.id,
-            action=reply.action,
-            reply=reply.text,
-            kb_id=reply.kb_id,
-            order_id=reply.order_id or (session.order_id if transfer else None),  # the agent's card shows it
-            transfer=transfer,
-            expects=reply.expects,
-            saved=saved,
-            solved=solved,
-        )
-
-    def _transfer(self, session: Session, reason: Reason, angry: bool = False) -> Transfer:
-        session.slots["transfer_reason"] = reason
-        session.slots.pop(REJECTED, None)  # "to nie to" counts again from here
-        summary = build_summary(reason, session, session.slots.get("note"))
-        return Transfer(self.policy.queue(reason), reason, self.policy.priority(reason), summary, angry)
+        return await finish_turn(self.sessions, self.policy, self.clock(), session, reply)
 
     # ------------------------------------------------------------------ decisions
     async def _decide(self, s: Session, text: str, caller: CallerInfo) -> Reply:

@@ -25,12 +25,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import replace
+from typing import Any, TypeVar, Unpack
 
 from voice.asr_batch import BatchingQueue
 from voice.asr_engine import Engine, Heard, always
-from voice.asr_front import FrontEnd, to_whisper_audio
+from voice.asr_front import to_whisper_audio
 from voice.asr_lexicon import known_share, polish_lexicon
+from voice.asr_options import WhisperOptions, WhisperSettings
 from voice.asr_rules import SILENCE_DBFS, loudest_dbfs, trimmed_encoder
 from voice.asr_short import ShortAnswers
 from voice.busy import counted
@@ -38,7 +40,6 @@ from voice.loops import PerLoop
 from voice.ports import PCM, Transcript
 
 T = TypeVar("T")
-DEFAULT_FRONT_END = FrontEnd()
 # What callers answer in isolation on a phone line: yes, no and digits (order numbers are read digit by digit).
 SHORT_ANSWERS = ("tak", "nie", "zero", "jeden", "dwa", "trzy", "cztery", "pięć", "sześć", "siedem", "osiem", "dziewięć")
 
@@ -75,74 +76,37 @@ async def run_in_slot(
             raise
 
 
-def check_decoding(window_s: int, fallback: str) -> None:
-    """A recognizer with an impossible window or an unknown fall-back fails when built, not in a caller's turn."""
-    if not 1 <= window_s <= 30:
-        raise ValueError("window_s must be between 1 and 30 seconds")
-    if fallback not in ("sample", "penalty", "none"):
-        raise ValueError("fallback must be 'sample', 'penalty' or 'none'")
-
-
 class WhisperRecognizer:
-    """faster-whisper recognizer; ``await load()`` once at start-up, then ``transcribe`` from any task.
+    """faster-whisper recognizer; ``await load()`` once at start-up, then ``transcribe`` from any task."""
 
-    The decoding defaults are the ones ``infolinia bench asr`` kept (docs/benchmarks.md, issue 17).
-    """
-
-    def __init__(
-        self,
-        model: str,
-        *,
-        device: str = "auto",
-        compute_type: str = "auto",
-        beam_size: int = 5,
-        patience: float = 1.0,
-        alternatives: int = 3,
-        cpu_threads: int = 1,
-        concurrency: int = 1,
-        language: str = "pl",
-        initial_prompt: str | None = None,
-        hotwords: Sequence[str] = (),
-        temperatures: Sequence[float] = (0.0, 0.6),
-        fallback: str = "penalty",
-        repetition_penalty: float = 1.0,
-        no_repeat_ngram_size: int = 0,
-        tokens_per_s: float = 20.0,
-        reject_logprob: float = -1.4,
-        guards: bool = True,
-        short_words: Sequence[str] = (),
-        short_s: float = 1.5,
-        short_reread: bool = True,
-        lexicon: bool = True,
-        no_speech_threshold: float = 0.6,
-        front_end: FrontEnd = DEFAULT_FRONT_END,
-        window_s: int = 8,
-        batch: int = 1,
-    ) -> None:
-        check_decoding(window_s, fallback)
+    def __init__(self, model: str, options: WhisperOptions | None = None, **settings: Unpack[WhisperSettings]) -> None:
+        """``options`` (``voice.asr_options``; the defaults when None) with any of its fields given as keywords
+        on top: ``WhisperRecognizer(path, beam_size=1)`` is ``WhisperRecognizer(path, WhisperOptions(beam_size=1))``."""
+        o = self.options = replace(options or WhisperOptions(), **settings)  # checked when built
         self.model_path = model  # a model directory (see voice.models.resolve_whisper)
-        self._device, self._compute_type = device, compute_type
-        self._cpu_threads, self._concurrency = cpu_threads, max(1, concurrency)
+        self._device, self._compute_type = o.device, o.compute_type
+        self._cpu_threads, self._concurrency = o.cpu_threads, max(1, o.concurrency)
         self._options: dict[str, Any] = {
-            "language": language,
-            "beam_size": beam_size,
-            "patience": patience,
-            "alternatives": max(1, alternatives),
-            "repetition_penalty": repetition_penalty,
-            "no_repeat_ngram_size": no_repeat_ngram_size,
-            "no_speech_threshold": no_speech_threshold,
-            "initial_prompt": initial_prompt or None,
+            "language": o.language,
+            "beam_size": o.beam_size,
+            "patience": o.patience,
+            "alternatives": max(1, o.alternatives),
+            "repetition_penalty": o.repetition_penalty,
+            "no_repeat_ngram_size": o.no_repeat_ngram_size,
+            "no_speech_threshold": o.no_speech_threshold,
+            "initial_prompt": o.initial_prompt or None,
         }
-        self._tokens_per_s, self._fallback, self._reject, self._guards = tokens_per_s, fallback, reject_logprob, guards
-        self._temperatures = tuple(temperatures)
-        self._front = front_end
-        self._window_frames = window_s * 100  # 100 mel frames per second
-        self._batch = max(1, batch)  # >1: turns queued at the same time are recognised as one batch
+        self._tokens_per_s, self._fallback, self._reject = o.tokens_per_s, o.fallback, o.reject_logprob
+        self._guards = o.guards
+        self._temperatures = tuple(o.temperatures)
+        self._front = o.front_end
+        self._window_frames = o.window_s * 100  # 100 mel frames per second
+        self._batch = max(1, o.batch)  # >1: turns queued at the same time are recognised as one batch
         self._queues = PerLoop(self._new_queue)  # futures and tasks bind to one loop too
-        self._hotwords = tuple(hotwords)
-        self._short_words, self._short_s = tuple(short_words), short_s  # isolated answers: "tak", digits
-        self._short_reread = short_reread  # doubtful short turns read again against the closed vocabulary
-        self._lexicon = lexicon and language == "pl"  # n-best rescored by known Polish words
+        self._hotwords = tuple(o.hotwords)
+        self._short_words, self._short_s = tuple(o.short_words), o.short_s  # isolated answers: "tak", digits
+        self._short_reread = o.short_reread  # doubtful short turns read again against the closed vocabulary
+        self._lexicon = o.lexicon and o.language == "pl"  # n-best rescored by known Polish words
         self._init_runtime()
 
     def _init_runtime(self) -> None:

@@ -101,14 +101,17 @@ class PiperSynthesizer:
         # > 0: each text's first sentence is rendered in two pieces, its first clause (at least this many
         # characters) then the rest, with ``clause_pause_s`` between them (voice.sentences.first_clause).
         self.first_clause_chars, self._clause_pause_s = first_clause_chars, clause_pause_s
-        # Openings as written (catalogue templates; a benchmark may swap them), their normalised form once
-        # asked, and their audio: kept apart from the piece LRU so an hour of order numbers cannot push it out.
-        self.openings = tuple(openings)
-        self._spoken: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-        self._ready: dict[tuple[str, int, float], PCM] = {}
+        self._init_openings(openings)
         self._scales = (length_scale, noise_scale, noise_w_scale)
         self._volume, self._use_cuda, self._threads = volume, use_cuda, threads
         self._init_runtime()
+
+    def _init_openings(self, openings: Iterable[str]) -> None:
+        """Openings as written (catalogue templates; a benchmark may swap them), their normalised form once
+        asked, and their audio: kept apart from the piece LRU so an hour of order numbers cannot push it out."""
+        self.openings = tuple(openings)
+        self._spoken: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        self._ready: dict[tuple[str, int, float], PCM] = {}
 
     def _init_runtime(self) -> None:
         """What ``load()`` fills in and the metrics hook into: nothing is loaded or observed yet."""

@@ -1,7 +1,7 @@
 """The ``infolinia`` command: one CLI, subcommands.
 
-Heavy imports happen inside each command (models, uvicorn, the whole gateway): ``infolinia models list``
-or ``--help`` must not spend seconds importing what they never use. None of them dodges a cycle.
+The product subcommands' handlers are in ``telephony/app/cli_commands.py`` (each imports what it needs
+only when it runs: ``infolinia models list`` or ``--help`` must not spend seconds importing a gateway).
 
 More subcommands come from plugins: every ``infolinia.commands`` entry point (``pyproject.toml``) is an
 ``add(subparsers)`` that adds its own subparser with ``func(args, settings) -> int``. The development
@@ -13,12 +13,12 @@ found in the installed package's metadata and, when running from a source checko
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from redis.exceptions import AuthenticationError
@@ -26,10 +26,25 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dialog.redis_connect import safe_url
+from telephony.app.cli_commands import (
+    cmd_apikey,
+    cmd_chat,
+    cmd_check,
+    cmd_gaps,
+    cmd_models,
+    cmd_purge,
+    cmd_say,
+    cmd_serve,
+    cmd_transcribe,
+    cmd_wyoming,
+)
 from telephony.app.settings_errors import describe_settings_errors
 from telephony.logs import setup_logging
 from telephony.settings import Settings
 from voice.models import ModelNotAvailable
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 COMMANDS_GROUP = "infolinia.commands"
 SOURCE_PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
@@ -39,200 +54,74 @@ def _settings() -> Settings:
     return Settings()
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import os
-
-    from dialog.kb_entries import load_entries
-    from telephony.agents.roster import load_roster
-    from telephony.app.services import require_speech_models, sentence_model
-    from telephony.app.session_ids import share_with_workers
-    from telephony.app.shop import load_shop
-    from telephony.app.workers import serve
-
-    if args.host:  # the workers read their settings from the environment; development mode depends on it
-        os.environ["INFOLINIA_HOST"] = args.host
-    if args.port:  # and their "ready on" line names the port they listen on
-        os.environ["INFOLINIA_PORT"] = str(args.port)
-    load_shop(settings)  # a bad prompts file, KB or roster: one line here, not a traceback from every worker
-    if settings.kb_path:
-        load_entries(settings.kb_path)
-    if settings.agents_path:
-        load_roster(settings.agents_path)
-    sentence_model(settings).describe()  # a missing model: one line naming the command that fetches it
-    require_speech_models(settings)
-    share_with_workers(settings, args.workers, os.environ)  # one session-id secret for all of them
-    metrics_dir = str(settings.metrics_dir) if settings.metrics_dir else None
-    host, port = args.host or settings.host, args.port or settings.port
-    serve(host, port, args.workers, settings.log_level, metrics_dir, settings.header_read_s)
-    return 0
-
-
-def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from telephony.app.check import run_checks
-    from telephony.app.check_report import render
-
-    findings = asyncio.run(run_checks(settings, online=args.online))
-    print(render(settings, findings))
-    return 1 if any(f.level == "fail" for f in findings) else 0
-
-
-def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
-    from dialog.embedder_models import prepare_sentence_model
-    from telephony.app.services import sentence_model
-    from voice import models
-
-    if args.action == "list":
-        rows = models.list_models(settings.models_dir)
-        print(f"models directory: {settings.models_dir}")
-        if not rows:
-            print("(no models yet: run `infolinia models prepare` or `infolinia models download NAME`)")
-        for m in rows:
-            size = f"{m.size_bytes / 1e6:8.1f} MB" if m.size_bytes else "        -"
-            print(f"{m.kind:8} {m.name:28} {size}  {m.path}  {m.note or ''}".rstrip())
-        return 0
-    if args.action == "prepare":
-        path = models.prepare_offline_models(settings.models_dir)
-        print(f"offline Whisper base ready: {path}")
-        voice = models.resolve_voice(settings.piper_voice, settings.models_dir)
-        print(f"Piper voice: {voice.name} ({voice.onnx})" + (" [offline fallback]" if voice.is_fallback else ""))
-        done = _prepare_turn_model(settings)
-        print(prepare_sentence_model(sentence_model(settings)))  # a repo id is downloaded: only here, never at start
-        return done
-    if not args.name:
-        print("usage: infolinia models download NAME", file=sys.stderr)
-        return 2
-    path = models.download(args.name, settings.models_dir)
-    print(f"{args.name} -> {path}")
-    return 0
-
-
-def _prepare_turn_model(settings: Settings) -> int:
-    """Smart Turn from the pipecat-ai wheel (PyPI). Fatal only when the settings use it: silence needs none."""
-    from voice.model_paths import DownloadError
-    from voice.models_turn import prepare_smart_turn
-
-    try:
-        print(f"end-of-turn model (Smart Turn v3.2): {prepare_smart_turn(settings.models_dir)}")
-    except DownloadError as exc:
-        if settings.turn_model == "smart-turn":
-            raise
-        print(f"warning: {exc} (not needed with INFOLINIA_TURN_MODEL=silence)", file=sys.stderr)
-    return 0
-
-
-def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
-    from telephony.app.services import build_synthesizer
-    from voice.models import resolve_voice
-    from voice.wavio import write_wav
-
-    async def run() -> None:
-        synth = build_synthesizer(settings, resolve_voice(settings.piper_voice, settings.models_dir))
-        await synth.load()
-        rate = args.rate or synth.native_rate
-        pcm = await synth.synthesize(args.text, rate)
-        write_wav(Path(args.output), pcm, rate)
-        print(f"{args.output}: {len(pcm) / rate:.2f} s at {rate} Hz")
-
-    asyncio.run(run())
-    return 0
-
-
-def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
-    from telephony.app.services import build_recognizer
-    from voice.models import resolve_whisper
-    from voice.wavio import read_audio
-
-    async def run() -> None:
-        pcm, rate = read_audio(Path(args.file))
-        rec = build_recognizer(settings, resolve_whisper(settings.whisper_model, settings.models_dir))
-        await rec.load()
-        result = await rec.transcribe(pcm, rate)
-        print(f"# {result.audio_s:.2f} s audio, {result.processing_s:.2f} s, confidence {result.confidence:.2f}")
-        print(result.text)
-
-    asyncio.run(run())
-    return 0
-
-
-def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from telephony.app.chat_cli import run_chat
-
-    return asyncio.run(run_chat(settings))
-
-
-def cmd_wyoming(args: argparse.Namespace, settings: Settings) -> int:
-    from telephony.app.speaker import run_wyoming_cli
-
-    return run_wyoming_cli(args.uri, settings, asr_only=args.asr_only)
-
-
-def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
-    """Delete what is past its retention now (and voicemail recordings at Twilio); 1 when a recording
-    could not be deleted (it stays listed for the next run)."""
-    from telephony.app.purge import purge
-
-    if not settings.redis_url:
-        print("infolinia purge: INFOLINIA_REDIS_URL is not set; the embedded store expires records by itself")
-        return 0
-    report = asyncio.run(purge(settings, dry_run=args.dry_run))
-    print("purge (dry run, nothing changed):" if args.dry_run else "purge:")
-    for line in report.lines(verbose=args.dry_run or args.verbose):
-        print(line)
-    return 1 if report.failed else 0
-
-
-def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
-    """The KB gaps report: questions the assistant did not understand, grouped by meaning; ``--export``
-    writes them as KB entries to complete."""
-    from telephony.history.cli import run_gaps
-
-    return run_gaps(args, settings)
-
-
-def cmd_apikey(args: argparse.Namespace, settings: Settings) -> int:
-    """A new API key for a device or chat integration: the key (give it to the device, once) and the
-    entry for ``INFOLINIA_API_KEYS`` (only its sha256, so the setting never holds the secret)."""
-    from telephony.access.keys import new_api_key
-
-    key, digest = new_api_key()
-    print(f"API key (give it to the device; it is not stored anywhere): {key}")
-    print(f"add to INFOLINIA_API_KEYS (comma-separated):           {args.name}={digest}")
-    return 0
-
-
 def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="infolinia", description="Polish voice and phone support gateway")
     sub = p.add_subparsers(dest="command", required=True)
+    for add in PRODUCT_COMMANDS:
+        add(sub)
+    for name, entry in sorted(plugin_commands(pyproject).items()):
+        try:
+            entry.load()(sub)
+        except Exception as exc:  # a broken plugin must not take the product commands down with it
+            print(f"infolinia: command {name!r} ({entry.value}) is unavailable: {exc!r}", file=sys.stderr)
+    return p
+
+
+def _add_serve(sub: Subparsers) -> None:
     s = sub.add_parser("serve", help="run the gateway (FastAPI + uvicorn)")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     s.add_argument("--workers", type=int, default=1, help="gateway processes sharing Redis (INFOLINIA_REDIS_URL)")
     s.set_defaults(func=cmd_serve)
+
+
+def _add_check(sub: Subparsers) -> None:
     k = sub.add_parser("check", help="validate the whole configuration before going live (exit 1 naming each problem)")
     k.add_argument("--online", action="store_true", help="also ask Twilio's REST API (credentials, number, webhook)")
     k.set_defaults(func=cmd_check)
+
+
+def _add_models(sub: Subparsers) -> None:
     m = sub.add_parser("models", help="list, prepare or download models")
     m.add_argument("action", choices=["list", "prepare", "download"])
     m.add_argument("name", nargs="?")
     m.set_defaults(func=cmd_models)
+
+
+def _add_say(sub: Subparsers) -> None:
     say = sub.add_parser("say", help="synthesize Polish text to a WAV file")
     say.add_argument("text")
     say.add_argument("-o", "--output", required=True)
     say.add_argument("--rate", type=int)
     say.set_defaults(func=cmd_say)
+
+
+def _add_transcribe(sub: Subparsers) -> None:
     t = sub.add_parser("transcribe", help="transcribe an audio file (any format, any rate)")
     t.add_argument("file")
     t.set_defaults(func=cmd_transcribe)
+
+
+def _add_chat(sub: Subparsers) -> None:
     c = sub.add_parser("chat", help="talk to the dialog engine in the terminal")
     c.set_defaults(func=cmd_chat)
+
+
+def _add_wyoming(sub: Subparsers) -> None:
     w = sub.add_parser("wyoming", help="serve Home Assistant (Wyoming protocol): handle, asr and tts programs")
     w.add_argument("--uri", default="tcp://0.0.0.0:10700")
     w.add_argument("--asr-only", action="store_true", help="speech recognition only: a recognizer tier's server")
     w.set_defaults(func=cmd_wyoming)
+
+
+def _add_purge(sub: Subparsers) -> None:
     pu = sub.add_parser("purge", help="delete records past their retention now, and old voicemails at Twilio")
     pu.add_argument("--dry-run", action="store_true", help="list what would be deleted, change nothing")
     pu.add_argument("-v", "--verbose", action="store_true", help="list every key deleted")
     pu.set_defaults(func=cmd_purge)
+
+
+def _add_gaps(sub: Subparsers) -> None:
     g = sub.add_parser("gaps", help="questions the assistant did not understand, grouped by meaning (KB gaps)")
     g.add_argument("--from", dest="start", help="from this date (2026-12-01); default: --days ago")
     g.add_argument("--to", dest="end", help="up to this date, inclusive; default: now")
@@ -242,15 +131,27 @@ def _parser(pyproject: Path = SOURCE_PYPROJECT) -> argparse.ArgumentParser:
     g.add_argument("--min-count", type=int, default=2, help="export groups asked at least N times (default 2)")
     g.add_argument("--export", type=Path, help="write new KB entries (kb.yaml format, answers to fill in) here")
     g.set_defaults(func=cmd_gaps)
+
+
+def _add_apikey(sub: Subparsers) -> None:
     k = sub.add_parser("apikey", help="make an API key for a device or chat integration (prints its setting)")
     k.add_argument("--name", default="device", help="shown in logs and rate limits (letters, digits, _-.)")
     k.set_defaults(func=cmd_apikey)
-    for name, entry in sorted(plugin_commands(pyproject).items()):
-        try:
-            entry.load()(sub)
-        except Exception as exc:  # a broken plugin must not take the product commands down with it
-            print(f"infolinia: command {name!r} ({entry.value}) is unavailable: {exc!r}", file=sys.stderr)
-    return p
+
+
+# The product's subcommands, in the order ``--help`` lists them (the plugins' follow).
+PRODUCT_COMMANDS: tuple[Callable[[Subparsers], None], ...] = (
+    _add_serve,
+    _add_check,
+    _add_models,
+    _add_say,
+    _add_transcribe,
+    _add_chat,
+    _add_wyoming,
+    _add_purge,
+    _add_gaps,
+    _add_apikey,
+)
 
 
 def plugin_commands(pyproject: Path = SOURCE_PYPROJECT) -> dict[str, EntryPoint]:

@@ -83,6 +83,13 @@ class CallMetrics(Protocol):
     def transfer(self, reason: str, queue: str) -> None: ...
 
 
+def count_transfer(metrics: CallMetrics | None, outcome: Outcome) -> None:
+    """A transfer the dialog decided, counted by its reason and queue ("unknown"/"default" if it has none)."""
+    if metrics is not None:
+        t = outcome.transfer
+        metrics.transfer(t.reason if t else "unknown", t.queue if t else "default")
+
+
 @dataclass
 class CallDeps:
     """Everything a call needs, built once per process (models and prompt audio are shared by calls)."""

@@ -6,9 +6,12 @@ everything else failed: it needs only the cached apology audio, the call control
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
+from telephony.call.actions import BotAction
 from telephony.call.deps import CallDeps
+from telephony.call.floor import Floor
 from telephony.call.speaking import Mouth
 from telephony.ports import AudioChannel
 
@@ -35,3 +38,24 @@ async def fail_safe(
     else:
         ended("fallback_twiml")
         await channel.close()
+
+
+async def start_fail_safe(
+    deps: CallDeps,
+    action: BotAction,
+    floor: Floor,
+    mouth: Mouth,
+    sid: str,
+    channel: AudioChannel,
+    ended: Callable[[str], None],
+) -> None:
+    """After a failure anywhere in the call: ``fail_safe`` becomes the call's one bot action (whatever was
+    being said is cut off), not to be interrupted. If the fail-safe itself failed (``Floor.fail``), the
+    channel is closed instead: that makes Twilio run the apology-and-dial TwiML after ``</Connect>``."""
+    if not floor.fail():
+        ended("fallback_twiml")
+        with contextlib.suppress(Exception):
+            await channel.close()
+        return
+    await action.interrupt()
+    action.start(fail_safe(deps, mouth, sid, channel, ended), interruptible=False)

@@ -21,7 +21,6 @@ apology-and-dial TwiML after ``</Connect>``. A caller is never dropped silently.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Coroutine, Sequence
 from typing import Any
@@ -29,8 +28,8 @@ from typing import Any
 from dialog.ports import CallerInfo, Hypothesis, Outcome
 from telephony.call.actions import BotAction
 from telephony.call.deadline import within_turn_deadline
-from telephony.call.deps import CallContext, CallDeps, CallReport, save_record
-from telephony.call.failsafe import fail_safe
+from telephony.call.deps import CallContext, CallDeps, CallReport, count_transfer, save_record
+from telephony.call.failsafe import start_fail_safe
 from telephony.call.floor import Floor
 from telephony.call.inbound import Ears, KeyAction, Keypad, Speculation
 from telephony.call.playout import HeardTranscript, Playout
@@ -148,10 +147,7 @@ class _Call:
             self.spec.drop()
         elif isinstance(event, TurnEnded):
             self.keypad.drop()
-            timing = self.log.new("speech")
-            wall = self.d.clock()
-            timing.stamp("turn_detected", wall)
-            timing.stamp("speech_end", wall - (now - event.ended_at))
+            timing = self.log.spoken(self.d.clock(), now - event.ended_at)
             turn = self.floor.turn_ended(event.audio)
             if turn.merged:  # the caller went on after a pause: one turn, recognised afresh
                 timing.extra["continues"] = turn.continues
@@ -242,9 +238,7 @@ class _Call:
             await (self.d.after_solved or self.d.call_control.hang_up)(self.sid)
             self._finish("hung_up")
         elif outcome.action == "transfer":
-            if self.d.metrics is not None:
-                t = outcome.transfer
-                self.d.metrics.transfer(t.reason if t else "unknown", t.queue if t else "default")
+            count_transfer(self.d.metrics, outcome)
             await self.mouth.wait_played()
             await self.d.transfer_call(self._context(), outcome)
             self._finish("transferred")
@@ -277,13 +271,7 @@ class _Call:
     async def _fail(self, exc: BaseException) -> None:
         log.error("call %s failed: %r", self.sid, exc, exc_info=exc)
         self.errors.append(repr(exc))
-        if not self.floor.fail():  # the fail-safe itself failed: closing makes Twilio run the fallback TwiML
-            self.ended = "fallback_twiml"
-            with contextlib.suppress(Exception):
-                await self.ch.close()
-            return
-        await self.action.interrupt()
-        self.action.start(fail_safe(self.d, self.mouth, self.sid, self.ch, self._fail_safe_ended), interruptible=False)
+        await start_fail_safe(self.d, self.action, self.floor, self.mouth, self.sid, self.ch, self._fail_safe_ended)
 
     def _finish(self, how: str) -> None:
         # Twilio may stop the stream before our hang-up/transfer request returns: that "hang-up" was ours.

@@ -95,6 +95,14 @@ class TurnLog:
         self.turns.append(timing)
         return timing
 
+    def spoken(self, detected: float, ended_ago: float) -> TurnTiming:
+        """A speech turn detected at ``detected`` (call clock), its speech having ended ``ended_ago`` seconds
+        of caller audio before (the turn detector runs on media time)."""
+        timing = self.new("speech")
+        timing.stamp("turn_detected", detected)
+        timing.stamp("speech_end", detected - ended_ago)
+        return timing
+
     def typed(self, at: float) -> TurnTiming:
         """A DTMF turn: complete (and "transcribed") the moment the deciding key is pressed."""
         timing = self.new("dtmf")

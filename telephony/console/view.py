@@ -1,7 +1,7 @@
 """What the agent console shows, as plain dicts for the Jinja2 templates. Pure: no I/O, a clock passed in.
 
 Kept apart from the routes so the wording (Polish, agent-facing) and the transcript rendering can be
-tested without a browser. Agent-facing labels live here, not in ``dialog/catalogue.py``: that catalogue
+tested without a browser. Agent-facing labels live here, not in ``dialog/catalogue/``: that catalogue
 holds what callers hear, and nothing here is ever said to a caller.
 """
 

@@ -31,7 +31,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from telephony.devtools.faults_world import ACCOUNT, AUTH, CALLED, CALLER, FALLBACK, _free_port, _roster
-from telephony.devtools.simulator import parse_twiml, stream_target
+from telephony.devtools.simulator_wire import parse_twiml, stream_target
 from telephony.devtools.twilio_standin import new_call_sid
 
 SILENT_FRAME = base64.b64encode(b"\xff" * 160).decode()  # 20 ms of μ-law silence

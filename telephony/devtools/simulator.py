@@ -18,10 +18,8 @@ import base64
 import json
 import logging
 import secrets
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import numpy as np
@@ -31,6 +29,7 @@ from websockets.exceptions import ConnectionClosed
 
 from telephony.devtools.simulator_audio import FRAME, RATE, CallerTurn, FarEndPlayer, PlayedSegment
 from telephony.devtools.simulator_rest import CallAction
+from telephony.devtools.simulator_wire import parse_twiml, start_message, stop_message, stream_target, voice_webhook
 from voice.codec import ulaw_decode, ulaw_encode
 from voice.ports import PCM
 
@@ -71,24 +70,6 @@ class CallActions(Protocol):
     actions: asyncio.Queue[CallAction]
 
 
-def stream_target(stream_url: str, base_url: str) -> str:
-    """Map the public ``wss://host/path`` of the TwiML onto the gateway we can reach (``--url``)."""
-    public, base = urlsplit(stream_url), urlsplit(base_url)
-    scheme = "wss" if base.scheme == "https" else "ws"
-    path = base.path.rstrip("/") + public.path
-    return urlunsplit((scheme, base.netloc, path, public.query, ""))
-
-
-def parse_twiml(xml: str) -> tuple[str, dict[str, str]]:
-    """The ``<Connect><Stream url>`` and its ``<Parameter>``s; ValueError when the TwiML has no stream."""
-    root = ET.fromstring(xml)
-    stream = root.find("./Connect/Stream")
-    if stream is None or not stream.get("url"):
-        raise ValueError(f"the TwiML has no <Connect><Stream url=...>: {xml[:300]}")
-    params = {p.get("name", ""): p.get("value", "") for p in stream.findall("Parameter")}
-    return str(stream.get("url")), params
-
-
 class CallSimulator:
     """One simulated inbound call against a running gateway."""
 
@@ -127,15 +108,7 @@ class CallSimulator:
 
     async def webhook(self, client: httpx.AsyncClient) -> tuple[str, dict[str, str]]:
         """POST the signed incoming-call webhook; returns the stream URL and parameters of the TwiML."""
-        params = {
-            "CallSid": self.call_sid,
-            "AccountSid": self.account_sid,
-            "From": self.from_number,
-            "To": self.to_number,
-            "CallStatus": "ringing",
-            "Direction": "inbound",
-            "ApiVersion": "2010-04-01",
-        }
+        params = voice_webhook(self.call_sid, self.account_sid, self.from_number, self.to_number)
         signature = self.validator.compute_signature(self.public_url + "/twilio/voice", params)
         resp = await client.post(
             self.base_url + "/twilio/voice", data=params, headers={"X-Twilio-Signature": signature}
@@ -151,7 +124,7 @@ class CallSimulator:
         result = SimulationResult(call_sid=self.call_sid)
         async with connect(target, additional_headers={"X-Twilio-Signature": signature}) as ws:
             await self._send(ws, {"event": "connected", "protocol": "Call", "version": "1.0.0"}, counted=False)
-            await self._send(ws, self._start_message(params))
+            await self._send(ws, start_message(self.account_sid, self.call_sid, self.stream_sid, params))
             loop = asyncio.get_running_loop()
             self._t0 = loop.time()
             tasks = [asyncio.create_task(self._receive(ws))]
@@ -167,25 +140,10 @@ class CallSimulator:
             if result.action is not None:
                 result.ended_by = "bot_hung_up" if result.action.kind == "hang_up" else "transferred"
             if not self._closed.is_set():
-                await self._send(
-                    ws, {"event": "stop", "stop": {"accountSid": self.account_sid, "callSid": self.call_sid}}
-                )
+                await self._send(ws, stop_message(self.account_sid, self.call_sid))
         result.segments = self._player.segments
         result.duration_s = len(result.caller_audio) * TICK_S
         return result
-
-    def _start_message(self, params: dict[str, str]) -> dict[str, Any]:
-        return {
-            "event": "start",
-            "start": {
-                "accountSid": self.account_sid,
-                "streamSid": self.stream_sid,
-                "callSid": self.call_sid,
-                "tracks": ["inbound"],
-                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-                "customParameters": params,
-            },
-        }
 
     async def _send(self, ws: ClientConnection, msg: dict[str, Any], counted: bool = True) -> None:
         if counted:
@@ -226,7 +184,7 @@ class CallSimulator:
             if action.call_sid == self.call_sid:
                 break
         result.action = action
-        await self._send(ws, {"event": "stop", "stop": {"accountSid": self.account_sid, "callSid": self.call_sid}})
+        await self._send(ws, stop_message(self.account_sid, self.call_sid))
         self._closed.set()
         await ws.close()
 

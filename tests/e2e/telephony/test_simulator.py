@@ -21,10 +21,11 @@ from dialog.ports import Outcome
 from dialog.store import MemoryStore
 from telephony.app.phone import end_of_turn_model, turn_config
 from telephony.call.deps import record_key
-from telephony.devtools.simulator import SimulationResult, parse_twiml, stream_target
+from telephony.devtools.simulator import SimulationResult
 from telephony.devtools.simulator_audio import FarEndPlayer, load_turn, voiced_end_s
 from telephony.devtools.simulator_rest import FakeTwilioRest
 from telephony.devtools.simulator_run import format_result, run_simulation
+from telephony.devtools.simulator_wire import parse_twiml, stream_target
 from telephony.settings import Settings
 from tests.support.call import FALLBACK, AmplitudeVAD, ScriptedDialog
 from tests.support.gateway import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav

@@ -30,7 +30,7 @@ from websockets.exceptions import ConnectionClosed
 from dialog.catalogue import REPEAT_PREFIX
 from dialog.store import RedisStore
 from telephony.access.keys import hash_secret
-from telephony.devtools.simulator import parse_twiml, stream_target
+from telephony.devtools.simulator_wire import parse_twiml, stream_target
 from telephony.twilio.wire import call_key
 from tests.support.paths import REPO_ROOT
 from tests.support.servers import free_port, spawn, stop, uvicorn_factory, wait_ready

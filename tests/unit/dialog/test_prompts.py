@@ -4,6 +4,7 @@ catalogue as the single source of every overridden text (the engine, pre-renderi
 from __future__ import annotations
 
 import ast
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -154,15 +155,36 @@ def test_template_openings_are_the_fixed_words_before_a_placeholder_as_configure
 
 
 def test_no_product_module_keeps_a_catalogue_text_from_import_time() -> None:
-    """``from dialog.catalogue import GOODBYE`` would keep the default after ``configure``."""
+    """``from dialog.catalogue import GOODBYE`` would keep the default after ``configure``; so would any import
+    from a topic module (``dialog.catalogue.orders``: it holds the defaults only)."""
     texts = set(catalogue.defaults())
     offenders = []
     for package in ("dialog", "telephony", "voice"):
         for path in (REPO_ROOT / package).rglob("*.py"):
+            inside = path.parent == REPO_ROOT / "dialog" / "catalogue"
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.ImportFrom) and node.module == "dialog.catalogue":
+                if not isinstance(node, ast.ImportFrom):
+                    continue
+                if node.module == "dialog.catalogue":
                     offenders += [f"{path.name}: {a.name}" for a in node.names if a.name in texts]
+                elif (node.module or "").startswith("dialog.catalogue.") and not inside:
+                    offenders.append(f"{path.name}: from {node.module}")
     assert offenders == []
+
+
+def test_every_text_written_by_topic_is_in_the_one_overridable_catalogue() -> None:
+    """A text in a topic module that the package did not import would be said, but never overridden."""
+    topics = sorted((REPO_ROOT / "dialog" / "catalogue").glob("[!_]*.py"))
+    assert len(topics) >= 6
+    seen: dict[str, str] = {}
+    for path in topics:
+        module = importlib.import_module(f"dialog.catalogue.{path.stem}")
+        for name, value in vars(module).items():
+            if name.isupper() and not name.startswith("_"):
+                assert name not in seen, f"{name} in both {seen[name]} and {path.stem}"
+                seen[name] = path.stem
+                assert catalogue.defaults()[name] == value
+    assert set(seen) == set(catalogue.defaults())
 
 
 def test_a_greeting_overridden_by_halves_is_named() -> None:

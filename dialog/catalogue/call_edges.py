@@ -1,0 +1,20 @@
+"""Before and after the conversation: admission control (more calls than a worker answers well) and the
+satisfaction survey after the bot solved the matter.
+
+Defaults only: code reads them as ``catalogue.NAME`` (``dialog/catalogue/__init__.py``), where the
+operator's prompts file may have replaced them.
+"""
+
+from __future__ import annotations
+
+# --- admission control (telephony/call/admission.py): more calls than this worker can answer well ---------
+LINES_BUSY_TRANSFER = "Wszystkie linie są teraz zajęte. Łączymy z konsultantem, prosimy chwilę poczekać."
+LINES_BUSY_CALL_BACK = "Wszystkie linie są teraz zajęte. Prosimy zadzwonić ponownie za kilka minut."
+
+# --- satisfaction survey after the matter was solved (telephony/insights/survey.py) --------------------
+CSAT_QUESTION = (
+    "Jak oceniasz rozmowę w skali od 1 do 5? Proszę nacisnąć cyfrę albo powiedzieć ocenę. "
+    "Można też po prostu się rozłączyć."
+)
+CSAT_THANKS = "Dziękujemy za ocenę. Do usłyszenia!"
+CSAT_NO_ANSWER = "Dziękujemy za rozmowę. Do usłyszenia!"

@@ -1,0 +1,50 @@
+"""Opening and closing a conversation, and what is said when the caller is not understood.
+
+Defaults only: code reads them as ``catalogue.NAME`` (``dialog/catalogue/__init__.py``), where the
+operator's prompts file may have replaced them.
+"""
+
+from __future__ import annotations
+
+# --- opening and closing ----------------------------------------------------------------------------
+GREETING = "Dzień dobry, tu {shop}. Odbiera automatyczny asystent."  # shop: SHOP_NAME_PHRASE with the brand
+GREETING_NO_BRAND = "Dzień dobry, tu automatyczny asystent obsługi klienta."  # no brand configured
+# The brand as written (nominative: "tu Urząd Gminy Kórnik", "tu Zdrowa Przystań"), so the default fits a shop,
+# a clinic or an office alike. A greeting in the genitive style overrides both: greeting "Dzień dobry, tu
+# automatyczny asystent {shop}." with shop_name_phrase "sklepu {brand}".
+SHOP_NAME_PHRASE = "{brand}"
+RODO_NOTICE = (
+    "Dane osobowe z rozmowy przetwarzamy tylko w celu obsługi zgłoszenia i dobrowolnej oceny rozmowy "
+    "na jej końcu, szczegóły są w polityce prywatności na naszej stronie."
+)
+DTMF_HINT = "W każdej chwili można nacisnąć zero, aby połączyć się z konsultantem."
+HOW_CAN_I_HELP = "W czym mogę pomóc?"
+HELLO_AGAIN = "Dzień dobry. W czym mogę pomóc?"
+ANYTHING_ELSE = "Czy mogę pomóc w czymś jeszcze?"
+THANKS_REPLY = "Proszę bardzo. Czy mogę pomóc w czymś jeszcze?"
+GOODBYE = "Dziękuję za rozmowę. Do widzenia!"
+STILL_THERE = "Halo, czy nadal mnie słychać?"
+SILENCE_GOODBYE = "Nie słyszę odpowiedzi, więc kończę połączenie. Zapraszamy ponownie. Do widzenia."
+
+# --- understanding ----------------------------------------------------------------------------------
+REPEAT_PREFIX = "Powtarzam: "
+NOTHING_TO_REPEAT = "Jeszcze niczego nie mówiłem. W czym mogę pomóc?"
+NOT_HEARD = "Przepraszam, nic nie usłyszałem. Proszę powtórzyć."
+CLARIFY = (
+    "Przepraszam, nie zrozumiałem. Proszę powiedzieć to innymi słowami, na przykład: {examples}.",
+    "Nadal nie jestem pewien, o co chodzi. Proszę opisać sprawę jednym krótkim zdaniem.",
+)  # examples: two questions the KB answers (engine_kb.KBStep.examples); optional in an override
+CLARIFY_NO_EXAMPLES = "Przepraszam, nie zrozumiałem. Proszę powiedzieć to innymi słowami."  # a KB with no entries
+ORDER_QUESTION_EXAMPLE = "gdzie jest moja paczka"  # the first example of CLARIFY when orders can be looked up
+EXAMPLES_OR = "albo"  # between the examples: "ile trwa dostawa albo jak złożyć reklamację"
+KB_CONFIRM = "Czy chodzi o to: {question}"
+# After a first miss, the KB's two nearest entries instead of fixed examples (engine_kb.KBStep.suggest).
+KB_SUGGEST = (
+    "Przepraszam, nie jestem pewien. Czy chodzi o to: {first}, czy o to: {second}? "
+    "Jeśli o coś innego, proszę powiedzieć to innymi słowami."
+)
+KB_SUGGEST_WHICH = "Proszę powiedzieć: pierwsze, czyli {first}, albo drugie, czyli {second}."  # after a plain "tak"
+ANSWER_MISSED = "Przepraszam. Proszę powiedzieć innymi słowami, o co chodzi."  # "nie, to nie to" after an answer
+KB_OTHER_WORDS = "Dobrze. Proszę powiedzieć innymi słowami, o co chodzi."  # "nie" to "czy chodzi o…?", "żadne z nich"
+YES_NO_AGAIN = "Proszę odpowiedzieć tak albo nie."
+DECLINED = "Dobrze. W czym jeszcze mogę pomóc?"

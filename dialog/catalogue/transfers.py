@@ -1,0 +1,39 @@
+"""Transfers to a person (by reason), waiting on hold, the callback offer on the phone.
+
+Defaults only: code reads them as ``catalogue.NAME`` (``dialog/catalogue/__init__.py``), where the
+operator's prompts file may have replaced them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dialog.ports import Reason
+
+# --- transfers, queue and callback ------------------------------------------------------------------
+TRANSFER: Mapping[Reason, str] = {
+    "requested_human": "Oczywiście, łączę z konsultantem. Proszę chwilę poczekać.",
+    # a clinic's or an office's callers complain too: no shop's "dział reklamacji" in the default
+    "complaint": (
+        "Rozumiem, to skarga lub reklamacja. Łączę z konsultantem, który się tym zajmie, proszę chwilę poczekać."
+    ),
+    # 112 first, always: a person cannot come at once (the queue's wait follows this on a chat)
+    "urgent": (
+        "Rozumiem, to pilna sprawa. Jeśli zagrożone jest życie, zdrowie lub mienie, proszę natychmiast zadzwonić "
+        "pod numer alarmowy 112. Łączę z konsultantem poza kolejnością."
+    ),
+    "individual_offer": "Ofertę indywidualną przygotuje nasz dział sprzedaży. Łączę, proszę chwilę poczekać.",
+    "not_understood": "Przepraszam, że nie udało mi się pomóc. Łączę z konsultantem, proszę chwilę poczekać.",
+}
+# an angry caller goes first to a person too (reason urgent), but is no emergency: no 112
+ANGRY_TRANSFER = "Bardzo przepraszam za kłopot. Łączę z konsultantem poza kolejnością, proszę chwilę poczekać."
+ERROR_TRANSFER = "Przepraszam, wystąpił problem techniczny. Łączę z konsultantem, proszę chwilę poczekać."
+HOLD_WAIT = "Proszę chwilę poczekać. Przewidywany czas oczekiwania to około {minutes}."
+HOLD_STILL_WAITING = "Dziękujemy za cierpliwość. Konsultant odezwie się najszybciej, jak to możliwe."
+CALLBACK_OFFER = (
+    "Wszyscy konsultanci są teraz zajęci. Czy konsultant ma oddzwonić na ten numer, gdy tylko się zwolni? "
+    "Proszę powiedzieć tak albo nie."
+)
+CALLBACK_CONFIRMED = "Dobrze, konsultant oddzwoni najszybciej, jak to możliwe. Dziękujemy i do widzenia."
+CALLBACK_DECLINED = "Dobrze. Zapraszamy do ponownego kontaktu. Do widzenia."
+TRANSFER_FAILED = "Przepraszam, nie udało się połączyć z konsultantem. Proszę zadzwonić ponownie później."

@@ -1,0 +1,47 @@
+"""The warm transfer on Twilio: the callback offer, voicemail, the agent's briefing, the wait estimate, the
+queue position and when a callback comes.
+
+Defaults only: code reads them as ``catalogue.NAME`` (``dialog/catalogue/__init__.py``), where the
+operator's prompts file may have replaced them.
+"""
+
+from __future__ import annotations
+
+# --- warm transfer on Twilio (telephony/transfer/warm*.py; callback offer, voicemail, agent briefing) ------
+# (the hold announcement is built from the wait-estimate sentences below, by telephony/agents/waits.py)
+TRANSFER_CALLBACK_OFFER_BUSY = (
+    "Wszyscy konsultanci są teraz zajęci. Czy konsultant ma oddzwonić na ten numer? "
+    "Proszę nacisnąć jeden albo powiedzieć tak."
+)
+TRANSFER_CALLBACK_OFFER_CLOSED = (
+    "Konsultanci są teraz niedostępni. Czy konsultant ma oddzwonić na ten numer? "
+    "Proszę nacisnąć jeden albo powiedzieć tak."
+)
+TRANSFER_CALLBACK_BOOKED = "Dobrze, prośba o kontakt jest zapisana. {promise} Dziękujemy i do widzenia."
+TRANSFER_VOICEMAIL_INVITE = (
+    "Można zostawić wiadomość po sygnale. Konsultant ją odsłucha. Aby zakończyć, wystarczy się rozłączyć."
+)
+TRANSFER_VOICEMAIL_SAVED = "Dziękujemy, wiadomość została zapisana. Do widzenia."
+# Spoken to the agent (their phone leg), not to the caller:
+AGENT_BRIEFING = (
+    "Połączenie z infolinii, kolejka {queue}. {summary} Naciśnij jeden, aby odebrać, albo dwa, aby odrzucić."
+)
+AGENT_CALLER_GONE = "Klient już się rozłączył. Dziękujemy."
+AGENT_DECLINED = "Połączenie odrzucone. Dziękujemy."
+AGENT_NO_CHOICE = "Nie wybrano ani jedynki, ani dwójki. Klienta połączymy z innym konsultantem. Dziękujemy."
+AGENT_TECHNICAL_PROBLEM = "Przepraszamy, problem techniczny: tego połączenia nie da się teraz zestawić."
+
+# --- warm transfer: wait estimate, queue position, callback time (telephony/agents/waits.py, business_hours.py) ---
+HOLD_CONNECTING = "Łączymy z konsultantem."
+QUEUE_POSITION = "Jest Pan lub Pani na {ordinal} miejscu w kolejce."  # ordinal in the locative: "trzecim"
+WAIT_ESTIMATE = "Szacowany czas oczekiwania: {wait}."
+WAIT_ABOUT_ONE_MINUTE = "około minuty"
+WAIT_ABOUT_MINUTES = "około {n} minut"  # n: numeral in the genitive: "dwóch", "pięciu", "dwudziestu pięciu"
+WAIT_OVER_AN_HOUR = "ponad godzinę"
+WAIT_FEW_MINUTES = "kilka minut"  # no handling-time history yet: no number rather than a wrong one
+CALLBACK_PROMISE = "Konsultant oddzwoni {when}."
+CALLBACK_WHEN_OPEN = "w ciągu dwóch godzin roboczych"
+CALLBACK_WHEN_LATER = "{day} od {hour}"  # "jutro od ósmej", "w poniedziałek od dziewiątej trzydzieści"
+CALLBACK_TODAY = "dzisiaj"
+CALLBACK_TOMORROW = "jutro"
+WEEKDAYS_ON = ("w poniedziałek", "we wtorek", "w środę", "w czwartek", "w piątek", "w sobotę", "w niedzielę")
