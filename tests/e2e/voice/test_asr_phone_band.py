@@ -12,6 +12,7 @@ import pytest
 
 from dialog import build_engine
 from voice.asr import SHORT_ANSWERS, WhisperRecognizer
+from voice.asr_lexicon import known_share, polish_lexicon
 from voice.asr_score import word_errors
 from voice.asr_short import ShortAnswers
 from voice.bench import read_manifest
@@ -95,17 +96,29 @@ async def test_the_first_word_of_a_sentence_is_not_made_an_answer(
 async def test_the_lexicon_prefers_hypotheses_of_real_polish_words(
     whisper_base: str, eval_dir: Path, hotwords: list[str]
 ) -> None:
-    """Phone-band sentences whose best beam hypothesis has a non-word ("dosypialmi", "częstopliwości") while
-    another of the 3-best has the real words: the lexicon makes fewer word errors on them, in total.
+    """The whole shared phone-band set, read with and without the lexicon: where the lexicon changes the
+    reading, it took a hypothesis with a larger share of real Polish words ("Pocztówkę" for "Postówkę"), it
+    mends at least one sentence, and the set as a whole has no more word errors than without it.
 
-    Which sentences those are depends on the CPU (CTranslate2's int8 arithmetic): the first two on an Intel
-    Xeon with AMX, the third on an AVX2-only AMD EPYC (where the first two come out the same either way).
-    Together they hold the lexicon's gain on both; no single named sentence does."""
-    rows = {p.name: (p, ref) for p, ref in read_manifest(eval_dir / "manifest_telephony.tsv")}
-    chosen = [rows[f"nemo_{n}.wav"] for n in ("KD0_neutral_10", "SM0_neutral_81", "IC0_neutral_64")]
-    errors = {}
-    for lexicon in (True, False):
-        rec = WhisperRecognizer(whisper_base, short_words=SHORT_ANSWERS, lexicon=lexicon)
-        heard = [(await rec.transcribe(*read_audio(path), hotwords)).text for path, _ in chosen]
-        errors[lexicon] = sum(word_errors(ref, text)[0] for (_, ref), text in zip(chosen, heard, strict=True))
-    assert errors[True] < errors[False]
+    Why the whole set and not named sentences: which sentences have a non-word on top of the beam depends on
+    the CPU (CTranslate2's int8 arithmetic differs between AVX2, AVX-512 VNNI and AMX). Three sentences named
+    here once held the gain on two CPUs and came out the same either way on a third (an Intel Xeon with AMX,
+    2026-12-07: 3 against 3 errors), while the lexicon mended three others there (125 against 128 errors on
+    the set). What holds on every CPU is the mechanism and its net effect, so that is what is asserted."""
+    lexicon = polish_lexicon()
+    rows = read_manifest(eval_dir / "manifest_telephony.tsv")
+    with_it = WhisperRecognizer(whisper_base, short_words=SHORT_ANSWERS, lexicon=True)
+    without = WhisperRecognizer(whisper_base, short_words=SHORT_ANSWERS, lexicon=False)
+    totals, mended, changed = [0, 0], 0, []
+    for path, ref in rows:
+        audio = read_audio(path)
+        on, off = (await with_it.transcribe(*audio, hotwords)).text, (await without.transcribe(*audio, hotwords)).text
+        errors_on, errors_off = word_errors(ref, on)[0], word_errors(ref, off)[0]
+        totals[0], totals[1] = totals[0] + errors_on, totals[1] + errors_off
+        if on != off:
+            changed.append((known_share(on, lexicon), known_share(off, lexicon), on, off))
+            mended += errors_on < errors_off
+    assert changed, "the lexicon changed no reading of the 75 phone-band recordings"
+    assert all(share_on >= share_off for share_on, share_off, *_ in changed), changed
+    assert mended >= 1, changed
+    assert totals[0] <= totals[1], (totals, changed)
