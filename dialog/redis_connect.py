@@ -281,7 +281,7 @@ async def confirm_replicated(redis: Redis, replicas: int, timeout_ms: int) -> No
     ``NotReplicated`` after ``timeout_ms``. Nothing to do when ``replicas`` is 0 (a single Redis).
 
     WAIT counts the writes of *its own connection*, so ``redis`` must be the single-connection client the
-    writes went through (``redis.client()``, see ``telephony.agents.callbacks``): on a pooled client WAIT
+    writes went through (``redis.client()``, see ``telephony.agents.callbacks_redis``): on a pooled client WAIT
     may run on a connection that wrote nothing and confirm at once."""
     if replicas <= 0:
         return

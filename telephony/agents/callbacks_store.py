@@ -1,5 +1,5 @@
 """Callback requests on the ``KeyValueStore`` port (``StoreCallbacks``), for a single worker without Redis
-(speaker-only setups): the same lifecycle as ``RedisCallbacks`` in ``callbacks.py`` (claim, close, a try
+(speaker-only setups): the same lifecycle as ``RedisCallbacks`` in ``callbacks_redis.py`` (claim, close, a try
 nobody answered back to the list, release), atomic within this one process only."""
 
 from __future__ import annotations

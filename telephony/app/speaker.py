@@ -13,7 +13,7 @@ from pathlib import Path
 
 from wyoming.server import AsyncServer
 
-from telephony.agents.callbacks import RedisCallbacks
+from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.app.phone import reply_audio_cache
 from telephony.app.purge import retention_of
 from telephony.app.services import (

@@ -18,25 +18,17 @@ Why the customer's messages never reach the bot while an agent has the chat: ``P
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from dialog import catalogue
 from dialog.ports import Outcome, Transfer
-from dialog.session import Session
-from dialog.store import SessionRepo
 from telephony.agents import events as ev
-from telephony.agents.events import ConsoleEvent, EventBus
-from telephony.agents.hours import QueueHours
-from telephony.agents.repo import AgentRepo
-from telephony.agents.waits import HandlingStats, WaitModel, estimate_wait_s, wait_phrase
-from telephony.chat.store import ChatLog
-from telephony.chat.unavailable import unavailable_view
-from telephony.history.ended import HandoffHistory, keep_in_history
-from telephony.transfer.store import TransferRecord, TransferStore, chat_key, new_transfer_id
+from telephony.agents.waits import estimate_wait_s, wait_phrase
+from telephony.chat.handoff_core import ChatConfig, HandoffCore, HandoffParts
+from telephony.transfer.store import TransferRecord, chat_key, new_transfer_id
+
+__all__ = ["ACTIVE", "Accepted", "ChatConfig", "ChatHandoff", "HandoffParts"]
 
 log = logging.getLogger(__name__)
 
@@ -44,42 +36,13 @@ ACTIVE = frozenset({"waiting", "ringing", "connected"})
 Accepted = Literal["ok", "gone", "not_offered"]
 
 
-@dataclass(frozen=True)
-class ChatConfig:
-    default_queue: str = "obsluga"
-    offer_timeout_s: float = 30.0  # an offered chat not accepted by then goes to the next agent
-
-
-@dataclass
-class HandoffParts:
-    """What the hand-off works with (built once per process by the composition root)."""
-
-    store: TransferStore
-    agents: AgentRepo
-    events: EventBus
-    stats: HandlingStats
-    hours: QueueHours
-    log: ChatLog
-    dispatch: Callable[[Sequence[str]], Awaitable[object]]  # WarmTransfer.dispatch_queues
-    sessions: SessionRepo | None = None  # the dialog's sessions: the bot conversation for the agent
-    metrics: Any = None  # telephony.metrics.Metrics
-    wait_model: WaitModel = field(default_factory=WaitModel)
-    clock: Callable[[], float] = time.time
-    history: HandoffHistory | None = None  # the conversations' history: how the hand-off ended, its messages
-
-
 def _first_name(name: str) -> str:
     return name.split()[0] if name.strip() else "konsultant"
 
 
-class ChatHandoff:
-    """The chat side of the agents' queue; every change is a compare-and-set, so any worker may act."""
-
-    def __init__(self, config: ChatConfig, parts: HandoffParts) -> None:
-        self.cfg, self.p = config, parts
-
-    def now(self) -> float:
-        return self.p.clock()
+class ChatHandoff(HandoffCore):
+    """The chat side of the agents' queue; every change is a compare-and-set, so any worker may act.
+    Settings, collaborators and the helpers each step uses: ``HandoffCore`` (``handoff_core.py``)."""
 
     # --- the customer's side -----------------------------------------------------------------------
     async def start(self, session_id: str, outcome: Outcome) -> dict[str, Any]:
@@ -270,36 +233,6 @@ class ChatHandoff:
         if idle:
             await self.p.dispatch(idle)
         return lapsed
-
-    # --- helpers -----------------------------------------------------------------------------------
-    async def _session(self, session_id: str) -> Session | None:
-        """The conversation with the bot: its history for the agent (as on a call's card), the order it is about."""
-        return None if self.p.sessions is None else await self.p.sessions.load(session_id)
-
-    async def _agent_name(self, agent_id: str | None) -> str | None:
-        state = None if agent_id is None else await self.p.agents.get(agent_id)
-        return None if state is None else state.agent.name
-
-    def _unavailable(self, queue: str, reason: str) -> dict[str, Any]:
-        self._counted(queue, reason)
-        return unavailable_view(reason)
-
-    def _counted(self, queue: str, result: str) -> None:
-        if self.p.metrics is not None:
-            self.p.metrics.chat_handoff(queue, result)
-
-    async def _ended(self, record: TransferRecord, outcome: str) -> None:
-        if self.p.metrics is not None:
-            self.p.metrics.chat_handoff_ended(record.queue, outcome)
-        if self.p.history is not None and record.session_id:  # the messages expire with the transfer
-            await keep_in_history(self.p.history, record.session_id, outcome, self.p.log.since(record.tid))
-
-    def _observe_wait(self, record: TransferRecord, outcome: str, until: float) -> None:
-        if self.p.metrics is not None:
-            self.p.metrics.chat_waited(record.queue, outcome, until - record.enqueued_at, agent=record.agent_id)
-
-    async def _publish(self, kind: str, record: TransferRecord, agent_id: str | None, data: dict[str, Any]) -> None:
-        await self.p.events.publish(ConsoleEvent(kind, agent_id, record.tid, data))
 
 
 def _declines(record: TransferRecord) -> dict[str, float]:

@@ -18,7 +18,8 @@ from redis.asyncio import Redis
 from telephony.access.guard import admit, client_ip
 from telephony.access.ratelimit import Limiter, Rules, limits_storage
 from telephony.agents.audit import TranscriptAudit
-from telephony.agents.callbacks import DEFAULT_RETRIES, CallbackBook, RedisCallbacks, Retries
+from telephony.agents.callbacks import DEFAULT_RETRIES, CallbackBook, Retries
+from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.agents.dispatch import OnAvailable
 from telephony.agents.events import EventBus
 from telephony.agents.hours import DEFAULT_HOURS, DEFAULT_TZ, QueueHours

@@ -54,10 +54,8 @@ async def agent_stream(
     ``on_back``: run when Redis answers again and when a worker asks for the agents at live consoles
     (``PRESENCE_WANTED``): what Redis lost is put back before the console (here or elsewhere) reads again.
 
-    A Redis outage does not end it: the stream stays open (comment lines) and subscribes again, then sends
-    ``store.back`` so the console re-reads what it missed. Why: an ended stream is one the browser reopens
-    into a 503 and, should Redis come back empty, into a 401 that logs the agent out; an open one keeps the
-    agent online here (``Presence``) until the heartbeat puts their session back.
+    A Redis outage does not end it: the stream stays open (``_store_down``) and subscribes again, then sends
+    ``store.back`` (``_store_back``) so the console re-reads what it missed.
 
     Starlette cancels this generator when the browser goes away; the subscription is closed on the way out.
     """
@@ -69,20 +67,34 @@ async def agent_stream(
                     opened = True
                     yield f"retry: {retry_ms}\n: connected\n\n"
                 if failures:
-                    log.info("console stream for %s: Redis back after %d failed attempts", agent_id, failures)
-                    failures = 0
-                    if on_back is not None:
-                        await on_back()
-                    yield sse_message(ConsoleEvent(STORE_BACK))
+                    lost, failures = failures, 0
+                    yield await _store_back(agent_id, lost, on_back)
                 async for chunk in _events(subscription, agent_id, still_valid, keepalive_s, (on_own, on_back)):
                     yield chunk
                 return
         except STORE_DOWN:
             failures += 1
-            if failures == 1:
-                log.warning("console stream for %s: Redis unavailable; kept open, subscribing again", agent_id)
-            yield ": store unavailable\n\n"
+            yield _store_down(agent_id, failures)
             await asyncio.sleep(min(reconnect_s * failures, keepalive_s))
+
+
+def _store_down(agent_id: str, failures: int) -> str:
+    """The comment line sent while Redis is down (logged once per outage), instead of ending the stream.
+    Why: an ended stream is one the browser reopens into a 503 and, should Redis come back empty, into a
+    401 that logs the agent out; an open one keeps the agent online here (``Presence``) until the heartbeat
+    puts their session back."""
+    if failures == 1:
+        log.warning("console stream for %s: Redis unavailable; kept open, subscribing again", agent_id)
+    return ": store unavailable\n\n"
+
+
+async def _store_back(agent_id: str, failures: int, on_back: Callable[[], Awaitable[object]] | None) -> str:
+    """Redis answers again after ``failures`` attempts: what it lost is put back (``on_back``) before the
+    browser is told ``store.back`` and re-reads."""
+    log.info("console stream for %s: Redis back after %d failed attempts", agent_id, failures)
+    if on_back is not None:
+        await on_back()
+    return sse_message(ConsoleEvent(STORE_BACK))
 
 
 async def _events(

@@ -20,7 +20,8 @@ from fastapi import APIRouter, Request, Response
 from redis.asyncio import Redis
 
 from dialog import catalogue
-from telephony.agents.callbacks import CallbackBook, RedisCallbacks
+from telephony.agents.callbacks import CallbackBook
+from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.agents.events import EventBus
 from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo

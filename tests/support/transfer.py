@@ -22,7 +22,7 @@ from redis.asyncio import Redis
 from twilio.request_validator import RequestValidator
 
 from dialog.ports import CallerInfo, Outcome, Transfer
-from telephony.agents.callbacks import RedisCallbacks
+from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.hours import QueueConfig, QueueHours
 from telephony.agents.repo import AgentRepo

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from telephony.agents.callbacks import RedisCallbacks
+from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.agents.events import AGENT_STATUS, EventBus
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats

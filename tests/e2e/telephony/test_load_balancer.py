@@ -32,7 +32,7 @@ from twilio.request_validator import RequestValidator
 
 from dialog.catalogue import REPEAT_PREFIX
 from dialog.store import RedisStore
-from telephony.agents.callbacks import RedisCallbacks
+from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.call.deps import record_key
 from telephony.devtools.simulator import CallSimulator, SimulationResult
 from telephony.devtools.simulator_audio import load_turn

@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from telephony.agents.callbacks import RedisCallbacks, iso_now
+from telephony.agents.callbacks import iso_now
+from telephony.agents.callbacks_redis import RedisCallbacks
 from tests.support.insights import InsightsWorld, insights_world
 
 

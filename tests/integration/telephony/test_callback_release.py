@@ -8,7 +8,8 @@ from pathlib import Path
 
 import httpx
 
-from telephony.agents.callbacks import RedisCallbacks, iso_now
+from telephony.agents.callbacks import iso_now
+from telephony.agents.callbacks_redis import RedisCallbacks
 from tests.support.insights import insights_world
 
 FETCH = {"X-Requested-With": "fetch"}

@@ -12,7 +12,8 @@ import pytest
 from dialog.ports import CallerInfo, Outcome, Transfer
 from dialog.redis_connect import NotReplicated
 from dialog.store import MemoryStore
-from telephony.agents.callbacks import CallbackBook, RedisCallbacks, Retries, callback_from_transfer
+from telephony.agents.callbacks import CallbackBook, Retries, callback_from_transfer
+from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.agents.callbacks_store import StoreCallbacks
 from telephony.speaker.conversation import SpeakerConversations
 from telephony.transfer.store import TransferRecord

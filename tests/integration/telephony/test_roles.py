@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from telephony.agents.audit import TranscriptAudit
-from telephony.agents.callbacks import RedisCallbacks
+from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.settings import Settings
 from telephony.transfer.store import TransferRecord, TransferStore
 from tests.support.access import agent, gateways, key, settings_for

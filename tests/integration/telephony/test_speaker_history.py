@@ -16,7 +16,7 @@ from dialog.engine_config import EngineConfig
 from dialog.factory import bundled
 from dialog.kb import load_kb
 from dialog.store import RedisStore, SessionRepo
-from telephony.agents.callbacks import RedisCallbacks
+from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.history.store import HistoryStore
 from telephony.history.view import OUTCOME_LABELS
 from telephony.insights.kpis import KpiStore

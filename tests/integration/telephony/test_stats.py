@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from telephony.agents.callbacks import RedisCallbacks, iso_now
+from telephony.agents.callbacks import iso_now
+from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.exposition import parse_exposition
 from telephony.insights.recorder import InsightMetrics
 from tests.support.insights import insights_world
