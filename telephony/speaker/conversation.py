@@ -3,7 +3,7 @@
 Why a mapping in the store: Home Assistant opens a new Wyoming connection for every utterance and only
 carries ``context.conversation_id`` between them, so the session id and any pending callback offer must
 outlive the connection (and be shared by every gateway worker: hence the KeyValueStore, with the same TTL
-as dialog sessions). Booked callbacks go to the agents' callback book (``telephony/agents/callbacks.py``,
+as dialog sessions). Booked callbacks go to the agents' callback book (``telephony/agents/callbacks_redis.py``,
 ``RedisCallbacks``), where agents see and claim them.
 
 The conversation keeps what the speaker said: the offer in place of the engine's "łączę", and the
