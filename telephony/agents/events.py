@@ -133,7 +133,7 @@ class EventBus:
         self.redis = redis
         self.channel = f"{prefix}events"
         self.max_subscriptions = pool_share(redis) if max_subscriptions is None else max_subscriptions
-        self.subscriptions = 0  # open now (each holds one pooled connection for as long as it lives)
+        self.subscriptions = 0  # streams open now (each holds one pooled connection for as long as it lives)
         self._full_logged = False
 
     async def publish(self, event: ConsoleEvent) -> int:
@@ -156,27 +156,38 @@ class EventBus:
         raise TimeoutError("redis did not confirm the events subscription")
 
     @asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[Subscription]:
+    async def subscribe(self, *, stream: bool = False) -> AsyncIterator[Subscription]:
         """``async with bus.subscribe() as sub:`` then ``await sub.get()`` or ``async for e in sub``.
 
-        Raises ``SubscriptionsFull`` (a Redis ``ConnectionError``: the streams' "Redis unavailable" path,
-        which stays open and subscribes again later) while ``max_subscriptions`` are open."""
+        ``stream=True``: a browser's live stream (console, dashboard), as many as browsers open: raises
+        ``SubscriptionsFull`` (a Redis ``ConnectionError``: the streams' "Redis unavailable" path, which
+        stays open and subscribes again later) while ``max_subscriptions`` of them are open. The process's
+        own watcher (``ChatWatch``: one, and its sweep of unanswered chat offers runs in it) is never refused."""
+        if not stream:
+            async with self._subscription() as subscription:
+                yield subscription
+            return
         self._take_slot()
         try:
-            pubsub = self.redis.pubsub()
-            await pubsub.subscribe(self.channel)
-            try:
-                await self._confirmed(pubsub)
-                yield Subscription(pubsub)
-            finally:
-                try:
-                    await pubsub.unsubscribe(self.channel)
-                finally:
-                    await pubsub.aclose()
+            async with self._subscription() as subscription:
+                yield subscription
         finally:
             self.subscriptions -= 1
             if self.subscriptions < self.max_subscriptions:
                 self._full_logged = False
+
+    @asynccontextmanager
+    async def _subscription(self) -> AsyncIterator[Subscription]:
+        pubsub = self.redis.pubsub()
+        await pubsub.subscribe(self.channel)
+        try:
+            await self._confirmed(pubsub)
+            yield Subscription(pubsub)
+        finally:
+            try:
+                await pubsub.unsubscribe(self.channel)
+            finally:
+                await pubsub.aclose()
 
     def _take_slot(self) -> None:
         if self.subscriptions >= self.max_subscriptions:

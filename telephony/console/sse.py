@@ -64,7 +64,7 @@ async def agent_stream(
     failures, opened = 0, False
     while True:
         try:
-            async with bus.subscribe() as subscription:
+            async with bus.subscribe(stream=True) as subscription:
                 if not opened:  # after the subscription is confirmed: nothing published from here is missed
                     opened = True
                     yield f"retry: {retry_ms}\n: connected\n\n"

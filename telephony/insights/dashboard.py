@@ -147,7 +147,7 @@ async def _stream(
     failures, opened = 0, False
     while True:
         try:
-            async with deps.events.subscribe() as subscription:
+            async with deps.events.subscribe(stream=True) as subscription:
                 if not opened:
                     opened = True
                     yield "retry: 3000\n: connected\n\n"

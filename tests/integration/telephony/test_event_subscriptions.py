@@ -27,20 +27,22 @@ async def test_subscriptions_past_their_share_are_refused_and_commands_keep_thei
     bus = EventBus(redis, prefix=new_prefix())
     assert bus.max_subscriptions == POOL // 2
     async with AsyncExitStack() as held:
-        first = await held.enter_async_context(bus.subscribe())
-        await held.enter_async_context(bus.subscribe())
+        first = await held.enter_async_context(bus.subscribe(stream=True))
+        await held.enter_async_context(bus.subscribe(stream=True))
         with pytest.raises(SubscriptionsFull) as refused:
-            async with bus.subscribe():
+            async with bus.subscribe(stream=True):
                 pass
         assert isinstance(refused.value, STORE_DOWN)  # the streams' "kept open, subscribe again" path
         began = time.monotonic()
         assert await asyncio.gather(*(redis.ping() for _ in range(POOL))) == [True] * POOL
         assert time.monotonic() - began < 0.5  # commands never waited for a connection
-        assert await bus.publish(ConsoleEvent(AGENT_STATUS, "anna")) == 2
+        async with bus.subscribe() as watch:  # the process's own watcher (ChatWatch) is never refused
+            assert await bus.publish(ConsoleEvent(AGENT_STATUS, "anna")) == 3
+            assert await watch.get(2.0) == ConsoleEvent(AGENT_STATUS, "anna")
         assert await first.get(2.0) == ConsoleEvent(AGENT_STATUS, "anna")
         assert bus.subscriptions == 2
     assert bus.subscriptions == 0
-    async with bus.subscribe() as again:  # slots come back when streams close
+    async with bus.subscribe(stream=True) as again:  # slots come back when streams close
         assert await bus.publish(ConsoleEvent(AGENT_STATUS, "piotr")) == 1
         assert await again.get(2.0) == ConsoleEvent(AGENT_STATUS, "piotr")
     await redis.aclose()
@@ -53,7 +55,7 @@ async def test_a_console_stream_past_the_limit_stays_open_without_holding_a_conn
     async def valid() -> bool:
         return True
 
-    async with bus.subscribe():
+    async with bus.subscribe(stream=True):
         stream = agent_stream(bus, "anna", still_valid=valid, keepalive_s=1.0, reconnect_s=0.05)
         first = await asyncio.wait_for(anext(stream), 2.0)
         assert first == ": store unavailable\n\n"  # open, waiting for a slot, not holding the pool
