@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from functools import partial
 
-from telephony.agents.events import PRESENCE_WANTED, STORE_BACK, ConsoleEvent, EventBus, Subscription
+from telephony.agents.events import PRESENCE_WANTED, STORE_BACK, ConsoleEvent, EventBus, Subscription, SubscriptionsFull
 from telephony.agents.presence import Presence
 from telephony.console.sessions import ConsoleSessions
 from telephony.spool import STORE_DOWN
@@ -77,9 +77,9 @@ async def agent_stream(
                 async for chunk in _events(subscription, agent_id, still_valid, keepalive_s, (on_own, on_back)):
                     yield chunk
                 return
-        except STORE_DOWN:
+        except STORE_DOWN as exc:
             failures += 1
-            if failures == 1:
+            if failures == 1 and not isinstance(exc, SubscriptionsFull):  # the bus said so once
                 log.warning("console stream for %s: Redis unavailable; kept open, subscribing again", agent_id)
             yield ": store unavailable\n\n"
             await asyncio.sleep(min(reconnect_s * failures, keepalive_s))

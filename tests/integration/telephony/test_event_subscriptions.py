@@ -48,7 +48,9 @@ async def test_subscriptions_past_their_share_are_refused_and_commands_keep_thei
     await redis.aclose()
 
 
-async def test_a_console_stream_past_the_limit_stays_open_without_holding_a_connection(redis_url: str) -> None:
+async def test_a_console_stream_past_the_limit_stays_open_without_holding_a_connection(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     redis = connect_redis(redis_url, max_connections=POOL, wait_s=1.0)
     bus = EventBus(redis, prefix=new_prefix(), max_subscriptions=1)
 
@@ -66,4 +68,7 @@ async def test_a_console_stream_past_the_limit_stays_open_without_holding_a_conn
     assert bus.subscriptions == 1
     await stream.aclose()
     assert bus.subscriptions == 0
+    said = [r.getMessage() for r in caplog.records]
+    assert not [m for m in said if "Redis unavailable" in m], said  # the limit, not an outage: no false alarm
+    assert [m for m in said if "live streams already subscribed" in m]
     await redis.aclose()
