@@ -18,6 +18,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +110,31 @@ class Subscription:
                 yield event
 
 
+SUBSCRIPTION_POOL_SHARE = 2  # subscriptions may hold at most 1/2 of the Redis pool's connections
+
+
+class SubscriptionsFull(RedisConnectionError):
+    """Every subscription slot of this process is taken. Why a limit: a subscription holds a pooled
+    connection while its stream is open, and the pool is the calls' and chats' too; a hundred console tabs
+    (one agent's, or a reconnect storm) took all 100 and every chat got a 503 after 20 s, ``/readyz`` said
+    the store was down. Past the limit a stream waits (comment lines) and subscribes again later."""
+
+
+def pool_share(redis: Redis) -> int:
+    """How many subscriptions ``redis``'s pool can spare (no limit for a pool without one)."""
+    size = getattr(redis.connection_pool, "max_connections", None)
+    return max(1, size // SUBSCRIPTION_POOL_SHARE) if isinstance(size, int) else 2**31
+
+
 class EventBus:
     """Publish and subscribe console events. ``redis`` must decode responses."""
 
-    def __init__(self, redis: Redis, *, prefix: str = "infolinia:") -> None:
+    def __init__(self, redis: Redis, *, prefix: str = "infolinia:", max_subscriptions: int | None = None) -> None:
         self.redis = redis
         self.channel = f"{prefix}events"
+        self.max_subscriptions = pool_share(redis) if max_subscriptions is None else max_subscriptions
+        self.subscriptions = 0  # streams open now (each holds one pooled connection for as long as it lives)
+        self._full_logged = False
 
     async def publish(self, event: ConsoleEvent) -> int:
         """Send to every subscribed worker; returns how many received it. Never raises: a console
@@ -136,8 +156,28 @@ class EventBus:
         raise TimeoutError("redis did not confirm the events subscription")
 
     @asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[Subscription]:
-        """``async with bus.subscribe() as sub:`` then ``await sub.get()`` or ``async for e in sub``."""
+    async def subscribe(self, *, stream: bool = False) -> AsyncIterator[Subscription]:
+        """``async with bus.subscribe() as sub:`` then ``await sub.get()`` or ``async for e in sub``.
+
+        ``stream=True``: a browser's live stream (console, dashboard), as many as browsers open: raises
+        ``SubscriptionsFull`` (a Redis ``ConnectionError``: the streams' "Redis unavailable" path, which
+        stays open and subscribes again later) while ``max_subscriptions`` of them are open. The process's
+        own watcher (``ChatWatch``: one, and its sweep of unanswered chat offers runs in it) is never refused."""
+        if not stream:
+            async with self._subscription() as subscription:
+                yield subscription
+            return
+        self._take_slot()
+        try:
+            async with self._subscription() as subscription:
+                yield subscription
+        finally:
+            self.subscriptions -= 1
+            if self.subscriptions < self.max_subscriptions:
+                self._full_logged = False
+
+    @asynccontextmanager
+    async def _subscription(self) -> AsyncIterator[Subscription]:
         pubsub = self.redis.pubsub()
         await pubsub.subscribe(self.channel)
         try:
@@ -148,3 +188,14 @@ class EventBus:
                 await pubsub.unsubscribe(self.channel)
             finally:
                 await pubsub.aclose()
+
+    def _take_slot(self) -> None:
+        if self.subscriptions >= self.max_subscriptions:
+            if not self._full_logged:  # once per episode: refused streams retry every few seconds
+                self._full_logged = True
+                log.warning(
+                    "%d live streams already subscribed (the limit, a share of the Redis pool): more wait",
+                    self.subscriptions,
+                )
+            raise SubscriptionsFull(f"{self.subscriptions} event subscriptions open: the limit of this process")
+        self.subscriptions += 1

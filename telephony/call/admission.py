@@ -31,6 +31,7 @@ class Admission:
         self.max_calls, self.reserve_s, self.clock = max_calls, reserve_s, clock
         self._reserved: deque[float] = deque()  # expiry times of reservations, oldest first
         self._active: set[str] = set()
+        self._local: set[str] = set()  # in progress but no phone call (the playground): nothing to hand over
         self.draining = False
         self.refused = 0
 
@@ -41,7 +42,7 @@ class Admission:
     @property
     def active_calls(self) -> list[str]:
         """Call ids in progress (graceful shutdown hands the rest to the fallback number)."""
-        return sorted(self._active)
+        return sorted(self._active - self._local)
 
     @property
     def reserved(self) -> int:
@@ -58,17 +59,22 @@ class Admission:
         self._reserved.append(self.clock() + self.reserve_s)
         return True
 
-    def started(self, call_id: str) -> None:
+    def started(self, call_id: str, *, phone: bool = True) -> None:
         """The call's stream started here: its reservation (if this worker holds one) becomes the call.
 
-        A stream always starts, even over the limit: its caller was already answered (by some worker)."""
+        A stream always starts, even over the limit: its caller was already answered (by some worker).
+        ``phone=False``: a browser's talk with the same pipeline (the playground), counted against the
+        limit like a call (it costs the same CPU) but never in ``active_calls`` (no caller to hand over)."""
         self._expire()
         if self._reserved:
             self._reserved.popleft()
         self._active.add(call_id)
+        if not phone:
+            self._local.add(call_id)
 
     def ended(self, call_id: str) -> None:
         self._active.discard(call_id)
+        self._local.discard(call_id)
 
     def drain(self) -> None:
         """Take no new calls from now on (the calls in progress continue)."""

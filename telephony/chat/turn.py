@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dialog import catalogue
@@ -20,6 +20,7 @@ from dialog.session import Session
 from dialog.store import SessionRepo
 from telephony.chat.models import ChatRequest, LiveChat
 from telephony.chat.resume import lost_kind, lost_thread, requeue_outcome, thread_reply
+from telephony.chat.session_locks import SessionLocks
 from telephony.chat.unavailable import unavailable_reply, unavailable_view
 from telephony.conversation_turn import ConversationTurn
 from telephony.metrics import count_thread_lost
@@ -35,9 +36,15 @@ class ChatTurns:
 
     sessions: SessionRepo | None = None
     metrics: Any = None
+    locks: SessionLocks = field(default_factory=SessionLocks)
 
     async def answer(self, body: ChatRequest, dialog: Dialog, live: LiveChat | None) -> dict[str, Any]:
-        """The reply to one message (the ``ChatResponse`` fields)."""
+        """The reply to one message (the ``ChatResponse`` fields), after the session's earlier messages
+        (``SessionLocks``: answered at once, they overwrote each other's turns)."""
+        async with self.locks.hold(body.session_id):
+            return await self._answer(body, dialog, live)
+
+    async def _answer(self, body: ChatRequest, dialog: Dialog, live: LiveChat | None) -> dict[str, Any]:
         own = session_repo(dialog)  # where the dialog keeps its sessions
         known = await self._known(body, own)
         if (forwarded := await _to_agent(body, live)) is not None:

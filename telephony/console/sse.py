@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from functools import partial
 
-from telephony.agents.events import PRESENCE_WANTED, STORE_BACK, ConsoleEvent, EventBus, Subscription
+from telephony.agents.events import PRESENCE_WANTED, STORE_BACK, ConsoleEvent, EventBus, Subscription, SubscriptionsFull
 from telephony.agents.presence import Presence
 from telephony.console.sessions import ConsoleSessions
 from telephony.spool import STORE_DOWN
@@ -62,7 +62,7 @@ async def agent_stream(
     failures, opened = 0, False
     while True:
         try:
-            async with bus.subscribe() as subscription:
+            async with bus.subscribe(stream=True) as subscription:
                 if not opened:  # after the subscription is confirmed: nothing published from here is missed
                     opened = True
                     yield f"retry: {retry_ms}\n: connected\n\n"
@@ -72,18 +72,18 @@ async def agent_stream(
                 async for chunk in _events(subscription, agent_id, still_valid, keepalive_s, (on_own, on_back)):
                     yield chunk
                 return
-        except STORE_DOWN:
+        except STORE_DOWN as exc:
             failures += 1
-            yield _store_down(agent_id, failures)
+            yield _store_down(agent_id, failures, quiet=isinstance(exc, SubscriptionsFull))
             await asyncio.sleep(min(reconnect_s * failures, keepalive_s))
 
 
-def _store_down(agent_id: str, failures: int) -> str:
+def _store_down(agent_id: str, failures: int, quiet: bool = False) -> str:
     """The comment line sent while Redis is down (logged once per outage), instead of ending the stream.
     Why: an ended stream is one the browser reopens into a 503 and, should Redis come back empty, into a
     401 that logs the agent out; an open one keeps the agent online here (``Presence``) until the heartbeat
-    puts their session back."""
-    if failures == 1:
+    puts their session back. ``quiet``: not an outage but no free subscription, which the bus logs itself."""
+    if failures == 1 and not quiet:
         log.warning("console stream for %s: Redis unavailable; kept open, subscribing again", agent_id)
     return ": store unavailable\n\n"
 

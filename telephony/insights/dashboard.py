@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
-from telephony.agents.events import Subscription
+from telephony.agents.events import Subscription, SubscriptionsFull
 from telephony.console.deps import AgentsDeps, DepsProvider
 from telephony.console.sessions import ConsoleSessions, CookiePolicy
 from telephony.console.sse import SSE_HEADERS
@@ -147,7 +147,7 @@ async def _stream(
     failures, opened = 0, False
     while True:
         try:
-            async with deps.events.subscribe() as subscription:
+            async with deps.events.subscribe(stream=True) as subscription:
                 if not opened:
                     opened = True
                     yield "retry: 3000\n: connected\n\n"
@@ -155,9 +155,9 @@ async def _stream(
                 async for chunk in _panels(subscription, render, still_valid, refresh_s):
                     yield chunk
                 return
-        except STORE_DOWN:
+        except STORE_DOWN as exc:
             failures += 1
-            if failures == 1:
+            if failures == 1 and not isinstance(exc, SubscriptionsFull):  # the bus said so once
                 log.warning("dashboard stream: Redis unavailable; kept open, subscribing again")
             yield ": store unavailable\n\n"
             await asyncio.sleep(min(reconnect_s * failures, refresh_s))

@@ -10,6 +10,7 @@ Static JS and CSS are served from this package (no CDN), under the console's str
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from dialog.ports import KeyValueStore
+from telephony.call.admission import Admission
 from telephony.call.deps import CallDeps
 from telephony.playground.channel import BrowserChannel
 from telephony.playground.session import talk
@@ -45,8 +47,11 @@ HEADERS = {
 CallDepsProvider = Callable[[], Awaitable[CallDeps | None]]  # None: speech is off
 
 
-def build_playground_router(store: KeyValueStore, call_deps: CallDepsProvider, guard: Callable[..., Any]) -> APIRouter:
-    """The page (behind ``guard``, a FastAPI dependency) and its socket (behind the page's ticket)."""
+def build_playground_router(
+    store: KeyValueStore, call_deps: CallDepsProvider, guard: Callable[..., Any], admission: Admission | None = None
+) -> APIRouter:
+    """The page (behind ``guard``, a FastAPI dependency) and its socket (behind the page's ticket).
+    ``admission``: the phone calls' limit, which a talk counts against (it runs the same pipeline)."""
     templates = Jinja2Templates(directory=HERE / "templates")
     tickets = StreamTokens(store, TICKET_TTL_S)
     router = APIRouter(include_in_schema=False)
@@ -66,13 +71,32 @@ def build_playground_router(store: KeyValueStore, call_deps: CallDepsProvider, g
             log.warning("playground: refused a socket without a valid ticket")
             await websocket.close(code=WS_POLICY_VIOLATION)
             return
-        await _converse(websocket, call_deps)
+        await _admitted(BrowserChannel(websocket), call_deps, admission)
 
     return router
 
 
-async def _converse(websocket: WebSocket, call_deps: CallDepsProvider) -> None:
-    channel = BrowserChannel(websocket)
+async def _admitted(channel: BrowserChannel, call_deps: CallDepsProvider, admission: Admission | None) -> None:
+    """A talk takes a line as a call does: without it, any holder of an API key could run the whole
+    pipeline (VAD, Whisper at the phone's priority, Piper) on as many sockets as they open, past
+    ``INFOLINIA_MAX_CONCURRENT_CALLS``, and during a drain."""
+    if admission is None:
+        await _converse(channel, call_deps)
+        return
+    if not admission.admit():
+        log.warning("playground: all lines busy (or draining): talk refused")
+        await channel.event("end", how="busy", text="Wszystkie linie są zajęte. Spróbuj ponownie za chwilę.")
+        await channel.close(WS_TRY_AGAIN)
+        return
+    talk_id = f"playground-{uuid.uuid4().hex}"
+    admission.started(talk_id, phone=False)
+    try:
+        await _converse(channel, call_deps)
+    finally:
+        admission.ended(talk_id)
+
+
+async def _converse(channel: BrowserChannel, call_deps: CallDepsProvider) -> None:
     try:
         deps = await call_deps()
     except Exception:

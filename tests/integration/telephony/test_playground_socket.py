@@ -22,6 +22,7 @@ from dialog.store import MemoryStore
 from telephony.access.guard import DocsGuard
 from telephony.access.keys import AccessPolicy, ApiKeys, hash_secret
 from telephony.access.ratelimit import Limiter, limits_storage
+from telephony.call.admission import Admission
 from telephony.call.deps import CallDeps
 from telephony.playground.routes import build_playground_router
 from tests.support.call import GREETING, FakeCallControl, call_deps, speech
@@ -29,7 +30,7 @@ from tests.support.call import GREETING, FakeCallControl, call_deps, speech
 KEY = "playground-test-key-0123456789"
 
 
-def client(dev_mode: bool, deps: CallDeps | None) -> TestClient:
+def client(dev_mode: bool, deps: CallDeps | None, admission: Admission | None = None) -> TestClient:
     store = MemoryStore()
     policy = AccessPolicy(ApiKeys.parse(f"ops={hash_secret(KEY)}"), dev_mode)
     guard = DocsGuard(policy, Limiter(limits_storage(None, "t:")))
@@ -38,7 +39,7 @@ def client(dev_mode: bool, deps: CallDeps | None) -> TestClient:
         return deps
 
     app = FastAPI()
-    app.include_router(build_playground_router(store, provider, guard))
+    app.include_router(build_playground_router(store, provider, guard, admission))
     return TestClient(app)
 
 
@@ -120,3 +121,32 @@ def test_speech_off_says_so_instead_of_hanging() -> None:
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()
     assert closed.value.code == 1013
+
+
+def test_a_talk_takes_a_line_of_the_calls_limit_and_is_refused_when_they_are_full() -> None:
+    """Found by a hostile probe: with INFOLINIA_MAX_CONCURRENT_CALLS=1, three playground talks ran the whole
+    pipeline at once and a phone call was still admitted beside them."""
+    admission = Admission(max_calls=1)
+    with client(True, call_deps(), admission) as c, c.websocket_connect(ws_path(c.get("/playground").text)) as ws:
+        ws.send_text(json.dumps({"type": "start", "rate": 8000}))
+        greeting, _ = events_until(ws, {"bot"})
+        assert greeting[-1]["text"] == GREETING
+        assert admission.active == 1 and admission.active_calls == []  # a line taken; no caller to hand over
+        assert not admission.admit()  # the phone call that would cross the limit gets the busy answer
+        with c.websocket_connect(ws_path(c.get("/playground").text)) as second:
+            body = json.loads(second.receive_text())
+            with pytest.raises(WebSocketDisconnect) as closed:
+                second.receive_text()
+        ws.send_text(json.dumps({"type": "hangup"}))
+        while ws.receive()["type"] != "websocket.close":  # the rest of the greeting, then the end
+            pass
+    assert body["kind"] == "end" and body["how"] == "busy" and closed.value.code == 1013
+    assert admission.active == 0 and admission.admit()  # the line is back once the talk ended
+
+
+def test_a_draining_worker_starts_no_talk() -> None:
+    admission = Admission(max_calls=0)
+    admission.drain()
+    with client(True, call_deps(), admission) as c, c.websocket_connect(ws_path(c.get("/playground").text)) as ws:
+        assert json.loads(ws.receive_text())["how"] == "busy"
+    assert admission.idle
