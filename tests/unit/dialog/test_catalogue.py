@@ -25,7 +25,8 @@ SHOP_WORDS = re.compile(r"dział|sprzeda|sklep|zamówie|ofert", re.IGNORECASE)  
 
 async def test_a_citizen_negotiating_a_tax_hears_no_shop_department(tmp_path: Path) -> None:
     """Found by a public office's walkthrough: a citizen asking to spread a tax over instalments was told
-    "Ofertę indywidualną przygotuje nasz dział sprzedaży" by the municipal office's hotline."""
+    "Ofertę indywidualną przygotuje nasz dział sprzedaży" by the municipal office's hotline, and its agent read
+    "Prośba o ofertę indywidualną lub negocjację ceny"."""
     kb = tmp_path / "kb.yaml"
     kb.write_text(OFFICE_KB, encoding="utf-8")
     engine = build_engine(kb, store=MemoryStore(), semantic=False, vectors_dir=None)
@@ -33,6 +34,7 @@ async def test_a_citizen_negotiating_a_tax_hears_no_shop_department(tmp_path: Pa
     assert out.transfer is not None and out.transfer.reason == "individual_offer"
     assert out.reply == say.TRANSFER["individual_offer"] and "konsultant" in out.reply
     assert not SHOP_WORDS.search(out.reply), out.reply
+    assert "indywidualnie" in out.transfer.summary and "ceny" not in out.transfer.summary  # the agent's card too
 
 
 def test_no_default_transfer_sentence_names_a_shop_department() -> None:
