@@ -161,9 +161,15 @@ def _check_string(value: Any, default: str, where: str) -> str:
         raise PromptsError(f"{where}: expected non-empty text")
     text = " ".join(value.split())  # YAML folded lines: one spoken sentence, single spaces
     expected, got = placeholders(default, where), placeholders(text, where)
-    if missing := sorted(expected - got - OPTIONAL):
+    missing, extra = sorted(expected - got - OPTIONAL), sorted(got - expected)
+    if missing and extra:  # one swapped for another ("tu {brand}" where the greeting takes {shop})
+        needs = _names(expected)
+        raise PromptsError(
+            f"{where}: unknown placeholder {{{extra[0]}}}: write {{{missing[0]}}} instead (this text needs {needs})"
+        )
+    if missing:
         raise PromptsError(f"{where}: missing placeholder {{{missing[0]}}} (this text needs {_names(expected)})")
-    if extra := sorted(got - expected):
+    if extra:
         allowed = _names(expected) if expected else "none"
         raise PromptsError(f"{where}: unknown placeholder {{{extra[0]}}} (allowed: {allowed})")
     return text

@@ -21,7 +21,7 @@ REASON_WORDS: dict[Reason, str] = {
     "requested_human": "Klient prosi o rozmowę z konsultantem.",
     "complaint": "Reklamacja lub skarga.",
     "urgent": "PILNE: możliwe zagrożenie życia, zdrowia lub mienia, kradzież, oszustwo lub groźby.",
-    "individual_offer": "Prośba o ofertę indywidualną lub negocjację ceny.",
+    "individual_offer": "Sprawa do omówienia indywidualnie: oferta, warunki lub negocjacja.",  # or a tax's instalments
     "not_understood": "Asystent nie zrozumiał sprawy klienta.",
 }
 STATUS_WORDS = {

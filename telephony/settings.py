@@ -17,6 +17,7 @@ from pydantic_settings import SettingsConfigDict
 from dialog.redis_connect import is_sentinel_url, parse_sentinel_url
 from telephony.access.keys import ApiKeys, parse_networks
 from telephony.access.ratelimit import parse_rule
+from telephony.agents.hours import QueueHours, parse_hours, parse_queues
 from telephony.settings_speech import SpeechSettings
 
 
@@ -250,6 +251,18 @@ class Settings(SpeechSettings):
     @classmethod
     def _rule(cls, v: str) -> str:
         parse_rule(v)
+        return v
+
+    @field_validator("business_hours")
+    @classmethod
+    def _hours(cls, v: str) -> str:
+        parse_hours(v)  # "pn 8-17" is named here, by its setting, not by a bare line at start-up (check passed it)
+        return v
+
+    @field_validator("queues")
+    @classmethod
+    def _queue_hours(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        QueueHours(parse_queues(v))
         return v
 
     @field_validator("metrics_token_sha256")

@@ -69,7 +69,11 @@ _ORDINAL_NOUNS: dict[str, tuple[OrdinalForm, bool]] = {
     "piętro": ("n_nom", True), "piętra": ("m_gen", False), "piętrze": ("m_loc", True),
     "klatka": ("f_nom", True), "klatki": ("f_gen", False), "klatce": ("f_gen", True),
     "miejsce": ("n_nom", True), "miejsca": ("m_gen", False), "miejscu": ("m_loc", True),
+    "dzień": ("m_nom", False), "dnia": ("m_gen", False), "dniu": ("m_loc", False),
 }  # fmt: skip
+# A day's singular after 2 or more can only follow an ordinal ("do 15 dnia miesiąca": fifteen days are "15 dni");
+# after 1 it may be a count ("w ciągu 1 dnia"), so there only with the ordinal dot.
+_ORDINAL_FROM_TWO = frozenset({"dnia", "dniu", "dzień"})
 
 _NUM = r"(?P<int>\d{1,3}(?: \d{3})+|\d{1,3}(?:\.\d{3})+(?=,\d)|\d+)(?:[,.](?P<frac>\d+))?"
 _START = r"(?<![\w,.:/+-])"
@@ -142,10 +146,11 @@ def _range(m: re.Match[str]) -> str:
 
 
 def _ordinal_noun(m: re.Match[str]) -> str:
-    form, certain = _ORDINAL_NOUNS[m.group("noun").lower()]
-    if not (m.group("dot") or certain):
+    noun, n = m.group("noun").lower(), int(m.group("n"))
+    form, certain = _ORDINAL_NOUNS[noun]
+    if not (m.group("dot") or certain or (noun in _ORDINAL_FROM_TWO and n >= 2)):
         return m.group(0)
-    return f"{ordinal(int(m.group('n')), form)} {m.group('noun')}"
+    return f"{ordinal(n, form)} {m.group('noun')}"
 
 
 def _agreement(m: re.Match[str], whole: int) -> tuple[Case, Gender, str | None]:

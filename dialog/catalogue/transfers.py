@@ -22,7 +22,8 @@ TRANSFER: Mapping[Reason, str] = {
         "Rozumiem, to pilna sprawa. Jeśli zagrożone jest życie, zdrowie lub mienie, proszę natychmiast zadzwonić "
         "pod numer alarmowy 112. Łączę z konsultantem poza kolejnością."
     ),
-    "individual_offer": "Ofertę indywidualną przygotuje nasz dział sprzedaży. Łączę, proszę chwilę poczekać.",
+    # no shop's "dział sprzedaży" either: an office's caller negotiates instalments of a tax
+    "individual_offer": "Tę sprawę trzeba omówić indywidualnie. Łączę z konsultantem, proszę chwilę poczekać.",
     "not_understood": "Przepraszam, że nie udało mi się pomóc. Łączę z konsultantem, proszę chwilę poczekać.",
 }
 # an angry caller goes first to a person too (reason urgent), but is no emergency: no 112

@@ -19,9 +19,11 @@ from pathlib import Path
 
 from dialog.embedder import EmbedderUnavailable
 from dialog.embedder_models import ESCALATION_FILE, RETRIEVAL_FILE
+from dialog.escalation import DEFAULT_QUEUES
 from dialog.factory import bundled
 from dialog.kb import load_kb
 from dialog.orders import HttpOrders, JsonOrders, OrdersUnavailable
+from dialog.ports import Reason
 from dialog.prompts import greeting_half_overridden
 from dialog.redis_connect import connect_redis, safe_url
 from telephony.agents.roster import load_roster
@@ -115,6 +117,7 @@ async def check_orders(settings: Settings) -> Finding:
 
 
 def check_roster(settings: Settings) -> Finding:
+    """The roster parses, and its agents serve the queues the bot hands over to (their names are fixed)."""
     if not settings.agents_path:
         outcome = "callers are offered a callback" if settings.redis_url else _without_redis(settings)
         return Finding("warn", "agents roster", f"none (INFOLINIA_AGENTS_PATH): no agent takes a transfer, {outcome}")
@@ -122,7 +125,37 @@ def check_roster(settings: Settings) -> Finding:
         agents = load_roster(settings.agents_path)
     except ValueError as exc:
         return Finding("fail", "agents roster", str(exc))
-    return Finding("ok", "agents roster", f"{len(agents)} agents from {settings.agents_path}")
+    found = f"{len(agents)} agents from {settings.agents_path}"
+    served = {queue for agent in agents for queue in agent.queues}
+    unserved = [q for q in dict.fromkeys(DEFAULT_QUEUES.values()) if q not in served]
+    if not unserved:
+        return Finding("ok", "agents roster", found)
+    return Finding("fail" if _HUMAN_QUEUE in unserved else "warn", "agents roster", _unserved(found, unserved))
+
+
+_HUMAN_QUEUE = DEFAULT_QUEUES["requested_human"]
+
+
+def _unserved(found: str, unserved: list[str]) -> str:
+    """Which queues the bot hands over to that no agent serves, and who ends up there. Why: the queue names
+    are fixed (dialog.escalation.DEFAULT_QUEUES); a roster with queues of its own ("sekretariat") starts and
+    looks fine, and every caller asking for a person is then told that no consultant is available."""
+    reasons = {q: [r for r, name in DEFAULT_QUEUES.items() if name == q] for q in unserved}
+    named = ", ".join(f"{q} ({', '.join(_REASON_WORDS[r] for r in reasons[q])})" for q in unserved)
+    every = ", ".join(dict.fromkeys(DEFAULT_QUEUES.values()))
+    return (
+        f"{found}; no agent serves {named}: those chats and calls find nobody "
+        f"(the bot hands over only to the queues {every}: name them in the agents' `queues:`)"
+    )
+
+
+_REASON_WORDS: Mapping[Reason, str] = {
+    "urgent": "emergencies",
+    "requested_human": "asking for a person",
+    "not_understood": "not understood",
+    "complaint": "complaints",
+    "individual_offer": "individual offers",
+}
 
 
 def _without_redis(settings: Settings) -> str:

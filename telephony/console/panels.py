@@ -48,6 +48,7 @@ async def render_context(deps: AgentsDeps, agent_id: str, view: ViewConfig) -> d
         "queues": queues,
         "callbacks": callbacks,
         "callback_outcomes": view.callback_outcomes,
+        "orders": view.orders,  # no orders source (an office, a clinic): no "Zamówienie —" on the card
         "flash": None,
     }
 

@@ -21,8 +21,10 @@ from telephony.insights.stats import live_state, period_stats, trend
 CHANNEL_NAMES = {"phone": "Telefon", "chat": "Czat", "speaker": "Głośnik"}
 STATUS_NAMES = {"available": "Dostępni", "busy": "W rozmowie", "wrap_up": "Kończą obsługę", "offline": "Niedostępni"}
 MISSES_LABEL = "Pytania bez odpowiedzi dziś"  # the KB gaps page lists them, grouped
+# every reason a transfer is counted under (dialog.ports.Reason and the gateway's own): no raw key on the chart
 REASON_NAMES = {
     "requested_human": "prośba o konsultanta", "not_understood": "niezrozumiane", "complaint": "reklamacja",
+    "urgent": "pilna sprawa", "individual_offer": "oferta indywidualna",
     "angry": "zdenerwowany klient", "fallback": "awaria (numer zapasowy)", "unknown": "inne",
 }  # fmt: skip
 

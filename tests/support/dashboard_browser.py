@@ -35,13 +35,23 @@ def until_kpi(driver: Any, name: str, value: str) -> dict[str, str]:
     return kpis(driver)
 
 
+# The figures whose cell runs onto a second line: a text box starting below the first line's bottom.
+WRAPPED = """return [...document.querySelectorAll('table.figures td')].filter(td => {
+  const range = document.createRange(); range.selectNodeContents(td);
+  const boxes = [...range.getClientRects()];
+  const firstBottom = Math.min(...boxes.map(b => b.bottom));
+  return boxes.some(b => b.top >= firstBottom - 1);
+}).map(td => td.innerText);"""
+
+
 def screenshots(driver: Any, shots: Path, sizes: tuple[tuple[int, int], ...]) -> list[Path]:
-    """The page at each size (a wallboard, a laptop, a phone), never wider than the window."""
+    """The page at each size (a wallboard, a laptop, a phone), never wider than the window, no figure wrapped."""
     out = []
     for width, height in sizes:
         driver.set_window_size(width, height)
         wider = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
         assert driver.execute_script(wider) <= 0, (width, height)  # wide tables scroll inside their cards
+        assert driver.execute_script(WRAPPED) == [], (width, height)  # "0,25" above its "s" on a laptop
         path = shots / f"dashboard-{width}x{height}.png"
         assert driver.save_screenshot(str(path))
         out.append(path)

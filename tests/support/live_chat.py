@@ -176,9 +176,13 @@ class LiveChatWorld:
         return stream
 
 
-def settings_for(port: int, prefix: str, redis_url: str, roster: Path, twilio_token: str = AUTH) -> Settings:
-    """A worker's settings; ``twilio_token=""``: a gateway without Twilio (chats only, no phone transfers)."""
+def settings_for(
+    port: int, prefix: str, redis_url: str, roster: Path, twilio_token: str = AUTH, kb_path: Path | None = None
+) -> Settings:
+    """A worker's settings; ``twilio_token=""``: a gateway without Twilio (chats only, no phone transfers);
+    ``kb_path``: an operator's own KB, so no orders source (the demo orders come only with the demo KB)."""
     return Settings(
+        kb_path=kb_path,
         redis_url=redis_url,
         redis_prefix=prefix,
         public_url=f"http://127.0.0.1:{port}",
@@ -205,14 +209,16 @@ async def start_worker(settings: Settings, port: int, dialog: Any) -> Worker:
 
 @contextlib.asynccontextmanager
 async def live_chat_world(
-    redis_url: str, tmp_path: Path, agents: dict[str, str], twilio_token: str = AUTH
+    redis_url: str, tmp_path: Path, agents: dict[str, str], twilio_token: str = AUTH, kb_path: Path | None = None
 ) -> AsyncIterator[LiveChatWorld]:
     prefix = f"lc{uuid.uuid4().hex[:8]}:"
     roster = write_roster(tmp_path / "agents.yaml", agents)
     ports = free_port(), free_port()
     store = RedisStore(redis_url, prefix=prefix)  # the dialog's sessions, in the workers' Redis
     dialog = HistoryDialog(store)
-    workers = [await start_worker(settings_for(p, prefix, redis_url, roster, twilio_token), p, dialog) for p in ports]
+    workers = [
+        await start_worker(settings_for(p, prefix, redis_url, roster, twilio_token, kb_path), p, dialog) for p in ports
+    ]
     async with httpx.AsyncClient(timeout=10) as http:
         world = LiveChatWorld(workers[0], workers[1], http, dialog, prefix)
         try:

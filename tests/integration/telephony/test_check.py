@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -74,7 +75,7 @@ def env(tmp_path: Path, redis_url: str, services: str, monkeypatch: pytest.Monke
         "INFOLINIA_KB_PATH": str(kb),
         "INFOLINIA_PROMPTS_PATH": str(prompts),
         "INFOLINIA_ORDERS_URL": services,
-        "INFOLINIA_AGENTS_PATH": str(write_roster(tmp_path / "agents.yaml")),
+        "INFOLINIA_AGENTS_PATH": str(roster_serving(tmp_path / "agents.yaml", ["obsluga", "reklamacje", "sprzedaz"])),
         "INFOLINIA_REDIS_URL": redis_url,
         "INFOLINIA_TWILIO_ACCOUNT_SID": SID,
         "INFOLINIA_TWILIO_AUTH_TOKEN": TOKEN,
@@ -87,6 +88,14 @@ def env(tmp_path: Path, redis_url: str, services: str, monkeypatch: pytest.Monke
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
+
+
+def roster_serving(path: Path, queues: list[str]) -> Path:
+    """The suite's two agents (``write_roster``), anna serving ``queues``."""
+    roster = yaml.safe_load(write_roster(path).read_text(encoding="utf-8"))
+    roster["agents"][0]["queues"] = queues
+    path.write_text(yaml.safe_dump(roster, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -254,3 +263,31 @@ def test_a_chat_deployment_without_api_keys_is_told_chat_refuses_everyone(
     monkeypatch.setenv("INFOLINIA_API_KEYS", "widget=" + "ab" * 32)
     status, out = check(capsys)
     assert "api keys" not in out and out.rstrip().endswith("Ready to go live (1 warning(s): phone line)"), out
+
+
+def test_a_roster_whose_queues_the_bot_never_hands_over_to_is_named(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Found by an office operator's walkthrough: agents serving "sekretariat" passed the check and the gateway
+    started, and every citizen asking for a person heard that no consultant was available (the bot hands over
+    to the fixed queues obsluga, reklamacje, sprzedaz)."""
+    (tmp_path / "agents.yaml").unlink()
+    roster = roster_serving(tmp_path / "agents.yaml", ["sekretariat"])
+    bartek = yaml.safe_load(roster.read_text(encoding="utf-8"))
+    bartek["agents"][1]["queues"] = ["sekretariat"]
+    roster.write_text(yaml.safe_dump(bartek, allow_unicode=True), encoding="utf-8")
+    status, out = check(capsys)
+    assert status == 1, out
+    assert re.search(
+        r"^  FAIL  agents roster +2 agents from .*; no agent serves obsluga \(emergencies, asking for a person, "
+        r"not understood\), reklamacje \(complaints\), sprzedaz \(individual offers\): those chats and calls "
+        r"find nobody \(the bot hands over only to the queues obsluga, reklamacje, sprzedaz",
+        out,
+        re.M,
+    ), out
+    roster_serving(tmp_path / "agents.yaml", ["obsluga", "reklamacje"])  # bartek: obsluga; nobody: sprzedaz
+    status, out = check(capsys)
+    assert status == 0, out
+    assert re.search(
+        r"^  WARN  agents roster +2 agents from .*; no agent serves sprzedaz \(individual offers\):", out, re.M
+    )

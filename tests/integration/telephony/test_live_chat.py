@@ -217,3 +217,21 @@ async def test_the_order_named_when_asking_for_a_person_reaches_the_agents_card(
         assert (record["order_id"], record["order_status"]) == ("48213", "shipped")
         card = (await console.get("/agents/panels")).json()["transfer"]
         assert '<dd id="transfer-order">' in card and "<strong>48213</strong>" in card
+
+
+async def test_an_office_without_orders_shows_no_order_row_on_the_agents_card(redis_url: str, tmp_path: Path) -> None:
+    """Found by a public office's walkthrough: with its own KB and no orders source, every chat card still
+    showed "Zamówienie —" to the office's agents."""
+    kb = tmp_path / "kb.yaml"
+    kb.write_text(
+        "entries:\n  - {id: a, questions: [Kiedy jest wywóz śmieci?], answer: We wtorki.}\n", encoding="utf-8"
+    )
+    world = live_chat_world(redis_url, tmp_path, AGENTS, kb_path=kb)
+    async with world as w, httpx.AsyncClient(base_url=w.agents.base, timeout=10) as console:
+        assert (await console.post("/agents/login", data={"token": "token-anna"})).status_code == 303
+        assert (await console.post("/agents/status", data={"status": "available"})).status_code == 303
+        queued = await w.chat("chcę rozmawiać z konsultantem")
+        assert queued["handoff"]["status"] == "waiting", queued
+        card = (await console.get("/agents/panels")).json()["transfer"]
+        assert 'id="transfer-reason"' in card, card  # the card is there, without its order row
+        assert 'id="transfer-order"' not in card and "Zamówienie" not in card

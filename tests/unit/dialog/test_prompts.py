@@ -65,6 +65,10 @@ prompts:
         ("prompts:\n  GREETING: Dzień dobry {shop}.\n", "prompts.GREETING: unknown key (did you mean 'greeting'?)"),
         ("brandd: X\n", "brandd: unknown key (did you mean 'brand'?)"),
         ("prompts:\n  greeting: Dzień dobry.\n", "prompts.greeting: missing placeholder {shop}"),
+        (  # an office writing the brand's placeholder where the greeting takes the phrase built from it
+            "prompts:\n  greeting: Dzień dobry, tu {brand}.\n",
+            "prompts.greeting: unknown placeholder {brand}: write {shop} instead (this text needs {shop})",
+        ),
         ("prompts:\n  goodbye: Do widzenia {name}.\n", "prompts.goodbye: unknown placeholder {name} (allowed: none)"),
         ("prompts:\n  hold_wait: Czekaj {minutes} {shop}.\n", "prompts.hold_wait: unknown placeholder {shop}"),
         ("prompts:\n  greeting: Dzień dobry {shop.\n", "prompts.greeting: malformed placeholder"),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import get_args
 
 from jinja2 import Environment, FileSystemLoader
 
+from dialog.ports import Reason
 from telephony import insights
 from telephony.insights.board import agent_rows, agent_tiles, board, day, decimal, seconds
 from telephony.insights.buckets import WAIT_BINS
@@ -90,3 +92,18 @@ def test_the_busy_tile_says_how_many_agents_are_only_being_rung() -> None:
     assert tiles["agents_available"] == ("Dostępni", "1") and tiles["agents_offline"] == ("Niedostępni", "0")
     quiet = {key: label for key, label, _ in agent_tiles({"agents_by_status": {"busy": 1}, "agents": [{}]})}
     assert quiet["agents_busy"] == "W rozmowie"  # nobody rung: the plain label
+
+
+def test_every_transfer_reason_is_named_in_polish_on_the_chart() -> None:
+    """Found by a public office's walkthrough: "Powody przekazań" showed the raw key "individual_offer" beside
+    "prośba o konsultanta" (and an emergency would have shown "urgent")."""
+    stats = {**_stats(), "transfers_by_reason": {reason: 1 for reason in get_args(Reason)}}
+    snap = {
+        "live": {"in_progress": {}, "waiting": 0, "longest_wait_s": 0, "callbacks_due": 0,
+                 "agents_by_status": {}, "agents": []},
+        "today": {"total": stats, "channels": {"phone": stats, "chat": stats, "speaker": stats}, "agents": {}},
+        "week": _week(),
+    }  # fmt: skip
+    chart = str(board(snap)["reasons"])
+    assert "pilna sprawa" in chart and "oferta indywidualna" in chart
+    assert not [reason for reason in get_args(Reason) if reason in chart], chart

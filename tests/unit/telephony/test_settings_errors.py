@@ -78,3 +78,23 @@ def test_an_api_key_pasted_in_plain_instead_of_its_sha256_is_never_printed(
         "  INFOLINIA_API_KEYS (value hidden): API key entry 2 ('widget'): expected [name=]<64 hex digits of "
         "sha256> (make one with `infolinia apikey`)"
     ]
+
+
+def test_business_hours_an_office_writes_its_own_way_are_named_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a public office's walkthrough: "pn 8-17" passed `infolinia check`, and `serve` stopped with a
+    bare "bad time range '8-17'" that named no setting."""
+    status, lines = run_with(monkeypatch, capsys, INFOLINIA_BUSINESS_HOURS="pn 8-17, wt-czw 7:30-15:30")
+    assert status == 2
+    assert lines[1:] == [
+        "  INFOLINIA_BUSINESS_HOURS='pn 8-17, wt-czw 7:30-15:30': bad time range '8-17': write e.g. 8:00-20:00"
+    ]
+    status, lines = run_with(
+        monkeypatch,
+        capsys,
+        INFOLINIA_BUSINESS_HOURS="pn-pt 8:00-16:00",
+        INFOLINIA_QUEUES='{"obsluga": {"hours": "poniedziałek 8:00-16:00"}}',
+    )
+    assert status == 2 and lines[1].startswith("  INFOLINIA_QUEUES="), lines
+    assert "unknown day(s) 'poniedziałek': use pn wt śr cz pt sob nd" in lines[1]

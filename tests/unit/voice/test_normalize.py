@@ -66,6 +66,13 @@ CASES: list[tuple[str, str]] = [
     ("Limit 5 GB", "Limit pięć gigabajtów"),
     ("na 2 piętrze", "na drugim piętrze"),
     ("1. piętro", "pierwsze piętro"),
+    # a day's singular after 2+ is an ordinal (an office's "do 15 dnia" was said "do piętnastu dnia")
+    ("do 15 dnia ostatniego miesiąca", "do piętnastego dnia ostatniego miesiąca"),
+    ("w 21 dniu", "w dwudziestym pierwszym dniu"),
+    ("to 2 dzień", "to drugi dzień"),
+    ("w ciągu 1 dnia", "w ciągu jednego dnia"),
+    ("1. dnia miesiąca", "pierwszego dnia miesiąca"),
+    ("za 15 dni", "za piętnaście dni"),
     # dates and years: genitive ordinals, as Poles read dates
     ("25.11.2026", "dwudziestego piątego listopada dwa tysiące dwudziestego szóstego roku"),
     ("2026-11-25", "dwudziestego piątego listopada dwa tysiące dwudziestego szóstego roku"),
