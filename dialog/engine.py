@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from functools import partial
-from typing import cast
+from typing import Any, cast
 
 from dialog import catalogue as say
 from dialog.cpu import TEXT, VOICE, CpuLane
@@ -122,11 +122,21 @@ class DialogEngine:
             reply = Reply("transfer", say.ERROR_TRANSFER, transfer="not_understood")
         outcome = replace(await self._finish(session, reply), heard=heard)
         self.logs.conversation(session, caller, outcome)
-        try:
-            await self.sessions.save_before(session.id, before)
-        except STORE_ERRORS:
-            log.exception("session store unavailable; turn of session %s cannot be taken back", session.id)
+        if outcome.saved:
+            await self._keep_before(session.id, before)
         return outcome
+
+    async def _keep_before(self, session_id: str, before: dict[str, Any]) -> None:
+        """What ``retract`` restores, written after a turn the store took. Not after one it failed (refused or
+        timed out): the turn is reported unsaved and its client sends it again (a chat's 503), so nothing
+        takes it back, and a new turn writes its own; a refused save applied nothing to undo; a timed-out
+        one may have applied or not, and neither is mended by a second write to a Redis that just stalled,
+        which would only hold the caller another whole timeout (a hostile probe: 8 s for a chat's 503). A
+        phone call's turns are never unsaved: its ``SessionKeeper`` keeps the session and the undo itself."""
+        try:
+            await self.sessions.save_before(session_id, before)
+        except STORE_ERRORS:
+            log.exception("session store unavailable; turn of session %s cannot be taken back", session_id)
 
     async def retract(self, session_id: str) -> None:
         """Take back the latest ``handle``: that turn was only the first half of what the caller said."""

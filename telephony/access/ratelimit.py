@@ -14,7 +14,10 @@ Three rules (``limits`` syntax, ``"10/5 minutes"``; several with ``;``):
   10 tries per 5 minutes is hopeless, at ~600/s without the brake it was merely slow.
 
 A store error (Redis down) lets the request through with a warning: the limits protect capacity, and
-refusing every customer while Redis restarts would be the outage they exist to prevent.
+refusing every customer while Redis restarts would be the outage they exist to prevent. A *stalled* Redis is
+treated the same way, without waiting on it again: once a command timed out (``health``, the gateway's
+``StoreHealth``), the limits and the brake let requests through for the back-off instead of each sending
+its command into another timeout (a keyed chat waited for two before its turn began).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.asyncio import Redis
 
 from telephony.access.serial import SerialChecks
+from telephony.store_health import StoreHealth
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +68,17 @@ def limits_storage(redis: Redis | None, prefix: str) -> Storage:
 
 
 class Limiter:
-    """``hit_*`` count a request and return None (go on) or the seconds until it may retry (429)."""
+    """``hit_*`` count a request and return None (go on) or the seconds until it may retry (429). ``health``:
+    told of a timeout, and asked first (stalled: let through without asking Redis); None: always asked."""
 
-    def __init__(self, storage: Storage, rules: Rules = Rules(), clock: Callable[[], float] = time.time) -> None:
-        self._limiter = SlidingWindowCounterRateLimiter(storage)
+    def __init__(
+        self,
+        storage: Storage,
+        rules: Rules = Rules(),
+        clock: Callable[[], float] = time.time,
+        health: StoreHealth | None = None,
+    ) -> None:
+        self._limiter, self.health = SlidingWindowCounterRateLimiter(storage), health
         self._per_ip, self._per_token = parse_rule(rules.per_ip), parse_rule(rules.per_token)
         self._failures = parse_rule(rules.failures)
         self._clock = clock
@@ -83,12 +94,14 @@ class Limiter:
 
     async def blocked(self, ip: str) -> float | None:
         """Seconds until ``ip`` may present a credential again, or None."""
+        if self._stalled():
+            return None
         try:
             for item in self._failures:
                 if not await self._limiter.test(item, "fail", ip):
                     return await self._retry_after(item, "fail", ip)
-        except Exception:
-            log.warning("rate limiter store unavailable: failed-credential check skipped", exc_info=True)
+        except Exception as exc:
+            self._failed_store(exc, "failed-credential check skipped")
         return None
 
     async def failed(self, ip: str) -> None:
@@ -96,13 +109,24 @@ class Limiter:
         await self._hit(self._failures, "fail", ip)
 
     async def _hit(self, items: list[RateLimitItem], *ids: str) -> float | None:
+        if self._stalled():
+            return None
         try:
             for item in items:
                 if not await self._limiter.hit(item, *ids):
                     return await self._retry_after(item, *ids)
-        except Exception:
-            log.warning("rate limiter store unavailable: request let through", exc_info=True)
+        except Exception as exc:
+            self._failed_store(exc, "request let through")
         return None
+
+    def _stalled(self) -> bool:
+        """Redis timed out a moment ago: skipped as if it were down (let through), and not waited on again."""
+        return self.health is not None and self.health.stalled
+
+    def _failed_store(self, exc: Exception, what: str) -> None:
+        if self.health is not None:
+            self.health.saw(exc)  # a timeout: the next checks skip Redis for the back-off
+        log.warning("rate limiter store unavailable: %s", what, exc_info=True)
 
     async def _retry_after(self, item: RateLimitItem, *ids: str) -> float:
         stats = await self._limiter.get_window_stats(item, *ids)

@@ -48,6 +48,7 @@ from telephony.metrics import Metrics
 from telephony.settings import Settings, unknown_variables
 from telephony.shutdown import HeldWrites, flush_all
 from telephony.spool import Spool
+from telephony.store_health import StoreHealth
 from telephony.tasks import stop_task
 from telephony.transfer.spooled import CALLBACK, VOICEMAIL, SpooledRequests
 from telephony.transfer.warm import WarmTransfer
@@ -162,7 +163,9 @@ def build_gateway(settings: Settings) -> Gateway:
     services: Ready[Services] = Ready("start-up (models, dialog)")
     access = build_access(settings)
     rules = Rules(settings.rate_limit_ip, settings.rate_limit_token, settings.auth_failures)
-    limiter = Limiter(limits_storage(redis, settings.redis_prefix), rules)
+    # Redis timed out a moment ago: skipped until the recovery watcher's next check (telephony/store_health.py)
+    health = StoreHealth(settings.recovery_interval_s) if redis is not None else None
+    limiter = Limiter(limits_storage(redis, settings.redis_prefix), rules, health=health)
     spool = Spool(settings.spool_file)
     history = build_history(settings, redis) if redis is not None else None
     transfer = (
@@ -173,7 +176,7 @@ def build_gateway(settings: Settings) -> Gateway:
     if transfer is None:
         where = "the fallback number" if settings.fallback_number else "nobody: apology, then hang-up (no fallback)"
         log.warning("warm transfer and the agent console need Redis: transfers go to %s", where)
-    recovery = None if redis is None else build_recovery(settings, store, spool, transfer)
+    recovery = None if health is None else build_recovery(settings, store, spool, transfer, health)
     if recovery is not None:
         recovery.observer = metrics.store_checked  # infolinia_store_up{backend="redis"}: the "Redis down" alert
     admission = Admission(settings.max_concurrent_calls)
@@ -237,9 +240,12 @@ def build_access(settings: Settings) -> AccessPolicy:
     return AccessPolicy(keys, dev, parse_networks(settings.metrics_allow), settings.metrics_token_sha256)
 
 
-def build_recovery(settings: Settings, store: KeyValueStore, spool: Spool, transfer: Transfer | None) -> Recovery:
-    """The watcher that replays the spool and restores the roster (the Twilio routes add their applier)."""
-    recovery = Recovery(store, spool, settings.recovery_interval_s)
+def build_recovery(
+    settings: Settings, store: KeyValueStore, spool: Spool, transfer: Transfer | None, health: StoreHealth
+) -> Recovery:
+    """The watcher that replays the spool and restores the roster (the Twilio routes add their applier), and
+    ends ``health``'s back-off once Redis answers."""
+    recovery = Recovery(store, spool, settings.recovery_interval_s, health=health)
     if transfer is not None:
         recovery.agents, recovery.roster = transfer.agents.agents, transfer.roster
         recovery.presence = transfer.agents.presence

@@ -7,6 +7,9 @@ normally but is empty, so nothing fails that would trigger a repair; the roster 
 (else every agent gets 401), the agents with a live console put back online (``Presence``: else they are
 offline to routing until they log in again), and the spool replayed without waiting for a user to stumble
 on it.
+
+It also ends the back-off of the store-health breaker (``telephony/store_health.py``): once its check finds
+Redis answering after a stall, rate limits and chat turns use Redis again at once.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from telephony.agents.presence import Presence
 from telephony.agents.repo import AgentRepo
 from telephony.agents.roster import Agent
 from telephony.spool import STORE_DOWN, Spool
+from telephony.store_health import StoreHealth
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,7 @@ class Recovery:
     store_up: bool = True
     roster_restored: int = 0  # how many times Redis came back without the roster
     observer: Callable[[bool], None] | None = None  # told every verdict (the ``infolinia_store_up`` gauge)
+    health: StoreHealth = field(default_factory=StoreHealth)  # Redis timed out a moment ago (the breaker)
     _reached: bool = False  # Redis answered a check before: a missing roster then means Redis lost it
 
     def on(self, kind: str, applier: Applier) -> None:
@@ -60,6 +65,7 @@ class Recovery:
             self.store_up = bool(await self.store.ping())
             if not self.store_up:
                 return False
+            self.health.answered()
             if self.agents is not None and self.roster and await self.agents.restore_roster(self.roster):
                 self.roster_restored += 1
                 if self._reached:

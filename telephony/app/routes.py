@@ -63,9 +63,10 @@ def route_table(
     docs_guard = DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor)
     dashboard = DashboardConfig(cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone)
     misses = gateway.history.gaps.book.unanswered if gateway.history is not None else None  # the dashboard's tile
+    health = gateway.recovery.health if gateway.recovery is not None else None  # Redis timed out: 503 at once
     table: list[tuple[APIRouter, list[Any]]] = [
         # POST /v1/chat; live chat with agents: GET /v1/chat/{id}, GET .../events (SSE), POST .../end
-        (build_chat_router(deps.dialog, deps.live_chat, gateway.metrics, gateway.store), api_key),
+        (build_chat_router(deps.dialog, deps.live_chat, gateway.metrics, gateway.store, health), api_key),
         (build_voice_turn_router(deps.services, gateway.metrics, device_threads(gateway)), api_key),  # /v1/voice/turn
         (build_twilio_router(twilio), []),  # /twilio/voice, /twilio/status, WS /twilio/stream
         (build_agents_router(deps.agents), []),  # /v1/agents, /v1/queues, /v1/callbacks, /v1/transfers, /v1/audit

@@ -26,6 +26,7 @@ from telephony.chat.models import ChatRequest, ChatResponse, EndResponse, LiveCh
 from telephony.chat.resume import lost_view
 from telephony.chat.stream import SSE_HEADERS, customer_stream
 from telephony.chat.turn import ChatTurns, with_url
+from telephony.store_health import StoreHealth
 from telephony.transfer.store import TransferRecord
 
 __all__ = ["ChatResponse", "LiveChat", "build_chat_router", "no_live_chat"]
@@ -40,13 +41,15 @@ def build_chat_router(
     get_live: Callable[[], Awaitable[LiveChat | None]] = no_live_chat,
     metrics: Any = None,
     store: KeyValueStore | None = None,
+    health: StoreHealth | None = None,
 ) -> APIRouter:
     """``get_dialog``: the engine built at start-up, per request (``GatewayDeps.dialog`` waits while the
     models are still loading). ``get_live``: the hand-off, None without Redis (then a chat asking for a
     person is told no agent can take it, instead of being promised one). ``metrics``: counts those.
-    ``store``: the session store, asked first when a conversation is continued (a 503 while it is down)."""
+    ``store``: the session store, asked first when a conversation is continued (a 503 while it is down).
+    ``health``: Redis timed out a moment ago (``telephony/store_health.py``): a 503 at once, no second wait."""
     router = APIRouter(tags=["chat"])
-    turns = ChatTurns(None if store is None else SessionRepo(store), metrics)
+    turns = ChatTurns(None if store is None else SessionRepo(store), metrics, health=health)
     Live = Annotated[LiveChat | None, Depends(get_live)]
 
     @router.post("/v1/chat", response_model=ChatResponse)

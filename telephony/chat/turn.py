@@ -25,6 +25,7 @@ from telephony.chat.unavailable import unavailable_reply, unavailable_view
 from telephony.conversation_turn import ConversationTurn
 from telephony.metrics import count_thread_lost
 from telephony.spool import STORE_DOWN, StoreDown
+from telephony.store_health import StoreHealth
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,13 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ChatTurns:
     """``sessions``: the gateway's session store (asked when the dialog keeps none of its own);
-    ``metrics``: counts turns and hand-offs (None: nothing counted)."""
+    ``metrics``: counts turns and hand-offs (None: nothing counted); ``health``: whether Redis timed out a
+    moment ago (None: always asked)."""
 
     sessions: SessionRepo | None = None
     metrics: Any = None
     locks: SessionLocks = field(default_factory=SessionLocks)
+    health: StoreHealth | None = None
 
     async def answer(self, body: ChatRequest, dialog: Dialog, live: LiveChat | None) -> dict[str, Any]:
         """The reply to one message (the ``ChatResponse`` fields), after the session's earlier messages
@@ -45,6 +48,10 @@ class ChatTurns:
             return await self._answer(body, dialog, live)
 
     async def _answer(self, body: ChatRequest, dialog: Dialog, live: LiveChat | None) -> dict[str, Any]:
+        if self.health is not None and self.health.stalled:
+            # Redis timed out a moment ago (this request's rate limit, or an earlier request): the 503 a down
+            # Redis gets, now, instead of after a timeout for the session read and another for its save
+            raise StoreDown("session store unavailable (it did not answer a moment ago), send the message again")
         own = session_repo(dialog)  # where the dialog keeps its sessions
         known = await self._known(body, own)
         if (forwarded := await _to_agent(body, live)) is not None:
@@ -63,7 +70,12 @@ class ChatTurns:
     async def _known(self, body: ChatRequest, own: SessionRepo | None) -> bool:
         repo = own or self.sessions
         if body.session_id and repo is not None:
-            return await _reachable(repo, body.session_id)
+            try:
+                return await _reachable(repo, body.session_id)
+            except StoreDown as exc:
+                if self.health is not None and exc.__cause__ is not None:
+                    self.health.saw(exc.__cause__)  # a timeout: the next turns answer 503 without waiting
+                raise
         return bool(body.session_id)
 
     async def _dialog_turn(self, body: ChatRequest, dialog: Dialog, live: LiveChat | None, new: bool) -> dict[str, Any]:

@@ -19,6 +19,11 @@ phone call): the process keeps each conversation's record and session. While Red
 from those copies under the same ids, written back when it answers; when Redis came back empty, words that
 lean on the lost exchange get ``CALL_THREAD_LOST`` (the whole question again), a question that stands alone
 is answered, and the first turn of a conversation is never apologised to.
+
+Turns of one conversation run one at a time in a process (``SessionLocks``, keyed by the conversation id, as
+the chat's by its session id): each reads the record and the session and writes both back, so two utterances
+answered at once (two satellites on one conversation, a retry while the first still runs) kept only the
+later one's turn, or lost a callback offer the other made.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from dialog import catalogue
 from dialog.ports import Action, CallerInfo, Dialog, Handover, KeyValueStore
 from dialog.session_keeper import STORE_ERRORS
 from telephony.agents.callbacks import CallbackBook
+from telephony.chat.session_locks import SessionLocks
 from telephony.conversation_thread import ConversationThread
 from telephony.conversation_turn import ConversationTurn
 from telephony.shutdown import settle_within
@@ -99,11 +105,17 @@ class SpeakerConversations:
         self._clock, self._new_id, self.channel = clock, new_id, channel
         self.metrics, self.store_timeout_s = metrics, store_timeout_s
         self.kept = KeptConversations(idle_s=ttl_s) if kept is None else kept  # an empty one is falsy (len 0)
+        self.locks = SessionLocks()  # one turn of a conversation at a time
 
     async def turn(self, text: str, conversation_id: str | None, phone: str | None = None) -> SpeakerReply:
-        """Handle one utterance of conversation ``conversation_id`` (None or too long: a new one)."""
+        """Handle one utterance of conversation ``conversation_id`` (None or too long: a new one), after the
+        conversation's earlier utterances."""
         if not conversation_id or len(conversation_id) > MAX_CONVERSATION_ID:
             conversation_id = self._new_id()
+        async with self.locks.hold(conversation_id):
+            return await self._turn(text, conversation_id, phone)
+
+    async def _turn(self, text: str, conversation_id: str, phone: str | None) -> SpeakerReply:
         key, kept = CONVERSATION_KEY.format(conversation_id), self.kept.take(conversation_id, self._thread)
         remembered = _session_of(kept.record)  # what this process saw, should Redis have come back empty
         record = await self._record(kept, key)

@@ -11,6 +11,9 @@ answered with ``CALL_THREAD_LOST`` under the same id; an outage goes on from the
 A session id the device sends names a conversation it had when its signature holds (``dialog/session_ids.py``:
 the gateway issued it), so a lost one is judged even by a process that never saw it; a request without one,
 or with an id the gateway never signed, is a first turn, never apologised to.
+
+Turns of one session run one at a time (``locks``, as the chat's: ``telephony/chat/session_locks.py``): each
+reads the session, runs the dialog and writes it back, so two at once kept only the later one's.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Callable, Sequence
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome
+from telephony.chat.session_locks import SessionLocks
 from telephony.conversation_thread import ConversationThread
 from telephony.speaker.kept import MAX_KEPT, Kept, KeptConversations
 
@@ -41,6 +45,7 @@ class DeviceThreads:
     ) -> None:
         self.metrics, self.store_timeout_s = metrics, store_timeout_s
         self.kept = KeptConversations(max_entries, idle_s, clock)
+        self.locks = SessionLocks()  # held by the route around a turn and what it records after it
 
     def thread(self, dialog: Dialog, session_id: str | None) -> ConversationThread:
         """The conversation's thread held here, or a new one on ``dialog`` (the request's engine)."""

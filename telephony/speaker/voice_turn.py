@@ -95,8 +95,9 @@ _BODY_DOC: dict[str, Any] = {
 
 async def _turn(
     services: SpeechServices, threads: DeviceThreads, pcm: PCM, rate: int, session_id: str | None
-) -> tuple[Transcript, Outcome, Dialog]:
-    """What was heard, the outcome, and the dialog bound to the conversation's kept session."""
+) -> tuple[Transcript, Outcome]:
+    """What was heard and the outcome (a transfer refused here: a device has no line to an agent, and its
+    conversation keeps what it was told instead)."""
     recognizer = services.device_recognizer
     assert recognizer is not None
     try:
@@ -106,10 +107,15 @@ async def _turn(
         raise HTTPException(503, f"the recognizer is busy ({exc}): retry later", headers=retry) from exc
     if not heard.text.strip():  # silence or noise: ask again rather than feed "" to the engine
         sid = session_id or _new_id(services.dialog)
-        outcome = Outcome(session_id=sid, action="clarify", reply=catalogue.NOT_HEARD)
-        return heard, outcome, services.dialog
-    said = [Hypothesis(t, c) for t, c in heard.nbest()]
-    return heard, *await threads.turn(services.dialog, session_id, said, CallerInfo(channel="voice"))
+        return heard, Outcome(session_id=sid, action="clarify", reply=catalogue.NOT_HEARD)
+    said, caller = [Hypothesis(t, c) for t, c in heard.nbest()], CallerInfo(channel="voice")
+    # one turn of a session at a time (recognised before, at once): a device that sends again while its first
+    # request is still running, or two at once, had each turn read the same session and the last save win
+    async with threads.locks.hold(session_id):
+        outcome, dialog = await threads.turn(services.dialog, session_id, said, caller)
+        if outcome.action == "transfer":
+            outcome = await refuse_here(dialog, outcome, caller)
+    return heard, outcome
 
 
 def _new_id(dialog: Dialog) -> str:
@@ -145,10 +151,8 @@ def build_voice_turn_router(
         session = session_id or form_session or request.headers.get("x-infolinia-session-id") or None
         if session is not None and len(session) > 128:
             raise reject(422, "session_id is longer than 128 characters")
-        heard, outcome, dialog = await _turn(services, threads, pcm, in_rate, session)
-        handed_over = outcome.action != "transfer"  # a device has no line to an agent: it is told so
-        if not handed_over:
-            outcome = await refuse_here(dialog, outcome, CallerInfo(channel="voice"))
+        heard, outcome = await _turn(services, threads, pcm, in_rate, session)
+        handed_over = outcome.action != "transfer"  # a device has no line to an agent: it was told so
         decided = time.perf_counter()
         if metrics is not None:
             new = session is None

@@ -97,17 +97,19 @@ async def outage_gateway(
     dialog: Callable[[KeyValueStore], Dialog] | None = None,
     prefix: str | None = None,
     recovery_grace_s: float | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> AsyncIterator[Outage]:
     """The gateway on ``redis``; anna (``queues``, by default "reklamacje" only: nobody serves "obsluga")
     starts ``agent_status``; ``dialog``: built over the gateway's store (default: ``ScriptedDialog``);
-    ``prefix``: another gateway's key prefix (two workers of one deployment); ``recovery_grace_s``: the setting."""
+    ``prefix``: another gateway's key prefix (two workers of one deployment); ``recovery_grace_s``: the setting;
+    ``extra``: more settings (API keys, the Redis timeout)."""
     twilio = TwilioStandin(ACCOUNT, AUTH)
     port = free_port()
     api = await twilio.start()
     settings = world_settings(
         redis.url, port, api, tmp_path, agent_status=agent_status, twilio_timeout_s=twilio_timeout_s
     )
-    given = {"redis_prefix": prefix, "recovery_grace_s": recovery_grace_s}
+    given = {"redis_prefix": prefix, "recovery_grace_s": recovery_grace_s, **(extra or {})}
     settings = settings.model_copy(update={k: v for k, v in given.items() if v is not None})
     _serve(settings.agents_path, queues)
     gateway = build_gateway(settings)

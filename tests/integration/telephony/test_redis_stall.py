@@ -5,15 +5,20 @@ call's webhook and a callback step hung, the console's live stream went silent.
 
 What must hold: every request is answered as when Redis is down (a 503 with the Polish reply, the spool,
 spoken TwiML), the console stream stays open and tells the console to re-read once Redis goes on, and
-nothing is lost when it does. No timing is asserted; the HTTP client gives up after ``BOUND_S``, well past
-the 2 s timeout and far short of "until Redis answers", so a hang fails the test instead of waiting.
+nothing is lost when it does. The HTTP client gives up after ``BOUND_S``, well past the 2 s timeout and
+far short of "until Redis answers", so a hang fails the test instead of waiting. Where a bound is asserted
+(a chat's 503 after one timeout, not four), it counts the commands that waited on the stalled Redis: each
+waits a whole ``TIMEOUT_S``, so under two of them means at most one command, under one means none, with
+most of a timeout to spare for a slow machine.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -21,8 +26,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from dialog import catalogue
+from dialog.ports import CallerInfo
 from dialog.redis_connect import connect_redis
 from dialog.store import RedisStore, SessionRepo
+from telephony.access.keys import hash_secret
 from telephony.agents.events import STORE_BACK, EventBus
 from telephony.call.timing import TurnTiming
 from telephony.console.sse import agent_stream
@@ -38,6 +45,10 @@ ASKED = "Gdzie jest moja paczka?"
 OFFER = "Czy chodzi o zamówienie numer 48213?"  # the demo orders know the caller's number
 ANSWERED = "Zamówienie numer 48213 zostało wysłane."
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+KEY = "inf_stall-test-key-0123456789abcdef"
+TIMEOUT_S = 1.5  # INFOLINIA_REDIS_TIMEOUT_S of the tests below that bound a wait
+ONE_WAIT_S = 2 * TIMEOUT_S - 0.1  # faster than this: at most one command waited on the stalled Redis
+NO_WAIT_S = TIMEOUT_S - 0.1  # faster than this: none did
 
 
 async def test_chat_console_and_callers_are_answered_while_redis_is_stalled(
@@ -72,6 +83,70 @@ async def test_chat_console_and_callers_are_answered_while_redis_is_stalled(
         assert (await c.get("/readyz")).status_code == 200
         again = await c.post("/v1/chat", json={"session_id": session, "text": "a gdzie paczka?"})
         assert again.status_code == 200 and again.json()["session_id"] == session  # the session was kept
+
+
+async def test_a_chat_waits_for_one_redis_timeout_at_most_and_works_once_redis_goes_on(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A hostile probe: a chat with an API key waited four timeouts for its 503 (the failed-credential brake,
+    the rate limit, the session save, the turn's undo record). Now the first command that times out opens
+    the store-health back-off: the limits let the request through, the chat is answered 503 at once, and
+    the chats after it do not wait at all, until the recovery watcher finds Redis answering again. A new
+    chat and a continued one, each as the first request of a stall."""
+    extra = {"api_keys": f"kiosk={hash_secret(KEY)}", "redis_timeout_s": TIMEOUT_S}
+    headers = {"Authorization": f"Bearer {KEY}"}
+    async with (
+        outage_gateway(own_redis, tmp_path, dialog=demo_engine, extra=extra) as w,
+        httpx.AsyncClient(base_url=w.base, timeout=BOUND_S, headers=headers) as c,
+    ):
+        session = (await c.post("/v1/chat", json={"text": "dzień dobry"})).json()["session_id"]
+        new, going_on = {"text": "dzień dobry"}, {"session_id": session, "text": ASKED}
+        for first, then in ((new, going_on), (going_on, new)):
+            own_redis.pause()
+            try:
+                assert await _refused(c, first) < ONE_WAIT_S, first  # one timeout, and the back-off opens
+                assert await _refused(c, then) < NO_WAIT_S, then  # not sent to the stalled Redis at all
+            finally:
+                own_redis.resume()
+            assert await w.recovery.check()  # the watcher's check finds Redis answering: the back-off ends
+            again = await c.post("/v1/chat", json=going_on)
+            assert again.status_code == 200 and again.json()["session_id"] == session
+            assert (await c.post("/v1/chat", json=new)).status_code == 200
+        kept = await SessionRepo(w.gateway.store).load(session)
+    assert kept is not None and kept.caller_turns() == ["dzień dobry", ASKED, ASKED]  # the answered turns only
+
+
+async def _refused(c: httpx.AsyncClient, body: dict[str, Any]) -> float:
+    """Send a chat message that must get the 503 with the Polish reply; how long it took."""
+    began = time.monotonic()
+    answer = await c.post("/v1/chat", json=body)
+    seconds = time.monotonic() - began
+    assert answer.status_code == 503 and answer.json()["reply"] == catalogue.STORE_DOWN_REPLY, answer.text
+    return seconds
+
+
+async def test_a_turn_whose_save_timed_out_does_not_wait_again_for_its_undo_record(
+    own_redis: RedisServer,  # noqa: F811
+) -> None:
+    """The engine writes what ``retract`` restores after each turn: after a save that timed out, that second
+    write went to the same stalled Redis and held the turn a second timeout. The turn is reported unsaved
+    (its client sends it again), so nothing takes it back: it is no longer written."""
+    store = RedisStore("", client=connect_redis(own_redis.url, timeout_s=TIMEOUT_S))
+    engine = demo_engine(store)
+    try:
+        own_redis.pause()
+        try:
+            began = time.monotonic()
+            outcome = await engine.handle(None, "dzień dobry", CallerInfo(channel="chat"))
+            seconds = time.monotonic() - began
+        finally:
+            own_redis.resume()
+        assert not outcome.saved and seconds < ONE_WAIT_S
+        said = await engine.handle(outcome.session_id, ASKED, CallerInfo(channel="chat"))
+        assert said.saved  # Redis goes on: the next turn is stored as before
+    finally:
+        await store.close()
 
 
 async def test_a_call_answered_just_before_the_stall_falls_back_to_its_apology(

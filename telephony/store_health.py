@@ -1,0 +1,69 @@
+"""Whether Redis timed out a moment ago: the gateway's store-health breaker for a *stalled* Redis.
+
+Why: a stalled Redis (SIGSTOPped, a host swapping: connections accepted, nothing answered) fails each command
+only after ``INFOLINIA_REDIS_TIMEOUT_S``, and a ``POST /v1/chat`` sends several one after another: the
+failed-credential brake, the rate limit, the session save and the turn's undo record. A hostile probe saw a
+chat wait 8 s (four 2 s timeouts) for its 503. Once one command has timed out, the next ones are not sent
+for a short back-off: each part then answers as it does when Redis is *down*, at once. The rate limits and
+the brake let the request through (``telephony/access/ratelimit.py``: they protect capacity, and refusing
+every customer would be the outage they exist to prevent); a chat turn is answered 503 with the Polish
+reply (``telephony/chat/turn.py``: a reply whose conversation is not stored would be forgotten). So one
+stalled request costs about one timeout, and the requests after it none.
+
+The back-off ends when the recovery watcher (``telephony/app/recovery.py``) finds Redis answering, or after
+``backoff_s`` (the watcher's interval: by then it has checked again). Only a *timeout* opens it: a refused or
+reset connection (Redis down, restarting) fails in a fraction of a second already, and its retries within
+the failover window must still reach a promoted replica.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """A command Redis did not answer in time (redis-py's own, or an ``asyncio`` deadline), also when another
+    error wraps it (``limits`` may)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain of causes is short; a cycle of contexts must not loop
+        if seen is None:
+            break
+        if isinstance(seen, (RedisTimeoutError, TimeoutError)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class StoreHealth:
+    """``stalled``: Redis timed out less than ``backoff_s`` ago and has not answered since (0: never skipped);
+    ``clock``: monotonic seconds (the tests')."""
+
+    def __init__(self, backoff_s: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.backoff_s, self._clock = backoff_s, clock
+        self._until = 0.0
+
+    @property
+    def stalled(self) -> bool:
+        """Skip Redis now: answer as when it is down, without waiting for another timeout."""
+        return self._clock() < self._until
+
+    def saw(self, exc: BaseException) -> bool:
+        """Note a failed command; True (and the back-off begins) when it timed out."""
+        if not is_timeout(exc):
+            return False
+        if not self.stalled and self.backoff_s > 0:
+            log.warning("Redis did not answer in time: rate limits and chat turns skip it for %.0f s", self.backoff_s)
+        self._until = self._clock() + self.backoff_s
+        return True
+
+    def answered(self) -> None:
+        """Redis answered (the recovery watcher's check): the back-off ends now."""
+        if self.stalled:
+            log.info("Redis answers again: rate limits and chat turns use it")
+        self._until = 0.0
