@@ -18,7 +18,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
-from redis.exceptions import ConnectionError as RedisConnectionError
+
+from telephony.agents.fanout import Fanout, Listener
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ CALLBACK_RELEASED = "callback.released"  # a claimed callback handed back to the
 # agents at its live consoles now (``telephony/agents/presence.py``); never forwarded to a browser.
 PRESENCE_WANTED = "presence.wanted"
 STORE_BACK = "store.back"  # sent by a console stream itself when Redis answers again: events may have been missed
+RESYNC = "resync"  # given to a live stream that fell too far behind (its queue was full): re-read everything
 
 
 @dataclass(frozen=True)
@@ -110,31 +112,19 @@ class Subscription:
                 yield event
 
 
-SUBSCRIPTION_POOL_SHARE = 2  # subscriptions may hold at most 1/2 of the Redis pool's connections
-
-
-class SubscriptionsFull(RedisConnectionError):
-    """Every subscription slot of this process is taken. Why a limit: a subscription holds a pooled
-    connection while its stream is open, and the pool is the calls' and chats' too; a hundred console tabs
-    (one agent's, or a reconnect storm) took all 100 and every chat got a 503 after 20 s, ``/readyz`` said
-    the store was down. Past the limit a stream waits (comment lines) and subscribes again later."""
-
-
-def pool_share(redis: Redis) -> int:
-    """How many subscriptions ``redis``'s pool can spare (no limit for a pool without one)."""
-    size = getattr(redis.connection_pool, "max_connections", None)
-    return max(1, size // SUBSCRIPTION_POOL_SHARE) if isinstance(size, int) else 2**31
+STREAM_QUEUE = 100  # events a live stream may fall behind by before it is told to re-read (``RESYNC``)
 
 
 class EventBus:
-    """Publish and subscribe console events. ``redis`` must decode responses."""
+    """Publish and subscribe console events. ``redis`` must decode responses.
 
-    def __init__(self, redis: Redis, *, prefix: str = "infolinia:", max_subscriptions: int | None = None) -> None:
+    Live streams (consoles, dashboards) ``listen``: they share the process's one subscription (``fanout``),
+    so however many tabs are open they hold one pooled connection, not one each."""
+
+    def __init__(self, redis: Redis, *, prefix: str = "infolinia:", stream_queue: int = STREAM_QUEUE) -> None:
         self.redis = redis
         self.channel = f"{prefix}events"
-        self.max_subscriptions = pool_share(redis) if max_subscriptions is None else max_subscriptions
-        self.subscriptions = 0  # streams open now (each holds one pooled connection for as long as it lives)
-        self._full_logged = False
+        self.fanout: Fanout[ConsoleEvent] = Fanout(self.subscribe, ConsoleEvent(RESYNC), queue_size=stream_queue)
 
     async def publish(self, event: ConsoleEvent) -> int:
         """Send to every subscribed worker; returns how many received it. Never raises: a console
@@ -156,28 +146,21 @@ class EventBus:
         raise TimeoutError("redis did not confirm the events subscription")
 
     @asynccontextmanager
-    async def subscribe(self, *, stream: bool = False) -> AsyncIterator[Subscription]:
-        """``async with bus.subscribe() as sub:`` then ``await sub.get()`` or ``async for e in sub``.
-
-        ``stream=True``: a browser's live stream (console, dashboard), as many as browsers open: raises
-        ``SubscriptionsFull`` (a Redis ``ConnectionError``: the streams' "Redis unavailable" path, which
-        stays open and subscribes again later) while ``max_subscriptions`` of them are open. The process's
-        own watcher (``ChatWatch``: one, and its sweep of unanswered chat offers runs in it) is never refused."""
-        if not stream:
-            async with self._subscription() as subscription:
-                yield subscription
-            return
-        self._take_slot()
-        try:
-            async with self._subscription() as subscription:
-                yield subscription
-        finally:
-            self.subscriptions -= 1
-            if self.subscriptions < self.max_subscriptions:
-                self._full_logged = False
+    async def listen(self) -> AsyncIterator[Listener[ConsoleEvent]]:
+        """A live stream's events (``await listener.get(timeout_s)``), everything published once it is
+        entered. Raises a Redis ``ConnectionError`` or ``TimeoutError`` (``STORE_DOWN``) while Redis does not
+        answer, and ``get`` raises ``SubscriptionLost`` when Redis goes away: the stream stays open and listens
+        again. The ping proves Redis answers now (a stalled one times out), as each stream's own subscription
+        did; without it a stream would say ``store.back`` while the shared subscription merely sat idle."""
+        await self.redis.ping()
+        async with self.fanout.listen() as listener:
+            yield listener
 
     @asynccontextmanager
-    async def _subscription(self) -> AsyncIterator[Subscription]:
+    async def subscribe(self) -> AsyncIterator[Subscription]:
+        """``async with bus.subscribe() as sub:`` then ``await sub.get()`` or ``async for e in sub``: a
+        subscription of its own, holding a pooled connection while it lives. For the process's own
+        watchers (``ChatWatch``, the ``fanout``), one each; a browser's stream ``listen``s instead."""
         pubsub = self.redis.pubsub()
         await pubsub.subscribe(self.channel)
         try:
@@ -188,14 +171,3 @@ class EventBus:
                 await pubsub.unsubscribe(self.channel)
             finally:
                 await pubsub.aclose()
-
-    def _take_slot(self) -> None:
-        if self.subscriptions >= self.max_subscriptions:
-            if not self._full_logged:  # once per episode: refused streams retry every few seconds
-                self._full_logged = True
-                log.warning(
-                    "%d live streams already subscribed (the limit, a share of the Redis pool): more wait",
-                    self.subscriptions,
-                )
-            raise SubscriptionsFull(f"{self.subscriptions} event subscriptions open: the limit of this process")
-        self.subscriptions += 1

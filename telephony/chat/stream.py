@@ -1,10 +1,10 @@
 """The customer's live side of a chat hand-off: ``GET /v1/chat/{session_id}/events`` as Server-Sent Events.
 
 Why one subscription per process (``ChatWatch``) rather than one per customer: a Redis pub/sub
-subscription holds a pooled connection for as long as it lives. Agents are few, so each console stream
-subscribes on its own (``telephony/console/sse.py``); waiting customers may be many, and a hundred open
-streams would take every connection of the pool. So each worker subscribes once and wakes the streams
-of the chats an event names, in process.
+subscription holds a pooled connection for as long as it lives; waiting customers may be many, and a hundred
+open streams would take every connection of the pool. So each worker subscribes once and wakes the streams
+of the chats an event names, in process (the consoles' and dashboards' streams share one subscription the same
+way: ``EventBus.listen``, ``telephony/agents/fanout.py``).
 
 Pub/sub is fire-and-forget, so a stream never trusts it for content: woken or not (every
 ``keepalive_s``), it re-reads the messages after the last one sent and the hand-off's status from

@@ -1,8 +1,10 @@
 """The console's live stream: Redis pub/sub events -> Server-Sent Events for one logged-in agent.
 
 Why SSE over a WebSocket: updates only flow server -> browser (actions are ordinary POSTs), SSE rides on
-plain HTTP (cookies, proxies, HTTP/2), and ``EventSource`` reconnects by itself. Each stream subscribes
-to the shared Redis channel, so an event published by any worker reaches the agent on this one.
+plain HTTP (cookies, proxies, HTTP/2), and ``EventSource`` reconnects by itself. Each stream listens to
+the shared Redis channel through the process's one subscription (``EventBus.listen``, fanned out in memory),
+so an event published by any worker reaches the agent on this one, and no number of open tabs (one agent's,
+or a reconnect storm) takes the Redis pool or another agent's live updates.
 
 The browser gets only the event's type and ids, never its data: the panels it then fetches are
 rendered from Redis for this agent, so nothing meant for another agent leaks through a broadcast.
@@ -17,7 +19,8 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from functools import partial
 
-from telephony.agents.events import PRESENCE_WANTED, STORE_BACK, ConsoleEvent, EventBus, Subscription, SubscriptionsFull
+from telephony.agents.events import PRESENCE_WANTED, RESYNC, STORE_BACK, ConsoleEvent, EventBus
+from telephony.agents.fanout import Listener
 from telephony.agents.presence import Presence
 from telephony.console.sessions import ConsoleSessions
 from telephony.spool import STORE_DOWN
@@ -62,28 +65,28 @@ async def agent_stream(
     failures, opened = 0, False
     while True:
         try:
-            async with bus.subscribe(stream=True) as subscription:
-                if not opened:  # after the subscription is confirmed: nothing published from here is missed
+            async with bus.listen() as listener:
+                if not opened:  # once the subscription is up: nothing published from here is missed
                     opened = True
                     yield f"retry: {retry_ms}\n: connected\n\n"
                 if failures:
                     lost, failures = failures, 0
                     yield await _store_back(agent_id, lost, on_back)
-                async for chunk in _events(subscription, agent_id, still_valid, keepalive_s, (on_own, on_back)):
+                async for chunk in _events(listener, agent_id, still_valid, keepalive_s, (on_own, on_back)):
                     yield chunk
                 return
-        except STORE_DOWN as exc:
+        except STORE_DOWN:
             failures += 1
-            yield _store_down(agent_id, failures, quiet=isinstance(exc, SubscriptionsFull))
+            yield _store_down(agent_id, failures)
             await asyncio.sleep(min(reconnect_s * failures, keepalive_s))
 
 
-def _store_down(agent_id: str, failures: int, quiet: bool = False) -> str:
+def _store_down(agent_id: str, failures: int) -> str:
     """The comment line sent while Redis is down (logged once per outage), instead of ending the stream.
     Why: an ended stream is one the browser reopens into a 503 and, should Redis come back empty, into a
     401 that logs the agent out; an open one keeps the agent online here (``Presence``) until the heartbeat
-    puts their session back. ``quiet``: not an outage but no free subscription, which the bus logs itself."""
-    if failures == 1 and not quiet:
+    puts their session back."""
+    if failures == 1:
         log.warning("console stream for %s: Redis unavailable; kept open, subscribing again", agent_id)
     return ": store unavailable\n\n"
 
@@ -98,22 +101,29 @@ async def _store_back(agent_id: str, failures: int, on_back: Callable[[], Awaita
 
 
 async def _events(
-    subscription: Subscription,
+    listener: Listener[ConsoleEvent],
     agent_id: str,
     still_valid: Callable[[], Awaitable[bool]],
     keepalive_s: float,
     hooks: tuple[Callable[[], Awaitable[object]] | None, Callable[[], Awaitable[object]] | None],
 ) -> AsyncIterator[str]:
-    """One subscription's part of ``agent_stream``; returns after the logout event."""
+    """One listening's part of ``agent_stream``; returns after the logout event. ``RESYNC`` (this stream fell
+    behind, what it missed was dropped): the hooks run as for a missed ``PRESENCE_WANTED`` or own event, and
+    the browser re-reads (any message makes the console fetch its panels)."""
     on_own, on_back = hooks
     while True:
-        event = await subscription.get(keepalive_s)
+        event = await listener.get(keepalive_s)
         if event is None:
             if not await still_valid():
                 log.info("console stream for %s ended: session gone", agent_id)
                 yield 'event: logout\ndata: {"type":"logout"}\n\n'
                 return
             yield ": keep-alive\n\n"
+        elif event.type == RESYNC:
+            for hook in (on_back, on_own):
+                if hook is not None:
+                    await hook()
+            yield sse_message(event)
         elif event.type == PRESENCE_WANTED:
             if on_back is not None:
                 await on_back()

@@ -22,7 +22,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
-from telephony.agents.events import Subscription, SubscriptionsFull
+from telephony.agents.events import ConsoleEvent
+from telephony.agents.fanout import Listener
 from telephony.console.deps import AgentsDeps, DepsProvider
 from telephony.console.sessions import ConsoleSessions, CookiePolicy
 from telephony.console.sse import SSE_HEADERS
@@ -147,29 +148,30 @@ async def _stream(
     failures, opened = 0, False
     while True:
         try:
-            async with deps.events.subscribe(stream=True) as subscription:
+            async with deps.events.listen() as listener:
                 if not opened:
                     opened = True
                     yield "retry: 3000\n: connected\n\n"
                 failures = 0
-                async for chunk in _panels(subscription, render, still_valid, refresh_s):
+                async for chunk in _panels(listener, render, still_valid, refresh_s):
                     yield chunk
                 return
-        except STORE_DOWN as exc:
+        except STORE_DOWN:
             failures += 1
-            if failures == 1 and not isinstance(exc, SubscriptionsFull):  # the bus said so once
+            if failures == 1:
                 log.warning("dashboard stream: Redis unavailable; kept open, subscribing again")
             yield ": store unavailable\n\n"
             await asyncio.sleep(min(reconnect_s * failures, refresh_s))
 
 
 async def _panels(
-    subscription: Subscription,
+    listener: Listener[ConsoleEvent],
     render: Callable[[], Awaitable[str]],
     still_valid: Callable[[], Awaitable[bool]],
     refresh_s: float,
 ) -> AsyncIterator[str]:
-    """One subscription's part of ``_stream``; returns when the session is gone (logged out, expired)."""
+    """One listening's part of ``_stream``; returns when the session is gone (logged out, expired). Any event
+    re-renders, ``RESYNC`` (this stream fell behind) too."""
     while await still_valid():
         try:
             html = await render()
@@ -178,7 +180,7 @@ async def _panels(
             yield ": refresh failed\n\n"
         else:
             yield f"event: panels\ndata: {json.dumps({'html': html})}\n\n"
-        await subscription.get(refresh_s)
+        await listener.get(refresh_s)
 
 
 async def _name(deps: AgentsDeps, agent_id: str | None) -> str | None:

@@ -21,6 +21,7 @@ import yaml
 from twilio.request_validator import RequestValidator
 
 from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome, Transfer
+from telephony.agents.roster import hash_token
 from telephony.app.build import Gateway, build_gateway
 from telephony.app.factory import gateway_app
 from telephony.app.recovery import Recovery
@@ -98,11 +99,13 @@ async def outage_gateway(
     prefix: str | None = None,
     recovery_grace_s: float | None = None,
     extra: dict[str, Any] | None = None,
+    others: tuple[str, ...] = (),
 ) -> AsyncIterator[Outage]:
     """The gateway on ``redis``; anna (``queues``, by default "reklamacje" only: nobody serves "obsluga")
     starts ``agent_status``; ``dialog``: built over the gateway's store (default: ``ScriptedDialog``);
     ``prefix``: another gateway's key prefix (two workers of one deployment); ``recovery_grace_s``: the setting;
-    ``extra``: more settings (API keys, the Redis timeout)."""
+    ``extra``: more settings (API keys, the Redis timeout); ``others``: more agents like anna, each logging in
+    with ``token-<id>``."""
     twilio = TwilioStandin(ACCOUNT, AUTH)
     port = free_port()
     api = await twilio.start()
@@ -111,7 +114,7 @@ async def outage_gateway(
     )
     given = {"redis_prefix": prefix, "recovery_grace_s": recovery_grace_s, **(extra or {})}
     settings = settings.model_copy(update={k: v for k, v in given.items() if v is not None})
-    _serve(settings.agents_path, queues)
+    _serve(settings.agents_path, queues, others)
     gateway = build_gateway(settings)
     engine = ScriptedDialog() if dialog is None else dialog(gateway.store)
     loaded = Services(settings, gateway.store, engine, synthesizer=ToneSynthesizer(ms_per_char=2.0))
@@ -131,10 +134,16 @@ async def outage_gateway(
         await twilio.stop()
 
 
-def _serve(roster: Path | None, queues: tuple[str, ...]) -> None:
-    """The roster's agents serve ``queues``."""
+def _serve(roster: Path | None, queues: tuple[str, ...], others: tuple[str, ...] = ()) -> None:
+    """The roster's agents serve ``queues``; ``others`` join them, as anna but for their id and token."""
     assert roster is not None
     data = yaml.safe_load(roster.read_text(encoding="utf-8"))
+    anna = data["agents"][0]
+    for other in others:
+        token = hash_token(f"token-{other}")
+        data["agents"].append(
+            {**anna, "id": other, "name": other.title(), "contact": f"client:{other}", "token_sha256": token}
+        )
     for agent in data["agents"]:
         agent["queues"] = list(queues)
     roster.write_text(yaml.safe_dump(data), encoding="utf-8")

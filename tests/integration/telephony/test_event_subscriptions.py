@@ -1,8 +1,10 @@
-"""Live streams' Redis subscriptions never take the pool that calls and chats need.
+"""Live streams share the process's one events subscription (``EventBus.listen``, ``agents/fanout.py``).
 
-Found by a hostile probe: 105 console SSE streams of one logged-in agent (each its own pub/sub
-subscription, each holding a pooled connection) took all 100 connections of the gateway's pool; a chat
-then got a 503 after 20 s and ``/readyz`` reported the store down until the streams closed.
+Found by hostile probes: 105 console SSE streams of one logged-in agent (each its own pub/sub subscription,
+each holding a pooled connection) took all 100 connections of the gateway's pool; a chat then got a 503
+after 20 s. A cap of half the pool then let one agent's tabs take every slot, and another agent's console
+went without live updates. Now streams cost a queue each, never a connection, and a slow one is told to
+re-read rather than holding up the rest.
 """
 
 from __future__ import annotations
@@ -12,63 +14,76 @@ import time
 from contextlib import AsyncExitStack
 
 import pytest
+from redis.asyncio import Redis
 
 from dialog.redis_connect import connect_redis
-from telephony.agents.events import AGENT_STATUS, ConsoleEvent, EventBus, SubscriptionsFull
-from telephony.console.sse import agent_stream
-from telephony.spool import STORE_DOWN
+from telephony.agents.events import AGENT_STATUS, RESYNC, TRANSFER_WAITING, ConsoleEvent, EventBus
+from telephony.console.sse import agent_stream, sse_message
 from tests.support.agents import new_prefix
 
-POOL = 4  # the bus may hold half of it: 2 subscriptions
+POOL = 4
+GUARD_S = 10.0  # bounds a hang; never a timing assertion
 
 
-async def test_subscriptions_past_their_share_are_refused_and_commands_keep_their_connections(redis_url: str) -> None:
-    redis = connect_redis(redis_url, max_connections=POOL, wait_s=1.0)
+@pytest.fixture
+async def redis(redis_url: str) -> Redis:
+    return connect_redis(redis_url, max_connections=POOL, wait_s=1.0)
+
+
+async def test_120_listeners_hold_one_connection_and_commands_keep_the_pool(redis: Redis) -> None:
     bus = EventBus(redis, prefix=new_prefix())
-    assert bus.max_subscriptions == POOL // 2
     async with AsyncExitStack() as held:
-        first = await held.enter_async_context(bus.subscribe(stream=True))
-        await held.enter_async_context(bus.subscribe(stream=True))
-        with pytest.raises(SubscriptionsFull) as refused:
-            async with bus.subscribe(stream=True):
-                pass
-        assert isinstance(refused.value, STORE_DOWN)  # the streams' "kept open, subscribe again" path
+        listeners = [await held.enter_async_context(bus.listen()) for _ in range(120)]
         began = time.monotonic()
         assert await asyncio.gather(*(redis.ping() for _ in range(POOL))) == [True] * POOL
         assert time.monotonic() - began < 0.5  # commands never waited for a connection
-        async with bus.subscribe() as watch:  # the process's own watcher (ChatWatch) is never refused
-            assert await bus.publish(ConsoleEvent(AGENT_STATUS, "anna")) == 3
-            assert await watch.get(2.0) == ConsoleEvent(AGENT_STATUS, "anna")
-        assert await first.get(2.0) == ConsoleEvent(AGENT_STATUS, "anna")
-        assert bus.subscriptions == 2
-    assert bus.subscriptions == 0
-    async with bus.subscribe(stream=True) as again:  # slots come back when streams close
-        assert await bus.publish(ConsoleEvent(AGENT_STATUS, "piotr")) == 1
-        assert await again.get(2.0) == ConsoleEvent(AGENT_STATUS, "piotr")
+        assert await bus.publish(ConsoleEvent(AGENT_STATUS, "anna")) == 1  # one subscriber in Redis: this process
+        got = await asyncio.gather(*(listener.get(GUARD_S) for listener in listeners))
+        assert got == [ConsoleEvent(AGENT_STATUS, "anna")] * 120
+        async with bus.subscribe() as watch:  # the process's own watcher (ChatWatch) subscribes beside them
+            assert await bus.publish(ConsoleEvent(AGENT_STATUS, "piotr")) == 2
+            assert await watch.get(GUARD_S) == ConsoleEvent(AGENT_STATUS, "piotr")
+    assert not bus.fanout.listeners and not bus.fanout.up  # the last one out unsubscribed
+    async with bus.listen() as again:  # and the next one subscribes again
+        assert await bus.publish(ConsoleEvent(AGENT_STATUS, "ewa")) == 1
+        assert await again.get(GUARD_S) == ConsoleEvent(AGENT_STATUS, "ewa")
     await redis.aclose()
 
 
-async def test_a_console_stream_past_the_limit_stays_open_without_holding_a_connection(
-    redis_url: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    redis = connect_redis(redis_url, max_connections=POOL, wait_s=1.0)
-    bus = EventBus(redis, prefix=new_prefix(), max_subscriptions=1)
+async def test_a_listener_that_falls_behind_is_told_to_resync_and_holds_up_nobody(redis: Redis) -> None:
+    bus = EventBus(redis, prefix=new_prefix(), stream_queue=3)
+    sent = [ConsoleEvent(TRANSFER_WAITING, transfer_id=f"t{i}") for i in range(10)]
+    async with bus.listen() as slow, bus.listen() as reader:
+        for event in sent:
+            await bus.publish(event)
+            assert await reader.get(GUARD_S) == event  # in order, none lost, while ``slow`` reads nothing
+        assert slow.overflows > 0
+        assert await slow.get(GUARD_S) == ConsoleEvent(RESYNC)  # what it missed is dropped: it re-reads
+    await redis.aclose()
+
+
+async def test_a_console_stream_that_fell_behind_runs_its_hooks_and_makes_the_browser_re_read(redis: Redis) -> None:
+    bus, hooks = EventBus(redis, prefix=new_prefix(), stream_queue=3), list[str]()
 
     async def valid() -> bool:
         return True
 
-    async with bus.subscribe(stream=True):
-        stream = agent_stream(bus, "anna", still_valid=valid, keepalive_s=1.0, reconnect_s=0.05)
-        first = await asyncio.wait_for(anext(stream), 2.0)
-        assert first == ": store unavailable\n\n"  # open, waiting for a slot, not holding the pool
-        assert bus.subscriptions == 1
-        assert await redis.ping()
-    chunk = await asyncio.wait_for(anext(stream), 2.0)  # a slot is free: it subscribes
-    assert chunk.startswith("retry:")
-    assert bus.subscriptions == 1
+    async def on_own() -> None:
+        hooks.append("own")
+
+    async def on_back() -> None:
+        hooks.append("back")
+
+    stream = agent_stream(bus, "anna", still_valid=valid, keepalive_s=GUARD_S, on_own=on_own, on_back=on_back)
+    assert (await asyncio.wait_for(anext(stream), GUARD_S)).startswith("retry:")
+    (listener,) = bus.fanout.listeners
+    for i in range(10):  # the browser reads nothing meanwhile (the generator is not advanced)
+        await bus.publish(ConsoleEvent(AGENT_STATUS, "anna", transfer_id=f"t{i}"))
+    async with asyncio.timeout(GUARD_S):
+        while listener.overflows == 0:
+            await asyncio.sleep(0.01)
+    assert await asyncio.wait_for(anext(stream), GUARD_S) == sse_message(ConsoleEvent(RESYNC))
+    assert hooks == ["back", "own"]  # a missed PRESENCE_WANTED or own event is made up for
     await stream.aclose()
-    assert bus.subscriptions == 0
-    said = [r.getMessage() for r in caplog.records]
-    assert not [m for m in said if "Redis unavailable" in m], said  # the limit, not an outage: no false alarm
-    assert [m for m in said if "live streams already subscribed" in m]
+    assert not bus.fanout.listeners
     await redis.aclose()
