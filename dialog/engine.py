@@ -92,7 +92,10 @@ class DialogEngine:
     # ------------------------------------------------------------------ the Dialog port
     async def greet(self, session_id: str | None, caller: CallerInfo) -> Outcome:
         session = await self._load(session_id, caller)
-        text = say.greeting(self.config.shop_name, phone=caller.channel == "phone")
+        if say.written(caller.channel):  # read, not heard: the chat's own welcome, no "press zero"
+            text = say.written_greeting(self.config.brand)
+        else:
+            text = say.greeting(self.config.shop_name, phone=caller.channel == "phone")
         outcome = await self._finish(session, Reply("answer", text))
         self.logs.conversation(session, caller, outcome)  # a call the caller hangs up in silence is history too
         return outcome
@@ -216,13 +219,21 @@ class DialogEngine:
             return pending
         if self.orders is not None and (order := await self.orders.step(s, text, number, caller.phone)) is not None:
             return order
+        if is_greeting_only(text) and s.expects != "order_number":  # never a question: the KB misread "dzień
+            return Reply("answer", self._hello(s))  # dobry" as "ile trwa dostawa?" ("dni") without a model
         if not is_not_that(text) and (kb := await self.cpu.run(lane, self.kb_step.ask, s, text)) is not None:
             return kb
         if s.expects == "order_number" and self.orders is not None:
             return self._missed(s, self.orders.ask_again(s))
-        if is_greeting_only(text):
-            return Reply("answer", say.HELLO_AGAIN)
         return await self._not_understood(s, text, caller, lane)
+
+    def _hello(self, s: Session) -> str:
+        """The reply to a bare "dzień dobry": a chat's first message gets the chat's welcome (a chat has no
+        greeting of its own before it, unlike a call), naming the brand; later, or on the phone, HELLO_AGAIN."""
+        first = all(role == "caller" for role, _ in s.history)
+        if first and say.written(s.channel):
+            return say.written_greeting(self.config.brand, notice=False)  # the widget shows the notice apart
+        return say.HELLO_AGAIN
 
     async def _escalation(self, s: Session, text: str, lane: int) -> Reply | None:
         """A transfer for what the caller's words say (urgent > complaint > human > offer), else None."""
@@ -240,7 +251,8 @@ class DialogEngine:
         s.misses += 1
         s.failed_attempts += 1
         offered = await self.cpu.run(lane, self.kb_step.suggest, s, text) if s.misses == 1 else None
-        reply = self._missed(s, offered or Reply("clarify", self.kb_step.clarify(s.misses, self.orders is not None)))
+        prompt = self.kb_step.clarify(s.misses, self.orders is not None, written=say.written(s.channel))
+        reply = self._missed(s, offered or Reply("clarify", prompt))
         self.logs.miss(s, text, caller, transferred=reply.transfer is not None, offered=reply.expects == "choice")
         return reply
 
@@ -272,7 +284,8 @@ class DialogEngine:
                 return given
             s.misses += 1
             s.failed_attempts += 1
-            reply = self._missed(s, Reply("clarify", say.KB_OTHER_WORDS))  # "not that": examples would be a guess
+            other_words = say.worded("KB_OTHER_WORDS", s.channel)  # "not that": examples would be a guess
+            reply = self._missed(s, Reply("clarify", other_words))
             for asked in s.caller_turns()[-2:-1]:  # the question the KB misread is a gap too
                 self.logs.miss(s, asked, CallerInfo(channel=s.channel), transferred=reply.transfer is not None)
             return reply

@@ -35,6 +35,7 @@ class EngineConfig:
     answer_threshold: float | None = None
     clarify_threshold: float | None = None
     shop_name: str = "Sklep Demo"  # catalogue.shop_phrase(brand): "Dzień dobry, tu Sklep Demo. Odbiera …"
+    brand: str | None = "Sklep Demo"  # as written, for the chat's welcome (catalogue.written_welcome); None: none
     min_order_digits: int = 4
     max_order_digits: int = 10
     extra_vocabulary: tuple[str, ...] = DEFAULT_VOCABULARY

@@ -88,11 +88,12 @@ class KBStep:
                 seen |= stems
         return tuple(chosen)
 
-    def clarify(self, misses: int, orders: bool) -> str:
-        """The re-prompt after a miss, with the KB's examples (an order question first where orders exist)."""
+    def clarify(self, misses: int, orders: bool, written: bool = False) -> str:
+        """The re-prompt after a miss, with the KB's examples (an order question first where orders exist);
+        ``written``: the chat's wording."""
         first = say.ORDER_QUESTION_EXAMPLE if orders else ""
         examples = [first, *self._examples(first)] if first else list(self.examples)
-        return say.clarify(misses, examples[:2])
+        return say.clarify(misses, examples[:2], written)
 
     def phrases(self, orders: bool) -> list[str]:
         """The KB's replies said word for word (each answer, each confirm question, the miss re-prompt)."""
@@ -191,7 +192,8 @@ class KBStep:
             return None
         s.offer, s.offer_value = "kb_choice", "\t".join(m.entry_id for m in matches)
         s.slots.pop(_WHICH_ASKED, None)
-        return Reply("clarify", say.KB_SUGGEST.format(first=questions[0], second=questions[1]), expects="choice")
+        text = say.worded("KB_SUGGEST", s.channel).format(first=questions[0], second=questions[1])
+        return Reply("clarify", text, expects="choice")
 
     def pick(self, s: Session, text: str) -> Reply | None:
         """Words about the two topics offered, read before anything else: "pierwsze", "chodzi mi o to drugie",
@@ -199,7 +201,7 @@ class KBStep:
         for either). None: the turn says something else."""
         index = choice_index(text)
         if index is None:
-            return Reply("clarify", say.KB_OTHER_WORDS) if declines_both(text) else None
+            return Reply("clarify", say.worded("KB_OTHER_WORDS", s.channel)) if declines_both(text) else None
         return self._picked(s, index)
 
     def choose(self, s: Session, text: str, answer: bool | None) -> Reply | None:
@@ -214,7 +216,8 @@ class KBStep:
         if answer is True and len(offered) == 2 and not s.slots.get(_WHICH_ASKED):
             s.slots[_WHICH_ASKED] = "1"  # a second "tak" is a miss, not this question again
             first, second = (self._option(i) for i in offered)
-            return Reply("clarify", say.KB_SUGGEST_WHICH.format(first=first, second=second), expects="choice")
+            which = say.worded("KB_SUGGEST_WHICH", s.channel).format(first=first, second=second)
+            return Reply("clarify", which, expects="choice")
         return None
 
     def _picked(self, s: Session, index: int) -> Reply | None:

@@ -85,7 +85,7 @@ class OrderFlow:
             session.offer, session.offer_value = "transfer", "requested_human"
             text = say.ORDER_NOT_FOUND_OFFER.format(order_id=number)
             return Reply("clarify", text, expects="yes_no", order_id=number)
-        text = say.ORDER_NOT_FOUND.format(order_id=number)
+        text = say.worded("ORDER_NOT_FOUND", session.channel).format(order_id=number)
         return Reply("clarify", text, expects="order_number", order_id=number)
 
     async def for_agent(self, session: Session, text: str, wait: bool) -> None:
@@ -138,7 +138,7 @@ class OrderFlow:
         """Waiting for a number and none came: ask once more (counts as a miss)."""
         session.misses += 1
         session.failed_attempts += 1
-        return Reply("clarify", say.ASK_ORDER_NUMBER_AGAIN, expects="order_number")
+        return Reply("clarify", say.worded("ASK_ORDER_NUMBER_AGAIN", session.channel), expects="order_number")
 
     async def step(self, s: Session, text: str, number: str | None, phone: str | None) -> Reply | None:
         """Order numbers and order/address questions; None when the turn is not about an order."""

@@ -26,7 +26,7 @@ def small_talk(s: Session, text: str, answer: bool | None, missed: Missed | None
     if is_repeat_request(text):
         last = s.last_reply
         if not last:
-            return Reply("answer", say.NOTHING_TO_REPEAT, repeatable=False)
+            return Reply("answer", say.worded("NOTHING_TO_REPEAT", s.channel), repeatable=False)
         return Reply("answer", say.REPEAT_PREFIX + last, expects=s.expects, anything_else=s.asked_anything_else)
     if s.asked_anything_else and is_not_that(text):  # "nie, to nie to": the answer missed, no goodbye
         return _answer_missed(s, missed)
@@ -52,4 +52,4 @@ def _answer_missed(s: Session, missed: Missed | None) -> Reply:
         missed(s.topic, rejected >= MAX_REJECTED)
     if rejected >= MAX_REJECTED:
         return Reply("transfer", say.TRANSFER["not_understood"], transfer="not_understood")
-    return Reply("clarify", say.ANSWER_MISSED)
+    return Reply("clarify", say.worded("ANSWER_MISSED", s.channel))

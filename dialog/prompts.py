@@ -38,6 +38,8 @@ from dialog.yaml_errors import describe_yaml_error
 
 TOP_LEVEL = ("brand", "prompts")
 OPTIONAL = frozenset({"examples"})  # placeholders an override may leave out (CLARIFY without the KB's examples)
+# ... and of one text only: the chat's welcome may name the office itself, inflected ("Witamy w Urzędzie Gminy").
+OPTIONAL_IN: Mapping[str, frozenset[str]] = {"GREETING_WRITTEN": frozenset({"brand"})}
 MAX_BRAND_CHARS = 80
 
 
@@ -93,7 +95,8 @@ def parse_prompts(data: Any, source: str, path: Path | None = None) -> Prompts:
         name = str(key).upper()
         if str(key) != str(key).lower() or name not in defaults:
             raise PromptsError(f"{source}: prompts.{key}: unknown key{_suggest(str(key).lower(), known)}")
-        texts[name] = _check_text(value, defaults[name], f"{source}: prompts.{key}")
+        optional = OPTIONAL | OPTIONAL_IN.get(name, frozenset())
+        texts[name] = _check_text(value, defaults[name], f"{source}: prompts.{key}", optional)
     return Prompts(texts=texts, brand=brand, path=path)
 
 
@@ -139,29 +142,30 @@ def placeholders(text: str, where: str = "text") -> set[str]:
     return names
 
 
-def _check_text(value: Any, default: Text, where: str) -> Text:
+def _check_text(value: Any, default: Text, where: str, optional: frozenset[str] = OPTIONAL) -> Text:
     if isinstance(default, str):
-        return _check_string(value, default, where)
+        return _check_string(value, default, where, optional)
     if isinstance(default, tuple):
         if not isinstance(value, list) or len(value) != len(default):
             raise PromptsError(f"{where}: expected a list of {len(default)} texts")
-        return tuple(_check_string(v, d, f"{where}[{i}]") for i, (v, d) in enumerate(zip(value, default, strict=True)))
+        pairs = enumerate(zip(value, default, strict=True))
+        return tuple(_check_string(v, d, f"{where}[{i}]", optional) for i, (v, d) in pairs)
     if not isinstance(value, dict):
         raise PromptsError(f"{where}: expected a mapping with some of: {', '.join(default)}")
     out: dict[str, str] = {}
     for key, text in value.items():
         if str(key) not in default:
             raise PromptsError(f"{where}.{key}: unknown key{_suggest(str(key), list(default))}")
-        out[str(key)] = _check_string(text, default[str(key)], f"{where}.{key}")
+        out[str(key)] = _check_string(text, default[str(key)], f"{where}.{key}", optional)
     return out
 
 
-def _check_string(value: Any, default: str, where: str) -> str:
+def _check_string(value: Any, default: str, where: str, optional: frozenset[str] = OPTIONAL) -> str:
     if not isinstance(value, str) or not value.strip():
         raise PromptsError(f"{where}: expected non-empty text")
     text = " ".join(value.split())  # YAML folded lines: one spoken sentence, single spaces
     expected, got = placeholders(default, where), placeholders(text, where)
-    missing, extra = sorted(expected - got - OPTIONAL), sorted(got - expected)
+    missing, extra = sorted(expected - got - optional), sorted(got - expected)
     if missing and extra:  # one swapped for another ("tu {brand}" where the greeting takes {shop})
         needs = _names(expected)
         raise PromptsError(
@@ -182,6 +186,25 @@ def _names(names: set[str]) -> str:
 def _suggest(key: str, known: Any) -> str:
     close = difflib.get_close_matches(key, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def written_left_default(texts: Mapping[str, Any]) -> str | None:
+    """Why the text chat may read other words than the phone says: the prompts override a text that has a
+    written variant (``clarify`` and ``clarify_written``) but not the variant, which the chat keeps as shipped.
+    None when every such text is overridden with its variant. The greeting is left out: the chat's welcome
+    already names the brand (``greeting_written``), whatever the phone greeting's wording."""
+    names = [
+        name.lower()
+        for name in texts
+        if f"{name}_WRITTEN" in catalogue.defaults() and f"{name}_WRITTEN" not in texts and name != "GREETING"
+    ]
+    if not names:
+        return None
+    variants = ", ".join(f"{n}_written" for n in names)
+    return (
+        f"prompts override {', '.join(names)} but not {variants}: the text chat keeps the default written "
+        f"wording ('Proszę napisać…'); override both"
+    )
 
 
 def greeting_half_overridden(texts: Mapping[str, Any]) -> str | None:

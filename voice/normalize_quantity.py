@@ -1,7 +1,8 @@
 """Money, measured quantities, numeric ranges, ordinal floors and plain numbers.
 
 Every counted noun agrees with its number (1 złoty, 2-4 złote but 12-14 złotych, 5+ złotych, 22 złote)
-and the case the preceding word demands ("do 100 zł" -> "do stu złotych").
+and the case the preceding words demand ("do 100 zł" -> "do stu złotych", "nie przekracza 100 zł" -> "nie
+przekracza stu złotych").
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from voice.normalize_numbers import (
     plural_index,
     quantity,
 )
-from voice.normalize_util import GENITIVE_WORDS, UPPER, Rule, rule, sentence_dot, word_before, words_after
+from voice.normalize_util import (
+    GENITIVE_WORDS,
+    UPPER,
+    Rule,
+    negated_object,
+    rule,
+    sentence_dot,
+    word_before,
+    words_after,
+)
 
 _ZLOTY = Noun("złoty", "złote", "złotych", "złotego")
 _GROSZ = Noun("grosz", "grosze", "groszy", "grosza")
@@ -82,7 +92,8 @@ _STREET_BEFORE = re.compile(rf"[{UPPER}]\w*\.?\s+$")
 
 
 def _case(m: re.Match[str]) -> Case:
-    return "gen" if word_before(m) in GENITIVE_WORDS else "nom"
+    """The genitive after a preposition that governs it ("do 100 zł") or a negated verb ("nie przekracza")."""
+    return "gen" if word_before(m) in GENITIVE_WORDS or negated_object(m) else "nom"
 
 
 def _whole(m: re.Match[str]) -> int:

@@ -22,6 +22,13 @@ GENITIVE_WORDS = frozenset(
      "spośród", "oprócz", "sprzed", "kwoty", "wartości"}
 )  # fmt: skip
 
+# Verbs whose object is an amount ("przekracza 100 zł"): negated, they take it in the genitive, as every
+# transitive verb does ("nie przekracza stu złotych", "kwota nieprzekraczająca stu złotych"). Stems, so every
+# person, tense and participle counts; only these, since "nie więcej niż 100 zł" keeps "sto" (after "niż" the
+# case is the compared word's) and "nie kosztuje 100 zł" is said both ways.
+NEGATED_GENITIVE_STEMS = ("przekracz", "przekrocz", "pobier", "pobra", "zwraca", "zwróc", "płac", "zapłac", "otrzym")
+_NEGATED_VERB_BEFORE = re.compile(r"(?:\bnie\s+|\bnie)([^\W\d_]+)\s*$", re.IGNORECASE)
+
 Handler = Callable[[re.Match[str]], str]
 
 
@@ -47,6 +54,13 @@ def word_before(m: re.Match[str], skip: frozenset[str] = frozenset()) -> str:
         if word not in skip:
             return word
         text = text[: found.start()]
+
+
+def negated_object(m: re.Match[str]) -> bool:
+    """True when the match is the object of a negated verb of ``NEGATED_GENITIVE_STEMS``: "nie przekracza
+    100 zł", "nieprzekraczająca 100 zł" (the genitive of negation: "nie przekracza stu złotych")."""
+    found = _NEGATED_VERB_BEFORE.search(m.string, 0, m.start())
+    return found is not None and found.group(1).lower().startswith(NEGATED_GENITIVE_STEMS)
 
 
 def words_after(m: re.Match[str]) -> list[str]:

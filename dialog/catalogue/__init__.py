@@ -14,6 +14,10 @@ The texts are written by topic in the modules of this package (``conversation``,
 ``channels``, ``warm_transfer``, ``call_edges``), and all of them are imported here: this namespace is the one
 catalogue that ``configure`` overrides and that code reads. The topic modules hold the defaults only; code never
 imports from them (``tests/unit/dialog/test_prompts.py`` checks both rules).
+
+One catalogue for every channel, but the text chat is read, not heard: where a sentence says "Proszę
+powiedzieć…" or "cyfra po cyfrze", its written variant ``NAME_WRITTEN`` (overridable like any text) is what a
+chat gets (``worded``, ``clarify(..., written=True)``, ``written_greeting``); the phone's wording is unchanged.
 """
 
 from __future__ import annotations
@@ -40,12 +44,36 @@ _MONTHS = (
 )  # fmt: skip
 
 
-def clarify(misses: int, examples: list[str]) -> str:
+_WRITTEN_CHANNELS = frozenset({"chat"})  # read on a screen; phone, speaker and voice devices are heard
+
+
+def written(channel: str) -> bool:
+    """Whether ``channel`` shows the replies as text (the chat), so it gets the ``_WRITTEN`` variants."""
+    return channel in _WRITTEN_CHANNELS
+
+
+def worded(name: str, channel: str) -> str:
+    """The text ``name`` ("KB_OTHER_WORDS") as ``channel`` gets it: ``NAME_WRITTEN`` on a written channel
+    where the catalogue has one ("Proszę napisać…"), else the text itself ("Proszę powiedzieć…").
+
+    Why by name: both variants are overridable texts read at call time, and one call site serves every channel.
+    """
+    module = globals()
+    text = module.get(f"{name}_WRITTEN") if written(channel) else None
+    text = module[name] if text is None else text
+    if not isinstance(text, str):
+        raise TypeError(f"{name} is not a single text")
+    return text
+
+
+def clarify(misses: int, examples: list[str], written: bool = False) -> str:
     """The re-prompt after the ``misses``-th turn in a row not understood (1 = the first), suggesting
-    ``examples``: questions this hotline answers, not a shop's when the KB is an office's."""
-    text = CLARIFY[min(max(misses, 1), len(CLARIFY)) - 1]
+    ``examples``: questions this hotline answers, not a shop's when the KB is an office's. ``written``:
+    the chat's wording ("Proszę napisać…")."""
+    texts = CLARIFY_WRITTEN if written else CLARIFY
+    text = texts[min(max(misses, 1), len(texts)) - 1]
     if "{examples}" in text and not examples:
-        return CLARIFY_NO_EXAMPLES
+        return CLARIFY_NO_EXAMPLES_WRITTEN if written else CLARIFY_NO_EXAMPLES
     return text.format(examples=f" {EXAMPLES_OR} ".join(examples))
 
 
@@ -79,6 +107,22 @@ def greeting(shop: str, phone: bool = False) -> str:
     return " ".join(p for p in parts if p)
 
 
+def written_welcome(brand: str | None) -> str:
+    """The text chat's welcome ("Dzień dobry, tu Zielony Ogród. Na czacie odpowiada automatyczny asystent."):
+    the brand as written; without one GREETING_NO_BRAND_WRITTEN, unless the operator's greeting_written names
+    the office itself (no ``{brand}``)."""
+    if brand or "{brand}" not in GREETING_WRITTEN:
+        return GREETING_WRITTEN.format(brand=brand or "")
+    return GREETING_NO_BRAND_WRITTEN
+
+
+def written_greeting(brand: str | None, notice: bool = True) -> str:
+    """The text chat's opening: the welcome, the RODO notice (``notice``; a chat widget that shows the notice
+    apart asks without it) and "W czym mogę pomóc?". No DTMF hint: nothing to press in a chat."""
+    parts = [written_welcome(brand), RODO_NOTICE if notice else "", HOW_CAN_I_HELP]
+    return " ".join(p for p in parts if p)
+
+
 def hold_wait(minutes: int) -> str:
     return HOLD_WAIT.format(minutes=minutes_phrase(minutes))
 
@@ -106,9 +150,10 @@ def template_openings(min_words: int = 2) -> list[str]:
 
 
 def _texts() -> Iterator[str]:
-    """Every caller-facing text as configured now, in catalogue order (groups and lists unpacked)."""
+    """Every spoken caller-facing text as configured now, in catalogue order (groups and lists unpacked); the
+    ``_WRITTEN`` variants are only ever read on a screen, so no voice renders them ahead."""
     for name, value in list(globals().items()):
-        if name.startswith("_") or not name.isupper():
+        if name.startswith("_") or not name.isupper() or name.endswith("_WRITTEN"):
             continue
         items = value.values() if isinstance(value, Mapping) else value if isinstance(value, tuple) else (value,)
         yield from (text for text in items if isinstance(text, str))

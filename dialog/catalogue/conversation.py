@@ -2,6 +2,9 @@
 
 Defaults only: code reads them as ``catalogue.NAME`` (``dialog/catalogue/__init__.py``), where the
 operator's prompts file may have replaced them.
+
+A text ending in ``_WRITTEN`` is the written variant of the text without that suffix: what the text chat says
+instead ("Proszę napisać…" where the phone says "Proszę powiedzieć…"), chosen by ``catalogue.worded``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ RODO_NOTICE = (
     "Dane osobowe z rozmowy przetwarzamy tylko w celu obsługi zgłoszenia i dobrowolnej oceny rozmowy "
     "na jej końcu, szczegóły są w polityce prywatności na naszej stronie."
 )
+# The text chat's opening (GET /v1/chat/greeting, a chat's first "dzień dobry"): written for reading, and with
+# the brand as written ({brand}, not shop_name_phrase, which is tuned to the phone greeting's grammar). An
+# override may leave {brand} out and name the office itself ("Witamy w Urzędzie Gminy Kórnik.").
+GREETING_WRITTEN = "Dzień dobry, tu {brand}. Na czacie odpowiada automatyczny asystent."
+GREETING_NO_BRAND_WRITTEN = "Dzień dobry, na czacie odpowiada automatyczny asystent obsługi klienta."
 DTMF_HINT = "W każdej chwili można nacisnąć zero, aby połączyć się z konsultantem."
 HOW_CAN_I_HELP = "W czym mogę pomóc?"
 HELLO_AGAIN = "Dzień dobry. W czym mogę pomóc?"
@@ -29,12 +37,18 @@ SILENCE_GOODBYE = "Nie słyszę odpowiedzi, więc kończę połączenie. Zaprasz
 # --- understanding ----------------------------------------------------------------------------------
 REPEAT_PREFIX = "Powtarzam: "
 NOTHING_TO_REPEAT = "Jeszcze niczego nie mówiłem. W czym mogę pomóc?"
+NOTHING_TO_REPEAT_WRITTEN = "Jeszcze niczego nie napisałem. W czym mogę pomóc?"
 NOT_HEARD = "Przepraszam, nic nie usłyszałem. Proszę powtórzyć."
 CLARIFY = (
     "Przepraszam, nie zrozumiałem. Proszę powiedzieć to innymi słowami, na przykład: {examples}.",
     "Nadal nie jestem pewien, o co chodzi. Proszę opisać sprawę jednym krótkim zdaniem.",
 )  # examples: two questions the KB answers (engine_kb.KBStep.examples); optional in an override
+CLARIFY_WRITTEN = (
+    "Przepraszam, nie zrozumiałem. Proszę napisać to innymi słowami, na przykład: {examples}.",
+    "Nadal nie jestem pewien, o co chodzi. Proszę opisać sprawę jednym krótkim zdaniem.",
+)
 CLARIFY_NO_EXAMPLES = "Przepraszam, nie zrozumiałem. Proszę powiedzieć to innymi słowami."  # a KB with no entries
+CLARIFY_NO_EXAMPLES_WRITTEN = "Przepraszam, nie zrozumiałem. Proszę napisać to innymi słowami."
 ORDER_QUESTION_EXAMPLE = "gdzie jest moja paczka"  # the first example of CLARIFY when orders can be looked up
 EXAMPLES_OR = "albo"  # between the examples: "ile trwa dostawa albo jak złożyć reklamację"
 KB_CONFIRM = "Czy chodzi o to: {question}"
@@ -43,8 +57,15 @@ KB_SUGGEST = (
     "Przepraszam, nie jestem pewien. Czy chodzi o to: {first}, czy o to: {second}? "
     "Jeśli o coś innego, proszę powiedzieć to innymi słowami."
 )
+KB_SUGGEST_WRITTEN = (
+    "Przepraszam, nie jestem pewien. Czy chodzi o to: {first}, czy o to: {second}? "
+    "Jeśli o coś innego, proszę napisać to innymi słowami."
+)
 KB_SUGGEST_WHICH = "Proszę powiedzieć: pierwsze, czyli {first}, albo drugie, czyli {second}."  # after a plain "tak"
+KB_SUGGEST_WHICH_WRITTEN = "Proszę napisać: pierwsze, czyli {first}, albo drugie, czyli {second}."
 ANSWER_MISSED = "Przepraszam. Proszę powiedzieć innymi słowami, o co chodzi."  # "nie, to nie to" after an answer
+ANSWER_MISSED_WRITTEN = "Przepraszam. Proszę napisać innymi słowami, o co chodzi."
 KB_OTHER_WORDS = "Dobrze. Proszę powiedzieć innymi słowami, o co chodzi."  # "nie" to "czy chodzi o…?", "żadne z nich"
+KB_OTHER_WORDS_WRITTEN = "Dobrze. Proszę napisać innymi słowami, o co chodzi."
 YES_NO_AGAIN = "Proszę odpowiedzieć tak albo nie."
 DECLINED = "Dobrze. W czym jeszcze mogę pomóc?"

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 # --- orders -----------------------------------------------------------------------------------------
 ASK_ORDER_NUMBER = "Proszę podać numer zamówienia. Jest w e-mailu potwierdzającym zamówienie."
 ASK_ORDER_NUMBER_AGAIN = "Nie usłyszałem numeru zamówienia. Proszę podać go cyfra po cyfrze."
+ASK_ORDER_NUMBER_AGAIN_WRITTEN = "Nie widzę numeru zamówienia w wiadomości. Proszę wpisać sam numer."  # text chat
 ORDER_NOT_FOUND = (
     "Nie znalazłem zamówienia numer {order_id}. Proszę sprawdzić numer i podać go jeszcze raz, cyfra po cyfrze."
 )
+ORDER_NOT_FOUND_WRITTEN = "Nie znalazłem zamówienia numer {order_id}. Proszę sprawdzić numer i wpisać go jeszcze raz."
 ORDER_NOT_FOUND_OFFER = "Niestety nie mogę znaleźć zamówienia numer {order_id}. Czy połączyć z konsultantem?"
 ORDERS_UNAVAILABLE_OFFER = (
     "Przepraszam, system zamówień chwilowo nie odpowiada. Czy połączyć z konsultantem, który sprawdzi to ręcznie?"

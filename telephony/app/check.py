@@ -24,7 +24,7 @@ from dialog.factory import bundled
 from dialog.kb import load_kb
 from dialog.orders import HttpOrders, JsonOrders, OrdersUnavailable
 from dialog.ports import Reason
-from dialog.prompts import greeting_half_overridden
+from dialog.prompts import greeting_half_overridden, written_left_default
 from dialog.redis_connect import connect_redis, safe_url
 from telephony.agents.roster import load_roster
 from telephony.app.check_phone import check_phone_line
@@ -76,6 +76,8 @@ def check_prompts(settings: Settings) -> tuple[Shop | None, list[Finding]]:
         out.append(Finding("ok", "prompts", f"{len(shop.prompts.texts)} texts from {settings.prompts_path}"))
     if (half := greeting_half_overridden(shop.prompts.texts)) is not None:
         out.append(Finding("warn", "greeting", half))
+    if (written := written_left_default(shop.prompts.texts)) is not None:
+        out.append(Finding("warn", "prompts", written))
     if shop.brand.name:
         out.append(Finding("ok", "brand", f"{shop.brand.name!r} (from {shop.brand.source})"))
     else:

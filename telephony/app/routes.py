@@ -63,10 +63,8 @@ def route_table(
     docs_guard = DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor)
     dashboard = DashboardConfig(cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone)
     misses = gateway.history.gaps.book.unanswered if gateway.history is not None else None  # the dashboard's tile
-    health = gateway.recovery.health if gateway.recovery is not None else None  # Redis timed out: 503 at once
     table: list[tuple[APIRouter, list[Any]]] = [
-        # POST /v1/chat; live chat with agents: GET /v1/chat/{id}, GET .../events (SSE), POST .../end
-        (build_chat_router(deps.dialog, deps.live_chat, gateway.metrics, gateway.store, health), api_key),
+        (chat_router(gateway, deps), api_key),  # POST /v1/chat, GET /v1/chat/greeting, live chat with agents
         (build_voice_turn_router(deps.services, gateway.metrics, device_threads(gateway)), api_key),  # /v1/voice/turn
         (build_twilio_router(twilio), []),  # /twilio/voice, /twilio/status, WS /twilio/stream
         (build_agents_router(deps.agents), []),  # /v1/agents, /v1/queues, /v1/callbacks, /v1/transfers, /v1/audit
@@ -90,6 +88,18 @@ def route_table(
     if gateway.transfer is not None and gateway.transfer.router is not None:
         table.append((gateway.transfer.router, []))  # /twilio/transfer/{tid}/..., /twilio/audio/{id}.wav
     return table
+
+
+def chat_router(gateway: Gateway, deps: GatewayDeps) -> APIRouter:
+    """POST /v1/chat, GET /v1/chat/greeting; live chat with agents: GET /v1/chat/{id}, .../events (SSE), .../end.
+    A Redis that timed out a moment ago (``gateway.recovery.health``) answers a chat 503 at once."""
+    health = gateway.recovery.health if gateway.recovery is not None else None
+    return build_chat_router(deps.dialog, deps.live_chat, gateway.metrics, gateway.store, health, brand_of(gateway))
+
+
+def brand_of(gateway: Gateway) -> str | None:
+    """The operator's name the chat's greeting gives (the one the phone greeting says)."""
+    return gateway.shop.brand.name if gateway.shop is not None else None
 
 
 def console_config(settings: Settings) -> ConsoleConfig:

@@ -116,7 +116,7 @@ def build_dialog(
         session_ttl_s=settings.session_ttl_s,
         vectors_dir=settings.models_dir / "embeddings",
         sentence=sentence_model(settings),
-        config=EngineConfig(shop_name=shop.greeting_name),
+        config=EngineConfig(shop_name=shop.greeting_name, brand=shop.brand.name),
         misses=misses,
         history=history,
         session_ids=session_ids(settings),

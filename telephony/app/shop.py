@@ -14,7 +14,14 @@ from pathlib import Path
 
 from dialog import catalogue
 from dialog.factory import bundled
-from dialog.prompts import Brand, Prompts, greeting_half_overridden, load_prompts, resolve_brand
+from dialog.prompts import (
+    Brand,
+    Prompts,
+    greeting_half_overridden,
+    load_prompts,
+    resolve_brand,
+    written_left_default,
+)
 from telephony.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,6 +61,8 @@ def configure_shop(settings: Settings) -> Shop:
         log.info("prompts: %d catalogue texts from %s", len(shop.prompts.texts), shop.prompts.path)
     if (half := greeting_half_overridden(shop.prompts.texts)) is not None:
         log.warning("%s", half)
+    if (written := written_left_default(shop.prompts.texts)) is not None:
+        log.warning("%s", written)
     if shop.brand.name is None:
         log.warning(
             "no brand configured (INFOLINIA_BRAND_NAME, 'brand:' in the prompts file or the KB): "

@@ -1,5 +1,9 @@
 """Text chat channel: ``POST /v1/chat``, the same dialog engine as the phone line, and the live hand-off.
 
+``GET /v1/chat/greeting``: what a widget shows when it opens (the welcome naming the brand, the RODO notice),
+before the customer writes. Stateless: opening a widget starts no conversation (no session, no history, no
+"solved by the bot" for a page view); the first ``POST /v1/chat`` does.
+
 The request model enforces the contract (non-empty text, at most 2,000 characters, strict types) so bad
 input gets a 422 with a clear message before it reaches the engine.
 
@@ -19,10 +23,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
+from dialog import catalogue
 from dialog.ports import Dialog, KeyValueStore
 from dialog.store import SessionRepo
 from telephony.chat.handoff import ChatHandoff
-from telephony.chat.models import ChatRequest, ChatResponse, EndResponse, LiveChat, SessionId
+from telephony.chat.models import ChatGreeting, ChatRequest, ChatResponse, EndResponse, LiveChat, SessionId
 from telephony.chat.resume import lost_view
 from telephony.chat.stream import SSE_HEADERS, customer_stream
 from telephony.chat.turn import ChatTurns, with_url
@@ -42,12 +47,14 @@ def build_chat_router(
     metrics: Any = None,
     store: KeyValueStore | None = None,
     health: StoreHealth | None = None,
+    brand: str | None = None,
 ) -> APIRouter:
     """``get_dialog``: the engine built at start-up, per request (``GatewayDeps.dialog`` waits while the
     models are still loading). ``get_live``: the hand-off, None without Redis (then a chat asking for a
     person is told no agent can take it, instead of being promised one). ``metrics``: counts those.
     ``store``: the session store, asked first when a conversation is continued (a 503 while it is down).
-    ``health``: Redis timed out a moment ago (``telephony/store_health.py``): a 503 at once, no second wait."""
+    ``health``: Redis timed out a moment ago (``telephony/store_health.py``): a 503 at once, no second wait.
+    ``brand``: the operator's name, for the greeting (None: the greeting names none)."""
     router = APIRouter(tags=["chat"])
     turns = ChatTurns(None if store is None else SessionRepo(store), metrics, health=health)
     Live = Annotated[LiveChat | None, Depends(get_live)]
@@ -55,6 +62,12 @@ def build_chat_router(
     @router.post("/v1/chat", response_model=ChatResponse)
     async def chat(body: ChatRequest, dialog: Annotated[Dialog, Depends(get_dialog)], live: Live) -> dict[str, Any]:
         return await turns.answer(body, dialog, live)
+
+    @router.get("/v1/chat/greeting", response_model=ChatGreeting)  # before /v1/chat/{session_id}
+    async def greeting() -> dict[str, Any]:
+        """Read per request: the catalogue holds the operator's wording, configured once at start-up."""
+        welcome = catalogue.written_greeting(brand, notice=False)
+        return {"greeting": welcome, "privacy_notice": catalogue.RODO_NOTICE, "brand": brand}
 
     _handoff_routes(router, Live)
     return router

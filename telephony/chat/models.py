@@ -77,6 +77,14 @@ class ChatResponse(BaseModel):
     handoff: HandoffOut | None = None
 
 
+class ChatGreeting(BaseModel):
+    """What a chat widget shows when it opens, before the customer writes (``GET /v1/chat/greeting``)."""
+
+    greeting: str  # the welcome naming the brand and "W czym mogę pomóc?": the bot's first bubble
+    privacy_notice: str  # the RODO notice (catalogue RODO_NOTICE): shown with the greeting, before any message
+    brand: str | None  # the operator's name as configured (a widget's header); None: no brand
+
+
 class EndResponse(BaseModel):
     session_id: str
     handoff: HandoffOut

@@ -134,7 +134,7 @@ async def test_a_miss_offers_the_two_nearest_entries_and_a_pick_answers() -> Non
     # "żadne z nich" sits near "I want a person" by meaning (0.899): said to the offer it asks for other words
     offer = await engine.handle(None, "czy wysyłka jest za darmo", caller)
     declined = await engine.handle(offer.session_id, "żadne z nich", caller)
-    assert declined.transfer is None and declined.reply == catalogue.KB_OTHER_WORDS
+    assert declined.transfer is None and declined.reply == catalogue.KB_OTHER_WORDS_WRITTEN
 
 
 async def test_no_orders_source_never_asks_for_an_order_number() -> None:

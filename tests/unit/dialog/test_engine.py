@@ -21,6 +21,7 @@ from dialog.store import MemoryStore, RedisStore, SessionRepo
 
 NOW = datetime(2026, 11, 22, 12, 0).timestamp()
 CHAT = CallerInfo(channel="chat")
+PHONE = CallerInfo(channel="phone", phone="+48600100200")
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +157,7 @@ async def test_orders_unavailable_apologises_and_offers_a_human(kb: KnowledgeBas
 async def test_two_misses_transfer_as_not_understood_with_summary(engine: DialogEngine) -> None:
     first, second = await talk(engine, ["jaka jutro będzie pogoda", "bla bla xyz"])
     assert first.action == "clarify" and first.reply == (
-        "Przepraszam, nie zrozumiałem. Proszę powiedzieć to innymi słowami, na przykład: "
+        "Przepraszam, nie zrozumiałem. Proszę napisać to innymi słowami, na przykład: "  # a chat: written
         "gdzie jest moja paczka albo ile trwa dostawa."
     )
     assert second.action == "transfer" and second.transfer is not None
@@ -186,7 +187,7 @@ async def test_repeat_thanks_and_goodbye(engine: DialogEngine) -> None:
     (greeting_again,) = await talk(engine, ["powtórz"])
     assert greeting_again.reply.startswith(say.REPEAT_PREFIX + "Dzień dobry")
     nothing = await engine.handle(None, "powtórz", CHAT)  # no greeting in a chat started cold
-    assert nothing.reply == say.NOTHING_TO_REPEAT
+    assert nothing.reply == say.NOTHING_TO_REPEAT_WRITTEN  # "nie napisałem": a chat is read
 
 
 async def test_very_long_input_is_cut(engine: DialogEngine) -> None:
@@ -293,7 +294,7 @@ async def test_kb_bands_answer_confirm_and_miss(orders: JsonOrders) -> None:
     assert confirm.expects == "yes_no" and confirm.reply == "Czy chodzi o to: w jakich godzinach działa infolinia?"
     assert yes.kb_id == "godziny" and yes.action == "answer"
     _, no = await talk(engine, ["czy macie otwarte", "nie"])
-    assert no.action == "clarify" and no.reply == say.KB_OTHER_WORDS  # not "nie zrozumiałem" and random examples
+    assert no.action == "clarify" and no.reply == say.KB_OTHER_WORDS_WRITTEN  # not "nie zrozumiałem" and examples
     miss = await engine.handle(None, "xyz", CHAT)
     assert miss.reply.endswith("gdzie jest moja paczka albo w jakich godzinach działa infolinia.")
     assert "infolinia" in engine.vocabulary() and "InPost" in engine.vocabulary()
@@ -509,10 +510,13 @@ async def test_a_miss_suggests_questions_this_kb_answers_not_a_shops(kb: Knowled
     """Without an orders source (an office, a telecom) the re-prompt never suggests "gdzie jest moja
     paczka"; its examples are the KB's own, on two different topics, as a caller would say them."""
     engine = DialogEngine(kb, None, SessionRepo(MemoryStore()))
-    (miss,) = await talk(engine, ["jaka jutro będzie pogoda"])
+    (miss,) = await talk(engine, ["jaka jutro będzie pogoda"], PHONE)
     assert miss.action == "clarify" and "paczka" not in miss.reply
     assert miss.reply.endswith("na przykład: ile trwa dostawa albo jak zwrócić produkt.")
     assert miss.reply in engine.phrases()  # pre-rendered for the phone like every fixed reply
+    (written,) = await talk(engine, ["jaka jutro będzie pogoda"])  # the chat's: the same examples, written
+    assert written.reply.startswith("Przepraszam, nie zrozumiałem. Proszę napisać to innymi słowami")
+    assert written.reply.endswith("na przykład: ile trwa dostawa albo jak zwrócić produkt.")
 
 
 def test_the_examples_are_short_and_on_different_topics() -> None:
@@ -538,12 +542,19 @@ def test_the_examples_are_short_and_on_different_topics() -> None:
 
 
 async def test_an_operators_re_prompt_without_examples_is_said_as_written(engine: DialogEngine) -> None:
-    say.configure({"CLARIFY": ("Nie zrozumiałem, proszę powtórzyć.", "Proszę opisać sprawę krócej.")})
+    say.configure(
+        {
+            "CLARIFY": ("Nie zrozumiałem, proszę powtórzyć.", "Proszę opisać sprawę krócej."),
+            "CLARIFY_WRITTEN": ("Nie zrozumiałem, proszę napisać inaczej.", "Proszę opisać sprawę krócej."),
+        }
+    )
     try:
-        (first,) = await talk(engine, ["jaka jutro będzie pogoda"])
+        (said,) = await talk(engine, ["jaka jutro będzie pogoda"], PHONE)
+        (written,) = await talk(engine, ["jaka jutro będzie pogoda"])
     finally:
         say.configure({})
-    assert first.reply == "Nie zrozumiałem, proszę powtórzyć."
+    assert said.reply == "Nie zrozumiałem, proszę powtórzyć."
+    assert written.reply == "Nie zrozumiałem, proszę napisać inaczej."  # the chat's own override
 
 
 # ---------------------------------------------------------------- how a conversation counts

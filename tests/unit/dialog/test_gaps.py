@@ -87,7 +87,7 @@ async def test_answers_said_to_be_wrong_are_gaps_and_the_second_goes_to_a_person
     first = await engine.handle(None, "godziny", chat)
     assert first.action == "answer"
     sid = first.session_id
-    assert (await engine.handle(sid, "nie, to nie to", chat)).reply == say.ANSWER_MISSED
+    assert (await engine.handle(sid, "nie, to nie to", chat)).reply == say.ANSWER_MISSED_WRITTEN
     assert (await engine.handle(sid, "jak długo paczka", chat)).action == "answer"
     second = await engine.handle(sid, "to nie to", chat)
     assert second.transfer is not None and second.transfer.reason == "not_understood"
@@ -96,7 +96,7 @@ async def test_answers_said_to_be_wrong_are_gaps_and_the_second_goes_to_a_person
     confirm = await engine.handle(None, "kiedy otwarte", chat)  # "czy chodzi o…?" "tak", the answer: wrong
     assert confirm.expects == "yes_no"
     assert (await engine.handle(confirm.session_id, "tak", chat)).action == "answer"
-    assert (await engine.handle(confirm.session_id, "nie, to nie to", chat)).reply == say.ANSWER_MISSED
+    assert (await engine.handle(confirm.session_id, "nie, to nie to", chat)).reply == say.ANSWER_MISSED_WRITTEN
     await engine.logs.drain()
     assert [(m.text, m.transferred) for m in log.misses] == [
         ("godziny", False),

@@ -67,7 +67,7 @@ async def talk(dialog: DialogEngine, turns: list[str]) -> list[Outcome]:
     return [await dialog.handle(sid, text, CHAT) for text in turns]
 
 
-SUGGESTION = say.KB_SUGGEST.format(first="ile kosztuje dostawa", second="jak długo trwa dostawa")
+SUGGESTION = say.KB_SUGGEST_WRITTEN.format(first="ile kosztuje dostawa", second="jak długo trwa dostawa")
 
 
 @pytest.mark.parametrize(("pick", "entry"), [("pierwsze", "koszt"), ("to drugie", "czas"), ("2", "czas")])
@@ -86,7 +86,9 @@ async def test_the_topic_in_other_words_picks_the_offered_entry_it_is_nearest() 
 async def test_a_plain_yes_asks_which_and_the_next_turn_picks() -> None:
     _, which, answer = await talk(engine(), ["czy wysyłka jest za darmo", "tak", "drugie"])
     assert which.expects == "choice"
-    assert which.reply == say.KB_SUGGEST_WHICH.format(first="ile kosztuje dostawa", second="jak długo trwa dostawa")
+    assert which.reply == say.KB_SUGGEST_WHICH_WRITTEN.format(
+        first="ile kosztuje dostawa", second="jak długo trwa dostawa"
+    )
     assert answer.kb_id == "czas"
 
 
@@ -96,7 +98,7 @@ async def test_a_plain_yes_asks_which_and_the_next_turn_picks() -> None:
 async def test_no_to_both_asks_for_other_words_and_the_next_miss_goes_to_a_person(no: str) -> None:
     """The offer said "jeśli o coś innego, proszę powiedzieć to innymi słowami": a plain no is no second miss."""
     _, declined, again = await talk(engine(), ["czy wysyłka jest za darmo", no, "pogoda"])
-    assert declined.reply == say.KB_OTHER_WORDS and declined.transfer is None and declined.expects == "text"
+    assert declined.reply == say.KB_OTHER_WORDS_WRITTEN and declined.transfer is None and declined.expects == "text"
     assert again.transfer is not None and again.transfer.reason == "not_understood"
 
 
@@ -140,7 +142,8 @@ async def test_another_question_is_answered_as_usual_and_the_offer_is_forgotten(
 
 async def test_below_the_band_or_without_one_the_fixed_examples_stay() -> None:
     (far,) = await talk(engine(), ["pogoda"])
-    assert far.expects == "text" and far.reply == say.clarify(1, ["ile kosztuje dostawa", "jak zwrócić towar"])
+    examples = ["ile kosztuje dostawa", "jak zwrócić towar"]
+    assert far.expects == "text" and far.reply == say.clarify(1, examples, written=True)  # a chat: "napisać"
     (plain,) = await talk(engine(_KB(suggest=None)), ["czy wysyłka jest za darmo"])
     assert plain.expects == "text" and plain.reply.startswith("Przepraszam, nie zrozumiałem.")
 

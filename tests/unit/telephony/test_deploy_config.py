@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from dialog.prompts import load_prompts
+from dialog.prompts import load_prompts, written_left_default
 from telephony.settings import Settings
 from tests.support.paths import REPO_ROOT
 
@@ -46,6 +46,8 @@ def test_plain_http_and_wyoming_are_published_on_localhost_only() -> None:
 def test_the_example_prompts_file_is_valid() -> None:
     prompts = load_prompts(DOCKER / "config" / "prompts.example.yaml")
     assert prompts.brand == "Zielony Ogród" and "RODO_NOTICE" in prompts.texts
+    assert written_left_default(prompts.texts) is None  # the chat's variants come with the spoken ones
+    assert prompts.texts["GREETING_WRITTEN"] == "Witamy w Zielonym Ogrodzie. Na czacie odpowiada automatyczny asystent."
 
 
 def test_every_setting_is_in_the_readme_settings_table() -> None:

@@ -41,9 +41,9 @@ def own_kb(tmp_path: Path) -> Path:
     return path
 
 
-async def greeting(settings: Settings) -> str:
+async def greeting(settings: Settings, channel: str = "phone") -> str:
     dialog = build_dialog(settings, MemoryStore())
-    return (await dialog.greet(None, CallerInfo(channel="chat"))).reply
+    return (await dialog.greet(None, CallerInfo(channel=channel))).reply
 
 
 async def test_the_demo_greets_as_sklep_demo() -> None:
@@ -54,6 +54,8 @@ async def test_the_demo_greets_as_sklep_demo() -> None:
 async def test_an_own_kb_without_a_brand_never_says_sklep_demo(own_kb: Path) -> None:
     text = await greeting(Settings(speech=False, kb_path=own_kb))
     assert "Sklep Demo" not in text and text.startswith(catalogue.GREETING_NO_BRAND)
+    written = await greeting(Settings(speech=False, kb_path=own_kb), "chat")
+    assert written.startswith(catalogue.GREETING_NO_BRAND_WRITTEN) and catalogue.RODO_NOTICE in written
 
 
 async def test_the_brand_from_the_setting_or_the_prompts_file(own_kb: Path, tmp_path: Path) -> None:
@@ -66,6 +68,10 @@ async def test_the_brand_from_the_setting_or_the_prompts_file(own_kb: Path, tmp_
     assert text.endswith("Jak mogę pomóc w ogrodzie?")
     text = await greeting(Settings(speech=False, kb_path=own_kb, prompts_path=prompts, brand_name="Ogrody Nowak"))
     assert text.startswith("Dzień dobry, tu Ogrody Nowak.")
+    # the chat's welcome names the same brand, written for reading: no "Odbiera", nothing to press
+    written = await greeting(Settings(speech=False, kb_path=own_kb, prompts_path=prompts), "chat")
+    assert written.startswith("Dzień dobry, tu Zielony Ogród. Na czacie odpowiada automatyczny asystent.")
+    assert catalogue.RODO_NOTICE in written and catalogue.DTMF_HINT not in written
 
 
 def test_the_gateway_applies_the_prompts_when_built(tmp_path: Path) -> None:

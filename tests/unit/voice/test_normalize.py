@@ -73,6 +73,19 @@ CASES: list[tuple[str, str]] = [
     ("w ciągu 1 dnia", "w ciągu jednego dnia"),
     ("1. dnia miesiąca", "pierwszego dnia miesiąca"),
     ("za 15 dni", "za piętnaście dni"),
+    # the genitive of negation: a negated verb's amount ("nie przekracza 100 zł" was said "sto złotych")
+    ("Zwrot nie przekracza 100 zł.", "Zwrot nie przekracza stu złotych."),
+    ("Nie przekracza 1 zł", "Nie przekracza jednego złotego"),
+    ("nie przekracza 22 zł", "nie przekracza dwudziestu dwóch złotych"),
+    ("nie przekracza 2,50 zł", "nie przekracza dwóch złotych pięćdziesięciu groszy"),
+    ("kwota nieprzekraczająca 2 500 zł", "kwota nieprzekraczająca dwóch tysięcy pięciuset złotych"),
+    ("Paczka nie przekracza 30 kg.", "Paczka nie przekracza trzydziestu kilogramów."),
+    ("jeśli nie przekroczy 3 dni", "jeśli nie przekroczy trzech dni"),
+    ("nie przekracza 5%", "nie przekracza pięciu procent"),
+    ("nie pobieramy 10 zł opłaty", "nie pobieramy dziesięciu złotych opłaty"),
+    ("przekracza 100 zł", "przekracza sto złotych"),  # not negated: the accusative
+    ("nie więcej niż 100 zł", "nie więcej niż sto złotych"),  # after "niż": the compared word's case
+    ("niestety 5 zł", "niestety pięć złotych"),  # "nie" inside another word is no negation
     # dates and years: genitive ordinals, as Poles read dates
     ("25.11.2026", "dwudziestego piątego listopada dwa tysiące dwudziestego szóstego roku"),
     ("2026-11-25", "dwudziestego piątego listopada dwa tysiące dwudziestego szóstego roku"),
