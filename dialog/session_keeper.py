@@ -15,7 +15,10 @@ A store that answers but no longer has the session (Redis restarted empty with n
 *not* covered: that is the lost thread of ``dialog.resume``, judged and told as before. The copy is kept as
 the store would keep it (``Session.stored``, personal data masked), so a turn during an outage sees what a
 turn after it would. ``timeout_s`` bounds each store call (None: the client's own limits): a stalled Redis
-then costs a turn that much, not the caller's whole turn deadline.
+then costs a turn that much, not the caller's whole turn deadline. ``breaker``: the process's word on a store
+that timed out a moment ago (telephony's ``StoreHealth``, passed in: dialog/ knows no gateway); while it is
+open the keeper goes straight to its copy, so only the first turn of a stall waits, and a timeout it sees
+opens it for every other part of the process too.
 
 ``shared``: another process may carry the conversation on meanwhile (a device's requests land on any HTTP
 worker). A pending copy is then checked against the store once per turn, and one the store has a *newer*
@@ -27,8 +30,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 from redis.exceptions import RedisError
@@ -41,6 +44,21 @@ STORE_ERRORS = (RedisError, OSError)  # down, refused, reset, timed out (Timeout
 T = TypeVar("T")
 
 
+class StoreBreaker(Protocol):
+    """Whether the store timed out a moment ago (``stalled``: do not send it anything now), and where each
+    failure of it is told (``saw``: a timeout opens the back-off). Structural, so telephony's ``StoreHealth``
+    fits as it is."""
+
+    @property
+    def stalled(self) -> bool: ...
+
+    def saw(self, exc: BaseException) -> bool: ...
+
+
+class StoreSkipped(RedisError):
+    """Not sent to the store: its breaker is open. Handled as any store failure (the kept copy is used)."""
+
+
 class SessionKeeper(SessionRepo):
     """``repo`` for one conversation, with its latest session in memory for when ``repo``'s store fails.
 
@@ -48,9 +66,15 @@ class SessionKeeper(SessionRepo):
     it is what every load returns until a save or ``flush`` gets it there (``shared``: a conversation other
     workers may also answer, so the store is asked once per turn and a newer session there wins)."""
 
-    def __init__(self, repo: SessionRepo, timeout_s: float | None = None, shared: bool = False) -> None:
+    def __init__(
+        self,
+        repo: SessionRepo,
+        timeout_s: float | None = None,
+        shared: bool = False,
+        breaker: StoreBreaker | None = None,
+    ) -> None:
         super().__init__(repo.store, repo.ttl_s, repo.ids)  # issues and checks ids as ``repo``
-        self.repo, self.timeout_s, self.shared = repo, timeout_s, shared
+        self.repo, self.timeout_s, self.shared, self.breaker = repo, timeout_s, shared, breaker
         self.checked = False  # a pending copy was checked against the store since the last save
         self.kept: dict[str, Any] | None = None  # the latest session, as stored (masked)
         self.before: tuple[str, dict[str, Any] | None] | None = None  # (id, session before the latest turn)
@@ -67,7 +91,7 @@ class SessionKeeper(SessionRepo):
         if kept is not None and self.pending:
             return await self._pending_or_newer(session_id, kept)
         try:
-            session = await self._ask(self.repo.load(session_id))
+            session = await self._ask(lambda: self.repo.load(session_id))
         except STORE_ERRORS as exc:
             if kept is None:
                 raise
@@ -86,10 +110,11 @@ class SessionKeeper(SessionRepo):
 
     async def flush(self) -> bool:
         """Write the pending copy to the store (a conversation's end); True when nothing is left pending."""
-        if not self.pending or self.kept is None:
+        kept = self.kept
+        if not self.pending or kept is None:
             return True
         try:
-            await self._ask(self.repo.save(Session.model_validate(self.kept)))
+            await self._ask(lambda: self.repo.save(Session.model_validate(kept)))
         except STORE_ERRORS as exc:
             log.warning("session store unavailable (%r): session %s kept here until it answers", exc, self.kept_id)
             return False
@@ -99,7 +124,7 @@ class SessionKeeper(SessionRepo):
     async def delete(self, session_id: str) -> None:
         if self.kept_id == session_id:
             self.kept, self.pending = None, False
-        await self._ask(self.repo.delete(session_id))
+        await self._ask(lambda: self.repo.delete(session_id))
 
     async def save_before(self, session_id: str, before: dict[str, Any]) -> None:
         """The session before the latest turn, here (for a retract while the store fails) and in the store."""
@@ -109,7 +134,7 @@ class SessionKeeper(SessionRepo):
             masked = None
         self.before = (session_id, masked)
         if not self.pending:  # else the store holds an older turn: its "before" would be wrong anyway
-            await self._ask(self.repo.save_before(session_id, before))
+            await self._ask(lambda: self.repo.save_before(session_id, before))
 
     async def restore_before(self, session_id: str) -> bool:
         """Take back the latest turn: in the store when it is up to date and answers, else in the copy here."""
@@ -117,7 +142,7 @@ class SessionKeeper(SessionRepo):
         self.before = None
         if not self.pending:
             try:
-                restored = await self._ask(self.repo.restore_before(session_id))
+                restored = await self._ask(lambda: self.repo.restore_before(session_id))
             except STORE_ERRORS as exc:
                 log.warning("session store unavailable (%r): turn of %s taken back here", exc, session_id)
             else:
@@ -135,7 +160,7 @@ class SessionKeeper(SessionRepo):
             return kept
         self.checked = True
         try:
-            stored = await self._ask(self.repo.load(session_id))
+            stored = await self._ask(lambda: self.repo.load(session_id))
         except STORE_ERRORS:
             return kept
         if stored is None or stored.updated_at <= kept.updated_at:
@@ -150,10 +175,19 @@ class SessionKeeper(SessionRepo):
             return None
         return Session.model_validate(self.kept)
 
-    async def _ask(self, call: Awaitable[T]) -> T:
-        if self.timeout_s is None:
-            return await call
-        return await asyncio.wait_for(call, self.timeout_s)
+    async def _ask(self, call: Callable[[], Awaitable[T]]) -> T:
+        """``call()`` within ``timeout_s``; not made at all while the ``breaker`` is open (``StoreSkipped``),
+        and a failure told to it (a timeout opens it: the next turns need not wait for one of their own)."""
+        if self.breaker is not None and self.breaker.stalled:
+            raise StoreSkipped("the session store timed out a moment ago: not asked")
+        try:
+            if self.timeout_s is None:
+                return await call()
+            return await asyncio.wait_for(call(), self.timeout_s)
+        except STORE_ERRORS as exc:
+            if self.breaker is not None:
+                self.breaker.saw(exc)
+            raise
 
 
 def with_sessions(dialog: object, sessions: SessionRepo) -> Any:

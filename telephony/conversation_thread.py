@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from dialog.ports import Dialog, Outcome
 from dialog.resume import apology_session, fresh_session, session_repo, verdict
-from dialog.session_keeper import STORE_ERRORS, SessionKeeper, with_sessions
+from dialog.session_keeper import STORE_ERRORS, SessionKeeper, StoreBreaker, with_sessions
 from telephony.metrics import count_thread_lost
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ class ConversationThread:
     loss is counted (None: not); ``store_timeout_s``: the longest a session read or write may keep a turn
     waiting before the kept copy is used (None: no own limit); ``clock``: epoch seconds for the sessions it
     writes (as the engine's); ``held_elsewhere``: other processes may take turns of it too (the keeper's
-    ``shared``). ``dialog``: the given one bound to the keeper; every turn goes to it."""
+    ``shared``); ``breaker``: the worker's store-health breaker (``telephony/store_health.py``), which the keeper
+    consults and feeds (None: each turn waits out its own timeouts). ``dialog``: the given one bound to the
+    keeper; every turn goes to it."""
 
     def __init__(
         self,
@@ -47,10 +49,11 @@ class ConversationThread:
         store_timeout_s: float | None = None,
         clock: Callable[[], float] = time.time,
         held_elsewhere: bool = False,
+        breaker: StoreBreaker | None = None,
     ) -> None:
         self.reply, self.channel, self.metrics, self.clock = reply, channel, metrics, clock
         shared = session_repo(dialog)  # None: a dialog without the engine's sessions, nothing to keep or judge
-        keeper = None if shared is None else SessionKeeper(shared, store_timeout_s, shared=held_elsewhere)
+        keeper = None if shared is None else SessionKeeper(shared, store_timeout_s, held_elsewhere, breaker)
         bound = None if keeper is None else with_sessions(dialog, keeper)
         # A dialog that cannot take the keeper (no ``with_sessions``) goes on with its own sessions, unjudged.
         self.repo = keeper if bound is not None else None

@@ -11,13 +11,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from dialog.redis_connect import is_sentinel_url, parse_sentinel_url
 from telephony.access.keys import ApiKeys, parse_networks
 from telephony.access.ratelimit import parse_rule
 from telephony.agents.hours import QueueHours, parse_hours, parse_queues
+from telephony.settings_limits import LimitsSettings
 from telephony.settings_speech import SpeechSettings
 
 
@@ -25,34 +26,16 @@ def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "infolinia"
 
 
-class Settings(SpeechSettings):
+class Settings(LimitsSettings, SpeechSettings):
     """All settings of one gateway process. Validated at start-up so a typo fails fast and clearly. The
-    speech and turn-taking part is ``SpeechSettings`` (``telephony/settings_speech.py``)."""
+    speech and turn-taking part is ``SpeechSettings`` (``telephony/settings_speech.py``), the timeouts and
+    limits ``LimitsSettings`` (``telephony/settings_limits.py``)."""
 
     model_config = SettingsConfigDict(env_prefix="INFOLINIA_", env_file=None, extra="ignore", env_ignore_empty=True)
 
     # --- state ----------------------------------------------------------------------------------
     redis_url: str | None = Field(None, description="redis://... ; unset = embedded in-process store (one worker).")
     redis_prefix: str = "infolinia:"
-    redis_failover_s: float = Field(
-        10.0,
-        ge=0,
-        description="With Sentinel (redis+sentinel://): how long a command waits for the promoted replica "
-        "during a failover before the caller degrades (spool, 503). Plain URLs retry for about 0.3 s.",
-    )
-    redis_timeout_s: float = Field(
-        2.0,
-        gt=0,
-        description="A Redis command not answered this long fails as 'Redis unavailable' (spool, 503, the "
-        "call's own copy): a stalled Redis (accepts, never answers) cannot hold a call or a chat.",
-    )
-    redis_wait_replicas: int = Field(
-        0,
-        ge=0,
-        description="Callback and voicemail requests are confirmed only once this many replicas have them "
-        "(Redis WAIT); unconfirmed ones stay in the local spool. 1 with Sentinel; 0 = a single Redis.",
-    )
-    redis_wait_ms: int = Field(500, ge=1, description="How long WAIT waits for the replicas (ms).")
     session_ttl_s: int = Field(
         3600, ge=60, description="Dialog/chat sessions expire this long after their last turn (personal data)."
     )
@@ -72,31 +55,6 @@ class Settings(SpeechSettings):
         None,
         description="Append-only file where callback/voicemail requests and final call statuses wait while "
         "Redis is down (replayed when it returns); unset = <data_dir>/spool.jsonl. Shared by the workers.",
-    )
-    recovery_interval_s: float = Field(
-        5.0, gt=0, description="How often a degraded gateway checks Redis (replays the spool, restores the roster)."
-    )
-    recovery_grace_s: float = Field(
-        30.0,
-        gt=0,
-        description="After Redis came back empty, how long a console session missing on a worker that does not "
-        "hold its live stream is answered 503 (try again) rather than 401 (log in): the worker holding the "
-        "stream puts it back meanwhile. Keep it above recovery_interval_s.",
-    )
-
-    body_read_s: float = Field(
-        30.0,
-        gt=0,
-        description="Longest time a request body may take to arrive, whole (408 past it). uvicorn waits as long "
-        "as bytes keep coming: a byte a second held a connection, and a file descriptor, forever.",
-    )
-    header_read_s: float = Field(
-        12.0,
-        gt=0,
-        description="Longest time a request's line and headers may take to arrive, from the connection's start or "
-        "the previous response's end (the connection closed past it). uvicorn has no such timeout: headers sent "
-        "a byte a second held a connection, and a file descriptor, forever. Keep it above uvicorn's 5 s "
-        "keep-alive, which still closes idle connections first.",
     )
 
     # --- dialog ---------------------------------------------------------------------------------
@@ -139,18 +97,6 @@ class Settings(SpeechSettings):
     agent_ring_timeout_s: int = Field(20, ge=5, le=120, description="How long an agent's phone rings.")
 
     # --- capacity, shutdown, observability -----------------------------------------------------
-    max_concurrent_calls: int = Field(
-        0,
-        ge=0,
-        description="Calls one worker answers at once; more hear 'all lines busy' and go to the fallback number. "
-        "0 = no limit (set it to the measured capacity / workers).",
-    )
-    drain_grace_s: float = Field(
-        60.0, ge=0, description="On SIGTERM: how long calls in progress may go on before going to the fallback number."
-    )
-    shutdown_flush_s: float = Field(
-        3.0, gt=0, description="On stopping: how long writes still held for Redis (KPIs, kept sessions) may take."
-    )
     metrics_dir: Path | None = Field(
         None, description="prometheus_client multiprocess directory shared by the workers (set by serve --workers N)."
     )
@@ -271,15 +217,6 @@ class Settings(SpeechSettings):
         v = v.strip().lower()
         if v and (len(v) != 64 or any(c not in "0123456789abcdef" for c in v)):
             raise ValueError("must be the 64 hex digits of sha256 of the token")
-        return v
-
-    @field_validator("redis_wait_ms")
-    @classmethod
-    def _wait_within_timeout(cls, v: int, info: ValidationInfo) -> int:
-        """WAIT blocks on the server for ``v`` ms: longer than the command timeout, every WAIT would time out."""
-        timeout_s = info.data.get("redis_timeout_s")
-        if timeout_s is not None and v >= timeout_s * 1000:
-            raise ValueError(f"must be shorter than INFOLINIA_REDIS_TIMEOUT_S ({timeout_s} s) in ms")
         return v
 
     @field_validator("redis_url")

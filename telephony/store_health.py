@@ -7,8 +7,10 @@ chat wait 8 s (four 2 s timeouts) for its 503. Once one command has timed out, t
 for a short back-off: each part then answers as it does when Redis is *down*, at once. The rate limits and
 the brake let the request through (``telephony/access/ratelimit.py``: they protect capacity, and refusing
 every customer would be the outage they exist to prevent); a chat turn is answered 503 with the Polish
-reply (``telephony/chat/turn.py``: a reply whose conversation is not stored would be forgotten). So one
-stalled request costs about one timeout, and the requests after it none.
+reply (``telephony/chat/turn.py``: a reply whose conversation is not stored would be forgotten); a device's
+voice turn goes on from its worker's copy of the session (``dialog/session_keeper.py``, whose own timeouts
+open the back-off too), and an HTTP response no longer waits for its KPI writes (``telephony/insights/flush.py``).
+So one stalled request costs about one timeout, and the requests after it none.
 
 The back-off ends when the recovery watcher (``telephony/app/recovery.py``) finds Redis answering, or after
 ``backoff_s`` (the watcher's interval: by then it has checked again). Only a *timeout* opens it: a refused or
@@ -58,12 +60,12 @@ class StoreHealth:
         if not is_timeout(exc):
             return False
         if not self.stalled and self.backoff_s > 0:
-            log.warning("Redis did not answer in time: rate limits and chat turns skip it for %.0f s", self.backoff_s)
+            log.warning("Redis did not answer in time: limits, chat and device turns skip it %.0f s", self.backoff_s)
         self._until = self._clock() + self.backoff_s
         return True
 
     def answered(self) -> None:
         """Redis answered (the recovery watcher's check): the back-off ends now."""
         if self.stalled:
-            log.info("Redis answers again: rate limits and chat turns use it")
+            log.info("Redis answers again: rate limits, chat and device turns use it")
         self._until = 0.0

@@ -160,14 +160,17 @@ class EventBus:
     async def subscribe(self) -> AsyncIterator[Subscription]:
         """``async with bus.subscribe() as sub:`` then ``await sub.get()`` or ``async for e in sub``: a
         subscription of its own, holding a pooled connection while it lives. For the process's own
-        watchers (``ChatWatch``, the ``fanout``), one each; a browser's stream ``listen``s instead."""
+        watchers (``ChatWatch``, the ``fanout``), one each; a browser's stream ``listen``s instead.
+
+        SUBSCRIBE is sent inside the ``try``: once it has taken a pooled connection it may still fail (a
+        stalled Redis that stops reading, a cancellation), and only ``aclose`` gives that connection back;
+        the watchers retry every second or so through an outage, each failed attempt would keep one. No
+        UNSUBSCRIBE: ``aclose`` disconnects, which ends the subscription in Redis, and after a failed SUBSCRIBE
+        it would connect again first (another wait on a stalled Redis, an error hiding the first one)."""
         pubsub = self.redis.pubsub()
-        await pubsub.subscribe(self.channel)
         try:
+            await pubsub.subscribe(self.channel)
             await self._confirmed(pubsub)
             yield Subscription(pubsub)
         finally:
-            try:
-                await pubsub.unsubscribe(self.channel)
-            finally:
-                await pubsub.aclose()
+            await pubsub.aclose()

@@ -9,7 +9,7 @@ offline to routing until they log in again), and the spool replayed without wait
 on it.
 
 It also ends the back-off of the store-health breaker (``telephony/store_health.py``): once its check finds
-Redis answering after a stall, rate limits and chat turns use Redis again at once.
+Redis answering after a stall, rate limits, chat and device turns use Redis again at once.
 """
 
 from __future__ import annotations

@@ -46,8 +46,9 @@ def include_routes(app: FastAPI, gateway: Gateway) -> None:
     for router, dependencies in route_table(app, gateway, deps, console, twilio):
         app.include_router(router, dependencies=dependencies)
     app.mount(console.static_path, console_static_files(), name="console-static")
-    if gateway.kpis is not None:  # a request's KPI writes are in Redis before its response starts
-        app.add_middleware(KpiFlush, kpis=gateway.kpis)
+    if gateway.kpis is not None:  # a request's KPI writes are in Redis before its response starts (unless stalled)
+        health = gateway.recovery.health if gateway.recovery is not None else None
+        app.add_middleware(KpiFlush, kpis=gateway.kpis, health=health)
     app.mount(PLAYGROUND_STATIC, playground_static_files(), name="playground-static")
 
 
@@ -114,9 +115,12 @@ def console_config(settings: Settings) -> ConsoleConfig:
 
 def device_threads(gateway: Gateway) -> DeviceThreads:
     """The devices' conversations this worker holds through a Redis failure: a session read or write waits as
-    long as a call's (``INFOLINIA_CALL_SESSION_TIMEOUT_S``), and is forgotten with the session TTL."""
-    settings = gateway.settings
-    threads = DeviceThreads(gateway.metrics, settings.call_session_timeout_s, idle_s=settings.session_ttl_s)
+    long as a call's (``INFOLINIA_CALL_SESSION_TIMEOUT_S``), and not at all while Redis timed out a moment ago
+    (``gateway.recovery.health``, the chats' breaker); it is forgotten with the session TTL."""
+    settings, health = gateway.settings, gateway.recovery.health if gateway.recovery is not None else None
+    threads = DeviceThreads(
+        gateway.metrics, settings.call_session_timeout_s, idle_s=settings.session_ttl_s, breaker=health
+    )
     gateway.held.append(threads.kept)  # copies still pending are written once more when the gateway stops
     return threads
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome
+from dialog.session_keeper import StoreBreaker
 from telephony.chat.session_locks import SessionLocks
 from telephony.conversation_thread import ConversationThread
 from telephony.speaker.kept import MAX_KEPT, Kept, KeptConversations
@@ -33,7 +34,9 @@ CHANNEL = "voice"  # the devices' channel, in the sessions and the lost-thread m
 class DeviceThreads:
     """``metrics``: where a lost thread is counted (``thread_lost``); ``store_timeout_s``: the longest a session
     read or write may keep a turn waiting before the copy here is used (None: the client's own limits);
-    ``idle_s``: a conversation without a turn that long is forgotten here (the session TTL)."""
+    ``idle_s``: a conversation without a turn that long is forgotten here (the session TTL); ``breaker``: the
+    worker's store-health breaker: a turn while Redis timed out a moment ago goes on from the copy here at once,
+    instead of waiting out a read and a save of its own."""
 
     def __init__(
         self,
@@ -42,8 +45,9 @@ class DeviceThreads:
         idle_s: float = 3600.0,
         max_entries: int = MAX_KEPT,
         clock: Callable[[], float] = time.monotonic,
+        breaker: StoreBreaker | None = None,
     ) -> None:
-        self.metrics, self.store_timeout_s = metrics, store_timeout_s
+        self.metrics, self.store_timeout_s, self.breaker = metrics, store_timeout_s, breaker
         self.kept = KeptConversations(max_entries, idle_s, clock)
         self.locks = SessionLocks()  # held by the route around a turn and what it records after it
 
@@ -53,7 +57,9 @@ class DeviceThreads:
         if kept is None:
             reply = catalogue.CALL_THREAD_LOST  # spoken, as on the phone: the whole question again
             # held_elsewhere: the device's next request may land on another worker, which may carry it on
-            thread = ConversationThread(dialog, reply, CHANNEL, self.metrics, self.store_timeout_s, held_elsewhere=True)
+            thread = ConversationThread(
+                dialog, reply, CHANNEL, self.metrics, self.store_timeout_s, held_elsewhere=True, breaker=self.breaker
+            )
             kept = Kept(thread)
         kept.thread.answered = kept.thread.answered or bool(session_id)
         if session_id:

@@ -15,11 +15,13 @@ from contextlib import AsyncExitStack
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from dialog.redis_connect import connect_redis
 from telephony.agents.events import AGENT_STATUS, RESYNC, TRANSFER_WAITING, ConsoleEvent, EventBus
 from telephony.console.sse import agent_stream, sse_message
 from tests.support.agents import new_prefix
+from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 
 POOL = 4
 GUARD_S = 10.0  # bounds a hang; never a timing assertion
@@ -87,3 +89,39 @@ async def test_a_console_stream_that_fell_behind_runs_its_hooks_and_makes_the_br
     await stream.aclose()
     assert not bus.fanout.listeners
     await redis.aclose()
+
+
+def _in_use(redis: Redis) -> int:
+    """The pool's connections taken and not given back (redis-py's own gauge)."""
+    counts = redis.connection_pool.get_connection_count()
+    return sum(n for n, labels in counts if labels["db.client.connection.state"] == "used")
+
+
+async def test_subscribes_that_fail_on_a_stalled_redis_give_their_pooled_connections_back(
+    own_redis: RedisServer,  # noqa: F811
+) -> None:
+    """SUBSCRIBE was sent before the ``try`` that closes the pub/sub: when the command itself failed after
+    taking a pooled connection, that connection was never given back, one per attempt, while ``ChatWatch``
+    and the fan-out retry through an outage; the pool ran dry and stayed so after Redis came back. The
+    channel name here is 16 MB, so against a stalled (SIGSTOPped) Redis the SUBSCRIBE write itself times
+    out once the kernel's buffers are full: the command fails on a connection it has taken."""
+    redis = connect_redis(own_redis.url, max_connections=POOL, wait_s=1.0, timeout_s=0.5)
+    bus = EventBus(redis, prefix="x" * 16_000_000 + ":")
+    try:
+        await asyncio.gather(*(redis.ping() for _ in range(POOL)))  # idle, connected: what SUBSCRIBE takes
+        own_redis.pause()
+        try:
+            for _ in range(POOL + 2):
+                with pytest.raises(RedisError):
+                    async with bus.subscribe():
+                        pass
+                assert _in_use(redis) == 0
+        finally:
+            own_redis.resume()
+        assert await redis.ping()
+        async with bus.subscribe() as watch:  # Redis answers again: subscribing works as before
+            assert await bus.publish(ConsoleEvent(AGENT_STATUS, "anna")) == 1
+            assert await watch.get(GUARD_S) == ConsoleEvent(AGENT_STATUS, "anna")
+        assert _in_use(redis) == 0
+    finally:
+        await redis.aclose()

@@ -1,0 +1,87 @@
+"""The limits part of the gateway settings: how long Redis, a request, a recovery and a shutdown may take, and
+how many calls one worker takes at once.
+
+Apart from ``telephony/settings.py`` only to keep each file readable (as ``telephony/settings_speech.py``);
+``Settings`` inherits these fields, so they are read once, with the same ``INFOLINIA_`` prefix, and injected
+like every other setting.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings
+
+
+class LimitsSettings(BaseSettings):
+    """Timeouts and limits (``Settings`` sets the prefix and the sources)."""
+
+    # --- Redis: how long a command, a failover and a replica's confirmation may take --------------
+    redis_failover_s: float = Field(
+        10.0,
+        ge=0,
+        description="With Sentinel (redis+sentinel://): how long a command waits for the promoted replica "
+        "during a failover before the caller degrades (spool, 503). Plain URLs retry for about 0.3 s.",
+    )
+    redis_timeout_s: float = Field(
+        2.0,
+        gt=0,
+        description="A Redis command not answered this long fails as 'Redis unavailable' (spool, 503, the "
+        "call's own copy): a stalled Redis (accepts, never answers) cannot hold a call or a chat.",
+    )
+    redis_wait_replicas: int = Field(
+        0,
+        ge=0,
+        description="Callback and voicemail requests are confirmed only once this many replicas have them "
+        "(Redis WAIT); unconfirmed ones stay in the local spool. 1 with Sentinel; 0 = a single Redis.",
+    )
+    redis_wait_ms: int = Field(500, ge=1, description="How long WAIT waits for the replicas (ms).")
+
+    # --- recovery and slow clients ------------------------------------------------------------
+    recovery_interval_s: float = Field(
+        5.0, gt=0, description="How often a degraded gateway checks Redis (replays the spool, restores the roster)."
+    )
+    recovery_grace_s: float = Field(
+        30.0,
+        gt=0,
+        description="After Redis came back empty, how long a console session missing on a worker that does not "
+        "hold its live stream is answered 503 (try again) rather than 401 (log in): the worker holding the "
+        "stream puts it back meanwhile. Keep it above recovery_interval_s.",
+    )
+
+    body_read_s: float = Field(
+        30.0,
+        gt=0,
+        description="Longest time a request body may take to arrive, whole (408 past it). uvicorn waits as long "
+        "as bytes keep coming: a byte a second held a connection, and a file descriptor, forever.",
+    )
+    header_read_s: float = Field(
+        12.0,
+        gt=0,
+        description="Longest time a request's line and headers may take to arrive, from the connection's start or "
+        "the previous response's end (the connection closed past it). uvicorn has no such timeout: headers sent "
+        "a byte a second held a connection, and a file descriptor, forever. Keep it above uvicorn's 5 s "
+        "keep-alive, which still closes idle connections first.",
+    )
+
+    # --- capacity and shutdown -----------------------------------------------------------------
+    max_concurrent_calls: int = Field(
+        0,
+        ge=0,
+        description="Calls one worker answers at once; more hear 'all lines busy' and go to the fallback number. "
+        "0 = no limit (set it to the measured capacity / workers).",
+    )
+    drain_grace_s: float = Field(
+        60.0, ge=0, description="On SIGTERM: how long calls in progress may go on before going to the fallback number."
+    )
+    shutdown_flush_s: float = Field(
+        3.0, gt=0, description="On stopping: how long writes still held for Redis (KPIs, kept sessions) may take."
+    )
+
+    @field_validator("redis_wait_ms")
+    @classmethod
+    def _wait_within_timeout(cls, v: int, info: ValidationInfo) -> int:
+        """WAIT blocks on the server for ``v`` ms: longer than the command timeout, every WAIT would time out."""
+        timeout_s = info.data.get("redis_timeout_s")
+        if timeout_s is not None and v >= timeout_s * 1000:
+            raise ValueError(f"must be shorter than INFOLINIA_REDIS_TIMEOUT_S ({timeout_s} s) in ms")
+        return v
