@@ -108,13 +108,15 @@ class SessionKeeper(SessionRepo):
         self.pending, self.checked = True, False
         await self.flush()
 
-    async def flush(self) -> bool:
-        """Write the pending copy to the store (a conversation's end); True when nothing is left pending."""
+    async def flush(self, force: bool = False) -> bool:
+        """Write the pending copy to the store (a conversation's end); True when nothing is left pending.
+        ``force``: tried even while the breaker is open (shutdown: its last chance, and Redis may have come
+        back since the breaker last heard from it)."""
         kept = self.kept
         if not self.pending or kept is None:
             return True
         try:
-            await self._ask(lambda: self.repo.save(Session.model_validate(kept)))
+            await self._ask(lambda: self.repo.save(Session.model_validate(kept)), force)
         except STORE_ERRORS as exc:
             log.warning("session store unavailable (%r): session %s kept here until it answers", exc, self.kept_id)
             return False
@@ -175,10 +177,11 @@ class SessionKeeper(SessionRepo):
             return None
         return Session.model_validate(self.kept)
 
-    async def _ask(self, call: Callable[[], Awaitable[T]]) -> T:
-        """``call()`` within ``timeout_s``; not made at all while the ``breaker`` is open (``StoreSkipped``),
-        and a failure told to it (a timeout opens it: the next turns need not wait for one of their own)."""
-        if self.breaker is not None and self.breaker.stalled:
+    async def _ask(self, call: Callable[[], Awaitable[T]], force: bool = False) -> T:
+        """``call()`` within ``timeout_s``; not made at all while the ``breaker`` is open (``StoreSkipped``)
+        unless ``force``, and a failure told to it (a timeout opens it: the next turns need not wait for one of
+        their own)."""
+        if self.breaker is not None and self.breaker.stalled and not force:
             raise StoreSkipped("the session store timed out a moment ago: not asked")
         try:
             if self.timeout_s is None:

@@ -103,7 +103,7 @@ class KeptConversations:
             repo = kept.thread.repo
             sid = None if repo is None or not repo.pending else repo.kept_id
             if repo is not None and sid is not None and sid not in jobs:  # one thread may be under two keys
-                jobs[sid] = repo.flush()
+                jobs[sid] = repo.flush(force=True)  # the breaker's back-off does not apply: last chance
         failed = await settle_within(jobs, timeout_s)
         if failed:
             log.error("%d of %d conversation sessions never reached Redis at shutdown: %s", len(failed), len(jobs),
