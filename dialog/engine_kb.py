@@ -10,7 +10,9 @@ topic in other words: ``choose``). Fixed examples of the KB name the right topic
 
 Context: a short follow-up ("a ile to kosztuje?") is searched together with the topic of the previous KB
 turn (``Session.topic``: what the caller said then), and that reading wins when it reaches the confirm
-band: "to" refers to the previous topic, not to whatever entry mentions a price.
+band: "to" refers to the previous topic, not to whatever entry mentions a price. Unless the turn alone is
+sure of another entry and the context reading is not clearly better (``CONTEXT_CLEARLY_BETTER``): "na jakie
+konto przelać ten podatek" asks something new about the same topic, not the previous answer again.
 """
 
 from __future__ import annotations
@@ -137,6 +139,8 @@ class KBStep:
         together, aspect = f"{s.topic} {text}", asks_an_aspect(text)
         in_context = self._in_context(text, s.topic)
         if in_context and in_context.confidence >= self.answer_threshold:
+            if not aspect and self._stands_alone(best, in_context):
+                return best, text  # "na jakie konto przelać ten podatek" after the payment dates: the account
             return in_context, together
         if not aspect and best is not None and best.confidence >= self.answer_threshold:
             return best, text  # a new topic said in full: "a jak zablokować kartę SIM?"
@@ -150,6 +154,15 @@ class KBStep:
         if plausible:
             return in_context, together
         return (None if aspect else best), text
+
+    def _stands_alone(self, alone: KBMatch | None, in_context: KBMatch) -> bool:
+        """The turn read alone names another entry at the answer band and the context reading is not
+        clearly better: "ten"/"to" in a turn that says what it wants refers to the topic, it does not ask
+        the previous entry again (a walkthrough: the account number after the payment dates, 0.963 alone
+        against 0.922 for the dates read with the previous question)."""
+        if alone is None or alone.entry_id == in_context.entry_id or alone.confidence < self.answer_threshold:
+            return False
+        return in_context.confidence < alone.confidence + CONTEXT_CLEARLY_BETTER
 
     def _in_context(self, text: str, topic: str) -> KBMatch | None:
         in_context = getattr(self.kb, "search_in_context", None)  # optional part of the KB port
@@ -250,6 +263,9 @@ class KBStep:
         return self._answer(s, s.offer_value, answer)
 
 
+# How much more confident the reading with the previous topic must be than a turn's own reading of another
+# entry (both at the answer band) to win: a follow-up that names a new question gets that question's answer.
+CONTEXT_CLEARLY_BETTER = 0.05
 _WHICH_ASKED = "which_asked"  # session slot: "which of them?" was asked after a plain "tak" to the offer
 
 
