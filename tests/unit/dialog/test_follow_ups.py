@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.engine_intents import asks_an_aspect, is_follow_up, only_numbers
+from dialog.engine_intents import asks_an_aspect, is_follow_up, only_numbers, only_wants_to_ask
 from dialog.kb import KBMatch
 
 
@@ -37,6 +37,24 @@ def test_not_follow_ups(text: str) -> None:
 )
 def test_a_follow_up_that_only_asks_for_an_aspect(text: str, aspect: bool) -> None:
     assert asks_an_aspect(text) is aspect
+
+
+@pytest.mark.parametrize(
+    ("text", "announces"),
+    [
+        ("mam pytanie", True),
+        ("mam pytanie do was", True),
+        ("Dzień dobry, chciałbym o coś zapytać", True),
+        ("mam sprawę", True),
+        ("mam pytanie o dostawę", False),  # names the topic: the KB's
+        ("mam pytanie, czy można płacić kartą?", False),  # the question itself
+        ("nie mam pytań", False),  # a closing
+        ("Chciałbym zapytać o", False),  # broken off: the rest is coming
+        ("tak jak mówiłem", False),  # no question announced
+    ],
+)
+def test_a_turn_that_only_announces_a_question(text: str, announces: bool) -> None:
+    assert only_wants_to_ask(text) is announces
 
 
 # ---------------------------------------------------------------- context in the KB step (scripted KB)
