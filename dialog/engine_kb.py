@@ -175,6 +175,8 @@ class KBStep:
         if best is None or best.confidence < self.confirm_threshold:
             return None
         if best.confidence >= self.answer_threshold:
+            if topic == text and (choice := self._two_close(s, text, best)) is not None:
+                return choice
             s.topic = topic
             return self._answer(s, best.entry_id, best.answer)
         questions = getattr(self._entry(best.entry_id), "questions", None)
@@ -199,10 +201,28 @@ class KBStep:
         matches = self.kb.search(text, k=2)
         if len(matches) < 2 or matches[0].confidence < self.suggest_threshold:
             return None
-        questions = [self._option(m.entry_id) for m in matches]
+        return self._offer(s, matches)
+
+    def _two_close(self, s: Session, text: str, best: KBMatch) -> Reply | None:
+        """A turn of one or two words ("dowód", "podatek") whose two nearest entries are both at the answer
+        band and about as near: the two are offered, as after a miss, rather than one of them at random (an
+        office walkthrough: "dowod" got the pick-up of an ID card, one of four entries about it). No miss:
+        the caller said a topic, the KB has more than one answer to it. None: answer as usual."""
+        if len(words(text)) > SHORT_TURN_WORDS:
+            return None
+        matches = self.kb.search(text, k=2)
+        if len(matches) < 2 or matches[0].entry_id != best.entry_id or matches[1].confidence < self.answer_threshold:
+            return None
+        if matches[0].confidence - matches[1].confidence > SHORT_TURN_CLOSE:
+            return None
+        return self._offer(s, matches)
+
+    def _offer(self, s: Session, matches: list[KBMatch]) -> Reply | None:
+        """ "Czy chodzi o to: A, czy o to: B?" for the two entries (None when one has no question to say)."""
+        questions = [self._option(m.entry_id) for m in matches[:2]]
         if not questions[0] or not questions[1]:
             return None
-        s.offer, s.offer_value = "kb_choice", "\t".join(m.entry_id for m in matches)
+        s.offer, s.offer_value = "kb_choice", "\t".join(m.entry_id for m in matches[:2])
         s.slots.pop(_WHICH_ASKED, None)
         return Reply("clarify", say.KB_SUGGEST.format(first=questions[0], second=questions[1]), expects="choice")
 
@@ -266,6 +286,10 @@ class KBStep:
 # How much more confident the reading with the previous topic must be than a turn's own reading of another
 # entry (both at the answer band) to win: a follow-up that names a new question gets that question's answer.
 CONTEXT_CLEARLY_BETTER = 0.05
+# A turn of at most this many words naming only a topic ("dowód osobisty") whose two nearest entries are within
+# SHORT_TURN_CLOSE of each other, both at the answer band, is offered the two (``KBStep._two_close``).
+SHORT_TURN_WORDS = 2
+SHORT_TURN_CLOSE = 0.05
 _WHICH_ASKED = "which_asked"  # session slot: "which of them?" was asked after a plain "tak" to the offer
 
 

@@ -36,6 +36,9 @@ SCORES = {
     "48213": [("koszt", 0.5), ("czas", 0.3)],  # numbers near a topic by accident
     "mam pytanie": [("koszt", 0.3), ("czas", 0.2)],  # any words are near something
     "tak jak mówiłem": [("koszt", 0.3), ("czas", 0.2)],
+    "dostawa": [("koszt", 0.9), ("czas", 0.88)],  # one word, two entries about as near
+    "zwrot towaru": [("zwrot", 0.95), ("koszt", 0.72)],  # two words, one entry clearly nearer
+    "dostawa do domu kurierem": [("koszt", 0.9), ("czas", 0.88)],  # a sentence: the nearer is answered
 }
 
 
@@ -218,3 +221,19 @@ async def test_a_pick_marks_the_miss_before_the_offer_and_a_retracted_pick_takes
     whole = await dialog.handle(sid, "drugie", CHAT)
     await dialog.logs.drain()
     assert whole.kb_id == "czas" and [m.resolved_as for m in log.misses] == ["czas"]
+
+
+async def test_a_word_or_two_with_two_entries_about_as_near_offers_both_without_a_miss() -> None:
+    """An office walkthrough: "dowod" (four entries about the ID card) was answered with one of them at random.
+    A turn of one or two words whose two nearest entries are both at the answer band and within
+    ``SHORT_TURN_CLOSE`` is offered the two; a pick answers; no miss is counted (the topic was said)."""
+    dialog = engine()
+    offer, pick = await talk(dialog, ["dostawa", "drugie"])
+    assert offer.action == "clarify" and offer.expects == "choice" and offer.reply == SUGGESTION
+    session = await dialog.sessions.load(offer.session_id)
+    assert session is not None and session.misses == 0
+    assert pick.action == "answer" and pick.kb_id == "czas"
+    (clear,) = await talk(engine(), ["zwrot towaru"])
+    assert clear.action == "answer" and clear.kb_id == "zwrot"
+    (sentence,) = await talk(engine(), ["dostawa do domu kurierem"])
+    assert sentence.action == "answer" and sentence.kb_id == "koszt"
