@@ -79,6 +79,24 @@ def is_greeting_only(text: str) -> bool:
     return bool(toks) and all(t in _GREETING_WORDS | _FILLER_WORDS for t in toks)
 
 
+_ASKING = frozenset({"pytanie", "pytac", "zapytac", "spytac", "sprawa", "dowiedziec"})
+_DANGLING = frozenset({"o", "w", "na", "do", "z", "od", "za", "po", "odnosnie", "czy", "jak", "ile", "gdzie", "kiedy"})
+
+
+def only_wants_to_ask(text: str) -> bool:
+    """'Mam pytanie', 'mam pytanie do was', 'dzień dobry, chciałbym o coś zapytać', 'mam sprawę': the caller
+    announces a question and has not asked it yet; an invitation to ask, not a turn the KB failed. A word
+    that may name the topic ("mam pytanie o dostawę"), a "nie" ("nie mam pytań": a closing) or a sentence broken
+    off ("chciałbym zapytać o": the caller is still speaking, the phone takes the half back) is no such turn."""
+    toks = tokens(text)
+    known = _META | _ASKING | _GREETING_WORDS | _FILLER_WORDS | {"jeden", "moc"}
+    if not toks or toks[-1].form in _DANGLING or any(t.form == "nie" for t in toks):
+        return False
+    if not any(t.lemma in _ASKING for t in toks):
+        return False
+    return all(len(t.form) <= 3 or t.lemma in known or t.form in known for t in toks)
+
+
 def is_thanks(text: str) -> bool:
     """Only thanks ('dziękuję bardzo', 'dzięki'), no further request."""
     toks = tokens(text)

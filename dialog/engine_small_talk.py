@@ -1,6 +1,7 @@
 """Small talk in a turn: goodbye, "nie, dziękuję" after "anything else?" ("nie, to nie to" asks for other
-words instead), "please repeat", thanks, "tak" to "anything else?". Apart from the engine because it needs
-only the session and the words, no KB, orders or model: the engine asks it after escalation, before the KB.
+words instead), "please repeat", thanks, "tak" to "anything else?", "mam pytanie" (an invitation to ask it).
+Apart from the engine because it needs only the session and the words, no KB, orders or model: the engine asks
+it after escalation, before the KB.
 """
 
 from __future__ import annotations
@@ -9,7 +10,14 @@ from collections.abc import Callable
 
 from dialog import catalogue as say
 from dialog.engine_config import Reply
-from dialog.engine_intents import is_goodbye, is_not_that, is_polite_no, is_repeat_request, is_thanks
+from dialog.engine_intents import (
+    is_goodbye,
+    is_not_that,
+    is_polite_no,
+    is_repeat_request,
+    is_thanks,
+    only_wants_to_ask,
+)
 from dialog.engine_text import words
 from dialog.session import Session
 
@@ -19,7 +27,7 @@ Missed = Callable[[str, bool], None]  # (the question the KB misread, whether th
 
 
 def small_talk(s: Session, text: str, answer: bool | None, missed: Missed | None = None) -> Reply | None:
-    """Goodbye, 'nie, dziękuję' after 'anything else?', repeat, thanks, 'tak' to 'anything else?'."""
+    """Goodbye, 'nie, dziękuję' after 'anything else?', repeat, thanks, 'tak' to 'anything else?', 'mam pytanie'."""
     few_words = len(words(text)) <= 4
     if is_goodbye(text):
         return Reply("end", say.GOODBYE)
@@ -38,6 +46,8 @@ def small_talk(s: Session, text: str, answer: bool | None, missed: Missed | None
         return Reply("answer", say.THANKS_REPLY, anything_else=True, repeatable=False)
     if s.asked_anything_else and answer is True and few_words:
         return Reply("answer", say.HOW_CAN_I_HELP, repeatable=False)
+    if only_wants_to_ask(text):  # "mam pytanie": an invitation to ask it, no miss toward a transfer
+        return Reply("answer", say.INVITE_QUESTION, repeatable=False)
     return None
 
 

@@ -82,3 +82,26 @@ async def test_what_an_operators_walkthrough_found_misread(
         assert out.kb_id == expected, out
     elif action == "clarify":
         assert out.reply == catalogue.ANSWER_MISSED_WRITTEN, out  # a chat: "proszę napisać"
+
+
+@pytest.mark.parametrize(
+    ("domain", "said", "urgent"),
+    [
+        ("urzad", "zgubiłem dowód co teraz", False),  # the office has no entry for it: still no emergency
+        ("urzad", "zgubiłam gdzieś klucze do domu", False),
+        ("agd", "zgubiłem paszport, co teraz", False),
+        ("urzad", "ktoś ukradł mi portfel z dowodem", True),  # theft stays urgent
+        ("telecom", "zgubiłem kartę i ktoś nią płaci", True),
+    ],
+)
+async def test_a_lost_document_is_no_emergency_but_a_theft_is(domain: str, said: str, urgent: bool) -> None:
+    """An office walkthrough: "zgubiłem dowód co teraz" went to the emergency queue with the 112 advice, the
+    nearest escalation prototype being a theft; neutral prototypes of lost documents and keys
+    (dialog/data/escalation_prototypes.yaml) now pull it away. Lost cards are left out of them: they cost
+    the tune data two fraud emergencies ("wyczyścili mi konto w banku")."""
+    found = next(d for d in load_domains(DOMAINS) if d.name == domain)
+    out = await domain_engine_factory(found)().handle(None, said, CallerInfo(channel="chat"))
+    if urgent:
+        assert out.transfer is not None and out.transfer.reason == "urgent" and "112" in out.reply, out
+    else:
+        assert out.transfer is None and "112" not in out.reply, out

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.engine_intents import asks_an_aspect, is_follow_up, only_numbers
+from dialog.engine_intents import asks_an_aspect, is_follow_up, only_numbers, only_wants_to_ask
 from dialog.kb import KBMatch
 
 
@@ -37,6 +37,24 @@ def test_not_follow_ups(text: str) -> None:
 )
 def test_a_follow_up_that_only_asks_for_an_aspect(text: str, aspect: bool) -> None:
     assert asks_an_aspect(text) is aspect
+
+
+@pytest.mark.parametrize(
+    ("text", "announces"),
+    [
+        ("mam pytanie", True),
+        ("mam pytanie do was", True),
+        ("Dzień dobry, chciałbym o coś zapytać", True),
+        ("mam sprawę", True),
+        ("mam pytanie o dostawę", False),  # names the topic: the KB's
+        ("mam pytanie, czy można płacić kartą?", False),  # the question itself
+        ("nie mam pytań", False),  # a closing
+        ("Chciałbym zapytać o", False),  # broken off: the rest is coming
+        ("tak jak mówiłem", False),  # no question announced
+    ],
+)
+def test_a_turn_that_only_announces_a_question(text: str, announces: bool) -> None:
+    assert only_wants_to_ask(text) is announces
 
 
 # ---------------------------------------------------------------- context in the KB step (scripted KB)
@@ -139,3 +157,47 @@ def test_an_aspect_follow_up_confirms_another_entry_or_answers_the_last_again(
     reply = step.ask(s, "a jak to zrobić")
     assert reply is not None and reply.action == action
     assert (reply.kb_id if action == "answer" else s.offer_value) == entry
+
+
+class _TaxKB:
+    """An office's two tax entries, as the walkthrough's KB scored them: "na jakie konto przelać ten podatek"
+    alone is the account (0.963); read with the previous question about the dates, the dates (0.922)."""
+
+    answer_threshold, confirm_threshold = 0.67, 0.41
+
+    def __init__(self, alone: float = 0.963, in_context: float = 0.922) -> None:
+        from dialog.kb import KBEntry
+
+        self.alone, self.context = alone, in_context
+        self.entries = {
+            "termin": KBEntry(id="termin", questions=["Kiedy płaci się podatek od domu?"], answer="Do 15 marca."),
+            "konto": KBEntry(id="konto", questions=["Na jakie konto wpłacić podatek?"], answer="Na rachunek."),
+        }
+
+    def search(self, text: str, k: int = 3) -> list[KBMatch]:
+        entry, confidence = ("konto", self.alone) if "konto" in text else ("termin", 0.95)
+        return [KBMatch(entry, entry, 1.0, confidence)]
+
+    def search_in_context(self, text: str, context: str, k: int = 3) -> list[KBMatch]:
+        return [KBMatch("termin", "termin", 1.0, self.context)]
+
+    def vocabulary(self) -> list[str]:
+        return []
+
+
+@pytest.mark.parametrize(("alone", "in_context", "entry"), [(0.963, 0.922, "konto"), (0.72, 0.99, "termin")])
+def test_a_follow_up_that_names_another_question_gets_that_answer(alone: float, in_context: float, entry: str) -> None:
+    """An office walkthrough: after the payment dates, "na jakie konto przelać ten podatek" ("ten": a
+    follow-up) got the dates again, the context reading winning over the turn's own surer one. Now the turn's
+    own entry wins unless the context reading is clearly better (the second case)."""
+    from dialog.engine_config import EngineConfig
+    from dialog.engine_kb import KBStep
+    from dialog.session import Session
+
+    step = KBStep(_TaxKB(alone, in_context), EngineConfig())  # type: ignore[arg-type]
+    s = Session(id="s")
+    first = step.ask(s, "kiedy płacić podatek od domu")
+    assert first is not None and first.kb_id == "termin"
+    reply = step.ask(s, "na jakie konto przelać ten podatek")
+    assert reply is not None and reply.action == "answer" and reply.kb_id == entry
+    assert (s.topic == "na jakie konto przelać ten podatek") is (entry == "konto")  # the next turn's topic

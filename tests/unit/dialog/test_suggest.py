@@ -35,6 +35,10 @@ SCORES = {
     "nie wiem": [("czas", 0.05), ("koszt", 0.04)],
     "48213": [("koszt", 0.5), ("czas", 0.3)],  # numbers near a topic by accident
     "mam pytanie": [("koszt", 0.3), ("czas", 0.2)],  # any words are near something
+    "tak jak mówiłem": [("koszt", 0.3), ("czas", 0.2)],
+    "dostawa": [("koszt", 0.9), ("czas", 0.88)],  # one word, two entries about as near
+    "zwrot towaru": [("zwrot", 0.95), ("koszt", 0.72)],  # two words, one entry clearly nearer
+    "dostawa do domu kurierem": [("koszt", 0.9), ("czas", 0.88)],  # a sentence: the nearer is answered
 }
 
 
@@ -116,9 +120,24 @@ async def test_a_second_plain_yes_is_a_miss_not_the_same_question_again() -> Non
 
 
 async def test_a_turn_that_names_no_topic_gets_the_fixed_examples() -> None:
-    """ "mam pytanie" is near some entry as any words are; offering two of them would be a guess."""
-    (turn,) = await talk(engine(), ["mam pytanie"])
+    """ "tak jak mówiłem" is near some entry as any words are; offering two of them would be a guess."""
+    # was "mam pytanie": that turn now gets an invitation to ask instead (the next test), no miss
+    (turn,) = await talk(engine(), ["tak jak mówiłem"])
     assert turn.expects == "text" and turn.reply.startswith("Przepraszam, nie zrozumiałem.")
+
+
+@pytest.mark.parametrize("turns", [["mam pytanie"], ["mam pytanie", "mam pytanie do was", "chciałbym o coś zapytać"]])
+async def test_announcing_a_question_is_invited_and_no_miss(turns: list[str]) -> None:
+    """ "mam pytanie" used to get the fixed examples above ("Przepraszam, nie zrozumiałem…") and count as a
+    miss, two of them sending the caller to a person before the question was asked (an office walkthrough).
+    The caller has not asked yet: an invitation to ask, no miss, no topics offered."""
+    dialog = engine()
+    *_, last = await talk(dialog, turns)
+    assert last.reply == say.INVITE_QUESTION and last.transfer is None and last.expects == "text"
+    session = await dialog.sessions.load(last.session_id)
+    assert session is not None and session.misses == 0 and session.offer is None
+    _, offered = await talk(dialog, ["mam pytanie", "czy wysyłka jest za darmo"])  # the question, then as usual
+    assert offered.expects == "choice"
 
 
 async def test_a_vague_reply_is_no_pick() -> None:
@@ -205,3 +224,19 @@ async def test_a_pick_marks_the_miss_before_the_offer_and_a_retracted_pick_takes
     whole = await dialog.handle(sid, "drugie", CHAT)
     await dialog.logs.drain()
     assert whole.kb_id == "czas" and [m.resolved_as for m in log.misses] == ["czas"]
+
+
+async def test_a_word_or_two_with_two_entries_about_as_near_offers_both_without_a_miss() -> None:
+    """An office walkthrough: "dowod" (four entries about the ID card) was answered with one of them at random.
+    A turn of one or two words whose two nearest entries are both at the answer band and within
+    ``SHORT_TURN_CLOSE`` is offered the two; a pick answers; no miss is counted (the topic was said)."""
+    dialog = engine()
+    offer, pick = await talk(dialog, ["dostawa", "drugie"])
+    assert offer.action == "clarify" and offer.expects == "choice" and offer.reply == SUGGESTION
+    session = await dialog.sessions.load(offer.session_id)
+    assert session is not None and session.misses == 0
+    assert pick.action == "answer" and pick.kb_id == "czas"
+    (clear,) = await talk(engine(), ["zwrot towaru"])
+    assert clear.action == "answer" and clear.kb_id == "zwrot"
+    (sentence,) = await talk(engine(), ["dostawa do domu kurierem"])
+    assert sentence.action == "answer" and sentence.kb_id == "koszt"
