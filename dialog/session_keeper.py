@@ -18,7 +18,9 @@ turn after it would. ``timeout_s`` bounds each store call (None: the client's ow
 then costs a turn that much, not the caller's whole turn deadline. ``breaker``: the process's word on a store
 that timed out a moment ago (telephony's ``StoreHealth``, passed in: dialog/ knows no gateway); while it is
 open the keeper goes straight to its copy, so only the first turn of a stall waits, and a timeout it sees
-opens it for every other part of the process too.
+opens it for every other part of the process too. With no copy here (a device's conversation another worker
+answered so far) the store is asked all the same: skipped, the engine would start a new conversation and
+orphan the customer's, though Redis may be answering (the breaker opens on any one timeout).
 
 ``shared``: another process may carry the conversation on meanwhile (a device's requests land on any HTTP
 worker). A pending copy is then checked against the store once per turn, and one the store has a *newer*
@@ -90,8 +92,8 @@ class SessionKeeper(SessionRepo):
         kept = self._copy(session_id)
         if kept is not None and self.pending:
             return await self._pending_or_newer(session_id, kept)
-        try:
-            session = await self._ask(lambda: self.repo.load(session_id))
+        try:  # with no copy here the store is asked even while the breaker is open: nothing to go on from
+            session = await self._ask(lambda: self.repo.load(session_id), force=kept is None)
         except STORE_ERRORS as exc:
             if kept is None:
                 raise
@@ -120,8 +122,9 @@ class SessionKeeper(SessionRepo):
         except STORE_ERRORS as exc:
             log.warning("session store unavailable (%r): session %s kept here until it answers", exc, self.kept_id)
             return False
-        self.pending = False
-        return True
+        if self.kept is kept:  # a turn saved a newer copy meanwhile: that one is still to be written
+            self.pending = False
+        return self.kept is kept
 
     async def delete(self, session_id: str) -> None:
         if self.kept_id == session_id:

@@ -24,18 +24,25 @@ import logging
 import time
 from collections.abc import Callable
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
 
+POOL_EXHAUSTED = "No connection available"  # redis-py's BlockingConnectionPool, waited its timeout
+
 
 def is_timeout(exc: BaseException) -> bool:
     """A command Redis did not answer in time (redis-py's own, or an ``asyncio`` deadline), also when another
-    error wraps it (``limits`` may)."""
+    error wraps it (``limits`` may). Not the pool's own wait for a free connection ("No connection available",
+    raised from a TimeoutError): that is this worker's load, with Redis answering, and a breaker opened by it
+    would switch the rate limits off under exactly the load they are for."""
     seen: BaseException | None = exc
     for _ in range(8):  # a chain of causes is short; a cycle of contexts must not loop
         if seen is None:
             break
+        if isinstance(seen, RedisConnectionError) and POOL_EXHAUSTED in str(seen):
+            return False
         if isinstance(seen, (RedisTimeoutError, TimeoutError)):
             return True
         seen = seen.__cause__ or seen.__context__

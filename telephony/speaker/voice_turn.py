@@ -23,6 +23,7 @@ first, and a full share answers 503 with ``Retry-After`` instead of delaying a c
 # No ``from __future__ import annotations``: the route's ``Annotated`` dependency is a local of
 # ``build_voice_turn_router``, which FastAPI can only see as an evaluated annotation.
 import base64
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,8 @@ from pydantic import BaseModel
 from dialog import catalogue
 from dialog.ports import CallerInfo, Dialog, Hypothesis, Outcome
 from dialog.resume import session_repo
+from dialog.session import Session
+from dialog.session_keeper import STORE_ERRORS
 from telephony.access.lanes import RecognizerBusy
 from telephony.chat.models import ChatResponse
 from telephony.chat.unavailable import refuse_here, unavailable_view
@@ -43,6 +46,8 @@ from telephony.conversation_turn import ConversationTurn
 from telephony.speaker.device_turn import DeviceThreads
 from telephony.speaker.voice_input import MAX_RATE, MIN_RATE, encode_wav, read_voice_input, reject, wants_wav
 from voice.ports import PCM, Recognizer, Synthesizer, Transcript
+
+log = logging.getLogger(__name__)
 
 
 class VoiceTurnResponse(BaseModel):
@@ -106,7 +111,7 @@ async def _turn(
         retry = {"Retry-After": str(max(1, round(exc.retry_after_s)))}
         raise HTTPException(503, f"the recognizer is busy ({exc}): retry later", headers=retry) from exc
     if not heard.text.strip():  # silence or noise: ask again rather than feed "" to the engine
-        sid = session_id or _new_id(services.dialog)
+        sid = session_id or await _new_conversation(services.dialog)
         return heard, Outcome(session_id=sid, action="clarify", reply=catalogue.NOT_HEARD)
     said, caller = [Hypothesis(t, c) for t, c in heard.nbest()], CallerInfo(channel="voice")
     # one turn of a session at a time (recognised before, at once): a device that sends again while its first
@@ -118,11 +123,21 @@ async def _turn(
     return heard, outcome
 
 
-def _new_id(dialog: Dialog) -> str:
-    """An id for a conversation nothing was heard in yet: signed by the dialog's sessions, as its own would be
-    (so the device's next turn continues it, or is told a thread Redis lost); random for another dialog."""
+async def _new_conversation(dialog: Dialog) -> str:
+    """An id for a conversation nothing was heard in yet, signed by the dialog's sessions as its own would be,
+    and stored as an empty conversation (random for another dialog). Why stored: a signed id the store does not
+    know is a thread Redis lost, so the device's next turn under it ("tak") was told "straciłem wątek" and
+    counted in ``threads_lost`` after a false wake word; anyone could count lost threads that way. A store that
+    fails now leaves it unstored: the next turn then judges it as any other id the store lost."""
     repo = session_repo(dialog)
-    return repo.new_id() if repo is not None else uuid.uuid4().hex
+    if repo is None:
+        return uuid.uuid4().hex
+    sid, now = repo.new_id(), time.time()
+    try:
+        await repo.save(Session(id=sid, created_at=now, updated_at=now, channel="voice"))
+    except STORE_ERRORS as exc:
+        log.warning("session store unavailable (%r): a silent first turn's conversation %s not stored", exc, sid)
+    return sid
 
 
 def build_voice_turn_router(

@@ -196,6 +196,17 @@ async def test_a_device_s_first_turn_nothing_was_heard_in_gets_a_signed_id(worke
     assert unheard["reply"] == catalogue.NOT_HEARD and SessionIds(SECRET).issued(unheard["session_id"])
 
 
+async def test_a_device_s_turn_after_a_silent_first_one_goes_on_and_counts_no_lost_thread(workers: Workers) -> None:
+    """A false wake word, then the question: the id the silence got is a conversation the store knows, so the
+    next turn (on the other worker) is no thread Redis lost (it was: "straciłem wątek", threads_lost + 1)."""
+    sid = (await workers.voice(0, None))["session_id"]
+    assert await workers.stored(sid)
+    asked = await workers.voice(1, ASKED, sid)
+    assert asked["session_id"] == sid and asked["reply"] == catalogue.ASK_ORDER_NUMBER
+    assert (await workers.voice(0, DIGITS, sid))["order_id"] == "48213"
+    assert await workers.lost("voice") == 0.0
+
+
 async def test_a_device_id_of_a_client_s_making_is_a_new_conversation_never_a_lost_thread(workers: Workers) -> None:
     issued = (await workers.voice(0, ASKED))["session_id"]
     await workers.lose(issued)

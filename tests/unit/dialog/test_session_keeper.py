@@ -106,6 +106,39 @@ async def test_an_open_breaker_keeps_turns_off_the_store_but_not_the_shutdown_fl
     assert stored is not None and stored.topic == "zwrot"
 
 
+async def test_an_open_breaker_still_asks_the_store_for_a_session_with_no_copy_here() -> None:
+    """Another worker answered this conversation so far: skipped, the engine would start a new conversation
+    and orphan the customer's, though the store answers (one timeout anywhere opens the breaker)."""
+    store = FakeStore()
+    await SessionRepo(store).save(_session(topic="raty"))
+    keeper = SessionKeeper(SessionRepo(store), None, breaker=_OpenBreaker())
+    loaded = await keeper.load(SID)
+    assert loaded is not None and loaded.topic == "raty"
+
+
+async def test_a_flush_that_lands_after_a_newer_save_leaves_the_newer_copy_pending() -> None:
+    """The older copy's write finishing must not mark the newer one (saved meanwhile, refused) as written."""
+    store, release = FakeStore(), asyncio.Event()
+    keeper = _keeper(store)
+    repo_save = keeper.repo.save
+
+    async def slow_save(session: Session) -> None:
+        await release.wait()
+        await repo_save(session)
+
+    keeper.repo.save = slow_save  # type: ignore[method-assign]
+    first = asyncio.create_task(keeper.save(_session(topic="stary")))
+    await asyncio.sleep(0)
+    keeper.kept, keeper.pending = _session(topic="nowy").stored(), True  # a newer turn, its write refused
+    release.set()
+    await first
+    assert keeper.pending and keeper.kept is not None and keeper.kept["topic"] == "nowy"
+    keeper.repo.save = repo_save  # type: ignore[method-assign]
+    assert await keeper.flush() and not keeper.pending
+    stored = await _stored(store)
+    assert stored is not None and stored.topic == "nowy"
+
+
 async def test_a_store_that_answers_without_the_session_is_a_lost_session_not_an_outage() -> None:
     store = FakeStore()
     keeper = _keeper(store)

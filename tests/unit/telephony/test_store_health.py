@@ -84,6 +84,21 @@ def test_a_timeout_wrapped_in_another_error_is_still_one() -> None:
     assert not is_timeout(RuntimeError("storage error"))
 
 
+def test_a_pool_out_of_free_connections_is_load_not_a_stalled_redis() -> None:
+    """redis-py's pool raises "No connection available." from a TimeoutError when all its connections are in
+    use: the worker is busy and Redis answers, so the rate limits must stay on (the breaker would skip them)."""
+    try:
+        try:
+            raise TimeoutError()
+        except TimeoutError as err:
+            raise RedisConnectionError("No connection available.") from err
+    except RedisConnectionError as exc:
+        busy = exc
+    assert not is_timeout(busy)
+    health = StoreHealth(5.0, Clock())
+    assert not health.saw(busy) and not health.stalled
+
+
 async def test_the_limits_and_the_brake_skip_a_redis_that_timed_out_and_let_requests_through() -> None:
     clock, storage = Clock(), StallingStorage()
     health = StoreHealth(5.0, clock)
