@@ -81,20 +81,24 @@ def is_greeting_only(text: str) -> bool:
 
 _ASKING = frozenset({"pytanie", "pytac", "zapytac", "spytac", "sprawa", "dowiedziec"})
 _DANGLING = frozenset({"o", "w", "na", "do", "z", "od", "za", "po", "odnosnie", "czy", "jak", "ile", "gdzie", "kiedy"})
+# the small words an announcement is made of; any other word, however short ("VAT", "PIT", "5G", "psa"), may
+# name the topic ("mam pytanie o PIT") and goes to the KB
+_ANNOUNCING = frozenset({"o", "do", "was", "wy", "mi", "ja", "sie", "i", "a", "no", "bo", "mam", "pan", "pani"})
 
 
 def only_wants_to_ask(text: str) -> bool:
     """'Mam pytanie', 'mam pytanie do was', 'dzień dobry, chciałbym o coś zapytać', 'mam sprawę': the caller
     announces a question and has not asked it yet; an invitation to ask, not a turn the KB failed. A word
-    that may name the topic ("mam pytanie o dostawę"), a "nie" ("nie mam pytań": a closing) or a sentence broken
-    off ("chciałbym zapytać o": the caller is still speaking, the phone takes the half back) is no such turn."""
+    that may name the topic ("mam pytanie o dostawę", "o VAT"), a "nie" ("nie mam pytań": a closing), a "tak"
+    (a confirmation: "tak, o to pytam") or a sentence broken off ("chciałbym zapytać o": the caller is still
+    speaking, the phone takes the half back) is no such turn."""
     toks = tokens(text)
-    known = _META | _ASKING | _GREETING_WORDS | _FILLER_WORDS | {"jeden", "moc"}
-    if not toks or toks[-1].form in _DANGLING or any(t.form == "nie" for t in toks):
-        return False
+    known = _META | _ASKING | _GREETING_WORDS | _FILLER_WORDS | _ANNOUNCING | {"jeden", "moc"}
+    if not toks or toks[-1].form in _DANGLING or any(t.form in ("nie", "tak") for t in toks):
+        return False  # "tak, o to pytam": a confirmation, not an announcement
     if not any(t.lemma in _ASKING for t in toks):
         return False
-    return all(len(t.form) <= 3 or t.lemma in known or t.form in known for t in toks)
+    return all(t.lemma in known or t.form in known for t in toks)
 
 
 def is_thanks(text: str) -> bool:

@@ -46,8 +46,10 @@ def small_talk(s: Session, text: str, answer: bool | None, missed: Missed | None
         return Reply("answer", say.THANKS_REPLY, anything_else=True, repeatable=False)
     if s.asked_anything_else and answer is True and few_words:
         return Reply("answer", say.HOW_CAN_I_HELP, repeatable=False)
-    if only_wants_to_ask(text):  # "mam pytanie": an invitation to ask it, no miss toward a transfer
-        return Reply("answer", say.INVITE_QUESTION, repeatable=False)
+    # "mam pytanie": an invitation to ask it, no miss toward a transfer; never while a yes/no or a choice is
+    # pending ("o to właśnie pytam" after "Czy chodzi o to: ...?" confirms it, and the offer must stay)
+    if s.expects not in ("yes_no", "choice") and only_wants_to_ask(text):
+        return Reply("answer", say.worded("INVITE_QUESTION", s.channel), repeatable=False)
     return None
 
 

@@ -29,6 +29,7 @@ DTMF_HINT = "W każdej chwili można nacisnąć zero, aby połączyć się z kon
 HOW_CAN_I_HELP = "W czym mogę pomóc?"
 HELLO_AGAIN = "Dzień dobry. W czym mogę pomóc?"
 INVITE_QUESTION = "Słucham, w czym mogę pomóc?"  # "mam pytanie", "chciałbym o coś zapytać": no question yet
+INVITE_QUESTION_WRITTEN = "Proszę śmiało pytać. W czym mogę pomóc?"
 ANYTHING_ELSE = "Czy mogę pomóc w czymś jeszcze?"
 THANKS_REPLY = "Proszę bardzo. Czy mogę pomóc w czymś jeszcze?"
 GOODBYE = "Dziękuję za rozmowę. Do widzenia!"

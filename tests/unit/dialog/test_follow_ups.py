@@ -51,6 +51,13 @@ def test_a_follow_up_that_only_asks_for_an_aspect(text: str, aspect: bool) -> No
         ("nie mam pytań", False),  # a closing
         ("Chciałbym zapytać o", False),  # broken off: the rest is coming
         ("tak jak mówiłem", False),  # no question announced
+        ("mam takie pytanie", True),
+        ("mam pytanie o VAT", False),  # a short word may be the topic: the KB's
+        ("mam pytanie o PIT", False),
+        ("chciałem zapytać o ZUS", False),
+        ("mam pytanie w sprawie 5G", False),
+        ("tak, o to pytam", False),  # a confirmation of what was offered
+        ("tak, właśnie o to pytałem", False),
     ],
 )
 def test_a_turn_that_only_announces_a_question(text: str, announces: bool) -> None:

@@ -39,6 +39,7 @@ SCORES = {
     "dostawa": [("koszt", 0.9), ("czas", 0.88)],  # one word, two entries about as near
     "zwrot towaru": [("zwrot", 0.95), ("koszt", 0.72)],  # two words, one entry clearly nearer
     "dostawa do domu kurierem": [("koszt", 0.9), ("czas", 0.88)],  # a sentence: the nearer is answered
+    "koszty przesyłki": [("koszt", 0.55), ("czas", 0.2)],  # near enough to ask "czy chodzi o to: ...?"
 }
 
 
@@ -133,11 +134,21 @@ async def test_announcing_a_question_is_invited_and_no_miss(turns: list[str]) ->
     The caller has not asked yet: an invitation to ask, no miss, no topics offered."""
     dialog = engine()
     *_, last = await talk(dialog, turns)
-    assert last.reply == say.INVITE_QUESTION and last.transfer is None and last.expects == "text"
+    assert last.reply == say.INVITE_QUESTION_WRITTEN and last.transfer is None and last.expects == "text"  # a chat
     session = await dialog.sessions.load(last.session_id)
     assert session is not None and session.misses == 0 and session.offer is None
     _, offered = await talk(dialog, ["mam pytanie", "czy wysyłka jest za darmo"])  # the question, then as usual
     assert offered.expects == "choice"
+
+
+@pytest.mark.parametrize("confirm", ["tak, o to pytam", "tak, właśnie o to pytałem"])
+async def test_a_confirmation_that_mentions_asking_takes_the_offer_and_is_no_invitation(confirm: str) -> None:
+    """After "Czy chodzi o to: ...?" a "tak, o to pytam" confirms the offered entry (a review: the invitation
+    answered it, and dropped the offer)."""
+    dialog = engine()
+    asked, confirmed = await talk(dialog, ["koszty przesyłki", confirm])
+    assert asked.expects == "yes_no", asked
+    assert confirmed.kb_id == "koszt" and confirmed.reply != say.INVITE_QUESTION_WRITTEN, confirmed
 
 
 async def test_a_vague_reply_is_no_pick() -> None:
