@@ -92,6 +92,12 @@ async def test_what_an_operators_walkthrough_found_misread(
         ("agd", "zgubiłem paszport, co teraz", False),
         ("urzad", "ktoś ukradł mi portfel z dowodem", True),  # theft stays urgent
         ("telecom", "zgubiłem kartę i ktoś nią płaci", True),
+        # a loss someone used, and a lost child, stay emergencies (a review found the neutral examples pulled
+        # these away: "zgubiłem klucze i ktoś wszedł do mieszkania" got two topics offered)
+        ("urzad", "zgubiłem klucze i ktoś wszedł do mieszkania", True),
+        ("agd", "zgubiłam klucze i ktoś był w moim domu", True),
+        ("agd", "zgubiłam dowód i ktoś wziął na mnie pożyczkę", True),
+        ("urzad", "zgubiłam dziecko w sklepie", True),
     ],
 )
 async def test_a_lost_document_is_no_emergency_but_a_theft_is(domain: str, said: str, urgent: bool) -> None:
