@@ -112,6 +112,10 @@ def _text(value: object) -> str:
 
 
 def stream_id(text: str) -> str | None:
-    """``text`` if it is a stream id (``1733550000000-0``), else None: a cursor from a URL is checked before
-    it goes to Redis."""
-    return text if STREAM_ID.fullmatch(text) else None
+    """``text`` if it is a stream id (``1733550000000-0``) Redis can page back from, else None: a cursor from
+    a URL is checked before it goes to Redis. Each part fits 64 bits and it is not ``0-0`` (nothing is before
+    it): Redis answers those with an error, which was a bare 500 instead of the newest entries."""
+    if not STREAM_ID.fullmatch(text):
+        return None
+    ms, seq = (int(part) for part in text.split("-"))
+    return text if max(ms, seq) < 2**64 and (ms, seq) != (0, 0) else None

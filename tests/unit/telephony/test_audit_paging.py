@@ -97,3 +97,17 @@ async def test_a_full_page_goes_on_after_its_last_entry_shown(redis_url: str) ->
     assert [e["id"] for e in everyone.entries] == [f"b{i}" for i in range(19, 9, -1)] and everyone.older == ids[13]
     assert stream_id(ids[0]) == ids[0] and stream_id("+") is None and stream_id("1-2 OR x") is None
     await redis.aclose()
+
+
+async def test_a_cursor_redis_cannot_page_back_from_is_no_cursor(redis_url: str) -> None:
+    """Stream ids that match the form but that Redis refuses ("ERR Invalid stream ID" past 64 bits, "invalid
+    end ID" for 0-0): once a bare 500 on the audit page, now read as no cursor (the newest entries)."""
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    audit = TranscriptAudit(redis, prefix=f"audit-{uuid.uuid4().hex}:")
+    await _fill(audit, 1, 1)
+    for refused in ("99999999999999999999-0", "0-18446744073709551616", "0-0"):
+        assert stream_id(refused) is None, refused
+    assert stream_id("18446744073709551615-0") == "18446744073709551615-0"
+    newest = await audit.page(5, None, stream_id("0-0"))
+    assert len(newest.entries) == 2
+    await redis.aclose()
