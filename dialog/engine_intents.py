@@ -80,7 +80,9 @@ def is_greeting_only(text: str) -> bool:
 
 
 _ASKING = frozenset({"pytanie", "pytac", "zapytac", "spytac", "sprawa", "dowiedziec"})
-_DANGLING = frozenset({"o", "w", "na", "do", "z", "od", "za", "po", "odnosnie", "czy", "jak", "ile", "gdzie", "kiedy"})
+# a sentence that ends in one of these was broken off ("chciałbym zapytać o", "mam pytanie, bo...")
+_PREPOSITIONS = {"o", "w", "na", "do", "z", "od", "za", "po", "odnosnie"}
+_DANGLING = frozenset(_PREPOSITIONS | {"czy", "jak", "ile", "gdzie", "kiedy", "bo", "i", "a", "ze"})
 # the small words an announcement is made of; any other word, however short ("VAT", "PIT", "5G", "psa"), may
 # name the topic ("mam pytanie o PIT") and goes to the KB
 _ANNOUNCING = frozenset({"o", "do", "was", "wy", "mi", "ja", "sie", "i", "a", "no", "bo", "mam", "pan", "pani"})

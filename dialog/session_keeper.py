@@ -124,7 +124,7 @@ class SessionKeeper(SessionRepo):
             return False
         if self.kept is kept:  # a turn saved a newer copy meanwhile: that one is still to be written
             self.pending = False
-        return self.kept is kept
+        return not self.pending
 
     async def delete(self, session_id: str) -> None:
         if self.kept_id == session_id:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from telephony.agents import events as ev
-from telephony.agents.audit import STREAM_ID
+from telephony.agents.audit import STREAM_ID, stream_id
 from telephony.agents.dispatch import agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
@@ -183,6 +183,8 @@ def _queue_routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         (``before=``), ``capped`` says the scan stopped there before ``limit`` were found."""
         if not me.supervisor:
             raise HTTPException(403, "the audit log is for supervisors")
+        if before is not None and stream_id(before) is None:  # the form, but past 64 bits or 0-0: Redis refuses it
+            raise HTTPException(422, "before: not a stream id the audit log can page back from")
         page = await deps.audit.page(limit, agent, before)
         return {"entries": page.entries, "older": page.older, "capped": page.capped}
 

@@ -22,6 +22,7 @@ first, and a full share answers 503 with ``Retry-After`` instead of delaying a c
 
 # No ``from __future__ import annotations``: the route's ``Annotated`` dependency is a local of
 # ``build_voice_turn_router``, which FastAPI can only see as an evaluated annotation.
+import asyncio
 import base64
 import logging
 import time
@@ -111,7 +112,7 @@ async def _turn(
         retry = {"Retry-After": str(max(1, round(exc.retry_after_s)))}
         raise HTTPException(503, f"the recognizer is busy ({exc}): retry later", headers=retry) from exc
     if not heard.text.strip():  # silence or noise: ask again rather than feed "" to the engine
-        sid = session_id or await _new_conversation(services.dialog)
+        sid = session_id or await _new_conversation(services.dialog, threads)
         return heard, Outcome(session_id=sid, action="clarify", reply=catalogue.NOT_HEARD)
     said, caller = [Hypothesis(t, c) for t, c in heard.nbest()], CallerInfo(channel="voice")
     # one turn of a session at a time (recognised before, at once): a device that sends again while its first
@@ -123,19 +124,25 @@ async def _turn(
     return heard, outcome
 
 
-async def _new_conversation(dialog: Dialog) -> str:
+async def _new_conversation(dialog: Dialog, threads: DeviceThreads) -> str:
     """An id for a conversation nothing was heard in yet, signed by the dialog's sessions as its own would be,
     and stored as an empty conversation (random for another dialog). Why stored: a signed id the store does not
     know is a thread Redis lost, so the device's next turn under it ("tak") was told "straciłem wątek" and
-    counted in ``threads_lost`` after a false wake word; anyone could count lost threads that way. A store that
-    fails now leaves it unstored: the next turn then judges it as any other id the store lost."""
+    counted in ``threads_lost`` after a false wake word; anyone could count lost threads that way. Bounded as
+    the device's turns are (``store_timeout_s``, not at all while the breaker is open): a store that fails
+    leaves it unstored, and the next turn then judges it as any other id the store lost."""
     repo = session_repo(dialog)
     if repo is None:
         return uuid.uuid4().hex
-    sid, now = repo.new_id(), time.time()
+    sid, now, breaker = repo.new_id(), time.time(), threads.breaker
+    if breaker is not None and breaker.stalled:
+        return sid
     try:
-        await repo.save(Session(id=sid, created_at=now, updated_at=now, channel="voice"))
-    except STORE_ERRORS as exc:
+        save = repo.save(Session(id=sid, created_at=now, updated_at=now, channel="voice"))
+        await asyncio.wait_for(save, threads.store_timeout_s)
+    except STORE_ERRORS as exc:  # TimeoutError is an OSError
+        if breaker is not None:
+            breaker.saw(exc)
         log.warning("session store unavailable (%r): a silent first turn's conversation %s not stored", exc, sid)
     return sid
 

@@ -58,6 +58,7 @@ def test_a_follow_up_that_only_asks_for_an_aspect(text: str, aspect: bool) -> No
         ("mam pytanie w sprawie 5G", False),
         ("tak, o to pytam", False),  # a confirmation of what was offered
         ("tak, właśnie o to pytałem", False),
+        ("mam pytanie, bo", False),  # broken off: the rest is coming
     ],
 )
 def test_a_turn_that_only_announces_a_question(text: str, announces: bool) -> None:
