@@ -20,6 +20,7 @@ _GOODBYE = term(
     "=do =widzenia|=do =uslyszenia|=do =zobaczenia|=zegnam|=to =wszystko|=nic =wiecej|=na =tym =koniec"
     "|=koniec =rozmowy|=to =by =bylo =na =tyle|=to =by =bylo =wszystko|=dobranoc|=milego =dnia|=pa|=papa|=nara"
 )
+_NO_QUESTIONS = term("=nie =mam =pytan|=nie =mam =wiecej =pytan|=nie =mam =zadnych =pytan")
 _REPEAT = term(
     "powtorz|powtorzy|=nie =uslyszal|=nie =uslyszalem|=nie =uslyszalam|=nie =doslyszal|nie doslysz"
     "|=nie =zrozumialem|=nie =zrozumialam|=jeszcze =raz|=slucham|=co =pan =mowi|=co =pani =mowi|=nie =slysz"
@@ -115,6 +116,13 @@ def is_polite_no(text: str) -> bool:
     nothing was asked (a fresh conversation, a session the store lost)."""
     toks = tokens(text)
     return len(toks) >= 2 and toks[0].form == "nie" and is_thanks(" ".join(t.form for t in toks[1:]))
+
+
+def no_more_questions(text: str) -> bool:
+    """'Nie mam pytań', 'dziękuję, nie mam już więcej pytań': a closing in a short turn, also with nothing
+    asked (it was a miss toward a transfer). Not in a longer one ("nie mam pytań do faktury, tylko do dostawy")."""
+    toks = tokens(text)
+    return len(toks) <= 7 and bool(term_positions(_NO_QUESTIONS, toks))
 
 
 def is_goodbye(text: str) -> bool:

@@ -16,6 +16,7 @@ from dialog.engine_intents import (
     is_polite_no,
     is_repeat_request,
     is_thanks,
+    no_more_questions,
     only_wants_to_ask,
 )
 from dialog.engine_text import words
@@ -40,7 +41,7 @@ def small_talk(s: Session, text: str, answer: bool | None, missed: Missed | None
         return _answer_missed(s, missed)
     if s.asked_anything_else and answer is False and few_words:  # "nie, dziękuję"
         return Reply("end", say.GOODBYE)
-    if answer is None and is_polite_no(text):  # "nie, dziękuję" with no question pending: closing, not a query
+    if answer is None and (is_polite_no(text) or no_more_questions(text)):  # closing with nothing pending
         return Reply("end", say.GOODBYE)
     if is_thanks(text):
         return Reply("answer", say.THANKS_REPLY, anything_else=True, repeatable=False)

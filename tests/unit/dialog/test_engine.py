@@ -190,6 +190,15 @@ async def test_repeat_thanks_and_goodbye(engine: DialogEngine) -> None:
     assert nothing.reply == say.NOTHING_TO_REPEAT_WRITTEN  # "nie napisałem": a chat is read
 
 
+@pytest.mark.parametrize("said", ["nie mam pytań", "dziękuję, nie mam więcej pytań", "nie mam już żadnych pytań"])
+async def test_no_more_questions_is_a_closing_even_with_nothing_asked(engine: DialogEngine, said: str) -> None:
+    """An office walkthrough: "nie mam pytań" with nothing pending was a miss (the second one a transfer)."""
+    (bye,) = await talk(engine, [said])
+    assert (bye.action, bye.reply) == ("end", say.GOODBYE), bye
+    (asked,) = await talk(engine, ["nie mam pytań o zwrot, tylko ile kosztuje dostawa do domu"])
+    assert asked.action != "end", asked
+
+
 async def test_very_long_input_is_cut(engine: DialogEngine) -> None:
     (out,) = await talk(engine, ["ile kosztuje dostawa " * 2000])
     assert out.action in ("answer", "clarify")
