@@ -20,6 +20,11 @@ _GOODBYE = term(
     "=do =widzenia|=do =uslyszenia|=do =zobaczenia|=zegnam|=to =wszystko|=nic =wiecej|=na =tym =koniec"
     "|=koniec =rozmowy|=to =by =bylo =na =tyle|=to =by =bylo =wszystko|=dobranoc|=milego =dnia|=pa|=papa|=nara"
 )
+# the words of the goodbyes above: what else a turn holds decides whether it is one
+_GOODBYE_WORDS = {
+    "do", "widzenia", "uslyszenia", "zobaczenia", "zegnam", "to", "wszystko", "nic", "wiecej", "na", "tym",
+    "koniec", "rozmowy", "by", "bylo", "tyle", "dobranoc", "milego", "dnia", "pa", "papa", "nara",
+}  # fmt: skip
 _NO_QUESTIONS = term("=nie =mam =pytan|=nie =mam =wiecej =pytan|=nie =mam =zadnych =pytan")
 _REPEAT = term(
     "powtorz|powtorzy|=nie =uslyszal|=nie =uslyszalem|=nie =uslyszalam|=nie =doslyszal|nie doslysz"
@@ -126,8 +131,15 @@ def no_more_questions(text: str) -> bool:
 
 
 def is_goodbye(text: str) -> bool:
-    """'Do widzenia', 'to wszystko', 'dziękuję, to wszystko', 'nic więcej'."""
-    return bool(term_positions(_GOODBYE, tokens(text)))
+    """'Do widzenia', 'to wszystko', 'dziękuję, to wszystko', 'nic więcej': a turn that is a goodbye, with at
+    most two words besides it and thanks ("ok, to wszystko na dziś"). Why not any turn holding one: "czy to
+    wszystko kosztuje więcej przy dostawie do domu" is a question, and it was answered with a goodbye."""
+    toks = tokens(text)
+    if not term_positions(_GOODBYE, toks):
+        return False
+    thanks = set(term_positions(_THANKS, toks))
+    usual = _GOODBYE_WORDS | _FILLER_WORDS | _GREETING_WORDS
+    return sum(1 for i, t in enumerate(toks) if i not in thanks and t.form not in usual) <= 2
 
 
 def only_courtesy(text: str) -> bool:

@@ -199,6 +199,24 @@ async def test_no_more_questions_is_a_closing_even_with_nothing_asked(engine: Di
     assert asked.action != "end", asked
 
 
+@pytest.mark.parametrize(
+    ("said", "ends"),
+    [
+        ("do widzenia", True),
+        ("dziękuję, to wszystko", True),
+        ("ok, to wszystko na dziś", True),
+        ("to by było na tyle, dziękuję bardzo", True),
+        ("czy to wszystko kosztuje więcej przy dostawie do domu", False),  # a question: it got a goodbye
+        ("ile kosztuje dostawa do domu, to wszystko co chcę wiedzieć", False),
+    ],
+)
+async def test_a_goodbye_is_a_turn_that_is_one_not_a_question_holding_its_words(
+    engine: DialogEngine, said: str, ends: bool
+) -> None:
+    (out,) = await talk(engine, [said])
+    assert (out.action == "end") is ends, out
+
+
 async def test_very_long_input_is_cut(engine: DialogEngine) -> None:
     (out,) = await talk(engine, ["ile kosztuje dostawa " * 2000])
     assert out.action in ("answer", "clarify")
