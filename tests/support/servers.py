@@ -6,6 +6,7 @@ Readiness is polled (no fixed sleeps) until the server answers; the timeouts onl
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -13,8 +14,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,23 @@ def serve_in_thread(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@asynccontextmanager
+async def serve_in_loop(app: Any, port: int, timeout_s: float = 30.0) -> AsyncIterator[str]:
+    """Serve an ASGI app with a real uvicorn as a task of the running event loop (the test's), on ``port``;
+    yields the base URL. For apps whose objects (Redis clients, the gateway) belong to the test's loop."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + timeout_s
+    while not server.started:
+        assert not task.done() and time.monotonic() < deadline, "the gateway did not start"
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
 
 
 def held_for(sock: socket.socket, trickle: bytes = b"", since: float | None = None, give_up_s: float = 6.0) -> float:

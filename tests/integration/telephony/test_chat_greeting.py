@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from redis.asyncio import Redis
 
 from dialog import catalogue
@@ -23,7 +22,7 @@ from telephony.app.factory import gateway_app
 from telephony.app.services import Services, build_dialog
 from telephony.settings import Settings
 from tests.support.access import gateways, key, settings_for
-from tests.support.servers import free_port
+from tests.support.servers import free_port, serve_in_loop
 
 OFFICE = "Urząd Gminy Kórnik"
 
@@ -94,19 +93,11 @@ async def gateway(redis_url: str) -> AsyncIterator[str]:
     )
     gateway = build_gateway(settings)
     services = Services(settings, gateway.store, build_dialog(settings, gateway.store))
-    server = uvicorn.Server(
-        uvicorn.Config(gateway_app(gateway, services), host="127.0.0.1", port=port, log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "the gateway did not start"
-        await asyncio.sleep(0.01)
     redis = Redis.from_url(redis_url, decode_responses=True)
     try:
-        yield f"http://127.0.0.1:{port}"
+        async with serve_in_loop(gateway_app(gateway, services), port) as url:
+            yield url
     finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
         keys = [k async for k in redis.scan_iter(f"{prefix}*")]
         if keys:
             await redis.delete(*keys)

@@ -10,7 +10,7 @@ the unsigned form of old starts a new conversation under a new signed id: no apo
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
@@ -29,14 +28,14 @@ from dialog.factory import bundled
 from dialog.orders import JsonOrders
 from dialog.session_ids import SessionIds
 from dialog.store import SessionRepo
-from telephony.app.build import build_gateway
+from telephony.app.build import Gateway, build_gateway
 from telephony.app.factory import gateway_app
 from telephony.app.services import Services
 from telephony.app.session_ids import session_ids
 from telephony.settings import Settings
 from telephony.speaker.voice_input import encode_wav
 from tests.support.lost_session import KB
-from tests.support.servers import free_port
+from tests.support.servers import free_port, serve_in_loop
 from tests.support.speech import EchoRecognizer, ToneSynthesizer, text_to_pcm
 
 SECRET = "7f3c9a1e5b2d4f6081a3c5e7092b4d6f8a1c3e5f7092b4d6f8a1c3e5f7092b4d"
@@ -100,34 +99,28 @@ def _settings(port: int, redis_url: str, prefix: str) -> Settings:
     )
 
 
-async def _serve(settings: Settings, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+def _app(settings: Settings) -> tuple[Any, Gateway]:
     gateway = build_gateway(settings)
     sessions = SessionRepo(gateway.store, ids=session_ids(settings))  # as ``build_dialog`` wires the engine
     engine = DialogEngine(KB, JsonOrders(bundled("orders.json")), sessions)
     services = Services(settings, gateway.store, engine, EchoRecognizer(), ToneSynthesizer())
-    server = uvicorn.Server(
-        uvicorn.Config(gateway_app(gateway, services), host="127.0.0.1", port=port, log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "the gateway did not start"
-        await asyncio.sleep(0.01)
-    await gateway.services.get()
-    return server, task
+    return gateway_app(gateway, services), gateway
 
 
 @pytest.fixture
 async def workers(redis_url: str) -> AsyncIterator[Workers]:
     prefix, ports = f"sig{uuid.uuid4().hex[:8]}:", [free_port(), free_port()]
-    served = [await _serve(_settings(port, redis_url, prefix), port) for port in ports]
     redis = Redis.from_url(redis_url, decode_responses=True)
     try:
-        async with httpx.AsyncClient(timeout=30) as http:
-            yield Workers([f"http://127.0.0.1:{port}" for port in ports], http, redis, prefix)
+        async with contextlib.AsyncExitStack() as stack:
+            urls = []
+            for port in ports:
+                app, gateway = _app(_settings(port, redis_url, prefix))
+                urls.append(await stack.enter_async_context(serve_in_loop(app, port)))
+                await gateway.services.get()
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
+            yield Workers(urls, http, redis, prefix)
     finally:
-        for server, task in served:
-            server.should_exit = True
-            await asyncio.wait_for(task, 10)
         keys = [key async for key in redis.scan_iter(f"{prefix}*")]
         if keys:
             await redis.delete(*keys)
