@@ -38,6 +38,14 @@ def _week() -> list[dict[str, object]]:
     ]
 
 
+def _snap(stats: dict[str, object], callbacks_due: int = 0) -> dict[str, object]:
+    """A dashboard snapshot with ``stats`` today for every channel and the total, nobody live."""
+    live = {"in_progress": {}, "waiting": 0, "longest_wait_s": 0, "callbacks_due": callbacks_due,
+            "agents_by_status": {}, "agents": []}  # fmt: skip
+    channels = {"phone": stats, "chat": stats, "speaker": stats}
+    return {"live": live, "today": {"total": stats, "channels": channels, "agents": {}}, "week": _week()}
+
+
 def _stats() -> dict[str, object]:
     frt = {"p50_s": 12.5, "p90_s": None, "bins": {**{f"{b:g}": 0 for b in WAIT_BINS}, "more": 0}}
     return {
@@ -49,12 +57,7 @@ def _stats() -> dict[str, object]:
 
 def test_the_board_shows_polish_numbers_in_tables_and_charts() -> None:
     stats = _stats()
-    snap = {
-        "live": {"in_progress": {}, "waiting": 0, "longest_wait_s": 0, "callbacks_due": 2,
-                 "agents_by_status": {}, "agents": []},
-        "today": {"total": stats, "channels": {"phone": stats, "chat": stats, "speaker": stats}, "agents": {}},
-        "week": _week(),
-    }  # fmt: skip
+    snap = _snap(stats, callbacks_due=2)
     view = board(snap)
     total = view["channels"][-1]
     assert (total["csat_avg"], total["agent_frt_p50"], total["turn_p95"]) == ("4,25", "12,5 s", "2,5 s")
@@ -70,12 +73,7 @@ def test_the_unresolved_column_says_which_quiet_chats_it_counts() -> None:
     """Its hint names every case ``idle_outcome`` counts as unresolved, the hand-off nobody took included
     (it read "the bot's last answer was not an answer" and left that case out)."""
     stats = {**_stats(), "unresolved": 2}
-    snap = {
-        "live": {"in_progress": {}, "waiting": 0, "longest_wait_s": 0, "callbacks_due": 0,
-                 "agents_by_status": {}, "agents": []},
-        "today": {"total": stats, "channels": {"phone": stats, "chat": stats, "speaker": stats}, "agents": {}},
-        "week": _week(),
-    }  # fmt: skip
+    snap = _snap(stats, callbacks_due=0)
     html = Environment(loader=FileSystemLoader(TEMPLATES)).get_template("dashboard_panels.html").render(board(snap))
     hint = re.search(r'<th scope="col" title="([^"]*)">Bez rozwiązania</th>', html)
     assert hint is not None and '<td data-kpi="today.total.unresolved">2</td>' in html
@@ -98,12 +96,7 @@ def test_every_transfer_reason_is_named_in_polish_on_the_chart() -> None:
     """Found by a public office's walkthrough: "Powody przekazań" showed the raw key "individual_offer" beside
     "prośba o konsultanta" (and an emergency would have shown "urgent")."""
     stats = {**_stats(), "transfers_by_reason": {reason: 1 for reason in get_args(Reason)}}
-    snap = {
-        "live": {"in_progress": {}, "waiting": 0, "longest_wait_s": 0, "callbacks_due": 0,
-                 "agents_by_status": {}, "agents": []},
-        "today": {"total": stats, "channels": {"phone": stats, "chat": stats, "speaker": stats}, "agents": {}},
-        "week": _week(),
-    }  # fmt: skip
+    snap = _snap(stats, callbacks_due=0)
     chart = str(board(snap)["reasons"])
     assert "pilna sprawa" in chart and "oferta indywidualna" in chart
     assert not [reason for reason in get_args(Reason) if reason in chart], chart
