@@ -20,14 +20,13 @@ from dialog.engine_intents import (
     is_repeat_request,
     is_thanks,
     only_numbers,
-    wants_address_change,
-    wants_order_status,
     zero_for_a_person,
 )
 from dialog.engine_kb import KBStep
 from dialog.engine_understand import Understanding, cue_reasons
 from dialog.nbest import Hypothesis, choose, distinct
 from dialog.numbers import extract_order_number, yes_no
+from dialog.order_intents import wants_address_change, wants_order_status
 from dialog.ports import CallerInfo
 from dialog.session import Session
 

@@ -13,15 +13,12 @@ from datetime import date
 from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
 from dialog.engine_intents import (
-    asks_about_the_order,
     is_correction,
-    lacks_order_number,
     mentions_quantity,
     mostly_number,
-    wants_address_change,
-    wants_order_status,
 )
 from dialog.numbers import extract_order_number
+from dialog.order_intents import asks_about_the_order, lacks_order_number, wants_address_change, wants_order_status
 from dialog.orders import Order, OrderLookup, OrdersUnavailable
 from dialog.session import Purpose, Session
 

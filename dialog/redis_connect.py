@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.connection import SSLConnection
@@ -35,6 +33,8 @@ from redis.backoff import AbstractBackoff, ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from dialog.redis_urls import SentinelTarget, is_sentinel_url, parse_sentinel_url
 
 REDIS_MAX_CONNECTIONS = 100
 REDIS_WAIT_S = 5.0
@@ -46,7 +46,6 @@ REDIS_RETRIES = 2
 # ``get_message(timeout=...)`` reads with its own timeout (``telephony/agents/events.py``).
 REDIS_TIMEOUT_S = 2.0
 REDIS_FAILOVER_S = 10.0
-SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
 T = TypeVar("T")
 Address = tuple[str, int]
 
@@ -54,56 +53,6 @@ Address = tuple[str, int]
 class NotReplicated(RedisConnectionError):
     """A write the master took but no replica confirmed in time: a failover now could lose it.
     A ``ConnectionError``, so every caller treats it as 'Redis unavailable' (the spool keeps the request)."""
-
-
-@dataclass(frozen=True)
-class SentinelTarget:
-    """What a ``redis+sentinel://`` URL names: the sentinels, the master's name, and the data nodes' options."""
-
-    sentinels: list[tuple[str, int]]
-    master: str
-    db: int = 0
-    tls: bool = False
-    username: str | None = None
-    password: str | None = None
-    options: dict[str, str] = field(default_factory=dict)  # query options (ssl_*), for data nodes and sentinels
-
-
-def is_sentinel_url(url: str) -> bool:
-    return url.split("://", 1)[0].lower() in SENTINEL_SCHEMES
-
-
-def parse_sentinel_url(url: str) -> SentinelTarget:
-    """``redis+sentinel://[user:pass@]h1:26379,h2:26379/<master>/<db>``; a clear ValueError otherwise."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in SENTINEL_SCHEMES:
-        raise ValueError(f"not a Sentinel URL (redis+sentinel:// or rediss+sentinel://): {parts.scheme}://")
-    credentials, _, hosts = parts.netloc.rpartition("@")
-    username, _, password = credentials.partition(":") if credentials else ("", "", "")
-    sentinels = [_host_port(item) for item in hosts.split(",") if item.strip()]
-    if not sentinels:
-        raise ValueError("a Sentinel URL names at least one sentinel: redis+sentinel://host:26379/mymaster/0")
-    path = [p for p in parts.path.split("/") if p]
-    if not path or len(path) > 2:
-        raise ValueError("a Sentinel URL ends in /<master-name> or /<master-name>/<db>, e.g. /mymaster/0")
-    if len(path) == 2 and not path[1].isdigit():
-        raise ValueError(f"the database in a Sentinel URL is a number, not {path[1]!r}")
-    return SentinelTarget(
-        sentinels=sentinels,
-        master=unquote(path[0]),
-        db=int(path[1]) if len(path) == 2 else 0,
-        tls=parts.scheme.lower().startswith("rediss"),
-        username=unquote(username) or None,
-        password=unquote(password) or None,
-        options=dict(parse_qsl(parts.query)),
-    )
-
-
-def _host_port(item: str) -> tuple[str, int]:
-    host, _, port = item.strip().rpartition(":")
-    if not host or not port.isdigit():
-        raise ValueError(f"each sentinel is host:port, not {item.strip()!r}")
-    return host.strip("[]"), int(port)
 
 
 async def _unknown_master() -> Address | None:
@@ -288,17 +237,3 @@ async def confirm_replicated(redis: Redis, replicas: int, timeout_ms: int) -> No
     acked = int(await redis.wait(replicas, timeout_ms))
     if acked < replicas:
         raise NotReplicated(f"{acked} of {replicas} replicas confirmed the write within {timeout_ms} ms")
-
-
-def safe_url(url: str) -> str:
-    """A URL without its passwords, fit to print: ``redis://:secret@host`` -> ``redis://:***@host``, and a
-    ``password=`` or Sentinel ``sentinel_password=`` in the query too."""
-    parts = urlsplit(url)
-    query = "&".join(
-        f"{k}=***" if k in ("password", "sentinel_password") else f"{k}={v}"
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    )
-    if parts.password is None and query == parts.query:
-        return url
-    netloc = parts.netloc if parts.password is None else parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc, query=query).geturl()

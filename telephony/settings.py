@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from dialog.redis_connect import is_sentinel_url, parse_sentinel_url
+from dialog.redis_urls import is_sentinel_url, parse_sentinel_url
 from telephony.access.keys import ApiKeys, parse_networks
 from telephony.access.ratelimit import parse_rule
 from telephony.agents.hours import QueueHours, parse_hours, parse_queues

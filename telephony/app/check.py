@@ -25,7 +25,8 @@ from dialog.kb import load_kb
 from dialog.orders import HttpOrders, JsonOrders, OrdersUnavailable
 from dialog.ports import Reason
 from dialog.prompts import greeting_half_overridden, written_left_default
-from dialog.redis_connect import connect_redis, safe_url
+from dialog.redis_connect import connect_redis
+from dialog.redis_urls import safe_url
 from telephony.agents.roster import load_roster
 from telephony.app.check_phone import check_phone_line
 from telephony.app.findings import Finding, Level

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from dialog.redis_connect import safe_url
+from dialog.redis_urls import safe_url
 from telephony.app.findings import Finding
 
 SECRET_WORDS = ("token", "secret", "password", "key")

@@ -25,7 +25,7 @@ from redis.exceptions import AuthenticationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from dialog.redis_connect import safe_url
+from dialog.redis_urls import safe_url
 from telephony.app.cli_commands import (
     cmd_apikey,
     cmd_chat,

@@ -11,10 +11,8 @@ from dialog.redis_connect import (
     BlockingSentinelPool,
     FailoverSSLConnection,
     connect_redis,
-    is_sentinel_url,
-    parse_sentinel_url,
-    safe_url,
 )
+from dialog.redis_urls import is_sentinel_url, parse_sentinel_url, safe_url
 from telephony.settings import Settings
 
 
