@@ -122,7 +122,7 @@ class DialogEngine:
         except Exception:
             log.exception("dialog turn failed (session %s)", session.id)
             session.slots["note"] = _ERROR_NOTE
-            reply = Reply("transfer", say.ERROR_TRANSFER, transfer="not_understood")
+            reply = Reply("transfer", say.worded("ERROR_TRANSFER", session.channel), transfer="not_understood")
         outcome = replace(await self._finish(session, reply), heard=heard)
         self.logs.conversation(session, caller, outcome)
         if outcome.saved:
@@ -163,7 +163,9 @@ class DialogEngine:
     async def escalate(self, session_id: str, reason: Reason, caller: CallerInfo) -> Outcome:
         session = await self._load(session_id, caller)
         session.mood = session_mood(session.caller_turns())
-        outcome = await self._finish(session, Reply("transfer", say.TRANSFER[reason], transfer=reason))
+        outcome = await self._finish(
+            session, Reply("transfer", say.transfer_line(reason, session.channel), transfer=reason)
+        )
         self.logs.conversation(session, caller, outcome)
         return outcome
 
@@ -200,9 +202,9 @@ class DialogEngine:
         s.mood = session_mood(s.caller_turns())
         answer = yes_no(text) if s.expects in ("yes_no", "choice") or s.asked_anything_else else None
         if s.offer == "transfer" and answer is True:
-            return self._to_human(cast(Reason, s.offer_value or "requested_human"))
+            return self._to_human(s, cast(Reason, s.offer_value or "requested_human"))
         if caller.channel == "phone" and zero_for_a_person(text, s.expects, s.topic):
-            return self._to_human("requested_human")  # the greeting's "press zero", said instead
+            return self._to_human(s, "requested_human")  # the greeting's "press zero", said instead
         lane = TEXT if caller.channel == "chat" else VOICE
         if s.offer == "kb_choice" and (picked := self._choice(s, self.kb_step.pick(s, text))) is not None:
             return picked  # "to drugie", "żadne z nich": words about the offer, not for escalation by meaning
@@ -244,7 +246,7 @@ class DialogEngine:
         if self.orders is not None:  # "numer 48213, chcę reklamację": the agent sees the order
             await self.orders.for_agent(s, text, wait=reason != "urgent")
         angry = reason == "urgent" and await self.cpu.run(lane, self.understanding.anger_only, text, before)
-        return self._to_human(reason, angry)
+        return self._to_human(s, reason, angry)
 
     async def _not_understood(self, s: Session, text: str, caller: CallerInfo, lane: int) -> Reply:
         """A miss: two topics offered the first time, a re-prompt, or a transfer at the limit; logged as a gap."""
@@ -262,13 +264,14 @@ class DialogEngine:
             self.logs.resolved(s, reply.kb_id)
         return reply
 
-    def _to_human(self, reason: Reason, angry: bool = False) -> Reply:
-        """To a person; an angry caller first too, but with an apology instead of the 112 advice."""
-        return Reply("transfer", say.ANGRY_TRANSFER if angry else say.TRANSFER[reason], transfer=reason, angry=angry)
+    def _to_human(self, s: Session, reason: Reason, angry: bool = False) -> Reply:
+        """To a person; an angry caller first too, but with an apology instead of the 112 advice (the chat's
+        written line where the phone's says "łączę…, proszę chwilę poczekać")."""
+        return Reply("transfer", say.transfer_line(reason, s.channel, angry), transfer=reason, angry=angry)
 
     def _missed(self, s: Session, reply: Reply) -> Reply:
         """A turn not understood: the prepared re-prompt, or a transfer once misses reach the limit."""
-        return self._to_human("not_understood") if s.misses >= self.config.max_misses else reply
+        return self._to_human(s, "not_understood") if s.misses >= self.config.max_misses else reply
 
     async def _pending_answer(self, s: Session, text: str, answer: bool | None, number: str | None) -> Reply | None:
         """Answers to the yes/no question (or the choice of two KB entries) asked in the previous turn."""

@@ -64,5 +64,5 @@ def _answer_missed(s: Session, missed: Missed | None) -> Reply:
     if missed is not None and s.topic and s.kb_given:  # what the last KB answer answered (not a "tak")
         missed(s.topic, rejected >= MAX_REJECTED)
     if rejected >= MAX_REJECTED:
-        return Reply("transfer", say.TRANSFER["not_understood"], transfer="not_understood")
+        return Reply("transfer", say.transfer_line("not_understood", s.channel), transfer="not_understood")
     return Reply("clarify", say.worded("ANSWER_MISSED", s.channel))

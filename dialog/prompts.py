@@ -196,7 +196,10 @@ def written_left_default(texts: Mapping[str, Any]) -> str | None:
     names = [
         name.lower()
         for name in texts
-        if f"{name}_WRITTEN" in catalogue.defaults() and f"{name}_WRITTEN" not in texts and name != "GREETING"
+        if f"{name}_WRITTEN" in catalogue.defaults()
+        and f"{name}_WRITTEN" not in texts
+        and name != "GREETING"
+        and not catalogue.follows_spoken(name)  # the chat reads the operator's text itself (the privacy notice)
     ]
     if not names:
         return None

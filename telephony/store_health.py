@@ -12,17 +12,22 @@ voice turn goes on from its worker's copy of the session (``dialog/session_keepe
 open the back-off too), and an HTTP response no longer waits for its KPI writes (``telephony/insights/flush.py``).
 So one stalled request costs about one timeout, and the requests after it none.
 
-The back-off ends when the recovery watcher (``telephony/app/recovery.py``) finds Redis answering, or after
-``backoff_s`` (the watcher's interval: by then it has checked again). Only a *timeout* opens it: a refused or
-reset connection (Redis down, restarting) fails in a fraction of a second already, and its retries within
-the failover window must still reach a promoted replica.
+The Wyoming speaker server (``infolinia wyoming``, ``telephony/app/speaker.py``) has a breaker of its own: a
+speaker turn goes on from the server's copies of its conversation (``telephony/speaker/conversation.py``).
+
+The back-off ends when the recovery watcher (``telephony/app/recovery.py``; the speaker server's is
+``StoreWatch`` below) finds Redis answering, or after ``backoff_s`` (the watcher's interval: by then it has
+checked again). Only a *timeout* opens it: a refused or reset connection (Redis down, restarting) fails in a
+fraction of a second already, and its retries within the failover window must still reach a promoted replica.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -67,12 +72,48 @@ class StoreHealth:
         if not is_timeout(exc):
             return False
         if not self.stalled and self.backoff_s > 0:
-            log.warning("Redis did not answer in time: limits, chat and device turns skip it %.0f s", self.backoff_s)
+            log.warning(
+                "Redis did not answer in time: limits, chat, device and speaker turns skip it %.0f s", self.backoff_s
+            )
         self._until = self._clock() + self.backoff_s
         return True
 
     def answered(self) -> None:
         """Redis answered (the recovery watcher's check): the back-off ends now."""
         if self.stalled:
-            log.info("Redis answers again: rate limits, chat and device turns use it")
+            log.info("Redis answers again: rate limits, chat, device and speaker turns use it")
         self._until = 0.0
+
+
+class Pinged(Protocol):
+    """What the watcher asks (``KeyValueStore.ping``: False, never an error, while Redis does not answer)."""
+
+    async def ping(self) -> bool: ...
+
+
+class StoreWatch:
+    """The recovery watcher of a process without the gateway's ``Recovery`` (``infolinia wyoming``: no spool,
+    no roster to put back): while ``health`` is open it pings ``store`` every ``poll_s`` and closes it once
+    Redis answers, so the speakers' conversations reach Redis again within ``poll_s`` of its return instead of
+    at the back-off's end. While Redis is healthy it sends nothing."""
+
+    def __init__(self, store: Pinged, health: StoreHealth, poll_s: float = 1.0) -> None:
+        self.store, self.health, self.poll_s = store, health, poll_s
+
+    async def check(self) -> bool:
+        """Redis answers: the back-off ends (a ping that waits on a stalled Redis waits the client's timeout)."""
+        if not await self.store.ping():
+            return False
+        self.health.answered()
+        return True
+
+    async def run(self) -> None:
+        """Until cancelled (the server's close): a check every ``poll_s`` while the back-off is open."""
+        while True:
+            await asyncio.sleep(self.poll_s)
+            if not self.health.stalled:
+                continue
+            try:
+                await self.check()
+            except Exception:  # a store whose ping raises: the back-off still ends by itself
+                log.exception("store check failed; tried again in %.0f s", self.poll_s)

@@ -17,7 +17,8 @@ imports from them (``tests/unit/dialog/test_prompts.py`` checks both rules).
 
 One catalogue for every channel, but the text chat is read, not heard: where a sentence says "Proszę
 powiedzieć…" or "cyfra po cyfrze", its written variant ``NAME_WRITTEN`` (overridable like any text) is what a
-chat gets (``worded``, ``clarify(..., written=True)``, ``written_greeting``); the phone's wording is unchanged.
+chat gets (``worded``, ``clarify(..., written=True)``, ``written_greeting``, ``transfer_line``); the phone's
+wording is unchanged. The privacy notice's variant follows the spoken one unless overridden (``follows_spoken``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import date
 from types import MappingProxyType
+
+from dialog.ports import Reason
 
 # The texts by topic. This order is the order of defaults(), fixed_sentences() and template_openings() (the
 # phone gateway renders the fixed sentences in it at start-up): not sorted.
@@ -45,6 +48,9 @@ _MONTHS = (
 
 
 _WRITTEN_CHANNELS = frozenset({"chat"})  # read on a screen; phone, speaker and voice devices are heard
+# Written variants that, not overridden themselves, read as the spoken text as the operator configured it: the
+# privacy notice is legal text, and a notice overridden for the phone only must not leave the chat the shipped one.
+_FOLLOWS_SPOKEN = frozenset({"RODO_NOTICE_WRITTEN"})
 
 
 def written(channel: str) -> bool:
@@ -64,6 +70,20 @@ def worded(name: str, channel: str) -> str:
     if not isinstance(text, str):
         raise TypeError(f"{name} is not a single text")
     return text
+
+
+def follows_spoken(name: str) -> bool:
+    """Whether ``name``'s written variant is its spoken text unless a prompts file gives the variant too."""
+    return f"{name}_WRITTEN" in _FOLLOWS_SPOKEN
+
+
+def transfer_line(reason: Reason, channel: str, angry: bool = False) -> str:
+    """What the bot says as it hands the conversation to a person for ``reason`` (``angry``: first, with an
+    apology instead of the 112 advice): the phone's "Łączę…, proszę chwilę poczekać", or on a written channel
+    the chat's "Przekazuję rozmowę konsultantowi" (the chat adds the wait and where the agent answers)."""
+    if angry:
+        return worded("ANGRY_TRANSFER", channel)
+    return (TRANSFER_WRITTEN if written(channel) else TRANSFER)[reason]
 
 
 def clarify(misses: int, examples: list[str], written: bool = False) -> str:
@@ -119,7 +139,7 @@ def written_welcome(brand: str | None) -> str:
 def written_greeting(brand: str | None, notice: bool = True) -> str:
     """The text chat's opening: the welcome, the RODO notice (``notice``; a chat widget that shows the notice
     apart asks without it) and "W czym mogę pomóc?". No DTMF hint: nothing to press in a chat."""
-    parts = [written_welcome(brand), RODO_NOTICE if notice else "", HOW_CAN_I_HELP]
+    parts = [written_welcome(brand), RODO_NOTICE_WRITTEN if notice else "", HOW_CAN_I_HELP]
     return " ".join(p for p in parts if p)
 
 
@@ -197,3 +217,5 @@ def configure(overrides: Mapping[str, Text]) -> None:
         if isinstance(default, Mapping) and isinstance(value, Mapping):
             value = {**default, **value}
         module[name] = value
+    for name in _FOLLOWS_SPOKEN - set(overrides):
+        module[name] = module[name.removesuffix("_WRITTEN")]

@@ -20,6 +20,10 @@ RODO_NOTICE = (
     "Dane osobowe z rozmowy przetwarzamy tylko w celu obsługi zgłoszenia i dobrowolnej oceny rozmowy "
     "na jej końcu, szczegóły są w polityce prywatności na naszej stronie."
 )
+# The chat's notice (GET /v1/chat/greeting): as shipped the same words, nothing in them is the phone's. Not
+# overridden itself, it reads as the operator's rodo_notice (legal reviews one text, ``follows_spoken``); a phone
+# notice that says "rozmowa jest nagrywana" gives the chat its own here.
+RODO_NOTICE_WRITTEN = RODO_NOTICE
 # The text chat's opening (GET /v1/chat/greeting, a chat's first "dzień dobry"): written for reading, and with
 # the brand as written ({brand}, not shop_name_phrase, which is tuned to the phone greeting's grammar). An
 # override may leave {brand} out and name the office itself ("Witamy w Urzędzie Gminy Kórnik.").

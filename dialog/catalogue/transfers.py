@@ -2,6 +2,9 @@
 
 Defaults only: code reads them as ``catalogue.NAME`` (``dialog/catalogue/__init__.py``), where the
 operator's prompts file may have replaced them.
+
+The ``_WRITTEN`` transfer lines are what a text chat reads as it is handed to an agent (``transfer_line``): a chat
+is not "połączony" and does not wait on a line; the wait and "Konsultant odpowie w tym oknie czatu" follow them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,18 @@ TRANSFER: Mapping[Reason, str] = {
 # an angry caller goes first to a person too (reason urgent), but is no emergency: no 112
 ANGRY_TRANSFER = "Bardzo przepraszam za kłopot. Łączę z konsultantem poza kolejnością, proszę chwilę poczekać."
 ERROR_TRANSFER = "Przepraszam, wystąpił problem techniczny. Łączę z konsultantem, proszę chwilę poczekać."
+TRANSFER_WRITTEN: Mapping[Reason, str] = {
+    "requested_human": "Oczywiście, przekazuję rozmowę konsultantowi.",
+    "complaint": "Rozumiem, to skarga lub reklamacja. Przekazuję rozmowę konsultantowi, który się tym zajmie.",
+    "urgent": (
+        "Rozumiem, to pilna sprawa. Jeśli zagrożone jest życie, zdrowie lub mienie, proszę natychmiast zadzwonić "
+        "pod numer alarmowy 112. Przekazuję rozmowę konsultantowi poza kolejnością."
+    ),
+    "individual_offer": "Tę sprawę trzeba omówić indywidualnie. Przekazuję rozmowę konsultantowi.",
+    "not_understood": "Przepraszam, że nie udało mi się pomóc. Przekazuję rozmowę konsultantowi.",
+}
+ANGRY_TRANSFER_WRITTEN = "Bardzo przepraszam za kłopot. Przekazuję rozmowę konsultantowi poza kolejnością."
+ERROR_TRANSFER_WRITTEN = "Przepraszam, wystąpił problem techniczny. Przekazuję rozmowę konsultantowi."
 HOLD_WAIT = "Proszę chwilę poczekać. Przewidywany czas oczekiwania to około {minutes}."
 HOLD_STILL_WAITING = "Dziękujemy za cierpliwość. Konsultant odezwie się najszybciej, jak to możliwe."
 CALLBACK_OFFER = (

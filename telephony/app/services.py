@@ -34,6 +34,7 @@ from telephony.call.loop import CallDeps
 from telephony.ports import CallControl
 from telephony.settings import Settings
 from telephony.shutdown import HeldWrites
+from telephony.store_health import StoreHealth
 from voice.asr import SHORT_ANSWERS, WhisperRecognizer
 from voice.asr_remote import RemoteRecognizer
 from voice.models import VoiceSpec, resolve_voice, resolve_whisper
@@ -60,6 +61,8 @@ class Services:
     kpis: Any = None  # the speaker's conversation KPIs (``telephony.insights.recorder.TurnKpis``; Redis)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up jobs (reply pre-rendering)
     held: list[HeldWrites] = field(default_factory=list)  # the speakers' kept conversations (``close_speaker``)
+    # The Wyoming server's store-health breaker (``build_speaker``; the HTTP app's is ``gateway.recovery.health``)
+    health: StoreHealth | None = None
     # The recognizer's phone and device lanes (phone turns first); default shares when not given.
     lanes: RecognizerLanes | None = None
 

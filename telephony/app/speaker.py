@@ -1,8 +1,10 @@
 """The composition root of ``infolinia wyoming`` (Home Assistant speakers): only what a speaker needs.
 
-Settings -> the store (Redis when configured) -> speech (Whisper and the voice at its own rate) -> the
-dialog engine -> the agents' callback book (Redis), where a speaker's "call me back" lands. No VAD
-model, no Twilio client, no 8 kHz phone prompts, no warm transfer: a speaker never plays them.
+Settings -> the store (Redis when configured) and its store-health breaker with the watcher that closes it
+(``telephony/store_health.py``: a stalled Redis costs the first turn one timeout, the turns after it none) ->
+speech (Whisper and the voice at its own rate) -> the dialog engine -> the agents' callback book (Redis),
+where a speaker's "call me back" lands. No VAD model, no Twilio client, no 8 kHz phone prompts, no warm
+transfer: a speaker never plays them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from wyoming.server import AsyncServer
 
+from dialog.ports import KeyValueStore
 from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.app.phone import reply_audio_cache
 from telephony.app.purge import retention_of
@@ -31,11 +34,13 @@ from telephony.insights.recorder import TurnKpis
 from telephony.settings import Settings
 from telephony.shutdown import flush_all
 from telephony.speaker.server import DEFAULT_URI, recognizer_gateway, run_gateway, run_wyoming
+from telephony.store_health import StoreHealth, StoreWatch
 from voice.models import ModelNotAvailable, resolve_whisper
 from voice.ports import Synthesizer
 from voice.tts_cache import PrerenderedSynthesizer
 
 log = logging.getLogger(__name__)
+WATCH_S = 1.0  # how often the watcher pings a Redis that timed out (at most the recovery interval)
 
 
 async def build_speaker(settings: Settings) -> Services:
@@ -43,6 +48,8 @@ async def build_speaker(settings: Settings) -> Services:
     job; a benchmark measures without it.)"""
     redis = build_redis(settings)
     store = build_store(settings, redis)
+    # Redis timed out a moment ago: not asked until the watcher finds it answering (or the back-off ends)
+    health = StoreHealth(settings.recovery_interval_s) if redis is not None else None
     recognizer, voice = await build_speech(settings) if settings.speech else (None, None)
     synthesizer = None if voice is None else speaker_voice(settings, voice)
     misses = MissBook(redis, settings.redis_prefix) if redis is not None else None  # the KB gaps report
@@ -64,7 +71,17 @@ async def build_speaker(settings: Settings) -> Services:
     if callbacks is None:
         log.warning("wyoming: no INFOLINIA_REDIS_URL: speakers cannot book callbacks, they give the hotline")
     kpis = None if redis is None else TurnKpis(KpiStore(redis, prefix=settings.redis_prefix))
-    return Services(settings, store, dialog, recognizer, synthesizer, callbacks=callbacks, kpis=kpis)
+    watch = [] if health is None else [asyncio.create_task(store_watch(settings, store, health).run())]
+    return Services(
+        settings, store, dialog, recognizer, synthesizer, callbacks=callbacks, kpis=kpis, health=health,
+        background=watch,
+    )  # fmt: skip
+
+
+def store_watch(settings: Settings, store: KeyValueStore, health: StoreHealth) -> StoreWatch:
+    """The speaker's recovery watcher: no spool or roster to put back (the HTTP gateway's ``Recovery`` does
+    that), only the breaker to close once Redis answers, checked every second while it is open."""
+    return StoreWatch(store, health, poll_s=min(WATCH_S, settings.recovery_interval_s))
 
 
 def speaker_voice(settings: Settings, voice: Synthesizer) -> PrerenderedSynthesizer:

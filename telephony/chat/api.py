@@ -67,7 +67,7 @@ def build_chat_router(
     async def greeting() -> dict[str, Any]:
         """Read per request: the catalogue holds the operator's wording, configured once at start-up."""
         welcome = catalogue.written_greeting(brand, notice=False)
-        return {"greeting": welcome, "privacy_notice": catalogue.RODO_NOTICE, "brand": brand}
+        return {"greeting": welcome, "privacy_notice": catalogue.RODO_NOTICE_WRITTEN, "brand": brand}
 
     _handoff_routes(router, Live)
     return router

@@ -200,3 +200,12 @@ def new_request(
         conversation_id=conversation_id,
         channel=channel,
     )
+
+
+def no_callback_reply(hotline: str, emergency: bool = False) -> str:
+    """ "I cannot book a call here; please call the hotline (at <number>)"; an emergency hears the
+    emergency number first."""
+    number = normalize_phone(hotline) if hotline.startswith("+48") else None
+    spoken = spoken_phone(number) if number else hotline.strip()
+    text = catalogue.SPEAKER_NO_CALLBACK.format(number=f" pod numer {spoken}" if spoken else "")
+    return f"{catalogue.EMERGENCY_ADVICE} {text}" if emergency else text

@@ -20,6 +20,14 @@ from those copies under the same ids, written back when it answers; when Redis c
 lean on the lost exchange get ``CALL_THREAD_LOST`` (the whole question again), a question that stands alone
 is answered, and the first turn of a conversation is never apologised to.
 
+Redis *stalled* (accepting, never answering): each read and write would wait out its timeout, every turn. The
+server's store-health breaker (``breaker``: ``telephony/store_health.py``, built with its watcher by
+``telephony/app/speaker.py``) opens on the first timeout; while it is open the conversation's record and
+session are not sent to Redis at all, a turn goes on from the copies here at once (a conversation never seen
+here starts afresh, as when Redis is down), no callback is offered or booked (the hotline instead: a booking
+nobody can store is a promise nobody keeps), and once the watcher finds Redis answering the next turn writes
+back what it kept.
+
 Turns of one conversation run one at a time in a process (``SessionLocks``, keyed by the conversation id, as
 the chat's by its session id): each reads the record and the session and writes both back, so two utterances
 answered at once (two satellites on one conversation, a retry while the first still runs) kept only the
@@ -38,7 +46,7 @@ from typing import Any, Protocol, TypeVar
 
 from dialog import catalogue
 from dialog.ports import Action, CallerInfo, Dialog, Handover, KeyValueStore
-from dialog.session_keeper import STORE_ERRORS
+from dialog.session_keeper import STORE_ERRORS, StoreBreaker, StoreSkipped
 from telephony.agents.callbacks import CallbackBook
 from telephony.chat.session_locks import SessionLocks
 from telephony.conversation_thread import ConversationThread
@@ -80,7 +88,8 @@ class SpeakerConversations:
 
     ``metrics``: where a lost thread is counted (``thread_lost``; the Wyoming server has none: logged only);
     ``store_timeout_s``: the longest a read or write of a conversation may wait on Redis before the copy here
-    is used (None: the client's own limits); ``kept``: the conversations held here (a bounded default)."""
+    is used (None: the client's own limits); ``kept``: the conversations held here (a bounded default);
+    ``breaker``: the server's store-health breaker (None: each turn waits out its own timeouts)."""
 
     def __init__(
         self,
@@ -97,13 +106,14 @@ class SpeakerConversations:
         metrics: object = None,
         store_timeout_s: float | None = None,
         kept: KeptConversations | None = None,
+        breaker: StoreBreaker | None = None,
     ) -> None:
         self.dialog, self.store, self.ttl_s = dialog, store, ttl_s
         self.callbacks = callbacks  # None: no book agents see, so no callback is ever promised
         self.hotline = hotline
         self.kpis = kpis  # conversations, contained, transfers, reply times (telephony/insights)
         self._clock, self._new_id, self.channel = clock, new_id, channel
-        self.metrics, self.store_timeout_s = metrics, store_timeout_s
+        self.metrics, self.store_timeout_s, self.breaker = metrics, store_timeout_s, breaker
         self.kept = KeptConversations(idle_s=ttl_s) if kept is None else kept  # an empty one is falsy (len 0)
         self.locks = SessionLocks()  # one turn of a conversation at a time
 
@@ -126,7 +136,7 @@ class SpeakerConversations:
             began = time.monotonic()
             step = cb.answer(state, text, phone)
             if not step.pass_through:
-                callback_id = await self._book(step, state, session_id, conversation_id)
+                step, callback_id = await self._book(step, state, session_id, conversation_id)
                 await self._save(kept, key, session_id, step.state)
                 seconds = time.monotonic() - began
                 await self._callback_turn(kept, text, step, state, session_id, callback_id, seconds)
@@ -139,7 +149,9 @@ class SpeakerConversations:
 
     def _thread(self) -> ConversationThread:
         reply = catalogue.CALL_THREAD_LOST  # spoken, as on the phone: the whole question again
-        return ConversationThread(self.dialog, reply, self.channel, self.metrics, self.store_timeout_s, self._clock)
+        return ConversationThread(
+            self.dialog, reply, self.channel, self.metrics, self.store_timeout_s, self._clock, breaker=self.breaker
+        )
 
     async def _engine_turn(
         self, text: str, conversation_id: str, held: tuple[str, Kept], session_id: str | None, phone: str | None
@@ -154,8 +166,8 @@ class SpeakerConversations:
         seconds, t = time.monotonic() - began, outcome.transfer
         reply, new_state = outcome.reply, None
         if outcome.action == "transfer" and t is not None:
-            if self.callbacks is None:  # nobody can be asked to call back: the history says what was said
-                reply = no_callback_reply(self.hotline, t.emergency)
+            if self.callbacks is None or self._stalled:  # nobody can be asked to call back: the history says so
+                reply = cb.no_callback_reply(self.hotline, t.emergency)
                 await dialog.handover_refused(outcome.session_id, reply, caller)
             else:
                 step = cb.offer(t)
@@ -195,9 +207,12 @@ class SpeakerConversations:
 
     async def _book(
         self, step: cb.Step, state: cb.CallbackState, session_id: str | None, conversation_id: str
-    ) -> str | None:
-        if step.book_phone is None or self.callbacks is None:
-            return None
+    ) -> tuple[cb.Step, str | None]:
+        """The step as said and the booked request's id; a booking the store did not take (failed, or skipped
+        while the breaker is open) is said as the hotline instead of "a consultant will call you"."""
+        callbacks = self.callbacks
+        if step.book_phone is None or callbacks is None:
+            return step, None
         request = cb.new_request(
             state,
             step.book_phone,
@@ -207,9 +222,13 @@ class SpeakerConversations:
             conversation_id=conversation_id,
             channel=self.channel,
         )
-        await self.callbacks.add(request.to_dict())
+        try:  # not bounded by ``store_timeout_s``: a booking cut short may be stored all the same
+            await self._ask(lambda: callbacks.add(request.to_dict()), bounded=False)
+        except STORE_ERRORS as exc:
+            log.warning("callback request of %s not booked (%r): the hotline is given instead", conversation_id, exc)
+            return cb.Step(cb.no_callback_reply(self.hotline), None), None
         log.info("callback request %s queued for %s (%s)", request.id, request.queue, request.reason)
-        return request.id
+        return step, request.id
 
     async def _record(self, kept: Kept, key: str) -> dict[str, Any]:
         """The conversation's record: the store's, or the copy here when it is newer or the store fails
@@ -217,7 +236,7 @@ class SpeakerConversations:
         if kept.pending and kept.record is not None:
             return kept.record
         try:
-            record = await self._ask(self.store.get(key)) or {}
+            record = await self._ask(lambda: self.store.get(key)) or {}
         except STORE_ERRORS as exc:
             log.warning("speaker store unavailable (%r): conversation goes on from its copy here", exc)
             kept.pending = kept.record is not None
@@ -230,7 +249,7 @@ class SpeakerConversations:
         value = {"session_id": session_id, "callback": None if state is None else state.to_dict()}
         kept.record, kept.pending = value, True
         try:
-            await self._ask(self.store.set(key, value, ttl_s=self.ttl_s))
+            await self._ask(lambda: self.store.set(key, value, ttl_s=self.ttl_s))
         except STORE_ERRORS as exc:
             log.warning("speaker store unavailable (%r): conversation %s kept here", exc, session_id)
             return
@@ -241,7 +260,7 @@ class SpeakerConversations:
         await kept.thread.close()
         self.kept.drop(conversation_id)
         try:
-            await self._ask(self.store.delete(key))
+            await self._ask(lambda: self.store.delete(key))
         except STORE_ERRORS as exc:  # it expires with the session TTL
             log.warning("speaker store unavailable (%r): ended conversation %s left to expire", exc, conversation_id)
 
@@ -260,19 +279,25 @@ class SpeakerConversations:
         kept.pending = False
         return True
 
-    async def _ask(self, call: Awaitable[T]) -> T:
-        return await (call if self.store_timeout_s is None else asyncio.wait_for(call, self.store_timeout_s))
+    @property
+    def _stalled(self) -> bool:
+        return self.breaker is not None and self.breaker.stalled
+
+    async def _ask(self, call: Callable[[], Awaitable[T]], bounded: bool = True) -> T:
+        """``call()`` within ``store_timeout_s`` (``bounded``); not made while the breaker is open, and a failure
+        told to it (a timeout opens it: the turns after this one need not wait one of their own)."""
+        if self._stalled:
+            raise StoreSkipped("the store timed out a moment ago: not asked")
+        try:
+            if not bounded or self.store_timeout_s is None:
+                return await call()
+            return await asyncio.wait_for(call(), self.store_timeout_s)
+        except STORE_ERRORS as exc:
+            if self.breaker is not None:
+                self.breaker.saw(exc)
+            raise
 
 
 def _session_of(record: dict[str, Any] | None) -> str | None:
     value = None if record is None else record.get("session_id")
     return value if isinstance(value, str) else None
-
-
-def no_callback_reply(hotline: str, emergency: bool = False) -> str:
-    """ "I cannot book a call here; please call the hotline (at <number>)"; an emergency hears the
-    emergency number first."""
-    number = cb.normalize_phone(hotline) if hotline.startswith("+48") else None
-    spoken = cb.spoken_phone(number) if number else hotline.strip()
-    text = catalogue.SPEAKER_NO_CALLBACK.format(number=f" pod numer {spoken}" if spoken else "")
-    return f"{catalogue.EMERGENCY_ADVICE} {text}" if emergency else text

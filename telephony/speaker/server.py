@@ -75,6 +75,8 @@ def gateway_from_services(services: SpeakerServices, limits: WyomingLimits | Non
         kpis=getattr(services, "kpis", None),  # conversations counted in the KPIs (Redis)
         # a conversation goes on from its copy here when Redis stalls as long as a call would wait
         store_timeout_s=settings.call_session_timeout_s,
+        # Redis timed out a moment ago: not asked until the server's watcher finds it answering (build_speaker)
+        breaker=getattr(services, "health", None),
     )
     held = getattr(services, "held", None)  # the app's Services: written once more at its close (close_speaker)
     if held is not None:

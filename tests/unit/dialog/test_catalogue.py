@@ -32,7 +32,7 @@ async def test_a_citizen_negotiating_a_tax_hears_no_shop_department(tmp_path: Pa
     engine = build_engine(kb, store=MemoryStore(), semantic=False, vectors_dir=None)
     out = await engine.handle(None, "chciałbym rozłożyć podatek na raty, da się to negocjować?", CallerInfo("chat"))
     assert out.transfer is not None and out.transfer.reason == "individual_offer"
-    assert out.reply == say.TRANSFER["individual_offer"] and "konsultant" in out.reply
+    assert out.reply == say.TRANSFER_WRITTEN["individual_offer"] and "konsultant" in out.reply  # a chat
     assert not SHOP_WORDS.search(out.reply), out.reply
     assert "indywidualnie" in out.transfer.summary and "ceny" not in out.transfer.summary  # the agent's card too
 

@@ -232,7 +232,9 @@ async def test_empty_turn_is_not_heard_and_keeps_the_question(engine: DialogEngi
 
 async def test_escalation_by_words_with_queue_and_priority(engine: DialogEngine) -> None:
     (complaint,) = await talk(engine, ["chcę złożyć reklamację, pralka nie działa"])
-    assert complaint.transfer is not None and complaint.reply == say.TRANSFER["complaint"]
+    assert complaint.transfer is not None and complaint.reply == say.TRANSFER_WRITTEN["complaint"]  # a chat reads it
+    (said,) = await talk(engine, ["chcę złożyć reklamację, pralka nie działa"], PHONE)
+    assert said.reply == say.TRANSFER["complaint"]  # a call hears "łączę…, proszę chwilę poczekać"
     assert (complaint.transfer.queue, complaint.transfer.priority) == ("reklamacje", 5)
     (urgent,) = await talk(engine, ["z ładowarki leci dym"])
     assert urgent.transfer is not None and (urgent.transfer.reason, urgent.transfer.priority) == (
@@ -342,7 +344,9 @@ async def test_internal_error_apologises_and_transfers(orders: JsonOrders) -> No
     fake.fail = True
     engine = DialogEngine(fake, orders, SessionRepo(MemoryStore()))
     (out,) = await talk(engine, ["w jakich godzinach"])
-    assert out.action == "transfer" and out.reply == say.ERROR_TRANSFER and out.transfer is not None
+    assert out.action == "transfer" and out.reply == say.ERROR_TRANSFER_WRITTEN and out.transfer is not None
+    (said,) = await talk(engine, ["w jakich godzinach"], PHONE)
+    assert said.reply == say.ERROR_TRANSFER  # the phone's words, unchanged
     assert "Błąd techniczny" in out.transfer.summary
 
 

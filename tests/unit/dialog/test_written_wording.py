@@ -5,7 +5,7 @@ and a chat that never named the office). One catalogue: the ``_WRITTEN`` variant
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 import pytest
@@ -60,6 +60,9 @@ def test_every_written_variant_has_its_spoken_text_and_the_same_placeholders() -
         spoken = say.defaults()[name.removesuffix("_WRITTEN")]
         assert type(spoken) is type(text), name
         pairs = zip(spoken, text, strict=True) if isinstance(text, tuple) else [(spoken, text)]
+        if isinstance(text, Mapping) and isinstance(spoken, Mapping):  # the transfer lines, by reason
+            assert set(text) == set(spoken), name
+            pairs = [(spoken[key], text[key]) for key in text]
         for said, read in pairs:
             assert isinstance(said, str) and isinstance(read, str)
             assert not SPOKEN_ONLY.search(read), (name, read)
@@ -79,9 +82,11 @@ def test_worded_gives_the_chat_the_written_variant_and_every_voice_the_spoken_te
 def test_written_variants_are_never_pre_rendered_to_audio() -> None:
     fixed, openings = say.fixed_sentences(), say.template_openings()
     variants = [v for n, v in say.defaults().items() if n.endswith("_WRITTEN")]
-    written = {t for v in variants for t in (v if isinstance(v, tuple) else [v])}
+    written = {
+        t for v in variants for t in (v.values() if isinstance(v, Mapping) else v if isinstance(v, tuple) else [v])
+    }
     assert say.KB_OTHER_WORDS in fixed and say.CLARIFY[1] in fixed  # CLARIFY_WRITTEN[1] too: the same words
-    assert written & set(fixed) == {say.CLARIFY[1]}
+    assert written & set(fixed) == {say.CLARIFY[1], say.RODO_NOTICE}  # the notice too, as shipped
     assert not [o for o in openings if "napisać" in o or "wpisać" in o]
 
 
@@ -155,3 +160,74 @@ async def test_order_numbers_are_typed_in_a_chat_not_said_digit_by_digit(engine:
     assert unknown.reply == say.ORDER_NOT_FOUND.format(order_id="99999")
     _, none = await turns(engine, ["gdzie jest moja paczka", "xyz qwe"], CHAT)
     assert none.expects == "order_number" and none.reply == say.ASK_ORDER_NUMBER_AGAIN_WRITTEN
+
+
+# ---------------------------------------------------------------- hand-off and privacy
+# What a chat must never read as it is handed to an agent or shown the notice: a line to wait on, a signal to
+# record after, a call being recorded or connected, a key to press, words to say.
+PHONE_ONLY = re.compile(
+    r"\b(?:powiedz|usłysz|słysz|nacisn|naciśn|rozłącz|łączę|poczeka|sygna|nagryw)|na linii|cyfra po cyfrze",
+    re.IGNORECASE,
+)
+
+
+def chat_handoff_texts() -> list[str]:
+    """Every catalogue text a chat can read as it is handed over, refused, ended, or shown the notice."""
+    return [
+        *say.TRANSFER_WRITTEN.values(), say.ANGRY_TRANSFER_WRITTEN, say.ERROR_TRANSFER_WRITTEN, say.RODO_NOTICE_WRITTEN,
+        say.CHAT_QUEUED, say.WAIT_ESTIMATE, say.WAIT_FEW_MINUTES, say.WAIT_ABOUT_ONE_MINUTE, say.WAIT_ABOUT_MINUTES,
+        say.WAIT_OVER_AN_HOUR, say.CHAT_UNAVAILABLE_CLOSED, say.CHAT_UNAVAILABLE_BUSY, say.EMERGENCY_ADVICE,
+        say.CHAT_AGENT_JOINED, say.CHAT_ENDED_BY_AGENT, say.CHAT_ENDED_BY_CUSTOMER, say.CHAT_HANDOFF_LOST,
+        say.CHAT_HANDOFF_LOST_WRITE, say.CHAT_THREAD_LOST, say.written_greeting("Zielony Ogród"),
+    ]  # fmt: skip
+
+
+def test_nothing_a_chat_reads_as_it_is_handed_over_is_the_phones() -> None:
+    assert [text for text in chat_handoff_texts() if PHONE_ONLY.search(text)] == []
+    spoken = [*say.TRANSFER.values(), say.ANGRY_TRANSFER, say.ERROR_TRANSFER]
+    assert all(PHONE_ONLY.search(text) for text in spoken)  # the phone's lines, unchanged: "łączę…, poczekać"
+
+
+def test_the_transfer_line_is_written_for_the_chat_and_spoken_for_every_voice() -> None:
+    assert say.transfer_line("complaint", "chat") == say.TRANSFER_WRITTEN["complaint"]
+    assert say.transfer_line("urgent", "chat", angry=True) == say.ANGRY_TRANSFER_WRITTEN
+    for voice in ("phone", "speaker", "voice"):
+        assert (
+            say.transfer_line("complaint", voice)
+            == say.TRANSFER["complaint"]
+            == say.defaults()["TRANSFER"]["complaint"]
+        )
+        assert say.transfer_line("urgent", voice, angry=True) == say.ANGRY_TRANSFER
+    say.configure({"TRANSFER_WRITTEN": {"complaint": "Przekazuję rozmowę do działu reklamacji."}})  # overridable
+    assert say.transfer_line("complaint", "chat") == "Przekazuję rozmowę do działu reklamacji."
+    assert say.transfer_line("urgent", "chat") == say.defaults()["TRANSFER_WRITTEN"]["urgent"]  # the rest kept
+    found = written_left_default({"TRANSFER": {"complaint": "Łączę z działem reklamacji."}})
+    assert found is not None and "not transfer_written" in found  # `infolinia check` names a phone-only override
+
+
+def test_the_chats_privacy_notice_is_the_operators_unless_the_chat_gets_its_own() -> None:
+    """Legal text: a notice overridden for the phone alone is the chat's too (never the shipped one left behind);
+    a phone notice that says calls are recorded gives the chat its own words."""
+    say.configure({"RODO_NOTICE": "Administratorem danych jest Zielony Ogród sp. z o.o."})
+    assert say.RODO_NOTICE_WRITTEN == say.RODO_NOTICE == "Administratorem danych jest Zielony Ogród sp. z o.o."
+    assert written_left_default({"RODO_NOTICE": "Administratorem danych jest Zielony Ogród."}) is None
+    say.configure({
+        "RODO_NOTICE": "Rozmowa jest nagrywana. Administratorem danych jest Zielony Ogród.",
+        "RODO_NOTICE_WRITTEN": "Administratorem danych jest Zielony Ogród.",
+    })  # fmt: skip
+    assert "nagrywana" in say.greeting("Zielony Ogród", phone=True)
+    assert "nagrywana" not in say.written_greeting("Zielony Ogród") and "Zielony Ogród." in say.written_greeting("x")
+    say.configure({})
+    assert say.RODO_NOTICE_WRITTEN == say.RODO_NOTICE == say.defaults()["RODO_NOTICE"]
+
+
+async def test_a_chat_handed_to_a_person_reads_the_written_line_and_a_call_hears_the_spoken_one(
+    engine: DialogEngine,
+) -> None:
+    for words, reason in (("chcę rozmawiać z konsultantem", "requested_human"), ("z ładowarki leci dym", "urgent")):
+        (chat,) = await turns(engine, [words], CHAT)
+        assert (chat.action, chat.reply) == ("transfer", say.TRANSFER_WRITTEN[reason]), words
+        (call,) = await turns(engine, [words], PHONE)
+        assert (call.action, call.reply) == ("transfer", say.TRANSFER[reason]), words
+    chat = await engine.escalate((await turns(engine, ["dzień dobry"], CHAT))[0].session_id, "complaint", CHAT)
+    assert chat.reply == say.TRANSFER_WRITTEN["complaint"]

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from dialog import catalogue
 from dialog.ports import CallerInfo, Outcome, Transfer
 from dialog.store import MemoryStore
 from telephony.agents.callbacks_store import StoreCallbacks
-from telephony.speaker.conversation import SpeakerConversations, no_callback_reply
+from telephony.speaker.callback import no_callback_reply
+from telephony.speaker.conversation import SpeakerConversations
+from telephony.store_health import StoreHealth
+
+HOTLINE = "+48221112233"
 
 
 class TransferringDialog:
@@ -79,3 +85,40 @@ def test_hotline_wording() -> None:
         "konsultanta. Proszę zadzwonić na infolinię."
     )
     assert no_callback_reply("+4930123456").endswith("na infolinię pod numer +4930123456.")
+
+
+class TimingOutBook(StoreCallbacks):
+    """A callback book on a Redis that stalled: every booking times out."""
+
+    async def add(self, record: dict[str, Any]) -> str:
+        raise RedisTimeoutError("Timeout reading from socket")
+
+
+async def test_a_booking_redis_did_not_take_gives_the_hotline_and_opens_the_breaker() -> None:
+    """A stalled Redis under the last "tak": no "a consultant will call you" that nobody will keep."""
+    dialog: Any = TransferringDialog()
+    health = StoreHealth(60.0)
+    speaker = SpeakerConversations(dialog, MemoryStore(), callbacks=TimingOutBook(MemoryStore()), hotline=HOTLINE,
+                                   breaker=health)  # fmt: skip
+    await speaker.turn("chcę rozmawiać z konsultantem", "conv")
+    await speaker.turn("tak, 600 100 200", "conv")
+    booked = await speaker.turn("tak", "conv")
+    assert (booked.text, booked.callback_id) == (no_callback_reply(HOTLINE), None)
+    assert health.stalled  # the booking's timeout opened it
+    assert dialog.recorded[-1] == ("tak", no_callback_reply(HOTLINE), None, "not_booked")
+    assert (await speaker.turn("tak", "conv")).text == "Odpowiedź."  # nothing pending any more
+
+
+async def test_while_the_breaker_is_open_no_callback_is_offered_or_booked() -> None:
+    """Inside the back-off the book is not asked at all: the offer becomes the hotline, and an offer made just
+    before the stall ends in the hotline too, with nothing stored."""
+    dialog: Any = TransferringDialog()
+    book, health = StoreCallbacks(MemoryStore()), StoreHealth(60.0)
+    speaker = SpeakerConversations(dialog, MemoryStore(), callbacks=book, hotline=HOTLINE, breaker=health)
+    assert (await speaker.turn("chcę rozmawiać z konsultantem", "b")).text == catalogue.SPEAKER_CALLBACK_OFFER
+    await speaker.turn("tak, 600 100 200", "b")
+    health.saw(RedisTimeoutError("Timeout reading from socket"))
+    assert (await speaker.turn("tak", "b")).text == no_callback_reply(HOTLINE)
+    assert (await speaker.turn("chcę rozmawiać z konsultantem", "c")).text == no_callback_reply(HOTLINE)
+    assert dialog.refused == [no_callback_reply(HOTLINE)]  # the history says what the speaker said
+    assert await book.pending() == []

@@ -5,6 +5,7 @@ let through, a chat 503), until the recovery watcher finds Redis answering. The 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from telephony.app.recovery import Recovery
 from telephony.chat.models import ChatRequest
 from telephony.chat.turn import ChatTurns
 from telephony.spool import Spool, StoreDown
-from telephony.store_health import StoreHealth, is_timeout
+from telephony.store_health import StoreHealth, StoreWatch, is_timeout
 from tests.support.call import ScriptedDialog
 
 
@@ -140,3 +141,41 @@ async def test_the_recovery_check_ends_the_back_off(tmp_path: Path) -> None:
     recovery = Recovery(MemoryStore(), Spool(tmp_path / "spool.jsonl"), health=health)
     health.saw(RedisTimeoutError())
     assert await recovery.check() and not health.stalled
+
+
+class PingedStore:
+    """A store's ``ping`` (the speaker watcher's only question): counted, answering while ``up``."""
+
+    def __init__(self) -> None:
+        self.up, self.pings = False, 0
+        self.pinged = asyncio.Event()
+
+    async def ping(self) -> bool:
+        self.pings += 1
+        self.pinged.set()
+        return self.up
+
+
+async def test_the_speaker_watcher_ends_the_back_off_only_once_redis_answers() -> None:
+    health, store = StoreHealth(3600.0, Clock()), PingedStore()
+    watch = StoreWatch(store, health)
+    health.saw(RedisTimeoutError())
+    assert not await watch.check() and health.stalled  # still stalled: the back-off holds
+    store.up = True
+    assert await watch.check() and not health.stalled
+
+
+async def test_the_speaker_watcher_pings_only_while_the_back_off_is_open() -> None:
+    health, store = StoreHealth(3600.0, Clock()), PingedStore()
+    task = asyncio.create_task(StoreWatch(store, health, poll_s=0.0).run())
+    try:
+        for _ in range(20):  # its loop goes round many times (sleep(0) yields once): nothing sent to Redis
+            await asyncio.sleep(0)
+        assert store.pings == 0
+        store.up = True
+        health.saw(RedisTimeoutError())
+        await asyncio.wait_for(store.pinged.wait(), 10.0)
+        assert not health.stalled
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
