@@ -45,11 +45,3 @@ TRANSFER_WRITTEN: Mapping[Reason, str] = {
 ANGRY_TRANSFER_WRITTEN = "Bardzo przepraszam za kłopot. Przekazuję rozmowę konsultantowi poza kolejnością."
 ERROR_TRANSFER_WRITTEN = "Przepraszam, wystąpił problem techniczny. Przekazuję rozmowę konsultantowi."
 HOLD_WAIT = "Proszę chwilę poczekać. Przewidywany czas oczekiwania to około {minutes}."
-HOLD_STILL_WAITING = "Dziękujemy za cierpliwość. Konsultant odezwie się najszybciej, jak to możliwe."
-CALLBACK_OFFER = (
-    "Wszyscy konsultanci są teraz zajęci. Czy konsultant ma oddzwonić na ten numer, gdy tylko się zwolni? "
-    "Proszę powiedzieć tak albo nie."
-)
-CALLBACK_CONFIRMED = "Dobrze, konsultant oddzwoni najszybciej, jak to możliwe. Dziękujemy i do widzenia."
-CALLBACK_DECLINED = "Dobrze. Zapraszamy do ponownego kontaktu. Do widzenia."
-TRANSFER_FAILED = "Przepraszam, nie udało się połączyć z konsultantem. Proszę zadzwonić ponownie później."
