@@ -14,6 +14,7 @@ from pathlib import Path
 from wyoming.server import AsyncServer
 
 from telephony.agents.callbacks_redis import RedisCallbacks
+from telephony.app.leases import build_lease
 from telephony.app.phone import reply_audio_cache
 from telephony.app.purge import retention_of
 from telephony.app.services import (
@@ -64,7 +65,8 @@ async def build_speaker(settings: Settings) -> Services:
     if callbacks is None:
         log.warning("wyoming: no INFOLINIA_REDIS_URL: speakers cannot book callbacks, they give the hotline")
     kpis = None if redis is None else TurnKpis(KpiStore(redis, prefix=settings.redis_prefix))
-    return Services(settings, store, dialog, recognizer, synthesizer, callbacks=callbacks, kpis=kpis)
+    lease = build_lease(settings, redis, "conversation")  # one turn of a conversation at a time, every server
+    return Services(settings, store, dialog, recognizer, synthesizer, callbacks=callbacks, kpis=kpis, lease=lease)
 
 
 def speaker_voice(settings: Settings, voice: Synthesizer) -> PrerenderedSynthesizer:
