@@ -36,6 +36,20 @@ class LimitsSettings(BaseSettings):
     )
     redis_wait_ms: int = Field(500, ge=1, description="How long WAIT waits for the replicas (ms).")
 
+    # --- one turn of a session at a time across the workers (telephony/chat/session_lease.py) ------
+    session_lease_ttl_s: float = Field(
+        30.0,
+        gt=0,
+        description="A turn's lease on its session in Redis expires this long after it was taken: keep it well "
+        "above a turn's worst time; a worker that crashed mid-turn blocks that session's next turns this long.",
+    )
+    session_lease_wait_s: float = Field(
+        10.0,
+        ge=0,
+        description="Longest a turn waits for another worker's turn of the same session; past it a chat gets 503 "
+        "'send again' and a device hears the same. Not waited at all while Redis is down or timing out.",
+    )
+
     # --- recovery and slow clients ------------------------------------------------------------
     recovery_interval_s: float = Field(
         5.0, gt=0, description="How often a degraded gateway checks Redis (replays the spool, restores the roster)."

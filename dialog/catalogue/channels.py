@@ -28,6 +28,13 @@ STORE_DOWN_REPLY = "Przepraszamy, mamy chwilowy problem techniczny. Proszę wys�
 RATE_LIMITED_REPLY = (
     "Przepraszamy, otrzymujemy teraz bardzo dużo wiadomości. Proszę wysłać wiadomość ponownie za chwilę."
 )
+# A chat message that arrived while another message of the same conversation was still being answered (on
+# another worker) for longer than the wait: the 503's "reply", for the widget; this message was not taken
+SESSION_BUSY_REPLY = (
+    "Jeszcze odpowiadam na poprzednią wiadomość w tej rozmowie. Proszę wysłać tę wiadomość ponownie za chwilę."
+)
+# The same on a speaker or a voice device, said instead of an answer: the user asks again
+SESSION_BUSY_SPOKEN = "Przepraszam, jeszcze odpowiadam na poprzednie pytanie. Proszę powtórzyć za chwilę."
 # A transfer the engine decided on a channel with no hand-off of its own (a device, a text integration).
 HANDOFF_NOT_HERE = (
     "Stąd nie mogę połączyć z konsultantem. Proszę zadzwonić na infolinię albo napisać na czacie na naszej stronie."

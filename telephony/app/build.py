@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 from dialog.ports import KeyValueStore
 from telephony.access.keys import AccessPolicy, ApiKeys, development_mode, parse_networks
 from telephony.access.ratelimit import Limiter, Rules, limits_storage
+from telephony.app.leases import build_lease
 from telephony.app.phone import rest_client
 from telephony.app.ready import Ready
 from telephony.app.recovery import Recovery
@@ -38,6 +39,7 @@ from telephony.app.services import (
 from telephony.app.shop import Shop, configure_shop
 from telephony.app.transfer import Transfer, build_transfer
 from telephony.call.admission import Admission
+from telephony.chat.session_lease import SessionLease
 from telephony.history.api import HistoryParts
 from telephony.history.gaps import GapsReport, MissBook
 from telephony.history.store import HistoryStore, rate_call
@@ -76,6 +78,7 @@ class Gateway:
     kpis: KpiStore | None = None  # with Redis: the KPI buckets every worker adds to (telephony/insights)
     survey: Survey | None = None  # the phone's satisfaction survey (Redis, a Twilio auth token, csat_survey)
     history: HistoryParts | None = None  # with Redis: past conversations and the KB gaps report
+    lease: SessionLease | None = None  # with Redis: one turn of a session at a time across the workers
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
     _gauges: asyncio.Task[None] | None = field(default=None, repr=False)  # the KPI gauges' refresh
     _sweep: asyncio.Task[None] | None = field(default=None, repr=False)  # quiet chats' verdicts (outcomes.py)
@@ -181,9 +184,10 @@ def build_gateway(settings: Settings) -> Gateway:
         recovery.observer = metrics.store_checked  # infolinia_store_up{backend="redis"}: the "Redis down" alert
     admission = Admission(settings.max_concurrent_calls)
     survey = build_survey(settings, kpis, rest, transfer, store, history)
+    lease = build_lease(settings, redis, "session", health)  # chats' and devices' turns, across the workers
     return Gateway(
         settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery, kpis, survey,
-        history,
+        history, lease,
     )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from telephony.app.guards import unencodable_text, validation_error
 from telephony.app.routes import include_routes
 from telephony.app.services import Services
 from telephony.app.site import SiteStatus, build_landing_router, mount_site_assets
+from telephony.chat.session_lease import SessionBusy
 from telephony.console.outage import outage_page, wants_page
 from telephony.settings import Settings
 from telephony.spool import STORE_DOWN, StoreDown
@@ -82,6 +83,7 @@ def add_error_replies(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(UnicodeEncodeError, unencodable_text)  # a lone surrogate a lenient model let in
     app.add_exception_handler(TooMany, rate_limited)  # 429: Retry-After and a Polish reply, like the 503
+    app.add_exception_handler(SessionBusy, session_busy)  # another worker's turn of the session: send again
     for error in (RedisConnectionError, RedisTimeoutError, StoreDown):  # Redis down: "try again", never a 500
         app.add_exception_handler(error, store_unavailable)
 
@@ -170,6 +172,16 @@ async def store_unavailable(request: Request, exc: Exception) -> Response:
     detail = str(exc) if isinstance(exc, StoreDown) else "state store unavailable, try again shortly"
     body = {"detail": detail, "reply": catalogue.STORE_DOWN_REPLY}  # "reply": what a chat widget shows
     return JSONResponse(body, 503, {"Retry-After": "5"})
+
+
+async def session_busy(request: Request, exc: Exception) -> JSONResponse:
+    """A chat message whose session another worker's turn held past ``INFOLINIA_SESSION_LEASE_WAIT_S``
+    (``telephony/chat/session_lease.py``): 503 with ``Retry-After`` and the Polish ``reply``. The message was not
+    taken (answering it from the session the other turn is about to overwrite would lose one of the two), and
+    the customer is told to send it again, never left to think it was read."""
+    log.warning("%s %s: session busy: %s", request.method, request.url.path, exc)
+    body = {"detail": str(exc), "reply": catalogue.SESSION_BUSY_REPLY}
+    return JSONResponse(body, 503, {"Retry-After": "2"})
 
 
 async def rate_limited(request: Request, exc: Exception) -> JSONResponse:

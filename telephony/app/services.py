@@ -31,6 +31,7 @@ from telephony.app.session_ids import session_ids
 from telephony.app.shop import configure_shop
 from telephony.call.deps import CallMetrics, TransferFn
 from telephony.call.loop import CallDeps
+from telephony.chat.session_lease import SessionLease
 from telephony.ports import CallControl
 from telephony.settings import Settings
 from telephony.shutdown import HeldWrites
@@ -59,6 +60,7 @@ class Services:
     call_deps: CallDeps | None = None  # the phone pipeline's shared deps (speech on)
     callbacks: CallbackBook | None = None  # the agents' callback book (Redis), where speakers book callbacks
     kpis: Any = None  # the speaker's conversation KPIs (``telephony.insights.recorder.TurnKpis``; Redis)
+    lease: SessionLease | None = None  # the speakers' conversations, one turn at a time across servers (Redis)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up jobs (reply pre-rendering)
     held: list[HeldWrites] = field(default_factory=list)  # the speakers' kept conversations (``close_speaker``)
     # The Wyoming server's store-health breaker (``build_speaker``; the HTTP app's is ``gateway.recovery.health``)

@@ -17,6 +17,7 @@ from wyoming.server import AsyncServer
 
 from dialog.ports import KeyValueStore
 from telephony.agents.callbacks_redis import RedisCallbacks
+from telephony.app.leases import build_lease
 from telephony.app.phone import reply_audio_cache
 from telephony.app.purge import retention_of
 from telephony.app.services import (
@@ -72,9 +73,10 @@ async def build_speaker(settings: Settings) -> Services:
         log.warning("wyoming: no INFOLINIA_REDIS_URL: speakers cannot book callbacks, they give the hotline")
     kpis = None if redis is None else TurnKpis(KpiStore(redis, prefix=settings.redis_prefix))
     watch = [] if health is None else [asyncio.create_task(store_watch(settings, store, health).run())]
+    lease = build_lease(settings, redis, "conversation", health)  # one turn of a conversation at a time, every server
     return Services(
         settings, store, dialog, recognizer, synthesizer, callbacks=callbacks, kpis=kpis, health=health,
-        background=watch,
+        lease=lease, background=watch,
     )  # fmt: skip
 
 

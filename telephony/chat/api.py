@@ -29,6 +29,7 @@ from dialog.store import SessionRepo
 from telephony.chat.handoff import ChatHandoff
 from telephony.chat.models import ChatGreeting, ChatRequest, ChatResponse, EndResponse, LiveChat, SessionId
 from telephony.chat.resume import lost_view
+from telephony.chat.session_locks import SessionLocks
 from telephony.chat.stream import SSE_HEADERS, customer_stream
 from telephony.chat.turn import ChatTurns, with_url
 from telephony.store_health import StoreHealth
@@ -48,15 +49,18 @@ def build_chat_router(
     store: KeyValueStore | None = None,
     health: StoreHealth | None = None,
     brand: str | None = None,
+    locks: SessionLocks | None = None,
 ) -> APIRouter:
     """``get_dialog``: the engine built at start-up, per request (``GatewayDeps.dialog`` waits while the
     models are still loading). ``get_live``: the hand-off, None without Redis (then a chat asking for a
     person is told no agent can take it, instead of being promised one). ``metrics``: counts those.
     ``store``: the session store, asked first when a conversation is continued (a 503 while it is down).
     ``health``: Redis timed out a moment ago (``telephony/store_health.py``): a 503 at once, no second wait.
-    ``brand``: the operator's name, for the greeting (None: the greeting names none)."""
+    ``brand``: the operator's name, for the greeting (None: the greeting names none). ``locks``: one turn of a
+    session at a time (with the workers' lease: across them; None: in this worker only)."""
     router = APIRouter(tags=["chat"])
-    turns = ChatTurns(None if store is None else SessionRepo(store), metrics, health=health)
+    repo = None if store is None else SessionRepo(store)
+    turns = ChatTurns(repo, metrics, locks=SessionLocks() if locks is None else locks, health=health)
     Live = Annotated[LiveChat | None, Depends(get_live)]
 
     @router.post("/v1/chat", response_model=ChatResponse)

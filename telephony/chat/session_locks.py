@@ -1,13 +1,15 @@
-"""One turn at a time per chat session, in this worker.
+"""One turn at a time per chat session: queued in this worker, then leased across the workers.
 
 Why: a turn reads the session from Redis, runs the dialog and writes the session back. Two messages of one
 session answered at once (a double-clicked "send", a widget that retries while the first is still
 running, two tabs) each read the same old session and the last write won: a hostile probe sent 30 messages
 of one session at once, all 30 got a 200 and a reply, and the stored conversation kept 2 of them (with its
 slots, misses and the history the agents and the KB gaps read). Turns of one session now queue here, so
-each starts from the one before it. Across ``--workers N`` two workers can still race on one session,
-as with the failed-credential brake (``telephony/access/serial.py``); a client behind one connection or one
-sticky balancer never does.
+each starts from the one before it. Across ``--workers N`` (or pods) the same happened between workers;
+with a ``SessionLease`` (``telephony/chat/session_lease.py``, built when Redis is configured) a turn also
+holds the session's lease in Redis, taken after this worker's lock, so one worker's queued turns do not all
+poll Redis: only the first of them waits on the lease. Redis down or timing out: the lock here only (the turn
+takes its path without Redis); the lease held by another worker past its wait: ``SessionBusy``.
 """
 
 from __future__ import annotations
@@ -16,19 +18,24 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from telephony.chat.session_lease import SessionLease
+
 
 class SessionLocks:
-    """An ``asyncio.Lock`` per session id, kept only while a turn of that session runs or waits."""
+    """An ``asyncio.Lock`` per session id, kept only while a turn of that session runs or waits; ``lease``: the
+    workers' lease taken after it (None: one worker, or no Redis: the lock alone)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lease: SessionLease | None = None) -> None:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self.lease = lease
 
     def __len__(self) -> int:
         return len(self._locks)
 
     @asynccontextmanager
     async def hold(self, session_id: str | None) -> AsyncIterator[None]:
-        """``async with locks.hold(sid):`` the session's turn; a new conversation (no id) never waits."""
+        """``async with locks.hold(sid):`` the session's turn; a new conversation (no id) never waits. Raises
+        ``SessionBusy`` (from the lease) when another worker's turn of the session held it past the wait."""
         if not session_id:
             yield
             return
@@ -36,7 +43,11 @@ class SessionLocks:
         self._locks[session_id] = (lock, users + 1)
         try:
             async with lock:
-                yield
+                if self.lease is None:
+                    yield
+                else:
+                    async with self.lease.hold(session_id):
+                        yield
         finally:
             lock, users = self._locks[session_id]
             if users == 1:

@@ -29,9 +29,11 @@ nobody can store is a promise nobody keeps), and once the watcher finds Redis an
 back what it kept.
 
 Turns of one conversation run one at a time in a process (``SessionLocks``, keyed by the conversation id, as
-the chat's by its session id): each reads the record and the session and writes both back, so two utterances
-answered at once (two satellites on one conversation, a retry while the first still runs) kept only the
-later one's turn, or lost a callback offer the other made.
+the chat's by its session id), and across the Wyoming servers on one Redis with the conversations' lease
+(``locks``, ``telephony/chat/session_lease.py``): each reads the record and the session and writes both back, so
+two utterances answered at once (two satellites on one conversation, a retry while the first still runs) kept
+only the later one's turn, or lost a callback offer the other made. A turn that waited past the lease's wait is
+not run: the speaker says ``SESSION_BUSY_SPOKEN`` and the user asks again.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from dialog import catalogue
 from dialog.ports import Action, CallerInfo, Dialog, Handover, KeyValueStore
 from dialog.session_keeper import STORE_ERRORS, StoreBreaker, StoreSkipped
 from telephony.agents.callbacks import CallbackBook
+from telephony.chat.session_lease import SessionBusy
 from telephony.chat.session_locks import SessionLocks
 from telephony.conversation_thread import ConversationThread
 from telephony.conversation_turn import ConversationTurn
@@ -107,6 +110,7 @@ class SpeakerConversations:
         store_timeout_s: float | None = None,
         kept: KeptConversations | None = None,
         breaker: StoreBreaker | None = None,
+        locks: SessionLocks | None = None,
     ) -> None:
         self.dialog, self.store, self.ttl_s = dialog, store, ttl_s
         self.callbacks = callbacks  # None: no book agents see, so no callback is ever promised
@@ -115,15 +119,19 @@ class SpeakerConversations:
         self._clock, self._new_id, self.channel = clock, new_id, channel
         self.metrics, self.store_timeout_s, self.breaker = metrics, store_timeout_s, breaker
         self.kept = KeptConversations(idle_s=ttl_s) if kept is None else kept  # an empty one is falsy (len 0)
-        self.locks = SessionLocks()  # one turn of a conversation at a time
+        self.locks = SessionLocks() if locks is None else locks  # one turn of a conversation at a time
 
     async def turn(self, text: str, conversation_id: str | None, phone: str | None = None) -> SpeakerReply:
         """Handle one utterance of conversation ``conversation_id`` (None or too long: a new one), after the
         conversation's earlier utterances."""
         if not conversation_id or len(conversation_id) > MAX_CONVERSATION_ID:
             conversation_id = self._new_id()
-        async with self.locks.hold(conversation_id):
-            return await self._turn(text, conversation_id, phone)
+        try:
+            async with self.locks.hold(conversation_id):
+                return await self._turn(text, conversation_id, phone)
+        except SessionBusy as exc:  # another process's turn of it ran past the wait: said, never dropped
+            log.warning("speaker turn not run: %s", exc)
+            return SpeakerReply(catalogue.SESSION_BUSY_SPOKEN, conversation_id, None, "clarify")
 
     async def _turn(self, text: str, conversation_id: str, phone: str | None) -> SpeakerReply:
         key, kept = CONVERSATION_KEY.format(conversation_id), self.kept.take(conversation_id, self._thread)

@@ -12,8 +12,10 @@ A session id the device sends names a conversation it had when its signature hol
 the gateway issued it), so a lost one is judged even by a process that never saw it; a request without one,
 or with an id the gateway never signed, is a first turn, never apologised to.
 
-Turns of one session run one at a time (``locks``, as the chat's: ``telephony/chat/session_locks.py``): each
-reads the session, runs the dialog and writes it back, so two at once kept only the later one's.
+Turns of one session run one at a time (``locks``, as the chat's: ``telephony/chat/session_locks.py``, across the
+workers with the session lease): each reads the session, runs the dialog and writes it back, so two at once kept
+only the later one's. A turn that waited past the lease's wait for another worker's is not run: the device
+hears ``SESSION_BUSY_SPOKEN`` under the same session id and the user asks again.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ class DeviceThreads:
     read or write may keep a turn waiting before the copy here is used (None: the client's own limits);
     ``idle_s``: a conversation without a turn that long is forgotten here (the session TTL); ``breaker``: the
     worker's store-health breaker: a turn while Redis timed out a moment ago goes on from the copy here at once,
-    instead of waiting out a read and a save of its own."""
+    instead of waiting out a read and a save of its own; ``locks``: one turn of a session at a time (the route
+    holds them; with the workers' lease, across the workers)."""
 
     def __init__(
         self,
@@ -46,10 +49,11 @@ class DeviceThreads:
         max_entries: int = MAX_KEPT,
         clock: Callable[[], float] = time.monotonic,
         breaker: StoreBreaker | None = None,
+        locks: SessionLocks | None = None,
     ) -> None:
         self.metrics, self.store_timeout_s, self.breaker = metrics, store_timeout_s, breaker
         self.kept = KeptConversations(max_entries, idle_s, clock)
-        self.locks = SessionLocks()  # held by the route around a turn and what it records after it
+        self.locks = SessionLocks() if locks is None else locks  # held by the route around a turn and after it
 
     def thread(self, dialog: Dialog, session_id: str | None) -> ConversationThread:
         """The conversation's thread held here, or a new one on ``dialog`` (the request's engine)."""

@@ -18,6 +18,7 @@ from wyoming.server import AsyncServer
 
 from dialog.ports import KeyValueStore
 from telephony.agents.callbacks import CallbackBook
+from telephony.chat.session_locks import SessionLocks
 from telephony.settings import Settings
 from telephony.speaker.conversation import SpeakerConversations
 from telephony.speaker.frames import WyomingLimits
@@ -77,6 +78,7 @@ def gateway_from_services(services: SpeakerServices, limits: WyomingLimits | Non
         store_timeout_s=settings.call_session_timeout_s,
         # Redis timed out a moment ago: not asked until the server's watcher finds it answering (build_speaker)
         breaker=getattr(services, "health", None),
+        locks=SessionLocks(getattr(services, "lease", None)),  # with Redis: one turn at a time across servers
     )
     held = getattr(services, "held", None)  # the app's Services: written once more at its close (close_speaker)
     if held is not None:

@@ -42,6 +42,7 @@ from dialog.session import Session
 from dialog.session_keeper import STORE_ERRORS
 from telephony.access.lanes import RecognizerBusy
 from telephony.chat.models import ChatResponse
+from telephony.chat.session_lease import SessionBusy
 from telephony.chat.unavailable import refuse_here, unavailable_view
 from telephony.conversation_turn import ConversationTurn
 from telephony.speaker.device_turn import DeviceThreads
@@ -117,10 +118,15 @@ async def _turn(
     said, caller = [Hypothesis(t, c) for t, c in heard.nbest()], CallerInfo(channel="voice")
     # one turn of a session at a time (recognised before, at once): a device that sends again while its first
     # request is still running, or two at once, had each turn read the same session and the last save win
-    async with threads.locks.hold(session_id):
-        outcome, dialog = await threads.turn(services.dialog, session_id, said, caller)
-        if outcome.action == "transfer":
-            outcome = await refuse_here(dialog, outcome, caller)
+    try:
+        async with threads.locks.hold(session_id):
+            outcome, dialog = await threads.turn(services.dialog, session_id, said, caller)
+            if outcome.action == "transfer":
+                outcome = await refuse_here(dialog, outcome, caller)
+    except SessionBusy as exc:  # another worker's turn of this session ran past the wait: said, not dropped
+        log.warning("voice turn not run: %s", exc)
+        assert session_id is not None  # a turn without one never waits
+        return heard, Outcome(session_id=session_id, action="clarify", reply=catalogue.SESSION_BUSY_SPOKEN)
     return heard, outcome
 
 
