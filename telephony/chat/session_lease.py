@@ -17,6 +17,9 @@ the lease taken claims the next turn (``<lease>:next``, expiring after a second 
 while a claim stands, only the claimant may take a free lease. Each worker has one waiter per session (the
 in-worker lock is in front), so the workers take turns.
 
+A take that timed out may still land (a stalled Redis runs what it had received when it resumes): this worker's
+next take of the session counts that lease as free, and a background task frees it for the others.
+
 Redis down or timing out, or the store breaker open (``telephony/store_health.py``): nothing is waited for;
 the turn runs under the in-worker lock only and takes the path it takes without Redis (a chat: 503 when the
 session cannot be read; a device: its worker's copy). A Redis that answers, held by another worker's turn past
@@ -43,11 +46,17 @@ from dialog.session_keeper import STORE_ERRORS, StoreBreaker
 
 log = logging.getLogger(__name__)
 
-# KEYS: the lease, the next turn's claim; ARGV: this turn's token, the lease's TTL (ms), the claim's TTL (ms).
+# KEYS: the lease, the next turn's claim; ARGV: this turn's token, the lease's TTL (ms), the claim's TTL (ms), then
+# this worker's tokens whose take timed out (Redis may have applied it after all: such a lease counts as free).
 # 1: taken. 0: held by another turn (or claimed by another waiter): this waiter claims the next turn if nobody has.
 ACQUIRE = """
+local held = redis.call('GET', KEYS[1])
 local claim = redis.call('GET', KEYS[2])
-if redis.call('EXISTS', KEYS[1]) == 0 and (not claim or claim == ARGV[1]) then
+for i = 4, #ARGV do
+  if held == ARGV[i] then held = false end
+  if claim == ARGV[i] then claim = false end
+end
+if not held and (not claim or claim == ARGV[1]) then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   if claim then redis.call('DEL', KEYS[2]) end
   return 1
@@ -74,13 +83,15 @@ class SessionBusy(RuntimeError):
 class LeaseTiming:
     """``ttl_s``: the lease expires this long after it was taken (above a turn's worst time); ``wait_s``: the
     longest a turn waits for it; ``poll_s``/``poll_max_s``: the first pause between tries and the longest;
-    ``claim_s``: a waiter's claim on the next turn lapses this long after its last try (it gave up, or died)."""
+    ``claim_s``: a waiter's claim on the next turn lapses this long after its last try (it gave up, or died);
+    ``unsure_s``: how often a take that timed out is released again until Redis answers."""
 
     ttl_s: float = 30.0
     wait_s: float = 10.0
     poll_s: float = 0.01
     poll_max_s: float = 0.1
     claim_s: float = 1.0
+    unsure_s: float = 0.5
 
 
 class SessionLease:
@@ -101,6 +112,8 @@ class SessionLease:
         self.breaker, self._clock = breaker, clock
         self._acquire, self._release = redis.register_script(ACQUIRE), redis.register_script(RELEASE)
         self._releasing: set[asyncio.Task[None]] = set()  # releases sent while Redis times out, not waited for
+        # session -> (token, when) of takes that timed out: a stalled Redis applies them when it resumes
+        self._unsure: dict[str, list[tuple[str, float]]] = {}
 
     def key(self, session_id: str) -> str:
         """The lease's key; ``{...}``: the claim beside it hashes to the same Redis Cluster slot."""
@@ -128,7 +141,7 @@ class SessionLease:
 
     async def _wait(self, session_id: str, keys: list[str], token: str) -> str | None:
         t = self.timing
-        args: list[str | int] = [token, _ms(t.ttl_s), _ms(t.claim_s)]
+        args: list[str | int] = [token, _ms(t.ttl_s), _ms(t.claim_s), *self._unsure_tokens(session_id)]
         deadline, pause = self._clock() + t.wait_s, t.poll_s
         while True:
             if self._stalled():
@@ -138,6 +151,7 @@ class SessionLease:
                     return token
             except STORE_ERRORS as exc:
                 self._unavailable(session_id, exc)
+                self._unsure_take(session_id, keys, token)
                 return None
             left = deadline - self._clock()
             if left <= 0:
@@ -156,6 +170,38 @@ class SessionLease:
             task.add_done_callback(self._releasing.discard)
             return
         await self._forget(self.key(session_id), token)
+
+    def _unsure_take(self, session_id: str, keys: list[str], token: str) -> None:
+        """A take that failed may still land: a stalled Redis runs the command it had already received when it
+        resumes, and the lease would then block the session for its whole TTL (a Wyoming conversation heard
+        "still answering" after the stall). This worker's next take of the session counts such a lease as
+        free, and a background task frees it for the other workers once Redis answers."""
+        self._unsure.setdefault(session_id, []).append((token, self._clock()))
+        task = asyncio.create_task(self._clear_when_answering(keys, token))
+        self._releasing.add(task)
+        task.add_done_callback(self._releasing.discard)
+
+    def _unsure_tokens(self, session_id: str) -> list[str]:
+        """This worker's doubtful tokens of ``session_id`` (those older than the TTL have lapsed in Redis)."""
+        fresh = [(tok, at) for tok, at in self._unsure.get(session_id, []) if self._clock() - at < self.timing.ttl_s]
+        if fresh:
+            self._unsure[session_id] = fresh
+        else:
+            self._unsure.pop(session_id, None)
+        return [tok for tok, _ in fresh]
+
+    async def _clear_when_answering(self, keys: list[str], token: str) -> None:
+        """Release ``token``'s lease and claim until a release goes through, then once more (a command the
+        stalled Redis held may run just after the first one that answers), for at most the lease's TTL."""
+        rounds, deadline = 0, self._clock() + self.timing.ttl_s
+        while rounds < 2 and self._clock() < deadline:
+            await asyncio.sleep(self.timing.unsure_s)
+            try:
+                for key in keys:
+                    await self._release(keys=[key], args=[token])
+                rounds += 1
+            except STORE_ERRORS:
+                rounds = 0
 
     def _stalled(self) -> bool:
         return self.breaker is not None and self.breaker.stalled

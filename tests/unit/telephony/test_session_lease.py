@@ -213,3 +213,37 @@ async def test_a_release_while_the_breaker_is_open_does_not_hold_the_turn(own_re
 
 async def _gone(redis: Redis, key: str) -> bool:
     return not await redis.exists(key)
+
+
+async def test_a_take_that_timed_out_and_landed_later_does_not_block_the_session(own_redis: RedisServer) -> None:  # noqa: F811
+    """A review of a Wyoming stall: the take sent to the stalled Redis timed out, and Redis ran it when it
+    resumed; the lease then blocked the conversation for its whole TTL ("still answering" after the stall).
+    This worker's next turn takes it over at once, and the other workers find it freed once Redis answers."""
+    redis = connect_redis(own_redis.url, timeout_s=0.3)
+    other = Redis.from_url(own_redis.url)
+    p = prefix()
+    quiet = LeaseTiming(ttl_s=60.0, wait_s=60.0, unsure_s=600.0)  # no background release within this test
+    lease = SessionLease(redis, p, timing=quiet, breaker=StoreHealth(backoff_s=0.0))
+    await lease.give_back("s0", str(await lease.take("s0")))  # the scripts are loaded: EVALSHA runs on resume
+    own_redis.pause()
+    try:
+        assert await lease.take("s1") is None  # the command is in Redis's socket, not yet run
+    finally:
+        own_redis.resume()
+    await until(lambda: other.exists(lease.key("s1")))  # Redis ran the timed-out take after all
+    async with asyncio.timeout(GUARD_S):
+        token = await lease.take("s1")  # this worker's next turn: the doubtful lease counts as free
+    assert token is not None and await other.get(lease.key("s1")) == token.encode()
+    await lease.give_back("s1", token)
+    lease = SessionLease(redis, p, timing=LeaseTiming(ttl_s=60.0, wait_s=60.0, unsure_s=0.05))
+    await lease.give_back("s0", str(await lease.take("s0")))
+    own_redis.pause()
+    try:
+        assert await lease.take("s2") is None
+    finally:
+        own_redis.resume()
+    stranger = SessionLease(other, p, timing=LONG)  # another worker, far inside the 60 s TTL
+    async with asyncio.timeout(GUARD_S):
+        assert await stranger.take("s2") is not None
+    await redis.aclose()
+    await other.aclose()
