@@ -11,16 +11,18 @@ the *same* id; the next save that the store takes writes it back (the next turn'
 and ``flush`` writes it when the conversation ends. A copy the store has not yet taken is newer than the
 store's, so it is used without asking the store (which may hold the older one, or nothing after a restart).
 
-A store that answers but no longer has the session (Redis restarted empty with nothing pending here) is
-*not* covered: that is the lost thread of ``dialog.resume``, judged and told as before. The copy is kept as
-the store would keep it (``Session.stored``, personal data masked), so a turn during an outage sees what a
-turn after it would. ``timeout_s`` bounds each store call (None: the client's own limits): a stalled Redis
-then costs a turn that much, not the caller's whole turn deadline. ``breaker``: the process's word on a store
-that timed out a moment ago (telephony's ``StoreHealth``, passed in: dialog/ knows no gateway); while it is
-open the keeper goes straight to its copy, so only the first turn of a stall waits, and a timeout it sees
-opens it for every other part of the process too. With no copy here (a device's conversation another worker
-answered so far) the store is asked all the same: skipped, the engine would start a new conversation and
-orphan the customer's, though Redis may be answering (the breaker opens on any one timeout).
+A store that answers but no longer has the session (Redis restarted empty with nothing pending here) is *not*
+covered: that is the lost thread of ``dialog.resume``, judged and told as before. The copy is kept as the
+store would keep it (``Session.stored``, personal data masked), so a turn during an outage sees what a turn
+after it would. ``timeout_s`` bounds each store call (None: the client's own limits): a stalled Redis then
+costs a turn that much, not the caller's whole turn deadline. A wait for a pooled connection (every one busy,
+Redis answering) does not count (``dialog.store_deadline``): the pool bounds it, and it is no stall.
+``breaker``: the process's word on a store that timed out a moment ago (telephony's ``StoreHealth``, passed
+in: dialog/ knows no gateway); while it is open the keeper goes straight to its copy, so only the first turn
+of a stall waits, and a timeout it sees opens it for every other part of the process too. With no copy here (a
+device's conversation another worker answered so far) the store is asked all the same: skipped, the engine
+would start a new conversation and orphan the customer's, though Redis may be answering (the breaker opens on
+any one timeout).
 
 ``shared``: another process may carry the conversation on meanwhile (a device's requests land on any HTTP
 worker). A pending copy is then checked against the store once per turn, and one the store has a *newer*
@@ -30,7 +32,6 @@ this worker's stale copy would overwrite turns the device heard from the other o
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
@@ -40,6 +41,7 @@ from redis.exceptions import RedisError
 
 from dialog.session import Session
 from dialog.store import SessionRepo
+from dialog.store_deadline import within
 
 log = logging.getLogger(__name__)
 STORE_ERRORS = (RedisError, OSError)  # down, refused, reset, timed out (TimeoutError is an OSError)
@@ -189,7 +191,7 @@ class SessionKeeper(SessionRepo):
         try:
             if self.timeout_s is None:
                 return await call()
-            return await asyncio.wait_for(call(), self.timeout_s)
+            return await within(call, self.timeout_s)  # not counting a wait for a pooled connection
         except STORE_ERRORS as exc:
             if self.breaker is not None:
                 self.breaker.saw(exc)
