@@ -183,13 +183,17 @@ async def test_the_chat_watch_wakes_every_waiting_chat_when_its_subscription_was
     """The customers' chat streams re-read Redis whenever woken; after redis-py's own reconnect (events lost)
     each is woken at once instead of waiting out its keep-alive for a message whose event was lost."""
     redis = connect_redis(own_redis.url, max_connections=POOL, wait_s=1.0)
-    watch = ChatWatch(EventBus(redis, prefix=new_prefix()), sweep_s=GUARD_S)
+    bus = EventBus(redis, prefix=new_prefix())
+    watch = ChatWatch(bus, sweep_s=GUARD_S)
     watch.start()
     try:
         async with watch.watch("t1") as first, watch.watch("t2") as second:
             async with asyncio.timeout(GUARD_S):
-                while await redis.client_kill_filter(_type="pubsub") == 0:  # once the watch has subscribed
+                while not first.is_set():  # until the watch's subscription is up (confirmed, events arrive)
+                    await bus.publish(ConsoleEvent(AGENT_STATUS, transfer_id="t1"))
                     await asyncio.sleep(0.01)
+                first.clear()
+                assert await redis.client_kill_filter(_type="pubsub") == 1
                 await asyncio.gather(first.wait(), second.wait())
     finally:
         await watch.close()
