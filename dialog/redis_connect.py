@@ -25,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.asyncio.connection import SSLConnection
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
@@ -35,6 +35,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dialog.redis_urls import SentinelTarget, is_sentinel_url, parse_sentinel_url
+from dialog.store_deadline import DeadlinePool
 
 REDIS_MAX_CONNECTIONS = 100
 REDIS_WAIT_S = 5.0
@@ -146,8 +147,9 @@ class FailoverSSLConnection(FailoverConnection, SSLConnection):
     """The same over TLS (``rediss+sentinel://``)."""
 
 
-class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
-    """The Sentinel pool (asks for the master before connecting) with the blocking pool's bounded wait."""
+class BlockingSentinelPool(SentinelConnectionPool, DeadlinePool):
+    """The Sentinel pool (asks for the master before connecting) with the blocking pool's bounded wait, not
+    counted against a store call's own deadline (``dialog.store_deadline``)."""
 
 
 def _common(retry: Retry, timeout_s: float | None, retry_on: tuple[type[Exception], ...]) -> dict[str, Any]:
@@ -188,7 +190,7 @@ def connect_redis(
     """
     if is_sentinel_url(url):
         return _connect_sentinel(parse_sentinel_url(url), max_connections, wait_s, failover_s, timeout_s)
-    pool = BlockingConnectionPool.from_url(
+    pool = DeadlinePool.from_url(
         url,
         max_connections=max_connections,
         timeout=wait_s,

@@ -11,16 +11,20 @@ the *same* id; the next save that the store takes writes it back (the next turn'
 and ``flush`` writes it when the conversation ends. A copy the store has not yet taken is newer than the
 store's, so it is used without asking the store (which may hold the older one, or nothing after a restart).
 
-A store that answers but no longer has the session (Redis restarted empty with nothing pending here) is
-*not* covered: that is the lost thread of ``dialog.resume``, judged and told as before. The copy is kept as
-the store would keep it (``Session.stored``, personal data masked), so a turn during an outage sees what a
-turn after it would. ``timeout_s`` bounds each store call (None: the client's own limits): a stalled Redis
-then costs a turn that much, not the caller's whole turn deadline. ``breaker``: the process's word on a store
-that timed out a moment ago (telephony's ``StoreHealth``, passed in: dialog/ knows no gateway); while it is
-open the keeper goes straight to its copy, so only the first turn of a stall waits, and a timeout it sees
-opens it for every other part of the process too. With no copy here (a device's conversation another worker
-answered so far) the store is asked all the same: skipped, the engine would start a new conversation and
-orphan the customer's, though Redis may be answering (the breaker opens on any one timeout).
+A store that answers but no longer has the session (Redis restarted empty with nothing pending here) is *not*
+covered: that is the lost thread of ``dialog.resume``, judged and told as before. The copy is kept as the
+store would keep it (``Session.stored``, personal data masked), so a turn during an outage sees what a turn
+after it would. ``timeout_s`` bounds each store call (None: the client's own limits): a stalled Redis then
+costs a turn that much, not the caller's whole turn deadline. A wait for a pooled connection (every one busy,
+Redis answering) does not count (``dialog.store_deadline``): the pool bounds it, and it is no stall.
+``breaker``: the process's word on a store that timed out a moment ago (telephony's ``StoreHealth``, passed
+in: dialog/ knows no gateway); while it is open the keeper goes straight to its copy, so only the first turn
+of a stall waits, and a timeout it sees opens it for every other part of the process too. With no copy here (a
+device's conversation another worker answered so far) the store is asked all the same: skipped, the engine
+would start a new conversation and orphan the customer's, though Redis may be answering (the breaker opens on
+any one timeout). But once per turn: when that read fails (``unreached``), the turn's next read of the session
+(the engine's, after the lost-thread check's) is not sent until a save or a read gets through, so a turn
+waits out one timeout at most, not one per read.
 
 ``shared``: another process may carry the conversation on meanwhile (a device's requests land on any HTTP
 worker). A pending copy is then checked against the store once per turn, and one the store has a *newer*
@@ -30,7 +34,6 @@ this worker's stale copy would overwrite turns the device heard from the other o
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
@@ -40,6 +43,7 @@ from redis.exceptions import RedisError
 
 from dialog.session import Session
 from dialog.store import SessionRepo
+from dialog.store_deadline import within
 
 log = logging.getLogger(__name__)
 STORE_ERRORS = (RedisError, OSError)  # down, refused, reset, timed out (TimeoutError is an OSError)
@@ -81,6 +85,7 @@ class SessionKeeper(SessionRepo):
         self.kept: dict[str, Any] | None = None  # the latest session, as stored (masked)
         self.before: tuple[str, dict[str, Any] | None] | None = None  # (id, session before the latest turn)
         self.pending = False
+        self.unreached: str | None = None  # a session with no copy here whose read the store just failed
 
     @property
     def kept_id(self) -> str | None:
@@ -92,22 +97,26 @@ class SessionKeeper(SessionRepo):
         kept = self._copy(session_id)
         if kept is not None and self.pending:
             return await self._pending_or_newer(session_id, kept)
+        if kept is None and self.unreached == session_id:  # this turn's first read of it failed a moment ago
+            raise StoreSkipped("the session store failed this session's read a moment ago: not asked again")
         try:  # with no copy here the store is asked even while the breaker is open: nothing to go on from
             session = await self._ask(lambda: self.repo.load(session_id), force=kept is None)
         except STORE_ERRORS as exc:
             if kept is None:
+                self.unreached = session_id
                 raise
             self.pending = True  # the store is not trusted to hold the latest until a save gets through
             log.warning("session store unavailable (%r): session %s goes on from its copy here", exc, session_id)
             return kept
         self.kept = None if session is None else session.stored()
+        self.unreached = None
         return session
 
     async def save(self, session: Session) -> None:
         """Keep ``session`` and store it; when the store fails it stays here (``pending``), never an error:
         the conversation goes on under its id and the next save or ``flush`` writes it back."""
         self.kept = session.stored()
-        self.pending, self.checked = True, False
+        self.pending, self.checked, self.unreached = True, False, None
         await self.flush()
 
     async def flush(self, force: bool = False) -> bool:
@@ -189,7 +198,7 @@ class SessionKeeper(SessionRepo):
         try:
             if self.timeout_s is None:
                 return await call()
-            return await asyncio.wait_for(call(), self.timeout_s)
+            return await within(call, self.timeout_s)  # not counting a wait for a pooled connection
         except STORE_ERRORS as exc:
             if self.breaker is not None:
                 self.breaker.saw(exc)

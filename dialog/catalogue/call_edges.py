@@ -11,6 +11,11 @@ from __future__ import annotations
 LINES_BUSY_TRANSFER = "Wszystkie linie są teraz zajęte. Łączymy z konsultantem, prosimy chwilę poczekać."
 LINES_BUSY_CALL_BACK = "Wszystkie linie są teraz zajęte. Prosimy zadzwonić ponownie za kilka minut."
 
+# --- the playground (telephony/playground/routes.py): its worker stops (a deploy) while a talk is open ----------
+PLAYGROUND_DRAINING = (
+    "Bramka jest właśnie uruchamiana ponownie, więc ta rozmowa się kończy. Prosimy odświeżyć stronę za chwilę."
+)
+
 # --- satisfaction survey after the matter was solved (telephony/insights/survey.py) --------------------
 CSAT_QUESTION = (
     "Jak oceniasz rozmowę w skali od 1 do 5? Proszę nacisnąć cyfrę albo powiedzieć ocenę. "

@@ -84,17 +84,29 @@ class ConsoleEvent:
 
 
 class Subscription:
-    """Events as they arrive, after the subscription is confirmed (nothing published later is missed)."""
+    """Events as they arrive, after the subscription is confirmed (nothing published later is missed).
+
+    A connection that breaks is reconnected by redis-py itself within its retries, and subscribed again
+    (``PubSub.on_connect``), without an error reaching the reader: what was published in between is lost, and
+    a console would go on showing a state that missed it. The new subscription's confirmation is the sign
+    (the first one was read by ``EventBus._confirmed``): it is given as ``RESYNC``, after which everything
+    published is received again, so a reader that re-reads then misses nothing."""
 
     def __init__(self, pubsub: PubSub) -> None:
         self._pubsub = pubsub
+        self.resubscribed = 0  # how often redis-py subscribed again on its own (each a ``RESYNC``)
 
     async def get(self, timeout_s: float = 1.0) -> ConsoleEvent | None:
-        """The next event, or None after ``timeout_s`` without one (lets SSE send keep-alives)."""
+        """The next event, or None after ``timeout_s`` without one (lets SSE send keep-alives); ``RESYNC``
+        once redis-py subscribed again after a broken connection (events were lost meanwhile)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while (left := deadline - loop.time()) > 0:
-            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
+            message = await self._pubsub.get_message(timeout=left)
+            if message is not None and message.get("type") == "subscribe":
+                self.resubscribed += 1
+                log.warning("events subscription: reconnected by the Redis client; listeners re-read")
+                return ConsoleEvent(RESYNC)
             if message is None or message.get("type") != "message":
                 continue
             event = ConsoleEvent.from_json(message["data"])

@@ -14,6 +14,9 @@ The subscription runs while someone listens: the first listener starts it and th
 it, so there is nothing to start at start-up and nothing left behind at shutdown or at the end of a test.
 When it is lost (Redis down, restarted), every listener hears so (``get`` raises ``SubscriptionLost``, a
 Redis ``ConnectionError``): a stream's existing "Redis unavailable" path keeps it open and listens again.
+When the Redis client instead reconnects and subscribes again by itself (within its retries, no error), the
+subscription gives ``resync`` (``events.Subscription``), which reaches every listener like any event: what
+was published in between is lost, so every stream re-reads.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from telephony.agents.events import EventBus
+from telephony.agents.events import RESYNC, ConsoleEvent, EventBus
 from telephony.chat.handoff import ChatHandoff
 from telephony.chat.resume import lost_view
 from telephony.spool import STORE_DOWN
@@ -88,10 +88,7 @@ class ChatWatch:
                         log.info("chat watch: events subscription back after %d failed attempts", failures)
                         failures = 0
                     while not self._closing:
-                        event = await subscription.get(max(0.05, next_sweep - loop.time()))
-                        if event is not None and event.transfer_id is not None:
-                            for woke in self._waiters.get(event.transfer_id, ()):
-                                woke.set()
+                        self._wake(await subscription.get(max(0.05, next_sweep - loop.time())))
                         if loop.time() >= next_sweep:
                             next_sweep = loop.time() + self.sweep_s
                             await self._sweep()
@@ -106,6 +103,18 @@ class ChatWatch:
                 else:
                     log.debug("chat watch: resubscribing failed (%d in a row)", failures, exc_info=True)
                 await asyncio.sleep(min(self.reconnect_s * failures, MAX_RECONNECT_S))
+
+    def _wake(self, event: ConsoleEvent | None) -> None:
+        """Wake the streams of the chat ``event`` names; all of them on ``RESYNC`` (the Redis client subscribed
+        again on its own: events were lost meanwhile), so none waits out its keep-alive for a missed message."""
+        if event is None:
+            return
+        if event.type == RESYNC:
+            waiting = [woke for waiters in self._waiters.values() for woke in waiters]
+        else:
+            waiting = list(self._waiters.get(event.transfer_id or "", ()))
+        for woke in waiting:
+            woke.set()
 
     async def _sweep(self) -> None:
         if self.sweep is None:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 from fastapi import WebSocket
+from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from telephony.ports import AudioIn, CallEnded, Dtmf, InboundEvent, MarkPlayed
@@ -50,6 +51,9 @@ class BrowserChannel:
         self._resampler: StreamResampler | None = None
         self._ended: str | None = None
         self._started = False  # audio before the rate is known cannot be resampled
+        self._reading: asyncio.Task[Message] | None = None  # the socket read under way
+        self._hung_up: str | None = None  # why the gateway ended the talk (``hang_up``)
+        self._close_code = 1000
         self.skipped = 0  # bad messages, for logs and tests
 
     @property
@@ -61,7 +65,7 @@ class BrowserChannel:
         while self._ended is None:
             message = await self._next()
             if message is None:
-                self._ended = self._ended or "disconnected"
+                self._ended = self._ended or self._hung_up or "disconnected"
                 break
             event = self._decode(message)
             if event is not None:
@@ -82,8 +86,17 @@ class BrowserChannel:
         """A line for the page (transcript, timings, the end); not audio, so the pipeline never sends it."""
         await self._send(json.dumps({"type": "event", "kind": kind, **data}, ensure_ascii=False))
 
-    async def close(self, code: int = 1000) -> None:
-        """Close our side (idempotent)."""
+    def hang_up(self, reason: str, code: int) -> None:
+        """The gateway ends the talk (the worker drains): ``receive`` gives ``CallEnded`` now, without waiting
+        for the browser's next message, and ``close`` closes with ``code``. Whatever the page should hear is
+        sent before this."""
+        self._hung_up, self._close_code = reason, code
+        if self._reading is not None:
+            self._reading.cancel()
+
+    async def close(self, code: int | None = None) -> None:
+        """Close our side (idempotent), with ``code`` or else the one ``hang_up`` chose (1000: normal)."""
+        code = self._close_code if code is None else code
         self._ended = self._ended or "closed"
         if self._ws.application_state != WebSocketState.CONNECTED:
             return
@@ -138,10 +151,21 @@ class BrowserChannel:
         log.warning("playground: skipping a message: %s", why)
 
     async def _next(self) -> dict[str, Any] | None:
+        """The socket's next message; None at its end, or once the gateway hung up (the read is cancelled)."""
+        if self._hung_up is not None:
+            return None
+        self._reading = asyncio.ensure_future(self._ws.receive())
         try:
-            message = await self._ws.receive()
+            message = await self._reading
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if self._hung_up is None or (current is not None and current.cancelling()):
+                raise  # this task itself is cancelled, not only the read
+            return None
         except (WebSocketDisconnect, RuntimeError):
             return None
+        finally:
+            self._reading = None
         return None if message["type"] == "websocket.disconnect" else dict(message)
 
     async def _send(self, payload: str | bytes) -> None:

@@ -9,6 +9,7 @@ Static JS and CSS are served from this package (no CDN), under the console's str
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -20,11 +21,13 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from dialog import catalogue
 from dialog.ports import KeyValueStore
 from telephony.call.admission import Admission
 from telephony.call.deps import CallDeps
 from telephony.playground.channel import BrowserChannel
 from telephony.playground.session import talk
+from telephony.tasks import stop_task
 from telephony.twilio.security import StreamTokens
 
 log = logging.getLogger(__name__)
@@ -33,7 +36,8 @@ HERE = Path(__file__).parent
 PAGE_PATH = "/playground"
 STATIC_PATH = "/playground/static"
 TICKET_TTL_S = 120
-WS_POLICY_VIOLATION, WS_TRY_AGAIN = 1008, 1013
+WS_POLICY_VIOLATION, WS_SERVICE_RESTART, WS_TRY_AGAIN = 1008, 1012, 1013
+DRAIN_POLL_S = 0.25  # how soon an open talk hears that its worker drains (as ``GracefulDrain`` polls)
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -90,10 +94,23 @@ async def _admitted(channel: BrowserChannel, call_deps: CallDepsProvider, admiss
         return
     talk_id = f"playground-{uuid.uuid4().hex}"
     admission.started(talk_id, phone=False)
+    watch = asyncio.create_task(_end_on_drain(channel, admission), name="playground-drain-watch")
     try:
         await _converse(channel, call_deps)
     finally:
+        await stop_task(watch)
         admission.ended(talk_id)
+
+
+async def _end_on_drain(channel: BrowserChannel, admission: Admission, poll_s: float = DRAIN_POLL_S) -> None:
+    """The worker drains (SIGTERM, a deploy): the talk is told why and ended now. A talk has no caller to hand
+    over to the fallback number, and left open it held the draining worker until the grace was over. Polled:
+    the drain begins in a signal handler, where nothing of the event loop's may be touched."""
+    while not admission.draining:
+        await asyncio.sleep(poll_s)
+    log.info("playground: the worker drains; the talk is ended")
+    await channel.event("end", how="draining", text=catalogue.PLAYGROUND_DRAINING)
+    channel.hang_up("draining", WS_SERVICE_RESTART)
 
 
 async def _converse(channel: BrowserChannel, call_deps: CallDepsProvider) -> None:

@@ -18,7 +18,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from dialog.redis_connect import connect_redis
-from telephony.agents.events import AGENT_STATUS, RESYNC, TRANSFER_WAITING, ConsoleEvent, EventBus
+from telephony.agents.events import AGENT_STATUS, RESYNC, STORE_BACK, TRANSFER_WAITING, ConsoleEvent, EventBus
+from telephony.chat.stream import ChatWatch
 from telephony.console.sse import agent_stream, sse_message
 from tests.support.agents import new_prefix
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
@@ -124,4 +125,76 @@ async def test_subscribes_that_fail_on_a_stalled_redis_give_their_pooled_connect
             assert await watch.get(GUARD_S) == ConsoleEvent(AGENT_STATUS, "anna")
         assert _in_use(redis) == 0
     finally:
+        await redis.aclose()
+
+
+async def test_a_subscription_redis_py_reconnected_on_its_own_tells_every_stream_to_re_read(
+    own_redis: RedisServer,  # noqa: F811
+) -> None:
+    """redis-py reconnects a pub/sub whose connection broke inside its retry window and subscribes again by
+    itself: no error reaches the fan-out, yet what was published meanwhile is lost. Every open stream must be
+    told ``resync`` (its browser re-reads), not left showing a state that missed events. The connection is
+    killed by Redis itself (CLIENT KILL), as a proxy's idle cut or a failover would."""
+    redis = connect_redis(own_redis.url, max_connections=POOL, wait_s=1.0)
+    bus = EventBus(redis, prefix=new_prefix())
+    try:
+        async with bus.listen() as first, bus.listen() as second:
+            assert await redis.client_kill_filter(_type="pubsub") == 1  # the fan-out's one subscription
+            assert await first.get(GUARD_S) == ConsoleEvent(RESYNC)
+            assert await second.get(GUARD_S) == ConsoleEvent(RESYNC)
+            assert bus.fanout.up  # subscribed again, by redis-py: the streams stay on it
+            assert await bus.publish(ConsoleEvent(AGENT_STATUS, "anna")) == 1
+            assert await first.get(GUARD_S) == ConsoleEvent(AGENT_STATUS, "anna")
+            assert await second.get(GUARD_S) == ConsoleEvent(AGENT_STATUS, "anna")
+    finally:
+        await redis.aclose()
+
+
+async def test_a_console_stream_open_through_a_redis_restart_makes_its_browser_re_read(
+    own_redis: RedisServer,  # noqa: F811
+) -> None:
+    """A restarted redis-server: whichever way the subscription comes back (redis-py's own reconnect within
+    its retries, or the fan-out's after an error), the browser is told to re-read before the next event."""
+    redis = connect_redis(own_redis.url, max_connections=POOL, wait_s=1.0)
+    bus = EventBus(redis, prefix=new_prefix())
+
+    async def valid() -> bool:
+        return True
+
+    stream = agent_stream(bus, "anna", still_valid=valid, keepalive_s=GUARD_S, reconnect_s=0.05)
+    try:
+        assert (await asyncio.wait_for(anext(stream), GUARD_S)).startswith("retry:")
+        own_redis.kill()  # a crash; back on the same port, its data kept (persist)
+        own_redis.restart()
+        told = [await asyncio.wait_for(anext(stream), GUARD_S)]
+        while told[-1].startswith(":"):  # comment lines while Redis was away
+            told.append(await asyncio.wait_for(anext(stream), GUARD_S))
+        assert told[-1] in (sse_message(ConsoleEvent(RESYNC)), sse_message(ConsoleEvent(STORE_BACK))), told
+        assert await bus.publish(ConsoleEvent(AGENT_STATUS, "anna")) == 1
+        assert await asyncio.wait_for(anext(stream), GUARD_S) == sse_message(ConsoleEvent(AGENT_STATUS, "anna"))
+    finally:
+        await stream.aclose()
+        await redis.aclose()
+
+
+async def test_the_chat_watch_wakes_every_waiting_chat_when_its_subscription_was_reconnected_on_its_own(
+    own_redis: RedisServer,  # noqa: F811
+) -> None:
+    """The customers' chat streams re-read Redis whenever woken; after redis-py's own reconnect (events lost)
+    each is woken at once instead of waiting out its keep-alive for a message whose event was lost."""
+    redis = connect_redis(own_redis.url, max_connections=POOL, wait_s=1.0)
+    bus = EventBus(redis, prefix=new_prefix())
+    watch = ChatWatch(bus, sweep_s=GUARD_S)
+    watch.start()
+    try:
+        async with watch.watch("t1") as first, watch.watch("t2") as second:
+            async with asyncio.timeout(GUARD_S):
+                while not first.is_set():  # until the watch's subscription is up (confirmed, events arrive)
+                    await bus.publish(ConsoleEvent(AGENT_STATUS, transfer_id="t1"))
+                    await asyncio.sleep(0.01)
+                first.clear()
+                assert await redis.client_kill_filter(_type="pubsub") == 1
+                await asyncio.gather(first.wait(), second.wait())
+    finally:
+        await watch.close()
         await redis.aclose()

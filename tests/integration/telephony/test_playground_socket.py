@@ -8,29 +8,41 @@ audio with marks; a "0" hands over (shown on the page, nothing dialled) and the 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
+from dialog import catalogue
 from dialog.store import MemoryStore
 from telephony.access.guard import DocsGuard
 from telephony.access.keys import AccessPolicy, ApiKeys, hash_secret
 from telephony.access.ratelimit import Limiter, limits_storage
+from telephony.app.workers import GracefulDrain
 from telephony.call.admission import Admission
 from telephony.call.deps import CallDeps
 from telephony.playground.routes import build_playground_router
 from tests.support.call import GREETING, FakeCallControl, call_deps, speech
+from tests.support.servers import free_port, serve_in_loop
 
 KEY = "playground-test-key-0123456789"
+GUARD_S = 20.0  # bounds a hang; never a timing assertion
 
 
 def client(dev_mode: bool, deps: CallDeps | None, admission: Admission | None = None) -> TestClient:
+    return TestClient(playground_app(dev_mode, deps, admission))
+
+
+def playground_app(dev_mode: bool, deps: CallDeps | None, admission: Admission | None = None) -> FastAPI:
     store = MemoryStore()
     policy = AccessPolicy(ApiKeys.parse(f"ops={hash_secret(KEY)}"), dev_mode)
     guard = DocsGuard(policy, Limiter(limits_storage(None, "t:")))
@@ -40,7 +52,7 @@ def client(dev_mode: bool, deps: CallDeps | None, admission: Admission | None = 
 
     app = FastAPI()
     app.include_router(build_playground_router(store, provider, guard, admission))
-    return TestClient(app)
+    return app
 
 
 def ws_path(page: str) -> str:
@@ -150,3 +162,47 @@ def test_a_draining_worker_starts_no_talk() -> None:
     with client(True, call_deps(), admission) as c, c.websocket_connect(ws_path(c.get("/playground").text)) as ws:
         assert json.loads(ws.receive_text())["how"] == "busy"
     assert admission.idle
+
+
+async def _page_events_until(ws: ClientConnection, kinds: set[str]) -> list[dict[str, Any]]:
+    """``events_until`` over a real socket: page events up to the first of ``kinds``, marks answered."""
+    events: list[dict[str, Any]] = []
+    while not events or events[-1]["kind"] not in kinds:
+        message = await ws.recv()
+        if isinstance(message, bytes):
+            continue
+        body = json.loads(message)
+        if body["type"] == "mark":
+            await ws.send(json.dumps({"type": "mark", "name": body["name"]}))
+        elif body["type"] == "event":
+            events.append(body)
+    return events
+
+
+async def test_a_drain_tells_an_open_talk_why_and_ends_it_so_the_worker_stops_before_its_grace() -> None:
+    """Found by a review: a talk counts as a line, so a draining worker waited for it (a page left open: the
+    whole grace, 60 s) and then stopped under it without a word. Now the page is told why, the socket closes
+    with 1012 (service restart), and the drain goes on at once. Real uvicorn, real WebSocket, the real drain
+    (``GracefulDrain``, as the first SIGTERM starts it)."""
+    admission = Admission(max_calls=0)
+    handed: list[list[str]] = []
+
+    async def hand_off(calls: list[str]) -> None:
+        handed.append(calls)
+
+    drain = GracefulDrain(admission, hand_off, grace_s=60.0, poll_s=0.05)
+    async with serve_in_loop(playground_app(True, call_deps(), admission), free_port()) as url:
+        async with httpx.AsyncClient(base_url=url) as http:
+            path = ws_path((await http.get("/playground")).text)
+        async with asyncio.timeout(GUARD_S), connect(url.replace("http", "ws", 1) + path) as ws:
+            await ws.send(json.dumps({"type": "start", "rate": 8000}))
+            assert (await _page_events_until(ws, {"bot"}))[-1]["text"] == GREETING
+            draining = asyncio.create_task(drain.drain())
+            ended = await _page_events_until(ws, {"end"})
+            with pytest.raises(ConnectionClosed):
+                while True:  # the rest of the greeting's audio, then the close
+                    await ws.recv()
+            await draining  # the worker may stop: long before the drain's grace is over
+    assert ended[-1]["how"] == "draining" and ended[-1]["text"] == catalogue.PLAYGROUND_DRAINING
+    assert ws.close_code == 1012
+    assert admission.idle and handed == []  # nothing to hand over: a talk is no phone call

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dialog.ports import CallerInfo, Hypothesis
 from dialog.redis_connect import connect_redis
@@ -105,6 +106,47 @@ async def test_a_timeout_of_the_device_turns_own_session_read_opens_the_breaker(
     assert [sid for sid, _ in during] == [session_id] * 2
     assert during[0][1] < ONE_WAIT_S and during[1][1] < NO_WAIT_S, during
     assert kept is not None and kept.caller_turns() == [ASKED, DIGITS, "tak", ASKED]
+
+
+class CountingHealth(StoreHealth):
+    """The worker's breaker, counting the timeouts it is told of (each a whole wait on the stalled Redis)."""
+
+    timeouts = 0
+
+    def saw(self, exc: BaseException) -> bool:
+        timed_out = super().saw(exc)
+        self.timeouts += timed_out
+        return timed_out
+
+
+async def test_a_device_turn_on_a_worker_without_its_copy_waits_one_timeout_at_most(
+    own_redis: RedisServer,  # noqa: F811
+) -> None:
+    """Found by a review: a worker that never saw the conversation (no copy here) asked the stalled Redis for the
+    session twice in one turn, once for the lost-thread check and once for the engine, each a whole timeout, even
+    with its breaker already open. The keeper now asks once per turn: the engine's read goes on from that
+    answer (none: a fresh session, as when Redis is down)."""
+    store = RedisStore("", client=connect_redis(own_redis.url, timeout_s=TIMEOUT_S))
+    engine, caller = demo_engine(store), CallerInfo(channel="voice")
+    first = DeviceThreads(store_timeout_s=TIMEOUT_S, breaker=StoreHealth(backoff_s=60.0))
+    try:
+        session_id = (await first.turn(engine, None, [Hypothesis(ASKED, 0.9)], caller))[0].session_id
+        own_redis.pause()
+        try:
+            for already_open in (False, True):
+                health = CountingHealth(backoff_s=60.0)
+                if already_open:
+                    health.saw(RedisTimeoutError("a timeout a moment ago, elsewhere in the worker"))
+                    health.timeouts = 0
+                other = DeviceThreads(store_timeout_s=TIMEOUT_S, breaker=health)  # never saw the conversation
+                began = time.monotonic()
+                await other.turn(engine, session_id, [Hypothesis(DIGITS, 0.9)], caller)
+                waited = time.monotonic() - began
+                assert health.timeouts <= 1 and waited < ONE_WAIT_S, (already_open, health.timeouts, waited)
+        finally:
+            own_redis.resume()
+    finally:
+        await store.close()
 
 
 async def device_turn(client: httpx.AsyncClient, text: str, session_id: str | None = None) -> tuple[str, str, float]:

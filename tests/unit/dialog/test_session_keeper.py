@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from dialog.session import Session
-from dialog.session_keeper import SessionKeeper, with_sessions
+from dialog.session_keeper import SessionKeeper, StoreSkipped, with_sessions
 from dialog.store import SessionRepo
 from tests.support.lost_session import demo_engine
 from tests.support.store import FakeStore
@@ -155,6 +155,23 @@ async def test_with_no_copy_here_the_store_s_error_reaches_the_engine() -> None:
     store.fail = True
     with pytest.raises(ConnectionError):
         await _keeper(store).load(SID)
+
+
+async def test_a_session_with_no_copy_here_is_read_from_a_failing_store_once_per_turn() -> None:
+    """A turn reads it twice (the lost-thread check, then the engine): against a stalled store each read was a
+    whole timeout. The second is not sent; the turn's save (here the engine's fresh session) ends that."""
+    store = FakeStore()
+    store.fail = True
+    keeper = _keeper(store)
+    with pytest.raises(ConnectionError):
+        await keeper.load(SID)
+    with pytest.raises(StoreSkipped):  # handled by the engine as any store failure: a fresh session
+        await keeper.load(SID)
+    assert [call.split()[0] for call in store.calls] == ["get"]
+    await keeper.save(Session(id="c" * 32, channel="voice"))  # refused, kept here
+    store.fail = False
+    assert await keeper.load(SID) is None  # the next turn asks again (the store answers: no such session)
+    assert [call.split()[0] for call in store.calls] == ["get", "set", "get"]
 
 
 async def test_a_copy_kept_through_a_failed_load_is_written_back_after_an_empty_restart() -> None:
