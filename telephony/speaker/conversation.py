@@ -20,20 +20,16 @@ from those copies under the same ids, written back when it answers; when Redis c
 lean on the lost exchange get ``CALL_THREAD_LOST`` (the whole question again), a question that stands alone
 is answered, and the first turn of a conversation is never apologised to.
 
-Redis *stalled* (accepting, never answering): each read and write would wait out its timeout, every turn. The
-server's store-health breaker (``breaker``: ``telephony/store_health.py``, built with its watcher by
-``telephony/app/speaker.py``) opens on the first timeout; while it is open the conversation's record and
-session are not sent to Redis at all, a turn goes on from the copies here at once (a conversation never seen
-here starts afresh, as when Redis is down), no callback is offered or booked (the hotline instead: a booking
-nobody can store is a promise nobody keeps), and once the watcher finds Redis answering the next turn writes
-back what it kept.
+Redis *stalled* (accepting, never answering): the server's store-health breaker (``breaker``,
+``telephony/store_health.py``, built with its watcher by ``telephony/app/speaker.py``) opens on the first
+timeout; while it is open a turn goes on from the copies here at once (a conversation never seen here starts
+afresh), no callback is offered or booked (a booking nobody can store is a promise nobody keeps: the hotline
+instead), and once Redis answers the next turn writes back what it kept.
 
-Turns of one conversation run one at a time in a process (``SessionLocks``, keyed by the conversation id, as
-the chat's by its session id), and across the Wyoming servers on one Redis with the conversations' lease
-(``locks``, ``telephony/chat/session_lease.py``): each reads the record and the session and writes both back, so
-two utterances answered at once (two satellites on one conversation, a retry while the first still runs) kept
-only the later one's turn, or lost a callback offer the other made. A turn that waited past the lease's wait is
-not run: the speaker says ``SESSION_BUSY_SPOKEN`` and the user asks again.
+Turns of one conversation run one at a time (``locks``: ``SessionLocks`` in a process, and the conversations'
+lease across the servers on one Redis, ``telephony/chat/session_lease.py``): two utterances answered at once
+(two satellites, a retry) kept only the later one's turn. A turn that waited past the lease's wait is not
+run: the speaker says ``SESSION_BUSY_SPOKEN`` and the user asks again.
 """
 
 from __future__ import annotations
