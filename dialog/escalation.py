@@ -81,6 +81,11 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "karte|karty|karta|=konto|koncie|=konta|danych|=dane",
             "zamowil|zrobil|kupil|zaplacil|uzyl|oplacil|wyplacil|zalogowal|zmienil",
         ),
+        (  # someone else obtained the caller's number, card or account ("ktoś wyrobił duplikat mojej karty")
+            "=ktos|=obcy|=nieznany",
+            "przejal|przejel|wyrobil|zalozyl|aktywowal|podpisal|wzial|wziel",
+            "karte|karty|karta|=konto|koncie|=konta|danych|=dane|=numer|numeru|duplikat|umow|dowod",
+        ),
     ),
     "complaint": (
         *cues(

@@ -62,6 +62,14 @@ async def test_a_follow_up_keeps_its_topic_unless_it_names_a_new_one(
         ("telecom", ["JESTEM WŚCIEKŁY, TRZECI RAZ DZWONIĘ I NIC!!!"], "transfer", "angry"),
         ("telecom", ["to jest skandal, ile można czekać na naprawę"], "transfer", "angry"),
         ("telecom", ["DO CHOLERY, WODA LEJE SIĘ Z SUFITU DO SĄSIADÓW!!!"], "transfer", "urgent"),
+        # a telecom walkthrough: a thief's or swindler's name given to the company is anger, not a theft or a
+        # fraud (it heard "call 112"); a thief in the house, or someone who took over the number, keeps it
+        ("telecom", ["jesteście złodziejami, znowu zawyżona faktura"], "transfer", "angry"),
+        ("telecom", ["oszuści z was, trzeci miesiąc płacę za nic"], "transfer", "angry"),
+        ("telecom", ["złodziej jest w moim domu"], "transfer", "urgent"),
+        ("telecom", ["jesteście złodziejami, a ktoś mi ukradł telefon i dzwoni z mojego numeru"], "transfer", "urgent"),
+        ("telecom", ["ktoś wyrobił duplikat mojej karty SIM i nie mam zasięgu"], "transfer", "urgent"),
+        ("telecom", ["ktoś przejął mój numer"], "transfer", "urgent"),
     ],
 )
 async def test_what_an_operators_walkthrough_found_misread(
