@@ -70,6 +70,12 @@ async def test_a_follow_up_keeps_its_topic_unless_it_names_a_new_one(
         ("telecom", ["jesteście złodziejami, a ktoś mi ukradł telefon i dzwoni z mojego numeru"], "transfer", "urgent"),
         ("telecom", ["ktoś wyrobił duplikat mojej karty SIM i nie mam zasięgu"], "transfer", "urgent"),
         ("telecom", ["ktoś przejął mój numer"], "transfer", "urgent"),
+        # a charge the caller says the company made for something not ordered is a disputed bill (complaints),
+        # not a fraud with the 112 advice; money taken by someone else stays one
+        ("telecom", ["naliczyliście mi opłaty za usługi premium, których nie zamawiałem"], "transfer", "complaint"),
+        ("telecom", ["obciążyliście mnie za roaming, którego nie włączałem"], "transfer", "complaint"),
+        ("telecom", ["jesteście złodziejami, naliczyliście mi opłatę, której nie zamawiałem"], "transfer", "angry"),
+        ("telecom", ["ktoś pobrał pieniądze z mojej karty bez zgody"], "transfer", "urgent"),
     ],
 )
 async def test_what_an_operators_walkthrough_found_misread(

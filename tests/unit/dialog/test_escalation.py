@@ -41,6 +41,10 @@ HUMAN = [
 ]
 COMPLAINT = [
     "reklamacja",
+    # a telecom walkthrough: a charge the company made for something not ordered is a disputed bill
+    "naliczyliście mi opłaty za usługi premium, których nie zamawiałem",
+    "pobraliście mi opłatę za usługę, której nie zamawiałem",
+    "obciążyliście mnie za roaming, którego nie włączałem",
     "chcę złożyć reklamację",
     "zepsuty telewizor",
     "uszkodzony towar",
@@ -53,6 +57,11 @@ COMPLAINT = [
 ]
 URGENT = [
     "pali się",
+    # a telecom walkthrough: someone else took the number, card or account; money taken by someone else
+    "ktoś wyrobił duplikat mojej karty SIM i nie mam zasięgu",
+    "ktoś przejął mój numer",
+    "ktoś pobrał pieniądze z mojej karty bez zgody",
+    "pobrali mi z konta pieniądze bez mojej wiedzy",
     "z pralki leci dym",
     "porażenie prądem",
     "to zagrożenie dla zdrowia",
@@ -85,6 +94,8 @@ OFFER = [
     "indywidualna oferta",
 ]
 NEGATIVE = [
+    "czy ktoś z rodziny może odebrać za mnie duplikat karty?",  # nobody took anything over
+    "czy ktoś może wyrobić kartę za mnie?",
     "proszę o połączenie z wodociągami",
     "proszę o połączenie lotu z przesiadką",
     "proszę o połączenie z internetem w nowym mieszkaniu",  # a line, not a person
