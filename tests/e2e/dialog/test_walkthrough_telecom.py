@@ -59,6 +59,8 @@ def test_what_a_caller_must_never_get(outcomes: list[tuple[dict[str, Any], Outco
             assert out.action == "transfer" and out.transfer is not None, (row, out)
             assert out.transfer.reason == row["transfer"], (row, out)
             assert ("112" in out.reply) is bool(row.get("urgent_112")), (row, out)
+            # the agent is briefed on a danger only where there is one (an angry caller's was "zagrożenie życia")
+            assert ("zagrożenie" in out.transfer.summary) is bool(row.get("urgent_112")), (row, out)
         elif row.get("miss"):
             assert out.action == "clarify" and out.kb_id is None, (row, out)  # out of scope: never an answer
         elif row.get("end"):

@@ -247,3 +247,15 @@ def test_a_complaint_after_another_question_is_summarised_as_the_complaint() -> 
         "Klient prosi o rozmowę z konsultantem. Sprawa: „Chcę rozmawiać z konsultantem”.",
         "Ostatnio klient powiedział: „Halo” / „Czekam...”.",
     ]
+
+
+def test_an_angry_callers_summary_names_no_danger() -> None:
+    """A telecom walkthrough: an urgent transfer for anger alone briefed the agent on "możliwe zagrożenie
+    życia, zdrowia lub mienia, kradzież"; it now says the caller is very angry. Any other urgent keeps it."""
+    angry = summarize("urgent", "jesteście złodziejami, znowu zawyżona faktura", [], 0, "angry", angry=True)
+    assert (
+        angry.startswith("PILNE: bardzo zdenerwowany klient. Sprawa: „jesteście złodziejami") and "zagroż" not in angry
+    )
+    danger = summarize("urgent", "czuję gaz w piwnicy", [], 0, "calm")
+    assert danger.startswith("PILNE: możliwe zagrożenie życia")
+    assert summarize("complaint", "reklamacja", [], 0, "angry", angry=True).startswith("Reklamacja lub skarga.")
