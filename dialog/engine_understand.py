@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from dialog.diacritics import known_share, new_known_words
 from dialog.engine_cues import term, term_positions, tokens
-from dialog.engine_intents import is_not_that, mostly_number, only_courtesy
+from dialog.engine_intents import is_line_check, is_not_that, mostly_number, only_courtesy
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent_cue
 from dialog.escalation_kinds import danger_to_life, may_be_an_outage
@@ -129,8 +129,11 @@ class Understanding:
 
     def _judged_by_meaning(self, text: str) -> bool:
         """Not numbers ("piec siedem dwa"), not garbled recognition (it sits near everything by meaning),
-        not courtesy alone ("dziekuje do widzenia") and not "to nie to" about the last answer."""
-        if mostly_number(text) or only_courtesy(text) or (is_not_that(text) and len(tokens(text)) <= 8):
+        not courtesy alone ("dziekuje do widzenia"), not "halo, słychać mnie?" and not "to nie to" about the
+        last answer."""
+        if mostly_number(text) or only_courtesy(text) or is_line_check(text):
+            return False
+        if is_not_that(text) and len(tokens(text)) <= 8:
             return False
         return self._legible(text)
 
