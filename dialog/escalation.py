@@ -59,6 +59,8 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         "zagrozen|zagraza|niebezpieczenstw|=ranny|=ranna|poparz|zatrul|zatruci|krwaw",
         ("rozbit|rozcie|krwaw|=rana|=rane", "=glowa|=glowe|=glowy|=reka|=reke|=noga|=noge|=twarz"),
         "oszust|oszuk|wyludz|phishing|podszyw|wlamal|wlaman|przejeli|przejal konto",
+        # someone pretending to be the company, a bank, the police ("dzwoni i podaje się za konsultanta")
+        "podaje =sie =za|podaja =sie =za|podawal =sie =za|podal =sie =za|podala =sie =za|podali =sie =za",
         "ukradl|ukradli|ukradz|kradzie|kradzion|skradzion|wykradl|wyciek|okradl|okradli|okradzion|okradzi|okradn",
         (
             "uzyl|=uzyla|=uzyto|wykorzystal!wykorzystac|wykorzystano",  # not "jak ją wykorzystać"

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from dialog import catalogue
 from dialog.factory import build_engine
 from dialog.kb import load_kb
 from dialog.ports import CallerInfo, Outcome
@@ -63,6 +64,8 @@ def test_what_a_caller_must_never_get(outcomes: list[tuple[dict[str, Any], Outco
             assert ("zagrożenie" in out.transfer.summary) is bool(row.get("urgent_112")), (row, out)
         elif row.get("miss"):
             assert out.action == "clarify" and out.kb_id is None, (row, out)  # out of scope: never an answer
+        elif row.get("line_check"):  # "halo, słychać mnie?" went to the emergency queue
+            assert out.action == "answer" and out.reply == catalogue.LINE_CHECK_WRITTEN, (row, out)
         elif row.get("end"):
             assert out.action == "end", (row, out)
         else:

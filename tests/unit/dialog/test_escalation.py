@@ -60,6 +60,8 @@ URGENT = [
     # a telecom walkthrough: someone else took the number, card or account; money taken by someone else
     "ktoś wyrobił duplikat mojej karty SIM i nie mam zasięgu",
     "ktoś przejął mój numer",
+    "ktoś do mnie dzwoni i podaje się za konsultanta waszej sieci",
+    "dzwonił pan, który podał się za policjanta",
     "ktoś pobrał pieniądze z mojej karty bez zgody",
     "pobrali mi z konta pieniądze bez mojej wiedzy",
     "z pralki leci dym",
