@@ -78,6 +78,21 @@ _DANGLING = frozenset(_PREPOSITIONS | {"czy", "jak", "ile", "gdzie", "kiedy", "b
 _ANNOUNCING = frozenset({"o", "do", "was", "wy", "mi", "ja", "sie", "i", "a", "no", "bo", "mam", "pan", "pani"})
 
 
+_HEARING = term("slycha|slysz")  # "słychać mnie?", "czy pani mnie słyszy", "słyszycie mnie?"
+_LINE_CHECK_WORDS = {"czy", "mnie", "teraz", "tam", "tu", "tutaj", "jestem", "wszystko", "mozna", "juz"}
+
+
+def is_line_check(text: str) -> bool:
+    """'Halo, słychać mnie?', 'czy pani mnie słyszy' and nothing else: the caller checks the line (a bad one,
+    a pause), no matter to judge. Why: by meaning "słychać" sat near a cry for help, and a telecom
+    walkthrough's "halo, słychać mnie?" went to the emergency queue with the 112 advice. "Nic nie słychać w
+    słuchawce" names a fault and is no line check."""
+    toks = tokens(text)
+    hearing = set(term_positions(_HEARING, toks))
+    usual = _GREETING_WORDS | _FILLER_WORDS | _LINE_CHECK_WORDS
+    return bool(hearing) and all(i in hearing or t.form in usual for i, t in enumerate(toks))
+
+
 def only_wants_to_ask(text: str) -> bool:
     """'Mam pytanie', 'mam pytanie do was', 'dzień dobry, chciałbym o coś zapytać', 'mam sprawę': the caller
     announces a question and has not asked it yet; an invitation to ask, not a turn the KB failed. A word

@@ -73,5 +73,5 @@ async def finish_turn(
 def _transfer(policy: EscalationPolicy, session: Session, reason: Reason, angry: bool = False) -> Transfer:
     session.slots["transfer_reason"] = reason
     session.slots.pop(REJECTED, None)  # "to nie to" counts again from here
-    summary = build_summary(reason, session, session.slots.get("note"))
+    summary = build_summary(reason, session, session.slots.get("note"), angry)
     return Transfer(policy.queue(reason), reason, policy.priority(reason), summary, angry)

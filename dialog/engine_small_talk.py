@@ -1,5 +1,6 @@
-"""Small talk in a turn: goodbye, "nie, dziękuję" after "anything else?" ("nie, to nie to" asks for other
-words instead), "please repeat", thanks, "tak" to "anything else?", "mam pytanie" (an invitation to ask it).
+"""Small talk in a turn: goodbye, "halo, słychać mnie?", "nie, dziękuję" after "anything else?" ("nie, to nie
+to" asks for other words instead), "please repeat", thanks, "tak" to "anything else?", "mam pytanie" (an
+invitation to ask it).
 Apart from the engine because it needs only the session and the words, no KB, orders or model: the engine asks
 it after escalation, before the KB.
 """
@@ -12,6 +13,7 @@ from dialog import catalogue as say
 from dialog.engine_config import Reply
 from dialog.engine_intents import (
     is_goodbye,
+    is_line_check,
     is_not_that,
     is_polite_no,
     is_repeat_request,
@@ -32,6 +34,11 @@ def small_talk(s: Session, text: str, answer: bool | None, missed: Missed | None
     few_words = len(words(text)) <= 4
     if is_goodbye(text):
         return Reply("end", say.GOODBYE)
+    if is_line_check(text):  # "halo, słychać mnie?": yes, and the question still pending, if any
+        if s.last_reply and s.expects != "text":
+            heard = say.worded("LINE_CHECK_HEARD", s.channel)
+            return Reply("answer", f"{heard} {s.last_reply}", expects=s.expects, anything_else=s.asked_anything_else)
+        return Reply("answer", say.worded("LINE_CHECK", s.channel), repeatable=False)
     if is_repeat_request(text):
         last = s.last_reply
         if not last:

@@ -22,13 +22,13 @@ from collections.abc import Sequence
 
 from dialog.diacritics import known_share, new_known_words
 from dialog.engine_cues import term, term_positions, tokens
-from dialog.engine_intents import is_not_that, mostly_number, only_courtesy
+from dialog.engine_intents import is_line_check, is_not_that, mostly_number, only_courtesy
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent_cue
 from dialog.escalation_kinds import danger_to_life, may_be_an_outage
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
-from dialog.mood import mood
+from dialog.mood import mood, without_insults
 from dialog.ports import Reason
 
 # A question word opening the turn or a clause ("pralka się zepsuła, gdzie ją naprawić"); mid-clause
@@ -103,12 +103,15 @@ class Understanding:
     def anger_only(self, text: str, previous: Sequence[str] = ()) -> bool:
         """Urgent for the caller's anger alone: no danger, threat or fraud in the words, nor by meaning
         (an emergency shouted in words the cues lack still hears the 112 advice)."""
-        if mood(text, previous) != "angry" or urgent_cue(text) or danger_to_life(text):
+        if mood(text, previous) != "angry":
             return False
-        if self.meaning is None or not self._judged_by_meaning(text):
+        rest = without_insults(text)  # "jesteście złodziejami" names the company, no theft: judged without it
+        if urgent_cue(rest) or danger_to_life(rest):
+            return False
+        if self.meaning is None or len(tokens(rest)) < 3 or not self._judged_by_meaning(rest):
             return True
-        close = self.meaning.closeness(text, getattr(self.kb, "best_similarity", None))
-        return "urgent" not in self.meaning.detect(close, len(tokens(text)))
+        close = self.meaning.closeness(rest, getattr(self.kb, "best_similarity", None))
+        return "urgent" not in self.meaning.detect(close, len(tokens(rest)))
 
     def _statement(self, text: str, found: list[Reason], by_meaning: list[Reason]) -> list[Reason]:
         """A statement of an outage ("Nie działa mi internet", word for word a telecom KB's question) is the
@@ -126,8 +129,11 @@ class Understanding:
 
     def _judged_by_meaning(self, text: str) -> bool:
         """Not numbers ("piec siedem dwa"), not garbled recognition (it sits near everything by meaning),
-        not courtesy alone ("dziekuje do widzenia") and not "to nie to" about the last answer."""
-        if mostly_number(text) or only_courtesy(text) or (is_not_that(text) and len(tokens(text)) <= 8):
+        not courtesy alone ("dziekuje do widzenia"), not "halo, słychać mnie?" and not "to nie to" about the
+        last answer."""
+        if mostly_number(text) or only_courtesy(text) or is_line_check(text):
+            return False
+        if is_not_that(text) and len(tokens(text)) <= 8:
             return False
         return self._legible(text)
 

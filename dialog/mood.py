@@ -12,7 +12,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from dialog.engine_cues import term, term_positions, tokens
-from dialog.engine_text import fold
+from dialog.engine_text import fold, words
 
 Mood = Literal["calm", "impatient", "angry"]
 
@@ -25,6 +25,12 @@ _MILD = term(
     "|mam dosc|ile razy|znowu|po raz kolejny|ciagle|=wciaz|wreszcie|=w =koncu|szybko|szybciej|=juz =trzeci"
     "|=trzeci =raz|=czwarty =raz|=kolejny =raz"
 )
+
+# A thief's or a swindler's name given to the company ("jesteście złodziejami", "oszuści z was", "banda
+# naciągaczy"): the label of someone addressed, not a theft or a fraud that happened.
+_LABEL = term("zlodziej|oszust|oszusc|naciagacz|kretacz|=zlodzieje")
+_ADDRESSEE = term("=jestescie|=jestes|=was|=wy|=wami|=bando|=banda")
+_NEAR = 2  # words between the label and who it names: "złodzieje z was", "jesteście bandą oszustów"
 
 
 def _caps(text: str) -> bool:
@@ -60,3 +66,14 @@ def session_mood(turns: Sequence[str], window: int = 3) -> Mood:
     order: tuple[Mood, ...] = ("calm", "impatient", "angry")
     moods = [mood(t, turns[:i]) for i, t in enumerate(turns) if i >= len(turns) - window]
     return max(moods, key=order.index, default="calm")
+
+
+def without_insults(text: str) -> str:
+    """``text`` without the thief's or swindler's names it gives the company ("jesteście złodziejami,
+    naliczyliście mi opłaty" -> "naliczyliście mi opłaty"). Why: such an insult is anger, and the danger cues
+    and the emergency examples read it as a theft or a fraud, so an angry billing complaint was told to call
+    112 (a telecom walkthrough). "Złodziej jest w moim domu" names nobody addressed and is kept whole."""
+    toks = tokens(text)
+    near = term_positions(_ADDRESSEE, toks)
+    drop = {i for i in term_positions(_LABEL, toks) if any(abs(i - j) <= _NEAR for j in near)}
+    return " ".join(w for i, w in enumerate(words(text)) if i not in drop) if drop else text

@@ -24,6 +24,10 @@ REASON_WORDS: dict[Reason, str] = {
     "individual_offer": "Sprawa do omówienia indywidualnie: oferta, warunki lub negocjacja.",  # or a tax's instalments
     "not_understood": "Asystent nie zrozumiał sprawy klienta.",
 }
+# An urgent transfer for the caller's anger alone (``Transfer.angry``): first to a person, but no danger, so the
+# agent is not briefed on one (a telecom walkthrough: "jesteście złodziejami, znowu zawyżona faktura" was
+# briefed "możliwe zagrożenie życia … kradzież").
+ANGRY_WORDS = "PILNE: bardzo zdenerwowany klient."
 STATUS_WORDS = {
     "placed": "przyjęte, czeka na płatność",
     "paid": "opłacone, w przygotowaniu",
@@ -59,12 +63,14 @@ def summarize(
     order_status: str | None = None,
     note: str | None = None,
     mentioned: str | None = None,
+    angry: bool = False,
 ) -> str:
     """2-5 short lines: reason and the matter (``matter``), order, the caller's other latest turns,
     failed attempts and mood. The caller's words are quoted with personal data masked (``dialog.pii``),
     the order id kept."""
     said = [t for t in caller_turns if t.strip()]
-    head, topic = REASON_WORDS[reason], matter(reason, first_request, said)
+    head = ANGRY_WORDS if angry and reason == "urgent" else REASON_WORDS[reason]
+    topic = matter(reason, first_request, said)
     if topic:
         head += f" Sprawa: {_quote(topic, order_id)}."
     lines = [head]
@@ -95,8 +101,8 @@ def matter(reason: Reason, first_request: str | None, said: Sequence[str]) -> st
     return first_request
 
 
-def build_summary(reason: Reason, session: Session, note: str | None = None) -> str:
-    """The agent summary of a session at the moment of transfer."""
+def build_summary(reason: Reason, session: Session, note: str | None = None, angry: bool = False) -> str:
+    """The agent summary of a session at the moment of transfer (``angry``: urgent for anger alone)."""
     return summarize(
         reason,
         session.first_request,
@@ -107,6 +113,7 @@ def build_summary(reason: Reason, session: Session, note: str | None = None) -> 
         session.order_status,
         note,
         None if session.order_id else session.slots.get("order_mentioned"),
+        angry,
     )
 
 

@@ -34,6 +34,11 @@ HOW_CAN_I_HELP = "W czym mogę pomóc?"
 HELLO_AGAIN = "Dzień dobry. W czym mogę pomóc?"
 INVITE_QUESTION = "Słucham, w czym mogę pomóc?"  # "mam pytanie", "chciałbym o coś zapytać": no question yet
 INVITE_QUESTION_WRITTEN = "Proszę śmiało pytać. W czym mogę pomóc?"
+# "halo, słychać mnie?": the caller checks the line; LINE_CHECK_HEARD before the question still pending
+LINE_CHECK = "Tak, słyszę. W czym mogę pomóc?"
+LINE_CHECK_WRITTEN = "Tak, jestem tutaj. W czym mogę pomóc?"
+LINE_CHECK_HEARD = "Tak, słyszę."
+LINE_CHECK_HEARD_WRITTEN = "Tak, jestem tutaj."
 ANYTHING_ELSE = "Czy mogę pomóc w czymś jeszcze?"
 THANKS_REPLY = "Proszę bardzo. Czy mogę pomóc w czymś jeszcze?"
 GOODBYE = "Dziękuję za rozmowę. Do widzenia!"

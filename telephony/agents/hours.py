@@ -137,10 +137,13 @@ class BusinessHours:
 
 @dataclass(frozen=True)
 class QueueConfig:
-    """A queue's settings (``INFOLINIA_QUEUES``: ``{"obsluga": {"max_wait_s": 180, "hours": "..."}}``)."""
+    """A queue's settings (``INFOLINIA_QUEUES``: ``{"obsluga": {"max_wait_s": 180, "hours": "..."}}``); None =
+    the gateway's default. Why not the built-in values: a queue named only for its wait kept the built-in
+    hours (Saturdays open) under ``INFOLINIA_BUSINESS_HOURS="pn-pt 8:00-20:00"``, and callers queued on a
+    closed Saturday (found by a telecom operator's walkthrough)."""
 
-    max_wait_s: float = 180.0
-    hours: str = DEFAULT_HOURS
+    max_wait_s: float | None = None
+    hours: str | None = None
 
 
 def parse_queues(raw: Mapping[str, Mapping[str, Any]] | None) -> dict[str, QueueConfig]:
@@ -150,10 +153,12 @@ def parse_queues(raw: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Queue
         unknown = set(conf) - {"max_wait_s", "hours"}
         if unknown:
             raise HoursError(f"queue {name!r}: unknown setting(s) {sorted(unknown)}")
-        config = QueueConfig(float(conf.get("max_wait_s", 180.0)), str(conf.get("hours", DEFAULT_HOURS)))
-        if config.max_wait_s <= 0:
+        wait, hours = conf.get("max_wait_s"), conf.get("hours")
+        config = QueueConfig(None if wait is None else float(wait), None if hours is None else str(hours))
+        if config.max_wait_s is not None and config.max_wait_s <= 0:
             raise HoursError(f"queue {name!r}: max_wait_s must be positive")
-        parse_hours(config.hours)  # fail at start-up, not at the first call
+        if config.hours is not None:
+            parse_hours(config.hours)  # fail at start-up, not at the first call
         result[name] = config
     return result
 
@@ -163,12 +168,19 @@ class QueueHours:
 
     def __init__(self, queues: Mapping[str, QueueConfig], default: str = DEFAULT_HOURS, tz: str = DEFAULT_TZ) -> None:
         self.queues = dict(queues)
+        self.default_spec = default
         self._default = BusinessHours.from_spec(default, tz)
-        self._by_queue = {n: BusinessHours.from_spec(c.hours, tz) for n, c in self.queues.items()}
+        own = {n: c.hours for n, c in self.queues.items() if c.hours is not None}
+        self._by_queue = {n: BusinessHours.from_spec(spec, tz) for n, spec in own.items()}
 
     def hours(self, queue: str) -> BusinessHours:
         return self._by_queue.get(queue, self._default)
 
+    def spec(self, queue: str) -> str:
+        """The hours as written for ``queue`` (its own, else the default): what ``infolinia check`` prints."""
+        config = self.queues.get(queue)
+        return self.default_spec if config is None or config.hours is None else config.hours
+
     def max_wait_s(self, queue: str, default: float = 180.0) -> float:
         config = self.queues.get(queue)
-        return default if config is None else config.max_wait_s
+        return default if config is None or config.max_wait_s is None else config.max_wait_s

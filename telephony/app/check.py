@@ -29,6 +29,7 @@ from dialog.redis_connect import connect_redis
 from dialog.redis_urls import safe_url
 from telephony.agents.roster import load_roster
 from telephony.app.check_phone import check_phone_line
+from telephony.app.check_queues import check_queues
 from telephony.app.findings import Finding, Level
 from telephony.app.services import sentence_model
 from telephony.app.session_ids import check_session_secret
@@ -51,7 +52,8 @@ async def run_checks(settings: Settings, online: bool = False) -> list[Finding]:
     found = [*check_variables(os.environ), *found]
     found += [check_kb(settings)]
     found += [await check_orders(settings)]
-    found += [check_roster(settings), await check_redis(settings), *check_session_secret(settings)]
+    found += [check_roster(settings), check_queues(settings)]
+    found += [await check_redis(settings), *check_session_secret(settings)]
     found += await check_phone_line(settings, online)
     found += check_models(settings)
     found += check_sentence_model(settings)

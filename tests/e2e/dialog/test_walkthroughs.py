@@ -62,6 +62,20 @@ async def test_a_follow_up_keeps_its_topic_unless_it_names_a_new_one(
         ("telecom", ["JESTEM WŚCIEKŁY, TRZECI RAZ DZWONIĘ I NIC!!!"], "transfer", "angry"),
         ("telecom", ["to jest skandal, ile można czekać na naprawę"], "transfer", "angry"),
         ("telecom", ["DO CHOLERY, WODA LEJE SIĘ Z SUFITU DO SĄSIADÓW!!!"], "transfer", "urgent"),
+        # a telecom walkthrough: a thief's or swindler's name given to the company is anger, not a theft or a
+        # fraud (it heard "call 112"); a thief in the house, or someone who took over the number, keeps it
+        ("telecom", ["jesteście złodziejami, znowu zawyżona faktura"], "transfer", "angry"),
+        ("telecom", ["oszuści z was, trzeci miesiąc płacę za nic"], "transfer", "angry"),
+        ("telecom", ["złodziej jest w moim domu"], "transfer", "urgent"),
+        ("telecom", ["jesteście złodziejami, a ktoś mi ukradł telefon i dzwoni z mojego numeru"], "transfer", "urgent"),
+        ("telecom", ["ktoś wyrobił duplikat mojej karty SIM i nie mam zasięgu"], "transfer", "urgent"),
+        ("telecom", ["ktoś przejął mój numer"], "transfer", "urgent"),
+        # a charge the caller says the company made for something not ordered is a disputed bill (complaints),
+        # not a fraud with the 112 advice; money taken by someone else stays one
+        ("telecom", ["naliczyliście mi opłaty za usługi premium, których nie zamawiałem"], "transfer", "complaint"),
+        ("telecom", ["obciążyliście mnie za roaming, którego nie włączałem"], "transfer", "complaint"),
+        ("telecom", ["jesteście złodziejami, naliczyliście mi opłatę, której nie zamawiałem"], "transfer", "angry"),
+        ("telecom", ["ktoś pobrał pieniądze z mojej karty bez zgody"], "transfer", "urgent"),
     ],
 )
 async def test_what_an_operators_walkthrough_found_misread(
@@ -111,3 +125,31 @@ async def test_a_lost_document_is_no_emergency_but_a_theft_is(domain: str, said:
         assert out.transfer is not None and out.transfer.reason == "urgent" and "112" in out.reply, out
     else:
         assert out.transfer is None and "112" not in out.reply, out
+
+
+@pytest.mark.parametrize(
+    ("channel", "said", "reply"),
+    [
+        ("chat", "halo? słychać mnie?", catalogue.LINE_CHECK_WRITTEN),
+        ("phone", "halo, słychać mnie?", catalogue.LINE_CHECK),
+        ("phone", "czy pani mnie słyszy", catalogue.LINE_CHECK),
+    ],
+)
+async def test_a_line_check_is_answered_not_sent_to_the_emergency_queue(channel: str, said: str, reply: str) -> None:
+    """A telecom walkthrough: "halo, słychać mnie?" (the most usual words on a bad line) sat near a cry for help
+    by meaning and went to the emergency queue with the 112 advice; it is answered, and is no miss."""
+    found = next(d for d in load_domains(DOMAINS) if d.name == "telecom")
+    engine = domain_engine_factory(found)()
+    out = await engine.handle(None, said, CallerInfo(channel=channel))
+    assert out.action == "answer" and out.transfer is None and out.reply == reply, out
+    after = await engine.handle(out.session_id, "coś tam", CallerInfo(channel=channel))
+    assert after.action == "clarify", after  # the line check counted no miss: one miss, no transfer yet
+
+
+async def test_a_line_check_while_a_question_is_pending_keeps_it() -> None:
+    found = next(d for d in load_domains(DOMAINS) if d.name == "telecom")
+    engine, caller = domain_engine_factory(found)(), CallerInfo(channel="phone")
+    asked = await engine.handle(None, "mam dość, odchodzę", caller)  # two topics offered
+    assert asked.expects in ("yes_no", "choice"), asked
+    again = await engine.handle(asked.session_id, "halo, słychać mnie?", caller)
+    assert again.reply == f"{catalogue.LINE_CHECK_HEARD} {asked.reply}" and again.expects == asked.expects, again

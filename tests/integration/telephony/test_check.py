@@ -291,3 +291,31 @@ def test_a_roster_whose_queues_the_bot_never_hands_over_to_is_named(
     assert re.search(
         r"^  WARN  agents roster +2 agents from .*; no agent serves sprzedaz \(individual offers\):", out, re.M
     )
+
+
+def test_queue_settings_are_printed_as_read_and_a_queue_the_bot_never_hands_over_to_is_named(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a telecom operator's walkthrough: INFOLINIA_QUEUES with "obsługa" (the Polish spelling) passed
+    the check and started, and its hours and wait applied to no caller; now a warning names the likely queue.
+    A queue named only for its wait shows the business hours it really keeps (it kept the built-in ones)."""
+    monkeypatch.setenv("INFOLINIA_BUSINESS_HOURS", "pn-pt 8:00-20:00")
+    monkeypatch.setenv("INFOLINIA_QUEUES", '{"reklamacje": {"max_wait_s": 120}}')
+    status, out = check(capsys)
+    assert status == 0, out
+    assert re.search(
+        r"^  ok    queues +pn-pt 8:00-20:00 \(Europe/Warsaw, public holidays closed\); "
+        r"reklamacje: pn-pt 8:00-20:00, max wait 120 s$",
+        out,
+        re.M,
+    ), out
+    monkeypatch.setenv("INFOLINIA_QUEUES", '{"obsługa": {"max_wait_s": 60}, "sekretariat": {"hours": "pn 8:00-9:00"}}')
+    status, out = check(capsys)
+    assert status == 0, out  # a warning: the gateway works, with the default hours and wait
+    assert re.search(
+        r"^  WARN  queues +INFOLINIA_QUEUES names 'obsługa' \(did you mean 'obsluga'\?\), 'sekretariat': the bot "
+        r"hands no caller to them, so their hours and max_wait_s apply to nobody \(the queues are obsluga, "
+        r"reklamacje, sprzedaz\)$",
+        out,
+        re.M,
+    ), out

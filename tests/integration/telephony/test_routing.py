@@ -139,6 +139,19 @@ def test_callback_promise_follows_the_hours() -> None:
     assert spoken_hour(parse_hours("pn 9:30-10:00").days[0][0][0]) == "dziewiątej trzydzieści"
 
 
+def test_a_queue_named_only_for_its_wait_keeps_the_business_hours_and_one_named_for_hours_the_wait() -> None:
+    """Found by a telecom operator's walkthrough: ``INFOLINIA_QUEUES='{"reklamacje": {"max_wait_s": 180}}'``
+    with ``INFOLINIA_BUSINESS_HOURS="pn-pt 8:00-20:00"`` left reklamacje open on Saturdays (the built-in hours
+    came with the wait), so a complaint was queued while nobody worked."""
+    queues = parse_queues({"reklamacje": {"max_wait_s": 120}, "sprzedaz": {"hours": "pn-pt 9:00-17:00"}})
+    table = QueueHours(queues, "pn-pt 8:00-20:00")
+    saturday, monday_8_30 = at(2025, 3, 8, 11, 0), at(2025, 3, 3, 8, 30)
+    assert not table.hours("reklamacje").is_open(saturday) and table.hours("reklamacje").is_open(monday_8_30)
+    assert table.spec("reklamacje") == "pn-pt 8:00-20:00" and table.spec("sprzedaz") == "pn-pt 9:00-17:00"
+    assert not table.hours("sprzedaz").is_open(monday_8_30)
+    assert table.max_wait_s("reklamacje", 300) == 120 and table.max_wait_s("sprzedaz", 300) == 300
+
+
 def test_hours_specs_and_queue_settings() -> None:
     week = parse_hours("pn+śr 8:00-12:00 13:00-16:00; pt-nd 10:00-24:00")
     assert len(week.days[0]) == 2 and week.days[1] == () and len(week.days[6]) == 1

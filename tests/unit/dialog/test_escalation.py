@@ -41,6 +41,10 @@ HUMAN = [
 ]
 COMPLAINT = [
     "reklamacja",
+    # a telecom walkthrough: a charge the company made for something not ordered is a disputed bill
+    "naliczyliście mi opłaty za usługi premium, których nie zamawiałem",
+    "pobraliście mi opłatę za usługę, której nie zamawiałem",
+    "obciążyliście mnie za roaming, którego nie włączałem",
     "chcę złożyć reklamację",
     "zepsuty telewizor",
     "uszkodzony towar",
@@ -53,6 +57,13 @@ COMPLAINT = [
 ]
 URGENT = [
     "pali się",
+    # a telecom walkthrough: someone else took the number, card or account; money taken by someone else
+    "ktoś wyrobił duplikat mojej karty SIM i nie mam zasięgu",
+    "ktoś przejął mój numer",
+    "ktoś do mnie dzwoni i podaje się za konsultanta waszej sieci",
+    "dzwonił pan, który podał się za policjanta",
+    "ktoś pobrał pieniądze z mojej karty bez zgody",
+    "pobrali mi z konta pieniądze bez mojej wiedzy",
     "z pralki leci dym",
     "porażenie prądem",
     "to zagrożenie dla zdrowia",
@@ -85,6 +96,8 @@ OFFER = [
     "indywidualna oferta",
 ]
 NEGATIVE = [
+    "czy ktoś z rodziny może odebrać za mnie duplikat karty?",  # nobody took anything over
+    "czy ktoś może wyrobić kartę za mnie?",
     "proszę o połączenie z wodociągami",
     "proszę o połączenie lotu z przesiadką",
     "proszę o połączenie z internetem w nowym mieszkaniu",  # a line, not a person
@@ -236,3 +249,15 @@ def test_a_complaint_after_another_question_is_summarised_as_the_complaint() -> 
         "Klient prosi o rozmowę z konsultantem. Sprawa: „Chcę rozmawiać z konsultantem”.",
         "Ostatnio klient powiedział: „Halo” / „Czekam...”.",
     ]
+
+
+def test_an_angry_callers_summary_names_no_danger() -> None:
+    """A telecom walkthrough: an urgent transfer for anger alone briefed the agent on "możliwe zagrożenie
+    życia, zdrowia lub mienia, kradzież"; it now says the caller is very angry. Any other urgent keeps it."""
+    angry = summarize("urgent", "jesteście złodziejami, znowu zawyżona faktura", [], 0, "angry", angry=True)
+    assert (
+        angry.startswith("PILNE: bardzo zdenerwowany klient. Sprawa: „jesteście złodziejami") and "zagroż" not in angry
+    )
+    danger = summarize("urgent", "czuję gaz w piwnicy", [], 0, "calm")
+    assert danger.startswith("PILNE: możliwe zagrożenie życia")
+    assert summarize("complaint", "reklamacja", [], 0, "angry", angry=True).startswith("Reklamacja lub skarga.")
