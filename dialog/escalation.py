@@ -47,6 +47,10 @@ _THREATS = cues(
 _UNASKED = "bez zgod|bez wiedz|nie zlecal|nie autoryzow|nie robil|nie zamawial|nie zamowil|nie wlaczal|nie aktywowal"
 # A charge in the second person plural: the caller says the company made it ("pobraliście", "naliczyliście").
 _CHARGED_BY_YOU = "pobraliscie|naliczyliscie|obciazyliscie|policzyliscie|doliczyliscie|sciagneliscie|zabraliscie"
+# The caller accuses the company itself ("oszukaliście mnie", "to oszustwo, pobraliście mi opłatę"): a dispute
+# for the complaints queue, not a fraud to report to the police (a walkthrough heard "call 112" for it).
+_CHEATED_BY_YOU = "oszukaliscie|oszukujecie|wyludziliscie|wyludzacie|naciagneliscie|naciagacie|okradacie"
+_BY_YOU = f"{_CHARGED_BY_YOU}|{_CHEATED_BY_YOU}"
 _CUES: dict[Reason, tuple[Cue, ...]] = {
     "urgent": _THREATS
     + cues(
@@ -58,7 +62,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         ("=prad|=pradem|=pradu", "kop|razi|=bije|=bil|=walnal|=walnelo"),
         "zagrozen|zagraza|niebezpieczenstw|=ranny|=ranna|poparz|zatrul|zatruci|krwaw",
         ("rozbit|rozcie|krwaw|=rana|=rane", "=glowa|=glowe|=glowy|=reka|=reke|=noga|=noge|=twarz"),
-        "oszust|oszuk|wyludz|phishing|podszyw|wlamal|wlaman|przejeli|przejal konto",
+        "phishing|podszyw|wlamal|wlaman|przejeli|przejal konto",
         # someone pretending to be the company, a bank, the police ("dzwoni i podaje się za konsultanta")
         "podaje =sie =za|podaja =sie =za|podawal =sie =za|podal =sie =za|podala =sie =za|podali =sie =za",
         "ukradl|ukradli|ukradz|kradzie|kradzion|skradzion|wykradl|wyciek|okradl|okradli|okradzion|okradzi|okradn",
@@ -87,6 +91,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "karte|karty|karta|=konto|koncie|=konta|danych|=dane|=numer|numeru|duplikat|umow|dowod",
         ),
     )
+    + cues("oszust|oszuk|wyludz", unless=_BY_YOU)  # a fraud, unless the caller accuses the company (below)
     + cues(  # a charge nobody asked for is a fraud, unless the caller says the company made it (below)
         (
             "platn|obciaz|pobran|pobral|pobrali|przelew|transakc|pieniadz|pieniedz|karty|=konto|konta|zamowil"
@@ -98,7 +103,12 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
     "complaint": (
         # "naliczyliście mi opłatę za coś, czego nie zamawiałem": a bill the caller disputes, not a fraud (a
         # telecom walkthrough heard "call 112" for it); a person in the complaints queue corrects it
-        *cues((_CHARGED_BY_YOU, _UNASKED)),
+        *cues(
+            (_CHARGED_BY_YOU, _UNASKED),
+            _CHEATED_BY_YOU,
+            (_CHARGED_BY_YOU, "oszust|oszuk|wyludz|naciag"),
+            (_CHARGED_BY_YOU, "=dwa =razy|dwukrotn|podwojn|=za =duzo|za wysok|zawyz|niesluszn|bezpodstawn|bledn|=blad"),
+        ),
         *cues(
             "reklamacj|reklamacyj|zareklam|reklamuj|reklamowac!reklamowk|reklamowal!reklamowk",
             "skarg|poskarz|=skarze",

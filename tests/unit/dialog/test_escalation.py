@@ -45,6 +45,11 @@ COMPLAINT = [
     "naliczyliście mi opłaty za usługi premium, których nie zamawiałem",
     "pobraliście mi opłatę za usługę, której nie zamawiałem",
     "obciążyliście mnie za roaming, którego nie włączałem",
+    # the caller accuses the company (a charge twice, too much, "oszukaliście"): a dispute, never "call 112"
+    "pobraliście mi dwa razy opłatę za abonament",
+    "naliczyliście mi za dużo za internet w tym miesiącu",
+    "oszukaliście mnie z tą promocją",
+    "to jest oszustwo, naliczyliście mi opłatę za roaming",
     "chcę złożyć reklamację",
     "zepsuty telewizor",
     "uszkodzony towar",
@@ -68,6 +73,8 @@ URGENT = [
     "porażenie prądem",
     "to zagrożenie dla zdrowia",
     "to oszustwo",
+    "oszuści wyłudzili ode mnie pieniądze przez telefon",  # someone else's fraud stays an emergency
+    "ktoś mnie oszukał i wyłudził dane karty",
     "ktoś ukradł moje dane",
     "nieautoryzowana płatność",
     "TO JEST SKANDAL!!!",
@@ -99,6 +106,7 @@ NEGATIVE = [
     "czy ktoś z rodziny może odebrać za mnie duplikat karty?",  # nobody took anything over
     "czy ktoś może wyrobić kartę za mnie?",
     "proszę o połączenie z wodociągami",
+    "czy pobraliście już opłatę za grudzień",  # a question about a charge, no dispute
     "proszę o połączenie lotu z przesiadką",
     "proszę o połączenie z internetem w nowym mieszkaniu",  # a line, not a person
     "chcę komuś dać bon na prezent",  # "komuś" is a form of "ktoś", but not a request for someone
