@@ -120,6 +120,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "|=peklo|=pekly|ciekni|cieknie|przecieka|odpada|odpadl|odklei|zardzewial",
             unless="=stary|=stara|=stare|starego|zuzyt|elektrosmiec",
         ),
+        *cues("niemil|niegrzeczn|nieuprzejm|nakrzycz|chamsk|opryskliw|arogan|=zlekcewazyl|=zlekcewazyla"),  # rude staff
         *cues("niezgodn|=przestal|=przestala|=przestalo|=przestaly|=przestaja|=przestaje"),
         *cues(
             "nie dziala|nie dzialaj|nie dzialal|przestal dzial|" + "|".join(f"=nie ={v}" for v in _BROKEN_VERBS),

@@ -99,6 +99,30 @@ async def test_what_an_operators_walkthrough_found_misread(
 
 
 @pytest.mark.parametrize(
+    ("domain", "said", "reason"),
+    [
+        ("telecom", "pobraliście mi dwa razy opłatę za abonament", "complaint"),  # meaning alone said urgent
+        ("telecom", "to jest oszustwo, naliczyliście mi opłatę za roaming", "complaint"),
+        ("klinika", "lekarz był bardzo niemiły, chcę to zgłosić", "complaint"),  # meaning alone said urgent
+        ("klinika", "pani w rejestracji na mnie nakrzyczała", "complaint"),
+        ("klinika", "recepta mi wygasła a leki się kończą", None),  # a renewal (the KB answers), not a danger
+        ("klinika", "krwawię po zabiegu i nie mogę zatamować", "urgent"),
+        ("telecom", "oszuści wyłudzili ode mnie pieniądze przez telefon", "urgent"),
+    ],
+)
+async def test_a_grievance_against_the_company_is_a_complaint_not_an_emergency(
+    domain: str, said: str, reason: str | None
+) -> None:
+    """A probe after the telecom walkthrough: a disputed charge, rude staff or a prescription running out were
+    sent to the emergency queue with the 112 advice (their nearest escalation prototype was a fraud or a
+    health danger); someone else's fraud and a bleeding patient stay emergencies."""
+    found = next(d for d in load_domains(DOMAINS) if d.name == domain)
+    out = await domain_engine_factory(found)().handle(None, said, CallerInfo(channel="chat"))
+    assert (out.transfer.reason if out.transfer else None) == reason, out
+    assert ("112" in out.reply) == (reason == "urgent"), out
+
+
+@pytest.mark.parametrize(
     ("domain", "said", "urgent"),
     [
         ("urzad", "zgubiłem dowód co teraz", False),  # the office has no entry for it: still no emergency

@@ -49,6 +49,8 @@ COMPLAINT = [
     "pobraliście mi dwa razy opłatę za abonament",
     "naliczyliście mi za dużo za internet w tym miesiącu",
     "oszukaliście mnie z tą promocją",
+    "lekarz był bardzo niemiły, chcę to zgłosić",  # rude staff
+    "pani w rejestracji na mnie nakrzyczała",
     "to jest oszustwo, naliczyliście mi opłatę za roaming",
     "chcę złożyć reklamację",
     "zepsuty telewizor",
