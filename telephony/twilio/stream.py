@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 _SEND_ERRORS = (WebSocketDisconnect, RuntimeError, OSError)  # Starlette/uvicorn "socket is gone"
 _NORMAL_CLOSES = (1000, 1001, 1005)  # a hang-up's close; any other code is worth a line (1009: frame too big)
+# A stream's first skipped frames are logged each; after that one line per this many. A stream sending 50 bad
+# frames a second wrote 50 warnings a second for as long as it lasted (2,000 frames: 2,000 lines).
+_LOG_FIRST_SKIPPED, _LOG_EVERY_SKIPPED = 3, 500
 
 
 class TwilioWebSocketChannel:
@@ -44,6 +47,7 @@ class TwilioWebSocketChannel:
         self._end_reason: str | None = None
         self._closed = False
         self.malformed_frames = 0  # skipped frames, for logs and tests
+        self.skipped_frames = 0  # frames dropped for any reason (malformed, before start, another stream's)
 
     @property
     def stream_sid(self) -> str | None:
@@ -68,10 +72,10 @@ class TwilioWebSocketChannel:
                 frame = decode_frame(raw)
             except WireError as exc:
                 self.malformed_frames += 1
-                log.warning("stream %s: skipping malformed frame: %s", self._stream_sid, exc)
+                self._skipped("malformed frame: %s", exc)
                 continue
             if frame is None:
-                log.info("stream %s: skipping unknown event %.60r", self._stream_sid, raw)
+                self._skipped("an unknown event %.60r", raw)
                 continue
             event = self._admit(frame)
             if event is not None:
@@ -112,19 +116,26 @@ class TwilioWebSocketChannel:
             return None
         if isinstance(event, CallStarted):
             if self._stream_sid is not None:
-                log.warning("stream %s: ignoring a second start (%s)", self._stream_sid, event.stream_sid)
+                self._skipped("a second start (%.40s)", event.stream_sid)
                 return None
             self._stream_sid, self._call_sid = event.stream_sid, event.call_sid
             return event
         if self._stream_sid is None:
-            log.warning("skipping %s before start", type(event).__name__)
+            self._skipped("%s before start", type(event).__name__)
             return None
         if frame.stream_sid is not None and frame.stream_sid != self._stream_sid:
-            log.warning("stream %s: skipping a frame of stream %s", self._stream_sid, frame.stream_sid)
+            self._skipped("a frame of stream %.40s", frame.stream_sid)
             return None
         if isinstance(event, CallEnded):
             self._end_reason = event.reason
         return event
+
+    def _skipped(self, what: str, detail: object) -> None:
+        """Log a dropped frame: each of the first few, then one line per ``_LOG_EVERY_SKIPPED`` with the count."""
+        self.skipped_frames += 1
+        n = self.skipped_frames
+        if n <= _LOG_FIRST_SKIPPED or n % _LOG_EVERY_SKIPPED == 0:
+            log.warning("stream %s: skipping " + what + " (%d skipped so far)", self._stream_sid, detail, n)
 
     async def _next_text(self) -> str | None:
         """Next text (or UTF-8 binary) message; ``None`` once the socket is closed either way."""
