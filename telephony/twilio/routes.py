@@ -264,7 +264,7 @@ async def _admit_stream(
 
 async def _serve_stream(websocket: WebSocket, record: dict[str, object], deps: TwilioDeps) -> None:
     """Wait for ``start``, check it belongs to the token's call, then hand the channel to the pipeline."""
-    channel = TwilioWebSocketChannel(websocket)
+    channel = TwilioWebSocketChannel(websocket, deps.send_timeout_s)
     try:
         started = await asyncio.wait_for(_wait_for_start(channel), deps.start_timeout_s)
     except TimeoutError:

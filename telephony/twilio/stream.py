@@ -9,6 +9,7 @@ are dropped, since bot speech racing a hang-up is normal.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -36,11 +37,24 @@ _NORMAL_CLOSES = (1000, 1001, 1005)  # a hang-up's close; any other code is wort
 _LOG_FIRST_SKIPPED, _LOG_EVERY_SKIPPED = 3, 500
 
 
-class TwilioWebSocketChannel:
-    """One Twilio bidirectional stream. One task calls ``receive``; any task may send (sends are ordered)."""
+class StreamBlocked(ConnectionError):
+    """The far end took none of our audio for ``send_timeout_s``: it stopped reading the stream."""
 
-    def __init__(self, websocket: WebSocket) -> None:
+
+class TwilioWebSocketChannel:
+    """One Twilio bidirectional stream. One task calls ``receive``; any task may send (sends are ordered).
+
+    ``send_timeout_s``: a send the far end does not take within it (TCP back-pressure: Twilio stopped reading)
+    raises ``StreamBlocked``, and so does every later audio or mark send, at once; the call's fail-safe then
+    moves the caller over REST, with the apology said by Twilio. Before, a send waited for as long as the
+    socket lived (uvicorn's pings close it after about 40 s), the call stuck in it and the caller in silence.
+    ``clear`` never raises (nothing plays on a blocked stream anyway). None: sends wait as long as it takes.
+    """
+
+    def __init__(self, websocket: WebSocket, send_timeout_s: float | None = None) -> None:
         self._ws = websocket
+        self._send_timeout_s = send_timeout_s
+        self.blocked = False
         self._send_lock = asyncio.Lock()
         self._stream_sid: str | None = None
         self._call_sid: str | None = None
@@ -91,7 +105,8 @@ class TwilioWebSocketChannel:
         await self._send(lambda sid: encode_mark(sid, name))
 
     async def clear(self) -> None:
-        await self._send(encode_clear)
+        with contextlib.suppress(StreamBlocked):
+            await self._send(encode_clear)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close our side (idempotent). Twilio then runs the TwiML after ``</Connect>``."""
@@ -103,10 +118,10 @@ class TwilioWebSocketChannel:
         if self._ws.application_state != WebSocketState.CONNECTED:
             return
         async with self._send_lock:
-            try:
-                await self._ws.close(code=code, reason=reason)
-            except _SEND_ERRORS as exc:
-                log.debug("stream %s: close on a gone socket: %r", self._stream_sid, exc)
+            try:  # a blocked far end takes no close frame either: bounded like a send
+                await asyncio.wait_for(self._ws.close(code=code, reason=reason), self._send_timeout_s)
+            except (*_SEND_ERRORS, TimeoutError) as exc:
+                log.debug("stream %s: close on a gone or blocked socket: %r", self._stream_sid, exc)
 
     def _admit(self, frame: Frame) -> InboundEvent | None:
         """Stream-state checks: one ``start`` first, then only frames of that stream."""
@@ -163,10 +178,16 @@ class TwilioWebSocketChannel:
         if self._end_reason is not None:
             log.debug("stream %s: dropping a send after the end of the stream", self._stream_sid)
             return
+        if self.blocked:
+            raise StreamBlocked(f"stream {self._stream_sid}: the far end takes no audio")
         text = build(self._stream_sid)
         async with self._send_lock:
             try:
-                await self._ws.send_text(text)
+                await asyncio.wait_for(self._ws.send_text(text), self._send_timeout_s)
+            except TimeoutError:
+                self.blocked = True
+                log.warning("stream %s: the far end took no audio for %s s", self._stream_sid, self._send_timeout_s)
+                raise StreamBlocked(f"stream {self._stream_sid}: no audio taken for {self._send_timeout_s} s") from None
             except _SEND_ERRORS as exc:
                 log.info("stream %s: socket gone while sending: %r", self._stream_sid, exc)
                 self._end_reason = "disconnected"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 import httpx
 from twilio.request_validator import RequestValidator
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
+from websockets.uri import parse_uri
 
 from telephony.devtools.simulator_wire import parse_twiml, start_message, stream_target, voice_webhook
 
@@ -99,3 +102,53 @@ class FarEnd:
             elif msg["event"] == "clear":
                 self._play_end = now
                 self.marks = [(now, name) for _, name in self.marks]
+
+
+class DeafFarEnd:
+    """A Twilio side that sends the caller's frames but never reads what the gateway sends after the handshake:
+    its socket's receive buffer fills, then the gateway's send buffer, then the gateway's sends wait (TCP
+    back-pressure). A client library would go on reading in the background; this one is raw bytes
+    (websockets' sans-I/O client protocol) over a socket with a small receive buffer."""
+
+    def __init__(self, sock: socket.socket, protocol: ClientProtocol) -> None:
+        self.sock, self.protocol = sock, protocol
+
+    @classmethod
+    async def dial(cls, base: str, public: str, token: str, call_sid: str) -> DeafFarEnd:
+        signer, params = RequestValidator(token), voice_webhook(call_sid, ACCOUNT, "+48600100200", "+48221234567")
+        headers = {"X-Twilio-Signature": signer.compute_signature(public + "/twilio/voice", params)}
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            resp = await http.post(base + "/twilio/voice", data=params, headers=headers)
+        url, stream_params = parse_twiml(resp.text)
+        target = stream_target(url, base)
+        protocol = ClientProtocol(parse_uri(target))
+        request = protocol.connect()
+        request.headers["X-Twilio-Signature"] = signer.compute_signature(url, {})
+        protocol.send_request(request)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", int(base.rsplit(":", 1)[1])))
+        sock.sendall(b"".join(protocol.data_to_send()))
+        handshake = b""
+        while b"\r\n\r\n" not in handshake:  # the 101 answer, and not a byte more is read after it
+            handshake += await asyncio.to_thread(sock.recv, 1)
+        protocol.receive_data(handshake)
+        far = cls(sock, protocol)
+        far.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+        far.send(start_message(ACCOUNT, call_sid, STREAM_SID, stream_params))
+        return far
+
+    def send(self, msg: dict[str, Any]) -> None:
+        self.protocol.send_text(json.dumps({**msg, "streamSid": STREAM_SID}).encode())
+        self.sock.sendall(b"".join(self.protocol.data_to_send()))
+
+    async def frames(self, seconds: float) -> None:
+        """Silent caller frames every 20 ms (Twilio sends them whether or not it reads)."""
+        start, n = time.monotonic(), 0
+        while time.monotonic() - start < seconds:
+            self.send({"event": "media", "media": {"track": "inbound", "payload": SILENT_FRAME}})
+            n += 1
+            await asyncio.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
+
+    def close(self) -> None:
+        self.sock.close()

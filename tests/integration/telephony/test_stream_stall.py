@@ -12,14 +12,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
+from dialog.ports import CallerInfo, Outcome
 from dialog.store import MemoryStore
-from telephony.call.deps import record_key
+from telephony.call.deps import CallDeps, record_key
 from telephony.call.inbound import MAX_KEYS
 from tests.support.call import FALLBACK, GREETING, TEXTS, AmplitudeVAD, FakeCallControl, Recognizer, ScriptedDialog
-from tests.support.far_end import FarEnd
+from tests.support.far_end import DeafFarEnd, FarEnd
 from tests.support.gateway import PUBLIC, TOKEN, deps_for, gateway
 from tests.support.speech import ToneSynthesizer
 
@@ -38,7 +40,15 @@ async def _until(predicate: Callable[[], bool], timeout_s: float) -> float:
     return time.monotonic() - start
 
 
-def _deps(store: MemoryStore, control: FakeCallControl, dialog: ScriptedDialog | None = None) -> object:
+async def _record(store: MemoryStore, timeout_s: float = 10.0) -> dict[str, object] | None:
+    """The call's record, once the call has ended and saved it (the timeout only bounds a hang)."""
+    async with asyncio.timeout(timeout_s):
+        while (record := await store.get(record_key(SID))) is None:
+            await asyncio.sleep(0.02)
+    return record
+
+
+def _deps(store: MemoryStore, control: FakeCallControl, dialog: ScriptedDialog | None = None) -> CallDeps:
     return deps_for(
         dialog or ScriptedDialog(),
         store,
@@ -54,7 +64,7 @@ def _deps(store: MemoryStore, control: FakeCallControl, dialog: ScriptedDialog |
 
 async def test_a_stream_quiet_without_stop_gets_the_apology_and_the_fallback_number() -> None:
     store, control = MemoryStore(), FakeCallControl()
-    async with gateway(_deps(store, control), store) as base:  # type: ignore[arg-type]
+    async with gateway(_deps(store, control), store) as base:
         far = await FarEnd.dial(base, PUBLIC, TOKEN, SID)
         await far.frames(len(GREETING) * MS_PER_CHAR / 1000 + 0.5)  # the greeting plays and is heard
         quiet_at = far.now()  # from here Twilio's side sends nothing, marks included, and keeps the socket
@@ -72,7 +82,7 @@ async def test_a_stream_quiet_without_stop_gets_the_apology_and_the_fallback_num
 async def test_a_stream_of_broken_frames_is_stalled_and_logs_a_few_lines(caplog: pytest.LogCaptureFixture) -> None:
     store, control = MemoryStore(), FakeCallControl()
     caplog.set_level(logging.WARNING, logger="telephony.twilio.stream")
-    async with gateway(_deps(store, control), store) as base:  # type: ignore[arg-type]
+    async with gateway(_deps(store, control), store) as base:
         far = await FarEnd.dial(base, PUBLIC, TOKEN, SID)
         await far.frames(0.2)
         sender = asyncio.create_task(far.frames(10.0, payload="!!not base64!!"))  # 50 broken frames a second
@@ -86,7 +96,7 @@ async def test_a_stream_of_broken_frames_is_stalled_and_logs_a_few_lines(caplog:
 
 async def test_a_keypad_flood_reaches_the_dialog_as_one_bounded_entry() -> None:
     store, control, dialog = MemoryStore(), FakeCallControl(), ScriptedDialog()
-    async with gateway(_deps(store, control, dialog), store) as base:  # type: ignore[arg-type]
+    async with gateway(_deps(store, control, dialog), store) as base:
         far = await FarEnd.dial(base, PUBLIC, TOKEN, SID)
         await far.frames(0.2)
         await far.keys("1" * 5000 + "#")
@@ -94,3 +104,25 @@ async def test_a_keypad_flood_reaches_the_dialog_as_one_bounded_entry() -> None:
         await _until(lambda: bool(dialog.handled), timeout_s=10.0)
         await far.close()
     assert dialog.handled == ["1" * MAX_KEYS]
+
+
+class _LongGreeting(ScriptedDialog):
+    """A greeting of about ten minutes of audio: far more than the socket buffers between us and Twilio hold."""
+
+    async def greet(self, session_id: str | None, caller: CallerInfo) -> Outcome:
+        return Outcome(session_id or "s1", "answer", " ".join(["Dzień dobry, tu automatyczny asystent."] * 800))
+
+
+async def test_a_far_end_that_takes_no_audio_gets_the_fallback_with_twilio_saying_the_apology() -> None:
+    store, control = MemoryStore(), FakeCallControl()
+    deps = replace(_deps(store, control, _LongGreeting()), playout_lead_s=3600.0)  # all of it sent at once
+    async with gateway(deps, store, send_timeout_s=STALL_S) as base:
+        far = await DeafFarEnd.dial(base, PUBLIC, TOKEN, SID)
+        sender = asyncio.create_task(far.frames(15.0))  # Twilio keeps sending the caller's audio, reads nothing
+        took = await _until(lambda: bool(control.actions), timeout_s=10.0)
+        record = await _record(store)  # saved once the call has shut down, its blocked socket closed
+        sender.cancel()
+        far.close()
+    assert control.actions == [("transfer", SID, FALLBACK, TEXTS.apology)]  # Twilio says it: the stream can't
+    assert took < STALL_S + 5.0
+    assert record is not None and record["ended"] == "fallback"
