@@ -254,22 +254,23 @@ class StreamWatch:
 
     def __init__(self, stall_s: float | None, now: float) -> None:
         self.stall_s = stall_s  # None: never stalls (the in-memory test line pauses on purpose)
-        self._heard_at = now
+        self._waiting_since = now
         self.stalled = False
 
-    def heard(self, now: float) -> None:
-        """An inbound event arrived (media, a mark, a key): the stream is alive."""
-        self._heard_at = now
+    def reading(self, now: float) -> None:
+        """The call starts waiting for the next inbound event (media, a mark, a key): the stall is counted from
+        here, so time the call spent on the previous event (the loop busy, frames queued) is never a stall."""
+        self._waiting_since = now
 
     def wait_s(self, now: float) -> float | None:
         """How long the loop may wait for the next event before the stream counts as stalled (None: forever)."""
         if self.stall_s is None or self.stalled:
             return None
-        return max(0.0, self._heard_at + self.stall_s - now)
+        return max(0.0, self._waiting_since + self.stall_s - now)
 
     def check(self, now: float) -> bool:
         """True once, when the stream has just become stalled."""
-        if self.stall_s is None or self.stalled or now - self._heard_at < self.stall_s:
+        if self.stall_s is None or self.stalled or now - self._waiting_since < self.stall_s:
             return False
         self.stalled = True
         return True

@@ -101,7 +101,9 @@ class _Call:
         wake: asyncio.Task[Any] | None = None
         try:
             while self.ended is None:
-                recv = recv or asyncio.create_task(self.ch.receive())
+                if recv is None:  # a stall counts from here: the loop busy with the last event is no stall
+                    recv = asyncio.create_task(self.ch.receive())
+                    self.watch.reading(self.d.clock())
                 wake = wake or asyncio.create_task(self.action.inbox.get())
                 stall_in = self.watch.wait_s(self.d.clock())
                 done, _ = await asyncio.wait({recv, wake}, timeout=stall_in, return_when=asyncio.FIRST_COMPLETED)
@@ -113,7 +115,6 @@ class _Call:
                         await self._fail(item)
                 if recv in done and self.ended is None:
                     event, recv = recv.result(), None
-                    self.watch.heard(self.d.clock())
                     if not safe or isinstance(event, MarkPlayed | CallEnded):
                         await self._on_event(event)
         finally:
