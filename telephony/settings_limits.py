@@ -84,6 +84,14 @@ class LimitsSettings(BaseSettings):
         description="Calls one worker answers at once; more hear 'all lines busy' and go to the fallback number. "
         "0 = no limit (set it to the measured capacity / workers).",
     )
+    stream_stall_s: float = Field(
+        5.0,
+        gt=0,
+        description="A call's media stream silent this long (Twilio sends a frame every 20 ms, silence included) "
+        "without a stop, or sending only broken frames, is stalled: the caller hears the apology and goes to the "
+        "fallback number. Without it such a call held its line and left the caller in silence for good. Also the "
+        "longest a send of our audio may wait for Twilio to take it (it stopped reading): then the same fallback.",
+    )
     drain_grace_s: float = Field(
         60.0, ge=0, description="On SIGTERM: how long calls in progress may go on before going to the fallback number."
     )

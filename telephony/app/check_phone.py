@@ -41,7 +41,7 @@ async def check_phone_line(settings: Settings, online: bool) -> list[Finding]:
     public = check_public_url(settings)
     if public.level != "fail" and (api := check_open_api(settings)).level == "fail":
         public = api  # INFOLINIA_DEV_MODE=true on a public https gateway: the chat API is open to the internet
-    return [*found, public, check_fallback(settings)]
+    return [*found, public, check_fallback(settings), check_lines(settings)]
 
 
 def check_twilio(settings: Settings) -> list[Finding]:
@@ -102,6 +102,17 @@ def check_fallback(settings: Settings) -> Finding:
         detail = f"INFOLINIA_FALLBACK_NUMBER {number!r} is not E.164 (+48...): a failing call could only hang up"
         return Finding("fail", "fallback number", detail)
     return Finding("ok", "fallback number", number)
+
+
+def check_lines(settings: Settings) -> Finding:
+    """``INFOLINIA_MAX_CONCURRENT_CALLS`` 0 (the default) answers every call: a burst of calls (2,000 webhooks
+    at once in a probe) then all get a stream and slow every call in progress, where a limit sends the calls
+    past it to the fallback number with "all lines busy". Works, so a warning."""
+    lines = settings.max_concurrent_calls
+    if lines == 0:
+        detail = "INFOLINIA_MAX_CONCURRENT_CALLS is 0: no limit, a burst of calls slows every call in progress; "
+        return Finding("warn", "lines", detail + "set it to the capacity `infolinia bench calls` measured / workers")
+    return Finding("ok", "lines", f"{lines} calls at once per worker, then 'all lines busy' and the fallback")
 
 
 def check_open_api(settings: Settings) -> Finding:

@@ -161,6 +161,7 @@ def twilio_deps(gateway: Gateway, deps: GatewayDeps) -> TwilioDeps:
         store=gateway.store,
         run_call=deps.phone_call,  # THE way into a call (see deps.py)
         admission=gateway.admission,
+        send_timeout_s=settings.stream_stall_s,  # Twilio not taking our audio: stalled the other way
         on_event=gateway.metrics.edge_event,
         spool=gateway.recovery.spool if gateway.recovery else None,
     )

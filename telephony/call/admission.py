@@ -59,6 +59,12 @@ class Admission:
         self._reserved.append(self.clock() + self.reserve_s)
         return True
 
+    def release(self) -> None:
+        """Give back the newest reservation: the webhook that took it failed (its caller got the fallback
+        TwiML, no stream will come). Before, such a line stayed taken for ``reserve_s``."""
+        if self._reserved:
+            self._reserved.pop()
+
     def started(self, call_id: str, *, phone: bool = True) -> None:
         """The call's stream started here: its reservation (if this worker holds one) becomes the call.
 

@@ -108,6 +108,9 @@ class CallDeps:
     clock: Callable[[], float] = time.monotonic
     silence_prompt_s: float = 8.0  # caller silence (bot idle) before "still there?", then goodbye
     mark_timeout_s: float = 15.0  # longest wait for a goodbye/announcement to finish playing
+    # No inbound frame for this long (Twilio sends one every 20 ms) = a stalled stream: apology and the fallback
+    # number (telephony/call/inbound.py StreamWatch). None: never (the in-memory test line pauses on purpose).
+    stream_stall_s: float | None = None
     playout_lead_s: float = 0.25  # how far outbound audio may run ahead of the far end's playback
     record_ttl_s: int = 7 * 24 * 3600
     metrics: CallMetrics | None = None  # Prometheus counters and latency histograms (telephony/metrics.py)

@@ -31,6 +31,9 @@ SilenceAction = Literal["still_there", "goodbye"]
 # Keys typed without the closing '#' end this long after the last one, as if '#' had been pressed: no prompt
 # asks for '#', so a caller types an order number and waits (IVRs commonly wait 3 to 5 s between digits).
 KEYS_END_S = 4.0
+# The longest keypad entry kept: an order or a customer number is far shorter. Without a bound 20,000 keys before
+# '#' went to the dialog as one turn and into the call record; keys past it are dropped.
+MAX_KEYS = 32
 
 
 class Ears:
@@ -156,7 +159,7 @@ class Keypad:
             return ("text", typed) if typed else None
         if digit == "*":
             self.typed = ""
-        elif digit.isdigit():
+        elif digit.isdigit() and len(self.typed) < MAX_KEYS:
             self.typed += digit
         return None
 
@@ -234,3 +237,40 @@ class Speculation:
         if self._task is not None:
             self._task.cancel()
         self._task, self._audio = None, None
+
+
+class StreamStalled(RuntimeError):
+    """The call's media stream went quiet without ``stop`` (``StreamWatch``)."""
+
+
+class StreamWatch:
+    """Wall-clock watch on the inbound stream: Twilio sends a frame every 20 ms for the whole call, silence
+    included, so seconds without any frame (or with only frames too broken to use) are a stalled stream.
+
+    Why wall clock, not media time: every caller timer (silence prompts, turn ends, the keypad) runs on media
+    time, which stops with the frames; without this watch a stream that went quiet without ``stop`` held its
+    line forever and left a caller who was still there in silence. Pure: the caller passes the clock's time.
+    """
+
+    def __init__(self, stall_s: float | None, now: float) -> None:
+        self.stall_s = stall_s  # None: never stalls (the in-memory test line pauses on purpose)
+        self._waiting_since = now
+        self.stalled = False
+
+    def reading(self, now: float) -> None:
+        """The call starts waiting for the next inbound event (media, a mark, a key): the stall is counted from
+        here, so time the call spent on the previous event (the loop busy, frames queued) is never a stall."""
+        self._waiting_since = now
+
+    def wait_s(self, now: float) -> float | None:
+        """How long the loop may wait for the next event before the stream counts as stalled (None: forever)."""
+        if self.stall_s is None or self.stalled:
+            return None
+        return max(0.0, self._waiting_since + self.stall_s - now)
+
+    def check(self, now: float) -> bool:
+        """True once, when the stream has just become stalled."""
+        if self.stall_s is None or self.stalled or now - self._waiting_since < self.stall_s:
+            return False
+        self.stalled = True
+        return True

@@ -31,7 +31,7 @@ from telephony.call.deadline import within_turn_deadline
 from telephony.call.deps import CallContext, CallDeps, CallReport, count_transfer, save_record
 from telephony.call.failsafe import start_fail_safe
 from telephony.call.floor import Floor
-from telephony.call.inbound import Ears, KeyAction, Keypad, Speculation
+from telephony.call.inbound import Ears, KeyAction, Keypad, Speculation, StreamStalled, StreamWatch
 from telephony.call.playout import HeardTranscript, Playout
 from telephony.call.resume import CallThread
 from telephony.call.speaking import Mouth
@@ -68,6 +68,7 @@ class _Call:
         self.playout = Playout(channel, clock=deps.clock, max_lead_s=deps.playout_lead_s)
         self.ears = Ears(deps.vad_factory(), deps.turn_config, end_of_turn=deps.end_of_turn)
         self.keypad = Keypad()
+        self.watch = StreamWatch(deps.stream_stall_s, deps.clock())
         self.log, self.heard = TurnLog(origin=deps.clock()), HeardTranscript()
         self.floor = Floor(deps.silence_prompt_s)  # barge-in, carry, retract, unsaid: decided there
         self.mouth = Mouth(self.floor, self.playout, self.prompts, self.heard, self.log, deps.mark_timeout_s)
@@ -100,9 +101,14 @@ class _Call:
         wake: asyncio.Task[Any] | None = None
         try:
             while self.ended is None:
-                recv = recv or asyncio.create_task(self.ch.receive())
+                if recv is None:  # a stall counts from here: the loop busy with the last event is no stall
+                    recv = asyncio.create_task(self.ch.receive())
+                    self.watch.reading(self.d.clock())
                 wake = wake or asyncio.create_task(self.action.inbox.get())
-                done, _ = await asyncio.wait({recv, wake}, return_when=asyncio.FIRST_COMPLETED)
+                stall_in = self.watch.wait_s(self.d.clock())
+                done, _ = await asyncio.wait({recv, wake}, timeout=stall_in, return_when=asyncio.FIRST_COMPLETED)
+                if not done and self.watch.check(self.d.clock()):
+                    await self._stalled()
                 if wake in done:
                     item, wake = wake.result(), None
                     if isinstance(item, BaseException):
@@ -251,6 +257,13 @@ class _Call:
         await self.mouth.wait_played()
         await self.d.call_control.hang_up(self.sid)
         self._finish("hung_up")
+
+    async def _stalled(self) -> None:
+        """No inbound frame for ``stream_stall_s`` and no ``stop``: the fail-safe, as for a crash (the apology,
+        then the fallback number over REST, which reaches the caller whatever broke the media path). Its
+        marks will not come back, so the apology counts as heard by the playout clock."""
+        self.playout.deafen()
+        await self._fail(StreamStalled(f"no media for {self.watch.stall_s} s and no stop"))
 
     def _fail_safe_ended(self, how: str) -> None:
         if how == "fallback_twiml":  # said before the stream closes: that close is no caller hanging up

@@ -31,6 +31,7 @@ class TwilioDeps:
     stream_token_ttl_s: int = 120  # webhook answer -> WebSocket connect; Twilio connects in ~1 s
     call_record_ttl_s: int = 24 * 3600
     start_timeout_s: float = 10.0  # accepted socket -> Twilio "start" frame
+    send_timeout_s: float | None = None  # a send Twilio does not take in this long: the stream is blocked
     say_voice: str = DEFAULT_VOICE
     clock: Callable[[], float] = time.time
     admission: Admission | None = None  # None: every call is answered

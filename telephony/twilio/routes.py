@@ -40,6 +40,7 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
     """``POST /twilio/voice``, ``WS /twilio/stream/{token}``, ``POST /twilio/status`` (mount at the root)."""
     verifier = TwilioSignatureVerifier(deps.auth_token, deps.public_url)
     tokens = StreamTokens(deps.store, deps.stream_token_ttl_s, deps.clock)
+    answering: set[str] = set()  # CallSids whose voice webhook is being answered here right now
     router = APIRouter()
 
     @router.post(VOICE_PATH)
@@ -48,7 +49,7 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
         if isinstance(form, Response):
             return form
         with call_context(str(form.get("CallSid", "")) or None):
-            twiml = await _voice_twiml(request, deps, tokens, verifier, form)
+            twiml = await _answer_once(request, deps, tokens, verifier, form, answering)
         return Response(twiml, media_type="application/xml")
 
     @router.post(STATUS_PATH)
@@ -71,13 +72,44 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
     return router
 
 
+async def _answer_once(
+    request: Request,
+    deps: TwilioDeps,
+    tokens: StreamTokens,
+    verifier: TwilioSignatureVerifier,
+    form: FormData,
+    answering: set[str],
+) -> str:
+    """``_voice_twiml`` for one webhook per ``CallSid`` at a time: copies that arrive while the first is being
+    answered are replays too. The store's record only exists once the first is answered, so five copies sent
+    together all passed the replay check: three got a stream token, each holding a line for ``reserve_s``."""
+    call_sid = str(form.get("CallSid", ""))
+    if not CALL_SID_RE.fullmatch(call_sid):
+        return await _voice_twiml(request, deps, tokens, verifier, form)
+    if call_sid in answering:
+        log.warning("call %s: a second voice webhook while the first is being answered: ignored", call_sid)
+        _event(deps, "replayed")
+        return hangup_twiml()
+    answering.add(call_sid)
+    try:
+        return await _voice_twiml(request, deps, tokens, verifier, form)
+    finally:
+        answering.discard(call_sid)
+
+
 async def _voice_twiml(
     request: Request, deps: TwilioDeps, tokens: StreamTokens, verifier: TwilioSignatureVerifier, form: FormData
 ) -> str:
-    """A signed call's answer: a replay hangs up, full lines (or a failing step) get the fallback, else the stream."""
+    """A signed call's answer: a replay hangs up, full lines (or a failing step) get the fallback, else the stream.
+    Only a call that may get its stream takes a line: one without a valid ``CallSid`` (it can never have one)
+    is answered with the fallback at once, and a line taken by a webhook that then failed is given back."""
     if await _is_replay(deps, form):
         _event(deps, "replayed")
         return hangup_twiml()
+    if not CALL_SID_RE.fullmatch(str(form.get("CallSid", ""))):
+        log.warning("voice webhook without a valid CallSid: answering with the fallback TwiML")
+        _event(deps, "webhook_error")
+        return _fallback(deps)
     if deps.admission is not None and not deps.admission.admit():
         log.warning("all lines busy (or draining): the call goes to the fallback number")
         _event(deps, "refused")
@@ -88,6 +120,8 @@ async def _voice_twiml(
     except Exception:
         log.exception("voice webhook failed; answering with the fallback TwiML")
         _event(deps, "webhook_error")
+        if deps.admission is not None:
+            deps.admission.release()
         twiml = _fallback(deps)
     return twiml
 
@@ -149,8 +183,6 @@ async def _answer_call(
 ) -> str:
     """Record the call, mint its stream token and answer ``<Connect><Stream>`` (raises on any failure)."""
     call_sid = str(form.get("CallSid", ""))
-    if not CALL_SID_RE.fullmatch(call_sid):
-        raise ValueError("voice webhook without a valid CallSid")
     caller, called = str(form.get("From", "")), str(form.get("To", ""))
     session_id = uuid.uuid4().hex
     token = await tokens.issue(call_sid, {"session_id": session_id, "from": caller, "to": called})
@@ -232,7 +264,7 @@ async def _admit_stream(
 
 async def _serve_stream(websocket: WebSocket, record: dict[str, object], deps: TwilioDeps) -> None:
     """Wait for ``start``, check it belongs to the token's call, then hand the channel to the pipeline."""
-    channel = TwilioWebSocketChannel(websocket)
+    channel = TwilioWebSocketChannel(websocket, deps.send_timeout_s)
     try:
         started = await asyncio.wait_for(_wait_for_start(channel), deps.start_timeout_s)
     except TimeoutError:

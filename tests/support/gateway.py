@@ -29,15 +29,16 @@ PUBLIC = "https://voice.example.pl"
 
 
 @asynccontextmanager
-async def gateway(deps: CallDeps, store: KeyValueStore) -> AsyncIterator[str]:
-    """The Twilio router with the real call pipeline, served by uvicorn on a free port."""
+async def gateway(deps: CallDeps, store: KeyValueStore, **twilio: Any) -> AsyncIterator[str]:
+    """The Twilio router with the real call pipeline, served by uvicorn on a free port (``twilio``: more
+    ``TwilioDeps`` fields, e.g. ``send_timeout_s``)."""
 
     async def pipeline(channel: AudioChannel, started: CallStarted) -> None:
         await run_call(deps, channel, started)
 
-    twilio = TwilioDeps(public_url=PUBLIC, auth_token=TOKEN, fallback_number=FALLBACK, store=store, run_call=pipeline)
+    edge = TwilioDeps(PUBLIC, TOKEN, FALLBACK, store, pipeline, **twilio)
     app = FastAPI()
-    app.include_router(build_twilio_router(twilio))
+    app.include_router(build_twilio_router(edge))
     with serve_in_thread(app) as base:
         yield base
 

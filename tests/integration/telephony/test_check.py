@@ -84,6 +84,7 @@ def env(tmp_path: Path, redis_url: str, services: str, monkeypatch: pytest.Monke
         "INFOLINIA_PUBLIC_URL": PUBLIC,
         "INFOLINIA_FALLBACK_NUMBER": "+48221112233",
         "INFOLINIA_MODELS_DIR": str(models),
+        "INFOLINIA_MAX_CONCURRENT_CALLS": "12",
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
@@ -121,6 +122,7 @@ def test_a_complete_configuration_passes_and_prints_the_setup_with_secrets_maske
         f"twilio webhook   the number calls {PUBLIC}/twilio/voice",
         "voice            pl_PL-darkman-medium",
         "demo data        none in use",
+        "lines            12 calls at once per worker, then 'all lines busy' and the fallback",
     ):
         assert line in out, line
 
@@ -186,6 +188,15 @@ def test_demo_data_and_the_fallback_voice_are_warnings(
     assert status == 0, out
     assert "WARN  demo data        in use: the demo knowledge base" in out and "the demo brand 'Sklep Demo'" in out
     assert "WARN  voice            en_US-joe-medium: offline fallback" in out
+
+
+def test_no_limit_on_calls_at_once_is_a_warning(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INFOLINIA_MAX_CONCURRENT_CALLS")  # the default, 0: every call of a burst is answered
+    status, out = check(capsys)
+    assert status == 0, out
+    assert "WARN  lines            INFOLINIA_MAX_CONCURRENT_CALLS is 0: no limit" in out
 
 
 def test_an_own_kb_without_an_orders_source_has_order_lookups_off(
