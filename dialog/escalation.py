@@ -79,6 +79,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog|=woda|wody",
         ),
         "powodz|grozb|pogrozk|=pobije|pobic",
+        ("pogryzl|pogryzla|pogryzion|ugryzl|ugryzla", "=pies|=psa|=psy|=kot|=kota|zwierz|=waz|zmij|szczur"),
         ("=topi|=topia|topil|=pali|=tli|=dymi|=iskrzy", "=sie"),
         (
             "=ktos|=ktoś|=obcy|=nieznany",

@@ -108,14 +108,20 @@ async def test_what_an_operators_walkthrough_found_misread(
         ("klinika", "recepta mi wygasła a leki się kończą", None),  # a renewal (the KB answers), not a danger
         ("klinika", "krwawię po zabiegu i nie mogę zatamować", "urgent"),
         ("telecom", "oszuści wyłudzili ode mnie pieniądze przez telefon", "urgent"),
+        # an office's everyday nuisances went to the emergency queue by meaning; a dog bite stays urgent
+        ("urzad", "pies sąsiada szczeka całą noc", None),
+        ("urzad", "w piwnicy są szczury", None),
+        ("urzad", "na moim podwórku leży martwy kot", None),
+        ("urzad", "pies pogryzł moje dziecko", "urgent"),
+        ("urzad", "sąsiad grozi mi siekierą", "urgent"),
     ],
 )
 async def test_a_grievance_against_the_company_is_a_complaint_not_an_emergency(
     domain: str, said: str, reason: str | None
 ) -> None:
-    """A probe after the telecom walkthrough: a disputed charge, rude staff or a prescription running out were
-    sent to the emergency queue with the 112 advice (their nearest escalation prototype was a fraud or a
-    health danger); someone else's fraud and a bleeding patient stay emergencies."""
+    """A probe after the telecom walkthrough: a disputed charge, rude staff, a prescription running out or a
+    barking dog were sent to the emergency queue with the 112 advice (their nearest escalation prototype was a
+    fraud, a health danger or a threat); someone else's fraud, a bleeding patient and a bite stay emergencies."""
     found = next(d for d in load_domains(DOMAINS) if d.name == domain)
     out = await domain_engine_factory(found)().handle(None, said, CallerInfo(channel="chat"))
     assert (out.transfer.reason if out.transfer else None) == reason, out
