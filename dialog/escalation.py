@@ -117,7 +117,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         *cues(
             "zepsu|popsu|uszkodz|wadliw|=wada|=wady|=wade|pekniet|=pekl|=pekla|pekniec|rozbit|zniszcz"
             "|zazalen|rozpru|rozdar|rozlecial|rozlecia|rozpadl|rozpada|rozklei|niekomplet|niepeln|=zepsul"
-            "|porysowan|zgniecion|niesprawn|usterk|=defekt|=usterka|wgniecen|=zbity|=zbita|=zbite|stluczon"
+            "|porysowan|zgniecion|zgniotl|zgniecion|pogniecion|niesprawn|usterk|=defekt|=usterka|wgniecen|=zbity|=zbita|=zbite|stluczon"
             "|=peklo|=pekly|ciekni|cieknie|przecieka|odpada|odpadl|odklei|zardzewial",
             unless="=stary|=stara|=stare|starego|zuzyt|elektrosmiec",
         ),

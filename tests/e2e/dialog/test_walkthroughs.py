@@ -114,6 +114,9 @@ async def test_what_an_operators_walkthrough_found_misread(
         ("urzad", "na moim podwórku leży martwy kot", None),
         ("urzad", "pies pogryzł moje dziecko", "urgent"),
         ("urzad", "sąsiad grozi mi siekierą", "urgent"),
+        ("agd", "kurier rzucił paczką i zgniótł karton", "complaint"),  # a damaged delivery, not a danger
+        ("agd", "zamówiłem piekarnik a przyszła mikrofalówka", None),  # was urgent by meaning
+        ("agd", "czajnik iskrzy przy włączaniu", "urgent"),
     ],
 )
 async def test_a_grievance_against_the_company_is_a_complaint_not_an_emergency(

@@ -51,6 +51,7 @@ COMPLAINT = [
     "oszukaliście mnie z tą promocją",
     "lekarz był bardzo niemiły, chcę to zgłosić",  # rude staff
     "pani w rejestracji na mnie nakrzyczała",
+    "kurier zgniótł karton",
     "to jest oszustwo, naliczyliście mi opłatę za roaming",
     "chcę złożyć reklamację",
     "zepsuty telewizor",
