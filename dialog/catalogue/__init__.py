@@ -91,8 +91,8 @@ def refused(text: str, transfer: Transfer | None) -> str:
     said instead of the hand-off ``transfer``: an emergency hears the emergency number first (nobody is going
     to take it from here), a caller angry alone the apology the transfer line opens with (a device said
     "Stąd nie mogę połączyć…" and nothing else to a caller the phone and the chat apologise to)."""
-    if transfer is not None and transfer.emergency:
-        return f"{EMERGENCY_ADVICE} {text}"
+    if transfer is not None and transfer.emergency:  # then what the KB says to do now ("zablokować kartę SIM")
+        return " ".join(t for t in (EMERGENCY_ADVICE, transfer.answer, text) if t)
     if transfer is not None and transfer.angry:
         return f"{ANGRY_APOLOGY} {text}"
     return text
