@@ -246,7 +246,10 @@ class DialogEngine:
         if self.orders is not None:  # "numer 48213, chcę reklamację": the agent sees the order
             await self.orders.for_agent(s, text, wait=reason != "urgent")
         angry = reason == "urgent" and await self.cpu.run(lane, self.understanding.anger_only, text, before)
-        return self._to_human(s, reason, angry)
+        reply = self._to_human(s, reason, angry)
+        if reason == "urgent" and not angry:  # an emergency: what the caller can do now, if the KB is sure
+            return replace(reply, kb_answer=await self.cpu.run(lane, self.kb_step.sure_answer, text))
+        return reply
 
     async def _not_understood(self, s: Session, text: str, caller: CallerInfo, lane: int) -> Reply:
         """A miss: two topics offered the first time, a re-prompt, or a transfer at the limit; logged as a gap."""

@@ -67,3 +67,4 @@ class Reply:
     note: str | None = None  # extra line for the agent summary (e.g. "system zamówień nie odpowiada")
     repeatable: bool = True  # "powtórz" repeats the last repeatable reply, not "proszę bardzo"
     angry: bool = False  # an urgent transfer for anger alone (``Transfer.angry``)
+    kb_answer: str | None = None  # an emergency's KB answer at the answer band (``Transfer.answer``)

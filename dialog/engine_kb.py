@@ -130,6 +130,12 @@ class KBStep:
                 return again[0]
         return best
 
+    def sure_answer(self, text: str) -> str | None:
+        """The answer the KB is sure of (answer band) for ``text`` alone, else None: an emergency's caller
+        nobody takes at once is told it (``Transfer.answer``); never a guess, never read with an earlier topic."""
+        best = self.best(text)
+        return best.answer if best is not None and best.confidence >= self.answer_threshold else None
+
     def understood(self, s: Session, text: str) -> tuple[KBMatch | None, str]:
         """The best entry for this turn, read in the context of the previous topic when it is a follow-up;
         and the text that found it (the next topic). A follow-up that only asks for an aspect ("czy to coś

@@ -49,7 +49,7 @@ async def finish_turn(
     """Apply the reply to the session, persist it, and build the outcome."""
     if reply.note:
         session.slots["note"] = reply.note
-    transfer = None if reply.transfer is None else _transfer(policy, session, reply.transfer, reply.angry)
+    transfer = None if reply.transfer is None else _transfer(policy, session, reply.transfer, reply)
     solved = apply_reply(session, reply, now)
     saved = True
     try:
@@ -70,8 +70,11 @@ async def finish_turn(
     )
 
 
-def _transfer(policy: EscalationPolicy, session: Session, reason: Reason, angry: bool = False) -> Transfer:
+def _transfer(policy: EscalationPolicy, session: Session, reason: Reason, reply: Reply) -> Transfer:
+    """The hand-off for ``reply`` (its ``transfer`` reason): where, how soon, the agent's summary, and an
+    emergency's answer the caller can act on meanwhile (``Transfer.answer``)."""
+    angry = reply.angry
     session.slots["transfer_reason"] = reason
     session.slots.pop(REJECTED, None)  # "to nie to" counts again from here
     summary = build_summary(reason, session, session.slots.get("note"), angry)
-    return Transfer(policy.queue(reason), reason, policy.priority(reason), summary, angry)
+    return Transfer(policy.queue(reason), reason, policy.priority(reason), summary, angry, reply.kb_answer)

@@ -31,6 +31,10 @@ class Transfer:
     priority: int  # higher = more urgent; urgent > others
     summary: str  # Polish, for the agent
     angry: bool = False  # urgent for the caller's anger alone: first to a person, no emergency number
+    # An emergency's practical answer the KB was sure of for the same turn ("ukradli mi telefon": how to block
+    # the SIM card): said after the emergency number where nobody takes the conversation at once, so the
+    # caller can act now; never said where an agent takes it (the agent will). None: nothing sure.
+    answer: str | None = None
 
     @property
     def emergency(self) -> bool:

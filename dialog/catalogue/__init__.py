@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from types import MappingProxyType
 
-from dialog.ports import Reason
+from dialog.ports import Reason, Transfer
 
 # The texts by topic. This order is the order of defaults(), fixed_sentences() and template_openings() (the
 # phone gateway renders the fixed sentences in it at start-up): not sorted.
@@ -84,6 +84,18 @@ def transfer_line(reason: Reason, channel: str, angry: bool = False) -> str:
     if angry:
         return worded("ANGRY_TRANSFER", channel)
     return (TRANSFER_WRITTEN if written(channel) else TRANSFER)[reason]
+
+
+def refused(text: str, transfer: Transfer | None) -> str:
+    """``text`` (why nobody takes the conversation from here: a device, a speaker, a chat nobody staffs) as
+    said instead of the hand-off ``transfer``: an emergency hears the emergency number first (nobody is going
+    to take it from here), a caller angry alone the apology the transfer line opens with (a device said
+    "Stąd nie mogę połączyć…" and nothing else to a caller the phone and the chat apologise to)."""
+    if transfer is not None and transfer.emergency:  # then what the KB says to do now ("zablokować kartę SIM")
+        return " ".join(t for t in (EMERGENCY_ADVICE, transfer.answer, text) if t)
+    if transfer is not None and transfer.angry:
+        return f"{ANGRY_APOLOGY} {text}"
+    return text
 
 
 def clarify(misses: int, examples: list[str], written: bool = False) -> str:

@@ -31,6 +31,9 @@ TRANSFER: Mapping[Reason, str] = {
 }
 # an angry caller goes first to a person too (reason urgent), but is no emergency: no 112
 ANGRY_TRANSFER = "Bardzo przepraszam za kłopot. Łączę z konsultantem poza kolejnością, proszę chwilę poczekać."
+# ... and where that transfer reaches nobody (a device, a speaker, a chat nobody staffs), the apology it opens
+# with comes first, before why nobody takes it from there (an operator who rewords ANGRY_TRANSFER rewords this)
+ANGRY_APOLOGY = "Bardzo przepraszam za kłopot."
 ERROR_TRANSFER = "Przepraszam, wystąpił problem techniczny. Łączę z konsultantem, proszę chwilę poczekać."
 TRANSFER_WRITTEN: Mapping[Reason, str] = {
     "requested_human": "Oczywiście, przekazuję rozmowę konsultantowi.",

@@ -63,7 +63,9 @@ def route_table(
     # metrics allow-list or token, an API key or a supervisor token for the API documentation.
     api_key = [Depends(ApiGuard(gateway.access, gateway.limiter))]
     docs_guard = DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor)
-    dashboard = DashboardConfig(cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone)
+    dashboard = DashboardConfig(
+        cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone, brand=brand_of(gateway)
+    )
     misses = gateway.history.gaps.book.unanswered if gateway.history is not None else None  # the dashboard's tile
     table: list[tuple[APIRouter, list[Any]]] = [
         (chat_router(gateway, deps), api_key),  # POST /v1/chat, GET /v1/chat/greeting, live chat with agents

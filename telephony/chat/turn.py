@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dialog import catalogue
-from dialog.ports import CallerInfo, Dialog, Outcome
+from dialog.ports import CallerInfo, Dialog, Outcome, Transfer
 from dialog.resume import fresh_session, session_repo, verdict
 from dialog.session import Session
 from dialog.store import SessionRepo
@@ -85,9 +85,8 @@ class ChatTurns:
             raise StoreDown("session store unavailable, send the message again")
         seconds, result = time.monotonic() - began, outcome.to_api()
         if outcome.action == "transfer" and body.channel != "phone":  # a phone integration hands over itself
-            emergency = outcome.transfer is not None and outcome.transfer.emergency
             chat = body.channel == "chat"
-            result.update(await _hand_off(live, outcome, self.metrics) if chat else _not_here(emergency))
+            result.update(await _hand_off(live, outcome, self.metrics) if chat else _not_here(outcome.transfer))
             if result["handoff"]["status"] == "unavailable":  # the history keeps what the customer was told
                 await dialog.handover_refused(outcome.session_id, result["reply"], caller)
         handed_over = (result.get("handoff") or {}).get("status") != "unavailable"
@@ -150,21 +149,21 @@ async def _save(sessions: SessionRepo, session: Session) -> None:
         raise StoreDown("session store unavailable, send the message again") from exc
 
 
-def _not_here(emergency: bool) -> dict[str, Any]:
+def _not_here(transfer: Transfer | None) -> dict[str, Any]:
     """A transfer on a channel the chat API cannot hand over (a device or a text integration)."""
-    return {"reply": unavailable_reply("channel", emergency), "handoff": unavailable_view("channel")}
+    return {"reply": unavailable_reply("channel", transfer), "handoff": unavailable_view("channel")}
 
 
 async def _hand_off(live: LiveChat | None, outcome: Outcome, metrics: Any) -> dict[str, Any]:
     """Queue the chat for an agent (or say that none can take it): the reply and ``handoff`` fields."""
-    reason = outcome.transfer is not None and outcome.transfer.emergency  # the 112 advice with any refusal
+    transfer = outcome.transfer  # the 112 advice (or the apology) with any refusal
     if live is None:
-        if metrics is not None and outcome.transfer is not None:
-            metrics.chat_handoff(outcome.transfer.queue, "unavailable")
-        return {"reply": unavailable_reply("no_agents", reason), "handoff": unavailable_view("no_agents")}
+        if metrics is not None and transfer is not None:
+            metrics.chat_handoff(transfer.queue, "unavailable")
+        return {"reply": unavailable_reply("no_agents", transfer), "handoff": unavailable_view("no_agents")}
     view = await live.handoff.start(outcome.session_id, outcome)
     if view["status"] == "unavailable":
-        return {"reply": unavailable_reply(view["reason"], reason), "handoff": view}
+        return {"reply": unavailable_reply(view["reason"], transfer), "handoff": view}
     wait = catalogue.WAIT_ESTIMATE.format(wait=view.get("estimate_text") or catalogue.WAIT_FEW_MINUTES)
     reply = f"{outcome.reply} {wait} {catalogue.CHAT_QUEUED}"
     return {"reply": reply, "handoff": with_url(view, outcome.session_id)}

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from dialog import catalogue
-from dialog.ports import CallerInfo, Dialog, Outcome
+from dialog.ports import CallerInfo, Dialog, Outcome, Transfer
 
 
 def unavailable_view(reason: str) -> dict[str, Any]:
@@ -17,17 +17,17 @@ def unavailable_view(reason: str) -> dict[str, Any]:
     return {"status": "unavailable", "reason": reason, "transfer_id": None, "position": None}
 
 
-def unavailable_reply(reason: str, emergency: bool = False) -> str:
-    """What the customer reads instead of a hand-off (``reason``: closed | no_agents | channel); an
-    emergency first gets the emergency number: nobody is going to take it from here."""
+def unavailable_reply(reason: str, transfer: Transfer | None = None) -> str:
+    """What the customer reads instead of a hand-off (``reason``: closed | no_agents | channel) for
+    ``transfer``: an emergency first gets the emergency number, an angry caller the apology
+    (``catalogue.refused``)."""
     texts = {"closed": catalogue.CHAT_UNAVAILABLE_CLOSED, "channel": catalogue.HANDOFF_NOT_HERE}
-    text = texts.get(reason, catalogue.CHAT_UNAVAILABLE_BUSY)
-    return f"{catalogue.EMERGENCY_ADVICE} {text}" if emergency else text
+    return catalogue.refused(texts.get(reason, catalogue.CHAT_UNAVAILABLE_BUSY), transfer)
 
 
 async def refuse_here(dialog: Dialog, outcome: Outcome, caller: CallerInfo) -> Outcome:
     """A transfer decided on a channel with no hand-off of its own (a device): ``outcome`` with the reply
     the caller gets instead, which the conversation and its history keep (``Dialog.handover_refused``)."""
-    reply = unavailable_reply("channel", outcome.transfer is not None and outcome.transfer.emergency)
+    reply = unavailable_reply("channel", outcome.transfer)
     await dialog.handover_refused(outcome.session_id, reply, caller)
     return replace(outcome, reply=reply)

@@ -143,6 +143,8 @@ def day_settings(redis_url: str, port: int, twilio_api: str, tmp: Path) -> Setti
     return Settings(
         redis_url=redis_url,
         redis_prefix=f"day{uuid.uuid4().hex[:8]}:",
+        host="127.0.0.1",  # where it listens: its "ready on" line names them
+        port=port,
         public_url=f"http://127.0.0.1:{port}",
         twilio_api_base=twilio_api,
         twilio_account_sid=ACCOUNT,

@@ -127,6 +127,8 @@ def world_settings(
     return Settings(
         redis_url=redis_url,
         redis_prefix=f"f{uuid.uuid4().hex[:8]}:",
+        host="127.0.0.1",  # where it listens: its "ready on" line names them
+        port=port,
         public_url=f"http://127.0.0.1:{port}",
         twilio_api_base=twilio_api,
         twilio_account_sid=ACCOUNT,

@@ -220,30 +220,23 @@ async def in_process_gateway(settings: Settings) -> AsyncIterator[tuple[Target, 
     import uvicorn
 
     from telephony.app.factory import create_app
-    from telephony.devtools.simulate_cli import _free_port, _wait_ready
+    from telephony.devtools.simulate_cli import _free_port, _wait_ready, in_process_settings
 
     token = secrets.token_hex(16)
     rest = FakeTwilioRest(settings.twilio_account_sid, token)
     await rest.start()
-    port = _free_port()
-    update: dict[str, Any] = {
-        "twilio_auth_token": token,
-        "twilio_api_base": rest.url,
-        "public_url": f"http://127.0.0.1:{port}",
-        "fallback_number": settings.fallback_number or "+48000000000",
-        "metrics_dir": None,  # one process: its metrics in memory, with its CPU and memory
-    }
+    extra: dict[str, Any] = {"metrics_dir": None}  # one process: its metrics in memory, with its CPU and memory
     if "max_concurrent_calls" in Settings.model_fields:  # measure the raw capacity: no admission control
-        update["max_concurrent_calls"] = 0
-    local = settings.model_copy(update=update)
+        extra["max_concurrent_calls"] = 0
+    local = in_process_settings(settings, token, rest.url, _free_port(), **extra)
     # The app mounts /metrics and wires its one Metrics to the services it builds (telephony/app/factory.py):
     # scrape that. (A second Metrics mounted here used to take the call pipeline and the models'
     # observers away from the served one, so the run read zeros.)
     app = create_app(local)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host=local.host, port=local.port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     try:
-        base = f"http://127.0.0.1:{port}"
+        base = local.public_url
         await _wait_ready(base, task)
         # A deployed gateway has finished its start-up pre-rendering long before the first call; here it
         # would run during the first level's calls and be counted as theirs.

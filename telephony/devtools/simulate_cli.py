@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import secrets
 import socket
+from typing import Any
 
 import httpx
 import uvicorn
@@ -69,26 +70,35 @@ async def _in_process(args: argparse.Namespace, settings: Settings) -> int:
     token = secrets.token_hex(16)
     rest = FakeTwilioRest(settings.twilio_account_sid, token)
     await rest.start()
-    port = _free_port()
-    local = settings.model_copy(
-        update={
-            "twilio_auth_token": token,
-            "twilio_api_base": rest.url,
-            "public_url": f"http://127.0.0.1:{port}",
-            "fallback_number": settings.fallback_number or "+48000000000",
-        }
-    )
+    local = in_process_settings(settings, token, rest.url, _free_port())
     gateway = build_gateway(local)
-    server = uvicorn.Server(uvicorn.Config(gateway_app(gateway), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(gateway_app(gateway), host=local.host, port=local.port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     try:
-        base = f"http://127.0.0.1:{port}"
+        base = local.public_url
         await _wait_ready(base, task)
         return await _against(args, base, local.public_url, token, rest, gateway.store)
     finally:
         server.should_exit = True
         await task
         await rest.stop()
+
+
+def in_process_settings(settings: Settings, token: str, rest_url: str, port: int, **extra: Any) -> Settings:
+    """The settings of a gateway a dev tool serves itself on ``port`` of the loopback, against the Twilio
+    stand-in at ``rest_url`` with a fresh ``token``. Its host and port are the ones it listens on, so its "ready
+    on" line names them (it said the configured 8080 while the gateway listened elsewhere); ``extra``: more."""
+    return settings.model_copy(
+        update={
+            "twilio_auth_token": token,
+            "twilio_api_base": rest_url,
+            "host": "127.0.0.1",
+            "port": port,
+            "public_url": f"http://127.0.0.1:{port}",
+            "fallback_number": settings.fallback_number or "+48000000000",
+            **extra,
+        }
+    )
 
 
 async def _wait_ready(base: str, task: asyncio.Task[None], timeout_s: float = 180.0) -> None:

@@ -45,6 +45,9 @@ class DashboardConfig:
     session_ttl_s: int = 8 * 3600  # the console's (sessions are shared)
     refresh_s: float = 5.0
     timezone: str = "Europe/Warsaw"
+    # The operator's name (the one the greeting says): a wallboard, or a supervisor with several operators'
+    # tabs open, shows whose line the figures are; None: "Infolinia" alone.
+    brand: str | None = None
 
 
 def build_dashboard_router(
@@ -98,6 +101,10 @@ class _Dashboard:
             raise HTTPException(403, "panel kierownika jest dostępny tylko dla roli supervisor")
         return agent_id
 
+    def header(self) -> dict[str, str | None]:
+        """What every rendering of the page needs: where its files are, whose line it is."""
+        return {"path": self.config.path, "brand": self.config.brand}
+
     async def panels(self, deps: AgentsDeps, kpis: KpiStore) -> str:
         return self.templates.get_template("dashboard_panels.html").render(
             board(await snapshot(deps, kpis, self.tz, self.misses))
@@ -111,13 +118,13 @@ class _Dashboard:
             if exc.status_code != 403:
                 raise
             agent = await self.sessions(deps).resolve(request.cookies.get(self.config.cookie.name))
-            context = {"forbidden": True, "path": self.config.path, "me": await _name(deps, agent)}
+            context = {"forbidden": True, **self.header(), "me": await _name(deps, agent)}
             response = self.templates.TemplateResponse(request, "dashboard.html", context, status_code=403)
             response.headers.update(SECURITY_HEADERS)
             return response
         if me is None:
             return RedirectResponse(self.config.login_path, status_code=303)
-        context = {"panels": await self.panels(deps, kpis), "path": self.config.path, "me": await _name(deps, me)}
+        context = {"panels": await self.panels(deps, kpis), **self.header(), "me": await _name(deps, me)}
         response = self.templates.TemplateResponse(request, "dashboard.html", context)
         response.headers.update(SECURITY_HEADERS)
         return response

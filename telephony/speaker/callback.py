@@ -117,9 +117,8 @@ def spoken_phone(phone: str) -> str:
 def offer(transfer: Transfer) -> Step:
     """Start the flow where the engine decided on a transfer."""
     state = CallbackState("offered", transfer.queue, transfer.reason, transfer.priority, transfer.summary)
-    if transfer.emergency:  # a call back comes later: 112 first (a review: the offer alone was said)
-        return Step(f"{catalogue.EMERGENCY_ADVICE} {catalogue.SPEAKER_CALLBACK_OFFER}", state)
-    return Step(catalogue.SPEAKER_CALLBACK_OFFER, state)
+    # a call back comes later: 112 first (a review: the offer alone was said); an angry caller the apology
+    return Step(catalogue.refused(catalogue.SPEAKER_CALLBACK_OFFER, transfer), state)
 
 
 def _confirm(state: CallbackState, phone: str) -> Step:
@@ -202,10 +201,10 @@ def new_request(
     )
 
 
-def no_callback_reply(hotline: str, emergency: bool = False) -> str:
-    """ "I cannot book a call here; please call the hotline (at <number>)"; an emergency hears the
-    emergency number first."""
+def no_callback_reply(hotline: str, transfer: Transfer | None = None) -> str:
+    """ "I cannot book a call here; please call the hotline (at <number>)" instead of ``transfer``: an
+    emergency hears the emergency number first, an angry caller the apology (``catalogue.refused``)."""
     number = normalize_phone(hotline) if hotline.startswith("+48") else None
     spoken = spoken_phone(number) if number else hotline.strip()
     text = catalogue.SPEAKER_NO_CALLBACK.format(number=f" pod numer {spoken}" if spoken else "")
-    return f"{catalogue.EMERGENCY_ADVICE} {text}" if emergency else text
+    return catalogue.refused(text, transfer)

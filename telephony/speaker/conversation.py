@@ -171,7 +171,7 @@ class SpeakerConversations:
         reply, new_state = outcome.reply, None
         if outcome.action == "transfer" and t is not None:
             if self.callbacks is None or self._stalled:  # nobody can be asked to call back: the history says so
-                reply = cb.no_callback_reply(self.hotline, t.emergency)
+                reply = cb.no_callback_reply(self.hotline, t)
                 await dialog.handover_refused(outcome.session_id, reply, caller)
             else:
                 step = cb.offer(t)

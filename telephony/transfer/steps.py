@@ -233,8 +233,10 @@ class TransferSteps:
             return self.refusal()
         closed = record is not None and getattr(record, "offer", "") == "closed"
         text = catalogue.TRANSFER_CALLBACK_OFFER_CLOSED if closed else catalogue.TRANSFER_CALLBACK_OFFER_BUSY
+        answer = record.kb_answer if record is not None else None  # an emergency's: what to do now, nobody free
+        before = await self.t.p.audio.prompt(answer) if answer else None
         offer = await self.t.p.audio.prompt(text)
-        return callback_offer_twiml(offer, self.t.urls.callback_answer(tid))
+        return callback_offer_twiml(offer, self.t.urls.callback_answer(tid), before=before)
 
     async def callback_answer(self, tid: str, form: Mapping[str, str]) -> str:
         """Yes: a callback record and the promise of when; no (or silence): voicemail on the same record."""

@@ -100,10 +100,13 @@ class TransferRecord(BaseModel):
     ended_at: float | None = None
     callback_id: str | None = None
     outcome: str | None = None  # the agent's wrap-up outcome
+    # an emergency's answer the KB was sure of (``Transfer.answer``): said before the callback offer, when no
+    # agent takes the call, so the caller can act now; not the agent's (``context`` leaves it out)
+    kb_answer: str | None = None
 
     def context(self) -> dict[str, Any]:
         """What an agent sees before saying hello (``GET /v1/transfers/{id}``)."""
-        return self.model_dump(mode="json", exclude={"call_sid", "agent_call_sid", "conference"})
+        return self.model_dump(mode="json", exclude={"call_sid", "agent_call_sid", "conference", "kb_answer"})
 
 
 def new_transfer_id() -> str:

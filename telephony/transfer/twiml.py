@@ -144,9 +144,14 @@ def agent_join_twiml(room: str, intro: Prompt | None = None, *, voice: str = DEF
     return str(vr)
 
 
-def callback_offer_twiml(offer: Prompt, answer_url: str, *, voice: str = DEFAULT_VOICE) -> str:
-    """ "Press 1 or say yes" for a callback; no answer at all goes to ``answer_url`` empty (= no)."""
+def callback_offer_twiml(
+    offer: Prompt, answer_url: str, *, voice: str = DEFAULT_VOICE, before: Prompt | None = None
+) -> str:
+    """ "Press 1 or say yes" for a callback; no answer at all goes to ``answer_url`` empty (= no). ``before``:
+    said in full first, outside the Gather (an emergency's KB answer: a key pressed meanwhile is no answer)."""
     vr = VoiceResponse()
+    if before is not None:
+        _speak(vr, before, voice)
     gather = vr.gather(
         input="dtmf speech",
         language=LANGUAGE,

@@ -98,6 +98,7 @@ class WarmTransfer(AgentRinging):
             session_id=ctx.session_id,
             transcript=list(ctx.transcript),
             order_id=outcome.order_id,
+            kb_answer=t.answer if t.emergency else None,
             created_at=now,
             enqueued_at=now,
             conference=conference_name(tid),

@@ -24,6 +24,11 @@ def log_in(driver: Any, base: str, token: str) -> None:
     wait.until(lambda d: d.execute_script("return document.getElementById('live-state').dataset.state") == "live")
 
 
+def heading(driver: Any) -> tuple[str, str]:
+    """The page's heading as shown (the operator's name in it) and the tab's title."""
+    return driver.find_element(By.CSS_SELECTOR, "header.top h1").text, driver.title
+
+
 def kpis(driver: Any) -> dict[str, str]:
     values: dict[str, str] = driver.execute_script(READ_KPIS)
     return values

@@ -78,13 +78,16 @@ class InsightsWorld:
 
 
 @contextlib.asynccontextmanager
-async def insights_world(redis_url: str, tmp_path: Path) -> AsyncIterator[InsightsWorld]:
+async def insights_world(redis_url: str, tmp_path: Path, brand: str | None = None) -> AsyncIterator[InsightsWorld]:
+    """``brand``: the operator's name (INFOLINIA_BRAND_NAME); None: the demo KB's."""
     prefix = f"in{uuid.uuid4().hex[:8]}:"
     roster = write_roster(tmp_path / "agents.yaml")
     store = RedisStore(redis_url, prefix=prefix)
     dialog = EndingDialog(store)
     ports = free_port(), free_port()
-    workers = [await start_worker(settings_for(p, prefix, redis_url, roster), p, dialog) for p in ports]
+    named = {"brand_name": brand} if brand else {}
+    settings = [settings_for(p, prefix, redis_url, roster).model_copy(update=named) for p in ports]
+    workers = [await start_worker(s, p, dialog) for s, p in zip(settings, ports, strict=True)]
     redis = Redis.from_url(redis_url, decode_responses=True)
     async with httpx.AsyncClient(timeout=10) as http:
         try:

@@ -83,8 +83,11 @@ class Env:
             headers["X-Twilio-Signature"] = RequestValidator(AUTH).compute_signature(url, params)
         return await self.http.post(url, data=params, headers=headers)
 
-    async def start(self, *, queue: str = "reklamacje", priority: int = 0, call_sid: str = "") -> tuple[str, str]:
-        """The pipeline hands the call over; returns (transfer id, caller CallSid)."""
+    async def start(
+        self, *, queue: str = "reklamacje", priority: int = 0, call_sid: str = "", transfer: Transfer | None = None
+    ) -> tuple[str, str]:
+        """The pipeline hands the call over (``transfer``: the engine's, else a complaint); returns (transfer
+        id, caller CallSid)."""
         sid = call_sid or new_call_sid()
         ctx = CallContext(
             sid,
@@ -99,7 +102,7 @@ class Env:
             "transfer",
             "Łączę.",
             order_id="12345",
-            transfer=Transfer(queue, "complaint", priority, SUMMARY),
+            transfer=transfer or Transfer(queue, "complaint", priority, SUMMARY),
         )
         tid = await self.transfer.start(ctx, outcome)
         return tid, sid

@@ -83,3 +83,20 @@ def test_the_kbs_answers_hold_their_measured_level(outcomes: list[tuple[dict[str
     ]
     assert len(rows) == KB_ROWS
     assert len(right) >= RIGHT_AT_LEAST, sorted({r["turns"][-1] for r, _ in rows} - set(right))
+
+
+def test_an_emergency_carries_the_kbs_answer_only_where_the_kb_is_sure(
+    outcomes: list[tuple[dict[str, Any], Outcome]],
+) -> None:
+    """What a caller nobody can take at once is told to do after the 112 advice (``Transfer.answer``): the
+    entry the KB was sure of for that turn ("ukradli mi telefon": how to block the SIM card); never for an
+    angry caller, a complaint or a request for a person; nothing where the KB knows nothing (gas). The
+    engine's own reply, what an agent taking the call follows, is unchanged."""
+    kb = load_kb(HERE / "kb.yaml")
+    answers = {row["turns"][-1]: out.transfer.answer for row, out in outcomes if out.transfer is not None}
+    assert answers.pop("ukradli mi telefon i ktoś dzwoni z mojego numeru") == kb.entries["kradziez-telefonu"].answer
+    assert answers.pop("ktoś wyrobił duplikat mojej karty sim i nie mam zasięgu") == kb.entries["duplikat-sim"].answer
+    assert not any(answers.values()), answers  # gas, impersonation, angry, complaints, people, offers: none
+    for row, out in outcomes:
+        if out.transfer is not None and out.transfer.answer:
+            assert out.reply == catalogue.TRANSFER_WRITTEN["urgent"], (row, out)

@@ -16,7 +16,7 @@ import httpx
 from dialog.ports import Miss
 from telephony.devtools.day import DAY, VOCABULARY, expected, run_day
 from telephony.devtools.day_world import DayWorld, day_world, token
-from tests.support.dashboard_browser import console_errors, kpis, log_in, screenshots, until_kpi
+from tests.support.dashboard_browser import console_errors, heading, kpis, log_in, screenshots, until_kpi
 from tests.support.insights import PhoneDialog
 
 SIZES = ((1920, 1080), (1280, 800), (390, 844))
@@ -31,6 +31,9 @@ async def test_the_dashboard_shows_the_scripted_day_and_updates_live(
         assert await run_day(w) == []
         await _questions_the_bot_missed(w)
         await asyncio.to_thread(log_in, browser, w.base, token("szef"))
+        assert w.gateway.shop is not None and w.gateway.shop.brand.name == "Sklep Demo"  # the demo KB's
+        brand = await asyncio.to_thread(heading, browser)  # whose line this is, as the greeting names it
+        assert brand == ("Panel kierownika Sklep Demo", "Panel kierownika · Sklep Demo · Infolinia")
         shown = await asyncio.to_thread(kpis, browser)
         _the_days_figures_per_channel(shown)
         assert shown["today.phone.callbacks"] == "1/1"

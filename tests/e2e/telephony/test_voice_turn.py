@@ -92,7 +92,8 @@ def reply_audio(body: dict[str, Any]) -> tuple[PCM, int]:
 
 def test_a_device_asking_for_a_person_is_not_promised_one(fake_url: str) -> None:
     """A device has no line to an agent: the engine decides a transfer, the device is told to call the
-    hotline (an emergency first hears 112), and the history keeps that sentence, not "łączę"."""
+    hotline (an emergency first hears 112, an angry caller the apology the phone and the chat give), and the
+    history keeps that sentence, not "łączę"."""
     asked = post(fake_url, files={"file": ("q.wav", wav_bytes(text_to_pcm("Chcę rozmawiać z konsultantem"), 16000))})
     outcome = asked.json()["outcome"]
     assert outcome["action"] == "transfer" and outcome["transfer"]["reason"] == "requested_human"
@@ -100,6 +101,10 @@ def test_a_device_asking_for_a_person_is_not_promised_one(fake_url: str) -> None
     assert outcome["handoff"] == {"status": "unavailable", "reason": "channel", "transfer_id": None, "position": None}
     gas = post(fake_url, files={"file": ("q.wav", wav_bytes(text_to_pcm("Czuję gaz w kuchni, syczy"), 16000))})
     assert gas.json()["outcome"]["reply"] == f"{catalogue.EMERGENCY_ADVICE} {catalogue.HANDOFF_NOT_HERE}"
+    angry = text_to_pcm("Jesteście złodziejami, znowu zawyżona faktura!")
+    told = post(fake_url, files={"file": ("q.wav", wav_bytes(angry, 16000))}).json()["outcome"]
+    assert told["transfer"]["reason"] == "urgent"  # first to a person, for anger alone: no 112
+    assert told["reply"] == f"{catalogue.ANGRY_APOLOGY} {catalogue.HANDOFF_NOT_HERE}"
 
 
 def test_multipart_wav_then_raw_wav_continue_the_same_session(fake_url: str) -> None:

@@ -239,6 +239,9 @@ async def test_without_redis_a_speaker_promises_no_callback_and_gives_the_hotlin
         assert reply.data["text"] == catalogue.SPEAKER_NO_CALLBACK.format(number=" pod numer 221 112 233")
         assert "oddzwoni" not in reply.data["text"]
         after = await ask(port, "tak", "conv-callback")  # no offer pending: an ordinary turn for the engine
+        angry = await ask(port, "Jesteście złodziejami, znowu zawyżona faktura!", "conv-angry")
+        hotline = catalogue.SPEAKER_NO_CALLBACK.format(number=" pod numer 221 112 233")
+        assert angry.data["text"] == f"{catalogue.ANGRY_APOLOGY} {hotline}"  # the apology, as the phone's
     assert (
         after.data["text"] != catalogue.CALLBACK_ASK_PHONE
         and after.data["context"].get("infolinia_callback_id") is None

@@ -1,9 +1,11 @@
 """The supervisor's pages say the same as the console, through the real gateway: the dashboard names the
-logged-in supervisor (not their id) and labels agents' statuses as the console does; ``/v1/gaps`` without
-``from`` covers the last 7 days, like the gaps page."""
+logged-in supervisor (not their id) and labels agents' statuses as the console does; it names the operator
+whose line it shows (the brand the greeting says); ``/v1/gaps`` without ``from`` covers the last 7 days, like
+the gaps page."""
 
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
 
@@ -26,3 +28,20 @@ async def test_dashboard_names_and_statuses_match_the_console(redis_url: str, tm
         gaps = await w.agent("GET", "/v1/gaps", "szef")
         assert gaps.status_code == 200, gaps.text
         assert abs(gaps.json()["from"] - (time.time() - 7 * 86400)) < 60
+
+
+async def test_dashboard_names_the_operators_brand(redis_url: str, tmp_path: Path) -> None:
+    """The brand the chat's greeting names (INFOLINIA_BRAND_NAME here) in the page's header and title,
+    escaped; the page that refuses an agent names it too (it is the same page)."""
+    brand = "Sieć Nadwiślańska & <Syn>"
+    async with insights_world(redis_url, tmp_path, brand=brand) as w:
+        greeting = (await w.http.get(f"{w.chat_worker.base}/v1/chat/greeting")).json()
+        assert greeting["brand"] == brand and brand in greeting["greeting"]
+        for token, status in (("token-szef", 200), ("token-anna", 403)):
+            async with httpx.AsyncClient(base_url=w.agents_worker.base, timeout=10) as who:
+                assert (await who.post("/agents/login", data={"token": token})).status_code == 303
+                page = await who.get("/agents/dashboard")
+            assert page.status_code == status
+            assert f'<span class="brand" id="brand">{html.escape(brand)}</span></h1>' in page.text
+            assert f"<title>Panel kierownika · {html.escape(brand)} · Infolinia</title>" in page.text
+            assert "<Syn>" not in page.text

@@ -54,7 +54,7 @@ async def test_no_live_chat_means_an_honest_reply_and_a_counted_unavailable_hand
         danger = (await http.post("/v1/chat", json={"text": "gaz"})).json()
         angry = (await http.post("/v1/chat", json={"text": "WŚCIEKŁY"})).json()
     assert danger["reply"] == f"{catalogue.EMERGENCY_ADVICE} {catalogue.CHAT_UNAVAILABLE_BUSY}"
-    assert angry["reply"] == catalogue.CHAT_UNAVAILABLE_BUSY  # an angry customer is told no 112
+    assert angry["reply"] == f"{catalogue.ANGRY_APOLOGY} {catalogue.CHAT_UNAVAILABLE_BUSY}"  # no 112: the apology
     assert body["action"] == "transfer" and body["reply"] == catalogue.CHAT_UNAVAILABLE_BUSY
     assert body["handoff"]["status"] == "unavailable" and body["handoff"]["transfer_id"] is None
     assert dialog.refused[0] == ("s1", catalogue.CHAT_UNAVAILABLE_BUSY)  # the history keeps what was said
@@ -73,9 +73,16 @@ async def test_devices_are_told_no_person_is_reachable_and_a_phone_integration_h
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         speaker = (await http.post("/v1/chat", json={"text": "konsultant", "channel": "speaker"})).json()
         phone = (await http.post("/v1/chat", json={"text": "konsultant", "channel": "phone"})).json()
+        catalogue.configure({"ANGRY_APOLOGY": "Przykro nam z tego powodu."})  # an operator's own wording
+        try:
+            angry = (await http.post("/v1/chat", json={"text": "WŚCIEKŁY", "channel": "voice"})).json()
+        finally:
+            catalogue.configure({})
     assert speaker["reply"] == catalogue.HANDOFF_NOT_HERE and speaker["handoff"]["reason"] == "channel"
     assert phone["reply"] == catalogue.TRANSFER["requested_human"] and phone["handoff"] is None
-    assert dialog.refused == [("s1", catalogue.HANDOFF_NOT_HERE)]  # only the device's turn was amended
+    assert angry["reply"] == f"Przykro nam z tego powodu. {catalogue.HANDOFF_NOT_HERE}"
+    told = [("s1", catalogue.HANDOFF_NOT_HERE), ("s1", angry["reply"])]
+    assert dialog.refused == told  # only the devices' turns were amended
 
 
 def test_console_shows_a_chat_with_its_messages() -> None:

@@ -10,7 +10,7 @@ from dialog import catalogue
 from dialog.ports import CallerInfo, Outcome, Transfer
 from dialog.store import MemoryStore
 from telephony.agents.callbacks_store import StoreCallbacks
-from telephony.speaker.callback import no_callback_reply
+from telephony.speaker.callback import no_callback_reply, offer
 from telephony.speaker.conversation import SpeakerConversations
 from telephony.store_health import StoreHealth
 
@@ -57,7 +57,9 @@ async def test_without_a_callback_book_the_speaker_gives_the_hotline_instead_of_
     emergency = await speaker.turn("czuję gaz w kuchni", "conv")
     assert emergency.text.startswith(catalogue.EMERGENCY_ADVICE)  # nobody will take it: 112 first
     angry = await speaker.turn("JESTEM WŚCIEKŁY", "conv")
-    assert catalogue.EMERGENCY_ADVICE not in angry.text and angry.text.startswith("Przez głośnik")
+    assert catalogue.EMERGENCY_ADVICE not in angry.text  # no danger: the apology the phone's transfer opens with
+    assert angry.text == f"{catalogue.ANGRY_APOLOGY} {no_callback_reply('+48221112233')}"
+    assert dialog.refused[-1] == angry.text
 
 
 async def test_with_a_callback_book_the_speaker_offers_and_books() -> None:
@@ -76,8 +78,8 @@ async def test_with_a_callback_book_the_speaker_offers_and_books() -> None:
     ]
     emergency = await speaker.turn("czuję gaz w kuchni", "conv2")  # a call back comes later: 112 first
     assert emergency.text == f"{catalogue.EMERGENCY_ADVICE} {catalogue.SPEAKER_CALLBACK_OFFER}"
-    angry = await speaker.turn("JESTEM WŚCIEKŁY", "conv3")  # an angry customer is offered the call, no 112
-    assert angry.text == catalogue.SPEAKER_CALLBACK_OFFER
+    angry = await speaker.turn("JESTEM WŚCIEKŁY", "conv3")  # an angry customer: the apology and the call, no 112
+    assert angry.text == f"{catalogue.ANGRY_APOLOGY} {catalogue.SPEAKER_CALLBACK_OFFER}"
 
 
 def test_hotline_wording() -> None:
@@ -122,3 +124,14 @@ async def test_while_the_breaker_is_open_no_callback_is_offered_or_booked() -> N
     assert (await speaker.turn("chcę rozmawiać z konsultantem", "c")).text == no_callback_reply(HOTLINE)
     assert dialog.refused == [no_callback_reply(HOTLINE)]  # the history says what the speaker said
     assert await book.pending() == []
+
+
+def test_an_emergencys_kb_answer_follows_the_112_advice_on_the_speaker() -> None:
+    """What the caller can do now (``Transfer.answer``), after 112 and before the offer or the hotline; an
+    angry caller's transfer never says it."""
+    answer = "Kartę SIM zablokujemy od razu w Panelu Klienta."
+    urgent = Transfer("obsluga", "urgent", 10, "PILNE", answer=answer)
+    assert offer(urgent).reply == f"{catalogue.EMERGENCY_ADVICE} {answer} {catalogue.SPEAKER_CALLBACK_OFFER}"
+    assert no_callback_reply("", urgent) == f"{catalogue.EMERGENCY_ADVICE} {answer} {no_callback_reply('')}"
+    angry = Transfer("obsluga", "urgent", 10, "PILNE", angry=True, answer=answer)
+    assert offer(angry).reply == f"{catalogue.ANGRY_APOLOGY} {catalogue.SPEAKER_CALLBACK_OFFER}"
