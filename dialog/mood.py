@@ -11,7 +11,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from dialog.engine_cues import term, term_positions, tokens
+from dialog.engine_cues import Token, term, term_positions, tokens
 from dialog.engine_text import fold, words
 
 Mood = Literal["calm", "impatient", "angry"]
@@ -33,6 +33,12 @@ _ADDRESSEE = term("=jestescie|=jestes|=was|=wy|=wami|=bando|=banda")
 _NEAR = 2  # words between the label and who it names: "złodzieje z was", "jesteście bandą oszustów"
 
 
+def _addressed_labels(toks: Sequence[Token]) -> set[int]:
+    """Positions of a thief's or swindler's name given to whoever the caller addresses (the company)."""
+    near = term_positions(_ADDRESSEE, toks)
+    return {i for i in term_positions(_LABEL, toks) if any(abs(i - j) <= _NEAR for j in near)}
+
+
 def _caps(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     return len(letters) >= 6 and sum(c.isupper() for c in letters) / len(letters) >= 0.7
@@ -47,7 +53,7 @@ def anger_score(text: str, previous: Sequence[str] = ()) -> tuple[int, int]:
     """(strong cues, total score): insults and indignation count 2, impatience words, CAPS, '!!' and
     saying the same thing again count 1."""
     toks = tokens(text)
-    strong = len(term_positions(_STRONG, toks))
+    strong = len(set(term_positions(_STRONG, toks)) | _addressed_labels(toks))  # "jesteście bandą oszustów"
     mild = len(term_positions(_MILD, toks))
     score = 2 * strong + mild + _caps(text) + (text.count("!") >= 2) + _repeats(text, previous)
     return strong, score
@@ -73,7 +79,5 @@ def without_insults(text: str) -> str:
     naliczyliście mi opłaty" -> "naliczyliście mi opłaty"). Why: such an insult is anger, and the danger cues
     and the emergency examples read it as a theft or a fraud, so an angry billing complaint was told to call
     112 (a telecom walkthrough). "Złodziej jest w moim domu" names nobody addressed and is kept whole."""
-    toks = tokens(text)
-    near = term_positions(_ADDRESSEE, toks)
-    drop = {i for i in term_positions(_LABEL, toks) if any(abs(i - j) <= _NEAR for j in near)}
+    drop = _addressed_labels(tokens(text))
     return " ".join(w for i, w in enumerate(words(text)) if i not in drop) if drop else text

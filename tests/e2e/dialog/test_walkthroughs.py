@@ -108,6 +108,7 @@ async def test_what_an_operators_walkthrough_found_misread(
         ("klinika", "recepta mi wygasła a leki się kończą", None),  # a renewal (the KB answers), not a danger
         ("klinika", "krwawię po zabiegu i nie mogę zatamować", "urgent"),
         ("telecom", "oszuści wyłudzili ode mnie pieniądze przez telefon", "urgent"),
+        ("agd", "jesteście bandą oszustów", "urgent"),  # anger: first in the queue, with an apology, no 112
         # an office's everyday nuisances went to the emergency queue by meaning; a dog bite stays urgent
         ("urzad", "pies sąsiada szczeka całą noc", None),
         ("urzad", "w piwnicy są szczury", None),
@@ -128,7 +129,8 @@ async def test_a_grievance_against_the_company_is_a_complaint_not_an_emergency(
     found = next(d for d in load_domains(DOMAINS) if d.name == domain)
     out = await domain_engine_factory(found)().handle(None, said, CallerInfo(channel="chat"))
     assert (out.transfer.reason if out.transfer else None) == reason, out
-    assert ("112" in out.reply) == (reason == "urgent"), out
+    angry = said.startswith("jesteście")
+    assert ("112" in out.reply) == (reason == "urgent" and not angry), out
 
 
 @pytest.mark.parametrize(
