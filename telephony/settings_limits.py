@@ -11,6 +11,10 @@ from __future__ import annotations
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings
 
+# A turn's own worst time under its session lease, Redis failover aside: a few Redis commands and an orders
+# look-up, each bounded by its own 2 s timeout, and the dialog between them
+LEASE_TURN_S = 10.0
+
 
 class LimitsSettings(BaseSettings):
     """Timeouts and limits (``Settings`` sets the prefix and the sources)."""
@@ -41,13 +45,16 @@ class LimitsSettings(BaseSettings):
         30.0,
         gt=0,
         description="A turn's lease on its session in Redis expires this long after it was taken: keep it well "
-        "above a turn's worst time; a worker that crashed mid-turn blocks that session's next turns this long.",
+        "above a turn's worst time (at least INFOLINIA_REDIS_FAILOVER_S + 10 s); a worker that crashed mid-turn "
+        "blocks that session's next turns this long.",
     )
     session_lease_wait_s: float = Field(
         10.0,
         ge=0,
-        description="Longest a turn waits for another worker's turn of the same session; past it a chat gets 503 "
-        "'send again' and a device hears the same. Not waited at all while Redis is down or timing out.",
+        description="Longest a turn waits for the turns of the same session ahead of it (in its worker and on the "
+        "others, counted from its arrival); past it a chat gets 503 "
+        "'send again' and a device hears the same. Other workers' turns are not waited for while Redis is down "
+        "or timing out.",
     )
 
     # --- recovery and slow clients ------------------------------------------------------------
@@ -106,4 +113,20 @@ class LimitsSettings(BaseSettings):
         timeout_s = info.data.get("redis_timeout_s")
         if timeout_s is not None and v >= timeout_s * 1000:
             raise ValueError(f"must be shorter than INFOLINIA_REDIS_TIMEOUT_S ({timeout_s} s) in ms")
+        return v
+
+    @field_validator("session_lease_ttl_s")
+    @classmethod
+    def _lease_outlives_a_turn(cls, v: float, info: ValidationInfo) -> float:
+        """A lease that lapses under a running turn lets another worker's turn of the session run at once, and the
+        later save wins. The TTL runs from the take's first landing: behind Sentinel, a take whose answer a
+        failover lost is sent again for up to ``redis_failover_s`` and finds its own lease, with that much of
+        the TTL gone before the turn starts. Not ``session_lease_wait_s``: the wait comes before the take."""
+        failover_s = info.data.get("redis_failover_s")
+        if failover_s is not None and v < failover_s + LEASE_TURN_S:
+            least = failover_s + LEASE_TURN_S
+            raise ValueError(
+                f"must be at least INFOLINIA_REDIS_FAILOVER_S ({failover_s:g} s) + {LEASE_TURN_S:g} s for a turn "
+                f"({least:g} s): a lease that lapses under a running turn lets another worker's turn overwrite it"
+            )
         return v

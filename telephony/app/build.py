@@ -39,7 +39,7 @@ from telephony.app.services import (
 from telephony.app.shop import Shop, configure_shop
 from telephony.app.transfer import Transfer, build_transfer
 from telephony.call.admission import Admission
-from telephony.chat.session_lease import SessionLease
+from telephony.chat.session_locks import SessionLocks
 from telephony.history.api import HistoryParts
 from telephony.history.gaps import GapsReport, MissBook
 from telephony.history.store import HistoryStore, rate_call
@@ -78,7 +78,9 @@ class Gateway:
     kpis: KpiStore | None = None  # with Redis: the KPI buckets every worker adds to (telephony/insights)
     survey: Survey | None = None  # the phone's satisfaction survey (Redis, a Twilio auth token, csat_survey)
     history: HistoryParts | None = None  # with Redis: past conversations and the KB gaps report
-    lease: SessionLease | None = None  # with Redis: one turn of a session at a time across the workers
+    # one turn of a session at a time: one for the chat and the devices (a device may go on with a chat's session
+    # id), with the lease across the workers when Redis is configured
+    locks: SessionLocks = field(default_factory=SessionLocks)
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
     _gauges: asyncio.Task[None] | None = field(default=None, repr=False)  # the KPI gauges' refresh
     _sweep: asyncio.Task[None] | None = field(default=None, repr=False)  # quiet chats' verdicts (outcomes.py)
@@ -140,11 +142,13 @@ class Gateway:
         await self.store.close()  # RedisStore closes the shared pool (agents and transfers use it too)
 
     async def flush_held(self) -> None:
-        """The KPI writes in flight and the sessions kept through an outage, written at once before the pool
-        closes, within ``shutdown_flush_s`` in all (``telephony/shutdown.py``): a dead Redis never holds a stop."""
-        timeout_s = self.settings.shutdown_flush_s
+        """The KPI writes in flight, the sessions kept through an outage and the session leases' releases still
+        running, finished before the pool closes, within ``shutdown_flush_s`` in all (``telephony/shutdown.py``):
+        a dead Redis never holds a stop."""
+        timeout_s, lease = self.settings.shutdown_flush_s, self.locks.lease
         drained = self.kpis.drain(timeout_s) if self.kpis is not None else asyncio.sleep(0)
-        await asyncio.gather(drained, flush_all(self.held, timeout_s))
+        released = lease.close(timeout_s) if lease is not None else asyncio.sleep(0)
+        await asyncio.gather(drained, flush_all(self.held, timeout_s), released)
 
     @staticmethod
     async def _publish_roster(transfer: Transfer) -> None:
@@ -184,10 +188,10 @@ def build_gateway(settings: Settings) -> Gateway:
         recovery.observer = metrics.store_checked  # infolinia_store_up{backend="redis"}: the "Redis down" alert
     admission = Admission(settings.max_concurrent_calls)
     survey = build_survey(settings, kpis, rest, transfer, store, history)
-    lease = build_lease(settings, redis, "session", health)  # chats' and devices' turns, across the workers
+    locks = SessionLocks(build_lease(settings, redis, "session", health))  # chats' and devices' turns, every worker
     return Gateway(
         settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery, kpis, survey,
-        history, lease,
+        history, locks,
     )  # fmt: skip
 
 

@@ -13,7 +13,6 @@ from telephony.app.deps import GatewayDeps
 from telephony.app.site import build_docs_router
 from telephony.call.deps import CallDeps
 from telephony.chat.api import build_chat_router
-from telephony.chat.session_locks import SessionLocks
 from telephony.console.api import build_agents_router
 from telephony.console.audit_page import build_audit_page
 from telephony.console.history_pages import build_history_pages
@@ -97,7 +96,7 @@ def route_table(
 def chat_router(gateway: Gateway, deps: GatewayDeps) -> APIRouter:
     """POST /v1/chat, GET /v1/chat/greeting; live chat with agents: GET /v1/chat/{id}, .../events (SSE), .../end.
     A Redis that timed out a moment ago (``gateway.recovery.health``) answers a chat 503 at once."""
-    health, locks = gateway.recovery.health if gateway.recovery is not None else None, SessionLocks(gateway.lease)
+    health, locks = gateway.recovery.health if gateway.recovery is not None else None, gateway.locks
     return build_chat_router(
         deps.dialog, deps.live_chat, gateway.metrics, gateway.store, health, brand_of(gateway), locks
     )
@@ -128,7 +127,7 @@ def device_threads(gateway: Gateway) -> DeviceThreads:
         settings.call_session_timeout_s,
         idle_s=settings.session_ttl_s,
         breaker=health,
-        locks=SessionLocks(gateway.lease),  # one turn of a session at a time, across the workers too
+        locks=gateway.locks,  # the chat's: one turn of a session at a time (a chat's id, too), across the workers
     )
     gateway.held.append(threads.kept)  # copies still pending are written once more when the gateway stops
     return threads

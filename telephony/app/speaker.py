@@ -93,19 +93,22 @@ def speaker_voice(settings: Settings, voice: Synthesizer) -> PrerenderedSynthesi
 
 
 async def close_speaker(services: Services) -> None:
-    """Stop the jobs, write what the conversations still hold for Redis (bounded), then close the pool."""
+    """Stop the jobs, write what the conversations still hold for Redis and let the leases' releases finish
+    (bounded), then close the pool."""
     await services.close()
     await flush_speaker(services)
     await services.store.close()  # RedisStore closes the pool the callback book shares
 
 
 async def flush_speaker(services: Services) -> None:
-    """The KPI writes in flight and the conversations kept through an outage, written at once within
-    ``shutdown_flush_s`` in all (``telephony/shutdown.py``): a dead Redis never holds the server's stop."""
-    timeout_s = services.settings.shutdown_flush_s
+    """The KPI writes in flight, the conversations kept through an outage and the conversation leases' releases
+    still running, finished within ``shutdown_flush_s`` in all (``telephony/shutdown.py``) before the pool closes:
+    a dead Redis never holds the server's stop."""
+    timeout_s, lease = services.settings.shutdown_flush_s, services.lease
     kpis = getattr(services.kpis, "kpis", None)  # ``TurnKpis``' store
     drained = kpis.drain(timeout_s) if isinstance(kpis, KpiStore) else asyncio.sleep(0)
-    await asyncio.gather(drained, flush_all(services.held, timeout_s))
+    released = lease.close(timeout_s) if lease is not None else asyncio.sleep(0)
+    await asyncio.gather(drained, flush_all(services.held, timeout_s), released)
 
 
 async def prerender_speaker_replies(services: Services) -> None:

@@ -18,7 +18,17 @@ while a claim stands, only the claimant may take a free lease. Each worker has o
 in-worker lock is in front), so the workers take turns.
 
 A take that timed out may still land (a stalled Redis runs what it had received when it resumes): this worker's
-next take of the session counts that lease as free, and a background task frees it for the others.
+next take of the session counts that lease as free, and a background task frees it for the others
+(``telephony/chat/lease_doubts.py``). A take whose answer was lost (a reset while reading it, a Sentinel
+failover right after the write) is sent again by redis-py with the same token: a lease that already holds the
+turn's own token is the turn's (renewed, not waited for: the turn waited for itself and then blocked the
+session for the TTL).
+
+The wait is the turn's, not the lease's alone: ``SessionLocks`` takes one deadline when the turn arrives and
+passes what is left of it here, so a worker's queued turns of a session wait at most ``wait_s`` each, not one
+``wait_s`` per turn ahead of them. A release is awaited through a cancellation (shielded: a dropped request or
+a cancel scope must not leave the session blocked for the TTL) and, like the background ones, awaited by
+``close`` before the pool closes at shutdown.
 
 Redis down or timing out, or the store breaker open (``telephony/store_health.py``): nothing is waited for;
 the turn runs under the in-worker lock only and takes the path it takes without Redis (a chat: 503 when the
@@ -36,22 +46,31 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import anyio
 from redis.asyncio import Redis
 
 from dialog.session_keeper import STORE_ERRORS, StoreBreaker
+from telephony.chat.lease_doubts import DoubtfulTakes, may_have_run
 
 log = logging.getLogger(__name__)
 
 # KEYS: the lease, the next turn's claim; ARGV: this turn's token, the lease's TTL (ms), the claim's TTL (ms), then
 # this worker's tokens whose take timed out (Redis may have applied it after all: such a lease counts as free).
-# 1: taken. 0: held by another turn (or claimed by another waiter): this waiter claims the next turn if nobody has.
+# 1: taken (also when the lease already holds this token: the same take sent again after its answer was lost).
+# 0: held by another turn (or claimed by another waiter): this waiter claims the next turn if nobody has.
 ACQUIRE = """
 local held = redis.call('GET', KEYS[1])
 local claim = redis.call('GET', KEYS[2])
+if held == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  if claim == ARGV[1] then redis.call('DEL', KEYS[2]) end
+  return 1
+end
 for i = 4, #ARGV do
   if held == ARGV[i] then held = false end
   if claim == ARGV[i] then claim = false end
@@ -84,7 +103,8 @@ class LeaseTiming:
     """``ttl_s``: the lease expires this long after it was taken (above a turn's worst time); ``wait_s``: the
     longest a turn waits for it; ``poll_s``/``poll_max_s``: the first pause between tries and the longest;
     ``claim_s``: a waiter's claim on the next turn lapses this long after its last try (it gave up, or died);
-    ``unsure_s``: how often a take that timed out is released again until Redis answers."""
+    ``unsure_s``: how often a take that may have landed is released again until Redis answers;
+    ``unsure_cap_s``: the longest that is tried (a Redis stalled longer is treated as gone)."""
 
     ttl_s: float = 30.0
     wait_s: float = 10.0
@@ -92,6 +112,7 @@ class LeaseTiming:
     poll_max_s: float = 0.1
     claim_s: float = 1.0
     unsure_s: float = 0.5
+    unsure_cap_s: float = 600.0
 
 
 class SessionLease:
@@ -111,38 +132,45 @@ class SessionLease:
         self._redis, self._prefix, self.timing = redis, f"{prefix}lease:{kind}:", timing or LeaseTiming()
         self.breaker, self._clock = breaker, clock
         self._acquire, self._release = redis.register_script(ACQUIRE), redis.register_script(RELEASE)
-        self._releasing: set[asyncio.Task[None]] = set()  # releases sent while Redis times out, not waited for
-        # session -> (token, when) of takes that timed out: a stalled Redis applies them when it resumes
-        self._unsure: dict[str, list[tuple[str, float]]] = {}
+        self._background: set[asyncio.Task[None]] = set()  # releases not (or no longer) waited for; see close()
+        t = self.timing
+        self.doubts = DoubtfulTakes(self._release, (t.unsure_s, t.ttl_s, t.unsure_cap_s), breaker, clock, self._track)
+
+    @property
+    def in_flight(self) -> int:
+        """Releases still running in the background (``close`` waits for them)."""
+        return len(self._background)
 
     def key(self, session_id: str) -> str:
         """The lease's key; ``{...}``: the claim beside it hashes to the same Redis Cluster slot."""
         return f"{self._prefix}{{{session_id}}}"
 
     @asynccontextmanager
-    async def hold(self, session_id: str) -> AsyncIterator[bool]:
+    async def hold(self, session_id: str, wait_s: float | None = None) -> AsyncIterator[bool]:
         """``async with lease.hold(sid) as leased:`` the turn; ``leased`` False: Redis unavailable, the turn runs
-        without a lease. Raises ``SessionBusy`` when another worker's turn held it past ``timing.wait_s``."""
-        token = await self.take(session_id)
+        without a lease. Raises ``SessionBusy`` when another worker's turn held it past ``wait_s`` (None:
+        ``timing.wait_s``). The release is awaited through a cancellation (``_settle``)."""
+        token = await self.take(session_id, wait_s)
         try:
             yield token is not None
         finally:
             if token is not None:
-                await self.give_back(session_id, token)
+                await _settle(self._track(self.give_back(session_id, token)))
 
-    async def take(self, session_id: str) -> str | None:
-        """This turn's token once the lease is taken; None at once when Redis is unavailable."""
+    async def take(self, session_id: str, wait_s: float | None = None) -> str | None:
+        """This turn's token once the lease is taken within ``wait_s`` (None: ``timing.wait_s``; at least one
+        try); None at once when Redis is unavailable."""
         keys, token = [self.key(session_id), self.key(session_id) + ":next"], uuid.uuid4().hex
         try:
-            return await self._wait(session_id, keys, token)
+            return await self._wait(session_id, keys, token, self.timing.wait_s if wait_s is None else wait_s)
         except asyncio.CancelledError:  # the request was dropped mid-way: what it may hold goes back at once
-            await asyncio.shield(asyncio.gather(*(self._forget(key, token) for key in keys)))
+            await _settle(self._track(self._forget_all(keys, token)))
             raise
 
-    async def _wait(self, session_id: str, keys: list[str], token: str) -> str | None:
+    async def _wait(self, session_id: str, keys: list[str], token: str, wait_s: float) -> str | None:
         t = self.timing
-        args: list[str | int] = [token, _ms(t.ttl_s), _ms(t.claim_s), *self._unsure_tokens(session_id)]
-        deadline, pause = self._clock() + t.wait_s, t.poll_s
+        args: list[str | int] = [token, _ms(t.ttl_s), _ms(t.claim_s), *self.doubts.tokens(session_id)]
+        deadline, pause = self._clock() + wait_s, t.poll_s
         while True:
             if self._stalled():
                 return None  # Redis timed out a moment ago (maybe while this turn waited): nothing to wait for
@@ -151,12 +179,13 @@ class SessionLease:
                     return token
             except STORE_ERRORS as exc:
                 self._unavailable(session_id, exc)
-                self._unsure_take(session_id, keys, token)
+                if may_have_run(exc):  # Redis may run it yet (stalled) or have run it (reset after the write)
+                    self.doubts.add(session_id, keys, token)
                 return None
             left = deadline - self._clock()
             if left <= 0:
                 await self._forget(keys[1], token)
-                raise SessionBusy(f"another turn of session {session_id[:8]}... still runs after {t.wait_s:g} s")
+                raise SessionBusy(f"another turn of session {session_id[:8]}... still runs after {wait_s:g} s")
             await asyncio.sleep(min(pause, left))
             pause = min(pause * 2, t.poll_max_s)
 
@@ -165,46 +194,35 @@ class SessionLease:
         turn does not wait for it: the release is sent in the background (a stalled Redis answers it when it
         resumes, so the session's next turn need not wait out the TTL)."""
         if self._stalled():
-            task = asyncio.create_task(self._forget(self.key(session_id), token))
-            self._releasing.add(task)
-            task.add_done_callback(self._releasing.discard)
+            self._track(self._forget(self.key(session_id), token))
             return
         await self._forget(self.key(session_id), token)
 
-    def _unsure_take(self, session_id: str, keys: list[str], token: str) -> None:
-        """A take that failed may still land: a stalled Redis runs the command it had already received when it
-        resumes, and the lease would then block the session for its whole TTL (a Wyoming conversation heard
-        "still answering" after the stall). This worker's next take of the session counts such a lease as
-        free, and a background task frees it for the other workers once Redis answers."""
-        self._unsure.setdefault(session_id, []).append((token, self._clock()))
-        task = asyncio.create_task(self._clear_when_answering(keys, token))
-        self._releasing.add(task)
-        task.add_done_callback(self._releasing.discard)
+    async def close(self, timeout_s: float) -> None:
+        """Wait up to ``timeout_s`` for the releases still running (sent while Redis timed out, a dropped turn's,
+        the doubtful takes'), before the pool is closed under them at shutdown; those left are cancelled
+        (their leases lapse after the TTL)."""
+        running = set(self._background)
+        if not running:
+            return
+        _, left = await asyncio.wait(running, timeout=max(0.0, timeout_s))
+        for task in left:
+            task.cancel()
+        if left:
+            log.warning("%d session lease releases unfinished at shutdown: they lapse after the TTL", len(left))
+        await asyncio.gather(*left, return_exceptions=True)
 
-    def _unsure_tokens(self, session_id: str) -> list[str]:
-        """This worker's doubtful tokens of ``session_id`` (those older than the TTL have lapsed in Redis)."""
-        fresh = [(tok, at) for tok, at in self._unsure.get(session_id, []) if self._clock() - at < self.timing.ttl_s]
-        if fresh:
-            self._unsure[session_id] = fresh
-        else:
-            self._unsure.pop(session_id, None)
-        return [tok for tok, _ in fresh]
-
-    async def _clear_when_answering(self, keys: list[str], token: str) -> None:
-        """Release ``token``'s lease and claim until a release goes through, then once more (a command the
-        stalled Redis held may run just after the first one that answers), for at most the lease's TTL."""
-        rounds, deadline = 0, self._clock() + self.timing.ttl_s
-        while rounds < 2 and self._clock() < deadline:
-            await asyncio.sleep(self.timing.unsure_s)
-            try:
-                for key in keys:
-                    await self._release(keys=[key], args=[token])
-                rounds += 1
-            except STORE_ERRORS:
-                rounds = 0
+    def _track(self, job: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(job)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     def _stalled(self) -> bool:
         return self.breaker is not None and self.breaker.stalled
+
+    async def _forget_all(self, keys: list[str], token: str) -> None:
+        await asyncio.gather(*(self._forget(key, token) for key in keys))
 
     async def _forget(self, key: str, token: str) -> None:
         try:
@@ -218,6 +236,16 @@ class SessionLease:
         if self.breaker is not None:
             self.breaker.saw(exc)  # a timeout: the next turns skip Redis at once
         log.warning("session lease unavailable (%r): turn of %s... under this worker's lock only", exc, session_id[:8])
+
+
+async def _settle(release: asyncio.Task[None]) -> None:
+    """Wait for ``release`` through a cancellation of the turn: a cancel scope (anyio's, Starlette's task
+    groups) cancels again at every step and would cancel the wait each time, so the wait is shielded from it;
+    a plain ``task.cancel()`` (a second one, at shutdown) ends the wait only, and the release goes on as a
+    tracked task that ``close`` awaits. Unshielded, the release was cancelled with the turn and the session
+    stayed blocked for the TTL."""
+    with anyio.CancelScope(shield=True):
+        await asyncio.shield(release)
 
 
 def _ms(seconds: float) -> int:

@@ -102,9 +102,11 @@ _BODY_DOC: dict[str, Any] = {
 
 async def _turn(
     services: SpeechServices, threads: DeviceThreads, pcm: PCM, rate: int, session_id: str | None
-) -> tuple[Transcript, Outcome]:
-    """What was heard and the outcome (a transfer refused here: a device has no line to an agent, and its
-    conversation keeps what it was told instead)."""
+) -> tuple[Transcript, Outcome, bool]:
+    """What was heard, the outcome (a transfer refused here: a device has no line to an agent, and its
+    conversation keeps what it was told instead) and whether it is a conversation's turn: not one that waited
+    past the session's wait and was not run (a chat's is a 503; counted, the busy turn and the one the user
+    asks again were two turns of one question)."""
     recognizer = services.device_recognizer
     assert recognizer is not None
     try:
@@ -114,7 +116,7 @@ async def _turn(
         raise HTTPException(503, f"the recognizer is busy ({exc}): retry later", headers=retry) from exc
     if not heard.text.strip():  # silence or noise: ask again rather than feed "" to the engine
         sid = session_id or await _new_conversation(services.dialog, threads)
-        return heard, Outcome(session_id=sid, action="clarify", reply=catalogue.NOT_HEARD)
+        return heard, Outcome(session_id=sid, action="clarify", reply=catalogue.NOT_HEARD), True
     said, caller = [Hypothesis(t, c) for t, c in heard.nbest()], CallerInfo(channel="voice")
     # one turn of a session at a time (recognised before, at once): a device that sends again while its first
     # request is still running, or two at once, had each turn read the same session and the last save win
@@ -126,8 +128,8 @@ async def _turn(
     except SessionBusy as exc:  # another worker's turn of this session ran past the wait: said, not dropped
         log.warning("voice turn not run: %s", exc)
         assert session_id is not None  # a turn without one never waits
-        return heard, Outcome(session_id=session_id, action="clarify", reply=catalogue.SESSION_BUSY_SPOKEN)
-    return heard, outcome
+        return heard, Outcome(session_id=session_id, action="clarify", reply=catalogue.SESSION_BUSY_SPOKEN), False
+    return heard, outcome, True
 
 
 async def _new_conversation(dialog: Dialog, threads: DeviceThreads) -> str:
@@ -179,10 +181,10 @@ def build_voice_turn_router(
         session = session_id or form_session or request.headers.get("x-infolinia-session-id") or None
         if session is not None and len(session) > 128:
             raise reject(422, "session_id is longer than 128 characters")
-        heard, outcome = await _turn(services, threads, pcm, in_rate, session)
+        heard, outcome, counted = await _turn(services, threads, pcm, in_rate, session)
         handed_over = outcome.action != "transfer"  # a device has no line to an agent: it was told so
         decided = time.perf_counter()
-        if metrics is not None:
+        if metrics is not None and counted:
             new = session is None
             turn = ConversationTurn.of("speaker", outcome, decided - started, new=new, handed_over=handed_over)
             metrics.conversation_turn(turn)

@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 
 from dialog.engine import DialogEngine
 from dialog.store import RedisStore, SessionRepo
+from telephony.app.build import build_gateway
+from telephony.app.factory import gateway_app
+from telephony.app.routes import device_threads
+from telephony.app.services import Services
 from telephony.chat.api import build_chat_router
 from telephony.chat.session_locks import SessionLocks
+from tests.support.access import API_KEY, PUBLIC, key, settings_for
 from tests.support.lost_session import demo_engine
+from tests.support.speech import EchoRecognizer, ToneSynthesizer
 
 MESSAGES = 12
 
@@ -57,3 +64,29 @@ async def test_locks_queue_one_session_and_leave_others_and_new_chats_alone() ->
     assert order.index("a2 in") > order.index("a1 out")  # the session's second turn waited for its first
     assert order.index("b1 in") < order.index("a1 out") and order.index("new in") < order.index("a1 out")
     assert len(locks) == 0  # nothing kept once the turns are done
+
+
+async def test_a_chat_message_waits_for_a_device_turn_of_its_session_in_the_same_gateway(tmp_path: Path) -> None:
+    """A device may go on with a chat's session id (``/v1/voice/turn`` is a turn of the same dialog): the chat and
+    the devices of a gateway hold one ``SessionLocks``. Each had its own, so a chat message and a device turn of
+    one session ran at once in a worker without Redis, and the later save won."""
+    gateway = build_gateway(settings_for("", tmp_path, speech=True))  # one worker, its sessions in memory
+    assert gateway.locks.lease is None and device_threads(gateway).locks is gateway.locks
+    services = Services(
+        gateway.settings, gateway.store, demo_engine(gateway.store), EchoRecognizer(), ToneSynthesizer()
+    )
+    app = gateway_app(gateway, services)
+    await gateway.start(services)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC, timeout=60) as http:
+            sid = (await http.post("/v1/chat", json={"text": "Dzień dobry"}, headers=key(API_KEY))).json()["session_id"]
+            async with gateway.locks.hold(sid):  # the device's turn of this session is running
+                sent = http.post(
+                    "/v1/chat", json={"session_id": sid, "text": "Ile kosztuje dostawa?"}, headers=key(API_KEY)
+                )
+                chat = asyncio.ensure_future(sent)
+                done, _ = await asyncio.wait({chat}, timeout=1.0)
+                assert not done  # queued behind the device's turn, not answered from the session it is changing
+            assert (await chat).status_code == 200
+    finally:
+        await gateway.close()

@@ -1,7 +1,8 @@
 """The speakers' turns across workers: a device's ``POST /v1/voice/turn`` by its session id and a Home Assistant
 conversation over Wyoming by its conversation id, split between two workers (two routers or two
 ``SpeakerConversations``, each with its own Redis client and lease, one real Redis): every turn kept. And a turn
-whose session another worker holds past the wait is told so aloud, never answered from a stale session.
+whose session another worker holds past the wait is told so aloud, never answered from a stale session (nor
+counted as a turn of its conversation).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from telephony.access.lanes import RecognizerLanes
 from telephony.app.services import Services
 from telephony.chat.session_lease import LeaseTiming, SessionLease
 from telephony.chat.session_locks import SessionLocks
+from telephony.conversation_turn import ConversationTurn
 from telephony.settings import Settings
 from telephony.speaker.conversation import SpeakerConversations
 from telephony.speaker.device_turn import DeviceThreads
@@ -41,7 +43,19 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-def device_app(store: RedisStore, redis: Redis, kind: str, timing: LeaseTiming | None = None) -> FastAPI:
+class Turns:
+    """The conversation KPIs' sink (``Metrics.conversation_turn``): the turns counted."""
+
+    def __init__(self) -> None:
+        self.counted: list[ConversationTurn] = []
+
+    def conversation_turn(self, turn: ConversationTurn) -> None:
+        self.counted.append(turn)
+
+
+def device_app(
+    store: RedisStore, redis: Redis, kind: str, timing: LeaseTiming | None = None, metrics: Turns | None = None
+) -> FastAPI:
     """One worker's ``/v1/voice/turn``: the demo engine on the shared store, a lease on its own client."""
     lanes = RecognizerLanes(EchoRecognizer(), queue=TURNS)
     services = Services(Settings(), store, demo_engine(store), lanes.device, ToneSynthesizer(), lanes=lanes)
@@ -51,7 +65,8 @@ def device_app(store: RedisStore, redis: Redis, kind: str, timing: LeaseTiming |
 
     locks = SessionLocks(SessionLease(redis, store.prefix, kind, timing))
     app = FastAPI()
-    app.include_router(build_voice_turn_router(get_services, threads=DeviceThreads(store_timeout_s=5.0, locks=locks)))
+    threads = DeviceThreads(store_timeout_s=5.0, locks=locks)
+    app.include_router(build_voice_turn_router(get_services, metrics, threads=threads))
     return app
 
 
@@ -83,8 +98,8 @@ async def test_voice_turns_of_one_session_split_between_two_workers_are_all_kept
 async def test_a_voice_turn_held_up_past_the_wait_hears_why_and_the_session_is_untouched(
     redis_url: str, redis: Redis
 ) -> None:
-    store = RedisStore(redis_url, prefix=f"t{uuid.uuid4().hex[:8]}:")
-    app = device_app(store, redis, "session", IMPATIENT)
+    store, turns = RedisStore(redis_url, prefix=f"t{uuid.uuid4().hex[:8]}:"), Turns()
+    app = device_app(store, redis, "session", IMPATIENT, turns)
     holder = SessionLease(redis, store.prefix, "session")
     try:
         sid = (await voice_turn(app, "Dzień dobry", None)).json()["outcome"]["session_id"]
@@ -100,6 +115,7 @@ async def test_a_voice_turn_held_up_past_the_wait_hears_why_and_the_session_is_u
     assert outcome["reply"] == catalogue.SESSION_BUSY_SPOKEN and outcome["session_id"] == sid
     assert busy.json()["audio_wav_base64"]  # said aloud
     assert session is not None and session.caller_turns() == ["Dzień dobry"]  # asked again, not half-answered
+    assert len(turns.counted) == 1  # the first turn; not the one that was not run (asked again, it counts then)
 
 
 async def test_wyoming_turns_of_one_conversation_split_between_two_servers_are_all_kept(

@@ -98,3 +98,18 @@ def test_business_hours_an_office_writes_its_own_way_are_named_at_start_up(
     )
     assert status == 2 and lines[1].startswith("  INFOLINIA_QUEUES="), lines
     assert "unknown day(s) 'poniedziałek': use pn wt śr cz pt sob nd" in lines[1]
+
+
+def test_a_session_lease_shorter_than_a_failover_and_a_turn_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A lease that lapses under a running turn lets another worker's turn of the session run at once: the TTL must
+    outlast a take retried through a failover and the turn after it."""
+    status, lines = run_with(monkeypatch, capsys, INFOLINIA_SESSION_LEASE_TTL_S="15", INFOLINIA_REDIS_FAILOVER_S="10")
+    assert status == 2
+    assert lines[1:] == [
+        "  INFOLINIA_SESSION_LEASE_TTL_S='15': must be at least INFOLINIA_REDIS_FAILOVER_S (10 s) + 10 s for a turn "
+        "(20 s): a lease that lapses under a running turn lets another worker's turn overwrite it"
+    ]
+    _, lines = run_with(monkeypatch, capsys, INFOLINIA_SESSION_LEASE_TTL_S="20")
+    assert not any("INFOLINIA_SESSION_LEASE_TTL_S" in line for line in lines)  # the least it may be

@@ -1,6 +1,7 @@
-"""What a stopping gateway still holds for Redis (``telephony/shutdown.py``): the KPI writes in flight and the
-session copies kept through an outage are written before the pool closes, all at once, and a store that never
-answers holds ``Gateway.close`` no longer than ``shutdown_flush_s`` (the writes left are named in the log)."""
+"""What a stopping gateway still holds for Redis (``telephony/shutdown.py``): the KPI writes in flight, the
+session copies kept through an outage and the session leases' releases still running are done before the pool
+closes, all at once, and a store that never answers holds ``Gateway.close`` no longer than ``shutdown_flush_s``
+(the writes left are named in the log)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from dialog.resume import fresh_session
 from telephony.app.build import Gateway, build_gateway
 from telephony.app.services import Services
 from telephony.app.speaker import close_speaker
+from telephony.chat.session_lease import SessionLease
+from telephony.chat.session_locks import SessionLocks
 from telephony.conversation_thread import ConversationThread
 from telephony.insights.kpis import KpiStore
 from telephony.insights.recorder import TurnKpis
@@ -22,6 +25,7 @@ from telephony.shutdown import settle_within
 from telephony.speaker.conversation import CONVERSATION_KEY
 from telephony.speaker.kept import Kept, KeptConversations
 from telephony.speaker.server import gateway_from_services
+from telephony.store_health import StoreHealth
 from tests.support.lost_session import demo_engine
 from tests.support.store import FakeStore
 
@@ -81,6 +85,28 @@ class ClosingStore(FakeStore):
 
     async def close(self) -> None:
         self.events.append("store closed")
+
+
+class ScriptedLeases:
+    """The part of a Redis client ``SessionLease`` uses: its scripts, each run a round trip away."""
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
+    def register_script(self, script: str) -> Any:
+        async def run(keys: list[str], args: list[str]) -> int:
+            await asyncio.sleep(0.01)  # not done when close begins
+            self.events.append("lease released")
+            return 1
+
+        return run
+
+
+def releasing_lease(events: list[str]) -> SessionLease:
+    """A lease whose release is running in the background: Redis timed out a moment ago (the breaker is open)."""
+    breaker = StoreHealth(backoff_s=60.0)
+    breaker.saw(TimeoutError())
+    return SessionLease(ScriptedLeases(events), breaker=breaker)  # type: ignore[arg-type]
 
 
 def gateway_with(redis: ScriptedRedis, store: ClosingStore) -> Gateway:
@@ -191,3 +217,21 @@ async def test_a_copy_idle_past_the_session_ttl_is_not_brought_back_at_shutdown(
     now[0] = 61.0  # its session has expired in Redis meanwhile: writing the copy would revive it
     assert await asyncio.wait_for(kept.flush_pending(BOUND_S), CEILING_S) == []
     assert store.events == []
+
+
+async def test_close_lets_the_session_leases_releases_finish_before_it_closes_the_store() -> None:
+    """A release sent in the background (Redis timed out a moment ago) was cut off by the pool's close at shutdown:
+    its lease kept the session from the other workers for the TTL. The gateway's and the speaker server's."""
+    for close in ("gateway", "speaker"):
+        events: list[str] = []
+        store, lease = ClosingStore(events), releasing_lease(events)
+        settings = Settings.model_validate({"shutdown_flush_s": CEILING_S, "log_json": False})
+        await lease.give_back("s1", "token")  # not waited for by the turn
+        assert lease.in_flight == 1
+        if close == "gateway":
+            gateway = build_gateway(settings)
+            gateway.store, gateway.locks = store, SessionLocks(lease)
+            await asyncio.wait_for(gateway.close(), CEILING_S)
+        else:
+            await asyncio.wait_for(close_speaker(Services(settings, store, demo_engine(store), lease=lease)), CEILING_S)
+        assert events == ["lease released", "store closed"], close

@@ -1,0 +1,53 @@
+"""A TCP proxy in front of a real redis-server that loses one reply: Redis ran the command, the client never heard.
+
+What a connection reset while reading the answer looks like, or a master killed right after it replicated the
+write (a Sentinel failover): redis-py then sends the same command again, and the code under test sees its own
+first run's effect. Everything else passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+
+class LoseOneReply:
+    """Forwards to ``host:port``; closes the client's connection instead of passing on the first integer reply
+    (``:<n>``) to an ``EVALSHA`` (``dropped`` is then True). ``start`` gives the port to connect to."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port, self.dropped = host, port, False
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+    async def _client(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        redis_r, redis_w = await asyncio.open_connection(self.host, self.port)
+        evalsha = asyncio.Event()  # the last command forwarded was an EVALSHA
+
+        async def up() -> None:
+            while data := await client_r.read(65536):
+                if b"EVALSHA" in data.upper():
+                    evalsha.set()
+                redis_w.write(data)
+                await redis_w.drain()
+            redis_w.close()
+
+        async def down() -> None:
+            while data := await redis_r.read(65536):
+                if evalsha.is_set() and not self.dropped and data.startswith(b":"):
+                    self.dropped = True  # Redis applied it; the client's connection breaks before the answer
+                    client_w.close()
+                    redis_w.close()
+                    return
+                evalsha.clear()
+                client_w.write(data)
+                await client_w.drain()
+            client_w.close()
+
+        await asyncio.gather(up(), down(), return_exceptions=True)
