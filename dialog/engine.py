@@ -206,7 +206,7 @@ class DialogEngine:
         if caller.channel == "phone" and zero_for_a_person(text, s.expects, s.topic):
             return self._to_human(s, "requested_human")  # the greeting's "press zero", said instead
         lane = TEXT if caller.channel == "chat" else VOICE
-        if s.offer == "kb_choice" and (picked := self._choice(s, self.kb_step.pick(s, text))) is not None:
+        if s.offer == "kb_choice" and (picked := self._choice(s, self.kb_step.choice.pick(s, text))) is not None:
             return picked  # "to drugie", "żadne z nich": words about the offer, not for escalation by meaning
         if (escalated := await self._escalation(s, text, lane)) is not None:
             return escalated
@@ -255,7 +255,7 @@ class DialogEngine:
         """A miss: two topics offered the first time, a re-prompt, or a transfer at the limit; logged as a gap."""
         s.misses += 1
         s.failed_attempts += 1
-        offered = await self.cpu.run(lane, self.kb_step.suggest, s, text) if s.misses == 1 else None
+        offered = await self.cpu.run(lane, self.kb_step.choice.suggest, s, text) if s.misses == 1 else None
         prompt = self.kb_step.clarify(s.misses, self.orders is not None, written=say.written(s.channel))
         reply = self._missed(s, offered or Reply("clarify", prompt))
         self.logs.miss(s, text, caller, transferred=reply.transfer is not None, offered=reply.expects == "choice")
@@ -280,7 +280,7 @@ class DialogEngine:
         """Answers to the yes/no question (or the choice of two KB entries) asked in the previous turn."""
         if s.offer == "kb_choice":
             lane = TEXT if s.channel == "chat" else VOICE
-            return self._choice(s, await self.cpu.run(lane, self.kb_step.choose, s, text, answer))
+            return self._choice(s, await self.cpu.run(lane, self.kb_step.choice.choose, s, text, answer))
         if s.offer == "order" and self.orders is not None and (answer is not None or number is not None):
             if number is not None and answer is not True:  # "nie, chodzi o 48214"
                 return await self.orders.lookup(s, number)
