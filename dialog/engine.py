@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from functools import partial
-from typing import Any, cast
+from typing import cast
 
 from dialog import catalogue as say
 from dialog.cpu import TEXT, VOICE, CpuLane
@@ -29,7 +29,7 @@ from dialog.engine_log import EngineLogs
 from dialog.engine_nbest import NBestStep
 from dialog.engine_orders import OrderFlow
 from dialog.engine_record import record_turn
-from dialog.engine_session import STORE_ERRORS, finish_turn, load_session
+from dialog.engine_session import finish_turn, keep_before, load_session, take_back
 from dialog.engine_small_talk import small_talk
 from dialog.engine_understand import Understanding
 from dialog.escalation_meaning import EscalationMeaning
@@ -126,29 +126,13 @@ class DialogEngine:
         outcome = replace(await self._finish(session, reply), heard=heard)
         self.logs.conversation(session, caller, outcome)
         if outcome.saved:
-            await self._keep_before(session.id, before)
+            await keep_before(self.sessions, session.id, before)
         return outcome
-
-    async def _keep_before(self, session_id: str, before: dict[str, Any]) -> None:
-        """What ``retract`` restores, written after a turn the store took. Not after one it failed (refused or
-        timed out): the turn is reported unsaved and its client sends it again (a chat's 503), so nothing
-        takes it back, and a new turn writes its own; a refused save applied nothing to undo; a timed-out
-        one may have applied or not, and neither is mended by a second write to a Redis that just stalled,
-        which would only hold the caller another whole timeout (a hostile probe: 8 s for a chat's 503). A
-        phone call's turns are never unsaved: its ``SessionKeeper`` keeps the session and the undo itself."""
-        try:
-            await self.sessions.save_before(session_id, before)
-        except STORE_ERRORS:
-            log.exception("session store unavailable; turn of session %s cannot be taken back", session_id)
 
     async def retract(self, session_id: str) -> None:
         """Take back the latest ``handle``: that turn was only the first half of what the caller said."""
         self.logs.withdraw_miss(session_id)  # a fragment is not a question the KB failed
-        try:
-            if not await self.sessions.restore_before(session_id):
-                log.info("session %s: no turn to take back", session_id)
-        except STORE_ERRORS:
-            log.exception("session store unavailable; turn of session %s not taken back", session_id)
+        await take_back(self.sessions, session_id)
 
     async def handover_refused(self, session_id: str, reply: str, caller: CallerInfo) -> None:
         await self.record(session_id, None, reply, caller, "refused")
@@ -187,7 +171,7 @@ class DialogEngine:
         """Replies said word for word: every KB answer as given, then the catalogue's fixed sentences."""
         return list(dict.fromkeys([*self.kb_step.phrases(self.orders is not None), *say.fixed_sentences()]))
 
-    # ------------------------------------------------------------------ session plumbing (dialog/engine_session.py)
+    # ------------------------------------------------------------------ session I/O (dialog/engine_session.py)
     async def _load(self, session_id: str | None, caller: CallerInfo) -> Session:
         return await load_session(self.sessions, self.clock, session_id, caller)
 
@@ -206,7 +190,7 @@ class DialogEngine:
         if caller.channel == "phone" and zero_for_a_person(text, s.expects, s.topic):
             return self._to_human(s, "requested_human")  # the greeting's "press zero", said instead
         lane = TEXT if caller.channel == "chat" else VOICE
-        if s.offer == "kb_choice" and (picked := self._choice(s, self.kb_step.pick(s, text))) is not None:
+        if s.offer == "kb_choice" and (picked := self._choice(s, self.kb_step.choice.pick(s, text))) is not None:
             return picked  # "to drugie", "żadne z nich": words about the offer, not for escalation by meaning
         if (escalated := await self._escalation(s, text, lane)) is not None:
             return escalated
@@ -255,7 +239,7 @@ class DialogEngine:
         """A miss: two topics offered the first time, a re-prompt, or a transfer at the limit; logged as a gap."""
         s.misses += 1
         s.failed_attempts += 1
-        offered = await self.cpu.run(lane, self.kb_step.suggest, s, text) if s.misses == 1 else None
+        offered = await self.cpu.run(lane, self.kb_step.choice.suggest, s, text) if s.misses == 1 else None
         prompt = self.kb_step.clarify(s.misses, self.orders is not None, written=say.written(s.channel))
         reply = self._missed(s, offered or Reply("clarify", prompt))
         self.logs.miss(s, text, caller, transferred=reply.transfer is not None, offered=reply.expects == "choice")
@@ -280,7 +264,7 @@ class DialogEngine:
         """Answers to the yes/no question (or the choice of two KB entries) asked in the previous turn."""
         if s.offer == "kb_choice":
             lane = TEXT if s.channel == "chat" else VOICE
-            return self._choice(s, await self.cpu.run(lane, self.kb_step.choose, s, text, answer))
+            return self._choice(s, await self.cpu.run(lane, self.kb_step.choice.choose, s, text, answer))
         if s.offer == "order" and self.orders is not None and (answer is not None or number is not None):
             if number is not None and answer is not True:  # "nie, chodzi o 48214"
                 return await self.orders.lookup(s, number)

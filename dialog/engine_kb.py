@@ -5,8 +5,9 @@ above the answer threshold the answer is given; between the two the caller is as
 entry's first question (a yes/no turn); below, the KB has nothing and the turn is a miss.
 
 After a first miss the two nearest entries are offered when the nearest reaches the KB's suggest band
-("czy chodzi o to: A, czy o to: B?"; ``suggest``), and the next turn may pick one ("to drugie", a key, the
-topic in other words: ``choose``). Fixed examples of the KB name the right topic far less often.
+("czy chodzi o to: A, czy o to: B?"), and the next turn may pick one ("to drugie", a key, the topic in other
+words): that offer and its replies are ``dialog.engine_kb_choice`` (``KBStep.choice``). Fixed examples of
+the KB name the right topic far less often.
 
 Context: a short follow-up ("a ile to kosztuje?") is searched together with the topic of the previous KB
 turn (``Session.topic``: what the caller said then), and that reading wins when it reaches the confirm
@@ -19,15 +20,8 @@ from __future__ import annotations
 
 from dialog import catalogue as say
 from dialog.engine_config import EngineConfig, Reply
-from dialog.engine_intents import (
-    after_preamble,
-    asks_an_aspect,
-    choice_index,
-    declines_both,
-    has_topic_words,
-    is_follow_up,
-    only_numbers,
-)
+from dialog.engine_intents import after_preamble, asks_an_aspect, is_follow_up, only_numbers
+from dialog.engine_kb_choice import KBChoice, answer_text, give_answer, kb_entry, spoken_question
 from dialog.engine_text import lemma, words
 from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.session import Session
@@ -43,21 +37,7 @@ class KBStep:
         # the KB's suggest band (``HybridKB``); a KB without one, or a confirm band set below it, offers none
         self.suggest_threshold = min(float(getattr(kb, "suggest_threshold", 1.0)), self.confirm_threshold)
         self._chosen: dict[str, tuple[str, ...]] = {}  # the miss re-prompt's examples, by the example before them
-
-    def _entry(self, entry_id: str | None) -> object | None:
-        entries = getattr(self.kb, "entries", {})  # optional part of the KB: the confirm question
-        return entries.get(entry_id) if entry_id else None
-
-    @staticmethod
-    def answer_text(answer: str) -> str:
-        """What is said for a KB answer (also what the phone gateway pre-renders)."""
-        return f"{answer} {say.ANYTHING_ELSE}"
-
-    @staticmethod
-    def _answer(s: Session, entry_id: str, answer: str) -> Reply:
-        s.misses = 0
-        s.kb_given.append(entry_id)
-        return Reply("answer", KBStep.answer_text(answer), kb_id=entry_id, anything_else=True)
+        self.choice = KBChoice(kb, self.answer_threshold, self.confirm_threshold, self.suggest_threshold)
 
     @property
     def examples(self) -> tuple[str, ...]:
@@ -86,7 +66,7 @@ class KBStep:
             labels = " ".join([question, *getattr(entry, "tags", ()), str(getattr(entry, "id", "")).replace("-", " ")])
             stems = _stems(labels)  # the id and tags name the topic too
             if (not chosen and not after) or not stems & seen:
-                chosen.append(self.spoken_question(question))
+                chosen.append(spoken_question(question))
                 seen |= stems
         return tuple(chosen)
 
@@ -103,18 +83,10 @@ class KBStep:
         for entry in getattr(self.kb, "entries", {}).values():  # optional part of the KB port
             answer, questions = getattr(entry, "answer", None), getattr(entry, "questions", None)
             if isinstance(answer, str):
-                texts.append(self.answer_text(answer))
+                texts.append(answer_text(answer))
             if questions:
                 texts.append(self.confirm_text(questions[0]))
         return [*texts, self.clarify(1, orders)]  # the re-prompt with this KB's examples
-
-    @staticmethod
-    def spoken_question(question: str) -> str:
-        """A KB question inside a sentence: "Ile trwa dostawa?" -> "ile trwa dostawa" ("BLIK" stays)."""
-        question = question.strip().rstrip("?.!").strip()
-        if len(question) > 1 and not question[1].isupper():
-            question = question[0].lower() + question[1:]
-        return question
 
     def best(self, text: str) -> KBMatch | None:
         """The best entry for ``text``; below the answer band, the question after a preamble may do better.
@@ -182,11 +154,11 @@ class KBStep:
         if best is None or best.confidence < self.confirm_threshold:
             return None
         if best.confidence >= self.answer_threshold:
-            if topic == text and (choice := self._two_close(s, text, best)) is not None:
+            if topic == text and (choice := self.choice.two_close(s, text, best)) is not None:
                 return choice
             s.topic = topic
-            return self._answer(s, best.entry_id, best.answer)
-        questions = getattr(self._entry(best.entry_id), "questions", None)
+            return give_answer(s, best.entry_id, best.answer)
+        questions = getattr(kb_entry(self.kb, best.entry_id), "questions", None)
         if not questions:
             return None
         s.topic = topic
@@ -200,111 +172,17 @@ class KBStep:
             question = question[0].lower() + question[1:]
         return say.KB_CONFIRM.format(question=question)
 
-    def suggest(self, s: Session, text: str) -> Reply | None:
-        """The re-prompt after a first miss offering the two nearest entries, when the nearest is in the
-        suggest band and the turn names something ("mam pytanie" does not); None: the fixed re-prompt."""
-        if self.suggest_threshold >= self.confirm_threshold or only_numbers(text) or not has_topic_words(text):
-            return None
-        matches = self.kb.search(text, k=2)
-        if len(matches) < 2 or matches[0].confidence < self.suggest_threshold:
-            return None
-        return self._offer(s, matches)
-
-    def _two_close(self, s: Session, text: str, best: KBMatch) -> Reply | None:
-        """A turn of one or two words ("dowód", "podatek") whose two nearest entries are both at the answer
-        band and about as near: the two are offered, as after a miss, rather than one of them at random (an
-        office walkthrough: "dowod" got the pick-up of an ID card, one of four entries about it). No miss:
-        the caller said a topic, the KB has more than one answer to it. None: answer as usual."""
-        if len(words(text)) > SHORT_TURN_WORDS:
-            return None
-        matches = self.kb.search(text, k=2)
-        if len(matches) < 2 or matches[0].entry_id != best.entry_id or matches[1].confidence < self.answer_threshold:
-            return None
-        if matches[0].confidence - matches[1].confidence > SHORT_TURN_CLOSE:
-            return None
-        return self._offer(s, matches)
-
-    def _offer(self, s: Session, matches: list[KBMatch]) -> Reply | None:
-        """ "Czy chodzi o to: A, czy o to: B?" for the two entries (None when one has no question to say)."""
-        questions = [self._option(m.entry_id) for m in matches[:2]]
-        if not questions[0] or not questions[1]:
-            return None
-        s.offer, s.offer_value = "kb_choice", "\t".join(m.entry_id for m in matches[:2])
-        s.slots.pop(_WHICH_ASKED, None)
-        text = say.worded("KB_SUGGEST", s.channel).format(first=questions[0], second=questions[1])
-        return Reply("clarify", text, expects="choice")
-
-    def pick(self, s: Session, text: str) -> Reply | None:
-        """Words about the two topics offered, read before anything else: "pierwsze", "chodzi mi o to drugie",
-        a key: that entry's answer; "żadne z nich", "nie": other words, please (no miss: the offer asked
-        for either). None: the turn says something else."""
-        index = choice_index(text)
-        if index is None:
-            return Reply("clarify", say.worded("KB_OTHER_WORDS", s.channel)) if declines_both(text) else None
-        return self._picked(s, index)
-
-    def choose(self, s: Session, text: str, answer: bool | None) -> Reply | None:
-        """The reply to the two topics offered in other words: its nearest entry is one of the two, within
-        the suggest band; a plain "tak" asks which (once). None: the turn goes on as any other."""
-        offered = _offered(s)
-        if answer is None and not only_numbers(text):  # "48213": an order, not a topic
-            matches = self.kb.search(text, k=1)
-            found = matches[0] if matches else None
-            if found is not None and found.entry_id in offered and found.confidence >= self.suggest_threshold:
-                return self._picked(s, offered.index(found.entry_id))
-        if answer is True and len(offered) == 2 and not s.slots.get(_WHICH_ASKED):
-            s.slots[_WHICH_ASKED] = "1"  # a second "tak" is a miss, not this question again
-            first, second = (self._option(i) for i in offered)
-            which = say.worded("KB_SUGGEST_WHICH", s.channel).format(first=first, second=second)
-            return Reply("clarify", which, expects="choice")
-        return None
-
-    def _picked(self, s: Session, index: int) -> Reply | None:
-        offered = _offered(s)
-        answer_text = getattr(self._entry(offered[index]), "answer", None) if index < len(offered) else None
-        if not isinstance(answer_text, str):
-            return None
-        s.slots.pop(_WHICH_ASKED, None)
-        s.topic = self._question(offered[index])
-        return self._answer(s, offered[index], answer_text)
-
-    def _option(self, entry_id: str) -> str:
-        """An entry as one of two spoken options: its first question when short and without a comma (two
-        options with commas inside blur when heard), else its shortest such question."""
-        questions = list(getattr(self._entry(entry_id), "questions", None) or ())
-        if not questions:
-            return ""
-        first = questions[0]
-        if "," in first or len(first.split()) > 8:
-            first = min([q for q in questions if "," not in q] or questions, key=lambda q: len(q.split()))
-        return self.spoken_question(first)
-
-    def _question(self, entry_id: str) -> str:
-        """An entry's first question as said inside a sentence ("" when the entry has none)."""
-        questions = getattr(self._entry(entry_id), "questions", None)
-        return self.spoken_question(questions[0]) if questions else ""
-
     def confirmed(self, s: Session) -> Reply | None:
         """'Tak' to "czy chodzi o ...?": the entry's answer (None if the entry is gone)."""
-        answer = getattr(self._entry(s.offer_value), "answer", None)
+        answer = getattr(kb_entry(self.kb, s.offer_value), "answer", None)
         if not isinstance(answer, str) or s.offer_value is None:
             return None
-        return self._answer(s, s.offer_value, answer)
+        return give_answer(s, s.offer_value, answer)
 
 
 # How much more confident the reading with the previous topic must be than a turn's own reading of another
 # entry (both at the answer band) to win: a follow-up that names a new question gets that question's answer.
 CONTEXT_CLEARLY_BETTER = 0.05
-# A turn of at most this many words naming only a topic ("dowód osobisty") whose two nearest entries are within
-# SHORT_TURN_CLOSE of each other, both at the answer band, is offered the two (``KBStep._two_close``).
-SHORT_TURN_WORDS = 2
-SHORT_TURN_CLOSE = 0.05
-_WHICH_ASKED = "which_asked"  # session slot: "which of them?" was asked after a plain "tak" to the offer
-
-
-def _offered(s: Session) -> list[str]:
-    """The two entry ids offered ("czy chodzi o to: A, czy o to: B?"), as ``suggest`` stored them."""
-    return (s.offer_value or "").split("\t")
 
 
 def _stems(text: str) -> set[str]:

@@ -1,5 +1,5 @@
 """A turn's session I/O for ``dialog.engine``: the stored session (or a fresh one) in, the reply applied,
-persisted and turned into the ``Outcome`` out.
+persisted and turned into the ``Outcome`` out; the session before the turn kept, and put back on ``retract``.
 
 Why apart from the engine: ``dialog.engine`` is about the order of decisions in a turn; how a session
 store outage degrades (a fresh session, a turn not saved, each logged, never an exception to the caller)
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from redis.exceptions import RedisError
 
@@ -68,6 +69,28 @@ async def finish_turn(
         saved=saved,
         solved=solved,
     )
+
+
+async def keep_before(sessions: SessionRepo, session_id: str, before: dict[str, Any]) -> None:
+    """What ``retract`` restores, written after a turn the store took. Not after one it failed (refused or
+    timed out): the turn is reported unsaved and its client sends it again (a chat's 503), so nothing
+    takes it back, and a new turn writes its own; a refused save applied nothing to undo; a timed-out
+    one may have applied or not, and neither is mended by a second write to a Redis that just stalled,
+    which would only hold the caller another whole timeout (a hostile probe: 8 s for a chat's 503). A
+    phone call's turns are never unsaved: its ``SessionKeeper`` keeps the session and the undo itself."""
+    try:
+        await sessions.save_before(session_id, before)
+    except STORE_ERRORS:
+        log.exception("session store unavailable; turn of session %s cannot be taken back", session_id)
+
+
+async def take_back(sessions: SessionRepo, session_id: str) -> None:
+    """Restore the session as it was before its latest turn (``keep_before``); a store down is logged."""
+    try:
+        if not await sessions.restore_before(session_id):
+            log.info("session %s: no turn to take back", session_id)
+    except STORE_ERRORS:
+        log.exception("session store unavailable; turn of session %s not taken back", session_id)
 
 
 def _transfer(policy: EscalationPolicy, session: Session, reason: Reason, reply: Reply) -> Transfer:

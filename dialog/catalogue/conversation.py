@@ -63,7 +63,7 @@ CLARIFY_NO_EXAMPLES_WRITTEN = "Przepraszam, nie zrozumiałem. Proszę napisać t
 ORDER_QUESTION_EXAMPLE = "gdzie jest moja paczka"  # the first example of CLARIFY when orders can be looked up
 EXAMPLES_OR = "albo"  # between the examples: "ile trwa dostawa albo jak złożyć reklamację"
 KB_CONFIRM = "Czy chodzi o to: {question}"
-# After a first miss, the KB's two nearest entries instead of fixed examples (engine_kb.KBStep.suggest).
+# After a first miss, the KB's two nearest entries instead of fixed examples (engine_kb_choice.KBChoice.suggest).
 KB_SUGGEST = (
     "Przepraszam, nie jestem pewien. Czy chodzi o to: {first}, czy o to: {second}? "
     "Jeśli o coś innego, proszę powiedzieć to innymi słowami."

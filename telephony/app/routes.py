@@ -33,7 +33,8 @@ from telephony.settings import Settings
 from telephony.speaker.device_turn import DeviceThreads
 from telephony.speaker.voice_turn import build_voice_turn_router
 from telephony.twilio.deps import TwilioDeps
-from telephony.twilio.routes import STATUS_SPOOL_KIND, apply_status, build_twilio_router
+from telephony.twilio.routes import build_twilio_router
+from telephony.twilio.status import STATUS_SPOOL_KIND, apply_status
 
 
 def include_routes(app: FastAPI, gateway: Gateway) -> None:

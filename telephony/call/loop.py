@@ -5,7 +5,8 @@ events, marks, DTMF); everything slow (ASR, dialog, speaking, hanging up, transf
 "bot action" task at a time (``telephony.call.actions``), so a barge-in is just: send ``clear``, cancel
 that task. Who has the floor (barge-in, carried half turns, retraction, replies kept unsaid, silence
 prompts) is decided by the pure ``telephony.call.floor.Floor``; ``_Call`` does the I/O, and speaks
-through ``telephony.call.speaking.Mouth``. This file keeps the call path itself: turns -> reply.
+through ``telephony.call.speaking.Mouth``. The call path itself (turn -> reply, then hang-up or transfer)
+and the call's state are ``telephony.call.path.CallPath``, which ``_Call`` extends with the reactions.
 
 Turn taking runs on media time (``Ears``); outbound pacing and the per-turn timestamps on
 ``deps.clock``. Speculative ASR starts on the detector's early end-of-turn candidate and is used when
@@ -22,23 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
 from typing import Any
 
-from dialog.ports import CallerInfo, Hypothesis, Outcome
-from telephony.call.actions import BotAction
-from telephony.call.deadline import within_turn_deadline
-from telephony.call.deps import CallContext, CallDeps, CallReport, count_transfer, save_record
+from telephony.call.deps import CallDeps, CallReport
 from telephony.call.failsafe import start_fail_safe
-from telephony.call.floor import Floor
-from telephony.call.inbound import Ears, KeyAction, Keypad, Speculation, StreamStalled, StreamWatch
-from telephony.call.playout import HeardTranscript, Playout
-from telephony.call.resume import CallThread
-from telephony.call.speaking import Mouth
-from telephony.call.timing import TurnLog, TurnTiming
+from telephony.call.inbound import KeyAction, StreamStalled
+from telephony.call.path import CallPath
 from telephony.logs import call_context
 from telephony.ports import AudioChannel, AudioIn, CallEnded, CallStarted, Dtmf, MarkPlayed
-from voice.ports import PCM, Transcript
 from voice.turns import EarlyEndCandidate, SpeechResumed, SpeechStarted, TurnEnded, TurnEvent
 
 __all__ = ["CallDeps", "CallReport", "run_call"]
@@ -58,27 +50,8 @@ async def run_call(deps: CallDeps, channel: AudioChannel, started: CallStarted) 
                 deps.metrics.call_ended(call._report())
 
 
-class _Call:
-    def __init__(self, deps: CallDeps, channel: AudioChannel, started: CallStarted) -> None:
-        self.d, self.ch, self.sid, self.stream_sid = deps, channel, started.call_sid, started.stream_sid
-        phone = started.params.get("from") or None
-        self.caller = CallerInfo(channel="phone", phone=phone, extra=dict(started.params))
-        self.session_id: str | None = started.params.get("session_id") or None
-        self.prompts = deps.prompt_cache
-        self.playout = Playout(channel, clock=deps.clock, max_lead_s=deps.playout_lead_s)
-        self.ears = Ears(deps.vad_factory(), deps.turn_config, end_of_turn=deps.end_of_turn)
-        self.keypad = Keypad()
-        self.watch = StreamWatch(deps.stream_stall_s, deps.clock())
-        self.log, self.heard = TurnLog(origin=deps.clock()), HeardTranscript()
-        self.floor = Floor(deps.silence_prompt_s)  # barge-in, carry, retract, unsaid: decided there
-        self.mouth = Mouth(self.floor, self.playout, self.prompts, self.heard, self.log, deps.mark_timeout_s)
-        self.action = BotAction(self.floor, self.playout, self.mouth, deps.metrics)  # answer, prompt, transfer
-        self.spec = Speculation(self.d.recognizer)
-        self.thread = CallThread(deps.dialog, deps.texts.thread_lost, deps.metrics, deps.session_timeout_s)
-        self.expects = "text"
-        self.hotwords: list[str] | None = None
-        self.ended: str | None = None
-        self.errors: list[str] = []
+class _Call(CallPath):
+    """The caller's side of one call; the bot actions it starts are ``CallPath``'s."""
 
     # --- main loop: read the channel, react at once ----------------------------------------------
     async def run(self) -> CallReport:
@@ -183,81 +156,7 @@ class _Call:
         elif due == "goodbye":
             self.action.start(self._end_call(self.d.texts.silence_goodbye), interruptible=False)
 
-    # --- bot actions (one at a time, in self.action) ---------------------------------------------
-    async def _greet(self) -> None:
-        """Plays from the prompt cache when prewarmed; otherwise streamed sentence by sentence."""
-        outcome = await self._decide(self.thread.dialog.greet(self.session_id, self.caller))
-        await self._perform(outcome, None, yield_floor=False)
-
-    async def _answer(
-        self, audio: PCM, timing: TurnTiming, spec: asyncio.Task[Transcript] | None, speech_ms: float
-    ) -> None:
-        self.floor.recognising(audio)
-        transcript = await spec if spec is not None else await self._transcribe(audio)
-        timing.speculative, timing.asr_s = spec is not None, transcript.processing_s
-        timing.stamp("transcript_ready", self.d.clock())
-        text = transcript.text.strip()
-        then, unsaid = self.floor.recognised(text, speech_ms)
-        if then == "answer":
-            await self._answer_text(text, timing, transcript.confidence, transcript.nbest())
-        elif then == "say_unsaid" and unsaid is not None:  # only noise cut the last reply: say it after all
-            await self._perform(unsaid, timing)
-        elif then == "not_understood":  # someone spoke and nothing was understood: say so, don't go quiet
-            await self._answer_text("", timing, 0.0)
-
-    async def _answer_text(
-        self, text: str, timing: TurnTiming, confidence: float = 1.0, nbest: Sequence[tuple[str, float]] = ()
-    ) -> None:
-        """One turn to the dialog: the recognizer's n-best when it has one (the dialog picks the wording it
-        understands, ``Outcome.heard``), else ``text``; the call's transcript keeps the words it went with."""
-        self.floor.deciding()
-        if timing.extra.pop("continues", False) and self.session_id:
-            await self.thread.dialog.retract(self.session_id)
-        said = [Hypothesis(t, c) for t, c in nbest] or [Hypothesis(text, confidence)]
-        entry = self.heard.caller(timing.turn, text, timing.source, confidence)
-        outcome = await self._decide(self.thread.turn(self.session_id, text, said, self.caller))
-        self.heard.reword(entry, outcome.heard, said)
-        timing.stamp("dialog_decided", self.d.clock())
-        timing.text, timing.action = entry["text"], outcome.action
-        await self._perform(outcome, timing)
-
-    async def _escalate(self, timing: TurnTiming) -> None:
-        self.heard.caller(timing.turn, "[0]", timing.source, 1.0)
-        outcome = await self._decide(self.thread.dialog.escalate(self.session_id or "", "requested_human", self.caller))
-        timing.stamp("dialog_decided", self.d.clock())
-        timing.text, timing.action = "[0]", outcome.action
-        await self._perform(outcome, timing)
-
-    async def _perform(self, outcome: Outcome, timing: TurnTiming | None, yield_floor: bool = True) -> None:
-        """Say the reply; then for ``end`` hang up, for ``transfer`` hand the call over."""
-        self.session_id, self.expects = outcome.session_id, outcome.expects
-        spoken = timing is not None and timing.source == "speech"
-        if not self.floor.reply_ready(outcome, yield_floor, self.ears.caller_speaking, spoken):
-            return  # kept unsaid: the caller is talking
-        await self.mouth.say(outcome.reply, timing)
-        if timing is not None:
-            log.info("%s", timing.summary())
-            if self.d.on_turn is not None:
-                self.d.on_turn(timing)
-        if outcome.action == "end":
-            await self.mouth.wait_played()
-            await (self.d.after_solved or self.d.call_control.hang_up)(self.sid)
-            self._finish("hung_up")
-        elif outcome.action == "transfer":
-            count_transfer(self.d.metrics, outcome)
-            await self.mouth.wait_played()
-            await self.d.transfer_call(self._context(), outcome)
-            self._finish("transferred")
-        else:
-            await self._save(ended="in_progress")  # a record to read mid-call; the final one at the end
-        self.floor.done()
-
-    async def _end_call(self, goodbye: str) -> None:
-        await self.mouth.say_prompt(goodbye)
-        await self.mouth.wait_played()
-        await self.d.call_control.hang_up(self.sid)
-        self._finish("hung_up")
-
+    # --- the fail-safe (telephony/call/failsafe.py) and the end --------------------------------------
     async def _stalled(self) -> None:
         """No inbound frame for ``stream_stall_s`` and no ``stop``: the fail-safe, as for a crash (the apology,
         then the fallback number over REST, which reaches the caller whatever broke the media path). Its
@@ -271,36 +170,10 @@ class _Call:
         else:
             self._finish(how)
 
-    # --- helpers ---------------------------------------------------------------------------------
-    async def _decide(self, turn: Coroutine[Any, Any, Outcome]) -> Outcome:
-        """The engine's turn within its deadline; past it, apology and transfer (``telephony/call/deadline.py``)."""
-        return await within_turn_deadline(turn, self.d.dialog_turn_timeout_s, self.session_id, self.d.texts.apology)
-
-    async def _transcribe(self, audio: PCM) -> Transcript:
-        if self.hotwords is None:
-            self.hotwords = self.d.dialog.vocabulary()
-        return await self.d.recognizer.transcribe(audio, self.ears.rate, self.hotwords)
-
     async def _fail(self, exc: BaseException) -> None:
         log.error("call %s failed: %r", self.sid, exc, exc_info=exc)
         self.errors.append(repr(exc))
         await start_fail_safe(self.d, self.action, self.floor, self.mouth, self.sid, self.ch, self._fail_safe_ended)
-
-    def _finish(self, how: str) -> None:
-        # Twilio may stop the stream before our hang-up/transfer request returns: that "hang-up" was ours.
-        self.ended = how if self.ended in (None, "caller_hung_up", "stream_lost") else self.ended
-        self.action.wake()
-
-    def _context(self) -> CallContext:
-        return CallContext(self.sid, self.stream_sid, self.session_id, self.caller, self.heard.to_list(), self.ch)
-
-    def _report(self, ended: str = "caller_hung_up") -> CallReport:
-        ended = self.ended or ended
-        turns, heard = self.log.turns, self.heard.to_list()
-        return CallReport(self.sid, self.session_id, ended, turns, heard, self.errors, self.ears.vad_ms_per_window)
-
-    async def _save(self, ended: str = "caller_hung_up") -> None:
-        await save_record(self.d.store, self._report(ended), self.log.origin, self.d.record_ttl_s)
 
     async def _shutdown(self) -> None:
         try:

@@ -1,4 +1,5 @@
-"""Twilio HTTP/WebSocket endpoints: incoming-call webhook, media stream, call status callbacks.
+"""Twilio HTTP/WebSocket endpoints: incoming-call webhook, media stream, call status callbacks (applied in
+``telephony/twilio/status.py``).
 
 Why fail-safe everywhere: a caller must reach a human even when our store or pipeline is down, so the
 voice webhook answers valid TwiML (apology + ``<Dial>`` fallback) on any internal error, and a signed
@@ -18,12 +19,12 @@ from starlette.datastructures import FormData
 from dialog import catalogue
 from telephony.logs import call_context
 from telephony.ports import CallStarted
-from telephony.spool import STORE_DOWN
 from telephony.twilio.deps import TwilioDeps
-from telephony.twilio.security import SIGNATURE_HEADER, StreamTokens, TwilioSignatureVerifier, parse_form
+from telephony.twilio.security import SIGNATURE_HEADER, StreamTokens, TwilioSignatureVerifier, first_values, parse_form
+from telephony.twilio.status import apply_status_form
 from telephony.twilio.stream import TwilioWebSocketChannel
 from telephony.twilio.twiml import fallback_twiml, hangup_twiml, stream_twiml
-from telephony.twilio.wire import CALL_SID_RE, TERMINAL_STATUSES, apply_status_callback, call_key, new_call_record
+from telephony.twilio.wire import CALL_SID_RE, call_key, new_call_record
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
         form = await _signed_form(request, verifier)
         if isinstance(form, Response):
             return form
-        await _apply_status(deps, form)
+        await apply_status_form(deps, form)
         return Response(status_code=204)
 
     @router.websocket(STREAM_PATH, name=STREAM_ROUTE_NAME)
@@ -186,7 +187,7 @@ async def _answer_call(
     caller, called = str(form.get("From", "")), str(form.get("To", ""))
     session_id = uuid.uuid4().hex
     token = await tokens.issue(call_sid, {"session_id": session_id, "from": caller, "to": called})
-    record = new_call_record(_first_values(form), token, session_id, deps.clock())
+    record = new_call_record(first_values(form), token, session_id, deps.clock())
     await deps.store.set(call_key(call_sid), record, ttl_s=deps.call_record_ttl_s)
     stream_url = verifier.ws_url(request.app.url_path_for(STREAM_ROUTE_NAME, token=token))
     params = {"call_sid": call_sid, "from": caller, "to": called, "session_id": session_id}
@@ -196,46 +197,6 @@ async def _answer_call(
 
 def _fallback_apology(deps: TwilioDeps) -> str:
     return catalogue.FALLBACK_APOLOGY if deps.fallback_number else catalogue.UNAVAILABLE_APOLOGY
-
-
-STATUS_SPOOL_KIND = "twilio.status"
-
-
-async def _apply_status(deps: TwilioDeps, form: FormData) -> None:
-    """Apply a status callback; while the store is down a final status is spooled for ``apply_status`` later
-    (the caller is gone: Twilio must get its 2xx, and their transfer must still be closed when Redis is
-    back), an intermediate one is only acknowledged."""
-    values = _first_values(form)
-    try:
-        await apply_status(deps, values)
-    except STORE_DOWN:
-        if deps.spool is not None and values.get("CallStatus", "") in TERMINAL_STATUSES:
-            await deps.spool.append(STATUS_SPOOL_KIND, values)
-        else:
-            log.warning("call %s: store down, status %s not recorded", values.get("CallSid"), values.get("CallStatus"))
-
-
-async def apply_status(deps: TwilioDeps, values: dict[str, str]) -> None:
-    """Apply a status callback in ``SequenceNumber`` order (stale and repeated ones change nothing to the
-    call record); a final status also runs ``on_call_ended``. Raises ``STORE_DOWN`` errors (the caller spools
-    it); idempotent, so a spooled status replays safely."""
-    call_sid = values.get("CallSid", "")
-    if not CALL_SID_RE.fullmatch(call_sid):
-        log.warning("status callback without a valid CallSid ignored")
-        return
-    record = await deps.store.get(call_key(call_sid))
-    updated = apply_status_callback(record, values, deps.clock())
-    if updated is None:
-        log.info("call %s: stale or repeated status callback ignored", call_sid)
-    else:
-        await deps.store.set(call_key(call_sid), updated, ttl_s=deps.call_record_ttl_s)
-    if deps.on_call_ended is not None and values.get("CallStatus", "") in TERMINAL_STATUSES:
-        try:  # even for a repeat: the hook is idempotent, and a retry must not lose the first one's work
-            await deps.on_call_ended(call_sid)
-        except STORE_DOWN:
-            raise
-        except Exception:
-            log.exception("call %s: closing what the call left open failed", call_sid)
 
 
 async def _admit_stream(
@@ -300,8 +261,3 @@ async def _wait_for_start(channel: TwilioWebSocketChannel) -> CallStarted | None
             return event
         if channel.ended:
             return None
-
-
-def _first_values(form: FormData) -> dict[str, str]:
-    """Plain ``{name: first value}`` view for the record logic (Twilio's call params are single-valued)."""
-    return {key: str(value) for key, value in form.items()}

@@ -42,6 +42,11 @@ def parse_form(body: bytes) -> FormData:
     return FormData(items)
 
 
+def first_values(form: FormData) -> dict[str, str]:
+    """Plain ``{name: first value}`` view for the record logic (Twilio's call params are single-valued)."""
+    return {key: str(value) for key, value in form.items()}
+
+
 class TwilioSignatureVerifier:
     """Checks ``X-Twilio-Signature`` against URLs built from the configured public base URL."""
 
