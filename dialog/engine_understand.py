@@ -77,17 +77,7 @@ class Understanding:
     def reasons(self, text: str, previous: Sequence[str] = ()) -> list[Reason]:
         """Every reason to transfer, most important first, after the guards above."""
         by_cues = cue_reasons(text, previous)
-        by_meaning: list[Reason] = []
-        words = len(tokens(text))
-        if self.meaning is not None and not by_cues and words >= 3 and self._judged_by_meaning(text):
-            # the net for what the cues miss; "tak", "dziękuję", "do widzenia" are too short to judge by
-            # meaning and cost no embedding, a spoken order number is not words ("piec siedem dwa"), and
-            # garbled recognition ("ulubianem sosendopicy") sits near everything by meaning
-            similarity = getattr(self.kb, "best_similarity", None)
-            close = self.meaning.closeness(text, similarity)
-            by_meaning = [
-                r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)
-            ]
+        by_meaning = self._by_meaning(text, by_cues)
         found = sorted(set(by_cues) | set(by_meaning), key=PRECEDENCE.index)
         if not found:
             return found
@@ -99,6 +89,19 @@ class Understanding:
         if not answerable or not self._kb_answers(text):
             return found
         return [r for r in found if r not in answerable]
+
+    def _by_meaning(self, text: str, by_cues: Sequence[Reason]) -> list[Reason]:
+        """The net for what the cues miss, when they found nothing. Not beside a reason the cues found: a
+        complaint's words sit near a danger by meaning ("telewizor ma zbite szkło" would be urgent), so a danger
+        said beside a complaint needs its own cue ("lekarz był niemiły, a mama straciła przytomność": the
+        cues of fainting, fits, breathlessness; a review). "tak", "dziękuję" are too short to judge by meaning
+        and cost no embedding, a spoken order number is not words ("piec siedem dwa"), and garbled recognition
+        ("ulubianem sosendopicy") sits near everything by meaning."""
+        words = len(tokens(text))
+        if self.meaning is None or by_cues or words < 3 or not self._judged_by_meaning(text):
+            return []
+        close = self.meaning.closeness(text, getattr(self.kb, "best_similarity", None))
+        return [r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)]
 
     def anger_only(self, text: str, previous: Sequence[str] = ()) -> bool:
         """Urgent for the caller's anger alone: no danger, threat or fraud in the words, nor by meaning

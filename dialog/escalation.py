@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dialog.engine_cues import Cue, Token, cues, term, term_positions, tokens
+from dialog.escalation_words import BY_YOU, CHARGEDBY_YOU, CHEATEDBY_YOU, POSING_AS, UNASKED
 from dialog.mood import mood
 from dialog.numbers import is_number_word
 from dialog.ports import Reason
@@ -44,13 +45,6 @@ _THREATS = cues(
     "=grozi =mi|=groza =mi|=mi =grozi|=mi =groza|=mnie =grozi|=nam =grozi|=grozil|=grozila|=grozili|=grozic",
     unless="=kara|=kary|=kare|mandat|odset|grzywn|upomnien|egzekuc|oplat|termin|wygasn|blokad|utrat",
 )
-_UNASKED = "bez zgod|bez wiedz|nie zlecal|nie autoryzow|nie robil|nie zamawial|nie zamowil|nie wlaczal|nie aktywowal"
-# A charge in the second person plural: the caller says the company made it ("pobraliście", "naliczyliście").
-_CHARGED_BY_YOU = "pobraliscie|naliczyliscie|obciazyliscie|policzyliscie|doliczyliscie|sciagneliscie|zabraliscie"
-# The caller accuses the company itself ("oszukaliście mnie", "to oszustwo, pobraliście mi opłatę"): a dispute
-# for the complaints queue, not a fraud to report to the police (a walkthrough heard "call 112" for it).
-_CHEATED_BY_YOU = "oszukaliscie|oszukujecie|wyludziliscie|wyludzacie|naciagneliscie|naciagacie|okradacie"
-_BY_YOU = f"{_CHARGED_BY_YOU}|{_CHEATED_BY_YOU}"
 _CUES: dict[Reason, tuple[Cue, ...]] = {
     "urgent": _THREATS
     + cues(
@@ -58,13 +52,20 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         "pozar!pozarn|=ogien|=ognia|=ogniem|plomien|plomieni|=plonie|splonal|=dym|=dymu|dymi!dymisj",
         "porazen|porazil|iskr|iskz|wybuch|eksplod|eksploz|spalenizn|=swad|=czad|=czadu|=czadem|tlenek wegl"
         "|tlenku wegl|nieprzytomn|=nie =oddycha|karetk|reanimac|=zawal|=udar"
+        "|stracil przytomn|stracila przytomn|=zemdlal|=zemdlala|zemdlec|omdlal|omdlen|=osunal|=osunela|drgawk"
+        "|dusznosc|=dusi =sie|=nie =moze =oddychac|=nie =moge =oddychac|=atak =astmy|=ataku =astmy|=sinieje"
+        "|paraliz|sparalizow|potracil|potracila|potracony|potracona"
         "|przegrzal|przegrzewa|zwarci|spalil|stopil|spuchl|spuchniet",
         ("=prad|=pradem|=pradu", "kop|razi|=bije|=bil|=walnal|=walnelo"),
         "zagrozen|zagraza|niebezpieczenstw|=ranny|=ranna|poparz|zatrul|zatruci|krwaw",
         ("rozbit|rozcie|krwaw|=rana|=rane", "=glowa|=glowe|=glowy|=reka|=reke|=noga|=noge|=twarz"),
         "phishing|podszyw|wlamal|wlaman|przejeli|przejal konto",
-        # someone pretending to be the company, a bank, the police ("dzwoni i podaje się za konsultanta")
-        "podaje =sie =za|podaja =sie =za|podawal =sie =za|podal =sie =za|podala =sie =za|podali =sie =za",
+        # someone pretending to be the company, a bank, the police ("dzwoni i podaje się za konsultanta"); "lek
+        # podaje się za pomocą zastrzyku", "cenę podaje się za minutę" name nobody
+        (
+            "podaje =sie =za|podaja =sie =za|podawal =sie =za|podal =sie =za|podala =sie =za|podali =sie =za",
+            POSING_AS,
+        ),
         "ukradl|ukradli|ukradz|kradzie|kradzion|skradzion|wykradl|wyciek|okradl|okradli|okradzion|okradzi|okradn",
         (
             "uzyl|=uzyla|=uzyto|wykorzystal!wykorzystac|wykorzystano",  # not "jak ją wykorzystać"
@@ -73,12 +74,17 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         "nieautoryzowan",
         "=pozwe|=pozwiemy|=pozew|prawnik|adwokat|policj|prokurat|uokik|rzecznik|=sad|=sadu|=sadzie",
         "zabij|pozabijam|=bomba|=bombe|=bomby|wysadz|polkn|zadlawil|=udusil|=wypadek",
-        ("=gaz|=gazu|=gazem|=gas|=gasu|=gazen", "czu!czujn|smierd|ulatn|wycie|zapach|=wali|=cuchnie"),
+        ("=gaz|=gazu|=gazem|=gas|=gasu|=gazen", "czu!czujn|smierd|ulatn|wycie|zapach|=wali|=cuchnie|sycz"),
         (
             "zalal|zalewa|zalało|zalalo|zalane|zalana|=leje|=leci|wylal|=tryska",
             "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog|=woda|wody",
         ),
         "powodz|grozb|pogrozk|=pobije|pobic",
+        (  # a person, not a device: "tata upadł i nie reaguje" (a remote control "nie reaguje" is a defect)
+            "=nie =reaguje|=sie =nie =rusza|=nie =rusza =sie|=nie =odpowiada =na",
+            "=mama|=tata|dzieck|=syn|=corka|=maz|=zona|czlowiek|=ktos|babci|dziad|pacjent|=brat|=siostra|=osoba"
+            "|kolega|kolezank|sasiad|mezczyzn|kobiet|=ojciec|=matka|=on|=ona",
+        ),
         ("pogryzl|pogryzla|pogryzion|ugryzl|ugryzla", "=pies|=psa|=psy|=kot|=kota|zwierz|=waz|zmij|szczur"),
         ("=topi|=topia|topil|=pali|=tli|=dymi|=iskrzy", "=sie"),
         (
@@ -92,23 +98,26 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "karte|karty|karta|=konto|koncie|=konta|danych|=dane|=numer|numeru|duplikat|umow|dowod",
         ),
     )
-    + cues("oszust|oszuk|wyludz", unless=_BY_YOU)  # a fraud, unless the caller accuses the company (below)
+    # a fraud, unless the caller accuses the company (below): "oszukaliście", or "to oszustwo" beside a charge
+    # "you" made; someone else's fraud told beside such a charge ("ktoś mnie oszukał i naliczyliście…") stays
+    + cues("oszust!oszustw|oszuk|wyludz", unless=CHEATEDBY_YOU)
+    + cues("oszustw", unless=BY_YOU)
     + cues(  # a charge nobody asked for is a fraud, unless the caller says the company made it (below)
         (
             "platn|obciaz|pobran|pobral|pobrali|przelew|transakc|pieniadz|pieniedz|karty|=konto|konta|zamowil"
             "|zamowion|kupil|=zakup",
-            _UNASKED,
+            UNASKED,
         ),
-        unless=_CHARGED_BY_YOU,
+        unless=CHARGEDBY_YOU,
     ),
     "complaint": (
         # "naliczyliście mi opłatę za coś, czego nie zamawiałem": a bill the caller disputes, not a fraud (a
         # telecom walkthrough heard "call 112" for it); a person in the complaints queue corrects it
         *cues(
-            (_CHARGED_BY_YOU, _UNASKED),
-            _CHEATED_BY_YOU,
-            (_CHARGED_BY_YOU, "oszust|oszuk|wyludz|naciag"),
-            (_CHARGED_BY_YOU, "=dwa =razy|dwukrotn|podwojn|=za =duzo|za wysok|zawyz|niesluszn|bezpodstawn|bledn|=blad"),
+            (CHARGEDBY_YOU, UNASKED),
+            CHEATEDBY_YOU,
+            (CHARGEDBY_YOU, "oszustw|naciag"),
+            (CHARGEDBY_YOU, "=dwa =razy|dwukrotn|podwojn|=za =duzo|za wysok|zawyz|niesluszn|bezpodstawn|bledn|=blad"),
         ),
         *cues(
             "reklamacj|reklamacyj|zareklam|reklamuj|reklamowac!reklamowk|reklamowal!reklamowk",

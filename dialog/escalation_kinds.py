@@ -54,3 +54,18 @@ def danger_to_life(text: str) -> bool:
     threat to kill: an emergency however it is worded, never a how-to for the KB."""
     toks = tokens(text)
     return any(cue.matches(toks) for cue in _LIFE)
+
+
+# Someone's body is hurt or at risk (wider than ``_LIFE``: a clinic's "ból w klatce piersiowej" too). An
+# emergency's caller nobody takes at once is told the KB's sure answer only when no one is (``Transfer.answer``).
+_BODY = term(
+    "=bol|=bole|bolu|boli|zemdl|omdl|drgawk|dusz|oddych|krwaw|krwot|=rana|=rane|=ranny|=ranna|zawal|=udar|udaru"
+    "|przytomn|sinie|paraliz|potrac|pogryz|ugryz|poparz|zatru|zlaman|goraczk|uczul|wstrzas|=upadl|=upadla|=spadl"
+    "|=spadla|=porod|rodzi|=ciaz|=serce|serca|=klatce|=klatki"
+)
+
+
+def someone_hurt(text: str) -> bool:
+    """Words of a body hurt, ill or at risk ("ból w klatce piersiowej", "mama zemdlała"): 112 and a person,
+    never a KB's practical answer (how to book a cardiologist) beside them."""
+    return danger_to_life(text) or bool(term_positions(_BODY, tokens(text)))

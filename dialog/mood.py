@@ -29,14 +29,17 @@ _MILD = term(
 # A thief's or a swindler's name given to the company ("jesteście złodziejami", "oszuści z was", "banda
 # naciągaczy"): the label of someone addressed, not a theft or a fraud that happened.
 _LABEL = term("zlodziej|oszust|oszusc|naciagacz|kretacz|=zlodzieje")
-_ADDRESSEE = term("=jestescie|=jestes|=was|=wy|=wami|=bando|=banda")
+# Who such a name is given to: "jesteście …", "… z was", "banda …"; "wy …" right before it. Never "od was", "u
+# was": "dzwonią oszuści od was" are impostors posing as the company, a fraud to report.
+_ADDRESSEE = term("=jestescie|=jestes|=z =was|=bando|=banda|=bandy|=bande")
+_YOU = term("=wy")
 _NEAR = 2  # words between the label and who it names: "złodzieje z was", "jesteście bandą oszustów"
 
 
 def _addressed_labels(toks: Sequence[Token]) -> set[int]:
     """Positions of a thief's or swindler's name given to whoever the caller addresses (the company)."""
-    near = term_positions(_ADDRESSEE, toks)
-    return {i for i in term_positions(_LABEL, toks) if any(abs(i - j) <= _NEAR for j in near)}
+    near, you = term_positions(_ADDRESSEE, toks), set(term_positions(_YOU, toks))
+    return {i for i in term_positions(_LABEL, toks) if i - 1 in you or any(abs(i - j) <= _NEAR for j in near)}
 
 
 def _caps(text: str) -> bool:

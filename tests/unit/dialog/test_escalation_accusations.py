@@ -1,0 +1,71 @@
+"""Who is accused: a review of this session's escalation changes found grievances against the company mended at
+the cost of real frauds (someone else's fraud told beside a charge the company made, impostors "od was") and a
+new false alarm ("podaje się za pomocą zastrzyku"). Each failed before its fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.escalation import detect_reason
+from dialog.mood import without_insults
+
+# someone else's fraud, told together with a charge the company made: still a fraud (urgent, 112 advice)
+FRAUD_WITH_A_CHARGE = [
+    "wyłudzono ode mnie kod, a potem pobraliście opłatę za usługę premium",
+    "ktoś mnie oszukał przez telefon i przez to naliczyliście mi opłatę",
+    "oszukali mnie na wnuczka a wy pobraliście mi prowizję",
+    "ktoś wyłudził ode mnie dane, a naliczyliście mi abonament za nowy numer",
+]
+
+
+@pytest.mark.parametrize("text", FRAUD_WITH_A_CHARGE)
+def test_someone_elses_fraud_stays_urgent_beside_a_charge_by_the_company(text: str) -> None:
+    assert detect_reason(text) == "urgent"
+
+
+# "podaje się za" about a price or a medicine is no impersonation
+NOT_IMPERSONATION = [
+    "ten lek podaje się za pomocą zastrzyku?",
+    "czy cenę podaje się za minutę czy za cały miesiąc",
+    "czy numer konta podaje się za pośrednictwem aplikacji",
+]
+
+
+@pytest.mark.parametrize("text", NOT_IMPERSONATION)
+def test_podaje_sie_za_without_a_person_is_no_fraud(text: str) -> None:
+    assert detect_reason(text) != "urgent"
+
+
+# swindlers calling "from you" (posing as the company) are not a name given to the company
+SCAMMERS_FROM_YOU = [
+    "dzwonią do mnie oszuści od was",
+    "oszuści od was dzwonią i chcą mój PIN",
+]
+
+
+@pytest.mark.parametrize("text", SCAMMERS_FROM_YOU)
+def test_scammers_posing_as_the_company_are_kept(text: str) -> None:
+    assert without_insults(text) == text  # "od was": who they pretend to be, not a name given to you
+
+
+# acute harm the cues knew nothing of (a review: by meaning alone these were misses or complaints)
+ACUTE = [
+    "mama zemdlała",
+    "dziecko ma drgawki",
+    "tata upadł i nie reaguje",
+    "w piwnicy leży człowiek i się nie rusza",
+    "skończyły mi się leki na serce i mam duszności",
+    "wasz kurier potrącił mnie samochodem",
+    "mama straciła przytomność",
+    "syn dostał ataku astmy",
+]
+
+
+@pytest.mark.parametrize("text", ACUTE)
+def test_acute_harm_is_urgent_by_its_words(text: str) -> None:
+    assert detect_reason(text) == "urgent"
+
+
+@pytest.mark.parametrize("text", ["telewizor nie reaguje na pilota", "router nie reaguje", "strona się nie rusza"])
+def test_a_device_that_does_not_respond_is_no_emergency(text: str) -> None:
+    assert detect_reason(text) != "urgent"
