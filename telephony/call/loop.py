@@ -36,6 +36,9 @@ from voice.turns import EarlyEndCandidate, SpeechResumed, SpeechStarted, TurnEnd
 __all__ = ["CallDeps", "CallReport", "run_call"]
 log = logging.getLogger(__name__)
 
+# How the call ended, by the end of its stream (``CallEnded.reason``); any other reason: the caller hung up.
+_ENDED_BY = {"disconnected": "stream_lost", "draining": "drained"}
+
 
 async def run_call(deps: CallDeps, channel: AudioChannel, started: CallStarted) -> CallReport:
     """Run one call from its ``start`` event until it ends (hang-up either side, or a transfer)."""
@@ -109,7 +112,7 @@ class _Call(CallPath):
         elif isinstance(event, Dtmf):
             await self._on_dtmf(event.digit)
         elif isinstance(event, CallEnded):  # Twilio says stop as the call ends; a socket gone without it broke
-            self.ended = self.ended or ("stream_lost" if event.reason == "disconnected" else "caller_hung_up")
+            self.ended = self.ended or _ENDED_BY.get(event.reason, "caller_hung_up")
             self.playout.hang_up()
 
     async def _on_turn(self, event: TurnEvent, now: float) -> None:
