@@ -10,8 +10,9 @@ connection its deadline stands still, and once it has one the deadline goes on w
 
 How: ``within`` runs the call under ``asyncio.timeout`` and names that deadline in a context variable (seen by
 the tasks the call starts too); the pool (``DeadlinePool``, which ``dialog.redis_connect`` builds every
-client on) suspends it while a caller waits for a connection because none is free. A call with no deadline,
-or one that finds a free connection, goes through the pool as before.
+client on) suspends it while a caller waits for a connection because none is free, and resumes it once one is
+free, before connecting it. A call with no deadline, or one that finds a free connection, goes through the
+pool as before.
 """
 
 from __future__ import annotations
@@ -65,15 +66,46 @@ async def within(call: Callable[[], Awaitable[T]], timeout_s: float) -> T:
             _DEADLINE.reset(token)
 
 
+class _Wait:
+    """One ``get_connection``'s pause of its call's deadline; ended once (a connection is ours, or none came)."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self.deadline: _Deadline | None = deadline
+        deadline.wait_begins()
+
+    def end(self) -> None:
+        if self.deadline is not None:
+            self.deadline.wait_ends()
+            self.deadline = None
+
+
+_WAIT: ContextVar[_Wait | None] = ContextVar("infolinia_store_pool_wait", default=None)
+
+
 class DeadlinePool(BlockingConnectionPool):
-    """The blocking pool, whose wait for a free connection does not count against a ``within`` deadline."""
+    """The blocking pool, whose wait for a free connection does not count against a ``within`` deadline.
+
+    Only the wait: the deadline goes on the moment a connection is ours, before ``ensure_connection``
+    connects it (TCP connect, TLS and AUTH handshake, the Sentinel master lookup), which is work with
+    Redis. A stalled Redis met by a fresh connection after a pool wait costs the call its deadline, not
+    the client's connect and socket timeouts. The pause ends in ``ensure_connection``, which redis-py's
+    ``get_connection`` calls in the same task once it holds the connection, so its acquisition (locks,
+    counters) is used as it is, not copied."""
 
     async def get_connection(self, *args: Any, **kwargs: Any) -> AbstractConnection:
         deadline = _DEADLINE.get()
         if deadline is None or self.can_get_connection():
             return await super().get_connection(*args, **kwargs)
-        deadline.wait_begins()
+        wait = _Wait(deadline)
+        token = _WAIT.set(wait)
         try:
             return await super().get_connection(*args, **kwargs)
         finally:
-            deadline.wait_ends()
+            _WAIT.reset(token)
+            wait.end()  # no connection came (the pool's own timeout): the wait ends here
+
+    async def ensure_connection(self, connection: AbstractConnection) -> None:
+        wait = _WAIT.get()
+        if wait is not None:
+            wait.end()  # a connection is ours: connecting it is work with Redis, under the deadline
+        await super().ensure_connection(connection)

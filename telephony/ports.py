@@ -43,7 +43,10 @@ class MarkPlayed:
 
 @dataclass(frozen=True)
 class CallEnded:
-    """The stream stopped (caller hung up, call redirected) or the socket closed."""
+    """The stream stopped (caller hung up, call redirected) or the socket closed.
+
+    ``reason``: stop (the far end ended it) | disconnected (the socket broke) | draining (the gateway ended
+    it because its worker drains, ``telephony/playground/channel.py``)."""
 
     reason: str = "stop"
 

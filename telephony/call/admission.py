@@ -7,7 +7,8 @@ the human queue, keeps the calls in progress fast. The limit is the measured cap
 
 A call is admitted by the voice webhook and starts when its media stream arrives a second later, maybe
 on another worker. So the webhook takes a *reservation* that the stream turns into an active call; a
-reservation whose stream never came (or went to another worker) expires after ``reserve_s``.
+reservation whose stream never came (or went to another worker) expires after ``reserve_s``. The
+webhook holds its reservation (``admit`` returns it) so that, failing, it gives back its own and no other.
 
 Draining (graceful shutdown): ``drain()`` refuses every new call, while calls in progress go on.
 
@@ -19,6 +20,15 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, eq=False)
+class Reservation:
+    """One admitted call's line, promised to its stream until ``expires`` (compared by identity: each is one
+    webhook's, whatever its expiry)."""
+
+    expires: float
 
 
 class Admission:
@@ -29,7 +39,7 @@ class Admission:
         if max_calls < 0:
             raise ValueError("max_calls must be >= 0")
         self.max_calls, self.reserve_s, self.clock = max_calls, reserve_s, clock
-        self._reserved: deque[float] = deque()  # expiry times of reservations, oldest first
+        self._reserved: deque[Reservation] = deque()  # oldest (first to expire) first
         self._active: set[str] = set()
         self._local: set[str] = set()  # in progress but no phone call (the playground): nothing to hand over
         self.draining = False
@@ -49,30 +59,36 @@ class Admission:
         self._expire()
         return len(self._reserved)
 
-    def admit(self) -> bool:
-        """Webhook: True = answer the call (a reservation is held for its stream), False = refuse it."""
+    def admit(self) -> Reservation | None:
+        """Webhook: the reservation held for the call's stream (answer the call), or None (refuse it)."""
         self._expire()
         full = self.max_calls > 0 and len(self._active) + len(self._reserved) >= self.max_calls
         if self.draining or full:
             self.refused += 1
-            return False
-        self._reserved.append(self.clock() + self.reserve_s)
-        return True
+            return None
+        reservation = Reservation(self.clock() + self.reserve_s)
+        self._reserved.append(reservation)
+        return reservation
 
-    def release(self) -> None:
-        """Give back the newest reservation: the webhook that took it failed (its caller got the fallback
-        TwiML, no stream will come). Before, such a line stayed taken for ``reserve_s``."""
-        if self._reserved:
-            self._reserved.pop()
+    def release(self, reservation: Reservation) -> None:
+        """Give back ``reservation``: the webhook that took it failed (its caller got the fallback TwiML, no
+        stream will come). Before, such a line stayed taken for ``reserve_s``. Only if it is still held: one
+        that expired (or that a stream took) is no longer this webhook's, and another call's is not to free."""
+        if reservation in self._reserved:
+            self._reserved.remove(reservation)
 
-    def started(self, call_id: str, *, phone: bool = True) -> None:
-        """The call's stream started here: its reservation (if this worker holds one) becomes the call.
+    def started(self, call_id: str, *, phone: bool = True, reservation: Reservation | None = None) -> None:
+        """The call's stream started here: a reservation (if this worker holds one) becomes the call; the
+        oldest, since a phone stream cannot tell which webhook answered it, or ``reservation`` when the caller
+        holds its own (the playground admits and starts in one place).
 
         A stream always starts, even over the limit: its caller was already answered (by some worker).
         ``phone=False``: a browser's talk with the same pipeline (the playground), counted against the
         limit like a call (it costs the same CPU) but never in ``active_calls`` (no caller to hand over)."""
         self._expire()
-        if self._reserved:
+        if reservation is not None and reservation in self._reserved:
+            self._reserved.remove(reservation)
+        elif self._reserved:
             self._reserved.popleft()
         self._active.add(call_id)
         if not phone:
@@ -93,5 +109,5 @@ class Admission:
 
     def _expire(self) -> None:
         now = self.clock()
-        while self._reserved and self._reserved[0] <= now:
+        while self._reserved and self._reserved[0].expires <= now:
             self._reserved.popleft()

@@ -155,7 +155,8 @@ class CallDeps:
 @dataclass
 class CallReport:
     """How a call went. ``ended``: caller_hung_up | hung_up | transferred | fallback | fallback_twiml
-    | stream_lost (the socket broke without Twilio's stop: Twilio runs the TwiML after </Connect>)."""
+    | stream_lost (the socket broke without Twilio's stop: Twilio runs the TwiML after </Connect>)
+    | drained (the gateway ended it as its worker drained: a playground talk, which has no caller to hand over)."""
 
     call_sid: str
     session_id: str | None

@@ -17,16 +17,20 @@ from telephony.ports import AudioChannel
 
 
 async def fail_safe(
-    deps: CallDeps, mouth: Mouth, sid: str, channel: AudioChannel, ended: Callable[[str], None]
+    deps: CallDeps, mouth: Mouth, sid: str, channel: AudioChannel, ended: Callable[[str], None], in_stream: bool
 ) -> None:
     """The apology (cached audio; if it can't play, Twilio says it), then the fallback number; ``ended``
     is told how the call ended ("fallback", or "fallback_twiml" just before the stream is closed).
+
+    ``in_stream`` False (a stalled stream): the apology is not sent into the stream at all. Nothing comes
+    back from it, marks included, so nobody can tell whether the caller would hear it (a stream dead both
+    ways takes it into socket buffers nobody reads); Twilio says it with the transfer instead, once.
 
     With no fallback number configured there is nobody to connect to: the apology asks the caller to call
     again and the call ends; if that apology could not play, closing the stream makes Twilio say it (the
     TwiML after ``</Connect>`` says the same sentence and hangs up)."""
     number, apology = deps.fallback_number, deps.fail_safe_apology
-    spoken = await mouth.apologise(apology, deps.synthesizer, sid)
+    spoken = in_stream and await mouth.apologise(apology, deps.synthesizer, sid)
     if number:
         if deps.metrics is not None:
             deps.metrics.transfer("fallback", "fallback")
@@ -48,14 +52,16 @@ async def start_fail_safe(
     sid: str,
     channel: AudioChannel,
     ended: Callable[[str], None],
+    in_stream: bool = True,
 ) -> None:
     """After a failure anywhere in the call: ``fail_safe`` becomes the call's one bot action (whatever was
-    being said is cut off), not to be interrupted. If the fail-safe itself failed (``Floor.fail``), the
-    channel is closed instead: that makes Twilio run the apology-and-dial TwiML after ``</Connect>``."""
+    being said is cut off), not to be interrupted; ``in_stream`` as for ``fail_safe``. If the fail-safe
+    itself failed (``Floor.fail``), the channel is closed instead: that makes Twilio run the
+    apology-and-dial TwiML after ``</Connect>``."""
     if not floor.fail():
         ended("fallback_twiml")
         with contextlib.suppress(Exception):
             await channel.close()
         return
     await action.interrupt()
-    action.start(fail_safe(deps, mouth, sid, channel, ended), interruptible=False)
+    action.start(fail_safe(deps, mouth, sid, channel, ended, in_stream), interruptible=False)

@@ -14,9 +14,9 @@ the final turn audio is identical. The bot never starts a reply over a talking c
 kept and said after all if the caller's new turn was only noise.
 
 Fail-safe: an exception anywhere (models, store, dialog, this file) ends in an apology (cached audio,
-so it plays even when TTS is what failed; otherwise Twilio says it) and a transfer to the fallback
-number through ``CallControl``. If even that fails the channel is closed, which makes Twilio run the
-apology-and-dial TwiML after ``</Connect>``. A caller is never dropped silently.
+so it plays even when TTS is what failed; otherwise, and on a stalled stream, Twilio says it) and a
+transfer to the fallback number through ``CallControl``. If even that fails the channel is closed, which
+makes Twilio run the apology-and-dial TwiML after ``</Connect>``. A caller is never dropped silently.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ from voice.turns import EarlyEndCandidate, SpeechResumed, SpeechStarted, TurnEnd
 
 __all__ = ["CallDeps", "CallReport", "run_call"]
 log = logging.getLogger(__name__)
+
+# How the call ended, by the end of its stream (``CallEnded.reason``); any other reason: the caller hung up.
+_ENDED_BY = {"disconnected": "stream_lost", "draining": "drained"}
 
 
 async def run_call(deps: CallDeps, channel: AudioChannel, started: CallStarted) -> CallReport:
@@ -109,7 +112,7 @@ class _Call(CallPath):
         elif isinstance(event, Dtmf):
             await self._on_dtmf(event.digit)
         elif isinstance(event, CallEnded):  # Twilio says stop as the call ends; a socket gone without it broke
-            self.ended = self.ended or ("stream_lost" if event.reason == "disconnected" else "caller_hung_up")
+            self.ended = self.ended or _ENDED_BY.get(event.reason, "caller_hung_up")
             self.playout.hang_up()
 
     async def _on_turn(self, event: TurnEvent, now: float) -> None:
@@ -158,11 +161,10 @@ class _Call(CallPath):
 
     # --- the fail-safe (telephony/call/failsafe.py) and the end --------------------------------------
     async def _stalled(self) -> None:
-        """No inbound frame for ``stream_stall_s`` and no ``stop``: the fail-safe, as for a crash (the apology,
-        then the fallback number over REST, which reaches the caller whatever broke the media path). Its
-        marks will not come back, so the apology counts as heard by the playout clock."""
-        self.playout.deafen()
-        await self._fail(StreamStalled(f"no media for {self.watch.stall_s} s and no stop"))
+        """No inbound frame for ``stream_stall_s`` and no ``stop``: the fail-safe, as for a crash, but with the
+        apology said by Twilio with the REST transfer, which reaches the caller whatever broke the media path:
+        audio sent into a stream that gives nothing back, marks included, may never be heard."""
+        await self._fail(StreamStalled(f"no media for {self.watch.stall_s} s and no stop"), in_stream=False)
 
     def _fail_safe_ended(self, how: str) -> None:
         if how == "fallback_twiml":  # said before the stream closes: that close is no caller hanging up
@@ -170,10 +172,11 @@ class _Call(CallPath):
         else:
             self._finish(how)
 
-    async def _fail(self, exc: BaseException) -> None:
+    async def _fail(self, exc: BaseException, in_stream: bool = True) -> None:
         log.error("call %s failed: %r", self.sid, exc, exc_info=exc)
         self.errors.append(repr(exc))
-        await start_fail_safe(self.d, self.action, self.floor, self.mouth, self.sid, self.ch, self._fail_safe_ended)
+        ended = self._fail_safe_ended
+        await start_fail_safe(self.d, self.action, self.floor, self.mouth, self.sid, self.ch, ended, in_stream)
 
     async def _shutdown(self) -> None:
         try:

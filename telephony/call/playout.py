@@ -119,7 +119,6 @@ class Playout:
     _play_end: float = 0.0  # playout clock: when everything sent so far will have played
     idle_since: float | None = None  # when the last outstanding mark came back
     line_gone: bool = False  # the call ended: nothing will play or come back any more
-    deaf: bool = False  # the stream stalled: audio may still play, but no mark will come back
     _played: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -219,21 +218,10 @@ class Playout:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout_s):
                 while self.busy and not self.line_gone:
-                    if self.deaf:  # no mark will come: what the playout clock says has played, has
-                        await self.sleep(max(self.lead_s(), self.frame_ms / 1000))
-                        self._played_by_clock(self.clock())
-                        continue
                     self._played.clear()
                     await self._played.wait()
                 return True
         return False
-
-    def deafen(self) -> None:
-        """The far end stopped sending (a stalled stream): its marks will not come back, so waiting for them
-        would hold a fail-safe apology's caller in silence for ``mark_timeout_s``; from now on a segment counts
-        as heard when the playout clock says it has played."""
-        self.deaf = True
-        self._played.set()
 
     def _played_by_clock(self, now: float) -> None:
         """Every outstanding segment the playout clock says has finished playing counts as heard."""

@@ -87,13 +87,14 @@ async def _admitted(channel: BrowserChannel, call_deps: CallDepsProvider, admiss
     if admission is None:
         await _converse(channel, call_deps)
         return
-    if not admission.admit():
+    line = admission.admit()
+    if line is None:
         log.warning("playground: all lines busy (or draining): talk refused")
         await channel.event("end", how="busy", text="Wszystkie linie są zajęte. Spróbuj ponownie za chwilę.")
         await channel.close(WS_TRY_AGAIN)
         return
     talk_id = f"playground-{uuid.uuid4().hex}"
-    admission.started(talk_id, phone=False)
+    admission.started(talk_id, phone=False, reservation=line)  # its own, not a phone webhook's
     watch = asyncio.create_task(_end_on_drain(channel, admission), name="playground-drain-watch")
     try:
         await _converse(channel, call_deps)

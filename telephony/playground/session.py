@@ -117,7 +117,13 @@ class PageControl:
 
 
 def playground_deps(deps: CallDeps, notes: Notes) -> CallDeps:
-    """The phone's deps (same models, prompt cache, turn settings), observed, with the page as the line."""
+    """The phone's deps (same models, prompt cache, turn settings), observed, with the page as the line.
+
+    No stalled-stream rule (``stream_stall_s``): on the phone, seconds without a frame mean Twilio's media
+    path broke and the caller must be reached over REST. A browser's audio pauses for ordinary reasons (a
+    tab sent to the background, a suspended audio context, a device switched) and comes back; the talk
+    should then go on where it was, not end in the phone's fail-safe. Its end is the socket's: the page's
+    close, or the server's ping timeout for a browser that vanished."""
     control = PageControl(notes)
     return replace(
         deps,
@@ -127,6 +133,7 @@ def playground_deps(deps: CallDeps, notes: Notes) -> CallDeps:
         metrics=None,  # not a phone call: keep the line's figures honest
         after_solved=None,  # no phone survey: there is no Twilio call to redirect
         on_turn=notes.turn,
+        stream_stall_s=None,  # a browser's audio that pauses is no broken media path
     )
 
 

@@ -111,7 +111,8 @@ async def _voice_twiml(
         log.warning("voice webhook without a valid CallSid: answering with the fallback TwiML")
         _event(deps, "webhook_error")
         return _fallback(deps)
-    if deps.admission is not None and not deps.admission.admit():
+    line = deps.admission.admit() if deps.admission is not None else None
+    if deps.admission is not None and line is None:
         log.warning("all lines busy (or draining): the call goes to the fallback number")
         _event(deps, "refused")
         return _busy(deps)
@@ -121,8 +122,8 @@ async def _voice_twiml(
     except Exception:
         log.exception("voice webhook failed; answering with the fallback TwiML")
         _event(deps, "webhook_error")
-        if deps.admission is not None:
-            deps.admission.release()
+        if deps.admission is not None and line is not None:
+            deps.admission.release(line)  # this call's own, if still held: never another call's
         twiml = _fallback(deps)
     return twiml
 

@@ -31,6 +31,6 @@ def create() -> FastAPI:
 
     @app.get("/admit")
     async def admit() -> dict[str, bool]:
-        return {"admitted": admission.admit()}
+        return {"admitted": admission.admit() is not None}
 
     return app

@@ -91,3 +91,35 @@ async def test_a_redis_that_stalls_once_the_connection_is_had_still_times_out_an
     finally:
         await redis.aclose()
     assert health.stalled
+
+
+async def _release_unconnected_later(redis: Redis, held: AbstractConnection, seconds: float) -> float:
+    """``held`` back to the pool after ``seconds``, disconnected (the waiter must connect it); when that was."""
+    await asyncio.sleep(seconds)
+    await held.disconnect()
+    await redis.connection_pool.release(held)
+    return asyncio.get_running_loop().time()
+
+
+async def test_a_connection_freed_after_a_pool_wait_connects_to_a_stalled_redis_within_the_keepers_deadline(
+    own_redis: RedisServer,  # noqa: F811
+) -> None:
+    redis = connect_redis(own_redis.url, max_connections=1, wait_s=3.0, timeout_s=None)  # only the keeper's bound
+    health = StoreHealth(backoff_s=60.0)
+    try:
+        held = await redis.connection_pool.get_connection()  # every connection busy
+        own_redis.pause()
+        try:
+            releasing = asyncio.create_task(_release_unconnected_later(redis, held, HOLD_S))
+            loading = asyncio.create_task(_keeper(redis, health).load(SID))  # waits in the pool meanwhile
+            done, _ = await asyncio.wait({loading}, timeout=HOLD_S + 10 * KEEPER_S)  # bounds a hang
+            failed_at = asyncio.get_running_loop().time()
+            released_at = await releasing
+        finally:
+            own_redis.resume()
+    finally:
+        await redis.aclose()
+    # the wait did not count; connecting (TCP, handshake) to the stalled Redis is work with it, and does
+    assert loading in done and isinstance(loading.exception(), TimeoutError)
+    assert failed_at - released_at < KEEPER_S + 1.0
+    assert health.stalled

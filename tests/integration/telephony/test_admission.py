@@ -41,6 +41,37 @@ def test_the_limit_counts_calls_in_progress_and_reservations_that_have_not_expir
     assert adm.active == 3 and not adm.admit()
 
 
+def test_a_failed_webhook_whose_reservation_expired_frees_no_other_line() -> None:
+    clock = FakeClock(0.0)
+    adm = Admission(2, reserve_s=15.0, clock=clock)
+    a = adm.admit()  # webhook A: its store writes wait out a Sentinel failover (up to 10 s each)
+    clock.t = 10.0
+    assert a is not None and adm.admit() is not None  # webhook B answered: its stream is on its way
+    clock.t = 16.0  # A's reservation expired while A still ran
+    adm.release(a)  # A fails now and gives back its line: it has none any more
+    assert adm.reserved == 1  # B's line is still promised to B's stream
+
+
+def test_a_failed_webhook_gives_back_its_own_line_not_the_newest() -> None:
+    adm = Admission(3, clock=FakeClock(100.0))
+    a, b = adm.admit(), adm.admit()
+    assert a is not None and b is not None
+    adm.release(a)
+    adm.release(a)  # twice (a retry of the failure path): still only its own
+    adm.started("CA-b")  # B's stream: the one reservation left becomes B's call
+    assert (adm.active, adm.reserved) == (1, 0)
+
+
+def test_a_playground_talk_starts_on_its_own_reservation_not_a_waiting_phone_calls() -> None:
+    adm = Admission(3, clock=FakeClock(100.0))
+    phone = adm.admit()  # a phone webhook, still working
+    talk = adm.admit()  # the playground admits and starts in one place
+    assert phone is not None and talk is not None
+    adm.started("playground-1", phone=False, reservation=talk)
+    adm.release(phone)  # the phone webhook fails: its line comes back
+    assert (adm.active, adm.reserved) == (1, 0)
+
+
 def test_draining_refuses_everything_and_zero_means_unlimited() -> None:
     adm = Admission(0, clock=FakeClock(100.0))
     assert all(adm.admit() for _ in range(100))

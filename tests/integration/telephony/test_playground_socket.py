@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from typing import Any
 
 import httpx
@@ -164,6 +165,41 @@ def test_a_draining_worker_starts_no_talk() -> None:
     assert admission.idle
 
 
+class _Records(MemoryStore):
+    """The store of the talks' call records, keeping how each ended (a talk's id is made up inside)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ended: dict[str, str] = {}
+
+    async def set(self, key: str, value: dict[str, Any], ttl_s: int | None = None) -> None:
+        await super().set(key, value, ttl_s)
+        if key.endswith(":transcript"):
+            self.ended[key] = value["ended"]
+
+
+def test_a_talk_whose_audio_pauses_longer_than_the_phones_stall_goes_on_when_it_comes_back() -> None:
+    """Found by a review: the playground took the phone's stalled-stream rule with its deps, so a browser whose
+    audio paused (a tab in the background, a suspended audio context) got the phone's fail-safe: the apology
+    and "transferred to the fallback number". A browser's pause is no broken media path."""
+    stall_s = 0.3  # the phone's rule, as the phone's deps carry it (INFOLINIA_STREAM_STALL_S)
+    with (
+        client(True, call_deps(stream_stall_s=stall_s)) as c,
+        c.websocket_connect(ws_path(c.get("/playground").text)) as ws,
+    ):
+        ws.send_text(json.dumps({"type": "start", "rate": 8000}))
+        greeting, _ = events_until(ws, {"bot"})
+        time.sleep(stall_s * 5)  # no audio from the browser: far past the phone's stall
+        ws.send_bytes(speech("gdzie jest paczka", 1.0).astype("<i2").tobytes())
+        ws.send_bytes(np.zeros(8000, dtype="<i2").tobytes())
+        seen, _ = events_until(ws, {"turn", "end"})
+        ws.send_text(json.dumps({"type": "hangup"}))
+    assert greeting[-1]["text"] == GREETING
+    by_kind = {e["kind"]: e for e in seen}
+    assert "end" not in by_kind, seen  # no fail-safe: answered, not ended
+    assert by_kind["bot"]["text"] == "Odpowiedź na: gdzie jest paczka."
+
+
 async def _page_events_until(ws: ClientConnection, kinds: set[str]) -> list[dict[str, Any]]:
     """``events_until`` over a real socket: page events up to the first of ``kinds``, marks answered."""
     events: list[dict[str, Any]] = []
@@ -191,7 +227,8 @@ async def test_a_drain_tells_an_open_talk_why_and_ends_it_so_the_worker_stops_be
         handed.append(calls)
 
     drain = GracefulDrain(admission, hand_off, grace_s=60.0, poll_s=0.05)
-    async with serve_in_loop(playground_app(True, call_deps(), admission), free_port()) as url:
+    records = _Records()
+    async with serve_in_loop(playground_app(True, call_deps(store=records), admission), free_port()) as url:
         async with httpx.AsyncClient(base_url=url) as http:
             path = ws_path((await http.get("/playground")).text)
         async with asyncio.timeout(GUARD_S), connect(url.replace("http", "ws", 1) + path) as ws:
@@ -206,3 +243,4 @@ async def test_a_drain_tells_an_open_talk_why_and_ends_it_so_the_worker_stops_be
     assert ended[-1]["how"] == "draining" and ended[-1]["text"] == catalogue.PLAYGROUND_DRAINING
     assert ws.close_code == 1012
     assert admission.idle and handed == []  # nothing to hand over: a talk is no phone call
+    assert list(records.ended.values()) == ["drained"]  # the worker ended it, not the person at the page
