@@ -66,7 +66,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "podaje =sie =za|podaja =sie =za|podawal =sie =za|podal =sie =za|podala =sie =za|podali =sie =za",
             POSING_AS,
         ),
-        "ukradl|ukradli|ukradz|kradzie|kradzion|skradzion|wykradl|wyciek|okradl|okradli|okradzion|okradzi|okradn",
+        "=ratunku|ukrasc|ukradl|ukradli|ukradz|kradzie|kradzion|skradzion|wykradl|wyciek|okradl|okradli|okradzion|okradzi|okradn",
         (
             "uzyl|=uzyla|=uzyto|wykorzystal!wykorzystac|wykorzystano",  # not "jak ją wykorzystać"
             "karty|=karte|konta|=konto|danych|=dane|tozsamosc",

@@ -58,6 +58,8 @@ ACUTE = [
     "wasz kurier potrącił mnie samochodem",
     "mama straciła przytomność",
     "syn dostał ataku astmy",
+    "ratunku",
+    "ktoś chce mi ukraść konto",
 ]
 
 
