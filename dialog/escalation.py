@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from dialog import escalation_words as w
 from dialog.engine_cues import Cue, Token, cues, term, term_positions, tokens
-from dialog.escalation_words import BY_YOU, CHARGEDBY_YOU, CHEATEDBY_YOU, POSING_AS, UNASKED
 from dialog.mood import mood
 from dialog.numbers import is_number_word
 from dialog.ports import Reason
@@ -52,21 +52,15 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         "pozar!pozarn|=ogien|=ognia|=ogniem|plomien|plomieni|=plonie|splonal|=dym|=dymu|dymi!dymisj",
         "porazen|porazil|iskr|iskz|wybuch|eksplod|eksploz|spalenizn|=swad|=czad|=czadu|=czadem|tlenek wegl"
         "|tlenku wegl|nieprzytomn|=nie =oddycha|karetk|reanimac|=zawal|=udar"
-        "|stracil przytomn|stracila przytomn|=zemdlal|=zemdlala|zemdlec|omdlal|omdlen|=osunal|=osunela|drgawk"
-        "|dusznosc|=dusi =sie|=nie =moze =oddychac|=nie =moge =oddychac|=atak =astmy|=ataku =astmy|=sinieje"
-        "|paraliz|sparalizow|potracil|potracila|potracony|potracona"
         "|przegrzal|przegrzewa|zwarci|spalil|stopil|spuchl|spuchniet",
         ("=prad|=pradem|=pradu", "kop|razi|=bije|=bil|=walnal|=walnelo"),
-        "zagrozen|zagraza|niebezpieczenstw|=ranny|=ranna|poparz|zatrul|zatruci|krwaw",
+        "zagrozen|zagraza|niebezpieczenstw|=ranny|=ranna|poparz|oparzyl|oparzen|zatrul|zatruci|krwaw",
+        ("potracil|potracila|potracony|potracona", w.VEHICLE),  # a car, not a deduction ("komornik potrącił")
+        ("ofiar", "oszustw|oszuk|kradzie|wyludz|przestep"),  # "padłem ofiarą oszustwa", whoever charged what
         ("rozbit|rozcie|krwaw|=rana|=rane", "=glowa|=glowe|=glowy|=reka|=reke|=noga|=noge|=twarz"),
         "phishing|podszyw|wlamal|wlaman|przejeli|przejal konto",
-        # someone pretending to be the company, a bank, the police ("dzwoni i podaje się za konsultanta"); "lek
-        # podaje się za pomocą zastrzyku", "cenę podaje się za minutę" name nobody
-        (
-            "podaje =sie =za|podaja =sie =za|podawal =sie =za|podal =sie =za|podala =sie =za|podali =sie =za",
-            POSING_AS,
-        ),
-        "=ratunku|ukrasc|ukradl|ukradli|ukradz|kradzie|kradzion|skradzion|wykradl|wyciek|okradl|okradli|okradzion|okradzi|okradn",
+        ("ukrasc", "=chce|=chca|chcial|probuj|probowal|usiluj"),  # an attempt, not "rower łatwo ukraść"
+        "ukradl|ukradli|ukradz|kradzie|kradzion|skradzion|wykradl|wyciek|okradl|okradli|okradzion|okradzi|okradn",
         (
             "uzyl|=uzyla|=uzyto|wykorzystal!wykorzystac|wykorzystano",  # not "jak ją wykorzystać"
             "karty|=karte|konta|=konto|danych|=dane|tozsamosc",
@@ -74,17 +68,12 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         "nieautoryzowan",
         "=pozwe|=pozwiemy|=pozew|prawnik|adwokat|policj|prokurat|uokik|rzecznik|=sad|=sadu|=sadzie",
         "zabij|pozabijam|=bomba|=bombe|=bomby|wysadz|polkn|zadlawil|=udusil|=wypadek",
-        ("=gaz|=gazu|=gazem|=gas|=gasu|=gazen", "czu!czujn|smierd|ulatn|wycie|zapach|=wali|=cuchnie|sycz"),
+        ("=gaz|=gazu|=gazem|=gas|=gasu|=gazen", "czu!czujn|smierd|ulatn|wycie|zapach|=wali|=cuchnie"),
         (
             "zalal|zalewa|zalało|zalalo|zalane|zalana|=leje|=leci|wylal|=tryska",
             "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog|=woda|wody",
         ),
         "powodz|grozb|pogrozk|=pobije|pobic",
-        (  # a person, not a device: "tata upadł i nie reaguje" (a remote control "nie reaguje" is a defect)
-            "=nie =reaguje|=sie =nie =rusza|=nie =rusza =sie|=nie =odpowiada =na",
-            "=mama|=tata|dzieck|=syn|=corka|=maz|=zona|czlowiek|=ktos|babci|dziad|pacjent|=brat|=siostra|=osoba"
-            "|kolega|kolezank|sasiad|mezczyzn|kobiet|=ojciec|=matka|=on|=ona",
-        ),
         ("pogryzl|pogryzla|pogryzion|ugryzl|ugryzla", "=pies|=psa|=psy|=kot|=kota|zwierz|=waz|zmij|szczur"),
         ("=topi|=topia|topil|=pali|=tli|=dymi|=iskrzy", "=sie"),
         (
@@ -98,26 +87,32 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "karte|karty|karta|=konto|koncie|=konta|danych|=dane|=numer|numeru|duplikat|umow|dowod",
         ),
     )
+    + cues(w.POSING, unless=w.NOT_POSING)  # someone posing as the company, a bank, the police, a bailiff
+    + cues(w.ACUTE, w.PARALYSED, unless=w.NOT_NOW)  # fainting, fits, breathlessness now (not a visit, not "prawie")
+    + cues("=ratunku", unless=f"{w.THINGS}|internet|dziala|zalogow|faktur|rachun")  # not "ratunku, internet padł"
+    + cues(w.CHOKING, ("gaz|butl", "sycz"), unless=f"{w.COOKING}|woda|wody|napoj|butelk|saturator|syfon|gazowan")
+    # someone who does not respond ("tata upadł i nie reaguje"), not a remote, a case or a courier
+    + cues((w.NOT_RESPONDING, w.PERSONS), (w.NOT_RESPONDING, w.BODY_SCENE), w.FALLEN, unless=w.THINGS)
     # a fraud, unless the caller accuses the company (below): "oszukaliście", or "to oszustwo" beside a charge
     # "you" made; someone else's fraud told beside such a charge ("ktoś mnie oszukał i naliczyliście…") stays
-    + cues("oszust!oszustw|oszuk|wyludz", unless=CHEATEDBY_YOU)
-    + cues("oszustw", unless=BY_YOU)
+    + cues("oszust!oszustw|oszuk|wyludz", unless=w.CHEATED_BY_YOU)
+    + cues("oszustw", unless=w.BY_YOU)
     + cues(  # a charge nobody asked for is a fraud, unless the caller says the company made it (below)
         (
             "platn|obciaz|pobran|pobral|pobrali|przelew|transakc|pieniadz|pieniedz|karty|=konto|konta|zamowil"
             "|zamowion|kupil|=zakup",
-            UNASKED,
+            w.UNASKED,
         ),
-        unless=CHARGEDBY_YOU,
+        unless=w.CHARGED_BY_YOU,
     ),
     "complaint": (
         # "naliczyliście mi opłatę za coś, czego nie zamawiałem": a bill the caller disputes, not a fraud (a
         # telecom walkthrough heard "call 112" for it); a person in the complaints queue corrects it
         *cues(
-            (CHARGEDBY_YOU, UNASKED),
-            CHEATEDBY_YOU,
-            (CHARGEDBY_YOU, "oszustw|naciag"),
-            (CHARGEDBY_YOU, "=dwa =razy|dwukrotn|podwojn|=za =duzo|za wysok|zawyz|niesluszn|bezpodstawn|bledn|=blad"),
+            (w.CHARGED_BY_YOU, w.UNASKED),
+            w.CHEATED_BY_YOU,
+            (w.CHARGED_BY_YOU, "oszustw|naciag"),
+            (w.CHARGED_BY_YOU, w.OVERCHARGED),
         ),
         *cues(
             "reklamacj|reklamacyj|zareklam|reklamuj|reklamowac!reklamowk|reklamowal!reklamowk",
@@ -213,6 +208,7 @@ def _after_numbers(toks: Sequence[Token], i: int) -> int:
 
 
 # Verbs after "nie" that do NOT describe a broken product (first person, existence, delivery, wishes).
+_PERSON = term(w.PERSONS)
 _NOT_A_DEFECT = term(
     "=ma|=mam|=mamy|=maja|=jest|=sa|=byl|=byla|=bylo|=wiem|=chce|=chcial|=moge|=moze|=musze|=trzeba|=wolno"
     "|=rozumiem|=pamietam|=znam|=zgadza|przyszl|przyszed|dotarl|doszl|doszed|dostal|=dojechal|przyjecha"
@@ -224,10 +220,14 @@ _QUESTION_START = frozenset({"czy", "jak", "jaki", "jaka", "jakie", "gdzie", "il
 
 def _device_fails(toks: Sequence[Token]) -> bool:
     """'Mikrofalówka nie podgrzewa', 'ekspres nie spienia': a statement that something does not do its
-    job, whatever the verb. Questions, "nie ma", "nie przyszła" (delivery) and first person are not."""
+    job, whatever the verb. Questions, "nie ma", "nie przyszła" (delivery), first person and a person named
+    before it ("mama nie otwiera oczu": left to the danger cues and to meaning) are not."""
     if not toks or toks[0].form in _QUESTION_START:
         return False
+    person = min(term_positions(_PERSON, toks), default=len(toks))  # "mama nie otwiera oczu": no device
     for i, tok in enumerate(toks[1:-1], start=1):
+        if person < i:
+            break
         verb = toks[i + 1]
         if tok.form != "nie" or toks[i - 1].form in {"ja", "mi", "mnie", "to", "jeszcze", "juz", "ze"}:
             continue

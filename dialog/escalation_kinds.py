@@ -56,16 +56,18 @@ def danger_to_life(text: str) -> bool:
     return any(cue.matches(toks) for cue in _LIFE)
 
 
-# Someone's body is hurt or at risk (wider than ``_LIFE``: a clinic's "ból w klatce piersiowej" too). An
-# emergency's caller nobody takes at once is told the KB's sure answer only when no one is (``Transfer.answer``).
+# Someone's body is hurt, ill or at risk (a clinic's "ból w klatce piersiowej" too). An emergency's caller
+# nobody takes at once is told the KB's sure answer only when nobody is (``Transfer.answer``): a gas smell or a
+# theft may be helped by it ("how to block the SIM"), chest pain is not helped by how to book a cardiologist.
 _BODY = term(
-    "=bol|=bole|bolu|boli|zemdl|omdl|drgawk|dusz|oddych|krwaw|krwot|=rana|=rane|=ranny|=ranna|zawal|=udar|udaru"
-    "|przytomn|sinie|paraliz|potrac|pogryz|ugryz|poparz|zatru|zlaman|goraczk|uczul|wstrzas|=upadl|=upadla|=spadl"
-    "|=spadla|=porod|rodzi|=ciaz|=serce|serca|=klatce|=klatki"
+    "=bol|=bole|bolu|boli|=bola|zemdl|omdl|drgawk|dusznosc|=dusi =sie|=dusze =sie|oddych|oddechu|=tchu|krwaw"
+    "|krwot|=ranny|=ranna|=rany|zawal|=udar|udaru|przytomn|sinie|=sine|paraliz|pogryz|ugryz|ukasz|poparz|oparz"
+    "|zatrul|zatruci|goraczk|uczulen|spuch|rozcial|rozciela|padaczk|epilep|dlawi|zachlysn|klatce piersiow"
+    "|klatki piersiow|=porod|porodu|=ciaza|=ciazy|=krew|=krwi"
 )
 
 
 def someone_hurt(text: str) -> bool:
     """Words of a body hurt, ill or at risk ("ból w klatce piersiowej", "mama zemdlała"): 112 and a person,
     never a KB's practical answer (how to book a cardiologist) beside them."""
-    return danger_to_life(text) or bool(term_positions(_BODY, tokens(text)))
+    return bool(term_positions(_BODY, tokens(text)))

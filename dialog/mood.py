@@ -31,15 +31,18 @@ _MILD = term(
 _LABEL = term("zlodziej|oszust|oszusc|naciagacz|kretacz|=zlodzieje")
 # Who such a name is given to: "jesteście …", "… z was", "banda …"; "wy …" right before it. Never "od was", "u
 # was": "dzwonią oszuści od was" are impostors posing as the company, a fraud to report.
-_ADDRESSEE = term("=jestescie|=jestes|=z =was|=bando|=banda|=bandy|=bande")
-_YOU = term("=wy")
+_ADDRESSEE = term("=jestescie|=jestes|=z =was|=z =wami|=bando|=banda|=bandy|=bande")
 _NEAR = 2  # words between the label and who it names: "złodzieje z was", "jesteście bandą oszustów"
 
 
 def _addressed_labels(toks: Sequence[Token]) -> set[int]:
     """Positions of a thief's or swindler's name given to whoever the caller addresses (the company)."""
-    near, you = term_positions(_ADDRESSEE, toks), set(term_positions(_YOU, toks))
-    return {i for i in term_positions(_LABEL, toks) if i - 1 in you or any(abs(i - j) <= _NEAR for j in near)}
+    near = term_positions(_ADDRESSEE, toks)  # "wy …" by its form: the lemma "wy" is also "od was", "wam"
+    return {
+        i
+        for i in term_positions(_LABEL, toks)
+        if (i and toks[i - 1].form == "wy") or any(abs(i - j) <= _NEAR for j in near)
+    }
 
 
 def _caps(text: str) -> bool:

@@ -71,3 +71,50 @@ def test_acute_harm_is_urgent_by_its_words(text: str) -> None:
 @pytest.mark.parametrize("text", ["telewizor nie reaguje na pilota", "router nie reaguje", "strona się nie rusza"])
 def test_a_device_that_does_not_respond_is_no_emergency(text: str) -> None:
     assert detect_reason(text) != "urgent"
+
+
+# a second review: what the first round of acute cues and "podaje się za" got wrong either way
+NOT_URGENT = [
+    "Telefon syna nie reaguje na dotyk.",
+    "Dekoder nie reaguje na pilota, mąż próbował go resetować.",
+    "Dzwoniłam do kuriera, ale on nie odpowiada na telefony.",
+    "Moja sprawa się nie rusza od miesiąca, syn złożył wniosek",
+    "Insulinę podaje się za pomocą pena, a lekarz przepisał mi strzykawki",
+    "W cenniku operatora cenę podaje się za minutę",
+    "Komornik potrącił mi z emerytury za dużo",
+    "Awaria sparaliżowała cały system płatności w waszym sklepie",
+    "Prawie zemdlałam, jak zobaczyłam fakturę za telefon",
+    "Ratunku, internet nie działa od rana",
+    "Woda z gazem w ogóle nie syczy po otwarciu butelki",
+    "Mięso w multicookerze dusi się za długo",
+    "Rower łatwo ukraść, szukam mocnego zapięcia",
+    "Syn miał wczoraj atak astmy, chcę umówić wizytę u alergologa",
+    "Mama zemdlała w zeszłym tygodniu, chciałabym zapisać ją do kardiologa",
+]
+STILL_URGENT = [
+    "Ktoś dzwoni i podaje się za komornika.",
+    "Ktoś podaje się za inspektora z sanepidu",
+    "Dzwonią od was oszuści i chcą moich danych",
+    "Mama nie otwiera oczu.",
+    "Tata leży na podłodze i nie daje znaku życia.",
+    "Mąż nie budzi się, leży na podłodze.",
+    "Mama się przewróciła i nie wstaje.",
+    "Dziecko się zachłysnęło i nie łapie powietrza.",
+    "Syn się dusi",
+    "Mąż ma atak padaczki",
+    "Dziecko się dławi",
+    "Oparzyłam się wrzątkiem",
+    "Słychać syczenie z butli gazowej",
+    "padłem ofiarą oszustwa a pobraliście mi opłatę",
+    "lekarz zlekceważył objawy, a teraz mąż ma paraliż połowy twarzy",
+]
+
+
+@pytest.mark.parametrize("text", NOT_URGENT)
+def test_everyday_words_of_the_acute_cues_are_no_emergency(text: str) -> None:
+    assert detect_reason(text) != "urgent"
+
+
+@pytest.mark.parametrize("text", STILL_URGENT)
+def test_emergencies_a_second_review_found_missed_are_urgent(text: str) -> None:
+    assert detect_reason(text) == "urgent"
