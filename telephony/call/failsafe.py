@@ -28,7 +28,8 @@ async def fail_safe(
 
     With no fallback number configured there is nobody to connect to: the apology asks the caller to call
     again and the call ends; if that apology could not play, closing the stream makes Twilio say it (the
-    TwiML after ``</Connect>`` says the same sentence and hangs up)."""
+    TwiML after ``</Connect>`` says the same sentence and hangs up). Not on a stalled stream: its close may
+    never reach Twilio (the media path is what broke), so the REST hang-up carries the apology instead."""
     number, apology = deps.fallback_number, deps.fail_safe_apology
     spoken = in_stream and await mouth.apologise(apology, deps.synthesizer, sid)
     if number:
@@ -36,8 +37,8 @@ async def fail_safe(
             deps.metrics.transfer("fallback", "fallback")
         await deps.call_control.transfer_to_number(sid, number, None if spoken else apology)
         ended("fallback")
-    elif spoken:
-        await deps.call_control.hang_up(sid)
+    elif spoken or not in_stream:  # a stalled stream's close may never reach Twilio: the REST call ends it
+        await deps.call_control.hang_up(sid, None if spoken else apology)
         ended("fallback")  # the fail-safe ran (no transfer counted: there was nobody to transfer to)
     else:
         ended("fallback_twiml")
