@@ -58,11 +58,15 @@ async def start_fail_safe(
     """After a failure anywhere in the call: ``fail_safe`` becomes the call's one bot action (whatever was
     being said is cut off), not to be interrupted; ``in_stream`` as for ``fail_safe``. If the fail-safe
     itself failed (``Floor.fail``), the channel is closed instead: that makes Twilio run the
-    apology-and-dial TwiML after ``</Connect>``."""
+    apology-and-dial TwiML after ``</Connect>``. A stall (``in_stream`` False) while the fail-safe apologises
+    in the stream is no failure of it: the apology stops and the fail-safe goes on to its REST step, saying
+    it there (closing the stream instead would end the call before that step, the caller left unanswered)."""
     if not floor.fail():
+        if not in_stream and mouth.cut_apology():
+            return
         ended("fallback_twiml")
         with contextlib.suppress(Exception):
             await channel.close()
         return
-    await action.interrupt()
+    await action.interrupt(in_stream)
     action.start(fail_safe(deps, mouth, sid, channel, ended, in_stream), interruptible=False)

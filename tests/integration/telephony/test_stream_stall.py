@@ -173,3 +173,24 @@ async def test_a_stalled_stream_without_a_fallback_number_is_hung_up_by_twilio_s
         await far.close()
         record = await _record(store)
     assert record is not None and record["ended"] == "fallback"
+
+
+class _FailingGreeting(ScriptedDialog):
+    """A dialog that fails at once: the fail-safe apologises in the stream, waiting for the apology's marks."""
+
+    async def greet(self, session_id: str | None, caller: CallerInfo) -> Outcome:
+        raise ConnectionError("redis is down")
+
+
+async def test_a_stall_while_the_fail_safe_apologises_in_the_stream_gets_the_transfer_saying_the_apology() -> None:
+    # Before: the stall found the fail-safe running and closed the stream; the call ended before the apology's
+    # marks (none come back: mark timeout 30 s) and the transfer never ran, the caller left with nothing.
+    store, control = MemoryStore(), FakeCallControl()
+    async with gateway(_deps(store, control, _FailingGreeting()), store) as base:
+        far = await FarEnd.dial(base, PUBLIC, TOKEN, SID)
+        await far.frames(0.1)  # then nothing, the apology's marks included
+        record = await _record(store)
+        await far.close()
+    assert control.actions == [("transfer", SID, FALLBACK, TEXTS.apology)]  # not heard for sure: Twilio says it
+    assert record is not None and record["ended"] == "fallback"
+    assert len(record["errors"]) == 2 and "StreamStalled" in record["errors"][1]
