@@ -77,7 +77,9 @@ class AudioChannel(Protocol):
 class CallControl(Protocol):
     """Actions on the call itself (Twilio REST API, or a local stand-in)."""
 
-    async def hang_up(self, call_sid: str) -> None: ...
+    async def hang_up(self, call_sid: str, goodbye: str | None = None) -> None:
+        """End the call; ``goodbye``: Twilio says it first (the media stream may be what broke)."""
+        ...
 
     async def transfer_to_number(self, call_sid: str, number: str, announcement: str | None = None) -> None:
         """Redirect the live call to dial a number (fallback or a human queue)."""

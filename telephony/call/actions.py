@@ -55,8 +55,10 @@ class BotAction:
         await self.interrupt()
         self.start(coro)
 
-    async def interrupt(self) -> None:
-        """Barge-in: ``clear`` at once, cancel the action; keep what the caller did not get to hear."""
+    async def interrupt(self, in_stream: bool = True) -> None:
+        """Barge-in: ``clear`` at once, cancel the action; keep what the caller did not get to hear.
+        ``in_stream`` False (a stalled stream): no ``clear`` (a back-pressured socket would hold up the
+        fail-safe's REST call for its send timeout); the line counts as gone, what was sent settles by the clock."""
         task = self.task if self.acting else None
         if not self.floor.interrupt(task is not None):
             return
@@ -64,7 +66,10 @@ class BotAction:
             self.metrics.barge_in()  # the caller talked over audio they had not heard out
         if task is not None:
             task.cancel()
-        await self.playout.clear()
+        if in_stream:
+            await self.playout.clear()
+        else:
+            self.playout.hang_up()
         if task is not None:
             await asyncio.gather(task, return_exceptions=True)
         self.floor.interrupted(task is not None, self.mouth.heard_s())

@@ -23,12 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Reservation:
     """One admitted call's line, promised to its stream until ``expires`` (compared by identity: each is one
-    webhook's, whatever its expiry)."""
+    webhook's, whatever its expiry). ``taken``: a phone stream consumed it, maybe another call's (streams
+    take the oldest), until its webhook's ``release`` settles that."""
 
     expires: float
+    taken: bool = False
 
 
 class Admission:
@@ -72,10 +74,17 @@ class Admission:
 
     def release(self, reservation: Reservation) -> None:
         """Give back ``reservation``: the webhook that took it failed (its caller got the fallback TwiML, no
-        stream will come). Before, such a line stayed taken for ``reserve_s``. Only if it is still held: one
-        that expired (or that a stream took) is no longer this webhook's, and another call's is not to free."""
+        stream will come). Before, such a line stayed taken for ``reserve_s``. Still held: it goes. Taken by
+        another call's stream (phone streams take the oldest): that call's own reservation is the one no
+        stream will come for now, so the newest one goes (reservations are alike but for their expiry), once.
+        Expired: nothing; it is no longer this webhook's, and another call's is not to free."""
+        self._expire()
         if reservation in self._reserved:
             self._reserved.remove(reservation)
+        elif reservation.taken:
+            reservation.taken = False  # a retry of the failure path frees nothing more
+            if self._reserved:
+                self._reserved.pop()
 
     def started(self, call_id: str, *, phone: bool = True, reservation: Reservation | None = None) -> None:
         """The call's stream started here: a reservation (if this worker holds one) becomes the call; the
@@ -86,10 +95,11 @@ class Admission:
         ``phone=False``: a browser's talk with the same pipeline (the playground), counted against the
         limit like a call (it costs the same CPU) but never in ``active_calls`` (no caller to hand over)."""
         self._expire()
-        if reservation is not None and reservation in self._reserved:
-            self._reserved.remove(reservation)
+        if reservation is not None:  # its own; one that expired (or was given back) holds no line to take
+            if reservation in self._reserved:
+                self._reserved.remove(reservation)
         elif self._reserved:
-            self._reserved.popleft()
+            self._reserved.popleft().taken = True  # maybe another webhook's: its ``release`` must know
         self._active.add(call_id)
         if not phone:
             self._local.add(call_id)

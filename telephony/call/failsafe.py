@@ -28,7 +28,8 @@ async def fail_safe(
 
     With no fallback number configured there is nobody to connect to: the apology asks the caller to call
     again and the call ends; if that apology could not play, closing the stream makes Twilio say it (the
-    TwiML after ``</Connect>`` says the same sentence and hangs up)."""
+    TwiML after ``</Connect>`` says the same sentence and hangs up). Not on a stalled stream: its close may
+    never reach Twilio (the media path is what broke), so the REST hang-up carries the apology instead."""
     number, apology = deps.fallback_number, deps.fail_safe_apology
     spoken = in_stream and await mouth.apologise(apology, deps.synthesizer, sid)
     if number:
@@ -36,8 +37,8 @@ async def fail_safe(
             deps.metrics.transfer("fallback", "fallback")
         await deps.call_control.transfer_to_number(sid, number, None if spoken else apology)
         ended("fallback")
-    elif spoken:
-        await deps.call_control.hang_up(sid)
+    elif spoken or not in_stream:  # a stalled stream's close may never reach Twilio: the REST call ends it
+        await deps.call_control.hang_up(sid, None if spoken else apology)
         ended("fallback")  # the fail-safe ran (no transfer counted: there was nobody to transfer to)
     else:
         ended("fallback_twiml")
@@ -57,11 +58,15 @@ async def start_fail_safe(
     """After a failure anywhere in the call: ``fail_safe`` becomes the call's one bot action (whatever was
     being said is cut off), not to be interrupted; ``in_stream`` as for ``fail_safe``. If the fail-safe
     itself failed (``Floor.fail``), the channel is closed instead: that makes Twilio run the
-    apology-and-dial TwiML after ``</Connect>``."""
+    apology-and-dial TwiML after ``</Connect>``. A stall (``in_stream`` False) while the fail-safe apologises
+    in the stream is no failure of it: the apology stops and the fail-safe goes on to its REST step, saying
+    it there (closing the stream instead would end the call before that step, the caller left unanswered)."""
     if not floor.fail():
+        if not in_stream and mouth.cut_apology():
+            return
         ended("fallback_twiml")
         with contextlib.suppress(Exception):
             await channel.close()
         return
-    await action.interrupt()
+    await action.interrupt(in_stream)
     action.start(fail_safe(deps, mouth, sid, channel, ended, in_stream), interruptible=False)

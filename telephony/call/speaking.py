@@ -39,6 +39,7 @@ class Mouth:
         self.floor, self.playout, self.prompts, self.heard, self.turns = floor, playout, prompts, heard, turns
         self.mark_timeout_s = mark_timeout_s
         self.saying: list[Segment] = []  # the segments of what the bot says now
+        self._apology: asyncio.Task[bool] | None = None  # the fail-safe apology while it plays
 
     async def say(self, text: str, timing: TurnTiming | None) -> None:
         """A reply (``timing`` of its turn: the first audio sent is stamped there) or a prompt (None)."""
@@ -64,7 +65,26 @@ class Mouth:
 
     async def apologise(self, apology: str, synthesizer: Synthesizer, call_sid: str) -> bool:
         """Fail-safe: the apology from cached audio (synthesized now, 5 s at most, when not prewarmed),
-        played out. False when it could not be played: then Twilio must say it."""
+        played out. False when it could not be played, or the stream stalled meanwhile (``cut_apology``):
+        then Twilio must say it."""
+        self._apology = asyncio.ensure_future(self._apologise(apology, synthesizer, call_sid))
+        try:
+            await asyncio.wait({self._apology})
+        finally:
+            self._apology.cancel()  # this one cancelled (the call is over): the apology goes with it
+        return not self._apology.cancelled() and self._apology.result()
+
+    def cut_apology(self) -> bool:
+        """The stream stalled while the apology plays: it stops at once (no marks will come back, and waiting
+        for them would outlast the call, whose REST step then never runs) and counts as not said, so the
+        REST call carries it. False when no apology is playing."""
+        if self._apology is None or self._apology.done():
+            return False
+        self._apology.cancel()
+        self.playout.hang_up()  # what was sent settles by the clock: nothing comes back from this stream
+        return True
+
+    async def _apologise(self, apology: str, synthesizer: Synthesizer, call_sid: str) -> bool:
         try:
             if self.prompts.get(apology) is None:  # not prewarmed: synthesis may be what is broken
                 self.prompts.put(apology, await asyncio.wait_for(synthesizer.synthesize(apology, RATE), 5.0))

@@ -102,7 +102,7 @@ class PageControl:
     def __init__(self, notes: Notes) -> None:
         self.notes = notes
 
-    async def hang_up(self, call_sid: str) -> None:
+    async def hang_up(self, call_sid: str, goodbye: str | None = None) -> None:
         self.notes.put("end", how="hung_up", text="Bot zakończył rozmowę.")
 
     async def transfer_to_number(self, call_sid: str, number: str, announcement: str | None = None) -> None:

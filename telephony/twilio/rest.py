@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from telephony.twilio.twiml import dial_twiml
+from telephony.twilio.twiml import dial_twiml, hangup_twiml
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +78,12 @@ class TwilioRestClient:
         self._cooldown_s, self._clock = cooldown_s, clock
         self._down_until = 0.0
 
-    async def hang_up(self, call_sid: str) -> None:
-        """End the call now; a call that already ended counts as done."""
+    async def hang_up(self, call_sid: str, goodbye: str | None = None) -> None:
+        """End the call now (``goodbye``: Twilio says it first, with TwiML ``<Say>`` then ``<Hangup>``, which
+        reaches the caller when our media stream cannot); a call that already ended counts as done."""
+        data = {"Twiml": hangup_twiml(goodbye)} if goodbye else {"Status": "completed"}
         try:
-            await self.update_call(call_sid, {"Status": "completed"})
+            await self.update_call(call_sid, data)
         except CallNotActiveError:
             log.info("hang_up: call %s had already ended", call_sid)
 

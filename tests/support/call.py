@@ -141,8 +141,8 @@ class FakeCallControl:
     fail: bool = False
     actions: list[tuple[str, ...]] = field(default_factory=list)
 
-    async def hang_up(self, call_sid: str) -> None:
-        self.actions.append(("hang_up", call_sid))
+    async def hang_up(self, call_sid: str, goodbye: str | None = None) -> None:
+        self.actions.append(("hang_up", call_sid) if goodbye is None else ("hang_up", call_sid, goodbye))
 
     async def transfer_to_number(self, call_sid: str, number: str, announcement: str | None = None) -> None:
         if self.fail:

@@ -157,3 +157,40 @@ async def test_a_far_end_that_takes_no_audio_gets_the_fallback_with_twilio_sayin
     assert control.actions == [("transfer", SID, FALLBACK, TEXTS.apology)]  # Twilio says it: the stream can't
     assert took < STALL_S + 5.0
     assert record is not None and record["ended"] == "fallback"
+
+
+async def test_a_stalled_stream_without_a_fallback_number_is_hung_up_by_twilio_saying_the_apology() -> None:
+    store, control = MemoryStore(), FakeCallControl()
+    deps = replace(_deps(store, control), fallback_number="")  # nobody to connect to: the call ends
+    async with gateway(deps, store) as base:
+        far = await FarEnd.dial(base, PUBLIC, TOKEN, SID)
+        await far.frames(len(GREETING) * MS_PER_CHAR / 1000 + 0.5)
+        quiet_at = far.now()  # Twilio's side sends nothing from here and keeps the socket
+        await _until(lambda: bool(control.actions), timeout_s=10.0)
+        # closing the stream alone may never reach Twilio on a broken media path: the REST call ends the call
+        assert control.actions == [("hang_up", SID, TEXTS.unavailable)]  # "call again later"
+        assert far.audio_s(after=quiet_at) == 0.0
+        await far.close()
+        record = await _record(store)
+    assert record is not None and record["ended"] == "fallback"
+
+
+class _FailingGreeting(ScriptedDialog):
+    """A dialog that fails at once: the fail-safe apologises in the stream, waiting for the apology's marks."""
+
+    async def greet(self, session_id: str | None, caller: CallerInfo) -> Outcome:
+        raise ConnectionError("redis is down")
+
+
+async def test_a_stall_while_the_fail_safe_apologises_in_the_stream_gets_the_transfer_saying_the_apology() -> None:
+    # Before: the stall found the fail-safe running and closed the stream; the call ended before the apology's
+    # marks (none come back: mark timeout 30 s) and the transfer never ran, the caller left with nothing.
+    store, control = MemoryStore(), FakeCallControl()
+    async with gateway(_deps(store, control, _FailingGreeting()), store) as base:
+        far = await FarEnd.dial(base, PUBLIC, TOKEN, SID)
+        await far.frames(0.1)  # then nothing, the apology's marks included
+        record = await _record(store)
+        await far.close()
+    assert control.actions == [("transfer", SID, FALLBACK, TEXTS.apology)]  # not heard for sure: Twilio says it
+    assert record is not None and record["ended"] == "fallback"
+    assert len(record["errors"]) == 2 and "StreamStalled" in record["errors"][1]

@@ -304,6 +304,14 @@ async def test_hang_up_on_ended_call_is_not_an_error() -> None:
     assert len(api.requests) == 1
 
 
+async def test_hang_up_with_a_goodbye_posts_say_then_hangup_twiml() -> None:
+    api = TwilioApiRecorder()
+    await api.client().hang_up(CALL_SID, "Proszę zadzwonić później.")
+    (req,) = api.requests
+    root = _xml(_form(req)["Twiml"][0])  # Twilio says it: the media stream may be what broke
+    assert [(c.tag, c.text) for c in root] == [("Say", "Proszę zadzwonić później."), ("Hangup", None)]
+
+
 async def test_transfer_posts_dial_twiml() -> None:
     api = TwilioApiRecorder()
     await api.client().transfer_to_number(CALL_SID, "+48221112233", "Łączę z konsultantem.")
