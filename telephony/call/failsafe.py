@@ -37,7 +37,7 @@ async def fail_safe(
             deps.metrics.transfer("fallback", "fallback")
         await deps.call_control.transfer_to_number(sid, number, None if spoken else apology)
         ended("fallback")
-    elif spoken or not in_stream:  # a stalled stream's close may never reach Twilio: the REST call ends it
+    elif spoken or not in_stream or mouth.apology_cut:  # a stalled stream's close may never reach Twilio
         await deps.call_control.hang_up(sid, None if spoken else apology)
         ended("fallback")  # the fail-safe ran (no transfer counted: there was nobody to transfer to)
     else:

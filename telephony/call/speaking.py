@@ -40,6 +40,7 @@ class Mouth:
         self.mark_timeout_s = mark_timeout_s
         self.saying: list[Segment] = []  # the segments of what the bot says now
         self._apology: asyncio.Task[bool] | None = None  # the fail-safe apology while it plays
+        self.apology_cut = False  # the stream stalled while the apology played (``cut_apology``)
 
     async def say(self, text: str, timing: TurnTiming | None) -> None:
         """A reply (``timing`` of its turn: the first audio sent is stamped there) or a prompt (None)."""
@@ -81,6 +82,7 @@ class Mouth:
         if self._apology is None or self._apology.done():
             return False
         self._apology.cancel()
+        self.apology_cut = True  # the fail-safe's REST step must say it: this stream's close may never arrive
         self.playout.hang_up()  # what was sent settles by the clock: nothing comes back from this stream
         return True
 

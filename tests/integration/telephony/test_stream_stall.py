@@ -194,3 +194,17 @@ async def test_a_stall_while_the_fail_safe_apologises_in_the_stream_gets_the_tra
     assert control.actions == [("transfer", SID, FALLBACK, TEXTS.apology)]  # not heard for sure: Twilio says it
     assert record is not None and record["ended"] == "fallback"
     assert len(record["errors"]) == 2 and "StreamStalled" in record["errors"][1]
+
+
+async def test_a_stall_while_the_apology_plays_without_a_fallback_number_is_hung_up_by_twilio() -> None:
+    # A review: with no number, the cut apology took the close-the-stream branch, which a broken media path may
+    # never carry to Twilio; the caller heard nothing and nothing ended the call.
+    store, control = MemoryStore(), FakeCallControl()
+    deps = replace(_deps(store, control, _FailingGreeting()), fallback_number="")
+    async with gateway(deps, store) as base:
+        far = await FarEnd.dial(base, PUBLIC, TOKEN, SID)
+        await far.frames(0.1)  # then nothing, the apology's marks included
+        record = await _record(store)
+        await far.close()
+    assert control.actions == [("hang_up", SID, TEXTS.unavailable)]
+    assert record is not None and record["ended"] == "fallback"
