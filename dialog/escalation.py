@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from dialog import escalation_words as w
 from dialog.engine_cues import Cue, Token, cues, term, term_positions, tokens
+from dialog.escalation_scenes import urgent_scene
 from dialog.mood import mood
 from dialog.numbers import is_number_word
 from dialog.ports import Reason
@@ -87,12 +88,11 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "karte|karty|karta|=konto|koncie|=konta|danych|=dane|=numer|numeru|duplikat|umow|dowod",
         ),
     )
-    + cues(w.POSING, unless=w.NOT_POSING)  # someone posing as the company, a bank, the police, a bailiff
-    + cues(w.ACUTE, w.PARALYSED, unless=w.NOT_NOW)  # fainting, fits, breathlessness now (not a visit, not "prawie")
-    + cues("=ratunku", unless=f"{w.THINGS}|internet|dziala|zalogow|faktur|rachun")  # not "ratunku, internet padł"
-    + cues(w.CHOKING, ("gaz|butl", "sycz"), unless=f"{w.COOKING}|woda|wody|napoj|butelk|saturator|syfon|gazowan")
-    # someone who does not respond ("tata upadł i nie reaguje"), not a remote, a case or a courier
-    + cues((w.NOT_RESPONDING, w.PERSONS), (w.NOT_RESPONDING, w.BODY_SCENE), w.FALLEN, unless=w.THINGS)
+    # fainting, fits, breathlessness (not "prawie zemdlałam"), a fall; impostors, choking and someone who does not
+    # respond are ``dialog.escalation_scenes``' (their everyday look-alikes are told apart next to the words)
+    + cues(w.ACUTE, w.PARALYSED, w.FALLEN, unless=w.NOT_NOW)
+    + cues("=ratunku", unless="internet|dziala|zalogow|aplikac|stron|faktur|rachun")  # not "ratunku, internet padł"
+    + cues(("gaz|butl", "sycz"), unless="woda|wody|napoj|butelk|saturator|syfon|gazowan")  # not soda water
     # a fraud, unless the caller accuses the company (below): "oszukaliście", or "to oszustwo" beside a charge
     # "you" made; someone else's fraud told beside such a charge ("ktoś mnie oszukał i naliczyliście…") stays
     + cues("oszust!oszustw|oszuk|wyludz", unless=w.CHEATED_BY_YOU)
@@ -224,10 +224,10 @@ def _device_fails(toks: Sequence[Token]) -> bool:
     before it ("mama nie otwiera oczu": left to the danger cues and to meaning) are not."""
     if not toks or toks[0].form in _QUESTION_START:
         return False
-    person = min(term_positions(_PERSON, toks), default=len(toks))  # "mama nie otwiera oczu": no device
+    persons = set(term_positions(_PERSON, toks))  # "mama nie otwiera oczu": no device ("mamie pralkę i ona…" is)
     for i, tok in enumerate(toks[1:-1], start=1):
-        if person < i:
-            break
+        if i - 1 in persons or i - 2 in persons:
+            continue
         verb = toks[i + 1]
         if tok.form != "nie" or toks[i - 1].form in {"ja", "mi", "mnie", "to", "jeszcze", "juz", "ze"}:
             continue
@@ -248,7 +248,7 @@ def declines_human(text: str) -> bool:
 def urgent_cue(text: str) -> bool:
     """An urgent cue in the words themselves (danger, threat, fraud), anger aside."""
     toks = tokens(text)
-    return any(cue.matches(toks) for cue in _CUES["urgent"])
+    return any(cue.matches(toks) for cue in _CUES["urgent"]) or urgent_scene(toks)
 
 
 def detect_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:
@@ -259,6 +259,8 @@ def detect_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:
     for reason in ("urgent", "complaint", "individual_offer"):
         if any(cue.matches(toks) for cue in _CUES[reason]):
             found.append(reason)
+    if "urgent" not in found and urgent_scene(toks):
+        found.append("urgent")
     if "complaint" not in found and _device_fails(toks) and not _COMPLAINT_GUARD.matches(toks):
         found.append("complaint")
     if "urgent" not in found and mood(text, previous) == "angry":

@@ -63,7 +63,8 @@ _BODY = term(
     "=bol|=bole|bolu|boli|=bola|zemdl|omdl|drgawk|dusznosc|=dusi =sie|=dusze =sie|oddych|oddechu|=tchu|krwaw"
     "|krwot|=ranny|=ranna|=rany|zawal|=udar|udaru|przytomn|sinie|=sine|paraliz|pogryz|ugryz|ukasz|poparz|oparz"
     "|zatrul|zatruci|goraczk|uczulen|spuch|rozcial|rozciela|padaczk|epilep|dlawi|zachlysn|klatce piersiow"
-    "|klatki piersiow|=porod|porodu|=ciaza|=ciazy|=krew|=krwi"
+    "|klatki piersiow|=porod|porodu|=ciaza|=ciazy|=krew|=krwi|nieprzytomn|polkn|zadlawil|udusil|porazen|porazil"
+    "|potrac|reanimac|karetk|=nie =oddycha|upadl|upadla|przewrocil|przewrocila|=nie =reaguje|oczu"
 )
 
 

@@ -31,10 +31,9 @@ ACUTE = (
     "|=nie =moze =oddychac|=nie =moge =oddychac|=atak =astmy|=ataku =astmy|=sinieje|=sine =usta|padaczk|epilep"
     "|dlawi|zachlysn|=zlapac =tchu|=zlapac =oddechu|=nie =lapie =powietrza"
 )
-NOT_NOW = (
-    "=prawie|myslal|rachun|faktur|=cena|=ceny|=cene|zapis|umowi|skierowan|wczoraj|tygodni|miesiac|czest|holter"
-    "|alergolog|kardiolog|neurolog|pulmonolog|spirometr|szczepien"
-)
+# Only figures of speech: "mama zemdlała, wczoraj też" is an emergency now, and a visit to book after last
+# week's attack reaching the urgent queue costs an agent's minute, a missed faint far more (a review).
+NOT_NOW = "=prawie|myslal|myslalam|myslalem"
 PARALYSED = ("paraliz|sparalizowan", "twarz|=reka|=reki|=reke|=noga|=nogi|=noge|=cialo|=ciala|polow")
 CHOKING = "=dusi =sie|=sie =dusi|=dusze =sie"
 COOKING = "mies|garn|gulasz|multicook|piekarnik|potraw|=sos|warzyw|przepis|=pokrywk"
@@ -47,7 +46,7 @@ NOT_RESPONDING = (
 FALLEN = ("=nie =wstaje|=nie =moze =wstac", "upadl|upadla|przewrocil|przewrocila|podlog|=ziemi|=lezy")
 BODY_SCENE = (
     "=lezy|upadl|upadla|przewrocil|przewrocila|podlog|=ziemi|=ziemie|oczu|=oddycha|oddech|powietrz|przytomn"
-    "|zemdl|wolanie|wolania|=budzi|obudzic|=zycia|=nie =wstaje"
+    "|zemdl|wolanie|wolania|=zycia|=nie =wstaje"
 )
 PERSONS = (
     "=mama|=tata|dzieck|=syn|=corka|=maz|=zona|czlowiek|babci|dziad|pacjent|=brat|=siostra|kolega|kolezank"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dialog.escalation import detect_reason
+from dialog.escalation_kinds import someone_hurt
 from dialog.mood import without_insults
 
 # someone else's fraud, told together with a charge the company made: still a fraud (urgent, 112 advice)
@@ -88,9 +89,12 @@ NOT_URGENT = [
     "Woda z gazem w ogóle nie syczy po otwarciu butelki",
     "Mięso w multicookerze dusi się za długo",
     "Rower łatwo ukraść, szukam mocnego zapięcia",
-    "Syn miał wczoraj atak astmy, chcę umówić wizytę u alergologa",
-    "Mama zemdlała w zeszłym tygodniu, chciałabym zapisać ją do kardiologa",
+    "syn się nie budzi rano do szkoły, jak ustawić budzik",
+    "mąż nie reaguje na moje prośby, żeby zapłacić za abonament",
 ]
+# Left urgent on purpose (a third review): "syn miał wczoraj atak astmy, chcę umówić wizytę" reaches the urgent
+# queue, because the words that would tell a past attack apart ("wczoraj", "tygodnia") also come with emergencies
+# happening now ("mama zemdlała, wczoraj też"); an agent's minute costs less than a missed faint.
 STILL_URGENT = [
     "Ktoś dzwoni i podaje się za komornika.",
     "Ktoś podaje się za inspektora z sanepidu",
@@ -107,6 +111,17 @@ STILL_URGENT = [
     "Słychać syczenie z butli gazowej",
     "padłem ofiarą oszustwa a pobraliście mi opłatę",
     "lekarz zlekceważył objawy, a teraz mąż ma paraliż połowy twarzy",
+    # a third review: a guard word elsewhere in the sentence cancelled these
+    "mama zemdlała, wczoraj też",
+    "córka ma duszności, często tak ma",
+    "dzwonię z telefonu sąsiada, mama się przewróciła i nie wstaje",
+    "telefon mi wypadł, bo tata upadł i nie reaguje",
+    "w sklepie jakiś pan upadł i nie reaguje",
+    "kurier upadł przed domem i nie wstaje",
+    "dziecko się dusi kawałkiem mięsa",
+    "babcia się dusi, woda nie pomaga",
+    "ktoś dzwoni, podaje się za konsultanta i oferuje internet za darmo",
+    "pan podaje się za pracownika banku i mówi, że za miesiąc zablokują konto",
 ]
 
 
@@ -118,3 +133,20 @@ def test_everyday_words_of_the_acute_cues_are_no_emergency(text: str) -> None:
 @pytest.mark.parametrize("text", STILL_URGENT)
 def test_emergencies_a_second_review_found_missed_are_urgent(text: str) -> None:
     assert detect_reason(text) == "urgent"
+
+
+def test_a_device_given_to_someone_still_fails() -> None:
+    """Only a person right before "nie" is its subject: "kupiłem mamie pralkę i ona nie wiruje" is a defect."""
+    assert detect_reason("kupiłem mamie pralkę i ona nie wiruje") == "complaint"
+
+
+@pytest.mark.parametrize(
+    "text", ["mój syn połknął baterię", "mąż jest nieprzytomny", "tatę potrącił samochód", "mama nie otwiera oczu"]
+)
+def test_someone_hurt_hears_no_kb_answer_beside_the_emergency(text: str) -> None:
+    assert someone_hurt(text)
+
+
+@pytest.mark.parametrize("text", ["ukradli mi telefon, mam abonament rodzinny", "czuję gaz od rana"])
+def test_a_theft_or_a_gas_smell_may_hear_the_kbs_practical_answer(text: str) -> None:
+    assert not someone_hurt(text)

@@ -1,0 +1,69 @@
+"""Emergencies whose words also name everyday things: someone who does not respond (a remote does not either),
+someone choking (a stew "dusi się" too), an impostor ("podaje się za konsultanta"; a medicine "podaje się za
+pomocą zastrzyku").
+
+Why apart from the cue table of ``dialog.escalation``: a cue's ``unless`` guard looks at the whole sentence, and
+a review showed what that costs here: "dzwonię z telefonu sąsiada, mama się przewróciła i nie wstaje" lost its
+emergency to the word "telefon", "dziecko się dusi kawałkiem mięsa" to "mięsa". These checks look next to the
+words that matter instead: the thing just before "nie reaguje", the word just after "podaje się za".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dialog import escalation_words as w
+from dialog.engine_cues import Term, Token, term, term_positions
+
+_NOT_RESPONDING = term(w.NOT_RESPONDING)
+_PERSONS = term(w.PERSONS)
+_BODY_SCENE = term(w.BODY_SCENE)
+_THINGS = term(w.THINGS)
+_ERRANDS = term("prosb|uwag|mail|wiadomos|=sms|budzik|=rano|szkol|upomnien|wezwan|pism|=list|telefon|rachun|faktur")
+_CHOKING = term(w.CHOKING)
+_COOKING = term(w.COOKING)
+_POSING = term(w.POSING)
+_NOT_POSING = frozenset(w.NOT_POSING.split("|"))
+BEFORE, AFTER = 3, 5  # tokens: "telefon syna nie reaguje", "nie reaguje na moje prośby"
+
+
+def _near(compiled: Term, toks: Sequence[Token], start: int, stop: int) -> bool:
+    """``compiled`` within ``toks[start:stop]`` (clipped to the sentence)."""
+    lo, hi = max(0, start), min(len(toks), stop)
+    return lo < hi and bool(term_positions(compiled, toks[lo:hi]))
+
+
+def unresponsive(toks: Sequence[Token]) -> bool:
+    """'Tata upadł i nie reaguje', 'mama nie otwiera oczu': a scene of a body, or a person whose "nie reaguje"
+    has no thing just before it ("telefon syna nie reaguje") and no errand just after ("nie reaguje na moje
+    prośby", "nie budzi się rano do szkoły")."""
+    for p in term_positions(_NOT_RESPONDING, toks):
+        if term_positions(_BODY_SCENE, toks):
+            return True
+        person = bool(term_positions(_PERSONS, toks))
+        if person and not _near(_THINGS, toks, p - BEFORE, p) and not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER):
+            return True
+    return False
+
+
+def choking(toks: Sequence[Token]) -> bool:
+    """'Syn się dusi', 'dziecko się dusi kawałkiem mięsa' (a person named), not 'mięso dusi się za długo'."""
+    return bool(term_positions(_CHOKING, toks)) and (
+        bool(term_positions(_PERSONS, toks)) or not term_positions(_COOKING, toks)
+    )
+
+
+def impostor(toks: Sequence[Token]) -> bool:
+    """'Podaje się za konsultanta / komornika': anyone, unless a manner or a unit follows the "za" ("za pomocą",
+    "za minutę"); a missed scam costs more than a false alarm, so the exceptions are listed, not the roles."""
+    for p in term_positions(_POSING, toks):
+        za = next((i for i in range(p + 1, min(len(toks), p + 5)) if toks[i].form == "za"), None)
+        after = toks[za + 1].form if za is not None and za + 1 < len(toks) else ""
+        if f"=za ={after}" not in _NOT_POSING:
+            return True
+    return False
+
+
+def urgent_scene(toks: Sequence[Token]) -> bool:
+    """Any of the three."""
+    return unresponsive(toks) or choking(toks) or impostor(toks)
