@@ -8,23 +8,17 @@ phone integration on the same API (``channel: "phone"``, it hands over itself) s
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
 from dialog import catalogue
 from telephony.agents.repo import AgentRepo
 from telephony.agents.roster import Agent
-from telephony.app.build import build_gateway
-from telephony.app.factory import gateway_app
-from telephony.app.services import Services, build_dialog
-from tests.support.access import key, settings_for
-from tests.support.servers import free_port, serve_in_loop
+from tests.support.chat_gateway import chat_gateway
+from tests.support.chat_gateway import first_chat as chat
 
 ANNA = Agent(id="anna", name="Anna", contact="client:anna", queues=("obsluga", "reklamacje"), token_sha256="a" * 64)
 PHONE_NOTICE = "Rozmowa jest nagrywana. Administratorem danych jest Zielony Ogród sp. z o.o."
@@ -54,31 +48,8 @@ async def world(redis_url: str, tmp_path: Path) -> AsyncIterator[tuple[httpx.Asy
     and a client with the chat's API key; the prefix's keys are removed after."""
     prompts = tmp_path / "prompts.yaml"
     prompts.write_text(f"prompts:\n  rodo_notice: {PHONE_NOTICE}\n  rodo_notice_written: {CHAT_NOTICE}\n", "utf-8")
-    port = free_port()
-    settings = settings_for(redis_url, tmp_path, [ANNA], redis_prefix=f"wr{uuid.uuid4().hex[:8]}:",
-                            public_url=f"http://127.0.0.1:{port}", prompts_path=str(prompts))  # fmt: skip
-    gateway = build_gateway(settings)
-    assert gateway.transfer is not None
-    services = Services(settings, gateway.store, build_dialog(settings, gateway.store))
-    redis = Redis.from_url(redis_url, decode_responses=True)
-    try:
-        async with (
-            serve_in_loop(gateway_app(gateway, services), port) as url,
-            httpx.AsyncClient(base_url=url, headers=key(), timeout=30) as http,
-        ):
-            yield http, gateway.transfer.agents.agents
-    finally:
-        keys = [k async for k in redis.scan_iter(f"{settings.redis_prefix}*")]
-        if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
-
-
-async def chat(http: httpx.AsyncClient, text: str, channel: str = "chat") -> dict[str, Any]:
-    """The first message of a new conversation, and the reply's fields."""
-    response = await http.post("/v1/chat", json={"text": text, "channel": channel})
-    assert response.status_code == 200, response.text
-    return dict(response.json())
+    async with chat_gateway(redis_url, tmp_path, [ANNA], "wr", prompts_path=str(prompts)) as world:
+        yield world
 
 
 async def test_a_chat_handed_to_an_agent_or_refused_reads_no_phone_wording(

@@ -7,25 +7,19 @@ caller, or for a request for a person; and the urgent hand-off itself is unchang
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
 from dialog import catalogue
 from dialog.kb import load_kb
 from telephony.agents.repo import AgentRepo
 from telephony.agents.roster import Agent
-from telephony.app.build import build_gateway
-from telephony.app.factory import gateway_app
-from telephony.app.services import Services, build_dialog
-from tests.support.access import key, settings_for
+from tests.support.chat_gateway import chat_gateway
+from tests.support.chat_gateway import first_chat as chat
 from tests.support.paths import DATA
-from tests.support.servers import free_port, serve_in_loop
 
 KB = DATA / "walkthrough_telecom" / "kb.yaml"
 ANNA = Agent(id="anna", name="Anna", contact="client:anna", queues=("obsluga",), token_sha256="a" * 64)
@@ -36,30 +30,8 @@ BLOCK_SIM = load_kb(KB).entries["kradziez-telefonu"].answer
 @pytest.fixture
 async def world(redis_url: str, tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, AgentRepo]]:
     """One gateway serving the real engine on the walkthrough's KB (Anna offline), and a chat client."""
-    port = free_port()
-    settings = settings_for(redis_url, tmp_path, [ANNA], redis_prefix=f"ua{uuid.uuid4().hex[:8]}:",
-                            public_url=f"http://127.0.0.1:{port}", kb_path=str(KB))  # fmt: skip
-    gateway = build_gateway(settings)
-    assert gateway.transfer is not None
-    services = Services(settings, gateway.store, build_dialog(settings, gateway.store))
-    redis = Redis.from_url(redis_url, decode_responses=True)
-    try:
-        async with (
-            serve_in_loop(gateway_app(gateway, services), port) as url,
-            httpx.AsyncClient(base_url=url, headers=key(), timeout=30) as http,
-        ):
-            yield http, gateway.transfer.agents.agents
-    finally:
-        keys = [k async for k in redis.scan_iter(f"{settings.redis_prefix}*")]
-        if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
-
-
-async def chat(http: httpx.AsyncClient, text: str, channel: str = "chat") -> dict[str, Any]:
-    response = await http.post("/v1/chat", json={"text": text, "channel": channel})
-    assert response.status_code == 200, response.text
-    return dict(response.json())
+    async with chat_gateway(redis_url, tmp_path, [ANNA], "ua", kb_path=str(KB)) as world:
+        yield world
 
 
 async def test_an_emergency_nobody_takes_gets_the_kbs_answer_after_the_112_advice(
