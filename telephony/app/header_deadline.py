@@ -77,8 +77,12 @@ def _awaiting(cycle: Any) -> bool:
     return cycle is None or bool(cycle.response_complete)
 
 
-class H11HeaderDeadline(H11Protocol):
-    """uvicorn's h11 protocol with ``HeaderClock``."""
+class _HeaderDeadline:
+    """What both protocols share: the clock built with the protocol, started with the connection and stopped
+    when it is lost. Listed before uvicorn's protocol in the bases, so ``super()`` reaches uvicorn's."""
+
+    loop: asyncio.AbstractEventLoop
+    cycle: Any
 
     def __init__(
         self,
@@ -89,13 +93,21 @@ class H11HeaderDeadline(H11Protocol):
         *,
         header_read_s: float = HEADER_READ_S,
     ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
+        super().__init__(config, server_state, app_state, _loop)  # type: ignore[call-arg]
         self.header_clock = HeaderClock(self.loop, header_read_s, lambda: _awaiting(self.cycle))
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.header_clock.transport = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self.header_clock.transport = cast(asyncio.Transport, transport)  # uvicorn's are always Transports
         self.header_clock.track()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.header_clock.stop()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+
+class H11HeaderDeadline(_HeaderDeadline, H11Protocol):
+    """uvicorn's h11 protocol with ``HeaderClock``."""
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -109,30 +121,9 @@ class H11HeaderDeadline(H11Protocol):
         self.header_clock.retire()  # the connection is the WebSocket's now (data_received tracks after this)
         super().handle_websocket_upgrade(event)
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.header_clock.stop()
-        super().connection_lost(exc)
 
-
-class HttpToolsHeaderDeadline(HttpToolsProtocol):
+class HttpToolsHeaderDeadline(_HeaderDeadline, HttpToolsProtocol):
     """uvicorn's httptools protocol (its default with ``uvicorn[standard]``) with ``HeaderClock``."""
-
-    def __init__(
-        self,
-        config: Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-        *,
-        header_read_s: float = HEADER_READ_S,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self.header_clock = HeaderClock(self.loop, header_read_s, lambda: _awaiting(self.cycle))
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.header_clock.transport = transport
-        self.header_clock.track()
 
     def on_headers_complete(self) -> None:
         self.header_clock.stop()  # a WebSocket upgrade makes no cycle: stopped here, not by one
@@ -145,10 +136,6 @@ class HttpToolsHeaderDeadline(HttpToolsProtocol):
     def handle_websocket_upgrade(self) -> None:
         self.header_clock.retire()  # the connection is the WebSocket's now
         super().handle_websocket_upgrade()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.header_clock.stop()
-        super().connection_lost(exc)
 
 
 PROTOCOLS: dict[str, Callable[..., asyncio.Protocol]] = {"h11": H11HeaderDeadline, "httptools": HttpToolsHeaderDeadline}
