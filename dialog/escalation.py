@@ -120,7 +120,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         ),
         *cues(
             "zepsu|popsu|uszkodz|wadliw|=wada|=wady|=wade|pekniet|=pekl|=pekla|pekniec|rozbit|zniszcz"
-            "|zazalen|rozpru|rozdar|rozlecial|rozlecia|rozpadl|rozpada|rozklei|niekomplet|niepeln|=zepsul"
+            "|zazalen|rozpru|rozdar|rozlecial|rozlecia|rozpadl|rozpada|rozklei|niekomplet|niepeln!niepelnospr|=zepsul"
             "|porysowan|zgniecion|zgniotl|zgniecion|pogniecion|niesprawn|usterk|=defekt|=usterka|wgniecen|=zbity|=zbita|=zbite|stluczon"
             "|=peklo|=pekly|ciekni|cieknie|przecieka|odpada|odpadl|odklei|zardzewial",
             unless="=stary|=stara|=stare|starego|zuzyt|elektrosmiec",

@@ -131,6 +131,8 @@ NEGATIVE = [
     "rozmawiałem z panią wczoraj i obiecała zwrot",  # a report, not a request
     "kuchenka gazowa",
     "mam karte podarunkowa jak ja wykorzystac",  # the infinitive is one letter from "wykorzystal" (fuzzy)
+    "jak załatwić orzeczenie o stopniu niepełnosprawności",  # "niepełny" (an incomplete set) is a defect; this is not
+    "mam niepełnosprawne dziecko, czy przysługuje ulga",
 ]
 
 
@@ -170,6 +172,7 @@ def test_ordinary_questions_do_not_escalate(text: str) -> None:
         ("Czy pralka nie hałasuje?", None),  # a question about a product, not a report
         ("Strona nie odpowiada.", None),
         ("Deszcz padał i nie wychodziliśmy z domu.", None),  # first person plural: what we did, not a device
+        ("Przyszedł niepełny zestaw.", "complaint"),  # "niepełny" is still a defect beside "niepełnosprawny"
     ],
 )
 def test_generic_defect_statements(text: str, expected: str | None) -> None:
