@@ -40,7 +40,7 @@ from telephony.twilio.status import STATUS_SPOOL_KIND, apply_status
 def include_routes(app: FastAPI, gateway: Gateway) -> None:
     """Every router of ``route_table`` with its guards, then the static files and the KPI flush."""
     deps = GatewayDeps(gateway)
-    console = console_config(gateway.settings)
+    console = console_config(gateway.settings, brand_of(gateway))
     twilio = twilio_deps(gateway, deps)
     if gateway.recovery is not None:  # final statuses spooled while Redis was down are applied when it is back
         gateway.recovery.on(STATUS_SPOOL_KIND, partial(apply_status, twilio))
@@ -64,7 +64,7 @@ def route_table(
     api_key = [Depends(ApiGuard(gateway.access, gateway.limiter))]
     docs_guard = DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor)
     dashboard = DashboardConfig(
-        cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone, brand=brand_of(gateway)
+        cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone, brand=console.brand
     )
     misses = gateway.history.gaps.book.unanswered if gateway.history is not None else None  # the dashboard's tile
     table: list[tuple[APIRouter, list[Any]]] = [
@@ -104,17 +104,19 @@ def chat_router(gateway: Gateway, deps: GatewayDeps) -> APIRouter:
 
 
 def brand_of(gateway: Gateway) -> str | None:
-    """The operator's name the chat's greeting gives (the one the phone greeting says)."""
+    """The operator's name the chat's greeting gives (the one the phone greeting says); the console's pages
+    and the dashboard name it too (``ConsoleConfig.brand``)."""
     return gateway.shop.brand.name if gateway.shop is not None else None
 
 
-def console_config(settings: Settings) -> ConsoleConfig:
-    """The console's cookie, view and links; no orders source (a clinic, an office): no order number on the
-    history page."""
+def console_config(settings: Settings, brand: str | None = None) -> ConsoleConfig:
+    """The console's cookie, view, links and the operator's name (``brand_of``); no orders source (a clinic, an
+    office): no order number on the history page."""
     return ConsoleConfig(
         cookie=CookiePolicy(secure=settings.public_url.startswith("https://")),
         view=ViewConfig(orders=bool(settings.orders_path or settings.orders_url or settings.kb_path is None)),
         public_url=settings.public_url,
+        brand=brand,
     )
 
 

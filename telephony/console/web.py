@@ -49,6 +49,9 @@ class ConsoleConfig:
     # The public URL agents open (INFOLINIA_PUBLIC_URL): behind a reverse proxy that rewrites Host, the
     # browser's Origin names this address, not the Host header the gateway receives.
     public_url: str | None = None
+    # The operator's name (the one the greeting says), in every page's title and top bar: an agent who serves
+    # several operators' lines, tab by tab, sees whose console this is (as the dashboard); None: "Infolinia" alone.
+    brand: str | None = None
 
 
 def console_static_files() -> StaticFiles:
@@ -74,6 +77,7 @@ class _Console:
             "base": config.base_path,
             "static_url": config.static_path,
             "asset_version": _asset_version(),
+            "brand": config.brand,
         }
 
     def sessions(self, deps: AgentsDeps) -> ConsoleSessions:

@@ -90,7 +90,7 @@ async def _admitted(channel: BrowserChannel, call_deps: CallDepsProvider, admiss
     line = admission.admit()
     if line is None:
         log.warning("playground: all lines busy (or draining): talk refused")
-        await channel.event("end", how="busy", text="Wszystkie linie są zajęte. Spróbuj ponownie za chwilę.")
+        await channel.event("end", how="busy", text=catalogue.PLAYGROUND_BUSY)
         await channel.close(WS_TRY_AGAIN)
         return
     talk_id = f"playground-{uuid.uuid4().hex}"
@@ -121,7 +121,7 @@ async def _converse(channel: BrowserChannel, call_deps: CallDepsProvider) -> Non
         log.exception("playground: the gateway is not ready")
         deps = None
     if deps is None:
-        await channel.event("end", how="unavailable", text="Mowa jest wyłączona lub bramka nie jest gotowa.")
+        await channel.event("end", how="unavailable", text=catalogue.PLAYGROUND_UNAVAILABLE)
         await channel.close(WS_TRY_AGAIN)
         return
     await talk(deps, channel)

@@ -15,7 +15,8 @@ said "a consultant will call you back" would be making a promise nobody keeps; i
 cannot book a call here and gives the hotline (``hotline``: the fallback number), which a user can act on.
 
 Redis failing under a conversation (``telephony/speaker/kept.py``, ``telephony/conversation_thread.py``, as a
-phone call): the process keeps each conversation's record and session. While Redis is down a turn goes on
+phone call; the record's reads and writes: ``telephony/speaker/records.py``): the process keeps each
+conversation's record and session. While Redis is down a turn goes on
 from those copies under the same ids, written back when it answers; when Redis came back empty, words that
 lean on the lost exchange get ``CALL_THREAD_LOST`` (the whole question again), a question that stands alone
 is answered, and the first turn of a conversation is never apologised to.
@@ -34,31 +35,28 @@ run: the speaker says ``SESSION_BUSY_SPOKEN`` and the user asks again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Protocol
 
 from dialog import catalogue
 from dialog.ports import Action, CallerInfo, Dialog, Handover, KeyValueStore
-from dialog.session_keeper import STORE_ERRORS, StoreBreaker, StoreSkipped
+from dialog.session_keeper import STORE_ERRORS, StoreBreaker
 from telephony.agents.callbacks import CallbackBook
 from telephony.chat.session_lease import SessionBusy
 from telephony.chat.session_locks import SessionLocks
 from telephony.conversation_thread import ConversationThread
 from telephony.conversation_turn import ConversationTurn
-from telephony.shutdown import settle_within
 from telephony.speaker import callback as cb
 from telephony.speaker.kept import Kept, KeptConversations
+from telephony.speaker.records import CONVERSATION_KEY, SpeakerRecords, session_of
 
 log = logging.getLogger(__name__)
 
-CONVERSATION_KEY = "speaker:conversation:{}"
 MAX_CONVERSATION_ID = 128
-T = TypeVar("T")
 
 
 def _new_id() -> str:
@@ -116,6 +114,7 @@ class SpeakerConversations:
         self.metrics, self.store_timeout_s, self.breaker = metrics, store_timeout_s, breaker
         self.kept = KeptConversations(idle_s=ttl_s) if kept is None else kept  # an empty one is falsy (len 0)
         self.locks = SessionLocks() if locks is None else locks  # one turn of a conversation at a time
+        self.records = SpeakerRecords(store, self.kept, ttl_s=ttl_s, store_timeout_s=store_timeout_s, breaker=breaker)
 
     async def turn(self, text: str, conversation_id: str | None, phone: str | None = None) -> SpeakerReply:
         """Handle one utterance of conversation ``conversation_id`` (None or too long: a new one), after the
@@ -131,23 +130,23 @@ class SpeakerConversations:
 
     async def _turn(self, text: str, conversation_id: str, phone: str | None) -> SpeakerReply:
         key, kept = CONVERSATION_KEY.format(conversation_id), self.kept.take(conversation_id, self._thread)
-        remembered = _session_of(kept.record)  # what this process saw, should Redis have come back empty
-        record = await self._record(kept, key)
-        session_id = _session_of(record) or remembered
-        kept.thread.answered = kept.thread.answered or _session_of(record) is not None
+        remembered = session_of(kept.record)  # what this process saw, should Redis have come back empty
+        record = await self.records.read(kept, key)
+        session_id = session_of(record) or remembered
+        kept.thread.answered = kept.thread.answered or session_of(record) is not None
         state = cb.CallbackState.from_dict(record.get("callback"))
         if state is not None:
             began = time.monotonic()
             step = cb.answer(state, text, phone)
             if not step.pass_through:
                 step, callback_id = await self._book(step, state, session_id, conversation_id)
-                await self._save(kept, key, session_id, step.state)
+                await self.records.save(kept, key, session_id, step.state)
                 seconds = time.monotonic() - began
                 await self._callback_turn(kept, text, step, state, session_id, callback_id, seconds)
                 return SpeakerReply(step.reply, conversation_id, session_id, None, callback_id)
         lost = await kept.thread.lost(session_id, text)
         if lost is not None:  # Redis lost the conversation and these words need it: asked again
-            await self._save(kept, key, session_id, None)
+            await self.records.save(kept, key, session_id, None)
             return SpeakerReply(lost.reply, conversation_id, session_id, lost.action)
         return await self._engine_turn(text, conversation_id, (key, kept), session_id, phone)
 
@@ -170,7 +169,7 @@ class SpeakerConversations:
         seconds, t = time.monotonic() - began, outcome.transfer
         reply, new_state = outcome.reply, None
         if outcome.action == "transfer" and t is not None:
-            if self.callbacks is None or self._stalled:  # nobody can be asked to call back: the history says so
+            if self.callbacks is None or self.records.stalled:  # nobody can be asked to call back: the history says so
                 reply = cb.no_callback_reply(self.hotline, t)
                 await dialog.handover_refused(outcome.session_id, reply, caller)
             else:
@@ -181,9 +180,9 @@ class SpeakerConversations:
             turn = ConversationTurn.of("speaker", outcome, seconds, new=session_id is None, handed_over=False)
             self.kpis.conversation_turn(turn)
         if outcome.action == "end":
-            await self._end(kept, key, conversation_id)
+            await self.records.end(kept, key, conversation_id)
         else:
-            await self._save(kept, key, outcome.session_id, new_state)
+            await self.records.save(kept, key, outcome.session_id, new_state)
         return SpeakerReply(reply, conversation_id, outcome.session_id, outcome.action)
 
     async def _callback_turn(
@@ -209,6 +208,10 @@ class SpeakerConversations:
             turn = ConversationTurn("speaker", action, seconds, False, reason, queue, conversation=session_id or "")
             self.kpis.conversation_turn(turn)
 
+    async def flush_pending(self, timeout_s: float) -> list[str]:
+        """Shutdown (``telephony/shutdown.py``): what Redis has not taken yet (``SpeakerRecords.flush_pending``)."""
+        return await self.records.flush_pending(timeout_s)
+
     async def _book(
         self, step: cb.Step, state: cb.CallbackState, session_id: str | None, conversation_id: str
     ) -> tuple[cb.Step, str | None]:
@@ -227,81 +230,9 @@ class SpeakerConversations:
             channel=self.channel,
         )
         try:  # not bounded by ``store_timeout_s``: a booking cut short may be stored all the same
-            await self._ask(lambda: callbacks.add(request.to_dict()), bounded=False)
+            await self.records.ask(lambda: callbacks.add(request.to_dict()), bounded=False)
         except STORE_ERRORS as exc:
             log.warning("callback request of %s not booked (%r): the hotline is given instead", conversation_id, exc)
             return cb.Step(cb.no_callback_reply(self.hotline), None), None
         log.info("callback request %s queued for %s (%s)", request.id, request.queue, request.reason)
         return step, request.id
-
-    async def _record(self, kept: Kept, key: str) -> dict[str, Any]:
-        """The conversation's record: the store's, or the copy here when it is newer or the store fails
-        (none: a new conversation, as the engine's fresh session during an outage)."""
-        if kept.pending and kept.record is not None:
-            return kept.record
-        try:
-            record = await self._ask(lambda: self.store.get(key)) or {}
-        except STORE_ERRORS as exc:
-            log.warning("speaker store unavailable (%r): conversation goes on from its copy here", exc)
-            kept.pending = kept.record is not None
-            return kept.record or {}
-        kept.record = record or None
-        return record
-
-    async def _save(self, kept: Kept, key: str, session_id: str | None, state: cb.CallbackState | None) -> None:
-        """Keep the record here and store it; a store that fails gets it with a later turn's."""
-        value = {"session_id": session_id, "callback": None if state is None else state.to_dict()}
-        kept.record, kept.pending = value, True
-        try:
-            await self._ask(lambda: self.store.set(key, value, ttl_s=self.ttl_s))
-        except STORE_ERRORS as exc:
-            log.warning("speaker store unavailable (%r): conversation %s kept here", exc, session_id)
-            return
-        kept.pending = False
-
-    async def _end(self, kept: Kept, key: str, conversation_id: str) -> None:
-        """The dialog ended the conversation: its session written back if still pending, its record gone."""
-        await kept.thread.close()
-        self.kept.drop(conversation_id)
-        try:
-            await self._ask(lambda: self.store.delete(key))
-        except STORE_ERRORS as exc:  # it expires with the session TTL
-            log.warning("speaker store unavailable (%r): ended conversation %s left to expire", exc, conversation_id)
-
-    async def flush_pending(self, timeout_s: float) -> list[str]:
-        """Shutdown (``telephony/shutdown.py``): the sessions and the records Redis has not taken yet, written
-        at once within ``timeout_s``; the ones still not written are logged and returned."""
-        records = {key: self._write_record(key, kept) for key, kept in self.kept.pending_records()}
-        sessions, failed = await asyncio.gather(self.kept.flush_pending(timeout_s), settle_within(records, timeout_s))
-        if failed:
-            log.error("%d speaker conversation records never reached Redis at shutdown: %s", len(failed),
-                      ", ".join(sorted(failed)))  # fmt: skip
-        return [*sessions, *failed]
-
-    async def _write_record(self, conversation_id: str, kept: Kept) -> bool:
-        await self.store.set(CONVERSATION_KEY.format(conversation_id), kept.record or {}, ttl_s=self.ttl_s)
-        kept.pending = False
-        return True
-
-    @property
-    def _stalled(self) -> bool:
-        return self.breaker is not None and self.breaker.stalled
-
-    async def _ask(self, call: Callable[[], Awaitable[T]], bounded: bool = True) -> T:
-        """``call()`` within ``store_timeout_s`` (``bounded``); not made while the breaker is open, and a failure
-        told to it (a timeout opens it: the turns after this one need not wait one of their own)."""
-        if self._stalled:
-            raise StoreSkipped("the store timed out a moment ago: not asked")
-        try:
-            if not bounded or self.store_timeout_s is None:
-                return await call()
-            return await asyncio.wait_for(call(), self.store_timeout_s)
-        except STORE_ERRORS as exc:
-            if self.breaker is not None:
-                self.breaker.saw(exc)
-            raise
-
-
-def _session_of(record: dict[str, Any] | None) -> str | None:
-    value = None if record is None else record.get("session_id")
-    return value if isinstance(value, str) else None

@@ -24,7 +24,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.support.console_servers import AGENTS
+from tests.support.console_servers import AGENTS, BRAND
 from tests.support.console_twilio import TwilioSide
 from tests.support.servers import Server
 
@@ -161,6 +161,16 @@ class ConsoleDriver:
         assert self.text("#agent-name") == "Anna Nowak"
         self.until_attr("#live-state", "data-state", "live")  # the SSE stream is open
         self.wait.until(lambda d: d.execute_script("return document.querySelector('main').dataset.synced"))
+        self.names_the_operator()
+
+    def names_the_operator(self) -> None:
+        """Whose line this console serves, in the top bar and the tab's title, as the dashboard names it; a
+        long name wraps inside the bar on a phone instead of pushing the page sideways."""
+        assert self.text("header.topbar .brand") == f"Infolinia konsola konsultanta {BRAND}"
+        assert self.text("#brand") == BRAND
+        assert self.d.title == f"Konsola konsultanta · {BRAND} · Infolinia"
+        self.shot("console")
+        self.fits_a_phone("console-390")
 
     def go_available(self) -> None:
         self.until_attr("#agent-status", "data-status", "offline")

@@ -23,6 +23,8 @@ AGENTS: dict[str, dict[str, Any]] = {
     "anna": {"name": "Anna Nowak", "token": "anna-Tajny-Token-7f3a9c", "queues": ["obsluga", "reklamacje"]},
     "bartek": {"name": "Bartek Wiśniewski", "token": "bartek-Token-42c1e8", "queues": ["obsluga"]},
 }
+# The operator the console workers serve (INFOLINIA_BRAND_NAME): long, with characters HTML must escape.
+BRAND = "Sieć Nadwiślańska & <Syn> Usługi Telekomunikacyjne"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 BROWSER_FLAGS = (

@@ -25,6 +25,7 @@ import redis
 
 from tests.support.console_servers import (
     AGENTS,
+    BRAND,
     start_server,
     write_roster,
 )
@@ -43,8 +44,9 @@ def env(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[di
     side = TwilioSide()
     port_a = free_port()
     settings = side.settings(redis_url, prefix, str(write_roster(tmp / "agents.yaml")), f"http://127.0.0.1:{port_a}")
-    a = start_server(gateway_env(settings), tmp / "a.log", port_a)
-    b = start_server(gateway_env(settings), tmp / "b.log")
+    env = {**gateway_env(settings), "INFOLINIA_BRAND_NAME": BRAND}  # whose line the console serves
+    a = start_server(env, tmp / "a.log", port_a)
+    b = start_server(env, tmp / "b.log")
     try:
         wait_ready(a, "/readyz", timeout_s=300)  # start-up builds the dialog engine (seconds, more on a busy box)
         wait_ready(b, "/readyz", timeout_s=300)

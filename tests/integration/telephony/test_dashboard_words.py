@@ -1,7 +1,7 @@
 """The supervisor's pages say the same as the console, through the real gateway: the dashboard names the
 logged-in supervisor (not their id) and labels agents' statuses as the console does; it names the operator
-whose line it shows (the brand the greeting says); ``/v1/gaps`` without ``from`` covers the last 7 days, like
-the gaps page."""
+whose line it shows (the brand the greeting says), and so does every console page; ``/v1/gaps`` without
+``from`` covers the last 7 days, like the gaps page."""
 
 from __future__ import annotations
 
@@ -45,3 +45,32 @@ async def test_dashboard_names_the_operators_brand(redis_url: str, tmp_path: Pat
             assert f'<span class="brand" id="brand">{html.escape(brand)}</span></h1>' in page.text
             assert f"<title>Panel kierownika · {html.escape(brand)} · Infolinia</title>" in page.text
             assert "<Syn>" not in page.text
+
+
+async def test_every_console_page_names_the_operators_brand_as_the_dashboard_does(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """The console said "Infolinia" alone while the dashboard named the operator: an agent serving several
+    operators' lines, tab by tab, could not tell whose console a tab was. The brand is in each page's top bar and
+    tab title, escaped, and on the login page's title (before anyone logged in)."""
+    brand = "Sieć Nadwiślańska & <Syn>"
+    pages = {
+        "/agents": "Konsola konsultanta",
+        "/agents/history": "Historia rozmów",
+        "/agents/gaps": "Luki w bazie wiedzy",
+        "/agents/audit": "Dziennik odczytów",
+    }
+    async with (
+        insights_world(redis_url, tmp_path, brand=brand) as w,
+        httpx.AsyncClient(base_url=w.agents_worker.base, timeout=10) as szef,
+    ):
+        login = await szef.get("/agents/login")
+        assert (await szef.post("/agents/login", data={"token": "token-szef"})).status_code == 303
+        shown = {path: await szef.get(path) for path in pages}
+    assert f"<title>Logowanie · {html.escape(brand)} · Infolinia</title>" in login.text
+    for path, title in pages.items():
+        page = shown[path]
+        assert page.status_code == 200, (path, page.text)
+        assert f'<strong class="operator" id="brand">{html.escape(brand)}</strong></p>' in page.text, path
+        assert f"<title>{title} · {html.escape(brand)} · Infolinia</title>" in page.text, path
+        assert "<Syn>" not in page.text, path

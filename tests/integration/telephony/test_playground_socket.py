@@ -12,6 +12,7 @@ import asyncio
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +21,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from twilio.request_validator import RequestValidator
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect as ws_connect
 
 from dialog import catalogue
 from dialog.store import MemoryStore
@@ -31,7 +34,8 @@ from telephony.access.ratelimit import Limiter, limits_storage
 from telephony.app.workers import GracefulDrain
 from telephony.call.admission import Admission
 from telephony.call.deps import CallDeps
-from telephony.playground.routes import build_playground_router
+from telephony.playground.routes import WS_TRY_AGAIN, build_playground_router
+from tests.support.access import gateways, key, settings_for
 from tests.support.call import GREETING, FakeCallControl, call_deps, speech
 from tests.support.servers import free_port, serve_in_loop
 
@@ -244,3 +248,44 @@ async def test_a_drain_tells_an_open_talk_why_and_ends_it_so_the_worker_stops_be
     assert ws.close_code == 1012
     assert admission.idle and handed == []  # nothing to hand over: a talk is no phone call
     assert list(records.ended.values()) == ["drained"]  # the worker ended it, not the person at the page
+
+
+def _first_event(url: str, page: httpx.Response) -> tuple[dict[str, Any], int | None]:
+    """The one page event a talk that cannot start sends, over a real WebSocket, and the socket's close code."""
+    assert page.status_code == 200, page.text
+    with ws_connect(url.replace("http", "ws", 1) + ws_path(page.text), open_timeout=GUARD_S) as ws:
+        event = json.loads(ws.recv(timeout=GUARD_S))
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=GUARD_S)
+    return event, ws.close_code
+
+
+def test_the_page_says_busy_and_unavailable_in_the_operators_words(redis_url: str, tmp_path: Path) -> None:
+    """What the page says when a talk cannot start was written in the router, out of reach of the operator's
+    prompts file. The real gateway, given ``playground_busy`` and ``playground_unavailable`` in its prompts file:
+    with speech off the talk says the operator's "unavailable"; with its one line held by a phone call's webhook,
+    the operator's "busy"."""
+    prompts = tmp_path / "prompts.yaml"
+    prompts.write_text(
+        "prompts:\n"
+        "  playground_busy: Linie Zielonego Ogrodu są zajęte, zapraszamy za minutę.\n"
+        "  playground_unavailable: Rozmowa głosowa w Zielonym Ogrodzie jest dziś wyłączona.\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(redis_url, tmp_path, prompts_path=str(prompts), max_concurrent_calls=1)
+    try:
+        with gateways(settings) as (url,), httpx.Client(base_url=url, headers=key(), timeout=GUARD_S) as http:
+            off, off_code = _first_event(url, http.get("/playground"))
+            params = {"CallSid": "CA" + "1" * 32, "From": "+48600100200", "To": "+48221234567"}
+            signature = RequestValidator(settings.twilio_auth_token).compute_signature(
+                settings.public_url + "/twilio/voice", params
+            )
+            call = http.post("/twilio/voice", data=params, headers={"X-Twilio-Signature": signature})
+            assert call.status_code == 200 and "<Connect><Stream" in call.text  # the one line is this call's now
+            busy, busy_code = _first_event(url, http.get("/playground"))
+    finally:
+        catalogue.configure({})  # the gateway applied the file to this process's catalogue
+    assert off == {**off, "kind": "end", "how": "unavailable"} and off_code == WS_TRY_AGAIN
+    assert off["text"] == "Rozmowa głosowa w Zielonym Ogrodzie jest dziś wyłączona."
+    assert busy == {**busy, "kind": "end", "how": "busy"} and busy_code == WS_TRY_AGAIN
+    assert busy["text"] == "Linie Zielonego Ogrodu są zajęte, zapraszamy za minutę."
