@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,11 +21,12 @@ from telephony.access.guard import TooMany
 from telephony.app.body_limit import BodyLimit
 from telephony.app.build import Gateway, build_gateway
 from telephony.app.guards import unencodable_text, validation_error
-from telephony.app.routes import include_routes
+from telephony.app.routes import brand_of, console_config, include_routes
 from telephony.app.services import Services
 from telephony.app.site import SiteStatus, build_landing_router, mount_site_assets
 from telephony.chat.session_lease import SessionBusy
 from telephony.console.outage import outage_page, wants_page
+from telephony.console.web import ConsoleConfig
 from telephony.settings import Settings
 from telephony.spool import STORE_DOWN, StoreDown
 from telephony.tasks import stop_task
@@ -59,7 +61,8 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
         title="infolinia", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     app.add_middleware(BodyLimit, body_s=gateway.settings.body_read_s)  # before any route buffers a body
-    add_error_replies(app)
+    console = console_config(gateway.settings, brand_of(gateway))
+    add_error_replies(app, console)
     app.state.gateway = gateway  # for inspection (tests, tools); nothing in the gateway reads it back
 
     @app.get("/healthz")
@@ -72,20 +75,21 @@ def gateway_app(gateway: Gateway, services: Services | None = None) -> FastAPI:
         """Ready: models loaded (when speech is on) and the store reachable."""
         return await readiness(gateway)
 
-    include_routes(app, gateway)
+    include_routes(app, gateway, console)
     app.include_router(build_landing_router(lambda: site_status(gateway)))  # / (the docs: routes.py)
     mount_site_assets(app)
     return app
 
 
-def add_error_replies(app: FastAPI) -> None:
-    """Errors a request or a Redis outage causes get their own answer (422, 429, 503), not a bare 500."""
+def add_error_replies(app: FastAPI, console: ConsoleConfig | None = None) -> None:
+    """Errors a request or a Redis outage causes get their own answer (422, 429, 503), not a bare 500.
+    ``console``: where the console lives and whose it is, for the outage page a browser gets."""
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(UnicodeEncodeError, unencodable_text)  # a lone surrogate a lenient model let in
     app.add_exception_handler(TooMany, rate_limited)  # 429: Retry-After and a Polish reply, like the 503
     app.add_exception_handler(SessionBusy, session_busy)  # another worker's turn of the session: send again
     for error in (RedisConnectionError, RedisTimeoutError, StoreDown):  # Redis down: "try again", never a 500
-        app.add_exception_handler(error, store_unavailable)
+        app.add_exception_handler(error, partial(store_unavailable, console=console))
 
 
 async def readiness_checks(gateway: Gateway) -> dict[str, bool]:
@@ -163,12 +167,12 @@ async def _ping(gateway: Gateway) -> bool:
         return False
 
 
-async def store_unavailable(request: Request, exc: Exception) -> Response:
+async def store_unavailable(request: Request, exc: Exception, console: ConsoleConfig | None = None) -> Response:
     """Redis is down (or its pool stayed full past the wait): 503 with a retry hint, never a 500. A browser
     opening a console page gets a Polish page that retries by itself; everything else the JSON below."""
     log.warning("%s %s: store unavailable: %r", request.method, request.url.path, exc)
-    if wants_page(request):
-        return outage_page(request)
+    if wants_page(request, console):
+        return outage_page(request, console)
     detail = str(exc) if isinstance(exc, StoreDown) else "state store unavailable, try again shortly"
     body = {"detail": detail, "reply": catalogue.STORE_DOWN_REPLY}  # "reply": what a chat widget shows
     return JSONResponse(body, 503, {"Retry-After": "5"})

@@ -37,10 +37,10 @@ from telephony.twilio.routes import build_twilio_router
 from telephony.twilio.status import STATUS_SPOOL_KIND, apply_status
 
 
-def include_routes(app: FastAPI, gateway: Gateway) -> None:
-    """Every router of ``route_table`` with its guards, then the static files and the KPI flush."""
+def include_routes(app: FastAPI, gateway: Gateway, console: ConsoleConfig) -> None:
+    """Every router of ``route_table`` with its guards, then the static files and the KPI flush. ``console``:
+    ``console_config``'s, the same the outage page of the error replies uses."""
     deps = GatewayDeps(gateway)
-    console = console_config(gateway.settings, brand_of(gateway))
     twilio = twilio_deps(gateway, deps)
     if gateway.recovery is not None:  # final statuses spooled while Redis was down are applied when it is back
         gateway.recovery.on(STATUS_SPOOL_KIND, partial(apply_status, twilio))

@@ -27,7 +27,13 @@ def wants_page(request: Request, config: ConsoleConfig | None = None) -> bool:
 def outage_page(request: Request, config: ConsoleConfig | None = None) -> Response:
     """503 with Retry-After and the console's look (its stylesheet is static: it loads without Redis)."""
     console = config or ConsoleConfig()
-    context = {"base": console.base_path, "static_url": console.static_path, "asset_version": "", "retry_s": RETRY_S}
+    context = {
+        "base": console.base_path,
+        "static_url": console.static_path,
+        "asset_version": "",
+        "retry_s": RETRY_S,
+        "brand": console.brand,
+    }
     context.update(again_at(request, console))
     response = _templates.TemplateResponse(request, "console_unavailable.html", context, status_code=503)
     response.headers.update({**SECURITY_HEADERS, "Retry-After": str(RETRY_S)})

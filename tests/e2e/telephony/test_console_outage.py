@@ -18,6 +18,7 @@ from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 GUARD_S = 30
 FAILED = "Nie udało się: serwer chwilowo nie odpowiada. Spróbuj ponownie za chwilę."
 REFUSED = "Nie udało się. Odśwież stronę i spróbuj ponownie."
+BRAND = "Wodociągi Miejskie"
 
 
 def _log_in(driver: Any, base: str) -> None:
@@ -64,7 +65,7 @@ async def test_an_agent_is_told_when_redis_is_down(
     browser: Any,
     tmp_path: Path,
 ) -> None:
-    async with outage_gateway(own_redis, tmp_path) as w:
+    async with outage_gateway(own_redis, tmp_path, extra={"brand_name": BRAND}) as w:
         await asyncio.to_thread(_log_in, browser, w.base)
         state, _ = await asyncio.to_thread(_refused_action, browser)
         assert state == "live"  # refused is not "the server is down"
@@ -73,3 +74,4 @@ async def test_an_agent_is_told_when_redis_is_down(
         assert badge in ("serwer nie odpowiada", "ponowne łączenie…")  # the live stream may notice first
         page = await asyncio.to_thread(_reopen, browser, w.base, tmp_path)
         assert "Konsola jest chwilowo niedostępna" in page and "detail" not in page
+        assert BRAND.upper() in page.upper()  # whose console it is, even while Redis is down (CSS: capitals)

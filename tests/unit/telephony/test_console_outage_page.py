@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from telephony.console.outage import outage_page, wants_page
+from telephony.console.web import ConsoleConfig
 
 BROWSER = (b"accept", b"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 
@@ -27,3 +28,12 @@ def test_a_form_posted_without_javascript_retries_the_console_not_its_post_only_
     page = outage_page(request).body.decode()
     assert wants_page(request)
     assert 'href="/agents"' in page and 'content="10; url=/agents"' in page and "/agents/status" not in page
+
+
+def test_the_page_names_the_operator_escaped_or_says_infolinia() -> None:
+    """The console's other pages carry the operator's brand; its outage page did not (it said "Infolinia")."""
+    request = browser_request("GET", "/agents")
+    branded = outage_page(request, ConsoleConfig(brand="Kowalski & <Syn>")).body.decode()
+    plain = outage_page(request).body.decode()
+    assert '<p class="brand">Kowalski &amp; &lt;Syn&gt;</p>' in branded and "<Syn>" not in branded
+    assert '<p class="brand">Infolinia</p>' in plain
