@@ -111,7 +111,7 @@ async def _voice_twiml(
         log.warning("voice webhook without a valid CallSid: answering with the fallback TwiML")
         _event(deps, "webhook_error")
         return _fallback(deps)
-    line = deps.admission.admit() if deps.admission is not None else None
+    line = deps.admission.admit(str(form.get("CallSid"))) if deps.admission is not None else None
     if deps.admission is not None and line is None:
         log.warning("all lines busy (or draining): the call goes to the fallback number")
         _event(deps, "refused")
