@@ -166,4 +166,5 @@ def twilio_deps(gateway: Gateway, deps: GatewayDeps) -> TwilioDeps:
         send_timeout_s=settings.stream_stall_s,  # Twilio not taking our audio: stalled the other way
         on_event=gateway.metrics.edge_event,
         spool=gateway.recovery.spool if gateway.recovery else None,
+        claims=gateway.webhooks,  # copies of one webhook get one answer on all the workers
     )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dialog.ports import KeyValueStore
 from telephony.call.admission import Admission
 from telephony.ports import AudioChannel, CallStarted
 from telephony.spool import Spool
+from telephony.twilio.claims import WebhookClaims
 from telephony.twilio.twiml import DEFAULT_VOICE
 
 RunCall = Callable[[AudioChannel, CallStarted], Awaitable[None]]
@@ -40,3 +41,5 @@ class TwilioDeps:
     # call left open after the bot handed it over (a callback offer the caller hung up on) is closed.
     on_call_ended: Callable[[str], Awaitable[object]] | None = None
     spool: Spool | None = None  # final statuses wait here while the store is down (None: only logged)
+    # one answer per CallSid at a time, across the workers with Redis (the default: this worker alone)
+    claims: WebhookClaims = field(default_factory=WebhookClaims)

@@ -41,7 +41,6 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
     """``POST /twilio/voice``, ``WS /twilio/stream/{token}``, ``POST /twilio/status`` (mount at the root)."""
     verifier = TwilioSignatureVerifier(deps.auth_token, deps.public_url)
     tokens = StreamTokens(deps.store, deps.stream_token_ttl_s, deps.clock)
-    answering: set[str] = set()  # CallSids whose voice webhook is being answered here right now
     router = APIRouter()
 
     @router.post(VOICE_PATH)
@@ -50,7 +49,7 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
         if isinstance(form, Response):
             return form
         with call_context(str(form.get("CallSid", "")) or None):
-            twiml = await _answer_once(request, deps, tokens, verifier, form, answering)
+            twiml = await _answer_once(request, deps, tokens, verifier, form)
         return Response(twiml, media_type="application/xml")
 
     @router.post(STATUS_PATH)
@@ -74,28 +73,24 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
 
 
 async def _answer_once(
-    request: Request,
-    deps: TwilioDeps,
-    tokens: StreamTokens,
-    verifier: TwilioSignatureVerifier,
-    form: FormData,
-    answering: set[str],
+    request: Request, deps: TwilioDeps, tokens: StreamTokens, verifier: TwilioSignatureVerifier, form: FormData
 ) -> str:
-    """``_voice_twiml`` for one webhook per ``CallSid`` at a time: copies that arrive while the first is being
-    answered are replays too. The store's record only exists once the first is answered, so five copies sent
-    together all passed the replay check: three got a stream token, each holding a line for ``reserve_s``."""
+    """``_voice_twiml`` for one webhook per ``CallSid`` at a time, on any worker (``deps.claims``): copies that
+    arrive while the first is being answered are replays too. The store's record only exists once the first is
+    answered, so five copies sent together all passed the replay check: three got a stream token, each holding
+    a line for ``reserve_s``."""
     call_sid = str(form.get("CallSid", ""))
     if not CALL_SID_RE.fullmatch(call_sid):
         return await _voice_twiml(request, deps, tokens, verifier, form)
-    if call_sid in answering:
+    claim = await deps.claims.claim(call_sid)
+    if claim is None:
         log.warning("call %s: a second voice webhook while the first is being answered: ignored", call_sid)
         _event(deps, "replayed")
         return hangup_twiml()
-    answering.add(call_sid)
     try:
         return await _voice_twiml(request, deps, tokens, verifier, form)
     finally:
-        answering.discard(call_sid)
+        await deps.claims.done(claim)
 
 
 async def _voice_twiml(
