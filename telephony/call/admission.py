@@ -84,6 +84,14 @@ class Admission:
         if reservation in self._reserved:
             self._reserved.remove(reservation)
 
+    def forgo(self, call_id: str) -> None:
+        """The call owning a reservation here will not start (its stream sent no ``start`` and the call was
+        handed over): that reservation goes now instead of after ``reserve_s``; nothing else does."""
+        self._expire()
+        own = next((r for r in self._reserved if r.owner == call_id), None)
+        if own is not None:
+            self._reserved.remove(own)
+
     def started(self, call_id: str, *, phone: bool = True, reservation: Reservation | None = None) -> None:
         """The call's stream started here: the reservation its webhook took becomes the call (``reservation``
         when the caller holds its own, as the playground does, else the one ``call_id`` owns). A stream whose

@@ -24,6 +24,7 @@ from telephony.twilio.security import SIGNATURE_HEADER, StreamTokens, TwilioSign
 from telephony.twilio.status import apply_status_form
 from telephony.twilio.stream import TwilioWebSocketChannel
 from telephony.twilio.twiml import fallback_twiml, hangup_twiml, stream_twiml
+from telephony.twilio.unstarted import hand_over_unstarted
 from telephony.twilio.wire import CALL_SID_RE, call_key, new_call_record
 
 log = logging.getLogger(__name__)
@@ -225,8 +226,7 @@ async def _serve_stream(websocket: WebSocket, record: dict[str, object], deps: T
     try:
         started = await asyncio.wait_for(_wait_for_start(channel), deps.start_timeout_s)
     except TimeoutError:
-        log.warning("stream for call %s sent no start in %.0f s", record.get("call_sid"), deps.start_timeout_s)
-        await channel.close(WS_POLICY_VIOLATION)
+        await _no_start(channel, str(record.get("call_sid") or ""), deps)
         return
     if started is None or started.call_sid != record.get("call_sid"):
         if started is not None:
@@ -247,6 +247,17 @@ async def _serve_stream(websocket: WebSocket, record: dict[str, object], deps: T
         if deps.admission is not None:
             deps.admission.ended(started.call_sid)
         await channel.close()
+
+
+async def _no_start(channel: TwilioWebSocketChannel, call_sid: str, deps: TwilioDeps) -> None:
+    """No ``start`` within ``start_timeout_s``: handed over as a stalled call (``telephony/twilio/unstarted.py``),
+    its line given back; the socket closes either way (1008 when only the close can carry the call)."""
+    log.warning("stream for call %s sent no start in %.1f s", call_sid or "(unknown)", deps.start_timeout_s)
+    _event(deps, "stream_no_start")
+    handed = await hand_over_unstarted(deps.call_control, call_sid, deps.fallback_number, _fallback_apology(deps))
+    if deps.admission is not None and call_sid:
+        deps.admission.forgo(call_sid)
+    await channel.close(1000 if handed else WS_POLICY_VIOLATION)
 
 
 async def _wait_for_start(channel: TwilioWebSocketChannel) -> CallStarted | None:

@@ -75,3 +75,13 @@ def test_a_talk_starting_on_an_expired_reservation_takes_no_waiting_phone_calls_
     assert (adm.active, adm.reserved) == (1, 1)  # the phone call's line is still promised to its stream
     adm.started("CA-phone")
     assert (adm.active, adm.reserved) == (2, 0)
+
+
+def test_a_call_whose_stream_never_started_gives_back_its_own_line_only() -> None:
+    adm = Admission(3, clock=FakeClock(0.0))
+    assert adm.admit("CA-a") is not None and adm.admit("CA-b") is not None
+    adm.forgo("CA-x")  # a call whose webhook another worker answered: nothing of this worker's goes
+    assert adm.reserved == 2
+    adm.forgo("CA-a")  # A's stream sent no start and A was handed over
+    adm.started("CA-b")
+    assert (adm.active, adm.reserved) == (1, 0)
