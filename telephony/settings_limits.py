@@ -97,7 +97,8 @@ class LimitsSettings(BaseSettings):
         description="A call's media stream silent this long (Twilio sends a frame every 20 ms, silence included) "
         "without a stop, or sending only broken frames, is stalled: the caller hears the apology and goes to the "
         "fallback number. Without it such a call held its line and left the caller in silence for good. Also the "
-        "longest a send of our audio may wait for Twilio to take it (it stopped reading): then the same fallback.",
+        "longest a send of our audio may wait for Twilio to take it (it stopped reading), and a stream may take "
+        "from connecting to its 'start': then the same fallback.",
     )
     drain_grace_s: float = Field(
         60.0, ge=0, description="On SIGTERM: how long calls in progress may go on before going to the fallback number."

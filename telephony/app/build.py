@@ -54,6 +54,7 @@ from telephony.store_health import StoreHealth
 from telephony.tasks import stop_task
 from telephony.transfer.spooled import CALLBACK, VOICEMAIL, SpooledRequests
 from telephony.transfer.warm import WarmTransfer
+from telephony.twilio.claims import WebhookClaims
 from telephony.twilio.rest import TwilioRestClient
 from telephony.twilio.security import TwilioSignatureVerifier
 
@@ -81,6 +82,8 @@ class Gateway:
     # one turn of a session at a time: one for the chat and the devices (a device may go on with a chat's session
     # id), with the lease across the workers when Redis is configured
     locks: SessionLocks = field(default_factory=SessionLocks)
+    # one answer per voice webhook's CallSid, across the workers with Redis (telephony/twilio/claims.py)
+    webhooks: WebhookClaims = field(default_factory=WebhookClaims)
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
     _gauges: asyncio.Task[None] | None = field(default=None, repr=False)  # the KPI gauges' refresh
     _sweep: asyncio.Task[None] | None = field(default=None, repr=False)  # quiet chats' verdicts (outcomes.py)
@@ -191,7 +194,7 @@ def build_gateway(settings: Settings) -> Gateway:
     locks = SessionLocks(build_lease(settings, redis, "session", health))  # chats' and devices' turns, every worker
     return Gateway(
         settings, store, rest, metrics, admission, services, access, limiter, transfer, shop, recovery, kpis, survey,
-        history, locks,
+        history, locks, WebhookClaims(redis, settings.redis_prefix, health=health),
     )  # fmt: skip
 
 

@@ -166,6 +166,9 @@ def twilio_deps(gateway: Gateway, deps: GatewayDeps) -> TwilioDeps:
         run_call=deps.phone_call,  # THE way into a call (see deps.py)
         admission=gateway.admission,
         send_timeout_s=settings.stream_stall_s,  # Twilio not taking our audio: stalled the other way
+        start_timeout_s=settings.stream_stall_s,  # a stream that never sends "start" is stalled from the first
+        call_control=gateway.rest,  # ... and handed over through Twilio's REST API as a stalled call is
         on_event=gateway.metrics.edge_event,
         spool=gateway.recovery.spool if gateway.recovery else None,
+        claims=gateway.webhooks,  # copies of one webhook get one answer on all the workers
     )

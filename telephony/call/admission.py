@@ -8,7 +8,9 @@ the human queue, keeps the calls in progress fast. The limit is the measured cap
 A call is admitted by the voice webhook and starts when its media stream arrives a second later, maybe
 on another worker. So the webhook takes a *reservation* that the stream turns into an active call; a
 reservation whose stream never came (or went to another worker) expires after ``reserve_s``. The
-webhook holds its reservation (``admit`` returns it) so that, failing, it gives back its own and no other.
+webhook holds its reservation (``admit`` returns it) so that, failing, it gives back its own and no other,
+and names its CallSid as the owner, so that the call's stream takes that one (each of these is a
+compare-and-delete on one reservation; the event loop makes it atomic).
 
 Draining (graceful shutdown): ``drain()`` refuses every new call, while calls in progress go on.
 
@@ -26,11 +28,11 @@ from dataclasses import dataclass
 @dataclass(eq=False)
 class Reservation:
     """One admitted call's line, promised to its stream until ``expires`` (compared by identity: each is one
-    webhook's, whatever its expiry). ``taken``: a phone stream consumed it, maybe another call's (streams
-    take the oldest), until its webhook's ``release`` settles that."""
+    webhook's, whatever its expiry). ``owner``: the CallSid of the webhook that took it (None: the playground,
+    which starts on the reservation itself): that call's stream takes this one and no other."""
 
     expires: float
-    taken: bool = False
+    owner: str | None = None
 
 
 class Admission:
@@ -61,45 +63,51 @@ class Admission:
         self._expire()
         return len(self._reserved)
 
-    def admit(self) -> Reservation | None:
-        """Webhook: the reservation held for the call's stream (answer the call), or None (refuse it)."""
+    def admit(self, owner: str | None = None) -> Reservation | None:
+        """Webhook: the reservation held for the call's stream (answer the call), or None (refuse it);
+        ``owner``: the call's CallSid, so its stream takes this reservation when it starts here."""
         self._expire()
         full = self.max_calls > 0 and len(self._active) + len(self._reserved) >= self.max_calls
         if self.draining or full:
             self.refused += 1
             return None
-        reservation = Reservation(self.clock() + self.reserve_s)
+        reservation = Reservation(self.clock() + self.reserve_s, owner)
         self._reserved.append(reservation)
         return reservation
 
     def release(self, reservation: Reservation) -> None:
         """Give back ``reservation``: the webhook that took it failed (its caller got the fallback TwiML, no
-        stream will come). Before, such a line stayed taken for ``reserve_s``. Still held: it goes. Taken by
-        another call's stream (phone streams take the oldest): that call's own reservation is the one no
-        stream will come for now, so the newest one goes (reservations are alike but for their expiry), once.
-        Expired: nothing; it is no longer this webhook's, and another call's is not to free."""
+        stream will come). Compare-and-delete: this very reservation goes while it is still held, nothing
+        else ever. Expired, or taken by a stream: nothing. Before, a reservation a stream had taken freed the
+        newest one left, even after its own expiry: a newer webhook's line, whose stream then found none."""
         self._expire()
         if reservation in self._reserved:
             self._reserved.remove(reservation)
-        elif reservation.taken:
-            reservation.taken = False  # a retry of the failure path frees nothing more
-            if self._reserved:
-                self._reserved.pop()
+
+    def forgo(self, call_id: str) -> None:
+        """The call owning a reservation here will not start (its stream sent no ``start`` and the call was
+        handed over): that reservation goes now instead of after ``reserve_s``; nothing else does."""
+        self._expire()
+        own = next((r for r in self._reserved if r.owner == call_id), None)
+        if own is not None:
+            self._reserved.remove(own)
 
     def started(self, call_id: str, *, phone: bool = True, reservation: Reservation | None = None) -> None:
-        """The call's stream started here: a reservation (if this worker holds one) becomes the call; the
-        oldest, since a phone stream cannot tell which webhook answered it, or ``reservation`` when the caller
-        holds its own (the playground admits and starts in one place).
+        """The call's stream started here: the reservation its webhook took becomes the call (``reservation``
+        when the caller holds its own, as the playground does, else the one ``call_id`` owns). A stream whose
+        webhook another worker answered (or whose reservation expired) owns none here: it takes the oldest
+        reservation, another call's, whose line it now uses (that call's stream does the same in turn).
 
         A stream always starts, even over the limit: its caller was already answered (by some worker).
         ``phone=False``: a browser's talk with the same pipeline (the playground), counted against the
         limit like a call (it costs the same CPU) but never in ``active_calls`` (no caller to hand over)."""
         self._expire()
-        if reservation is not None:  # its own; one that expired (or was given back) holds no line to take
-            if reservation in self._reserved:
-                self._reserved.remove(reservation)
+        own = reservation or next((r for r in self._reserved if r.owner == call_id), None)
+        if own is not None:  # its own; one that expired (or was given back) holds no line to take
+            if own in self._reserved:
+                self._reserved.remove(own)
         elif self._reserved:
-            self._reserved.popleft().taken = True  # maybe another webhook's: its ``release`` must know
+            self._reserved.popleft()
         self._active.add(call_id)
         if not phone:
             self._local.add(call_id)

@@ -48,7 +48,7 @@ class CallOutcome:
     """One simulated call as the caller experienced it."""
 
     call_sid: str
-    ended_by: str  # caller | bot_hung_up | transferred | server | timeout | error
+    ended_by: str  # caller | bot_hung_up | bot_hung_up_with_goodbye | transferred | server | timeout | error
     turn_latencies_s: list[float | None] = field(default_factory=list)  # None: the bot never answered
     turn_gaps_s: list[float] = field(default_factory=list)  # silence inside each reply's sentences
     greeting_s: float | None = None  # stream start -> first greeting audio

@@ -55,12 +55,22 @@ class SimulationResult:
     call_sid: str
     turns: list[TurnResult] = field(default_factory=list)
     segments: list[PlayedSegment] = field(default_factory=list)
-    ended_by: str = "caller"  # caller (we sent stop) | bot_hung_up | transferred | server (closed) | timeout
+    # caller (we sent stop) | bot_hung_up | bot_hung_up_with_goodbye (Twilio said it: the fail-safe without a
+    # fallback number) | transferred | server (closed) | timeout
+    ended_by: str = "caller"
     action: CallAction | None = None  # what the gateway asked the (fake) Twilio REST API to do
     duration_s: float = 0.0
     caller_audio: list[PCM] = field(default_factory=list)
     bot_audio: list[PCM] = field(default_factory=list)
     transcript: list[dict[str, Any]] | None = None  # the gateway's record of the call, when it was read
+
+
+def ended_by(action: CallAction) -> str:
+    """How the gateway's REST request ended the call, as the bench counts it: only a ``<Dial>`` or other new
+    TwiML (a queue, hold music) is a hand-over; a hang-up with a goodbye is no transfer."""
+    if action.kind == "hang_up":
+        return "bot_hung_up_with_goodbye" if action.announcement else "bot_hung_up"
+    return "transferred"
 
 
 class CallActions(Protocol):
@@ -138,7 +148,7 @@ class CallSimulator:
                 for task in tasks:
                     task.cancel()
             if result.action is not None:
-                result.ended_by = "bot_hung_up" if result.action.kind == "hang_up" else "transferred"
+                result.ended_by = ended_by(result.action)
             if not self._closed.is_set():
                 await self._send(ws, stop_message(self.account_sid, self.call_sid))
         result.segments = self._player.segments

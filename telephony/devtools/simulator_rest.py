@@ -27,12 +27,15 @@ class CallAction:
     """What the gateway asked Twilio to do with a call."""
 
     call_sid: str
-    kind: str  # "hang_up" | "transfer" | "twiml"
+    kind: str  # "hang_up" (plain, or new TwiML that says a goodbye and hangs up) | "transfer" | "twiml"
     number: str = ""  # transfer: the <Dial> number
-    announcement: str = ""  # transfer: the <Say> before it
+    announcement: str = ""  # transfer: the <Say> before it; hang_up: the goodbye Twilio says first
 
 
 def parse_action(call_sid: str, form: dict[str, str]) -> CallAction:
+    """What a Calls-resource update asks for. New TwiML that ends in ``<Hangup/>`` without a ``<Dial>`` is a
+    hang-up (``CallControl.hang_up(sid, goodbye)``: the fail-safe without a fallback number, Twilio saying the
+    apology): it was read as other TwiML, and the simulator counted such a call as transferred."""
     if form.get("Status") == "completed":
         return CallAction(call_sid, "hang_up")
     twiml = form.get("Twiml", "")
@@ -43,6 +46,8 @@ def parse_action(call_sid: str, form: dict[str, str]) -> CallAction:
     dial, say = root.findtext("Dial"), root.findtext("Say")
     if dial:
         return CallAction(call_sid, "transfer", number=dial.strip(), announcement=(say or "").strip())
+    if root.find("Hangup") is not None:
+        return CallAction(call_sid, "hang_up", announcement=(say or "").strip())
     return CallAction(call_sid, "twiml", announcement=(say or "").strip())
 
 

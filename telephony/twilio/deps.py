@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dialog.ports import KeyValueStore
 from telephony.call.admission import Admission
-from telephony.ports import AudioChannel, CallStarted
+from telephony.ports import AudioChannel, CallControl, CallStarted
 from telephony.spool import Spool
+from telephony.twilio.claims import WebhookClaims
 from telephony.twilio.twiml import DEFAULT_VOICE
 
 RunCall = Callable[[AudioChannel, CallStarted], Awaitable[None]]
@@ -30,7 +31,8 @@ class TwilioDeps:
     run_call: RunCall  # the call pipeline (telephony/call/loop.py); returns when the call is over
     stream_token_ttl_s: int = 120  # webhook answer -> WebSocket connect; Twilio connects in ~1 s
     call_record_ttl_s: int = 24 * 3600
-    start_timeout_s: float = 10.0  # accepted socket -> Twilio "start" frame
+    # accepted socket -> Twilio's "start" frame; the app sets INFOLINIA_STREAM_STALL_S (a stream silent that long)
+    start_timeout_s: float = 10.0
     send_timeout_s: float | None = None  # a send Twilio does not take in this long: the stream is blocked
     say_voice: str = DEFAULT_VOICE
     clock: Callable[[], float] = time.time
@@ -39,4 +41,8 @@ class TwilioDeps:
     # The caller's call ended (a final status callback), e.g. ``WarmTransfer.call_ended``: whatever the
     # call left open after the bot handed it over (a callback offer the caller hung up on) is closed.
     on_call_ended: Callable[[str], Awaitable[object]] | None = None
+    # Twilio's REST API: a stream that sends no "start" is handed over through it (None: the close alone)
+    call_control: CallControl | None = None
     spool: Spool | None = None  # final statuses wait here while the store is down (None: only logged)
+    # one answer per CallSid at a time, across the workers with Redis (the default: this worker alone)
+    claims: WebhookClaims = field(default_factory=WebhookClaims)

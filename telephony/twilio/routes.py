@@ -24,6 +24,7 @@ from telephony.twilio.security import SIGNATURE_HEADER, StreamTokens, TwilioSign
 from telephony.twilio.status import apply_status_form
 from telephony.twilio.stream import TwilioWebSocketChannel
 from telephony.twilio.twiml import fallback_twiml, hangup_twiml, stream_twiml
+from telephony.twilio.unstarted import hand_over_unstarted
 from telephony.twilio.wire import CALL_SID_RE, call_key, new_call_record
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,6 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
     """``POST /twilio/voice``, ``WS /twilio/stream/{token}``, ``POST /twilio/status`` (mount at the root)."""
     verifier = TwilioSignatureVerifier(deps.auth_token, deps.public_url)
     tokens = StreamTokens(deps.store, deps.stream_token_ttl_s, deps.clock)
-    answering: set[str] = set()  # CallSids whose voice webhook is being answered here right now
     router = APIRouter()
 
     @router.post(VOICE_PATH)
@@ -50,7 +50,7 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
         if isinstance(form, Response):
             return form
         with call_context(str(form.get("CallSid", "")) or None):
-            twiml = await _answer_once(request, deps, tokens, verifier, form, answering)
+            twiml = await _answer_once(request, deps, tokens, verifier, form)
         return Response(twiml, media_type="application/xml")
 
     @router.post(STATUS_PATH)
@@ -74,28 +74,24 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
 
 
 async def _answer_once(
-    request: Request,
-    deps: TwilioDeps,
-    tokens: StreamTokens,
-    verifier: TwilioSignatureVerifier,
-    form: FormData,
-    answering: set[str],
+    request: Request, deps: TwilioDeps, tokens: StreamTokens, verifier: TwilioSignatureVerifier, form: FormData
 ) -> str:
-    """``_voice_twiml`` for one webhook per ``CallSid`` at a time: copies that arrive while the first is being
-    answered are replays too. The store's record only exists once the first is answered, so five copies sent
-    together all passed the replay check: three got a stream token, each holding a line for ``reserve_s``."""
+    """``_voice_twiml`` for one webhook per ``CallSid`` at a time, on any worker (``deps.claims``): copies that
+    arrive while the first is being answered are replays too. The store's record only exists once the first is
+    answered, so five copies sent together all passed the replay check: three got a stream token, each holding
+    a line for ``reserve_s``."""
     call_sid = str(form.get("CallSid", ""))
     if not CALL_SID_RE.fullmatch(call_sid):
         return await _voice_twiml(request, deps, tokens, verifier, form)
-    if call_sid in answering:
+    claim = await deps.claims.claim(call_sid)
+    if claim is None:
         log.warning("call %s: a second voice webhook while the first is being answered: ignored", call_sid)
         _event(deps, "replayed")
         return hangup_twiml()
-    answering.add(call_sid)
     try:
         return await _voice_twiml(request, deps, tokens, verifier, form)
     finally:
-        answering.discard(call_sid)
+        await deps.claims.done(claim)
 
 
 async def _voice_twiml(
@@ -111,7 +107,7 @@ async def _voice_twiml(
         log.warning("voice webhook without a valid CallSid: answering with the fallback TwiML")
         _event(deps, "webhook_error")
         return _fallback(deps)
-    line = deps.admission.admit() if deps.admission is not None else None
+    line = deps.admission.admit(str(form.get("CallSid"))) if deps.admission is not None else None
     if deps.admission is not None and line is None:
         log.warning("all lines busy (or draining): the call goes to the fallback number")
         _event(deps, "refused")
@@ -230,8 +226,7 @@ async def _serve_stream(websocket: WebSocket, record: dict[str, object], deps: T
     try:
         started = await asyncio.wait_for(_wait_for_start(channel), deps.start_timeout_s)
     except TimeoutError:
-        log.warning("stream for call %s sent no start in %.0f s", record.get("call_sid"), deps.start_timeout_s)
-        await channel.close(WS_POLICY_VIOLATION)
+        await _no_start(channel, str(record.get("call_sid") or ""), deps)
         return
     if started is None or started.call_sid != record.get("call_sid"):
         if started is not None:
@@ -252,6 +247,17 @@ async def _serve_stream(websocket: WebSocket, record: dict[str, object], deps: T
         if deps.admission is not None:
             deps.admission.ended(started.call_sid)
         await channel.close()
+
+
+async def _no_start(channel: TwilioWebSocketChannel, call_sid: str, deps: TwilioDeps) -> None:
+    """No ``start`` within ``start_timeout_s``: handed over as a stalled call (``telephony/twilio/unstarted.py``),
+    its line given back; the socket closes either way (1008 when only the close can carry the call)."""
+    log.warning("stream for call %s sent no start in %.1f s", call_sid or "(unknown)", deps.start_timeout_s)
+    _event(deps, "stream_no_start")
+    handed = await hand_over_unstarted(deps.call_control, call_sid, deps.fallback_number, _fallback_apology(deps))
+    if deps.admission is not None and call_sid:
+        deps.admission.forgo(call_sid)
+    await channel.close(1000 if handed else WS_POLICY_VIOLATION)
 
 
 async def _wait_for_start(channel: TwilioWebSocketChannel) -> CallStarted | None:

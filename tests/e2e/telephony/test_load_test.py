@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from dialog.store import MemoryStore
 from telephony.devtools.load_test import Target, percentiles, run_calls, summarize
@@ -29,15 +30,18 @@ from telephony.devtools.simulator_audio import load_turn
 from telephony.devtools.simulator_rest import FakeTwilioRest
 from telephony.exposition import parse_exposition
 from telephony.metrics import Metrics
+from telephony.ports import AudioChannel, CallEnded, CallStarted
 from telephony.settings import Settings
+from telephony.twilio.deps import TwilioDeps
+from telephony.twilio.rest import TwilioRestClient
+from telephony.twilio.routes import build_twilio_router
 from tests.support.call import AmplitudeVAD, ScriptedDialog
 from tests.support.gateway import PUBLIC, TOKEN, LengthRecognizer, deps_for, gateway, tone_wav
+from tests.support.servers import serve_in_thread
 from tests.support.speech import ToneSynthesizer
 
 
 async def test_concurrent_calls_each_get_their_own_hang_up_or_transfer(tmp_path: Path) -> None:
-    from telephony.twilio.rest import TwilioRestClient
-
     rest = FakeTwilioRest("AC" + "0" * 32, TOKEN)
     await rest.start()
     dialog, store = ScriptedDialog(), MemoryStore()
@@ -61,6 +65,32 @@ async def test_concurrent_calls_each_get_their_own_hang_up_or_transfer(tmp_path:
     assert greeting["p50"] is not None and 0 < greeting["p50"] <= greeting["max"] <= wall
     figures = sampler.summary()
     assert figures["cpu_avg_pct"] > 0 and figures["rss_max_mb"] > 10
+
+
+async def test_a_rest_hang_up_with_a_goodbye_counts_as_no_transfer() -> None:
+    """The fail-safe on a call with no fallback number hangs up over REST with Twilio saying the apology
+    (``CallControl.hang_up(sid, goodbye)``: new TwiML, ``<Say>`` then ``<Hangup/>``). The bench counted such a
+    call as transferred. Here the gateway's pipeline does just that, through the real REST client."""
+    rest = FakeTwilioRest("AC" + "0" * 32, TOKEN)
+    await rest.start()
+    control = TwilioRestClient("AC" + "0" * 32, TOKEN, api_base=rest.url)
+
+    async def pipeline(channel: AudioChannel, started: CallStarted) -> None:
+        await control.hang_up(started.call_sid, "Przepraszam. Proszę zadzwonić później.")
+        while not isinstance(await channel.receive(), CallEnded):  # Twilio ends the stream
+            pass
+
+    app = FastAPI()
+    app.include_router(build_twilio_router(TwilioDeps(PUBLIC, TOKEN, "", MemoryStore(), pipeline)))
+    try:
+        with serve_in_thread(app) as base:
+            outcomes, wall = await run_calls(Target(base, PUBLIC, TOKEN), [[load_turn("dtmf:1#")]], 1, rest=rest)
+    finally:
+        await control.aclose()
+        await rest.stop()
+    assert [o.ended_by for o in outcomes] == ["bot_hung_up_with_goodbye"]  # was "transferred"
+    summary = summarize(outcomes, wall, 1)
+    assert (summary["transfers"], summary["errors"], summary["ended_by"]) == (0, 0, {"bot_hung_up_with_goodbye": 1})
 
 
 async def test_a_gateway_that_refuses_calls_counts_errors(tmp_path: Path) -> None:

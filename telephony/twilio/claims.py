@@ -1,0 +1,99 @@
+"""One answer per call's voice webhook across the workers: a claim on the ``CallSid`` while it is answered.
+
+Why: Twilio's copies of one webhook (a retry, a captured request played back) must not start a second call
+and stream. The call's record in the store stops every copy that comes after the first was answered, but
+copies sent together all arrive before it exists; the guard against those was a set in each worker, so two
+workers each answered one and two streams each held a line. Now the first copy takes a Redis key (SET NX,
+with a TTL so a worker that dies mid-answer holds it no longer) and copies on any worker hang up while it is
+held; when the answer is out the key goes (only this claim's, compare-and-delete) and the record takes over.
+
+Redis down or stalled: the local guard alone, as before (logged): a caller is never refused because the
+guard cannot ask Redis; at worst two workers answer copies of one webhook, and Twilio keeps one answer.
+A stalled Redis is not asked again while the gateway's breaker (``telephony/store_health.py``) is open:
+the webhook's own store steps already wait for it, and Twilio waits 15 s for the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from telephony.store_health import StoreHealth
+
+log = logging.getLogger(__name__)
+
+CLAIM_TTL_S = 60  # far longer than an answer (Twilio waits 15 s for one); a dead worker's claim lapses
+# Delete the key only while it still holds this claim's token (an expired claim taken again is another's).
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """This worker answers ``call_sid``; ``shared``: Redis holds the claim too (else the local guard alone)."""
+
+    call_sid: str
+    token: str
+    shared: bool
+
+
+class WebhookClaims:
+    """The claims of one worker, shared with the others through ``redis`` (None: this worker alone)."""
+
+    def __init__(
+        self, redis: Redis | None = None, prefix: str = "", ttl_s: int = CLAIM_TTL_S, health: StoreHealth | None = None
+    ) -> None:
+        self.redis, self.prefix, self.ttl_s, self.health = redis, prefix, ttl_s, health
+        self._local: set[str] = set()  # CallSids whose webhook this worker is answering right now
+        self._release = redis.register_script(_RELEASE) if redis is not None else None
+
+    def _key(self, call_sid: str) -> str:
+        return f"{self.prefix}twilio:answering:{call_sid}"
+
+    async def claim(self, call_sid: str) -> Claim | None:
+        """The claim when this copy is the one to answer ``call_sid``; None while another copy is being
+        answered, on this worker or another."""
+        if call_sid in self._local:
+            return None
+        self._local.add(call_sid)
+        token = uuid.uuid4().hex
+        try:
+            shared = await self._take(call_sid, token)
+        except BaseException:  # cancelled (the client left): this worker must not keep the CallSid
+            self._local.discard(call_sid)
+            raise
+        if shared is False:
+            self._local.discard(call_sid)
+            return None
+        return Claim(call_sid, token, shared is True)
+
+    async def done(self, claim: Claim) -> None:
+        """The answer is out (the call's record stops later copies): the claim goes, here and in Redis."""
+        self._local.discard(claim.call_sid)
+        if not claim.shared or self._release is None or (self.health is not None and self.health.stalled):
+            return  # the TTL ends it
+        try:
+            await self._release(keys=[self._key(claim.call_sid)], args=[claim.token])
+        except Exception as exc:  # the TTL ends it
+            if self.health is not None:
+                self.health.saw(exc)
+            log.warning("call %s: the webhook's claim could not be given back (%r): it lapses", claim.call_sid, exc)
+
+    async def _take(self, call_sid: str, token: str) -> bool | None:
+        """True: taken in Redis; False: another worker holds it; None: no Redis to ask (the local guard)."""
+        if self.redis is None or (self.health is not None and self.health.stalled):
+            return None
+        try:
+            return bool(await self.redis.set(self._key(call_sid), token, nx=True, ex=self.ttl_s))
+        except Exception as exc:
+            if self.health is not None:
+                self.health.saw(exc)  # a timeout: the next webhooks do not wait on Redis for the back-off
+            log.warning("call %s: Redis cannot guard the webhook across workers (%r): local guard only", call_sid, exc)
+            return None

@@ -1,0 +1,125 @@
+"""Copies of one call's voice webhook on two workers: one answer across them, over real HTTP to two real uvicorn
+servers (each its own Twilio router, admission and Redis client, as two worker processes have) sharing a
+real redis-server.
+
+The guard against copies sent together was a set in each worker: a copy that reached the second worker while
+the first was still answering passed (the call's record did not exist yet), and both workers gave a stream,
+each holding a line. Redis down: each worker's own guard, and every caller is still answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from twilio.request_validator import RequestValidator
+
+from dialog.ports import KeyValueStore
+from dialog.store import MemoryStore, RedisStore
+from telephony.call.admission import Admission
+from telephony.ports import AudioChannel, CallStarted
+from telephony.twilio.claims import WebhookClaims
+from telephony.twilio.deps import TwilioDeps
+from telephony.twilio.routes import build_twilio_router
+from tests.support.servers import free_port, serve_in_loop
+
+TOKEN = "workers-auth-token-0123456789abcdef"
+FALLBACK = "+48221112233"
+PUBLIC = "https://voice.example.pl"
+
+
+class HeldRecords(RedisStore):
+    """The product's Redis store, except that a call's record waits for ``go`` (a slow answer: a failover)."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        super().__init__(url, prefix)
+        self.writing, self.go = asyncio.Event(), asyncio.Event()
+
+    async def set(self, key: str, value: dict[str, Any], ttl_s: int | None = None) -> None:
+        if key.startswith("call:"):
+            self.writing.set()
+            await self.go.wait()
+        await super().set(key, value, ttl_s)
+
+
+async def _no_call(channel: AudioChannel, started: CallStarted) -> None:
+    """No stream connects in these tests."""
+
+
+@asynccontextmanager
+async def worker(store: KeyValueStore, claims: WebhookClaims) -> AsyncIterator[str]:
+    app = FastAPI()
+    deps = TwilioDeps(PUBLIC, TOKEN, FALLBACK, store, _no_call, admission=Admission(2), claims=claims)
+    app.include_router(build_twilio_router(deps))
+    port = free_port()
+    async with serve_in_loop(app, port) as base:
+        yield base
+
+
+async def webhook(http: httpx.AsyncClient, base: str, call_sid: str) -> str:
+    """The signed voice webhook of ``call_sid`` to one worker: "stream", "hangup" or "fallback"."""
+    params = {"CallSid": call_sid, "AccountSid": "AC" + "8" * 32, "From": "+48600100200", "CallStatus": "ringing"}
+    signature = RequestValidator(TOKEN).compute_signature(PUBLIC + "/twilio/voice", params)
+    resp = await http.post(base + "/twilio/voice", data=params, headers={"X-Twilio-Signature": signature})
+    assert resp.status_code == 200
+    return "stream" if "<Stream" in resp.text else "hangup" if "<Hangup" in resp.text else "fallback"
+
+
+def _sid() -> str:
+    return "CA" + uuid.uuid4().hex
+
+
+async def test_a_copy_on_another_worker_while_the_first_is_answered_hangs_up(redis_url: str) -> None:
+    prefix = f"wh{uuid.uuid4().hex[:8]}:"
+    slow, other = HeldRecords(redis_url, prefix), RedisStore(redis_url, prefix)
+    redis_a, redis_b = Redis.from_url(redis_url), Redis.from_url(redis_url)
+    sid = _sid()
+    async with AsyncExitStack() as stack, httpx.AsyncClient(timeout=10.0) as http:
+        a = await stack.enter_async_context(worker(slow, WebhookClaims(redis_a, prefix)))
+        b = await stack.enter_async_context(worker(other, WebhookClaims(redis_b, prefix)))
+        first = asyncio.create_task(webhook(http, a, sid))
+        await asyncio.wait_for(slow.writing.wait(), 10.0)  # worker A is answering the call
+        assert await webhook(http, b, sid) == "hangup"  # was "stream": a second stream and line
+        slow.go.set()
+        assert await first == "stream"
+        assert await webhook(http, b, sid) == "hangup"  # the record now stops later copies, as before
+        assert await redis_b.keys(prefix + "twilio:answering:*") == []  # the claim went with the answer
+        assert await webhook(http, b, _sid()) == "stream"  # another call is answered on either worker
+    for closing in (slow, other):
+        await closing.close()
+    for client in (redis_a, redis_b):
+        await client.aclose()
+
+
+class HeldMemory(MemoryStore):
+    """The one-worker store, except that a call's record waits for ``go``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+
+    async def set(self, key: str, value: dict[str, Any], ttl_s: int | None = None) -> None:
+        if key.startswith("call:"):
+            await self.go.wait()
+        await super().set(key, value, ttl_s)
+
+
+async def test_with_redis_down_each_worker_guards_itself_and_callers_are_answered() -> None:
+    down = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
+    store = HeldMemory()
+    async with worker(store, WebhookClaims(down, "x:")) as base, httpx.AsyncClient(timeout=10.0) as http:
+        sid = _sid()
+        copies = [asyncio.create_task(webhook(http, base, sid)) for _ in range(3)]
+        async with asyncio.timeout(10.0):  # the copies after the first are answered while it waits
+            while sum(task.done() for task in copies) < 2:
+                await asyncio.sleep(0.02)
+        store.go.set()
+        assert sorted(await asyncio.gather(*copies)) == ["hangup", "hangup", "stream"]
+        assert await webhook(http, base, _sid()) == "stream"  # a caller is never refused for the guard
+    await down.aclose()
