@@ -23,6 +23,7 @@ from dialog.engine_config import EngineConfig, Reply
 from dialog.engine_intents import after_preamble, asks_an_aspect, is_follow_up, only_numbers
 from dialog.engine_kb_choice import KBChoice, answer_text, give_answer, kb_entry, spoken_question
 from dialog.engine_text import lemma, words
+from dialog.escalation_kinds import protects
 from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.session import Session
 
@@ -102,11 +103,18 @@ class KBStep:
                 return again[0]
         return best
 
-    def sure_answer(self, text: str) -> str | None:
+    def sure_answer(self, text: str, victim: bool = False) -> str | None:
         """The answer the KB is sure of (answer band) for ``text`` alone, else None: an emergency's caller
-        nobody takes at once is told it (``Transfer.answer``); never a guess, never read with an earlier topic."""
+        nobody takes at once is told it (``Transfer.answer``); never a guess, never read with an earlier topic.
+        ``victim`` (of a theft or a fraud): only an entry about blocking or reporting (``protects``), never how
+        to get what was used against the caller (a SIM swap's victim heard how to get a duplicate SIM card)."""
         best = self.best(text)
-        return best.answer if best is not None and best.confidence >= self.answer_threshold else None
+        if best is None or best.confidence < self.answer_threshold:
+            return None
+        entry = kb_entry(self.kb, best.entry_id)
+        if victim and not protects(getattr(entry, "questions", None) or []):
+            return None
+        return best.answer
 
     def understood(self, s: Session, text: str) -> tuple[KBMatch | None, str]:
         """The best entry for this turn, read in the context of the previous topic when it is a follow-up;

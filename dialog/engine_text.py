@@ -33,3 +33,20 @@ def lemma(word: str) -> str:
 def warm_up() -> None:
     """Load simplemma's Polish dictionary now (seconds, blocking) instead of on the first caller turn."""
     textnorm.lemma("zamówienia")
+
+
+_CLAUSE_END = re.compile(r"[,.!?;:–—]")
+
+
+def clause_numbers(text: str) -> list[int]:
+    """For each word of ``words(text)``, the number of its clause: punctuation between two words starts a new
+    one. Why: a name set apart by commas ("Nie chcę z wami rozmawiać, oszuści!") is said to someone, while the
+    same word inside a clause ("dzwonią do mnie oszuści") is what happened."""
+    numbers: list[int] = []
+    clause, end = 0, 0
+    for match in _WORD.finditer(text):
+        if numbers and _CLAUSE_END.search(text, end, match.start()):
+            clause += 1
+        numbers.append(clause)
+        end = match.end()
+    return numbers

@@ -25,7 +25,7 @@ from dialog.engine_cues import term, term_positions, tokens
 from dialog.engine_intents import is_line_check, is_not_that, mostly_number, only_courtesy
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent_cue
-from dialog.escalation_kinds import danger_to_life, may_be_an_outage
+from dialog.escalation_kinds import accuses_you, danger_to_life, may_be_an_outage
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
 from dialog.mood import mood, without_insults
@@ -111,6 +111,8 @@ class Understanding:
         rest = without_insults(text)  # "jesteście złodziejami" names the company, no theft: judged without it
         if urgent_cue(rest) or danger_to_life(rest):
             return False
+        if accuses_you(rest):  # "Ukradliście mi pieniądze, złodzieje!": a theft by meaning, the company's by its words
+            return True
         if self.meaning is None or len(tokens(rest)) < 3 or not self._judged_by_meaning(rest):
             return True
         close = self.meaning.closeness(rest, getattr(self.kb, "best_similarity", None))

@@ -59,9 +59,11 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         ("potracil|potracila|potracony|potracona", w.VEHICLE),  # a car, not a deduction ("komornik potrącił")
         ("ofiar", "oszustw|oszuk|kradzie|wyludz|przestep"),  # "padłem ofiarą oszustwa", whoever charged what
         ("rozbit|rozcie|krwaw|=rana|=rane", "=glowa|=glowe|=glowy|=reka|=reke|=noga|=noge|=twarz"),
-        "phishing|podszyw|wlamal|wlaman|przejeli|przejal konto",
+        "phishing|podszyw|podszyl|wlamal|wlaman|przejeli|przejal konto",  # "podszył się pode mnie" too
         ("ukrasc", "=chce|=chca|chcial|probuj|probowal|usiluj"),  # an attempt, not "rower łatwo ukraść"
-        "ukradl|ukradli|ukradz|kradzie|kradzion|skradzion|wykradl|wyciek|okradl|okradli|okradzion|okradzi|okradn",
+        # a theft, not "ukradliście / okradliście mnie" said to the company (a grievance, ``w.CHEATED_BY_YOU``)
+        f"ukradl{w.NOT_BY_YOU}|ukradli{w.NOT_BY_YOU}|ukradz|kradzie|kradzion|skradzion|wykradl{w.NOT_BY_YOU}|wyciek"
+        f"|okradl{w.NOT_BY_YOU}|okradli{w.NOT_BY_YOU}|okradzion|okradzi|okradn",
         (
             "uzyl|=uzyla|=uzyto|wykorzystal!wykorzystac|wykorzystano",  # not "jak ją wykorzystać"
             "karty|=karte|konta|=konto|danych|=dane|tozsamosc",

@@ -8,7 +8,11 @@ is an emergency however politely it is asked ("mój syn połknął kartę SIM, c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from dialog import escalation_words as w
 from dialog.engine_cues import cues, term, term_positions, tokens
+from dialog.escalation_scenes import impostor
 
 # Danger to someone's life or health (a subset of the urgent cues): said in a question the KB could answer
 # ("mój syn połknął kartę SIM, co robić?") it stays urgent; theft, fraud or a broken device in a how-to
@@ -72,3 +76,40 @@ def someone_hurt(text: str) -> bool:
     """Words of a body hurt, ill or at risk ("ból w klatce piersiowej", "mama zemdlała"): 112 and a person,
     never a KB's practical answer (how to book a cardiologist) beside them."""
     return bool(term_positions(_BODY, tokens(text)))
+
+
+# A theft or a fraud done to the caller: stolen, swindled, impersonated, or someone else got their card, number,
+# account or data ("ktoś wyrobił duplikat mojej karty SIM", "ktoś zamówił na moje dane telefon").
+_CRIME = cues(
+    "kradzie|ukradl|ukradli|ukradz|kradzion|skradzion|wykradl|okradl|okradli|okradzion|oszust!oszustw|oszusc"
+    "|oszuk|oszustw|wyludz|podszyw|podszyl|phishing|wlamal|wlaman|przejal|przejel|przejeli|nieautoryzowan",
+    (
+        "=ktos|=obcy|=nieznany",
+        "wyrobil|zalozyl|aktywowal|zamowil|kupil|wyplacil|zaplacil|zalogowal|loguje|uzyl|zmienil|wzial|podpisal"
+        "|przelal|dostal|wyczyscil",
+    ),
+)
+# What a victim can do now: block, cancel or report ("Jak zablokować kartę SIM?", "Jak zastrzec dowód?").
+_PROTECTS = term("zablok|blokow|blokad|zastrz|zglos|zawies|wstrzym|uniewaz|anulow|policj")
+
+
+def crime_victim(text: str) -> bool:
+    """Words of a theft or a fraud done to the caller, an impostor's among them ("podaje się za konsultanta")."""
+    toks = tokens(text)
+    return any(cue.matches(toks) for cue in _CRIME) or impostor(toks)
+
+
+def protects(questions: Sequence[str]) -> bool:
+    """An entry asked about blocking, cancelling or reporting: what a theft's or a fraud's victim can act on
+    now. Why by the questions: they say what an entry is about; an entry on how to get a duplicate SIM card
+    answers the very thing a SIM swap did against the caller, and its victim must not hear it beside 112."""
+    return any(term_positions(_PROTECTS, tokens(q)) for q in questions)
+
+
+_BY_YOU = term(w.CHEATED_BY_YOU)
+
+
+def accuses_you(text: str) -> bool:
+    """'Okradliście mnie', 'oszukujecie ludzi': the caller says the company itself cheated or robbed them, a
+    grievance however it sounds by meaning (the sentence model hears a theft, not who did it)."""
+    return bool(term_positions(_BY_YOU, tokens(text)))

@@ -13,7 +13,12 @@ UNASKED = "bez zgod|bez wiedz|nie zlecal|nie autoryzow|nie robil|nie zamawial|ni
 CHARGED_BY_YOU = "pobraliscie|naliczyliscie|obciazyliscie|policzyliscie|doliczyliscie|sciagneliscie|zabraliscie"
 # The caller accuses the company itself ("oszukaliście mnie", "to oszustwo, pobraliście mi opłatę"): a dispute
 # for the complaints queue, not a fraud to report to the police (a walkthrough heard "call 112" for it).
-CHEATED_BY_YOU = "oszukaliscie|oszukujecie|wyludziliscie|wyludzacie|naciagneliscie|naciagacie|okradacie"
+CHEATED_BY_YOU = (
+    "oszukaliscie|oszukujecie|wyludziliscie|wyludzacie|naciagneliscie|naciagacie|okradacie"
+    "|ukradliscie|ukradlyscie|okradliscie|okradlyscie|wykradliscie"
+)
+# The same theft verbs said to the company, excluded from the theft cue's stems ("ukradl!ukradliscie…").
+NOT_BY_YOU = "!ukradliscie!ukradlyscie!okradliscie!okradlyscie!wykradliscie"
 BY_YOU = f"{CHARGED_BY_YOU}|{CHEATED_BY_YOU}"
 OVERCHARGED = "=dwa =razy|dwukrotn|podwojn|=za =duzo|za wysok|zawyz|niesluszn|bezpodstawn|bledn|=blad"
 # "Podaje się za …" is an impostor, unless what follows is a manner or a unit ("lek podaje się za pomocą

@@ -31,8 +31,9 @@ TRANSFER: Mapping[Reason, str] = {
 }
 # an angry caller goes first to a person too (reason urgent), but is no emergency: no 112
 ANGRY_TRANSFER = "Bardzo przepraszam za kłopot. Łączę z konsultantem poza kolejnością, proszę chwilę poczekać."
-# ... and where that transfer reaches nobody (a device, a speaker, a chat nobody staffs), the apology it opens
-# with comes first, before why nobody takes it from there (an operator who rewords ANGRY_TRANSFER rewords this)
+# ... and where that transfer reaches nobody (a device, a speaker, a chat nobody staffs), an apology comes first,
+# before why nobody takes it from there: shipped as the words ANGRY_TRANSFER opens with, but a text of its own
+# (``angry_apology``), which an operator may reword, or leave as shipped, whatever ANGRY_TRANSFER says
 ANGRY_APOLOGY = "Bardzo przepraszam za kłopot."
 ERROR_TRANSFER = "Przepraszam, wystąpił problem techniczny. Łączę z konsultantem, proszę chwilę poczekać."
 TRANSFER_WRITTEN: Mapping[Reason, str] = {

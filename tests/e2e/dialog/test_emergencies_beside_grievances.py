@@ -10,6 +10,7 @@ import pytest
 
 from dialog import catalogue
 from dialog.factory import build_engine
+from dialog.kb import load_kb
 from dialog.ports import CallerInfo
 
 KB = Path(__file__).parents[2] / "data" / "domain_klinika_kb.yaml"
@@ -52,3 +53,36 @@ TELECOM = Path(__file__).parents[2] / "data" / "domain_telecom_kb.yaml"
 async def test_scammers_posing_as_the_company_hear_the_emergency_number(said: str) -> None:
     outcome = await build_engine(TELECOM).handle(None, said, CallerInfo(channel="phone"))
     assert outcome.transfer is not None and outcome.transfer.emergency, outcome.reply
+
+
+WALKTHROUGH = Path(__file__).parents[2] / "data" / "walkthrough_telecom" / "kb.yaml"
+SIM_SWAPS = [
+    "ktoś wyrobił duplikat mojej karty SIM, nie mam zasięgu, a z konta znikają pieniądze",
+    "ktoś wyrobił duplikat mojej karty sim i nie mam zasięgu",
+    "nagle straciłam zasięg, a ktoś w salonie wyrobił na mnie duplikat karty SIM",
+    "ktoś wyrobił sobie kartę SIM na mój numer i robi przelewy z mojego konta",
+    "ktoś podszył się pode mnie w salonie i dostał nową kartę SIM na mój numer",
+    "ktoś zamówił na moje dane nowy telefon na abonament",  # the KB is sure of how to buy one on instalments
+]
+
+
+@pytest.mark.parametrize("said", SIM_SWAPS)
+async def test_a_victim_hears_no_how_to_of_what_was_done_against_them(said: str) -> None:
+    """A SIM swap's victim heard 112, then how to get a duplicate SIM card (the KB was sure of that entry):
+    a theft's or a fraud's victim hears the KB's answer only from an entry about blocking or reporting."""
+    outcome = await build_engine(WALKTHROUGH).handle(None, said, CallerInfo(channel="phone"))
+    assert outcome.transfer is not None and outcome.transfer.emergency, outcome.reply
+    assert outcome.transfer.answer is None, outcome.transfer.answer
+
+
+async def test_a_victim_hears_how_to_block_the_card() -> None:
+    """The same SIM swap where the KB's entry is about blocking the card ("Jak zablokować kartę SIM?"): the
+    caller can act on it now, so it is said after the 112 advice; a stolen phone likewise."""
+    blocking = load_kb(TELECOM).entries["blokada-sim"].answer
+    swap = await build_engine(TELECOM).handle(None, SIM_SWAPS[0], CallerInfo(channel="phone"))
+    assert swap.transfer is not None and swap.transfer.answer == blocking
+    stolen = await build_engine(WALKTHROUGH).handle(
+        None, "ukradli mi telefon i ktoś dzwoni z mojego numeru", CallerInfo(channel="phone")
+    )
+    block_and_report = load_kb(WALKTHROUGH).entries["kradziez-telefonu"].answer
+    assert stolen.transfer is not None and stolen.transfer.answer == block_and_report

@@ -95,7 +95,8 @@ def test_an_emergency_carries_the_kbs_answer_only_where_the_kb_is_sure(
     kb = load_kb(HERE / "kb.yaml")
     answers = {row["turns"][-1]: out.transfer.answer for row, out in outcomes if out.transfer is not None}
     assert answers.pop("ukradli mi telefon i ktoś dzwoni z mojego numeru") == kb.entries["kradziez-telefonu"].answer
-    assert answers.pop("ktoś wyrobił duplikat mojej karty sim i nie mam zasięgu") == kb.entries["duplikat-sim"].answer
+    # a SIM swap's victim: not how to get a duplicate, the very thing done against them (an entry not about blocking)
+    assert answers.pop("ktoś wyrobił duplikat mojej karty sim i nie mam zasięgu") is None
     assert not any(answers.values()), answers  # gas, impersonation, angry, complaints, people, offers: none
     for row, out in outcomes:
         if out.transfer is not None and out.transfer.answer:

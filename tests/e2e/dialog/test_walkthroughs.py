@@ -70,6 +70,14 @@ async def test_a_follow_up_keeps_its_topic_unless_it_names_a_new_one(
         ("telecom", ["jesteście złodziejami, a ktoś mi ukradł telefon i dzwoni z mojego numeru"], "transfer", "urgent"),
         ("telecom", ["ktoś wyrobił duplikat mojej karty SIM i nie mam zasięgu"], "transfer", "urgent"),
         ("telecom", ["ktoś przejął mój numer"], "transfer", "urgent"),
+        # the company called crooks to its face is anger; crooks who did something to the caller a fraud (a probe)
+        ("telecom", ["Nie chcę z wami rozmawiać, oszuści!"], "transfer", "angry"),
+        ("telecom", ["Oszuści, znowu naliczyliście mi opłatę!"], "transfer", "angry"),
+        ("telecom", ["Ukradliście mi pieniądze, złodzieje!"], "transfer", "angry"),  # theft by meaning, "you" by words
+        ("telecom", ["ktoś mnie oszukał"], "transfer", "urgent"),
+        ("telecom", ["oszuści dzwonią i podają się za was"], "transfer", "urgent"),
+        ("telecom", ["zostałam oszukana przez fałszywego konsultanta"], "transfer", "urgent"),
+        ("telecom", ["Dzwonili do mnie od was, oszuści!"], "transfer", "urgent"),
         # a charge the caller says the company made for something not ordered is a disputed bill (complaints),
         # not a fraud with the 112 advice; money taken by someone else stays one
         ("telecom", ["naliczyliście mi opłaty za usługi premium, których nie zamawiałem"], "transfer", "complaint"),

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.escalation import detect_reason
-from dialog.escalation_kinds import someone_hurt
+from dialog.escalation import detect_reason, urgent_cue
+from dialog.escalation_kinds import crime_victim, protects, someone_hurt
 from dialog.mood import without_insults
 
 # someone else's fraud, told together with a charge the company made: still a fraud (urgent, 112 advice)
@@ -122,6 +122,8 @@ STILL_URGENT = [
     "babcia się dusi, woda nie pomaga",
     "ktoś dzwoni, podaje się za konsultanta i oferuje internet za darmo",
     "pan podaje się za pracownika banku i mówi, że za miesiąc zablokują konto",
+    # a thirteenth-session probe: "podszył się" (past) is an impostor as "podszywa się" is
+    "ktoś podszył się pode mnie w salonie i dostał nową kartę SIM na mój numer",
 ]
 
 
@@ -150,3 +152,90 @@ def test_someone_hurt_hears_no_kb_answer_beside_the_emergency(text: str) -> None
 @pytest.mark.parametrize("text", ["ukradli mi telefon, mam abonament rodzinny", "czuję gaz od rana"])
 def test_a_theft_or_a_gas_smell_may_hear_the_kbs_practical_answer(text: str) -> None:
     assert not someone_hurt(text)
+
+
+# The company called crooks to its face, set apart by punctuation while the caller speaks to "you": anger (an
+# apology and a person first), not a fraud to report to 112 (a probe: "Nie chcę z wami rozmawiać, oszuści!").
+COMPANY_CALLED_CROOKS = [
+    "Nie chcę z wami rozmawiać, oszuści!",
+    "Oszuści, znowu naliczyliście mi opłatę!",
+    "Nie będę wam więcej płacić, oszuści jedni!",
+    "Wiecie, co robicie? Oszuści!",
+    "Oszuści! Nie chcę z wami mieć nic wspólnego.",
+    "Zrywam z wami umowę, oszuści.",
+]
+
+
+@pytest.mark.parametrize("text", COMPANY_CALLED_CROOKS)
+def test_crooks_said_to_the_company_are_anger_not_a_fraud(text: str) -> None:
+    assert urgent_cue(text)  # the word alone reads as a fraud
+    assert not urgent_cue(without_insults(text))  # judged without the name given to the company
+
+
+# Robbed by the company, in the caller's words: a grievance for the complaints queue, as "oszukaliście" is; a
+# theft by anyone else stays one
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Ukradliście mi pieniądze z konta za abonament", "complaint"),
+        ("Okradliście mnie z abonamentu", "complaint"),
+        ("ukradli mi telefon", "urgent"),
+        ("ktoś mnie okradł w autobusie", "urgent"),
+        ("Ukradliście mi pieniądze, a ktoś włamał się na moje konto", "urgent"),
+    ],
+)
+def test_robbed_by_the_company_is_a_grievance(text: str, reason: str) -> None:
+    assert detect_reason(text) == reason
+
+
+# "Oszuści" as what happened to the caller, whoever the caller then speaks to: kept whole, a fraud. Without
+# punctuation to set the name apart, or with a third party's call told beside it, the fraud is kept (safety first).
+FRAUD_TOLD = [
+    "ktoś mnie oszukał",
+    "oszuści dzwonią i podają się za was",
+    "zostałam oszukana przez fałszywego konsultanta",
+    "Dzwonią do mnie oszuści!",
+    "Dzwonili do mnie od was, oszuści!",
+    "Pomóżcie, dzwonią do mnie oszuści!",
+    "Czy wiecie, że dzwonią oszuści?",
+    "Oszuści wyczyścili mi konto, zróbcie coś",
+    "Dzwonili do mnie, oszuści! Wiecie o tym?",
+    "Podają się za was, oszuści!",
+    "Ktoś od was wyczyścił mi konto, oszuści!",  # "od was": who the crooks posed as, not whom the caller tells
+]
+
+
+@pytest.mark.parametrize("text", FRAUD_TOLD)
+def test_crooks_who_did_something_to_the_caller_stay_a_fraud(text: str) -> None:
+    assert without_insults(text) == text and urgent_cue(text)
+
+
+# Victims of a theft or a fraud: the KB's practical answer beside the 112 advice only from an entry about
+# blocking or reporting, never how to get what was used against them (a SIM swap heard how to get a duplicate).
+CRIME_VICTIMS = [
+    "ktoś wyrobił duplikat mojej karty SIM, nie mam zasięgu, a z konta znikają pieniądze",
+    "nagle straciłam zasięg, a ktoś w salonie wyrobił na mnie duplikat karty SIM",
+    "ktoś wyrobił sobie kartę SIM na mój numer i robi przelewy z mojego konta",
+    "ktoś podszył się pode mnie w salonie i dostał nową kartę SIM na mój numer",
+    "ktoś zamówił na moje dane nowy telefon na abonament",
+    "ukradli mi telefon i ktoś dzwoni z mojego numeru",
+    "oszust przejął mój numer telefonu i loguje się do mojego banku",
+]
+
+
+@pytest.mark.parametrize("text", CRIME_VICTIMS)
+def test_a_theft_or_a_fraud_makes_a_victim(text: str) -> None:
+    assert crime_victim(text)
+
+
+@pytest.mark.parametrize("text", ["czuję gaz w piwnicy", "woda leje się z sufitu", "ktoś zostawił odkręcony gaz"])
+def test_a_danger_to_property_is_no_crime(text: str) -> None:
+    assert not crime_victim(text)
+
+
+def test_an_entry_about_blocking_or_reporting_protects_a_victim() -> None:
+    assert protects(["Jak zablokować kartę SIM po zgubieniu lub kradzieży telefonu?", "Zgubiłem telefon"])
+    assert protects(["Jak zastrzec dowód osobisty?"])
+    assert protects(["Gdzie zgłosić kradzież roweru?"])
+    assert not protects(["Jak wyrobić duplikat karty SIM?", "Czy mogę dostać eSIM?"])
+    assert not protects(["Czy mogę kupić telefon na raty?"])

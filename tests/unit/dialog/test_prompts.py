@@ -12,7 +12,16 @@ import pytest
 
 from dialog import catalogue
 from dialog.factory import bundled
-from dialog.prompts import Prompts, PromptsError, greeting_half_overridden, load_prompts, parse_prompts, resolve_brand
+from dialog.ports import Transfer
+from dialog.prompts import (
+    Prompts,
+    PromptsError,
+    greeting_half_overridden,
+    load_prompts,
+    parse_prompts,
+    resolve_brand,
+    written_left_default,
+)
 from tests.support.paths import REPO_ROOT
 
 
@@ -201,3 +210,27 @@ def test_a_greeting_overridden_by_halves_is_named() -> None:
     genitive = {"GREETING": "Dzień dobry, tu automatyczny asystent {shop}."}  # written for "sklepu {brand}"
     assert "greeting but not shop_name_phrase" in (greeting_half_overridden(genitive) or "")
     assert greeting_half_overridden({"GREETING": "Dzień dobry, tu {shop}. W czym mogę pomóc?"}) is None
+
+
+def test_the_angry_transfer_and_the_apology_are_each_overridden_on_its_own(tmp_path: Path) -> None:
+    """The phone's and chat's hand-off of an angry caller (``angry_transfer``) and the apology a device says
+    where nobody can take over (``angry_apology``) are two texts: the shipped apology is the words the shipped
+    transfer opens with, but an operator who rewords one is not made to reword the other (a test compared
+    them), and nothing warns about the one left as shipped."""
+    angry = Transfer(queue="obsluga", reason="urgent", priority=10, summary="", angry=True)
+    shipped_transfer, shipped_apology = catalogue.ANGRY_TRANSFER, catalogue.ANGRY_APOLOGY
+    transfer_only = "angry_transfer: Przykro nam z powodu kłopotu. Łączę z konsultantem poza kolejnością.\n"
+    written = "angry_transfer_written: Przykro nam z powodu kłopotu. Przekazuję rozmowę konsultantowi.\n"
+    prompts = load_prompts(write(tmp_path, f"prompts:\n  {transfer_only}  {written}"))
+    assert greeting_half_overridden(prompts.texts) is None and written_left_default(prompts.texts) is None
+    catalogue.configure(prompts.texts)
+    assert catalogue.transfer_line("urgent", "phone", angry=True).startswith("Przykro nam z powodu kłopotu.")
+    assert catalogue.refused("Stąd nie mogę połączyć.", angry) == f"{shipped_apology} Stąd nie mogę połączyć."
+
+    prompts = load_prompts(write(tmp_path, "prompts:\n  angry_apology: Przykro nam z powodu kłopotu.\n"))
+    assert written_left_default(prompts.texts) is None
+    catalogue.configure(prompts.texts)
+    own = catalogue.refused("Stąd nie mogę połączyć.", angry)
+    assert own == "Przykro nam z powodu kłopotu. Stąd nie mogę połączyć."
+    assert catalogue.transfer_line("urgent", "phone", angry=True) == shipped_transfer
+    assert catalogue.ANGRY_APOLOGY in catalogue.fixed_sentences()  # the phone still renders it ahead
