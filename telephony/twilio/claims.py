@@ -4,8 +4,9 @@ Why: Twilio's copies of one webhook (a retry, a captured request played back) mu
 and stream. The call's record in the store stops every copy that comes after the first was answered, but
 copies sent together all arrive before it exists; the guard against those was a set in each worker, so two
 workers each answered one and two streams each held a line. Now the first copy takes a Redis key (SET NX,
-with a TTL so a worker that dies mid-answer holds it no longer) and copies on any worker hang up while it is
-held; when the answer is out the key goes (only this claim's, compare-and-delete) and the record takes over.
+with a TTL so a worker that dies mid-answer holds it no longer) and copies on any worker wait for its answer
+(``telephony/twilio/copies.py``); when the answer is out the key goes (only this claim's, compare-and-delete)
+and the record takes over.
 
 Redis down or stalled: the local guard alone, as before (logged): a caller is never refused because the
 guard cannot ask Redis; at worst two workers answer copies of one webhook, and Twilio keeps one answer.
@@ -26,6 +27,20 @@ from telephony.store_health import StoreHealth
 log = logging.getLogger(__name__)
 
 CLAIM_TTL_S = 60  # far longer than an answer (Twilio waits 15 s for one); a dead worker's claim lapses
+# Take the key when nobody holds it, or when it already holds this claim's token: Redis ran the SET but its
+# reply was lost (a connection reset, a failover), and redis-py sent the script again (a review: the retry read
+# its own claim as another worker's, and the call's only webhook was answered with a hang-up).
+_TAKE = """
+local held = redis.call('GET', KEYS[1])
+if not held then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+if held == ARGV[1] then
+  return 1
+end
+return 0
+"""
 # Delete the key only while it still holds this claim's token (an expired claim taken again is another's).
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -52,6 +67,7 @@ class WebhookClaims:
     ) -> None:
         self.redis, self.prefix, self.ttl_s, self.health = redis, prefix, ttl_s, health
         self._local: set[str] = set()  # CallSids whose webhook this worker is answering right now
+        self._take_script = redis.register_script(_TAKE) if redis is not None else None
         self._release = redis.register_script(_RELEASE) if redis is not None else None
 
     def _key(self, call_sid: str) -> str:
@@ -88,10 +104,10 @@ class WebhookClaims:
 
     async def _take(self, call_sid: str, token: str) -> bool | None:
         """True: taken in Redis; False: another worker holds it; None: no Redis to ask (the local guard)."""
-        if self.redis is None or (self.health is not None and self.health.stalled):
+        if self._take_script is None or (self.health is not None and self.health.stalled):
             return None
         try:
-            return bool(await self.redis.set(self._key(call_sid), token, nx=True, ex=self.ttl_s))
+            return bool(await self._take_script(keys=[self._key(call_sid)], args=[token, self.ttl_s]))
         except Exception as exc:
             if self.health is not None:
                 self.health.saw(exc)  # a timeout: the next webhooks do not wait on Redis for the back-off

@@ -15,6 +15,7 @@ from telephony.call.admission import Admission
 from telephony.ports import AudioChannel, CallControl, CallStarted
 from telephony.spool import Spool
 from telephony.twilio.claims import WebhookClaims
+from telephony.twilio.copies import COPY_WAIT_S
 from telephony.twilio.twiml import DEFAULT_VOICE
 
 RunCall = Callable[[AudioChannel, CallStarted], Awaitable[None]]
@@ -33,6 +34,7 @@ class TwilioDeps:
     call_record_ttl_s: int = 24 * 3600
     # accepted socket -> Twilio's "start" frame; the app sets INFOLINIA_STREAM_STALL_S (a stream silent that long)
     start_timeout_s: float = 10.0
+    copy_wait_s: float = COPY_WAIT_S  # a copy of a webhook being answered waits this long for that answer
     send_timeout_s: float | None = None  # a send Twilio does not take in this long: the stream is blocked
     say_voice: str = DEFAULT_VOICE
     clock: Callable[[], float] = time.time

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Request, Response, WebSocket
 from starlette.datastructures import FormData
@@ -19,11 +21,12 @@ from starlette.datastructures import FormData
 from dialog import catalogue
 from telephony.logs import call_context
 from telephony.ports import CallStarted
+from telephony.twilio.copies import answer_of_first, answer_of_record
 from telephony.twilio.deps import TwilioDeps
 from telephony.twilio.security import SIGNATURE_HEADER, StreamTokens, TwilioSignatureVerifier, first_values, parse_form
 from telephony.twilio.status import apply_status_form
 from telephony.twilio.stream import TwilioWebSocketChannel
-from telephony.twilio.twiml import fallback_twiml, hangup_twiml, stream_twiml
+from telephony.twilio.twiml import fallback_twiml, stream_twiml
 from telephony.twilio.unstarted import hand_over_unstarted
 from telephony.twilio.wire import CALL_SID_RE, call_key, new_call_record
 
@@ -76,18 +79,19 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
 async def _answer_once(
     request: Request, deps: TwilioDeps, tokens: StreamTokens, verifier: TwilioSignatureVerifier, form: FormData
 ) -> str:
-    """``_voice_twiml`` for one webhook per ``CallSid`` at a time, on any worker (``deps.claims``): copies that
-    arrive while the first is being answered are replays too. The store's record only exists once the first is
-    answered, so five copies sent together all passed the replay check: three got a stream token, each holding
-    a line for ``reserve_s``."""
+    """``_voice_twiml`` for one webhook per ``CallSid`` at a time, on any worker (``deps.claims``): a copy that
+    arrives while the first is being answered gets the first's answer (``telephony/twilio/copies.py``). The
+    store's record only exists once the first is answered, so five copies sent together all passed the copy
+    check: three got a stream token, each holding a line for ``reserve_s``."""
     call_sid = str(form.get("CallSid", ""))
     if not CALL_SID_RE.fullmatch(call_sid):
         return await _voice_twiml(request, deps, tokens, verifier, form)
     claim = await deps.claims.claim(call_sid)
     if claim is None:
-        log.warning("call %s: a second voice webhook while the first is being answered: ignored", call_sid)
+        log.warning("call %s: a copy of the voice webhook while the first is being answered", call_sid)
         _event(deps, "replayed")
-        return hangup_twiml()
+        stream_answer = partial(_stream_answer, request, deps, verifier)
+        return await answer_of_first(deps.store, tokens, call_sid, stream_answer, _fallback(deps), deps.copy_wait_s)
     try:
         return await _voice_twiml(request, deps, tokens, verifier, form)
     finally:
@@ -97,12 +101,15 @@ async def _answer_once(
 async def _voice_twiml(
     request: Request, deps: TwilioDeps, tokens: StreamTokens, verifier: TwilioSignatureVerifier, form: FormData
 ) -> str:
-    """A signed call's answer: a replay hangs up, full lines (or a failing step) get the fallback, else the stream.
-    Only a call that may get its stream takes a line: one without a valid ``CallSid`` (it can never have one)
-    is answered with the fallback at once, and a line taken by a webhook that then failed is given back."""
-    if await _is_replay(deps, form):
-        _event(deps, "replayed")
-        return hangup_twiml()
+    """A signed call's answer: a copy gets the first's (``telephony/twilio/copies.py``), full lines (or a failing
+    step) the fallback, else the stream. Only a call that may get its stream takes a line: one without a valid
+    ``CallSid`` (it can never have one) is answered with the fallback at once, and a line taken by a webhook
+    that then failed is given back. A copy never resets the call's record nor takes a line."""
+    if CALL_SID_RE.fullmatch(call_sid := str(form.get("CallSid", ""))):
+        stream_answer = partial(_stream_answer, request, deps, verifier)
+        if (copy := await answer_of_record(deps.store, tokens, call_sid, stream_answer)) is not None:
+            _event(deps, "replayed")
+            return copy
     if not CALL_SID_RE.fullmatch(str(form.get("CallSid", ""))):
         log.warning("voice webhook without a valid CallSid: answering with the fallback TwiML")
         _event(deps, "webhook_error")
@@ -156,22 +163,6 @@ async def _signed_form(request: Request, verifier: TwilioSignatureVerifier) -> F
     return form
 
 
-async def _is_replay(deps: TwilioDeps, form: FormData) -> bool:
-    """Twilio sends a call's voice webhook once; a second one with the same ``CallSid`` is a captured request
-    played back. It must not reset the call's record nor take a line (and its answer reaches no caller).
-    A store that cannot tell is not a replay: the real caller's webhook then fails safe as before."""
-    call_sid = str(form.get("CallSid", ""))
-    if not CALL_SID_RE.fullmatch(call_sid):
-        return False
-    try:
-        known = await deps.store.get(call_key(call_sid)) is not None
-    except Exception:
-        return False
-    if known:
-        log.warning("call %s: replayed voice webhook ignored", call_sid)
-    return known
-
-
 async def _answer_call(
     request: Request,
     deps: TwilioDeps,
@@ -186,9 +177,16 @@ async def _answer_call(
     token = await tokens.issue(call_sid, {"session_id": session_id, "from": caller, "to": called})
     record = new_call_record(first_values(form), token, session_id, deps.clock())
     await deps.store.set(call_key(call_sid), record, ttl_s=deps.call_record_ttl_s)
-    stream_url = verifier.ws_url(request.app.url_path_for(STREAM_ROUTE_NAME, token=token))
-    params = {"call_sid": call_sid, "from": caller, "to": called, "session_id": session_id}
     log.info("call %s answered with a media stream", call_sid)
+    return _stream_answer(request, deps, verifier, record)
+
+
+def _stream_answer(
+    request: Request, deps: TwilioDeps, verifier: TwilioSignatureVerifier, record: dict[str, Any]
+) -> str:
+    """``<Connect><Stream>`` to the call's stream (its record's single-use token), then the fallback."""
+    stream_url = verifier.ws_url(request.app.url_path_for(STREAM_ROUTE_NAME, token=str(record["stream_token"])))
+    params = {k: str(record.get(k, "")) for k in ("call_sid", "from", "to", "session_id")}
     return stream_twiml(stream_url, params, deps.fallback_number, _fallback_apology(deps), voice=deps.say_voice)
 
 
@@ -231,6 +229,8 @@ async def _serve_stream(websocket: WebSocket, record: dict[str, object], deps: T
     if started is None or started.call_sid != record.get("call_sid"):
         if started is not None:
             log.warning("stream start for call %s does not match its token", started.call_sid)
+        if deps.admission is not None:  # the token is spent: its call's stream cannot come any more (a review)
+            deps.admission.forgo(str(record.get("call_sid") or ""))
         await channel.close(WS_POLICY_VIOLATION)
         return
     trusted: dict[str, str] = {k: str(record[k]) for k in ("call_sid", "session_id", "from", "to") if k in record}

@@ -93,6 +93,10 @@ class StreamTokens:
         await self._store.set(_TOKEN_PREFIX + token, record, ttl_s=self._ttl_s)
         return token
 
+    async def pending(self, token: str) -> bool:
+        """The token was issued and its stream has not come yet (a copy of the webhook may be answered with it)."""
+        return bool(_TOKEN_RE.fullmatch(token)) and await self._store.get(_TOKEN_PREFIX + token) is not None
+
     async def consume(self, token: str) -> dict[str, Any] | None:
         """The token's record, removed atomically; ``None`` if unknown, expired, reused or malformed."""
         if not _TOKEN_RE.fullmatch(token):

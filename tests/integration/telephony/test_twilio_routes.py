@@ -357,21 +357,23 @@ async def test_signed_webhook_without_call_sid_gets_fallback(gateway: Gateway, h
 
 
 async def test_replayed_voice_webhook_changes_nothing(gateway: Gateway, http: httpx.AsyncClient) -> None:
-    """A captured, validly signed incoming-call webhook played back must not reset the call's record: the
-    stream token Twilio holds keeps working and the record keeps its status."""
+    """A validly signed incoming-call webhook sent again (Twilio's retry of an answer it did not get, or a
+    captured request played back) must not reset the call's record: before the stream comes it gets the same
+    stream (one single-use token: one stream at most), after it a hang-up (it reaches no caller)."""
     stream_url, params = await answer_call(http)
     await post_signed(http, "/twilio/status", {"CallSid": CALL_SID, "CallStatus": "in-progress", "SequenceNumber": "1"})
     before = dict(gateway.store.data[f"call:{CALL_SID}"])
     for _ in range(3):
-        replay = await post_signed(http, "/twilio/voice", voice_params())
-        assert replay.status_code == 200
-        assert [c.tag for c in ET.fromstring(replay.content)] == ["Hangup"]
+        assert await answer_call(http) == (stream_url, params)  # was <Hangup/>: a retry dropped the caller
     assert gateway.store.data[f"call:{CALL_SID}"] == before
     async with open_stream(gateway, stream_url) as ws:  # the original token was not replaced
         await ws.send(start_frame(params))
         await ws.send(json.dumps(recorded("stop")[0]))
     await asyncio.to_thread(gateway.pipeline.done.wait, 5)
     assert [s.call_sid for s in gateway.pipeline.started] == [CALL_SID]
+    replay = await post_signed(http, "/twilio/voice", voice_params())
+    assert [c.tag for c in ET.fromstring(replay.content)] == ["Hangup"]  # the stream came: Twilio had the answer
+    assert gateway.store.data[f"call:{CALL_SID}"]["stream_token"] == before["stream_token"]
 
 
 async def test_replays_do_not_take_the_lines_of_genuine_callers() -> None:

@@ -4,13 +4,16 @@ real redis-server.
 
 The guard against copies sent together was a set in each worker: a copy that reached the second worker while
 the first was still answering passed (the call's record did not exist yet), and both workers gave a stream,
-each holding a line. Redis down: each worker's own guard, and every caller is still answered.
+each holding a line. Now a copy waits for the first's answer and gets the same single-use stream (a Twilio
+retry is the copy that reaches the caller: a review), or the fallback when no answer comes. Redis down: each
+worker's own guard, and every caller is still answered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -53,9 +56,11 @@ async def _no_call(channel: AudioChannel, started: CallStarted) -> None:
 
 
 @asynccontextmanager
-async def worker(store: KeyValueStore, claims: WebhookClaims) -> AsyncIterator[str]:
+async def worker(store: KeyValueStore, claims: WebhookClaims, copy_wait_s: float = 10.0) -> AsyncIterator[str]:
     app = FastAPI()
-    deps = TwilioDeps(PUBLIC, TOKEN, FALLBACK, store, _no_call, admission=Admission(2), claims=claims)
+    deps = TwilioDeps(
+        PUBLIC, TOKEN, FALLBACK, store, _no_call, admission=Admission(2), claims=claims, copy_wait_s=copy_wait_s
+    )
     app.include_router(build_twilio_router(deps))
     port = free_port()
     async with serve_in_loop(app, port) as base:
@@ -63,34 +68,60 @@ async def worker(store: KeyValueStore, claims: WebhookClaims) -> AsyncIterator[s
 
 
 async def webhook(http: httpx.AsyncClient, base: str, call_sid: str) -> str:
-    """The signed voice webhook of ``call_sid`` to one worker: "stream", "hangup" or "fallback"."""
+    """The signed voice webhook of ``call_sid`` to one worker: its stream's URL, "hangup" or "fallback"."""
     params = {"CallSid": call_sid, "AccountSid": "AC" + "8" * 32, "From": "+48600100200", "CallStatus": "ringing"}
     signature = RequestValidator(TOKEN).compute_signature(PUBLIC + "/twilio/voice", params)
     resp = await http.post(base + "/twilio/voice", data=params, headers={"X-Twilio-Signature": signature})
     assert resp.status_code == 200
-    return "stream" if "<Stream" in resp.text else "hangup" if "<Hangup" in resp.text else "fallback"
+    if (stream := ET.fromstring(resp.text).find("Connect/Stream")) is not None:
+        return str(stream.get("url"))
+    return "hangup" if "<Hangup" in resp.text else "fallback"
 
 
 def _sid() -> str:
     return "CA" + uuid.uuid4().hex
 
 
-async def test_a_copy_on_another_worker_while_the_first_is_answered_hangs_up(redis_url: str) -> None:
+async def test_a_copy_on_another_worker_while_the_first_is_answered_gets_the_same_stream(redis_url: str) -> None:
     prefix = f"wh{uuid.uuid4().hex[:8]}:"
     slow, other = HeldRecords(redis_url, prefix), RedisStore(redis_url, prefix)
     redis_a, redis_b = Redis.from_url(redis_url), Redis.from_url(redis_url)
     sid = _sid()
-    async with AsyncExitStack() as stack, httpx.AsyncClient(timeout=10.0) as http:
+    async with AsyncExitStack() as stack, httpx.AsyncClient(timeout=20.0) as http:
         a = await stack.enter_async_context(worker(slow, WebhookClaims(redis_a, prefix)))
         b = await stack.enter_async_context(worker(other, WebhookClaims(redis_b, prefix)))
         first = asyncio.create_task(webhook(http, a, sid))
         await asyncio.wait_for(slow.writing.wait(), 10.0)  # worker A is answering the call
-        assert await webhook(http, b, sid) == "hangup"  # was "stream": a second stream and line
+        copy = asyncio.create_task(webhook(http, b, sid))  # Twilio's retry: what B answers reaches the caller
+        await asyncio.sleep(0.3)
+        assert not copy.done()  # was <Hangup/> at once: the caller dropped
         slow.go.set()
-        assert await first == "stream"
-        assert await webhook(http, b, sid) == "hangup"  # the record now stops later copies, as before
+        url = await first
+        assert "/twilio/stream/" in url and await copy == url  # one single-use stream: one stream at most
+        assert await webhook(http, b, sid) == url  # the record answers later copies the same until it comes
         assert await redis_b.keys(prefix + "twilio:answering:*") == []  # the claim went with the answer
-        assert await webhook(http, b, _sid()) == "stream"  # another call is answered on either worker
+        assert await webhook(http, b, _sid()) not in ("hangup", "fallback", url)  # another call, either worker
+    for closing in (slow, other):
+        await closing.close()
+    for client in (redis_a, redis_b):
+        await client.aclose()
+
+
+async def test_a_copy_whose_first_answer_never_comes_gets_the_fallback(redis_url: str) -> None:
+    """The first copy's worker hangs (its record never written): the copy answers with the apology and a human
+    after ``copy_wait_s``, within Twilio's 15 s, never a hang-up."""
+    prefix = f"wh{uuid.uuid4().hex[:8]}:"
+    slow, other = HeldRecords(redis_url, prefix), RedisStore(redis_url, prefix)
+    redis_a, redis_b = Redis.from_url(redis_url), Redis.from_url(redis_url)
+    sid = _sid()
+    async with AsyncExitStack() as stack, httpx.AsyncClient(timeout=20.0) as http:
+        a = await stack.enter_async_context(worker(slow, WebhookClaims(redis_a, prefix)))
+        b = await stack.enter_async_context(worker(other, WebhookClaims(redis_b, prefix), copy_wait_s=0.5))
+        first = asyncio.create_task(webhook(http, a, sid))
+        await asyncio.wait_for(slow.writing.wait(), 10.0)
+        assert await webhook(http, b, sid) == "fallback"
+        slow.go.set()
+        await first
     for closing in (slow, other):
         await closing.close()
     for client in (redis_a, redis_b):
@@ -116,10 +147,10 @@ async def test_with_redis_down_each_worker_guards_itself_and_callers_are_answere
     async with worker(store, WebhookClaims(down, "x:")) as base, httpx.AsyncClient(timeout=10.0) as http:
         sid = _sid()
         copies = [asyncio.create_task(webhook(http, base, sid)) for _ in range(3)]
-        async with asyncio.timeout(10.0):  # the copies after the first are answered while it waits
-            while sum(task.done() for task in copies) < 2:
-                await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
+        assert not any(task.done() for task in copies)  # the copies wait for the first's answer
         store.go.set()
-        assert sorted(await asyncio.gather(*copies)) == ["hangup", "hangup", "stream"]
-        assert await webhook(http, base, _sid()) == "stream"  # a caller is never refused for the guard
+        answers = set(await asyncio.gather(*copies))
+        assert len(answers) == 1 and "/twilio/stream/" in answers.pop()  # one stream for all three
+        assert "/twilio/stream/" in await webhook(http, base, _sid())  # a caller is never refused for the guard
     await down.aclose()
