@@ -122,11 +122,14 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         ),
         *cues(
             "zepsu|popsu|uszkodz|wadliw|=wada|=wady|=wade|pekniet|=pekl|=pekla|pekniec|rozbit|zniszcz"
-            "|zazalen|rozpru|rozdar|rozlecial|rozlecia|rozpadl|rozpada|rozklei|niekomplet|niepeln!niepelnospr|=zepsul"
+            "|zazalen|rozpru|rozdar|rozlecial|rozlecia|rozpadl|rozpada|rozklei|niekomplet|=zepsul"
             "|porysowan|zgniecion|zgniotl|zgniecion|pogniecion|niesprawn|usterk|=defekt|=usterka|wgniecen|=zbity|=zbita|=zbite|stluczon"
             "|=peklo|=pekly|ciekni|cieknie|przecieka|odpada|odpadl|odklei|zardzewial",
             unless="=stary|=stara|=stare|starego|zuzyt|elektrosmiec",
         ),
+        # "niepełny zestaw" is a defect; "niepełnosprawny", "niepełnoletni", "niepełny etat" and "rodzina niepełna"
+        # are no goods at all (questions about a certificate, a minor's consent, benefits went to complaints)
+        *cues("niepeln!niepelnospr!niepelnolet", unless="=etat|etatu|etacie|wymiar|rodzin"),
         *cues("niemil|niegrzeczn|nieuprzejm|nakrzycz|chamsk|opryskliw|arogan|=zlekcewazyl|=zlekcewazyla"),  # rude staff
         *cues("niezgodn|=przestal|=przestala|=przestalo|=przestaly|=przestaja|=przestaje"),
         *cues(

@@ -133,6 +133,10 @@ NEGATIVE = [
     "mam karte podarunkowa jak ja wykorzystac",  # the infinitive is one letter from "wykorzystal" (fuzzy)
     "jak załatwić orzeczenie o stopniu niepełnosprawności",  # "niepełny" (an incomplete set) is a defect; this is not
     "mam niepełnosprawne dziecko, czy przysługuje ulga",
+    "zgoda na leczenie niepełnoletniego pacjenta",
+    "Czy niepełnoletni może przyjść na wizytę bez rodzica?",
+    "pracuję na niepełny etat, czy należy mi się zasiłek",
+    "rodzina niepełna, jakie dokumenty do przedszkola",
 ]
 
 
