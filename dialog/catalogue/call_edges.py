@@ -11,13 +11,13 @@ from __future__ import annotations
 LINES_BUSY_TRANSFER = "Wszystkie linie są teraz zajęte. Łączymy z konsultantem, prosimy chwilę poczekać."
 LINES_BUSY_CALL_BACK = "Wszystkie linie są teraz zajęte. Prosimy zadzwonić ponownie za kilka minut."
 
-# --- the playground (telephony/playground/routes.py): what its page shows (never spoken: _WRITTEN) ---------
+# --- the playground (telephony/playground/routes.py): what its page shows when a talk cannot start or go on ----
 # every line is taken (INFOLINIA_MAX_CONCURRENT_CALLS), or the worker drains: no talk starts
-PLAYGROUND_BUSY_WRITTEN = "Wszystkie linie są zajęte. Spróbuj ponownie za chwilę."
+PLAYGROUND_BUSY = "Wszystkie linie są zajęte. Spróbuj ponownie za chwilę."
 # speech is off (INFOLINIA_SPEECH=false) or the gateway has not finished starting
-PLAYGROUND_UNAVAILABLE_WRITTEN = "Mowa jest wyłączona lub bramka nie jest gotowa."
+PLAYGROUND_UNAVAILABLE = "Mowa jest wyłączona lub bramka nie jest gotowa."
 # its worker stops (a deploy) while a talk is open
-PLAYGROUND_DRAINING_WRITTEN = (
+PLAYGROUND_DRAINING = (
     "Bramka jest właśnie uruchamiana ponownie, więc ta rozmowa się kończy. Prosimy odświeżyć stronę za chwilę."
 )
 

@@ -90,7 +90,7 @@ async def _admitted(channel: BrowserChannel, call_deps: CallDepsProvider, admiss
     line = admission.admit()
     if line is None:
         log.warning("playground: all lines busy (or draining): talk refused")
-        await channel.event("end", how="busy", text=catalogue.PLAYGROUND_BUSY_WRITTEN)
+        await channel.event("end", how="busy", text=catalogue.PLAYGROUND_BUSY)
         await channel.close(WS_TRY_AGAIN)
         return
     talk_id = f"playground-{uuid.uuid4().hex}"
@@ -110,7 +110,7 @@ async def _end_on_drain(channel: BrowserChannel, admission: Admission, poll_s: f
     while not admission.draining:
         await asyncio.sleep(poll_s)
     log.info("playground: the worker drains; the talk is ended")
-    await channel.event("end", how="draining", text=catalogue.PLAYGROUND_DRAINING_WRITTEN)
+    await channel.event("end", how="draining", text=catalogue.PLAYGROUND_DRAINING)
     channel.hang_up("draining", WS_SERVICE_RESTART)
 
 
@@ -121,7 +121,7 @@ async def _converse(channel: BrowserChannel, call_deps: CallDepsProvider) -> Non
         log.exception("playground: the gateway is not ready")
         deps = None
     if deps is None:
-        await channel.event("end", how="unavailable", text=catalogue.PLAYGROUND_UNAVAILABLE_WRITTEN)
+        await channel.event("end", how="unavailable", text=catalogue.PLAYGROUND_UNAVAILABLE)
         await channel.close(WS_TRY_AGAIN)
         return
     await talk(deps, channel)

@@ -244,7 +244,7 @@ async def test_a_drain_tells_an_open_talk_why_and_ends_it_so_the_worker_stops_be
                 while True:  # the rest of the greeting's audio, then the close
                     await ws.recv()
             await draining  # the worker may stop: long before the drain's grace is over
-    assert ended[-1]["how"] == "draining" and ended[-1]["text"] == catalogue.PLAYGROUND_DRAINING_WRITTEN
+    assert ended[-1]["how"] == "draining" and ended[-1]["text"] == catalogue.PLAYGROUND_DRAINING
     assert ws.close_code == 1012
     assert admission.idle and handed == []  # nothing to hand over: a talk is no phone call
     assert list(records.ended.values()) == ["drained"]  # the worker ended it, not the person at the page
@@ -262,14 +262,14 @@ def _first_event(url: str, page: httpx.Response) -> tuple[dict[str, Any], int | 
 
 def test_the_page_says_busy_and_unavailable_in_the_operators_words(redis_url: str, tmp_path: Path) -> None:
     """What the page says when a talk cannot start was written in the router, out of reach of the operator's
-    prompts file. The real gateway, given ``playground_busy_written`` and ``playground_unavailable_written`` in
-    its prompts file: with speech off the talk says the operator's "unavailable"; with its one line held by a
-    phone call's webhook, the operator's "busy"."""
+    prompts file. The real gateway, given ``playground_busy`` and ``playground_unavailable`` in its prompts file:
+    with speech off the talk says the operator's "unavailable"; with its one line held by a phone call's webhook,
+    the operator's "busy"."""
     prompts = tmp_path / "prompts.yaml"
     prompts.write_text(
         "prompts:\n"
-        "  playground_busy_written: Linie Zielonego Ogrodu są zajęte, zapraszamy za minutę.\n"
-        "  playground_unavailable_written: Rozmowa głosowa w Zielonym Ogrodzie jest dziś wyłączona.\n",
+        "  playground_busy: Linie Zielonego Ogrodu są zajęte, zapraszamy za minutę.\n"
+        "  playground_unavailable: Rozmowa głosowa w Zielonym Ogrodzie jest dziś wyłączona.\n",
         encoding="utf-8",
     )
     settings = settings_for(redis_url, tmp_path, prompts_path=str(prompts), max_concurrent_calls=1)
