@@ -106,8 +106,9 @@ class KBStep:
     def sure_answer(self, text: str, victim: bool = False) -> str | None:
         """The answer the KB is sure of (answer band) for ``text`` alone, else None: an emergency's caller
         nobody takes at once is told it (``Transfer.answer``); never a guess, never read with an earlier topic.
-        ``victim`` (of a theft or a fraud): only an entry about blocking or reporting (``protects``), never how
-        to get what was used against the caller (a SIM swap's victim heard how to get a duplicate SIM card)."""
+        ``victim`` (someone took over the caller's card, number or account: ``identity_taken``): only an entry
+        about blocking, reporting or a password (``protects``), never how to get what was used against the
+        caller (a SIM swap's victim heard how to get a duplicate SIM card)."""
         best = self.best(text)
         if best is None or best.confidence < self.answer_threshold:
             return None

@@ -78,32 +78,39 @@ def someone_hurt(text: str) -> bool:
     return bool(term_positions(_BODY, tokens(text)))
 
 
-# A theft or a fraud done to the caller: stolen, swindled, impersonated, or someone else got their card, number,
-# account or data ("ktoś wyrobił duplikat mojej karty SIM", "ktoś zamówił na moje dane telefon").
-_CRIME = cues(
-    "kradzie|ukradl|ukradli|ukradz|kradzion|skradzion|wykradl|okradl|okradli|okradzion|oszust!oszustw|oszusc"
-    "|oszuk|oszustw|wyludz|podszyw|podszyl|phishing|wlamal|wlaman|przejal|przejel|przejeli|nieautoryzowan",
+# Someone else took over what is the caller's: their card, number, account or data ("ktoś wyrobił duplikat mojej
+# karty SIM", "ktoś zamówił na moje dane telefon", "przejęli moje konto"), or an impostor. Not a plain theft: a
+# stolen phone's owner who asks for a duplicate SIM card wants that answer (a review).
+_TAKEN_OVER = cues(
+    "podszyw|podszyl|phishing|wyludz|przejal|przejel|przejeli|przejet|wlamal|wlaman|nieautoryzowan",
     (
-        "=ktos|=obcy|=nieznany",
+        "=ktos|=obcy|=nieznany|oszust|oszusc",
         "wyrobil|zalozyl|aktywowal|zamowil|kupil|wyplacil|zaplacil|zalogowal|loguje|uzyl|zmienil|wzial|podpisal"
         "|przelal|dostal|wyczyscil",
     ),
 )
 # What a victim can do now: block, cancel or report ("Jak zablokować kartę SIM?", "Jak zastrzec dowód?").
 _PROTECTS = term("zablok|blokow|blokad|zastrz|zglos|zawies|wstrzym|uniewaz|anulow|policj")
+_PASSWORD = term("hasl")  # regaining an account: its password ...
+_ACCOUNT = term("kont|zalog|logow")  # ... of an account (not "hasło do Wi-Fi")
 
 
-def crime_victim(text: str) -> bool:
-    """Words of a theft or a fraud done to the caller, an impostor's among them ("podaje się za konsultanta")."""
+def identity_taken(text: str) -> bool:
+    """Someone else got the caller's card, number, account or data, or pretends to be someone ("podaje się za
+    konsultanta"): the KB's how-to of getting such a thing may be the very way it was done."""
     toks = tokens(text)
-    return any(cue.matches(toks) for cue in _CRIME) or impostor(toks)
+    return any(cue.matches(toks) for cue in _TAKEN_OVER) or impostor(toks)
 
 
 def protects(questions: Sequence[str]) -> bool:
-    """An entry asked about blocking, cancelling or reporting: what a theft's or a fraud's victim can act on
-    now. Why by the questions: they say what an entry is about; an entry on how to get a duplicate SIM card
-    answers the very thing a SIM swap did against the caller, and its victim must not hear it beside 112."""
-    return any(term_positions(_PROTECTS, tokens(q)) for q in questions)
+    """An entry asked about blocking, cancelling or reporting, or an account's password: what the victim of a
+    taken-over card, number or account can act on now (``identity_taken``). Why by the questions: they say what
+    an entry is about; an entry on how to get a duplicate SIM card answers the very thing a SIM swap did against
+    the caller, and its victim must not hear it beside 112; resetting a password takes an account back."""
+    toks = [tokens(q) for q in questions]
+    if any(term_positions(_PROTECTS, t) for t in toks):
+        return True
+    return any(term_positions(_PASSWORD, t) for t in toks) and any(term_positions(_ACCOUNT, t) for t in toks)
 
 
 _BY_YOU = term(w.CHEATED_BY_YOU)

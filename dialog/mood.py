@@ -66,11 +66,29 @@ def _speaks_to_you(toks: Sequence[Token]) -> bool:
     return False
 
 
+_THIRD = frozenset({"ktos", "im", "ich", "oni", "one"})
+
+
+def _third_party_acts(toks: Sequence[Token]) -> bool:
+    """Someone other than "you" did something ("zabrali", "wyczyścili", "wziął", "mają", "ktoś", "im"): the name
+    may be theirs, so the fraud stays (safety first; a review: "Mówię wam, oszuści! Przelałem im wszystkie
+    oszczędności" had become an angry caller's insult, no 112)."""
+    for tok in toks:
+        if tok.form in _THIRD:
+            return True
+        verb = tok.lemma.endswith("c") and tok.lemma != tok.form and not tok.form.endswith("scie")
+        past = tok.form.endswith(("li", "ly", "l", "la"))  # "zabrali", "wziął", "wyczyściła"
+        present = tok.form.endswith("a") and len(tok.form) > 2  # "wysyła", "zabiera" (a 3rd person)
+        if verb and (past or present):
+            return True
+    return False
+
+
 def _said_to_you(text: str, toks: Sequence[Token]) -> set[int]:
     """Positions of a name set apart by punctuation (alone in its clause but for words like "jedni") in a turn
     said to the company; none where a third party's call or message is told beside it."""
     names = term_positions(_NAME, toks)
-    if not names or not _speaks_to_you(toks) or term_positions(_TOLD_CONTACT, toks):
+    if not names or not _speaks_to_you(toks) or term_positions(_TOLD_CONTACT, toks) or _third_party_acts(toks):
         return set()
     clause = clause_numbers(text)
     found: set[int] = set()

@@ -86,3 +86,43 @@ async def test_a_victim_hears_how_to_block_the_card() -> None:
     )
     block_and_report = load_kb(WALKTHROUGH).entries["kradziez-telefonu"].answer
     assert stolen.transfer is not None and stolen.transfer.answer == block_and_report
+
+
+DEMO = Path(__file__).parents[3] / "dialog" / "data" / "kb.yaml"
+
+
+@pytest.mark.parametrize(
+    ("kb", "said"),
+    [
+        (TELECOM, "Mówię wam, oszuści! Przelałem im wszystkie oszczędności."),
+        (TELECOM, "Oszuści, zabrali mi pieniądze z konta, a wy co na to?"),
+        (URZAD, "Wasz kurier, oszust, wziął pieniądze i uciekł."),
+        (DEMO, "Oszuści! Ktoś wyczyścił mi konto, możecie coś zrobić?"),
+        (WALKTHROUGH, "Złodzieje! Wyczyścili mi konto w nocy, wiecie coś o tym?"),
+    ],
+)
+async def test_a_victim_who_names_the_crooks_while_talking_to_you_hears_the_emergency_number(
+    kb: Path, said: str
+) -> None:
+    """A name set apart said to the company is an insult ("Nie chcę z wami rozmawiać, oszuści!"), unless someone
+    else did something: then they are the victim's crooks (a review: these had become an angry caller's apology,
+    no 112)."""
+    outcome = await build_engine(kb).handle(None, said, CallerInfo(channel="phone"))
+    assert outcome.transfer is not None and outcome.transfer.emergency, outcome.reply
+
+
+async def test_an_account_takeovers_victim_hears_how_to_reset_the_password() -> None:
+    """Someone changed the caller's password: 112 advice, then the KB's password reset (it takes the account
+    back); a review found it withheld as if it were a SIM swap's how-to."""
+    said = "Ktoś włamał się na moje konto i zmienił hasło, nie mogę się zalogować."
+    outcome = await build_engine(KB).handle(None, said, CallerInfo(channel="phone"))
+    assert outcome.transfer is not None and outcome.transfer.emergency, outcome.reply
+    assert outcome.transfer.answer is not None and "hasł" in outcome.transfer.answer
+
+
+async def test_a_stolen_phones_owner_asking_for_a_new_sim_card_hears_how() -> None:
+    """A plain theft takes over nothing: the duplicate SIM card the caller asks for is the answer they need."""
+    said = "Ukradli mi telefon, chcę zamówić duplikat karty SIM."
+    outcome = await build_engine(WALKTHROUGH).handle(None, said, CallerInfo(channel="phone"))
+    assert outcome.transfer is not None and outcome.transfer.emergency, outcome.reply
+    assert outcome.transfer.answer is not None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dialog.escalation import detect_reason, urgent_cue
-from dialog.escalation_kinds import crime_victim, protects, someone_hurt
+from dialog.escalation_kinds import identity_taken, protects, someone_hurt
 from dialog.mood import without_insults
 
 # someone else's fraud, told together with a charge the company made: still a fraud (urgent, 112 advice)
@@ -210,32 +210,46 @@ def test_crooks_who_did_something_to_the_caller_stay_a_fraud(text: str) -> None:
     assert without_insults(text) == text and urgent_cue(text)
 
 
-# Victims of a theft or a fraud: the KB's practical answer beside the 112 advice only from an entry about
-# blocking or reporting, never how to get what was used against them (a SIM swap heard how to get a duplicate).
-CRIME_VICTIMS = [
+# Someone took over the caller's card, number, account or data: the KB's practical answer beside the 112 advice
+# only from an entry about blocking, reporting or a password, never how to get what was used against them (a SIM
+# swap heard how to get a duplicate).
+TAKEN_OVER = [
     "ktoś wyrobił duplikat mojej karty SIM, nie mam zasięgu, a z konta znikają pieniądze",
     "nagle straciłam zasięg, a ktoś w salonie wyrobił na mnie duplikat karty SIM",
     "ktoś wyrobił sobie kartę SIM na mój numer i robi przelewy z mojego konta",
     "ktoś podszył się pode mnie w salonie i dostał nową kartę SIM na mój numer",
     "ktoś zamówił na moje dane nowy telefon na abonament",
-    "ukradli mi telefon i ktoś dzwoni z mojego numeru",
     "oszust przejął mój numer telefonu i loguje się do mojego banku",
+    "Ktoś włamał się na moje konto i zmienił hasło, nie mogę się zalogować.",
+    "Przejęli moje konto, nie mogę się zalogować!",
 ]
 
 
-@pytest.mark.parametrize("text", CRIME_VICTIMS)
-def test_a_theft_or_a_fraud_makes_a_victim(text: str) -> None:
-    assert crime_victim(text)
+@pytest.mark.parametrize("text", TAKEN_OVER)
+def test_someone_took_over_what_is_the_callers(text: str) -> None:
+    assert identity_taken(text)
 
 
-@pytest.mark.parametrize("text", ["czuję gaz w piwnicy", "woda leje się z sufitu", "ktoś zostawił odkręcony gaz"])
-def test_a_danger_to_property_is_no_crime(text: str) -> None:
-    assert not crime_victim(text)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "czuję gaz w piwnicy",
+        "woda leje się z sufitu",
+        "ktoś zostawił odkręcony gaz",
+        # a plain theft: the owner of a stolen phone or ID asking for a new one wants that answer (a review)
+        "Ukradli mi telefon, chcę zamówić duplikat karty SIM.",
+        "ktoś ukradł mi dowód osobisty, muszę złożyć wniosek o nowy",
+    ],
+)
+def test_a_danger_or_a_plain_theft_takes_over_nothing(text: str) -> None:
+    assert not identity_taken(text)
 
 
-def test_an_entry_about_blocking_or_reporting_protects_a_victim() -> None:
+def test_an_entry_about_blocking_reporting_or_a_password_protects_a_victim() -> None:
     assert protects(["Jak zablokować kartę SIM po zgubieniu lub kradzieży telefonu?", "Zgubiłem telefon"])
     assert protects(["Jak zastrzec dowód osobisty?"])
     assert protects(["Gdzie zgłosić kradzież roweru?"])
+    assert protects(["Nie pamiętam hasła do konta, jak je zmienić?"])  # resetting it takes the account back
     assert not protects(["Jak wyrobić duplikat karty SIM?", "Czy mogę dostać eSIM?"])
     assert not protects(["Czy mogę kupić telefon na raty?"])
+    assert not protects(["Jakie jest hasło do Wi-Fi w routerze?"])  # a password, but of no account
