@@ -133,13 +133,19 @@ def resolve_brand(setting: str | None, prompts: Prompts, kb_path: Path) -> Brand
 def placeholders(text: str, where: str = "text") -> set[str]:
     """The ``{names}`` a template uses; PromptsError for a malformed one ("{shop", "{0}", "{}")."""
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text) if name is not None]
     except ValueError as exc:
         raise PromptsError(f"{where}: malformed placeholder ({exc}); write a literal brace as {{{{ or }}}}") from None
-    bad = sorted(n for n in names if not n.isidentifier())
+    bad = sorted(n for n, _, _ in fields if not n.isidentifier())
     if bad:
         raise PromptsError(f"{where}: malformed placeholder {{{bad[0]}}}: placeholders are names like {{shop}}")
-    return names
+    # "{minutes:d}", "{shop!x}", "{shop:>99999}": parsed, but failing (or padding a sentence to megabytes) only
+    # when the text is said, mid-call. The values are ready-made words: a placeholder is the bare name.
+    for name, spec, conv in fields:
+        if spec or conv:
+            shown = name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "")
+            raise PromptsError(f"{where}: placeholder {{{shown}}}: write it as {{{name}}} (no format or conversion)")
+    return {name for name, _, _ in fields}
 
 
 def _check_text(value: Any, default: Text, where: str, optional: frozenset[str] = OPTIONAL) -> Text:
