@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
@@ -203,6 +204,16 @@ class Settings(LimitsSettings, SpeechSettings):
     @classmethod
     def _hours(cls, v: str) -> str:
         parse_hours(v)  # "pn 8-17" is named here, by its setting, not by a bare line at start-up (check passed it)
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        """Named here, by its variable: ``infolinia check`` died with a ZoneInfoNotFoundError traceback."""
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a time zone the system knows; an IANA name such as Europe/Warsaw") from None
         return v
 
     @field_validator("queues")

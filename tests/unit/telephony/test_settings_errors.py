@@ -113,3 +113,16 @@ def test_a_session_lease_shorter_than_a_failover_and_a_turn_is_named(
     ]
     _, lines = run_with(monkeypatch, capsys, INFOLINIA_SESSION_LEASE_TTL_S="20")
     assert not any("INFOLINIA_SESSION_LEASE_TTL_S" in line for line in lines)  # the least it may be
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "Europe", "../../etc/passwd", "europe/warsaw"])
+def test_an_unknown_time_zone_is_named_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], zone: str
+) -> None:
+    """Found by the fifth hostile probe: `infolinia check` died with a ZoneInfoNotFoundError traceback that
+    named no setting."""
+    status, lines = run_with(monkeypatch, capsys, INFOLINIA_TIMEZONE=zone)
+    assert status == 2
+    assert lines[1:] == [
+        f"  INFOLINIA_TIMEZONE={zone!r}: not a time zone the system knows; an IANA name such as Europe/Warsaw"
+    ]
