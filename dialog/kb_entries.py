@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from dialog.textnorm import normalize
 from dialog.yaml_errors import describe_yaml_error
 
 
@@ -63,6 +64,7 @@ def load_entries(path: Path) -> list[KBEntry]:
     entries: list[KBEntry] = []
     problems: list[str] = []
     first_seen: dict[str, int] = {}
+    asked: dict[str, tuple[int, str]] = {}  # a question's matched form -> the entry (index, id) that has it
     for i, item in enumerate(raw):
         where = f"{path}:{lines[i]}: entries[{i}]" if lines[i] else f"{path}: entries[{i}]"
         try:
@@ -73,11 +75,29 @@ def load_entries(path: Path) -> list[KBEntry]:
         if entry.id in first_seen:
             problems.append(f"{where}: duplicate id {entry.id!r} (already used by entries[{first_seen[entry.id]}])")
         first_seen.setdefault(entry.id, i)
+        problems += _question_problems(f"{where} (id {entry.id!r})", i, entry, asked)
         entries.append(entry)
     if problems:
         more = len(problems) - MAX_REPORTED
         raise KBError("\n".join(problems[:MAX_REPORTED] + ([f"... and {more} more"] if more > 0 else [])))
     return entries
+
+
+def _question_problems(where: str, index: int, entry: KBEntry, asked: dict[str, tuple[int, str]]) -> list[str]:
+    """A question the matcher cannot tell from another entry's (the same words, case, Polish letters and
+    punctuation aside: the caller then gets either answer), or with no word at all ("???": never matched).
+    Both loaded silently before the fifth hostile probe. ``asked`` collects the questions seen so far."""
+    problems = []
+    for question in entry.questions:
+        form = normalize(question)
+        if not form:
+            problems.append(f"{where}: question {question!r} has no words to match; write the question out")
+        elif (other := asked.setdefault(form, (index, entry.id)))[0] != index:
+            problems.append(
+                f"{where}: question {question!r} is also in entries[{other[0]}] (id {other[1]!r}): a caller asking "
+                "it could get either answer; keep it in one entry"
+            )
+    return problems
 
 
 def _check_top_level(path: Path, data: Any) -> None:
