@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dialog.textnorm import normalize
-from dialog.yaml_errors import describe_yaml_error
+from dialog.yaml_errors import describe_not_utf8, describe_yaml_error
 
 
 class KBError(ValueError):
@@ -52,7 +52,9 @@ def load_entries(path: Path) -> list[KBEntry]:
         data = yaml.safe_load(text)
     except FileNotFoundError:
         raise KBError(f"{path}: knowledge base file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise KBError(describe_not_utf8(path, exc)) from None
+    except OSError as exc:
         raise KBError(f"{path}: cannot read knowledge base file: {exc}") from exc
     except yaml.YAMLError as exc:
         raise KBError(describe_yaml_error(path, exc)) from None

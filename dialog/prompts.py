@@ -34,7 +34,7 @@ import yaml
 
 from dialog import catalogue
 from dialog.catalogue import Text
-from dialog.yaml_errors import describe_yaml_error
+from dialog.yaml_errors import describe_not_utf8, describe_yaml_error
 
 TOP_LEVEL = ("brand", "prompts")
 OPTIONAL = frozenset({"examples"})  # placeholders an override may leave out (CLARIFY without the KB's examples)
@@ -68,8 +68,10 @@ def load_prompts(path: Path) -> Prompts:
     """Read and validate a prompts file; raises PromptsError (one line: file and key)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:  # a missing file too: "No such file or directory"
-        raise PromptsError(f"{path}: cannot read the prompts file: {getattr(exc, 'strerror', None) or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise PromptsError(describe_not_utf8(path, exc)) from None
+    except OSError as exc:  # a missing file too: "No such file or directory"
+        raise PromptsError(f"{path}: cannot read the prompts file: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         raise PromptsError(describe_yaml_error(path, exc)) from None
     return parse_prompts(data, str(path), path)
