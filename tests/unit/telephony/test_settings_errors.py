@@ -126,3 +126,32 @@ def test_an_unknown_time_zone_is_named_at_start_up(
     assert lines[1:] == [
         f"  INFOLINIA_TIMEZONE={zone!r}: not a time zone the system knows; an IANA name such as Europe/Warsaw"
     ]
+
+
+def test_an_endless_or_infinite_duration_is_named_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the fifth hostile probe: "inf" passed every gt=0 and `serve` stopped with an OverflowError
+    traceback; 99999999999999999999 passed check and start-up, then Redis refused every session TTL (each chat
+    a 503 while /readyz said ready)."""
+    status, lines = run_with(
+        monkeypatch,
+        capsys,
+        INFOLINIA_RETENTION_TRANSFERS_DAYS="inf",
+        INFOLINIA_SESSION_TTL_S="99999999999999999999",
+        INFOLINIA_SILENCE_PROMPT_S="1e300",
+        INFOLINIA_RETENTION_HISTORY_DAYS="3651",
+        INFOLINIA_REDIS_TIMEOUT_S="nan",
+        INFOLINIA_REDIS_WAIT_REPLICAS="99999999999999999999",
+        INFOLINIA_ASR_CPU_THREADS="99999999999999999999",
+    )
+    assert status == 2
+    assert lines[1:] == [
+        "  INFOLINIA_ASR_CPU_THREADS='99999999999999999999': Input should be less than or equal to 256",
+        "  INFOLINIA_REDIS_TIMEOUT_S='nan': Input should be a finite number",
+        "  INFOLINIA_REDIS_WAIT_REPLICAS='99999999999999999999': Input should be less than or equal to 100",
+        "  INFOLINIA_RETENTION_HISTORY_DAYS='3651': at most 3650 (ten years)",
+        "  INFOLINIA_RETENTION_TRANSFERS_DAYS='inf': Input should be a finite number",
+        "  INFOLINIA_SESSION_TTL_S='99999999999999999999': at most 315360000 (ten years)",
+        "  INFOLINIA_SILENCE_PROMPT_S='1e300': at most 315360000 (ten years)",
+    ]
