@@ -155,3 +155,25 @@ def test_an_endless_or_infinite_duration_is_named_at_start_up(
         "  INFOLINIA_SESSION_TTL_S='99999999999999999999': at most 315360000 (ten years)",
         "  INFOLINIA_SILENCE_PROMPT_S='1e300': at most 315360000 (ten years)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("wait", "problem"),
+    [
+        ("NaN", "max_wait_s must be more than 0 and at most 86400"),
+        ("Infinity", "max_wait_s must be more than 0 and at most 86400"),
+        ("0", "max_wait_s must be more than 0 and at most 86400"),
+        ("true", "max_wait_s must be a number of seconds"),
+        ('"abc"', "max_wait_s must be a number of seconds"),
+    ],
+)
+def test_a_queue_wait_no_caller_would_reach_the_end_of_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], wait: str, problem: str
+) -> None:
+    """Found by the fifth hostile probe: NaN and Infinity (JSON as Python reads it) passed, and a caller of
+    that queue would never have been offered the callback; ``true`` was one second."""
+    queues = '{"reklamacje": {"max_wait_s": ' + wait + "}}"
+    status, lines = run_with(monkeypatch, capsys, INFOLINIA_QUEUES=queues)
+    assert status == 2
+    assert len(lines) == 2 and lines[1].startswith("  INFOLINIA_QUEUES=")
+    assert lines[1].endswith(f": queue 'reklamacje': {problem}")
