@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -22,14 +22,21 @@ class KBError(ValueError):
     """A knowledge-base file that cannot be used; the message names the file and the entry."""
 
 
+# A file pasted whole into one answer (a price list, terms) passed, and was read aloud for minutes on a
+# call (the fifth hostile probe). 2000 characters: about two minutes of speech.
+MAX_ANSWER_CHARS = 2000
+MAX_QUESTION_CHARS = 300
+MAX_ID_CHARS = 100
+
+
 class KBEntry(BaseModel):
     """One topic: the ways callers ask about it and the answer spoken back."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(min_length=1)
-    questions: list[str] = Field(min_length=1)
-    answer: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    questions: list[Annotated[str, Field(max_length=MAX_QUESTION_CHARS)]] = Field(min_length=1)
+    answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
     tags: list[str] = Field(default_factory=list)
 
     @field_validator("questions")
@@ -146,6 +153,11 @@ FIXES = {  # pydantic's error type -> the words a KB's author acts on
     "string_type": "expected text (put it in double quotes)",
     "too_short": "needs at least one question",
 }
+TOO_LONG = {  # the limit of each field, in the words a KB's author acts on
+    "answer": f"at most {MAX_ANSWER_CHARS} characters (about two minutes of speech); split it into entries",
+    "questions": f"at most {MAX_QUESTION_CHARS} characters; a question is one sentence",
+    "id": f"at most {MAX_ID_CHARS} characters",
+}
 
 
 def _worded(err: Any) -> str:
@@ -159,4 +171,6 @@ def _worded(err: Any) -> str:
         return f"{field}: expected a list of questions (one per line, each starting with '- ')"
     if kind == "list_type":
         return f"{field}: expected a list, e.g. [dostawa, płatności]"
+    if kind == "string_too_long" and (limit := TOO_LONG.get(str(err["loc"][0]))):
+        return f"{field}: {limit}"
     return f"{field}: {FIXES.get(kind) or err['msg'].removeprefix('Value error, ')}"

@@ -41,6 +41,7 @@ OPTIONAL = frozenset({"examples"})  # placeholders an override may leave out (CL
 # ... and of one text only: the chat's welcome may name the office itself, inflected ("Witamy w Urzędzie Gminy").
 OPTIONAL_IN: Mapping[str, frozenset[str]] = {"GREETING_WRITTEN": frozenset({"brand"})}
 MAX_BRAND_CHARS = 80
+MAX_TEXT_CHARS = 1000  # one caller-facing text (the fifth hostile probe: a 1 MB greeting passed)
 
 
 class PromptsError(ValueError):
@@ -172,6 +173,8 @@ def _check_string(value: Any, default: str, where: str, optional: frozenset[str]
     if not isinstance(value, str) or not value.strip():
         raise PromptsError(f"{where}: expected non-empty text")
     text = " ".join(value.split())  # YAML folded lines: one spoken sentence, single spaces
+    if len(text) > MAX_TEXT_CHARS:  # said on every call, rendered at start-up: a pasted document is a mistake
+        raise PromptsError(f"{where}: at most {MAX_TEXT_CHARS} characters (the longest shipped text has under 200)")
     expected, got = placeholders(default, where), placeholders(text, where)
     missing, extra = sorted(expected - got - optional), sorted(got - expected)
     if missing and extra:  # one swapped for another ("tu {brand}" where the greeting takes {shop})

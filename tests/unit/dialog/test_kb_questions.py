@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dialog.kb_entries import KBError, load_entries
 
@@ -56,3 +57,27 @@ def test_a_question_repeated_within_one_entry_and_the_bundled_kbs_load(tmp_path:
     assert len(kbs) == 6
     for kb in kbs:
         assert load_entries(kb), kb
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "answer",
+            "Cennik. " * 300,
+            "answer: at most 2000 characters (about two minutes of speech); split it into entries",
+        ),
+        (
+            "questions",
+            ["Ile kosztuje " + "bardzo " * 60 + "dostawa"],
+            "questions.0: at most 300 characters; a question is one sentence",
+        ),
+    ],
+)
+def test_a_document_pasted_into_an_entry_is_named(tmp_path: Path, field: str, value: object, message: str) -> None:
+    """A price list pasted whole into one answer was read aloud for minutes on a call (the fifth hostile probe)."""
+    entry = {"id": "cennik", "questions": ["Ile kosztuje dostawa"], "answer": "Dziesięć złotych.", field: value}
+    path = write(tmp_path, yaml.safe_dump({"entries": [entry]}, allow_unicode=True))
+    with pytest.raises(KBError) as err:
+        load_entries(path)
+    assert str(err.value) == f"{path}:2: entries[0] (id 'cennik'): {message}"
