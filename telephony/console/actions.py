@@ -13,6 +13,7 @@ from telephony.agents.callbacks import UNREACHABLE, callback_from_transfer, iso_
 from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
+from telephony.chat.store import visible
 from telephony.console.deps import AgentsDeps, note_in_history
 from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
 
@@ -238,9 +239,10 @@ async def decline_chat(deps: AgentsDeps, agent_id: str, tid: str) -> tuple[bool,
 async def send_chat(deps: AgentsDeps, agent_id: str, tid: str, text: str) -> tuple[bool, str]:
     if deps.chat is None:
         return NO_CHAT
-    if not text.strip():
+    text = visible(text).strip()
+    if not text:
         return False, "Wpisz wiadomość."
-    if await deps.chat.from_agent(tid, agent_id, text.strip()) is None:
+    if await deps.chat.from_agent(tid, agent_id, text) is None:
         return False, "Ten czat jest już zakończony."
     return True, "Wysłano."
 

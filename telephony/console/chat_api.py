@@ -13,9 +13,10 @@ waiting chats beside phone callers (``channel``, ``session_id``).
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from telephony.chat.handoff import ChatHandoff
+from telephony.chat.store import visible
 
 MAX_TEXT = 2000
 
@@ -23,6 +24,15 @@ MAX_TEXT = 2000
 class MessageBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(..., min_length=1, max_length=MAX_TEXT, pattern=r"\S")
+
+    @field_validator("text")
+    @classmethod
+    def _visible(cls, v: str) -> str:
+        """As the customer will read it (``chat.store.visible``); nothing left of it is a 422, not a blank line."""
+        v = visible(v)
+        if not v.strip():
+            raise ValueError("text has nothing to read")
+        return v
 
 
 def _handoff(deps: Any) -> ChatHandoff:
