@@ -14,7 +14,7 @@ from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
 from telephony.chat.store import visible
-from telephony.console.deps import AgentsDeps, note_in_history
+from telephony.console.deps import AgentsDeps, note_in_history, one_wrap_up
 from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
 
 __all__ = [
@@ -120,9 +120,18 @@ async def wrap_up(
     note: str,
     on_available: OnAvailable | None = None,
 ) -> tuple[bool, str]:
-    """Record the call's outcome (and note) on the transfer, then wrap_up -> available."""
+    """Record the call's outcome (and note) on the transfer, then wrap_up -> available (once: ``one_wrap_up``)."""
     if outcome_label(view.outcomes, outcome) is None:
         return False, "Wybierz wynik rozmowy."
+    async with one_wrap_up(deps, agent_id) as mine:
+        if not mine:
+            return False, "Nie ma rozmowy do zakończenia."
+        return await _wrap_up(deps, agent_id, outcome, note, on_available)
+
+
+async def _wrap_up(
+    deps: AgentsDeps, agent_id: str, outcome: str, note: str, on_available: OnAvailable | None
+) -> tuple[bool, str]:
     state = await deps.agents.get(agent_id)
     if state is None or state.status != "wrap_up":
         return False, "Nie ma rozmowy do zakończenia."
