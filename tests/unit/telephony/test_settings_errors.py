@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from telephony.app import cli
@@ -177,3 +179,16 @@ def test_a_queue_wait_no_caller_would_reach_the_end_of_is_named(
     assert status == 2
     assert len(lines) == 2 and lines[1].startswith("  INFOLINIA_QUEUES=")
     assert lines[1].endswith(f": queue 'reklamacje': {problem}")
+
+
+def test_a_bad_orders_file_stops_serve_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Found by the fifth hostile probe: like the KB and the roster, but `serve` started, failed building its
+    services in the background (a traceback in the log) and stayed up, never ready."""
+    monkeypatch.setenv("INFOLINIA_SPEECH", "false")
+    monkeypatch.setenv("INFOLINIA_ORDERS_PATH", str(tmp_path))
+    monkeypatch.setattr("telephony.app.workers.serve", lambda *a: pytest.fail("served with a bad orders file"))
+    status = cli.main(["serve"])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == f"infolinia: {tmp_path}: cannot read the orders file: Is a directory"
