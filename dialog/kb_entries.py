@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from dialog.yaml_errors import describe_yaml_error
+from dialog.textnorm import normalize
+from dialog.yaml_errors import describe_not_utf8, describe_yaml_error
 
 
 class KBError(ValueError):
     """A knowledge-base file that cannot be used; the message names the file and the entry."""
+
+
+# A file pasted whole into one answer (a price list, terms) passed, and was read aloud for minutes on a
+# call (the fifth hostile probe). 2000 characters: about two minutes of speech.
+MAX_ANSWER_CHARS = 2000
+MAX_QUESTION_CHARS = 300
+MAX_ID_CHARS = 100
 
 
 class KBEntry(BaseModel):
@@ -26,9 +34,9 @@ class KBEntry(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(min_length=1)
-    questions: list[str] = Field(min_length=1)
-    answer: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    questions: list[Annotated[str, Field(max_length=MAX_QUESTION_CHARS)]] = Field(min_length=1)
+    answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
     tags: list[str] = Field(default_factory=list)
 
     @field_validator("questions")
@@ -51,7 +59,9 @@ def load_entries(path: Path) -> list[KBEntry]:
         data = yaml.safe_load(text)
     except FileNotFoundError:
         raise KBError(f"{path}: knowledge base file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise KBError(describe_not_utf8(path, exc)) from None
+    except OSError as exc:
         raise KBError(f"{path}: cannot read knowledge base file: {exc}") from exc
     except yaml.YAMLError as exc:
         raise KBError(describe_yaml_error(path, exc)) from None
@@ -63,6 +73,7 @@ def load_entries(path: Path) -> list[KBEntry]:
     entries: list[KBEntry] = []
     problems: list[str] = []
     first_seen: dict[str, int] = {}
+    asked: dict[str, tuple[int, str]] = {}  # a question's matched form -> the entry (index, id) that has it
     for i, item in enumerate(raw):
         where = f"{path}:{lines[i]}: entries[{i}]" if lines[i] else f"{path}: entries[{i}]"
         try:
@@ -73,11 +84,29 @@ def load_entries(path: Path) -> list[KBEntry]:
         if entry.id in first_seen:
             problems.append(f"{where}: duplicate id {entry.id!r} (already used by entries[{first_seen[entry.id]}])")
         first_seen.setdefault(entry.id, i)
+        problems += _question_problems(f"{where} (id {entry.id!r})", i, entry, asked)
         entries.append(entry)
     if problems:
         more = len(problems) - MAX_REPORTED
         raise KBError("\n".join(problems[:MAX_REPORTED] + ([f"... and {more} more"] if more > 0 else [])))
     return entries
+
+
+def _question_problems(where: str, index: int, entry: KBEntry, asked: dict[str, tuple[int, str]]) -> list[str]:
+    """A question the matcher cannot tell from another entry's (the same words, case, Polish letters and
+    punctuation aside: the caller then gets either answer), or with no word at all ("???": never matched).
+    Both loaded silently before the fifth hostile probe. ``asked`` collects the questions seen so far."""
+    problems = []
+    for question in entry.questions:
+        form = normalize(question)
+        if not form:
+            problems.append(f"{where}: question {question!r} has no words to match; write the question out")
+        elif (other := asked.setdefault(form, (index, entry.id)))[0] != index:
+            problems.append(
+                f"{where}: question {question!r} is also in entries[{other[0]}] (id {other[1]!r}): a caller asking "
+                "it could get either answer; keep it in one entry"
+            )
+    return problems
 
 
 def _check_top_level(path: Path, data: Any) -> None:
@@ -124,6 +153,11 @@ FIXES = {  # pydantic's error type -> the words a KB's author acts on
     "string_type": "expected text (put it in double quotes)",
     "too_short": "needs at least one question",
 }
+TOO_LONG = {  # the limit of each field, in the words a KB's author acts on
+    "answer": f"at most {MAX_ANSWER_CHARS} characters (about two minutes of speech); split it into entries",
+    "questions": f"at most {MAX_QUESTION_CHARS} characters; a question is one sentence",
+    "id": f"at most {MAX_ID_CHARS} characters",
+}
 
 
 def _worded(err: Any) -> str:
@@ -137,4 +171,6 @@ def _worded(err: Any) -> str:
         return f"{field}: expected a list of questions (one per line, each starting with '- ')"
     if kind == "list_type":
         return f"{field}: expected a list, e.g. [dostawa, płatności]"
+    if kind == "string_too_long" and (limit := TOO_LONG.get(str(err["loc"][0]))):
+        return f"{field}: {limit}"
     return f"{field}: {FIXES.get(kind) or err['msg'].removeprefix('Value error, ')}"

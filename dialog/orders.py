@@ -24,6 +24,8 @@ from typing import Literal, Protocol
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from dialog.yaml_errors import describe_not_utf8
+
 Status = Literal["placed", "paid", "packed", "shipped", "delivered", "cancelled", "returned"]
 STATUSES: tuple[Status, ...] = ("placed", "paid", "packed", "shipped", "delivered", "cancelled", "returned")
 
@@ -106,6 +108,10 @@ class JsonOrders:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise OrdersFileError(f"{path}: orders file not found") from exc
+        except UnicodeDecodeError as exc:  # Python's own text named no file (the fifth hostile probe)
+            raise OrdersFileError(describe_not_utf8(path, exc)) from None
+        except OSError as exc:  # a folder, no permission: `infolinia check` died with a traceback
+            raise OrdersFileError(f"{path}: cannot read the orders file: {exc.strerror or exc}") from None
         except json.JSONDecodeError as exc:
             raise OrdersFileError(f"{path}: not valid JSON ({exc})") from exc
         try:

@@ -34,13 +34,14 @@ import yaml
 
 from dialog import catalogue
 from dialog.catalogue import Text
-from dialog.yaml_errors import describe_yaml_error
+from dialog.yaml_errors import describe_not_utf8, describe_yaml_error
 
 TOP_LEVEL = ("brand", "prompts")
 OPTIONAL = frozenset({"examples"})  # placeholders an override may leave out (CLARIFY without the KB's examples)
 # ... and of one text only: the chat's welcome may name the office itself, inflected ("Witamy w Urzędzie Gminy").
 OPTIONAL_IN: Mapping[str, frozenset[str]] = {"GREETING_WRITTEN": frozenset({"brand"})}
 MAX_BRAND_CHARS = 80
+MAX_TEXT_CHARS = 1000  # one caller-facing text (the fifth hostile probe: a 1 MB greeting passed)
 
 
 class PromptsError(ValueError):
@@ -68,8 +69,10 @@ def load_prompts(path: Path) -> Prompts:
     """Read and validate a prompts file; raises PromptsError (one line: file and key)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:  # a missing file too: "No such file or directory"
-        raise PromptsError(f"{path}: cannot read the prompts file: {getattr(exc, 'strerror', None) or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise PromptsError(describe_not_utf8(path, exc)) from None
+    except OSError as exc:  # a missing file too: "No such file or directory"
+        raise PromptsError(f"{path}: cannot read the prompts file: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         raise PromptsError(describe_yaml_error(path, exc)) from None
     return parse_prompts(data, str(path), path)
@@ -133,13 +136,19 @@ def resolve_brand(setting: str | None, prompts: Prompts, kb_path: Path) -> Brand
 def placeholders(text: str, where: str = "text") -> set[str]:
     """The ``{names}`` a template uses; PromptsError for a malformed one ("{shop", "{0}", "{}")."""
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text) if name is not None]
     except ValueError as exc:
         raise PromptsError(f"{where}: malformed placeholder ({exc}); write a literal brace as {{{{ or }}}}") from None
-    bad = sorted(n for n in names if not n.isidentifier())
+    bad = sorted(n for n, _, _ in fields if not n.isidentifier())
     if bad:
         raise PromptsError(f"{where}: malformed placeholder {{{bad[0]}}}: placeholders are names like {{shop}}")
-    return names
+    # "{minutes:d}", "{shop!x}", "{shop:>99999}": parsed, but failing (or padding a sentence to megabytes) only
+    # when the text is said, mid-call. The values are ready-made words: a placeholder is the bare name.
+    for name, spec, conv in fields:
+        if spec or conv:
+            shown = name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "")
+            raise PromptsError(f"{where}: placeholder {{{shown}}}: write it as {{{name}}} (no format or conversion)")
+    return {name for name, _, _ in fields}
 
 
 def _check_text(value: Any, default: Text, where: str, optional: frozenset[str] = OPTIONAL) -> Text:
@@ -164,6 +173,8 @@ def _check_string(value: Any, default: str, where: str, optional: frozenset[str]
     if not isinstance(value, str) or not value.strip():
         raise PromptsError(f"{where}: expected non-empty text")
     text = " ".join(value.split())  # YAML folded lines: one spoken sentence, single spaces
+    if len(text) > MAX_TEXT_CHARS:  # said on every call, rendered at start-up: a pasted document is a mistake
+        raise PromptsError(f"{where}: at most {MAX_TEXT_CHARS} characters (the longest shipped text has under 200)")
     expected, got = placeholders(default, where), placeholders(text, where)
     missing, extra = sorted(expected - got - optional), sorted(got - expected)
     if missing and extra:  # one swapped for another ("tu {brand}" where the greeting takes {shop})

@@ -27,3 +27,14 @@ def describe_yaml_error(path: Path | str, exc: yaml.YAMLError) -> str:
     if exc.context and exc.context_mark is not None and exc.context_mark.line != mark.line:
         context = f" ({exc.context} at line {exc.context_mark.line + 1})"
     return f"{path}: not valid YAML at {where}: {problem}{context}; {HINT}"
+
+
+def describe_not_utf8(path: Path | str, exc: UnicodeDecodeError) -> str:
+    """``<path>: not UTF-8 at line L (byte 0xb3): save the file as UTF-8``. Why: a file saved in Windows-1250 or
+    ISO-8859-2 (Polish letters) gave Python's "can't decode byte 0xb3 in position 26", which names neither the
+    line nor the fix (and, for the roster, not even the file)."""
+    data = exc.object if isinstance(exc.object, bytes) else b""
+    if not data:
+        return f"{path}: not UTF-8: save the file as UTF-8"
+    line = data[: exc.start].count(b"\n") + 1
+    return f"{path}: not UTF-8 at line {line} (byte 0x{data[exc.start]:02x}): save the file as UTF-8"

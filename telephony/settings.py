@@ -10,8 +10,9 @@ import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from dialog.redis_urls import is_sentinel_url, parse_sentinel_url
@@ -26,12 +27,19 @@ def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "infolinia"
 
 
+DURATION_UNITS = {"_ms": 0.001, "_s": 1, "_min": 60, "_h": 3600, "_days": 86400}  # seconds per unit
+MAX_DURATION_S = 10 * 365 * 86400
+
+
 class Settings(LimitsSettings, SpeechSettings):
     """All settings of one gateway process. Validated at start-up so a typo fails fast and clearly. The
     speech and turn-taking part is ``SpeechSettings`` (``telephony/settings_speech.py``), the timeouts and
     limits ``LimitsSettings`` (``telephony/settings_limits.py``)."""
 
-    model_config = SettingsConfigDict(env_prefix="INFOLINIA_", env_file=None, extra="ignore", env_ignore_empty=True)
+    # allow_inf_nan: "inf" passed every gt=0 and stopped `serve` with an OverflowError traceback (a retention)
+    model_config = SettingsConfigDict(
+        env_prefix="INFOLINIA_", env_file=None, extra="ignore", env_ignore_empty=True, allow_inf_nan=False
+    )
 
     # --- state ----------------------------------------------------------------------------------
     redis_url: str | None = Field(None, description="redis://... ; unset = embedded in-process store (one worker).")
@@ -129,7 +137,10 @@ class Settings(LimitsSettings, SpeechSettings):
         "10/5 minutes", description="Failed credentials per client IP (API keys, agent tokens, console login)."
     )
     device_asr_slots: int = Field(
-        1, ge=1, description="Device (HTTP) recognitions in the recognizer at once; phone turns always go first."
+        1,
+        ge=1,
+        le=256,
+        description="Device (HTTP) recognitions in the recognizer at once; phone turns always go first.",
     )
     device_asr_queue: int = Field(4, ge=0, description="Device turns waiting for their share; more get 503.")
     device_asr_wait_s: float = Field(15.0, gt=0, description="Longest wait of a device turn, in all (503).")
@@ -167,6 +178,17 @@ class Settings(LimitsSettings, SpeechSettings):
     def spool_file(self) -> Path:
         return self.spool_path or self.data_dir / "spool.jsonl"
 
+    @field_validator("*")
+    @classmethod
+    def _duration(cls, v: Any, info: ValidationInfo) -> Any:
+        """A duration (a name ending ``_s``, ``_ms``, ``_min``, ``_h``, ``_days``) of at most ten years. Past
+        that, 99999999999999999999 passed `infolinia check` and start-up, then Redis refused every TTL
+        (INFOLINIA_SESSION_TTL_S: every chat a 503) or a socket timeout overflowed (the fifth hostile probe)."""
+        unit = next((u for suffix, u in DURATION_UNITS.items() if (info.field_name or "").endswith(suffix)), None)
+        if unit is not None and isinstance(v, int | float) and not isinstance(v, bool) and v * unit > MAX_DURATION_S:
+            raise ValueError(f"at most {MAX_DURATION_S / unit:.0f} (ten years)")
+        return v
+
     @field_validator("public_url", "twilio_api_base")
     @classmethod
     def _strip_slash(cls, v: str) -> str:
@@ -203,6 +225,16 @@ class Settings(LimitsSettings, SpeechSettings):
     @classmethod
     def _hours(cls, v: str) -> str:
         parse_hours(v)  # "pn 8-17" is named here, by its setting, not by a bare line at start-up (check passed it)
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        """Named here, by its variable: ``infolinia check`` died with a ZoneInfoNotFoundError traceback."""
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a time zone the system knows; an IANA name such as Europe/Warsaw") from None
         return v
 
     @field_validator("queues")

@@ -35,6 +35,7 @@ class LimitsSettings(BaseSettings):
     redis_wait_replicas: int = Field(
         0,
         ge=0,
+        le=100,  # Redis refuses a WAIT past its integer range: every callback would stay in the spool
         description="Callback and voicemail requests are confirmed only once this many replicas have them "
         "(Redis WAIT); unconfirmed ones stay in the local spool. 1 with Sentinel; 0 = a single Redis.",
     )

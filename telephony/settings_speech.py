@@ -19,6 +19,10 @@ def _default_models_dir() -> Path:
     return Path.home() / ".cache" / "infolinia" / "models"
 
 
+# Threads and jobs at once: 99999999999999999999 passed validation and failed where the model loads.
+MAX_THREADS = 256
+
+
 class SpeechSettings(BaseSettings):
     """Models, recognition, synthesis and turn taking (``Settings`` sets the prefix and the sources)."""
 
@@ -64,6 +68,7 @@ class SpeechSettings(BaseSettings):
     asr_cpu_threads: int = Field(
         1,
         ge=0,
+        le=MAX_THREADS,
         description="ctranslate2 threads per model; 1: Whisper's decoder is ~3x faster than on 2 threads on a "
         "2-core machine (a 3 s turn 590 -> 375 ms); 0 = library default.",
     )
@@ -73,16 +78,18 @@ class SpeechSettings(BaseSettings):
     asr_concurrency: int = Field(
         2,
         ge=1,
+        le=MAX_THREADS,
         description="Recognitions (or batches) running at once, one thread each: 2 keeps both cores of a 2-core "
         "machine busy under load (docs/benchmarks.md, 'One CTranslate2 thread per recognition').",
     )
     asr_batch: int = Field(
         4, ge=1, le=16, description="Most callers' turns recognised as one batch when they queue up; 1 = no batching."
     )
-    tts_concurrency: int = Field(2, ge=1, description="Syntheses running at once.")
+    tts_concurrency: int = Field(2, ge=1, le=MAX_THREADS, description="Syntheses running at once.")
     tts_threads: int = Field(
         0,
         ge=0,
+        le=MAX_THREADS,
         description="onnxruntime threads per synthesis; 0 = follow the load: one per core for a piece that starts "
         "while no other recognition or synthesis runs, else one (with tts_concurrency > 1).",
     )

@@ -154,13 +154,31 @@ def parse_queues(raw: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Queue
         if unknown:
             raise HoursError(f"queue {name!r}: unknown setting(s) {sorted(unknown)}")
         wait, hours = conf.get("max_wait_s"), conf.get("hours")
-        config = QueueConfig(None if wait is None else float(wait), None if hours is None else str(hours))
-        if config.max_wait_s is not None and config.max_wait_s <= 0:
-            raise HoursError(f"queue {name!r}: max_wait_s must be positive")
+        config = QueueConfig(_max_wait(name, wait), None if hours is None else str(hours))
         if config.hours is not None:
             parse_hours(config.hours)  # fail at start-up, not at the first call
         result[name] = config
     return result
+
+
+MAX_WAIT_LIMIT_S = 86400.0
+
+
+def _max_wait(queue: str, wait: Any) -> float | None:
+    """A queue's ``max_wait_s``: seconds, more than 0, at most a day. NaN, Infinity (Python's JSON takes both)
+    and ``true`` (1 s) passed before the fifth hostile probe: no caller would ever have been offered a callback
+    after NaN or Infinity, held in the queue until they hung up."""
+    if wait is None:
+        return None
+    if isinstance(wait, bool) or not isinstance(wait, int | float | str):
+        raise HoursError(f"queue {queue!r}: max_wait_s must be a number of seconds")
+    try:
+        seconds = float(wait)
+    except ValueError:
+        raise HoursError(f"queue {queue!r}: max_wait_s must be a number of seconds") from None
+    if not 0 < seconds <= MAX_WAIT_LIMIT_S:  # False for NaN too
+        raise HoursError(f"queue {queue!r}: max_wait_s must be more than 0 and at most {MAX_WAIT_LIMIT_S:.0f}")
+    return seconds
 
 
 class QueueHours:

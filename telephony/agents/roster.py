@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dialog.yaml_errors import describe_yaml_error
+from dialog.yaml_errors import describe_not_utf8, describe_yaml_error
 
 AgentStatus = Literal["available", "busy", "wrap_up", "offline"]
 Role = Literal["agent", "supervisor"]
@@ -102,11 +102,18 @@ class Roster(BaseModel):
 
     @model_validator(mode="after")
     def _unique(self) -> Roster:
+        """Ids and tokens are each one agent's. Two agents with one token (a hash line copied) logged in as
+        whichever came last in the roster, a supervisor too (the fifth hostile probe)."""
         seen: set[str] = set()
+        tokens: dict[str, str] = {}
         for agent in self.agents:
             if agent.id in seen:
                 raise ValueError(f"agent id {agent.id!r} appears twice")
             seen.add(agent.id)
+            if (first := tokens.setdefault(agent.token_sha256, agent.id)) != agent.id:
+                raise ValueError(
+                    f"agents {first!r} and {agent.id!r} have the same token_sha256: each agent needs their own token"
+                )
         return self
 
 
@@ -137,6 +144,8 @@ def load_roster(path: Path) -> list[Agent]:
     """Read and validate the roster YAML. Blocking file I/O: call at start-up (or in a thread)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RosterError(f"agents roster {describe_not_utf8(path, exc)}") from None
     except OSError as exc:
         raise RosterError(f"cannot read agents roster {path}: {exc}") from exc
     try:

@@ -19,6 +19,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
     from dialog.kb_entries import load_entries
+    from dialog.orders import JsonOrders
     from telephony.agents.roster import load_roster
     from telephony.app.services import require_speech_models, sentence_model
     from telephony.app.session_ids import share_with_workers
@@ -34,6 +35,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         load_entries(settings.kb_path)
     if settings.agents_path:
         load_roster(settings.agents_path)
+    if settings.orders_path and not settings.orders_url:  # else found in the background: not ready, a traceback
+        JsonOrders(settings.orders_path)
     sentence_model(settings).describe()  # a missing model: one line naming the command that fetches it
     require_speech_models(settings)
     share_with_workers(settings, args.workers, os.environ)  # one session-id secret for all of them

@@ -17,6 +17,7 @@ The hand-off itself is an ordinary ``TransferRecord`` (``channel="chat"``) in th
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -25,6 +26,16 @@ from telephony.transfer.store import TransferRecord, TransferStore
 
 Sender = Literal["customer", "agent", "system"]
 MAX_MESSAGES = 500  # per hand-off: a chat that long is a case for e-mail; older messages are dropped
+# Control characters (a NUL, a bell) and the bidi overrides and isolates: U+202E showed a customer's words
+# reversed in the agent's console, so they could read as something else (the fifth hostile probe).
+# Line feeds and tabs stay; "\r\n" becomes a line feed.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` as a person reads it on the other side of a chat: no control or direction-override characters."""
+    return _HIDDEN.sub("", text.replace("\r\n", "\n"))
+
 
 # KEYS: transfer hash, queue zset. ARGV: tid, agent id as stored (JSON), connected_at (JSON).
 # Returns 1 when accepted, 0 when the offer no longer stands (status or agent changed).
@@ -58,7 +69,7 @@ class ChatLog:
     ) -> dict[str, Any]:
         """Store one message (``at``: epoch seconds), masked but for ``keep`` (the order id); returns it as
         stored, with its ``seq`` (1, 2, ...)."""
-        message: dict[str, Any] = {"from": sender, "text": mask(text, keep), "at": round(at, 3)}
+        message: dict[str, Any] = {"from": sender, "text": mask(visible(text), keep), "at": round(at, 3)}
         if agent:
             message["agent"] = agent
         key = self._key(tid)

@@ -13,7 +13,8 @@ from telephony.agents.callbacks import UNREACHABLE, callback_from_transfer, iso_
 from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
-from telephony.console.deps import AgentsDeps, note_in_history
+from telephony.chat.store import visible
+from telephony.console.deps import AgentsDeps, note_in_history, one_wrap_up
 from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
 
 __all__ = [
@@ -119,9 +120,18 @@ async def wrap_up(
     note: str,
     on_available: OnAvailable | None = None,
 ) -> tuple[bool, str]:
-    """Record the call's outcome (and note) on the transfer, then wrap_up -> available."""
+    """Record the call's outcome (and note) on the transfer, then wrap_up -> available (once: ``one_wrap_up``)."""
     if outcome_label(view.outcomes, outcome) is None:
         return False, "Wybierz wynik rozmowy."
+    async with one_wrap_up(deps, agent_id) as mine:
+        if not mine:
+            return False, "Nie ma rozmowy do zakończenia."
+        return await _wrap_up(deps, agent_id, outcome, note, on_available)
+
+
+async def _wrap_up(
+    deps: AgentsDeps, agent_id: str, outcome: str, note: str, on_available: OnAvailable | None
+) -> tuple[bool, str]:
     state = await deps.agents.get(agent_id)
     if state is None or state.status != "wrap_up":
         return False, "Nie ma rozmowy do zakończenia."
@@ -238,9 +248,10 @@ async def decline_chat(deps: AgentsDeps, agent_id: str, tid: str) -> tuple[bool,
 async def send_chat(deps: AgentsDeps, agent_id: str, tid: str, text: str) -> tuple[bool, str]:
     if deps.chat is None:
         return NO_CHAT
-    if not text.strip():
+    text = visible(text).strip()
+    if not text:
         return False, "Wpisz wiadomość."
-    if await deps.chat.from_agent(tid, agent_id, text.strip()) is None:
+    if await deps.chat.from_agent(tid, agent_id, text) is None:
         return False, "Ten czat jest już zakończony."
     return True, "Wysłano."
 

@@ -25,7 +25,7 @@ from telephony.agents.repo import StatusConflict
 from telephony.agents.roster import Agent
 from telephony.console.actions import callback_after, go_offline
 from telephony.console.chat_api import chat_routes
-from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent, note_in_history
+from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent, note_in_history, one_wrap_up
 from telephony.console.queues import queue_names, queue_view
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,15 @@ async def change_status(deps: AgentsDeps, me: Agent, status: Literal["available"
 
 
 async def finish_wrap_up(deps: AgentsDeps, me: Agent, body: WrapUpBody) -> dict[str, Any]:
-    """The outcome (and note) on the transfer and in history, a callback when one is due, then available."""
+    """The outcome (and note) on the transfer and in history, a callback when one is due, then available;
+    once, whatever number of the same request arrive at once (``one_wrap_up``)."""
+    async with one_wrap_up(deps, me.id) as mine:
+        if not mine:
+            raise HTTPException(409, "not in wrap-up (another request is finishing it)")
+        return await _finish_wrap_up(deps, me, body)
+
+
+async def _finish_wrap_up(deps: AgentsDeps, me: Agent, body: WrapUpBody) -> dict[str, Any]:
     state = await deps.agents.get(me.id)
     if state is None or state.status != "wrap_up":
         raise HTTPException(409, "not in wrap-up")

@@ -1,6 +1,7 @@
 """The agents' JSON API for live chats: ``/v1/chats/{transfer_id}`` (read), ``.../accept``, ``.../decline``,
 ``.../messages`` and ``.../end``. The same Bearer token as the rest of ``/v1/agents``; the console's buttons
-call the same ``ChatHandoff`` methods (``telephony/console/actions.py``).
+call the same ``ChatHandoff`` methods (``telephony/console/actions.py``). As ``/v1/transfers/{id}``: an agent
+reads only their queues' chats (another queue's is a 404), and each read is in the transcript audit.
 
 A chat reaches an agent as an offer: ``GET /v1/agents/me`` shows it under ``current`` (status
 ``ringing``, ``channel`` chat) with the bot's summary and transcript, and ``GET /v1/queues`` lists
@@ -12,9 +13,10 @@ waiting chats beside phone callers (``channel``, ``session_id``).
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from telephony.chat.handoff import ChatHandoff
+from telephony.chat.store import visible
 
 MAX_TEXT = 2000
 
@@ -22,6 +24,15 @@ MAX_TEXT = 2000
 class MessageBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(..., min_length=1, max_length=MAX_TEXT, pattern=r"\S")
+
+    @field_validator("text")
+    @classmethod
+    def _visible(cls, v: str) -> str:
+        """As the customer will read it (``chat.store.visible``); nothing left of it is a 422, not a blank line."""
+        v = visible(v)
+        if not v.strip():
+            raise ValueError("text has nothing to read")
+        return v
 
 
 def _handoff(deps: Any) -> ChatHandoff:
@@ -38,8 +49,9 @@ def chat_routes(router: APIRouter, Deps: Any, Me: Any) -> None:
     async def chat(transfer_id: str, deps: Deps, me: Me, after: int = Query(0, ge=0)) -> dict[str, Any]:
         handoff = _handoff(deps)
         record = await handoff.record(transfer_id)
-        if record is None or record.channel != "chat":
-            raise HTTPException(404, "chat not found")
+        if record is None or record.channel != "chat" or not me.sees(record.queue):
+            raise HTTPException(404, "chat not found")  # another queue's chat is not there for this agent
+        await deps.audit.record(me.id, "transfer", record.tid, "api")  # the customer's words, read: audited
         return {**record.context(), "messages": await handoff.messages(transfer_id, after)}
 
     @router.post("/v1/chats/{transfer_id}/accept")

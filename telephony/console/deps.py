@@ -7,7 +7,8 @@ history pages all take the same ``AgentsDeps`` through a ``DepsProvider``; none 
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -168,3 +169,22 @@ async def note_in_history(deps: AgentsDeps, tid: str, agent_id: str, outcome: st
             await deps.history.add_note(record.session_id, agent_id, outcome, note, record.queue)
     except Exception:
         log.exception("wrap-up of transfer %s not added to the history", tid)
+
+
+WRAP_UP_HOLD_S = 30  # a wrap-up request that died holding the claim frees it after this long
+
+
+@asynccontextmanager
+async def one_wrap_up(deps: AgentsDeps, agent_id: str) -> AsyncIterator[bool]:
+    """True for the one request that may finish ``agent_id``'s wrap-up now, held from before their status is
+    read until it is done. Ten identical wrap-ups sent at once over the API were each answered 200 and each
+    recorded the outcome and a history note (two notes kept, the rest lost to each other) and made the agent
+    available again (the fifth hostile probe): the status change could not tell them apart."""
+    key = f"wrap-up:{agent_id}"
+    if not await deps.transfers.first_time(key, ttl_s=WRAP_UP_HOLD_S):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        await deps.transfers.forget(key)

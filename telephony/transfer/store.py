@@ -261,3 +261,7 @@ class TransferStore:
         """True exactly once per ``event_key`` (e.g. CallSid + event + SequenceNumber) across workers."""
         key = f"{self.prefix}event:{event_key}"
         return bool(await self.redis.set(key, "1", nx=True, ex=ttl_s or self.ttl_s))
+
+    async def forget(self, event_key: str) -> None:
+        """``first_time(event_key)`` is True again (a marker used as a short lock, released by its holder)."""
+        await self.redis.delete(f"{self.prefix}event:{event_key}")

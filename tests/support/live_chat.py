@@ -85,10 +85,11 @@ class HistoryDialog:
         return None
 
 
-def write_roster(path: Path, agents: dict[str, str]) -> Path:
-    """``agents``: id -> name; all on ``obsluga``, offline, token ``token-<id>``."""
+def write_roster(path: Path, agents: dict[str, str], queues: dict[str, list[str]] | None = None) -> Path:
+    """``agents``: id -> name; on ``obsluga`` unless ``queues`` names theirs, offline, token ``token-<id>``."""
+    served = queues or {}
     rows = [
-        {"id": i, "name": n, "contact": f"client:{i}", "queues": ["obsluga"], "status": "offline"}
+        {"id": i, "name": n, "contact": f"client:{i}", "queues": served.get(i, ["obsluga"]), "status": "offline"}
         for i, n in agents.items()
     ]
     for row in rows:
@@ -209,10 +210,15 @@ async def start_worker(settings: Settings, port: int, dialog: Any) -> Worker:
 
 @contextlib.asynccontextmanager
 async def live_chat_world(
-    redis_url: str, tmp_path: Path, agents: dict[str, str], twilio_token: str = AUTH, kb_path: Path | None = None
+    redis_url: str,
+    tmp_path: Path,
+    agents: dict[str, str],
+    twilio_token: str = AUTH,
+    kb_path: Path | None = None,
+    queues: dict[str, list[str]] | None = None,
 ) -> AsyncIterator[LiveChatWorld]:
     prefix = f"lc{uuid.uuid4().hex[:8]}:"
-    roster = write_roster(tmp_path / "agents.yaml", agents)
+    roster = write_roster(tmp_path / "agents.yaml", agents, queues)
     ports = free_port(), free_port()
     store = RedisStore(redis_url, prefix=prefix)  # the dialog's sessions, in the workers' Redis
     dialog = HistoryDialog(store)

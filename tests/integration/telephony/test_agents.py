@@ -29,7 +29,7 @@ agents:
     name: Piotr Kowalski
     contact: "sip:piotr@pbx.example.pl"
     queues: [obsluga]
-    token_sha256: "{sha}"
+    token_sha256: "{sha2}"
 """
 
 
@@ -48,7 +48,7 @@ async def repo(redis_url: str) -> AsyncIterator[tuple[AgentRepo, FakeClock]]:
 
 def test_roster_yaml_in_the_issue_shape_loads_with_defaults_and_extra_keys(tmp_path: Path) -> None:
     path = tmp_path / "agents.yaml"
-    path.write_text(ROSTER_YAML.format(sha=hash_token("t")), encoding="utf-8")
+    path.write_text(ROSTER_YAML.format(sha=hash_token("t"), sha2=hash_token("u")), encoding="utf-8")
     anna, piotr = load_roster(path)
     assert (anna.id, anna.status, anna.queues, anna.contact) == (
         "anna",

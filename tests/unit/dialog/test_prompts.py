@@ -82,7 +82,13 @@ prompts:
         ("prompts:\n  hold_wait: Czekaj {minutes} {shop}.\n", "prompts.hold_wait: unknown placeholder {shop}"),
         ("prompts:\n  greeting: Dzień dobry {shop.\n", "prompts.greeting: malformed placeholder"),
         ("prompts:\n  greeting: Dzień dobry {0}.\n", "prompts.greeting: malformed placeholder {0}"),
+        # parsed by str.format but failing (or padding to megabytes) only when said, mid-call (fifth hostile probe)
+        ("prompts:\n  hold_wait: Czekaj {minutes:d}.\n", "hold_wait: placeholder {minutes:d}: write it as {minutes}"),
+        ("prompts:\n  hold_wait: Czekaj {minutes!x}.\n", "prompts.hold_wait: placeholder {minutes!x}: write it as"),
+        ("prompts:\n  hold_wait: Czekaj {minutes:>99999999}.\n", "placeholder {minutes:>99999999}: write it as"),
+        ("prompts:\n  hold_wait: Czekaj {minutes:{shop}}.\n", "placeholder {minutes:{shop}}: write it as {minutes}"),
         ("prompts:\n  goodbye: ''\n", "prompts.goodbye: expected non-empty text"),
+        ("prompts:\n  goodbye: " + "Do widzenia. " * 80 + "\n", "prompts.goodbye: at most 1000 characters"),
         ("prompts:\n  goodbye: [a, b]\n", "prompts.goodbye: expected non-empty text"),
         ("prompts:\n  clarify: [jedno]\n", "prompts.clarify: expected a list of 2 texts"),
         ("prompts:\n  transfer:\n    skarga: Łączę.\n", "prompts.transfer.skarga: unknown key"),

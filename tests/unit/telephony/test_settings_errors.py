@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from telephony.app import cli
@@ -113,3 +115,80 @@ def test_a_session_lease_shorter_than_a_failover_and_a_turn_is_named(
     ]
     _, lines = run_with(monkeypatch, capsys, INFOLINIA_SESSION_LEASE_TTL_S="20")
     assert not any("INFOLINIA_SESSION_LEASE_TTL_S" in line for line in lines)  # the least it may be
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "Europe", "../../etc/passwd", "europe/warsaw"])
+def test_an_unknown_time_zone_is_named_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], zone: str
+) -> None:
+    """Found by the fifth hostile probe: `infolinia check` died with a ZoneInfoNotFoundError traceback that
+    named no setting."""
+    status, lines = run_with(monkeypatch, capsys, INFOLINIA_TIMEZONE=zone)
+    assert status == 2
+    assert lines[1:] == [
+        f"  INFOLINIA_TIMEZONE={zone!r}: not a time zone the system knows; an IANA name such as Europe/Warsaw"
+    ]
+
+
+def test_an_endless_or_infinite_duration_is_named_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the fifth hostile probe: "inf" passed every gt=0 and `serve` stopped with an OverflowError
+    traceback; 99999999999999999999 passed check and start-up, then Redis refused every session TTL (each chat
+    a 503 while /readyz said ready)."""
+    status, lines = run_with(
+        monkeypatch,
+        capsys,
+        INFOLINIA_RETENTION_TRANSFERS_DAYS="inf",
+        INFOLINIA_SESSION_TTL_S="99999999999999999999",
+        INFOLINIA_SILENCE_PROMPT_S="1e300",
+        INFOLINIA_RETENTION_HISTORY_DAYS="3651",
+        INFOLINIA_REDIS_TIMEOUT_S="nan",
+        INFOLINIA_REDIS_WAIT_REPLICAS="99999999999999999999",
+        INFOLINIA_ASR_CPU_THREADS="99999999999999999999",
+    )
+    assert status == 2
+    assert lines[1:] == [
+        "  INFOLINIA_ASR_CPU_THREADS='99999999999999999999': Input should be less than or equal to 256",
+        "  INFOLINIA_REDIS_TIMEOUT_S='nan': Input should be a finite number",
+        "  INFOLINIA_REDIS_WAIT_REPLICAS='99999999999999999999': Input should be less than or equal to 100",
+        "  INFOLINIA_RETENTION_HISTORY_DAYS='3651': at most 3650 (ten years)",
+        "  INFOLINIA_RETENTION_TRANSFERS_DAYS='inf': Input should be a finite number",
+        "  INFOLINIA_SESSION_TTL_S='99999999999999999999': at most 315360000 (ten years)",
+        "  INFOLINIA_SILENCE_PROMPT_S='1e300': at most 315360000 (ten years)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("wait", "problem"),
+    [
+        ("NaN", "max_wait_s must be more than 0 and at most 86400"),
+        ("Infinity", "max_wait_s must be more than 0 and at most 86400"),
+        ("0", "max_wait_s must be more than 0 and at most 86400"),
+        ("true", "max_wait_s must be a number of seconds"),
+        ('"abc"', "max_wait_s must be a number of seconds"),
+    ],
+)
+def test_a_queue_wait_no_caller_would_reach_the_end_of_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], wait: str, problem: str
+) -> None:
+    """Found by the fifth hostile probe: NaN and Infinity (JSON as Python reads it) passed, and a caller of
+    that queue would never have been offered the callback; ``true`` was one second."""
+    queues = '{"reklamacje": {"max_wait_s": ' + wait + "}}"
+    status, lines = run_with(monkeypatch, capsys, INFOLINIA_QUEUES=queues)
+    assert status == 2
+    assert len(lines) == 2 and lines[1].startswith("  INFOLINIA_QUEUES=")
+    assert lines[1].endswith(f": queue 'reklamacje': {problem}")
+
+
+def test_a_bad_orders_file_stops_serve_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Found by the fifth hostile probe: like the KB and the roster, but `serve` started, failed building its
+    services in the background (a traceback in the log) and stayed up, never ready."""
+    monkeypatch.setenv("INFOLINIA_SPEECH", "false")
+    monkeypatch.setenv("INFOLINIA_ORDERS_PATH", str(tmp_path))
+    monkeypatch.setattr("telephony.app.workers.serve", lambda *a: pytest.fail("served with a bad orders file"))
+    status = cli.main(["serve"])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == f"infolinia: {tmp_path}: cannot read the orders file: Is a directory"
