@@ -37,6 +37,7 @@ from telephony.transfer.twiml import (
 from telephony.transfer.warm import WarmTransfer
 from telephony.twilio.rest import TwilioRestError
 from telephony.twilio.twiml import fallback_twiml
+from telephony.twilio.wire import recording_seconds
 
 log = logging.getLogger(__name__)
 
@@ -279,8 +280,7 @@ class TransferSteps:
         (spooled when Redis is down or the callback is not stored yet: it is still in the spool)."""
         url = form.get("RecordingUrl", "")
         if url:
-            duration = form.get("RecordingDuration", "")
-            seconds = float(duration) if duration.replace(".", "", 1).isdigit() else None
+            seconds = recording_seconds(form.get("RecordingDuration", ""))
             try:
                 attached = await self.callbacks.attach_voicemail(callback_id_of(tid), url, seconds)
             except STORE_DOWN:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -247,3 +248,13 @@ def _rfc2822_to_iso(value: str | None) -> str | None:
         return parsedate_to_datetime(value).astimezone(UTC).isoformat()
     except (TypeError, ValueError):
         return None
+
+
+def recording_seconds(duration: str) -> float | None:
+    """Twilio's ``RecordingDuration`` as seconds, None when it is no plain finite number ("²" passed
+    ``isdigit`` and then crashed ``float``: a probe; the recording is kept without a length)."""
+    try:
+        seconds = float(duration) if duration.isascii() else math.nan
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None

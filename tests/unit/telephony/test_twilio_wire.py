@@ -24,6 +24,7 @@ from telephony.twilio.wire import (
     encode_mark,
     encode_media,
     new_call_record,
+    recording_seconds,
 )
 from tests.support.paths import FIXTURES
 from voice.codec import ulaw_decode, ulaw_encode
@@ -337,3 +338,12 @@ async def test_rest_errors_and_timeouts_are_typed() -> None:
         await slow.client(timeout_s=0.2).hang_up(CALL_SID)
     with pytest.raises(ValueError):
         await api.client().hang_up("CA../../Accounts")
+
+
+@pytest.mark.parametrize(
+    ("duration", "seconds"),
+    [("9", 9.0), ("12.5", 12.5), ("", None), ("²", None), ("٣", None), ("nan", None), ("inf", None), ("-3", None)],
+)
+def test_a_recording_duration_is_a_plain_finite_number_or_none(duration: str, seconds: float | None) -> None:
+    """A voicemail's length from Twilio's form: "²" passed ``isdigit`` and crashed ``float`` (a probe)."""
+    assert recording_seconds(duration) == seconds
