@@ -61,6 +61,12 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         ("rozbit|rozcie|krwaw|=rana|=rane", "=glowa|=glowe|=glowy|=reka|=reke|=noga|=noge|=twarz"),
         "phishing|podszyw|podszyl|wlamal|wlaman|przejeli|przejal konto",  # "podszył się pode mnie" too
         ("ukrasc", "=chce|=chca|chcial|probuj|probowal|usiluj"),  # an attempt, not "rower łatwo ukraść"
+        # thieves who took something ("złodzieje wynieśli mi sprzęt z domu", a 3rd person): a burglary, not a name
+        (
+            "zlodziej",
+            "=zabral|=zabrali|=zabrala|=zabraly|=wyniesl|=wyniesli|=wynosza|=wycial|=wycieli|=wlamal|=wlamali|=wybil"
+            "|=wybili|=wzial|=wzieli|=grasuje|=grasuja|=splondrowali|=okradli|=ukradl|=ukradli|=uciekl|=uciekli",
+        ),
         # a theft, not "ukradliście / okradliście mnie" said to the company (a grievance, ``w.CHEATED_BY_YOU``)
         f"ukradl{w.NOT_BY_YOU}|ukradli{w.NOT_BY_YOU}|ukradz|kradzie|kradzion|skradzion|wykradl{w.NOT_BY_YOU}|wyciek"
         f"|okradl{w.NOT_BY_YOU}|okradli{w.NOT_BY_YOU}|okradzion|okradzi|okradn",

@@ -126,3 +126,18 @@ async def test_a_stolen_phones_owner_asking_for_a_new_sim_card_hears_how() -> No
     outcome = await build_engine(WALKTHROUGH).handle(None, said, CallerInfo(channel="phone"))
     assert outcome.transfer is not None and outcome.transfer.emergency, outcome.reply
     assert outcome.transfer.answer is not None
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Wiecie co, złodzieje mi samochód zabrali sprzed domu.",
+        "Złodzieje, wynieśli mi cały sprzęt z domu, wiecie gdzie to zgłosić?",
+        "Złodziej wybił szybę i wziął torebkę z auta",
+    ],
+)
+async def test_thieves_who_took_something_are_a_burglary_not_a_name_for_the_company(said: str) -> None:
+    """ "Złodzieje" is also what an angry caller calls the company; beside what thieves did (took, carried
+    off, broke in) it is a burglary: 112 (a review: these heard the angry caller's apology)."""
+    outcome = await build_engine(URZAD).handle(None, said, CallerInfo(channel="phone"))
+    assert outcome.transfer is not None and outcome.transfer.emergency, outcome.reply
