@@ -32,7 +32,7 @@ from dialog.engine_record import record_turn
 from dialog.engine_session import finish_turn, keep_before, load_session, take_back
 from dialog.engine_small_talk import small_talk
 from dialog.engine_understand import Understanding
-from dialog.escalation_kinds import identity_taken, someone_hurt
+from dialog.escalation_kinds import identity_taken, someone_hurt, threatened
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
 from dialog.mood import session_mood
@@ -233,10 +233,10 @@ class DialogEngine:
         angry = reason == "urgent" and await self.cpu.run(lane, self.understanding.anger_only, text, before)
         reply = self._to_human(s, reason, angry)
         # an emergency: what the caller can do now, if the KB is sure; never when someone is hurt or ill ("ból w
-        # klatce piersiowej, chcę się umówić do kardiologa": 112, not how to book a visit; a review), and to one
-        # whose card, number or account someone took over only how to block, report or reset a password (not how
-        # to get a duplicate SIM card)
-        if reason == "urgent" and not angry and not someone_hurt(text):
+        # klatce piersiowej, chcę się umówić do kardiologa": 112, not how to book a visit; a review) or threatened,
+        # and to one whose card, number or account someone took over only how to block, report or reset a
+        # password (not how to get a duplicate SIM card)
+        if reason == "urgent" and not angry and not someone_hurt(text) and not threatened(text):
             sure = await self.cpu.run(lane, self.kb_step.sure_answer, text, identity_taken(text))
             return replace(reply, kb_answer=sure)
         return reply

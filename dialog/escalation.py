@@ -82,7 +82,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "zalal|zalewa|zalało|zalalo|zalane|zalana|=leje|=leci|wylal|=tryska",
             "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog|=woda|wody",
         ),
-        "powodz|grozb|pogrozk|=pobije|pobic",
+        "powodz|grozb|pogrozk|=pobije|pobic|szantaz",
         ("pogryzl|pogryzla|pogryzion|ugryzl|ugryzla", "=pies|=psa|=psy|=kot|=kota|zwierz|=waz|zmij|szczur"),
         ("=topi|=topia|topil|=pali|=tli|=dymi|=iskrzy", "=sie"),
         (

@@ -72,6 +72,20 @@ _BODY = term(
 )
 
 
+# Someone threatens the caller (death, a beating, blackmail, a bomb): like someone hurt, 112 and a person, never
+# a KB's practical answer beside them (a review: "Grożą mi śmiercią przez telefon, co mam robić?" heard how to
+# report an outage, the KB's entry nearest to "co robić").
+_THREAT = term(
+    "=grozi|=groza|grozil|grozila|grozili|grozac|grozb|pogrozk|szantaz|zabij|pozabij|=pobije|=pobija|pobic"
+    "|=bomba|=bombe|=bomby|wysadz|przesladuj|nekaj|nekan"
+)
+
+
+def threatened(text: str) -> bool:
+    """Words of a threat against the caller ("grożą mi śmiercią", "szantażuje mnie"): no KB answer beside 112."""
+    return bool(term_positions(_THREAT, tokens(text)))
+
+
 def someone_hurt(text: str) -> bool:
     """Words of a body hurt, ill or at risk ("ból w klatce piersiowej", "mama zemdlała"): 112 and a person,
     never a KB's practical answer (how to book a cardiologist) beside them."""

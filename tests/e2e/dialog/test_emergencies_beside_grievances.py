@@ -141,3 +141,12 @@ async def test_thieves_who_took_something_are_a_burglary_not_a_name_for_the_comp
     off, broke in) it is a burglary: 112 (a review: these heard the angry caller's apology)."""
     outcome = await build_engine(URZAD).handle(None, said, CallerInfo(channel="phone"))
     assert outcome.transfer is not None and outcome.transfer.emergency, outcome.reply
+
+
+@pytest.mark.parametrize("said", ["Grożą mi śmiercią przez telefon, co mam robić?", "ktoś dzwoni i szantażuje mnie"])
+async def test_a_threatened_caller_hears_112_and_no_kb_how_to(said: str) -> None:
+    """A threat is an emergency with nothing from the KB beside it (a review: a death threat heard how to report
+    an outage, the telecom KB's entry nearest to "co mam robić"; blackmail was not understood at all)."""
+    outcome = await build_engine(TELECOM).handle(None, said, CallerInfo(channel="phone"))
+    assert outcome.transfer is not None and outcome.transfer.emergency, outcome.reply
+    assert outcome.transfer.answer is None, outcome.transfer.answer

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dialog.escalation import detect_reason, urgent_cue
-from dialog.escalation_kinds import identity_taken, protects, someone_hurt
+from dialog.escalation_kinds import identity_taken, protects, someone_hurt, threatened
 from dialog.mood import without_insults
 
 # someone else's fraud, told together with a charge the company made: still a fraud (urgent, 112 advice)
@@ -253,3 +253,18 @@ def test_an_entry_about_blocking_reporting_or_a_password_protects_a_victim() -> 
     assert not protects(["Jak wyrobić duplikat karty SIM?", "Czy mogę dostać eSIM?"])
     assert not protects(["Czy mogę kupić telefon na raty?"])
     assert not protects(["Jakie jest hasło do Wi-Fi w routerze?"])  # a password, but of no account
+
+
+@pytest.mark.parametrize(
+    ("text", "threat"),
+    [
+        ("Grożą mi śmiercią przez telefon", True),
+        ("były mąż mnie nęka i grozi, że mnie pobije", True),
+        ("ktoś mnie szantażuje zdjęciami", True),
+        ("czy grozi mi kara za spóźnienie", True),  # a word of a threat: only said when urgent was decided elsewhere
+        ("jak zapłacić fakturę", False),
+        ("internet nie działa od rana", False),
+    ],
+)
+def test_threat_words(text: str, threat: bool) -> None:
+    assert threatened(text) is threat
