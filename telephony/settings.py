@@ -136,6 +136,12 @@ class Settings(LimitsSettings, SpeechSettings):
     auth_failures: str = Field(
         "10/5 minutes", description="Failed credentials per client IP (API keys, agent tokens, console login)."
     )
+    rate_limit_handoff: str = Field(
+        "20/minute;120/hour",
+        description="A customer's messages to one live-chat hand-off (waiting for or talking to an agent), from any "
+        "address: more get 429 and 'wait for the agent's reply' (CHAT_WAIT_FOR_AGENT). A few short messages in a "
+        "row are normal; a flood made the agent's console unusable.",
+    )
     device_asr_slots: int = Field(
         1,
         ge=1,
@@ -215,7 +221,7 @@ class Settings(LimitsSettings, SpeechSettings):
         parse_networks(v)
         return v
 
-    @field_validator("rate_limit_ip", "rate_limit_token", "auth_failures")
+    @field_validator("rate_limit_ip", "rate_limit_token", "auth_failures", "rate_limit_handoff")
     @classmethod
     def _rule(cls, v: str) -> str:
         parse_rule(v)

@@ -28,6 +28,12 @@ STORE_DOWN_REPLY = "Przepraszamy, mamy chwilowy problem techniczny. Proszę wys�
 RATE_LIMITED_REPLY = (
     "Przepraszamy, otrzymujemy teraz bardzo dużo wiadomości. Proszę wysłać wiadomość ponownie za chwilę."
 )
+# A customer's message to a live-chat hand-off past its rate (INFOLINIA_RATE_LIMIT_HANDOFF): the 429's "reply".
+# The message did not reach the agent; the earlier ones did (a flood made the agent's console unusable).
+CHAT_WAIT_FOR_AGENT = (
+    "Konsultant ma już wcześniejsze wiadomości i odpowie w tym oknie czatu. Tej wiadomości nie przekazano: "
+    "proszę zaczekać na odpowiedź konsultanta albo wysłać ją ponownie za chwilę."
+)
 # A chat message that arrived while another message of the same conversation was still being answered (on
 # another worker) for longer than the wait: the 503's "reply", for the widget; this message was not taken
 SESSION_BUSY_REPLY = (

@@ -63,11 +63,16 @@ def presented_secret(request: Request) -> str | None:
 
 class TooMany(HTTPException):
     """A 429: the app answers it with the catalogue's Polish ``reply`` beside the detail (a chat widget shows
-    it to the customer, as it does the 503's), and ``Retry-After``."""
+    it to the customer, as it does the 503's), and ``Retry-After``. ``reply``: what the customer reads (None:
+    ``catalogue.RATE_LIMITED_REPLY``, "we get very many messages now"; a flooded hand-off says its own)."""
+
+    def __init__(self, detail: str, headers: dict[str, str], reply: str | None = None) -> None:
+        super().__init__(429, detail, headers=headers)
+        self.reply = reply
 
 
-def too_many(retry_after_s: float, what: str) -> TooMany:
-    return TooMany(429, f"too many {what}: retry later", headers={"Retry-After": str(math.ceil(retry_after_s))})
+def too_many(retry_after_s: float, what: str, reply: str | None = None) -> TooMany:
+    return TooMany(f"too many {what}: retry later", {"Retry-After": str(math.ceil(retry_after_s))}, reply)
 
 
 def unauthorized(detail: str, scheme: str = "Bearer") -> HTTPException:

@@ -4,14 +4,17 @@ Built on the ``limits`` package (MIT, ~60 KB, maintained): sliding-window counte
 client and window, O(1) per hit) in the gateway's own Redis pool, so ``--workers N`` share the counts; an
 in-process store without Redis (a single worker, like the embedded session store).
 
-Three rules (``limits`` syntax, ``"10/5 minutes"``; several with ``;``):
+Four rules (``limits`` syntax, ``"10/5 minutes"``; several with ``;``):
 
 * ``per_ip``: requests to the chat and voice-turn APIs without a credential (development mode), per client IP;
 * ``per_token``: every request made with one API key or one agent token, from wherever it comes (a chat
   backend sends all its users from one address: its key, not its IP, is what is limited);
 * ``failures``: failed credentials (API keys, agent tokens, the console login) per client IP; once spent,
   that IP is refused (429) even with a right token until the window passes: guessing a 256-bit token at
-  10 tries per 5 minutes is hopeless, at ~600/s without the brake it was merely slow.
+  10 tries per 5 minutes is hopeless, at ~600/s without the brake it was merely slow;
+* ``per_handoff``: a customer's messages to one live-chat hand-off (waiting for or talking to an agent), from
+  whichever addresses they come: the per-IP rule let one customer (or many addresses) fill an agent's chat with
+  500 messages of 2,000 characters, and the console re-read all of them after each one (the fifth hostile probe).
 
 A store error (Redis down) lets the request through with a warning: the limits protect capacity, and
 refusing every customer while Redis restarts would be the outage they exist to prevent. A *stalled* Redis is
@@ -41,6 +44,8 @@ log = logging.getLogger(__name__)
 DEFAULT_PER_IP = "120/minute"
 DEFAULT_PER_TOKEN = "600/minute"
 DEFAULT_FAILURES = "10/5 minutes"
+# A person writes a few short messages in a row before the agent answers, not 20 in a minute, nor 120 an hour
+DEFAULT_PER_HANDOFF = "20/minute;120/hour"
 
 
 def parse_rule(text: str) -> list[RateLimitItem]:
@@ -56,6 +61,7 @@ class Rules:
     per_ip: str = DEFAULT_PER_IP
     per_token: str = DEFAULT_PER_TOKEN
     failures: str = DEFAULT_FAILURES
+    per_handoff: str = DEFAULT_PER_HANDOFF
 
 
 def limits_storage(redis: Redis | None, prefix: str) -> Storage:
@@ -80,7 +86,7 @@ class Limiter:
     ) -> None:
         self._limiter, self.health = SlidingWindowCounterRateLimiter(storage), health
         self._per_ip, self._per_token = parse_rule(rules.per_ip), parse_rule(rules.per_token)
-        self._failures = parse_rule(rules.failures)
+        self._failures, self._per_handoff = parse_rule(rules.failures), parse_rule(rules.per_handoff)
         self._clock = clock
         # the brake's check, a credential's check and the failure count, one unproven credential at a time per IP
         self.checks = SerialChecks()
@@ -91,6 +97,10 @@ class Limiter:
     async def hit_token(self, token_id: str) -> float | None:
         """``token_id`` names the credential ("key:kiosk", "agent:anna"), never the secret itself."""
         return await self._hit(self._per_token, "token", token_id)
+
+    async def hit_handoff(self, transfer_id: str) -> float | None:
+        """A customer's message to the live-chat hand-off ``transfer_id`` (one count per hand-off, every worker's)."""
+        return await self._hit(self._per_handoff, "handoff", transfer_id)
 
     async def blocked(self, ip: str) -> float | None:
         """Seconds until ``ip`` may present a credential again, or None."""

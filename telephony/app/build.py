@@ -172,7 +172,9 @@ def build_gateway(settings: Settings) -> Gateway:
     metrics = build_metrics(settings, kpis)
     services: Ready[Services] = Ready("start-up (models, dialog)")
     access = build_access(settings)
-    rules = Rules(settings.rate_limit_ip, settings.rate_limit_token, settings.auth_failures)
+    rules = Rules(
+        settings.rate_limit_ip, settings.rate_limit_token, settings.auth_failures, settings.rate_limit_handoff
+    )
     # Redis timed out a moment ago: skipped until the recovery watcher's next check (telephony/store_health.py)
     health = StoreHealth(settings.recovery_interval_s) if redis is not None else None
     limiter = Limiter(limits_storage(redis, settings.redis_prefix), rules, health=health)

@@ -192,5 +192,5 @@ async def rate_limited(request: Request, exc: Exception) -> JSONResponse:
     """A rate limit or the failed-credential brake: 429 with ``Retry-After`` and the Polish ``reply`` that a
     chat widget shows (the bare ``detail`` left the customer with an English sentence or nothing)."""
     assert isinstance(exc, TooMany)
-    body = {"detail": exc.detail, "reply": catalogue.RATE_LIMITED_REPLY}
+    body = {"detail": exc.detail, "reply": catalogue.RATE_LIMITED_REPLY if exc.reply is None else exc.reply}
     return JSONResponse(body, exc.status_code, exc.headers)

@@ -172,7 +172,8 @@ def transfer_config(settings: Settings) -> TransferConfig:
 def build_live_chat(
     settings: Settings, redis: Redis, store: KeyValueStore, repos: AgentsDeps, warm: WarmTransfer, metrics: Metrics
 ) -> LiveChat:
-    """Chat hand-offs in the agents' queues, offered through the warm transfer's one dispatch."""
+    """Chat hand-offs in the agents' queues, offered through the warm transfer's one dispatch; the customer's
+    messages per hand-off limited by the shared limiter (INFOLINIA_RATE_LIMIT_HANDOFF)."""
     parts = HandoffParts(
         store=repos.transfers,
         agents=repos.agents,
@@ -186,4 +187,4 @@ def build_live_chat(
         history=repos.history,
     )
     handoff = ChatHandoff(ChatConfig(), parts)
-    return LiveChat(handoff, ChatWatch(repos.events, sweep=handoff.expire_offers))
+    return LiveChat(handoff, ChatWatch(repos.events, sweep=handoff.expire_offers), pace=repos.limiter.hit_handoff)

@@ -26,6 +26,7 @@ from dialog.ports import Outcome, Transfer
 from telephony.agents import events as ev
 from telephony.agents.waits import estimate_wait_s, wait_phrase
 from telephony.chat.handoff_core import ChatConfig, HandoffCore, HandoffParts
+from telephony.chat.store import MAX_MESSAGES
 from telephony.transfer.store import TransferRecord, chat_key, new_transfer_id
 
 __all__ = ["ACTIVE", "Accepted", "ChatConfig", "ChatHandoff", "HandoffParts"]
@@ -112,9 +113,9 @@ class ChatHandoff(HandoffCore):
     async def record(self, tid: str) -> TransferRecord | None:
         return await self.p.store.get(tid)
 
-    async def messages(self, tid: str, after: int = 0) -> list[dict[str, Any]]:
-        """The hand-off's messages with ``seq > after`` (customer, agent and system lines)."""
-        return await self.p.log.since(tid, after)
+    async def messages(self, tid: str, after: int = 0, last: int = MAX_MESSAGES) -> list[dict[str, Any]]:
+        """The hand-off's messages with ``seq > after`` (customer, agent and system lines), at most the ``last``."""
+        return await self.p.log.since(tid, after, last)
 
     async def from_customer(self, record: TransferRecord, text: str) -> dict[str, Any]:
         message = await self.p.log.append(record.tid, "customer", text, self.now(), keep=(record.order_id,))

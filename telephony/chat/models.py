@@ -6,6 +6,7 @@ one contract: strict types, non-empty text, at most 2,000 characters; bad input 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -93,12 +94,23 @@ class EndResponse(BaseModel):
     handoff: HandoffOut
 
 
+# A customer's message to the hand-off with this transfer id: None (pass it on) or the seconds until one may be
+# sent again (``Limiter.hit_handoff``: every worker counts together)
+Pace = Callable[[str], Awaitable[float | None]]
+
+
+async def unpaced(transfer_id: str) -> float | None:
+    return None
+
+
 @dataclass(frozen=True)
 class LiveChat:
-    """The hand-off and this process's events watch (built with the agents features: Redis)."""
+    """The hand-off and this process's events watch (built with the agents features: Redis). ``pace``: the
+    customer's messages per hand-off (a flood of them made the agent's console unusable)."""
 
     handoff: ChatHandoff
     watch: ChatWatch
+    pace: Pace = unpaced
 
 
 async def no_live_chat() -> LiveChat | None:

@@ -79,9 +79,9 @@ class ChatLog:
             length, _ = await pipe.execute()
         return {"seq": int(length), **message}
 
-    async def since(self, tid: str, after: int = 0) -> list[dict[str, Any]]:
-        """Messages with ``seq > after``, oldest first (at most the last ``MAX_MESSAGES``)."""
-        start = max(0, int(after), (await self.redis.llen(self._key(tid))) - MAX_MESSAGES)
+    async def since(self, tid: str, after: int = 0, last: int = MAX_MESSAGES) -> list[dict[str, Any]]:
+        """Messages with ``seq > after``, oldest first (at most the last ``last``, never more than ``MAX_MESSAGES``)."""
+        start = max(0, int(after), (await self.redis.llen(self._key(tid))) - min(last, MAX_MESSAGES))
         rows = await self.redis.lrange(self._key(tid), start, -1)
         return [{"seq": start + i + 1, **json.loads(row)} for i, row in enumerate(rows)]
 

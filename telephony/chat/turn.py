@@ -18,6 +18,7 @@ from dialog.ports import CallerInfo, Dialog, Outcome, Transfer
 from dialog.resume import fresh_session, session_repo, verdict
 from dialog.session import Session
 from dialog.store import SessionRepo
+from telephony.access.guard import too_many
 from telephony.chat.models import ChatRequest, LiveChat
 from telephony.chat.resume import lost_kind, lost_thread, requeue_outcome, thread_reply
 from telephony.chat.session_locks import SessionLocks
@@ -95,12 +96,19 @@ class ChatTurns:
 
 
 async def _to_agent(body: ChatRequest, live: LiveChat | None) -> dict[str, Any] | None:
-    """While an agent has the chat, the customer's message is theirs (action ``agent``), never the bot's."""
+    """While an agent has the chat, the customer's message is theirs (action ``agent``), never the bot's.
+    Past the hand-off's message rate (``LiveChat.pace``) it is refused, 429 "wait for the agent's reply": the
+    agent keeps the earlier messages, and one customer (from any number of addresses) cannot bury them, nor
+    the agent's console, under hundreds more."""
     if live is None or not body.session_id or body.channel != "chat":
         return None
     record = await live.handoff.active(body.session_id)
     if record is None:
         return None
+    retry = await live.pace(record.tid)
+    if retry is not None:
+        log.info("chat %s: a customer's message past the hand-off's rate refused", record.tid)
+        raise too_many(retry, "messages to the agent", catalogue.CHAT_WAIT_FOR_AGENT)
     await live.handoff.from_customer(record, body.text)
     view = with_url(await live.handoff.customer_view(record), body.session_id)
     return {**Outcome(body.session_id, "end", "").to_api(), "action": "agent", "handoff": view}

@@ -18,6 +18,9 @@ from telephony.console.view import ViewConfig, callbacks_view, ringing_channel, 
 from telephony.history.view import earlier_view
 
 log = logging.getLogger(__name__)
+# A chat's latest messages on the panel (it is re-read after each one): 500 of 2,000 characters made it 1.9 MB,
+# 0.1 s to render each time (the fifth hostile probe); the older ones are counted, and the history keeps them
+PANEL_MESSAGES = 100
 
 
 def current_transfer_id(state: AgentState) -> str | None:
@@ -67,7 +70,8 @@ async def _transfer(deps: AgentsDeps, state: AgentState) -> dict[str, Any] | Non
         return None
     if record.transcript:
         await deps.audit.record(state.id, "transfer", record.tid, "console")
-    messages = await deps.chat.messages(record.tid) if record.channel == "chat" and deps.chat is not None else []
+    chat = deps.chat if record.channel == "chat" else None
+    messages = [] if chat is None else await chat.messages(record.tid, last=PANEL_MESSAGES)
     view = transfer_view(record.context(), deps.clock(), messages)
     view["earlier"] = await _earlier(deps, record.caller, record.session_id)
     return view

@@ -171,6 +171,7 @@ def transfer_view(record: Mapping[str, Any], now: float, messages: Sequence[Mapp
         "heading": ("Czat z klientem" if chat else HEADINGS.get(status, "Ostatnia rozmowa")),
         "is_chat": chat,
         "messages": chat_lines(messages),
+        "older": int(messages[0].get("seq", 1)) - 1 if messages else 0,  # before those shown (the panel's last ones)
         "caller": caller or "",
         "caller_display": display_number(caller),
         "queue": record.get("queue") or "",

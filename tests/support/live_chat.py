@@ -178,10 +178,17 @@ class LiveChatWorld:
 
 
 def settings_for(
-    port: int, prefix: str, redis_url: str, roster: Path, twilio_token: str = AUTH, kb_path: Path | None = None
+    port: int,
+    prefix: str,
+    redis_url: str,
+    roster: Path,
+    twilio_token: str = AUTH,
+    kb_path: Path | None = None,
+    **extra: Any,
 ) -> Settings:
     """A worker's settings; ``twilio_token=""``: a gateway without Twilio (chats only, no phone transfers);
-    ``kb_path``: an operator's own KB, so no orders source (the demo orders come only with the demo KB)."""
+    ``kb_path``: an operator's own KB, so no orders source (the demo orders come only with the demo KB);
+    ``extra``: any other setting by its field name."""
     return Settings(
         kb_path=kb_path,
         redis_url=redis_url,
@@ -191,6 +198,7 @@ def settings_for(
         agents_path=roster,
         business_hours="pn-nd 0:00-24:00",
         speech=False,
+        **extra,
     )
 
 
@@ -216,14 +224,17 @@ async def live_chat_world(
     twilio_token: str = AUTH,
     kb_path: Path | None = None,
     queues: dict[str, list[str]] | None = None,
+    **settings: Any,
 ) -> AsyncIterator[LiveChatWorld]:
+    """``settings``: the workers' other settings (``settings_for``'s ``extra``)."""
     prefix = f"lc{uuid.uuid4().hex[:8]}:"
     roster = write_roster(tmp_path / "agents.yaml", agents, queues)
     ports = free_port(), free_port()
     store = RedisStore(redis_url, prefix=prefix)  # the dialog's sessions, in the workers' Redis
     dialog = HistoryDialog(store)
     workers = [
-        await start_worker(settings_for(p, prefix, redis_url, roster, twilio_token, kb_path), p, dialog) for p in ports
+        await start_worker(settings_for(p, prefix, redis_url, roster, twilio_token, kb_path, **settings), p, dialog)
+        for p in ports
     ]
     async with httpx.AsyncClient(timeout=10) as http:
         world = LiveChatWorld(workers[0], workers[1], http, dialog, prefix)

@@ -172,13 +172,14 @@ PHONE_ONLY = re.compile(
 
 
 def chat_handoff_texts() -> list[str]:
-    """Every catalogue text a chat can read as it is handed over, refused, ended, or shown the notice."""
+    """Every catalogue text a chat can read as it is handed over, refused, ended, slowed down, or shown the notice."""
     return [
         *say.TRANSFER_WRITTEN.values(), say.ANGRY_TRANSFER_WRITTEN, say.ERROR_TRANSFER_WRITTEN, say.RODO_NOTICE_WRITTEN,
         say.CHAT_QUEUED, say.WAIT_ESTIMATE, say.WAIT_FEW_MINUTES, say.WAIT_ABOUT_ONE_MINUTE, say.WAIT_ABOUT_MINUTES,
         say.WAIT_OVER_AN_HOUR, say.CHAT_UNAVAILABLE_CLOSED, say.CHAT_UNAVAILABLE_BUSY, say.EMERGENCY_ADVICE,
         say.CHAT_AGENT_JOINED, say.CHAT_ENDED_BY_AGENT, say.CHAT_ENDED_BY_CUSTOMER, say.CHAT_HANDOFF_LOST,
-        say.CHAT_HANDOFF_LOST_WRITE, say.CHAT_THREAD_LOST, say.written_greeting("Zielony Ogród"),
+        say.CHAT_HANDOFF_LOST_WRITE, say.CHAT_THREAD_LOST, say.CHAT_WAIT_FOR_AGENT,
+        say.written_greeting("Zielony Ogród"),
     ]  # fmt: skip
 
 

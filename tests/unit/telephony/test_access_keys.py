@@ -41,8 +41,13 @@ def test_development_mode(public_url: str, host: str, keys: str, explicit: bool 
 
 
 def test_rate_rules_networks_and_the_metrics_token_are_validated() -> None:
-    for bad in ({"rate_limit_ip": "lots"}, {"metrics_allow": "10.0.0.0/33"}, {"metrics_token_sha256": "abc"}):
-        with pytest.raises(ValidationError):
+    for bad in (
+        {"rate_limit_ip": "lots"},
+        {"rate_limit_handoff": "20 per fortnight"},
+        {"metrics_allow": "10.0.0.0/33"},
+        {"metrics_token_sha256": "abc"},
+    ):
+        with pytest.raises(ValidationError, match=next(iter(bad))):
             Settings.model_validate(bad)
     ok = Settings.model_validate({"auth_failures": "5/10 minutes", "metrics_token_sha256": hash_secret("t").upper()})
     assert ok.metrics_token_sha256 == hash_secret("t")
