@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from dialog.embedder import EmbedderUnavailable
 from dialog.embedder_models import ESCALATION_FILE, RETRIEVAL_FILE
@@ -37,7 +36,7 @@ from telephony.app.shop import Shop, load_shop
 from telephony.settings import Settings, unknown_variables
 from voice.asr_remote import RemoteAsrError, describe
 from voice.model_paths import whisper_dir
-from voice.models import FALLBACK_NOTE, ModelNotAvailable, resolve_voice, resolve_whisper
+from voice.models import FALLBACK_NOTE, ModelNotAvailable, looks_like_path, resolve_voice, resolve_whisper
 from voice.models_turn import resolve_smart_turn
 from voice.remote_pool import parse_uris
 from voice.tts_remote import RemoteTtsError
@@ -255,7 +254,7 @@ async def check_tts_remote(settings: Settings) -> list[Finding]:
 
 def _check_whisper(settings: Settings) -> Finding:
     name = settings.whisper_model
-    if not Path(name).expanduser().is_dir():
+    if not looks_like_path(name):
         candidate = whisper_dir(name, settings.models_dir)
         if (candidate / "model.bin").is_file():
             return Finding("ok", "whisper", f"{name} ({candidate})")

@@ -143,6 +143,7 @@ def test_a_complete_configuration_passes_and_prints_the_setup_with_secrets_maske
         ("INFOLINIA_DEV_MODE", "true", "public url", "/v1/chat, /v1/voice/turn and /docs answer anyone"),
         ("INFOLINIA_WHISPER_MODEL", "small", "whisper", "run `infolinia models download small`"),
         ("INFOLINIA_PIPER_VOICE", "pl_PL-gosia-medium", "voice", "infolinia models download pl_PL-gosia-medium"),
+        ("INFOLINIA_WHISPER_MODEL", "{tmp}/whisper-small", "whisper", "whisper-small does not exist: name a folder"),
     ],
 )
 def test_each_problem_is_named_and_fails_the_check(
