@@ -41,6 +41,12 @@ OPTIONAL = frozenset({"examples"})  # placeholders an override may leave out (CL
 # ... and of one text only: the chat's welcome may name the office itself, inflected ("Witamy w Urzędzie Gminy").
 OPTIONAL_IN: Mapping[str, frozenset[str]] = {"GREETING_WRITTEN": frozenset({"brand"})}
 MAX_BRAND_CHARS = 80
+# What the placeholders an operator meets first stand for, said with "missing placeholder": a water utility's
+# walkthrough wrote its name into the greeting and was told only "this text needs {shop}".
+MEANINGS: Mapping[str, str] = {
+    "shop": ": your name as shop_name_phrase words it, by default the brand as written",
+    "brand": ": your name, from brand: or INFOLINIA_BRAND_NAME",
+}
 MAX_TEXT_CHARS = 1000  # one caller-facing text (the fifth hostile probe: a 1 MB greeting passed)
 
 
@@ -183,7 +189,10 @@ def _check_string(value: Any, default: str, where: str, optional: frozenset[str]
             f"{where}: unknown placeholder {{{extra[0]}}}: write {{{missing[0]}}} instead (this text needs {needs})"
         )
     if missing:
-        raise PromptsError(f"{where}: missing placeholder {{{missing[0]}}} (this text needs {_names(expected)})")
+        meaning = MEANINGS.get(missing[0], "")
+        raise PromptsError(
+            f"{where}: missing placeholder {{{missing[0]}}} (this text needs {_names(expected)}{meaning})"
+        )
     if extra:
         allowed = _names(expected) if expected else "none"
         raise PromptsError(f"{where}: unknown placeholder {{{extra[0]}}} (allowed: {allowed})")

@@ -148,7 +148,9 @@ def offline_packages_installed() -> bool:
 # --- resolving ------------------------------------------------------------------------------------
 
 
-def _looks_like_path(value: str) -> bool:
+def looks_like_path(value: str) -> bool:
+    """Whether a model setting names a folder or file rather than a model to fetch by name: `infolinia check`
+    must not answer "/opt/models/whisper-small is not in the cache: download it" for a mistyped folder."""
     return value.startswith((".", "/", "~")) or (os.sep in value and Path(value).expanduser().exists())
 
 
@@ -157,8 +159,13 @@ def resolve_whisper(name_or_dir: str, models_dir: Path) -> str:
 
     Raises ModelNotAvailable naming the command that gets the model; never downloads by itself.
     """
-    if _looks_like_path(name_or_dir):
+    if looks_like_path(name_or_dir):
         path = Path(name_or_dir).expanduser()
+        if not path.is_dir():
+            raise ModelNotAvailable(
+                f"Whisper model folder {path} does not exist: name a folder holding a faster-whisper model "
+                "(model.bin) or a model by name (base, small, large-v3-turbo: infolinia models download NAME)."
+            )
         if not (path / "model.bin").is_file():
             raise ModelNotAvailable(f"{path} is not a faster-whisper model directory (no model.bin).")
         return str(path)
@@ -215,7 +222,10 @@ def resolve_voice(name_or_path: str | None, models_dir: Path) -> VoiceSpec:
     if name_or_path.endswith(".onnx"):
         onnx = Path(name_or_path).expanduser()
         if not onnx.is_file():
-            raise ModelNotAvailable(f"Piper voice file {onnx} does not exist.")
+            raise ModelNotAvailable(
+                f"Piper voice file {onnx} does not exist: name a voice's .onnx file (its .onnx.json beside it) "
+                f"or a voice by name (infolinia models download {DEFAULT_VOICES[0]})."
+            )
         return _voice_from_onnx(onnx, onnx.stem)
     onnx = piper_dir / f"{name_or_path}.onnx"
     if not onnx.is_file():

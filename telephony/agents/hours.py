@@ -1,7 +1,9 @@
 """Business hours per queue, Polish public holidays included, and when a callback can be promised.
 
 Hours are written the way a Polish office writes them: ``"pn-pt 8:00-20:00, sob 9:00-15:00"`` (days:
-pn wt śr cz pt sob nd; ranges with '-', lists with '+' (``pn+śr``); several time ranges per group).
+pn wt śr cz pt sob nd; ranges with '-', lists with '+' (``pn+śr``); several time ranges per group). The
+en and em dashes of a page copied from the office's website or a document ("pn–pt 7:30–15:30") are read as
+'-': an operator cannot see the difference, and the error named days they had written correctly.
 Holidays come from the ``holidays`` package (country PL: Easter, Corpus Christi, ... computed per
 year), so nobody has to maintain a list. All decisions take ``now`` explicitly (pure, testable for any date).
 """
@@ -25,6 +27,7 @@ DEFAULT_TZ = "Europe/Warsaw"
 _DAYS = {"pn": 0, "pon": 0, "wt": 1, "śr": 2, "sr": 2, "cz": 3, "czw": 3, "pt": 4, "sob": 5, "so": 5, "sb": 5,
          "nd": 6, "nie": 6, "ndz": 6}  # fmt: skip
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-"})  # en dash, em dash, minus sign
 
 
 class HoursError(ValueError):
@@ -55,7 +58,7 @@ def _interval(token: str) -> tuple[time, time]:
         raise HoursError(f"bad time range {token!r}: write e.g. 8:00-20:00")
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
-        raise HoursError(f"bad time range {token!r}")
+        raise HoursError(f"bad time range {token!r}: hours run from 0:00 to 24:00, minutes from 00 to 59")
     start, end = time(h1, m1), time.max if h2 == 24 else time(h2, m2)
     if end <= start:
         raise HoursError(f"time range {token!r} ends before it starts")
@@ -65,7 +68,7 @@ def _interval(token: str) -> tuple[time, time]:
 def parse_hours(spec: str) -> WeeklyHours:
     """``"pn-pt 8:00-20:00, sob 9:00-15:00"`` -> WeeklyHours; an empty spec means always closed."""
     days: list[list[tuple[time, time]]] = [[] for _ in range(7)]
-    for group in filter(None, (g.strip() for g in re.split(r"[;,]", spec))):
+    for group in filter(None, (g.strip() for g in re.split(r"[;,]", spec.translate(_DASHES)))):
         day_token, *ranges = group.split()
         if not ranges:
             raise HoursError(f"no hours in {group!r}")

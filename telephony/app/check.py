@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from dialog.embedder import EmbedderUnavailable
 from dialog.embedder_models import ESCALATION_FILE, RETRIEVAL_FILE
@@ -29,7 +28,7 @@ from dialog.redis_connect import connect_redis
 from dialog.redis_urls import safe_url
 from telephony.agents.roster import load_roster
 from telephony.app.check_phone import check_phone_line
-from telephony.app.check_queues import check_queues
+from telephony.app.check_queues import check_queues, likely_queue
 from telephony.app.findings import Finding, Level
 from telephony.app.services import sentence_model
 from telephony.app.session_ids import check_session_secret
@@ -37,7 +36,7 @@ from telephony.app.shop import Shop, load_shop
 from telephony.settings import Settings, unknown_variables
 from voice.asr_remote import RemoteAsrError, describe
 from voice.model_paths import whisper_dir
-from voice.models import FALLBACK_NOTE, ModelNotAvailable, resolve_voice, resolve_whisper
+from voice.models import FALLBACK_NOTE, ModelNotAvailable, looks_like_path, resolve_voice, resolve_whisper
 from voice.models_turn import resolve_smart_turn
 from voice.remote_pool import parse_uris
 from voice.tts_remote import RemoteTtsError
@@ -135,7 +134,16 @@ def check_roster(settings: Settings) -> Finding:
     unserved = [q for q in dict.fromkeys(DEFAULT_QUEUES.values()) if q not in served]
     if not unserved:
         return Finding("ok", "agents roster", found)
-    return Finding("fail" if _HUMAN_QUEUE in unserved else "warn", "agents roster", _unserved(found, unserved))
+    detail = _unserved(found, unserved) + _misspelled(sorted(served - set(DEFAULT_QUEUES.values())))
+    return Finding("fail" if _HUMAN_QUEUE in unserved else "warn", "agents roster", detail)
+
+
+def _misspelled(own: list[str]) -> str:
+    """The roster's queue names that are a fixed queue misspelled, "obsługa" above all (an office writes Polish
+    letters): named with the fix, since the line above lists the right names but not which of the roster's
+    is wrong (found by a water utility's walkthrough)."""
+    near = [f"{name!r}{likely_queue(name)}" for name in own if likely_queue(name)]
+    return f"; the roster names {', '.join(near)}" if near else ""
 
 
 _HUMAN_QUEUE = DEFAULT_QUEUES["requested_human"]
@@ -255,7 +263,7 @@ async def check_tts_remote(settings: Settings) -> list[Finding]:
 
 def _check_whisper(settings: Settings) -> Finding:
     name = settings.whisper_model
-    if not Path(name).expanduser().is_dir():
+    if not looks_like_path(name):
         candidate = whisper_dir(name, settings.models_dir)
         if (candidate / "model.bin").is_file():
             return Finding("ok", "whisper", f"{name} ({candidate})")

@@ -34,7 +34,7 @@ def check_queues(settings: Settings) -> Finding:
 
 
 def _stray(names: list[str]) -> str:
-    named = ", ".join(f"{name!r}{_likely(name)}" for name in names)
+    named = ", ".join(f"{name!r}{likely_queue(name)}" for name in names)
     it, its = ("it", "its") if len(names) == 1 else ("them", "their")
     return (
         f"INFOLINIA_QUEUES names {named}: the bot hands no caller to {it}, so {its} hours and max_wait_s apply "
@@ -42,7 +42,7 @@ def _stray(names: list[str]) -> str:
     )
 
 
-def _likely(name: str) -> str:
+def likely_queue(name: str) -> str:
     """ " (did you mean 'obsluga'?)" for "obsługa" or "reklamacja"; "" when nothing is close."""
     near = [q for q in HANDED if fold(name) == q] or difflib.get_close_matches(fold(name), HANDED, n=1, cutoff=0.7)
     return f" (did you mean {near[0]!r}?)" if near else ""

@@ -87,7 +87,9 @@ def route_table(
     if gateway.survey is not None:  # POST /twilio/survey, /twilio/survey/answer (signed by Twilio)
         table.append((build_survey_router(gateway.survey), []))
     # /playground: talk to the phone pipeline from a browser (the docs' guard; the socket takes the page's ticket)
-    playground = build_playground_router(gateway.store, partial(_call_deps, deps), docs_guard, gateway.admission)
+    playground = build_playground_router(
+        gateway.store, partial(_call_deps, deps), docs_guard, gateway.admission, brand=console.brand
+    )
     table.append((playground, []))
     if gateway.transfer is not None and gateway.transfer.router is not None:
         table.append((gateway.transfer.router, []))  # /twilio/transfer/{tid}/..., /twilio/audio/{id}.wav

@@ -31,6 +31,9 @@ TRANSFER_LABELS = {
     "callback": "Klient prosi o oddzwonienie",
     "voicemail": "Klient nagrał wiadomość",
 }
+# The three queues' names are fixed ids without Polish letters (they travel in Redis keys, settings and the
+# roster); an agent reads them spelled: "obsluga" and "sprzedaz" looked like typos on a Polish console.
+QUEUE_LABELS = {"obsluga": "obsługa", "reklamacje": "reklamacje", "sprzedaz": "sprzedaż"}
 CHAT_LABELS = {
     "waiting": "Klient czeka na czacie",
     "ringing": "Nowy czat: przyjmij, aby odpisać",
@@ -68,6 +71,13 @@ HEADINGS = {
     "ringing": "Bieżące połączenie",
     "connected": "Bieżące połączenie",
 }
+
+
+def queue_label(queue: str | None) -> str:
+    """A queue as an agent reads it ("sprzedaż"); a name of an integration's own as written, None as ""."""
+    return QUEUE_LABELS.get(queue or "", queue or "")
+
+
 REASON_LABELS = {
     "requested_human": "Klient poprosił o konsultanta",
     "complaint": "Skarga lub reklamacja",

@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from telephony.console import actions as act
 from telephony.console.deps import AgentsDeps
 from telephony.console.sessions import ConsoleSessions, CookiePolicy, resolve_present
-from telephony.console.view import ViewConfig
+from telephony.console.view import ViewConfig, queue_label
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -73,6 +73,7 @@ class _Console:
     def __init__(self, config: ConsoleConfig, on_available: act.OnAvailable | None) -> None:
         self.config, self.on_available = config, on_available
         self.templates = Jinja2Templates(directory=TEMPLATES_DIR)
+        self.templates.env.filters["queue_label"] = queue_label
         self.base = {
             "base": config.base_path,
             "static_url": config.static_path,

@@ -52,10 +52,15 @@ CallDepsProvider = Callable[[], Awaitable[CallDeps | None]]  # None: speech is o
 
 
 def build_playground_router(
-    store: KeyValueStore, call_deps: CallDepsProvider, guard: Callable[..., Any], admission: Admission | None = None
+    store: KeyValueStore,
+    call_deps: CallDepsProvider,
+    guard: Callable[..., Any],
+    admission: Admission | None = None,
+    brand: str | None = None,
 ) -> APIRouter:
     """The page (behind ``guard``, a FastAPI dependency) and its socket (behind the page's ticket).
-    ``admission``: the phone calls' limit, which a talk counts against (it runs the same pipeline)."""
+    ``admission``: the phone calls' limit, which a talk counts against (it runs the same pipeline). ``brand``:
+    the operator's name in the title and heading, as the console's (the page an office shows its staff first)."""
     templates = Jinja2Templates(directory=HERE / "templates")
     tickets = StreamTokens(store, TICKET_TTL_S)
     router = APIRouter(include_in_schema=False)
@@ -64,7 +69,12 @@ def build_playground_router(
     async def page(request: Request) -> Response:
         ticket = await tickets.issue("playground", {"kind": "playground"})
         root = str(request.scope.get("root_path", "")).rstrip("/")
-        context = {"ticket": ticket, "static": root + STATIC_PATH, "ws_path": f"{root}{PAGE_PATH}/ws/{ticket}"}
+        context = {
+            "ticket": ticket,
+            "static": root + STATIC_PATH,
+            "ws_path": f"{root}{PAGE_PATH}/ws/{ticket}",
+            "brand": brand,
+        }
         return templates.TemplateResponse(request, "playground.html", context, headers=HEADERS)
 
     @router.websocket(PAGE_PATH + "/ws/{ticket}")

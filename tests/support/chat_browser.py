@@ -170,7 +170,8 @@ class ChatConsoleDriver(ConsoleDriver):
         finally:
             self.d.close()
             self.d.switch_to.window(console)
-        self.wait.until(lambda d: d.title == "Konsola konsultanta · Infolinia")
+        # the count cleared: the title is the console's again, with the operator's name (the demo KB's brand)
+        self.wait.until(lambda d: d.title == "Konsola konsultanta · Sklep Demo · Infolinia")
 
     def console_title(self) -> str:
         """The console tab's title while another tab is in front (CDP: looking would bring it forward)."""

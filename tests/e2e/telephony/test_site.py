@@ -89,6 +89,19 @@ def test_landing_page_in_chromium(server: Server, browser: Any, tmp_path: Path) 
     assert browser.current_url == server.url + "/agents/login"
 
 
+def test_playground_page_names_the_operator(server: Server, browser: Any, tmp_path: Path) -> None:
+    """Found by a water utility's walkthrough: the landing page, console and dashboard named the office, the
+    browser talk page (the one shown to the staff first) said only "Infolinia"."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.url + "/playground")
+    assert browser.title == "Rozmowa w przeglądarce · Sklep Demo · Infolinia"
+    assert browser.find_element(By.ID, "brand").text == "Sklep Demo"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Rozmowa z botem w przeglądarce Sklep Demo"
+    assert_no_console_errors(browser)
+    shot(browser, tmp_path, "playground")
+
+
 def test_docs_render_the_api_list_offline(server: Server, browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 

@@ -143,6 +143,7 @@ def test_a_complete_configuration_passes_and_prints_the_setup_with_secrets_maske
         ("INFOLINIA_DEV_MODE", "true", "public url", "/v1/chat, /v1/voice/turn and /docs answer anyone"),
         ("INFOLINIA_WHISPER_MODEL", "small", "whisper", "run `infolinia models download small`"),
         ("INFOLINIA_PIPER_VOICE", "pl_PL-gosia-medium", "voice", "infolinia models download pl_PL-gosia-medium"),
+        ("INFOLINIA_WHISPER_MODEL", "{tmp}/whisper-small", "whisper", "whisper-small does not exist: name a folder"),
     ],
 )
 def test_each_problem_is_named_and_fails_the_check(
@@ -302,6 +303,16 @@ def test_a_roster_whose_queues_the_bot_never_hands_over_to_is_named(
     assert re.search(
         r"^  WARN  agents roster +2 agents from .*; no agent serves sprzedaz \(individual offers\):", out, re.M
     )
+    # found by a water utility's walkthrough: the Polish spelling in the roster, named with the fix
+    roster_serving(tmp_path / "agents.yaml", ["obsługa", "reklamacje", "sprzedaż"])  # bartek: obsluga
+    status, out = check(capsys)
+    assert status == 0, out
+    assert re.search(
+        r"^  WARN  agents roster .*no agent serves sprzedaz .*; the roster names "
+        r"'obsługa' \(did you mean 'obsluga'\?\), 'sprzedaż' \(did you mean 'sprzedaz'\?\)$",
+        out,
+        re.M,
+    ), out
 
 
 def test_queue_settings_are_printed_as_read_and_a_queue_the_bot_never_hands_over_to_is_named(

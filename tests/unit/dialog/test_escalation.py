@@ -279,3 +279,12 @@ def test_an_angry_callers_summary_names_no_danger() -> None:
     danger = summarize("urgent", "czuję gaz w piwnicy", [], 0, "calm")
     assert danger.startswith("PILNE: możliwe zagrożenie życia")
     assert summarize("complaint", "reklamacja", [], 0, "angry", angry=True).startswith("Reklamacja lub skarga.")
+
+
+def test_the_readme_examples_of_the_sales_queue_are_what_it_gets() -> None:
+    """Found by a water utility's walkthrough: the README's example of the `sprzedaz` queue, "czy da się rozłożyć
+    na raty", was no escalation at all (instalments are a KB topic, the shops' KBs answer them); the README now
+    names one that is, and says what becomes of instalments."""
+    assert detect_reason("czy dostanę rabat przy większym zamówieniu") == "individual_offer"
+    assert detect_reason("chcę negocjować cenę") == "individual_offer"
+    assert detect_reason("czy da się rozłożyć na raty") is None

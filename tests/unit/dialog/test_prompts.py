@@ -73,7 +73,11 @@ prompts:
         ("prompts:\n  greting: Dzień dobry {shop}.\n", "prompts.greting: unknown key (did you mean 'greeting'?)"),
         ("prompts:\n  GREETING: Dzień dobry {shop}.\n", "prompts.GREETING: unknown key (did you mean 'greeting'?)"),
         ("brandd: X\n", "brandd: unknown key (did you mean 'brand'?)"),
-        ("prompts:\n  greeting: Dzień dobry.\n", "prompts.greeting: missing placeholder {shop}"),
+        (  # what {shop} stands for (a water utility's walkthrough wrote its name in and was told only "needs {shop}")
+            "prompts:\n  greeting: Dzień dobry, tu Wodociągi Miejskie.\n",
+            "prompts.greeting: missing placeholder {shop} (this text needs {shop}: your name as shop_name_phrase "
+            "words it, by default the brand as written)",
+        ),
         (  # an office writing the brand's placeholder where the greeting takes the phrase built from it
             "prompts:\n  greeting: Dzień dobry, tu {brand}.\n",
             "prompts.greeting: unknown placeholder {brand}: write {shop} instead (this text needs {shop})",

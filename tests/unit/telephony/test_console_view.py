@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -16,9 +17,11 @@ from telephony.console.view import (
     duration_pl,
     local_time,
     outcome_label,
+    queue_label,
     transcript_lines,
     transfer_view,
 )
+from telephony.console.web import ConsoleConfig, _Console
 
 
 def test_transcript_shows_what_the_caller_heard() -> None:
@@ -144,3 +147,14 @@ def test_the_history_form_explains_bad_dates_in_polish() -> None:
         search_range("", "jutro", "Europe/Warsaw")
     with pytest.raises(BadDate, match=r"^Data „Od” jest późniejsza niż data „Do”"):
         search_range("2026-12-08", "2026-12-01", "Europe/Warsaw")
+
+
+def test_queues_are_spelled_with_polish_letters_for_the_agent() -> None:
+    """Found by a water utility's walkthrough: the console listed "obsluga" and "sprzedaz", the fixed ids,
+    which read as typos to a Polish office; a queue of an integration's own is shown as written."""
+    console = _Console(ConsoleConfig(), None)
+    rows = [{"name": name, "phone": 1, "chat": 0, "estimate": ""} for name in ("obsluga", "sprzedaz", "vip")]
+    html = console.templates.get_template("console_queues.html").render(queues=rows)
+    heads = re.findall(r'<th scope="row">([^<]*)</th>', html)
+    assert heads == ["obsługa", "sprzedaż", "vip"]
+    assert queue_label("reklamacje") == "reklamacje" and queue_label(None) == ""

@@ -36,6 +36,19 @@ def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "Piper voice 'pl_PL-gosia-medium' is not in {dir}/piper. "
             "Get it with: infolinia models download pl_PL-gosia-medium",
         ),
+        (  # found by a water utility's walkthrough: a mistyped folder was "not in the cache: download it"
+            "INFOLINIA_WHISPER_MODEL",
+            "/nonexistent/whisper-small",
+            "Whisper model folder /nonexistent/whisper-small does not exist: name a folder holding a "
+            "faster-whisper model (model.bin) or a model by name (base, small, large-v3-turbo: "
+            "infolinia models download NAME).",
+        ),
+        (
+            "INFOLINIA_PIPER_VOICE",
+            "/nonexistent/pl_PL-gosia-medium.onnx",
+            "Piper voice file /nonexistent/pl_PL-gosia-medium.onnx does not exist: name a voice's .onnx file "
+            "(its .onnx.json beside it) or a voice by name (infolinia models download pl_PL-darkman-medium).",
+        ),
         (
             "INFOLINIA_EMBEDDING_MODEL",
             "intfloat/multilingual-e5-large",

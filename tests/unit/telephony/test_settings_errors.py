@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 import pytest
 
+from telephony.agents.hours import parse_hours
 from telephony.app import cli
 
 
@@ -100,6 +102,22 @@ def test_business_hours_an_office_writes_its_own_way_are_named_at_start_up(
     )
     assert status == 2 and lines[1].startswith("  INFOLINIA_QUEUES="), lines
     assert "unknown day(s) 'poniedziałek': use pn wt śr cz pt sob nd" in lines[1]
+
+
+def test_business_hours_copied_with_typographic_dashes_are_read_as_written(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a water utility's walkthrough: hours pasted from its website ("pn–pt 7:30–15:30", en dashes)
+    stopped the gateway with "unknown day(s) 'pn–pt'", naming days the operator had written correctly."""
+    typed = parse_hours("pn-pt 7:30-15:30, sob 8:00-12:00")
+    assert parse_hours("pn\u2013pt 7:30\u201315:30, sob 8:00\u201412:00") == typed
+    assert typed.days[0] == ((time(7, 30), time(15, 30)),) and typed.days[6] == ()
+    status, lines = run_with(monkeypatch, capsys, INFOLINIA_BUSINESS_HOURS="pn\u2013pt 7:30-25:00")
+    assert status == 2
+    assert lines[1:] == [
+        "  INFOLINIA_BUSINESS_HOURS='pn\u2013pt 7:30-25:00': bad time range '7:30-25:00': "
+        "hours run from 0:00 to 24:00, minutes from 00 to 59"
+    ]
 
 
 def test_a_session_lease_shorter_than_a_failover_and_a_turn_is_named(
