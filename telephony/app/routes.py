@@ -63,10 +63,6 @@ def route_table(
     # metrics allow-list or token, an API key or a supervisor token for the API documentation.
     api_key = [Depends(ApiGuard(gateway.access, gateway.limiter))]
     docs_guard = DocsGuard(gateway.access, gateway.limiter, deps.is_supervisor)
-    dashboard = DashboardConfig(
-        cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone, brand=console.brand
-    )
-    misses = gateway.history.gaps.book.unanswered if gateway.history is not None else None  # the dashboard's tile
     table: list[tuple[APIRouter, list[Any]]] = [
         (chat_router(gateway, deps), api_key),  # POST /v1/chat, GET /v1/chat/greeting, live chat with agents
         (build_voice_turn_router(deps.services, gateway.metrics, device_threads(gateway)), api_key),  # /v1/voice/turn
@@ -79,8 +75,7 @@ def route_table(
         (build_history_pages(console, deps.agents, deps.history), []),  # /agents/history, /agents/gaps
         (build_audit_page(console, deps.agents), []),  # /agents/audit: who read which transcript (supervisors)
         (build_docs_router(app), [Depends(docs_guard)]),  # /docs, /redoc, /openapi.json
-        # GET /agents/dashboard (+ /events SSE): the supervisor's live dashboard (console session)
-        (build_dashboard_router(dashboard, deps.agents, deps.kpis, misses), []),
+        (dashboard_router(gateway, deps, console), []),  # GET /agents/dashboard (+ /events SSE), console session
         (build_stats_router(deps.agents, deps.kpis, settings.timezone), []),  # /v1/stats, /v1/stats/live (supervisor)
         (rating_router(gateway, deps), api_key),  # POST /v1/chat/{id}/rating
     ]
@@ -94,6 +89,16 @@ def route_table(
     if gateway.transfer is not None and gateway.transfer.router is not None:
         table.append((gateway.transfer.router, []))  # /twilio/transfer/{tid}/..., /twilio/audio/{id}.wav
     return table
+
+
+def dashboard_router(gateway: Gateway, deps: GatewayDeps, console: ConsoleConfig) -> APIRouter:
+    """The supervisor's live dashboard: the console's session and brand, the gaps book's unanswered count."""
+    settings = gateway.settings
+    dashboard = DashboardConfig(
+        cookie=console.cookie, session_ttl_s=console.session_ttl_s, timezone=settings.timezone, brand=console.brand
+    )
+    misses = gateway.history.gaps.book.unanswered if gateway.history is not None else None  # the dashboard's tile
+    return build_dashboard_router(dashboard, deps.agents, deps.kpis, misses)
 
 
 def chat_router(gateway: Gateway, deps: GatewayDeps) -> APIRouter:
