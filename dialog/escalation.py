@@ -80,9 +80,10 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         "zabij|pozabijam|=bomba|=bombe|=bomby|wysadz|polkn|zadlawil|=udusil|=wypadek",
         ("=gaz|=gazu|=gazem|=gas|=gasu|=gazen", "czu!czujn|smierd|ulatn|wycie|zapach|=wali|=cuchnie"),
         (
-            "zalal|zalewa|zalało|zalalo|zalane|zalana|=leje|=leci|wylal|=tryska",
+            "zalal|zalewa|zalało|zalalo|zalane|zalana|wylal|=tryska",
             "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog|=woda|wody",
         ),
+        ("=nie", "zakrec", "wod|kran|zawor|kurek"),  # "nie mogę zakręcić wody": it keeps running
         "powodz|grozb|pogrozk|=pobije|pobic|szantaz",
         ("pogryzl|pogryzla|pogryzion|ugryzl|ugryzla", "=pies|=psa|=psy|=kot|=kota|zwierz|=waz|zmij|szczur"),
         ("=topi|=topia|topil|=pali|=tli|=dymi|=iskrzy", "=sie"),
@@ -96,6 +97,12 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "przejal|przejel|wyrobil|zalozyl|aktywowal|podpisal|wzial|wziel",
             "karte|karty|karta|=konto|koncie|=konta|danych|=dane|=numer|numeru|duplikat|umow|dowod",
         ),
+    )
+    # water running where it should not; not "z kranu leci brązowa woda" (its colour, smell or pressure: a water
+    # utility's everyday question, a walkthrough heard 112 for it)
+    + cues(
+        ("=leje|=leci", "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog|sufit|=woda|wody"),
+        unless="kran|kranie",
     )
     # fainting, fits, breathlessness (not "prawie zemdlałam"), a fall; impostors, choking and someone who does not
     # respond are ``dialog.escalation_scenes``' (their everyday look-alikes are told apart next to the words)
