@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings
 
+from telephony.call.playout import PLAYOUT_LEAD_S
 from voice.remote_pool import parse_uris
 
 
@@ -161,6 +162,15 @@ class SpeechSettings(BaseSettings):
         gt=0,
         description="Longest wait for one read or write of a call's (or a speaker conversation's) dialog session "
         "in Redis; past it (or when Redis is down) it goes on from its own copy, written back once Redis answers.",
+    )
+    playout_lead_s: float = Field(
+        PLAYOUT_LEAD_S,
+        ge=0.1,
+        le=5.0,
+        description="How far a call's outbound audio may run ahead of the caller's playback (Twilio buffers it and "
+        "drops it on `clear`, so barge-in is as quick with any lead): a worker's event loop busy this long (a "
+        "webhook burst) leaves no gap in the caller's audio. Under 0.1 s ordinary scheduling jitter is heard; a loop "
+        "away over 5 s is a broken worker, not a burst. Default measured with `infolinia bench pace`.",
     )
 
     @field_validator("asr_remote", "tts_remote")

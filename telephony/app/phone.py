@@ -94,6 +94,7 @@ async def build_call_deps(
         turn_config=turn_config(settings),
         silence_prompt_s=settings.silence_prompt_s,
         stream_stall_s=settings.stream_stall_s,
+        playout_lead_s=settings.playout_lead_s,
         dialog_turn_timeout_s=settings.dialog_turn_timeout_s,
         session_timeout_s=settings.call_session_timeout_s,
         prompts=prompts,

@@ -62,6 +62,7 @@ class BotAction:
         task = self.task if self.acting else None
         if not self.floor.interrupt(task is not None):
             return
+        playing = task is None and self.playout.busy  # the last reply sent whole, still playing at the far end
         if self.metrics is not None and self.playout.busy and not self.floor.failing:
             self.metrics.barge_in()  # the caller talked over audio they had not heard out
         if task is not None:
@@ -72,7 +73,7 @@ class BotAction:
             self.playout.hang_up()
         if task is not None:
             await asyncio.gather(task, return_exceptions=True)
-        self.floor.interrupted(task is not None, self.mouth.heard_s())
+        self.floor.interrupted(task is not None, self.mouth.heard_s(), playing)
 
     def wake(self) -> None:
         """The call has ended: the main loop stops waiting for the channel."""

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from dialog import catalogue
 from dialog.pii import mask_transcript
 from dialog.ports import CallerInfo, Dialog, KeyValueStore, Outcome
-from telephony.call.playout import RATE
+from telephony.call.playout import PLAYOUT_LEAD_S, RATE
 from telephony.call.timing import TurnTiming
 from telephony.ports import AudioChannel, CallControl
 from voice.ports import EndOfTurn, Recognizer, SpeechProbability, Synthesizer
@@ -111,7 +111,7 @@ class CallDeps:
     # No inbound frame for this long (Twilio sends one every 20 ms) = a stalled stream: apology and the fallback
     # number (telephony/call/inbound.py StreamWatch). None: never (the in-memory test line pauses on purpose).
     stream_stall_s: float | None = None
-    playout_lead_s: float = 0.25  # how far outbound audio may run ahead of the far end's playback
+    playout_lead_s: float = PLAYOUT_LEAD_S  # how far outbound audio may run ahead of the far end's playback
     record_ttl_s: int = 7 * 24 * 3600
     metrics: CallMetrics | None = None  # Prometheus counters and latency histograms (telephony/metrics.py)
     # The bot solved the matter (``end``): what happens to the call instead of a hang-up (the survey,

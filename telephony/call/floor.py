@@ -159,10 +159,13 @@ class Floor:
             self.carry = self.pending
         return True
 
-    def interrupted(self, cancelled: bool, heard_s: float) -> None:
-        """After ``clear``: a reply cut before the caller heard ``UNHEARD_S`` of it is kept unsaid."""
+    def interrupted(self, cancelled: bool, heard_s: float, playing: bool = False) -> None:
+        """After ``clear``: a reply cut before the caller heard ``UNHEARD_S`` of it is kept unsaid, whether it
+        was still being sent (``cancelled`` while speaking) or sent whole and still playing (``playing``: the
+        far end holds up to the playout lead, so a short reply is all sent before a word of it is heard)."""
         reply = self.current is not None and self.current.action in ("answer", "clarify")
-        if cancelled and self.stage == "speak" and reply and heard_s < UNHEARD_S:
+        cut = (cancelled and self.stage == "speak") or (playing and self.stage == "idle")
+        if cut and reply and heard_s < UNHEARD_S:
             self.unsaid = self.current
         self.stage = "idle"
 

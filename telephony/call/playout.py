@@ -2,8 +2,11 @@
 
 Why pace: the far end (Twilio) buffers whatever we send and plays it in order. Sending a whole reply at
 once would make ``clear`` the only way to stop it and would hide how far playback has got. So audio is
-sent in small frames, never more than ``max_lead_s`` ahead of a playout clock that models the far end
-playing 8000 samples/s from the moment the first frame arrives.
+sent in whole 20 ms frames, never more than ``max_lead_s`` ahead of a playout clock that models the far end
+playing 8000 samples/s from the moment the first frame arrives. The lead is what the caller's audio
+survives of a busy event loop (``INFOLINIA_PLAYOUT_LEAD_S``, docs/benchmarks.md "bench pace"); it costs
+nothing at barge-in, where ``clear`` drops whatever is queued, and the heard transcript follows the
+playout clock, not what was sent.
 
 Why marks: after each spoken segment (a sentence) a ``mark`` is sent; the far end returns it when the
 audio before it has *finished playing*. A segment whose mark came back before we sent ``clear`` was
@@ -28,6 +31,9 @@ from voice.ports import PCM
 from voice.sentences import split_sentences
 
 RATE = 8000
+# How far outbound audio may run ahead of the far end's playback, unless the operator sets it
+# (INFOLINIA_PLAYOUT_LEAD_S): measured against a burst of 2,000 webhooks (docs/benchmarks.md, "bench pace")
+PLAYOUT_LEAD_S = 2.0
 Status = Literal["speaking", "queued", "heard", "interrupted", "unsent"]
 
 
@@ -112,7 +118,7 @@ class Playout:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     frame_ms: int = 20
-    max_lead_s: float = 0.25
+    max_lead_s: float = PLAYOUT_LEAD_S
     segments: list[Segment] = field(default_factory=list)  # every bot segment, in order
     _pending: dict[str, Segment] = field(default_factory=dict)  # mark sent, not yet returned
     _speaking: Segment | None = None
@@ -137,23 +143,31 @@ class Playout:
         self.idle_since = None
 
     async def send(self, seg: Segment, pcm: PCM) -> float | None:
-        """Send ``pcm`` for ``seg`` in frames, paced; returns the clock time the first frame was sent."""
+        """Send ``pcm`` for ``seg``, paced; returns the clock time its first audio was sent.
+
+        Each message carries everything the lead allows at that moment, in whole frames: one frame at a time
+        while the loop keeps up, the lead's worth at once at the start and after the loop was away (busy with
+        a webhook burst). A busy loop gives the sender a turn rarely, so a refill a frame per turn would never
+        catch up and the lead would not absorb the next stall."""
         step = RATE * self.frame_ms // 1000
         first: float | None = None
         seg.rendered += len(pcm)
-        for i in range(0, len(pcm), step):
-            frame = np.asarray(pcm[i : i + step], dtype=np.int16)
+        i = 0
+        while i < len(pcm):
             wait = self._play_end - self.clock() - self.max_lead_s
             if wait > 0:
                 await self.sleep(wait)
             now = self.clock()
-            start = max(now, self._play_end)  # a gap (slow TTS) means the far end idled meanwhile
-            await self.channel.send_audio(frame)
+            start = max(now, self._play_end)  # a gap (slow TTS, a stall) means the far end idled meanwhile
+            frames = int((self.max_lead_s - (start - now)) * RATE / step + 1e-9) + 1  # each begins within the lead
+            chunk = np.asarray(pcm[i : i + frames * step], dtype=np.int16)
+            await self.channel.send_audio(chunk)
+            i += len(chunk)
             first = now if first is None else first
             if seg.play_start is None:
                 seg.play_start = start
-            self._play_end = start + len(frame) / RATE
-            seg.samples += len(frame)
+            self._play_end = start + len(chunk) / RATE
+            seg.samples += len(chunk)
         return first
 
     async def end(self, seg: Segment) -> None:

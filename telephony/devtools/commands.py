@@ -16,6 +16,8 @@ from telephony.devtools.day import bench_day
 from telephony.devtools.demo import run_demo_cli
 from telephony.devtools.faults_bench import bench_faults
 from telephony.devtools.load_test_run import add_arguments, run_bench_calls_cli
+from telephony.devtools.pace_bench import add_arguments as add_pace_arguments
+from telephony.devtools.pace_bench import bench_pace
 from telephony.devtools.redis_ops_bench import bench_redis_ops
 from telephony.devtools.simulate_cli import run_simulate_cli
 from telephony.settings import Settings
@@ -37,6 +39,7 @@ BENCHMARKS = [
     "tts-remote",
     "redis-ops",
     "day",
+    "pace",
 ]
 
 
@@ -44,6 +47,7 @@ def add_bench(sub: argparse._SubParsersAction[Any]) -> None:
     b = sub.add_parser("bench", help="print measured figures (development)")
     b.add_argument("what", choices=BENCHMARKS)
     add_arguments(b)  # the options of ``bench calls``
+    add_pace_arguments(b)  # and of ``bench pace``
     b.set_defaults(func=cmd_bench)
 
 
@@ -69,6 +73,8 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(bench_day(settings.redis_url or None))
     if args.what == "redis-ops":  # a private redis-server under an in-process gateway
         return asyncio.run(bench_redis_ops(args, settings))
+    if args.what == "pace":  # its own gateway processes, Redis, Twilio stand-in and webhook burst
+        return asyncio.run(bench_pace(args))
     if args.what == "faults":  # builds its own gateways, Redis and Twilio stand-in: ``settings`` unused
         return asyncio.run(bench_faults())
     return asyncio.run(run_bench(args.what, settings, args))

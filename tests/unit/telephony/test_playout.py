@@ -50,19 +50,21 @@ def setup(lead: float = 0.25) -> tuple[FakeClock, RecordingChannel, Playout]:
     return clock, channel, Playout(channel, clock=clock, sleep=clock.sleep, max_lead_s=lead)  # type: ignore[arg-type]
 
 
-async def test_audio_goes_out_in_20ms_frames_never_far_ahead_of_playback() -> None:
+async def test_audio_goes_out_in_whole_frames_never_far_ahead_of_playback() -> None:
     clock, channel, playout = setup(lead=0.25)
     seg = Segment("t1-1", "Zdanie.", 1)
     playout.begin(seg)
     first = await playout.send(seg, seconds(3.0))
     assert first == 0.0
-    frames = [(t, n) for t, kind, n in channel.sent if kind == "audio"]
-    assert {n for _, n in frames} == {160} and len(frames) == 150
-    for i, (t, _) in enumerate(frames):
-        played_before = i * 0.02  # audio already queued before this frame
-        assert played_before - t <= 0.25 + 1e-9  # lead over the far end's playback stays bounded
-    assert sum(1 for t, _ in frames if t == 0.0) == 13  # the first ~250 ms leave at once
-    assert clock() == pytest.approx(3.0 - 0.25 - 0.02, abs=0.021)  # the rest in real time
+    messages = [(t, n) for t, kind, n in channel.sent if kind == "audio"]
+    assert all(n % 160 == 0 for _, n in messages) and sum(n for _, n in messages) == 3 * RATE
+    queued = 0  # audio sent before this message, which the far end plays first
+    for t, n in messages:
+        assert (queued + n - 160) / RATE - t <= 0.25 + 1e-9  # each frame starts within the lead of playback
+        queued += n
+    assert messages[0] == (0.0, 13 * 160)  # the first ~250 ms leave at once, in one message
+    assert {n for _, n in messages[1:]} == {160}  # then a frame at a time, in real time
+    assert clock() == pytest.approx(3.0 - 0.25 - 0.02, abs=0.021)
     assert seg.duration_s == pytest.approx(3.0) and seg.play_start == 0.0
 
 
@@ -74,9 +76,8 @@ async def test_a_slow_synthesizer_leaves_a_gap_instead_of_a_burst() -> None:
     clock.t += 2.0  # synthesis of the next chunk took 2 s: the far end ran dry meanwhile
     resumed, start = clock.t, len(channel.sent)
     await playout.send(seg, seconds(0.5))
-    times = [t for t, _, _ in channel.sent[start:]]
-    assert times.count(resumed) == 6  # a fresh lead's worth at once, not a 2 s burst to "catch up"
-    assert times[-1] == pytest.approx(resumed + 0.5 - 0.1 - 0.02)
+    assert channel.sent[start] == (resumed, "audio", 6 * 160)  # a fresh lead's worth at once, not 2 s to "catch up"
+    assert channel.sent[-1][0] == pytest.approx(resumed + 0.5 - 0.1 - 0.02)
     assert playout.lead_s() <= 0.1 + 0.02 + 1e-9
 
 
