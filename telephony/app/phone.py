@@ -104,10 +104,14 @@ async def build_call_deps(
         after_solved=after_solved,  # the satisfaction survey (telephony/insights/survey.py)
         end_of_turn=end_of_turn,
     )
-    shop = getattr(getattr(dialog, "config", None), "shop_name", None)
-    greeting = [catalogue.greeting(shop, phone=True)] if isinstance(shop, str) else []
-    await deps.prewarm(greeting)  # the greeting must play the moment a stream starts
+    await deps.prewarm(_greeting_of(dialog))  # the greeting must play the moment a stream starts
     return deps
+
+
+def _greeting_of(dialog: Any) -> list[str]:
+    """The phone greeting of ``dialog``'s shop (none known: nothing to render ahead)."""
+    shop = getattr(getattr(dialog, "config", None), "shop_name", None)
+    return [catalogue.greeting(shop, phone=True)] if isinstance(shop, str) else []
 
 
 def reply_audio_cache(settings: Settings, synthesizer: Synthesizer) -> DiskAudioCache | None:
