@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from dialog.engine_understand import cue_reasons
 from dialog.escalation import detect_reason, urgent_cue
 from dialog.escalation_kinds import identity_taken, protects, someone_hurt, threatened
 from dialog.mood import without_insults
@@ -268,3 +269,17 @@ def test_an_entry_about_blocking_reporting_or_a_password_protects_a_victim() -> 
 )
 def test_threat_words(text: str, threat: bool) -> None:
     assert threatened(text) is threat
+
+
+CALM_PROTECTION = ["jak się chronić przed oszustami?", "jak rozpoznać fałszywego doradcę?", "jak uniknąć kradzieży?"]
+
+
+@pytest.mark.parametrize("text", CALM_PROTECTION)
+def test_a_calm_question_about_protection_from_crooks_is_no_emergency_by_its_words(text: str) -> None:
+    """A question of how to stay safe names the danger it wants protection from (a review heard 112 for the
+    first in every KB); meaning decides, as for "czy macie czujniki gazu?"."""
+    assert "urgent" not in cue_reasons(text)
+
+
+def test_crooks_at_work_asked_about_stay_an_emergency() -> None:
+    assert "urgent" in cue_reasons("oszuści dzwonią i podają się za was, jak ich rozpoznać?")
