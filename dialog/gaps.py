@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import yaml
 
+from dialog import textnorm
 from dialog.engine_intents import has_topic_words
+from dialog.kb_entries import MAX_QUESTION_CHARS
 from dialog.ports import Miss
 
 DEFAULT_THRESHOLD = 0.4  # centred cosine; measured on paraphrases vs unrelated shop questions (tests)
@@ -212,17 +214,46 @@ def to_kb_yaml(
             "--min-count 1, or ?min_count=1, exports them too)."
         )
         lines.insert(lines.index("entries:"), note)
+    seen: set[str] = set()  # the questions' normalised forms, across entries (the loader's duplicate check)
+    written = 0
     for n, gap in enumerate(chosen, 1):
-        entry = {
-            "id": f"luka-{n:02d}-{_slug(gap.example)}",
-            "questions": [text for text, _ in gap.questions[:max_questions]],
-            "answer": "",
-            "tags": ["z-luk"],
-        }
-        lines.append(f"  # {gap.count}× zapytano, {gap.transferred}× przełączono do konsultanta")
-        dumped = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=110)
-        lines.extend("  " + line for line in dumped.rstrip("\n").split("\n"))
-    return "\n".join(lines) + ("\n" if chosen else " []\n")
+        gap_lines, entry = _gap_lines(n, gap, max_questions, seen)
+        lines.extend(gap_lines)
+        written += entry
+    if not written:
+        lines[lines.index("entries:")] = "entries: []"
+    return "\n".join(lines) + "\n"
+
+
+def _gap_lines(n: int, gap: Gap, max_questions: int, seen: set[str]) -> tuple[list[str], bool]:
+    """The export's lines for one gap, and whether they hold an entry: wordings too long for a question
+    are comments (the supervisor still reads them), and a gap left with no question writes no entry."""
+    questions, too_long = _loadable(gap, max_questions, seen)
+    lines = [f"  # {gap.count}× zapytano, {gap.transferred}× przełączono do konsultanta"]
+    if too_long:
+        lines.append(f"  # Over {MAX_QUESTION_CHARS} characters, too long for a question; shorten one if you like:")
+        lines.extend(f"  #   {' '.join(text.split())}" for text in too_long)
+    if not questions:
+        return [*lines, "  # (no wording here fits a question: write one, then add it as an entry)"], False
+    entry = {"id": f"luka-{n:02d}-{_slug(gap.example)}", "questions": questions, "answer": "", "tags": ["z-luk"]}
+    dumped = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=110)
+    return [*lines, *("  " + line for line in dumped.rstrip("\n").split("\n"))], True
+
+
+def _loadable(gap: Gap, max_questions: int, seen: set[str]) -> tuple[list[str], list[str]]:
+    """The gap's wordings the KB loader takes as questions, and those too long for one. Why: a chat message
+    (up to 2000 characters) kept whole was exported as a question and the loader refuses any over
+    ``MAX_QUESTION_CHARS``; two wordings that normalise alike (``textnorm.normalize``: "Zwrot?" and "zwrot")
+    are one question to it, refused in two entries, and one with no word at all is refused too. So the
+    export, once answered, always loads."""
+    questions, too_long = [], []
+    for text, _ in gap.questions[:max_questions]:
+        if len(text) > MAX_QUESTION_CHARS:
+            too_long.append(text)
+        elif (form := textnorm.normalize(text)) and form not in seen:
+            seen.add(form)
+            questions.append(text)
+    return questions, too_long
 
 
 def _resolved_comments(resolved: Sequence[Resolved], max_questions: int) -> list[str]:

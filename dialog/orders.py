@@ -105,7 +105,7 @@ class JsonOrders:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM (Windows tools), as YAML allows
         except FileNotFoundError as exc:
             raise OrdersFileError(f"{path}: orders file not found") from exc
         except UnicodeDecodeError as exc:  # Python's own text named no file (the fifth hostile probe)

@@ -48,6 +48,8 @@ MEANINGS: Mapping[str, str] = {
     "brand": ": your name, from brand: or INFOLINIA_BRAND_NAME",
 }
 MAX_TEXT_CHARS = 1000  # one caller-facing text (the fifth hostile probe: a 1 MB greeting passed)
+# A *_WRITTEN text is shown in the chat, not spoken: a full GDPR clause (rodo_notice_written) often runs 1500+.
+MAX_WRITTEN_CHARS = 4000
 
 
 class PromptsError(ValueError):
@@ -105,7 +107,8 @@ def parse_prompts(data: Any, source: str, path: Path | None = None) -> Prompts:
         if str(key) != str(key).lower() or name not in defaults:
             raise PromptsError(f"{source}: prompts.{key}: unknown key{_suggest(str(key).lower(), known)}")
         optional = OPTIONAL | OPTIONAL_IN.get(name, frozenset())
-        texts[name] = _check_text(value, defaults[name], f"{source}: prompts.{key}", optional)
+        limit = MAX_WRITTEN_CHARS if name.endswith("_WRITTEN") else MAX_TEXT_CHARS
+        texts[name] = _check_text(value, defaults[name], f"{source}: prompts.{key}", optional, limit)
     return Prompts(texts=texts, brand=brand, path=path)
 
 
@@ -157,30 +160,39 @@ def placeholders(text: str, where: str = "text") -> set[str]:
     return {name for name, _, _ in fields}
 
 
-def _check_text(value: Any, default: Text, where: str, optional: frozenset[str] = OPTIONAL) -> Text:
+def _check_text(
+    value: Any, default: Text, where: str, optional: frozenset[str] = OPTIONAL, limit: int = MAX_TEXT_CHARS
+) -> Text:
     if isinstance(default, str):
-        return _check_string(value, default, where, optional)
+        return _check_string(value, default, where, optional, limit)
     if isinstance(default, tuple):
         if not isinstance(value, list) or len(value) != len(default):
             raise PromptsError(f"{where}: expected a list of {len(default)} texts")
         pairs = enumerate(zip(value, default, strict=True))
-        return tuple(_check_string(v, d, f"{where}[{i}]", optional) for i, (v, d) in pairs)
+        return tuple(_check_string(v, d, f"{where}[{i}]", optional, limit) for i, (v, d) in pairs)
     if not isinstance(value, dict):
         raise PromptsError(f"{where}: expected a mapping with some of: {', '.join(default)}")
     out: dict[str, str] = {}
     for key, text in value.items():
         if str(key) not in default:
             raise PromptsError(f"{where}.{key}: unknown key{_suggest(str(key), list(default))}")
-        out[str(key)] = _check_string(text, default[str(key)], f"{where}.{key}", optional)
+        out[str(key)] = _check_string(text, default[str(key)], f"{where}.{key}", optional, limit)
     return out
 
 
-def _check_string(value: Any, default: str, where: str, optional: frozenset[str] = OPTIONAL) -> str:
+def _check_string(
+    value: Any, default: str, where: str, optional: frozenset[str] = OPTIONAL, limit: int = MAX_TEXT_CHARS
+) -> str:
     if not isinstance(value, str) or not value.strip():
         raise PromptsError(f"{where}: expected non-empty text")
     text = " ".join(value.split())  # YAML folded lines: one spoken sentence, single spaces
-    if len(text) > MAX_TEXT_CHARS:  # said on every call, rendered at start-up: a pasted document is a mistake
-        raise PromptsError(f"{where}: at most {MAX_TEXT_CHARS} characters (the longest shipped text has under 200)")
+    if len(text) > limit:  # said (or shown) on every call, rendered at start-up: a pasted document is a mistake
+        if limit == MAX_WRITTEN_CHARS:
+            raise PromptsError(
+                f"{where}: at most {limit} characters; shorten it and link the full text (e.g. your privacy policy's "
+                "address on your website)"
+            )
+        raise PromptsError(f"{where}: at most {limit} characters (the longest shipped text has under 200)")
     expected, got = placeholders(default, where), placeholders(text, where)
     missing, extra = sorted(expected - got - optional), sorted(got - expected)
     if missing and extra:  # one swapped for another ("tu {brand}" where the greeting takes {shop})

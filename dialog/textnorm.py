@@ -42,11 +42,22 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+_DIGIT_BY_DIGIT = 3  # "01", "007": said digit by digit; a longer one ("0800...", a phone number) kept as written
+
+
 def _spell_number(match: re.Match[str]) -> str:
-    """Digits as Polish words, so "14 dni" meets "czternaście dni"; "00" of "8:00" carries nothing."""
+    """Digits as Polish words, so "14 dni" meets "czternaście dni"; "00" of "8:00" carries nothing.
+
+    A number with a leading zero is not dropped: it is the part that tells error codes apart ("F01" and "F02"
+    normalised alike made the KB's duplicate check refuse one entry per code, and retrieval could not tell them
+    apart). It is spelt digit by digit, as people read it out ("ef zero jeden")."""
     digits = match.group(0)
     if len(digits) > 1 and digits.startswith("0"):
-        return " "
+        if not digits.strip("0"):
+            return " "
+        if len(digits) > _DIGIT_BY_DIGIT:
+            return f" {digits} "
+        return " " + " ".join(num2words(int(d), lang="pl") for d in digits) + " "
     value = int(digits)
     if value > _MAX_SPOKEN_NUMBER:
         return f" {digits} "

@@ -236,7 +236,9 @@ class Settings(LimitsSettings, SpeechSettings):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, v: str) -> str:
-        """Named here, by its variable: ``infolinia check`` died with a ZoneInfoNotFoundError traceback."""
+        """Named here, by its variable: ``infolinia check`` died with a ZoneInfoNotFoundError traceback. Spaces
+        around it go (a stray one pasted into an .env file), as they do around the other settings' words."""
+        v = v.strip()
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):

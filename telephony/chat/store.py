@@ -30,11 +30,14 @@ MAX_MESSAGES = 500  # per hand-off: a chat that long is a case for e-mail; older
 # reversed in the agent's console, so they could read as something else (the fifth hostile probe).
 # Line feeds and tabs stay; "\r\n" becomes a line feed.
 _HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The other line breaks (a lone CR from old Mac tools, a vertical tab, a form feed, NEL) are line feeds too:
+# dropped, they joined the last word of one line to the first of the next ("pralkaNie działa").
+_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x85]")
 
 
 def visible(text: str) -> str:
     """``text`` as a person reads it on the other side of a chat: no control or direction-override characters."""
-    return _HIDDEN.sub("", text.replace("\r\n", "\n"))
+    return _HIDDEN.sub("", _BREAKS.sub("\n", text))
 
 
 # KEYS: transfer hash, queue zset. ARGV: tid, agent id as stored (JSON), connected_at (JSON).

@@ -37,6 +37,7 @@ __all__ = [
 CONSOLE_STATUSES = ("available", "offline")  # busy and wrap_up are set by calls, never by hand
 LOGOUT_REFUSED = "Masz trwającą rozmowę z klientem. Zakończ ją, zanim się wylogujesz."
 LOGGED_OUT = "logged_out"  # the wrap-up outcome of an agent who logged out before choosing one
+LEAVE_WAIT_S = 5.0  # a wrap-up being written takes milliseconds; one whose request died holds its claim longer
 
 
 async def _became_available(deps: AgentsDeps, agent_id: str, on_available: OnAvailable | None) -> None:
@@ -74,7 +75,14 @@ async def go_offline(deps: AgentsDeps, agent_id: str) -> str | None:
     """Off duty (Niedostępny, logout, the JSON API): nothing new is offered to the agent, and a chat
     offered to them or a call ringing their phone goes back to the queue now, for the next agent, instead
     of waiting out its offer with nobody at the screen. A call or chat already connected stays theirs (it
-    ends to wrap-up). Returns the previous status; None for an unknown agent."""
+    ends to wrap-up). Returns the previous status; None for an unknown agent. Leaving wrap-up ends it, so it
+    waits for a wrap-up being written (``one_wrap_up``): that one then ends as written, not refused after
+    writing its outcome; after ``LEAVE_WAIT_S`` (a wrap-up request that died) the agent leaves anyway."""
+    async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S):
+        return await _go_offline(deps, agent_id)
+
+
+async def _go_offline(deps: AgentsDeps, agent_id: str) -> str | None:
     previous = await deps.agents.set_status(agent_id, "offline")  # leaving is always allowed
     if previous is None:
         return None
@@ -100,15 +108,16 @@ async def log_out(deps: AgentsDeps, agent_id: str) -> tuple[bool, str]:
     connected: once the console is closed, a chat customer would write to nobody; the agent ends it first
     (one click) and then logs out. In wrap-up it goes through (an agent who closed the tab instead would
     stay "staffed" for good) and the conversation's outcome reads "logged out before choosing one"."""
-    state = await deps.agents.get(agent_id)
-    if state is not None and state.reserved_for:  # busy, or gone offline during it (the API allows that)
-        record = await deps.transfers.get(state.reserved_for)
-        if record is not None and record.status == "connected":
-            return False, LOGOUT_REFUSED
-    if state is not None and state.status == "wrap_up" and state.last_transfer:  # no outcome was chosen:
-        await deps.transfers.update(state.last_transfer, outcome=LOGGED_OUT)  # the history says so
-        await note_in_history(deps, state.last_transfer, agent_id, LOGGED_OUT, "")
-    await go_offline(deps, agent_id)
+    async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S) as mine:  # not beside a wrap-up (a review)
+        state = await deps.agents.get(agent_id)
+        if state is not None and state.reserved_for:  # busy, or gone offline during it (the API allows that)
+            record = await deps.transfers.get(state.reserved_for)
+            if record is not None and record.status == "connected":
+                return False, LOGOUT_REFUSED
+        if mine and state is not None and state.status == "wrap_up" and state.last_transfer:  # no outcome chosen:
+            await deps.transfers.update(state.last_transfer, outcome=LOGGED_OUT)  # the history says so
+            await note_in_history(deps, state.last_transfer, agent_id, LOGGED_OUT, "")
+        await _go_offline(deps, agent_id)
     return True, "Wylogowano. Status: Niedostępny."
 
 

@@ -5,8 +5,10 @@ Why a module of its own: the agents' JSON API, the console pages, the supervisor
 history pages all take the same ``AgentsDeps`` through a ``DepsProvider``; none of them owns it.
 """
 
+import asyncio
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -172,19 +174,27 @@ async def note_in_history(deps: AgentsDeps, tid: str, agent_id: str, outcome: st
 
 
 WRAP_UP_HOLD_S = 30  # a wrap-up request that died holding the claim frees it after this long
+_WAIT_STEP_S = 0.05
 
 
 @asynccontextmanager
-async def one_wrap_up(deps: AgentsDeps, agent_id: str) -> AsyncIterator[bool]:
+async def one_wrap_up(deps: AgentsDeps, agent_id: str, wait_s: float = 0.0) -> AsyncIterator[bool]:
     """True for the one request that may finish ``agent_id``'s wrap-up now, held from before their status is
     read until it is done. Ten identical wrap-ups sent at once over the API were each answered 200 and each
     recorded the outcome and a history note (two notes kept, the rest lost to each other) and made the agent
-    available again (the fifth hostile probe): the status change could not tell them apart."""
-    key = f"wrap-up:{agent_id}"
-    if not await deps.transfers.first_time(key, ttl_s=WRAP_UP_HOLD_S):
-        yield False
-        return
+    available again (the fifth hostile probe): the status change could not tell them apart. Leaving (logout,
+    off duty) takes it too, waiting up to ``wait_s`` for a wrap-up being written: it also ends the wrap-up.
+
+    The claim is this request's token: released by compare-and-delete, so a request slower than
+    ``WRAP_UP_HOLD_S`` does not free the claim the next request took after it lapsed (a review)."""
+    key, token = f"wrap-up:{agent_id}", uuid.uuid4().hex
+    deadline = time.monotonic() + wait_s
+    while not await deps.transfers.hold(key, token, WRAP_UP_HOLD_S):
+        if time.monotonic() >= deadline:
+            yield False
+            return
+        await asyncio.sleep(_WAIT_STEP_S)
     try:
         yield True
     finally:
-        await deps.transfers.forget(key)
+        await deps.transfers.let_go(key, token)

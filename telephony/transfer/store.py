@@ -70,6 +70,23 @@ if ARGV[1] ~= 'waiting' and ARGV[1] ~= 'ringing' then redis.call('ZREM', KEYS[2]
 return {1, cur}
 """
 
+# A short lock held by one request (KEYS: the key; ARGV: this holder's token, TTL s). Taken when free, or when it
+# already holds this token (the SET ran but its reply was lost and redis-py sent the script again).
+_HOLD = """
+local held = redis.call('GET', KEYS[1])
+if not held then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+if held == ARGV[1] then return 1 end
+return 0
+"""
+# Let it go only while it still holds this token: a holder slower than the TTL must not free the next one's.
+_LET_GO = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
 
 class TransferRecord(BaseModel):
     """Everything about one transfer; what the agent's briefing and console show. Extra keys allowed."""
@@ -150,6 +167,7 @@ class TransferStore:
     ) -> None:
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
         self._transition = redis.register_script(_TRANSITION)
+        self._hold, self._let_go = redis.register_script(_HOLD), redis.register_script(_LET_GO)
 
     def _key(self, tid: str) -> str:
         return f"{self.prefix}transfer:{tid}"
@@ -265,3 +283,12 @@ class TransferStore:
     async def forget(self, event_key: str) -> None:
         """``first_time(event_key)`` is True again (a marker used as a short lock, released by its holder)."""
         await self.redis.delete(f"{self.prefix}event:{event_key}")
+
+    async def hold(self, key: str, token: str, ttl_s: int) -> bool:
+        """A short lock on ``key`` for the holder of ``token`` (one request), across workers; it lapses after
+        ``ttl_s`` if its holder dies. ``let_go`` frees it."""
+        return bool(await self._hold(keys=[f"{self.prefix}hold:{key}"], args=[token, ttl_s]))
+
+    async def let_go(self, key: str, token: str) -> None:
+        """Free ``hold(key, token)``, unless it lapsed and another holder has it now (compare-and-delete)."""
+        await self._let_go(keys=[f"{self.prefix}hold:{key}"], args=[token])

@@ -44,3 +44,16 @@ def test_an_orders_file_not_in_utf8_or_a_folder_is_named(tmp_path: Path) -> None
     with pytest.raises(OrdersFileError) as err:
         JsonOrders(tmp_path)
     assert str(err.value) == f"{tmp_path}: cannot read the orders file: Is a directory"
+
+
+async def test_an_orders_file_saved_with_a_bom_loads_as_the_yaml_files_do(tmp_path: Path) -> None:
+    """Windows tools (Notepad before 2019, PowerShell 5's ``Out-File -Encoding utf8``, Excel) write UTF-8 with a
+    BOM; the KB and prompts load it, and the orders file was refused ("Unexpected UTF-8 BOM"), stopping `serve`."""
+    text = '{"orders": [{"id": "7", "status": "shipped", "carrier": "Kurier Łódź"}]}'
+    path = tmp_path / "orders.json"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    order = await JsonOrders(path).get("7")
+    assert order is not None and order.carrier == "Kurier Łódź"
+    kb = tmp_path / "kb.yaml"
+    kb.write_bytes(b"\xef\xbb\xbf" + KB.encode("utf-8"))
+    assert [e.id for e in load_entries(kb)] == ["a"]

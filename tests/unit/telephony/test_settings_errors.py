@@ -10,6 +10,7 @@ import pytest
 
 from telephony.agents.hours import parse_hours
 from telephony.app import cli
+from telephony.settings import Settings
 
 
 def run_with(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], **env: str) -> tuple[int, list[str]]:
@@ -135,7 +136,7 @@ def test_a_session_lease_shorter_than_a_failover_and_a_turn_is_named(
     assert not any("INFOLINIA_SESSION_LEASE_TTL_S" in line for line in lines)  # the least it may be
 
 
-@pytest.mark.parametrize("zone", ["Mars/Base", "Europe", "../../etc/passwd", "europe/warsaw"])
+@pytest.mark.parametrize("zone", ["Mars/Base", "Europe", "../../etc/passwd", "Europe/Warszawa"])
 def test_an_unknown_time_zone_is_named_at_start_up(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], zone: str
 ) -> None:
@@ -210,3 +211,9 @@ def test_a_bad_orders_file_stops_serve_with_one_line(
     status = cli.main(["serve"])
     assert status == 2
     assert capsys.readouterr().err.strip() == f"infolinia: {tmp_path}: cannot read the orders file: Is a directory"
+
+
+def test_a_time_zone_with_a_stray_space_is_taken_as_meant(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An .env line "INFOLINIA_TIMEZONE=Europe/Warsaw " (a space pasted after it) was refused as unknown."""
+    monkeypatch.setenv("INFOLINIA_TIMEZONE", " Europe/Warsaw ")
+    assert Settings().timezone == "Europe/Warsaw"

@@ -1,0 +1,83 @@
+"""The wrap-up claim (``one_wrap_up``) covers everything that ends a wrap-up, and is only ever freed by its
+holder (a review of the fifth hostile probe's fixes). Logging out in wrap-up also writes an outcome
+(``logged_out``) and a history note, without the claim: a wrap-up and a logout at once (the console's
+"Wyloguj" right after "Zakończ", or an API client beside the console) wrote two outcomes, and the API's
+wrap-up answered 409 after writing its own. And the claim was freed with a bare DEL: a request slower than
+its TTL freed the claim the next request took, and a third copy ran beside the second."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+import telephony.console.actions as actions
+import telephony.console.api as api
+from telephony.console.deps import one_wrap_up
+from telephony.transfer.store import TransferStore
+from tests.integration.telephony.test_wrap_up_once import AGENTS, _chat_in_wrap_up
+from tests.support.live_chat import live_chat_world
+
+
+@pytest.mark.parametrize("leave", ["console logout", "API off duty"])
+async def test_leaving_while_a_wrap_up_is_written_keeps_its_one_outcome(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, leave: str
+) -> None:
+    notes: list[tuple[str, str]] = []
+    writing = asyncio.Event()
+    original = api.note_in_history
+
+    async def slow_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
+        notes.append(("wrap-up", outcome))
+        writing.set()
+        await asyncio.sleep(0.3)  # a history write that takes a moment (Redis busy): the logout comes in now
+        await original(deps, tid, agent_id, outcome, note)
+
+    async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
+        notes.append(("logout", outcome))
+        await original(deps, tid, agent_id, outcome, note)
+
+    monkeypatch.setattr(api, "note_in_history", slow_note)
+    monkeypatch.setattr(actions, "note_in_history", counted_note)
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        tid = await _chat_in_wrap_up(w)
+        base = w.agents.base
+        async with httpx.AsyncClient(base_url=base, timeout=10) as console:
+            login = await console.post("/agents/login", data={"token": "token-anna"}, headers={"Origin": base})
+            assert login.status_code == 303
+
+            async def leave_while_writing() -> httpx.Response:
+                await writing.wait()
+                if leave == "console logout":
+                    return await console.post("/agents/logout", headers={"Origin": base})
+                return await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "offline"})
+
+            wrapped, left = await asyncio.gather(
+                w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"}), leave_while_writing()
+            )
+        assert wrapped.status_code == 200 and left.status_code in (200, 303)
+        assert notes == [("wrap-up", "resolved")]  # the logout found the wrap-up done: no second outcome
+        assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json()["outcome"] == "resolved"
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
+
+
+async def test_a_holder_slower_than_the_claim_does_not_free_the_next_holders(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    deps = SimpleNamespace(transfers=TransferStore(redis, prefix="claimtest:"))
+    async with contextlib.AsyncExitStack() as stack:
+        first = one_wrap_up(deps, "anna")  # type: ignore[arg-type]
+        assert await first.__aenter__()
+        assert not await stack.enter_async_context(one_wrap_up(deps, "anna"))  # type: ignore[arg-type]
+        await redis.delete("claimtest:hold:wrap-up:anna")  # the first one's claim lapsed while it still works
+        assert await stack.enter_async_context(one_wrap_up(deps, "anna"))  # type: ignore[arg-type]
+        await first.__aexit__(None, None, None)  # the slow first one ends now
+        assert not await stack.enter_async_context(one_wrap_up(deps, "anna"))  # type: ignore[arg-type]
+    async with one_wrap_up(deps, "anna") as again:  # type: ignore[arg-type]
+        assert again  # its holder freed it
+    await redis.aclose()
