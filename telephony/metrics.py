@@ -9,7 +9,7 @@ What is measured (the series are declared in ``telephony/metric_families.py``), 
 * per-turn stage latency (``infolinia_turn_stage_seconds{stage}``) and the total the caller hears
   (``infolinia_turn_latency_seconds``: end of speech -> first bot audio sent), from the call's
   ``TurnTiming`` stamps when the call ends;
-* calls started/active/ended (``ended`` label: hung_up, caller_hung_up, transferred, fallback, ...),
+* calls started/active/ended (``ended`` label: hung_up, caller_hung_up, transferred, fallback, drained, ...),
   and contained calls (handled by the bot alone). Containment rate in PromQL:
   ``rate(infolinia_calls_contained_total[1h]) / rate(infolinia_calls_ended_total[1h])``;
 * barge-ins, transfers by reason and queue, waits in the human queue, callback offers, admission

@@ -125,6 +125,7 @@ class GracefulDrain:
         left = self.admission.active_calls
         if left:
             log.warning("drain grace over: handing %d calls to the fallback number", len(left))
+            self.admission.hand_over(left)  # their calls end "drained", not hung up by the caller
             try:
                 await self.hand_off(left)
             except Exception:

@@ -12,7 +12,9 @@ webhook holds its reservation (``admit`` returns it) so that, failing, it gives 
 and names its CallSid as the owner, so that the call's stream takes that one (each of these is a
 compare-and-delete on one reservation; the event loop makes it atomic).
 
-Draining (graceful shutdown): ``drain()`` refuses every new call, while calls in progress go on.
+Draining (graceful shutdown): ``drain()`` refuses every new call, while calls in progress go on; those
+still going at the end of the grace are handed to the fallback number and noted (``hand_over``), so that
+the ``stop`` Twilio sends them is not taken for the caller hanging up (a call the bot contained).
 
 Pure: no I/O, the clock is injected; one instance per process, used from the event loop only.
 """
@@ -46,6 +48,7 @@ class Admission:
         self._reserved: deque[Reservation] = deque()  # oldest (first to expire) first
         self._active: set[str] = set()
         self._local: set[str] = set()  # in progress but no phone call (the playground): nothing to hand over
+        self._handed: set[str] = set()  # handed to the fallback number by the drain (their stop is ours)
         self.draining = False
         self.refused = 0
 
@@ -115,6 +118,16 @@ class Admission:
     def ended(self, call_id: str) -> None:
         self._active.discard(call_id)
         self._local.discard(call_id)
+        self._handed.discard(call_id)
+
+    def hand_over(self, call_ids: list[str]) -> None:
+        """The drain is moving these calls to the fallback number (before its REST request: Twilio may stop
+        the stream before the request returns)."""
+        self._handed.update(call_ids)
+
+    def handed_over(self, call_id: str) -> bool:
+        """Whether the drain moved this call away: its stream's end is the gateway's, not the caller's."""
+        return call_id in self._handed
 
     def drain(self) -> None:
         """Take no new calls from now on (the calls in progress continue)."""

@@ -156,7 +156,8 @@ class CallDeps:
 class CallReport:
     """How a call went. ``ended``: caller_hung_up | hung_up | transferred | fallback | fallback_twiml
     | stream_lost (the socket broke without Twilio's stop: Twilio runs the TwiML after </Connect>)
-    | drained (the gateway ended it as its worker drained: a playground talk, which has no caller to hand over)."""
+    | drained (the gateway ended it as its worker drained: a playground talk, which has no caller to hand over,
+    or a phone call the drain handed to the fallback number; never counted as contained)."""
 
     call_sid: str
     session_id: str | None

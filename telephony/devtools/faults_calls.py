@@ -136,12 +136,14 @@ async def sigterm_mid_call(w: ProcessWorld, strict: bool = True) -> Row:
         "drain grace (s)": DRAIN_GRACE_S,
         "to": None if redirect is None else _dials(redirect.get("Twiml")),
         "call record kept": record is not None,
+        "recorded as": None if record is None else record.get("ended"),
         "exit code": code,
     }
     row.check(greeted and line.media > 0, "the caller heard nothing")
     row.check(redirect is not None and redirect.call_sid == line.sid, "the call was not handed over")
     row.check(row.figures["to"] == FALLBACK, "not handed to the fallback number")
     row.check(record is not None, "call record lost")
+    row.check(record is None or record.get("ended") == "drained", "handed over, yet recorded as the caller's")
     row.check(code in (0, -signal.SIGTERM), "the process did not exit cleanly")
     limit_ok = handed_after is not None and handed_after <= DRAIN_GRACE_S + REST_TIMEOUT_S + 0.5
     row.check(not strict or (audio_in_drain or limit_ok), "caller silent past the limit")

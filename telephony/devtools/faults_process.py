@@ -4,7 +4,8 @@
 REST stand-in and one spool file that every process shares (as the workers of one host do).
 
 ``PhoneLine`` plays Twilio's part of one call on the wire: the signed incoming-call webhook, the signed
-media-stream WebSocket with ``connected`` and ``start``, 20 ms frames of silence, marks echoed back, and
+media-stream WebSocket with ``connected`` and ``start``, 20 ms frames of silence, marks echoed back once the
+audio before them has played (a play clock at 8000 samples/s; ``clear`` drops what is queued), and
 what Twilio does when the stream ends: the TwiML after ``</Connect>`` (the gateway's apology and a
 ``<Dial>`` of the fallback number), which ``after_connect`` reads from the webhook's answer.
 """
@@ -24,6 +25,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -35,6 +37,7 @@ from telephony.devtools.simulator_wire import parse_twiml, stream_target
 from telephony.devtools.twilio_standin import new_call_sid
 
 SILENT_FRAME = base64.b64encode(b"\xff" * 160).decode()  # 20 ms of μ-law silence
+RATE = 8000  # μ-law samples a second: a byte a sample
 
 
 def process_env(redis_url: str, prefix: str, twilio_api: str, tmp: Path, *, speech: bool) -> dict[str, str]:
@@ -127,6 +130,8 @@ class PhoneLine:
     media: int = 0
     ws: ClientConnection | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _play_end: float = 0.0  # when the audio received so far will have played (monotonic seconds)
+    _cleared: asyncio.Event = field(default_factory=asyncio.Event)  # set by ``clear``: pending marks go back
 
     def form(self, **extra: str) -> dict[str, str]:
         return {"CallSid": self.sid, "AccountSid": ACCOUNT, "From": CALLER, "To": CALLED, **extra}
@@ -137,7 +142,8 @@ class PhoneLine:
 
     async def dial(self, http: httpx.AsyncClient, *, frames: bool = True) -> None:
         """The incoming-call webhook, then the media stream: ``connected``, ``start`` and (``frames``) the
-        caller's silence every 20 ms; marks are echoed when they arrive (the far end played the audio)."""
+        caller's silence every 20 ms; a mark is echoed when the audio before it has played, as Twilio does (the
+        gateway sends up to ``INFOLINIA_PLAYOUT_LEAD_S`` ahead: an echo on arrival would hand over early)."""
         answer = await self.signed(http, self.gateway, "/twilio/voice", self.form(CallStatus="ringing"))
         self.twiml = answer.text
         url, params = parse_twiml(answer.text)
@@ -158,19 +164,32 @@ class PhoneLine:
         try:
             async for raw in self.ws:
                 msg = json.loads(raw)
+                now = time.monotonic()
                 if msg.get("event") == "media":
-                    now = time.monotonic()
+                    samples = len(base64.b64decode(msg["media"]["payload"]))
+                    self._play_end = max(self._play_end, now) + samples / RATE
                     self.first_audio_at = self.first_audio_at or now
                     self.last_audio_at, self.media = now, self.media + 1
+                elif msg.get("event") == "clear":  # queued audio dropped; its pending marks come back now
+                    self._play_end, cleared, self._cleared = now, self._cleared, asyncio.Event()
+                    cleared.set()
                 elif msg.get("event") == "mark":
-                    echo = {"event": "mark", "streamSid": msg.get("streamSid"), "mark": msg.get("mark")}
-                    with contextlib.suppress(ConnectionClosed):
-                        await self.ws.send(json.dumps(echo))
+                    echo = self._echo(msg, self._play_end - now, self._cleared)
+                    self._tasks.append(asyncio.create_task(echo))
         except ConnectionClosed:
             pass
         finally:
             self.closed_at = time.monotonic()
             self.close_code = self.ws.close_code
+
+    async def _echo(self, msg: dict[str, Any], after_s: float, cleared: asyncio.Event) -> None:
+        """The mark goes back once the audio before it has played, or at once on ``clear``, as Twilio does."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(cleared.wait(), max(0.0, after_s))
+        assert self.ws is not None
+        echo = {"event": "mark", "streamSid": msg.get("streamSid"), "mark": msg.get("mark")}
+        with contextlib.suppress(ConnectionClosed):
+            await self.ws.send(json.dumps(echo))
 
     async def _speak_silence(self) -> None:
         assert self.ws is not None

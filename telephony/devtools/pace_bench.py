@@ -81,7 +81,6 @@ class Ear(PhoneLine):
     """Twilio's side of the call, noting when each frame of the bot's audio and each mark arrived."""
 
     events: list[tuple[float, str, int]] = field(default_factory=list)
-    _play_end: float = 0.0
 
     async def _receive(self) -> None:
         assert self.ws is not None
@@ -95,18 +94,11 @@ class Ear(PhoneLine):
                     self.events.append((now, "audio", samples))
                 elif msg.get("event") == "mark":
                     self.events.append((now, "mark", 0))
-                    self._tasks.append(asyncio.create_task(self._echo(msg, self._play_end - now)))
+                    self._tasks.append(asyncio.create_task(self._echo(msg, self._play_end - now, self._cleared)))
         except ConnectionClosed:
             pass
         finally:
             self.closed_at = time.monotonic()
-
-    async def _echo(self, msg: dict[str, Any], after_s: float) -> None:
-        """The mark goes back once the audio before it has played, as Twilio returns it."""
-        await asyncio.sleep(max(0.0, after_s))
-        assert self.ws is not None
-        with contextlib.suppress(ConnectionClosed):
-            await self.ws.send(json.dumps({"event": "mark", "mark": msg.get("mark")}))
 
 
 async def flood(url: str, n: int) -> dict[str, Any]:

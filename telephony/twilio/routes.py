@@ -220,7 +220,8 @@ async def _admit_stream(
 
 async def _serve_stream(websocket: WebSocket, record: dict[str, object], deps: TwilioDeps) -> None:
     """Wait for ``start``, check it belongs to the token's call, then hand the channel to the pipeline."""
-    channel = TwilioWebSocketChannel(websocket, deps.send_timeout_s)
+    handed_over = deps.admission.handed_over if deps.admission is not None else None
+    channel = TwilioWebSocketChannel(websocket, deps.send_timeout_s, handed_over)
     try:
         started = await asyncio.wait_for(_wait_for_start(channel), deps.start_timeout_s)
     except TimeoutError:

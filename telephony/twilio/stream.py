@@ -51,8 +51,14 @@ class TwilioWebSocketChannel:
     ``clear`` never raises (nothing plays on a blocked stream anyway). None: sends wait as long as it takes.
     """
 
-    def __init__(self, websocket: WebSocket, send_timeout_s: float | None = None) -> None:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        send_timeout_s: float | None = None,
+        handed_over: Callable[[str], bool] | None = None,
+    ) -> None:
         self._ws = websocket
+        self._handed_over = handed_over
         self._send_timeout_s = send_timeout_s
         self.blocked = False
         self._send_lock = asyncio.Lock()
@@ -142,6 +148,8 @@ class TwilioWebSocketChannel:
             self._skipped("a frame of stream %.40s", frame.stream_sid)
             return None
         if isinstance(event, CallEnded):
+            if self._handed_over is not None and self._call_sid and self._handed_over(self._call_sid):
+                event = CallEnded(reason="draining")  # Twilio stops the stream because we moved the call
             self._end_reason = event.reason
         return event
 

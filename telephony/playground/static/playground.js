@@ -1,6 +1,9 @@
 // The browser playground: microphone -> WebSocket -> the gateway's call pipeline -> bot audio back.
 // The page plays Twilio's part: it streams caller audio, plays the bot's 8 kHz audio in order, answers
 // each "mark" when the audio before it has played, and drops queued audio on "clear" (barge-in).
+// When the talk ends (hang-up, or the server ends it) the queued audio stops at once: the server sends up
+// to INFOLINIA_PLAYOUT_LEAD_S ahead and records a reply cut at the hang-up, so nothing may play on.
+// main.dataset.playing counts the scheduled sources (the browser tests read it).
 "use strict";
 (function () {
   const main = document.getElementById("main");
@@ -61,8 +64,11 @@
     src.start(playHead);
     playHead += audio.duration;
     sources.push(src);
-    src.onended = () => { sources = sources.filter((s) => s !== src); };
+    src.onended = () => { sources = sources.filter((s) => s !== src); counted(); };
+    counted();
   }
+
+  function counted() { main.dataset.playing = String(sources.length); }
 
   function mark(name) {
     const due = Math.max(0, playHead - ctx.currentTime) * 1000;
@@ -76,11 +82,22 @@
     send({ type: "mark", name: entry.name });
   }
 
-  function clearAudio() {
+  function stopAudio() {
     for (const s of sources) { try { s.stop(); } catch (e) { /* already stopped */ } }
     sources = [];
-    playHead = ctx.currentTime;
+    counted();
+    if (ctx) playHead = ctx.currentTime;
+  }
+
+  function clearAudio() { // barge-in: the marks go back at once, as Twilio answers them on "clear"
+    stopAudio();
     for (const m of marks.slice()) { clearTimeout(m.timer); answerMark(m); }
+  }
+
+  function silence() { // the talk is over: nothing plays on, and no mark claims audio that never played
+    stopAudio();
+    for (const m of marks) clearTimeout(m.timer);
+    marks = [];
   }
 
   function send(obj) {
@@ -98,10 +115,11 @@
   }
 
   function onMessage(msg) {
-    if (msg.data instanceof ArrayBuffer) { play(msg.data); return; }
+    const over = stateEl.dataset.state === "ended"; // audio still in flight after the end is not played
+    if (msg.data instanceof ArrayBuffer) { if (!over) play(msg.data); return; }
     let body;
     try { body = JSON.parse(msg.data); } catch (e) { return; }
-    if (body.type === "mark") mark(body.name);
+    if (body.type === "mark") { if (!over) mark(body.name); }
     else if (body.type === "clear") clearAudio();
     else if (body.type === "event") onEvent(body);
   }
@@ -153,6 +171,7 @@
   function finish(text) {
     if (stateEl.dataset.state === "ended") return;
     setState(text, "ended");
+    silence();
     if (node) node.disconnect();
     if (stream) for (const t of stream.getTracks()) t.stop();
     btnHangup.disabled = true;
@@ -161,6 +180,6 @@
   }
 
   btnCall.addEventListener("click", call);
-  btnHangup.addEventListener("click", () => { send({ type: "hangup" }); if (ws) ws.close(); });
+  btnHangup.addEventListener("click", () => { silence(); send({ type: "hangup" }); if (ws) ws.close(); });
   btnZero.addEventListener("click", () => send({ type: "dtmf", digit: "0" }));
 })();

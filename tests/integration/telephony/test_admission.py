@@ -79,6 +79,16 @@ def test_draining_refuses_everything_and_zero_means_unlimited() -> None:
     assert not adm.admit() and adm.draining
 
 
+def test_a_call_handed_over_by_the_drain_is_noted_until_it_ends() -> None:
+    adm = Admission(0, clock=FakeClock(100.0))
+    adm.started("CA1")
+    adm.started("CA2")
+    adm.hand_over(["CA1"])
+    assert adm.handed_over("CA1") and not adm.handed_over("CA2")
+    adm.ended("CA1")
+    assert not adm.handed_over("CA1")  # a later call reusing nothing of it
+
+
 def _signed_post(client: httpx.AsyncClient, sid: str) -> object:
     params = {"CallSid": sid, "From": "+48600100200", "To": "+48221234567", "CallStatus": "ringing"}
     signature = RequestValidator(TOKEN).compute_signature(PUBLIC + "/twilio/voice", params)
