@@ -32,7 +32,7 @@ import yaml
 
 from dialog import textnorm
 from dialog.engine_intents import has_topic_words
-from dialog.kb_entries import MAX_QUESTION_CHARS
+from dialog.kb_entries import MAX_ID_CHARS, MAX_QUESTION_CHARS
 from dialog.ports import Miss
 
 DEFAULT_THRESHOLD = 0.4  # centred cosine; measured on paraphrases vs unrelated shop questions (tests)
@@ -234,7 +234,8 @@ def _gap_lines(n: int, gap: Gap, max_questions: int, seen: set[str]) -> tuple[li
         lines.append(f"  # Over {MAX_QUESTION_CHARS} characters, too long for a question; shorten one if you like:")
         lines.extend(f"  #   {' '.join(text.split())}" for text in too_long)
     if not questions:
-        return [*lines, "  # (no wording here fits a question: write one, then add it as an entry)"], False
+        why = "each is too long" if too_long else "each is already a question above, or has no words"
+        return [*lines, f"  # (no wording here fits a new question: {why}; write one, then add it)"], False
     entry = {"id": f"luka-{n:02d}-{_slug(gap.example)}", "questions": questions, "answer": "", "tags": ["z-luk"]}
     dumped = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=110)
     return [*lines, *("  " + line for line in dumped.rstrip("\n").split("\n"))], True
@@ -265,6 +266,8 @@ def _resolved_comments(resolved: Sequence[Resolved], max_questions: int) -> list
     return lines
 
 
-def _slug(text: str, words: int = 4) -> str:
+def _slug(text: str, words: int = 4, chars: int = MAX_ID_CHARS - len("luka-000-")) -> str:
+    """The id's readable part: the first words, cut so the id fits the loader's ``MAX_ID_CHARS`` (four long
+    words, or one long run of letters and digits asked twice, made an id it refused: a review)."""
     kept = re.findall(r"[^\W_]+", normalize(text))[:words]
-    return "-".join(kept) or "pytanie"
+    return "-".join(kept)[:chars].strip("-") or "pytanie"

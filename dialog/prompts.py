@@ -180,12 +180,20 @@ def _check_text(
     return out
 
 
+def _tidy(value: str, written: bool) -> str:
+    """Single spaces; a spoken text is one line (YAML folded lines: one sentence), a written one keeps its line
+    breaks (a privacy clause's paragraphs: administrator, purposes, rights; a review saw one wall of text)."""
+    if not written:
+        return " ".join(value.split())
+    return "\n".join(" ".join(line.split()) for line in value.strip().splitlines() if line.strip())
+
+
 def _check_string(
     value: Any, default: str, where: str, optional: frozenset[str] = OPTIONAL, limit: int = MAX_TEXT_CHARS
 ) -> str:
     if not isinstance(value, str) or not value.strip():
         raise PromptsError(f"{where}: expected non-empty text")
-    text = " ".join(value.split())  # YAML folded lines: one spoken sentence, single spaces
+    text = _tidy(value, written=limit == MAX_WRITTEN_CHARS)
     if len(text) > limit:  # said (or shown) on every call, rendered at start-up: a pasted document is a mistake
         if limit == MAX_WRITTEN_CHARS:
             raise PromptsError(

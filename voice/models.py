@@ -227,6 +227,11 @@ def resolve_voice(name_or_path: str | None, models_dir: Path) -> VoiceSpec:
                 f"or a voice by name (infolinia models download {DEFAULT_VOICES[0]})."
             )
         return _voice_from_onnx(onnx, onnx.stem)
+    if looks_like_path(name_or_path):  # "/opt/voices/pl_PL-darkman-medium": a path, which no download fetches
+        raise ModelNotAvailable(
+            f"Piper voice {name_or_path} is a path but no .onnx file: name the voice's .onnx file (its .onnx.json "
+            f"beside it) or a voice by name (infolinia models download {DEFAULT_VOICES[0]})."
+        )
     onnx = piper_dir / f"{name_or_path}.onnx"
     if not onnx.is_file():
         raise ModelNotAvailable(

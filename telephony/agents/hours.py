@@ -26,7 +26,7 @@ DEFAULT_HOURS = "pn-pt 8:00-20:00, sob 9:00-15:00"
 DEFAULT_TZ = "Europe/Warsaw"
 _DAYS = {"pn": 0, "pon": 0, "wt": 1, "śr": 2, "sr": 2, "cz": 3, "czw": 3, "pt": 4, "sob": 5, "so": 5, "sb": 5,
          "nd": 6, "nie": 6, "ndz": 6}  # fmt: skip
-_RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_RANGE = re.compile(r"^(\d{1,2})[:.](\d{2})-(\d{1,2})[:.](\d{2})$")  # "7:30-15:30", "7.30-15.30" (websites)
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-"})  # en dash, em dash, minus sign
 
 
@@ -68,7 +68,8 @@ def _interval(token: str) -> tuple[time, time]:
 def parse_hours(spec: str) -> WeeklyHours:
     """``"pn-pt 8:00-20:00, sob 9:00-15:00"`` -> WeeklyHours; an empty spec means always closed."""
     days: list[list[tuple[time, time]]] = [[] for _ in range(7)]
-    for group in filter(None, (g.strip() for g in re.split(r"[;,]", spec.translate(_DASHES)))):
+    plain = re.sub(r"\s*-\s*", "-", spec.translate(_DASHES))  # "pn - pt 7:30 – 15:30" as a website spaces it
+    for group in filter(None, (g.strip() for g in re.split(r"[;,]", plain))):
         day_token, *ranges = group.split()
         if not ranges:
             raise HoursError(f"no hours in {group!r}")

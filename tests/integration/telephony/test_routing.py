@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -150,6 +150,12 @@ def test_a_queue_named_only_for_its_wait_keeps_the_business_hours_and_one_named_
     assert table.spec("reklamacje") == "pn-pt 8:00-20:00" and table.spec("sprzedaz") == "pn-pt 9:00-17:00"
     assert not table.hours("sprzedaz").is_open(monday_8_30)
     assert table.max_wait_s("reklamacje", 300) == 120 and table.max_wait_s("sprzedaz", 300) == 300
+
+
+@pytest.mark.parametrize("spec", ["pn–pt 7:30 – 15:30", "pn - pt 7:30-15:30", "pn-pt 7.30–15.30", "pn-pt 7:30-15:30"])
+def test_hours_as_an_office_website_writes_them(spec: str) -> None:
+    """Spaced dashes and dotted times stopped the gateway with "bad time range '-'" (a review)."""
+    assert parse_hours(spec).days == ((((time(7, 30), time(15, 30)),),) * 5) + ((), ())
 
 
 def test_hours_specs_and_queue_settings() -> None:

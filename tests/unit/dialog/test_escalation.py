@@ -288,18 +288,3 @@ def test_the_readme_examples_of_the_sales_queue_are_what_it_gets() -> None:
     assert detect_reason("czy dostanę rabat przy większym zamówieniu") == "individual_offer"
     assert detect_reason("chcę negocjować cenę") == "individual_offer"
     assert detect_reason("czy da się rozłożyć na raty") is None
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("z sufitu leci woda", "urgent"),
-        ("woda leje się z sufitu do sąsiadów", "urgent"),
-        ("z kranu leci woda i nie da się jej zakręcić", "urgent"),  # it keeps running
-        ("z kranu leci woda i zalewa łazienkę", "urgent"),
-        ("z kranu leci brązowa woda", None),  # a water utility's everyday question (a walkthrough heard 112)
-        ("z kranu leci słaby strumień wody", None),
-    ],
-)
-def test_water_running_where_it_should_not_but_not_from_the_tap(text: str, expected: str | None) -> None:
-    assert detect_reason(text) == expected

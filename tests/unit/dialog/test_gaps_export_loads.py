@@ -55,3 +55,22 @@ def test_wordings_that_normalise_alike_are_kept_once_across_entries(tmp_path: Pa
     ]
     entries = load_entries(_answered(to_kb_yaml(gaps), tmp_path))
     assert [e.questions for e in entries] == [["Czy przyjmujecie bitcoiny?"], ["płacę kryptowalutą?"]]
+
+
+def test_a_long_unbroken_wording_gives_an_id_the_loader_takes(tmp_path: Path) -> None:
+    """Four long words, or one long run of letters and digits, made an id over the loader's 100 characters."""
+    run = "zamowienie" + "X7" * 60
+    gaps = [
+        Gap(questions=[(f"{run} gdzie jest?", 2)], count=2),
+        Gap(questions=[("a" * 40 + " " + "b" * 40, 2)], count=2),
+    ]
+    entries = load_entries(_answered(to_kb_yaml(gaps), tmp_path))
+    assert len(entries) == 2 and all(len(e.id) <= 100 and e.id.startswith("luka-") for e in entries)
+
+
+def test_a_group_whose_wordings_are_all_asked_above_says_so() -> None:
+    gaps = [
+        Gap(questions=[("Czy przyjmujecie bitcoiny?", 2)], count=2),
+        Gap(questions=[("czy przyjmujecie bitcoiny", 2)], count=2),
+    ]
+    assert "already a question above" in to_kb_yaml(gaps)

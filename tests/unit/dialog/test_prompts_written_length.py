@@ -45,3 +45,12 @@ def test_a_written_text_past_its_limit_is_told_to_shorten_and_link(tmp_path: Pat
     with pytest.raises(PromptsError) as err:
         load_prompts(_file(tmp_path, "rodo_notice_written", (CLAUSE * 30).strip()))
     assert "prompts.rodo_notice_written: at most 4000 characters; shorten it and link the full text" in str(err.value)
+
+
+def test_a_written_clause_keeps_its_paragraphs_and_a_spoken_text_is_one_line(tmp_path: Path) -> None:
+    """A review: the 4000-character clause reached the chat widget as one wall of text."""
+    clause = "Administrator:   Urząd Gminy.\n\nCele: obsługa zapytania.\n  Prawa: dostęp,  sprostowanie.\n"
+    written = load_prompts(_file(tmp_path, "rodo_notice_written", clause)).texts["RODO_NOTICE_WRITTEN"]
+    assert written == "Administrator: Urząd Gminy.\nCele: obsługa zapytania.\nPrawa: dostęp, sprostowanie."
+    spoken = load_prompts(_file(tmp_path, "rodo_notice", clause)).texts["RODO_NOTICE"]
+    assert spoken == "Administrator: Urząd Gminy. Cele: obsługa zapytania. Prawa: dostęp, sprostowanie."

@@ -49,6 +49,12 @@ def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "Piper voice file /nonexistent/pl_PL-gosia-medium.onnx does not exist: name a voice's .onnx file "
             "(its .onnx.json beside it) or a voice by name (infolinia models download pl_PL-darkman-medium).",
         ),
+        (  # a review: a voice given as a path without .onnx was told to download the path
+            "INFOLINIA_PIPER_VOICE",
+            "/opt/voices/pl_PL-darkman-medium",
+            "Piper voice /opt/voices/pl_PL-darkman-medium is a path but no .onnx file: name the voice's .onnx file "
+            "(its .onnx.json beside it) or a voice by name (infolinia models download pl_PL-darkman-medium).",
+        ),
         (
             "INFOLINIA_EMBEDDING_MODEL",
             "intfloat/multilingual-e5-large",
