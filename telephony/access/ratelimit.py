@@ -12,9 +12,11 @@ Four rules (``limits`` syntax, ``"10/5 minutes"``; several with ``;``):
 * ``failures``: failed credentials (API keys, agent tokens, the console login) per client IP; once spent,
   that IP is refused (429) even with a right token until the window passes: guessing a 256-bit token at
   10 tries per 5 minutes is hopeless, at ~600/s without the brake it was merely slow;
-* ``per_handoff``: a customer's messages to one live-chat hand-off (waiting for or talking to an agent), from
-  whichever addresses they come: the per-IP rule let one customer (or many addresses) fill an agent's chat with
-  500 messages of 2,000 characters, and the console re-read all of them after each one (the fifth hostile probe).
+* ``per_handoff``: a customer's messages to one live-chat hand-off (waiting for or talking to an agent) since the
+  agent's latest reply, from whichever addresses they come: the per-IP rule let one customer (or many addresses)
+  fill an agent's chat with 500 messages of 2,000 characters, and the console re-read all of them after each one
+  (the fifth hostile probe). Each reply opens a fresh count: counted for the whole hand-off, a long talk of short
+  answers ("ok", "tak") passed 120 an hour and was refused for up to an hour, however often the agent wrote.
 
 A store error (Redis down) lets the request through with a warning: the limits protect capacity, and
 refusing every customer while Redis restarts would be the outage they exist to prevent. A *stalled* Redis is
@@ -98,25 +100,34 @@ class Limiter:
         """``token_id`` names the credential ("key:kiosk", "agent:anna"), never the secret itself."""
         return await self._hit(self._per_token, "token", token_id)
 
-    async def hit_handoff(self, transfer_id: str) -> float | None:
-        """A customer's message to the live-chat hand-off ``transfer_id`` (one count per hand-off, every worker's)."""
-        return await self._hit(self._per_handoff, "handoff", transfer_id)
+    async def hit_handoff(self, transfer_id: str, replied: int = 0) -> float | None:
+        """A customer's message to the live-chat hand-off ``transfer_id`` since the agent's message ``replied``
+        (its seq; 0: none yet): one count per hand-off and reply, every worker's. A message refused by one
+        rule takes nothing from the others (refused by the hour's rule, it used to take a minute's slot as well)."""
+        ids = ("handoff", transfer_id, str(replied))
+        return await self._tested(self._per_handoff, "request let through", *ids) or await self._hit(
+            self._per_handoff, *ids
+        )
 
     async def blocked(self, ip: str) -> float | None:
         """Seconds until ``ip`` may present a credential again, or None."""
-        if self._stalled():
-            return None
-        try:
-            for item in self._failures:
-                if not await self._limiter.test(item, "fail", ip):
-                    return await self._retry_after(item, "fail", ip)
-        except Exception as exc:
-            self._failed_store(exc, "failed-credential check skipped")
-        return None
+        return await self._tested(self._failures, "failed-credential check skipped", "fail", ip)
 
     async def failed(self, ip: str) -> None:
         """Count a failed credential of ``ip``."""
         await self._hit(self._failures, "fail", ip)
+
+    async def _tested(self, items: list[RateLimitItem], skipped: str, *ids: str) -> float | None:
+        """Seconds until ``ids`` may go again under ``items`` (None: now), counting nothing."""
+        if self._stalled():
+            return None
+        try:
+            for item in items:
+                if not await self._limiter.test(item, *ids):
+                    return await self._retry_after(item, *ids)
+        except Exception as exc:
+            self._failed_store(exc, skipped)
+        return None
 
     async def _hit(self, items: list[RateLimitItem], *ids: str) -> float | None:
         if self._stalled():

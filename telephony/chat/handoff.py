@@ -117,6 +117,10 @@ class ChatHandoff(HandoffCore):
         """The hand-off's messages with ``seq > after`` (customer, agent and system lines), at most the ``last``."""
         return await self.p.log.since(tid, after, last)
 
+    async def replied(self, tid: str) -> int:
+        """The ``seq`` of the agent's latest message (0: none yet): the customer's message rate counts from it."""
+        return await self.p.log.replied(tid)
+
     async def from_customer(self, record: TransferRecord, text: str) -> dict[str, Any]:
         message = await self.p.log.append(record.tid, "customer", text, self.now(), keep=(record.order_id,))
         await self._publish(ev.CHAT_MESSAGE, record, record.agent_id, {"seq": message["seq"]})

@@ -94,12 +94,12 @@ class EndResponse(BaseModel):
     handoff: HandoffOut
 
 
-# A customer's message to the hand-off with this transfer id: None (pass it on) or the seconds until one may be
-# sent again (``Limiter.hit_handoff``: every worker counts together)
-Pace = Callable[[str], Awaitable[float | None]]
+# A customer's message to the hand-off with this transfer id, since the agent's reply with this seq (0: none yet):
+# None (pass it on) or the seconds until one may be sent again (``Limiter.hit_handoff``: every worker counts together)
+Pace = Callable[[str, int], Awaitable[float | None]]
 
 
-async def unpaced(transfer_id: str) -> float | None:
+async def unpaced(transfer_id: str, replied: int) -> float | None:
     return None
 
 

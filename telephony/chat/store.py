@@ -9,6 +9,8 @@ The hand-off itself is an ordinary ``TransferRecord`` (``channel="chat"``) in th
   dialog sessions and the transfer record: a PESEL, card or IBAN typed into a live chat is not kept in
   Redis for the transfer retention nor shown to whoever opens the hand-off later. What an agent needs
   stays readable: the order id (``keep``); the caller's number is not in the messages, it is on the record.
+- ``chat:<tid>:replied`` the ``seq`` of the agent's latest message: the customer's message rate is counted per
+  reply (``Limiter.hit_handoff``), so a long talk is not refused for what the customer wrote before the answer.
 - accept: ``ringing -> connected`` only while the offer still names this agent. The transfer store's
   compare-and-set checks the status alone; an offer withdrawn (timeout) and made to another agent is
   ringing again, and a late click from the first agent must not take it.
@@ -58,8 +60,8 @@ class ChatLog:
         self.transfers, self.redis = transfers, transfers.redis
         self._accept = transfers.redis.register_script(_ACCEPT)
 
-    def _key(self, tid: str) -> str:
-        return f"{self.transfers.prefix}chat:{tid}:messages"
+    def _key(self, tid: str, what: str = "messages") -> str:
+        return f"{self.transfers.prefix}chat:{tid}:{what}"
 
     async def append(
         self,
@@ -80,7 +82,13 @@ class ChatLog:
             pipe.rpush(key, json.dumps(message, ensure_ascii=False))
             pipe.expire(key, self.transfers.ttl_s)
             length, _ = await pipe.execute()
+        if sender == "agent":  # the agent answered: the customer's next messages count afresh
+            await self.redis.set(self._key(tid, "replied"), int(length), ex=self.transfers.ttl_s)
         return {"seq": int(length), **message}
+
+    async def replied(self, tid: str) -> int:
+        """The ``seq`` of the agent's latest message in the hand-off ``tid``; 0 before the first."""
+        return int(await self.redis.get(self._key(tid, "replied")) or 0)
 
     async def since(self, tid: str, after: int = 0, last: int = MAX_MESSAGES) -> list[dict[str, Any]]:
         """Messages with ``seq > after``, oldest first (at most the last ``last``, never more than ``MAX_MESSAGES``)."""

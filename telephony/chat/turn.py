@@ -99,13 +99,14 @@ async def _to_agent(body: ChatRequest, live: LiveChat | None) -> dict[str, Any] 
     """While an agent has the chat, the customer's message is theirs (action ``agent``), never the bot's.
     Past the hand-off's message rate (``LiveChat.pace``) it is refused, 429 "wait for the agent's reply": the
     agent keeps the earlier messages, and one customer (from any number of addresses) cannot bury them, nor
-    the agent's console, under hundreds more."""
+    the agent's console, under hundreds more. Each reply of the agent's opens a fresh count: counted for the
+    whole hand-off, a long talk ("ok", "tak", "chwila"…) was refused for up to an hour, replies or not."""
     if live is None or not body.session_id or body.channel != "chat":
         return None
     record = await live.handoff.active(body.session_id)
     if record is None:
         return None
-    retry = await live.pace(record.tid)
+    retry = await live.pace(record.tid, await live.handoff.replied(record.tid))
     if retry is not None:
         log.info("chat %s: a customer's message past the hand-off's rate refused", record.tid)
         raise too_many(retry, "messages to the agent", catalogue.CHAT_WAIT_FOR_AGENT)

@@ -154,11 +154,13 @@ def transcript_lines(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, str
 
 
 def chat_lines(messages: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """A chat hand-off's messages as the agent reads them (their own as "Ty")."""
+    """A chat hand-off's messages as the agent reads them (their own as "Ty"), each with its ``seq``: the
+    console counts what is new by it (the panel shows the last lines only, so their number stops growing)."""
     lines = []
     for m in messages:
         sender = str(m.get("from", ""))
-        lines.append({"role": sender, "who": CHAT_SENDERS.get(sender, "?"), "text": str(m.get("text", ""))})
+        who, text = CHAT_SENDERS.get(sender, "?"), str(m.get("text", ""))
+        lines.append({"role": sender, "who": who, "text": text, "seq": str(m.get("seq", ""))})
     return lines
 
 

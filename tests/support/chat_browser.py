@@ -15,6 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 
+from telephony.console.panels import PANEL_MESSAGES
 from tests.support.console_browser import ConsoleDriver
 from tests.support.live_chat import SUMMARY, bearer
 
@@ -56,6 +57,20 @@ class ChatConsoleDriver(ConsoleDriver):
         self.log_out_refused(tid)
         self.end_and_wrap_up(tid)
         self.log_out_off_duty()
+
+    def run_long_chat_scenario(self) -> None:
+        """A chat of more lines than the console's panel shows; the customer writes while the agent is away."""
+        self.log_in_as("token-anna")
+        self.press("#btn-available", Keys.SPACE)
+        self.until_attr("#agent-status", "data-status", "available")
+        sid, tid = self.customer_asks_for_a_person()
+        self.accept(tid)
+        for i in range(PANEL_MESSAGES + 10):
+            self.customer(f"linia {i}.", sid)
+        self.wait.until(lambda d: f"linia {PANEL_MESSAGES + 9}." in self.text("#chat-log"))
+        assert len(self.texts("#chat-log li")) == PANEL_MESSAGES  # and the join line, 10 of the customer's: older
+        assert self.text("#chat-older").startswith("Wcześniejszych wiadomości: 11 ")
+        self.written_while_away(sid)
 
     def log_out_refused(self, tid: str) -> None:
         """„Wyloguj” during a chat: refused with a visible alert, the chat goes on (nobody else would answer)."""

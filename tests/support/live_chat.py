@@ -257,17 +257,18 @@ async def live_chat_world(
 
 @contextlib.contextmanager
 def threaded_workers(
-    redis_url: str, tmp_path: Path, agents: dict[str, str], twilio_token: str = AUTH
+    redis_url: str, tmp_path: Path, agents: dict[str, str], twilio_token: str = AUTH, **extra: Any
 ) -> Iterator[tuple[str, str, str]]:
     """Two gateway workers on one Redis prefix, each served by uvicorn in its own thread (for a blocking
-    client such as selenium); yields (customer worker URL, agents worker URL, prefix)."""
+    client such as selenium); yields (customer worker URL, agents worker URL, prefix). ``extra``: other
+    settings by field name (``settings_for``)."""
     prefix = f"lc{uuid.uuid4().hex[:8]}:"
     roster = write_roster(tmp_path / "agents.yaml", agents)
     with contextlib.ExitStack() as stack:
         bases = []
         for _ in range(2):
             port = free_port()
-            settings = settings_for(port, prefix, redis_url, roster, twilio_token)
+            settings = settings_for(port, prefix, redis_url, roster, twilio_token, **extra)
             gateway = build_gateway(settings)
             dialog: Any = HistoryDialog(gateway.store)  # used in this worker's thread only
             services = Services(settings, gateway.store, dialog)

@@ -32,3 +32,15 @@ def test_odrzuc_declines_the_offered_chat_in_a_real_browser(redis_url: str, brow
     agents = {"anna": "Anna Nowak", "bartek": "Bartek Wiśniewski"}
     with threaded_workers(redis_url, tmp_path, agents) as (customer, agents_url, _):
         ChatConsoleDriver(browser, customer, agents_url, tmp_path).run_decline_scenario()
+
+
+def test_the_tab_title_counts_new_lines_of_a_chat_longer_than_the_panel(
+    redis_url: str, browser: Any, tmp_path: Path
+) -> None:
+    """Past the panel's last 100 lines each new one pushes the oldest off: the title counted the customer's lines
+    on the panel, which then stayed the same, and an agent in another tab was not told the customer wrote."""
+    from tests.support.chat_browser import ChatConsoleDriver
+
+    lifted = {"rate_limit_handoff": "1000/minute", "rate_limit_ip": "1000/minute"}  # a chat longer than the panel
+    with threaded_workers(redis_url, tmp_path, {"anna": "Anna Nowak"}, **lifted) as (customer, agents, _):
+        ChatConsoleDriver(browser, customer, agents, tmp_path).run_long_chat_scenario()

@@ -110,3 +110,20 @@ async def test_the_console_panel_shows_a_long_chat_s_latest_messages_and_counts_
         shown = [i for i in range(PANEL_MESSAGES + 10) if f"wiadomość nr {i}." in html]
         assert shown == list(range(10, PANEL_MESSAGES + 10))  # the latest ones; 11 older: 10 of the customer's
         assert "Wcześniejszych wiadomości: 11" in html and "Rozmowę przejmuje konsultant" not in html
+
+
+async def test_the_agent_s_reply_lets_a_customer_past_the_limit_write_again(redis_url: str, tmp_path: Path) -> None:
+    """Counted for the whole hand-off, a long talk of short answers ("ok", "tak") was refused for up to an hour
+    however often the agent wrote; now each reply opens a fresh count, and without one the flood stays capped."""
+    async with live_chat_world(redis_url, tmp_path, AGENTS, rate_limit_handoff="3/hour") as w:
+        assert (await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})).status_code == 200
+        sid, tid = await handed_over(w, accept=True)
+        answers = [await send(w, sid, f"ok {i}", i) for i in range(5)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]  # no reply: still refused
+        for n, reply in enumerate(["Sprawdzam.", "Proszę podać numer zamówienia.", "Dziękuję, już widzę."]):
+            sent = await w.agent("POST", f"/v1/chats/{tid}/messages", "anna", json={"text": reply})
+            assert sent.status_code == 200, sent.text
+            answers = [await send(w, sid, f"tak {n}.{i}", i) for i in range(4)]
+            assert [a.status_code for a in answers] == [200, 200, 200, 429], [a.text for a in answers]
+        texts = await customer_texts(w, tid)
+        assert texts == [f"ok {i}" for i in range(3)] + [f"tak {n}.{i}" for n in range(3) for i in range(3)]

@@ -90,7 +90,7 @@ def test_console_shows_a_chat_with_its_messages() -> None:
     view = transfer_view(record, 5.0, [{"seq": 1, "from": "customer", "text": "Halo?"}])
     assert view["is_chat"] and view["heading"] == "Czat z klientem"
     assert view["status_label"] == "Nowy czat: przyjmij, aby odpisać"
-    assert view["messages"] == [{"role": "customer", "who": "Klient", "text": "Halo?"}]
+    assert view["messages"] == [{"role": "customer", "who": "Klient", "text": "Halo?", "seq": "1"}]
     assert chat_lines([{"from": "agent", "text": "Już sprawdzam"}])[0]["who"] == "Ty"
     phone = transfer_view({**record, "channel": "phone"}, 5.0)
     assert not phone["is_chat"] and phone["status_label"] == "Przychodzące połączenie"
