@@ -107,16 +107,20 @@ async def log_out(deps: AgentsDeps, agent_id: str) -> tuple[bool, str]:
     """Logging out ends the agent's shift: off duty (``go_offline``). Refused while a conversation is
     connected: once the console is closed, a chat customer would write to nobody; the agent ends it first
     (one click) and then logs out. In wrap-up it goes through (an agent who closed the tab instead would
-    stay "staffed" for good) and the conversation's outcome reads "logged out before choosing one"."""
-    async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S) as mine:  # not beside a wrap-up (a review)
+    stay "staffed" for good) and the conversation's outcome reads "logged out before choosing one".
+
+    It waits for a wrap-up being written (``one_wrap_up``, a review); after ``LEAVE_WAIT_S`` without the
+    claim (a wrap-up request that died holding it) it writes ``logged_out`` only where that request left no
+    outcome: one outcome either way, never two and never none (a later review)."""
+    async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S):
         state = await deps.agents.get(agent_id)
         if state is not None and state.reserved_for:  # busy, or gone offline during it (the API allows that)
             record = await deps.transfers.get(state.reserved_for)
             if record is not None and record.status == "connected":
                 return False, LOGOUT_REFUSED
-        if mine and state is not None and state.status == "wrap_up" and state.last_transfer:  # no outcome chosen:
-            await deps.transfers.update(state.last_transfer, outcome=LOGGED_OUT)  # the history says so
-            await note_in_history(deps, state.last_transfer, agent_id, LOGGED_OUT, "")
+        tid = state.last_transfer if state is not None and state.status == "wrap_up" else None  # no outcome chosen:
+        if tid and await deps.transfers.update_unset(tid, "outcome", LOGGED_OUT):  # the history says so
+            await note_in_history(deps, tid, agent_id, LOGGED_OUT, "")
         await _go_offline(deps, agent_id)
     return True, "Wylogowano. Status: Niedostępny."
 

@@ -87,6 +87,15 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+# Set a field only while it is unset (absent, or JSON null as ``create`` writes it): an HSETNX for this hash.
+_SET_UNSET = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur and cur ~= 'null' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+
 
 class TransferRecord(BaseModel):
     """Everything about one transfer; what the agent's briefing and console show. Extra keys allowed."""
@@ -168,6 +177,7 @@ class TransferStore:
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
         self._transition = redis.register_script(_TRANSITION)
         self._hold, self._let_go = redis.register_script(_HOLD), redis.register_script(_LET_GO)
+        self._set_unset = redis.register_script(_SET_UNSET)
 
     def _key(self, tid: str) -> str:
         return f"{self.prefix}transfer:{tid}"
@@ -246,6 +256,13 @@ class TransferStore:
         encoded: dict[Any, str] = {k: json.dumps(v, ensure_ascii=False) for k, v in fields.items()}
         await self.redis.hset(key, mapping=encoded)
         return True
+
+    async def update_unset(self, tid: str, field: str, value: Any) -> bool:
+        """Set ``field`` only if the record has none yet (in one step): False when it has one or is gone."""
+        if field in ("status", "tried_agents"):
+            raise ValueError("use transition() for the status and add_tried() for tried agents")
+        value_json = json.dumps(value, ensure_ascii=False)
+        return bool(await self._set_unset(keys=[self._key(tid)], args=[field, value_json]))
 
     async def add_tried(self, tid: str, agent_id: str) -> None:
         """Remember that ``agent_id`` was tried for this call (never ring them again for it)."""

@@ -113,7 +113,8 @@ def test_hanging_up_stops_the_queued_bot_audio(browser: Any) -> None:
         wait = WebDriverWait(browser, 20)
         wait.until(lambda d: page_state(d) == ("live", "1"))  # 10 s of bot audio scheduled
         browser.find_element(By.ID, "btn-hangup").click()
-        assert page_state(browser) == ("ended", "0")  # stopped on the click, 10 s before it would have ended
+        assert page_state(browser)[1] == "0"  # stopped on the click itself, 10 s before it would have ended
+        wait.until(lambda d: page_state(d) == ("ended", "0"))  # "ended" waits for the close handshake (onclose)
         wait.until(lambda d: any(m.get("type") == "hangup" for m in received))
     assert not [m for m in received if m.get("type") == "mark"], received
 

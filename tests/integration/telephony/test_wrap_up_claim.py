@@ -19,36 +19,47 @@ from redis.asyncio import Redis
 
 import telephony.console.actions as actions
 import telephony.console.api as api
-from telephony.console.deps import one_wrap_up
+from telephony.console.deps import WRAP_UP_HOLD_S, one_wrap_up
 from telephony.transfer.store import TransferStore
 from tests.integration.telephony.test_wrap_up_once import AGENTS, _chat_in_wrap_up
 from tests.support.live_chat import live_chat_world
+
+GUARD_S = 5.0  # a bound (under the clients' 10 s) on waits for what takes milliseconds; never decides the order
 
 
 @pytest.mark.parametrize("leave", ["console logout", "API off duty"])
 async def test_leaving_while_a_wrap_up_is_written_keeps_its_one_outcome(
     redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, leave: str
 ) -> None:
+    """The order is made, not hoped for: the wrap-up writes its note only once the leaving request has found
+    the claim taken (its ``hold`` answered no); a leaving request that takes no claim never gets there."""
     notes: list[tuple[str, str]] = []
-    writing = asyncio.Event()
-    original = api.note_in_history
+    writing, refused = asyncio.Event(), asyncio.Event()
+    original_note, original_hold = api.note_in_history, TransferStore.hold
+
+    async def watched_hold(self: TransferStore, key: str, token: str, ttl_s: int) -> bool:
+        taken = await original_hold(self, key, token, ttl_s)
+        if key == "wrap-up:anna" and not taken and writing.is_set():
+            refused.set()  # the leaving request came in while the wrap-up holds the claim
+        return taken
 
     async def slow_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
         notes.append(("wrap-up", outcome))
         writing.set()
-        await asyncio.sleep(0.3)  # a history write that takes a moment (Redis busy): the logout comes in now
-        await original(deps, tid, agent_id, outcome, note)
+        await asyncio.wait_for(refused.wait(), GUARD_S)  # the history write goes on after the logout came in
+        await original_note(deps, tid, agent_id, outcome, note)
 
     async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
         notes.append(("logout", outcome))
-        await original(deps, tid, agent_id, outcome, note)
+        await original_note(deps, tid, agent_id, outcome, note)
 
+    monkeypatch.setattr(TransferStore, "hold", watched_hold)
     monkeypatch.setattr(api, "note_in_history", slow_note)
     monkeypatch.setattr(actions, "note_in_history", counted_note)
     async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
         tid = await _chat_in_wrap_up(w)
         base = w.agents.base
-        async with httpx.AsyncClient(base_url=base, timeout=10) as console:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as console:
             login = await console.post("/agents/login", data={"token": "token-anna"}, headers={"Origin": base})
             assert login.status_code == 303
 
@@ -61,10 +72,46 @@ async def test_leaving_while_a_wrap_up_is_written_keeps_its_one_outcome(
             wrapped, left = await asyncio.gather(
                 w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"}), leave_while_writing()
             )
+        assert refused.is_set(), "the leaving request never waited for the wrap-up being written"
         assert wrapped.status_code == 200 and left.status_code in (200, 303)
         assert notes == [("wrap-up", "resolved")]  # the logout found the wrap-up done: no second outcome
         assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json()["outcome"] == "resolved"
         assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
+
+
+@pytest.mark.parametrize("written", [None, "resolved"])
+async def test_logging_out_past_a_dead_wrap_up_leaves_one_outcome(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: str | None
+) -> None:
+    """A wrap-up request that died holds the claim (``WRAP_UP_HOLD_S``); the logout waits ``LEAVE_WAIT_S``
+    for it, then goes anyway. It skipped its ``logged_out`` without the claim: a dead request that wrote no
+    outcome left the conversation with none. Now ``logged_out`` goes in only where there is no outcome yet."""
+    notes: list[str] = []
+    original_note = actions.note_in_history
+
+    async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
+        notes.append(outcome)
+        await original_note(deps, tid, agent_id, outcome, note)
+
+    monkeypatch.setattr(actions, "note_in_history", counted_note)
+    monkeypatch.setattr(actions, "LEAVE_WAIT_S", 0.2)  # how long it waits is not what this checks
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        tid = await _chat_in_wrap_up(w)
+        transfers = TransferStore(redis, prefix=w.prefix)
+        assert await transfers.hold("wrap-up:anna", "a-request-that-died", WRAP_UP_HOLD_S)
+        if written is not None:  # it died after writing the outcome, before making the agent available
+            assert await transfers.update(tid, outcome=written)
+        base = w.agents.base
+        async with httpx.AsyncClient(base_url=base, timeout=30) as console:
+            login = await console.post("/agents/login", data={"token": "token-anna"}, headers={"Origin": base})
+            assert login.status_code == 303
+            out = await console.post("/agents/logout", headers={"Origin": base})
+        assert (out.status_code, out.headers["location"]) == (303, "/agents/login")
+        assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json()["outcome"] == (written or "logged_out")
+        assert notes == ([] if written else ["logged_out"])  # one history note for one outcome, or none added
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
+    await redis.aclose()
 
 
 async def test_a_holder_slower_than_the_claim_does_not_free_the_next_holders(redis_url: str) -> None:
