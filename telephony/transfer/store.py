@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 
 from dialog.pii import mask, mask_transcript
 from telephony.agents.routing import queue_score
+from telephony.redis_scripts import RELEASE_OWN, TAKE_OWN
 
 TransferStatus = Literal[
     "waiting",
@@ -68,23 +69,6 @@ redis.call('HSET', KEYS[1], 'status', ARGV[1])
 for i = 4 + n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 if ARGV[1] ~= 'waiting' and ARGV[1] ~= 'ringing' then redis.call('ZREM', KEYS[2], ARGV[2]) end
 return {1, cur}
-"""
-
-# A short lock held by one request (KEYS: the key; ARGV: this holder's token, TTL s). Taken when free, or when it
-# already holds this token (the SET ran but its reply was lost and redis-py sent the script again).
-_HOLD = """
-local held = redis.call('GET', KEYS[1])
-if not held then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-  return 1
-end
-if held == ARGV[1] then return 1 end
-return 0
-"""
-# Let it go only while it still holds this token: a holder slower than the TTL must not free the next one's.
-_LET_GO = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
 """
 
 # Set a field only while it is unset (absent, or JSON null as ``create`` writes it): an HSETNX for this hash.
@@ -176,7 +160,7 @@ class TransferStore:
     ) -> None:
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
         self._transition = redis.register_script(_TRANSITION)
-        self._hold, self._let_go = redis.register_script(_HOLD), redis.register_script(_LET_GO)
+        self._hold, self._let_go = redis.register_script(TAKE_OWN), redis.register_script(RELEASE_OWN)
         self._set_unset = redis.register_script(_SET_UNSET)
 
     def _key(self, tid: str) -> str:
@@ -296,10 +280,6 @@ class TransferStore:
         """True exactly once per ``event_key`` (e.g. CallSid + event + SequenceNumber) across workers."""
         key = f"{self.prefix}event:{event_key}"
         return bool(await self.redis.set(key, "1", nx=True, ex=ttl_s or self.ttl_s))
-
-    async def forget(self, event_key: str) -> None:
-        """``first_time(event_key)`` is True again (a marker used as a short lock, released by its holder)."""
-        await self.redis.delete(f"{self.prefix}event:{event_key}")
 
     async def hold(self, key: str, token: str, ttl_s: int) -> bool:
         """A short lock on ``key`` for the holder of ``token`` (one request), across workers; it lapses after

@@ -22,32 +22,12 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from telephony.redis_scripts import RELEASE_OWN, TAKE_OWN
 from telephony.store_health import StoreHealth
 
 log = logging.getLogger(__name__)
 
 CLAIM_TTL_S = 60  # far longer than an answer (Twilio waits 15 s for one); a dead worker's claim lapses
-# Take the key when nobody holds it, or when it already holds this claim's token: Redis ran the SET but its
-# reply was lost (a connection reset, a failover), and redis-py sent the script again (a review: the retry read
-# its own claim as another worker's, and the call's only webhook was answered with a hang-up).
-_TAKE = """
-local held = redis.call('GET', KEYS[1])
-if not held then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-  return 1
-end
-if held == ARGV[1] then
-  return 1
-end
-return 0
-"""
-# Delete the key only while it still holds this claim's token (an expired claim taken again is another's).
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
 
 
 @dataclass(frozen=True)
@@ -67,8 +47,8 @@ class WebhookClaims:
     ) -> None:
         self.redis, self.prefix, self.ttl_s, self.health = redis, prefix, ttl_s, health
         self._local: set[str] = set()  # CallSids whose webhook this worker is answering right now
-        self._take_script = redis.register_script(_TAKE) if redis is not None else None
-        self._release = redis.register_script(_RELEASE) if redis is not None else None
+        self._take_script = redis.register_script(TAKE_OWN) if redis is not None else None
+        self._release = redis.register_script(RELEASE_OWN) if redis is not None else None
 
     def _key(self, call_sid: str) -> str:
         return f"{self.prefix}twilio:answering:{call_sid}"

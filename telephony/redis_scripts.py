@@ -1,0 +1,29 @@
+"""Lua scripts for a short lock owned by one request across workers (a webhook's claim, a wrap-up's hold).
+
+Why a script and a token: the lock is taken when free *or when it already holds this token* (Redis ran the SET,
+its reply was lost, and redis-py sent the script again: the retry must not read its own lock as another's), and
+released only while it still holds this token (a holder slower than the TTL must not free the next one's).
+"""
+
+from __future__ import annotations
+
+# KEYS: the lock's key. ARGV: this holder's token, TTL in seconds. Returns 1 when held by this token now.
+TAKE_OWN = """
+local held = redis.call('GET', KEYS[1])
+if not held then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+if held == ARGV[1] then
+  return 1
+end
+return 0
+"""
+
+# KEYS: the lock's key. ARGV: this holder's token. Deletes the key only while it holds this token.
+RELEASE_OWN = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
