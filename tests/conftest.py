@@ -6,6 +6,7 @@ developer runs instead (nothing is started then).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,3 +48,17 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _no_stderr_handler_outlives_its_test() -> Iterator[None]:
+    """A test that runs the CLI in-process (``infolinia check``) lets ``setup_logging`` put a StreamHandler on
+    the root logger, bound to the stderr pytest captured for that test; once that stream closed, every later
+    test's log record printed "Logging error: I/O operation on closed file" (a fresh-clone run). Such handlers
+    go when their test ends; pytest's own capture handlers (subclasses) are left to pytest."""
+    root = logging.getLogger()
+    before = set(root.handlers)
+    yield
+    for handler in list(root.handlers):
+        if type(handler) is logging.StreamHandler and handler not in before:
+            root.removeHandler(handler)
