@@ -16,6 +16,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -82,50 +83,59 @@ def _sid() -> str:
     return "CA" + uuid.uuid4().hex
 
 
-async def test_a_copy_on_another_worker_while_the_first_is_answered_gets_the_same_stream(redis_url: str) -> None:
+@dataclass
+class TwoWorkers:
+    """Worker A (its call records held until ``slow.go``) and worker B on one redis-server, and a client."""
+
+    slow: HeldRecords
+    a: str
+    b: str
+    redis_b: Redis
+    prefix: str
+    http: httpx.AsyncClient
+
+
+@asynccontextmanager
+async def two_workers(redis_url: str, copy_wait_s: float = 10.0) -> AsyncIterator[TwoWorkers]:
     prefix = f"wh{uuid.uuid4().hex[:8]}:"
     slow, other = HeldRecords(redis_url, prefix), RedisStore(redis_url, prefix)
     redis_a, redis_b = Redis.from_url(redis_url), Redis.from_url(redis_url)
-    sid = _sid()
     async with AsyncExitStack() as stack, httpx.AsyncClient(timeout=20.0) as http:
         a = await stack.enter_async_context(worker(slow, WebhookClaims(redis_a, prefix)))
-        b = await stack.enter_async_context(worker(other, WebhookClaims(redis_b, prefix)))
-        first = asyncio.create_task(webhook(http, a, sid))
-        await asyncio.wait_for(slow.writing.wait(), 10.0)  # worker A is answering the call
-        copy = asyncio.create_task(webhook(http, b, sid))  # Twilio's retry: what B answers reaches the caller
-        await asyncio.sleep(0.3)
-        assert not copy.done()  # was <Hangup/> at once: the caller dropped
-        slow.go.set()
-        url = await first
-        assert "/twilio/stream/" in url and await copy == url  # one single-use stream: one stream at most
-        assert await webhook(http, b, sid) == url  # the record answers later copies the same until it comes
-        assert await redis_b.keys(prefix + "twilio:answering:*") == []  # the claim went with the answer
-        assert await webhook(http, b, _sid()) not in ("hangup", "fallback", url)  # another call, either worker
+        b = await stack.enter_async_context(worker(other, WebhookClaims(redis_b, prefix), copy_wait_s=copy_wait_s))
+        yield TwoWorkers(slow, a, b, redis_b, prefix, http)
     for closing in (slow, other):
         await closing.close()
     for client in (redis_a, redis_b):
         await client.aclose()
+
+
+async def test_a_copy_on_another_worker_while_the_first_is_answered_gets_the_same_stream(redis_url: str) -> None:
+    sid = _sid()
+    async with two_workers(redis_url) as w:
+        first = asyncio.create_task(webhook(w.http, w.a, sid))
+        await asyncio.wait_for(w.slow.writing.wait(), 10.0)  # worker A is answering the call
+        copy = asyncio.create_task(webhook(w.http, w.b, sid))  # Twilio's retry: what B answers reaches the caller
+        await asyncio.sleep(0.3)
+        assert not copy.done()  # was <Hangup/> at once: the caller dropped
+        w.slow.go.set()
+        url = await first
+        assert "/twilio/stream/" in url and await copy == url  # one single-use stream: one stream at most
+        assert await webhook(w.http, w.b, sid) == url  # the record answers later copies the same until it comes
+        assert await w.redis_b.keys(w.prefix + "twilio:answering:*") == []  # the claim went with the answer
+        assert await webhook(w.http, w.b, _sid()) not in ("hangup", "fallback", url)  # another call, either worker
 
 
 async def test_a_copy_whose_first_answer_never_comes_gets_the_fallback(redis_url: str) -> None:
     """The first copy's worker hangs (its record never written): the copy answers with the apology and a human
     after ``copy_wait_s``, within Twilio's 15 s, never a hang-up."""
-    prefix = f"wh{uuid.uuid4().hex[:8]}:"
-    slow, other = HeldRecords(redis_url, prefix), RedisStore(redis_url, prefix)
-    redis_a, redis_b = Redis.from_url(redis_url), Redis.from_url(redis_url)
     sid = _sid()
-    async with AsyncExitStack() as stack, httpx.AsyncClient(timeout=20.0) as http:
-        a = await stack.enter_async_context(worker(slow, WebhookClaims(redis_a, prefix)))
-        b = await stack.enter_async_context(worker(other, WebhookClaims(redis_b, prefix), copy_wait_s=0.5))
-        first = asyncio.create_task(webhook(http, a, sid))
-        await asyncio.wait_for(slow.writing.wait(), 10.0)
-        assert await webhook(http, b, sid) == "fallback"
-        slow.go.set()
+    async with two_workers(redis_url, copy_wait_s=0.5) as w:
+        first = asyncio.create_task(webhook(w.http, w.a, sid))
+        await asyncio.wait_for(w.slow.writing.wait(), 10.0)
+        assert await webhook(w.http, w.b, sid) == "fallback"
+        w.slow.go.set()
         await first
-    for closing in (slow, other):
-        await closing.close()
-    for client in (redis_a, redis_b):
-        await client.aclose()
 
 
 class HeldMemory(MemoryStore):
