@@ -14,7 +14,7 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from telephony.chat.handoff import ChatHandoff
-from telephony.chat.store import visible
+from telephony.chat.store import readable
 from telephony.chat.stream import ChatWatch
 
 MAX_TEXT = 2000
@@ -39,10 +39,7 @@ class ChatRequest(BaseModel):
     @classmethod
     def _not_blank(cls, v: str) -> str:
         """Read as the agent and the bot's transcript will show it (``chat.store.visible``)."""
-        v = visible(v)
-        if not v.strip():
-            raise ValueError("text must not be empty")
-        return v
+        return readable(v, "text must not be empty")
 
 
 class TransferOut(BaseModel):

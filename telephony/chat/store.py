@@ -42,6 +42,14 @@ def visible(text: str) -> str:
     return _HIDDEN.sub("", _BREAKS.sub("\n", text))
 
 
+def readable(text: str, empty: str) -> str:
+    """``visible(text)`` for a request model's validator; ``empty`` is the 422's message when nothing is left."""
+    shown = visible(text)
+    if not shown.strip():
+        raise ValueError(empty)
+    return shown
+
+
 # KEYS: transfer hash, queue zset. ARGV: tid, agent id as stored (JSON), connected_at (JSON).
 # Returns 1 when accepted, 0 when the offer no longer stands (status or agent changed).
 _ACCEPT = """

@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from telephony.chat.handoff import ChatHandoff
-from telephony.chat.store import visible
+from telephony.chat.store import readable
 
 MAX_TEXT = 2000
 
@@ -29,10 +29,7 @@ class MessageBody(BaseModel):
     @classmethod
     def _visible(cls, v: str) -> str:
         """As the customer will read it (``chat.store.visible``); nothing left of it is a 422, not a blank line."""
-        v = visible(v)
-        if not v.strip():
-            raise ValueError("text has nothing to read")
-        return v
+        return readable(v, "text has nothing to read")
 
 
 def _handoff(deps: Any) -> ChatHandoff:
