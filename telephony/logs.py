@@ -21,8 +21,10 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -105,6 +107,43 @@ def _mask_value(value: Any) -> Any:
     if isinstance(value, int | float | bool) or value is None:
         return value
     return mask(str(value))
+
+
+LOG_EVERY_S = 10.0  # a flood of one kind of refusal: one line per this many seconds
+
+
+@dataclass
+class _Window:
+    since: float  # when its last line was written
+    held: int = 0  # lines not written since
+
+
+class LogThrottle:
+    """At most one line per ``key`` per ``every_s``; the next line written says how many were held back.
+
+    Why: a refusal's line (a forged webhook, a stream with a bad token, a full house) is one per request, and a
+    flood of 2,000 requests wrote 2,000 lines that buried everything else. The first of a kind is always
+    written at once; ``key`` names the reason (a fixed set: a key per client would grow without bound). Lines
+    held back at the end of a flood are told only by that key's next line. One per process, event loop only.
+    """
+
+    def __init__(self, every_s: float = LOG_EVERY_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every_s, self.clock = every_s, clock
+        self._windows: dict[str, _Window] = {}
+
+    def warning(self, logger: logging.Logger, key: str, msg: str, *args: object) -> bool:
+        """``logger.warning(msg, *args)`` unless ``key`` was logged within ``every_s``; True when written."""
+        now = self.clock()
+        window = self._windows.get(key)
+        if window is not None and now - window.since < self.every_s:
+            window.held += 1
+            return False
+        if window is not None and window.held:
+            msg += " (and %d more like it in the last %.0f s, not logged)"
+            args = (*args, window.held, now - window.since)
+        self._windows[key] = _Window(now)
+        logger.warning(msg, *args)
+        return True
 
 
 def setup_logging(level: str | int = "INFO", json: bool = True) -> logging.Handler:

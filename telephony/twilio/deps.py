@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from dialog.ports import KeyValueStore
 from telephony.call.admission import Admission
+from telephony.logs import LogThrottle
 from telephony.ports import AudioChannel, CallControl, CallStarted
 from telephony.spool import Spool
 from telephony.twilio.claims import WebhookClaims
@@ -48,3 +49,5 @@ class TwilioDeps:
     spool: Spool | None = None  # final statuses wait here while the store is down (None: only logged)
     # one answer per CallSid at a time, across the workers with Redis (the default: this worker alone)
     claims: WebhookClaims = field(default_factory=WebhookClaims)
+    # the refusals' warnings (forged webhooks, bad streams, full lines): one line per reason per 10 s in a flood
+    refusal_logs: LogThrottle = field(default_factory=LogThrottle)

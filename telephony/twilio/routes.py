@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request, Response, WebSocket
 from starlette.datastructures import FormData
 
 from dialog import catalogue
-from telephony.logs import call_context
+from telephony.logs import LogThrottle, call_context
 from telephony.ports import CallStarted
 from telephony.twilio.copies import answer_of_first, answer_of_record
 from telephony.twilio.deps import TwilioDeps
@@ -49,7 +49,7 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
 
     @router.post(VOICE_PATH)
     async def twilio_voice(request: Request) -> Response:
-        form = await _signed_form(request, verifier)
+        form = await _signed_form(request, verifier, deps.refusal_logs)
         if isinstance(form, Response):
             return form
         with call_context(str(form.get("CallSid", "")) or None):
@@ -58,7 +58,7 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
 
     @router.post(STATUS_PATH)
     async def twilio_status(request: Request) -> Response:
-        form = await _signed_form(request, verifier)
+        form = await _signed_form(request, verifier, deps.refusal_logs)
         if isinstance(form, Response):
             return form
         await apply_status_form(deps, form)
@@ -66,7 +66,7 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
 
     @router.websocket(STREAM_PATH, name=STREAM_ROUTE_NAME)
     async def twilio_stream(websocket: WebSocket, token: str) -> None:
-        record = await _admit_stream(websocket, token, verifier, tokens)
+        record = await _admit_stream(websocket, token, verifier, tokens, deps.refusal_logs)
         if record is None:
             _event(deps, "stream_refused")
             return
@@ -111,12 +111,14 @@ async def _voice_twiml(
             _event(deps, "replayed")
             return copy
     if not CALL_SID_RE.fullmatch(str(form.get("CallSid", ""))):
-        log.warning("voice webhook without a valid CallSid: answering with the fallback TwiML")
+        deps.refusal_logs.warning(
+            log, "no CallSid", "voice webhook without a valid CallSid: answering with the fallback"
+        )
         _event(deps, "webhook_error")
         return _fallback(deps)
     line = deps.admission.admit(str(form.get("CallSid"))) if deps.admission is not None else None
     if deps.admission is not None and line is None:
-        log.warning("all lines busy (or draining): the call goes to the fallback number")
+        deps.refusal_logs.warning(log, "busy", "all lines busy (or draining): the call goes to the fallback number")
         _event(deps, "refused")
         return _busy(deps)
     try:
@@ -146,8 +148,9 @@ def _fallback(deps: TwilioDeps) -> str:
     return fallback_twiml(deps.fallback_number, _fallback_apology(deps), voice=deps.say_voice)
 
 
-async def _signed_form(request: Request, verifier: TwilioSignatureVerifier) -> FormData | Response:
-    """The webhook's form if its signature is valid for our public URL, else the refusal to send."""
+async def _signed_form(request: Request, verifier: TwilioSignatureVerifier, quiet: LogThrottle) -> FormData | Response:
+    """The webhook's form if its signature is valid for our public URL, else the refusal to send (its warning
+    throttled by ``quiet``: a flood of forged webhooks wrote one line each)."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -158,7 +161,10 @@ async def _signed_form(request: Request, verifier: TwilioSignatureVerifier) -> F
     form = parse_form(b"".join(chunks))
     signature = request.headers.get(SIGNATURE_HEADER)
     if not verifier.verify_form(request.url.path, request.url.query, form, signature):
-        log.warning("%s: refused a request with a %s signature", request.url.path, "bad" if signature else "missing")
+        kind = "bad" if signature else "missing"
+        quiet.warning(
+            log, f"{request.url.path} {kind}", "%s: refused a request with a %s signature", request.url.path, kind
+        )
         return Response(status_code=403)
     return form
 
@@ -195,7 +201,7 @@ def _fallback_apology(deps: TwilioDeps) -> str:
 
 
 async def _admit_stream(
-    websocket: WebSocket, token: str, verifier: TwilioSignatureVerifier, tokens: StreamTokens
+    websocket: WebSocket, token: str, verifier: TwilioSignatureVerifier, tokens: StreamTokens, quiet: LogThrottle
 ) -> dict[str, object] | None:
     """Signature first (so an unsigned request cannot burn a token), then the single-use token.
 
@@ -213,7 +219,8 @@ async def _admit_stream(
             code = WS_INTERNAL_ERROR
     await websocket.accept()
     if record is None:
-        log.warning("stream refused: %s", "bad token" if signed else "bad or missing signature")
+        reason = "bad token" if signed else "bad or missing signature"
+        quiet.warning(log, f"stream {reason}", "stream refused: %s", reason)
         await websocket.close(code=code)
     return record
 
