@@ -96,7 +96,8 @@ class KeyValueStore(Protocol):
     async def delete(self, key: str) -> None: ...
 
     async def pop(self, key: str) -> dict[str, Any] | None:
-        """Get and delete atomically (single-use tokens)."""
+        """Get and delete atomically (single-use tokens); a pop whose reply was lost and that the client sent
+        again gets what it took, never None (it would read as another taker's)."""
         ...
 
     async def ping(self) -> bool: ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -73,13 +74,36 @@ class MemoryStore:
         return sum(1 for key in list(self._data) if self._live(key) is not None)
 
 
+# KEYS: the key, its receipt. ARGV: this pop's id, the receipt's TTL. The value (the key goes, the receipt keeps
+# it under this pop's id), or the value this very pop took when run again, or nil.
+POP_ONCE = """
+local value = redis.call('GET', KEYS[1])
+if value then
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[2], ARGV[1] .. ':' .. value, 'EX', ARGV[2])
+  return value
+end
+local receipt = redis.call('GET', KEYS[2])
+local mine = ARGV[1] .. ':'
+if receipt and string.sub(receipt, 1, #mine) == mine then
+  return string.sub(receipt, #mine + 1)
+end
+return false
+"""
+POP_RECEIPT_S = 30  # a retry comes within 0.3 s, behind Sentinel within its failover wait (10 s)
+
+
 class RedisStore:
     """Redis adapter: JSON values, per-key TTL, every key under ``prefix`` so one Redis can serve several
-    deployments. ``pop`` is GETDEL, atomic on the server (Redis >= 6.2)."""
+    deployments. ``pop`` is atomic on the server, and the same pop run again gets what it took (a script
+    leaving a short receipt): it was GETDEL, and when its reply was lost redis-py sent it again, which found
+    the key gone. A stream token popped so read as spent: the call's only stream was refused, its caller sent
+    to the fallback and its line held for ``reserve_s``."""
 
     def __init__(self, url: str, prefix: str = "infolinia:", client: Redis | None = None) -> None:
         self.prefix = prefix
         self._redis: Redis = client or connect_redis(url)
+        self._pop_once = self._redis.register_script(POP_ONCE)
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}{key}"
@@ -101,7 +125,8 @@ class RedisStore:
         await self._redis.delete(self._key(key))
 
     async def pop(self, key: str) -> dict[str, Any] | None:
-        return self._load(await self._redis.getdel(self._key(key)))
+        keys = [self._key(key), self._key(f"pop-receipt:{key}")]
+        return self._load(await self._pop_once(keys=keys, args=[uuid.uuid4().hex, POP_RECEIPT_S]))
 
     async def ping(self) -> bool:
         """Health check for /readyz: False instead of an exception when Redis is down."""

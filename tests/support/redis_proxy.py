@@ -11,11 +11,13 @@ import asyncio
 
 
 class LoseOneReply:
-    """Forwards to ``host:port``; closes the client's connection instead of passing on the first integer reply
-    (``:<n>``) to an ``EVALSHA`` (``dropped`` is then True). ``start`` gives the port to connect to."""
+    """Forwards to ``host:port``; closes the client's connection instead of passing on the first reply starting
+    with ``reply`` (by default an integer, ``:<n>``) to one of ``commands`` (by default ``EVALSHA``); ``dropped``
+    is then True. ``start`` gives the port to connect to."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, commands: tuple[bytes, ...] = (b"EVALSHA",), reply: bytes = b":") -> None:
         self.host, self.port, self.dropped = host, port, False
+        self.commands, self.reply = commands, reply
         self.server: asyncio.Server | None = None
 
     async def start(self) -> int:
@@ -28,11 +30,11 @@ class LoseOneReply:
 
     async def _client(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         redis_r, redis_w = await asyncio.open_connection(self.host, self.port)
-        evalsha = asyncio.Event()  # the last command forwarded was an EVALSHA
+        evalsha = asyncio.Event()  # the last command forwarded was one of ``commands``
 
         async def up() -> None:
             while data := await client_r.read(65536):
-                if b"EVALSHA" in data.upper():
+                if any(command in data.upper() for command in self.commands):
                     evalsha.set()
                 redis_w.write(data)
                 await redis_w.drain()
@@ -40,7 +42,7 @@ class LoseOneReply:
 
         async def down() -> None:
             while data := await redis_r.read(65536):
-                if evalsha.is_set() and not self.dropped and data.startswith(b":"):
+                if evalsha.is_set() and not self.dropped and data.startswith(self.reply):
                     self.dropped = True  # Redis applied it; the client's connection breaks before the answer
                     client_w.close()
                     redis_w.close()
