@@ -77,12 +77,23 @@ async def go_offline(deps: AgentsDeps, agent_id: str) -> str | None:
     of waiting out its offer with nobody at the screen. A call or chat already connected stays theirs (it
     ends to wrap-up). Returns the previous status; None for an unknown agent. Leaving wrap-up ends it, so it
     waits for a wrap-up being written (``one_wrap_up``): that one then ends as written, not refused after
-    writing its outcome; after ``LEAVE_WAIT_S`` (a wrap-up request that died) the agent leaves anyway."""
+    writing its outcome; after ``LEAVE_WAIT_S`` (a wrap-up request that died) the agent leaves anyway. A
+    wrap-up left without an outcome gets ``logged_out``, as at a logout (off duty wrote none: a review)."""
     async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S):
         return await _go_offline(deps, agent_id)
 
 
+async def _close_wrap_up(deps: AgentsDeps, agent_id: str) -> None:
+    """Leaving (logout, off duty) in wrap-up closes it: ``logged_out`` and its history note, only where no
+    outcome was written (by a wrap-up request that died after writing it): one outcome, never two or none."""
+    state = await deps.agents.get(agent_id)
+    tid = state.last_transfer if state is not None and state.status == "wrap_up" else None
+    if tid and await deps.transfers.update_unset(tid, "outcome", LOGGED_OUT):  # the history says so
+        await note_in_history(deps, tid, agent_id, LOGGED_OUT, "")
+
+
 async def _go_offline(deps: AgentsDeps, agent_id: str) -> str | None:
+    await _close_wrap_up(deps, agent_id)
     previous = await deps.agents.set_status(agent_id, "offline")  # leaving is always allowed
     if previous is None:
         return None
@@ -118,10 +129,7 @@ async def log_out(deps: AgentsDeps, agent_id: str) -> tuple[bool, str]:
             record = await deps.transfers.get(state.reserved_for)
             if record is not None and record.status == "connected":
                 return False, LOGOUT_REFUSED
-        tid = state.last_transfer if state is not None and state.status == "wrap_up" else None  # no outcome chosen:
-        if tid and await deps.transfers.update_unset(tid, "outcome", LOGGED_OUT):  # the history says so
-            await note_in_history(deps, tid, agent_id, LOGGED_OUT, "")
-        await _go_offline(deps, agent_id)
+        await _go_offline(deps, agent_id)  # a wrap-up without an outcome: "logged_out" (``_close_wrap_up``)
     return True, "Wylogowano. Status: Niedostępny."
 
 

@@ -114,6 +114,38 @@ async def test_logging_out_past_a_dead_wrap_up_leaves_one_outcome(
     await redis.aclose()
 
 
+@pytest.mark.parametrize("way", ["API", "console"])
+async def test_going_off_duty_in_wrap_up_closes_it_as_a_logout_does(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    """Off duty (``PUT /v1/agents/{id}/status`` offline, or the console's „Niedostępny”) ended a wrap-up with
+    no outcome and no history note: the conversation read as never closed. A logout writes ``logged_out``;
+    leaving duty is the same leaving."""
+    notes: list[str] = []
+    original_note = actions.note_in_history
+
+    async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
+        notes.append(outcome)
+        await original_note(deps, tid, agent_id, outcome, note)
+
+    monkeypatch.setattr(actions, "note_in_history", counted_note)
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        tid = await _chat_in_wrap_up(w)
+        if way == "API":
+            off = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "offline"})
+            assert off.status_code == 200 and off.json()["previous"] == "wrap_up", off.text
+        else:
+            base = w.agents.base
+            async with httpx.AsyncClient(base_url=base, timeout=30) as console:
+                login = await console.post("/agents/login", data={"token": "token-anna"}, headers={"Origin": base})
+                assert login.status_code == 303
+                off = await console.post("/agents/status", data={"status": "offline"}, headers={"Origin": base})
+                assert off.status_code in (200, 303), off.text
+        assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json()["outcome"] == "logged_out"
+        assert notes == ["logged_out"]
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
+
+
 async def test_a_holder_slower_than_the_claim_does_not_free_the_next_holders(redis_url: str) -> None:
     redis = Redis.from_url(redis_url, decode_responses=True)
     deps = SimpleNamespace(transfers=TransferStore(redis, prefix="claimtest:"))
