@@ -73,8 +73,8 @@ async def _transfer(deps: AgentsDeps, state: AgentState) -> dict[str, Any] | Non
     if record.transcript:
         await deps.audit.record(state.id, "transfer", record.tid, "console")
     chat = deps.chat if record.channel == "chat" else None
-    messages = [] if chat is None else await chat.messages(record.tid, last=PANEL_MESSAGES)
-    view = transfer_view(record.context(), deps.clock(), messages)
+    messages, customers = ([], 0) if chat is None else await chat.window(record.tid, last=PANEL_MESSAGES)
+    view = transfer_view(record.context(), deps.clock(), messages, customers)
     view["earlier"] = await _earlier(deps, record.caller, record.session_id)
     view["kept"] = MAX_MESSAGES  # what the history will have of a long chat ("Wcześniejszych wiadomości")
     return view

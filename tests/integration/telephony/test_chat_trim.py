@@ -65,6 +65,7 @@ async def test_a_chat_longer_than_redis_keeps_is_trimmed_and_still_reads_right(r
             panel = json.dumps((await console.get("/agents/panels")).json(), ensure_ascii=False)
         assert f"Wcześniejszych wiadomości: {PAST + 3 - PANEL_MESSAGES} " in panel
         assert f"linia {PAST - PANEL_MESSAGES + 2}." in panel and f"linia {PAST - PANEL_MESSAGES + 1}." not in panel
+        assert f'data-customers=\\"{PAST + 1}\\"' in panel  # all the customer's lines: the tab title counts by it
 
         # the history: the kept messages, after a line saying how many earlier ones are not kept
         assert (await w.agent("POST", f"/v1/chats/{tid}/end", "anna")).status_code == 200
@@ -89,8 +90,11 @@ async def test_a_chat_live_across_the_upgrade_keeps_its_numbering(redis_url: str
         rows = [json.dumps({"from": "customer", "text": f"stara {i}", "at": 1.0}) for i in range(3)]
         await redis.rpush("trimtest:chat:t1:messages", *rows)
         assert [m["seq"] for m in await log.since("t1", after=1)] == [2, 3]
+        assert (await log.window("t1")).customers == 3
         assert (await log.append("t1", "agent", "Dzień dobry.", 2.0))["seq"] == 4
-        assert [(m["seq"], m["text"]) for m in await log.since("t1", after=2)] == [(3, "stara 2"), (4, "Dzień dobry.")]
+        assert (await log.append("t1", "customer", "Dzień dobry!", 3.0))["seq"] == 5
+        assert (await log.window("t1", last=1)).customers == 4
+        assert [m["seq"] for m in await log.since("t1", after=2)] == [3, 4, 5]
         assert await log.since("t1", after=10**30) == []  # a client's absurd seq is nothing new, not an error
     finally:
         await redis.delete(*[k async for k in redis.scan_iter("trimtest:*")])
