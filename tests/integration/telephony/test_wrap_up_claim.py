@@ -215,6 +215,48 @@ async def test_a_wrap_up_slower_than_the_logout_s_wait_writes_nothing_after_it(
         assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
 
 
+async def test_a_wrap_up_that_wrote_before_the_logout_took_over_keeps_its_outcome(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other side of the take-over: a slow wrap-up that wrote its outcome before the logout took the claim
+    over keeps it (the logout adds no ``logged_out``), and is answered 200 with the agent's status now (off
+    duty), not the 409 it got after writing (nothing told its caller the outcome was in)."""
+    notes: list[str] = []
+    wrote, left = asyncio.Event(), asyncio.Event()
+    original_finish, original_note = AgentRepo.finish_wrap_up, actions.note_in_history
+
+    async def stalled_finish(self: AgentRepo, agent_id: str) -> bool:
+        wrote.set()  # the outcome and its note are written; the leaving request goes now
+        await asyncio.wait_for(left.wait(), GUARD_S)
+        return await original_finish(self, agent_id)
+
+    async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
+        notes.append(outcome)
+        await original_note(deps, tid, agent_id, outcome, note)
+
+    monkeypatch.setattr(actions, "LEAVE_WAIT_S", 0.2)  # how long it waits is not what this checks
+    monkeypatch.setattr(api, "note_in_history", counted_note)
+    monkeypatch.setattr(actions, "note_in_history", counted_note)
+    monkeypatch.setattr(AgentRepo, "finish_wrap_up", stalled_finish)
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        tid = await _chat_in_wrap_up(w)
+
+        async def leave_once_written() -> httpx.Response:
+            await wrote.wait()
+            gone = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "offline"})
+            left.set()
+            return gone
+
+        wrapped, gone = await asyncio.gather(
+            w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"}), leave_once_written()
+        )
+        assert gone.status_code == 200
+        assert wrapped.status_code == 200 and wrapped.json()["status"] == "offline", wrapped.text
+        assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json()["outcome"] == "resolved"
+        assert notes == ["resolved"]
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
+
+
 async def test_a_holder_slower_than_the_claim_does_not_free_the_next_holders(redis_url: str) -> None:
     redis = Redis.from_url(redis_url, decode_responses=True)
     deps = SimpleNamespace(transfers=TransferStore(redis, prefix="claimtest:"))
