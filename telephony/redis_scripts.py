@@ -2,7 +2,9 @@
 
 Why a script and a token: the lock is taken when free *or when it already holds this token* (Redis ran the SET,
 its reply was lost, and redis-py sent the script again: the retry must not read its own lock as another's), and
-released only while it still holds this token (a holder slower than the TTL must not free the next one's).
+released only while it still holds this token (a holder slower than the TTL must not free the next one's). What
+the holder writes under the lock is written only while it still holds it (``WRITE_OWN``): one that lost it (taken
+over by a logout that waited long enough, or lapsed) must not write after whoever took it.
 """
 
 from __future__ import annotations
@@ -26,4 +28,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
+"""
+
+# KEYS: the lock's key, a hash to write. ARGV: this holder's token, then field, value pairs.
+# Returns 1 when this token holds the lock (the fields written, if the hash exists), 0 when it lost it.
+WRITE_OWN = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('HSET', KEYS[2], unpack(ARGV, 2))
+end
+return 1
 """

@@ -26,7 +26,7 @@ from dialog.ports import Outcome, Transfer
 from telephony.agents import events as ev
 from telephony.agents.waits import estimate_wait_s, wait_phrase
 from telephony.chat.handoff_core import ChatConfig, HandoffCore, HandoffParts
-from telephony.chat.store import MAX_MESSAGES
+from telephony.chat.store import MAX_MESSAGES, ChatWindow
 from telephony.transfer.store import TransferRecord, chat_key, new_transfer_id
 
 __all__ = ["ACTIVE", "Accepted", "ChatConfig", "ChatHandoff", "HandoffParts"]
@@ -116,6 +116,10 @@ class ChatHandoff(HandoffCore):
     async def messages(self, tid: str, after: int = 0, last: int = MAX_MESSAGES) -> list[dict[str, Any]]:
         """The hand-off's messages with ``seq > after`` (customer, agent and system lines), at most the ``last``."""
         return await self.p.log.since(tid, after, last)
+
+    async def window(self, tid: str, last: int) -> ChatWindow:
+        """The hand-off's ``last`` messages and how many the customer wrote in all (the console's panel)."""
+        return await self.p.log.window(tid, 0, last)
 
     async def replied(self, tid: str) -> int:
         """The ``seq`` of the agent's latest message (0: none yet): the customer's message rate counts from it."""

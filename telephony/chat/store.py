@@ -3,12 +3,17 @@
 The hand-off itself is an ordinary ``TransferRecord`` (``channel="chat"``) in the ordinary queue
 (``telephony/transfer/store.py``), so phone callers and chats wait in one line, in one order. Added here:
 
-- ``chat:<tid>:messages`` list of JSON messages ``{"seq", "from", "text", "at", "agent"}``; ``seq`` is
-  the list length after the push (RPUSH is atomic), so every worker numbers messages the same way and a
-  client resumes with "after seq N". Texts are stored with personal data masked (``dialog.pii``), like the
-  dialog sessions and the transfer record: a PESEL, card or IBAN typed into a live chat is not kept in
-  Redis for the transfer retention nor shown to whoever opens the hand-off later. What an agent needs
-  stays readable: the order id (``keep``); the caller's number is not in the messages, it is on the record.
+- ``chat:<tid>:messages`` list of JSON messages ``{"from", "text", "at", "agent"}``, the last ``MAX_MESSAGES``
+  only: a long chat no longer grows in Redis without bound (the fifth hostile probe's review).
+- ``chat:<tid>:count`` hash: ``all`` the messages ever written to the hand-off, kept or trimmed, and the
+  ``customer``'s (the console's tab title counts the lines not seen yet by it, past the panel's). A message's
+  ``seq`` is ``all`` after its push (one script: count, push and trim at once), so every worker numbers
+  messages the same way, a client resumes with "after seq N" past the trim, and the messages no longer kept
+  are ``all`` minus the list's length (the console's "N earlier messages", the history's note of them).
+  Texts are stored with personal data masked (``dialog.pii``), like the dialog sessions and the transfer
+  record: a PESEL, card or IBAN typed into a live chat is not kept in Redis for the transfer retention nor
+  shown to whoever opens the hand-off later. What an agent needs stays readable: the order id (``keep``);
+  the caller's number is not in the messages, it is on the record.
 - ``chat:<tid>:replied`` the ``seq`` of the agent's latest message: the customer's message rate is counted per
   reply (``Limiter.hit_handoff``), so a long talk is not refused for what the customer wrote before the answer.
 - accept: ``ringing -> connected`` only while the offer still names this agent. The transfer store's
@@ -21,13 +26,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from dialog.pii import mask
 from telephony.transfer.store import TransferRecord, TransferStore
 
 Sender = Literal["customer", "agent", "system"]
-MAX_MESSAGES = 500  # per hand-off: a chat that long is a case for e-mail; older messages are dropped
+MAX_MESSAGES = 500  # kept per hand-off in Redis: a chat that long is a case for e-mail; older ones are dropped
 # Control characters (a NUL, a bell) and the bidi overrides and isolates: U+202E showed a customer's words
 # reversed in the agent's console, so they could read as something else (the fifth hostile probe).
 # Line feeds and tabs stay; "\r\n" becomes a line feed.
@@ -50,6 +55,58 @@ def readable(text: str, empty: str) -> str:
     return shown
 
 
+# The customer's messages in a list, counted once for a hand-off from before the count (a chat live across an
+# upgrade): its list is all it has.
+_CUSTOMERS_IN = """
+local function customers_in(key)
+  local n = 0
+  for _, row in ipairs(redis.call('LRANGE', key, 0, -1)) do
+    if cjson.decode(row)['from'] == 'customer' then n = n + 1 end
+  end
+  return n
+end
+"""
+
+# KEYS: messages list, count hash. ARGV: message JSON, its sender, how many to keep, TTL in seconds.
+# Returns the message's seq.
+_APPEND = (
+    _CUSTOMERS_IN
+    + """
+if redis.call('HEXISTS', KEYS[2], 'all') == 0 then
+  redis.call('HSET', KEYS[2], 'all', redis.call('LLEN', KEYS[1]), 'customer', customers_in(KEYS[1]))
+end
+local seq = redis.call('HINCRBY', KEYS[2], 'all', 1)
+if ARGV[2] == 'customer' then redis.call('HINCRBY', KEYS[2], 'customer', 1) end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return seq
+"""
+)
+
+# KEYS: messages list, count hash. ARGV: after (a seq), last (how many at most). Returns {the seq before the
+# first row returned, the rows, the customer's messages ever}: the messages with seq > after, at most the last.
+_SINCE = (
+    _CUSTOMERS_IN
+    + """
+local len = redis.call('LLEN', KEYS[1])
+local counts = redis.call('HMGET', KEYS[2], 'all', 'customer')
+local dropped = (tonumber(counts[1]) or len) - len
+local start = math.min(len, math.max(0, tonumber(ARGV[1]) - dropped, len - tonumber(ARGV[2])))
+return {dropped + start, redis.call('LRANGE', KEYS[1], start, -1), tonumber(counts[2]) or customers_in(KEYS[1])}
+"""
+)
+
+
+class ChatWindow(NamedTuple):
+    """A hand-off's latest messages, and how many the customer wrote in all (kept or trimmed): the console's
+    tab title counts the lines the agent has not seen by it, the panel showing only the last ones."""
+
+    messages: list[dict[str, Any]]
+    customers: int
+
+
 # KEYS: transfer hash, queue zset. ARGV: tid, agent id as stored (JSON), connected_at (JSON).
 # Returns 1 when accepted, 0 when the offer no longer stands (status or agent changed).
 _ACCEPT = """
@@ -67,6 +124,7 @@ class ChatLog:
     def __init__(self, transfers: TransferStore) -> None:
         self.transfers, self.redis = transfers, transfers.redis
         self._accept = transfers.redis.register_script(_ACCEPT)
+        self._append, self._since = transfers.redis.register_script(_APPEND), transfers.redis.register_script(_SINCE)
 
     def _key(self, tid: str, what: str = "messages") -> str:
         return f"{self.transfers.prefix}chat:{tid}:{what}"
@@ -85,24 +143,30 @@ class ChatLog:
         message: dict[str, Any] = {"from": sender, "text": mask(visible(text), keep), "at": round(at, 3)}
         if agent:
             message["agent"] = agent
-        key = self._key(tid)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(key, json.dumps(message, ensure_ascii=False))
-            pipe.expire(key, self.transfers.ttl_s)
-            length, _ = await pipe.execute()
+        keys = [self._key(tid), self._key(tid, "count")]
+        row = json.dumps(message, ensure_ascii=False)
+        seq = int(await self._append(keys=keys, args=[row, sender, MAX_MESSAGES, self.transfers.ttl_s]))
         if sender == "agent":  # the agent answered: the customer's next messages count afresh
-            await self.redis.set(self._key(tid, "replied"), int(length), ex=self.transfers.ttl_s)
-        return {"seq": int(length), **message}
+            await self.redis.set(self._key(tid, "replied"), seq, ex=self.transfers.ttl_s)
+        return {"seq": seq, **message}
 
     async def replied(self, tid: str) -> int:
         """The ``seq`` of the agent's latest message in the hand-off ``tid``; 0 before the first."""
         return int(await self.redis.get(self._key(tid, "replied")) or 0)
 
     async def since(self, tid: str, after: int = 0, last: int = MAX_MESSAGES) -> list[dict[str, Any]]:
-        """Messages with ``seq > after``, oldest first (at most the last ``last``, never more than ``MAX_MESSAGES``)."""
-        start = max(0, int(after), (await self.redis.llen(self._key(tid))) - min(last, MAX_MESSAGES))
-        rows = await self.redis.lrange(self._key(tid), start, -1)
-        return [{"seq": start + i + 1, **json.loads(row)} for i, row in enumerate(rows)]
+        """Messages with ``seq > after``, oldest first (at most the last ``last``; Redis keeps ``MAX_MESSAGES``)."""
+        return (await self.window(tid, after, last)).messages
+
+    async def window(self, tid: str, after: int = 0, last: int = MAX_MESSAGES) -> ChatWindow:
+        """``since``, with the count of the customer's messages. Read in one script: a message pushed (and the
+        oldest trimmed) between two reads would shift every seq."""
+        keys = [self._key(tid), self._key(tid, "count")]
+        before, rows, customers = await self._since(
+            keys=keys, args=[max(0, int(after)), max(0, min(int(last), MAX_MESSAGES))]
+        )
+        messages = [{"seq": int(before) + i + 1, **json.loads(row)} for i, row in enumerate(rows)]
+        return ChatWindow(messages, int(customers))
 
     async def accept(self, record: TransferRecord, agent_id: str, now: float) -> bool:
         """``ringing -> connected`` if the offer still names ``agent_id`` (one atomic step in Redis)."""

@@ -14,7 +14,7 @@ from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
 from telephony.chat.store import visible
-from telephony.console.deps import AgentsDeps, note_in_history, one_wrap_up
+from telephony.console.deps import AgentsDeps, WrapUpClaim, note_in_history, one_wrap_up
 from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
 
 __all__ = [
@@ -38,6 +38,11 @@ CONSOLE_STATUSES = ("available", "offline")  # busy and wrap_up are set by calls
 LOGOUT_REFUSED = "Masz trwającą rozmowę z klientem. Zakończ ją, zanim się wylogujesz."
 LOGGED_OUT = "logged_out"  # the wrap-up outcome of an agent who logged out before choosing one
 LEAVE_WAIT_S = 5.0  # a wrap-up being written takes milliseconds; one whose request died holds its claim longer
+NOTHING_TO_CLOSE = "Nie ma rozmowy do zakończenia."
+CLOSED_BY_LEAVING = (
+    "Rozmowa została już zamknięta: wylogowano się lub wybrano Niedostępny (wynik: Wylogowano bez wyniku). "
+    "Tego wyniku nie zapisano."
+)
 
 
 async def _became_available(deps: AgentsDeps, agent_id: str, on_available: OnAvailable | None) -> None:
@@ -77,12 +82,24 @@ async def go_offline(deps: AgentsDeps, agent_id: str) -> str | None:
     of waiting out its offer with nobody at the screen. A call or chat already connected stays theirs (it
     ends to wrap-up). Returns the previous status; None for an unknown agent. Leaving wrap-up ends it, so it
     waits for a wrap-up being written (``one_wrap_up``): that one then ends as written, not refused after
-    writing its outcome; after ``LEAVE_WAIT_S`` (a wrap-up request that died) the agent leaves anyway."""
-    async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S):
+    writing its outcome; after ``LEAVE_WAIT_S`` (a wrap-up request that died, or one still alive but slower)
+    it takes the claim over and the agent leaves: that request then writes nothing. A wrap-up left without an
+    outcome gets ``logged_out``, as at a logout (off duty wrote none: a review)."""
+    async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S, take_over=True):
         return await _go_offline(deps, agent_id)
 
 
+async def _close_wrap_up(deps: AgentsDeps, agent_id: str) -> None:
+    """Leaving (logout, off duty) in wrap-up closes it: ``logged_out`` and its history note, only where no
+    outcome was written (by a wrap-up request that died after writing it): one outcome, never two or none."""
+    state = await deps.agents.get(agent_id)
+    tid = state.last_transfer if state is not None and state.status == "wrap_up" else None
+    if tid and await deps.transfers.update_unset(tid, "outcome", LOGGED_OUT):  # the history says so
+        await note_in_history(deps, tid, agent_id, LOGGED_OUT, "")
+
+
 async def _go_offline(deps: AgentsDeps, agent_id: str) -> str | None:
+    await _close_wrap_up(deps, agent_id)
     previous = await deps.agents.set_status(agent_id, "offline")  # leaving is always allowed
     if previous is None:
         return None
@@ -110,18 +127,16 @@ async def log_out(deps: AgentsDeps, agent_id: str) -> tuple[bool, str]:
     stay "staffed" for good) and the conversation's outcome reads "logged out before choosing one".
 
     It waits for a wrap-up being written (``one_wrap_up``, a review); after ``LEAVE_WAIT_S`` without the
-    claim (a wrap-up request that died holding it) it writes ``logged_out`` only where that request left no
-    outcome: one outcome either way, never two and never none (a later review)."""
-    async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S):
+    claim (a wrap-up request that died holding it, or a live one slower than that) it takes the claim over and
+    writes ``logged_out`` only where that request left no outcome; the request, if alive, then writes none
+    (``WrapUpClaim.write``): one outcome either way, never two and never none (later reviews)."""
+    async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S, take_over=True):
         state = await deps.agents.get(agent_id)
         if state is not None and state.reserved_for:  # busy, or gone offline during it (the API allows that)
             record = await deps.transfers.get(state.reserved_for)
             if record is not None and record.status == "connected":
                 return False, LOGOUT_REFUSED
-        tid = state.last_transfer if state is not None and state.status == "wrap_up" else None  # no outcome chosen:
-        if tid and await deps.transfers.update_unset(tid, "outcome", LOGGED_OUT):  # the history says so
-            await note_in_history(deps, tid, agent_id, LOGGED_OUT, "")
-        await _go_offline(deps, agent_id)
+        await _go_offline(deps, agent_id)  # a wrap-up without an outcome: "logged_out" (``_close_wrap_up``)
     return True, "Wylogowano. Status: Niedostępny."
 
 
@@ -136,28 +151,30 @@ async def wrap_up(
     """Record the call's outcome (and note) on the transfer, then wrap_up -> available (once: ``one_wrap_up``)."""
     if outcome_label(view.outcomes, outcome) is None:
         return False, "Wybierz wynik rozmowy."
-    async with one_wrap_up(deps, agent_id) as mine:
-        if not mine:
-            return False, "Nie ma rozmowy do zakończenia."
-        return await _wrap_up(deps, agent_id, outcome, note, on_available)
+    async with one_wrap_up(deps, agent_id) as claim:
+        if not claim:
+            return False, NOTHING_TO_CLOSE
+        return await _wrap_up(deps, claim, agent_id, (outcome, note), on_available)
 
 
 async def _wrap_up(
-    deps: AgentsDeps, agent_id: str, outcome: str, note: str, on_available: OnAvailable | None
+    deps: AgentsDeps, claim: WrapUpClaim, agent_id: str, chosen: tuple[str, str], on_available: OnAvailable | None
 ) -> tuple[bool, str]:
+    outcome, note = chosen
     state = await deps.agents.get(agent_id)
     if state is None or state.status != "wrap_up":
-        return False, "Nie ma rozmowy do zakończenia."
+        return False, NOTHING_TO_CLOSE
     booked = ""
     if state.last_transfer:
         fields = {"outcome": outcome, "wrap_up_note": note} if note else {"outcome": outcome}
-        await deps.transfers.update(state.last_transfer, **fields)
+        if not await claim.write(state.last_transfer, **fields):  # a logout slower to wait for took it over
+            return False, CLOSED_BY_LEAVING
         await note_in_history(deps, state.last_transfer, agent_id, outcome, note)
         if outcome == "callback":
             added = await callback_after(deps, state.last_transfer, note) is not None
             booked = " Oddzwonienie dodane do listy." if added else " Brak numeru klienta: oddzwonienia nie dodano."
-    if not await deps.agents.finish_wrap_up(agent_id):
-        return False, "Nie ma rozmowy do zakończenia."
+    if not await deps.agents.finish_wrap_up(agent_id):  # left since (logout, off duty): an outcome written stays
+        return bool(state.last_transfer), ("Wynik zapisany." + booked) if state.last_transfer else NOTHING_TO_CLOSE
     await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, state.last_transfer, {"status": "available"}))
     await _became_available(deps, agent_id, on_available)
     return True, "Obsługa zakończona. Status: Dostępny." + booked

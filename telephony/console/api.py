@@ -25,7 +25,14 @@ from telephony.agents.repo import StatusConflict
 from telephony.agents.roster import Agent
 from telephony.console.actions import callback_after, go_offline
 from telephony.console.chat_api import chat_routes
-from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent, note_in_history, one_wrap_up
+from telephony.console.deps import (
+    AgentsDeps,
+    DepsProvider,
+    WrapUpClaim,
+    bearer_agent,
+    note_in_history,
+    one_wrap_up,
+)
 from telephony.console.queues import queue_names, queue_view
 
 log = logging.getLogger(__name__)
@@ -90,33 +97,44 @@ async def change_status(deps: AgentsDeps, me: Agent, status: Literal["available"
     return {"id": me.id, "status": status, "previous": previous}
 
 
+CLOSED_BY_LEAVING = (
+    "this wrap-up was not recorded: the conversation was already closed by logging out (or going off duty) "
+    "while this request was under way; its outcome is logged_out"
+)
+
+
 async def finish_wrap_up(deps: AgentsDeps, me: Agent, body: WrapUpBody) -> dict[str, Any]:
     """The outcome (and note) on the transfer and in history, a callback when one is due, then available;
     once, whatever number of the same request arrive at once (``one_wrap_up``)."""
-    async with one_wrap_up(deps, me.id) as mine:
-        if not mine:
+    async with one_wrap_up(deps, me.id) as claim:
+        if not claim:
             raise HTTPException(409, "not in wrap-up (another request is finishing it)")
-        return await _finish_wrap_up(deps, me, body)
+        return await _finish_wrap_up(deps, me, body, claim)
 
 
-async def _finish_wrap_up(deps: AgentsDeps, me: Agent, body: WrapUpBody) -> dict[str, Any]:
+async def _finish_wrap_up(deps: AgentsDeps, me: Agent, body: WrapUpBody, claim: WrapUpClaim) -> dict[str, Any]:
     state = await deps.agents.get(me.id)
     if state is None or state.status != "wrap_up":
         raise HTTPException(409, "not in wrap-up")
-    callback_id, note = None, body.note.strip()
+    callback_id, note, status = None, body.note.strip(), "available"
     if state.last_transfer:
         fields = {"outcome": body.outcome, "wrap_up_note": note} if note else {"outcome": body.outcome}
-        await deps.transfers.update(state.last_transfer, **fields)
+        if not await claim.write(state.last_transfer, **fields):  # a logout slower to wait for took it over
+            raise HTTPException(409, CLOSED_BY_LEAVING)
         await note_in_history(deps, state.last_transfer, me.id, body.outcome, note)
         if body.outcome == "callback":  # the console's "Trzeba oddzwonić": on the list, not forgotten
             callback_id = await callback_after(deps, state.last_transfer, note)
-    if not await deps.agents.finish_wrap_up(me.id):
+    if await deps.agents.finish_wrap_up(me.id):
+        await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, state.last_transfer, {"status": status}))
+        await agent_available(deps.agents, me.id, deps.on_available)
+    elif not state.last_transfer:
         raise HTTPException(409, "not in wrap-up")
-    await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, state.last_transfer, {"status": "available"}))
-    await agent_available(deps.agents, me.id, deps.on_available)
+    else:  # the outcome is recorded, and the agent has left (logout, off duty) since: they stay where they went
+        now = await deps.agents.get(me.id)
+        status = now.status if now is not None else "offline"
     return {
         "id": me.id,
-        "status": "available",
+        "status": status,
         "transfer_id": state.last_transfer,
         "outcome": body.outcome,
         "note": note,

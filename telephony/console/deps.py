@@ -177,24 +177,50 @@ WRAP_UP_HOLD_S = 30  # a wrap-up request that died holding the claim frees it af
 _WAIT_STEP_S = 0.05
 
 
+@dataclass(frozen=True)
+class WrapUpClaim:
+    """The outcome of one wrap-up request: true when it holds the claim, and ``write`` writes the outcome only
+    while it still does (a leaving request that waited for it in vain takes it over: ``one_wrap_up``)."""
+
+    transfers: TransferStore
+    key: str
+    token: str
+    held: bool
+
+    def __bool__(self) -> bool:
+        return self.held
+
+    async def write(self, tid: str, **fields: Any) -> bool:
+        """The wrap-up's fields on the transfer, in one step with the check that the claim is still this one's;
+        False (nothing written) when it was taken over: the logout's ``logged_out`` stands, alone."""
+        return await self.transfers.update_held(tid, self.key, self.token, **fields)
+
+
 @asynccontextmanager
-async def one_wrap_up(deps: AgentsDeps, agent_id: str, wait_s: float = 0.0) -> AsyncIterator[bool]:
-    """True for the one request that may finish ``agent_id``'s wrap-up now, held from before their status is
-    read until it is done. Ten identical wrap-ups sent at once over the API were each answered 200 and each
+async def one_wrap_up(
+    deps: AgentsDeps, agent_id: str, wait_s: float = 0.0, take_over: bool = False
+) -> AsyncIterator[WrapUpClaim]:
+    """Held by the one request that may finish ``agent_id``'s wrap-up now, from before their status is read
+    until it is done. Ten identical wrap-ups sent at once over the API were each answered 200 and each
     recorded the outcome and a history note (two notes kept, the rest lost to each other) and made the agent
     available again (the fifth hostile probe): the status change could not tell them apart. Leaving (logout,
     off duty) takes it too, waiting up to ``wait_s`` for a wrap-up being written: it also ends the wrap-up.
 
     The claim is this request's token: released by compare-and-delete, so a request slower than
-    ``WRAP_UP_HOLD_S`` does not free the claim the next request took after it lapsed (a review)."""
+    ``WRAP_UP_HOLD_S`` does not free the claim the next request took after it lapsed (a review). Leaving
+    (``take_over``) takes the claim after ``wait_s`` even from a live request slower than that: the request
+    then writes nothing (``WrapUpClaim.write``), where it wrote its outcome over the logout's (a later review)."""
     key, token = f"wrap-up:{agent_id}", uuid.uuid4().hex
     deadline = time.monotonic() + wait_s
     while not await deps.transfers.hold(key, token, WRAP_UP_HOLD_S):
         if time.monotonic() >= deadline:
-            yield False
-            return
+            if not take_over:
+                yield WrapUpClaim(deps.transfers, key, token, held=False)
+                return
+            await deps.transfers.take_over(key, token, WRAP_UP_HOLD_S)
+            break
         await asyncio.sleep(_WAIT_STEP_S)
     try:
-        yield True
+        yield WrapUpClaim(deps.transfers, key, token, held=True)
     finally:
         await deps.transfers.let_go(key, token)

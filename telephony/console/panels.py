@@ -12,6 +12,7 @@ from typing import Any
 
 from telephony.agents.repo import AgentState
 from telephony.agents.roster import Agent
+from telephony.chat.store import MAX_MESSAGES
 from telephony.console.deps import AgentsDeps
 from telephony.console.queues import queue_names, queue_view
 from telephony.console.view import ViewConfig, callbacks_view, ringing_channel, status_label, transfer_view
@@ -19,7 +20,8 @@ from telephony.history.view import earlier_view
 
 log = logging.getLogger(__name__)
 # A chat's latest messages on the panel (it is re-read after each one): 500 of 2,000 characters made it 1.9 MB,
-# 0.1 s to render each time (the fifth hostile probe); the older ones are counted, and the history keeps them
+# 0.1 s to render each time (the fifth hostile probe); the older ones are counted, and the history keeps the
+# last MAX_MESSAGES of them (Redis keeps no more: ``telephony/chat/store.py``)
 PANEL_MESSAGES = 100
 
 
@@ -71,9 +73,10 @@ async def _transfer(deps: AgentsDeps, state: AgentState) -> dict[str, Any] | Non
     if record.transcript:
         await deps.audit.record(state.id, "transfer", record.tid, "console")
     chat = deps.chat if record.channel == "chat" else None
-    messages = [] if chat is None else await chat.messages(record.tid, last=PANEL_MESSAGES)
-    view = transfer_view(record.context(), deps.clock(), messages)
+    messages, customers = ([], 0) if chat is None else await chat.window(record.tid, last=PANEL_MESSAGES)
+    view = transfer_view(record.context(), deps.clock(), messages, customers)
     view["earlier"] = await _earlier(deps, record.caller, record.session_id)
+    view["kept"] = MAX_MESSAGES  # what the history will have of a long chat ("Wcześniejszych wiadomości")
     return view
 
 

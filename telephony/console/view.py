@@ -164,9 +164,11 @@ def chat_lines(messages: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     return lines
 
 
-def transfer_view(record: Mapping[str, Any], now: float, messages: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+def transfer_view(
+    record: Mapping[str, Any], now: float, messages: Sequence[Mapping[str, Any]] = (), customers: int = 0
+) -> dict[str, Any]:
     """A transfer record (``TransferRecord.context()``) as the console's current-call panel shows it; a
-    chat also with its ``messages`` (``ChatLog``)."""
+    chat also with its latest ``messages`` and how many the ``customers`` wrote in all (``ChatLog.window``)."""
     status = str(record.get("status", ""))
     chat = record.get("channel") == "chat"
     caller = record.get("caller")
@@ -184,6 +186,7 @@ def transfer_view(record: Mapping[str, Any], now: float, messages: Sequence[Mapp
         "is_chat": chat,
         "messages": chat_lines(messages),
         "older": int(messages[0].get("seq", 1)) - 1 if messages else 0,  # before those shown (the panel's last ones)
+        "customers": customers,  # the tab title's count of unseen lines goes by it, not by the lines shown
         "caller": caller or "",
         "caller_display": display_number(caller),
         "queue": record.get("queue") or "",

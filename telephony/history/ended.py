@@ -17,6 +17,9 @@ from typing import Any, Protocol
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
+# The history's line for a chat's messages no longer kept (Redis keeps a hand-off's last ``MAX_MESSAGES``): the
+# transcript then starts mid-conversation, and whoever reads it later is told so, not left to wonder.
+EARLIER_NOT_KEPT = "Wcześniejszych wiadomości czatu: {count} (nie zachowano: czat był dłuższy niż {kept} wiadomości)."
 
 
 class HandoffHistory(Protocol):
@@ -36,6 +39,15 @@ async def keep_in_history(
     fail too); a failure is logged, never raised to the customer or the agent, whose chat has ended."""
     try:
         said = await messages if inspect.isawaitable(messages) else messages
-        await history.handoff_ended(session_id, ended, said)
+        await history.handoff_ended(session_id, ended, with_earlier(said))
     except (RedisError, OSError) as exc:
         log.warning("chat hand-off of session %s not written to the history: %r", session_id, exc)
+
+
+def with_earlier(messages: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """``messages`` (their ``seq`` from 1), after a system line counting those before the first (trimmed)."""
+    earlier = int(messages[0].get("seq") or 1) - 1 if messages else 0
+    if earlier <= 0:
+        return list(messages)
+    note = EARLIER_NOT_KEPT.format(count=earlier, kept=len(messages))
+    return [{"from": "system", "text": note, "seq": earlier}, *messages]

@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 
 from dialog.pii import mask, mask_transcript
 from telephony.agents.routing import queue_score
-from telephony.redis_scripts import RELEASE_OWN, TAKE_OWN
+from telephony.redis_scripts import RELEASE_OWN, TAKE_OWN, WRITE_OWN
 
 TransferStatus = Literal[
     "waiting",
@@ -161,7 +161,7 @@ class TransferStore:
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
         self._transition = redis.register_script(_TRANSITION)
         self._hold, self._let_go = redis.register_script(TAKE_OWN), redis.register_script(RELEASE_OWN)
-        self._set_unset = redis.register_script(_SET_UNSET)
+        self._set_unset, self._write_own = redis.register_script(_SET_UNSET), redis.register_script(WRITE_OWN)
 
     def _key(self, tid: str) -> str:
         return f"{self.prefix}transfer:{tid}"
@@ -285,6 +285,15 @@ class TransferStore:
         """A short lock on ``key`` for the holder of ``token`` (one request), across workers; it lapses after
         ``ttl_s`` if its holder dies. ``let_go`` frees it."""
         return bool(await self._hold(keys=[f"{self.prefix}hold:{key}"], args=[token, ttl_s]))
+
+    async def take_over(self, key: str, token: str, ttl_s: int) -> None:
+        """``hold(key, token)`` whoever held it: the holder it was taken from writes nothing more (``update_held``)."""
+        await self.redis.set(f"{self.prefix}hold:{key}", token, ex=ttl_s)
+
+    async def update_held(self, tid: str, key: str, token: str, **fields: Any) -> bool:
+        """``update`` only while ``hold(key, token)`` still stands (one step in Redis); False when it was lost."""
+        pairs = [x for k, v in fields.items() for x in (k, json.dumps(v, ensure_ascii=False))]
+        return bool(await self._write_own(keys=[f"{self.prefix}hold:{key}", self._key(tid)], args=[token, *pairs]))
 
     async def let_go(self, key: str, token: str) -> None:
         """Free ``hold(key, token)``, unless it lapsed and another holder has it now (compare-and-delete)."""

@@ -71,6 +71,7 @@ class ChatConsoleDriver(ConsoleDriver):
         assert len(self.texts("#chat-log li")) == PANEL_MESSAGES  # and the join line, 10 of the customer's: older
         assert self.text("#chat-older").startswith("Wcześniejszych wiadomości: 11 ")
         self.written_while_away(sid)
+        self.more_than_the_panel_written_while_away(sid)
 
     def log_out_refused(self, tid: str) -> None:
         """„Wyloguj” during a chat: refused with a visible alert, the chat goes on (nobody else would answer)."""
@@ -186,6 +187,20 @@ class ChatConsoleDriver(ConsoleDriver):
             self.d.close()
             self.d.switch_to.window(console)
         # the count cleared: the title is the console's again, with the operator's name (the demo KB's brand)
+        self.wait.until(lambda d: d.title == "Konsola konsultanta · Sklep Demo · Infolinia")
+
+    def more_than_the_panel_written_while_away(self, sid: str) -> None:
+        """More lines than the panel shows, all written while the agent is in another tab: the title said at
+        most "(100)", the customer's lines on the panel; it counts every one the agent has not seen."""
+        console = self.d.current_window_handle
+        self.d.switch_to.new_window("tab")
+        try:
+            for i in range(PANEL_MESSAGES + 5):
+                self.customer(f"jeszcze {i}.", sid)
+            self.wait.until(lambda d: self.console_title().startswith(f"({PANEL_MESSAGES + 5}) Nowe wiadomości · "))
+        finally:
+            self.d.close()
+            self.d.switch_to.window(console)
         self.wait.until(lambda d: d.title == "Konsola konsultanta · Sklep Demo · Infolinia")
 
     def console_title(self) -> str:

@@ -105,19 +105,18 @@
   // The tab's title carries the "●" while something rings, and "(2) Nowe wiadomości" for what a chat's
   // customer wrote while the agent was in another tab (nothing else told them). It follows the page's
   // state, not only its changes: after a reload during an offer the title has to say it rings too.
-  // New lines are told by their seq, not by how many there are: the panel shows a chat's last 100 lines,
-  // so past them each new line pushes the oldest off and their number stays the same.
-  let seen = { tid: "", seq: 0 }; // the latest line the agent has had on screen (its seq), per transfer
+  // New lines are told by the count of all the customer's lines (the chat log's data-customers, kept in
+  // Redis past the panel and past the trim), not by the lines on the panel: it shows a chat's last 100 lines,
+  // so past them each new line pushes the oldest off, and more than 100 written while away read as 100.
+  let seen = { tid: "", customers: 0 }; // the customer's lines the agent has had on screen, per transfer
 
   function unread() {
     const t = document.getElementById("transfer");
     const tid = t ? t.dataset.transferId : "";
-    const lines = Array.from(document.querySelectorAll("#chat-log li[data-seq]"));
-    const seqOf = function (li) { return Number(li.dataset.seq) || 0; };
-    const latest = lines.reduce(function (most, li) { return Math.max(most, seqOf(li)); }, 0);
-    if (tid !== seen.tid || !document.hidden) seen = { tid: tid, seq: latest };
-    const fresh = function (li) { return li.classList.contains("msg-customer") && seqOf(li) > seen.seq; };
-    return lines.filter(fresh).length;
+    const log = document.querySelector("#chat-log[data-customers]");
+    const customers = log ? Number(log.dataset.customers) || 0 : 0;
+    if (tid !== seen.tid || !document.hidden) seen = { tid: tid, customers: customers };
+    return Math.max(0, customers - seen.customers);
   }
 
   function showTitle() {

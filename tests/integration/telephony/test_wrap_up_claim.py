@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 import telephony.console.actions as actions
 import telephony.console.api as api
+from telephony.agents.repo import AgentRepo, AgentState
 from telephony.console.deps import WRAP_UP_HOLD_S, one_wrap_up
 from telephony.transfer.store import TransferStore
 from tests.integration.telephony.test_wrap_up_once import AGENTS, _chat_in_wrap_up
@@ -112,6 +113,148 @@ async def test_logging_out_past_a_dead_wrap_up_leaves_one_outcome(
         assert notes == ([] if written else ["logged_out"])  # one history note for one outcome, or none added
         assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
     await redis.aclose()
+
+
+@pytest.mark.parametrize("way", ["API", "console"])
+async def test_going_off_duty_in_wrap_up_closes_it_as_a_logout_does(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    """Off duty (``PUT /v1/agents/{id}/status`` offline, or the console's „Niedostępny”) ended a wrap-up with
+    no outcome and no history note: the conversation read as never closed. A logout writes ``logged_out``;
+    leaving duty is the same leaving."""
+    notes: list[str] = []
+    original_note = actions.note_in_history
+
+    async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
+        notes.append(outcome)
+        await original_note(deps, tid, agent_id, outcome, note)
+
+    monkeypatch.setattr(actions, "note_in_history", counted_note)
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        tid = await _chat_in_wrap_up(w)
+        if way == "API":
+            off = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "offline"})
+            assert off.status_code == 200 and off.json()["previous"] == "wrap_up", off.text
+        else:
+            base = w.agents.base
+            async with httpx.AsyncClient(base_url=base, timeout=30) as console:
+                login = await console.post("/agents/login", data={"token": "token-anna"}, headers={"Origin": base})
+                assert login.status_code == 303
+                off = await console.post("/agents/status", data={"status": "offline"}, headers={"Origin": base})
+                assert off.status_code in (200, 303), off.text
+        assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json()["outcome"] == "logged_out"
+        assert notes == ["logged_out"]
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
+
+
+@pytest.mark.parametrize("wrap", ["API", "console"])
+@pytest.mark.parametrize("leave", ["console logout", "API off duty"])
+async def test_a_wrap_up_slower_than_the_logout_s_wait_writes_nothing_after_it(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, leave: str, wrap: str
+) -> None:
+    """A live wrap-up request that read the agent in wrap-up and then stalled past ``LEAVE_WAIT_S``: the logout
+    went on without the claim and wrote ``logged_out``, then the wrap-up woke and wrote its own over it (two
+    outcomes, two history notes); going off duty wrote none, so the late wrap-up's was the only one. Now the
+    leaving request takes the claim over once it has waited, and a wrap-up writes only while it still holds
+    its claim: this one is answered 409, saying the conversation was already closed by the logout (the API's
+    wrap-up, and the console's form)."""
+    notes: list[str] = []
+    read, left = asyncio.Event(), asyncio.Event()
+    wrap_up: list[asyncio.Task[Any] | None] = []
+    original_hold, original_get, original_note = TransferStore.hold, AgentRepo.get, actions.note_in_history
+
+    async def watched_hold(self: TransferStore, key: str, token: str, ttl_s: int) -> bool:
+        taken = await original_hold(self, key, token, ttl_s)
+        if key == "wrap-up:anna" and taken and not wrap_up:
+            wrap_up.append(asyncio.current_task())  # the wrap-up request (the leaving one never gets it first)
+        return taken
+
+    async def stalled_get(self: AgentRepo, agent_id: str) -> AgentState | None:
+        state = await original_get(self, agent_id)
+        if wrap_up and asyncio.current_task() is wrap_up[0] and not read.is_set():
+            read.set()  # the wrap-up has read the agent in wrap-up, and goes on once the leaving is answered
+            await asyncio.wait_for(left.wait(), GUARD_S)
+        return state
+
+    async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
+        notes.append(outcome)
+        await original_note(deps, tid, agent_id, outcome, note)
+
+    monkeypatch.setattr(actions, "LEAVE_WAIT_S", 0.2)  # how long it waits is not what this checks
+    monkeypatch.setattr(api, "note_in_history", counted_note)
+    monkeypatch.setattr(actions, "note_in_history", counted_note)
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        tid = await _chat_in_wrap_up(w)
+        monkeypatch.setattr(TransferStore, "hold", watched_hold)
+        monkeypatch.setattr(AgentRepo, "get", stalled_get)
+        base = w.agents.base
+        async with httpx.AsyncClient(base_url=base, timeout=30) as console:
+            login = await console.post("/agents/login", data={"token": "token-anna"}, headers={"Origin": base})
+            assert login.status_code == 303
+
+            async def leave_once_read() -> httpx.Response:
+                await read.wait()
+                if leave == "console logout":
+                    gone = await console.post("/agents/logout", headers={"Origin": base})
+                else:
+                    gone = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "offline"})
+                left.set()
+                return gone
+
+            if wrap == "API":
+                sent = w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"})
+            else:
+                fetch = {"Origin": base, "X-Requested-With": "fetch", "Accept": "application/json"}
+                sent = console.post("/agents/wrap-up", data={"outcome": "resolved"}, headers=fetch)
+            wrapped, gone = await asyncio.gather(sent, leave_once_read())
+        assert gone.status_code in (200, 303)
+        assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json()["outcome"] == "logged_out"
+        assert notes == ["logged_out"]  # one outcome, one history note
+        said = wrapped.json()["detail" if wrap == "API" else "message"]
+        assert wrapped.status_code == 409 and ("closed by logging out" in said or "już zamknięta" in said), said
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
+
+
+async def test_a_wrap_up_that_wrote_before_the_logout_took_over_keeps_its_outcome(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other side of the take-over: a slow wrap-up that wrote its outcome before the logout took the claim
+    over keeps it (the logout adds no ``logged_out``), and is answered 200 with the agent's status now (off
+    duty), not the 409 it got after writing (nothing told its caller the outcome was in)."""
+    notes: list[str] = []
+    wrote, left = asyncio.Event(), asyncio.Event()
+    original_finish, original_note = AgentRepo.finish_wrap_up, actions.note_in_history
+
+    async def stalled_finish(self: AgentRepo, agent_id: str) -> bool:
+        wrote.set()  # the outcome and its note are written; the leaving request goes now
+        await asyncio.wait_for(left.wait(), GUARD_S)
+        return await original_finish(self, agent_id)
+
+    async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
+        notes.append(outcome)
+        await original_note(deps, tid, agent_id, outcome, note)
+
+    monkeypatch.setattr(actions, "LEAVE_WAIT_S", 0.2)  # how long it waits is not what this checks
+    monkeypatch.setattr(api, "note_in_history", counted_note)
+    monkeypatch.setattr(actions, "note_in_history", counted_note)
+    monkeypatch.setattr(AgentRepo, "finish_wrap_up", stalled_finish)
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        tid = await _chat_in_wrap_up(w)
+
+        async def leave_once_written() -> httpx.Response:
+            await wrote.wait()
+            gone = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "offline"})
+            left.set()
+            return gone
+
+        wrapped, gone = await asyncio.gather(
+            w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"}), leave_once_written()
+        )
+        assert gone.status_code == 200
+        assert wrapped.status_code == 200 and wrapped.json()["status"] == "offline", wrapped.text
+        assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json()["outcome"] == "resolved"
+        assert notes == ["resolved"]
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
 
 
 async def test_a_holder_slower_than_the_claim_does_not_free_the_next_holders(redis_url: str) -> None:
