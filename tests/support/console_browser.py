@@ -214,6 +214,8 @@ class ConsoleDriver:
         assert len(self.texts("#transfer-transcript li")) == 3
         assert self.attr("#btn-available", "disabled") is not None
         self.shot("wrap-up")
+        outcomes = "return [...document.querySelectorAll('#wrapup-form input[name=outcome]')].map(e => e.value);"
+        assert "callback" in self.d.execute_script(outcomes)  # a caller has a number to call back (a chat has not)
         self.press("#outcome-first", Keys.SPACE)  # radio chosen with the keyboard
         self.press("#wrapup-note", "Wysłano kuriera po ekspres.")
         self.reload_keeps_the_draft()
