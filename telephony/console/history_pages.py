@@ -74,7 +74,8 @@ def _history_page(router: APIRouter, console: _Console, Agents: Any, History: An
         for row in rows:
             if row.get("transcript"):
                 await deps.audit.record(me.id, "history", str(row["id"]), "console")
-        context["rows"] = [row_view(r, history.tz) for r in rows]
+        names = {s.id: s.agent.name for s in await deps.agents.list()}  # whose note, by name
+        context["rows"] = [row_view(r, history.tz, names) for r in rows]
         return console.page(request, "console_history.html", context)
 
 

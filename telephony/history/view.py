@@ -88,8 +88,10 @@ def earlier_view(records: Iterable[Mapping[str, Any]], now: float) -> list[dict[
     return out
 
 
-def row_view(record: Mapping[str, Any], tz: str) -> dict[str, Any]:
-    """One row of the history page."""
+def row_view(record: Mapping[str, Any], tz: str, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One row of the history page; ``names`` (agent id -> name, the roster's) says whose each note is as the
+    console and the dashboard name agents: a note stores the id, which a supervisor does not know them by (one
+    no longer on the roster keeps the id, all there is)."""
     started = datetime.fromtimestamp(float(record.get("started_at") or 0), ZoneInfo(tz))
     return {
         "id": record.get("id"),
@@ -102,7 +104,7 @@ def row_view(record: Mapping[str, Any], tz: str) -> dict[str, Any]:
         "reason": REASON_LABELS.get(str(record.get("reason")), "") if record.get("reason") else "",
         "queue": record.get("queue") or "—",
         "rating": record.get("rating"),
-        "notes": [{**n, "outcome": _wrap_up(n.get("outcome"))} for n in record.get("notes") or []],
+        "notes": [_note(n, names or {}) for n in record.get("notes") or []],
         "transcript": [
             {
                 "who": _who(line),
@@ -120,6 +122,11 @@ def _who(line: Mapping[str, Any]) -> str:
     if line.get("role") == "agent":
         return f"Konsultant {line.get('agent') or ''}".strip()
     return SPEAKERS.get(str(line.get("role")), "Bot")
+
+
+def _note(note: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    agent = str(note.get("agent") or "")
+    return {**note, "agent": names.get(agent, agent), "outcome": _wrap_up(note.get("outcome"))}
 
 
 def _wrap_up(outcome: Any) -> str:

@@ -102,8 +102,9 @@ class _Dashboard:
         return agent_id
 
     def header(self) -> dict[str, str | None]:
-        """What every rendering of the page needs: where its files are, whose line it is."""
-        return {"path": self.config.path, "brand": self.config.brand}
+        """What every rendering of the page needs: where its files are, whose line it is, and its time zone (the
+        live clock's: the wallboard PC's own may be UTC while every other time shown is the line's)."""
+        return {"path": self.config.path, "brand": self.config.brand, "tz": self.tz.key}
 
     async def panels(self, deps: AgentsDeps, kpis: KpiStore) -> str:
         return self.templates.get_template("dashboard_panels.html").render(

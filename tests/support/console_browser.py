@@ -214,6 +214,8 @@ class ConsoleDriver:
         assert len(self.texts("#transfer-transcript li")) == 3
         assert self.attr("#btn-available", "disabled") is not None
         self.shot("wrap-up")
+        outcomes = "return [...document.querySelectorAll('#wrapup-form input[name=outcome]')].map(e => e.value);"
+        assert "callback" in self.d.execute_script(outcomes)  # a caller has a number to call back (a chat has not)
         self.press("#outcome-first", Keys.SPACE)  # radio chosen with the keyboard
         self.press("#wrapup-note", "Wysłano kuriera po ekspres.")
         self.reload_keeps_the_draft()
@@ -248,6 +250,8 @@ class ConsoleDriver:
         item = f"#callback-{cid}"
         assert "Prosi o telefon w sprawie faktury." in self.text(item)  # arrived live
         assert "+48 600 100 200" in self.text(item)
+        # when the customer asked, said so: a bare "07.01 10:30" beside the number read as when to call
+        assert "zgłoszone 07.01 10:30" in self.text(item)  # 09:30 UTC, in the agents' time zone (Europe/Warsaw)
         self.fits_a_phone("callbacks-390")
         self.press(f"#claim-{cid}", Keys.ENTER)
         self.el(f"#close-{cid}")

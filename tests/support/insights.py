@@ -78,14 +78,19 @@ class InsightsWorld:
 
 
 @contextlib.asynccontextmanager
-async def insights_world(redis_url: str, tmp_path: Path, brand: str | None = None) -> AsyncIterator[InsightsWorld]:
-    """``brand``: the operator's name (INFOLINIA_BRAND_NAME); None: the demo KB's."""
+async def insights_world(
+    redis_url: str, tmp_path: Path, brand: str | None = None, timezone: str | None = None
+) -> AsyncIterator[InsightsWorld]:
+    """``brand``: the operator's name (INFOLINIA_BRAND_NAME); None: the demo KB's. ``timezone``:
+    INFOLINIA_TIMEZONE; None: the default (Europe/Warsaw)."""
     prefix = f"in{uuid.uuid4().hex[:8]}:"
     roster = write_roster(tmp_path / "agents.yaml")
     store = RedisStore(redis_url, prefix=prefix)
     dialog = EndingDialog(store)
     ports = free_port(), free_port()
-    named = {"brand_name": brand} if brand else {}
+    named: dict[str, str] = {"brand_name": brand} if brand else {}
+    if timezone:
+        named["timezone"] = timezone
     settings = [settings_for(p, prefix, redis_url, roster).model_copy(update=named) for p in ports]
     workers = [await start_worker(s, p, dialog) for s, p in zip(settings, ports, strict=True)]
     redis = Redis.from_url(redis_url, decode_responses=True)

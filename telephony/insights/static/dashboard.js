@@ -6,6 +6,14 @@
   const state = document.getElementById("live-state");
   if (!main || !window.EventSource) return;
   const show = (text, name) => { state.textContent = text; state.dataset.state = name; };
+  // The line's time zone (INFOLINIA_TIMEZONE), as every other time the console shows, not the PC's own.
+  const clock = () => {
+    try {
+      return new Date().toLocaleTimeString("pl-PL", { timeZone: main.dataset.tz });
+    } catch (e) {  // a zone this browser does not know: its own clock rather than none
+      return new Date().toLocaleTimeString("pl-PL");
+    }
+  };
   const source = new EventSource(main.dataset.events);
   let updates = 0;
   source.addEventListener("open", () => show("Na żywo", "live"));
@@ -14,6 +22,6 @@
     main.innerHTML = JSON.parse(event.data).html;
     updates += 1;
     main.dataset.updates = String(updates);
-    show("Na żywo · " + new Date().toLocaleTimeString("pl-PL"), "live");
+    show("Na żywo · " + clock(), "live");
   });
 })();

@@ -247,6 +247,10 @@ def test_history_in_the_console(server: tuple[Settings, str], browser: Any, tmp_
     rows = page.d.find_elements(By.CSS_SELECTOR, "#history-results .history-row")
     assert [r.get_attribute("data-id") for r in rows] == ["s-now", "s-old"]
     assert "Kurier odbierze ekspres w piątek" in page.text("#history-results")
+    # whose note: the agent's name as the console and the dashboard say it, not their roster id ("anna"); an
+    # agent no longer on the roster ("kasia") by the id that is all there is
+    assert "Notatka (Agent anna): Sprawa rozwiązana" in page.text(".history-row[data-id='s-now']")
+    assert "Notatka (kasia): Wymaga dalszych działań" in page.text(".history-row[data-id='s-old']")
     page.d.find_element(By.CSS_SELECTOR, ".history-row[data-id='s-old'] summary").click()
     assert "[PESEL]" in page.text(".history-row[data-id='s-old'] .transcript")
     page.shot("history-2-search-by-caller")
