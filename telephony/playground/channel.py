@@ -121,8 +121,9 @@ class BrowserChannel:
             return None
         if kind == "mark" and isinstance(body.get("name"), str):
             return MarkPlayed(body["name"])
-        if kind == "dtmf" and body.get("digit") in DIGITS:
-            return Dtmf(body["digit"])
+        digit = body.get("digit")
+        if kind == "dtmf" and isinstance(digit, str) and digit in DIGITS:  # a list or an object is unhashable
+            return Dtmf(digit)
         if kind == "hangup":
             self._ended = "caller_hung_up"
             return CallEnded(reason="stop")

@@ -1,0 +1,45 @@
+"""Hostile messages on the playground's socket (a probe, 2026-12-07): over real HTTP/WebSocket (Starlette's test
+client) with the call pipeline's fakes (``tests/support/call.py``), as ``test_playground_socket.py``.
+
+What must hold: a message of the right type with a value of the wrong JSON type is skipped like any bad message,
+never the end of the talk; and a socket sending thousands of bad messages leaves a few log lines, not one each.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.integration.telephony.test_playground_socket import client, events_until, ws_path
+from tests.support.call import GREETING, call_deps, speech
+
+HOSTILE = (
+    {"type": "dtmf", "digit": ["1"]},
+    {"type": "dtmf", "digit": {"1": 1}},
+    {"type": "dtmf", "digit": 1},
+    {"type": "mark", "name": ["m"]},
+    {"type": ["start"], "rate": 8000},
+    {"type": "start", "rate": [8000]},
+)
+
+
+def test_values_of_the_wrong_json_type_are_skipped_and_the_talk_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    """Found by the probe: ``{"type": "dtmf", "digit": ["1"]}`` raised ``unhashable type: 'list'`` out of the
+    channel, the call pipeline failed and the page was told the talk ended ("przekierowanie na numer")."""
+    with client(True, call_deps()) as c, c.websocket_connect(ws_path(c.get("/playground").text)) as ws:
+        ws.send_text(json.dumps({"type": "start", "rate": 8000}))
+        greeting, _ = events_until(ws, {"bot"})
+        for body in HOSTILE:
+            ws.send_text(json.dumps(body))
+        ws.send_bytes(speech("gdzie jest paczka", 1.0).astype("<i2").tobytes())
+        ws.send_bytes(np.zeros(8000, dtype="<i2").tobytes())
+        seen, _ = events_until(ws, {"turn", "end", "done"})
+        ws.send_text(json.dumps({"type": "hangup"}))
+    assert greeting[-1]["text"] == GREETING
+    kinds = [e["kind"] for e in seen]
+    assert "end" not in kinds and "done" not in kinds, seen
+    assert {e["kind"]: e for e in seen}["bot"]["text"] == "Odpowiedź na: gdzie jest paczka."
+    skipped = [r for r in caplog.records if "skipping a message" in r.getMessage()]
+    assert len(skipped) == len(HOSTILE), [r.getMessage() for r in skipped]
