@@ -40,6 +40,9 @@ WIRE_RATE = 8000
 MIN_RATE, MAX_RATE = 8000, 192000
 DIGITS = set("0123456789*#")
 _SEND_ERRORS = (WebSocketDisconnect, RuntimeError, OSError)
+# A talk's first bad messages are logged each, then one line per this many (as the Twilio stream's frames): a page
+# sending 5,000 bad messages wrote 5,000 warnings, a log flood any holder of a ticket could start.
+_LOG_FIRST_SKIPPED, _LOG_EVERY_SKIPPED = 10, 500
 
 
 class BrowserChannel:
@@ -147,9 +150,11 @@ class BrowserChannel:
         return AudioIn(pcm) if len(pcm) else None
 
     def _skip(self, why: str) -> None:
-        """A bad message is counted and logged, never fatal: the conversation goes on."""
+        """A bad message is counted and logged (the first few each, then one line in ``_LOG_EVERY_SKIPPED``),
+        never fatal: the conversation goes on."""
         self.skipped += 1
-        log.warning("playground: skipping a message: %s", why)
+        if self.skipped <= _LOG_FIRST_SKIPPED or self.skipped % _LOG_EVERY_SKIPPED == 0:
+            log.warning("playground: skipping a message: %s (%d skipped so far)", why, self.skipped)
 
     async def _next(self) -> dict[str, Any] | None:
         """The socket's next message; None at its end, or once the gateway hung up (the read is cancelled)."""

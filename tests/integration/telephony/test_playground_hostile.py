@@ -43,3 +43,22 @@ def test_values_of_the_wrong_json_type_are_skipped_and_the_talk_goes_on(caplog: 
     assert {e["kind"]: e for e in seen}["bot"]["text"] == "Odpowiedź na: gdzie jest paczka."
     skipped = [r for r in caplog.records if "skipping a message" in r.getMessage()]
     assert len(skipped) == len(HOSTILE), [r.getMessage() for r in skipped]
+
+
+def test_a_flood_of_bad_messages_leaves_a_few_log_lines(caplog: pytest.LogCaptureFixture) -> None:
+    """Found by the probe: 5,000 bad messages on one socket wrote 5,000 warnings (the Twilio stream already
+    logged its first few bad frames and then one line per 500). The talk still goes on after the flood."""
+    flood = 2000
+    with client(True, call_deps()) as c, c.websocket_connect(ws_path(c.get("/playground").text)) as ws:
+        ws.send_text(json.dumps({"type": "start", "rate": 8000}))
+        events_until(ws, {"bot"})
+        for _ in range(flood):
+            ws.send_text("junk")
+        ws.send_bytes(speech("gdzie jest paczka", 1.0).astype("<i2").tobytes())
+        ws.send_bytes(np.zeros(8000, dtype="<i2").tobytes())
+        seen, _ = events_until(ws, {"turn", "end", "done"}, limit=20_000)
+        ws.send_text(json.dumps({"type": "hangup"}))
+    assert {e["kind"]: e for e in seen}["bot"]["text"] == "Odpowiedź na: gdzie jest paczka."
+    lines = [r.getMessage() for r in caplog.records if "skipping a message" in r.getMessage()]
+    assert 1 <= len(lines) <= 10 + flood // 500, len(lines)
+    assert lines[-1].endswith(f"({flood} skipped so far)")  # the count still tells how many were dropped
