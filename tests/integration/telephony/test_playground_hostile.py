@@ -62,3 +62,20 @@ def test_a_flood_of_bad_messages_leaves_a_few_log_lines(caplog: pytest.LogCaptur
     lines = [r.getMessage() for r in caplog.records if "skipping a message" in r.getMessage()]
     assert 1 <= len(lines) <= 10 + flood // 500, len(lines)
     assert lines[-1].endswith(f"({flood} skipped so far)")  # the count still tells how many were dropped
+
+
+def test_an_audio_message_over_a_second_is_skipped(caplog: pytest.LogCaptureFixture) -> None:
+    """Found by the probe: one 14 MB message (900 s of speech at 8 kHz) put 150 turns into the talk at once, each
+    interrupting the last one's recognition. The page sends 2,048 samples a message; more than a second at the
+    announced rate is no microphone's, and is skipped like any bad message (as the Twilio stream's long frames)."""
+    with client(True, call_deps()) as c, c.websocket_connect(ws_path(c.get("/playground").text)) as ws:
+        ws.send_text(json.dumps({"type": "start", "rate": 8000}))
+        events_until(ws, {"bot"})
+        ws.send_bytes(speech("za dużo naraz", 3.0).astype("<i2").tobytes())  # three seconds in one message
+        ws.send_bytes(np.zeros(8000, dtype="<i2").tobytes())  # one second: the most a message may carry
+        ws.send_bytes(speech("gdzie jest paczka", 1.0).astype("<i2").tobytes())
+        ws.send_bytes(np.zeros(8000, dtype="<i2").tobytes())
+        seen, _ = events_until(ws, {"turn", "end", "done"})
+        ws.send_text(json.dumps({"type": "hangup"}))
+    assert [e["text"] for e in seen if e["kind"] == "caller"] == ["gdzie jest paczka"], seen
+    assert any("over a second" in r.getMessage() for r in caplog.records)
