@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 HandOff = Callable[[list[str]], Awaitable[None]]
 SignalHandler = Callable[[int, FrameType | None], Any]
 DEFAULT_GRACE_S = 60.0
+# The largest WebSocket message a worker reads (uvicorn's default: 16 MiB). A Twilio frame is 20 ms (a second at
+# most is accepted), a playground message a second at most (384 KB at 192 kHz); a 16 MB one, skipped after it
+# was read, still held the worker's event loop 0.4-0.5 s. Larger ones close the socket with 1009.
+WS_MAX_BYTES = 1 << 20
 
 
 def app_from_env() -> FastAPI:
@@ -206,6 +210,7 @@ def serve(
             log_level=log_level.lower(),
             log_config=None,  # our JSON logging (telephony.logs.setup_logging) stays in charge
             http=protocol_for(header_read_s),
+            ws_max_size=WS_MAX_BYTES,
             timeout_graceful_shutdown=10,
         )
     finally:

@@ -37,8 +37,11 @@ class BotAction:
         return self.task is not None and not self.task.done()
 
     def start(self, coro: Coroutine[Any, Any, None], interruptible: bool = True) -> None:
-        """Run ``coro`` as the action (the previous one was stopped, or has finished)."""
+        """Run ``coro`` as the action (the previous one was stopped, or has finished). A task cancelled before its
+        first step never starts ``coro``: it is closed with the task (else Python warns on stderr, outside the
+        log, that it was never awaited: a socket cut right after a turn ended); closing a finished one is a no-op."""
         self.task = asyncio.create_task(self._guard(coro))
+        self.task.add_done_callback(lambda _: coro.close())
         self.floor.acting(interruptible)
 
     async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -52,7 +55,11 @@ class BotAction:
         if not self.floor.may_take_over(self.acting):
             coro.close()
             return
-        await self.interrupt()
+        try:
+            await self.interrupt()
+        except BaseException:  # the call itself is cancelled while the old action stops: this one never runs
+            coro.close()
+            raise
         self.start(coro)
 
     async def interrupt(self, in_stream: bool = True) -> None:

@@ -56,6 +56,9 @@ class Floor:
     """The floor policy of one call. Every method is a decision or a transition; none does I/O."""
 
     silence_prompt_s: float = 8.0
+    # A merged turn keeps at most this much of its latest audio (None: all). Unbroken sound (a radio behind the
+    # caller) is cut into turns at the maximum, each carried into the next: the carry grew by a turn each time.
+    max_turn_samples: int | None = None
     stage: Stage = "idle"  # what the bot's action is doing: idle | asr | dialog | speak
     interruptible: bool = True  # False for a goodbye, a transfer and the fail-safe apology
     failing: bool = False  # the fail-safe runs: no more silence prompts, no barge-in metrics
@@ -91,6 +94,8 @@ class Floor:
         merged, continues = self.carry is not None, False
         if self.carry is not None:
             audio, self.carry = np.concatenate([self.carry, audio]), None
+            if self.max_turn_samples is not None:
+                audio = audio[-self.max_turn_samples :]
             continues, self.retract = self.retract, False
         self.last_turn = audio
         return Turn(audio, merged, continues)

@@ -45,7 +45,9 @@ class CallPath:
         self.keypad = Keypad()
         self.watch = StreamWatch(deps.stream_stall_s, deps.clock())
         self.log, self.heard = TurnLog(origin=deps.clock()), HeardTranscript()
-        self.floor = Floor(deps.silence_prompt_s)  # barge-in, carry, retract, unsaid: decided there
+        turn = deps.turn_config  # a merged turn is no longer than one cut at the maximum (with its pre-roll)
+        most = round((turn.max_turn_ms + turn.preroll_ms) / 1000.0 * self.ears.rate)
+        self.floor = Floor(deps.silence_prompt_s, most)  # barge-in, carry, retract, unsaid: decided there
         self.mouth = Mouth(self.floor, self.playout, self.prompts, self.heard, self.log, deps.mark_timeout_s)
         self.action = BotAction(self.floor, self.playout, self.mouth, deps.metrics)  # answer, prompt, transfer
         self.spec = Speculation(self.d.recognizer)

@@ -7,9 +7,9 @@ the Twilio stream does (``telephony/twilio/stream.py``); only the wire differs.
 The wire (one WebSocket, same origin):
 
 * browser -> gateway: first a text ``{"type": "start", "rate": 48000}`` (the microphone's sample rate),
-  then binary messages of mono PCM int16 little-endian at that rate (resampled here to the phone's 8 kHz,
-  so the recognizer hears what a caller would give it); text ``{"type": "mark", "name": ...}`` when the
-  audio queued before a mark has played (or was cleared), ``{"type": "dtmf", "digit": "0"}``,
+  then binary messages of mono PCM int16 little-endian at that rate, at most a second each (resampled here to
+  the phone's 8 kHz, so the recognizer hears what a caller would give it); text ``{"type": "mark", "name": ...}``
+  when the audio queued before a mark has played (or was cleared), ``{"type": "dtmf", "digit": "0"}``,
   ``{"type": "hangup"}``.
 * gateway -> browser: binary = bot audio, PCM int16 LE at 8 kHz; text JSON ``mark``/``clear`` (as Twilio
   gets) and ``event`` messages for the page (transcript lines, turn timings, the end of the call).
@@ -40,6 +40,9 @@ WIRE_RATE = 8000
 MIN_RATE, MAX_RATE = 8000, 192000
 DIGITS = set("0123456789*#")
 _SEND_ERRORS = (WebSocketDisconnect, RuntimeError, OSError)
+# A talk's first bad messages are logged each, then one line per this many (as the Twilio stream's frames): a page
+# sending 5,000 bad messages wrote 5,000 warnings, a log flood any holder of a ticket could start.
+_LOG_FIRST_SKIPPED, _LOG_EVERY_SKIPPED = 10, 500
 
 
 class BrowserChannel:
@@ -51,6 +54,7 @@ class BrowserChannel:
         self._resampler: StreamResampler | None = None
         self._ended: str | None = None
         self._started = False  # audio before the rate is known cannot be resampled
+        self._max_bytes = 2 * WIRE_RATE  # one message's audio: a second at the announced rate
         self._reading: asyncio.Task[Message] | None = None  # the socket read under way
         self._hung_up: str | None = None  # why the gateway ended the talk (``hang_up``)
         self._close_code = 1000
@@ -121,8 +125,9 @@ class BrowserChannel:
             return None
         if kind == "mark" and isinstance(body.get("name"), str):
             return MarkPlayed(body["name"])
-        if kind == "dtmf" and body.get("digit") in DIGITS:
-            return Dtmf(body["digit"])
+        digit = body.get("digit")
+        if kind == "dtmf" and isinstance(digit, str) and digit in DIGITS:  # a list or an object is unhashable
+            return Dtmf(digit)
         if kind == "hangup":
             self._ended = "caller_hung_up"
             return CallEnded(reason="stop")
@@ -134,11 +139,14 @@ class BrowserChannel:
             self._skip(f"start with an unusable rate {rate!r}")
             return
         self._resampler = StreamResampler(rate, WIRE_RATE) if rate != WIRE_RATE else None
-        self._started = True
+        self._started, self._max_bytes = True, 2 * rate
 
     def _audio(self, data: bytes) -> AudioIn | None:
-        if not self._started or len(data) % 2:
-            self._skip("audio before start" if not self._started else "odd-length audio")
+        if not self._started or len(data) % 2 or len(data) > self._max_bytes:
+            # The page sends 2,048 samples a message. One of 14 MB (900 s of speech) put 150 turns into the talk
+            # at once, each cut at the maximum and each interrupting the last one's recognition: no microphone's.
+            why = "odd-length audio" if len(data) % 2 else "an audio message over a second"
+            self._skip("audio before start" if not self._started else why)
             return None
         pcm = np.frombuffer(data, dtype="<i2").astype(np.int16)
         if self._resampler is not None:
@@ -146,9 +154,11 @@ class BrowserChannel:
         return AudioIn(pcm) if len(pcm) else None
 
     def _skip(self, why: str) -> None:
-        """A bad message is counted and logged, never fatal: the conversation goes on."""
+        """A bad message is counted and logged (the first few each, then one line in ``_LOG_EVERY_SKIPPED``),
+        never fatal: the conversation goes on."""
         self.skipped += 1
-        log.warning("playground: skipping a message: %s", why)
+        if self.skipped <= _LOG_FIRST_SKIPPED or self.skipped % _LOG_EVERY_SKIPPED == 0:
+            log.warning("playground: skipping a message: %s (%d skipped so far)", why, self.skipped)
 
     async def _next(self) -> dict[str, Any] | None:
         """The socket's next message; None at its end, or once the gateway hung up (the read is cancelled)."""

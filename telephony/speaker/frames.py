@@ -27,6 +27,11 @@ class WyomingLimits:
     max_text_chars: int = 2000  # one transcript to handle / one text to synthesize
     max_stream_chars: int = 10_000  # all synthesize-chunk text of one streaming request
     idle_timeout_s: float = 120.0  # silence on the connection before it is closed
+    # Connections served at once; more are answered with a ``busy`` error and closed. Each may buffer a payload
+    # (1 MiB) and an utterance (30 s, up to 96 kHz: 5.8 MB): 400 connections holding a payload each grew the
+    # server by 445 MB, and the file limit (20,000) let a client take it to an out-of-memory kill. 128 turns at
+    # once on one server already wait past a gateway's remote deadline (10 s), so nobody legitimate gets ``busy``.
+    max_connections: int = 128
 
 
 class FrameError(Exception):

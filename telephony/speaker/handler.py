@@ -53,6 +53,8 @@ class WyomingGateway:
     hotwords: tuple[str, ...] = ()
     limits: WyomingLimits = field(default_factory=WyomingLimits)
     info: Info = field(default_factory=Info)
+    connections: int = 0  # served now (``WyomingLimits.max_connections``)
+    refused: int = 0  # connections refused as busy since start (logged the first time, then one in 100)
 
     def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> WyomingHandler:
         """The ``HandlerFactory`` wyoming's servers call for each connection."""
@@ -84,6 +86,29 @@ class WyomingHandler(AsyncEventHandler):
         }
 
     async def run(self) -> None:
+        """Serve this connection unless ``max_connections`` are served already (then a ``busy`` error, closed)."""
+        gw = self.gw
+        if gw.connections >= gw.limits.max_connections:
+            gw.refused += 1
+            if gw.refused == 1 or gw.refused % 100 == 0:
+                log.warning("wyoming: %d connections open: refused one (%d so far)", gw.connections, gw.refused)
+            await self._refuse_busy()
+            return
+        gw.connections += 1
+        try:
+            await self._serve()
+        finally:
+            gw.connections -= 1
+
+    async def _refuse_busy(self) -> None:
+        """The ``busy`` error, then the close. What the client sent first is read (at most 64 KiB, 1 s) so the
+        close is not a reset that could drop the error before the client reads it."""
+        await self._error("too many connections to this server: try again later", "busy")
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            await asyncio.wait_for(self.reader.read(1 << 16), 1.0)
+        self.writer.close()
+
+    async def _serve(self) -> None:
         """Read events with limits until the client leaves, idles out, or sends something unreadable."""
         try:
             while True:

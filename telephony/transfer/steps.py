@@ -37,7 +37,7 @@ from telephony.transfer.twiml import (
 from telephony.transfer.warm import WarmTransfer
 from telephony.twilio.rest import TwilioRestError
 from telephony.twilio.twiml import fallback_twiml
-from telephony.twilio.wire import recording_seconds
+from telephony.twilio.wire import recording_of
 
 log = logging.getLogger(__name__)
 
@@ -278,9 +278,11 @@ class TransferSteps:
     async def voicemail(self, tid: str, form: Mapping[str, str], status_event: bool) -> str:
         """The recording (``<Record action>`` or its status callback) is attached to the transfer's callback
         (spooled when Redis is down or the callback is not stored yet: it is still in the spool)."""
-        url = form.get("RecordingUrl", "")
-        if url:
-            seconds = recording_seconds(form.get("RecordingDuration", ""))
+        recording = recording_of(form)  # only Twilio's URL of a recording that has a message
+        if recording is None and form.get("RecordingUrl") and form.get("RecordingStatus", "completed") == "completed":
+            log.warning("transfer %s: a voicemail's RecordingUrl is not Twilio's; not kept", tid)
+        if recording is not None:
+            url, seconds = recording
             try:
                 attached = await self.callbacks.attach_voicemail(callback_id_of(tid), url, seconds)
             except STORE_DOWN:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from telephony.ports import AudioIn, CallEnded, CallStarted, Dtmf, InboundEvent, MarkPlayed
 from voice.codec import ulaw_decode, ulaw_encode
@@ -250,6 +251,33 @@ def _rfc2822_to_iso(value: str | None) -> str | None:
         return None
 
 
+# A recording's URL is linked in the agents' console and its Recording SID deleted at Twilio after retention: only
+# Twilio's own (https on twilio.com, printable ASCII, of a URL's length) is kept. Twilio signs what it sends, but a
+# leaked token or a proxy that rewrites fields must not put a script link or an inside address before an agent.
+MAX_RECORDING_URL = 2048
+MAX_RECORDING_S = 24 * 3600.0  # <Record maxLength> allows 4 hours; a longer one is no recording's length
+_KEPT_RECORDING_STATUSES = ("", "completed")  # "absent" (silence), "failed": no message to listen to
+
+
+def recording_of(form: Mapping[str, str]) -> tuple[str, float | None] | None:
+    """(URL, seconds) of a voicemail callback's recording; None when there is none worth an agent's click."""
+    url = form.get("RecordingUrl", "")
+    if form.get("RecordingStatus", "") not in _KEPT_RECORDING_STATUSES or not _twilio_url(url):
+        return None
+    return url, recording_seconds(form.get("RecordingDuration", ""))
+
+
+def _twilio_url(url: str) -> bool:
+    if not url or len(url) > MAX_RECORDING_URL or not url.isascii() or not url.isprintable():
+        return False
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    return parts.scheme == "https" and (host == "twilio.com" or host.endswith(".twilio.com"))
+
+
 def recording_seconds(duration: str) -> float | None:
     """Twilio's ``RecordingDuration`` as seconds, None when it is no plain finite number ("²" passed
     ``isdigit`` and then crashed ``float``: a probe; the recording is kept without a length)."""
@@ -257,4 +285,4 @@ def recording_seconds(duration: str) -> float | None:
         seconds = float(duration) if duration.isascii() else math.nan
     except ValueError:
         return None
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    return seconds if math.isfinite(seconds) and 0 <= seconds <= MAX_RECORDING_S else None
