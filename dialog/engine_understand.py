@@ -27,6 +27,7 @@ from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent_cue
 from dialog.escalation_kinds import accuses_you, danger_to_life, may_be_an_outage
 from dialog.escalation_meaning import EscalationMeaning
+from dialog.escalation_water import water_damage, water_damage_over
 from dialog.kb import KnowledgeBaseSearch
 from dialog.mood import mood, without_insults
 from dialog.ports import Reason
@@ -44,6 +45,12 @@ _ANSWERABLE: frozenset[Reason] = frozenset({"complaint", "urgent"})  # by cues, 
 # Meaning is trusted when at least half the words are words: every escalation case of the tune data scores
 # 0.67 or more ("powerbank spuchł i syczy"), garbled phone recognition of everyday talk 0.0-0.4.
 LEGIBLE = 0.5
+
+
+def floods(text: str) -> bool:
+    """Water damage happening now (``dialog.escalation_water``): urgent even in a question the KB answers
+    ("pękła rura, gdzie zgłosić awarię?"); the KB's answer about it is said beside the advice instead."""
+    return water_damage(tokens(text))
 
 
 def is_question(text: str) -> bool:
@@ -87,8 +94,8 @@ class Understanding:
         if not is_question(text):
             return self._statement(text, found, by_meaning)
         answerable = {r for r in found if r in _ANSWERABLE and r not in by_meaning}
-        if "urgent" in answerable and (mood(text, previous) == "angry" or danger_to_life(text)):
-            answerable.discard("urgent")  # indignation, or someone in danger, is not a how-to question
+        if "urgent" in answerable and (mood(text, previous) == "angry" or danger_to_life(text) or floods(text)):
+            answerable.discard("urgent")  # indignation, someone in danger or water flooding: no how-to question
         if not answerable or not self._kb_answers(text):
             return found
         return [r for r in found if r not in answerable]
@@ -104,7 +111,10 @@ class Understanding:
         if self.meaning is None or by_cues or words < 3 or not self._judged_by_meaning(text):
             return []
         close = self.meaning.closeness(text, getattr(self.kb, "best_similarity", None))
-        return [r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)]
+        found = [r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)]
+        if water_damage_over(tokens(text)):  # "rura była pęknięta, hydraulik ją naprawił": near a flood, but over
+            return [r for r in found if r != "urgent"]
+        return found
 
     def anger_only(self, text: str, previous: Sequence[str] = ()) -> bool:
         """Urgent for the caller's anger alone: no danger, threat or fraud in the words, nor by meaning
