@@ -25,7 +25,7 @@ from dialog.engine_cues import term, term_positions, tokens
 from dialog.engine_intents import is_line_check, is_not_that, mostly_number, only_courtesy
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent_cue
-from dialog.escalation_kinds import accuses_you, danger_to_life, may_be_an_outage
+from dialog.escalation_kinds import accuses_you, asks_how_only, danger_to_life, may_be_an_outage
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.escalation_water import water_damage, water_damage_over
 from dialog.kb import KnowledgeBaseSearch
@@ -112,8 +112,8 @@ class Understanding:
             return []
         close = self.meaning.closeness(text, getattr(self.kb, "best_similarity", None))
         found = [r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)]
-        if water_damage_over(tokens(text)):  # "rura była pęknięta, hydraulik ją naprawił": near a flood, but over
-            return [r for r in found if r != "urgent"]
+        if water_damage_over(tokens(text)) or asks_how_only(text):  # a flood that is over, "jak hodować
+            return [r for r in found if r != "urgent"]  # pomidory w piwnicy": near an emergency, none told
         return found
 
     def anger_only(self, text: str, previous: Sequence[str] = ()) -> bool:
