@@ -32,7 +32,7 @@ from dialog.engine_record import record_turn
 from dialog.engine_session import finish_turn, keep_before, load_session, take_back
 from dialog.engine_small_talk import small_talk
 from dialog.engine_understand import Understanding
-from dialog.escalation_kinds import identity_taken, someone_hurt, threatened
+from dialog.escalation_kinds import someone_hurt, threatened, victim
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
 from dialog.mood import session_mood
@@ -234,10 +234,10 @@ class DialogEngine:
         reply = self._to_human(s, reason, angry)
         # an emergency: what the caller can do now, if the KB is sure; never when someone is hurt or ill ("ból w
         # klatce piersiowej, chcę się umówić do kardiologa": 112, not how to book a visit; a review) or threatened,
-        # and to one whose card, number or account someone took over only how to block, report or reset a
-        # password (not how to get a duplicate SIM card)
+        # and to a fraud's victim or one whose card, number or account someone took over only how to block, report
+        # or reset a password (not how to get a duplicate SIM card, not a shop's refund how-to)
         if reason == "urgent" and not angry and not someone_hurt(text) and not threatened(text):
-            sure = await self.cpu.run(lane, self.kb_step.sure_answer, text, identity_taken(text))
+            sure = await self.cpu.run(lane, self.kb_step.sure_answer, text, victim(text))
             return replace(reply, kb_answer=sure)
         return reply
 

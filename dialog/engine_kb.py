@@ -106,7 +106,7 @@ class KBStep:
     def sure_answer(self, text: str, victim: bool = False) -> str | None:
         """The answer the KB is sure of (answer band) for ``text`` alone, else None: an emergency's caller
         nobody takes at once is told it (``Transfer.answer``); never a guess, never read with an earlier topic.
-        ``victim`` (someone took over the caller's card, number or account: ``identity_taken``): only an entry
+        ``victim`` (a fraud's, or someone took over the caller's card, number or account: ``victim``): only an entry
         about blocking, reporting or a password (``protects``), never how to get what was used against the
         caller (a SIM swap's victim heard how to get a duplicate SIM card)."""
         best = self.best(text)

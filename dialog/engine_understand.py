@@ -25,7 +25,7 @@ from dialog.engine_cues import term, term_positions, tokens
 from dialog.engine_intents import is_line_check, is_not_that, mostly_number, only_courtesy
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent_cue
-from dialog.escalation_kinds import accuses_you, asks_how_only, danger_to_life, may_be_an_outage
+from dialog.escalation_kinds import accuses_you, asks_how_only, danger_to_life, may_be_an_outage, protects, victim
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.escalation_water import water_damage, water_damage_over
 from dialog.kb import KnowledgeBaseSearch
@@ -96,6 +96,8 @@ class Understanding:
         answerable = {r for r in found if r in _ANSWERABLE and r not in by_meaning}
         if "urgent" in answerable and (mood(text, previous) == "angry" or danger_to_life(text) or floods(text)):
             answerable.discard("urgent")  # indignation, someone in danger or water flooding: no how-to question
+        if "urgent" in answerable and victim(text) and not self._kb_protects(text):
+            answerable.discard("urgent")  # a fraud's victim asking "jak odzyskać pieniądze?": not the refund how-to
         if not answerable or not self._kb_answers(text):
             return found
         return [r for r in found if r not in answerable]
@@ -172,6 +174,13 @@ class Understanding:
     def reason(self, text: str, previous: Sequence[str] = ()) -> Reason | None:
         found = self.reasons(text, previous)
         return found[0] if found else None
+
+    def _kb_protects(self, text: str) -> bool:
+        """The KB's best entry for ``text`` is about blocking, reporting or a password (``protects``): a victim's
+        how-to question it may answer instead of a transfer ("jak zablokować kartę SIM po kradzieży?")."""
+        matches = self.kb.search(text, k=1)
+        entry = getattr(self.kb, "entries", {}).get(matches[0].entry_id) if matches else None
+        return protects(getattr(entry, "questions", None) or [])
 
     def _kb_answers(self, text: str) -> bool:
         matches = self.kb.search(text, k=1)

@@ -116,6 +116,19 @@ def identity_taken(text: str) -> bool:
     return any(cue.matches(toks) for cue in _TAKEN_OVER) or impostor(toks)
 
 
+# A fraud told by its victim ("oszukali mnie", "ktoś wyłudził ode mnie przelew", "dałem się nabrać"); said to the
+# company ("oszukaliście mnie") it is a grievance, and the urgent cues never find it.
+_DEFRAUDED = term("oszust|oszusc|oszuk|wyludz|naciagn|podszy|phishing|nabrac|nabral")
+
+
+def victim(text: str) -> bool:
+    """A fraud's victim or someone whose card, number, account or data was taken over (``identity_taken``): the
+    KB's answer is for them only what protects (``protects``). Why: a shop's refund how-to told a victim of an
+    OLX fraud asking "jak odzyskać pieniądze?" how to return goods, instead of 112 and a person."""
+    toks = tokens(text)
+    return identity_taken(text) or (bool(term_positions(_DEFRAUDED, toks)) and not accuses_you(text))
+
+
 def protects(questions: Sequence[str]) -> bool:
     """An entry asked about blocking, cancelling or reporting, or an account's password: what the victim of a
     taken-over card, number or account can act on now (``identity_taken``). Why by the questions: they say what
