@@ -21,7 +21,12 @@ _PLACES = "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog"
 _FLOODS = cues(
     ("zalal|zalewa|zalało|zalalo|zalane|zalana|wylal|=tryska", f"{_PLACES}|=woda|wody"),
     ("=nie", "zakrec", "wod|kran|zawor|kurek"),  # "nie mogę zakręcić wody": it keeps running
-) + cues(("=leje|=leci", f"{_PLACES}|sufit|=woda|wody"), unless="=z kran|kranie")
+) + cues(
+    ("=leje|=leci", f"{_PLACES}|sufit|=woda|wody"),
+    # water coming out now onto a wall, a ceiling, the neighbours ("woda cieknie po ścianie, chyba od sąsiada")
+    ("=cieknie|=ciekna|=kapie|=kapia|=przecieka|=splywa|=sciekac|=saczy", "=woda|=wody", f"{_PLACES}|sufit|scian"),
+    unless="=z kran|kranie",
+)
 
 # What carries water in a building or a street (not a tap, not "rurka" of a fridge: lemma "rura" only).
 _CARRIER = term(

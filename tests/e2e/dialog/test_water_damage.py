@@ -45,6 +45,9 @@ ACTIVE = [
     ("water", "pękła rura, kto za to zapłaci, woda leje się do sąsiadów"),  # the KB's bank account before
     ("water", "woda leci z sufitu, gdzie zgłosić awarię?"),  # the KB's how-to to report a failure, no transfer before
     ("water", "leje się woda w piwnicy, nie ma wody w kranach"),  # "kranach" was the brown tap water's guard
+    ("water", "woda cieknie po ścianie, chyba od sąsiada"),  # a complaint before ("cieknie")
+    ("water", "woda przecieka przez sufit od sąsiada"),
+    ("water", "woda kapie z sufitu do kuchni"),
     ("shop", "pękła rura w piwnicy"),
     ("shop", "cieknie przy wodomierzu, woda na podłodze"),
     ("urzad", "pękła rura w piwnicy"),
@@ -75,6 +78,8 @@ CALM = [
     ("water", "z kranu leci brązowa woda"),
     ("water", "kran cieknie od tygodnia, kto to naprawi?"),
     ("water", "kapie z kranu w kuchni"),
+    ("water", "z kranu kapie woda w kuchni"),
+    ("water", "kapie woda z kranu w łazience"),
     ("water", "po awarii rury w zeszłym tygodniu woda jest mętna"),
     ("water", "dostałem wysoki rachunek, bo rura przeciekała przez miesiąc"),
     ("water", "czy wymiana pękniętego wodomierza jest płatna?"),
