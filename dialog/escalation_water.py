@@ -35,14 +35,16 @@ _CARRIER = term(
 )
 # It burst: an event told ("pękła", "mróz rozsadził rurę") ...
 _BURST = term("=pekl|=pekla|=peklo|=pekly|=pekli|=peka|=pekaja|rozsadzil|rozsadzilo|rozerwal|puscil|rozszczelnil")
-# ... or the damage named ("pęknięta rura", "pęknięcie"): now only with water or "mamy" beside it, since "kto
-# płaci za naprawę pękniętej rury?" names one too
+# ... or the damage named ("pęknięta rura", "pęknięcie"): now only with "mamy", or water beside it in a statement,
+# since "kto płaci za naprawę pękniętej rury?" names one too
 _BROKEN = term("pekniet|pekniec")
-_WATER_THERE = term("=woda|=wody|=wode|=wodzie|=woda|kaluz|mokr|zalan|bagn|=mam|=mamy|=u =mnie|=u =nas")
+_WATER_THERE = term("=woda|=wody|=wode|=wodzie|=woda|kaluz|mokr|zalan|bagn")
+_OURS = term("=mam|=mamy|=u =mnie|=u =nas")
+_QUESTION = frozenset({"czy", "jak", "kto", "ile", "gdzie", "kiedy", "co", "dlaczego"})
 # Water coming out now (present tense, or a leak named): whatever else is said, it is happening.
 _FLOWS = term(
     "=cieknie|=ciekna|=przecieka|=przeciekaja|=wycieka|=wyciekaja|=leje|=leja|=leci|=tryska|=tryskaja|=wylewa"
-    "|=wyplywa|=plynie|=kapie|=kapia|=sika|=saczy|=przesiaka|=zalewa|wyciek!wyciekl|przeciek!przeciekal"
+    "|=wyplywa|=plynie|=kapie|=kapia|=sika|=saczy|=przesiaka|=zalewa|=wyciek|=przeciek"
 )
 # Over, or a question about money or prevention: a month ago, repaired, who pays, the bill, "żeby nie pękła".
 _OVER = term(
@@ -59,8 +61,10 @@ def _pipe_fails(toks: Sequence[Token]) -> tuple[bool, bool]:
     """(a water carrier burst or leaks, water flows out now); both False for goods or a non-water pipe."""
     if not term_positions(_CARRIER, toks) or term_positions(_NOT_PLUMBING, toks):
         return False, False
-    flows = bool(term_positions(_FLOWS, toks))
-    named = bool(term_positions(_BROKEN, toks)) and bool(term_positions(_WATER_THERE, toks))
+    flows = any(i == 0 or toks[i - 1].form != "nie" for i in term_positions(_FLOWS, toks))  # not "nie cieknie"
+    asked = toks[0].form in _QUESTION  # "czy po pęknięciu rury dostanę rabat na wodę?" names one, tells none
+    there = bool(term_positions(_OURS, toks)) or (not asked and bool(term_positions(_WATER_THERE, toks)))
+    named = bool(term_positions(_BROKEN, toks)) and there
     return flows or named or bool(term_positions(_BURST, toks)), flows
 
 
