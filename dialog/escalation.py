@@ -103,6 +103,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
     # a fraud, unless the caller accuses the company (below): "oszukaliście", or "to oszustwo" beside a charge
     # "you" made; someone else's fraud told beside such a charge ("ktoś mnie oszukał i naliczyliście…") stays
     + cues("oszust!oszustw|oszuk|wyludz", unless=w.CHEATED_BY_YOU)
+    + cues("=sie =nabrac", unless="=nie =dam|=nie =damy|=nie =dac|=nie =da")  # "dałam się nabrać", not "nie dam się"
     + cues("oszustw", unless=w.BY_YOU)
     + cues(  # a charge nobody asked for is a fraud, unless the caller says the company made it (below)
         (

@@ -32,6 +32,7 @@ VICTIMS = [
     ("shop", "zostałam oszukana, jak mogę odzyskać pieniądze z karty?"),
     ("shop", "oszukali mnie na olx, jak odzyskac pieniadze"),
     ("shop", "naciągnęli mnie oszuści na fałszywą inwestycję, jak odzyskać pieniądze?"),
+    ("shop", "dałam się nabrać na fałszywą wiadomość, jak odzyskać kasę?"),  # a later probe's: not understood before
     ("telecom", "oszukali mnie na olx, jak odzyskać pieniądze?"),
     ("agd", "oszukali mnie na olx, jak odzyskać pieniądze?"),
     ("urzad", "ktoś wyłudził ode mnie przelew, jak odzyskać pieniądze?"),
@@ -74,6 +75,8 @@ CALM = [
     ("shop", "płatność nie przeszła, ale pieniądze zeszły z konta, jak je odzyskać?"),
     ("shop", "jak odzyskać pieniądze za wadliwy towar?"),
     ("shop", "jak uniknąć oszustwa przy płatności blikiem?"),
+    ("shop", "nie dam się nabrać na wasze promocje"),
+    ("shop", "jak nie dać się nabrać na fałszywe promocje?"),
     ("telecom", "jak odzyskać pieniądze za nadpłatę?"),
     ("telecom", "jak zablokować kartę SIM po kradzieży telefonu?"),
     ("walkthrough", "jak zablokować kartę SIM po kradzieży telefonu?"),
