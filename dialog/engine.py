@@ -32,7 +32,8 @@ from dialog.engine_record import record_turn
 from dialog.engine_session import finish_turn, keep_before, load_session, take_back
 from dialog.engine_small_talk import small_talk
 from dialog.engine_understand import Understanding
-from dialog.escalation_kinds import identity_taken, someone_hurt, threatened
+from dialog.engine_urgent import urgent_answer
+from dialog.escalation_kinds import someone_hurt, threatened
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.kb import KnowledgeBaseSearch
 from dialog.mood import session_mood
@@ -232,12 +233,11 @@ class DialogEngine:
             await self.orders.for_agent(s, text, wait=reason != "urgent")
         angry = reason == "urgent" and await self.cpu.run(lane, self.understanding.anger_only, text, before)
         reply = self._to_human(s, reason, angry)
-        # an emergency: what the caller can do now, if the KB is sure; never when someone is hurt or ill ("ból w
-        # klatce piersiowej, chcę się umówić do kardiologa": 112, not how to book a visit; a review) or threatened,
-        # and to one whose card, number or account someone took over only how to block, report or reset a
-        # password (not how to get a duplicate SIM card)
+        # an emergency: what the caller can do now, if the KB is sure of an entry about it (``dialog.engine_urgent``);
+        # never when someone is hurt or ill ("ból w klatce piersiowej, chcę się umówić do kardiologa": 112, not how
+        # to book a visit; a review) or threatened
         if reason == "urgent" and not angry and not someone_hurt(text) and not threatened(text):
-            sure = await self.cpu.run(lane, self.kb_step.sure_answer, text, identity_taken(text))
+            sure = await self.cpu.run(lane, urgent_answer, self.kb_step, text)
             return replace(reply, kb_answer=sure)
         return reply
 

@@ -23,7 +23,6 @@ from dialog.engine_config import EngineConfig, Reply
 from dialog.engine_intents import after_preamble, asks_an_aspect, is_follow_up, only_numbers
 from dialog.engine_kb_choice import KBChoice, answer_text, give_answer, kb_entry, spoken_question
 from dialog.engine_text import lemma, words
-from dialog.escalation_kinds import protects
 from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.session import Session
 
@@ -103,19 +102,16 @@ class KBStep:
                 return again[0]
         return best
 
-    def sure_answer(self, text: str, victim: bool = False) -> str | None:
-        """The answer the KB is sure of (answer band) for ``text`` alone, else None: an emergency's caller
-        nobody takes at once is told it (``Transfer.answer``); never a guess, never read with an earlier topic.
-        ``victim`` (someone took over the caller's card, number or account: ``identity_taken``): only an entry
-        about blocking, reporting or a password (``protects``), never how to get what was used against the
-        caller (a SIM swap's victim heard how to get a duplicate SIM card)."""
+    def sure_match(self, text: str) -> KBMatch | None:
+        """The entry the KB is sure of (answer band) for ``text`` alone, else None: what an emergency's caller may
+        hear beside the emergency advice (``dialog.engine_urgent``); never a guess, never read with an earlier
+        topic."""
         best = self.best(text)
-        if best is None or best.confidence < self.answer_threshold:
-            return None
-        entry = kb_entry(self.kb, best.entry_id)
-        if victim and not protects(getattr(entry, "questions", None) or []):
-            return None
-        return best.answer
+        return best if best is not None and best.confidence >= self.answer_threshold else None
+
+    def questions(self, entry_id: str) -> list[str]:
+        """The questions the operator wrote for ``entry_id``: what the entry is about."""
+        return list(getattr(kb_entry(self.kb, entry_id), "questions", None) or [])
 
     def understood(self, s: Session, text: str) -> tuple[KBMatch | None, str]:
         """The best entry for this turn, read in the context of the previous topic when it is a follow-up;

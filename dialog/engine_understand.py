@@ -25,8 +25,9 @@ from dialog.engine_cues import term, term_positions, tokens
 from dialog.engine_intents import is_line_check, is_not_that, mostly_number, only_courtesy
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent_cue
-from dialog.escalation_kinds import accuses_you, danger_to_life, may_be_an_outage
+from dialog.escalation_kinds import accuses_you, asks_how_only, danger_to_life, may_be_an_outage, protects, victim
 from dialog.escalation_meaning import EscalationMeaning
+from dialog.escalation_water import water_damage, water_damage_over
 from dialog.kb import KnowledgeBaseSearch
 from dialog.mood import mood, without_insults
 from dialog.ports import Reason
@@ -44,6 +45,12 @@ _ANSWERABLE: frozenset[Reason] = frozenset({"complaint", "urgent"})  # by cues, 
 # Meaning is trusted when at least half the words are words: every escalation case of the tune data scores
 # 0.67 or more ("powerbank spuchł i syczy"), garbled phone recognition of everyday talk 0.0-0.4.
 LEGIBLE = 0.5
+
+
+def floods(text: str) -> bool:
+    """Water damage happening now (``dialog.escalation_water``): urgent even in a question the KB answers
+    ("pękła rura, gdzie zgłosić awarię?"); the KB's answer about it is said beside the advice instead."""
+    return water_damage(tokens(text))
 
 
 def is_question(text: str) -> bool:
@@ -87,8 +94,10 @@ class Understanding:
         if not is_question(text):
             return self._statement(text, found, by_meaning)
         answerable = {r for r in found if r in _ANSWERABLE and r not in by_meaning}
-        if "urgent" in answerable and (mood(text, previous) == "angry" or danger_to_life(text)):
-            answerable.discard("urgent")  # indignation, or someone in danger, is not a how-to question
+        if "urgent" in answerable and (mood(text, previous) == "angry" or danger_to_life(text) or floods(text)):
+            answerable.discard("urgent")  # indignation, someone in danger or water flooding: no how-to question
+        if "urgent" in answerable and victim(text) and not self._kb_protects(text):
+            answerable.discard("urgent")  # a fraud's victim asking "jak odzyskać pieniądze?": not the refund how-to
         if not answerable or not self._kb_answers(text):
             return found
         return [r for r in found if r not in answerable]
@@ -104,7 +113,10 @@ class Understanding:
         if self.meaning is None or by_cues or words < 3 or not self._judged_by_meaning(text):
             return []
         close = self.meaning.closeness(text, getattr(self.kb, "best_similarity", None))
-        return [r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)]
+        found = [r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)]
+        if water_damage_over(tokens(text)) or asks_how_only(text):  # a flood that is over, "jak hodować
+            return [r for r in found if r != "urgent"]  # pomidory w piwnicy": near an emergency, none told
+        return found
 
     def anger_only(self, text: str, previous: Sequence[str] = ()) -> bool:
         """Urgent for the caller's anger alone: no danger, threat or fraud in the words, nor by meaning
@@ -162,6 +174,13 @@ class Understanding:
     def reason(self, text: str, previous: Sequence[str] = ()) -> Reason | None:
         found = self.reasons(text, previous)
         return found[0] if found else None
+
+    def _kb_protects(self, text: str) -> bool:
+        """The KB's best entry for ``text`` is about blocking, reporting or a password (``protects``): a victim's
+        how-to question it may answer instead of a transfer ("jak zablokować kartę SIM po kradzieży?")."""
+        matches = self.kb.search(text, k=1)
+        entry = getattr(self.kb, "entries", {}).get(matches[0].entry_id) if matches else None
+        return protects(getattr(entry, "questions", None) or [])
 
     def _kb_answers(self, text: str) -> bool:
         matches = self.kb.search(text, k=1)

@@ -15,6 +15,7 @@ from dialog import escalation_words as w
 from dialog.engine_cues import Cue, Token, cues, term, term_positions, tokens
 from dialog.escalation_devices import device_fails
 from dialog.escalation_scenes import urgent_scene
+from dialog.escalation_water import water_damage
 from dialog.mood import mood
 from dialog.numbers import is_number_word
 from dialog.ports import Reason
@@ -79,11 +80,6 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         "=pozwe|=pozwiemy|=pozew|prawnik|adwokat|policj|prokurat|uokik|rzecznik|=sad|=sadu|=sadzie",
         "zabij|pozabijam|=bomba|=bombe|=bomby|wysadz|polkn|zadlawil|=udusil|=wypadek",
         ("=gaz|=gazu|=gazem|=gas|=gasu|=gazen", "czu!czujn|smierd|ulatn|wycie|zapach|=wali|=cuchnie"),
-        (
-            "zalal|zalewa|zalało|zalalo|zalane|zalana|wylal|=tryska",
-            "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog|=woda|wody",
-        ),
-        ("=nie", "zakrec", "wod|kran|zawor|kurek"),  # "nie mogę zakręcić wody": it keeps running
         "powodz|grozb|pogrozk|=pobije|pobic|szantaz",
         ("pogryzl|pogryzla|pogryzion|ugryzl|ugryzla", "=pies|=psa|=psy|=kot|=kota|zwierz|=waz|zmij|szczur"),
         ("=topi|=topia|topil|=pali|=tli|=dymi|=iskrzy", "=sie"),
@@ -98,12 +94,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "karte|karty|karta|=konto|koncie|=konta|danych|=dane|=numer|numeru|duplikat|umow|dowod",
         ),
     )
-    # water running where it should not; not "z kranu leci brązowa woda" (its colour, smell or pressure: a water
-    # utility's everyday question, a walkthrough heard 112 for it)
-    + cues(
-        ("=leje|=leci", "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog|sufit|=woda|wody"),
-        unless="kran|kranie",
-    )
+    # water running where it should not, a burst pipe, a leak at the meter: ``dialog.escalation_water``
     # fainting, fits, breathlessness (not "prawie zemdlałam"), a fall; impostors, choking and someone who does not
     # respond are ``dialog.escalation_scenes``' (their everyday look-alikes are told apart next to the words)
     + cues(w.ACUTE, w.PARALYSED, w.FALLEN, unless=w.NOT_NOW)
@@ -112,6 +103,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
     # a fraud, unless the caller accuses the company (below): "oszukaliście", or "to oszustwo" beside a charge
     # "you" made; someone else's fraud told beside such a charge ("ktoś mnie oszukał i naliczyliście…") stays
     + cues("oszust!oszustw|oszuk|wyludz", unless=w.CHEATED_BY_YOU)
+    + cues("=sie =nabrac", unless="=nie =dam|=nie =damy|=nie =dac|=nie =da")  # "dałam się nabrać", not "nie dam się"
     + cues("oszustw", unless=w.BY_YOU)
     + cues(  # a charge nobody asked for is a fraud, unless the caller says the company made it (below)
         (
@@ -236,7 +228,7 @@ def declines_human(text: str) -> bool:
 def urgent_cue(text: str) -> bool:
     """An urgent cue in the words themselves (danger, threat, fraud), anger aside."""
     toks = tokens(text)
-    return any(cue.matches(toks) for cue in _CUES["urgent"]) or urgent_scene(toks)
+    return any(cue.matches(toks) for cue in _CUES["urgent"]) or urgent_scene(toks) or water_damage(toks)
 
 
 def detect_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:
@@ -247,7 +239,7 @@ def detect_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:
     for reason in ("urgent", "complaint", "individual_offer"):
         if any(cue.matches(toks) for cue in _CUES[reason]):
             found.append(reason)
-    if "urgent" not in found and urgent_scene(toks):
+    if "urgent" not in found and (urgent_scene(toks) or water_damage(toks)):
         found.append("urgent")
     if "complaint" not in found and device_fails(toks) and not _COMPLAINT_GUARD.matches(toks):
         found.append("complaint")

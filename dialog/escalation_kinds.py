@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dialog import escalation_words as w
-from dialog.engine_cues import cues, term, term_positions, tokens
+from dialog.engine_cues import Token, cues, term, term_positions, tokens
 from dialog.escalation_scenes import impostor
 
 # Danger to someone's life or health (a subset of the urgent cues): said in a question the KB could answer
@@ -116,6 +116,19 @@ def identity_taken(text: str) -> bool:
     return any(cue.matches(toks) for cue in _TAKEN_OVER) or impostor(toks)
 
 
+# A fraud told by its victim ("oszukali mnie", "ktoś wyłudził ode mnie przelew", "dałem się nabrać"); said to the
+# company ("oszukaliście mnie") it is a grievance, and the urgent cues never find it.
+_DEFRAUDED = term("oszust|oszusc|oszuk|wyludz|naciagn|podszy|phishing|nabrac|nabral")
+
+
+def victim(text: str) -> bool:
+    """A fraud's victim or someone whose card, number, account or data was taken over (``identity_taken``): the
+    KB's answer is for them only what protects (``protects``). Why: a shop's refund how-to told a victim of an
+    OLX fraud asking "jak odzyskać pieniądze?" how to return goods, instead of 112 and a person."""
+    toks = tokens(text)
+    return identity_taken(text) or (bool(term_positions(_DEFRAUDED, toks)) and not accuses_you(text))
+
+
 def protects(questions: Sequence[str]) -> bool:
     """An entry asked about blocking, cancelling or reporting, or an account's password: what the victim of a
     taken-over card, number or account can act on now (``identity_taken``). Why by the questions: they say what
@@ -134,3 +147,39 @@ def accuses_you(text: str) -> bool:
     """'Okradliście mnie', 'oszukujecie ludzi': the caller says the company itself cheated or robbed them, a
     grievance however it sounds by meaning (the sentence model hears a theft, not who did it)."""
     return bool(term_positions(_BY_YOU, tokens(text)))
+
+
+# What a how-to about an emergency names: water where it should not be, the rescue services, a rescue
+# ("jak wypompować wodę z piwnicy", "jak wezwać straż pożarną", "jak ratować zalaną piwnicę"); fire, gas, a body
+# hurt or a threat are ``danger_to_life``'s, ``someone_hurt``'s and ``threatened``'s words.
+_HAZARD = term(
+    "=woda|=wody|=wode|=wodzie|zalan|zalew|zalal|powodz|wyciek|przeciek|=straz|strazak|pogotow|policj|=112"
+    "|=997|=998|=999|ratown|ratun|ratowac|ewakuac|=prad|=pradu|=pradem|=gaz|=gazu"
+)
+_HOW = frozenset({"jak", "gdzie", "czym", "czy", "co", "skad", "kiedy", "ile"})  # a question's opening word
+_PAST = ("l", "la", "lo", "li", "ly", "lem", "lam", "lismy", "lysmy")  # "wypadło", "zemdlała": folded past forms
+_ACTIVE = ("acy", "aca", "ace", "acego", "acej", "acym", "acych", "acymi")  # "palącą się", "tonącego"
+
+
+def _tells(tok: Token) -> bool:
+    """A verb form that tells what happens or happened ("leje", "zalała", "pękła", "tonącego"), not an
+    infinitive ("hodować"): an inflected form of a verb's lemma, or a past form or an active participle however
+    the lemmatiser read it ("palącą" is its own lemma).
+    Nouns whose lemma ends like a verb ("w nocy") count too: the rule below then keeps out of the way."""
+    verb = tok.lemma.endswith("c") and tok.form != tok.lemma
+    return verb or (len(tok.form) > 3 and tok.form.endswith(_PAST + _ACTIVE))
+
+
+def asks_how_only(text: str) -> bool:
+    """A question how or where to do something that tells nothing happening and names no danger ("jak hodować
+    pomidory w piwnicy", "gdzie kupić nasiona"): no emergency for the sentence model to find, however near one
+    its place or object sits by meaning (a probe's "w piwnicy" sat near "w piwnicy stoi woda po kostki").
+    Every emergency the calibration data catches by meaning alone tells something ("dziecko wypiło płyn do
+    prania"); an emergency in a how-to's words is a cue's ("jak ugasić palącą się patelnię")."""
+    toks = tokens(text)
+    infinitive = any(t.form == t.lemma and t.form.endswith("c") and len(t.form) > 4 for t in toks)
+    if not infinitive or any(_tells(t) for t in toks):
+        return False
+    if term_positions(_HAZARD, toks) or danger_to_life(text) or someone_hurt(text) or threatened(text):
+        return False
+    return toks[0].form in _HOW or text.rstrip().endswith("?")

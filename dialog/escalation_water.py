@@ -1,0 +1,87 @@
+"""Water damage: a burst pipe, a leak at the water meter, water flooding a home. A danger to property that cannot
+wait (an urgent transfer), unlike a complaint about goods, which the same words ("pękła", "cieknie") also tell.
+
+Why apart from the cue table of ``dialog.escalation``: a burst pipe is told in words every complaint uses ("pękła
+rura w piwnicy" went to the complaints queue, a water utility's walkthrough), and whether it is happening now
+decides: "pękła rura" is an event, "kto płaci za naprawę pękniętej rury?" or "w zeszłym miesiącu pękła rura"
+is a calm question about one that is over. The checks here look at what carries the water (a pipe, the meter, a
+radiator; never a tap: a dripping tap floods nothing), how it fails (burst, or water flowing out now) and what
+else is said about it (a repair, a bill, a month ago, a vacuum cleaner's pipe).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dialog.engine_cues import Token, cues, term, term_positions
+
+_PLACES = "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog"
+# Water where it should not be, as the cue table had it: "zalewa łazienkę", "woda leje się z sufitu" (not "z
+# kranu leci brązowa woda", a water utility's everyday question), "nie mogę zakręcić wody".
+_FLOODS = cues(
+    ("zalal|zalewa|zalało|zalalo|zalane|zalana|wylal|=tryska", f"{_PLACES}|=woda|wody"),
+    ("=nie", "zakrec", "wod|kran|zawor|kurek"),  # "nie mogę zakręcić wody": it keeps running
+) + cues(
+    ("=leje|=leci", f"{_PLACES}|sufit|=woda|wody"),
+    # water coming out now onto a wall, a ceiling, the neighbours ("woda cieknie po ścianie, chyba od sąsiada")
+    ("=cieknie|=ciekna|=kapie|=kapia|=przecieka|=splywa|=sciekac|=saczy", "=woda|=wody", f"{_PLACES}|sufit|scian"),
+    unless="=z kran|kranie",
+)
+
+# What carries water in a building or a street (not a tap, not "rurka" of a fridge: lemma "rura" only).
+_CARRIER = term(
+    "=rura|rurociag|wodociag|wodomierz|=licznik wod|zawor|kaloryfer|grzejnik|=pion|pionu|pionie|wezyk|=waz|=weza"
+    "|bojler|hydrofor|przylacz|kanaliz"
+)
+# It burst: an event told ("pękła", "mróz rozsadził rurę") ...
+_BURST = term("=pekl|=pekla|=peklo|=pekly|=pekli|=peka|=pekaja|rozsadzil|rozsadzilo|rozerwal|puscil|rozszczelnil")
+# ... or the damage named ("pęknięta rura", "pęknięcie"): now only with "mamy", or water beside it in a statement,
+# since "kto płaci za naprawę pękniętej rury?" names one too
+_BROKEN = term("pekniet|pekniec")
+_WATER_THERE = term("=woda|=wody|=wode|=wodzie|=woda|kaluz|mokr|zalan|bagn")
+_OURS = term("=mam|=mamy|=u =mnie|=u =nas")
+_QUESTION = frozenset({"czy", "jak", "kto", "ile", "gdzie", "kiedy", "co", "dlaczego"})
+# Water coming out now (present tense, or a leak named): whatever else is said, it is happening.
+_FLOWS = term(
+    "=cieknie|=ciekna|=przecieka|=przeciekaja|=wycieka|=wyciekaja|=leje|=leja|=leci|=tryska|=tryskaja|=wylewa"
+    "|=wyplywa|=plynie|=kapie|=kapia|=sika|=saczy|=przesiaka|=zalewa|=wyciek|=przeciek"
+)
+# Over, or a question about money or prevention: a month ago, repaired, who pays, the bill, "żeby nie pękła".
+_OVER = term(
+    "tydzien|tygod|miesiac|miesiec|=rok|=roku|=lat|=lata|zeszl|ubiegl|poprzedn|kiedys|=dni =temu|naprawil"
+    "|naprawion|naprawiono|usunel|usunieto|usunieta|=byla =pekniet|=byl =pekniet|=bylo =pekniet|placi|zaplac"
+    "|oplat|koszt|ubezpiecz|odszkod|zwrot|rachun|faktur|rozlicz|korekt|=zeby|=aby|zapobieg|zabezpiecz|uchron"
+)
+# Pipes that carry no water to a home: a vacuum cleaner's, a car's exhaust; goods delivered with a crack.
+_FAILURE = term("awari")
+_NOT_PLUMBING = term("odkurzacz|wydech|tlumik|samochod|=auto|rower|paczk|przesylk|przyszl|przyszed|szybk|plomb")
+
+
+def _pipe_fails(toks: Sequence[Token]) -> tuple[bool, bool]:
+    """(a water carrier burst or leaks, water flows out now); both False for goods or a non-water pipe."""
+    if not term_positions(_CARRIER, toks) or term_positions(_NOT_PLUMBING, toks):
+        return False, False
+    flows = any(i == 0 or toks[i - 1].form != "nie" for i in term_positions(_FLOWS, toks))  # not "nie cieknie"
+    asked = toks[0].form in _QUESTION  # "czy po pęknięciu rury dostanę rabat na wodę?" names one, tells none
+    there = bool(term_positions(_OURS, toks)) or (not asked and bool(term_positions(_WATER_THERE, toks)))
+    named = bool(term_positions(_BROKEN, toks)) and there
+    return flows or named or bool(term_positions(_BURST, toks)), flows
+
+
+def water_damage(toks: Sequence[Token]) -> bool:
+    """Water flooding a home, a pipe or the meter burst or leaking now ("pękła rura w piwnicy", "cieknie przy
+    wodomierzu"); not a burst that is over, repaired or only asked about ("kto płaci za naprawę pękniętej
+    rury?", "w zeszłym miesiącu pękła rura"), unless water flows now."""
+    if any(cue.matches(toks) for cue in _FLOODS):
+        return True
+    fails, flows = _pipe_fails(toks)
+    return fails and (flows or not term_positions(_OVER, toks))
+
+
+def water_damage_over(toks: Sequence[Token]) -> bool:
+    """A pipe's burst or leak that the words say is over or only asked about (a repair, a bill, last month):
+    no emergency, even where by meaning the sentence sits near a flood ("rura była pęknięta, hydraulik już
+    ją naprawił, jak rozliczyć zużytą wodę?")."""
+    fails, flows = _pipe_fails(toks)
+    mentioned = fails or (bool(term_positions(_CARRIER, toks)) and bool(term_positions(_FAILURE, toks)))
+    return mentioned and not flows and bool(term_positions(_OVER, toks)) and not water_damage(toks)
