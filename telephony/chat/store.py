@@ -5,11 +5,14 @@ The hand-off itself is an ordinary ``TransferRecord`` (``channel="chat"``) in th
 
 - ``chat:<tid>:messages`` list of JSON messages ``{"from", "text", "at", "agent"}``, the last ``MAX_MESSAGES``
   only: a long chat no longer grows in Redis without bound (the fifth hostile probe's review).
-- ``chat:<tid>:count`` hash: ``all`` the messages ever written to the hand-off, kept or trimmed, and the
-  ``customer``'s (the console's tab title counts the lines not seen yet by it, past the panel's). A message's
-  ``seq`` is ``all`` after its push (one script: count, push and trim at once), so every worker numbers
-  messages the same way, a client resumes with "after seq N" past the trim, and the messages no longer kept
-  are ``all`` minus the list's length (the console's "N earlier messages", the history's note of them).
+- ``chat:<tid>:count`` hash: ``trimmed``, the messages no longer kept, and the ``customer``'s messages ever
+  written (the console's tab title counts the lines not seen yet by it, past the panel's). A message's ``seq``
+  is ``trimmed`` plus its place in the list (one script: push, trim and count at once), so every worker
+  numbers messages the same way, a client resumes with "after seq N" past the trim, and the console's "N
+  earlier messages" and the history's note of them follow. Numbered by the list, not by a count of every
+  message: during a rolling update an old pod pushes without counting (its seq is the list's length), and a
+  count of all of them read its message as the chat's first one, hiding that (a review). Such a message is
+  missing only from ``customer`` (the tab title, for the rollout's minutes).
   Texts are stored with personal data masked (``dialog.pii``), like the dialog sessions and the transfer
   record: a PESEL, card or IBAN typed into a live chat is not kept in Redis for the transfer retention nor
   shown to whoever opens the hand-off later. What an agent needs stays readable: the order id (``keep``);
@@ -68,20 +71,25 @@ end
 """
 
 # KEYS: messages list, count hash. ARGV: message JSON, its sender, how many to keep, TTL in seconds.
-# Returns the message's seq.
+# Returns the message's seq: the messages trimmed before it, plus its place in the list.
 _APPEND = (
     _CUSTOMERS_IN
     + """
-if redis.call('HEXISTS', KEYS[2], 'all') == 0 then
-  redis.call('HSET', KEYS[2], 'all', redis.call('LLEN', KEYS[1]), 'customer', customers_in(KEYS[1]))
+if redis.call('HEXISTS', KEYS[2], 'customer') == 0 then
+  redis.call('HSET', KEYS[2], 'customer', customers_in(KEYS[1]))
 end
-local seq = redis.call('HINCRBY', KEYS[2], 'all', 1)
 if ARGV[2] == 'customer' then redis.call('HINCRBY', KEYS[2], 'customer', 1) end
-redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
+local len = redis.call('RPUSH', KEYS[1], ARGV[1])
+local over = len - tonumber(ARGV[3])
+local trimmed = tonumber(redis.call('HGET', KEYS[2], 'trimmed')) or 0
+if over > 0 then
+  redis.call('LTRIM', KEYS[1], over, -1)
+  trimmed = redis.call('HINCRBY', KEYS[2], 'trimmed', over)
+  len = len - over
+end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
-return seq
+return trimmed + len
 """
 )
 
@@ -91,8 +99,8 @@ _SINCE = (
     _CUSTOMERS_IN
     + """
 local len = redis.call('LLEN', KEYS[1])
-local counts = redis.call('HMGET', KEYS[2], 'all', 'customer')
-local dropped = (tonumber(counts[1]) or len) - len
+local counts = redis.call('HMGET', KEYS[2], 'trimmed', 'customer')
+local dropped = tonumber(counts[1]) or 0
 local start = math.min(len, math.max(0, tonumber(ARGV[1]) - dropped, len - tonumber(ARGV[2])))
 return {dropped + start, redis.call('LRANGE', KEYS[1], start, -1), tonumber(counts[2]) or customers_in(KEYS[1])}
 """

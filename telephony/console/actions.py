@@ -39,6 +39,10 @@ LOGOUT_REFUSED = "Masz trwającą rozmowę z klientem. Zakończ ją, zanim się 
 LOGGED_OUT = "logged_out"  # the wrap-up outcome of an agent who logged out before choosing one
 LEAVE_WAIT_S = 5.0  # a wrap-up being written takes milliseconds; one whose request died holds its claim longer
 NOTHING_TO_CLOSE = "Nie ma rozmowy do zakończenia."
+WRAP_UP_FIRST = "Najpierw zakończ obsługę poprzedniej rozmowy."
+# „Dostępny” comes from these only: from wrap-up it ended the wrap-up with no outcome (the button is disabled
+# there, but a stale tab still posts it; a review)
+AVAILABLE_FROM = ("available", "offline")
 CLOSED_BY_LEAVING = (
     "Rozmowa została już zamknięta: wylogowano się lub wybrano Niedostępny (wynik: Wylogowano bez wyniku). "
     "Tego wyniku nie zapisano."
@@ -63,10 +67,10 @@ async def set_status(
             return False, "Nie znaleziono konsultanta."
         return True, f"Status: {STATUS_LABELS[status]}."
     try:
-        previous = await deps.agents.set_status(agent_id, "available")
+        previous = await deps.agents.set_status(agent_id, "available", expect=AVAILABLE_FROM)
     except StatusConflict as exc:
         if exc.current == "wrap_up":
-            return False, "Najpierw zakończ obsługę poprzedniej rozmowy."
+            return False, WRAP_UP_FIRST
         return False, "W trakcie rozmowy nie można zmienić statusu."
     if previous is None:
         return False, "Nie znaleziono konsultanta."

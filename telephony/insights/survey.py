@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from fastapi import APIRouter, Request, Response
@@ -25,6 +25,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from dialog import catalogue
 from telephony.insights.kpis import KpiStore
 from telephony.insights.rating import first_rating, parse_score
+from telephony.logs import LogThrottle
 from telephony.transfer.store import TransferStore
 from telephony.twilio.security import SIGNATURE_HEADER, TwilioSignatureVerifier, parse_form
 from telephony.twilio.twiml import DEFAULT_VOICE, LANGUAGE
@@ -81,6 +82,7 @@ class Survey:
     rest: Rest
     transfers: TransferStore | None = None  # who the agent was (the rating counts for them too)
     on_rated: Callable[[str, int], Awaitable[object]] | None = None  # (call sid, score): the history keeps it
+    refusal_logs: LogThrottle = field(default_factory=LogThrottle)  # forged requests: one line per 10 s
 
     async def after_solved(self, call_sid: str) -> None:
         """``CallDeps.after_solved``: redirect the call to the survey; if that fails, hang up as before."""
@@ -114,14 +116,15 @@ class Survey:
         return record.agent_id if record is not None and record.connected_at else None
 
 
-async def signed_form(request: Request, verifier: TwilioSignatureVerifier) -> dict[str, str] | None:
-    """The form when Twilio signed it for our public URL; None otherwise."""
+async def signed_form(request: Request, verifier: TwilioSignatureVerifier, quiet: LogThrottle) -> dict[str, str] | None:
+    """The form when Twilio signed it for our public URL; None otherwise (its warning throttled by ``quiet``, as
+    the voice webhook's: a flood of forged requests wrote one line each)."""
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         return None
     form = parse_form(body)
     if not verifier.verify_form(request.url.path, request.url.query, form, request.headers.get(SIGNATURE_HEADER)):
-        log.warning("%s: refused an unsigned or badly signed request", request.url.path)
+        quiet.warning(log, request.url.path, "%s: refused an unsigned or badly signed request", request.url.path)
         return None
     return {key: str(value) for key, value in form.items()}
 
@@ -132,7 +135,7 @@ def build_survey_router(survey: Survey) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     async def step(request: Request, answering: bool) -> Response:
-        form = await signed_form(request, survey.verifier)
+        form = await signed_form(request, survey.verifier, survey.refusal_logs)
         if form is None:
             return Response(status_code=403)
         tid = request.query_params.get("tid", "")[:64]

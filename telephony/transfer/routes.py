@@ -13,7 +13,7 @@ import logging
 import math
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -27,6 +27,7 @@ from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats
 from telephony.history.ended import HandoffHistory
+from telephony.logs import LogThrottle
 from telephony.spool import Spool
 from telephony.transfer.audio import AUDIO_PATH, TransferAudio
 from telephony.transfer.escape import after_room
@@ -50,20 +51,23 @@ class TransferRouteDeps:
     steps: TransferSteps
     audio: TransferAudio
     verifier: TwilioSignatureVerifier
+    # forged callbacks' warnings: one line per 10 s in a flood (their path carries any tid a forger writes)
+    refusal_logs: LogThrottle = field(default_factory=LogThrottle)
 
 
 def _xml(twiml: str) -> Response:
     return Response(twiml, media_type="application/xml")
 
 
-async def _signed(request: Request, verifier: TwilioSignatureVerifier) -> dict[str, str] | Response:
-    """The form (first values) when the signature is valid for our public URL; else the refusal."""
+async def _signed(request: Request, verifier: TwilioSignatureVerifier, quiet: LogThrottle) -> dict[str, str] | Response:
+    """The form (first values) when the signature is valid for our public URL; else the refusal (its warning
+    throttled by ``quiet``, as the voice webhook's: a flood of forged callbacks wrote one line each)."""
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         return Response(status_code=413)
     form = parse_form(body)
     if not verifier.verify_form(request.url.path, request.url.query, form, request.headers.get(SIGNATURE_HEADER)):
-        log.warning("%s: refused an unsigned or badly signed request", request.url.path)
+        quiet.warning(log, "forged", "%s: refused an unsigned or badly signed request", request.url.path)
         return Response(status_code=403)
     return {key: str(value) for key, value in form.items()}
 
@@ -126,7 +130,7 @@ def build_transfer_router(deps: TransferRouteDeps) -> APIRouter:
     router, steps = APIRouter(), deps.steps
 
     async def handle(request: Request, tid: str, agent_id: str | None, step: str) -> Response:
-        form = await _signed(request, deps.verifier)
+        form = await _signed(request, deps.verifier, deps.refusal_logs)
         if isinstance(form, Response):
             return form
         if not _TID.fullmatch(tid) or (agent_id is not None and not _AGENT_ID.fullmatch(agent_id)):

@@ -71,12 +71,14 @@ if ARGV[1] ~= 'waiting' and ARGV[1] ~= 'ringing' then redis.call('ZREM', KEYS[2]
 return {1, cur}
 """
 
-# Set a field only while it is unset (absent, or JSON null as ``create`` writes it): an HSETNX for this hash.
+# Set a field only while it is unset (absent, or JSON null as ``create`` writes it): an HSETNX for this hash. KEYS:
+# the hash, a receipt. ARGV: field, value, this write's id: the same write sent again (reply lost) answers 1.
 _SET_UNSET = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur and cur ~= 'null' then return 0 end
+if cur and cur ~= 'null' then return redis.call('GET', KEYS[2]) == ARGV[3] and 1 or 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3], 'EX', 30)
 return 1
 """
 
@@ -245,8 +247,8 @@ class TransferStore:
         """Set ``field`` only if the record has none yet (in one step): False when it has one or is gone."""
         if field in ("status", "tried_agents"):
             raise ValueError("use transition() for the status and add_tried() for tried agents")
-        value_json = json.dumps(value, ensure_ascii=False)
-        return bool(await self._set_unset(keys=[self._key(tid)], args=[field, value_json]))
+        receipt, value_json = f"{self.prefix}unset-receipt:{tid}:{field}", json.dumps(value, ensure_ascii=False)
+        return bool(await self._set_unset(keys=[self._key(tid), receipt], args=[field, value_json, uuid.uuid4().hex]))
 
     async def add_tried(self, tid: str, agent_id: str) -> None:
         """Remember that ``agent_id`` was tried for this call (never ring them again for it)."""

@@ -49,7 +49,7 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
 
     @router.post(VOICE_PATH)
     async def twilio_voice(request: Request) -> Response:
-        form = await _signed_form(request, verifier, deps.refusal_logs)
+        form = await _signed_form(request, verifier, deps)
         if isinstance(form, Response):
             return form
         with call_context(str(form.get("CallSid", "")) or None):
@@ -58,7 +58,7 @@ def build_twilio_router(deps: TwilioDeps) -> APIRouter:
 
     @router.post(STATUS_PATH)
     async def twilio_status(request: Request) -> Response:
-        form = await _signed_form(request, verifier, deps.refusal_logs)
+        form = await _signed_form(request, verifier, deps)
         if isinstance(form, Response):
             return form
         await apply_status_form(deps, form)
@@ -148,9 +148,10 @@ def _fallback(deps: TwilioDeps) -> str:
     return fallback_twiml(deps.fallback_number, _fallback_apology(deps), voice=deps.say_voice)
 
 
-async def _signed_form(request: Request, verifier: TwilioSignatureVerifier, quiet: LogThrottle) -> FormData | Response:
+async def _signed_form(request: Request, verifier: TwilioSignatureVerifier, deps: TwilioDeps) -> FormData | Response:
     """The webhook's form if its signature is valid for our public URL, else the refusal to send (its warning
-    throttled by ``quiet``: a flood of forged webhooks wrote one line each)."""
+    throttled by ``deps.refusal_logs``: a flood of forged webhooks wrote one line each; each one counted in the
+    metrics, ``webhook_forged``, since the throttle tells the held-back lines only with the next one)."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -162,9 +163,10 @@ async def _signed_form(request: Request, verifier: TwilioSignatureVerifier, quie
     signature = request.headers.get(SIGNATURE_HEADER)
     if not verifier.verify_form(request.url.path, request.url.query, form, signature):
         kind = "bad" if signature else "missing"
-        quiet.warning(
+        deps.refusal_logs.warning(
             log, f"{request.url.path} {kind}", "%s: refused a request with a %s signature", request.url.path, kind
         )
+        _event(deps, "webhook_forged")
         return Response(status_code=403)
     return form
 

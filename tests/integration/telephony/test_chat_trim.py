@@ -99,3 +99,27 @@ async def test_a_chat_live_across_the_upgrade_keeps_its_numbering(redis_url: str
     finally:
         await redis.delete(*[k async for k in redis.scan_iter("trimtest:*")])
         await redis.aclose()
+
+
+async def test_a_message_an_old_worker_writes_during_a_rolling_update_keeps_every_seq(redis_url: str) -> None:
+    """Pods are replaced one at a time (``docker/k8s/gateway.yaml``: RollingUpdate), so for minutes a live chat's
+    messages are written by old pods too, which push to the list without the count (their seq is the list's
+    length). Numbering by that count, one old pod's message hid the chat's first one from every reader (the
+    agent's panel, the customer's poll, the history) and took its seq; the numbering must follow the list."""
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    log = ChatLog(TransferStore(redis, prefix="rolltest:"))
+    try:
+        assert (await log.append("t1", "customer", "Dzień dobry.", 1.0))["seq"] == 1  # a new pod
+        async with redis.pipeline(transaction=True) as pipe:  # an old pod's ChatLog.append, as it was
+            pipe.rpush("rolltest:chat:t1:messages", json.dumps({"from": "agent", "text": "Witam.", "at": 2.0}))
+            pipe.expire("rolltest:chat:t1:messages", 3600)
+            old_seq, _ = await pipe.execute()
+        assert old_seq == 2
+        assert (await log.append("t1", "customer", "Mam pytanie.", 3.0))["seq"] == 3
+        everything = [(m["seq"], m["text"]) for m in await log.since("t1", after=0)]
+        assert everything == [(1, "Dzień dobry."), (2, "Witam."), (3, "Mam pytanie.")]  # was: 1 lost, 2 read as 1
+        assert [m["seq"] for m in await log.since("t1", after=2)] == [3]
+        assert [m["seq"] for m in (await log.window("t1", last=100)).messages] == [1, 2, 3]
+    finally:
+        await redis.delete(*[k async for k in redis.scan_iter("rolltest:*")])
+        await redis.aclose()

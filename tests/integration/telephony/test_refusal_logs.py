@@ -27,6 +27,7 @@ from tests.support.store import FakeStore
 
 TOKEN = "refusal-logs-token-0123456789abcdef"
 FLOOD = 30
+EVENTS: list[str] = []  # the deps' on_event (metrics: infolinia_errors by kind, admission decisions)
 
 
 async def _no_call(channel: AudioChannel, started: CallStarted) -> None:
@@ -45,7 +46,9 @@ def base() -> Iterator[str]:
         _no_call,
         admission=Admission(1),
         refusal_logs=LogThrottle(clock=lambda: 1000.0),
+        on_event=EVENTS.append,
     )
+    EVENTS.clear()
     app = FastAPI()
     app.include_router(build_twilio_router(deps))
     with serve_in_thread(app, port=port) as served:
@@ -90,3 +93,10 @@ async def test_a_flood_of_refusals_writes_one_line_per_reason(base: str, caplog:
         "stream refused: bad or missing signature",
         "stream refused: bad token",
     ]  # was: 30 lines of each
+    # with the lines held back, what counts a flood is the metrics: every refusal, forged webhooks too (they
+    # had no event: 2 x 30 forged webhooks were told only by one line, the rest never, once the flood stopped)
+    assert (EVENTS.count("webhook_forged"), EVENTS.count("stream_refused"), EVENTS.count("refused")) == (
+        2 * FLOOD,
+        2 * FLOOD,
+        FLOOD,
+    )

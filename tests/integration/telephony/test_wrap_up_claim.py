@@ -271,3 +271,24 @@ async def test_a_holder_slower_than_the_claim_does_not_free_the_next_holders(red
     async with one_wrap_up(deps, "anna") as again:  # type: ignore[arg-type]
         assert again  # its holder freed it
     await redis.aclose()
+
+
+async def test_the_console_s_available_in_wrap_up_is_refused_not_a_wrap_up_without_outcome(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """The console disables „Dostępny” in wrap-up, and its server meant to refuse it ("Najpierw zakończ…"), but
+    the status change allowed wrap_up -> available: a stale tab (or any POST) ended the wrap-up with no outcome
+    and no history note, the one case left where a conversation closed with none (a review)."""
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        tid = await _chat_in_wrap_up(w)
+        base = w.agents.base
+        async with httpx.AsyncClient(base_url=base, timeout=30) as console:
+            login = await console.post("/agents/login", data={"token": "token-anna"}, headers={"Origin": base})
+            assert login.status_code == 303
+            fetch = {"Origin": base, "X-Requested-With": "fetch", "Accept": "application/json"}
+            back = await console.post("/agents/status", data={"status": "available"}, headers=fetch)
+        assert back.json()["message"] == actions.WRAP_UP_FIRST, back.text  # was: 200, "Status: Dostępny."
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "wrap_up"
+        assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json().get("outcome") is None
+        done = await w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"})
+        assert done.status_code == 200 and done.json()["status"] == "available"
