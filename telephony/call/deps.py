@@ -122,6 +122,9 @@ class CallDeps:
     on_turn: Callable[[TurnTiming], None] | None = None
     dialog_turn_timeout_s: float = 8.0  # past it: apology and transfer (telephony/call/deadline.py)
     session_timeout_s: float | None = 2.0  # a session read/write longer: the call's own copy (dialog/session_keeper.py)
+    # The most audio one recognition of a merged turn gets (a turn carried into the next, ``Floor``); never less
+    # than one turn cut at the maximum. 30 s: Whisper's window, and what ``infolinia wyoming`` takes at most.
+    max_merged_turn_s: float = 30.0
 
     def __post_init__(self) -> None:
         if self.prompts is None:

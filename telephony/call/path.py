@@ -45,8 +45,11 @@ class CallPath:
         self.keypad = Keypad()
         self.watch = StreamWatch(deps.stream_stall_s, deps.clock())
         self.log, self.heard = TurnLog(origin=deps.clock()), HeardTranscript()
-        turn = deps.turn_config  # a merged turn is no longer than one cut at the maximum (with its pre-roll)
-        most = round((turn.max_turn_ms + turn.preroll_ms) / 1000.0 * self.ears.rate)
+        # A merged turn keeps at most max_merged_turn_s of its latest audio (at least a turn cut at the maximum, with
+        # its pre-roll): bounded, yet a long sentence said in two breaths is recognised from its start.
+        turn = deps.turn_config
+        most_s = max((turn.max_turn_ms + turn.preroll_ms) / 1000.0, deps.max_merged_turn_s)
+        most = round(most_s * self.ears.rate)
         self.floor = Floor(deps.silence_prompt_s, most)  # barge-in, carry, retract, unsaid: decided there
         self.mouth = Mouth(self.floor, self.playout, self.prompts, self.heard, self.log, deps.mark_timeout_s)
         self.action = BotAction(self.floor, self.playout, self.mouth, deps.metrics)  # answer, prompt, transfer
