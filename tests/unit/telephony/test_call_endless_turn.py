@@ -39,7 +39,8 @@ class Measuring(Recognizer):
 async def test_unbroken_sound_is_recognised_a_turn_at_most_at_a_time() -> None:
     recognizer = Measuring()
     config = TurnConfig(max_turn_ms=MAX_TURN_MS)
-    h = await harness(recognizer=recognizer, turn_config=config, max_merged_turn_s=2.5)  # 30 s for 20 s turns
+    # the cap alone: no hand-over at the second cut (test_unbroken_sound.py); 2.5 s stands for 30 s of 20 s turns
+    h = await harness(recognizer=recognizer, turn_config=config, max_merged_turn_s=2.5, unbroken_turns=100)
     h.line.silence(0.5).audio(np.full(8000 * 14, LOUD, dtype=np.int16)).silence(1.0)
     await call(h)
     assert len(recognizer.lengths) >= 3, recognizer.lengths  # cut at the maximum, again and again
