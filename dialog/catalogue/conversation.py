@@ -44,6 +44,9 @@ THANKS_REPLY = "Proszę bardzo. Czy mogę pomóc w czymś jeszcze?"
 GOODBYE = "Dziękuję za rozmowę. Do widzenia!"
 STILL_THERE = "Halo, czy nadal mnie słychać?"
 SILENCE_GOODBYE = "Nie słyszę odpowiedzi, więc kończę połączenie. Zapraszamy ponownie. Do widzenia."
+# Sound with no pause for two turns' maximum (a radio behind the caller, a noisy line; telephony/call/unbroken.py):
+# said before the hand-over the dialog then announces ("Przepraszam, że nie udało mi się pomóc. Łączę...").
+UNBROKEN_SOUND = "Na linii cały czas słychać dźwięk i nie mogę rozróżnić słów."
 
 # --- understanding ----------------------------------------------------------------------------------
 REPEAT_PREFIX = "Powtarzam: "

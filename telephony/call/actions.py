@@ -50,7 +50,7 @@ class BotAction:
         except Exception as exc:  # the main loop turns it into apology + transfer
             self.inbox.put_nowait(exc)
 
-    async def take_over(self, coro: Coroutine[Any, Any, None]) -> None:
+    async def take_over(self, coro: Coroutine[Any, Any, None], interruptible: bool = True) -> None:
         """Replace the current action, unless it is a goodbye or a transfer (those finish)."""
         if not self.floor.may_take_over(self.acting):
             coro.close()
@@ -60,7 +60,7 @@ class BotAction:
         except BaseException:  # the call itself is cancelled while the old action stops: this one never runs
             coro.close()
             raise
-        self.start(coro)
+        self.start(coro, interruptible)
 
     async def interrupt(self, in_stream: bool = True) -> None:
         """Barge-in: ``clear`` at once, cancel the action; keep what the caller did not get to hear.

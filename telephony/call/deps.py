@@ -54,6 +54,7 @@ class CallTexts:
     apology: str = field(default_factory=lambda: catalogue.ERROR_TRANSFER)  # fail-safe, before the fallback number
     unavailable: str = field(default_factory=lambda: catalogue.UNAVAILABLE_APOLOGY)  # fail-safe without a number
     thread_lost: str = field(default_factory=lambda: catalogue.CALL_THREAD_LOST)  # Redis lost the session mid-call
+    unbroken_sound: str = field(default_factory=lambda: catalogue.UNBROKEN_SOUND)  # before a noisy line's hand-over
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,12 @@ class CallDeps:
     on_turn: Callable[[TurnTiming], None] | None = None
     dialog_turn_timeout_s: float = 8.0  # past it: apology and transfer (telephony/call/deadline.py)
     session_timeout_s: float | None = 2.0  # a session read/write longer: the call's own copy (dialog/session_keeper.py)
+    # The most audio one recognition of a merged turn gets (a turn carried into the next, ``Floor``); never less
+    # than one turn cut at the maximum. 30 s: Whisper's window, and what ``infolinia wyoming`` takes at most.
+    max_merged_turn_s: float = 30.0
+    # This many turns cut at max_turn_ms in a row (sound with no pause: a radio, a noisy line) and the bot says so
+    # and hands the call over (telephony/call/unbroken.py): else the caller never got a reply nor heard a word.
+    unbroken_turns: int = 2
 
     def __post_init__(self) -> None:
         if self.prompts is None:
@@ -136,7 +143,7 @@ class CallDeps:
         """Synthesize the fixed prompts before the first call (pass the greeting: it must not wait)."""
         t = self.texts
         # apology: the turn deadline's; thread_lost: a session Redis lost mid-call (telephony/call/resume.py)
-        fixed = [t.still_there, t.silence_goodbye, t.apology, self.fail_safe_apology, t.thread_lost]
+        fixed = [t.still_there, t.silence_goodbye, t.apology, self.fail_safe_apology, t.thread_lost, t.unbroken_sound]
         await self.prompt_cache.prewarm(list(dict.fromkeys([*texts, *fixed])))
 
     @property

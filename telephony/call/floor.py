@@ -56,8 +56,8 @@ class Floor:
     """The floor policy of one call. Every method is a decision or a transition; none does I/O."""
 
     silence_prompt_s: float = 8.0
-    # A merged turn keeps at most this much of its latest audio (None: all). Unbroken sound (a radio behind the
-    # caller) is cut into turns at the maximum, each carried into the next: the carry grew by a turn each time.
+    # A merged turn keeps at most this much of its latest audio (None: all). A caller going on after each pause
+    # while the bot recognises, or sound with no pause at all, grew the carry by a turn each time.
     max_turn_samples: int | None = None
     stage: Stage = "idle"  # what the bot's action is doing: idle | asr | dialog | speak
     interruptible: bool = True  # False for a goodbye, a transfer and the fail-safe apology

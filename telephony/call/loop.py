@@ -131,6 +131,10 @@ class _Call(CallPath):
             self.keypad.drop()
             timing = self.log.spoken(self.d.clock(), now - event.ended_at)
             turn = self.floor.turn_ended(event.audio)
+            if self.unbroken.turn_ended(event.reason):  # a radio, a noisy line: no turn will ever end on its own
+                self.spec.drop()
+                await self.action.take_over(self._unbroken_sound(timing), interruptible=False)
+                return
             if turn.merged:  # the caller went on after a pause: one turn, recognised afresh
                 timing.extra["continues"] = turn.continues
                 self.spec.drop()

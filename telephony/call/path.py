@@ -25,6 +25,7 @@ from telephony.call.playout import HeardTranscript, Playout
 from telephony.call.resume import CallThread
 from telephony.call.speaking import Mouth
 from telephony.call.timing import TurnLog, TurnTiming
+from telephony.call.unbroken import UNBROKEN_MARK, UnbrokenSound
 from telephony.ports import AudioChannel, CallStarted
 from voice.ports import PCM, Transcript
 
@@ -45,12 +46,16 @@ class CallPath:
         self.keypad = Keypad()
         self.watch = StreamWatch(deps.stream_stall_s, deps.clock())
         self.log, self.heard = TurnLog(origin=deps.clock()), HeardTranscript()
-        turn = deps.turn_config  # a merged turn is no longer than one cut at the maximum (with its pre-roll)
-        most = round((turn.max_turn_ms + turn.preroll_ms) / 1000.0 * self.ears.rate)
+        # A merged turn keeps at most max_merged_turn_s of its latest audio (at least a turn cut at the maximum, with
+        # its pre-roll): bounded, yet a long sentence said in two breaths is recognised from its start.
+        turn = deps.turn_config
+        most_s = max((turn.max_turn_ms + turn.preroll_ms) / 1000.0, deps.max_merged_turn_s)
+        most = round(most_s * self.ears.rate)
         self.floor = Floor(deps.silence_prompt_s, most)  # barge-in, carry, retract, unsaid: decided there
         self.mouth = Mouth(self.floor, self.playout, self.prompts, self.heard, self.log, deps.mark_timeout_s)
         self.action = BotAction(self.floor, self.playout, self.mouth, deps.metrics)  # answer, prompt, transfer
         self.spec = Speculation(self.d.recognizer)
+        self.unbroken = UnbrokenSound(deps.unbroken_turns)  # sound with no end of turn: say so and hand over
         self.thread = CallThread(deps.dialog, deps.texts.thread_lost, deps.metrics, deps.session_timeout_s)
         self.expects = "text"
         self.hotwords: list[str] | None = None
@@ -101,6 +106,17 @@ class CallPath:
         timing.stamp("dialog_decided", self.d.clock())
         timing.text, timing.action = "[0]", outcome.action
         await self._perform(outcome, timing)
+
+    async def _unbroken_sound(self, timing: TurnTiming) -> None:
+        """Sound with no end of turn for ``unbroken_turns`` turns (``telephony/call/unbroken.py``): the caller hears
+        why, then the dialog's hand-over for a turn it cannot answer; started not interruptible, so the sound
+        going on cannot cut it (a callback offer after it is said whole, too)."""
+        self.heard.caller(timing.turn, UNBROKEN_MARK, timing.source, 0.0)
+        await self.mouth.say_prompt(self.d.texts.unbroken_sound)
+        outcome = await self._decide(self.thread.dialog.escalate(self.session_id or "", "not_understood", self.caller))
+        timing.stamp("dialog_decided", self.d.clock())
+        timing.text, timing.action = UNBROKEN_MARK, outcome.action
+        await self._perform(outcome, timing, yield_floor=False)
 
     async def _perform(self, outcome: Outcome, timing: TurnTiming | None, yield_floor: bool = True) -> None:
         """Say the reply; then for ``end`` hang up, for ``transfer`` hand the call over."""

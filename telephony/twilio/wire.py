@@ -268,14 +268,17 @@ def recording_of(form: Mapping[str, str]) -> tuple[str, float | None] | None:
 
 
 def _twilio_url(url: str) -> bool:
-    if not url or len(url) > MAX_RECORDING_URL or not url.isascii() or not url.isprintable():
+    # A browser reads a backslash in an https URL as "/": "https://evil.example\@api.twilio.com/" goes to
+    # evil.example, though urlsplit's host is api.twilio.com. Twilio's URLs have no backslash and no credentials.
+    if not url or len(url) > MAX_RECORDING_URL or not url.isascii() or not url.isprintable() or "\\" in url:
         return False
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
     except ValueError:
         return False
-    return parts.scheme == "https" and (host == "twilio.com" or host.endswith(".twilio.com"))
+    twilio = host == "twilio.com" or host.endswith(".twilio.com")
+    return parts.scheme == "https" and twilio and "@" not in parts.netloc
 
 
 def recording_seconds(duration: str) -> float | None:

@@ -4,8 +4,9 @@ A turn is cut at ``max_turn_ms``; the next one starts at once, and its ``SpeechS
 recognition, whose audio the floor carries into the next turn. Without a bound the carry grew by a turn each
 time: on the playground 60 s of unbroken sound had Whisper recognise 30 s and then 45 s of audio in one go, and
 on and on for as long as the sound lasted (more CPU per turn, never a reply). Now the merged turn keeps at most
-``max_turn_ms`` of the latest audio. Media time on the in-memory line (``tests/support/line.py``), no sleeping
-but the fake recognizer's, which lets the caller's audio run on during a recognition as it does on a line.
+``max_merged_turn_s`` of the latest audio (never less than one turn cut at the maximum). Media time on the
+in-memory line (``tests/support/line.py``), no sleeping but the fake recognizer's, which lets the caller's audio
+run on during a recognition as it does on a line.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ class Measuring(Recognizer):
 
 async def test_unbroken_sound_is_recognised_a_turn_at_most_at_a_time() -> None:
     recognizer = Measuring()
-    h = await harness(recognizer=recognizer, turn_config=TurnConfig(max_turn_ms=MAX_TURN_MS))
+    config = TurnConfig(max_turn_ms=MAX_TURN_MS)
+    # the cap alone: no hand-over at the second cut (test_unbroken_sound.py); 2.5 s stands for 30 s of 20 s turns
+    h = await harness(recognizer=recognizer, turn_config=config, max_merged_turn_s=2.5, unbroken_turns=100)
     h.line.silence(0.5).audio(np.full(8000 * 14, LOUD, dtype=np.int16)).silence(1.0)
     await call(h)
     assert len(recognizer.lengths) >= 3, recognizer.lengths  # cut at the maximum, again and again
