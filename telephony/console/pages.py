@@ -162,7 +162,7 @@ def _action_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> 
         request: Request,
         deps: Deps,
         me: Me,
-        outcome: Annotated[str, Form(max_length=40)],
+        outcome: Annotated[str, Form(max_length=40)] = "",  # none chosen: refused in Polish (``act.wrap_up``)
         note: Annotated[str, Form(max_length=1000)] = "",
     ) -> Response:
         same_origin(request, console.config.public_url)
@@ -175,7 +175,7 @@ def _action_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> 
 
     @router.post("/callbacks/{callback_id}/close")
     async def close(
-        request: Request, deps: Deps, me: Me, callback_id: str, outcome: Annotated[str, Form(max_length=40)]
+        request: Request, deps: Deps, me: Me, callback_id: str, outcome: Annotated[str, Form(max_length=40)] = ""
     ) -> Response:
         same_origin(request, console.config.public_url)
         return console.reply(request, await act.close_callback(deps, view, me, callback_id, outcome))

@@ -49,6 +49,7 @@ TRANSFER = {
 }
 
 
+NO_OUTCOME = ("/agents/wrap-up", "/close")  # the posts refused on purpose, no outcome chosen
 DRAFTS = "return Object.keys(sessionStorage).filter(k => k.startsWith('infolinia-draft:'));"
 _REPLACED = (StaleElementReferenceException, ElementNotInteractableException, ElementClickInterceptedException)
 
@@ -216,6 +217,10 @@ class ConsoleDriver:
         self.shot("wrap-up")
         outcomes = "return [...document.querySelectorAll('#wrapup-form input[name=outcome]')].map(e => e.value);"
         assert "callback" in self.d.execute_script(outcomes)  # a caller has a number to call back (a chat has not)
+        self.nothing_without_an_outcome("#btn-wrapup", "#wrapup-error", "rozmowy z listy, zanim zakończysz obsługę.")
+        assert (
+            self.api("/v1/agents/me")["status"] == "wrap_up" and self.api(f"/v1/transfers/{tid}").get("outcome") is None
+        )
         self.press("#outcome-first", Keys.SPACE)  # radio chosen with the keyboard
         self.press("#wrapup-note", "Wysłano kuriera po ekspres.")
         self.reload_keeps_the_draft()
@@ -258,6 +263,11 @@ class ConsoleDriver:
         self.until_focused(f"cb-outcome-{cid}")  # keyboard: the next step, the outcome, has the focus
         assert self.api("/v1/callbacks?status=claimed")["callbacks"][0]["claimed_by"] == "anna"
         self.shot("callback")
+        assert self.d.execute_script(f"return document.getElementById('cb-outcome-{cid}').value") == ""
+        self.nothing_without_an_outcome(
+            f"#close-{cid}", f"#cb-error-{cid}", "oddzwonienia z listy, zanim je zamkniesz."
+        )
+        assert self.api("/v1/callbacks?status=claimed")["callbacks"][0]["id"] == cid  # not closed „rozwiązana”
         self.choose(f"#cb-outcome-{cid}", "no_answer")
         self.click(f"#close-{cid}")  # nobody answered: back in the list for another try, not closed
         self.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#cb-attempts-{cid}"))
@@ -270,11 +280,21 @@ class ConsoleDriver:
         closed = self.api("/v1/callbacks?status=closed")["callbacks"]
         assert [(c["id"], c["outcome"], c["failed_attempts"]) for c in closed] == [(cid, "resolved", 1)]
 
+    def nothing_without_an_outcome(self, button: str, error: str, rest: str) -> None:
+        """A hasty click with no outcome chosen records nothing (it recorded the first one, „Sprawa
+        rozwiązana”): the server refuses, and the form says why, in Polish."""
+        self.click(button)
+        self.wait.until(lambda d: d.execute_script("return document.querySelector(arguments[0]).innerText", error))
+        assert self.text(error) == "Wybierz wynik " + rest
+
     def check_console_log(self) -> None:
         """No script errors and no Content-Security-Policy violations on the page."""
         severe = [e for e in self.d.get_log("browser") if e["level"] == "SEVERE"]
         expected = [e for e in severe if e["source"] == "network" and "/agents/login - " in e["message"]]
         assert len(expected) == 1 and "401" in expected[0]["message"]  # the wrong token, on purpose
+        refused = [e for e in severe if any(f"{p} - " in e["message"] and "409" in e["message"] for p in NO_OUTCOME)]
+        assert len(refused) == 2  # no outcome chosen, on purpose: the wrap-up and the callback
+        expected += refused
         assert [e for e in severe if e not in expected] == []
 
     def log_out(self) -> None:

@@ -217,6 +217,15 @@
     };
   }
 
+  // A refusal that concerns the form itself (no outcome chosen) is also said in the form, beside the list:
+  // the live region alone is easy to miss, and nothing is recorded until an outcome is picked.
+  function showFormError(form, text) {
+    const slot = form.querySelector(".form-error");
+    if (!slot) return;
+    slot.textContent = text;
+    slot.hidden = !text;
+  }
+
   document.addEventListener("submit", async function (event) {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-async")) return;
@@ -238,6 +247,7 @@
       });
       if (response.status === 401) return toLogin();
       const data = await response.json().catch(function () { return {}; });
+      showFormError(form, response.ok ? "" : data.message || "");
       if (data.message) announce(data.message);
       else if (response.status >= 500) { // a 503 (Redis down) carries no message: say it, do not stay silent
         setLive("lost", "serwer nie odpowiada");
