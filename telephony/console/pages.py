@@ -140,7 +140,8 @@ def _page_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> No
         context = await render_context(deps, me, view)
         if context is None:
             raise HTTPException(401, "zaloguj się")
-        return JSONResponse(console.panels(context), headers={"Cache-Control": "no-store"})
+        # "now": the server's clock, which the page counts a ringing wait on (a PC's clock may be off)
+        return JSONResponse({**console.panels(context), "now": deps.clock()}, headers={"Cache-Control": "no-store"})
 
     @router.get("/events")
     async def events(request: Request, deps: Deps, me: Me) -> StreamingResponse:

@@ -25,6 +25,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.support.console_servers import AGENTS, BRAND
+from tests.support.console_ticks import the_wait_ticks
 from tests.support.console_twilio import TwilioSide
 from tests.support.servers import Server
 
@@ -199,6 +200,7 @@ class ConsoleDriver:
             "Przychodzące połączenie"
         )
         assert self.api("/v1/agents/me")["status"] == "busy"
+        the_wait_ticks(self.d, self.wait)  # „czekał(a) 0 s” counts on while the phone rings
         assert "odbierz i naciśnij 1" in self.text("#transfer-hint")  # no button here: the phone is answered
         self.shot("ringing")
         return tid

@@ -26,6 +26,27 @@
     window.setTimeout(function () { announcer.textContent = text; }, 50);
   }
 
+  // A ringing (or waiting) card's „czekał(a) …” counts on from the wait's start, which the server sends
+  // (data-wait-since; data-wait-until once connected), on the server's clock: skewMs is its offset from
+  // this PC's, taken from each panels answer. The text drawn at render used to stand still at „0 s”.
+  let skewMs = 0;
+
+  function durationPl(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    if (s < 60) return s + " s";
+    if (s < 3600) return Math.floor(s / 60) + " min";
+    return Math.floor(s / 3600) + " h " + String(Math.floor(s % 3600 / 60)).padStart(2, "0") + " min";
+  }
+
+  function tickWaits() {
+    const now = (Date.now() + skewMs) / 1000;
+    main.querySelectorAll("[data-wait-since]").forEach(function (el) {
+      const until = el.dataset.waitUntil ? Number(el.dataset.waitUntil) : now;
+      const text = "czekał(a) " + durationPl(until - Number(el.dataset.waitSince));
+      if (el.textContent !== text) el.textContent = text;
+    });
+  }
+
   function setLive(state, text) {
     liveState.dataset.state = state;
     liveState.textContent = text;
@@ -152,11 +173,13 @@
     if (response.status === 401) return toLogin();
     if (!response.ok) return;
     const data = await response.json();
+    if (typeof data.now === "number") skewMs = data.now * 1000 - Date.now();
     const before = transferState();
     for (const name of Object.keys(panels)) {
       if (typeof data[name] === "string") swap(name, data[name]);
     }
     afterTransferChange(before);
+    tickWaits();
     main.dataset.synced = String(Number(main.dataset.synced || 0) + 1);
     // the server answers again: a badge an earlier failure set goes back while the live stream is open
     if (liveState.dataset.state === "lost" && stream && stream.readyState === EventSource.OPEN) {
@@ -286,5 +309,7 @@
   for (const name of Object.keys(panels)) last[name] = null;
   restoreDrafts();
   showTitle();
+  tickWaits();
+  window.setInterval(tickWaits, 1000);
   connect();
 })();
