@@ -84,7 +84,8 @@ class ChatConsoleDriver(ConsoleDriver):
     def log_out_off_duty(self) -> None:
         """„Wyloguj” after the chat: the login page, and the agent is off duty (nothing offered to them)."""
         self.click("form.logout button")
-        self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
+        self.wait.until(ec.url_to_be(self.b.url + "/agents/login?wylogowano"))
+        assert self.text("#logged-out") == "Wylogowano. Nie przyjmujesz już połączeń."  # a bare form said nothing
         assert self.api("/v1/agents/me")["status"] == "offline"
 
     def run_decline_scenario(self) -> None:

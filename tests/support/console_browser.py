@@ -301,6 +301,8 @@ class ConsoleDriver:
 
     def log_out(self) -> None:
         self.d.find_element(By.CSS_SELECTOR, "form.logout button").click()
+        self.wait.until(ec.url_to_be(self.b.url + "/agents/login?wylogowano"))  # the page says it (a bare form did not)
+        assert self.text("#logged-out") == "Wylogowano. Nie przyjmujesz już połączeń."
+        self.d.get(self.b.url + "/agents")  # the session is gone: back to a plain login, no notice
         self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
-        self.d.get(self.b.url + "/agents")
-        self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
+        assert not self.d.find_elements(By.ID, "logged-out")
