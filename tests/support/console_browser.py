@@ -149,6 +149,9 @@ class ConsoleDriver:
     def log_in(self) -> None:
         self.d.get(self.b.url + "/agents")
         self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
+        assert (
+            self.text("#main .brand") == f"INFOLINIA · {BRAND}"
+        )  # whose line, before logging in (not a bare INFOLINIA)
         self.shot("login")
         field = self.d.switch_to.active_element  # autofocus: the token field
         assert field.get_attribute("id") == "token"
