@@ -38,6 +38,9 @@ CONSOLE_STATUSES = ("available", "offline")  # busy and wrap_up are set by calls
 LOGOUT_REFUSED = "Masz trwającą rozmowę z klientem. Zakończ ją, zanim się wylogujesz."
 LOGGED_OUT = "logged_out"  # the wrap-up outcome of an agent who logged out before choosing one
 LEAVE_WAIT_S = 5.0  # a wrap-up being written takes milliseconds; one whose request died holds its claim longer
+# nothing is preselected (a hasty click recorded the first outcome, "resolved": a false KPI), so say what is missing
+CHOOSE_OUTCOME = "Wybierz wynik rozmowy z listy, zanim zakończysz obsługę."
+CHOOSE_CALLBACK_OUTCOME = "Wybierz wynik oddzwonienia z listy, zanim je zamkniesz."
 NOTHING_TO_CLOSE = "Nie ma rozmowy do zakończenia."
 WRAP_UP_FIRST = "Najpierw zakończ obsługę poprzedniej rozmowy."
 # „Dostępny” comes from these only: from wrap-up it ended the wrap-up with no outcome (the button is disabled
@@ -154,7 +157,7 @@ async def wrap_up(
 ) -> tuple[bool, str]:
     """Record the call's outcome (and note) on the transfer, then wrap_up -> available (once: ``one_wrap_up``)."""
     if outcome_label(view.outcomes, outcome) is None:
-        return False, "Wybierz wynik rozmowy."
+        return False, CHOOSE_OUTCOME
     async with one_wrap_up(deps, agent_id) as claim:
         if not claim:
             return False, NOTHING_TO_CLOSE
@@ -222,7 +225,7 @@ async def close_callback(
     deps: AgentsDeps, view: ViewConfig, agent_id: str, callback_id: str, outcome: str
 ) -> tuple[bool, str]:
     if outcome_label(view.callback_outcomes, outcome) is None:
-        return False, "Wybierz wynik."
+        return False, CHOOSE_CALLBACK_OUTCOME
     if not await _sees_callback(deps, agent_id, callback_id):
         return False, "Nie ma takiego oddzwonienia."
     result = await deps.callbacks.close(callback_id, agent_id, outcome)

@@ -53,6 +53,8 @@ def build_console_router(
     return router
 
 
+# the login page after „Wyloguj”: a bare form left the agent unsure whether calls still come to them
+LOGGED_OUT_NOTICE = "Wylogowano. Nie przyjmujesz już połączeń."
 LOGIN_REFUSALS = {
     401: "Nieprawidłowy token.",
     429: "Zbyt wiele prób logowania. Spróbuj ponownie za kilka minut.",
@@ -88,7 +90,10 @@ def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
     async def login_page(request: Request, deps: Deps) -> Response:
         if await console.agent_id(request, deps, hold=False) is not None:  # the form, never a 503
             return console.redirect()
-        return console.page(request, "console_login.html", {"error": None})
+        logged_out = request.query_params.get("wylogowano") is not None  # say so: a bare form did not
+        return console.page(
+            request, "console_login.html", {"error": None, "logged_out": logged_out and LOGGED_OUT_NOTICE}
+        )
 
     @router.post("/login")
     async def login(request: Request, deps: Deps, token: Annotated[str, Form(max_length=512)] = "") -> Response:
@@ -118,7 +123,7 @@ def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
         if agent_id is not None and not (await act.log_out(deps, agent_id))[0]:
             return console.redirect("?wyloguj=rozmowa")  # still logged in; the page says why
         await console.sessions(deps).revoke(console.sid(request))
-        response = console.redirect("/login")
+        response = console.redirect("/login?wylogowano")  # the login page confirms it (``LOGGED_OUT_NOTICE``)
         response.delete_cookie(cookie.name, path="/", secure=cookie.secure, httponly=True, samesite="strict")
         return response
 
@@ -140,7 +145,8 @@ def _page_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> No
         context = await render_context(deps, me, view)
         if context is None:
             raise HTTPException(401, "zaloguj się")
-        return JSONResponse(console.panels(context), headers={"Cache-Control": "no-store"})
+        # "now": the server's clock, which the page counts a ringing wait on (a PC's clock may be off)
+        return JSONResponse({**console.panels(context), "now": deps.clock()}, headers={"Cache-Control": "no-store"})
 
     @router.get("/events")
     async def events(request: Request, deps: Deps, me: Me) -> StreamingResponse:
@@ -162,7 +168,7 @@ def _action_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> 
         request: Request,
         deps: Deps,
         me: Me,
-        outcome: Annotated[str, Form(max_length=40)],
+        outcome: Annotated[str, Form(max_length=40)] = "",  # none chosen: refused in Polish (``act.wrap_up``)
         note: Annotated[str, Form(max_length=1000)] = "",
     ) -> Response:
         same_origin(request, console.config.public_url)
@@ -175,7 +181,7 @@ def _action_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> 
 
     @router.post("/callbacks/{callback_id}/close")
     async def close(
-        request: Request, deps: Deps, me: Me, callback_id: str, outcome: Annotated[str, Form(max_length=40)]
+        request: Request, deps: Deps, me: Me, callback_id: str, outcome: Annotated[str, Form(max_length=40)] = ""
     ) -> Response:
         same_origin(request, console.config.public_url)
         return console.reply(request, await act.close_callback(deps, view, me, callback_id, outcome))

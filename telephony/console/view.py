@@ -176,8 +176,8 @@ def transfer_view(
     if record.get("order_status"):
         order_facts.append(("Status", str(record["order_status"])))
     started = record.get("enqueued_at") or record.get("created_at")
-    until = record.get("connected_at") or now
-    waited = duration_pl(float(until) - float(started)) if started else ""
+    ended = record.get("connected_at")
+    waiting = bool(started) and status in ("waiting", "ringing", "connected")
     return {
         "id": str(record.get("tid", "")),
         "status": status,
@@ -196,7 +196,11 @@ def transfer_view(
         "order_id": record.get("order_id") or "",
         "order_facts": order_facts,
         "hint": "" if chat else PHONE_HINTS.get(status, ""),
-        "waited": waited if status in ("waiting", "ringing", "connected") else "",
+        # The wait is sent as its start (and end, once connected): the page counts it on, second by second,
+        # while the phone rings (console.js); a number of seconds drawn at render stood still at „0 s”.
+        "wait_since": float(started) if waiting and started else None,
+        "wait_until": float(ended) if waiting and ended else None,
+        "waited": duration_pl(float(ended) - float(started)) if waiting and started and ended else "",
         "transcript": transcript_lines(record.get("transcript") or []),
     }
 

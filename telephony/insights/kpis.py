@@ -5,7 +5,8 @@ Key ``<prefix>kpi:<channel>:<hour>`` (hours since the epoch, UTC), fields (``tel
 ``q:<queue>:<what>``, ``a:<agent>:<what>``, ``callbacks_done``, ``callbacks_in_time``,
 ``callbacks_no_answer`` (tries), ``callbacks_unreachable``, ``callbacks_wrong_number``, ``csat_sum``,
 ``csat_count``, ``csat:<1..5>`` and histogram bins ``wait:<i>``, ``agent_frt:<i>``, ``bot_frt:<i>``,
-``turn:<i>``, ``unresolved`` (a chat that went quiet unanswered: ``telephony.insights.outcomes``). Each
+``turn:<i>``, the agent's first response per whole second ``agent_frt_s:<seconds>`` (exact percentiles),
+``unresolved`` (a chat that went quiet unanswered: ``telephony.insights.outcomes``). Each
 bucket expires ``ttl_s`` after its last write (no personal data: counts only).
 
 Why fire-and-forget writes: the events come from synchronous metric hooks in the middle of a call; a
@@ -24,7 +25,15 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from telephony.insights.buckets import CHANNELS, HISTOGRAMS, add_counts, bin_of, hour_of, hours_between
+from telephony.insights.buckets import (
+    CHANNELS,
+    HISTOGRAMS,
+    add_counts,
+    bin_of,
+    hour_of,
+    hours_between,
+    sample_fields,
+)
 
 log = logging.getLogger(__name__)
 LIVE_WINDOW_S = 300  # a chat or speaker conversation with a bot turn this recent is in progress
@@ -75,7 +84,7 @@ class KpiStore:
         if outcome == "answered":
             fields["answered"] = 1
             if first_response:
-                fields[f"agent_frt:{bin_of(HISTOGRAMS['agent_frt'], s)}"] = 1
+                fields |= sample_fields("agent_frt", s)
             if agent:
                 fields |= {f"a:{agent}:answered": 1, f"a:{agent}:wait_s": round(s)}
         elif outcome == "abandoned":
@@ -95,7 +104,7 @@ class KpiStore:
             log.warning("KPI first response of %s lost: %r", conversation, exc)
             return
         if first:
-            await self.write(channel, {f"agent_frt:{bin_of(HISTOGRAMS['agent_frt'], seconds)}": 1}, at)
+            await self.write(channel, sample_fields("agent_frt", seconds), at)
 
     def bot_replied(self, channel: str, seconds: float, first: bool) -> None:
         """A bot reply's latency (every turn: p95; the conversation's first: bot first response)."""

@@ -84,7 +84,8 @@ class ChatConsoleDriver(ConsoleDriver):
     def log_out_off_duty(self) -> None:
         """„Wyloguj” after the chat: the login page, and the agent is off duty (nothing offered to them)."""
         self.click("form.logout button")
-        self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
+        self.wait.until(ec.url_to_be(self.b.url + "/agents/login?wylogowano"))
+        assert self.text("#logged-out") == "Wylogowano. Nie przyjmujesz już połączeń."  # a bare form said nothing
         assert self.api("/v1/agents/me")["status"] == "offline"
 
     def run_decline_scenario(self) -> None:
@@ -225,10 +226,13 @@ class ChatConsoleDriver(ConsoleDriver):
         # no "Trzeba oddzwonić" for a chat: it has no number, so choosing it only said afterwards that no callback
         # was added (what the agent meant never happened); the phone's wrap-up offers it (console_browser)
         assert self.outcomes() == ["resolved", "follow_up", "forwarded", "dropped"]
+        self.nothing_without_an_outcome("#btn-wrapup", "#wrapup-error", "rozmowy z listy, zanim zakończysz obsługę.")
+        assert self.api(f"/v1/transfers/{tid}").get("outcome") is None  # a hasty click chose nothing for the agent
         self.press("#outcome-first", Keys.SPACE)
         self.press("#btn-wrapup", Keys.ENTER)
         self.until_attr("#agent-status", "data-status", "available")
         record = self.api(f"/v1/transfers/{tid}")
         assert (record["status"], record["channel"], record["outcome"]) == ("completed", "chat", "resolved")
         severe = [e for e in self.d.get_log("browser") if e["level"] == "SEVERE"]
-        assert severe == []  # no script errors, no CSP violations
+        refused = [e for e in severe if "/agents/wrap-up - " in e["message"] and "409" in e["message"]]
+        assert len(refused) == 1 and [e for e in severe if e not in refused] == []  # no script errors, no CSP

@@ -25,6 +25,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.support.console_servers import AGENTS, BRAND
+from tests.support.console_ticks import the_wait_ticks
 from tests.support.console_twilio import TwilioSide
 from tests.support.servers import Server
 
@@ -49,6 +50,7 @@ TRANSFER = {
 }
 
 
+NO_OUTCOME = ("/agents/wrap-up", "/close")  # the posts refused on purpose, no outcome chosen
 DRAFTS = "return Object.keys(sessionStorage).filter(k => k.startsWith('infolinia-draft:'));"
 _REPLACED = (StaleElementReferenceException, ElementNotInteractableException, ElementClickInterceptedException)
 
@@ -147,6 +149,9 @@ class ConsoleDriver:
     def log_in(self) -> None:
         self.d.get(self.b.url + "/agents")
         self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
+        assert (
+            self.text("#main .brand") == f"INFOLINIA · {BRAND}"
+        )  # whose line, before logging in (not a bare INFOLINIA)
         self.shot("login")
         field = self.d.switch_to.active_element  # autofocus: the token field
         assert field.get_attribute("id") == "token"
@@ -198,6 +203,7 @@ class ConsoleDriver:
             "Przychodzące połączenie"
         )
         assert self.api("/v1/agents/me")["status"] == "busy"
+        the_wait_ticks(self.d, self.wait)  # „czekał(a) 0 s” counts on while the phone rings
         assert "odbierz i naciśnij 1" in self.text("#transfer-hint")  # no button here: the phone is answered
         self.shot("ringing")
         return tid
@@ -216,6 +222,10 @@ class ConsoleDriver:
         self.shot("wrap-up")
         outcomes = "return [...document.querySelectorAll('#wrapup-form input[name=outcome]')].map(e => e.value);"
         assert "callback" in self.d.execute_script(outcomes)  # a caller has a number to call back (a chat has not)
+        self.nothing_without_an_outcome("#btn-wrapup", "#wrapup-error", "rozmowy z listy, zanim zakończysz obsługę.")
+        assert (
+            self.api("/v1/agents/me")["status"] == "wrap_up" and self.api(f"/v1/transfers/{tid}").get("outcome") is None
+        )
         self.press("#outcome-first", Keys.SPACE)  # radio chosen with the keyboard
         self.press("#wrapup-note", "Wysłano kuriera po ekspres.")
         self.reload_keeps_the_draft()
@@ -258,6 +268,11 @@ class ConsoleDriver:
         self.until_focused(f"cb-outcome-{cid}")  # keyboard: the next step, the outcome, has the focus
         assert self.api("/v1/callbacks?status=claimed")["callbacks"][0]["claimed_by"] == "anna"
         self.shot("callback")
+        assert self.d.execute_script(f"return document.getElementById('cb-outcome-{cid}').value") == ""
+        self.nothing_without_an_outcome(
+            f"#close-{cid}", f"#cb-error-{cid}", "oddzwonienia z listy, zanim je zamkniesz."
+        )
+        assert self.api("/v1/callbacks?status=claimed")["callbacks"][0]["id"] == cid  # not closed „rozwiązana”
         self.choose(f"#cb-outcome-{cid}", "no_answer")
         self.click(f"#close-{cid}")  # nobody answered: back in the list for another try, not closed
         self.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#cb-attempts-{cid}"))
@@ -270,15 +285,27 @@ class ConsoleDriver:
         closed = self.api("/v1/callbacks?status=closed")["callbacks"]
         assert [(c["id"], c["outcome"], c["failed_attempts"]) for c in closed] == [(cid, "resolved", 1)]
 
+    def nothing_without_an_outcome(self, button: str, error: str, rest: str) -> None:
+        """A hasty click with no outcome chosen records nothing (it recorded the first one, „Sprawa
+        rozwiązana”): the server refuses, and the form says why, in Polish."""
+        self.click(button)
+        self.wait.until(lambda d: d.execute_script("return document.querySelector(arguments[0]).innerText", error))
+        assert self.text(error) == "Wybierz wynik " + rest
+
     def check_console_log(self) -> None:
         """No script errors and no Content-Security-Policy violations on the page."""
         severe = [e for e in self.d.get_log("browser") if e["level"] == "SEVERE"]
         expected = [e for e in severe if e["source"] == "network" and "/agents/login - " in e["message"]]
         assert len(expected) == 1 and "401" in expected[0]["message"]  # the wrong token, on purpose
+        refused = [e for e in severe if any(f"{p} - " in e["message"] and "409" in e["message"] for p in NO_OUTCOME)]
+        assert len(refused) == 2  # no outcome chosen, on purpose: the wrap-up and the callback
+        expected += refused
         assert [e for e in severe if e not in expected] == []
 
     def log_out(self) -> None:
         self.d.find_element(By.CSS_SELECTOR, "form.logout button").click()
+        self.wait.until(ec.url_to_be(self.b.url + "/agents/login?wylogowano"))  # the page says it (a bare form did not)
+        assert self.text("#logged-out") == "Wylogowano. Nie przyjmujesz już połączeń."
+        self.d.get(self.b.url + "/agents")  # the session is gone: back to a plain login, no notice
         self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
-        self.d.get(self.b.url + "/agents")
-        self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
+        assert not self.d.find_elements(By.ID, "logged-out")

@@ -26,6 +26,27 @@
     window.setTimeout(function () { announcer.textContent = text; }, 50);
   }
 
+  // A ringing (or waiting) card's „czekał(a) …” counts on from the wait's start, which the server sends
+  // (data-wait-since; data-wait-until once connected), on the server's clock: skewMs is its offset from
+  // this PC's, taken from each panels answer. The text drawn at render used to stand still at „0 s”.
+  let skewMs = 0;
+
+  function durationPl(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    if (s < 60) return s + " s";
+    if (s < 3600) return Math.floor(s / 60) + " min";
+    return Math.floor(s / 3600) + " h " + String(Math.floor(s % 3600 / 60)).padStart(2, "0") + " min";
+  }
+
+  function tickWaits() {
+    const now = (Date.now() + skewMs) / 1000;
+    main.querySelectorAll("[data-wait-since]").forEach(function (el) {
+      const until = el.dataset.waitUntil ? Number(el.dataset.waitUntil) : now;
+      const text = "czekał(a) " + durationPl(until - Number(el.dataset.waitSince));
+      if (el.textContent !== text) el.textContent = text;
+    });
+  }
+
   function setLive(state, text) {
     liveState.dataset.state = state;
     liveState.textContent = text;
@@ -152,11 +173,13 @@
     if (response.status === 401) return toLogin();
     if (!response.ok) return;
     const data = await response.json();
+    if (typeof data.now === "number") skewMs = data.now * 1000 - Date.now();
     const before = transferState();
     for (const name of Object.keys(panels)) {
       if (typeof data[name] === "string") swap(name, data[name]);
     }
     afterTransferChange(before);
+    tickWaits();
     main.dataset.synced = String(Number(main.dataset.synced || 0) + 1);
     // the server answers again: a badge an earlier failure set goes back while the live stream is open
     if (liveState.dataset.state === "lost" && stream && stream.readyState === EventSource.OPEN) {
@@ -217,6 +240,15 @@
     };
   }
 
+  // A refusal that concerns the form itself (no outcome chosen) is also said in the form, beside the list:
+  // the live region alone is easy to miss, and nothing is recorded until an outcome is picked.
+  function showFormError(form, text) {
+    const slot = form.querySelector(".form-error");
+    if (!slot) return;
+    slot.textContent = text;
+    slot.hidden = !text;
+  }
+
   document.addEventListener("submit", async function (event) {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-async")) return;
@@ -238,6 +270,7 @@
       });
       if (response.status === 401) return toLogin();
       const data = await response.json().catch(function () { return {}; });
+      showFormError(form, response.ok ? "" : data.message || "");
       if (data.message) announce(data.message);
       else if (response.status >= 500) { // a 503 (Redis down) carries no message: say it, do not stay silent
         setLive("lost", "serwer nie odpowiada");
@@ -276,5 +309,7 @@
   for (const name of Object.keys(panels)) last[name] = null;
   restoreDrafts();
   showTitle();
+  tickWaits();
+  window.setInterval(tickWaits, 1000);
   connect();
 })();

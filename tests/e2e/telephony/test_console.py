@@ -246,6 +246,29 @@ def test_only_one_agent_claims_a_callback_through_the_console(world: dict[str, A
         assert closed.status_code == 409  # only the claimer may close
 
 
+def test_no_outcome_is_refused_never_defaulted(world: dict[str, Any]) -> None:
+    """No outcome chosen records none: the console's forms get a Polish reason (it is shown in the form),
+    the JSON API a 422 naming the missing field; the callback stays claimed and the agent in wrap-up."""
+    a, b, r = world["a"], world["b"], world["redis"]
+    cid = world["twilio"].new_callback({"queue": "obsluga", "phone": "+48600100200", "summary": "x"})
+    r.hset(f"{world['prefix']}agent:anna", "status", "wrap_up")
+    headers = {"X-Requested-With": "fetch"}
+    with closing(login(b, ANNA)) as c:
+        assert c.post(f"/agents/callbacks/{cid}/claim", headers=headers).status_code == 200
+        for data in ({"outcome": ""}, {}):
+            closed = c.post(f"/agents/callbacks/{cid}/close", data=data, headers=headers)
+            assert closed.json() == {"ok": False, "message": "Wybierz wynik oddzwonienia z listy, zanim je zamkniesz."}
+            done = c.post("/agents/wrap-up", data=data, headers=headers)
+            assert done.json() == {"ok": False, "message": "Wybierz wynik rozmowy z listy, zanim zakończysz obsługę."}
+    auth = {"Authorization": f"Bearer {ANNA}"}
+    for path in (f"/v1/callbacks/{cid}/close", "/v1/agents/me/wrap-up"):
+        for body in ({}, {"outcome": ""}):
+            refused = httpx.post(a.url + path, json=body, headers=auth, timeout=10)
+            assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "outcome"]
+    assert api(a, ANNA, "GET", "/v1/callbacks?status=claimed")["callbacks"][0]["id"] == cid
+    assert api(a, ANNA, "GET", "/v1/agents/me")["status"] == "wrap_up"
+
+
 # --- The real browser ---
 
 

@@ -209,6 +209,8 @@ def supervisor_searches_every_queue(page: Page, url: str) -> None:
 def kb_gaps_page(page: Page, url: str) -> None:
     """The questions the bot could not answer, grouped, the noise last, the resolved ones apart; a download."""
     page.d.get(url + "/agents/gaps")
+    heads = [th.text for th in page.d.find_elements(By.CSS_SELECTOR, "#gaps-table thead th")]
+    assert heads == ["Ile razy", "Przełączono do konsultanta", "Jak pytano"]  # „Przełączono” said not to whom
     rows = page.d.find_elements(By.CSS_SELECTOR, "#gaps-table .gap-row")
     assert len(rows) == 3 and rows[0].text.startswith("3 0 Czy robicie grawerowanie? (2×)")
     assert "wypożycz" in rows[1].text

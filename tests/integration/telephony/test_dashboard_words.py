@@ -68,6 +68,7 @@ async def test_every_console_page_names_the_operators_brand_as_the_dashboard_doe
         assert (await szef.post("/agents/login", data={"token": "token-szef"})).status_code == 303
         shown = {path: await szef.get(path) for path in pages}
     assert f"<title>Logowanie · {html.escape(brand)} · Infolinia</title>" in login.text
+    assert f'<strong class="operator" id="brand">{html.escape(brand)}</strong></p>' in login.text  # its body too
     for path, title in pages.items():
         page = shown[path]
         assert page.status_code == 200, (path, page.text)

@@ -180,7 +180,7 @@ async def test_logging_out_takes_the_agent_off_duty_and_hands_back_an_offered_ch
         assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["reserved_for"] == tid  # idle the longest
 
         out = await consoles["anna"].post("/agents/logout")
-        assert (out.status_code, out.headers["location"]) == (303, "/agents/login")
+        assert (out.status_code, out.headers["location"]) == (303, "/agents/login?wylogowano")
         assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"
         record = (await w.agent("GET", f"/v1/chats/{tid}", "bartek")).json()
         assert (record["status"], record["agent_id"]) == ("ringing", "bartek")
@@ -197,7 +197,7 @@ async def test_logging_out_takes_the_agent_off_duty_and_hands_back_an_offered_ch
         assert refused.headers["location"] == "/agents?wyloguj=rozmowa"
         assert (await consoles["bartek"].post("/agents/chat/end", data={"transfer_id": tid})).status_code == 303
         out = await consoles["bartek"].post("/agents/logout")  # in wrap-up: goes through, no outcome chosen
-        assert (out.status_code, out.headers["location"]) == (303, "/agents/login")
+        assert (out.status_code, out.headers["location"]) == (303, "/agents/login?wylogowano")
         assert (await w.agent("GET", "/v1/agents/me", "bartek")).json()["status"] == "offline"
         assert (await w.agent("GET", f"/v1/transfers/{tid}", "bartek")).json()["outcome"] == "logged_out"
         for console in consoles.values():

@@ -108,7 +108,7 @@ async def test_logging_out_past_a_dead_wrap_up_leaves_one_outcome(
             login = await console.post("/agents/login", data={"token": "token-anna"}, headers={"Origin": base})
             assert login.status_code == 303
             out = await console.post("/agents/logout", headers={"Origin": base})
-        assert (out.status_code, out.headers["location"]) == (303, "/agents/login")
+        assert (out.status_code, out.headers["location"]) == (303, "/agents/login?wylogowano")
         assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json()["outcome"] == (written or "logged_out")
         assert notes == ([] if written else ["logged_out"])  # one history note for one outcome, or none added
         assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "offline"

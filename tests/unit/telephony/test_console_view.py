@@ -65,6 +65,9 @@ def test_transfer_view_labels_in_polish() -> None:
     assert view["status_label"] == "Rozmowa w toku" and view["reason_label"] == "Pilna sprawa"
     assert view["urgent"] and view["caller_display"] == "+48 601 234 567"
     assert view["waited"] == "1 min"  # enqueued -> connected, not -> now
+    assert (view["wait_since"], view["wait_until"]) == (1000.0, 1095.0)
+    ringing = transfer_view({**record, "status": "ringing", "connected_at": None}, now=2000.0)
+    assert (ringing["wait_since"], ringing["wait_until"], ringing["waited"]) == (1000.0, None, "")  # the page counts
     assert view["order_facts"] == [("Status", "w drodze")]
     done = transfer_view({**record, "status": "completed", "reason": "something_new"}, now=2000.0)
     assert done["heading"] == "Ostatnia rozmowa" and done["waited"] == "" and done["reason_label"] == "something_new"

@@ -47,7 +47,7 @@ def _snap(stats: dict[str, object], callbacks_due: int = 0) -> dict[str, object]
 
 
 def _stats() -> dict[str, object]:
-    frt = {"p50_s": 12.5, "p90_s": None, "bins": {**{f"{b:g}": 0 for b in WAIT_BINS}, "more": 0}}
+    frt = {"p50_s": 12.5, "p90_s": None, "exact": True, "bins": {**{f"{b:g}": 0 for b in WAIT_BINS}, "more": 0}}
     return {
         "conversations": 1, "contained": 0, "containment": 0.0, "unresolved": 0, "transferred": 1, "abandoned": 0,
         "csat_avg": 4.25, "csat_count": 4, "agent_frt": frt, "turn": {"p95_s": 2.5},

@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 
 from dialog.numbers import first_digit_word
-from telephony.insights.buckets import LATENCY_BINS, WAIT_BINS, bin_of, by_agent, hours_between, percentile, summarize
+from telephony.insights.buckets import (
+    LATENCY_BINS,
+    WAIT_BINS,
+    bin_of,
+    by_agent,
+    hours_between,
+    percentile,
+    sample_fields,
+    summarize,
+)
 from telephony.insights.rating import parse_score
 
 
@@ -25,6 +34,27 @@ def test_percentiles_are_bin_upper_bounds() -> None:
     assert percentile(WAIT_BINS, counts, 0.9) == 120.0
     assert percentile(WAIT_BINS, {}, 0.5) is None
     assert percentile(LATENCY_BINS, {len(LATENCY_BINS): 1}, 0.5) == LATENCY_BINS[-1] * 2  # above every bound
+
+
+def test_agent_first_response_percentiles_are_exact_from_per_second_counts() -> None:
+    """One 21 s answer was "30 s / 30 s" (its bin's bound); counted per second it is 21 s."""
+    fields: dict[str, int] = {}
+    for seconds in (21.0, 4.4, 250.0):
+        for key, n in sample_fields("agent_frt", seconds).items():
+            fields[key] = fields.get(key, 0) + n
+    frt = summarize(fields)["agent_frt"]
+    assert (frt["count"], frt["p50_s"], frt["p90_s"], frt["exact"]) == (3, 21.0, 250.0, True)
+    one = summarize(sample_fields("agent_frt", 21.0))["agent_frt"]
+    assert (one["p50_s"], one["p90_s"], one["exact"]) == (21.0, 21.0, True)
+
+
+def test_bins_without_per_second_counts_are_interpolated_and_not_exact() -> None:
+    """Hours recorded before the per-second counts: an estimate within the bin, flagged (shown with "≈")."""
+    old = summarize({"agent_frt:2": 1})["agent_frt"]  # one answer between 20 and 30 s
+    assert (old["p50_s"], old["p90_s"], old["exact"]) == (25.0, 29.0, False)
+    mixed = summarize({"agent_frt:2": 2, "agent_frt_s:21": 1})["agent_frt"]  # one bucket old, one new
+    assert mixed["exact"] is False and mixed["p50_s"] == 25.0
+    assert summarize({})["agent_frt"]["p50_s"] is None
 
 
 def test_summary_of_counters() -> None:
