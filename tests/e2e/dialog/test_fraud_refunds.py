@@ -77,6 +77,12 @@ CALM = [
     ("shop", "jak uniknąć oszustwa przy płatności blikiem?"),
     ("shop", "nie dam się nabrać na wasze promocje"),
     ("shop", "jak nie dać się nabrać na fałszywe promocje?"),
+    # a review's: "się nabrać" without "dałam" is no fraud told ("nie chcę się nabrać"), nor "nie dałam się nabrać"
+    ("shop", "ta promocja wygląda za dobrze nie chcę się nabrać"),
+    ("shop", "boję się nabrać na fałszywy sklep czy wasza strona jest prawdziwa"),
+    ("agd", "łatwo się nabrać na takie pakiety"),
+    ("telecom", "czy mogę się nabrać na dodatkowe opłaty w tym abonamencie"),
+    ("telecom", "dzwonili z fałszywą ofertą ale nie dałam się nabrać i się rozłączyłam"),
     ("telecom", "jak odzyskać pieniądze za nadpłatę?"),
     ("telecom", "jak zablokować kartę SIM po kradzieży telefonu?"),
     ("walkthrough", "jak zablokować kartę SIM po kradzieży telefonu?"),
