@@ -66,7 +66,8 @@ _OVER = term(
 )
 # Pipes that carry no water to a home: a vacuum cleaner's, a car's exhaust; goods delivered with a crack.
 _FAILURE = term("awari")
-_NOT_PLUMBING = term("odkurzacz|wydech|tlumik|samochod|=auto|rower|paczk|przesylk|przyszl|przyszed|szybk|plomb")
+# ("szybka": glass; not "szybko", a caller in a hurry)
+_NOT_PLUMBING = term("odkurzacz|wydech|tlumik|samochod|=auto|rower|paczk|przesylk|przyszl|przyszed|szybk!szybko|plomb")
 
 
 def _pipe_fails(toks: Sequence[Token]) -> tuple[bool, bool]:

@@ -54,6 +54,8 @@ ACTIVE = [
     ("water", "zawór przy wodomierzu przecieka"),
     ("water", "przyłącze pękło, na podwórku jest jezioro"),
     ("water", "pekl grzejnik w sypialni"),
+    ("water", "pękła rura w piwnicy przyjedźcie szybko"),  # a review's: "szybko" was a goods' "szybka" (glass)
+    ("water", "pekla rura szybko prosze"),
     ("klinika", "w przychodni pękła rura i zalewa poczekalnię"),
     ("shop", "pękła rura w piwnicy"),
     ("shop", "cieknie przy wodomierzu, woda na podłodze"),
