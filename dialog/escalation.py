@@ -105,7 +105,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
     + cues("oszust!oszustw|oszuk|wyludz", unless=w.CHEATED_BY_YOU)
     # "dałam się nabrać" (a fraud told by its victim); not "nie dam się", "nie dałam się" (it failed), nor "się
     # nabrać" without a past "dać" ("nie chcę się nabrać", "łatwo się nabrać": a caller wary of an offer)
-    + cues("dal =sie =nabrac", unless="=nie dal")
+    + cues("dal =sie =nabrac", unless="=nie dal =sie =nabrac")
     + cues("oszustw", unless=w.BY_YOU)
     + cues(  # a charge nobody asked for is a fraud, unless the caller says the company made it (below)
         (

@@ -33,6 +33,7 @@ VICTIMS = [
     ("shop", "oszukali mnie na olx, jak odzyskac pieniadze"),
     ("shop", "naciągnęli mnie oszuści na fałszywą inwestycję, jak odzyskać pieniądze?"),
     ("shop", "dałam się nabrać na fałszywą wiadomość, jak odzyskać kasę?"),  # a later probe's: not understood before
+    ("shop", "dałam się nabrać na fałszywy sklep i nie dało się nic zrobić, jak odzyskać pieniądze"),  # "nie dało"
     ("telecom", "oszukali mnie na olx, jak odzyskać pieniądze?"),
     ("agd", "oszukali mnie na olx, jak odzyskać pieniądze?"),
     ("urzad", "ktoś wyłudził ode mnie przelew, jak odzyskać pieniądze?"),
