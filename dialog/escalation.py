@@ -103,7 +103,9 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
     # a fraud, unless the caller accuses the company (below): "oszukaliście", or "to oszustwo" beside a charge
     # "you" made; someone else's fraud told beside such a charge ("ktoś mnie oszukał i naliczyliście…") stays
     + cues("oszust!oszustw|oszuk|wyludz", unless=w.CHEATED_BY_YOU)
-    + cues("=sie =nabrac", unless="=nie =dam|=nie =damy|=nie =dac|=nie =da")  # "dałam się nabrać", not "nie dam się"
+    # "dałam się nabrać" (a fraud told by its victim); not "nie dam się", "nie dałam się" (it failed), nor "się
+    # nabrać" without a past "dać" ("nie chcę się nabrać", "łatwo się nabrać": a caller wary of an offer)
+    + cues("dal =sie =nabrac", unless="=nie dal =sie =nabrac")
     + cues("oszustw", unless=w.BY_YOU)
     + cues(  # a charge nobody asked for is a fraud, unless the caller says the company made it (below)
         (

@@ -151,10 +151,14 @@ def accuses_you(text: str) -> bool:
 
 # What a how-to about an emergency names: water where it should not be, the rescue services, a rescue
 # ("jak wypompować wodę z piwnicy", "jak wezwać straż pożarną", "jak ratować zalaną piwnicę"); fire, gas, a body
-# hurt or a threat are ``danger_to_life``'s, ``someone_hurt``'s and ``threatened``'s words.
+# hurt or a threat are ``danger_to_life``'s, ``someone_hurt``'s and ``threatened``'s words. Also someone trapped,
+# poisoned or missing, and help called for someone: a review found "jak wydostać dziecko z zamkniętego auta w
+# upale", "jak odtruć dziecko po grzybach", "gdzie szukać zaginionego dziecka", "jak wezwać pomoc dla sąsiadki"
+# urgent by meaning before this rule, and none of them tells a verb.
 _HAZARD = term(
     "=woda|=wody|=wode|=wodzie|zalan|zalew|zalal|powodz|wyciek|przeciek|=straz|strazak|pogotow|policj|=112"
     "|=997|=998|=999|ratown|ratun|ratowac|ewakuac|=prad|=pradu|=pradem|=gaz|=gazu"
+    "|wydost|uwiez|zatrzasn|zamkniet|odtru|zatru|zagin|wezwac =pomoc|=pomoc =dla|=pomocy =dla|przedawk|karetk"
 )
 _HOW = frozenset({"jak", "gdzie", "czym", "czy", "co", "skad", "kiedy", "ile"})  # a question's opening word
 _PAST = ("l", "la", "lo", "li", "ly", "lem", "lam", "lismy", "lysmy")  # "wypadło", "zemdlała": folded past forms

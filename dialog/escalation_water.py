@@ -18,21 +18,33 @@ from dialog.engine_cues import Token, cues, term, term_positions
 _PLACES = "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog"
 # Water where it should not be, as the cue table had it: "zalewa łazienkę", "woda leje się z sufitu" (not "z
 # kranu leci brązowa woda", a water utility's everyday question), "nie mogę zakręcić wody".
-_FLOODS = cues(
-    ("zalal|zalewa|zalało|zalalo|zalane|zalana|wylal|=tryska", f"{_PLACES}|=woda|wody"),
-    ("=nie", "zakrec", "wod|kran|zawor|kurek"),  # "nie mogę zakręcić wody": it keeps running
-) + cues(
-    ("=leje|=leci", f"{_PLACES}|sufit|=woda|wody"),
-    # water coming out now onto a wall, a ceiling, the neighbours ("woda cieknie po ścianie, chyba od sąsiada")
-    ("=cieknie|=ciekna|=kapie|=kapia|=przecieka|=splywa|=sciekac|=saczy", "=woda|=wody", f"{_PLACES}|sufit|scian"),
-    unless="=z kran|kranie",
+_FLOODS = (
+    cues(
+        ("zalal|zalewa|zalało|zalalo|zalane|zalana|wylal|=tryska", f"{_PLACES}|=woda|wody"),
+        ("=nie", "zakrec", "wod|kran|zawor|kurek"),  # "nie mogę zakręcić wody": it keeps running
+    )
+    + cues(
+        ("=leje|=leci", f"{_PLACES}|sufit|=woda|wody"),
+        unless="=z kran|kranie",
+    )
+    + cues(
+        # water coming out now onto a wall, a ceiling, the neighbours ("woda cieknie po ścianie, chyba od sąsiada");
+        # not from an appliance ("z lodówki cieknie woda na podłogę": a complaint about goods, as before this rule)
+        ("=cieknie|=ciekna|=kapie|=kapia|=przecieka|=splywa|=sciekac|=saczy", "=woda|=wody", f"{_PLACES}|sufit|scian"),
+        unless="=z kran|kranie|pralk|lodowk|zmywar|zamrazar|klimatyz|ekspres|czajnik|akwari",
+    )
 )
 
 # What carries water in a building or a street (not a tap, not "rurka" of a fridge: lemma "rura" only).
 _CARRIER = term(
-    "=rura|rurociag|wodociag|wodomierz|=licznik wod|zawor|kaloryfer|grzejnik|=pion|pionu|pionie|wezyk|=waz|=weza"
+    "=rura|rurociag|wodociag|wodomierz|=licznik wod|zawor|kaloryfer|grzejnik|=pion|pionu|pionie"
     "|bojler|hydrofor|przylacz|kanaliz"
 )
+# A hose (a washing machine's, a shower's, a garden's): water damage only when it burst ("pękł wężyk od pralki");
+# one that leaks is a complaint about goods ("wąż od pralki przecieka, czy wymiana jest na gwarancji?")
+_HOSE = term("wezyk|=waz|=weza")
+# A leak told as slight ("cieknie trochę przy zaworze") or a drip ("kapie zawór"): a repair to book, not a flood
+_SLIGHT = term("troche|=lekko|delikatn|kropl|kropel|=ciut|minimaln|=kapie|=kapia")
 # It burst: an event told ("pękła", "mróz rozsadził rurę") ...
 _BURST = term("=pekl|=pekla|=peklo|=pekly|=pekli|=peka|=pekaja|rozsadzil|rozsadzilo|rozerwal|puscil|rozszczelnil")
 # ... or the damage named ("pęknięta rura", "pęknięcie"): now only with "mamy", or water beside it in a statement,
@@ -54,18 +66,22 @@ _OVER = term(
 )
 # Pipes that carry no water to a home: a vacuum cleaner's, a car's exhaust; goods delivered with a crack.
 _FAILURE = term("awari")
-_NOT_PLUMBING = term("odkurzacz|wydech|tlumik|samochod|=auto|rower|paczk|przesylk|przyszl|przyszed|szybk|plomb")
+# ("szybka": glass; not "szybko", a caller in a hurry)
+_NOT_PLUMBING = term("odkurzacz|wydech|tlumik|samochod|=auto|rower|paczk|przesylk|przyszl|przyszed|szybk!szybko|plomb")
 
 
 def _pipe_fails(toks: Sequence[Token]) -> tuple[bool, bool]:
     """(a water carrier burst or leaks, water flows out now); both False for goods or a non-water pipe."""
-    if not term_positions(_CARRIER, toks) or term_positions(_NOT_PLUMBING, toks):
+    burst = bool(term_positions(_BURST, toks))
+    carrier = term_positions(_CARRIER, toks) or (burst and term_positions(_HOSE, toks))
+    if not carrier or term_positions(_NOT_PLUMBING, toks):
         return False, False
     flows = any(i == 0 or toks[i - 1].form != "nie" for i in term_positions(_FLOWS, toks))  # not "nie cieknie"
+    flows = flows and not term_positions(_SLIGHT, toks)
     asked = toks[0].form in _QUESTION  # "czy po pęknięciu rury dostanę rabat na wodę?" names one, tells none
     there = bool(term_positions(_OURS, toks)) or (not asked and bool(term_positions(_WATER_THERE, toks)))
     named = bool(term_positions(_BROKEN, toks)) and there
-    return flows or named or bool(term_positions(_BURST, toks)), flows
+    return flows or named or burst, flows
 
 
 def water_damage(toks: Sequence[Token]) -> bool:

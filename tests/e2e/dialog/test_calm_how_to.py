@@ -71,6 +71,11 @@ EMERGENCIES = [
     ("water", "jak osuszyć zalaną piwnicę"),
     ("shop", "jak ratować zalaną piwnicę"),
     ("shop", "jak pomóc osobie, która zemdlała"),
+    # a review's: urgent by meaning before the how-to rule, infinitives only, nothing told happening
+    ("shop", "jak wydostać dziecko z zamkniętego auta w upale"),
+    ("klinika", "jak odtruć dziecko po grzybach"),
+    ("telecom", "gdzie szukać zaginionego dziecka"),
+    ("water", "jak wezwać pomoc dla sąsiadki"),
 ]
 
 

@@ -33,6 +33,7 @@ VICTIMS = [
     ("shop", "oszukali mnie na olx, jak odzyskac pieniadze"),
     ("shop", "naciągnęli mnie oszuści na fałszywą inwestycję, jak odzyskać pieniądze?"),
     ("shop", "dałam się nabrać na fałszywą wiadomość, jak odzyskać kasę?"),  # a later probe's: not understood before
+    ("shop", "dałam się nabrać na fałszywy sklep i nie dało się nic zrobić, jak odzyskać pieniądze"),  # "nie dało"
     ("telecom", "oszukali mnie na olx, jak odzyskać pieniądze?"),
     ("agd", "oszukali mnie na olx, jak odzyskać pieniądze?"),
     ("urzad", "ktoś wyłudził ode mnie przelew, jak odzyskać pieniądze?"),
@@ -77,6 +78,12 @@ CALM = [
     ("shop", "jak uniknąć oszustwa przy płatności blikiem?"),
     ("shop", "nie dam się nabrać na wasze promocje"),
     ("shop", "jak nie dać się nabrać na fałszywe promocje?"),
+    # a review's: "się nabrać" without "dałam" is no fraud told ("nie chcę się nabrać"), nor "nie dałam się nabrać"
+    ("shop", "ta promocja wygląda za dobrze nie chcę się nabrać"),
+    ("shop", "boję się nabrać na fałszywy sklep czy wasza strona jest prawdziwa"),
+    ("agd", "łatwo się nabrać na takie pakiety"),
+    ("telecom", "czy mogę się nabrać na dodatkowe opłaty w tym abonamencie"),
+    ("telecom", "dzwonili z fałszywą ofertą ale nie dałam się nabrać i się rozłączyłam"),
     ("telecom", "jak odzyskać pieniądze za nadpłatę?"),
     ("telecom", "jak zablokować kartę SIM po kradzieży telefonu?"),
     ("walkthrough", "jak zablokować kartę SIM po kradzieży telefonu?"),

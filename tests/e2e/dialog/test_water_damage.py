@@ -54,6 +54,8 @@ ACTIVE = [
     ("water", "zawór przy wodomierzu przecieka"),
     ("water", "przyłącze pękło, na podwórku jest jezioro"),
     ("water", "pekl grzejnik w sypialni"),
+    ("water", "pękła rura w piwnicy przyjedźcie szybko"),  # a review's: "szybko" was a goods' "szybka" (glass)
+    ("water", "pekla rura szybko prosze"),
     ("klinika", "w przychodni pękła rura i zalewa poczekalnię"),
     ("shop", "pękła rura w piwnicy"),
     ("shop", "cieknie przy wodomierzu, woda na podłodze"),
@@ -109,6 +111,15 @@ CALM = [
     ("shop", "pękła rura wydechowa w samochodzie"),
     ("agd", "pękła rura od odkurzacza"),
     ("agd", "w odkurzaczu pękła rura, chcę reklamację"),
+    # a review's: an appliance or a hose that leaks (a complaint before the water rule), a valve that drips
+    ("agd", "z pralki cieknie woda na podłogę w łazience reklamacja"),
+    ("agd", "z lodówki cieknie woda na podłogę w kuchni"),
+    ("shop", "zmywarka cieknie woda na podłogę w kuchni"),
+    ("shop", "wąż ogrodowy przecieka czy macie nowe"),
+    ("shop", "wężyk od prysznica cieknie czy jest na gwarancji"),
+    ("agd", "wąż od pralki przecieka czy wymiana jest na gwarancji"),
+    ("water", "kapie zawór przy kaloryferze"),
+    ("water", "kaloryfer cieknie troche przy zaworze kiedy przyjdzie administrator"),
 ]
 
 
