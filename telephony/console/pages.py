@@ -105,15 +105,7 @@ def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
         await sessions.revoke(console.sid(request))  # never keep a session id from before the login
         sid = await sessions.create(agent.id)
         response = console.redirect()
-        response.set_cookie(
-            cookie.name,
-            sid,
-            max_age=cookie.max_age_s,
-            path="/",
-            secure=cookie.secure,
-            httponly=True,
-            samesite="strict",
-        )
+        _set_session_cookie(response, console, sid)
         return response
 
     @router.post("/logout")
@@ -126,6 +118,14 @@ def _auth_routes(router: APIRouter, console: _Console, Deps: Any) -> None:
         response = console.redirect("/login?wylogowano")  # the login page confirms it (``LOGGED_OUT_NOTICE``)
         response.delete_cookie(cookie.name, path="/", secure=cookie.secure, httponly=True, samesite="strict")
         return response
+
+
+def _set_session_cookie(response: Response, console: _Console, sid: str) -> None:
+    """The console session's cookie: HTTP-only, same-site strict, secure where the console is served over https."""
+    cookie = console.config.cookie
+    response.set_cookie(
+        cookie.name, sid, max_age=cookie.max_age_s, path="/", secure=cookie.secure, httponly=True, samesite="strict"
+    )
 
 
 def _page_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> None:
