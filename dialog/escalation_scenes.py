@@ -16,6 +16,7 @@ from dialog import escalation_words as w
 from dialog.engine_cues import Term, Token, term, term_positions
 
 _NOT_RESPONDING = term(w.NOT_RESPONDING)
+_SILENT = term(w.SILENT)
 _PERSONS = term(w.PERSONS)
 _BODY_SCENE = term(w.BODY_SCENE)
 _THINGS = term(w.THINGS)
@@ -34,16 +35,20 @@ def _near(compiled: Term, toks: Sequence[Token], start: int, stop: int) -> bool:
 
 
 def unresponsive(toks: Sequence[Token]) -> bool:
-    """'Tata upadł i nie reaguje', 'mama nie otwiera oczu': a scene of a body, or a person whose "nie reaguje"
-    has no thing just before it ("telefon syna nie reaguje") and no errand just after ("nie reaguje na moje
-    prośby", "nie budzi się rano do szkoły")."""
+    """'Tata upadł i nie reaguje', 'mama nie otwiera oczu', 'sąsiad leży na klatce i nie odpowiada': a scene of a
+    body, or a person whose "nie reaguje" has no thing just before it ("telefon syna nie reaguje") and no errand
+    just after ("nie reaguje na moje prośby"); the same scene with a thing before and no person is none ("pilot
+    leży na ziemi i nie reaguje"). "Nie odpowiada", "bez ruchu" only of a person in a scene of a body: alone they
+    are a mailbox, a phone or a grudge ("syn nie odpowiada na maile", "wniosek leży bez ruchu")."""
+    scene = bool(term_positions(_BODY_SCENE, toks))
+    person = bool(term_positions(_PERSONS, toks))
     for p in term_positions(_NOT_RESPONDING, toks):
-        if term_positions(_BODY_SCENE, toks):
+        thing = _near(_THINGS, toks, 0, p)
+        if scene and (person or not thing):
             return True
-        person = bool(term_positions(_PERSONS, toks))
         if person and not _near(_THINGS, toks, p - BEFORE, p) and not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER):
             return True
-    return False
+    return scene and person and any(not _near(_THINGS, toks, p - BEFORE, p) for p in term_positions(_SILENT, toks))
 
 
 def choking(toks: Sequence[Token]) -> bool:

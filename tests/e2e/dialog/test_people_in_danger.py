@@ -1,0 +1,80 @@
+"""A person who does not respond, a poisoning, water reaching electricity, an intruder now, a flood at any named
+building: emergencies (a missed one is the worst failure), told in everyday words, questions, without Polish letters
+and with phone recognition's slips. Written before the rules: "sąsiad leży na klatce i nie odpowiada" went to the
+complaints queue ("nie odpowiada" read as a broken device), "dziecko wypiło płyn do prania, co robić?" and "zalało
+urząd" were not understood, "co robić, woda dochodzi do kontaktów" got a clarifying question. Their everyday
+look-alikes (a phone, a mailbox, an office that "nie odpowiada", a router that "leży", a phone "zalany" with coffee,
+voices heard on the line) stay as they were. Through the real engine on several KBs of tests/data."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.dialog.emergency_probes import said, urgent
+
+UNRESPONSIVE = [  # a person who does not respond, does not breathe, collapsed or lies and does not move
+    ("telecom", "sąsiad leży na klatce i nie odpowiada"),
+    ("urzad", "sasiad lezy na klatce i nie odpowiada"),
+    ("agd", "mąż nie oddycha, co robić?"),
+    ("water", "babcia leży na podłodze i się nie rusza"),
+    ("telecom", "tata nie odpowiada i nie mogę go dobudzić"),
+    ("klinika", "kolega zasłabł i leży bez ruchu"),
+    ("urzad", "jakiś pan leży na chodniku przed urzędem i nie oddycha"),
+    ("shop", "co mam robić, dziecko przestało oddychać"),
+    ("klinika", "pacjent w poczekalni osunął się i nie odpowiada"),
+    ("urzad", "ktos lezy pod drzwiami urzedu i nie odpowiada"),
+    ("telecom", "mama nie odpowiada, leży w łazience"),
+    ("agd", "dziadek zasłabł, nie odpowiada na pytania"),
+    ("water", "mężczyzna leży w wodzie i nie odpowiada"),
+    ("shop", "na przystanku leży jakiś pan i nie odpowiada"),
+]
+EMERGENCIES = UNRESPONSIVE
+
+
+@pytest.mark.parametrize(("kb", "text"), EMERGENCIES)
+async def test_a_person_in_danger_is_an_emergency(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert urgent(outcome) and outcome.transfer is not None and outcome.transfer.emergency, outcome
+
+
+CALM = [
+    ("telecom", "telefon nie odpowiada"),
+    ("telecom", "telefon leży na biurku i nie odpowiada"),
+    ("shop", "córka nie odzywa się do mnie od tygodnia"),
+    ("urzad", "mój wniosek leży bez ruchu od miesiąca"),
+    ("telecom", "pilot leży na ziemi i nie reaguje"),
+    ("telecom", "router leży i nie działa"),
+    ("telecom", "infolinia nie odpowiada"),
+    ("shop", "konsultant nie odpowiada na maila"),
+    ("urzad", "urząd nie odpowiada na moje pismo"),
+    ("telecom", "syn nie odpowiada na moje wiadomości"),
+    ("shop", "aplikacja nie odpowiada"),
+    ("shop", "sklep nie odpowiada na reklamację"),
+    ("shop", "kurier nie odpowiada na telefony"),
+    ("klinika", "lekarz nie odpowiada na moje pytania w portalu"),
+    ("agd", "pralka leży na boku po transporcie, czy mogę ją podłączyć?"),
+    ("agd", "ile tabletek do zmywarki na jedno mycie?"),
+    ("agd", "czy płyn do prania jest bezpieczny dla dzieci?"),
+    ("agd", "jak przechowywać kapsułki do prania?"),
+    ("agd", "jak podłączyć pralkę do prądu i wody?"),
+    ("water", "czy mogę pić wodę z kranu?"),
+    ("water", "podajcie kontakt do działu obsługi wody"),
+    ("urzad", "czy w urzędzie jest gniazdko do naładowania telefonu?"),
+    ("urzad", "kto jest odpowiedzialny za piwnice w bloku?"),
+    ("telecom", "słyszę obce głosy w słuchawce podczas rozmowy"),
+    ("telecom", "zalało mi telefon, czy naprawicie?"),
+    ("shop", "zalałem laptopa kawą, czy gwarancja to obejmuje?"),
+    ("agd", "zmywarka nie wypompowuje wody"),
+    ("telecom", "tablet leży w szufladzie i się nie włącza"),
+    ("urzad", "czy jest ktoś, kto mi pomoże z wnioskiem?"),
+    ("klinika", "czy mogę brać tabletki przeciwbólowe przed wizytą?"),
+    ("klinika", "jak wypełnić ankietę przed szczepieniem dziecka?"),
+    ("urzad", "czy urząd jest otwarty w sobotę?"),
+    ("water", "czy woda z kranu nadaje się do picia dla niemowląt?"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), CALM)
+async def test_an_everyday_look_alike_is_no_emergency(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert not urgent(outcome), outcome
