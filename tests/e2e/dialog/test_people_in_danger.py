@@ -28,7 +28,23 @@ UNRESPONSIVE = [  # a person who does not respond, does not breathe, collapsed o
     ("water", "mężczyzna leży w wodzie i nie odpowiada"),
     ("shop", "na przystanku leży jakiś pan i nie odpowiada"),
 ]
-EMERGENCIES = UNRESPONSIVE
+POISONED = [  # cleaning products, pills, a battery swallowed or drunk
+    ("agd", "dziecko wypiło płyn do prania, co robić?"),
+    ("agd", "jak ratować dziecko, które wypiło płyn do prania"),
+    ("shop", "syn połknął baterię"),
+    ("agd", "córka napiła się płynu do naczyń"),
+    ("klinika", "mama połknęła za dużo tabletek"),
+    ("agd", "dziecko zjadło kapsułkę do prania"),
+    ("water", "maz wypil wybielacz"),
+    ("telecom", "corka wypila domestos co robic"),
+    ("klinika", "dziecko zjadło tabletki babci, co robić?"),
+    ("agd", "synek napił się odkamieniacza z ekspresu"),
+    ("urzad", "co zrobic jak dziecko wypilo kreta do rur"),
+    ("klinika", "mama wzięła za dużo tabletek nasennych"),
+    ("agd", "dziecko zjadło tabletkę do zmywarki"),
+    ("telecom", "syn zjadł baterię z pilota, co robić?"),
+]
+EMERGENCIES = UNRESPONSIVE + POISONED
 
 
 @pytest.mark.parametrize(("kb", "text"), EMERGENCIES)
@@ -56,6 +72,8 @@ CALM = [
     ("agd", "ile tabletek do zmywarki na jedno mycie?"),
     ("agd", "czy płyn do prania jest bezpieczny dla dzieci?"),
     ("agd", "jak przechowywać kapsułki do prania?"),
+    ("klinika", "wzięłam tabletkę przeciwbólową, czy mogę przyjść na badanie?"),
+    ("water", "wypiłem wodę z kranu, czy jest zdatna do picia?"),
     ("agd", "jak podłączyć pralkę do prądu i wody?"),
     ("water", "czy mogę pić wodę z kranu?"),
     ("water", "podajcie kontakt do działu obsługi wody"),

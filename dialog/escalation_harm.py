@@ -1,0 +1,55 @@
+"""Harm told in everyday words no single cue word carries: a poisoning ("dziecko wypiło płyn do prania"), water
+reaching electricity ("woda dochodzi do kontaktów"), a stranger in the caller's place now ("w piwnicy ktoś jest").
+
+Why apart from the cue table of ``dialog.escalation``: each is two or three words together (what was swallowed
+and that it was; water, that it moves, and what it reaches), each word alone an everyday one ("płyn do prania",
+"kontakt do działu", "ktoś jest w urzędzie w sobotę?"); and a "nie" just before the event undoes it ("dziecko
+nie wypiło płynu"). All are danger to life (``dialog.escalation_kinds.danger_to_life``): asked as a question
+("co robić?") they still reach 112 and a person, never a KB how-to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dialog.engine_cues import Term, Token, term, term_positions
+
+# Swallowed or drunk (past: it happened): "wypiło", "napiła się", "zjadł", "połknęła", "łyknął".
+_SWALLOWED = term(
+    "wypil|wypila|wypilo|wypili|napil|napila|napilo|napili|=zjadl|=zjadla|=zjadlo|=zjedli|zjadl =cale|polknal"
+    "|polknela|polknelo|polkneli|lyknal|lyknela|lyknelo|nalykal|polizal|polizala|polizalo|przegryzl|przegryzla"
+)
+# Taken (pills only: "wziął za dużo tabletek", "zażyła całe opakowanie").
+_TOOK = term("=wzial|=wziela|=wzielo|zazyl|zazyla|zazylo|przedawkowal")
+# What poisons or burns from the inside: cleaning products, solvents, a button battery, a magnet.
+_POISONS = term(
+    "=plyn|=plynu|chemi|detergent|wybielacz|domestos|=kret|=kreta|=kretem|odkamieniacz|odtluszczacz|rozpuszczalnik"
+    "|rozcienczalnik|benzyn|denaturat|amoniak|=kwas|kwasu|=lug|=lugu|trutk|trucizn|pestycyd|nawoz|srodek =czyszcz"
+    "|srodka =czyszcz|kapsulk|kapsulek|=bateri|=baterie|=baterii|=baterie|=baterie|bateryjk|magnes|rtec|rteci"
+    "|glikol|tabletk =do =zmywar|tabletk =do =prani|tabletki =do =zmywar|=olej =napedow|=nafta|=nafte|=chlor"
+)
+# Medicine: a poisoning when too much, someone else's, or a small child's.
+_PILLS = term("tabletk|tabletek|=lek|=leki|lekow|lekami|pigulk|pastylk|=proszki|proszkow|antydepres|nasenn")
+_TOO_MUCH = term(
+    "=za =duzo|=za =wiele|=cale =opakowanie|=calego =opakowania|=cala =paczke|=garsc|=wszystkie|kilkanascie"
+    "|kilkadziesiat|=kilka|=pare|babci|dziadk|=mamy|=taty|cudz|=nie =swoje|=nie =jego|=nie =jej"
+)
+_CHILD = term("dzieck|synek|synk|coreczk|maluch|niemowl|wnuk|wnucz|=roczn|=letni|=letnia|=bobas|=dzieci")
+
+
+def told(compiled: Term, toks: Sequence[Token]) -> list[int]:
+    """Where ``compiled`` starts, not just after a "nie" ("nie wypiło", "nie cieknie"): what did happen."""
+    return [i for i in term_positions(compiled, toks) if i == 0 or toks[i - 1].form != "nie"]
+
+
+def poisoned(toks: Sequence[Token]) -> bool:
+    """'Dziecko wypiło płyn do prania', 'syn połknął baterię', 'mama wzięła za dużo tabletek': a cleaning
+    product, a solvent or a battery swallowed or drunk, or medicine too much, someone else's or a child's. Not
+    "ile tabletek do zmywarki na mycie?" (nothing swallowed) nor "wzięłam tabletkę przeciwbólową"."""
+    swallowed = bool(told(_SWALLOWED, toks))
+    if swallowed and term_positions(_POISONS, toks):
+        return True
+    if not term_positions(_PILLS, toks):
+        return False
+    took = swallowed or bool(told(_TOOK, toks))
+    return took and bool(term_positions(_TOO_MUCH, toks) or (swallowed and term_positions(_CHILD, toks)))
