@@ -53,3 +53,47 @@ def poisoned(toks: Sequence[Token]) -> bool:
         return False
     took = swallowed or bool(told(_TOOK, toks))
     return took and bool(term_positions(_TOO_MUCH, toks) or (swallowed and term_positions(_CHILD, toks)))
+
+
+# Water, that it moves or stands (not after "nie": "woda nie dochodzi do kontaktów") ...
+_WATER = term("=woda|=wody|=wode|=wodzie|wilgoc")
+_REACHES = term(
+    "dochodz|doszl|doszla|=leje|=leja|=leci|ciekn|=kapie|=kapia|splyw|=plynie|saczy|=stoi|=stoja|podchodz|podeszl"
+    "|zalew!zalewow|zalal|wlewa|wlala|wlalo|=dostala =sie|=dostaje =sie|przesiak|podnosi|=jest =w|=jest =na|=jest =przy"
+)
+# ... or a flood said of it ("zalało gniazdka", "zamókł bezpiecznik"), not "zalaniem" (protection from it) ...
+_FLOODED = term("zalal|zalew!zalewow|=zalane|=zalana|=zalany|=zalanych|zamokl|zamokn")
+# ... reaching electricity: a socket, fuses, an extension cord, the wiring, something live.
+_ELECTRIC = term(
+    "gniazd|bezpiecznik|przedluzacz|=listwe =zasil|=listwa =zasil|rozdzielni|elektryczn|=pod =napieciem"
+    "|=pod =pradem|=licznik =pradu|=licznika =pradu|=licznik =energii|=kabel|=kable|kabli|kablach|przewody =elektr"
+)
+_SOCKET = term("kontakt")  # "do kontaktów" is a socket; "kontakt do działu", "proszę o kontakt" are not
+_NOT_A_SOCKET = frozenset({"do", "z", "ze", "mailowy", "telefoniczny", "mailowo", "telefonicznie", "pod", "na"})
+_ASKS_CONTACT = frozenset({"o", "brak", "brakuje", "podajcie", "podac", "poprosze", "numer", "dane", "jakis"})
+
+
+def _live(toks: Sequence[Token]) -> bool:
+    """Something electric named: a socket ("gniazdko", "do kontaktów"), fuses, a cord, the wiring."""
+    if term_positions(_ELECTRIC, toks):
+        return True
+    for i in term_positions(_SOCKET, toks):
+        after = toks[i + 1].form if i + 1 < len(toks) else ""
+        before = toks[i - 1].form if i else ""
+        if after not in _NOT_A_SOCKET and before not in _ASKS_CONTACT:
+            return True
+    return False
+
+
+def water_on_power(toks: Sequence[Token]) -> bool:
+    """'Woda dochodzi do kontaktów', 'woda leje się na gniazdko', 'zalało gniazdka': water reaching something
+    live, an electric shock waiting to happen. Not "podajcie kontakt do działu wody" nor "jak podłączyć pralkę
+    do prądu i wody" (water that goes nowhere), nor "woda nie dochodzi do kontaktów"."""
+    if not _live(toks):
+        return False
+    return bool(told(_FLOODED, toks)) or bool(term_positions(_WATER, toks) and told(_REACHES, toks))
+
+
+def harmed(toks: Sequence[Token]) -> bool:
+    """Any of this module's harms."""
+    return poisoned(toks) or water_on_power(toks)

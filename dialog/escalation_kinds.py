@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from dialog import escalation_words as w
 from dialog.engine_cues import Token, cues, term, term_positions, tokens
-from dialog.escalation_harm import poisoned
+from dialog.escalation_harm import harmed
 from dialog.escalation_scenes import impostor, unresponsive
 
 # Danger to someone's life or health (a subset of the urgent cues): said in a question the KB could answer
@@ -59,7 +59,7 @@ def danger_to_life(text: str) -> bool:
     """Words of fire, gas, electric shock, poisoning, swallowing, choking, bleeding, unconsciousness or a
     threat to kill: an emergency however it is worded, never a how-to for the KB."""
     toks = tokens(text)
-    return any(cue.matches(toks) for cue in _LIFE) or unresponsive(toks) or poisoned(toks)
+    return any(cue.matches(toks) for cue in _LIFE) or unresponsive(toks) or harmed(toks)
 
 
 # Someone's body is hurt, ill or at risk (a clinic's "ból w klatce piersiowej" too). An emergency's caller

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from dialog import escalation_words as w
 from dialog.engine_cues import Term, Token, term, term_positions
-from dialog.escalation_harm import poisoned
+from dialog.escalation_harm import harmed
 
 _NOT_RESPONDING = term(w.NOT_RESPONDING)
 _SILENT = term(w.SILENT)
@@ -71,5 +71,5 @@ def impostor(toks: Sequence[Token]) -> bool:
 
 
 def urgent_scene(toks: Sequence[Token]) -> bool:
-    """Any of the three, or a poisoning (``dialog.escalation_harm``)."""
-    return unresponsive(toks) or choking(toks) or impostor(toks) or poisoned(toks)
+    """Any of the three, or a poisoning or water on power (``dialog.escalation_harm``)."""
+    return unresponsive(toks) or choking(toks) or impostor(toks) or harmed(toks)

@@ -44,7 +44,18 @@ POISONED = [  # cleaning products, pills, a battery swallowed or drunk
     ("agd", "dziecko zjadło tabletkę do zmywarki"),
     ("telecom", "syn zjadł baterię z pilota, co robić?"),
 ]
-EMERGENCIES = UNRESPONSIVE + POISONED
+WATER_ON_POWER = [  # water reaching sockets, fuses, an extension cord
+    ("water", "co robić, woda dochodzi do kontaktów"),
+    ("water", "woda leje się na gniazdko"),
+    ("agd", "zalało gniazdka w łazience"),
+    ("water", "woda cieknie do skrzynki z bezpiecznikami"),
+    ("urzad", "woda dochodzi do przedluzacza, co robic?"),
+    ("telecom", "woda kapie z sufitu prosto na listwę z kontaktami"),
+    ("agd", "pralka stoi w wodzie i jest pod napięciem"),
+    ("shop", "zamókł bezpiecznik w piwnicy, co robić?"),
+    ("klinika", "woda leci po ścianie do gniazdka przy łóżku pacjenta"),
+]
+EMERGENCIES = UNRESPONSIVE + POISONED + WATER_ON_POWER
 
 
 @pytest.mark.parametrize(("kb", "text"), EMERGENCIES)
@@ -77,6 +88,9 @@ CALM = [
     ("agd", "jak podłączyć pralkę do prądu i wody?"),
     ("water", "czy mogę pić wodę z kranu?"),
     ("water", "podajcie kontakt do działu obsługi wody"),
+    ("water", "woda leci z kranu słabym strumieniem, proszę o kontakt"),
+    ("agd", "czy bezpiecznik w zmywarce chroni przed zalaniem?"),
+    ("water", "woda nie dochodzi do kontaktów, ale podłoga jest mokra od kranu"),
     ("urzad", "czy w urzędzie jest gniazdko do naładowania telefonu?"),
     ("urzad", "kto jest odpowiedzialny za piwnice w bloku?"),
     ("telecom", "słyszę obce głosy w słuchawce podczas rozmowy"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dialog.engine_cues import tokens
-from dialog.escalation_harm import poisoned
+from dialog.escalation_harm import poisoned, water_on_power
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,31 @@ def test_swallowed_poison_or_too_many_pills(text: str) -> None:
 )
 def test_nothing_swallowed_or_a_usual_dose(text: str) -> None:
     assert not poisoned(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "woda dochodzi do kontaktów",
+        "woda leje się na gniazdko",
+        "zalało gniazdka w łazience",
+        "woda cieknie do skrzynki z bezpiecznikami",
+        "pralka stoi w wodzie i jest pod napięciem",
+    ],
+)
+def test_water_reaching_electricity(text: str) -> None:
+    assert water_on_power(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "woda nie dochodzi do kontaktów",
+        "podajcie kontakt do działu obsługi wody",
+        "woda leci z kranu słabym strumieniem, proszę o kontakt",
+        "jak podłączyć pralkę do prądu i wody?",
+        "czy bezpiecznik w zmywarce chroni przed zalaniem?",
+    ],
+)
+def test_water_that_reaches_nothing_live(text: str) -> None:
+    assert not water_on_power(tokens(text))
