@@ -1,5 +1,6 @@
 """Harm told in everyday words no single cue word carries: a poisoning ("dziecko wypiło płyn do prania"), water
-reaching electricity ("woda dochodzi do kontaktów"), a stranger in the caller's place now ("w piwnicy ktoś jest").
+reaching electricity ("woda dochodzi do kontaktów"), a stranger in the caller's place now ("w piwnicy ktoś jest,
+słyszę obce głosy").
 
 Why apart from the cue table of ``dialog.escalation``: each is two or three words together (what was swallowed
 and that it was; water, that it moves, and what it reaches), each word alone an everyday one ("płyn do prania",
@@ -94,6 +95,44 @@ def water_on_power(toks: Sequence[Token]) -> bool:
     return bool(told(_FLOODED, toks)) or bool(term_positions(_WATER, toks) and told(_REACHES, toks))
 
 
+# Someone in the caller's place: a stranger said, or anyone who got in, prowls or tries to get in.
+_STRANGER = term("obcy|obca|obce|obcych|obcego|nieznajom|nieznan|intruz|wlamywacz|zlodziej")
+_SOMEONE = term("=ktos|=jakis|=jacys|=facet|mezczyzn|=ludzie|=typ|=typek|=typy|=gosc")
+_GETS_IN = term(
+    "=wszedl|=weszla|=weszli|=wlazl|=wlazla|=wlezli|wlamuj|wlamac|wlamia|szarpie|szarpia|=dobija =sie|=dobijaja"
+    "|wywaza|wywazyc|zaglada|=kreci =sie|=kreca =sie|=sie =kreci|=sie =kreca|=krazy|=ukrywa|buszuje|myszkuje"
+    "|=chodzi|=chodza|=wchodzi|=wchodza|=skrada|skradaj|prob =otworzyc|probuj =otworzyc|probowal =otworzyc"
+    "|usiluj =otworzyc|wybil =szybe|wybija =szybe"
+)
+_HERE = term("=jest|=sa|=stoi|=stoja|=siedzi|=siedza")
+_HEARS = term("=slysze|slychac|=slyszymy|=slyszalam|=slyszalem|slysze =w|slysze =na")
+_SOUNDS = term("obc|czyjes|=kroki|krokow|=szmery|=halasy|=ktos")
+_MY_PLACE = term(
+    "=dom|=domu|=domem|mieszkan|piwnic|garaz|ogrod|posesj|dzialc|dzialk|strych|=pokoju|kuchni|lazien|podwork"
+    "|=okno|=okna|=oknem|=oknami|=drzwi|=drzwiami|komork|altan|=balkon|balkonie|przedpok|korytarz|=klatce|=sien"
+)
+# Someone expected, or noise from the neighbours: a courier, a fitter, a reading, "po mieszkaniu nad nami".
+_EXPECTED = term(
+    "paczk|kurier|odebr|odbior|przesyl|naprawi|technik|montaz|monter|instal|serwis|odczyt|inkasent|hydraulik"
+    "|elektryk|listonosz|przyjdzie|przyjedzie|przyjechac|wizyt|=zeby|=aby|=nad =nami|=nad =mna|=pod =nami|wyzej"
+)
+
+
+def intruder(toks: Sequence[Token]) -> bool:
+    """'W piwnicy ktoś jest, słyszę obce głosy', 'ktoś obcy chodzi po moim domu', 'ktoś próbuje otworzyć moje
+    drzwi': someone who got in or tries to (not after "nie"), a stranger there, or strangers heard there. Not
+    "czy ktoś jest w urzędzie w sobotę?" (no place of the caller's), "słyszę obce głosy w słuchawce" (none
+    heard there), "ktoś będzie w domu, żeby odebrać paczkę" nor "ktoś chodzi po mieszkaniu nad nami"."""
+    if not term_positions(_MY_PLACE, toks) or term_positions(_EXPECTED, toks):
+        return False
+    someone = bool(term_positions(_SOMEONE, toks))
+    stranger = bool(term_positions(_STRANGER, toks))
+    if (someone or stranger) and told(_GETS_IN, toks):
+        return True
+    heard = bool(told(_HEARS, toks)) and bool(term_positions(_SOUNDS, toks))
+    return heard or (stranger and bool(told(_HERE, toks)))
+
+
 def harmed(toks: Sequence[Token]) -> bool:
     """Any of this module's harms."""
-    return poisoned(toks) or water_on_power(toks)
+    return poisoned(toks) or water_on_power(toks) or intruder(toks)

@@ -55,7 +55,19 @@ WATER_ON_POWER = [  # water reaching sockets, fuses, an extension cord
     ("shop", "zamókł bezpiecznik w piwnicy, co robić?"),
     ("klinika", "woda leci po ścianie do gniazdka przy łóżku pacjenta"),
 ]
-EMERGENCIES = UNRESPONSIVE + POISONED + WATER_ON_POWER
+INTRUDERS = [  # a stranger in the caller's place now
+    ("urzad", "w piwnicy ktoś jest, słyszę obce głosy"),
+    ("water", "ktoś obcy chodzi po moim domu"),
+    ("telecom", "ktoś próbuje otworzyć moje drzwi"),
+    ("shop", "ktoś wszedł do mieszkania, słyszę kroki"),
+    ("agd", "ktos obcy jest w mieszkaniu, co mam robic?"),
+    ("klinika", "jakiś mężczyzna włamuje się do piwnicy"),
+    ("water", "ktoś dobija się do drzwi i szarpie klamką"),
+    ("telecom", "slysze kroki na strychu a jestem sama w domu"),
+    ("urzad", "obcy facet zagląda mi w okna, co mam robić?"),
+    ("shop", "ktoś wszedł do mieszkania sąsiada, drzwi są wyważone"),
+]
+EMERGENCIES = UNRESPONSIVE + POISONED + WATER_ON_POWER + INTRUDERS
 
 
 @pytest.mark.parametrize(("kb", "text"), EMERGENCIES)
@@ -94,6 +106,10 @@ CALM = [
     ("urzad", "czy w urzędzie jest gniazdko do naładowania telefonu?"),
     ("urzad", "kto jest odpowiedzialny za piwnice w bloku?"),
     ("telecom", "słyszę obce głosy w słuchawce podczas rozmowy"),
+    ("water", "ktoś chodzi po mieszkaniu nad nami w nocy i hałasuje"),
+    ("water", "czy ktoś musi wejść do piwnicy, żeby odczytać wodomierz?"),
+    ("urzad", "czy ktoś może otworzyć drzwi do archiwum?"),
+    ("shop", "ktoś będzie w domu, żeby odebrać paczkę"),
     ("telecom", "zalało mi telefon, czy naprawicie?"),
     ("shop", "zalałem laptopa kawą, czy gwarancja to obejmuje?"),
     ("agd", "zmywarka nie wypompowuje wody"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dialog.engine_cues import tokens
-from dialog.escalation_harm import poisoned, water_on_power
+from dialog.escalation_harm import intruder, poisoned, water_on_power
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,32 @@ def test_water_reaching_electricity(text: str) -> None:
 )
 def test_water_that_reaches_nothing_live(text: str) -> None:
     assert not water_on_power(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "w piwnicy ktoś jest, słyszę obce głosy",
+        "ktoś obcy chodzi po moim domu",
+        "ktoś próbuje otworzyć moje drzwi",
+        "ktos obcy jest w mieszkaniu",
+        "słyszę kroki na strychu",
+    ],
+)
+def test_a_stranger_in_the_callers_place(text: str) -> None:
+    assert intruder(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "słyszę obce głosy w słuchawce",
+        "czy ktoś jest w urzędzie w sobotę?",
+        "ktoś chodzi po mieszkaniu nad nami",
+        "ktoś będzie w domu, żeby odebrać paczkę",
+        "nikt obcy nie wszedł do domu",
+        "czy ktoś może otworzyć drzwi do archiwum?",
+    ],
+)
+def test_nobody_gets_in(text: str) -> None:
+    assert not intruder(tokens(text))
