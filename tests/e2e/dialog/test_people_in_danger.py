@@ -67,7 +67,19 @@ INTRUDERS = [  # a stranger in the caller's place now
     ("urzad", "obcy facet zagląda mi w okna, co mam robić?"),
     ("shop", "ktoś wszedł do mieszkania sąsiada, drzwi są wyważone"),
 ]
-EMERGENCIES = UNRESPONSIVE + POISONED + WATER_ON_POWER + INTRUDERS
+FLOODED = [  # a flood at any named building or room
+    ("urzad", "zalało urząd"),
+    ("urzad", "zalało nam szkołę"),
+    ("telecom", "zalało nam biuro"),
+    ("klinika", "zalało przychodnię"),
+    ("water", "woda zalewa garaż"),
+    ("shop", "zalalo sklep"),
+    ("telecom", "zalało serwerownię, co robić?"),
+    ("klinika", "zalewa nam poczekalnię, woda jest wszędzie"),
+    ("urzad", "zalalo archiwum w piwnicy urzedu"),
+    ("agd", "podtopiło nam magazyn, woda po kostki"),
+]
+EMERGENCIES = UNRESPONSIVE + POISONED + WATER_ON_POWER + INTRUDERS + FLOODED
 
 
 @pytest.mark.parametrize(("kb", "text"), EMERGENCIES)
@@ -112,6 +124,10 @@ CALM = [
     ("shop", "ktoś będzie w domu, żeby odebrać paczkę"),
     ("telecom", "zalało mi telefon, czy naprawicie?"),
     ("shop", "zalałem laptopa kawą, czy gwarancja to obejmuje?"),
+    ("shop", "zalałem kawą klawiaturę w biurze"),
+    ("urzad", "rok temu zalało szkołę, czy remont się skończył?"),
+    ("telecom", "zalali nam biuro reklamami, jak zablokować spam?"),
+    ("urzad", "była burza, ale biura nie zalało, czy urząd jest dziś otwarty?"),
     ("agd", "zmywarka nie wypompowuje wody"),
     ("telecom", "tablet leży w szufladzie i się nie włącza"),
     ("urzad", "czy jest ktoś, kto mi pomoże z wnioskiem?"),
