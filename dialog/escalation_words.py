@@ -54,7 +54,8 @@ COOKING = "mies|garn|gulasz|multicook|piekarnik|potraw|=sos|warzyw|przepis|=pokr
 NOT_RESPONDING = (
     "=nie =reaguje|=sie =nie =rusza|=nie =rusza =sie|=nie =otwiera =oczu|=nie =daje =znaku =zycia"
     "|=nie =budzi =sie|=sie =nie =budzi|=nie =moge =dobudzic|=nie =mozna =dobudzic"
-    "|=nie =moge =obudzic|=nie =mozna =obudzic"
+    "|=nie =moge =obudzic|=nie =mozna =obudzic|=nie =daje =sie =dobudzic|=nie =daje =sie =obudzic"
+    "|=nie =da =sie =dobudzic|=nie =da =sie =obudzic"
 )
 # Silent: a person only in a scene of a body ("leży i nie odpowiada"); alone it is a mailbox, a phone or a grudge
 # ("syn nie odpowiada na moje wiadomości", "córka nie odzywa się do mnie od tygodnia").

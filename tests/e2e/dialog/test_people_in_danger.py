@@ -27,6 +27,7 @@ UNRESPONSIVE = [  # a person who does not respond, does not breathe, collapsed o
     ("agd", "dziadek zasłabł, nie odpowiada na pytania"),
     ("water", "mężczyzna leży w wodzie i nie odpowiada"),
     ("shop", "na przystanku leży jakiś pan i nie odpowiada"),
+    ("telecom", "mama nie daje się dobudzić"),
 ]
 POISONED = [  # cleaning products, pills, a battery swallowed or drunk
     ("agd", "dziecko wypiło płyn do prania, co robić?"),
@@ -94,6 +95,7 @@ CALM = [
     ("shop", "córka nie odzywa się do mnie od tygodnia"),
     ("urzad", "mój wniosek leży bez ruchu od miesiąca"),
     ("telecom", "pilot leży na ziemi i nie reaguje"),
+    ("shop", "syn nie daje się obudzić rano do szkoły, macie budziki?"),
     ("telecom", "router leży i nie działa"),
     ("telecom", "infolinia nie odpowiada"),
     ("shop", "konsultant nie odpowiada na maila"),
