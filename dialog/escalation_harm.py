@@ -12,6 +12,7 @@ nie wypiło płynu"). All are danger to life (``dialog.escalation_kinds.danger_t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from dialog.engine_cues import Term, Token, term, term_positions
 
@@ -105,6 +106,8 @@ _GETS_IN = term(
     "|usiluj =otworzyc|wybil =szybe|wybija =szybe"
 )
 _HERE = term("=jest|=sa|=stoi|=stoja|=siedzi|=siedza")
+# "Ktoś jest w moim domu": the caller's own place, not a guest's visit; "ktoś z mojej rodziny" is no stranger.
+_MINE = term("=w =moim|=w =mojej|=w =naszym|=w =naszej|=na =mojej|=na =naszej|=na =moim|=na =naszym")
 _HEARS = term("=slysze|slychac|=slyszymy|=slyszalam|=slyszalem|slysze =w|slysze =na")
 _SOUNDS = term("obc|czyjes|=kroki|krokow|=szmery|=halasy|=ktos")
 _MY_PLACE = term(
@@ -114,13 +117,15 @@ _MY_PLACE = term(
 # Someone expected, or noise from the neighbours: a courier, a fitter, a reading, "po mieszkaniu nad nami".
 _EXPECTED = term(
     "paczk|kurier|odebr|odbior|przesyl|naprawi|technik|montaz|monter|instal|serwis|odczyt|inkasent|hydraulik"
-    "|elektryk|listonosz|przyjdzie|przyjedzie|przyjechac|wizyt|=zeby|=aby|=nad =nami|=nad =mna|=pod =nami|wyzej"
+    "|elektryk|listonosz|przyjdzie|przyjedzie|przyjechac|wizyt|odpowiedzial|=zeby|=aby|=nad =nami|=nad =mna"
+    "|=pod =nami|wyzej"
 )
 
 
 def intruder(toks: Sequence[Token]) -> bool:
     """'W piwnicy ktoś jest, słyszę obce głosy', 'ktoś obcy chodzi po moim domu', 'ktoś próbuje otworzyć moje
-    drzwi': someone who got in or tries to (not after "nie"), a stranger there, or strangers heard there. Not
+    drzwi', 'ktoś jest w moim domu': someone who got in or tries to (not after "nie"), a stranger there, someone in
+    a place said to be the caller's own, or strangers heard there. Not
     "czy ktoś jest w urzędzie w sobotę?" (no place of the caller's), "słyszę obce głosy w słuchawce" (none
     heard there), "ktoś będzie w domu, żeby odebrać paczkę" nor "ktoś chodzi po mieszkaniu nad nami"."""
     if not term_positions(_MY_PLACE, toks) or term_positions(_EXPECTED, toks):
@@ -130,7 +135,9 @@ def intruder(toks: Sequence[Token]) -> bool:
     if (someone or stranger) and told(_GETS_IN, toks):
         return True
     heard = bool(told(_HEARS, toks)) and bool(term_positions(_SOUNDS, toks))
-    return heard or (stranger and bool(told(_HERE, toks)))
+    unknown = someone and not any(t.form == "ktos" and n.form in {"z", "ze"} for t, n in pairwise(toks))
+    here = bool(told(_HERE, toks)) and (stranger or (unknown and bool(term_positions(_MINE, toks))))
+    return heard or here
 
 
 def harmed(toks: Sequence[Token]) -> bool:

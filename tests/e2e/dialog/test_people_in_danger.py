@@ -67,6 +67,7 @@ INTRUDERS = [  # a stranger in the caller's place now
     ("telecom", "slysze kroki na strychu a jestem sama w domu"),
     ("urzad", "obcy facet zagląda mi w okna, co mam robić?"),
     ("shop", "ktoś wszedł do mieszkania sąsiada, drzwi są wyważone"),
+    ("agd", "ktoś jest w moim domu"),
 ]
 FLOODED = [  # a flood at any named building or room
     ("urzad", "zalało urząd"),
@@ -124,6 +125,8 @@ CALM = [
     ("water", "czy ktoś musi wejść do piwnicy, żeby odczytać wodomierz?"),
     ("urzad", "czy ktoś może otworzyć drzwi do archiwum?"),
     ("shop", "ktoś będzie w domu, żeby odebrać paczkę"),
+    ("agd", "czy ktoś jest w stanie naprawić moją zmywarkę w domu?"),
+    ("telecom", "ktoś z mojej rodziny jest w domu i może odebrać router"),
     ("telecom", "zalało mi telefon, czy naprawicie?"),
     ("shop", "zalałem laptopa kawą, czy gwarancja to obejmuje?"),
     ("shop", "zalałem kawą klawiaturę w biurze"),
