@@ -39,8 +39,8 @@ def unresponsive(toks: Sequence[Token]) -> bool:
     """'Tata upadł i nie reaguje', 'mama nie otwiera oczu', 'sąsiad leży na klatce i nie odpowiada': a scene of a
     body, or a person whose "nie reaguje" has no thing just before it ("telefon syna nie reaguje") and no errand
     just after ("nie reaguje na moje prośby"); the same scene with a thing before and no person is none ("pilot
-    leży na ziemi i nie reaguje"). "Nie odpowiada", "bez ruchu" only of a person in a scene of a body: alone they
-    are a mailbox, a phone or a grudge ("syn nie odpowiada na maile", "wniosek leży bez ruchu")."""
+    leży na ziemi i nie reaguje"). "Nie odpowiada", "bez ruchu" only in a scene of a body: alone they are a
+    mailbox, a phone or a grudge ("syn nie odpowiada na maile", "córka nie odzywa się do mnie")."""
     scene = bool(term_positions(_BODY_SCENE, toks))
     person = bool(term_positions(_PERSONS, toks))
     for p in term_positions(_NOT_RESPONDING, toks):
@@ -49,7 +49,11 @@ def unresponsive(toks: Sequence[Token]) -> bool:
             return True
         if person and not _near(_THINGS, toks, p - BEFORE, p) and not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER):
             return True
-    return scene and person and any(not _near(_THINGS, toks, p - BEFORE, p) for p in term_positions(_SILENT, toks))
+    # "nie odpowiada" in a scene with no thing before it is a body ("sąsiatka leży na schodach i nie odpowiada",
+    # a person misheard), "bez ruchu" only of a person named ("wniosek leży bez ruchu"); no errand after either
+    silent = [p for p in term_positions(_SILENT, toks) if not _near(_THINGS, toks, p - BEFORE if person else 0, p)]
+    silent = [p for p in silent if not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER)]  # "nie odpowiada na telefon"
+    return scene and any(person or toks[p].form != "bez" for p in silent)
 
 
 def choking(toks: Sequence[Token]) -> bool:

@@ -61,19 +61,21 @@ NOT_RESPONDING = (
 # ("syn nie odpowiada na moje wiadomości", "córka nie odzywa się do mnie od tygodnia").
 SILENT = "=nie =odpowiada|=nie =odpowiadaja|=nie =odzywa =sie|=sie =nie =odzywa|=bez =ruchu"
 # Down and not getting up: "mama się przewróciła i nie wstaje".
-FALLEN = ("=nie =wstaje|=nie =moze =wstac", "upadl|upadla|przewrocil|przewrocila|podlog|=ziemi|=lezy")
+FALLEN = ("=nie =wstaje|=nie =moze =wstac", "upadl|upadla|przewrocil|przewrocila|podlog|podlodz|=ziemi|=lezy")
 BODY_SCENE = (
-    "=lezy|upadl|upadla|przewrocil|przewrocila|podlog|=ziemi|=ziemie|oczu|=oddycha|oddech|powietrz|przytomn"
+    "=lezy|upadl|upadla|przewrocil|przewrocila|podlog|podlodz|=ziemi|=ziemie|oczu|=oddycha|oddech|powietrz|przytomn"
     "|zemdl|wolanie|wolania|=zycia|=nie =wstaje|zaslabl|osunal|osunel|=bez =ruchu|dobudz"
 )
 PERSONS = (
     "=mama|=tata|dzieck|=syn|=corka|=maz|=zona|czlowiek|babci|dziad|pacjent|=brat|=siostra|kolega|kolezank"
     "|mezczyzn|kobiet|=ojciec|=matka|=niemowle|=noworodek|sasiad|=ktos|synek|synka|coreczk|wnuk|wnucz"
-    "|jakis =pan|jakas =pani|starszy =pan|starsza =pani"
+    "|jakis =pan|jakas =pani|starszy =pan|starsza =pani|=mame|=mamy|=mamie|=tate|=taty|=tacie|=syna|=synem|=corke"
+    "|=corki|=meza|=mezem|=zone|=zony|=brata|=siostre|sasiat"  # forms spelt without diacritics, "sasiatka" (ASR)
 )
 THINGS = (
     "telefon|tablet|pilot|dekoder|ekran|aplikac|sklep|urzad|kurier|=sprawa|sprawy|mail|wiadomos|komputer|laptop"
     "|router|telewizor|drukark|program|system|stron|=konto|konta|przycisk|klawiatur|modem|sprzet|urzadzen"
-    "|licznik|winda|brama|zamek|kolejk|paczk|przesylk|zamowien"
+    "|licznik|winda|brama|zamek|kolejk|paczk|przesylk|zamowien|serwer|internet|=siec|sieci|portal|platform|infolini"
+    "|centrala|=czat|chat|=bot|skrzynk|formularz|wniosek|wniosk|podanie|podania"
 )
 VEHICLE = "samochod|=auto|=aut|kierowc|rower|pasach|=pasy|ulic|jezdni|tramwaj|autobus|motocykl|skuter|hulajnog|przejsci"

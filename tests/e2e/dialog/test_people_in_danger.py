@@ -28,6 +28,8 @@ UNRESPONSIVE = [  # a person who does not respond, does not breathe, collapsed o
     ("water", "mężczyzna leży w wodzie i nie odpowiada"),
     ("shop", "na przystanku leży jakiś pan i nie odpowiada"),
     ("telecom", "mama nie daje się dobudzić"),
+    ("urzad", "sasiatka lezy na schodach i nie odpowiada"),
+    ("klinika", "znalazlam tate na podlodze, nie odpowiada"),
 ]
 POISONED = [  # cleaning products, pills, a battery swallowed or drunk
     ("agd", "dziecko wypiło płyn do prania, co robić?"),
@@ -96,6 +98,8 @@ CALM = [
     ("shop", "córka nie odzywa się do mnie od tygodnia"),
     ("urzad", "mój wniosek leży bez ruchu od miesiąca"),
     ("telecom", "pilot leży na ziemi i nie reaguje"),
+    ("telecom", "serwer leży i nie odpowiada od rana"),
+    ("shop", "strona sklepu leży, koszyk nie odpowiada"),
     ("shop", "syn nie daje się obudzić rano do szkoły, macie budziki?"),
     ("telecom", "router leży i nie działa"),
     ("telecom", "infolinia nie odpowiada"),
