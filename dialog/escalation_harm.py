@@ -109,7 +109,7 @@ _HERE = term("=jest|=sa|=stoi|=stoja|=siedzi|=siedza")
 # "Ktoś jest w moim domu": the caller's own place, not a guest's visit; "ktoś z mojej rodziny" is no stranger.
 _MINE = term("=w =moim|=w =mojej|=w =naszym|=w =naszej|=na =mojej|=na =naszej|=na =moim|=na =naszym")
 _HEARS = term("=slysze|slychac|=slyszymy|=slyszalam|=slyszalem|slysze =w|slysze =na")
-_SOUNDS = term("obc|czyjes|=kroki|krokow|=szmery|=halasy|=ktos")
+_SOUNDS = term("obc|czyjes|=kroki|krokow|=szmery|=halasy|=ktos|=kogos")
 _MY_PLACE = term(
     "=dom|=domu|=domem|mieszkan|piwnic|garaz|ogrod|posesj|dzialc|dzialk|strych|=pokoju|kuchni|lazien|podwork"
     "|=okno|=okna|=oknem|=oknami|=drzwi|=drzwiami|komork|altan|=balkon|balkonie|przedpok|korytarz|=klatce|=sien"

@@ -70,6 +70,7 @@ INTRUDERS = [  # a stranger in the caller's place now
     ("urzad", "obcy facet zagląda mi w okna, co mam robić?"),
     ("shop", "ktoś wszedł do mieszkania sąsiada, drzwi są wyważone"),
     ("agd", "ktoś jest w moim domu"),
+    ("water", "slysze kogos w piwnicy a mieszkam sama"),
 ]
 FLOODED = [  # a flood at any named building or room
     ("urzad", "zalało urząd"),
