@@ -37,9 +37,10 @@ from dialog.ports import Reason
 _QUESTION = re.compile(
     r"(^|[,;.:]\s*|\b(a|i|to|no)\s+)(jak|gdzie|czy|kiedy|ile|kto|komu|dlaczego|jaki|jaka|jakie|skad|co)\b"
 )
+# Not "bezpiecznik": a fuse is live wiring, no protection asked about ("zamókł bezpiecznik, co robić?").
 _PROTECTION = term(
-    "czujnik|zabezpiecz|ubezpiecz|gasnic|ochron|zapobieg|bezpieczn|=alarm|alarmu|alarmy|chronic|chroni|uchron"
-    "|rozpozn|uniknac|unikac|ustrzec"
+    "czujnik|zabezpiecz|ubezpiecz|gasnic|ochron|zapobieg|bezpieczn!bezpiecznik|=alarm|alarmu|alarmy|chronic|chroni"
+    "|uchron|rozpozn|uniknac|unikac|ustrzec"
 )
 _ANSWERABLE: frozenset[Reason] = frozenset({"complaint", "urgent"})  # by cues, in a question the KB answers
 # Meaning is trusted when at least half the words are words: every escalation case of the tune data scores

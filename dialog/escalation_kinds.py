@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 from dialog import escalation_words as w
 from dialog.engine_cues import Token, cues, term, term_positions, tokens
-from dialog.escalation_scenes import impostor
+from dialog.escalation_harm import harmed
+from dialog.escalation_scenes import impostor, unresponsive
 
 # Danger to someone's life or health (a subset of the urgent cues): said in a question the KB could answer
 # ("mój syn połknął kartę SIM, co robić?") it stays urgent; theft, fraud or a broken device in a how-to
@@ -27,6 +28,7 @@ _LIFE = cues(
     ("=prad|=pradem|=pradu", "kop|razi|=bije|=bil|=walnal|=walnelo"),
     ("=gaz|=gazu|=gazem|=gas|=gasu|=gazen", "czu!czujn|smierd|ulatn|wycie|zapach|=wali|=cuchnie"),
     ("=pali|=palilo|=palil|=palila|=pala|zapalil|zapalilo|zapalila", "=sie|=se"),
+    w.COLLAPSED,
 )
 
 
@@ -57,7 +59,7 @@ def danger_to_life(text: str) -> bool:
     """Words of fire, gas, electric shock, poisoning, swallowing, choking, bleeding, unconsciousness or a
     threat to kill: an emergency however it is worded, never a how-to for the KB."""
     toks = tokens(text)
-    return any(cue.matches(toks) for cue in _LIFE)
+    return any(cue.matches(toks) for cue in _LIFE) or unresponsive(toks) or harmed(toks)
 
 
 # Someone's body is hurt, ill or at risk (a clinic's "ból w klatce piersiowej" too). An emergency's caller

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 
 from dialog import escalation_words as w
 from dialog.engine_cues import Term, Token, term, term_positions
+from dialog.escalation_harm import harmed
 
 _NOT_RESPONDING = term(w.NOT_RESPONDING)
+_SILENT = term(w.SILENT)
 _PERSONS = term(w.PERSONS)
 _BODY_SCENE = term(w.BODY_SCENE)
 _THINGS = term(w.THINGS)
@@ -34,16 +36,24 @@ def _near(compiled: Term, toks: Sequence[Token], start: int, stop: int) -> bool:
 
 
 def unresponsive(toks: Sequence[Token]) -> bool:
-    """'Tata upadł i nie reaguje', 'mama nie otwiera oczu': a scene of a body, or a person whose "nie reaguje"
-    has no thing just before it ("telefon syna nie reaguje") and no errand just after ("nie reaguje na moje
-    prośby", "nie budzi się rano do szkoły")."""
+    """'Tata upadł i nie reaguje', 'mama nie otwiera oczu', 'sąsiad leży na klatce i nie odpowiada': a scene of a
+    body, or a person whose "nie reaguje" has no thing just before it ("telefon syna nie reaguje") and no errand
+    just after ("nie reaguje na moje prośby"); the same scene with a thing before and no person is none ("pilot
+    leży na ziemi i nie reaguje"). "Nie odpowiada", "bez ruchu" only in a scene of a body: alone they are a
+    mailbox, a phone or a grudge ("syn nie odpowiada na maile", "córka nie odzywa się do mnie")."""
+    scene = bool(term_positions(_BODY_SCENE, toks))
+    person = bool(term_positions(_PERSONS, toks))
     for p in term_positions(_NOT_RESPONDING, toks):
-        if term_positions(_BODY_SCENE, toks):
+        thing = _near(_THINGS, toks, 0, p)
+        if scene and (person or not thing):
             return True
-        person = bool(term_positions(_PERSONS, toks))
         if person and not _near(_THINGS, toks, p - BEFORE, p) and not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER):
             return True
-    return False
+    # "nie odpowiada" in a scene with no thing before it is a body ("sąsiatka leży na schodach i nie odpowiada",
+    # a person misheard), "bez ruchu" only of a person named ("wniosek leży bez ruchu"); no errand after either
+    silent = [p for p in term_positions(_SILENT, toks) if not _near(_THINGS, toks, p - BEFORE if person else 0, p)]
+    silent = [p for p in silent if not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER)]  # "nie odpowiada na telefon"
+    return scene and any(person or toks[p].form != "bez" for p in silent)
 
 
 def choking(toks: Sequence[Token]) -> bool:
@@ -65,5 +75,5 @@ def impostor(toks: Sequence[Token]) -> bool:
 
 
 def urgent_scene(toks: Sequence[Token]) -> bool:
-    """Any of the three."""
-    return unresponsive(toks) or choking(toks) or impostor(toks)
+    """Any of the three, or a poisoning or water on power (``dialog.escalation_harm``)."""
+    return unresponsive(toks) or choking(toks) or impostor(toks) or harmed(toks)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dialog.engine_cues import Token, cues, term, term_positions
+from dialog.escalation_harm import told
 
 _PLACES = "mieszkan|=dom|domu|domow|piwnic|sasiad|lazienk|kuchni|podlog"
 # Water where it should not be, as the cue table had it: "zalewa łazienkę", "woda leje się z sufitu" (not "z
@@ -34,6 +35,30 @@ _FLOODS = (
         unless="=z kran|kranie|pralk|lodowk|zmywar|zamrazar|klimatyz|ekspres|czajnik|akwari",
     )
 )
+
+# Any building or room flooded, not only a home ("zalało urząd", "woda zalewa garaż", "zalało serwerownię"): by a
+# flood's own verbs only ("wylali mnie z firmy" is no flood), not after "nie", not of a thing ("zalało mi telefon",
+# "zalałem kawą klawiaturę w biurze"), not of mail ("zalali biuro reklamami") and not long ago ("rok temu").
+_FLOODED = term("zalal|zalew!zalewow|=zalane|=zalana|=zalany|zatopil|zatopion|podtopil|podtopion|=tonie")
+_BUILDINGS = term(
+    "urzad|szkol|biur|przychodn|sklep|garaz|serwerown|=hala|=hale|=hali|magazyn|budyn|=blok|bloku|klatk|korytarz"
+    "|pokoj|sypialn|salon|poczekal|gabinet|warsztat|firm|zaklad|restaurac|kosciol|szpital|przedszkol|zlobk|zlobek"
+    "|strych|pietr|parter|sutere|osiedl|podworz|podwork|ogrod|dzialk|hotel|lokal|pomieszczen|archiw|obor|stajni"
+    "|stodol|aptek|=bank|banku|poczt|oddzial|=sala|=sale|=sali|bibliotek|kamienic|ulic|przejsc|tunel|=gmina|gminy"
+    "|gminie|=urzedu|recepcj|rejestrac|=kosciol|swietlic|=szatnie|szatni|kotlown|wezel|wezl"
+)
+_NOT_WATER = term(
+    "mail|spam|reklam|ofert|papier|wiadomos|telefon|komork|laptop|klawiatur|kaw|herbat|=sok|soki|pism|zgloszen"
+    "|dokument|tydzien|tygod|miesiac|miesiec|=rok|=roku|=lat|=lata|zeszl|ubiegl|poprzedn|kiedys|=temu"
+)
+
+
+def building_flooded(toks: Sequence[Token]) -> bool:
+    """'Zalało urząd', 'woda zalewa garaż': a flood told of a named building or room (above)."""
+    return (
+        bool(told(_FLOODED, toks)) and bool(term_positions(_BUILDINGS, toks)) and not term_positions(_NOT_WATER, toks)
+    )
+
 
 # What carries water in a building or a street (not a tap, not "rurka" of a fridge: lemma "rura" only).
 _CARRIER = term(
@@ -85,10 +110,10 @@ def _pipe_fails(toks: Sequence[Token]) -> tuple[bool, bool]:
 
 
 def water_damage(toks: Sequence[Token]) -> bool:
-    """Water flooding a home, a pipe or the meter burst or leaking now ("pękła rura w piwnicy", "cieknie przy
-    wodomierzu"); not a burst that is over, repaired or only asked about ("kto płaci za naprawę pękniętej
-    rury?", "w zeszłym miesiącu pękła rura"), unless water flows now."""
-    if any(cue.matches(toks) for cue in _FLOODS):
+    """Water flooding a home or any building, a pipe or the meter burst or leaking now ("pękła rura w piwnicy",
+    "cieknie przy wodomierzu", "zalało urząd"); not a burst that is over, repaired or only asked about ("kto
+    płaci za naprawę pękniętej rury?", "w zeszłym miesiącu pękła rura"), unless water flows now."""
+    if any(cue.matches(toks) for cue in _FLOODS) or building_flooded(toks):
         return True
     fails, flows = _pipe_fails(toks)
     return fails and (flows or not term_positions(_OVER, toks))

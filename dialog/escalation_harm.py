@@ -1,0 +1,145 @@
+"""Harm told in everyday words no single cue word carries: a poisoning ("dziecko wypiło płyn do prania"), water
+reaching electricity ("woda dochodzi do kontaktów"), a stranger in the caller's place now ("w piwnicy ktoś jest,
+słyszę obce głosy").
+
+Why apart from the cue table of ``dialog.escalation``: each is two or three words together (what was swallowed
+and that it was; water, that it moves, and what it reaches), each word alone an everyday one ("płyn do prania",
+"kontakt do działu", "ktoś jest w urzędzie w sobotę?"); and a "nie" just before the event undoes it ("dziecko
+nie wypiło płynu"). All are danger to life (``dialog.escalation_kinds.danger_to_life``): asked as a question
+("co robić?") they still reach 112 and a person, never a KB how-to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+
+from dialog.engine_cues import Term, Token, term, term_positions
+
+# Swallowed or drunk (past: it happened): "wypiło", "napiła się", "zjadł", "połknęła", "łyknął".
+_SWALLOWED = term(
+    "wypil|wypila|wypilo|wypili|napil|napila|napilo|napili|=zjadl|=zjadla|=zjadlo|=zjedli|zjadl =cale|polknal"
+    "|polknela|polknelo|polkneli|lyknal|lyknela|lyknelo|nalykal|polizal|polizala|polizalo|przegryzl|przegryzla"
+)
+# Taken (pills only: "wziął za dużo tabletek", "zażyła całe opakowanie").
+_TOOK = term("=wzial|=wziela|=wzielo|zazyl|zazyla|zazylo|przedawkowal")
+# What poisons or burns from the inside: cleaning products, solvents, a button battery, a magnet.
+_POISONS = term(
+    "=plyn|=plynu|chemi|detergent|wybielacz|domestos|=kret|=kreta|=kretem|odkamieniacz|odtluszczacz|rozpuszczalnik"
+    "|rozcienczalnik|benzyn|denaturat|amoniak|=kwas|kwasu|=lug|=lugu|trutk|trucizn|pestycyd|nawoz|srodek =czyszcz"
+    "|srodka =czyszcz|kapsulk|kapsulek|=bateri|=baterie|=baterii|=baterie|=baterie|bateryjk|magnes|rtec|rteci"
+    "|glikol|tabletk =do =zmywar|tabletk =do =prani|tabletki =do =zmywar|=olej =napedow|=nafta|=nafte|=chlor"
+)
+# Medicine: a poisoning when too much, someone else's, or a small child's.
+_PILLS = term("tabletk|tabletek|=lek|=leki|lekow|lekami|pigulk|pastylk|=proszki|proszkow|antydepres|nasenn")
+_TOO_MUCH = term(
+    "=za =duzo|=za =wiele|=cale =opakowanie|=calego =opakowania|=cala =paczke|=garsc|=wszystkie|kilkanascie"
+    "|kilkadziesiat|=kilka|=pare|babci|dziadk|=mamy|=taty|cudz|=nie =swoje|=nie =jego|=nie =jej"
+)
+_CHILD = term("dzieck|synek|synk|coreczk|maluch|niemowl|wnuk|wnucz|=roczn|=letni|=letnia|=bobas|=dzieci")
+
+
+def told(compiled: Term, toks: Sequence[Token]) -> list[int]:
+    """Where ``compiled`` starts, not just after a "nie" ("nie wypiło", "nie cieknie"): what did happen."""
+    return [i for i in term_positions(compiled, toks) if i == 0 or toks[i - 1].form != "nie"]
+
+
+def poisoned(toks: Sequence[Token]) -> bool:
+    """'Dziecko wypiło płyn do prania', 'syn połknął baterię', 'mama wzięła za dużo tabletek': a cleaning
+    product, a solvent or a battery swallowed or drunk, or medicine too much, someone else's or a child's. Not
+    "ile tabletek do zmywarki na mycie?" (nothing swallowed) nor "wzięłam tabletkę przeciwbólową"."""
+    swallowed = bool(told(_SWALLOWED, toks))
+    if swallowed and term_positions(_POISONS, toks):
+        return True
+    if not term_positions(_PILLS, toks):
+        return False
+    took = swallowed or bool(told(_TOOK, toks))
+    return took and bool(term_positions(_TOO_MUCH, toks) or (swallowed and term_positions(_CHILD, toks)))
+
+
+# Water, that it moves or stands (not after "nie": "woda nie dochodzi do kontaktów") ...
+_WATER = term("=woda|=wody|=wode|=wodzie|wilgoc")
+_REACHES = term(
+    "dochodz|doszl|doszla|=leje|=leja|=leci|ciekn|=kapie|=kapia|splyw|=plynie|saczy|=stoi|=stoja|podchodz|podeszl"
+    "|zalew!zalewow|zalal|wlewa|wlala|wlalo|=dostala =sie|=dostaje =sie|przesiak|podnosi|=jest =w|=jest =na|=jest =przy"
+)
+# ... or a flood said of it ("zalało gniazdka", "zamókł bezpiecznik"), not "zalaniem" (protection from it) ...
+_FLOODED = term("zalal|zalew!zalewow|=zalane|=zalana|=zalany|=zalanych|zamokl|zamokn")
+# ... reaching electricity: a socket, fuses, an extension cord, the wiring, something live.
+_ELECTRIC = term(
+    "gniazd|bezpiecznik|przedluzacz|=listwe =zasil|=listwa =zasil|rozdzielni|elektryczn|=pod =napieciem"
+    "|=pod =pradem|=licznik =pradu|=licznika =pradu|=licznik =energii|=kabel|=kable|kabli|kablach|przewody =elektr"
+)
+_SOCKET = term("kontakt")  # "do kontaktów" is a socket; "kontakt do działu", "proszę o kontakt" are not
+_NOT_A_SOCKET = frozenset({"do", "z", "ze", "mailowy", "telefoniczny", "mailowo", "telefonicznie", "pod", "na"})
+_ASKS_CONTACT = frozenset({"o", "brak", "brakuje", "podajcie", "podac", "poprosze", "numer", "dane", "jakis"})
+
+
+def _live(toks: Sequence[Token]) -> bool:
+    """Something electric named: a socket ("gniazdko", "do kontaktów"), fuses, a cord, the wiring."""
+    if term_positions(_ELECTRIC, toks):
+        return True
+    for i in term_positions(_SOCKET, toks):
+        after = toks[i + 1].form if i + 1 < len(toks) else ""
+        before = toks[i - 1].form if i else ""
+        if after not in _NOT_A_SOCKET and before not in _ASKS_CONTACT:
+            return True
+    return False
+
+
+def water_on_power(toks: Sequence[Token]) -> bool:
+    """'Woda dochodzi do kontaktów', 'woda leje się na gniazdko', 'zalało gniazdka': water reaching something
+    live, an electric shock waiting to happen. Not "podajcie kontakt do działu wody" nor "jak podłączyć pralkę
+    do prądu i wody" (water that goes nowhere), nor "woda nie dochodzi do kontaktów"."""
+    if not _live(toks):
+        return False
+    return bool(told(_FLOODED, toks)) or bool(term_positions(_WATER, toks) and told(_REACHES, toks))
+
+
+# Someone in the caller's place: a stranger said, or anyone who got in, prowls or tries to get in.
+_STRANGER = term("obcy|obca|obce|obcych|obcego|nieznajom|nieznan|intruz|wlamywacz|zlodziej")
+_SOMEONE = term("=ktos|=jakis|=jacys|=facet|mezczyzn|=ludzie|=typ|=typek|=typy|=gosc")
+_GETS_IN = term(
+    "=wszedl|=weszla|=weszli|=wlazl|=wlazla|=wlezli|wlamuj|wlamac|wlamia|szarpie|szarpia|=dobija =sie|=dobijaja"
+    "|wywaza|wywazyc|zaglada|=kreci =sie|=kreca =sie|=sie =kreci|=sie =kreca|=krazy|=ukrywa|buszuje|myszkuje"
+    "|=chodzi|=chodza|=wchodzi|=wchodza|=skrada|skradaj|prob =otworzyc|probuj =otworzyc|probowal =otworzyc"
+    "|usiluj =otworzyc|wybil =szybe|wybija =szybe"
+)
+_HERE = term("=jest|=sa|=stoi|=stoja|=siedzi|=siedza")
+# "Ktoś jest w moim domu": the caller's own place, not a guest's visit; "ktoś z mojej rodziny" is no stranger.
+_MINE = term("=w =moim|=w =mojej|=w =naszym|=w =naszej|=na =mojej|=na =naszej|=na =moim|=na =naszym")
+_HEARS = term("=slysze|slychac|=slyszymy|=slyszalam|=slyszalem|slysze =w|slysze =na")
+_SOUNDS = term("obc|czyjes|=kroki|krokow|=szmery|=halasy|=ktos|=kogos")
+_MY_PLACE = term(
+    "=dom|=domu|=domem|mieszkan|piwnic|garaz|ogrod|posesj|dzialc|dzialk|strych|=pokoju|kuchni|lazien|podwork"
+    "|=okno|=okna|=oknem|=oknami|=drzwi|=drzwiami|komork|altan|=balkon|balkonie|przedpok|korytarz|=klatce|=sien"
+)
+# Someone expected, or noise from the neighbours: a courier, a fitter, a reading, "po mieszkaniu nad nami".
+_EXPECTED = term(
+    "paczk|kurier|odebr|odbior|przesyl|naprawi|technik|montaz|monter|instal|serwis|odczyt|inkasent|hydraulik"
+    "|elektryk|listonosz|przyjdzie|przyjedzie|przyjechac|wizyt|odpowiedzial|=zeby|=aby|=nad =nami|=nad =mna"
+    "|=pod =nami|wyzej"
+)
+
+
+def intruder(toks: Sequence[Token]) -> bool:
+    """'W piwnicy ktoś jest, słyszę obce głosy', 'ktoś obcy chodzi po moim domu', 'ktoś próbuje otworzyć moje
+    drzwi', 'ktoś jest w moim domu': someone who got in or tries to (not after "nie"), a stranger there, someone in
+    a place said to be the caller's own, or strangers heard there. Not
+    "czy ktoś jest w urzędzie w sobotę?" (no place of the caller's), "słyszę obce głosy w słuchawce" (none
+    heard there), "ktoś będzie w domu, żeby odebrać paczkę" nor "ktoś chodzi po mieszkaniu nad nami"."""
+    if not term_positions(_MY_PLACE, toks) or term_positions(_EXPECTED, toks):
+        return False
+    someone = bool(term_positions(_SOMEONE, toks))
+    stranger = bool(term_positions(_STRANGER, toks))
+    if (someone or stranger) and told(_GETS_IN, toks):
+        return True
+    heard = bool(told(_HEARS, toks)) and bool(term_positions(_SOUNDS, toks))
+    unknown = someone and not any(t.form == "ktos" and n.form in {"z", "ze"} for t, n in pairwise(toks))
+    here = bool(told(_HERE, toks)) and (stranger or (unknown and bool(term_positions(_MINE, toks))))
+    return heard or here
+
+
+def harmed(toks: Sequence[Token]) -> bool:
+    """Any of this module's harms."""
+    return poisoned(toks) or water_on_power(toks) or intruder(toks)

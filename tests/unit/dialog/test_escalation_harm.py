@@ -1,0 +1,97 @@
+"""The harm checks of ``dialog.escalation_harm`` word by word: what was swallowed and that it was, a "nie" just
+before the event undoing it (the sentence model alone cannot tell "nie wypiło" from "wypiło")."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.engine_cues import tokens
+from dialog.escalation_harm import intruder, poisoned, water_on_power
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dziecko wypiło płyn do prania",
+        "corka wypila domestos",
+        "syn połknął baterię",
+        "mama wzięła za dużo tabletek",
+        "dziecko zjadło tabletki babci",
+        "dziecko zjadło tabletkę do zmywarki",
+        "maz wypil rozpuszczalnik",
+    ],
+)
+def test_swallowed_poison_or_too_many_pills(text: str) -> None:
+    assert poisoned(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dziecko nie wypiło płynu, tylko go rozlało",
+        "ile tabletek do zmywarki na jedno mycie?",
+        "wzięłam tabletkę przeciwbólową",
+        "czy płyn do prania jest bezpieczny dla dzieci?",
+        "wypiłem wodę z kranu",
+        "mama zjadła obiad i wzięła leki",
+    ],
+)
+def test_nothing_swallowed_or_a_usual_dose(text: str) -> None:
+    assert not poisoned(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "woda dochodzi do kontaktów",
+        "woda leje się na gniazdko",
+        "zalało gniazdka w łazience",
+        "woda cieknie do skrzynki z bezpiecznikami",
+        "pralka stoi w wodzie i jest pod napięciem",
+    ],
+)
+def test_water_reaching_electricity(text: str) -> None:
+    assert water_on_power(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "woda nie dochodzi do kontaktów",
+        "podajcie kontakt do działu obsługi wody",
+        "woda leci z kranu słabym strumieniem, proszę o kontakt",
+        "jak podłączyć pralkę do prądu i wody?",
+        "czy bezpiecznik w zmywarce chroni przed zalaniem?",
+    ],
+)
+def test_water_that_reaches_nothing_live(text: str) -> None:
+    assert not water_on_power(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "w piwnicy ktoś jest, słyszę obce głosy",
+        "ktoś obcy chodzi po moim domu",
+        "ktoś próbuje otworzyć moje drzwi",
+        "ktos obcy jest w mieszkaniu",
+        "słyszę kroki na strychu",
+    ],
+)
+def test_a_stranger_in_the_callers_place(text: str) -> None:
+    assert intruder(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "słyszę obce głosy w słuchawce",
+        "czy ktoś jest w urzędzie w sobotę?",
+        "ktoś chodzi po mieszkaniu nad nami",
+        "ktoś będzie w domu, żeby odebrać paczkę",
+        "nikt obcy nie wszedł do domu",
+        "czy ktoś może otworzyć drzwi do archiwum?",
+    ],
+)
+def test_nobody_gets_in(text: str) -> None:
+    assert not intruder(tokens(text))
