@@ -6,7 +6,10 @@ a callback", and no callback record to a number nobody can dial, even if a yes a
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import httpx
 import pytest
 
 from dialog import catalogue
@@ -55,3 +58,47 @@ async def test_a_number_is_still_offered_a_callback(world: World) -> None:
     assert ET.fromstring(reply.text).find("Record") is None
     (pending,) = await world.deps.callbacks.pending()
     assert pending["requested"] == "callback" and pending["phone"] == "+48600100300"
+
+
+# --- the agent's console after a withheld caller's call --------------------------------------------------
+async def _call_in_wrap_up(world: World, caller: str) -> str:
+    """``caller`` waits for "reklamacje", bartek becomes available, takes the call, the room ends: wrap-up."""
+    tid, _ = await world.start("reklamacje", caller)
+    await world.twilio.next("update")  # into the conference
+    assert (await world.available("bartek")).status_code == 200
+    answer = {"CallSid": "CA" + "7" * 32, "Digits": "1"}
+    assert (await world.signed(f"/twilio/transfer/{tid}/agent/bartek/answer", answer)).status_code == 200
+    end = {"StatusCallbackEvent": "conference-end", "ConferenceSid": "CF" + "1" * 32, "SequenceNumber": "9"}
+    assert (await world.signed(f"/twilio/transfer/{tid}/conference", end)).status_code == 200
+    state = await world.deps.agents.get("bartek")
+    assert state is not None and state.status == "wrap_up" and state.last_transfer == tid
+    return tid
+
+
+@asynccontextmanager
+async def _console(world: World) -> AsyncIterator[httpx.AsyncClient]:
+    """bartek's browser, logged in to the console."""
+    async with httpx.AsyncClient(base_url=world.base, timeout=10, headers={"Origin": world.base}) as console:
+        assert (await console.post("/agents/login", data={"token": "token-bartek"})).status_code == 303
+        yield console
+
+
+async def test_console_wrap_up_of_a_withheld_caller_offers_no_callback(world: World) -> None:
+    await _call_in_wrap_up(world, "anonymous")
+    async with _console(world) as console:
+        page = (await console.get("/agents")).text
+        assert 'value="callback"' not in page and "Trzeba oddzwonić" not in page
+        assert "numer zastrzeżony" in page and "anonymous" not in page and 'href="tel:' not in page
+        # a form posted anyway (an old page, a hand-made request) is told why, and nothing is booked
+        headers = {"X-Requested-With": "fetch", "Accept": "application/json"}
+        reply = await console.post("/agents/wrap-up", data={"outcome": "callback"}, headers=headers)
+    assert reply.status_code == 200
+    assert reply.json()["message"].endswith("Numer klienta jest zastrzeżony: oddzwonienia nie dodano.")
+    assert await world.deps.callbacks.pending() == []
+
+
+async def test_console_wrap_up_of_a_caller_with_a_number_still_offers_the_callback(world: World) -> None:
+    await _call_in_wrap_up(world, "+48600100300")
+    async with _console(world) as console:
+        page = (await console.get("/agents")).text
+        assert 'value="callback"' in page and 'href="tel:+48600100300"' in page
