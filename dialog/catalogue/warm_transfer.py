@@ -21,6 +21,11 @@ TRANSFER_CALLBACK_BOOKED = "Dobrze, prośba o kontakt jest zapisana. {promise} D
 TRANSFER_VOICEMAIL_INVITE = (
     "Można zostawić wiadomość po sygnale. Konsultant ją odsłucha. Aby zakończyć, wystarczy się rozłączyć."
 )
+# A withheld number (From "anonymous" and the like) cannot be called back: said instead of the offer, then the beep
+TRANSFER_WITHHELD_VOICEMAIL = (
+    "Nie możemy teraz połączyć z konsultantem. Pana lub Pani numer jest zastrzeżony, więc nie oddzwonimy "
+    "automatycznie. Proszę zostawić po sygnale wiadomość z numerem telefonu, pod który mamy oddzwonić."
+)
 TRANSFER_VOICEMAIL_SAVED = "Dziękujemy, wiadomość została zapisana. Do widzenia."
 # Spoken to the agent (their phone leg), not to the caller:
 AGENT_BRIEFING = (

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from dialog.pii import mask, mask_transcript
+from telephony.agents.caller_id import dialable, withheld
 
 CallbackStatus = Literal["pending", "claimed", "closed"]
 NO_ANSWER = "no_answer"  # a try that did not reach the customer: back to the list for another one
@@ -104,14 +105,16 @@ def masked(record: dict[str, Any]) -> dict[str, Any]:
 
 def callback_from_transfer(transfer: Any, *, callback_id: str, created_at: str) -> dict[str, Any]:
     """The callback record for a phone caller (``transfer``: a ``TransferRecord``): number, summary and
-    transcript travel with it so the agent calling back knows everything."""
+    transcript travel with it so the agent calling back knows everything. A withheld caller ID is no number
+    (``phone`` None, ``phone_withheld``): the agent finds the number in the voicemail, not a dead "anonymous"."""
     return {
         "id": callback_id,
         "queue": transfer.queue,
         "reason": transfer.reason,
         "priority": transfer.priority,
         "summary": transfer.summary,
-        "phone": transfer.caller,
+        "phone": dialable(transfer.caller),
+        "phone_withheld": withheld(transfer.caller),
         "created_at": created_at,
         "session_id": transfer.session_id,
         "conversation_id": None,

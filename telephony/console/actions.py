@@ -10,6 +10,7 @@ from typing import Any
 
 from telephony.agents import events as ev
 from telephony.agents.callbacks import UNREACHABLE, callback_from_transfer, iso_now
+from telephony.agents.caller_id import dialable, withheld
 from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
@@ -42,6 +43,8 @@ LEAVE_WAIT_S = 5.0  # a wrap-up being written takes milliseconds; one whose requ
 CHOOSE_OUTCOME = "Wybierz wynik rozmowy z listy, zanim zakończysz obsługę."
 CHOOSE_CALLBACK_OUTCOME = "Wybierz wynik oddzwonienia z listy, zanim je zamkniesz."
 NOTHING_TO_CLOSE = "Nie ma rozmowy do zakończenia."
+NO_NUMBER_NO_CALLBACK = " Brak numeru klienta: oddzwonienia nie dodano."
+WITHHELD_NO_CALLBACK = " Numer klienta jest zastrzeżony: oddzwonienia nie dodano."
 WRAP_UP_FIRST = "Najpierw zakończ obsługę poprzedniej rozmowy."
 # „Dostępny” comes from these only: from wrap-up it ended the wrap-up with no outcome (the button is disabled
 # there, but a stale tab still posts it; a review)
@@ -178,8 +181,7 @@ async def _wrap_up(
             return False, CLOSED_BY_LEAVING
         await note_in_history(deps, state.last_transfer, agent_id, outcome, note)
         if outcome == "callback":
-            added = await callback_after(deps, state.last_transfer, note) is not None
-            booked = " Oddzwonienie dodane do listy." if added else " Brak numeru klienta: oddzwonienia nie dodano."
+            booked = await _booked(deps, state.last_transfer, note)
     if not await deps.agents.finish_wrap_up(agent_id):  # left since (logout, off duty): an outcome written stays
         return bool(state.last_transfer), ("Wynik zapisany." + booked) if state.last_transfer else NOTHING_TO_CLOSE
     await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, state.last_transfer, {"status": "available"}))
@@ -187,12 +189,20 @@ async def _wrap_up(
     return True, "Obsługa zakończona. Status: Dostępny." + booked
 
 
+async def _booked(deps: AgentsDeps, tid: str, note: str) -> str:
+    """What the agent is told of the callback their "Trzeba oddzwonić" asked for."""
+    if await callback_after(deps, tid, note) is not None:
+        return " Oddzwonienie dodane do listy."
+    record = await deps.transfers.get(tid)
+    return WITHHELD_NO_CALLBACK if record is not None and withheld(record.caller) else NO_NUMBER_NO_CALLBACK
+
+
 async def callback_after(deps: AgentsDeps, tid: str, note: str) -> str | None:
     """ "Trzeba oddzwonić" as the outcome puts a callback on the queue's list (the caller's number, summary,
     transcript and the agent's note): a promise to call back that nobody writes down is forgotten. None:
-    no number to call (a chat), the agent is told so."""
+    no number to call (a chat, a withheld number: ``dialable``), the agent is told so."""
     record = await deps.transfers.get(tid)
-    if record is None or not record.caller:
+    if record is None or dialable(record.caller) is None:
         return None
     data = callback_from_transfer(record, callback_id=f"wu-{tid}", created_at=iso_now(deps.clock))
     if note:

@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from telephony.agents.caller_id import WITHHELD_LABEL, dialable, withheld
+
 STATUS_LABELS = {
     "available": "Dostępny",
     "busy": "Zajęty: rozmowa",
@@ -112,10 +114,16 @@ class ViewConfig:
     orders: bool = True  # an orders source is configured: the history searches and shows order numbers
 
 
+NO_NUMBER = "numer nieznany"
+
+
 def display_number(number: str | None) -> str:
-    """'+48 221 112 233' for Polish numbers (how agents read them aloud); anything else unchanged."""
+    """'+48 221 112 233' for Polish numbers (how agents read them aloud); a withheld caller ID "numer
+    zastrzeżony" (not "anonymous" or Twilio's keypad digits, which look like a number); anything else unchanged."""
     if not number:
         return ""
+    if withheld(number):
+        return WITHHELD_LABEL
     if number.startswith("+48") and len(number) == 12 and number[1:].isdigit():
         rest = number[3:]
         return f"+48 {rest[:3]} {rest[3:6]} {rest[6:]}"
@@ -187,7 +195,7 @@ def transfer_view(
         "messages": chat_lines(messages),
         "older": int(messages[0].get("seq", 1)) - 1 if messages else 0,  # before those shown (the panel's last ones)
         "customers": customers,  # the tab title's count of unseen lines goes by it, not by the lines shown
-        "caller": caller or "",
+        "caller": dialable(caller) or "",  # what can be called: the tel: link and "Trzeba oddzwonić" go by it
         "caller_display": display_number(caller),
         "queue": record.get("queue") or "",
         "reason_label": REASON_LABELS.get(str(record.get("reason")), str(record.get("reason") or "—")),
@@ -253,8 +261,9 @@ def callback_view(
         "state_label": label,
         "mine": mine,
         "can_release": state == "claimed" and (mine or supervisor),
-        "number": phone,
-        "number_display": display_number(phone) or "numer nieznany",
+        "number": dialable(phone) or "",
+        "number_display": display_number(phone)
+        or (WITHHELD_LABEL if record.get("phone_withheld") else "numer nieznany"),
         "created": local_time(record.get("created_at"), tz, now),
         "summary": record.get("summary") or "",
         "failed_attempts": int(record.get("failed_attempts") or 0),  # tries nobody answered: call again

@@ -174,7 +174,7 @@ async def _run(steps: TransferSteps, step: str, tid: str, agent_id: str, form: d
         await steps.agent_status(tid, agent_id, form)
         return empty_twiml()
     if step == "offer":
-        return await steps.callback_offer(tid)
+        return await steps.callback_offer(tid, form)
     if step == "callback":
         return await steps.callback_answer(tid, form)
     if step == "voicemail":

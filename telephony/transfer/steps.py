@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from dialog import catalogue
 from telephony.agents.callbacks import CallbackBook
+from telephony.agents.caller_id import dialable
 from telephony.agents.events import TRANSFER_CONNECTED, ConsoleEvent
 from telephony.agents.waits import hold_announcement, queue_estimate
 from telephony.spool import STORE_DOWN, Spool
@@ -226,28 +227,43 @@ class TransferSteps:
             log.warning("transfer %s: store down, the callback step goes on from the spool", tid)
             return None, True
 
-    async def callback_offer(self, tid: str) -> str:
+    async def callback_offer(self, tid: str, form: Mapping[str, str] | None = None) -> str:
+        """ "Press 1 for a callback"; a withheld number (the record's caller, or the webhook's From while the
+        store is down) cannot be called back, so that caller goes straight to voicemail, asked for a number."""
+        form = form or {}
         record, down = await self._record_or_down(tid)
         if record is None and not (down or self.spooled.enabled):
             return self.refusal()
         if record is not None and record.status != "callback_offered":
             return self.refusal()
-        closed = record is not None and getattr(record, "offer", "") == "closed"
-        text = catalogue.TRANSFER_CALLBACK_OFFER_CLOSED if closed else catalogue.TRANSFER_CALLBACK_OFFER_BUSY
         answer = record.kb_answer if record is not None else None  # an emergency's: what to do now, nobody free
         before = await self.t.p.audio.prompt(answer) if answer else None
+        if dialable(record.caller if record is not None else form.get("From")) is None:
+            return await self._decide(tid, record, False, form, before=before)
+        closed = record is not None and getattr(record, "offer", "") == "closed"
+        text = catalogue.TRANSFER_CALLBACK_OFFER_CLOSED if closed else catalogue.TRANSFER_CALLBACK_OFFER_BUSY
         offer = await self.t.p.audio.prompt(text)
         return callback_offer_twiml(offer, self.t.urls.callback_answer(tid), before=before)
 
     async def callback_answer(self, tid: str, form: Mapping[str, str]) -> str:
-        """Yes: a callback record and the promise of when; no (or silence): voicemail on the same record."""
-        t, yes = self.t, said_yes(form.get("Digits", ""), form.get("SpeechResult", ""))
+        """Yes: a callback record and the promise of when; no (or silence): voicemail on the same record. A yes
+        from a withheld number (an offer made before it was recognised) is voicemail too: nobody can dial it."""
         record, _ = await self._record_or_down(tid)
+        caller = record.caller if record is not None else form.get("From")
+        yes = said_yes(form.get("Digits", ""), form.get("SpeechResult", "")) and dialable(caller) is not None
+        return await self._decide(tid, record, yes, form)
+
+    async def _decide(
+        self, tid: str, record: TransferRecord | None, yes: bool, form: Mapping[str, str], before: Prompt | None = None
+    ) -> str:
+        """The offer's outcome on the record (or the spool while Redis is down), then what the caller hears."""
+        t = self.t
+        hidden = dialable(record.caller if record is not None else form.get("From")) is None
         if record is None:
             if not self.spooled.enabled:
                 return self.refusal()
             await self.spooled.callback(tid, yes, form, None)
-            return await self._answered(tid, t.cfg.default_queue, yes)
+            return await self._answered(tid, t.cfg.default_queue, yes, hidden, before)
         wanted: TransferStatus = "callback" if yes else "voicemail"
         try:
             moved = await t.p.store.transition(tid, wanted, expect=("callback_offered",), ended_at=t.now())
@@ -263,17 +279,20 @@ class TransferSteps:
             t.offer_ended(wanted)
         elif record.status != wanted:
             return self.refusal()  # stale: another answer already decided
-        return await self._answered(tid, record.queue, yes)
+        return await self._answered(tid, record.queue, yes, hidden, before)
 
-    async def _answered(self, tid: str, queue: str, yes: bool) -> str:
+    async def _answered(self, tid: str, queue: str, yes: bool, hidden: bool, before: Prompt | None = None) -> str:
+        """The promise of a callback, or the voicemail invitation (``hidden``: no number to call back, so the
+        caller is asked for one)."""
         t = self.t
         if yes:
             when = t.p.hours.hours(queue).callback_when(t.wall_now())
             promise = catalogue.CALLBACK_PROMISE.format(when=when)
             text = catalogue.TRANSFER_CALLBACK_BOOKED.format(promise=promise)
             return say_and_hang_up_twiml(await t.p.audio.prompt(text))
-        invite = await t.p.audio.prompt(catalogue.TRANSFER_VOICEMAIL_INVITE)
-        return voicemail_twiml(invite, t.urls.voicemail(tid), t.urls.voicemail_status(tid))
+        text = catalogue.TRANSFER_WITHHELD_VOICEMAIL if hidden else catalogue.TRANSFER_VOICEMAIL_INVITE
+        invite = await t.p.audio.prompt(text)
+        return voicemail_twiml(invite, t.urls.voicemail(tid), t.urls.voicemail_status(tid), before=before)
 
     async def voicemail(self, tid: str, form: Mapping[str, str], status_event: bool) -> str:
         """The recording (``<Record action>`` or its status callback) is attached to the transfer's callback

@@ -167,9 +167,19 @@ def callback_offer_twiml(
     return str(vr)
 
 
-def voicemail_twiml(prompt: Prompt, action_url: str, recording_status_url: str, *, voice: str = DEFAULT_VOICE) -> str:
-    """Invite a message and record it (at most 2 minutes); the recording is attached asynchronously."""
+def voicemail_twiml(
+    prompt: Prompt,
+    action_url: str,
+    recording_status_url: str,
+    *,
+    voice: str = DEFAULT_VOICE,
+    before: Prompt | None = None,
+) -> str:
+    """Invite a message and record it (at most 2 minutes); the recording is attached asynchronously. ``before``:
+    said first (an emergency's KB answer, for a withheld caller who goes here without the callback offer)."""
     vr = VoiceResponse()
+    if before is not None:
+        _speak(vr, before, voice)
     _speak(vr, prompt, voice)
     vr.record(
         max_length=120,

@@ -63,10 +63,10 @@ class World:
         assert self.gateway.transfer is not None
         return self.gateway.transfer.warm
 
-    async def start(self, queue: str) -> tuple[str, str]:
-        """The call pipeline hands a caller over to ``queue``; returns (transfer id, caller CallSid)."""
+    async def start(self, queue: str, caller: str = CALLER) -> tuple[str, str]:
+        """The call pipeline hands a caller (From ``caller``) over to ``queue``; returns (transfer id, CallSid)."""
         sid = new_call_sid()
-        ctx = CallContext(sid, "MZ" + "1" * 32, "sess-h", CallerInfo("phone", CALLER, {"to": CALLED}), [], NoChannel())
+        ctx = CallContext(sid, "MZ" + "1" * 32, "sess-h", CallerInfo("phone", caller, {"to": CALLED}), [], NoChannel())
         outcome = Outcome("sess-h", "transfer", "Łączę.", transfer=Transfer(queue, "complaint", 0, "Czajnik."))
         return await self.warm.start(ctx, outcome), sid
 

@@ -161,3 +161,16 @@ def test_queues_are_spelled_with_polish_letters_for_the_agent() -> None:
     heads = re.findall(r'<th scope="row">([^<]*)</th>', html)
     assert heads == ["obsługa", "sprzedaż", "vip"]
     assert queue_label("reklamacje") == "reklamacje" and queue_label(None) == ""
+
+
+def test_a_withheld_caller_id_reads_numer_zastrzezony_and_is_no_number_to_call() -> None:
+    assert display_number("anonymous") == display_number("+266696687") == "numer zastrzeżony"
+    assert display_number("+48221112233") == "+48 221 112 233"
+    view = transfer_view({"tid": "t1", "caller": "Anonymous", "status": "wrap_up"}, now=0.0)
+    assert view["caller"] == "" and view["caller_display"] == "numer zastrzeżony"  # no tel: link, no callback
+    withheld = {"id": "cb-1", "status": "pending", "phone": None, "phone_withheld": True}
+    assert callback_view(withheld, "anna", "Europe/Warsaw")["number_display"] == "numer zastrzeżony"
+    assert callback_view(withheld, "anna", "Europe/Warsaw")["number"] == ""
+    old = {"id": "cb-2", "status": "pending", "phone": "anonymous"}  # stored before: not offered as a number
+    assert callback_view(old, "anna", "Europe/Warsaw")["number"] == ""
+    assert callback_view(old, "anna", "Europe/Warsaw")["number_display"] == "numer zastrzeżony"

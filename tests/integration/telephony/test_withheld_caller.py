@@ -1,0 +1,104 @@
+"""A caller with a withheld number (Twilio's From "anonymous", "restricted", ...), over real HTTP with signed
+webhooks on a real redis-server: nobody free means voicemail with a request for a number, never "press 1 for
+a callback", and no callback record to a number nobody can dial, even if a yes arrives.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+
+from dialog import catalogue
+from tests.integration.telephony.test_transfer_hooks import World, world
+
+__all__ = ["world"]  # the fixture, imported for pytest
+
+
+def _play_of(world: World, text: str) -> str:
+    audio = world.warm.p.audio
+    return audio.url(audio.audio_id(text))
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "Restricted", "+266696687"])
+async def test_withheld_caller_gets_voicemail_with_a_request_for_a_number(world: World, caller: str) -> None:
+    tid, sid = await world.start("obsluga", caller)  # nobody serves "obsluga": straight to the offer
+    redirect = await world.twilio.next("update")
+    assert redirect.get("Url").endswith(f"/{tid}/callback-offer")
+    reply = await world.signed(redirect.get("Url"), {"CallSid": sid, "From": caller})
+    twiml = ET.fromstring(reply.text)
+    assert twiml.find("Gather") is None  # no "press 1 for a callback"
+    record = twiml.find("Record")
+    assert record is not None and record.get("action", "").endswith(f"/{tid}/voicemail")
+    assert [p.text for p in twiml.findall("Play")] == [_play_of(world, catalogue.TRANSFER_WITHHELD_VOICEMAIL)]
+    assert await world.status(tid) == "voicemail"
+    (pending,) = await world.deps.callbacks.pending()
+    assert pending["requested"] == "voicemail" and pending["phone"] is None  # the message, not a number to dial
+
+
+async def test_a_yes_from_a_withheld_caller_books_no_callback(world: World) -> None:
+    """An offer made before the number was recognised (or a replayed answer): the yes becomes voicemail."""
+    tid, sid = await world.start("obsluga", "anonymous")
+    await world.twilio.next("update")  # moved to the offer (callback_offered); its TwiML is not fetched
+    reply = await world.signed(f"/twilio/transfer/{tid}/callback-answer", {"CallSid": sid, "Digits": "1"})
+    twiml = ET.fromstring(reply.text)
+    assert twiml.find("Record") is not None
+    assert [p.text for p in twiml.findall("Play")] == [_play_of(world, catalogue.TRANSFER_WITHHELD_VOICEMAIL)]
+    assert await world.status(tid) == "voicemail"
+    (pending,) = await world.deps.callbacks.pending()
+    assert pending["requested"] == "voicemail" and pending["phone"] is None
+
+
+async def test_a_number_is_still_offered_a_callback(world: World) -> None:
+    _, sid, offer = await world.offered()
+    reply = await world.signed(offer.find("Gather").get("action", ""), {"CallSid": sid, "Digits": "1"})  # type: ignore[union-attr]
+    assert ET.fromstring(reply.text).find("Record") is None
+    (pending,) = await world.deps.callbacks.pending()
+    assert pending["requested"] == "callback" and pending["phone"] == "+48600100300"
+
+
+# --- the agent's console after a withheld caller's call --------------------------------------------------
+async def _call_in_wrap_up(world: World, caller: str) -> str:
+    """``caller`` waits for "reklamacje", bartek becomes available, takes the call, the room ends: wrap-up."""
+    tid, _ = await world.start("reklamacje", caller)
+    await world.twilio.next("update")  # into the conference
+    assert (await world.available("bartek")).status_code == 200
+    answer = {"CallSid": "CA" + "7" * 32, "Digits": "1"}
+    assert (await world.signed(f"/twilio/transfer/{tid}/agent/bartek/answer", answer)).status_code == 200
+    end = {"StatusCallbackEvent": "conference-end", "ConferenceSid": "CF" + "1" * 32, "SequenceNumber": "9"}
+    assert (await world.signed(f"/twilio/transfer/{tid}/conference", end)).status_code == 200
+    state = await world.deps.agents.get("bartek")
+    assert state is not None and state.status == "wrap_up" and state.last_transfer == tid
+    return tid
+
+
+@asynccontextmanager
+async def _console(world: World) -> AsyncIterator[httpx.AsyncClient]:
+    """bartek's browser, logged in to the console."""
+    async with httpx.AsyncClient(base_url=world.base, timeout=10, headers={"Origin": world.base}) as console:
+        assert (await console.post("/agents/login", data={"token": "token-bartek"})).status_code == 303
+        yield console
+
+
+async def test_console_wrap_up_of_a_withheld_caller_offers_no_callback(world: World) -> None:
+    await _call_in_wrap_up(world, "anonymous")
+    async with _console(world) as console:
+        page = (await console.get("/agents")).text
+        assert 'value="callback"' not in page and "Trzeba oddzwonić" not in page
+        assert "numer zastrzeżony" in page and "anonymous" not in page and 'href="tel:' not in page
+        # a form posted anyway (an old page, a hand-made request) is told why, and nothing is booked
+        headers = {"X-Requested-With": "fetch", "Accept": "application/json"}
+        reply = await console.post("/agents/wrap-up", data={"outcome": "callback"}, headers=headers)
+    assert reply.status_code == 200
+    assert reply.json()["message"].endswith("Numer klienta jest zastrzeżony: oddzwonienia nie dodano.")
+    assert await world.deps.callbacks.pending() == []
+
+
+async def test_console_wrap_up_of_a_caller_with_a_number_still_offers_the_callback(world: World) -> None:
+    await _call_in_wrap_up(world, "+48600100300")
+    async with _console(world) as console:
+        page = (await console.get("/agents")).text
+        assert 'value="callback"' in page and 'href="tel:+48600100300"' in page
