@@ -1,0 +1,152 @@
+"""The warm transfer's callback offer and voicemail steps (``TransferSteps`` inherits them).
+
+Why apart: they are the one place a caller leaves the transfer with a promise (a callback or a message), and
+they go on while Redis is down (``SpooledRequests``); the hold loop and the agent's leg never do. Never a bare
+``<Hangup/>``: a caller here hears the offer, a confirmation, or an apology with the fallback number.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+
+from dialog import catalogue
+from telephony.agents.callbacks import CallbackBook
+from telephony.agents.caller_id import dialable
+from telephony.spool import STORE_DOWN
+from telephony.transfer.spooled import SpooledRequests, callback_id_of
+from telephony.transfer.store import TransferRecord, TransferStatus
+from telephony.transfer.twiml import (
+    Prompt,
+    callback_offer_twiml,
+    empty_twiml,
+    say_and_hang_up_twiml,
+    voicemail_twiml,
+)
+from telephony.transfer.warm import WarmTransfer
+from telephony.twilio.twiml import fallback_twiml
+from telephony.twilio.wire import recording_of
+
+log = logging.getLogger(__name__)
+
+_YES = re.compile(r"\b(tak|jasne|poproszę|proszę|oczywiście|dobrze)\b", re.IGNORECASE)
+_NO = re.compile(r"\b(nie)\b", re.IGNORECASE)
+
+
+def said_yes(digits: str, speech: str) -> bool:
+    """DTMF 1, or a spoken yes that is not also a no ("nie, dziękuję" is a no)."""
+    if digits:
+        return digits.strip() == "1"
+    return bool(_YES.search(speech)) and not _NO.search(speech)
+
+
+class CallbackSteps:
+    """The callback offer, its answer and the voicemail; ``t``, ``callbacks`` and ``spooled`` are set by
+    ``TransferSteps``."""
+
+    t: WarmTransfer
+    callbacks: CallbackBook
+    spooled: SpooledRequests
+
+    def refusal(self) -> str:
+        """The apology and the fallback number (or "please call again" without one)."""
+        number = self.t.cfg.fallback_number
+        return fallback_twiml(number, catalogue.FALLBACK_APOLOGY if number else catalogue.UNAVAILABLE_APOLOGY)
+
+    async def _record_or_down(self, tid: str) -> tuple[TransferRecord | None, bool]:
+        """The record, and whether the store could not be asked (down); raises when down and no spool."""
+        try:
+            return await self.t.p.store.get(tid), False
+        except STORE_DOWN:
+            if not self.spooled.enabled:
+                raise
+            log.warning("transfer %s: store down, the callback step goes on from the spool", tid)
+            return None, True
+
+    async def callback_offer(self, tid: str, form: Mapping[str, str] | None = None) -> str:
+        """ "Press 1 for a callback"; a withheld number (the record's caller, or the webhook's From while the
+        store is down) cannot be called back, so that caller goes straight to voicemail, asked for a number."""
+        form = form or {}
+        record, down = await self._record_or_down(tid)
+        if record is None and not (down or self.spooled.enabled):
+            return self.refusal()
+        if record is not None and record.status != "callback_offered":
+            return self.refusal()
+        answer = record.kb_answer if record is not None else None  # an emergency's: what to do now, nobody free
+        before = await self.t.p.audio.prompt(answer) if answer else None
+        if dialable(record.caller if record is not None else form.get("From")) is None:
+            return await self._decide(tid, record, False, form, before=before)
+        closed = record is not None and getattr(record, "offer", "") == "closed"
+        text = catalogue.TRANSFER_CALLBACK_OFFER_CLOSED if closed else catalogue.TRANSFER_CALLBACK_OFFER_BUSY
+        offer = await self.t.p.audio.prompt(text)
+        return callback_offer_twiml(offer, self.t.urls.callback_answer(tid), before=before)
+
+    async def callback_answer(self, tid: str, form: Mapping[str, str]) -> str:
+        """Yes: a callback record and the promise of when; no (or silence): voicemail on the same record. A yes
+        from a withheld number (an offer made before it was recognised) is voicemail too: nobody can dial it."""
+        record, _ = await self._record_or_down(tid)
+        caller = record.caller if record is not None else form.get("From")
+        yes = said_yes(form.get("Digits", ""), form.get("SpeechResult", "")) and dialable(caller) is not None
+        return await self._decide(tid, record, yes, form)
+
+    async def _decide(
+        self, tid: str, record: TransferRecord | None, yes: bool, form: Mapping[str, str], before: Prompt | None = None
+    ) -> str:
+        """The offer's outcome on the record (or the spool while Redis is down), then what the caller hears."""
+        t = self.t
+        hidden = dialable(record.caller if record is not None else form.get("From")) is None
+        if record is None:
+            if not self.spooled.enabled:
+                return self.refusal()
+            await self.spooled.callback(tid, yes, form, None)
+            return await self._answered(tid, t.cfg.default_queue, yes, hidden, before)
+        wanted: TransferStatus = "callback" if yes else "voicemail"
+        try:
+            moved = await t.p.store.transition(tid, wanted, expect=("callback_offered",), ended_at=t.now())
+            if moved is not None:
+                await self.spooled.store_callback(moved, wants_call=yes)
+                await t.ended_in_history(moved, wanted)  # not from the spool: Redis is down, the caller waits
+        except STORE_DOWN:
+            if not self.spooled.enabled:
+                raise
+            await self.spooled.callback(tid, yes, form, record)
+            moved = record
+        if moved is not None:
+            t.offer_ended(wanted)
+        elif record.status != wanted:
+            return self.refusal()  # stale: another answer already decided
+        return await self._answered(tid, record.queue, yes, hidden, before)
+
+    async def _answered(self, tid: str, queue: str, yes: bool, hidden: bool, before: Prompt | None = None) -> str:
+        """The promise of a callback, or the voicemail invitation (``hidden``: no number to call back, so the
+        caller is asked for one)."""
+        t = self.t
+        if yes:
+            when = t.p.hours.hours(queue).callback_when(t.wall_now())
+            promise = catalogue.CALLBACK_PROMISE.format(when=when)
+            text = catalogue.TRANSFER_CALLBACK_BOOKED.format(promise=promise)
+            return say_and_hang_up_twiml(await t.p.audio.prompt(text))
+        text = catalogue.TRANSFER_WITHHELD_VOICEMAIL if hidden else catalogue.TRANSFER_VOICEMAIL_INVITE
+        invite = await t.p.audio.prompt(text)
+        return voicemail_twiml(invite, t.urls.voicemail(tid), t.urls.voicemail_status(tid), before=before)
+
+    async def voicemail(self, tid: str, form: Mapping[str, str], status_event: bool) -> str:
+        """The recording (``<Record action>`` or its status callback) is attached to the transfer's callback
+        (spooled when Redis is down or the callback is not stored yet: it is still in the spool)."""
+        recording = recording_of(form)  # only Twilio's URL of a recording that has a message
+        if recording is None and form.get("RecordingUrl") and form.get("RecordingStatus", "completed") == "completed":
+            log.warning("transfer %s: a voicemail's RecordingUrl is not Twilio's; not kept", tid)
+        if recording is not None:
+            url, seconds = recording
+            try:
+                attached = await self.callbacks.attach_voicemail(callback_id_of(tid), url, seconds)
+            except STORE_DOWN:
+                if not self.spooled.enabled:
+                    raise
+                attached = False
+            if not attached and self.spooled.enabled:
+                await self.spooled.voicemail(tid, form, url, seconds)
+        if status_event:
+            return empty_twiml()
+        return say_and_hang_up_twiml(await self.t.p.audio.prompt(catalogue.TRANSFER_VOICEMAIL_SAVED))
