@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import anyio
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -215,3 +216,44 @@ async def test_close_waits_for_a_release_sent_while_redis_stalled(own_redis: Red
     finally:
         own_redis.resume()
         await redis.aclose()
+
+
+class CancelAfterWrite(Connection):
+    """Cancels ``victim`` the moment one of its commands has been written, before the write's ``wait_for``
+    (redis-py's socket timeout around every send) resumes its caller: the instant a dropped request's cancel
+    lands on a poll. Python 3.11's ``asyncio.wait_for`` then returns as if no cancel had come (CPython
+    gh-86296): the cancel is lost, and only ``Task.cancelling()`` still counts it."""
+
+    victim: asyncio.Task[Any] | None = None
+
+    async def _send_packed_command(self, command: Any) -> None:
+        await super()._send_packed_command(command)
+        victim, CancelAfterWrite.victim = CancelAfterWrite.victim, None
+        if victim is not None:
+            victim.cancel()
+
+
+async def _victim_hit() -> bool:
+    return CancelAfterWrite.victim is None
+
+
+async def test_a_turn_dropped_as_its_poll_was_written_is_cancelled_and_takes_nothing(redis_url: str) -> None:
+    """Under load the waiting turn's cancel (the client went away) landed just as a poll was written; redis-py's
+    ``wait_for`` swallowed it, the take polled on, took the lease once it was freed and returned it to a turn
+    nobody waited for: the session was blocked for the whole TTL (1 run in 5 of the lease tests under load)."""
+    p = prefix()
+    holder, dropped = Redis.from_url(redis_url), Redis.from_url(redis_url, connection_class=CancelAfterWrite)
+    a, b = SessionLease(holder, p, timing=LONG), SessionLease(dropped, p, timing=LONG)
+    token = await a.take("s1")
+    assert token is not None
+    waiting = asyncio.create_task(b.take("s1"))
+    await until(lambda: holder.exists(a.key("s1") + ":next"))  # b waits, polling
+    CancelAfterWrite.victim = waiting
+    await until(_victim_hit)  # b's next poll was written, and b cancelled right then
+    await a.give_back("s1", token)  # the lease is free: a take that lost its cancel would take it now
+    with pytest.raises(asyncio.CancelledError):
+        async with asyncio.timeout(GUARD_S):
+            await asyncio.shield(waiting)
+    assert not await holder.exists(a.key("s1"), a.key("s1") + ":next")  # nothing held or claimed for it
+    await holder.aclose()
+    await dropped.aclose()
