@@ -14,23 +14,18 @@ from telephony.agents.caller_id import dialable, withheld
 from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
-from telephony.chat.store import visible
 from telephony.console.deps import AgentsDeps, WrapUpClaim, note_in_history, one_wrap_up
 from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
 
 __all__ = [
     "CONSOLE_STATUSES",
     "OnAvailable",
-    "accept_chat",
     "callback_after",
     "claim_callback",
     "close_callback",
-    "decline_chat",
-    "end_chat",
     "go_offline",
     "log_out",
     "release_callback",
-    "send_chat",
     "set_status",
     "wrap_up",
 ]
@@ -267,45 +262,3 @@ def closed_message(record: dict[str, Any]) -> str:
     if record.get("outcome") == UNREACHABLE:
         return f"Klient nie odebrał {tries} razy: oddzwonienie zamknięte jako nieosiągalne."
     return "Oddzwonienie zamknięte."
-
-
-# --- live chat (``telephony/chat/handoff.py``): the same calls as ``/v1/chats/...`` ----------------------
-NO_CHAT = (False, "Czat na żywo nie jest skonfigurowany.")
-
-
-async def accept_chat(deps: AgentsDeps, agent_id: str, tid: str) -> tuple[bool, str]:
-    if deps.chat is None:
-        return NO_CHAT
-    result = await deps.chat.accept(tid, agent_id)
-    if result == "ok":
-        return True, "Czat przyjęty. Napisz do klienta."
-    if result == "gone":
-        return False, "Klient już opuścił czat."
-    return False, "Ten czat nie jest już do Ciebie skierowany."
-
-
-async def decline_chat(deps: AgentsDeps, agent_id: str, tid: str) -> tuple[bool, str]:
-    if deps.chat is None:
-        return NO_CHAT
-    if await deps.chat.decline(tid, agent_id):
-        return True, "Czat odrzucony: trafi do innego konsultanta."
-    return False, "Ten czat nie jest już do Ciebie skierowany."
-
-
-async def send_chat(deps: AgentsDeps, agent_id: str, tid: str, text: str) -> tuple[bool, str]:
-    if deps.chat is None:
-        return NO_CHAT
-    text = visible(text).strip()
-    if not text:
-        return False, "Wpisz wiadomość."
-    if await deps.chat.from_agent(tid, agent_id, text) is None:
-        return False, "Ten czat jest już zakończony."
-    return True, "Wysłano."
-
-
-async def end_chat(deps: AgentsDeps, agent_id: str, tid: str) -> tuple[bool, str]:
-    if deps.chat is None:
-        return NO_CHAT
-    if await deps.chat.end(tid, "agent", agent_id):
-        return True, "Czat zakończony. Wybierz wynik rozmowy."
-    return False, "Ten czat jest już zakończony."

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from telephony.access.guard import client_ip
 from telephony.agents.roster import Agent
 from telephony.console import actions as act
+from telephony.console import chat_actions as chat_act
 from telephony.console.deps import AgentsDeps, DepsProvider, admit_agent
 from telephony.console.panels import render_context
 from telephony.console.sse import SSE_HEADERS, present_stream
@@ -200,21 +201,21 @@ def _chat_routes(router: APIRouter, console: _Console, Deps: Any, Me: Any) -> No
     @router.post("/chat/accept")
     async def accept(request: Request, deps: Deps, me: Me, transfer_id: Tid) -> Response:
         same_origin(request, public_url)
-        return console.reply(request, await act.accept_chat(deps, me, transfer_id))
+        return console.reply(request, await chat_act.accept_chat(deps, me, transfer_id))
 
     @router.post("/chat/decline")
     async def decline(request: Request, deps: Deps, me: Me, transfer_id: Tid) -> Response:
         same_origin(request, public_url)
-        return console.reply(request, await act.decline_chat(deps, me, transfer_id))
+        return console.reply(request, await chat_act.decline_chat(deps, me, transfer_id))
 
     @router.post("/chat/message")
     async def message(
         request: Request, deps: Deps, me: Me, transfer_id: Tid, text: Annotated[str, Form(max_length=2000)] = ""
     ) -> Response:
         same_origin(request, public_url)
-        return console.reply(request, await act.send_chat(deps, me, transfer_id, text))
+        return console.reply(request, await chat_act.send_chat(deps, me, transfer_id, text))
 
     @router.post("/chat/end")
     async def end(request: Request, deps: Deps, me: Me, transfer_id: Tid) -> Response:
         same_origin(request, public_url)
-        return console.reply(request, await act.end_chat(deps, me, transfer_id))
+        return console.reply(request, await chat_act.end_chat(deps, me, transfer_id))
