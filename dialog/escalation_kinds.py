@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dialog import escalation_words as w
 from dialog.engine_cues import Token, cues, term, term_positions, tokens
 from dialog.escalation_scenes import impostor
+from dialog.escalation_symptoms import acute_symptoms
 
 # Danger to someone's life or health (a subset of the urgent cues): said in a question the KB could answer
 # ("mój syn połknął kartę SIM, co robić?") it stays urgent; theft, fraud or a broken device in a how-to
@@ -57,7 +58,7 @@ def danger_to_life(text: str) -> bool:
     """Words of fire, gas, electric shock, poisoning, swallowing, choking, bleeding, unconsciousness or a
     threat to kill: an emergency however it is worded, never a how-to for the KB."""
     toks = tokens(text)
-    return any(cue.matches(toks) for cue in _LIFE)
+    return any(cue.matches(toks) for cue in _LIFE) or acute_symptoms(toks)
 
 
 # Someone's body is hurt, ill or at risk (a clinic's "ból w klatce piersiowej" too). An emergency's caller
@@ -89,7 +90,8 @@ def threatened(text: str) -> bool:
 def someone_hurt(text: str) -> bool:
     """Words of a body hurt, ill or at risk ("ból w klatce piersiowej", "mama zemdlała"): 112 and a person,
     never a KB's practical answer (how to book a cardiologist) beside them."""
-    return bool(term_positions(_BODY, tokens(text)))
+    toks = tokens(text)
+    return bool(term_positions(_BODY, toks)) or acute_symptoms(toks)
 
 
 # Someone else took over what is the caller's: their card, number, account or data ("ktoś wyrobił duplikat mojej
