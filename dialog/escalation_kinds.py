@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from dialog import escalation_words as w
 from dialog.engine_cues import Token, cues, term, term_positions, tokens
+from dialog.escalation_scams import scam_in_progress
 from dialog.escalation_scenes import impostor
 from dialog.escalation_symptoms import acute_symptoms
 
@@ -128,7 +129,9 @@ def victim(text: str) -> bool:
     KB's answer is for them only what protects (``protects``). Why: a shop's refund how-to told a victim of an
     OLX fraud asking "jak odzyskać pieniądze?" how to return goods, instead of 112 and a person."""
     toks = tokens(text)
-    return identity_taken(text) or (bool(term_positions(_DEFRAUDED, toks)) and not accuses_you(text))
+    if identity_taken(text) or scam_in_progress(toks):  # "dzwoni ktoś z banku i chce kod blik": not how to pay
+        return True
+    return bool(term_positions(_DEFRAUDED, toks)) and not accuses_you(text)
 
 
 def protects(questions: Sequence[str]) -> bool:
