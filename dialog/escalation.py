@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from dialog import escalation_words as w
 from dialog.engine_cues import Cue, Token, cues, term, term_positions, tokens
 from dialog.escalation_devices import device_fails
-from dialog.escalation_scams import scam_in_progress
+from dialog.escalation_scams import armed_at_hand, scam_in_progress
 from dialog.escalation_scenes import urgent_scene
 from dialog.escalation_symptoms import acute_symptoms
 from dialog.escalation_water import water_damage
@@ -237,9 +237,10 @@ def urgent_cue(text: str) -> bool:
 
 def _urgent_told(toks: Sequence[Token]) -> bool:
     """An emergency told by what happens rather than by a danger word: a scene (someone down, choking), water
-    running, signs of a stroke or a heart attack, a scam in progress (their own modules tell them from their
-    look-alikes)."""
-    return urgent_scene(toks) or water_damage(toks) or acute_symptoms(toks) or scam_in_progress(toks)
+    running, signs of a stroke or a heart attack, a scam in progress, someone armed at the door (their own
+    modules tell them from their look-alikes)."""
+    told = urgent_scene(toks) or water_damage(toks) or acute_symptoms(toks)
+    return told or scam_in_progress(toks) or armed_at_hand(toks)
 
 
 def detect_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:

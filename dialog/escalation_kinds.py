@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from dialog import escalation_words as w
 from dialog.engine_cues import Token, cues, term, term_positions, tokens
-from dialog.escalation_scams import scam_in_progress
+from dialog.escalation_scams import armed_at_hand, scam_in_progress
 from dialog.escalation_scenes import impostor
 from dialog.escalation_symptoms import acute_symptoms
 
@@ -85,7 +85,8 @@ _THREAT = term(
 
 def threatened(text: str) -> bool:
     """Words of a threat against the caller ("grożą mi śmiercią", "szantażuje mnie"): no KB answer beside 112."""
-    return bool(term_positions(_THREAT, tokens(text)))
+    toks = tokens(text)
+    return bool(term_positions(_THREAT, toks)) or armed_at_hand(toks)
 
 
 def someone_hurt(text: str) -> bool:

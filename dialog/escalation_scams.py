@@ -40,11 +40,12 @@ _WEAPON = (
     "=noz|=nozem|=noza|=nozami|siekier|maczet|=bron|=bronia|pistolet|=pistoletem|=spluwa|=spluwe|=kij|=kijem"
     "|=palka|=palke|=mlotek|=mlotkiem"
 )
-# Someone armed where the caller lives or is, or a weapon used against someone: not goods said to arrive.
+# Someone armed at the door or a weapon used against someone ("mąż kroi chleb nożem w domu" is neither),
+# not goods said to arrive.
 _ARMED = cues(
     (
         _WEAPON,
-        "=drzwi|drzwiami|=dom|=domu|mieszkan|=klatce|=okno|=oknem|dobija|wywaz|=wlamuj|=grozi|=goni|atakuj"
+        "=drzwi|drzwiami|=pod =oknem|=pod =oknami|dobija|wywaz|=wlamuj|=grozi|=goni|atakuj"
         "|napad|=dzga|dzgnal|=macha|wymachuj|=rzuca =sie",
         "=ktos|=facet|mezczyzn|=czlowiek|=pan|sasiad|=obcy|pijan|wlamywacz|bandyt|napastnik|=typ|=gosc|=on|=maz"
         "|=syn|=partner|kobiet|chlopak|=ktos",

@@ -97,6 +97,8 @@ CALM = [
     ("telecom", "dzwonil konsultant z oferta, czy to wy"),
     ("agd", "nóż do chleba przyszedł tępy"),
     ("agd", "czy macie noze do krojenia chleba"),
+    ("agd", "czy noz do chleba mozna myc w zmywarce"),
+    ("shop", "kurier stoi pod drzwiami z paczka"),
     ("urzad", "jak zalatwic dowod dla babci"),
     ("urzad", "czy moge zaplacic oplate blikiem"),
 ]
