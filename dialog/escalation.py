@@ -140,6 +140,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         # "niepełny zestaw" is a defect; "niepełnosprawny", "niepełnoletni", "niepełny etat" and "rodzina niepełna"
         # are no goods at all (questions about a certificate, a minor's consent, benefits went to complaints)
         *cues("niepeln!niepelnospr!niepelnolet", unless="=etat|etatu|etacie|wymiar|rodzin"),
+        *cues("=tepy|=tepa|=tepe|=tepych|stepil|stepion", unless="=bol|=bolu|=bole|boli"),  # a blade, not a pain
         *cues("niemil|niegrzeczn|nieuprzejm|nakrzycz|chamsk|opryskliw|arogan|=zlekcewazyl|=zlekcewazyla"),  # rude staff
         *cues("niezgodn|=przestal|=przestala|=przestalo|=przestaly|=przestaja|=przestaje"),
         *cues(
