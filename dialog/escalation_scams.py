@@ -45,7 +45,8 @@ _WEAPON = (
 _ARMED = cues(
     (
         _WEAPON,
-        "=drzwi|drzwiami|=pod =oknem|=pod =oknami|dobija|wywaz|=wlamuj|=grozi|=goni|atakuj"
+        "=drzwi|drzwiami|=pod =oknem|=pod =oknami|dobija|wywaz|=wlamuj|=grozi|=goni|atakuj|=wejsc|wchodzi|wtargn"
+        "|krzycz|wrzeszcz|=z =nozem|=z =siekiera|=z =maczeta|=z =bronia|=z =pistoletem"
         "|napad|=dzga|dzgnal|=macha|wymachuj|=rzuca =sie",
         "=ktos|=facet|mezczyzn|=czlowiek|=pan|sasiad|=obcy|pijan|wlamywacz|bandyt|napastnik|=typ|=gosc|=on|=maz"
         "|=syn|=partner|kobiet|chlopak|=ktos",

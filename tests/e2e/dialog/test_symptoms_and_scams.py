@@ -39,6 +39,8 @@ _SENTENCES = [
     "jakis facet z nozem dobija sie do drzwi",
     "pod moimi drzwiami jest mezczyzna z siekiera",
     "ktos z nozem wyważa mi drzwi",
+    "ktos chce wejsc do mieszkania z nozem",
+    "jakis pijany facet z nozem krzyczy na klatce",
     # scams in progress
     "dzwoni ktoś z banku i chce kod blik",
     "wnuczek dzwoni i chce pieniędzy na kaucję",
@@ -97,6 +99,7 @@ CALM = [
     ("agd", "nóż do chleba przyszedł tępy"),
     ("agd", "czy macie noze do krojenia chleba"),
     ("agd", "czy noz do chleba mozna myc w zmywarce"),
+    ("agd", "chcialbym zamowic noz do miesa dla meza"),
     ("shop", "kurier stoi pod drzwiami z paczka"),
     ("urzad", "jak zalatwic dowod dla babci"),
     ("urzad", "czy moge zaplacic oplate blikiem"),
