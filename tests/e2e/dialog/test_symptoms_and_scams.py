@@ -25,6 +25,7 @@ _SENTENCES = [
     "dziadek ma bol za mostkiem promieniujacy do lewej reki",
     "mama nagle przestala mowic i ma opadniety kacik ust",
     "czy to udar babcia nie moze mowic",
+    "mama jest po zawale i znowu boli ja w klatce",
     # first aid in an emergency
     "co robić przy zawale",
     "jak zatrzymać krwotok",
@@ -89,6 +90,9 @@ CALM = [
     ("shop", "czy ciśnieniomierz mierzy puls"),
     ("klinika", "tata ma zawał serca w wywiadzie, czy może iść na rezonans"),
     ("klinika", "mama jest po udarze, czy lekarz przyjmie ja w domu"),
+    ("klinika", "mama jest po zawale i pyta o rehabilitacje"),
+    ("klinika", "tata przeszedl udar w zeszlym roku, czy moze prowadzic"),
+    ("klinika", "tata po udarze ma bezwladna reke, czy przysluguje rehabilitacja domowa"),
     ("klinika", "ile kosztuje kurs pierwszej pomocy"),
     ("klinika", "czy moge umowic wizyte u kardiologa"),
     ("klinika", "jak sie przygotowac do badania krwi"),
