@@ -27,6 +27,7 @@ from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent_cue
 from dialog.escalation_kinds import accuses_you, asks_how_only, danger_to_life, may_be_an_outage, protects, victim
 from dialog.escalation_meaning import EscalationMeaning
+from dialog.escalation_symptoms import attack_history
 from dialog.escalation_water import water_damage, water_damage_over
 from dialog.kb import KnowledgeBaseSearch
 from dialog.mood import mood, without_insults
@@ -115,8 +116,9 @@ class Understanding:
             return []
         close = self.meaning.closeness(text, getattr(self.kb, "best_similarity", None))
         found = [r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)]
-        if water_damage_over(tokens(text)) or asks_how_only(text):  # a flood that is over, "jak hodować
-            return [r for r in found if r != "urgent"]  # pomidory w piwnicy": near an emergency, none told
+        over = water_damage_over(tokens(text)) or attack_history(tokens(text))  # a flood over, "po zawale"
+        if over or asks_how_only(text):  # "jak hodować pomidory w piwnicy": near an emergency, none told
+            return [r for r in found if r != "urgent"]
         return found
 
     def anger_only(self, text: str, previous: Sequence[str] = ()) -> bool:

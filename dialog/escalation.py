@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from dialog import escalation_words as w
 from dialog.engine_cues import Cue, Token, cues, term, term_positions, tokens
 from dialog.escalation_devices import device_fails
+from dialog.escalation_scams import armed_at_hand, scam_in_progress
 from dialog.escalation_scenes import urgent_scene
+from dialog.escalation_symptoms import acute_symptoms
 from dialog.escalation_water import water_damage
 from dialog.mood import mood
 from dialog.numbers import is_number_word
@@ -54,7 +56,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         ("=pali|=palilo|=palil|=palila|=pala|zapalil|zapalilo|zapalila", "=sie|=se"),
         "pozar!pozarn|=ogien|=ognia|=ogniem|plomien|plomieni|=plonie|splonal|=dym|=dymu|dymi!dymisj",
         "porazen|porazil|iskr|iskz|wybuch|eksplod|eksploz|spalenizn|=swad|=czad|=czadu|=czadem|tlenek wegl"
-        "|tlenku wegl|nieprzytomn|=nie =oddycha|karetk|reanimac|=zawal|=udar"
+        "|tlenku wegl|nieprzytomn|=nie =oddycha|karetk|reanimac"
         "|przegrzal|przegrzewa|zwarci|spalil|stopil|spuchl|spuchniet",
         ("=prad|=pradem|=pradu", "kop|razi|=bije|=bil|=walnal|=walnelo"),
         "zagrozen|zagraza|niebezpieczenstw|=ranny|=ranna|poparz|oparzyl|oparzen|zatrul|zatruci|krwaw",
@@ -138,6 +140,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
         # "niepełny zestaw" is a defect; "niepełnosprawny", "niepełnoletni", "niepełny etat" and "rodzina niepełna"
         # are no goods at all (questions about a certificate, a minor's consent, benefits went to complaints)
         *cues("niepeln!niepelnospr!niepelnolet", unless="=etat|etatu|etacie|wymiar|rodzin"),
+        *cues("=tepy|=tepa|=tepe|=tepych|stepil|stepion", unless="=bol|=bolu|=bole|boli"),  # a blade, not a pain
         *cues("niemil|niegrzeczn|nieuprzejm|nakrzycz|chamsk|opryskliw|arogan|=zlekcewazyl|=zlekcewazyla"),  # rude staff
         *cues("niezgodn|=przestal|=przestala|=przestalo|=przestaly|=przestaja|=przestaje"),
         *cues(
@@ -230,7 +233,15 @@ def declines_human(text: str) -> bool:
 def urgent_cue(text: str) -> bool:
     """An urgent cue in the words themselves (danger, threat, fraud), anger aside."""
     toks = tokens(text)
-    return any(cue.matches(toks) for cue in _CUES["urgent"]) or urgent_scene(toks) or water_damage(toks)
+    return any(cue.matches(toks) for cue in _CUES["urgent"]) or _urgent_told(toks)
+
+
+def _urgent_told(toks: Sequence[Token]) -> bool:
+    """An emergency told by what happens rather than by a danger word: a scene (someone down, choking), water
+    running, signs of a stroke or a heart attack, a scam in progress, someone armed at the door (their own
+    modules tell them from their look-alikes)."""
+    told = urgent_scene(toks) or water_damage(toks) or acute_symptoms(toks)
+    return told or scam_in_progress(toks) or armed_at_hand(toks)
 
 
 def detect_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:
@@ -241,7 +252,7 @@ def detect_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:
     for reason in ("urgent", "complaint", "individual_offer"):
         if any(cue.matches(toks) for cue in _CUES[reason]):
             found.append(reason)
-    if "urgent" not in found and (urgent_scene(toks) or water_damage(toks)):
+    if "urgent" not in found and _urgent_told(toks):
         found.append("urgent")
     if "complaint" not in found and device_fails(toks) and not _COMPLAINT_GUARD.matches(toks):
         found.append("complaint")

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 
 from dialog import escalation_words as w
 from dialog.engine_cues import Token, cues, term, term_positions, tokens
-from dialog.escalation_harm import harmed
+from dialog.escalation_harm import harmed, poisoned
+from dialog.escalation_scams import armed_at_hand, scam_in_progress
 from dialog.escalation_scenes import impostor, unresponsive
+from dialog.escalation_symptoms import acute_symptoms
 
 # Danger to someone's life or health (a subset of the urgent cues): said in a question the KB could answer
 # ("mój syn połknął kartę SIM, co robić?") it stays urgent; theft, fraud or a broken device in a how-to
@@ -59,7 +61,7 @@ def danger_to_life(text: str) -> bool:
     """Words of fire, gas, electric shock, poisoning, swallowing, choking, bleeding, unconsciousness or a
     threat to kill: an emergency however it is worded, never a how-to for the KB."""
     toks = tokens(text)
-    return any(cue.matches(toks) for cue in _LIFE) or unresponsive(toks) or harmed(toks)
+    return any(cue.matches(toks) for cue in _LIFE) or unresponsive(toks) or harmed(toks) or acute_symptoms(toks)
 
 
 # Someone's body is hurt, ill or at risk (a clinic's "ból w klatce piersiowej" too). An emergency's caller
@@ -85,13 +87,15 @@ _THREAT = term(
 
 def threatened(text: str) -> bool:
     """Words of a threat against the caller ("grożą mi śmiercią", "szantażuje mnie"): no KB answer beside 112."""
-    return bool(term_positions(_THREAT, tokens(text)))
+    toks = tokens(text)
+    return bool(term_positions(_THREAT, toks)) or armed_at_hand(toks)
 
 
 def someone_hurt(text: str) -> bool:
     """Words of a body hurt, ill or at risk ("ból w klatce piersiowej", "mama zemdlała"): 112 and a person,
     never a KB's practical answer (how to book a cardiologist) beside them."""
-    return bool(term_positions(_BODY, tokens(text)))
+    toks = tokens(text)
+    return bool(term_positions(_BODY, toks)) or acute_symptoms(toks) or unresponsive(toks) or poisoned(toks)
 
 
 # Someone else took over what is the caller's: their card, number, account or data ("ktoś wyrobił duplikat mojej
@@ -128,7 +132,9 @@ def victim(text: str) -> bool:
     KB's answer is for them only what protects (``protects``). Why: a shop's refund how-to told a victim of an
     OLX fraud asking "jak odzyskać pieniądze?" how to return goods, instead of 112 and a person."""
     toks = tokens(text)
-    return identity_taken(text) or (bool(term_positions(_DEFRAUDED, toks)) and not accuses_you(text))
+    if identity_taken(text) or scam_in_progress(toks):  # "dzwoni ktoś z banku i chce kod blik": not how to pay
+        return True
+    return bool(term_positions(_DEFRAUDED, toks)) and not accuses_you(text)
 
 
 def protects(questions: Sequence[str]) -> bool:

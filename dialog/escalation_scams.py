@@ -1,0 +1,65 @@
+"""A scam in progress told by the one it is being played on, and someone armed at the door: urgent cues of
+``dialog.escalation`` whose words are all everyday ones.
+
+Why apart: "dzwoni ktoś z banku i chce kod blik", "wnuczek dzwoni i chce pieniędzy na kaucję", "policjant
+dzwoni, że mam przelać oszczędności na bezpieczne konto" name no fraud; what makes them one is the scheme
+itself: someone calls or writes, says who they are (a bank, the police, a grandchild, a child on a new number)
+and wants money, a code or an app installed. Any two of the three are everyday ("czy mogę zapłacić blikiem",
+"dzwonił kurier w sprawie paczki", "wnuczek chce kupić prezent"), so all three must be said. A knife or an axe
+is goods in a shop ("nóż do chleba przyszedł tępy"); held by someone at the door it is a threat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dialog.engine_cues import Token, cues
+
+_CONTACT = (
+    "dzwoni|dzwonil|zadzwonil|wydzwania|=kaze|kazal|kazali|namawia|nakazal|=pisze|=pisal|napisal|esemes|=sms"
+    "|=smsa|=przez =telefon|telefonicz|=w =sluchawce"
+)
+# Who a scammer says they are; a son or a daughter only writing from a number the caller does not know.
+_POSING_AS = (
+    "=bank|=banku|bankow|policj|policjant|prokurat|funkcjonariusz|=cba|=abw|wnucz|=wnuk|=wnuka|=wnukiem"
+    "|nowego =numeru|=nowy =numer|obcego =numeru|nieznanego =numeru|nieznany =numer"
+)
+_DEMAND = (
+    "=blik|=blika|=blikiem|kaucj|bezpieczne =konto|bezpiecznego =konta|bezpieczny =rachunek|oszczednosc"
+    "|pieniedz|pieniadz|przelac|przelew|wyplac|gotowk|zainstal|aplikacj|=pin|=kod|=kodu|=dane =karty|=danych =karty"
+    "|=haslo|=hasla|=kurier"
+)
+# Wanted of the caller, not told to them ("dostałem sms z banku o płatności blikiem" is a confirmation).
+_WANTS = (
+    "=chce|=chca|chcial|=prosi|prosil|=kaze|kazal|kazali|potrzebuj|=zada|=zadaja|zadal|=mam|musze|=trzeba|=podac"
+    "|podanie|=przelac|wyplac|zainstal|=oddac|przekaz|pilnie|namawia"
+)
+# A question whether the bank or the police does call so ("czy bank dzwoni po kod blik?"): a wary caller.
+_SCAM = cues((_CONTACT, _POSING_AS, _DEMAND, _WANTS), unless="=czy =bank|=czy =policja|=czy =naprawde|=czy =wy")
+_WEAPON = (
+    "=noz|=nozem|=noza|=nozami|siekier|maczet|=bron|=bronia|pistolet|=pistoletem|=spluwa|=spluwe|=kij|=kijem"
+    "|=palka|=palke|=mlotek|=mlotkiem"
+)
+# Someone armed at the door or a weapon used against someone ("mąż kroi chleb nożem w domu" is neither),
+# not goods said to arrive.
+_ARMED = cues(
+    (
+        _WEAPON,
+        "=drzwi|drzwiami|=pod =oknem|=pod =oknami|dobija|wywaz|=wlamuj|=grozi|=goni|atakuj|=wejsc|wchodzi|wtargn"
+        "|krzycz|wrzeszcz|=z =nozem|=z =siekiera|=z =maczeta|=z =bronia|=z =pistoletem"
+        "|napad|=dzga|dzgnal|=macha|wymachuj|=rzuca =sie",
+        "=ktos|=facet|mezczyzn|=czlowiek|=pan|sasiad|=obcy|pijan|wlamywacz|bandyt|napastnik|=typ|=gosc|=on|=maz"
+        "|=syn|=partner|kobiet|chlopak|=ktos",
+    ),
+    unless="=kupic|zamow|przyszed|przyszl|=tepy|=tepa|=ostry|=ostre|=zestaw|=zestawie|reklamac|paczk|przesylk",
+)
+
+
+def scam_in_progress(toks: Sequence[Token]) -> bool:
+    """Someone posing as a bank, the police or family calls or writes and wants money or a code (docstring)."""
+    return any(c.matches(toks) for c in _SCAM)
+
+
+def armed_at_hand(toks: Sequence[Token]) -> bool:
+    """Someone with a knife, an axe or a gun at the door, in the home, or threatening with it."""
+    return any(c.matches(toks) for c in _ARMED)

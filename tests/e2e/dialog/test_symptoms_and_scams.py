@@ -1,0 +1,116 @@
+"""Stroke or heart-attack signs told by a relative, a first-aid question in an emergency, a threat at the door and
+a scam in progress ("wnuczek dzwoni i chce pieniędzy na kaucję") are emergencies however they are worded; their
+everyday look-alikes (paying by BLIK, a first-aid course's price, a blunt bread knife, a past infarct in a
+clinic's question) stay calm. Sentences written before the rules, through the real engine on the KBs of
+tests/data, in lowercase, without Polish letters and with speech-recognition slips too."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.dialog.emergency_probes import said, urgent
+
+_SENTENCES = [
+    # stroke and heart-attack signs told by a relative
+    "babcia bełkocze i opadł jej kącik ust",
+    "tata ma ból w klatce piersiowej i drętwieje mu ręka",
+    "mama nie może mówić i ma bezwładną rękę",
+    "dziadek nagle belkocze i nie rozumie co sie do niego mowi",
+    "mamie opadla twarz z jednej strony",
+    "tacie zdretwiala polowa ciala i nie moze wstac",
+    "maz mowi niewyraznie i krzywi mu sie twarz co robic",
+    "babcia ma krzywe usta i nie może podnieść ręki",
+    "zona skarzy sie na silny bol w klatce i poci sie",
+    "tata złapał się za serce i mówi że go piecze w mostku",
+    "dziadek ma bol za mostkiem promieniujacy do lewej reki",
+    "mama nagle przestala mowic i ma opadniety kacik ust",
+    "czy to udar babcia nie moze mowic",
+    "mama jest po zawale i znowu boli ja w klatce",
+    # first aid in an emergency
+    "co robić przy zawale",
+    "jak zatrzymać krwotok",
+    "krew leci i nie przestaje",
+    "co robic jak ktos ma zawal serca",
+    "jak pomoc osobie z udarem",
+    "syn sie skaleczyl i krew leje sie strumieniem",
+    "krew nie chce przestac leciec z rany",
+    "jak tamowac krwawienie z nogi",
+    # a threat at the door
+    "ktoś stoi pod drzwiami z nożem",
+    "jakis facet z nozem dobija sie do drzwi",
+    "pod moimi drzwiami jest mezczyzna z siekiera",
+    "ktos z nozem wyważa mi drzwi",
+    "ktos chce wejsc do mieszkania z nozem",
+    "jakis pijany facet z nozem krzyczy na klatce",
+    # scams in progress
+    "dzwoni ktoś z banku i chce kod blik",
+    "wnuczek dzwoni i chce pieniędzy na kaucję",
+    "policjant dzwoni, że mam przelać oszczędności na bezpieczne konto",
+    "ktos dzwoni ze jest z banku i kaze mi zainstalowac aplikacje",
+    "dzwonil wnuczek ze mial wypadek i potrzebuje pieniedzy",
+    "pan z policji kaze mi wyplacic pieniadze i oddac kurierowi",
+    "ktos z banku prosi o podanie kodu blik przez telefon",
+    "corka pisze z nowego numeru ze pilnie potrzebuje przelewu",
+]
+EMERGENCIES = [(kb, text) for text in _SENTENCES for kb in ("shop", "klinika")] + [
+    (kb, text) for text in _SENTENCES[::4] for kb in ("telecom", "agd", "urzad")
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), EMERGENCIES)
+async def test_a_symptom_a_threat_or_a_scam_in_progress_is_urgent(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert urgent(outcome), outcome
+
+
+CALM = [
+    ("shop", "czy mogę zapłacić blikiem"),
+    ("shop", "jak wygenerować kod blik"),
+    ("shop", "kod blik nie przechodzi przy platnosci"),
+    ("shop", "czy moge zaplacic kodem blik przy odbiorze"),
+    ("shop", "ile kosztuje kurs pierwszej pomocy"),
+    ("shop", "czy macie apteczki"),
+    ("shop", "czy apteczka samochodowa jest w zestawie"),
+    ("shop", "nóż do chleba przyszedł tępy"),
+    ("shop", "czy noze kuchenne sa ostre"),
+    ("shop", "zestaw nozy przyszedl bez podstawki"),
+    ("shop", "babcia chce zamówić telefon dla seniora"),
+    ("shop", "czy telefon dla babci ma duze przyciski"),
+    ("shop", "wnuczek chce kupic prezent dla babci"),
+    ("shop", "czy moge oddac pieniadze na konto bankowe"),
+    ("shop", "jak przelac pieniadze na wasze konto"),
+    ("shop", "czy mozna zamowic z dostawa pod drzwi"),
+    ("shop", "kurier zostawil paczke pod drzwiami"),
+    ("shop", "czy kurier zadzwoni przed dostawa"),
+    ("shop", "dzwonil do mnie kurier w sprawie paczki"),
+    ("shop", "czy bank dzwoni do klientow po kod blik"),
+    ("shop", "wnuczek dzwonil ze paczka juz dotarla"),
+    ("shop", "zadzwonil kurier ze bedzie jutro, czy moge zaplacic blikiem"),
+    ("shop", "dostalem sms z banku o platnosci blikiem w waszym sklepie"),
+    ("shop", "czy ciśnieniomierz mierzy puls"),
+    ("klinika", "tata ma zawał serca w wywiadzie, czy może iść na rezonans"),
+    ("klinika", "mama jest po udarze, czy lekarz przyjmie ja w domu"),
+    ("klinika", "mama jest po zawale i pyta o rehabilitacje"),
+    ("klinika", "tata przeszedl udar w zeszlym roku, czy moze prowadzic"),
+    ("klinika", "tata po udarze ma bezwladna reke, czy przysluguje rehabilitacja domowa"),
+    ("klinika", "ile kosztuje kurs pierwszej pomocy"),
+    ("klinika", "czy moge umowic wizyte u kardiologa"),
+    ("klinika", "jak sie przygotowac do badania krwi"),
+    ("klinika", "czy pobranie krwi jest na czczo"),
+    ("telecom", "czy moge zaplacic za abonament blikiem"),
+    ("telecom", "babcia chce zamowic telefon dla seniora"),
+    ("telecom", "dzwonil konsultant z oferta, czy to wy"),
+    ("agd", "nóż do chleba przyszedł tępy"),
+    ("agd", "czy macie noze do krojenia chleba"),
+    ("agd", "czy noz do chleba mozna myc w zmywarce"),
+    ("agd", "chcialbym zamowic noz do miesa dla meza"),
+    ("shop", "kurier stoi pod drzwiami z paczka"),
+    ("urzad", "jak zalatwic dowod dla babci"),
+    ("urzad", "czy moge zaplacic oplate blikiem"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), CALM)
+async def test_an_everyday_look_alike_stays_calm(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert not urgent(outcome), outcome
