@@ -152,3 +152,19 @@ CALM = [
 async def test_an_everyday_look_alike_is_no_emergency(kb: str, text: str) -> None:
     outcome = await said(kb, text)
     assert not urgent(outcome), outcome
+
+
+BESIDE_A_REPORT = [  # a life at risk with a question some KB entry answers (how to report a failure): 112 only
+    ("telecom", "sąsiad leży na klatce i nie odpowiada, jak zgłosić awarię?"),
+    ("water", "sąsiad leży na klatce i nie odpowiada, gdzie zgłosić awarię?"),
+    ("water", "dziecko wypiło płyn do prania, jak zgłosić awarię wody?"),
+    ("telecom", "mama nie oddycha, jak zgłosić awarię internetu?"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), BESIDE_A_REPORT)
+async def test_no_kb_answer_beside_a_life_at_risk(kb: str, text: str) -> None:
+    """Someone who does not respond or was poisoned is someone hurt: the 112 advice and a person, never the KB's
+    how to report a failure read out beside them (the water and telecom KBs' entries were, before)."""
+    outcome = await said(kb, text)
+    assert urgent(outcome) and outcome.transfer is not None and not outcome.transfer.answer, outcome
