@@ -28,6 +28,21 @@ from tests.support.live_chat import live_chat_world
 GUARD_S = 5.0  # a bound (under the clients' 10 s) on waits for what takes milliseconds; never decides the order
 
 
+def counted_notes(monkeypatch: pytest.MonkeyPatch, *modules: Any) -> list[str]:
+    """The outcomes of the history notes written through ``modules``' ``note_in_history`` (one note per
+    outcome is what these tests check), each still written."""
+    notes: list[str] = []
+    original_note = actions.note_in_history
+
+    async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
+        notes.append(outcome)
+        await original_note(deps, tid, agent_id, outcome, note)
+
+    for module in modules:
+        monkeypatch.setattr(module, "note_in_history", counted_note)
+    return notes
+
+
 @pytest.mark.parametrize("leave", ["console logout", "API off duty"])
 async def test_leaving_while_a_wrap_up_is_written_keeps_its_one_outcome(
     redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, leave: str
@@ -87,14 +102,7 @@ async def test_logging_out_past_a_dead_wrap_up_leaves_one_outcome(
     """A wrap-up request that died holds the claim (``WRAP_UP_HOLD_S``); the logout waits ``LEAVE_WAIT_S``
     for it, then goes anyway. It skipped its ``logged_out`` without the claim: a dead request that wrote no
     outcome left the conversation with none. Now ``logged_out`` goes in only where there is no outcome yet."""
-    notes: list[str] = []
-    original_note = actions.note_in_history
-
-    async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
-        notes.append(outcome)
-        await original_note(deps, tid, agent_id, outcome, note)
-
-    monkeypatch.setattr(actions, "note_in_history", counted_note)
+    notes = counted_notes(monkeypatch, actions)
     monkeypatch.setattr(actions, "LEAVE_WAIT_S", 0.2)  # how long it waits is not what this checks
     redis = Redis.from_url(redis_url, decode_responses=True)
     async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
@@ -122,14 +130,7 @@ async def test_going_off_duty_in_wrap_up_closes_it_as_a_logout_does(
     """Off duty (``PUT /v1/agents/{id}/status`` offline, or the console's „Niedostępny”) ended a wrap-up with
     no outcome and no history note: the conversation read as never closed. A logout writes ``logged_out``;
     leaving duty is the same leaving."""
-    notes: list[str] = []
-    original_note = actions.note_in_history
-
-    async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
-        notes.append(outcome)
-        await original_note(deps, tid, agent_id, outcome, note)
-
-    monkeypatch.setattr(actions, "note_in_history", counted_note)
+    notes = counted_notes(monkeypatch, actions)
     async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
         tid = await _chat_in_wrap_up(w)
         if way == "API":
@@ -158,10 +159,9 @@ async def test_a_wrap_up_slower_than_the_logout_s_wait_writes_nothing_after_it(
     leaving request takes the claim over once it has waited, and a wrap-up writes only while it still holds
     its claim: this one is answered 409, saying the conversation was already closed by the logout (the API's
     wrap-up, and the console's form)."""
-    notes: list[str] = []
     read, left = asyncio.Event(), asyncio.Event()
     wrap_up: list[asyncio.Task[Any] | None] = []
-    original_hold, original_get, original_note = TransferStore.hold, AgentRepo.get, actions.note_in_history
+    original_hold, original_get = TransferStore.hold, AgentRepo.get
 
     async def watched_hold(self: TransferStore, key: str, token: str, ttl_s: int) -> bool:
         taken = await original_hold(self, key, token, ttl_s)
@@ -176,13 +176,8 @@ async def test_a_wrap_up_slower_than_the_logout_s_wait_writes_nothing_after_it(
             await asyncio.wait_for(left.wait(), GUARD_S)
         return state
 
-    async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
-        notes.append(outcome)
-        await original_note(deps, tid, agent_id, outcome, note)
-
     monkeypatch.setattr(actions, "LEAVE_WAIT_S", 0.2)  # how long it waits is not what this checks
-    monkeypatch.setattr(api, "note_in_history", counted_note)
-    monkeypatch.setattr(actions, "note_in_history", counted_note)
+    notes = counted_notes(monkeypatch, api, actions)
     async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
         tid = await _chat_in_wrap_up(w)
         monkeypatch.setattr(TransferStore, "hold", watched_hold)
@@ -221,22 +216,16 @@ async def test_a_wrap_up_that_wrote_before_the_logout_took_over_keeps_its_outcom
     """The other side of the take-over: a slow wrap-up that wrote its outcome before the logout took the claim
     over keeps it (the logout adds no ``logged_out``), and is answered 200 with the agent's status now (off
     duty), not the 409 it got after writing (nothing told its caller the outcome was in)."""
-    notes: list[str] = []
     wrote, left = asyncio.Event(), asyncio.Event()
-    original_finish, original_note = AgentRepo.finish_wrap_up, actions.note_in_history
+    original_finish = AgentRepo.finish_wrap_up
 
     async def stalled_finish(self: AgentRepo, agent_id: str) -> bool:
         wrote.set()  # the outcome and its note are written; the leaving request goes now
         await asyncio.wait_for(left.wait(), GUARD_S)
         return await original_finish(self, agent_id)
 
-    async def counted_note(deps: Any, tid: str, agent_id: str, outcome: str, note: str) -> None:
-        notes.append(outcome)
-        await original_note(deps, tid, agent_id, outcome, note)
-
     monkeypatch.setattr(actions, "LEAVE_WAIT_S", 0.2)  # how long it waits is not what this checks
-    monkeypatch.setattr(api, "note_in_history", counted_note)
-    monkeypatch.setattr(actions, "note_in_history", counted_note)
+    notes = counted_notes(monkeypatch, api, actions)
     monkeypatch.setattr(AgentRepo, "finish_wrap_up", stalled_finish)
     async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
         tid = await _chat_in_wrap_up(w)
