@@ -152,3 +152,19 @@ CALM = [
 async def test_an_everyday_look_alike_is_no_emergency(kb: str, text: str) -> None:
     outcome = await said(kb, text)
     assert not urgent(outcome), outcome
+
+
+# A review (2026-12): a life at risk asked together with an errand the KB answers for sure. 112 and a person, never
+# the errand's answer beside them, as for someone hurt (``dialog.escalation_kinds.someone_hurt``).
+LIFE_AND_AN_ERRAND = [
+    ("shop", "dziecko wypiło płyn do naczyń jak zgłosić reklamację"),
+    ("agd", "dziecko wypiło płyn do naczyń jak zgłosić reklamację"),
+    ("telecom", "mama wzięła za dużo tabletek jak zablokować kartę"),
+    ("agd", "sąsiad leży na klatce i nie odpowiada, jak złożyć reklamację"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), LIFE_AND_AN_ERRAND)
+async def test_a_life_at_risk_hears_no_kb_answer_beside_112(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert urgent(outcome) and outcome.transfer is not None and outcome.transfer.answer is None, outcome
