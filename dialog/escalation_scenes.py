@@ -11,6 +11,7 @@ words that matter instead: the thing just before "nie reaguje", the word just af
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from dialog import escalation_words as w
 from dialog.engine_cues import Term, Token, term, term_positions
@@ -21,7 +22,9 @@ _SILENT = term(w.SILENT)
 _PERSONS = term(w.PERSONS)
 _BODY_SCENE = term(w.BODY_SCENE)
 _THINGS = term(w.THINGS)
-_ERRANDS = term("prosb|uwag|mail|wiadomos|=sms|budzik|=rano|szkol|upomnien|wezwan|pism|=list|telefon|rachun|faktur")
+_ERRANDS = term(
+    "prosb|uwag|mail|wiadomos|=sms|budzik|=rano|szkol|upomnien|wezwan|pism|=list|telefon|rachun|faktur|skarg"
+)
 _CHOKING = term(w.CHOKING)
 _COOKING = term(w.COOKING)
 _POSING = term(w.POSING)
@@ -42,18 +45,29 @@ def unresponsive(toks: Sequence[Token]) -> bool:
     leży na ziemi i nie reaguje"). "Nie odpowiada", "bez ruchu" only in a scene of a body: alone they are a
     mailbox, a phone or a grudge ("syn nie odpowiada na maile", "córka nie odzywa się do mnie")."""
     scene = bool(term_positions(_BODY_SCENE, toks))
-    person = bool(term_positions(_PERSONS, toks))
-    for p in term_positions(_NOT_RESPONDING, toks):
+    person = _someone(toks)
+    for p in _not_nobody(_NOT_RESPONDING, toks):
         thing = _near(_THINGS, toks, 0, p)
         if scene and (person or not thing):
             return True
         if person and not _near(_THINGS, toks, p - BEFORE, p) and not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER):
             return True
-    # "nie odpowiada" in a scene with no thing before it is a body ("sąsiatka leży na schodach i nie odpowiada",
-    # a person misheard), "bez ruchu" only of a person named ("wniosek leży bez ruchu"); no errand after either
-    silent = [p for p in term_positions(_SILENT, toks) if not _near(_THINGS, toks, p - BEFORE if person else 0, p)]
+    # "nie odpowiada", "bez ruchu" only of a person named in a scene of a body: without one it is a complaint, a
+    # tree or an air conditioner nobody answers about ("reklamacja leży u was i nikt nie odpowiada", a review)
+    silent = [p for p in _not_nobody(_SILENT, toks) if not _near(_THINGS, toks, p - BEFORE, p)]
     silent = [p for p in silent if not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER)]  # "nie odpowiada na telefon"
-    return scene and any(person or toks[p].form != "bez" for p in silent)
+    return scene and person and bool(silent)
+
+
+def _someone(toks: Sequence[Token]) -> bool:
+    """A person named, not "ktoś z obsługi" (staff, a household: who may ignore a complaint, not lie unconscious)."""
+    staff = {i for i, (t, n) in enumerate(pairwise(toks)) if t.form == "ktos" and n.form in {"z", "ze"}}
+    return any(i not in staff for i in term_positions(_PERSONS, toks))
+
+
+def _not_nobody(compiled: Term, toks: Sequence[Token]) -> list[int]:
+    """Where ``compiled`` starts, not after "nikt" ("nikt nie odpowiada": nobody answers the caller)."""
+    return [i for i in term_positions(compiled, toks) if i == 0 or toks[i - 1].form != "nikt"]
 
 
 def choking(toks: Sequence[Token]) -> bool:

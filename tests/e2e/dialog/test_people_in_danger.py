@@ -168,3 +168,19 @@ LIFE_AND_AN_ERRAND = [
 async def test_a_life_at_risk_hears_no_kb_answer_beside_112(kb: str, text: str) -> None:
     outcome = await said(kb, text)
     assert urgent(outcome) and outcome.transfer is not None and outcome.transfer.answer is None, outcome
+
+
+# A review (2026-12) of the rules above, look-alikes written before reading them; each was no emergency before.
+NOBODY_ANSWERS = [  # a complaint, an invoice or a tree nobody answers about; someone of the staff who ignores one
+    ("agd", "moja reklamacja leży u was od tygodnia i nikt nie odpowiada"),
+    ("shop", "faktura leży w księgowości i nie odpowiadają"),
+    ("urzad", "drzewo leży na ulicy i gmina nie odpowiada"),
+    ("shop", "towar leży na ziemi w magazynie i nikt nie odpowiada"),
+    ("agd", "klimatyzator nie odpowiada i brak świeżego powietrza"),
+    ("shop", "ktoś z obsługi nie reaguje na moje skargi"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), NOBODY_ANSWERS)
+async def test_nobody_answering_is_no_body(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))

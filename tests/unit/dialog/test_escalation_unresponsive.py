@@ -34,6 +34,11 @@ def test_a_body_that_does_not_respond(text: str) -> None:
         "syn nie odpowiada na moje wiadomości",
         "wniosek leży bez ruchu od miesiąca",
         "córka nie odzywa się do mnie od tygodnia",
+        "moja reklamacja leży u was od tygodnia i nikt nie odpowiada",
+        "dokumenty leżą w urzędzie i nikt się nie odzywa",
+        "drzewo leży na ulicy i gmina nie odpowiada",
+        "klimatyzator nie odpowiada i brak świeżego powietrza",
+        "ktoś z obsługi nie reaguje na moje skargi",
     ],
 )
 def test_a_thing_an_errand_or_a_grudge(text: str) -> None:
