@@ -44,17 +44,41 @@ def told(compiled: Term, toks: Sequence[Token]) -> list[int]:
     return [i for i in term_positions(compiled, toks) if i == 0 or toks[i - 1].form != "nie"]
 
 
+# Not a poisoning: a thing that "drinks" a battery or "swallows" a card ("aplikacja wypiła mi baterię", "automat
+# połknął kartę") just before the verb; coffee from a capsule, a supplement, tap water tasting of chlorine.
+_DEVICE = term(
+    "aplikac|=gra|=gry|telefon|smartfon|komork|laptop|tablet|zegarek|ekran|automat|bankomat|samochod|=auto|program"
+)
+_HARMLESS = term("foliow|elektrolit|nawadniaj|=kawe|=kawy|=kawa|ekspres|=kranu")
+# "Kilka godzin temu", "parę minut przed": a time, not how many pills.
+_TIMES = ("godzin", "minut", "dni", "dzien", "tydz", "tygod", "mies", "lat", "razy", "sekund")
+
+
+def _swallowed(toks: Sequence[Token]) -> bool:
+    """Swallowed or drunk by someone: not after "nie", and no device just before the verb."""
+    return any(not term_positions(_DEVICE, toks[max(0, i - 3) : i]) for i in told(_SWALLOWED, toks))
+
+
+def _too_much(toks: Sequence[Token]) -> bool:
+    """Too many pills or someone else's; "kilka", "parę" not of a time ("kilka godzin temu")."""
+    for i in term_positions(_TOO_MUCH, toks):
+        after = toks[i + 1].form if i + 1 < len(toks) else ""
+        if toks[i].form not in {"kilka", "pare"} or not after.startswith(_TIMES):
+            return True
+    return False
+
+
 def poisoned(toks: Sequence[Token]) -> bool:
     """'Dziecko wypiło płyn do prania', 'syn połknął baterię', 'mama wzięła za dużo tabletek': a cleaning
     product, a solvent or a battery swallowed or drunk, or medicine too much, someone else's or a child's. Not
     "ile tabletek do zmywarki na mycie?" (nothing swallowed) nor "wzięłam tabletkę przeciwbólową"."""
-    swallowed = bool(told(_SWALLOWED, toks))
-    if swallowed and term_positions(_POISONS, toks):
+    swallowed = _swallowed(toks)
+    if swallowed and term_positions(_POISONS, toks) and not term_positions(_HARMLESS, toks):
         return True
     if not term_positions(_PILLS, toks):
         return False
     took = swallowed or bool(told(_TOOK, toks))
-    return took and bool(term_positions(_TOO_MUCH, toks) or (swallowed and term_positions(_CHILD, toks)))
+    return took and (_too_much(toks) or (swallowed and bool(term_positions(_CHILD, toks))))
 
 
 # Water, that it moves or stands (not after "nie": "woda nie dochodzi do kontaktów") ...

@@ -184,3 +184,19 @@ NOBODY_ANSWERS = [  # a complaint, an invoice or a tree nobody answers about; so
 @pytest.mark.parametrize(("kb", "text"), NOBODY_ANSWERS)
 async def test_nobody_answering_is_no_body(kb: str, text: str) -> None:
     assert not urgent(await said(kb, text))
+
+
+NOTHING_SWALLOWED = [  # a phone's battery drained, coffee, a supplement, tap water, a dose some time ago
+    ("telecom", "aplikacja wypiła mi baterię w dwie godziny"),
+    ("telecom", "gra zjadła mi całą baterię"),
+    ("agd", "wypiłem kawę z kapsułki i ekspres przecieka"),
+    ("klinika", "wypiłam kwas foliowy rano czy mogę iść na badanie krwi"),
+    ("water", "wypiłem wodę z kranu i czuć chlor czy jest zdatna do picia"),
+    ("klinika", "mama zażyła lek kilka godzin przed zabiegiem czy to problem"),
+    ("klinika", "wziął leki parę minut temu czy może jechać na badanie"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), NOTHING_SWALLOWED)
+async def test_nothing_poisonous_swallowed_is_no_emergency(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))
