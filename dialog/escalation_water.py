@@ -50,6 +50,9 @@ _BUILDINGS = term(
 _NOT_WATER = term(
     "mail|spam|reklam|ofert|papier|wiadomos|telefon|komork|laptop|klawiatur|kaw|herbat|=sok|soki|pism|zgloszen"
     "|dokument|tydzien|tygod|miesiac|miesiec|=rok|=roku|=lat|=lata|zeszl|ubiegl|poprzedn|kiedys|=temu"
+    # a review: a flood that was or is claimed for, an office drowning in paperwork or debts, "zalany" as drunk
+    "|=byl =zalany|=byla =zalana|=bylo =zalane|=byly =zalane|ubezpiecz|odszkodow|wniosk|=dlugach|=dlugi"
+    "|przyszedl|przyszla|pijan|=w =trupa|=w =sztok"
 )
 
 

@@ -200,3 +200,18 @@ NOTHING_SWALLOWED = [  # a phone's battery drained, coffee, a supplement, tap wa
 @pytest.mark.parametrize(("kb", "text"), NOTHING_SWALLOWED)
 async def test_nothing_poisonous_swallowed_is_no_emergency(kb: str, text: str) -> None:
     assert not urgent(await said(kb, text))
+
+
+FLOOD_OVER_OR_A_FIGURE = [  # a flood that was, an insurance claim, an office drowning in paperwork, a drunk boss
+    ("urzad", "urząd był zalany w poniedziałek czy już działa"),
+    ("urzad", "szkoła była zalana wczoraj czy jutro są lekcje"),
+    ("shop", "magazyn był zalany czy moja paczka przyjdzie"),
+    ("water", "zalany garaż a ubezpieczyciel nie chce wypłacić odszkodowania"),
+    ("urzad", "urząd tonie we wnioskach dlatego tak długo czekam"),
+    ("shop", "kierownik przyszedł zalany do biura"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), FLOOD_OVER_OR_A_FIGURE)
+async def test_a_flood_over_or_a_figure_of_speech_is_no_emergency(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))
