@@ -144,6 +144,12 @@ _EXPECTED = term(
     "|elektryk|listonosz|przyjdzie|przyjedzie|przyjechac|wizyt|odpowiedzial|=zeby|=aby|=nad =nami|=nad =mna"
     "|=pod =nami|wyzej"
 )
+# A review: a public place ("ludzie chodzą po korytarzu w urzędzie") is not the caller's; an unknown thing is no
+# stranger ("w domu jest nieznane urządzenie w sieci", "w garażu stoi obcy samochód", "jest słaby zasięg").
+_PUBLIC = term("urzed|urzad|sklep|przychodn|szpital|poczc|poczt|galeri|szkol|biur|dworc|dworz|przystan")
+_A_THING = term(
+    "urzadzen|wifi|=sieci|=siec|samochod|=auto|=aut|zapach|nazwisk|numer|zasieg|sygnal|aplikac|router|dekoder"
+)
 
 
 def intruder(toks: Sequence[Token]) -> bool:
@@ -154,6 +160,8 @@ def intruder(toks: Sequence[Token]) -> bool:
     heard there), "ktoś będzie w domu, żeby odebrać paczkę" nor "ktoś chodzi po mieszkaniu nad nami"."""
     if not term_positions(_MY_PLACE, toks) or term_positions(_EXPECTED, toks):
         return False
+    if term_positions(_PUBLIC, toks) and not term_positions(_MINE, toks):  # "w moim sklepie" is the caller's
+        return False
     someone = bool(term_positions(_SOMEONE, toks))
     stranger = bool(term_positions(_STRANGER, toks))
     if (someone or stranger) and told(_GETS_IN, toks):
@@ -161,6 +169,7 @@ def intruder(toks: Sequence[Token]) -> bool:
     heard = bool(told(_HEARS, toks)) and bool(term_positions(_SOUNDS, toks))
     unknown = someone and not any(t.form == "ktos" and n.form in {"z", "ze"} for t, n in pairwise(toks))
     here = bool(told(_HERE, toks)) and (stranger or (unknown and bool(term_positions(_MINE, toks))))
+    here = here and not term_positions(_A_THING, toks)
     return heard or here
 
 

@@ -215,3 +215,16 @@ FLOOD_OVER_OR_A_FIGURE = [  # a flood that was, an insurance claim, an office dr
 @pytest.mark.parametrize(("kb", "text"), FLOOD_OVER_OR_A_FIGURE)
 async def test_a_flood_over_or_a_figure_of_speech_is_no_emergency(kb: str, text: str) -> None:
     assert not urgent(await said(kb, text))
+
+
+NO_STRANGER_THERE = [  # people in an office, an unknown device or car, someone asked for advice
+    ("urzad", "ludzie chodzą po korytarzu w urzędzie i nikt nie pomaga"),
+    ("telecom", "w domu jest nieznane urządzenie podłączone do mojej sieci wifi"),
+    ("water", "w garażu stoi obcy samochód na moim miejscu"),
+    ("telecom", "w moim pokoju jest słaby zasięg ktoś wie czemu"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), NO_STRANGER_THERE)
+async def test_no_stranger_in_the_callers_place_is_no_emergency(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))

@@ -114,3 +114,17 @@ def test_nobody_gets_in(text: str) -> None:
 )
 def test_a_drained_battery_coffee_or_a_dose_some_time_ago(text: str) -> None:
     assert not poisoned(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ludzie chodzą po korytarzu w urzędzie i nikt nie pomaga",
+        "w domu jest nieznane urządzenie podłączone do mojej sieci wifi",
+        "w garażu stoi obcy samochód na moim miejscu",
+        "w moim pokoju jest słaby zasięg ktoś wie czemu",
+        "w kuchni jest obcy zapach z lodówki",
+    ],
+)
+def test_an_office_a_device_or_a_car_is_no_intruder(text: str) -> None:
+    assert not intruder(tokens(text))
