@@ -111,11 +111,15 @@ def _live(toks: Sequence[Token]) -> bool:
     return False
 
 
+# What a product comes with ("jaki kabel jest w zestawie", a review): "jest w" there is no water reaching it.
+_IN_THE_BOX = term("zestaw|komplec|komplet|opakowani")
+
+
 def water_on_power(toks: Sequence[Token]) -> bool:
     """'Woda dochodzi do kontaktów', 'woda leje się na gniazdko', 'zalało gniazdka': water reaching something
     live, an electric shock waiting to happen. Not "podajcie kontakt do działu wody" nor "jak podłączyć pralkę
     do prądu i wody" (water that goes nowhere), nor "woda nie dochodzi do kontaktów"."""
-    if not _live(toks):
+    if not _live(toks) or term_positions(_IN_THE_BOX, toks):
         return False
     return bool(told(_FLOODED, toks)) or bool(term_positions(_WATER, toks) and told(_REACHES, toks))
 

@@ -228,3 +228,8 @@ NO_STRANGER_THERE = [  # people in an office, an unknown device or car, someone 
 @pytest.mark.parametrize(("kb", "text"), NO_STRANGER_THERE)
 async def test_no_stranger_in_the_callers_place_is_no_emergency(kb: str, text: str) -> None:
     assert not urgent(await said(kb, text))
+
+
+@pytest.mark.parametrize(("kb", "text"), [("agd", "ile wody zużywa pralka i jaki kabel jest w zestawie")])
+async def test_a_cable_in_the_box_is_no_water_on_power(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))
