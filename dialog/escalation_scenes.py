@@ -45,29 +45,36 @@ def unresponsive(toks: Sequence[Token]) -> bool:
     leży na ziemi i nie reaguje"). "Nie odpowiada", "bez ruchu" only in a scene of a body: alone they are a
     mailbox, a phone or a grudge ("syn nie odpowiada na maile", "córka nie odzywa się do mnie")."""
     scene = bool(term_positions(_BODY_SCENE, toks))
-    person = _someone(toks)
-    for p in _not_nobody(_NOT_RESPONDING, toks):
+    person = bool(term_positions(_PERSONS, toks))
+    for p in _not_nobody(_NOT_RESPONDING, toks, person):
         thing = _near(_THINGS, toks, 0, p)
         if scene and (person or not thing):
             return True
-        if person and not _near(_THINGS, toks, p - BEFORE, p) and not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER):
+        if (
+            _someone(toks)
+            and not _near(_THINGS, toks, p - BEFORE, p)
+            and not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER)
+        ):
             return True
-    # "nie odpowiada", "bez ruchu" only of a person named in a scene of a body: without one it is a complaint, a
-    # tree or an air conditioner nobody answers about ("reklamacja leży u was i nikt nie odpowiada", a review)
-    silent = [p for p in _not_nobody(_SILENT, toks) if not _near(_THINGS, toks, p - BEFORE, p)]
+    # "nie odpowiada" in a scene with no thing before it is a body ("leży na schodach i nie odpowiada", a person
+    # misheard), "bez ruchu" only of a person named ("wniosek leży bez ruchu"); no errand after either. Without a
+    # person, not "nikt nie odpowiada" nor "nie odpowiadają" (a review: "reklamacja leży u was i nikt nie odpowiada",
+    # "faktura leży w księgowości i nie odpowiadają": an office, not a body)
+    silent = [p for p in _not_nobody(_SILENT, toks, person) if not _near(_THINGS, toks, p - BEFORE if person else 0, p)]
     silent = [p for p in silent if not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER)]  # "nie odpowiada na telefon"
-    return scene and person and bool(silent)
+    return scene and any(person or (toks[p].form != "bez" and toks[p + 1].form != "odpowiadaja") for p in silent)
 
 
 def _someone(toks: Sequence[Token]) -> bool:
-    """A person named, not "ktoś z obsługi" (staff, a household: who may ignore a complaint, not lie unconscious)."""
+    """A person named, not "ktoś z obsługi" (staff: who may ignore a complaint, not lie unconscious)."""
     staff = {i for i, (t, n) in enumerate(pairwise(toks)) if t.form == "ktos" and n.form in {"z", "ze"}}
     return any(i not in staff for i in term_positions(_PERSONS, toks))
 
 
-def _not_nobody(compiled: Term, toks: Sequence[Token]) -> list[int]:
-    """Where ``compiled`` starts, not after "nikt" ("nikt nie odpowiada": nobody answers the caller)."""
-    return [i for i in term_positions(compiled, toks) if i == 0 or toks[i - 1].form != "nikt"]
+def _not_nobody(compiled: Term, toks: Sequence[Token], person: bool) -> list[int]:
+    """Where ``compiled`` starts; with no person named, not after "nikt" ("nikt nie odpowiada": nobody answers
+    the caller; "tata leży na ulicy i nikt nie reaguje" is still a body)."""
+    return [i for i in term_positions(compiled, toks) if person or i == 0 or toks[i - 1].form != "nikt"]
 
 
 def choking(toks: Sequence[Token]) -> bool:
