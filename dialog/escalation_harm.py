@@ -150,7 +150,9 @@ _EXPECTED = term(
 )
 # A review: a public place ("ludzie chodzą po korytarzu w urzędzie") is not the caller's; an unknown thing is no
 # stranger ("w domu jest nieznane urządzenie w sieci", "w garażu stoi obcy samochód", "jest słaby zasięg").
-_PUBLIC = term("urzed|urzad|sklep|przychodn|szpital|poczc|poczt|galeri|szkol|biur|dworc|dworz|przystan")
+_PUBLIC = term(
+    "=w =urzedzie|=w =sklepie|=w =przychodni|=w =szpitalu|=na =poczcie|=w =szkole|=w =biurze|=w =galerii|=na =dworcu"
+)
 _A_THING = term(
     "urzadzen|wifi|=sieci|=siec|samochod|=auto|=aut|zapach|nazwisk|numer|zasieg|sygnal|aplikac|router|dekoder"
 )

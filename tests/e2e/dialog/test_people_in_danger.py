@@ -233,3 +233,21 @@ async def test_no_stranger_in_the_callers_place_is_no_emergency(kb: str, text: s
 @pytest.mark.parametrize(("kb", "text"), [("agd", "ile wody zużywa pralka i jaki kabel jest w zestawie")])
 async def test_a_cable_in_the_box_is_no_water_on_power(kb: str, text: str) -> None:
     assert not urgent(await said(kb, text))
+
+
+STILL_EMERGENCIES = [  # near the look-alikes above, each urgent at e5e6cd7 and so still
+    ("urzad", "przyszłam do biura a biuro zalane"),
+    ("water", "zalewa garaż czy ubezpieczenie to pokryje"),
+    ("urzad", "woda zalewa szkołę czy dostaniemy odszkodowanie"),
+    ("telecom", "wróciłam ze szkoły i ktoś jest w moim domu"),
+    ("shop", "synek połknął baterię od telefonu"),
+    ("klinika", "dziecko zjadło kilka tabletek babci"),
+    ("agd", "ktoś z mojej rodziny leży i nie odpowiada"),
+    ("telecom", "tata leży na ulicy i nikt nie reaguje"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), STILL_EMERGENCIES)
+async def test_an_emergency_beside_a_look_alike_stays_one(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert urgent(outcome) and outcome.transfer is not None and outcome.transfer.emergency, outcome
