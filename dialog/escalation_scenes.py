@@ -25,6 +25,9 @@ _THINGS = term(w.THINGS)
 _ERRANDS = term(
     "prosb|uwag|mail|wiadomos|=sms|budzik|=rano|szkol|upomnien|wezwan|pism|=list|telefon|rachun|faktur|skarg"
 )
+# Where no scene of a body is told, someone who ignores the caller: a neighbour's nuisance, a complaint unanswered
+# ("sąsiad puszcza głośno muzykę i nie reaguje", "ktoś nie reaguje na moje zgłoszenie", a review).
+_IGNORES = term("muzyk|glosno|halas|imprez|szczeka|parkuj|smieci|remont|wierc|zgloszen|reklamac|wniosk")
 _CHOKING = term(w.CHOKING)
 _COOKING = term(w.COOKING)
 _POSING = term(w.POSING)
@@ -50,11 +53,9 @@ def unresponsive(toks: Sequence[Token]) -> bool:
         thing = _near(_THINGS, toks, 0, p)
         if scene and (person or not thing):
             return True
-        if (
-            _someone(toks)
-            and not _near(_THINGS, toks, p - BEFORE, p)
-            and not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER)
-        ):
+        if term_positions(_IGNORES, toks) or not _someone(toks):
+            continue
+        if not _near(_THINGS, toks, p - BEFORE, p) and not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER):
             return True
     # "nie odpowiada" in a scene with no thing before it is a body ("leży na schodach i nie odpowiada", a person
     # misheard), "bez ruchu" only of a person named ("wniosek leży bez ruchu"); no errand after either. Without a

@@ -251,3 +251,14 @@ STILL_EMERGENCIES = [  # near the look-alikes above, each urgent at e5e6cd7 and 
 async def test_an_emergency_beside_a_look_alike_stays_one(kb: str, text: str) -> None:
     outcome = await said(kb, text)
     assert urgent(outcome) and outcome.transfer is not None and outcome.transfer.emergency, outcome
+
+
+MORE_LOOK_ALIKES = [  # a second round of the review: each no emergency before e5e6cd7
+    ("telecom", "ktoś nie reaguje na moje zgłoszenie"),
+    ("agd", "sąsiad puszcza głośno muzykę i nie reaguje"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), MORE_LOOK_ALIKES)
+async def test_more_look_alikes_are_no_emergency(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))
