@@ -146,8 +146,10 @@ _MY_PLACE = term(
 _EXPECTED = term(
     "paczk|kurier|odebr|odbior|przesyl|naprawi|technik|montaz|monter|instal|serwis|odczyt|inkasent|hydraulik"
     "|elektryk|listonosz|przyjdzie|przyjedzie|przyjechac|wizyt|odpowiedzial|=zeby|=aby|=nad =nami|=nad =mna"
-    "|=pod =nami|wyzej"
+    "|=pod =nami|wyzej|administrac|spoldzielni|zarzadc|sprawdz|licznik|wodomierz|ankiet|podpis|ulotk"
 )
+# Noises of an appliance heard at home ("słyszę hałasy z pralki w łazience", a review): no stranger heard.
+_APPLIANCE = term("pralk|lodowk|zmywark|suszark|piekarnik|kaloryfer|grzejnik|=rury|rurach|pomp|wentylat|router|bojler")
 # A review: a public place ("ludzie chodzą po korytarzu w urzędzie") is not the caller's; an unknown thing is no
 # stranger ("w domu jest nieznane urządzenie w sieci", "w garażu stoi obcy samochód", "jest słaby zasięg").
 _PUBLIC = term(
@@ -172,7 +174,7 @@ def intruder(toks: Sequence[Token]) -> bool:
     stranger = bool(term_positions(_STRANGER, toks))
     if (someone or stranger) and told(_GETS_IN, toks):
         return True
-    heard = bool(told(_HEARS, toks)) and bool(term_positions(_SOUNDS, toks))
+    heard = bool(told(_HEARS, toks)) and bool(term_positions(_SOUNDS, toks)) and not term_positions(_APPLIANCE, toks)
     unknown = someone and not any(t.form == "ktos" and n.form in {"z", "ze"} for t, n in pairwise(toks))
     here = bool(told(_HERE, toks)) and (stranger or (unknown and bool(term_positions(_MINE, toks))))
     here = here and not term_positions(_A_THING, toks)
