@@ -113,6 +113,12 @@ def _live(toks: Sequence[Token]) -> bool:
 
 # What a product comes with ("jaki kabel jest w zestawie", a review): "jest w" there is no water reaching it.
 _IN_THE_BOX = term("zestaw|komplec|komplet|opakowani")
+# Water that stands or runs inside an appliance ("woda stoi w zmywarce", "w pralce stoi woda", a review): where it
+# belongs, a fault to report, not water reaching something live (unless a flood is said: "zalało gniazdko").
+_INSIDE = term(
+    "=w =zmywarce|=w =pralce|=w =czajniku|=w =ekspresie|=w =lodowce|=w =zbiorniku|=w =bojlerze|=w =bebnie"
+    "|=w =suszarce|=w =kabinie|=w =wannie|=w =zlewie|=w =brodziku"
+)
 
 
 def water_on_power(toks: Sequence[Token]) -> bool:
@@ -121,7 +127,9 @@ def water_on_power(toks: Sequence[Token]) -> bool:
     do prądu i wody" (water that goes nowhere), nor "woda nie dochodzi do kontaktów"."""
     if not _live(toks) or term_positions(_IN_THE_BOX, toks):
         return False
-    return bool(told(_FLOODED, toks)) or bool(term_positions(_WATER, toks) and told(_REACHES, toks))
+    if told(_FLOODED, toks):
+        return True
+    return bool(term_positions(_WATER, toks) and told(_REACHES, toks)) and not term_positions(_INSIDE, toks)
 
 
 # Someone in the caller's place: a stranger said, or anyone who got in, prowls or tries to get in.

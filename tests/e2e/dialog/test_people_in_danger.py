@@ -259,6 +259,8 @@ MORE_LOOK_ALIKES = [  # a second round of the review: each no emergency before e
     ("water", "ludzie z administracji chodzą po piwnicach i sprawdzają liczniki"),
     ("agd", "słyszę hałasy z pralki w łazience"),
     ("agd", "słyszę szmery w kuchni jak działa lodówka"),
+    ("agd", "woda stoi w zmywarce a kabel jest cały"),
+    ("agd", "w pralce stoi woda i nie działa przycisk elektryczny"),
 ]
 
 
