@@ -34,7 +34,7 @@ _POISONS = term(
 _PILLS = term("tabletk|tabletek|=lek|=leki|lekow|lekami|pigulk|pastylk|=proszki|proszkow|antydepres|nasenn")
 _TOO_MUCH = term(
     "=za =duzo|=za =wiele|=cale =opakowanie|=calego =opakowania|=cala =paczke|=garsc|=wszystkie|kilkanascie"
-    "|kilkadziesiat|=kilka|=pare|babci|dziadk|=mamy|=taty|cudz|=nie =swoje|=nie =jego|=nie =jej"
+    "|kilkadziesiat|=kilka|=pare|=babci|=dziadka|=dziadkow|=mamy|=taty|cudz|=nie =swoje|=nie =jego|=nie =jej"
 )
 _CHILD = term("dzieck|synek|synk|coreczk|maluch|niemowl|wnuk|wnucz|=roczn|=letni|=letnia|=bobas|=dzieci")
 

@@ -261,6 +261,7 @@ MORE_LOOK_ALIKES = [  # a second round of the review: each no emergency before e
     ("agd", "słyszę szmery w kuchni jak działa lodówka"),
     ("agd", "woda stoi w zmywarce a kabel jest cały"),
     ("agd", "w pralce stoi woda i nie działa przycisk elektryczny"),
+    ("klinika", "babcia wzięła leki dwa razy bo zapomniała"),
 ]
 
 
