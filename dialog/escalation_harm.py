@@ -34,7 +34,7 @@ _POISONS = term(
 _PILLS = term("tabletk|tabletek|=lek|=leki|lekow|lekami|pigulk|pastylk|=proszki|proszkow|antydepres|nasenn")
 _TOO_MUCH = term(
     "=za =duzo|=za =wiele|=cale =opakowanie|=calego =opakowania|=cala =paczke|=garsc|=wszystkie|kilkanascie"
-    "|kilkadziesiat|=kilka|=pare|babci|dziadk|=mamy|=taty|cudz|=nie =swoje|=nie =jego|=nie =jej"
+    "|kilkadziesiat|=kilka|=pare|=babci|=dziadka|=dziadkow|=mamy|=taty|cudz|=nie =swoje|=nie =jego|=nie =jej"
 )
 _CHILD = term("dzieck|synek|synk|coreczk|maluch|niemowl|wnuk|wnucz|=roczn|=letni|=letnia|=bobas|=dzieci")
 
@@ -44,17 +44,41 @@ def told(compiled: Term, toks: Sequence[Token]) -> list[int]:
     return [i for i in term_positions(compiled, toks) if i == 0 or toks[i - 1].form != "nie"]
 
 
+# Not a poisoning: a thing that "drinks" a battery or "swallows" a card ("aplikacja wypiła mi baterię", "automat
+# połknął kartę") just before the verb; coffee from a capsule, a supplement, tap water tasting of chlorine.
+_DEVICE = term(
+    "aplikac|=gra|=gry|telefon|smartfon|komork|laptop|tablet|zegarek|ekran|automat|bankomat|samochod|=auto|program"
+)
+_HARMLESS = term("foliow|elektrolit|nawadniaj|=kawe|=kawy|=kawa|ekspres|=kranu")
+# "Kilka godzin temu", "parę minut przed": a time, not how many pills.
+_TIMES = ("godzin", "minut", "dni", "dzien", "tydz", "tygod", "mies", "lat", "razy", "sekund")
+
+
+def _swallowed(toks: Sequence[Token]) -> bool:
+    """Swallowed or drunk by someone: not after "nie", and no device just before the verb."""
+    return any(not term_positions(_DEVICE, toks[max(0, i - 3) : i]) for i in told(_SWALLOWED, toks))
+
+
+def _too_much(toks: Sequence[Token]) -> bool:
+    """Too many pills or someone else's; "kilka", "parę" not of a time ("kilka godzin temu")."""
+    for i in term_positions(_TOO_MUCH, toks):
+        after = toks[i + 1].form if i + 1 < len(toks) else ""
+        if toks[i].form not in {"kilka", "pare"} or not after.startswith(_TIMES):
+            return True
+    return False
+
+
 def poisoned(toks: Sequence[Token]) -> bool:
     """'Dziecko wypiło płyn do prania', 'syn połknął baterię', 'mama wzięła za dużo tabletek': a cleaning
     product, a solvent or a battery swallowed or drunk, or medicine too much, someone else's or a child's. Not
     "ile tabletek do zmywarki na mycie?" (nothing swallowed) nor "wzięłam tabletkę przeciwbólową"."""
-    swallowed = bool(told(_SWALLOWED, toks))
-    if swallowed and term_positions(_POISONS, toks):
+    swallowed = _swallowed(toks)
+    if swallowed and term_positions(_POISONS, toks) and not term_positions(_HARMLESS, toks):
         return True
     if not term_positions(_PILLS, toks):
         return False
     took = swallowed or bool(told(_TOOK, toks))
-    return took and bool(term_positions(_TOO_MUCH, toks) or (swallowed and term_positions(_CHILD, toks)))
+    return took and (_too_much(toks) or (swallowed and bool(term_positions(_CHILD, toks))))
 
 
 # Water, that it moves or stands (not after "nie": "woda nie dochodzi do kontaktów") ...
@@ -87,13 +111,25 @@ def _live(toks: Sequence[Token]) -> bool:
     return False
 
 
+# What a product comes with ("jaki kabel jest w zestawie", a review): "jest w" there is no water reaching it.
+_IN_THE_BOX = term("zestaw|komplec|komplet|opakowani")
+# Water that stands or runs inside an appliance ("woda stoi w zmywarce", "w pralce stoi woda", a review): where it
+# belongs, a fault to report, not water reaching something live (unless a flood is said: "zalało gniazdko").
+_INSIDE = term(
+    "=w =zmywarce|=w =pralce|=w =czajniku|=w =ekspresie|=w =lodowce|=w =zbiorniku|=w =bojlerze|=w =bebnie"
+    "|=w =suszarce|=w =kabinie|=w =wannie|=w =zlewie|=w =brodziku"
+)
+
+
 def water_on_power(toks: Sequence[Token]) -> bool:
     """'Woda dochodzi do kontaktów', 'woda leje się na gniazdko', 'zalało gniazdka': water reaching something
     live, an electric shock waiting to happen. Not "podajcie kontakt do działu wody" nor "jak podłączyć pralkę
     do prądu i wody" (water that goes nowhere), nor "woda nie dochodzi do kontaktów"."""
-    if not _live(toks):
+    if not _live(toks) or term_positions(_IN_THE_BOX, toks):
         return False
-    return bool(told(_FLOODED, toks)) or bool(term_positions(_WATER, toks) and told(_REACHES, toks))
+    if told(_FLOODED, toks):
+        return True
+    return bool(term_positions(_WATER, toks) and told(_REACHES, toks)) and not term_positions(_INSIDE, toks)
 
 
 # Someone in the caller's place: a stranger said, or anyone who got in, prowls or tries to get in.
@@ -118,7 +154,17 @@ _MY_PLACE = term(
 _EXPECTED = term(
     "paczk|kurier|odebr|odbior|przesyl|naprawi|technik|montaz|monter|instal|serwis|odczyt|inkasent|hydraulik"
     "|elektryk|listonosz|przyjdzie|przyjedzie|przyjechac|wizyt|odpowiedzial|=zeby|=aby|=nad =nami|=nad =mna"
-    "|=pod =nami|wyzej"
+    "|=pod =nami|wyzej|administrac|spoldzielni|zarzadc|sprawdz|licznik|wodomierz|ankiet|podpis|ulotk"
+)
+# Noises of an appliance heard at home ("słyszę hałasy z pralki w łazience", a review): no stranger heard.
+_APPLIANCE = term("pralk|lodowk|zmywark|suszark|piekarnik|kaloryfer|grzejnik|=rury|rurach|pomp|wentylat|router|bojler")
+# A review: a public place ("ludzie chodzą po korytarzu w urzędzie") is not the caller's; an unknown thing is no
+# stranger ("w domu jest nieznane urządzenie w sieci", "w garażu stoi obcy samochód", "jest słaby zasięg").
+_PUBLIC = term(
+    "=w =urzedzie|=w =sklepie|=w =przychodni|=w =szpitalu|=na =poczcie|=w =szkole|=w =biurze|=w =galerii|=na =dworcu"
+)
+_A_THING = term(
+    "urzadzen|wifi|=sieci|=siec|samochod|=auto|=aut|zapach|nazwisk|numer|zasieg|sygnal|aplikac|router|dekoder"
 )
 
 
@@ -130,13 +176,16 @@ def intruder(toks: Sequence[Token]) -> bool:
     heard there), "ktoś będzie w domu, żeby odebrać paczkę" nor "ktoś chodzi po mieszkaniu nad nami"."""
     if not term_positions(_MY_PLACE, toks) or term_positions(_EXPECTED, toks):
         return False
+    if term_positions(_PUBLIC, toks) and not term_positions(_MINE, toks):  # "w moim sklepie" is the caller's
+        return False
     someone = bool(term_positions(_SOMEONE, toks))
     stranger = bool(term_positions(_STRANGER, toks))
     if (someone or stranger) and told(_GETS_IN, toks):
         return True
-    heard = bool(told(_HEARS, toks)) and bool(term_positions(_SOUNDS, toks))
+    heard = bool(told(_HEARS, toks)) and bool(term_positions(_SOUNDS, toks)) and not term_positions(_APPLIANCE, toks)
     unknown = someone and not any(t.form == "ktos" and n.form in {"z", "ze"} for t, n in pairwise(toks))
     here = bool(told(_HERE, toks)) and (stranger or (unknown and bool(term_positions(_MINE, toks))))
+    here = here and not term_positions(_A_THING, toks)
     return heard or here
 
 

@@ -93,9 +93,11 @@ def threatened(text: str) -> bool:
 
 def someone_hurt(text: str) -> bool:
     """Words of a body hurt, ill or at risk ("ból w klatce piersiowej", "mama zemdlała"): 112 and a person,
-    never a KB's practical answer (how to book a cardiologist) beside them."""
+    never a KB's practical answer (how to book a cardiologist) beside them. A poisoning or someone who does not
+    respond too: their words are not ``_BODY``'s ("wypiło płyn", "leży i nie odpowiada"), and a review heard
+    "dziecko wypiło płyn do naczyń, jak zgłosić reklamację?" answered with how to file a complaint beside 112."""
     toks = tokens(text)
-    return bool(term_positions(_BODY, toks)) or acute_symptoms(toks) or unresponsive(toks) or poisoned(toks)
+    return bool(term_positions(_BODY, toks)) or acute_symptoms(toks) or poisoned(toks) or unresponsive(toks)
 
 
 # Someone else took over what is the caller's: their card, number, account or data ("ktoś wyrobił duplikat mojej

@@ -11,6 +11,7 @@ words that matter instead: the thing just before "nie reaguje", the word just af
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from dialog import escalation_words as w
 from dialog.engine_cues import Term, Token, term, term_positions
@@ -21,7 +22,12 @@ _SILENT = term(w.SILENT)
 _PERSONS = term(w.PERSONS)
 _BODY_SCENE = term(w.BODY_SCENE)
 _THINGS = term(w.THINGS)
-_ERRANDS = term("prosb|uwag|mail|wiadomos|=sms|budzik|=rano|szkol|upomnien|wezwan|pism|=list|telefon|rachun|faktur")
+_ERRANDS = term(
+    "prosb|uwag|mail|wiadomos|=sms|budzik|=rano|szkol|upomnien|wezwan|pism|=list|telefon|rachun|faktur|skarg"
+)
+# Where no scene of a body is told, someone who ignores the caller: a neighbour's nuisance, a complaint unanswered
+# ("sąsiad puszcza głośno muzykę i nie reaguje", "ktoś nie reaguje na moje zgłoszenie", a review).
+_IGNORES = term("muzyk|glosno|halas|imprez|szczeka|parkuj|smieci|remont|wierc|zgloszen|reklamac|wniosk")
 _CHOKING = term(w.CHOKING)
 _COOKING = term(w.COOKING)
 _POSING = term(w.POSING)
@@ -43,17 +49,33 @@ def unresponsive(toks: Sequence[Token]) -> bool:
     mailbox, a phone or a grudge ("syn nie odpowiada na maile", "córka nie odzywa się do mnie")."""
     scene = bool(term_positions(_BODY_SCENE, toks))
     person = bool(term_positions(_PERSONS, toks))
-    for p in term_positions(_NOT_RESPONDING, toks):
+    for p in _not_nobody(_NOT_RESPONDING, toks, person):
         thing = _near(_THINGS, toks, 0, p)
         if scene and (person or not thing):
             return True
-        if person and not _near(_THINGS, toks, p - BEFORE, p) and not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER):
+        if term_positions(_IGNORES, toks) or not _someone(toks):
+            continue
+        if not _near(_THINGS, toks, p - BEFORE, p) and not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER):
             return True
-    # "nie odpowiada" in a scene with no thing before it is a body ("sąsiatka leży na schodach i nie odpowiada",
-    # a person misheard), "bez ruchu" only of a person named ("wniosek leży bez ruchu"); no errand after either
-    silent = [p for p in term_positions(_SILENT, toks) if not _near(_THINGS, toks, p - BEFORE if person else 0, p)]
+    # "nie odpowiada" in a scene with no thing before it is a body ("leży na schodach i nie odpowiada", a person
+    # misheard), "bez ruchu" only of a person named ("wniosek leży bez ruchu"); no errand after either. Without a
+    # person, not "nikt nie odpowiada" nor "nie odpowiadają" (a review: "reklamacja leży u was i nikt nie odpowiada",
+    # "faktura leży w księgowości i nie odpowiadają": an office, not a body)
+    silent = [p for p in _not_nobody(_SILENT, toks, person) if not _near(_THINGS, toks, p - BEFORE if person else 0, p)]
     silent = [p for p in silent if not _near(_ERRANDS, toks, p + 1, p + 1 + AFTER)]  # "nie odpowiada na telefon"
-    return scene and any(person or toks[p].form != "bez" for p in silent)
+    return scene and any(person or (toks[p].form != "bez" and toks[p + 1].form != "odpowiadaja") for p in silent)
+
+
+def _someone(toks: Sequence[Token]) -> bool:
+    """A person named, not "ktoś z obsługi" (staff: who may ignore a complaint, not lie unconscious)."""
+    staff = {i for i, (t, n) in enumerate(pairwise(toks)) if t.form == "ktos" and n.form in {"z", "ze"}}
+    return any(i not in staff for i in term_positions(_PERSONS, toks))
+
+
+def _not_nobody(compiled: Term, toks: Sequence[Token], person: bool) -> list[int]:
+    """Where ``compiled`` starts; with no person named, not after "nikt" ("nikt nie odpowiada": nobody answers
+    the caller; "tata leży na ulicy i nikt nie reaguje" is still a body)."""
+    return [i for i in term_positions(compiled, toks) if person or i == 0 or toks[i - 1].form != "nikt"]
 
 
 def choking(toks: Sequence[Token]) -> bool:

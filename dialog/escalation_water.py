@@ -50,14 +50,20 @@ _BUILDINGS = term(
 _NOT_WATER = term(
     "mail|spam|reklam|ofert|papier|wiadomos|telefon|komork|laptop|klawiatur|kaw|herbat|=sok|soki|pism|zgloszen"
     "|dokument|tydzien|tygod|miesiac|miesiec|=rok|=roku|=lat|=lata|zeszl|ubiegl|poprzedn|kiedys|=temu"
+    # a review: an office drowning in paperwork or debts, "zalany" as drunk
+    "|wniosk|=dlugach|=dlugi|=przyszedl =zalany|=przyszla =zalana|pijan|=w =trupa|=w =sztok"
 )
+# A flood that was or is claimed for ("urząd był zalany", "zalany garaż a ubezpieczyciel nie płaci"), unless one
+# floods now too ("zalewa garaż, czy ubezpieczenie to pokryje?").
+_CLAIMED = term("=byl =zalany|=byla =zalana|=bylo =zalane|=byly =zalane|ubezpiecz|odszkodow")
+_NOW = term("zalew!zalewow|=tonie")
 
 
 def building_flooded(toks: Sequence[Token]) -> bool:
     """'Zalało urząd', 'woda zalewa garaż': a flood told of a named building or room (above)."""
-    return (
-        bool(told(_FLOODED, toks)) and bool(term_positions(_BUILDINGS, toks)) and not term_positions(_NOT_WATER, toks)
-    )
+    if not told(_FLOODED, toks) or not term_positions(_BUILDINGS, toks) or term_positions(_NOT_WATER, toks):
+        return False
+    return not term_positions(_CLAIMED, toks) or bool(told(_NOW, toks))
 
 
 # What carries water in a building or a street (not a tap, not "rurka" of a fridge: lemma "rura" only).

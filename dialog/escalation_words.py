@@ -77,5 +77,7 @@ THINGS = (
     "|router|telewizor|drukark|program|system|stron|=konto|konta|przycisk|klawiatur|modem|sprzet|urzadzen"
     "|licznik|winda|brama|zamek|kolejk|paczk|przesylk|zamowien|serwer|internet|=siec|sieci|portal|platform|infolini"
     "|centrala|=czat|chat|=bot|skrzynk|formularz|wniosek|wniosk|podanie|podania"
+    # a review: "drzewo leży na ulicy i gmina nie odpowiada", "klimatyzator nie odpowiada i brak powietrza"
+    "|reklamac|faktur|drzew|=gmina|gminy|klimatyz|towar|zgloszen|dokument|ofert|skarg|administrac|spoldzielni"
 )
 VEHICLE = "samochod|=auto|=aut|kierowc|rower|pasach|=pasy|ulic|jezdni|tramwaj|autobus|motocykl|skuter|hulajnog|przejsci"

@@ -168,3 +168,119 @@ async def test_no_kb_answer_beside_a_life_at_risk(kb: str, text: str) -> None:
     how to report a failure read out beside them (the water and telecom KBs' entries were, before)."""
     outcome = await said(kb, text)
     assert urgent(outcome) and outcome.transfer is not None and not outcome.transfer.answer, outcome
+
+
+# A review (2026-12): a life at risk asked together with an errand the KB answers for sure. 112 and a person, never
+# the errand's answer beside them, as for someone hurt (``dialog.escalation_kinds.someone_hurt``).
+LIFE_AND_AN_ERRAND = [
+    ("shop", "dziecko wypiło płyn do naczyń jak zgłosić reklamację"),
+    ("agd", "dziecko wypiło płyn do naczyń jak zgłosić reklamację"),
+    ("telecom", "mama wzięła za dużo tabletek jak zablokować kartę"),
+    ("agd", "sąsiad leży na klatce i nie odpowiada, jak złożyć reklamację"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), LIFE_AND_AN_ERRAND)
+async def test_a_life_at_risk_hears_no_kb_answer_beside_112(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert urgent(outcome) and outcome.transfer is not None and outcome.transfer.answer is None, outcome
+
+
+# A review (2026-12) of the rules above, look-alikes written before reading them; each was no emergency before.
+NOBODY_ANSWERS = [  # a complaint, an invoice or a tree nobody answers about; someone of the staff who ignores one
+    ("agd", "moja reklamacja leży u was od tygodnia i nikt nie odpowiada"),
+    ("shop", "faktura leży w księgowości i nie odpowiadają"),
+    ("urzad", "drzewo leży na ulicy i gmina nie odpowiada"),
+    ("shop", "towar leży na ziemi w magazynie i nikt nie odpowiada"),
+    ("agd", "klimatyzator nie odpowiada i brak świeżego powietrza"),
+    ("shop", "ktoś z obsługi nie reaguje na moje skargi"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), NOBODY_ANSWERS)
+async def test_nobody_answering_is_no_body(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))
+
+
+NOTHING_SWALLOWED = [  # a phone's battery drained, coffee, a supplement, tap water, a dose some time ago
+    ("telecom", "aplikacja wypiła mi baterię w dwie godziny"),
+    ("telecom", "gra zjadła mi całą baterię"),
+    ("agd", "wypiłem kawę z kapsułki i ekspres przecieka"),
+    ("klinika", "wypiłam kwas foliowy rano czy mogę iść na badanie krwi"),
+    ("water", "wypiłem wodę z kranu i czuć chlor czy jest zdatna do picia"),
+    ("klinika", "mama zażyła lek kilka godzin przed zabiegiem czy to problem"),
+    ("klinika", "wziął leki parę minut temu czy może jechać na badanie"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), NOTHING_SWALLOWED)
+async def test_nothing_poisonous_swallowed_is_no_emergency(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))
+
+
+FLOOD_OVER_OR_A_FIGURE = [  # a flood that was, an insurance claim, an office drowning in paperwork, a drunk boss
+    ("urzad", "urząd był zalany w poniedziałek czy już działa"),
+    ("urzad", "szkoła była zalana wczoraj czy jutro są lekcje"),
+    ("shop", "magazyn był zalany czy moja paczka przyjdzie"),
+    ("water", "zalany garaż a ubezpieczyciel nie chce wypłacić odszkodowania"),
+    ("urzad", "urząd tonie we wnioskach dlatego tak długo czekam"),
+    ("shop", "kierownik przyszedł zalany do biura"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), FLOOD_OVER_OR_A_FIGURE)
+async def test_a_flood_over_or_a_figure_of_speech_is_no_emergency(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))
+
+
+NO_STRANGER_THERE = [  # people in an office, an unknown device or car, someone asked for advice
+    ("urzad", "ludzie chodzą po korytarzu w urzędzie i nikt nie pomaga"),
+    ("telecom", "w domu jest nieznane urządzenie podłączone do mojej sieci wifi"),
+    ("water", "w garażu stoi obcy samochód na moim miejscu"),
+    ("telecom", "w moim pokoju jest słaby zasięg ktoś wie czemu"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), NO_STRANGER_THERE)
+async def test_no_stranger_in_the_callers_place_is_no_emergency(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))
+
+
+@pytest.mark.parametrize(("kb", "text"), [("agd", "ile wody zużywa pralka i jaki kabel jest w zestawie")])
+async def test_a_cable_in_the_box_is_no_water_on_power(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))
+
+
+STILL_EMERGENCIES = [  # near the look-alikes above, each urgent at e5e6cd7 and so still
+    ("urzad", "przyszłam do biura a biuro zalane"),
+    ("water", "zalewa garaż czy ubezpieczenie to pokryje"),
+    ("urzad", "woda zalewa szkołę czy dostaniemy odszkodowanie"),
+    ("telecom", "wróciłam ze szkoły i ktoś jest w moim domu"),
+    ("shop", "synek połknął baterię od telefonu"),
+    ("klinika", "dziecko zjadło kilka tabletek babci"),
+    ("agd", "ktoś z mojej rodziny leży i nie odpowiada"),
+    ("telecom", "tata leży na ulicy i nikt nie reaguje"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), STILL_EMERGENCIES)
+async def test_an_emergency_beside_a_look_alike_stays_one(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert urgent(outcome) and outcome.transfer is not None and outcome.transfer.emergency, outcome
+
+
+MORE_LOOK_ALIKES = [  # a second round of the review: each no emergency before e5e6cd7
+    ("telecom", "ktoś nie reaguje na moje zgłoszenie"),
+    ("agd", "sąsiad puszcza głośno muzykę i nie reaguje"),
+    ("water", "ludzie z administracji chodzą po piwnicach i sprawdzają liczniki"),
+    ("agd", "słyszę hałasy z pralki w łazience"),
+    ("agd", "słyszę szmery w kuchni jak działa lodówka"),
+    ("agd", "woda stoi w zmywarce a kabel jest cały"),
+    ("agd", "w pralce stoi woda i nie działa przycisk elektryczny"),
+    ("klinika", "babcia wzięła leki dwa razy bo zapomniała"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), MORE_LOOK_ALIKES)
+async def test_more_look_alikes_are_no_emergency(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))

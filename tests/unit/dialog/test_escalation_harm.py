@@ -19,6 +19,9 @@ from dialog.escalation_harm import intruder, poisoned, water_on_power
         "dziecko zjadło tabletki babci",
         "dziecko zjadło tabletkę do zmywarki",
         "maz wypil rozpuszczalnik",
+        "dziecko połknęło baterię od zegarka",
+        "syn wypił chlor",
+        "mama wzięła kilka tabletek nasennych",
     ],
 )
 def test_swallowed_poison_or_too_many_pills(text: str) -> None:
@@ -94,4 +97,34 @@ def test_a_stranger_in_the_callers_place(text: str) -> None:
     ],
 )
 def test_nobody_gets_in(text: str) -> None:
+    assert not intruder(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "aplikacja wypiła mi baterię w dwie godziny",
+        "gra zjadła mi całą baterię",
+        "wypiłem kawę z kapsułki i ekspres przecieka",
+        "wypiłam kwas foliowy rano",
+        "wypiłem wodę z kranu i czuć chlor",
+        "mama zażyła lek kilka godzin przed zabiegiem",
+        "wziął leki parę minut temu",
+    ],
+)
+def test_a_drained_battery_coffee_or_a_dose_some_time_ago(text: str) -> None:
+    assert not poisoned(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ludzie chodzą po korytarzu w urzędzie i nikt nie pomaga",
+        "w domu jest nieznane urządzenie podłączone do mojej sieci wifi",
+        "w garażu stoi obcy samochód na moim miejscu",
+        "w moim pokoju jest słaby zasięg ktoś wie czemu",
+        "w kuchni jest obcy zapach z lodówki",
+    ],
+)
+def test_an_office_a_device_or_a_car_is_no_intruder(text: str) -> None:
     assert not intruder(tokens(text))

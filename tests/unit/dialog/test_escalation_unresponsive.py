@@ -19,6 +19,10 @@ from dialog.escalation_scenes import unresponsive
         "kolega zasłabł i leży bez ruchu",
         "mama nie daje się dobudzić",
         "ktos lezy pod drzwiami urzedu i nie odpowiada",
+        "ktoś z mojej rodziny leży i nie odpowiada",
+        "tata leży na ulicy i nikt nie reaguje",
+        "ktoś leży na chodniku i nikt nie reaguje",
+        "pan leży na schodach i nie odpowiada",
     ],
 )
 def test_a_body_that_does_not_respond(text: str) -> None:
@@ -34,6 +38,13 @@ def test_a_body_that_does_not_respond(text: str) -> None:
         "syn nie odpowiada na moje wiadomości",
         "wniosek leży bez ruchu od miesiąca",
         "córka nie odzywa się do mnie od tygodnia",
+        "moja reklamacja leży u was od tygodnia i nikt nie odpowiada",
+        "dokumenty leżą w urzędzie i nikt się nie odzywa",
+        "faktura leży w księgowości i nie odpowiadają",
+        "towar leży na ziemi w magazynie i nikt nie odpowiada",
+        "drzewo leży na ulicy i gmina nie odpowiada",
+        "klimatyzator nie odpowiada i brak świeżego powietrza",
+        "ktoś z obsługi nie reaguje na moje skargi",
     ],
 )
 def test_a_thing_an_errand_or_a_grudge(text: str) -> None:
