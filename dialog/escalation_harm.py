@@ -50,6 +50,14 @@ _DEVICE = term(
     "aplikac|=gra|=gry|telefon|smartfon|komork|laptop|tablet|zegarek|ekran|automat|bankomat|samochod|=auto|program"
 )
 _HARMLESS = term("foliow|elektrolit|nawadniaj|=kawe|=kawy|=kawa|ekspres|=kranu")
+# A poison named outright ("wybielacz", "płyn do prania"): a coffee mug or the coffee machine's descaler beside it
+# does not make it harmless ("syn wypił wybielacz z kubka do kawy"); only the words a drink shares with a poison
+# ("kapsułka", "kwas", "chlor", "płyn") give way to ``_HARMLESS``.
+_NAMED_POISON = term(
+    "chemi|detergent|wybielacz|domestos|=kret|=kreta|=kretem|odkamieniacz|odtluszczacz|rozpuszczalnik|rozcienczalnik"
+    "|benzyn|denaturat|amoniak|=lug|=lugu|trutk|trucizn|pestycyd|nawoz|srodek =czyszcz|srodka =czyszcz|magnes|rtec"
+    "|glikol|=plyn =do|=plynu =do|kapsulk =do =prania|kapsulke =do =prania|=olej =napedow|=nafta|=nafte"
+)
 # "Kilka godzin temu", "parę minut przed": a time, not how many pills.
 _TIMES = ("godzin", "minut", "dni", "dzien", "tydz", "tygod", "mies", "lat", "razy", "sekund")
 
@@ -73,7 +81,8 @@ def poisoned(toks: Sequence[Token]) -> bool:
     product, a solvent or a battery swallowed or drunk, or medicine too much, someone else's or a child's. Not
     "ile tabletek do zmywarki na mycie?" (nothing swallowed) nor "wzięłam tabletkę przeciwbólową"."""
     swallowed = _swallowed(toks)
-    if swallowed and term_positions(_POISONS, toks) and not term_positions(_HARMLESS, toks):
+    harmless = term_positions(_HARMLESS, toks) and not term_positions(_NAMED_POISON, toks)
+    if swallowed and term_positions(_POISONS, toks) and not harmless:
         return True
     if not term_positions(_PILLS, toks):
         return False

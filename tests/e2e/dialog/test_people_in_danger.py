@@ -46,6 +46,8 @@ POISONED = [  # cleaning products, pills, a battery swallowed or drunk
     ("klinika", "mama wzięła za dużo tabletek nasennych"),
     ("agd", "dziecko zjadło tabletkę do zmywarki"),
     ("telecom", "syn zjadł baterię z pilota, co robić?"),
+    ("shop", "syn wypił wybielacz z kubka do kawy"),  # a poison named: the coffee beside it is no harmless drink
+    ("agd", "córka napiła się odkamieniacza do ekspresu do kawy"),
 ]
 WATER_ON_POWER = [  # water reaching sockets, fuses, an extension cord
     ("water", "co robić, woda dochodzi do kontaktów"),
