@@ -19,6 +19,14 @@ _HISTORY = (
     "wywiad|przebyt|=po =zawale|=po =zawalu|=po =udarze|=po =udarze|=lat =temu|rehabilit|kiedys"
     "|=miesiac =temu|=rok =temu|profilakty|=ryzyko|ryzyka|=przeszedl|=przeszla"
 )
+# Words of a history that need the illness named beside them: "mama przeszła na emeryturę", "kiedyś" alone tell
+# nothing of an illness, so they must not cancel the signs that follow.
+_HISTORY_IF_NAMED = term("=lat =temu|kiedys|=miesiac =temu|=rok =temu|=przeszedl|=przeszla")
+# Signs told as new now, whatever history precedes them: "miała kiedyś udar, a teraz znowu opadła jej ręka".
+_NOW = term(
+    "teraz|=dzis|dzisiaj|znowu|=znow|ponownie|nagle|nagly|=nagla|znienacka|=przed =chwila|=od =rana|=od =godziny"
+    "|=od =godzin|wlasnie|=w =tej =chwili|=przed =momentem"
+)
 _FACE = "=kacik|kacika|kaciki|=twarz|twarzy|=usta|=ust|ustach|=powieka|powieki|policzek|=buzia|=buzi"
 _LIMB = "=reka|=reki|=reke|=ramie|=noga|=nogi|=noge|=cialo|=ciala|polow|=dlon|palce|=bok"
 _ATTACK = "zawal!zawalil!zawalon!zawalic!zawala|=udar|=udaru|=udarze|=udarem|=udarowi"
@@ -26,23 +34,23 @@ _SPEECH = (
     "=nie =moze =mowic|=nie =potrafi =mowic|przestal =mowic|przestala =mowic|mowi niewyrazn|mowic niewyrazn"
     "|=nie =moze =nic =powiedziec|=nie =moze =wymowic|=nie =rozumie =co"
 )
-# Face, arm and speech signs may be what a stroke left ("tata po udarze ma bezwładną rękę"): not beside a history.
+# Face, arm and speech signs may be what a stroke left ("tata po udarze ma bezwładną rękę"): not beside a history
+# unless told as new now (``_told_as_past``).
 _SIGNS = cues(
     "belkocz|belkot",
     ("opadl|opadniet|opada|opadaj|krzyw|wykrzyw|=obwisl|obwisla|obwisle|zwiotczal", _FACE),
     ("bezwladn|zdretwial|dretwie|dretwiej|zdretwiej|=nie =czuje|=nie =moze =podniesc|=nie =podniesie", _LIMB),
-    # "co robić przy zawale", "czy to udar": an attack named in any case ("zawalił termin", "wiertarka udarowa"
-    # are not)
-    _ATTACK,
-    unless=_HISTORY,
 )
+# "co robić przy zawale", "czy to udar": an attack named in any case ("zawalił termin", "wiertarka udarowa" are
+# not); named beside a history it is that history ("po zawale, a teraz chce na rower"), even with "teraz".
+_NAMED = cues(_ATTACK, unless=_HISTORY)
 # Chest pain is never a history: "mama jest po zawale i znowu boli ją w klatce" is an emergency now.
 _CHEST = cues(
-    ("=bol|=bole|bolu|boli|piecze|pieczen|ucisk|gniecie|sciska|kluje", "klatce|klatki|mostk"),
+    ("=bol|=bole|bolu|boli|piecze|pieczen|ucisk|gniecie|sciska|kluje", "klatce|klatki|klatka|mostk|piersiach"),
     "=zlapal =sie =za =serce|=zlapala =sie =za =serce|=trzyma =sie =za =serce",
 )
 # Lost speech alone may be a figure ("nie mogę mówić, jestem w pracy"): with a sudden onset or another sign.
-_SPEECH_NOW = cues((_SPEECH, "nagle|nagly|=nagla|znienacka|=udar|belkocz|" + _FACE + "|" + _LIMB), unless=_HISTORY)
+_SPEECH_NOW = cues((_SPEECH, "nagle|nagly|=nagla|znienacka|=udar|belkocz|" + _FACE + "|" + _LIMB))
 # Blood that flows and does not stop ("krew leci i nie przestaje", "krew leje się strumieniem"), or a
 # haemorrhage; not a blood test ("badanie krwi", "pobranie krwi").
 _BLEEDING = cues(
@@ -52,13 +60,25 @@ _BLEEDING = cues(
 )
 
 
-def acute_symptoms(toks: Sequence[Token]) -> bool:
-    """Signs of a stroke or a heart attack now, or bleeding that does not stop (module docstring)."""
-    return any(c.matches(toks) for c in (*_SIGNS, *_CHEST, *_SPEECH_NOW, *_BLEEDING))
-
-
 _HISTORY_TERM = term(_HISTORY)
 _ATTACK_TERM = term(_ATTACK)
+
+
+def _told_as_past(toks: Sequence[Token]) -> bool:
+    """Signs that a past illness may have left ("tata po udarze ma bezwładną rękę"): a history is told and
+    nothing marks the signs as new now. Why the marks: the guard once cancelled "babcia miała kiedyś udar,
+    a teraz znowu nie może mówić", an acute stroke told beside a past one."""
+    if term_positions(_NOW, toks) or not term_positions(_HISTORY_TERM, toks):
+        return False
+    weak_only = all(i in term_positions(_HISTORY_IF_NAMED, toks) for i in term_positions(_HISTORY_TERM, toks))
+    return not weak_only or bool(term_positions(_ATTACK_TERM, toks))
+
+
+def acute_symptoms(toks: Sequence[Token]) -> bool:
+    """Signs of a stroke or a heart attack now, or bleeding that does not stop (module docstring)."""
+    if any(c.matches(toks) for c in (*_CHEST, *_BLEEDING, *_NAMED)):
+        return True
+    return any(c.matches(toks) for c in (*_SIGNS, *_SPEECH_NOW)) and not _told_as_past(toks)
 
 
 def attack_history(toks: Sequence[Token]) -> bool:

@@ -114,3 +114,22 @@ CALM = [
 async def test_an_everyday_look_alike_stays_calm(kb: str, text: str) -> None:
     outcome = await said(kb, text)
     assert not urgent(outcome), outcome
+
+
+# A past illness told beside signs that are new now: the history must not cancel the signs (the guard on
+# "kiedyś", "po udarze", "przeszła" cancelled all four below, urgent before it).
+PAST_AND_NOW = [
+    "babcia miala kiedys udar a teraz znowu nie moze mowic i opadla jej reka",
+    "tata po udarze w zeszlym roku a teraz znow ma krzywa twarz",
+    "ojciec po zawale a teraz znowu go gniecie w piersiach",
+    "mama miala kiedys zawal a dzis znowu ja boli klatka piersiowa",
+    "mama przeszla na emeryture a dzis opadl jej kacik ust",
+    "dziadek przeszedl zawal w zeszlym roku i dzisiaj nagle belkocze",
+]
+
+
+@pytest.mark.parametrize("kb", ["shop", "klinika", "telecom"])
+@pytest.mark.parametrize("text", PAST_AND_NOW)
+async def test_signs_now_beside_a_past_illness_stay_urgent(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert urgent(outcome), outcome
