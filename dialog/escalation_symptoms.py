@@ -64,6 +64,17 @@ _HISTORY_TERM = term(_HISTORY)
 _ATTACK_TERM = term(_ATTACK)
 
 
+# Feeling ill now, in words no sign cue takes ("tata po zawale i teraz bardzo źle się czuje", "kręci jej się w
+# głowie", "nie poznaje nas"): beside a history the attack named is one now, as it was before the history guard;
+# not pain alone ("mama po zawale, boli ją kolano"), which the chest cues take where it matters.
+_ILL = (
+    "=zle =sie =czuje|=zle =sie =poczul|=zle =sie =poczula|=slabo =mu|=slabo =jej|=slabo =mi|slabnie|zaslabl"
+    "|=kreci|zawrot|=jest =dziwna|=jest =dziwny|=nie =poznaje|=nie =kontaktuje|splatan|=poci|=spocon|=blady|=blada"
+    "|=siny|=sina|sinieje|dusi|duszn|=tchu|=oddechu|przytomn|mdle|zemdl|omdl|wymiot|promieniuj"
+)
+_ILL_NAMED = cues((_ATTACK, _ILL))
+
+
 def _told_as_past(toks: Sequence[Token]) -> bool:
     """Signs that a past illness may have left ("tata po udarze ma bezwładną rękę"): a history is told and
     nothing marks the signs as new now. Why the marks: the guard once cancelled "babcia miała kiedyś udar,
@@ -76,7 +87,7 @@ def _told_as_past(toks: Sequence[Token]) -> bool:
 
 def acute_symptoms(toks: Sequence[Token]) -> bool:
     """Signs of a stroke or a heart attack now, or bleeding that does not stop (module docstring)."""
-    if any(c.matches(toks) for c in (*_CHEST, *_BLEEDING, *_NAMED)):
+    if any(c.matches(toks) for c in (*_CHEST, *_BLEEDING, *_NAMED, *_ILL_NAMED)):
         return True
     return any(c.matches(toks) for c in (*_SIGNS, *_SPEECH_NOW)) and not _told_as_past(toks)
 

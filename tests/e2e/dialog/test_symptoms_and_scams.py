@@ -133,3 +133,19 @@ PAST_AND_NOW = [
 async def test_signs_now_beside_a_past_illness_stay_urgent(kb: str, text: str) -> None:
     outcome = await said(kb, text)
     assert urgent(outcome), outcome
+
+
+# Feeling ill now beside a past stroke or infarct, in words no sign cue takes: the history guard took the urgent
+# meaning away from these (urgent before it).
+UNWELL_AFTER_AN_ATTACK = [
+    "tata po zawale i teraz bardzo zle sie czuje",
+    "mama miala kiedys udar i znowu jest dziwna nie poznaje nas",
+    "mama po zawale i ma bardzo wysokie cisnienie i kreci jej sie w glowie",
+]
+
+
+@pytest.mark.parametrize("kb", ["shop", "klinika", "telecom"])
+@pytest.mark.parametrize("text", UNWELL_AFTER_AN_ATTACK)
+async def test_feeling_ill_now_after_a_past_attack_stays_urgent(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert urgent(outcome), outcome
