@@ -27,6 +27,13 @@ _NOW = term(
     "teraz|=dzis|dzisiaj|znowu|=znow|ponownie|nagle|nagly|=nagla|znienacka|=przed =chwila|=od =rana|=od =godziny"
     "|=od =godzin|wlasnie|=w =tej =chwili|=przed =momentem"
 )
+# Signs of something lasting or harmless, not an attack: a hand numb from the mouse, often or for years, a baby's
+# babble ("dziecko bełkocze pierwsze słowa"). Told as sudden ("nagle") they count again. Not the night, a
+# child or a computer alone: "w nocy tata zaczął bełkotać" is a stroke found in the morning.
+_EVERYDAY = term(
+    "=od =myszki|=od =komputera|=od =pisania|=czesto|czasami|=od =dawna|=od =lat|kregoslup|ciesn|nadgarst"
+    "|pierwsze =slowa|gaworz|niemowl|bobas"
+)
 _FACE = "=kacik|kacika|kaciki|=twarz|twarzy|=usta|=ust|ustach|=powieka|powieki|policzek|=buzia|=buzi"
 _LIMB = "=reka|=reki|=reke|=ramie|=noga|=nogi|=noge|=cialo|=ciala|polow|=dlon|palce|=bok"
 _ATTACK = "zawal!zawalil!zawalon!zawalic!zawala|=udar|=udaru|=udarze|=udarem|=udarowi"
@@ -48,6 +55,7 @@ _NAMED = cues(_ATTACK, unless=_HISTORY)
 _CHEST = cues(
     ("=bol|=bole|bolu|boli|piecze|pieczen|ucisk|gniecie|sciska|kluje", "klatce|klatki|klatka|mostk|piersiach"),
     "=zlapal =sie =za =serce|=zlapala =sie =za =serce|=trzyma =sie =za =serce",
+    unless="karmi|laktac|sutk|biust|stanik|mastolog|mammogr",  # a nursing mother's breast, not the heart
 )
 # Lost speech alone may be a figure ("nie mogę mówić, jestem w pracy"): with a sudden onset or another sign.
 _SPEECH_NOW = cues((_SPEECH, "nagle|nagly|=nagla|znienacka|=udar|belkocz|" + _FACE + "|" + _LIMB))
@@ -76,10 +84,14 @@ _ILL_NAMED = cues((_ATTACK, _ILL))
 
 
 def _told_as_past(toks: Sequence[Token]) -> bool:
-    """Signs that a past illness may have left ("tata po udarze ma bezwładną rękę"): a history is told and
-    nothing marks the signs as new now. Why the marks: the guard once cancelled "babcia miała kiedyś udar,
+    """Signs that a past illness may have left ("tata po udarze ma bezwładną rękę") or that are everyday
+    (``_EVERYDAY``), nothing marking them as new now. Why the marks: the guard once cancelled "babcia miała kiedyś udar,
     a teraz znowu nie może mówić", an acute stroke told beside a past one."""
-    if term_positions(_NOW, toks) or not term_positions(_HISTORY_TERM, toks):
+    if term_positions(_NOW, toks):
+        return False
+    if term_positions(_EVERYDAY, toks):
+        return True
+    if not term_positions(_HISTORY_TERM, toks):
         return False
     weak_only = all(i in term_positions(_HISTORY_IF_NAMED, toks) for i in term_positions(_HISTORY_TERM, toks))
     return not weak_only or bool(term_positions(_ATTACK_TERM, toks))

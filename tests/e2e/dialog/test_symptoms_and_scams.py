@@ -149,3 +149,19 @@ UNWELL_AFTER_AN_ATTACK = [
 async def test_feeling_ill_now_after_a_past_attack_stays_urgent(kb: str, text: str) -> None:
     outcome = await said(kb, text)
     assert urgent(outcome), outcome
+
+
+# A sign's words in an everyday setting: a baby's first words, a hand numb from the mouse, a nursing mother's
+# breast; a stick in a game under the window. Calm before the sign and weapon cues, urgent after them.
+EVERYDAY_SIGNS = [
+    "dziecko belkocze pierwsze slowa czy to normalne",
+    "drętwieje mi reka od myszki czy jest ortopeda",
+    "pieczenie w piersiach przy karmieniu czy jest polozna",
+]
+
+
+@pytest.mark.parametrize("kb", ["shop", "klinika", "telecom"])
+@pytest.mark.parametrize("text", EVERYDAY_SIGNS)
+async def test_a_signs_words_in_an_everyday_setting_stay_calm(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert not urgent(outcome), outcome
