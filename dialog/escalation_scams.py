@@ -51,7 +51,8 @@ _ARMED = cues(
         "=ktos|=facet|mezczyzn|=czlowiek|=pan|sasiad|=obcy|pijan|wlamywacz|bandyt|napastnik|=typ|=gosc|=on|=maz"
         "|=syn|=partner|kobiet|chlopak|=ktos",
     ),
-    unless="=kupic|zamow|przyszed|przyszl|=tepy|=tepa|=ostry|=ostre|=zestaw|=zestawie|reklamac|paczk|przesylk",
+    unless="=kupic|zamow|przyszed|przyszl|=tepy|=tepa|=ostry|=ostre|=zestaw|=zestawie|reklamac|paczk|przesylk"
+    "|=gra|=graja|=gral|=grali|pilk|hokej|golf",  # a stick in a game under the window
 )
 
 

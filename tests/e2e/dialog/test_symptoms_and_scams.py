@@ -157,6 +157,7 @@ EVERYDAY_SIGNS = [
     "dziecko belkocze pierwsze slowa czy to normalne",
     "drętwieje mi reka od myszki czy jest ortopeda",
     "pieczenie w piersiach przy karmieniu czy jest polozna",
+    "syn gra w pilke kijem pod oknem",
 ]
 
 
