@@ -19,9 +19,12 @@ _HISTORY = (
     "wywiad|przebyt|=po =zawale|=po =zawalu|=po =udarze|=po =udarze|=lat =temu|rehabilit|kiedys"
     "|=miesiac =temu|=rok =temu|profilakty|=ryzyko|ryzyka|=przeszedl|=przeszla"
 )
-# Words of a history that need the illness named beside them: "mama przeszła na emeryturę", "kiedyś" alone tell
-# nothing of an illness, so they must not cancel the signs that follow.
-_HISTORY_IF_NAMED = term("=lat =temu|kiedys|=miesiac =temu|=rok =temu|=przeszedl|=przeszla")
+# What a past stroke left, asked about: "nadal", "od tego czasu", a rehabilitation, a speech therapist, a benefit.
+# Signs told beside a history without these are signs now ("tata po zawale ma krzywą twarz i bełkocze").
+_LASTING = term(
+    "nadal|wciaz|=od =tego =czasu|=od =tamtej|pozostal|=zostal =mu|=zostala =jej|=zostalo|rehabilit|logoped"
+    "|fizjoterap|przysluguj|refundac|orzeczen|turnus|sanatori|zasilek|=renta|=renty"
+)
 # Signs told as new now, whatever history precedes them: "miała kiedyś udar, a teraz znowu opadła jej ręka".
 _NOW = term(
     "teraz|=dzis|dzisiaj|znowu|=znow|ponownie|nagle|nagly|=nagla|znienacka|=przed =chwila|=od =rana|=od =godziny"
@@ -41,8 +44,8 @@ _SPEECH = (
     "=nie =moze =mowic|=nie =potrafi =mowic|przestal =mowic|przestala =mowic|mowi niewyrazn|mowic niewyrazn"
     "|=nie =moze =nic =powiedziec|=nie =moze =wymowic|=nie =rozumie =co"
 )
-# Face, arm and speech signs may be what a stroke left ("tata po udarze ma bezwładną rękę"): not beside a history
-# unless told as new now (``_told_as_past``).
+# Face, arm and speech signs may be what a stroke left ("tata po udarze ma bezwładną rękę, czy przysługuje
+# rehabilitacja"): not when told as lasting (``_told_as_past``).
 _SIGNS = cues(
     "belkocz|belkot",
     ("opadl|opadniet|opada|opadaj|krzyw|wykrzyw|=obwisl|obwisla|obwisle|zwiotczal", _FACE),
@@ -84,17 +87,13 @@ _ILL_NAMED = cues((_ATTACK, _ILL))
 
 
 def _told_as_past(toks: Sequence[Token]) -> bool:
-    """Signs that a past illness may have left ("tata po udarze ma bezwładną rękę") or that are everyday
-    (``_EVERYDAY``), nothing marking them as new now. Why the marks: the guard once cancelled "babcia miała kiedyś udar,
-    a teraz znowu nie może mówić", an acute stroke told beside a past one."""
+    """Signs a past illness left, asked about as lasting ("tata po udarze ma bezwładną rękę, czy przysługuje
+    rehabilitacja"), or everyday ones (``_EVERYDAY``), nothing marking them as new now. Why not any history:
+    the guard once cancelled "babcia miała kiedyś udar, a teraz znowu nie może mówić" and "tata po zawale ma
+    krzywą twarz i bełkocze", acute strokes told beside a past one."""
     if term_positions(_NOW, toks):
         return False
-    if term_positions(_EVERYDAY, toks):
-        return True
-    if not term_positions(_HISTORY_TERM, toks):
-        return False
-    weak_only = all(i in term_positions(_HISTORY_IF_NAMED, toks) for i in term_positions(_HISTORY_TERM, toks))
-    return not weak_only or bool(term_positions(_ATTACK_TERM, toks))
+    return bool(term_positions(_EVERYDAY, toks) or term_positions(_LASTING, toks))
 
 
 def acute_symptoms(toks: Sequence[Token]) -> bool:

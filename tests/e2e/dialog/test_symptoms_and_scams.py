@@ -93,6 +93,8 @@ CALM = [
     ("klinika", "mama jest po zawale i pyta o rehabilitacje"),
     ("klinika", "tata przeszedl udar w zeszlym roku, czy moze prowadzic"),
     ("klinika", "tata po udarze ma bezwladna reke, czy przysluguje rehabilitacja domowa"),
+    ("klinika", "mama po udarze nadal nie moze mowic, czy jest logopeda"),
+    ("klinika", "mama przeszla udar dwa lata temu i od tego czasu ma krzywa twarz, czy jest refundacja"),
     ("klinika", "ile kosztuje kurs pierwszej pomocy"),
     ("klinika", "czy moge umowic wizyte u kardiologa"),
     ("klinika", "jak sie przygotowac do badania krwi"),
@@ -125,6 +127,12 @@ PAST_AND_NOW = [
     "mama miala kiedys zawal a dzis znowu ja boli klatka piersiowa",
     "mama przeszla na emeryture a dzis opadl jej kacik ust",
     "dziadek przeszedl zawal w zeszlym roku i dzisiaj nagle belkocze",
+    # no word of "now" at all: the signs are told in the present, the history beside them
+    "tata po zawale ma krzywa twarz i belkocze",
+    "mama po udarze zaczela belkotac",
+    "dziadek po udarze od kilku minut nie moze mowic",
+    "ojciec w wywiadzie zawal, belkocze i ma krzywe usta co robic",
+    "mama kiedys miala udar i ma opadniety kacik ust i belkocze",
 ]
 
 
