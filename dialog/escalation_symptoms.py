@@ -35,8 +35,16 @@ _NOW = term(
 # child or a computer alone: "w nocy tata zaczął bełkotać" is a stroke found in the morning.
 _EVERYDAY = term(
     "=od =myszki|=od =komputera|=od =pisania|=czesto|czasami|=od =dawna|=od =lat|kregoslup|ciesn|nadgarst"
-    "|pierwsze =slowa|gaworz|niemowl|bobas"
+    "|pierwsze =slowa|gaworz|niemowl|bobas|zmeczeni|siedzeni|=od =stania|kolejce|kolejk|botoks|botox|estetyczn"
+    "|hialuron"
 )
+# A face that is goods or a picture ("lalka ma krzywe usta", "telewizor pokazuje krzywo twarze"): a complaint.
+_PICTURED = (
+    "lalk|maskotk|zabawk|telewizor|ekran|monitor|=obraz|obrazek|zdjeci|=foto|portret|=lustro|manekin|figurk|rzezb"
+    "|nadruk|naklejk|reklamac"
+)
+# Someone on the line or a program that stops talking or understanding: the service, not a stroke.
+_SERVICE = "konsultant|infolini|=bot|=bota|=botem|automat|aplikacj|program|=system|rozlacz|sluchawk"
 _FACE = "=kacik|kacika|kaciki|=twarz|twarzy|=usta|=ust|ustach|=powieka|powieki|policzek|=buzia|=buzi"
 _LIMB = "=reka|=reki|=reke|=ramie|=noga|=nogi|=noge|=cialo|=ciala|polow|=dlon|palce|=bok"
 _ATTACK = "zawal!zawalil!zawalon!zawalic!zawala|=udar|=udaru|=udarze|=udarem|=udarowi"
@@ -48,9 +56,8 @@ _SPEECH = (
 # rehabilitacja"): not when told as lasting (``_told_as_past``).
 _SIGNS = cues(
     "belkocz|belkot",
-    ("opadl|opadniet|opada|opadaj|krzyw|wykrzyw|=obwisl|obwisla|obwisle|zwiotczal", _FACE),
     ("bezwladn|zdretwial|dretwie|dretwiej|zdretwiej|=nie =czuje|=nie =moze =podniesc|=nie =podniesie", _LIMB),
-)
+) + cues(("opadl|opadniet|opada|opadaj|krzyw|wykrzyw|=obwisl|obwisla|obwisle|zwiotczal", _FACE), unless=_PICTURED)
 # "co robić przy zawale", "czy to udar": an attack named in any case ("zawalił termin", "wiertarka udarowa" are
 # not); named beside a history it is that history ("po zawale, a teraz chce na rower"), even with "teraz".
 _NAMED = cues(_ATTACK, unless=_HISTORY)
@@ -61,7 +68,7 @@ _CHEST = cues(
     unless="karmi|laktac|sutk|biust|stanik|mastolog|mammogr",  # a nursing mother's breast, not the heart
 )
 # Lost speech alone may be a figure ("nie mogę mówić, jestem w pracy"): with a sudden onset or another sign.
-_SPEECH_NOW = cues((_SPEECH, "nagle|nagly|=nagla|znienacka|=udar|belkocz|" + _FACE + "|" + _LIMB))
+_SPEECH_NOW = cues((_SPEECH, "nagle|nagly|=nagla|znienacka|=udar|belkocz|" + _FACE + "|" + _LIMB), unless=_SERVICE)
 # Blood that flows and does not stop ("krew leci i nie przestaje", "krew leje się strumieniem"), or a
 # haemorrhage; not a blood test ("badanie krwi", "pobranie krwi").
 _BLEEDING = cues(

@@ -174,3 +174,23 @@ EVERYDAY_SIGNS = [
 async def test_a_signs_words_in_an_everyday_setting_stay_calm(kb: str, text: str) -> None:
     outcome = await said(kb, text)
     assert not urgent(outcome), outcome
+
+
+# Complaints about the service and the goods in a sign's words: a consultant who stops talking, a doll's
+# crooked mouth, legs numb from the queue. A complaint or a calm question before the sign cues, urgent after.
+COMPLAINTS_IN_A_SIGNS_WORDS = [
+    "konsultant nie rozumie co mowie i nagle sie rozlaczyl",
+    "pani z infolinii nagle przestala mowic i cisza",
+    "lalka ma krzywe usta reklamacja",
+    "telewizor pokazuje krzywo twarze",
+    "nie czuje nog ze zmeczenia po tej kolejce",
+    "zdretwiala mi noga od siedzenia w kolejce",
+    "opadla mi powieka po botoksie",
+]
+
+
+@pytest.mark.parametrize("kb", ["shop", "klinika", "telecom"])
+@pytest.mark.parametrize("text", COMPLAINTS_IN_A_SIGNS_WORDS)
+async def test_a_complaint_in_a_signs_words_is_no_emergency(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert not urgent(outcome), outcome
