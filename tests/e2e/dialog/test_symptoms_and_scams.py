@@ -109,6 +109,9 @@ CALM = [
     ("shop", "kurier stoi pod drzwiami z paczka"),
     ("urzad", "jak zalatwic dowod dla babci"),
     ("urzad", "czy moge zaplacic oplate blikiem"),
+    # the caller writes ("piszę do was"; "pisze" without Polish letters): no one writing to them
+    ("shop", "pisze do was bo wnuczek chce zalozyc konto i potrzebuje pieniedzy na abonament"),
+    ("telecom", "pisze do was bo wnuczek chce zalozyc konto i potrzebuje pieniedzy na abonament"),
 ]
 
 
