@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dialog.engine_cues import Token, cues
+from dialog.engine_cues import Token, cues, term, term_positions
 
 _CONTACT = (
     "dzwoni|dzwonil|zadzwonil|wydzwania|=kaze|kazal|kazali|namawia|nakazal|=pisze|=pisal|napisal|esemes|=sms"
@@ -51,13 +51,21 @@ _ARMED = cues(
         "=ktos|=facet|mezczyzn|=czlowiek|=pan|sasiad|=obcy|pijan|wlamywacz|bandyt|napastnik|=typ|=gosc|=on|=maz"
         "|=syn|=partner|kobiet|chlopak|=ktos",
     ),
-    unless="=kupic|zamow|przyszed|przyszl|=tepy|=tepa|=ostry|=ostre|=zestaw|=zestawie|reklamac|paczk|przesylk",
+    unless="=kupic|zamow|przyszed|przyszl|=tepy|=tepa|=ostry|=ostre|=zestaw|=zestawie|reklamac|paczk|przesylk"
+    "|=gra|=graja|=gral|=grali|pilk|hokej|golf",  # a stick in a game under the window
 )
+
+
+_CONTACT_TERM = term(_CONTACT)
+# The caller writing to us ("piszę do was", folded to "pisze" like "he writes"): no contact by someone else.
+_CALLER_WRITES = term("=pisze =do =was|=pisze =do =wasz|=pisze =do =panstwa|=pisze =w =sprawie|=pisze =z =pytaniem")
 
 
 def scam_in_progress(toks: Sequence[Token]) -> bool:
     """Someone posing as a bank, the police or family calls or writes and wants money or a code (docstring)."""
-    return any(c.matches(toks) for c in _SCAM)
+    if not any(c.matches(toks) for c in _SCAM):
+        return False
+    return not set(term_positions(_CONTACT_TERM, toks)) <= set(term_positions(_CALLER_WRITES, toks))
 
 
 def armed_at_hand(toks: Sequence[Token]) -> bool:

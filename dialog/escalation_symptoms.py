@@ -19,6 +19,32 @@ _HISTORY = (
     "wywiad|przebyt|=po =zawale|=po =zawalu|=po =udarze|=po =udarze|=lat =temu|rehabilit|kiedys"
     "|=miesiac =temu|=rok =temu|profilakty|=ryzyko|ryzyka|=przeszedl|=przeszla"
 )
+# What a past stroke left, asked about: "nadal", "od tego czasu", a rehabilitation, a speech therapist, a benefit.
+# Signs told beside a history without these are signs now ("tata po zawale ma krzywą twarz i bełkocze").
+_LASTING = term(
+    "nadal|wciaz|=od =tego =czasu|=od =tamtej|pozostal|=zostal =mu|=zostala =jej|=zostalo|rehabilit|logoped"
+    "|fizjoterap|przysluguj|refundac|orzeczen|turnus|sanatori|zasilek|=renta|=renty"
+)
+# Signs told as new now, whatever history precedes them: "miała kiedyś udar, a teraz znowu opadła jej ręka".
+_NOW = term(
+    "teraz|=dzis|dzisiaj|znowu|=znow|ponownie|nagle|nagly|=nagla|znienacka|=przed =chwila|=od =rana|=od =godziny"
+    "|=od =godzin|wlasnie|=w =tej =chwili|=przed =momentem"
+)
+# Signs of something lasting or harmless, not an attack: a hand numb from the mouse, often or for years, a baby's
+# babble ("dziecko bełkocze pierwsze słowa"). Told as sudden ("nagle") they count again. Not the night, a
+# child or a computer alone: "w nocy tata zaczął bełkotać" is a stroke found in the morning.
+_EVERYDAY = term(
+    "=od =myszki|=od =komputera|=od =pisania|=czesto|czasami|=od =dawna|=od =lat|kregoslup|ciesn|nadgarst"
+    "|pierwsze =slowa|gaworz|niemowl|bobas|zmeczeni|siedzeni|=od =stania|kolejce|kolejk|botoks|botox|estetyczn"
+    "|hialuron"
+)
+# A face that is goods or a picture ("lalka ma krzywe usta", "telewizor pokazuje krzywo twarze"): a complaint.
+_PICTURED = (
+    "lalk|maskotk|zabawk|telewizor|ekran|monitor|=obraz|obrazek|zdjeci|=foto|portret|=lustro|manekin|figurk|rzezb"
+    "|nadruk|naklejk|reklamac"
+)
+# Someone on the line or a program that stops talking or understanding: the service, not a stroke.
+_SERVICE = "konsultant|infolini|=bot|=bota|=botem|automat|aplikacj|program|=system|rozlacz|sluchawk"
 _FACE = "=kacik|kacika|kaciki|=twarz|twarzy|=usta|=ust|ustach|=powieka|powieki|policzek|=buzia|=buzi"
 _LIMB = "=reka|=reki|=reke|=ramie|=noga|=nogi|=noge|=cialo|=ciala|polow|=dlon|palce|=bok"
 _ATTACK = "zawal!zawalil!zawalon!zawalic!zawala|=udar|=udaru|=udarze|=udarem|=udarowi"
@@ -26,23 +52,23 @@ _SPEECH = (
     "=nie =moze =mowic|=nie =potrafi =mowic|przestal =mowic|przestala =mowic|mowi niewyrazn|mowic niewyrazn"
     "|=nie =moze =nic =powiedziec|=nie =moze =wymowic|=nie =rozumie =co"
 )
-# Face, arm and speech signs may be what a stroke left ("tata po udarze ma bezwładną rękę"): not beside a history.
+# Face, arm and speech signs may be what a stroke left ("tata po udarze ma bezwładną rękę, czy przysługuje
+# rehabilitacja"): not when told as lasting (``_told_as_past``).
 _SIGNS = cues(
     "belkocz|belkot",
-    ("opadl|opadniet|opada|opadaj|krzyw|wykrzyw|=obwisl|obwisla|obwisle|zwiotczal", _FACE),
     ("bezwladn|zdretwial|dretwie|dretwiej|zdretwiej|=nie =czuje|=nie =moze =podniesc|=nie =podniesie", _LIMB),
-    # "co robić przy zawale", "czy to udar": an attack named in any case ("zawalił termin", "wiertarka udarowa"
-    # are not)
-    _ATTACK,
-    unless=_HISTORY,
-)
+) + cues(("opadl|opadniet|opada|opadaj|krzyw|wykrzyw|=obwisl|obwisla|obwisle|zwiotczal", _FACE), unless=_PICTURED)
+# "co robić przy zawale", "czy to udar": an attack named in any case ("zawalił termin", "wiertarka udarowa" are
+# not); named beside a history it is that history ("po zawale, a teraz chce na rower"), even with "teraz".
+_NAMED = cues(_ATTACK, unless=_HISTORY)
 # Chest pain is never a history: "mama jest po zawale i znowu boli ją w klatce" is an emergency now.
 _CHEST = cues(
-    ("=bol|=bole|bolu|boli|piecze|pieczen|ucisk|gniecie|sciska|kluje", "klatce|klatki|mostk"),
+    ("=bol|=bole|bolu|boli|piecze|pieczen|ucisk|gniecie|sciska|kluje", "klatce|klatki|klatka|mostk|piersiach"),
     "=zlapal =sie =za =serce|=zlapala =sie =za =serce|=trzyma =sie =za =serce",
+    unless="karmi|laktac|sutk|biust|stanik|mastolog|mammogr",  # a nursing mother's breast, not the heart
 )
 # Lost speech alone may be a figure ("nie mogę mówić, jestem w pracy"): with a sudden onset or another sign.
-_SPEECH_NOW = cues((_SPEECH, "nagle|nagly|=nagla|znienacka|=udar|belkocz|" + _FACE + "|" + _LIMB), unless=_HISTORY)
+_SPEECH_NOW = cues((_SPEECH, "nagle|nagly|=nagla|znienacka|=udar|belkocz|" + _FACE + "|" + _LIMB), unless=_SERVICE)
 # Blood that flows and does not stop ("krew leci i nie przestaje", "krew leje się strumieniem"), or a
 # haemorrhage; not a blood test ("badanie krwi", "pobranie krwi").
 _BLEEDING = cues(
@@ -52,13 +78,36 @@ _BLEEDING = cues(
 )
 
 
-def acute_symptoms(toks: Sequence[Token]) -> bool:
-    """Signs of a stroke or a heart attack now, or bleeding that does not stop (module docstring)."""
-    return any(c.matches(toks) for c in (*_SIGNS, *_CHEST, *_SPEECH_NOW, *_BLEEDING))
-
-
 _HISTORY_TERM = term(_HISTORY)
 _ATTACK_TERM = term(_ATTACK)
+
+
+# Feeling ill now, in words no sign cue takes ("tata po zawale i teraz bardzo źle się czuje", "kręci jej się w
+# głowie", "nie poznaje nas"): beside a history the attack named is one now, as it was before the history guard;
+# not pain alone ("mama po zawale, boli ją kolano"), which the chest cues take where it matters.
+_ILL = (
+    "=zle =sie =czuje|=zle =sie =poczul|=zle =sie =poczula|=slabo =mu|=slabo =jej|=slabo =mi|slabnie|zaslabl"
+    "|=kreci|zawrot|=jest =dziwna|=jest =dziwny|=nie =poznaje|=nie =kontaktuje|splatan|=poci|=spocon|=blady|=blada"
+    "|=siny|=sina|sinieje|dusi|duszn|=tchu|=oddechu|przytomn|mdle|zemdl|omdl|wymiot|promieniuj"
+)
+_ILL_NAMED = cues((_ATTACK, _ILL))
+
+
+def _told_as_past(toks: Sequence[Token]) -> bool:
+    """Signs a past illness left, asked about as lasting ("tata po udarze ma bezwładną rękę, czy przysługuje
+    rehabilitacja"), or everyday ones (``_EVERYDAY``), nothing marking them as new now. Why not any history:
+    the guard once cancelled "babcia miała kiedyś udar, a teraz znowu nie może mówić" and "tata po zawale ma
+    krzywą twarz i bełkocze", acute strokes told beside a past one."""
+    if term_positions(_NOW, toks):
+        return False
+    return bool(term_positions(_EVERYDAY, toks) or term_positions(_LASTING, toks))
+
+
+def acute_symptoms(toks: Sequence[Token]) -> bool:
+    """Signs of a stroke or a heart attack now, or bleeding that does not stop (module docstring)."""
+    if any(c.matches(toks) for c in (*_CHEST, *_BLEEDING, *_NAMED, *_ILL_NAMED)):
+        return True
+    return any(c.matches(toks) for c in (*_SIGNS, *_SPEECH_NOW)) and not _told_as_past(toks)
 
 
 def attack_history(toks: Sequence[Token]) -> bool:

@@ -93,6 +93,8 @@ CALM = [
     ("klinika", "mama jest po zawale i pyta o rehabilitacje"),
     ("klinika", "tata przeszedl udar w zeszlym roku, czy moze prowadzic"),
     ("klinika", "tata po udarze ma bezwladna reke, czy przysluguje rehabilitacja domowa"),
+    ("klinika", "mama po udarze nadal nie moze mowic, czy jest logopeda"),
+    ("klinika", "mama przeszla udar dwa lata temu i od tego czasu ma krzywa twarz, czy jest refundacja"),
     ("klinika", "ile kosztuje kurs pierwszej pomocy"),
     ("klinika", "czy moge umowic wizyte u kardiologa"),
     ("klinika", "jak sie przygotowac do badania krwi"),
@@ -107,10 +109,91 @@ CALM = [
     ("shop", "kurier stoi pod drzwiami z paczka"),
     ("urzad", "jak zalatwic dowod dla babci"),
     ("urzad", "czy moge zaplacic oplate blikiem"),
+    # the caller writes ("piszę do was"; "pisze" without Polish letters): no one writing to them
+    ("shop", "pisze do was bo wnuczek chce zalozyc konto i potrzebuje pieniedzy na abonament"),
+    ("telecom", "pisze do was bo wnuczek chce zalozyc konto i potrzebuje pieniedzy na abonament"),
 ]
 
 
 @pytest.mark.parametrize(("kb", "text"), CALM)
 async def test_an_everyday_look_alike_stays_calm(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert not urgent(outcome), outcome
+
+
+# A past illness told beside signs that are new now: the history must not cancel the signs (the guard on
+# "kiedyś", "po udarze", "przeszła" cancelled all four below, urgent before it).
+PAST_AND_NOW = [
+    "babcia miala kiedys udar a teraz znowu nie moze mowic i opadla jej reka",
+    "tata po udarze w zeszlym roku a teraz znow ma krzywa twarz",
+    "ojciec po zawale a teraz znowu go gniecie w piersiach",
+    "mama miala kiedys zawal a dzis znowu ja boli klatka piersiowa",
+    "mama przeszla na emeryture a dzis opadl jej kacik ust",
+    "dziadek przeszedl zawal w zeszlym roku i dzisiaj nagle belkocze",
+    # no word of "now" at all: the signs are told in the present, the history beside them
+    "tata po zawale ma krzywa twarz i belkocze",
+    "mama po udarze zaczela belkotac",
+    "dziadek po udarze od kilku minut nie moze mowic",
+    "ojciec w wywiadzie zawal, belkocze i ma krzywe usta co robic",
+    "mama kiedys miala udar i ma opadniety kacik ust i belkocze",
+]
+
+
+@pytest.mark.parametrize("kb", ["shop", "klinika", "telecom"])
+@pytest.mark.parametrize("text", PAST_AND_NOW)
+async def test_signs_now_beside_a_past_illness_stay_urgent(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert urgent(outcome), outcome
+
+
+# Feeling ill now beside a past stroke or infarct, in words no sign cue takes: the history guard took the urgent
+# meaning away from these (urgent before it).
+UNWELL_AFTER_AN_ATTACK = [
+    "tata po zawale i teraz bardzo zle sie czuje",
+    "mama miala kiedys udar i znowu jest dziwna nie poznaje nas",
+    "mama po zawale i ma bardzo wysokie cisnienie i kreci jej sie w glowie",
+]
+
+
+@pytest.mark.parametrize("kb", ["shop", "klinika", "telecom"])
+@pytest.mark.parametrize("text", UNWELL_AFTER_AN_ATTACK)
+async def test_feeling_ill_now_after_a_past_attack_stays_urgent(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert urgent(outcome), outcome
+
+
+# A sign's words in an everyday setting: a baby's first words, a hand numb from the mouse, a nursing mother's
+# breast; a stick in a game under the window. Calm before the sign and weapon cues, urgent after them.
+EVERYDAY_SIGNS = [
+    "dziecko belkocze pierwsze slowa czy to normalne",
+    "drętwieje mi reka od myszki czy jest ortopeda",
+    "pieczenie w piersiach przy karmieniu czy jest polozna",
+    "syn gra w pilke kijem pod oknem",
+]
+
+
+@pytest.mark.parametrize("kb", ["shop", "klinika", "telecom"])
+@pytest.mark.parametrize("text", EVERYDAY_SIGNS)
+async def test_a_signs_words_in_an_everyday_setting_stay_calm(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert not urgent(outcome), outcome
+
+
+# Complaints about the service and the goods in a sign's words: a consultant who stops talking, a doll's
+# crooked mouth, legs numb from the queue. A complaint or a calm question before the sign cues, urgent after.
+COMPLAINTS_IN_A_SIGNS_WORDS = [
+    "konsultant nie rozumie co mowie i nagle sie rozlaczyl",
+    "pani z infolinii nagle przestala mowic i cisza",
+    "lalka ma krzywe usta reklamacja",
+    "telewizor pokazuje krzywo twarze",
+    "nie czuje nog ze zmeczenia po tej kolejce",
+    "zdretwiala mi noga od siedzenia w kolejce",
+    "opadla mi powieka po botoksie",
+]
+
+
+@pytest.mark.parametrize("kb", ["shop", "klinika", "telecom"])
+@pytest.mark.parametrize("text", COMPLAINTS_IN_A_SIGNS_WORDS)
+async def test_a_complaint_in_a_signs_words_is_no_emergency(kb: str, text: str) -> None:
     outcome = await said(kb, text)
     assert not urgent(outcome), outcome
