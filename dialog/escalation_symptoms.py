@@ -75,6 +75,12 @@ _BLEEDING = cues(
     "krwotok",
     ("=krew", "=leci|leciec|=leje|=cieknie|=tryska|=plynie|=sika|=kapie|=splywa|=nie =przestaje|=nie =ustaje|tamow"),
     ("krwi|krwaw", "zatamow|tamow|=zatrzymac =krwaw|=nie =przestaje|=nie =ustaje|strumien"),
+) + cues(
+    # a lot of blood, or someone who cut themselves ("kolega się pociął nożem i dużo krwi"); not a blood test
+    # or a donation ("pobrali dużo krwi na badania", "oddałem dużo krwi")
+    ("=duzo|=mnostwo|=pelno|kaluz|=cala =we|=caly =we|=cale =we", "=krwi|=krwia"),
+    "=pocial =sie|=pociela =sie|=sie =pocial|=sie =pociela|podcial =sobie|podciela =sobie|podcial =zyly|podciela =zyly",
+    unless="badan|pobra|pobier|oddal|oddaj|oddaw|krwiodaw|donor|honorow",
 )
 
 

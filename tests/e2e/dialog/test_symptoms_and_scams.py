@@ -197,3 +197,29 @@ COMPLAINTS_IN_A_SIGNS_WORDS = [
 async def test_a_complaint_in_a_signs_words_is_no_emergency(kb: str, text: str) -> None:
     outcome = await said(kb, text)
     assert not urgent(outcome), outcome
+
+
+# A review's misses: much blood, or someone who cut themselves; each was no emergency before.
+MUCH_BLOOD = [
+    ("shop", "kolega się pociął nożem i dużo krwi"),
+    ("klinika", "córka podcięła sobie żyły"),
+    ("telecom", "tata leży w kałuży krwi"),
+    ("klinika", "dużo krwi po upadku z drabiny, co robić"),
+    ("shop", "mąż rozciął rękę, wszędzie pełno krwi"),
+]
+BLOOD_CALM = [
+    ("klinika", "oddałem dużo krwi jako honorowy dawca, czy mam zniżkę"),
+    ("klinika", "ile krwi pobieracie przy morfologii"),
+    ("shop", "pociąłem karton nożem z zestawu, czy mogę go zwrócić"),
+    ("shop", "film był pełen krwi, czy jest dla dzieci"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), MUCH_BLOOD)
+async def test_much_blood_is_an_emergency(kb: str, text: str) -> None:
+    assert urgent(await said(kb, text))
+
+
+@pytest.mark.parametrize(("kb", "text"), BLOOD_CALM)
+async def test_blood_tests_and_donors_are_no_emergency(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))
