@@ -26,10 +26,11 @@ _LASTING = term(
     "|fizjoterap|przysluguj|refundac|orzeczen|turnus|sanatori|zasilek|=renta|=renty"
 )
 # Signs told as new now, whatever history precedes them: "miała kiedyś udar, a teraz znowu opadła jej ręka".
-_NOW = term(
+_NOW_WORDS = (
     "teraz|=dzis|dzisiaj|znowu|=znow|ponownie|nagle|nagly|=nagla|znienacka|=przed =chwila|=od =rana|=od =godziny"
     "|=od =godzin|wlasnie|=w =tej =chwili|=przed =momentem"
 )
+_NOW = term(_NOW_WORDS)
 # Signs of something lasting or harmless, not an attack: a hand numb from the mouse, often or for years, a baby's
 # babble ("dziecko bełkocze pierwsze słowa"). Told as sudden ("nagle") they count again. Not the night, a
 # child or a computer alone: "w nocy tata zaczął bełkotać" is a stroke found in the morning.
@@ -61,6 +62,15 @@ _SIGNS = cues(
 # "co robić przy zawale", "czy to udar": an attack named in any case ("zawalił termin", "wiertarka udarowa" are
 # not); named beside a history it is that history ("po zawale, a teraz chce na rower"), even with "teraz".
 _NAMED = cues(_ATTACK, unless=_HISTORY)
+# An attack named now beside a history ("tata ma zawał, rok temu też miał, co robić?", "mama ma udar, kiedyś już
+# miała"): a word of now or a cry for help with it, or "ma zawał / udar"; not a history asked about as lasting or
+# written in a record ("zawał w wywiadzie").
+_NAMED_NOW = cues(
+    (_ATTACK, _NOW_WORDS + "|=co =robic|=co =mam =robic|ratunk|=pomocy|=pomozcie|karetk|pogotowi|=112|=999"),
+    "=ma =zawal|=ma =udar|=ma =chyba =zawal|=ma =chyba =udar|=chyba =ma =zawal|=chyba =ma =udar",
+    unless="wywiad|nadal|wciaz|=od =tego =czasu|rehabilit|logoped|fizjoterap|przysluguj|refundac|orzeczen|turnus"
+    "|sanatori|zasilek|=renta|=renty|profilakty|=ryzyko|ryzyka",
+)
 # Chest pain is never a history: "mama jest po zawale i znowu boli ją w klatce" is an emergency now.
 _CHEST = cues(
     ("=bol|=bole|bolu|boli|piecze|pieczen|ucisk|gniecie|sciska|kluje", "klatce|klatki|klatka|mostk|piersiach"),
@@ -111,7 +121,7 @@ def _told_as_past(toks: Sequence[Token]) -> bool:
 
 def acute_symptoms(toks: Sequence[Token]) -> bool:
     """Signs of a stroke or a heart attack now, or bleeding that does not stop (module docstring)."""
-    if any(c.matches(toks) for c in (*_CHEST, *_BLEEDING, *_NAMED, *_ILL_NAMED)):
+    if any(c.matches(toks) for c in (*_CHEST, *_BLEEDING, *_NAMED, *_NAMED_NOW, *_ILL_NAMED)):
         return True
     return any(c.matches(toks) for c in (*_SIGNS, *_SPEECH_NOW)) and not _told_as_past(toks)
 

@@ -223,3 +223,29 @@ async def test_much_blood_is_an_emergency(kb: str, text: str) -> None:
 @pytest.mark.parametrize(("kb", "text"), BLOOD_CALM)
 async def test_blood_tests_and_donors_are_no_emergency(kb: str, text: str) -> None:
     assert not urgent(await said(kb, text))
+
+
+# A last read of the session's diff: an attack named now beside an earlier one was cancelled by the history
+# words ("rok temu", "kiedyś") and by meaning too; each was no emergency on any KB before.
+ATTACK_NOW_BESIDE_A_PAST_ONE = [
+    ("shop", "tata ma zawał, rok temu też miał, co robić?"),
+    ("klinika", "mama ma udar, kiedyś już miała"),
+    ("telecom", "dziadek kiedyś miał zawał, a teraz chyba ma drugi, pomocy"),
+    ("klinika", "tata przeszedł zawał, teraz znowu zawał, dzwonić na pogotowie?"),
+    ("shop", "chyba ma udar, miała już jeden pięć lat temu"),
+]
+AN_ATTACK_THAT_WAS = [
+    ("klinika", "tata ma zawał w wywiadzie, czy może iść na zabieg"),
+    ("klinika", "tata przeszedł zawał rok temu, czy może jeździć na rowerze"),
+    ("klinika", "mama miała udar kiedyś, czy refundacja obejmuje logopedę"),
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), ATTACK_NOW_BESIDE_A_PAST_ONE)
+async def test_an_attack_now_beside_a_past_one_is_an_emergency(kb: str, text: str) -> None:
+    assert urgent(await said(kb, text))
+
+
+@pytest.mark.parametrize(("kb", "text"), AN_ATTACK_THAT_WAS)
+async def test_an_attack_that_was_is_no_emergency(kb: str, text: str) -> None:
+    assert not urgent(await said(kb, text))
