@@ -21,10 +21,11 @@ TRANSFER_CALLBACK_BOOKED = "Dobrze, prośba o kontakt jest zapisana. {promise} D
 TRANSFER_VOICEMAIL_INVITE = (
     "Można zostawić wiadomość po sygnale. Konsultant ją odsłucha. Aby zakończyć, wystarczy się rozłączyć."
 )
-# A withheld number (From "anonymous" and the like) cannot be called back: said instead of the offer, then the beep
+# No number to call back (a withheld one, From "anonymous" and the like, or none, or a SIP address): said instead
+# of the offer, then the beep. Why not "your number is withheld": it is not true for every such caller.
 TRANSFER_WITHHELD_VOICEMAIL = (
-    "Nie możemy teraz połączyć z konsultantem. Pana lub Pani numer jest zastrzeżony, więc nie oddzwonimy "
-    "automatycznie. Proszę zostawić po sygnale wiadomość z numerem telefonu, pod który mamy oddzwonić."
+    "Nie możemy teraz połączyć z konsultantem, a nie widzimy numeru, pod który moglibyśmy oddzwonić. "
+    "Proszę zostawić po sygnale wiadomość z numerem telefonu do kontaktu."
 )
 TRANSFER_VOICEMAIL_SAVED = "Dziękujemy, wiadomość została zapisana. Do widzenia."
 # Spoken to the agent (their phone leg), not to the caller:

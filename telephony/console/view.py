@@ -263,7 +263,7 @@ def callback_view(
         "can_release": state == "claimed" and (mine or supervisor),
         "number": dialable(phone) or "",
         "number_display": display_number(phone)
-        or (WITHHELD_LABEL if record.get("phone_withheld") else "numer nieznany"),
+        or (WITHHELD_LABEL if record.get("phone_withheld") else NO_NUMBER),
         "created": local_time(record.get("created_at"), tz, now),
         "summary": record.get("summary") or "",
         "failed_attempts": int(record.get("failed_attempts") or 0),  # tries nobody answered: call again
