@@ -26,7 +26,10 @@ async def chat_gateway(
     redis_url: str, tmp_path: Path, agents: Sequence[Agent], tag: str, **settings: Any
 ) -> AsyncIterator[tuple[httpx.AsyncClient, AgentRepo]]:
     """The client and the agents' repo (to put an agent on duty); ``settings`` as ``settings_for`` takes them.
-    The keys under the gateway's own prefix (``tag`` + random) are removed after."""
+    The keys under the gateway's own prefix (``tag`` + random) are removed after. Its hours are the whole week
+    unless given: with the default office hours a test that expects "nobody staffs the queue" read "outside
+    business hours" when it ran after 18:00 in Warsaw."""
+    settings.setdefault("business_hours", "pn-nd 0:00-24:00")
     port = free_port()
     prefix = f"{tag}{uuid.uuid4().hex[:8]}:"
     config = settings_for(redis_url, tmp_path, list(agents), redis_prefix=prefix,
