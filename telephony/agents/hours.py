@@ -26,6 +26,8 @@ DEFAULT_HOURS = "pn-pt 8:00-20:00, sob 9:00-15:00"
 DEFAULT_TZ = "Europe/Warsaw"
 _DAYS = {"pn": 0, "pon": 0, "wt": 1, "śr": 2, "sr": 2, "cz": 3, "czw": 3, "pt": 4, "sob": 5, "so": 5, "sb": 5,
          "nd": 6, "nie": 6, "ndz": 6}  # fmt: skip
+# Public holidays' own hours ("święta 0:00-24:00": a 24-hour emergency line); without them a holiday is closed.
+_HOLIDAY_WORDS = ("święta", "swieta", "św", "sw")
 _RANGE = re.compile(r"^(\d{1,2})[:.](\d{2})-(\d{1,2})[:.](\d{2})$")  # "7:30-15:30", "7.30-15.30" (websites)
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-"})  # en dash, em dash, minus sign
 
@@ -36,9 +38,11 @@ class HoursError(ValueError):
 
 @dataclass(frozen=True)
 class WeeklyHours:
-    """Opening intervals for each weekday (0 = Monday), as (start, end) times, end exclusive."""
+    """Opening intervals for each weekday (0 = Monday), as (start, end) times, end exclusive; ``holidays``: those
+    of a Polish public holiday whatever its weekday (none: closed)."""
 
     days: tuple[tuple[tuple[time, time], ...], ...]
+    holidays: tuple[tuple[time, time], ...] = ()
 
 
 def _day_set(token: str) -> list[int]:
@@ -46,7 +50,7 @@ def _day_set(token: str) -> list[int]:
     for part in token.lower().split("+"):
         ends = part.split("-")
         if len(ends) > 2 or any(e not in _DAYS for e in ends):
-            raise HoursError(f"unknown day(s) {part!r}: use pn wt śr cz pt sob nd")
+            raise HoursError(f"unknown day(s) {part!r}: use pn wt śr cz pt sob nd (or święta for public holidays)")
         first, last = _DAYS[ends[0]], _DAYS[ends[-1]]
         days.extend(range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)])
     return days
@@ -66,16 +70,17 @@ def _interval(token: str) -> tuple[time, time]:
 
 
 def parse_hours(spec: str) -> WeeklyHours:
-    """``"pn-pt 8:00-20:00, sob 9:00-15:00"`` -> WeeklyHours; an empty spec means always closed."""
-    days: list[list[tuple[time, time]]] = [[] for _ in range(7)]
+    """``"pn-pt 8:00-20:00, sob 9:00-15:00"`` -> WeeklyHours; an empty spec means always closed; a group
+    ``"święta 0:00-24:00"`` gives public holidays their own hours (otherwise they are closed)."""
+    days: list[list[tuple[time, time]]] = [[] for _ in range(8)]  # the eighth: public holidays
     plain = re.sub(r"\s*-\s*", "-", spec.translate(_DASHES))  # "pn - pt 7:30 – 15:30" as a website spaces it
     for group in filter(None, (g.strip() for g in re.split(r"[;,]", plain))):
         day_token, *ranges = group.split()
         if not ranges:
             raise HoursError(f"no hours in {group!r}")
-        for day in _day_set(day_token):
+        for day in [7] if day_token.lower() in _HOLIDAY_WORDS else _day_set(day_token):
             days[day].extend(_interval(r) for r in ranges)
-    return WeeklyHours(tuple(tuple(sorted(d)) for d in days))
+    return WeeklyHours(tuple(tuple(sorted(d)) for d in days[:7]), tuple(sorted(days[7])))
 
 
 def spoken_hour(t: time) -> str:
@@ -87,7 +92,7 @@ def spoken_hour(t: time) -> str:
 
 @dataclass
 class BusinessHours:
-    """One queue's hours in its time zone, closed on Polish public holidays."""
+    """One queue's hours in its time zone; Polish public holidays closed unless the spec gives them hours."""
 
     hours: WeeklyHours
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TZ))
@@ -98,7 +103,7 @@ class BusinessHours:
         return cls(parse_hours(spec), ZoneInfo(tz))
 
     def _intervals(self, day: date) -> tuple[tuple[time, time], ...]:
-        return () if day in self.calendar else self.hours.days[day.weekday()]
+        return self.hours.holidays if day in self.calendar else self.hours.days[day.weekday()]
 
     def is_open(self, now: datetime) -> bool:
         """Whether ``now`` (timezone-aware) falls in opening hours."""

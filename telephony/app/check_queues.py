@@ -14,7 +14,7 @@ import difflib
 
 from dialog.engine_text import fold
 from dialog.escalation import DEFAULT_QUEUES
-from telephony.agents.hours import QueueHours, parse_queues
+from telephony.agents.hours import QueueHours, parse_hours, parse_queues
 from telephony.app.findings import Finding
 from telephony.settings import Settings
 
@@ -29,7 +29,8 @@ def check_queues(settings: Settings) -> Finding:
     if stray:
         return Finding("warn", "queues", _stray(stray))
     own = [f"{q}: {table.spec(q)}, max wait {table.max_wait_s(q):g} s" for q in HANDED if q in settings.queues]
-    detail = f"{settings.business_hours} ({settings.timezone}, public holidays closed)"
+    holidays = "public holidays as given" if parse_hours(settings.business_hours).holidays else "public holidays closed"
+    detail = f"{settings.business_hours} ({settings.timezone}, {holidays})"
     return Finding("ok", "queues", "; ".join([detail, *own]))
 
 

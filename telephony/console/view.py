@@ -262,8 +262,7 @@ def callback_view(
         "mine": mine,
         "can_release": state == "claimed" and (mine or supervisor),
         "number": dialable(phone) or "",
-        "number_display": display_number(phone)
-        or (WITHHELD_LABEL if record.get("phone_withheld") else NO_NUMBER),
+        "number_display": display_number(phone) or (WITHHELD_LABEL if record.get("phone_withheld") else NO_NUMBER),
         "created": local_time(record.get("created_at"), tz, now),
         "summary": record.get("summary") or "",
         "failed_attempts": int(record.get("failed_attempts") or 0),  # tries nobody answered: call again

@@ -152,7 +152,7 @@ def day_settings(redis_url: str, port: int, twilio_api: str, tmp: Path) -> Setti
         twilio_number=CALLED,
         fallback_number=FALLBACK,
         agents_path=_roster(tmp / "agents.yaml"),
-        business_hours="pn-nd 0:00-24:00",
+        business_hours="pn-nd 0:00-24:00, święta 0:00-24:00",
         spool_path=tmp / "spool.jsonl",
         rate_limit_ip="100000/minute",
         speech=False,  # the stand-in ears and voice below take the models' place

@@ -80,7 +80,7 @@ def demo_settings(base: Settings, redis_url: str, roster: Path, api_base: str, p
             "public_url": f"http://127.0.0.1:{port}",
             "host": "127.0.0.1",
             "port": port,
-            "business_hours": "pn-nd 0:00-24:00",  # agents take calls whenever the demo runs
+            "business_hours": "pn-nd 0:00-24:00, święta 0:00-24:00",  # agents take calls whenever the demo runs
             "dev_mode": True,
             "speech": True,
         }

@@ -52,7 +52,7 @@ def process_env(redis_url: str, prefix: str, twilio_api: str, tmp: Path, *, spee
         "INFOLINIA_TWILIO_TIMEOUT_S": "1.5",
         "INFOLINIA_FALLBACK_NUMBER": FALLBACK,
         "INFOLINIA_AGENTS_PATH": str(_roster(tmp / "agents.yaml", "wrap_up")),
-        "INFOLINIA_BUSINESS_HOURS": "pn-nd 0:00-24:00",
+        "INFOLINIA_BUSINESS_HOURS": "pn-nd 0:00-24:00, święta 0:00-24:00",
         "INFOLINIA_SPOOL_PATH": str(tmp / "spool.jsonl"),
         "INFOLINIA_RECOVERY_INTERVAL_S": "0.5",
         "INFOLINIA_DRAIN_GRACE_S": "1",

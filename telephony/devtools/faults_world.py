@@ -137,7 +137,7 @@ def world_settings(
         twilio_timeout_s=twilio_timeout_s,
         fallback_number=FALLBACK,
         agents_path=_roster(tmp / "agents.yaml", agent_status),
-        business_hours="pn-nd 0:00-24:00",
+        business_hours="pn-nd 0:00-24:00, święta 0:00-24:00",
         spool_path=tmp / "spool.jsonl",
         recovery_interval_s=3600,  # scenarios and tests run the recovery check when they choose
         rate_limit_ip="100000/minute",  # the bursts come from one address: they test storage, not rate limits

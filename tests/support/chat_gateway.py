@@ -29,7 +29,7 @@ async def chat_gateway(
     The keys under the gateway's own prefix (``tag`` + random) are removed after. Its hours are the whole week
     unless given: with the default office hours a test that expects "nobody staffs the queue" read "outside
     business hours" when it ran after 18:00 in Warsaw."""
-    settings.setdefault("business_hours", "pn-nd 0:00-24:00")
+    settings.setdefault("business_hours", "pn-nd 0:00-24:00, święta 0:00-24:00")
     port = free_port()
     prefix = f"{tag}{uuid.uuid4().hex[:8]}:"
     config = settings_for(redis_url, tmp_path, list(agents), redis_prefix=prefix,

@@ -196,7 +196,7 @@ def settings_for(
         public_url=f"http://127.0.0.1:{port}",
         twilio_auth_token=twilio_token,
         agents_path=roster,
-        business_hours="pn-nd 0:00-24:00",
+        business_hours="pn-nd 0:00-24:00, święta 0:00-24:00",
         speech=False,
         **extra,
     )

@@ -42,7 +42,7 @@ AUTH = "transfer-test-token-0123456789"
 CALLER, CALLED = "+48600100200", "+48221234567"
 # Wednesday 19 November 2025, 12:00 Warsaw: a working day, not a holiday.
 NOON = datetime(2025, 11, 19, 11, 0, tzinfo=UTC).timestamp()
-ALWAYS = "pn-nd 0:00-24:00"
+ALWAYS = "pn-nd 0:00-24:00, święta 0:00-24:00"
 SUMMARY = "Reklamacja lub skarga. Sprawa: „uszkodzony czajnik”.\nZamówienie 12345: dostarczone."
 TRANSCRIPT = [{"who": "bot", "text": "W czym mogę pomóc?"}, {"who": "caller", "text": "czajnik jest zepsuty"}]
 

@@ -136,7 +136,7 @@ async def test_a_caller_asking_for_a_person_is_warm_transferred_to_a_free_agent(
         twilio_api_base=twilio.url,
         fallback_number=FALLBACK,
         agents_path=_roster(tmp_path / "agents.yaml"),
-        business_hours="pn-nd 0:00-24:00",  # open whenever the suite runs
+        business_hours="pn-nd 0:00-24:00, święta 0:00-24:00",  # open whenever the suite runs
         models_dir=models_dir,
         tts_cache_dir=tmp_path / "tts-cache",
         tts_prerender=False,

@@ -129,6 +129,18 @@ def test_default_hours_weekdays_saturday_and_polish_holidays() -> None:
     assert hours.is_open(utc)
 
 
+def test_a_24_hour_line_can_be_open_on_public_holidays() -> None:
+    """A water utility's emergency line or the test suite's always-open world: "pn-nd 0:00-24:00" alone closed
+    on every public holiday (Christmas, Easter Monday), so a test run on one read "outside business hours".
+    "święta 0:00-24:00" gives holidays their own hours; without it they stay closed."""
+    always = BusinessHours.from_spec("pn-nd 0:00-24:00, święta 0:00-24:00")
+    assert always.is_open(at(2026, 12, 25, 3, 0)) and always.is_open(at(2026, 4, 6, 12, 0))  # Christmas, Easter Monday
+    on_duty = BusinessHours.from_spec("pn-pt 8:00-20:00; swieta 10:00-14:00")
+    assert on_duty.is_open(at(2026, 12, 25, 12, 0)) and not on_duty.is_open(at(2026, 12, 25, 15, 0))
+    assert on_duty.next_open(at(2026, 12, 25, 15, 0)) == at(2026, 12, 26, 10, 0)  # the second day of Christmas
+    assert not BusinessHours.from_spec("pn-nd 0:00-24:00").is_open(at(2026, 12, 25, 3, 0))  # as before
+
+
 def test_callback_promise_follows_the_hours() -> None:
     hours = BusinessHours.from_spec()
     assert hours.callback_when(at(2025, 3, 3, 12, 0)) == "w ciągu dwóch godzin roboczych"

@@ -117,7 +117,7 @@ def _settings(port: int, prefix: str, redis_url: str, twilio_base: str, roster: 
         twilio_auth_token=AUTH,
         twilio_number=CALLED,
         agents_path=roster,
-        business_hours="pn-nd 0:00-24:00",
+        business_hours="pn-nd 0:00-24:00, święta 0:00-24:00",
     )
 
 
