@@ -15,7 +15,7 @@ from dialog import catalogue
 from telephony.agents.callbacks import CallbackBook
 from telephony.agents.caller_id import dialable
 from telephony.spool import STORE_DOWN
-from telephony.transfer.spooled import SpooledRequests, callback_id_of
+from telephony.transfer.spooled import SpooledRequests, waits_for_message
 from telephony.transfer.store import TransferRecord, TransferStatus
 from telephony.transfer.twiml import (
     Prompt,
@@ -104,7 +104,7 @@ class CallbackSteps:
         wanted: TransferStatus = "callback" if yes else "voicemail"
         try:
             moved = await t.p.store.transition(tid, wanted, expect=("callback_offered",), ended_at=t.now())
-            if moved is not None:
+            if moved is not None and not waits_for_message(moved.caller, yes):
                 await self.spooled.store_callback(moved, wants_call=yes)
                 await t.ended_in_history(moved, wanted)  # not from the spool: Redis is down, the caller waits
         except STORE_DOWN:
@@ -132,21 +132,37 @@ class CallbackSteps:
         return voicemail_twiml(invite, t.urls.voicemail(tid), t.urls.voicemail_status(tid), before=before)
 
     async def voicemail(self, tid: str, form: Mapping[str, str], status_event: bool) -> str:
-        """The recording (``<Record action>`` or its status callback) is attached to the transfer's callback
-        (spooled when Redis is down or the callback is not stored yet: it is still in the spool)."""
+        """The recording (``<Record action>`` or its status callback) is attached to the transfer's callback,
+        made now if there is none yet (spooled when Redis is down or the transfer is not stored yet: it is
+        still in the spool). No message at all: ``_no_message``."""
         recording = recording_of(form)  # only Twilio's URL of a recording that has a message
         if recording is None and form.get("RecordingUrl") and form.get("RecordingStatus", "completed") == "completed":
             log.warning("transfer %s: a voicemail's RecordingUrl is not Twilio's; not kept", tid)
         if recording is not None:
             url, seconds = recording
             try:
-                attached = await self.callbacks.attach_voicemail(callback_id_of(tid), url, seconds)
+                attached = await self.spooled.store_voicemail(tid, url, seconds)
             except STORE_DOWN:
                 if not self.spooled.enabled:
                     raise
                 attached = False
             if not attached and self.spooled.enabled:
                 await self.spooled.voicemail(tid, form, url, seconds)
+        elif form.get("RecordingStatus") == "absent" or not form.get("RecordingUrl"):
+            await self._no_message(tid)
         if status_event:
             return empty_twiml()
         return say_and_hang_up_twiml(await self.t.p.audio.prompt(catalogue.TRANSFER_VOICEMAIL_SAVED))
+
+    async def _no_message(self, tid: str) -> None:
+        """The voicemail ended empty (the caller hung up at the beep). A caller with a number keeps their
+        callback (an agent can still call); one without has left nothing to do, so no callback was stored:
+        the transfer ends ``abandoned`` (history, console event), counted, not silently lost. A message that
+        comes after all is still stored (``store_voicemail`` makes its callback whatever the status)."""
+        try:
+            record = await self.t.p.store.get(tid)
+            if record is None or record.callback_id is not None or not waits_for_message(record.caller, False):
+                return
+            await self.t.voicemail_abandoned(record)
+        except STORE_DOWN:
+            log.warning("transfer %s: an empty voicemail not recorded as abandoned (store down)", tid)

@@ -6,6 +6,9 @@ replay is idempotent: the callback id is ``cb-<tid>`` (``CallbackBook.add`` keep
 transfer's status moves only by compare-and-set, a voicemail is attached by overwriting the same fields.
 When Redis came back without the transfer record (failover without persistence) the callback is still
 made, from what the spool kept: the caller's number, the queue, the time.
+
+A caller with no number to call back (withheld) who goes to the voicemail gets a callback record only with
+their message (``store_voicemail``): one who hung up at the beep left an agent nothing to do.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from telephony.agents.callbacks import CallbackBook, callback_from_transfer, iso_now
+from telephony.agents.caller_id import dialable
 from telephony.agents.events import TRANSFER_CALLBACK, ConsoleEvent
 from telephony.spool import Spool
 from telephony.transfer.store import TransferRecord, TransferStatus
@@ -30,6 +34,12 @@ SPOOLED_SUMMARY = "Prośba zapisana podczas awarii bazy: szczegóły rozmowy nie
 def callback_id_of(tid: str) -> str:
     """One callback per transfer: a retried or replayed step cannot make a second."""
     return f"cb-{tid}"
+
+
+def waits_for_message(caller: str | None, wants_call: bool) -> bool:
+    """A voicemail from a caller with no number to dial: its callback is stored with the message, not
+    before (a caller who hangs up at the beep would leave an entry with neither a number nor a message)."""
+    return not wants_call and dialable(caller) is None
 
 
 class SpooledRequests:
@@ -87,16 +97,28 @@ class SpooledRequests:
             record = moved or record
         else:
             record = self._from_spool(data)
-        await self.store_callback(record, wants_call=wants_call)
+        if not waits_for_message(record.caller, wants_call):
+            await self.store_callback(record, wants_call=wants_call)
 
     async def _apply_voicemail(self, data: dict[str, Any]) -> None:
-        callback_id = callback_id_of(str(data["tid"]))
         seconds = None if data.get("seconds") is None else float(data["seconds"])
-        if not await self.callbacks.attach_voicemail(callback_id, str(data["url"]), seconds):
-            # the "no" that led here was lost with the store (or never came): the message still reaches an agent
-            record = await self.t.p.store.get(str(data["tid"])) or self._from_spool(data)
-            await self.store_callback(record, wants_call=False)
-            await self.callbacks.attach_voicemail(callback_id, str(data["url"]), seconds)
+        await self.store_voicemail(str(data["tid"]), str(data["url"]), seconds, data)
+
+    async def store_voicemail(
+        self, tid: str, url: str, seconds: float | None, spooled: dict[str, Any] | None = None
+    ) -> bool:
+        """Attach the message to the transfer's callback, storing the callback first when there is none yet
+        (a withheld caller's, stored only with its message; or the "no" that led here was lost with the
+        store): the message always reaches an agent. False when the transfer is unknown and nothing was
+        spooled to make its callback from."""
+        callback_id = callback_id_of(tid)
+        if await self.callbacks.attach_voicemail(callback_id, url, seconds):
+            return True
+        record = await self.t.p.store.get(tid)
+        if record is None and spooled is None:
+            return False
+        await self.store_callback(record or self._from_spool(spooled or {}), wants_call=False)
+        return await self.callbacks.attach_voicemail(callback_id, url, seconds)
 
     def _from_spool(self, data: dict[str, Any]) -> TransferRecord:
         if data.get("record"):

@@ -152,6 +152,17 @@ class WarmTransfer(AgentRinging):
         log.info("transfer %s: the caller hung up during the callback offer", closed.tid)
         return True
 
+    async def voicemail_abandoned(self, record: TransferRecord) -> bool:
+        """A caller with no number to call back left no message at the voicemail (hung up at the beep): the
+        transfer ends ``abandoned`` (once: compare-and-set), in the history and on the console's feed."""
+        closed = await self.p.store.transition(record.tid, "abandoned", expect=("voicemail",), ended_at=self.now())
+        if closed is None:
+            return False
+        await self._publish(TRANSFER_ABANDONED, closed, None, {"queue": closed.queue, "during": "voicemail"})
+        await self.ended_in_history(closed, "abandoned")
+        log.info("transfer %s: a caller with no number left no voicemail", closed.tid)
+        return True
+
     async def complete(self, tid: str) -> bool:
         """The bridged call ended: the agent goes to wrap-up; the handling time feeds the estimate."""
         record = await self.p.store.transition(tid, "completed", expect=("connected",), ended_at=self.now())

@@ -61,10 +61,10 @@ class Outage:
         signature = RequestValidator(AUTH).compute_signature(url, params)
         return await self.http.post(url, data=params, headers={"X-Twilio-Signature": signature})
 
-    async def start(self, queue: str) -> tuple[str, str]:
-        """The pipeline hands a caller to ``queue``; (transfer id, CallSid)."""
+    async def start(self, queue: str, caller: str = CALLER) -> tuple[str, str]:
+        """The pipeline hands a caller (From ``caller``) to ``queue``; (transfer id, CallSid)."""
         sid = new_call_sid()
-        ctx = CallContext(sid, "MZ" + "3" * 32, "sess-o", CallerInfo("phone", CALLER, {"to": CALLED}), [], NoChannel())
+        ctx = CallContext(sid, "MZ" + "3" * 32, "sess-o", CallerInfo("phone", caller, {"to": CALLED}), [], NoChannel())
         outcome = Outcome("sess-o", "transfer", "Łączę.", transfer=Transfer(queue, "complaint", 0, "Czajnik."))
         return await self.warm.start(ctx, outcome), sid
 

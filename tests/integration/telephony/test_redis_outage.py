@@ -68,6 +68,31 @@ async def test_voicemail_while_redis_is_down_reaches_an_agent_after_an_empty_res
         assert stored is not None and stored["voicemail_url"].endswith("/RE1") and stored["phone"]
 
 
+async def test_a_withheld_callers_voicemail_spooled_while_redis_is_down_is_listed_only_with_its_message(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Replaying the spool keeps the rule of the live steps: no callback to a withheld number without a message
+    (one caller hung up at the beep, the other left a message)."""
+    async with outage_gateway(own_redis, tmp_path) as w:
+        silent, silent_sid = await w.start("obsluga", "anonymous")
+        spoke, spoke_sid = await w.start("obsluga", "anonymous")
+        own_redis.kill()
+        for tid, sid in ((silent, silent_sid), (spoke, spoke_sid)):
+            invite = twiml(await w.signed(f"/twilio/transfer/{tid}/callback-offer", form(sid, From="anonymous")))
+            assert invite.find("Record") is not None
+        message = form(spoke_sid, From="anonymous", RecordingUrl="https://api.twilio.com/rec/RE2", RecordingDuration=7)
+        assert spoken(twiml(await w.signed(f"/twilio/transfer/{spoke}/voicemail", message)))
+        assert w.recovery.spool.pending() == 3
+
+        own_redis.restart()  # with its data
+        assert await w.recovery.check()
+        callbacks = w.gateway.transfer.agents.callbacks  # type: ignore[union-attr]
+        (listed,) = await callbacks.pending()
+        assert listed["id"] == f"cb-{spoke}" and listed["voicemail_url"].endswith("/RE2") and listed["phone"] is None
+        assert await callbacks.get(f"cb-{silent}") is None
+
+
 async def test_callback_steps_never_hang_up_silently(own_redis: RedisServer, tmp_path: Path) -> None:  # noqa: F811
     """A step that does not fit the transfer (it is waiting, not offered a callback): an apology and the
     fallback number, not ``<Hangup/>`` without a word."""

@@ -14,6 +14,7 @@ import pytest
 
 from dialog import catalogue
 from tests.integration.telephony.test_transfer_hooks import World, world
+from tests.support.pii import recording_url
 
 __all__ = ["world"]  # the fixture, imported for pytest
 
@@ -35,8 +36,49 @@ async def test_withheld_caller_gets_voicemail_with_a_request_for_a_number(world:
     assert record is not None and record.get("action", "").endswith(f"/{tid}/voicemail")
     assert [p.text for p in twiml.findall("Play")] == [_play_of(world, catalogue.TRANSFER_WITHHELD_VOICEMAIL)]
     assert await world.status(tid) == "voicemail"
+    assert await world.deps.callbacks.pending() == []  # nothing to do for an agent until the message is in
+    done = {"CallSid": sid, "RecordingUrl": recording_url("RE" + "a" * 32), "RecordingDuration": "12"}
+    assert (await world.signed(record.get("action", ""), done)).status_code == 200
     (pending,) = await world.deps.callbacks.pending()
     assert pending["requested"] == "voicemail" and pending["phone"] is None  # the message, not a number to dial
+    assert pending["phone_withheld"] and pending["voicemail_url"] == done["RecordingUrl"]
+
+
+async def _withheld_at_the_beep(world: World) -> tuple[str, str, ET.Element]:
+    """A withheld caller sent to the voicemail: (transfer id, CallSid, the ``<Record>``)."""
+    tid, sid = await world.start("obsluga", "anonymous")
+    redirect = await world.twilio.next("update")
+    reply = await world.signed(redirect.get("Url"), {"CallSid": sid, "From": "anonymous"})
+    record = ET.fromstring(reply.text).find("Record")
+    assert record is not None and await world.status(tid) == "voicemail"
+    return tid, sid, record
+
+
+async def test_a_withheld_caller_who_hangs_up_at_the_beep_leaves_no_work_for_agents(world: World) -> None:
+    tid, sid, record = await _withheld_at_the_beep(world)
+    # Twilio's word that the recording is empty (the caller hung up at the beep), then the call's end
+    absent = {"CallSid": sid, "RecordingUrl": recording_url("RE" + "b" * 32), "RecordingStatus": "absent"}
+    assert (await world.signed(record.get("recordingStatusCallback", ""), absent)).status_code == 200
+    ended = {"CallSid": sid, "CallStatus": "completed"}
+    assert (await world.signed("/twilio/status", ended)).status_code == 204
+    assert await world.deps.callbacks.pending() == []
+    assert await world.deps.callbacks.get(f"cb-{tid}") is None
+    transfer = await world.deps.transfers.get(tid)
+    assert transfer is not None and transfer.status == "abandoned" and transfer.ended_at is not None  # counted
+    # a retried status callback (or the Record action without a recording) changes nothing more
+    assert (await world.signed(record.get("action", ""), {"CallSid": sid})).status_code == 200
+    assert await world.deps.callbacks.pending() == [] and await world.status(tid) == "abandoned"
+
+
+async def test_a_message_after_an_empty_recording_still_reaches_an_agent(world: World) -> None:
+    """Nothing is thrown away on the word "absent": a recording that does come is kept and listed."""
+    tid, sid, record = await _withheld_at_the_beep(world)
+    absent = {"CallSid": sid, "RecordingStatus": "absent"}
+    assert (await world.signed(record.get("recordingStatusCallback", ""), absent)).status_code == 200
+    done = {"CallSid": sid, "RecordingUrl": recording_url("RE" + "c" * 32), "RecordingStatus": "completed"}
+    assert (await world.signed(record.get("recordingStatusCallback", ""), done)).status_code == 200
+    (pending,) = await world.deps.callbacks.pending()
+    assert pending["id"] == f"cb-{tid}" and pending["voicemail_url"] == done["RecordingUrl"]
 
 
 async def test_a_yes_from_a_withheld_caller_books_no_callback(world: World) -> None:
@@ -48,8 +90,7 @@ async def test_a_yes_from_a_withheld_caller_books_no_callback(world: World) -> N
     assert twiml.find("Record") is not None
     assert [p.text for p in twiml.findall("Play")] == [_play_of(world, catalogue.TRANSFER_WITHHELD_VOICEMAIL)]
     assert await world.status(tid) == "voicemail"
-    (pending,) = await world.deps.callbacks.pending()
-    assert pending["requested"] == "voicemail" and pending["phone"] is None
+    assert await world.deps.callbacks.pending() == []  # listed once its message is in
 
 
 async def test_a_number_is_still_offered_a_callback(world: World) -> None:
