@@ -66,15 +66,19 @@ class CallbackSteps:
 
     async def callback_offer(self, tid: str, form: Mapping[str, str] | None = None) -> str:
         """ "Press 1 for a callback"; a withheld number (the record's caller, or the webhook's From while the
-        store is down) cannot be called back, so that caller goes straight to voicemail, asked for a number."""
+        store is down) cannot be called back, so that caller goes straight to voicemail, asked for a number.
+        Twilio's retry of that fetch (the first reply lost) gets the same voicemail, not the apology."""
         form = form or {}
         record, down = await self._record_or_down(tid)
         if record is None and not (down or self.spooled.enabled):
             return self.refusal()
-        if record is not None and record.status != "callback_offered":
+        again = record is not None and record.status == "voicemail" and dialable(record.caller) is None
+        if record is not None and record.status != "callback_offered" and not again:
             return self.refusal()
         answer = record.kb_answer if record is not None else None  # an emergency's: what to do now, nobody free
         before = await self.t.p.audio.prompt(answer) if answer else None
+        if again and record is not None:  # decided (and counted) by the first fetch: only said again
+            return await self._answered(tid, record.queue, False, True, before)
         if dialable(record.caller if record is not None else form.get("From")) is None:
             return await self._decide(tid, record, False, form, before=before)
         closed = record is not None and getattr(record, "offer", "") == "closed"

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from dialog import catalogue
+from telephony.exposition import parse_exposition
 from tests.integration.telephony.test_transfer_hooks import World, world
 from tests.support.pii import recording_url
 
@@ -79,6 +80,18 @@ async def test_a_message_after_an_empty_recording_still_reaches_an_agent(world: 
     assert (await world.signed(record.get("recordingStatusCallback", ""), done)).status_code == 200
     (pending,) = await world.deps.callbacks.pending()
     assert pending["id"] == f"cb-{tid}" and pending["voicemail_url"] == done["RecordingUrl"]
+
+
+async def test_a_retried_fetch_of_a_withheld_callers_offer_gets_the_same_voicemail(world: World) -> None:
+    """Twilio retries a fetch it got no answer to: the caller hears the invitation again, not the apology."""
+    tid, sid = await world.start("obsluga", "anonymous")
+    redirect = await world.twilio.next("update")
+    first = await world.signed(redirect.get("Url"), {"CallSid": sid, "From": "anonymous"})
+    again = await world.signed(redirect.get("Url"), {"CallSid": sid, "From": "anonymous"})
+    assert again.status_code == first.status_code == 200 and again.text == first.text
+    assert ET.fromstring(again.text).find("Record") is not None and await world.status(tid) == "voicemail"
+    ended = parse_exposition(world.metrics.render().decode())
+    assert ended["infolinia_callback_offers_ended_total{outcome=voicemail}"] == 1  # counted once
 
 
 async def test_a_yes_from_a_withheld_caller_books_no_callback(world: World) -> None:
