@@ -17,6 +17,8 @@ The hand-off itself is an ordinary ``TransferRecord`` (``channel="chat"``) in th
   record: a PESEL, card or IBAN typed into a live chat is not kept in Redis for the transfer retention nor
   shown to whoever opens the hand-off later. What an agent needs stays readable: the order id (``keep``);
   the caller's number is not in the messages, it is on the record.
+- ``chat:<tid>:appended:<id>`` for ``APPEND_RECEIPT_S``: one append's seq, so that append sent again by redis-py
+  after a lost reply answers it instead of pushing the message twice (``dialog.store.POP_ONCE``'s receipt).
 - ``chat:<tid>:replied`` the ``seq`` of the agent's latest message: the customer's message rate is counted per
   reply (``Limiter.hit_handoff``), so a long talk is not refused for what the customer wrote before the answer.
 - accept: ``ringing -> connected`` only while the offer still names this agent. The transfer store's
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterable
 from typing import Any, Literal, NamedTuple
 
@@ -36,6 +39,7 @@ from telephony.transfer.store import TransferRecord, TransferStore
 
 Sender = Literal["customer", "agent", "system"]
 MAX_MESSAGES = 500  # kept per hand-off in Redis: a chat that long is a case for e-mail; older ones are dropped
+APPEND_RECEIPT_S = 30  # as ``dialog.store.POP_RECEIPT_S``: a retry comes within 0.3 s, behind Sentinel within 10 s
 # Control characters (a NUL, a bell) and the bidi overrides and isolates: U+202E showed a customer's words
 # reversed in the agent's console, so they could read as something else (the fifth hostile probe).
 # Line feeds and tabs stay; "\r\n" becomes a line feed.
@@ -70,11 +74,14 @@ local function customers_in(key)
 end
 """
 
-# KEYS: messages list, count hash. ARGV: message JSON, its sender, how many to keep, TTL in seconds.
-# Returns the message's seq: the messages trimmed before it, plus its place in the list.
+# KEYS: messages list, count hash, this append's receipt. ARGV: message JSON, its sender, how many to keep, TTL
+# in seconds, the receipt's TTL. Returns the message's seq: the messages trimmed before it, plus its place in the
+# list; the same append run again (its receipt is there) returns that seq and pushes nothing.
 _APPEND = (
     _CUSTOMERS_IN
     + """
+local done = redis.call('GET', KEYS[3])
+if done then return tonumber(done) end
 if redis.call('HEXISTS', KEYS[2], 'customer') == 0 then
   redis.call('HSET', KEYS[2], 'customer', customers_in(KEYS[1]))
 end
@@ -89,6 +96,7 @@ if over > 0 then
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('SET', KEYS[3], trimmed + len, 'EX', ARGV[5])
 return trimmed + len
 """
 )
@@ -147,13 +155,16 @@ class ChatLog:
         keep: Iterable[str | None] = (),
     ) -> dict[str, Any]:
         """Store one message (``at``: epoch seconds), masked but for ``keep`` (the order id); returns it as
-        stored, with its ``seq`` (1, 2, ...)."""
+        stored, with its ``seq`` (1, 2, ...). Once, even when redis-py sends the script again after its reply
+        was lost (a reset connection, a failover): the retry finds this append's receipt and gets its seq."""
         message: dict[str, Any] = {"from": sender, "text": mask(visible(text), keep), "at": round(at, 3)}
         if agent:
             message["agent"] = agent
-        keys = [self._key(tid), self._key(tid, "count")]
+        receipt = self._key(tid, f"appended:{uuid.uuid4().hex}")  # this append's, not the message's
+        keys = [self._key(tid), self._key(tid, "count"), receipt]
         row = json.dumps(message, ensure_ascii=False)
-        seq = int(await self._append(keys=keys, args=[row, sender, MAX_MESSAGES, self.transfers.ttl_s]))
+        args: list[str | int] = [row, sender, MAX_MESSAGES, self.transfers.ttl_s, APPEND_RECEIPT_S]
+        seq = int(await self._append(keys=keys, args=args))
         if sender == "agent":  # the agent answered: the customer's next messages count afresh
             await self.redis.set(self._key(tid, "replied"), seq, ex=self.transfers.ttl_s)
         return {"seq": seq, **message}
