@@ -101,6 +101,14 @@ class LimitsSettings(BaseSettings):
         "longest a send of our audio may wait for Twilio to take it (it stopped reading), and a stream may take "
         "from connecting to its 'start': then the same fallback.",
     )
+    wyoming_max_connections_per_peer: int = Field(
+        16,
+        ge=0,
+        description="`infolinia wyoming`: connections one client address may hold at once (of the server's 128); "
+        "more are answered with a Wyoming `busy` error, that address alone. Without it one client on the LAN "
+        "could hold them all. 0 = no such cap: for a server that is the gateways' recognizer or synthesizer "
+        "tier (INFOLINIA_ASR_REMOTE, INFOLINIA_TTS_REMOTE), where each call of a gateway opens a connection.",
+    )
     drain_grace_s: float = Field(
         60.0, ge=0, description="On SIGTERM: how long calls in progress may go on before going to the fallback number."
     )

@@ -34,6 +34,7 @@ from telephony.insights.kpis import KpiStore
 from telephony.insights.recorder import TurnKpis
 from telephony.settings import Settings
 from telephony.shutdown import flush_all
+from telephony.speaker.frames import WyomingLimits
 from telephony.speaker.server import DEFAULT_URI, recognizer_gateway, run_gateway, run_wyoming
 from telephony.store_health import StoreHealth, StoreWatch
 from voice.models import ModelNotAvailable, resolve_whisper
@@ -125,12 +126,17 @@ async def prerender_speaker_replies(services: Services) -> None:
     log.info("wyoming: reply openings ready at %d Hz (%d synthesized now, the rest from disk)", cache.rate, made)
 
 
+def wyoming_limits(settings: Settings) -> WyomingLimits:
+    """The server's connection limits, from the settings (the rest are ``WyomingLimits``' defaults)."""
+    return WyomingLimits(max_connections_per_peer=settings.wyoming_max_connections_per_peer)
+
+
 async def serve_recognizer(uri: str, settings: Settings) -> None:
     """``--asr-only``: Whisper alone, as a recognizer tier's server (no dialog, voice or store to load)."""
     model = await asyncio.to_thread(resolve_whisper, settings.whisper_model, settings.models_dir)
     recognizer = build_recognizer(settings, model)
     await recognizer.load()
-    await run_gateway(uri, recognizer_gateway(recognizer, Path(settings.whisper_model).name))
+    await run_gateway(uri, recognizer_gateway(recognizer, Path(settings.whisper_model).name, wyoming_limits(settings)))
 
 
 def run_wyoming_cli(uri: str, settings: Settings, asr_only: bool = False) -> int:
@@ -150,7 +156,7 @@ def run_wyoming_cli(uri: str, settings: Settings, asr_only: bool = False) -> int
         if settings.tts_prerender:
             services.background.append(asyncio.create_task(prerender_speaker_replies(services)))
         try:
-            await run_wyoming(uri, services)
+            await run_wyoming(uri, services, wyoming_limits(settings))
         finally:
             await close_speaker(services)
 

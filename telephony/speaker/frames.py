@@ -32,6 +32,11 @@ class WyomingLimits:
     # server by 445 MB, and the file limit (20,000) let a client take it to an out-of-memory kill. 128 turns at
     # once on one server already wait past a gateway's remote deadline (10 s), so nobody legitimate gets ``busy``.
     max_connections: int = 128
+    # Connections from one client address at once (0: no such cap); more are answered ``busy`` too, that address
+    # alone. Without it one client on the LAN could hold all ``max_connections``. A satellite opens a few; a
+    # server that is a gateway's recognizer or synthesizer tier needs more (``INFOLINIA_WYOMING_MAX_CONNECTIONS_
+    # PER_PEER``): each of the gateway's calls opens its own connection.
+    max_connections_per_peer: int = 16
 
 
 class FrameError(Exception):

@@ -36,6 +36,7 @@ from telephony.speaker.asr import AsrResponder
 from telephony.speaker.conversation import SpeakerConversations
 from telephony.speaker.frames import FrameError, WyomingLimits, read_event
 from telephony.speaker.info import PROGRAM_NAMES
+from telephony.speaker.peers import ConnectionCounts, peer_address
 from telephony.speaker.speech import AudioRejected
 from telephony.speaker.tts import TtsResponder
 from voice.ports import Recognizer, Synthesizer
@@ -53,8 +54,7 @@ class WyomingGateway:
     hotwords: tuple[str, ...] = ()
     limits: WyomingLimits = field(default_factory=WyomingLimits)
     info: Info = field(default_factory=Info)
-    connections: int = 0  # served now (``WyomingLimits.max_connections``)
-    refused: int = 0  # connections refused as busy since start (logged the first time, then one in 100)
+    counts: ConnectionCounts = field(default_factory=ConnectionCounts)  # served now, in all and per address
 
     def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> WyomingHandler:
         """The ``HandlerFactory`` wyoming's servers call for each connection."""
@@ -86,24 +86,22 @@ class WyomingHandler(AsyncEventHandler):
         }
 
     async def run(self) -> None:
-        """Serve this connection unless ``max_connections`` are served already (then a ``busy`` error, closed)."""
-        gw = self.gw
-        if gw.connections >= gw.limits.max_connections:
-            gw.refused += 1
-            if gw.refused == 1 or gw.refused % 100 == 0:
-                log.warning("wyoming: %d connections open: refused one (%d so far)", gw.connections, gw.refused)
-            await self._refuse_busy()
+        """Serve this connection unless ``max_connections`` are served already, or ``max_connections_per_peer``
+        from its address (then a ``busy`` error saying which, and the close)."""
+        peer = peer_address(self.writer)
+        busy = self.gw.counts.admit(peer, self.gw.limits)
+        if busy is not None:
+            await self._refuse_busy(busy)
             return
-        gw.connections += 1
         try:
             await self._serve()
         finally:
-            gw.connections -= 1
+            self.gw.counts.leave(peer)
 
-    async def _refuse_busy(self) -> None:
+    async def _refuse_busy(self, text: str) -> None:
         """The ``busy`` error, then the close. What the client sent first is read (at most 64 KiB, 1 s) so the
         close is not a reset that could drop the error before the client reads it."""
-        await self._error("too many connections to this server: try again later", "busy")
+        await self._error(text, "busy")
         with contextlib.suppress(TimeoutError, ConnectionError):
             await asyncio.wait_for(self.reader.read(1 << 16), 1.0)
         self.writer.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+from wyoming.event import Event, async_read_event, async_write_event
 from wyoming.ping import Ping
 
 from telephony.speaker.frames import WyomingLimits
@@ -37,3 +38,43 @@ async def test_past_the_connection_limit_a_client_is_told_busy_and_served_once_a
         held[0][1].close()
         assert await _served_again(port) == ["pong"]
         held[1][1].close()
+
+
+async def _held(port: int, count: int, host: str) -> list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    """``count`` connections from ``host``, each in the middle of a payload it never finishes."""
+    held = [await asyncio.open_connection("127.0.0.1", port, local_addr=(host, 0)) for _ in range(count)]
+    for _, writer in held:
+        writer.write(HOLD)
+        await writer.drain()
+    return held
+
+
+async def test_one_address_cannot_hold_every_connection() -> None:
+    """Past ``max_connections_per_peer`` from one address, that address is told busy (it alone: another
+    address is still served), and served again once one of its own connections leaves."""
+    limits = WyomingLimits(max_connections=4, max_connections_per_peer=2)
+    async with serving(fake_services(), limits) as port, asyncio.timeout(GUARD_S):
+        held = await _held(port, 2, "127.0.0.2")
+        refused = await _exchange_from(port, "127.0.0.2")
+        assert [e.type for e in refused] == ["error"] and refused[0].data["code"] == "busy"
+        assert "address" in refused[0].data["text"]  # says why: this address, not the server, is full
+        assert [e.type for e in await _exchange_from(port, "127.0.0.3")] == ["pong"]  # other peers still served
+        held[0][1].close()
+        while [e.type for e in await _exchange_from(port, "127.0.0.2")] != ["pong"]:
+            await asyncio.sleep(0.05)  # served again once the server saw its connection leave
+        held[1][1].close()
+
+
+async def _exchange_from(port: int, host: str) -> list[Event]:
+    """A ping on a new connection from ``host``; the replies until the pong or the close."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(host, 0))
+    try:
+        await async_write_event(Ping().event(), writer)
+        got: list[Event] = []
+        while (event := await async_read_event(reader)) is not None:
+            got.append(event)
+            if event.type == "pong":
+                break
+        return got
+    finally:
+        writer.close()
