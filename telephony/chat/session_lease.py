@@ -46,19 +46,19 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
 from redis.asyncio import Redis
 
 from dialog.session_keeper import STORE_ERRORS, StoreBreaker
+from telephony.cancel_guard import honour_cancel
 from telephony.chat.lease_doubts import DoubtfulTakes, may_have_run
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # KEYS: the lease, the next turn's claim; ARGV: this turn's token, the lease's TTL (ms), the claim's TTL (ms), then
 # this worker's tokens whose take timed out (Redis may have applied it after all: such a lease counts as free).
@@ -176,7 +176,7 @@ class SessionLease:
             if self._stalled():
                 return None  # Redis timed out a moment ago (maybe while this turn waited): nothing to wait for
             try:
-                if await _ask(self._acquire(keys=keys, args=args)):
+                if await honour_cancel(self._acquire(keys=keys, args=args)):
                     return token
             except STORE_ERRORS as exc:
                 self._unavailable(session_id, exc)
@@ -247,23 +247,6 @@ async def _settle(release: asyncio.Task[None]) -> None:
     stayed blocked for the TTL."""
     with anyio.CancelScope(shield=True):
         await asyncio.shield(release)
-
-
-async def _ask(command: Awaitable[T]) -> T:
-    """``await command``, honouring a cancel that landed on it even if the library below swallowed it.
-
-    Why: redis-py bounds each write with ``asyncio.wait_for``, and on Python 3.11 a cancel that lands just as the
-    write completes is lost there (CPython gh-86296): ``wait_for`` returns as if none had come. A waiting turn
-    whose request was dropped then polled on, took the lease once it was free and handed it to a turn nobody
-    waited for: the session was blocked for the TTL. The task still counts the cancel (``cancelling()``), so
-    it is raised here, and ``take`` gives back what the poll may have taken."""
-    task = asyncio.current_task()
-    before = task.cancelling() if task is not None else 0
-    try:
-        return await command
-    finally:
-        if task is not None and task.cancelling() > before:
-            raise asyncio.CancelledError  # the cancel the library swallowed (raised again when it did not)
 
 
 def _ms(seconds: float) -> int:

@@ -30,6 +30,7 @@ from telephony.agents.presence import Presence
 from telephony.agents.repo import AgentRepo
 from telephony.agents.roster import Agent
 from telephony.agents.waits import HandlingStats, WaitModel
+from telephony.cancel_guard import give_back_anyway, honour_cancel
 from telephony.chat.handoff import ChatHandoff
 from telephony.history.store import HistoryStore
 from telephony.transfer.store import TransferStore
@@ -211,16 +212,29 @@ async def one_wrap_up(
     (``take_over``) takes the claim after ``wait_s`` even from a live request slower than that: the request
     then writes nothing (``WrapUpClaim.write``), where it wrote its outcome over the logout's (a later review)."""
     key, token = f"wrap-up:{agent_id}", uuid.uuid4().hex
-    deadline = time.monotonic() + wait_s
-    while not await deps.transfers.hold(key, token, WRAP_UP_HOLD_S):
-        if time.monotonic() >= deadline:
-            if not take_over:
-                yield WrapUpClaim(deps.transfers, key, token, held=False)
-                return
-            await deps.transfers.take_over(key, token, WRAP_UP_HOLD_S)
-            break
-        await asyncio.sleep(_WAIT_STEP_S)
+    if not await _take(deps.transfers, key, token, time.monotonic() + wait_s, take_over):
+        yield WrapUpClaim(deps.transfers, key, token, held=False)
+        return
     try:
         yield WrapUpClaim(deps.transfers, key, token, held=True)
     finally:
         await deps.transfers.let_go(key, token)
+
+
+async def _take(transfers: TransferStore, key: str, token: str, deadline: float, take_over: bool) -> bool:
+    """Hold the claim (polling until ``deadline``, then taking it over when ``take_over``); False when not.
+    A request dropped meanwhile stops polling even when redis-py lost its cancel, and gives back what its last
+    try may have taken (``telephony/cancel_guard.py``): a dropped logout took the claim for nobody and logged
+    the agent out, and a take that ran as its cancel came held the agent's next wrap-up off for the TTL."""
+    try:
+        while not await honour_cancel(transfers.hold(key, token, WRAP_UP_HOLD_S)):
+            if time.monotonic() >= deadline:
+                if not take_over:
+                    return False
+                await honour_cancel(transfers.take_over(key, token, WRAP_UP_HOLD_S))
+                return True
+            await asyncio.sleep(_WAIT_STEP_S)
+    except asyncio.CancelledError:
+        await give_back_anyway(transfers.let_go(key, token), f"wrap-up claim {key}")
+        raise
+    return True

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from telephony.cancel_guard import give_back_anyway, honour_cancel
 from telephony.redis_scripts import RELEASE_OWN, TAKE_OWN
 from telephony.store_health import StoreHealth
 
@@ -61,9 +62,11 @@ class WebhookClaims:
         self._local.add(call_sid)
         token = uuid.uuid4().hex
         try:
-            shared = await self._take(call_sid, token)
+            shared = await honour_cancel(self._take(call_sid, token))  # a cancel redis-py lost: no claim for nobody
         except BaseException:  # cancelled (the client left): this worker must not keep the CallSid
             self._local.discard(call_sid)
+            if self._release is not None:  # the take may have run: Twilio's retry must not wait out the TTL
+                await give_back_anyway(self._give_back(call_sid, token), f"webhook claim of {call_sid}")
             raise
         if shared is False:
             self._local.discard(call_sid)
@@ -73,14 +76,19 @@ class WebhookClaims:
     async def done(self, claim: Claim) -> None:
         """The answer is out (the call's record stops later copies): the claim goes, here and in Redis."""
         self._local.discard(claim.call_sid)
-        if not claim.shared or self._release is None or (self.health is not None and self.health.stalled):
-            return  # the TTL ends it
+        if claim.shared:
+            await self._give_back(claim.call_sid, claim.token)
+
+    async def _give_back(self, call_sid: str, token: str) -> None:
+        """Delete the claim in Redis while it is still ``token``'s; not while Redis stalls (the TTL ends it)."""
+        if self._release is None or (self.health is not None and self.health.stalled):
+            return
         try:
-            await self._release(keys=[self._key(claim.call_sid)], args=[claim.token])
+            await self._release(keys=[self._key(call_sid)], args=[token])
         except Exception as exc:  # the TTL ends it
             if self.health is not None:
                 self.health.saw(exc)
-            log.warning("call %s: the webhook's claim could not be given back (%r): it lapses", claim.call_sid, exc)
+            log.warning("call %s: the webhook's claim could not be given back (%r): it lapses", call_sid, exc)
 
     async def _take(self, call_sid: str, token: str) -> bool | None:
         """True: taken in Redis; False: another worker holds it; None: no Redis to ask (the local guard)."""

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 import anyio
 import pytest
 from redis.asyncio import Redis
-from redis.asyncio.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -28,6 +27,7 @@ from telephony.chat.lease_doubts import may_have_run
 from telephony.chat.session_lease import LeaseTiming, SessionBusy, SessionLease
 from telephony.chat.session_locks import SessionLocks
 from telephony.store_health import StoreHealth
+from tests.support.cancels import CancelAfterWrite, victim_hit
 from tests.support.clock import FakeClock
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 from tests.support.redis_proxy import LoseOneReply
@@ -218,25 +218,6 @@ async def test_close_waits_for_a_release_sent_while_redis_stalled(own_redis: Red
         await redis.aclose()
 
 
-class CancelAfterWrite(Connection):
-    """Cancels ``victim`` the moment one of its commands has been written, before the write's ``wait_for``
-    (redis-py's socket timeout around every send) resumes its caller: the instant a dropped request's cancel
-    lands on a poll. Python 3.11's ``asyncio.wait_for`` then returns as if no cancel had come (CPython
-    gh-86296): the cancel is lost, and only ``Task.cancelling()`` still counts it."""
-
-    victim: asyncio.Task[Any] | None = None
-
-    async def _send_packed_command(self, command: Any) -> None:
-        await super()._send_packed_command(command)
-        victim, CancelAfterWrite.victim = CancelAfterWrite.victim, None
-        if victim is not None:
-            victim.cancel()
-
-
-async def _victim_hit() -> bool:
-    return CancelAfterWrite.victim is None
-
-
 async def test_a_turn_dropped_as_its_poll_was_written_is_cancelled_and_takes_nothing(redis_url: str) -> None:
     """Under load the waiting turn's cancel (the client went away) landed just as a poll was written; redis-py's
     ``wait_for`` swallowed it, the take polled on, took the lease once it was freed and returned it to a turn
@@ -249,7 +230,7 @@ async def test_a_turn_dropped_as_its_poll_was_written_is_cancelled_and_takes_not
     waiting = asyncio.create_task(b.take("s1"))
     await until(lambda: holder.exists(a.key("s1") + ":next"))  # b waits, polling
     CancelAfterWrite.victim = waiting
-    await until(_victim_hit)  # b's next poll was written, and b cancelled right then
+    await until(victim_hit)  # b's next poll was written, and b cancelled right then
     await a.give_back("s1", token)  # the lease is free: a take that lost its cancel would take it now
     with pytest.raises(asyncio.CancelledError):
         async with asyncio.timeout(GUARD_S):
