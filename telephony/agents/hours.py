@@ -30,6 +30,9 @@ _DAYS = {"pn": 0, "pon": 0, "wt": 1, "śr": 2, "sr": 2, "cz": 3, "czw": 3, "pt":
 _HOLIDAY_WORDS = ("święta", "swieta", "św", "sw")
 _RANGE = re.compile(r"^(\d{1,2})[:.](\d{2})-(\d{1,2})[:.](\d{2})$")  # "7:30-15:30", "7.30-15.30" (websites)
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-"})  # en dash, em dash, minus sign
+# A closed group as a website writes it ("sob. – nieczynne", "święta: zamknięte"), with its dash or colon: one word
+CLOSED = "nieczynne"
+_CLOSED = re.compile(r"\s*[-:]?\s*\b(?:nieczynn|zamkni[eę]t)[aey]\b", re.IGNORECASE)
 
 
 class HoursError(ValueError):
@@ -71,15 +74,19 @@ def _interval(token: str) -> tuple[time, time]:
 
 def parse_hours(spec: str) -> WeeklyHours:
     """``"pn-pt 8:00-20:00, sob 9:00-15:00"`` -> WeeklyHours; an empty spec means always closed; a group
-    ``"święta 0:00-24:00"`` gives public holidays their own hours (otherwise they are closed)."""
+    ``"święta 0:00-24:00"`` gives public holidays their own hours (otherwise they are closed); a group written
+    ``"nieczynne"`` or ``"zamknięte"`` ("święta nieczynne", as an office's website writes it) is closed."""
     days: list[list[tuple[time, time]]] = [[] for _ in range(8)]  # the eighth: public holidays
-    plain = re.sub(r"\s*-\s*", "-", spec.translate(_DASHES))  # "pn - pt 7:30 – 15:30" as a website spaces it
+    plain = _CLOSED.sub(f" {CLOSED}", spec.translate(_DASHES))  # "święta nieczynne": closed, as a day left out
+    plain = re.sub(r"\s*-\s*", "-", plain)  # "pn - pt 7:30 – 15:30" as a website spaces it
     for group in filter(None, (g.strip() for g in re.split(r"[;,]", plain))):
         day_token, *ranges = group.split()
         if not ranges:
             raise HoursError(f"no hours in {group!r}")
+        if CLOSED in ranges and len(ranges) > 1:
+            raise HoursError(f"{group!r}: either hours or „{CLOSED}”, not both")
         for day in [7] if day_token.lower() in _HOLIDAY_WORDS else _day_set(day_token):
-            days[day].extend(_interval(r) for r in ranges)
+            days[day].extend(_interval(r) for r in ranges if r != CLOSED)
     return WeeklyHours(tuple(tuple(sorted(d)) for d in days[:7]), tuple(sorted(days[7])))
 
 
