@@ -239,7 +239,7 @@ async def test_a_miss_the_caller_resolves_by_picking_an_offered_entry_is_no_gap(
     [resolved] = await report.resolved()
     assert resolved.entry_id == picked.kb_id and resolved.questions == [("Mogę oddać buty?", 1)]
     exported = to_kb_yaml([], resolved=[resolved])
-    assert f"# Add to the questions of '{picked.kb_id}'" in exported and "#   - Mogę oddać buty?" in exported
+    assert f"# Dopisz do pytań wpisu '{picked.kb_id}'" in exported and "#   - Mogę oddać buty?" in exported
     assert yaml.safe_load(exported)["entries"] == []
 
 
