@@ -198,6 +198,7 @@ def test_gaps_command_exports_kb_entries(tmp_path: Path, redis_url: str, capsys:
         assert cli.main(["gaps", "--export", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "6 questions not understood, 2 groups by meaning" in printed
+    assert "×  (0 transferred)  " in printed and "przełączono" not in printed  # one language: a walkthrough saw both
     assert '   1×  naming no topic (noise, numbers, unclear words; no KB entry): "bla bla"' in printed
     entries = yaml.safe_load(out.read_text(encoding="utf-8"))["entries"]
     assert len(entries) == 1 and entries[0]["questions"][0] == ENGRAVING[1]  # asked twice: first
