@@ -201,8 +201,8 @@ def to_kb_yaml(
     nobody has completed cannot go live and read a placeholder to callers. ``resolved`` wordings come
     first, as comments: they belong to existing entries, not to new ones."""
     lines = [
-        "# Questions the assistant did not understand, grouped by meaning (infolinia gaps).",
-        "# Write each answer, fix the id if you like, then append the entries to your kb.yaml.",
+        "# Pytania, których asystent nie zrozumiał, pogrupowane według znaczenia (infolinia gaps).",
+        "# Wpisz odpowiedź w każdym wpisie (id możesz zmienić), potem dopisz wpisy do swojego kb.yaml.",
         *_resolved_comments(resolved, max_questions),
         "entries:",
     ]
@@ -210,8 +210,8 @@ def to_kb_yaml(
     chosen = [g for g in gaps if g.count >= min_count][:top]
     if left_out := sum(1 for g in gaps if g.count < min_count):
         note = (
-            f"# {left_out} group(s) asked fewer than {min_count} times are left out (infolinia gaps "
-            "--min-count 1, or ?min_count=1, exports them too)."
+            f"# Pominięte grupy pytań zadanych mniej niż {min_count} razy: {left_out} (infolinia gaps "
+            "--min-count 1 albo ?min_count=1 eksportuje i je)."
         )
         lines.insert(lines.index("entries:"), note)
     seen: set[str] = set()  # the questions' normalised forms, across entries (the loader's duplicate check)
@@ -231,11 +231,14 @@ def _gap_lines(n: int, gap: Gap, max_questions: int, seen: set[str]) -> tuple[li
     questions, too_long = _loadable(gap, max_questions, seen)
     lines = [f"  # {gap.count}× zapytano, {gap.transferred}× przełączono do konsultanta"]
     if too_long:
-        lines.append(f"  # Over {MAX_QUESTION_CHARS} characters, too long for a question; shorten one if you like:")
+        lines.append(f"  # Dłuższe niż {MAX_QUESTION_CHARS} znaków, za długie na pytanie; możesz je skrócić:")
         lines.extend(f"  #   {' '.join(text.split())}" for text in too_long)
     if not questions:
-        why = "each is too long" if too_long else "each is already a question above, or has no words"
-        return [*lines, f"  # (no wording here fits a new question: {why}; write one, then add it)"], False
+        why = "każde jest za długie" if too_long else "każde jest już pytaniem powyżej albo nie ma w nim słów"
+        return [
+            *lines,
+            f"  # (żadne sformułowanie nie nadaje się tu na nowe pytanie: {why}; napisz własne i dodaj je)",
+        ], False
     entry = {"id": f"luka-{n:02d}-{_slug(gap.example)}", "questions": questions, "answer": "", "tags": ["z-luk"]}
     dumped = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=110)
     return [*lines, *("  " + line for line in dumped.rstrip("\n").split("\n"))], True
@@ -261,7 +264,8 @@ def _resolved_comments(resolved: Sequence[Resolved], max_questions: int) -> list
     """Wordings to add to existing entries' questions, as comments (the file's entries are new ones)."""
     lines = []
     for r in resolved:
-        lines.append(f"# Add to the questions of '{r.entry_id}' ({r.count}× picked when offered after a miss):")
+        picked = f"{r.count}× klient wybrał go z podpowiedzi po niezrozumianym pytaniu"
+        lines.append(f"# Dopisz do pytań wpisu '{r.entry_id}' ({picked}):")
         lines.extend(f"#   - {' '.join(text.split())}" for text, _ in r.questions[:max_questions])  # one line each
     return lines
 

@@ -167,7 +167,7 @@ def _check_text(
         return _check_string(value, default, where, optional, limit)
     if isinstance(default, tuple):
         if not isinstance(value, list) or len(value) != len(default):
-            raise PromptsError(f"{where}: expected a list of {len(default)} texts")
+            raise PromptsError(f"{where}: expected a list of {len(default)} texts{_shipped_list(default)}")
         pairs = enumerate(zip(value, default, strict=True))
         return tuple(_check_string(v, d, f"{where}[{i}]", optional, limit) for i, (v, d) in pairs)
     if not isinstance(value, dict):
@@ -178,6 +178,13 @@ def _check_text(
             raise PromptsError(f"{where}.{key}: unknown key{_suggest(str(key), list(default))}")
         out[str(key)] = _check_string(text, default[str(key)], f"{where}.{key}", optional, limit)
     return out
+
+
+def _shipped_list(default: tuple[str, ...]) -> str:
+    """What a list text replaces, in order: an office that wrote one sentence for `clarify` was told only
+    "expected a list of 2 texts", and neither which two (the first miss, the second) nor how a list is written."""
+    shown = " ".join(f"{i}. „{text[:50]}{'…' if len(text) > 50 else ''}”" for i, text in enumerate(default, 1))
+    return f", each on its own line starting with '- ', replacing in order: {shown}"
 
 
 def _tidy(value: str, written: bool) -> str:

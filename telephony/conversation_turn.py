@@ -25,6 +25,7 @@ class ConversationTurn:
     handed_over: bool = True  # False: a transfer nobody could take (no agent, a device)
     conversation: str = ""  # the dialog session id: which conversation is in progress (the live tile)
     expects: str = "text"  # what the bot's reply waits for (an unanswered question is no solved chat)
+    informed: bool = False  # an answer that gave something: an entry, an order's status (not a greeting, thanks)
 
     @classmethod
     def of(
@@ -34,5 +35,5 @@ class ConversationTurn:
         reason, queue = (t.reason, t.queue) if t is not None else ("", "")
         return cls(
             channel, outcome.action, seconds, new, reason, queue, outcome.solved, handed_over, outcome.session_id,
-            outcome.expects,
+            outcome.expects, outcome.action == "answer" and bool(outcome.kb_id or outcome.order_id),
         )  # fmt: skip

@@ -1,7 +1,8 @@
 """Business hours per queue, Polish public holidays included, and when a callback can be promised.
 
 Hours are written the way a Polish office writes them: ``"pn-pt 8:00-20:00, sob 9:00-15:00"`` (days:
-pn wt śr cz pt sob nd; ranges with '-', lists with '+' (``pn+śr``); several time ranges per group). The
+pn wt śr cz pt sob nd, or written out, "poniedziałek-piątek:", "pon.-pt."; ranges with '-', lists with '+'
+(``pn+śr``); several time ranges per group). The
 en and em dashes of a page copied from the office's website or a document ("pn–pt 7:30–15:30") are read as
 '-': an operator cannot see the difference, and the error named days they had written correctly.
 Holidays come from the ``holidays`` package (country PL: Easter, Corpus Christi, ... computed per
@@ -25,11 +26,17 @@ from dialog import catalogue
 DEFAULT_HOURS = "pn-pt 8:00-20:00, sob 9:00-15:00"
 DEFAULT_TZ = "Europe/Warsaw"
 _DAYS = {"pn": 0, "pon": 0, "wt": 1, "śr": 2, "sr": 2, "cz": 3, "czw": 3, "pt": 4, "sob": 5, "so": 5, "sb": 5,
-         "nd": 6, "nie": 6, "ndz": 6}  # fmt: skip
+         "nd": 6, "nie": 6, "ndz": 6,
+         # written out, as an office's website says them ("poniedziałek – piątek: 7:30 – 15:30")
+         "poniedziałek": 0, "poniedzialek": 0, "wtorek": 1, "środa": 2, "sroda": 2, "czwartek": 3,
+         "piątek": 4, "piatek": 4, "sobota": 5, "niedziela": 6}  # fmt: skip
 # Public holidays' own hours ("święta 0:00-24:00": a 24-hour emergency line); without them a holiday is closed.
 _HOLIDAY_WORDS = ("święta", "swieta", "św", "sw")
 _RANGE = re.compile(r"^(\d{1,2})[:.](\d{2})-(\d{1,2})[:.](\d{2})$")  # "7:30-15:30", "7.30-15.30" (websites)
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-"})  # en dash, em dash, minus sign
+# A closed group as a website writes it ("sob. – nieczynne", "święta: zamknięte"), with its dash or colon: one word
+CLOSED = "nieczynne"
+_CLOSED = re.compile(r"\s*[-:]?\s*\b(?:nieczynn|zamkni[eę]t)[aey]\b", re.IGNORECASE)
 
 
 class HoursError(ValueError):
@@ -48,7 +55,7 @@ class WeeklyHours:
 def _day_set(token: str) -> list[int]:
     days: list[int] = []
     for part in token.lower().split("+"):
-        ends = part.split("-")
+        ends = [end.rstrip(".") for end in part.split("-")]  # "pon.-pt." as abbreviated on a website
         if len(ends) > 2 or any(e not in _DAYS for e in ends):
             raise HoursError(f"unknown day(s) {part!r}: use pn wt śr cz pt sob nd (or święta for public holidays)")
         first, last = _DAYS[ends[0]], _DAYS[ends[-1]]
@@ -71,15 +78,20 @@ def _interval(token: str) -> tuple[time, time]:
 
 def parse_hours(spec: str) -> WeeklyHours:
     """``"pn-pt 8:00-20:00, sob 9:00-15:00"`` -> WeeklyHours; an empty spec means always closed; a group
-    ``"święta 0:00-24:00"`` gives public holidays their own hours (otherwise they are closed)."""
+    ``"święta 0:00-24:00"`` gives public holidays their own hours (otherwise they are closed); a group written
+    ``"nieczynne"`` or ``"zamknięte"`` ("święta nieczynne", as an office's website writes it) is closed."""
     days: list[list[tuple[time, time]]] = [[] for _ in range(8)]  # the eighth: public holidays
-    plain = re.sub(r"\s*-\s*", "-", spec.translate(_DASHES))  # "pn - pt 7:30 – 15:30" as a website spaces it
+    plain = _CLOSED.sub(f" {CLOSED}", spec.translate(_DASHES))  # "święta nieczynne": closed, as a day left out
+    plain = re.sub(r"\s*-\s*", "-", plain)  # "pn - pt 7:30 – 15:30" as a website spaces it
     for group in filter(None, (g.strip() for g in re.split(r"[;,]", plain))):
         day_token, *ranges = group.split()
+        day_token = day_token.rstrip(":")  # "poniedziałek-piątek: 7:30-15:30"
         if not ranges:
             raise HoursError(f"no hours in {group!r}")
+        if CLOSED in ranges and len(ranges) > 1:
+            raise HoursError(f"{group!r}: either hours or „{CLOSED}”, not both")
         for day in [7] if day_token.lower() in _HOLIDAY_WORDS else _day_set(day_token):
-            days[day].extend(_interval(r) for r in ranges)
+            days[day].extend(_interval(r) for r in ranges if r != CLOSED)
     return WeeklyHours(tuple(tuple(sorted(d)) for d in days[:7]), tuple(sorted(days[7])))
 
 

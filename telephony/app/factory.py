@@ -147,15 +147,17 @@ async def site_status(gateway: Gateway) -> SiteStatus:
         state = "starting"
     else:
         state = "ready" if all(checks.values()) else "degraded"
-    shop = gateway.shop
+    shop, speech = gateway.shop, gateway.settings.speech  # speech off: no call answered, whatever the token
     return SiteStatus(
         state=state,
         brand=shop.brand.name if shop else None,
-        phone=bool(gateway.settings.twilio_auth_token),
-        transfers=gateway.warm is not None,
+        phone=speech and bool(gateway.settings.twilio_auth_token),  # the token alone said "włączone"
+        transfers=speech and gateway.warm is not None,
         console=gateway.transfer is not None,
         demo_data=bool(shop and shop.demo_kb),
         checks=checks,
+        speech=speech,
+        token=bool(gateway.settings.twilio_auth_token),
     )
 
 

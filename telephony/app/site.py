@@ -43,11 +43,13 @@ class SiteStatus:
 
     state: str  # "ready", "starting", "failed", "draining", "degraded" (up, but a readiness check fails)
     brand: str | None
-    phone: bool  # Twilio webhooks accepted (an auth token is set)
-    transfers: bool  # warm transfer to agents (Redis + token)
+    phone: bool  # calls answered: an auth token is set and speech is on
+    transfers: bool  # warm transfer to agents (Redis + token + speech)
     console: bool  # the agent console (Redis)
     demo_data: bool  # the bundled demo KB is in use
     checks: dict[str, bool]
+    speech: bool = True  # INFOLINIA_SPEECH: off, no call is answered whatever the token (the reason shown first)
+    token: bool = False  # INFOLINIA_TWILIO_AUTH_TOKEN is set (what ``phone`` needs besides speech)
 
 
 def build_landing_router(status: Any) -> APIRouter:

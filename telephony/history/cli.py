@@ -57,7 +57,7 @@ def render(gaps: list[Gap], top: int) -> str:
     groups, noise = [g for g in gaps if not g.noise], [g for g in gaps if g.noise]
     lines = [f"{total} questions not understood, {len(groups)} groups by meaning:"]
     for n, gap in enumerate(groups[:top], 1):
-        lines.append(f"{n:3}. {gap.count:4}×  (przełączono {gap.transferred})  {gap.example}")
+        lines.append(f"{n:3}. {gap.count:4}×  ({gap.transferred} transferred)  {gap.example}")
         lines.extend(f"            {count:4}×  {text}" for text, count in gap.questions[1:4])
     for gap in noise:
         said = ", ".join(f'"{text}"' for text, _ in gap.questions[:4])

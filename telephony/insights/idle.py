@@ -4,7 +4,9 @@ Why: a web-chat customer rarely says goodbye, they close the window. Counting on
 (``Outcome.solved``) left most chats the bot answered well out of "Rozwiązane przez bota". So a chat the
 bot kept (no hand-off to a person) that has been quiet for ``idle_after_s`` is decided from its last bot
 turn: an answer the customer did not come back to is ``contained`` (the phone's name for a call the bot
-solved alone), anything else (a "nie zrozumiałem", a question the customer never answered, a hand-off
+solved alone), provided the chat was given one (an entry, an order's status: a chat that only said "dzień
+dobry" or "mam pytanie" and got the greeting was counted solved while the history said "bez odpowiedzi"),
+anything else (a "nie zrozumiałem", a question the customer never answered, a hand-off
 nobody could take, even one followed by answers) is ``unresolved``. The Redis side (who decides, once)
 is ``telephony/insights/outcomes.py``.
 """
@@ -28,14 +30,15 @@ class LastTurn:
     action: str  # the engine's action (answer, clarify, transfer)
     expects: str = "text"  # what the bot waited for next (text, order_number, yes_no, choice)
     wanted_person: bool = False  # the customer asked for a person nobody could be (sticky for the chat)
+    informed: bool = False  # the chat was given an answer (an entry, an order's status) at some turn (sticky)
 
     def encode(self) -> str:
         return f"{self.action}|{self.expects}"
 
     @classmethod
-    def decode(cls, text: str, at: float, wanted_person: bool = False) -> LastTurn:
+    def decode(cls, text: str, at: float, wanted_person: bool = False, informed: bool = False) -> LastTurn:
         action, _, expects = text.partition("|")
-        return cls(at, action or "unknown", expects or "text", wanted_person)
+        return cls(at, action or "unknown", expects or "text", wanted_person, informed)
 
 
 def last_turn(turn: ConversationTurn, at: float) -> LastTurn | None:
@@ -43,12 +46,13 @@ def last_turn(turn: ConversationTurn, at: float) -> LastTurn | None:
     person took it): nothing is left to decide by waiting."""
     if turn.action == "end" or (turn.action == "transfer" and turn.handed_over):
         return None
-    return LastTurn(at, turn.action, turn.expects, wanted_person=turn.action == "transfer")
+    return LastTurn(at, turn.action, turn.expects, wanted_person=turn.action == "transfer", informed=turn.informed)
 
 
 def answered(last: LastTurn) -> bool:
-    """An answer that asked nothing back: the customer had what they came for when they went quiet."""
-    return last.action == "answer" and last.expects == "text"
+    """An answer that asked nothing back, in a chat given one: the customer had what they came for when they
+    went quiet (a greeting or thanks last is fine once an entry was given; a greeting alone solved nothing)."""
+    return last.action == "answer" and last.expects == "text" and last.informed
 
 
 def idle_outcome(last: LastTurn, now: float, idle_after_s: float) -> Verdict | None:

@@ -3,6 +3,7 @@
 Keys (prefix ``<prefix>kpi:``): ``idle:<channel>`` a sorted set of the conversations still with the bot,
 scored by their last bot turn; ``last:<channel>`` a hash of what that turn was (``LastTurn.encode``);
 ``wanted:<channel>:<conversation>`` set when its customer asked for a person nobody could be (it sticks);
+``informed:<channel>:<conversation>`` set once the bot gave it an answer (an entry, an order's status; it sticks);
 ``outcome:<channel>:<conversation>`` the verdict counted so far and the hour bucket it went into.
 
 Why Lua: every worker runs the sweep; it reads the conversations idle past the cut-off (``_PEEK``) and each
@@ -96,6 +97,9 @@ class ChatOutcomes:
     def _wanted(self, channel: str, conversation: str) -> str:
         return f"{self.prefix}wanted:{channel}:{conversation}"
 
+    def _informed(self, channel: str, conversation: str) -> str:
+        return f"{self.prefix}informed:{channel}:{conversation}"
+
     async def _seen(self, channel: str, conversation: str, last: LastTurn | None) -> None:
         idle, turns = self._keys(channel)
         try:
@@ -110,6 +114,8 @@ class ChatOutcomes:
                     pipe.expire(turns, OUTCOME_TTL_S)
                     if last.wanted_person:  # only ever set: a later sweep of the same chat still sees it
                         pipe.set(self._wanted(channel, conversation), 1, ex=OUTCOME_TTL_S)
+                    if last.informed:  # the same: thanks after an answer leaves the chat solved
+                        pipe.set(self._informed(channel, conversation), 1, ex=OUTCOME_TTL_S)
                 await pipe.execute()
         except Exception as exc:
             log.warning("KPI idle tracking of %s lost: %r", conversation, exc)
@@ -148,7 +154,8 @@ class ChatOutcomes:
         for i in range(0, len(rows), 3):
             conversation, score = _s(rows[i]), _s(rows[i + 2])
             wanted = bool(await self.redis.exists(self._wanted(channel, conversation)))
-            last = LastTurn.decode(_s(rows[i + 1]), float(score), wanted)
+            informed = bool(await self.redis.exists(self._informed(channel, conversation)))
+            last = LastTurn.decode(_s(rows[i + 1]), float(score), wanted, informed)
             verdict = idle_outcome(last, now, self.idle_after_s)
             if verdict is None:
                 continue

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +26,18 @@ from tests.support.servers import free_port
 ROSTER = {"anna": ("Anna Nowak", "agent"), "bartek": ("Bartek Wiśniewski", "agent"), "szef": ("Ewa Szef", "supervisor")}
 
 
+SMALL_TALK = ("dzień dobry", "mam pytanie", "dziękuję")  # answered as the engine does: no entry given
+
+
 class EndingDialog(HistoryDialog):
-    """``HistoryDialog``, plus "do widzenia": the matter is solved, the conversation ends."""
+    """``HistoryDialog``, plus "do widzenia": the matter is solved, the conversation ends. A question's answer
+    names an entry (``kb_id``), as the engine's does; a greeting, "mam pytanie" or thanks are answered with none."""
 
     async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
         if "do widzenia" not in text.lower():
-            return await super().handle(session_id, text, caller)
+            outcome = await super().handle(session_id, text, caller)
+            small_talk = text.lower().strip(" .!?") in SMALL_TALK
+            return outcome if outcome.action != "answer" or small_talk else replace(outcome, kb_id="faq")
         self.handled.append(text)
         session = (await self.sessions.load(session_id)) if session_id else None
         session = session or Session(id=session_id or self.sessions.new_id(), channel=caller.channel)

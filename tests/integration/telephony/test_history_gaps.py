@@ -198,6 +198,7 @@ def test_gaps_command_exports_kb_entries(tmp_path: Path, redis_url: str, capsys:
         assert cli.main(["gaps", "--export", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "6 questions not understood, 2 groups by meaning" in printed
+    assert "×  (0 transferred)  " in printed and "przełączono" not in printed  # one language: a walkthrough saw both
     assert '   1×  naming no topic (noise, numbers, unclear words; no KB entry): "bla bla"' in printed
     entries = yaml.safe_load(out.read_text(encoding="utf-8"))["entries"]
     assert len(entries) == 1 and entries[0]["questions"][0] == ENGRAVING[1]  # asked twice: first
@@ -239,7 +240,7 @@ async def test_a_miss_the_caller_resolves_by_picking_an_offered_entry_is_no_gap(
     [resolved] = await report.resolved()
     assert resolved.entry_id == picked.kb_id and resolved.questions == [("Mogę oddać buty?", 1)]
     exported = to_kb_yaml([], resolved=[resolved])
-    assert f"# Add to the questions of '{picked.kb_id}'" in exported and "#   - Mogę oddać buty?" in exported
+    assert f"# Dopisz do pytań wpisu '{picked.kb_id}'" in exported and "#   - Mogę oddać buty?" in exported
     assert yaml.safe_load(exported)["entries"] == []
 
 

@@ -78,3 +78,22 @@ async def test_quiet_chats_are_counted_once_by_racing_sweepers(redis_url: str, t
         assert (await w.chat("Jednak konsultant", bye["session_id"]))["handoff"]["status"] != "unavailable"
         final = await _chat_stats(w)
         assert (final["conversations"], final["contained"], final["unresolved"], final["transferred"]) == (4, 1, 1, 2)
+
+
+async def test_a_chat_that_only_said_hello_is_not_solved_by_the_bot(redis_url: str, tmp_path: Path) -> None:
+    """An office's walkthrough: a citizen wrote "dzień dobry" (or "mam pytanie"), got the greeting (an
+    ``answer`` with no entry) and left. The dashboard counted it „Rozwiązane przez bota” while the history
+    said „bez odpowiedzi”. Solved takes an answer the customer was given (an entry, an order's status); the
+    small talk after one ("dziękuję") keeps it solved."""
+    async with insights_world(redis_url, tmp_path) as w:
+        hello = await w.chat("Dzień dobry")
+        assert (hello["action"], hello["kb_id"], hello["expects"]) == ("answer", None, "text")
+        invited = await w.chat("Mam pytanie")
+        assert (invited["action"], invited["kb_id"]) == ("answer", None)
+        asked = await w.chat("Jakie są koszty dostawy?")
+        assert asked["kb_id"] is not None, asked
+        thanks = await w.chat("Dziękuję", asked["session_id"])
+        assert (thanks["action"], thanks["kb_id"]) == ("answer", None)
+        assert await _sweep_all(_sweepers(w, later_s=IDLE_S + 1)) == 3
+        after = await _chat_stats(w)
+        assert (after["conversations"], after["contained"], after["unresolved"]) == (3, 1, 2)

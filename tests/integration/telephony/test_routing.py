@@ -170,6 +170,44 @@ def test_hours_as_an_office_website_writes_them(spec: str) -> None:
     assert parse_hours(spec).days == ((((time(7, 30), time(15, 30)),),) * 5) + ((), ())
 
 
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "pn-pt 7:30-15:30, święta nieczynne",
+        "pn-pt 7:30-15:30, sob-nd nieczynne, święta nieczynne",
+        "pn–pt 7.30–15.30; sob – zamknięte; święta: nieczynne",
+        "pn-pt 7:30-15:30, Święta Nieczynny",
+    ],
+)
+def test_a_group_written_closed_as_a_website_writes_it(spec: str) -> None:
+    """An office wrote its holiday line as its website does, "święta nieczynne", and the gateway refused to start
+    with "bad time range 'nieczynne': write e.g. 8:00-20:00" (an operator's walkthrough): a group marked
+    "nieczynne" or "zamknięte" is closed, as a day left out is."""
+    week = parse_hours(spec)
+    assert week.days == ((((time(7, 30), time(15, 30)),),) * 5) + ((), ()) and week.holidays == ()
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "poniedziałek – piątek: 7:30 – 15:30, wtorek: 7:30 – 17:00",
+        "pon.-pt. 7.30-15.30, wt. 7.30-17.00",
+        "Poniedzialek-Piatek 7:30-15:30; Wtorek 7:30-17:00; sobota-niedziela nieczynne",
+    ],
+)
+def test_days_written_out_as_an_office_website_writes_them(spec: str) -> None:
+    """An office's website says "poniedziałek – piątek: 7:30 – 15:30": copied into INFOLINIA_BUSINESS_HOURS it
+    stopped the gateway with "unknown day(s) 'poniedziałek-piątek:'" (an operator's walkthrough)."""
+    week = parse_hours(spec)
+    short, long = (time(7, 30), time(15, 30)), (time(7, 30), time(17, 0))
+    assert week.days == ((short,), tuple(sorted((short, long))), (short,), (short,), (short,), (), ())
+
+
+def test_a_group_both_closed_and_open_is_refused() -> None:
+    with pytest.raises(HoursError, match="'sob nieczynne 9:00-12:00': either hours or"):
+        parse_hours("pn-pt 7:30-15:30, sob nieczynne 9:00-12:00")
+
+
 def test_hours_specs_and_queue_settings() -> None:
     week = parse_hours("pn+śr 8:00-12:00 13:00-16:00; pt-nd 10:00-24:00")
     assert len(week.days[0]) == 2 and week.days[1] == () and len(week.days[6]) == 1

@@ -223,7 +223,7 @@ def test_the_export_is_the_kb_format_and_cannot_go_live_unanswered(tmp_path: Pat
     kb = load_kb(path)
     assert kb.search("Czy robicie grawer?")[0].entry_id == "luka-01-czy-robicie-grawer"
     assert yaml.safe_load(to_kb_yaml([])) == {"entries": []}
-    assert "1 group(s) asked fewer than 2 times are left out" in text  # the export says why it is short
+    assert "Pominięte grupy pytań zadanych mniej niż 2 razy: 1" in text  # the export says why it is short
     only_once = to_kb_yaml(gaps[2:], min_count=2)
     assert yaml.safe_load(only_once) == {"entries": []} and "--min-count 1" in only_once
 
@@ -241,3 +241,30 @@ def test_resolved_wordings_are_no_gaps_and_go_into_the_export_as_comments_one_li
     text = to_kb_yaml([], resolved=[resolved])
     assert "#   - Mogę oddać buty? brand: X" in text
     assert yaml.safe_load(text) == {"entries": []}
+
+
+def test_the_export_downloaded_from_the_polish_gaps_page_speaks_polish_throughout() -> None:
+    """An office's walkthrough: the supervisor's page „Pobierz jako wpisy bazy wiedzy (YAML)” gave a file whose
+    comments were half English ("# Add to the questions of 'godziny-otwarcia' (1× picked when offered after a
+    miss)") beside "# 3× zapytano, 0× przełączono do konsultanta"."""
+    long = "Czy " + "bardzo " * 60 + "długie pytanie?"
+    gaps = [
+        Gap([("Czy robicie grawer?", 2)], count=2, transferred=1),
+        Gap([(long, 2)], count=2),
+        Gap([("Jaka będzie pogoda?", 1)], count=1),
+    ]
+    resolved = resolved_wordings([Miss("Mogę oddać buty?", "chat", NOW, resolved_as="zwrot-jak")])
+    text = to_kb_yaml(gaps, min_count=2, resolved=resolved)
+    assert [line.strip() for line in text.splitlines() if line.strip().startswith("#")] == [
+        "# Pytania, których asystent nie zrozumiał, pogrupowane według znaczenia (infolinia gaps).",
+        "# Wpisz odpowiedź w każdym wpisie (id możesz zmienić), potem dopisz wpisy do swojego kb.yaml.",
+        "# Dopisz do pytań wpisu 'zwrot-jak' (1× klient wybrał go z podpowiedzi po niezrozumianym pytaniu):",
+        "#   - Mogę oddać buty?",
+        "# Pominięte grupy pytań zadanych mniej niż 2 razy: 1 (infolinia gaps --min-count 1 albo ?min_count=1"
+        " eksportuje i je).",
+        "# 2× zapytano, 1× przełączono do konsultanta",
+        "# 2× zapytano, 0× przełączono do konsultanta",
+        "# Dłuższe niż 300 znaków, za długie na pytanie; możesz je skrócić:",
+        f"#   {long}",
+        "# (żadne sformułowanie nie nadaje się tu na nowe pytanie: każde jest za długie; napisz własne i dodaj je)",
+    ]

@@ -73,4 +73,4 @@ def test_a_group_whose_wordings_are_all_asked_above_says_so() -> None:
         Gap(questions=[("Czy przyjmujecie bitcoiny?", 2)], count=2),
         Gap(questions=[("czy przyjmujecie bitcoiny", 2)], count=2),
     ]
-    assert "already a question above" in to_kb_yaml(gaps)
+    assert "każde jest już pytaniem powyżej" in to_kb_yaml(gaps)

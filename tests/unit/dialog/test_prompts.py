@@ -110,6 +110,15 @@ def test_every_problem_is_one_line_naming_file_and_key(tmp_path: Path, text: str
     assert expected in error(tmp_path, text)
 
 
+def test_a_list_text_given_as_one_sentence_shows_the_list_it_replaces(tmp_path: Path) -> None:
+    """An office wrote `clarify: "Nie rozumiem, proszę powtórzyć."` (the README says only that an override may
+    leave {examples} out) and was told "expected a list of 2 texts": which two, and how written, it did not say."""
+    message = error(tmp_path, 'prompts:\n  clarify: "Nie rozumiem, proszę powtórzyć."\n')
+    assert "prompts.clarify: expected a list of 2 texts" in message
+    assert "each on its own line starting with '- '" in message
+    assert "1. „Przepraszam, nie zrozumiałem." in message and "2. „Nadal nie jestem pewien" in message
+
+
 def test_a_missing_file_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(PromptsError, match="cannot read the prompts file: No such file or directory"):
         load_prompts(tmp_path / "nope.yaml")

@@ -12,8 +12,14 @@ from telephony.insights.idle import LastTurn, Verdict, idle_outcome, last_turn
 IDLE_S = 900.0
 
 
-def turn(action: str, expects: str = "text", handed_over: bool = True) -> ConversationTurn:
-    return ConversationTurn("chat", action, 0.3, False, handed_over=handed_over, conversation="c1", expects=expects)
+def turn(
+    action: str, expects: str = "text", handed_over: bool = True, informed: bool | None = None
+) -> ConversationTurn:
+    """An answer gives an entry unless ``informed=False`` (a greeting, thanks)."""
+    given = action == "answer" if informed is None else informed
+    return ConversationTurn(
+        "chat", action, 0.3, False, handed_over=handed_over, conversation="c1", expects=expects, informed=given
+    )
 
 
 def play(script: Iterable[tuple[float, ConversationTurn]]) -> LastTurn | None:
@@ -60,3 +66,13 @@ def test_the_last_turn_survives_its_round_trip_through_redis() -> None:
     assert LastTurn.decode(last.encode(), 12.5) == last
     assert LastTurn.decode("", 3.0) == LastTurn(3.0, "unknown", "text")  # a lost row: never "solved"
     assert idle_outcome(LastTurn.decode("", 3.0), 3.0 + IDLE_S, IDLE_S) == "unresolved"
+
+
+def test_a_greeting_alone_solved_nothing_thanks_after_an_answer_keeps_it_solved() -> None:
+    """A chat that only said "dzień dobry" and got the greeting (an answer naming no entry) was counted solved."""
+    hello = [(0.0, turn("answer", informed=False))]
+    assert verdict_at(hello, IDLE_S) == "unresolved"
+    assert play(hello) == LastTurn(0.0, "answer", informed=False)
+    # stickiness of "informed" across turns is the store's (``ChatOutcomes``); the last turn alone says no here
+    assert verdict_at([(0.0, turn("answer")), (5.0, turn("answer", informed=False))], 5.0 + IDLE_S) == "unresolved"
+    assert idle_outcome(LastTurn(5.0, "answer", informed=True), 5.0 + IDLE_S, IDLE_S) == "contained"

@@ -28,7 +28,7 @@ async def test_a_chat_the_sweep_failed_to_settle_is_counted_by_the_next_sweep(
     now = [1_000_000.0]
     kpis = KpiStore(redis, prefix=f"sweep-{uuid.uuid4().hex}:", clock=lambda: now[0])
     outcomes = ChatOutcomes(kpis, IDLE_S)
-    outcomes.seen("chat", "c1", LastTurn(now[0], "answer"))  # answered; the customer closed the window
+    outcomes.seen("chat", "c1", LastTurn(now[0], "answer", informed=True))  # answered; the window closed
     await kpis.flush()
     now[0] += IDLE_S + 1
     exists = redis.exists

@@ -99,10 +99,10 @@ def test_business_hours_an_office_writes_its_own_way_are_named_at_start_up(
         monkeypatch,
         capsys,
         INFOLINIA_BUSINESS_HOURS="pn-pt 8:00-16:00",
-        INFOLINIA_QUEUES='{"obsluga": {"hours": "poniedziałek 8:00-16:00"}}',
+        INFOLINIA_QUEUES='{"obsluga": {"hours": "robocze 8:00-16:00"}}',
     )
     assert status == 2 and lines[1].startswith("  INFOLINIA_QUEUES="), lines
-    assert "unknown day(s) 'poniedziałek': use pn wt śr cz pt sob nd" in lines[1]
+    assert "unknown day(s) 'robocze': use pn wt śr cz pt sob nd" in lines[1]
 
 
 def test_business_hours_copied_with_typographic_dashes_are_read_as_written(
