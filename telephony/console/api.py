@@ -24,7 +24,7 @@ from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
 from telephony.agents.roster import Agent
 from telephony.console import wrapup
-from telephony.console.actions import go_offline
+from telephony.console.actions import AVAILABLE_FROM, go_offline
 from telephony.console.chat_api import chat_routes
 from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent
 from telephony.console.queues import queue_names, queue_view
@@ -76,12 +76,21 @@ async def audit_reads(deps: AgentsDeps, me: Agent, records: list[dict[str, Any]]
             await deps.audit.record(me.id, kind, str(record["id"]), via)
 
 
+# available from wrap-up would end it with no outcome: the console refuses it too (``actions.AVAILABLE_FROM``)
+WRAP_UP_FIRST = ": end it with its outcome first (POST /v1/agents/me/wrap-up)"
+
+
 async def change_status(deps: AgentsDeps, me: Agent, status: Literal["available", "offline"]) -> dict[str, Any]:
     """``me`` available or offline, told to the consoles; going available rings a waiting caller at once."""
     try:  # off duty hands back a chat offered to the agent or a phone ringing them, as in the console
-        previous = await (go_offline(deps, me.id) if status == "offline" else deps.agents.set_status(me.id, status))
+        previous = await (
+            go_offline(deps, me.id)
+            if status == "offline"
+            else deps.agents.set_status(me.id, status, expect=AVAILABLE_FROM)  # from wrap-up: refused, as there
+        )
     except StatusConflict as exc:
-        raise HTTPException(409, f"status cannot change while {exc.current}") from exc
+        detail = f"status cannot change while {exc.current}"
+        raise HTTPException(409, detail + WRAP_UP_FIRST if exc.current == "wrap_up" else detail) from exc
     if previous is None:
         raise HTTPException(404, "agent not found")
     if status != "offline":  # (go_offline told the consoles)

@@ -75,3 +75,17 @@ async def test_the_api_s_wrap_up_notes_the_presence_as_the_console_s_does(
         done = await w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"})
         assert done.status_code == 200 and done.json()["status"] == "available", done.text
     assert noted == ["note"]
+
+
+async def test_the_api_s_available_in_wrap_up_is_refused_as_the_console_s_is(redis_url: str, tmp_path: Path) -> None:
+    """``PUT /v1/agents/{id}/status`` available from wrap-up ended it with no outcome and no history note (the
+    console refuses its „Dostępny” there: "Najpierw zakończ…"): an integration's status call closed the
+    conversation with none. Now it is a 409 that says how to end it, and the wrap-up is still there to finish."""
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        tid = await _chat_in_wrap_up(w)
+        back = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})
+        assert back.status_code == 409 and "/v1/agents/me/wrap-up" in back.json()["detail"], back.text
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "wrap_up"
+        assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json().get("outcome") is None
+        done = await w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"})
+        assert done.status_code == 200 and done.json()["status"] == "available"
