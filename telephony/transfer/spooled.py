@@ -17,7 +17,7 @@ from typing import Any
 from telephony.agents.callbacks import CallbackBook, callback_from_transfer, iso_now
 from telephony.agents.events import TRANSFER_CALLBACK, ConsoleEvent
 from telephony.spool import Spool
-from telephony.transfer.store import TransferRecord, TransferStatus
+from telephony.transfer.record import TransferRecord, TransferStatus
 from telephony.transfer.warm import WarmTransfer
 
 log = logging.getLogger(__name__)
