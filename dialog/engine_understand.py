@@ -29,7 +29,7 @@ from dialog.escalation_kinds import accuses_you, asks_how_only, danger_to_life, 
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.escalation_symptoms import attack_history
 from dialog.escalation_water import water_damage, water_damage_over
-from dialog.kb import KnowledgeBaseSearch
+from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.mood import mood, without_insults
 from dialog.ports import Reason
 
@@ -98,9 +98,12 @@ class Understanding:
         answerable = {r for r in found if r in _ANSWERABLE and r not in by_meaning}
         if "urgent" in answerable and (mood(text, previous) == "angry" or danger_to_life(text) or floods(text)):
             answerable.discard("urgent")  # indignation, someone in danger or water flooding: no how-to question
-        if "urgent" in answerable and victim(text) and not self._kb_protects(text):
+        if not answerable:
+            return found
+        best = self.kb.search(text, k=1)  # one search read twice: whether its entry protects, and is sure enough
+        if "urgent" in answerable and victim(text) and not self._kb_protects(best):
             answerable.discard("urgent")  # a fraud's victim asking "jak odzyskać pieniądze?": not the refund how-to
-        if not answerable or not self._kb_answers(text):
+        if not answerable or not self._kb_answers(best):
             return found
         return [r for r in found if r not in answerable]
 
@@ -178,13 +181,13 @@ class Understanding:
         found = self.reasons(text, previous)
         return found[0] if found else None
 
-    def _kb_protects(self, text: str) -> bool:
-        """The KB's best entry for ``text`` is about blocking, reporting or a password (``protects``): a victim's
-        how-to question it may answer instead of a transfer ("jak zablokować kartę SIM po kradzieży?")."""
-        matches = self.kb.search(text, k=1)
+    def _kb_protects(self, matches: Sequence[KBMatch]) -> bool:
+        """The KB's best entry (``matches``: its search of the turn) is about blocking, reporting or a password
+        (``protects``): a victim's how-to question it may answer instead of a transfer ("jak zablokować kartę SIM
+        po kradzieży?")."""
         entry = getattr(self.kb, "entries", {}).get(matches[0].entry_id) if matches else None
         return protects(getattr(entry, "questions", None) or [])
 
-    def _kb_answers(self, text: str) -> bool:
-        matches = self.kb.search(text, k=1)
+    def _kb_answers(self, matches: Sequence[KBMatch]) -> bool:
+        """The KB's best entry (its search of the turn) is sure enough to answer the question instead."""
         return bool(matches) and matches[0].confidence >= self.kb_threshold

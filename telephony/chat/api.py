@@ -33,7 +33,7 @@ from telephony.chat.session_locks import SessionLocks
 from telephony.chat.stream import SSE_HEADERS, customer_stream
 from telephony.chat.turn import ChatTurns, with_url
 from telephony.store_health import StoreHealth
-from telephony.transfer.store import TransferRecord
+from telephony.transfer.record import TransferRecord
 
 __all__ = ["ChatResponse", "LiveChat", "build_chat_router", "no_live_chat"]
 

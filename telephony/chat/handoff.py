@@ -27,7 +27,7 @@ from telephony.agents import events as ev
 from telephony.agents.waits import estimate_wait_s, wait_phrase
 from telephony.chat.handoff_core import ChatConfig, HandoffCore, HandoffParts
 from telephony.chat.store import MAX_MESSAGES, ChatWindow
-from telephony.transfer.store import TransferRecord, chat_key, new_transfer_id
+from telephony.transfer.record import TransferRecord, chat_key, new_transfer_id
 
 __all__ = ["ACTIVE", "Accepted", "ChatConfig", "ChatHandoff", "HandoffParts"]
 

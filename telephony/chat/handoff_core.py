@@ -22,7 +22,8 @@ from telephony.agents.waits import HandlingStats, WaitModel
 from telephony.chat.store import ChatLog
 from telephony.chat.unavailable import unavailable_view
 from telephony.history.ended import HandoffHistory, keep_in_history
-from telephony.transfer.store import TransferRecord, TransferStore
+from telephony.transfer.record import TransferRecord
+from telephony.transfer.store import TransferStore
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ from collections.abc import Iterable
 from typing import Any, Literal, NamedTuple
 
 from dialog.pii import mask
-from telephony.transfer.store import TransferRecord, TransferStore
+from telephony.transfer.record import TransferRecord
+from telephony.transfer.store import TransferStore
 
 Sender = Literal["customer", "agent", "system"]
 MAX_MESSAGES = 500  # kept per hand-off in Redis: a chat that long is a case for e-mail; older ones are dropped

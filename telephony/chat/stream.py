@@ -26,7 +26,7 @@ from telephony.chat.handoff import ChatHandoff
 from telephony.chat.resume import lost_view
 from telephony.spool import STORE_DOWN
 from telephony.tasks import stop_task
-from telephony.transfer.store import TransferRecord
+from telephony.transfer.record import TransferRecord
 
 log = logging.getLogger(__name__)
 

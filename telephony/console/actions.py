@@ -9,18 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from telephony.agents import events as ev
-from telephony.agents.callbacks import UNREACHABLE, callback_from_transfer, iso_now
-from telephony.agents.caller_id import dialable, withheld
-from telephony.agents.dispatch import OnAvailable, agent_available
+from telephony.agents.callbacks import UNREACHABLE
+from telephony.agents.caller_id import withheld
+from telephony.agents.dispatch import OnAvailable
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
-from telephony.console.deps import AgentsDeps, WrapUpClaim, note_in_history, one_wrap_up
+from telephony.console.deps import AgentsDeps, note_in_history, one_wrap_up
 from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
+from telephony.console.wrapup import became_available, finish_wrap_up
 
 __all__ = [
     "CONSOLE_STATUSES",
     "OnAvailable",
-    "callback_after",
     "claim_callback",
     "close_callback",
     "go_offline",
@@ -50,14 +50,6 @@ CLOSED_BY_LEAVING = (
 )
 
 
-async def _became_available(deps: AgentsDeps, agent_id: str, on_available: OnAvailable | None) -> None:
-    """Ring a waiting caller at once (``agent_dispatch.agent_available``, as the JSON API does); a hook
-    given to the console overrides the deps' own (``AgentsDeps.on_available``). The presence notes the
-    new status now: a Redis that loses it a moment later gets it back as it is (``Presence``)."""
-    await agent_available(deps.agents, agent_id, on_available or deps.on_available)
-    await deps.presence.note()
-
-
 async def set_status(
     deps: AgentsDeps, agent_id: str, status: str, on_available: OnAvailable | None = None
 ) -> tuple[bool, str]:
@@ -77,7 +69,7 @@ async def set_status(
         return False, "Nie znaleziono konsultanta."
     await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, None, {"status": status}))
     if previous != "available":
-        await _became_available(deps, agent_id, on_available)
+        await became_available(deps, agent_id, on_available)
     return True, f"Status: {STATUS_LABELS[status]}."
 
 
@@ -153,59 +145,29 @@ async def wrap_up(
     note: str,
     on_available: OnAvailable | None = None,
 ) -> tuple[bool, str]:
-    """Record the call's outcome (and note) on the transfer, then wrap_up -> available (once: ``one_wrap_up``)."""
+    """Record the call's outcome (and note) on the transfer, then wrap_up -> available (``finish_wrap_up``, the
+    JSON API's too); only an outcome of the form's list, none preselected (``CHOOSE_OUTCOME``)."""
     if outcome_label(view.outcomes, outcome) is None:
         return False, CHOOSE_OUTCOME
-    async with one_wrap_up(deps, agent_id) as claim:
-        if not claim:
-            return False, NOTHING_TO_CLOSE
-        return await _wrap_up(deps, claim, agent_id, (outcome, note), on_available)
-
-
-async def _wrap_up(
-    deps: AgentsDeps, claim: WrapUpClaim, agent_id: str, chosen: tuple[str, str], on_available: OnAvailable | None
-) -> tuple[bool, str]:
-    outcome, note = chosen
-    state = await deps.agents.get(agent_id)
-    if state is None or state.status != "wrap_up":
+    end = await finish_wrap_up(deps, agent_id, outcome, note, on_available)
+    if end.refused == "closed_by_leaving":
+        return False, CLOSED_BY_LEAVING
+    if end.refused is not None:
         return False, NOTHING_TO_CLOSE
-    booked = ""
-    if state.last_transfer:
-        fields = {"outcome": outcome, "wrap_up_note": note} if note else {"outcome": outcome}
-        if not await claim.write(state.last_transfer, **fields):  # a logout slower to wait for took it over
-            return False, CLOSED_BY_LEAVING
-        await note_in_history(deps, state.last_transfer, agent_id, outcome, note)
-        if outcome == "callback":
-            booked = await _booked(deps, state.last_transfer, note)
-    if not await deps.agents.finish_wrap_up(agent_id):  # left since (logout, off duty): an outcome written stays
-        return bool(state.last_transfer), ("Wynik zapisany." + booked) if state.last_transfer else NOTHING_TO_CLOSE
-    await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, state.last_transfer, {"status": "available"}))
-    await _became_available(deps, agent_id, on_available)
+    booked = await _booked(deps, end.transfer_id, end.callback_id) if outcome == "callback" else ""
+    if not end.available:  # left since (logout, off duty): the outcome written stays
+        return True, "Wynik zapisany." + booked
     return True, "Obsługa zakończona. Status: Dostępny." + booked
 
 
-async def _booked(deps: AgentsDeps, tid: str, note: str) -> str:
+async def _booked(deps: AgentsDeps, tid: str | None, callback_id: str | None) -> str:
     """What the agent is told of the callback their "Trzeba oddzwonić" asked for."""
-    if await callback_after(deps, tid, note) is not None:
+    if not tid:  # no conversation named: nothing was booked, nothing to say
+        return ""
+    if callback_id is not None:
         return " Oddzwonienie dodane do listy."
     record = await deps.transfers.get(tid)
     return WITHHELD_NO_CALLBACK if record is not None and withheld(record.caller) else NO_NUMBER_NO_CALLBACK
-
-
-async def callback_after(deps: AgentsDeps, tid: str, note: str) -> str | None:
-    """ "Trzeba oddzwonić" as the outcome puts a callback on the queue's list (the caller's number, summary,
-    transcript and the agent's note): a promise to call back that nobody writes down is forgotten. None:
-    no number to call (a chat, a withheld number: ``dialable``), the agent is told so."""
-    record = await deps.transfers.get(tid)
-    if record is None or dialable(record.caller) is None:
-        return None
-    data = callback_from_transfer(record, callback_id=f"wu-{tid}", created_at=iso_now(deps.clock))
-    if note:
-        data["summary"] = f"{data['summary']} Notatka konsultanta: {note}"
-    await deps.callbacks.add({**data, "requested": "agent"})
-    event = {"callback_id": data["id"], "queue": record.queue}
-    await deps.events.publish(ConsoleEvent(ev.TRANSFER_CALLBACK, None, tid, event))
-    return str(data["id"])
 
 
 async def _sees_callback(deps: AgentsDeps, agent_id: str, callback_id: str) -> bool:

@@ -23,16 +23,10 @@ from telephony.agents.dispatch import agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
 from telephony.agents.roster import Agent
-from telephony.console.actions import callback_after, go_offline
+from telephony.console import wrapup
+from telephony.console.actions import AVAILABLE_FROM, go_offline
 from telephony.console.chat_api import chat_routes
-from telephony.console.deps import (
-    AgentsDeps,
-    DepsProvider,
-    WrapUpClaim,
-    bearer_agent,
-    note_in_history,
-    one_wrap_up,
-)
+from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent
 from telephony.console.queues import queue_names, queue_view
 
 log = logging.getLogger(__name__)
@@ -82,12 +76,21 @@ async def audit_reads(deps: AgentsDeps, me: Agent, records: list[dict[str, Any]]
             await deps.audit.record(me.id, kind, str(record["id"]), via)
 
 
+# available from wrap-up would end it with no outcome: the console refuses it too (``actions.AVAILABLE_FROM``)
+WRAP_UP_FIRST = ": end it with its outcome first (POST /v1/agents/me/wrap-up)"
+
+
 async def change_status(deps: AgentsDeps, me: Agent, status: Literal["available", "offline"]) -> dict[str, Any]:
     """``me`` available or offline, told to the consoles; going available rings a waiting caller at once."""
     try:  # off duty hands back a chat offered to the agent or a phone ringing them, as in the console
-        previous = await (go_offline(deps, me.id) if status == "offline" else deps.agents.set_status(me.id, status))
+        previous = await (
+            go_offline(deps, me.id)
+            if status == "offline"
+            else deps.agents.set_status(me.id, status, expect=AVAILABLE_FROM)  # from wrap-up: refused, as there
+        )
     except StatusConflict as exc:
-        raise HTTPException(409, f"status cannot change while {exc.current}") from exc
+        detail = f"status cannot change while {exc.current}"
+        raise HTTPException(409, detail + WRAP_UP_FIRST if exc.current == "wrap_up" else detail) from exc
     if previous is None:
         raise HTTPException(404, "agent not found")
     if status != "offline":  # (go_offline told the consoles)
@@ -97,48 +100,32 @@ async def change_status(deps: AgentsDeps, me: Agent, status: Literal["available"
     return {"id": me.id, "status": status, "previous": previous}
 
 
-CLOSED_BY_LEAVING = (
-    "this wrap-up was not recorded: the conversation was already closed by logging out (or going off duty) "
-    "while this request was under way; its outcome is logged_out"
-)
+WRAP_UP_REFUSED: dict[wrapup.Refusal, str] = {
+    "claimed": "not in wrap-up (another request is finishing it)",
+    "not_in_wrap_up": "not in wrap-up",
+    "closed_by_leaving": "this wrap-up was not recorded: the conversation was already closed by logging out "
+    "(or going off duty) while this request was under way; its outcome is logged_out",
+}
 
 
 async def finish_wrap_up(deps: AgentsDeps, me: Agent, body: WrapUpBody) -> dict[str, Any]:
     """The outcome (and note) on the transfer and in history, a callback when one is due, then available;
-    once, whatever number of the same request arrive at once (``one_wrap_up``)."""
-    async with one_wrap_up(deps, me.id) as claim:
-        if not claim:
-            raise HTTPException(409, "not in wrap-up (another request is finishing it)")
-        return await _finish_wrap_up(deps, me, body, claim)
-
-
-async def _finish_wrap_up(deps: AgentsDeps, me: Agent, body: WrapUpBody, claim: WrapUpClaim) -> dict[str, Any]:
-    state = await deps.agents.get(me.id)
-    if state is None or state.status != "wrap_up":
-        raise HTTPException(409, "not in wrap-up")
-    callback_id, note, status = None, body.note.strip(), "available"
-    if state.last_transfer:
-        fields = {"outcome": body.outcome, "wrap_up_note": note} if note else {"outcome": body.outcome}
-        if not await claim.write(state.last_transfer, **fields):  # a logout slower to wait for took it over
-            raise HTTPException(409, CLOSED_BY_LEAVING)
-        await note_in_history(deps, state.last_transfer, me.id, body.outcome, note)
-        if body.outcome == "callback":  # the console's "Trzeba oddzwonić": on the list, not forgotten
-            callback_id = await callback_after(deps, state.last_transfer, note)
-    if await deps.agents.finish_wrap_up(me.id):
-        await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, state.last_transfer, {"status": status}))
-        await agent_available(deps.agents, me.id, deps.on_available)
-    elif not state.last_transfer:
-        raise HTTPException(409, "not in wrap-up")
-    else:  # the outcome is recorded, and the agent has left (logout, off duty) since: they stay where they went
+    once, whatever number of the same request arrive at once: ``wrapup.finish_wrap_up``, the console's too."""
+    note = body.note.strip()
+    end = await wrapup.finish_wrap_up(deps, me.id, body.outcome, note)
+    if end.refused is not None:
+        raise HTTPException(409, WRAP_UP_REFUSED[end.refused])
+    status = "available"
+    if not end.available:  # the outcome is recorded, and the agent has left (logout, off duty) since: they stay
         now = await deps.agents.get(me.id)
         status = now.status if now is not None else "offline"
     return {
         "id": me.id,
         "status": status,
-        "transfer_id": state.last_transfer,
+        "transfer_id": end.transfer_id,
         "outcome": body.outcome,
         "note": note,
-        "callback_id": callback_id,
+        "callback_id": end.callback_id,
     }
 
 

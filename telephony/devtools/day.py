@@ -117,12 +117,22 @@ async def supervisor_stats(w: DayWorld, query: str = "") -> dict[str, Any]:
 # --- the channels ---------------------------------------------------------------------------------
 async def _available(w: DayWorld, agent: str) -> None:
     """Only ``agent`` free (the others in wrap-up: staffed, so a caller waits instead of a callback offer)."""
+    assert w.gateway.transfer is not None
     for other in ("anna", "bartek"):
-        status = "available" if other == agent else "offline"
-        await w.agent("PUT", f"/v1/agents/{other}/status", other, json={"status": status})
-        if other != agent:
-            assert w.gateway.transfer is not None
+        if other == agent:
+            await make_available(w, other)
+        else:
+            await w.agent("PUT", f"/v1/agents/{other}/status", other, json={"status": "offline"})
             await w.gateway.transfer.agents.agents.set_status(other, "wrap_up", expect=())
+
+
+async def make_available(w: DayWorld, agent: str) -> None:
+    """``agent`` available over the API, out of the wrap-up this world may have put them in (``_available``):
+    set in the repo, so left there too, since the API refuses available from a wrap-up (it would end one with
+    no outcome)."""
+    assert w.gateway.transfer is not None
+    await w.gateway.transfer.agents.agents.set_status(agent, "offline", expect=())
+    await w.agent("PUT", f"/v1/agents/{agent}/status", agent, json={"status": "available"})
 
 
 async def _phone(w: DayWorld, c: Contact) -> str:

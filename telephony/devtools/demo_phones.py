@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
-from telephony.devtools.local_server import LocalServer
+from telephony.devtools.local_server import Served
 from telephony.devtools.twilio_standin import RestRequest, TwilioStandin
 
 log = logging.getLogger(__name__)
@@ -47,15 +47,13 @@ class Phone:
                 "state": self.state}  # fmt: skip
 
 
-class DemoPhones:
+class DemoPhones(Served):
     """The agents' phones over ``TwilioStandin``'s recorded requests; posts signed like Twilio."""
 
     def __init__(self, standin: TwilioStandin, auth_token: str, public_url: str) -> None:
         self.standin, self.public_url = standin, public_url.rstrip("/")
         self._validator = RequestValidator(auth_token)
         self.phones: dict[str, Phone] = {}
-        self._local: LocalServer | None = None
-        self.url = ""
 
     def refresh(self) -> list[Phone]:
         """Agent calls created since the last look (only calls to a transfer's agent URL ring a phone)."""
@@ -113,13 +111,7 @@ class DemoPhones:
             Route("/phones.json", self._json, methods=["GET"]),
             Route("/phones/{call_sid}/{action}", self._act, methods=["POST"]),
         ])  # fmt: skip
-        self._local = LocalServer(app)
-        self.url = await self._local.start()
-        return self.url
-
-    async def stop(self) -> None:
-        if self._local is not None:
-            await self._local.stop()
+        return await self.serve(app)
 
     async def _json(self, request: Request) -> JSONResponse:
         return JSONResponse({"phones": [p.public() for p in self.refresh()]})

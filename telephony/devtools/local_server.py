@@ -1,7 +1,7 @@
 """A small ASGI app served on a free loopback port inside the running event loop.
 
-Used by the local stand-ins for Twilio's REST API (the simulator's and the transfer tests'): both need
-"serve this on 127.0.0.1, tell me the URL, stop it cleanly" and nothing more.
+Used by the local stand-ins for Twilio's REST API (the simulator's and the transfer tests') and the demo's
+phones (``Served``): each needs "serve this on 127.0.0.1, tell me the URL, stop it cleanly" and nothing more.
 """
 
 from __future__ import annotations
@@ -38,3 +38,20 @@ class LocalServer:
             self._server.should_exit = True
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._task, 5.0)
+
+
+class Served:
+    """A stand-in that serves its own app on a free loopback port: ``serve(app)`` starts it, ``url`` is its base
+    URL from then on, ``stop`` ends it (nothing when it never started). Why a base: each stand-in wrote it out."""
+
+    url: str = ""
+    _local: LocalServer | None = None
+
+    async def serve(self, app: Any) -> str:
+        self._local = LocalServer(app)
+        self.url = await self._local.start()
+        return self.url
+
+    async def stop(self) -> None:
+        if self._local is not None:
+            await self._local.stop()

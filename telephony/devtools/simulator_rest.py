@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from telephony.devtools.local_server import LocalServer
+from telephony.devtools.local_server import Served
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,13 @@ def parse_action(call_sid: str, form: dict[str, str]) -> CallAction:
     return CallAction(call_sid, "twiml", announcement=(say or "").strip())
 
 
-class FakeTwilioRest:
+class FakeTwilioRest(Served):
     """A local Twilio Calls API on 127.0.0.1 (ephemeral port); actions arrive on ``actions``."""
 
     def __init__(self, account_sid: str, auth_token: str) -> None:
         self.account_sid = account_sid
         self._auth = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
         self.actions: asyncio.Queue[CallAction] = asyncio.Queue()
-        self.url = ""
-        self._local: LocalServer | None = None
 
     async def _update_call(self, request: Request) -> JSONResponse:
         account, call_sid = request.path_params["account"], request.path_params["call"]
@@ -78,10 +76,4 @@ class FakeTwilioRest:
         app = Starlette(
             routes=[Route("/2010-04-01/Accounts/{account}/Calls/{call}.json", self._update_call, methods=["POST"])]
         )
-        self._local = LocalServer(app)
-        self.url = await self._local.start()
-        return self.url
-
-    async def stop(self) -> None:
-        if self._local is not None:
-            await self._local.stop()
+        return await self.serve(app)

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from telephony.devtools.local_server import LocalServer
+from telephony.devtools.local_server import Served
 from telephony.devtools.simulator_rest import CallAction, parse_action
 from telephony.twilio.security import parse_form
 
@@ -45,7 +45,7 @@ def new_call_sid() -> str:
     return "CA" + secrets.token_hex(16)
 
 
-class TwilioStandin:
+class TwilioStandin(Served):
     """Twilio's Calls resource on 127.0.0.1 (ephemeral port). Requests land in ``requests``."""
 
     def __init__(self, account_sid: str, auth_token: str) -> None:
@@ -60,8 +60,6 @@ class TwilioStandin:
         # Fault injection: "refuse" answers 503 to everything, "blackhole" never answers (until cleared).
         self.outage: str | None = None
         self._outage_over = asyncio.Event()
-        self.url = ""
-        self._local: LocalServer | None = None
 
     def end_call(self, call_sid: str) -> None:
         """From now on the call is over: updates to it fail like Twilio's (404, code 20404)."""
@@ -164,10 +162,4 @@ class TwilioStandin:
                 ),
             ]
         )
-        self._local = LocalServer(app)
-        self.url = await self._local.start()
-        return self.url
-
-    async def stop(self) -> None:
-        if self._local is not None:
-            await self._local.stop()
+        return await self.serve(app)

@@ -28,7 +28,7 @@ from telephony.insights.rating import first_rating, parse_score
 from telephony.logs import LogThrottle
 from telephony.transfer.store import TransferStore
 from telephony.twilio.security import SIGNATURE_HEADER, TwilioSignatureVerifier, parse_form
-from telephony.twilio.twiml import DEFAULT_VOICE, LANGUAGE
+from telephony.twilio.twiml import DEFAULT_VOICE, LANGUAGE, short_answer
 
 log = logging.getLogger(__name__)
 SURVEY_PATH = "/twilio/survey"
@@ -50,18 +50,8 @@ def survey_url(public_url: str, tid: str | None = None) -> str:
 def question_twiml(answer_url: str, *, voice: str = DEFAULT_VOICE) -> str:
     """The question inside a one-key/one-phrase ``<Gather>``; silence goes to ``answer_url`` empty."""
     vr = VoiceResponse()
-    gather = vr.gather(
-        input="dtmf speech",
-        language=LANGUAGE,
-        num_digits=1,
-        hints="jeden, dwa, trzy, cztery, pięć",
-        timeout=6,
-        speech_timeout="auto",
-        action=answer_url,
-        method="POST",
-    )
+    gather = short_answer(vr, answer_url, "jeden, dwa, trzy, cztery, pięć")
     gather.say(catalogue.CSAT_QUESTION, language=LANGUAGE, voice=voice)
-    vr.redirect(answer_url, method="POST")
     return str(vr)
 
 

@@ -15,8 +15,8 @@ from dialog import catalogue
 from telephony.agents.callbacks import CallbackBook
 from telephony.agents.caller_id import dialable
 from telephony.spool import STORE_DOWN
+from telephony.transfer.record import TransferRecord, TransferStatus
 from telephony.transfer.spooled import SpooledRequests, waits_for_message
-from telephony.transfer.store import TransferRecord, TransferStatus
 from telephony.transfer.twiml import (
     Prompt,
     callback_offer_twiml,

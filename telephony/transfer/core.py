@@ -20,7 +20,8 @@ from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats
 from telephony.history.ended import HandoffHistory, keep_in_history
 from telephony.transfer.audio import TransferAudio
-from telephony.transfer.store import TransferRecord, TransferStore
+from telephony.transfer.record import TransferRecord
+from telephony.transfer.store import TransferStore
 from telephony.transfer.twiml import TransferUrls
 from telephony.twilio.rest import CallNotActiveError
 

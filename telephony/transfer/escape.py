@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 
 from dialog import catalogue
 from telephony.spool import STORE_DOWN
-from telephony.transfer.store import TransferRecord
+from telephony.transfer.record import TransferRecord
 from telephony.transfer.twiml import hang_up_twiml, hold_twiml, redirect_twiml
 from telephony.transfer.warm import WarmTransfer
 from telephony.twilio.rest import TwilioRestError

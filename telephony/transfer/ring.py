@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from telephony.agents.events import TRANSFER_ABANDONED, TRANSFER_RINGING
 from telephony.agents.roster import Agent
 from telephony.transfer.core import TransferCore
-from telephony.transfer.store import TransferRecord
+from telephony.transfer.record import TransferRecord
 from telephony.twilio.rest import CallNotActiveError, TwilioRestError, rest_down
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from telephony.agents.callbacks import CallbackBook, callback_from_transfer, iso
 from telephony.agents.caller_id import dialable
 from telephony.agents.events import TRANSFER_CALLBACK, ConsoleEvent
 from telephony.spool import Spool
-from telephony.transfer.store import TransferRecord, TransferStatus
+from telephony.transfer.record import TransferRecord, TransferStatus
 from telephony.transfer.warm import WarmTransfer
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from telephony.agents.waits import hold_announcement, queue_estimate
 from telephony.spool import Spool
 from telephony.transfer.callback_steps import CallbackSteps
 from telephony.transfer.escape import lost_hold, stuck_hold
+from telephony.transfer.record import TransferRecord
 from telephony.transfer.spooled import SpooledRequests
-from telephony.transfer.store import TransferRecord
 from telephony.transfer.twiml import (
     AGENT_LABEL,
     CALLER_LABEL,

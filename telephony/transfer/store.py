@@ -1,4 +1,5 @@
-"""Transfer records, the per-queue waiting line, and guarded status transitions, all in Redis.
+"""Transfer records (``telephony.transfer.record``), the per-queue waiting line, and guarded status
+transitions, all in Redis.
 
 Every step of a warm transfer arrives as a Twilio callback that any worker may handle, possibly twice
 or out of order. So the record's ``status`` only moves by compare-and-set (a Lua script: "from one of
@@ -18,27 +19,14 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterable
-from typing import Any, Literal, get_args
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
-from dialog.pii import mask, mask_transcript
 from telephony.agents.routing import queue_score
 from telephony.redis_scripts import RELEASE_OWN, TAKE_OWN, WRITE_OWN
+from telephony.transfer.record import TransferRecord, TransferStatus, masked
 
-TransferStatus = Literal[
-    "waiting",
-    "ringing",
-    "connected",
-    "callback_offered",
-    "callback",
-    "voicemail",
-    "abandoned",
-    "completed",
-    "fallback",
-]
-TRANSFER_STATUSES: tuple[str, ...] = get_args(TransferStatus)
 WAITING_STATUSES = frozenset({"waiting", "ringing"})  # the caller is in the queue (counted for positions)
 
 # Which statuses each status may be reached from. Anything else is refused (a stale callback).
@@ -82,67 +70,6 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[3], 'EX', 30)
 return 1
 """
-
-
-class TransferRecord(BaseModel):
-    """Everything about one transfer; what the agent's briefing and console show. Extra keys allowed."""
-
-    model_config = ConfigDict(extra="allow")
-
-    tid: str
-    call_sid: str  # the caller's CallSid; for a chat ``chat:<session_id>`` (``chat_key``)
-    channel: Literal["phone", "chat"] = "phone"  # a chat is offered in the console, never dialled
-    caller: str | None = None  # the caller's number (From)
-    called: str | None = None  # the number they called (To): caller id for the agents' legs
-    queue: str
-    reason: str
-    priority: int = 0
-    summary: str = ""
-    session_id: str | None = None
-    transcript: list[dict[str, Any]] = Field(default_factory=list)  # what the caller heard and said
-    order_id: str | None = None
-    order_status: str | None = None
-    created_at: float
-    enqueued_at: float
-    status: TransferStatus = "waiting"
-    tried_agents: list[str] = Field(default_factory=list)
-    agent_id: str | None = None
-    agent_call_sid: str | None = None
-    conference: str = ""
-    connected_at: float | None = None
-    ended_at: float | None = None
-    callback_id: str | None = None
-    outcome: str | None = None  # the agent's wrap-up outcome
-    # an emergency's answer the KB was sure of (``Transfer.answer``): said before the callback offer, when no
-    # agent takes the call, so the caller can act now; not the agent's (``context`` leaves it out)
-    kb_answer: str | None = None
-
-    def context(self) -> dict[str, Any]:
-        """What an agent sees before saying hello (``GET /v1/transfers/{id}``)."""
-        return self.model_dump(mode="json", exclude={"call_sid", "agent_call_sid", "conference", "kb_answer"})
-
-
-def new_transfer_id() -> str:
-    """Unguessable and free of personal data (it appears in URLs and the conference name)."""
-    return uuid.uuid4().hex
-
-
-def chat_key(session_id: str) -> str:
-    """What stands for the CallSid of a chat hand-off (``by_call`` finds a chat's latest transfer)."""
-    return f"chat:{session_id}"
-
-
-def conference_name(tid: str) -> str:
-    return f"room-{tid}"
-
-
-def masked(record: TransferRecord) -> TransferRecord:
-    """The record as agents may see it: personal data in the summary and the transcript masked
-    (``dialog.pii``); the caller's number (``caller``) and the order id stay, an agent needs them."""
-    keep = (record.order_id,)
-    return record.model_copy(
-        update={"summary": mask(record.summary, keep), "transcript": mask_transcript(record.transcript, keep)}
-    )
 
 
 def _encode(record: TransferRecord) -> dict[Any, str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from telephony.twilio.twiml import DEFAULT_VOICE, LANGUAGE
+from telephony.twilio.twiml import DEFAULT_VOICE, LANGUAGE, short_answer
 
 CALLER_LABEL = "caller"
 AGENT_LABEL = "agent"
@@ -152,18 +152,7 @@ def callback_offer_twiml(
     vr = VoiceResponse()
     if before is not None:
         _speak(vr, before, voice)
-    gather = vr.gather(
-        input="dtmf speech",
-        language=LANGUAGE,
-        num_digits=1,
-        hints="tak, nie",
-        timeout=6,
-        speech_timeout="auto",
-        action=answer_url,
-        method="POST",
-    )
-    _speak(gather, offer, voice)
-    vr.redirect(answer_url, method="POST")
+    _speak(short_answer(vr, answer_url, "tak, nie"), offer, voice)
     return str(vr)
 
 

@@ -23,8 +23,8 @@ from dialog.ports import Outcome, Transfer
 from telephony.agents.events import TRANSFER_ABANDONED, TRANSFER_ENDED, TRANSFER_WAITING
 from telephony.call.deps import CallContext
 from telephony.transfer.core import Rest, TransferConfig, TransferCore, TransferParts
+from telephony.transfer.record import TransferRecord, conference_name, new_transfer_id
 from telephony.transfer.ring import AGENT_CALL_EVENTS, AgentRinging, rings_for
-from telephony.transfer.store import TransferRecord, conference_name, new_transfer_id
 from telephony.transfer.twiml import caller_conference_twiml
 from telephony.twilio.rest import TwilioRestError
 

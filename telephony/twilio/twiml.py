@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 LANGUAGE = "pl-PL"
 # Twilio's default <Say> voice ("man") has no Polish; an invalid voice/language pair fails the verb.
@@ -24,6 +24,25 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def xml_safe(value: str) -> str:
     """``value`` without the characters an XML document cannot contain."""
     return _NOT_XML.sub("", value)
+
+
+def short_answer(vr: VoiceResponse, answer_url: str, hints: str) -> Gather:
+    """A ``<Gather>`` for one key or a word or two (the callback offer's yes/no, the survey's 1-5), posted to
+    ``answer_url``, then a ``<Redirect>`` there that silence reaches (no answer: the URL gets none). The caller
+    says the question inside the returned Gather. One place for the keys, timeouts and speech settings, which
+    the offer and the survey each wrote out."""
+    gather = vr.gather(
+        input="dtmf speech",
+        language=LANGUAGE,
+        num_digits=1,
+        hints=hints,
+        timeout=6,
+        speech_timeout="auto",
+        action=answer_url,
+        method="POST",
+    )
+    vr.redirect(answer_url, method="POST")
+    return gather
 
 
 def stream_twiml(

@@ -14,7 +14,8 @@ from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.agents.events import AGENT_STATUS, EventBus
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats
-from telephony.transfer.store import TransferRecord, TransferStore
+from telephony.transfer.record import TransferRecord
+from telephony.transfer.store import TransferStore
 from tests.support.agents import agents_servers, new_prefix, redis_client, roster, token_of
 
 CLAIMERS = [f"k{i}" for i in range(6)]

@@ -36,7 +36,8 @@ from telephony.app.services import Services
 from telephony.history.gaps import MissBook
 from telephony.history.store import HistoryStore
 from telephony.settings import Settings
-from telephony.transfer.store import TransferRecord, TransferStore
+from telephony.transfer.record import TransferRecord
+from telephony.transfer.store import TransferStore
 from tests.support.access import agent, key, settings_for
 from tests.support.agents import redis_client, token_of
 from tests.support.call import ScriptedDialog

@@ -16,7 +16,7 @@ from telephony.agents.callbacks import CallbackBook, Retries, callback_from_tran
 from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.agents.callbacks_store import StoreCallbacks
 from telephony.speaker.conversation import SpeakerConversations
-from telephony.transfer.store import TransferRecord
+from telephony.transfer.record import TransferRecord
 from tests.support.agents import new_prefix, redis_client
 
 

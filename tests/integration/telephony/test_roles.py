@@ -12,7 +12,8 @@ import pytest
 from telephony.agents.audit import TranscriptAudit
 from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.settings import Settings
-from telephony.transfer.store import TransferRecord, TransferStore
+from telephony.transfer.record import TransferRecord
+from telephony.transfer.store import TransferStore
 from tests.support.access import agent, gateways, key, settings_for
 from tests.support.agents import redis_client, token_of
 

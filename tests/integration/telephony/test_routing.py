@@ -25,7 +25,8 @@ from telephony.agents.routing import (
     position,
     queue_score,
 )
-from telephony.transfer.store import TransferRecord, TransferStore, conference_name, new_transfer_id
+from telephony.transfer.record import TransferRecord, conference_name, new_transfer_id
+from telephony.transfer.store import TransferStore
 from tests.support.agents import new_prefix, redis_client
 
 WAW = ZoneInfo("Europe/Warsaw")

@@ -18,7 +18,7 @@ import pytest
 from redis.asyncio import Redis
 
 import telephony.console.actions as actions
-import telephony.console.api as api
+import telephony.console.wrapup as wrapup
 from telephony.agents.repo import AgentRepo, AgentState
 from telephony.console.deps import WRAP_UP_HOLD_S, one_wrap_up
 from telephony.transfer.store import TransferStore
@@ -51,7 +51,7 @@ async def test_leaving_while_a_wrap_up_is_written_keeps_its_one_outcome(
     the claim taken (its ``hold`` answered no); a leaving request that takes no claim never gets there."""
     notes: list[tuple[str, str]] = []
     writing, refused = asyncio.Event(), asyncio.Event()
-    original_note, original_hold = api.note_in_history, TransferStore.hold
+    original_note, original_hold = wrapup.note_in_history, TransferStore.hold
 
     async def watched_hold(self: TransferStore, key: str, token: str, ttl_s: int) -> bool:
         taken = await original_hold(self, key, token, ttl_s)
@@ -70,7 +70,7 @@ async def test_leaving_while_a_wrap_up_is_written_keeps_its_one_outcome(
         await original_note(deps, tid, agent_id, outcome, note)
 
     monkeypatch.setattr(TransferStore, "hold", watched_hold)
-    monkeypatch.setattr(api, "note_in_history", slow_note)
+    monkeypatch.setattr(wrapup, "note_in_history", slow_note)
     monkeypatch.setattr(actions, "note_in_history", counted_note)
     async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
         tid = await _chat_in_wrap_up(w)
@@ -177,7 +177,7 @@ async def test_a_wrap_up_slower_than_the_logout_s_wait_writes_nothing_after_it(
         return state
 
     monkeypatch.setattr(actions, "LEAVE_WAIT_S", 0.2)  # how long it waits is not what this checks
-    notes = counted_notes(monkeypatch, api, actions)
+    notes = counted_notes(monkeypatch, wrapup, actions)
     async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
         tid = await _chat_in_wrap_up(w)
         monkeypatch.setattr(TransferStore, "hold", watched_hold)
@@ -225,7 +225,7 @@ async def test_a_wrap_up_that_wrote_before_the_logout_took_over_keeps_its_outcom
         return await original_finish(self, agent_id)
 
     monkeypatch.setattr(actions, "LEAVE_WAIT_S", 0.2)  # how long it waits is not what this checks
-    notes = counted_notes(monkeypatch, api, actions)
+    notes = counted_notes(monkeypatch, wrapup, actions)
     monkeypatch.setattr(AgentRepo, "finish_wrap_up", stalled_finish)
     async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
         tid = await _chat_in_wrap_up(w)

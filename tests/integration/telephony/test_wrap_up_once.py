@@ -9,7 +9,9 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 
+from telephony.agents.presence import Presence
 from tests.support.live_chat import LiveChatWorld, live_chat_world
 
 AGENTS = {"anna": "Anna Nowak"}
@@ -53,3 +55,37 @@ async def test_two_console_wrap_ups_at_once_finish_it_once(redis_url: str, tmp_p
             answers = sorted((r.status_code, r.json()["message"]) for r in await asyncio.gather(*posts))
         assert answers[0] == (200, "Obsługa zakończona. Status: Dostępny.")
         assert answers[1][0] == 409 and answers[1][1] == "Nie ma rozmowy do zakończenia."
+
+
+async def test_the_api_s_wrap_up_notes_the_presence_as_the_console_s_does(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console's wrap-up has the presence note the agent available at once (a Redis that loses it a moment
+    later gets them back available, not in wrap-up: ``Presence``); the API's, a near-copy, noted nothing."""
+    noted: list[str] = []
+    original = Presence.note
+
+    async def counted(self: Presence) -> None:
+        noted.append("note")
+        await original(self)
+
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        await _chat_in_wrap_up(w)
+        monkeypatch.setattr(Presence, "note", counted)
+        done = await w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"})
+        assert done.status_code == 200 and done.json()["status"] == "available", done.text
+    assert noted == ["note"]
+
+
+async def test_the_api_s_available_in_wrap_up_is_refused_as_the_console_s_is(redis_url: str, tmp_path: Path) -> None:
+    """``PUT /v1/agents/{id}/status`` available from wrap-up ended it with no outcome and no history note (the
+    console refuses its „Dostępny” there: "Najpierw zakończ…"): an integration's status call closed the
+    conversation with none. Now it is a 409 that says how to end it, and the wrap-up is still there to finish."""
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        tid = await _chat_in_wrap_up(w)
+        back = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})
+        assert back.status_code == 409 and "/v1/agents/me/wrap-up" in back.json()["detail"], back.text
+        assert (await w.agent("GET", "/v1/agents/me", "anna")).json()["status"] == "wrap_up"
+        assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json().get("outcome") is None
+        done = await w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"})
+        assert done.status_code == 200 and done.json()["status"] == "available"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -53,6 +54,29 @@ class _KB:
 )
 def test_cue_reasons_give_way_only_to_answerable_questions(text: str, answerable: float, expected: str) -> None:
     assert Understanding(_KB(answerable), None, kb_threshold=0.5).reason(text) == expected
+
+
+class _CountingKB(_KB):
+    """A KB whose one entry is about blocking (``protects``), counting the searches made."""
+
+    def __init__(self, confidence: float) -> None:
+        super().__init__(confidence)
+        self.entries = {"x": SimpleNamespace(questions=["Jak zablokować kartę SIM?"])}
+        self.searched: list[str] = []
+
+    def search(self, text: str, k: int = 3) -> list[KBMatch]:
+        self.searched.append(text)
+        return super().search(text, k)
+
+
+@pytest.mark.parametrize(("answerable", "expected"), [(0.9, None), (0.1, "urgent")])
+def test_a_victim_s_question_searches_the_kb_once(answerable: float, expected: str | None) -> None:
+    """Whether the KB's entry protects a victim and whether it answers the question are read from one search:
+    the KB was searched twice for the same words (no cache without the embedding model)."""
+    kb = _CountingKB(answerable)
+    text = "Ktoś przejął moją kartę SIM, jak ją zablokować?"  # a victim (``victim``), urgent by its cue
+    assert Understanding(kb, None, kb_threshold=0.5).reason(text) == expected
+    assert kb.searched == [text]
 
 
 def test_question_detection_ignores_relative_pronouns() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from telephony.transfer.record import TransferRecord
 from telephony.transfer.ring import rings_for
-from telephony.transfer.store import TransferRecord
 
 
 def record(**fields: object) -> TransferRecord:
