@@ -100,6 +100,22 @@ async def test_a_withheld_caller_who_hangs_up_at_the_beep_is_closed_by_the_calls
     assert (await history.get("sess-h") or {})["outcome"] == "left_queue"  # not "transferred" for ever
 
 
+@pytest.mark.parametrize("late", [False, True])
+async def test_a_withheld_callers_message_reads_voicemail_in_the_history(world: World, late: bool) -> None:
+    """Its callback is stored with the message, and so is the history's ending: it read "transferred" (or,
+    the call's end first and the message after it, "left_queue") though an agent has a message to hear."""
+    tid, sid, record = await _withheld_at_the_beep(world)
+    history = await _kept_history(world)
+    if late:  # the call's final status before the recording's callback
+        assert (await world.signed("/twilio/status", {"CallSid": sid, "CallStatus": "completed"})).status_code == 204
+    done = {"CallSid": sid, "RecordingUrl": recording_url("RE" + "d" * 32), "RecordingDuration": "9"}
+    where = record.get("recordingStatusCallback" if late else "action", "")
+    assert (await world.signed(where, {**done, "RecordingStatus": "completed"} if late else done)).status_code == 200
+    (pending,) = await world.deps.callbacks.pending()
+    assert pending["id"] == f"cb-{tid}" and pending["voicemail_url"] == done["RecordingUrl"]
+    assert (await history.get("sess-h") or {})["outcome"] == "voicemail"
+
+
 async def test_a_message_after_an_empty_recording_still_reaches_an_agent(world: World) -> None:
     """Nothing is thrown away on the word "absent": a recording that does come is kept and listed."""
     tid, sid, record = await _withheld_at_the_beep(world)
