@@ -109,15 +109,18 @@ class SpooledRequests:
     ) -> bool:
         """Attach the message to the transfer's callback, storing the callback first when there is none yet
         (a withheld caller's, stored only with its message; or the "no" that led here was lost with the
-        store): the message always reaches an agent. False when the transfer is unknown and nothing was
-        spooled to make its callback from."""
+        store): the message always reaches an agent, and the history reads ``voicemail`` (it was written
+        with the callback: a withheld caller's read "transferred", or "left_queue" when the call's end came
+        first). False when the transfer is unknown and nothing was spooled to make its callback from."""
         callback_id = callback_id_of(tid)
         if await self.callbacks.attach_voicemail(callback_id, url, seconds):
             return True
         record = await self.t.p.store.get(tid)
         if record is None and spooled is None:
             return False
-        await self.store_callback(record or self._from_spool(spooled or {}), wants_call=False)
+        made = record or self._from_spool(spooled or {})
+        await self.store_callback(made, wants_call=False)
+        await self.t.ended_in_history(made, "voicemail")
         return await self.callbacks.attach_voicemail(callback_id, url, seconds)
 
     def _from_spool(self, data: dict[str, Any]) -> TransferRecord:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 
 from dialog.ports import Outcome, Transfer
+from telephony.agents.caller_id import dialable
 from telephony.agents.events import TRANSFER_ABANDONED, TRANSFER_ENDED, TRANSFER_WAITING
 from telephony.call.deps import CallContext
 from telephony.transfer.core import Rest, TransferConfig, TransferCore, TransferParts
@@ -130,8 +131,11 @@ class WarmTransfer(AgentRinging):
         (no agent free, closed, or waited too long): abandoned as well, with its end time; otherwise the
         record would stay ``callback_offered`` for ever, since a ``<Gather>`` the caller hangs up on
         never calls its action. The media stream's stop cannot tell us this: the redirect into the
-        conference or the offer is what ends the stream. Other statuses were settled by their own
-        steps (answered, connected: the conference's events). Idempotent: every change is a CAS.
+        conference or the offer is what ends the stream. A withheld caller's voicemail with no message
+        yet (its callback is stored only with one): abandoned too, or it stayed ``voicemail`` for ever, in
+        no list and no history; a message that still comes is listed all the same. Other statuses were
+        settled by their own steps (answered, connected: the conference's events). Idempotent: every
+        change is a CAS.
         """
         tid = await self.p.store.by_call(call_sid)
         record = None if tid is None else await self.p.store.get(tid)
@@ -139,6 +143,10 @@ class WarmTransfer(AgentRinging):
             return False
         if record.status in ("waiting", "ringing"):
             return await self.abandon(record.tid)
+        if record.status == "voicemail" and record.callback_id is None and dialable(record.caller) is None:
+            # a withheld caller who left no message: Twilio says nothing else (an empty recording skips the
+            # ``<Record>``'s action, and its status callback is for ``completed`` recordings only)
+            return await self.voicemail_abandoned(record)
         if record.status != "callback_offered":
             return False
         closed = await self.p.store.transition(

@@ -83,7 +83,11 @@ async def test_a_withheld_callers_voicemail_spooled_while_redis_is_down_is_liste
             assert invite.find("Record") is not None
         message = form(spoke_sid, From="anonymous", RecordingUrl="https://api.twilio.com/rec/RE2", RecordingDuration=7)
         assert spoken(twiml(await w.signed(f"/twilio/transfer/{spoke}/voicemail", message)))
-        assert w.recovery.spool.pending() == 3
+        # the silent one hung up at the beep: Twilio sends only the call's end (an empty recording skips
+        # the action, and no "absent" is subscribed), spooled too
+        gone = await w.signed("/twilio/status", form(silent_sid, CallStatus="completed", SequenceNumber="3"))
+        assert gone.status_code == 204
+        assert w.recovery.spool.pending() == 4
 
         own_redis.restart()  # with its data
         assert await w.recovery.check()
@@ -91,6 +95,7 @@ async def test_a_withheld_callers_voicemail_spooled_while_redis_is_down_is_liste
         (listed,) = await callbacks.pending()
         assert listed["id"] == f"cb-{spoke}" and listed["voicemail_url"].endswith("/RE2") and listed["phone"] is None
         assert await callbacks.get(f"cb-{silent}") is None
+        assert await w.status(silent) == "abandoned"  # closed, not left "voicemail" in no list for ever
 
 
 async def test_callback_steps_never_hang_up_silently(own_redis: RedisServer, tmp_path: Path) -> None:  # noqa: F811

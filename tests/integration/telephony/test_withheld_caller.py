@@ -13,7 +13,9 @@ import httpx
 import pytest
 
 from dialog import catalogue
+from dialog.ports import CallerInfo, Outcome, Transfer
 from telephony.exposition import parse_exposition
+from telephony.history.store import HistoryStore
 from tests.integration.telephony.test_transfer_hooks import World, world
 from tests.support.pii import recording_url
 
@@ -45,6 +47,18 @@ async def test_withheld_caller_gets_voicemail_with_a_request_for_a_number(world:
     assert pending["phone_withheld"] and pending["voicemail_url"] == done["RecordingUrl"]
 
 
+async def _kept_history(world: World) -> HistoryStore:
+    """The conversation "sess-h" kept in the history, as the call pipeline leaves it: "transferred"."""
+    history = world.warm.p.history
+    assert isinstance(history, HistoryStore)
+    session = {"id": "sess-h", "created_at": 1.0, "updated_at": 2.0, "slots": {"transfer_reason": "complaint"},
+               "history": [["caller", "Czajnik."], ["bot", "Łączę."]]}  # fmt: skip
+    outcome = Outcome("sess-h", "transfer", "Łączę.", transfer=Transfer("obsluga", "complaint", 0, "Czajnik."))
+    await history.saved(session, CallerInfo("phone", "anonymous"), outcome)
+    assert (await history.get("sess-h") or {})["outcome"] == "transferred"
+    return history
+
+
 async def _withheld_at_the_beep(world: World) -> tuple[str, str, ET.Element]:
     """A withheld caller sent to the voicemail: (transfer id, CallSid, the ``<Record>``)."""
     tid, sid = await world.start("obsluga", "anonymous")
@@ -57,7 +71,7 @@ async def _withheld_at_the_beep(world: World) -> tuple[str, str, ET.Element]:
 
 async def test_a_withheld_caller_who_hangs_up_at_the_beep_leaves_no_work_for_agents(world: World) -> None:
     tid, sid, record = await _withheld_at_the_beep(world)
-    # Twilio's word that the recording is empty (the caller hung up at the beep), then the call's end
+    # a status callback saying the recording is empty (only if "absent" were subscribed: see the next test)
     absent = {"CallSid": sid, "RecordingUrl": recording_url("RE" + "b" * 32), "RecordingStatus": "absent"}
     assert (await world.signed(record.get("recordingStatusCallback", ""), absent)).status_code == 200
     ended = {"CallSid": sid, "CallStatus": "completed"}
@@ -69,6 +83,37 @@ async def test_a_withheld_caller_who_hangs_up_at_the_beep_leaves_no_work_for_age
     # a retried status callback (or the Record action without a recording) changes nothing more
     assert (await world.signed(record.get("action", ""), {"CallSid": sid})).status_code == 200
     assert await world.deps.callbacks.pending() == [] and await world.status(tid) == "abandoned"
+
+
+async def test_a_withheld_caller_who_hangs_up_at_the_beep_is_closed_by_the_calls_end(world: World) -> None:
+    """What Twilio really sends when the caller hangs up at the beep: nothing to the ``<Record>`` (an empty
+    recording skips its action; its status callback is subscribed to ``completed`` only, so no ``absent``),
+    then the call's final status. The transfer stayed ``voicemail`` with no callback and no history for ever."""
+    tid, sid, record = await _withheld_at_the_beep(world)
+    assert record.get("recordingStatusCallbackEvent") == "completed"  # "absent" is never sent
+    history = await _kept_history(world)
+    ended = {"CallSid": sid, "CallStatus": "completed"}
+    assert (await world.signed("/twilio/status", ended)).status_code == 204
+    transfer = await world.deps.transfers.get(tid)
+    assert transfer is not None and transfer.status == "abandoned" and transfer.ended_at is not None
+    assert await world.deps.callbacks.pending() == []
+    assert (await history.get("sess-h") or {})["outcome"] == "left_queue"  # not "transferred" for ever
+
+
+@pytest.mark.parametrize("late", [False, True])
+async def test_a_withheld_callers_message_reads_voicemail_in_the_history(world: World, late: bool) -> None:
+    """Its callback is stored with the message, and so is the history's ending: it read "transferred" (or,
+    the call's end first and the message after it, "left_queue") though an agent has a message to hear."""
+    tid, sid, record = await _withheld_at_the_beep(world)
+    history = await _kept_history(world)
+    if late:  # the call's final status before the recording's callback
+        assert (await world.signed("/twilio/status", {"CallSid": sid, "CallStatus": "completed"})).status_code == 204
+    done = {"CallSid": sid, "RecordingUrl": recording_url("RE" + "d" * 32), "RecordingDuration": "9"}
+    where = record.get("recordingStatusCallback" if late else "action", "")
+    assert (await world.signed(where, {**done, "RecordingStatus": "completed"} if late else done)).status_code == 200
+    (pending,) = await world.deps.callbacks.pending()
+    assert pending["id"] == f"cb-{tid}" and pending["voicemail_url"] == done["RecordingUrl"]
+    assert (await history.get("sess-h") or {})["outcome"] == "voicemail"
 
 
 async def test_a_message_after_an_empty_recording_still_reaches_an_agent(world: World) -> None:
