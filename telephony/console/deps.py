@@ -217,8 +217,8 @@ async def one_wrap_up(
         return
     try:
         yield WrapUpClaim(deps.transfers, key, token, held=True)
-    finally:
-        await deps.transfers.let_go(key, token)
+    finally:  # through a cancel scope's cancel too: a plain await there held the next wrap-up off for the TTL
+        await give_back_anyway(deps.transfers.let_go(key, token), f"wrap-up claim {key}")
 
 
 async def _take(transfers: TransferStore, key: str, token: str, deadline: float, take_over: bool) -> bool:

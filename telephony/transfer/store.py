@@ -37,8 +37,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "callback_offered": frozenset({"waiting", "ringing"}),
     "callback": frozenset({"callback_offered"}),
     "voicemail": frozenset({"callback_offered"}),
-    # also from the voicemail of a caller with no number who left no message (nothing for an agent to do)
-    "abandoned": frozenset({"waiting", "ringing", "callback_offered", "voicemail"}),
+    "abandoned": frozenset({"waiting", "ringing", "callback_offered"}),  # voicemail: only voicemail_abandoned's own
     "completed": frozenset({"connected"}),
     # Twilio REST failed (refused, or past its deadline) while moving the caller or ringing an agent: the
     # caller goes to the fallback number, no agent stays reserved for them.

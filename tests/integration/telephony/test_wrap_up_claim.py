@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from redis.asyncio import Redis
@@ -281,3 +282,18 @@ async def test_the_console_s_available_in_wrap_up_is_refused_not_a_wrap_up_witho
         assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json().get("outcome") is None
         done = await w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"})
         assert done.status_code == 200 and done.json()["status"] == "available"
+
+
+async def test_a_wrap_up_cancelled_by_its_scope_still_gives_its_claim_back(redis_url: str) -> None:
+    """A review: the claim was given back by a plain await in ``finally``. A request cancelled by an anyio scope
+    (a client gone, a server's deadline) is cancelled again at that await, so the claim held the agent's next
+    wrap-up off for ``WRAP_UP_HOLD_S``. The give-back runs to its end through the cancel."""
+    redis = Redis.from_url(redis_url)
+    deps = SimpleNamespace(transfers=TransferStore(redis, prefix="claimtest-scope:"))
+    with anyio.move_on_after(0.05):
+        async with one_wrap_up(deps, "anna") as claim:  # type: ignore[arg-type]
+            assert claim
+            await asyncio.sleep(GUARD_S)  # the wrap-up is being written when the scope is cancelled
+    async with asyncio.timeout(GUARD_S), one_wrap_up(deps, "anna") as next_one:  # type: ignore[arg-type]
+        assert next_one  # the next wrap-up gets the claim at once, not after WRAP_UP_HOLD_S
+    await redis.aclose()
