@@ -1,0 +1,88 @@
+"""A tax-office impostor who wants a BLIK code, a "daughter" on Messenger who wants money, a break-in told with
+"co zrobić, żeby...", a burst pipe told beside who pays or a cry for help: emergencies however they are worded.
+Beside each, the everyday look-alikes (paying tax by BLIK, a son writing that the parcel came, someone home to
+let the fitter in, who pays for last month's pipe) that must stay calm. Sentences written before the rules,
+through the real engine on the KBs of tests/data, with and without Polish letters."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.dialog.emergency_probes import said, urgent
+
+TAX_IMPOSTOR = [
+    "dzwonił ktoś z urzędu skarbowego, że mam zaległość i mam zapłacić natychmiast kodem BLIK",
+    "pan z skarbówki każe mi przelać pieniądze na konto techniczne",
+    "dzwoni pani z urzędu skarbowego i każe zapłacić zaległy podatek blikiem",
+    "ktoś podaje się za urzędnika skarbówki i chce numer mojej karty",
+    "dostałam sms ze skarbówki, że muszę pilnie zapłacić zaległość przez link",
+    "zadzwonił człowiek z zusu i chce żebym podała kod blik",
+    "dzwonią ze skarbówki że jak nie zapłacę dziś to zajmą mi mieszkanie, mam przelać pieniądze",
+    "jakiś urzędnik skarbowy dzwoni i każe mi zainstalować aplikację",
+    "pani z urzędu skarbowego mówi, że mam zwrot podatku i potrzebuje danych karty",
+    "dzwonil ktos ze skarbowki i kazal przelac zaleglosc na konto techniczne",
+    "ktoś mówi że jest z urzędu skarbowego i chce kod blik",
+    "dzwoni facet, że jest z krajowej administracji skarbowej i mam mu podać hasło do banku",
+]
+TAX_CALM = [
+    "jak zapłacić zaległy podatek w urzędzie skarbowym",
+    "czy mogę zapłacić podatek blikiem",
+    "dzwonił urząd skarbowy w sprawie mojego zeznania",
+    "urząd skarbowy przysłał pismo o zaległości, jak ją spłacić",
+    "na jakie konto przelać pieniądze do urzędu skarbowego",
+    "czy urząd skarbowy dzwoni do podatników w sprawie zaległości",
+    "mam zaległość w skarbówce, czy mogę rozłożyć ją na raty",
+    "pani z urzędu skarbowego kazała mi donieść brakujące dokumenty",
+    "w zeszłym roku ktoś dzwonił niby ze skarbówki, ale się rozłączyłam, jak to zgłosić",
+    "gdzie jest numer konta urzędu skarbowego do wpłaty pit",
+    "urzędnik ze skarbówki dzwonił, że mój zwrot podatku już wysłany",
+    "czy zaległość w urzędzie skarbowym można zapłacić kartą",
+]
+
+FAMILY_ONLINE = [
+    "córka pisze na Messengerze, że potrzebuje kod BLIK na pilne zakupy",
+    "ktoś podaje się za syna na WhatsAppie i prosi o pieniądze",
+    "syn napisał na messengerze że zgubił telefon i prosi o blik",
+    "dostałam wiadomość na whatsappie od córki, że pilnie potrzebuje przelewu",
+    "ktoś na fejsbuku udaje moją wnuczkę i chce kod blik",
+    "siostra pisze na messengerze, żebym jej wysłała kod blik, bo ma problem",
+    "mąż pisze z obcego konta na facebooku i prosi o pieniądze na naprawę auta",
+    "dostałem smsa od syna, że zmienił numer i potrzebuje pilnie tysiąc złotych",
+    "koleżanka pisze na messengerze i prosi o kod blik, a to do niej niepodobne",
+    "corka niby pisze na whatsappie i kaze mi przelac pieniadze na jej nowe konto",
+    "mama pisze na messengerze, że potrzebuje blika na 500 zł, a nie mogę się do niej dodzwonić",
+    "ktoś pisze na messengerze jako mój syn i chce, żebym wysłała mu kod blik",
+]
+FAMILY_CALM = [
+    "córka płaci blikiem za zakupy w waszym sklepie",
+    "syn pisze na messengerze, że paczka dotarła",
+    "jak wysłać córce pieniądze przelewem na telefon",
+    "córka prosi o doładowanie telefonu, jak to zrobić",
+    "czy mogę zapłacić blikiem za zamówienie córki",
+    "syn chce kupić telefon na raty, czy potrzebuje mojej zgody",
+    "wnuczka pisze na whatsappie, że dziękuje za prezent",
+    "córka napisała mi na messengerze, żebym zamówiła jej ładowarkę",
+    "syn mieszka za granicą i co miesiąc przesyłam mu pieniądze, jak zrobić przelew zagraniczny",
+    "mama prosi, żebym jej pokazał, jak płacić blikiem",
+    "czy mogę kontaktować się z wami przez messengera",
+    "córka pisała na whatsappie, że odbierze zamówienie za mnie",
+]
+
+URGENT = [(kb, t) for t in TAX_IMPOSTOR for kb in ("urzad", "shop", "telecom")] + [
+    (kb, t) for t in FAMILY_ONLINE for kb in ("shop", "telecom", "urzad")
+]
+CALM = [(kb, t) for t in TAX_CALM for kb in ("urzad", "shop", "telecom")] + [
+    (kb, t) for t in FAMILY_CALM for kb in ("shop", "telecom", "urzad")
+]
+
+
+@pytest.mark.parametrize(("kb", "text"), URGENT)
+async def test_an_impostor_a_break_in_or_a_burst_pipe_is_urgent(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert urgent(outcome), outcome
+
+
+@pytest.mark.parametrize(("kb", "text"), CALM)
+async def test_its_everyday_look_alike_stays_calm(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert not urgent(outcome), outcome

@@ -1,0 +1,42 @@
+"""Word-level checks behind the impostor, burst-pipe and drowned-device rules (the engine-level sentences are in
+tests/e2e/dialog/test_impostors_and_burst_pipes.py): a tax office or a relative on a messenger wanting a BLIK code,
+someone paying with the caller's card now, water flowing beside a question about cover, a phone that got wet."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.engine_cues import tokens
+from dialog.escalation_scams import scam_in_progress
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dzwonił ktoś z urzędu skarbowego, że mam zaległość i mam zapłacić natychmiast kodem BLIK",
+        "pan z skarbówki każe mi przelać pieniądze na konto techniczne",
+        "zadzwonił człowiek z zusu i chce żebym podała kod blik",
+        "ktoś mówi że jest z urzędu skarbowego i chce kod blik",
+        "córka pisze na Messengerze, że potrzebuje kod BLIK na pilne zakupy",
+        "siostra pisze na messengerze, żebym jej wysłała kod blik, bo ma problem",
+        "dostałem smsa od syna, że zmienił numer i potrzebuje pilnie tysiąc złotych",
+    ],
+)
+def test_an_impostor_wants_a_code_or_money(text: str) -> None:
+    assert scam_in_progress(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "czy mogę zapłacić podatek blikiem",
+        "urząd skarbowy przysłał pismo o zaległości, jak ją spłacić",
+        "czy urząd skarbowy dzwoni do podatników w sprawie zaległości",
+        "syn pisze na messengerze, że paczka dotarła",
+        "córka napisała mi na messengerze, żebym zamówiła jej ładowarkę",
+        "nie udaje mi się zapłacić blikiem w banku, co mam zrobić",
+        "córka pisze na messengerze, że potrzebuje kod blik, czy naprawdę to ona",
+    ],
+)
+def test_paying_tax_or_a_relatives_message_is_no_scam(text: str) -> None:
+    assert not scam_in_progress(tokens(text))
