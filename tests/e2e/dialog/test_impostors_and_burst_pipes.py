@@ -68,12 +68,45 @@ FAMILY_CALM = [
     "córka pisała na whatsappie, że odbierze zamówienie za mnie",
 ]
 
-URGENT = [(kb, t) for t in TAX_IMPOSTOR for kb in ("urzad", "shop", "telecom")] + [
-    (kb, t) for t in FAMILY_ONLINE for kb in ("shop", "telecom", "urzad")
+INTRUDER = [
+    "ktoś się włamuje do mieszkania, co zrobić, żeby się obronić",
+    "ktoś próbuje otworzyć moje drzwi, co mam zrobić, żeby nie wszedł",
+    "ktoś chodzi po moim domu, jak się schować, żeby mnie nie znalazł",
+    "słyszę obce głosy w piwnicy, przyślijcie kogoś, żeby sprawdził",
+    "ktoś wyważa drzwi do mieszkania, pomóżcie, żeby nie wszedł",
+    "jakiś facet wszedł do mojego mieszkania, co robić, żeby dzieci były bezpieczne",
+    "ktoś kręci się w ogrodzie i zagląda w okna, chcę, aby ktoś przyjechał",
+    "ktoś jest w moim mieszkaniu, zamknęłam się w łazience, żeby mnie nie znalazł",
+    "ktoś szarpie klamkę drzwi wejściowych, co zrobić, aby nie wszedł",
+    "ktos sie wlamuje do domu co zrobic zeby",
+    "obcy mężczyzna chodzi po moim ogrodzie, co zrobić, żeby odszedł",
+    "ktoś się dobija do drzwi mieszkania, jak zrobić, żeby przestał",
 ]
-CALM = [(kb, t) for t in TAX_CALM for kb in ("urzad", "shop", "telecom")] + [
-    (kb, t) for t in FAMILY_CALM for kb in ("shop", "telecom", "urzad")
+INTRUDER_CALM = [
+    "ktoś będzie w domu, żeby odebrać paczkę",
+    "czy ktoś przyjdzie do mieszkania, żeby odczytać licznik",
+    "technik wszedł do mieszkania, żeby zamontować router",
+    "ktoś chodzi po mieszkaniu nad nami",
+    "czy ktoś musi być w domu, żeby hydraulik mógł wejść",
+    "ktoś z mojej rodziny będzie w mieszkaniu, żeby wpuścić technika",
+    "jak zrobić, żeby nikt obcy nie wchodził do piwnicy",
+    "czy mogę zostawić klucz sąsiadce, żeby ktoś wszedł do domu po paczkę",
+    "ktoś wejdzie do mieszkania, żeby naprawić pralkę",
+    "czy ktoś może przyjść do domu, żeby pomóc babci z telefonem",
+    "kiedyś ktoś próbował otworzyć moje drzwi, jak wymienić zamek, żeby był bezpieczniejszy",
+    "syn chodzi po domu w nocy, czy macie lampki, żeby się nie potknął",
 ]
+
+URGENT = (
+    [(kb, t) for t in TAX_IMPOSTOR for kb in ("urzad", "shop", "telecom")]
+    + [(kb, t) for t in FAMILY_ONLINE for kb in ("shop", "telecom", "urzad")]
+    + [(kb, t) for t in INTRUDER for kb in ("shop", "water", "klinika")]
+)
+CALM = (
+    [(kb, t) for t in TAX_CALM for kb in ("urzad", "shop", "telecom")]
+    + [(kb, t) for t in FAMILY_CALM for kb in ("shop", "telecom", "urzad")]
+    + [(kb, t) for t in INTRUDER_CALM for kb in ("shop", "water", "agd")]
+)
 
 
 @pytest.mark.parametrize(("kb", "text"), URGENT)
