@@ -132,3 +132,17 @@ def water_damage_over(toks: Sequence[Token]) -> bool:
     fails, flows = _pipe_fails(toks)
     mentioned = fails or (bool(term_positions(_CARRIER, toks)) and bool(term_positions(_FAILURE, toks)))
     return mentioned and not flows and bool(term_positions(_OVER, toks)) and not water_damage(toks)
+
+
+# Water coming out now by a verb (not "wyciek", "przeciek": nouns a question about cover names too).
+_FLOWING = term(
+    "=cieknie|=ciekna|=przecieka|=przeciekaja|=wycieka|=wyciekaja|=leje|=leja|=leci|=tryska|=tryskaja|=wylewa"
+    "|=wyplywa|=plynie|=sika|=saczy|=przesiaka|=zalewa"
+)
+
+
+def water_flowing_now(toks: Sequence[Token]) -> bool:
+    """Water damage (above) with water coming out now ("rura pękła i tryska woda, czy ubezpieczenie to
+    pokryje?"): a flood that a question about cover or protection does not make calm, unlike "czy ubezpieczenie
+    obejmuje zalane mieszkanie?", which tells nothing flowing."""
+    return bool(told(_FLOWING, toks)) and water_damage(toks)

@@ -97,15 +97,47 @@ INTRUDER_CALM = [
     "syn chodzi po domu w nocy, czy macie lampki, żeby się nie potknął",
 ]
 
+BURST_PIPE = [
+    "pękła rura i leje się woda, kto za to zapłaci",
+    "pękła rura, pomocy, zalewa mi kuchnię",
+    "pękła rura w łazience, ile będzie kosztować naprawa, woda cieknie",
+    "pękła rura pod zlewem, pomóżcie, woda jest wszędzie",
+    "rura pękła i tryska woda, czy ubezpieczenie to pokryje",
+    "pękła rura w kuchni, pomocy",
+    "pomocy pękła rura",
+    "pękła rura, czy to wy płacicie za hydraulika, leci woda na podłogę",
+    "pękła rura w piwnicy, kto pokryje koszty, woda się leje",
+    "pomóżcie, pękł kaloryfer i woda zalewa pokój",
+    "pekla rura pomocy zalewa mieszkanie",
+    "ratunku pękła rura w łazience",
+]
+BURST_PIPE_CALM = [
+    "kto płaci za naprawę pękniętej rury?",
+    "w zeszłym miesiącu pękła rura, czy dostanę korektę rachunku?",
+    "pękła rura tydzień temu, kto zapłaci za zużytą wodę",
+    "pomóżcie mi odczytać wodomierz",
+    "pomocy, nie wiem jak zapłacić rachunek za wodę",
+    "ile kosztuje wymiana rury w mieszkaniu",
+    "rura była pęknięta, hydraulik już naprawił, kto płaci za wodę",
+    "czy ubezpieczenie pokrywa pęknięcie rury",
+    "jak zabezpieczyć rury, żeby nie pękły zimą",
+    "sąsiadowi kiedyś pękła rura, czy rury w naszym bloku są stare",
+    "po pęknięciu rury dostałem wysoki rachunek, czy mogę go zareklamować",
+    "pomóżcie mi wybrać nową baterię do zlewu",
+    "kto płaci za wodę, która wyciekła po pęknięciu rury w zeszłym tygodniu",  # "wyciek" was a data leak's cue
+]
+
 URGENT = (
     [(kb, t) for t in TAX_IMPOSTOR for kb in ("urzad", "shop", "telecom")]
     + [(kb, t) for t in FAMILY_ONLINE for kb in ("shop", "telecom", "urzad")]
     + [(kb, t) for t in INTRUDER for kb in ("shop", "water", "klinika")]
+    + [(kb, t) for t in BURST_PIPE for kb in ("water", "shop", "urzad")]
 )
 CALM = (
     [(kb, t) for t in TAX_CALM for kb in ("urzad", "shop", "telecom")]
     + [(kb, t) for t in FAMILY_CALM for kb in ("shop", "telecom", "urzad")]
     + [(kb, t) for t in INTRUDER_CALM for kb in ("shop", "water", "agd")]
+    + [(kb, t) for t in BURST_PIPE_CALM for kb in ("water", "shop", "urzad")]
 )
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 
 from dialog.engine_cues import tokens
+from dialog.escalation import detect_reason
 from dialog.escalation_scams import scam_in_progress
+from dialog.escalation_water import water_flowing_now
 
 
 @pytest.mark.parametrize(
@@ -40,3 +42,28 @@ def test_an_impostor_wants_a_code_or_money(text: str) -> None:
 )
 def test_paying_tax_or_a_relatives_message_is_no_scam(text: str) -> None:
     assert not scam_in_progress(tokens(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("wyciekły moje dane", "urgent"),
+        ("kto płaci za wodę, która wyciekła po pęknięciu rury w zeszłym tygodniu", "complaint"),
+    ],
+)
+def test_a_leak_of_data_not_of_water(text: str, expected: str | None) -> None:
+    assert detect_reason(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rura pękła i tryska woda, czy ubezpieczenie to pokryje", True),
+        ("pękła rura, woda się leje, czy ubezpieczenie to pokryje?", True),
+        ("czy ubezpieczenie obejmuje zalane mieszkanie?", False),
+        ("czy ubezpieczenie pokryje, gdy pęknie rura", False),
+        ("woda nie cieknie, rura tylko pękła miesiąc temu", False),
+    ],
+)
+def test_water_flowing_now(text: str, expected: bool) -> None:
+    assert water_flowing_now(tokens(text)) is expected
