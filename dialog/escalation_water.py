@@ -146,3 +146,19 @@ def water_flowing_now(toks: Sequence[Token]) -> bool:
     pokryje?"): a flood that a question about cover or protection does not make calm, unlike "czy ubezpieczenie
     obejmuje zalane mieszkanie?", which tells nothing flowing."""
     return bool(told(_FLOWING, toks)) and water_damage(toks)
+
+
+# A device drowned ("zalało mi telefon", "zalałem laptopa kawą", "telefon wpadł do wody"): a repair, not a flood,
+# whatever a flood's word sits near by meaning; a home or a building said beside it keeps the flood.
+_DROWNED = term("zalal|zalew!zalewow|=zalany|=zalana|=zalane|zamokl|zamokn|wpadl =do =wody|wpadla =do =wody|utopil")
+_DEVICE = term(
+    "telefon|komork|smartfon|laptop|komputer|klawiatur|tablet|aparat|zegarek|sluchawk|=pilot|=pilota|czytnik"
+)
+_A_PLACE = term(_PLACES)
+
+
+def device_drowned(toks: Sequence[Token]) -> bool:
+    """'Zalało mi telefon': a flood's word said of a device only, no home, room or building beside it."""
+    if not told(_DROWNED, toks) or not term_positions(_DEVICE, toks):
+        return False
+    return not term_positions(_A_PLACE, toks) and not term_positions(_BUILDINGS, toks)

@@ -127,18 +127,59 @@ BURST_PIPE_CALM = [
     "kto płaci za wodę, która wyciekła po pęknięciu rury w zeszłym tygodniu",  # "wyciek" was a data leak's cue
 ]
 
+CALM_BY_MEANING = [
+    "jak odczytać licznik gazu",
+    "zalało mi telefon",
+    "bank dzwonił z ofertą kredytu",
+    "pobrali mi dużo krwi na badania",
+    "mam tępy ból zęba",
+    "gdzie jest licznik gazu w bloku",
+    "zalałem laptopa kawą, czy naprawicie",
+    "dzwonili z banku z propozycją karty kredytowej",
+    "po pobraniu krwi mam siniaka",
+    "od tygodnia boli mnie ząb, chcę umówić wizytę",
+    "jak podać odczyt gazomierza",
+    "telefon wpadł do wody, czy gwarancja to obejmuje",
+]
+URGENT_BESIDE_THEM = [
+    "czuję gaz przy liczniku",
+    "z licznika gazu syczy",
+    "bank dzwoni i każe mi przelać pieniądze na bezpieczne konto",
+    "mama straciła dużo krwi i jest blada",
+    "mam silny ból w klatce piersiowej",
+    "zalało mi mieszkanie",
+    "krew leci z rany i nie przestaje",
+    "czuć gaz na klatce schodowej",
+    "telefon się zapalił i dymi",
+    "bank dzwonił, że ktoś wypłacił mi pieniądze z konta",
+    "ząb mnie boli, spuchła mi cała twarz i nie mogę przełknąć",
+    "tata ma silny ból głowy i nie może mówić",
+]
+
 URGENT = (
     [(kb, t) for t in TAX_IMPOSTOR for kb in ("urzad", "shop", "telecom")]
     + [(kb, t) for t in FAMILY_ONLINE for kb in ("shop", "telecom", "urzad")]
     + [(kb, t) for t in INTRUDER for kb in ("shop", "water", "klinika")]
     + [(kb, t) for t in BURST_PIPE for kb in ("water", "shop", "urzad")]
+    + [(kb, t) for t in URGENT_BESIDE_THEM for kb in ("water", "shop", "telecom", "klinika")]
 )
 CALM = (
     [(kb, t) for t in TAX_CALM for kb in ("urzad", "shop", "telecom")]
     + [(kb, t) for t in FAMILY_CALM for kb in ("shop", "telecom", "urzad")]
     + [(kb, t) for t in INTRUDER_CALM for kb in ("shop", "water", "agd")]
     + [(kb, t) for t in BURST_PIPE_CALM for kb in ("water", "shop", "urzad")]
+    + [(kb, t) for t in CALM_BY_MEANING for kb in ("water", "shop", "telecom", "klinika")]
 )
+# Left urgent on purpose: every neutral example near a toothache ("boli mnie ząb, kiedy mogę przyjść do
+# dentysty") pulled "ząb mnie boli i mam wysoką gorączkę, twarz mi puchnie" away from urgent, and a missed
+# emergency is the worse failure. Strict: it fails once something tells them apart.
+_KNOWN_FALSE_ALARMS = {"mam tępy ból zęba"}
+CALM = [
+    pytest.param(kb, t, marks=pytest.mark.xfail(strict=True, reason="a toothache sits near pain by meaning"))
+    if t in _KNOWN_FALSE_ALARMS
+    else (kb, t)
+    for kb, t in CALM
+]
 
 
 @pytest.mark.parametrize(("kb", "text"), URGENT)

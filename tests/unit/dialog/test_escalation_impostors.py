@@ -9,7 +9,7 @@ import pytest
 from dialog.engine_cues import tokens
 from dialog.escalation import detect_reason
 from dialog.escalation_scams import scam_in_progress
-from dialog.escalation_water import water_flowing_now
+from dialog.escalation_water import device_drowned, water_flowing_now
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,18 @@ def test_a_leak_of_data_not_of_water(text: str, expected: str | None) -> None:
 )
 def test_water_flowing_now(text: str, expected: bool) -> None:
     assert water_flowing_now(tokens(text)) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("zalało mi telefon", True),
+        ("zalałem laptopa kawą", True),
+        ("telefon wpadł do wody", True),
+        ("zalało mi telefon i mieszkanie", False),
+        ("zalało biuro i komputery", False),
+        ("telefon mi nie działa", False),
+    ],
+)
+def test_a_drowned_device_is_no_flood(text: str, expected: bool) -> None:
+    assert device_drowned(tokens(text)) is expected
