@@ -90,6 +90,13 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "karte|karty|karta|=konto|koncie|=konta|danych|=dane",
             "zamowil|zrobil|kupil|zaplacil|uzyl|oplacil|wyplacil|zalogowal|zmienil",
         ),
+        (  # someone using the caller's card or account now ("ktoś płaci moją kartą w internecie"), not "czy ktoś
+            # może zapłacić kartą za mnie" (no card of the caller's)
+            "=ktos|=obcy|=nieznany",
+            "=moja =karta|=moja =karte|=mojej =karty|=moje =konto|=mojego =konta|=moim =koncie|=moje =dane"
+            "|=moich =danych|=moimi =danymi",
+            "=placi|=placa|kupuje|kupuja|zamawia|=uzywa|=uzywaja|wyplaca|=loguje|=loguja|=zaklada|=bierze",
+        ),
         (  # someone else obtained the caller's number, card or account ("ktoś wyrobił duplikat mojej karty")
             "=ktos|=obcy|=nieznany",
             "przejal|przejel|wyrobil|zalozyl|aktywowal|podpisal|wzial|wziel",

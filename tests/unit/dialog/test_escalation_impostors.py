@@ -47,11 +47,14 @@ def test_paying_tax_or_a_relatives_message_is_no_scam(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("ktoś płaci moją kartą w internecie", "urgent"),
+        ("z mojej karty ktoś płaci w sklepach internetowych", "urgent"),
+        ("czy ktoś inny może płacić moją kartą za zamówienie", None),
         ("wyciekły moje dane", "urgent"),
         ("kto płaci za wodę, która wyciekła po pęknięciu rury w zeszłym tygodniu", "complaint"),
     ],
 )
-def test_a_leak_of_data_not_of_water(text: str, expected: str | None) -> None:
+def test_a_card_used_now_and_a_leak_of_data_not_of_water(text: str, expected: str | None) -> None:
     assert detect_reason(text) == expected
 
 
