@@ -28,7 +28,7 @@ from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent
 from dialog.escalation_kinds import accuses_you, asks_how_only, danger_to_life, may_be_an_outage, protects, victim
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.escalation_symptoms import attack_history
-from dialog.escalation_water import water_damage, water_damage_over
+from dialog.escalation_water import device_drowned, water_damage, water_damage_over, water_flowing_now
 from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.mood import mood, without_insults
 from dialog.ports import Reason
@@ -62,9 +62,11 @@ def is_question(text: str) -> bool:
 
 def cue_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:
     """The word cues' reasons, except urgent in a calm question about protection ("czy macie czujniki
-    gazu?"): there the danger word names what the caller wants protection from; meaning decides."""
+    gazu?"): there the danger word names what the caller wants protection from; meaning decides. Not where
+    water is flowing now ("rura pękła i tryska woda, czy ubezpieczenie to pokryje?"): the flood comes first."""
     found = detect_reasons(text, previous)
-    protection = is_question(text) and bool(term_positions(_PROTECTION, tokens(text)))
+    toks = tokens(text)
+    protection = is_question(text) and bool(term_positions(_PROTECTION, toks)) and not water_flowing_now(toks)
     if "urgent" in found and protection and mood(text, previous) != "angry":
         return [r for r in found if r != "urgent"]
     return found
@@ -119,7 +121,8 @@ class Understanding:
             return []
         close = self.meaning.closeness(text, getattr(self.kb, "best_similarity", None))
         found = [r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)]
-        over = water_damage_over(tokens(text)) or attack_history(tokens(text))  # a flood over, "po zawale"
+        toks = tokens(text)  # a flood over, "po zawale", "zalało mi telefon" (a repair)
+        over = water_damage_over(toks) or attack_history(toks) or device_drowned(toks)
         if over or asks_how_only(text):  # "jak hodować pomidory w piwnicy": near an emergency, none told
             return [r for r in found if r != "urgent"]
         return found

@@ -72,7 +72,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "|=wybili|=wzial|=wzieli|=grasuje|=grasuja|=splondrowali|=okradli|=ukradl|=ukradli|=uciekl|=uciekli",
         ),
         # a theft, not "ukradliście / okradliście mnie" said to the company (a grievance, ``w.CHEATED_BY_YOU``)
-        f"ukradl{w.NOT_BY_YOU}|ukradli{w.NOT_BY_YOU}|ukradz|kradzie|kradzion|skradzion|wykradl{w.NOT_BY_YOU}|wyciek"
+        f"ukradl{w.NOT_BY_YOU}|ukradli{w.NOT_BY_YOU}|ukradz|kradzie|kradzion|skradzion|wykradl{w.NOT_BY_YOU}"
         f"|okradl{w.NOT_BY_YOU}|okradli{w.NOT_BY_YOU}|okradzion|okradzi|okradn",
         (
             "uzyl|=uzyla|=uzyto|wykorzystal!wykorzystac|wykorzystano",  # not "jak ją wykorzystać"
@@ -90,6 +90,13 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "karte|karty|karta|=konto|koncie|=konta|danych|=dane",
             "zamowil|zrobil|kupil|zaplacil|uzyl|oplacil|wyplacil|zalogowal|zmienil",
         ),
+        (  # someone using the caller's card or account now ("ktoś płaci moją kartą w internecie"), not "czy ktoś
+            # może zapłacić kartą za mnie" (no card of the caller's)
+            "=ktos|=obcy|=nieznany",
+            "=moja =karta|=moja =karte|=mojej =karty|=moje =konto|=mojego =konta|=moim =koncie|=moje =dane"
+            "|=moich =danych|=moimi =danymi",
+            "=placi|=placa|kupuje|kupuja|zamawia|=uzywa|=uzywaja|wyplaca|=loguje|=loguja|=zaklada|=bierze",
+        ),
         (  # someone else obtained the caller's number, card or account ("ktoś wyrobił duplikat mojej karty")
             "=ktos|=obcy|=nieznany",
             "przejal|przejel|wyrobil|zalozyl|aktywowal|podpisal|wzial|wziel",
@@ -100,6 +107,9 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
     # fainting, fits, breathlessness (not "prawie zemdlałam"), a fall; impostors, choking and someone who does not
     # respond are ``dialog.escalation_scenes``' (their everyday look-alikes are told apart next to the words)
     + cues(w.ACUTE, w.PARALYSED, w.FALLEN, unless=w.NOT_NOW)
+    # a leak of data; water that leaked is ``dialog.escalation_water``'s, which tells a flood now from a pipe
+    # last week ("kto płaci za wodę, która wyciekła po pęknięciu rury w zeszłym tygodniu" heard 112 here)
+    + cues("wyciek", unless="=woda|=wody|=wode|=wodzie|=rura|=rury|=rur|rurze|kaloryf|grzejnik|wodomierz|kanaliz")
     + cues("=ratunku", unless="internet|dziala|zalogow|aplikac|stron|faktur|rachun")  # not "ratunku, internet padł"
     + cues(("gaz|butl", "sycz"), unless="woda|wody|napoj|butelk|saturator|syfon|gazowan")  # not soda water
     # a fraud, unless the caller accuses the company (below): "oszukaliście", or "to oszustwo" beside a charge

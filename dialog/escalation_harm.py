@@ -147,8 +147,8 @@ _SOMEONE = term("=ktos|=jakis|=jacys|=facet|mezczyzn|=ludzie|=typ|=typek|=typy|=
 _GETS_IN = term(
     "=wszedl|=weszla|=weszli|=wlazl|=wlazla|=wlezli|wlamuj|wlamac|wlamia|szarpie|szarpia|=dobija =sie|=dobijaja"
     "|wywaza|wywazyc|zaglada|=kreci =sie|=kreca =sie|=sie =kreci|=sie =kreca|=krazy|=ukrywa|buszuje|myszkuje"
-    "|=chodzi|=chodza|=wchodzi|=wchodza|=skrada|skradaj|prob =otworzyc|probuj =otworzyc|probowal =otworzyc"
-    "|usiluj =otworzyc|wybil =szybe|wybija =szybe"
+    "|=chodzi|=chodza|=wchodzi|=wchodza|=skrada|skradaj|=sie =dobija|=sie =dobijaja|prob =otworzyc"
+    "|probuj =otworzyc|probowal =otworzyc|usiluj =otworzyc|wybil =szybe|wybija =szybe"
 )
 _HERE = term("=jest|=sa|=stoi|=stoja|=siedzi|=siedza")
 # "Ktoś jest w moim domu": the caller's own place, not a guest's visit; "ktoś z mojej rodziny" is no stranger.
@@ -162,7 +162,7 @@ _MY_PLACE = term(
 # Someone expected, or noise from the neighbours: a courier, a fitter, a reading, "po mieszkaniu nad nami".
 _EXPECTED = term(
     "paczk|kurier|odebr|odbior|przesyl|naprawi|technik|montaz|monter|instal|serwis|odczyt|inkasent|hydraulik"
-    "|elektryk|listonosz|przyjdzie|przyjedzie|przyjechac|wizyt|odpowiedzial|=zeby|=aby|=nad =nami|=nad =mna"
+    "|elektryk|listonosz|przyjdzie|przyjedzie|przyjechac|wizyt|odpowiedzial|=nad =nami|=nad =mna"
     "|=pod =nami|wyzej|administrac|spoldzielni|zarzadc|sprawdz|licznik|wodomierz|ankiet|podpis|ulotk"
 )
 # Noises of an appliance heard at home ("słyszę hałasy z pralki w łazience", a review): no stranger heard.
@@ -177,25 +177,65 @@ _A_THING = term(
 )
 
 
+# A break-in by force: no errand explains it ("ktoś się włamuje, przyślijcie kogoś, żeby sprawdził").
+_FORCED = term(
+    "wlamuj|wlamac|wlamia|szarpie|szarpia|=dobija =sie|=sie =dobija|=dobijaja|=sie =dobijaja|wywaza|wywazyc|=ukrywa"
+    "|buszuje|myszkuje|=skrada|skradaj|wybil =szybe|wybija =szybe"
+)
+_PURPOSE = frozenset({"zeby", "aby", "azeby", "zebym", "zebys", "abym", "abys"})
+# An errand named as the purpose ("ktoś wszedł do mieszkania, żeby odczytać licznik"), not the caller's own wish
+# that help comes ("chcę, aby ktoś przyjechał"): things and trades only, no verb of arriving.
+_ERRAND = term(
+    "paczk|kurier|odebr|odbior|przesyl|naprawi|technik|montaz|monter|zamontow|instal|serwis|odczyt|inkasent"
+    "|hydraulik|elektryk|listonosz|licznik|wodomierz|ankiet|podpis|ulotk|wpusci"
+)
+# Long ago ("kiedyś ktoś próbował otworzyć moje drzwi, jak wymienić zamek"), unless it happens again now.
+_LONG_AGO = term("kiedys|=temu|zeszl|ubiegl|=wczoraj|=przedwczoraj")
+_AGAIN_NOW = term("=teraz|=znowu|=znow|=wlasnie|=w =tej =chwili|=dzis|=dzisiaj")
+
+
+def _purpose_apart(toks: Sequence[Token]) -> tuple[Sequence[Token], Sequence[Token]]:
+    """(what is told, the purpose after "żeby"/"aby"): "ktoś będzie w domu, żeby odebrać paczkę" tells no one in
+    the home now, and "co zrobić, żeby nie wszedł" is the caller's wish, not an event."""
+    cut = next((i for i, t in enumerate(toks) if t.form in _PURPOSE), len(toks))
+    return toks[:cut], toks[cut:]
+
+
 def intruder(toks: Sequence[Token]) -> bool:
     """'W piwnicy ktoś jest, słyszę obce głosy', 'ktoś obcy chodzi po moim domu', 'ktoś próbuje otworzyć moje
-    drzwi', 'ktoś jest w moim domu': someone who got in or tries to (not after "nie"), a stranger there, someone in
-    a place said to be the caller's own, or strangers heard there. Not
+    drzwi', 'ktoś się włamuje, co zrobić, żeby...': someone who got in or tries to (not after "nie"), a stranger
+    there, someone in a place said to be the caller's own, or strangers heard there, told before any "żeby". Not
     "czy ktoś jest w urzędzie w sobotę?" (no place of the caller's), "słyszę obce głosy w słuchawce" (none
-    heard there), "ktoś będzie w domu, żeby odebrać paczkę" nor "ktoś chodzi po mieszkaniu nad nami"."""
-    if not term_positions(_MY_PLACE, toks) or term_positions(_EXPECTED, toks):
+    heard there), "ktoś wszedł do mieszkania, żeby odczytać licznik" (an errand, unless by force), "ktoś
+    chodzi po mieszkaniu nad nami" nor "kiedyś ktoś próbował otworzyć drzwi"."""
+    told_, purpose = _purpose_apart(toks)
+    if not term_positions(_MY_PLACE, told_) or term_positions(_EXPECTED, told_):
         return False
-    if term_positions(_PUBLIC, toks) and not term_positions(_MINE, toks):  # "w moim sklepie" is the caller's
+    if term_positions(_PUBLIC, told_) and not term_positions(_MINE, told_):  # "w moim sklepie" is the caller's
         return False
+    if term_positions(_LONG_AGO, told_) and not term_positions(_AGAIN_NOW, told_):
+        return False
+    someone = bool(term_positions(_SOMEONE, told_)) or bool(term_positions(_STRANGER, told_))
+    if (someone and told(_FORCED, told_)) or _heard(told_):
+        return True
+    return _got_in(told_) and not term_positions(_ERRAND, purpose)
+
+
+def _heard(toks: Sequence[Token]) -> bool:
+    """Strangers heard in the caller's place, not an appliance's noises."""
+    sounds = bool(term_positions(_SOUNDS, toks)) and not term_positions(_APPLIANCE, toks)
+    return bool(told(_HEARS, toks)) and sounds
+
+
+def _got_in(toks: Sequence[Token]) -> bool:
+    """Someone who got in, prowls or is there (the part of ``intruder`` an errand may explain)."""
     someone = bool(term_positions(_SOMEONE, toks))
     stranger = bool(term_positions(_STRANGER, toks))
     if (someone or stranger) and told(_GETS_IN, toks):
         return True
-    heard = bool(told(_HEARS, toks)) and bool(term_positions(_SOUNDS, toks)) and not term_positions(_APPLIANCE, toks)
     unknown = someone and not any(t.form == "ktos" and n.form in {"z", "ze"} for t, n in pairwise(toks))
     here = bool(told(_HERE, toks)) and (stranger or (unknown and bool(term_positions(_MINE, toks))))
-    here = here and not term_positions(_A_THING, toks)
-    return heard or here
+    return here and not term_positions(_A_THING, toks)
 
 
 def harmed(toks: Sequence[Token]) -> bool:

@@ -3,9 +3,10 @@
 
 Why apart: "dzwoni ktoś z banku i chce kod blik", "wnuczek dzwoni i chce pieniędzy na kaucję", "policjant
 dzwoni, że mam przelać oszczędności na bezpieczne konto" name no fraud; what makes them one is the scheme
-itself: someone calls or writes, says who they are (a bank, the police, a grandchild, a child on a new number)
-and wants money, a code or an app installed. Any two of the three are everyday ("czy mogę zapłacić blikiem",
-"dzwonił kurier w sprawie paczki", "wnuczek chce kupić prezent"), so all three must be said. A knife or an axe
+itself: someone calls or writes, says who they are (a bank, the police, the tax office or ZUS, a grandchild, a
+child on a new number, a relative on a messenger) and wants money, a code or an app installed. Any two of the
+three are everyday ("czy mogę zapłacić blikiem", "dzwonił kurier w sprawie paczki", "wnuczek chce kupić
+prezent"), so all three must be said. A knife or an axe
 is goods in a shop ("nóż do chleba przyszedł tępy"); held by someone at the door it is a threat.
 """
 
@@ -18,11 +19,17 @@ from dialog.engine_cues import Token, cues, term, term_positions
 _CONTACT = (
     "dzwoni|dzwonil|zadzwonil|wydzwania|=kaze|kazal|kazali|namawia|nakazal|=pisze|=pisal|napisal|esemes|=sms"
     "|=smsa|=przez =telefon|telefonicz|=w =sluchawce"
+    # who says who they are ("ktoś podaje się za syna", "mówi, że jest z urzędu skarbowego"): a call or a
+    # message whatever its verb; "udaje" only before whom ("nie udaje mi się zapłacić" is no impostor)
+    "|podaje =sie|podaja =sie|podawal =sie|podawala =sie|przedstawil =sie|przedstawila =sie|przedstawia =sie"
+    "|=mowi =ze =jest|=mowia =ze =sa|twierdzi|=udaje =moj|=udaje =kogos|udawal|udawala"
 )
 # Who a scammer says they are; a son or a daughter only writing from a number the caller does not know.
 _POSING_AS = (
     "=bank|=banku|bankow|policj|policjant|prokurat|funkcjonariusz|=cba|=abw|wnucz|=wnuk|=wnuka|=wnukiem"
-    "|nowego =numeru|=nowy =numer|obcego =numeru|nieznanego =numeru|nieznany =numer"
+    "|nowego =numeru|=nowy =numer|obcego =numeru|nieznanego =numeru|nieznany =numer|zmienil =numer|zmienila =numer"
+    # the tax office and the social insurer: neither asks for a BLIK code, a card or a transfer by phone
+    "|skarbow|=zus|=zusu|=zusie|=zusem"
 )
 _DEMAND = (
     "=blik|=blika|=blikiem|kaucj|bezpieczne =konto|bezpiecznego =konta|bezpieczny =rachunek|oszczednosc"
@@ -36,6 +43,21 @@ _WANTS = (
 )
 # A question whether the bank or the police does call so ("czy bank dzwoni po kod blik?"): a wary caller.
 _SCAM = cues((_CONTACT, _POSING_AS, _DEMAND, _WANTS), unless="=czy =bank|=czy =policja|=czy =naprawde|=czy =wy")
+# A relative or a friend writing on a messenger and wanting a BLIK code or money ("córka pisze na Messengerze, że
+# potrzebuje kod BLIK"): a hijacked account's scheme; the same relative writing that a parcel came, or asking
+# the caller to order something, wants no money, and a relative who phones is left to ``_SCAM``'s new number.
+_CHANNEL = (
+    "messeng|whatsap|watsap|wacap|fejsbu|facebook|=fb|instagram|komunikator|=czat|=czacie|wiadomos|=sms|=smsa"
+    "|=smsem|esemes"
+)
+_KIN = (
+    "corka|corki|corke|coreczk|=syn|=syna|=synem|synek|synka|=maz|=meza|=mezem|=zona|=zony|siostr|=brat|=brata"
+    "|=mama|=mamy|=mame|=tata|=taty|wnucz|=wnuk|=wnuka|kolez|koleg|znajom|przyjaciel|przyjaciol|ciocia|cioci"
+    "|wujek|wujka|kuzyn|bratan|siostrzen|tesc|szwagr|=szwagier|bratow|=dziecko|=dziecka"
+)
+_KIN_DEMAND = "=blik|=blika|=blikiem|=kod|=kodu|pieniedz|pieniadz|przelew|przelac|zlotych|=zl|=tysiac|=kase|pozycz"
+_KIN_WANTS = _WANTS + "|=zebym|=zebys|=wyslac|=wyslal|=wyslala|wyslij|=pilne|=pilnych|=pilnego"
+_KIN_ONLINE = cues((_CHANNEL, _KIN, _KIN_DEMAND, _KIN_WANTS), unless="=czy =naprawde|=jak =rozpozn|=jak =sie =chronic")
 _WEAPON = (
     "=noz|=nozem|=noza|=nozami|siekier|maczet|=bron|=bronia|pistolet|=pistoletem|=spluwa|=spluwe|=kij|=kijem"
     "|=palka|=palke|=mlotek|=mlotkiem"
@@ -63,6 +85,8 @@ _CALLER_WRITES = term("=pisze =do =was|=pisze =do =wasz|=pisze =do =panstwa|=pis
 
 def scam_in_progress(toks: Sequence[Token]) -> bool:
     """Someone posing as a bank, the police or family calls or writes and wants money or a code (docstring)."""
+    if any(c.matches(toks) for c in _KIN_ONLINE):
+        return True
     if not any(c.matches(toks) for c in _SCAM):
         return False
     return not set(term_positions(_CONTACT_TERM, toks)) <= set(term_positions(_CALLER_WRITES, toks))

@@ -132,3 +132,33 @@ def water_damage_over(toks: Sequence[Token]) -> bool:
     fails, flows = _pipe_fails(toks)
     mentioned = fails or (bool(term_positions(_CARRIER, toks)) and bool(term_positions(_FAILURE, toks)))
     return mentioned and not flows and bool(term_positions(_OVER, toks)) and not water_damage(toks)
+
+
+# Water coming out now by a verb (not "wyciek", "przeciek": nouns a question about cover names too).
+_FLOWING = term(
+    "=cieknie|=ciekna|=przecieka|=przeciekaja|=wycieka|=wyciekaja|=leje|=leja|=leci|=tryska|=tryskaja|=wylewa"
+    "|=wyplywa|=plynie|=sika|=saczy|=przesiaka|=zalewa"
+)
+
+
+def water_flowing_now(toks: Sequence[Token]) -> bool:
+    """Water damage (above) with water coming out now ("rura pękła i tryska woda, czy ubezpieczenie to
+    pokryje?"): a flood that a question about cover or protection does not make calm, unlike "czy ubezpieczenie
+    obejmuje zalane mieszkanie?", which tells nothing flowing."""
+    return bool(told(_FLOWING, toks)) and water_damage(toks)
+
+
+# A device drowned ("zalało mi telefon", "zalałem laptopa kawą", "telefon wpadł do wody"): a repair, not a flood,
+# whatever a flood's word sits near by meaning; a home or a building said beside it keeps the flood.
+_DROWNED = term("zalal|zalew!zalewow|=zalany|=zalana|=zalane|zamokl|zamokn|wpadl =do =wody|wpadla =do =wody|utopil")
+_DEVICE = term(
+    "telefon|komork|smartfon|laptop|komputer|klawiatur|tablet|aparat|zegarek|sluchawk|=pilot|=pilota|czytnik"
+)
+_A_PLACE = term(_PLACES)
+
+
+def device_drowned(toks: Sequence[Token]) -> bool:
+    """'Zalało mi telefon': a flood's word said of a device only, no home, room or building beside it."""
+    if not told(_DROWNED, toks) or not term_positions(_DEVICE, toks):
+        return False
+    return not term_positions(_A_PLACE, toks) and not term_positions(_BUILDINGS, toks)

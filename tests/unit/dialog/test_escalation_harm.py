@@ -128,3 +128,35 @@ def test_a_drained_battery_coffee_or_a_dose_some_time_ago(text: str) -> None:
 )
 def test_an_office_a_device_or_a_car_is_no_intruder(text: str) -> None:
     assert not intruder(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ktoś się włamuje do mieszkania, co zrobić, żeby",
+        "ktoś chodzi po moim domu, jak się schować, żeby mnie nie znalazł",
+        "słyszę obce głosy w piwnicy, przyślijcie kogoś, żeby sprawdził",
+        "ktoś kręci się w ogrodzie i zagląda w okna, chcę, aby ktoś przyjechał",
+        "ktoś się dobija do drzwi mieszkania, jak zrobić, żeby przestał",
+        "ktoś wyważa drzwi do mieszkania, żeby ukraść telewizor",
+        "kiedyś ktoś się włamał, a teraz znowu ktoś się dobija do drzwi",
+    ],
+)
+def test_a_break_in_told_before_a_purpose(text: str) -> None:
+    """What follows "żeby" is a purpose; it no longer cancels the break-in told before it."""
+    assert intruder(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ktoś wszedł do mieszkania, żeby odczytać licznik",
+        "ktoś wejdzie do mieszkania, żeby naprawić pralkę",
+        "czy mogę zostawić klucz sąsiadce, żeby ktoś wszedł do domu po paczkę",
+        "jak zrobić, żeby nikt obcy nie wchodził do piwnicy",
+        "kiedyś ktoś próbował otworzyć moje drzwi, jak wymienić zamek, żeby był bezpieczniejszy",
+        "wczoraj ktoś chodził po moim ogrodzie",
+    ],
+)
+def test_an_errand_a_wish_or_long_ago(text: str) -> None:
+    assert not intruder(tokens(text))
