@@ -50,8 +50,9 @@ class ChatHandoff(HandoffCore):
         """Queue the chat with the bot's summary and transcript; the customer's view of the wait, or
         ``unavailable`` (closed, or nobody staffs the queue: a chat must not wait for no one)."""
         t = outcome.transfer or Transfer(self.cfg.default_queue, "requested_human", 0, "")
-        if not self.p.hours.hours(t.queue).is_open(datetime.fromtimestamp(self.now(), UTC)):
-            return self._unavailable(t.queue, "closed")
+        hours, at = self.p.hours.hours(t.queue), datetime.fromtimestamp(self.now(), UTC)
+        if not hours.is_open(at):  # the customer is told when to write again ("jutro od 8:00")
+            return {**self._unavailable(t.queue, "closed"), "opens_text": hours.opens_when(at)}
         if (await self.p.agents.counts(t.queue))[1] == 0:
             return self._unavailable(t.queue, "no_agents")
         now, session = self.now(), await self._session(session_id)

@@ -172,7 +172,7 @@ async def _hand_off(live: LiveChat | None, outcome: Outcome, metrics: Any) -> di
         return {"reply": unavailable_reply("no_agents", transfer), "handoff": unavailable_view("no_agents")}
     view = await live.handoff.start(outcome.session_id, outcome)
     if view["status"] == "unavailable":
-        return {"reply": unavailable_reply(view["reason"], transfer), "handoff": view}
+        return {"reply": unavailable_reply(view["reason"], transfer, view.get("opens_text")), "handoff": view}
     wait = catalogue.WAIT_ESTIMATE.format(wait=view.get("estimate_text") or catalogue.WAIT_FEW_MINUTES)
     reply = f"{outcome.reply} {wait} {catalogue.CHAT_QUEUED}"
     return {"reply": reply, "handoff": with_url(view, outcome.session_id)}
