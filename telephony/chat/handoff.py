@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from dialog import catalogue
+from dialog.pii import mask
 from dialog.ports import Outcome, Transfer
 from telephony.agents import events as ev
 from telephony.agents.waits import estimate_wait_s, wait_phrase
@@ -80,6 +81,19 @@ class ChatHandoff(HandoffCore):
         await self.p.dispatch([record.queue])
         log.info("chat %s queued in %s (%s)", record.tid, record.queue, record.reason)
         return await self.customer_view(await self.p.store.get(record.tid) or record)
+
+    async def told(self, tid: str, text: str) -> None:
+        """What the customer read as the chat was queued (the transfer line, the wait estimate, "Konsultant
+        odpowie w tym oknie czatu") replaces the bot's line in the transcript the agent reads: the transcript
+        is taken before the estimate is known, and the agent must see what the customer was promised."""
+        record = await self.p.store.get(tid)
+        if record is None:
+            return
+        lines = list(record.transcript)
+        if lines and lines[-1].get("role") == "bot":
+            lines.pop()
+        lines.append({"role": "bot", "text": mask(text, (record.order_id,))})
+        await self.p.store.update(tid, transcript=lines)
 
     async def current(self, session_id: str) -> TransferRecord | None:
         """The chat's latest hand-off, whatever its status."""
