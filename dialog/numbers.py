@@ -175,9 +175,14 @@ def extract_order_number(text: str, min_digits: int = 4, max_digits: int = 10) -
 
 _YES = {
     "tak", "jasne", "oczywiscie", "pewnie", "owszem", "dokladnie", "zgoda", "ok", "okej", "okay",
-    "dobrze", "chetnie", "poprosze", "potwierdzam", "zgadza", "racja", "mhm", "yhm", "ano", "taa",
-    "prosze", "pewno", "naturalnie", "slusznie", "dawaj", "dajcie",
+    "dobrze", "chetnie", "potwierdzam", "zgadza", "racja", "mhm", "yhm", "ano", "taa",
+    "pewno", "naturalnie", "slusznie", "dawaj", "dajcie",
 }  # fmt: skip
+# "Proszę" is a yes alone ("proszę", "proszę bardzo", "proszę, 600 100 200"), but it also starts a request of its
+# own: "proszę połączyć mnie z kimś z podatków" asked while a yes/no was pending is not a bare "tak".
+_PLEASE = {"prosze", "poprosze"}
+_COURTESY = {"bardzo", "uprzejmie", "pani", "pana", "panie", "panstwa", "panstwo"}
+_AFTER_PLEASE = {"ale", "i", "dziekuje", "dziekujemy", "dzieki"}
 _NO = {"nie", "niepotrzebne", "nigdy", "bynajmniej", "skad", "nieprawda", "zle", "niezupelnie"}
 _YES_PHRASES = re.compile(r"\b(nie ma sprawy|nie ma problemu|jak najbardziej|no pewnie|a jakze)\b")
 _NO_PHRASES = re.compile(r"\b(w zadnym wypadku|ze nie|raczej nie|no nie|chyba nie|to nie to)\b")
@@ -202,12 +207,26 @@ def yes_no(text: str) -> bool | None:
         return False
     if head == "no":
         return True
-    for word in head.split():
+    words = folded.split()
+    for at, word in enumerate(words[:4]):
         if word in _NO:
             return False
-        if word in _YES:
+        if word in _YES or (word in _PLEASE and _please_alone(words[at + 1 :])):
             return True
+        if word in _PLEASE:
+            return None
     return None
+
+
+def _please_alone(rest: list[str]) -> bool:
+    """Whether a "proszę" with ``rest`` after it is only a yes: nothing follows but courtesy ("bardzo",
+    "pani"), then nothing, a yes, a "but" or a number. Anything else is the request's own content."""
+    while rest and rest[0] in _COURTESY:
+        rest = rest[1:]
+    if not rest:
+        return True
+    nxt = rest[0]
+    return nxt in _YES or nxt in _AFTER_PLEASE or nxt.isdigit() or _word_value(nxt) is not None
 
 
 def first_digit_word(text: str) -> int | None:

@@ -39,7 +39,11 @@ from dialog.yaml_errors import describe_not_utf8, describe_yaml_error
 TOP_LEVEL = ("brand", "prompts")
 OPTIONAL = frozenset({"examples"})  # placeholders an override may leave out (CLARIFY without the KB's examples)
 # ... and of one text only: the chat's welcome may name the office itself, inflected ("Witamy w Urzędzie Gminy").
-OPTIONAL_IN: Mapping[str, frozenset[str]] = {"GREETING_WRITTEN": frozenset({"brand"})}
+# ... and the closed chat's next opening, added later: an override written before it keeps working as written.
+OPTIONAL_IN: Mapping[str, frozenset[str]] = {
+    "GREETING_WRITTEN": frozenset({"brand"}),
+    "CHAT_UNAVAILABLE_CLOSED": frozenset({"when"}),
+}
 MAX_BRAND_CHARS = 80
 # What the placeholders an operator meets first stand for, said with "missing placeholder": a water utility's
 # walkthrough wrote its name into the greeting and was told only "this text needs {shop}".

@@ -49,10 +49,13 @@ HANDOFF_NOT_HERE = (
 EMERGENCY_ADVICE = (
     "Jeśli zagrożone jest życie, zdrowie lub mienie, proszę natychmiast zadzwonić pod numer alarmowy 112."
 )
+# when: the queue's next opening as the phone's callback offer names it, the hour in digits ("jutro od 8:00",
+# "w poniedziałek od 7:30"; ``BusinessHours.opens_when``), else CHAT_OPENS_UNKNOWN. An override may leave it out.
 CHAT_UNAVAILABLE_CLOSED = (
-    "Konsultanci czatu są teraz poza godzinami pracy. Proszę napisać ponownie w godzinach pracy "
+    "Konsultanci czatu są teraz poza godzinami pracy i wrócą {when}. Proszę napisać ponownie w godzinach pracy "
     "albo zadzwonić na infolinię."
 )
+CHAT_OPENS_UNKNOWN = "w najbliższych godzinach pracy"  # no opening in the next two weeks (no hours configured)
 CHAT_UNAVAILABLE_BUSY = (
     "Teraz żaden konsultant nie obsługuje czatu. Proszę spróbować za chwilę albo zadzwonić na infolinię."
 )

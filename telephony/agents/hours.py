@@ -141,19 +141,32 @@ class BusinessHours:
         oddzwoni" frame: see ``catalogue.CALLBACK_PROMISE``)."""
         local = now.astimezone(self.tz)
         opening = self.next_open(local)
-        if opening == local:
+        if opening is None or opening == local:  # no hours configured at all: a vague but true promise
             return catalogue.CALLBACK_WHEN_OPEN
-        if opening is None:
-            return catalogue.CALLBACK_WHEN_OPEN  # no hours configured at all: a vague but true promise
-        days = (opening.date() - local.date()).days
-        day = (
-            catalogue.CALLBACK_TODAY
-            if days == 0
-            else catalogue.CALLBACK_TOMORROW
-            if days == 1
-            else catalogue.WEEKDAYS_ON[opening.weekday()]
-        )
-        return catalogue.CALLBACK_WHEN_LATER.format(day=day, hour=spoken_hour(opening.time()))
+        return _opening_words(local, opening, spoken_hour(opening.time()))
+
+    def opens_when(self, now: datetime) -> str | None:
+        """When a closed queue opens next, as a chat reads it: "jutro od 8:00", "w poniedziałek od 7:30" (the
+        phone's callback words, the hour in digits); None while open, or with no opening in the horizon.
+        Why: a chat told only "poza godzinami pracy" did not know when to write again."""
+        local = now.astimezone(self.tz)
+        opening = self.next_open(local)
+        if opening is None or opening == local:
+            return None
+        return _opening_words(local, opening, f"{opening.hour}:{opening.minute:02d}")
+
+
+def _opening_words(local: datetime, opening: datetime, hour: str) -> str:
+    """ "dzisiaj od …", "jutro od …", "w poniedziałek od …": the day of ``opening`` seen from ``local``."""
+    days = (opening.date() - local.date()).days
+    day = (
+        catalogue.CALLBACK_TODAY
+        if days == 0
+        else catalogue.CALLBACK_TOMORROW
+        if days == 1
+        else catalogue.WEEKDAYS_ON[opening.weekday()]
+    )
+    return catalogue.CALLBACK_WHEN_LATER.format(day=day, hour=hour)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from dialog import catalogue
+from dialog.pii import mask
 from dialog.ports import Outcome, Transfer
 from telephony.agents import events as ev
 from telephony.agents.waits import estimate_wait_s, wait_phrase
@@ -50,8 +51,9 @@ class ChatHandoff(HandoffCore):
         """Queue the chat with the bot's summary and transcript; the customer's view of the wait, or
         ``unavailable`` (closed, or nobody staffs the queue: a chat must not wait for no one)."""
         t = outcome.transfer or Transfer(self.cfg.default_queue, "requested_human", 0, "")
-        if not self.p.hours.hours(t.queue).is_open(datetime.fromtimestamp(self.now(), UTC)):
-            return self._unavailable(t.queue, "closed")
+        hours, at = self.p.hours.hours(t.queue), datetime.fromtimestamp(self.now(), UTC)
+        if not hours.is_open(at):  # the customer is told when to write again ("jutro od 8:00")
+            return {**self._unavailable(t.queue, "closed"), "opens_text": hours.opens_when(at)}
         if (await self.p.agents.counts(t.queue))[1] == 0:
             return self._unavailable(t.queue, "no_agents")
         now, session = self.now(), await self._session(session_id)
@@ -79,6 +81,19 @@ class ChatHandoff(HandoffCore):
         await self.p.dispatch([record.queue])
         log.info("chat %s queued in %s (%s)", record.tid, record.queue, record.reason)
         return await self.customer_view(await self.p.store.get(record.tid) or record)
+
+    async def told(self, tid: str, text: str) -> None:
+        """What the customer read as the chat was queued (the transfer line, the wait estimate, "Konsultant
+        odpowie w tym oknie czatu") replaces the bot's line in the transcript the agent reads: the transcript
+        is taken before the estimate is known, and the agent must see what the customer was promised."""
+        record = await self.p.store.get(tid)
+        if record is None:
+            return
+        lines = list(record.transcript)
+        if lines and lines[-1].get("role") == "bot":
+            lines.pop()
+        lines.append({"role": "bot", "text": mask(text, (record.order_id,))})
+        await self.p.store.update(tid, transcript=lines)
 
     async def current(self, session_id: str) -> TransferRecord | None:
         """The chat's latest hand-off, whatever its status."""

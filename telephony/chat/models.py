@@ -61,6 +61,7 @@ class HandoffOut(BaseModel):
     estimate_text: str | None = None  # Polish, e.g. "około dwóch minut"
     agent: str | None = None  # the agent's first name (connected)
     reason: str | None = None  # unavailable: closed | no_agents | channel (no hand-off from this channel)
+    opens_text: str | None = None  # unavailable, closed: when the queue opens next, e.g. "jutro od 8:00"
     events_url: str | None = None
 
 

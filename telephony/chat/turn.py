@@ -90,6 +90,8 @@ class ChatTurns:
             result.update(await _hand_off(live, outcome, self.metrics) if chat else _not_here(outcome.transfer))
             if result["handoff"]["status"] == "unavailable":  # the history keeps what the customer was told
                 await dialog.handover_refused(outcome.session_id, result["reply"], caller)
+            elif result["reply"] != outcome.reply:  # ... the wait estimate too: what the agent reads
+                await dialog.record(outcome.session_id, None, result["reply"], caller)
         handed_over = (result.get("handoff") or {}).get("status") != "unavailable"
         _count_turn(self.metrics, body.channel, outcome, seconds, new=new, handed_over=handed_over)
         return result
@@ -172,9 +174,10 @@ async def _hand_off(live: LiveChat | None, outcome: Outcome, metrics: Any) -> di
         return {"reply": unavailable_reply("no_agents", transfer), "handoff": unavailable_view("no_agents")}
     view = await live.handoff.start(outcome.session_id, outcome)
     if view["status"] == "unavailable":
-        return {"reply": unavailable_reply(view["reason"], transfer), "handoff": view}
+        return {"reply": unavailable_reply(view["reason"], transfer, view.get("opens_text")), "handoff": view}
     wait = catalogue.WAIT_ESTIMATE.format(wait=view.get("estimate_text") or catalogue.WAIT_FEW_MINUTES)
     reply = f"{outcome.reply} {wait} {catalogue.CHAT_QUEUED}"
+    await live.handoff.told(view["transfer_id"], reply)  # the console's transcript: what the customer read
     return {"reply": reply, "handoff": with_url(view, outcome.session_id)}
 
 

@@ -17,11 +17,13 @@ def unavailable_view(reason: str) -> dict[str, Any]:
     return {"status": "unavailable", "reason": reason, "transfer_id": None, "position": None}
 
 
-def unavailable_reply(reason: str, transfer: Transfer | None = None) -> str:
+def unavailable_reply(reason: str, transfer: Transfer | None = None, opens: str | None = None) -> str:
     """What the customer reads instead of a hand-off (``reason``: closed | no_agents | channel) for
     ``transfer``: an emergency first gets the emergency number, an angry caller the apology
-    (``catalogue.refused``)."""
-    texts = {"closed": catalogue.CHAT_UNAVAILABLE_CLOSED, "channel": catalogue.HANDOFF_NOT_HERE}
+    (``catalogue.refused``). ``opens``: when a closed queue opens next ("jutro od 8:00"), so the customer
+    knows when to write again."""
+    closed = catalogue.CHAT_UNAVAILABLE_CLOSED.format(when=opens or catalogue.CHAT_OPENS_UNKNOWN)
+    texts = {"closed": closed, "channel": catalogue.HANDOFF_NOT_HERE}
     return catalogue.refused(texts.get(reason, catalogue.CHAT_UNAVAILABLE_BUSY), transfer)
 
 

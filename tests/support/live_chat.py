@@ -82,7 +82,16 @@ class HistoryDialog:
     async def record(
         self, session_id: str, said: str | None, reply: str, caller: CallerInfo, handover: Handover | None = None
     ) -> None:
-        return None
+        """As the engine (``dialog.engine_record.record_turn``): ``said`` None replaces the bot's last words."""
+        session = await self.sessions.load(session_id)
+        if session is None:
+            return
+        if said is None and session.history and session.history[-1][0] == "bot":
+            session.history.pop()
+        elif said is not None:
+            session.add("caller", said)
+        session.add("bot", reply)
+        await self.sessions.save(session)
 
 
 def write_roster(path: Path, agents: dict[str, str], queues: dict[str, list[str]] | None = None) -> Path:

@@ -59,7 +59,9 @@ async def test_a_chat_left_in_the_queue_reads_so_and_a_live_chat_stays_in_the_tr
         assert sent.status_code == 200
         assert (await w.agent("POST", f"/v1/chats/{tid}/end", "anna")).status_code == 200
         lines = await _lines(history, hid)
-        assert lines[:2] == [("caller", "Chcę rozmawiać z konsultantem"), ("bot", TRANSFER_REPLY)]
+        # what the customer read: the transfer line, the wait estimate and "Konsultant odpowie w tym oknie czatu"
+        assert lines[:2] == [("caller", "Chcę rozmawiać z konsultantem"), ("bot", helped["reply"])]
+        assert helped["reply"].startswith(TRANSFER_REPLY) and "Szacowany czas oczekiwania" in helped["reply"]
         assert ("customer", "Paczka nie doszła") in lines and ("agent", "Już sprawdzam.") in lines
         assert [role for role, _ in lines[2:]] == ["system", "customer", "agent", "system"]
         assert (await history.get(hid) or {})["outcome"] == "transferred"

@@ -91,9 +91,10 @@ async def test_declined_and_lapsed_offers_go_to_the_next_agent(setup: Any) -> No
 
 
 async def test_a_closed_queue_takes_no_chat(setup: Any) -> None:
-    env: Env = await setup([agent("anna")], hours="pn-pt 8:00-9:00")  # the clock says noon
+    env: Env = await setup([agent("anna")], hours="pn-pt 8:00-9:00")  # the clock says noon, a Wednesday
     chat = handoff_for(env)
-    assert (await chat.start("sess-3", chat_outcome("sess-3")))["status"] == "unavailable"
+    view = await chat.start("sess-3", chat_outcome("sess-3"))
+    assert view["status"] == "unavailable" and view["opens_text"] == "jutro od 8:00"  # when to write again
     assert await env.store.waiting(QUEUE) == []
     assert await chat.active("sess-3") is None
 

@@ -111,6 +111,7 @@ async def test_nobody_staffing_the_queue_is_said_instead_of_a_promise(redis_url:
         assert reply["action"] == "transfer" and reply["handoff"] == {
             "status": "unavailable",
             "reason": "no_agents",
+            "opens_text": None,  # only a closed queue says when it opens
             "transfer_id": None,
             "position": None,
             "estimate_s": None,
