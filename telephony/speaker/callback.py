@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
 from dialog import catalogue
+from dialog.engine_text import fold
 from dialog.numbers import find_order_numbers, yes_no
 from dialog.ports import Transfer
 
@@ -26,6 +27,7 @@ Stage = Literal["offered", "ask_phone", "confirm_phone"]
 
 MAX_RETRIES = 2  # unclear answers tolerated in one stage before giving up politely
 _NON_DIGIT = re.compile(r"\D")
+_CALL_ME = re.compile(r"\b(telefon\w*|oddzwo\w*|zadzwo\w*|kontakt\w*)")  # folded: "proszę o telefon"
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,21 @@ def _retry(state: CallbackState, prompt: str) -> Step:
     return Step(prompt, replace(state, retries=state.retries + 1))
 
 
-def _on_offered(state: CallbackState, text: str, known_phone: str | None) -> Step:
+def takes_offer(text: str) -> bool | None:
+    """A yes or no to the offer, or None (something else was asked). Beside ``yes_no``: a polite request for
+    the call itself ("proszę o telefon", "proszę oddzwonić") is a yes, and "proszę nie dzwonić" a no; a
+    "proszę" followed by anything else is a new request (``yes_no`` keeps its content for the dialog)."""
     decision = yes_no(text)
+    words = re.findall(r"[^\W_]+", fold(text))
+    if decision is not None or not words or words[0] not in ("prosze", "poprosze"):
+        return decision
+    if "nie" in words[1:3]:
+        return False
+    return True if _CALL_ME.search(" ".join(words[1:4])) else None
+
+
+def _on_offered(state: CallbackState, text: str, known_phone: str | None) -> Step:
+    decision = takes_offer(text)
     if decision is None:
         return Step("", None, pass_through=True)  # not an answer: the user asked something else
     if not decision:
