@@ -81,6 +81,7 @@ def parse_hours(spec: str) -> WeeklyHours:
     ``"święta 0:00-24:00"`` gives public holidays their own hours (otherwise they are closed); a group written
     ``"nieczynne"`` or ``"zamknięte"`` ("święta nieczynne", as an office's website writes it) is closed."""
     days: list[list[tuple[time, time]]] = [[] for _ in range(8)]  # the eighth: public holidays
+    said: dict[tuple[int, bool], str] = {}  # (day, closed) -> the group that said so first
     plain = _CLOSED.sub(f" {CLOSED}", spec.translate(_DASHES))  # "święta nieczynne": closed, as a day left out
     plain = re.sub(r"\s*-\s*", "-", plain)  # "pn - pt 7:30 – 15:30" as a website spaces it
     for group in filter(None, (g.strip() for g in re.split(r"[;,]", plain))):
@@ -88,11 +89,26 @@ def parse_hours(spec: str) -> WeeklyHours:
         day_token = day_token.rstrip(":")  # "poniedziałek-piątek: 7:30-15:30"
         if not ranges:
             raise HoursError(f"no hours in {group!r}")
-        if CLOSED in ranges and len(ranges) > 1:
+        closed = CLOSED in ranges
+        if closed and len(ranges) > 1:
             raise HoursError(f"{group!r}: either hours or „{CLOSED}”, not both")
         for day in [7] if day_token.lower() in _HOLIDAY_WORDS else _day_set(day_token):
+            _said_once(said, day, closed, group, day_token)
             days[day].extend(_interval(r) for r in ranges if r != CLOSED)
     return WeeklyHours(tuple(tuple(sorted(d)) for d in days[:7]), tuple(sorted(days[7])))
+
+
+def _said_once(said: dict[tuple[int, bool], str], day: int, closed: bool, group: str, day_token: str) -> None:
+    """Groups add up ("pn-pt 7:30-15:30, wt 7:30-17:00": Tuesday's both), so a closed group takes nothing away:
+    "pn-sob 8:00-16:00, sob nieczynne" kept Saturdays open and callers queued while nobody worked. Which one
+    the office meant cannot be told, so a day given hours in one group and closed in another is refused."""
+    other = said.get((day, not closed))
+    if other is not None:
+        raise HoursError(
+            f"{day_token!r} given both hours and „{CLOSED}” ({other!r}, {group!r}): "
+            "leave a closed day out, or write only its hours"
+        )
+    said.setdefault((day, closed), group)
 
 
 def spoken_hour(t: time) -> str:

@@ -209,6 +209,22 @@ def test_a_group_both_closed_and_open_is_refused() -> None:
         parse_hours("pn-pt 7:30-15:30, sob nieczynne 9:00-12:00")
 
 
+@pytest.mark.parametrize(
+    ("spec", "day"),
+    [
+        ("pn-sob 8:00-16:00, sob nieczynne", "sob"),
+        ("pn-pt 8:00-16:00, sob nieczynne, pn-nd 9:00-10:00", "pn-nd"),
+        ("pn-pt 8:00-16:00, święta 0:00-24:00, Święta: zamknięte", "Święta"),
+    ],
+)
+def test_a_day_given_hours_and_written_closed_in_another_group_is_refused(spec: str, day: str) -> None:
+    """Groups add up ("pn-pt 7:30-15:30, wt 7:30-17:00"), so a closed group took nothing away: "pn-sob
+    8:00-16:00, sob nieczynne" left Saturdays open 8-16, and callers queued while nobody worked. Which one the
+    office meant cannot be told: refused at start-up, naming the day, as a group both closed and open is."""
+    with pytest.raises(HoursError, match=f"{day}.*both hours and „nieczynne”"):
+        parse_hours(spec)
+
+
 def test_hours_specs_and_queue_settings() -> None:
     week = parse_hours("pn+śr 8:00-12:00 13:00-16:00; pt-nd 10:00-24:00")
     assert len(week.days[0]) == 2 and week.days[1] == () and len(week.days[6]) == 1
