@@ -2,7 +2,7 @@
 
 Hours are written the way a Polish office writes them: ``"pn-pt 8:00-20:00, sob 9:00-15:00"`` (days:
 pn wt śr cz pt sob nd, or written out, "poniedziałek-piątek:", "pon.-pt."; ranges with '-', lists with '+'
-(``pn+śr``); several time ranges per group). The
+(``pn+śr``, ``nd+święta``); several time ranges per group). The
 en and em dashes of a page copied from the office's website or a document ("pn–pt 7:30–15:30") are read as
 '-': an operator cannot see the difference, and the error named days they had written correctly.
 Holidays come from the ``holidays`` package (country PL: Easter, Corpus Christi, ... computed per
@@ -55,6 +55,9 @@ class WeeklyHours:
 def _day_set(token: str) -> list[int]:
     days: list[int] = []
     for part in token.lower().split("+"):
+        if part.rstrip(".") in _HOLIDAY_WORDS:  # "nd+święta nieczynne", "św. 8:00-12:00" (dotted, as "pon.")
+            days.append(7)
+            continue
         ends = [end.rstrip(".") for end in part.split("-")]  # "pon.-pt." as abbreviated on a website
         if len(ends) > 2 or any(e not in _DAYS for e in ends):
             raise HoursError(f"unknown day(s) {part!r}: use pn wt śr cz pt sob nd (or święta for public holidays)")
@@ -91,11 +94,22 @@ def parse_hours(spec: str) -> WeeklyHours:
             raise HoursError(f"no hours in {group!r}")
         closed = CLOSED in ranges
         if closed and len(ranges) > 1:
-            raise HoursError(f"{group!r}: either hours or „{CLOSED}”, not both")
-        for day in [7] if day_token.lower() in _HOLIDAY_WORDS else _day_set(day_token):
+            raise HoursError(_closed_with_more(group, ranges))
+        for day in _day_set(day_token):
             _said_once(said, day, closed, group, day_token)
             days[day].extend(_interval(r) for r in ranges if r != CLOSED)
     return WeeklyHours(tuple(tuple(sorted(d)) for d in days[:7]), tuple(sorted(days[7])))
+
+
+def _closed_with_more(group: str, ranges: list[str]) -> str:
+    """Why a closed group is refused: hours besides, or days written in words ("niedziela i święta nieczynne",
+    as a website says it, was told "either hours or nieczynne", though it gave none)."""
+    if any(_RANGE.match(r) for r in ranges):
+        return f"{group!r}: either hours or „{CLOSED}”, not both"
+    return (
+        f"{group!r}: the days before „{CLOSED}” are one word, joined with '+' (not 'i' or a space): "
+        f"e.g. 'nd+święta {CLOSED}'"
+    )
 
 
 def _said_once(said: dict[tuple[int, bool], str], day: int, closed: bool, group: str, day_token: str) -> None:

@@ -204,6 +204,29 @@ def test_days_written_out_as_an_office_website_writes_them(spec: str) -> None:
     assert week.days == ((short,), tuple(sorted((short, long))), (short,), (short,), (short,), (), ())
 
 
+@pytest.mark.parametrize(
+    ("spec", "holidays"),
+    [
+        ("pn-pt 7:30-15:30, nd+święta nieczynne", ()),
+        ("pn-pt 7:30-15:30, Św. 8:00-12:00", ((time(8, 0), time(12, 0)),)),
+        ("pn-pt 7:30-15:30, sob+św 8:00-12:00", ((time(8, 0), time(12, 0)),)),
+    ],
+)
+def test_public_holidays_in_a_list_of_days_or_dotted(spec: str, holidays: tuple[tuple[time, time], ...]) -> None:
+    """ "pon." was read since c41b258 but "św." was not, and "nd+święta" stopped the gateway with "unknown
+    day(s) 'nd+święta': use ... (or święta for public holidays)", telling the office to write what it wrote."""
+    week = parse_hours(spec)
+    assert week.days[:5] == ((((time(7, 30), time(15, 30)),),) * 5) and week.holidays == holidays
+    assert week.days[6] == () and week.days[5] == (holidays if spec.startswith("pn-pt 7:30-15:30, sob") else ())
+
+
+def test_a_closed_group_naming_days_in_words_is_told_how_to_list_them() -> None:
+    """ "niedziela i święta nieczynne", as a website says it, was refused with "either hours or „nieczynne”, not
+    both": the office gave no hours, and was not told what to write instead."""
+    with pytest.raises(HoursError, match=r"'niedziela i święta nieczynne': .*'i'.*nd\+święta nieczynne"):
+        parse_hours("pn-pt 7:30-15:30, niedziela i święta nieczynne")
+
+
 def test_a_group_both_closed_and_open_is_refused() -> None:
     with pytest.raises(HoursError, match="'sob nieczynne 9:00-12:00': either hours or"):
         parse_hours("pn-pt 7:30-15:30, sob nieczynne 9:00-12:00")
