@@ -201,7 +201,7 @@ def test_days_written_out_as_an_office_website_writes_them(spec: str) -> None:
     stopped the gateway with "unknown day(s) 'poniedziałek-piątek:'" (an operator's walkthrough)."""
     week = parse_hours(spec)
     short, long = (time(7, 30), time(15, 30)), (time(7, 30), time(17, 0))
-    assert week.days == ((short,), tuple(sorted((short, long))), (short,), (short,), (short,), (), ())
+    assert week.days == ((short,), (long,), (short,), (short,), (short,), (), ())  # Tuesday's own: its hours
 
 
 @pytest.mark.parametrize(
@@ -225,6 +225,34 @@ def test_a_closed_group_naming_days_in_words_is_told_how_to_list_them() -> None:
     both": the office gave no hours, and was not told what to write instead."""
     with pytest.raises(HoursError, match=r"'niedziela i święta nieczynne': .*'i'.*nd\+święta nieczynne"):
         parse_hours("pn-pt 7:30-15:30, niedziela i święta nieczynne")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "pn-pt 8:00-16:00, pt 8:00-14:00",
+        "pt 8:00-14:00, pn-pt 8:00-16:00",
+        "poniedziałek – piątek: 8:00 – 16:00, piątek: 8:00 – 14:00",
+    ],
+)
+def test_a_day_s_own_shorter_hours_are_its_hours(spec: str) -> None:
+    """ "pn-pt 8:00-16:00, pt 8:00-14:00" (Fridays until 14, as an office writes it) kept Fridays open until 16:
+    groups added up, so callers queued from 14 to 16 while nobody worked and a callback was promised for then.
+    Where two groups give one day hours one within the other, the group naming fewer days says that day's hours
+    (a longer day, "wt 7:30-17:00" after "pn-pt 7:30-15:30", reads as before)."""
+    week = parse_hours(spec)
+    assert week.days[:4] == ((((time(8, 0), time(16, 0)),),) * 4)
+    assert week.days[4] == ((time(8, 0), time(14, 0)),)
+    assert not BusinessHours(week, WAW).is_open(at(2025, 3, 7, 15, 0))  # a Friday at 15:00
+
+
+def test_hours_of_two_groups_crossing_on_one_day_are_refused() -> None:
+    """ "pn-pt 8:00-16:00, pt 14:00-18:00": Fridays 8-18, or 14-18? Not to be guessed: refused, naming both."""
+    with pytest.raises(HoursError, match=r"'pt': 14:00-18:00 crosses 8:00-16:00 of 'pn-pt 8:00-16:00'"):
+        parse_hours("pn-pt 8:00-16:00, pt 14:00-18:00")
+    week = parse_hours("pn-pt 8:00-12:00, pn 13:00-16:00, pt 12:00-14:00")  # beside each other: both
+    assert week.days[0] == ((time(8, 0), time(12, 0)), (time(13, 0), time(16, 0)))
+    assert week.days[4] == ((time(8, 0), time(12, 0)), (time(12, 0), time(14, 0)))
 
 
 def test_a_group_both_closed_and_open_is_refused() -> None:
