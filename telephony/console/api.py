@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from telephony.agents import events as ev
 from telephony.agents.audit import STREAM_ID, stream_id
-from telephony.agents.dispatch import agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
 from telephony.agents.roster import Agent
@@ -95,8 +94,8 @@ async def change_status(deps: AgentsDeps, me: Agent, status: Literal["available"
         raise HTTPException(404, "agent not found")
     if status != "offline":  # (go_offline told the consoles)
         await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, me.id, None, {"status": status}))
-    if status == "available" and previous != "available":
-        await agent_available(deps.agents, me.id, deps.on_available)
+    if status == "available" and previous != "available":  # rings a waiting caller, notes the presence
+        await wrapup.became_available(deps, me.id, None)
     return {"id": me.id, "status": status, "previous": previous}
 
 

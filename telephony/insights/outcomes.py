@@ -4,6 +4,8 @@ Keys (prefix ``<prefix>kpi:``): ``idle:<channel>`` a sorted set of the conversat
 scored by their last bot turn; ``last:<channel>`` a hash of what that turn was (``LastTurn.encode``);
 ``wanted:<channel>:<conversation>`` set when its customer asked for a person nobody could be (it sticks);
 ``informed:<channel>:<conversation>`` set once the bot gave it an answer (an entry, an order's status; it sticks);
+``flagged:<channel>:<conversation>`` set by every turn of a worker that writes ``informed`` (none: a chat whose
+turns were all written by a worker from before that flag, judged by its last answer alone, as that worker did);
 ``outcome:<channel>:<conversation>`` the verdict counted so far and the hour bucket it went into.
 
 Why Lua: every worker runs the sweep; it reads the conversations idle past the cut-off (``_PEEK``) and each
@@ -100,6 +102,18 @@ class ChatOutcomes:
     def _informed(self, channel: str, conversation: str) -> str:
         return f"{self.prefix}informed:{channel}:{conversation}"
 
+    def _flagged(self, channel: str, conversation: str) -> str:
+        return f"{self.prefix}flagged:{channel}:{conversation}"
+
+    async def _was_informed(self, channel: str, conversation: str) -> bool:
+        """Whether the chat was given an answer (``informed``). A chat no worker flagged (a rolling update: its
+        turns were written before the flag, it went quiet across the update) is judged as its writer judged it,
+        by its last answer alone: else every chat those workers answered from the KB counted unresolved."""
+        informed, flagged = await self.redis.mget(
+            [self._informed(channel, conversation), self._flagged(channel, conversation)]
+        )
+        return informed is not None or flagged is None
+
     async def _seen(self, channel: str, conversation: str, last: LastTurn | None) -> None:
         idle, turns = self._keys(channel)
         try:
@@ -116,6 +130,8 @@ class ChatOutcomes:
                         pipe.set(self._wanted(channel, conversation), 1, ex=OUTCOME_TTL_S)
                     if last.informed:  # the same: thanks after an answer leaves the chat solved
                         pipe.set(self._informed(channel, conversation), 1, ex=OUTCOME_TTL_S)
+                    pipe.expire(self._informed(channel, conversation), OUTCOME_TTL_S)  # kept while the chat goes on
+                    pipe.set(self._flagged(channel, conversation), 1, ex=OUTCOME_TTL_S)
                 await pipe.execute()
         except Exception as exc:
             log.warning("KPI idle tracking of %s lost: %r", conversation, exc)
@@ -154,7 +170,7 @@ class ChatOutcomes:
         for i in range(0, len(rows), 3):
             conversation, score = _s(rows[i]), _s(rows[i + 2])
             wanted = bool(await self.redis.exists(self._wanted(channel, conversation)))
-            informed = bool(await self.redis.exists(self._informed(channel, conversation)))
+            informed = await self._was_informed(channel, conversation)
             last = LastTurn.decode(_s(rows[i + 1]), float(score), wanted, informed)
             verdict = idle_outcome(last, now, self.idle_after_s)
             if verdict is None:

@@ -201,12 +201,79 @@ def test_days_written_out_as_an_office_website_writes_them(spec: str) -> None:
     stopped the gateway with "unknown day(s) 'poniedziałek-piątek:'" (an operator's walkthrough)."""
     week = parse_hours(spec)
     short, long = (time(7, 30), time(15, 30)), (time(7, 30), time(17, 0))
-    assert week.days == ((short,), tuple(sorted((short, long))), (short,), (short,), (short,), (), ())
+    assert week.days == ((short,), (long,), (short,), (short,), (short,), (), ())  # Tuesday's own: its hours
+
+
+@pytest.mark.parametrize(
+    ("spec", "holidays"),
+    [
+        ("pn-pt 7:30-15:30, nd+święta nieczynne", ()),
+        ("pn-pt 7:30-15:30, Św. 8:00-12:00", ((time(8, 0), time(12, 0)),)),
+        ("pn-pt 7:30-15:30, sob+św 8:00-12:00", ((time(8, 0), time(12, 0)),)),
+    ],
+)
+def test_public_holidays_in_a_list_of_days_or_dotted(spec: str, holidays: tuple[tuple[time, time], ...]) -> None:
+    """ "pon." was read since c41b258 but "św." was not, and "nd+święta" stopped the gateway with "unknown
+    day(s) 'nd+święta': use ... (or święta for public holidays)", telling the office to write what it wrote."""
+    week = parse_hours(spec)
+    assert week.days[:5] == ((((time(7, 30), time(15, 30)),),) * 5) and week.holidays == holidays
+    assert week.days[6] == () and week.days[5] == (holidays if spec.startswith("pn-pt 7:30-15:30, sob") else ())
+
+
+def test_a_closed_group_naming_days_in_words_is_told_how_to_list_them() -> None:
+    """ "niedziela i święta nieczynne", as a website says it, was refused with "either hours or „nieczynne”, not
+    both": the office gave no hours, and was not told what to write instead."""
+    with pytest.raises(HoursError, match=r"'niedziela i święta nieczynne': .*'i'.*nd\+święta nieczynne"):
+        parse_hours("pn-pt 7:30-15:30, niedziela i święta nieczynne")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "pn-pt 8:00-16:00, pt 8:00-14:00",
+        "pt 8:00-14:00, pn-pt 8:00-16:00",
+        "poniedziałek – piątek: 8:00 – 16:00, piątek: 8:00 – 14:00",
+    ],
+)
+def test_a_day_s_own_shorter_hours_are_its_hours(spec: str) -> None:
+    """ "pn-pt 8:00-16:00, pt 8:00-14:00" (Fridays until 14, as an office writes it) kept Fridays open until 16:
+    groups added up, so callers queued from 14 to 16 while nobody worked and a callback was promised for then.
+    Where two groups give one day hours one within the other, the group naming fewer days says that day's hours
+    (a longer day, "wt 7:30-17:00" after "pn-pt 7:30-15:30", reads as before)."""
+    week = parse_hours(spec)
+    assert week.days[:4] == ((((time(8, 0), time(16, 0)),),) * 4)
+    assert week.days[4] == ((time(8, 0), time(14, 0)),)
+    assert not BusinessHours(week, WAW).is_open(at(2025, 3, 7, 15, 0))  # a Friday at 15:00
+
+
+def test_hours_of_two_groups_crossing_on_one_day_are_refused() -> None:
+    """ "pn-pt 8:00-16:00, pt 14:00-18:00": Fridays 8-18, or 14-18? Not to be guessed: refused, naming both."""
+    with pytest.raises(HoursError, match=r"'pt': 14:00-18:00 crosses 8:00-16:00 of 'pn-pt 8:00-16:00'"):
+        parse_hours("pn-pt 8:00-16:00, pt 14:00-18:00")
+    week = parse_hours("pn-pt 8:00-12:00, pn 13:00-16:00, pt 12:00-14:00")  # beside each other: both
+    assert week.days[0] == ((time(8, 0), time(12, 0)), (time(13, 0), time(16, 0)))
+    assert week.days[4] == ((time(8, 0), time(12, 0)), (time(12, 0), time(14, 0)))
 
 
 def test_a_group_both_closed_and_open_is_refused() -> None:
     with pytest.raises(HoursError, match="'sob nieczynne 9:00-12:00': either hours or"):
         parse_hours("pn-pt 7:30-15:30, sob nieczynne 9:00-12:00")
+
+
+@pytest.mark.parametrize(
+    ("spec", "day"),
+    [
+        ("pn-sob 8:00-16:00, sob nieczynne", "sob"),
+        ("pn-pt 8:00-16:00, sob nieczynne, pn-nd 9:00-10:00", "pn-nd"),
+        ("pn-pt 8:00-16:00, święta 0:00-24:00, Święta: zamknięte", "Święta"),
+    ],
+)
+def test_a_day_given_hours_and_written_closed_in_another_group_is_refused(spec: str, day: str) -> None:
+    """Groups add up ("pn-pt 7:30-15:30, wt 7:30-17:00"), so a closed group took nothing away: "pn-sob
+    8:00-16:00, sob nieczynne" left Saturdays open 8-16, and callers queued while nobody worked. Which one the
+    office meant cannot be told: refused at start-up, naming the day, as a group both closed and open is."""
+    with pytest.raises(HoursError, match=f"{day}.*both hours and „nieczynne”"):
+        parse_hours(spec)
 
 
 def test_hours_specs_and_queue_settings() -> None:

@@ -89,3 +89,25 @@ async def test_the_api_s_available_in_wrap_up_is_refused_as_the_console_s_is(red
         assert (await w.agent("GET", f"/v1/transfers/{tid}", "anna")).json().get("outcome") is None
         done = await w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"})
         assert done.status_code == 200 and done.json()["status"] == "available"
+
+
+async def test_the_api_s_available_notes_the_presence_as_the_console_s_does(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console's „Dostępny” has the presence note the agent available at once (``became_available``: a
+    Redis that loses it a moment later gets them back on duty, not as last seen off duty); ed563bc gave the
+    API's wrap-up the same note, but the API's own ``PUT .../status`` available still noted nothing."""
+    noted: list[str] = []
+    original = Presence.note
+
+    async def counted(self: Presence) -> None:
+        noted.append("note")
+        await original(self)
+
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        monkeypatch.setattr(Presence, "note", counted)
+        went = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})
+        assert went.status_code == 200 and went.json()["previous"] == "offline", went.text
+        again = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})
+        assert again.status_code == 200 and again.json()["previous"] == "available", again.text
+    assert noted == ["note"]  # once: available to available changes nothing, as in the console
