@@ -56,18 +56,26 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "fallback": frozenset({"waiting", "ringing", "callback_offered"}),
 }
 
-# KEYS: record hash, queue zset. ARGV: new status, transfer id, n expected, expected..., field, value, ...
-# Returns {1, previous} when applied, {0, current} when refused, false when the record is gone.
+# KEYS: record hash, queue zset, receipt. ARGV: new status, transfer id, this move's id, n expected, expected...,
+# field, value, ... Returns {1, previous} when applied, {0, current} when refused, false when the record is gone.
+# The receipt (this move's id and the status it moved from, 30 s) answers the same move sent again (Redis ran it,
+# its reply was lost, redis-py retried) as applied: read as refused, the step that made it thought it stale.
 _TRANSITION = """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return false end
-local n = tonumber(ARGV[3])
+local n = tonumber(ARGV[4])
 local ok = false
-for i = 4, 3 + n do if ARGV[i] == cur then ok = true end end
-if not ok then return {0, cur} end
+for i = 5, 4 + n do if ARGV[i] == cur then ok = true end end
+if not ok then
+  local receipt = redis.call('HGET', KEYS[3], 'id')
+  if receipt == ARGV[3] then return {1, redis.call('HGET', KEYS[3], 'from')} end
+  return {0, cur}
+end
 redis.call('HSET', KEYS[1], 'status', ARGV[1])
-for i = 4 + n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 5 + n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 if ARGV[1] ~= 'waiting' and ARGV[1] ~= 'ringing' then redis.call('ZREM', KEYS[2], ARGV[2]) end
+redis.call('HSET', KEYS[3], 'id', ARGV[3], 'from', cur)
+redis.call('EXPIRE', KEYS[3], 30)
 return {1, cur}
 """
 
@@ -224,9 +232,10 @@ class TransferStore:
             return None
         allowed = list(ALLOWED_FROM[to] if expect is None else expect)
         pairs = [x for k, v in fields.items() for x in (k, json.dumps(v, ensure_ascii=False))]
+        receipt = f"{self.prefix}transition-receipt:{tid}"
         result = await self._transition(
-            keys=[self._key(tid), self._queue(record.queue)],
-            args=[to, tid, len(allowed), *allowed, *pairs],
+            keys=[self._key(tid), self._queue(record.queue), receipt],
+            args=[to, tid, uuid.uuid4().hex, len(allowed), *allowed, *pairs],
         )
         if not result or not int(result[0]):
             return None
