@@ -8,6 +8,7 @@ first run's effect. Everything else passes through unchanged.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 
 class LoseOneReply:
@@ -15,9 +16,17 @@ class LoseOneReply:
     with ``reply`` (by default an integer, ``:<n>``) to one of ``commands`` (by default ``EVALSHA``); ``dropped``
     is then True. ``start`` gives the port to connect to."""
 
-    def __init__(self, host: str, port: int, commands: tuple[bytes, ...] = (b"EVALSHA",), reply: bytes = b":") -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        commands: tuple[bytes, ...] = (b"EVALSHA",),
+        reply: bytes = b":",
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """``then``: pass that reply on and call ``then`` (Redis dies right after answering) instead of losing it."""
         self.host, self.port, self.dropped = host, port, False
-        self.commands, self.reply = commands, reply
+        self.commands, self.reply, self.then = commands, reply, then
         self.server: asyncio.Server | None = None
 
     async def start(self) -> int:
@@ -44,6 +53,10 @@ class LoseOneReply:
             while data := await redis_r.read(65536):
                 if evalsha.is_set() and not self.dropped and data.startswith(self.reply):
                     self.dropped = True  # Redis applied it; the client's connection breaks before the answer
+                    if self.then is not None:
+                        client_w.write(data)
+                        await client_w.drain()
+                        self.then()
                     client_w.close()
                     redis_w.close()
                     return
