@@ -14,7 +14,7 @@ from telephony.agents.caller_id import dialable, withheld
 from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
-from telephony.console.deps import AgentsDeps, WrapUpClaim, note_in_history, one_wrap_up
+from telephony.console.deps import DEAD_CLAIM_S, AgentsDeps, WrapUpClaim, note_in_history, one_wrap_up
 from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
 
 __all__ = [
@@ -33,7 +33,7 @@ __all__ = [
 CONSOLE_STATUSES = ("available", "offline")  # busy and wrap_up are set by calls, never by hand
 LOGOUT_REFUSED = "Masz trwającą rozmowę z klientem. Zakończ ją, zanim się wylogujesz."
 LOGGED_OUT = "logged_out"  # the wrap-up outcome of an agent who logged out before choosing one
-LEAVE_WAIT_S = 5.0  # a wrap-up being written takes milliseconds; one whose request died holds its claim longer
+LEAVE_WAIT_S = DEAD_CLAIM_S  # a wrap-up being written takes milliseconds; one whose request died holds its claim longer
 # nothing is preselected (a hasty click recorded the first outcome, "resolved": a false KPI), so say what is missing
 CHOOSE_OUTCOME = "Wybierz wynik rozmowy z listy, zanim zakończysz obsługę."
 CHOOSE_CALLBACK_OUTCOME = "Wybierz wynik oddzwonienia z listy, zanim je zamkniesz."
@@ -156,9 +156,8 @@ async def wrap_up(
     """Record the call's outcome (and note) on the transfer, then wrap_up -> available (once: ``one_wrap_up``)."""
     if outcome_label(view.outcomes, outcome) is None:
         return False, CHOOSE_OUTCOME
-    async with one_wrap_up(deps, agent_id) as claim:
-        if not claim:
-            return False, NOTHING_TO_CLOSE
+    # waits for a wrap-up being written, takes over a dead request's claim (``api.finish_wrap_up``)
+    async with one_wrap_up(deps, agent_id, wait_s=DEAD_CLAIM_S, take_over=True) as claim:
         return await _wrap_up(deps, claim, agent_id, (outcome, note), on_available)
 
 

@@ -26,6 +26,7 @@ from telephony.agents.roster import Agent
 from telephony.console.actions import callback_after, go_offline
 from telephony.console.chat_api import chat_routes
 from telephony.console.deps import (
+    DEAD_CLAIM_S,
     AgentsDeps,
     DepsProvider,
     WrapUpClaim,
@@ -105,10 +106,11 @@ CLOSED_BY_LEAVING = (
 
 async def finish_wrap_up(deps: AgentsDeps, me: Agent, body: WrapUpBody) -> dict[str, Any]:
     """The outcome (and note) on the transfer and in history, a callback when one is due, then available;
-    once, whatever number of the same request arrive at once (``one_wrap_up``)."""
-    async with one_wrap_up(deps, me.id) as claim:
-        if not claim:
-            raise HTTPException(409, "not in wrap-up (another request is finishing it)")
+    once, whatever number of the same request arrive at once (``one_wrap_up``: each waits for the one being
+    written, then finds the agent available: 409). A claim still held after ``DEAD_CLAIM_S`` is taken over: it
+    was a request Redis died under (its release lost), which kept the agent's retry once Redis was back at 409
+    "another request is finishing it" for the claim's 30 s while the agent was still in wrap-up."""
+    async with one_wrap_up(deps, me.id, wait_s=DEAD_CLAIM_S, take_over=True) as claim:
         return await _finish_wrap_up(deps, me, body, claim)
 
 

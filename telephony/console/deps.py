@@ -174,6 +174,9 @@ async def note_in_history(deps: AgentsDeps, tid: str, agent_id: str, outcome: st
 
 
 WRAP_UP_HOLD_S = 30  # a wrap-up request that died holding the claim frees it after this long
+# A wrap-up is written in milliseconds: a claim held longer than this is a dead request's (Redis died under it, so
+# its release never reached Redis), or one hopelessly slow. Whoever waited that long takes it over (``one_wrap_up``).
+DEAD_CLAIM_S = 5.0
 _WAIT_STEP_S = 0.05
 
 

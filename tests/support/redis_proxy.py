@@ -23,9 +23,11 @@ class LoseOneReply:
         commands: tuple[bytes, ...] = (b"EVALSHA",),
         reply: bytes = b":",
         then: Callable[[], None] | None = None,
+        skip: int = 0,
     ) -> None:
-        """``then``: pass that reply on and call ``then`` (Redis dies right after answering) instead of losing it."""
-        self.host, self.port, self.dropped = host, port, False
+        """``then``: pass that reply on and call ``then`` (Redis dies right after answering) instead of losing it;
+        ``skip``: how many such replies pass untouched first."""
+        self.host, self.port, self.dropped, self.skip = host, port, False, skip
         self.commands, self.reply, self.then = commands, reply, then
         self.server: asyncio.Server | None = None
 
@@ -51,7 +53,9 @@ class LoseOneReply:
 
         async def down() -> None:
             while data := await redis_r.read(65536):
-                if evalsha.is_set() and not self.dropped and data.startswith(self.reply):
+                if evalsha.is_set() and not self.dropped and data.startswith(self.reply) and self.skip > 0:
+                    self.skip -= 1
+                elif evalsha.is_set() and not self.dropped and data.startswith(self.reply):
                     self.dropped = True  # Redis applied it; the client's connection breaks before the answer
                     if self.then is not None:
                         client_w.write(data)

@@ -11,37 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
 
 import pytest
 
 from dialog import catalogue
 from telephony.devtools.faults_world import FALLBACK
-from tests.support.outage import Outage, form, outage_gateway, spoken, twiml
+from tests.support.outage import Outage, form, proxied_gateway, spoken, twiml
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 from tests.support.redis_proxy import LoseOneReply
-
-
-@dataclass
-class _Proxied:
-    """What ``outage_gateway`` reads of a redis-server: its URL, here the proxy's."""
-
-    url: str
-
-
-@asynccontextmanager
-async def _gateway_behind(proxy: LoseOneReply, tmp_path: Path, **kwargs: Any) -> AsyncIterator[Outage]:
-    port = await proxy.start()
-    proxy.dropped = True  # disarmed until the step under test
-    try:
-        async with outage_gateway(cast(RedisServer, _Proxied(f"redis://127.0.0.1:{port}/0")), tmp_path, **kwargs) as w:
-            yield w
-    finally:
-        proxy.close()
 
 
 async def test_an_agents_1_whose_reply_was_lost_still_bridges_the_caller(
@@ -49,7 +27,7 @@ async def test_an_agents_1_whose_reply_was_lost_still_bridges_the_caller(
     tmp_path: Path,
 ) -> None:
     proxy = LoseOneReply("127.0.0.1", own_redis.port, reply=b"*")  # the transition answers {1, previous}
-    async with _gateway_behind(proxy, tmp_path, agent_status="available") as w:
+    async with proxied_gateway(proxy, tmp_path, agent_status="available") as w:
         tid, _ = await w.start("reklamacje")  # anna is free: rung at once
         rung = await w.twilio.next("create")
         leg = form(rung.call_sid or "CA" + "9" * 32, Digits="1")
@@ -80,7 +58,7 @@ async def test_redis_dying_right_after_an_agents_1_strands_nobody(
     data) and heard hold music for ever: no word, no agent, the star key hung up on them. Now a hold tick well past
     the claim with no bridge tells them and moves them to the fallback number, and frees the agent."""
     proxy = LoseOneReply("127.0.0.1", own_redis.port, reply=b"*2\r\n:1", then=own_redis.kill)
-    async with _gateway_behind(proxy, tmp_path, agent_status="available") as w:
+    async with proxied_gateway(proxy, tmp_path, agent_status="available") as w:
         tid, sid = await w.start("reklamacje")
         rung = await w.twilio.next("create")
         agent_sid, agents = rung.call_sid, w.gateway.transfer.agents.agents  # type: ignore[union-attr]
