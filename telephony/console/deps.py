@@ -168,7 +168,7 @@ async def note_in_history(deps: AgentsDeps, tid: str, agent_id: str, outcome: st
     try:
         record = await deps.transfers.get(tid)
         if record is not None and record.session_id:
-            await deps.history.add_note(record.session_id, agent_id, outcome, note, record.queue)
+            await deps.history.add_note(record.session_id, agent_id, outcome, note, record.queue, transfer_id=tid)
     except Exception:
         log.exception("wrap-up of transfer %s not added to the history", tid)
 

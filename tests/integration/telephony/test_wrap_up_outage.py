@@ -32,7 +32,12 @@ async def _talked_and_hung_up(w: Outage) -> str:
     return tid
 
 
-@pytest.mark.parametrize("cut_after", ["claim", "outcome"])
+# Where Redis dies: the reply it gave last. The credential brake's script answers :1, then the wrap-up's claim :1,
+# then its outcome write :1; the history note is a transaction (MULTI answers +OK).
+CUTS = {"claim": ((b"EVALSHA",), b":1", 1), "outcome": ((b"EVALSHA",), b":1", 2), "note": ((b"EXEC",), b"+OK", 0)}
+
+
+@pytest.mark.parametrize("cut_after", list(CUTS))
 async def test_a_wrap_up_cut_by_redis_dying_is_finished_by_the_retry_once_it_is_back(
     own_redis: RedisServer,  # noqa: F811
     tmp_path: Path,
@@ -40,10 +45,10 @@ async def test_a_wrap_up_cut_by_redis_dying_is_finished_by_the_retry_once_it_is_
 ) -> None:
     """Before: the cut request's claim (30 s) outlived it, so the agent's retry once Redis was back answered 409 "not
     in wrap-up (another request is finishing it)" (the console: „Nie ma rozmowy do zakończenia.”) while the agent
-    was still in wrap-up, for the rest of those 30 s."""
-    # the credential brake's script answers :1, then the wrap-up's claim :1, then its outcome write :1
-    skip = {"claim": 1, "outcome": 2}[cut_after]
-    proxy = LoseOneReply("127.0.0.1", own_redis.port, reply=b":1", then=own_redis.kill, skip=skip)
+    was still in wrap-up, for the rest of those 30 s; and a retry after a cut that had written the history note
+    wrote a second one."""
+    commands, reply, skip = CUTS[cut_after]
+    proxy = LoseOneReply("127.0.0.1", own_redis.port, commands, reply, then=own_redis.kill, skip=skip)
     async with proxied_gateway(proxy, tmp_path, agent_status="available") as w:
         assert w.gateway.history is not None
         history = w.gateway.history.store
@@ -59,7 +64,7 @@ async def test_a_wrap_up_cut_by_redis_dying_is_finished_by_the_retry_once_it_is_
         own_redis.restart()
         assert await w.recovery.check()
         record = await w.warm.p.store.get(tid)
-        assert record is not None and record.outcome == ("resolved" if cut_after == "outcome" else None)
+        assert record is not None and record.outcome == (None if cut_after == "claim" else "resolved")
 
         again = await w.http.post(f"{w.base}/v1/agents/me/wrap-up", json=body, headers=bearer("anna"))
         assert again.status_code == 200, again.text  # was: 409 for the claim's 30 s
