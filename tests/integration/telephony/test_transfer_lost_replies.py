@@ -89,3 +89,20 @@ async def test_redis_dying_right_after_an_agents_1_strands_nobody(
         assert anna is not None and anna.status in ("available", "wrap_up") and anna.reserved_for is None
         star = twiml(await w.signed(f"/twilio/transfer/{tid}/after-room", form(sid, DialCallStatus="completed")))
         assert spoken(star) and star.findtext("Dial") == FALLBACK  # was: hung up
+
+
+async def test_an_agents_reservation_whose_reply_was_lost_still_rings_them(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Before: the reservation sent again found the agent busy (by itself) and skipped her: nobody was rung, and
+    she stayed busy, reserved for a caller who never reached her, until she logged out."""
+    proxy = LoseOneReply("127.0.0.1", own_redis.port)  # the reservation answers :1
+    async with proxied_gateway(proxy, tmp_path, agent_status="available") as w:
+        proxy.dropped = False
+        tid, _ = await w.start("reklamacje")  # anna is free: reserved, then rung
+        assert proxy.dropped, "the proxy lost the reservation's reply"
+        rung = await asyncio.wait_for(w.twilio.next("create"), 5)  # was: no ring at all
+        assert rung.get("To") == "client:anna"
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "ringing" and record.agent_id == "anna"
