@@ -26,6 +26,7 @@ from redis.asyncio import Redis
 from dialog.pii import mask, mask_transcript
 from telephony.agents.routing import queue_score
 from telephony.redis_scripts import RELEASE_OWN, TAKE_OWN, WRITE_OWN
+from telephony.transfer.store_scripts import SET_UNSET, TRANSITION
 
 TransferStatus = Literal[
     "waiting",
@@ -55,40 +56,6 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     # caller goes to the fallback number, no agent stays reserved for them.
     "fallback": frozenset({"waiting", "ringing", "callback_offered"}),
 }
-
-# KEYS: record hash, queue zset, receipt. ARGV: new status, transfer id, this move's id, n expected, expected...,
-# field, value, ... Returns {1, previous} when applied, {0, current} when refused, false when the record is gone.
-# The receipt (this move's id and the status it moved from, 30 s) answers the same move sent again (Redis ran it,
-# its reply was lost, redis-py retried) as applied: read as refused, the step that made it thought it stale.
-_TRANSITION = """
-local cur = redis.call('HGET', KEYS[1], 'status')
-if not cur then return false end
-local n = tonumber(ARGV[4])
-local ok = false
-for i = 5, 4 + n do if ARGV[i] == cur then ok = true end end
-if not ok then
-  local receipt = redis.call('HGET', KEYS[3], 'id')
-  if receipt == ARGV[3] then return {1, redis.call('HGET', KEYS[3], 'from')} end
-  return {0, cur}
-end
-redis.call('HSET', KEYS[1], 'status', ARGV[1])
-for i = 5 + n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-if ARGV[1] ~= 'waiting' and ARGV[1] ~= 'ringing' then redis.call('ZREM', KEYS[2], ARGV[2]) end
-redis.call('HSET', KEYS[3], 'id', ARGV[3], 'from', cur)
-redis.call('EXPIRE', KEYS[3], 30)
-return {1, cur}
-"""
-
-# Set a field only while it is unset (absent, or JSON null as ``create`` writes it): an HSETNX for this hash. KEYS:
-# the hash, a receipt. ARGV: field, value, this write's id: the same write sent again (reply lost) answers 1.
-_SET_UNSET = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur and cur ~= 'null' then return redis.call('GET', KEYS[2]) == ARGV[3] and 1 or 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SET', KEYS[2], ARGV[3], 'EX', 30)
-return 1
-"""
 
 
 class TransferRecord(BaseModel):
@@ -169,9 +136,9 @@ class TransferStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
-        self._transition = redis.register_script(_TRANSITION)
+        self._transition = redis.register_script(TRANSITION)
         self._hold, self._let_go = redis.register_script(TAKE_OWN), redis.register_script(RELEASE_OWN)
-        self._set_unset, self._write_own = redis.register_script(_SET_UNSET), redis.register_script(WRITE_OWN)
+        self._set_unset, self._write_own = redis.register_script(SET_UNSET), redis.register_script(WRITE_OWN)
 
     def _key(self, tid: str) -> str:
         return f"{self.prefix}transfer:{tid}"
@@ -288,9 +255,14 @@ class TransferStore:
         return [r for r in found if r is not None]
 
     async def first_time(self, event_key: str, ttl_s: int | None = None) -> bool:
-        """True exactly once per ``event_key`` (e.g. CallSid + event + SequenceNumber) across workers."""
-        key = f"{self.prefix}event:{event_key}"
-        return bool(await self.redis.set(key, "1", nx=True, ex=ttl_s or self.ttl_s))
+        """True exactly once per ``event_key`` (e.g. CallSid + event + SequenceNumber) across workers. The marker
+        holds this call's token: a SET NX Redis applied whose reply was lost is sent again by redis-py and finds the
+        marker set, by itself, which must still read as the first time (it read as a copy: a decline or a lost
+        ring's give-up skipped for good, the caller held past the maximum wait, the agent busy)."""
+        key, token = f"{self.prefix}event:{event_key}", uuid.uuid4().hex
+        if await self.redis.set(key, token, nx=True, ex=ttl_s or self.ttl_s):
+            return True
+        return bool(await self.redis.get(key) == token)
 
     async def hold(self, key: str, token: str, ttl_s: int) -> bool:
         """A short lock on ``key`` for the holder of ``token`` (one request), across workers; it lapses after

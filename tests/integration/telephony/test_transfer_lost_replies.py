@@ -106,3 +106,26 @@ async def test_an_agents_reservation_whose_reply_was_lost_still_rings_them(
         assert rung.get("To") == "client:anna"
         record = await w.warm.p.store.get(tid)
         assert record is not None and record.status == "ringing" and record.agent_id == "anna"
+
+
+async def test_a_decline_whose_marker_reply_was_lost_still_rings_the_next_agent(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A processed-event marker (``first_time``, SET NX) Redis set whose reply was lost: sent again it found the
+    marker (its own) and read the event as a copy already handled. Before: anna's 2 was skipped (the record stayed
+    ringing, anna busy, bob never rung), and the hold loop's safety net for a lost ring asked the same marker and
+    skipped it too: the caller held for good, past the maximum wait (only a waiting caller is offered a callback)."""
+    proxy = LoseOneReply("127.0.0.1", own_redis.port, commands=(b"\r\nSET\r\n",), reply=b"+OK")
+    async with proxied_gateway(proxy, tmp_path, agent_status="available", others=("bob",)) as w:
+        tid, _ = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        first = rung.get("To").removeprefix("client:")
+        proxy.dropped = False
+        declined = await w.signed(f"/twilio/transfer/{tid}/agent/{first}/answer", form(rung.call_sid, Digits="2"))
+        assert proxy.dropped and declined.status_code == 200
+        other = await asyncio.wait_for(w.twilio.next("create"), 5)  # was: nobody rung
+        assert other.get("To") != rung.get("To")
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        freed = await agents.get(first)
+        assert freed is not None and freed.status == "available" and freed.reserved_for is None
