@@ -10,6 +10,7 @@ Real parts: the whole gateway over a private redis-server, the Twilio REST stand
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,8 +20,9 @@ from dialog.ports import CallerInfo, Outcome, Transfer
 from telephony.call.deps import CallContext
 from telephony.devtools.faults_world import CALLED, CALLER
 from telephony.devtools.twilio_standin import new_call_sid
-from tests.support.outage import Outage, form, outage_gateway, spoken, twiml
+from tests.support.outage import Outage, form, outage_gateway, proxied_gateway, spoken, twiml
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
+from tests.support.redis_proxy import LoseOneReply
 from tests.support.transfer import NoChannel
 
 DAYS = ("pn", "wt", "śr", "cz", "pt", "so", "nd")
@@ -89,3 +91,24 @@ async def test_an_after_hours_callback_while_redis_is_down_is_stored(
         stored = await _stored(w, tid)
         assert stored["phone"] == CALLER and stored["requested"] == "callback" and stored["summary"] == "Czajnik."
         assert await w.status(tid) == "callback"
+
+
+async def test_a_callback_whose_request_redis_dies_under_is_stored_once(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Redis moved the transfer to ``callback`` and died before the callback itself was written: the caller is still
+    told it is booked (the request spooled with the record it read), and once Redis is back the callback is there."""
+    proxy = LoseOneReply("127.0.0.1", own_redis.port, reply=b"*2\r\n:1", then=own_redis.kill)
+    async with proxied_gateway(proxy, tmp_path, agent_status="offline") as w:
+        tid, sid = await _start(w, CALLER)
+        assert spoken(twiml(await w.signed(f"/twilio/transfer/{tid}/callback-offer", form(sid))))
+        proxy.dropped = False
+        booked = twiml(await w.signed(f"/twilio/transfer/{tid}/callback-answer", form(sid, Digits="1")))
+        assert proxy.dropped and spoken(booked) and booked.find("Dial") is None  # a promise, not the fallback
+        await asyncio.sleep(5)
+        own_redis.restart()
+        assert await w.recovery.check()
+        stored = await _stored(w, tid)
+        assert stored["phone"] == CALLER and stored["requested"] == "callback" and stored["summary"] == "Czajnik."
+        assert await w.status(tid) == "callback" and w.recovery.spool.pending() == 0
