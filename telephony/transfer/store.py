@@ -234,6 +234,10 @@ class TransferStore:
             pipe.expire(key, self.ttl_s)
             await pipe.execute()
 
+    async def forget_tried(self, tid: str, agent_id: str) -> None:
+        """``agent_id`` may be rung for this call again (a ring given up with no word on how it went)."""
+        await self.redis.srem(f"{self._key(tid)}:tried", agent_id)
+
     async def waiting(self, queue: str) -> list[str]:
         """Transfer ids waiting in ``queue``, in serving order."""
         return [str(t) for t in await self.redis.zrange(self._queue(queue), 0, -1)]

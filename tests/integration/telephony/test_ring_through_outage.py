@@ -1,0 +1,47 @@
+"""Redis dies while the only agent on duty is being rung for a caller on hold: she picks up during the outage and is
+told of a technical problem, her leg's status callbacks are only acknowledged, and Redis comes back 5 s later with
+its data. The hold loop gives the ring up once Twilio can no longer report on it (``ring_overdue``); she is free
+again, and she must be rung again for the caller. Before: she stayed among the agents "tried" for that caller, so
+nobody was rung and the caller held on with an agent free, to the callback offer at the maximum wait.
+
+Real parts: the whole gateway over a private redis-server killed and restarted, the Twilio REST stand-in, signed
+Twilio callbacks over HTTP (``tests/support/outage.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from dialog import catalogue
+from telephony.transfer.ring import RING_GRACE_S
+from tests.support.outage import form, outage_gateway, twiml
+from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
+
+
+async def test_the_only_agent_is_rung_again_after_a_ring_lost_to_an_outage(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async with outage_gateway(own_redis, tmp_path, agent_status="available") as w:
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        own_redis.kill()
+        leg = twiml(await w.signed(f"/twilio/transfer/{tid}/agent/anna", form(rung.call_sid)))
+        assert catalogue.AGENT_TECHNICAL_PROBLEM in (leg.findtext("Say") or "")
+        ended = form(rung.call_sid, CallStatus="completed")
+        assert (await w.signed(f"/twilio/transfer/{tid}/agent/anna/status", ended)).status_code == 200
+        await asyncio.sleep(5)
+        own_redis.restart()
+        assert await w.recovery.check()
+
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "ringing" and isinstance(record.rang_at, float)  # type: ignore[attr-defined]
+        overdue = w.warm.cfg.agent_ring_timeout_s + RING_GRACE_S + 1
+        await w.warm.p.store.update(tid, rang_at=record.rang_at - overdue)  # type: ignore[attr-defined]
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert hold.find("Redirect") is not None
+        again = await asyncio.wait_for(w.twilio.next("create"), 5)  # was: nobody rung, anna idle
+        assert again.get("To") == rung.get("To")
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "ringing" and record.agent_id == "anna"
