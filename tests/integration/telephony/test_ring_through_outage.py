@@ -15,8 +15,9 @@ from pathlib import Path
 
 from dialog import catalogue
 from telephony.transfer.ring import RING_GRACE_S
-from tests.support.outage import form, outage_gateway, twiml
+from tests.support.outage import form, outage_gateway, proxied_gateway, twiml
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
+from tests.support.redis_proxy import LoseOneReply
 
 
 async def test_the_only_agent_is_rung_again_after_a_ring_lost_to_an_outage(
@@ -45,3 +46,26 @@ async def test_the_only_agent_is_rung_again_after_a_ring_lost_to_an_outage(
         assert again.get("To") == rung.get("To")
         record = await w.warm.p.store.get(tid)
         assert record is not None and record.status == "ringing" and record.agent_id == "anna"
+
+
+async def test_redis_dying_as_a_caller_enters_the_room_leaves_them_waiting_there(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Redis stored the transfer and died before the first agent was rung, the caller already moved into the room.
+    Before: the hand-over raised, so the call's fail-safe pulled the caller out to the fallback number over REST
+    while the record waited on in the queue: once Redis was back an agent would be rung into an empty room. Now the
+    caller stays in the room, where the hold loop speaks while Redis is down and rings the agent once it is back."""
+    proxy = LoseOneReply("127.0.0.1", own_redis.port, commands=(b"PUBLISH",), then=own_redis.kill)  # after "waiting"
+    async with proxied_gateway(proxy, tmp_path, agent_status="available") as w:
+        proxy.dropped = False
+        tid, sid = await w.start("reklamacje")  # was: raised (ConnectionError)
+        assert proxy.dropped
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert catalogue.HOLD_PRESS_STAR in " ".join(el.text or "" for el in hold.iter("Say"))
+        await asyncio.sleep(5)
+        own_redis.restart()
+        assert await w.recovery.check()
+        twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        rung = await asyncio.wait_for(w.twilio.next("create"), 5)
+        assert rung.get("To") == "client:anna" and await w.status(tid) == "ringing"
