@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dialog import catalogue
 from telephony.transfer.ring import RING_GRACE_S
-from tests.support.outage import form, outage_gateway, proxied_gateway, twiml
+from tests.support.outage import bearer, form, outage_gateway, proxied_gateway, twiml
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 from tests.support.redis_proxy import LoseOneReply
 
@@ -67,5 +67,30 @@ async def test_redis_dying_as_a_caller_enters_the_room_leaves_them_waiting_there
         own_redis.restart()
         assert await w.recovery.check()
         twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        rung = await asyncio.wait_for(w.twilio.next("create"), 5)
+        assert rung.get("To") == "client:anna" and await w.status(tid) == "ringing"
+
+
+async def test_a_caller_on_hold_through_an_outage_keeps_their_place_and_reaches_the_agent(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Held (the seventh probe): while Redis is down the hold tick still answers at once, with words (the star key,
+    in Twilio's voice) and music; Redis back with its data 8 s later, the agents' queue lists the caller at their
+    place and the agent who finishes wrap-up is rung for them."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="wrap_up") as w:
+        tid, sid = await w.start("reklamacje")
+        own_redis.kill()
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert catalogue.HOLD_PRESS_STAR in " ".join(el.text or "" for el in hold.iter("Say"))
+        assert (await w.http.get(f"{w.base}/v1/queues", headers=bearer("anna"))).status_code == 503
+        await asyncio.sleep(8)
+        own_redis.restart()
+        assert await w.recovery.check()
+        queues = (await w.http.get(f"{w.base}/v1/queues", headers=bearer("anna"))).json()["queues"]
+        waiting = [c for q in queues for c in q["waiting"]]
+        assert [(c["transfer_id"], c["position"]) for c in waiting] == [(tid, 1)]
+        done = await w.http.post(f"{w.base}/v1/agents/me/wrap-up", json={"outcome": "resolved"}, headers=bearer("anna"))
+        assert done.status_code == 200
         rung = await asyncio.wait_for(w.twilio.next("create"), 5)
         assert rung.get("To") == "client:anna" and await w.status(tid) == "ringing"
