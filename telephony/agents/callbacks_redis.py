@@ -16,6 +16,7 @@ import builtins
 import json
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -149,7 +150,7 @@ class RedisCallbacks:
     async def claim(self, callback_id: str, agent_id: str) -> ClaimResult:
         result = await self._claim(
             keys=[self._key(callback_id), self._index("pending"), self._index("claimed")],
-            args=[callback_id, agent_id, iso_now(self._clock), self._clock()],
+            args=[callback_id, agent_id, iso_now(self._clock), self._clock(), uuid.uuid4().hex],
         )
         return ClaimResult(result == "ok", await self.get(callback_id), "" if result == "ok" else str(result))
 
@@ -159,7 +160,7 @@ class RedisCallbacks:
         result = await self._close(
             keys=[self._key(callback_id), self._index("claimed"), self._index("closed"), self._index("pending")],
             args=[callback_id, agent_id, iso_now(self._clock), outcome, int(outcome == NO_ANSWER),
-                  self.retries.max_attempts, UNREACHABLE, self.retries.retry_after(self._clock())],
+                  self.retries.max_attempts, UNREACHABLE, self.retries.retry_after(self._clock()), uuid.uuid4().hex],
         )  # fmt: skip
         won = result in ("ok", "retry")
         return ClaimResult(won, await self.get(callback_id), "" if won else str(result))
@@ -167,7 +168,7 @@ class RedisCallbacks:
     async def release(self, callback_id: str, agent_id: str, *, anyone: bool = False) -> ClaimResult:
         result = await self._release(
             keys=[self._key(callback_id), self._index("claimed"), self._index("pending")],
-            args=[callback_id, agent_id, int(anyone)],
+            args=[callback_id, agent_id, int(anyone), uuid.uuid4().hex],
         )
         return ClaimResult(result == "ok", await self.get(callback_id), "" if result == "ok" else str(result))
 

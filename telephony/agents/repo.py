@@ -22,6 +22,7 @@ import hmac
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
@@ -32,10 +33,15 @@ from telephony.agents.routing import AgentView, choose_agent, count_serving
 
 log = logging.getLogger(__name__)
 
-# KEYS[1] agent hash; ARGV: transfer id, now. available -> busy, or nothing.
+# KEYS[1] agent hash; ARGV: transfer id, now, this reservation's id. available -> busy, or nothing. The id kept
+# (``reserved_by``) answers the same reservation sent again (its reply lost, redis-py retried) as taken: read as
+# another's, the agent was skipped, and stayed busy for a caller nobody rang her for.
 _RESERVE = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'available' then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'busy', 'reserved_for', ARGV[1], 'changed_at', ARGV[2])
+if redis.call('HGET', KEYS[1], 'status') ~= 'available' then
+  if redis.call('HGET', KEYS[1], 'reserved_by') == ARGV[3] then return 1 end
+  return 0
+end
+redis.call('HSET', KEYS[1], 'status', 'busy', 'reserved_for', ARGV[1], 'changed_at', ARGV[2], 'reserved_by', ARGV[3])
 return 1
 """
 
@@ -227,7 +233,7 @@ class AgentRepo:
             chosen = choose_agent([s.view() for s in states], queue, skipped)
             if chosen is None:
                 return None
-            if await self._reserve(keys=[self._key(chosen.id)], args=[transfer_id, self._clock()]):
+            if await self._reserve(keys=[self._key(chosen.id)], args=[transfer_id, self._clock(), uuid.uuid4().hex]):
                 log.info("agent %s reserved for transfer %s", chosen.id, transfer_id)
                 return next(s.agent for s in states if s.id == chosen.id)
             skipped.add(chosen.id)  # another worker was faster

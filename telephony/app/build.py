@@ -49,7 +49,7 @@ from telephony.insights.survey import Survey
 from telephony.metrics import Metrics
 from telephony.settings import Settings, unknown_variables
 from telephony.shutdown import HeldWrites, flush_all
-from telephony.spool import Spool
+from telephony.spool import STORE_DOWN, Spool
 from telephony.store_health import StoreHealth
 from telephony.tasks import stop_task
 from telephony.transfer.spooled import CALLBACK, VOICEMAIL, SpooledRequests
@@ -87,13 +87,14 @@ class Gateway:
     _built: Services | None = field(default=None, repr=False)  # closed by close(); injected ones are not
     _gauges: asyncio.Task[None] | None = field(default=None, repr=False)  # the KPI gauges' refresh
     _sweep: asyncio.Task[None] | None = field(default=None, repr=False)  # quiet chats' verdicts (outcomes.py)
+    _roster: asyncio.Task[None] | None = field(default=None, repr=False)  # the roster, once a down Redis answers
     held: list[HeldWrites] = field(default_factory=list)  # writes for Redis held in memory (the devices' sessions)
 
     async def start(self, services: Services | None = None) -> Services:
         """Start-up: publish the roster, then build the services (or take ``services``, in tests)."""
         try:
             if self.transfer is not None:
-                await self._publish_roster(self.transfer)
+                await self._publish_roster_or_later(self.transfer)
             if self.transfer is not None and self.transfer.chat is not None:
                 self.transfer.chat.watch.start()  # chat events to customers' streams; lapsed offers
             if services is None:
@@ -132,7 +133,7 @@ class Gateway:
 
     async def close(self) -> None:
         """Stop what runs, then write what is still held for Redis (``flush_held``), then close the pool."""
-        for task in (self._gauges, self._sweep):
+        for task in (self._gauges, self._sweep, self._roster):
             if task is not None:
                 await stop_task(task)
         self.metrics.close()
@@ -152,6 +153,26 @@ class Gateway:
         drained = self.kpis.drain(timeout_s) if self.kpis is not None else asyncio.sleep(0)
         released = lease.close(timeout_s) if lease is not None else asyncio.sleep(0)
         await asyncio.gather(drained, flush_all(self.held, timeout_s), released)
+
+    async def _publish_roster_or_later(self, transfer: Transfer, pause_s: float = 1.0) -> None:
+        """The roster now, or, Redis down, once it answers (in the background) while start-up goes on: a worker
+        (re)started during an outage failed its start-up here and stayed up unready for good (``/healthz`` alive,
+        so nothing restarted it), out of service after Redis came back."""
+        try:
+            await self._publish_roster(transfer)
+        except STORE_DOWN as exc:
+            log.warning("start-up: Redis unreachable (%r); the roster is published once it answers", exc)
+            self._roster = asyncio.create_task(self._roster_when_back(transfer, pause_s))
+
+    async def _roster_when_back(self, transfer: Transfer, pause_s: float) -> None:
+        while True:
+            await asyncio.sleep(pause_s)
+            try:
+                await self._publish_roster(transfer)
+            except STORE_DOWN:
+                continue
+            log.info("Redis answers: the agents roster is published")
+            return
 
     @staticmethod
     async def _publish_roster(transfer: Transfer) -> None:

@@ -126,11 +126,16 @@ class ChatWindow(NamedTuple):
 
 # KEYS: transfer hash, queue zset. ARGV: tid, agent id as stored (JSON), connected_at (JSON).
 # Returns 1 when accepted, 0 when the offer no longer stands (status or agent changed).
+# KEYS: record hash, queue zset, receipt. ARGV: transfer id, agent (JSON), now (JSON), this accept's id. The
+# receipt (30 s) answers the same accept sent again (Redis ran it, its reply was lost, redis-py retried) as taken:
+# read as refused, the agent was told the chat was not theirs while it was, and the customer never heard who joined.
 _ACCEPT = """
+if redis.call('GET', KEYS[3]) == ARGV[4] then return 1 end
 if redis.call('HGET', KEYS[1], 'status') ~= 'ringing' then return 0 end
 if redis.call('HGET', KEYS[1], 'agent_id') ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'connected', 'connected_at', ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[4], 'EX', 30)
 return 1
 """
 
@@ -190,5 +195,6 @@ class ChatLog:
 
     async def accept(self, record: TransferRecord, agent_id: str, now: float) -> bool:
         """``ringing -> connected`` if the offer still names ``agent_id`` (one atomic step in Redis)."""
-        args = [record.tid, json.dumps(agent_id), json.dumps(now)]
-        return bool(await self._accept(keys=list(self.transfers.keys_of(record)), args=args))
+        args = [record.tid, json.dumps(agent_id), json.dumps(now), uuid.uuid4().hex]
+        keys = [*self.transfers.keys_of(record), f"{self.transfers.prefix}accept-receipt:{record.tid}"]
+        return bool(await self._accept(keys=keys, args=args))

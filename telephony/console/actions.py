@@ -14,7 +14,7 @@ from telephony.agents.caller_id import withheld
 from telephony.agents.dispatch import OnAvailable
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
-from telephony.console.deps import AgentsDeps, note_in_history, one_wrap_up
+from telephony.console.deps import DEAD_CLAIM_S, AgentsDeps, note_in_history, one_wrap_up
 from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
 from telephony.console.wrapup import became_available, finish_wrap_up
 
@@ -33,7 +33,7 @@ __all__ = [
 CONSOLE_STATUSES = ("available", "offline")  # busy and wrap_up are set by calls, never by hand
 LOGOUT_REFUSED = "Masz trwającą rozmowę z klientem. Zakończ ją, zanim się wylogujesz."
 LOGGED_OUT = "logged_out"  # the wrap-up outcome of an agent who logged out before choosing one
-LEAVE_WAIT_S = 5.0  # a wrap-up being written takes milliseconds; one whose request died holds its claim longer
+LEAVE_WAIT_S = DEAD_CLAIM_S  # a wrap-up being written takes milliseconds; one whose request died holds its claim longer
 # nothing is preselected (a hasty click recorded the first outcome, "resolved": a false KPI), so say what is missing
 CHOOSE_OUTCOME = "Wybierz wynik rozmowy z listy, zanim zakończysz obsługę."
 CHOOSE_CALLBACK_OUTCOME = "Wybierz wynik oddzwonienia z listy, zanim je zamkniesz."

@@ -169,12 +169,15 @@ async def note_in_history(deps: AgentsDeps, tid: str, agent_id: str, outcome: st
     try:
         record = await deps.transfers.get(tid)
         if record is not None and record.session_id:
-            await deps.history.add_note(record.session_id, agent_id, outcome, note, record.queue)
+            await deps.history.add_note(record.session_id, agent_id, outcome, note, record.queue, transfer_id=tid)
     except Exception:
         log.exception("wrap-up of transfer %s not added to the history", tid)
 
 
 WRAP_UP_HOLD_S = 30  # a wrap-up request that died holding the claim frees it after this long
+# A wrap-up is written in milliseconds: a claim held longer than this is a dead request's (Redis died under it, so
+# its release never reached Redis), or one hopelessly slow. Whoever waited that long takes it over (``one_wrap_up``).
+DEAD_CLAIM_S = 5.0
 _WAIT_STEP_S = 0.05
 
 

@@ -16,7 +16,7 @@ from telephony.agents.callbacks import callback_from_transfer, iso_now
 from telephony.agents.caller_id import dialable
 from telephony.agents.dispatch import OnAvailable, agent_available
 from telephony.agents.events import ConsoleEvent
-from telephony.console.deps import AgentsDeps, WrapUpClaim, note_in_history, one_wrap_up
+from telephony.console.deps import DEAD_CLAIM_S, AgentsDeps, WrapUpClaim, note_in_history, one_wrap_up
 
 # claimed: another request is finishing it; not_in_wrap_up: nothing to finish; closed_by_leaving: a logout
 # (or off duty) slower to wait for took the claim over and wrote ``logged_out``: this outcome was not written
@@ -50,7 +50,7 @@ async def finish_wrap_up(
     "callback", then wrap_up -> available; once, however many of the same request arrive at once
     (``one_wrap_up``). The outcome is the caller's to check (the console takes only its list's keys, the API
     an integration's own codes too)."""
-    async with one_wrap_up(deps, agent_id) as claim:
+    async with one_wrap_up(deps, agent_id, wait_s=DEAD_CLAIM_S, take_over=True) as claim:  # a dead request's claim too
         if not claim:
             return WrapUpEnd(refused="claimed")
         return await _finish(deps, claim, agent_id, (outcome, note), on_available)

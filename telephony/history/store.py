@@ -146,13 +146,27 @@ class HistoryStore:
         await self._write(record)
         return True
 
-    async def add_note(self, cid: str, agent_id: str, outcome: str, note: str = "", queue: str | None = None) -> bool:
-        """An agent's wrap-up (outcome and note) on the conversation; False when it is not (or no longer) kept."""
+    async def add_note(
+        self,
+        cid: str,
+        agent_id: str,
+        outcome: str,
+        note: str = "",
+        queue: str | None = None,
+        transfer_id: str | None = None,
+    ) -> bool:
+        """An agent's wrap-up (outcome and note) on the conversation; False when it is not (or no longer) kept.
+        ``transfer_id``: the hand-off it closes, which has one outcome: a note of it already kept is replaced (a
+        wrap-up retried after Redis died under it had written its note, and wrote a second one)."""
         record = await self.get(cid)
         if record is None:
             return False
         entry = {"agent": agent_id, "outcome": outcome, "note": note, "at": self.clock()}
-        record["notes"] = [*record.get("notes", []), entry][-NOTES_MAX:]
+        kept = record.get("notes", [])
+        if transfer_id is not None:
+            entry["transfer_id"] = transfer_id
+            kept = [n for n in kept if n.get("transfer_id") != transfer_id]
+        record["notes"] = [*kept, entry][-NOTES_MAX:]
         record["queue"] = record.get("queue") or queue
         await self._write(record)
         return True

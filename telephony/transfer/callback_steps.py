@@ -81,7 +81,10 @@ class CallbackSteps:
             return await self._answered(tid, record.queue, False, True, before)
         if dialable(record.caller if record is not None else form.get("From")) is None:
             return await self._decide(tid, record, False, form, before=before)
-        closed = record is not None and getattr(record, "offer", "") == "closed"
+        if record is not None:
+            closed = getattr(record, "offer", "") == "closed"
+        else:  # store down: why it was offered is out of reach, the hours are not (as ``_answered``'s promise)
+            closed = not self.t.open_now(self.t.cfg.default_queue)
         text = catalogue.TRANSFER_CALLBACK_OFFER_CLOSED if closed else catalogue.TRANSFER_CALLBACK_OFFER_BUSY
         offer = await self.t.p.audio.prompt(text)
         return callback_offer_twiml(offer, self.t.urls.callback_answer(tid), before=before)

@@ -10,7 +10,8 @@ them (``stuck_hold``), and keeps retrying the REST redirect meanwhile.
 
 ``after_room`` by the transfer's state: offered a callback (its redirect failed) or still waiting -> the
 callback offer, answered right here (callback or voicemail, spooled if Redis is down too); failed over or
-the store unreachable -> the apology and a ``<Dial>`` of the fallback number; connected or over -> the
+the store unreachable, or stranded in a room nobody joined (``stranded``) -> the apology and a ``<Dial>`` of the
+fallback number; connected or over -> the
 satisfaction survey when configured (the agent hung up, or the caller pressed * while talking to the agent:
 like hanging up, the price of the star key), else hang up.
 """
@@ -31,6 +32,29 @@ from telephony.twilio.rest import TwilioRestError
 log = logging.getLogger(__name__)
 
 STILL_IN_ROOM = frozenset({"waiting", "ringing"})
+# An agent's 1 joins them to the room within a second or two, which starts it and ends the caller's hold loop. A
+# hold tick this long after the claim (or once the transfer is over) means the bridge never happened: Redis died
+# between the claim and the agent's join TwiML, so the agent was told of a technical problem and hung up.
+BRIDGE_GRACE_S = 30.0
+
+
+def stranded(t: WarmTransfer, record: TransferRecord) -> bool:
+    """Is the caller of this hold tick in a room nobody will join (claimed long ago, or the transfer over)?"""
+    if record.status == "completed":  # the agent's leg ended: a room that had started would have ended the loop
+        return True
+    claimed = record.connected_at
+    return record.status == "connected" and claimed is not None and t.now() - claimed > BRIDGE_GRACE_S
+
+
+async def leave_stranded(t: WarmTransfer, record: TransferRecord, call_sid: str, refusal: Callable[[], str]) -> str:
+    """A caller ``stranded`` in the room: the claim given up (``fallback``, the agent free again, their leg
+    stopped), and the caller moved by REST to ``refusal`` (the apology and the fallback number) hearing the
+    apology with the star key meanwhile, which ``after_room`` answers with ``refusal`` too (``stranded`` mark)."""
+    if record.status == "connected":
+        log.warning("transfer %s: agent %s claimed it but never reached the room", record.tid, record.agent_id)
+        await t.claim_lost(record)
+    await t.p.store.update(record.tid, stranded=True)
+    return await lost_hold(t, record.tid, call_sid or record.call_sid, refusal)
 
 
 async def lost_hold(t: WarmTransfer, tid: str, call_sid: str, refusal: Callable[[], str]) -> str:
@@ -64,7 +88,7 @@ async def after_room(
     except STORE_DOWN:
         log.warning("transfer %s: the caller left the room while the store is down: fallback number", tid)
         return refusal()
-    if record is None or record.status == "fallback":
+    if record is None or record.status == "fallback" or getattr(record, "stranded", False):
         return refusal()
     if record.status in STILL_IN_ROOM:
         moved = await t.p.store.transition(tid, "callback_offered", expect=tuple(STILL_IN_ROOM), offer="busy")

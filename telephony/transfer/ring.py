@@ -174,6 +174,23 @@ class AgentRinging(TransferCore):
             await self._publish(TRANSFER_ABANDONED, failed, None, {"queue": failed.queue, "during": "rest_down"})
         log.error("transfer %s: Twilio REST unavailable; the caller goes to the fallback number", tid)
 
+    async def claim_lost(self, record: TransferRecord) -> bool:
+        """An agent's claim that never became a bridge (``escape.stranded``): the transfer ends in ``fallback`` as
+        when REST fails, the agent is free again (they never had the caller) and their leg is stopped. True when
+        this call ended it."""
+        failed = await self.p.store.transition(record.tid, "fallback", expect=("connected",), ended_at=self.now())
+        if failed is None:
+            return False
+        if record.agent_id:
+            await self.p.agents.release(record.agent_id, "available", transfer_id=record.tid)
+        try:
+            await self.cancel_agent_call(record.agent_call_sid, "in-progress")
+        except TwilioRestError:
+            log.warning("transfer %s: the leg of agent %s not stopped (Twilio REST)", record.tid, record.agent_id)
+        self._waited(failed, "fallback", self.now())
+        await self._publish(TRANSFER_ABANDONED, failed, None, {"queue": failed.queue, "during": "bridge"})
+        return True
+
     async def _dial(self, record: TransferRecord, agent: Agent) -> str:
         tid = record.tid
         call = await self.p.rest.create_call(
@@ -228,8 +245,10 @@ class AgentRinging(TransferCore):
 
     async def give_up_ring(self, record: TransferRecord) -> None:
         """An overdue ring: the agent's leg is stopped if it still exists, the agent is free again (not
-        blamed: nobody knows whether they answered), and the next agent is rung; else the caller holds on
-        and meets the callback offer at the queue's maximum wait."""
+        blamed: nobody knows whether they answered) and may be rung for this caller again, and the next free
+        agent is rung; else the caller holds on and meets the callback offer at the queue's maximum wait. Kept
+        as tried, the only agent on duty, whose ring Redis lost during an outage, was never rung again for the
+        caller, who held on with her free until the callback offer."""
         if record.agent_id is None:
             return
         log.warning("transfer %s: no news of agent %s's ring; trying the next agent", record.tid, record.agent_id)
@@ -237,6 +256,7 @@ class AgentRinging(TransferCore):
             await self.cancel_agent_call(record.agent_call_sid, getattr(record, "agent_call_status", None))
         except TwilioRestError:
             log.warning("transfer %s: the overdue agent leg could not be stopped (Twilio REST)", record.tid)
+        await self.p.store.forget_tried(record.tid, record.agent_id)
         await self.agent_missed(record.tid, record.agent_id, no_answer=False)
 
     async def cancel_agent_call(self, call_sid: str | None, call_status: str | None) -> None:

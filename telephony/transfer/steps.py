@@ -19,7 +19,7 @@ from telephony.agents.events import TRANSFER_CONNECTED, ConsoleEvent
 from telephony.agents.waits import hold_announcement, queue_estimate
 from telephony.spool import Spool
 from telephony.transfer.callback_steps import CallbackSteps
-from telephony.transfer.escape import lost_hold, stuck_hold
+from telephony.transfer.escape import leave_stranded, lost_hold, stranded, stuck_hold
 from telephony.transfer.record import TransferRecord
 from telephony.transfer.spooled import SpooledRequests
 from telephony.transfer.twiml import (
@@ -63,6 +63,8 @@ class TransferSteps(CallbackSteps):
             return await self._out_of_room(record)
         if record is not None and record.status == "callback_offered":  # its REST redirect failed: retry, star key
             return await stuck_hold(t, record)
+        if stranded(t, record):  # claimed by an agent who never joined: out of the room, never music for ever
+            return await leave_stranded(t, record, call_sid, self.refusal)
         if record.status not in ("waiting", "ringing"):
             return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(tid))
         if t.ring_overdue(record):  # Twilio's word on the agent's ring was lost: the next agent

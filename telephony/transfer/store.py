@@ -26,6 +26,7 @@ from redis.asyncio import Redis
 from telephony.agents.routing import queue_score
 from telephony.redis_scripts import RELEASE_OWN, TAKE_OWN, WRITE_OWN
 from telephony.transfer.record import TransferRecord, TransferStatus, masked
+from telephony.transfer.store_scripts import SET_UNSET, TRANSITION
 
 WAITING_STATUSES = frozenset({"waiting", "ringing"})  # the caller is in the queue (counted for positions)
 
@@ -43,32 +44,6 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     # caller goes to the fallback number, no agent stays reserved for them.
     "fallback": frozenset({"waiting", "ringing", "callback_offered"}),
 }
-
-# KEYS: record hash, queue zset. ARGV: new status, transfer id, n expected, expected..., field, value, ...
-# Returns {1, previous} when applied, {0, current} when refused, false when the record is gone.
-_TRANSITION = """
-local cur = redis.call('HGET', KEYS[1], 'status')
-if not cur then return false end
-local n = tonumber(ARGV[3])
-local ok = false
-for i = 4, 3 + n do if ARGV[i] == cur then ok = true end end
-if not ok then return {0, cur} end
-redis.call('HSET', KEYS[1], 'status', ARGV[1])
-for i = 4 + n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-if ARGV[1] ~= 'waiting' and ARGV[1] ~= 'ringing' then redis.call('ZREM', KEYS[2], ARGV[2]) end
-return {1, cur}
-"""
-
-# Set a field only while it is unset (absent, or JSON null as ``create`` writes it): an HSETNX for this hash. KEYS:
-# the hash, a receipt. ARGV: field, value, this write's id: the same write sent again (reply lost) answers 1.
-_SET_UNSET = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur and cur ~= 'null' then return redis.call('GET', KEYS[2]) == ARGV[3] and 1 or 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SET', KEYS[2], ARGV[3], 'EX', 30)
-return 1
-"""
 
 
 def _encode(record: TransferRecord) -> dict[Any, str]:
@@ -88,9 +63,9 @@ class TransferStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
-        self._transition = redis.register_script(_TRANSITION)
+        self._transition = redis.register_script(TRANSITION)
         self._hold, self._let_go = redis.register_script(TAKE_OWN), redis.register_script(RELEASE_OWN)
-        self._set_unset, self._write_own = redis.register_script(_SET_UNSET), redis.register_script(WRITE_OWN)
+        self._set_unset, self._write_own = redis.register_script(SET_UNSET), redis.register_script(WRITE_OWN)
 
     def _key(self, tid: str) -> str:
         return f"{self.prefix}transfer:{tid}"
@@ -151,9 +126,10 @@ class TransferStore:
             return None
         allowed = list(ALLOWED_FROM[to] if expect is None else expect)
         pairs = [x for k, v in fields.items() for x in (k, json.dumps(v, ensure_ascii=False))]
+        receipt = f"{self.prefix}transition-receipt:{tid}"
         result = await self._transition(
-            keys=[self._key(tid), self._queue(record.queue)],
-            args=[to, tid, len(allowed), *allowed, *pairs],
+            keys=[self._key(tid), self._queue(record.queue), receipt],
+            args=[to, tid, uuid.uuid4().hex, len(allowed), *allowed, *pairs],
         )
         if not result or not int(result[0]):
             return None
@@ -185,6 +161,10 @@ class TransferStore:
             pipe.expire(key, self.ttl_s)
             await pipe.execute()
 
+    async def forget_tried(self, tid: str, agent_id: str) -> None:
+        """``agent_id`` may be rung for this call again (a ring given up with no word on how it went)."""
+        await self.redis.srem(f"{self._key(tid)}:tried", agent_id)
+
     async def waiting(self, queue: str) -> list[str]:
         """Transfer ids waiting in ``queue``, in serving order."""
         return [str(t) for t in await self.redis.zrange(self._queue(queue), 0, -1)]
@@ -206,9 +186,14 @@ class TransferStore:
         return [r for r in found if r is not None]
 
     async def first_time(self, event_key: str, ttl_s: int | None = None) -> bool:
-        """True exactly once per ``event_key`` (e.g. CallSid + event + SequenceNumber) across workers."""
-        key = f"{self.prefix}event:{event_key}"
-        return bool(await self.redis.set(key, "1", nx=True, ex=ttl_s or self.ttl_s))
+        """True exactly once per ``event_key`` (e.g. CallSid + event + SequenceNumber) across workers. The marker
+        holds this call's token: a SET NX Redis applied whose reply was lost is sent again by redis-py and finds the
+        marker set, by itself, which must still read as the first time (it read as a copy: a decline or a lost
+        ring's give-up skipped for good, the caller held past the maximum wait, the agent busy)."""
+        key, token = f"{self.prefix}event:{event_key}", uuid.uuid4().hex
+        if await self.redis.set(key, token, nx=True, ex=ttl_s or self.ttl_s):
+            return True
+        return bool(await self.redis.get(key) == token)
 
     async def hold(self, key: str, token: str, ttl_s: int) -> bool:
         """A short lock on ``key`` for the holder of ``token`` (one request), across workers; it lapses after

@@ -23,6 +23,7 @@ from dialog.ports import Outcome, Transfer
 from telephony.agents.caller_id import dialable
 from telephony.agents.events import TRANSFER_ABANDONED, TRANSFER_ENDED, TRANSFER_WAITING
 from telephony.call.deps import CallContext
+from telephony.spool import STORE_DOWN
 from telephony.transfer.core import Rest, TransferConfig, TransferCore, TransferParts
 from telephony.transfer.record import TransferRecord, conference_name, new_transfer_id
 from telephony.transfer.ring import AGENT_CALL_EVENTS, AgentRinging, rings_for
@@ -81,8 +82,17 @@ class WarmTransfer(AgentRinging):
             await self.rest_failed(record, None)
             raise
         if moved:
-            await self.dispatch(record.queue)
+            await self._first_ring(record)
         return record.tid
+
+    async def _first_ring(self, record: TransferRecord) -> None:
+        """Ring the first agent for a caller now in the room. Redis down: they wait there, where the hold loop
+        speaks and rings once Redis answers; raised, the call's fail-safe took them to the fallback number while
+        the record waited on in the queue, and the agent rung later joined an empty room."""
+        try:
+            await self.dispatch(record.queue)
+        except STORE_DOWN:
+            log.warning("transfer %s: store down after the caller entered the room; the hold loop rings", record.tid)
 
     def _record(self, ctx: CallContext, outcome: Outcome) -> TransferRecord:
         t = outcome.transfer or Transfer(self.cfg.default_queue, "requested_human", 0, "")

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import uvicorn
@@ -33,6 +33,7 @@ from telephony.tasks import awaiting
 from telephony.transfer.warm import WarmTransfer
 from tests.support.call import ScriptedDialog
 from tests.support.redis import RedisServer
+from tests.support.redis_proxy import LoseOneReply
 from tests.support.servers import free_port
 from tests.support.speech import ToneSynthesizer
 from tests.support.transfer import NoChannel
@@ -132,6 +133,26 @@ async def outage_gateway(
         server.should_exit = True
         await stopped(task, 10.0)
         await twilio.stop()
+
+
+@dataclass
+class _Proxied:
+    """What ``outage_gateway`` reads of a redis-server: its URL, here a proxy's."""
+
+    url: str
+
+
+@asynccontextmanager
+async def proxied_gateway(proxy: LoseOneReply, tmp_path: Path, **kwargs: Any) -> AsyncIterator[Outage]:
+    """``outage_gateway`` over ``proxy`` (in front of a redis-server), the proxy disarmed (``dropped``) until the
+    test arms it for the step under test."""
+    port = await proxy.start()
+    proxy.dropped = True
+    try:
+        async with outage_gateway(cast(RedisServer, _Proxied(f"redis://127.0.0.1:{port}/0")), tmp_path, **kwargs) as w:
+            yield w
+    finally:
+        proxy.close()
 
 
 def _serve(roster: Path | None, queues: tuple[str, ...], others: tuple[str, ...] = ()) -> None:

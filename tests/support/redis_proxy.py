@@ -8,6 +8,7 @@ first run's effect. Everything else passes through unchanged.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 
 class LoseOneReply:
@@ -15,9 +16,19 @@ class LoseOneReply:
     with ``reply`` (by default an integer, ``:<n>``) to one of ``commands`` (by default ``EVALSHA``); ``dropped``
     is then True. ``start`` gives the port to connect to."""
 
-    def __init__(self, host: str, port: int, commands: tuple[bytes, ...] = (b"EVALSHA",), reply: bytes = b":") -> None:
-        self.host, self.port, self.dropped = host, port, False
-        self.commands, self.reply = commands, reply
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        commands: tuple[bytes, ...] = (b"EVALSHA",),
+        reply: bytes = b":",
+        then: Callable[[], None] | None = None,
+        skip: int = 0,
+    ) -> None:
+        """``then``: pass that reply on and call ``then`` (Redis dies right after answering) instead of losing it;
+        ``skip``: how many such replies pass untouched first."""
+        self.host, self.port, self.dropped, self.skip = host, port, False, skip
+        self.commands, self.reply, self.then = commands, reply, then
         self.server: asyncio.Server | None = None
 
     async def start(self) -> int:
@@ -42,8 +53,14 @@ class LoseOneReply:
 
         async def down() -> None:
             while data := await redis_r.read(65536):
-                if evalsha.is_set() and not self.dropped and data.startswith(self.reply):
+                if evalsha.is_set() and not self.dropped and data.startswith(self.reply) and self.skip > 0:
+                    self.skip -= 1
+                elif evalsha.is_set() and not self.dropped and data.startswith(self.reply):
                     self.dropped = True  # Redis applied it; the client's connection breaks before the answer
+                    if self.then is not None:
+                        client_w.write(data)
+                        await client_w.drain()
+                        self.then()
                     client_w.close()
                     redis_w.close()
                     return

@@ -1,0 +1,36 @@
+"""The transfer store's Lua scripts (``TransferStore``): each runs atomically in Redis, so a status moves by
+compare-and-set and a field is set only while unset, whichever worker runs the step, twice or late."""
+
+# KEYS: record hash, queue zset, receipt. ARGV: new status, transfer id, this move's id, n expected, expected...,
+# field, value, ... Returns {1, previous} when applied, {0, current} when refused, false when the record is gone.
+# The receipt (this move's id and the status it moved from, 30 s) answers the same move sent again (Redis ran it,
+# its reply was lost, redis-py retried) as applied: read as refused, the step that made it thought it stale.
+TRANSITION = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return false end
+local n = tonumber(ARGV[4])
+local ok = false
+for i = 5, 4 + n do if ARGV[i] == cur then ok = true end end
+if not ok then
+  local receipt = redis.call('HGET', KEYS[3], 'id')
+  if receipt == ARGV[3] then return {1, redis.call('HGET', KEYS[3], 'from')} end
+  return {0, cur}
+end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+for i = 5 + n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if ARGV[1] ~= 'waiting' and ARGV[1] ~= 'ringing' then redis.call('ZREM', KEYS[2], ARGV[2]) end
+redis.call('HSET', KEYS[3], 'id', ARGV[3], 'from', cur)
+redis.call('EXPIRE', KEYS[3], 30)
+return {1, cur}
+"""
+
+# Set a field only while it is unset (absent, or JSON null as ``create`` writes it): an HSETNX for this hash. KEYS:
+# the hash, a receipt. ARGV: field, value, this write's id: the same write sent again (reply lost) answers 1.
+SET_UNSET = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur and cur ~= 'null' then return redis.call('GET', KEYS[2]) == ARGV[3] and 1 or 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3], 'EX', 30)
+return 1
+"""
