@@ -13,7 +13,8 @@ from redis.asyncio import Redis
 
 from dialog.redis_connect import connect_redis
 from telephony.chat.store import ChatLog
-from telephony.transfer.store import TransferRecord, TransferStore, chat_key
+from telephony.transfer.record import TransferRecord, chat_key
+from telephony.transfer.store import TransferStore
 from tests.support.redis_proxy import LoseOneReply
 
 
