@@ -45,11 +45,11 @@ _PAY = "przelac|przelej|przelal|przelew|zaplac|wplac|pieniedz|pieniadz"
 _DEMAND = (
     "=blik|=blika|=blikiem|kaucj|bezpieczne =konto|bezpiecznego =konta|bezpieczny =rachunek|oszczednosc"
     "|pieniedz|pieniadz|przelac|przelew|wyplac|gotowk|zainstal|aplikacj|=pin|=kod|=kodu|=dane =karty|=danych =karty"
-    "|=haslo|=hasla|=kurier"
+    "|=haslo|=hasla|=kurier|wplatomat"
 )
 # Wanted of the caller, not told to them ("dostałem sms z banku o płatności blikiem" is a confirmation).
 _WANTS = (
-    "=chce|=chca|chcial|=prosi|prosil|=kaze|kazal|kazali|potrzebuj|=zada|=zadaja|zadal|=mam|musze|=trzeba|=podac"
+    "=chce|=chca|chcial|=prosi|prosil|=kaze|=kaza|kazal|kazali|potrzebuj|=zada|=zadaja|zadal|=mam|musze|=trzeba|=podac"
     "|podanie|=przelac|wyplac|zainstal|=oddac|przekaz|pilnie|namawia"
 )
 # A question whether the bank or the police does call so ("czy bank dzwoni po kod blik?"): a wary caller.

@@ -46,6 +46,11 @@ URGENT_LOST = [
     "Dzwonił ktoś z urzędu skarbowego i chce, żebym mu zapłaciła przelewem karę, bo inaczej przyjdzie komornik.",
     "Syn pisze na Messengerze, że pilnie potrzebuje kodu BLIK, a jego telefon jest zepsuty.",
 ]
+# Missed before the rules too: "każą" was no demand's verb, a deposit machine no scammer's demand.
+MISSED = [
+    "Dzwonią z banku, mówią, że moje pieniądze są zagrożone, i każą pojechać do wpłatomatu.",
+    "Policjant dzwoni i każą mi wpłacić oszczędności we wpłatomacie na bezpieczny rachunek.",
+]
 KBS = ("water", "shop", "telecom", "agd", "urzad", "klinika")
 # Calm again on the KBs where the flowing-water rule made it urgent; on the others it sits near a flood by
 # meaning, as it did before that rule (not this review's finding).
@@ -66,7 +71,7 @@ async def test_a_flood_supposed_beside_cover_stays_calm(kb: str) -> None:
 
 
 @pytest.mark.parametrize("kb", KBS)
-@pytest.mark.parametrize("text", URGENT_LOST)
+@pytest.mark.parametrize("text", URGENT_LOST + MISSED)
 async def test_a_card_used_now_or_an_intruder_still_there_is_urgent(kb: str, text: str) -> None:
     outcome = await said(kb, text)
     assert urgent(outcome), outcome
