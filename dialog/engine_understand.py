@@ -27,6 +27,7 @@ from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent_cue
 from dialog.escalation_kinds import accuses_you, asks_how_only, danger_to_life, may_be_an_outage, protects, victim
 from dialog.escalation_meaning import EscalationMeaning
+from dialog.escalation_scams import card_used_now
 from dialog.escalation_symptoms import attack_history
 from dialog.escalation_water import device_drowned, water_damage, water_damage_over, water_flowing_now
 from dialog.kb import KBMatch, KnowledgeBaseSearch
@@ -98,8 +99,9 @@ class Understanding:
         if not is_question(text):
             return self._statement(text, found, by_meaning)
         answerable = {r for r in found if r in _ANSWERABLE and r not in by_meaning}
-        if "urgent" in answerable and (mood(text, previous) == "angry" or danger_to_life(text) or floods(text)):
-            answerable.discard("urgent")  # indignation, someone in danger or water flooding: no how-to question
+        ongoing = danger_to_life(text) or floods(text) or card_used_now(tokens(text))
+        if "urgent" in answerable and (mood(text, previous) == "angry" or ongoing):
+            answerable.discard("urgent")  # indignation, someone in danger, water flooding, a card used now: no how-to
         if not answerable:
             return found
         best = self.kb.search(text, k=1)  # one search read twice: whether its entry protects, and is sure enough

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from dialog import escalation_words as w
 from dialog.engine_cues import Cue, Token, cues, term, term_positions, tokens
 from dialog.escalation_devices import device_fails
-from dialog.escalation_scams import armed_at_hand, scam_in_progress
+from dialog.escalation_scams import armed_at_hand, card_used_now, scam_in_progress
 from dialog.escalation_scenes import urgent_scene
 from dialog.escalation_symptoms import acute_symptoms
 from dialog.escalation_water import water_damage
@@ -89,13 +89,6 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "=ktos|=ktoś|=obcy|=nieznany",
             "karte|karty|karta|=konto|koncie|=konta|danych|=dane",
             "zamowil|zrobil|kupil|zaplacil|uzyl|oplacil|wyplacil|zalogowal|zmienil",
-        ),
-        (  # someone using the caller's card or account now ("ktoś płaci moją kartą w internecie"), not "czy ktoś
-            # może zapłacić kartą za mnie" (no card of the caller's)
-            "=ktos|=obcy|=nieznany",
-            "=moja =karta|=moja =karte|=mojej =karty|=moje =konto|=mojego =konta|=moim =koncie|=moje =dane"
-            "|=moich =danych|=moimi =danymi",
-            "=placi|=placa|kupuje|kupuja|zamawia|=uzywa|=uzywaja|wyplaca|=loguje|=loguja|=zaklada|=bierze",
         ),
         (  # someone else obtained the caller's number, card or account ("ktoś wyrobił duplikat mojej karty")
             "=ktos|=obcy|=nieznany",
@@ -248,10 +241,11 @@ def urgent_cue(text: str) -> bool:
 
 def _urgent_told(toks: Sequence[Token]) -> bool:
     """An emergency told by what happens rather than by a danger word: a scene (someone down, choking), water
-    running, signs of a stroke or a heart attack, a scam in progress, someone armed at the door (their own
+    running, signs of a stroke or a heart attack, a scam in progress, the caller's card used now, someone armed
+    at the door (their own
     modules tell them from their look-alikes)."""
     told = urgent_scene(toks) or water_damage(toks) or acute_symptoms(toks)
-    return told or scam_in_progress(toks) or armed_at_hand(toks)
+    return told or scam_in_progress(toks) or card_used_now(toks) or armed_at_hand(toks)
 
 
 def detect_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:

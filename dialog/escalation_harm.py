@@ -191,7 +191,13 @@ _ERRAND = term(
 )
 # Long ago ("kiedyś ktoś próbował otworzyć moje drzwi, jak wymienić zamek"), unless it happens again now.
 _LONG_AGO = term("kiedys|=temu|zeszl|ubiegl|=wczoraj|=przedwczoraj")
-_AGAIN_NOW = term("=teraz|=znowu|=znow|=wlasnie|=w =tej =chwili|=dzis|=dzisiaj")
+# ... and "od wczoraj" is since then, still now ("od wczoraj ktoś siedzi w mojej piwnicy").
+_AGAIN_NOW = term(
+    "=teraz|=znowu|=znow|=wlasnie|=w =tej =chwili|=dzis|=dzisiaj|=od =wczoraj|=od =przedwczoraj|=minut =temu"
+    "|=minute =temu|=chwile =temu"
+)
+# An errand only pretended ("wszedł, żeby niby odczytać licznik"): no errand.
+_PRETENDED = term("=niby|rzekomo|=podobno|=udajac|podajac =sie|podawal =sie|podawala =sie")
 
 
 def _purpose_apart(toks: Sequence[Token]) -> tuple[Sequence[Token], Sequence[Token]]:
@@ -218,7 +224,8 @@ def intruder(toks: Sequence[Token]) -> bool:
     someone = bool(term_positions(_SOMEONE, told_)) or bool(term_positions(_STRANGER, told_))
     if (someone and told(_FORCED, told_)) or _heard(told_):
         return True
-    return _got_in(told_) and not term_positions(_ERRAND, purpose)
+    errand = bool(term_positions(_ERRAND, purpose)) and not term_positions(_PRETENDED, toks)
+    return _got_in(told_) and not errand
 
 
 def _heard(toks: Sequence[Token]) -> bool:

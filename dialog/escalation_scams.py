@@ -28,21 +28,37 @@ _CONTACT = (
 _POSING_AS = (
     "=bank|=banku|bankow|policj|policjant|prokurat|funkcjonariusz|=cba|=abw|wnucz|=wnuk|=wnuka|=wnukiem"
     "|nowego =numeru|=nowy =numer|obcego =numeru|nieznanego =numeru|nieznany =numer|zmienil =numer|zmienila =numer"
-    # the tax office and the social insurer: neither asks for a BLIK code, a card or a transfer by phone
-    "|skarbow|=zus|=zusu|=zusie|=zusem"
 )
+# The tax office and the social insurer do write and call about money owed or paid back ("ZUS pisze, że muszę
+# zwrócić nadpłatę", "skarbówka dzwoniła, że zwrot przyjdzie przelewem"), so money or a transfer alone is no sign;
+# they never want a BLIK code, a card, a password, an app, a link, cash or a "technical" account, nor a payment
+# today under a threat told on the phone.
+_OFFICE = "skarbow|=zus|=zusu|=zusie|=zusem"
+_OFFICE_DEMAND = (
+    "=blik|=blika|=blikiem|=kod|=kodu|=pin|=dane =karty|=danych =karty|=numer =karty|=numeru =karty|=haslo|=hasla"
+    "|zainstal|aplikacj|=link|=linku|=linka|klikn|techniczn|bezpieczne =konto|bezpiecznego =konta|depozyt|gotowk"
+    "|kaucj|kryptowalut|wplatomat"
+)
+_CALLS = "dzwoni|dzwonil|zadzwonil|wydzwania|=przez =telefon|telefonicz|=w =sluchawce|esemes|=sms|=smsa"
+_THREAT = "=dzis|=dzisiaj|natychmiast|=od =razu|=bo =inaczej|=jak =nie|=jesli =nie|=jezeli =nie"
+_PAY = "przelac|przelej|przelal|przelew|zaplac|wplac|pieniedz|pieniadz"
 _DEMAND = (
     "=blik|=blika|=blikiem|kaucj|bezpieczne =konto|bezpiecznego =konta|bezpieczny =rachunek|oszczednosc"
     "|pieniedz|pieniadz|przelac|przelew|wyplac|gotowk|zainstal|aplikacj|=pin|=kod|=kodu|=dane =karty|=danych =karty"
-    "|=haslo|=hasla|=kurier"
+    "|=haslo|=hasla|=kurier|wplatomat"
 )
 # Wanted of the caller, not told to them ("dostałem sms z banku o płatności blikiem" is a confirmation).
 _WANTS = (
-    "=chce|=chca|chcial|=prosi|prosil|=kaze|kazal|kazali|potrzebuj|=zada|=zadaja|zadal|=mam|musze|=trzeba|=podac"
+    "=chce|=chca|chcial|=prosi|prosil|=kaze|=kaza|kazal|kazali|potrzebuj|=zada|=zadaja|zadal|=mam|musze|=trzeba|=podac"
     "|podanie|=przelac|wyplac|zainstal|=oddac|przekaz|pilnie|namawia"
 )
 # A question whether the bank or the police does call so ("czy bank dzwoni po kod blik?"): a wary caller.
-_SCAM = cues((_CONTACT, _POSING_AS, _DEMAND, _WANTS), unless="=czy =bank|=czy =policja|=czy =naprawde|=czy =wy")
+_SCAM = cues(
+    (_CONTACT, _POSING_AS, _DEMAND, _WANTS),
+    (_CONTACT, _OFFICE, _OFFICE_DEMAND, _WANTS),
+    (_CALLS, _OFFICE, _THREAT, _PAY),
+    unless="=czy =bank|=czy =policja|=czy =naprawde|=czy =wy",
+)
 # A relative or a friend writing on a messenger and wanting a BLIK code or money ("córka pisze na Messengerze, że
 # potrzebuje kod BLIK"): a hijacked account's scheme; the same relative writing that a parcel came, or asking
 # the caller to order something, wants no money, and a relative who phones is left to ``_SCAM``'s new number.
@@ -56,7 +72,12 @@ _KIN = (
     "|wujek|wujka|kuzyn|bratan|siostrzen|tesc|szwagr|=szwagier|bratow|=dziecko|=dziecka"
 )
 _KIN_DEMAND = "=blik|=blika|=blikiem|=kod|=kodu|pieniedz|pieniadz|przelew|przelac|zlotych|=zl|=tysiac|=kase|pozycz"
-_KIN_WANTS = _WANTS + "|=zebym|=zebys|=wyslac|=wyslal|=wyslala|wyslij|=pilne|=pilnych|=pilnego"
+# Wanted by the relative, not by the caller ("chcę zamówić", "mam wiadomość od córki", "jak wysłać synowi kod"):
+# a message about a parcel's code or a transfer that came asks nothing of the caller.
+_KIN_WANTS = (
+    "potrzebuj|=prosi|prosil|=zebym|=zebys|wyslij|przeslij|przelej|=pilnie|=pilne|=pilnych|=pilnego|=kaze|kazal"
+    "|=zada|zadal|=blaga|blagal"
+)
 _KIN_ONLINE = cues((_CHANNEL, _KIN, _KIN_DEMAND, _KIN_WANTS), unless="=czy =naprawde|=jak =rozpozn|=jak =sie =chronic")
 _WEAPON = (
     "=noz|=nozem|=noza|=nozami|siekier|maczet|=bron|=bronia|pistolet|=pistoletem|=spluwa|=spluwe|=kij|=kijem"
@@ -90,6 +111,25 @@ def scam_in_progress(toks: Sequence[Token]) -> bool:
     if not any(c.matches(toks) for c in _SCAM):
         return False
     return not set(term_positions(_CONTACT_TERM, toks)) <= set(term_positions(_CALLER_WRITES, toks))
+
+
+# Someone using the caller's card or account now ("ktoś płaci moją kartą w internecie"), not "czy ktoś inny może
+# płacić moją kartą" nor "czy ktoś używa moich danych do reklam" (a question whether anyone does).
+_USED_NOW = cues(
+    (
+        "=ktos|=obcy|=nieznany",
+        "=moja =karta|=moja =karte|=mojej =karty|=moje =konto|=mojego =konta|=moim =koncie|=moje =dane"
+        "|=moich =danych|=moimi =danymi",
+        "=placi|=placa|kupuje|kupuja|zamawia|=uzywa|=uzywaja|wyplaca|=loguje|=loguja|=zaklada|=bierze",
+    ),
+    unless="=czy =ktos",
+)
+
+
+def card_used_now(toks: Sequence[Token]) -> bool:
+    """Someone pays, buys or logs in with the caller's card or account now: a fraud going on, which no how-to
+    answer of the KB stands in for ("ktoś loguje się na moje konto, jak go zablokować?" is urgent first)."""
+    return any(c.matches(toks) for c in _USED_NOW)
 
 
 def armed_at_hand(toks: Sequence[Token]) -> bool:

@@ -141,11 +141,18 @@ _FLOWING = term(
 )
 
 
+# A case supposed, not told ("co jeśli pęknie rura i woda zalewa mieszkanie", "gdy woda cieknie u sąsiada").
+_SUPPOSED = term("=jesli|=jezeli|=gdyby|=gdy|=jakby|=w =razie|=na =wypadek")
+
+
 def water_flowing_now(toks: Sequence[Token]) -> bool:
     """Water damage (above) with water coming out now ("rura pękła i tryska woda, czy ubezpieczenie to
     pokryje?"): a flood that a question about cover or protection does not make calm, unlike "czy ubezpieczenie
-    obejmuje zalane mieszkanie?", which tells nothing flowing."""
-    return bool(told(_FLOWING, toks)) and water_damage(toks)
+    obejmuje zalane mieszkanie?", which tells nothing flowing, or "co jeśli woda leje się z rury?", a case
+    supposed (the supposition comes before the flowing verb)."""
+    supposed = term_positions(_SUPPOSED, toks)
+    flowing = [i for i in told(_FLOWING, toks) if not any(s < i for s in supposed)]
+    return bool(flowing) and water_damage(toks)
 
 
 # A device drowned ("zalało mi telefon", "zalałem laptopa kawą", "telefon wpadł do wody"): a repair, not a flood,

@@ -160,3 +160,14 @@ def test_a_break_in_told_before_a_purpose(text: str) -> None:
 )
 def test_an_errand_a_wish_or_long_ago(text: str) -> None:
     assert not intruder(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Od wczoraj ktoś siedzi w mojej piwnicy i nie chce wyjść.",
+        "Ktoś wszedł do domu, żeby niby odczytać licznik, a teraz grzebie w szufladach.",
+    ],
+)
+def test_an_intruder_since_yesterday_or_on_a_pretended_errand(text: str) -> None:
+    assert intruder(tokens(text))

@@ -8,7 +8,7 @@ import pytest
 
 from dialog.engine_cues import tokens
 from dialog.escalation import detect_reason
-from dialog.escalation_scams import scam_in_progress
+from dialog.escalation_scams import card_used_now, scam_in_progress
 from dialog.escalation_water import device_drowned, water_flowing_now
 
 
@@ -85,3 +85,57 @@ def test_water_flowing_now(text: str, expected: bool) -> None:
 )
 def test_a_drowned_device_is_no_flood(text: str, expected: bool) -> None:
     assert device_drowned(tokens(text)) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ZUS pisze, że muszę zwrócić pieniądze za nadpłaconą emeryturę, jak to zrobić?",
+        "Urząd skarbowy napisał, że mam dopłacić podatek przelewem do końca kwietnia.",
+        "Skarbówka zadzwoniła, że zwrot podatku przyjdzie przelewem, mam czekać?",
+        "ZUS twierdzi, że mam nadpłatę i muszę oddać pieniądze, co robić?",
+        "Mam wiadomość od córki, że przelew za zamówienie nie doszedł, możecie sprawdzić?",
+        "Mama dostała SMS-a z kodem recepty, a ja chcę wykupić za nią lek, jak to zrobić?",
+        "Znajomy napisał mi na Facebooku, że macie promocję za 50 zł, chcę zamówić.",
+        "Syn wyśle mi SMS-em kod do odbioru paczki, czy mogę go podać kurierowi?",
+    ],
+)
+def test_an_offices_letter_or_a_relatives_message_about_money_is_no_scam(text: str) -> None:
+    assert not scam_in_progress(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dzwonił ktoś z urzędu skarbowego i chce, żebym mu zapłaciła przelewem karę, bo inaczej przyjdzie komornik.",
+        "dzwonią ze skarbówki że jak nie zapłacę dziś to zajmą mi mieszkanie, mam przelać pieniądze",
+        "ktoś podaje się za urzędnika skarbówki i chce numer mojej karty",
+        "Syn pisze na Messengerze, że pilnie potrzebuje kodu BLIK, a jego telefon jest zepsuty.",
+    ],
+)
+def test_an_office_wanting_a_card_or_payment_under_threat_is_a_scam(text: str) -> None:
+    assert scam_in_progress(tokens(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ktoś loguje się na moje konto, jak go zablokować?", True),
+        ("Ktoś używa mojej karty, co chwilę schodzą pieniądze z konta.", True),
+        ("Czy ktoś z waszych pracowników używa moich danych do reklam?", False),
+        ("Czy ktoś bierze dane z mojej karty, kiedy płacę zbliżeniowo?", False),
+    ],
+)
+def test_a_card_used_now(text: str, expected: bool) -> None:
+    assert card_used_now(tokens(text)) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Co jeśli zimą pęknie rura i woda zalewa mieszkanie, czy jestem ubezpieczony?",
+        "Jak działa ubezpieczenie, gdy woda cieknie z rury u sąsiada?",
+    ],
+)
+def test_water_flowing_in_a_case_supposed_is_not_now(text: str) -> None:
+    assert not water_flowing_now(tokens(text))
