@@ -10,6 +10,7 @@ Every state the page shows is cross-checked through the JSON API on worker A.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from telephony.console.view import local_time
 from tests.support.console_servers import AGENTS, BRAND
 from tests.support.console_ticks import the_wait_ticks
 from tests.support.console_twilio import TwilioSide
@@ -276,7 +278,10 @@ class ConsoleDriver:
         self.choose(f"#cb-outcome-{cid}", "no_answer")
         self.click(f"#close-{cid}")  # nobody answered: back in the list for another try, not closed
         self.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#cb-attempts-{cid}"))
-        assert "Klient nie odebrał: 1 raz; kolejna próba od dziś" in self.text(item) and self.el(f"#claim-{cid}")
+        after = self.api("/v1/callbacks?status=pending")["callbacks"][0]["retry_after"]
+        shown = self.text(item)  # "dziś 15:10", or the date when the gap crosses midnight (an evening run failed)
+        assert any(f"Klient nie odebrał: 1 raz; kolejna próba od {when}" in shown for when in _local(after))
+        assert self.el(f"#claim-{cid}")
         assert self.api("/v1/callbacks?status=closed")["callbacks"] == []
         self.click(f"#claim-{cid}")
         self.choose(f"#cb-outcome-{cid}", "resolved")
@@ -309,3 +314,10 @@ class ConsoleDriver:
         self.d.get(self.b.url + "/agents")  # the session is gone: back to a plain login, no notice
         self.wait.until(ec.url_to_be(self.b.url + "/agents/login"))
         assert not self.d.find_elements(By.ID, "logged-out")
+
+
+def _local(iso: str) -> set[str]:
+    """How the console words ``iso`` in the agents' time zone, as the page was drawn a moment ago or now (a run
+    at midnight reads either)."""
+    before = datetime.now(UTC) - timedelta(minutes=1)
+    return {local_time(iso, "Europe/Warsaw"), local_time(iso, "Europe/Warsaw", before)}
