@@ -183,6 +183,10 @@ _YES = {
 _PLEASE = {"prosze", "poprosze"}
 _COURTESY = {"bardzo", "uprzejmie", "pani", "pana", "panie", "panstwa", "panstwo"}
 _AFTER_PLEASE = {"ale", "i", "dziekuje", "dziekujemy", "dzieki"}
+# what may stand for the proposal itself after "proszę": "proszę o to", "proszę mi to przeczytać"
+_FOR_IT = {"o", "to", "tego", "mi", "mnie", "nam", "nas", "go", "je", "ja", "juz", "teraz"}
+_NOT_NEEDED = {"trzeba", "potrzeba", "dziekuje", "dziekujemy", "dzieki"}  # "proszę pani, nie trzeba"
+_NOT_AN_ANSWER = {"powtorzyc", "przeliterowac"}  # "proszę powtórzyć": the question again
 _NO = {"nie", "niepotrzebne", "nigdy", "bynajmniej", "skad", "nieprawda", "zle", "niezupelnie"}
 _YES_PHRASES = re.compile(r"\b(nie ma sprawy|nie ma problemu|jak najbardziej|no pewnie|a jakze)\b")
 _NO_PHRASES = re.compile(r"\b(w zadnym wypadku|ze nie|raczej nie|no nie|chyba nie|to nie to)\b")
@@ -211,22 +215,38 @@ def yes_no(text: str) -> bool | None:
     for at, word in enumerate(words[:4]):
         if word in _NO:
             return False
-        if word in _YES or (word in _PLEASE and _please_alone(words[at + 1 :])):
+        if word in _YES:
             return True
         if word in _PLEASE:
-            return None
+            return _after_please(words[at + 1 :])
     return None
 
 
-def _please_alone(rest: list[str]) -> bool:
-    """Whether a "proszę" with ``rest`` after it is only a yes: nothing follows but courtesy ("bardzo",
-    "pani"), then nothing, a yes, a "but" or a number. Anything else is the request's own content."""
+def _after_please(rest: list[str]) -> bool | None:
+    """What a "proszę" with ``rest`` after it answers. A yes: nothing but courtesy ("bardzo", "pani"), then
+    nothing, a yes, a "but" or a number; or only the proposal's own verb and pronouns for it ("proszę o to",
+    "proszę mi to przeczytać", "proszę połączyć"). A no: "nie" alone, "nie trzeba", or "nie" with a verb
+    ("proszę nie dzwonić", "proszę mnie nie łączyć"). Anything else is the request's own content: None."""
     while rest and rest[0] in _COURTESY:
         rest = rest[1:]
     if not rest:
         return True
     nxt = rest[0]
-    return nxt in _YES or nxt in _AFTER_PLEASE or nxt.isdigit() or _word_value(nxt) is not None
+    if nxt in _YES or nxt in _AFTER_PLEASE or nxt.isdigit() or _word_value(nxt) is not None:
+        return True
+    words = [w for w in rest[:4] if w not in _FOR_IT]
+    if words[:1] == ["nie"]:
+        refused = words[1:2]
+        return False if not refused or refused[0] in _NOT_NEEDED or _infinitive(refused[0]) else None
+    verb = len(words) == 1 and _infinitive(words[0]) and "o" not in rest  # "proszę o pomoc": a noun, a request
+    if len(rest) <= 3 and (not words or verb):
+        return True
+    return None
+
+
+def _infinitive(word: str) -> bool:
+    """A verb's infinitive, folded ("przeczytać" -> "przeczytac"), not a request to hear the question again."""
+    return len(word) > 4 and word.endswith("c") and word not in _NOT_AN_ANSWER
 
 
 def first_digit_word(text: str) -> int | None:

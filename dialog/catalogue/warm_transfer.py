@@ -50,4 +50,6 @@ CALLBACK_WHEN_OPEN = "w ciągu dwóch godzin roboczych"
 CALLBACK_WHEN_LATER = "{day} od {hour}"  # "jutro od ósmej", "w poniedziałek od dziewiątej trzydzieści"
 CALLBACK_TODAY = "dzisiaj"
 CALLBACK_TOMORROW = "jutro"
+# more than a week away the weekday alone reads as the coming one (a holiday between): "w poniedziałek 5 kwietnia"
+WEEKDAY_ON_DATE = "{weekday} {date}"
 WEEKDAYS_ON = ("w poniedziałek", "we wtorek", "w środę", "w czwartek", "w piątek", "w sobotę", "w niedzielę")

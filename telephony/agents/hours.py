@@ -227,7 +227,9 @@ class BusinessHours:
 
 
 def _opening_words(local: datetime, opening: datetime, hour: str) -> str:
-    """ "dzisiaj od …", "jutro od …", "w poniedziałek od …": the day of ``opening`` seen from ``local``."""
+    """ "dzisiaj od …", "jutro od …", "w poniedziałek od …": the day of ``opening`` seen from ``local``; more
+    than a week away with its date ("w poniedziałek 5 kwietnia od …"): a holiday in between (a Mondays-only
+    queue on Easter Monday) made the weekday alone read as the coming one, a day it is closed."""
     days = (opening.date() - local.date()).days
     day = (
         catalogue.CALLBACK_TODAY
@@ -236,6 +238,8 @@ def _opening_words(local: datetime, opening: datetime, hour: str) -> str:
         if days == 1
         else catalogue.WEEKDAYS_ON[opening.weekday()]
     )
+    if days > 7:
+        day = catalogue.WEEKDAY_ON_DATE.format(weekday=day, date=catalogue.spoken_date(opening.date(), local.date()))
     return catalogue.CALLBACK_WHEN_LATER.format(day=day, hour=hour)
 
 

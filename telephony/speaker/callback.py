@@ -27,7 +27,10 @@ Stage = Literal["offered", "ask_phone", "confirm_phone"]
 
 MAX_RETRIES = 2  # unclear answers tolerated in one stage before giving up politely
 _NON_DIGIT = re.compile(r"\D")
-_CALL_ME = re.compile(r"\b(telefon\w*|oddzwo\w*|zadzwo\w*|kontakt\w*)")  # folded: "proszę o telefon"
+# folded: "proszę o telefon", "proszę, nie mogę dłużej czekać", "proszę, na ten sam numer"
+_CALL_ME = re.compile(r"\b(telefon\w*|oddzwo\w*|zadzwo\w*|kontakt\w*|czeka\w*|(ten|tym|moj\w*)( sam\w*)? numer\w*)")
+_NO_CALL = re.compile(r"\bnie (\w+ )?(za|od)?(dzwon|telefon|kontakt)\w*")  # "proszę, nie dzwońcie"
+_OTHER_NUMBER = re.compile(r"\binn\w* numer")  # "proszę oddzwonić na inny numer": not this one
 
 
 @dataclass(frozen=True)
@@ -137,14 +140,17 @@ def _retry(state: CallbackState, prompt: str) -> Step:
 def takes_offer(text: str) -> bool | None:
     """A yes or no to the offer, or None (something else was asked). Beside ``yes_no``: a polite request for
     the call itself ("proszę o telefon", "proszę oddzwonić") is a yes, and "proszę nie dzwonić" a no; a
-    "proszę" followed by anything else is a new request (``yes_no`` keeps its content for the dialog)."""
+    "proszę" followed by anything else is a new request (``yes_no`` keeps its content for the dialog). The
+    wait or the number said after it is about the call ("proszę, nie mogę dłużej czekać", "proszę, na ten
+    sam numer"): a "nie" there refuses the call only when the call is what it negates."""
     decision = yes_no(text)
     words = re.findall(r"[^\W_]+", fold(text))
     if decision is not None or not words or words[0] not in ("prosze", "poprosze"):
         return decision
-    if "nie" in words[1:3]:
+    after = " ".join(words[1:6])
+    if _NO_CALL.search(after):
         return False
-    return True if _CALL_ME.search(" ".join(words[1:4])) else None
+    return True if _CALL_ME.search(after) else None
 
 
 def _on_offered(state: CallbackState, text: str, known_phone: str | None) -> Step:
@@ -171,7 +177,9 @@ def _on_ask_phone(state: CallbackState, text: str) -> Step:
 
 def _on_confirm(state: CallbackState, text: str) -> Step:
     other = find_phone(text)
-    decision = yes_no(text)
+    decision = takes_offer(text)  # "proszę, to mój numer" confirms it
+    if decision is True and _OTHER_NUMBER.search(fold(text)):
+        decision = False  # "tak, ale na inny numer": the number is asked for
     if other is not None and other != state.phone:
         return _confirm(state, other)  # "nie, 600 100 201": a correction
     if decision is True and state.phone is not None:
