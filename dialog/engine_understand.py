@@ -26,6 +26,7 @@ from dialog.engine_intents import is_line_check, is_not_that, mostly_number, onl
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent_cue
 from dialog.escalation_kinds import accuses_you, asks_how_only, danger_to_life, may_be_an_outage, protects, victim
+from dialog.escalation_leaks import leak_asked
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.escalation_scams import card_used_now
 from dialog.escalation_symptoms import attack_history
@@ -123,8 +124,8 @@ class Understanding:
             return []
         close = self.meaning.closeness(text, getattr(self.kb, "best_similarity", None))
         found = [r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)]
-        toks = tokens(text)  # a flood over, "po zawale", "zalało mi telefon" (a repair)
-        over = water_damage_over(toks) or attack_history(toks) or device_drowned(toks)
+        toks = tokens(text)  # a flood over, "po zawale", "zalało mi telefon" (a repair), a privacy question
+        over = water_damage_over(toks) or attack_history(toks) or device_drowned(toks) or leak_asked(toks)
         if over or asks_how_only(text):  # "jak hodować pomidory w piwnicy": near an emergency, none told
             return [r for r in found if r != "urgent"]
         return found
