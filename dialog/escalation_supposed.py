@@ -3,10 +3,11 @@ mieszkanie", "w razie pożaru gdzie jest wyjście ewakuacyjne"): what the caller
 
 Why: the urgent cues of ``dialog.escalation`` look at words, and a supposition names a flood or a fire in the
 very words a caller in one uses. So the urgent reason is judged on what is told, the turn without its supposed
-clauses: from "jeśli", "jeżeli", "gdyby", "gdy", "w razie", "na wypadek", "w przypadku" to the clause's end (a
+clauses: from "jeśli", "jeżeli", "gdyby", "w razie", "na wypadek", "w przypadku" to the clause's end (a
 comma, a full stop, or a word that opens the next clause: "to", "bo", "a", "czy", "co", "gdzie" ...). What is
 told beside a supposition stays ("pękła rura, leje się woda, co mam zrobić, jeśli nie mogę zakręcić zaworu"),
-and so does a "jeśli" or "gdy" clause that tells a past event ("gdy wróciłam, z sufitu leciała woda").
+and so does a "jeśli" clause that tells a past event; "gdy" opens none ("gdy wróciłam, z sufitu leciała
+woda", "gdy włączam kuchenkę, śmierdzi gazem": what happens).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import re
 
 from dialog.engine_text import fold, lemma
 
-_ONE = frozenset({"jesli", "jezeli", "gdyby", "gdy", "jeslibym", "jezelibym"})
+# Not "gdy": "gdy włączam kuchenkę, śmierdzi gazem" tells what happens (a review: emergencies lost).
+_ONE = frozenset({"jesli", "jezeli", "gdyby", "jeslibym", "jezelibym"})
 _TWO = frozenset({("w", "razie"), ("na", "wypadek"), ("w", "przypadku")})
 _ALWAYS = frozenset({"gdyby", "razie", "wypadek", "przypadku"})  # "gdyby zalało": a past form, still supposed
 # Words that open the next clause when the caller (or speech recognition) left out the comma.
@@ -54,8 +56,10 @@ def _marker(folded: list[str], i: int) -> int:
     return 2 if i + 1 < len(folded) and (folded[i], folded[i + 1]) in _TWO else 0
 
 
-def _told_clause(clause: str) -> str:
-    """The clause without its supposed part; a "jeśli" or "gdy" part that tells a past event is kept."""
+def _told_clause(clause: str, alone: bool) -> str:
+    """The clause without its supposed part; a "jeśli" part that tells a past event is kept, and so is one that
+    would be the whole turn (``alone``: no comma or clause word ends it, so where it ends is not known: "gdyby
+    ktoś pytał pali się u sąsiada" is told, a review)."""
     raw = _WORD.findall(clause)
     folded = [fold(w) for w in raw]
     kept: list[str] = []
@@ -72,7 +76,9 @@ def _told_clause(clause: str) -> str:
             if _infinitive(raw[end - 1]):
                 break
         part = raw[i:end]
-        if folded[i + span - 1] not in _ALWAYS and any(_past(w) for w in part[span:]):
+        if (alone and i == 0 and end == len(raw)) or (
+            folded[i + span - 1] not in _ALWAYS and any(_past(w) for w in part[span:])
+        ):
             kept.extend(part)  # "gdy wróciłam do domu": it happened
         i = end
     return " ".join(kept)
@@ -81,7 +87,7 @@ def _told_clause(clause: str) -> str:
 def told_part(text: str) -> str:
     """``text`` without its supposed clauses, clause by clause joined with commas; ``text`` itself if none."""
     clauses = [c for c in _CLAUSES.split(text) if c.strip()]
-    told = [_told_clause(c) for c in clauses]
+    told = [_told_clause(c, len(clauses) == 1) for c in clauses]
     if all(t.split() == _WORD.findall(c) for t, c in zip(told, clauses, strict=True)):
         return text
     return ", ".join(t for t in told if t)

