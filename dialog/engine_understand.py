@@ -26,10 +26,12 @@ from dialog.engine_intents import is_line_check, is_not_that, mostly_number, onl
 from dialog.engine_text import fold
 from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent_cue
 from dialog.escalation_kinds import accuses_you, asks_how_only, danger_to_life, may_be_an_outage, protects, victim
+from dialog.escalation_leaks import leak_asked
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.escalation_scams import card_used_now
+from dialog.escalation_supposed import told_part
 from dialog.escalation_symptoms import attack_history
-from dialog.escalation_water import device_drowned, water_damage, water_damage_over, water_flowing_now
+from dialog.escalation_water import device_drowned, spilled, water_damage, water_damage_over, water_flowing_now
 from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.mood import mood, without_insults
 from dialog.ports import Reason
@@ -64,9 +66,13 @@ def is_question(text: str) -> bool:
 def cue_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:
     """The word cues' reasons, except urgent in a calm question about protection ("czy macie czujniki
     gazu?"): there the danger word names what the caller wants protection from; meaning decides. Not where
-    water is flowing now ("rura pękła i tryska woda, czy ubezpieczenie to pokryje?"): the flood comes first."""
+    water is flowing now ("rura pękła i tryska woda, czy ubezpieczenie to pokryje?"): the flood comes first.
+    Urgent is judged on what is told, a supposed case aside (``dialog.escalation_supposed``)."""
     found = detect_reasons(text, previous)
-    toks = tokens(text)
+    told = told_part(text)  # "co zrobić, gdyby zalało mieszkanie": urgent judged on "co zrobić"
+    if told != text and "urgent" in found and "urgent" not in detect_reasons(told, previous):
+        found = [r for r in found if r != "urgent"]
+    toks = tokens(told)
     protection = is_question(text) and bool(term_positions(_PROTECTION, toks)) and not water_flowing_now(toks)
     if "urgent" in found and protection and mood(text, previous) != "angry":
         return [r for r in found if r != "urgent"]
@@ -123,11 +129,28 @@ class Understanding:
             return []
         close = self.meaning.closeness(text, getattr(self.kb, "best_similarity", None))
         found = [r for r in self.meaning.detect(close, words) if r != "requested_human" or not declines_human(text)]
-        toks = tokens(text)  # a flood over, "po zawale", "zalało mi telefon" (a repair)
-        over = water_damage_over(toks) or attack_history(toks) or device_drowned(toks)
+        if "urgent" in found and not self._told_urgent(text):
+            found.remove("urgent")
+        toks = tokens(text)  # a flood over, "po zawale", "zalało mi telefon" (a repair), a privacy question
+        over = water_damage_over(toks) or attack_history(toks) or device_drowned(toks) or spilled(toks)
+        over = over or leak_asked(toks)
         if over or asks_how_only(text):  # "jak hodować pomidory w piwnicy": near an emergency, none told
             return [r for r in found if r != "urgent"]
         return found
+
+    def _told_urgent(self, text: str) -> bool:
+        """Urgent by meaning in what is told, a supposed case aside ("w razie pożaru gdzie jest wyjście"
+        is judged as "gdzie jest wyjście"); the turn itself when it supposes nothing. What is told that opens
+        with a question word asks about the case supposed, tells none (a short question sits near anything)."""
+        told = told_part(text)
+        if told == text:
+            return True
+        words = len(tokens(told))
+        asks = _QUESTION.match(fold(told).strip()) is not None  # "gdyby zalało łazienkę, kto pokrywa szkody"
+        if self.meaning is None or words < 3 or asks or not self._judged_by_meaning(told):
+            return False
+        close = self.meaning.closeness(told, getattr(self.kb, "best_similarity", None))
+        return "urgent" in self.meaning.detect(close, words)
 
     def anger_only(self, text: str, previous: Sequence[str] = ()) -> bool:
         """Urgent for the caller's anger alone: no danger, threat or fraud in the words, nor by meaning

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from dialog import escalation_words as w
 from dialog.engine_cues import Cue, Token, cues, term, term_positions, tokens
 from dialog.escalation_devices import device_fails
+from dialog.escalation_leaks import data_leak
 from dialog.escalation_scams import armed_at_hand, card_used_now, scam_in_progress
 from dialog.escalation_scenes import urgent_scene
 from dialog.escalation_symptoms import acute_symptoms
@@ -100,9 +101,8 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
     # fainting, fits, breathlessness (not "prawie zemdlałam"), a fall; impostors, choking and someone who does not
     # respond are ``dialog.escalation_scenes``' (their everyday look-alikes are told apart next to the words)
     + cues(w.ACUTE, w.PARALYSED, w.FALLEN, unless=w.NOT_NOW)
-    # a leak of data; water that leaked is ``dialog.escalation_water``'s, which tells a flood now from a pipe
-    # last week ("kto płaci za wodę, która wyciekła po pęknięciu rury w zeszłym tygodniu" heard 112 here)
-    + cues("wyciek", unless="=woda|=wody|=wode|=wodzie|=rura|=rury|=rur|rurze|kaloryf|grzejnik|wodomierz|kanaliz")
+    # a leak of data is ``dialog.escalation_leaks``' (told or used now, not a privacy question); water's is
+    # ``dialog.escalation_water``'s
     + cues("=ratunku", unless="internet|dziala|zalogow|aplikac|stron|faktur|rachun")  # not "ratunku, internet padł"
     + cues(("gaz|butl", "sycz"), unless="woda|wody|napoj|butelk|saturator|syfon|gazowan")  # not soda water
     # a fraud, unless the caller accuses the company (below): "oszukaliście", or "to oszustwo" beside a charge
@@ -242,10 +242,10 @@ def urgent_cue(text: str) -> bool:
 def _urgent_told(toks: Sequence[Token]) -> bool:
     """An emergency told by what happens rather than by a danger word: a scene (someone down, choking), water
     running, signs of a stroke or a heart attack, a scam in progress, the caller's card used now, someone armed
-    at the door (their own
-    modules tell them from their look-alikes)."""
+    at the door, the caller's data leaked (their own modules tell them from their look-alikes)."""
     told = urgent_scene(toks) or water_damage(toks) or acute_symptoms(toks)
-    return told or scam_in_progress(toks) or card_used_now(toks) or armed_at_hand(toks)
+    told = told or scam_in_progress(toks) or card_used_now(toks) or armed_at_hand(toks)
+    return told or data_leak(toks)
 
 
 def detect_reasons(text: str, previous: Sequence[str] = ()) -> list[Reason]:

@@ -119,7 +119,10 @@ def water_damage(toks: Sequence[Token]) -> bool:
     """Water flooding a home or any building, a pipe or the meter burst or leaking now ("pękła rura w piwnicy",
     "cieknie przy wodomierzu", "zalało urząd"); not a burst that is over, repaired or only asked about ("kto
     płaci za naprawę pękniętej rury?", "w zeszłym miesiącu pękła rura"), unless water flows now."""
-    if any(cue.matches(toks) for cue in _FLOODS) or building_flooded(toks):
+    floods = [cue for cue in _FLOODS if cue.matches(toks)]
+    if floods[1:] or (floods and floods[0] is not _FLOODS[0]) or building_flooded(toks):
+        return True
+    if floods and not device_drowned(toks) and not spilled(toks):  # not "zalałem telefon wodą": a repair
         return True
     fails, flows = _pipe_fails(toks)
     return fails and (flows or not term_positions(_OVER, toks))
@@ -162,10 +165,28 @@ _DEVICE = term(
     "telefon|komork|smartfon|laptop|komputer|klawiatur|tablet|aparat|zegarek|sluchawk|=pilot|=pilota|czytnik"
 )
 _A_PLACE = term(_PLACES)
+# Water everywhere or still coming ("zalało wszystko, komputer pływa, woda dalej płynie"): a flood, whatever
+# device is named beside it.
+_EVERYWHERE = term("wszystk|wszedzie|=plywa|=plywaja|zalew!zalewow|=tonie")
+# The caller poured or spilled something on a thing ("zalałem pralkę wodą przy myciu", "zalałam słuchawki"): a
+# flood only when a home, a room or a building is what got flooded ("zalałem sąsiadów", "zalałam łazienkę").
+_SPILLED = term("zalalem|zalalam|zalalismy|zalalysmy|zalales|zalalas")
+
+
+def _flood_beside(toks: Sequence[Token]) -> bool:
+    """A home, a room, a building, water everywhere or still flowing: the flood is more than the thing's."""
+    places = term_positions(_A_PLACE, toks) or term_positions(_BUILDINGS, toks) or term_positions(_EVERYWHERE, toks)
+    return bool(places) or bool(told(_FLOWING, toks))
 
 
 def device_drowned(toks: Sequence[Token]) -> bool:
-    """'Zalało mi telefon': a flood's word said of a device only, no home, room or building beside it."""
+    """'Zalało mi telefon': a flood's word said of a device only, no home, room or building beside it, nor
+    water everywhere or still flowing."""
     if not told(_DROWNED, toks) or not term_positions(_DEVICE, toks):
         return False
-    return not term_positions(_A_PLACE, toks) and not term_positions(_BUILDINGS, toks)
+    return not _flood_beside(toks)
+
+
+def spilled(toks: Sequence[Token]) -> bool:
+    """'Zalałem pralkę wodą': the caller flooded a thing, no home, room or building, nothing flowing on."""
+    return bool(told(_SPILLED, toks)) and not _flood_beside(toks)

@@ -1,0 +1,93 @@
+"""A case only supposed ("czy jeśli pęknie rura i leje się woda, polisa to obejmuje?", "co zrobić, gdyby zalało
+mieszkanie", "w razie pożaru gdzie jest wyjście ewakuacyjne"): what the caller asks about, not what happens.
+
+Why: the urgent cues of ``dialog.escalation`` look at words, and a supposition names a flood or a fire in the
+very words a caller in one uses. So the urgent reason is judged on what is told, the turn without its supposed
+clauses: from "jeśli", "jeżeli", "gdyby", "w razie", "na wypadek", "w przypadku" to the clause's end (a
+comma, a full stop, or a word that opens the next clause: "to", "bo", "a", "czy", "co", "gdzie" ...). What is
+told beside a supposition stays ("pękła rura, leje się woda, co mam zrobić, jeśli nie mogę zakręcić zaworu"),
+and so does a "jeśli" clause that tells a past event; "gdy" opens none ("gdy wróciłam, z sufitu leciała
+woda", "gdy włączam kuchenkę, śmierdzi gazem": what happens).
+"""
+
+from __future__ import annotations
+
+import re
+
+from dialog.engine_text import fold, lemma
+
+# Not "gdy": "gdy włączam kuchenkę, śmierdzi gazem" tells what happens (a review: emergencies lost).
+_ONE = frozenset({"jesli", "jezeli", "gdyby", "jeslibym", "jezelibym"})
+_TWO = frozenset({("w", "razie"), ("na", "wypadek"), ("w", "przypadku")})
+_ALWAYS = frozenset({"gdyby", "razie", "wypadek", "przypadku"})  # "gdyby zalało": a past form, still supposed
+# Words that open the next clause when the caller (or speech recognition) left out the comma.
+_NEXT = frozenset(
+    {"to", "bo", "a", "ale", "ze", "czy", "co", "kto", "gdzie", "jak", "kiedy", "ile", "jaki", "jaka", "jakie"}
+)
+_CLAUSES = re.compile(r"[,.;:!?]+")
+_WORD = re.compile(r"\w+")
+_PAST = ("lismy", "lysmy", "lem", "lam", "las", "les", "l", "la", "lo", "li", "ly")
+
+
+def _past(word: str) -> bool:
+    """A verb in the past tense ("wróciłam", "leciała", "pękła"), not a present one ending alike ("działa"):
+    what is left before the -ł- ending is the infinitive's stem ("wróci-ć", "lecia-/lecie-ć", "pęk-nąć")."""
+    folded, base = fold(word), lemma(word)
+    if not base.endswith("c") or folded == base:
+        return False
+    for end in _PAST:
+        stem = folded.removesuffix(end)
+        if stem != folded and stem:
+            return stem == base[:-1] or stem[:-1] == base[:-2] or (base.endswith("nac") and stem == base[:-3])
+    return False
+
+
+def _infinitive(word: str) -> bool:
+    """'zakręcić', 'przyjechać': what a modal asks for ("jeśli możecie przyjechać"), where a supposition ends
+    when the comma after it is left out ("jeśli możecie przyjechać pali się w kuchni")."""
+    folded = fold(word)
+    return len(folded) > 3 and folded.endswith("c") and lemma(word) == folded
+
+
+def _marker(folded: list[str], i: int) -> int:
+    """How many words the supposition marker at ``i`` spans (0: none)."""
+    if folded[i] in _ONE:
+        return 1
+    return 2 if i + 1 < len(folded) and (folded[i], folded[i + 1]) in _TWO else 0
+
+
+def _told_clause(clause: str, alone: bool) -> str:
+    """The clause without its supposed part; a "jeśli" part that tells a past event is kept, and so is one that
+    would be the whole turn (``alone``: no comma or clause word ends it, so where it ends is not known: "gdyby
+    ktoś pytał pali się u sąsiada" is told, a review)."""
+    raw = _WORD.findall(clause)
+    folded = [fold(w) for w in raw]
+    kept: list[str] = []
+    i = 0
+    while i < len(raw):
+        span = _marker(folded, i)
+        if not span:
+            kept.append(raw[i])
+            i += 1
+            continue
+        end = i + span
+        while end < len(raw) and folded[end] not in _NEXT:
+            end += 1
+            if _infinitive(raw[end - 1]):
+                break
+        part = raw[i:end]
+        if (alone and i == 0 and end == len(raw)) or (
+            folded[i + span - 1] not in _ALWAYS and any(_past(w) for w in part[span:])
+        ):
+            kept.extend(part)  # "gdy wróciłam do domu": it happened
+        i = end
+    return " ".join(kept)
+
+
+def told_part(text: str) -> str:
+    """``text`` without its supposed clauses, clause by clause joined with commas; ``text`` itself if none."""
+    clauses = [c for c in _CLAUSES.split(text) if c.strip()]
+    told = [_told_clause(c, len(clauses) == 1) for c in clauses]
+    if all(t.split() == _WORD.findall(c) for t, c in zip(told, clauses, strict=True)):
+        return text
+    return ", ".join(t for t in told if t)
