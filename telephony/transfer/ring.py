@@ -208,11 +208,13 @@ class AgentRinging(TransferCore):
     async def agent_missed(self, tid: str, agent_id: str, *, no_answer: bool) -> bool:
         """The rung agent declined (``no_answer`` False) or did not take the call: free them (a second
         missed ring in a row takes them offline), remember them as tried, ring the next agent; a freed
-        agent is offered to the callers of their other queues too."""
+        agent is offered to the callers of their other queues too. Once per ring (``rang_at``), not per caller and
+        agent: an agent rung afresh for the same caller (``give_up_ring``) who declined read as a copy of the
+        first ring's miss, and the transfer stayed ringing with the agent reserved for good."""
         record = await self.p.store.get(tid)
         if record is None or record.status != "ringing" or record.agent_id != agent_id:
             return False
-        if not await self.p.store.first_time(f"missed:{tid}:{agent_id}"):
+        if not await self.p.store.first_time(f"missed:{tid}:{agent_id}:{getattr(record, 'rang_at', None)}"):
             return False
         back = await self.p.store.transition(
             tid, "waiting", expect=("ringing",), agent_id=None, agent_call_sid=None, agent_call_status=None
