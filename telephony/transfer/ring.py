@@ -250,7 +250,9 @@ class AgentRinging(TransferCore):
         blamed: nobody knows whether they answered) and may be rung for this caller again, and the next free
         agent is rung; else the caller holds on and meets the callback offer at the queue's maximum wait. Kept
         as tried, the only agent on duty, whose ring Redis lost during an outage, was never rung again for the
-        caller, who held on with her free until the callback offer."""
+        caller, who held on with her free until the callback offer. Once per caller and agent: a ring lost again
+        (her status callbacks never reach us) rang her afresh at every give-up, the transfer 'ringing' again at
+        each tick, so the caller never met the callback offer."""
         if record.agent_id is None:
             return
         log.warning("transfer %s: no news of agent %s's ring; trying the next agent", record.tid, record.agent_id)
@@ -258,7 +260,8 @@ class AgentRinging(TransferCore):
             await self.cancel_agent_call(record.agent_call_sid, getattr(record, "agent_call_status", None))
         except TwilioRestError:
             log.warning("transfer %s: the overdue agent leg could not be stopped (Twilio REST)", record.tid)
-        await self.p.store.forget_tried(record.tid, record.agent_id)
+        if await self.p.store.first_time(f"afresh:{record.tid}:{record.agent_id}"):  # once: never a ring loop
+            await self.p.store.forget_tried(record.tid, record.agent_id)
         await self.agent_missed(record.tid, record.agent_id, no_answer=False)
 
     async def cancel_agent_call(self, call_sid: str | None, call_status: str | None) -> None:
