@@ -24,6 +24,9 @@ AGENT_CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
 _NOT_ANSWERED_YET = (None, "queued", "initiated", "ringing")
 RING_GRACE_S = 30.0  # Twilio reports an unanswered ring at its timeout; this covers the report's delivery
 BRIEFING_S = 120.0  # an agent who picked up hears the briefing (three times at most) before pressing 1
+# A reservation is followed by its ring in milliseconds, or a few seconds of redis-py retries in a failover: one
+# this old for a caller still waiting was never followed (``free_stale_reservations``).
+STALE_RESERVATION_S = 30.0
 DECLINE_PAUSE_S = 30.0  # a chat declined is not offered back to the same agent before this
 
 
@@ -233,6 +236,18 @@ class AgentRinging(TransferCore):
         """Did ``agent_id`` accept ``tid`` after all? Then the call is theirs: not released, leg not cancelled."""
         now = await self.p.store.get(tid)
         return now is not None and now.status == "connected" and now.agent_id == agent_id
+
+    async def free_stale_reservations(self, record: TransferRecord) -> None:
+        """Agents still reserved for this waiting caller long after the reservation (``STALE_RESERVATION_S``):
+        Redis died between the reservation and the ring (or between a decline's move and its release), so the
+        agent stayed busy for a caller never rung to her, and the only agent on duty was never rung. Given back
+        (not blamed, not forgotten as tried), and the tick's dispatch rings whoever is free."""
+        if record.status != "waiting":
+            return
+        for state in await self.p.agents.list():
+            if state.reserved_for == record.tid and self.now() - state.changed_at > STALE_RESERVATION_S:
+                log.warning("transfer %s: agent %s reserved for it but never rung; freed", record.tid, state.id)
+                await self.p.agents.release(state.id, "available", transfer_id=record.tid)
 
     def ring_overdue(self, record: TransferRecord) -> bool:
         """A phone ring past any moment Twilio could still report on it: its status callbacks were lost (the

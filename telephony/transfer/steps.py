@@ -81,6 +81,7 @@ class TransferSteps(CallbackSteps):
         if moved:
             return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(tid))
         if record.status == "waiting":
+            await t.free_stale_reservations(record)
             await t.dispatch(record.queue)
             record = await t.p.store.get(tid) or record
             if record.status == "fallback":  # ringing failed: Twilio REST is down
