@@ -9,6 +9,10 @@ over by a logout that waited long enough, or lapsed) must not write after whoeve
 
 from __future__ import annotations
 
+import uuid
+
+from redis.asyncio import Redis
+
 # KEYS: the lock's key. ARGV: this holder's token, TTL in seconds. Returns 1 when held by this token now.
 TAKE_OWN = """
 local held = redis.call('GET', KEYS[1])
@@ -41,3 +45,13 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
 end
 return 1
 """
+
+
+async def first_mark(redis: Redis, key: str, ttl_s: int) -> bool:
+    """True the first time ``key`` is marked (``SET NX``), and the marker kept ``ttl_s``. The marker holds this
+    call's token: the same SET that Redis ran and whose reply was lost, sent again by redis-py, finds its own
+    token and still answers True (a bare ``SET NX`` read it as a copy); another request's call answers False."""
+    token = uuid.uuid4().hex
+    if await redis.set(key, token, nx=True, ex=ttl_s):
+        return True
+    return bool(await redis.get(key) == token)

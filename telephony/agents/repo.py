@@ -115,6 +115,7 @@ class AgentState:
     reserved_for: str | None = None
     last_transfer: str | None = None
     no_answers: int = 0
+    changed_at: float = 0.0  # when the status last changed (a reservation: when it was made)
 
     @property
     def id(self) -> str:
@@ -211,6 +212,7 @@ class AgentRepo:
             reserved_for=row.get("reserved_for") or None,
             last_transfer=row.get("last_transfer") or None,
             no_answers=int(row.get("no_answers") or 0),
+            changed_at=float(row.get("changed_at") or 0.0),
         )
 
     async def authenticate(self, token: str) -> Agent | None:

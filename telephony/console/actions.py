@@ -14,7 +14,7 @@ from telephony.agents.caller_id import withheld
 from telephony.agents.dispatch import OnAvailable
 from telephony.agents.events import ConsoleEvent
 from telephony.agents.repo import StatusConflict
-from telephony.console.deps import DEAD_CLAIM_S, AgentsDeps, note_in_history, one_wrap_up
+from telephony.console.deps import DEAD_CLAIM_S, AgentsDeps, WrapUpClaim, note_in_history, one_wrap_up
 from telephony.console.view import STATUS_LABELS, ViewConfig, outcome_label
 from telephony.console.wrapup import became_available, finish_wrap_up
 
@@ -82,21 +82,23 @@ async def go_offline(deps: AgentsDeps, agent_id: str) -> str | None:
     writing its outcome; after ``LEAVE_WAIT_S`` (a wrap-up request that died, or one still alive but slower)
     it takes the claim over and the agent leaves: that request then writes nothing. A wrap-up left without an
     outcome gets ``logged_out``, as at a logout (off duty wrote none: a review)."""
-    async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S, take_over=True):
-        return await _go_offline(deps, agent_id)
+    async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S, take_over=True) as claim:
+        return await _go_offline(deps, agent_id, claim)
 
 
-async def _close_wrap_up(deps: AgentsDeps, agent_id: str) -> None:
+async def _close_wrap_up(deps: AgentsDeps, agent_id: str, claim: WrapUpClaim) -> None:
     """Leaving (logout, off duty) in wrap-up closes it: ``logged_out`` and its history note, only where no
-    outcome was written (by a wrap-up request that died after writing it): one outcome, never two or none."""
+    outcome was written (by a wrap-up request that died after writing it): one outcome, never two or none.
+    The note only while the claim is still this request's: a leaving request stalled past ``DEAD_CLAIM_S``
+    whose claim the agent's wrap-up took over wrote its 'logged_out' note over the wrap-up's."""
     state = await deps.agents.get(agent_id)
     tid = state.last_transfer if state is not None and state.status == "wrap_up" else None
-    if tid and await deps.transfers.update_unset(tid, "outcome", LOGGED_OUT):  # the history says so
+    if tid and await deps.transfers.update_unset(tid, "outcome", LOGGED_OUT) and await claim.still_held():
         await note_in_history(deps, tid, agent_id, LOGGED_OUT, "")
 
 
-async def _go_offline(deps: AgentsDeps, agent_id: str) -> str | None:
-    await _close_wrap_up(deps, agent_id)
+async def _go_offline(deps: AgentsDeps, agent_id: str, claim: WrapUpClaim) -> str | None:
+    await _close_wrap_up(deps, agent_id, claim)
     previous = await deps.agents.set_status(agent_id, "offline")  # leaving is always allowed
     if previous is None:
         return None
@@ -127,13 +129,13 @@ async def log_out(deps: AgentsDeps, agent_id: str) -> tuple[bool, str]:
     claim (a wrap-up request that died holding it, or a live one slower than that) it takes the claim over and
     writes ``logged_out`` only where that request left no outcome; the request, if alive, then writes none
     (``WrapUpClaim.write``): one outcome either way, never two and never none (later reviews)."""
-    async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S, take_over=True):
+    async with one_wrap_up(deps, agent_id, wait_s=LEAVE_WAIT_S, take_over=True) as claim:
         state = await deps.agents.get(agent_id)
         if state is not None and state.reserved_for:  # busy, or gone offline during it (the API allows that)
             record = await deps.transfers.get(state.reserved_for)
             if record is not None and record.status == "connected":
                 return False, LOGOUT_REFUSED
-        await _go_offline(deps, agent_id)  # a wrap-up without an outcome: "logged_out" (``_close_wrap_up``)
+        await _go_offline(deps, agent_id, claim)  # a wrap-up without an outcome: "logged_out" (``_close_wrap_up``)
     return True, "Wylogowano. Status: Niedostępny."
 
 

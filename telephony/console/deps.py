@@ -199,6 +199,12 @@ class WrapUpClaim:
         False (nothing written) when it was taken over: the logout's ``logged_out`` stands, alone."""
         return await self.transfers.update_held(tid, self.key, self.token, **fields)
 
+    async def still_held(self) -> bool:
+        """Is the claim still this request's? Asked before each write after the outcome (the history note, the
+        callback, the agent made available), which ``write``'s one-step check does not cover: a request stalled
+        past ``DEAD_CLAIM_S`` after its outcome wrote its note over the one of the request that took over."""
+        return await self.transfers.holds(self.key, self.token)
+
 
 @asynccontextmanager
 async def one_wrap_up(

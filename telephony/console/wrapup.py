@@ -68,9 +68,13 @@ async def _finish(
         fields = {"outcome": outcome, "wrap_up_note": note} if note else {"outcome": outcome}
         if not await claim.write(tid, **fields):  # a logout slower to wait for took it over
             return WrapUpEnd(refused="closed_by_leaving", transfer_id=tid)
+        if not await claim.still_held():  # stalled past DEAD_CLAIM_S: the request that took over writes it all
+            return WrapUpEnd(refused="claimed", transfer_id=tid)
         await note_in_history(deps, tid, agent_id, outcome, note)
-        if outcome == "callback":  # the console's "Trzeba oddzwonić": on the list, not forgotten
+        if outcome == "callback" and await claim.still_held():  # "Trzeba oddzwonić": on the list, not forgotten
             callback_id = await callback_after(deps, tid, note)
+    if not await claim.still_held():
+        return WrapUpEnd(refused="claimed", transfer_id=tid, callback_id=callback_id)
     if not await deps.agents.finish_wrap_up(agent_id):  # left since (logout, off duty): an outcome written stays
         return WrapUpEnd(refused=None if tid else "not_in_wrap_up", transfer_id=tid, callback_id=callback_id)
     await deps.events.publish(ConsoleEvent(ev.AGENT_STATUS, agent_id, tid, {"status": "available"}))

@@ -34,6 +34,7 @@ from telephony.insights.buckets import (
     hours_between,
     sample_fields,
 )
+from telephony.redis_scripts import first_mark
 
 log = logging.getLogger(__name__)
 LIVE_WINDOW_S = 300  # a chat or speaker conversation with a bot turn this recent is in progress
@@ -93,13 +94,13 @@ class KpiStore:
 
     def first_response(self, channel: str, conversation: str, seconds: float) -> None:
         """An agent wrote in ``conversation`` ``seconds`` after the customer was handed over: only the first
-        such message is a sample (``SET NX`` on ``<prefix>kpi:frt:<conversation>``, so two workers or a
+        such message is a sample (``first_mark`` on ``<prefix>kpi:frt:<conversation>``, so two workers or a
         second message never count it twice); an agent who writes nothing gives no sample."""
         self.spawn(self._first_response(channel, conversation, max(0.0, seconds), self.clock()))
 
     async def _first_response(self, channel: str, conversation: str, seconds: float, at: float) -> None:
         try:
-            first = await self.redis.set(f"{self.prefix}kpi:frt:{conversation}", 1, nx=True, ex=2 * 86400)
+            first = await first_mark(self.redis, f"{self.prefix}kpi:frt:{conversation}", 2 * 86400)  # reply lost: ours
         except Exception as exc:
             log.warning("KPI first response of %s lost: %r", conversation, exc)
             return

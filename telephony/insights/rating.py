@@ -1,7 +1,7 @@
 """CSAT: ``POST /v1/chat/{session_id}/rating`` with ``{"score": 1..5}``, and the parsing of a spoken or
 keyed phone answer (``parse_score``).
 
-One rating per conversation (``SET NX`` on ``<prefix>kpi:rated:<channel>:<id>``, kept as long as the
+One rating per conversation (``first_mark``, a SET NX, on ``<prefix>kpi:rated:<channel>:<id>``, kept as long as the
 session): a second one is a 409, so a double-click cannot count twice. Unknown (or expired) sessions
 are a 404: nobody can rate a conversation that did not happen.
 """
@@ -18,6 +18,7 @@ from dialog.numbers import first_digit_word
 from dialog.ports import KeyValueStore
 from dialog.store import SessionRepo
 from telephony.insights.kpis import KpiStore
+from telephony.redis_scripts import first_mark
 
 KpisProvider = Callable[[], Awaitable[KpiStore]]
 
@@ -36,8 +37,9 @@ def parse_score(digits: str, speech: str) -> int | None:
 
 
 async def first_rating(redis: Redis, prefix: str, channel: str, conversation: str, ttl_s: int) -> bool:
-    """True the first time ``conversation`` is rated (and remembers it)."""
-    return bool(await redis.set(f"{prefix}kpi:rated:{channel}:{conversation}", "1", nx=True, ex=ttl_s))
+    """True the first time ``conversation`` is rated (and remembers it); a marker whose reply was lost is still
+    this rating's (``first_mark``): read as a copy, the first rating was refused 409 and never counted."""
+    return await first_mark(redis, f"{prefix}kpi:rated:{channel}:{conversation}", ttl_s)
 
 
 def build_rating_router(

@@ -39,7 +39,12 @@ BRIDGE_GRACE_S = 30.0
 
 
 def stranded(t: WarmTransfer, record: TransferRecord) -> bool:
-    """Is the caller of this hold tick in a room nobody will join (claimed long ago, or the transfer over)?"""
+    """Is the caller of this hold tick in a room nobody will join (claimed long ago, or the transfer over)?
+    Never once the room told us the agent joined (``bridged_at``): a tick sent just before the bridge and slow
+    to come (a busy worker, a Redis failover's retries) ended a real conversation, or moved a caller out of the
+    survey after one, to the fallback number."""
+    if getattr(record, "bridged_at", None) is not None:
+        return False
     if record.status == "completed":  # the agent's leg ended: a room that had started would have ended the loop
         return True
     claimed = record.connected_at

@@ -24,6 +24,9 @@ AGENT_CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
 _NOT_ANSWERED_YET = (None, "queued", "initiated", "ringing")
 RING_GRACE_S = 30.0  # Twilio reports an unanswered ring at its timeout; this covers the report's delivery
 BRIEFING_S = 120.0  # an agent who picked up hears the briefing (three times at most) before pressing 1
+# A reservation is followed by its ring in milliseconds, or a few seconds of redis-py retries in a failover: one
+# this old for a caller still waiting was never followed (``free_stale_reservations``).
+STALE_RESERVATION_S = 30.0
 DECLINE_PAUSE_S = 30.0  # a chat declined is not offered back to the same agent before this
 
 
@@ -208,11 +211,13 @@ class AgentRinging(TransferCore):
     async def agent_missed(self, tid: str, agent_id: str, *, no_answer: bool) -> bool:
         """The rung agent declined (``no_answer`` False) or did not take the call: free them (a second
         missed ring in a row takes them offline), remember them as tried, ring the next agent; a freed
-        agent is offered to the callers of their other queues too."""
+        agent is offered to the callers of their other queues too. Once per ring (``rang_at``), not per caller and
+        agent: an agent rung afresh for the same caller (``give_up_ring``) who declined read as a copy of the
+        first ring's miss, and the transfer stayed ringing with the agent reserved for good."""
         record = await self.p.store.get(tid)
         if record is None or record.status != "ringing" or record.agent_id != agent_id:
             return False
-        if not await self.p.store.first_time(f"missed:{tid}:{agent_id}"):
+        if not await self.p.store.first_time(f"missed:{tid}:{agent_id}:{getattr(record, 'rang_at', None)}"):
             return False
         back = await self.p.store.transition(
             tid, "waiting", expect=("ringing",), agent_id=None, agent_call_sid=None, agent_call_status=None
@@ -232,6 +237,18 @@ class AgentRinging(TransferCore):
         now = await self.p.store.get(tid)
         return now is not None and now.status == "connected" and now.agent_id == agent_id
 
+    async def free_stale_reservations(self, record: TransferRecord) -> None:
+        """Agents still reserved for this waiting caller long after the reservation (``STALE_RESERVATION_S``):
+        Redis died between the reservation and the ring (or between a decline's move and its release), so the
+        agent stayed busy for a caller never rung to her, and the only agent on duty was never rung. Given back
+        (not blamed, not forgotten as tried), and the tick's dispatch rings whoever is free."""
+        if record.status != "waiting":
+            return
+        for state in await self.p.agents.list():
+            if state.reserved_for == record.tid and self.now() - state.changed_at > STALE_RESERVATION_S:
+                log.warning("transfer %s: agent %s reserved for it but never rung; freed", record.tid, state.id)
+                await self.p.agents.release(state.id, "available", transfer_id=record.tid)
+
     def ring_overdue(self, record: TransferRecord) -> bool:
         """A phone ring past any moment Twilio could still report on it: its status callbacks were lost (the
         store was down when they came, say), and without this the caller would hold and the agent stay
@@ -248,7 +265,9 @@ class AgentRinging(TransferCore):
         blamed: nobody knows whether they answered) and may be rung for this caller again, and the next free
         agent is rung; else the caller holds on and meets the callback offer at the queue's maximum wait. Kept
         as tried, the only agent on duty, whose ring Redis lost during an outage, was never rung again for the
-        caller, who held on with her free until the callback offer."""
+        caller, who held on with her free until the callback offer. Once per caller and agent: a ring lost again
+        (her status callbacks never reach us) rang her afresh at every give-up, the transfer 'ringing' again at
+        each tick, so the caller never met the callback offer."""
         if record.agent_id is None:
             return
         log.warning("transfer %s: no news of agent %s's ring; trying the next agent", record.tid, record.agent_id)
@@ -256,7 +275,8 @@ class AgentRinging(TransferCore):
             await self.cancel_agent_call(record.agent_call_sid, getattr(record, "agent_call_status", None))
         except TwilioRestError:
             log.warning("transfer %s: the overdue agent leg could not be stopped (Twilio REST)", record.tid)
-        await self.p.store.forget_tried(record.tid, record.agent_id)
+        if await self.p.store.first_time(f"afresh:{record.tid}:{record.agent_id}"):  # once: never a ring loop
+            await self.p.store.forget_tried(record.tid, record.agent_id)
         await self.agent_missed(record.tid, record.agent_id, no_answer=False)
 
     async def cancel_agent_call(self, call_sid: str | None, call_status: str | None) -> None:

@@ -81,6 +81,7 @@ class TransferSteps(CallbackSteps):
         if moved:
             return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(tid))
         if record.status == "waiting":
+            await t.free_stale_reservations(record)
             await t.dispatch(record.queue)
             record = await t.p.store.get(tid) or record
             if record.status == "fallback":  # ringing failed: Twilio REST is down
@@ -174,7 +175,9 @@ class TransferSteps(CallbackSteps):
 
     # --- the conference ------------------------------------------------------------------------------
     async def conference(self, tid: str, form: Mapping[str, str]) -> None:
-        """Room events: the caller leaving before the bridge abandons; the room ending completes."""
+        """Room events: the caller leaving before the bridge abandons; the room ending completes. The agent's
+        joining (or the room's start) is noted (``bridged_at``): a hold tick that comes late to a caller talking
+        to the agent must not read the claim as one that never became a bridge (``escape.stranded``)."""
         event = form.get("StatusCallbackEvent", "")
         key = f"conf:{tid}:{form.get('ConferenceSid', '')}:{form.get('SequenceNumber', '')}:{event}"
         if not await self.t.p.store.first_time(key):
@@ -184,10 +187,13 @@ class TransferSteps(CallbackSteps):
             return
         label = form.get("ParticipantLabel", "")
         is_caller = label == CALLER_LABEL or (not label and form.get("CallSid") == record.call_sid)
-        if event == "participant-join" and label == AGENT_LABEL and record.status == "ringing":
-            agent_id = record.agent_id
-            if await self.t.p.store.transition(tid, "connected", expect=("ringing",), connected_at=self.t.now()):
+        bridged = event == "conference-start" or (event == "participant-join" and label == AGENT_LABEL)
+        if bridged and record.status == "ringing":
+            agent_id, now = record.agent_id, self.t.now()
+            if await self.t.p.store.transition(tid, "connected", expect=("ringing",), connected_at=now, bridged_at=now):
                 await self.t.p.events.publish(ConsoleEvent(TRANSFER_CONNECTED, agent_id, tid, record.context()))
+        elif bridged and record.status in ("connected", "completed"):  # news of the bridge: never 'stranded'
+            await self.t.p.store.update(tid, bridged_at=self.t.now())
         elif (event == "participant-leave" and is_caller) or event == "conference-end":
             if record.status in ("waiting", "ringing"):
                 await self.t.abandon(tid)

@@ -204,6 +204,10 @@ class TransferStore:
         """``hold(key, token)`` whoever held it: the holder it was taken from writes nothing more (``update_held``)."""
         await self.redis.set(f"{self.prefix}hold:{key}", token, ex=ttl_s)
 
+    async def holds(self, key: str, token: str) -> bool:
+        """Does ``hold(key, token)`` still stand (not lapsed, not taken over)?"""
+        return bool(await self.redis.get(f"{self.prefix}hold:{key}") == token)
+
     async def update_held(self, tid: str, key: str, token: str, **fields: Any) -> bool:
         """``update`` only while ``hold(key, token)`` still stands (one step in Redis); False when it was lost."""
         pairs = [x for k, v in fields.items() for x in (k, json.dumps(v, ensure_ascii=False))]

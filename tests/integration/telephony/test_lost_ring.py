@@ -75,3 +75,54 @@ async def test_the_hold_loop_goes_on_while_redis_is_down_and_an_agent_leg_is_tol
         assert await w.recovery.check()
         hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
         assert spoken(hold) and hold.find("Redirect") is not None  # the loop it kept alive carries on
+
+
+async def test_an_agent_rung_afresh_who_declines_is_let_go_and_not_rung_in_a_loop(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Rung afresh after a ring given up for lack of news, anna presses 2: her decline counts (the missed
+    marker was per caller and agent, so the second ring's decline read as a copy of the first: the transfer stayed
+    'ringing' with anna reserved, for good), and she is not rung again for the same caller."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available") as w:
+        tid, sid = await w.start("reklamacje")
+        await w.twilio.next("create")
+        await _rung_long_ago(w, tid, w.warm.cfg.agent_ring_timeout_s + RING_GRACE_S)
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))  # given up: anna rung afresh
+        await w.twilio.next("update")
+        again = await w.twilio.next("create")
+        assert again.get("To") == "client:anna"
+
+        declined = twiml(await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(again.call_sid, Digits="2")))
+        assert declined.find("Hangup") is not None
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "waiting" and record.agent_id is None
+        agent = await w.gateway.transfer.agents.agents.get("anna")  # type: ignore[union-attr]
+        assert agent is not None and agent.status == "available"
+
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))  # a tick: nobody left to ring for this caller
+        assert await w.status(tid) == "waiting"
+
+
+async def test_an_agent_whose_rings_keep_getting_lost_is_rung_afresh_once_per_caller(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Each ring of anna's given up for lack of news (her status callbacks never reach us): she is rung afresh once,
+    not on every give-up, her phone ringing for the same caller every forty seconds while the caller, the transfer
+    'ringing' again at each tick, never met the callback offer at the maximum wait."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available") as w:
+        tid, sid = await w.start("reklamacje")
+        await w.twilio.next("create")
+        lost = w.warm.cfg.agent_ring_timeout_s + RING_GRACE_S
+        await _rung_long_ago(w, tid, lost)
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))
+        await w.twilio.next("update")
+        assert (await w.twilio.next("create")).get("To") == "client:anna"  # once more: the first news was lost
+
+        await _rung_long_ago(w, tid, lost)
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))
+        await w.twilio.next("update")
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "waiting" and record.agent_id is None
+        assert not [r for r in w.twilio.drain() if r.kind == "create"], "anna rung a third time"
