@@ -59,14 +59,9 @@ class TransferSteps(CallbackSteps):
         t, record = self.t, await self.t.p.store.get(tid)
         if record is None:
             return await lost_hold(t, tid, call_sid, self.refusal)
-        if record is not None and record.status == "fallback":
-            return await self._out_of_room(record)
-        if record is not None and record.status == "callback_offered":  # its REST redirect failed: retry, star key
-            return await stuck_hold(t, record)
-        if stranded(t, record):  # claimed by an agent who never joined: out of the room, never music for ever
-            return await leave_stranded(t, record, call_sid, self.refusal)
-        if record.status not in ("waiting", "ringing"):
-            return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(tid))
+        off_queue = await self._off_queue(record, call_sid)
+        if off_queue is not None:
+            return off_queue
         if t.ring_overdue(record):  # Twilio's word on the agent's ring was lost: the next agent
             await t.give_up_ring(record)
             record = await t.p.store.get(tid) or record
@@ -92,6 +87,19 @@ class TransferSteps(CallbackSteps):
         span = min(t.cfg.hold_repeat_s, max(max_wait - waited, 1.0))
         loops = max(1, math.ceil(span / t.p.audio.music_s))
         return hold_twiml(announcement, t.p.audio.music_url, loops, t.urls.hold(tid))
+
+    async def _off_queue(self, record: TransferRecord, call_sid: str) -> str | None:
+        """The hold's answer for a caller no longer waiting in the queue; None while they are."""
+        t = self.t
+        if record.status == "fallback":
+            return await self._out_of_room(record)
+        if record.status == "callback_offered":  # its REST redirect failed: retry, star key
+            return await stuck_hold(t, record)
+        if stranded(t, record):  # claimed by an agent who never joined: out of the room, never music for ever
+            return await leave_stranded(t, record, call_sid, self.refusal)
+        if record.status not in ("waiting", "ringing"):
+            return hold_twiml(Prompt(""), t.p.audio.music_url, 1, t.urls.hold(record.tid))
+        return None
 
     async def _offer(self, tid: str, offer: str) -> bool | None:
         """Move the caller to the callback offer. None: REST down, the record says offered but the caller is
