@@ -158,7 +158,7 @@ class AgentRinging(TransferCore):
     async def _skip_agent(self, tid: str, agent_id: str, exc: Exception) -> None:
         """Twilio refused this agent's leg (a bad number, ...): back to waiting, the next agent is tried."""
         log.error("transfer %s: agent %s cannot be dialled: %r", tid, agent_id, exc)
-        await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None)
+        await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None, back_at=self.now())
         await self.p.agents.release(agent_id, "available", transfer_id=tid, no_answer=True)
 
     async def rest_failed(self, record: TransferRecord, agent_id: str | None) -> None:
@@ -220,7 +220,13 @@ class AgentRinging(TransferCore):
         if not await self.p.store.first_time(f"missed:{tid}:{agent_id}:{getattr(record, 'rang_at', None)}"):
             return False
         back = await self.p.store.transition(
-            tid, "waiting", expect=("ringing",), agent_id=None, agent_call_sid=None, agent_call_status=None
+            tid,
+            "waiting",
+            expect=("ringing",),
+            agent_id=None,
+            agent_call_sid=None,
+            agent_call_status=None,
+            back_at=self.now(),
         )
         if back is None and await self._took_it(tid, agent_id):  # pressed 1 between the read and the switch
             return False
@@ -241,11 +247,15 @@ class AgentRinging(TransferCore):
         """Agents still reserved for this waiting caller long after the reservation (``STALE_RESERVATION_S``):
         Redis died between the reservation and the ring (or between a decline's move and its release), so the
         agent stayed busy for a caller never rung to her, and the only agent on duty was never rung. Given back
-        (not blamed, not forgotten as tried), and the tick's dispatch rings whoever is free."""
+        (not blamed, not forgotten as tried), and the tick's dispatch rings whoever is free. Stale counts from the
+        caller's move back to the queue too (``back_at``): a ring's reservation is as old as the ring, so a tick
+        between a miss's move and its release freed her unblamed, and her missed ring never counted."""
         if record.status != "waiting":
             return
+        back_at = getattr(record, "back_at", None)
+        since = back_at if isinstance(back_at, int | float) else 0.0
         for state in await self.p.agents.list():
-            if state.reserved_for == record.tid and self.now() - state.changed_at > STALE_RESERVATION_S:
+            if state.reserved_for == record.tid and self.now() - max(state.changed_at, since) > STALE_RESERVATION_S:
                 log.warning("transfer %s: agent %s reserved for it but never rung; freed", record.tid, state.id)
                 await self.p.agents.release(state.id, "available", transfer_id=record.tid)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from telephony.transfer import ring
-from tests.support.outage import form, proxied_gateway
+from tests.support.outage import form, outage_gateway, proxied_gateway
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 from tests.support.redis_proxy import LoseOneReply
 
@@ -49,3 +49,34 @@ async def test_an_agent_reserved_as_redis_died_is_rung_once_it_is_back(
         assert rung.get("To") == "client:anna"
         record = await w.warm.p.store.get(tid)
         assert record is not None and record.status == "ringing" and record.agent_id == "anna"
+
+
+async def test_a_tick_amid_a_missed_ring_leaves_the_miss_to_count(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A ring of 40 s (the setting allows up to 120) ends with no answer; a hold tick comes between the transfer's
+    move back to waiting and the agent's release. Her reservation is 40 s old and the caller waits, so the tick
+    read it as one Redis lost and gave her back unblamed: her missed ring was never counted (an agent away from
+    her desk stayed on duty, rung for every caller), the miss's own release found nothing to do."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", extra={"agent_ring_timeout_s": 40}) as w:
+        tid, sid = await w.start("reklamacje")
+        call = await w.twilio.next("create")
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.redis.hset(agents._key("anna"), "changed_at", w.warm.now() - 41.0)  # rung 41 s ago
+        store = w.warm.p.store
+        transition = store.transition
+        ticked: list[int] = []
+
+        async def tick_amid(tid_: str, to: str, **kw: object) -> object:
+            moved = await transition(tid_, to, **kw)  # type: ignore[arg-type]
+            if to == "waiting" and not ticked:
+                ticked.append((await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))).status_code)
+            return moved
+
+        store.transition = tick_amid  # type: ignore[method-assign]
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/status", form(call.call_sid, CallStatus="no-answer"))
+        assert ticked == [200]
+        anna = await agents.get("anna")
+        assert anna is not None and anna.reserved_for is None
+        assert anna.no_answers == 1 or anna.status == "offline", anna  # was: no_answers 0, the miss not counted
