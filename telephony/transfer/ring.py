@@ -99,8 +99,9 @@ class AgentRinging(TransferCore):
             agent_call_status=None,
             rang_at=self.now(),
         )
-        if ringing is None:  # the caller left or another worker rang someone meanwhile
-            await self.p.agents.release(agent.id, "available", transfer_id=tid)
+        if ringing is None:  # the caller left or another worker rang someone meanwhile (her too: keep her)
+            if not rings_for(await self.p.store.get(tid), agent.id):
+                await self.p.agents.release(agent.id, "available", transfer_id=tid)
             return False
         try:
             call = await self._dial(record, agent)

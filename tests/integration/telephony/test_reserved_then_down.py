@@ -80,3 +80,36 @@ async def test_a_tick_amid_a_missed_ring_leaves_the_miss_to_count(
         anna = await agents.get("anna")
         assert anna is not None and anna.reserved_for is None
         assert anna.no_answers == 1 or anna.status == "offline", anna  # was: no_answers 0, the miss not counted
+
+
+async def test_a_worker_slow_between_reserving_and_ringing_does_not_free_the_agent_the_tick_rang(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The worker that reserved anna stalls over 30 s before saying it rings her (redis-py retrying through a
+    failover, the very case 54a0ac6 frees); meanwhile a tick gives the reservation back and rings her itself. The
+    slow worker, finding the caller no longer waiting, released anna as if the reservation were still its own: she
+    was 'available' while her phone rang for this caller, free to be reserved and rung for another."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available") as w:
+        store, agents = w.warm.p.store, w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        add_tried = store.add_tried
+        ticked: list[int] = []
+
+        async def stall(tid: str, agent_id: str) -> None:
+            if not ticked:  # the first reservation: 31 s pass, a tick comes
+                ticked.append(0)
+                await agents.redis.hset(agents._key(agent_id), "changed_at", w.warm.now() - 31.0)
+                record = await store.get(tid)
+                assert record is not None
+                ticked[0] = (await w.signed(f"/twilio/transfer/{tid}/hold", form(record.call_sid))).status_code
+            await add_tried(tid, agent_id)
+
+        store.add_tried = stall  # type: ignore[method-assign]
+        tid, _ = await w.start("reklamacje")
+        assert ticked == [200]
+        rung = [r for r in w.twilio.drain() if r.kind == "create"]
+        assert [r.get("To") for r in rung] == ["client:anna"]  # the tick's ring
+        record = await store.get(tid)
+        assert record is not None and record.status == "ringing" and record.agent_id == "anna"
+        anna = await agents.get("anna")
+        assert anna is not None and anna.status == "busy" and anna.reserved_for == tid, anna  # was: available
