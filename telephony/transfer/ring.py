@@ -16,6 +16,7 @@ from telephony.agents.events import TRANSFER_ABANDONED, TRANSFER_RINGING
 from telephony.agents.roster import Agent
 from telephony.transfer.core import TransferCore
 from telephony.transfer.record import TransferRecord
+from telephony.transfer.stale import free_stale, still_reserved
 from telephony.twilio.rest import CallNotActiveError, TwilioRestError, rest_down
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,6 @@ AGENT_CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
 _NOT_ANSWERED_YET = (None, "queued", "initiated", "ringing")
 RING_GRACE_S = 30.0  # Twilio reports an unanswered ring at its timeout; this covers the report's delivery
 BRIEFING_S = 120.0  # an agent who picked up hears the briefing (three times at most) before pressing 1
-# A reservation is followed by its ring in milliseconds, or a few seconds of redis-py retries in a failover: one
-# this old for a caller still waiting was never followed (``free_stale_reservations``).
-STALE_RESERVATION_S = 30.0
 DECLINE_PAUSE_S = 30.0  # a chat declined is not offered back to the same agent before this
 
 
@@ -102,6 +100,8 @@ class AgentRinging(TransferCore):
         if ringing is None:  # the caller left or another worker rang someone meanwhile (her too: keep her)
             if not rings_for(await self.p.store.get(tid), agent.id):
                 await self.p.agents.release(agent.id, "available", transfer_id=tid)
+            return False
+        if not await still_reserved(self.p.agents, self.p.store, tid, agent.id, self.now()):
             return False
         try:
             call = await self._dial(record, agent)
@@ -245,20 +245,8 @@ class AgentRinging(TransferCore):
         return now is not None and now.status == "connected" and now.agent_id == agent_id
 
     async def free_stale_reservations(self, record: TransferRecord) -> None:
-        """Agents still reserved for this waiting caller long after the reservation (``STALE_RESERVATION_S``):
-        Redis died between the reservation and the ring (or between a decline's move and its release), so the
-        agent stayed busy for a caller never rung to her, and the only agent on duty was never rung. Given back
-        (not blamed, not forgotten as tried), and the tick's dispatch rings whoever is free. Stale counts from the
-        caller's move back to the queue too (``back_at``): a ring's reservation is as old as the ring, so a tick
-        between a miss's move and its release freed her unblamed, and her missed ring never counted."""
-        if record.status != "waiting":
-            return
-        back_at = getattr(record, "back_at", None)
-        since = back_at if isinstance(back_at, int | float) else 0.0
-        for state in await self.p.agents.list():
-            if state.reserved_for == record.tid and self.now() - max(state.changed_at, since) > STALE_RESERVATION_S:
-                log.warning("transfer %s: agent %s reserved for it but never rung; freed", record.tid, state.id)
-                await self.p.agents.release(state.id, "available", transfer_id=record.tid)
+        """Agents reserved for this waiting caller but never rung are given back (``stale.free_stale``)."""
+        await free_stale(self.p.agents, record, self.now())
 
     def ring_overdue(self, record: TransferRecord) -> bool:
         """A phone ring past any moment Twilio could still report on it: its status callbacks were lost (the

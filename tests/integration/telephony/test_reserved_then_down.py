@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from telephony.transfer import ring
+from telephony.transfer import stale
 from tests.support.outage import form, outage_gateway, proxied_gateway
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 from tests.support.redis_proxy import LoseOneReply
@@ -43,7 +43,7 @@ async def test_an_agent_reserved_as_redis_died_is_rung_once_it_is_back(
         assert not [r for r in w.twilio.drain() if r.kind == "create"]
         anna = await agents.get("anna")
         assert anna is not None and anna.reserved_for == tid  # a fresh reservation is left alone
-        monkeypatch.setattr(ring, "STALE_RESERVATION_S", 0.0)  # the reservation is old enough: not what this checks
+        monkeypatch.setattr(stale, "STALE_RESERVATION_S", 0.0)  # the reservation is old enough: not what this checks
         await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))  # a tick once Redis is back
         rung = await asyncio.wait_for(w.twilio.next("create"), 5)  # was: nobody rung, anna busy for good
         assert rung.get("To") == "client:anna"
@@ -113,3 +113,36 @@ async def test_a_worker_slow_between_reserving_and_ringing_does_not_free_the_age
         assert record is not None and record.status == "ringing" and record.agent_id == "anna"
         anna = await agents.get("anna")
         assert anna is not None and anna.status == "busy" and anna.reserved_for == tid, anna  # was: available
+
+
+async def test_a_worker_slow_to_ring_an_agent_freed_meanwhile_does_not_ring_her_unreserved(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """As above, the stall just before the transfer says it rings anna (she is already tried for the caller, so the
+    tick that frees her rings nobody). The slow worker then rang her though she was no longer reserved: her phone
+    rang for this caller while she was 'available', free to be reserved and rung for another caller at once."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available") as w:
+        store, agents = w.warm.p.store, w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        transition = store.transition
+        ticked: list[int] = []
+
+        async def stall(tid: str, to: str, **kw: object) -> object:
+            if to == "ringing" and not ticked:
+                ticked.append(0)
+                await agents.redis.hset(agents._key("anna"), "changed_at", w.warm.now() - 31.0)
+                record = await store.get(tid)
+                assert record is not None
+                ticked[0] = (await w.signed(f"/twilio/transfer/{tid}/hold", form(record.call_sid))).status_code
+            return await transition(tid, to, **kw)  # type: ignore[arg-type]
+
+        store.transition = stall  # type: ignore[method-assign]
+        tid, _ = await w.start("reklamacje")
+        assert ticked == [200]
+        record = await store.get(tid)
+        anna = await agents.get("anna")
+        assert record is not None and anna is not None
+        if record.status == "ringing":  # rung: only while reserved for this caller
+            assert record.agent_id == "anna" and anna.status == "busy" and anna.reserved_for == tid, anna
+        else:  # not rung now: she is free and may still be rung for this caller
+            assert record.status == "waiting" and anna.status == "available" and "anna" not in record.tried_agents
