@@ -33,7 +33,7 @@ async def free_stale(agents: AgentRepo, record: TransferRecord, now: float) -> N
     for state in await agents.list():
         if state.reserved_for == record.tid and now - max(state.changed_at, since) > STALE_RESERVATION_S:
             log.warning("transfer %s: agent %s reserved for it but never rung; freed", record.tid, state.id)
-            await agents.release(state.id, "available", transfer_id=record.tid)
+            await agents.release(state.id, "available", transfer_id=record.tid, read_at=state.changed_at)
 
 
 async def still_reserved(agents: AgentRepo, store: TransferStore, tid: str, agent_id: str, now: float) -> bool:

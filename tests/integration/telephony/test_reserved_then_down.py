@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from telephony.transfer import stale
+from telephony.transfer import ring, stale
 from tests.support.outage import form, outage_gateway, proxied_gateway
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 from tests.support.redis_proxy import LoseOneReply
@@ -146,3 +146,41 @@ async def test_a_worker_slow_to_ring_an_agent_freed_meanwhile_does_not_ring_her_
             assert record.agent_id == "anna" and anna.status == "busy" and anna.reserved_for == tid, anna
         else:  # not rung now: she is free and may still be rung for this caller
             assert record.status == "waiting" and anna.status == "available" and "anna" not in record.tried_agents
+
+
+async def test_two_ticks_at_once_free_a_stale_reservation_not_the_fresh_one_after_it(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Two workers tick for the same waiting caller at once and both read anna's 31 s old reservation. The first
+    frees it and its dispatch reserves anna afresh and rings her; the second, acting on what it read, freed the
+    fresh reservation (it is for the same caller): anna 'available' while her phone rang."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available") as w:
+        store, agents = w.warm.p.store, w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        add_tried = store.add_tried
+        seen: list[object] = []
+
+        async def stall(tid: str, agent_id: str) -> None:
+            if not seen:  # the reservation never followed: both workers read it stale
+                await agents.redis.hset(agents._key(agent_id), "changed_at", w.warm.now() - 31.0)
+                seen.append(await store.get(tid))
+                seen.append(await agents.list())
+                raise ConnectionError("Redis died after the reservation")
+            await add_tried(tid, agent_id)
+
+        store.add_tried = stall  # type: ignore[method-assign]
+        await w.start("reklamacje")  # the caller waits in the room (b341ea4)
+        record, stale_view = seen
+        assert isinstance(record, ring.TransferRecord) and record.status == "waiting"
+        await w.signed(f"/twilio/transfer/{record.tid}/hold", form(record.call_sid))  # the first worker's tick
+        assert (await w.twilio.next("create")).get("To") == "client:anna"
+        listing = agents.list
+
+        async def as_read() -> object:
+            agents.list = listing  # type: ignore[method-assign]
+            return stale_view
+
+        agents.list = as_read  # type: ignore[method-assign]
+        await stale.free_stale(agents, record, w.warm.now())  # the second worker, acting on what it read
+        anna = await agents.get("anna")
+        assert anna is not None and anna.status == "busy" and anna.reserved_for == record.tid, anna
