@@ -45,12 +45,15 @@ redis.call('HSET', KEYS[1], 'status', 'busy', 'reserved_for', ARGV[1], 'changed_
 return 1
 """
 
-# KEYS[1] agent hash; ARGV: status, transfer id ('' = any), now, no_answer '1'/'0', max no-answers.
-# Returns the status set, or false when the agent is unknown or reserved for another transfer.
+# KEYS[1] agent hash; ARGV: status, transfer id ('' = any), now, no_answer '1'/'0', max no-answers, the reservation's
+# changed_at as read ('' = any). Returns the status set, or false when the agent is unknown, reserved for another
+# transfer, or (with a changed_at) no longer in the reservation that was read.
 _RELEASE = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local held = redis.call('HGET', KEYS[1], 'reserved_for') or ''
 if ARGV[2] ~= '' and held ~= ARGV[2] then return false end
+local since = tonumber(redis.call('HGET', KEYS[1], 'changed_at') or '')
+if ARGV[6] ~= '' and since ~= tonumber(ARGV[6]) then return false end
 local status = ARGV[1]
 -- an agent who went offline (logged out) while reserved stays offline: the end of the ring is no comeback
 if status == 'available' and redis.call('HGET', KEYS[1], 'status') == 'offline' then status = 'offline' end
@@ -242,17 +245,25 @@ class AgentRepo:
         return None
 
     async def release(
-        self, agent_id: str, status: AgentStatus, *, transfer_id: str | None = None, no_answer: bool = False
+        self,
+        agent_id: str,
+        status: AgentStatus,
+        *,
+        transfer_id: str | None = None,
+        no_answer: bool = False,
+        read_at: float | None = None,
     ) -> AgentStatus | None:
         """End a reservation: the agent becomes ``status`` (available after a decline, wrap_up after a
         call). With ``transfer_id`` it only applies while the agent is reserved for that transfer (so a
         repeated callback is a no-op). ``no_answer``: a missed ring; ``max_no_answers`` in a row take the
         agent offline. An agent who went offline meanwhile is not made available again: they left.
+        ``read_at``: the ``changed_at`` of the reservation as read; a newer one (for the same transfer) is left
+        alone: two ticks freeing the same stale reservation, the second freed the fresh one the first had rung.
         Returns the status set, or None when nothing changed."""
-        result = await self._release(
-            keys=[self._key(agent_id)],
-            args=[status, transfer_id or "", self._clock(), "1" if no_answer else "0", self.max_no_answers],
-        )
+        read: str | float = "" if read_at is None else read_at
+        missed = "1" if no_answer else "0"
+        args: list[str | float | int] = [status, transfer_id or "", self._clock(), missed, self.max_no_answers, read]
+        result = await self._release(keys=[self._key(agent_id)], args=args)
         return str(result) if result else None  # type: ignore[return-value]
 
     async def set_status(

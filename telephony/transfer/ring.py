@@ -16,6 +16,7 @@ from telephony.agents.events import TRANSFER_ABANDONED, TRANSFER_RINGING
 from telephony.agents.roster import Agent
 from telephony.transfer.core import TransferCore
 from telephony.transfer.record import TransferRecord
+from telephony.transfer.stale import free_stale, still_reserved
 from telephony.twilio.rest import CallNotActiveError, TwilioRestError, rest_down
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,6 @@ AGENT_CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
 _NOT_ANSWERED_YET = (None, "queued", "initiated", "ringing")
 RING_GRACE_S = 30.0  # Twilio reports an unanswered ring at its timeout; this covers the report's delivery
 BRIEFING_S = 120.0  # an agent who picked up hears the briefing (three times at most) before pressing 1
-# A reservation is followed by its ring in milliseconds, or a few seconds of redis-py retries in a failover: one
-# this old for a caller still waiting was never followed (``free_stale_reservations``).
-STALE_RESERVATION_S = 30.0
 DECLINE_PAUSE_S = 30.0  # a chat declined is not offered back to the same agent before this
 
 
@@ -99,8 +97,11 @@ class AgentRinging(TransferCore):
             agent_call_status=None,
             rang_at=self.now(),
         )
-        if ringing is None:  # the caller left or another worker rang someone meanwhile
-            await self.p.agents.release(agent.id, "available", transfer_id=tid)
+        if ringing is None:  # the caller left or another worker rang someone meanwhile (her too: keep her)
+            if not rings_for(await self.p.store.get(tid), agent.id):
+                await self.p.agents.release(agent.id, "available", transfer_id=tid)
+            return False
+        if not await still_reserved(self.p.agents, self.p.store, tid, agent.id, self.now()):
             return False
         try:
             call = await self._dial(record, agent)
@@ -158,7 +159,7 @@ class AgentRinging(TransferCore):
     async def _skip_agent(self, tid: str, agent_id: str, exc: Exception) -> None:
         """Twilio refused this agent's leg (a bad number, ...): back to waiting, the next agent is tried."""
         log.error("transfer %s: agent %s cannot be dialled: %r", tid, agent_id, exc)
-        await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None)
+        await self.p.store.transition(tid, "waiting", expect=("ringing",), agent_id=None, back_at=self.now())
         await self.p.agents.release(agent_id, "available", transfer_id=tid, no_answer=True)
 
     async def rest_failed(self, record: TransferRecord, agent_id: str | None) -> None:
@@ -220,7 +221,13 @@ class AgentRinging(TransferCore):
         if not await self.p.store.first_time(f"missed:{tid}:{agent_id}:{getattr(record, 'rang_at', None)}"):
             return False
         back = await self.p.store.transition(
-            tid, "waiting", expect=("ringing",), agent_id=None, agent_call_sid=None, agent_call_status=None
+            tid,
+            "waiting",
+            expect=("ringing",),
+            agent_id=None,
+            agent_call_sid=None,
+            agent_call_status=None,
+            back_at=self.now(),
         )
         if back is None and await self._took_it(tid, agent_id):  # pressed 1 between the read and the switch
             return False
@@ -238,16 +245,8 @@ class AgentRinging(TransferCore):
         return now is not None and now.status == "connected" and now.agent_id == agent_id
 
     async def free_stale_reservations(self, record: TransferRecord) -> None:
-        """Agents still reserved for this waiting caller long after the reservation (``STALE_RESERVATION_S``):
-        Redis died between the reservation and the ring (or between a decline's move and its release), so the
-        agent stayed busy for a caller never rung to her, and the only agent on duty was never rung. Given back
-        (not blamed, not forgotten as tried), and the tick's dispatch rings whoever is free."""
-        if record.status != "waiting":
-            return
-        for state in await self.p.agents.list():
-            if state.reserved_for == record.tid and self.now() - state.changed_at > STALE_RESERVATION_S:
-                log.warning("transfer %s: agent %s reserved for it but never rung; freed", record.tid, state.id)
-                await self.p.agents.release(state.id, "available", transfer_id=record.tid)
+        """Agents reserved for this waiting caller but never rung are given back (``stale.free_stale``)."""
+        await free_stale(self.p.agents, record, self.now())
 
     def ring_overdue(self, record: TransferRecord) -> bool:
         """A phone ring past any moment Twilio could still report on it: its status callbacks were lost (the

@@ -126,3 +126,30 @@ async def test_an_agent_whose_rings_keep_getting_lost_is_rung_afresh_once_per_ca
         record = await w.warm.p.store.get(tid)
         assert record is not None and record.status == "waiting" and record.agent_id is None
         assert not [r for r in w.twilio.drain() if r.kind == "create"], "anna rung a third time"
+
+
+async def test_the_only_agent_whose_ring_was_lost_once_and_then_missed_leaves_the_caller_the_callback_offer(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Anna alone on duty: her first ring lost in an outage (given up, she is rung afresh), the second one she
+    really misses (Twilio's no-answer comes). The caller is not rung to her again and, at the queue's maximum
+    wait, meets the callback offer: never stuck ringing."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available") as w:
+        tid, sid = await w.start("reklamacje")
+        await w.twilio.next("create")
+        await _rung_long_ago(w, tid, w.warm.cfg.agent_ring_timeout_s + RING_GRACE_S)
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))
+        await w.twilio.next("update")
+        again = await w.twilio.next("create")
+        assert again.get("To") == "client:anna"
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/status", form(again.call_sid, CallStatus="no-answer"))
+        assert await w.status(tid) == "waiting"
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))
+        assert not [r for r in w.twilio.drain() if r.kind == "create"], "anna rung a third time"
+
+        record = await w.warm.p.store.get(tid)
+        assert record is not None
+        await w.warm.p.store.update(tid, enqueued_at=record.enqueued_at - w.warm.max_wait_s(record.queue) - 1)
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))
+        assert await w.status(tid) == "callback_offered"
