@@ -25,8 +25,11 @@ _NEXT = frozenset(
     {"to", "bo", "a", "ale", "ze", "czy", "co", "kto", "gdzie", "jak", "kiedy", "ile", "jaki", "jaka", "jakie"}
 )
 # A supposition about the call itself, ended by its verb ("jeśli możecie", "gdyby pani mogła", "jeśli dobrze
-# słyszę", "gdyby ktoś pytał", "jeśli pani pozwoli"): what follows is told ("... mama nie oddycha").
-_CALL_LEMMAS = frozenset({"moc", "pozwolic", "slyszec", "widziec", "pytac", "rozumiec", "chciec"})
+# słyszę", "gdyby ktoś pytał", "jeśli pani pozwoli", "jeśli się nie mylę"): what follows is told ("... mama nie
+# oddycha").
+_CALL_LEMMAS = frozenset(
+    {"moc", "pozwolic", "slyszec", "widziec", "pytac", "rozumiec", "chciec", "mylic", "pamietac", "orientowac"}
+)
 _CALL_WORDS = frozenset({"moze", "mozna", "wolno"})
 # "w razie czego": just in case, nothing supposed; "w przypadku mojej mamy": a person, not a case.
 _JUST_IN_CASE = frozenset({"czego"})

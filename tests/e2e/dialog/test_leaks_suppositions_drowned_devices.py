@@ -121,6 +121,9 @@ POLITE_NOW = [
     "w przypadku mojego taty on nie oddycha i sinieje a ja nie wiem co robić",
     "jeśli można szybko leje się woda z sufitu na gniazdka, pomocy",
     "w razie gdyby pan pytał mama leży i nie oddycha, szybko",
+    "jeśli się nie mylę w kuchni pali się piekarnik co mam robić",
+    "w przypadku mojego mieszkania pali się kuchnia co robić",
+    "w razie czego pali się u sąsiada a ja jestem sama z dziećmi",
 ]
 
 KBS = ("water", "shop", "telecom", "urzad", "klinika")

@@ -25,6 +25,7 @@ from dialog.escalation_water import spilled
         ("jeśli dobrze słyszę w piwnicy syczy gaz a sąsiedzi śpią", "w piwnicy syczy gaz a sąsiedzi śpią"),
         ("w razie czego mąż leży nieprzytomny co robić", "mąż leży nieprzytomny co robić"),  # just in case
         ("w przypadku mojej mamy ona upadła gdzie dzwonić", "ona upadła gdzie dzwonić"),  # a person
+        ("jeśli się nie mylę w kuchni pali się piekarnik", "w kuchni pali się piekarnik"),
         ("jeśli nie mogę zakręcić wody to co robić", "wody to co robić"),
         ("jeśli pali się w kuchni to co robić", "to co robić"),
     ],
