@@ -34,6 +34,9 @@ _CALL_WORDS = frozenset({"moze", "mozna", "wolno"})
 # "w razie czego": just in case, nothing supposed; "w przypadku mojej mamy": a person, not a case.
 _JUST_IN_CASE = frozenset({"czego"})
 _MINE = frozenset({"mojego", "mojej", "moich", "mego", "mej", "naszego", "naszej", "naszych"})
+# A supposition no comma ends is set aside only when short ("w razie pożaru | gdzie", "jeśli pęknie rura | to"):
+# a longer one may hold the emergency itself ("jeśli ma pani chwilę dziecko się dusi | co robić", a review).
+_MAX_UNMARKED = 4
 _CLAUSES = re.compile(r"[,.;:!?]+")
 _WORD = re.compile(r"\w+")
 _PAST = ("lismy", "lysmy", "lem", "lam", "las", "les", "l", "la", "lo", "li", "ly")
@@ -84,6 +87,19 @@ def _span_end(raw: list[str], folded: list[str], i: int, span: int) -> int:
     return end
 
 
+def _supposed_end(raw: list[str], folded: list[str], i: int, span: int, alone: bool) -> tuple[int, int]:
+    """(end, marker length) of the supposition at ``i``. "na wypadek gdyby …" is one marker; "w razie pożaru"
+    with no comma after it supposes the case its noun names, not the rest ("czy w razie pożaru w bloku woda jest
+    wyłączana": a review, the rest was no longer set aside once a long supposition with no comma is kept)."""
+    if span == 2 and i + 2 < len(raw) and folded[i + 2] in _ONE:
+        return _span_end(raw, folded, i + 2, 1), 3
+    end = _span_end(raw, folded, i, span)
+    written_end = end == len(raw) and not alone
+    if span == 2 and not written_end and end - i - span > _MAX_UNMARKED:
+        return i + 3, 2
+    return end, span
+
+
 def _marker(folded: list[str], i: int) -> int:
     """How many words the supposition marker at ``i`` spans (0: none)."""
     if folded[i] in _ONE:
@@ -94,7 +110,7 @@ def _marker(folded: list[str], i: int) -> int:
 def _told_clause(clause: str, alone: bool) -> str:
     """The clause without its supposed part; a "jeśli" part that tells a past event is kept, and so is one that
     would be the whole turn (``alone``: no comma or clause word ends it, so where it ends is not known: "gdyby
-    ktoś pytał pali się u sąsiada" is told, a review)."""
+    ktoś pytał pali się u sąsiada" is told, a review), or longer than ``_MAX_UNMARKED`` words with no comma."""
     raw = _WORD.findall(clause)
     folded = [fold(w) for w in raw]
     kept: list[str] = []
@@ -105,10 +121,13 @@ def _told_clause(clause: str, alone: bool) -> str:
             kept.append(raw[i])
             i += 1
             continue
-        end = _span_end(raw, folded, i, span)
+        end, span = _supposed_end(raw, folded, i, span, alone)
         part = raw[i:end]
-        if (alone and i == 0 and end == len(raw)) or (
-            folded[i + span - 1] not in _ALWAYS and any(_past(w) for w in part[span:])
+        written_end = end == len(raw) and not alone  # a comma or a full stop the caller wrote ends it
+        if (
+            (not written_end and end - i - span > _MAX_UNMARKED)
+            or (alone and i == 0 and end == len(raw))
+            or (folded[i + span - 1] not in _ALWAYS and any(_past(w) for w in part[span:]))
         ):
             kept.extend(part)  # "gdy wróciłam do domu": it happened
         i = end
