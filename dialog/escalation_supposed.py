@@ -24,6 +24,19 @@ _ALWAYS = frozenset({"gdyby", "razie", "wypadek", "przypadku"})  # "gdyby zalał
 _NEXT = frozenset(
     {"to", "bo", "a", "ale", "ze", "czy", "co", "kto", "gdzie", "jak", "kiedy", "ile", "jaki", "jaka", "jakie"}
 )
+# A supposition about the call itself, ended by its verb ("jeśli możecie", "gdyby pani mogła", "jeśli dobrze
+# słyszę", "gdyby ktoś pytał", "jeśli pani pozwoli", "jeśli się nie mylę"): what follows is told ("... mama nie
+# oddycha").
+_CALL_LEMMAS = frozenset(
+    {"moc", "pozwolic", "slyszec", "widziec", "pytac", "rozumiec", "chciec", "mylic", "pamietac", "orientowac"}
+)
+_CALL_WORDS = frozenset({"moze", "mozna", "wolno"})
+# "w razie czego": just in case, nothing supposed; "w przypadku mojej mamy": a person, not a case.
+_JUST_IN_CASE = frozenset({"czego"})
+_MINE = frozenset({"mojego", "mojej", "moich", "mego", "mej", "naszego", "naszej", "naszych"})
+# A supposition no comma ends is set aside only when short ("w razie pożaru | gdzie", "jeśli pęknie rura | to"):
+# a longer one may hold the emergency itself ("jeśli ma pani chwilę dziecko się dusi | co robić", a review).
+_MAX_UNMARKED = 4
 _CLAUSES = re.compile(r"[,.;:!?]+")
 _WORD = re.compile(r"\w+")
 _PAST = ("lismy", "lysmy", "lem", "lam", "las", "les", "l", "la", "lo", "li", "ly")
@@ -49,6 +62,44 @@ def _infinitive(word: str) -> bool:
     return len(folded) > 3 and folded.endswith("c") and lemma(word) == folded
 
 
+def _about_call(word: str) -> bool:
+    """'możecie', 'pozwoli', 'słyszę': the verb of a supposition about the call, not about a case."""
+    return lemma(word) in _CALL_LEMMAS or fold(word) in _CALL_WORDS
+
+
+def _span_end(raw: list[str], folded: list[str], i: int, span: int) -> int:
+    """Where the supposition at ``i`` ends: at a word that opens the next clause, after an infinitive ("jeśli
+    możecie przyjechać"), after the verb of one about the call ("jeśli możecie | pali się garaż": a review, such
+    an emergency was set aside up to the next clause word), after "w razie czego" or a person named ("w
+    przypadku mojej mamy | ona upadła")."""
+    end = i + span
+    if span == 2 and end < len(raw) and folded[end] in _JUST_IN_CASE:
+        return end + 1
+    if span == 2 and end < len(raw) and folded[end] in _MINE:
+        return min(len(raw), end + 2)
+    while end < len(raw) and folded[end] not in _NEXT:
+        end += 1
+        if _infinitive(raw[end - 1]):
+            break
+        if _about_call(raw[end - 1]):
+            after = end + 1 if end < len(raw) and folded[end] == "sie" else end
+            return after + 1 if after < len(raw) and _infinitive(raw[after]) else end
+    return end
+
+
+def _supposed_end(raw: list[str], folded: list[str], i: int, span: int, alone: bool) -> tuple[int, int]:
+    """(end, marker length) of the supposition at ``i``. "na wypadek gdyby …" is one marker; "w razie pożaru"
+    with no comma after it supposes the case its noun names, not the rest ("czy w razie pożaru w bloku woda jest
+    wyłączana": a review, the rest was no longer set aside once a long supposition with no comma is kept)."""
+    if span == 2 and i + 2 < len(raw) and folded[i + 2] in _ONE:
+        return _span_end(raw, folded, i + 2, 1), 3
+    end = _span_end(raw, folded, i, span)
+    written_end = end == len(raw) and not alone
+    if span == 2 and not written_end and end - i - span > _MAX_UNMARKED:
+        return i + 3, 2
+    return end, span
+
+
 def _marker(folded: list[str], i: int) -> int:
     """How many words the supposition marker at ``i`` spans (0: none)."""
     if folded[i] in _ONE:
@@ -59,7 +110,7 @@ def _marker(folded: list[str], i: int) -> int:
 def _told_clause(clause: str, alone: bool) -> str:
     """The clause without its supposed part; a "jeśli" part that tells a past event is kept, and so is one that
     would be the whole turn (``alone``: no comma or clause word ends it, so where it ends is not known: "gdyby
-    ktoś pytał pali się u sąsiada" is told, a review)."""
+    ktoś pytał pali się u sąsiada" is told, a review), or longer than ``_MAX_UNMARKED`` words with no comma."""
     raw = _WORD.findall(clause)
     folded = [fold(w) for w in raw]
     kept: list[str] = []
@@ -70,14 +121,13 @@ def _told_clause(clause: str, alone: bool) -> str:
             kept.append(raw[i])
             i += 1
             continue
-        end = i + span
-        while end < len(raw) and folded[end] not in _NEXT:
-            end += 1
-            if _infinitive(raw[end - 1]):
-                break
+        end, span = _supposed_end(raw, folded, i, span, alone)
         part = raw[i:end]
-        if (alone and i == 0 and end == len(raw)) or (
-            folded[i + span - 1] not in _ALWAYS and any(_past(w) for w in part[span:])
+        written_end = end == len(raw) and not alone  # a comma or a full stop the caller wrote ends it
+        if (
+            (not written_end and end - i - span > _MAX_UNMARKED)
+            or (alone and i == 0 and end == len(raw))
+            or (folded[i + span - 1] not in _ALWAYS and any(_past(w) for w in part[span:]))
         ):
             kept.extend(part)  # "gdy wróciłam do domu": it happened
         i = end

@@ -105,9 +105,40 @@ WHEN_NOW = [
     "gdy piszę to ktoś właśnie włamuje się do mieszkania",
 ]
 
+# A review (rev7): a supposition about the call itself ("jeśli możecie", "gdyby pani mogła", "jeśli dobrze
+# słyszę", "gdyby ktoś pytał"), "w razie czego" (just in case) or "w przypadku mojej mamy" (a person, not a case)
+# ends where it is said; the comma after it left out, the rule set aside the emergency told after it up to the
+# next clause word, and each of these was calm on every KB.
+POLITE_NOW = [
+    "jeśli możecie pali się garaż, proszę szybko",
+    "jeśli pani może mama nie oddycha, co mam robić",
+    "gdyby pani mogła dziecko się dusi co mam robić",
+    "na wypadek gdyby ktoś pytał pali się u sąsiada czy mam dzwonić",
+    "jeśli dobrze słyszę w piwnicy syczy gaz i śmierdzi a sąsiedzi śpią",
+    "w razie czego mąż leży nieprzytomny co robić",
+    "jeśli pani pozwoli mój sąsiad chce skoczyć z balkonu co robić",
+    "w przypadku mojej mamy ona upadła i nie rusza się gdzie mam dzwonić",
+    "w przypadku mojego taty on nie oddycha i sinieje a ja nie wiem co robić",
+    "jeśli można szybko leje się woda z sufitu na gniazdka, pomocy",
+    "w razie gdyby pan pytał mama leży i nie oddycha, szybko",
+    "jeśli się nie mylę w kuchni pali się piekarnik co mam robić",
+    "w przypadku mojego mieszkania pali się kuchnia co robić",
+    "w razie czego pali się u sąsiada a ja jestem sama z dziećmi",
+]
+
 KBS = ("water", "shop", "telecom", "urzad", "klinika")
-URGENT = [(kb, t) for t in LEAK_NOW + SUPPOSED_NOW + DROWNED_NOW + WHEN_NOW for kb in KBS]
-CALM = [(kb, t) for t in LEAK_CALM + SUPPOSED_CALM + DROWNED_CALM for kb in KBS]
+# A supposition no comma ends, longer than a few words, may hold the emergency itself (a review: both were calm on
+# every KB); a short one, or the noun of "w razie …", is still set aside.
+LONG_NOW = [
+    "jeśli ma pani chwilę dziecko się dusi co robić",
+    "gdyby ktoś dzwonił z pogotowia mąż leży nieprzytomny gdzie jesteście",
+]
+SHORT_CALM = [
+    "czy w razie pożaru w bloku woda jest wyłączana",
+    "na wypadek gdyby mama źle się czuła czy mogę ją zapisać na jutro",
+]
+URGENT = [(kb, t) for t in LEAK_NOW + SUPPOSED_NOW + DROWNED_NOW + WHEN_NOW + POLITE_NOW + LONG_NOW for kb in KBS]
+CALM = [(kb, t) for t in LEAK_CALM + SUPPOSED_CALM + DROWNED_CALM + SHORT_CALM for kb in KBS]
 
 
 @pytest.mark.parametrize(("kb", "text"), URGENT)

@@ -20,6 +20,14 @@ from dialog.escalation_water import spilled
         ("jeśli możecie przyjechać pali się w kuchni", "pali się w kuchni"),  # the comma left out
         ("gdy wróciłam do domu z sufitu leciała woda", "gdy wróciłam do domu z sufitu leciała woda"),  # it happened
         ("pękła rura w piwnicy", "pękła rura w piwnicy"),
+        ("jeśli możecie pali się garaż, proszę szybko", "pali się garaż, proszę szybko"),  # about the call
+        ("gdyby pani mogła dziecko się dusi co mam robić", "dziecko się dusi co mam robić"),
+        ("jeśli dobrze słyszę w piwnicy syczy gaz a sąsiedzi śpią", "w piwnicy syczy gaz a sąsiedzi śpią"),
+        ("w razie czego mąż leży nieprzytomny co robić", "mąż leży nieprzytomny co robić"),  # just in case
+        ("w przypadku mojej mamy ona upadła gdzie dzwonić", "ona upadła gdzie dzwonić"),  # a person
+        ("jeśli się nie mylę w kuchni pali się piekarnik", "w kuchni pali się piekarnik"),
+        ("jeśli nie mogę zakręcić wody to co robić", "wody to co robić"),
+        ("jeśli pali się w kuchni to co robić", "to co robić"),
     ],
 )
 def test_a_supposed_case_is_set_aside(text: str, told: str) -> None:
