@@ -36,6 +36,24 @@ async def free_stale(agents: AgentRepo, record: TransferRecord, now: float) -> N
             await agents.release(state.id, "available", transfer_id=record.tid, read_at=state.changed_at)
 
 
+async def free_left_behind(agents: AgentRepo, tid: str) -> list[str]:
+    """Agents still reserved for a transfer that left the queue for good (abandoned, offered the callback): given
+    back, whatever the reservation's age; the ids freed. Why: only a waiting caller's hold tick frees a stale
+    reservation (``free_stale``), so one whose caller hung up within ``STALE_RESERVATION_S`` (or met the callback
+    offer, or got another agent) had no tick left to free it: the agent stayed busy until she logged out. A worker
+    still about to ring her finds the caller gone and gives her back too (``AgentRinging._ring``)."""
+    freed: list[str] = []
+    for state in await agents.list():
+        if state.reserved_for != tid:
+            continue
+        now = await agents.release(state.id, "available", transfer_id=tid, read_at=state.changed_at)
+        if now is not None:
+            log.warning("transfer %s: left the queue, agent %s still reserved for it; freed", tid, state.id)
+        if now == "available":
+            freed.append(state.id)
+    return freed
+
+
 async def still_reserved(agents: AgentRepo, store: TransferStore, tid: str, agent_id: str, now: float) -> bool:
     """Is ``agent_id`` still reserved for ``tid`` now that the transfer says it rings her? A worker slow between
     the reservation and here (a failover's retries) may find it freed by a tick (``free_stale``): rung anyway, her

@@ -27,6 +27,7 @@ from telephony.spool import STORE_DOWN
 from telephony.transfer.core import Rest, TransferConfig, TransferCore, TransferParts
 from telephony.transfer.record import TransferRecord, conference_name, new_transfer_id
 from telephony.transfer.ring import AGENT_CALL_EVENTS, AgentRinging, rings_for
+from telephony.transfer.stale import free_left_behind
 from telephony.transfer.twiml import caller_conference_twiml
 from telephony.twilio.rest import TwilioRestError
 
@@ -122,17 +123,23 @@ class WarmTransfer(AgentRinging):
         record = await self.p.store.transition(tid, "abandoned", expect=("waiting", "ringing"), ended_at=self.now())
         if record is None:
             return False
-        freed = None
+        freed: list[str] = []
         if record.agent_id:
             await self.cancel_agent_call(record.agent_call_sid, getattr(record, "agent_call_status", None))
-            freed = await self.p.agents.release(record.agent_id, "available", transfer_id=tid)
+            if await self.p.agents.release(record.agent_id, "available", transfer_id=tid) == "available":
+                freed.append(record.agent_id)
         await self._publish(TRANSFER_ABANDONED, record, None, {"queue": record.queue})
         self._waited(record, "abandoned", self.now())
         await self.ended_in_history(record, "abandoned")
         log.info("transfer %s: the caller hung up while waiting", tid)
-        if freed == "available" and record.agent_id:
-            await self.dispatch_queues(await self._queues_of(record.agent_id))
+        await self._offer_freed([*freed, *await free_left_behind(self.p.agents, tid)])
         return True
+
+    async def _offer_freed(self, agent_ids: list[str]) -> None:
+        """Agents just freed are offered to the waiting callers of their queues at once."""
+        queues = [q for agent_id in agent_ids for q in await self._queues_of(agent_id)]
+        if queues:
+            await self.dispatch_queues(queues)
 
     async def call_ended(self, call_sid: str) -> bool:
         """The caller's call is over (its status callback): close the transfer it leaves open, if any.
@@ -200,10 +207,12 @@ class WarmTransfer(AgentRinging):
         record = await self.p.store.transition(tid, "callback_offered", expect=("waiting",), offer=offer)
         if record is None:
             return False
+        freed = await free_left_behind(self.p.agents, tid)  # a reservation never rung: free before REST may fail
         await self._redirect(record.tid, record.call_sid, {"Url": self.urls.callback_offer(tid)})
         self._waited(record, "callback_offered", self.now())
         if self.metrics is not None:
             self.metrics.callback_offered(offer)
+        await self._offer_freed(freed)
         return True
 
     async def agent_left(self, tid: str, agent_id: str) -> bool:

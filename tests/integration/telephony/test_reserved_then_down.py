@@ -184,3 +184,29 @@ async def test_two_ticks_at_once_free_a_stale_reservation_not_the_fresh_one_afte
         await stale.free_stale(agents, record, w.warm.now())  # the second worker, acting on what it read
         anna = await agents.get("anna")
         assert anna is not None and anna.status == "busy" and anna.reserved_for == record.tid, anna
+
+
+async def test_a_caller_who_hangs_up_before_the_stale_reservation_is_freed_frees_the_agent(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Redis dies right after anna's reservation, comes back, and the caller hangs up within the 30 s the hold loop
+    waits before calling that reservation stale. Only a waiting caller's tick frees it, and there are no more: the
+    transfer never named anna (no ring), so its abandon released nobody and anna stayed busy, reserved for a call
+    that was over, until she logged out."""
+    proxy = LoseOneReply("127.0.0.1", own_redis.port, reply=b":1", then=own_redis.kill)  # the reservation's :1
+    async with proxied_gateway(proxy, tmp_path, agent_status="available") as w:
+        proxy.dropped = False
+        tid, sid = await w.start("reklamacje")  # anna reserved, then Redis dies: no ring
+        assert proxy.dropped, "Redis did not die after the reservation"
+        own_redis.restart()
+        assert await w.recovery.check()
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        anna = await agents.get("anna")
+        assert anna is not None and anna.reserved_for == tid
+
+        hung_up = {"CallStatus": "completed", "SequenceNumber": "1"}
+        assert (await w.signed("/twilio/status", form(sid, **hung_up))).status_code in (200, 204)  # the caller left
+        assert await w.status(tid) == "abandoned"
+        anna = await agents.get("anna")
+        assert anna is not None and anna.status == "available" and anna.reserved_for is None, anna  # was: busy
