@@ -28,6 +28,7 @@ from telephony.agents import events as ev
 from telephony.agents.waits import estimate_wait_s, wait_phrase
 from telephony.chat.handoff_core import ChatConfig, HandoffCore, HandoffParts
 from telephony.chat.store import MAX_MESSAGES, ChatWindow
+from telephony.spool import STORE_DOWN
 from telephony.transfer.record import TransferRecord, chat_key, new_transfer_id
 
 __all__ = ["ACTIVE", "Accepted", "ChatConfig", "ChatHandoff", "HandoffParts"]
@@ -85,15 +86,19 @@ class ChatHandoff(HandoffCore):
     async def told(self, tid: str, text: str) -> None:
         """What the customer read as the chat was queued (the transfer line, the wait estimate, "Konsultant
         odpowie w tym oknie czatu") replaces the bot's line in the transcript the agent reads: the transcript
-        is taken before the estimate is known, and the agent must see what the customer was promised."""
-        record = await self.p.store.get(tid)
-        if record is None:
-            return
-        lines = list(record.transcript)
-        if lines and lines[-1].get("role") == "bot":
-            lines.pop()
-        lines.append({"role": "bot", "text": mask(text, (record.order_id,))})
-        await self.p.store.update(tid, transcript=lines)
+        is taken before the estimate is known, and the agent must see what the customer was promised. The chat
+        is queued by then: a store that fails here leaves the bot's line, never the customer's turn failed."""
+        try:
+            record = await self.p.store.get(tid)
+            if record is None:
+                return
+            lines = list(record.transcript)
+            if lines and lines[-1].get("role") == "bot":
+                lines.pop()
+            lines.append({"role": "bot", "text": mask(text, (record.order_id,))})
+            await self.p.store.update(tid, transcript=lines)
+        except STORE_DOWN as exc:
+            log.warning("chat hand-off %s: the wait estimate not added to the agent's transcript (%r)", tid, exc)
 
     async def current(self, session_id: str) -> TransferRecord | None:
         """The chat's latest hand-off, whatever its status."""

@@ -6,12 +6,15 @@ while the customer had been promised "około dwóch minut")."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from dialog import catalogue
 from dialog.store import RedisStore, SessionRepo
 from telephony.agents.roster import Agent
+from telephony.chat.handoff import ChatHandoff
 from tests.support.chat_gateway import chat_gateway, first_chat
 from tests.support.live_chat import live_chat_world
 
@@ -57,3 +60,17 @@ async def test_the_real_engine_keeps_what_the_customer_read(redis_url: str, tmp_
             ("bot", queued["reply"]),
         ]
         assert session.slots.get("transfer_reason") == "requested_human"  # still a hand-off for the history
+
+
+async def test_a_store_that_fails_as_the_estimate_is_noted_keeps_the_customer_s_turn() -> None:
+    """A final read: the chat is already queued when the customer's line is copied to the transcript; a Redis
+    error there failed the customer's turn (an error where they had been told a consultant will answer). The
+    agent's transcript then keeps the bot's line without the estimate; the customer's turn stands."""
+
+    class DownStore:
+        async def get(self, tid: str) -> None:
+            raise RedisConnectionError("Redis went away")
+
+    handoff = ChatHandoff.__new__(ChatHandoff)
+    handoff.p = SimpleNamespace(store=DownStore())  # type: ignore[assignment]
+    await handoff.told("t1", "Przekazuję rozmowę. Czas oczekiwania: około 2 minut.")  # no exception
