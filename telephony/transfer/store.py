@@ -26,7 +26,7 @@ from redis.asyncio import Redis
 from telephony.agents.routing import queue_score
 from telephony.redis_scripts import RELEASE_OWN, TAKE_OWN, WRITE_OWN
 from telephony.transfer.record import TransferRecord, TransferStatus, masked
-from telephony.transfer.store_scripts import SET_UNSET, TRANSITION
+from telephony.transfer.store_scripts import SET_UNSET, TRANSITION, UPDATE_EXISTING
 
 WAITING_STATUSES = frozenset({"waiting", "ringing"})  # the caller is in the queue (counted for positions)
 
@@ -64,6 +64,7 @@ class TransferStore:
     ) -> None:
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
         self._transition = redis.register_script(TRANSITION)
+        self._update_existing = redis.register_script(UPDATE_EXISTING)
         self._hold, self._let_go = redis.register_script(TAKE_OWN), redis.register_script(RELEASE_OWN)
         self._set_unset, self._write_own = redis.register_script(SET_UNSET), redis.register_script(WRITE_OWN)
 
@@ -139,12 +140,10 @@ class TransferStore:
         """Set non-status fields (agent_call_sid, callback_id, ...). False when the record is gone."""
         if "status" in fields or "tried_agents" in fields:
             raise ValueError("use transition() for the status and add_tried() for tried agents")
-        key = self._key(tid)
-        if not await self.redis.exists(key):
-            return False
-        encoded: dict[Any, str] = {k: json.dumps(v, ensure_ascii=False) for k, v in fields.items()}
-        await self.redis.hset(key, mapping=encoded)
-        return True
+        pairs = [x for k, v in fields.items() for x in (k, json.dumps(v, ensure_ascii=False))]
+        if not pairs:
+            return bool(await self.redis.exists(self._key(tid)))
+        return bool(await self._update_existing(keys=[self._key(tid)], args=pairs))
 
     async def update_unset(self, tid: str, field: str, value: Any) -> bool:
         """Set ``field`` only if the record has none yet (in one step): False when it has one or is gone."""

@@ -34,3 +34,11 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[3], 'EX', 30)
 return 1
 """
+
+# KEYS: the record hash. ARGV: field, value, ... Set only while the record exists, in one step: a check and then a
+# write recreated a record that expired between them, a few fields with no status and no TTL, kept for good.
+UPDATE_EXISTING = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+"""
