@@ -198,6 +198,7 @@ class WarmTransfer(AgentRinging):
         await self.p.stats.record(record.queue, handling)
         if record.agent_id:
             await self.p.agents.release(record.agent_id, "wrap_up", transfer_id=tid)
+        await self._offer_freed(await free_left_behind(self.p.agents, tid))  # one whose lost ring went unnoticed
         await self._publish(TRANSFER_ENDED, record, record.agent_id, {"handling_s": round(handling, 1)})
         log.info("transfer %s: completed after %.0f s", tid, handling)
         return True

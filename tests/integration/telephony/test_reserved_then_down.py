@@ -210,3 +210,25 @@ async def test_a_caller_who_hangs_up_before_the_stale_reservation_is_freed_frees
         assert await w.status(tid) == "abandoned"
         anna = await agents.get("anna")
         assert anna is not None and anna.status == "available" and anna.reserved_for is None, anna  # was: busy
+
+
+async def test_a_reservation_left_behind_by_a_call_another_agent_took_is_freed_when_it_ends(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The same lost reservation, but another agent took the caller within the 30 s: the transfer was connected, so
+    no hold tick ever looked at anna again, and she stayed busy, reserved for a call someone else had taken, until
+    she logged out (a final read). When that call ends, every agent still reserved for it is given back."""
+    proxy = LoseOneReply("127.0.0.1", own_redis.port, reply=b":1", then=own_redis.kill)  # the reservation's :1
+    async with proxied_gateway(proxy, tmp_path, agent_status="available") as w:
+        proxy.dropped = False
+        tid, _sid = await w.start("reklamacje")  # anna reserved, then Redis dies: no ring
+        assert proxy.dropped, "Redis did not die after the reservation"
+        own_redis.restart()
+        assert await w.recovery.check()
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        connected = await w.warm.p.store.transition(tid, "connected", agent_id="bartek", connected_at=w.warm.now())
+        assert connected is not None  # another agent took the caller (the ring's steps are not what this checks)
+        assert await w.warm.complete(tid)  # the call ends
+        anna = await agents.get("anna")
+        assert anna is not None and anna.status == "available" and anna.reserved_for is None, anna  # was: busy
