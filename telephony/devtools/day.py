@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from telephony.agents.callbacks import iso_now
@@ -108,6 +109,9 @@ async def run_day(w: DayWorld, day: tuple[Contact, ...] = DAY) -> list[str]:
 
 
 async def supervisor_stats(w: DayWorld, query: str = "") -> dict[str, Any]:
+    """``/v1/stats`` as the supervisor reads it; by default from two days back (the world's Redis prefix is its own):
+    the API's "today" lost what a day run across local midnight counted before it."""
+    query = query or "?from=" + (datetime.now(UTC).date() - timedelta(days=2)).isoformat()
     response = await w.http.get(f"{w.base}/v1/stats{query}", headers={"Authorization": f"Bearer {token('szef')}"})
     assert response.status_code == 200, response.text
     stats: dict[str, Any] = response.json()

@@ -10,11 +10,11 @@ from typing import Any
 
 from telephony.agents.callbacks import iso_now
 from telephony.agents.callbacks_redis import RedisCallbacks
-from tests.support.insights import InsightsWorld, insights_world
+from tests.support.insights import InsightsWorld, insights_world, stats_since
 
 
 async def _stats(w: InsightsWorld) -> dict[str, Any]:
-    response = await w.agent("GET", "/v1/stats", "szef")
+    response = await w.agent("GET", f"/v1/stats?{stats_since()}", "szef")
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support.insights import InsightsWorld, insights_world
+from tests.support.insights import InsightsWorld, insights_world, stats_since
 
 
 async def _handed_and_accepted(w: InsightsWorld) -> str:
@@ -19,7 +19,7 @@ async def _handed_and_accepted(w: InsightsWorld) -> str:
 
 
 async def _chat_stats(w: InsightsWorld) -> dict[str, Any]:
-    response = await w.agent("GET", "/v1/stats?channel=chat", "szef")
+    response = await w.agent("GET", f"/v1/stats?channel=chat&{stats_since()}", "szef")
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()["channels"]["chat"]
     return result

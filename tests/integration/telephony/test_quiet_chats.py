@@ -15,13 +15,13 @@ import httpx
 from telephony.insights.kpis import KpiStore
 from telephony.insights.outcomes import ChatOutcomes
 from telephony.insights.recorder import InsightMetrics
-from tests.support.insights import InsightsWorld, insights_world
+from tests.support.insights import InsightsWorld, insights_world, stats_since
 
 IDLE_S = 900.0
 
 
 async def _chat_stats(w: InsightsWorld) -> dict[str, Any]:
-    response = await w.agent("GET", "/v1/stats", "szef")
+    response = await w.agent("GET", f"/v1/stats?{stats_since()}", "szef")
     assert response.status_code == 200, response.text
     chat: dict[str, Any] = response.json()["channels"]["chat"]
     return chat

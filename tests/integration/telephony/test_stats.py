@@ -10,7 +10,7 @@ from telephony.agents.callbacks import iso_now
 from telephony.agents.callbacks_redis import RedisCallbacks
 from telephony.exposition import parse_exposition
 from telephony.insights.recorder import InsightMetrics
-from tests.support.insights import insights_world
+from tests.support.insights import insights_world, stats_since
 
 
 async def test_chats_agents_callbacks_and_ratings_are_counted_exactly(redis_url: str, tmp_path: Path) -> None:
@@ -53,7 +53,9 @@ async def test_chats_agents_callbacks_and_ratings_are_counted_exactly(redis_url:
         assert (await w.http.get(f"{w.agents_worker.base}/v1/stats")).status_code == 401
         assert (await w.agent("GET", "/v1/stats", "anna")).status_code == 403
         for worker in (w.agents_worker, w.chat_worker):
-            response = await w.http.get(f"{worker.base}/v1/stats", headers={"Authorization": "Bearer token-szef"})
+            response = await w.http.get(
+                f"{worker.base}/v1/stats?{stats_since()}", headers={"Authorization": "Bearer token-szef"}
+            )
             assert response.status_code == 200, response.text
             stats = response.json()
             chat, phone = stats["channels"]["chat"], stats["channels"]["phone"]

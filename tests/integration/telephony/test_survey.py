@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 from dialog import catalogue
 from telephony.devtools.day_world import DayWorld, day_world, token
-from tests.support.insights import PhoneDialog
+from tests.support.insights import PhoneDialog, stats_since
 
 WORDS = ["Gdzie jest paczka?", "Dziękuję, do widzenia", "Chcę rozmawiać z konsultantem"]
 
@@ -55,7 +55,9 @@ async def test_survey_by_key_by_voice_and_silence_after_the_bot_and_after_an_age
         assert after == f"{w.base}/twilio/survey?tid={tid}"
         assert await w.survey(after, result.call_sid, {"SpeechResult": "pięć"}) == catalogue.CSAT_THANKS
 
-        stats = (await w.http.get(f"{w.base}/v1/stats", headers={"Authorization": f"Bearer {token('szef')}"})).json()
+        stats = (
+            await w.http.get(f"{w.base}/v1/stats?{stats_since()}", headers={"Authorization": f"Bearer {token('szef')}"})
+        ).json()
         phone = stats["channels"]["phone"]
         assert (phone["conversations"], phone["contained"], phone["transferred"]) == (4, 3, 1)
         assert (phone["csat_count"], phone["csat_avg"]) == (3, 4.67)
