@@ -11,7 +11,10 @@ Real parts: the whole gateway over a real redis-server behind a proxy that kills
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,11 +24,9 @@ from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 from tests.support.redis_proxy import LoseOneReply
 
 
-async def test_an_agent_reserved_as_redis_died_is_rung_once_it_is_back(
-    own_redis: RedisServer,  # noqa: F811
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@contextlib.asynccontextmanager
+async def reserved_then_restarted(own_redis: RedisServer, tmp_path: Path) -> AsyncIterator[tuple[Any, str, str]]:  # noqa: F811
+    """A gateway whose Redis dies right after anna's reservation (no ring) and is back: (world, transfer, call)."""
     proxy = LoseOneReply("127.0.0.1", own_redis.port, reply=b":1", then=own_redis.kill)  # the reservation's :1
     async with proxied_gateway(proxy, tmp_path, agent_status="available") as w:
         proxy.dropped = False
@@ -33,6 +34,15 @@ async def test_an_agent_reserved_as_redis_died_is_rung_once_it_is_back(
         assert proxy.dropped, "Redis did not die after the reservation"
         own_redis.restart()
         assert await w.recovery.check()
+        yield w, tid, sid
+
+
+async def test_an_agent_reserved_as_redis_died_is_rung_once_it_is_back(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with reserved_then_restarted(own_redis, tmp_path) as (w, tid, sid):
         agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
         anna = await agents.get("anna")
         assert anna is not None and anna.status == "busy" and anna.reserved_for == tid
@@ -194,13 +204,7 @@ async def test_a_caller_who_hangs_up_before_the_stale_reservation_is_freed_frees
     waits before calling that reservation stale. Only a waiting caller's tick frees it, and there are no more: the
     transfer never named anna (no ring), so its abandon released nobody and anna stayed busy, reserved for a call
     that was over, until she logged out."""
-    proxy = LoseOneReply("127.0.0.1", own_redis.port, reply=b":1", then=own_redis.kill)  # the reservation's :1
-    async with proxied_gateway(proxy, tmp_path, agent_status="available") as w:
-        proxy.dropped = False
-        tid, sid = await w.start("reklamacje")  # anna reserved, then Redis dies: no ring
-        assert proxy.dropped, "Redis did not die after the reservation"
-        own_redis.restart()
-        assert await w.recovery.check()
+    async with reserved_then_restarted(own_redis, tmp_path) as (w, tid, sid):
         agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
         anna = await agents.get("anna")
         assert anna is not None and anna.reserved_for == tid
@@ -219,13 +223,7 @@ async def test_a_reservation_left_behind_by_a_call_another_agent_took_is_freed_w
     """The same lost reservation, but another agent took the caller within the 30 s: the transfer was connected, so
     no hold tick ever looked at anna again, and she stayed busy, reserved for a call someone else had taken, until
     she logged out (a final read). When that call ends, every agent still reserved for it is given back."""
-    proxy = LoseOneReply("127.0.0.1", own_redis.port, reply=b":1", then=own_redis.kill)  # the reservation's :1
-    async with proxied_gateway(proxy, tmp_path, agent_status="available") as w:
-        proxy.dropped = False
-        tid, _sid = await w.start("reklamacje")  # anna reserved, then Redis dies: no ring
-        assert proxy.dropped, "Redis did not die after the reservation"
-        own_redis.restart()
-        assert await w.recovery.check()
+    async with reserved_then_restarted(own_redis, tmp_path) as (w, tid, _sid):
         agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
         connected = await w.warm.p.store.transition(tid, "connected", agent_id="bartek", connected_at=w.warm.now())
         assert connected is not None  # another agent took the caller (the ring's steps are not what this checks)

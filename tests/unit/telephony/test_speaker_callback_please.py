@@ -6,14 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.ports import Transfer
-from telephony.speaker.callback import answer, offer
-
-
-def _offered() -> object:
-    step = offer(Transfer(queue="default", reason="requested_human", priority=1, summary="s"))
-    assert step.state is not None and step.state.stage == "offered"
-    return step.state
+from telephony.speaker.callback import answer
+from tests.support.speaker import offered_state as _offered
 
 
 @pytest.mark.parametrize(
@@ -22,7 +16,7 @@ def _offered() -> object:
      "proszę", "proszę o kontakt telefoniczny", "poproszę o oddzwonienie"],
 )  # fmt: skip
 def test_a_polite_request_for_the_call_takes_the_offer(said: str) -> None:
-    step = answer(_offered(), said, known_phone="+48600100200")  # type: ignore[arg-type]
+    step = answer(_offered(), said, known_phone="+48600100200")
     assert step.state is not None and step.state.stage == "confirm_phone", said
 
 
@@ -30,11 +24,11 @@ def test_a_polite_request_for_the_call_takes_the_offer(said: str) -> None:
     "said", ["proszę powiedzieć, ile kosztuje dostawa", "poproszę o godziny otwarcia", "jaki macie numer telefonu"]
 )
 def test_a_new_question_is_not_a_yes(said: str) -> None:
-    step = answer(_offered(), said, known_phone="+48600100200")  # type: ignore[arg-type]
+    step = answer(_offered(), said, known_phone="+48600100200")
     assert step.pass_through and step.state is None, said
 
 
 @pytest.mark.parametrize("said", ["nie, proszę nie dzwonić", "nie trzeba telefonu", "proszę nie dzwonić"])
 def test_a_refusal_stays_a_refusal(said: str) -> None:
-    step = answer(_offered(), said, known_phone="+48600100200")  # type: ignore[arg-type]
+    step = answer(_offered(), said, known_phone="+48600100200")
     assert step.state is None and not step.pass_through and step.book_phone is None, said

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.ports import Transfer
-from telephony.speaker.callback import CallbackState, answer, offer
+from telephony.speaker.callback import answer
+from tests.support.speaker import offered_state
 
 PHONE = "+48600100200"
 
 
-def _offered() -> CallbackState:
-    step = offer(Transfer(queue="default", reason="requested_human", priority=1, summary="s"))
-    assert step.state is not None and step.state.stage == "offered"
-    return step.state
+_offered = offered_state
 
 
 @pytest.mark.parametrize(
