@@ -62,16 +62,9 @@ async def test_the_api_s_wrap_up_notes_the_presence_as_the_console_s_does(
 ) -> None:
     """The console's wrap-up has the presence note the agent available at once (a Redis that loses it a moment
     later gets them back available, not in wrap-up: ``Presence``); the API's, a near-copy, noted nothing."""
-    noted: list[str] = []
-    original = Presence.note
-
-    async def counted(self: Presence) -> None:
-        noted.append("note")
-        await original(self)
-
     async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
         await _chat_in_wrap_up(w)
-        monkeypatch.setattr(Presence, "note", counted)
+        noted = _counted_presence_notes(monkeypatch)
         done = await w.agent("POST", "/v1/agents/me/wrap-up", "anna", json={"outcome": "resolved"})
         assert done.status_code == 200 and done.json()["status"] == "available", done.text
     assert noted == ["note"]
@@ -97,6 +90,17 @@ async def test_the_api_s_available_notes_the_presence_as_the_console_s_does(
     """The console's „Dostępny” has the presence note the agent available at once (``became_available``: a
     Redis that loses it a moment later gets them back on duty, not as last seen off duty); ed563bc gave the
     API's wrap-up the same note, but the API's own ``PUT .../status`` available still noted nothing."""
+    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
+        noted = _counted_presence_notes(monkeypatch)
+        went = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})
+        assert went.status_code == 200 and went.json()["previous"] == "offline", went.text
+        again = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})
+        assert again.status_code == 200 and again.json()["previous"] == "available", again.text
+    assert noted == ["note"]  # once: available to available changes nothing, as in the console
+
+
+def _counted_presence_notes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """One "note" per presence note from now on (each still written)."""
     noted: list[str] = []
     original = Presence.note
 
@@ -104,10 +108,5 @@ async def test_the_api_s_available_notes_the_presence_as_the_console_s_does(
         noted.append("note")
         await original(self)
 
-    async with live_chat_world(redis_url, tmp_path, AGENTS) as w:
-        monkeypatch.setattr(Presence, "note", counted)
-        went = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})
-        assert went.status_code == 200 and went.json()["previous"] == "offline", went.text
-        again = await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})
-        assert again.status_code == 200 and again.json()["previous"] == "available", again.text
-    assert noted == ["note"]  # once: available to available changes nothing, as in the console
+    monkeypatch.setattr(Presence, "note", counted)
+    return noted
