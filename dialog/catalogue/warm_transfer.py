@@ -47,6 +47,9 @@ WAIT_OVER_AN_HOUR = "ponad godzinę"
 WAIT_FEW_MINUTES = "kilka minut"  # no handling-time history yet: no number rather than a wrong one
 CALLBACK_PROMISE = "Konsultant oddzwoni {when}."
 CALLBACK_WHEN_OPEN = "w ciągu dwóch godzin roboczych"
+# closed, with no opening in the next two weeks (hours that never open): no working hours to count, so no
+# "dwóch godzin roboczych"; the words the chat gives the same case (CHAT_OPENS_UNKNOWN)
+CALLBACK_WHEN_UNKNOWN = "w najbliższych godzinach pracy"
 CALLBACK_WHEN_LATER = "{day} od {hour}"  # "jutro od ósmej", "w poniedziałek od dziewiątej trzydzieści"
 CALLBACK_TODAY = "dzisiaj"
 CALLBACK_TOMORROW = "jutro"

@@ -70,10 +70,14 @@ class BusinessHours:
     def callback_when(self, now: datetime) -> str:
         """When a caller can expect the call back: "w ciągu dwóch godzin roboczych" while open,
         else the next opening: "jutro od ósmej", "w poniedziałek od ósmej" (without the "Konsultant
-        oddzwoni" frame: see ``catalogue.CALLBACK_PROMISE``)."""
+        oddzwoni" frame: see ``catalogue.CALLBACK_PROMISE``); closed with no opening in the horizon (hours
+        that never open, every day closed), ``CALLBACK_WHEN_UNKNOWN``, as the chat says it: two working
+        hours were promised from a queue with no working hours ahead."""
         local = now.astimezone(self.tz)
         opening = self.next_open(local)
-        if opening is None or opening == local:  # no hours configured at all: a vague but true promise
+        if opening is None:
+            return catalogue.CALLBACK_WHEN_UNKNOWN
+        if opening == local:
             return catalogue.CALLBACK_WHEN_OPEN
         return _opening_words(local, opening, spoken_hour(opening.time()))
 
