@@ -64,10 +64,11 @@ class CallbackSteps:
             log.warning("transfer %s: store down, the callback step goes on from the spool", tid)
             return None, True
 
-    async def callback_offer(self, tid: str, form: Mapping[str, str] | None = None) -> str:
+    async def callback_offer(self, tid: str, form: Mapping[str, str] | None = None, queue: str = "") -> str:
         """ "Press 1 for a callback"; a withheld number (the record's caller, or the webhook's From while the
         store is down) cannot be called back, so that caller goes straight to voicemail, asked for a number.
-        Twilio's retry of that fetch (the first reply lost) gets the same voicemail, not the apology."""
+        Twilio's retry of that fetch (the first reply lost) gets the same voicemail, not the apology.
+        ``queue``: the caller's, from the signed URL: the hours read while the store is down."""
         form = form or {}
         record, down = await self._record_or_down(tid)
         if record is None and not (down or self.spooled.enabled):
@@ -79,35 +80,45 @@ class CallbackSteps:
         before = await self.t.p.audio.prompt(answer) if answer else None
         if again and record is not None:  # decided (and counted) by the first fetch: only said again
             return await self._answered(tid, record.queue, False, True, before)
+        queue = record.queue if record is not None else self._queue(queue)
         if dialable(record.caller if record is not None else form.get("From")) is None:
-            return await self._decide(tid, record, False, form, before=before)
-        if record is not None:
-            closed = getattr(record, "offer", "") == "closed"
-        else:  # store down: why it was offered is out of reach, the hours are not (as ``_answered``'s promise)
-            closed = not self.t.open_now(self.t.cfg.default_queue)
+            return await self._decide(tid, record, False, form, queue, before=before)
+        # the store down: why it was offered is out of reach, the hours of the caller's queue are not
+        closed = getattr(record, "offer", "") == "closed" if record is not None else not self.t.open_now(queue)
         text = catalogue.TRANSFER_CALLBACK_OFFER_CLOSED if closed else catalogue.TRANSFER_CALLBACK_OFFER_BUSY
         offer = await self.t.p.audio.prompt(text)
-        return callback_offer_twiml(offer, self.t.urls.callback_answer(tid), before=before)
+        return callback_offer_twiml(offer, self.t.urls.callback_answer(tid, queue), before=before)
 
-    async def callback_answer(self, tid: str, form: Mapping[str, str]) -> str:
+    def _queue(self, given: str) -> str:
+        """The queue the signed URL named, else the default (an offer made before the URL carried it)."""
+        return given or self.t.cfg.default_queue
+
+    async def callback_answer(self, tid: str, form: Mapping[str, str], queue: str = "") -> str:
         """Yes: a callback record and the promise of when; no (or silence): voicemail on the same record. A yes
         from a withheld number (an offer made before it was recognised) is voicemail too: nobody can dial it."""
         record, _ = await self._record_or_down(tid)
         caller = record.caller if record is not None else form.get("From")
         yes = said_yes(form.get("Digits", ""), form.get("SpeechResult", "")) and dialable(caller) is not None
-        return await self._decide(tid, record, yes, form)
+        return await self._decide(tid, record, yes, form, self._queue(queue))
 
     async def _decide(
-        self, tid: str, record: TransferRecord | None, yes: bool, form: Mapping[str, str], before: Prompt | None = None
+        self,
+        tid: str,
+        record: TransferRecord | None,
+        yes: bool,
+        form: Mapping[str, str],
+        queue: str,
+        before: Prompt | None = None,
     ) -> str:
-        """The offer's outcome on the record (or the spool while Redis is down), then what the caller hears."""
+        """The offer's outcome on the record (or the spool while Redis is down), then what the caller hears;
+        ``queue``: the caller's as the signed URL named it, for a record out of reach."""
         t = self.t
         hidden = dialable(record.caller if record is not None else form.get("From")) is None
         if record is None:
             if not self.spooled.enabled:
                 return self.refusal()
-            await self.spooled.callback(tid, yes, form, None)
-            return await self._answered(tid, t.cfg.default_queue, yes, hidden, before)
+            await self.spooled.callback(tid, yes, form, None, queue)
+            return await self._answered(tid, queue, yes, hidden, before)
         wanted: TransferStatus = "callback" if yes else "voicemail"
         try:
             moved = await t.p.store.transition(tid, wanted, expect=("callback_offered",), ended_at=t.now())

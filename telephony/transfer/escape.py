@@ -78,7 +78,9 @@ async def stuck_hold(t: WarmTransfer, record: TransferRecord) -> str:
     """A hold tick for a caller the gateway failed to move to the callback offer: retry the redirect, and
     meanwhile the apology with the star key, then music and back (never silence)."""
     with contextlib.suppress(TwilioRestError):
-        await t.p.rest.update_call(record.call_sid, {"Url": t.urls.callback_offer(record.tid), "Method": "POST"})
+        await t.p.rest.update_call(
+            record.call_sid, {"Url": t.urls.callback_offer(record.tid, record.queue), "Method": "POST"}
+        )
     prompt = await t.p.audio.prompt(catalogue.HOLD_PRESS_STAR)
     return hold_twiml(prompt, t.p.audio.music_url, 1, t.urls.hold(record.tid))
 

@@ -136,7 +136,7 @@ def build_transfer_router(deps: TransferRouteDeps) -> APIRouter:
         if not _TID.fullmatch(tid) or (agent_id is not None and not _AGENT_ID.fullmatch(agent_id)):
             return _xml(steps.refusal() if step in CALLER_STEPS else hang_up_twiml())
         try:
-            return _xml(await _run(steps, step, tid, agent_id or "", form, _plays(request)))
+            return _xml(await _run(steps, step, tid, agent_id or "", form, _plays(request), _queue(request)))
         except Exception:
             log.exception("transfer %s: step %s failed", tid, step)
             return _xml(_failed(steps, step, tid, form))
@@ -160,7 +160,16 @@ def _plays(request: Request) -> int:
     return int(value) if value.isdigit() and len(value) < 3 else 0
 
 
-async def _run(steps: TransferSteps, step: str, tid: str, agent_id: str, form: dict[str, str], plays: int) -> str:
+def _queue(request: Request) -> str:
+    """The caller's queue the offer's signed URL names ("" when absent or not a queue's name): what the
+    callback steps read the hours of while Redis, and the record with it, is out of reach."""
+    value = request.query_params.get("queue", "")
+    return value if _AGENT_ID.fullmatch(value) else ""
+
+
+async def _run(
+    steps: TransferSteps, step: str, tid: str, agent_id: str, form: dict[str, str], plays: int, queue: str = ""
+) -> str:
     if step == "hold":
         return await steps.hold(tid, form.get("CallSid", ""))
     if step == "conference":
@@ -174,9 +183,9 @@ async def _run(steps: TransferSteps, step: str, tid: str, agent_id: str, form: d
         await steps.agent_status(tid, agent_id, form)
         return empty_twiml()
     if step == "offer":
-        return await steps.callback_offer(tid, form)
+        return await steps.callback_offer(tid, form, queue)
     if step == "callback":
-        return await steps.callback_answer(tid, form)
+        return await steps.callback_answer(tid, form, queue)
     if step == "voicemail":
         return await steps.voicemail(tid, form, status_event="RecordingStatus" in form)
     if step == "after":

@@ -60,11 +60,13 @@ class SpooledRequests:
         return self._spool
 
     async def callback(
-        self, tid: str, wants_call: bool, form: Mapping[str, str], record: TransferRecord | None
+        self, tid: str, wants_call: bool, form: Mapping[str, str], record: TransferRecord | None, queue: str = ""
     ) -> None:
-        """Keep the caller's yes (callback) or no (voicemail follows) for ``replay``."""
+        """Keep the caller's yes (callback) or no (voicemail follows) for ``replay``; ``queue``: the caller's
+        (from the signed URL), for a callback made from the spool alone."""
         data = {
             "tid": tid,
+            "queue": queue,
             "wants_call": wants_call,
             "phone": form.get("From") or None,
             "call_sid": form.get("CallSid", ""),
@@ -131,7 +133,7 @@ class SpooledRequests:
             tid=str(data["tid"]),
             call_sid=str(data.get("call_sid") or ""),
             caller=data.get("phone"),
-            queue=self.t.cfg.default_queue,
+            queue=str(data.get("queue") or self.t.cfg.default_queue),
             reason="callback",
             summary=SPOOLED_SUMMARY,
             created_at=at,

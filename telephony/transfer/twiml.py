@@ -10,6 +10,7 @@ a ``<Redirect>`` to it) so nothing else plays on after the agent hangs up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -52,20 +53,25 @@ class TransferUrls:
     def agent_status(self, tid: str, agent_id: str) -> str:
         return self._base(tid) + f"/agent/{agent_id}/status"
 
-    def callback_offer(self, tid: str) -> str:
-        return self._base(tid) + "/callback-offer"
+    def callback_offer(self, tid: str, queue: str = "") -> str:
+        """``queue``: the caller's, so that the offer reads its hours with Redis down (the URL is signed)."""
+        return self._base(tid) + "/callback-offer" + _queue_query(queue)
 
     def after_room(self, tid: str) -> str:
         return self._base(tid) + "/after-room"
 
-    def callback_answer(self, tid: str) -> str:
-        return self._base(tid) + "/callback-answer"
+    def callback_answer(self, tid: str, queue: str = "") -> str:
+        return self._base(tid) + "/callback-answer" + _queue_query(queue)
 
     def voicemail(self, tid: str) -> str:
         return self._base(tid) + "/voicemail"
 
     def voicemail_status(self, tid: str) -> str:
         return self._base(tid) + "/voicemail?event=recording"
+
+
+def _queue_query(queue: str) -> str:
+    return f"?{urlencode({'queue': queue})}" if queue else ""
 
 
 def _speak(target: VoiceResponse | Gather, prompt: Prompt, voice: str) -> None:

@@ -66,7 +66,9 @@ class WarmTransfer(AgentRinging):
             await self.p.store.update(record.tid, offer=offer)
             if self.metrics is not None:
                 self.metrics.callback_offered(offer)
-            await self._redirect(record.tid, record.call_sid, {"Url": self.urls.callback_offer(record.tid)})
+            await self._redirect(
+                record.tid, record.call_sid, {"Url": self.urls.callback_offer(record.tid, record.queue)}
+            )
             log.info("transfer %s: queue %s %s, offering a callback", record.tid, record.queue, offer)
             return record.tid
         await self.p.store.create(record)
@@ -209,7 +211,7 @@ class WarmTransfer(AgentRinging):
         if record is None:
             return False
         freed = await free_left_behind(self.p.agents, tid)  # a reservation never rung: free before REST may fail
-        await self._redirect(record.tid, record.call_sid, {"Url": self.urls.callback_offer(tid)})
+        await self._redirect(record.tid, record.call_sid, {"Url": self.urls.callback_offer(tid, record.queue)})
         self._waited(record, "callback_offered", self.now())
         if self.metrics is not None:
             self.metrics.callback_offered(offer)

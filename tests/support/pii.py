@@ -85,7 +85,9 @@ async def transfer_with_pii(env: Env, queue: str = "obsluga") -> tuple[str, str]
 async def answer_offer(env: Env, tid: str, sid: str, digit: str) -> ET.Element:
     """The caller hears the callback offer and presses ``digit`` (1: call me back, 2: voicemail)."""
     redirect = await env.twilio.next("update")
-    assert redirect.get("Url").endswith(f"/{tid}/callback-offer")
+    record = await env.store.get(tid)
+    assert record is not None
+    assert redirect.get("Url").endswith(f"/{tid}/callback-offer?queue={record.queue}")
     offer = xml(await env.post(redirect.get("Url"), {"CallSid": sid}))
     action = offer.find("Gather")
     assert action is not None

@@ -170,7 +170,7 @@ async def test_no_agent_offers_callback_dtmf_one(setup: Any) -> None:
     env: Env = await setup([agent("anna", status="offline")])
     tid, caller_sid = await env.start()
     redirect = await env.twilio.next("update")
-    assert redirect.call_sid == caller_sid and redirect.get("Url").endswith(f"/{tid}/callback-offer")
+    assert redirect.call_sid == caller_sid and redirect.get("Url").endswith(f"/{tid}/callback-offer?queue=reklamacje")
     assert redirect.get("Method") == "POST"
     offer = xml(await env.post(redirect.get("Url"), {"CallSid": caller_sid}))
     gather = offer.find("Gather")
@@ -230,7 +230,7 @@ async def test_max_wait_moves_the_caller_to_the_callback_offer(setup: Any) -> No
     env.clock.t += 130
     xml(await env.post(hold_url, {"CallSid": caller_sid}))
     moved = await env.twilio.next("update")
-    assert moved.call_sid == caller_sid and moved.get("Url").endswith("/callback-offer")
+    assert moved.call_sid == caller_sid and moved.get("Url").endswith("/callback-offer?queue=reklamacje")
     assert await env.status(tid) == "callback_offered"
     assert await env.store.waiting("reklamacje") == []
     # Leaving the room because of our redirect is not an abandonment.

@@ -20,7 +20,7 @@ async def test_an_emergency_nobody_takes_hears_the_kbs_answer_before_the_callbac
     urgent = Transfer("reklamacje", "urgent", 10, "PILNE: kradzież telefonu.", answer=BLOCK_SIM)
     tid, caller_sid = await env.start(transfer=urgent)
     redirect = await env.twilio.next("update")
-    assert redirect.get("Url").endswith(f"/{tid}/callback-offer")
+    assert redirect.get("Url").endswith(f"/{tid}/callback-offer?queue=reklamacje")
     offer = xml(await env.post(redirect.get("Url"), {"CallSid": caller_sid}))
     assert [child.tag for child in offer] == ["Play", "Gather", "Redirect"]  # the answer in full, then the offer
     gather = offer.find("Gather")

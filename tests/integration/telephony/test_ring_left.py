@@ -54,7 +54,8 @@ async def test_with_nobody_left_the_caller_is_offered_the_callback_now(setup: An
     assert await leaves(env, tid, "anna")
     made = env.twilio.drain()
     assert (made[0].call_sid, made[0].get("Status")) == (leg.call_sid, "canceled")
-    assert made[1].get("Url").endswith(f"/{tid}/callback-offer")  # the caller, out of the room to the offer
+    # the caller, out of the room to the offer
+    assert made[1].get("Url").endswith(f"/{tid}/callback-offer?queue=reklamacje")
     assert await env.status(tid) == "callback_offered" and env.clock.t == NOON
 
 

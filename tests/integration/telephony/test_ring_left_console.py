@@ -26,7 +26,7 @@ async def test_logging_out_while_rung_moves_the_caller_on_at_once(own_redis: Red
 
         cancelled, moved = await w.twilio.next(), await w.twilio.next()
         assert (cancelled.call_sid, cancelled.get("Status")) == (leg.call_sid, "canceled")
-        assert moved.call_sid == caller and moved.get("Url").endswith(f"/{tid}/callback-offer")
+        assert moved.call_sid == caller and moved.get("Url").endswith(f"/{tid}/callback-offer?queue=reklamacje")
         assert await w.status(tid) == "callback_offered"
         state = await w.gateway.transfer.agents.agents.get("anna")  # type: ignore[union-attr]
         assert state is not None and (state.status, state.reserved_for) == ("offline", None)

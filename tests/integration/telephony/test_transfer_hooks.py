@@ -84,7 +84,7 @@ class World:
         """A caller for "obsluga", which nobody serves: redirected straight to the callback offer."""
         tid, sid = await self.start("obsluga")
         redirect = await self.twilio.next("update")
-        assert redirect.get("Url").endswith(f"/{tid}/callback-offer")
+        assert redirect.get("Url").endswith(f"/{tid}/callback-offer?queue=obsluga")
         offer = ET.fromstring((await self.signed(redirect.get("Url"), {"CallSid": sid})).text)
         assert offer.find("Gather") is not None and await self.status(tid) == "callback_offered"
         return tid, sid, offer

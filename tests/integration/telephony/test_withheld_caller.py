@@ -31,7 +31,7 @@ def _play_of(world: World, text: str) -> str:
 async def test_withheld_caller_gets_voicemail_with_a_request_for_a_number(world: World, caller: str) -> None:
     tid, sid = await world.start("obsluga", caller)  # nobody serves "obsluga": straight to the offer
     redirect = await world.twilio.next("update")
-    assert redirect.get("Url").endswith(f"/{tid}/callback-offer")
+    assert redirect.get("Url").endswith(f"/{tid}/callback-offer?queue=obsluga")
     reply = await world.signed(redirect.get("Url"), {"CallSid": sid, "From": caller})
     twiml = ET.fromstring(reply.text)
     assert twiml.find("Gather") is None  # no "press 1 for a callback"

@@ -1,0 +1,85 @@
+"""The callback offer and its promise while Redis is down follow the caller's queue, not the default queue.
+Found: with the record out of reach, the offer's wording (f013231) and the booked promise read the default
+queue's hours: a caller of a queue closed today (its own hours) while the default queue was open heard that
+every consultant was busy and was promised a call "w ciągu dwóch godzin roboczych"; a caller of an open queue
+with nobody on duty, while the default queue was closed, heard that the consultants were not available and was
+promised the default queue's next opening. The caller's queue now travels in the signed offer and answer URLs
+(Twilio signs the whole URL, query included), so the steps know it with Redis down.
+
+Real parts: the whole gateway over a private redis-server, the Twilio REST stand-in, signed callbacks over HTTP.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dialog import catalogue
+from telephony.agents.hours import BusinessHours
+from tests.support.outage import Outage, form, outage_gateway, spoken, twiml
+from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
+
+DAYS = ("pn", "wt", "śr", "cz", "pt", "so", "nd")
+ALWAYS = "pn-nd 0:00-24:00, święta 0:00-24:00"
+
+
+def _closed_today() -> str:
+    """Hours that leave out today (Warsaw) and the next two days: closed now, an opening days away."""
+    today = datetime.now(ZoneInfo("Europe/Warsaw")).weekday()
+    return f"{DAYS[(today + 3) % 7]} 8:00-16:00"
+
+
+def _said(w: Outage, doc: ET.Element) -> list[str]:
+    return [el.text or "" for el in doc.iter() if el.tag in ("Play", "Say")]
+
+
+def _heard(w: Outage, doc: ET.Element, text: str) -> bool:
+    audio = w.warm.p.audio
+    said = _said(w, doc)
+    return text in said or audio.url(audio.audio_id(text)) in said
+
+
+def _promise(hours: str) -> str:
+    when = BusinessHours.from_spec(hours).callback_when(datetime.now(UTC))
+    return catalogue.TRANSFER_CALLBACK_BOOKED.format(promise=catalogue.CALLBACK_PROMISE.format(when=when))
+
+
+@pytest.mark.parametrize(
+    ("default_hours", "queue_hours", "status", "offer"),
+    [
+        (ALWAYS, "closed", "available", "TRANSFER_CALLBACK_OFFER_CLOSED"),  # the caller's queue closed today
+        ("closed", ALWAYS, "offline", "TRANSFER_CALLBACK_OFFER_BUSY"),  # open, nobody on duty; default closed
+    ],
+    ids=["queue-closed", "default-closed"],
+)
+async def test_the_offer_and_promise_while_redis_is_down_follow_the_callers_queue(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+    default_hours: str,
+    queue_hours: str,
+    status: str,
+    offer: str,
+) -> None:
+    default_hours = _closed_today() if default_hours == "closed" else default_hours
+    queue_hours = _closed_today() if queue_hours == "closed" else queue_hours
+    extra = {"business_hours": default_hours, "queues": {"reklamacje": {"hours": queue_hours}}}
+    async with outage_gateway(own_redis, tmp_path, agent_status=status, extra=extra) as w:
+        tid, sid = await w.start("reklamacje")
+        assert await w.status(tid) == "callback_offered"
+        redirect = await w.twilio.next("update")  # the offer's URL as the gateway gave it to Twilio
+        own_redis.kill()
+        doc = twiml(await w.signed(redirect.get("Url"), form(sid)))
+        gather = doc.find("Gather")
+        assert spoken(doc) and gather is not None
+        assert _heard(w, doc, getattr(catalogue, offer)), _said(w, doc)  # was: the default queue's hours' offer
+        booked = twiml(await w.signed(gather.get("action", ""), form(sid, SpeechResult="tak proszę")))
+        assert booked.find("Hangup") is not None
+        assert _heard(w, booked, _promise(queue_hours)), _said(w, booked)  # was: the default queue's promise
+        assert not _heard(w, booked, _promise(default_hours))
+        own_redis.restart()
+        assert await w.recovery.check()
+        assert await w.status(tid) == "callback"
