@@ -39,6 +39,9 @@ AGENT_TECHNICAL_PROBLEM = "Przepraszamy, problem techniczny: tego połączenia n
 
 # --- warm transfer: wait estimate, queue position, callback time (telephony/agents/waits.py, business_hours.py) ---
 HOLD_CONNECTING = "Łączymy z konsultantem."
+# An agent took the call but the connection never came (telephony/transfer/escape.py): the caller is back at the
+# head of the queue, another agent is free; said before the usual position and wait.
+HOLD_BACK_IN_QUEUE = "Przepraszamy, nie udało się połączyć z konsultantem. Łączymy z kolejnym konsultantem."
 QUEUE_POSITION = "Jest Pan lub Pani na {ordinal} miejscu w kolejce."  # ordinal in the locative: "trzecim"
 WAIT_ESTIMATE = "Szacowany czas oczekiwania: {wait}."
 WAIT_ABOUT_ONE_MINUTE = "około minuty"

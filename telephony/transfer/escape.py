@@ -23,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from dialog import catalogue
+from telephony.agents.events import TRANSFER_WAITING, ConsoleEvent
 from telephony.spool import STORE_DOWN
 from telephony.transfer.record import TransferRecord
 from telephony.transfer.twiml import hang_up_twiml, hold_twiml, redirect_twiml
@@ -51,13 +52,55 @@ def stranded(t: WarmTransfer, record: TransferRecord) -> bool:
     return record.status == "connected" and claimed is not None and t.now() - claimed > BRIDGE_GRACE_S
 
 
+async def back_in_queue(t: WarmTransfer, record: TransferRecord) -> bool:
+    """A caller ``stranded`` by a claim that never became a bridge goes back to the head of the queue (the place
+    their arrival gave them) while the queue is open, its maximum wait is not past and another agent serving it
+    is free: a real caller expects the next agent, not the fallback number, which stays for when nobody can take
+    them (``leave_stranded``). The claiming agent's leg is stopped first (a leg still up could join the room once
+    the caller is rung to another); she is free again, not blamed, and not rung for this caller again (tried).
+    A transfer whose agent's leg already ended it (``completed``: she is in wrap-up, its handling counted) is
+    left to the fallback. True when the caller is back in the queue."""
+    if record.status != "connected" or record.agent_id is None or not await _can_wait(t, record):
+        return False
+    try:
+        await t.cancel_agent_call(record.agent_call_sid, "in-progress")
+    except TwilioRestError:
+        log.warning("transfer %s: the leg of agent %s not stopped (Twilio REST): fallback", record.tid, record.agent_id)
+        return False
+    fields = {"agent_id": None, "agent_call_sid": None, "agent_call_status": None, "connected_at": None}
+    if not await t.p.store.requeue(record, back_at=t.now(), **fields):
+        return False
+    log.warning(
+        "transfer %s: agent %s claimed it but never reached the room: back in the queue", record.tid, record.agent_id
+    )
+    await t.p.agents.release(record.agent_id, "available", transfer_id=record.tid)
+    await t.p.events.publish(
+        ConsoleEvent(TRANSFER_WAITING, None, record.tid, {"queue": record.queue, "priority": record.priority})
+    )
+    return True
+
+
+async def _can_wait(t: WarmTransfer, record: TransferRecord) -> bool:
+    """Open, within the queue's maximum wait, and an agent serving it free who was not tried for this caller."""
+    if not t.open_now(record.queue) or t.now() - record.enqueued_at >= t.max_wait_s(record.queue):
+        return False
+    tried = {*record.tried_agents, record.agent_id}
+    free = [s for s in await t.p.agents.list() if s.status == "available" and record.queue in s.agent.queues]
+    return any(s.id not in tried for s in free)
+
+
 async def leave_stranded(t: WarmTransfer, record: TransferRecord, call_sid: str, refusal: Callable[[], str]) -> str:
     """A caller ``stranded`` in the room: the claim given up (``fallback``, the agent free again, their leg
     stopped), and the caller moved by REST to ``refusal`` (the apology and the fallback number) hearing the
-    apology with the star key meanwhile, which ``after_room`` answers with ``refusal`` too (``stranded`` mark)."""
+    apology with the star key meanwhile, which ``after_room`` answers with ``refusal`` too (``stranded`` mark).
+    A claim another hold tick put back in the queue meanwhile (``back_in_queue``) is left there: hold music."""
     if record.status == "connected":
         log.warning("transfer %s: agent %s claimed it but never reached the room", record.tid, record.agent_id)
-        await t.claim_lost(record)
+        if not await t.claim_lost(record):
+            latest = await t.p.store.get(record.tid)
+            if latest is not None and latest.status in STILL_IN_ROOM:
+                prompt = await t.p.audio.prompt(catalogue.HOLD_CONNECTING)
+                return hold_twiml(prompt, t.p.audio.music_url, 1, t.urls.hold(record.tid))
     await t.p.store.update(record.tid, stranded=True)
     return await lost_hold(t, record.tid, call_sid or record.call_sid, refusal)
 

@@ -19,7 +19,7 @@ from telephony.agents.events import TRANSFER_CONNECTED, ConsoleEvent
 from telephony.agents.waits import hold_announcement, queue_estimate
 from telephony.spool import Spool
 from telephony.transfer.callback_steps import CallbackSteps
-from telephony.transfer.escape import leave_stranded, lost_hold, stranded, stuck_hold
+from telephony.transfer.escape import back_in_queue, leave_stranded, lost_hold, stranded, stuck_hold
 from telephony.transfer.record import TransferRecord
 from telephony.transfer.spooled import SpooledRequests
 from telephony.transfer.twiml import (
@@ -59,6 +59,10 @@ class TransferSteps(CallbackSteps):
         t, record = self.t, await self.t.p.store.get(tid)
         if record is None:
             return await lost_hold(t, tid, call_sid, self.refusal)
+        requeued = False
+        if stranded(t, record):  # back in the queue when someone can take them, else the fallback (``_off_queue``)
+            requeued = await back_in_queue(t, record)
+            record = await t.p.store.get(tid) or record  # another tick may have put them back meanwhile
         off_queue = await self._off_queue(record, call_sid)
         if off_queue is not None:
             return off_queue
@@ -81,12 +85,18 @@ class TransferSteps(CallbackSteps):
             record = await t.p.store.get(tid) or record
             if record.status == "fallback":  # ringing failed: Twilio REST is down
                 return await self._out_of_room(record)
-        position = await t.p.store.position(record.queue, tid) or 1
+        return await self._announce(record, max_wait - waited, requeued)
+
+    async def _announce(self, record: TransferRecord, left_s: float, requeued: bool) -> str:
+        """The position and the wait, then music until the next tick; ``requeued``: the apology first (the agent
+        who took the call never reached the room, and the caller is back at the head of the queue)."""
+        t = self.t
+        position = await t.p.store.position(record.queue, record.tid) or 1
         seconds = await queue_estimate(t.p.stats, t.p.agents.counts, record.queue, position)
-        announcement = await t.p.audio.prompt(hold_announcement(position, seconds))
-        span = min(t.cfg.hold_repeat_s, max(max_wait - waited, 1.0))
-        loops = max(1, math.ceil(span / t.p.audio.music_s))
-        return hold_twiml(announcement, t.p.audio.music_url, loops, t.urls.hold(tid))
+        text = hold_announcement(position, seconds)
+        announcement = await t.p.audio.prompt(f"{catalogue.HOLD_BACK_IN_QUEUE} {text}" if requeued else text)
+        loops = max(1, math.ceil(min(t.cfg.hold_repeat_s, max(left_s, 1.0)) / t.p.audio.music_s))
+        return hold_twiml(announcement, t.p.audio.music_url, loops, t.urls.hold(record.tid))
 
     async def _off_queue(self, record: TransferRecord, call_sid: str) -> str | None:
         """The hold's answer for a caller no longer waiting in the queue; None while they are."""

@@ -26,7 +26,7 @@ from redis.asyncio import Redis
 from telephony.agents.routing import queue_score
 from telephony.redis_scripts import RELEASE_OWN, TAKE_OWN, WRITE_OWN
 from telephony.transfer.record import TransferRecord, TransferStatus, masked
-from telephony.transfer.store_scripts import SET_UNSET, TRANSITION, UPDATE_EXISTING
+from telephony.transfer.store_scripts import REQUEUE, SET_UNSET, TRANSITION, UPDATE_EXISTING
 
 WAITING_STATUSES = frozenset({"waiting", "ringing"})  # the caller is in the queue (counted for positions)
 
@@ -63,7 +63,7 @@ class TransferStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
-        self._transition = redis.register_script(TRANSITION)
+        self._transition, self._requeue = redis.register_script(TRANSITION), redis.register_script(REQUEUE)
         self._update_existing = redis.register_script(UPDATE_EXISTING)
         self._hold, self._let_go = redis.register_script(TAKE_OWN), redis.register_script(RELEASE_OWN)
         self._set_unset, self._write_own = redis.register_script(SET_UNSET), redis.register_script(WRITE_OWN)
@@ -135,6 +135,17 @@ class TransferStore:
         if not result or not int(result[0]):
             return None
         return await self.get(tid)
+
+    async def requeue(self, record: TransferRecord, **fields: Any) -> bool:
+        """``record``'s claim (``connected``, its ``connected_at``) back to ``waiting`` at the place it had in its
+        queue (its priority and arrival), ``fields`` set, in one step: a status move and then a ZADD left a caller
+        waiting in no queue when Redis died between them (never rung, only the maximum wait's offer). False when
+        the transfer moved on meanwhile (another tick, the agent's leg ending)."""
+        token = json.dumps(uuid.uuid4().hex)
+        pairs = [x for k, v in fields.items() for x in (k, json.dumps(v, ensure_ascii=False))]
+        score = queue_score(record.priority, record.enqueued_at)
+        args: list[str | float] = [record.tid, json.dumps(record.connected_at), score, token, *pairs]
+        return bool(await self._requeue(keys=list(self.keys_of(record)), args=args))
 
     async def update(self, tid: str, **fields: Any) -> bool:
         """Set non-status fields (agent_call_sid, callback_id, ...). False when the record is gone."""

@@ -42,3 +42,19 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 """
+
+# A claim that never became a bridge, back in its queue (``TransferStore.requeue``). KEYS: record hash, queue zset.
+# ARGV: transfer id, the claim's connected_at (JSON), queue score, this move's id (JSON), field, value, ... Moves
+# only the claim read (status connected, the same connected_at), sets the fields and puts it back in the queue in one
+# step; the same move sent again (its reply lost) finds its id and answers 1.
+REQUEUE = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return 0 end
+if cur ~= 'connected' or redis.call('HGET', KEYS[1], 'connected_at') ~= ARGV[2] then
+  return redis.call('HGET', KEYS[1], 'requeued_by') == ARGV[4] and 1 or 0
+end
+redis.call('HSET', KEYS[1], 'status', 'waiting', 'requeued_by', ARGV[4])
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+return 1
+"""

@@ -1,0 +1,125 @@
+"""A stranded caller (an agent's claim that never became a bridge: Redis died between her "1" and the join, or
+her join never came) goes back to the head of the queue, with an apology, while another agent serving the queue
+is free, the queue is open and its maximum wait is not past; the fallback number only when nobody can take them.
+Found: 30 s after the claim the hold tick sent every such caller to the fallback number, even with another agent
+free to take them at once.
+
+Real parts: the whole gateway over a private redis-server (killed and restarted in the first test, through a
+proxy that passes the claim's reply on and then kills it), the Twilio REST stand-in, signed callbacks over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from dialog import catalogue
+from telephony.devtools.faults_world import FALLBACK
+from tests.support.outage import Outage, form, outage_gateway, proxied_gateway, spoken, twiml
+from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
+from tests.support.redis_proxy import LoseOneReply
+
+
+def _moved_to(w: Outage, sid: str) -> list[str]:
+    """The TwiML the caller ``sid`` was moved to over REST."""
+    return [r.get("Twiml") for r in w.twilio.history if r.kind == "update" and r.call_sid == sid and r.get("Twiml")]
+
+
+def _said(w: Outage, doc: ET.Element) -> list[str]:
+    """Our audio and Twilio's <Say> in ``doc``, the music left out."""
+    return [el.text or "" for el in doc.iter() if el.tag in ("Play", "Say") and el.text != w.warm.p.audio.music_url]
+
+
+async def _opens_with_apology(w: Outage, said: list[str]) -> bool:
+    """The first words of the tick are the apology, then the usual position and wait (our audio's text, kept in
+    Redis by its id, or a <Say>)."""
+    first, store = said[0], w.warm.p.store
+    if first.startswith("http"):
+        first = await store.redis.get(f"{store.prefix}audio:{first.rsplit('/', 1)[-1].removesuffix('.wav')}") or ""
+    return first.startswith(catalogue.HOLD_BACK_IN_QUEUE) and "miejscu w kolejce" in first
+
+
+async def _claim_long_ago(w: Outage, tid: str, seconds: float, enqueued_too: bool = False) -> None:
+    record = await w.warm.p.store.get(tid)
+    assert record is not None and record.status == "connected" and record.connected_at is not None
+    back = {"enqueued_at": record.enqueued_at - 1000} if enqueued_too else {}
+    await w.warm.p.store.update(tid, connected_at=record.connected_at - seconds, **back)
+
+
+async def test_a_stranded_caller_goes_back_to_the_queue_when_another_agent_is_free(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    proxy = LoseOneReply("127.0.0.1", own_redis.port, reply=b"*2\r\n:1", then=own_redis.kill)
+    async with proxied_gateway(proxy, tmp_path, agent_status="available", others=("beata",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("beata", "offline")  # off duty for now: anna is rung
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        assert rung.get("To") == "client:anna"
+        proxy.dropped = False  # her claim (ringing -> connected) is applied, then Redis dies
+        leg = twiml(await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1")))
+        assert catalogue.AGENT_TECHNICAL_PROBLEM in (leg.findtext("Say") or "")
+        ended = form(rung.call_sid, CallStatus="completed")
+        assert (await w.signed(f"/twilio/transfer/{tid}/agent/anna/status", ended)).status_code == 200  # while down
+        await asyncio.sleep(2)
+        own_redis.restart()
+        assert await w.recovery.check()
+        await agents.set_status("beata", "available")  # beata is free now
+        await _claim_long_ago(w, tid, 60)
+        before = await w.warm.p.store.get(tid)
+        w.twilio.drain()
+
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        said = _said(w, hold)
+        assert said and hold.find("Redirect") is not None, ET.tostring(hold)  # words, then back to the hold
+        assert await _opens_with_apology(w, said), said
+        assert not any(FALLBACK in m for m in _moved_to(w, sid))  # was: moved to the fallback number
+        again = await w.twilio.next("create")
+        assert again.get("To") == "client:beata"  # the next free agent, at once
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "ringing" and record.agent_id == "beata"
+        assert before is not None and record.enqueued_at == before.enqueued_at  # at the head: the place it had
+        anna = await agents.get("anna")
+        assert anna is not None and anna.status == "available" and anna.reserved_for is None  # free, not blamed
+
+
+async def test_the_fallback_stays_the_last_resort(own_redis: RedisServer, tmp_path: Path) -> None:  # noqa: F811
+    """Past the queue's maximum wait, another agent free or not, the stranded caller goes to the fallback number
+    (the existing tests cover nobody else free)."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("beata", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("beata", "available")
+        await _claim_long_ago(w, tid, 60, enqueued_too=True)  # waited 1000 s: past the maximum wait (180 s)
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert spoken(hold) and await w.status(tid) == "fallback"
+        assert any(FALLBACK in m for m in _moved_to(w, sid))
+        assert [r.get("To") for r in w.twilio.drain() if r.kind == "create"] == []  # beata not rung
+
+
+async def test_a_requeued_caller_is_not_requeued_twice_by_two_ticks(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Two hold ticks for the same stranded caller at once: one move back to the queue, one ring of beata."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("beata", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("beata", "available")
+        await _claim_long_ago(w, tid, 60)
+        w.twilio.drain()
+        ticks = [w.signed(f"/twilio/transfer/{tid}/hold", form(sid)) for _ in range(2)]
+        for reply in await asyncio.gather(*ticks):
+            doc = twiml(reply)
+            assert spoken(doc) and doc.find("Redirect") is not None
+        made = [r.get("To") for r in w.twilio.drain() if r.kind == "create"]
+        assert made == ["client:beata"] and await w.status(tid) == "ringing"
+        assert not any(FALLBACK in m for m in _moved_to(w, sid))
