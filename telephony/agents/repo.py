@@ -151,6 +151,10 @@ class AgentRepo:
     def _key(self, agent_id: str) -> str:
         return f"{self.prefix}agent:{agent_id}"
 
+    def key_of(self, agent_id: str) -> str:
+        """The agent's hash, for a script that guards an agent and a transfer in one step (``ring_held``)."""
+        return self._key(agent_id)
+
     @property
     def _all(self) -> str:
         return f"{self.prefix}agents:all"

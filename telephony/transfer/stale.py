@@ -57,9 +57,10 @@ async def free_left_behind(agents: AgentRepo, tid: str) -> list[str]:
 async def still_reserved(agents: AgentRepo, store: TransferStore, tid: str, agent_id: str, now: float) -> bool:
     """Is ``agent_id`` still reserved for ``tid`` now that the transfer says it rings her? A worker slow between
     the reservation and here (a failover's retries) may find it freed by a tick (``free_stale``): rung anyway, her
-    phone rang while she was free for any other caller. Then the caller waits again, and she may be rung afresh."""
-    state = await agents.get(agent_id)
-    if state is not None and state.reserved_for == tid:
+    phone rang while she was free for any other caller. Then the caller waits again, and she may be rung afresh.
+    Checked and held for the ring in one step (``TransferStore.ring_held``): a tick that read the reservation stale
+    before and released it after a plain check freed her just before the dial."""
+    if await store.ring_held(tid, agent_id, agents.key_of(agent_id), now):
         return True
     log.warning("transfer %s: agent %s's reservation was freed before her ring; not rung", tid, agent_id)
     if await store.transition(tid, "waiting", expect=("ringing",), agent_id=None, back_at=now):

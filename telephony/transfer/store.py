@@ -26,7 +26,7 @@ from redis.asyncio import Redis
 from telephony.agents.routing import queue_score
 from telephony.redis_scripts import RELEASE_OWN, TAKE_OWN, WRITE_OWN
 from telephony.transfer.record import TransferRecord, TransferStatus, masked
-from telephony.transfer.store_scripts import REQUEUE, SET_UNSET, TRANSITION, UPDATE_EXISTING
+from telephony.transfer.store_scripts import REQUEUE, RING_HELD, SET_UNSET, TRANSITION, UPDATE_EXISTING
 
 WAITING_STATUSES = frozenset({"waiting", "ringing"})  # the caller is in the queue (counted for positions)
 
@@ -64,6 +64,7 @@ class TransferStore:
     ) -> None:
         self.redis, self.prefix, self.ttl_s, self._clock = redis, prefix, ttl_s, clock
         self._transition, self._requeue = redis.register_script(TRANSITION), redis.register_script(REQUEUE)
+        self._ring_held = redis.register_script(RING_HELD)
         self._update_existing = redis.register_script(UPDATE_EXISTING)
         self._hold, self._let_go = redis.register_script(TAKE_OWN), redis.register_script(RELEASE_OWN)
         self._set_unset, self._write_own = redis.register_script(SET_UNSET), redis.register_script(WRITE_OWN)
@@ -146,6 +147,13 @@ class TransferStore:
         score = queue_score(record.priority, record.enqueued_at)
         args: list[str | float] = [record.tid, json.dumps(record.connected_at), score, token, *pairs]
         return bool(await self._requeue(keys=list(self.keys_of(record)), args=args))
+
+    async def ring_held(self, tid: str, agent_id: str, agent_key: str, now: float) -> bool:
+        """Does the transfer ring ``agent_id`` and is she still reserved for it (her hash ``agent_key``)? Then her
+        reservation is the ring's from ``now`` on, in the same step: a check, then the dial left a window where a
+        tick's release of the reservation as it read it (stale) freed her while her phone rang."""
+        args: list[str | float] = [tid, json.dumps(agent_id), now]
+        return bool(await self._ring_held(keys=[self._key(tid), agent_key], args=args))
 
     async def update(self, tid: str, **fields: Any) -> bool:
         """Set non-status fields (agent_call_sid, callback_id, ...). False when the record is gone."""

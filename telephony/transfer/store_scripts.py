@@ -58,3 +58,16 @@ for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 return 1
 """
+
+# The worker about to dial the agent it reserved (``TransferStore.ring_held``). KEYS: transfer hash, agent hash. ARGV:
+# transfer id, agent id (JSON, as the record keeps it), now. While the transfer rings this agent and she is still
+# reserved for it, her reservation's time becomes the ring's (changed_at): a stale-reservation release acting on
+# what it read before (read_at) then frees nobody. Answers 1 then (again for the same step sent twice), else 0.
+RING_HELD = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'ringing' or redis.call('HGET', KEYS[1], 'agent_id') ~= ARGV[2] then
+  return 0
+end
+if redis.call('HGET', KEYS[2], 'reserved_for') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[2], 'changed_at', ARGV[3])
+return 1
+"""
