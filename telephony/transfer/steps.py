@@ -203,8 +203,12 @@ class TransferSteps(CallbackSteps):
         record = await self.t.p.store.get(tid)
         if record is None:
             return
-        label = form.get("ParticipantLabel", "")
-        is_caller = label == CALLER_LABEL or (not label and form.get("CallSid") == record.call_sid)
+        label, leg = form.get("ParticipantLabel", ""), form.get("CallSid", "")
+        is_caller = label == CALLER_LABEL or (not label and leg == record.call_sid)
+        # an earlier agent's leg (its claim never became a bridge, the caller back in the queue): not this ring's news
+        earlier = label == AGENT_LABEL and bool(leg and record.agent_call_sid) and leg != record.agent_call_sid
+        if earlier:
+            return
         bridged = event == "conference-start" or (event == "participant-join" and label == AGENT_LABEL)
         if bridged and record.status == "ringing":
             agent_id, now = record.agent_id, self.t.now()

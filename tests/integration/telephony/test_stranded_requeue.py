@@ -123,3 +123,26 @@ async def test_a_requeued_caller_is_not_requeued_twice_by_two_ticks(
         made = [r.get("To") for r in w.twilio.drain() if r.kind == "create"]
         assert made == ["client:beata"] and await w.status(tid) == "ringing"
         assert not any(FALLBACK in m for m in _moved_to(w, sid))
+
+
+async def test_a_late_join_of_the_first_agents_leg_does_not_connect_the_next_agents_ring(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The room's news of anna's leg joining, delivered late, after her caller went back to the queue and beata is
+    being rung: it is anna's leg's news (its CallSid), not beata's, so the transfer stays ringing beata."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("beata", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("beata", "available")
+        await _claim_long_ago(w, tid, 60)
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))
+        assert (await w.twilio.next("create")).get("To") == "client:beata"
+        room = {"ConferenceSid": "CF" + "2" * 32, "ParticipantLabel": "agent"}
+        late = form(rung.call_sid, StatusCallbackEvent="participant-join", SequenceNumber="3", **room)
+        assert (await w.signed(f"/twilio/transfer/{tid}/conference", late)).status_code == 200
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "ringing" and record.agent_id == "beata"  # was: connected
