@@ -261,9 +261,12 @@ def after_preamble(text: str, min_words: int = 3) -> str | None:
     phone the recognizer garbles it more than the rest ("Jeni Lobby, ile kosztuje dostama lotaczkomatu?"):
     two unknown words are enough to pull a clear question below the knowledge base's confirm band. The
     rest of the sentence is read on its own as a second chance; it is a part of what the caller said,
-    so no more out of scope than the whole."""
+    so no more out of scope than the whole. A rest that points back at the first clause ("chcę otworzyć
+    firmę, gdzie *to* zgłosić") is no question of its own: read alone it asks about anything ("gdzie to
+    zgłosić" found the street-lamp fault reports of an office KB)."""
     head, sep, rest = text.partition(",")
     if not sep or not head.strip():
         return None
     rest = rest.strip()
-    return rest if len(tokens(rest)) >= min_words else None
+    forms = [t.form for t in tokens(rest)]
+    return rest if len(forms) >= min_words and not _ANAPHORA & set(forms) else None

@@ -240,6 +240,10 @@ def test_escalation_calibration_cases_are_not_prototypes() -> None:
         ("Dzień dobry, zwrot?", None),  # too short to be a question of its own
         ("ile kosztuje dostawa do paczkomatu", None),  # no preamble
         (", ile kosztuje dostawa", None),
+        # "to" points back at the first clause: the rest is no question of its own (an office KB answered where to
+        # report a broken street lamp to "chcę otworzyć własną firmę, gdzie to zgłosić")
+        ("chcę otworzyć własną firmę, gdzie to zgłosić", None),
+        ("mam nowy telefon, jak tam przenieść numer", None),
     ],
 )
 def test_the_question_after_a_preamble(text: str, rest: str | None) -> None:
