@@ -52,13 +52,43 @@ _WANTS = (
     "=chce|=chca|chcial|=prosi|prosil|=kaze|=kaza|kazal|kazali|potrzebuj|=zada|=zadaja|zadal|=mam|musze|=trzeba|=podac"
     "|podanie|=przelac|wyplac|zainstal|=oddac|przekaz|pilnie|namawia"
 )
-# A question whether the bank or the police does call so ("czy bank dzwoni po kod blik?"): a wary caller.
+# Someone else's hands on the caller's computer ("pracownik banku kazał zainstalować AnyDesk", "łączy się z moim
+# komputerem", "rusza myszką"): what a fake bank technician wants, like a code or a transfer.
+_REMOTE = (
+    "anydesk|=any =desk|teamview|=team =viewer|quicksupport|=quick =support|rustdesk|zdaln|=pulpit|=pulpitu"
+    "|steruje|steruja|sterowac|rusza =mysz|myszk|=z =moim =komputerem|=moj =komputer|=moim =ekranie|zalogowac"
+)
+# Any office, a post office or a courier: they do send letters, bills and fees ("urząd przysłał wezwanie do zapłaty",
+# "kurier prosi o kod odbioru", cash on delivery), but no office wants a BLIK code, cash or a password now, and
+# none of them wants a BLIK code or a PIN told.
+_OFFICES = _OFFICE + "|=urzad|=urzedu|=urzedzie|=urzedem|urzedni|magistrat|gmin|starostw"
+_POST = "=poczta|=poczty|=poczte|=poczcie|pocztow|kurier|inpost|paczkomat|=dpd|=dhl"
+_NEVER_ASKED = "=blik|=blika|=blikiem|gotowk|=pin|=haslo|=hasla|kryptowalut|wplatomat"
+_SECRET = "=blik|=blika|=blikiem|=pin|=haslo|=hasla"
+_CODE = "=kod|=kodu|=kodem|=podac|=podal|=podala|podanie|=podaj"
+# A clerk at the door wanting money ("przyszedł pan z ZUS i chce gotówkę"), not a letter that came.
+_VISIT = "przyszedl|przyszla|przyszli|=w =drzwiach|=pod =drzwiami|=puka|zapukal"
+_CLERK = "=pan|=pani|urzedni|pracowni|kontroler|inspektor|=ktos|=facet|mezczyzn|kobiet|=gosc"
+_CASH = "gotowk|pieniedz|pieniadz|=blik|=blika|=blikiem"
+# A question whether the bank or the police does call so ("czy bank dzwoni po kod blik?"): a wary caller; how
+# or whether one may pay so ("czy mogę zapłacić blikiem opłatę skarbową od razu"): a payer's question.
+_WARY = "=czy =bank|=czy =policja|=czy =naprawde|=czy =wy"
 _SCAM = cues(
-    (_CONTACT, _POSING_AS, _DEMAND, _WANTS),
+    (_CONTACT, _POSING_AS, _DEMAND + "|" + _REMOTE, _WANTS),
     (_CONTACT, _OFFICE, _OFFICE_DEMAND, _WANTS),
     (_CALLS, _OFFICE, _THREAT, _PAY),
-    unless="=czy =bank|=czy =policja|=czy =naprawde|=czy =wy",
+    (_CONTACT, _OFFICES + "|" + _POST, _SECRET, _CODE),  # "pani z poczty dzwoni i chce kod blik"
+    unless=_WARY,
 )
+# Told without a call or a message: a demand in a letter or at the door ("dostałem wezwanie z urzędu, że mam
+# zapłacić blikiem natychmiast"; "przyszedł pan z ZUS i chce gotówkę").
+_DEMANDED = cues(
+    (_OFFICES, _NEVER_ASKED, _THREAT, _WANTS),
+    (_VISIT, _CLERK, _OFFICES, _CASH, _WANTS),
+    unless=_WARY + "|=czy =moge|=czy =mozna|=jak =moge|=jak =zaplacic",
+)
+
+
 # A relative or a friend writing on a messenger and wanting a BLIK code or money ("córka pisze na Messengerze, że
 # potrzebuje kod BLIK"): a hijacked account's scheme; the same relative writing that a parcel came, or asking
 # the caller to order something, wants no money, and a relative who phones is left to ``_SCAM``'s new number.
@@ -106,7 +136,7 @@ _CALLER_WRITES = term("=pisze =do =was|=pisze =do =wasz|=pisze =do =panstwa|=pis
 
 def scam_in_progress(toks: Sequence[Token]) -> bool:
     """Someone posing as a bank, the police or family calls or writes and wants money or a code (docstring)."""
-    if any(c.matches(toks) for c in _KIN_ONLINE):
+    if any(c.matches(toks) for c in (*_KIN_ONLINE, *_DEMANDED)):
         return True
     if not any(c.matches(toks) for c in _SCAM):
         return False
