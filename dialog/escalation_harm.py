@@ -233,13 +233,13 @@ def intruder(toks: Sequence[Token]) -> bool:
 
 
 # The caller hiding from someone ("schowałam się w szafie", "co zrobić, żeby mnie nie znalazł"): whoever is there
-# or prowls is a danger, wherever the caller says they are ("ktoś chodzi po piętrze").
+# or prowls is a danger, wherever the caller says they are ("ktoś chodzi po piętrze"). Not "zamknęłam się w
+# łazience" (locked in by accident; "czy ktoś jest w stanie przyjechać?").
 _HIDES = term(
     "=jak =sie =schowac|=gdzie =sie =schowac|=zeby =sie =schowac|schowalam =sie|schowalem =sie|schowalismy =sie"
     "|=sie =schowalam|=sie =schowalem|=jak =sie =ukryc|=gdzie =sie =ukryc|=zeby =sie =ukryc|ukrylam =sie"
-    "|ukrylem =sie|=sie =ukrylam|=sie =ukrylem|zamknelam =sie|zamknelem =sie|=sie =zamknelam|=sie =zamknelem"
-    "|zabarykad|=mnie =nie =znalazl|=nas =nie =znalazl|=mnie =nie =zobaczyl|=nas =nie =zobaczyl"
-    "|=mnie =nie =uslyszal|=nas =nie =uslyszal"
+    "|ukrylem =sie|=sie =ukrylam|=sie =ukrylem|zabarykad|=mnie =nie =znalazl|=nas =nie =znalazl"
+    "|=mnie =nie =zobaczyl|=nas =nie =zobaczyl|=mnie =nie =uslyszal|=nas =nie =uslyszal"
 )
 
 

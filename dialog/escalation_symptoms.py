@@ -135,8 +135,9 @@ def attack_history(toks: Sequence[Token]) -> bool:
 
 
 # A tooth or a gum that aches: a reason to book a dentist, not an emergency, unless a sign of more is told beside
-# it: an infection spreading (fever, swelling, pus, chills), bleeding, breathing or swallowing, an injury, or pain
-# that reaches the jaw, the neck or an arm (a heart attack can be felt there).
+# it: an infection spreading (fever, swelling, pus, chills, a mouth that will not open), bleeding, breathing,
+# swallowing or speaking, weakness or dizziness, getting worse, an injury, or pain that reaches the jaw, the neck or
+# an arm (a heart attack can be felt there).
 # "Zęby" folds to "żeby" (a purpose), so it counts only beside an ache or a trait ("bolą mnie zęby").
 _TOOTH = term(
     "=zab|=zeba|=zebem|=zebie|=zebow|=zebami|zebach|=zabek|=zabka|osemk|plomb|dziasl|trzonow|siekacz|=kiel"
@@ -147,6 +148,7 @@ _MORE_THAN_A_TOOTH = term(
     "|oddych|oddech|dusi|duszn|dlawi|przelyk|przelkn|wybil|wybit|wybity|upadl|upadla|spadl|spadla|uderz|uraz"
     "|wypad!wypadl|pobil|=szyja|=szyi|=szyje|gardl|=oko|=oka|=oczy|szczek|zuchw|klatk|mostk|=ramie|=reka|=reke"
     "|dretw|mrowi|nieprzytom|zemdl|omdl|drgawk|wymiot|zawrot|=serce|=serca|sepsa|zakazen|=twarz|twarzy|policzek"
+    "|=ust|=usta|otworzyc|jezyk|slab|=kreci|belkocz|=mowic|=mowie|gorzej|pogarsz|ucisk|promieniuj"
 )
 
 

@@ -111,17 +111,17 @@ IMPOSTOR_CALM = [
 
 # Urgent by meaning alone, as before these rules (a wish to hide a thing, a parcel's notice sit near danger):
 # strict, so a fix shows.
-KNOWN_FALSE_ALARMS = [
-    "dostałem sms od poczty że paczka czeka w punkcie",
-    "gdzie schować kabel, żeby dzieci nie dosięgły",
-    "nie wiem co zrobić, żeby dziecko chowało zabawki",
-    "nie wiem co zrobić, żeby kot się nie chował pod łóżkiem",
-]
+KNOWN_FALSE_ALARMS = {
+    "dostałem sms od poczty że paczka czeka w punkcie": ("water", "telecom", "walkthrough", "agd", "urzad", "klinika"),
+    "gdzie schować kabel, żeby dzieci nie dosięgły": tuple(KBS),
+    "nie wiem co zrobić, żeby dziecko chowało zabawki": tuple(KBS),
+    "nie wiem co zrobić, żeby kot się nie chował pod łóżkiem": tuple(KBS),
+}
 
 URGENT = [(kb, t) for t in TOOTH_AND_MORE + INTRUDER_AFTER_A_WISH + IMPOSTOR for kb in KBS]
 CALM = [(kb, t) for t in TOOTHACHE + WISH_CALM + IMPOSTOR_CALM for kb in KBS] + [
-    pytest.param(kb, t, marks=pytest.mark.xfail(strict=True, reason="urgent by meaning"))
-    for t in KNOWN_FALSE_ALARMS
+    pytest.param(kb, t, marks=pytest.mark.xfail(strict=True, reason="urgent by meaning")) if kb in kbs else (kb, t)
+    for t, kbs in KNOWN_FALSE_ALARMS.items()
     for kb in KBS
 ]
 
