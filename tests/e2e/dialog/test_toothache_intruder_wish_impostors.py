@@ -109,17 +109,56 @@ IMPOSTOR_CALM = [
     "ZUS wypłacił mi wyrównanie emerytury, kiedy przyjdzie",
 ]
 
-# Urgent by meaning alone, as before these rules (a wish to hide a thing, a parcel's notice sit near danger):
+# Written after the rules, aimed at what they match (a review): a fee paid at the office's counter, a letter that
+# came, a caller locked in by accident, a courier asked about, a mouth that will not open.
+REVIEW_URGENT = [
+    "dzwoni pan z poczty, że paczka utknęła i muszę podać kod blik",
+    "dostałam maila z urzędu, że jak nie zapłacę blikiem dzisiaj to komornik",
+    "jakiś pan z gminy stoi w drzwiach i chce gotówkę za wywóz śmieci",
+    "facet podaje się za informatyka z banku i każe mi zainstalować teamviewer",
+    "pani z banku zdalnie łączy się z moim komputerem",
+    "zabarykadowałam się w sypialni, ktoś chodzi po domu",
+    "proszę żeby szybko ktoś przyjechał bo ktoś wybija szybę w oknie",
+    "ząb mnie boli i mam szczękościsk, nie mogę jeść",
+    "po wyrwaniu ósemki leci mi krew od trzech godzin",
+    "dziecko uderzyło się w zęby i mocno krwawi",
+    "ktoś z zusu przyszedł i każe zapłacić blikiem za składki",
+    "pan z kurierem pisze sms i chce pin do karty",
+]
+REVIEW_CALM = [
+    "w urzędzie miasta trzeba zapłacić od razu gotówką za dowód",
+    "przyszłam do urzędu i pani chce gotówkę za wniosek",
+    "przyszło pismo z zus że muszę zwrócić pieniądze",
+    "kurier dzwonił, czy mogę podać kod blik przy odbiorze",
+    "urząd skarbowy wymaga zapłaty dziś, czy mogę blikiem",
+    "bank pisze żebym zalogował się do aplikacji i przeczytał nową umowę",
+    "wnuczek dzwonił, że chce myszkę do komputera na urodziny",
+    "zamknęłam się przez przypadek w łazience, czy ktoś jest w stanie przyjechać",
+    "chcę, żeby monter przyjechał jutro, bo ktoś musi być w domu",
+    "proszę, żeby kurier zadzwonił, bo nikogo nie ma w domu",
+    "żeby ktoś przyjechał odczytać licznik, ktoś z rodziny jest w domu",
+    "zależy mi, żeby syn przyjechał, bo ktoś chodzi po mieszkaniu nad nami",
+    "ząb mnie boli od wczoraj, czy przyjmujecie na nfz",
+    "mam zapalenie dziąseł, jaką pastę polecacie",
+    "jak się zalogować do aplikacji banku na komputerze",
+    "listonosz przyszedł i chce podpis za list polecony",
+    "poczta wysłała sms z kodem odbioru paczki",
+    "pani z zus przyszła na kontrolę i chce zobaczyć zwolnienie",
+    "urząd gminy przysłał wezwanie, że mam zapłacić podatek do końca miesiąca",
+]
+
+# Urgent as before these rules (a wish to hide a thing, a parcel's notice sit near danger by meaning):
 # strict, so a fix shows.
 KNOWN_FALSE_ALARMS = {
     "dostałem sms od poczty że paczka czeka w punkcie": ("water", "telecom", "walkthrough", "agd", "urzad", "klinika"),
     "gdzie schować kabel, żeby dzieci nie dosięgły": tuple(KBS),
     "nie wiem co zrobić, żeby dziecko chowało zabawki": tuple(KBS),
     "nie wiem co zrobić, żeby kot się nie chował pod łóżkiem": tuple(KBS),
+    "pracownik banku w oddziale kazał zainstalować aplikację mobilną": tuple(KBS),  # a bank's cue, before too
 }
 
-URGENT = [(kb, t) for t in TOOTH_AND_MORE + INTRUDER_AFTER_A_WISH + IMPOSTOR for kb in KBS]
-CALM = [(kb, t) for t in TOOTHACHE + WISH_CALM + IMPOSTOR_CALM for kb in KBS] + [
+URGENT = [(kb, t) for t in TOOTH_AND_MORE + INTRUDER_AFTER_A_WISH + IMPOSTOR + REVIEW_URGENT for kb in KBS]
+CALM = [(kb, t) for t in TOOTHACHE + WISH_CALM + IMPOSTOR_CALM + REVIEW_CALM for kb in KBS] + [
     pytest.param(kb, t, marks=pytest.mark.xfail(strict=True, reason="urgent by meaning")) if kb in kbs else (kb, t)
     for t, kbs in KNOWN_FALSE_ALARMS.items()
     for kb in KBS
