@@ -30,7 +30,7 @@ from dialog.escalation_leaks import leak_asked
 from dialog.escalation_meaning import EscalationMeaning
 from dialog.escalation_scams import card_used_now
 from dialog.escalation_supposed import told_part
-from dialog.escalation_symptoms import attack_history
+from dialog.escalation_symptoms import attack_history, toothache_only
 from dialog.escalation_water import device_drowned, spilled, water_damage, water_damage_over, water_flowing_now
 from dialog.kb import KBMatch, KnowledgeBaseSearch
 from dialog.mood import mood, without_insults
@@ -133,7 +133,7 @@ class Understanding:
             found.remove("urgent")
         toks = tokens(text)  # a flood over, "po zawale", "zalało mi telefon" (a repair), a privacy question
         over = water_damage_over(toks) or attack_history(toks) or device_drowned(toks) or spilled(toks)
-        over = over or leak_asked(toks)
+        over = over or leak_asked(toks) or toothache_only(toks)
         if over or asks_how_only(text):  # "jak hodować pomidory w piwnicy": near an emergency, none told
             return [r for r in found if r != "urgent"]
         return found

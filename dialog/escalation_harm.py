@@ -147,7 +147,7 @@ _SOMEONE = term("=ktos|=jakis|=jacys|=facet|mezczyzn|=ludzie|=typ|=typek|=typy|=
 _GETS_IN = term(
     "=wszedl|=weszla|=weszli|=wlazl|=wlazla|=wlezli|wlamuj|wlamac|wlamia|szarpie|szarpia|=dobija =sie|=dobijaja"
     "|wywaza|wywazyc|zaglada|=kreci =sie|=kreca =sie|=sie =kreci|=sie =kreca|=krazy|=ukrywa|buszuje|myszkuje"
-    "|=chodzi|=chodza|=wchodzi|=wchodza|=skrada|skradaj|=sie =dobija|=sie =dobijaja|prob =otworzyc"
+    "|=chodzi|=chodza|=lazi|=laza|=wchodzi|=wchodza|=skrada|skradaj|=sie =dobija|=sie =dobijaja|prob =otworzyc"
     "|probuj =otworzyc|probowal =otworzyc|usiluj =otworzyc|wybil =szybe|wybija =szybe"
 )
 _HERE = term("=jest|=sa|=stoi|=stoja|=siedzi|=siedza")
@@ -158,6 +158,7 @@ _SOUNDS = term("obc|czyjes|=kroki|krokow|=szmery|=halasy|=ktos|=kogos")
 _MY_PLACE = term(
     "=dom|=domu|=domem|mieszkan|piwnic|garaz|ogrod|posesj|dzialc|dzialk|strych|=pokoju|kuchni|lazien|podwork"
     "|=okno|=okna|=oknem|=oknami|=drzwi|=drzwiami|komork|altan|=balkon|balkonie|przedpok|korytarz|=klatce|=sien"
+    "|=w =srodku"
 )
 # Someone expected, or noise from the neighbours: a courier, a fitter, a reading, "po mieszkaniu nad nami".
 _EXPECTED = term(
@@ -200,11 +201,23 @@ _AGAIN_NOW = term(
 _PRETENDED = term("=niby|rzekomo|=podobno|=udajac|podajac =sie|podawal =sie|podawala =sie")
 
 
-def _purpose_apart(toks: Sequence[Token]) -> tuple[Sequence[Token], Sequence[Token]]:
-    """(what is told, the purpose after "żeby"/"aby"): "ktoś będzie w domu, żeby odebrać paczkę" tells no one in
-    the home now, and "co zrobić, żeby nie wszedł" is the caller's wish, not an event."""
+# Who opens a new clause after a purpose ("proszę, żeby ktoś przyjechał, ktoś obcy jest w domu"): a person named
+# past the purpose's own subject ("żeby ktoś", "żeby nikt"), or "bo".
+_NEW_SUBJECT = term("=ktos|=jakis|=jacys|=facet|mezczyzn|=typ|=typek|=gosc|obcy|obca|obce|nieznajom|intruz|wlamywacz")
+
+
+def _purpose_apart(toks: Sequence[Token]) -> tuple[Sequence[Token], Sequence[Token], Sequence[Token]]:
+    """(what is told, the purpose after "żeby"/"aby", what is told after it): "ktoś będzie w domu, żeby odebrać
+    paczkę" tells no one in the home now, and "co zrobić, żeby nie wszedł" is the caller's wish, not an event. A
+    purpose holds one wish: a person named past its own subject ("żeby ktoś", "żeby nikt obcy"), or "bo", tells
+    an event again ("nie wiem co zrobić, żeby się schować, ktoś chodzi po domu"; "proszę, żeby ktoś
+    przyjechał, ktoś obcy jest w domu")."""
     cut = next((i for i, t in enumerate(toks) if t.form in _PURPOSE), len(toks))
-    return toks[:cut], toks[cut:]
+    people = set(term_positions(_NEW_SUBJECT, toks)) | {i for i, t in enumerate(toks) if t.form == "nikt"}
+    later = [i for i in people if i >= cut + 2 and i - 1 not in people]  # not "żeby ktoś obcy nie wszedł"
+    later += [i for i in range(cut + 1, len(toks)) if toks[i].form == "bo"]
+    again = min(later, default=len(toks))
+    return toks[:cut], toks[cut:again], toks[again:]
 
 
 def intruder(toks: Sequence[Token]) -> bool:
@@ -213,8 +226,33 @@ def intruder(toks: Sequence[Token]) -> bool:
     there, someone in a place said to be the caller's own, or strangers heard there, told before any "żeby". Not
     "czy ktoś jest w urzędzie w sobotę?" (no place of the caller's), "słyszę obce głosy w słuchawce" (none
     heard there), "ktoś wszedł do mieszkania, żeby odczytać licznik" (an errand, unless by force), "ktoś
-    chodzi po mieszkaniu nad nami" nor "kiedyś ktoś próbował otworzyć drzwi"."""
-    told_, purpose = _purpose_apart(toks)
+    chodzi po mieszkaniu nad nami" nor "kiedyś ktoś próbował otworzyć drzwi". An event told again after the
+    purpose is judged on its own."""
+    told_, purpose, again = _purpose_apart(toks)
+    return _intruder_told(told_, purpose, toks) or (bool(again) and intruder(again)) or _hiding(toks)
+
+
+# The caller hiding from someone ("schowałam się w szafie", "co zrobić, żeby mnie nie znalazł"): whoever is there
+# or prowls is a danger, wherever the caller says they are ("ktoś chodzi po piętrze"). Not "zamknęłam się w
+# łazience" (locked in by accident; "czy ktoś jest w stanie przyjechać?").
+_HIDES = term(
+    "=jak =sie =schowac|=gdzie =sie =schowac|=zeby =sie =schowac|schowalam =sie|schowalem =sie|schowalismy =sie"
+    "|=sie =schowalam|=sie =schowalem|=jak =sie =ukryc|=gdzie =sie =ukryc|=zeby =sie =ukryc|ukrylam =sie"
+    "|ukrylem =sie|=sie =ukrylam|=sie =ukrylem|zabarykad|=mnie =nie =znalazl|=nas =nie =znalazl"
+    "|=mnie =nie =zobaczyl|=nas =nie =zobaczyl|=mnie =nie =uslyszal|=nas =nie =uslyszal"
+)
+
+
+def _hiding(toks: Sequence[Token]) -> bool:
+    """The caller hides while someone is there or prowls (not "schowałam paczkę, bo kurier przyjdzie")."""
+    if not term_positions(_HIDES, toks) or term_positions(_EXPECTED, toks):
+        return False
+    someone = bool(term_positions(_SOMEONE, toks)) or bool(term_positions(_STRANGER, toks))
+    return someone and bool(told(_GETS_IN, toks) or told(_HERE, toks))
+
+
+def _intruder_told(told_: Sequence[Token], purpose: Sequence[Token], toks: Sequence[Token]) -> bool:
+    """``intruder`` on what is told before a purpose (``purpose`` may name an errand that explains it)."""
     if not term_positions(_MY_PLACE, told_) or term_positions(_EXPECTED, told_):
         return False
     if term_positions(_PUBLIC, told_) and not term_positions(_MINE, told_):  # "w moim sklepie" is the caller's

@@ -52,13 +52,63 @@ _WANTS = (
     "=chce|=chca|chcial|=prosi|prosil|=kaze|=kaza|kazal|kazali|potrzebuj|=zada|=zadaja|zadal|=mam|musze|=trzeba|=podac"
     "|podanie|=przelac|wyplac|zainstal|=oddac|przekaz|pilnie|namawia"
 )
-# A question whether the bank or the police does call so ("czy bank dzwoni po kod blik?"): a wary caller.
+# Someone else's hands on the caller's computer ("pracownik banku kazał zainstalować AnyDesk", "łączy się z moim
+# komputerem", "rusza myszką"): what a fake bank technician wants, like a code or a transfer.
+_REMOTE = (
+    "anydesk|=any =desk|teamview|=team =viewer|quicksupport|=quick =support|rustdesk|zdaln|=pulpit|=pulpitu"
+    "|steruje|steruja|sterowac|rusza =mysz|rusza =myszk|kursor|=z =moim =komputerem|=moj =komputer|=moim =ekranie"
+    "|zalogowac"
+)
+_TECH_POSER = "=bank|=banku|bankow|techniczn|informatyk|microsoft|=windows|policj|serwisant"
+# Any office, a post office or a courier: they do send letters, bills and fees ("urząd przysłał wezwanie do zapłaty",
+# "kurier prosi o kod odbioru", cash on delivery), but no office wants a BLIK code, cash or a password now, and
+# none of them wants a BLIK code or a PIN told.
+_OFFICES = _OFFICE + "|=urzad|=urzedu|=urzedzie|=urzedem|urzedni|magistrat|gmin|starostw"
+_POST = "=poczta|=poczty|=poczte|=poczcie|pocztow|kurier|inpost|paczkomat|=dpd|=dhl"
+_NEVER_ASKED = "=blik|=blika|=blikiem|gotowk|=pin|=haslo|=hasla|kryptowalut|wplatomat"
+_SECRET = "=blik|=blika|=blikiem|=pin|=haslo|=hasla"
+_CODE = "=kod|=kodu|=kodem|=podac|=podal|=podala|podanie|=podaj"
+# A clerk at the door wanting money ("przyszedł pan z ZUS i chce gotówkę"), not a letter that came nor the caller
+# at an office's counter ("przyszłam do urzędu i pani chce gotówkę za wniosek").
+_VISIT = "=przyszedl|=przyszla|=przyszli|=w =drzwiach|=pod =drzwiami|=puka|zapukal"
+_CLERK = "=pan|=pani|urzedni|pracowni|kontroler|inspektor|=ktos|=facet|mezczyzn|kobiet|=gosc"
+_CASH = "gotowk|pieniedz|pieniadz|=blik|=blika|=blikiem"
+# A question whether the bank or the police does call so ("czy bank dzwoni po kod blik?"): a wary caller; how
+# or whether one may pay so ("czy mogę zapłacić blikiem opłatę skarbową od razu"): a payer's question.
+_WARY = "=czy =bank|=czy =policja|=czy =naprawde|=czy =wy"
+_PAYERS_QUESTION = "|=czy =moge|=czy =mozna|=jak =moge|=jak =mam|=czy =mam"  # not "jak nie zapłacę"
+# The last: "pani z poczty dzwoni i chce kod blik", not "kurier dzwonił, czy mogę podać kod blik przy odbiorze".
 _SCAM = cues(
     (_CONTACT, _POSING_AS, _DEMAND, _WANTS),
+    (_CONTACT, _TECH_POSER, _REMOTE, _WANTS),  # "pracownik banku kazał zainstalować AnyDesk"
     (_CONTACT, _OFFICE, _OFFICE_DEMAND, _WANTS),
     (_CALLS, _OFFICE, _THREAT, _PAY),
-    unless="=czy =bank|=czy =policja|=czy =naprawde|=czy =wy",
+    unless=_WARY,
+) + cues((_CONTACT, _OFFICES + "|" + _POST, _SECRET, _CODE), unless=_WARY + _PAYERS_QUESTION)
+# A demand that came in a letter or a message, not the caller at an office's counter ("w urzędzie trzeba od razu
+# zapłacić gotówką").
+_LETTER = _CONTACT + "|wezwani|=pismo|=pisma|=pismie|=list|=listu|=listem|=mail|=maila|=mailem|wiadomos|powiadom"
+_AT_THE_COUNTER = "=do =urzedu|=w =urzedzie|=na =poczte|=na =poczcie|okienk|=kasa|=kasie|=w =oddziale"
+# Told without a call: a demand in a letter or at the door ("dostałem wezwanie z urzędu, że mam
+# zapłacić blikiem natychmiast"; "przyszedł pan z ZUS i chce gotówkę").
+# A demand is also told by its threat alone ("jak nie zapłacę blikiem dzisiaj, to komornik").
+_DEMANDED = cues(
+    (_LETTER, _OFFICES, _NEVER_ASKED, _THREAT, _WANTS + "|=jak =nie|=bo =inaczej|=jesli =nie|=jezeli =nie"),
+    (_VISIT, _CLERK, _OFFICES, _CASH, _WANTS),
+    unless=_WARY + _PAYERS_QUESTION + "|" + _AT_THE_COUNTER,
 )
+# A "bank" or "technician" on the caller's own computer now ("pani z banku zdalnie łączy się z moim komputerem"),
+# not "jak połączyć komputer z bankowością".
+_CONTROLLED = cues(
+    (
+        _TECH_POSER,
+        "laczy =sie|polaczyl|polaczyla|steruj|rusza|klika|przejal|przejela|przejeli",
+        "=moim =komputer|=moj =komputer|=mojego =komputer|=mi =komputer|=moim =laptop|=moj =laptop|=moim =ekranie"
+        "|=moja =mysz|=mi =mysz|kursor",
+    )
+)
+
+
 # A relative or a friend writing on a messenger and wanting a BLIK code or money ("córka pisze na Messengerze, że
 # potrzebuje kod BLIK"): a hijacked account's scheme; the same relative writing that a parcel came, or asking
 # the caller to order something, wants no money, and a relative who phones is left to ``_SCAM``'s new number.
@@ -106,7 +156,7 @@ _CALLER_WRITES = term("=pisze =do =was|=pisze =do =wasz|=pisze =do =panstwa|=pis
 
 def scam_in_progress(toks: Sequence[Token]) -> bool:
     """Someone posing as a bank, the police or family calls or writes and wants money or a code (docstring)."""
-    if any(c.matches(toks) for c in _KIN_ONLINE):
+    if any(c.matches(toks) for c in (*_KIN_ONLINE, *_DEMANDED, *_CONTROLLED)):
         return True
     if not any(c.matches(toks) for c in _SCAM):
         return False

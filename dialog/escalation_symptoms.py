@@ -132,3 +132,27 @@ def attack_history(toks: Sequence[Token]) -> bool:
     it sits by meaning (both were urgent by meaning alone, margins +0.005 and +0.010)."""
     history = term_positions(_HISTORY_TERM, toks) and term_positions(_ATTACK_TERM, toks)
     return bool(history) and not acute_symptoms(toks)
+
+
+# A tooth or a gum that aches: a reason to book a dentist, not an emergency, unless a sign of more is told beside
+# it: an infection spreading (fever, swelling, pus, chills, a mouth that will not open), bleeding, breathing,
+# swallowing or speaking, weakness or dizziness, getting worse, an injury, or pain that reaches the jaw, the neck or
+# an arm (a heart attack can be felt there).
+# "Zęby" folds to "żeby" (a purpose), so it counts only beside an ache or a trait ("bolą mnie zęby").
+_TOOTH = term(
+    "=zab|=zeba|=zebem|=zebie|=zebow|=zebami|zebach|=zabek|=zabka|osemk|plomb|dziasl|trzonow|siekacz|=kiel"
+    "|=kla|ukruszon|ukruszyl|=zeby bol|bol =zeby|nadwrazliw =zeby|wrazliw =zeby"
+)
+_MORE_THAN_A_TOOTH = term(
+    "goracz|temperatur|stopni|spuch|puchn|opuch|obrzek|obrzmi|=ropa|=ropy|ropie|ropn|dreszcz|krew|krwi|krwaw|krwot"
+    "|oddych|oddech|dusi|duszn|dlawi|przelyk|przelkn|wybil|wybit|wybity|upadl|upadla|spadl|spadla|uderz|uraz"
+    "|wypad!wypadl|pobil|=szyja|=szyi|=szyje|gardl|=oko|=oka|=oczy|szczek|zuchw|klatk|mostk|=ramie|=reka|=reke"
+    "|dretw|mrowi|nieprzytom|zemdl|omdl|drgawk|wymiot|zawrot|=serce|=serca|sepsa|zakazen|=twarz|twarzy|policzek"
+    "|=ust|=usta|otworzyc|jezyk|slab|=kreci|belkocz|=mowic|=mowie|gorzej|pogarsz|ucisk|promieniuj"
+)
+
+
+def toothache_only(toks: Sequence[Token]) -> bool:
+    """A toothache and nothing more ("mam tępy ból zęba", "wypadła mi plomba i ząb boli"): near pain by meaning,
+    but a dentist's booking; "ząb boli, mam gorączkę, twarz puchnie" tells an infection spreading and stays."""
+    return bool(term_positions(_TOOTH, toks)) and not term_positions(_MORE_THAN_A_TOOTH, toks)

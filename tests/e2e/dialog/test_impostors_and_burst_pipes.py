@@ -170,16 +170,6 @@ CALM = (
     + [(kb, t) for t in BURST_PIPE_CALM for kb in ("water", "shop", "urzad")]
     + [(kb, t) for t in CALM_BY_MEANING for kb in ("water", "shop", "telecom", "klinika")]
 )
-# Left urgent on purpose: every neutral example near a toothache ("boli mnie ząb, kiedy mogę przyjść do
-# dentysty") pulled "ząb mnie boli i mam wysoką gorączkę, twarz mi puchnie" away from urgent, and a missed
-# emergency is the worse failure. Strict: it fails once something tells them apart.
-_KNOWN_FALSE_ALARMS = {"mam tępy ból zęba"}
-CALM = [
-    pytest.param(kb, t, marks=pytest.mark.xfail(strict=True, reason="a toothache sits near pain by meaning"))
-    if t in _KNOWN_FALSE_ALARMS
-    else (kb, t)
-    for kb, t in CALM
-]
 
 
 @pytest.mark.parametrize(("kb", "text"), URGENT)
