@@ -28,6 +28,7 @@ from redis.asyncio import Redis
 from telephony.insights.buckets import (
     CHANNELS,
     HISTOGRAMS,
+    HOUR,
     add_counts,
     bin_of,
     hour_of,
@@ -221,9 +222,12 @@ class KpiStore:
 
     # --- reading -----------------------------------------------------------------------------------
     async def sums(self, start: float, end: float, channels: tuple[str, ...] = CHANNELS) -> dict[str, dict[str, int]]:
-        """Each channel's counters summed over the hours from ``start`` to ``end``."""
+        """Each channel's counters summed over the hours from ``start`` to ``end``. Read: only the hours
+        between the retention's start and the end of this hour; why bounded by now and not by ``end``: a
+        range reaching into the future (2020-2030, "everything") read the 400 days before 2030, all empty."""
         await self.flush()
-        hours = list(hours_between(max(start, end - self.ttl_s), end))  # older buckets have expired
+        last = (hour_of(self.clock()) + 1) * HOUR  # no bucket lies after this hour's
+        hours = list(hours_between(max(start, last - self.ttl_s), min(end, last)))  # older ones have expired
         async with self.redis.pipeline(transaction=False) as pipe:
             for channel in channels:
                 for hour in hours:
