@@ -9,6 +9,11 @@ Key ``<prefix>kpi:<channel>:<hour>`` (hours since the epoch, UTC), fields (``tel
 ``unresolved`` (a chat that went quiet unanswered: ``telephony.insights.outcomes``). Each
 bucket expires ``ttl_s`` after its last write (no personal data: counts only).
 
+A chat's or speaker conversation's outcome (``contained``, ``transferred``, ``unresolved``) goes into the
+bucket of the hour it *began* (``<prefix>kpi:began:<channel>:<conversation>``, kept ``BEGAN_TTL_S``), not
+the hour it was decided: a chat begun at 23:50 and solved at 00:10 counted one conversation on the first
+day and one solved out of none on the second (containment "–" there, and over 100 % on a quiet morning).
+
 Why fire-and-forget writes: the events come from synchronous metric hooks in the middle of a call; a
 KPI must never delay or break a caller, so a write that fails (Redis down) is logged and dropped.
 ``flush()`` awaits this process's writes in flight, so a reader in the same process sees them all;
@@ -39,6 +44,7 @@ from telephony.redis_scripts import first_mark
 
 log = logging.getLogger(__name__)
 LIVE_WINDOW_S = 300  # a chat or speaker conversation with a bot turn this recent is in progress
+BEGAN_TTL_S = 2 * 86400  # a conversation decided later than this counts in the hour it was decided
 
 
 class KpiStore:
@@ -59,14 +65,36 @@ class KpiStore:
         return f"{self.prefix}kpi:{channel}:{hour}"
 
     # --- events ------------------------------------------------------------------------------------
-    def started(self, channel: str) -> None:
+    def started(self, channel: str, conversation: str = "") -> None:
+        """A new conversation; with its id, the hour it began is kept for its outcome (``began_hour``)."""
         self.add(channel, {"conversations": 1})
+        if conversation:
+            self.spawn(self._began(channel, conversation, self.clock()))
 
-    def contained(self, channel: str) -> None:
-        self.add(channel, {"contained": 1})
+    def contained(self, channel: str, conversation: str = "") -> None:
+        self.add(channel, {"contained": 1}, conversation)
 
-    def transferred(self, channel: str, reason: str, queue: str) -> None:
-        self.add(channel, {"transferred": 1, f"reason:{reason or 'unknown'}": 1, f"q:{queue or 'none'}:transferred": 1})
+    def transferred(self, channel: str, reason: str, queue: str, conversation: str = "") -> None:
+        fields = {"transferred": 1, f"reason:{reason or 'unknown'}": 1, f"q:{queue or 'none'}:transferred": 1}
+        self.add(channel, fields, conversation)
+
+    def _began_key(self, channel: str, conversation: str) -> str:
+        return f"{self.prefix}kpi:began:{channel}:{conversation}"
+
+    async def _began(self, channel: str, conversation: str, at: float) -> None:
+        try:
+            await self.redis.set(self._began_key(channel, conversation), hour_of(at), ex=BEGAN_TTL_S, nx=True)
+        except Exception as exc:
+            log.warning("KPI start of %s lost: %r", conversation, exc)
+
+    async def began_hour(self, channel: str, conversation: str, at: float) -> int:
+        """The bucket of the hour ``conversation`` began (its outcome is counted there, with it); ``at``'s
+        when that is not known (no id, forgotten, or its start written by a worker from before it was kept)."""
+        if conversation:
+            began = await self.redis.get(self._began_key(channel, conversation))
+            if began is not None and _s(began).isdigit():
+                return min(int(_s(began)), hour_of(at))
+        return hour_of(at)
 
     def waited(
         self,
@@ -174,9 +202,10 @@ class KpiStore:
         return {"phone": max(0, int(raw.get("phone", 0) or 0))} | {c: int(n) for c, n in live.items()}
 
     # --- writing -----------------------------------------------------------------------------------
-    def add(self, channel: str, fields: Mapping[str, int]) -> None:
-        """Schedule the increments (in the running loop); without one, nothing is recorded."""
-        self.spawn(self.write(channel, dict(fields), self.clock()))
+    def add(self, channel: str, fields: Mapping[str, int], conversation: str = "") -> None:
+        """Schedule the increments (in the running loop); without one, nothing is recorded. With a
+        ``conversation``: in the bucket of the hour it began (``began_hour``)."""
+        self.spawn(self.write(channel, dict(fields), self.clock(), conversation))
 
     def spawn(self, write: Coroutine[Any, Any, None]) -> None:
         """Run one write in the background (``flush`` awaits it); without a running loop, drop it."""
@@ -189,9 +218,9 @@ class KpiStore:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def write(self, channel: str, fields: Mapping[str, int], at: float) -> None:
-        key = self.key(channel, hour_of(at))
+    async def write(self, channel: str, fields: Mapping[str, int], at: float, conversation: str = "") -> None:
         try:
+            key = self.key(channel, await self.began_hour(channel, conversation, at))
             async with self.redis.pipeline(transaction=False) as pipe:
                 for name, n in fields.items():
                     if n:

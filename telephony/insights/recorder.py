@@ -141,7 +141,7 @@ def record_turn(kpis: KpiStore, turn: ConversationTurn, outcomes: ChatOutcomes |
     never one a person took), or handed to people (a ``transfer`` someone could take: a chat nobody was
     there for is not a hand-off). A chat (``outcomes``) also ends by going quiet: ``_track``."""
     if turn.new:
-        kpis.started(turn.channel)
+        kpis.started(turn.channel, turn.conversation)
     if turn.conversation:  # with the bot until it ends or a person takes it
         over = turn.action == "end" or (turn.action == "transfer" and turn.handed_over)
         kpis.with_bot(turn.channel, turn.conversation, over)
@@ -149,9 +149,9 @@ def record_turn(kpis: KpiStore, turn: ConversationTurn, outcomes: ChatOutcomes |
     if outcomes is not None and turn.conversation and outcomes.tracks(turn.channel):
         _track(outcomes, turn, kpis.clock())
     elif turn.solved:
-        kpis.contained(turn.channel)
+        kpis.contained(turn.channel, turn.conversation)
     if turn.action == "transfer" and turn.handed_over:
-        kpis.transferred(turn.channel, turn.reason, turn.queue)
+        kpis.transferred(turn.channel, turn.reason, turn.queue, turn.conversation)
 
 
 def _track(outcomes: ChatOutcomes, turn: ConversationTurn, now: float) -> None:
