@@ -28,6 +28,7 @@ from telephony.insights.idle import last_turn
 from telephony.insights.kpis import KpiStore
 from telephony.insights.outcomes import HANDED, ChatOutcomes
 from telephony.insights.stats import period_stats
+from telephony.logs import call_id_var
 from telephony.metrics import CONTAINED_ENDINGS, Metrics
 
 if TYPE_CHECKING:
@@ -76,14 +77,16 @@ class InsightMetrics(Metrics):
 
     def call_started(self) -> None:
         super().call_started()
-        self.kpis.started("phone")
+        self.kpis.started("phone", call_id_var.get() or "")  # run_call's context: this call's CallSid
         self.kpis.active("phone", 1)
 
     def call_ended(self, report: CallReport) -> None:
+        """Counted on the hour the call began, as its transfer: a call from 23:58 to 00:03 solved by the bot
+        counted one call on the first day and one solved out of none on the next."""
         super().call_ended(report)
         self.kpis.active("phone", -1)
         if report.ended in CONTAINED_ENDINGS and not report.errors:
-            self.kpis.contained("phone")
+            self.kpis.contained("phone", report.call_sid)
         first = True
         for turn in report.turns:
             if turn.latency_s is not None:
@@ -92,7 +95,7 @@ class InsightMetrics(Metrics):
 
     def transfer(self, reason: str, queue: str) -> None:
         super().transfer(reason, queue)
-        self.kpis.transferred("phone", reason, queue)
+        self.kpis.transferred("phone", reason, queue, call_id_var.get() or "")
 
     def queue_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
         super().queue_waited(queue, outcome, seconds, agent)

@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dialog.ports import CallerInfo, Outcome
+from telephony.devtools.day_world import day_world, token
 from telephony.insights.kpis import KpiStore
 from telephony.insights.recorder import InsightMetrics
 from tests.support.clock import FakeClock
-from tests.support.insights import InsightsWorld, insights_world
+from tests.support.insights import InsightsWorld, PhoneDialog, insights_world
 
 WARSAW = ZoneInfo("Europe/Warsaw")
+WORDS = ["Gdzie jest paczka?", "Dziękuję, do widzenia", "Chcę rozmawiać z konsultantem"]
 
 
 def at(text: str) -> float:
@@ -65,3 +68,35 @@ async def test_the_dst_days_have_23_and_25_hours(redis_url: str, tmp_path: Path)
         w.chat_worker.gateway.kpis.clock = w.agents_worker.gateway.kpis.clock = kpis.clock  # type: ignore[union-attr]
         assert (await _day(w, "2026-10-25"))[0] == 3
         assert (await _day(w, "2027-03-28"))[0] == 2
+
+
+class _MidnightDialog(PhoneDialog):
+    """``PhoneDialog`` whose caller's second sentence comes after midnight: the clock moves as it is heard."""
+
+    clock = FakeClock(at("2026-12-06T23:58"))
+
+    async def handle(self, session_id: str | None, text: str, caller: CallerInfo) -> Outcome:
+        if "do widzenia" in text.lower() or "konsultant" in text.lower():
+            self.clock.t = at("2026-12-07T00:03")
+        return await super().handle(session_id, text, caller)
+
+
+async def test_a_call_across_midnight_counts_on_the_day_it_began(redis_url: str) -> None:
+    async with day_world(redis_url, WORDS, _MidnightDialog) as w:
+        assert w.gateway.kpis is not None
+        w.gateway.kpis.clock = _MidnightDialog.clock
+        for says in (
+            ["Gdzie jest paczka?", "Dziękuję, do widzenia"],
+            ["Gdzie jest paczka?", "Chcę rozmawiać z konsultantem"],
+        ):
+            _MidnightDialog.clock.t = at("2026-12-06T23:58")
+            assert (await w.call(says)).action is not None
+        figures = []
+        for day in ("2026-12-06", "2026-12-07"):
+            response = await w.http.get(
+                f"{w.base}/v1/stats?channel=phone&from={day}&to={day}",
+                headers={"Authorization": f"Bearer {token('szef')}"},
+            )
+            phone = response.json()["channels"]["phone"]
+            figures.append((phone["conversations"], phone["contained"], phone["transferred"]))
+        assert figures == [(2, 1, 1), (0, 0, 0)]
