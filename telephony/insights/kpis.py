@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
@@ -40,10 +41,11 @@ from telephony.insights.buckets import (
     hours_between,
     sample_fields,
 )
-from telephony.redis_scripts import first_mark
+from telephony.redis_scripts import ADD_ONCE, first_mark
 
 log = logging.getLogger(__name__)
 LIVE_WINDOW_S = 300  # a chat or speaker conversation with a bot turn this recent is in progress
+WRITE_MARK_TTL_S = 300  # a write's marker (``ADD_ONCE``): longer than redis-py's retries of it ever take
 BEGAN_TTL_S = 2 * 86400  # a conversation decided later than this counts in the hour it was decided
 
 
@@ -60,6 +62,7 @@ class KpiStore:
     ) -> None:
         self.redis, self.prefix, self.ttl_s, self.clock = redis, prefix, ttl_s, clock
         self._pending: set[asyncio.Task[None]] = set()
+        self._add_once = redis.register_script(ADD_ONCE)
 
     def key(self, channel: str, hour: int) -> str:
         return f"{self.prefix}kpi:{channel}:{hour}"
@@ -188,7 +191,7 @@ class KpiStore:
 
     async def _active(self, channel: str, delta: int) -> None:
         try:
-            await self.redis.hincrby(f"{self.prefix}kpi:active", channel, delta)
+            await self.increment(f"{self.prefix}kpi:active", {channel: delta}, 0)
         except Exception as exc:
             log.warning("KPI active %s %+d lost: %r", channel, delta, exc)
 
@@ -221,14 +224,18 @@ class KpiStore:
     async def write(self, channel: str, fields: Mapping[str, int], at: float, conversation: str = "") -> None:
         try:
             key = self.key(channel, await self.began_hour(channel, conversation, at))
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for name, n in fields.items():
-                    if n:
-                        pipe.hincrby(key, name, n)
-                pipe.expire(key, self.ttl_s)
-                await pipe.execute()
+            await self.increment(key, fields, self.ttl_s)
         except Exception as exc:  # a KPI is never worth a caller's trouble
             log.warning("KPI %s %s lost: %r", channel, dict(fields), exc)
+
+    async def increment(self, key: str, fields: Mapping[str, int], ttl_s: int) -> None:
+        """``HINCRBY`` each field of ``key`` (and its TTL, unless 0), once: each write carries a marker
+        (``ADD_ONCE``), so the same write sent again by redis-py after its reply was lost (a connection reset,
+        a failover) is not counted twice; a plain pipeline doubled the day's conversations then."""
+        args = [str(a) for name, n in fields.items() if n for a in (name, n)]
+        if args:
+            marker = f"{self.prefix}kpi:w:{uuid.uuid4().hex}"
+            await self._add_once(keys=[key, marker], args=[ttl_s, WRITE_MARK_TTL_S, *args])
 
     async def flush(self) -> None:
         """Wait for this process's writes in flight (a reader then sees every event it recorded)."""
