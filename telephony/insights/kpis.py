@@ -108,10 +108,13 @@ class KpiStore:
         agent: str | None = None,
         *,
         first_response: bool = True,
+        conversation: str = "",
     ) -> None:
         """How a wait for an agent ended: ``answered``, ``abandoned``, other. On the phone an answer is the
         agent's first response too (``first_response``); in a chat that is the agent's first message
-        (``first_response``, the method): accepting a chat says nothing to the customer."""
+        (``first_response``, the method): accepting a chat says nothing to the customer. Counted in the hour
+        its ``conversation`` began (else the hour the wait began), with its hand-off: a chat handed over at
+        23:59 and answered at 00:04 was transferred on one day and answered on the next."""
         s = max(0.0, seconds)
         fields = {f"q:{queue}:{outcome}": 1, f"wait:{bin_of(HISTOGRAMS['wait'], s)}": 1}
         if outcome == "answered":
@@ -122,22 +125,24 @@ class KpiStore:
                 fields |= {f"a:{agent}:answered": 1, f"a:{agent}:wait_s": round(s)}
         elif outcome == "abandoned":
             fields["abandoned"] = 1
-        self.add(channel, fields)
+        self.spawn(self.write(channel, fields, self.clock() - s, conversation))
 
-    def first_response(self, channel: str, conversation: str, seconds: float) -> None:
+    def first_response(self, channel: str, conversation: str, seconds: float, began: str = "") -> None:
         """An agent wrote in ``conversation`` ``seconds`` after the customer was handed over: only the first
         such message is a sample (``first_mark`` on ``<prefix>kpi:frt:<conversation>``, so two workers or a
-        second message never count it twice); an agent who writes nothing gives no sample."""
-        self.spawn(self._first_response(channel, conversation, max(0.0, seconds), self.clock()))
+        second message never count it twice); an agent who writes nothing gives no sample. Counted in the hour
+        the chat ``began`` (its dialog session; else the hand-off's), as its wait is."""
+        s = max(0.0, seconds)
+        self.spawn(self._first_response(channel, conversation, s, self.clock() - s, began))
 
-    async def _first_response(self, channel: str, conversation: str, seconds: float, at: float) -> None:
+    async def _first_response(self, channel: str, conversation: str, seconds: float, at: float, began: str) -> None:
         try:
             first = await first_mark(self.redis, f"{self.prefix}kpi:frt:{conversation}", 2 * 86400)  # reply lost: ours
         except Exception as exc:
             log.warning("KPI first response of %s lost: %r", conversation, exc)
             return
         if first:
-            await self.write(channel, sample_fields("agent_frt", seconds), at)
+            await self.write(channel, sample_fields("agent_frt", seconds), at, began)
 
     def bot_replied(self, channel: str, seconds: float, first: bool) -> None:
         """A bot reply's latency (every turn: p95; the conversation's first: bot first response)."""

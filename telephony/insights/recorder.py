@@ -97,17 +97,23 @@ class InsightMetrics(Metrics):
         super().transfer(reason, queue)
         self.kpis.transferred("phone", reason, queue, call_id_var.get() or "")
 
-    def queue_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
-        super().queue_waited(queue, outcome, seconds, agent)
-        self.kpis.waited("phone", queue, outcome, seconds, agent)
+    def queue_waited(
+        self, queue: str, outcome: str, seconds: float, agent: str | None = None, conversation: str = ""
+    ) -> None:
+        super().queue_waited(queue, outcome, seconds, agent, conversation)
+        self.kpis.waited("phone", queue, outcome, seconds, agent, conversation=conversation)
 
-    def chat_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
-        super().chat_waited(queue, outcome, seconds, agent)
-        self.kpis.waited("chat", queue, outcome, seconds, agent, first_response=False)  # that is the first message
+    def chat_waited(
+        self, queue: str, outcome: str, seconds: float, agent: str | None = None, conversation: str = ""
+    ) -> None:
+        super().chat_waited(queue, outcome, seconds, agent, conversation)
+        self.kpis.waited("chat", queue, outcome, seconds, agent, first_response=False, conversation=conversation)
 
-    def chat_agent_wrote(self, tid: str, queue: str, seconds: float, agent: str | None = None) -> None:
-        super().chat_agent_wrote(tid, queue, seconds, agent)
-        self.kpis.first_response("chat", tid, seconds)
+    def chat_agent_wrote(
+        self, tid: str, queue: str, seconds: float, agent: str | None = None, conversation: str = ""
+    ) -> None:
+        super().chat_agent_wrote(tid, queue, seconds, agent, conversation)
+        self.kpis.first_response("chat", tid, seconds, conversation)
 
     def conversation_turn(self, turn: ConversationTurn) -> None:
         super().conversation_turn(turn)

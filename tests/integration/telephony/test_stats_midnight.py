@@ -100,3 +100,35 @@ async def test_a_call_across_midnight_counts_on_the_day_it_began(redis_url: str)
             phone = response.json()["channels"]["phone"]
             figures.append((phone["conversations"], phone["contained"], phone["transferred"]))
         assert figures == [(2, 1, 1), (0, 0, 0)]
+
+
+async def test_a_wait_across_midnight_counts_on_the_day_its_conversation_began(redis_url: str, tmp_path: Path) -> None:
+    """Answered and abandoned waits and the agent's first response go with their conversation: a chat handed over
+    at 23:59 and answered at 00:04 was 'transferred' on one day and 'answered' on the next, and one begun at 23:50
+    and handed over at 00:01 is the first day's, its abandonment too."""
+    async with insights_world(redis_url, tmp_path) as w:
+        clock = FakeClock(at("2026-12-06T23:50"))
+        for worker in (w.chat_worker, w.agents_worker):
+            assert worker.gateway.kpis is not None and worker.gateway.transfer is not None
+            assert worker.gateway.transfer.chat is not None
+            worker.gateway.kpis.clock = worker.gateway.transfer.chat.handoff.p.clock = clock
+        late = await w.chat("Gdzie jest paczka?")
+        clock.t = at("2026-12-06T23:59")
+        assert (await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})).status_code == 200
+        taken = (await w.chat("Chcę rozmawiać z konsultantem"))["handoff"]
+        clock.t = at("2026-12-07T00:01")
+        left = await w.chat("konsultant proszę", late["session_id"])  # anna has the first one's offer: it waits
+        assert left["handoff"]["status"] == "waiting"
+        clock.t = at("2026-12-07T00:04")
+        tid = taken["transfer_id"]
+        assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "anna")).status_code == 200
+        wrote = await w.agent("POST", f"/v1/chats/{tid}/messages", "anna", json={"text": "Dzień dobry"})
+        assert wrote.status_code in (200, 201), wrote.text
+        assert (await w.http.post(f"{w.chat_worker.base}/v1/chat/{late['session_id']}/end")).status_code == 200
+        figures = []
+        for day in ("2026-12-06", "2026-12-07"):
+            response = await w.agent("GET", f"/v1/stats?channel=chat&from={day}&to={day}", "szef")
+            chat = response.json()["channels"]["chat"]
+            counts = ("conversations", "transferred", "answered_by_agent", "abandoned")
+            figures.append((*(chat[k] for k in counts), chat["agent_frt"]["count"], chat["wait"]["count"]))
+        assert figures == [(2, 2, 1, 1, 1, 2), (0, 0, 0, 0, 0, 0)]
