@@ -41,6 +41,7 @@ from telephony.insights.buckets import (
     hours_between,
     sample_fields,
 )
+from telephony.insights.live_calls import LiveCalls
 from telephony.redis_scripts import ADD_ONCE, first_mark
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class KpiStore:
         self.redis, self.prefix, self.ttl_s, self.clock = redis, prefix, ttl_s, clock
         self._pending: set[asyncio.Task[None]] = set()
         self._add_once = redis.register_script(ADD_ONCE)
+        self.calls = LiveCalls(redis, prefix, lambda: self.clock())  # phone calls in progress, this worker's
 
     def key(self, channel: str, hour: int) -> str:
         return f"{self.prefix}kpi:{channel}:{hour}"
@@ -191,23 +193,24 @@ class KpiStore:
             log.warning("KPI live %s %s lost: %r", channel, conversation, exc)
 
     def active(self, channel: str, delta: int) -> None:
-        """Phone calls in progress (a live counter, no bucket: the dashboard's first tile)."""
-        self.spawn(self._active(channel, delta))
+        """Phone calls in progress (no bucket: the dashboard's first tile), counted per worker (``LiveCalls``)."""
+        self.calls.change(delta)
+        self.spawn(self.say_calls())
 
-    async def _active(self, channel: str, delta: int) -> None:
+    async def say_calls(self) -> None:
+        """This worker's calls in progress to Redis: on every change and every gauges refresh (it is alive)."""
         try:
-            await self.increment(f"{self.prefix}kpi:active", {channel: delta}, 0)
+            await self.calls.publish()
         except Exception as exc:
-            log.warning("KPI active %s %+d lost: %r", channel, delta, exc)
+            log.warning("KPI calls in progress (%d) not said: %r", self.calls.count, exc)
 
     async def in_progress(self) -> dict[str, int]:
         """Conversations with the bot now: phone calls connected to it, and chat and speaker conversations
         with a turn in the last ``LIVE_WINDOW_S`` that did not end or go to a person."""
         await self.flush()
-        raw = await self.redis.hgetall(f"{self.prefix}kpi:active")
         since = self.clock() - LIVE_WINDOW_S
         live = {c: await self.redis.zcount(f"{self.prefix}kpi:live:{c}", since, "+inf") for c in CHANNELS[1:]}
-        return {"phone": max(0, int(raw.get("phone", 0) or 0))} | {c: int(n) for c, n in live.items()}
+        return {"phone": await self.calls.total()} | {c: int(n) for c, n in live.items()}
 
     # --- writing -----------------------------------------------------------------------------------
     def add(self, channel: str, fields: Mapping[str, int], conversation: str = "") -> None:

@@ -59,7 +59,9 @@ class InsightMetrics(Metrics):
         )  # fmt: skip
 
     async def refresh_gauges(self) -> None:
-        """Set the gauges from today's buckets (every worker's events)."""
+        """Set the gauges from today's buckets (every worker's events); say this worker's calls in progress
+        (``LiveCalls``: a worker that stops saying so is taken for gone, its calls with it)."""
+        await self.kpis.say_calls()
         now = self.kpis.clock()
         stats = await period_stats(self.kpis, day_start(now, self.tz), now)
         for channel, figures in stats["channels"].items():

@@ -18,9 +18,11 @@ from tests.support.redis_proxy import LoseOneReply
 
 
 @asynccontextmanager
-async def _losing_one_write(server: RedisServer) -> AsyncIterator[tuple[LoseOneReply, KpiStore]]:
-    """A KPI store whose first increment's reply (a plain ``HINCRBY``'s or the script's) is lost."""
-    proxy = LoseOneReply("127.0.0.1", server.port, commands=(b"HINCRBY", b"EVALSHA"), reply=b":")
+async def _losing_one_write(
+    server: RedisServer, commands: tuple[bytes, ...] = (b"HINCRBY", b"EVALSHA")
+) -> AsyncIterator[tuple[LoseOneReply, KpiStore]]:
+    """A KPI store whose first write's reply (a plain ``HINCRBY``'s or the script's) is lost."""
+    proxy = LoseOneReply("127.0.0.1", server.port, commands=commands, reply=b":")
     port = await proxy.start()
     redis = connect_redis(f"redis://127.0.0.1:{port}/0")
     try:
@@ -42,7 +44,7 @@ async def test_a_kpi_write_whose_reply_was_lost_counts_once(own_redis: RedisServ
 
 
 async def test_a_call_in_progress_whose_reply_was_lost_counts_once(own_redis: RedisServer) -> None:  # noqa: F811
-    async with _losing_one_write(own_redis) as (proxy, kpis):
+    async with _losing_one_write(own_redis, (b"HINCRBY", b"HSET")) as (proxy, kpis):
         kpis.active("phone", 1)  # the dashboard's "Rozmowy z botem teraz": one call
         await kpis.flush()
         assert proxy.dropped, "the proxy lost the write's reply"
