@@ -36,14 +36,17 @@ class LiveCalls:
 
     async def total(self) -> int:
         """The calls of every worker heard from within ``ALIVE_S``; the others' counts are removed."""
-        now, total, gone = self.clock(), 0, []
+        now, total, gone = self.clock(), 0, list[str | bytes]()
         for worker, value in (await self.redis.hgetall(self.key)).items():
             count, _, said = _s(value).partition("|")
             try:
                 alive, n = now - float(said) <= ALIVE_S, int(count)
             except ValueError:
                 alive, n = False, 0
-            total, gone = (total + max(0, n), gone) if alive else (total, [*gone, worker])
+            if alive:
+                total += max(0, n)
+            else:
+                gone.append(worker)
         if gone:
             await self.redis.hdel(self.key, *gone)
         return total
