@@ -34,6 +34,9 @@ async def test_to_is_exclusive_and_a_range_inside_an_hour_is_refused(redis_url: 
         assert await conversations("from=2026-12-06T21:00&to=2026-12-06T23:00") == 3
         assert await conversations("from=2026-12-06&to=2026-12-06") == 3  # a bare date: the whole day
         assert await conversations("from=2026-12-07&to=2026-12-07") == 0
+        # a date in ISO 8601's other forms is a date too: the whole day (was: 'to' at its midnight, a 422 here)
+        assert await conversations("from=20261206&to=20261206") == 3
+        assert await conversations("from=2026-W49-7&to=2026-W49-7") == 3
         whole = await w.agent("GET", "/v1/stats?from=2026-12-06T21:00&to=2026-12-06T22:00", "szef")
         assert (whole.json()["from"], whole.json()["to"]) == ("2026-12-06T20:00:00+00:00", "2026-12-06T21:00:00+00:00")
 
