@@ -9,10 +9,13 @@ Key ``<prefix>kpi:<channel>:<hour>`` (hours since the epoch, UTC), fields (``tel
 ``unresolved`` (a chat that went quiet unanswered: ``telephony.insights.outcomes``). Each
 bucket expires ``ttl_s`` after its last write (no personal data: counts only).
 
-A chat's or speaker conversation's outcome (``contained``, ``transferred``, ``unresolved``) goes into the
-bucket of the hour it *began* (``<prefix>kpi:began:<channel>:<conversation>``, kept ``BEGAN_TTL_S``), not
-the hour it was decided: a chat begun at 23:50 and solved at 00:10 counted one conversation on the first
-day and one solved out of none on the second (containment "–" there, and over 100 % on a quiet morning).
+A conversation's outcome (``contained``, ``transferred``, ``unresolved``), its waits for an agent and the
+agent's first response go into the bucket of the hour it *began* (a chat's or speaker's dialog session, a
+call's CallSid: ``<prefix>kpi:began:<channel>:<conversation>``, kept ``BEGAN_TTL_S``), not the hour each was
+decided: a chat begun at 23:50 and solved at 00:10 counted one conversation on the first day and one solved
+out of none on the second (containment "–" there, and over 100 % on a quiet morning). Ratings, callbacks and
+the bot's reply times count when they happen. Each write carries a marker (``<prefix>kpi:w:<token>``,
+``ADD_ONCE``) so that redis-py sending it again after a lost reply does not count it twice.
 
 Why fire-and-forget writes: the events come from synchronous metric hooks in the middle of a call; a
 KPI must never delay or break a caller, so a write that fails (Redis down) is logged and dropped.
