@@ -96,7 +96,10 @@ class Metrics(MetricFamilies):
         self.transfers.labels(reason or "unknown", queue or "none").inc()
 
     # --- warm transfer (telephony/transfer/warm.py) --------------------------------------------------
-    def queue_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
+    def queue_waited(
+        self, queue: str, outcome: str, seconds: float, agent: str | None = None, conversation: str = ""
+    ) -> None:
+        """How a caller's wait ended; ``conversation``: the caller's CallSid (the KPIs count it with its call)."""
         self.queue_wait.labels(queue, outcome).observe(max(0.0, seconds))
 
     def callback_offered(self, offer: str) -> None:
@@ -112,12 +115,18 @@ class Metrics(MetricFamilies):
     def chat_handoff_ended(self, queue: str, outcome: str) -> None:
         self.chat_handoffs_ended.labels(queue or "none", outcome).inc()
 
-    def chat_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
+    def chat_waited(
+        self, queue: str, outcome: str, seconds: float, agent: str | None = None, conversation: str = ""
+    ) -> None:
+        """How a chat's wait ended; ``conversation``: its dialog session (the KPIs count it with its chat)."""
         self.chat_wait.labels(queue, outcome).observe(max(0.0, seconds))
 
-    def chat_agent_wrote(self, tid: str, queue: str, seconds: float, agent: str | None = None) -> None:
+    def chat_agent_wrote(
+        self, tid: str, queue: str, seconds: float, agent: str | None = None, conversation: str = ""
+    ) -> None:
         """An agent's message in a chat hand-off, ``seconds`` after the hand-off: the KPIs take the first
-        one as the agent's first response (``telephony/insights/recorder.py``); no Prometheus series."""
+        one as the agent's first response (``telephony/insights/recorder.py``), counted with the chat
+        (``conversation``, its dialog session); no Prometheus series."""
 
     # --- chat and speaker conversations (the KPIs: telephony/insights/recorder.py) --------------------
     def conversation_turn(self, turn: ConversationTurn) -> None:

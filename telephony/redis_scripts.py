@@ -55,3 +55,20 @@ async def first_mark(redis: Redis, key: str, ttl_s: int) -> bool:
     if await redis.set(key, token, nx=True, ex=ttl_s):
         return True
     return bool(await redis.get(key) == token)
+
+
+# KEYS: a hash of counters, this write's marker. ARGV: the hash's TTL (0: none), the marker's TTL, then field,
+# increment pairs. Adds the increments unless the marker is there already: the same write, its reply lost and
+# sent again by redis-py, must not count twice (a connection reset, a failover). Returns 1 when added.
+ADD_ONCE = """
+if not redis.call('SET', KEYS[2], 1, 'NX', 'EX', ARGV[2]) then
+  return 0
+end
+for i = 3, #ARGV, 2 do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+if tonumber(ARGV[1]) > 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return 1
+"""

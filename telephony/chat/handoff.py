@@ -192,7 +192,8 @@ class ChatHandoff(HandoffCore):
         name = _first_name(await self._agent_name(agent_id) or "")
         message = await self.p.log.append(tid, "agent", text, self.now(), agent=name, keep=(record.order_id,))
         if self.p.metrics is not None:  # the agent's first response (KPIs): the first such message counts
-            self.p.metrics.chat_agent_wrote(tid, record.queue, self.now() - record.enqueued_at, agent_id)
+            waited = self.now() - record.enqueued_at
+            self.p.metrics.chat_agent_wrote(tid, record.queue, waited, agent_id, record.session_id or "")
         await self._publish(ev.CHAT_MESSAGE, record, agent_id, {"seq": message["seq"]})
         return message
 

@@ -83,7 +83,8 @@ class HandoffCore:
 
     def _observe_wait(self, record: TransferRecord, outcome: str, until: float) -> None:
         if self.p.metrics is not None:
-            self.p.metrics.chat_waited(record.queue, outcome, until - record.enqueued_at, agent=record.agent_id)
+            waited = until - record.enqueued_at
+            self.p.metrics.chat_waited(record.queue, outcome, waited, record.agent_id, record.session_id or "")
 
     async def _publish(self, kind: str, record: TransferRecord, agent_id: str | None, data: dict[str, Any]) -> None:
         await self.p.events.publish(ConsoleEvent(kind, agent_id, record.tid, data))

@@ -13,7 +13,7 @@ from typing import Any
 from telephony.console.deps import AgentsDeps
 from telephony.console.view import status_label
 from telephony.history.when import day_start
-from telephony.insights.buckets import CHANNELS, WAIT_BINS
+from telephony.insights.buckets import CHANNELS, LATENCY_BINS, WAIT_BINS
 from telephony.insights.charts import columns, rows
 from telephony.insights.kpis import KpiStore
 from telephony.insights.stats import live_state, period_stats, trend
@@ -82,7 +82,7 @@ def board(snap: dict[str, Any]) -> dict[str, Any]:
             title="Rozwiązane przez bota (%), ostatnie 7 dni",
         ),
         "latency_trend": columns(
-            [(day(d["date"]), d["turn_p95_s"], seconds(d["turn_p95_s"])) for d in week],
+            [(day(d["date"]), d["turn_p95_s"], at_most(d["turn_p95_s"], LATENCY_BINS)) for d in week],
             title="Czas odpowiedzi bota, p95 (s), ostatnie 7 dni",
         ),
         "week": week,
@@ -115,7 +115,7 @@ def channel_row(channel: str, s: dict[str, Any]) -> dict[str, Any]:
         "csat_count": s["csat_count"],
         "agent_frt_p50": measured(s["agent_frt"], "p50_s"),
         "agent_frt_p90": measured(s["agent_frt"], "p90_s"),
-        "turn_p95": seconds(s["turn"]["p95_s"]),
+        "turn_p95": at_most(s["turn"]["p95_s"], LATENCY_BINS),
         "callbacks": f"{s['callbacks_in_time']}/{s['callbacks_done']}",
     }
 
@@ -156,6 +156,14 @@ def measured(hist: dict[str, Any], key: str) -> str:
     within a histogram bin (hours recorded before the exact per-second counts)."""
     value = hist[key]
     return seconds(value) if hist.get("exact") or value is None else f"≈ {seconds(value)}"
+
+
+def at_most(x: float | None, bounds: tuple[float, ...]) -> str:
+    """A percentile known only as its histogram bin (the bot's reply times): "≤ 0,25 s", or "> 10 s" past the
+    last bound. Written as a plain figure, one 0.1 s reply read "0,25 s" and one 14 s reply "20 s"."""
+    if x is None:
+        return "–"
+    return f"> {seconds(bounds[-1])}" if x > bounds[-1] else f"≤ {seconds(x)}"
 
 
 def decimal(x: float | None, spec: str = "g") -> str:

@@ -9,6 +9,14 @@ Key ``<prefix>kpi:<channel>:<hour>`` (hours since the epoch, UTC), fields (``tel
 ``unresolved`` (a chat that went quiet unanswered: ``telephony.insights.outcomes``). Each
 bucket expires ``ttl_s`` after its last write (no personal data: counts only).
 
+A conversation's outcome (``contained``, ``transferred``, ``unresolved``), its waits for an agent and the
+agent's first response go into the bucket of the hour it *began* (a chat's or speaker's dialog session, a
+call's CallSid: ``<prefix>kpi:began:<channel>:<conversation>``, kept ``BEGAN_TTL_S``), not the hour each was
+decided: a chat begun at 23:50 and solved at 00:10 counted one conversation on the first day and one solved
+out of none on the second (containment "–" there, and over 100 % on a quiet morning). Ratings, callbacks and
+the bot's reply times count when they happen. Each write carries a marker (``<prefix>kpi:w:<token>``,
+``ADD_ONCE``) so that redis-py sending it again after a lost reply does not count it twice.
+
 Why fire-and-forget writes: the events come from synchronous metric hooks in the middle of a call; a
 KPI must never delay or break a caller, so a write that fails (Redis down) is logged and dropped.
 ``flush()`` awaits this process's writes in flight, so a reader in the same process sees them all;
@@ -20,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
@@ -28,16 +37,20 @@ from redis.asyncio import Redis
 from telephony.insights.buckets import (
     CHANNELS,
     HISTOGRAMS,
+    HOUR,
     add_counts,
     bin_of,
     hour_of,
     hours_between,
     sample_fields,
 )
-from telephony.redis_scripts import first_mark
+from telephony.insights.live_calls import LiveCalls
+from telephony.redis_scripts import ADD_ONCE, first_mark
 
 log = logging.getLogger(__name__)
 LIVE_WINDOW_S = 300  # a chat or speaker conversation with a bot turn this recent is in progress
+WRITE_MARK_TTL_S = 300  # a write's marker (``ADD_ONCE``): longer than redis-py's retries of it ever take
+BEGAN_TTL_S = 2 * 86400  # a conversation decided later than this counts in the hour it was decided
 
 
 class KpiStore:
@@ -53,19 +66,43 @@ class KpiStore:
     ) -> None:
         self.redis, self.prefix, self.ttl_s, self.clock = redis, prefix, ttl_s, clock
         self._pending: set[asyncio.Task[None]] = set()
+        self._add_once = redis.register_script(ADD_ONCE)
+        self.calls = LiveCalls(redis, prefix, lambda: self.clock())  # phone calls in progress, this worker's
 
     def key(self, channel: str, hour: int) -> str:
         return f"{self.prefix}kpi:{channel}:{hour}"
 
     # --- events ------------------------------------------------------------------------------------
-    def started(self, channel: str) -> None:
+    def started(self, channel: str, conversation: str = "") -> None:
+        """A new conversation; with its id, the hour it began is kept for its outcome (``began_hour``)."""
         self.add(channel, {"conversations": 1})
+        if conversation:
+            self.spawn(self._began(channel, conversation, self.clock()))
 
-    def contained(self, channel: str) -> None:
-        self.add(channel, {"contained": 1})
+    def contained(self, channel: str, conversation: str = "") -> None:
+        self.add(channel, {"contained": 1}, conversation)
 
-    def transferred(self, channel: str, reason: str, queue: str) -> None:
-        self.add(channel, {"transferred": 1, f"reason:{reason or 'unknown'}": 1, f"q:{queue or 'none'}:transferred": 1})
+    def transferred(self, channel: str, reason: str, queue: str, conversation: str = "") -> None:
+        fields = {"transferred": 1, f"reason:{reason or 'unknown'}": 1, f"q:{queue or 'none'}:transferred": 1}
+        self.add(channel, fields, conversation)
+
+    def _began_key(self, channel: str, conversation: str) -> str:
+        return f"{self.prefix}kpi:began:{channel}:{conversation}"
+
+    async def _began(self, channel: str, conversation: str, at: float) -> None:
+        try:
+            await self.redis.set(self._began_key(channel, conversation), hour_of(at), ex=BEGAN_TTL_S, nx=True)
+        except Exception as exc:
+            log.warning("KPI start of %s lost: %r", conversation, exc)
+
+    async def began_hour(self, channel: str, conversation: str, at: float) -> int:
+        """The bucket of the hour ``conversation`` began (its outcome is counted there, with it); ``at``'s
+        when that is not known (no id, forgotten, or its start written by a worker from before it was kept)."""
+        if conversation:
+            began = await self.redis.get(self._began_key(channel, conversation))
+            if began is not None and _s(began).isdigit():
+                return min(int(_s(began)), hour_of(at))
+        return hour_of(at)
 
     def waited(
         self,
@@ -76,10 +113,13 @@ class KpiStore:
         agent: str | None = None,
         *,
         first_response: bool = True,
+        conversation: str = "",
     ) -> None:
         """How a wait for an agent ended: ``answered``, ``abandoned``, other. On the phone an answer is the
         agent's first response too (``first_response``); in a chat that is the agent's first message
-        (``first_response``, the method): accepting a chat says nothing to the customer."""
+        (``first_response``, the method): accepting a chat says nothing to the customer. Counted in the hour
+        its ``conversation`` began (else the hour the wait began), with its hand-off: a chat handed over at
+        23:59 and answered at 00:04 was transferred on one day and answered on the next."""
         s = max(0.0, seconds)
         fields = {f"q:{queue}:{outcome}": 1, f"wait:{bin_of(HISTOGRAMS['wait'], s)}": 1}
         if outcome == "answered":
@@ -90,22 +130,24 @@ class KpiStore:
                 fields |= {f"a:{agent}:answered": 1, f"a:{agent}:wait_s": round(s)}
         elif outcome == "abandoned":
             fields["abandoned"] = 1
-        self.add(channel, fields)
+        self.spawn(self.write(channel, fields, self.clock() - s, conversation))
 
-    def first_response(self, channel: str, conversation: str, seconds: float) -> None:
+    def first_response(self, channel: str, conversation: str, seconds: float, began: str = "") -> None:
         """An agent wrote in ``conversation`` ``seconds`` after the customer was handed over: only the first
         such message is a sample (``first_mark`` on ``<prefix>kpi:frt:<conversation>``, so two workers or a
-        second message never count it twice); an agent who writes nothing gives no sample."""
-        self.spawn(self._first_response(channel, conversation, max(0.0, seconds), self.clock()))
+        second message never count it twice); an agent who writes nothing gives no sample. Counted in the hour
+        the chat ``began`` (its dialog session; else the hand-off's), as its wait is."""
+        s = max(0.0, seconds)
+        self.spawn(self._first_response(channel, conversation, s, self.clock() - s, began))
 
-    async def _first_response(self, channel: str, conversation: str, seconds: float, at: float) -> None:
+    async def _first_response(self, channel: str, conversation: str, seconds: float, at: float, began: str) -> None:
         try:
             first = await first_mark(self.redis, f"{self.prefix}kpi:frt:{conversation}", 2 * 86400)  # reply lost: ours
         except Exception as exc:
             log.warning("KPI first response of %s lost: %r", conversation, exc)
             return
         if first:
-            await self.write(channel, sample_fields("agent_frt", seconds), at)
+            await self.write(channel, sample_fields("agent_frt", seconds), at, began)
 
     def bot_replied(self, channel: str, seconds: float, first: bool) -> None:
         """A bot reply's latency (every turn: p95; the conversation's first: bot first response)."""
@@ -154,28 +196,30 @@ class KpiStore:
             log.warning("KPI live %s %s lost: %r", channel, conversation, exc)
 
     def active(self, channel: str, delta: int) -> None:
-        """Phone calls in progress (a live counter, no bucket: the dashboard's first tile)."""
-        self.spawn(self._active(channel, delta))
+        """Phone calls in progress (no bucket: the dashboard's first tile), counted per worker (``LiveCalls``)."""
+        self.calls.change(delta)
+        self.spawn(self.say_calls())
 
-    async def _active(self, channel: str, delta: int) -> None:
+    async def say_calls(self) -> None:
+        """This worker's calls in progress to Redis: on every change and every gauges refresh (it is alive)."""
         try:
-            await self.redis.hincrby(f"{self.prefix}kpi:active", channel, delta)
+            await self.calls.publish()
         except Exception as exc:
-            log.warning("KPI active %s %+d lost: %r", channel, delta, exc)
+            log.warning("KPI calls in progress (%d) not said: %r", self.calls.count, exc)
 
     async def in_progress(self) -> dict[str, int]:
         """Conversations with the bot now: phone calls connected to it, and chat and speaker conversations
         with a turn in the last ``LIVE_WINDOW_S`` that did not end or go to a person."""
         await self.flush()
-        raw = await self.redis.hgetall(f"{self.prefix}kpi:active")
         since = self.clock() - LIVE_WINDOW_S
         live = {c: await self.redis.zcount(f"{self.prefix}kpi:live:{c}", since, "+inf") for c in CHANNELS[1:]}
-        return {"phone": max(0, int(raw.get("phone", 0) or 0))} | {c: int(n) for c, n in live.items()}
+        return {"phone": await self.calls.total()} | {c: int(n) for c, n in live.items()}
 
     # --- writing -----------------------------------------------------------------------------------
-    def add(self, channel: str, fields: Mapping[str, int]) -> None:
-        """Schedule the increments (in the running loop); without one, nothing is recorded."""
-        self.spawn(self.write(channel, dict(fields), self.clock()))
+    def add(self, channel: str, fields: Mapping[str, int], conversation: str = "") -> None:
+        """Schedule the increments (in the running loop); without one, nothing is recorded. With a
+        ``conversation``: in the bucket of the hour it began (``began_hour``)."""
+        self.spawn(self.write(channel, dict(fields), self.clock(), conversation))
 
     def spawn(self, write: Coroutine[Any, Any, None]) -> None:
         """Run one write in the background (``flush`` awaits it); without a running loop, drop it."""
@@ -188,17 +232,21 @@ class KpiStore:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def write(self, channel: str, fields: Mapping[str, int], at: float) -> None:
-        key = self.key(channel, hour_of(at))
+    async def write(self, channel: str, fields: Mapping[str, int], at: float, conversation: str = "") -> None:
         try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for name, n in fields.items():
-                    if n:
-                        pipe.hincrby(key, name, n)
-                pipe.expire(key, self.ttl_s)
-                await pipe.execute()
+            key = self.key(channel, await self.began_hour(channel, conversation, at))
+            await self.increment(key, fields, self.ttl_s)
         except Exception as exc:  # a KPI is never worth a caller's trouble
             log.warning("KPI %s %s lost: %r", channel, dict(fields), exc)
+
+    async def increment(self, key: str, fields: Mapping[str, int], ttl_s: int) -> None:
+        """``HINCRBY`` each field of ``key`` (and its TTL, unless 0), once: each write carries a marker
+        (``ADD_ONCE``), so the same write sent again by redis-py after its reply was lost (a connection reset,
+        a failover) is not counted twice; a plain pipeline doubled the day's conversations then."""
+        args = [str(a) for name, n in fields.items() if n for a in (name, n)]
+        if args:
+            marker = f"{self.prefix}kpi:w:{uuid.uuid4().hex}"
+            await self._add_once(keys=[key, marker], args=[ttl_s, WRITE_MARK_TTL_S, *args])
 
     async def flush(self) -> None:
         """Wait for this process's writes in flight (a reader then sees every event it recorded)."""
@@ -221,9 +269,12 @@ class KpiStore:
 
     # --- reading -----------------------------------------------------------------------------------
     async def sums(self, start: float, end: float, channels: tuple[str, ...] = CHANNELS) -> dict[str, dict[str, int]]:
-        """Each channel's counters summed over the hours from ``start`` to ``end``."""
+        """Each channel's counters summed over the hours from ``start`` to ``end``. Read: only the hours
+        between the retention's start and the end of this hour; why bounded by now and not by ``end``: a
+        range reaching into the future (2020-2030, "everything") read the 400 days before 2030, all empty."""
         await self.flush()
-        hours = list(hours_between(max(start, end - self.ttl_s), end))  # older buckets have expired
+        last = (hour_of(self.clock()) + 1) * HOUR  # no bucket lies after this hour's
+        hours = list(hours_between(max(start, last - self.ttl_s), min(end, last)))  # older ones have expired
         async with self.redis.pipeline(transaction=False) as pipe:
             for channel in channels:
                 for hour in hours:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telephony.insights.buckets import hour_of
 from telephony.insights.idle import IDLE_CHANNELS, LastTurn, idle_outcome
 from telephony.insights.kpis import KpiStore
 
@@ -145,7 +144,8 @@ class ChatOutcomes:
     async def _settle_now(self, channel: str, conversation: str, verdict: str, at: float, score: str = "") -> int:
         """1: counted (or revised); 0: nothing to change; -1 (``score``: the sweep's, taken out of the idle set
         with it): another worker took it first, or a turn moved it on."""
-        keys = [f"{self.prefix}outcome:{channel}:{conversation}", self.kpis.key(channel, hour_of(at))]
+        bucket = self.kpis.key(channel, await self.kpis.began_hour(channel, conversation, at))  # with its start
+        keys = [f"{self.prefix}outcome:{channel}:{conversation}", bucket]
         args: list[str | float] = [verdict, self.kpis.ttl_s, OUTCOME_TTL_S]
         if score:
             keys, args = [*keys, *self._keys(channel)], [*args, conversation, score]

@@ -28,6 +28,7 @@ from telephony.insights.idle import last_turn
 from telephony.insights.kpis import KpiStore
 from telephony.insights.outcomes import HANDED, ChatOutcomes
 from telephony.insights.stats import period_stats
+from telephony.logs import call_id_var
 from telephony.metrics import CONTAINED_ENDINGS, Metrics
 
 if TYPE_CHECKING:
@@ -58,7 +59,9 @@ class InsightMetrics(Metrics):
         )  # fmt: skip
 
     async def refresh_gauges(self) -> None:
-        """Set the gauges from today's buckets (every worker's events)."""
+        """Set the gauges from today's buckets (every worker's events); say this worker's calls in progress
+        (``LiveCalls``: a worker that stops saying so is taken for gone, its calls with it)."""
+        await self.kpis.say_calls()
         now = self.kpis.clock()
         stats = await period_stats(self.kpis, day_start(now, self.tz), now)
         for channel, figures in stats["channels"].items():
@@ -76,14 +79,16 @@ class InsightMetrics(Metrics):
 
     def call_started(self) -> None:
         super().call_started()
-        self.kpis.started("phone")
+        self.kpis.started("phone", call_id_var.get() or "")  # run_call's context: this call's CallSid
         self.kpis.active("phone", 1)
 
     def call_ended(self, report: CallReport) -> None:
+        """Counted on the hour the call began, as its transfer: a call from 23:58 to 00:03 solved by the bot
+        counted one call on the first day and one solved out of none on the next."""
         super().call_ended(report)
         self.kpis.active("phone", -1)
         if report.ended in CONTAINED_ENDINGS and not report.errors:
-            self.kpis.contained("phone")
+            self.kpis.contained("phone", report.call_sid)
         first = True
         for turn in report.turns:
             if turn.latency_s is not None:
@@ -92,19 +97,25 @@ class InsightMetrics(Metrics):
 
     def transfer(self, reason: str, queue: str) -> None:
         super().transfer(reason, queue)
-        self.kpis.transferred("phone", reason, queue)
+        self.kpis.transferred("phone", reason, queue, call_id_var.get() or "")
 
-    def queue_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
-        super().queue_waited(queue, outcome, seconds, agent)
-        self.kpis.waited("phone", queue, outcome, seconds, agent)
+    def queue_waited(
+        self, queue: str, outcome: str, seconds: float, agent: str | None = None, conversation: str = ""
+    ) -> None:
+        super().queue_waited(queue, outcome, seconds, agent, conversation)
+        self.kpis.waited("phone", queue, outcome, seconds, agent, conversation=conversation)
 
-    def chat_waited(self, queue: str, outcome: str, seconds: float, agent: str | None = None) -> None:
-        super().chat_waited(queue, outcome, seconds, agent)
-        self.kpis.waited("chat", queue, outcome, seconds, agent, first_response=False)  # that is the first message
+    def chat_waited(
+        self, queue: str, outcome: str, seconds: float, agent: str | None = None, conversation: str = ""
+    ) -> None:
+        super().chat_waited(queue, outcome, seconds, agent, conversation)
+        self.kpis.waited("chat", queue, outcome, seconds, agent, first_response=False, conversation=conversation)
 
-    def chat_agent_wrote(self, tid: str, queue: str, seconds: float, agent: str | None = None) -> None:
-        super().chat_agent_wrote(tid, queue, seconds, agent)
-        self.kpis.first_response("chat", tid, seconds)
+    def chat_agent_wrote(
+        self, tid: str, queue: str, seconds: float, agent: str | None = None, conversation: str = ""
+    ) -> None:
+        super().chat_agent_wrote(tid, queue, seconds, agent, conversation)
+        self.kpis.first_response("chat", tid, seconds, conversation)
 
     def conversation_turn(self, turn: ConversationTurn) -> None:
         super().conversation_turn(turn)
@@ -141,7 +152,7 @@ def record_turn(kpis: KpiStore, turn: ConversationTurn, outcomes: ChatOutcomes |
     never one a person took), or handed to people (a ``transfer`` someone could take: a chat nobody was
     there for is not a hand-off). A chat (``outcomes``) also ends by going quiet: ``_track``."""
     if turn.new:
-        kpis.started(turn.channel)
+        kpis.started(turn.channel, turn.conversation)
     if turn.conversation:  # with the bot until it ends or a person takes it
         over = turn.action == "end" or (turn.action == "transfer" and turn.handed_over)
         kpis.with_bot(turn.channel, turn.conversation, over)
@@ -149,9 +160,9 @@ def record_turn(kpis: KpiStore, turn: ConversationTurn, outcomes: ChatOutcomes |
     if outcomes is not None and turn.conversation and outcomes.tracks(turn.channel):
         _track(outcomes, turn, kpis.clock())
     elif turn.solved:
-        kpis.contained(turn.channel)
+        kpis.contained(turn.channel, turn.conversation)
     if turn.action == "transfer" and turn.handed_over:
-        kpis.transferred(turn.channel, turn.reason, turn.queue)
+        kpis.transferred(turn.channel, turn.reason, turn.queue, turn.conversation)
 
 
 def _track(outcomes: ChatOutcomes, turn: ConversationTurn, now: float) -> None:

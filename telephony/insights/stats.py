@@ -22,14 +22,27 @@ LIVE_CALLBACKS = 1000  # pending callbacks counted for the live figures (more: t
 
 def parse_instant(text: str | None, default: float, tz: tzinfo, end: bool = False) -> float:
     """ISO 8601 date or date-time (naive: in ``tz``) -> epoch; a bare date means its start (``end``: the
-    next day's start, since a range's end is exclusive). Raises ValueError on anything else."""
+    next day's start, since a range's end is exclusive). Raises ValueError on anything else, a date past
+    the calendar's end included (``to=9999-12-31`` raised OverflowError: a 500)."""
     if not text:
         return default
-    if len(text) == 10:
-        day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
-        return datetime.combine(day, time.min, tz).timestamp()
-    moment = datetime.fromisoformat(text)
-    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
+    try:
+        if (bare := _date(text)) is not None:
+            day = bare + timedelta(days=1 if end else 0)
+            return datetime.combine(day, time.min, tz).timestamp()
+        moment = datetime.fromisoformat(text)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
+    except OverflowError as exc:
+        raise ValueError(f"{text!r} is out of the calendar's range") from exc
+
+
+def _date(text: str) -> date | None:
+    """``text`` as a bare date in any ISO 8601 form (2026-12-06, 20261206, 2026-W49-7), else None. Why not by
+    its length: ``to=20261206`` was read as that day's midnight, a day short of ``to=2026-12-06``."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 async def period_stats(

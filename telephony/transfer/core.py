@@ -101,7 +101,8 @@ class TransferCore:
 
     def _waited(self, record: TransferRecord, outcome: str, until: float) -> None:
         if self.metrics is not None:
-            self.metrics.queue_waited(record.queue, outcome, until - record.enqueued_at, agent=record.agent_id)
+            waited = until - record.enqueued_at
+            self.metrics.queue_waited(record.queue, outcome, waited, record.agent_id, record.call_sid)
 
     def offer_ended(self, outcome: str) -> None:
         """Count how a callback offer ended: ``callback``, ``voicemail`` or ``abandoned`` (hung up)."""

@@ -34,6 +34,9 @@ async def test_to_is_exclusive_and_a_range_inside_an_hour_is_refused(redis_url: 
         assert await conversations("from=2026-12-06T21:00&to=2026-12-06T23:00") == 3
         assert await conversations("from=2026-12-06&to=2026-12-06") == 3  # a bare date: the whole day
         assert await conversations("from=2026-12-07&to=2026-12-07") == 0
+        # a date in ISO 8601's other forms is a date too: the whole day (was: 'to' at its midnight, a 422 here)
+        assert await conversations("from=20261206&to=20261206") == 3
+        assert await conversations("from=2026-W49-7&to=2026-W49-7") == 3
         whole = await w.agent("GET", "/v1/stats?from=2026-12-06T21:00&to=2026-12-06T22:00", "szef")
         assert (whole.json()["from"], whole.json()["to"]) == ("2026-12-06T20:00:00+00:00", "2026-12-06T21:00:00+00:00")
 
@@ -42,3 +45,22 @@ async def test_to_is_exclusive_and_a_range_inside_an_hour_is_refused(redis_url: 
         assert (await w.agent("GET", "/v1/stats?from=2026-12-06T22:00&to=2026-12-06T22:30", "szef")).status_code == 422
         empty = await w.agent("GET", "/v1/stats?from=2026-12-06T22:00&to=2026-12-06T22:00", "szef")
         assert empty.status_code == 422
+
+
+async def test_a_range_reaching_past_now_still_counts_what_happened(redis_url: str, tmp_path: Path) -> None:
+    """Asked 2020-2030 ("everything"), the supervisor saw 0: the read window was the retention before ``to`` (the
+    last 400 days before 2030, all in the future), not before now. Far bounds are a 422, never a 500."""
+    async with insights_world(redis_url, tmp_path) as w:
+        kpis = KpiStore(w.redis, prefix=w.prefix)
+        await kpis.write("chat", {"conversations": 2}, kpis.clock() - 86400)
+
+        async def conversations(query: str) -> object:
+            response = await w.agent("GET", f"/v1/stats?channel=chat&{query}", "szef")
+            return response.json()["channels"]["chat"]["conversations"] if response.status_code == 200 else response
+
+        assert await conversations("from=2020-01-01&to=2030-01-01") == 2
+        assert await conversations("from=2020-01-01&to=9999-12-30") == 2
+        assert await conversations("from=2030-01-01&to=2030-12-31") == 0  # the future: nothing yet
+        for query in ("to=9999-12-31", "from=9999-12-31T23:00&to=9999-12-31T23:00", "from=0001-01-01&to=0001-01-01"):
+            refused = await w.agent("GET", f"/v1/stats?{query}", "szef")
+            assert refused.status_code == 422, (query, refused.status_code, refused.text)

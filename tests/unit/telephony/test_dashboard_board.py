@@ -60,12 +60,12 @@ def test_the_board_shows_polish_numbers_in_tables_and_charts() -> None:
     snap = _snap(stats, callbacks_due=2)
     view = board(snap)
     total = view["channels"][-1]
-    assert (total["csat_avg"], total["agent_frt_p50"], total["turn_p95"]) == ("4,25", "12,5 s", "2,5 s")
+    assert (total["csat_avg"], total["agent_frt_p50"], total["turn_p95"]) == ("4,25", "12,5 s", "≤ 2,5 s")
     assert ("callbacks_due", "Oddzwonienia do wykonania", "2") in view["tiles"]
     assert "kb_misses" not in [key for key, *_ in view["tiles"]]  # no history kept: no figure, not a false 0
     assert ("kb_misses", "Pytania bez odpowiedzi dziś", "3") in board({**snap, "kb_misses": 3})["tiles"]
     assert "07.12" in str(view["csat_trend"]) and "4,5" in str(view["csat_trend"])
-    assert "12-07" not in str(view["latency_trend"]) and "1,5 s" in str(view["latency_trend"])
+    assert "12-07" not in str(view["latency_trend"]) and "≤ 1,5 s" in str(view["latency_trend"])
     assert "≤1,5 min" in str(view["frt"])  # not "1.5 min"
 
 

@@ -34,40 +34,30 @@ CEILING_S = 10.0
 
 
 class ScriptedRedis:
-    """The part of a Redis client ``KpiStore.write`` uses; ``hang``: its pipelines never answer."""
+    """The part of a Redis client ``KpiStore.write`` uses (its ``ADD_ONCE`` script, the conversation's start
+    hour); ``hang``: its scripts never answer."""
 
     def __init__(self, events: list[str], hang: bool = False) -> None:
         self.events, self.hang, self.fields = events, hang, dict[str, int]()
 
-    def pipeline(self, transaction: bool = False) -> ScriptedPipe:
-        return ScriptedPipe(self)
+    def register_script(self, script: str) -> Any:
+        async def run(keys: list[str], args: list[Any]) -> int:
+            for _ in range(3):  # a round trip: the write is not done when close begins
+                await asyncio.sleep(0)
+            if self.hang:
+                await asyncio.Event().wait()
+            for name, n in zip(args[2::2], args[3::2], strict=True):
+                self.fields[name] = self.fields.get(name, 0) + int(n)
+            self.events.append("kpi written")
+            return 1
 
+        return run
 
-class ScriptedPipe:
-    def __init__(self, redis: ScriptedRedis) -> None:
-        self.redis, self.queued = redis, list[tuple[str, int]]()
+    async def get(self, key: str) -> None:
+        return None  # no conversation's start kept: its outcome goes in the hour decided
 
-    async def __aenter__(self) -> ScriptedPipe:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
-
-    def hincrby(self, key: str, name: str, n: int) -> None:
-        self.queued.append((name, n))
-
-    def expire(self, key: str, ttl_s: int) -> None:
-        return None
-
-    async def execute(self) -> list[Any]:
-        for _ in range(3):  # a round trip: the write is not done when close begins
-            await asyncio.sleep(0)
-        if self.redis.hang:
-            await asyncio.Event().wait()
-        for name, n in self.queued:
-            self.redis.fields[name] = self.redis.fields.get(name, 0) + n
-        self.redis.events.append("kpi written")
-        return []
+    async def set(self, key: str, value: Any, **kw: Any) -> bool:
+        return True
 
 
 class ClosingStore(FakeStore):
