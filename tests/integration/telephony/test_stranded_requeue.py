@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from dialog import catalogue
 from telephony.devtools.faults_world import FALLBACK
@@ -146,3 +147,66 @@ async def test_a_late_join_of_the_first_agents_leg_does_not_connect_the_next_age
         assert (await w.signed(f"/twilio/transfer/{tid}/conference", late)).status_code == 200
         record = await w.warm.p.store.get(tid)
         assert record is not None and record.status == "ringing" and record.agent_id == "beata"  # was: connected
+
+
+async def test_the_end_of_the_first_agents_leg_reported_during_the_move_back_does_not_send_the_caller_away(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The tick stops anna's leg and Twilio reports its end ("completed") at once, to another worker, before the
+    tick moved the caller back (the report can beat the REST reply). Found: the report found the claim still
+    connected and completed it (anna in wrap-up for a caller she never spoke to, the wait counted as answered),
+    so the move back was refused and the caller went to the fallback number, beata free."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("beata", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("beata", "available")
+        await _claim_long_ago(w, tid, 60)
+        rest, update_call = w.warm.p.rest, w.warm.p.rest.update_call
+
+        async def stop_and_report(call_sid: str, data: dict[str, str]) -> Any:
+            reply = await update_call(call_sid, data)
+            if call_sid == rung.call_sid and data.get("Status") == "completed":  # Twilio's report of the leg's end
+                ended = form(rung.call_sid, CallStatus="completed")
+                assert (await w.signed(f"/twilio/transfer/{tid}/agent/anna/status", ended)).status_code == 200
+            return reply
+
+        rest.update_call = stop_and_report  # type: ignore[method-assign]
+        w.twilio.drain()
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert spoken(hold) and hold.find("Redirect") is not None
+        assert not any(FALLBACK in m for m in _moved_to(w, sid))  # was: the fallback number
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "ringing" and record.agent_id == "beata"  # was: fallback
+        anna = await agents.get("anna")
+        assert anna is not None and anna.status == "available"  # was: wrap_up
+
+
+async def test_with_twilio_rest_down_the_stranded_caller_still_meets_the_fallback(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Twilio REST refusing, beata free: the move back is made, but her ring cannot be, so the transfer fails over
+    as any ring does with REST down (the caller hears the star key's way out, never silence), and both agents are
+    free: nobody is left busy for a caller nobody can ring."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("beata", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("beata", "available")
+        await _claim_long_ago(w, tid, 60)
+        w.twilio.set_outage("refuse")
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert spoken(hold) and hold.find("Redirect") is not None
+        assert await w.status(tid) == "fallback"
+        for agent_id in ("anna", "beata"):
+            state = await agents.get(agent_id)
+            assert state is not None and state.status == "available" and state.reserved_for is None, state
+        w.twilio.set_outage(None)
+        again = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert spoken(again) and any(FALLBACK in m for m in _moved_to(w, sid))  # REST back: the fallback number
