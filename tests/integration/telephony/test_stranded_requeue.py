@@ -210,3 +210,28 @@ async def test_with_twilio_rest_down_the_stranded_caller_still_meets_the_fallbac
         w.twilio.set_outage(None)
         again = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
         assert spoken(again) and any(FALLBACK in m for m in _moved_to(w, sid))  # REST back: the fallback number
+
+
+async def test_the_move_back_whose_reply_was_lost_still_rings_the_next_agent(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Redis moved the caller back, its reply was lost, redis-py sent the move again: the move's id kept on the
+    record answers it as made (read as refused, the tick would have left the caller and anna as they were)."""
+    proxy = LoseOneReply("127.0.0.1", own_redis.port)  # the move back answers :1
+    async with proxied_gateway(proxy, tmp_path, agent_status="available", others=("beata",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("beata", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("beata", "available")
+        await _claim_long_ago(w, tid, 60)
+        proxy.dropped = False
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert proxy.dropped, "the proxy lost the move's reply"
+        assert await _opens_with_apology(w, _said(w, hold))
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "ringing" and record.agent_id == "beata"
+        anna = await agents.get("anna")
+        assert anna is not None and anna.status == "available" and anna.reserved_for is None
