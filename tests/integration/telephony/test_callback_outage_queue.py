@@ -17,9 +17,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from twilio.request_validator import RequestValidator
 
 from dialog import catalogue
 from telephony.agents.hours import BusinessHours
+from telephony.devtools.faults_world import AUTH
 from tests.support.outage import Outage, form, outage_gateway, spoken, twiml
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 
@@ -114,3 +116,21 @@ async def test_a_withheld_callers_voicemail_from_the_spool_alone_lands_in_their_
         stored = await callbacks.get(f"cb-{tid}")
         assert stored is not None and str(stored["voicemail_url"]).endswith("/RE7")
         assert stored["queue"] == "reklamacje"  # was: "obsluga", the default queue
+
+
+async def test_a_queue_named_other_than_the_signed_one_is_refused(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The queue rides in the query string, which Twilio's signature covers: the offer's URL signed for one queue
+    and posted naming another (or none) is refused before any step runs, so nobody can pick the hours, the offer
+    or the callback's queue by editing the URL."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="offline") as w:
+        tid, sid = await w.start("reklamacje")
+        url = (await w.twilio.next("update")).get("Url")
+        assert url.endswith(f"/{tid}/callback-offer?queue=reklamacje")
+        signature = RequestValidator(AUTH).compute_signature(url, form(sid))
+        for forged in (url.replace("queue=reklamacje", "queue=obsluga"), url.split("?")[0]):
+            reply = await w.http.post(forged, data=form(sid), headers={"X-Twilio-Signature": signature})
+            assert reply.status_code == 403, forged
+        assert (await w.signed(url, form(sid))).status_code == 200
