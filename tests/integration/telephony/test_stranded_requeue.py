@@ -235,3 +235,32 @@ async def test_the_move_back_whose_reply_was_lost_still_rings_the_next_agent(
         assert record is not None and record.status == "ringing" and record.agent_id == "beata"
         anna = await agents.get("anna")
         assert anna is not None and anna.status == "available" and anna.reserved_for is None
+
+
+async def test_the_first_agent_freed_by_the_move_back_is_offered_to_her_other_queues_at_once(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """anna, freed when her stranded caller goes back to the queue, serves "obsluga" too, where a caller waits with
+    nobody free they have not declined. Found: she sat idle until that caller's next hold tick (up to 45 s); every
+    other way an agent is freed offers her to her queues' callers at once (``telephony/transfer/ring.py``)."""
+    queues = ("reklamacje", "obsluga")
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", queues=queues, others=("celina",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("celina", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("celina", "available")
+        other, _ = await w.start("obsluga")  # celina rung for them, and she declines
+        ring = await w.twilio.next("create")
+        assert ring.get("To") == "client:celina"
+        await w.signed(f"/twilio/transfer/{other}/agent/celina/answer", form(ring.call_sid, Digits="2"))
+        assert await w.status(other) == "waiting"
+        await _claim_long_ago(w, tid, 60)
+        w.twilio.drain()
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))  # only the stranded caller's tick
+        made = {r.get("To") for r in w.twilio.drain() if r.kind == "create"}
+        assert made == {"client:celina", "client:anna"}, made  # was: celina only, anna idle
+        mine = await w.warm.p.store.get(other)
+        assert mine is not None and mine.status == "ringing" and mine.agent_id == "anna"
