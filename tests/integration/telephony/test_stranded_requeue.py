@@ -264,3 +264,30 @@ async def test_the_first_agent_freed_by_the_move_back_is_offered_to_her_other_qu
         assert made == {"client:celina", "client:anna"}, made  # was: celina only, anna idle
         mine = await w.warm.p.store.get(other)
         assert mine is not None and mine.status == "ringing" and mine.agent_id == "anna"
+
+
+async def test_the_first_agent_freed_by_the_fallback_is_offered_to_her_other_queues_at_once(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The same, the stranded caller past the maximum wait (the fallback number, not the queue): anna, freed, was
+    left idle until the waiting caller's next hold tick."""
+    queues = ("reklamacje", "obsluga")
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", queues=queues, others=("celina",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("celina", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("celina", "available")
+        other, _ = await w.start("obsluga")
+        ring = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{other}/agent/celina/answer", form(ring.call_sid, Digits="2"))
+        await _claim_long_ago(w, tid, 60, enqueued_too=True)  # past the maximum wait: the fallback number
+        w.twilio.drain()
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))
+        assert await w.status(tid) == "fallback"
+        made = [r.get("To") for r in w.twilio.drain() if r.kind == "create"]
+        assert made == ["client:anna"], made  # was: nobody
+        mine = await w.warm.p.store.get(other)
+        assert mine is not None and mine.status == "ringing" and mine.agent_id == "anna"
