@@ -66,7 +66,8 @@ async def back_in_queue(t: WarmTransfer, record: TransferRecord) -> bool:
     if record.status != "connected" or record.agent_id is None or not await _can_wait(t, record):
         return False
     fields = {"agent_id": None, "agent_call_sid": None, "agent_call_status": None, "connected_at": None}
-    if not await t.p.store.requeue(record, back_at=t.now(), **fields):
+    # her leg kept (``left_leg``): its late news is told apart even while the next ring's leg has no CallSid yet
+    if not await t.p.store.requeue(record, back_at=t.now(), left_leg=record.agent_call_sid, **fields):
         return False
     log.warning(
         "transfer %s: agent %s claimed it but never reached the room: back in the queue", record.tid, record.agent_id

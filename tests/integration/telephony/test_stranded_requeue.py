@@ -291,3 +291,33 @@ async def test_the_first_agent_freed_by_the_fallback_is_offered_to_her_other_que
         assert made == ["client:anna"], made  # was: nobody
         mine = await w.warm.p.store.get(other)
         assert mine is not None and mine.status == "ringing" and mine.agent_id == "anna"
+
+
+async def test_a_late_join_of_the_first_agents_leg_during_the_next_agents_dial_does_not_connect_it(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The same late news of anna's leg, while beata's leg is being created (her CallSid not known yet). Found: with
+    no CallSid of the ring to compare, anna's leg's join read as the ring's own, and the transfer was connected with
+    beata, who was not in the room (a decline then completed it as a conversation). The leg a move back left is
+    kept on the record, so its news is told apart whatever the ring knows."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("beata", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("beata", "available")
+        await _claim_long_ago(w, tid, 60)
+        rest, create_call = w.warm.p.rest, w.warm.p.rest.create_call
+
+        async def late_news_meanwhile(to: str, from_: str, url: str, **extra: Any) -> Any:
+            room = {"ConferenceSid": "CF" + "3" * 32, "ParticipantLabel": "agent"}
+            late = form(rung.call_sid, StatusCallbackEvent="participant-join", SequenceNumber="4", **room)
+            assert (await w.signed(f"/twilio/transfer/{tid}/conference", late)).status_code == 200
+            return await create_call(to, from_, url, **extra)
+
+        rest.create_call = late_news_meanwhile  # type: ignore[method-assign]
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "ringing" and record.agent_id == "beata"  # was: connected
