@@ -147,9 +147,10 @@ class CallbackSteps:
             return say_and_hang_up_twiml(await t.p.audio.prompt(text))
         text = catalogue.TRANSFER_WITHHELD_VOICEMAIL if hidden else catalogue.TRANSFER_VOICEMAIL_INVITE
         invite = await t.p.audio.prompt(text)
-        return voicemail_twiml(invite, t.urls.voicemail(tid), t.urls.voicemail_status(tid), before=before)
+        urls = t.urls
+        return voicemail_twiml(invite, urls.voicemail(tid, queue), urls.voicemail_status(tid, queue), before=before)
 
-    async def voicemail(self, tid: str, form: Mapping[str, str], status_event: bool) -> str:
+    async def voicemail(self, tid: str, form: Mapping[str, str], status_event: bool, queue: str = "") -> str:
         """The recording (``<Record action>`` or its status callback) is attached to the transfer's callback,
         made now if there is none yet (spooled when Redis is down or the transfer is not stored yet: it is
         still in the spool). No message at all: ``_no_message``."""
@@ -165,7 +166,7 @@ class CallbackSteps:
                     raise
                 attached = False
             if not attached and self.spooled.enabled:
-                await self.spooled.voicemail(tid, form, url, seconds)
+                await self.spooled.voicemail(tid, form, url, seconds, self._queue(queue))
         elif form.get("RecordingStatus") == "absent" or not form.get("RecordingUrl"):
             await self._no_message(tid)
         if status_event:

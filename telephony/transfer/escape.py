@@ -56,27 +56,32 @@ async def back_in_queue(t: WarmTransfer, record: TransferRecord) -> bool:
     """A caller ``stranded`` by a claim that never became a bridge goes back to the head of the queue (the place
     their arrival gave them) while the queue is open, its maximum wait is not past and another agent serving it
     is free: a real caller expects the next agent, not the fallback number, which stays for when nobody can take
-    them (``leave_stranded``). The claiming agent's leg is stopped first (a leg still up could join the room once
-    the caller is rung to another); she is free again, not blamed, and not rung for this caller again (tried).
-    A transfer whose agent's leg already ended it (``completed``: she is in wrap-up, its handling counted) is
-    left to the fallback. True when the caller is back in the queue."""
+    them (``leave_stranded``). The move comes first, then the claiming agent's leg is stopped: stopped first, the
+    report of its end could reach another worker before the move and complete the claim (the agent in wrap-up for
+    a caller she never spoke to, the wait counted as answered, the caller sent to the fallback number). Once
+    moved, that report and any news of her leg are an earlier leg's (``steps``: not this ring's). She is free
+    again, not blamed, not rung for this caller again (tried), and offered to her queues' callers at once. A
+    transfer whose agent's leg already ended it (``completed``: she is in wrap-up, its handling counted) is left
+    to the fallback. True when the caller is back in the queue."""
     if record.status != "connected" or record.agent_id is None or not await _can_wait(t, record):
         return False
-    try:
-        await t.cancel_agent_call(record.agent_call_sid, "in-progress")
-    except TwilioRestError:
-        log.warning("transfer %s: the leg of agent %s not stopped (Twilio REST): fallback", record.tid, record.agent_id)
-        return False
     fields = {"agent_id": None, "agent_call_sid": None, "agent_call_status": None, "connected_at": None}
-    if not await t.p.store.requeue(record, back_at=t.now(), **fields):
+    # her leg kept (``left_leg``): its late news is told apart even while the next ring's leg has no CallSid yet
+    if not await t.p.store.requeue(record, back_at=t.now(), left_leg=record.agent_call_sid, **fields):
         return False
     log.warning(
         "transfer %s: agent %s claimed it but never reached the room: back in the queue", record.tid, record.agent_id
     )
-    await t.p.agents.release(record.agent_id, "available", transfer_id=record.tid)
+    try:
+        await t.cancel_agent_call(record.agent_call_sid, "in-progress")
+    except TwilioRestError:  # REST down: the next agent's dial fails too, and the ring's failure is the fallback
+        log.warning("transfer %s: the leg of agent %s not stopped (Twilio REST)", record.tid, record.agent_id)
+    freed = await t.p.agents.release(record.agent_id, "available", transfer_id=record.tid)
     await t.p.events.publish(
         ConsoleEvent(TRANSFER_WAITING, None, record.tid, {"queue": record.queue, "priority": record.priority})
     )
+    if freed == "available":  # at once, as every other way an agent is freed: not at her queues' next hold tick
+        await t.offer_freed([record.agent_id])
     return True
 
 

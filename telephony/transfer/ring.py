@@ -180,19 +180,20 @@ class AgentRinging(TransferCore):
 
     async def claim_lost(self, record: TransferRecord) -> bool:
         """An agent's claim that never became a bridge (``escape.stranded``): the transfer ends in ``fallback`` as
-        when REST fails, the agent is free again (they never had the caller) and their leg is stopped. True when
-        this call ended it."""
+        when REST fails, the agent is free again (they never had the caller), offered to her queues' callers at once,
+        and their leg is stopped. True when this call ended it."""
         failed = await self.p.store.transition(record.tid, "fallback", expect=("connected",), ended_at=self.now())
         if failed is None:
             return False
-        if record.agent_id:
-            await self.p.agents.release(record.agent_id, "available", transfer_id=record.tid)
+        freed = record.agent_id and await self.p.agents.release(record.agent_id, "available", transfer_id=record.tid)
         try:
             await self.cancel_agent_call(record.agent_call_sid, "in-progress")
         except TwilioRestError:
             log.warning("transfer %s: the leg of agent %s not stopped (Twilio REST)", record.tid, record.agent_id)
         self._waited(failed, "fallback", self.now())
         await self._publish(TRANSFER_ABANDONED, failed, None, {"queue": failed.queue, "during": "bridge"})
+        if freed == "available" and record.agent_id:  # to her queues' callers now, not at their next hold tick
+            await self.dispatch_queues(await self._queues_of(record.agent_id))
         return True
 
     async def _dial(self, record: TransferRecord, agent: Agent) -> str:

@@ -187,7 +187,7 @@ async def _run(
     if step == "callback":
         return await steps.callback_answer(tid, form, queue)
     if step == "voicemail":
-        return await steps.voicemail(tid, form, status_event="RecordingStatus" in form)
+        return await steps.voicemail(tid, form, status_event="RecordingStatus" in form, queue=queue)
     if step == "after":
         return await after_room(steps.t, tid, steps.refusal, steps.callback_offer)
     raise ValueError(step)

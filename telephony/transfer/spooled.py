@@ -75,8 +75,13 @@ class SpooledRequests:
         }
         await self.spool.append(CALLBACK, data)
 
-    async def voicemail(self, tid: str, form: Mapping[str, str], url: str, seconds: float | None) -> None:
+    async def voicemail(
+        self, tid: str, form: Mapping[str, str], url: str, seconds: float | None, queue: str = ""
+    ) -> None:
+        """Keep a message for ``replay``; ``queue``: the caller's (from the signed URL), for the callback a message
+        makes from the spool alone (a withheld caller's: their "no" stored nothing)."""
         data = {"tid": tid, "url": url, "seconds": seconds, "phone": form.get("From") or None, "at": self.t.now()}
+        data["queue"] = queue
         data["call_sid"] = form.get("CallSid", "")
         await self.spool.append(VOICEMAIL, data)
 

@@ -205,9 +205,7 @@ class TransferSteps(CallbackSteps):
             return
         label, leg = form.get("ParticipantLabel", ""), form.get("CallSid", "")
         is_caller = label == CALLER_LABEL or (not label and leg == record.call_sid)
-        # an earlier agent's leg (its claim never became a bridge, the caller back in the queue): not this ring's news
-        earlier = label == AGENT_LABEL and bool(leg and record.agent_call_sid) and leg != record.agent_call_sid
-        if earlier:
+        if _earlier_leg(record, label, leg):
             return
         bridged = event == "conference-start" or (event == "participant-join" and label == AGENT_LABEL)
         if bridged and record.status == "ringing":
@@ -223,3 +221,12 @@ class TransferSteps(CallbackSteps):
                 await self.t.complete(tid)
         elif event == "participant-leave" and label == AGENT_LABEL and record.status == "connected":
             await self.t.complete(tid)
+
+
+def _earlier_leg(record: TransferRecord, label: str, leg: str) -> bool:
+    """Is this room news of an earlier agent's leg (her claim never became a bridge, the caller back in the queue),
+    not of this ring's? Told by the leg the move back left (``left_leg``) too: while the ring's own leg is being
+    dialled it has no CallSid to compare, and a late join of the earlier leg connected the agent being rung."""
+    if label != AGENT_LABEL or not leg:
+        return False
+    return leg == getattr(record, "left_leg", None) or (bool(record.agent_call_sid) and leg != record.agent_call_sid)

@@ -63,11 +63,14 @@ class TransferUrls:
     def callback_answer(self, tid: str, queue: str = "") -> str:
         return self._base(tid) + "/callback-answer" + _queue_query(queue)
 
-    def voicemail(self, tid: str) -> str:
-        return self._base(tid) + "/voicemail"
+    def voicemail(self, tid: str, queue: str = "") -> str:
+        """``queue``: the caller's, as the offer's: a message left while Redis is down, and Redis back empty,
+        makes its callback in that queue (a withheld caller's callback is made by the message alone)."""
+        return self._base(tid) + "/voicemail" + _queue_query(queue)
 
-    def voicemail_status(self, tid: str) -> str:
-        return self._base(tid) + "/voicemail?event=recording"
+    def voicemail_status(self, tid: str, queue: str = "") -> str:
+        query = {"event": "recording", **({"queue": queue} if queue else {})}
+        return self._base(tid) + "/voicemail?" + urlencode(query)
 
 
 def _queue_query(queue: str) -> str:

@@ -134,10 +134,10 @@ class WarmTransfer(AgentRinging):
         self._waited(record, "abandoned", self.now())
         await self.ended_in_history(record, "abandoned")
         log.info("transfer %s: the caller hung up while waiting", tid)
-        await self._offer_freed([*freed, *await free_left_behind(self.p.agents, tid)])
+        await self.offer_freed([*freed, *await free_left_behind(self.p.agents, tid)])
         return True
 
-    async def _offer_freed(self, agent_ids: list[str]) -> None:
+    async def offer_freed(self, agent_ids: list[str]) -> None:
         """Agents just freed are offered to the waiting callers of their queues at once."""
         queues = [q for agent_id in agent_ids for q in await self._queues_of(agent_id)]
         if queues:
@@ -200,7 +200,7 @@ class WarmTransfer(AgentRinging):
         await self.p.stats.record(record.queue, handling)
         if record.agent_id:
             await self.p.agents.release(record.agent_id, "wrap_up", transfer_id=tid)
-        await self._offer_freed(await free_left_behind(self.p.agents, tid))  # one whose lost ring went unnoticed
+        await self.offer_freed(await free_left_behind(self.p.agents, tid))  # one whose lost ring went unnoticed
         await self._publish(TRANSFER_ENDED, record, record.agent_id, {"handling_s": round(handling, 1)})
         log.info("transfer %s: completed after %.0f s", tid, handling)
         return True
@@ -215,7 +215,7 @@ class WarmTransfer(AgentRinging):
         self._waited(record, "callback_offered", self.now())
         if self.metrics is not None:
             self.metrics.callback_offered(offer)
-        await self._offer_freed(freed)
+        await self.offer_freed(freed)
         return True
 
     async def agent_left(self, tid: str, agent_id: str) -> bool:

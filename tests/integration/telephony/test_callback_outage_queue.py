@@ -17,9 +17,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from twilio.request_validator import RequestValidator
 
 from dialog import catalogue
 from telephony.agents.hours import BusinessHours
+from telephony.devtools.faults_world import AUTH
 from tests.support.outage import Outage, form, outage_gateway, spoken, twiml
 from tests.support.redis import RedisServer, own_redis  # noqa: F401  (fixture)
 
@@ -83,3 +85,52 @@ async def test_the_offer_and_promise_while_redis_is_down_follow_the_callers_queu
         own_redis.restart()
         assert await w.recovery.check()
         assert await w.status(tid) == "callback"
+
+
+async def test_a_withheld_callers_voicemail_from_the_spool_alone_lands_in_their_queue(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A caller with no number to call back, of a queue other than the default, leaves a message while Redis is
+    down, and Redis comes back empty. Found: the callback offer's URL named the queue, the voicemail's did not, so
+    the callback made from the spool alone (the message is what stores it) landed in the default queue, which
+    nobody serving the caller's queue sees: the message never reached their agents."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="offline") as w:
+        tid, sid = await w.start("reklamacje", "anonymous")  # nobody on duty: the offer at once
+        redirect = await w.twilio.next("update")
+        own_redis.kill()
+        hidden = {**form(sid), "From": "anonymous"}
+        invite = twiml(await w.signed(redirect.get("Url"), hidden))
+        record = invite.find("Record")
+        assert spoken(invite) and record is not None
+        message = {**hidden, "RecordingUrl": "https://api.twilio.com/rec/RE7", "RecordingDuration": "8"}
+        status = {**message, "RecordingStatus": "completed"}
+        assert spoken(twiml(await w.signed(record.get("action", ""), message)))
+        assert (await w.signed(record.get("recordingStatusCallback", ""), status)).status_code == 200
+        own_redis.kill()  # failover without persistence: it comes back empty
+        own_redis.persist = False
+        own_redis.restart()
+        await w.gateway.store.ping()
+        assert await w.recovery.check()
+        callbacks = w.gateway.transfer.agents.callbacks  # type: ignore[union-attr]
+        stored = await callbacks.get(f"cb-{tid}")
+        assert stored is not None and str(stored["voicemail_url"]).endswith("/RE7")
+        assert stored["queue"] == "reklamacje"  # was: "obsluga", the default queue
+
+
+async def test_a_queue_named_other_than_the_signed_one_is_refused(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The queue rides in the query string, which Twilio's signature covers: the offer's URL signed for one queue
+    and posted naming another (or none) is refused before any step runs, so nobody can pick the hours, the offer
+    or the callback's queue by editing the URL."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="offline") as w:
+        tid, sid = await w.start("reklamacje")
+        url = (await w.twilio.next("update")).get("Url")
+        assert url.endswith(f"/{tid}/callback-offer?queue=reklamacje")
+        signature = RequestValidator(AUTH).compute_signature(url, form(sid))
+        for forged in (url.replace("queue=reklamacje", "queue=obsluga"), url.split("?")[0]):
+            reply = await w.http.post(forged, data=form(sid), headers={"X-Twilio-Signature": signature})
+            assert reply.status_code == 403, forged
+        assert (await w.signed(url, form(sid))).status_code == 200

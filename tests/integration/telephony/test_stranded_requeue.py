@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from dialog import catalogue
 from telephony.devtools.faults_world import FALLBACK
@@ -144,5 +145,179 @@ async def test_a_late_join_of_the_first_agents_leg_does_not_connect_the_next_age
         room = {"ConferenceSid": "CF" + "2" * 32, "ParticipantLabel": "agent"}
         late = form(rung.call_sid, StatusCallbackEvent="participant-join", SequenceNumber="3", **room)
         assert (await w.signed(f"/twilio/transfer/{tid}/conference", late)).status_code == 200
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "ringing" and record.agent_id == "beata"  # was: connected
+
+
+async def test_the_end_of_the_first_agents_leg_reported_during_the_move_back_does_not_send_the_caller_away(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The tick stops anna's leg and Twilio reports its end ("completed") at once, to another worker, before the
+    tick moved the caller back (the report can beat the REST reply). Found: the report found the claim still
+    connected and completed it (anna in wrap-up for a caller she never spoke to, the wait counted as answered),
+    so the move back was refused and the caller went to the fallback number, beata free."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("beata", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("beata", "available")
+        await _claim_long_ago(w, tid, 60)
+        rest, update_call = w.warm.p.rest, w.warm.p.rest.update_call
+
+        async def stop_and_report(call_sid: str, data: dict[str, str]) -> Any:
+            reply = await update_call(call_sid, data)
+            if call_sid == rung.call_sid and data.get("Status") == "completed":  # Twilio's report of the leg's end
+                ended = form(rung.call_sid, CallStatus="completed")
+                assert (await w.signed(f"/twilio/transfer/{tid}/agent/anna/status", ended)).status_code == 200
+            return reply
+
+        rest.update_call = stop_and_report  # type: ignore[method-assign]
+        w.twilio.drain()
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert spoken(hold) and hold.find("Redirect") is not None
+        assert not any(FALLBACK in m for m in _moved_to(w, sid))  # was: the fallback number
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "ringing" and record.agent_id == "beata"  # was: fallback
+        anna = await agents.get("anna")
+        assert anna is not None and anna.status == "available"  # was: wrap_up
+
+
+async def test_with_twilio_rest_down_the_stranded_caller_still_meets_the_fallback(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Twilio REST refusing, beata free: the move back is made, but her ring cannot be, so the transfer fails over
+    as any ring does with REST down (the caller hears the star key's way out, never silence), and both agents are
+    free: nobody is left busy for a caller nobody can ring."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("beata", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("beata", "available")
+        await _claim_long_ago(w, tid, 60)
+        w.twilio.set_outage("refuse")
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert spoken(hold) and hold.find("Redirect") is not None
+        assert await w.status(tid) == "fallback"
+        for agent_id in ("anna", "beata"):
+            state = await agents.get(agent_id)
+            assert state is not None and state.status == "available" and state.reserved_for is None, state
+        w.twilio.set_outage(None)
+        again = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert spoken(again) and any(FALLBACK in m for m in _moved_to(w, sid))  # REST back: the fallback number
+
+
+async def test_the_move_back_whose_reply_was_lost_still_rings_the_next_agent(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Redis moved the caller back, its reply was lost, redis-py sent the move again: the move's id kept on the
+    record answers it as made (read as refused, the tick would have left the caller and anna as they were)."""
+    proxy = LoseOneReply("127.0.0.1", own_redis.port)  # the move back answers :1
+    async with proxied_gateway(proxy, tmp_path, agent_status="available", others=("beata",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("beata", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("beata", "available")
+        await _claim_long_ago(w, tid, 60)
+        proxy.dropped = False
+        hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
+        assert proxy.dropped, "the proxy lost the move's reply"
+        assert await _opens_with_apology(w, _said(w, hold))
+        record = await w.warm.p.store.get(tid)
+        assert record is not None and record.status == "ringing" and record.agent_id == "beata"
+        anna = await agents.get("anna")
+        assert anna is not None and anna.status == "available" and anna.reserved_for is None
+
+
+async def test_the_first_agent_freed_by_the_move_back_is_offered_to_her_other_queues_at_once(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """anna, freed when her stranded caller goes back to the queue, serves "obsluga" too, where a caller waits with
+    nobody free they have not declined. Found: she sat idle until that caller's next hold tick (up to 45 s); every
+    other way an agent is freed offers her to her queues' callers at once (``telephony/transfer/ring.py``)."""
+    queues = ("reklamacje", "obsluga")
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", queues=queues, others=("celina",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("celina", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("celina", "available")
+        other, _ = await w.start("obsluga")  # celina rung for them, and she declines
+        ring = await w.twilio.next("create")
+        assert ring.get("To") == "client:celina"
+        await w.signed(f"/twilio/transfer/{other}/agent/celina/answer", form(ring.call_sid, Digits="2"))
+        assert await w.status(other) == "waiting"
+        await _claim_long_ago(w, tid, 60)
+        w.twilio.drain()
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))  # only the stranded caller's tick
+        made = {r.get("To") for r in w.twilio.drain() if r.kind == "create"}
+        assert made == {"client:celina", "client:anna"}, made  # was: celina only, anna idle
+        mine = await w.warm.p.store.get(other)
+        assert mine is not None and mine.status == "ringing" and mine.agent_id == "anna"
+
+
+async def test_the_first_agent_freed_by_the_fallback_is_offered_to_her_other_queues_at_once(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The same, the stranded caller past the maximum wait (the fallback number, not the queue): anna, freed, was
+    left idle until the waiting caller's next hold tick."""
+    queues = ("reklamacje", "obsluga")
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", queues=queues, others=("celina",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("celina", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("celina", "available")
+        other, _ = await w.start("obsluga")
+        ring = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{other}/agent/celina/answer", form(ring.call_sid, Digits="2"))
+        await _claim_long_ago(w, tid, 60, enqueued_too=True)  # past the maximum wait: the fallback number
+        w.twilio.drain()
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))
+        assert await w.status(tid) == "fallback"
+        made = [r.get("To") for r in w.twilio.drain() if r.kind == "create"]
+        assert made == ["client:anna"], made  # was: nobody
+        mine = await w.warm.p.store.get(other)
+        assert mine is not None and mine.status == "ringing" and mine.agent_id == "anna"
+
+
+async def test_a_late_join_of_the_first_agents_leg_during_the_next_agents_dial_does_not_connect_it(
+    own_redis: RedisServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The same late news of anna's leg, while beata's leg is being created (her CallSid not known yet). Found: with
+    no CallSid of the ring to compare, anna's leg's join read as the ring's own, and the transfer was connected with
+    beata, who was not in the room (a decline then completed it as a conversation). The leg a move back left is
+    kept on the record, so its news is told apart whatever the ring knows."""
+    async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
+        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
+        await agents.set_status("beata", "offline")
+        tid, sid = await w.start("reklamacje")
+        rung = await w.twilio.next("create")
+        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+        await agents.set_status("beata", "available")
+        await _claim_long_ago(w, tid, 60)
+        rest, create_call = w.warm.p.rest, w.warm.p.rest.create_call
+
+        async def late_news_meanwhile(to: str, from_: str, url: str, **extra: Any) -> Any:
+            room = {"ConferenceSid": "CF" + "3" * 32, "ParticipantLabel": "agent"}
+            late = form(rung.call_sid, StatusCallbackEvent="participant-join", SequenceNumber="4", **room)
+            assert (await w.signed(f"/twilio/transfer/{tid}/conference", late)).status_code == 200
+            return await create_call(to, from_, url, **extra)
+
+        rest.create_call = late_news_meanwhile  # type: ignore[method-assign]
+        await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))
         record = await w.warm.p.store.get(tid)
         assert record is not None and record.status == "ringing" and record.agent_id == "beata"  # was: connected

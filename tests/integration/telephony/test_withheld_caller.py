@@ -36,7 +36,7 @@ async def test_withheld_caller_gets_voicemail_with_a_request_for_a_number(world:
     twiml = ET.fromstring(reply.text)
     assert twiml.find("Gather") is None  # no "press 1 for a callback"
     record = twiml.find("Record")
-    assert record is not None and record.get("action", "").endswith(f"/{tid}/voicemail")
+    assert record is not None and record.get("action", "").endswith(f"/{tid}/voicemail?queue=obsluga")
     assert [p.text for p in twiml.findall("Play")] == [_play_of(world, catalogue.TRANSFER_WITHHELD_VOICEMAIL)]
     assert await world.status(tid) == "voicemail"
     assert await world.deps.callbacks.pending() == []  # nothing to do for an agent until the message is in
