@@ -186,5 +186,5 @@ def build_live_chat(
         metrics=metrics,
         history=repos.history,
     )
-    handoff = ChatHandoff(ChatConfig(), parts)
+    handoff = ChatHandoff(ChatConfig(gone_after_s=settings.chat_gone_after_s), parts)
     return LiveChat(handoff, ChatWatch(repos.events, sweep=handoff.expire_offers), pace=repos.limiter.hit_handoff)

@@ -119,6 +119,7 @@ async def _state_view(live: LiveChat | None, session_id: str, after: int, handof
     if handoff_id and live is not None and await live.handoff.current(session_id) is None:
         return {"session_id": session_id, "handoff": lost_view(handoff_id), "messages": []}
     handoff, record = await _latest(live, session_id)
+    await handoff.seen(record)  # a client that polls instead of streaming: its customer is there
     return {
         "session_id": session_id,
         "handoff": with_url(await handoff.customer_view(record), session_id),

@@ -9,7 +9,8 @@ way: ``EventBus.listen``, ``telephony/agents/fanout.py``).
 Pub/sub is fire-and-forget, so a stream never trusts it for content: woken or not (every
 ``keepalive_s``), it re-reads the messages after the last one sent and the hand-off's status from
 Redis. A lost event delays a message by one keep-alive at most; it never loses it. The same loop runs
-the periodic sweep for chat offers nobody accepted (``ChatHandoff.expire_offers``).
+the periodic sweep for chat offers nobody accepted and for waiting customers who left (``ChatHandoff.expire_offers``);
+an open stream is how the sweep knows its customer is there (``telephony/chat/presence.py``).
 """
 
 from __future__ import annotations
@@ -146,14 +147,16 @@ async def customer_stream(
     the ``ended`` status; ``ended_by: lost`` with a Polish ``text`` when the hand-off vanished."""
     yield f"retry: {retry_ms}\n: connected\n\n"
     last_view: dict[str, Any] | None = None
+    fresh = True  # a stream that just (re)connected: the customer is there, stamped at once (``presence.py``)
     async with watch.watch(tid) as woke:
         while True:
             woke.clear()
             try:
-                record, messages, view = await _read(handoff, tid, after)
+                record, messages, view = await _read(handoff, tid, after, fresh)
             except STORE_DOWN:  # Redis away: the stream stays open, the next tick reads again
                 yield ": store unavailable\n\n"
             else:
+                fresh = False
                 if record is None:  # it was there when the stream opened: Redis lost it (came back empty)
                     yield sse("status", lost_view(tid))
                     return
@@ -172,10 +175,12 @@ async def customer_stream(
 
 
 async def _read(
-    handoff: ChatHandoff, tid: str, after: int
+    handoff: ChatHandoff, tid: str, after: int, fresh: bool
 ) -> tuple[TransferRecord | None, list[dict[str, Any]], dict[str, Any]]:
-    """One tick of ``customer_stream``: the record (None: gone), the messages after ``after``, the view."""
+    """One tick of ``customer_stream``: the record (None: gone), the messages after ``after``, the view. The
+    stream is open, so its customer is there (``ChatHandoff.seen``: a tick stamps at most every 15 s)."""
     record = await handoff.record(tid)
     if record is None:
         return None, [], {}
+    await handoff.seen(record, force=fresh)
     return record, await handoff.messages(tid, after), await handoff.customer_view(record)

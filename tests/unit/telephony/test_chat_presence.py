@@ -1,0 +1,57 @@
+"""Whether a waiting chat customer left (``telephony/chat/presence.py``), decided on scripted records and times:
+gone only while waiting, only past the grace since their latest stamp (or the queueing), and the stamps one
+worker writes throttled, a new stream at once; the setting's floor keeps the grace above a stream's silences."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from telephony.chat.presence import SEEN_EVERY_S, SeenStamps, is_gone, last_seen
+from telephony.settings import Settings
+from telephony.transfer.record import TransferRecord
+
+GRACE = 150.0
+
+
+def chat(status: str = "waiting", seen: float | None = None, channel: str = "chat") -> TransferRecord:
+    extra = {} if seen is None else {"customer_seen_at": seen}
+    return TransferRecord.model_validate(
+        {"tid": "t1", "call_sid": "chat:s1", "channel": channel, "queue": "obsluga", "reason": "requested_human",
+         "created_at": 1000.0, "enqueued_at": 1000.0, "status": status, **extra}
+    )  # fmt: skip
+
+
+def test_a_customer_never_stamped_counts_from_the_queueing() -> None:
+    assert last_seen(chat()) == 1000.0
+    assert not is_gone(chat(), 1000.0 + GRACE, GRACE)
+    assert is_gone(chat(), 1000.0 + GRACE + 1, GRACE)
+
+
+def test_the_latest_stamp_restarts_the_grace() -> None:
+    assert not is_gone(chat(seen=1100.0), 1100.0 + GRACE, GRACE)
+    assert is_gone(chat(seen=1100.0), 1100.0 + GRACE + 1, GRACE)
+    assert is_gone(chat("ringing", seen=1100.0), 1100.0 + GRACE + 1, GRACE)  # offered to an agent: still waiting
+
+
+@pytest.mark.parametrize(("status", "channel"), [("connected", "chat"), ("abandoned", "chat"), ("waiting", "phone")])
+def test_only_a_chat_still_waiting_can_be_left(status: str, channel: str) -> None:
+    assert not is_gone(chat(status, channel=channel), 1_000_000.0, GRACE)
+
+
+def test_stamps_are_throttled_per_hand_off_and_a_new_stream_stamps_at_once() -> None:
+    stamps = SeenStamps()
+    assert stamps.due("t1", 0.0)
+    assert not stamps.due("t1", SEEN_EVERY_S - 1)  # a stream's events, a message: no write each
+    assert stamps.due("t2", 1.0)  # another hand-off has its own
+    assert stamps.due("t1", 5.0, force=True)  # a stream (re)connected
+    assert not stamps.due("t1", 6.0)
+    assert stamps.due("t1", 5.0 + SEEN_EVERY_S)
+    assert stamps.due("t1", 1.0)  # a clock gone backwards never blocks a stamp for good
+
+
+def test_the_grace_must_outlast_a_streams_silence() -> None:
+    assert Settings().chat_gone_after_s == 150
+    assert Settings(chat_gone_after_s=60).chat_gone_after_s == 60
+    with pytest.raises(ValidationError, match="greater than or equal to 60"):
+        Settings(chat_gone_after_s=30)
