@@ -187,4 +187,5 @@ def build_live_chat(
         history=repos.history,
     )
     handoff = ChatHandoff(ChatConfig(gone_after_s=settings.chat_gone_after_s), parts)
-    return LiveChat(handoff, ChatWatch(repos.events, sweep=handoff.expire_offers), pace=repos.limiter.hit_handoff)
+    watch = ChatWatch(repos.events, sweep=handoff.expire_offers, unreachable=handoff.unwatched)
+    return LiveChat(handoff, watch, pace=repos.limiter.hit_handoff)

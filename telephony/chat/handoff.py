@@ -277,10 +277,10 @@ class ChatHandoff(HandoffCore):
     async def _left(self, record: TransferRecord) -> bool:
         """End the wait of a customer not seen for ``gone_after_s`` (read again first: a stamp may have landed
         since the queue was read); True when it ended."""
-        if not is_gone(record, self.now(), self.cfg.gone_after_s):
+        if not is_gone(record, self.now(), self.cfg.gone_after_s, self._watched_since):
             return False
         latest = await self.p.store.get(record.tid)
-        if latest is None or not is_gone(latest, self.now(), self.cfg.gone_after_s):
+        if latest is None or not is_gone(latest, self.now(), self.cfg.gone_after_s, self._watched_since):
             return False
         log.info("chat %s: the customer was not seen for %.0f s, the wait ends", record.tid, self.cfg.gone_after_s)
         return await self._abandon(latest, left=True)

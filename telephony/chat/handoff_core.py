@@ -58,9 +58,15 @@ class HandoffCore:
     def __init__(self, config: ChatConfig, parts: HandoffParts) -> None:
         self.cfg, self.p = config, parts
         self._stamps = SeenStamps()
+        self._watched_since = parts.clock()  # customers could be seen from then on (``presence.is_gone``)
 
     def now(self) -> float:
         return self.p.clock()
+
+    def unwatched(self) -> None:
+        """Redis was out of reach (the chat watch lost it): the streams could stamp nothing, so nobody's wait is
+        ended as left until a whole grace after now."""
+        self._watched_since = self.now()
 
     async def seen(self, record: TransferRecord, *, force: bool = False) -> None:
         """The customer of a waiting chat is there (their stream, poll or message): ``customer_seen_at``, at most

@@ -11,7 +11,8 @@ seen for ``gone_after_s`` (``INFOLINIA_CHAT_GONE_AFTER_S``) as abandoned, as a c
 
 The grace must outlast the stream's own silences: an open stream stamps at least every keep-alive (15 s) plus
 ``SEEN_EVERY_S``, and a dropped one (a network blip, a reload) reconnects within seconds (``retry: 3000``): the
-setting's floor (60 s) keeps a present customer from being ended.
+setting's floor (60 s) keeps a present customer from being ended. Nor is a silence of ours one of theirs: after
+a worker starts, or its chat watch lost Redis, it ends nobody's wait until a whole grace has passed (``since``).
 """
 
 from __future__ import annotations
@@ -29,9 +30,12 @@ def last_seen(record: TransferRecord) -> float:
     return float(seen) if isinstance(seen, int | float) else record.enqueued_at
 
 
-def is_gone(record: TransferRecord, now: float, gone_after_s: float) -> bool:
-    """A chat waiting for an agent whose customer has not been seen for longer than the grace."""
-    return record.channel == "chat" and record.status in WAITING and now - last_seen(record) > gone_after_s
+def is_gone(record: TransferRecord, now: float, gone_after_s: float, since: float = 0.0) -> bool:
+    """A chat waiting for an agent whose customer has not been seen for longer than the grace. ``since``: when
+    this worker could last start seeing them (its start, the end of a Redis outage: their stream could stamp
+    nothing meanwhile), so a customer is never ended for a silence that was ours."""
+    unseen_s = now - max(last_seen(record), since)
+    return record.channel == "chat" and record.status in WAITING and unseen_s > gone_after_s
 
 
 class SeenStamps:

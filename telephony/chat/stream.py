@@ -45,8 +45,12 @@ class ChatWatch:
         sweep: Callable[[], Awaitable[object]] | None = None,
         sweep_s: float = 5.0,
         reconnect_s: float = 1.0,
+        unreachable: Callable[[], None] | None = None,
     ) -> None:
+        """``unreachable``: told whenever Redis failed the subscription or the sweep (``ChatHandoff.unwatched``:
+        the customers' streams could stamp nothing meanwhile, so their silence is not theirs)."""
         self.events, self.sweep, self.sweep_s, self.reconnect_s = events, sweep, sweep_s, reconnect_s
+        self.unreachable = unreachable
         self._waiters: dict[str, set[asyncio.Event]] = {}
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -98,6 +102,7 @@ class ChatWatch:
             except Exception:
                 if self._closing:
                     return
+                self._unreachable()
                 failures += 1
                 if failures == 1:
                     log.warning("chat watch: events subscription lost; resubscribing", exc_info=True)
@@ -110,7 +115,8 @@ class ChatWatch:
         again on its own: events were lost meanwhile), so none waits out its keep-alive for a missed message."""
         if event is None:
             return
-        if event.type == RESYNC:
+        if event.type == RESYNC:  # events were lost (Redis reconnected, say): stamps may have been too
+            self._unreachable()
             waiting = [woke for waiters in self._waiters.values() for woke in waiters]
         else:
             waiting = list(self._waiters.get(event.transfer_id or "", ()))
@@ -123,9 +129,14 @@ class ChatWatch:
         try:
             await self.sweep()
         except STORE_DOWN as exc:  # Redis down or stalled: one line, retried at the next sweep
+            self._unreachable()
             log.warning("chat watch: sweep skipped, store unavailable (%s)", type(exc).__name__)
         except Exception:  # a failed sweep is retried at the next one
             log.warning("chat watch: sweep failed", exc_info=True)
+
+    def _unreachable(self) -> None:
+        if self.unreachable is not None:
+            self.unreachable()
 
 
 def sse(event: str, data: dict[str, Any], event_id: int | None = None) -> str:

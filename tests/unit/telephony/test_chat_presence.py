@@ -1,13 +1,17 @@
 """Whether a waiting chat customer left (``telephony/chat/presence.py``), decided on scripted records and times:
 gone only while waiting, only past the grace since their latest stamp (or the queueing), and the stamps one
-worker writes throttled, a new stream at once; the setting's floor keeps the grace above a stream's silences."""
+worker writes throttled, a new stream at once; the setting's floor keeps the grace above a stream's silences; and a
+silence of the gateway's own (a start, Redis out of reach) is never taken for the customer's."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from telephony.agents.events import RESYNC, ConsoleEvent
 from telephony.chat.presence import SEEN_EVERY_S, SeenStamps, is_gone, last_seen
+from telephony.chat.stream import ChatWatch
 from telephony.settings import Settings
 from telephony.transfer.record import TransferRecord
 
@@ -55,3 +59,23 @@ def test_the_grace_must_outlast_a_streams_silence() -> None:
     assert Settings(chat_gone_after_s=60).chat_gone_after_s == 60
     with pytest.raises(ValidationError, match="greater than or equal to 60"):
         Settings(chat_gone_after_s=30)
+
+
+def test_a_silence_of_ours_is_not_the_customers() -> None:
+    """A worker that just started, or whose watch lost Redis at 1200, ends nobody's wait before 1200 + the grace."""
+    assert is_gone(chat(seen=1100.0), 1100.0 + GRACE + 1, GRACE, since=1000.0)
+    assert not is_gone(chat(seen=1100.0), 1100.0 + GRACE + 1, GRACE, since=1200.0)
+    assert is_gone(chat(seen=1100.0), 1200.0 + GRACE + 1, GRACE, since=1200.0)
+
+
+async def test_the_watch_says_when_redis_was_out_of_reach() -> None:
+    told: list[str] = []
+
+    async def down() -> None:
+        raise RedisConnectionError("Connection refused")
+
+    watch = ChatWatch(None, sweep=down, unreachable=lambda: told.append("x"))  # type: ignore[arg-type]
+    await watch._sweep()  # the sweep found Redis down
+    watch._wake(ConsoleEvent(RESYNC, None, None, {}))  # the subscription came back after losing events
+    watch._wake(ConsoleEvent("chat_message", None, "t1", {}))  # an ordinary event says nothing
+    assert told == ["x", "x"]
