@@ -12,7 +12,8 @@ is queued for an agent and the reply carries ``handoff`` (status, place in the q
 From then until the hand-off ends, the customer's ``POST /v1/chat`` messages go to the agent (action
 ``agent``, empty reply), never to the bot. The agent's messages and the wait estimate arrive on
 ``GET /v1/chat/{session_id}/events`` (SSE) or, for clients without SSE, ``GET /v1/chat/{session_id}``
-(poll with ``after``); ``POST /v1/chat/{session_id}/end`` ends it from the customer's side.
+(poll with ``after``); ``POST /v1/chat/{session_id}/end`` ends it from the customer's side, and
+``POST /v1/chat/{session_id}/left`` (the widget's beacon as its page goes) shortens a waiting customer's grace.
 """
 
 # No ``from __future__ import annotations``: the routes' ``Annotated`` dependencies are locals of
@@ -112,6 +113,14 @@ def _handoff_routes(router: APIRouter, Live: Any) -> None:
             await handoff.end(record.tid, "customer")
         latest = await handoff.record(record.tid) or record
         return {"session_id": session_id, "handoff": with_url(await handoff.customer_view(latest), session_id)}
+
+    @router.post("/v1/chat/{session_id}/left", response_model=EndResponse)
+    async def left(session_id: SessionId, live: Live) -> dict[str, Any]:
+        """The widget's beacon on ``pagehide`` (``navigator.sendBeacon``; any body): the page went, closed or
+        reloading. A waiting chat ends sooner unless the page comes back (``telephony/chat/presence.py``)."""
+        handoff, record = await _latest(live, session_id)
+        await handoff.left(record)
+        return {"session_id": session_id, "handoff": with_url(await handoff.customer_view(record), session_id)}
 
 
 async def _state_view(live: LiveChat | None, session_id: str, after: int, handoff_id: str | None) -> dict[str, Any]:

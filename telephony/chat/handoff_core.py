@@ -68,6 +68,12 @@ class HandoffCore:
         ended as left until a whole grace after now."""
         self._watched_since = self.now()
 
+    async def left(self, record: TransferRecord) -> None:
+        """The customer's page said it went (``customer_left_at``): a waiting chat is ended sooner, never at once
+        (a reload says the same, and its new stream, stamped at once, takes it back: ``presence.said_left``)."""
+        if record.channel == "chat" and record.status in WAITING:
+            await self.p.store.update(record.tid, customer_left_at=self.now())
+
     async def seen(self, record: TransferRecord, *, force: bool = False) -> None:
         """The customer of a waiting chat is there (their stream, poll or message): ``customer_seen_at``, at most
         every ``SEEN_EVERY_S`` per worker; ``force``: a stream that just (re)connected, stamped at once."""

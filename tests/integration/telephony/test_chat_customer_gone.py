@@ -14,6 +14,7 @@ from dialog import catalogue
 from dialog.ports import CallerInfo, Outcome, Transfer
 from dialog.store import RedisStore, SessionRepo
 from telephony.chat.models import LiveChat
+from telephony.chat.presence import LEFT_GRACE_S
 from telephony.history.store import HistoryStore
 from tests.support.clock import FakeClock
 from tests.support.insights import InsightsWorld, insights_world, stats_since
@@ -152,5 +153,35 @@ async def test_a_customer_who_keeps_writing_without_a_stream_still_waits(redis_u
             await _sweep(w)
             assert await _status(w, tid) in ("waiting", "ringing")
         clock.t += GONE_S + 1  # and then went quiet, without a stream
+        await _sweep(w)
+        assert await _status(w, tid) == "abandoned"
+
+
+async def test_a_page_that_says_it_left_is_ended_sooner_unless_it_comes_back(redis_url: str, tmp_path: Path) -> None:
+    """The widget's beacon on ``pagehide`` (``POST /v1/chat/{id}/left``) shortens the grace to ``LEFT_GRACE_S``;
+    a reload fires it too, so the stream of the reloaded page, opened after it, puts the customer back."""
+    async with insights_world(redis_url, tmp_path, chat_gone_after_s=GONE_S) as w:
+        clock = _fake_clock(w)
+        await _on_duty(w)
+        reloaded = await w.chat("konsultant proszę")
+        sid, tid = reloaded["session_id"], reloaded["handoff"]["transfer_id"]
+        _, task = await _open(w, sid)
+        await _drop(w, tid, task)
+        assert (await w.http.post(f"{w.chat_worker.base}/v1/chat/{sid}/left")).status_code == 200
+        clock.t += 2
+        _, task = await _open(w, sid)  # the page came back
+        clock.t += LEFT_GRACE_S + 10
+        await _sweep(w)
+        assert await _status(w, tid) in ("waiting", "ringing")
+        await _drop(w, tid, task)
+
+        await _on_duty(w)  # (anna let the first chat's offers lapse: offline)
+        closed = await w.chat("konsultant proszę")
+        sid, tid = closed["session_id"], closed["handoff"]["transfer_id"]
+        _, task = await _open(w, sid)
+        await _drop(w, tid, task)
+        left = await w.http.post(f"{w.chat_worker.base}/v1/chat/{sid}/left", content=b"")  # as a beacon sends it
+        assert left.status_code == 200 and left.json()["handoff"]["status"] == "waiting"
+        clock.t += LEFT_GRACE_S + 1  # not the whole grace: the page said it went
         await _sweep(w)
         assert await _status(w, tid) == "abandoned"

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from telephony.agents.events import RESYNC, ConsoleEvent
-from telephony.chat.presence import SEEN_EVERY_S, SeenStamps, is_gone, last_seen
+from telephony.chat.presence import LEFT_GRACE_S, SEEN_EVERY_S, SeenStamps, is_gone, last_seen, said_left
 from telephony.chat.stream import ChatWatch
 from telephony.settings import Settings
 from telephony.transfer.record import TransferRecord
@@ -79,3 +79,16 @@ async def test_the_watch_says_when_redis_was_out_of_reach() -> None:
     watch._wake(ConsoleEvent(RESYNC, None, None, {}))  # the subscription came back after losing events
     watch._wake(ConsoleEvent("chat_message", None, "t1", {}))  # an ordinary event says nothing
     assert told == ["x", "x"]
+
+
+def test_a_page_that_said_it_went_has_a_shorter_grace_until_it_is_seen_again() -> None:
+    left = chat(seen=1100.0)
+    left.customer_left_at = 1120.0  # type: ignore[attr-defined]  (a field of the record's extra keys)
+    assert said_left(left) == 1120.0
+    assert not is_gone(left, 1120.0 + LEFT_GRACE_S, GRACE)  # counted from the word, not the last stamp
+    assert is_gone(left, 1120.0 + LEFT_GRACE_S + 1, GRACE)
+    assert not is_gone(left, 1120.0 + LEFT_GRACE_S + 1, GRACE, since=1150.0)  # our own silence still counts
+    back = chat(seen=1121.0)  # the reloaded page's stream, after the word
+    back.customer_left_at = 1120.0  # type: ignore[attr-defined]
+    assert said_left(back) is None and not is_gone(back, 1120.0 + LEFT_GRACE_S + 1, GRACE)
+    assert is_gone(left, 1120.0 + 31, 30.0)  # never longer than the configured grace
