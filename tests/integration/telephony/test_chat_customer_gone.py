@@ -92,10 +92,9 @@ async def test_a_customer_whose_stream_dropped_is_abandoned_after_the_grace(redi
         sid, tid = asked["session_id"], asked["handoff"]["transfer_id"]
         await _engine_wrote(w, history, sid)
         _, task = await _open(w, sid)
-        clock.t += 20
-        await _drop(w, tid, task)
+        await _drop(w, tid, task)  # the tab closed
 
-        clock.t += GONE_S - 30  # a blip or a reload takes seconds: not gone yet
+        clock.t += GONE_S - 10  # a blip or a reload takes seconds: not gone yet
         await _sweep(w)
         assert await _status(w, tid) in ("waiting", "ringing")
         clock.t += 20  # not seen for longer than the grace
