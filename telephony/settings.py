@@ -162,6 +162,13 @@ class Settings(LimitsSettings, SpeechSettings):
     chat_idle_min: float = Field(
         15, gt=0, description="Minutes a chat without a hand-off stays quiet before it counts as solved or not."
     )
+    chat_gone_after_s: float = Field(
+        150,
+        ge=60,  # an open stream stamps every 30 s at worst, a dropped one reconnects in seconds: a grace below it
+        # would end the wait of a customer who is there
+        description="Seconds a chat customer waiting for an agent may go unseen (no event stream open, no poll, no "
+        "message: the chat window was closed) before the wait ends as abandoned; a reload or a blip is seconds.",
+    )
     callback_promise_h: float = Field(
         24, gt=0, description="A callback closed within this many hours counts as in time."
     )

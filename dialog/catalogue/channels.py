@@ -62,6 +62,14 @@ CHAT_UNAVAILABLE_BUSY = (
 CHAT_AGENT_JOINED = "Rozmowę przejmuje konsultant: {name}."  # no past tense: "dołączył" is wrong for Anna
 CHAT_ENDED_BY_AGENT = "Konsultant zakończył rozmowę. Dziękujemy za kontakt!"
 CHAT_ENDED_BY_CUSTOMER = "Rozmowa z konsultantem została zakończona."
+# A customer not seen for INFOLINIA_CHAT_GONE_AFTER_S while waiting (their chat window closed: no event stream, no
+# message): the wait ends as abandoned (telephony/chat/presence.py). The chat's line (the agent's, the history's) ...
+CHAT_CUSTOMER_GONE = "Oczekiwanie na konsultanta zostało zakończone, ponieważ okno czatu zostało zamknięte."
+# ... and what the customer reads when they come back (their stream, their poll): how to ask for a person again.
+CHAT_CUSTOMER_GONE_WRITE = (
+    "Oczekiwanie na konsultanta zostało zakończone, ponieważ okno czatu zostało zamknięte. "
+    "Aby ponownie połączyć się z konsultantem, proszę napisać „konsultant”."
+)
 # A chat continued with a session id the store no longer knows (Redis came back empty, or it expired): said
 # instead of answering the message as the first of a new conversation (telephony/chat/resume.py).
 CHAT_THREAD_LOST = "Przepraszam, straciłem wątek naszej rozmowy. Proszę powtórzyć pytanie."

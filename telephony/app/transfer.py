@@ -186,5 +186,6 @@ def build_live_chat(
         metrics=metrics,
         history=repos.history,
     )
-    handoff = ChatHandoff(ChatConfig(), parts)
-    return LiveChat(handoff, ChatWatch(repos.events, sweep=handoff.expire_offers), pace=repos.limiter.hit_handoff)
+    handoff = ChatHandoff(ChatConfig(gone_after_s=settings.chat_gone_after_s), parts)
+    watch = ChatWatch(repos.events, sweep=handoff.expire_offers, unreachable=handoff.unwatched)
+    return LiveChat(handoff, watch, pace=repos.limiter.hit_handoff)

@@ -12,7 +12,8 @@ is queued for an agent and the reply carries ``handoff`` (status, place in the q
 From then until the hand-off ends, the customer's ``POST /v1/chat`` messages go to the agent (action
 ``agent``, empty reply), never to the bot. The agent's messages and the wait estimate arrive on
 ``GET /v1/chat/{session_id}/events`` (SSE) or, for clients without SSE, ``GET /v1/chat/{session_id}``
-(poll with ``after``); ``POST /v1/chat/{session_id}/end`` ends it from the customer's side.
+(poll with ``after``); ``POST /v1/chat/{session_id}/end`` ends it from the customer's side, and
+``POST /v1/chat/{session_id}/left`` (the widget's beacon as its page goes) shortens a waiting customer's grace.
 """
 
 # No ``from __future__ import annotations``: the routes' ``Annotated`` dependencies are locals of
@@ -113,12 +114,21 @@ def _handoff_routes(router: APIRouter, Live: Any) -> None:
         latest = await handoff.record(record.tid) or record
         return {"session_id": session_id, "handoff": with_url(await handoff.customer_view(latest), session_id)}
 
+    @router.post("/v1/chat/{session_id}/left", response_model=EndResponse)
+    async def left(session_id: SessionId, live: Live) -> dict[str, Any]:
+        """The widget's beacon on ``pagehide`` (``navigator.sendBeacon``; any body): the page went, closed or
+        reloading. A waiting chat ends sooner unless the page comes back (``telephony/chat/presence.py``)."""
+        handoff, record = await _latest(live, session_id)
+        await handoff.left(record)
+        return {"session_id": session_id, "handoff": with_url(await handoff.customer_view(record), session_id)}
+
 
 async def _state_view(live: LiveChat | None, session_id: str, after: int, handoff_id: str | None) -> dict[str, Any]:
     """``GET /v1/chat/{session_id}``'s answer (a lost hand-off the client names is no 404)."""
     if handoff_id and live is not None and await live.handoff.current(session_id) is None:
         return {"session_id": session_id, "handoff": lost_view(handoff_id), "messages": []}
     handoff, record = await _latest(live, session_id)
+    await handoff.seen(record)  # a client that polls instead of streaming: its customer is there
     return {
         "session_id": session_id,
         "handoff": with_url(await handoff.customer_view(record), session_id),

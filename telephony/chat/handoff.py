@@ -27,6 +27,7 @@ from dialog.ports import Outcome, Transfer
 from telephony.agents import events as ev
 from telephony.agents.waits import estimate_wait_s, wait_phrase
 from telephony.chat.handoff_core import ChatConfig, HandoffCore, HandoffParts
+from telephony.chat.presence import is_gone, last_seen
 from telephony.chat.store import MAX_MESSAGES, ChatWindow
 from telephony.spool import STORE_DOWN
 from telephony.transfer.record import TransferRecord, chat_key, new_transfer_id
@@ -128,6 +129,8 @@ class ChatHandoff(HandoffCore):
             view.update(status="connected", agent=_first_name(await self._agent_name(record.agent_id) or ""))
         else:
             view.update(status="ended", ended_by=getattr(record, "ended_by", None))
+            if view["ended_by"] == "gone":  # back after the wait ended without them: how to ask again
+                view["text"] = catalogue.CHAT_CUSTOMER_GONE_WRITE
         return view
 
     async def record(self, tid: str) -> TransferRecord | None:
@@ -146,6 +149,7 @@ class ChatHandoff(HandoffCore):
         return await self.p.log.replied(tid)
 
     async def from_customer(self, record: TransferRecord, text: str) -> dict[str, Any]:
+        await self.seen(record)  # a customer who writes is there, stream or not
         message = await self.p.log.append(record.tid, "customer", text, self.now(), keep=(record.order_id,))
         await self._publish(ev.CHAT_MESSAGE, record, record.agent_id, {"seq": message["seq"]})
         return message
@@ -226,19 +230,23 @@ class ChatHandoff(HandoffCore):
         log.info("chat %s ended by the %s", record.tid, by)
         return True
 
-    async def _abandon(self, record: TransferRecord) -> bool:
-        now = self.now()
+    async def _abandon(self, record: TransferRecord, *, left: bool = False) -> bool:
+        """The customer ended the wait, or (``left``) was not seen for ``gone_after_s``: abandoned either way
+        (counted as a caller who hangs up in the queue), ``ended_by`` ``customer`` or ``gone``."""
+        now, by = self.now(), "gone" if left else "customer"
         gone = await self.p.store.transition(
-            record.tid, "abandoned", expect=("waiting", "ringing"), ended_at=now, ended_by="customer"
+            record.tid, "abandoned", expect=("waiting", "ringing"), ended_at=now, ended_by=by
         )
         if gone is None:
             return False
-        await self.p.log.append(record.tid, "system", catalogue.CHAT_ENDED_BY_CUSTOMER, now)
+        text = catalogue.CHAT_CUSTOMER_GONE if left else catalogue.CHAT_ENDED_BY_CUSTOMER
+        await self.p.log.append(record.tid, "system", text, now)
         freed = None
         if gone.agent_id:
             freed = await self.p.agents.release(gone.agent_id, "available", transfer_id=record.tid)
         await self._publish(ev.TRANSFER_ABANDONED, gone, None, {"queue": gone.queue, "channel": "chat"})
-        self._observe_wait(gone, "abandoned", now)
+        # who left waited until last seen: the sweep's grace is not their wait (a caller's hang-up is at once)
+        self._observe_wait(gone, "abandoned", min(now, last_seen(gone)) if left else now)
         await self._ended(gone, "abandoned")
         if freed == "available" and gone.agent_id:
             state = await self.p.agents.get(gone.agent_id)
@@ -248,11 +256,14 @@ class ChatHandoff(HandoffCore):
     async def expire_offers(self) -> int:
         """Offers nobody accepted within ``offer_timeout_s`` go to the next agent (run periodically by
         ``ChatWatch``; every worker may run it: the move back to waiting is a compare-and-set). A chat has
-        no hold loop to tick, so this is its safety net too: queues with a chat waiting are dispatched."""
+        no hold loop to tick, so this is its safety net too: queues with a chat waiting are dispatched.
+        A chat whose customer has not been seen for ``gone_after_s`` (``presence.py``) leaves the queue first."""
         lapsed, idle = 0, []
         cutoff = self.now() - self.cfg.offer_timeout_s
         for queue in await self.p.store.queue_names():
             for record in await self.p.store.records(await self.p.store.waiting(queue)):
+                if await self._left(record):
+                    continue
                 offered_at = getattr(record, "offered_at", None)
                 if record.channel == "chat" and record.status == "waiting":
                     idle.append(queue)
@@ -263,6 +274,17 @@ class ChatHandoff(HandoffCore):
         if idle:
             await self.p.dispatch(idle)
         return lapsed
+
+    async def _left(self, record: TransferRecord) -> bool:
+        """End the wait of a customer not seen for ``gone_after_s`` (read again first: a stamp may have landed
+        since the queue was read); True when it ended."""
+        if not is_gone(record, self.now(), self.cfg.gone_after_s, self._watched_since):
+            return False
+        latest = await self.p.store.get(record.tid)
+        if latest is None or not is_gone(latest, self.now(), self.cfg.gone_after_s, self._watched_since):
+            return False
+        log.info("chat %s: the customer was not seen for %.0f s, the wait ends", record.tid, self.cfg.gone_after_s)
+        return await self._abandon(latest, left=True)
 
 
 def _declines(record: TransferRecord) -> dict[str, float]:

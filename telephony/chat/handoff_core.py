@@ -19,6 +19,7 @@ from telephony.agents.events import ConsoleEvent, EventBus
 from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats, WaitModel
+from telephony.chat.presence import WAITING, SeenStamps
 from telephony.chat.store import ChatLog
 from telephony.chat.unavailable import unavailable_view
 from telephony.history.ended import HandoffHistory, keep_in_history
@@ -30,6 +31,7 @@ from telephony.transfer.store import TransferStore
 class ChatConfig:
     default_queue: str = "obsluga"
     offer_timeout_s: float = 30.0  # an offered chat not accepted by then goes to the next agent
+    gone_after_s: float = 150.0  # a waiting customer not seen this long left (INFOLINIA_CHAT_GONE_AFTER_S)
 
 
 @dataclass
@@ -55,9 +57,31 @@ class HandoffCore:
 
     def __init__(self, config: ChatConfig, parts: HandoffParts) -> None:
         self.cfg, self.p = config, parts
+        self._stamps = SeenStamps()
+        self._watched_since = parts.clock()  # customers could be seen from then on (``presence.is_gone``)
 
     def now(self) -> float:
         return self.p.clock()
+
+    def unwatched(self) -> None:
+        """Redis was out of reach (the chat watch lost it): the streams could stamp nothing, so nobody's wait is
+        ended as left until a whole grace after now."""
+        self._watched_since = self.now()
+
+    async def left(self, record: TransferRecord) -> None:
+        """The customer's page said it went (``customer_left_at``): a waiting chat is ended sooner, never at once
+        (a reload says the same, and its new stream, stamped at once, takes it back: ``presence.said_left``)."""
+        if record.channel == "chat" and record.status in WAITING:
+            await self.p.store.update(record.tid, customer_left_at=self.now())
+
+    async def seen(self, record: TransferRecord, *, force: bool = False) -> None:
+        """The customer of a waiting chat is there (their stream, poll or message): ``customer_seen_at``, at most
+        every ``SEEN_EVERY_S`` per worker; ``force``: a stream that just (re)connected, stamped at once."""
+        if record.channel != "chat" or record.status not in WAITING:
+            return
+        now = self.now()
+        if self._stamps.due(record.tid, now, force=force):
+            await self.p.store.update(record.tid, customer_seen_at=now)
 
     async def _session(self, session_id: str) -> Session | None:
         """The conversation with the bot: its history for the agent (as on a call's card), the order it is about."""

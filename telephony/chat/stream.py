@@ -9,7 +9,8 @@ way: ``EventBus.listen``, ``telephony/agents/fanout.py``).
 Pub/sub is fire-and-forget, so a stream never trusts it for content: woken or not (every
 ``keepalive_s``), it re-reads the messages after the last one sent and the hand-off's status from
 Redis. A lost event delays a message by one keep-alive at most; it never loses it. The same loop runs
-the periodic sweep for chat offers nobody accepted (``ChatHandoff.expire_offers``).
+the periodic sweep for chat offers nobody accepted and for waiting customers who left (``ChatHandoff.expire_offers``);
+an open stream is how the sweep knows its customer is there (``telephony/chat/presence.py``).
 """
 
 from __future__ import annotations
@@ -44,8 +45,12 @@ class ChatWatch:
         sweep: Callable[[], Awaitable[object]] | None = None,
         sweep_s: float = 5.0,
         reconnect_s: float = 1.0,
+        unreachable: Callable[[], None] | None = None,
     ) -> None:
+        """``unreachable``: told whenever Redis failed the subscription or the sweep (``ChatHandoff.unwatched``:
+        the customers' streams could stamp nothing meanwhile, so their silence is not theirs)."""
         self.events, self.sweep, self.sweep_s, self.reconnect_s = events, sweep, sweep_s, reconnect_s
+        self.unreachable = unreachable
         self._waiters: dict[str, set[asyncio.Event]] = {}
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -97,6 +102,7 @@ class ChatWatch:
             except Exception:
                 if self._closing:
                     return
+                self._unreachable()
                 failures += 1
                 if failures == 1:
                     log.warning("chat watch: events subscription lost; resubscribing", exc_info=True)
@@ -109,7 +115,8 @@ class ChatWatch:
         again on its own: events were lost meanwhile), so none waits out its keep-alive for a missed message."""
         if event is None:
             return
-        if event.type == RESYNC:
+        if event.type == RESYNC:  # events were lost (Redis reconnected, say): stamps may have been too
+            self._unreachable()
             waiting = [woke for waiters in self._waiters.values() for woke in waiters]
         else:
             waiting = list(self._waiters.get(event.transfer_id or "", ()))
@@ -122,9 +129,14 @@ class ChatWatch:
         try:
             await self.sweep()
         except STORE_DOWN as exc:  # Redis down or stalled: one line, retried at the next sweep
+            self._unreachable()
             log.warning("chat watch: sweep skipped, store unavailable (%s)", type(exc).__name__)
         except Exception:  # a failed sweep is retried at the next one
             log.warning("chat watch: sweep failed", exc_info=True)
+
+    def _unreachable(self) -> None:
+        if self.unreachable is not None:
+            self.unreachable()
 
 
 def sse(event: str, data: dict[str, Any], event_id: int | None = None) -> str:
@@ -146,14 +158,16 @@ async def customer_stream(
     the ``ended`` status; ``ended_by: lost`` with a Polish ``text`` when the hand-off vanished."""
     yield f"retry: {retry_ms}\n: connected\n\n"
     last_view: dict[str, Any] | None = None
+    fresh = True  # a stream that just (re)connected: the customer is there, stamped at once (``presence.py``)
     async with watch.watch(tid) as woke:
         while True:
             woke.clear()
             try:
-                record, messages, view = await _read(handoff, tid, after)
+                record, messages, view = await _read(handoff, tid, after, fresh)
             except STORE_DOWN:  # Redis away: the stream stays open, the next tick reads again
                 yield ": store unavailable\n\n"
             else:
+                fresh = False
                 if record is None:  # it was there when the stream opened: Redis lost it (came back empty)
                     yield sse("status", lost_view(tid))
                     return
@@ -172,10 +186,12 @@ async def customer_stream(
 
 
 async def _read(
-    handoff: ChatHandoff, tid: str, after: int
+    handoff: ChatHandoff, tid: str, after: int, fresh: bool
 ) -> tuple[TransferRecord | None, list[dict[str, Any]], dict[str, Any]]:
-    """One tick of ``customer_stream``: the record (None: gone), the messages after ``after``, the view."""
+    """One tick of ``customer_stream``: the record (None: gone), the messages after ``after``, the view. The
+    stream is open, so its customer is there (``ChatHandoff.seen``: a tick stamps at most every 15 s)."""
     record = await handoff.record(tid)
     if record is None:
         return None, [], {}
+    await handoff.seen(record, force=fresh)
     return record, await handoff.messages(tid, after), await handoff.customer_view(record)

@@ -86,16 +86,16 @@ class InsightsWorld:
 
 @contextlib.asynccontextmanager
 async def insights_world(
-    redis_url: str, tmp_path: Path, brand: str | None = None, timezone: str | None = None
+    redis_url: str, tmp_path: Path, brand: str | None = None, timezone: str | None = None, **extra: Any
 ) -> AsyncIterator[InsightsWorld]:
     """``brand``: the operator's name (INFOLINIA_BRAND_NAME); None: the demo KB's. ``timezone``:
-    INFOLINIA_TIMEZONE; None: the default (Europe/Warsaw)."""
+    INFOLINIA_TIMEZONE; None: the default (Europe/Warsaw). ``extra``: any other setting by its field name."""
     prefix = f"in{uuid.uuid4().hex[:8]}:"
     roster = write_roster(tmp_path / "agents.yaml")
     store = RedisStore(redis_url, prefix=prefix)
     dialog = EndingDialog(store)
     ports = free_port(), free_port()
-    named: dict[str, str] = {"brand_name": brand} if brand else {}
+    named: dict[str, Any] = {"brand_name": brand, **extra} if brand else dict(extra)
     if timezone:
         named["timezone"] = timezone
     settings = [settings_for(p, prefix, redis_url, roster).model_copy(update=named) for p in ports]

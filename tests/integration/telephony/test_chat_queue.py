@@ -169,3 +169,37 @@ async def test_an_agent_gone_offline_is_not_made_available_by_the_lapse_of_their
     env.clock.t += 31
     assert await chat.expire_offers() == 1
     assert await env.agent_status("anna") == "offline" and await env.status(tid) == "waiting"
+
+
+class WaitsSeen:
+    """The metrics the hand-off reports its waits to (``Metrics.chat_waited`` and friends), as recorded."""
+
+    def __init__(self) -> None:
+        self.waited: list[tuple[str, float]] = []
+        self.ended: list[str] = []
+
+    def chat_waited(self, queue: str, outcome: str, seconds: float, agent: str | None, conversation: str) -> None:
+        self.waited.append((outcome, seconds))
+
+    def chat_handoff_ended(self, queue: str, outcome: str) -> None:
+        self.ended.append(outcome)
+
+    def chat_handoff(self, queue: str, result: str) -> None:
+        pass
+
+
+async def test_a_customer_who_left_waited_until_last_seen_not_until_the_sweep_noticed(setup: Any) -> None:
+    """The wait of a customer who closed the window ends where they were last seen: the grace the sweep gives
+    them is not their wait (the abandoned waits' histogram, as a phone caller's hang-up is at once)."""
+    env: Env = await setup([agent("anna", "wrap_up")])  # staffed, nobody free: the chat waits
+    chat = handoff_for(env)
+    chat.p.metrics = seen = WaitsSeen()
+    tid = (await chat.start("sess-8", chat_outcome("sess-8")))["transfer_id"]
+    env.clock.t += 40
+    record = await env.store.get(tid)
+    assert record is not None
+    await chat.seen(record, force=True)  # their stream, 40 s into the wait; then the tab closed
+    env.clock.t += chat.cfg.gone_after_s + 1
+    await chat.expire_offers()
+    assert await env.status(tid) == "abandoned" and seen.ended == ["abandoned"]
+    assert seen.waited == [("abandoned", 40.0)]

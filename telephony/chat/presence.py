@@ -1,0 +1,78 @@
+"""Is the customer of a waiting chat hand-off still there? Their widget's event stream and their messages say so.
+
+Why: a web-chat customer who closes the tab while waiting for an agent says nothing (a browser sends no
+goodbye we could trust: a reload fires the same ``pagehide``). The hand-off then waited until its record
+expired (two days): the supervisor's "Czekają na konsultanta" counted it, "Porzucone w kolejce" stayed 0, and
+an agent could accept a chat nobody was at. So each sign of the customer stamps ``customer_seen_at`` on the
+hand-off's record in Redis (any worker reads it): their stream while it is open (each tick, at most every
+``SEEN_EVERY_S`` per worker, so not a write per event; at once when a stream (re)connects), their poll, their
+messages. The chat sweep (``ChatHandoff.expire_offers``, every worker) ends a wait whose customer has not been
+seen for ``gone_after_s`` (``INFOLINIA_CHAT_GONE_AFTER_S``) as abandoned, as a caller who hangs up in the queue.
+
+The grace must outlast the stream's own silences: an open stream stamps at least every keep-alive (15 s) plus
+``SEEN_EVERY_S``, and a dropped one (a network blip, a reload) reconnects within seconds (``retry: 3000``): the
+setting's floor (60 s) keeps a present customer from being ended. A page may say it went (the widget's beacon on
+``pagehide``, ``POST /v1/chat/{id}/left``): a reload says so too, so that only shortens the grace
+(``LEFT_GRACE_S``), and the reloaded page's stream, stamping at once, cancels it.
+
+Nor is a silence of ours one of theirs: after a worker starts, or its chat watch lost Redis, it ends nobody's
+wait until a whole grace has passed (``since``).
+"""
+
+from __future__ import annotations
+
+from telephony.transfer.record import TransferRecord
+
+SEEN_EVERY_S = 15.0  # one worker stamps one hand-off at most this often (a new stream at once)
+# The grace once the page said it went (``POST /v1/chat/{id}/left``, the widget's beacon on ``pagehide``): a reload
+# says so too, and its new stream stamps at once, then within 15 s; a shorter grace could end a reloaded page.
+LEFT_GRACE_S = 45.0
+WAITING = frozenset({"waiting", "ringing"})  # the customer waits for an agent (offered to one or not)
+_MAX_TRACKED = 10_000  # hand-offs whose last stamp one worker remembers; older entries are dropped past it
+
+
+def last_seen(record: TransferRecord) -> float:
+    """When the customer was last seen: their latest stamp, else when the chat was queued (they were there)."""
+    seen = getattr(record, "customer_seen_at", None)
+    return float(seen) if isinstance(seen, int | float) else record.enqueued_at
+
+
+def said_left(record: TransferRecord) -> float | None:
+    """When the page said it went (``customer_left_at``), unless the customer was seen since (a reload's stream)."""
+    left = getattr(record, "customer_left_at", None)
+    return float(left) if isinstance(left, int | float) and left >= last_seen(record) else None
+
+
+def is_gone(record: TransferRecord, now: float, gone_after_s: float, since: float = 0.0) -> bool:
+    """A chat waiting for an agent whose customer has not been seen for longer than the grace (``LEFT_GRACE_S``
+    from the page's word that it went, when that is the latest). ``since``: when this worker could last start
+    seeing them (its start, the end of a Redis outage: their stream could stamp nothing meanwhile), so a
+    customer is never ended for a silence that was ours."""
+    left = said_left(record)
+    grace_s = gone_after_s if left is None else min(gone_after_s, LEFT_GRACE_S)
+    unseen_s = now - max(last_seen(record) if left is None else left, since)
+    return record.channel == "chat" and record.status in WAITING and unseen_s > grace_s
+
+
+class SeenStamps:
+    """When this worker last stamped each hand-off: a stamp is due after ``every_s``, or at once (``force``)."""
+
+    def __init__(self, every_s: float = SEEN_EVERY_S) -> None:
+        self.every_s = every_s
+        self._last: dict[str, float] = {}
+
+    def due(self, tid: str, now: float, *, force: bool = False) -> bool:
+        """Whether to stamp ``tid`` now (and, if so, taken as stamped at ``now``)."""
+        last = self._last.get(tid)
+        if not force and last is not None and 0 <= now - last < self.every_s:
+            return False
+        if len(self._last) >= _MAX_TRACKED:
+            self._forget_before(now - self.every_s)
+        self._last[tid] = now
+        return True
+
+    def _forget_before(self, cutoff: float) -> None:
+        """Drop the stamps no throttle needs any more (older than ``every_s``); all of them if none is."""
+        stale = [tid for tid, at in self._last.items() if at < cutoff]
+        for tid in stale or list(self._last):
+            del self._last[tid]

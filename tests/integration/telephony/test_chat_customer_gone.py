@@ -1,0 +1,186 @@
+"""A chat customer who closed the tab while waiting for an agent, through the real gateway (two workers, real
+uvicorn) on a real redis-server, the hand-off's clock faked on both workers: their presence is their widget's
+event stream and their messages (``customer_seen_at``); once not seen for ``INFOLINIA_CHAT_GONE_AFTER_S`` the
+chat sweep ends the wait as abandoned (counted, out of the queue, in the history), while a stream that
+reconnects within the grace, or a customer who keeps writing without one, still waits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from dialog import catalogue
+from dialog.ports import CallerInfo, Outcome, Transfer
+from dialog.store import RedisStore, SessionRepo
+from telephony.chat.models import LiveChat
+from telephony.chat.presence import LEFT_GRACE_S
+from telephony.history.store import HistoryStore
+from tests.support.clock import FakeClock
+from tests.support.insights import InsightsWorld, insights_world, stats_since
+from tests.support.live_chat import GUARD_S, CustomerStream
+
+GONE_S = 120.0
+TRANSFER = Outcome("-", "transfer", "Łączę.", transfer=Transfer("obsluga", "requested_human", 3, "x"))
+
+
+def _live(w: InsightsWorld) -> list[LiveChat]:
+    out = []
+    for worker in (w.chat_worker, w.agents_worker):
+        assert worker.gateway.transfer is not None and worker.gateway.transfer.chat is not None
+        out.append(worker.gateway.transfer.chat)
+    return out
+
+
+def _fake_clock(w: InsightsWorld) -> FakeClock:
+    """One fake clock for the hand-off on both workers (stamps, the wait, the sweep), from now."""
+    clock = FakeClock(time.time())
+    for live in _live(w):
+        live.handoff.p.clock = clock
+    return clock
+
+
+async def _open(w: InsightsWorld, sid: str) -> tuple[CustomerStream, asyncio.Task[None]]:
+    """The customer's widget's stream, read until it showed the wait (the worker has seen it by then)."""
+    stream = CustomerStream()
+    task = asyncio.create_task(stream.read(w.http, f"{w.chat_worker.base}/v1/chat/{sid}/events"))
+    await stream.until("status", status="waiting")
+    return stream, task
+
+
+async def _drop(w: InsightsWorld, tid: str, task: asyncio.Task[None]) -> None:
+    """The tab closed: the connection goes, and the worker's stream for it ends (it stops watching)."""
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    watch = w.chat_worker.gateway.transfer.chat.watch  # type: ignore[union-attr]
+    async with asyncio.timeout(GUARD_S):
+        while tid in watch._waiters:
+            await asyncio.sleep(0.01)
+
+
+async def _on_duty(w: InsightsWorld) -> None:
+    """anna takes chats (without anyone on duty a chat is told no agent can take it, and never waits)."""
+    assert (await w.agent("PUT", "/v1/agents/anna/status", "anna", json={"status": "available"})).status_code == 200
+
+
+async def _sweep(w: InsightsWorld) -> None:
+    for live in _live(w):
+        await live.handoff.expire_offers()
+
+
+async def _status(w: InsightsWorld, tid: str) -> str:
+    record = await _live(w)[1].handoff.record(tid)
+    assert record is not None
+    return record.status
+
+
+async def _engine_wrote(w: InsightsWorld, history: HistoryStore, session_id: str) -> None:
+    """What the engine writes after the hand-off's turn (the stand-in dialog of this world writes no history)."""
+    store = RedisStore("redis://unused", prefix=w.prefix, client=w.redis)
+    session = await SessionRepo(store).load(session_id)
+    assert session is not None
+    session.updated_at = time.time()
+    await history.saved(session.stored(), CallerInfo(channel="chat"), TRANSFER)
+
+
+async def test_a_customer_whose_stream_dropped_is_abandoned_after_the_grace(redis_url: str, tmp_path: Path) -> None:
+    async with insights_world(redis_url, tmp_path, chat_gone_after_s=GONE_S) as w:
+        clock = _fake_clock(w)
+        history = HistoryStore(w.redis, w.prefix)
+        await _on_duty(w)
+        asked = await w.chat("konsultant proszę")
+        sid, tid = asked["session_id"], asked["handoff"]["transfer_id"]
+        await _engine_wrote(w, history, sid)
+        _, task = await _open(w, sid)
+        await _drop(w, tid, task)  # the tab closed
+
+        clock.t += GONE_S - 10  # a blip or a reload takes seconds: not gone yet
+        await _sweep(w)
+        assert await _status(w, tid) in ("waiting", "ringing")
+        clock.t += 20  # not seen for longer than the grace
+        await _sweep(w)
+        assert await _status(w, tid) == "abandoned"
+
+        queues = (await w.agent("GET", "/v1/queues", "szef")).json()
+        assert all(q["waiting"] == [] for q in queues["queues"]), queues  # out of the queue and the agents' list
+        assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "anna")).status_code != 200  # nobody is there
+        stats = (await w.agent("GET", f"/v1/stats?{stats_since()}", "szef")).json()["channels"]["chat"]
+        assert stats["abandoned"] == 1  # as a phone caller who hangs up in the queue
+        record = await history.get(sid) or {}
+        assert record["outcome"] == "left_queue"
+        assert ("system", catalogue.CHAT_CUSTOMER_GONE) in [(x["role"], x["text"]) for x in record["transcript"]]
+
+        back = (await w.http.get(f"{w.chat_worker.base}/v1/chat/{sid}")).json()  # the customer comes back later
+        assert back["handoff"]["status"] == "ended" and back["handoff"]["ended_by"] == "gone"
+        assert back["handoff"]["text"] == catalogue.CHAT_CUSTOMER_GONE_WRITE
+        await _on_duty(w)  # (anna let the offer lapse twice while nobody was there: she went offline)
+        again = await w.chat("konsultant jednak proszę", sid)  # and can ask again
+        assert again["handoff"]["status"] == "waiting" and again["handoff"]["transfer_id"] != tid
+
+
+async def test_a_stream_that_reconnects_within_the_grace_still_waits(redis_url: str, tmp_path: Path) -> None:
+    async with insights_world(redis_url, tmp_path, chat_gone_after_s=GONE_S) as w:
+        clock = _fake_clock(w)
+        await _on_duty(w)
+        asked = await w.chat("konsultant proszę")
+        sid, tid = asked["session_id"], asked["handoff"]["transfer_id"]
+        _, task = await _open(w, sid)
+        await _drop(w, tid, task)  # a page reload: the stream goes ...
+        clock.t += 5
+        _, task = await _open(w, sid)  # ... and comes back at once
+        clock.t += GONE_S - 10
+        await _sweep(w)
+        assert await _status(w, tid) in ("waiting", "ringing")
+        await _drop(w, tid, task)  # a network blip much later
+        clock.t += 30
+        _, task = await _open(w, sid)
+        clock.t += GONE_S - 10  # well past the grace since the first stream, not since the last
+        await _sweep(w)
+        assert await _status(w, tid) in ("waiting", "ringing")
+        await _drop(w, tid, task)
+
+
+async def test_a_customer_who_keeps_writing_without_a_stream_still_waits(redis_url: str, tmp_path: Path) -> None:
+    async with insights_world(redis_url, tmp_path, chat_gone_after_s=GONE_S) as w:
+        clock = _fake_clock(w)
+        await _on_duty(w)
+        asked = await w.chat("konsultant proszę")
+        sid, tid = asked["session_id"], asked["handoff"]["transfer_id"]
+        for text in ("Halo?", "Czy ktoś tu jest?", "Nadal czekam."):
+            clock.t += GONE_S - 10
+            assert (await w.chat(text, sid))["action"] == "agent"  # to the agent, never the bot
+            await _sweep(w)
+            assert await _status(w, tid) in ("waiting", "ringing")
+        clock.t += GONE_S + 1  # and then went quiet, without a stream
+        await _sweep(w)
+        assert await _status(w, tid) == "abandoned"
+
+
+async def test_a_page_that_says_it_left_is_ended_sooner_unless_it_comes_back(redis_url: str, tmp_path: Path) -> None:
+    """The widget's beacon on ``pagehide`` (``POST /v1/chat/{id}/left``) shortens the grace to ``LEFT_GRACE_S``;
+    a reload fires it too, so the stream of the reloaded page, opened after it, puts the customer back."""
+    async with insights_world(redis_url, tmp_path, chat_gone_after_s=GONE_S) as w:
+        clock = _fake_clock(w)
+        await _on_duty(w)
+        reloaded = await w.chat("konsultant proszę")
+        sid, tid = reloaded["session_id"], reloaded["handoff"]["transfer_id"]
+        _, task = await _open(w, sid)
+        await _drop(w, tid, task)
+        assert (await w.http.post(f"{w.chat_worker.base}/v1/chat/{sid}/left")).status_code == 200
+        clock.t += 2
+        _, task = await _open(w, sid)  # the page came back
+        clock.t += LEFT_GRACE_S + 10
+        await _sweep(w)
+        assert await _status(w, tid) in ("waiting", "ringing")
+        await _drop(w, tid, task)
+
+        await _on_duty(w)  # (anna let the first chat's offers lapse: offline)
+        closed = await w.chat("konsultant proszę")
+        sid, tid = closed["session_id"], closed["handoff"]["transfer_id"]
+        _, task = await _open(w, sid)
+        await _drop(w, tid, task)
+        left = await w.http.post(f"{w.chat_worker.base}/v1/chat/{sid}/left", content=b"")  # as a beacon sends it
+        assert left.status_code == 200 and left.json()["handoff"]["status"] == "waiting"
+        clock.t += LEFT_GRACE_S + 1  # not the whole grace: the page said it went
+        await _sweep(w)
+        assert await _status(w, tid) == "abandoned"
