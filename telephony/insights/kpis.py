@@ -90,8 +90,11 @@ class KpiStore:
         return f"{self.prefix}kpi:began:{channel}:{conversation}"
 
     async def _began(self, channel: str, conversation: str, at: float) -> None:
+        """Kept over an earlier start under the same id (not ``NX``): a chat whose session expired goes on the
+        next day as a new conversation under the client's id, counted that day; its outcome went to the day
+        the old one began. The same SET sent again by redis-py writes the same hour."""
         try:
-            await self.redis.set(self._began_key(channel, conversation), hour_of(at), ex=BEGAN_TTL_S, nx=True)
+            await self.redis.set(self._began_key(channel, conversation), hour_of(at), ex=BEGAN_TTL_S)
         except Exception as exc:
             log.warning("KPI start of %s lost: %r", conversation, exc)
 

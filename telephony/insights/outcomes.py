@@ -84,9 +84,13 @@ class ChatOutcomes:
         return channel in self.channels
 
     # --- events (sync, fire-and-forget like every KPI write) ----------------------------------------
-    def seen(self, channel: str, conversation: str, last: LastTurn | None) -> None:
-        """The bot answered a turn: remember it (``last``), or forget the chat when it is over for the bot."""
-        self.kpis.spawn(self._seen(channel, conversation, last))
+    def seen(self, channel: str, conversation: str, last: LastTurn | None, new: bool = False) -> None:
+        """The bot answered a turn: remember it (``last``), or forget the chat when it is over for the bot.
+        ``new``: the turn opened a conversation, so what an earlier one under the same id left (its verdict, its
+        flags) is dropped first. Why: a chat whose session expired is continued the next day as a fresh one under
+        the client's id; it kept the old verdict (its own, the same, changed nothing: its solution counted
+        nowhere; a different one was taken back from the old conversation's day)."""
+        self.kpis.spawn(self._seen(channel, conversation, last, new))
 
     def settle(self, channel: str, conversation: str, verdict: str, at: float) -> None:
         """Count (or revise to) ``verdict`` for the conversation, in the bucket of ``at``."""
@@ -104,6 +108,11 @@ class ChatOutcomes:
     def _flagged(self, channel: str, conversation: str) -> str:
         return f"{self.prefix}flagged:{channel}:{conversation}"
 
+    def _state(self, channel: str, conversation: str) -> list[str]:
+        """What one conversation leaves behind for its verdict: the verdict counted, and its sticky flags."""
+        kinds = ("outcome", "wanted", "informed", "flagged")
+        return [f"{self.prefix}{kind}:{channel}:{conversation}" for kind in kinds]
+
     async def _was_informed(self, channel: str, conversation: str) -> bool:
         """Whether the chat was given an answer (``informed``). A chat no worker flagged (a rolling update: its
         turns were written before the flag, it went quiet across the update) is judged as its writer judged it,
@@ -113,10 +122,12 @@ class ChatOutcomes:
         )
         return informed is not None or flagged is None
 
-    async def _seen(self, channel: str, conversation: str, last: LastTurn | None) -> None:
+    async def _seen(self, channel: str, conversation: str, last: LastTurn | None, new: bool = False) -> None:
         idle, turns = self._keys(channel)
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
+                if new:
+                    pipe.delete(*self._state(channel, conversation))
                 if last is None:
                     pipe.zrem(idle, conversation)
                     pipe.hdel(turns, conversation)
