@@ -2,8 +2,9 @@
 
 Who: ``Authorization: Bearer <agent token>`` of an agent with ``role: supervisor`` in the roster (an
 agent's token is a 403, none or a wrong one a 401, through the same brake as the agents API).
-``from``/``to``: ISO 8601 dates or date-times (naive ones in the gateway's time zone) on whole hours,
-``to`` exclusive (a bare date as ``to``: up to the end of that day); default: today so far.
+``from``/``to``: ISO 8601 dates, weeks (2026-W49), months (2026-12) or date-times (naive ones in the gateway's
+time zone) on whole hours, ``to`` exclusive (a bare date, week or month as ``to``: up to the end of it); default:
+today so far.
 ``channel``: one of phone, chat, speaker (default: all three).
 """
 
