@@ -62,11 +62,13 @@ async def test_the_dst_days_have_23_and_25_hours(redis_url: str, tmp_path: Path)
         kpis = KpiStore(w.redis, prefix=w.prefix, clock=lambda: at("2027-04-01T12:00"))
         for moment in ("2026-10-25T00:30", "2026-10-25T23:30", "2027-03-28T00:30", "2027-03-28T23:30"):
             await kpis.write("chat", {"conversations": 1}, at(moment))
-        await kpis.write("chat", {"conversations": 1}, at("2026-10-25T02:30") - 3600)  # the first 02:30 (CEST)
+        twice = datetime.fromisoformat("2026-10-25T02:30").replace(tzinfo=WARSAW)  # 02:30 comes twice that night
+        for fold in (0, 1):  # the first (CEST, 00:30 UTC) and the second (CET, 01:30 UTC): two hours, both its own
+            await kpis.write("chat", {"conversations": 1}, twice.replace(fold=fold).timestamp())
         for neighbour in ("2026-10-24T23:30", "2026-10-26T00:30", "2027-03-27T23:30", "2027-03-29T00:30"):
             await kpis.write("chat", {"conversations": 10}, at(neighbour))
         w.chat_worker.gateway.kpis.clock = w.agents_worker.gateway.kpis.clock = kpis.clock  # type: ignore[union-attr]
-        assert (await _day(w, "2026-10-25"))[0] == 3
+        assert (await _day(w, "2026-10-25"))[0] == 4  # 25 hours: 00:30, both 02:30s and 23:30
         assert (await _day(w, "2027-03-28"))[0] == 2
 
 
