@@ -29,7 +29,7 @@ def parse_instant(text: str | None, default: float, tz: tzinfo, end: bool = Fals
     if not text:
         return default
     try:
-        if (span := _span(text)) is not None:
+        if (span := period_of(text)) is not None:
             return datetime.combine(span[1] if end else span[0], time.min, tz).timestamp()
         moment = datetime.fromisoformat(text)
         return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
@@ -41,7 +41,7 @@ WEEK = re.compile(r"\d{4}-?W\d{2}")
 MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
-def _span(text: str) -> tuple[date, date] | None:
+def period_of(text: str) -> tuple[date, date] | None:
     """``text`` as a whole period: (its first day, the day after its last), else None. Why the week and the month
     apart: ``date.fromisoformat('2026-W49')`` is that week's Monday, so a week asked for answered its Monday
     alone; a month (2026-12) it refuses, and ``to=2026-12`` was a 422."""

@@ -44,6 +44,9 @@ async def test_to_is_exclusive_and_a_range_inside_an_hour_is_refused(redis_url: 
         assert await conversations("from=2026-12&to=2026-12") == 3  # was a 422
         assert await conversations("from=2026-11&to=2026-11") == 0
         assert await conversations("from=2026-W49&to=2026-W49-6") == 0  # its start: Monday; to Saturday's end
+        assert await conversations("to=2026-12") == 3  # a 'to' alone is the whole month it names (was 31 Dec.)
+        assert await conversations("to=2026-W50") == 0 and await conversations("to=2026-W49") == 3
+        assert await conversations("to=2026-12-06T22:00") == 1  # a date-time alone: from the start of its day
         # with an offset, percent-encoded as a query must be ("+" alone reads as a space)
         assert await conversations("from=2026-12-06T21:00%2B01:00&to=2026-12-06T22:00%2B01:00") == 1
         assert await conversations("from=2026-12-06T20:00Z&to=2026-12-06T21:00Z") == 1
