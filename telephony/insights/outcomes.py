@@ -84,13 +84,29 @@ class ChatOutcomes:
         return channel in self.channels
 
     # --- events (sync, fire-and-forget like every KPI write) ----------------------------------------
-    def seen(self, channel: str, conversation: str, last: LastTurn | None, new: bool = False) -> None:
-        """The bot answered a turn: remember it (``last``), or forget the chat when it is over for the bot.
-        ``new``: the turn opened a conversation, so what an earlier one under the same id left (its verdict, its
-        flags) is dropped first. Why: a chat whose session expired is continued the next day as a fresh one under
-        the client's id; it kept the old verdict (its own, the same, changed nothing: its solution counted
-        nowhere; a different one was taken back from the old conversation's day)."""
-        self.kpis.spawn(self._seen(channel, conversation, last, new))
+    def seen(
+        self,
+        channel: str,
+        conversation: str,
+        last: LastTurn | None,
+        new: bool = False,
+        verdict: str = "",
+        at: float = 0,
+    ) -> None:
+        """The bot answered a turn: remember it (``last``), or forget the chat when it is over for the bot; then
+        the ``verdict`` the turn settled (``settle``), in that order. ``new``: the turn opened a conversation, so
+        what an earlier one under the same id left (its verdict, its flags) is dropped first. Why: a chat whose
+        session expired is continued the next day as a fresh one under the client's id; it kept the old verdict
+        (its own, the same, changed nothing: its solution counted nowhere; a different one was taken back from
+        the old conversation's day). Why one task: a verdict counted before the drop would be dropped with it."""
+        self.kpis.spawn(self._seen_then(channel, conversation, last, new, verdict, at))
+
+    async def _seen_then(
+        self, channel: str, conversation: str, last: LastTurn | None, new: bool, verdict: str, at: float
+    ) -> None:
+        await self._seen(channel, conversation, last, new)
+        if verdict:
+            await self._safe_settle(channel, conversation, verdict, at)
 
     def settle(self, channel: str, conversation: str, verdict: str, at: float) -> None:
         """Count (or revise to) ``verdict`` for the conversation, in the bucket of ``at``."""
