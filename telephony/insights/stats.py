@@ -31,12 +31,15 @@ def parse_instant(text: str | None, default: float, tz: tzinfo, end: bool = Fals
     try:
         if (span := period_of(text)) is not None:
             return datetime.combine(span[1] if end else span[0], time.min, tz).timestamp()
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(SPACED_OFFSET.sub(r"\1+\2", text))
         return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
     except OverflowError as exc:
         raise ValueError(f"{text!r} is out of the calendar's range") from exc
 
 
+# A date-time whose offset's '+' came as a space: a query typed unencoded (to=2026-12-06T22:00+01:00) is decoded so,
+# and was a 422. Only after a time: "2026-12-06 22:00" (a space between date and time) is left as it is.
+SPACED_OFFSET = re.compile(r"^(.+[T ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?) (\d{2}(?::?\d{2})?)$")
 WEEK = re.compile(r"\d{4}-?W\d{2}")
 MONTH = re.compile(r"(\d{4})-(\d{2})")
 

@@ -50,6 +50,9 @@ async def test_to_is_exclusive_and_a_range_inside_an_hour_is_refused(redis_url: 
         # with an offset, percent-encoded as a query must be ("+" alone reads as a space)
         assert await conversations("from=2026-12-06T21:00%2B01:00&to=2026-12-06T22:00%2B01:00") == 1
         assert await conversations("from=2026-12-06T20:00Z&to=2026-12-06T21:00Z") == 1
+        # typed into the address bar, the '+' arrives as a space (form decoding): still the offset (was a 422)
+        assert await conversations("from=2026-12-06T21:00+01:00&to=2026-12-06T22:00+01:00") == 1
+        assert await conversations("from=2026-12-06T22:00+0100&to=2026-12-06T23:00+01") == 2
         whole = await w.agent("GET", "/v1/stats?from=2026-12-06T21:00&to=2026-12-06T22:00", "szef")
         assert (whole.json()["from"], whole.json()["to"]) == ("2026-12-06T20:00:00+00:00", "2026-12-06T21:00:00+00:00")
 
