@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from telephony.insights.buckets import hour_of
 from telephony.insights.idle import IDLE_CHANNELS, LastTurn, idle_outcome
 from telephony.insights.kpis import KpiStore
 
@@ -93,20 +94,24 @@ class ChatOutcomes:
         verdict: str = "",
         at: float = 0,
     ) -> None:
-        """The bot answered a turn: remember it (``last``), or forget the chat when it is over for the bot; then
-        the ``verdict`` the turn settled (``settle``), in that order. ``new``: the turn opened a conversation, so
-        what an earlier one under the same id left (its verdict, its flags) is dropped first. Why: a chat whose
-        session expired is continued the next day as a fresh one under the client's id; it kept the old verdict
-        (its own, the same, changed nothing: its solution counted nowhere; a different one was taken back from
-        the old conversation's day). Why one task: a verdict counted before the drop would be dropped with it."""
-        self.kpis.spawn(self._seen_then(channel, conversation, last, new, verdict, at))
+        """The bot answered a turn: remember it (``last``), or forget the chat when it is over for the bot; and
+        count the ``verdict`` the turn settled (``settle``). ``new``: the turn opened a conversation, so what an
+        earlier one under the same id left (its verdict, its flags) is dropped first. Why: a chat whose session
+        expired is continued the next day as a fresh one under the client's id; it kept the old verdict (its own,
+        the same, changed nothing: its solution counted nowhere; a different one was taken back from the old
+        conversation's day). Why then one task, the verdict after the drop: counted before, it went with it; its
+        hour is this one (the conversation begins now), so that chain is no longer than a later turn's."""
+        if not new:
+            self.kpis.spawn(self._seen(channel, conversation, last))
+            if verdict:
+                self.settle(channel, conversation, verdict, at)
+            return
+        self.kpis.spawn(self._seen_then(channel, conversation, last, verdict, at))
 
-    async def _seen_then(
-        self, channel: str, conversation: str, last: LastTurn | None, new: bool, verdict: str, at: float
-    ) -> None:
-        await self._seen(channel, conversation, last, new)
+    async def _seen_then(self, channel: str, conversation: str, last: LastTurn | None, verdict: str, at: float) -> None:
+        await self._seen(channel, conversation, last, new=True)
         if verdict:
-            await self._safe_settle(channel, conversation, verdict, at)
+            await self._safe_settle(channel, conversation, verdict, at, hour_of(at))
 
     def settle(self, channel: str, conversation: str, verdict: str, at: float) -> None:
         """Count (or revise to) ``verdict`` for the conversation, in the bucket of ``at``."""
@@ -162,16 +167,21 @@ class ChatOutcomes:
         except Exception as exc:
             log.warning("KPI idle tracking of %s lost: %r", conversation, exc)
 
-    async def _safe_settle(self, channel: str, conversation: str, verdict: str, at: float) -> None:
+    async def _safe_settle(
+        self, channel: str, conversation: str, verdict: str, at: float, hour: int | None = None
+    ) -> None:
         try:
-            await self._settle_now(channel, conversation, verdict, at)
+            await self._settle_now(channel, conversation, verdict, at, hour=hour)
         except Exception as exc:
             log.warning("KPI outcome %s of %s lost: %r", verdict, conversation, exc)
 
-    async def _settle_now(self, channel: str, conversation: str, verdict: str, at: float, score: str = "") -> int:
+    async def _settle_now(
+        self, channel: str, conversation: str, verdict: str, at: float, score: str = "", hour: int | None = None
+    ) -> int:
         """1: counted (or revised); 0: nothing to change; -1 (``score``: the sweep's, taken out of the idle set
         with it): another worker took it first, or a turn moved it on."""
-        bucket = self.kpis.key(channel, await self.kpis.began_hour(channel, conversation, at))  # with its start
+        began = hour if hour is not None else await self.kpis.began_hour(channel, conversation, at)  # with its start
+        bucket = self.kpis.key(channel, began)
         keys = [f"{self.prefix}outcome:{channel}:{conversation}", bucket]
         args: list[str | float] = [verdict, self.kpis.ttl_s, OUTCOME_TTL_S]
         if score:
