@@ -19,7 +19,9 @@ added twice. The next quiet spell decides again; a different verdict moves the c
 the bucket it was in, ``unresolved`` +1), the same one changes nothing; an explicit end the engine calls
 solved is the same as ``contained``. A hand-off to a person takes back whatever the bot was credited
 with (the chat counts as transferred) and is final: the bot is never credited for a chat a person took,
-as the engine never calls such a conversation solved.
+as the engine never calls such a conversation solved. A *new* conversation under the same id (a chat whose
+session expired, answered as a fresh one under the client's id) is not a continuation: its first turn drops
+the old one's verdict and flags (``seen`` with ``new``), and its own is counted on its own day.
 """
 
 from __future__ import annotations
