@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +16,7 @@ from redis.asyncio import Redis
 from dialog.redis_connect import connect_redis
 from telephony.insights.kpis import KpiStore
 from tests.support.clock import FakeClock
+from tests.support.insights import insights_world
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -68,3 +70,21 @@ async def test_an_outcome_counts_on_the_hour_its_conversation_began(redis: Redis
     await kpis.flush()
     assert await _day(kpis, "2026-12-06") == (1, 1)
     assert await _day(kpis, "2026-12-07") == (0, 1)
+
+
+async def test_a_new_conversation_under_an_old_id_can_be_rated(redis_url: str, tmp_path: Path) -> None:
+    """One rating per conversation: the chat 's' was solved and rated; its session expired and the customer came
+    back under the same id, a fresh conversation, solved again. Its rating was a 409 "already rated" (the first
+    one's marker, a day), so the day's CSAT never heard of it."""
+    async with insights_world(redis_url, tmp_path) as w:
+        sid = (await w.chat("Gdzie jest paczka?"))["session_id"]
+        assert (await w.chat("Dziękuję, do widzenia", sid))["action"] == "end"
+        assert (await w.rate(sid, 5)).status_code == 201
+        await w.redis.delete(f"{w.prefix}session:{sid}")  # its session expired (INFOLINIA_SESSION_TTL_S)
+        assert (await w.chat("Jakie są koszty dostawy?", sid))["session_id"] == sid  # a fresh conversation
+        assert (await w.chat("Dziękuję, do widzenia", sid))["action"] == "end"
+        again = await w.rate(sid, 3)
+        assert again.status_code == 201, again.text  # was 409
+        assert (await w.rate(sid, 1)).status_code == 409  # still once per conversation
+        chat = (await w.agent("GET", "/v1/stats?channel=chat", "szef")).json()["channels"]["chat"]
+        assert (chat["conversations"], chat["csat_count"], chat["csat_avg"]) == (2, 2, 4.0)
