@@ -90,8 +90,14 @@ class KpiStore:
         return f"{self.prefix}kpi:began:{channel}:{conversation}"
 
     async def _began(self, channel: str, conversation: str, at: float) -> None:
+        """Over an earlier start under the same id (not ``NX``): a chat whose session expired goes on the next day
+        as a new conversation under the client's id; its outcome went to the old one's day. Its rating marker
+        goes too (``rated_key``): the fresh chat's rating was a 409. Sent again by redis-py: the same."""
         try:
-            await self.redis.set(self._began_key(channel, conversation), hour_of(at), ex=BEGAN_TTL_S, nx=True)
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.set(self._began_key(channel, conversation), hour_of(at), ex=BEGAN_TTL_S)
+                pipe.delete(rated_key(self.prefix, channel, conversation))
+                await pipe.execute()
         except Exception as exc:
             log.warning("KPI start of %s lost: %r", conversation, exc)
 
@@ -285,6 +291,11 @@ class KpiStore:
             for fields in replies[i * len(hours) : (i + 1) * len(hours)]:
                 add_counts(out[channel], {_s(k): v for k, v in (fields or {}).items()})
         return out
+
+
+def rated_key(prefix: str, channel: str, conversation: str) -> str:
+    """The marker of a conversation's rating (one per conversation: ``telephony.insights.rating``)."""
+    return f"{prefix}kpi:rated:{channel}:{conversation}"
 
 
 def _s(value: str | bytes) -> str:

@@ -9,6 +9,7 @@ gauges refresh (``InsightMetrics.keep_gauges``, every 15 s); a reader sums the c
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 
@@ -23,13 +24,17 @@ class LiveCalls:
     def __init__(self, redis: Redis, prefix: str, clock: Callable[[], float]) -> None:
         self.redis, self.key, self.clock = redis, f"{prefix}kpi:calls", clock
         self.worker, self.count = uuid.uuid4().hex, 0
+        self._saying = asyncio.Lock()  # one word at a time: the last one sent is the count now
 
     def change(self, delta: int) -> None:
         self.count = max(0, self.count + delta)
 
     async def publish(self) -> None:
-        """Say this worker's count now (and that it is alive)."""
-        async with self.redis.pipeline(transaction=False) as pipe:
+        """Say this worker's count now (and that it is alive). One at a time, the count read once it is this
+        one's turn: said twice in a row (a call begun and ended at once), the two went on two connections and
+        the first one's "1" could land after the "0" (a new connection in its handshake; redis-py sending it
+        again after a lost reply): the tile kept a call that had ended, until the next refresh."""
+        async with self._saying, self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(self.key, self.worker, f"{self.count}|{self.clock()}")
             pipe.expire(self.key, int(2 * ALIVE_S))
             await pipe.execute()

@@ -19,7 +19,9 @@ added twice. The next quiet spell decides again; a different verdict moves the c
 the bucket it was in, ``unresolved`` +1), the same one changes nothing; an explicit end the engine calls
 solved is the same as ``contained``. A hand-off to a person takes back whatever the bot was credited
 with (the chat counts as transferred) and is final: the bot is never credited for a chat a person took,
-as the engine never calls such a conversation solved.
+as the engine never calls such a conversation solved. A *new* conversation under the same id (a chat whose
+session expired, answered as a fresh one under the client's id) is not a continuation: its first turn drops
+the old one's verdict and flags (``seen`` with ``new``), and its own is counted on its own day.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from telephony.insights.buckets import hour_of
 from telephony.insights.idle import IDLE_CHANNELS, LastTurn, idle_outcome
 from telephony.insights.kpis import KpiStore
 
@@ -84,9 +87,33 @@ class ChatOutcomes:
         return channel in self.channels
 
     # --- events (sync, fire-and-forget like every KPI write) ----------------------------------------
-    def seen(self, channel: str, conversation: str, last: LastTurn | None) -> None:
-        """The bot answered a turn: remember it (``last``), or forget the chat when it is over for the bot."""
-        self.kpis.spawn(self._seen(channel, conversation, last))
+    def seen(
+        self,
+        channel: str,
+        conversation: str,
+        last: LastTurn | None,
+        new: bool = False,
+        verdict: str = "",
+        at: float = 0,
+    ) -> None:
+        """The bot answered a turn: remember it (``last``), or forget the chat when it is over for the bot; and
+        count the ``verdict`` the turn settled (``settle``). ``new``: the turn opened a conversation, so what an
+        earlier one under the same id left (its verdict, its flags) is dropped first. Why: a chat whose session
+        expired is continued the next day as a fresh one under the client's id; it kept the old verdict (its own,
+        the same, changed nothing: its solution counted nowhere; a different one was taken back from the old
+        conversation's day). Why then one task, the verdict after the drop: counted before, it went with it; its
+        hour is this one (the conversation begins now), so that chain is no longer than a later turn's."""
+        if not new:
+            self.kpis.spawn(self._seen(channel, conversation, last))
+            if verdict:
+                self.settle(channel, conversation, verdict, at)
+            return
+        self.kpis.spawn(self._seen_then(channel, conversation, last, verdict, at))
+
+    async def _seen_then(self, channel: str, conversation: str, last: LastTurn | None, verdict: str, at: float) -> None:
+        await self._seen(channel, conversation, last, new=True)
+        if verdict:
+            await self._safe_settle(channel, conversation, verdict, at, hour_of(at))
 
     def settle(self, channel: str, conversation: str, verdict: str, at: float) -> None:
         """Count (or revise to) ``verdict`` for the conversation, in the bucket of ``at``."""
@@ -104,6 +131,11 @@ class ChatOutcomes:
     def _flagged(self, channel: str, conversation: str) -> str:
         return f"{self.prefix}flagged:{channel}:{conversation}"
 
+    def _state(self, channel: str, conversation: str) -> list[str]:
+        """What one conversation leaves behind for its verdict: the verdict counted, and its sticky flags."""
+        kinds = ("outcome", "wanted", "informed", "flagged")
+        return [f"{self.prefix}{kind}:{channel}:{conversation}" for kind in kinds]
+
     async def _was_informed(self, channel: str, conversation: str) -> bool:
         """Whether the chat was given an answer (``informed``). A chat no worker flagged (a rolling update: its
         turns were written before the flag, it went quiet across the update) is judged as its writer judged it,
@@ -113,10 +145,12 @@ class ChatOutcomes:
         )
         return informed is not None or flagged is None
 
-    async def _seen(self, channel: str, conversation: str, last: LastTurn | None) -> None:
+    async def _seen(self, channel: str, conversation: str, last: LastTurn | None, new: bool = False) -> None:
         idle, turns = self._keys(channel)
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
+                if new:
+                    pipe.delete(*self._state(channel, conversation))
                 if last is None:
                     pipe.zrem(idle, conversation)
                     pipe.hdel(turns, conversation)
@@ -135,16 +169,21 @@ class ChatOutcomes:
         except Exception as exc:
             log.warning("KPI idle tracking of %s lost: %r", conversation, exc)
 
-    async def _safe_settle(self, channel: str, conversation: str, verdict: str, at: float) -> None:
+    async def _safe_settle(
+        self, channel: str, conversation: str, verdict: str, at: float, hour: int | None = None
+    ) -> None:
         try:
-            await self._settle_now(channel, conversation, verdict, at)
+            await self._settle_now(channel, conversation, verdict, at, hour=hour)
         except Exception as exc:
             log.warning("KPI outcome %s of %s lost: %r", verdict, conversation, exc)
 
-    async def _settle_now(self, channel: str, conversation: str, verdict: str, at: float, score: str = "") -> int:
+    async def _settle_now(
+        self, channel: str, conversation: str, verdict: str, at: float, score: str = "", hour: int | None = None
+    ) -> int:
         """1: counted (or revised); 0: nothing to change; -1 (``score``: the sweep's, taken out of the idle set
         with it): another worker took it first, or a turn moved it on."""
-        bucket = self.kpis.key(channel, await self.kpis.began_hour(channel, conversation, at))  # with its start
+        began = hour if hour is not None else await self.kpis.began_hour(channel, conversation, at)  # with its start
+        bucket = self.kpis.key(channel, began)
         keys = [f"{self.prefix}outcome:{channel}:{conversation}", bucket]
         args: list[str | float] = [verdict, self.kpis.ttl_s, OUTCOME_TTL_S]
         if score:

@@ -2,8 +2,9 @@
 keyed phone answer (``parse_score``).
 
 One rating per conversation (``first_mark``, a SET NX, on ``<prefix>kpi:rated:<channel>:<id>``, kept as long as the
-session): a second one is a 409, so a double-click cannot count twice. Unknown (or expired) sessions
-are a 404: nobody can rate a conversation that did not happen.
+session): a second one is a 409, so a double-click cannot count twice. A new conversation under the same id (a chat
+whose session expired, answered as a fresh one) drops the marker (``KpiStore.started``): it may be rated. Unknown
+(or expired) sessions are a 404: nobody can rate a conversation that did not happen.
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the route's Annotated dependencies.
@@ -17,7 +18,7 @@ from redis.asyncio import Redis
 from dialog.numbers import first_digit_word
 from dialog.ports import KeyValueStore
 from dialog.store import SessionRepo
-from telephony.insights.kpis import KpiStore
+from telephony.insights.kpis import KpiStore, rated_key
 from telephony.redis_scripts import first_mark
 
 KpisProvider = Callable[[], Awaitable[KpiStore]]
@@ -39,7 +40,7 @@ def parse_score(digits: str, speech: str) -> int | None:
 async def first_rating(redis: Redis, prefix: str, channel: str, conversation: str, ttl_s: int) -> bool:
     """True the first time ``conversation`` is rated (and remembers it); a marker whose reply was lost is still
     this rating's (``first_mark``): read as a copy, the first rating was refused 409 and never counted."""
-    return await first_mark(redis, f"{prefix}kpi:rated:{channel}:{conversation}", ttl_s)
+    return await first_mark(redis, rated_key(prefix, channel, conversation), ttl_s)
 
 
 def build_rating_router(

@@ -169,11 +169,9 @@ def _track(outcomes: ChatOutcomes, turn: ConversationTurn, now: float) -> None:
     """A chat's turn for the idle sweep (``telephony/insights/outcomes.py``): its last bot turn, and the
     verdicts a turn settles at once: solved by an explicit end (counted once, even after a sweep counted
     it), or a hand-off (what the bot was credited with before is taken back)."""
-    outcomes.seen(turn.channel, turn.conversation, last_turn(turn, now))
-    if turn.solved:
-        outcomes.settle(turn.channel, turn.conversation, "contained", now)
-    elif turn.action == "transfer" and turn.handed_over:
-        outcomes.settle(turn.channel, turn.conversation, HANDED, now)
+    handed = turn.action == "transfer" and turn.handed_over
+    verdict = "contained" if turn.solved else HANDED if handed else ""
+    outcomes.seen(turn.channel, turn.conversation, last_turn(turn, now), turn.new, verdict, now)
 
 
 class TurnKpis:

@@ -2,13 +2,15 @@
 
 Who: ``Authorization: Bearer <agent token>`` of an agent with ``role: supervisor`` in the roster (an
 agent's token is a 403, none or a wrong one a 401, through the same brake as the agents API).
-``from``/``to``: ISO 8601 dates or date-times (naive ones in the gateway's time zone) on whole hours,
-``to`` exclusive (a bare date as ``to``: up to the end of that day); default: today so far.
+``from``/``to``: ISO 8601 dates, weeks (2026-W49), months (2026-12) or date-times (naive ones in the gateway's
+time zone) on whole hours, ``to`` exclusive (a bare date, week or month as ``to``: up to the end of it); default:
+today so far.
 ``channel``: one of phone, chat, speaker (default: all three).
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the routes' Annotated dependencies.
 from collections.abc import Awaitable, Callable
+from datetime import datetime, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -19,7 +21,7 @@ from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent
 from telephony.history.when import day_start
 from telephony.insights.buckets import CHANNELS, on_the_hour
 from telephony.insights.kpis import KpiStore
-from telephony.insights.stats import live_state, parse_instant, period_stats
+from telephony.insights.stats import live_state, parse_instant, period_of, period_stats
 
 KpisProvider = Callable[[], Awaitable[KpiStore]]
 
@@ -69,7 +71,7 @@ def _period(start: str | None, end: str | None, now: float, tz: ZoneInfo) -> tup
     echoing the asked range over a whole hour's figures reads as exact when it is not."""
     try:
         until = parse_instant(end, now, tz, end=True)
-        since = parse_instant(start, day_start(until - 1, tz), tz)
+        since = parse_instant(start, _start_of(end, tz) or day_start(until - 1, tz), tz)
     except ValueError as exc:
         raise HTTPException(422, f"from/to must be ISO 8601 dates or date-times: {exc}") from exc
     for name, text, moment in (("from", start, since), ("to", end, until)):
@@ -78,3 +80,10 @@ def _period(start: str | None, end: str | None, now: float, tz: ZoneInfo) -> tup
     if since >= until:
         raise HTTPException(422, "from must be before to")
     return since, until
+
+
+def _start_of(end: str | None, tz: ZoneInfo) -> float | None:
+    """Where a ``to`` alone that names a whole period (a week, a month, a day) starts: ``to=2026-12`` is December.
+    Why not the last day's start, as for a date-time: ``to=2026-12`` alone answered 31 December only."""
+    span = period_of(end) if end else None
+    return None if span is None else datetime.combine(span[0], time.min, tz).timestamp()

@@ -70,3 +70,35 @@ class LoseOneReply:
             client_w.close()
 
         await asyncio.gather(up(), down(), return_exceptions=True)
+
+
+class SlowFirstConnection:
+    """Forwards to ``host:port``; what the client sends on its first connection reaches Redis ``delay_s`` late (a
+    connection still in its TLS handshake, a congested link), on the others at once: two commands sent one after
+    the other on two connections then land in the other order. ``start`` gives the port to connect to."""
+
+    def __init__(self, host: str, port: int, delay_s: float) -> None:
+        self.host, self.port, self.delay_s, self.connections = host, port, delay_s, 0
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+    async def _client(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        redis_r, redis_w = await asyncio.open_connection(self.host, self.port)
+        self.connections += 1
+        delay = self.delay_s if self.connections == 1 else 0.0
+
+        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wait_s: float) -> None:
+            while data := await reader.read(65536):
+                await asyncio.sleep(wait_s)
+                writer.write(data)
+                await writer.drain()
+            writer.close()
+
+        await asyncio.gather(pipe(client_r, redis_w, delay), pipe(redis_r, client_w, 0.0), return_exceptions=True)

@@ -32,5 +32,8 @@ async def test_the_bots_p95_reads_as_the_bound_it_is(redis_url: str, tmp_path: P
             "&gt; 10 s",  # was "20 s"
             "–",
         )
+        chart = re.search(r'<h2 id="h-lat">.*?</section>', page, re.S)
+        assert chart is not None  # the 7-day chart: today's bar (every channel: 2 replies, the p95 past 10 s)
+        assert re.findall(r'<text class="val"[^>]*>(.*?)</text>', chart.group(0))[-1] == "&gt; 10 s"  # was "20 s"
         stats = (await w.agent("GET", "/v1/stats?channel=speaker", "szef")).json()["channels"]["speaker"]["turn"]
         assert (stats["p95_s"], stats["exact"]) == (20.0, False)  # the API's figure: the bin's, flagged inexact

@@ -33,5 +33,7 @@ async def test_a_dead_workers_calls_leave_the_in_progress_tile(redis_url: str, t
         assert isinstance(alive.metrics, InsightMetrics)
         await alive.metrics.refresh_gauges()
         assert await _phone_now(w) == 1  # was 2, for good
+        # the hash's TTL is refreshed by the living worker every 15 s: the dead one's field goes when read, not then
+        assert list(await w.redis.hgetall(f"{w.prefix}kpi:calls")) == [alive.kpis.calls.worker]  # type: ignore[union-attr]
         alive.metrics.call_ended(CallReport("CA-alive", None, "transferred", [], []))
         assert await _phone_now(w) == 0

@@ -62,11 +62,13 @@ async def test_the_dst_days_have_23_and_25_hours(redis_url: str, tmp_path: Path)
         kpis = KpiStore(w.redis, prefix=w.prefix, clock=lambda: at("2027-04-01T12:00"))
         for moment in ("2026-10-25T00:30", "2026-10-25T23:30", "2027-03-28T00:30", "2027-03-28T23:30"):
             await kpis.write("chat", {"conversations": 1}, at(moment))
-        await kpis.write("chat", {"conversations": 1}, at("2026-10-25T02:30") - 3600)  # the first 02:30 (CEST)
+        twice = datetime.fromisoformat("2026-10-25T02:30").replace(tzinfo=WARSAW)  # 02:30 comes twice that night
+        for fold in (0, 1):  # the first (CEST, 00:30 UTC) and the second (CET, 01:30 UTC): two hours, both its own
+            await kpis.write("chat", {"conversations": 1}, twice.replace(fold=fold).timestamp())
         for neighbour in ("2026-10-24T23:30", "2026-10-26T00:30", "2027-03-27T23:30", "2027-03-29T00:30"):
             await kpis.write("chat", {"conversations": 10}, at(neighbour))
         w.chat_worker.gateway.kpis.clock = w.agents_worker.gateway.kpis.clock = kpis.clock  # type: ignore[union-attr]
-        assert (await _day(w, "2026-10-25"))[0] == 3
+        assert (await _day(w, "2026-10-25"))[0] == 4  # 25 hours: 00:30, both 02:30s and 23:30
         assert (await _day(w, "2027-03-28"))[0] == 2
 
 
@@ -132,3 +134,27 @@ async def test_a_wait_across_midnight_counts_on_the_day_its_conversation_began(r
             counts = ("conversations", "transferred", "answered_by_agent", "abandoned")
             figures.append((*(chat[k] for k in counts), chat["agent_frt"]["count"], chat["wait"]["count"]))
         assert figures == [(2, 2, 1, 1, 1, 2), (0, 0, 0, 0, 0, 0)]
+
+
+async def test_a_chat_continued_fresh_the_next_day_counts_its_outcome_that_day(redis_url: str, tmp_path: Path) -> None:
+    """A chat answered at 23:40 went quiet (solved: it was given an answer); its session expired, and at 10:00 the
+    next day the customer wrote again under the same id: a fresh conversation (``telephony/chat/turn.py``), counted
+    as begun that day, solved with "do widzenia". The first start (SET NX) and the first verdict (the outcome's
+    marker, 2 days) stood: 7 December read 1 conversation and 0 solved, its solution counted nowhere."""
+    async with insights_world(redis_url, tmp_path) as w:
+        clock = FakeClock(at("2026-12-06T23:40"))
+        for worker in (w.chat_worker, w.agents_worker):
+            assert worker.gateway.kpis is not None
+            worker.gateway.kpis.clock = clock
+        sid = (await w.chat("Gdzie jest paczka?"))["session_id"]
+        clock.t = at("2026-12-07T00:40")
+        metrics = w.chat_worker.gateway.metrics
+        assert isinstance(metrics, InsightMetrics)
+        await metrics.outcomes.sweep()  # the quiet chat: solved, on 6 December
+        await w.redis.delete(f"{w.prefix}session:{sid}")  # its session expired (INFOLINIA_SESSION_TTL_S)
+        clock.t = at("2026-12-07T10:00")
+        assert (await w.chat("Gdzie jest paczka?", sid))["session_id"] == sid  # a fresh conversation
+        assert (await w.chat("Dziękuję, do widzenia", sid))["action"] == "end"
+        await metrics.outcomes.sweep()
+        assert await _day(w, "2026-12-06") == (1, 1, 0, 0, 1.0)
+        assert await _day(w, "2026-12-07") == (1, 1, 0, 0, 1.0)  # was (1, 0, 0, 0, 0.0)

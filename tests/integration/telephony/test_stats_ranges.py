@@ -37,6 +37,22 @@ async def test_to_is_exclusive_and_a_range_inside_an_hour_is_refused(redis_url: 
         # a date in ISO 8601's other forms is a date too: the whole day (was: 'to' at its midnight, a 422 here)
         assert await conversations("from=20261206&to=20261206") == 3
         assert await conversations("from=2026-W49-7&to=2026-W49-7") == 3
+        # a week or a month is the whole of it (a week was read as its Monday: 2026-W49 answered 30 November only)
+        assert await conversations("from=2026-W49&to=2026-W49") == 3
+        assert await conversations("from=2026W49&to=2026W49") == 3
+        assert await conversations("from=2026-W50&to=2026-W50") == 0
+        assert await conversations("from=2026-12&to=2026-12") == 3  # was a 422
+        assert await conversations("from=2026-11&to=2026-11") == 0
+        assert await conversations("from=2026-W49&to=2026-W49-6") == 0  # its start: Monday; to Saturday's end
+        assert await conversations("to=2026-12") == 3  # a 'to' alone is the whole month it names (was 31 Dec.)
+        assert await conversations("to=2026-W50") == 0 and await conversations("to=2026-W49") == 3
+        assert await conversations("to=2026-12-06T22:00") == 1  # a date-time alone: from the start of its day
+        # with an offset, percent-encoded as a query must be ("+" alone reads as a space)
+        assert await conversations("from=2026-12-06T21:00%2B01:00&to=2026-12-06T22:00%2B01:00") == 1
+        assert await conversations("from=2026-12-06T20:00Z&to=2026-12-06T21:00Z") == 1
+        # typed into the address bar, the '+' arrives as a space (form decoding): still the offset (was a 422)
+        assert await conversations("from=2026-12-06T21:00+01:00&to=2026-12-06T22:00+01:00") == 1
+        assert await conversations("from=2026-12-06T22:00+0100&to=2026-12-06T23:00+01") == 2
         whole = await w.agent("GET", "/v1/stats?from=2026-12-06T21:00&to=2026-12-06T22:00", "szef")
         assert (whole.json()["from"], whole.json()["to"]) == ("2026-12-06T20:00:00+00:00", "2026-12-06T21:00:00+00:00")
 
@@ -61,6 +77,14 @@ async def test_a_range_reaching_past_now_still_counts_what_happened(redis_url: s
         assert await conversations("from=2020-01-01&to=2030-01-01") == 2
         assert await conversations("from=2020-01-01&to=9999-12-30") == 2
         assert await conversations("from=2030-01-01&to=2030-12-31") == 0  # the future: nothing yet
-        for query in ("to=9999-12-31", "from=9999-12-31T23:00&to=9999-12-31T23:00", "from=0001-01-01&to=0001-01-01"):
+        for query in (
+            "to=9999-12-31",
+            "from=9999-12-31T23:00&to=9999-12-31T23:00",
+            "from=0001-01-01&to=0001-01-01",
+            "to=9999-12",
+            "to=9999-W52",
+            "to=2026-13",
+            "to=2026-W54",
+        ):
             refused = await w.agent("GET", f"/v1/stats?{query}", "szef")
             assert refused.status_code == 422, (query, refused.status_code, refused.text)
