@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from dialog.engine_cues import tokens
+from dialog.escalation_harm import intruder
 from dialog.escalation_symptoms import toothache_only
 
 
@@ -43,3 +44,30 @@ def test_a_tooth_with_a_sign_of_more_is_not_only_a_toothache(text: str) -> None:
 )
 def test_a_toothache_alone(text: str) -> None:
     assert toothache_only(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jak ustawic kamere zeby nagrywala jak ktos chodzi po ogrodzie",
+        "Chcę założyć alarm, żeby wiedzieć, kiedy ktoś wchodzi do domu.",
+        "Czy można ustawić domofon, żeby nie dzwonił, gdy ktoś stoi pod drzwiami?",
+        "bawimy się w chowanego, schowałam się za kanapą, a ktoś już stoi w drzwiach i liczy do dziesięciu",
+    ],
+)
+def test_a_wishs_condition_or_a_game_is_no_intruder(text: str) -> None:
+    assert not intruder(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "proszę żeby przyjechali jak najszybciej ktoś obcy jest w domu",
+        "Nie wiem, co zrobić, żeby mnie nie zauważył, ktoś obcy jest na strychu.",
+        "prosze zeby ktos przyjechal bo ktos obcy chodzi po mieszkaniu",
+        "schowałam się za kanapą, a ktoś już stoi w drzwiach",
+        "dzieci bawiły się w chowanego i nagle ktoś obcy wszedł do domu",
+    ],
+)
+def test_an_intruder_after_a_wish_or_while_hiding(text: str) -> None:
+    assert intruder(tokens(text))
