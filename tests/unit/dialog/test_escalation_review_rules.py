@@ -10,6 +10,7 @@ import pytest
 
 from dialog.engine_cues import tokens
 from dialog.escalation_harm import intruder
+from dialog.escalation_scams import scam_in_progress
 from dialog.escalation_symptoms import toothache_only
 
 
@@ -71,3 +72,41 @@ def test_a_wishs_condition_or_a_game_is_no_intruder(text: str) -> None:
 )
 def test_an_intruder_after_a_wish_or_while_hiding(text: str) -> None:
     assert intruder(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kurier dzwonił, że mogę zapłacić za paczkę kodem BLIK przy odbiorze, jak to zrobić?",
+        "Informatyk z naszej firmy połączył się zdalnie z moim komputerem i zainstalował drukarkę.",
+        "Pracownik pomocy technicznej połączył się z moim komputerem i naprawił internet, dziękuję.",
+        "Przyszła pani z poczty z emeryturą z ZUS i chce, żebym podpisała, zanim da gotówkę.",
+        "Pan z ZUS przyszedł na kontrolę zwolnienia, ale nie chciał żadnych pieniędzy.",
+        "Dzwoniła pani z poczty, ale nie prosiła o żaden kod BLIK, tylko o godzinę doręczenia.",
+        "Dzwonił konsultant z banku, że muszę się zalogować do nowej bankowości, czy to prawda?",
+        "Dostałam wezwanie z urzędu, że jeśli nie zapłacę, będzie egzekucja, zapłaciłam BLIKIEM, a status się nie"
+        " zmienił.",
+    ],
+)
+def test_no_impostor_wants_a_code_or_cash(text: str) -> None:
+    assert not scam_in_progress(tokens(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Przyszedł pan z urzędu, mówi, że w urzędzie mam zaległość i chce gotówkę teraz, stoi w przedpokoju.",
+        "technik z banku laczy sie z moim komputerem i kaze mi logowac sie do konta",
+        "informatyk połączył się z moim komputerem i przelewa pieniądze z mojego konta",
+        "pan z działu technicznego banku łączy się z moim komputerem i każe się zalogować",
+        "Przyszedł pan z ZUS do domu i chce ode mnie gotówkę za wyrównanie emerytury, stoi w drzwiach.",
+        "pani z poczty dzwoni i chce kod blik",
+        "Pan z poczty dzwoni i chce ode mnie PIN do karty, żeby wydać przesyłkę.",
+        "kurier napisał sms że potrzebuje pin do karty bo inaczej paczka wróci",
+        "listonosz dzwoni i chce kod blik do przesyłki",
+        "Przyszedł pan z ZUS, nie chciał wyjść i żąda ode mnie gotówki, stoi w drzwiach.",
+        "urząd napisał, że jak nie zapłacę blikiem dzisiaj, to przyjdzie komornik, i już zapłaciłam",
+    ],
+)
+def test_an_impostor_wants_a_code_or_cash(text: str) -> None:
+    assert scam_in_progress(tokens(text))
