@@ -206,6 +206,11 @@ _PRETENDED = term("=niby|rzekomo|=podobno|=udajac|podajac =sie|podawal =sie|poda
 _NEW_SUBJECT = term("=ktos|=jakis|=jacys|=facet|mezczyzn|=typ|=typek|=gosc|obcy|obca|obce|nieznajom|intruz|wlamywacz")
 
 
+# A person after "jak", "kiedy", "czy" inside the purpose is the wish's condition ("kamera, żeby nagrywała, jak ktoś
+# chodzi po ogrodzie"; "alarm, żeby wiedzieć, kiedy ktoś wchodzi do domu"), no event told again.
+_WHEN = frozenset({"jak", "kiedy", "gdy", "gdyby", "jesli", "jezeli", "czy"})
+
+
 def _purpose_apart(toks: Sequence[Token]) -> tuple[Sequence[Token], Sequence[Token], Sequence[Token]]:
     """(what is told, the purpose after "żeby"/"aby", what is told after it): "ktoś będzie w domu, żeby odebrać
     paczkę" tells no one in the home now, and "co zrobić, żeby nie wszedł" is the caller's wish, not an event. A
@@ -215,6 +220,7 @@ def _purpose_apart(toks: Sequence[Token]) -> tuple[Sequence[Token], Sequence[Tok
     cut = next((i for i, t in enumerate(toks) if t.form in _PURPOSE), len(toks))
     people = set(term_positions(_NEW_SUBJECT, toks)) | {i for i, t in enumerate(toks) if t.form == "nikt"}
     later = [i for i in people if i >= cut + 2 and i - 1 not in people]  # not "żeby ktoś obcy nie wszedł"
+    later = [i for i in later if toks[i - 1].form not in _WHEN]  # the wish's condition
     later += [i for i in range(cut + 1, len(toks)) if toks[i].form == "bo"]
     again = min(later, default=len(toks))
     return toks[:cut], toks[cut:again], toks[again:]
@@ -243,9 +249,15 @@ _HIDES = term(
 )
 
 
+# A game or a surprise explains the hiding ("bawimy się w chowanego, schowałam się za kanapą, a ktoś już stoi w
+# drzwiach i liczy"); someone who got in is still judged by ``_got_in``.
+_GAME = term("chowanego|zabaw|bawim|bawie|bawia|bawil|=gramy|=gram =w|=gra =w|niespodzian")
+
+
 def _hiding(toks: Sequence[Token]) -> bool:
-    """The caller hides while someone is there or prowls (not "schowałam paczkę, bo kurier przyjdzie")."""
-    if not term_positions(_HIDES, toks) or term_positions(_EXPECTED, toks):
+    """The caller hides while someone is there or prowls (not "schowałam paczkę, bo kurier przyjdzie", nor a
+    game of hide-and-seek)."""
+    if not term_positions(_HIDES, toks) or term_positions(_EXPECTED, toks) or term_positions(_GAME, toks):
         return False
     someone = bool(term_positions(_SOMEONE, toks)) or bool(term_positions(_STRANGER, toks))
     return someone and bool(told(_GETS_IN, toks) or told(_HERE, toks))

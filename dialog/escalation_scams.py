@@ -57,17 +57,17 @@ _WANTS = (
 _REMOTE = (
     "anydesk|=any =desk|teamview|=team =viewer|quicksupport|=quick =support|rustdesk|zdaln|=pulpit|=pulpitu"
     "|steruje|steruja|sterowac|rusza =mysz|rusza =myszk|kursor|=z =moim =komputerem|=moj =komputer|=moim =ekranie"
-    "|zalogowac"
 )
 _TECH_POSER = "=bank|=banku|bankow|techniczn|informatyk|microsoft|=windows|policj|serwisant"
 # Any office, a post office or a courier: they do send letters, bills and fees ("urząd przysłał wezwanie do zapłaty",
 # "kurier prosi o kod odbioru", cash on delivery), but no office wants a BLIK code, cash or a password now, and
 # none of them wants a BLIK code or a PIN told.
 _OFFICES = _OFFICE + "|=urzad|=urzedu|=urzedzie|=urzedem|urzedni|magistrat|gmin|starostw"
-_POST = "=poczta|=poczty|=poczte|=poczcie|pocztow|kurier|inpost|paczkomat|=dpd|=dhl"
+_POST = "=poczta|=poczty|=poczte|=poczcie|pocztow|listonosz|kurier|inpost|paczkomat|=dpd|=dhl"
 _NEVER_ASKED = "=blik|=blika|=blikiem|gotowk|=pin|=haslo|=hasla|kryptowalut|wplatomat"
 _SECRET = "=blik|=blika|=blikiem|=pin|=haslo|=hasla"
-_CODE = "=kod|=kodu|=kodem|=podac|=podal|=podala|podanie|=podaj"
+# Told, or wanted by someone who called or wrote ("pan z poczty dzwoni i chce PIN do karty").
+_CODE = "=kod|=kodu|=kodem|=podac|=podal|=podala|podanie|=podaj|=chce|=chca|=prosi|=kaze|=zada|potrzebuj"
 # A clerk at the door wanting money ("przyszedł pan z ZUS i chce gotówkę"), not a letter that came nor the caller
 # at an office's counter ("przyszłam do urzędu i pani chce gotówkę za wniosek").
 _VISIT = "=przyszedl|=przyszla|=przyszli|=w =drzwiach|=pod =drzwiami|=puka|zapukal"
@@ -77,6 +77,14 @@ _CASH = "gotowk|pieniedz|pieniadz|=blik|=blika|=blikiem"
 # or whether one may pay so ("czy mogę zapłacić blikiem opłatę skarbową od razu"): a payer's question.
 _WARY = "=czy =bank|=czy =policja|=czy =naprawde|=czy =wy"
 _PAYERS_QUESTION = "|=czy =moge|=czy =mozna|=jak =moge|=jak =mam|=czy =mam"  # not "jak nie zapłacę"
+# A demand denied ("nie prosiła o żaden kod BLIK", "nie chciał żadnych pieniędzy") or a way to pay offered ("kurier
+# dzwonił, że mogę zapłacić kodem BLIK przy odbiorze"): nobody wants the code or the cash.
+# Only a denial of what is wanted: "nie chciał wyjść i żąda gotówki" still demands.
+_DENIED_VERB = ("chcial", "chciala", "chcieli", "prosil", "prosila", "prosili", "kazal", "kazala", "zadal", "zadala")
+_DENIED_WHAT = ("zadn", "=zaden", "=o", "=ode", "pieniedz", "pieniadz", "gotowk", "=blik", "=blika", "=kod", "=pin")
+_NOT_DEMANDED = "".join(f"|=nie ={v} {w}" for v in _DENIED_VERB for w in _DENIED_WHAT) + (
+    "|=moge =zaplacic|=mozna =zaplacic|=moge =placic|=mozna =placic"
+)
 # The last: "pani z poczty dzwoni i chce kod blik", not "kurier dzwonił, czy mogę podać kod blik przy odbiorze".
 _SCAM = cues(
     (_CONTACT, _POSING_AS, _DEMAND, _WANTS),
@@ -84,28 +92,37 @@ _SCAM = cues(
     (_CONTACT, _OFFICE, _OFFICE_DEMAND, _WANTS),
     (_CALLS, _OFFICE, _THREAT, _PAY),
     unless=_WARY,
-) + cues((_CONTACT, _OFFICES + "|" + _POST, _SECRET, _CODE), unless=_WARY + _PAYERS_QUESTION)
+) + cues((_CONTACT, _OFFICES + "|" + _POST, _SECRET, _CODE), unless=_WARY + _PAYERS_QUESTION + _NOT_DEMANDED)
 # A demand that came in a letter or a message, not the caller at an office's counter ("w urzędzie trzeba od razu
 # zapłacić gotówką").
 _LETTER = _CONTACT + "|wezwani|=pismo|=pisma|=pismie|=list|=listu|=listem|=mail|=maila|=mailem|wiadomos|powiadom"
-_AT_THE_COUNTER = "=do =urzedu|=w =urzedzie|=na =poczte|=na =poczcie|okienk|=kasa|=kasie|=w =oddziale"
+_AT_THE_COUNTER = "=do =urzedu|=na =poczte|=na =poczcie|okienk|=w =oddziale"
+# The caller's own payment that is not booked yet ("zapłaciłam BLIKIEM, a status się nie zmienił"): a letter paid.
+_PAID = "|zaksiegow|=nie =doszla|=nie =doszlo|=nie =doszedl|=status =sie =nie|=status =nie"
+# A clerk who brings money ("przyszła pani z poczty z emeryturą z ZUS, zanim da gotówkę"): no demand.
+_BRINGS = "|przynios|=przynosi|doreczy|doreczyc|listonosz|=z =poczty|=da =gotowk|=da =pieniadz|=da =pieniedz"
 # Told without a call: a demand in a letter or at the door ("dostałem wezwanie z urzędu, że mam
 # zapłacić blikiem natychmiast"; "przyszedł pan z ZUS i chce gotówkę").
 # A demand is also told by its threat alone ("jak nie zapłacę blikiem dzisiaj, to komornik").
 _DEMANDED = cues(
     (_LETTER, _OFFICES, _NEVER_ASKED, _THREAT, _WANTS + "|=jak =nie|=bo =inaczej|=jesli =nie|=jezeli =nie"),
-    (_VISIT, _CLERK, _OFFICES, _CASH, _WANTS),
-    unless=_WARY + _PAYERS_QUESTION + "|" + _AT_THE_COUNTER,
+    unless=_WARY + _PAYERS_QUESTION + _NOT_DEMANDED + _PAID + "|" + _AT_THE_COUNTER + "|=w =urzedzie",
+) + cues(
+    (_VISIT, _CLERK, _OFFICES, _CASH, _WANTS),  # "w urzędzie" may be the clerk's pretext, at the door
+    unless=_WARY + _PAYERS_QUESTION + _NOT_DEMANDED + _BRINGS + "|" + _AT_THE_COUNTER,
 )
-# A "bank" or "technician" on the caller's own computer now ("pani z banku zdalnie łączy się z moim komputerem"),
-# not "jak połączyć komputer z bankowością".
+# A "bank" on the caller's own computer now ("pani z banku zdalnie łączy się z moim komputerem"), not "jak
+# połączyć komputer z bankowością"; a technician there only near the caller's money ("technik łączy się z moim
+# komputerem i przelewa"): the firm's IT who set up a printer, or the provider's support, are no impostors.
+_HANDS_ON = "laczy =sie|polaczyl|polaczyla|steruj|rusza|klika|przejal|przejela|przejeli"
+_MY_COMPUTER = (
+    "=moim =komputer|=moj =komputer|=mojego =komputer|=mi =komputer|=moim =laptop|=moj =laptop|=moim =ekranie"
+    "|=moja =mysz|=mi =mysz|kursor"
+)
+_MONEY = "=konto|=konta|=koncie|przelew|przelac|przelal|pieniedz|pieniadz|=blik|=blika|=karty|oszczednosc|kryptowalut"
 _CONTROLLED = cues(
-    (
-        _TECH_POSER,
-        "laczy =sie|polaczyl|polaczyla|steruj|rusza|klika|przejal|przejela|przejeli",
-        "=moim =komputer|=moj =komputer|=mojego =komputer|=mi =komputer|=moim =laptop|=moj =laptop|=moim =ekranie"
-        "|=moja =mysz|=mi =mysz|kursor",
-    )
+    ("=bank|=banku|bankow|policj|microsoft|=windows", _HANDS_ON, _MY_COMPUTER),
+    ("techniczn|informatyk|serwisant", _HANDS_ON, _MY_COMPUTER, _MONEY),
 )
 
 

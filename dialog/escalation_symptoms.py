@@ -136,8 +136,9 @@ def attack_history(toks: Sequence[Token]) -> bool:
 
 # A tooth or a gum that aches: a reason to book a dentist, not an emergency, unless a sign of more is told beside
 # it: an infection spreading (fever, swelling, pus, chills, a mouth that will not open), bleeding, breathing,
-# swallowing or speaking, weakness or dizziness, getting worse, an injury, or pain that reaches the jaw, the neck or
-# an arm (a heart attack can be felt there).
+# swallowing or speaking, weakness, fainting or dizziness, getting worse, an injury, a rash, or pain that reaches the
+# jaw, the neck, the chest, a shoulder or an arm (a heart attack can be felt there). Only meaning is silenced so,
+# never a rule: a sign missing here loses an emergency that meaning alone heard ("ząb boli i mdleję").
 # "Zęby" folds to "żeby" (a purpose), so it counts only beside an ache or a trait ("bolą mnie zęby").
 _TOOTH = term(
     "=zab|=zeba|=zebem|=zebie|=zebow|=zebami|zebach|=zabek|=zabka|osemk|plomb|dziasl|trzonow|siekacz|=kiel"
@@ -149,6 +150,12 @@ _MORE_THAN_A_TOOTH = term(
     "|wypad!wypadl|pobil|=szyja|=szyi|=szyje|gardl|=oko|=oka|=oczy|szczek|zuchw|klatk|mostk|=ramie|=reka|=reke"
     "|dretw|mrowi|nieprzytom|zemdl|omdl|drgawk|wymiot|zawrot|=serce|=serca|sepsa|zakazen|=twarz|twarzy|policzek"
     "|=ust|=usta|otworzyc|jezyk|slab|=kreci|belkocz|=mowic|=mowie|gorzej|pogarsz|ucisk|promieniuj"
+    # fainting and weakness, no air, swallowing, choking; a rash after an anaesthetic; a heart felt in the chest,
+    # the shoulder or as sweat and nausea; a stroke or meningitis; a fever told as heat or shivers; a fall
+    "|mdle|mdla|mdlej|mdlos|zaslab|oslab|przytomn|powietrz|polyk|polkn|krztus|zachlys|wysyp|swedz|alergi|uczul"
+    "|anafilak|zawal|piers|=bark|=barku|lopatk|=poce|=poci|pocen|=pot|=zlany =potem|=zlana =potem|niedobrz|nudnos"
+    "|podwojn|=kark|=karku|sztywn|parali|bezwlad|wylew|udar|rozpalon|trzes|przewroc|=nie =rusza|=nie =reaguj"
+    "|=nie =wstaje"
 )
 
 
