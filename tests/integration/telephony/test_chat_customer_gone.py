@@ -184,3 +184,28 @@ async def test_a_page_that_says_it_left_is_ended_sooner_unless_it_comes_back(red
         clock.t += LEFT_GRACE_S + 1  # not the whole grace: the page said it went
         await _sweep(w)
         assert await _status(w, tid) == "abandoned"
+
+
+async def test_a_customer_whose_stream_is_on_an_older_worker_is_not_ended(redis_url: str, tmp_path: Path) -> None:
+    """A rolling update: the customer's stream is open on a worker of the release before this one, which stamps
+    nothing, so these workers never see them; long past the grace (and past each worker's own start) the wait
+    must go on, not end as abandoned under a customer who is there. Once a worker that stamps has seen them
+    (their stream moved here), they are judged as anyone else."""
+    async with insights_world(redis_url, tmp_path, chat_gone_after_s=GONE_S) as w:
+        clock = _fake_clock(w)
+        await _on_duty(w)
+        asked = await w.chat("konsultant proszę")
+        sid, tid = asked["session_id"], asked["handoff"]["transfer_id"]
+        clock.t += 3 * GONE_S  # their stream, on the older worker, says nothing to these
+        await _sweep(w)
+        assert await _status(w, tid) in ("waiting", "ringing")
+        assert (await w.http.post(f"{w.chat_worker.base}/v1/chat/{sid}/left")).status_code == 200  # a reload
+        clock.t += LEFT_GRACE_S + 1  # its reloaded page's stream went to an older worker again
+        await _sweep(w)
+        assert await _status(w, tid) in ("waiting", "ringing")
+
+        _, task = await _open(w, sid)  # the older worker stopped: the stream reconnects here, and is seen
+        await _drop(w, tid, task)  # then the tab closed
+        clock.t += GONE_S + 1
+        await _sweep(w)
+        assert await _status(w, tid) == "abandoned"
