@@ -10,7 +10,10 @@ from dialog.ports import Outcome, Transfer
 from telephony.agents.events import EventBus
 from telephony.agents.waits import HandlingStats
 from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
+from telephony.chat.models import ChatRequest, LiveChat
 from telephony.chat.store import ChatLog
+from telephony.chat.stream import ChatWatch
+from telephony.chat.turn import _to_agent
 from telephony.console.deps import build_agents_deps
 from telephony.console.queues import queue_view
 from tests.support.transfer import Env, agent, ring
@@ -203,3 +206,26 @@ async def test_a_customer_who_left_waited_until_last_seen_not_until_the_sweep_no
     await chat.expire_offers()
     assert await env.status(tid) == "abandoned" and seen.ended == ["abandoned"]
     assert seen.waited == [("abandoned", 40.0)]
+
+
+async def test_a_message_written_as_the_sweep_ends_the_wait_is_the_bots_not_lost_in_the_ended_chat(setup: Any) -> None:
+    """The customer back after the grace (their phone slept) writes just as a sweep ends their wait as gone: the
+    sweep lands between this worker's read of the hand-off (still waiting) and its write of the message. The
+    message must not go into the ended chat (nobody reads it: its history was kept without it) with a reply
+    saying they still wait; it is answered as any message after the wait ended (the bot's turn)."""
+    env: Env = await setup([agent("anna", "wrap_up")])  # staffed, nobody free: the chat waits
+    chat = handoff_for(env)
+    tid = (await chat.start("sess-9", chat_outcome("sess-9")))["transfer_id"]
+    record = await env.store.get(tid)
+    assert record is not None
+    await chat.seen(record, force=True)  # their stream; then the phone slept
+    env.clock.t += chat.cfg.gone_after_s + 1
+
+    async def another_workers_sweep(transfer_id: str, replied: int) -> float | None:
+        await chat.expire_offers()  # (the message rate is asked between the read and the write)
+        return None
+
+    live = LiveChat(chat, ChatWatch(chat.p.events), pace=another_workers_sweep)
+    forwarded = await _to_agent(ChatRequest(session_id="sess-9", text="Jestem, nadal czekam"), live)
+    assert await env.status(tid) == "abandoned"
+    assert forwarded is None  # the bot's turn answers it (and the stream says how to ask for an agent again)
