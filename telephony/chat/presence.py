@@ -46,6 +46,13 @@ def said_left(record: TransferRecord) -> float | None:
     return float(left) if isinstance(left, int | float) and left >= last_seen(record) else None
 
 
+def last_sign(record: TransferRecord) -> float:
+    """The customer's latest sign: their page's word that it went when it came after their last stamp (a stream
+    stamps every 15 to 30 s, the word comes as the tab closes), else their last stamp: where a wait ended."""
+    left = said_left(record)
+    return last_seen(record) if left is None else left
+
+
 def is_gone(record: TransferRecord, now: float, gone_after_s: float, since: float = 0.0) -> bool:
     """A chat waiting for an agent whose customer, once seen, has not been for longer than the grace (``LEFT_GRACE_S``
     from the page's word that it went, when that is the latest). ``since``: when this worker could last start

@@ -11,6 +11,7 @@ from telephony.agents.events import EventBus
 from telephony.agents.waits import HandlingStats
 from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
 from telephony.chat.models import ChatRequest, LiveChat
+from telephony.chat.presence import LEFT_GRACE_S
 from telephony.chat.store import ChatLog
 from telephony.chat.stream import ChatWatch
 from telephony.chat.turn import _to_agent
@@ -229,3 +230,22 @@ async def test_a_message_written_as_the_sweep_ends_the_wait_is_the_bots_not_lost
     forwarded = await _to_agent(ChatRequest(session_id="sess-9", text="Jestem, nadal czekam"), live)
     assert await env.status(tid) == "abandoned"
     assert forwarded is None  # the bot's turn answers it (and the stream says how to ask for an agent again)
+
+
+async def test_a_customer_whose_page_said_it_went_waited_until_that_word(setup: Any) -> None:
+    """The widget's beacon as the page went (``/left``) is the latest sign of the customer, later than their last
+    stamp (a stream stamps every 15 to 30 s): their wait ends there, not up to 30 s earlier."""
+    env: Env = await setup([agent("anna", "wrap_up")])
+    chat = handoff_for(env)
+    chat.p.metrics = seen = WaitsSeen()
+    tid = (await chat.start("sess-10", chat_outcome("sess-10")))["transfer_id"]
+    env.clock.t += 40
+    record = await env.store.get(tid)
+    assert record is not None
+    await chat.seen(record, force=True)  # their stream, 40 s into the wait
+    env.clock.t += 12
+    await chat.left(record)  # the tab closed 52 s into the wait, before the stream's next stamp
+    env.clock.t += LEFT_GRACE_S + 1
+    await chat.expire_offers()
+    assert await env.status(tid) == "abandoned"
+    assert seen.waited == [("abandoned", 52.0)]
