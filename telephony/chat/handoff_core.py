@@ -107,8 +107,11 @@ class HandoffCore:
 
     def _observe_wait(self, record: TransferRecord, outcome: str, until: float) -> None:
         if self.p.metrics is not None:
-            waited = until - record.enqueued_at
-            self.p.metrics.chat_waited(record.queue, outcome, waited, record.agent_id, record.session_id or "")
+            waited, began_ago = until - record.enqueued_at, self.now() - record.enqueued_at  # ended before now: gone
+            conversation = record.session_id or ""
+            self.p.metrics.chat_waited(
+                record.queue, outcome, waited, record.agent_id, conversation, began_ago=began_ago
+            )
 
     async def _publish(self, kind: str, record: TransferRecord, agent_id: str | None, data: dict[str, Any]) -> None:
         await self.p.events.publish(ConsoleEvent(kind, agent_id, record.tid, data))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from dialog import catalogue
 from dialog.ports import CallerInfo, Outcome, Transfer
@@ -209,3 +211,34 @@ async def test_a_customer_whose_stream_is_on_an_older_worker_is_not_ended(redis_
         clock.t += GONE_S + 1
         await _sweep(w)
         assert await _status(w, tid) == "abandoned"
+
+
+async def test_a_gone_customers_abandonment_counts_in_the_hour_their_wait_began(redis_url: str, tmp_path: Path) -> None:
+    """Where the conversation's start hour is not known (its first turn on a worker from before it was kept, or
+    forgotten), a wait counts in the hour it began. A gone customer's wait ends at their last sighting (7ab8cda),
+    but the KPI put it that many seconds before the sweep: the hour the grace ran out, here the next day."""
+    warsaw = ZoneInfo("Europe/Warsaw")
+    clock = FakeClock(datetime(2026, 12, 6, 23, 57, tzinfo=warsaw).timestamp())
+    async with insights_world(redis_url, tmp_path, chat_gone_after_s=GONE_S) as w:
+        for worker, live in zip((w.chat_worker, w.agents_worker), _live(w), strict=True):
+            assert worker.gateway.kpis is not None
+            worker.gateway.kpis.clock = live.handoff.p.clock = clock
+            live.handoff.unwatched()  # the workers watch from 23:57 on (their start is in the fake clock's future)
+        await _on_duty(w)
+        asked = await w.chat("konsultant proszę")  # handed over at 23:57
+        sid, tid = asked["session_id"], asked["handoff"]["transfer_id"]
+        for worker in (w.chat_worker, w.agents_worker):
+            await worker.gateway.kpis.flush()  # type: ignore[union-attr]
+        await w.redis.delete(f"{w.prefix}kpi:began:chat:{sid}")  # its start hour written by no worker
+        clock.t += 60
+        assert (await w.http.get(f"{w.chat_worker.base}/v1/chat/{sid}")).status_code == 200  # seen at 23:58
+        clock.t += 180  # 00:01, not seen for longer than the grace
+        await _sweep(w)
+        assert await _status(w, tid) == "abandoned"
+        for worker in (w.chat_worker, w.agents_worker):
+            await worker.gateway.kpis.flush()  # type: ignore[union-attr]
+        figures = []
+        for day in ("2026-12-06", "2026-12-07"):
+            chat = (await w.agent("GET", f"/v1/stats?channel=chat&from={day}&to={day}", "szef")).json()["channels"]
+            figures.append((chat["chat"]["abandoned"], chat["chat"]["wait"]["count"]))
+        assert figures == [(1, 1), (0, 0)]

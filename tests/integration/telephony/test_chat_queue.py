@@ -182,7 +182,9 @@ class WaitsSeen:
         self.waited: list[tuple[str, float]] = []
         self.ended: list[str] = []
 
-    def chat_waited(self, queue: str, outcome: str, seconds: float, agent: str | None, conversation: str) -> None:
+    def chat_waited(
+        self, queue: str, outcome: str, seconds: float, agent: str | None, conversation: str, *, began_ago: float
+    ) -> None:
         self.waited.append((outcome, seconds))
 
     def chat_handoff_ended(self, queue: str, outcome: str) -> None:
