@@ -11,9 +11,9 @@ from telephony.agents.events import EventBus
 from telephony.agents.waits import HandlingStats
 from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
 from telephony.chat.models import ChatRequest, LiveChat
-from telephony.chat.presence import LEFT_GRACE_S
+from telephony.chat.presence import LEFT_GRACE_S, SEEN_EVERY_S
 from telephony.chat.store import ChatLog
-from telephony.chat.stream import ChatWatch
+from telephony.chat.stream import ChatWatch, customer_stream
 from telephony.chat.turn import _to_agent
 from telephony.console.deps import build_agents_deps
 from telephony.console.queues import queue_view
@@ -251,3 +251,32 @@ async def test_a_customer_whose_page_said_it_went_waited_until_that_word(setup: 
     await chat.expire_offers()
     assert await env.status(tid) == "abandoned"
     assert seen.waited == [("abandoned", 52.0)]
+
+
+async def test_an_open_stream_with_no_events_keeps_stamping_the_customer(setup: Any) -> None:
+    """A waiting customer's stream that carries nothing (no message, no status change) still says they are there:
+    each keep-alive tick re-reads the hand-off and stamps it once ``SEEN_EVERY_S`` has passed, so a quiet open
+    stream is never taken for a closed tab, however long it stays open."""
+    env: Env = await setup([agent("anna", "wrap_up")])  # staffed, nobody free: the chat waits
+    chat = handoff_for(env)
+    tid = (await chat.start("sess-11", chat_outcome("sess-11")))["transfer_id"]
+    stream = customer_stream(chat, ChatWatch(chat.p.events), tid, keepalive_s=0.05)
+    try:
+        assert (await anext(stream)).startswith("retry:")
+        assert (await anext(stream)).startswith("event: status")  # its first tick: stamped at once
+        assert await _seen_at(env, tid) == env.clock.t
+        for _ in range(2 * round(chat.cfg.gone_after_s / SEEN_EVERY_S)):  # twice the grace, no event at all
+            env.clock.t += SEEN_EVERY_S
+            assert await anext(stream) == ": keep-alive\n\n"  # (the tick's read and stamp came before it)
+            assert await anext(stream) == ": keep-alive\n\n"
+            assert await _seen_at(env, tid) == env.clock.t
+        await chat.expire_offers()
+        assert await env.status(tid) == "waiting"
+    finally:
+        await stream.aclose()
+
+
+async def _seen_at(env: Env, tid: str) -> float | None:
+    record = await env.store.get(tid)
+    assert record is not None
+    return getattr(record, "customer_seen_at", None)
