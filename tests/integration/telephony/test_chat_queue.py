@@ -280,3 +280,31 @@ async def _seen_at(env: Env, tid: str) -> float | None:
     record = await env.store.get(tid)
     assert record is not None
     return getattr(record, "customer_seen_at", None)
+
+
+async def test_an_offer_whose_customer_is_gone_is_taken_back_and_the_agent_gets_the_next_chat(setup: Any) -> None:
+    """A chat offered to anna (ringing) whose customer is gone before she answers: the sweep ends it, anna is
+    free again at once (no missed offer counted against her) and is offered the chat waiting behind it; her late
+    „Akceptuj” connects her to nobody."""
+    env: Env = await setup([agent("anna")])
+    chat = handoff_for(env)
+    chat.p.metrics = waits = WaitsSeen()
+    first = (await chat.start("sess-12", chat_outcome("sess-12")))["transfer_id"]
+    offered = await env.store.get(first)
+    assert offered is not None and (offered.status, offered.agent_id) == ("ringing", "anna")
+    reserved = await env.agent_status("anna")  # as an offer in her console leaves her
+    await chat.seen(offered, force=True)  # their stream; then the tab closed
+    env.clock.t += 5
+    second = (await chat.start("sess-13", chat_outcome("sess-13")))["transfer_id"]  # waits behind it
+    record = await env.store.get(second)
+    assert record is not None and record.status == "waiting"
+    await chat.seen(record, force=True)
+    env.clock.t += chat.cfg.gone_after_s - 4  # the first customer's grace is over, the second's not
+    assert await chat.expire_offers() == 0  # ended as gone, not a lapsed offer of anna's
+    assert await env.status(first) == "abandoned" and waits.ended == ["abandoned"]
+    assert await chat.accept(first, "anna") == "gone"
+    again = await env.store.get(second)
+    assert again is not None and (again.status, again.agent_id) == ("ringing", "anna")
+    assert await env.agent_status("anna") == reserved
+    state = await env.agents.get("anna")
+    assert state is not None and state.no_answers == 0 and state.reserved_for == second  # no missed offer counted
