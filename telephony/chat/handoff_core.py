@@ -64,8 +64,9 @@ class HandoffCore:
         return self.p.clock()
 
     def unwatched(self) -> None:
-        """Redis was out of reach (the chat watch lost it): the streams could stamp nothing, so nobody's wait is
-        ended as left until a whole grace after now."""
+        """Redis was out of reach (the chat watch lost it), or this worker just became ready (until then the load
+        balancer sent it no stream: its models loaded while its watch swept): the streams could stamp nothing,
+        so nobody's wait is ended as left until a whole grace after now."""
         self._watched_since = self.now()
 
     async def left(self, record: TransferRecord) -> None:
