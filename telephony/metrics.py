@@ -116,9 +116,18 @@ class Metrics(MetricFamilies):
         self.chat_handoffs_ended.labels(queue or "none", outcome).inc()
 
     def chat_waited(
-        self, queue: str, outcome: str, seconds: float, agent: str | None = None, conversation: str = ""
+        self,
+        queue: str,
+        outcome: str,
+        seconds: float,
+        agent: str | None = None,
+        conversation: str = "",
+        *,
+        began_ago: float | None = None,
     ) -> None:
-        """How a chat's wait ended; ``conversation``: its dialog session (the KPIs count it with its chat)."""
+        """How a chat's wait ended; ``conversation``: its dialog session (the KPIs count it with its chat).
+        ``began_ago``: how long ago the wait began, when it ended before now (a customer gone, ended by the
+        sweep later): the KPIs' hour, where the conversation's own is not known; None: ``seconds``."""
         self.chat_wait.labels(queue, outcome).observe(max(0.0, seconds))
 
     def chat_agent_wrote(

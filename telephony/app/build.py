@@ -108,6 +108,8 @@ class Gateway:
         if isinstance(self.metrics, InsightMetrics):  # today's KPIs (all workers) as Prometheus gauges
             self._gauges = asyncio.create_task(self.metrics.keep_gauges())
             self._sweep = asyncio.create_task(self.metrics.outcomes.keep_sweeping())  # every worker; each chat once
+        if self.transfer is not None and self.transfer.chat is not None:  # no stream could come here until now
+            self.transfer.chat.handoff.unwatched()  # (/readyz): a long start-up is not its customers' silence
         self.services.set(services)
         st = self.settings
         log.info("infolinia ready on http://%s:%d (public URL %s)", st.host, st.port, st.public_url)

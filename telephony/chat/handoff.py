@@ -27,7 +27,7 @@ from dialog.ports import Outcome, Transfer
 from telephony.agents import events as ev
 from telephony.agents.waits import estimate_wait_s, wait_phrase
 from telephony.chat.handoff_core import ChatConfig, HandoffCore, HandoffParts
-from telephony.chat.presence import is_gone, last_seen
+from telephony.chat.presence import is_gone, last_sign
 from telephony.chat.store import MAX_MESSAGES, ChatWindow
 from telephony.spool import STORE_DOWN
 from telephony.transfer.record import TransferRecord, chat_key, new_transfer_id
@@ -245,8 +245,8 @@ class ChatHandoff(HandoffCore):
         if gone.agent_id:
             freed = await self.p.agents.release(gone.agent_id, "available", transfer_id=record.tid)
         await self._publish(ev.TRANSFER_ABANDONED, gone, None, {"queue": gone.queue, "channel": "chat"})
-        # who left waited until last seen: the sweep's grace is not their wait (a caller's hang-up is at once)
-        self._observe_wait(gone, "abandoned", min(now, last_seen(gone)) if left else now)
+        # who left waited until their last sign: the sweep's grace is not their wait (a caller's hang-up is at once)
+        self._observe_wait(gone, "abandoned", min(now, last_sign(gone)) if left else now)
         await self._ended(gone, "abandoned")
         if freed == "available" and gone.agent_id:
             state = await self.p.agents.get(gone.agent_id)

@@ -64,8 +64,9 @@ class HandoffCore:
         return self.p.clock()
 
     def unwatched(self) -> None:
-        """Redis was out of reach (the chat watch lost it): the streams could stamp nothing, so nobody's wait is
-        ended as left until a whole grace after now."""
+        """Redis was out of reach (the chat watch lost it), or this worker just became ready (until then the load
+        balancer sent it no stream: its models loaded while its watch swept): the streams could stamp nothing,
+        so nobody's wait is ended as left until a whole grace after now."""
         self._watched_since = self.now()
 
     async def left(self, record: TransferRecord) -> None:
@@ -107,8 +108,11 @@ class HandoffCore:
 
     def _observe_wait(self, record: TransferRecord, outcome: str, until: float) -> None:
         if self.p.metrics is not None:
-            waited = until - record.enqueued_at
-            self.p.metrics.chat_waited(record.queue, outcome, waited, record.agent_id, record.session_id or "")
+            waited, began_ago = until - record.enqueued_at, self.now() - record.enqueued_at  # ended before now: gone
+            conversation = record.session_id or ""
+            self.p.metrics.chat_waited(
+                record.queue, outcome, waited, record.agent_id, conversation, began_ago=began_ago
+            )
 
     async def _publish(self, kind: str, record: TransferRecord, agent_id: str | None, data: dict[str, Any]) -> None:
         await self.p.events.publish(ConsoleEvent(kind, agent_id, record.tid, data))

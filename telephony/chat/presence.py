@@ -16,7 +16,10 @@ setting's floor (60 s) keeps a present customer from being ended. A page may say
 (``LEFT_GRACE_S``), and the reloaded page's stream, stamping at once, cancels it.
 
 Nor is a silence of ours one of theirs: after a worker starts, or its chat watch lost Redis, it ends nobody's
-wait until a whole grace has passed (``since``).
+wait until a whole grace has passed (``since``). And a customer no worker that stamps has ever seen (no
+``customer_seen_at`` at all) is never ended for it: during a rolling update their stream may be open on a worker
+of the release before, which stamps nothing, for longer than any grace (each pod of the rollout waits for the next
+to load its models), and the start guard alone ended every such customer still there.
 """
 
 from __future__ import annotations
@@ -43,11 +46,20 @@ def said_left(record: TransferRecord) -> float | None:
     return float(left) if isinstance(left, int | float) and left >= last_seen(record) else None
 
 
+def last_sign(record: TransferRecord) -> float:
+    """The customer's latest sign: their page's word that it went when it came after their last stamp (a stream
+    stamps every 15 to 30 s, the word comes as the tab closes), else their last stamp: where a wait ended."""
+    left = said_left(record)
+    return last_seen(record) if left is None else left
+
+
 def is_gone(record: TransferRecord, now: float, gone_after_s: float, since: float = 0.0) -> bool:
-    """A chat waiting for an agent whose customer has not been seen for longer than the grace (``LEFT_GRACE_S``
+    """A chat waiting for an agent whose customer, once seen, has not been for longer than the grace (``LEFT_GRACE_S``
     from the page's word that it went, when that is the latest). ``since``: when this worker could last start
     seeing them (its start, the end of a Redis outage: their stream could stamp nothing meanwhile), so a
     customer is never ended for a silence that was ours."""
+    if not isinstance(getattr(record, "customer_seen_at", None), int | float):
+        return False  # never seen by a worker that stamps: their stream may be on an older one (module docstring)
     left = said_left(record)
     grace_s = gone_after_s if left is None else min(gone_after_s, LEFT_GRACE_S)
     unseen_s = now - max(last_seen(record) if left is None else left, since)

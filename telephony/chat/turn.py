@@ -19,6 +19,7 @@ from dialog.resume import fresh_session, session_repo, verdict
 from dialog.session import Session
 from dialog.store import SessionRepo
 from telephony.access.guard import too_many
+from telephony.chat.handoff import ACTIVE
 from telephony.chat.models import ChatRequest, LiveChat
 from telephony.chat.resume import lost_kind, lost_thread, requeue_outcome, thread_reply
 from telephony.chat.session_locks import SessionLocks
@@ -113,7 +114,11 @@ async def _to_agent(body: ChatRequest, live: LiveChat | None) -> dict[str, Any] 
         log.info("chat %s: a customer's message past the hand-off's rate refused", record.tid)
         raise too_many(retry, "messages to the agent", catalogue.CHAT_WAIT_FOR_AGENT)
     await live.handoff.from_customer(record, body.text)
-    view = with_url(await live.handoff.customer_view(record), body.session_id)
+    latest = await live.handoff.record(record.tid) or record
+    if latest.status not in ACTIVE:  # ended as it went in (a sweep found them gone, the agent ended it)
+        log.info("chat %s ended as the customer's message went in: the bot answers it", record.tid)
+        return None  # nobody reads an ended chat, and its history was kept without it: a turn like the next one
+    view = with_url(await live.handoff.customer_view(latest), body.session_id)
     return {**Outcome(body.session_id, "end", "").to_api(), "action": "agent", "handoff": view}
 
 

@@ -120,12 +120,14 @@ class KpiStore:
         *,
         first_response: bool = True,
         conversation: str = "",
+        began_ago: float | None = None,
     ) -> None:
         """How a wait for an agent ended: ``answered``, ``abandoned``, other. On the phone an answer is the
         agent's first response too (``first_response``); in a chat that is the agent's first message
         (``first_response``, the method): accepting a chat says nothing to the customer. Counted in the hour
         its ``conversation`` began (else the hour the wait began), with its hand-off: a chat handed over at
-        23:59 and answered at 00:04 was transferred on one day and answered on the next."""
+        23:59 and answered at 00:04 was transferred on one day and answered on the next. ``began_ago``: how long
+        ago the wait began, where it ended before now (a chat's customer gone, noticed a grace later); else ``s``."""
         s = max(0.0, seconds)
         fields = {f"q:{queue}:{outcome}": 1, f"wait:{bin_of(HISTOGRAMS['wait'], s)}": 1}
         if outcome == "answered":
@@ -136,7 +138,8 @@ class KpiStore:
                 fields |= {f"a:{agent}:answered": 1, f"a:{agent}:wait_s": round(s)}
         elif outcome == "abandoned":
             fields["abandoned"] = 1
-        self.spawn(self.write(channel, fields, self.clock() - s, conversation))
+        began = self.clock() - (s if began_ago is None else max(s, began_ago))
+        self.spawn(self.write(channel, fields, began, conversation))
 
     def first_response(self, channel: str, conversation: str, seconds: float, began: str = "") -> None:
         """An agent wrote in ``conversation`` ``seconds`` after the customer was handed over: only the first

@@ -106,10 +106,19 @@ class InsightMetrics(Metrics):
         self.kpis.waited("phone", queue, outcome, seconds, agent, conversation=conversation)
 
     def chat_waited(
-        self, queue: str, outcome: str, seconds: float, agent: str | None = None, conversation: str = ""
+        self,
+        queue: str,
+        outcome: str,
+        seconds: float,
+        agent: str | None = None,
+        conversation: str = "",
+        *,
+        began_ago: float | None = None,
     ) -> None:
-        super().chat_waited(queue, outcome, seconds, agent, conversation)
-        self.kpis.waited("chat", queue, outcome, seconds, agent, first_response=False, conversation=conversation)
+        super().chat_waited(queue, outcome, seconds, agent, conversation, began_ago=began_ago)
+        self.kpis.waited(
+            "chat", queue, outcome, seconds, agent, first_response=False, conversation=conversation, began_ago=began_ago
+        )
 
     def chat_agent_wrote(
         self, tid: str, queue: str, seconds: float, agent: str | None = None, conversation: str = ""

@@ -10,7 +10,11 @@ from dialog.ports import Outcome, Transfer
 from telephony.agents.events import EventBus
 from telephony.agents.waits import HandlingStats
 from telephony.chat.handoff import ChatConfig, ChatHandoff, HandoffParts
+from telephony.chat.models import ChatRequest, LiveChat
+from telephony.chat.presence import LEFT_GRACE_S, SEEN_EVERY_S
 from telephony.chat.store import ChatLog
+from telephony.chat.stream import ChatWatch, customer_stream
+from telephony.chat.turn import _to_agent
 from telephony.console.deps import build_agents_deps
 from telephony.console.queues import queue_view
 from tests.support.transfer import Env, agent, ring
@@ -178,7 +182,9 @@ class WaitsSeen:
         self.waited: list[tuple[str, float]] = []
         self.ended: list[str] = []
 
-    def chat_waited(self, queue: str, outcome: str, seconds: float, agent: str | None, conversation: str) -> None:
+    def chat_waited(
+        self, queue: str, outcome: str, seconds: float, agent: str | None, conversation: str, *, began_ago: float
+    ) -> None:
         self.waited.append((outcome, seconds))
 
     def chat_handoff_ended(self, queue: str, outcome: str) -> None:
@@ -203,3 +209,102 @@ async def test_a_customer_who_left_waited_until_last_seen_not_until_the_sweep_no
     await chat.expire_offers()
     assert await env.status(tid) == "abandoned" and seen.ended == ["abandoned"]
     assert seen.waited == [("abandoned", 40.0)]
+
+
+async def test_a_message_written_as_the_sweep_ends_the_wait_is_the_bots_not_lost_in_the_ended_chat(setup: Any) -> None:
+    """The customer back after the grace (their phone slept) writes just as a sweep ends their wait as gone: the
+    sweep lands between this worker's read of the hand-off (still waiting) and its write of the message. The
+    message must not go into the ended chat (nobody reads it: its history was kept without it) with a reply
+    saying they still wait; it is answered as any message after the wait ended (the bot's turn)."""
+    env: Env = await setup([agent("anna", "wrap_up")])  # staffed, nobody free: the chat waits
+    chat = handoff_for(env)
+    tid = (await chat.start("sess-9", chat_outcome("sess-9")))["transfer_id"]
+    record = await env.store.get(tid)
+    assert record is not None
+    await chat.seen(record, force=True)  # their stream; then the phone slept
+    env.clock.t += chat.cfg.gone_after_s + 1
+
+    async def another_workers_sweep(transfer_id: str, replied: int) -> float | None:
+        await chat.expire_offers()  # (the message rate is asked between the read and the write)
+        return None
+
+    live = LiveChat(chat, ChatWatch(chat.p.events), pace=another_workers_sweep)
+    forwarded = await _to_agent(ChatRequest(session_id="sess-9", text="Jestem, nadal czekam"), live)
+    assert await env.status(tid) == "abandoned"
+    assert forwarded is None  # the bot's turn answers it (and the stream says how to ask for an agent again)
+
+
+async def test_a_customer_whose_page_said_it_went_waited_until_that_word(setup: Any) -> None:
+    """The widget's beacon as the page went (``/left``) is the latest sign of the customer, later than their last
+    stamp (a stream stamps every 15 to 30 s): their wait ends there, not up to 30 s earlier."""
+    env: Env = await setup([agent("anna", "wrap_up")])
+    chat = handoff_for(env)
+    chat.p.metrics = seen = WaitsSeen()
+    tid = (await chat.start("sess-10", chat_outcome("sess-10")))["transfer_id"]
+    env.clock.t += 40
+    record = await env.store.get(tid)
+    assert record is not None
+    await chat.seen(record, force=True)  # their stream, 40 s into the wait
+    env.clock.t += 12
+    await chat.left(record)  # the tab closed 52 s into the wait, before the stream's next stamp
+    env.clock.t += LEFT_GRACE_S + 1
+    await chat.expire_offers()
+    assert await env.status(tid) == "abandoned"
+    assert seen.waited == [("abandoned", 52.0)]
+
+
+async def test_an_open_stream_with_no_events_keeps_stamping_the_customer(setup: Any) -> None:
+    """A waiting customer's stream that carries nothing (no message, no status change) still says they are there:
+    each keep-alive tick re-reads the hand-off and stamps it once ``SEEN_EVERY_S`` has passed, so a quiet open
+    stream is never taken for a closed tab, however long it stays open."""
+    env: Env = await setup([agent("anna", "wrap_up")])  # staffed, nobody free: the chat waits
+    chat = handoff_for(env)
+    tid = (await chat.start("sess-11", chat_outcome("sess-11")))["transfer_id"]
+    stream = customer_stream(chat, ChatWatch(chat.p.events), tid, keepalive_s=0.05)
+    try:
+        assert (await anext(stream)).startswith("retry:")
+        assert (await anext(stream)).startswith("event: status")  # its first tick: stamped at once
+        assert await _seen_at(env, tid) == env.clock.t
+        for _ in range(2 * round(chat.cfg.gone_after_s / SEEN_EVERY_S)):  # twice the grace, no event at all
+            env.clock.t += SEEN_EVERY_S
+            assert await anext(stream) == ": keep-alive\n\n"  # (the tick's read and stamp came before it)
+            assert await anext(stream) == ": keep-alive\n\n"
+            assert await _seen_at(env, tid) == env.clock.t
+        await chat.expire_offers()
+        assert await env.status(tid) == "waiting"
+    finally:
+        await stream.aclose()
+
+
+async def _seen_at(env: Env, tid: str) -> float | None:
+    record = await env.store.get(tid)
+    assert record is not None
+    return getattr(record, "customer_seen_at", None)
+
+
+async def test_an_offer_whose_customer_is_gone_is_taken_back_and_the_agent_gets_the_next_chat(setup: Any) -> None:
+    """A chat offered to anna (ringing) whose customer is gone before she answers: the sweep ends it, anna is
+    free again at once (no missed offer counted against her) and is offered the chat waiting behind it; her late
+    „Akceptuj” connects her to nobody."""
+    env: Env = await setup([agent("anna")])
+    chat = handoff_for(env)
+    chat.p.metrics = waits = WaitsSeen()
+    first = (await chat.start("sess-12", chat_outcome("sess-12")))["transfer_id"]
+    offered = await env.store.get(first)
+    assert offered is not None and (offered.status, offered.agent_id) == ("ringing", "anna")
+    reserved = await env.agent_status("anna")  # as an offer in her console leaves her
+    await chat.seen(offered, force=True)  # their stream; then the tab closed
+    env.clock.t += 5
+    second = (await chat.start("sess-13", chat_outcome("sess-13")))["transfer_id"]  # waits behind it
+    record = await env.store.get(second)
+    assert record is not None and record.status == "waiting"
+    await chat.seen(record, force=True)
+    env.clock.t += chat.cfg.gone_after_s - 4  # the first customer's grace is over, the second's not
+    assert await chat.expire_offers() == 0  # ended as gone, not a lapsed offer of anna's
+    assert await env.status(first) == "abandoned" and waits.ended == ["abandoned"]
+    assert await chat.accept(first, "anna") == "gone"
+    again = await env.store.get(second)
+    assert again is not None and (again.status, again.agent_id) == ("ringing", "anna")
+    assert await env.agent_status("anna") == reserved
+    state = await env.agents.get("anna")
+    assert state is not None and state.no_answers == 0 and state.reserved_for == second  # no missed offer counted
