@@ -62,12 +62,13 @@ CHAT_UNAVAILABLE_BUSY = (
 CHAT_AGENT_JOINED = "Rozmowę przejmuje konsultant: {name}."  # no past tense: "dołączył" is wrong for Anna
 CHAT_ENDED_BY_AGENT = "Konsultant zakończył rozmowę. Dziękujemy za kontakt!"
 CHAT_ENDED_BY_CUSTOMER = "Rozmowa z konsultantem została zakończona."
-# A customer not seen for INFOLINIA_CHAT_GONE_AFTER_S while waiting (their chat window closed: no event stream, no
-# message): the wait ends as abandoned (telephony/chat/presence.py). The chat's line (the agent's, the history's) ...
-CHAT_CUSTOMER_GONE = "Oczekiwanie na konsultanta zostało zakończone, ponieważ okno czatu zostało zamknięte."
+# A customer not seen for INFOLINIA_CHAT_GONE_AFTER_S while waiting (no event stream, no poll, no message: a
+# closed tab, but also a phone that put the browser in the background): the wait ends as abandoned
+# (telephony/chat/presence.py). Neither line claims the window was closed. The chat's line (agent, history) ...
+CHAT_CUSTOMER_GONE = "Klient opuścił czat przed połączeniem z konsultantem (okno zamknięte albo brak połączenia)."
 # ... and what the customer reads when they come back (their stream, their poll): how to ask for a person again.
 CHAT_CUSTOMER_GONE_WRITE = (
-    "Oczekiwanie na konsultanta zostało zakończone, ponieważ okno czatu zostało zamknięte. "
+    "Oczekiwanie na konsultanta zostało przerwane, bo czat przez dłuższą chwilę nie miał połączenia. "
     "Aby ponownie połączyć się z konsultantem, proszę napisać „konsultant”."
 )
 # A chat continued with a session id the store no longer knows (Redis came back empty, or it expired): said

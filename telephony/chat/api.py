@@ -75,6 +75,7 @@ def build_chat_router(
         return {"greeting": welcome, "privacy_notice": catalogue.RODO_NOTICE_WRITTEN, "brand": brand}
 
     _handoff_routes(router, Live)
+    _leaving_routes(router, Live)
     return router
 
 
@@ -105,6 +106,10 @@ def _handoff_routes(router: APIRouter, Live: Any) -> None:
         resume = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
         stream = customer_stream(live.handoff, live.watch, record.tid, after=resume)
         return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+def _leaving_routes(router: APIRouter, Live: Any) -> None:
+    """The customer leaving a live hand-off: ending it, or the page going away (which only shortens the wait)."""
 
     @router.post("/v1/chat/{session_id}/end", response_model=EndResponse)
     async def end(session_id: SessionId, live: Live) -> dict[str, Any]:

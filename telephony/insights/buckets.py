@@ -197,3 +197,8 @@ def days(end: float, n: int, tz: Any = UTC) -> Iterable[tuple[str, float, float]
     for back in range(n - 1, -1, -1):
         day = today - timedelta(days=back)
         yield day.date().isoformat(), day.timestamp(), (day + timedelta(days=1)).timestamp()
+
+
+def as_text(value: str | bytes) -> str:
+    """A Redis reply's text, whether the client decodes replies or not."""
+    return value.decode() if isinstance(value, bytes) else value

@@ -9,13 +9,10 @@ Key ``<prefix>kpi:<channel>:<hour>`` (hours since the epoch, UTC), fields (``tel
 ``unresolved`` (a chat that went quiet unanswered: ``telephony.insights.outcomes``). Each
 bucket expires ``ttl_s`` after its last write (no personal data: counts only).
 
-A conversation's outcome (``contained``, ``transferred``, ``unresolved``), its waits for an agent and the
-agent's first response go into the bucket of the hour it *began* (a chat's or speaker's dialog session, a
-call's CallSid: ``<prefix>kpi:began:<channel>:<conversation>``, kept ``BEGAN_TTL_S``), not the hour each was
-decided: a chat begun at 23:50 and solved at 00:10 counted one conversation on the first day and one solved
-out of none on the second (containment "–" there, and over 100 % on a quiet morning). Ratings, callbacks and
-the bot's reply times count when they happen. Each write carries a marker (``<prefix>kpi:w:<token>``,
-``ADD_ONCE``) so that redis-py sending it again after a lost reply does not count it twice.
+A conversation's outcome, its waits and the agent's first response go into the bucket of the hour it *began*
+(``<prefix>kpi:began:<channel>:<conversation>``, kept ``BEGAN_TTL_S``): a chat from 23:50 to 00:10 had counted
+solved out of none on the second day. Each write carries a marker (``<prefix>kpi:w:<token>``, ``ADD_ONCE``), so
+redis-py sending it again after a lost reply does not count it twice.
 
 Why fire-and-forget writes: the events come from synchronous metric hooks in the middle of a call; a
 KPI must never delay or break a caller, so a write that fails (Redis down) is logged and dropped.
@@ -39,6 +36,7 @@ from telephony.insights.buckets import (
     HISTOGRAMS,
     HOUR,
     add_counts,
+    as_text,
     bin_of,
     hour_of,
     hours_between,
@@ -106,8 +104,8 @@ class KpiStore:
         when that is not known (no id, forgotten, or its start written by a worker from before it was kept)."""
         if conversation:
             began = await self.redis.get(self._began_key(channel, conversation))
-            if began is not None and _s(began).isdigit():
-                return min(int(_s(began)), hour_of(at))
+            if began is not None and as_text(began).isdigit():
+                return min(int(as_text(began)), hour_of(at))
         return hour_of(at)
 
     def waited(
@@ -292,14 +290,10 @@ class KpiStore:
         out: dict[str, dict[str, int]] = {c: {} for c in channels}
         for i, channel in enumerate(channels):
             for fields in replies[i * len(hours) : (i + 1) * len(hours)]:
-                add_counts(out[channel], {_s(k): v for k, v in (fields or {}).items()})
+                add_counts(out[channel], {as_text(k): v for k, v in (fields or {}).items()})
         return out
 
 
 def rated_key(prefix: str, channel: str, conversation: str) -> str:
     """The marker of a conversation's rating (one per conversation: ``telephony.insights.rating``)."""
     return f"{prefix}kpi:rated:{channel}:{conversation}"
-
-
-def _s(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from redis.asyncio import Redis
 
+from telephony.insights.buckets import as_text
+
 ALIVE_S = 60.0  # a worker not heard from for this long is gone (it says so every 15 s)
 
 
@@ -43,7 +45,7 @@ class LiveCalls:
         """The calls of every worker heard from within ``ALIVE_S``; the others' counts are removed."""
         now, total, gone = self.clock(), 0, list[str | bytes]()
         for worker, value in (await self.redis.hgetall(self.key)).items():
-            count, _, said = _s(value).partition("|")
+            count, _, said = as_text(value).partition("|")
             try:
                 alive, n = now - float(said) <= ALIVE_S, int(count)
             except ValueError:
@@ -55,7 +57,3 @@ class LiveCalls:
         if gone:
             await self.redis.hdel(self.key, *gone)
         return total
-
-
-def _s(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telephony.insights.buckets import hour_of
+from telephony.insights.buckets import as_text, hour_of
 from telephony.insights.idle import IDLE_CHANNELS, LastTurn, idle_outcome
 from telephony.insights.kpis import KpiStore
 
@@ -207,10 +207,10 @@ class ChatOutcomes:
         """Settle one peeked batch: how many this worker took out of the set, and how many it counted."""
         taken = counted = 0
         for i in range(0, len(rows), 3):
-            conversation, score = _s(rows[i]), _s(rows[i + 2])
+            conversation, score = as_text(rows[i]), as_text(rows[i + 2])
             wanted = bool(await self.redis.exists(self._wanted(channel, conversation)))
             informed = await self._was_informed(channel, conversation)
-            last = LastTurn.decode(_s(rows[i + 1]), float(score), wanted, informed)
+            last = LastTurn.decode(as_text(rows[i + 1]), float(score), wanted, informed)
             verdict = idle_outcome(last, now, self.idle_after_s)
             if verdict is None:
                 continue
@@ -227,7 +227,3 @@ class ChatOutcomes:
             except Exception as exc:
                 log.warning("quiet chats not swept: %r", exc)
             await asyncio.sleep(every)
-
-
-def _s(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value
