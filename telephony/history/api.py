@@ -5,6 +5,7 @@ the same tokens, brake and roles as the agents API (``telephony/console/api.py``
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import PlainTextResponse
@@ -13,7 +14,7 @@ from dialog.gaps import to_kb_yaml
 from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent
 from telephony.history.gaps import GapsReport
 from telephony.history.store import HistoryStore
-from telephony.history.when import BadDate, parse_when
+from telephony.history.when import BadDate, parse_when, period_start
 
 
 @dataclass
@@ -89,7 +90,7 @@ def _gaps_route(router: APIRouter, History: Any, Agents: Any, Me: Any) -> None:
         if not me.supervisor:
             raise HTTPException(403, "the gaps report is for supervisors")
         a, b = _range(start, end, history.tz)
-        a = a if a is not None else (b if b is not None else agents.clock()) - GAPS_DEFAULT_DAYS * 86400
+        a = a if a is not None else _default_start(end, b, agents.clock(), history.tz)
         groups, resolved = await history.gaps.gaps(a, b, threshold), await history.gaps.resolved(a, b)
         if fmt == "yaml":
             text = to_kb_yaml(groups, min_count=min_count, resolved=resolved)
@@ -111,3 +112,10 @@ def _range(start: str | None, end: str | None, tz: str) -> tuple[float | None, f
         return parse_when(start, tz), parse_when(end, tz, end=True)
     except BadDate as exc:
         raise HTTPException(422, str(exc)) from exc
+
+
+def _default_start(end: str | None, until: float | None, now: float, tz: str) -> float:
+    """The gaps report's start without ``from``: a ``to`` that names a whole period (a day, a week, a month) is
+    all of it, as in ``/v1/stats``; else the last 7 days before ``to`` (or now)."""
+    start = period_start(end, ZoneInfo(tz))
+    return start if start is not None else (until if until is not None else now) - GAPS_DEFAULT_DAYS * 86400

@@ -83,6 +83,7 @@ def board(snap: dict[str, Any]) -> dict[str, Any]:
         ),
         "latency_trend": columns(
             [(day(d["date"]), d["turn_p95_s"], at_most(d["turn_p95_s"], LATENCY_BINS)) for d in week],
+            cap=LATENCY_BINS[-1],
             title="Czas odpowiedzi bota, p95 (s), ostatnie 7 dni",
         ),
         "week": week,

@@ -14,18 +14,27 @@ Bar = tuple[str, float | None, str]  # (label under the bar, value or None for "
 
 
 def columns(
-    bars: Sequence[Bar], *, top: float | None = None, title: str = "", width: int = 420, height: int = 180
+    bars: Sequence[Bar],
+    *,
+    top: float | None = None,
+    cap: float | None = None,
+    title: str = "",
+    width: int = 420,
+    height: int = 180,
 ) -> Markup:
-    """Vertical bars scaled to ``top`` (default: the largest value), each labelled below and valued above."""
-    values = [v for _, v, _ in bars if v is not None]
-    scale = top if top else max(values, default=0.0) or 1.0
+    """Vertical bars scaled to ``top`` (default: the largest value), each labelled below and valued above.
+    ``cap``: the largest value known as a value (the last bin's bound); a bar past it is drawn up to it, at the
+    chart's top, class "over", its text saying how far ("> 10 s"). Why: the bin past the last bound has no
+    height of its own, and its stand-in (20 s for the bot's p95) drew it twice as tall as a day at 10 s."""
+    values = [v if cap is None or v is None else min(v, cap) for _, v, _ in bars]
+    scale = top if top else max((v for v in values if v is not None), default=0.0) or 1.0
     n = max(1, len(bars))
     slot, base, room = width / n, height - 24, height - 46
     parts = [_open(width, height, title)]
-    for i, (label, value, text) in enumerate(bars):
+    for i, ((label, raw, text), value) in enumerate(zip(bars, values, strict=True)):
         x = i * slot + slot * 0.15
         h = 0.0 if value is None else max(1.0, room * min(value, scale) / scale)
-        cls = "bar" if value is not None else "bar none"
+        cls = "bar none" if value is None else "bar over" if _past(raw, cap) else "bar"
         parts.append(f'<rect class="{cls}" x="{x:.1f}" y="{base - h:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}"/>')
         cx = x + slot * 0.35
         parts.append(f'<text class="val" x="{cx:.1f}" y="{base - h - 6:.1f}">{escape(text)}</text>')
@@ -50,6 +59,11 @@ def rows(bars: Sequence[Bar], *, title: str = "", width: int = 420, row: int = 3
         parts.append(f'<text class="val left" x="{label_w + w + 6:.1f}" y="{y + row * 0.6:.1f}">{escape(text)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _past(value: float | None, cap: float | None) -> bool:
+    """Whether ``value`` lies beyond ``cap``, the last value a bar can show as itself."""
+    return cap is not None and value is not None and value > cap
 
 
 def _open(width: int, height: int, title: str) -> str:

@@ -6,8 +6,7 @@ supervisor dashboard (``dashboard.py``) both answer from here, so the two never 
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from telephony.agents.callbacks import epoch_of
@@ -15,6 +14,7 @@ from telephony.agents.repo import AgentState
 from telephony.console.deps import AgentsDeps
 from telephony.console.queues import queue_names, queue_view
 from telephony.console.view import ringing_channel
+from telephony.history.when import instant
 from telephony.insights.buckets import CHANNELS, add_counts, by_agent, by_queue, days, summarize
 from telephony.insights.kpis import KpiStore
 
@@ -22,51 +22,9 @@ LIVE_CALLBACKS = 1000  # pending callbacks counted for the live figures (more: t
 
 
 def parse_instant(text: str | None, default: float, tz: tzinfo, end: bool = False) -> float:
-    """ISO 8601 date, week, month or date-time (naive: in ``tz``) -> epoch; a date, a week (2026-W49) or a month
-    (2026-12) means its start (``end``: the next one's start, since a range's end is exclusive). Raises
-    ValueError on anything else, a date past the calendar's end included (``to=9999-12-31`` raised
-    OverflowError: a 500)."""
-    if not text:
-        return default
-    try:
-        if (span := period_of(text)) is not None:
-            return datetime.combine(span[1] if end else span[0], time.min, tz).timestamp()
-        moment = datetime.fromisoformat(SPACED_OFFSET.sub(r"\1+\2", text))
-        return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
-    except OverflowError as exc:
-        raise ValueError(f"{text!r} is out of the calendar's range") from exc
-
-
-# A date-time whose offset's '+' came as a space: a query typed unencoded (to=2026-12-06T22:00+01:00) is decoded so,
-# and was a 422. Only after a time: "2026-12-06 22:00" (a space between date and time) is left as it is.
-SPACED_OFFSET = re.compile(r"^(.+[T ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?) (\d{2}(?::?\d{2})?)$")
-WEEK = re.compile(r"\d{4}-?W\d{2}")
-MONTH = re.compile(r"(\d{4})-(\d{2})")
-
-
-def period_of(text: str) -> tuple[date, date] | None:
-    """``text`` as a whole period: (its first day, the day after its last), else None. Why the week and the month
-    apart: ``date.fromisoformat('2026-W49')`` is that week's Monday, so a week asked for answered its Monday
-    alone; a month (2026-12) it refuses, and ``to=2026-12`` was a 422."""
-    if WEEK.fullmatch(text):
-        monday = date.fromisoformat(text)
-        return monday, monday + timedelta(days=7)
-    if month := MONTH.fullmatch(text):
-        year, number = int(month[1]), int(month[2])
-        first = date(year, number, 1)
-        return first, date(year + number // 12, number % 12 + 1, 1)
-    if (day := _date(text)) is not None:
-        return day, day + timedelta(days=1)
-    return None
-
-
-def _date(text: str) -> date | None:
-    """``text`` as a bare date in any ISO 8601 form (2026-12-06, 20261206, 2026-W49-7), else None. Why not by
-    its length: ``to=20261206`` was read as that day's midnight, a day short of ``to=2026-12-06``."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+    """``text`` read as the history and gaps read theirs (``telephony.history.when.instant``), else ``default``.
+    Raises ValueError on what is not an ISO 8601 date, week, month or date-time."""
+    return instant(text, tz, end=end) if text else default
 
 
 async def period_stats(

@@ -10,7 +10,6 @@ today so far.
 
 # No ``from __future__ import annotations``: FastAPI must see the routes' Annotated dependencies.
 from collections.abc import Awaitable, Callable
-from datetime import datetime, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -18,10 +17,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from telephony.agents.roster import Agent
 from telephony.console.deps import AgentsDeps, DepsProvider, bearer_agent
-from telephony.history.when import day_start
+from telephony.history.when import day_start, period_start
 from telephony.insights.buckets import CHANNELS, on_the_hour
 from telephony.insights.kpis import KpiStore
-from telephony.insights.stats import live_state, parse_instant, period_of, period_stats
+from telephony.insights.stats import live_state, parse_instant, period_stats
 
 KpisProvider = Callable[[], Awaitable[KpiStore]]
 
@@ -71,7 +70,7 @@ def _period(start: str | None, end: str | None, now: float, tz: ZoneInfo) -> tup
     echoing the asked range over a whole hour's figures reads as exact when it is not."""
     try:
         until = parse_instant(end, now, tz, end=True)
-        since = parse_instant(start, _start_of(end, tz) or day_start(until - 1, tz), tz)
+        since = parse_instant(start, period_start(end, tz) or day_start(until - 1, tz), tz)
     except ValueError as exc:
         raise HTTPException(422, f"from/to must be ISO 8601 dates or date-times: {exc}") from exc
     for name, text, moment in (("from", start, since), ("to", end, until)):
@@ -80,10 +79,3 @@ def _period(start: str | None, end: str | None, now: float, tz: ZoneInfo) -> tup
     if since >= until:
         raise HTTPException(422, "from must be before to")
     return since, until
-
-
-def _start_of(end: str | None, tz: ZoneInfo) -> float | None:
-    """Where a ``to`` alone that names a whole period (a week, a month, a day) starts: ``to=2026-12`` is December.
-    Why not the last day's start, as for a date-time: ``to=2026-12`` alone answered 31 December only."""
-    span = period_of(end) if end else None
-    return None if span is None else datetime.combine(span[0], time.min, tz).timestamp()

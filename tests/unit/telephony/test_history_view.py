@@ -57,3 +57,19 @@ def test_search_dates() -> None:
     assert parse_when("2026-12-04T12:00", "Europe/Warsaw") == NOW
     with pytest.raises(BadDate):
         parse_when("wczoraj")
+
+
+def test_search_dates_in_every_iso_form_are_whole_days_weeks_and_months() -> None:
+    """As ``/v1/stats`` reads them: 20261204 is that day (it was epoch seconds, 1970), a week or month all of it."""
+    day = (parse_when("2026-12-04"), parse_when("2026-12-04", end=True))
+    assert (parse_when("20261204"), parse_when("20261204", end=True)) == day
+    assert (parse_when("2026-W49-5"), parse_when("2026-W49-5", end=True)) == day
+    monday = datetime(2026, 11, 30, tzinfo=ZoneInfo("Europe/Warsaw")).timestamp()
+    assert (parse_when("2026-W49"), parse_when("2026-W49", end=True)) == (monday, monday + 7 * DAY - 0.001)
+    december = datetime(2026, 12, 1, tzinfo=ZoneInfo("Europe/Warsaw")).timestamp()
+    assert parse_when("2026-12") == december and parse_when("2026-12", end=True) == NOW + 27.5 * DAY - 0.001
+    assert parse_when("2026-12-04T12:00 01:00") == NOW  # an unencoded '+', decoded as a space
+    assert parse_when("1765000000") == 1765000000.0  # epoch seconds still are
+    for wrong in ("2026-13", "2026-W60", "9999-12-31"):
+        with pytest.raises(BadDate):
+            parse_when(wrong, end=True)
