@@ -139,6 +139,21 @@ redis.call('SET', KEYS[3], ARGV[4], 'EX', 30)
 return 1
 """
 
+# KEYS: record hash, receipt. ARGV: ``customer_away_at`` as JSON (a time: away; ``null``: back), this change's id.
+# Returns 1 when it changed (the chat connected, the customer not already so): every worker sweeps and a stream
+# and a poll may both see the customer come back, and only the one that changed it adds the agent's line. The
+# receipt answers the same change sent again by redis-py after a lost reply as done (the line is still added).
+_AWAY = """
+if redis.call('GET', KEYS[2]) == ARGV[2] then return 1 end
+if redis.call('HGET', KEYS[1], 'status') ~= 'connected' then return 0 end
+local cur = redis.call('HGET', KEYS[1], 'customer_away_at')
+local away = cur and cur ~= 'null'
+if (ARGV[1] == 'null') ~= away then return 0 end
+redis.call('HSET', KEYS[1], 'customer_away_at', ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', 30)
+return 1
+"""
+
 
 class ChatLog:
     """Messages of chat hand-offs, and the accept script, beside ``transfers`` (same Redis, prefix, TTL)."""
@@ -147,6 +162,7 @@ class ChatLog:
         self.transfers, self.redis = transfers, transfers.redis
         self._accept = transfers.redis.register_script(_ACCEPT)
         self._append, self._since = transfers.redis.register_script(_APPEND), transfers.redis.register_script(_SINCE)
+        self._away = transfers.redis.register_script(_AWAY)
 
     def _key(self, tid: str, what: str = "messages") -> str:
         return f"{self.transfers.prefix}chat:{tid}:{what}"
@@ -198,3 +214,9 @@ class ChatLog:
         args = [record.tid, json.dumps(agent_id), json.dumps(now), uuid.uuid4().hex]
         keys = [*self.transfers.keys_of(record), f"{self.transfers.prefix}accept-receipt:{record.tid}"]
         return bool(await self._accept(keys=keys, args=args))
+
+    async def away(self, record: TransferRecord, at: float | None) -> bool:
+        """Show the connected chat's customer as away since ``at`` (None: back); True only for the one call that
+        changed it (``_AWAY``), so its line is added once whatever the workers racing it."""
+        keys = [self.transfers.keys_of(record)[0], f"{self.transfers.prefix}away-receipt:{record.tid}"]
+        return bool(await self._away(keys=keys, args=[json.dumps(at), uuid.uuid4().hex]))

@@ -1,0 +1,94 @@
+"""A chat customer who leaves a chat already connected to an agent, through the real gateway (two workers, real
+uvicorn) on a real redis-server, the hand-off's clock faked on both workers (as ``test_chat_customer_gone.py``).
+The chat is not ended for the agent: once the customer has been unseen for ``INFOLINIA_CHAT_GONE_AFTER_S`` the
+agent's chat gets one system line (``CHAT_CUSTOMER_AWAY``) and ``customer_present: false``; a customer who
+comes back gets ``CHAT_CUSTOMER_BACK`` and the flag again; one who keeps writing without a stream gets nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from dialog import catalogue
+from tests.integration.telephony.test_chat_customer_gone import GONE_S, _drop, _fake_clock, _on_duty, _status, _sweep
+from tests.support.insights import InsightsWorld, insights_world
+from tests.support.live_chat import CustomerStream
+
+
+async def _connected(w: InsightsWorld) -> tuple[str, str, CustomerStream, asyncio.Task[None]]:
+    """A customer asks for a person, their widget's stream opens, anna accepts: connected, stream still open."""
+    await _on_duty(w)
+    asked = await w.chat("konsultant proszę")
+    sid, tid = asked["session_id"], asked["handoff"]["transfer_id"]
+    stream = CustomerStream()
+    task = asyncio.create_task(stream.read(w.http, f"{w.chat_worker.base}/v1/chat/{sid}/events"))
+    await stream.until("status", status="waiting")
+    assert (await w.agent("POST", f"/v1/chats/{tid}/accept", "anna")).status_code == 200
+    await stream.until("status", status="connected")
+    return sid, tid, stream, task
+
+
+async def _agent_reads(w: InsightsWorld, tid: str) -> dict[str, Any]:
+    got = await w.agent("GET", f"/v1/chats/{tid}", "anna")
+    assert got.status_code == 200, got.text
+    chat: dict[str, Any] = got.json()
+    return chat
+
+
+def _system(chat: dict[str, Any], text: str) -> int:
+    return sum(1 for m in chat["messages"] if m["from"] == "system" and m["text"] == text)
+
+
+async def test_a_connected_customer_whose_stream_dropped_is_shown_as_away_once_then_back(
+    redis_url: str, tmp_path: Path
+) -> None:
+    async with insights_world(redis_url, tmp_path, chat_gone_after_s=GONE_S) as w:
+        clock = _fake_clock(w)
+        sid, tid, _, task = await _connected(w)
+        assert (await _agent_reads(w, tid))["customer_present"] is True
+        await _drop(w, tid, task)  # the tab closed mid-conversation
+
+        clock.t += GONE_S - 10  # a blip or a reload: nothing yet
+        await _sweep(w)
+        chat = await _agent_reads(w, tid)
+        assert chat["customer_present"] is True and _system(chat, catalogue.CHAT_CUSTOMER_AWAY) == 0
+        clock.t += 20  # unseen for longer than the grace
+        await _sweep(w)
+        clock.t += 30
+        await _sweep(w)  # every worker sweeps, and again: the line is added once
+        chat = await _agent_reads(w, tid)
+        assert chat["status"] == "connected"  # never ended for the agent
+        assert chat["customer_present"] is False
+        assert _system(chat, catalogue.CHAT_CUSTOMER_AWAY) == 1
+        assert await _status(w, tid) == "connected"
+
+        stream = CustomerStream()  # the customer comes back: their stream reconnects
+        task = asyncio.create_task(stream.read(w.http, f"{w.chat_worker.base}/v1/chat/{sid}/events"))
+        await stream.until("status", status="connected")
+        await stream.until("message", text=catalogue.CHAT_CUSTOMER_BACK)
+        chat = await _agent_reads(w, tid)
+        assert chat["customer_present"] is True
+        assert _system(chat, catalogue.CHAT_CUSTOMER_BACK) == 1
+        assert _system(chat, catalogue.CHAT_CUSTOMER_AWAY) == 1
+        await _drop(w, tid, task)
+
+        assert (await w.agent("POST", f"/v1/chats/{tid}/end", "anna")).status_code == 200  # the agent ends it
+        assert await _status(w, tid) == "completed"
+
+
+async def test_a_connected_customer_who_keeps_writing_without_a_stream_is_never_shown_away(
+    redis_url: str, tmp_path: Path
+) -> None:
+    async with insights_world(redis_url, tmp_path, chat_gone_after_s=GONE_S) as w:
+        clock = _fake_clock(w)
+        sid, tid, _, task = await _connected(w)
+        await _drop(w, tid, task)
+        for text in ("Halo?", "Czy ktoś tu jest?", "Nadal jestem."):
+            clock.t += GONE_S - 10
+            assert (await w.chat(text, sid))["action"] == "agent"
+            await _sweep(w)
+        chat = await _agent_reads(w, tid)
+        assert chat["customer_present"] is True
+        assert [m for m in chat["messages"] if m["from"] == "system" and "Klient" in m["text"]] == []
+        assert await _status(w, tid) == "connected"
