@@ -10,6 +10,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from dialog import catalogue
 from tests.integration.telephony.test_chat_customer_gone import GONE_S, _drop, _fake_clock, _on_duty, _status, _sweep
 from tests.support.insights import InsightsWorld, insights_world
@@ -34,6 +36,15 @@ async def _agent_reads(w: InsightsWorld, tid: str) -> dict[str, Any]:
     assert got.status_code == 200, got.text
     chat: dict[str, Any] = got.json()
     return chat
+
+
+async def _panel_shows_away(w: InsightsWorld) -> bool:
+    """Whether the agent's console (its chat panel, as the page fetches it) shows the customer as away."""
+    async with httpx.AsyncClient(base_url=w.agents_worker.base, timeout=30) as console:
+        assert (await console.post("/agents/login", data={"token": "token-anna"})).status_code == 303
+        panels = await console.get("/agents/panels")
+    assert panels.status_code == 200
+    return 'id="chat-away"' in "".join(str(v) for v in panels.json().values())
 
 
 def _system(chat: dict[str, Any], text: str) -> int:
@@ -62,6 +73,7 @@ async def test_a_connected_customer_whose_stream_dropped_is_shown_as_away_once_t
         assert chat["customer_present"] is False
         assert _system(chat, catalogue.CHAT_CUSTOMER_AWAY) == 1
         assert await _status(w, tid) == "connected"
+        assert await _panel_shows_away(w)
 
         stream = CustomerStream()  # the customer comes back: their stream reconnects
         task = asyncio.create_task(stream.read(w.http, f"{w.chat_worker.base}/v1/chat/{sid}/events"))
@@ -71,6 +83,7 @@ async def test_a_connected_customer_whose_stream_dropped_is_shown_as_away_once_t
         assert chat["customer_present"] is True
         assert _system(chat, catalogue.CHAT_CUSTOMER_BACK) == 1
         assert _system(chat, catalogue.CHAT_CUSTOMER_AWAY) == 1
+        assert not await _panel_shows_away(w)
         await _drop(w, tid, task)
 
         assert (await w.agent("POST", f"/v1/chats/{tid}/end", "anna")).status_code == 200  # the agent ends it
