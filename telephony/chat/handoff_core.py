@@ -22,7 +22,7 @@ from telephony.agents.events import ConsoleEvent, EventBus
 from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats, WaitModel
-from telephony.chat.presence import WAITING, WATCHED, SeenStamps, away, is_away
+from telephony.chat.presence import WAITING, WATCHED, SeenStamps, away, is_away, seen_connected
 from telephony.chat.store import ChatLog
 from telephony.chat.unavailable import unavailable_view
 from telephony.history.ended import HandoffHistory, keep_in_history
@@ -83,11 +83,13 @@ class HandoffCore:
     async def seen(self, record: TransferRecord, *, force: bool = False) -> None:
         """The customer of a waiting or connected chat is there (their stream, poll or message):
         ``customer_seen_at``, at most every ``SEEN_EVERY_S`` per worker; ``force``: a stream that just
-        (re)connected, stamped at once. One the agent's chat shows as away is back: stamped at once, and told."""
+        (re)connected, stamped at once, as is the first sign since the chat connected (``presence.is_away`` judges
+        only such a customer). One the agent's chat shows as away is back: stamped at once, and told."""
         if record.channel != "chat" or record.status not in WATCHED:
             return
         now, back = self.now(), away(record)
-        if self._stamps.due(record.tid, now, force=force or back):
+        first = record.status == "connected" and not seen_connected(record)
+        if self._stamps.due(record.tid, now, force=force or back or first):
             await self.p.store.update(record.tid, customer_seen_at=now)
         if back and await self.p.log.away(record, None):
             await self._told_agent(record, catalogue.CHAT_CUSTOMER_BACK, now)

@@ -7,13 +7,22 @@ comes back gets ``CHAT_CUSTOMER_BACK`` and the flag again; one who keeps writing
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from dialog import catalogue
-from tests.integration.telephony.test_chat_customer_gone import GONE_S, _drop, _fake_clock, _on_duty, _status, _sweep
+from tests.integration.telephony.test_chat_customer_gone import (
+    GONE_S,
+    _drop,
+    _fake_clock,
+    _live,
+    _on_duty,
+    _status,
+    _sweep,
+)
 from tests.support.insights import InsightsWorld, insights_world
 from tests.support.live_chat import CustomerStream
 
@@ -105,3 +114,53 @@ async def test_a_connected_customer_who_keeps_writing_without_a_stream_is_never_
         assert chat["customer_present"] is True
         assert [m for m in chat["messages"] if m["from"] == "system" and "Klient" in m["text"]] == []
         assert await _status(w, tid) == "connected"
+
+
+async def test_a_connected_customer_whose_stream_is_on_an_older_worker_is_never_shown_away(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """A rolling update: the release before this one stamps a waiting customer but not a connected one, so the
+    customer of a chat connected while their stream is on an older worker carries only a stamp from their wait.
+    Long past the grace they are not shown away; once a worker of this release has seen them connected (their
+    stream moved here), they are judged as anyone else."""
+    async with insights_world(redis_url, tmp_path, chat_gone_after_s=GONE_S) as w:
+        clock = _fake_clock(w)
+        _, tid, _, task = await _connected(w)
+        await _drop(w, tid, task)  # (this stream stands for the older worker's: nothing it stamped while connected)
+        seen = json.dumps(clock.t - 5)  # the stamp of their wait, before the agent took the chat
+        await w.redis.hset(
+            f"{w.prefix}transfer:{tid}", mapping={"customer_seen_at": seen, "connected_at": json.dumps(clock.t)}
+        )
+        clock.t += 3 * GONE_S
+        await _sweep(w)
+        chat = await _agent_reads(w, tid)
+        assert chat["customer_present"] is True and _system(chat, catalogue.CHAT_CUSTOMER_AWAY) == 0
+
+        sid = chat["session_id"]
+        stream = CustomerStream()  # the older worker stopped: the stream reconnects here and is seen
+        task = asyncio.create_task(stream.read(w.http, f"{w.chat_worker.base}/v1/chat/{sid}/events"))
+        await stream.until("status", status="connected")
+        await _drop(w, tid, task)  # then the tab closed
+        clock.t += GONE_S + 1
+        await _sweep(w)
+        assert (await _agent_reads(w, tid))["customer_present"] is False
+
+
+async def test_a_worker_just_watching_again_shows_nobody_away_until_a_grace_later(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """A worker that just became ready, or whose chat watch lost Redis, could stamp nothing meanwhile: it shows no
+    connected customer away until a whole grace after it watches again."""
+    async with insights_world(redis_url, tmp_path, chat_gone_after_s=GONE_S) as w:
+        clock = _fake_clock(w)
+        _, tid, _, task = await _connected(w)
+        await _drop(w, tid, task)
+        clock.t += 2 * GONE_S  # Redis was away all that time
+        for live in _live(w):
+            live.handoff.unwatched()  # the watch reached Redis again now
+        clock.t += GONE_S - 10
+        await _sweep(w)
+        assert (await _agent_reads(w, tid))["customer_present"] is True
+        clock.t += 20
+        await _sweep(w)
+        assert (await _agent_reads(w, tid))["customer_present"] is False
