@@ -115,8 +115,9 @@ class HandoffCore:
         return marked
 
     async def _told_agent(self, record: TransferRecord, text: str, now: float) -> None:
-        """A system line in the chat for its agent; the event re-renders their console's chat panel."""
-        message = await self.p.log.append(record.tid, "system", text, now)
+        """A system line in the chat for its agent only (the customer's own presence is no news to them); the event
+        re-renders their console's chat panel."""
+        message = await self.p.log.append(record.tid, "system", text, now, to="agent")
         await self._publish(ev.CHAT_MESSAGE, record, record.agent_id, {"seq": message["seq"]})
 
     async def _session(self, session_id: str) -> Session | None:

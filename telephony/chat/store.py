@@ -116,6 +116,11 @@ return {dropped + start, redis.call('LRANGE', KEYS[1], start, -1), tonumber(coun
 )
 
 
+def customer_lines(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages the customer reads: not those for the agent only (``to``: the customer left, came back)."""
+    return [m for m in messages if m.get("to") is None]
+
+
 class ChatWindow(NamedTuple):
     """A hand-off's latest messages, and how many the customer wrote in all (kept or trimmed): the console's
     tab title counts the lines the agent has not seen by it, the panel showing only the last ones."""
@@ -175,6 +180,7 @@ class ChatLog:
         at: float,
         agent: str | None = None,
         keep: Iterable[str | None] = (),
+        to: Literal["agent"] | None = None,
     ) -> dict[str, Any]:
         """Store one message (``at``: epoch seconds), masked but for ``keep`` (the order id); returns it as
         stored, with its ``seq`` (1, 2, ...). Once, even when redis-py sends the script again after its reply
@@ -182,6 +188,8 @@ class ChatLog:
         message: dict[str, Any] = {"from": sender, "text": mask(visible(text), keep), "at": round(at, 3)}
         if agent:
             message["agent"] = agent
+        if to:  # a line for the agent only (``customer_lines`` leaves it out of the customer's stream and poll)
+            message["to"] = to
         receipt = self._key(tid, f"appended:{uuid.uuid4().hex}")  # this append's, not the message's
         keys = [self._key(tid), self._key(tid, "count"), receipt]
         row = json.dumps(message, ensure_ascii=False)

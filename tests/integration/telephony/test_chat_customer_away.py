@@ -87,12 +87,21 @@ async def test_a_connected_customer_whose_stream_dropped_is_shown_as_away_once_t
         stream = CustomerStream()  # the customer comes back: their stream reconnects
         task = asyncio.create_task(stream.read(w.http, f"{w.chat_worker.base}/v1/chat/{sid}/events"))
         await stream.until("status", status="connected")
-        await stream.until("message", text=catalogue.CHAT_CUSTOMER_BACK)
+        await stream.until("message", text=catalogue.CHAT_AGENT_JOINED.format(name="Anna"))  # the log, replayed
         chat = await _agent_reads(w, tid)
         assert chat["customer_present"] is True
         assert _system(chat, catalogue.CHAT_CUSTOMER_BACK) == 1
         assert _system(chat, catalogue.CHAT_CUSTOMER_AWAY) == 1
         assert not await _panel_shows_away(w)
+        # the two lines are the agent's: the customer's stream and poll never show them
+        polled = (await w.http.get(f"{w.chat_worker.base}/v1/chat/{sid}")).json()["messages"]
+        await asyncio.sleep(0.2)  # what the stream's tick sent after the agent's lines, drained
+        while not stream.events.empty():
+            stream.seen.append(stream.events.get_nowait())
+        streamed = [m for kind, m in stream.seen if kind == "message"]
+        assert polled  # (the agent-joined line)
+        for m in polled + streamed:
+            assert m["text"] not in (catalogue.CHAT_CUSTOMER_AWAY, catalogue.CHAT_CUSTOMER_BACK), m
         await _drop(w, tid, task)
 
         assert (await w.agent("POST", f"/v1/chats/{tid}/end", "anna")).status_code == 200  # the agent ends it
