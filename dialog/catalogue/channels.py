@@ -71,6 +71,11 @@ CHAT_CUSTOMER_GONE_WRITE = (
     "Oczekiwanie na konsultanta zostało przerwane, bo czat przez dłuższą chwilę nie miał połączenia. "
     "Aby ponownie połączyć się z konsultantem, proszę napisać „konsultant”."
 )
+# A customer not seen for INFOLINIA_CHAT_GONE_AFTER_S while connected to an agent: the chat is not ended (the
+# agent ends it, as before), the agent's chat gets this line once (telephony/chat/presence.py, ``is_away``) ...
+CHAT_CUSTOMER_AWAY = "Klient nie jest już połączony z czatem."
+# ... and this one when the customer is seen again (their stream, poll or message).
+CHAT_CUSTOMER_BACK = "Klient wrócił do czatu."
 # A chat continued with a session id the store no longer knows (Redis came back empty, or it expired): said
 # instead of answering the message as the first of a new conversation (telephony/chat/resume.py).
 CHAT_THREAD_LOST = "Przepraszam, straciłem wątek naszej rozmowy. Proszę powtórzyć pytanie."

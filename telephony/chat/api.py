@@ -31,6 +31,7 @@ from telephony.chat.handoff import ChatHandoff
 from telephony.chat.models import ChatGreeting, ChatRequest, ChatResponse, EndResponse, LiveChat, SessionId
 from telephony.chat.resume import lost_view
 from telephony.chat.session_locks import SessionLocks
+from telephony.chat.store import customer_lines
 from telephony.chat.stream import SSE_HEADERS, customer_stream
 from telephony.chat.turn import ChatTurns, with_url
 from telephony.store_health import StoreHealth
@@ -137,7 +138,7 @@ async def _state_view(live: LiveChat | None, session_id: str, after: int, handof
     return {
         "session_id": session_id,
         "handoff": with_url(await handoff.customer_view(record), session_id),
-        "messages": await handoff.messages(record.tid, after),
+        "messages": customer_lines(await handoff.messages(record.tid, after)),
     }
 
 

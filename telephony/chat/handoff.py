@@ -273,6 +273,7 @@ class ChatHandoff(HandoffCore):
                     lapsed += await self.decline(record.tid, record.agent_id, no_answer=True)
         if idle:
             await self.p.dispatch(idle)
+        await self.sweep_away()  # connected chats: the agent is told, nothing is ended
         return lapsed
 
     async def _left(self, record: TransferRecord) -> bool:

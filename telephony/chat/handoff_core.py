@@ -8,23 +8,28 @@ decline, messages, endings), so each reads on its own.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialog import catalogue
 from dialog.session import Session
 from dialog.store import SessionRepo
+from telephony.agents import events as ev
 from telephony.agents.events import ConsoleEvent, EventBus
 from telephony.agents.hours import QueueHours
 from telephony.agents.repo import AgentRepo
 from telephony.agents.waits import HandlingStats, WaitModel
-from telephony.chat.presence import WAITING, SeenStamps
+from telephony.chat.presence import WAITING, WATCHED, SeenStamps, away, is_away, seen_connected
 from telephony.chat.store import ChatLog
 from telephony.chat.unavailable import unavailable_view
 from telephony.history.ended import HandoffHistory, keep_in_history
 from telephony.transfer.record import TransferRecord
 from telephony.transfer.store import TransferStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,13 +81,44 @@ class HandoffCore:
             await self.p.store.update(record.tid, customer_left_at=self.now())
 
     async def seen(self, record: TransferRecord, *, force: bool = False) -> None:
-        """The customer of a waiting chat is there (their stream, poll or message): ``customer_seen_at``, at most
-        every ``SEEN_EVERY_S`` per worker; ``force``: a stream that just (re)connected, stamped at once."""
-        if record.channel != "chat" or record.status not in WAITING:
+        """The customer of a waiting or connected chat is there (their stream, poll or message):
+        ``customer_seen_at``, at most every ``SEEN_EVERY_S`` per worker; ``force``: a stream that just
+        (re)connected, stamped at once, as is the first sign since the chat connected (``presence.is_away`` judges
+        only such a customer). One the agent's chat shows as away is back: stamped at once, and told."""
+        if record.channel != "chat" or record.status not in WATCHED:
             return
-        now = self.now()
-        if self._stamps.due(record.tid, now, force=force):
+        now, back = self.now(), away(record)
+        first = record.status == "connected" and not seen_connected(record)
+        if self._stamps.due(record.tid, now, force=force or back or first):
             await self.p.store.update(record.tid, customer_seen_at=now)
+        if back and await self.p.log.away(record, None):
+            await self._told_agent(record, catalogue.CHAT_CUSTOMER_BACK, now)
+            log.info("chat %s: the customer is back", record.tid)
+
+    async def sweep_away(self) -> int:
+        """Connected chats whose customer has not been seen for ``gone_after_s`` (``presence.is_away``): the agent's
+        chat says so once and shows the customer away. Never ended: the agent ends it (wrap-up follows), since the
+        customer may still read or come back. Read again before marking (a stamp may have landed). How many."""
+        tids = [s.reserved_for for s in await self.p.agents.list() if s.status == "busy" and s.reserved_for]
+        marked = 0
+        for record in await self.p.store.records(tids):
+            if not is_away(record, self.now(), self.cfg.gone_after_s, self._watched_since):
+                continue
+            latest = await self.p.store.get(record.tid)
+            if latest is None or not is_away(latest, self.now(), self.cfg.gone_after_s, self._watched_since):
+                continue
+            now = self.now()
+            if await self.p.log.away(latest, now):
+                await self._told_agent(latest, catalogue.CHAT_CUSTOMER_AWAY, now)
+                log.info("chat %s: the customer was not seen for %.0f s", record.tid, self.cfg.gone_after_s)
+                marked += 1
+        return marked
+
+    async def _told_agent(self, record: TransferRecord, text: str, now: float) -> None:
+        """A system line in the chat for its agent only (the customer's own presence is no news to them); the event
+        re-renders their console's chat panel."""
+        message = await self.p.log.append(record.tid, "system", text, now, to="agent")
+        await self._publish(ev.CHAT_MESSAGE, record, record.agent_id, {"seq": message["seq"]})
 
     async def _session(self, session_id: str) -> Session | None:
         """The conversation with the bot: its history for the agent (as on a call's card), the order it is about."""

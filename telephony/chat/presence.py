@@ -31,6 +31,7 @@ SEEN_EVERY_S = 15.0  # one worker stamps one hand-off at most this often (a new 
 # says so too, and its new stream stamps at once, then within 15 s; a shorter grace could end a reloaded page.
 LEFT_GRACE_S = 45.0
 WAITING = frozenset({"waiting", "ringing"})  # the customer waits for an agent (offered to one or not)
+WATCHED = WAITING | {"connected"}  # the customer is stamped: waiting (ended when gone) or talking (shown away)
 _MAX_TRACKED = 10_000  # hand-offs whose last stamp one worker remembers; older entries are dropped past it
 
 
@@ -64,6 +65,29 @@ def is_gone(record: TransferRecord, now: float, gone_after_s: float, since: floa
     grace_s = gone_after_s if left is None else min(gone_after_s, LEFT_GRACE_S)
     unseen_s = now - max(last_seen(record) if left is None else left, since)
     return record.channel == "chat" and record.status in WAITING and unseen_s > grace_s
+
+
+def seen_connected(record: TransferRecord) -> bool:
+    """Whether the customer was stamped since their chat connected (``customer_seen_at >= connected_at``)."""
+    seen, connected = getattr(record, "customer_seen_at", None), record.connected_at
+    return isinstance(seen, int | float) and isinstance(connected, int | float) and seen >= connected
+
+
+def away(record: TransferRecord) -> bool:
+    """Whether the agent's chat shows its customer as no longer there (``customer_away_at``, set by ``is_away``)."""
+    return isinstance(getattr(record, "customer_away_at", None), int | float)
+
+
+def is_away(record: TransferRecord, now: float, gone_after_s: float, since: float = 0.0) -> bool:
+    """A chat connected to an agent whose customer, once seen, has not been for longer than the grace, and is not
+    shown as away yet. Never ended for it (the agent decides: the customer may be reading, or come back): the
+    agent's chat says so. The same guards as ``is_gone``: ``since`` (a silence of this worker's), and only a
+    customer stamped since the chat connected is judged: the release before this one stamps a waiting customer
+    but not a connected one, so during a rolling update their stream there leaves only the stamp of their wait."""
+    if not seen_connected(record) or away(record):
+        return False
+    unseen_s = now - max(last_seen(record), since)
+    return record.channel == "chat" and record.status == "connected" and unseen_s > gone_after_s
 
 
 class SeenStamps:

@@ -116,6 +116,11 @@ return {dropped + start, redis.call('LRANGE', KEYS[1], start, -1), tonumber(coun
 )
 
 
+def customer_lines(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages the customer reads: not those for the agent only (``to``: the customer left, came back)."""
+    return [m for m in messages if m.get("to") is None]
+
+
 class ChatWindow(NamedTuple):
     """A hand-off's latest messages, and how many the customer wrote in all (kept or trimmed): the console's
     tab title counts the lines the agent has not seen by it, the panel showing only the last ones."""
@@ -139,6 +144,21 @@ redis.call('SET', KEYS[3], ARGV[4], 'EX', 30)
 return 1
 """
 
+# KEYS: record hash, receipt. ARGV: ``customer_away_at`` as JSON (a time: away; ``null``: back), this change's id.
+# Returns 1 when it changed (the chat connected, the customer not already so): every worker sweeps and a stream
+# and a poll may both see the customer come back, and only the one that changed it adds the agent's line. The
+# receipt answers the same change sent again by redis-py after a lost reply as done (the line is still added).
+_AWAY = """
+if redis.call('GET', KEYS[2]) == ARGV[2] then return 1 end
+if redis.call('HGET', KEYS[1], 'status') ~= 'connected' then return 0 end
+local cur = redis.call('HGET', KEYS[1], 'customer_away_at')
+local away = cur and cur ~= 'null'
+if (ARGV[1] == 'null') ~= away then return 0 end
+redis.call('HSET', KEYS[1], 'customer_away_at', ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', 30)
+return 1
+"""
+
 
 class ChatLog:
     """Messages of chat hand-offs, and the accept script, beside ``transfers`` (same Redis, prefix, TTL)."""
@@ -147,6 +167,7 @@ class ChatLog:
         self.transfers, self.redis = transfers, transfers.redis
         self._accept = transfers.redis.register_script(_ACCEPT)
         self._append, self._since = transfers.redis.register_script(_APPEND), transfers.redis.register_script(_SINCE)
+        self._away = transfers.redis.register_script(_AWAY)
 
     def _key(self, tid: str, what: str = "messages") -> str:
         return f"{self.transfers.prefix}chat:{tid}:{what}"
@@ -159,6 +180,7 @@ class ChatLog:
         at: float,
         agent: str | None = None,
         keep: Iterable[str | None] = (),
+        to: Literal["agent"] | None = None,
     ) -> dict[str, Any]:
         """Store one message (``at``: epoch seconds), masked but for ``keep`` (the order id); returns it as
         stored, with its ``seq`` (1, 2, ...). Once, even when redis-py sends the script again after its reply
@@ -166,6 +188,8 @@ class ChatLog:
         message: dict[str, Any] = {"from": sender, "text": mask(visible(text), keep), "at": round(at, 3)}
         if agent:
             message["agent"] = agent
+        if to:  # a line for the agent only (``customer_lines`` leaves it out of the customer's stream and poll)
+            message["to"] = to
         receipt = self._key(tid, f"appended:{uuid.uuid4().hex}")  # this append's, not the message's
         keys = [self._key(tid), self._key(tid, "count"), receipt]
         row = json.dumps(message, ensure_ascii=False)
@@ -198,3 +222,9 @@ class ChatLog:
         args = [record.tid, json.dumps(agent_id), json.dumps(now), uuid.uuid4().hex]
         keys = [*self.transfers.keys_of(record), f"{self.transfers.prefix}accept-receipt:{record.tid}"]
         return bool(await self._accept(keys=keys, args=args))
+
+    async def away(self, record: TransferRecord, at: float | None) -> bool:
+        """Show the connected chat's customer as away since ``at`` (None: back); True only for the one call that
+        changed it (``_AWAY``), so its line is added once whatever the workers racing it."""
+        keys = [self.transfers.keys_of(record)[0], f"{self.transfers.prefix}away-receipt:{record.tid}"]
+        return bool(await self._away(keys=keys, args=[json.dumps(at), uuid.uuid4().hex]))

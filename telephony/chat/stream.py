@@ -25,6 +25,7 @@ from typing import Any
 from telephony.agents.events import RESYNC, ConsoleEvent, EventBus
 from telephony.chat.handoff import ChatHandoff
 from telephony.chat.resume import lost_view
+from telephony.chat.store import customer_lines
 from telephony.spool import STORE_DOWN
 from telephony.tasks import stop_task
 from telephony.transfer.record import TransferRecord
@@ -194,4 +195,4 @@ async def _read(
     if record is None:
         return None, [], {}
     await handoff.seen(record, force=fresh)
-    return record, await handoff.messages(tid, after), await handoff.customer_view(record)
+    return record, customer_lines(await handoff.messages(tid, after)), await handoff.customer_view(record)

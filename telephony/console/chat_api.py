@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from telephony.chat.handoff import ChatHandoff
+from telephony.chat.presence import away
 from telephony.chat.store import readable
 
 MAX_TEXT = 2000
@@ -49,7 +50,8 @@ def chat_routes(router: APIRouter, Deps: Any, Me: Any) -> None:
         if record is None or record.channel != "chat" or not me.sees(record.queue):
             raise HTTPException(404, "chat not found")  # another queue's chat is not there for this agent
         await deps.audit.record(me.id, "transfer", record.tid, "api")  # the customer's words, read: audited
-        return {**record.context(), "messages": await handoff.messages(transfer_id, after)}
+        messages = await handoff.messages(transfer_id, after)
+        return {**record.context(), "customer_present": not away(record), "messages": messages}
 
     @router.post("/v1/chats/{transfer_id}/accept")
     async def accept(transfer_id: str, deps: Deps, me: Me) -> dict[str, Any]:

@@ -192,6 +192,8 @@ def transfer_view(
         "status_label": (CHAT_LABELS if chat else TRANSFER_LABELS).get(status, status),
         "heading": ("Czat z klientem" if chat else HEADINGS.get(status, "Ostatnia rozmowa")),
         "is_chat": chat,
+        # a connected chat's customer unseen for the grace (``telephony/chat/presence.py``): the agent is told
+        "customer_away": chat and status == "connected" and isinstance(record.get("customer_away_at"), int | float),
         "messages": chat_lines(messages),
         "older": int(messages[0].get("seq", 1)) - 1 if messages else 0,  # before those shown (the panel's last ones)
         "customers": customers,  # the tab title's count of unseen lines goes by it, not by the lines shown
