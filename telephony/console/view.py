@@ -180,9 +180,7 @@ def transfer_view(
     status = str(record.get("status", ""))
     chat = record.get("channel") == "chat"
     caller = record.get("caller")
-    order_facts: list[tuple[str, str]] = []
-    if record.get("order_status"):
-        order_facts.append(("Status", str(record["order_status"])))
+    order_facts = [("Status", str(record["order_status"]))] if record.get("order_status") else []
     started = record.get("enqueued_at") or record.get("created_at")
     ended = record.get("connected_at")
     waiting = bool(started) and status in ("waiting", "ringing", "connected")
