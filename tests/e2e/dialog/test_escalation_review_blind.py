@@ -174,7 +174,6 @@ FALSE_ALARMS: dict[str, tuple[str, ...]] = {
         "urzad",
         "klinika",
     ),
-    "policja przyslala mandat jak go zaplacic": tuple(KBS),
     "Co zrobić, żeby dziecko nie otwierało drzwi, kiedy ktoś się dobija?": tuple(KBS),
     "Pan z ZUS przyszedł na kontrolę zwolnienia, ale nie chciał żadnych pieniędzy.": (
         "water",

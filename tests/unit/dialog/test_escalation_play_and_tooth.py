@@ -1,13 +1,16 @@
 """Word by word: a toothache with a red flag is an acute symptom by rule; hiding told as play (a game, a present,
-a surprise) explains whoever walks about, unless a word of danger is told beside it or the play is negated."""
+a surprise) explains whoever walks about, unless a word of danger is told beside it or the play is negated;
+someone beaten now is a scene; the police as the sender of a fine is no legal threat."""
 
 from __future__ import annotations
 
 import pytest
 
 from dialog.engine_cues import tokens
+from dialog.escalation import urgent_cue
 from dialog.escalation_harm import intruder
 from dialog.escalation_play import hidden_for_play
+from dialog.escalation_scenes import urgent_scene
 from dialog.escalation_symptoms import acute_symptoms
 
 
@@ -75,3 +78,29 @@ def test_danger_or_a_negated_game_keeps_the_intruder(text: str) -> None:
 )
 def test_hidden_for_play(text: str, played: bool) -> None:
     assert hidden_for_play(tokens(text)) is played
+
+
+@pytest.mark.parametrize(
+    ("text", "beaten"),
+    [
+        ("maz mnie bije", True),
+        ("konkubent katuje mame co robic", True),
+        ("Serce mi szybko bije po kawie.", False),
+        ("zegar w kuchni bije co godzine", False),
+        ("Dziecko kopie mnie w brzuchu, jestem w ciąży.", False),
+    ],
+)
+def test_someone_beaten_now(text: str, beaten: bool) -> None:
+    assert urgent_scene(tokens(text)) is beaten
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("policja przyslala mandat jak go zaplacic", False),
+        ("Mam mandat z policji, ile mam dni na zapłatę?", False),
+        ("zglosze was na policje jak nie oddacie pieniedzy", True),
+    ],
+)
+def test_the_police_named_not_as_a_fines_sender(text: str, urgent: bool) -> None:
+    assert urgent_cue(text) is urgent
