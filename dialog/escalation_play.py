@@ -26,7 +26,13 @@ _DANGER = term(
     "|probuj =otworzyc|probowal =otworzyc|usiluj|=noz|=noza|nozem|siekier|=bron|=bronia|pistolet|grozi|grozb"
     "|napad|napas|=bije|=bija|pobil|uderz|krzycz|pijan|agresyw|porwa|=krew|krwi|=pali|pozar|=ogien|=dym|=gaz"
     "|=gazu|nieprzytom|oddych|ratunk|=pomocy|policj|=112|=boje|=boimy|przeraz|=strach|=nie =znam|=nie =wiem =kto"
+    "|utkn|zatrzas|uwiez|zaklinow|lodowk|bagaznik|dusi|udusi|spadl|zlama|krwaw|polkn|=nie =rusza|zagin|zgubil"
+    "|=nie =mozemy =go|=nie =moge =go|=od =godziny|zemdl|=zawal"
 )
+# A thing hidden as a present: the one reading calm enough to overrule meaning. A game or a surprise party told
+# beside someone who walks about is left to meaning (a review: "bawił się w chowanego i utknął w starej lodówce"
+# had gone calm on every KB when any play word overruled it).
+_GIFT = term("prezent|upomin|podarun")
 
 
 def _played(toks: Sequence[Token]) -> bool:
@@ -41,6 +47,6 @@ def play_explains(toks: Sequence[Token]) -> bool:
 
 
 def hidden_for_play(toks: Sequence[Token]) -> bool:
-    """Something or someone hidden for play, no danger told ("chcę schować prezent, żeby dzieci nie znalazły"):
-    near a caller hiding from an intruder by meaning, but calm."""
-    return bool(term_positions(_HIDE, toks)) and play_explains(toks)
+    """A present hidden, no danger told ("chcę schować prezent, żeby dzieci nie znalazły"): near a caller hiding
+    from an intruder by meaning, but calm. Only a present overrules meaning (``_GIFT``)."""
+    return bool(term_positions(_HIDE, toks)) and bool(term_positions(_GIFT, toks)) and play_explains(toks)

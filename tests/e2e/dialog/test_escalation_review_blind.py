@@ -175,6 +175,9 @@ FALSE_ALARMS: dict[str, tuple[str, ...]] = {
         "klinika",
     ),
     "Co zrobić, żeby dziecko nie otwierało drzwi, kiedy ktoś się dobija?": tuple(KBS),
+    # a game or a surprise overrules meaning no more (only a hidden present does): a trapped child was calm
+    "bawimy sie w chowanego schowalem sie w szafie a ktos chodzi po domu i mnie szuka": tuple(KBS),
+    "Schowaliśmy się w ciemnym pokoju, żeby zrobić mężowi niespodziankę, ktoś już wchodzi do domu.": tuple(KBS),
     "Pan z ZUS przyszedł na kontrolę zwolnienia, ale nie chciał żadnych pieniędzy.": (
         "water",
         "telecom",

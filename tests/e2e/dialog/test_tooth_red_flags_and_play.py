@@ -5,6 +5,9 @@ writes them), each on all seven KBs.
 Before: a toothache with a swallow that fails, fever with chills or a heart's signs was urgent on no KB for 7 of
 15 (by meaning only, near a dentist's booking); a present hidden, hide-and-seek or a surprise party was urgent on
 most KBs for 9 of 18. An intruder told beside a game, a present or a surprise stays urgent (11 of 11, as before).
+A lead's check then found "syn bawił się w chowanego i utknął w starej lodówce" calm on every KB (a game word
+overruled meaning): only a hidden present overrules it now, and hide-and-seek with someone walking about is
+urgent by meaning again (``STILL_URGENT``, strict xfails), as before the rule; a missed emergency costs more.
 """
 
 from __future__ import annotations
@@ -48,13 +51,10 @@ TOOTH_ONLY = [
 HIDDEN_FOR_PLAY = [
     "Chcę schować prezent dla żony, żeby go nie znalazła przed świętami.",
     "gdzie schowac prezenty zeby dzieci ich nie znalazly przed mikolajkami",
-    "Bawimy się z dziećmi w chowanego, schowałem się w szafie, a córka mnie szuka.",
     "Organizujemy przyjęcie niespodziankę, wszyscy schowamy się w salonie, zanim mąż wejdzie.",
-    "bawimy sie w chowanego i ktos chodzi po domu i nas szuka",
     "Schowałam prezent urodzinowy w szafie, żeby syn go nie zobaczył, czy kurier może przywieźć drugi?",
     "Robimy mamie niespodziankę, schowaliśmy się w kuchni, już wchodzi do domu.",
     "jak schowac prezent zeby maz nie znalazl",
-    "Gramy w chowanego, schowałem się pod łóżkiem, a brat chodzi po pokoju i liczy.",
     "Chcę ukryć prezent dla dziecka, żeby nie znalazło, gdzie go najlepiej schować?",
     "schowalismy sie zeby zrobic niespodzianke tacie wlasnie wchodzi do mieszkania",
     "Przygotowujemy imprezę niespodziankę, schowaliśmy się w ciemnym salonie, ktoś otwiera drzwi.",
@@ -83,7 +83,36 @@ async def test_a_toothache_with_a_red_flag_or_an_intruder_beside_a_game_is_urgen
     assert urgent(outcome), outcome
 
 
-@pytest.mark.parametrize(("kb", "text"), [(kb, t) for t in TOOTH_ONLY + HIDDEN_FOR_PLAY for kb in KBS])
+STILL_URGENT: dict[str, tuple[str, ...]] = {  # urgent by meaning, as before the play rule
+    "bawimy sie w chowanego i ktos chodzi po domu i nas szuka": tuple(KBS),
+    "Gramy w chowanego, schowałem się pod łóżkiem, a brat chodzi po pokoju i liczy.": tuple(KBS),
+    "Bawimy się z dziećmi w chowanego, schowałem się w szafie, a córka mnie szuka.": tuple(
+        k for k in KBS if k != "shop"
+    ),
+}
+TRAPPED_IN_PLAY = [
+    "syn bawił się w chowanego i utknął w starej lodówce, nie możemy go wyciągnąć",
+    "bawimy się w chowanego, a synek się schował i nie możemy go znaleźć od godziny",
+    "schowałam prezent w szafie i synek zamknął się w szafie i się dusi",
+]
+
+
+def _calm_cases() -> list[object]:
+    out: list[object] = [(kb, t) for t in TOOTH_ONLY + HIDDEN_FOR_PLAY for kb in KBS]
+    for text, kbs in STILL_URGENT.items():
+        for kb in KBS:
+            mark = pytest.mark.xfail(strict=True, reason="urgent by meaning") if kb in kbs else ()
+            out.append(pytest.param(kb, text, marks=mark))
+    return out
+
+
+@pytest.mark.parametrize(("kb", "text"), [(kb, t) for t in TRAPPED_IN_PLAY for kb in KBS])
+async def test_a_child_trapped_or_missing_in_a_game_is_urgent(kb: str, text: str) -> None:
+    outcome = await said(kb, text)
+    assert urgent(outcome), outcome
+
+
+@pytest.mark.parametrize(("kb", "text"), _calm_cases())
 async def test_a_toothache_alone_or_hiding_for_play_is_not_urgent(kb: str, text: str) -> None:
     outcome = await said(kb, text)
     assert not urgent(outcome), outcome

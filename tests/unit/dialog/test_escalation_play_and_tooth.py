@@ -70,7 +70,8 @@ def test_danger_or_a_negated_game_keeps_the_intruder(text: str) -> None:
     ("text", "played"),
     [
         ("chce schowac prezent zeby dzieci nie znalazly", True),
-        ("Bawimy się w chowanego, schowałem się w szafie.", True),
+        ("Bawimy się w chowanego, schowałem się w szafie.", False),  # a game alone: left to meaning
+        ("syn bawił się w chowanego i utknął w starej lodówce", False),
         ("schowałam prezent, a ktoś obcy jest w domu", False),
         ("schowałam się w szafie, to nie zabawa", False),
         ("gdzie schować kabel, żeby dzieci nie dosięgły", False),
