@@ -28,6 +28,7 @@ from dialog.escalation import PRECEDENCE, declines_human, detect_reasons, urgent
 from dialog.escalation_kinds import accuses_you, asks_how_only, danger_to_life, may_be_an_outage, protects, victim
 from dialog.escalation_leaks import leak_asked
 from dialog.escalation_meaning import EscalationMeaning
+from dialog.escalation_play import hidden_for_play
 from dialog.escalation_scams import card_used_now
 from dialog.escalation_supposed import told_part
 from dialog.escalation_symptoms import attack_history, toothache_only
@@ -133,7 +134,7 @@ class Understanding:
             found.remove("urgent")
         toks = tokens(text)  # a flood over, "po zawale", "zalało mi telefon" (a repair), a privacy question
         over = water_damage_over(toks) or attack_history(toks) or device_drowned(toks) or spilled(toks)
-        over = over or leak_asked(toks) or toothache_only(toks)
+        over = over or leak_asked(toks) or toothache_only(toks) or hidden_for_play(toks)
         if over or asks_how_only(text):  # "jak hodować pomidory w piwnicy": near an emergency, none told
             return [r for r in found if r != "urgent"]
         return found

@@ -51,8 +51,16 @@ _THREATS = cues(
     "=grozi =mi|=groza =mi|=mi =grozi|=mi =groza|=mnie =grozi|=nam =grozi|=grozil|=grozila|=grozili|=grozic",
     unless="=kara|=kary|=kare|mandat|odset|grzywn|upomnien|egzekuc|oplat|termin|wygasn|blokad|utrat",
 )
+# The police named ("zgłoszę to na policję", "dzwonię na policję"), not as the sender of a fine or a letter
+# ("policja przysłała mandat, jak go zapłacić" was urgent on every KB); an impostor is ``escalation_scams``'.
+_POLICE = cues(
+    "policj",
+    unless="policj przysl|policj wysl|policj wlepil|policj nalozyl|=mandat =od policj|=mandat =z policj"
+    "|mandatu =od policj|mandatu =z policj",
+)
 _CUES: dict[Reason, tuple[Cue, ...]] = {
     "urgent": _THREATS
+    + _POLICE
     + cues(
         ("=pali|=palilo|=palil|=palila|=pala|zapalil|zapalilo|zapalila", "=sie|=se"),
         "pozar!pozarn|=ogien|=ognia|=ogniem|plomien|plomieni|=plonie|splonal|=dym|=dymu|dymi!dymisj",
@@ -80,7 +88,7 @@ _CUES: dict[Reason, tuple[Cue, ...]] = {
             "karty|=karte|konta|=konto|danych|=dane|tozsamosc",
         ),
         "nieautoryzowan",
-        "=pozwe|=pozwiemy|=pozew|prawnik|adwokat|policj|prokurat|uokik|rzecznik|=sad|=sadu|=sadzie",
+        "=pozwe|=pozwiemy|=pozew|prawnik|adwokat|prokurat|uokik|rzecznik|=sad|=sadu|=sadzie",
         "zabij|pozabijam|=bomba|=bombe|=bomby|wysadz|polkn|zadlawil|=udusil|=wypadek",
         ("=gaz|=gazu|=gazem|=gas|=gasu|=gazen", "czu!czujn|smierd|ulatn|wycie|zapach|=wali|=cuchnie"),
         "powodz|grozb|pogrozk|=pobije|pobic|szantaz",

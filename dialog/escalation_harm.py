@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from dialog.engine_cues import Term, Token, term, term_positions
+from dialog.escalation_play import play_explains
 
 # Swallowed or drunk (past: it happened): "wypiło", "napiła się", "zjadł", "połknęła", "łyknął".
 _SWALLOWED = term(
@@ -233,9 +234,11 @@ def intruder(toks: Sequence[Token]) -> bool:
     "czy ktoś jest w urzędzie w sobotę?" (no place of the caller's), "słyszę obce głosy w słuchawce" (none
     heard there), "ktoś wszedł do mieszkania, żeby odczytać licznik" (an errand, unless by force), "ktoś
     chodzi po mieszkaniu nad nami" nor "kiedyś ktoś próbował otworzyć drzwi". An event told again after the
-    purpose is judged on its own."""
+    purpose is judged on its own. A game, a present or a surprise with no danger word beside it explains
+    whoever walks about or comes in ("bawimy się w chowanego i ktoś chodzi po domu", ``dialog.escalation_play``)."""
     told_, purpose, again = _purpose_apart(toks)
-    return _intruder_told(told_, purpose, toks) or (bool(again) and intruder(again)) or _hiding(toks)
+    found = _intruder_told(told_, purpose, toks) or (bool(again) and intruder(again)) or _hiding(toks)
+    return found and not play_explains(toks)
 
 
 # The caller hiding from someone ("schowałam się w szafie", "co zrobić, żeby mnie nie znalazł"): whoever is there
@@ -249,15 +252,10 @@ _HIDES = term(
 )
 
 
-# A game or a surprise explains the hiding ("bawimy się w chowanego, schowałam się za kanapą, a ktoś już stoi w
-# drzwiach i liczy"); someone who got in is still judged by ``_got_in``.
-_GAME = term("chowanego|zabaw|bawim|bawie|bawia|bawil|=gramy|=gram =w|=gra =w|niespodzian")
-
-
 def _hiding(toks: Sequence[Token]) -> bool:
     """The caller hides while someone is there or prowls (not "schowałam paczkę, bo kurier przyjdzie", nor a
-    game of hide-and-seek)."""
-    if not term_positions(_HIDES, toks) or term_positions(_EXPECTED, toks) or term_positions(_GAME, toks):
+    game of hide-and-seek: ``intruder`` asks ``play_explains``)."""
+    if not term_positions(_HIDES, toks) or term_positions(_EXPECTED, toks):
         return False
     someone = bool(term_positions(_SOMEONE, toks)) or bool(term_positions(_STRANGER, toks))
     return someone and bool(told(_GETS_IN, toks) or told(_HERE, toks))

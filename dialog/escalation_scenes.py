@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from dialog import escalation_words as w
-from dialog.engine_cues import Term, Token, term, term_positions
+from dialog.engine_cues import Term, Token, cues, term, term_positions
 from dialog.escalation_harm import harmed
 
 _NOT_RESPONDING = term(w.NOT_RESPONDING)
@@ -96,6 +96,20 @@ def impostor(toks: Sequence[Token]) -> bool:
     return False
 
 
+# Someone beaten now ("mąż mnie bije", "ojciec bije mamę"): only the word "policja" beside it made some urgent
+# ("mandat od policji to nic, mąż mnie bije"), "maz mnie bije" was calm on every KB. Not a heart, a clock, a
+# record, a price or the competition that "bije", nor a current (its own cue).
+_BEATEN = cues(
+    (
+        "=bije|=bija|=uderza|=uderzaja|=kopie|=kopia|katuje|=dusi =mnie|znecaj|=pobil|=pobila|=pobili",
+        "=mnie|=nas|=mame|=mamy|=zone|=dzieci|=dziecko|=syna|=corke|=babcie|=tate|=brata|=siostre|=meza",
+    ),
+    unless="=serce|sercem|zegar|rekord|=glowe|dzwon|=prad|pradem|konkurenc|=cen|=ceny|piorun|=fala|=fale|=deszcz"
+    "|ciaz|=w =brzuchu",
+)
+
+
 def urgent_scene(toks: Sequence[Token]) -> bool:
-    """Any of the three, or a poisoning or water on power (``dialog.escalation_harm``)."""
-    return unresponsive(toks) or choking(toks) or impostor(toks) or harmed(toks)
+    """Any of the three, someone beaten now, or a poisoning or water on power (``dialog.escalation_harm``)."""
+    beaten = any(c.matches(toks) for c in _BEATEN)
+    return unresponsive(toks) or choking(toks) or impostor(toks) or harmed(toks) or beaten

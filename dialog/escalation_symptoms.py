@@ -120,8 +120,9 @@ def _told_as_past(toks: Sequence[Token]) -> bool:
 
 
 def acute_symptoms(toks: Sequence[Token]) -> bool:
-    """Signs of a stroke or a heart attack now, or bleeding that does not stop (module docstring)."""
-    if any(c.matches(toks) for c in (*_CHEST, *_BLEEDING, *_NAMED, *_NAMED_NOW, *_ILL_NAMED)):
+    """Signs of a stroke or a heart attack now, bleeding that does not stop (module docstring), or a toothache
+    with a red flag beside it (``_TOOTH_SPREADING``)."""
+    if any(c.matches(toks) for c in (*_CHEST, *_BLEEDING, *_NAMED, *_NAMED_NOW, *_ILL_NAMED, *_TOOTH_SPREADING)):
         return True
     return any(c.matches(toks) for c in (*_SIGNS, *_SPEECH_NOW)) and not _told_as_past(toks)
 
@@ -140,9 +141,30 @@ def attack_history(toks: Sequence[Token]) -> bool:
 # jaw, the neck, the chest, a shoulder or an arm (a heart attack can be felt there). Only meaning is silenced so,
 # never a rule: a sign missing here loses an emergency that meaning alone heard ("ząb boli i mdleję").
 # "Zęby" folds to "żeby" (a purpose), so it counts only beside an ache or a trait ("bolą mnie zęby").
-_TOOTH = term(
+_TOOTH_SPEC = (
     "=zab|=zeba|=zebem|=zebie|=zebow|=zebami|zebach|=zabek|=zabka|osemk|plomb|dziasl|trzonow|siekacz|=kiel"
     "|=kla|ukruszon|ukruszyl|=zeby bol|bol =zeby|nadwrazliw =zeby|wrazliw =zeby"
+)
+_TOOTH = term(_TOOTH_SPEC)
+# A toothache with a red flag told beside it is urgent by rule, not by meaning alone (which missed "boli mnie ząb
+# i nie mogę połykać śliny" on every KB): swallowing or breathing that fails (an abscess closing the throat),
+# fever with chills (sepsis), sweat, nausea, weakness or numbness with an arm, a shoulder or the chest, or sweat
+# with nausea (a heart attack felt in the jaw), a neck, throat or eye that swells.
+_SWALLOW_FAILS = (
+    "=nie =moge polyk|=nie =moge polkn|=nie =moge przelkn|=nie =moze polyk|=nie =moze polkn|=nie =moze przelkn"
+    "|trudnosc polyk|trudnosci polyk|trudno polyk|trudno przelkn|ciezko polyk|ciezko przelkn|=nie =moge oddych"
+    "|ciezko oddych|trudno oddych|trudnosc oddych|=nie =moze oddych|dusi|duszn|dlawi|=tchu"
+)
+_FEVER = "goracz|temperatur|rozpalon|stopni"
+_CHILLS = "dreszcz|trzes|=telepie"
+_HEART_PLACE = "=bark|=barku|ramie|ramien|=reka|=reki|=reke|klatk|mostk|lopatk"
+_HEART_SIGN = "=poce|=poci|pocen|spocon|=pot|=potem|niedobrz|nudnos|mdli|mdlos|=slabo|oslab|dretw|mrowi"
+_TOOTH_SPREADING = cues(
+    (_TOOTH_SPEC, _SWALLOW_FAILS),
+    (_TOOTH_SPEC, _FEVER, _CHILLS),
+    (_TOOTH_SPEC, _HEART_PLACE, _HEART_SIGN),
+    (_TOOTH_SPEC, "=poce|=poci|pocen|spocon|=pot|=potem", "niedobrz|nudnos|mdli|mdlos|wymiot"),
+    (_TOOTH_SPEC, "spuch|puchn|opuch|obrzek|obrzmi", "=szyja|=szyi|=szyje|gardl|=oko|=oka|=oczy|powiek"),
 )
 _MORE_THAN_A_TOOTH = term(
     "goracz|temperatur|stopni|spuch|puchn|opuch|obrzek|obrzmi|=ropa|=ropy|ropie|ropn|dreszcz|krew|krwi|krwaw|krwot"

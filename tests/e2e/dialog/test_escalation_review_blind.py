@@ -163,19 +163,9 @@ MISSED: dict[str, tuple[str, ...]] = {
     "Człowiek z gazowni wszedł do mieszkania i zabrał mi portfel, teraz jest w drugim pokoju.": tuple(KBS),
     "kurier chce kod blik zeby wydac paczke i mowi ze to pilne": tuple(KBS),
     "listonosz chce pin do karty zeby wydac przesylke": ("shop", "telecom", "walkthrough"),
-    "boli mnie zab i nie moge polykac sliny": tuple(KBS),
-    "boli mnie zab i lewy bark poce sie i jest mi niedobrze": tuple(KBS),
-    "Boli mnie ząb i cała jestem rozpalona, trzęsę się.": tuple(KBS),
 }
 
 FALSE_ALARMS: dict[str, tuple[str, ...]] = {
-    "Chcę schować prezent dla męża, żeby go nie znalazł, gdzie najlepiej?": (
-        "water",
-        "telecom",
-        "walkthrough",
-        "urzad",
-        "klinika",
-    ),
     "Chciałbym zgłosić, że dostałem podejrzanego SMS-a od rzekomego kuriera, ale nic nie klikałem.": (
         "water",
         "shop",
@@ -184,9 +174,8 @@ FALSE_ALARMS: dict[str, tuple[str, ...]] = {
         "urzad",
         "klinika",
     ),
-    "chce schowac prezent zeby dzieci nie znalazly": tuple(KBS),
-    "policja przyslala mandat jak go zaplacic": tuple(KBS),
     "Co zrobić, żeby dziecko nie otwierało drzwi, kiedy ktoś się dobija?": tuple(KBS),
+    # a game or a surprise overrules meaning no more (only a hidden present does): a trapped child was calm
     "bawimy sie w chowanego schowalem sie w szafie a ktos chodzi po domu i mnie szuka": tuple(KBS),
     "Schowaliśmy się w ciemnym pokoju, żeby zrobić mężowi niespodziankę, ktoś już wchodzi do domu.": tuple(KBS),
     "Pan z ZUS przyszedł na kontrolę zwolnienia, ale nie chciał żadnych pieniędzy.": (

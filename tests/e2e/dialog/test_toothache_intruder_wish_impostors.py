@@ -152,7 +152,6 @@ REVIEW_CALM = [
 KNOWN_FALSE_ALARMS = {
     "dostałem sms od poczty że paczka czeka w punkcie": ("water", "telecom", "walkthrough", "agd", "urzad", "klinika"),
     "gdzie schować kabel, żeby dzieci nie dosięgły": tuple(KBS),
-    "nie wiem co zrobić, żeby dziecko chowało zabawki": tuple(KBS),
     "nie wiem co zrobić, żeby kot się nie chował pod łóżkiem": tuple(KBS),
     "pracownik banku w oddziale kazał zainstalować aplikację mobilną": tuple(KBS),  # a bank's cue, before too
 }
