@@ -144,7 +144,8 @@ redis.call('SET', KEYS[3], ARGV[4], 'EX', 30)
 return 1
 """
 
-# KEYS: record hash, receipt. ARGV: ``customer_away_at`` as JSON (a time: away; ``null``: back), this change's id.
+# KEYS: record hash, receipt. ARGV: ``customer_away_at`` as JSON (a time: away; ``null``: back), this change's id,
+# the ``customer_seen_at`` the away was judged on (JSON): a stamp landed since (the customer is there) refuses it.
 # Returns 1 when it changed (the chat connected, the customer not already so): every worker sweeps and a stream
 # and a poll may both see the customer come back, and only the one that changed it adds the agent's line. The
 # receipt answers the same change sent again by redis-py after a lost reply as done (the line is still added).
@@ -154,6 +155,7 @@ if redis.call('HGET', KEYS[1], 'status') ~= 'connected' then return 0 end
 local cur = redis.call('HGET', KEYS[1], 'customer_away_at')
 local away = cur and cur ~= 'null'
 if (ARGV[1] == 'null') ~= away then return 0 end
+if ARGV[1] ~= 'null' and redis.call('HGET', KEYS[1], 'customer_seen_at') ~= ARGV[3] then return 0 end
 redis.call('HSET', KEYS[1], 'customer_away_at', ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2], 'EX', 30)
 return 1
@@ -225,6 +227,8 @@ class ChatLog:
 
     async def away(self, record: TransferRecord, at: float | None) -> bool:
         """Show the connected chat's customer as away since ``at`` (None: back); True only for the one call that
-        changed it (``_AWAY``), so its line is added once whatever the workers racing it."""
+        changed it (``_AWAY``), so its line is added once whatever the workers racing it; away only while the
+        customer's stamp is the one ``record`` was judged on (a stamp since: they are there)."""
         keys = [self.transfers.keys_of(record)[0], f"{self.transfers.prefix}away-receipt:{record.tid}"]
-        return bool(await self._away(keys=keys, args=[json.dumps(at), uuid.uuid4().hex]))
+        seen = json.dumps(getattr(record, "customer_seen_at", None), ensure_ascii=False)
+        return bool(await self._away(keys=keys, args=[json.dumps(at), uuid.uuid4().hex, seen]))

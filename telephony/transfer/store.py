@@ -106,11 +106,11 @@ class TransferStore:
         return None if tid is None else str(tid)
 
     async def get(self, tid: str) -> TransferRecord | None:
-        key = self._key(tid)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(key)
-            pipe.smembers(f"{key}:tried")
-            row, tried = await pipe.execute()
+        found = await self.records([tid])
+        return found[0] if found else None
+
+    @staticmethod
+    def _record(row: dict[str, str], tried: set[str]) -> TransferRecord | None:
         if not row or "status" not in row:
             return None
         data: dict[str, Any] = {k: (v if k == "status" else json.loads(v)) for k, v in row.items()}
@@ -199,8 +199,17 @@ class TransferStore:
         return sorted(str(q) for q in await self.redis.smembers(f"{self.prefix}queues"))
 
     async def records(self, tids: Iterable[str]) -> list[TransferRecord]:
-        """The records of ``tids`` that still exist, in the given order."""
-        found = [await self.get(tid) for tid in tids]
+        """The records of ``tids`` that still exist, in the given order: one pipeline, one round trip whatever
+        their number (the chat sweep reads every busy agent's hand-off on every worker every few seconds)."""
+        keys = [self._key(tid) for tid in tids]
+        if not keys:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hgetall(key)
+                pipe.smembers(f"{key}:tried")
+            rows = await pipe.execute()
+        found = (self._record(rows[i], rows[i + 1]) for i in range(0, len(rows), 2))
         return [r for r in found if r is not None]
 
     async def first_time(self, event_key: str, ttl_s: int | None = None) -> bool:
