@@ -48,6 +48,19 @@ async def _claim_long_ago(w: Outage, tid: str, seconds: float, enqueued_too: boo
     await w.warm.p.store.update(tid, connected_at=record.connected_at - seconds, **back)
 
 
+async def _stranded_with_beata_free(w: Any) -> tuple[Any, str, str, Any]:
+    """anna rung alone (beata offline), her "1" never a bridge, beata free again, the claim 60 s old: the
+    agents, the transfer, the caller's CallSid and anna's ring."""
+    agents = w.gateway.transfer.agents.agents
+    await agents.set_status("beata", "offline")
+    tid, sid = await w.start("reklamacje")
+    rung = await w.twilio.next("create")
+    await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
+    await agents.set_status("beata", "available")
+    await _claim_long_ago(w, tid, 60)
+    return agents, tid, sid, rung
+
+
 async def test_a_stranded_caller_goes_back_to_the_queue_when_another_agent_is_free(
     own_redis: RedisServer,  # noqa: F811
     tmp_path: Path,
@@ -109,13 +122,7 @@ async def test_a_requeued_caller_is_not_requeued_twice_by_two_ticks(
 ) -> None:
     """Two hold ticks for the same stranded caller at once: one move back to the queue, one ring of beata."""
     async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
-        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
-        await agents.set_status("beata", "offline")
-        tid, sid = await w.start("reklamacje")
-        rung = await w.twilio.next("create")
-        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
-        await agents.set_status("beata", "available")
-        await _claim_long_ago(w, tid, 60)
+        _agents, tid, sid, _rung = await _stranded_with_beata_free(w)
         w.twilio.drain()
         ticks = [w.signed(f"/twilio/transfer/{tid}/hold", form(sid)) for _ in range(2)]
         for reply in await asyncio.gather(*ticks):
@@ -133,13 +140,7 @@ async def test_a_late_join_of_the_first_agents_leg_does_not_connect_the_next_age
     """The room's news of anna's leg joining, delivered late, after her caller went back to the queue and beata is
     being rung: it is anna's leg's news (its CallSid), not beata's, so the transfer stays ringing beata."""
     async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
-        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
-        await agents.set_status("beata", "offline")
-        tid, sid = await w.start("reklamacje")
-        rung = await w.twilio.next("create")
-        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
-        await agents.set_status("beata", "available")
-        await _claim_long_ago(w, tid, 60)
+        _agents, tid, sid, rung = await _stranded_with_beata_free(w)
         await w.signed(f"/twilio/transfer/{tid}/hold", form(sid))
         assert (await w.twilio.next("create")).get("To") == "client:beata"
         room = {"ConferenceSid": "CF" + "2" * 32, "ParticipantLabel": "agent"}
@@ -158,13 +159,7 @@ async def test_the_end_of_the_first_agents_leg_reported_during_the_move_back_doe
     connected and completed it (anna in wrap-up for a caller she never spoke to, the wait counted as answered),
     so the move back was refused and the caller went to the fallback number, beata free."""
     async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
-        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
-        await agents.set_status("beata", "offline")
-        tid, sid = await w.start("reklamacje")
-        rung = await w.twilio.next("create")
-        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
-        await agents.set_status("beata", "available")
-        await _claim_long_ago(w, tid, 60)
+        agents, tid, sid, rung = await _stranded_with_beata_free(w)
         rest, update_call = w.warm.p.rest, w.warm.p.rest.update_call
 
         async def stop_and_report(call_sid: str, data: dict[str, str]) -> Any:
@@ -193,13 +188,7 @@ async def test_with_twilio_rest_down_the_stranded_caller_still_meets_the_fallbac
     as any ring does with REST down (the caller hears the star key's way out, never silence), and both agents are
     free: nobody is left busy for a caller nobody can ring."""
     async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
-        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
-        await agents.set_status("beata", "offline")
-        tid, sid = await w.start("reklamacje")
-        rung = await w.twilio.next("create")
-        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
-        await agents.set_status("beata", "available")
-        await _claim_long_ago(w, tid, 60)
+        agents, tid, sid, _rung = await _stranded_with_beata_free(w)
         w.twilio.set_outage("refuse")
         hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
         assert spoken(hold) and hold.find("Redirect") is not None
@@ -220,13 +209,7 @@ async def test_the_move_back_whose_reply_was_lost_still_rings_the_next_agent(
     record answers it as made (read as refused, the tick would have left the caller and anna as they were)."""
     proxy = LoseOneReply("127.0.0.1", own_redis.port)  # the move back answers :1
     async with proxied_gateway(proxy, tmp_path, agent_status="available", others=("beata",)) as w:
-        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
-        await agents.set_status("beata", "offline")
-        tid, sid = await w.start("reklamacje")
-        rung = await w.twilio.next("create")
-        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
-        await agents.set_status("beata", "available")
-        await _claim_long_ago(w, tid, 60)
+        agents, tid, sid, _rung = await _stranded_with_beata_free(w)
         proxy.dropped = False
         hold = twiml(await w.signed(f"/twilio/transfer/{tid}/hold", form(sid)))
         assert proxy.dropped, "the proxy lost the move's reply"
@@ -302,13 +285,7 @@ async def test_a_late_join_of_the_first_agents_leg_during_the_next_agents_dial_d
     beata, who was not in the room (a decline then completed it as a conversation). The leg a move back left is
     kept on the record, so its news is told apart whatever the ring knows."""
     async with outage_gateway(own_redis, tmp_path, agent_status="available", others=("beata",)) as w:
-        agents = w.gateway.transfer.agents.agents  # type: ignore[union-attr]
-        await agents.set_status("beata", "offline")
-        tid, sid = await w.start("reklamacje")
-        rung = await w.twilio.next("create")
-        await w.signed(f"/twilio/transfer/{tid}/agent/anna/answer", form(rung.call_sid, Digits="1"))  # no join
-        await agents.set_status("beata", "available")
-        await _claim_long_ago(w, tid, 60)
+        _agents, tid, sid, rung = await _stranded_with_beata_free(w)
         rest, create_call = w.warm.p.rest, w.warm.p.rest.create_call
 
         async def late_news_meanwhile(to: str, from_: str, url: str, **extra: Any) -> Any:
